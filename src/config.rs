@@ -1,0 +1,480 @@
+//! Typed configuration: one TOML file, every key documented in
+//! `assets/config/default.toml`, checked as a whole at start.
+//!
+//! Owns the business policy values (return windows, cancellable statuses, verification
+//! attempts, shipping rules) so handlers read them instead of carrying literals.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::order::OrderStatus;
+
+/// The commented default configuration, shipped inside the binary.
+pub const DEFAULT_TOML: &str = include_str!("../assets/config/default.toml");
+
+/// Environment variable naming the configuration file.
+pub const CONFIG_ENV: &str = "VOXORDER_CONFIG";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config {path}: `{key}`: {reason}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub store: StoreConfig,
+    pub policy: PolicyConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    pub name: String,
+    pub locale: String,
+    pub currency: String,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            name: "Harbor Lane Goods".into(),
+            locale: "en-US".into(),
+            currency: "USD".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PolicyConfig {
+    pub returns: ReturnPolicy,
+    pub orders: OrderPolicy,
+    pub verification: VerificationPolicy,
+    pub shipping: ShippingPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundMethod {
+    OriginalPayment,
+    StoreCredit,
+    BankTransfer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSlot {
+    Morning,
+    Afternoon,
+    Evening,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationFactor {
+    BillingZip,
+    Email,
+    Phone,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReturnPolicy {
+    pub window_days: u32,
+    pub category_window_days: BTreeMap<String, u32>,
+    pub non_returnable_categories: Vec<String>,
+    pub final_sale_returnable: bool,
+    pub personalised_returnable: bool,
+    pub damaged_any_time: bool,
+    pub ship_back_days: u32,
+    pub refund_business_days_min: u32,
+    pub refund_business_days_max: u32,
+    pub refund_methods: Vec<RefundMethod>,
+    pub pickup_time_slots: Vec<TimeSlot>,
+}
+
+impl Default for ReturnPolicy {
+    fn default() -> Self {
+        ReturnPolicy {
+            window_days: 30,
+            category_window_days: BTreeMap::from([("electronics".to_string(), 15)]),
+            non_returnable_categories: vec!["gift_card".into()],
+            final_sale_returnable: false,
+            personalised_returnable: false,
+            damaged_any_time: true,
+            ship_back_days: 7,
+            refund_business_days_min: 5,
+            refund_business_days_max: 7,
+            refund_methods: vec![
+                RefundMethod::OriginalPayment,
+                RefundMethod::StoreCredit,
+                RefundMethod::BankTransfer,
+            ],
+            pickup_time_slots: vec![TimeSlot::Morning, TimeSlot::Afternoon, TimeSlot::Evening],
+        }
+    }
+}
+
+impl ReturnPolicy {
+    /// The return window for an item category.
+    pub fn window_for(&self, category: &str) -> u32 {
+        self.category_window_days
+            .get(&category.to_lowercase())
+            .copied()
+            .unwrap_or(self.window_days)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderPolicy {
+    pub cancellable_statuses: Vec<OrderStatus>,
+    pub address_change_statuses: Vec<OrderStatus>,
+    pub reschedule_statuses: Vec<OrderStatus>,
+    pub delay_handoff_days: u32,
+    pub not_received_wait_hours: u32,
+    pub reschedule_max_days_ahead: u32,
+}
+
+impl Default for OrderPolicy {
+    fn default() -> Self {
+        use OrderStatus::*;
+        OrderPolicy {
+            cancellable_statuses: vec![PendingConfirmation, Processing],
+            address_change_statuses: vec![PendingConfirmation, Processing],
+            reschedule_statuses: vec![PendingConfirmation, Processing, Shipped, Delayed],
+            delay_handoff_days: 7,
+            not_received_wait_hours: 48,
+            reschedule_max_days_ahead: 14,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerificationPolicy {
+    pub max_attempts: u32,
+    pub lock_minutes: u32,
+    pub factors: Vec<VerificationFactor>,
+}
+
+impl Default for VerificationPolicy {
+    fn default() -> Self {
+        VerificationPolicy {
+            max_attempts: 2,
+            lock_minutes: 30,
+            factors: vec![
+                VerificationFactor::BillingZip,
+                VerificationFactor::Email,
+                VerificationFactor::Phone,
+            ],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShippingPolicy {
+    pub free_standard_threshold: f64,
+    pub standard_price: f64,
+    pub standard_business_days: [u32; 2],
+    pub express_price: f64,
+    pub express_business_days: [u32; 2],
+    pub next_day_price: f64,
+    pub next_day_cutoff_hour: u32,
+    pub international_business_days: [u32; 2],
+    pub international_countries: Vec<String>,
+    pub tracking_email_within_hours: u32,
+}
+
+impl Default for ShippingPolicy {
+    fn default() -> Self {
+        ShippingPolicy {
+            free_standard_threshold: 50.0,
+            standard_price: 5.99,
+            standard_business_days: [5, 7],
+            express_price: 9.99,
+            express_business_days: [2, 3],
+            next_day_price: 19.99,
+            next_day_cutoff_hour: 14,
+            international_business_days: [10, 21],
+            international_countries: vec!["CA".into(), "GB".into(), "AU".into(), "EU".into()],
+            tracking_email_within_hours: 24,
+        }
+    }
+}
+
+/// Locales that have a prompt catalog in this build.
+pub const SUPPORTED_LOCALES: &[&str] = &["en-US"];
+
+impl Config {
+    /// Loads the file named by `path`, else by `VOXORDER_CONFIG`, else the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let from_env = std::env::var_os(CONFIG_ENV).map(PathBuf::from);
+        match path.map(Path::to_path_buf).or(from_env) {
+            None => Ok(Config::default()),
+            Some(p) => {
+                let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
+                    path: p.clone(),
+                    source,
+                })?;
+                Config::from_toml(&text, &p)
+            }
+        }
+    }
+
+    /// Parses and validates TOML text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &Path) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_path_buf(),
+            // toml's message spans several lines with a caret; keep the error on one line.
+            message: e
+                .message()
+                .to_string()
+                .lines()
+                .collect::<Vec<_>>()
+                .join(" ")
+                + &e.span()
+                    .map(|s| format!(" (at {})", line_col(text, s.start)))
+                    .unwrap_or_default(),
+        })?;
+        cfg.validate()
+            .map_err(|(key, reason)| ConfigError::Invalid {
+                path: origin.to_path_buf(),
+                key,
+                reason,
+            })?;
+        Ok(cfg)
+    }
+
+    /// Checks values that parse but make no sense together; returns the key and reason.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let bad = |k: &str, r: String| Err((k.to_string(), r));
+        let s = &self.store;
+        if s.name.trim().is_empty() {
+            return bad("store.name", "must not be empty".into());
+        }
+        if !SUPPORTED_LOCALES.contains(&s.locale.as_str()) {
+            return bad(
+                "store.locale",
+                format!(
+                    "{:?} has no prompt catalog (available: {})",
+                    s.locale,
+                    SUPPORTED_LOCALES.join(", ")
+                ),
+            );
+        }
+        if s.currency.len() != 3 || !s.currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return bad(
+                "store.currency",
+                format!("{:?} is not a three-letter code like USD", s.currency),
+            );
+        }
+
+        let r = &self.policy.returns;
+        if !(1..=365).contains(&r.window_days) {
+            return bad(
+                "policy.returns.window_days",
+                format!("must be 1 to 365 (is {})", r.window_days),
+            );
+        }
+        for (cat, days) in &r.category_window_days {
+            if !(1..=365).contains(days) {
+                return bad(
+                    &format!("policy.returns.category_window_days.{cat}"),
+                    format!("must be 1 to 365 (is {days})"),
+                );
+            }
+        }
+        if r.refund_business_days_min > r.refund_business_days_max {
+            return bad(
+                "policy.returns.refund_business_days_min",
+                format!(
+                    "is above refund_business_days_max ({} > {})",
+                    r.refund_business_days_min, r.refund_business_days_max
+                ),
+            );
+        }
+        if r.refund_methods.is_empty() {
+            return bad(
+                "policy.returns.refund_methods",
+                "needs at least one method".into(),
+            );
+        }
+        if r.ship_back_days == 0 {
+            return bad("policy.returns.ship_back_days", "must be at least 1".into());
+        }
+
+        let o = &self.policy.orders;
+        for (key, list) in [
+            (
+                "policy.orders.cancellable_statuses",
+                &o.cancellable_statuses,
+            ),
+            (
+                "policy.orders.address_change_statuses",
+                &o.address_change_statuses,
+            ),
+        ] {
+            if let Some(st) = list.iter().find(|st| st.has_shipped()) {
+                return bad(
+                    key,
+                    format!("{st} orders have left the warehouse and cannot be changed here"),
+                );
+            }
+        }
+        if o.reschedule_max_days_ahead == 0 {
+            return bad(
+                "policy.orders.reschedule_max_days_ahead",
+                "must be at least 1".into(),
+            );
+        }
+
+        let v = &self.policy.verification;
+        if !(1..=10).contains(&v.max_attempts) {
+            return bad(
+                "policy.verification.max_attempts",
+                format!("must be 1 to 10 (is {})", v.max_attempts),
+            );
+        }
+        if v.lock_minutes == 0 {
+            return bad(
+                "policy.verification.lock_minutes",
+                "must be at least 1 minute".into(),
+            );
+        }
+        if v.factors.is_empty() {
+            return bad(
+                "policy.verification.factors",
+                "needs at least one factor besides the order number".into(),
+            );
+        }
+
+        let sh = &self.policy.shipping;
+        for (key, price) in [
+            (
+                "policy.shipping.free_standard_threshold",
+                sh.free_standard_threshold,
+            ),
+            ("policy.shipping.standard_price", sh.standard_price),
+            ("policy.shipping.express_price", sh.express_price),
+            ("policy.shipping.next_day_price", sh.next_day_price),
+        ] {
+            if let Err(reason) = crate::order::Money::from_decimal(price) {
+                return bad(key, format!("price {reason}"));
+            }
+        }
+        for (key, [lo, hi]) in [
+            (
+                "policy.shipping.standard_business_days",
+                sh.standard_business_days,
+            ),
+            (
+                "policy.shipping.express_business_days",
+                sh.express_business_days,
+            ),
+            (
+                "policy.shipping.international_business_days",
+                sh.international_business_days,
+            ),
+        ] {
+            if lo == 0 || lo > hi {
+                return bad(
+                    key,
+                    format!("must be [min, max] with 1 <= min <= max (is [{lo}, {hi}])"),
+                );
+            }
+        }
+        if sh.next_day_cutoff_hour > 23 {
+            return bad(
+                "policy.shipping.next_day_cutoff_hour",
+                format!("must be 0 to 23 (is {})", sh.next_day_cutoff_hour),
+            );
+        }
+        Ok(())
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, str::len) + 1;
+    format!("line {line}, column {col}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("test.toml"))
+    }
+
+    #[test]
+    fn documented_defaults_match_the_code_defaults() {
+        assert_eq!(
+            parse(DEFAULT_TOML).expect("default file parses"),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let cfg = parse("[policy.returns]\nwindow_days = 60\n").unwrap();
+        assert_eq!(cfg.policy.returns.window_days, 60);
+        assert_eq!(cfg.policy.returns.window_for("electronics"), 15);
+        assert_eq!(cfg.policy.returns.window_for("Apparel"), 60);
+        assert_eq!(cfg.policy.verification.max_attempts, 2);
+    }
+
+    #[test]
+    fn invalid_value_names_key_and_reason() {
+        let err = parse("[policy.verification]\nmax_attempts = 0\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("policy.verification.max_attempts"), "{msg}");
+        assert!(msg.contains("must be 1 to 10"), "{msg}");
+    }
+
+    #[test]
+    fn shipped_status_cannot_be_cancellable() {
+        let err = parse("[policy.orders]\ncancellable_statuses = [\"shipped\"]\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("policy.orders.cancellable_statuses"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_and_unknown_status_are_refused_on_one_line() {
+        let err = parse("[policy.returns]\nwindow_dayz = 3\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("window_dayz"), "{msg}");
+        assert!(msg.contains("line 2"), "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+        let err = parse("[policy.orders]\ncancellable_statuses = [\"teleported\"]\n").unwrap_err();
+        assert!(err.to_string().contains("teleported"), "{err}");
+    }
+
+    #[test]
+    fn unsupported_locale_is_refused() {
+        let err = parse("[store]\nlocale = \"xx-XX\"\n").unwrap_err();
+        assert!(err.to_string().contains("store.locale"));
+    }
+}

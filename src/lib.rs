@@ -1,0 +1,14 @@
+//! voxorder: an offline voice agent for retail orders.
+//!
+//! The library holds every stage; `main.rs` only parses the command line and wires them.
+//! See `ARCHITECTURE.md` for the codemap and the invariants between modules.
+
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod documents;
+pub mod import;
+pub mod order;
+pub mod paths;
+pub mod pii;
+pub mod store;

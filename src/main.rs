@@ -1,0 +1,431 @@
+//! The `voxorder` binary: parses the command line, loads the configuration, opens the
+//! store and hands each subcommand to the library. Errors are mapped to exit codes here
+//! and nowhere else.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDateTime;
+use clap::{Args, Parser, Subcommand};
+
+use voxorder::clock::{parse_now, Clock};
+use voxorder::config::{Config, ConfigError};
+use voxorder::import::{read_order_file, ImportError};
+use voxorder::order::{Order, OrderRecord};
+use voxorder::store::{OpenMode, Store, StoreError};
+use voxorder::{demo, documents, paths};
+
+/// Offline voice agent for retail orders.
+#[derive(Debug, Parser)]
+#[command(name = "voxorder", version, about, max_term_width = 100)]
+struct Cli {
+    /// Order store (SQLite file). Without it, the built-in demo store is used (created on
+    /// first use in the data directory, movable with VOXORDER_HOME).
+    #[arg(long, global = true, env = "VOXORDER_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+
+    /// Configuration file (TOML); every key and its default: `voxorder config show`.
+    #[arg(long, global = true, env = "VOXORDER_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    /// Fix the clock, e.g. 2026-03-10T10:00:00 (policy windows and relative dates use it).
+    #[arg(long, global = true, env = "VOXORDER_NOW", value_parser = parse_now, value_name = "TIME")]
+    now: Option<NaiveDateTime>,
+
+    /// More log output on stderr (-v info, -vv debug); VOXORDER_LOG sets a filter.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load orders from a JSON file (an array of orders) into the store: all or nothing;
+    /// re-importing the same file changes nothing.
+    Import {
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Look up orders in the store.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+    /// Inspect the store file.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Show the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OrdersCommand {
+    /// Show one order in full.
+    Show {
+        order_number: String,
+        /// Print the order in the import/OMS JSON format.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the orders placed with a phone number or an email address, newest first.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Phone number (any punctuation; digits are compared).
+    #[arg(long, group = "who", required_unless_present = "email")]
+    phone: Option<String>,
+    /// Email address (case-insensitive).
+    #[arg(long, group = "who")]
+    email: Option<String>,
+    /// Print one JSON array.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreCommand {
+    /// Path, schema version, size and counts of the store.
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run SQLite's full integrity check on the store.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration as TOML.
+    Show,
+    /// Print the documented default configuration file.
+    Default,
+}
+
+/// Exit codes (sysexits.h where one fits).
+mod exit {
+    pub const FAILURE: u8 = 1;
+    pub const DATA: u8 = 65;
+    pub const NO_INPUT: u8 = 66;
+    pub const CONFIG: u8 = 78;
+    pub const TEMP_FAIL: u8 = 75;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if let Some(ImportError::Invalid {
+                problems, count, ..
+            }) = err.downcast_ref()
+            {
+                for p in problems.iter().skip(1) {
+                    eprintln!("  also: {p}");
+                }
+                if *count > problems.len() {
+                    eprintln!("  and {} more", count - problems.len());
+                }
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    if let Some(e) = err.downcast_ref::<StoreError>() {
+        return match e {
+            StoreError::Missing { .. } => exit::NO_INPUT,
+            StoreError::Busy { .. } => exit::TEMP_FAIL,
+            StoreError::Io { .. } | StoreError::Sql { .. } => exit::FAILURE,
+            _ => exit::DATA,
+        };
+    }
+    if let Some(e) = err.downcast_ref::<ImportError>() {
+        return match e {
+            ImportError::Read { .. } => exit::NO_INPUT,
+            _ => exit::DATA,
+        };
+    }
+    if err.downcast_ref::<ConfigError>().is_some() {
+        return exit::CONFIG;
+    }
+    if err.downcast_ref::<NotFound>().is_some() {
+        return exit::NO_INPUT;
+    }
+    exit::FAILURE
+}
+
+/// A looked-up record does not exist.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct NotFound(String);
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter =
+        EnvFilter::try_from_env("VOXORDER_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    let clock = Clock::new(cli.now);
+    let out = &mut std::io::stdout().lock();
+    match cli.command {
+        Command::Config(ConfigCommand::Show) => {
+            write!(
+                out,
+                "{}",
+                toml::to_string_pretty(&config).context("printing config")?
+            )?;
+        }
+        Command::Config(ConfigCommand::Default) => {
+            write!(out, "{}", voxorder::config::DEFAULT_TOML)?;
+        }
+        Command::Import { file } => {
+            // Validate the whole file before the store is opened, so a bad file never
+            // creates or touches a store.
+            let orders = read_order_file(&file)?;
+            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::CreateIfMissing)?;
+            if store.documents()?.is_empty() {
+                store.upsert_documents(&documents::default_documents(), clock.now())?;
+            }
+            let s = store.upsert_orders(&orders, clock.now())?;
+            tracing::info!(
+                inserted = s.inserted,
+                updated = s.updated,
+                unchanged = s.unchanged,
+                "import done"
+            );
+            writeln!(
+                out,
+                "imported {} orders from {} into {}: {} new, {} updated, {} unchanged",
+                orders.len(),
+                file.display(),
+                store.path().display(),
+                s.inserted,
+                s.updated,
+                s.unchanged
+            )?;
+        }
+        Command::Orders(OrdersCommand::Show { order_number, json }) => {
+            let digits: String = order_number
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .collect();
+            voxorder::order::validate_order_number(&digits)
+                .map_err(|r| anyhow::anyhow!("order number {r}"))?;
+            let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let order = store.order(&digits)?.ok_or_else(|| {
+                NotFound(format!("no order {digits} in {}", store.path().display()))
+            })?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &OrderRecord::from(&order))?;
+                writeln!(out)?;
+            } else {
+                print_order(out, &order)?;
+            }
+        }
+        Command::Orders(OrdersCommand::List(args)) => {
+            let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let list = match (&args.phone, &args.email) {
+                (Some(phone), _) => {
+                    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+                    if digits.len() < 7 {
+                        anyhow::bail!("phone number {phone:?} has too few digits");
+                    }
+                    store.orders_by_phone(&digits)?
+                }
+                (None, Some(email)) => store.orders_by_email(email)?,
+                (None, None) => unreachable!("clap requires --phone or --email"),
+            };
+            if args.json {
+                serde_json::to_writer_pretty(&mut *out, &list)?;
+                writeln!(out)?;
+            } else if list.is_empty() {
+                writeln!(out, "no orders")?;
+            } else {
+                for o in &list {
+                    let more = if o.item_count > 1 {
+                        format!(" (+{} more)", o.item_count - 1)
+                    } else {
+                        String::new()
+                    };
+                    writeln!(
+                        out,
+                        "{}  {}  {:<20}  ${:>9}  {}{more}",
+                        o.order_number,
+                        o.order_date,
+                        o.status,
+                        o.total.to_string(),
+                        o.first_item
+                    )?;
+                }
+            }
+        }
+        Command::Store(StoreCommand::Info { json }) => {
+            let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let counts = store.order_counts()?;
+            let total: u64 = counts.iter().map(|(_, n)| n).sum();
+            let info = serde_json::json!({
+                "path": store.path(),
+                "schema_version": store.schema_version()?,
+                "size_bytes": store.size_on_disk(),
+                "orders": total,
+                "orders_by_status": counts.iter().map(|(s, n)| (s.as_str(), n)).collect::<std::collections::BTreeMap<_, _>>(),
+                "products": store.products()?.len(),
+                "households": store.households()?.len(),
+                "documents": store.documents()?.len(),
+                "demo_anchor": store.meta("demo_anchor")?,
+            });
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &info)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "store      {}", store.path().display())?;
+                writeln!(out, "schema     v{}", info["schema_version"])?;
+                writeln!(
+                    out,
+                    "size       {:.1} MB",
+                    store.size_on_disk() as f64 / 1e6
+                )?;
+                writeln!(out, "products   {}", info["products"])?;
+                writeln!(out, "households {}", info["households"])?;
+                writeln!(out, "orders     {total}")?;
+                for (s, n) in &counts {
+                    writeln!(out, "  {:<22}{n}", s.as_str())?;
+                }
+            }
+        }
+        Command::Store(StoreCommand::Check) => {
+            let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            store.check_integrity()?;
+            writeln!(
+                out,
+                "{}: ok (schema v{})",
+                store.path().display(),
+                store.schema_version()?
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Opens the store named by `--db`, or the demo store (created on first use).
+fn open_store(db: Option<&PathBuf>, clock: &Clock, mode: OpenMode) -> Result<Store> {
+    match db {
+        Some(path) => Ok(Store::open(path, mode)?),
+        None => Ok(demo::open_or_create(&paths::demo_db(), clock.now())?),
+    }
+}
+
+fn print_order(out: &mut impl Write, o: &Order) -> std::io::Result<()> {
+    writeln!(out, "Order {}  [{}]", o.order_number, o.status)?;
+    writeln!(out, "  placed     {}", o.order_date)?;
+    let c = &o.customer;
+    writeln!(
+        out,
+        "  customer   {}  email {}  phone {}  billing zip {}",
+        c.name,
+        c.email.as_deref().unwrap_or("-"),
+        c.phone.as_deref().unwrap_or("-"),
+        c.billing_zip.as_deref().unwrap_or("-")
+    )?;
+    for it in &o.items {
+        let mut flags = Vec::new();
+        if it.final_sale {
+            flags.push("final sale");
+        }
+        if it.personalised {
+            flags.push("personalised");
+        }
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", flags.join(", "))
+        };
+        writeln!(
+            out,
+            "  item       {} x {} ({}, {}) at ${}{flags}",
+            it.qty, it.name, it.sku, it.category, it.price
+        )?;
+    }
+    writeln!(
+        out,
+        "  amounts    subtotal ${}  shipping ${}  total ${} {}",
+        o.subtotal, o.shipping_cost, o.total, o.currency
+    )?;
+    match (&o.payment.brand, &o.payment.last4) {
+        (Some(b), Some(l)) => writeln!(
+            out,
+            "  payment    {} {b} ending {l}",
+            o.payment.method.as_str()
+        )?,
+        _ => writeln!(out, "  payment    {}", o.payment.method.as_str())?,
+    }
+    if let Some(a) = &o.shipping_address {
+        let line2 = a
+            .line2
+            .as_deref()
+            .map(|l| format!(", {l}"))
+            .unwrap_or_default();
+        let state = a
+            .state
+            .as_deref()
+            .map(|s| format!(", {s}"))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "  ship to    {}{line2}, {}{state} {}, {} ({})",
+            a.line1,
+            a.city,
+            a.zip,
+            a.country,
+            o.shipping_method.as_str()
+        )?;
+    }
+    if let (Some(c), Some(t)) = (&o.carrier, &o.tracking_number) {
+        writeln!(out, "  tracking   {c} {t}")?;
+    }
+    let dates = [
+        ("shipped", o.shipped_at.map(|d| d.to_string())),
+        ("estimated", o.estimated_delivery.map(|d| d.to_string())),
+        ("delivered", o.delivered_at.map(|d| d.to_string())),
+        ("cancelled", o.cancelled_at.map(|d| d.to_string())),
+    ];
+    for (label, value) in dates {
+        if let Some(v) = value {
+            writeln!(out, "  {label:<10} {v}")?;
+        }
+    }
+    for e in &o.tracking_events {
+        writeln!(
+            out,
+            "  event      {}  {:<16} {}  {}",
+            e.at.format("%Y-%m-%d %H:%M"),
+            e.status,
+            e.location.as_deref().unwrap_or(""),
+            e.description.as_deref().unwrap_or("")
+        )?;
+    }
+    if let Some(n) = &o.internal_notes {
+        writeln!(out, "  note       {n}")?;
+    }
+    Ok(())
+}

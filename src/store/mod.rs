@@ -1,0 +1,419 @@
+//! The local order cache on SQLite: the only module that runs SQL.
+//!
+//! Owns the database file (opening, recognising, migrating, refusing what it cannot
+//! trust), and the typed reads and writes every other stage goes through. The schema is
+//! a list of numbered migrations in `migrations/`; `PRAGMA user_version` records how far
+//! a file has come and `PRAGMA application_id` marks the file as a voxorder store.
+
+mod catalog;
+mod orders;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension};
+
+pub use catalog::{
+    Document, Household, NewSubscription, Product, Subscription, SubscriptionStatus,
+};
+pub use orders::{ImportSummary, OrderSummary};
+
+/// `PRAGMA application_id` of a voxorder store ("VOXR").
+pub const APPLICATION_ID: i32 = 0x564F_5852;
+
+/// Migrations in order; index + 1 is the schema version they produce.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+
+/// The schema version this build reads and writes.
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// No file where a store was expected. Caller: import data first or fix `--db`.
+    #[error("no store at {path}: create one with `voxorder import FILE.json --db {path}` or omit --db for the demo store")]
+    Missing { path: PathBuf },
+    /// The file exists but is not SQLite at all. Caller: give up; never overwrite it.
+    #[error("{path} is not a SQLite database (left untouched)")]
+    NotADatabase { path: PathBuf },
+    /// A SQLite file, but another application's. Caller: give up.
+    #[error("{path} is a SQLite database but not a voxorder store (left untouched)")]
+    Foreign { path: PathBuf },
+    /// The file is damaged. Caller: restore a backup or re-sync; nothing is repaired here.
+    #[error("{path} is corrupted ({detail}); restore it from a backup or remove it to re-sync (left untouched)")]
+    Corrupt { path: PathBuf, detail: String },
+    /// Written by a newer voxorder. Caller: upgrade the binary.
+    #[error("{path} has schema version {found}, newer than this build supports ({supported}); upgrade voxorder")]
+    NewerSchema {
+        path: PathBuf,
+        found: i32,
+        supported: i32,
+    },
+    /// Another process holds a write lock past the busy timeout. Caller: retry later.
+    #[error("{path} is busy (locked by another process); try again")]
+    Busy { path: PathBuf },
+    #[error("cannot access {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Sql {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// A stored value no longer parses (written by hand, or by a buggy build).
+    #[error("{path}: stored {what} is invalid: {detail}")]
+    BadRow {
+        path: PathBuf,
+        what: String,
+        detail: String,
+    },
+}
+
+/// Whether opening may create a new store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The file must already be a voxorder store.
+    Existing,
+    /// Create and initialise the store if the file does not exist.
+    CreateIfMissing,
+}
+
+/// An open voxorder store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (and if allowed, creates) the store at `path`, migrating an older schema.
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        let path = path.to_path_buf();
+        let exists = match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() => {
+                return Err(StoreError::Io {
+                    path,
+                    source: std::io::Error::other("is a directory"),
+                })
+            }
+            Ok(m) => {
+                if m.len() == 0 {
+                    // SQLite would silently treat an empty file as a new database; an
+                    // empty file where a store was named is more likely an accident.
+                    if mode == OpenMode::Existing {
+                        return Err(StoreError::NotADatabase { path });
+                    }
+                } else {
+                    check_magic(&path)?;
+                }
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        if !exists {
+            if mode == OpenMode::Existing {
+                return Err(StoreError::Missing { path });
+            }
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+        }
+
+        let conn = Connection::open(&path).map_err(|e| classify(&path, e))?;
+        let mut store = Store { conn, path };
+        store.init(mode)?;
+        Ok(store)
+    }
+
+    /// An in-memory store, for tests and benchmarks of the pure logic.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| classify(&path, e))?;
+        let mut store = Store { conn, path };
+        store.init(OpenMode::CreateIfMissing)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn init(&mut self, mode: OpenMode) -> Result<(), StoreError> {
+        self.conn
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| self.err(e))?;
+
+        let app_id: i32 = self
+            .conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let version: i32 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let objects: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+
+        let fresh = app_id == 0 && version == 0 && objects == 0;
+        if fresh && mode == OpenMode::Existing {
+            return Err(StoreError::Missing {
+                path: self.path.clone(),
+            });
+        }
+        if !fresh && app_id != APPLICATION_ID {
+            return Err(StoreError::Foreign {
+                path: self.path.clone(),
+            });
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+
+        if self.path.as_os_str() != ":memory:" {
+            let mode: String = self
+                .conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                tracing::warn!(journal_mode = %mode, "store is not in WAL mode");
+            }
+            // WAL with NORMAL sync is durable across process crashes; a power cut can
+            // lose the last transactions, which the outbox's at-least-once upload tolerates.
+            self.conn
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(|e| self.err(e))?;
+        }
+
+        self.migrate(version)
+    }
+
+    fn migrate(&mut self, from: i32) -> Result<(), StoreError> {
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+            let target = i as i32 + 1;
+            let tx = self
+                .conn
+                .transaction()
+                .map_err(|e| classify(&self.path, e))?;
+            tx.execute_batch(sql).map_err(|e| classify(&self.path, e))?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|e| classify(&self.path, e))?;
+            tx.pragma_update(None, "user_version", target)
+                .map_err(|e| classify(&self.path, e))?;
+            tx.commit().map_err(|e| classify(&self.path, e))?;
+            tracing::info!(schema_version = target, "store migrated");
+        }
+        Ok(())
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i32, StoreError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Runs SQLite's full integrity check; `Ok(())` when the file is sound.
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let result: String = self
+            .conn
+            .query_row("PRAGMA integrity_check(1)", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: result,
+            })
+        }
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Size of the database file and its WAL on disk, in bytes.
+    pub fn size_on_disk(&self) -> u64 {
+        let mut total = 0;
+        for suffix in ["", "-wal"] {
+            let mut p = self.path.clone().into_os_string();
+            p.push(suffix);
+            total += std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        }
+        total
+    }
+
+    /// Moves the WAL into the main file (for size figures and backups).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(|e| self.err(e))
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
+    fn bad_row(&self, what: &str, detail: impl Into<String>) -> StoreError {
+        StoreError::BadRow {
+            path: self.path.clone(),
+            what: what.to_string(),
+            detail: detail.into(),
+        }
+    }
+}
+
+fn check_magic(path: &Path) -> Result<(), StoreError> {
+    let mut head = [0u8; 16];
+    let mut f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    match f.read_exact(&mut head) {
+        Ok(()) if &head == SQLITE_MAGIC => Ok(()),
+        Ok(()) => Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(StoreError::NotADatabase {
+            path: path.to_path_buf(),
+        }),
+        Err(source) => Err(StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Maps SQLite's error codes onto what a caller can act on.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg) => match f.code {
+            ErrorCode::DatabaseCorrupt => StoreError::Corrupt {
+                path,
+                detail: msg.clone().unwrap_or_else(|| "malformed database".into()),
+            },
+            ErrorCode::NotADatabase => StoreError::NotADatabase { path },
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy { path },
+            _ => StoreError::Sql { path, source: e },
+        },
+        _ => StoreError::Sql { path, source: e },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_store_is_marked_and_at_the_latest_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/store.db");
+        let store = Store::open(&path, OpenMode::CreateIfMissing).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        drop(store);
+        // Reopening an existing store does not need create.
+        let store = Store::open(&path, OpenMode::Existing).unwrap();
+        store.check_integrity().unwrap();
+    }
+
+    #[test]
+    fn missing_store_is_not_created_when_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope.db");
+        let err = Store::open(&path, OpenMode::Existing).unwrap_err();
+        assert!(matches!(err, StoreError::Missing { .. }), "{err}");
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_text_file_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.db");
+        std::fs::write(&path, "just some notes\n").unwrap();
+        for mode in [OpenMode::Existing, OpenMode::CreateIfMissing] {
+            let err = Store::open(&path, mode).unwrap_err();
+            assert!(matches!(err, StoreError::NotADatabase { .. }), "{err}");
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "just some notes\n");
+    }
+
+    #[test]
+    fn another_applications_sqlite_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("other.db");
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+        drop(c);
+        let err = Store::open(&path, OpenMode::CreateIfMissing).unwrap_err();
+        assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_without_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        drop(Store::open(&path, OpenMode::CreateIfMissing).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(c);
+        let err = Store::open(&path, OpenMode::Existing).unwrap_err();
+        match err {
+            StoreError::NewerSchema {
+                found, supported, ..
+            } => {
+                assert_eq!(found, SCHEMA_VERSION + 1);
+                assert_eq!(supported, SCHEMA_VERSION);
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn meta_values_upsert() {
+        let store = Store::open_in_memory().unwrap();
+        assert_eq!(store.meta("k").unwrap(), None);
+        store.set_meta("k", "1").unwrap();
+        store.set_meta("k", "2").unwrap();
+        assert_eq!(store.meta("k").unwrap().as_deref(), Some("2"));
+    }
+}

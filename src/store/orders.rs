@@ -1,0 +1,477 @@
+//! Orders in the store: upsert from validated records, and the look-ups the agent needs
+//! (by order number, by phone, by email).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use serde::Serialize;
+
+use super::{classify, Store, StoreError};
+use crate::order::{
+    format_datetime, parse_date, parse_datetime, Address, Customer, Money, Order, OrderItem,
+    OrderRecord, OrderStatus, Payment, TrackingEvent,
+};
+
+/// What an import did, counted per order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// One line of an order list: enough to tell orders apart by voice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderSummary {
+    pub order_number: String,
+    pub status: OrderStatus,
+    pub order_date: NaiveDate,
+    #[serde(serialize_with = "ser_money")]
+    pub total: Money,
+    pub item_count: u32,
+    pub first_item: String,
+}
+
+fn ser_money<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(m.to_decimal())
+}
+
+/// A 64-bit FNV-1a hash of an order's canonical JSON, so re-importing the same data is
+/// recognised as unchanged without reading the stored order back.
+fn record_hash(order: &Order) -> String {
+    let json = serde_json::to_vec(&OrderRecord::from(order)).expect("an order always serialises");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in json {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+const SELECT_ORDER: &str = "SELECT order_number, status, order_date, customer_name, email, phone,
+        billing_zip, subtotal_cents, shipping_cents, total_cents, currency, payment_method,
+        payment_brand, payment_last4, ship_line1, ship_line2, ship_city, ship_state, ship_zip,
+        ship_country, shipping_method, carrier, tracking_number, shipped_at,
+        estimated_delivery, delivered_at, cancelled_at, internal_notes, version
+    FROM orders";
+
+impl Store {
+    /// Inserts or replaces every order in one transaction: all of them land, or none.
+    pub fn upsert_orders(
+        &mut self,
+        orders: &[Order],
+        now: NaiveDateTime,
+    ) -> Result<ImportSummary, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+        let mut summary = ImportSummary::default();
+        let now_s = format_datetime(now);
+        for order in orders {
+            match upsert_one(&tx, order, &now_s).map_err(|e| classify(&path, e))? {
+                Upserted::Inserted => summary.inserted += 1,
+                Upserted::Updated => summary.updated += 1,
+                Upserted::Unchanged => summary.unchanged += 1,
+            }
+        }
+        tx.commit().map_err(|e| classify(&path, e))?;
+        Ok(summary)
+    }
+
+    /// The order with this number, items and tracking events included.
+    pub fn order(&self, order_number: &str) -> Result<Option<Order>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT_ORDER} WHERE order_number = ?1"))
+            .map_err(|e| self.err(e))?;
+        let raw = stmt
+            .query_row([order_number], RawOrder::from_row)
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(raw) = raw else { return Ok(None) };
+        let items = self.items_of(order_number)?;
+        let events = self.tracking_events_of(order_number)?;
+        raw.into_order(items, events)
+            .map(Some)
+            .map_err(|d| self.bad_row(&format!("order {order_number}"), d))
+    }
+
+    /// Orders whose checkout phone matches (digits only), newest first.
+    pub fn orders_by_phone(&self, phone_digits: &str) -> Result<Vec<OrderSummary>, StoreError> {
+        self.summaries("phone = ?1", phone_digits)
+    }
+
+    /// Orders whose checkout email matches (case-insensitive), newest first.
+    pub fn orders_by_email(&self, email: &str) -> Result<Vec<OrderSummary>, StoreError> {
+        self.summaries("email = ?1", &email.trim().to_lowercase())
+    }
+
+    /// Number of orders per status.
+    pub fn order_counts(&self) -> Result<Vec<(OrderStatus, u64)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT status, count(*) FROM orders GROUP BY status ORDER BY status")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (s, n) = row.map_err(|e| self.err(e))?;
+            let st = s.parse().map_err(|e: crate::order::UnknownStatus| {
+                self.bad_row("order status", e.to_string())
+            })?;
+            out.push((st, n.max(0) as u64));
+        }
+        Ok(out)
+    }
+
+    fn summaries(&self, predicate: &str, value: &str) -> Result<Vec<OrderSummary>, StoreError> {
+        let sql = format!(
+            "SELECT o.order_number, o.status, o.order_date, o.total_cents,
+                    (SELECT coalesce(sum(qty), 0) FROM order_items i WHERE i.order_number = o.order_number),
+                    (SELECT name FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1)
+             FROM orders o WHERE o.{predicate}
+             ORDER BY o.order_date DESC, o.order_number DESC LIMIT 100"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([value], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (num, status, date, total, count, first) = row.map_err(|e| self.err(e))?;
+            let what = format!("order {num}");
+            out.push(OrderSummary {
+                status: status
+                    .parse()
+                    .map_err(|e: crate::order::UnknownStatus| self.bad_row(&what, e.to_string()))?,
+                order_date: parse_date(&date).map_err(|d| self.bad_row(&what, d))?,
+                total: Money(total),
+                item_count: u32::try_from(count).unwrap_or(u32::MAX),
+                first_item: first.unwrap_or_default(),
+                order_number: num,
+            });
+        }
+        Ok(out)
+    }
+
+    fn items_of(&self, order_number: &str) -> Result<Vec<OrderItem>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT sku, name, qty, price_cents, category, final_sale, personalised
+                 FROM order_items WHERE order_number = ?1 ORDER BY line_no",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([order_number], |r| {
+                Ok(OrderItem {
+                    sku: r.get(0)?,
+                    name: r.get(1)?,
+                    qty: r.get(2)?,
+                    price: Money(r.get(3)?),
+                    category: r.get(4)?,
+                    final_sale: r.get(5)?,
+                    personalised: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    fn tracking_events_of(&self, order_number: &str) -> Result<Vec<TrackingEvent>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, status, location, description FROM tracking_events
+                 WHERE order_number = ?1 ORDER BY at, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([order_number], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at, status, location, description) = row.map_err(|e| self.err(e))?;
+            out.push(TrackingEvent {
+                at: parse_datetime(&at)
+                    .map_err(|d| self.bad_row(&format!("tracking event of {order_number}"), d))?,
+                status,
+                location,
+                description,
+            });
+        }
+        Ok(out)
+    }
+}
+
+enum Upserted {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+fn upsert_one(tx: &Transaction<'_>, o: &Order, now: &str) -> rusqlite::Result<Upserted> {
+    let hash = record_hash(o);
+    let existing: Option<String> = tx
+        .prepare_cached("SELECT record_hash FROM orders WHERE order_number = ?1")?
+        .query_row([&o.order_number], |r| r.get(0))
+        .optional()?;
+    if existing.as_deref() == Some(hash.as_str()) {
+        return Ok(Upserted::Unchanged);
+    }
+    let customer_id = upsert_customer(tx, &o.customer)?;
+    let addr = o.shipping_address.as_ref();
+    let opt_dt = |d: Option<NaiveDateTime>| d.map(format_datetime);
+    tx.prepare_cached(
+        "INSERT INTO orders (order_number, status, order_date, customer_id, customer_name,
+            email, phone, billing_zip, subtotal_cents, shipping_cents, total_cents, currency,
+            payment_method, payment_brand, payment_last4, ship_line1, ship_line2, ship_city,
+            ship_state, ship_zip, ship_country, shipping_method, carrier, tracking_number,
+            shipped_at, estimated_delivery, delivered_at, cancelled_at, internal_notes,
+            version, updated_at, record_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)
+         ON CONFLICT(order_number) DO UPDATE SET
+            status = excluded.status, order_date = excluded.order_date,
+            customer_id = excluded.customer_id, customer_name = excluded.customer_name,
+            email = excluded.email, phone = excluded.phone, billing_zip = excluded.billing_zip,
+            subtotal_cents = excluded.subtotal_cents, shipping_cents = excluded.shipping_cents,
+            total_cents = excluded.total_cents, currency = excluded.currency,
+            payment_method = excluded.payment_method, payment_brand = excluded.payment_brand,
+            payment_last4 = excluded.payment_last4, ship_line1 = excluded.ship_line1,
+            ship_line2 = excluded.ship_line2, ship_city = excluded.ship_city,
+            ship_state = excluded.ship_state, ship_zip = excluded.ship_zip,
+            ship_country = excluded.ship_country, shipping_method = excluded.shipping_method,
+            carrier = excluded.carrier, tracking_number = excluded.tracking_number,
+            shipped_at = excluded.shipped_at, estimated_delivery = excluded.estimated_delivery,
+            delivered_at = excluded.delivered_at, cancelled_at = excluded.cancelled_at,
+            internal_notes = excluded.internal_notes, version = excluded.version,
+            updated_at = excluded.updated_at, record_hash = excluded.record_hash",
+    )?
+    .execute(params![
+        o.order_number,
+        o.status.as_str(),
+        o.order_date.to_string(),
+        customer_id,
+        o.customer.name,
+        o.customer.email,
+        o.customer.phone,
+        o.customer.billing_zip,
+        o.subtotal.cents(),
+        o.shipping_cost.cents(),
+        o.total.cents(),
+        o.currency,
+        o.payment.method.as_str(),
+        o.payment.brand,
+        o.payment.last4,
+        addr.map(|a| &a.line1),
+        addr.and_then(|a| a.line2.as_ref()),
+        addr.map(|a| &a.city),
+        addr.and_then(|a| a.state.as_ref()),
+        addr.map(|a| &a.zip),
+        addr.map(|a| &a.country),
+        o.shipping_method.as_str(),
+        o.carrier,
+        o.tracking_number,
+        opt_dt(o.shipped_at),
+        o.estimated_delivery.map(|d| d.to_string()),
+        opt_dt(o.delivered_at),
+        opt_dt(o.cancelled_at),
+        o.internal_notes,
+        o.version,
+        now,
+        hash,
+    ])?;
+
+    if existing.is_some() {
+        tx.prepare_cached("DELETE FROM order_items WHERE order_number = ?1")?
+            .execute([&o.order_number])?;
+        tx.prepare_cached("DELETE FROM tracking_events WHERE order_number = ?1")?
+            .execute([&o.order_number])?;
+    }
+    let mut ins_item = tx.prepare_cached(
+        "INSERT INTO order_items (order_number, line_no, sku, name, qty, price_cents, category,
+            final_sale, personalised) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (line, it) in o.items.iter().enumerate() {
+        ins_item.execute(params![
+            o.order_number,
+            line as i64 + 1,
+            it.sku,
+            it.name,
+            it.qty,
+            it.price.cents(),
+            it.category,
+            it.final_sale,
+            it.personalised,
+        ])?;
+    }
+    let mut ins_ev = tx.prepare_cached(
+        "INSERT INTO tracking_events (order_number, at, status, location, description)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for ev in &o.tracking_events {
+        ins_ev.execute(params![
+            o.order_number,
+            format_datetime(ev.at),
+            ev.status,
+            ev.location,
+            ev.description,
+        ])?;
+    }
+    Ok(if existing.is_some() {
+        Upserted::Updated
+    } else {
+        Upserted::Inserted
+    })
+}
+
+/// Finds the customer by email (or, without one, by phone and name) and refreshes their
+/// current details; creates them when new.
+fn upsert_customer(tx: &Transaction<'_>, c: &Customer) -> rusqlite::Result<i64> {
+    let found: Option<i64> = match &c.email {
+        Some(email) => tx
+            .prepare_cached("SELECT id FROM customers WHERE email = ?1")?
+            .query_row([email], |r| r.get(0))
+            .optional()?,
+        None => tx
+            .prepare_cached(
+                "SELECT id FROM customers WHERE email IS NULL AND phone = ?1 AND name = ?2",
+            )?
+            .query_row(params![c.phone, c.name], |r| r.get(0))
+            .optional()?,
+    };
+    match found {
+        Some(id) => {
+            tx.prepare_cached(
+                "UPDATE customers SET name = ?2, phone = coalesce(?3, phone),
+                    billing_zip = coalesce(?4, billing_zip) WHERE id = ?1",
+            )?
+            .execute(params![id, c.name, c.phone, c.billing_zip])?;
+            Ok(id)
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO customers (name, email, phone, billing_zip) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![c.name, c.email, c.phone, c.billing_zip])?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
+}
+
+/// An orders row as stored, before its text columns are parsed back into types.
+struct RawOrder {
+    cols: Vec<Option<String>>,
+    money: [i64; 3],
+    version: i64,
+}
+
+impl RawOrder {
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<RawOrder> {
+        // Text columns in SELECT_ORDER order, skipping the three money columns (7, 8, 9)
+        // and the version (28).
+        let mut cols = Vec::with_capacity(25);
+        for i in (0..7).chain(10..28) {
+            cols.push(r.get::<_, Option<String>>(i)?);
+        }
+        Ok(RawOrder {
+            cols,
+            money: [r.get(7)?, r.get(8)?, r.get(9)?],
+            version: r.get(28)?,
+        })
+    }
+
+    fn into_order(
+        self,
+        items: Vec<OrderItem>,
+        tracking_events: Vec<TrackingEvent>,
+    ) -> Result<Order, String> {
+        let mut c = self.cols.into_iter();
+        let mut next = || c.next().flatten();
+        let order_number = next().ok_or("no order number")?;
+        let status: OrderStatus = next()
+            .ok_or("no status")?
+            .parse()
+            .map_err(|e: crate::order::UnknownStatus| e.to_string())?;
+        let order_date = parse_date(&next().ok_or("no order date")?)?;
+        let name = next().ok_or("no customer name")?;
+        let email = next();
+        let phone = next();
+        let billing_zip = next();
+        let currency = next().ok_or("no currency")?;
+        let method = next().ok_or("no payment method")?.parse()?;
+        let brand = next();
+        let last4 = next();
+        let (line1, line2, city, state, zip, country) =
+            (next(), next(), next(), next(), next(), next());
+        let shipping_method = next().ok_or("no shipping method")?.parse()?;
+        let carrier = next();
+        let tracking_number = next();
+        let opt_dt = |s: Option<String>| s.map(|s| parse_datetime(&s)).transpose();
+        let shipped_at = opt_dt(next())?;
+        let estimated_delivery = next().map(|s| parse_date(&s)).transpose()?;
+        let delivered_at = opt_dt(next())?;
+        let cancelled_at = opt_dt(next())?;
+        let internal_notes = next();
+        let shipping_address = match (line1, city, zip, country) {
+            (Some(line1), Some(city), Some(zip), Some(country)) => Some(Address {
+                line1,
+                line2,
+                city,
+                state,
+                zip,
+                country,
+            }),
+            _ => None,
+        };
+        Ok(Order {
+            order_number,
+            status,
+            order_date,
+            customer: Customer {
+                name,
+                email,
+                phone,
+                billing_zip,
+            },
+            items,
+            subtotal: Money(self.money[0]),
+            shipping_cost: Money(self.money[1]),
+            total: Money(self.money[2]),
+            currency,
+            payment: Payment {
+                method,
+                brand,
+                last4,
+            },
+            shipping_address,
+            shipping_method,
+            carrier,
+            tracking_number,
+            shipped_at,
+            estimated_delivery,
+            delivered_at,
+            cancelled_at,
+            tracking_events,
+            internal_notes,
+            version: self.version,
+        })
+    }
+}
