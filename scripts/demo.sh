@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The main job: set up, build, and run the demo on the embedded default store.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cargo build --release --locked
+vox=target/release/voxorder
+
+echo
+echo "== The demo store (created on first use) =="
+"$vox" store info
+echo
+echo "== Orders of the Park household, looked up by their home phone =="
+"$vox" orders list --phone "512-555-0199"
+echo
+first=$("$vox" orders list --email ada.park@example.com --json \
+  | sed -n 's/.*"order_number": "\([0-9]*\)".*/\1/p' | head -n 1)
+echo "== Ada Park's newest order =="
+"$vox" orders show "$first"
+echo
+echo "Try: $vox orders list --email mei.chen@example.com"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what voxorder needs to build and test on a Debian machine. Idempotent: each step
+# checks first and does nothing when already done. Run as root or with sudo available.
+set -euo pipefail
+
+need_apt=()
+want() { dpkg -s "$1" >/dev/null 2>&1 || need_apt+=("$1"); }
+
+# A C compiler for the bundled SQLite; pkg-config for native libraries.
+want gcc
+want pkg-config
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required" >&2; exit 1; }
+echo "setup: ok"

@@ -1,0 +1,311 @@
+//! End-to-end tests of the `voxorder` binary: what an operator sees, exit codes, and that
+//! bad input never changes what is already stored.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs voxorder with a private data directory and none of the caller's settings.
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_voxorder"))
+            .args(args)
+            .env("VOXORDER_HOME", self.path("home"))
+            .env_remove("VOXORDER_DB")
+            .env_remove("VOXORDER_CONFIG")
+            .env_remove("VOXORDER_NOW")
+            .env_remove("VOXORDER_LOG")
+            .output()
+            .expect("voxorder runs")
+    }
+
+    fn run_ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "voxorder {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+}
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn file_bytes(p: &Path) -> Vec<u8> {
+    std::fs::read(p).expect("file exists")
+}
+
+/// A store with the three valid fixture orders.
+fn seeded(env: &Env) -> String {
+    let db = env.path("store.db").to_string_lossy().into_owned();
+    env.run_ok(&["--db", &db, "import", &data("orders_valid.json")]);
+    db
+}
+
+#[test]
+fn import_then_show_round_trips_the_design_format() {
+    let env = Env::new();
+    let db = seeded(&env);
+    let shown = env.run_ok(&["--db", &db, "orders", "show", "1234567891234", "--json"]);
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let input: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(data("orders_valid.json")).unwrap())
+            .unwrap();
+    for key in [
+        "order_number",
+        "status",
+        "order_date",
+        "customer",
+        "items",
+        "subtotal",
+        "shipping_cost",
+        "total",
+        "currency",
+        "payment",
+        "shipping_address",
+        "shipping_method",
+        "carrier",
+        "tracking_number",
+        "estimated_delivery",
+    ] {
+        assert_eq!(shown[key], input[0][key], "field {key}");
+    }
+    // Spaces and dashes in a spoken-style order number are tolerated on the CLI.
+    let text = env.run_ok(&["--db", &db, "orders", "show", "1234 56789 1234"]);
+    assert!(text.contains("Classic Tee - Navy, Size M"), "{text}");
+    assert!(text.contains("Visa ending 4242"), "{text}");
+}
+
+#[test]
+fn reimport_is_idempotent_and_changes_are_updates() {
+    let env = Env::new();
+    let db = seeded(&env);
+    let again = env.run_ok(&["--db", &db, "import", &data("orders_valid.json")]);
+    assert!(again.contains("0 new, 0 updated, 3 unchanged"), "{again}");
+
+    let text = std::fs::read_to_string(data("orders_valid.json"))
+        .unwrap()
+        .replacen("\"status\": \"processing\"", "\"status\": \"shipped\"", 1);
+    let changed = env.path("changed.json");
+    std::fs::write(&changed, text).unwrap();
+    let out = env.run_ok(&["--db", &db, "import", changed.to_str().unwrap()]);
+    assert!(out.contains("0 new, 1 updated, 2 unchanged"), "{out}");
+    let shown = env.run_ok(&["--db", &db, "orders", "show", "1234567891234", "--json"]);
+    assert!(shown.contains("\"status\": \"shipped\""));
+}
+
+#[test]
+fn list_by_phone_and_email_finds_every_order_of_that_customer() {
+    let env = Env::new();
+    let db = seeded(&env);
+    let by_phone = env.run_ok(&["--db", &db, "orders", "list", "--phone", "(512) 555-0199"]);
+    assert_eq!(by_phone.lines().count(), 2, "{by_phone}");
+    let by_email = env.run_ok(&[
+        "--db",
+        &db,
+        "orders",
+        "list",
+        "--email",
+        "ADA@example.com",
+        "--json",
+    ]);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&by_email).unwrap();
+    let numbers: Vec<_> = list.iter().map(|o| o["order_number"].clone()).collect();
+    // Newest first.
+    assert_eq!(numbers, vec!["5550001112223", "1234567891234"]);
+    let none = env.run_ok(&["--db", &db, "orders", "list", "--phone", "2025550100"]);
+    assert_eq!(none.trim(), "no orders");
+}
+
+#[test]
+fn each_bad_file_is_refused_by_name_and_nothing_changes() {
+    let env = Env::new();
+    let db = seeded(&env);
+    let before = env.run_ok(&["--db", &db, "orders", "list", "--phone", "5125550199"]);
+    let cases = [
+        ("orders_wrong_type.json", "field `items[0].qty`"),
+        ("orders_unknown_status.json", "unknown order status \"shipt\""),
+        ("orders_letters_in_number.json", "digits only"),
+        ("not_json.json", "is not valid JSON"),
+        ("truncated.json", "ends too early"),
+    ];
+    for (file, expected) in cases {
+        let out = env.run(&["--db", &db, "import", &data(file)]);
+        assert_eq!(out.status.code(), Some(65), "{file}");
+        let err = stderr(&out);
+        assert!(err.contains(file), "{file}: {err}");
+        assert!(err.contains(expected), "{file}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    }
+    // The records that were valid in those files were not half-applied: the third valid
+    // fixture order still has its original status everywhere.
+    let after = env.run_ok(&["--db", &db, "orders", "list", "--phone", "5125550199"]);
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_bad_file_never_creates_a_store() {
+    let env = Env::new();
+    let db = env.path("new.db");
+    let out = env.run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "import",
+        &data("orders_wrong_type.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(!db.exists());
+    let missing = env.run(&["--db", db.to_str().unwrap(), "import", "/no/such/file.json"]);
+    assert_eq!(missing.status.code(), Some(66));
+    assert!(stderr(&missing).contains("/no/such/file.json"));
+}
+
+#[test]
+fn a_missing_store_is_reported_not_created() {
+    let env = Env::new();
+    let db = env.path("absent.db");
+    let out = env.run(&["--db", db.to_str().unwrap(), "orders", "show", "123456"]);
+    assert_eq!(out.status.code(), Some(66));
+    assert!(stderr(&out).contains("no store at"), "{}", stderr(&out));
+    assert!(!db.exists());
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_left_untouched() {
+    let env = Env::new();
+    let db = env.path("notes.db");
+    std::fs::write(&db, "these are my notes, not a database\n").unwrap();
+    for args in [
+        vec!["orders", "show", "123456"],
+        vec!["import", &data("orders_valid.json")],
+    ] {
+        let mut all = vec!["--db", db.to_str().unwrap()];
+        all.extend(args.iter().copied());
+        let out = env.run(&all);
+        assert_eq!(out.status.code(), Some(65));
+        assert!(stderr(&out).contains("is not a SQLite database"));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&db).unwrap(),
+        "these are my notes, not a database\n"
+    );
+}
+
+#[test]
+fn a_corrupted_store_is_reported_and_not_repaired() {
+    let env = Env::new();
+    let db = seeded(&env);
+    let path = PathBuf::from(&db);
+    // Keep the header page (so it still looks like SQLite) and scramble the rest.
+    let mut bytes = file_bytes(&path);
+    assert!(bytes.len() > 8192, "store is {} bytes", bytes.len());
+    for (i, b) in bytes.iter_mut().enumerate().skip(4096) {
+        *b = (i * 31 % 251) as u8;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let out = env.run(&["--db", &db, "orders", "show", "1234567891234"]);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(stderr(&out).contains("corrupted"), "{}", stderr(&out));
+    assert_eq!(file_bytes(&path), bytes, "the file was modified");
+
+    let out = env.run(&["--db", &db, "import", &data("orders_valid.json")]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(file_bytes(&path), bytes, "the file was modified by import");
+}
+
+#[test]
+fn a_truncated_store_is_reported() {
+    let env = Env::new();
+    let db = seeded(&env);
+    let path = PathBuf::from(&db);
+    let bytes = file_bytes(&path);
+    std::fs::write(&path, &bytes[..bytes.len() / 3]).unwrap();
+    let out = env.run(&["--db", &db, "store", "check"]);
+    assert_ne!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains(&db), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_store_from_a_newer_schema_is_refused() {
+    let env = Env::new();
+    let db = seeded(&env);
+    // Bump user_version (header offset 60, big-endian) as a newer build would.
+    let path = PathBuf::from(&db);
+    let mut bytes = file_bytes(&path);
+    bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let out = env.run(&["--db", &db, "orders", "show", "1234567891234"]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(
+        stderr(&out).contains("schema version 99, newer than this build supports"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(file_bytes(&path), bytes);
+}
+
+#[test]
+fn invalid_config_names_the_key_and_stops() {
+    let env = Env::new();
+    let cfg = env.path("voxorder.toml");
+    std::fs::write(&cfg, "[policy.returns]\nwindow_days = 0\n").unwrap();
+    let out = env.run(&["--config", cfg.to_str().unwrap(), "config", "show"]);
+    assert_eq!(out.status.code(), Some(78));
+    let err = stderr(&out);
+    assert!(err.contains("policy.returns.window_days"), "{err}");
+    assert!(err.contains("must be 1 to 365"), "{err}");
+
+    std::fs::write(&cfg, "[policy.returns]\nwindow_days = 45\n").unwrap();
+    let shown = env.run_ok(&["--config", cfg.to_str().unwrap(), "config", "show"]);
+    assert!(shown.contains("window_days = 45"), "{shown}");
+}
+
+#[test]
+fn the_demo_store_is_created_on_first_use_around_now() {
+    let env = Env::new();
+    let info = env.run_ok(&["--now", "2026-03-10T10:00:00", "store", "info", "--json"]);
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    assert_eq!(info["orders"], 1000);
+    assert_eq!(info["products"], 202);
+    assert_eq!(info["demo_anchor"], "2026-03-10");
+    assert!(env.path("home/demo.db").exists());
+    // The named demo household is there, with an order placed "today".
+    let list = env.run_ok(&["orders", "list", "--email", "ada.park@example.com", "--json"]);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
+    assert_eq!(list[0]["order_date"], "2026-03-10");
+    assert_eq!(list[0]["status"], "processing");
+}
+
+#[test]
+fn bad_order_number_on_the_command_line_is_a_clear_error() {
+    let env = Env::new();
+    let db = seeded(&env);
+    let out = env.run(&["--db", &db, "orders", "show", "12AB"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("digits only"));
+    let out = env.run(&["--db", &db, "orders", "show", "1111111111"]);
+    assert_eq!(out.status.code(), Some(66));
+    assert!(stderr(&out).contains("no order 1111111111"));
+}
