@@ -30,6 +30,10 @@ pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
+/// The page cache of an open store, as SQLite's negative "KiB" form: enough for the hot
+/// index pages of a million-order store, small enough for a 1 GB device.
+const CACHE_KIB: i64 = -16_384;
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -158,6 +162,9 @@ impl Store {
             .map_err(|e| self.err(e))?;
         self.conn
             .pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .pragma_update(None, "cache_size", CACHE_KIB)
             .map_err(|e| self.err(e))?;
 
         let app_id: i32 = self

@@ -47,6 +47,11 @@ fn record_hash(order: &Order) -> String {
     format!("{h:016x}")
 }
 
+/// Imports at least this large get a bigger page cache while they run.
+const BULK_IMPORT_ORDERS: usize = 10_000;
+/// The page cache during a bulk import, as SQLite's negative "KiB" form.
+const BULK_CACHE_KIB: i64 = -262_144;
+
 const SELECT_ORDER: &str = "SELECT order_number, status, order_date, customer_name, email, phone,
         billing_zip, subtotal_cents, shipping_cents, total_cents, currency, payment_method,
         payment_brand, payment_last4, ship_line1, ship_line2, ship_city, ship_state, ship_zip,
@@ -57,6 +62,30 @@ const SELECT_ORDER: &str = "SELECT order_number, status, order_date, customer_na
 impl Store {
     /// Inserts or replaces every order in one transaction: all of them land, or none.
     pub fn upsert_orders(
+        &mut self,
+        orders: &[Order],
+        now: NaiveDateTime,
+    ) -> Result<ImportSummary, StoreError> {
+        let path = self.path.clone();
+        // Index inserts for random order numbers touch pages all over the file; with
+        // SQLite's default 2 MB page cache a large import thrashes. Raise it for the
+        // duration of a bulk import only (devices have little memory to spare).
+        let bulk = orders.len() >= BULK_IMPORT_ORDERS;
+        if bulk {
+            self.conn
+                .pragma_update(None, "cache_size", BULK_CACHE_KIB)
+                .map_err(|e| classify(&path, e))?;
+        }
+        let result = self.upsert_in_one_transaction(orders, now);
+        if bulk {
+            self.conn
+                .pragma_update(None, "cache_size", super::CACHE_KIB)
+                .map_err(|e| classify(&path, e))?;
+        }
+        result
+    }
+
+    fn upsert_in_one_transaction(
         &mut self,
         orders: &[Order],
         now: NaiveDateTime,
@@ -359,9 +388,14 @@ fn upsert_customer(tx: &Transaction<'_>, c: &Customer) -> rusqlite::Result<i64> 
     };
     match found {
         Some(id) => {
+            // Most orders of a returning customer repeat their details; skipping the
+            // no-op update keeps bulk imports from rewriting the same row again and again.
             tx.prepare_cached(
                 "UPDATE customers SET name = ?2, phone = coalesce(?3, phone),
-                    billing_zip = coalesce(?4, billing_zip) WHERE id = ?1",
+                    billing_zip = coalesce(?4, billing_zip)
+                 WHERE id = ?1 AND (name IS NOT ?2
+                    OR (?3 IS NOT NULL AND phone IS NOT ?3)
+                    OR (?4 IS NOT NULL AND billing_zip IS NOT ?4))",
             )?
             .execute(params![id, c.name, c.phone, c.billing_zip])?;
             Ok(id)
