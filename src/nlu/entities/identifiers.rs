@@ -206,6 +206,9 @@ fn classify(
     if has_order_cue(words, run.start, prev_end) && (5..=20).contains(&n) {
         return Some((Kind::Order, d.clone()));
     }
+    if nearest_id_word(words, run.start, prev_end).is_some_and(is_other_id_word) {
+        return None;
+    }
     let window = run.start.saturating_sub(CUE_WINDOW).max(prev_end)..run.start;
     let zip_cue = window.clone().any(|k| is_zip_word(words, k));
     let phone_cue = window.clone().any(|k| is_phone_word(words, k));
@@ -256,20 +259,34 @@ fn phone(d: &str, cued: bool) -> Option<String> {
     }
 }
 
+/// Numbers that are none of ours: a return authorisation, a tracking number.
+fn is_other_id_word(w: &str) -> bool {
+    matches!(
+        w,
+        "rma" | "authorization" | "authorisation" | "tracking" | "invoice" | "account" | "card"
+    )
+}
+
 /// "order 123456", "order number is 123456", "odor number 12 34 56".
 fn has_order_cue(words: &[String], start: usize, prev_end: usize) -> bool {
+    nearest_id_word(words, start, prev_end).is_some_and(is_order_word)
+}
+
+/// The word naming the number that starts at `start` ("order" in "order number is
+/// 123"), looking back over a few glue words.
+fn nearest_id_word(words: &[String], start: usize, prev_end: usize) -> Option<&str> {
     let mut k = start;
     while k > prev_end {
         k -= 1;
         let w = words[k].as_str();
-        if is_order_word(w) {
-            return true;
+        if is_order_word(w) || is_other_id_word(w) {
+            return Some(w);
         }
         if !ORDER_GLUE.contains(&w) || start - k > 4 {
-            return false;
+            return None;
         }
     }
-    false
+    None
 }
 
 #[cfg(test)]
@@ -442,5 +459,13 @@ mod tests {
         assert_eq!(ids("two bags"), Identifiers::default());
         assert_eq!(ids("one two three"), Identifiers::default());
         assert_eq!(ids(&"1".repeat(40)), Identifiers::default());
+        assert_eq!(
+            ids("rma number 88123 status please"),
+            Identifiers::default()
+        );
+        assert_eq!(
+            ids("my tracking number is 1234567890"),
+            Identifiers::default()
+        );
     }
 }

@@ -6,8 +6,8 @@
 //! and marks the words it used as *taken* so that later ones do not read them again.
 //! The order matters and is fixed: emails (taken before tokenising, since "john.smith"
 //! must keep its dot), dates, time slots, frequencies, identifiers (order / zip /
-//! phone), products, quantities, then the table-driven reasons and refund method, which
-//! look at phrases and never compete for digits.
+//! phone), the table-driven reasons and refund method (phrases, never digits; a refund
+//! phrase's "gift card" is then kept from the product matcher), products, quantities.
 //!
 //! Architecture invariant: extraction is a pure function of the text and the context;
 //! it does no I/O and never panics, whatever the input. Phrase tables are data in
@@ -159,10 +159,16 @@ pub fn extract(text: &str, ctx: &EntityContext<'_>) -> Entities {
     let time_slot = schedule::extract_time_slot(&words, &mut taken, tables);
     let frequency_days = schedule::extract_frequency(&words, &mut taken, tables);
     let ids = identifiers::extract(&words, &mut taken, ctx.expect);
-    let product = ctx.products.and_then(|m| m.find_in_words(&words));
+    let reasons = reasons::extract(&words, tables);
+    let mut reserved = vec![false; words.len()];
+    if let Some((s, e)) = reasons.refund_span {
+        reserved[s..e].iter_mut().for_each(|r| *r = true);
+    }
+    let product = ctx
+        .products
+        .and_then(|m| m.find_in_words(&words, &reserved));
     let quantity =
         quantity::extract_quantity(&words, &taken, product.as_ref().map(|p| p.span), ctx.expect);
-    let reasons = reasons::extract(&words, tables);
 
     Entities {
         order_number: ids.order_number,

@@ -18,8 +18,11 @@ use serde::Serialize;
 
 use super::numbers::parse_cardinal;
 use super::phonetic::{distance_within, key};
-use super::text::{tokenize, OPAQUE};
+use super::text::{is_digits, tokenize, OPAQUE};
 use crate::store::Product;
+
+/// Shorter words are only matched exactly.
+const FUZZY_MIN_LEN: usize = 5;
 
 /// Below this average word similarity a term does not match.
 const MIN_SCORE: f32 = 0.7;
@@ -158,8 +161,11 @@ fn tokens(words: &[String]) -> Vec<Token> {
             continue;
         }
         let text = norm(w);
+        // "a bag of coffee", "three bags": the bag holds or counts, it is not a product.
+        let counted = out.last().is_some_and(|t: &Token| is_digits(&t.text));
         let blocked = w == OPAQUE
-            || CONTAINERS.contains(&text.as_str()) && words.get(i + 1).is_some_and(|n| n == "of");
+            || CONTAINERS.contains(&text.as_str())
+                && (words.get(i + 1).is_some_and(|n| n == "of") || counted);
         out.push(Token {
             text,
             start: i,
@@ -287,20 +293,26 @@ impl ProductMatcher {
         if text == v {
             return 1.0;
         }
-        let fuzzy_ok = text.len() >= 4
-            && v.len() >= 4
+        // A fuzzy match must sound the same *and* be spelled nearly the same. Short
+        // words, and short words that only add a suffix, are everyday English far more
+        // often than mis-heard products ("show"/"shoe", "lady"/"lead", "charge"/"charger";
+        // a long "headphon" is still "headphone").
+        let fuzzy_ok = text.len() >= FUZZY_MIN_LEN
+            && v.len() >= FUZZY_MIN_LEN
             && text.as_bytes().first() == v.as_bytes().first()
+            && !(text.len().min(v.len()) < 7
+                && (text.starts_with(v.as_str()) || v.starts_with(text)))
             && !text.bytes().any(|b| b.is_ascii_digit())
             && !v.bytes().any(|b| b.is_ascii_digit())
-            && !NO_FUZZ.contains(&text);
+            && !NO_FUZZ.contains(&text)
+            && text_key == self.keys[vocab_id];
         if !fuzzy_ok {
             return 0.0;
         }
-        let same_key = text_key == self.keys[vocab_id];
+        // Two edits only with the same start: "hoody"/"hoodie", not "lottery"/"litter".
         match distance_within(text, v, 2) {
             Some(1) => 0.85,
-            Some(2) if same_key => 0.8,
-            Some(2) if text.len() >= 7 => 0.75,
+            Some(2) if text.as_bytes()[..3] == v.as_bytes()[..3] => 0.8,
             _ => 0.0,
         }
     }
@@ -313,7 +325,7 @@ impl ProductMatcher {
         let Some(bucket) = text.as_bytes().first().and_then(|b| self.by_first.get(b)) else {
             return Vec::new();
         };
-        if text.len() < 4 || NO_FUZZ.contains(&text) {
+        if text.len() < FUZZY_MIN_LEN || NO_FUZZ.contains(&text) {
             return Vec::new();
         }
         let text_key = key(text);
@@ -327,15 +339,23 @@ impl ProductMatcher {
 
     /// The product `text` most likely names, if any.
     pub fn find(&self, text: &str) -> Option<ProductMatch> {
-        self.find_in_words(&tokenize(text)).map(|l| l.found)
+        let words = tokenize(text);
+        self.find_in_words(&words, &vec![false; words.len()])
+            .map(|l| l.found)
     }
 
     /// Like [`ProductMatcher::find`] over already tokenised words, with the word span.
-    pub(crate) fn find_in_words(&self, words: &[String]) -> Option<Located> {
+    /// Words marked in `reserved` (a refund phrase's "gift card") are never read.
+    pub(crate) fn find_in_words(&self, words: &[String], reserved: &[bool]) -> Option<Located> {
         if self.terms.is_empty() {
             return None;
         }
-        let toks = tokens(words);
+        let mut toks = tokens(words);
+        for t in &mut toks {
+            t.blocked |= reserved
+                .get(t.start..t.end)
+                .is_some_and(|r| r.iter().any(|&x| x));
+        }
         // What each token may be, computed once: terms then only look these up.
         // Repeated words are looked up once.
         let mut memo: HashMap<&str, Vec<(usize, f32)>> = HashMap::new();
@@ -381,8 +401,12 @@ impl ProductMatcher {
                     if !ok || avg < MIN_SCORE {
                         continue;
                     }
+                    // More words covered wins, then a better match; on a full tie the
+                    // later term, as English puts the head noun last ("coffee capsules").
                     let better = best.is_none_or(|(bs, ba, _, _, _)| {
-                        sum > bs + 1e-6 || (sum - bs).abs() <= 1e-6 && avg > ba + 1e-6
+                        sum > bs + 1e-6
+                            || (sum - bs).abs() <= 1e-6 && avg > ba + 1e-6
+                            || (sum - bs).abs() <= 1e-6 && (avg - ba).abs() <= 1e-6
                     });
                     if better {
                         best = Some((sum, avg, term.family, p, q));
@@ -546,6 +570,9 @@ mod tests {
         assert_eq!(sku("water filters").as_deref(), Some("FLT-PITCH"));
         assert_eq!(sku("a laptop bag").as_deref(), Some("BACKPK-BLACK"));
         assert_eq!(sku("a wireless mouse").as_deref(), Some("MOUSE-BLACK"));
+        // Equal terms: the later one is the head noun.
+        assert_eq!(sku("a box of coffee capsules").as_deref(), Some("COF-POD"));
+        assert_eq!(sku("three bags please").as_deref(), None);
     }
 
     #[test]
@@ -575,6 +602,15 @@ mod tests {
             "'; drop table orders; --",
             "\u{1F600}",
             "one two three four five",
+            // Everyday words near product words must not match them.
+            "do you charge for delivery",
+            "what's the lottery numbers",
+            "tracking shows it's at the depot",
+            "is the large in stock",
+            "yes this is john",
+            "my wife wants it at home",
+            "let me talk to someone for crying out loud",
+            "my address has changed",
         ] {
             assert_eq!(sku(s), None, "{s}");
         }
@@ -590,7 +626,9 @@ mod tests {
     #[test]
     fn span_covers_the_term() {
         let words = tokenize("i need two phone chargers");
-        let l = matcher().find_in_words(&words).expect("match");
+        let l = matcher()
+            .find_in_words(&words, &vec![false; words.len()])
+            .expect("match");
         assert_eq!(l.span, (3, 5));
     }
 }

@@ -20,63 +20,21 @@ use super::EntityKind;
 /// Largest believable quantity in one order line.
 const MAX_QUANTITY: u64 = 10_000;
 
-/// Nouns that count ("three bags", "a box of").
-fn is_count_noun(w: &str) -> bool {
-    matches!(
-        w,
-        "of" | "bag"
-            | "bags"
-            | "box"
-            | "boxes"
-            | "pack"
-            | "packs"
-            | "packet"
-            | "packets"
-            | "bottle"
-            | "bottles"
-            | "can"
-            | "cans"
-            | "case"
-            | "cases"
-            | "roll"
-            | "rolls"
-            | "pair"
-            | "pairs"
-            | "piece"
-            | "pieces"
-            | "unit"
-            | "units"
-            | "item"
-            | "items"
-            | "tin"
-            | "tins"
-            | "jar"
-            | "jars"
-            | "tub"
-            | "tubs"
-            | "carton"
-            | "cartons"
-            | "more"
-            | "loaf"
-            | "loaves"
-            | "sets"
-            | "set"
-            | "bundle"
-            | "bundles"
-            | "sack"
-            | "sacks"
-            | "tube"
-            | "tubes"
-            | "pcs"
-            | "lots"
-            | "copies"
-            | "kilo"
-            | "pound"
-            | "kilos"
-    )
-}
+/// Nouns that count ("three bags", "a box of"). Singular ones count after "a" only
+/// when "of" follows ("a bag of"): "a bad line can you ..." counts nothing.
+const COUNT_NOUNS: &[&str] = &[
+    "of", "bag", "bags", "box", "boxes", "pack", "packs", "packet", "packets", "bottle", "bottles",
+    "cans", "cases", "roll", "rolls", "pair", "pairs", "piece", "pieces", "unit", "units", "item",
+    "items", "tin", "tins", "jar", "jars", "tub", "tubs", "carton", "cartons", "loaf", "loaves",
+    "sets", "bundle", "bundles", "sack", "sacks", "tube", "tubes", "pcs", "copies", "kilo",
+    "kilos", "pound",
+];
 
-/// Plural words that measure time, money or size, not items.
+/// Singular nouns that, after a number above one, name a pack size ("the 4 pack").
+const PACK_SIZES: &[&str] = &["pack", "piece", "roll", "pc", "count", "ct"];
+
+/// Plural words that measure time, money or size, or count things that are not
+/// products ("two parcels", "two cards" to split a payment).
 const NOT_COUNTED: &[&str] = &[
     "days",
     "weeks",
@@ -107,7 +65,6 @@ const NOT_COUNTED: &[&str] = &[
     "ounces",
     "lbs",
     "kgs",
-    "years",
     "weekends",
     "mornings",
     "evenings",
@@ -135,211 +92,181 @@ const NOT_COUNTED: &[&str] = &[
     "sorts",
     "kinds",
     "ways",
+    "cheers",
+    "regards",
+    "apologies",
+    "numbers",
+    "parcels",
+    "packages",
+    "orders",
+    "deliveries",
+    "emails",
+    "cards",
+    "people",
+    "options",
+    "questions",
+    "calls",
+    "attempts",
+    "digits",
+    "letters",
+    "sizes",
+    "colours",
+    "colors",
+    "angeles",
+    "states",
 ];
 
 /// Words right after a number that make it a measurement or a label, not a count.
-fn is_measure(w: &str) -> bool {
-    matches!(
-        w,
-        "dollar"
-            | "dollars"
-            | "pound"
-            | "pounds"
-            | "lb"
-            | "lbs"
-            | "kg"
-            | "kgs"
-            | "g"
-            | "gram"
-            | "grams"
-            | "ml"
-            | "l"
-            | "litre"
-            | "liter"
-            | "litres"
-            | "liters"
-            | "oz"
-            | "ounce"
-            | "ounces"
-            | "percent"
-            | "inch"
-            | "inches"
-            | "cm"
-            | "mm"
-            | "m"
-            | "w"
-            | "watt"
-            | "watts"
-            | "gb"
-            | "mah"
-            | "am"
-            | "pm"
-            | "oclock"
-            | "euro"
-            | "euros"
-            | "quid"
-            | "bucks"
-            | "cents"
-            | "pence"
-            | "days"
-            | "day"
-            | "weeks"
-            | "week"
-            | "months"
-            | "month"
-            | "years"
-            | "year"
-            | "hours"
-            | "hour"
-            | "minutes"
-            | "minute"
-            | "times"
-            | "star"
-            | "stars"
-            | "degrees"
-            | "k"
-            | "mile"
-            | "miles"
-            | "o"
-    )
-}
+const MEASURES: &[&str] = &[
+    "dollar", "dollars", "pound", "pounds", "lb", "lbs", "kg", "kgs", "g", "gram", "grams", "ml",
+    "l", "litre", "liter", "litres", "liters", "oz", "ounce", "ounces", "percent", "inch",
+    "inches", "cm", "mm", "m", "w", "watt", "watts", "gb", "mah", "am", "pm", "oclock", "euro",
+    "euros", "quid", "bucks", "cents", "pence", "days", "day", "weeks", "week", "months", "month",
+    "years", "year", "hours", "hour", "minutes", "minute", "times", "star", "stars", "degrees",
+    "k", "mile", "miles", "o", "z",
+];
+
+/// Words of an address: a number before them is a house number.
+const STREET_WORDS: &[&str] = &[
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "boulevard",
+    "blvd",
+    "drive",
+    "dr",
+    "lane",
+    "ln",
+    "way",
+    "court",
+    "ct",
+    "place",
+    "pl",
+    "terrace",
+    "close",
+    "crescent",
+    "highway",
+    "parkway",
+    "square",
+    "suite",
+    "apartment",
+    "apt",
+    "floor",
+];
 
 /// Words right before a number that make it a label ("size ten", "aisle 4").
-fn is_label_word(w: &str) -> bool {
-    matches!(
-        w,
-        "size"
-            | "sized"
-            | "number"
-            | "aisle"
-            | "version"
-            | "model"
-            | "plan"
-            | "step"
-            | "room"
-            | "apartment"
-            | "apt"
-            | "suite"
-            | "unit"
-            | "floor"
-            | "gate"
-            | "platform"
-            | "page"
-            | "option"
-            | "line"
-            | "item"
-            | "level"
-            | "ending"
-            | "last"
-    )
-}
+const LABELS: &[&str] = &[
+    "size",
+    "sized",
+    "number",
+    "aisle",
+    "version",
+    "model",
+    "plan",
+    "step",
+    "room",
+    "apartment",
+    "apt",
+    "suite",
+    "unit",
+    "floor",
+    "gate",
+    "platform",
+    "page",
+    "option",
+    "line",
+    "item",
+    "level",
+    "ending",
+    "last",
+    "address",
+    "age",
+    "ages",
+    "uk",
+    "us",
+    "eu",
+];
 
 /// Verbs that, right before a bare number, make it a count ("i'll take two").
-fn is_buying_word(w: &str) -> bool {
-    matches!(
-        w,
-        "take"
-            | "buy"
-            | "bought"
-            | "want"
-            | "need"
-            | "get"
-            | "order"
-            | "ordered"
-            | "send"
-            | "return"
-            | "returning"
-            | "returned"
-            | "quantity"
-            | "qty"
-            | "make"
-            | "add"
-            | "grab"
-            | "purchase"
-            | "purchased"
-            | "receive"
-            | "received"
-            | "got"
-            | "only"
-            | "just"
-    )
-}
+const BUYING: &[&str] = &[
+    "take",
+    "buy",
+    "bought",
+    "want",
+    "need",
+    "get",
+    "order",
+    "ordered",
+    "send",
+    "return",
+    "returning",
+    "returned",
+    "quantity",
+    "qty",
+    "make",
+    "add",
+    "grab",
+    "purchase",
+    "purchased",
+    "receive",
+    "received",
+    "got",
+    "only",
+    "just",
+];
 
 /// Words that may follow a bare counted number ("i'll take two please").
-fn ends_a_count(w: Option<&str>) -> bool {
-    match w {
-        None => true,
-        Some(w) => matches!(
-            w,
-            "please"
-                | "of"
-                | "more"
-                | "thanks"
-                | "thank"
-                | "and"
-                | "then"
-                | "for"
-                | "now"
-                | "instead"
-                | "i"
-                | "we"
-                | "but"
-                | "so"
-                | "because"
-                | "total"
-                | "altogether"
-                | "in"
-                | "this"
-                | "that"
-                | "those"
-                | "these"
-                | "them"
-                | "it"
-                | "today"
-                | "tomorrow"
-                | "actually"
-                | "not"
-                | "cheers"
-                | "ok"
-                | "okay"
-        ),
-    }
-}
+const AFTER_COUNT: &[&str] = &[
+    "please",
+    "of",
+    "more",
+    "thanks",
+    "thank",
+    "and",
+    "then",
+    "for",
+    "now",
+    "instead",
+    "i",
+    "we",
+    "but",
+    "so",
+    "because",
+    "total",
+    "altogether",
+    "in",
+    "this",
+    "that",
+    "those",
+    "these",
+    "them",
+    "it",
+    "today",
+    "tomorrow",
+    "actually",
+    "not",
+    "cheers",
+    "ok",
+    "okay",
+];
 
 /// Words that stop the look-ahead from a number to its product ("a refund for the
 /// headphones": "a" does not count the headphones).
-fn blocks_lookahead(w: &str) -> bool {
-    matches!(
-        w,
-        "for"
-            | "the"
-            | "to"
-            | "with"
-            | "from"
-            | "on"
-            | "in"
-            | "my"
-            | "your"
-            | "and"
-            | "or"
-            | "but"
-            | "at"
-            | "is"
-            | "are"
-            | "was"
-            | "it"
-            | "i"
-            | "you"
-            | "that"
-            | "this"
-            | "not"
-            | "by"
-            | "than"
-            | "if"
-            | "when"
-            | "then"
-            | "please"
-    )
+const BLOCKERS: &[&str] = &[
+    "for", "the", "to", "with", "from", "on", "in", "my", "your", "and", "or", "but", "at", "is",
+    "are", "was", "it", "i", "you", "that", "this", "not", "by", "than", "if", "when", "then",
+    "please", "can", "could", "would", "will",
+];
+
+fn is_count_noun(w: &str) -> bool {
+    COUNT_NOUNS.contains(&w)
+}
+
+fn ends_a_count(w: Option<&str>) -> bool {
+    w.is_none_or(|w| AFTER_COUNT.contains(&w))
 }
 
 /// A quantity phrase at `words[i..]`: the value, words used, and whether it is the
@@ -397,7 +324,7 @@ pub(crate) fn extract_quantity(
             i = end;
             continue;
         }
-        if counts(words, i, end, article, product, expect) {
+        if counts(words, (i, end), n, article, product, expect) {
             return u32::try_from(n).ok();
         }
         i = end;
@@ -407,29 +334,45 @@ pub(crate) fn extract_quantity(
 
 fn counts(
     words: &[String],
-    start: usize,
-    end: usize,
+    (start, end): (usize, usize),
+    n: u64,
     article: bool,
     product: Option<(usize, usize)>,
     expect: Option<EntityKind>,
 ) -> bool {
     let next = words.get(end).map(String::as_str);
     let prev = start.checked_sub(1).map(|k| words[k].as_str());
-    if next.is_some_and(is_measure) || prev.is_some_and(is_label_word) {
+    if next.is_some_and(|w| MEASURES.contains(&w)) || prev.is_some_and(|w| LABELS.contains(&w)) {
+        return false;
+    }
+    if n >= 2 && next.is_some_and(|w| PACK_SIZES.contains(&w)) {
         return false;
     }
     // A product or count noun shortly after, with only describing words between.
+    let one = words[start] == "one" || words[start] == "1";
     for (k, w) in words.iter().enumerate().skip(end).take(4) {
         let w = w.as_str();
         let at_product = product.is_some_and(|(s, e)| s <= k && k < e);
-        if at_product || is_count_noun(w) && (k == end || !article || w != "of") {
+        // "of" counts only right after the number ("two of them", not "32 waist
+        // instead of 30").
+        let of_follows = words.get(k + 1).is_some_and(|n| n == "of");
+        let counted = if article {
+            is_count_noun(w) && w != "of" && of_follows
+        } else {
+            is_count_noun(w) && (k == end || w != "of")
+        };
+        if at_product || counted {
             return true;
         }
-        if blocks_lookahead(w) {
+        if STREET_WORDS.contains(&w) {
+            return false;
+        }
+        if BLOCKERS.contains(&w) {
             break;
         }
-        // A plural within three words counts for a real number, not for "a".
-        if !article && looks_plural(w) {
+        // A plural within three words counts for a real number ("one" never takes a
+        // plural: "a bigger one cheers").
+        if !article && !one && looks_plural(w) {
             return true;
         }
     }
@@ -450,7 +393,7 @@ fn counts(
         {
             k -= 1;
         }
-        k > 0 && is_buying_word(&words[k - 1])
+        k > 0 && BUYING.contains(&words[k - 1].as_str())
     };
     cue_before && ends_a_count(next) && !is_digits_label(words, start)
 }
@@ -572,6 +515,13 @@ mod tests {
             "it took ten days",
             "deliver at 6 pm",
             "cancel order 12",
+            "one more time please",
+            "it's a bad line can you say that again",
+            "can i swap the 4 pack for the 6 pack",
+            "the new address is 2250 sunset boulevard los angeles",
+            "i'm staying with a friend can the parcel go to hers",
+            "can i split payment between two cards",
+            "i want to exchange an item",
             "hello",
             "",
             "a",

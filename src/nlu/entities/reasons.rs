@@ -20,6 +20,8 @@ pub(crate) struct Reasons {
     pub return_reason: Option<ReturnReason>,
     pub cancel_reason: Option<CancelReason>,
     pub refund_method: Option<RefundMethod>,
+    /// Words of the refund phrase ("on a gift card"), which name no product.
+    pub refund_span: Option<(usize, usize)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -93,15 +95,15 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .into_iter()
         .map(|m| (m.start, m.end, m.value))
         .collect();
-    let refund_method = longest_non_overlapping(refunds)
+    let refund = longest_non_overlapping(refunds)
         .into_iter()
-        .find(|&(s, _, _)| !negated(s))
-        .map(|(_, _, v)| v);
+        .find(|&(s, _, _)| !negated(s));
 
     Reasons {
         return_reason,
         cancel_reason,
-        refund_method,
+        refund_method: refund.map(|r| r.2),
+        refund_span: refund.map(|r| (r.0, r.1)),
     }
 }
 
@@ -162,6 +164,11 @@ mod tests {
             Some(ChangedMind)
         );
         assert_eq!(ret("i want to return it"), None);
+        assert_eq!(ret("the jumper's too baggy"), Some(SizeIssue));
+        assert_eq!(ret("she doesn't like them"), Some(ChangedMind));
+        let r = reasons("i don't want to talk to a robot");
+        assert_eq!((r.return_reason, r.cancel_reason), (None, None));
+        assert_eq!(ret("you broke up there what did you say"), None);
     }
 
     #[test]

@@ -168,6 +168,16 @@ fn returns_and_refunds() {
 }
 
 #[test]
+fn a_refund_gift_card_is_not_a_product() {
+    let e = ex("return it and put the money on a gift card");
+    assert_eq!(e.refund_method, Some(RefundMethod::StoreCredit));
+    assert_eq!((e.product, e.quantity), (None, None));
+    let e = ex("i want to buy a gift card for my mum");
+    assert_eq!(e.product.as_deref(), Some("GC-25"));
+    assert_eq!(e.refund_method, None);
+}
+
+#[test]
 fn without_a_catalog_there_is_no_product() {
     let ctx = EntityContext::new(now());
     let e = extract("two navy tees in medium", &ctx);
