@@ -82,16 +82,24 @@ pub(crate) fn extract_date(
         });
         negated_before || negated_after
     };
-    let mut best = None;
+    // A date that is given up scores -2; one marked as the new date ("to monday",
+    // "till the 20th", "saturday instead") +1. The best score wins, the earliest on ties.
+    let mut best: Option<(i32, Candidate)> = None;
     let mut prev_end = 0;
     for c in &candidates {
-        if !rejected(c, prev_end) {
-            best = Some(*c);
-            break;
+        let mut score = 0;
+        if rejected(c, prev_end) {
+            score -= 2;
+        }
+        if is_target(words, c.start, c.end) {
+            score += 1;
+        }
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, *c));
         }
         prev_end = c.end;
     }
-    let best = best.or_else(|| candidates.first().copied())?;
+    let (_, best) = best?;
     for t in &mut taken[best.start..best.end] {
         *t = true;
     }
@@ -140,6 +148,15 @@ fn could_start_date(w: &str) -> bool {
         || unit_word(w).is_some()
         || teen_word(w).is_some()
         || tens_word(w).is_some()
+}
+
+/// Words that mark the date or slot being asked for rather than the one given up.
+pub(crate) fn is_target(words: &[String], start: usize, end: usize) -> bool {
+    let before = start.saturating_sub(2)..start;
+    before
+        .clone()
+        .any(|k| matches!(words[k].as_str(), "to" | "till" | "until" | "til" | "into"))
+        || words.get(end).is_some_and(|w| w == "instead")
 }
 
 fn add_days(d: NaiveDate, n: i64) -> Option<NaiveDate> {
@@ -714,6 +731,18 @@ mod tests {
         assert_eq!(
             date("i won't be in tomorrow").as_deref(),
             Some("2026-03-11")
+        );
+        assert_eq!(
+            date("i'm on holiday next week can you hold it till the 20th").as_deref(),
+            Some("2026-03-20")
+        );
+        assert_eq!(
+            date("my sofa is being delivered on wednesday can we move it to saturday").as_deref(),
+            Some("2026-03-14")
+        );
+        assert_eq!(
+            date("i booked it for friday can you do next week instead").as_deref(),
+            Some("2026-03-16")
         );
     }
 

@@ -5,6 +5,7 @@
 //! As with dates, a slot or frequency being replaced ("instead of weekly", "from
 //! monthly to ...", "not in the morning") loses to another one said in the same breath.
 
+use super::dates::is_target;
 use super::numbers::parse_cardinal;
 use super::phrases::{longest_non_overlapping, Tables};
 use super::text::{is_digits, words_at};
@@ -35,16 +36,24 @@ fn choose<T: Copy>(
         .into_iter()
         .filter(|&(s, e, _)| !taken[s..e].iter().any(|&t| t))
         .collect();
+    // As for dates: replaced -2, asked for ("to the afternoon", "morning instead") +1;
+    // the best score wins, the earliest on ties.
     let mut prev_end = 0;
-    let mut best = None;
+    let mut best: Option<(i32, T)> = None;
     for &(s, e, v) in &found {
-        if !replaced(words, s, prev_end) {
-            best = Some(v);
-            break;
+        let mut score = 0;
+        if replaced(words, s, prev_end) {
+            score -= 2;
+        }
+        if is_target(words, s, e) {
+            score += 1;
+        }
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, v));
         }
         prev_end = e;
     }
-    let best = best.or_else(|| found.first().map(|f| f.2))?;
+    let (_, best) = best?;
     for &(s, e, _) in &found {
         for t in &mut taken[s..e] {
             *t = true;
@@ -138,6 +147,13 @@ fn clock_time(words: &[String], i: usize) -> Option<(TimeSlot, usize)> {
         return None;
     }
     let mut end = i + used;
+    // "at 8 tonight": the words after the number say the part of the day.
+    if words
+        .get(end)
+        .is_some_and(|n| matches!(n.as_str(), "tonight" | "in" | "this" | "at"))
+    {
+        return None;
+    }
     if words.get(end).is_some_and(|n| n == "oclock") {
         end += 1;
     }
@@ -201,6 +217,11 @@ mod tests {
         assert_eq!(slot("switch me to an evening slot"), Some(Evening));
         assert_eq!(slot("good morning i'd like to place an order"), None);
         assert_eq!(slot("not in the morning, the afternoon"), Some(Afternoon));
+        assert_eq!(
+            slot("coming at 8 tonight can you make it tomorrow morning instead"),
+            Some(Morning)
+        );
+        assert_eq!(slot("coming at 8 tonight"), Some(Evening));
     }
 
     #[test]
