@@ -14,7 +14,8 @@
 //!
 //! When several dates are said, one that is negated or replaced ("not today",
 //! "instead of friday", "i won't be home on the 13th", "from monday to ...") loses to
-//! one that is not.
+//! one that is not, and one marked as the new date ("to saturday", "till the 20th",
+//! "next week instead") wins over one merely mentioned.
 
 use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, Weekday};
 
