@@ -69,8 +69,7 @@ fn import_then_show_round_trips_the_design_format() {
     let shown = env.run_ok(&["--db", &db, "orders", "show", "1234567891234", "--json"]);
     let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
     let input: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(data("orders_valid.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(data("orders_valid.json")).unwrap()).unwrap();
     for key in [
         "order_number",
         "status",
@@ -144,7 +143,10 @@ fn each_bad_file_is_refused_by_name_and_nothing_changes() {
     let before = env.run_ok(&["--db", &db, "orders", "list", "--phone", "5125550199"]);
     let cases = [
         ("orders_wrong_type.json", "field `items[0].qty`"),
-        ("orders_unknown_status.json", "unknown order status \"shipt\""),
+        (
+            "orders_unknown_status.json",
+            "unknown order status \"shipt\"",
+        ),
         ("orders_letters_in_number.json", "digits only"),
         ("not_json.json", "is not valid JSON"),
         ("truncated.json", "ends too early"),
@@ -292,7 +294,13 @@ fn the_demo_store_is_created_on_first_use_around_now() {
     assert_eq!(info["demo_anchor"], "2026-03-10");
     assert!(env.path("home/demo.db").exists());
     // The named demo household is there, with an order placed "today".
-    let list = env.run_ok(&["orders", "list", "--email", "ada.park@example.com", "--json"]);
+    let list = env.run_ok(&[
+        "orders",
+        "list",
+        "--email",
+        "ada.park@example.com",
+        "--json",
+    ]);
     let list: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
     assert_eq!(list[0]["order_date"], "2026-03-10");
     assert_eq!(list[0]["status"], "processing");

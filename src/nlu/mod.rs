@@ -2,5 +2,6 @@
 //! values they said (entities), from recogniser text.
 
 pub mod classifier;
+pub mod entities;
 pub mod features;
 pub mod intent;

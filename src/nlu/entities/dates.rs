@@ -1,0 +1,791 @@
+//! Dates, absolute or relative to `now`, following the labelling guide
+//! (`assets/nlu/GUIDE.md`, "Entities"):
+//! - "today", "tomorrow", "the day after tomorrow";
+//! - a weekday, bare or with "this"/"on"/"next"/"coming": the first such day strictly
+//!   after today; "friday next week" / "next week friday": that weekday in the calendar
+//!   week (Monday–Sunday) after this one; "a week from friday", "friday week", "friday
+//!   after next": seven days after the first friday;
+//! - "next week": Monday of next week; "next month": its first day; "the weekend":
+//!   the coming Saturday;
+//! - "in three days", "in two weeks", "in a month", "three days from now";
+//! - "march 20th", "march twentieth", "20th of march", "20 march", "3/20" (US
+//!   month/day), "2026-03-20": a month and day already past this year mean next year;
+//! - "the 20th" (also "on 20th"): this month, or next month when the day has passed.
+//!
+//! When several dates are said, one that is negated or replaced ("not today",
+//! "instead of friday", "i won't be home on the 13th", "from monday to ...") loses to
+//! one that is not, and one marked as the new date ("to saturday", "till the 20th",
+//! "next week instead") wins over one merely mentioned.
+
+use chrono::{Datelike, Days, Months, NaiveDate, NaiveDateTime, Weekday};
+
+use super::numbers::{ordinal_word, parse_cardinal, teen_word, tens_word, unit_word};
+use super::text::{digit_ordinal_value, is_digits, words_at};
+use super::EntityKind;
+
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    date: NaiveDate,
+}
+
+/// Words that, shortly before a date, mean it is the date being given up.
+const NEGATING_BEFORE: &[&str] = &["not", "from", "than", "except", "cancel", "skip"];
+/// Words that, right after a date, reject it ("tomorrow doesn't work", "friday's no good").
+const NEGATING_AFTER: &[&str] = &["not", "no", "bad", "impossible"];
+
+/// Finds the date meant in `words` and marks the words it used as taken.
+pub(crate) fn extract_date(
+    words: &[String],
+    taken: &mut [bool],
+    now: NaiveDateTime,
+    expect: Option<EntityKind>,
+) -> Option<NaiveDate> {
+    let today = now.date();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if taken[i] || !could_start_date(&words[i]) {
+            i += 1;
+            continue;
+        }
+        let found = relative_day(words, i, today)
+            .or_else(|| weekday_phrase(words, i, today))
+            .or_else(|| week_month_phrase(words, i, today))
+            .or_else(|| offset_phrase(words, i, today))
+            .or_else(|| month_first(words, i, today))
+            .or_else(|| day_first(words, i, today, expect == Some(EntityKind::Date)))
+            .or_else(|| numeric(words, i, today));
+        match found {
+            Some((date, end)) if end > i && !taken[i..end].iter().any(|&t| t) => {
+                candidates.push(Candidate {
+                    start: i,
+                    end,
+                    date,
+                });
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    let rejected = |c: &Candidate, prev_end: usize| -> bool {
+        let before = c.start.saturating_sub(5).max(prev_end)..c.start;
+        let negated_before = before
+            .clone()
+            .any(|k| NEGATING_BEFORE.contains(&words[k].as_str()))
+            || before
+                .clone()
+                .any(|k| words[k] == "instead" && words.get(k + 1).is_some_and(|w| w == "of"));
+        let after = c.end..(c.end + 3).min(words.len());
+        let negated_after = after.clone().any(|k| {
+            NEGATING_AFTER.contains(&words[k].as_str()) && !words_at(words, k, "not later")
+        });
+        negated_before || negated_after
+    };
+    // A date that is given up scores -2; one marked as the new date ("to monday",
+    // "till the 20th", "saturday instead") +1. The best score wins, the earliest on ties.
+    let mut best: Option<(i32, Candidate)> = None;
+    let mut prev_end = 0;
+    for c in &candidates {
+        let mut score = 0;
+        if rejected(c, prev_end) {
+            score -= 2;
+        }
+        if is_target(words, c.start, c.end) {
+            score += 1;
+        }
+        if best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, *c));
+        }
+        prev_end = c.end;
+    }
+    let (_, best) = best?;
+    for t in &mut taken[best.start..best.end] {
+        *t = true;
+    }
+    // The other dates were read as dates too: they must not become quantities.
+    for c in &candidates {
+        for t in &mut taken[c.start..c.end] {
+            *t = true;
+        }
+    }
+    Some(best.date)
+}
+
+/// A cheap filter: only these words can begin a date phrase, so the readers below run
+/// on a few words of an utterance rather than all of them.
+fn could_start_date(w: &str) -> bool {
+    w.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        || matches!(
+            w,
+            "the"
+                | "day"
+                | "today"
+                | "tomorrow"
+                | "tomorow"
+                | "tommorow"
+                | "tommorrow"
+                | "tmrw"
+                | "tmr"
+                | "yesterday"
+                | "this"
+                | "next"
+                | "on"
+                | "coming"
+                | "upcoming"
+                | "last"
+                | "past"
+                | "a"
+                | "an"
+                | "week"
+                | "in"
+                | "weekend"
+                | "couple"
+        )
+        || weekday_word(w).is_some()
+        || month_word(w).is_some()
+        || ordinal_word(w).is_some()
+        || unit_word(w).is_some()
+        || teen_word(w).is_some()
+        || tens_word(w).is_some()
+}
+
+/// Words that mark the date or slot being asked for rather than the one given up.
+pub(crate) fn is_target(words: &[String], start: usize, end: usize) -> bool {
+    let before = start.saturating_sub(2)..start;
+    before
+        .clone()
+        .any(|k| matches!(words[k].as_str(), "to" | "till" | "until" | "til" | "into"))
+        || words.get(end).is_some_and(|w| w == "instead")
+}
+
+fn add_days(d: NaiveDate, n: i64) -> Option<NaiveDate> {
+    if n >= 0 {
+        d.checked_add_days(Days::new(n.unsigned_abs()))
+    } else {
+        d.checked_sub_days(Days::new(n.unsigned_abs()))
+    }
+}
+
+/// "today", "tomorrow", "the day after tomorrow", "yesterday".
+fn relative_day(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let skip_the = usize::from(words[i] == "the");
+    let j = i + skip_the;
+    if words_at(words, j, "day after tomorrow") {
+        return Some((add_days(today, 2)?, j + 3));
+    }
+    if words_at(words, j, "day before yesterday") {
+        return Some((add_days(today, -2)?, j + 3));
+    }
+    let offset = match words[i].as_str() {
+        "today" => 0,
+        "tomorrow" | "tomorow" | "tommorow" | "tommorrow" | "tmrw" | "tmr" => 1,
+        "yesterday" => -1,
+        _ => return None,
+    };
+    Some((add_days(today, offset)?, i + 1))
+}
+
+fn weekday_word(w: &str) -> Option<Weekday> {
+    Some(match w {
+        "monday" | "mon" => Weekday::Mon,
+        "tuesday" | "tue" | "tues" | "tuesdy" => Weekday::Tue,
+        "wednesday" | "wed" | "weds" | "wensday" => Weekday::Wed,
+        "thursday" | "thu" | "thur" | "thurs" => Weekday::Thu,
+        "friday" | "fri" => Weekday::Fri,
+        "saturday" => Weekday::Sat,
+        "sunday" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+/// The first `day` strictly after `today`.
+fn next_weekday(today: NaiveDate, day: Weekday) -> Option<NaiveDate> {
+    let ahead =
+        (7 + day.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64) % 7;
+    add_days(today, if ahead == 0 { 7 } else { ahead })
+}
+
+/// The last `day` strictly before `today`.
+fn last_weekday(today: NaiveDate, day: Weekday) -> Option<NaiveDate> {
+    let back =
+        (7 + today.weekday().num_days_from_monday() as i64 - day.num_days_from_monday() as i64) % 7;
+    add_days(today, -(if back == 0 { 7 } else { back }))
+}
+
+/// Monday of the calendar week after the one holding `today`.
+fn next_monday(today: NaiveDate) -> Option<NaiveDate> {
+    add_days(today, 7 - i64::from(today.weekday().num_days_from_monday()))
+}
+
+/// A weekday with what qualifies it: "next friday", "friday next week", "next week on
+/// friday", "a week from friday", "last monday". Starts at the first word of the phrase.
+fn weekday_phrase(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    // Prefix forms: find the weekday after them.
+    let (mode, j) = if words_at(words, i, "next week on") {
+        (Mode::NextWeek, i + 3)
+    } else if words_at(words, i, "next week") {
+        (Mode::NextWeek, i + 2)
+    } else if words_at(words, i, "a week from") || words_at(words, i, "a week on") {
+        (Mode::WeekAfter, i + 3)
+    } else if words_at(words, i, "week from") {
+        (Mode::WeekAfter, i + 2)
+    } else if words_at(words, i, "this coming") {
+        (Mode::Next, i + 2)
+    } else {
+        match words[i].as_str() {
+            "this" | "next" | "on" | "coming" | "upcoming" => (Mode::Next, i + 1),
+            "last" | "past" => (Mode::Last, i + 1),
+            _ => (Mode::Next, i),
+        }
+    };
+    let day = weekday_word(words.get(j)?)?;
+    let mut end = j + 1;
+    let mut mode = mode;
+    if mode == Mode::Next {
+        for (suffix, m) in [
+            ("of next week", Mode::NextWeek),
+            ("next week", Mode::NextWeek),
+            ("the following week", Mode::NextWeek),
+            ("after next", Mode::WeekAfter),
+            ("week", Mode::WeekAfter),
+        ] {
+            if words_at(words, end, suffix) {
+                end += suffix.split(' ').count();
+                mode = m;
+                break;
+            }
+        }
+    }
+    let date = match mode {
+        Mode::Next => next_weekday(today, day)?,
+        Mode::Last => last_weekday(today, day)?,
+        Mode::WeekAfter => add_days(next_weekday(today, day)?, 7)?,
+        Mode::NextWeek => add_days(next_monday(today)?, i64::from(day.num_days_from_monday()))?,
+    };
+    Some((date, end))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Next,
+    Last,
+    WeekAfter,
+    NextWeek,
+}
+
+/// "next week", "the week after next", "next month", "this weekend", "next weekend".
+fn week_month_phrase(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let saturday = next_weekday(today, Weekday::Sat)?;
+    for (phrase, date) in [
+        ("the week after next", add_days(next_monday(today)?, 7)),
+        ("week after next", add_days(next_monday(today)?, 7)),
+        ("next week", next_monday(today)),
+        ("next weekend", add_days(next_monday(today)?, 5)),
+        ("this weekend", Some(saturday)),
+        ("the weekend", Some(saturday)),
+        ("weekend", Some(saturday)),
+        ("next month", first_of_next_month(today)),
+    ] {
+        if words_at(words, i, phrase) {
+            return Some((date?, i + phrase.split(' ').count()));
+        }
+    }
+    None
+}
+
+fn first_of_next_month(today: NaiveDate) -> Option<NaiveDate> {
+    today.with_day(1)?.checked_add_months(Months::new(1))
+}
+
+/// Largest offset read from "in N days"; keeps dates within a sane distance of now.
+const MAX_OFFSET_DAYS: u64 = 366;
+
+/// "in three days", "in a week", "in a couple of weeks", "two weeks from now".
+fn offset_phrase(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let (amount_at, needs_from) = if words[i] == "in" {
+        (i + 1, false)
+    } else {
+        (i, true)
+    };
+    let (n, used) = amount(words, amount_at)?;
+    let unit_at = amount_at + used;
+    let unit = words.get(unit_at)?.as_str();
+    let mut end = unit_at + 1;
+    if needs_from {
+        if words_at(words, end, "from now") || words_at(words, end, "from today") {
+            end += 2;
+        } else if words_at(words, end, "time") {
+            end += 1;
+        } else {
+            return None;
+        }
+    } else if words_at(words, end, "time") {
+        end += 1;
+    }
+    let date = match unit {
+        "day" | "days" => {
+            (n <= MAX_OFFSET_DAYS).then(|| today.checked_add_days(Days::new(n)))??
+        }
+        "week" | "weeks" => (n <= 52).then(|| today.checked_add_days(Days::new(n * 7)))??,
+        "fortnight" | "fortnights" => {
+            (n <= 26).then(|| today.checked_add_days(Days::new(n * 14)))??
+        }
+        "month" | "months" => {
+            (n <= 12).then(|| today.checked_add_months(Months::new(n as u32)))??
+        }
+        _ => return None,
+    };
+    Some((date, end))
+}
+
+/// "three", "a", "a couple of", "a few": how many units.
+fn amount(words: &[String], i: usize) -> Option<(u64, usize)> {
+    for (phrase, n) in [
+        ("a couple of", 2),
+        ("couple of", 2),
+        ("a couple", 2),
+        ("a few", 3),
+        ("a", 1),
+        ("an", 1),
+    ] {
+        if words_at(words, i, phrase) {
+            return Some((n, phrase.split(' ').count()));
+        }
+    }
+    parse_cardinal(words, i).filter(|&(n, _)| n > 0)
+}
+
+fn month_word(w: &str) -> Option<u32> {
+    Some(match w {
+        "january" | "jan" => 1,
+        "february" | "feb" | "febuary" => 2,
+        "march" => 3,
+        "april" | "apr" => 4,
+        "may" => 5,
+        "june" | "jun" => 6,
+        "july" | "jul" => 7,
+        "august" | "aug" => 8,
+        "september" | "sept" | "sep" => 9,
+        "october" | "oct" => 10,
+        "november" | "nov" => 11,
+        "december" | "dec" => 12,
+        _ => return None,
+    })
+}
+
+/// A day of the month at `words[j..]`: "20th", "twentieth", "twenty first", "20",
+/// "twenty one". Returns (day, words used, spoken as an ordinal word).
+fn day_of_month(words: &[String], j: usize) -> Option<(u32, usize, bool)> {
+    let w = words.get(j)?.as_str();
+    if let Some(d) = digit_ordinal_value(w) {
+        return (1..=31).contains(&d).then_some((d, 1, false));
+    }
+    if let Some(d) = ordinal_word(w) {
+        return Some((d, 1, true));
+    }
+    if let Some(t) = tens_word(w) {
+        let next = words.get(j + 1).map(String::as_str).unwrap_or("");
+        if let Some(u) = ordinal_word(next).filter(|&u| u < 10) {
+            let d = t as u32 + u;
+            return (d <= 31).then_some((d, 2, true));
+        }
+        if let Some(u) = unit_word(next) {
+            let d = (t + u) as u32;
+            return (d <= 31).then_some((d, 2, false));
+        }
+        return (t <= 30).then_some((t as u32, 1, false));
+    }
+    if let Some(v) = teen_word(w).or_else(|| unit_word(w)) {
+        return Some((v as u32, 1, false));
+    }
+    if is_digits(w) && w.len() <= 2 {
+        let d: u32 = w.parse().ok()?;
+        return (1..=31).contains(&d).then_some((d, 1, false));
+    }
+    None
+}
+
+/// A four-digit year near `today`, if one follows at `words[j]`.
+fn year_at(words: &[String], j: usize, today: NaiveDate) -> Option<i32> {
+    let w = words.get(j)?;
+    if w.len() != 4 || !is_digits(w) {
+        return None;
+    }
+    let y: i32 = w.parse().ok()?;
+    ((today.year() - 1)..=(today.year() + 2))
+        .contains(&y)
+        .then_some(y)
+}
+
+/// `month`/`day` in `year` if given, else this year, or next year when already past.
+fn resolve_month_day(
+    today: NaiveDate,
+    month: u32,
+    day: u32,
+    year: Option<i32>,
+) -> Option<NaiveDate> {
+    if let Some(y) = year {
+        return NaiveDate::from_ymd_opt(y, month, day);
+    }
+    let this_year = NaiveDate::from_ymd_opt(today.year(), month, day);
+    match this_year {
+        Some(d) if d >= today => Some(d),
+        // Past (or 29 february in a common year): the next year that has it.
+        _ => (1..=4).find_map(|k| NaiveDate::from_ymd_opt(today.year() + k, month, day)),
+    }
+}
+
+/// "the 20th": this month, or the next month that has that day once it has passed.
+fn resolve_day(today: NaiveDate, day: u32, next_month: bool) -> Option<NaiveDate> {
+    let first = today.with_day(1)?;
+    let start = u32::from(next_month);
+    (start..start + 12).find_map(|k| {
+        let month = first.checked_add_months(Months::new(k))?;
+        let d = month.with_day(day)?;
+        (d >= today).then_some(d)
+    })
+}
+
+/// "march 20th", "march the twentieth", "march 20 2026".
+fn month_first(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let month = month_word(&words[i])?;
+    let mut j = i + 1;
+    if words.get(j).is_some_and(|w| w == "the") {
+        j += 1;
+    }
+    let (day, used, _) = day_of_month(words, j)?;
+    let mut end = j + used;
+    let year = year_at(words, end, today);
+    if year.is_some() {
+        end += 1;
+    }
+    Some((resolve_month_day(today, month, day, year)?, end))
+}
+
+/// Words after which "the first".."the third" are dates, not ranks ("the second order").
+const DATE_PREPOSITIONS: &[&str] = &[
+    "on", "by", "until", "till", "til", "for", "from", "before", "after", "to", "since", "around",
+];
+
+/// "20th of march", "the 20th of march", "20 march", "the 20th", "on the twentieth".
+fn day_first(
+    words: &[String],
+    i: usize,
+    today: NaiveDate,
+    expecting: bool,
+) -> Option<(NaiveDate, usize)> {
+    let has_the = words[i] == "the";
+    let j = i + usize::from(has_the);
+    let (day, used, word_ordinal) = day_of_month(words, j)?;
+    let ordinal = word_ordinal || digit_ordinal_value(&words[j]).is_some();
+    let mut end = j + used;
+    let of = usize::from(words.get(end).is_some_and(|w| w == "of"));
+    if let Some(month) = words.get(end + of).and_then(|w| month_word(w)) {
+        end += of + 1;
+        let year = year_at(words, end, today);
+        if year.is_some() {
+            end += 1;
+        }
+        return Some((resolve_month_day(today, month, day, year)?, end));
+    }
+    if !ordinal {
+        return None;
+    }
+    let after_preposition = i > 0 && DATE_PREPOSITIONS.contains(&words[i - 1].as_str());
+    let accepted = if word_ordinal {
+        (has_the && after_preposition) || expecting
+    } else {
+        has_the || after_preposition || expecting
+    };
+    if !accepted {
+        return None;
+    }
+    let mut next_month = false;
+    for (suffix, next) in [
+        ("of the month", false),
+        ("of this month", false),
+        ("of next month", true),
+        ("next month", true),
+    ] {
+        if words_at(words, end, suffix) {
+            end += suffix.split(' ').count();
+            next_month = next;
+            break;
+        }
+    }
+    Some((resolve_day(today, day, next_month)?, end))
+}
+
+/// "3/20", "3/20/2026", "20/3" (day first when the first part cannot be a month),
+/// "2026-03-20".
+fn numeric(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let w = words[i].as_str();
+    if let [y, m, d] = w.split('-').collect::<Vec<_>>()[..] {
+        let date = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
+        let sane = (today.year() - 1)..=(today.year() + 2);
+        return sane.contains(&date.year()).then_some((date, i + 1));
+    }
+    let parts: Vec<u32> = w
+        .split('/')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let (a, b, year) = match parts[..] {
+        [a, b] => (a, b, None),
+        [a, b, y] => {
+            let y = if y < 100 { 2000 + y } else { y };
+            (
+                a,
+                b,
+                Some(i32::try_from(y).ok()?)
+                    .filter(|y| ((today.year() - 1)..=(today.year() + 2)).contains(y)),
+            )
+        }
+        _ => return None,
+    };
+    let (month, day) = if a > 12 { (b, a) } else { (a, b) };
+    if parts.len() == 3 && year.is_none() {
+        return None;
+    }
+    Some((resolve_month_day(today, month, day, year)?, i + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlu::entities::text::tokenize;
+    use proptest::prelude::*;
+
+    fn now() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, 10)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("valid")
+    }
+
+    fn date_with(s: &str, expect: Option<EntityKind>) -> Option<String> {
+        let w = tokenize(s);
+        let mut taken = vec![false; w.len()];
+        extract_date(&w, &mut taken, now(), expect).map(|d| d.to_string())
+    }
+
+    fn date(s: &str) -> Option<String> {
+        date_with(s, None)
+    }
+
+    #[test]
+    fn the_guide_examples() {
+        assert_eq!(date("today").as_deref(), Some("2026-03-10"));
+        assert_eq!(date("tomorrow").as_deref(), Some("2026-03-11"));
+        assert_eq!(
+            date("the day after tomorrow").as_deref(),
+            Some("2026-03-12")
+        );
+        for s in [
+            "friday",
+            "this friday",
+            "on friday",
+            "next friday",
+            "can we do friday instead",
+        ] {
+            assert_eq!(date(s).as_deref(), Some("2026-03-13"), "{s}");
+        }
+        for s in [
+            "friday next week",
+            "a week from friday",
+            "next week on friday",
+            "friday week",
+        ] {
+            assert_eq!(date(s).as_deref(), Some("2026-03-20"), "{s}");
+        }
+        assert_eq!(date("in three days").as_deref(), Some("2026-03-13"));
+        assert_eq!(date("next week").as_deref(), Some("2026-03-16"));
+        for s in [
+            "march 20th",
+            "march twentieth",
+            "the 20th",
+            "20th of march",
+            "3/20",
+            "the twentieth of march",
+            "march the 20th",
+        ] {
+            assert_eq!(date(s).as_deref(), Some("2026-03-20"), "{s}");
+        }
+    }
+
+    #[test]
+    fn weekdays_relative_to_a_tuesday() {
+        assert_eq!(date("tuesday").as_deref(), Some("2026-03-17"));
+        assert_eq!(date("wednesday").as_deref(), Some("2026-03-11"));
+        assert_eq!(date("monday").as_deref(), Some("2026-03-16"));
+        assert_eq!(date("sunday").as_deref(), Some("2026-03-15"));
+        assert_eq!(date("monday next week").as_deref(), Some("2026-03-16"));
+        assert_eq!(date("tuesday next week").as_deref(), Some("2026-03-17"));
+        assert_eq!(date("friday after next").as_deref(), Some("2026-03-20"));
+        assert_eq!(date("last friday").as_deref(), Some("2026-03-06"));
+        assert_eq!(
+            date("reschedule for wednesday morning").as_deref(),
+            Some("2026-03-11")
+        );
+        assert_eq!(date("this coming saturday").as_deref(), Some("2026-03-14"));
+    }
+
+    #[test]
+    fn relative_spans() {
+        assert_eq!(date("in a week").as_deref(), Some("2026-03-17"));
+        assert_eq!(date("in 2 weeks").as_deref(), Some("2026-03-24"));
+        assert_eq!(date("in a couple of days").as_deref(), Some("2026-03-12"));
+        assert_eq!(date("in a few days").as_deref(), Some("2026-03-13"));
+        assert_eq!(date("ten days from now").as_deref(), Some("2026-03-20"));
+        assert_eq!(date("in a month").as_deref(), Some("2026-04-10"));
+        assert_eq!(date("in a fortnight").as_deref(), Some("2026-03-24"));
+        assert_eq!(date("the week after next").as_deref(), Some("2026-03-23"));
+        assert_eq!(date("next month").as_deref(), Some("2026-04-01"));
+        assert_eq!(
+            date("move it to the weekend").as_deref(),
+            Some("2026-03-14")
+        );
+        assert_eq!(date("next weekend").as_deref(), Some("2026-03-21"));
+        assert_eq!(date("yesterday").as_deref(), Some("2026-03-09"));
+        assert_eq!(date("in 5000 days"), None);
+    }
+
+    #[test]
+    fn absolute_dates() {
+        assert_eq!(date("march 16th please").as_deref(), Some("2026-03-16"));
+        assert_eq!(
+            date("change delivery to march eighteenth").as_deref(),
+            Some("2026-03-18")
+        );
+        assert_eq!(
+            date("the twenty first of march").as_deref(),
+            Some("2026-03-21")
+        );
+        assert_eq!(date("on march twenty one").as_deref(), Some("2026-03-21"));
+        assert_eq!(date("20 march").as_deref(), Some("2026-03-20"));
+        assert_eq!(date("april 1st").as_deref(), Some("2026-04-01"));
+        assert_eq!(date("until the 1st of may").as_deref(), Some("2026-05-01"));
+        assert_eq!(date("march 1st").as_deref(), Some("2027-03-01"));
+        assert_eq!(date("january 5").as_deref(), Some("2027-01-05"));
+        assert_eq!(date("march 10th").as_deref(), Some("2026-03-10"));
+        assert_eq!(date("december 25 2026").as_deref(), Some("2026-12-25"));
+        assert_eq!(date("12/25").as_deref(), Some("2026-12-25"));
+        assert_eq!(date("1/2").as_deref(), Some("2027-01-02"));
+        assert_eq!(date("20/3").as_deref(), Some("2026-03-20"));
+        assert_eq!(date("3/20/2026").as_deref(), Some("2026-03-20"));
+        assert_eq!(date("2026-04-02").as_deref(), Some("2026-04-02"));
+        assert_eq!(date("2/30"), None);
+        assert_eq!(date("13/13"), None);
+        assert_eq!(date("february 29th").as_deref(), Some("2028-02-29"));
+    }
+
+    #[test]
+    fn bare_days_of_the_month() {
+        assert_eq!(
+            date("can i have it on the 14th instead").as_deref(),
+            Some("2026-03-14")
+        );
+        assert_eq!(date("the 5th").as_deref(), Some("2026-04-05"));
+        assert_eq!(date("the 10th").as_deref(), Some("2026-03-10"));
+        assert_eq!(date("the 31st").as_deref(), Some("2026-03-31"));
+        assert_eq!(date("till the 20th").as_deref(), Some("2026-03-20"));
+        assert_eq!(date("on the first").as_deref(), Some("2026-04-01"));
+        assert_eq!(
+            date("the 15th of next month").as_deref(),
+            Some("2026-04-15")
+        );
+        assert_eq!(date("cancel the second order"), None);
+        assert_eq!(date("the third one"), None);
+        assert_eq!(
+            date_with("twentieth", Some(EntityKind::Date)).as_deref(),
+            Some("2026-03-20")
+        );
+        assert_eq!(date("twentieth"), None);
+    }
+
+    #[test]
+    fn negated_dates_lose() {
+        assert_eq!(
+            date("don't deliver it tomorrow deliver it thursday").as_deref(),
+            Some("2026-03-12")
+        );
+        assert_eq!(
+            date("not today please can you come back tomorrow").as_deref(),
+            Some("2026-03-11")
+        );
+        assert_eq!(
+            date("i won't be home on the 13th please deliver on the 16th").as_deref(),
+            Some("2026-03-16")
+        );
+        assert_eq!(
+            date("can you deliver tomorrow instead of today").as_deref(),
+            Some("2026-03-11")
+        );
+        assert_eq!(
+            date("wednesday's no good can you deliver thursday").as_deref(),
+            Some("2026-03-12")
+        );
+        assert_eq!(
+            date("move it from friday to monday").as_deref(),
+            Some("2026-03-16")
+        );
+        assert_eq!(
+            date("i won't be in tomorrow").as_deref(),
+            Some("2026-03-11")
+        );
+        assert_eq!(
+            date("i'm on holiday next week can you hold it till the 20th").as_deref(),
+            Some("2026-03-20")
+        );
+        assert_eq!(
+            date("my sofa is being delivered on wednesday can we move it to saturday").as_deref(),
+            Some("2026-03-14")
+        );
+        assert_eq!(
+            date("i booked it for friday can you do next week instead").as_deref(),
+            Some("2026-03-16")
+        );
+    }
+
+    #[test]
+    fn no_date() {
+        for s in [
+            "",
+            "hello",
+            "may i return it",
+            "march",
+            "in a bit",
+            "the 45th",
+            "order 1234",
+            "i need three days",
+        ] {
+            assert_eq!(date(s), None, "{s}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn dates_stay_near_now(s in "[a-z0-9/ -]{0,60}") {
+            let w = tokenize(&s);
+            let mut taken = vec![false; w.len()];
+            if let Some(d) = extract_date(&w, &mut taken, now(), Some(EntityKind::Date)) {
+                let today = now().date();
+                // Explicit years are accepted from last year to two years ahead.
+                prop_assert!(d >= today - chrono::Duration::days(366 * 2));
+                prop_assert!(d <= today + chrono::Duration::days(366 * 3));
+            }
+        }
+
+        #[test]
+        fn spoken_month_days_resolve(m in 1u32..=12, d in 1u32..=28) {
+            const MONTHS: [&str; 12] = ["january", "february", "march", "april", "may", "june",
+                "july", "august", "september", "october", "november", "december"];
+            let got = date(&format!("{} {d}th", MONTHS[(m - 1) as usize]));
+            let got = got.and_then(|g| NaiveDate::parse_from_str(&g, "%Y-%m-%d").ok());
+            prop_assert!(got.is_some());
+            let got = got.expect("checked");
+            prop_assert_eq!((got.month(), got.day()), (m, d));
+            prop_assert!(got >= now().date());
+        }
+    }
+}

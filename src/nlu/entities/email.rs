@@ -1,0 +1,293 @@
+//! Email addresses, literal ("john.smith@example.com") or spoken ("jane underscore doe
+//! at gmail dot com", "a b c at yahoo dot co dot uk"), normalised to lower case.
+//!
+//! Emails are found on the raw whitespace-separated chunks, before tokenisation,
+//! because tokenising would split "john.smith" and lose the dots. The chunks an email
+//! used are then replaced by one placeholder word so no other extractor reads them.
+
+use std::ops::Range;
+
+use super::text::{push_chunk, MAX_CHUNKS, MAX_CHUNK_BYTES, OPAQUE};
+
+/// Spoken separators inside the local part.
+fn separator(w: &str) -> Option<char> {
+    match w {
+        "dot" | "period" | "point" => Some('.'),
+        "underscore" => Some('_'),
+        "dash" | "hyphen" => Some('-'),
+        _ => None,
+    }
+}
+
+/// Words that end a local part when met walking back from "at": they belong to the
+/// sentence ("my email is", "send it to", "the order's under"), not to the address.
+const LOCAL_STOP: &[&str] = &[
+    "is", "was", "email", "e", "mail", "address", "to", "the", "my", "under", "with", "for", "on",
+    "and", "of", "me", "us", "it", "them", "him", "her", "you", "be", "its", "it's", "at", "from",
+    "by", "as", "use", "try", "i", "a",
+];
+
+/// The words of `text` (see [`super::text::tokenize`]) with each email replaced by the
+/// placeholder, and the emails found, in order. Reads at most [`MAX_CHUNKS`] chunks.
+pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
+    let chunks: Vec<String> = text
+        .split_whitespace()
+        .take(MAX_CHUNKS)
+        .map(|c| {
+            if c.len() > MAX_CHUNK_BYTES {
+                return OPAQUE.to_string();
+            }
+            c.to_lowercase()
+                .trim_matches(|ch: char| {
+                    matches!(
+                        ch,
+                        ',' | ';' | ':' | '!' | '?' | '"' | '(' | ')' | '<' | '>'
+                    )
+                })
+                .to_string()
+        })
+        .collect();
+    let found = find_emails(&chunks);
+    let mut words = Vec::with_capacity(chunks.len() + 8);
+    let mut emails = Vec::new();
+    let mut next = found.iter().peekable();
+    let mut i = 0;
+    while i < chunks.len() {
+        if let Some((range, email)) = next.peek() {
+            if range.start == i {
+                words.push(OPAQUE.to_string());
+                emails.push(email.clone());
+                i = range.end;
+                next.next();
+                continue;
+            }
+        }
+        if chunks[i] == OPAQUE {
+            words.push(OPAQUE.to_string());
+        } else {
+            push_chunk(&chunks[i], &mut words);
+        }
+        i += 1;
+    }
+    (words, emails)
+}
+
+/// Every email in `chunks`, as (chunks it spans, normalised address), non-overlapping.
+fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
+    let mut out: Vec<(Range<usize>, String)> = Vec::new();
+    let mut i = 0;
+    while i < chunks.len() {
+        let found = if chunks[i].contains('@') && chunks[i] != "@" {
+            literal(&chunks[i]).map(|e| (i..i + 1, e))
+        } else if chunks[i] == "at" || chunks[i] == "@" {
+            spoken(chunks, i)
+        } else {
+            None
+        };
+        match found {
+            Some((range, email)) if out.last().is_none_or(|(r, _)| r.end <= range.start) => {
+                i = range.end;
+                out.push((range, email));
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// "john.smith@example.com." → "john.smith@example.com".
+fn literal(chunk: &str) -> Option<String> {
+    let chunk = chunk.trim_end_matches('.');
+    let (local, domain) = chunk.rsplit_once('@')?;
+    let local = local.trim_start_matches(|c: char| !c.is_alphanumeric());
+    if local.is_empty() || !local.chars().all(is_local_char) {
+        return None;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    valid_domain(&labels).then(|| format!("{local}@{domain}"))
+}
+
+fn is_local_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')
+}
+
+fn is_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !s.starts_with('-')
+}
+
+/// At least two labels and an alphabetic top-level domain of 2 to 6 letters.
+fn valid_domain(labels: &[&str]) -> bool {
+    labels.len() >= 2
+        && labels.iter().all(|l| is_label(l))
+        && labels.last().is_some_and(|t| {
+            (2..=6).contains(&t.len()) && t.chars().all(|c| c.is_ascii_alphabetic())
+        })
+}
+
+/// A spoken email around the "at" at `chunks[at]`.
+fn spoken(chunks: &[String], at: usize) -> Option<(Range<usize>, String)> {
+    // Domain: label ("dot" label)+, where a chunk may itself hold dots ("gmail.com").
+    let mut labels: Vec<&str> = Vec::new();
+    let mut j = at + 1;
+    loop {
+        let chunk = chunks.get(j)?.trim_end_matches('.');
+        let parts: Vec<&str> = chunk.split('.').collect();
+        if !parts.iter().all(|p| is_label(p)) || parts.len() > 4 {
+            break;
+        }
+        labels.extend(parts);
+        j += 1;
+        let more = chunks.get(j).is_some_and(|c| c == "dot" || c == ".")
+            && chunks
+                .get(j + 1)
+                .is_some_and(|c| is_label(c.trim_end_matches('.')));
+        if !more || labels.len() >= 6 {
+            break;
+        }
+        j += 1;
+    }
+    // A trailing "dot" that led nowhere is not part of the domain.
+    if !valid_domain(&labels) || LOCAL_STOP.contains(&labels[0]) {
+        return None;
+    }
+    let end = j;
+    // "on friday at jane dot doe at gmail dot com": the first "at" is not the address's.
+    if chunks.get(end).is_some_and(|c| c == "at") {
+        return None;
+    }
+
+    // Local part, walking back from "at".
+    let mut parts: Vec<String> = Vec::new();
+    let mut k = at;
+    let local_word =
+        |c: &str| !LOCAL_STOP.contains(&c) && !c.is_empty() && c.chars().all(is_local_char);
+    let core = chunks.get(at.checked_sub(1)?)?;
+    if !local_word(core) || separator(core).is_some() {
+        return None;
+    }
+    parts.push(core.clone());
+    k -= 1;
+    // "jo 42 at ...": digits alone are rarely a whole local part; take the word before.
+    if core.bytes().all(|b| b.is_ascii_digit()) && k >= 1 && local_word(&chunks[k - 1]) {
+        parts.push(chunks[k - 1].clone());
+        k -= 1;
+    }
+    // Bounded so a pathological run of letters cannot make this quadratic.
+    while parts.len() < 64 {
+        if k >= 2 && separator(&chunks[k - 1]).is_some() && local_word(&chunks[k - 2]) {
+            let sep = separator(&chunks[k - 1]).expect("checked just above");
+            parts.push(sep.to_string());
+            parts.push(chunks[k - 2].clone());
+            k -= 2;
+            continue;
+        }
+        // Spelled letters and digits ("a b c at ...", "j smith at ..."); "a" is a letter
+        // rather than the article when the next chunk is spelled too.
+        let spelled = |c: &str| c.chars().count() == 1 || c.bytes().all(|b| b.is_ascii_digit());
+        let prev_spelled = k >= 1 && spelled(&chunks[k - 1]);
+        let letter_a = k >= 1 && chunks[k - 1] == "a" && spelled(&chunks[k]);
+        if prev_spelled && (local_word(&chunks[k - 1]) || letter_a) {
+            parts.push(chunks[k - 1].clone());
+            k -= 1;
+            continue;
+        }
+        break;
+    }
+    parts.reverse();
+    let local: String = parts.concat();
+    if local.starts_with(['.', '-', '_']) || local.len() > 64 {
+        return None;
+    }
+    Some((k..end, format!("{local}@{}", labels.join("."))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(s: &str) -> Option<String> {
+        split_emails(s).1.into_iter().next()
+    }
+
+    #[test]
+    fn literal_emails() {
+        assert_eq!(
+            email("my email is john.smith@example.com"),
+            Some("john.smith@example.com".into())
+        );
+        assert_eq!(
+            email("send it to Tom.B@Outlook.com."),
+            Some("tom.b@outlook.com".into())
+        );
+        assert_eq!(
+            email("write to a_b-c+x@mail.example.org, thanks"),
+            Some("a_b-c+x@mail.example.org".into())
+        );
+        assert_eq!(email("@ handle"), None);
+        assert_eq!(email("me@localhost"), None);
+        assert_eq!(email("x@y.c0m"), None);
+    }
+
+    #[test]
+    fn spoken_emails() {
+        assert_eq!(
+            email("jane underscore doe at gmail dot com"),
+            Some("jane_doe@gmail.com".into())
+        );
+        assert_eq!(
+            email("my email is sam dot cole at gmail dot com i want"),
+            Some("sam.cole@gmail.com".into())
+        );
+        assert_eq!(
+            email("a b c at yahoo dot co dot uk"),
+            Some("abc@yahoo.co.uk".into())
+        );
+        assert_eq!(
+            email("my email is a b c at yahoo dot co dot uk"),
+            Some("abc@yahoo.co.uk".into())
+        );
+        assert_eq!(
+            email("send the label to j smith at hotmail dot co dot uk"),
+            Some("jsmith@hotmail.co.uk".into())
+        );
+        assert_eq!(
+            email("the order's under dan underscore p at yahoo dot co dot uk"),
+            Some("dan_p@yahoo.co.uk".into())
+        );
+        assert_eq!(
+            email("delivery for ben at example dot com move it"),
+            Some("ben@example.com".into())
+        );
+        assert_eq!(email("mary dash jo at my dash site dot com"), None);
+        assert_eq!(email("it's bob at gmail.com"), Some("bob@gmail.com".into()));
+        assert_eq!(
+            email("Lucy Dot Green AT Gmail Dot Com"),
+            Some("lucy.green@gmail.com".into())
+        );
+        assert_eq!(
+            email("jo 42 at gmail dot com"),
+            Some("jo42@gmail.com".into())
+        );
+    }
+
+    #[test]
+    fn at_without_an_address_is_not_an_email() {
+        assert_eq!(email("deliver at 6 please"), None);
+        assert_eq!(email("look at the dot com bubble"), None);
+        assert_eq!(email("email me at gmail dot com"), None);
+        assert_eq!(email("at"), None);
+        assert_eq!(email("x at"), None);
+        assert_eq!(email("x at y dot"), None);
+        assert_eq!(email("dot at gmail dot com"), None);
+    }
+
+    #[test]
+    fn emails_become_one_placeholder_word() {
+        let (words, emails) = split_emails("order 123 for bob dot lee at example dot com please");
+        assert_eq!(words, ["order", "123", "for", OPAQUE, "please"]);
+        assert_eq!(emails, ["bob.lee@example.com"]);
+    }
+}

@@ -1,0 +1,471 @@
+//! Order numbers, zip codes and phone numbers: deciding what a digit run is.
+//!
+//! The three share one source (a [`DigitRun`]) and differ only in cue words, length and
+//! what the dialog asked for, so they are decided together, in this order:
+//! 1. "order"/"order number"/"reference" right before the run → order number (5–20
+//!    digits; five only with this cue, because a bare five-digit run is a zip).
+//! 2. a zip cue ("zip", "postcode", "postal code") in the words before → zip (5 digits,
+//!    or the first five of a zip+4);
+//!    a phone cue ("phone", "mobile", "cell", "call", not "phone charger") → phone.
+//! 3. the dialog's `expect`.
+//! 4. length alone: 5 → zip, 10 (or 11 starting with 1) → phone, 6–20 → order number.
+//!
+//! A run right after "not" ("it's 94107 not 94170") loses to another run of the same kind.
+
+use super::numbers::{digit_runs, DigitRun};
+use super::EntityKind;
+
+/// The identifiers found, each already normalised.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Identifiers {
+    pub order_number: Option<String>,
+    pub zip_code: Option<String>,
+    pub phone_number: Option<String>,
+}
+
+/// How far back (in words) a zip or phone cue still applies to a run.
+const CUE_WINDOW: usize = 10;
+
+/// Words allowed between "order" and its number: "order number is", "order no".
+const ORDER_GLUE: &[&str] = &[
+    "number",
+    "numbers",
+    "no",
+    "num",
+    "is",
+    "it",
+    "was",
+    "id",
+    "the",
+    "ref",
+    "reference",
+    "code",
+    "nr",
+];
+
+fn is_order_word(w: &str) -> bool {
+    matches!(
+        w,
+        "order" | "orders" | "odor" | "odour" | "reference" | "ref" | "confirmation" | "purchase"
+    )
+}
+
+fn is_zip_word(words: &[String], k: usize) -> bool {
+    match words[k].as_str() {
+        "zip" | "zipcode" | "postcode" | "postcodes" | "zipcodes" => true,
+        "postal" | "post" => words.get(k + 1).is_some_and(|n| n == "code"),
+        _ => false,
+    }
+}
+
+fn is_phone_word(words: &[String], k: usize) -> bool {
+    let object = words.get(k + 1).is_some_and(|n| {
+        matches!(
+            n.as_str(),
+            "charger"
+                | "chargers"
+                | "case"
+                | "cases"
+                | "cable"
+                | "stand"
+                | "holder"
+                | "mount"
+                | "screen"
+        )
+    });
+    !object
+        && matches!(
+            words[k].as_str(),
+            "phone"
+                | "mobile"
+                | "cell"
+                | "cellphone"
+                | "telephone"
+                | "tel"
+                | "call"
+                | "landline"
+                | "text"
+                | "ring"
+        )
+}
+
+/// Words that count things: a number word right before one is a quantity, not the
+/// last digit of an identifier ("... three four two bags of coffee").
+pub(crate) fn is_count_noun(w: &str) -> bool {
+    matches!(
+        w,
+        "of" | "bag"
+            | "bags"
+            | "box"
+            | "boxes"
+            | "pack"
+            | "packs"
+            | "packet"
+            | "packets"
+            | "bottle"
+            | "bottles"
+            | "can"
+            | "cans"
+            | "case"
+            | "cases"
+            | "roll"
+            | "rolls"
+            | "pair"
+            | "pairs"
+            | "piece"
+            | "pieces"
+            | "unit"
+            | "units"
+            | "item"
+            | "items"
+            | "tin"
+            | "tins"
+            | "jar"
+            | "jars"
+            | "tub"
+            | "tubs"
+            | "carton"
+            | "cartons"
+            | "more"
+            | "x"
+            | "times"
+            | "pcs"
+            | "lots"
+            | "sets"
+            | "set"
+            | "dozen"
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Order,
+    Zip,
+    Phone,
+}
+
+/// Decides every digit run in `words` and marks the words of identifier-like runs as
+/// taken, so they are not read again as quantities.
+pub(crate) fn extract(
+    words: &[String],
+    taken: &mut [bool],
+    expect: Option<EntityKind>,
+) -> Identifiers {
+    let mut runs = digit_runs(words, taken);
+    give_back_trailing_counts(words, &mut runs);
+    let mut chosen: Vec<(Kind, String, bool)> = Vec::new();
+    let mut prev_end = 0;
+    for run in &runs {
+        let negated = run.start > 0 && words[run.start - 1] == "not";
+        if let Some((kind, value)) = classify(words, run, prev_end, expect) {
+            chosen.push((kind, value, negated));
+        }
+        // Spelled groups are never a count; long runs are identifiers whatever they were.
+        if run.items >= 2 || run.digits.len() >= 5 {
+            for t in &mut taken[run.start..run.end] {
+                *t = true;
+            }
+        }
+        prev_end = run.end;
+    }
+    let pick = |kind: Kind| -> Option<String> {
+        let of_kind = || chosen.iter().filter(move |(k, _, _)| *k == kind);
+        of_kind()
+            .find(|(_, _, negated)| !negated)
+            .or_else(|| of_kind().next())
+            .map(|(_, v, _)| v.clone())
+    };
+    Identifiers {
+        order_number: pick(Kind::Order),
+        zip_code: pick(Kind::Zip),
+        phone_number: pick(Kind::Phone),
+    }
+}
+
+/// "... nine one two three four two bags": the final "two" counts bags.
+fn give_back_trailing_counts(words: &[String], runs: &mut [DigitRun]) {
+    for run in runs.iter_mut() {
+        let (item_start, digits_before) = run.last_item;
+        let counts_next = words.get(run.end).is_some_and(|w| is_count_noun(w));
+        if run.last_is_word && run.items >= 2 && digits_before >= 6 && counts_next {
+            run.digits.truncate(digits_before);
+            run.end = item_start;
+            run.items -= 1;
+        }
+    }
+}
+
+fn classify(
+    words: &[String],
+    run: &DigitRun,
+    prev_end: usize,
+    expect: Option<EntityKind>,
+) -> Option<(Kind, String)> {
+    let n = run.digits.len();
+    let d = &run.digits;
+    if has_order_cue(words, run.start, prev_end) && (5..=20).contains(&n) {
+        return Some((Kind::Order, d.clone()));
+    }
+    if nearest_id_word(words, run.start, prev_end).is_some_and(is_other_id_word) {
+        return None;
+    }
+    let window = run.start.saturating_sub(CUE_WINDOW).max(prev_end)..run.start;
+    let zip_cue = window.clone().any(|k| is_zip_word(words, k));
+    let phone_cue = window.clone().any(|k| is_phone_word(words, k));
+    if zip_cue && (n == 5 || n == 9) {
+        return Some((Kind::Zip, d[..5].to_string()));
+    }
+    if phone_cue {
+        if let Some(p) = phone(d, true) {
+            return Some((Kind::Phone, p));
+        }
+    }
+    match expect {
+        Some(EntityKind::ZipCode) if n == 5 || n == 9 => {
+            return Some((Kind::Zip, d[..5].to_string()))
+        }
+        Some(EntityKind::PhoneNumber) => {
+            if let Some(p) = phone(d, true) {
+                return Some((Kind::Phone, p));
+            }
+        }
+        Some(EntityKind::OrderNumber) if (5..=20).contains(&n) => {
+            return Some((Kind::Order, d.clone()))
+        }
+        _ => {}
+    }
+    match n {
+        5 => Some((Kind::Zip, d.clone())),
+        _ => {
+            if let Some(p) = phone(d, false) {
+                Some((Kind::Phone, p))
+            } else if (6..=20).contains(&n) {
+                Some((Kind::Order, d.clone()))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// A phone number's digits: ten for a US number ("1" country code dropped). With a cue,
+/// other lengths from 7 to 15 are kept as said (a UK "07700 900123").
+fn phone(d: &str, cued: bool) -> Option<String> {
+    match d.len() {
+        10 => Some(d.to_string()),
+        11 if d.starts_with('1') => Some(d[1..].to_string()),
+        7..=15 if cued => Some(d.to_string()),
+        _ => None,
+    }
+}
+
+/// Numbers that are none of ours: a return authorisation, a tracking number.
+fn is_other_id_word(w: &str) -> bool {
+    matches!(
+        w,
+        "rma" | "authorization" | "authorisation" | "tracking" | "invoice" | "account" | "card"
+    )
+}
+
+/// "order 123456", "order number is 123456", "odor number 12 34 56".
+fn has_order_cue(words: &[String], start: usize, prev_end: usize) -> bool {
+    nearest_id_word(words, start, prev_end).is_some_and(is_order_word)
+}
+
+/// The word naming the number that starts at `start` ("order" in "order number is
+/// 123"), looking back over a few glue words.
+fn nearest_id_word(words: &[String], start: usize, prev_end: usize) -> Option<&str> {
+    let mut k = start;
+    while k > prev_end {
+        k -= 1;
+        let w = words[k].as_str();
+        if is_order_word(w) || is_other_id_word(w) {
+            return Some(w);
+        }
+        if !ORDER_GLUE.contains(&w) || start - k > 4 {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlu::entities::text::tokenize;
+
+    fn ids_with(s: &str, expect: Option<EntityKind>) -> Identifiers {
+        let w = tokenize(s);
+        let mut taken = vec![false; w.len()];
+        extract(&w, &mut taken, expect)
+    }
+
+    fn ids(s: &str) -> Identifiers {
+        ids_with(s, None)
+    }
+
+    fn order(s: &str) -> Option<String> {
+        ids(s).order_number
+    }
+
+    #[test]
+    fn order_numbers() {
+        assert_eq!(
+            order("one two three four five six seven eight nine one two three four").as_deref(),
+            Some("1234567891234")
+        );
+        assert_eq!(
+            order("my order is 1234 56789 1234").as_deref(),
+            Some("1234567891234")
+        );
+        assert_eq!(order("order 12 34 56").as_deref(), Some("123456"));
+        assert_eq!(
+            order("cancel order double five two oh nine").as_deref(),
+            Some("55209")
+        );
+        assert_eq!(
+            order("order number two seven two eight eight").as_deref(),
+            Some("27288")
+        );
+        assert_eq!(
+            order("request cancellation for order 92 31 557").as_deref(),
+            Some("9231557")
+        );
+        assert_eq!(
+            order("it's um one two three four five six seven").as_deref(),
+            Some("1234567")
+        );
+        assert_eq!(
+            order("order twelve thirty four fifty six").as_deref(),
+            Some("123456")
+        );
+        assert_eq!(
+            order("the order's number is triple two four five six").as_deref(),
+            Some("222456")
+        );
+        assert_eq!(order("cancel order ending in 4 5 6"), None);
+        assert_eq!(order("cancel my order"), None);
+    }
+
+    #[test]
+    fn quantities_after_an_order_number_are_given_back() {
+        let w = tokenize("order one two three four five six seven eight two bags of coffee");
+        let mut taken = vec![false; w.len()];
+        let got = extract(&w, &mut taken, None);
+        assert_eq!(got.order_number.as_deref(), Some("12345678"));
+        let two = w.iter().position(|x| x == "bags").expect("word") - 1;
+        assert!(!taken[two]);
+    }
+
+    #[test]
+    fn zip_codes() {
+        assert_eq!(ids("my zip is 78701").zip_code.as_deref(), Some("78701"));
+        assert_eq!(
+            ids("zip code should be three oh three oh one")
+                .zip_code
+                .as_deref(),
+            Some("30301")
+        );
+        assert_eq!(
+            ids("postal code nine oh two one oh").zip_code.as_deref(),
+            Some("90210")
+        );
+        assert_eq!(
+            ids("seven eight seven oh one").zip_code.as_deref(),
+            Some("78701")
+        );
+        assert_eq!(ids("zip 78701 1234").zip_code.as_deref(), Some("78701"));
+        let s = "the zip code on my order is wrong it's nine four one oh seven not nine four one seven oh";
+        assert_eq!(ids(s).zip_code.as_deref(), Some("94107"));
+        let s = "not nine four one seven oh it's nine four one oh seven";
+        assert_eq!(ids(s).zip_code.as_deref(), Some("94107"));
+    }
+
+    #[test]
+    fn phone_numbers() {
+        assert_eq!(
+            ids("my number is 512 555 0199").phone_number.as_deref(),
+            Some("5125550199")
+        );
+        assert_eq!(
+            ids("call me on one five one two five five five oh one nine nine")
+                .phone_number
+                .as_deref(),
+            Some("5125550199")
+        );
+        assert_eq!(
+            ids(
+                "cancel the order under phone number oh seven seven oh oh nine oh oh one two three"
+            )
+            .phone_number
+            .as_deref(),
+            Some("07700900123")
+        );
+        assert_eq!(
+            ids("mobile 555 0199").phone_number.as_deref(),
+            Some("5550199")
+        );
+        assert_eq!(
+            ids("5125550199").phone_number.as_deref(),
+            Some("5125550199")
+        );
+        let got = ids("cancel the phone charger order 123456789");
+        assert_eq!(got.phone_number, None);
+        assert_eq!(got.order_number.as_deref(), Some("123456789"));
+    }
+
+    #[test]
+    fn expectation_biases_bare_answers() {
+        let s = "seven eight seven oh one";
+        assert_eq!(
+            ids_with(s, Some(EntityKind::ZipCode)).zip_code.as_deref(),
+            Some("78701")
+        );
+        assert_eq!(
+            ids_with(s, Some(EntityKind::OrderNumber))
+                .order_number
+                .as_deref(),
+            Some("78701")
+        );
+        let s = "1234567890";
+        assert_eq!(
+            ids_with(s, Some(EntityKind::OrderNumber))
+                .order_number
+                .as_deref(),
+            Some("1234567890")
+        );
+        assert_eq!(ids(s).phone_number.as_deref(), Some("1234567890"));
+        assert_eq!(
+            ids_with(
+                "five five five oh one nine nine",
+                Some(EntityKind::PhoneNumber)
+            )
+            .phone_number
+            .as_deref(),
+            Some("5550199")
+        );
+    }
+
+    #[test]
+    fn several_identifiers_in_one_utterance() {
+        let got = ids("order 1234567891234 and my zip is 78701 phone 512 555 0199");
+        assert_eq!(got.order_number.as_deref(), Some("1234567891234"));
+        assert_eq!(got.zip_code.as_deref(), Some("78701"));
+        assert_eq!(got.phone_number.as_deref(), Some("5125550199"));
+    }
+
+    #[test]
+    fn short_or_absurd_runs_are_nothing() {
+        assert_eq!(ids("two bags"), Identifiers::default());
+        assert_eq!(ids("one two three"), Identifiers::default());
+        assert_eq!(ids(&"1".repeat(40)), Identifiers::default());
+        assert_eq!(
+            ids("rma number 88123 status please"),
+            Identifiers::default()
+        );
+        assert_eq!(
+            ids("my tracking number is 1234567890"),
+            Identifiers::default()
+        );
+    }
+}

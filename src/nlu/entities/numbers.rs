@@ -1,0 +1,463 @@
+//! Numbers as a recogniser prints them: number words, digits and mixtures.
+//!
+//! Two readings exist and both are needed. A *cardinal* ("twenty four", "a hundred and
+//! fifty", "1200") is a quantity or a day. A *digit run* ("one two three", "oh seven",
+//! "double five", "twelve thirty four", "1234 56789 1234") spells an identifier digit by
+//! digit or group by group, and is read as the concatenation of its groups.
+
+use super::text::is_digits;
+
+/// "zero".."nine" and the spoken zeros "oh", "o", "nought".
+pub(crate) fn digit_word(w: &str) -> Option<u8> {
+    Some(match w {
+        "zero" | "oh" | "o" | "nought" | "nil" => 0,
+        "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        _ => return None,
+    })
+}
+
+/// "one".."nine" (no zero: "oh" is not a quantity).
+pub(crate) fn unit_word(w: &str) -> Option<u64> {
+    match digit_word(w) {
+        Some(d) if d > 0 => Some(u64::from(d)),
+        _ => None,
+    }
+}
+
+/// "ten".."nineteen".
+pub(crate) fn teen_word(w: &str) -> Option<u64> {
+    Some(match w {
+        "ten" => 10,
+        "eleven" => 11,
+        "twelve" => 12,
+        "thirteen" => 13,
+        "fourteen" => 14,
+        "fifteen" => 15,
+        "sixteen" => 16,
+        "seventeen" => 17,
+        "eighteen" => 18,
+        "nineteen" => 19,
+        _ => return None,
+    })
+}
+
+/// "twenty".."ninety".
+pub(crate) fn tens_word(w: &str) -> Option<u64> {
+    Some(match w {
+        "twenty" => 20,
+        "thirty" => 30,
+        "forty" | "fourty" => 40,
+        "fifty" => 50,
+        "sixty" => 60,
+        "seventy" => 70,
+        "eighty" => 80,
+        "ninety" => 90,
+        _ => return None,
+    })
+}
+
+/// Ordinal words as a day of the month ("first" → 1, "twentieth" → 20); the tens part
+/// of "twenty first" is handled by the caller.
+pub(crate) fn ordinal_word(w: &str) -> Option<u32> {
+    Some(match w {
+        "first" => 1,
+        "second" => 2,
+        "third" => 3,
+        "fourth" => 4,
+        "fifth" => 5,
+        "sixth" => 6,
+        "seventh" => 7,
+        "eighth" => 8,
+        "ninth" => 9,
+        "tenth" => 10,
+        "eleventh" => 11,
+        "twelfth" => 12,
+        "thirteenth" => 13,
+        "fourteenth" => 14,
+        "fifteenth" => 15,
+        "sixteenth" => 16,
+        "seventeenth" => 17,
+        "eighteenth" => 18,
+        "nineteenth" => 19,
+        "twentieth" => 20,
+        "thirtieth" => 30,
+        _ => return None,
+    })
+}
+
+/// Largest value a cardinal may take; beyond it the words are not a count we accept.
+const CARDINAL_MAX: u64 = 1_000_000;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Last {
+    None,
+    A,
+    Unit,
+    Teen,
+    Tens,
+    Hundred,
+    Thousand,
+    And,
+}
+
+/// Reads a cardinal at `words[i..]`: digits ("24"), words up to the thousands
+/// ("two thousand four hundred and twelve"), "a hundred". Returns the value and how
+/// many words it used. Stops where the grammar stops, so "one two three" reads 1.
+pub(crate) fn parse_cardinal(words: &[String], i: usize) -> Option<(u64, usize)> {
+    let first = words.get(i)?;
+    if is_digits(first) {
+        // Long digit strings are identifiers, not counts.
+        if first.len() > 7 {
+            return None;
+        }
+        return first.parse().ok().map(|v| (v, 1));
+    }
+    let (mut total, mut cur) = (0u64, 0u64);
+    let mut last = Last::None;
+    let mut j = i;
+    while let Some(w) = words.get(j) {
+        let w = w.as_str();
+        let next_is_number = words.get(j + 1).is_some_and(|n| {
+            unit_word(n).is_some() || teen_word(n).is_some() || tens_word(n).is_some()
+        });
+        let starts_fresh = matches!(
+            last,
+            Last::None | Last::Hundred | Last::Thousand | Last::And
+        );
+        if let Some(v) = unit_word(w).filter(|_| starts_fresh || last == Last::Tens) {
+            cur += v;
+            last = Last::Unit;
+        } else if let Some(v) = teen_word(w).filter(|_| starts_fresh) {
+            cur += v;
+            last = Last::Teen;
+        } else if let Some(v) = tens_word(w).filter(|_| starts_fresh) {
+            cur += v;
+            last = Last::Tens;
+        } else if w == "hundred"
+            && matches!(last, Last::A | Last::Unit | Last::Teen)
+            && !cur.is_multiple_of(100)
+        {
+            cur = (cur - cur % 100) + (cur % 100) * 100;
+            last = Last::Hundred;
+        } else if w == "thousand"
+            && matches!(
+                last,
+                Last::A | Last::Unit | Last::Teen | Last::Tens | Last::Hundred
+            )
+        {
+            total += cur.max(1) * 1000;
+            cur = 0;
+            last = Last::Thousand;
+        } else if w == "and" && matches!(last, Last::Hundred | Last::Thousand) && next_is_number {
+            last = Last::And;
+        } else if w == "a"
+            && last == Last::None
+            && words
+                .get(j + 1)
+                .is_some_and(|n| n == "hundred" || n == "thousand")
+        {
+            cur = 1;
+            last = Last::A;
+        } else {
+            break;
+        }
+        j += 1;
+        if total + cur > CARDINAL_MAX {
+            return None;
+        }
+    }
+    if matches!(last, Last::None | Last::A | Last::And) {
+        return None;
+    }
+    Some((total + cur, j - i))
+}
+
+/// A stretch of words spelling digits: an identifier candidate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DigitRun {
+    /// First word of the run.
+    pub start: usize,
+    /// One past the last word.
+    pub end: usize,
+    pub digits: String,
+    /// Groups it was spoken in ("12 34 56" has 3; "one two three" has 3; "1234" has 1).
+    pub items: usize,
+    /// Where the last group starts, with the digits before it, so a trailing quantity
+    /// ("... three four two bags") can be given back.
+    pub last_item: (usize, usize),
+    /// The last group was a single spoken number word ("two"), which may be a count.
+    pub last_is_word: bool,
+}
+
+/// One group at `words[j..]`: its digits and the words it used.
+fn digit_item(words: &[String], j: usize) -> Option<(String, usize)> {
+    let w = words.get(j)?.as_str();
+    if is_digits(w) {
+        return Some((w.to_string(), 1));
+    }
+    if let Some(times) = match w {
+        "double" => Some(2),
+        "triple" | "treble" => Some(3),
+        _ => None,
+    } {
+        let next = words.get(j + 1)?;
+        let d = match digit_word(next) {
+            Some(d) => char::from(b'0' + d),
+            None if next.len() == 1 && is_digits(next) => next.chars().next()?,
+            None => return None,
+        };
+        return Some((std::iter::repeat_n(d, times).collect(), 2));
+    }
+    if let Some(v) = teen_word(w).or_else(|| unit_word(w)) {
+        // "five hundred", "five hundred and twelve": three digits.
+        if words.get(j + 1).is_some_and(|n| n == "hundred") {
+            let mut used = 2;
+            if words.get(j + 2).is_some_and(|n| n == "and") {
+                used = 3;
+            }
+            if let Some((rest, n)) = below_hundred(words, j + used) {
+                return Some((format!("{}", v * 100 + rest), used + n));
+            }
+            return Some((format!("{}", v * 100), 2));
+        }
+        return Some((v.to_string(), 1));
+    }
+    if let Some(d) = digit_word(w) {
+        return Some((char::from(b'0' + d).to_string(), 1));
+    }
+    if let Some((v, n)) = below_hundred(words, j) {
+        return Some((v.to_string(), n));
+    }
+    None
+}
+
+/// "twenty", "twenty four", "seventeen", "six": a value below one hundred.
+fn below_hundred(words: &[String], j: usize) -> Option<(u64, usize)> {
+    let w = words.get(j)?;
+    if let Some(t) = tens_word(w) {
+        if let Some(u) = words.get(j + 1).and_then(|n| unit_word(n)) {
+            return Some((t + u, 2));
+        }
+        return Some((t, 1));
+    }
+    teen_word(w).or_else(|| unit_word(w)).map(|v| (v, 1))
+}
+
+/// True for the words that only mean zero inside a run ("oh", "o"): alone they are an
+/// interjection or a letter.
+fn is_weak_zero(w: &str) -> bool {
+    matches!(w, "oh" | "o")
+}
+
+/// Every maximal digit run in `words`, skipping words already `taken` by another
+/// extractor (a run never crosses a taken word).
+pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
+    let mut runs = Vec::new();
+    let mut j = 0;
+    while j < words.len() {
+        if taken.get(j).copied().unwrap_or(true) {
+            j += 1;
+            continue;
+        }
+        let start = j;
+        let mut digits = String::new();
+        let mut items = 0;
+        let mut strong = false;
+        let mut last_item = (start, 0);
+        let mut last_is_word = false;
+        while j < words.len() && !taken.get(j).copied().unwrap_or(true) {
+            let Some((d, used)) = digit_item(words, j) else {
+                break;
+            };
+            if (j..j + used).any(|k| taken.get(k).copied().unwrap_or(true)) {
+                break;
+            }
+            strong |= !is_weak_zero(&words[j]);
+            last_item = (j, digits.len());
+            last_is_word = used == 1 && !is_digits(&words[j]);
+            digits.push_str(&d);
+            items += 1;
+            j += used;
+        }
+        if items == 0 {
+            j += 1;
+            continue;
+        }
+        if strong {
+            runs.push(DigitRun {
+                start,
+                end: j,
+                digits,
+                items,
+                last_item,
+                last_is_word,
+            });
+        }
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlu::entities::text::tokenize;
+    use proptest::prelude::*;
+
+    fn card(s: &str) -> Option<(u64, usize)> {
+        parse_cardinal(&tokenize(s), 0)
+    }
+
+    fn runs(s: &str) -> Vec<String> {
+        let w = tokenize(s);
+        digit_runs(&w, &vec![false; w.len()])
+            .into_iter()
+            .map(|r| r.digits)
+            .collect()
+    }
+
+    #[test]
+    fn cardinals() {
+        assert_eq!(card("seven"), Some((7, 1)));
+        assert_eq!(card("twenty four cans"), Some((24, 2)));
+        assert_eq!(card("a hundred"), Some((100, 2)));
+        assert_eq!(card("one hundred and fifty"), Some((150, 4)));
+        assert_eq!(
+            card("two thousand four hundred and twelve"),
+            Some((2412, 6))
+        );
+        assert_eq!(card("fifteen hundred"), Some((1500, 2)));
+        assert_eq!(card("three thousand"), Some((3000, 2)));
+        assert_eq!(card("a thousand"), Some((1000, 2)));
+        assert_eq!(card("one two three"), Some((1, 1)));
+        assert_eq!(card("24"), Some((24, 1)));
+        assert_eq!(card("twelve thirty"), Some((12, 1)));
+        assert_eq!(card("a"), None);
+        assert_eq!(card("and"), None);
+        assert_eq!(card("oh"), None);
+        assert_eq!(card("hundred"), None);
+        assert_eq!(card("12345678"), None);
+    }
+
+    #[test]
+    fn spoken_digit_runs() {
+        assert_eq!(
+            runs("one two three four five six seven eight nine one two three four"),
+            ["1234567891234"]
+        );
+        assert_eq!(runs("1234 56789 1234"), ["1234567891234"]);
+        assert_eq!(runs("order 12 34 56"), ["123456"]);
+        assert_eq!(runs("double five two oh nine"), ["55209"]);
+        assert_eq!(runs("triple two"), ["222"]);
+        assert_eq!(runs("twelve thirty four"), ["1234"]);
+        assert_eq!(runs("nine four one oh seven"), ["94107"]);
+        assert_eq!(runs("it's um one two three"), ["123"]);
+        assert_eq!(runs("five hundred and twelve"), ["512"]);
+        assert_eq!(runs("ninety two thirty one"), ["9231"]);
+        assert_eq!(runs("double 5 seven"), ["557"]);
+    }
+
+    #[test]
+    fn runs_break_on_words_and_ignore_lone_oh() {
+        assert_eq!(runs("one two and three four"), ["12", "34"]);
+        assert_eq!(runs("oh i see"), Vec::<String>::new());
+        assert_eq!(runs("oh oh"), Vec::<String>::new());
+        assert_eq!(runs("double trouble"), Vec::<String>::new());
+        assert_eq!(runs(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn taken_words_split_runs() {
+        let w = tokenize("one two three four");
+        let taken = [false, false, true, false];
+        let r: Vec<String> = digit_runs(&w, &taken)
+            .into_iter()
+            .map(|r| r.digits)
+            .collect();
+        assert_eq!(r, ["12", "4"]);
+    }
+
+    const NAMES: [&str; 10] = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    ];
+
+    proptest! {
+        #[test]
+        fn digits_spoken_one_by_one_round_trip(digits in "[0-9]{1,24}", oh in any::<bool>()) {
+            let spoken: Vec<&str> = digits
+                .bytes()
+                .enumerate()
+                .map(|(i, b)| match b - b'0' {
+                    // A lone leading "oh" is an interjection, so only later zeros use it.
+                    0 if oh && i > 0 => "oh",
+                    d => NAMES[usize::from(d)],
+                })
+                .collect();
+            let got = runs(&spoken.join(" "));
+            prop_assert_eq!(got, vec![digits]);
+        }
+
+        #[test]
+        fn digit_groups_round_trip(groups in proptest::collection::vec("[0-9]{1,5}", 1..6)) {
+            let got = runs(&groups.join(" "));
+            prop_assert_eq!(got, vec![groups.concat()]);
+        }
+
+        #[test]
+        fn cardinal_words_round_trip(n in 1u64..10_000) {
+            let got = card(&spell(n));
+            prop_assert_eq!(got.map(|(v, _)| v), Some(n));
+        }
+    }
+
+    /// Spells `n` (< 10 000) the way people say counts.
+    fn spell(n: u64) -> String {
+        const TEENS: [&str; 10] = [
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ];
+        const TENS: [&str; 10] = [
+            "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+        ];
+        let below_hundred = |n: u64| -> String {
+            let n = n as usize;
+            match n {
+                0 => String::new(),
+                1..=9 => NAMES[n].to_string(),
+                10..=19 => TEENS[n - 10].to_string(),
+                _ if n.is_multiple_of(10) => TENS[n / 10].to_string(),
+                _ => format!("{} {}", TENS[n / 10], NAMES[n % 10]),
+            }
+        };
+        let mut parts = Vec::new();
+        if n >= 1000 {
+            parts.push(format!("{} thousand", NAMES[(n / 1000) as usize]));
+        }
+        let rest = n % 1000;
+        if rest >= 100 {
+            parts.push(format!("{} hundred", NAMES[(rest / 100) as usize]));
+        }
+        if !rest.is_multiple_of(100) {
+            if !parts.is_empty() {
+                parts.push("and".to_string());
+            }
+            parts.push(below_hundred(rest % 100));
+        }
+        parts.join(" ")
+    }
+}

@@ -1,0 +1,549 @@
+//! Quantities: how many of a product ("two bags of coffee", "a dozen", "half a dozen
+//! pods", "a couple of t shirts", "a hoodie").
+//!
+//! A number is a quantity only when it counts something, because most numbers in a
+//! transcript are not ("that one", "size ten", "a 50 dollar gift card", "after 6", order
+//! digits). It counts when it is followed by
+//! - a count noun ("bags", "boxes", "of"), or
+//! - the product the matcher found, within three words ("two black t shirts"), or
+//! - a plural noun within two words ("four led light bulbs"), not a unit of time or money;
+//!
+//! or when a buying verb or "quantity" stands right before it ("i'll take two", "make
+//! it three", "quantity five"), or when the dialog asked for a quantity. "a"/"an" count as
+//! one only in front of the product or a count noun. Words already read as identifiers,
+//! dates, times or frequencies are never quantities.
+
+use super::numbers::parse_cardinal;
+use super::text::{is_digits, words_at};
+use super::EntityKind;
+
+/// Largest believable quantity in one order line.
+const MAX_QUANTITY: u64 = 10_000;
+
+/// Nouns that count ("three bags", "a box of"). Singular ones count after "a" only
+/// when "of" follows ("a bag of"): "a bad line can you ..." counts nothing.
+const COUNT_NOUNS: &[&str] = &[
+    "of", "bag", "bags", "box", "boxes", "pack", "packs", "packet", "packets", "bottle", "bottles",
+    "cans", "cases", "roll", "rolls", "pair", "pairs", "piece", "pieces", "unit", "units", "item",
+    "items", "tin", "tins", "jar", "jars", "tub", "tubs", "carton", "cartons", "loaf", "loaves",
+    "sets", "bundle", "bundles", "sack", "sacks", "tube", "tubes", "pcs", "copies", "kilo",
+    "kilos", "pound",
+];
+
+/// Singular nouns that, after a number above one, name a pack size ("the 4 pack").
+const PACK_SIZES: &[&str] = &["pack", "piece", "roll", "pc", "count", "ct"];
+
+/// Plural words that measure time, money or size, or count things that are not
+/// products ("two parcels", "two cards" to split a payment).
+const NOT_COUNTED: &[&str] = &[
+    "days",
+    "weeks",
+    "months",
+    "years",
+    "hours",
+    "minutes",
+    "seconds",
+    "times",
+    "dollars",
+    "pounds",
+    "euros",
+    "quid",
+    "bucks",
+    "cents",
+    "pence",
+    "percent",
+    "kilos",
+    "grams",
+    "litres",
+    "liters",
+    "meters",
+    "metres",
+    "inches",
+    "feet",
+    "miles",
+    "yards",
+    "ounces",
+    "lbs",
+    "kgs",
+    "weekends",
+    "mornings",
+    "evenings",
+    "afternoons",
+    "nights",
+    "thanks",
+    "yes",
+    "is",
+    "was",
+    "has",
+    "does",
+    "goes",
+    "its",
+    "this",
+    "us",
+    "please",
+    "as",
+    "plus",
+    "less",
+    "unless",
+    "whereas",
+    "always",
+    "perhaps",
+    "guys",
+    "sorts",
+    "kinds",
+    "ways",
+    "cheers",
+    "regards",
+    "apologies",
+    "numbers",
+    "parcels",
+    "packages",
+    "orders",
+    "deliveries",
+    "emails",
+    "cards",
+    "people",
+    "options",
+    "questions",
+    "calls",
+    "attempts",
+    "digits",
+    "letters",
+    "sizes",
+    "colours",
+    "colors",
+    "angeles",
+    "states",
+];
+
+/// Words right after a number that make it a measurement or a label, not a count.
+const MEASURES: &[&str] = &[
+    "dollar", "dollars", "pound", "pounds", "lb", "lbs", "kg", "kgs", "g", "gram", "grams", "ml",
+    "l", "litre", "liter", "litres", "liters", "oz", "ounce", "ounces", "percent", "inch",
+    "inches", "cm", "mm", "m", "w", "watt", "watts", "gb", "mah", "am", "pm", "oclock", "euro",
+    "euros", "quid", "bucks", "cents", "pence", "days", "day", "weeks", "week", "months", "month",
+    "years", "year", "hours", "hour", "minutes", "minute", "times", "star", "stars", "degrees",
+    "k", "mile", "miles", "o", "z",
+];
+
+/// Words of an address: a number before them is a house number.
+const STREET_WORDS: &[&str] = &[
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "boulevard",
+    "blvd",
+    "drive",
+    "dr",
+    "lane",
+    "ln",
+    "way",
+    "court",
+    "ct",
+    "place",
+    "pl",
+    "terrace",
+    "close",
+    "crescent",
+    "highway",
+    "parkway",
+    "square",
+    "suite",
+    "apartment",
+    "apt",
+    "floor",
+];
+
+/// Words right before a number that make it a label ("size ten", "aisle 4").
+const LABELS: &[&str] = &[
+    "size",
+    "sized",
+    "number",
+    "aisle",
+    "version",
+    "model",
+    "plan",
+    "step",
+    "room",
+    "apartment",
+    "apt",
+    "suite",
+    "unit",
+    "floor",
+    "gate",
+    "platform",
+    "page",
+    "option",
+    "line",
+    "item",
+    "level",
+    "ending",
+    "last",
+    "address",
+    "age",
+    "ages",
+    "uk",
+    "us",
+    "eu",
+];
+
+/// Verbs that, right before a bare number, make it a count ("i'll take two").
+const BUYING: &[&str] = &[
+    "take",
+    "buy",
+    "bought",
+    "want",
+    "need",
+    "get",
+    "order",
+    "ordered",
+    "send",
+    "return",
+    "returning",
+    "returned",
+    "quantity",
+    "qty",
+    "make",
+    "add",
+    "grab",
+    "purchase",
+    "purchased",
+    "receive",
+    "received",
+    "got",
+    "only",
+    "just",
+];
+
+/// Words that may follow a bare counted number ("i'll take two please").
+const AFTER_COUNT: &[&str] = &[
+    "please",
+    "of",
+    "more",
+    "thanks",
+    "thank",
+    "and",
+    "then",
+    "for",
+    "now",
+    "instead",
+    "i",
+    "we",
+    "but",
+    "so",
+    "because",
+    "total",
+    "altogether",
+    "in",
+    "this",
+    "that",
+    "those",
+    "these",
+    "them",
+    "it",
+    "today",
+    "tomorrow",
+    "actually",
+    "not",
+    "cheers",
+    "ok",
+    "okay",
+];
+
+/// Words that stop the look-ahead from a number to its product ("a refund for the
+/// headphones": "a" does not count the headphones).
+const BLOCKERS: &[&str] = &[
+    "for", "the", "to", "with", "from", "on", "in", "my", "your", "and", "or", "but", "at", "is",
+    "are", "was", "it", "i", "you", "that", "this", "not", "by", "than", "if", "when", "then",
+    "please", "can", "could", "would", "will",
+];
+
+fn is_count_noun(w: &str) -> bool {
+    COUNT_NOUNS.contains(&w)
+}
+
+fn ends_a_count(w: Option<&str>) -> bool {
+    w.is_none_or(|w| AFTER_COUNT.contains(&w))
+}
+
+/// A quantity phrase at `words[i..]`: the value, words used, and whether it is the
+/// article "a"/"an" (which only counts in front of what it counts).
+fn quantity_phrase(words: &[String], i: usize) -> Option<(u64, usize, bool)> {
+    for (phrase, n) in [
+        ("half a dozen", 6),
+        ("a half dozen", 6),
+        ("a dozen", 12),
+        ("a couple of", 2),
+        ("couple of", 2),
+        ("a couple", 2),
+        ("a few", 3),
+        ("a pair of", 2),
+        ("pair of", 2),
+        ("a pair", 2),
+    ] {
+        if words_at(words, i, phrase) {
+            return Some((n, phrase.split(' ').count(), false));
+        }
+    }
+    let a_number = words
+        .get(i + 1)
+        .is_some_and(|n| n == "hundred" || n == "thousand");
+    if (words[i] == "a" || words[i] == "an") && !a_number {
+        return Some((1, 1, true));
+    }
+    let (n, used) = parse_cardinal(words, i)?;
+    if words.get(i + used).is_some_and(|w| w == "dozen") {
+        return Some((n.checked_mul(12)?, used + 1, false));
+    }
+    Some((n, used, false))
+}
+
+/// The first quantity in `words`. `product` is the span (in words) of the product the
+/// matcher found, if any.
+pub(crate) fn extract_quantity(
+    words: &[String],
+    taken: &[bool],
+    product: Option<(usize, usize)>,
+    expect: Option<EntityKind>,
+) -> Option<u32> {
+    let mut i = 0;
+    while i < words.len() {
+        if taken[i] {
+            i += 1;
+            continue;
+        }
+        let Some((n, used, article)) = quantity_phrase(words, i) else {
+            i += 1;
+            continue;
+        };
+        let end = i + used;
+        if taken[i..end].iter().any(|&t| t) || n == 0 || n > MAX_QUANTITY {
+            i = end;
+            continue;
+        }
+        if counts(words, (i, end), n, article, product, expect) {
+            return u32::try_from(n).ok();
+        }
+        i = end;
+    }
+    None
+}
+
+fn counts(
+    words: &[String],
+    (start, end): (usize, usize),
+    n: u64,
+    article: bool,
+    product: Option<(usize, usize)>,
+    expect: Option<EntityKind>,
+) -> bool {
+    let next = words.get(end).map(String::as_str);
+    let prev = start.checked_sub(1).map(|k| words[k].as_str());
+    if next.is_some_and(|w| MEASURES.contains(&w)) || prev.is_some_and(|w| LABELS.contains(&w)) {
+        return false;
+    }
+    if n >= 2 && next.is_some_and(|w| PACK_SIZES.contains(&w)) {
+        return false;
+    }
+    // A product or count noun shortly after, with only describing words between.
+    let one = words[start] == "one" || words[start] == "1";
+    for (k, w) in words.iter().enumerate().skip(end).take(4) {
+        let w = w.as_str();
+        let at_product = product.is_some_and(|(s, e)| s <= k && k < e);
+        // "of" counts only right after the number ("two of them", not "32 waist
+        // instead of 30").
+        let of_follows = words.get(k + 1).is_some_and(|n| n == "of");
+        let counted = if article {
+            is_count_noun(w) && w != "of" && of_follows
+        } else {
+            is_count_noun(w) && (k == end || w != "of")
+        };
+        if at_product || counted {
+            return true;
+        }
+        if STREET_WORDS.contains(&w) {
+            return false;
+        }
+        if BLOCKERS.contains(&w) {
+            break;
+        }
+        // A plural within three words counts for a real number ("one" never takes a
+        // plural: "a bigger one cheers").
+        if !article && !one && looks_plural(w) {
+            return true;
+        }
+    }
+    if article {
+        return false;
+    }
+    if expect == Some(EntityKind::Quantity) {
+        return true;
+    }
+    let cue_before = {
+        let mut k = start;
+        // Skip "me", "it" in "give me two", "make it three".
+        while k > 0
+            && matches!(
+                words[k - 1].as_str(),
+                "me" | "it" | "us" | "to" | "of" | "is" | "like"
+            )
+        {
+            k -= 1;
+        }
+        k > 0 && BUYING.contains(&words[k - 1].as_str())
+    };
+    cue_before && ends_a_count(next) && !is_digits_label(words, start)
+}
+
+/// A plain digit string right after "order" is a (short) order number, not a count.
+fn is_digits_label(words: &[String], start: usize) -> bool {
+    is_digits(&words[start]) && start > 0 && words[start - 1] == "order"
+}
+
+fn looks_plural(w: &str) -> bool {
+    w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && !NOT_COUNTED.contains(&w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlu::entities::text::tokenize;
+
+    fn qty_with(s: &str, product: Option<&str>, expect: Option<EntityKind>) -> Option<u32> {
+        let w = tokenize(s);
+        let span = product.and_then(|p| {
+            let p = tokenize(p);
+            (0..w.len())
+                .find(|&i| w[i..].starts_with(&p))
+                .map(|i| (i, i + p.len()))
+        });
+        extract_quantity(&w, &vec![false; w.len()], span, expect)
+    }
+
+    fn qty(s: &str) -> Option<u32> {
+        qty_with(s, None, None)
+    }
+
+    #[test]
+    fn counted_with_count_nouns_and_plurals() {
+        assert_eq!(qty("can i get two bags of coffee beans"), Some(2));
+        assert_eq!(qty("i want 24 cans of cat food"), Some(24));
+        assert_eq!(qty("get me twelve cans of wet dog food"), Some(12));
+        assert_eq!(qty("can i order 3 packs of paper towels"), Some(3));
+        assert_eq!(qty("i need four led light bulbs"), Some(4));
+        assert_eq!(qty("order ten water filters"), Some(10));
+        assert_eq!(
+            qty("i need two phone chargers one for me and one for my wife"),
+            Some(2)
+        );
+        assert_eq!(qty("a hundred and fifty bags"), Some(150));
+        assert_eq!(qty("two thousand units"), Some(2000));
+        assert_eq!(qty("three boxes"), Some(3));
+    }
+
+    #[test]
+    fn idioms() {
+        assert_eq!(qty("i need a couple of t shirts in medium"), Some(2));
+        assert_eq!(qty("a few bags"), Some(3));
+        assert_eq!(qty("i'd like a dozen rolls of toilet paper"), Some(12));
+        assert_eq!(qty("get me half a dozen coffee pods"), Some(6));
+        assert_eq!(qty("a pair of trainers size nine"), Some(2));
+        assert_eq!(qty("two dozen eggs"), Some(24));
+        assert_eq!(qty("i ordered a dozen and only need six"), Some(12));
+    }
+
+    #[test]
+    fn articles_count_only_the_product() {
+        assert_eq!(
+            qty_with("buy a hoodie in large", Some("hoodie"), None),
+            Some(1)
+        );
+        assert_eq!(
+            qty_with("can i order a phone charger", Some("phone charger"), None),
+            Some(1)
+        );
+        assert_eq!(
+            qty_with("i need a new air filter", Some("air filter"), None),
+            Some(1)
+        );
+        assert_eq!(
+            qty_with("order me a 50 dollar gift card", Some("gift card"), None),
+            Some(1)
+        );
+        assert_eq!(
+            qty_with("a twenty pound bag of dog food", Some("dog food"), None),
+            Some(1)
+        );
+        assert_eq!(
+            qty_with(
+                "i want a refund for the headphones",
+                Some("headphones"),
+                None
+            ),
+            None
+        );
+        assert_eq!(qty("i want a refund"), None);
+        assert_eq!(
+            qty_with("two black t shirts", Some("t shirts"), None),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn bare_numbers_with_a_buying_verb() {
+        assert_eq!(qty("yes i'll take two"), Some(2));
+        assert_eq!(qty("make it three please"), Some(3));
+        assert_eq!(
+            qty("i accidentally bought two i want to return one"),
+            Some(2)
+        );
+        assert_eq!(qty("change the quantity to five"), Some(5));
+    }
+
+    #[test]
+    fn numbers_that_do_not_count() {
+        for s in [
+            "that one",
+            "i want that one",
+            "the one you just mentioned",
+            "i need nappies size four",
+            "a 50 dollar gift card",
+            "it's been three weeks",
+            "it took ten days",
+            "deliver at 6 pm",
+            "cancel order 12",
+            "one more time please",
+            "it's a bad line can you say that again",
+            "can i swap the 4 pack for the 6 pack",
+            "the new address is 2250 sunset boulevard los angeles",
+            "i'm staying with a friend can the parcel go to hers",
+            "can i split payment between two cards",
+            "i want to exchange an item",
+            "hello",
+            "",
+            "a",
+            "oh",
+        ] {
+            assert_eq!(qty(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn expectation_takes_a_bare_number() {
+        assert_eq!(qty_with("three", None, Some(EntityKind::Quantity)), Some(3));
+        assert_eq!(
+            qty_with("a couple", None, Some(EntityKind::Quantity)),
+            Some(2)
+        );
+        assert_eq!(qty_with("three", None, None), None);
+    }
+
+    #[test]
+    fn taken_words_are_skipped() {
+        let w = tokenize("two bags");
+        assert_eq!(extract_quantity(&w, &[true, false], None, None), None);
+    }
+}

