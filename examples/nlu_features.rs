@@ -15,7 +15,10 @@ fn main() -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for line in stdin.lines() {
         let f = spec.featurize(&line?);
-        serde_json::to_writer(&mut out, &serde_json::json!({"i": f.indices, "v": f.values}))?;
+        serde_json::to_writer(
+            &mut out,
+            &serde_json::json!({"i": f.indices, "v": f.values}),
+        )?;
         writeln!(out)?;
     }
     Ok(())

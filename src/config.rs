@@ -40,6 +40,21 @@ pub enum ConfigError {
 pub struct Config {
     pub store: StoreConfig,
     pub policy: PolicyConfig,
+    pub nlu: NluConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NluConfig {
+    pub confidence_threshold: f32,
+}
+
+impl Default for NluConfig {
+    fn default() -> Self {
+        NluConfig {
+            confidence_threshold: 0.45,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -405,6 +420,13 @@ impl Config {
             return bad(
                 "policy.shipping.next_day_cutoff_hour",
                 format!("must be 0 to 23 (is {})", sh.next_day_cutoff_hour),
+            );
+        }
+        let t = self.nlu.confidence_threshold;
+        if !(0.0..1.0).contains(&t) {
+            return bad(
+                "nlu.confidence_threshold",
+                format!("must be at least 0 and below 1 (is {t})"),
             );
         }
         Ok(())

@@ -13,6 +13,9 @@ use clap::{Args, Parser, Subcommand};
 use voxorder::clock::{parse_now, Clock};
 use voxorder::config::{Config, ConfigError};
 use voxorder::import::{read_order_file, ImportError};
+use voxorder::nlu::classifier::{ClassifierError, OnnxIntentClassifier};
+use voxorder::nlu::entities::EntityKind;
+use voxorder::nlu::{Interpretation, Nlu};
 use voxorder::order::{Order, OrderRecord};
 use voxorder::store::{OpenMode, Store, StoreError};
 use voxorder::{demo, documents, paths};
@@ -59,6 +62,24 @@ enum Command {
     /// Show the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Understand text: intent, calibrated confidence, runner-up intents and entities.
+    Nlu {
+        /// The utterance. Without it, reads one utterance per line from stdin and prints
+        /// one JSON object per line.
+        text: Option<String>,
+        /// Print JSON (stdin mode always does).
+        #[arg(long)]
+        json: bool,
+        /// What the dialog just asked for, which biases bare answers (e.g. zip_code,
+        /// order_number, phone_number, date, quantity).
+        #[arg(long, value_parser = parse_entity_kind, value_name = "ENTITY")]
+        expect: Option<EntityKind>,
+    },
+}
+
+fn parse_entity_kind(s: &str) -> Result<EntityKind, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("{s:?} is not an entity name (e.g. order_number, zip_code, date)"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +134,7 @@ mod exit {
     pub const NO_INPUT: u8 = 66;
     pub const CONFIG: u8 = 78;
     pub const TEMP_FAIL: u8 = 75;
+    pub const UNAVAILABLE: u8 = 69;
 }
 
 fn main() -> ExitCode {
@@ -150,6 +172,13 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     if let Some(e) = err.downcast_ref::<ImportError>() {
         return match e {
             ImportError::Read { .. } => exit::NO_INPUT,
+            _ => exit::DATA,
+        };
+    }
+    if let Some(e) = err.downcast_ref::<ClassifierError>() {
+        return match e {
+            ClassifierError::Missing { .. } => exit::NO_INPUT,
+            ClassifierError::Runtime { .. } => exit::UNAVAILABLE,
             _ => exit::DATA,
         };
     }
@@ -313,6 +342,38 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Command::Nlu { text, json, expect } => {
+            let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let nlu = load_nlu(&config, &store)?;
+            match text {
+                Some(text) => {
+                    let i = nlu.understand(&text, clock.now(), expect)?;
+                    if json {
+                        serde_json::to_writer(&mut *out, &nlu_json(&text, &i))?;
+                        writeln!(out)?;
+                    } else {
+                        print_interpretation(out, &i)?;
+                    }
+                }
+                None => {
+                    // Bytes, not lines of text: a line of invalid UTF-8 still gets an
+                    // answer (its valid parts), and every input line gets one output line.
+                    let mut stdin = std::io::stdin().lock();
+                    let mut buf = Vec::new();
+                    loop {
+                        buf.clear();
+                        if std::io::BufRead::read_until(&mut stdin, b'\n', &mut buf)? == 0 {
+                            break;
+                        }
+                        let line = String::from_utf8_lossy(&buf);
+                        let line = line.trim_end_matches(['\n', '\r']);
+                        let i = nlu.understand(line, clock.now(), expect)?;
+                        serde_json::to_writer(&mut *out, &nlu_json(line, &i))?;
+                        writeln!(out)?;
+                    }
+                }
+            }
+        }
         Command::Store(StoreCommand::Check) => {
             let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             store.check_integrity()?;
@@ -323,6 +384,49 @@ fn run(cli: Cli) -> Result<()> {
                 store.schema_version()?
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Loads the intent model and ONNX Runtime, with the store's catalog for products.
+fn load_nlu(config: &Config, store: &Store) -> Result<Nlu> {
+    let models = paths::models_dir();
+    let classifier = OnnxIntentClassifier::load(&models.join("intent"), &paths::ort_lib(&models))?;
+    tracing::info!(load_ms = classifier.load_ms, "intent model loaded");
+    Ok(Nlu::new(
+        Box::new(classifier),
+        &store.products()?,
+        config.nlu.confidence_threshold,
+    ))
+}
+
+fn nlu_json(text: &str, i: &Interpretation) -> serde_json::Value {
+    let round = |c: f32| (f64::from(c) * 1e4).round() / 1e4;
+    serde_json::json!({
+        "text": text,
+        "intent": i.intent,
+        "confidence": round(i.confidence),
+        "entities": i.entities,
+        "alternatives": i.alternatives.iter()
+            .map(|a| serde_json::json!({"intent": a.intent, "confidence": round(a.confidence)}))
+            .collect::<Vec<_>>(),
+    })
+}
+
+fn print_interpretation(out: &mut impl Write, i: &Interpretation) -> std::io::Result<()> {
+    writeln!(out, "intent      {} ({:.2})", i.intent, i.confidence)?;
+    let alts: Vec<String> = i
+        .alternatives
+        .iter()
+        .map(|a| format!("{} {:.2}", a.intent, a.confidence))
+        .collect();
+    writeln!(out, "best        {}", alts.join(", "))?;
+    if !i.entities.is_empty() {
+        writeln!(
+            out,
+            "entities    {}",
+            serde_json::to_string(&i.entities).unwrap_or_default()
+        )?;
     }
     Ok(())
 }

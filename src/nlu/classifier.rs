@@ -148,20 +148,30 @@ impl std::fmt::Debug for OnnxIntentClassifier {
     }
 }
 
-/// Loads ONNX Runtime from `lib` once per process and returns its environment.
+/// Loads ONNX Runtime from `lib` and returns the process's one environment (ONNX Runtime
+/// allows a single environment per process; every model shares it).
 pub fn ort_environment(lib: &Path) -> Result<ort::environment::Environment, ClassifierError> {
+    static ENVIRONMENT: Mutex<Option<ort::environment::Environment>> = Mutex::new(None);
     let runtime = |reason: String| ClassifierError::Runtime {
         path: lib.to_path_buf(),
         reason,
     };
+    let mut slot = ENVIRONMENT
+        .lock()
+        .map_err(|_| runtime("environment lock poisoned".into()))?;
+    if let Some(env) = slot.as_ref() {
+        return Ok(env.clone());
+    }
     if !lib.exists() {
         return Err(runtime("file not found".into()));
     }
-    ort::init_from(lib)
+    let env = ort::init_from(lib)
         .map_err(|e| runtime(e.to_string()))?
         .with_name("voxorder")
         .build()
-        .map_err(|e| runtime(e.to_string()))
+        .map_err(|e| runtime(e.to_string()))?;
+    *slot = Some(env.clone());
+    Ok(env)
 }
 
 impl OnnxIntentClassifier {
@@ -245,7 +255,12 @@ impl IntentClassifier for OnnxIntentClassifier {
                 self.labels.len()
             )));
         }
-        let mut scores: Scores = self.labels.iter().copied().zip(probs.iter().copied()).collect();
+        let mut scores: Scores = self
+            .labels
+            .iter()
+            .copied()
+            .zip(probs.iter().copied())
+            .collect();
         scores.sort_by(|a, b| b.1.total_cmp(&a.1));
         Ok(scores)
     }

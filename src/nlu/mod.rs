@@ -3,5 +3,179 @@
 
 pub mod classifier;
 pub mod entities;
+pub mod eval;
 pub mod features;
 pub mod intent;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::store::Product;
+use classifier::{ClassifierError, IntentClassifier};
+pub use entities::Entities;
+use entities::{EntityContext, EntityKind, ProductMatcher};
+pub use intent::Intent;
+
+/// Text longer than this is cut before understanding: nobody says 4,000 characters in
+/// one turn, and the bound keeps a runaway transcript from costing anything.
+pub const MAX_TEXT_CHARS: usize = 4_000;
+
+/// How many runner-up intents an interpretation keeps for a clarifying question.
+const ALTERNATIVES: usize = 3;
+
+/// One intent and its calibrated probability.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScoredIntent {
+    pub intent: Intent,
+    pub confidence: f32,
+}
+
+/// What one utterance means.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interpretation {
+    /// `Fallback` when the classifier's best guess is below the confidence threshold.
+    pub intent: Intent,
+    /// The calibrated probability of the classifier's best guess.
+    pub confidence: f32,
+    pub entities: Entities,
+    /// The best intents, best first, for a clarifying question after a low-confidence
+    /// turn ("Do you want to return it or exchange it?").
+    pub alternatives: Vec<ScoredIntent>,
+}
+
+/// Intent classification plus entity extraction, loaded once and shared.
+pub struct Nlu {
+    classifier: Box<dyn IntentClassifier>,
+    products: ProductMatcher,
+    threshold: f32,
+}
+
+impl std::fmt::Debug for Nlu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Nlu")
+            .field("threshold", &self.threshold)
+            .finish()
+    }
+}
+
+impl Nlu {
+    /// `threshold`: below it the intent is `Fallback` (from configuration).
+    pub fn new(classifier: Box<dyn IntentClassifier>, catalog: &[Product], threshold: f32) -> Nlu {
+        Nlu {
+            classifier,
+            products: ProductMatcher::new(catalog),
+            threshold,
+        }
+    }
+
+    /// Understands one utterance. `expect` is what the dialog just asked for, if anything.
+    pub fn understand(
+        &self,
+        text: &str,
+        now: NaiveDateTime,
+        expect: Option<EntityKind>,
+    ) -> Result<Interpretation, ClassifierError> {
+        let text = match text.char_indices().nth(MAX_TEXT_CHARS) {
+            Some((cut, _)) => &text[..cut],
+            None => text,
+        };
+        let scores = self.classifier.classify(text)?;
+        let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
+        let intent = if confidence < self.threshold {
+            Intent::Fallback
+        } else {
+            best
+        };
+        let ctx = EntityContext {
+            now,
+            products: Some(&self.products),
+            expect,
+        };
+        Ok(Interpretation {
+            intent,
+            confidence,
+            entities: entities::extract(text, &ctx),
+            alternatives: scores
+                .iter()
+                .take(ALTERNATIVES)
+                .map(|&(intent, confidence)| ScoredIntent { intent, confidence })
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use classifier::Scores;
+
+    /// A classifier that returns fixed scores: the NLU logic around it is what is tested.
+    struct FixedScores(Scores);
+
+    impl IntentClassifier for FixedScores {
+        fn classify(&self, _text: &str) -> Result<Scores, ClassifierError> {
+            Ok(self.0.clone())
+        }
+    }
+
+    fn now() -> NaiveDateTime {
+        crate::clock::parse_now("2026-03-10T10:00:00").unwrap()
+    }
+
+    #[test]
+    fn below_threshold_is_fallback_with_the_runner_ups_kept() {
+        let nlu = Nlu::new(
+            Box::new(FixedScores(vec![
+                (Intent::ReturnItem, 0.40),
+                (Intent::ExchangeItem, 0.35),
+                (Intent::ReportProblem, 0.15),
+                (Intent::Fallback, 0.10),
+            ])),
+            &[],
+            0.5,
+        );
+        let i = nlu
+            .understand("i want to send it back or swap it", now(), None)
+            .unwrap();
+        assert_eq!(i.intent, Intent::Fallback);
+        assert!((i.confidence - 0.40).abs() < 1e-6);
+        let alts: Vec<_> = i.alternatives.iter().map(|a| a.intent).collect();
+        assert_eq!(
+            alts,
+            vec![
+                Intent::ReturnItem,
+                Intent::ExchangeItem,
+                Intent::ReportProblem
+            ]
+        );
+    }
+
+    #[test]
+    fn above_threshold_keeps_the_intent_and_extracts_entities() {
+        let nlu = Nlu::new(
+            Box::new(FixedScores(vec![
+                (Intent::GetOrderStatus, 0.9),
+                (Intent::Fallback, 0.1),
+            ])),
+            &[],
+            0.5,
+        );
+        let i = nlu
+            .understand("where is order 1234 56789 1234", now(), None)
+            .unwrap();
+        assert_eq!(i.intent, Intent::GetOrderStatus);
+        assert_eq!(i.entities.order_number.as_deref(), Some("1234567891234"));
+    }
+
+    #[test]
+    fn huge_text_is_cut_not_refused() {
+        let nlu = Nlu::new(
+            Box::new(FixedScores(vec![(Intent::Fallback, 1.0)])),
+            &[],
+            0.5,
+        );
+        let text = "é".repeat(100_000);
+        let i = nlu.understand(&text, now(), None).unwrap();
+        assert_eq!(i.intent, Intent::Fallback);
+    }
+}
