@@ -91,6 +91,7 @@ pub enum OpenMode {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    rebuild_indexes_from: usize,
 }
 
 impl std::fmt::Debug for Store {
@@ -138,16 +139,24 @@ impl Store {
         }
 
         let conn = Connection::open(&path).map_err(|e| classify(&path, e))?;
-        let mut store = Store { conn, path };
+        let mut store = Store::new(conn, path);
         store.init(mode)?;
         Ok(store)
+    }
+
+    fn new(conn: Connection, path: PathBuf) -> Store {
+        Store {
+            conn,
+            path,
+            rebuild_indexes_from: orders::REBUILD_INDEXES_ORDERS,
+        }
     }
 
     /// An in-memory store, for tests and benchmarks of the pure logic.
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| classify(&path, e))?;
-        let mut store = Store { conn, path };
+        let mut store = Store::new(conn, path);
         store.init(OpenMode::CreateIfMissing)?;
         Ok(store)
     }
