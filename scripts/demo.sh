@@ -18,4 +18,15 @@ first=$("$vox" orders list --email ada.park@example.com --json \
 echo "== Ada Park's newest order =="
 "$vox" orders show "$first"
 echo
+echo
+echo "== What callers say, understood =="
+printf '%s\n' \
+  "hi um where's my parcel it's order $(echo "$first" | sed 's/./& /g')" \
+  "i need to send back the hoodie it doesn't fit can i get store credit" \
+  "can you move my delivery to friday afternoon" \
+  "order two bags of coffee beans every two weeks" \
+  "what's the weather like" \
+  | "$vox" nlu
+echo
 echo "Try: $vox orders list --email mei.chen@example.com"
+echo "     $vox nlu \"I'd like to talk to a real person\""
