@@ -25,7 +25,8 @@ fn main() -> anyhow::Result<()> {
     let classifier = OnnxIntentClassifier::load(&models.join("intent"), &paths::ort_lib(&models))?;
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let model_bytes = classifier.model_bytes;
-    let nlu = Nlu::new(Box::new(classifier), &products, 0.45);
+    let threshold = voxorder::config::Config::default().nlu.confidence_threshold;
+    let nlu = Nlu::new(Box::new(classifier), &products, threshold);
 
     let data = read_intents_tsv(&heldout.join("intents.tsv"))?;
     let intents = score_intents(&nlu, &data, now)?;

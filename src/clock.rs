@@ -6,17 +6,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 /// Environment variable fixing the clock.
 pub const NOW_ENV: &str = "VOXORDER_NOW";
 
-/// Parses `YYYY-MM-DDTHH:MM[:SS]`, or a bare date meaning its start.
+/// Parses `YYYY-MM-DDTHH:MM[:SS]`, or a bare date meaning its start. The time is the
+/// device's local wall clock, so a zone suffix is not accepted.
 pub fn parse_now(s: &str) -> Result<NaiveDateTime, String> {
-    let t = s.trim();
-    for fmt in ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Ok(dt);
-        }
-    }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight exists"))
-        .map_err(|_| format!("{s:?} is not a time like 2026-03-10T10:00:00"))
+    crate::order::parse_naive_datetime(s)
+        .ok_or_else(|| format!("{s:?} is not a time like 2026-03-10T10:00:00"))
 }
 
 /// A clock that is either the system's local time or fixed.

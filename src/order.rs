@@ -415,28 +415,33 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("{s:?} is not a date (expected YYYY-MM-DD)"))
 }
 
-/// Parses a timestamp: RFC 3339 (kept as its UTC wall time), `YYYY-MM-DDTHH:MM[:SS]`, or a
-/// bare date (midnight).
-pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, String> {
+/// Parses a wall-clock time without a zone: `YYYY-MM-DDTHH:MM[:SS[.fff]]`,
+/// `YYYY-MM-DD HH:MM:SS`, or a bare date (its midnight).
+pub fn parse_naive_datetime(s: &str) -> Option<NaiveDateTime> {
     let t = s.trim();
-    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(t) {
-        return Ok(dt.naive_utc());
-    }
     for fmt in [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M:%S",
     ] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Ok(dt);
+            return Some(dt);
         }
     }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight is a valid time"));
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight is a valid time"))
+}
+
+/// Parses a wire timestamp: RFC 3339 (kept as its UTC wall time), or a wall-clock time
+/// as [`parse_naive_datetime`] reads it.
+pub fn parse_datetime(s: &str) -> Result<NaiveDateTime, String> {
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s.trim()) {
+        return Ok(dt.naive_utc());
     }
-    Err(format!(
-        "{s:?} is not a timestamp (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)"
-    ))
+    parse_naive_datetime(s).ok_or_else(|| {
+        format!("{s:?} is not a timestamp (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)")
+    })
 }
 
 /// Formats a timestamp the way the wire format writes it.

@@ -224,13 +224,12 @@ impl IntentClassifier for OnnxIntentClassifier {
     fn classify(&self, text: &str) -> Result<Scores, ClassifierError> {
         let f = self.spec.featurize(text);
         if f.is_empty() {
-            // Nothing a model could read (silence, punctuation, emoji).
-            let mut s: Scores = self.labels.iter().map(|&i| (i, 0.0)).collect();
-            for e in &mut s {
-                if e.0 == Intent::Fallback {
-                    e.1 = 1.0;
-                }
-            }
+            // Nothing a model could read (silence, punctuation, emoji): certainly Fallback.
+            let mut s: Scores = self
+                .labels
+                .iter()
+                .map(|&i| (i, if i == Intent::Fallback { 1.0 } else { 0.0 }))
+                .collect();
             s.sort_by(|a, b| b.1.total_cmp(&a.1));
             return Ok(s);
         }
