@@ -3,6 +3,7 @@
 //! The library holds every stage; `main.rs` only parses the command line and wires them.
 //! See `ARCHITECTURE.md` for the codemap and the invariants between modules.
 
+pub mod change;
 pub mod clock;
 pub mod config;
 pub mod demo;
