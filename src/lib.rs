@@ -13,4 +13,5 @@ pub mod nlu;
 pub mod order;
 pub mod paths;
 pub mod pii;
+pub mod speech_text;
 pub mod store;
