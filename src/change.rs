@@ -173,10 +173,19 @@ pub struct Pickup {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum SubscriptionAction {
     Pause,
-    Resume { next_date: NaiveDate },
-    SkipNext { next_date: NaiveDate },
-    ChangeFrequency { frequency_days: u32, next_date: NaiveDate },
-    ChangeQuantity { qty: u32 },
+    Resume {
+        next_date: NaiveDate,
+    },
+    SkipNext {
+        next_date: NaiveDate,
+    },
+    ChangeFrequency {
+        frequency_days: u32,
+        next_date: NaiveDate,
+    },
+    ChangeQuantity {
+        qty: u32,
+    },
     Cancel,
 }
 

@@ -41,6 +41,32 @@ pub struct Config {
     pub store: StoreConfig,
     pub policy: PolicyConfig,
     pub nlu: NluConfig,
+    pub dialog: DialogConfig,
+}
+
+/// How the conversation copes with misses, silences and long lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DialogConfig {
+    pub max_misses: u32,
+    pub max_fallbacks: u32,
+    pub max_timeouts: u32,
+    pub switch_confidence: f32,
+    pub clarify_confidence: f32,
+    pub max_listed_orders: usize,
+}
+
+impl Default for DialogConfig {
+    fn default() -> Self {
+        DialogConfig {
+            max_misses: 2,
+            max_fallbacks: 2,
+            max_timeouts: 2,
+            switch_confidence: 0.7,
+            clarify_confidence: 0.2,
+            max_listed_orders: 4,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +191,7 @@ pub struct OrderPolicy {
     pub delay_handoff_days: u32,
     pub not_received_wait_hours: u32,
     pub reschedule_max_days_ahead: u32,
+    pub max_voice_quantity: u32,
 }
 
 impl Default for OrderPolicy {
@@ -177,6 +204,7 @@ impl Default for OrderPolicy {
             delay_handoff_days: 7,
             not_received_wait_hours: 48,
             reschedule_max_days_ahead: 14,
+            max_voice_quantity: 20,
         }
     }
 }
@@ -187,6 +215,7 @@ pub struct VerificationPolicy {
     pub max_attempts: u32,
     pub lock_minutes: u32,
     pub factors: Vec<VerificationFactor>,
+    pub order_number_digits: Vec<usize>,
 }
 
 impl Default for VerificationPolicy {
@@ -199,6 +228,7 @@ impl Default for VerificationPolicy {
                 VerificationFactor::Email,
                 VerificationFactor::Phone,
             ],
+            order_number_digits: vec![13],
         }
     }
 }
@@ -427,6 +457,36 @@ impl Config {
             return bad(
                 "nlu.confidence_threshold",
                 format!("must be at least 0 and below 1 (is {t})"),
+            );
+        }
+        let d = &self.dialog;
+        for (key, v) in [
+            ("dialog.max_misses", d.max_misses),
+            ("dialog.max_fallbacks", d.max_fallbacks),
+            ("dialog.max_timeouts", d.max_timeouts),
+        ] {
+            if v == 0 {
+                return bad(key, "must be at least 1".into());
+            }
+        }
+        for (key, v) in [
+            ("dialog.switch_confidence", d.switch_confidence),
+            ("dialog.clarify_confidence", d.clarify_confidence),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return bad(key, format!("must be between 0 and 1 (is {v})"));
+            }
+        }
+        if let Some(n) = self
+            .policy
+            .verification
+            .order_number_digits
+            .iter()
+            .find(|n| !(4..=20).contains(*n))
+        {
+            return bad(
+                "policy.verification.order_number_digits",
+                format!("lengths must be 4 to 20 (found {n})"),
             );
         }
         Ok(())

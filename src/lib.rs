@@ -7,6 +7,7 @@ pub mod change;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod dialog;
 pub mod documents;
 pub mod import;
 pub mod nlu;

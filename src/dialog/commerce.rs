@@ -1,0 +1,676 @@
+//! Buying by voice for known households: placing an order (product and quantity from
+//! the catalog, stock, price and shipping, read-back and explicit confirmation before
+//! anything is created), reordering "the usual" or the last order, and subscriptions
+//! (create with a frequency, pause, resume, skip the next delivery, change frequency or
+//! quantity, cancel).
+
+use chrono::Duration;
+
+use super::orders::{add_business_days, card_words};
+use super::{p, Answer, Ask, Engine, Goal, Said, SubAction, YesNo};
+use crate::change::{Change, Channel, Notice, SubscriptionAction};
+use crate::dialog::facts::Facts;
+use crate::order::{ItemRecord, Money, OrderRecord, PaymentMethod};
+use crate::speech_text as st;
+use crate::store::{Product, Subscription, SubscriptionStatus};
+
+/// The caller's account, verified; asks for it when unknown. None while asking.
+fn customer(e: &mut Engine) -> Option<i64> {
+    if let Some(id) = e.s.customer.filter(|&id| id >= 0) {
+        return Some(id);
+    }
+    e.ask(Ask::AccountEmail, p!("ask_account_email"), &[]);
+    None
+}
+
+fn product(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<Product> {
+    match facts.product(sku) {
+        Ok(Some(p)) if p.active => Some(p),
+        Ok(_) => None,
+        Err(err) => {
+            e.store_trouble(&err);
+            None
+        }
+    }
+}
+
+/// "every two weeks", "every month".
+pub(super) fn every(days: u32) -> String {
+    match days {
+        1 => "every day".into(),
+        7 => "every week".into(),
+        30 | 31 => "every month".into(),
+        d if d % 30 == 0 => format!("every {} months", st::number_words(u64::from(d / 30))),
+        d if d % 7 == 0 => format!("every {} weeks", st::number_words(u64::from(d / 7))),
+        d => format!("every {} days", st::number_words(u64::from(d))),
+    }
+}
+
+fn quantity_ok(e: &mut Engine) -> bool {
+    let max = e.config().policy.orders.max_voice_quantity;
+    match e.task().quantity {
+        Some(0) => {
+            e.say(p!("quantity_zero"), &[]);
+            e.task().quantity = None;
+            false
+        }
+        Some(q) if q > max => {
+            e.say(
+                p!("quantity_too_many"),
+                &[("max", st::number_words(u64::from(max)))],
+            );
+            e.task().quantity = None;
+            false
+        }
+        _ => true,
+    }
+}
+
+fn line_words(name: &str, qty: u32) -> String {
+    format!("{} {}", st::number_words(u64::from(qty)), name)
+}
+
+/// Placing an order or reordering.
+pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
+    let Some(cid) = customer(e) else { return };
+    if e.task().cart.is_empty() && e.task().goal == Goal::Reorder && !fill_reorder(e, cid, facts) {
+        return;
+    }
+    if e.task().cart.is_empty() {
+        let Some(sku) = e.task().product.clone() else {
+            e.ask(Ask::Product, p!("ask_product"), &[]);
+            return;
+        };
+        let Some(prod) = product(e, &sku, facts) else {
+            if e.task_ref().is_some() {
+                e.task().product = None;
+                e.ask(Ask::Product, p!("product_unknown"), &[]);
+            }
+            return;
+        };
+        if !quantity_ok(e) {
+            e.ask(
+                Ask::Quantity,
+                p!("ask_quantity"),
+                &[("product", prod.name.clone())],
+            );
+            return;
+        }
+        let Some(qty) = e.task().quantity else {
+            e.ask(
+                Ask::Quantity,
+                p!("ask_quantity"),
+                &[("product", prod.name.clone())],
+            );
+            return;
+        };
+        e.task().cart.push((sku, qty));
+    }
+    // Stock, price and the line items.
+    let cart = e.task().cart.clone();
+    let mut items = Vec::new();
+    for (sku, qty) in &cart {
+        let Some(prod) = product(e, sku, facts) else {
+            if e.task_ref().is_some() {
+                e.say(p!("product_unavailable"), &[]);
+                e.drop_task();
+            }
+            return;
+        };
+        if prod.stock < i64::from(*qty) {
+            let task = e.task();
+            task.cart.clear();
+            task.product = Some(prod.sku.clone());
+            task.quantity = None;
+            if prod.stock <= 0 {
+                e.say(p!("out_of_stock"), &[("product", prod.name.clone())]);
+                e.drop_task();
+            } else {
+                e.ask(
+                    Ask::Quantity,
+                    p!("only_n_left"),
+                    &[
+                        ("product", prod.name.clone()),
+                        ("n", st::number_words(prod.stock as u64)),
+                    ],
+                );
+            }
+            return;
+        }
+        items.push((prod, *qty));
+    }
+    // Payment and address come from the customer's latest order.
+    let latest = match facts.orders_of_customer(cid) {
+        Ok(orders) => orders.first().map(|o| o.order_number.clone()),
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    let template = match latest.map(|n| facts.order(&n)) {
+        Some(Ok(Some(o))) if o.shipping_address.is_some() => o,
+        Some(Err(err)) => {
+            e.store_trouble(&err);
+            return;
+        }
+        _ => {
+            e.say(p!("no_saved_details"), &[]);
+            e.drop_task();
+            return;
+        }
+    };
+    let shipping = &e.config().policy.shipping;
+    let subtotal: i64 = items
+        .iter()
+        .map(|(p, q)| p.price_cents * i64::from(*q))
+        .sum();
+    let threshold = Money::from_decimal(shipping.free_standard_threshold).map_or(0, Money::cents);
+    let ship_cents = if subtotal >= threshold {
+        0
+    } else {
+        Money::from_decimal(shipping.standard_price).map_or(0, Money::cents)
+    };
+    let total = subtotal + ship_cents;
+    let days = shipping.standard_business_days[1];
+    let estimate = add_business_days(e.today(), days);
+    let names: Vec<String> = items.iter().map(|(p, q)| line_words(&p.name, *q)).collect();
+    let place = template
+        .shipping_address
+        .as_ref()
+        .map(|a| st::city_zip(&a.city, &a.zip))
+        .unwrap_or_default();
+    if !e.task().confirmed {
+        let shipping_words = if ship_cents == 0 {
+            e.text(p!("shipping_free"), &[])
+        } else {
+            e.text(
+                p!("shipping_cost"),
+                &[("amount", st::price_cents(ship_cents))],
+            )
+        };
+        let payment = match template.payment.method {
+            PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
+            PaymentMethod::Card => e.text(p!("pay_card"), &[("card", card_words(&template))]),
+        };
+        let args = [
+            ("items", st::list_and(&names)),
+            ("subtotal", st::price_cents(subtotal)),
+            ("shipping", shipping_words),
+            ("total", st::price_cents(total)),
+            ("payment", payment),
+            ("place", place),
+        ];
+        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_purchase"), &args);
+        return;
+    }
+    let number = match facts.new_order_number() {
+        Ok(n) => n,
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    let mut record = OrderRecord::from(&template);
+    record.order_number = number.clone();
+    record.status = if template.payment.method == PaymentMethod::Cod {
+        "pending_confirmation".into()
+    } else {
+        "processing".into()
+    };
+    record.order_date = e.today().to_string();
+    record.items = items
+        .iter()
+        .map(|(p, q)| ItemRecord {
+            sku: p.sku.clone(),
+            name: p.name.clone(),
+            qty: i64::from(*q),
+            price: Money(p.price_cents).to_decimal(),
+            category: p.category.clone(),
+            final_sale: p.final_sale,
+            personalised: p.personalised,
+        })
+        .collect();
+    record.subtotal = Money(subtotal).to_decimal();
+    record.shipping_cost = Money(ship_cents).to_decimal();
+    record.total = Money(total).to_decimal();
+    record.shipping_method = "standard".into();
+    record.carrier = None;
+    record.tracking_number = None;
+    record.shipped_at = None;
+    record.delivered_at = None;
+    record.cancelled_at = None;
+    record.tracking_events = Vec::new();
+    record.internal_notes = None;
+    record.version = None;
+    record.estimated_delivery = Some(estimate.to_string());
+    e.change(Change::PlaceOrder {
+        order: Box::new(record),
+    });
+    e.change(Change::Notify {
+        channel: Channel::Email,
+        template: Notice::OrderPlaced,
+        order_number: Some(number.clone()),
+        reference: None,
+    });
+    e.s.verified.push(number.clone());
+    e.s.focus = Some(number.clone());
+    e.say(
+        p!("order_placed"),
+        &[
+            ("number", st::digits_grouped(&number)),
+            ("date", e.date_words(estimate)),
+        ],
+    );
+    e.complete();
+}
+
+/// Fills the cart of a reorder: a named product, the last order, or the usual.
+fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
+    let history = match facts.purchase_history(cid) {
+        Ok(h) => h,
+        Err(err) => {
+            e.store_trouble(&err);
+            return false;
+        }
+    };
+    let words = e.task().words.clone();
+    if let Some(sku) = e.task().product.clone() {
+        let family = product(e, &sku, facts).map(|p| p.family);
+        let bought = history.iter().find(|h| {
+            h.sku == sku
+                || family.is_some()
+                    && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
+        });
+        let (sku, qty) = match bought {
+            Some(h) => (h.sku.clone(), e.task().quantity.unwrap_or(h.last_qty)),
+            None => (sku, e.task().quantity.unwrap_or(1)),
+        };
+        e.task().cart = vec![(sku, qty.max(1))];
+        return true;
+    }
+    if e.phrases().any("last_order", &words) {
+        let latest = match facts.orders_of_customer(cid) {
+            Ok(o) => o.first().map(|o| o.order_number.clone()),
+            Err(err) => {
+                e.store_trouble(&err);
+                return false;
+            }
+        };
+        if let Some(Ok(Some(order))) = latest.map(|n| facts.order(&n)) {
+            e.task().cart = order.items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
+            return true;
+        }
+    }
+    match history.first() {
+        Some(h) => {
+            let qty = e.task().quantity.unwrap_or(h.last_qty).max(1);
+            e.task().cart = vec![(h.sku.clone(), qty)];
+            true
+        }
+        None => {
+            // Nothing to repeat: ask what to order instead.
+            e.task().goal = Goal::Place;
+            e.ask(Ask::Product, p!("reorder_nothing"), &[]);
+            false
+        }
+    }
+}
+
+fn action_from_words(e: &Engine, words: &[String], frequency: Option<u32>) -> Option<SubAction> {
+    let ph = e.phrases();
+    let order = [
+        ("subscription_skip", SubAction::Skip),
+        ("subscription_resume", SubAction::Resume),
+        ("subscription_pause", SubAction::Pause),
+        ("subscription_cancel", SubAction::Cancel),
+        ("subscription_quantity", SubAction::ChangeQuantity),
+        ("subscription_frequency", SubAction::ChangeFrequency),
+        ("subscription_create", SubAction::Create),
+    ];
+    let found = order
+        .iter()
+        .find(|(list, _)| ph.any(list, words))
+        .map(|(_, a)| *a);
+    match (found, frequency) {
+        (Some(a), _) => Some(a),
+        (None, Some(_)) => Some(SubAction::ChangeFrequency),
+        (None, None) => None,
+    }
+}
+
+fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
+    match facts.product(&sub.sku) {
+        Ok(Some(p)) => p.name,
+        _ => {
+            let _ = e;
+            sub.sku.clone()
+        }
+    }
+}
+
+/// Subscriptions: create, pause, resume, skip, change frequency or quantity, cancel.
+pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
+    let Some(cid) = customer(e) else { return };
+    if e.task().sub_action.is_none() {
+        let words = e.task().words.clone();
+        let freq = e.task().frequency;
+        e.task().sub_action = action_from_words(e, &words, freq);
+    }
+    let subs: Vec<Subscription> = match facts.subscriptions_of(cid) {
+        Ok(s) => s
+            .into_iter()
+            .filter(|s| s.status != SubscriptionStatus::Cancelled)
+            .collect(),
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    // A frequency with a product nobody subscribes to yet is a new subscription.
+    if e.task().sub_action == Some(SubAction::ChangeFrequency) {
+        if let Some(sku) = e.task().product.clone() {
+            let family = product(e, &sku, facts).map(|p| p.family);
+            let exists = subs.iter().any(|s| {
+                s.sku == sku || matches!(facts.product(&s.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
+            });
+            if !exists {
+                e.task().sub_action = Some(SubAction::Create);
+            }
+        }
+    }
+    let Some(action) = e.task().sub_action else {
+        e.ask(Ask::SubscriptionAction, p!("ask_subscription_action"), &[]);
+        return;
+    };
+    if action == SubAction::Create {
+        create_subscription(e, cid, facts);
+        return;
+    }
+    if subs.is_empty() {
+        e.say(p!("no_subscriptions"), &[]);
+        e.complete();
+        return;
+    }
+    if e.task().subscription.is_none() {
+        let chosen = match e.task().product.clone() {
+            Some(sku) => {
+                let family = product(e, &sku, facts).map(|p| p.family);
+                subs.iter()
+                    .find(|s| {
+                        s.sku == sku
+                            || matches!(facts.product(&s.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
+                    })
+                    .map(|s| s.id)
+            }
+            None if subs.len() == 1 => Some(subs[0].id),
+            None => None,
+        };
+        match chosen {
+            Some(id) => e.task().subscription = Some(id),
+            None => {
+                let names: Vec<String> = subs.iter().map(|s| sub_name(e, s, facts)).collect();
+                let ids = subs.iter().map(|s| s.id).collect();
+                e.ask(
+                    Ask::WhichSubscription(ids),
+                    p!("ask_which_subscription"),
+                    &[("subscriptions", st::list_or(&names))],
+                );
+                return;
+            }
+        }
+    }
+    let id = e.task().subscription.expect("chosen above");
+    let Some(sub) = subs.iter().find(|s| s.id == id).cloned() else {
+        e.task().subscription = None;
+        e.say(p!("no_subscriptions"), &[]);
+        e.complete();
+        return;
+    };
+    let name = sub_name(e, &sub, facts);
+    let base = sub.next_date.unwrap_or(e.today()).max(e.today());
+    let freq = Duration::days(i64::from(sub.frequency_days));
+    let (update, confirm_key, done_key, extra) = match action {
+        SubAction::Pause => {
+            if sub.status == SubscriptionStatus::Paused {
+                e.say(p!("subscription_already_paused"), &[("product", name)]);
+                e.complete();
+                return;
+            }
+            (
+                SubscriptionAction::Pause,
+                p!("confirm_sub_pause"),
+                p!("sub_paused"),
+                String::new(),
+            )
+        }
+        SubAction::Resume => {
+            if sub.status == SubscriptionStatus::Active {
+                e.say(p!("subscription_already_active"), &[("product", name)]);
+                e.complete();
+                return;
+            }
+            let next = e.today() + freq;
+            (
+                SubscriptionAction::Resume { next_date: next },
+                p!("confirm_sub_resume"),
+                p!("sub_resumed"),
+                e.date_words(next),
+            )
+        }
+        SubAction::Skip => {
+            let next = base + freq;
+            (
+                SubscriptionAction::SkipNext { next_date: next },
+                p!("confirm_sub_skip"),
+                p!("sub_skipped"),
+                e.date_words(next),
+            )
+        }
+        SubAction::ChangeFrequency => {
+            let Some(days) = e.task().frequency else {
+                e.ask(Ask::Frequency, p!("ask_frequency"), &[]);
+                return;
+            };
+            (
+                SubscriptionAction::ChangeFrequency {
+                    frequency_days: days,
+                    next_date: sub
+                        .next_date
+                        .unwrap_or(e.today() + Duration::days(i64::from(days))),
+                },
+                p!("confirm_sub_frequency"),
+                p!("sub_frequency_changed"),
+                every(days),
+            )
+        }
+        SubAction::ChangeQuantity => {
+            if !quantity_ok(e) || e.task().quantity.is_none() {
+                e.ask(Ask::Quantity, p!("ask_quantity"), &[("product", name)]);
+                return;
+            }
+            let qty = e.task().quantity.expect("checked above");
+            (
+                SubscriptionAction::ChangeQuantity { qty },
+                p!("confirm_sub_quantity"),
+                p!("sub_quantity_changed"),
+                st::number_words(u64::from(qty)),
+            )
+        }
+        SubAction::Cancel => (
+            SubscriptionAction::Cancel,
+            p!("confirm_sub_cancel"),
+            p!("sub_cancelled"),
+            String::new(),
+        ),
+        SubAction::Create => unreachable!("handled above"),
+    };
+    let args = [("product", name), ("detail", extra)];
+    if !e.task().confirmed {
+        e.ask(Ask::YesNo(YesNo::Proceed), confirm_key, &args);
+        return;
+    }
+    e.change(Change::UpdateSubscription {
+        subscription_id: sub.id,
+        action: update,
+    });
+    e.change(Change::Notify {
+        channel: Channel::Email,
+        template: Notice::SubscriptionChanged,
+        order_number: None,
+        reference: Some(sub.id.to_string()),
+    });
+    e.say(done_key, &args);
+    e.complete();
+}
+
+fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
+    let Some(sku) = e.task().product.clone() else {
+        e.ask(Ask::Product, p!("ask_subscription_product"), &[]);
+        return;
+    };
+    let Some(prod) = product(e, &sku, facts) else {
+        if e.task_ref().is_some() {
+            e.task().product = None;
+            e.ask(Ask::Product, p!("product_unknown"), &[]);
+        }
+        return;
+    };
+    if !quantity_ok(e) {
+        e.ask(
+            Ask::Quantity,
+            p!("ask_quantity"),
+            &[("product", prod.name.clone())],
+        );
+        return;
+    }
+    let qty = e.task().quantity.unwrap_or(1);
+    let Some(days) = e.task().frequency else {
+        e.ask(Ask::Frequency, p!("ask_frequency"), &[]);
+        return;
+    };
+    let first = e.today() + Duration::days(i64::from(days));
+    let args = [
+        ("items", line_words(&prod.name, qty)),
+        ("every", every(days)),
+        ("price", st::price_cents(prod.price_cents * i64::from(qty))),
+        ("date", e.date_words(first)),
+    ];
+    if !e.task().confirmed {
+        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_sub_create"), &args);
+        return;
+    }
+    e.change(Change::CreateSubscription {
+        customer_id: cid,
+        sku: prod.sku.clone(),
+        qty,
+        frequency_days: days,
+        next_date: first,
+    });
+    e.change(Change::Notify {
+        channel: Channel::Email,
+        template: Notice::SubscriptionChanged,
+        order_number: None,
+        reference: None,
+    });
+    e.say(p!("sub_created"), &args);
+    e.complete();
+}
+
+/// Answers to the questions of these requests.
+pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let ent = said.entities;
+    match ask {
+        Ask::Product => match &ent.product {
+            Some(sku) => {
+                let task = e.task();
+                task.product = Some(sku.clone());
+                if ent.quantity.is_some() {
+                    task.quantity = ent.quantity;
+                }
+                if ent.frequency_days.is_some() {
+                    task.frequency = ent.frequency_days;
+                }
+                Answer::Filled
+            }
+            None => Answer::Missed,
+        },
+        Ask::Quantity => {
+            let qty = ent.quantity.or_else(|| {
+                (e.yes_no(said) == Some(true))
+                    .then(|| e.task_ref().and_then(|t| t.quantity))
+                    .flatten()
+            });
+            match qty {
+                Some(q) => {
+                    e.task().quantity = Some(q);
+                    Answer::Filled
+                }
+                None => Answer::Missed,
+            }
+        }
+        Ask::Frequency => match ent.frequency_days {
+            Some(d) if d > 0 => {
+                e.task().frequency = Some(d);
+                Answer::Filled
+            }
+            _ => Answer::Missed,
+        },
+        Ask::SubscriptionAction => match action_from_words(e, &said.words, ent.frequency_days) {
+            Some(a) => {
+                let task = e.task();
+                task.sub_action = Some(a);
+                task.frequency = ent.frequency_days.or(task.frequency);
+                if ent.product.is_some() {
+                    task.product = ent.product.clone();
+                }
+                Answer::Filled
+            }
+            None => Answer::Missed,
+        },
+        Ask::WhichSubscription(ids) => {
+            let subs: Vec<Subscription> = ids
+                .iter()
+                .filter_map(|id| {
+                    let cid = e.s.customer?;
+                    facts
+                        .subscriptions_of(cid)
+                        .ok()?
+                        .into_iter()
+                        .find(|s| s.id == *id)
+                })
+                .collect();
+            let by_product = ent.product.as_ref().and_then(|sku| {
+                let family = facts.product(sku).ok().flatten().map(|p| p.family);
+                subs.iter().find(|s| {
+                    s.sku == *sku
+                        || matches!(facts.product(&s.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
+                })
+            });
+            let chosen = by_product
+                .map(|s| s.id)
+                .or_else(|| super::identity::ordinal(e, &said.words, ids.len()).map(|i| ids[i]));
+            match chosen {
+                Some(id) => {
+                    e.task().subscription = Some(id);
+                    Answer::Filled
+                }
+                None => Answer::Missed,
+            }
+        }
+        _ => Answer::Missed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::every;
+
+    #[test]
+    fn frequencies_are_said_as_people_say_them() {
+        assert_eq!(every(7), "every week");
+        assert_eq!(every(14), "every two weeks");
+        assert_eq!(every(30), "every month");
+        assert_eq!(every(60), "every two months");
+        assert_eq!(every(10), "every ten days");
+    }
+}

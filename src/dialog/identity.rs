@@ -1,0 +1,581 @@
+//! Who the caller is: an order number plus one factor (billing zip, email, or the phone
+//! on the order), or a phone number plus a factor to list the caller's orders, or an
+//! account email plus a factor for buying. A wrong number and a wrong factor get the
+//! same reply, so nothing tells a caller whether an order exists; failures are recorded
+//! per key and lock that key for voice look-ups after the configured attempts.
+
+use sha2::{Digest, Sha256};
+
+use super::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use crate::config::VerificationFactor;
+use crate::dialog::facts::Facts;
+use crate::dialog::LockUpdate;
+use crate::order::{Order, OrderStatus};
+use crate::speech_text as st;
+use crate::store::OrderSummary;
+
+/// Copies what the opening utterance of a request already says into the request.
+pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
+    let ent = said.entities;
+    if let Some(n) = &ent.order_number {
+        e.s.heard_order = Some(n.clone());
+    }
+    if let Some(p) = &ent.phone_number {
+        e.s.heard_phone = Some(p.clone());
+    }
+    task.cancel_reason = ent.cancel_reason;
+    task.return_reason = ent.return_reason;
+    task.refund_method = ent.refund_method;
+    task.date = ent.date;
+    task.slot = ent.time_slot;
+    task.product = ent.product.clone();
+    task.quantity = ent.quantity;
+    task.frequency = ent.frequency_days;
+    if let Some(zip) = &ent.zip_code {
+        if task.goal == Goal::ChangeAddress {
+            task.address.zip = Some(zip.clone());
+        }
+    }
+}
+
+fn hashed(kind: &str, value: &str) -> String {
+    let digest = Sha256::digest(value.as_bytes());
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{kind}:{hex}")
+}
+
+fn order_key(number: &str) -> String {
+    format!("order:{number}")
+}
+
+/// Makes sure the current request has a verified order; asks for what is missing.
+/// Returns true when the request can go on.
+pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
+    let goal = e.task().goal;
+    if let Some(heard) = e.s.heard_order.clone() {
+        if e.s.verified.contains(&heard) {
+            e.s.heard_order = None;
+            use_order(e, heard);
+            return true;
+        }
+        if !right_length(e, &heard) {
+            e.s.heard_order = None;
+            ask_order_number(e);
+            return false;
+        }
+        if locked(e, &order_key(&heard), facts) {
+            e.s.heard_order = None;
+            return false;
+        }
+        let number = st::digits_grouped(&heard);
+        e.ask(Ask::Factor, p!("ask_factor"), &[("number", number)]);
+        return false;
+    }
+    if let Some(focus) = e.s.focus.clone() {
+        if !e.task().reuse_offered {
+            e.task().reuse_offered = true;
+            let goal_words = e.text(goal.label_key(), &[]);
+            e.ask(
+                Ask::YesNo(YesNo::UseKnownOrder),
+                p!("reuse_order"),
+                &[("number", st::digits_grouped(&focus)), ("goal", goal_words)],
+            );
+            return false;
+        }
+    }
+    if let Some(customer) = e.s.customer {
+        match facts.orders_of_customer(customer) {
+            Ok(orders) => {
+                let numbers: Vec<String> = orders.iter().map(|o| o.order_number.clone()).collect();
+                e.s.verified.extend(numbers);
+                e.s.verified.dedup();
+                if offer_orders(e, &orders, goal) {
+                    return e.task().order.is_some();
+                }
+            }
+            Err(err) => {
+                e.store_trouble(&err);
+                return false;
+            }
+        }
+    }
+    if let Some(phone) = e.s.heard_phone.clone() {
+        if phone.len() >= 10 {
+            e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
+            return false;
+        }
+    }
+    ask_order_number(e);
+    false
+}
+
+fn ask_order_number(e: &mut Engine) {
+    e.ask(Ask::OrderNumber, p!("ask_order_number"), &[]);
+}
+
+fn use_order(e: &mut Engine, number: String) {
+    e.s.focus = Some(number.clone());
+    e.task().order = Some(number);
+}
+
+/// Whether a heard order number has a length this store uses; says so when not.
+fn right_length(e: &mut Engine, number: &str) -> bool {
+    let lengths = &e.config().policy.verification.order_number_digits;
+    if lengths.is_empty() || lengths.contains(&number.len()) {
+        return true;
+    }
+    let expected: Vec<String> = lengths
+        .iter()
+        .map(|&n| st::number_words(n as u64))
+        .collect();
+    e.say(
+        p!("order_number_wrong_length"),
+        &[
+            ("expected", st::list_or(&expected)),
+            ("heard", st::number_words(number.len() as u64)),
+        ],
+    );
+    false
+}
+
+/// Whether a key is locked now; says so (the same way for any order) when it is.
+fn locked(e: &mut Engine, key: &str, facts: &dyn Facts) -> bool {
+    match facts.lock(key) {
+        Ok(Some(lock)) if lock.locked_until.is_some_and(|t| t > e.now) => {
+            e.say(p!("order_locked"), &[]);
+            e.task = None;
+            e.anything_else();
+            true
+        }
+        Ok(_) => false,
+        Err(err) => {
+            e.store_trouble(&err);
+            true
+        }
+    }
+}
+
+/// A failed identity check: record it, and lock after the configured attempts.
+fn failed(e: &mut Engine, key: String, retry: Ask, facts: &dyn Facts) {
+    let before = match facts.lock(&key) {
+        Ok(lock) => lock.map_or(0, |l| l.failures),
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    e.step.locks.push(LockUpdate::Failure { key });
+    e.s.failures += 1;
+    let max = e.config().policy.verification.max_attempts;
+    if before + 1 >= max || e.s.failures >= max {
+        e.say(p!("verification_locked"), &[]);
+        e.s.heard_order = None;
+        e.task = None;
+        e.anything_else();
+        return;
+    }
+    match retry {
+        Ask::AccountFactor(_) | Ask::PhoneFactor | Ask::Factor => {
+            e.ask(retry, p!("verification_failed"), &[]);
+        }
+        _ => e.ask(retry, p!("verification_failed"), &[]),
+    }
+}
+
+/// The factor the caller gave, if any, checked against an order.
+fn factor_matches(e: &Engine, said: &Said<'_>, order: &Order) -> Option<bool> {
+    let factors = &e.config().policy.verification.factors;
+    let ent = said.entities;
+    let mut given = false;
+    let mut ok = false;
+    if let Some(zip) = &ent.zip_code {
+        given = true;
+        ok |= factors.contains(&VerificationFactor::BillingZip)
+            && order.customer.billing_zip.as_deref() == Some(zip.as_str());
+    }
+    if let Some(email) = &ent.email {
+        given = true;
+        ok |= factors.contains(&VerificationFactor::Email)
+            && order
+                .customer
+                .email
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(email));
+    }
+    if let Some(phone) = &ent.phone_number {
+        given = true;
+        ok |= factors.contains(&VerificationFactor::Phone)
+            && order
+                .customer
+                .phone
+                .as_deref()
+                .is_some_and(|p| same_phone(p, phone));
+    }
+    given.then_some(ok)
+}
+
+fn same_phone(a: &str, b: &str) -> bool {
+    let tail = |s: &str| -> String {
+        let d: String = s.chars().filter(char::is_ascii_digit).collect();
+        d[d.len().saturating_sub(10)..].to_string()
+    };
+    let (a, b) = (tail(a), tail(b));
+    a.len() >= 7 && a == b
+}
+
+/// Answers to the identity questions.
+pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let ent = said.entities;
+    match ask {
+        Ask::OrderNumber => {
+            if let Some(n) = &ent.order_number {
+                e.s.heard_order = Some(n.clone());
+                return Answer::Filled;
+            }
+            if let Some(phone) = ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
+                e.s.heard_phone = Some(phone.clone());
+                e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
+                return Answer::Handled;
+            }
+            if said.intent == super::Intent::Deny || e.phrases().any("no_number", &said.words) {
+                e.ask(Ask::Phone, p!("ask_phone"), &[]);
+                return Answer::Handled;
+            }
+            Answer::Missed
+        }
+        Ask::Factor => {
+            let Some(heard) = e.s.heard_order.clone() else {
+                return Answer::Missed;
+            };
+            if let Some(n) = ent.order_number.as_ref().filter(|n| **n != heard) {
+                // A corrected order number replaces the one read back.
+                e.s.heard_order = Some(n.clone());
+                return Answer::Filled;
+            }
+            let order = match facts.order(&heard) {
+                Ok(o) => o,
+                Err(err) => {
+                    e.store_trouble(&err);
+                    return Answer::Handled;
+                }
+            };
+            let verdict = match &order {
+                Some(o) => factor_matches(e, said, o),
+                // The same questions and replies as for a real order.
+                None => factor_given(said).then_some(false),
+            };
+            match verdict {
+                Some(true) => {
+                    e.step.locks.push(LockUpdate::Clear {
+                        key: order_key(&heard),
+                    });
+                    e.s.heard_order = None;
+                    e.s.verified.push(heard.clone());
+                    use_order(e, heard);
+                    e.say(p!("verified"), &[]);
+                    Answer::Filled
+                }
+                Some(false) => {
+                    failed(e, order_key(&heard), Ask::Factor, facts);
+                    Answer::Handled
+                }
+                None if e.yes_no(said) == Some(false) => {
+                    // "No, that's not my number": take it again.
+                    e.s.heard_order = None;
+                    ask_order_number(e);
+                    Answer::Handled
+                }
+                None => Answer::Missed,
+            }
+        }
+        Ask::Phone => match ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
+            Some(phone) => {
+                e.s.heard_phone = Some(phone.clone());
+                e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
+                Answer::Handled
+            }
+            None => Answer::Missed,
+        },
+        Ask::PhoneFactor => {
+            let Some(phone) = e.s.heard_phone.clone() else {
+                return Answer::Missed;
+            };
+            if !factor_given(said) {
+                return Answer::Missed;
+            }
+            let key = hashed("phone", &phone);
+            if locked(e, &key, facts) {
+                return Answer::Handled;
+            }
+            let summaries = match facts.orders_by_phone(&phone) {
+                Ok(s) => s,
+                Err(err) => {
+                    e.store_trouble(&err);
+                    return Answer::Handled;
+                }
+            };
+            let mut owned = Vec::new();
+            for s in summaries {
+                match facts.order(&s.order_number) {
+                    Ok(Some(o)) if factor_matches(e, said, &o) == Some(true) => owned.push(s),
+                    Ok(_) => {}
+                    Err(err) => {
+                        e.store_trouble(&err);
+                        return Answer::Handled;
+                    }
+                }
+            }
+            if owned.is_empty() {
+                failed(e, key, Ask::PhoneFactor, facts);
+                return Answer::Handled;
+            }
+            e.step.locks.push(LockUpdate::Clear { key });
+            e.s.verified
+                .extend(owned.iter().map(|o| o.order_number.clone()));
+            e.say(p!("verified"), &[]);
+            let goal = e.task().goal;
+            if offer_orders(e, &owned, goal) && e.task().order.is_some() {
+                return Answer::Filled;
+            }
+            if e.task().order.is_none() && e.ask == Ask::Nothing {
+                // Nothing relevant on this number for the request.
+                e.say(p!("no_relevant_orders"), &[]);
+                e.drop_task();
+            }
+            Answer::Handled
+        }
+        Ask::PickOrder(numbers) => match pick(e, said, numbers, facts) {
+            Some(i) => {
+                let chosen = numbers[i].clone();
+                if e.task().goal == Goal::Status {
+                    e.s.queue = numbers.iter().filter(|n| **n != chosen).cloned().collect();
+                }
+                use_order(e, chosen);
+                Answer::Filled
+            }
+            None => Answer::Missed,
+        },
+        Ask::AccountEmail => match &ent.email {
+            Some(email) => {
+                let id = match facts.customer_by_email(email) {
+                    Ok(c) => c.map_or(-1, |c| c.id),
+                    Err(err) => {
+                        e.store_trouble(&err);
+                        return Answer::Handled;
+                    }
+                };
+                e.s.heard_phone = Some(email.clone());
+                e.ask(Ask::AccountFactor(id), p!("ask_account_factor"), &[]);
+                Answer::Handled
+            }
+            None => Answer::Missed,
+        },
+        Ask::AccountFactor(id) => {
+            if !factor_given(said) {
+                return Answer::Missed;
+            }
+            let email = e.s.heard_phone.clone().unwrap_or_default();
+            let key = hashed("account", &email);
+            if locked(e, &key, facts) {
+                return Answer::Handled;
+            }
+            let customer = match facts.customer(*id) {
+                Ok(c) => c,
+                Err(err) => {
+                    e.store_trouble(&err);
+                    return Answer::Handled;
+                }
+            };
+            let ok = customer.as_ref().is_some_and(|c| {
+                let zip = ent.zip_code.is_some() && ent.zip_code == c.billing_zip;
+                let phone = match (&ent.phone_number, &c.phone) {
+                    (Some(a), Some(b)) => same_phone(a, b),
+                    _ => false,
+                };
+                zip || phone
+            });
+            if ok {
+                e.step.locks.push(LockUpdate::Clear { key });
+                e.s.heard_phone = None;
+                e.s.customer = Some(*id);
+                e.say(p!("verified"), &[]);
+                Answer::Filled
+            } else {
+                failed(e, key, Ask::AccountFactor(*id), facts);
+                Answer::Handled
+            }
+        }
+        _ => Answer::Missed,
+    }
+}
+
+fn factor_given(said: &Said<'_>) -> bool {
+    let ent = said.entities;
+    ent.zip_code.is_some() || ent.email.is_some() || ent.phone_number.is_some()
+}
+
+/// Yes/no answers to the identity questions.
+/// The answer to "can I use the order number you gave earlier?".
+pub(super) fn decide(e: &mut Engine, yes: bool, facts: &dyn Facts) {
+    if yes {
+        if let Some(focus) = e.s.focus.clone() {
+            use_order(e, focus);
+        }
+        e.advance(facts);
+    } else {
+        e.s.focus = None;
+        ask_order_number(e);
+    }
+}
+
+/// Whether an order suits a request (e.g. only delivered orders can be returned).
+fn relevant(goal: Goal, status: OrderStatus) -> bool {
+    use OrderStatus::*;
+    match goal {
+        Goal::Status | Goal::Track => !matches!(status, Cancelled | Returned),
+        Goal::Cancel | Goal::ChangeAddress => matches!(status, PendingConfirmation | Processing),
+        Goal::Confirm => status == PendingConfirmation,
+        Goal::Reschedule => matches!(status, PendingConfirmation | Processing | Shipped | Delayed),
+        Goal::Return | Goal::Exchange | Goal::Problem | Goal::ReturnStatus => {
+            matches!(status, Delivered | Returned | OutForDelivery | Shipped)
+        }
+        Goal::Place | Goal::Reorder | Goal::Subscription => true,
+    }
+}
+
+/// Offers the caller's orders that suit the request: uses the only one, or lists them.
+/// Returns false when none suits (the caller is then asked for an order number).
+fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal) -> bool {
+    let max = e.config().dialog.max_listed_orders;
+    let mut fitting: Vec<&OrderSummary> =
+        orders.iter().filter(|o| relevant(goal, o.status)).collect();
+    if fitting.is_empty() {
+        return false;
+    }
+    // Recent orders first; a long history is not read out.
+    fitting.truncate(max);
+    if fitting.len() == 1 {
+        let o = fitting[0];
+        let args = describe(e, o);
+        e.say(p!("using_order"), &args);
+        use_order(e, o.order_number.clone());
+        return true;
+    }
+    let listed: Vec<String> = fitting
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut args = describe(e, o);
+            args.push(("ordinal", st::ordinal_words(i as u32 + 1)));
+            e.text(p!("order_list_item"), &args)
+        })
+        .collect();
+    let numbers = fitting.iter().map(|o| o.order_number.clone()).collect();
+    e.ask(
+        Ask::PickOrder(numbers),
+        p!("pick_order"),
+        &[
+            ("count", st::number_words(listed.len() as u64)),
+            ("orders", listed.join(" ")),
+        ],
+    );
+    true
+}
+
+fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
+    vec![
+        ("date", e.date_words(o.order_date)),
+        ("item", o.first_item.clone()),
+        ("more", more_items(o.item_count)),
+        (
+            "last4",
+            st::digits_grouped(&o.order_number[o.order_number.len().saturating_sub(4)..]),
+        ),
+    ]
+}
+
+fn more_items(count: u32) -> String {
+    match count {
+        0 | 1 => String::new(),
+        2 => "and one more item".to_string(),
+        n => format!("and {} more items", st::number_words(u64::from(n - 1))),
+    }
+}
+
+/// Which listed order the caller means: by position, last digits, date or item.
+fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> Option<usize> {
+    if let Some(n) = &said.entities.order_number {
+        if let Some(i) = numbers
+            .iter()
+            .position(|x| x == n || x.ends_with(n.as_str()))
+        {
+            return Some(i);
+        }
+    }
+    if let Some(n) = said
+        .entities
+        .quantity
+        .or_else(|| said.words.iter().find_map(|w| w.parse().ok()))
+    {
+        let digits = n.to_string();
+        if digits.len() >= 3 {
+            if let Some(i) = numbers.iter().position(|x| x.ends_with(&digits)) {
+                return Some(i);
+            }
+        }
+    }
+    if let Some(i) = ordinal(e, &said.words, numbers.len()) {
+        return Some(i);
+    }
+    let orders: Vec<Order> = numbers
+        .iter()
+        .filter_map(|n| facts.order(n).ok().flatten())
+        .collect();
+    if let Some(date) = said.entities.date {
+        let hits: Vec<usize> = orders
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.order_date == date)
+            .map(|(i, _)| i)
+            .collect();
+        if hits.len() == 1 {
+            return Some(hits[0]);
+        }
+    }
+    // By an item's name: the order whose items share the most words with the answer.
+    let scores: Vec<usize> = orders
+        .iter()
+        .map(|o| {
+            o.items
+                .iter()
+                .map(|it| {
+                    super::locale::words(&it.name)
+                        .iter()
+                        .filter(|w| w.len() > 2 && said.words.contains(w))
+                        .count()
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let best = scores.iter().copied().max().unwrap_or(0);
+    if best > 0 && scores.iter().filter(|&&s| s == best).count() == 1 {
+        return scores.iter().position(|&s| s == best);
+    }
+    None
+}
+
+/// "the first", "the second one", "the last": a 0-based position in a list of `len`.
+pub(super) fn ordinal(e: &Engine, words: &[String], len: usize) -> Option<usize> {
+    let table = e.phrases().table("ordinals")?;
+    for w in words {
+        if let Some(v) = table.get(w) {
+            let n: i64 = v.parse().ok()?;
+            let i = if n < 0 { len as i64 + n } else { n - 1 };
+            if (0..len as i64).contains(&i) {
+                return Some(i as usize);
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,1245 @@
+//! The order dialog: a pure state machine over a closed [`Event`] (the start of a call,
+//! an utterance and what the NLU made of it, keypad digits, a silence, a failed write)
+//! that reads the store through [`Facts`] and answers with a [`Step`]: the text to say,
+//! the [`Change`]s to apply (each becomes an outbox command) and the verification
+//! records to keep.
+//!
+//! Architecture invariant: the engine does no I/O. It never writes; it reads only
+//! through `Facts`; its wording comes from the locale catalog; its policy from
+//! [`Config`]. The same event sequence over the same facts gives the same steps.
+//!
+//! Layout: this file routes events and keeps the session; `identity` verifies callers;
+//! `orders` holds status, tracking, cancel, reschedule, address change and confirmation;
+//! `returns` holds returns, exchanges, problems and return status; `commerce` holds
+//! placing orders, reorders and subscriptions.
+
+mod commerce;
+pub mod facts;
+mod identity;
+pub mod locale;
+mod orders;
+mod returns;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Serialize;
+
+use crate::change::{Change, HandOffReason, Resolution};
+use crate::config::{Config, RefundMethod, TimeSlot};
+use crate::nlu::entities::{CancelReason, EntityKind, ReturnReason};
+use crate::nlu::{Entities, Intent, ScoredIntent};
+use crate::speech_text as st;
+
+pub use facts::{CustomerInfo, Facts, FactsError, LockState, PolicyAnswer, Purchase, ReturnInfo};
+pub use locale::{Catalog, LocaleError};
+
+/// Names a prompt of the locale catalog (a unit test checks each name exists).
+macro_rules! p {
+    ($key:literal) => {
+        $key
+    };
+}
+pub(crate) use p;
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The conversation opens. `confirm_order`: an outbound confirmation call about this
+    /// order (the device called the number on the order).
+    Start { confirm_order: Option<String> },
+    /// The caller said something.
+    Utterance {
+        text: String,
+        intent: Intent,
+        confidence: f32,
+        entities: Entities,
+        alternatives: Vec<ScoredIntent>,
+    },
+    /// Digits typed on the keypad (`*` and `#` ignored).
+    Keypad(String),
+    /// The caller said nothing for the configured time.
+    Timeout,
+    /// The last step's changes could not be written; nothing was applied.
+    ApplyFailed,
+}
+
+/// A verification record to keep (persisted across sessions and restarts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "lock", rename_all = "snake_case")]
+pub enum LockUpdate {
+    /// A failed identity check against this key.
+    Failure { key: String },
+    /// A successful check: forget earlier failures.
+    Clear { key: String },
+}
+
+/// The engine's answer to one event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Step {
+    /// What to say.
+    pub reply: String,
+    /// Say it slower (the caller asked to hear it again).
+    pub slow: bool,
+    /// Changes to apply, all together, before the reply is spoken.
+    pub changes: Vec<Change>,
+    pub locks: Vec<LockUpdate>,
+    /// The conversation is over (goodbye, or handed to a person).
+    pub end: bool,
+}
+
+/// How a conversation ended, for the operators' report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Contained,
+    Escalated,
+    Abandoned,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Contained => "contained",
+            Outcome::Escalated => "escalated",
+            Outcome::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// Who the device already knows before anyone speaks.
+#[derive(Debug, Clone, Default)]
+pub struct SessionOptions {
+    /// A smart speaker's linked account: the household's customer.
+    pub customer_id: Option<i64>,
+}
+
+/// What the caller wants done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Goal {
+    Status,
+    Track,
+    Cancel,
+    Return,
+    Exchange,
+    Problem,
+    Reschedule,
+    ChangeAddress,
+    Confirm,
+    ReturnStatus,
+    Place,
+    Reorder,
+    Subscription,
+}
+
+impl Goal {
+    fn from_intent(intent: Intent) -> Option<Goal> {
+        Some(match intent {
+            Intent::GetOrderStatus => Goal::Status,
+            Intent::TrackPackage => Goal::Track,
+            Intent::CancelOrder => Goal::Cancel,
+            Intent::ReturnItem => Goal::Return,
+            Intent::ExchangeItem => Goal::Exchange,
+            Intent::ReportProblem => Goal::Problem,
+            Intent::RescheduleDelivery => Goal::Reschedule,
+            Intent::ChangeAddress => Goal::ChangeAddress,
+            Intent::ConfirmOrder => Goal::Confirm,
+            Intent::CheckReturnStatus => Goal::ReturnStatus,
+            Intent::PlaceOrder => Goal::Place,
+            Intent::Reorder => Goal::Reorder,
+            Intent::ManageSubscription => Goal::Subscription,
+            _ => return None,
+        })
+    }
+
+    /// Whether the goal is about one existing order (and so needs a verified caller).
+    fn needs_order(self) -> bool {
+        !matches!(self, Goal::Place | Goal::Reorder | Goal::Subscription)
+    }
+
+    /// How the goal is named in a sentence ("for your {goal} request").
+    fn label_key(self) -> &'static str {
+        match self {
+            Goal::Status => p!("goal_status"),
+            Goal::Track => p!("goal_track"),
+            Goal::Cancel => p!("goal_cancel"),
+            Goal::Return => p!("goal_return"),
+            Goal::Exchange => p!("goal_exchange"),
+            Goal::Problem => p!("goal_problem"),
+            Goal::Reschedule => p!("goal_reschedule"),
+            Goal::ChangeAddress => p!("goal_address"),
+            Goal::Confirm => p!("goal_confirm"),
+            Goal::ReturnStatus => p!("goal_return_status"),
+            Goal::Place => p!("goal_place"),
+            Goal::Reorder => p!("goal_reorder"),
+            Goal::Subscription => p!("goal_subscription"),
+        }
+    }
+}
+
+/// A problem with a delivered order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Problem {
+    Damaged,
+    Defective,
+    WrongItem,
+    NotAsDescribed,
+    NotReceived,
+    MissingItem,
+}
+
+/// What a subscription request wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SubAction {
+    Create,
+    Pause,
+    Resume,
+    Skip,
+    ChangeFrequency,
+    ChangeQuantity,
+    Cancel,
+}
+
+/// A new shipping address, as collected.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AddressDraft {
+    pub line1: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+}
+
+/// One request in progress and what has been collected for it.
+#[derive(Debug, Clone)]
+pub(crate) struct Task {
+    pub goal: Goal,
+    /// The verified order the request is about.
+    pub order: Option<String>,
+    /// The caller was asked whether to reuse the order of an earlier request.
+    pub reuse_offered: bool,
+    pub cancel_reason: Option<CancelReason>,
+    pub return_reason: Option<ReturnReason>,
+    /// Chosen order lines (1-based) and quantities.
+    pub lines: Vec<(u32, u32)>,
+    pub refund_method: Option<RefundMethod>,
+    /// `Some(true)`: courier pickup; `Some(false)`: prepaid label.
+    pub pickup: Option<bool>,
+    pub date: Option<NaiveDate>,
+    pub slot: Option<TimeSlot>,
+    pub address: AddressDraft,
+    pub product: Option<String>,
+    pub quantity: Option<u32>,
+    /// Items to order: SKU and quantity.
+    pub cart: Vec<(String, u32)>,
+    pub frequency: Option<u32>,
+    pub sub_action: Option<SubAction>,
+    pub subscription: Option<i64>,
+    pub exchange_sku: Option<String>,
+    pub problem: Option<Problem>,
+    pub resolution: Option<Resolution>,
+    /// The caller confirmed the read-back.
+    pub confirmed: bool,
+    /// The order was read out to the caller (a confirmation call).
+    pub read_out: bool,
+    /// Words of the utterance that started the request.
+    pub words: Vec<String>,
+    /// A request to go back to when this one is done (a confirmation call paused for an
+    /// address change).
+    pub resume: Option<Box<Task>>,
+}
+
+impl Task {
+    fn new(goal: Goal, words: Vec<String>) -> Task {
+        Task {
+            goal,
+            order: None,
+            reuse_offered: false,
+            cancel_reason: None,
+            return_reason: None,
+            lines: Vec::new(),
+            refund_method: None,
+            pickup: None,
+            date: None,
+            slot: None,
+            address: AddressDraft::default(),
+            product: None,
+            quantity: None,
+            cart: Vec::new(),
+            frequency: None,
+            sub_action: None,
+            subscription: None,
+            exchange_sku: None,
+            problem: None,
+            resolution: None,
+            confirmed: false,
+            read_out: false,
+            words,
+            resume: None,
+        }
+    }
+}
+
+/// A yes/no question and what it decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum YesNo {
+    /// "Is there anything else I can help you with?"
+    AnythingElse,
+    /// "Would you like me to connect you with a person?"
+    OfferHuman,
+    /// Reuse the order of an earlier request.
+    UseKnownOrder,
+    /// Text the tracking link.
+    TrackingLink,
+    /// Go on to the caller's next order.
+    NextOrder,
+    /// The read-back of the current request: go ahead?
+    Proceed,
+    /// A shipped or delivered order cannot be cancelled: start a return instead?
+    StartReturn,
+    /// A return asked for an order that has not shipped: cancel it instead?
+    StartCancel,
+    /// Past the return window: ask a person for an exception?
+    Exception,
+    /// Offer to confirm a pending order after its status.
+    ConfirmPending,
+}
+
+/// What the agent just asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ask {
+    Nothing,
+    YesNo(YesNo),
+    OrderNumber,
+    Factor,
+    Phone,
+    PhoneFactor,
+    PickOrder(Vec<String>),
+    AccountEmail,
+    AccountFactor(i64),
+    CancelReason,
+    ReturnItems,
+    ReturnReason,
+    RefundMethod,
+    LabelOrPickup,
+    Date,
+    Slot,
+    Street,
+    City,
+    Zip,
+    ExchangeVariant,
+    ProblemKind,
+    ProblemResolution,
+    Product,
+    Quantity,
+    Frequency,
+    SubscriptionAction,
+    WhichSubscription(Vec<i64>),
+    /// An order confirmation call: confirm, cancel, change the address or the date?
+    ConfirmCall,
+}
+
+impl Ask {
+    /// The entity a bare answer is most likely to be.
+    fn expects(&self) -> Option<EntityKind> {
+        match self {
+            Ask::OrderNumber => Some(EntityKind::OrderNumber),
+            Ask::Factor | Ask::Zip | Ask::AccountFactor(_) | Ask::PhoneFactor => {
+                Some(EntityKind::ZipCode)
+            }
+            Ask::Phone => Some(EntityKind::PhoneNumber),
+            Ask::AccountEmail => Some(EntityKind::Email),
+            Ask::CancelReason => Some(EntityKind::CancelReason),
+            Ask::ReturnReason => Some(EntityKind::ReturnReason),
+            Ask::RefundMethod => Some(EntityKind::RefundMethod),
+            Ask::Date => Some(EntityKind::Date),
+            Ask::Slot => Some(EntityKind::TimeSlot),
+            Ask::Product | Ask::ExchangeVariant => Some(EntityKind::Product),
+            Ask::Quantity => Some(EntityKind::Quantity),
+            Ask::Frequency => Some(EntityKind::FrequencyDays),
+            _ => None,
+        }
+    }
+}
+
+/// One utterance as the engine sees it.
+pub(crate) struct Said<'a> {
+    pub text: &'a str,
+    pub words: Vec<String>,
+    pub intent: Intent,
+    pub confidence: f32,
+    pub entities: &'a Entities,
+    pub alternatives: &'a [ScoredIntent],
+    /// Typed on the keypad rather than spoken.
+    pub keypad: bool,
+}
+
+/// How an answer to the current question went.
+pub(crate) enum Answer {
+    /// The question is answered; go on with the request.
+    Filled,
+    /// The reply is already said (e.g. the request ended or moved on).
+    Handled,
+    /// Not an answer to the question.
+    Missed,
+}
+
+/// The agent's memory of one conversation.
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    /// Orders the caller proved they own.
+    pub verified: Vec<String>,
+    /// A customer known from a verified phone/email path or a linked speaker.
+    pub customer: Option<i64>,
+    /// The order the conversation is about (verified).
+    pub focus: Option<String>,
+    /// An order number heard but not yet verified.
+    pub heard_order: Option<String>,
+    /// A phone number heard on the phone path.
+    pub heard_phone: Option<String>,
+    /// Other orders of the caller still to go through, in turn.
+    pub queue: Vec<String>,
+    /// Identity checks failed in this conversation.
+    pub failures: u32,
+    pub misses: u32,
+    pub fallbacks: u32,
+    pub timeouts: u32,
+    pub turns: u32,
+    pub primary: Option<Intent>,
+    pub completed: u32,
+    pub escalated: bool,
+    pub ended: bool,
+    pub last_reply: String,
+    /// What was done, for a hand-off summary.
+    pub done: Vec<String>,
+}
+
+/// The dialog engine of one conversation.
+pub struct Engine {
+    config: Arc<Config>,
+    catalog: Arc<Catalog>,
+    now: NaiveDateTime,
+    s: Session,
+    task: Option<Task>,
+    ask: Ask,
+    /// How often each prompt was used, to rotate its variants.
+    uses: HashMap<&'static str, usize>,
+    /// The prompt of the last question and its arguments, to ask it again.
+    ask_key: Option<(&'static str, Vec<(String, String)>)>,
+    out: Vec<String>,
+    step: Step,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("ask", &self.ask)
+            .field("turns", &self.s.turns)
+            .finish()
+    }
+}
+
+impl Engine {
+    pub fn new(config: Arc<Config>, catalog: Arc<Catalog>, options: SessionOptions) -> Engine {
+        let s = Session {
+            customer: options.customer_id,
+            ..Session::default()
+        };
+        Engine {
+            config,
+            catalog,
+            now: NaiveDateTime::default(),
+            s,
+            task: None,
+            ask: Ask::Nothing,
+            uses: HashMap::new(),
+            ask_key: None,
+            out: Vec::new(),
+            step: Step::default(),
+        }
+    }
+
+    /// The entity the agent's last question expects, to bias understanding.
+    pub fn expecting(&self) -> Option<EntityKind> {
+        self.ask.expects()
+    }
+
+    /// Whether the conversation is over.
+    pub fn ended(&self) -> bool {
+        self.s.ended
+    }
+
+    /// The intent the conversation was mostly about (its first request).
+    pub fn primary_intent(&self) -> Option<Intent> {
+        self.s.primary
+    }
+
+    /// Turns the caller took.
+    pub fn turns(&self) -> u32 {
+        self.s.turns
+    }
+
+    /// How the conversation ended (or would, if it stopped now).
+    pub fn outcome(&self) -> Outcome {
+        if self.s.escalated {
+            Outcome::Escalated
+        } else if self.s.completed > 0 && self.task.is_none() {
+            Outcome::Contained
+        } else if self.s.ended && self.task.is_none() && self.s.primary.is_some() {
+            Outcome::Contained
+        } else {
+            Outcome::Abandoned
+        }
+    }
+
+    /// Handles one event at time `now`.
+    pub fn handle(&mut self, event: Event, now: NaiveDateTime, facts: &dyn Facts) -> Step {
+        self.now = now;
+        self.out.clear();
+        self.step = Step::default();
+        if self.s.ended {
+            self.say(p!("already_ended"), &[]);
+            return self.finish_step();
+        }
+        match event {
+            Event::Start { confirm_order } => self.start(confirm_order, facts),
+            Event::Timeout => self.timeout(),
+            Event::ApplyFailed => self.apply_failed(),
+            Event::Keypad(digits) => {
+                let digits: String = digits.chars().filter(char::is_ascii_digit).collect();
+                let entities = self.keypad_entities(&digits);
+                let said = Said {
+                    text: &digits,
+                    words: vec![digits.clone()],
+                    intent: Intent::Fallback,
+                    confidence: 0.0,
+                    entities: &entities,
+                    alternatives: &[],
+                    keypad: true,
+                };
+                self.utterance(&said, facts);
+            }
+            Event::Utterance {
+                text,
+                intent,
+                confidence,
+                entities,
+                alternatives,
+            } => {
+                let said = Said {
+                    text: &text,
+                    words: locale::words(&text),
+                    intent,
+                    confidence,
+                    entities: &entities,
+                    alternatives: &alternatives,
+                    keypad: false,
+                };
+                self.utterance(&said, facts);
+            }
+        }
+        self.resume_if_paused(facts);
+        self.finish_step()
+    }
+
+    fn finish_step(&mut self) -> Step {
+        let mut step = std::mem::take(&mut self.step);
+        step.reply = self.out.join(" ");
+        if !step.reply.is_empty() && !step.slow {
+            self.s.last_reply = step.reply.clone();
+        }
+        step.end = self.s.ended;
+        step
+    }
+
+    // ----- speaking -------------------------------------------------------------------
+
+    /// Says a prompt, rotating through its variants on each use.
+    pub(crate) fn say(&mut self, key: &'static str, args: &[(&str, String)]) {
+        let n = self.uses.entry(key).or_insert(0);
+        let text = self.catalog.render(key, *n, false, args);
+        *n += 1;
+        if !text.is_empty() {
+            self.out.push(text);
+        }
+    }
+
+    /// Says the prescriptive form of a prompt (after a miss).
+    pub(crate) fn reprompt(&mut self, key: &'static str, args: &[(&str, String)]) {
+        let text = self.catalog.render(key, self.s.misses as usize, true, args);
+        if !text.is_empty() {
+            self.out.push(text);
+        }
+    }
+
+    /// A prompt's text without saying it (to build a larger sentence).
+    pub(crate) fn text(&self, key: &'static str, args: &[(&str, String)]) -> String {
+        self.catalog.render(key, 0, false, args)
+    }
+
+    pub(crate) fn phrases(&self) -> &locale::Phrases {
+        &self.catalog.phrases
+    }
+
+    pub(crate) fn today(&self) -> NaiveDate {
+        self.now.date()
+    }
+
+    pub(crate) fn date_words(&self, d: NaiveDate) -> String {
+        st::relative_date(d, self.today())
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn change(&mut self, change: Change) {
+        self.s.done.push(change.kind().replace('_', " "));
+        self.step.changes.push(change);
+    }
+
+    // ----- events ---------------------------------------------------------------------
+
+    fn start(&mut self, confirm_order: Option<String>, facts: &dyn Facts) {
+        if let Some(number) = confirm_order {
+            match facts.order(&number) {
+                Ok(Some(order)) => {
+                    self.s.verified.push(number.clone());
+                    self.s.focus = Some(number.clone());
+                    self.s.primary = Some(Intent::ConfirmOrder);
+                    let mut task = Task::new(Goal::Confirm, Vec::new());
+                    task.order = Some(number);
+                    self.task = Some(task);
+                    self.say(
+                        p!("outbound_greeting"),
+                        &[
+                            ("store", self.config.store.name.clone()),
+                            ("name", first_name(&order.customer.name)),
+                        ],
+                    );
+                    self.advance(facts);
+                }
+                Ok(None) => {
+                    self.say(p!("outbound_unknown"), &[]);
+                    self.s.ended = true;
+                }
+                Err(e) => self.store_trouble(&e),
+            }
+            return;
+        }
+        let name = match self.s.customer.map(|id| facts.customer(id)) {
+            Some(Ok(Some(c))) => Some(first_name(&c.name)),
+            _ => None,
+        };
+        match name {
+            Some(name) => self.say(
+                p!("greeting_known"),
+                &[("store", self.config.store.name.clone()), ("name", name)],
+            ),
+            None => self.say(p!("greeting"), &[("store", self.config.store.name.clone())]),
+        }
+    }
+
+    fn timeout(&mut self) {
+        self.s.timeouts += 1;
+        if self.s.timeouts > self.config.dialog.max_timeouts {
+            self.say(p!("timeout_goodbye"), &[]);
+            self.s.ended = true;
+            return;
+        }
+        self.say(p!("timeout"), &[]);
+        self.ask_again();
+    }
+
+    fn apply_failed(&mut self) {
+        self.task = None;
+        self.ask = Ask::Nothing;
+        self.say(p!("write_failed"), &[]);
+        self.ask = Ask::YesNo(YesNo::OfferHuman);
+    }
+
+    pub(crate) fn store_trouble(&mut self, e: &FactsError) {
+        tracing::error!(error = %e, "store read failed during the dialog");
+        self.task = None;
+        self.say(p!("store_trouble"), &[]);
+        self.ask = Ask::YesNo(YesNo::OfferHuman);
+    }
+
+    fn keypad_entities(&self, digits: &str) -> Entities {
+        let mut e = Entities::default();
+        match (&self.ask, digits.len()) {
+            (_, 0) => {}
+            (Ask::OrderNumber, _) => e.order_number = Some(digits.to_string()),
+            (Ask::Phone, _) => e.phone_number = Some(digits.to_string()),
+            (Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_) | Ask::Zip, 5) => {
+                e.zip_code = Some(digits.to_string())
+            }
+            (Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_), _) => {
+                e.phone_number = Some(digits.to_string())
+            }
+            (Ask::Quantity, _) => e.quantity = digits.parse().ok(),
+            (_, n) if n >= 6 => e.order_number = Some(digits.to_string()),
+            _ => e.quantity = digits.parse().ok(),
+        }
+        e
+    }
+
+    fn utterance(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        self.s.turns += 1;
+        self.s.timeouts = 0;
+        if said.text.trim().is_empty() {
+            self.say(p!("heard_nothing"), &[]);
+            self.ask_again();
+            return;
+        }
+        // Requests that take precedence over any question.
+        if self.phrases().any("card_number", &said.words) {
+            self.refuse_card(facts);
+            self.ask_again();
+            return;
+        }
+        if said.intent == Intent::SpeakToAgent
+            || (!said.keypad && self.phrases().any("complaint", &said.words))
+        {
+            let reason = if said.intent == Intent::SpeakToAgent {
+                HandOffReason::Requested
+            } else {
+                HandOffReason::Complaint
+            };
+            self.note_primary(said.intent);
+            self.hand_off(reason);
+            return;
+        }
+        match said.intent {
+            Intent::Repeat => {
+                self.repeat();
+                return;
+            }
+            Intent::Help => {
+                self.help();
+                return;
+            }
+            Intent::EndConversation if !matches!(self.ask, Ask::YesNo(_)) => {
+                self.goodbye();
+                return;
+            }
+            _ => {}
+        }
+
+        if self.ask != Ask::Nothing {
+            let ask = self.ask.clone();
+            match self.answer(&ask, said, facts) {
+                Answer::Filled => {
+                    self.s.misses = 0;
+                    self.s.fallbacks = 0;
+                    self.ask = Ask::Nothing;
+                    self.advance(facts);
+                }
+                Answer::Handled => {
+                    self.s.misses = 0;
+                    self.s.fallbacks = 0;
+                }
+                Answer::Missed => {
+                    if let Some(goal) = self.switch_goal(said) {
+                        self.s.misses = 0;
+                        self.start_goal(goal, said, facts);
+                    } else {
+                        self.missed();
+                    }
+                }
+            }
+            return;
+        }
+        self.route(said, facts);
+    }
+
+    /// A request for something else, clear enough to leave the current question.
+    fn switch_goal(&self, said: &Said<'_>) -> Option<Goal> {
+        let goal = Goal::from_intent(said.intent)?;
+        let current = self.task.as_ref().map(|t| t.goal);
+        let clear = said.confidence >= self.config.dialog.switch_confidence;
+        (clear && current != Some(goal)).then_some(goal)
+    }
+
+    fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        if let Some(goal) = Goal::from_intent(said.intent) {
+            self.s.fallbacks = 0;
+            self.start_goal(goal, said, facts);
+            return;
+        }
+        match said.intent {
+            Intent::PolicyQuestion => {
+                self.s.fallbacks = 0;
+                self.note_primary(Intent::PolicyQuestion);
+                self.policy(said, facts);
+            }
+            Intent::Affirm => {
+                self.say(p!("how_can_i_help"), &[]);
+            }
+            Intent::Deny | Intent::EndConversation => self.goodbye(),
+            _ => self.fallback(said),
+        }
+    }
+
+    pub(crate) fn note_primary(&mut self, intent: Intent) {
+        if self.s.primary.is_none() {
+            self.s.primary = Some(intent);
+        }
+    }
+
+    fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
+        self.note_primary(said.intent);
+        let mut task = Task::new(goal, said.words.clone());
+        identity::take_entities(self, &mut task, said);
+        // A confirmation call paused for an address or date change comes back after it.
+        if let Some(current) = self.task.take() {
+            if current.goal == Goal::Confirm
+                && matches!(goal, Goal::ChangeAddress | Goal::Reschedule)
+            {
+                task.order = current.order.clone();
+                task.resume = Some(Box::new(current));
+            }
+        }
+        self.task = Some(task);
+        self.ask = Ask::Nothing;
+        self.advance(facts);
+    }
+
+    /// Drives the current request until it asks something or is done.
+    pub(crate) fn advance(&mut self, facts: &dyn Facts) {
+        let Some(goal) = self.task.as_ref().map(|t| t.goal) else {
+            return;
+        };
+        if goal.needs_order() && self.task.as_ref().is_some_and(|t| t.order.is_none()) {
+            if !identity::resolve_order(self, facts) {
+                return;
+            }
+        }
+        match goal {
+            Goal::Status => orders::status(self, facts),
+            Goal::Track => orders::track(self, facts),
+            Goal::Cancel => orders::cancel(self, facts),
+            Goal::Reschedule => orders::reschedule(self, facts),
+            Goal::ChangeAddress => orders::change_address(self, facts),
+            Goal::Confirm => orders::confirm(self, facts),
+            Goal::Return => returns::return_item(self, facts),
+            Goal::Exchange => returns::exchange(self, facts),
+            Goal::Problem => returns::problem(self, facts),
+            Goal::ReturnStatus => returns::return_status(self, facts),
+            Goal::Place | Goal::Reorder => commerce::purchase(self, facts),
+            Goal::Subscription => commerce::subscription(self, facts),
+        }
+    }
+
+    pub(crate) fn task(&mut self) -> &mut Task {
+        self.task.as_mut().expect("a request is in progress")
+    }
+
+    pub(crate) fn task_ref(&self) -> Option<&Task> {
+        self.task.as_ref()
+    }
+
+    /// Asks a question of the current request.
+    pub(crate) fn ask(&mut self, ask: Ask, key: &'static str, args: &[(&str, String)]) {
+        self.say(key, args);
+        self.ask = ask;
+        self.ask_key = Some((
+            key,
+            args.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        ));
+    }
+
+    /// The current request is done: resume a paused one, or offer more help.
+    pub(crate) fn complete(&mut self) {
+        self.s.completed += 1;
+        let resume = self.task.take().and_then(|t| t.resume);
+        self.ask = Ask::Nothing;
+        if let Some(paused) = resume {
+            self.task = Some(*paused);
+            return;
+        }
+        if let Some(next) = self.s.queue.first().cloned() {
+            self.ask = Ask::YesNo(YesNo::NextOrder);
+            self.say(
+                p!("next_order_offer"),
+                &[("count", st::number_words(self.s.queue.len() as u64))],
+            );
+            let _ = next;
+            return;
+        }
+        self.anything_else();
+    }
+
+    /// Ends the current request without doing it.
+    pub(crate) fn drop_task(&mut self) {
+        self.task = None;
+        self.anything_else();
+    }
+
+    pub(crate) fn anything_else(&mut self) {
+        self.say(p!("anything_else"), &[]);
+        self.ask = Ask::YesNo(YesNo::AnythingElse);
+    }
+
+    /// Resumes a request paused for another (see [`Task::resume`]) right away.
+    pub(crate) fn resume_if_paused(&mut self, facts: &dyn Facts) {
+        if self.task.is_some() && self.ask == Ask::Nothing {
+            self.advance(facts);
+        }
+    }
+
+    fn ask_again(&mut self) {
+        if let Some((key, args)) = self.ask_key.clone() {
+            if self.ask != Ask::Nothing {
+                let args: Vec<(&str, String)> =
+                    args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                self.reprompt(key, &args);
+                return;
+            }
+        }
+        if matches!(self.ask, Ask::YesNo(YesNo::AnythingElse)) {
+            self.say(p!("anything_else"), &[]);
+        }
+    }
+
+    fn missed(&mut self) {
+        self.s.misses += 1;
+        if self.s.misses >= self.config.dialog.max_misses {
+            self.s.misses = 0;
+            self.say(p!("too_many_misses"), &[]);
+            self.ask = Ask::YesNo(YesNo::OfferHuman);
+            return;
+        }
+        self.say(p!("missed"), &[]);
+        self.ask_again();
+    }
+
+    fn fallback(&mut self, said: &Said<'_>) {
+        self.s.fallbacks += 1;
+        if self.s.fallbacks >= self.config.dialog.max_fallbacks {
+            self.s.fallbacks = 0;
+            self.say(p!("fallback_offer_human"), &[]);
+            self.ask = Ask::YesNo(YesNo::OfferHuman);
+            return;
+        }
+        // A near miss between two requests is worth a clarifying question.
+        let options: Vec<String> = said
+            .alternatives
+            .iter()
+            .filter(|a| a.confidence >= self.config.dialog.clarify_confidence)
+            .filter_map(|a| Goal::from_intent(a.intent))
+            .take(2)
+            .map(|g| self.text(g.label_key(), &[]))
+            .collect();
+        if options.len() == 2 {
+            self.say(p!("clarify"), &[("options", st::list_or(&options))]);
+        } else {
+            self.say(p!("fallback"), &[]);
+        }
+    }
+
+    fn repeat(&mut self) {
+        let last = self.s.last_reply.clone();
+        if last.is_empty() {
+            self.say(p!("nothing_to_repeat"), &[]);
+        } else {
+            self.out.push(last);
+            self.step.slow = true;
+        }
+    }
+
+    fn help(&mut self) {
+        if self.ask != Ask::Nothing && !matches!(self.ask, Ask::YesNo(YesNo::AnythingElse)) {
+            self.s.misses = self.s.misses.max(1);
+            self.ask_again();
+            return;
+        }
+        self.say(p!("help"), &[]);
+        self.ask = Ask::Nothing;
+    }
+
+    fn goodbye(&mut self) {
+        self.say(p!("goodbye"), &[]);
+        if self.task.is_some() {
+            // The caller left mid-request; it stays undone.
+            self.task = None;
+            if self.s.completed == 0 {
+                self.s.primary.get_or_insert(Intent::EndConversation);
+                self.s.ended = true;
+                self.s.completed = 0;
+                return;
+            }
+        }
+        self.s.ended = true;
+    }
+
+    fn refuse_card(&mut self, facts: &dyn Facts) {
+        let card = self
+            .s
+            .focus
+            .as_ref()
+            .and_then(|n| facts.order(n).ok().flatten())
+            .and_then(|o| {
+                let brand = o.payment.brand.clone()?;
+                let last4 = o.payment.last4.clone()?;
+                Some(st::card(&brand, &last4))
+            });
+        match card {
+            Some(card) => self.say(p!("card_refused_with_last4"), &[("card", card)]),
+            None => self.say(p!("card_refused"), &[]),
+        }
+    }
+
+    fn policy(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        match facts.policy_answer(said.text) {
+            Some(answer) => {
+                self.out.push(st::plain(&answer.text));
+                self.s.completed += 1;
+                self.anything_else();
+            }
+            None => {
+                self.say(p!("policy_unknown"), &[]);
+                self.ask = Ask::YesNo(YesNo::OfferHuman);
+            }
+        }
+    }
+
+    /// Passes the caller to a person with a summary of the conversation.
+    pub(crate) fn hand_off(&mut self, reason: HandOffReason) {
+        let order_number = self
+            .task
+            .as_ref()
+            .and_then(|t| t.order.clone())
+            .or_else(|| self.s.focus.clone());
+        let summary = self.summary(reason, order_number.as_deref());
+        self.change(Change::HandOff {
+            reason,
+            order_number,
+            summary,
+        });
+        let key = match reason {
+            HandOffReason::Complaint => p!("handoff_complaint"),
+            HandOffReason::LongDelay => p!("handoff_delay"),
+            HandOffReason::NotReceived => p!("handoff_not_received"),
+            HandOffReason::Exception => p!("handoff_exception"),
+            _ => p!("handoff"),
+        };
+        self.say(key, &[]);
+        self.s.escalated = true;
+        self.s.ended = true;
+        self.task = None;
+        self.ask = Ask::Nothing;
+    }
+
+    fn summary(&self, reason: HandOffReason, order: Option<&str>) -> String {
+        let mut parts = vec![format!("reason: {}", reason.as_str())];
+        if let Some(intent) = self.s.primary {
+            parts.push(format!("request: {intent}"));
+        }
+        if let Some(task) = &self.task {
+            parts.push(format!("in progress: {:?}", task.goal));
+        }
+        if let Some(order) = order {
+            let verified = self.s.verified.iter().any(|v| v == order);
+            parts.push(format!("order: {order} (verified: {verified})"));
+        }
+        if !self.s.done.is_empty() {
+            parts.push(format!("done: {}", self.s.done.join(", ")));
+        }
+        parts.push(format!("turns: {}", self.s.turns));
+        parts.join("; ")
+    }
+
+    /// Answers the current question from what was said.
+    fn answer(&mut self, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+        match ask {
+            Ask::Nothing => Answer::Missed,
+            Ask::YesNo(q) => self.answer_yes_no(*q, said, facts),
+            Ask::OrderNumber
+            | Ask::Factor
+            | Ask::Phone
+            | Ask::PhoneFactor
+            | Ask::PickOrder(_)
+            | Ask::AccountEmail
+            | Ask::AccountFactor(_) => identity::answer(self, ask, said, facts),
+            Ask::CancelReason
+            | Ask::Date
+            | Ask::Slot
+            | Ask::Street
+            | Ask::City
+            | Ask::Zip
+            | Ask::ConfirmCall => orders::answer(self, ask, said, facts),
+            Ask::ReturnItems
+            | Ask::ReturnReason
+            | Ask::RefundMethod
+            | Ask::LabelOrPickup
+            | Ask::ExchangeVariant
+            | Ask::ProblemKind
+            | Ask::ProblemResolution => returns::answer(self, ask, said, facts),
+            Ask::Product
+            | Ask::Quantity
+            | Ask::Frequency
+            | Ask::SubscriptionAction
+            | Ask::WhichSubscription(_) => commerce::answer(self, ask, said, facts),
+        }
+    }
+
+    /// Reads a yes or a no.
+    pub(crate) fn yes_no(&self, said: &Said<'_>) -> Option<bool> {
+        match said.intent {
+            Intent::Affirm | Intent::ConfirmOrder => return Some(true),
+            Intent::Deny => return Some(false),
+            _ => {}
+        }
+        let first = said.words.first()?;
+        if self.phrases().any("yes", std::slice::from_ref(first)) {
+            Some(true)
+        } else if self.phrases().any("no", std::slice::from_ref(first)) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+        let yes = self.yes_no(said);
+        match q {
+            YesNo::AnythingElse => match yes {
+                Some(false) => {
+                    self.goodbye();
+                    Answer::Handled
+                }
+                _ if Goal::from_intent(said.intent).is_some()
+                    || said.intent == Intent::PolicyQuestion =>
+                {
+                    self.ask = Ask::Nothing;
+                    self.route(said, facts);
+                    Answer::Handled
+                }
+                Some(true) => {
+                    self.ask = Ask::Nothing;
+                    self.say(p!("what_else"), &[]);
+                    Answer::Handled
+                }
+                None => {
+                    self.ask = Ask::Nothing;
+                    self.route(said, facts);
+                    Answer::Handled
+                }
+            },
+            YesNo::OfferHuman => match yes {
+                Some(true) => {
+                    let reason = if self.s.fallbacks > 0 || self.s.misses > 0 {
+                        HandOffReason::NotUnderstood
+                    } else {
+                        HandOffReason::Requested
+                    };
+                    self.hand_off(reason);
+                    Answer::Handled
+                }
+                Some(false) => {
+                    self.ask = Ask::Nothing;
+                    self.task = None;
+                    self.say(p!("how_else"), &[]);
+                    Answer::Handled
+                }
+                None => {
+                    self.ask = Ask::Nothing;
+                    self.route(said, facts);
+                    Answer::Handled
+                }
+            },
+            YesNo::NextOrder => match yes {
+                Some(true) => {
+                    let next = self.s.queue.remove(0);
+                    self.s.focus = Some(next.clone());
+                    let mut task = Task::new(Goal::Status, Vec::new());
+                    task.order = Some(next);
+                    self.task = Some(task);
+                    Answer::Filled
+                }
+                Some(false) => {
+                    self.s.queue.clear();
+                    self.anything_else();
+                    Answer::Handled
+                }
+                None => Answer::Missed,
+            },
+            _ => match yes {
+                Some(answer) => {
+                    self.ask = Ask::Nothing;
+                    self.decide(q, answer, facts);
+                    Answer::Handled
+                }
+                None => Answer::Missed,
+            },
+        }
+    }
+
+    /// Acts on a yes or no to a question of the current request.
+    fn decide(&mut self, q: YesNo, yes: bool, facts: &dyn Facts) {
+        match q {
+            YesNo::UseKnownOrder => identity::decide(self, yes, facts),
+            YesNo::TrackingLink => orders::send_tracking(self, yes),
+            YesNo::ConfirmPending => {
+                if yes {
+                    if let Some(task) = self.task.as_mut() {
+                        task.goal = Goal::Confirm;
+                    }
+                    orders::confirm(self, facts);
+                } else {
+                    self.complete();
+                }
+            }
+            YesNo::StartCancel => {
+                if yes {
+                    if let Some(task) = self.task.as_mut() {
+                        task.goal = Goal::Cancel;
+                    }
+                    self.advance(facts);
+                } else {
+                    self.complete();
+                }
+            }
+            YesNo::StartReturn => {
+                if yes {
+                    if let Some(task) = self.task.as_mut() {
+                        task.goal = Goal::Return;
+                    }
+                    self.advance(facts);
+                } else {
+                    self.complete();
+                }
+            }
+            YesNo::Exception => {
+                if yes {
+                    self.hand_off(HandOffReason::Exception);
+                } else {
+                    self.drop_task();
+                }
+            }
+            YesNo::Proceed => {
+                if yes {
+                    self.task().confirmed = true;
+                    self.advance(facts);
+                } else {
+                    self.say(p!("not_done"), &[]);
+                    self.drop_task();
+                }
+            }
+            YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder => {}
+        }
+    }
+}
+
+/// The first name of a full name, to greet by.
+fn first_name(name: &str) -> String {
+    name.split_whitespace()
+        .next()
+        .unwrap_or("there")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests;

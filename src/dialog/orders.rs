@@ -1,0 +1,757 @@
+//! Requests about one order as it travels: status (every state), tracking, cancelling,
+//! rescheduling the delivery, changing the address, and the confirmation of an order
+//! waiting for the customer (cash on delivery included, inbound or as an outbound call).
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+use super::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use crate::change::{Change, Channel, HandOffReason, Notice};
+use crate::config::{ShippingPolicy, TimeSlot};
+use crate::dialog::facts::Facts;
+use crate::nlu::entities::CancelReason;
+use crate::nlu::Intent;
+use crate::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
+use crate::speech_text as st;
+
+/// The order of the current request, read fresh; says why when it cannot be read.
+pub(super) fn load(e: &mut Engine, facts: &dyn Facts) -> Option<Order> {
+    let number = e.task_ref()?.order.clone()?;
+    match facts.order(&number) {
+        Ok(Some(o)) => Some(o),
+        Ok(None) => {
+            e.say(p!("order_gone"), &[]);
+            e.drop_task();
+            None
+        }
+        Err(err) => {
+            e.store_trouble(&err);
+            None
+        }
+    }
+}
+
+/// "the Classic Tee - Navy, Size M and one more item".
+pub(super) fn items_phrase(order: &Order) -> String {
+    let Some(first) = order.items.first() else {
+        return "your items".to_string();
+    };
+    let name = if first.qty > 1 {
+        format!("{} {}", st::number_words(u64::from(first.qty)), first.name)
+    } else {
+        format!("the {}", first.name)
+    };
+    match order.items.len() {
+        1 => name,
+        2 => format!("{name} and one more item"),
+        n => format!("{name} and {} more items", st::number_words(n as u64 - 1)),
+    }
+}
+
+pub(super) fn slot_words(e: &Engine, slot: TimeSlot) -> String {
+    match slot {
+        TimeSlot::Morning => e.text(p!("slot_morning"), &[]),
+        TimeSlot::Afternoon => e.text(p!("slot_afternoon"), &[]),
+        TimeSlot::Evening => e.text(p!("slot_evening"), &[]),
+    }
+}
+
+fn status_words(e: &Engine, status: OrderStatus) -> String {
+    let key = match status {
+        OrderStatus::PendingConfirmation => p!("state_pending_confirmation"),
+        OrderStatus::Processing => p!("state_processing"),
+        OrderStatus::Shipped => p!("state_shipped"),
+        OrderStatus::OutForDelivery => p!("state_out_for_delivery"),
+        OrderStatus::Delivered => p!("state_delivered"),
+        OrderStatus::Delayed => p!("state_delayed"),
+        OrderStatus::Cancelled => p!("state_cancelled"),
+        OrderStatus::Returned => p!("state_returned"),
+    };
+    e.text(key, &[])
+}
+
+/// Adds business days (Monday to Friday) to a date.
+pub(super) fn add_business_days(mut d: NaiveDate, days: u32) -> NaiveDate {
+    let mut left = days;
+    while left > 0 {
+        d += Duration::days(1);
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+/// The latest delivery date the shipping method promised at checkout.
+fn promised_by(order: &Order, shipping: &ShippingPolicy) -> NaiveDate {
+    let days = match order.shipping_method {
+        ShippingMethod::Standard => shipping.standard_business_days[1],
+        ShippingMethod::Express => shipping.express_business_days[1],
+        ShippingMethod::NextDay => 1,
+        ShippingMethod::International => shipping.international_business_days[1],
+    };
+    add_business_days(order.order_date, days)
+}
+
+/// What the caller hears about money for a cancelled order.
+fn refund_sentence(e: &Engine, order: &Order) -> String {
+    match order.payment.method {
+        PaymentMethod::Cod => e.text(p!("refund_nothing_charged"), &[]),
+        PaymentMethod::Card => {
+            let policy = &e.config().policy.returns;
+            e.text(
+                p!("refund_to_card"),
+                &[
+                    ("amount", st::price_cents(order.total.cents())),
+                    ("card", card_words(order)),
+                    (
+                        "days",
+                        format!(
+                            "{} to {}",
+                            st::number_words(u64::from(policy.refund_business_days_min)),
+                            st::number_words(u64::from(policy.refund_business_days_max))
+                        ),
+                    ),
+                ],
+            )
+        }
+    }
+}
+
+pub(super) fn card_words(order: &Order) -> String {
+    match (&order.payment.brand, &order.payment.last4) {
+        (Some(b), Some(l)) => st::card(b, l),
+        (None, Some(l)) => st::card("card", l),
+        _ => "your original payment method".to_string(),
+    }
+}
+
+fn estimate_words(e: &Engine, order: &Order) -> String {
+    match order.estimated_delivery {
+        Some(d) => e.text(p!("estimate"), &[("date", e.date_words(d))]),
+        None => String::new(),
+    }
+}
+
+/// Order status, for every state.
+pub(super) fn status(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    let number = st::digits_grouped(&order.order_number);
+    let items = items_phrase(&order);
+    let carrier = order
+        .carrier
+        .clone()
+        .unwrap_or_else(|| "the carrier".into());
+    match order.status {
+        OrderStatus::PendingConfirmation => {
+            let args = [
+                ("number", number),
+                ("total", st::price_cents(order.total.cents())),
+                ("date", e.date_words(order.order_date)),
+            ];
+            let key = if order.payment.method == PaymentMethod::Cod {
+                p!("status_pending_cod")
+            } else {
+                p!("status_pending")
+            };
+            e.ask(Ask::YesNo(YesNo::ConfirmPending), key, &args);
+        }
+        OrderStatus::Processing => {
+            let est = estimate_words(e, &order);
+            e.say(
+                p!("status_processing"),
+                &[
+                    ("items", items),
+                    ("date", e.date_words(order.order_date)),
+                    ("estimate", est),
+                ],
+            );
+            e.complete();
+        }
+        OrderStatus::Shipped => {
+            let shipped = order
+                .shipped_at
+                .map(|t| e.date_words(t.date()))
+                .unwrap_or_else(|| "recently".into());
+            let est = estimate_words(e, &order);
+            e.say(
+                p!("status_shipped"),
+                &[
+                    ("items", items),
+                    ("carrier", carrier),
+                    ("shipped", shipped),
+                    ("estimate", est),
+                ],
+            );
+            if order.tracking_number.is_some() {
+                e.ask(
+                    Ask::YesNo(YesNo::TrackingLink),
+                    p!("offer_tracking_link"),
+                    &[],
+                );
+            } else {
+                e.complete();
+            }
+        }
+        OrderStatus::OutForDelivery => {
+            e.say(
+                p!("status_out_for_delivery"),
+                &[("items", items), ("carrier", carrier)],
+            );
+            e.complete();
+        }
+        OrderStatus::Delivered => {
+            let (date, time) = match order.delivered_at {
+                Some(t) => (e.date_words(t.date()), st::time_of_day(t.time())),
+                None => ("recently".into(), String::new()),
+            };
+            let key = if time.is_empty() {
+                p!("status_delivered")
+            } else {
+                p!("status_delivered_at")
+            };
+            e.say(key, &[("items", items), ("date", date), ("time", time)]);
+            e.complete();
+        }
+        OrderStatus::Delayed => {
+            let est = order.estimated_delivery;
+            let late_until = est.unwrap_or(e.today()).max(e.today());
+            let late_days =
+                (late_until - promised_by(&order, &e.config().policy.shipping)).num_days();
+            let est_words = estimate_words(e, &order);
+            e.say(
+                p!("status_delayed"),
+                &[("items", items), ("estimate", est_words)],
+            );
+            if late_days > i64::from(e.config().policy.orders.delay_handoff_days) {
+                e.hand_off(HandOffReason::LongDelay);
+            } else {
+                e.complete();
+            }
+        }
+        OrderStatus::Cancelled => {
+            let when = order
+                .cancelled_at
+                .map(|t| e.date_words(t.date()))
+                .unwrap_or_else(|| "earlier".into());
+            let refund = refund_sentence(e, &order);
+            e.say(
+                p!("status_cancelled"),
+                &[("date", when), ("refund", refund)],
+            );
+            e.complete();
+        }
+        OrderStatus::Returned => {
+            e.say(p!("status_returned"), &[("items", items)]);
+            super::returns::say_return_state(e, &order, facts);
+            e.complete();
+        }
+    }
+}
+
+/// Tracking: carrier, tracking number character by character, last scan, estimate.
+pub(super) fn track(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    let Some(tracking) = order.tracking_number.clone() else {
+        if order.status == OrderStatus::Cancelled {
+            status(e, facts);
+            return;
+        }
+        let hours = st::number_words(u64::from(
+            e.config().policy.shipping.tracking_email_within_hours,
+        ));
+        e.say(
+            p!("track_not_shipped"),
+            &[("state", status_words(e, order.status)), ("hours", hours)],
+        );
+        e.complete();
+        return;
+    };
+    let carrier = order
+        .carrier
+        .clone()
+        .unwrap_or_else(|| "the carrier".into());
+    let scan = order.tracking_events.last().map(|ev| {
+        let place = ev
+            .location
+            .as_deref()
+            .map(|l| format!(" in {l}"))
+            .unwrap_or_default();
+        let what = ev
+            .description
+            .clone()
+            .unwrap_or_else(|| ev.status.replace('_', " "));
+        e.text(
+            p!("track_last_scan"),
+            &[
+                ("what", what),
+                ("place", place),
+                ("date", e.date_words(ev.at.date())),
+            ],
+        )
+    });
+    let outlook = match order.status {
+        OrderStatus::Delivered => order
+            .delivered_at
+            .map(|t| {
+                e.text(
+                    p!("track_delivered_on"),
+                    &[("date", e.date_words(t.date()))],
+                )
+            })
+            .unwrap_or_default(),
+        OrderStatus::OutForDelivery => e.text(p!("track_today"), &[]),
+        _ => estimate_words(e, &order),
+    };
+    e.say(
+        p!("track_info"),
+        &[
+            ("carrier", carrier),
+            ("tracking", st::characters_grouped(&tracking)),
+            ("scan", scan.unwrap_or_default()),
+            ("outlook", outlook),
+        ],
+    );
+    e.ask(
+        Ask::YesNo(YesNo::TrackingLink),
+        p!("offer_tracking_link"),
+        &[],
+    );
+}
+
+/// The answer to "shall I text you the tracking link?".
+pub(super) fn send_tracking(e: &mut Engine, yes: bool) {
+    if yes {
+        let order_number = e.task_ref().and_then(|t| t.order.clone());
+        e.change(Change::Notify {
+            channel: Channel::Sms,
+            template: Notice::TrackingLink,
+            order_number,
+            reference: None,
+        });
+        e.say(p!("tracking_link_sent"), &[]);
+    }
+    e.complete();
+}
+
+/// Cancelling an order that has not shipped.
+pub(super) fn cancel(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    let policy = &e.config().policy;
+    if order.status == OrderStatus::Cancelled {
+        e.say(p!("cancel_already"), &[]);
+        e.complete();
+        return;
+    }
+    if !policy.orders.cancellable_statuses.contains(&order.status) {
+        let window = st::number_words(u64::from(policy.returns.window_days));
+        if order.status == OrderStatus::Delivered {
+            e.ask(
+                Ask::YesNo(YesNo::StartReturn),
+                p!("cancel_delivered"),
+                &[("window", window)],
+            );
+        } else if order.status == OrderStatus::Returned {
+            e.say(p!("cancel_returned"), &[]);
+            e.complete();
+        } else {
+            e.say(
+                p!("cancel_shipped"),
+                &[("state", status_words(e, order.status)), ("window", window)],
+            );
+            e.complete();
+        }
+        return;
+    }
+    let task = e.task();
+    if task.cancel_reason.is_none() {
+        e.ask(Ask::CancelReason, p!("ask_cancel_reason"), &[]);
+        return;
+    }
+    if !task.confirmed {
+        let args = [
+            ("number", st::digits_grouped(&order.order_number)),
+            ("items", items_phrase(&order)),
+            ("total", st::price_cents(order.total.cents())),
+        ];
+        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_cancel"), &args);
+        return;
+    }
+    let reason = task.cancel_reason.unwrap_or(CancelReason::Other);
+    e.change(Change::CancelOrder {
+        order_number: order.order_number.clone(),
+        reason,
+    });
+    e.change(Change::Notify {
+        channel: Channel::Email,
+        template: Notice::CancellationConfirmation,
+        order_number: Some(order.order_number.clone()),
+        reference: None,
+    });
+    let refund = refund_sentence(e, &order);
+    e.say(p!("cancelled"), &[("refund", refund)]);
+    finish_with_resume(e, Goal::Cancel);
+}
+
+/// Ends a request; a confirmation call paused for it has nothing left to confirm after a
+/// cancellation.
+fn finish_with_resume(e: &mut Engine, goal: Goal) {
+    if goal == Goal::Cancel {
+        if let Some(task) = e.task.as_mut() {
+            task.resume = None;
+        }
+    }
+    e.complete();
+}
+
+/// Checks a requested delivery date; says why when it cannot be used.
+pub(super) fn date_ok(e: &mut Engine, date: NaiveDate) -> bool {
+    let today = e.today();
+    let max = e.config().policy.orders.reschedule_max_days_ahead;
+    if date <= today {
+        e.say(p!("date_past"), &[("date", e.date_words(date))]);
+        false
+    } else if date > today + Duration::days(i64::from(max)) {
+        e.say(
+            p!("date_too_far"),
+            &[
+                ("date", e.date_words(date)),
+                ("days", st::number_words(u64::from(max))),
+            ],
+        );
+        false
+    } else {
+        true
+    }
+}
+
+/// Moving the delivery to another day and time slot.
+pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    if !e
+        .config()
+        .policy
+        .orders
+        .reschedule_statuses
+        .contains(&order.status)
+    {
+        e.say(
+            p!("reschedule_not_possible"),
+            &[("state", status_words(e, order.status))],
+        );
+        e.complete();
+        return;
+    }
+    if let Some(d) = e.task().date {
+        if !date_ok(e, d) {
+            e.task().date = None;
+            e.task().confirmed = false;
+        }
+    }
+    let task = e.task();
+    if task.date.is_none() {
+        let current = match order.estimated_delivery {
+            Some(d) => e.text(p!("current_delivery"), &[("date", e.date_words(d))]),
+            None => String::new(),
+        };
+        e.ask(
+            Ask::Date,
+            p!("ask_reschedule_date"),
+            &[("current", current)],
+        );
+        return;
+    }
+    if task.slot.is_none() {
+        e.ask(Ask::Slot, p!("ask_slot"), &[]);
+        return;
+    }
+    let (date, slot) = (
+        task.date.expect("checked above"),
+        task.slot.expect("checked above"),
+    );
+    if !task.confirmed {
+        let args = [
+            ("number", st::digits_grouped(&order.order_number)),
+            ("date", e.date_words(date)),
+            ("slot", slot_words(e, slot)),
+        ];
+        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_reschedule"), &args);
+        return;
+    }
+    e.change(Change::RescheduleDelivery {
+        order_number: order.order_number.clone(),
+        date,
+        slot,
+    });
+    e.change(Change::Notify {
+        channel: Channel::Sms,
+        template: Notice::DeliveryRescheduled,
+        order_number: Some(order.order_number.clone()),
+        reference: None,
+    });
+    e.say(
+        p!("rescheduled"),
+        &[("date", e.date_words(date)), ("slot", slot_words(e, slot))],
+    );
+    e.complete();
+}
+
+/// Changing the shipping address before the order ships.
+pub(super) fn change_address(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    if !e
+        .config()
+        .policy
+        .orders
+        .address_change_statuses
+        .contains(&order.status)
+    {
+        let key = if order.status.has_shipped() && order.tracking_number.is_some() {
+            p!("address_shipped")
+        } else {
+            p!("address_not_possible")
+        };
+        let carrier = order
+            .carrier
+            .clone()
+            .unwrap_or_else(|| "the carrier".into());
+        e.say(
+            key,
+            &[
+                ("state", status_words(e, order.status)),
+                ("carrier", carrier),
+            ],
+        );
+        e.complete();
+        return;
+    }
+    let task = e.task();
+    if task.address.line1.is_none() {
+        e.ask(Ask::Street, p!("ask_street"), &[]);
+        return;
+    }
+    if task.address.city.is_none() {
+        e.ask(Ask::City, p!("ask_city"), &[]);
+        return;
+    }
+    if task.address.zip.is_none() {
+        e.ask(Ask::Zip, p!("ask_zip"), &[]);
+        return;
+    }
+    let line1 = task.address.line1.clone().unwrap_or_default();
+    let city = task.address.city.clone().unwrap_or_default();
+    let zip = task.address.zip.clone().unwrap_or_default();
+    if !task.confirmed {
+        let args = [("line1", line1), ("city_zip", st::city_zip(&city, &zip))];
+        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_address"), &args);
+        return;
+    }
+    let old = order.shipping_address.as_ref();
+    e.change(Change::ChangeAddress {
+        order_number: order.order_number.clone(),
+        address: AddressRecord {
+            line1,
+            line2: None,
+            city: city.clone(),
+            state: old.and_then(|a| a.state.clone()),
+            zip: zip.clone(),
+            country: old.map_or_else(|| "US".to_string(), |a| a.country.clone()),
+        },
+    });
+    e.change(Change::Notify {
+        channel: Channel::Email,
+        template: Notice::AddressChanged,
+        order_number: Some(order.order_number.clone()),
+        reference: None,
+    });
+    e.say(
+        p!("address_changed"),
+        &[("city_zip", st::city_zip(&city, &zip))],
+    );
+    e.complete();
+}
+
+/// An order waiting for the customer's confirmation: read it, then confirm, cancel,
+/// change the address or the date.
+pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    if order.status != OrderStatus::PendingConfirmation {
+        e.say(
+            p!("confirm_not_needed"),
+            &[("state", status_words(e, order.status))],
+        );
+        e.complete();
+        return;
+    }
+    let task = e.task();
+    if !task.confirmed {
+        if task.read_out {
+            // Back from an address or date change: the order was read already.
+            e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
+            return;
+        }
+        e.task().read_out = true;
+        let place = order
+            .shipping_address
+            .as_ref()
+            .map(|a| st::city_zip(&a.city, &a.zip))
+            .unwrap_or_default();
+        let payment = match order.payment.method {
+            PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
+            PaymentMethod::Card => e.text(p!("pay_card"), &[("card", card_words(&order))]),
+        };
+        let args = [
+            ("number", st::digits_grouped(&order.order_number)),
+            ("items", items_phrase(&order)),
+            ("total", st::price_cents(order.total.cents())),
+            ("payment", payment),
+            ("date", e.date_words(order.order_date)),
+            ("place", place),
+        ];
+        e.ask(Ask::ConfirmCall, p!("confirm_read"), &args);
+        return;
+    }
+    e.change(Change::ConfirmOrder {
+        order_number: order.order_number.clone(),
+    });
+    e.change(Change::Notify {
+        channel: Channel::Sms,
+        template: Notice::OrderConfirmed,
+        order_number: Some(order.order_number.clone()),
+        reference: None,
+    });
+    let est = estimate_words(e, &order);
+    e.say(p!("order_confirmed"), &[("estimate", est)]);
+    e.complete();
+}
+
+/// Answers to the questions of these requests.
+pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let ent = said.entities;
+    match ask {
+        Ask::CancelReason => {
+            let reason = ent.cancel_reason.or_else(|| {
+                e.phrases()
+                    .any("no_reason", &said.words)
+                    .then_some(CancelReason::Other)
+            });
+            match reason {
+                Some(r) => {
+                    e.task().cancel_reason = Some(r);
+                    Answer::Filled
+                }
+                None => Answer::Missed,
+            }
+        }
+        Ask::Date => match ent.date {
+            Some(d) => {
+                e.task().date = Some(d);
+                if ent.time_slot.is_some() {
+                    e.task().slot = ent.time_slot;
+                }
+                Answer::Filled
+            }
+            None => Answer::Missed,
+        },
+        Ask::Slot => match ent.time_slot {
+            Some(s) => {
+                e.task().slot = Some(s);
+                Answer::Filled
+            }
+            None => Answer::Missed,
+        },
+        Ask::Street => {
+            let line = st::street_line_from_speech(said.text);
+            let has_number = line.chars().any(|c| c.is_ascii_digit());
+            let has_name = line.chars().filter(|c| c.is_alphabetic()).count() >= 3;
+            if has_number && has_name && line.len() <= 120 {
+                e.task().address.line1 = Some(line);
+                Answer::Filled
+            } else {
+                Answer::Missed
+            }
+        }
+        Ask::City => match city_from_speech(e, said) {
+            Some(city) => {
+                e.task().address.city = Some(city);
+                if let Some(z) = &ent.zip_code {
+                    e.task().address.zip = Some(z.clone());
+                }
+                Answer::Filled
+            }
+            None => Answer::Missed,
+        },
+        Ask::Zip => match &ent.zip_code {
+            Some(z) => {
+                e.task().address.zip = Some(z.clone());
+                Answer::Filled
+            }
+            None => Answer::Missed,
+        },
+        Ask::ConfirmCall => confirm_call(e, said, facts),
+        _ => Answer::Missed,
+    }
+}
+
+/// A city name from a short answer ("it's round rock" → "Round Rock").
+fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
+    let words: Vec<&String> = said
+        .words
+        .iter()
+        .filter(|w| !e.phrases().any("filler", std::slice::from_ref(*w)))
+        .filter(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+        })
+        .collect();
+    if words.is_empty() || words.len() > 4 || said.text.chars().count() > 60 {
+        return None;
+    }
+    let city: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    Some(city.join(" "))
+}
+
+/// The answer to an order confirmation call.
+fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let intent = said.intent;
+    let yes = e.yes_no(said);
+    if intent == Intent::CancelOrder || (yes == Some(false) && intent != Intent::ChangeAddress) {
+        let task = e.task();
+        task.goal = Goal::Cancel;
+        task.confirmed = false;
+        task.cancel_reason = said.entities.cancel_reason;
+        e.ask = Ask::Nothing;
+        cancel(e, facts);
+        return Answer::Handled;
+    }
+    if matches!(intent, Intent::ChangeAddress | Intent::RescheduleDelivery) {
+        let goal = if intent == Intent::ChangeAddress {
+            Goal::ChangeAddress
+        } else {
+            Goal::Reschedule
+        };
+        let paused = e.task.take().expect("a confirmation is in progress");
+        let mut task = Task::new(goal, said.words.clone());
+        task.order = paused.order.clone();
+        task.date = said.entities.date;
+        task.slot = said.entities.time_slot;
+        task.resume = Some(Box::new(paused));
+        e.task = Some(task);
+        e.ask = Ask::Nothing;
+        e.advance(facts);
+        return Answer::Handled;
+    }
+    if yes == Some(true) {
+        e.task().confirmed = true;
+        return Answer::Filled;
+    }
+    Answer::Missed
+}

@@ -1,0 +1,1148 @@
+//! Requests after delivery: returns (which items, eligibility by window, category and
+//! final sale, reason, refund method, label or pickup), exchanges for another size or
+//! colour in stock, problems (damaged, defective or wrong items are replaced or refunded
+//! right away; a parcel not received waits out the carrier's grace period, then goes to
+//! an investigation), and the state of a return and its refund.
+
+use chrono::Duration;
+
+use super::orders::{card_words, date_ok, load, slot_words};
+use super::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
+use crate::change::{
+    Change, Channel, HandOffReason, InvestigationReason, Notice, Pickup, Resolution, ReturnLine,
+    ReturnRequest,
+};
+use crate::config::RefundMethod;
+use crate::dialog::facts::Facts;
+use crate::nlu::entities::ReturnReason;
+use crate::order::{Order, OrderItem, OrderStatus, PaymentMethod};
+use crate::speech_text as st;
+use crate::store::Product;
+
+/// Why an item cannot go back.
+enum Ineligible {
+    Window {
+        deadline: chrono::NaiveDate,
+        days: u32,
+    },
+    FinalSale,
+    Personalised,
+    Category,
+}
+
+fn is_faulty(reason: Option<ReturnReason>) -> bool {
+    matches!(
+        reason,
+        Some(ReturnReason::Damaged | ReturnReason::WrongItem)
+    )
+}
+
+fn check_item(e: &Engine, order: &Order, item: &OrderItem, faulty: bool) -> Option<Ineligible> {
+    let policy = &e.config().policy.returns;
+    if faulty && policy.damaged_any_time {
+        return None;
+    }
+    if item.final_sale && !policy.final_sale_returnable {
+        return Some(Ineligible::FinalSale);
+    }
+    if item.personalised && !policy.personalised_returnable {
+        return Some(Ineligible::Personalised);
+    }
+    if policy.non_returnable_categories.contains(&item.category) {
+        return Some(Ineligible::Category);
+    }
+    let days = policy
+        .category_window_days
+        .get(&item.category)
+        .copied()
+        .unwrap_or(policy.window_days);
+    let delivered = order.delivered_at.map_or(order.order_date, |t| t.date());
+    let deadline = delivered + Duration::days(i64::from(days));
+    (e.today() > deadline).then_some(Ineligible::Window { deadline, days })
+}
+
+/// Order lines (1-based) not already in a return.
+fn open_lines(e: &mut Engine, order: &Order, facts: &dyn Facts) -> Option<Vec<u32>> {
+    let returned: Vec<u32> = match facts.returns_of(&order.order_number) {
+        Ok(rs) => rs
+            .iter()
+            .filter(|r| r.status != "rejected")
+            .flat_map(|r| r.lines.clone())
+            .collect(),
+        Err(err) => {
+            e.store_trouble(&err);
+            return None;
+        }
+    };
+    Some(
+        (1..=order.items.len() as u32)
+            .filter(|l| !returned.contains(l))
+            .collect(),
+    )
+}
+
+fn item(order: &Order, line: u32) -> &OrderItem {
+    &order.items[line as usize - 1]
+}
+
+fn chosen_items(order: &Order, lines: &[(u32, u32)]) -> String {
+    let names: Vec<String> = lines
+        .iter()
+        .map(|&(l, q)| {
+            let it = item(order, l);
+            if q > 1 {
+                format!("{} {}", st::number_words(u64::from(q)), it.name)
+            } else {
+                format!("the {}", it.name)
+            }
+        })
+        .collect();
+    st::list_and(&names)
+}
+
+fn refund_cents(order: &Order, lines: &[(u32, u32)]) -> i64 {
+    lines
+        .iter()
+        .map(|&(l, q)| item(order, l).price.cents() * i64::from(q))
+        .sum()
+}
+
+/// Refund methods offered for this order, the default first.
+fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
+    e.config()
+        .policy
+        .returns
+        .refund_methods
+        .iter()
+        .copied()
+        .filter(|m| {
+            !(order.payment.method == PaymentMethod::Cod && *m == RefundMethod::OriginalPayment)
+        })
+        .collect()
+}
+
+fn method_words(e: &Engine, order: &Order, m: RefundMethod) -> String {
+    match m {
+        RefundMethod::OriginalPayment => {
+            e.text(p!("refund_method_original"), &[("card", card_words(order))])
+        }
+        RefundMethod::StoreCredit => e.text(p!("refund_method_credit"), &[]),
+        RefundMethod::BankTransfer => e.text(p!("refund_method_bank"), &[]),
+    }
+}
+
+fn reason_words(e: &Engine, r: ReturnReason) -> String {
+    let key = match r {
+        ReturnReason::Damaged => p!("reason_damaged"),
+        ReturnReason::WrongItem => p!("reason_wrong_item"),
+        ReturnReason::NotAsDescribed => p!("reason_not_as_described"),
+        ReturnReason::SizeIssue => p!("reason_size_issue"),
+        ReturnReason::QualityIssue => p!("reason_quality_issue"),
+        ReturnReason::ChangedMind => p!("reason_changed_mind"),
+    };
+    e.text(key, &[])
+}
+
+/// Says why an order that is not delivered cannot have a return or problem yet.
+/// Returns true when it said so (the request is then over or redirected).
+fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
+    let window = st::number_words(u64::from(e.config().policy.returns.window_days));
+    match order.status {
+        OrderStatus::Delivered => false,
+        OrderStatus::PendingConfirmation | OrderStatus::Processing => {
+            e.ask(
+                Ask::YesNo(YesNo::StartCancel),
+                p!("return_not_shipped"),
+                &[],
+            );
+            true
+        }
+        OrderStatus::Shipped | OrderStatus::OutForDelivery | OrderStatus::Delayed => {
+            e.say(p!("return_not_delivered"), &[("window", window)]);
+            e.complete();
+            true
+        }
+        OrderStatus::Cancelled => {
+            e.say(p!("return_cancelled"), &[]);
+            e.complete();
+            true
+        }
+        OrderStatus::Returned => {
+            e.say(p!("return_already"), &[]);
+            e.complete();
+            true
+        }
+    }
+}
+
+/// Picks the lines when the order has only one; otherwise asks. True when lines are set.
+fn ensure_lines(e: &mut Engine, order: &Order, open: &[u32], prompt: &'static str) -> bool {
+    if !e.task().lines.is_empty() {
+        return true;
+    }
+    if open.is_empty() {
+        e.say(p!("return_already"), &[]);
+        e.complete();
+        return false;
+    }
+    // The product named in the request, if it is on the order.
+    if let Some(sku) = e.task().product.clone() {
+        if let Some(&l) = open.iter().find(|&&l| item(order, l).sku == sku) {
+            let qty = e
+                .task()
+                .quantity
+                .unwrap_or(u32::MAX)
+                .min(item(order, l).qty);
+            e.task().lines = vec![(l, qty.max(1))];
+            return true;
+        }
+    }
+    if open.len() == 1 {
+        let l = open[0];
+        let qty = e
+            .task()
+            .quantity
+            .unwrap_or(u32::MAX)
+            .min(item(order, l).qty);
+        e.task().lines = vec![(l, qty.max(1))];
+        return true;
+    }
+    let names: Vec<String> = open
+        .iter()
+        .map(|&l| format!("the {}", item(order, l).name))
+        .collect();
+    e.ask(Ask::ReturnItems, prompt, &[("items", st::list_or(&names))]);
+    false
+}
+
+/// Starting or continuing a return.
+pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    if not_returnable_state(e, &order) {
+        return;
+    }
+    let Some(open) = open_lines(e, &order, facts) else {
+        return;
+    };
+    if !ensure_lines(e, &order, &open, p!("ask_return_items")) {
+        return;
+    }
+    let reason = e.task().return_reason;
+    if is_faulty(reason) {
+        let task = e.task();
+        task.goal = Goal::Problem;
+        task.problem = Some(if reason == Some(ReturnReason::WrongItem) {
+            Problem::WrongItem
+        } else {
+            Problem::Damaged
+        });
+        problem(e, facts);
+        return;
+    }
+    let lines = e.task().lines.clone();
+    let blocked = lines
+        .iter()
+        .find_map(|&(l, _)| check_item(e, &order, item(&order, l), false).map(|why| (l, why)));
+    if let Some((l, why)) = blocked {
+        let name = item(&order, l).name.clone();
+        match why {
+            Ineligible::Window { deadline, days } => {
+                let args = [
+                    ("item", name),
+                    ("days", st::number_words(u64::from(days))),
+                    ("deadline", e.date_words(deadline)),
+                ];
+                if reason.is_none() {
+                    // A fault is taken care of at any time: find out before refusing.
+                    e.ask(
+                        Ask::ReturnReason,
+                        p!("return_window_closed_ask_reason"),
+                        &args,
+                    );
+                } else {
+                    e.ask(
+                        Ask::YesNo(YesNo::Exception),
+                        p!("return_window_closed"),
+                        &args,
+                    );
+                }
+            }
+            Ineligible::FinalSale | Ineligible::Personalised | Ineligible::Category => {
+                let key = match why {
+                    Ineligible::FinalSale => p!("return_final_sale"),
+                    Ineligible::Personalised => p!("return_personalised"),
+                    _ => p!("return_category"),
+                };
+                if reason.is_none() {
+                    e.ask(Ask::ReturnReason, key, &[("item", name)]);
+                } else {
+                    e.say(key, &[("item", name)]);
+                    e.say(p!("return_refused_end"), &[]);
+                    e.drop_task();
+                }
+            }
+        }
+        return;
+    }
+    let Some(reason) = reason else {
+        e.ask(Ask::ReturnReason, p!("ask_return_reason"), &[]);
+        return;
+    };
+    let options = refund_options(e, &order);
+    if e.task()
+        .refund_method
+        .is_some_and(|m| !options.contains(&m))
+    {
+        e.task().refund_method = None;
+    }
+    if e.task().refund_method.is_none() {
+        let words: Vec<String> = options
+            .iter()
+            .map(|&m| method_words(e, &order, m))
+            .collect();
+        e.ask(
+            Ask::RefundMethod,
+            p!("ask_refund_method"),
+            &[("options", st::list_or(&words))],
+        );
+        return;
+    }
+    if !pickup_settled(e) {
+        return;
+    }
+    let task = e.task_ref().expect("a return is in progress").clone();
+    let amount = refund_cents(&order, &task.lines);
+    let method = task.refund_method.expect("checked above");
+    let how = match (task.pickup, task.date, task.slot) {
+        (Some(true), Some(d), Some(s)) => e.text(
+            p!("how_pickup"),
+            &[("date", e.date_words(d)), ("slot", slot_words(e, s))],
+        ),
+        _ => e.text(p!("how_label"), &[]),
+    };
+    if !task.confirmed {
+        let args = [
+            ("items", chosen_items(&order, &task.lines)),
+            ("reason", reason_words(e, reason)),
+            ("amount", st::price_cents(amount)),
+            ("method", method_words(e, &order, method)),
+            ("how", how),
+        ];
+        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_return"), &args);
+        return;
+    }
+    let return_id = match facts.new_return_id(&order.order_number) {
+        Ok(id) => id,
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    let pickup = match (task.pickup, task.date, task.slot) {
+        (Some(true), Some(date), Some(slot)) => Some(Pickup { date, slot }),
+        _ => None,
+    };
+    e.change(Change::CreateReturn(ReturnRequest {
+        return_id: return_id.clone(),
+        order_number: order.order_number.clone(),
+        lines: task
+            .lines
+            .iter()
+            .map(|&(line_no, qty)| ReturnLine {
+                line_no,
+                qty,
+                exchange_sku: None,
+            })
+            .collect(),
+        reason,
+        resolution: Resolution::Refund,
+        refund_method: Some(method),
+        refund_cents: Some(amount),
+        ship_back: true,
+        pickup,
+    }));
+    notify_return(e, &order, &return_id, pickup.is_none());
+    let policy = &e.config().policy.returns;
+    let days = format!(
+        "{} to {}",
+        st::number_words(u64::from(policy.refund_business_days_min)),
+        st::number_words(u64::from(policy.refund_business_days_max))
+    );
+    let ship_days = st::number_words(u64::from(policy.ship_back_days));
+    let key = if pickup.is_some() {
+        p!("return_created_pickup")
+    } else {
+        p!("return_created_label")
+    };
+    e.say(
+        key,
+        &[
+            ("id", st::characters_grouped(&return_id)),
+            ("ship_days", ship_days),
+            ("days", days),
+        ],
+    );
+    e.complete();
+}
+
+fn notify_return(e: &mut Engine, order: &Order, return_id: &str, label: bool) {
+    let template = if label {
+        Notice::ReturnLabel
+    } else {
+        Notice::ReturnConfirmation
+    };
+    for channel in [Channel::Sms, Channel::Email] {
+        e.change(Change::Notify {
+            channel,
+            template,
+            order_number: Some(order.order_number.clone()),
+            reference: Some(return_id.to_string()),
+        });
+    }
+}
+
+/// Label or pickup, and the pickup's date and slot. True when settled.
+fn pickup_settled(e: &mut Engine) -> bool {
+    if let Some(d) = e.task().date {
+        if !date_ok(e, d) {
+            e.task().date = None;
+        }
+    }
+    let task = e.task();
+    if task.pickup.is_none() {
+        e.ask(Ask::LabelOrPickup, p!("ask_label_or_pickup"), &[]);
+        return false;
+    }
+    if task.pickup == Some(true) {
+        if task.date.is_none() {
+            e.ask(Ask::Date, p!("ask_pickup_date"), &[]);
+            return false;
+        }
+        if task.slot.is_none() {
+            e.ask(Ask::Slot, p!("ask_slot"), &[]);
+            return false;
+        }
+    }
+    true
+}
+
+/// The variants of an item's family, and the item's own product.
+fn family_of(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<(Product, Vec<Product>)> {
+    let own = match facts.product(sku) {
+        Ok(Some(p)) => p,
+        Ok(None) => return None,
+        Err(err) => {
+            e.store_trouble(&err);
+            return None;
+        }
+    };
+    match facts.variants(&own.family) {
+        Ok(v) => Some((own, v)),
+        Err(err) => {
+            e.store_trouble(&err);
+            None
+        }
+    }
+}
+
+/// The variant the caller asks for: what they name changes, the rest stays as it was.
+fn wanted_variant(
+    e: &Engine,
+    words: &[String],
+    own: &Product,
+    variants: &[Product],
+) -> Option<String> {
+    let joined = format!(" {} ", words.join(" "));
+    let sizes = e.phrases().table("sizes");
+    let spoken_size: Option<String> = {
+        let mut hits: Vec<(&String, &String)> = sizes
+            .map(|t| {
+                t.iter()
+                    .filter(|(k, _)| joined.contains(&format!(" {k} ")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        hits.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        hits.first().map(|(_, v)| (*v).clone()).or_else(|| {
+            variants
+                .iter()
+                .filter_map(|v| v.size.clone())
+                .find(|s| joined.contains(&format!(" {} ", s.to_lowercase())))
+        })
+    };
+    let spoken_color: Option<String> = variants
+        .iter()
+        .filter_map(|v| v.color.clone())
+        .filter(|c| joined.contains(&format!(" {} ", c.to_lowercase())))
+        .max_by_key(String::len);
+    if spoken_size.is_none() && spoken_color.is_none() {
+        return None;
+    }
+    let size = spoken_size.or_else(|| own.size.clone());
+    let color = spoken_color.or_else(|| own.color.clone());
+    variants
+        .iter()
+        .find(|v| {
+            v.size.as_deref().map(str::to_lowercase) == size.as_deref().map(str::to_lowercase)
+                && v.color.as_deref().map(str::to_lowercase)
+                    == color.as_deref().map(str::to_lowercase)
+        })
+        .map(|v| v.sku.clone())
+}
+
+/// An exchange for another size or colour of the same item.
+pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    if not_returnable_state(e, &order) {
+        return;
+    }
+    let Some(open) = open_lines(e, &order, facts) else {
+        return;
+    };
+    // A named product may be the wanted variant rather than the item on the order.
+    let named = e.task().product.take();
+    if !ensure_lines(e, &order, &open, p!("ask_exchange_item")) {
+        e.task().product = named;
+        return;
+    }
+    let (line, qty) = e.task().lines[0];
+    let it = item(&order, line).clone();
+    if let Some(why) = check_item(e, &order, &it, false) {
+        match why {
+            Ineligible::Window { deadline, days } => {
+                let args = [
+                    ("item", it.name.clone()),
+                    ("days", st::number_words(u64::from(days))),
+                    ("deadline", e.date_words(deadline)),
+                ];
+                e.ask(
+                    Ask::YesNo(YesNo::Exception),
+                    p!("return_window_closed"),
+                    &args,
+                );
+            }
+            _ => {
+                e.say(p!("exchange_not_possible"), &[("item", it.name.clone())]);
+                e.drop_task();
+            }
+        }
+        return;
+    }
+    let Some((own, variants)) = family_of(e, &it.sku, facts) else {
+        if e.task_ref().is_some() {
+            e.say(p!("exchange_not_possible"), &[("item", it.name.clone())]);
+            e.drop_task();
+        }
+        return;
+    };
+    if e.task().exchange_sku.is_none() {
+        let from_product =
+            named.filter(|sku| *sku != it.sku && variants.iter().any(|v| v.sku == *sku));
+        let words = e.task().words.clone();
+        e.task().exchange_sku = from_product.or_else(|| wanted_variant(e, &words, &own, &variants));
+    }
+    let in_stock: Vec<&Product> = variants
+        .iter()
+        .filter(|v| v.sku != it.sku && v.stock >= i64::from(qty))
+        .collect();
+    let Some(wanted) = e.task().exchange_sku.clone() else {
+        if in_stock.is_empty() {
+            e.say(
+                p!("exchange_nothing_in_stock"),
+                &[("item", it.name.clone())],
+            );
+            e.task().goal = Goal::Return;
+            e.ask(
+                Ask::YesNo(YesNo::StartReturn),
+                p!("offer_return_instead"),
+                &[],
+            );
+            return;
+        }
+        let options = variant_options(&own, &in_stock);
+        e.ask(
+            Ask::ExchangeVariant,
+            p!("ask_exchange_variant"),
+            &[("options", options)],
+        );
+        return;
+    };
+    let Some(target) = variants.iter().find(|v| v.sku == wanted).cloned() else {
+        e.task().exchange_sku = None;
+        e.ask(
+            Ask::ExchangeVariant,
+            p!("ask_exchange_variant"),
+            &[("options", variant_options(&own, &in_stock))],
+        );
+        return;
+    };
+    if target.stock < i64::from(qty) {
+        e.task().exchange_sku = None;
+        e.say(
+            p!("exchange_out_of_stock"),
+            &[("variant", target.name.clone())],
+        );
+        if in_stock.is_empty() {
+            e.task().goal = Goal::Return;
+            e.ask(
+                Ask::YesNo(YesNo::StartReturn),
+                p!("offer_return_instead"),
+                &[],
+            );
+        } else {
+            e.ask(
+                Ask::ExchangeVariant,
+                p!("ask_exchange_variant"),
+                &[("options", variant_options(&own, &in_stock))],
+            );
+        }
+        return;
+    }
+    if !e.task().confirmed {
+        let args = [("item", it.name.clone()), ("variant", target.name.clone())];
+        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_exchange"), &args);
+        return;
+    }
+    let return_id = match facts.new_return_id(&order.order_number) {
+        Ok(id) => id,
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    let reason = e
+        .task()
+        .return_reason
+        .unwrap_or(if target.size != own.size {
+            ReturnReason::SizeIssue
+        } else {
+            ReturnReason::ChangedMind
+        });
+    e.change(Change::CreateReturn(ReturnRequest {
+        return_id: return_id.clone(),
+        order_number: order.order_number.clone(),
+        lines: vec![ReturnLine {
+            line_no: line,
+            qty,
+            exchange_sku: Some(target.sku.clone()),
+        }],
+        reason,
+        resolution: Resolution::Exchange,
+        refund_method: None,
+        refund_cents: None,
+        ship_back: true,
+        pickup: None,
+    }));
+    notify_return(e, &order, &return_id, true);
+    let ship_days = st::number_words(u64::from(e.config().policy.returns.ship_back_days));
+    e.say(
+        p!("exchange_created"),
+        &[
+            ("id", st::characters_grouped(&return_id)),
+            ("variant", target.name.clone()),
+            ("ship_days", ship_days),
+        ],
+    );
+    e.complete();
+}
+
+/// "size L in Navy, or size M in White": what an exchange can offer, shortest way.
+fn variant_options(own: &Product, in_stock: &[&Product]) -> String {
+    let same_color: Vec<String> = in_stock
+        .iter()
+        .filter(|v| v.color == own.color && v.size.is_some())
+        .filter_map(|v| v.size.clone())
+        .collect();
+    let same_size: Vec<String> = in_stock
+        .iter()
+        .filter(|v| v.size == own.size && v.color.is_some())
+        .filter_map(|v| v.color.clone())
+        .collect();
+    let mut parts = Vec::new();
+    if !same_color.is_empty() {
+        parts.push(format!("sizes {}", st::list_and(&same_color)));
+    }
+    if !same_size.is_empty() {
+        parts.push(format!("colours {}", st::list_and(&same_size)));
+    }
+    if parts.is_empty() {
+        let names: Vec<String> = in_stock.iter().take(4).map(|v| v.name.clone()).collect();
+        return st::list_or(&names);
+    }
+    parts.join(", or ")
+}
+
+fn problem_from_words(
+    e: &Engine,
+    words: &[String],
+    reason: Option<ReturnReason>,
+) -> Option<Problem> {
+    let ph = e.phrases();
+    if ph.any("missing_item", words) {
+        return Some(Problem::MissingItem);
+    }
+    if ph.any("not_received", words) {
+        return Some(Problem::NotReceived);
+    }
+    if ph.any("defective", words) {
+        return Some(Problem::Defective);
+    }
+    match reason {
+        Some(ReturnReason::Damaged) => Some(Problem::Damaged),
+        Some(ReturnReason::WrongItem) => Some(Problem::WrongItem),
+        Some(ReturnReason::NotAsDescribed) => Some(Problem::NotAsDescribed),
+        Some(ReturnReason::QualityIssue) => Some(Problem::Defective),
+        _ => None,
+    }
+}
+
+fn problem_words(e: &Engine, pr: Problem) -> String {
+    let key = match pr {
+        Problem::Damaged => p!("problem_damaged"),
+        Problem::Defective => p!("problem_defective"),
+        Problem::WrongItem => p!("problem_wrong_item"),
+        Problem::NotAsDescribed => p!("problem_not_as_described"),
+        Problem::NotReceived => p!("problem_not_received"),
+        Problem::MissingItem => p!("problem_missing_item"),
+    };
+    e.text(key, &[])
+}
+
+/// Damaged, defective, wrong or missing items, and parcels not received.
+pub(super) fn problem(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    if e.task().problem.is_none() {
+        let words = e.task().words.clone();
+        let reason = e.task().return_reason;
+        e.task().problem = problem_from_words(e, &words, reason);
+    }
+    let Some(pr) = e.task().problem else {
+        e.ask(Ask::ProblemKind, p!("ask_problem_kind"), &[]);
+        return;
+    };
+    match pr {
+        Problem::NotReceived => not_received(e, &order, facts),
+        Problem::MissingItem => {
+            if order.status != OrderStatus::Delivered {
+                super::orders::status(e, facts);
+                return;
+            }
+            e.change(Change::OpenInvestigation {
+                order_number: order.order_number.clone(),
+                reason: InvestigationReason::MissingItem,
+            });
+            e.hand_off(HandOffReason::NotReceived);
+        }
+        _ => faulty_item(e, &order, pr, facts),
+    }
+}
+
+fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
+    if order.status != OrderStatus::Delivered {
+        // Not marked delivered: what the caller needs is where it is.
+        super::orders::status(e, facts);
+        return;
+    }
+    let wait = Duration::hours(i64::from(e.config().policy.orders.not_received_wait_hours));
+    let delivered = order.delivered_at.unwrap_or_else(|| {
+        order
+            .order_date
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+    });
+    let until = delivered + wait;
+    if e.now < until {
+        let hours = st::number_words(u64::from(e.config().policy.orders.not_received_wait_hours));
+        e.say(
+            p!("not_received_wait"),
+            &[
+                ("date", e.date_words(delivered.date())),
+                ("hours", hours),
+                (
+                    "until",
+                    format!(
+                        "{} at {}",
+                        e.date_words(until.date()),
+                        st::time_of_day(until.time())
+                    ),
+                ),
+            ],
+        );
+        e.complete();
+        return;
+    }
+    e.change(Change::OpenInvestigation {
+        order_number: order.order_number.clone(),
+        reason: InvestigationReason::NotReceived,
+    });
+    e.change(Change::Notify {
+        channel: Channel::Email,
+        template: Notice::InvestigationOpened,
+        order_number: Some(order.order_number.clone()),
+        reference: None,
+    });
+    e.hand_off(HandOffReason::NotReceived);
+}
+
+fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
+    if order.status != OrderStatus::Delivered && order.status != OrderStatus::Returned {
+        e.say(p!("problem_not_delivered"), &[]);
+        super::orders::status(e, facts);
+        return;
+    }
+    let Some(open) = open_lines(e, order, facts) else {
+        return;
+    };
+    if !ensure_lines(e, order, &open, p!("ask_problem_item")) {
+        return;
+    }
+    let lines = e.task().lines.clone();
+    let items = chosen_items(order, &lines);
+    let Some(resolution) = e.task().resolution else {
+        e.ask(
+            Ask::ProblemResolution,
+            p!("problem_offer"),
+            &[("items", items), ("problem", problem_words(e, pr))],
+        );
+        return;
+    };
+    if resolution == Resolution::Replacement {
+        let out_of_stock = lines.iter().any(|&(l, q)| {
+            let it = item(order, l);
+            !matches!(facts.product(&it.sku), Ok(Some(p)) if p.stock >= i64::from(q))
+        });
+        if out_of_stock {
+            e.task().resolution = Some(Resolution::Refund);
+            e.say(p!("replacement_out_of_stock"), &[]);
+            return faulty_item(e, order, pr, facts);
+        }
+    }
+    let return_id = match facts.new_return_id(&order.order_number) {
+        Ok(id) => id,
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    let reason = match pr {
+        Problem::WrongItem => ReturnReason::WrongItem,
+        Problem::NotAsDescribed => ReturnReason::NotAsDescribed,
+        Problem::Defective => ReturnReason::QualityIssue,
+        _ => ReturnReason::Damaged,
+    };
+    let options = refund_options(e, order);
+    let method = options
+        .first()
+        .copied()
+        .unwrap_or(RefundMethod::StoreCredit);
+    let amount = refund_cents(order, &lines);
+    let refund = resolution == Resolution::Refund;
+    e.change(Change::CreateReturn(ReturnRequest {
+        return_id: return_id.clone(),
+        order_number: order.order_number.clone(),
+        lines: lines
+            .iter()
+            .map(|&(line_no, qty)| ReturnLine {
+                line_no,
+                qty,
+                exchange_sku: None,
+            })
+            .collect(),
+        reason,
+        resolution,
+        refund_method: refund.then_some(method),
+        refund_cents: refund.then_some(amount),
+        ship_back: false,
+        pickup: None,
+    }));
+    e.change(Change::Notify {
+        channel: Channel::Email,
+        template: Notice::ReturnConfirmation,
+        order_number: Some(order.order_number.clone()),
+        reference: Some(return_id.clone()),
+    });
+    let policy = &e.config().policy;
+    let id = st::characters_grouped(&return_id);
+    if refund {
+        let days = format!(
+            "{} to {}",
+            st::number_words(u64::from(policy.returns.refund_business_days_min)),
+            st::number_words(u64::from(policy.returns.refund_business_days_max))
+        );
+        let args = [
+            ("amount", st::price_cents(amount)),
+            ("method", method_words(e, order, method)),
+            ("days", days),
+            ("id", id),
+        ];
+        e.say(p!("problem_refunded"), &args);
+    } else {
+        let days = st::number_words(u64::from(policy.shipping.standard_business_days[1]));
+        e.say(p!("problem_replaced"), &[("id", id), ("days", days)]);
+    }
+    e.complete();
+}
+
+/// The state of a return and its refund.
+pub(super) fn return_status(e: &mut Engine, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    let returns = match facts.returns_of(&order.order_number) {
+        Ok(r) => r,
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    if returns.is_empty() {
+        if order.status == OrderStatus::Delivered {
+            e.ask(
+                Ask::YesNo(YesNo::StartReturn),
+                p!("return_status_none_offer"),
+                &[],
+            );
+        } else {
+            e.say(p!("return_status_none"), &[]);
+            e.complete();
+        }
+        return;
+    }
+    say_return_state(e, &order, facts);
+    e.complete();
+}
+
+/// Says where the latest return of an order stands, refund included.
+pub(super) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts) {
+    let Ok(returns) = facts.returns_of(&order.order_number) else {
+        return;
+    };
+    let Some(r) = returns.iter().max_by_key(|r| r.created_at) else {
+        return;
+    };
+    let policy = &e.config().policy.returns;
+    let method = match r.refund_method.as_deref() {
+        Some("store_credit") => e.text(p!("refund_method_credit"), &[]),
+        Some("bank_transfer") => e.text(p!("refund_method_bank"), &[]),
+        _ => e.text(p!("refund_method_original"), &[("card", card_words(order))]),
+    };
+    let amount = r.refund_cents.map(st::price_cents).unwrap_or_default();
+    let days = format!(
+        "{} to {}",
+        st::number_words(u64::from(policy.refund_business_days_min)),
+        st::number_words(u64::from(policy.refund_business_days_max))
+    );
+    let args = [
+        ("id", st::characters_grouped(&r.id)),
+        ("created", e.date_words(r.created_at.date())),
+        ("amount", amount),
+        ("method", method),
+        ("days", days),
+        (
+            "refunded",
+            r.refunded_at
+                .map(|t| e.date_words(t.date()))
+                .unwrap_or_default(),
+        ),
+        (
+            "pickup",
+            r.pickup_date.map(|d| e.date_words(d)).unwrap_or_default(),
+        ),
+        (
+            "ship_days",
+            st::number_words(u64::from(policy.ship_back_days)),
+        ),
+    ];
+    let key = match (r.status.as_str(), r.resolution.as_str()) {
+        ("refunded", _) => p!("return_state_refunded"),
+        ("received", _) => p!("return_state_received"),
+        ("in_transit", _) => p!("return_state_in_transit"),
+        ("pickup_scheduled", _) => p!("return_state_pickup"),
+        ("label_sent", _) => p!("return_state_label_sent"),
+        ("rejected", _) => p!("return_state_rejected"),
+        (_, "replacement") => p!("return_state_replacement"),
+        _ => p!("return_state_requested"),
+    };
+    e.say(key, &args);
+}
+
+/// Answers to the questions of these requests.
+pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let ent = said.entities;
+    match ask {
+        Ask::ReturnItems => {
+            let Some(order) = e.task_ref().and_then(|t| t.order.clone()) else {
+                return Answer::Missed;
+            };
+            let Ok(Some(order)) = facts.order(&order) else {
+                return Answer::Missed;
+            };
+            let Some(open) = open_lines(e, &order, facts) else {
+                return Answer::Handled;
+            };
+            let lines = pick_lines(e, said, &order, &open, facts);
+            if lines.is_empty() {
+                return Answer::Missed;
+            }
+            let task = e.task();
+            task.lines = lines;
+            if task.return_reason.is_none() {
+                task.return_reason = ent.return_reason;
+            }
+            Answer::Filled
+        }
+        Ask::ReturnReason => {
+            let reason = ent.return_reason.or_else(|| {
+                e.phrases()
+                    .any("defective", &said.words)
+                    .then_some(ReturnReason::Damaged)
+            });
+            match reason {
+                Some(r) => {
+                    e.task().return_reason = Some(r);
+                    Answer::Filled
+                }
+                None => Answer::Missed,
+            }
+        }
+        Ask::RefundMethod => {
+            if let Some(m) = ent.refund_method {
+                e.task().refund_method = Some(m);
+                return Answer::Filled;
+            }
+            if e.yes_no(said) == Some(true) || e.phrases().any("card", &said.words) {
+                let order = e.task_ref().and_then(|t| t.order.clone());
+                if let Some(Ok(Some(order))) = order.map(|n| facts.order(&n)) {
+                    let first = refund_options(e, &order).first().copied();
+                    e.task().refund_method = first;
+                    return Answer::Filled;
+                }
+            }
+            Answer::Missed
+        }
+        Ask::LabelOrPickup => {
+            let ph = e.phrases();
+            let pickup = if ph.any("pickup", &said.words) || ent.date.is_some() {
+                Some(true)
+            } else if ph.any("label", &said.words) {
+                Some(false)
+            } else {
+                None
+            };
+            match pickup {
+                Some(p) => {
+                    let task = e.task();
+                    task.pickup = Some(p);
+                    if p {
+                        task.date = ent.date.or(task.date);
+                        task.slot = ent.time_slot.or(task.slot);
+                    }
+                    Answer::Filled
+                }
+                None => Answer::Missed,
+            }
+        }
+        Ask::ExchangeVariant => {
+            let Some(order) = e.task_ref().and_then(|t| t.order.clone()) else {
+                return Answer::Missed;
+            };
+            let Ok(Some(order)) = facts.order(&order) else {
+                return Answer::Missed;
+            };
+            let (line, _) = e.task().lines[0];
+            let sku = item(&order, line).sku.clone();
+            let Some((own, variants)) = family_of(e, &sku, facts) else {
+                return Answer::Handled;
+            };
+            let from_product = ent
+                .product
+                .clone()
+                .filter(|s| *s != sku && variants.iter().any(|v| v.sku == *s));
+            match from_product.or_else(|| wanted_variant(e, &said.words, &own, &variants)) {
+                Some(wanted) => {
+                    e.task().exchange_sku = Some(wanted);
+                    Answer::Filled
+                }
+                None => Answer::Missed,
+            }
+        }
+        Ask::ProblemKind => match problem_from_words(e, &said.words, ent.return_reason) {
+            Some(pr) => {
+                e.task().problem = Some(pr);
+                Answer::Filled
+            }
+            None => Answer::Missed,
+        },
+        Ask::ProblemResolution => {
+            let ph = e.phrases();
+            let res = if ph.any("replacement", &said.words) {
+                Some(Resolution::Replacement)
+            } else if ph.any("refund", &said.words) || ent.refund_method.is_some() {
+                Some(Resolution::Refund)
+            } else {
+                None
+            };
+            match res {
+                Some(r) => {
+                    e.task().resolution = Some(r);
+                    Answer::Filled
+                }
+                None => Answer::Missed,
+            }
+        }
+        _ => Answer::Missed,
+    }
+}
+
+/// Which order lines the caller means: all of them, by position, by product, or by name.
+fn pick_lines(
+    e: &Engine,
+    said: &Said<'_>,
+    order: &Order,
+    open: &[u32],
+    facts: &dyn Facts,
+) -> Vec<(u32, u32)> {
+    let whole = |l: u32| (l, item(order, l).qty);
+    if e.phrases().any("all_items", &said.words) {
+        return open.iter().map(|&l| whole(l)).collect();
+    }
+    let qty_for = |l: u32| {
+        let q = said
+            .entities
+            .quantity
+            .unwrap_or(u32::MAX)
+            .min(item(order, l).qty);
+        (l, q.max(1))
+    };
+    if let Some(sku) = &said.entities.product {
+        if let Some(&l) = open.iter().find(|&&l| item(order, l).sku == *sku) {
+            return vec![qty_for(l)];
+        }
+        if let Ok(Some(p)) = facts.product(sku) {
+            let same_family: Vec<u32> = open
+                .iter()
+                .copied()
+                .filter(|&l| matches!(facts.product(&item(order, l).sku), Ok(Some(q)) if q.family == p.family))
+                .collect();
+            if same_family.len() == 1 {
+                return vec![qty_for(same_family[0])];
+            }
+        }
+    }
+    if let Some(i) = super::identity::ordinal(e, &said.words, open.len()) {
+        return vec![qty_for(open[i])];
+    }
+    let scores: Vec<usize> = open
+        .iter()
+        .map(|&l| {
+            super::locale::words(&item(order, l).name)
+                .iter()
+                .filter(|w| w.len() > 2 && said.words.contains(w))
+                .count()
+        })
+        .collect();
+    let best = scores.iter().copied().max().unwrap_or(0);
+    if best > 0 && scores.iter().filter(|&&s| s == best).count() == 1 {
+        let i = scores.iter().position(|&s| s == best).expect("best exists");
+        return vec![qty_for(open[i])];
+    }
+    Vec::new()
+}

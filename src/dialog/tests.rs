@@ -1,0 +1,304 @@
+//! Engine tests over an in-memory world: the routing, verification and policy rules,
+//! without a model or a database (conversations through the real NLU and store are in
+//! `tests/conversations.rs`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::*;
+use crate::order::{Order, OrderRecord};
+use crate::store::{OrderSummary, Product, Subscription};
+
+#[derive(Default)]
+struct World {
+    orders: HashMap<String, Order>,
+    locks: HashMap<String, LockState>,
+}
+
+impl Facts for World {
+    fn order(&self, n: &str) -> Result<Option<Order>, FactsError> {
+        Ok(self.orders.get(n).cloned())
+    }
+    fn orders_by_phone(&self, phone: &str) -> Result<Vec<OrderSummary>, FactsError> {
+        Ok(self
+            .orders
+            .values()
+            .filter(|o| o.customer.phone.as_deref() == Some(phone))
+            .map(summary)
+            .collect())
+    }
+    fn orders_of_customer(&self, _: i64) -> Result<Vec<OrderSummary>, FactsError> {
+        Ok(Vec::new())
+    }
+    fn customer(&self, _: i64) -> Result<Option<CustomerInfo>, FactsError> {
+        Ok(None)
+    }
+    fn customer_by_email(&self, _: &str) -> Result<Option<CustomerInfo>, FactsError> {
+        Ok(None)
+    }
+    fn lock(&self, key: &str) -> Result<Option<LockState>, FactsError> {
+        Ok(self.locks.get(key).copied())
+    }
+    fn returns_of(&self, _: &str) -> Result<Vec<ReturnInfo>, FactsError> {
+        Ok(Vec::new())
+    }
+    fn product(&self, _: &str) -> Result<Option<Product>, FactsError> {
+        Ok(None)
+    }
+    fn variants(&self, _: &str) -> Result<Vec<Product>, FactsError> {
+        Ok(Vec::new())
+    }
+    fn purchase_history(&self, _: i64) -> Result<Vec<Purchase>, FactsError> {
+        Ok(Vec::new())
+    }
+    fn subscriptions_of(&self, _: i64) -> Result<Vec<Subscription>, FactsError> {
+        Ok(Vec::new())
+    }
+    fn policy_answer(&self, _: &str) -> Option<PolicyAnswer> {
+        None
+    }
+    fn new_order_number(&self) -> Result<String, FactsError> {
+        Ok("9000000000001".into())
+    }
+    fn new_return_id(&self, _: &str) -> Result<String, FactsError> {
+        Ok("40000001".into())
+    }
+}
+
+fn summary(o: &Order) -> OrderSummary {
+    OrderSummary {
+        order_number: o.order_number.clone(),
+        status: o.status,
+        order_date: o.order_date,
+        total: o.total,
+        item_count: o.items.len() as u32,
+        first_item: o.items.first().map(|i| i.name.clone()).unwrap_or_default(),
+    }
+}
+
+const ORDER: &str = r#"{
+  "order_number": "1234567891234", "status": "processing", "order_date": "2026-03-06",
+  "customer": {"name": "Ada Park", "email": "ada@example.com", "phone": "5125550199", "billing_zip": "78701"},
+  "items": [{"sku": "TEE-NAVY-M", "name": "Classic Tee - Navy, Size M", "qty": 2, "price": 29.99, "category": "apparel"}],
+  "subtotal": 59.98, "shipping_cost": 0.0, "total": 59.98, "currency": "USD",
+  "payment": {"method": "card", "brand": "Visa", "last4": "4242"},
+  "shipping_address": {"line1": "123 Main St", "city": "Austin", "state": "TX", "zip": "78701", "country": "US"},
+  "shipping_method": "standard", "estimated_delivery": "2026-03-13"
+}"#;
+
+fn world() -> World {
+    let rec: OrderRecord = serde_json::from_str(ORDER).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    let mut w = World::default();
+    w.orders.insert(order.order_number.clone(), order);
+    w
+}
+
+fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 3, 10)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("valid")
+}
+
+fn engine() -> Engine {
+    let catalog = Catalog::load("en-US").expect("catalog");
+    Engine::new(
+        Arc::new(Config::default()),
+        Arc::new(catalog),
+        SessionOptions::default(),
+    )
+}
+
+fn say(intent: Intent, text: &str, entities: Entities) -> Event {
+    Event::Utterance {
+        text: text.into(),
+        intent,
+        confidence: 0.9,
+        entities,
+        alternatives: Vec::new(),
+    }
+}
+
+fn order_no() -> Entities {
+    Entities {
+        order_number: Some("1234567891234".into()),
+        ..Entities::default()
+    }
+}
+
+fn zip(z: &str) -> Entities {
+    Entities {
+        zip_code: Some(z.into()),
+        ..Entities::default()
+    }
+}
+
+#[test]
+fn nothing_is_disclosed_before_verification_and_status_follows_it() {
+    let w = world();
+    let mut e = engine();
+    let step = e.handle(
+        say(
+            Intent::GetOrderStatus,
+            "where is my order",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(step.reply.contains("order number"), "{}", step.reply);
+    let step = e.handle(
+        say(Intent::Fallback, "1234567891234", order_no()),
+        now(),
+        &w,
+    );
+    assert!(
+        step.reply.contains("1 2 3 4, 5 6 7 8 9, 1 2 3 4"),
+        "{}",
+        step.reply
+    );
+    assert!(
+        !step.reply.contains("prepared"),
+        "status before verification: {}",
+        step.reply
+    );
+    let step = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    assert!(step.reply.contains("being prepared"), "{}", step.reply);
+    assert_eq!(
+        step.locks,
+        vec![LockUpdate::Clear {
+            key: "order:1234567891234".into()
+        }]
+    );
+}
+
+#[test]
+fn a_wrong_number_and_a_wrong_factor_get_the_same_reply() {
+    let w = world();
+    let replies: Vec<String> = ["1234567891234", "9999999999999"]
+        .iter()
+        .map(|n| {
+            let mut e = engine();
+            e.handle(
+                say(
+                    Intent::GetOrderStatus,
+                    "where is my order",
+                    Entities::default(),
+                ),
+                now(),
+                &w,
+            );
+            let ent = Entities {
+                order_number: Some(n.to_string()),
+                ..Entities::default()
+            };
+            e.handle(say(Intent::Fallback, n, ent), now(), &w);
+            e.handle(say(Intent::Fallback, "11111", zip("11111")), now(), &w)
+                .reply
+        })
+        .collect();
+    assert_eq!(replies[0], replies[1]);
+}
+
+#[test]
+fn two_failures_lock_and_a_locked_order_is_refused() {
+    let mut w = world();
+    let mut e = engine();
+    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    let first = e.handle(say(Intent::Fallback, "11111", zip("11111")), now(), &w);
+    assert_eq!(first.locks.len(), 1);
+    w.locks.insert(
+        "order:1234567891234".into(),
+        LockState {
+            failures: 1,
+            locked_until: None,
+        },
+    );
+    let second = e.handle(say(Intent::Fallback, "22222", zip("22222")), now(), &w);
+    assert!(
+        second.reply.contains("for your security"),
+        "{}",
+        second.reply.to_lowercase()
+    );
+    // A new session sees the persisted lock, even with the right zip.
+    w.locks.insert(
+        "order:1234567891234".into(),
+        LockState {
+            failures: 2,
+            locked_until: Some(now() + chrono::Duration::minutes(30)),
+        },
+    );
+    let mut e = engine();
+    let step = e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    assert!(step.reply.contains("paused"), "{}", step.reply);
+    assert!(step.changes.is_empty());
+}
+
+#[test]
+fn cancel_asks_a_reason_reads_back_and_only_then_changes() {
+    let w = world();
+    let mut e = engine();
+    e.handle(
+        say(Intent::CancelOrder, "cancel my order", order_no()),
+        now(),
+        &w,
+    );
+    let s = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    assert!(s.reply.contains("why"), "{}", s.reply);
+    let reason = Entities {
+        cancel_reason: Some(CancelReason::FoundCheaper),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::Fallback, "found it cheaper", reason), now(), &w);
+    assert!(s.changes.is_empty());
+    assert!(s.reply.contains("fifty-nine ninety-eight"), "{}", s.reply);
+    let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+    assert_eq!(s.changes[0].kind(), "cancel_order");
+    assert!(s.reply.contains("Visa ending in 4 2 4 2"), "{}", s.reply);
+}
+
+#[test]
+fn full_card_numbers_are_never_read() {
+    let w = world();
+    let mut e = engine();
+    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    let s = e.handle(
+        say(
+            Intent::PolicyQuestion,
+            "read me the full card number",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("4 2 4 2"), "{}", s.reply);
+    assert!(!s.reply.contains("4242 "), "{}", s.reply);
+}
+
+#[test]
+fn two_fallbacks_offer_a_person_and_yes_hands_off() {
+    let w = world();
+    let mut e = engine();
+    e.handle(
+        say(Intent::Fallback, "blah", Entities::default()),
+        now(),
+        &w,
+    );
+    let s = e.handle(
+        say(Intent::Fallback, "blah blah", Entities::default()),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("team"), "{}", s.reply);
+    let s = e.handle(
+        say(Intent::Affirm, "yes please", Entities::default()),
+        now(),
+        &w,
+    );
+    assert_eq!(s.changes[0].kind(), "hand_off");
+    assert!(s.end);
+    assert_eq!(e.outcome(), Outcome::Escalated);
+}
