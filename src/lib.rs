@@ -3,7 +3,9 @@
 //! The library holds every stage; `main.rs` only parses the command line and wires them.
 //! See `ARCHITECTURE.md` for the codemap and the invariants between modules.
 
+pub mod agent;
 pub mod change;
+pub mod chat;
 pub mod clock;
 pub mod config;
 pub mod demo;

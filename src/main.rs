@@ -18,7 +18,9 @@ use voxorder::nlu::entities::EntityKind;
 use voxorder::nlu::{Interpretation, Nlu};
 use voxorder::order::{Order, OrderRecord};
 use voxorder::store::{OpenMode, Store, StoreError};
-use voxorder::{demo, documents, paths};
+use voxorder::{chat, demo, documents, paths};
+
+
 
 /// Offline voice agent for retail orders.
 #[derive(Debug, Parser)]
@@ -74,6 +76,31 @@ enum Command {
         /// order_number, phone_number, date, quantity).
         #[arg(long, value_parser = parse_entity_kind, value_name = "ENTITY")]
         expect: Option<EntityKind>,
+    },
+    /// A text conversation with the agent. From a terminal it is interactive; otherwise
+    /// it reads one utterance per line and prints each reply on a line starting with
+    /// `agent: ` (an empty line is a silence; `/keypad 12345` types digits).
+    Chat {
+        /// Print one JSON object per turn: user, reply, intent, confidence, entities,
+        /// actions.
+        #[arg(long)]
+        json: bool,
+        /// The account this device is linked to (a household's smart speaker), by email.
+        #[arg(long, value_name = "EMAIL")]
+        customer: Option<String>,
+        /// Play an outbound confirmation call about this order (the agent speaks first).
+        #[arg(long, value_name = "ORDER")]
+        confirm: Option<String>,
+    },
+    /// What callers wanted and how it went: volume per intent, containment,
+    /// escalations, cancellations and return reasons.
+    Report {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Only conversations started at or after this time (e.g. 2026-03-01T00:00:00).
+        #[arg(long, value_parser = parse_now, value_name = "TIME")]
+        since: Option<NaiveDateTime>,
     },
 }
 
@@ -217,6 +244,36 @@ fn run(cli: Cli) -> Result<()> {
     let clock = Clock::new(cli.now);
     let out = &mut std::io::stdout().lock();
     match cli.command {
+        Command::Chat {
+            json,
+            customer,
+            confirm,
+        } => {
+            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let nlu = load_nlu(&config, &store)?;
+            chat::run(
+                &mut store,
+                &nlu,
+                config,
+                clock,
+                chat::Options {
+                    json,
+                    customer,
+                    confirm,
+                },
+                out,
+            )?;
+        }
+        Command::Report { json, since } => {
+            let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let report = store.report(since)?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &report)?;
+                writeln!(out)?;
+            } else {
+                chat::print_report(out, &report)?;
+            }
+        }
         Command::Config(ConfigCommand::Show) => {
             write!(
                 out,

@@ -1,0 +1,444 @@
+//! One conversation, wired end to end: text, keypad digits or a silence → NLU → the
+//! dialog engine → the store (the step's changes and their outbox commands in one
+//! transaction, verification records, the audit trail) → the reply. `chat` drives it
+//! from text; the speech loop drives it from the recogniser.
+//!
+//! Architecture invariant: the agent holds no conversation logic (that is the engine's)
+//! and runs no SQL (that is the store's); it orders the calls and keeps the audit trail
+//! free of contact details.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::change::Change;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::dialog::facts::{
+    CustomerInfo, Facts, FactsError, LockState, PolicyAnswer, Purchase, ReturnInfo,
+};
+use crate::dialog::{Catalog, Engine, Event, LockUpdate, Outcome, SessionOptions, Step};
+use crate::knowledge::KnowledgeBase;
+use crate::nlu::classifier::ClassifierError;
+use crate::nlu::{Entities, Intent, Nlu};
+use crate::order::Order;
+use crate::store::{CustomerRow, OrderSummary, Product, Store, StoreError, Subscription};
+
+/// A conversation could not go on. Caller: report it and stop; the store is consistent
+/// (a failed write is rolled back and the caller was told).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    #[error(transparent)]
+    Classifier(#[from] ClassifierError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Something the agent did in a turn, as reported by `chat --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Action {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_number: Option<String>,
+    /// The outbox command's idempotency key, for changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    /// The change itself, for changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+}
+
+/// One exchange: what the caller said, what it meant, what the agent said and did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Turn {
+    pub user: String,
+    pub reply: String,
+    /// None for events that were not speech (the opening, a silence, keypad digits).
+    #[serde(serialize_with = "ser_intent")]
+    pub intent: Option<Intent>,
+    pub confidence: Option<f32>,
+    pub entities: Entities,
+    pub actions: Vec<Action>,
+    /// Say the reply slower (a repeat).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub slow: bool,
+    /// The conversation is over.
+    pub end: bool,
+}
+
+fn ser_intent<S: serde::Serializer>(i: &Option<Intent>, s: S) -> Result<S::Ok, S::Error> {
+    match i {
+        Some(i) => s.serialize_str(i.as_str()),
+        None => s.serialize_none(),
+    }
+}
+
+/// The read-only view of the store and documents the engine asks through.
+struct StoreFacts<'a> {
+    store: &'a Store,
+    knowledge: &'a KnowledgeBase,
+}
+
+fn facts_err(e: StoreError) -> FactsError {
+    FactsError(e.to_string())
+}
+
+fn customer_info(c: CustomerRow) -> CustomerInfo {
+    CustomerInfo {
+        id: c.id,
+        name: c.name,
+        email: c.email,
+        phone: c.phone,
+        billing_zip: c.billing_zip,
+    }
+}
+
+impl Facts for StoreFacts<'_> {
+    fn order(&self, order_number: &str) -> Result<Option<Order>, FactsError> {
+        self.store.order(order_number).map_err(facts_err)
+    }
+    fn orders_by_phone(&self, phone: &str) -> Result<Vec<OrderSummary>, FactsError> {
+        self.store.orders_by_phone(phone).map_err(facts_err)
+    }
+    fn orders_of_customer(&self, customer_id: i64) -> Result<Vec<OrderSummary>, FactsError> {
+        self.store.orders_of_customer(customer_id).map_err(facts_err)
+    }
+    fn customer(&self, id: i64) -> Result<Option<CustomerInfo>, FactsError> {
+        Ok(self.store.customer(id).map_err(facts_err)?.map(customer_info))
+    }
+    fn customer_by_email(&self, email: &str) -> Result<Option<CustomerInfo>, FactsError> {
+        Ok(self
+            .store
+            .customer_by_email(email)
+            .map_err(facts_err)?
+            .map(customer_info))
+    }
+    fn lock(&self, key: &str) -> Result<Option<LockState>, FactsError> {
+        Ok(self
+            .store
+            .verification_lock(key)
+            .map_err(facts_err)?
+            .map(|l| LockState {
+                failures: l.failures,
+                locked_until: l.locked_until,
+            }))
+    }
+    fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnInfo>, FactsError> {
+        Ok(self
+            .store
+            .returns_of(order_number)
+            .map_err(facts_err)?
+            .into_iter()
+            .map(|r| ReturnInfo {
+                id: r.id,
+                created_at: r.created_at,
+                status: r.status,
+                reason: r.reason,
+                resolution: r.resolution,
+                refund_method: r.refund_method,
+                refund_cents: r.refund_cents,
+                refunded_at: r.refunded_at,
+                pickup_date: r.pickup_date,
+                lines: r.lines.iter().map(|l| l.0).collect(),
+            })
+            .collect())
+    }
+    fn product(&self, sku: &str) -> Result<Option<Product>, FactsError> {
+        self.store.product(sku).map_err(facts_err)
+    }
+    fn variants(&self, family: &str) -> Result<Vec<Product>, FactsError> {
+        self.store.family_variants(family).map_err(facts_err)
+    }
+    fn purchase_history(&self, customer_id: i64) -> Result<Vec<Purchase>, FactsError> {
+        Ok(self
+            .store
+            .purchase_history(customer_id)
+            .map_err(facts_err)?
+            .into_iter()
+            .map(|p| Purchase {
+                sku: p.sku,
+                times_ordered: p.times_ordered,
+                last_qty: p.last_qty,
+                last_ordered: p.last_ordered,
+            })
+            .collect())
+    }
+    fn subscriptions_of(&self, customer_id: i64) -> Result<Vec<Subscription>, FactsError> {
+        self.store.subscriptions_of(customer_id).map_err(facts_err)
+    }
+    fn policy_answer(&self, question: &str) -> Option<PolicyAnswer> {
+        self.knowledge.answer(question).map(|a| PolicyAnswer {
+            doc_id: a.doc_id,
+            text: a.text,
+        })
+    }
+    fn new_order_number(&self) -> Result<String, FactsError> {
+        self.store.new_order_number().map_err(facts_err)
+    }
+    fn new_return_id(&self, order_number: &str) -> Result<String, FactsError> {
+        self.store.new_return_id(order_number).map_err(facts_err)
+    }
+}
+
+/// How a conversation starts.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// chat | voice | simulate
+    pub channel: &'static str,
+    /// A linked account (smart speaker), by email.
+    pub customer_email: Option<String>,
+    /// An outbound confirmation call about this order.
+    pub confirm_order: Option<String>,
+}
+
+/// One conversation in progress.
+pub struct Agent<'s> {
+    store: &'s mut Store,
+    nlu: &'s Nlu,
+    knowledge: &'s KnowledgeBase,
+    config: Arc<Config>,
+    engine: Engine,
+    clock: Clock,
+    id: String,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Agent<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Agent").field("id", &self.id).finish()
+    }
+}
+
+impl<'s> Agent<'s> {
+    /// Opens a conversation and returns the agent's opening words.
+    pub fn start(
+        store: &'s mut Store,
+        nlu: &'s Nlu,
+        knowledge: &'s KnowledgeBase,
+        config: Arc<Config>,
+        catalog: Arc<Catalog>,
+        clock: Clock,
+        options: StartOptions,
+    ) -> Result<(Agent<'s>, Turn), AgentError> {
+        let customer_id = match &options.customer_email {
+            Some(email) => store.customer_by_email(&email.to_lowercase())?.map(|c| c.id),
+            None => None,
+        };
+        let engine = Engine::new(config.clone(), catalog, SessionOptions { customer_id });
+        let id = Uuid::new_v4().to_string();
+        let channel = if options.channel.is_empty() {
+            "chat"
+        } else {
+            options.channel
+        };
+        store.start_conversation(&id, channel, clock.now())?;
+        let mut agent = Agent {
+            store,
+            nlu,
+            knowledge,
+            config,
+            engine,
+            clock,
+            id,
+            finished: false,
+        };
+        let turn = agent.event(
+            String::new(),
+            Event::Start {
+                confirm_order: options.confirm_order,
+            },
+            None,
+        )?;
+        Ok((agent, turn))
+    }
+
+    /// The caller said something.
+    pub fn say(&mut self, text: &str) -> Result<Turn, AgentError> {
+        let now = self.clock.now();
+        if text.trim().is_empty() {
+            // Nothing heard: a silence, not an utterance to classify.
+            return self.event(String::new(), Event::Timeout, None);
+        }
+        let nlu = self.nlu.understand(text, now, self.engine.expecting())?;
+        let meaning = (nlu.intent, nlu.confidence, nlu.entities.clone());
+        let event = Event::Utterance {
+            text: text.to_string(),
+            intent: nlu.intent,
+            confidence: nlu.confidence,
+            entities: nlu.entities,
+            alternatives: nlu.alternatives,
+        };
+        self.event(text.to_string(), event, Some(meaning))
+    }
+
+    /// Digits typed on the keypad.
+    pub fn keypad(&mut self, digits: &str) -> Result<Turn, AgentError> {
+        self.event(digits.to_string(), Event::Keypad(digits.to_string()), None)
+    }
+
+    /// The caller said nothing for the configured time.
+    pub fn silence(&mut self) -> Result<Turn, AgentError> {
+        self.event(String::new(), Event::Timeout, None)
+    }
+
+    /// Whether the conversation is over.
+    pub fn ended(&self) -> bool {
+        self.engine.ended()
+    }
+
+    fn event(
+        &mut self,
+        user: String,
+        event: Event,
+        meaning: Option<(Intent, f32, Entities)>,
+    ) -> Result<Turn, AgentError> {
+        let now = self.clock.now();
+        let facts = StoreFacts {
+            store: self.store,
+            knowledge: self.knowledge,
+        };
+        let mut step = self.engine.handle(event, now, &facts);
+        let mut actions = self.keep_locks(&step)?;
+        if !step.changes.is_empty() {
+            match self.store.apply_changes(&step.changes, now) {
+                Ok(applied) => {
+                    for (change, a) in step.changes.iter().zip(applied) {
+                        actions.push(Action {
+                            kind: a.kind.to_string(),
+                            order_number: a.order_number,
+                            idempotency_key: Some(a.idempotency_key),
+                            change: Some(change.clone()),
+                        });
+                    }
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "could not apply the conversation's changes");
+                    let facts = StoreFacts {
+                        store: self.store,
+                        knowledge: self.knowledge,
+                    };
+                    step = self.engine.handle(Event::ApplyFailed, now, &facts);
+                    actions.push(Action {
+                        kind: "apply_failed".into(),
+                        order_number: None,
+                        idempotency_key: None,
+                        change: None,
+                    });
+                }
+            }
+        }
+        let (intent, confidence, entities) = match meaning {
+            Some((i, c, e)) => (Some(i), Some(c), e),
+            None => (None, None, Entities::default()),
+        };
+        self.audit(intent, confidence, &entities, &actions);
+        tracing::info!(
+            intent = intent.map(|i| i.as_str()),
+            confidence,
+            actions = actions.len(),
+            "turn"
+        );
+        let turn = Turn {
+            user,
+            reply: step.reply,
+            intent,
+            confidence,
+            entities,
+            actions,
+            slow: step.slow,
+            end: step.end,
+        };
+        if turn.end {
+            self.finish()?;
+        }
+        Ok(turn)
+    }
+
+    fn keep_locks(&mut self, step: &Step) -> Result<Vec<Action>, AgentError> {
+        let policy = &self.config.policy.verification;
+        let now = self.clock.now();
+        let mut actions = Vec::new();
+        for update in &step.locks {
+            let kind = match update {
+                LockUpdate::Failure { key } => {
+                    self.store.record_verification_failure(
+                        key,
+                        now,
+                        policy.max_attempts,
+                        policy.lock_minutes,
+                    )?;
+                    "verification_failed"
+                }
+                LockUpdate::Clear { key } => {
+                    self.store.clear_verification_failures(key)?;
+                    "verified"
+                }
+            };
+            actions.push(Action {
+                kind: kind.into(),
+                order_number: None,
+                idempotency_key: None,
+                change: None,
+            });
+        }
+        Ok(actions)
+    }
+
+    /// Records the turn without contact details: entity names, never their values.
+    fn audit(
+        &mut self,
+        intent: Option<Intent>,
+        confidence: Option<f32>,
+        entities: &Entities,
+        actions: &[Action],
+    ) {
+        let names: Vec<String> = serde_json::to_value(entities)
+            .ok()
+            .and_then(|v| v.as_object().map(|o| o.keys().cloned().collect()))
+            .unwrap_or_default();
+        let detail = serde_json::json!({
+            "entities": names,
+            "actions": actions.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(),
+        });
+        let kind = if intent.is_some() { "turn" } else { "event" };
+        if let Err(err) = self.store.record_conversation_event(
+            &self.id,
+            self.clock.now(),
+            kind,
+            intent.map(|i| i.as_str()),
+            confidence,
+            &detail,
+        ) {
+            // The audit trail is for reports; a caller is never failed over it.
+            tracing::warn!(error = %err, "could not record a conversation event");
+        }
+    }
+
+    /// Records how the conversation ended (also done when the conversation is dropped).
+    pub fn finish(&mut self) -> Result<Outcome, AgentError> {
+        let outcome = self.engine.outcome();
+        if !self.finished {
+            self.finished = true;
+            self.store.finish_conversation(
+                &self.id,
+                self.clock.now(),
+                self.engine.primary_intent().map(|i| i.as_str()),
+                outcome.as_str(),
+                self.engine.turns(),
+            )?;
+        }
+        Ok(outcome)
+    }
+}
+
+impl Drop for Agent<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            if let Err(err) = self.finish() {
+                tracing::warn!(error = %err, "could not record the end of a conversation");
+            }
+        }
+    }
+}

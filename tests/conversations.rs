@@ -1,0 +1,415 @@
+//! Whole conversations through the real NLU model, dialog engine and SQLite store, from
+//! the data files in `tests/data/conversations/*.toml`. Each file is a script of user
+//! turns with what the reply must (and must not) say and which changes each turn makes,
+//! then the state the store and its outbox must be in afterwards.
+//!
+//! Every conversation gets a fresh store: the demo catalog, the default documents, the
+//! fixture orders of `orders.json`, and Ada Park's coffee subscription.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use voxorder::agent::{Agent, StartOptions};
+use voxorder::clock::{parse_now, Clock};
+use voxorder::config::Config;
+use voxorder::demo::{catalog, Rng, DEMO_SEED};
+use voxorder::dialog::Catalog;
+use voxorder::documents::default_documents;
+use voxorder::import::read_order_file;
+use voxorder::knowledge::KnowledgeBase;
+use voxorder::nlu::classifier::OnnxIntentClassifier;
+use voxorder::nlu::Nlu;
+use voxorder::store::{NewSubscription, OpenMode, Store, SubscriptionStatus};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn data() -> PathBuf {
+    root().join("tests/data/conversations")
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Script {
+    description: String,
+    now: String,
+    #[serde(default)]
+    customer: Option<String>,
+    #[serde(default)]
+    confirm: Option<String>,
+    /// The agent's opening words (outbound calls) must contain these.
+    #[serde(default)]
+    opening_says: Vec<String>,
+    turn: Vec<TurnSpec>,
+    #[serde(default)]
+    expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TurnSpec {
+    user: String,
+    #[serde(default)]
+    intent: Option<String>,
+    #[serde(default)]
+    says: Vec<String>,
+    #[serde(default)]
+    not_says: Vec<String>,
+    /// Kinds of the changes applied in this turn, in order; absent: not checked.
+    #[serde(default)]
+    changes: Option<Vec<String>>,
+    #[serde(default)]
+    end: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    /// order number → expected columns (status, estimated_delivery, delivery_slot, city, zip).
+    #[serde(default)]
+    orders: BTreeMap<String, BTreeMap<String, String>>,
+    /// Kinds of every outbox command, in order.
+    #[serde(default)]
+    outbox: Option<Vec<String>>,
+    /// Fields every outbox payload of a kind must have (kind → field → value).
+    #[serde(default)]
+    payload: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    /// order number → returns: each a map of reason/resolution/status/refund_method.
+    #[serde(default)]
+    returns: BTreeMap<String, Vec<BTreeMap<String, String>>>,
+    /// lock key → failures (and locked = true/false).
+    #[serde(default)]
+    locks: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    /// sku → status / frequency_days / qty of Ada's subscriptions.
+    #[serde(default)]
+    subscriptions: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    #[serde(default)]
+    outcome: Option<String>,
+    /// Orders placed in the conversation: count, and the SKUs of the first one.
+    #[serde(default)]
+    new_orders: Option<Vec<String>>,
+}
+
+fn nlu(store: &Store) -> Nlu {
+    let models = root().join("models");
+    let lib = voxorder::paths::ort_lib(&models);
+    assert!(
+        lib.exists(),
+        "{} is missing: run `bash scripts/setup.sh`",
+        lib.display()
+    );
+    let classifier =
+        OnnxIntentClassifier::load(&models.join("intent"), &lib).expect("intent model loads");
+    Nlu::new(
+        Box::new(classifier),
+        &store.products().expect("products"),
+        Config::default().nlu.confidence_threshold,
+    )
+}
+
+const ADA: &str = "ada.park@example.com";
+
+fn fixture_store(dir: &Path, now: chrono::NaiveDateTime) -> Store {
+    let mut store = Store::open(&dir.join("store.db"), OpenMode::CreateIfMissing).expect("store");
+    store
+        .upsert_products(&catalog(&mut Rng::new(DEMO_SEED)), now)
+        .expect("catalog");
+    store
+        .upsert_documents(&default_documents(), now)
+        .expect("documents");
+    let orders = read_order_file(&data().join("orders.json")).expect("fixture orders");
+    store.upsert_orders(&orders, now).expect("import");
+    let ada = store
+        .customer_id_by_email(ADA)
+        .expect("lookup")
+        .expect("Ada is a customer");
+    store
+        .insert_subscription(
+            &NewSubscription {
+                customer_id: ada,
+                sku: "COF-BEAN-1KG".into(),
+                qty: 1,
+                frequency_days: 14,
+                next_date: Some(now.date() + chrono::Duration::days(5)),
+                status: SubscriptionStatus::Active,
+            },
+            now,
+        )
+        .expect("subscription");
+    store
+}
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn toml_str(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn json_str(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs one script; returns the problems found (empty when it passes).
+fn run_script(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("readable script");
+    let script: Script = toml::from_str(&text)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let now = parse_now(&script.now).expect("valid now");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = fixture_store(dir.path(), now);
+    let nlu = nlu(&store);
+    let knowledge = KnowledgeBase::new(&store.documents().expect("documents"));
+    let catalog = Arc::new(Catalog::load("en-US").expect("catalog"));
+    let mut problems = Vec::new();
+    let mut transcript = Vec::new();
+    {
+        let (mut agent, opening) = Agent::start(
+            &mut store,
+            &nlu,
+            &knowledge,
+            Arc::new(Config::default()),
+            catalog,
+            Clock::fixed(now),
+            StartOptions {
+                channel: "chat",
+                customer_email: script.customer.clone(),
+                confirm_order: script.confirm.clone(),
+            },
+        )
+        .expect("conversation starts");
+        transcript.push(format!("agent: {}", opening.reply));
+        for want in &script.opening_says {
+            if !lower(&opening.reply).contains(&lower(want)) {
+                problems.push(format!("opening: missing {want:?}"));
+            }
+        }
+        for (i, spec) in script.turn.iter().enumerate() {
+            let turn = match spec.user.strip_prefix("/keypad ") {
+                Some(d) => agent.keypad(d),
+                None => agent.say(&spec.user),
+            }
+            .expect("turn runs");
+            transcript.push(format!("user: {}", spec.user));
+            transcript.push(format!(
+                "agent: {}   [{} {:.2}]",
+                turn.reply,
+                turn.intent.map_or("-", |i| i.as_str()),
+                turn.confidence.unwrap_or(0.0)
+            ));
+            let at = format!("turn {} ({:?})", i + 1, spec.user);
+            if turn.reply.contains('{') || turn.reply.trim().is_empty() {
+                problems.push(format!("{at}: malformed reply {:?}", turn.reply));
+            }
+            if let Some(want) = &spec.intent {
+                let got = turn.intent.map_or("-", |i| i.as_str());
+                if got != want {
+                    problems.push(format!("{at}: intent {got}, expected {want}"));
+                }
+            }
+            for want in &spec.says {
+                if !lower(&turn.reply).contains(&lower(want)) {
+                    problems.push(format!("{at}: reply lacks {want:?}"));
+                }
+            }
+            for bad in &spec.not_says {
+                if lower(&turn.reply).contains(&lower(bad)) {
+                    problems.push(format!("{at}: reply must not say {bad:?}"));
+                }
+            }
+            if let Some(want) = &spec.changes {
+                let got: Vec<String> = turn
+                    .actions
+                    .iter()
+                    .filter(|a| a.change.is_some())
+                    .map(|a| a.kind.clone())
+                    .collect();
+                if &got != want {
+                    problems.push(format!("{at}: changes {got:?}, expected {want:?}"));
+                }
+            }
+            if let Some(end) = spec.end {
+                if turn.end != end {
+                    problems.push(format!("{at}: end {}, expected {end}", turn.end));
+                }
+            }
+        }
+        agent.finish().expect("conversation finishes");
+    }
+    check_store(&store, &script.expect, now, &mut problems);
+    if !problems.is_empty() {
+        problems.push(format!("transcript:\n    {}", transcript.join("\n    ")));
+    }
+    problems
+}
+
+fn check_store(store: &Store, expect: &Expect, now: chrono::NaiveDateTime, problems: &mut Vec<String>) {
+    for (number, fields) in &expect.orders {
+        let order = store.order(number).expect("read").expect("order exists");
+        for (field, want) in fields {
+            let got = match field.as_str() {
+                "status" => order.status.as_str().to_string(),
+                "estimated_delivery" => order.estimated_delivery.map(|d| d.to_string()).unwrap_or_default(),
+                "city" => order.shipping_address.as_ref().map(|a| a.city.clone()).unwrap_or_default(),
+                "zip" => order.shipping_address.as_ref().map(|a| a.zip.clone()).unwrap_or_default(),
+                "line1" => order.shipping_address.as_ref().map(|a| a.line1.clone()).unwrap_or_default(),
+                "version" => order.version.to_string(),
+                other => panic!("unknown order field {other}"),
+            };
+            if &got != want {
+                problems.push(format!("order {number}: {field} is {got:?}, expected {want:?}"));
+            }
+        }
+    }
+    let outbox = store.outbox().expect("outbox");
+    if let Some(want) = &expect.outbox {
+        let got: Vec<String> = outbox.iter().map(|o| o.kind.clone()).collect();
+        if &got != want {
+            problems.push(format!("outbox {got:?}, expected {want:?}"));
+        }
+        let keys: std::collections::HashSet<&String> =
+            outbox.iter().map(|o| &o.idempotency_key).collect();
+        if keys.len() != outbox.len() {
+            problems.push("outbox idempotency keys are not unique".into());
+        }
+    }
+    for (kind, fields) in &expect.payload {
+        let rows: Vec<_> = outbox.iter().filter(|o| &o.kind == kind).collect();
+        if rows.is_empty() {
+            problems.push(format!("no {kind} in the outbox"));
+        }
+        for row in rows {
+            for (field, want) in fields {
+                let got = row.payload.get(field).map(json_str).unwrap_or_default();
+                if got != toml_str(want) {
+                    problems.push(format!("{kind}.{field} is {got:?}, expected {:?}", toml_str(want)));
+                }
+            }
+        }
+    }
+    for (number, want) in &expect.returns {
+        let got = store.returns_of(number).expect("returns");
+        if got.len() != want.len() {
+            problems.push(format!("order {number}: {} returns, expected {}", got.len(), want.len()));
+            continue;
+        }
+        for (r, w) in got.iter().zip(want) {
+            for (field, value) in w {
+                let actual = match field.as_str() {
+                    "reason" => r.reason.clone(),
+                    "resolution" => r.resolution.clone(),
+                    "status" => r.status.clone(),
+                    "refund_method" => r.refund_method.clone().unwrap_or_default(),
+                    "refund_cents" => r.refund_cents.map(|c| c.to_string()).unwrap_or_default(),
+                    "pickup_slot" => r.pickup_slot.clone().unwrap_or_default(),
+                    other => panic!("unknown return field {other}"),
+                };
+                if &actual != value {
+                    problems.push(format!("order {number} return: {field} is {actual:?}, expected {value:?}"));
+                }
+            }
+        }
+    }
+    for (key, want) in &expect.locks {
+        let lock = store.verification_lock(key).expect("lock read");
+        let failures = lock.as_ref().map_or(0, |l| l.failures);
+        let locked = lock.as_ref().and_then(|l| l.locked_until).is_some_and(|t| t > now);
+        if let Some(f) = want.get("failures") {
+            if failures.to_string() != toml_str(f) {
+                problems.push(format!("lock {key}: {failures} failures, expected {}", toml_str(f)));
+            }
+        }
+        if let Some(l) = want.get("locked") {
+            if locked.to_string() != toml_str(l) {
+                problems.push(format!("lock {key}: locked {locked}, expected {}", toml_str(l)));
+            }
+        }
+    }
+    if !expect.subscriptions.is_empty() {
+        let ada = store.customer_id_by_email(ADA).expect("lookup").expect("Ada");
+        let subs = store.subscriptions_of(ada).expect("subscriptions");
+        for (sku, want) in &expect.subscriptions {
+            let Some(sub) = subs.iter().find(|s| &s.sku == sku) else {
+                problems.push(format!("no subscription to {sku}"));
+                continue;
+            };
+            for (field, value) in want {
+                let got = match field.as_str() {
+                    "status" => sub.status.as_str().to_string(),
+                    "frequency_days" => sub.frequency_days.to_string(),
+                    "qty" => sub.qty.to_string(),
+                    "next_date" => sub.next_date.map(|d| d.to_string()).unwrap_or_default(),
+                    other => panic!("unknown subscription field {other}"),
+                };
+                if got != toml_str(value) {
+                    problems.push(format!("subscription {sku}: {field} is {got:?}, expected {:?}", toml_str(value)));
+                }
+            }
+        }
+    }
+    if let Some(want) = &expect.new_orders {
+        let placed: Vec<_> = outbox.iter().filter(|o| o.kind == "place_order").collect();
+        match placed.first() {
+            None => problems.push("no order was placed".into()),
+            Some(row) => {
+                let number = row.order_number.clone().unwrap_or_default();
+                let order = store.order(&number).expect("read").expect("placed order is stored");
+                let skus: Vec<String> = order.items.iter().map(|i| i.sku.clone()).collect();
+                if &skus != want {
+                    problems.push(format!("placed order has {skus:?}, expected {want:?}"));
+                }
+            }
+        }
+    }
+    if let Some(want) = &expect.outcome {
+        let report = store.report(None).expect("report");
+        let got = if report.escalated > 0 {
+            "escalated"
+        } else if report.contained > 0 {
+            "contained"
+        } else {
+            "abandoned"
+        };
+        if got != want {
+            problems.push(format!("outcome {got}, expected {want}"));
+        }
+    }
+}
+
+#[test]
+fn every_conversation_script_passes() {
+    let mut scripts: Vec<PathBuf> = std::fs::read_dir(data())
+        .expect("conversation folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    scripts.sort();
+    assert!(scripts.len() >= 20, "only {} conversation scripts", scripts.len());
+    let only = std::env::var("VOXORDER_CONVERSATION").ok();
+    let mut failed = Vec::new();
+    for path in &scripts {
+        let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
+        let problems = run_script(path);
+        if problems.is_empty() {
+            println!("ok    {name}");
+        } else {
+            println!("FAIL  {name}\n  {}", problems.join("\n  "));
+            failed.push(name);
+        }
+    }
+    assert!(failed.is_empty(), "failing conversations: {failed:?}");
+}
