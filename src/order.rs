@@ -597,25 +597,11 @@ impl OrderRecord {
             }
         };
 
-        let shipping_address = match &self.shipping_address {
-            None => None,
-            Some(a) => Some(Address {
-                line1: non_empty("shipping_address.line1", &a.line1)?,
-                line2: opt_trimmed(&a.line2),
-                city: non_empty("shipping_address.city", &a.city)?,
-                state: opt_trimmed(&a.state),
-                zip: {
-                    let z = non_empty("shipping_address.zip", &a.zip)?;
-                    let country = a.country.trim().to_uppercase();
-                    if country == "US" {
-                        validate_zip("shipping_address.zip", &z)?
-                    } else {
-                        z
-                    }
-                },
-                country: non_empty("shipping_address.country", &a.country)?.to_uppercase(),
-            }),
-        };
+        let shipping_address = self
+            .shipping_address
+            .as_ref()
+            .map(|a| a.validate("shipping_address"))
+            .transpose()?;
         let shipping_method: ShippingMethod =
             self.shipping_method.trim().parse().map_err(|r: String| {
                 field_err(
@@ -670,6 +656,30 @@ impl OrderRecord {
             tracking_events,
             internal_notes: opt_trimmed(&self.internal_notes),
             version: self.version.unwrap_or(0),
+        })
+    }
+}
+
+impl AddressRecord {
+    /// Validates an address on its own (a new shipping address given by voice); errors
+    /// name fields under `field` (`shipping_address.zip`).
+    pub fn validate(&self, field: &str) -> Result<Address, FieldError> {
+        let f = |name: &str| format!("{field}.{name}");
+        Ok(Address {
+            line1: non_empty(&f("line1"), &self.line1)?,
+            line2: opt_trimmed(&self.line2),
+            city: non_empty(&f("city"), &self.city)?,
+            state: opt_trimmed(&self.state),
+            zip: {
+                let z = non_empty(&f("zip"), &self.zip)?;
+                let country = self.country.trim().to_uppercase();
+                if country == "US" {
+                    validate_zip(&f("zip"), &z)?
+                } else {
+                    z
+                }
+            },
+            country: non_empty(&f("country"), &self.country)?.to_uppercase(),
         })
     }
 }

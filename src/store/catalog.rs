@@ -119,6 +119,24 @@ fn product_from_row(r: &Row<'_>) -> rusqlite::Result<(Product, String)> {
     ))
 }
 
+const SELECT_SUBSCRIPTION: &str =
+    "SELECT id, customer_id, sku, qty, frequency_days, next_date, status FROM subscriptions";
+
+/// A subscriptions row before its text columns are parsed.
+type RawSubscription = (i64, i64, String, u32, u32, Option<String>, String);
+
+fn raw_subscription(r: &Row<'_>) -> rusqlite::Result<RawSubscription> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
 const SELECT_PRODUCT: &str = "SELECT sku, name, category, family, size, color, price_cents,
     stock, final_sale, personalised, active, aliases FROM products";
 
@@ -295,42 +313,65 @@ impl Store {
     pub fn subscriptions_of(&self, customer_id: i64) -> Result<Vec<Subscription>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT id, customer_id, sku, qty, frequency_days, next_date, status
-                 FROM subscriptions WHERE customer_id = ?1 ORDER BY id",
-            )
+            .prepare_cached(&format!(
+                "{SELECT_SUBSCRIPTION} WHERE customer_id = ?1 ORDER BY id"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([customer_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, u32>(3)?,
-                    r.get::<_, u32>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
-            })
+            .query_map([customer_id], raw_subscription)
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, customer_id, sku, qty, frequency_days, next, status) =
-                row.map_err(|e| self.err(e))?;
-            let what = format!("subscription {id}");
-            out.push(Subscription {
-                id,
-                customer_id,
-                sku,
-                qty,
-                frequency_days,
-                next_date: next
-                    .map(|d| parse_date(&d))
-                    .transpose()
-                    .map_err(|d| self.bad_row(&what, d))?,
-                status: SubscriptionStatus::parse(&status)
-                    .ok_or_else(|| self.bad_row(&what, format!("status {status:?}")))?,
-            });
+            out.push(self.subscription_from_raw(row.map_err(|e| self.err(e))?)?);
+        }
+        Ok(out)
+    }
+
+    /// The subscription with this id, whatever its status.
+    pub fn subscription(&self, id: i64) -> Result<Option<Subscription>, StoreError> {
+        let raw = self
+            .conn
+            .prepare_cached(&format!("{SELECT_SUBSCRIPTION} WHERE id = ?1"))
+            .map_err(|e| self.err(e))?
+            .query_row([id], raw_subscription)
+            .optional()
+            .map_err(|e| self.err(e))?;
+        raw.map(|r| self.subscription_from_raw(r)).transpose()
+    }
+
+    fn subscription_from_raw(&self, raw: RawSubscription) -> Result<Subscription, StoreError> {
+        let (id, customer_id, sku, qty, frequency_days, next, status) = raw;
+        let what = format!("subscription {id}");
+        Ok(Subscription {
+            id,
+            customer_id,
+            sku,
+            qty,
+            frequency_days,
+            next_date: next
+                .map(|d| parse_date(&d))
+                .transpose()
+                .map_err(|d| self.bad_row(&what, d))?,
+            status: SubscriptionStatus::parse(&status)
+                .ok_or_else(|| self.bad_row(&what, format!("status {status:?}")))?,
+        })
+    }
+
+    /// The active variants (sizes, colours) of a product family, by SKU; empty for an
+    /// unknown family.
+    pub fn family_variants(&self, family: &str) -> Result<Vec<Product>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{SELECT_PRODUCT} WHERE family = ?1 AND active = 1 ORDER BY sku"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([family], product_from_row)
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(self.with_aliases(row.map_err(|e| self.err(e))?)?);
         }
         Ok(out)
     }

@@ -6,7 +6,11 @@
 //! a file has come and `PRAGMA application_id` marks the file as a voxorder store.
 
 mod catalog;
+mod changes;
+mod conversations;
+mod customers;
 mod orders;
+mod verification;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -17,7 +21,11 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 pub use catalog::{
     Document, Household, NewSubscription, Product, Subscription, SubscriptionStatus,
 };
+pub use changes::{AppliedChange, OutboxEntry, ReturnRecord};
+pub use conversations::{IntentVolume, Report};
+pub use customers::{CustomerRow, PurchasedItem};
 pub use orders::{ImportSummary, OrderSummary};
+pub use verification::VerificationLock;
 
 /// `PRAGMA application_id` of a voxorder store ("VOXR").
 pub const APPLICATION_ID: i32 = 0x564F_5852;
@@ -76,6 +84,58 @@ pub enum StoreError {
         what: String,
         detail: String,
     },
+    /// A change or a call names an order, subscription, product, customer or conversation
+    /// the store does not hold (`what` says which). Caller: tell the user, or re-sync if
+    /// it should exist; nothing was written.
+    #[error("no {what} {id} in the store")]
+    NotFound { what: &'static str, id: String },
+    /// Something with this identity already exists (an order number, a return number, a
+    /// conversation id). Caller: take a fresh one (`new_order_number`, `new_return_id`).
+    #[error("{what} {id} already exists")]
+    AlreadyExists { what: &'static str, id: String },
+    /// Cancelling an order that is already cancelled. Caller: tell the user it is.
+    #[error("order {order_number} is already cancelled")]
+    AlreadyCancelled { order_number: String },
+    /// A change (`kind`, the outbox tag) to an order that is cancelled.
+    #[error("order {order_number} is cancelled; {kind} refused")]
+    OrderCancelled {
+        order_number: String,
+        kind: &'static str,
+    },
+    /// A change to a subscription that is cancelled.
+    #[error("subscription {id} is cancelled; {kind} refused")]
+    SubscriptionCancelled { id: i64, kind: &'static str },
+    /// The order is not in the status the change applies to (confirming an order that
+    /// is not waiting for confirmation).
+    #[error("order {order_number} is {status}; {kind} needs {expected}")]
+    WrongStatus {
+        order_number: String,
+        status: crate::order::OrderStatus,
+        kind: &'static str,
+        expected: crate::order::OrderStatus,
+    },
+    /// A return names a line the order does not have.
+    #[error("order {order_number} has no line {line_no}")]
+    NoSuchLine { order_number: String, line_no: u32 },
+    /// A return asks for more of a line than was bought and not yet returned.
+    #[error("order {order_number} line {line_no}: {requested} to return but only {returnable} returnable")]
+    ReturnExceedsLine {
+        order_number: String,
+        line_no: u32,
+        requested: u32,
+        returnable: u32,
+    },
+    /// A new order wants more of a product than the cache holds in stock.
+    #[error("{sku}: {requested} wanted but {available} in stock")]
+    OutOfStock {
+        sku: String,
+        requested: u32,
+        available: i64,
+    },
+    /// A change or an argument is malformed (`what`: the change kind or the argument).
+    /// Caller: a bug upstream or bad input; nothing was written.
+    #[error("invalid {what}: {detail}")]
+    Invalid { what: &'static str, detail: String },
 }
 
 /// Whether opening may create a new store.

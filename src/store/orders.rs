@@ -2,7 +2,7 @@
 //! (by order number, by phone, by email).
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql, Transaction};
 use serde::Serialize;
 
 use super::{classify, Store, StoreError};
@@ -46,6 +46,20 @@ fn record_hash(order: &Order) -> String {
     }
     format!("{h:016x}")
 }
+
+/// The `record_hash` of an order changed on the device (by `apply_changes`).
+///
+/// `record_hash` says "this row is exactly that imported record", which is what lets an
+/// import skip a record it has already written. After a local change the row is no
+/// longer any record the OMS sent, so keeping the old hash would make a later import of
+/// the old record look unchanged: it would be skipped, and if the OMS rejected the change
+/// (or has not applied it yet and sends the order as it was) the cache would keep showing
+/// a change that never happened centrally. Recomputing the hash from the changed row
+/// would also be wrong: the hash stands for what the OMS said. So a local change stores
+/// a marker no FNV hash can equal (those are 16 hex digits), and the next import of that
+/// order is always written: the OMS's record is the truth, and reconciling it with
+/// commands still in the outbox is `sync`'s job.
+pub(super) const LOCAL_RECORD_HASH: &str = "local";
 
 /// Imports at least this large get a bigger page cache while they run.
 const BULK_IMPORT_ORDERS: usize = 10_000;
@@ -159,7 +173,7 @@ impl Store {
 
     /// Orders whose checkout phone matches (digits only), newest first.
     pub fn orders_by_phone(&self, phone_digits: &str) -> Result<Vec<OrderSummary>, StoreError> {
-        self.summaries("phone = ?1", phone_digits)
+        self.summaries("phone = ?1", &phone_digits)
     }
 
     /// Orders whose checkout email matches (case-insensitive), newest first.
@@ -187,7 +201,13 @@ impl Store {
         Ok(out)
     }
 
-    fn summaries(&self, predicate: &str, value: &str) -> Result<Vec<OrderSummary>, StoreError> {
+    /// Summaries of the orders matching `predicate` (on `orders o`, one parameter),
+    /// newest first.
+    pub(super) fn summaries(
+        &self,
+        predicate: &str,
+        value: &dyn ToSql,
+    ) -> Result<Vec<OrderSummary>, StoreError> {
         let sql = format!(
             "SELECT o.order_number, o.status, o.order_date, o.total_cents,
                     (SELECT coalesce(sum(qty), 0) FROM order_items i WHERE i.order_number = o.order_number),
@@ -300,13 +320,13 @@ fn drop_secondary_indexes(tx: &Transaction<'_>) -> rusqlite::Result<Vec<String>>
     Ok(defs.into_iter().map(|(_, sql)| sql).collect())
 }
 
-enum Upserted {
+pub(super) enum Upserted {
     Inserted,
     Updated,
     Unchanged,
 }
 
-fn upsert_one(tx: &Transaction<'_>, o: &Order, now: &str) -> rusqlite::Result<Upserted> {
+pub(super) fn upsert_one(tx: &Connection, o: &Order, now: &str) -> rusqlite::Result<Upserted> {
     let hash = record_hash(o);
     let existing: Option<String> = tx
         .prepare_cached("SELECT record_hash FROM orders WHERE order_number = ?1")?
@@ -424,7 +444,7 @@ fn upsert_one(tx: &Transaction<'_>, o: &Order, now: &str) -> rusqlite::Result<Up
 
 /// Finds the customer by email (or, without one, by phone and name) and refreshes their
 /// current details; creates them when new.
-fn upsert_customer(tx: &Transaction<'_>, c: &Customer) -> rusqlite::Result<i64> {
+fn upsert_customer(tx: &Connection, c: &Customer) -> rusqlite::Result<i64> {
     let found: Option<i64> = match &c.email {
         Some(email) => tx
             .prepare_cached("SELECT id FROM customers WHERE email = ?1")?
