@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod documents;
 pub mod import;
+pub mod knowledge;
 pub mod nlu;
 pub mod order;
 pub mod paths;
