@@ -25,6 +25,11 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
         "faq",
         include_str!("../assets/policies/en-US/orders.md"),
     ),
+    (
+        "account",
+        "faq",
+        include_str!("../assets/policies/en-US/account.md"),
+    ),
 ];
 
 /// The built-in documents; the title is the file's first `# ` heading.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod dialog;
 pub mod documents;
 pub mod import;
+pub mod knowledge;
 pub mod nlu;
 pub mod order;
 pub mod paths;
