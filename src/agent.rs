@@ -103,10 +103,16 @@ impl Facts for StoreFacts<'_> {
         self.store.orders_by_phone(phone).map_err(facts_err)
     }
     fn orders_of_customer(&self, customer_id: i64) -> Result<Vec<OrderSummary>, FactsError> {
-        self.store.orders_of_customer(customer_id).map_err(facts_err)
+        self.store
+            .orders_of_customer(customer_id)
+            .map_err(facts_err)
     }
     fn customer(&self, id: i64) -> Result<Option<CustomerInfo>, FactsError> {
-        Ok(self.store.customer(id).map_err(facts_err)?.map(customer_info))
+        Ok(self
+            .store
+            .customer(id)
+            .map_err(facts_err)?
+            .map(customer_info))
     }
     fn customer_by_email(&self, email: &str) -> Result<Option<CustomerInfo>, FactsError> {
         Ok(self
@@ -223,7 +229,9 @@ impl<'s> Agent<'s> {
         options: StartOptions,
     ) -> Result<(Agent<'s>, Turn), AgentError> {
         let customer_id = match &options.customer_email {
-            Some(email) => store.customer_by_email(&email.to_lowercase())?.map(|c| c.id),
+            Some(email) => store
+                .customer_by_email(&email.to_lowercase())?
+                .map(|c| c.id),
             None => None,
         };
         let engine = Engine::new(config.clone(), catalog, SessionOptions { customer_id });

@@ -80,9 +80,8 @@ pub fn run(
             out.flush()?;
         }
         line.clear();
-        let n = (&mut input)
-            .take(MAX_LINE_BYTES as u64)
-            .read_until(b'\n', &mut line)?;
+        let n =
+            std::io::Read::take(&mut input, MAX_LINE_BYTES as u64).read_until(b'\n', &mut line)?;
         if n == 0 {
             break;
         }
@@ -157,12 +156,24 @@ pub fn print_report(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         }
         s
     };
-    writeln!(out, "{}", pairs("escalations by reason", None, &r.escalations_by_reason))?;
     writeln!(
         out,
         "{}",
-        pairs("cancellations", Some(r.cancellations), &r.cancellation_reasons)
+        pairs("escalations by reason", None, &r.escalations_by_reason)
     )?;
-    writeln!(out, "{}", pairs("returns", Some(r.returns), &r.return_reasons))?;
+    writeln!(
+        out,
+        "{}",
+        pairs(
+            "cancellations",
+            Some(r.cancellations),
+            &r.cancellation_reasons
+        )
+    )?;
+    writeln!(
+        out,
+        "{}",
+        pairs("returns", Some(r.returns), &r.return_reasons)
+    )?;
     Ok(())
 }

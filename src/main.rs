@@ -20,8 +20,6 @@ use voxorder::order::{Order, OrderRecord};
 use voxorder::store::{OpenMode, Store, StoreError};
 use voxorder::{chat, demo, documents, paths};
 
-
-
 /// Offline voice agent for retail orders.
 #[derive(Debug, Parser)]
 #[command(name = "voxorder", version, about, max_term_width = 100)]

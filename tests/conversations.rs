@@ -164,8 +164,8 @@ fn json_str(v: &serde_json::Value) -> String {
 /// Runs one script; returns the problems found (empty when it passes).
 fn run_script(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).expect("readable script");
-    let script: Script = toml::from_str(&text)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let script: Script =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let now = parse_now(&script.now).expect("valid now");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut store = fixture_store(dir.path(), now);
@@ -249,26 +249,49 @@ fn run_script(path: &Path) -> Vec<String> {
     }
     check_store(&store, &script.expect, now, &mut problems);
     if !problems.is_empty() {
+        problems.insert(0, script.description.clone());
         problems.push(format!("transcript:\n    {}", transcript.join("\n    ")));
     }
     problems
 }
 
-fn check_store(store: &Store, expect: &Expect, now: chrono::NaiveDateTime, problems: &mut Vec<String>) {
+fn check_store(
+    store: &Store,
+    expect: &Expect,
+    now: chrono::NaiveDateTime,
+    problems: &mut Vec<String>,
+) {
     for (number, fields) in &expect.orders {
         let order = store.order(number).expect("read").expect("order exists");
         for (field, want) in fields {
             let got = match field.as_str() {
                 "status" => order.status.as_str().to_string(),
-                "estimated_delivery" => order.estimated_delivery.map(|d| d.to_string()).unwrap_or_default(),
-                "city" => order.shipping_address.as_ref().map(|a| a.city.clone()).unwrap_or_default(),
-                "zip" => order.shipping_address.as_ref().map(|a| a.zip.clone()).unwrap_or_default(),
-                "line1" => order.shipping_address.as_ref().map(|a| a.line1.clone()).unwrap_or_default(),
+                "estimated_delivery" => order
+                    .estimated_delivery
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                "city" => order
+                    .shipping_address
+                    .as_ref()
+                    .map(|a| a.city.clone())
+                    .unwrap_or_default(),
+                "zip" => order
+                    .shipping_address
+                    .as_ref()
+                    .map(|a| a.zip.clone())
+                    .unwrap_or_default(),
+                "line1" => order
+                    .shipping_address
+                    .as_ref()
+                    .map(|a| a.line1.clone())
+                    .unwrap_or_default(),
                 "version" => order.version.to_string(),
                 other => panic!("unknown order field {other}"),
             };
             if &got != want {
-                problems.push(format!("order {number}: {field} is {got:?}, expected {want:?}"));
+                problems.push(format!(
+                    "order {number}: {field} is {got:?}, expected {want:?}"
+                ));
             }
         }
     }
@@ -293,7 +316,10 @@ fn check_store(store: &Store, expect: &Expect, now: chrono::NaiveDateTime, probl
             for (field, want) in fields {
                 let got = row.payload.get(field).map(json_str).unwrap_or_default();
                 if got != toml_str(want) {
-                    problems.push(format!("{kind}.{field} is {got:?}, expected {:?}", toml_str(want)));
+                    problems.push(format!(
+                        "{kind}.{field} is {got:?}, expected {:?}",
+                        toml_str(want)
+                    ));
                 }
             }
         }
@@ -301,7 +327,11 @@ fn check_store(store: &Store, expect: &Expect, now: chrono::NaiveDateTime, probl
     for (number, want) in &expect.returns {
         let got = store.returns_of(number).expect("returns");
         if got.len() != want.len() {
-            problems.push(format!("order {number}: {} returns, expected {}", got.len(), want.len()));
+            problems.push(format!(
+                "order {number}: {} returns, expected {}",
+                got.len(),
+                want.len()
+            ));
             continue;
         }
         for (r, w) in got.iter().zip(want) {
@@ -316,7 +346,9 @@ fn check_store(store: &Store, expect: &Expect, now: chrono::NaiveDateTime, probl
                     other => panic!("unknown return field {other}"),
                 };
                 if &actual != value {
-                    problems.push(format!("order {number} return: {field} is {actual:?}, expected {value:?}"));
+                    problems.push(format!(
+                        "order {number} return: {field} is {actual:?}, expected {value:?}"
+                    ));
                 }
             }
         }
@@ -324,20 +356,32 @@ fn check_store(store: &Store, expect: &Expect, now: chrono::NaiveDateTime, probl
     for (key, want) in &expect.locks {
         let lock = store.verification_lock(key).expect("lock read");
         let failures = lock.as_ref().map_or(0, |l| l.failures);
-        let locked = lock.as_ref().and_then(|l| l.locked_until).is_some_and(|t| t > now);
+        let locked = lock
+            .as_ref()
+            .and_then(|l| l.locked_until)
+            .is_some_and(|t| t > now);
         if let Some(f) = want.get("failures") {
             if failures.to_string() != toml_str(f) {
-                problems.push(format!("lock {key}: {failures} failures, expected {}", toml_str(f)));
+                problems.push(format!(
+                    "lock {key}: {failures} failures, expected {}",
+                    toml_str(f)
+                ));
             }
         }
         if let Some(l) = want.get("locked") {
             if locked.to_string() != toml_str(l) {
-                problems.push(format!("lock {key}: locked {locked}, expected {}", toml_str(l)));
+                problems.push(format!(
+                    "lock {key}: locked {locked}, expected {}",
+                    toml_str(l)
+                ));
             }
         }
     }
     if !expect.subscriptions.is_empty() {
-        let ada = store.customer_id_by_email(ADA).expect("lookup").expect("Ada");
+        let ada = store
+            .customer_id_by_email(ADA)
+            .expect("lookup")
+            .expect("Ada");
         let subs = store.subscriptions_of(ada).expect("subscriptions");
         for (sku, want) in &expect.subscriptions {
             let Some(sub) = subs.iter().find(|s| &s.sku == sku) else {
@@ -353,7 +397,10 @@ fn check_store(store: &Store, expect: &Expect, now: chrono::NaiveDateTime, probl
                     other => panic!("unknown subscription field {other}"),
                 };
                 if got != toml_str(value) {
-                    problems.push(format!("subscription {sku}: {field} is {got:?}, expected {:?}", toml_str(value)));
+                    problems.push(format!(
+                        "subscription {sku}: {field} is {got:?}, expected {:?}",
+                        toml_str(value)
+                    ));
                 }
             }
         }
@@ -364,7 +411,10 @@ fn check_store(store: &Store, expect: &Expect, now: chrono::NaiveDateTime, probl
             None => problems.push("no order was placed".into()),
             Some(row) => {
                 let number = row.order_number.clone().unwrap_or_default();
-                let order = store.order(&number).expect("read").expect("placed order is stored");
+                let order = store
+                    .order(&number)
+                    .expect("read")
+                    .expect("placed order is stored");
                 let skus: Vec<String> = order.items.iter().map(|i| i.sku.clone()).collect();
                 if &skus != want {
                     problems.push(format!("placed order has {skus:?}, expected {want:?}"));
@@ -395,11 +445,18 @@ fn every_conversation_script_passes() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     scripts.sort();
-    assert!(scripts.len() >= 20, "only {} conversation scripts", scripts.len());
+    assert!(
+        scripts.len() >= 20,
+        "only {} conversation scripts",
+        scripts.len()
+    );
     let only = std::env::var("VOXORDER_CONVERSATION").ok();
     let mut failed = Vec::new();
     for path in &scripts {
-        let name = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
         if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
             continue;
         }

@@ -595,11 +595,20 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             None => Answer::Missed,
         },
         Ask::Quantity => {
-            let qty = ent.quantity.or_else(|| {
-                (e.yes_no(said) == Some(true))
-                    .then(|| e.task_ref().and_then(|t| t.quantity))
-                    .flatten()
-            });
+            let bare_number = match said.words.as_slice() {
+                [w] => w.parse::<u32>().ok(),
+                _ => None,
+            };
+            let none = e.phrases().any("none", &said.words);
+            let qty = ent
+                .quantity
+                .or(bare_number)
+                .or(none.then_some(0))
+                .or_else(|| {
+                    (e.yes_no(said) == Some(true))
+                        .then(|| e.task_ref().and_then(|t| t.quantity))
+                        .flatten()
+                });
             match qty {
                 Some(q) => {
                     e.task().quantity = Some(q);

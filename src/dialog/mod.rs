@@ -411,6 +411,10 @@ pub(crate) struct Session {
     pub last_reply: String,
     /// What was done, for a hand-off summary.
     pub done: Vec<String>,
+    /// Why a person was offered, for the hand-off if the caller accepts.
+    pub offer_reason: Option<HandOffReason>,
+    /// The caller said goodbye with a request unfinished.
+    pub left_mid_request: bool,
 }
 
 /// The dialog engine of one conversation.
@@ -482,9 +486,7 @@ impl Engine {
     pub fn outcome(&self) -> Outcome {
         if self.s.escalated {
             Outcome::Escalated
-        } else if self.s.completed > 0 && self.task.is_none() {
-            Outcome::Contained
-        } else if self.s.ended && self.task.is_none() && self.s.primary.is_some() {
+        } else if self.s.completed > 0 && self.task.is_none() && !self.s.left_mid_request {
             Outcome::Contained
         } else {
             Outcome::Abandoned
@@ -559,7 +561,7 @@ impl Engine {
         let text = self.catalog.render(key, *n, false, args);
         *n += 1;
         if !text.is_empty() {
-            self.out.push(text);
+            self.out.push(capitalised(text));
         }
     }
 
@@ -567,7 +569,7 @@ impl Engine {
     pub(crate) fn reprompt(&mut self, key: &'static str, args: &[(&str, String)]) {
         let text = self.catalog.render(key, self.s.misses as usize, true, args);
         if !text.is_empty() {
-            self.out.push(text);
+            self.out.push(capitalised(text));
         }
     }
 
@@ -652,8 +654,13 @@ impl Engine {
 
     fn apply_failed(&mut self) {
         self.task = None;
-        self.ask = Ask::Nothing;
         self.say(p!("write_failed"), &[]);
+        self.offer_human(HandOffReason::SystemError);
+    }
+
+    /// Asks whether the caller wants a person, remembering why.
+    pub(crate) fn offer_human(&mut self, reason: HandOffReason) {
+        self.s.offer_reason = Some(reason);
         self.ask = Ask::YesNo(YesNo::OfferHuman);
     }
 
@@ -661,7 +668,7 @@ impl Engine {
         tracing::error!(error = %e, "store read failed during the dialog");
         self.task = None;
         self.say(p!("store_trouble"), &[]);
-        self.ask = Ask::YesNo(YesNo::OfferHuman);
+        self.offer_human(HandOffReason::SystemError);
     }
 
     fn keypad_entities(&self, digits: &str) -> Entities {
@@ -697,18 +704,23 @@ impl Engine {
             self.ask_again();
             return;
         }
-        if said.intent == Intent::SpeakToAgent
-            || (!said.keypad && self.phrases().any("complaint", &said.words))
-        {
-            let reason = if said.intent == Intent::SpeakToAgent {
-                HandOffReason::Requested
-            } else {
-                HandOffReason::Complaint
-            };
+        if !said.keypad && self.phrases().any("complaint", &said.words) {
             self.note_primary(said.intent);
-            self.hand_off(reason);
+            self.hand_off(HandOffReason::Complaint);
             return;
         }
+        // A clear request for a person is honoured at once when nothing is pending; a
+        // pending question gets the first chance, since a short answer ("a replacement
+        // please") can look like such a request.
+        if said.intent == Intent::SpeakToAgent && self.ask == Ask::Nothing {
+            self.note_primary(said.intent);
+            self.hand_off(HandOffReason::Requested);
+            return;
+        }
+        let closing_question = matches!(
+            self.ask,
+            Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder)
+        );
         match said.intent {
             Intent::Repeat => {
                 self.repeat();
@@ -718,7 +730,7 @@ impl Engine {
                 self.help();
                 return;
             }
-            Intent::EndConversation if !matches!(self.ask, Ask::YesNo(_)) => {
+            Intent::EndConversation if closing_question || self.yes_no(said).is_none() => {
                 self.goodbye();
                 return;
             }
@@ -739,7 +751,12 @@ impl Engine {
                     self.s.fallbacks = 0;
                 }
                 Answer::Missed => {
-                    if let Some(goal) = self.switch_goal(said) {
+                    if said.intent == Intent::SpeakToAgent
+                        && said.confidence >= self.config.dialog.switch_confidence
+                    {
+                        self.note_primary(said.intent);
+                        self.hand_off(HandOffReason::Requested);
+                    } else if let Some(goal) = self.switch_goal(said) {
                         self.s.misses = 0;
                         self.start_goal(goal, said, facts);
                     } else {
@@ -761,6 +778,19 @@ impl Engine {
     }
 
     fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        // A caller who just reads out an order number ("and order 1 2 3 ...") wants to
+        // know about it, whatever the classifier made of the bare number.
+        let about_an_order = said.entities.order_number.is_some()
+            && said.entities.product.is_none()
+            && matches!(
+                said.intent,
+                Intent::PlaceOrder | Intent::Reorder | Intent::Fallback | Intent::Affirm
+            );
+        if about_an_order {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Status, said, facts);
+            return;
+        }
         if let Some(goal) = Goal::from_intent(said.intent) {
             self.s.fallbacks = 0;
             self.start_goal(goal, said, facts);
@@ -809,10 +839,11 @@ impl Engine {
         let Some(goal) = self.task.as_ref().map(|t| t.goal) else {
             return;
         };
-        if goal.needs_order() && self.task.as_ref().is_some_and(|t| t.order.is_none()) {
-            if !identity::resolve_order(self, facts) {
-                return;
-            }
+        if goal.needs_order()
+            && self.task.as_ref().is_some_and(|t| t.order.is_none())
+            && !identity::resolve_order(self, facts)
+        {
+            return;
         }
         match goal {
             Goal::Status => orders::status(self, facts),
@@ -908,7 +939,7 @@ impl Engine {
         if self.s.misses >= self.config.dialog.max_misses {
             self.s.misses = 0;
             self.say(p!("too_many_misses"), &[]);
-            self.ask = Ask::YesNo(YesNo::OfferHuman);
+            self.offer_human(HandOffReason::NotUnderstood);
             return;
         }
         self.say(p!("missed"), &[]);
@@ -920,7 +951,7 @@ impl Engine {
         if self.s.fallbacks >= self.config.dialog.max_fallbacks {
             self.s.fallbacks = 0;
             self.say(p!("fallback_offer_human"), &[]);
-            self.ask = Ask::YesNo(YesNo::OfferHuman);
+            self.offer_human(HandOffReason::NotUnderstood);
             return;
         }
         // A near miss between two requests is worth a clarifying question.
@@ -961,15 +992,9 @@ impl Engine {
 
     fn goodbye(&mut self) {
         self.say(p!("goodbye"), &[]);
-        if self.task.is_some() {
-            // The caller left mid-request; it stays undone.
-            self.task = None;
-            if self.s.completed == 0 {
-                self.s.primary.get_or_insert(Intent::EndConversation);
-                self.s.ended = true;
-                self.s.completed = 0;
-                return;
-            }
+        if self.task.take().is_some() {
+            // The caller left with a request unfinished; it stays undone.
+            self.s.left_mid_request = true;
         }
         self.s.ended = true;
     }
@@ -1000,7 +1025,7 @@ impl Engine {
             }
             None => {
                 self.say(p!("policy_unknown"), &[]);
-                self.ask = Ask::YesNo(YesNo::OfferHuman);
+                self.offer_human(HandOffReason::Requested);
             }
         }
     }
@@ -1130,11 +1155,11 @@ impl Engine {
             },
             YesNo::OfferHuman => match yes {
                 Some(true) => {
-                    let reason = if self.s.fallbacks > 0 || self.s.misses > 0 {
-                        HandOffReason::NotUnderstood
-                    } else {
-                        HandOffReason::Requested
-                    };
+                    let reason = self
+                        .s
+                        .offer_reason
+                        .take()
+                        .unwrap_or(HandOffReason::Requested);
                     self.hand_off(reason);
                     Answer::Handled
                 }
@@ -1166,14 +1191,23 @@ impl Engine {
                 }
                 None => Answer::Missed,
             },
-            _ => match yes {
-                Some(answer) => {
+            _ => {
+                // "No, but can I reschedule it?": the answer, then the new request. A yes
+                // that names the request ("yes, cancel it") is only a yes.
+                if let Some(goal) = self.switch_goal(said).filter(|_| yes != Some(true)) {
                     self.ask = Ask::Nothing;
-                    self.decide(q, answer, facts);
-                    Answer::Handled
+                    self.start_goal(goal, said, facts);
+                    return Answer::Handled;
                 }
-                None => Answer::Missed,
-            },
+                match yes {
+                    Some(answer) => {
+                        self.ask = Ask::Nothing;
+                        self.decide(q, answer, facts);
+                        Answer::Handled
+                    }
+                    None => Answer::Missed,
+                }
+            }
         }
     }
 
@@ -1230,6 +1264,15 @@ impl Engine {
             }
             YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder => {}
         }
+    }
+}
+
+/// A sentence starts with a capital, whatever a placeholder put first ("yesterday ...").
+fn capitalised(text: String) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if c.is_lowercase() => c.to_uppercase().chain(chars).collect(),
+        _ => text,
     }
 }
 

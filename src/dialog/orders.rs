@@ -320,8 +320,12 @@ pub(super) fn track(e: &mut Engine, facts: &dyn Facts) {
 
 /// The answer to "shall I text you the tracking link?".
 pub(super) fn send_tracking(e: &mut Engine, yes: bool) {
+    let switching = e.task_ref().is_none();
     if yes {
-        let order_number = e.task_ref().and_then(|t| t.order.clone());
+        let order_number = e
+            .task_ref()
+            .and_then(|t| t.order.clone())
+            .or_else(|| e.s.focus.clone());
         e.change(Change::Notify {
             channel: Channel::Sms,
             template: Notice::TrackingLink,
@@ -330,7 +334,9 @@ pub(super) fn send_tracking(e: &mut Engine, yes: bool) {
         });
         e.say(p!("tracking_link_sent"), &[]);
     }
-    e.complete();
+    if !switching {
+        e.complete();
+    }
 }
 
 /// Cancelling an order that has not shipped.

@@ -176,7 +176,13 @@ fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
 }
 
 /// Picks the lines when the order has only one; otherwise asks. True when lines are set.
-fn ensure_lines(e: &mut Engine, order: &Order, open: &[u32], prompt: &'static str) -> bool {
+fn ensure_lines(
+    e: &mut Engine,
+    order: &Order,
+    open: &[u32],
+    prompt: &'static str,
+    facts: &dyn Facts,
+) -> bool {
     if !e.task().lines.is_empty() {
         return true;
     }
@@ -185,9 +191,19 @@ fn ensure_lines(e: &mut Engine, order: &Order, open: &[u32], prompt: &'static st
         e.complete();
         return false;
     }
-    // The product named in the request, if it is on the order.
+    // The product named in the request, if it (or another size or colour of it) is on
+    // the order.
     if let Some(sku) = e.task().product.clone() {
-        if let Some(&l) = open.iter().find(|&&l| item(order, l).sku == sku) {
+        let family = facts.product(&sku).ok().flatten().map(|p| p.family);
+        let same = |l: u32| {
+            let it = item(order, l);
+            it.sku == sku
+                || family.is_some()
+                    && matches!(facts.product(&it.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
+        };
+        let hits: Vec<u32> = open.iter().copied().filter(|&l| same(l)).collect();
+        if let [l] = hits.as_slice() {
+            let l = *l;
             let qty = e
                 .task()
                 .quantity
@@ -224,7 +240,7 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let Some(open) = open_lines(e, &order, facts) else {
         return;
     };
-    if !ensure_lines(e, &order, &open, p!("ask_return_items")) {
+    if !ensure_lines(e, &order, &open, p!("ask_return_items"), facts) {
         return;
     }
     let reason = e.task().return_reason;
@@ -500,9 +516,8 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     // A named product may be the wanted variant rather than the item on the order.
-    let named = e.task().product.take();
-    if !ensure_lines(e, &order, &open, p!("ask_exchange_item")) {
-        e.task().product = named;
+    let named = e.task().product.clone();
+    if !ensure_lines(e, &order, &open, p!("ask_exchange_item"), facts) {
         return;
     }
     let (line, qty) = e.task().lines[0];
@@ -539,7 +554,8 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         let from_product =
             named.filter(|sku| *sku != it.sku && variants.iter().any(|v| v.sku == *sku));
         let words = e.task().words.clone();
-        e.task().exchange_sku = from_product.or_else(|| wanted_variant(e, &words, &own, &variants));
+        // Words like "a large" or "in white" say more than a product match on "t shirt".
+        e.task().exchange_sku = wanted_variant(e, &words, &own, &variants).or(from_product);
     }
     let in_stock: Vec<&Product> = variants
         .iter()
@@ -793,7 +809,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     let Some(open) = open_lines(e, order, facts) else {
         return;
     };
-    if !ensure_lines(e, order, &open, p!("ask_problem_item")) {
+    if !ensure_lines(e, order, &open, p!("ask_problem_item"), facts) {
         return;
     }
     let lines = e.task().lines.clone();
@@ -1056,7 +1072,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .product
                 .clone()
                 .filter(|s| *s != sku && variants.iter().any(|v| v.sku == *s));
-            match from_product.or_else(|| wanted_variant(e, &said.words, &own, &variants)) {
+            match wanted_variant(e, &said.words, &own, &variants).or(from_product) {
                 Some(wanted) => {
                     e.task().exchange_sku = Some(wanted);
                     Answer::Filled
