@@ -28,5 +28,21 @@ printf '%s\n' \
   "what's the weather like" \
   | "$vox" nlu
 echo
+echo "== A conversation (one caller line in, one agent line out) =="
+printf '%s\n' \
+  "hi, where's my order?" \
+  "$(echo "$first" | sed 's/./& /g')" \
+  "seven eight seven oh one" \
+  "no that's all, thanks" \
+  | tee /dev/stderr | "$vox" chat
+echo
+echo "== A smart speaker in the Park household =="
+printf '%s\n' "pause my coffee subscription" "no, actually, leave it" "bye" \
+  | "$vox" chat --customer ada.park@example.com
+echo
+echo "== What callers wanted (this demo's conversations) =="
+"$vox" report
+echo
+echo "Talk to it: $vox chat        (add --customer ada.park@example.com for a household speaker)"
 echo "Try: $vox orders list --email mei.chen@example.com"
 echo "     $vox nlu \"I'd like to talk to a real person\""

@@ -75,6 +75,52 @@ fn ser_intent<S: serde::Serializer>(i: &Option<Intent>, s: S) -> Result<S::Ok, S
     }
 }
 
+/// Words a speaker uses to take back what they just said.
+const CORRECTIONS: &[&str] = &[
+    "no wait",
+    "sorry i mean",
+    "i mean",
+    "make that",
+    "correction",
+    "no sorry",
+    "sorry no",
+];
+
+/// The text after the last self-correction, if there is one with something after it.
+fn after_correction(text: &str) -> Option<&str> {
+    if !text.is_ascii() {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let end = CORRECTIONS
+        .iter()
+        .filter_map(|c| lower.rfind(c).map(|i| i + c.len()))
+        .max()?;
+    let tail = text[end..].trim_start_matches([',', ' ', '.', '-']);
+    (!tail.trim().is_empty()).then_some(tail)
+}
+
+/// Entities found after a correction replace the ones found before it.
+fn overlay(base: &mut Entities, fixed: Entities) {
+    macro_rules! take {
+        ($($f:ident),+) => { $( if fixed.$f.is_some() { base.$f = fixed.$f; } )+ };
+    }
+    take!(
+        order_number,
+        email,
+        zip_code,
+        phone_number,
+        date,
+        time_slot,
+        quantity,
+        product,
+        return_reason,
+        cancel_reason,
+        refund_method,
+        frequency_days
+    );
+}
+
 /// The read-only view of the store and documents the engine asks through.
 struct StoreFacts<'a> {
     store: &'a Store,
@@ -269,7 +315,13 @@ impl<'s> Agent<'s> {
             // Nothing heard: a silence, not an utterance to classify.
             return self.event(String::new(), Event::Timeout, None);
         }
-        let nlu = self.nlu.understand(text, now, self.engine.expecting())?;
+        let mut nlu = self.nlu.understand(text, now, self.engine.expecting())?;
+        // "seven eight seven one zero, no wait, seven eight seven zero one": what follows
+        // the last correction replaces what came before it.
+        if let Some(tail) = after_correction(text) {
+            let fixed = self.nlu.understand(tail, now, self.engine.expecting())?;
+            overlay(&mut nlu.entities, fixed.entities);
+        }
         let meaning = (nlu.intent, nlu.confidence, nlu.entities.clone());
         let event = Event::Utterance {
             text: text.to_string(),
@@ -341,7 +393,7 @@ impl<'s> Agent<'s> {
             Some((i, c, e)) => (Some(i), Some(c), e),
             None => (None, None, Entities::default()),
         };
-        self.audit(intent, confidence, &entities, &actions);
+        self.audit(intent, confidence, &entities, &actions, step.answered);
         tracing::info!(
             intent = intent.map(|i| i.as_str()),
             confidence,
@@ -401,6 +453,7 @@ impl<'s> Agent<'s> {
         confidence: Option<f32>,
         entities: &Entities,
         actions: &[Action],
+        answered: bool,
     ) {
         let names: Vec<String> = serde_json::to_value(entities)
             .ok()
@@ -410,7 +463,13 @@ impl<'s> Agent<'s> {
             "entities": names,
             "actions": actions.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>(),
         });
-        let kind = if intent.is_some() { "turn" } else { "event" };
+        // An answer to the agent's question is not a request, whatever the classifier
+        // made of a bare "seven eight seven oh one"; only requests count as fallbacks.
+        let kind = match (intent, answered) {
+            (None, _) => "event",
+            (Some(_), true) => "answer",
+            (Some(_), false) => "turn",
+        };
         if let Err(err) = self.store.record_conversation_event(
             &self.id,
             self.clock.now(),

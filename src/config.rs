@@ -62,7 +62,7 @@ impl Default for DialogConfig {
             max_misses: 2,
             max_fallbacks: 2,
             max_timeouts: 2,
-            switch_confidence: 0.7,
+            switch_confidence: 0.85,
             clarify_confidence: 0.2,
             max_listed_orders: 4,
         }

@@ -317,3 +317,138 @@ fn bad_order_number_on_the_command_line_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(66));
     assert!(stderr(&out).contains("no order 1111111111"));
 }
+
+/// Runs `voxorder chat` on a fixture store with the given stdin.
+fn chat(env: &Env, db: &str, args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_voxorder"))
+        .args(["--db", db, "--now", "2026-03-10T10:00:00", "chat"])
+        .args(args)
+        .env("VOXORDER_HOME", env.path("home"))
+        .env_remove("VOXORDER_CONFIG")
+        .env_remove("VOXORDER_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("voxorder runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    // Write from another thread: a long input must not block on a full stdout pipe.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("chat finishes");
+    writer.join().expect("writer thread");
+    out
+}
+
+fn conversation_store(env: &Env) -> String {
+    let db = env.path("chat.db").to_string_lossy().into_owned();
+    env.run_ok(&["--db", &db, "import", &data("conversations/orders.json")]);
+    db
+}
+
+#[test]
+fn chat_answers_every_piped_line_and_cancels_with_an_outbox_command() {
+    let env = Env::new();
+    let db = conversation_store(&env);
+    let input =
+        b"I want to cancel my order\n1000000000011\n78701\nI found it cheaper\nyes\nno thanks\n";
+    let out = chat(&env, &db, &[], input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(lines.iter().all(|l| l.starts_with("agent: ")), "{text}");
+    assert!(lines[4].contains("cancelled"), "{text}");
+    assert!(lines[5].contains("Have a great day"), "{text}");
+    let shown = env.run_ok(&["--db", &db, "orders", "show", "1000000000011", "--json"]);
+    assert!(shown.contains("\"status\": \"cancelled\""), "{shown}");
+    let report = env.run_ok(&["--db", &db, "report", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&report).expect("report is JSON");
+    assert_eq!(report["cancellations"], 1);
+    assert_eq!(report["cancellation_reasons"][0][0], "found_cheaper");
+    assert_eq!(report["contained"], 1);
+    let human = env.run_ok(&["--db", &db, "report"]);
+    assert!(human.contains("CancelOrder"), "{human}");
+}
+
+#[test]
+fn chat_json_reports_intent_entities_and_actions() {
+    let env = Env::new();
+    let db = conversation_store(&env);
+    let out = chat(
+        &env,
+        &db,
+        &["--json"],
+        b"where is order 1000000000028\n02139\nyes please\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let turns: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(turns.len(), 3);
+    for t in &turns {
+        for key in [
+            "user",
+            "reply",
+            "intent",
+            "confidence",
+            "entities",
+            "actions",
+        ] {
+            assert!(t.get(key).is_some(), "{key} missing in {t}");
+        }
+    }
+    assert_eq!(turns[0]["intent"], "GetOrderStatus");
+    assert_eq!(turns[0]["entities"]["order_number"], "1000000000028");
+    assert_eq!(turns[1]["entities"]["zip_code"], "02139");
+    assert_eq!(turns[2]["actions"][0]["kind"], "notify");
+    assert_eq!(
+        turns[2]["actions"][0]["change"]["template"],
+        "tracking_link"
+    );
+}
+
+#[test]
+fn chat_survives_bad_lines_and_writes_nothing() {
+    let env = Env::new();
+    let db = conversation_store(&env);
+    let before = env.run_ok(&["--db", &db, "orders", "show", "1000000000011", "--json"]);
+    let mut input = Vec::new();
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(b"asdf qwer zxcv\n");
+    input.extend_from_slice(&b"cancel ".repeat(1500));
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice(b"\xff\xfe not utf-8 \xc3\x28\n");
+    input.extend_from_slice(b"'; DROP TABLE orders; --\n");
+    input.extend_from_slice(b"/keypad 12\n");
+    let out = chat(&env, &db, &[], &input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert!(text.lines().all(|l| l.len() > "agent: ".len()), "{text}");
+    let after = env.run_ok(&["--db", &db, "orders", "show", "1000000000011", "--json"]);
+    assert_eq!(before, after);
+}
+
+#[test]
+fn outbound_confirmation_call_speaks_first() {
+    let env = Env::new();
+    let db = conversation_store(&env);
+    let out = chat(
+        &env,
+        &db,
+        &["--confirm", "1000000000080"],
+        b"yes I confirm\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("cash on delivery"), "{text}");
+    assert!(lines[1].contains("confirmed"), "{text}");
+}

@@ -111,11 +111,18 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     let mut items = Vec::new();
     for (sku, qty) in &cart {
         let Some(prod) = product(e, sku, facts) else {
-            if e.task_ref().is_some() {
+            if e.task_ref().is_none() {
+                return; // the store could not be read; already said
+            }
+            // A repeat of an old order skips what the catalog no longer sells.
+            e.task().cart.retain(|(s, _)| s != sku);
+            if e.task().cart.is_empty() {
                 e.say(p!("product_unavailable"), &[]);
                 e.drop_task();
+                return;
             }
-            return;
+            e.say(p!("some_unavailable"), &[]);
+            continue;
         };
         if prod.stock < i64::from(*qty) {
             let task = e.task();

@@ -87,6 +87,8 @@ pub struct Step {
     pub locks: Vec<LockUpdate>,
     /// The conversation is over (goodbye, or handed to a person).
     pub end: bool,
+    /// The utterance answered the agent's question (whatever intent it looked like).
+    pub answered: bool,
 }
 
 /// How a conversation ended, for the operators' report.
@@ -730,7 +732,11 @@ impl Engine {
                 self.help();
                 return;
             }
-            Intent::EndConversation if closing_question || self.yes_no(said).is_none() => {
+            Intent::EndConversation
+                if closing_question
+                    || self.yes_no(said).is_none()
+                    || said.confidence >= self.config.dialog.switch_confidence =>
+            {
                 self.goodbye();
                 return;
             }
@@ -741,12 +747,14 @@ impl Engine {
             let ask = self.ask.clone();
             match self.answer(&ask, said, facts) {
                 Answer::Filled => {
+                    self.step.answered = true;
                     self.s.misses = 0;
                     self.s.fallbacks = 0;
                     self.ask = Ask::Nothing;
                     self.advance(facts);
                 }
                 Answer::Handled => {
+                    self.step.answered = true;
                     self.s.misses = 0;
                     self.s.fallbacks = 0;
                 }
@@ -902,8 +910,10 @@ impl Engine {
         self.anything_else();
     }
 
-    /// Ends the current request without doing it.
+    /// Ends the current request without doing it (the caller declined, or policy does
+    /// not allow it and the caller was told why): handled, nothing left pending.
     pub(crate) fn drop_task(&mut self) {
+        self.s.completed += 1;
         self.task = None;
         self.anything_else();
     }
@@ -992,9 +1002,25 @@ impl Engine {
 
     fn goodbye(&mut self) {
         self.say(p!("goodbye"), &[]);
+        let offer_pending = matches!(
+            self.ask,
+            Ask::YesNo(
+                YesNo::TrackingLink
+                    | YesNo::ConfirmPending
+                    | YesNo::StartReturn
+                    | YesNo::StartCancel
+                    | YesNo::Exception
+                    | YesNo::NextOrder
+            )
+        );
         if self.task.take().is_some() {
-            // The caller left with a request unfinished; it stays undone.
-            self.s.left_mid_request = true;
+            if offer_pending {
+                // The answer was given; only a follow-up offer was left open.
+                self.s.completed += 1;
+            } else {
+                // The caller left with a request unfinished; it stays undone.
+                self.s.left_mid_request = true;
+            }
         }
         self.s.ended = true;
     }
@@ -1130,29 +1156,33 @@ impl Engine {
     fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         let yes = self.yes_no(said);
         match q {
-            YesNo::AnythingElse => match yes {
-                Some(false) => {
-                    self.goodbye();
-                    Answer::Handled
+            YesNo::AnythingElse => {
+                // "No thanks. Oh, and can you check my other order?": the new request wins.
+                let new_request = Goal::from_intent(said.intent).is_some()
+                    || said.intent == Intent::PolicyQuestion
+                    || said.entities.order_number.is_some();
+                match yes {
+                    _ if new_request => {
+                        self.ask = Ask::Nothing;
+                        self.route(said, facts);
+                        Answer::Handled
+                    }
+                    Some(false) => {
+                        self.goodbye();
+                        Answer::Handled
+                    }
+                    Some(true) => {
+                        self.ask = Ask::Nothing;
+                        self.say(p!("what_else"), &[]);
+                        Answer::Handled
+                    }
+                    None => {
+                        self.ask = Ask::Nothing;
+                        self.route(said, facts);
+                        Answer::Handled
+                    }
                 }
-                _ if Goal::from_intent(said.intent).is_some()
-                    || said.intent == Intent::PolicyQuestion =>
-                {
-                    self.ask = Ask::Nothing;
-                    self.route(said, facts);
-                    Answer::Handled
-                }
-                Some(true) => {
-                    self.ask = Ask::Nothing;
-                    self.say(p!("what_else"), &[]);
-                    Answer::Handled
-                }
-                None => {
-                    self.ask = Ask::Nothing;
-                    self.route(said, facts);
-                    Answer::Handled
-                }
-            },
+            }
             YesNo::OfferHuman => match yes {
                 Some(true) => {
                     let reason = self
