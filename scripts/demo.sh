@@ -29,12 +29,10 @@ printf '%s\n' \
   | "$vox" nlu
 echo
 echo "== A conversation (one caller line in, one agent line out) =="
-printf '%s\n' \
-  "hi, where's my order?" \
-  "$(echo "$first" | sed 's/./& /g')" \
-  "seven eight seven oh one" \
-  "no that's all, thanks" \
-  | tee /dev/stderr | "$vox" chat
+call=("hi, where's my order?" "$(echo "$first" | sed 's/./& /g')" "seven eight seven oh one" \
+  "no that's all, thanks")
+printf 'caller: %s\n' "${call[@]}"
+printf '%s\n' "${call[@]}" | "$vox" chat
 echo
 echo "== A smart speaker in the Park household =="
 printf '%s\n' "pause my coffee subscription" "no, actually, leave it" "bye" \
