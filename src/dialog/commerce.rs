@@ -77,25 +77,9 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     if e.task().cart.is_empty() {
-        let Some(sku) = e.task().product.clone() else {
-            e.ask(Ask::Product, p!("ask_product"), &[]);
+        let Some(prod) = wanted_product(e, p!("ask_product"), facts) else {
             return;
         };
-        let Some(prod) = product(e, &sku, facts) else {
-            if e.task_ref().is_some() {
-                e.task().product = None;
-                e.ask(Ask::Product, p!("product_unknown"), &[]);
-            }
-            return;
-        };
-        if !quantity_ok(e) {
-            e.ask(
-                Ask::Quantity,
-                p!("ask_quantity"),
-                &[("product", prod.name.clone())],
-            );
-            return;
-        }
         let Some(qty) = e.task().quantity else {
             e.ask(
                 Ask::Quantity,
@@ -104,7 +88,7 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             );
             return;
         };
-        e.task().cart.push((sku, qty));
+        e.task().cart.push((prod.sku.clone(), qty));
     }
     // Stock, price and the line items.
     let cart = e.task().cart.clone();
@@ -530,17 +514,19 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     e.complete();
 }
 
-fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
+/// The catalog product the request names, with a sensible quantity if one was given;
+/// asks for whichever is missing or wrong (None while asking).
+fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> Option<Product> {
     let Some(sku) = e.task().product.clone() else {
-        e.ask(Ask::Product, p!("ask_subscription_product"), &[]);
-        return;
+        e.ask(Ask::Product, ask_key, &[]);
+        return None;
     };
     let Some(prod) = product(e, &sku, facts) else {
         if e.task_ref().is_some() {
             e.task().product = None;
             e.ask(Ask::Product, p!("product_unknown"), &[]);
         }
-        return;
+        return None;
     };
     if !quantity_ok(e) {
         e.ask(
@@ -548,8 +534,15 @@ fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
             p!("ask_quantity"),
             &[("product", prod.name.clone())],
         );
-        return;
+        return None;
     }
+    Some(prod)
+}
+
+fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
+    let Some(prod) = wanted_product(e, p!("ask_subscription_product"), facts) else {
+        return;
+    };
     let qty = e.task().quantity.unwrap_or(1);
     let Some(days) = e.task().frequency else {
         e.ask(Ask::Frequency, p!("ask_frequency"), &[]);

@@ -96,25 +96,25 @@ fn promised_by(order: &Order, shipping: &ShippingPolicy) -> NaiveDate {
 fn refund_sentence(e: &Engine, order: &Order) -> String {
     match order.payment.method {
         PaymentMethod::Cod => e.text(p!("refund_nothing_charged"), &[]),
-        PaymentMethod::Card => {
-            let policy = &e.config().policy.returns;
-            e.text(
-                p!("refund_to_card"),
-                &[
-                    ("amount", st::price_cents(order.total.cents())),
-                    ("card", card_words(order)),
-                    (
-                        "days",
-                        format!(
-                            "{} to {}",
-                            st::number_words(u64::from(policy.refund_business_days_min)),
-                            st::number_words(u64::from(policy.refund_business_days_max))
-                        ),
-                    ),
-                ],
-            )
-        }
+        PaymentMethod::Card => e.text(
+            p!("refund_to_card"),
+            &[
+                ("amount", st::price_cents(order.total.cents())),
+                ("card", card_words(order)),
+                ("days", refund_days(e)),
+            ],
+        ),
     }
+}
+
+/// "five to seven": the business days a refund takes, from the return policy.
+pub(super) fn refund_days(e: &Engine) -> String {
+    let policy = &e.config().policy.returns;
+    format!(
+        "{} to {}",
+        st::number_words(u64::from(policy.refund_business_days_min)),
+        st::number_words(u64::from(policy.refund_business_days_max))
+    )
 }
 
 pub(super) fn card_words(order: &Order) -> String {

@@ -6,7 +6,7 @@
 
 use chrono::Duration;
 
-use super::orders::{card_words, date_ok, load, slot_words};
+use super::orders::{card_words, date_ok, load, refund_days, slot_words};
 use super::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use crate::change::{
     Change, Channel, HandOffReason, InvestigationReason, Notice, Pickup, Resolution, ReturnLine,
@@ -379,11 +379,7 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     }));
     notify_return(e, &order, &return_id, pickup.is_none());
     let policy = &e.config().policy.returns;
-    let days = format!(
-        "{} to {}",
-        st::number_words(u64::from(policy.refund_business_days_min)),
-        st::number_words(u64::from(policy.refund_business_days_max))
-    );
+    let days = refund_days(e);
     let ship_days = st::number_words(u64::from(policy.ship_back_days));
     let key = if pickup.is_some() {
         p!("return_created_pickup")
@@ -880,11 +876,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     let policy = &e.config().policy;
     let id = st::characters_grouped(&return_id);
     if refund {
-        let days = format!(
-            "{} to {}",
-            st::number_words(u64::from(policy.returns.refund_business_days_min)),
-            st::number_words(u64::from(policy.returns.refund_business_days_max))
-        );
+        let days = refund_days(e);
         let args = [
             ("amount", st::price_cents(amount)),
             ("method", method_words(e, order, method)),
@@ -941,11 +933,7 @@ pub(super) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
         _ => e.text(p!("refund_method_original"), &[("card", card_words(order))]),
     };
     let amount = r.refund_cents.map(st::price_cents).unwrap_or_default();
-    let days = format!(
-        "{} to {}",
-        st::number_words(u64::from(policy.refund_business_days_min)),
-        st::number_words(u64::from(policy.refund_business_days_max))
-    );
+    let days = refund_days(e);
     let args = [
         ("id", st::characters_grouped(&r.id)),
         ("created", e.date_words(r.created_at.date())),
