@@ -728,7 +728,8 @@ impl Engine {
                 self.repeat();
                 return;
             }
-            Intent::Help => {
+            // "So what about 1 0 0 0 …?" names an order: not a request for the menu.
+            Intent::Help if said.entities.order_number.is_none() => {
                 self.help();
                 return;
             }
@@ -792,7 +793,11 @@ impl Engine {
             && said.entities.product.is_none()
             && matches!(
                 said.intent,
-                Intent::PlaceOrder | Intent::Reorder | Intent::Fallback | Intent::Affirm
+                Intent::PlaceOrder
+                    | Intent::Reorder
+                    | Intent::Fallback
+                    | Intent::Affirm
+                    | Intent::Help
             );
         if about_an_order {
             self.s.fallbacks = 0;
