@@ -15,15 +15,16 @@ use uuid::Uuid;
 use crate::change::Change;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::dialog::facts::{
-    CustomerInfo, Facts, FactsError, LockState, PolicyAnswer, Purchase, ReturnInfo,
-};
+use crate::dialog::facts::{Facts, FactsError, PolicyAnswer};
 use crate::dialog::{Catalog, Engine, Event, LockUpdate, Outcome, SessionOptions, Step};
 use crate::knowledge::KnowledgeBase;
 use crate::nlu::classifier::ClassifierError;
 use crate::nlu::{Entities, Intent, Nlu};
 use crate::order::Order;
-use crate::store::{CustomerRow, OrderSummary, Product, Store, StoreError, Subscription};
+use crate::store::{
+    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Store, StoreError,
+    Subscription, VerificationLock,
+};
 
 /// A conversation could not go on. Caller: report it and stop; the store is consistent
 /// (a failed write is rolled back and the caller was told).
@@ -131,16 +132,6 @@ fn facts_err(e: StoreError) -> FactsError {
     FactsError(e.to_string())
 }
 
-fn customer_info(c: CustomerRow) -> CustomerInfo {
-    CustomerInfo {
-        id: c.id,
-        name: c.name,
-        email: c.email,
-        phone: c.phone,
-        billing_zip: c.billing_zip,
-    }
-}
-
 impl Facts for StoreFacts<'_> {
     fn order(&self, order_number: &str) -> Result<Option<Order>, FactsError> {
         self.store.order(order_number).map_err(facts_err)
@@ -153,49 +144,17 @@ impl Facts for StoreFacts<'_> {
             .orders_of_customer(customer_id)
             .map_err(facts_err)
     }
-    fn customer(&self, id: i64) -> Result<Option<CustomerInfo>, FactsError> {
-        Ok(self
-            .store
-            .customer(id)
-            .map_err(facts_err)?
-            .map(customer_info))
+    fn customer(&self, id: i64) -> Result<Option<CustomerRow>, FactsError> {
+        self.store.customer(id).map_err(facts_err)
     }
-    fn customer_by_email(&self, email: &str) -> Result<Option<CustomerInfo>, FactsError> {
-        Ok(self
-            .store
-            .customer_by_email(email)
-            .map_err(facts_err)?
-            .map(customer_info))
+    fn customer_by_email(&self, email: &str) -> Result<Option<CustomerRow>, FactsError> {
+        self.store.customer_by_email(email).map_err(facts_err)
     }
-    fn lock(&self, key: &str) -> Result<Option<LockState>, FactsError> {
-        Ok(self
-            .store
-            .verification_lock(key)
-            .map_err(facts_err)?
-            .map(|l| LockState {
-                failures: l.failures,
-                locked_until: l.locked_until,
-            }))
+    fn lock(&self, key: &str) -> Result<Option<VerificationLock>, FactsError> {
+        self.store.verification_lock(key).map_err(facts_err)
     }
-    fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnInfo>, FactsError> {
-        Ok(self
-            .store
-            .returns_of(order_number)
-            .map_err(facts_err)?
-            .into_iter()
-            .map(|r| ReturnInfo {
-                id: r.id,
-                created_at: r.created_at,
-                status: r.status,
-                reason: r.reason,
-                resolution: r.resolution,
-                refund_method: r.refund_method,
-                refund_cents: r.refund_cents,
-                refunded_at: r.refunded_at,
-                pickup_date: r.pickup_date,
-                lines: r.lines.iter().map(|l| l.0).collect(),
-            })
-            .collect())
+    fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnRecord>, FactsError> {
+        self.store.returns_of(order_number).map_err(facts_err)
     }
     fn product(&self, sku: &str) -> Result<Option<Product>, FactsError> {
         self.store.product(sku).map_err(facts_err)
@@ -203,19 +162,8 @@ impl Facts for StoreFacts<'_> {
     fn variants(&self, family: &str) -> Result<Vec<Product>, FactsError> {
         self.store.family_variants(family).map_err(facts_err)
     }
-    fn purchase_history(&self, customer_id: i64) -> Result<Vec<Purchase>, FactsError> {
-        Ok(self
-            .store
-            .purchase_history(customer_id)
-            .map_err(facts_err)?
-            .into_iter()
-            .map(|p| Purchase {
-                sku: p.sku,
-                times_ordered: p.times_ordered,
-                last_qty: p.last_qty,
-                last_ordered: p.last_ordered,
-            })
-            .collect())
+    fn purchase_history(&self, customer_id: i64) -> Result<Vec<PurchasedItem>, FactsError> {
+        self.store.purchase_history(customer_id).map_err(facts_err)
     }
     fn subscriptions_of(&self, customer_id: i64) -> Result<Vec<Subscription>, FactsError> {
         self.store.subscriptions_of(customer_id).map_err(facts_err)

@@ -356,10 +356,7 @@ fn check_store(
     for (key, want) in &expect.locks {
         let lock = store.verification_lock(key).expect("lock read");
         let failures = lock.as_ref().map_or(0, |l| l.failures);
-        let locked = lock
-            .as_ref()
-            .and_then(|l| l.locked_until)
-            .is_some_and(|t| t > now);
+        let locked = lock.as_ref().is_some_and(|l| l.is_locked(now));
         if let Some(f) = want.get("failures") {
             if failures.to_string() != toml_str(f) {
                 problems.push(format!(

@@ -141,7 +141,7 @@ fn right_length(e: &mut Engine, number: &str) -> bool {
 /// Whether a key is locked now; says so (the same way for any order) when it is.
 fn locked(e: &mut Engine, key: &str, facts: &dyn Facts) -> bool {
     match facts.lock(key) {
-        Ok(Some(lock)) if lock.locked_until.is_some_and(|t| t > e.now) => {
+        Ok(Some(lock)) if lock.is_locked(e.now) => {
             e.say(p!("order_locked"), &[]);
             e.task = None;
             e.anything_else();

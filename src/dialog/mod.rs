@@ -32,7 +32,7 @@ use crate::nlu::entities::{CancelReason, EntityKind, ReturnReason};
 use crate::nlu::{Entities, Intent, ScoredIntent};
 use crate::speech_text as st;
 
-pub use facts::{CustomerInfo, Facts, FactsError, LockState, PolicyAnswer, Purchase, ReturnInfo};
+pub use facts::{Facts, FactsError, PolicyAnswer};
 pub use locale::{Catalog, LocaleError};
 
 /// Names a prompt of the locale catalog (a unit test checks each name exists).

@@ -67,7 +67,7 @@ fn open_lines(e: &mut Engine, order: &Order, facts: &dyn Facts) -> Option<Vec<u3
         Ok(rs) => rs
             .iter()
             .filter(|r| r.status != "rejected")
-            .flat_map(|r| r.lines.clone())
+            .flat_map(|r| r.lines.iter().map(|l| l.0))
             .collect(),
         Err(err) => {
             e.store_trouble(&err);

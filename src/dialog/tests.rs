@@ -9,12 +9,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::*;
 use crate::order::{Order, OrderRecord};
-use crate::store::{OrderSummary, Product, Subscription};
+use crate::store::{
+    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription, VerificationLock,
+};
 
 #[derive(Default)]
 struct World {
     orders: HashMap<String, Order>,
-    locks: HashMap<String, LockState>,
+    locks: HashMap<String, VerificationLock>,
 }
 
 impl Facts for World {
@@ -32,16 +34,16 @@ impl Facts for World {
     fn orders_of_customer(&self, _: i64) -> Result<Vec<OrderSummary>, FactsError> {
         Ok(Vec::new())
     }
-    fn customer(&self, _: i64) -> Result<Option<CustomerInfo>, FactsError> {
+    fn customer(&self, _: i64) -> Result<Option<CustomerRow>, FactsError> {
         Ok(None)
     }
-    fn customer_by_email(&self, _: &str) -> Result<Option<CustomerInfo>, FactsError> {
+    fn customer_by_email(&self, _: &str) -> Result<Option<CustomerRow>, FactsError> {
         Ok(None)
     }
-    fn lock(&self, key: &str) -> Result<Option<LockState>, FactsError> {
+    fn lock(&self, key: &str) -> Result<Option<VerificationLock>, FactsError> {
         Ok(self.locks.get(key).copied())
     }
-    fn returns_of(&self, _: &str) -> Result<Vec<ReturnInfo>, FactsError> {
+    fn returns_of(&self, _: &str) -> Result<Vec<ReturnRecord>, FactsError> {
         Ok(Vec::new())
     }
     fn product(&self, _: &str) -> Result<Option<Product>, FactsError> {
@@ -50,7 +52,7 @@ impl Facts for World {
     fn variants(&self, _: &str) -> Result<Vec<Product>, FactsError> {
         Ok(Vec::new())
     }
-    fn purchase_history(&self, _: i64) -> Result<Vec<Purchase>, FactsError> {
+    fn purchase_history(&self, _: i64) -> Result<Vec<PurchasedItem>, FactsError> {
         Ok(Vec::new())
     }
     fn subscriptions_of(&self, _: i64) -> Result<Vec<Subscription>, FactsError> {
@@ -211,7 +213,7 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
     assert_eq!(first.locks.len(), 1);
     w.locks.insert(
         "order:1234567891234".into(),
-        LockState {
+        VerificationLock {
             failures: 1,
             locked_until: None,
         },
@@ -225,7 +227,7 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
     // A new session sees the persisted lock, even with the right zip.
     w.locks.insert(
         "order:1234567891234".into(),
-        LockState {
+        VerificationLock {
             failures: 2,
             locked_until: Some(now() + chrono::Duration::minutes(30)),
         },
