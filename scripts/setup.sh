@@ -9,6 +9,13 @@ want() { dpkg -s "$1" >/dev/null 2>&1 || need_apt+=("$1"); }
 # A C compiler for the bundled SQLite; pkg-config for native libraries.
 want gcc
 want pkg-config
+# whisper.cpp (built by whisper-rs): cmake and libclang for its bindings.
+want cmake
+want libclang-dev
+# Audio devices (cpal on ALSA) and phonemes for the Piper voice (espeak-ng).
+want libasound2-dev
+want espeak-ng
+want libespeak-ng-dev
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""

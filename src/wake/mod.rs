@@ -1,0 +1,1 @@
+//! Wake-word detection for smart-speaker mode (openWakeWord models on ONNX Runtime).
