@@ -16,7 +16,9 @@ use crate::change::Change;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dialog::facts::{Facts, FactsError, PolicyAnswer};
-use crate::dialog::{Catalog, Engine, Event, LockUpdate, Outcome, SessionOptions, Step};
+use crate::dialog::{
+    AnswerShape, Catalog, Engine, Event, LockUpdate, Outcome, SessionOptions, Step,
+};
 use crate::knowledge::KnowledgeBase;
 use crate::nlu::classifier::ClassifierError;
 use crate::nlu::{Entities, Intent, Nlu};
@@ -294,6 +296,16 @@ impl<'s> Agent<'s> {
     /// Whether the conversation is over.
     pub fn ended(&self) -> bool {
         self.engine.ended()
+    }
+
+    /// The shape of answer the agent's last question wants.
+    pub fn answer_shape(&self) -> AnswerShape {
+        self.engine.answer_shape()
+    }
+
+    /// The settings this conversation runs with.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     fn event(

@@ -363,6 +363,18 @@ impl Ask {
     }
 }
 
+/// What kind of answer the agent is waiting for. A question that accepts several kinds
+/// (the verification factor: zip, email or phone) is `Free`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerShape {
+    Free,
+    OrderNumber,
+    Zip,
+    Phone,
+    YesNo,
+    Product,
+}
+
 /// One utterance as the engine sees it.
 pub(crate) struct Said<'a> {
     pub text: &'a str,
@@ -467,6 +479,18 @@ impl Engine {
     /// The entity the agent's last question expects, to bias understanding.
     pub fn expecting(&self) -> Option<EntityKind> {
         self.ask.expects()
+    }
+
+    /// The shape of answer the last question wants, so a recogniser can be biased.
+    pub fn answer_shape(&self) -> AnswerShape {
+        match &self.ask {
+            Ask::OrderNumber => AnswerShape::OrderNumber,
+            Ask::Zip => AnswerShape::Zip,
+            Ask::Phone => AnswerShape::Phone,
+            Ask::YesNo(_) => AnswerShape::YesNo,
+            Ask::Product | Ask::ExchangeVariant => AnswerShape::Product,
+            _ => AnswerShape::Free,
+        }
     }
 
     /// Whether the conversation is over.
