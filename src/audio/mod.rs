@@ -134,3 +134,43 @@ fn display_name(name: &str) -> String {
         format!(" named {name:?}")
     }
 }
+
+/// Helpers shared by the speech stages' tests: espeak-ng speech and the fetched models.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use std::path::PathBuf;
+
+    use super::{Clip, ASR_RATE};
+
+    /// The worktree's `models/` (fetched by `scripts/setup.sh`).
+    pub(crate) fn models_dir() -> PathBuf {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+        let lib = crate::paths::ort_lib(&dir);
+        assert!(
+            lib.exists(),
+            "{} is missing: run `bash scripts/setup.sh` (it fetches ONNX Runtime and the speech models)",
+            lib.display()
+        );
+        dir
+    }
+
+    /// `text` spoken by espeak-ng (`voice`, `speed` words per minute), at 16 kHz.
+    pub(crate) fn espeak(text: &str, voice: &str, speed: u32) -> Clip {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("say.wav");
+        let status = std::process::Command::new("espeak-ng")
+            .args(["-v", voice, "-s", &speed.to_string(), "-w"])
+            .arg(&path)
+            .arg(text)
+            .status()
+            .expect("espeak-ng runs (apt install espeak-ng)");
+        assert!(status.success(), "espeak-ng failed for {text:?}");
+        let clip = super::wav::read_wav(&path, 60.0).expect("espeak-ng wrote a WAV");
+        clip.resampled(ASR_RATE).expect("resample")
+    }
+
+    /// `seconds` of silence at 16 kHz.
+    pub(crate) fn silence(seconds: f64) -> Vec<f32> {
+        vec![0.0; (seconds * f64::from(ASR_RATE)) as usize]
+    }
+}
