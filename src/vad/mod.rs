@@ -2,7 +2,17 @@
 //! ONNX Runtime, or WebRTC's light detector) and the endpointer that turns them into
 //! utterances, silences and barge-ins.
 
+use std::path::Path;
+
 use thiserror::Error;
+
+use crate::config::{VadConfig, VadEngine};
+
+pub mod endpoint;
+pub mod silero;
+pub mod webrtc;
+
+pub use endpoint::{segment_clip, EndpointEvent, Endpointer, Segment};
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -14,6 +24,8 @@ pub enum VadError {
     },
     #[error("VAD failed: {0}")]
     Run(String),
+    #[error("VAD frame has {got} samples; this detector takes {expected}")]
+    FrameSize { expected: usize, got: usize },
 }
 
 /// Scores fixed-size frames of 16 kHz mono audio.
@@ -24,4 +36,54 @@ pub trait VoiceActivity: Send {
     fn speech_probability(&mut self, frame: &[f32]) -> Result<f32, VadError>;
     /// Forgets state between utterances.
     fn reset(&mut self);
+}
+
+/// The detector `cfg` names: Silero from `models_dir/<silero_model>`, or WebRTC with an
+/// aggressiveness derived from `threshold` (see
+/// [`webrtc::WebRtcVad::aggressiveness_for_threshold`]).
+pub fn vad_from_config(
+    cfg: &VadConfig,
+    models_dir: &Path,
+    ort_lib: &Path,
+) -> Result<Box<dyn VoiceActivity>, VadError> {
+    Ok(match cfg.engine {
+        VadEngine::Silero => Box::new(silero::SileroVad::load(
+            &models_dir.join(&cfg.silero_model),
+            ort_lib,
+        )?),
+        VadEngine::Webrtc => Box::new(webrtc::WebRtcVad::new(
+            webrtc::WebRtcVad::aggressiveness_for_threshold(cfg.threshold),
+        )),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_picks_the_engine() {
+        let models = crate::audio::testutil::models_dir();
+        let lib = crate::paths::ort_lib(&models);
+        let mut cfg = VadConfig::default();
+        assert_eq!(
+            vad_from_config(&cfg, &models, &lib)
+                .expect("silero")
+                .frame_samples(),
+            512
+        );
+        cfg.engine = VadEngine::Webrtc;
+        assert_eq!(
+            vad_from_config(&cfg, &models, &lib)
+                .expect("webrtc")
+                .frame_samples(),
+            480
+        );
+        cfg.engine = VadEngine::Silero;
+        cfg.silero_model = "vad/missing.onnx".into();
+        assert!(matches!(
+            vad_from_config(&cfg, &models, &lib),
+            Err(VadError::Model { .. })
+        ));
+    }
 }
