@@ -1,7 +1,23 @@
 //! Speech synthesis: one `Synthesizer` trait with the Piper voice (ONNX, phonemes from
 //! espeak-ng) and a tone-based fake for tests.
+//!
+//! `synthesizer_from_config` builds what `[speech.tts]` asks for: the Piper voice, wrapped
+//! in the prompt cache when `cache_prompts` is on.
+
+pub mod cache;
+pub mod espeak;
+pub mod fake;
+pub mod piper;
+
+use std::path::Path;
 
 use thiserror::Error;
+
+use crate::config::SpeechConfig;
+
+pub use cache::CachedSynthesizer;
+pub use fake::ToneSynthesizer;
+pub use piper::{PiperOptions, PiperVoice};
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -15,10 +31,15 @@ pub enum TtsError {
     Phonemes(String),
     #[error("synthesis failed: {0}")]
     Synthesis(String),
+    #[error("ONNX Runtime {path}: {reason}")]
+    Runtime {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 /// How fast to speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Pace {
     #[default]
     Normal,
@@ -33,6 +54,7 @@ pub struct SynthesisStats {
     pub synth_seconds: f64,
     /// Time from the call to the first chunk handed to the sink.
     pub first_audio_seconds: f64,
+    /// Chunks handed to the sink (sentences, or parts of a long sentence).
     pub sentences: usize,
     pub cached: bool,
 }
@@ -49,4 +71,61 @@ pub trait Synthesizer: Send {
         pace: Pace,
         sink: &mut dyn FnMut(&[f32]) -> bool,
     ) -> Result<SynthesisStats, TtsError>;
+}
+
+impl<S: Synthesizer + ?Sized> Synthesizer for Box<S> {
+    fn sample_rate(&self) -> u32 {
+        (**self).sample_rate()
+    }
+
+    fn synthesize(
+        &mut self,
+        text: &str,
+        pace: Pace,
+        sink: &mut dyn FnMut(&[f32]) -> bool,
+    ) -> Result<SynthesisStats, TtsError> {
+        (**self).synthesize(text, pace, sink)
+    }
+}
+
+impl SynthesisStats {
+    /// Synthesis time over audio time.
+    pub fn real_time_factor(&self) -> f64 {
+        if self.audio_seconds <= 0.0 {
+            return 0.0;
+        }
+        self.synth_seconds / self.audio_seconds
+    }
+}
+
+/// The process's ONNX Runtime environment (shared with every other model), with its
+/// failure as a `TtsError`.
+fn ort_environment(ort_lib: &Path) -> Result<ort::environment::Environment, TtsError> {
+    crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| TtsError::Runtime {
+        path: ort_lib.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Memory the prompt cache may use when `cache_prompts` is on: about three minutes of
+/// 22 kHz audio.
+pub const PROMPT_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The synthesiser `[speech.tts]` describes: the Piper voice at `models_dir/voice`, in the
+/// prompt cache when `cache_prompts` is set.
+pub fn synthesizer_from_config(
+    cfg: &SpeechConfig,
+    models_dir: &Path,
+    ort_lib: &Path,
+) -> Result<Box<dyn Synthesizer>, TtsError> {
+    let voice = PiperVoice::load(
+        &models_dir.join(&cfg.tts.voice),
+        ort_lib,
+        PiperOptions::from_config(&cfg.tts),
+    )?;
+    if cfg.tts.cache_prompts {
+        Ok(Box::new(CachedSynthesizer::new(voice, PROMPT_CACHE_BYTES)))
+    } else {
+        Ok(Box::new(voice))
+    }
 }

@@ -1,0 +1,820 @@
+//! The Piper voice: a VITS model in ONNX fed with espeak-ng phonemes, synthesising a reply
+//! chunk by chunk (sentences, long ones cut at commas) so playback starts after the first.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+use super::{espeak, Pace, SynthesisStats, Synthesizer, TtsError};
+use crate::config::TtsConfig;
+
+const PAD: char = '_';
+const BOS: char = '^';
+const EOS: char = '$';
+
+/// The first chunk is kept short so the first audio comes early; later chunks can be
+/// longer because they are synthesised while earlier ones play.
+const FIRST_CHUNK_CHARS: usize = 60;
+const MAX_CHUNK_CHARS: usize = 180;
+
+/// Peak a chunk is limited to: Piper's output can exceed full scale.
+const PEAK_LIMIT: f32 = 0.95;
+
+/// How the voice is run; `from_config` takes the speaking rates and pauses from
+/// `[speech.tts]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PiperOptions {
+    /// ONNX Runtime intra-op threads.
+    pub intra_threads: usize,
+    /// Multiplies the voice's own length scale at `Pace::Normal` (larger is slower).
+    pub length_scale: f32,
+    /// The same at `Pace::Slow`.
+    pub slow_length_scale: f32,
+    /// Silence between sentences.
+    pub sentence_silence_ms: u32,
+}
+
+/// Intra-op threads measured best for time to first audio on a 2-core device.
+pub const DEFAULT_INTRA_THREADS: usize = 2;
+
+impl Default for PiperOptions {
+    fn default() -> Self {
+        PiperOptions::from_config(&TtsConfig::default())
+    }
+}
+
+impl PiperOptions {
+    pub fn from_config(cfg: &TtsConfig) -> PiperOptions {
+        PiperOptions {
+            intra_threads: DEFAULT_INTRA_THREADS,
+            length_scale: cfg.length_scale,
+            slow_length_scale: cfg.slow_length_scale,
+            sentence_silence_ms: cfg.sentence_silence_ms,
+        }
+    }
+}
+
+/// The parts of a Piper `.onnx.json` this voice reads.
+#[derive(Debug, Clone, Deserialize)]
+struct VoiceFile {
+    audio: AudioSection,
+    espeak: EspeakSection,
+    #[serde(default)]
+    inference: InferenceSection,
+    phoneme_id_map: HashMap<String, Vec<i64>>,
+    #[serde(default)]
+    phoneme_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct AudioSection {
+    sample_rate: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct EspeakSection {
+    voice: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct InferenceSection {
+    noise_scale: f32,
+    length_scale: f32,
+    noise_w: f32,
+}
+
+impl Default for InferenceSection {
+    fn default() -> Self {
+        InferenceSection {
+            noise_scale: 0.667,
+            length_scale: 1.0,
+            noise_w: 0.8,
+        }
+    }
+}
+
+/// A Piper voice loaded into ONNX Runtime.
+pub struct PiperVoice {
+    session: ort::session::Session,
+    output_name: String,
+    sample_rate: u32,
+    espeak_voice: String,
+    ids: HashMap<char, Vec<i64>>,
+    pad: Vec<i64>,
+    bos: Vec<i64>,
+    eos: Vec<i64>,
+    noise_scale: f32,
+    noise_w: f32,
+    voice_length_scale: f32,
+    options: PiperOptions,
+    /// Figures from loading, for benchmarks and `--verbose` output.
+    pub load_seconds: f64,
+    pub model_bytes: u64,
+}
+
+impl std::fmt::Debug for PiperVoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PiperVoice")
+            .field("sample_rate", &self.sample_rate)
+            .field("espeak_voice", &self.espeak_voice)
+            .field("phonemes", &self.ids.len())
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+/// `voice.onnx` → `voice.onnx.json`, Piper's naming.
+pub fn config_path(model: &Path) -> PathBuf {
+    let mut name = model.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
+
+impl PiperVoice {
+    /// Loads `model` (`.onnx`) and its `.onnx.json` next to it, and checks that espeak-ng
+    /// has the voice's language.
+    pub fn load(
+        model: &Path,
+        ort_lib: &Path,
+        options: PiperOptions,
+    ) -> Result<PiperVoice, TtsError> {
+        let start = Instant::now();
+        let voice_err = |path: &Path, reason: String| TtsError::Voice {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let json_path = config_path(model);
+        let json = std::fs::read_to_string(&json_path)
+            .map_err(|e| voice_err(&json_path, e.to_string()))?;
+        let file: VoiceFile = serde_json::from_str(&json)
+            .map_err(|e| voice_err(&json_path, format!("not a Piper voice config: {e}")))?;
+        if let Some(kind) = &file.phoneme_type {
+            if kind != "espeak" {
+                return Err(voice_err(
+                    &json_path,
+                    format!("phoneme type {kind:?} is not supported (only espeak)"),
+                ));
+            }
+        }
+        if file.audio.sample_rate == 0 {
+            return Err(voice_err(&json_path, "sample rate is 0".into()));
+        }
+        let mut ids = HashMap::new();
+        for (key, value) in &file.phoneme_id_map {
+            let mut chars = key.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) if !value.is_empty() => {
+                    ids.insert(c, value.clone());
+                }
+                _ => tracing::debug!(
+                    phoneme = key.as_str(),
+                    "phoneme map entry skipped: not one character with ids"
+                ),
+            }
+        }
+        let special = |c: char| {
+            ids.get(&c)
+                .cloned()
+                .ok_or_else(|| voice_err(&json_path, format!("phoneme_id_map has no {c:?}")))
+        };
+        let (pad, bos, eos) = (special(PAD)?, special(BOS)?, special(EOS)?);
+
+        let bytes = std::fs::read(model).map_err(|e| voice_err(model, e.to_string()))?;
+        let env = super::ort_environment(ort_lib)?;
+        let invalid = |e: String| voice_err(model, format!("not a loadable ONNX model: {e}"));
+        let session = ort::session::Session::builder(&env)
+            .map_err(|e| invalid(e.to_string()))?
+            .with_intra_threads(options.intra_threads.max(1))
+            .map_err(|e| invalid(e.to_string()))?
+            .commit_from_memory(&bytes)
+            .map_err(|e| invalid(e.to_string()))?;
+        let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
+        for needed in ["input", "input_lengths", "scales"] {
+            if !inputs.contains(&needed) {
+                return Err(voice_err(
+                    model,
+                    format!(
+                        "model has no input {needed:?} (inputs: {inputs:?}); not a Piper voice"
+                    ),
+                ));
+            }
+        }
+        if inputs.contains(&"sid") {
+            return Err(voice_err(
+                model,
+                "multi-speaker voices are not supported".into(),
+            ));
+        }
+        let output_name = session
+            .outputs()
+            .first()
+            .map(|o| o.name().to_owned())
+            .ok_or_else(|| voice_err(model, "model has no outputs".into()))?;
+
+        espeak::check_voice(&file.espeak.voice)?;
+
+        let voice = PiperVoice {
+            session,
+            output_name,
+            sample_rate: file.audio.sample_rate,
+            espeak_voice: file.espeak.voice,
+            ids,
+            pad,
+            bos,
+            eos,
+            noise_scale: file.inference.noise_scale,
+            noise_w: file.inference.noise_w,
+            voice_length_scale: file.inference.length_scale,
+            options,
+            load_seconds: start.elapsed().as_secs_f64(),
+            model_bytes: bytes.len() as u64,
+        };
+        tracing::info!(
+            model = %model.display(),
+            load_ms = (voice.load_seconds * 1e3).round(),
+            threads = voice.options.intra_threads,
+            "piper voice loaded"
+        );
+        Ok(voice)
+    }
+
+    /// Model ids for an IPA string, as Piper builds them: BOS, PAD, then each phoneme
+    /// (after NFD) followed by PAD, then EOS. Phonemes the voice does not know are skipped.
+    pub fn phoneme_ids(&self, phonemes: &str) -> Vec<i64> {
+        let mut out = Vec::with_capacity(phonemes.len() * 2 + 3);
+        out.extend_from_slice(&self.bos);
+        out.extend_from_slice(&self.pad);
+        let mut skipped = 0usize;
+        for c in phonemes.nfd() {
+            match self.ids.get(&c) {
+                Some(ids) => {
+                    out.extend_from_slice(ids);
+                    out.extend_from_slice(&self.pad);
+                }
+                None => skipped += 1,
+            }
+        }
+        if skipped > 0 {
+            // Counts only: the phonemes would reveal what was said.
+            tracing::debug!(
+                skipped,
+                "phonemes missing from the voice's map were skipped"
+            );
+        }
+        out.extend_from_slice(&self.eos);
+        out
+    }
+
+    /// The IPA espeak gives for `text` in this voice's language.
+    pub fn phonemes(&self, text: &str) -> Result<String, TtsError> {
+        espeak::phonemize(text, &self.espeak_voice)
+    }
+
+    fn length_scale(&self, pace: Pace) -> f32 {
+        let relative = match pace {
+            Pace::Normal => self.options.length_scale,
+            Pace::Slow => self.options.slow_length_scale,
+        };
+        self.voice_length_scale * relative
+    }
+
+    /// Runs the model on one id sequence; returns the raw samples.
+    fn infer(&mut self, ids: Vec<i64>, length_scale: f32) -> Result<Vec<f32>, TtsError> {
+        let err = |e: ort::Error| TtsError::Synthesis(e.to_string());
+        let n = ids.len() as i64;
+        let input = ort::value::Tensor::from_array((vec![1, n], ids)).map_err(err)?;
+        let lengths = ort::value::Tensor::from_array((vec![1_i64], vec![n])).map_err(err)?;
+        let scales = ort::value::Tensor::from_array((
+            vec![3_i64],
+            vec![self.noise_scale, length_scale, self.noise_w],
+        ))
+        .map_err(err)?;
+        let outputs = self
+            .session
+            .run(ort::inputs!["input" => input, "input_lengths" => lengths, "scales" => scales])
+            .map_err(err)?;
+        let value = outputs.get(&self.output_name).ok_or_else(|| {
+            TtsError::Synthesis(format!("model gave no output {:?}", self.output_name))
+        })?;
+        let (_, samples) = value.try_extract_tensor::<f32>().map_err(err)?;
+        Ok(samples.to_vec())
+    }
+}
+
+/// Scales a chunk down when its peak exceeds `PEAK_LIMIT` and replaces non-finite samples,
+/// so the output never clips. Quieter chunks keep their level (Piper's own loudness is
+/// consistent between sentences; raising each to full scale would make them uneven).
+pub(crate) fn limit_peak(samples: &mut [f32]) {
+    for s in samples.iter_mut() {
+        if !s.is_finite() {
+            *s = 0.0;
+        }
+    }
+    let peak = samples.iter().fold(0.0_f32, |m, s| m.max(s.abs()));
+    if peak > PEAK_LIMIT {
+        let gain = PEAK_LIMIT / peak;
+        for s in samples.iter_mut() {
+            *s *= gain;
+        }
+    }
+}
+
+/// A piece of a reply synthesised in one model call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    pub text: String,
+    /// The chunk ends a sentence (a pause follows it), rather than a comma clause.
+    pub ends_sentence: bool,
+}
+
+/// Splits a reply into chunks: sentences (at `.?!` followed by a space, or a line break);
+/// sentences longer than the chunk limit at `,;:`, then at spaces, then anywhere. The
+/// first chunk's limit is smaller so the first audio comes early.
+pub fn split_chunks(text: &str) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    for sentence in split_sentences(text) {
+        let limit = if chunks.is_empty() {
+            FIRST_CHUNK_CHARS
+        } else {
+            MAX_CHUNK_CHARS
+        };
+        let mut pieces = split_long(&sentence, limit);
+        let last = pieces.len().saturating_sub(1);
+        for (i, piece) in pieces.drain(..).enumerate() {
+            chunks.push(Chunk {
+                text: piece,
+                ends_sentence: i == last,
+            });
+        }
+    }
+    chunks
+}
+
+fn split_sentences(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut sentences = Vec::new();
+    let mut current = String::new();
+    let mut push = |current: &mut String| {
+        let s = current.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !s.is_empty() {
+            sentences.push(s);
+        }
+        current.clear();
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\n' || c == '\r' {
+            push(&mut current);
+            i += 1;
+            continue;
+        }
+        current.push(c);
+        if matches!(c, '.' | '?' | '!') {
+            let mut j = i + 1;
+            while j < chars.len() && matches!(chars[j], '.' | '?' | '!' | '"' | '\'' | ')') {
+                current.push(chars[j]);
+                j += 1;
+            }
+            if j == chars.len() || chars[j].is_whitespace() {
+                push(&mut current);
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    push(&mut current);
+    sentences
+}
+
+/// Cuts `sentence` into pieces of at most `limit` characters where possible, preferring
+/// clause punctuation, then spaces.
+fn split_long(sentence: &str, limit: usize) -> Vec<String> {
+    if sentence.chars().count() <= limit {
+        return vec![sentence.to_owned()];
+    }
+    // Clauses with their punctuation attached.
+    let mut clauses: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = sentence.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        current.push(c);
+        let next_is_space = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
+        if matches!(c, ',' | ';' | ':') && next_is_space {
+            clauses.push(std::mem::take(&mut current).trim().to_owned());
+        }
+    }
+    if !current.trim().is_empty() {
+        clauses.push(current.trim().to_owned());
+    }
+    let mut pieces: Vec<String> = Vec::new();
+    let mut piece = String::new();
+    for clause in clauses {
+        for part in split_words(&clause, limit) {
+            let joined = piece.chars().count() + 1 + part.chars().count();
+            if !piece.is_empty() && joined > limit {
+                pieces.push(std::mem::take(&mut piece));
+            }
+            if !piece.is_empty() {
+                piece.push(' ');
+            }
+            piece.push_str(&part);
+        }
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
+/// A clause longer than `limit` at spaces; a word longer than `limit` anywhere.
+fn split_words(clause: &str, limit: usize) -> Vec<String> {
+    if clause.chars().count() <= limit {
+        return vec![clause.to_owned()];
+    }
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    for word in clause.split_whitespace() {
+        let word_chars: Vec<char> = word.chars().collect();
+        for cut in word_chars.chunks(limit.max(1)) {
+            let cut: String = cut.iter().collect();
+            if !part.is_empty() && part.chars().count() + 1 + cut.chars().count() > limit {
+                parts.push(std::mem::take(&mut part));
+            }
+            if !part.is_empty() {
+                part.push(' ');
+            }
+            part.push_str(&cut);
+        }
+    }
+    if !part.is_empty() {
+        parts.push(part);
+    }
+    parts
+}
+
+impl Synthesizer for PiperVoice {
+    fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    fn synthesize(
+        &mut self,
+        text: &str,
+        pace: Pace,
+        sink: &mut dyn FnMut(&[f32]) -> bool,
+    ) -> Result<SynthesisStats, TtsError> {
+        let start = Instant::now();
+        let mut stats = SynthesisStats::default();
+        let chunks = split_chunks(text);
+        let length_scale = self.length_scale(pace);
+        let silence =
+            (self.sample_rate as u64 * self.options.sentence_silence_ms as u64 / 1000) as usize;
+        let mut samples_out = 0usize;
+        let last = chunks.len().saturating_sub(1);
+        for (i, chunk) in chunks.iter().enumerate() {
+            let phonemes = self.phonemes(&chunk.text)?;
+            let ids = self.phoneme_ids(&phonemes);
+            // BOS, PAD and EOS only: nothing espeak could voice.
+            if ids.len() <= self.bos.len() + self.pad.len() + self.eos.len() {
+                continue;
+            }
+            let mut audio = self.infer(ids, length_scale)?;
+            limit_peak(&mut audio);
+            if chunk.ends_sentence && i < last {
+                audio.resize(audio.len() + silence, 0.0);
+            }
+            if stats.sentences == 0 {
+                stats.first_audio_seconds = start.elapsed().as_secs_f64();
+            }
+            stats.sentences += 1;
+            samples_out += audio.len();
+            if !sink(&audio) {
+                tracing::debug!(
+                    chunk = i,
+                    of = chunks.len(),
+                    "synthesis stopped by the sink"
+                );
+                break;
+            }
+        }
+        stats.audio_seconds = samples_out as f64 / self.sample_rate as f64;
+        stats.synth_seconds = start.elapsed().as_secs_f64();
+        Ok(stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_split_at_final_punctuation_only() {
+        let s = split_sentences("It costs $12.50 today. Really?! Yes.\nNext line");
+        assert_eq!(
+            s,
+            vec!["It costs $12.50 today.", "Really?!", "Yes.", "Next line"]
+        );
+    }
+
+    #[test]
+    fn a_long_first_sentence_is_cut_at_commas() {
+        let text = "Your order one two three, placed on March third, is on its way, \
+                    and it should arrive on Thursday afternoon. Thanks.";
+        let chunks = split_chunks(text);
+        assert!(chunks.len() >= 3, "{chunks:?}");
+        assert!(
+            chunks[0].text.chars().count() <= FIRST_CHUNK_CHARS,
+            "{chunks:?}"
+        );
+        assert!(chunks[0].text.ends_with(','), "{chunks:?}");
+        assert!(!chunks[0].ends_sentence);
+        let rejoined: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            rejoined.join(" "),
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        let ends: Vec<bool> = chunks.iter().map(|c| c.ends_sentence).collect();
+        assert_eq!(ends.iter().filter(|e| **e).count(), 2, "{chunks:?}");
+    }
+
+    #[test]
+    fn text_without_punctuation_or_spaces_is_still_bounded() {
+        let words = "word ".repeat(2000);
+        let chunks = split_chunks(&words);
+        assert!(chunks.len() > 10);
+        assert!(chunks
+            .iter()
+            .all(|c| c.text.chars().count() <= MAX_CHUNK_CHARS));
+        let blob = "a".repeat(1000);
+        let chunks = split_chunks(&blob);
+        assert!(chunks
+            .iter()
+            .all(|c| c.text.chars().count() <= MAX_CHUNK_CHARS));
+        assert_eq!(chunks.iter().map(|c| c.text.len()).sum::<usize>(), 1000);
+    }
+
+    #[test]
+    fn empty_text_has_no_chunks() {
+        assert!(split_chunks("").is_empty());
+        assert!(split_chunks(" \n\t ").is_empty());
+    }
+
+    #[test]
+    fn peaks_are_limited_and_nan_removed() {
+        let mut s = vec![0.1, -2.0, 1.5, f32::NAN, f32::INFINITY];
+        limit_peak(&mut s);
+        assert!(
+            s.iter()
+                .all(|x| x.is_finite() && x.abs() <= PEAK_LIMIT + 1e-6),
+            "{s:?}"
+        );
+        assert!((s[1] + PEAK_LIMIT).abs() < 1e-6);
+        let mut quiet = vec![0.1, -0.2];
+        limit_peak(&mut quiet);
+        assert_eq!(quiet, vec![0.1, -0.2]);
+    }
+}
+
+/// Tests against the real voice in `models/piper/` (fetched by the setup step).
+#[cfg(test)]
+mod voice_tests {
+    use std::sync::{Mutex, MutexGuard, OnceLock};
+
+    use super::*;
+    use crate::tts::CachedSynthesizer;
+
+    fn models() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+    }
+
+    fn model_path() -> PathBuf {
+        models().join(TtsConfig::default().voice)
+    }
+
+    fn ort_lib() -> PathBuf {
+        crate::paths::ort_lib(&models())
+    }
+
+    /// One voice for every test: loading takes seconds.
+    fn voice() -> MutexGuard<'static, PiperVoice> {
+        static VOICE: OnceLock<Mutex<PiperVoice>> = OnceLock::new();
+        VOICE
+            .get_or_init(|| {
+                let voice = PiperVoice::load(&model_path(), &ort_lib(), PiperOptions::default())
+                    .expect("the Piper voice loads (run tools/fetch_models.py first)");
+                Mutex::new(voice)
+            })
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn collect(s: &mut dyn Synthesizer, text: &str, pace: Pace) -> (Vec<Vec<f32>>, SynthesisStats) {
+        let mut chunks = Vec::new();
+        let stats = s
+            .synthesize(text, pace, &mut |c| {
+                chunks.push(c.to_vec());
+                true
+            })
+            .expect("synthesize");
+        (chunks, stats)
+    }
+
+    fn rms(s: &[f32]) -> f32 {
+        (s.iter().map(|x| x * x).sum::<f32>() / s.len().max(1) as f32).sqrt()
+    }
+
+    #[test]
+    fn ids_start_with_bos_end_with_eos_and_interleave_pad() {
+        let v = voice();
+        let phonemes = v.phonemes("Hello world.").expect("phonemes");
+        let ids = v.phoneme_ids(&phonemes);
+        assert_eq!(ids[0], 1, "bos");
+        assert_eq!(*ids.last().expect("ids"), 2, "eos");
+        let body = &ids[1..ids.len() - 1];
+        assert!(body.len() >= 10);
+        for (i, id) in body.iter().enumerate() {
+            if i % 2 == 0 {
+                assert_eq!(*id, 0, "pad at {i} in {ids:?}");
+            } else {
+                assert_ne!(*id, 0, "phoneme at {i} in {ids:?}");
+            }
+        }
+        // "." is the last phoneme before the final pad and eos.
+        assert_eq!(ids[ids.len() - 3], 10);
+        // A symbol the voice does not know is skipped, not sent as an id.
+        let with_unknown = v.phoneme_ids("a\u{2603}b");
+        assert_eq!(with_unknown, vec![1, 0, 14, 0, 15, 0, 2]);
+    }
+
+    #[test]
+    fn a_short_sentence_is_plausible_speech() {
+        let mut v = voice();
+        let rate = v.sample_rate();
+        assert_eq!(rate, 22_050);
+        let (chunks, stats) = collect(&mut *v, "Your order has shipped.", Pace::Normal);
+        let audio = chunks.concat();
+        let seconds = audio.len() as f64 / rate as f64;
+        assert!((0.5..4.0).contains(&seconds), "{seconds} s");
+        assert!((stats.audio_seconds - seconds).abs() < 1e-6);
+        assert!(rms(&audio) > 0.02, "rms {}", rms(&audio));
+        let peak = audio.iter().fold(0.0_f32, |m, s| m.max(s.abs()));
+        assert!(peak <= PEAK_LIMIT + 1e-6, "peak {peak}");
+        let at_peak = audio
+            .iter()
+            .filter(|s| s.abs() >= PEAK_LIMIT - 1e-4)
+            .count();
+        assert!(at_peak < 10, "{at_peak} samples at full scale: clipped");
+        assert!(!stats.cached);
+        assert!(
+            stats.first_audio_seconds > 0.0 && stats.first_audio_seconds <= stats.synth_seconds
+        );
+    }
+
+    #[test]
+    fn three_sentences_arrive_as_chunks_in_order() {
+        let mut v = voice();
+        let sentences = [
+            "Hello.",
+            "Your order is on its way.",
+            "Is there anything else?",
+        ];
+        let (chunks, stats) = collect(&mut *v, &sentences.join(" "), Pace::Normal);
+        assert_eq!(chunks.len(), 3);
+        assert_eq!(stats.sentences, 3);
+        // Each chunk is that sentence alone (plus the pause): lengths match one by one.
+        let silence = 22_050 * 200 / 1000;
+        for (i, sentence) in sentences.iter().enumerate() {
+            let (alone, _) = collect(&mut *v, sentence, Pace::Normal);
+            let alone = alone.concat().len();
+            let pause = if i < 2 { silence } else { 0 };
+            let got = chunks[i].len();
+            // Noise makes durations vary a little between runs.
+            let diff = (got as f64 - (alone + pause) as f64).abs() / alone as f64;
+            assert!(diff < 0.25, "chunk {i}: {got} vs {alone} + {pause}");
+            assert!(chunks[i][got - pause..].iter().all(|s| *s == 0.0));
+        }
+    }
+
+    #[test]
+    fn a_sink_returning_false_stops_early() {
+        let mut v = voice();
+        let text = "One sentence here. Another sentence there. A third one. And a fourth.";
+        let mut calls = 0;
+        let stats = v
+            .synthesize(text, Pace::Normal, &mut |_| {
+                calls += 1;
+                false
+            })
+            .expect("synthesize");
+        assert_eq!(calls, 1);
+        assert_eq!(stats.sentences, 1);
+    }
+
+    #[test]
+    fn slow_pace_is_longer() {
+        let mut v = voice();
+        let text = "Please say your order number.";
+        let normal = collect(&mut *v, text, Pace::Normal).0.concat().len();
+        let slow = collect(&mut *v, text, Pace::Slow).0.concat().len();
+        assert!(
+            slow as f64 > normal as f64 * 1.15,
+            "slow {slow} normal {normal}"
+        );
+    }
+
+    #[test]
+    fn empty_and_odd_text_is_handled() {
+        let mut v = voice();
+        let (chunks, stats) = collect(&mut *v, "  \n\t ", Pace::Normal);
+        assert!(chunks.is_empty());
+        assert_eq!(stats.audio_seconds, 0.0);
+        collect(&mut *v, "\u{1F600}\u{1F44D} \u{0}\u{7}\u{1b}", Pace::Normal);
+        let (chunks, _) = collect(&mut *v, "Thanks \u{1F600}!", Pace::Normal);
+        assert!(!chunks.is_empty());
+    }
+
+    #[test]
+    fn very_long_text_goes_sentence_by_sentence() {
+        let mut v = voice();
+        let sentence = "This is sentence number one of a very long reply. ";
+        let text = sentence.repeat(10_000 / sentence.len() + 1);
+        assert!(text.len() >= 10_000);
+        // Stop after a few chunks: the point is that it streams, not that it takes minutes.
+        let mut calls = 0;
+        let stats = v
+            .synthesize(&text, Pace::Normal, &mut |c| {
+                assert!(!c.is_empty());
+                calls += 1;
+                calls < 3
+            })
+            .expect("synthesize");
+        assert_eq!(calls, 3);
+        assert_eq!(stats.sentences, 3);
+    }
+
+    #[test]
+    fn a_cache_hit_returns_the_same_samples() {
+        let v =
+            PiperVoice::load(&model_path(), &ort_lib(), PiperOptions::default()).expect("voice");
+        let mut cached = CachedSynthesizer::new(v, 8 << 20);
+        let (first, stats) = collect(&mut cached, "Sorry, I didn't catch that.", Pace::Normal);
+        assert!(!stats.cached);
+        let (second, stats) = collect(&mut cached, "Sorry, I didn't catch that.", Pace::Normal);
+        assert!(stats.cached);
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn a_missing_voice_names_the_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("nobody.onnx");
+        let err = PiperVoice::load(&missing, &ort_lib(), PiperOptions::default())
+            .expect_err("missing voice");
+        match &err {
+            TtsError::Voice { path, .. } => assert_eq!(path, &config_path(&missing)),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(err.to_string().contains("nobody.onnx"));
+        // The config alone is not enough either.
+        std::fs::copy(config_path(&model_path()), config_path(&missing)).expect("copy json");
+        let err = PiperVoice::load(&missing, &ort_lib(), PiperOptions::default())
+            .expect_err("missing onnx");
+        assert!(
+            matches!(&err, TtsError::Voice { path, .. } if path == &missing),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_truncated_model_is_a_typed_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cut = dir.path().join("cut.onnx");
+        let bytes = std::fs::read(model_path()).expect("model");
+        std::fs::write(&cut, &bytes[..bytes.len() / 3]).expect("write");
+        std::fs::copy(config_path(&model_path()), config_path(&cut)).expect("copy json");
+        let err = PiperVoice::load(&cut, &ort_lib(), PiperOptions::default())
+            .expect_err("truncated model");
+        assert!(
+            matches!(&err, TtsError::Voice { path, .. } if path == &cut),
+            "{err}"
+        );
+        // Garbage config.
+        std::fs::write(config_path(&cut), "{not json").expect("write");
+        let err = PiperVoice::load(&cut, &ort_lib(), PiperOptions::default())
+            .expect_err("garbage config");
+        assert!(matches!(&err, TtsError::Voice { path, .. } if path == &config_path(&cut)));
+    }
+
+    #[test]
+    fn the_configured_synthesizer_loads() {
+        let cfg = crate::config::SpeechConfig::default();
+        let s = crate::tts::synthesizer_from_config(&cfg, &models(), &ort_lib()).expect("load");
+        assert_eq!(s.sample_rate(), 22_050);
+    }
+}
