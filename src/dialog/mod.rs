@@ -160,6 +160,13 @@ impl Goal {
         !matches!(self, Goal::Place | Goal::Reorder | Goal::Subscription)
     }
 
+    /// Whether the goal only says where an order is, changing nothing: a follow-up
+    /// question of this kind ("and when will it get here?") is about the order just
+    /// discussed. A return's status is not included: callers ask it about other orders.
+    fn about_the_order_in_focus(self) -> bool {
+        matches!(self, Goal::Status | Goal::Track)
+    }
+
     /// How the goal is named in a sentence ("for your {goal} request").
     fn label_key(self) -> &'static str {
         match self {
@@ -398,6 +405,9 @@ pub(crate) struct Session {
     pub heard_order: Option<String>,
     /// A phone number heard on the phone path.
     pub heard_phone: Option<String>,
+    /// Verification factors said together with the heard order number, before the agent
+    /// asked for one.
+    pub heard_factors: Option<identity::Factors>,
     /// Other orders of the caller still to go through, in turn.
     pub queue: Vec<String>,
     /// Identity checks failed in this conversation.

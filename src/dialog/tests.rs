@@ -304,3 +304,165 @@ fn two_fallbacks_offer_a_person_and_yes_hands_off() {
     assert!(s.end);
     assert_eq!(e.outcome(), Outcome::Escalated);
 }
+
+#[test]
+fn a_factor_given_with_the_order_number_verifies_at_once() {
+    let w = world();
+    let with = |factor: Entities| Entities {
+        order_number: Some("1234567891234".into()),
+        ..factor
+    };
+    let email = Entities {
+        email: Some("ada@example.com".into()),
+        ..Entities::default()
+    };
+    let phone = Entities {
+        phone_number: Some("5125550199".into()),
+        ..Entities::default()
+    };
+    for (intent, factor) in [
+        (Intent::GetOrderStatus, zip("78701")),
+        (Intent::GetOrderStatus, email),
+        (Intent::TrackPackage, phone),
+    ] {
+        let mut e = engine();
+        let s = e.handle(say(intent, "where is it", with(factor)), now(), &w);
+        assert!(!s.reply.contains("zip"), "asked again: {}", s.reply);
+        assert!(s.reply.contains("being prepared"), "{}", s.reply);
+        assert_eq!(
+            s.locks,
+            vec![LockUpdate::Clear {
+                key: "order:1234567891234".into()
+            }]
+        );
+    }
+}
+
+#[test]
+fn a_wrong_factor_given_up_front_counts_as_a_failed_try() {
+    let w = world();
+    let mut e = engine();
+    let s = e.handle(
+        say(
+            Intent::GetOrderStatus,
+            "where is it",
+            Entities {
+                order_number: Some("1234567891234".into()),
+                zip_code: Some("11111".into()),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert_eq!(s.locks.len(), 1, "{:?}", s.locks);
+    assert!(!s.reply.contains("prepared"), "{}", s.reply);
+    // The retry is a normal factor question.
+    let s = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    assert!(s.reply.contains("being prepared"), "{}", s.reply);
+}
+
+#[test]
+fn a_factor_said_with_the_asked_order_number_is_used() {
+    let w = world();
+    let mut e = engine();
+    e.handle(
+        say(
+            Intent::GetOrderStatus,
+            "where is my order",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "1234567891234 zip 78701",
+            Entities {
+                order_number: Some("1234567891234".into()),
+                zip_code: Some("78701".into()),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("being prepared"), "{}", s.reply);
+}
+
+#[test]
+fn a_zip_said_with_an_address_change_is_the_new_address_not_a_factor() {
+    let w = world();
+    let mut e = engine();
+    let s = e.handle(
+        say(
+            Intent::ChangeAddress,
+            "change the address to zip 30301",
+            Entities {
+                order_number: Some("1234567891234".into()),
+                zip_code: Some("30301".into()),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.locks.is_empty(), "{:?}", s.locks);
+    assert!(
+        s.reply.contains("1 2 3 4, 5 6 7 8 9, 1 2 3 4"),
+        "{}",
+        s.reply
+    );
+}
+
+#[test]
+fn a_question_about_the_order_just_discussed_reuses_it_without_a_check() {
+    let w = world();
+    let mut e = engine();
+    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    for text in [
+        "and will i get a tracking number when it goes out",
+        "can you track it",
+        "where is that package now",
+    ] {
+        let s = e.handle(
+            say(Intent::TrackPackage, text, Entities::default()),
+            now(),
+            &w,
+        );
+        assert!(!s.reply.contains("Can I use it"), "{text}: {}", s.reply);
+        assert!(s.reply.contains("tracking number"), "{text}: {}", s.reply);
+    }
+    // Another order, or a change, is checked first.
+    let s = e.handle(
+        say(
+            Intent::TrackPackage,
+            "can you track my other order",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(!s.reply.contains("Can I use it"), "{}", s.reply);
+    assert!(s.reply.contains("order number"), "{}", s.reply);
+}
+
+#[test]
+fn a_change_to_the_order_just_discussed_is_checked_first() {
+    let w = world();
+    let mut e = engine();
+    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    let s = e.handle(
+        say(
+            Intent::CancelOrder,
+            "actually cancel it",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Can I use it"), "{}", s.reply);
+}
