@@ -453,7 +453,13 @@ pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
             e.task().confirmed = false;
         }
     }
+    // The day it is already due, with no new slot, is the day the caller cannot take
+    // ("i'm away monday, can i change the day"): ask for the new one.
     let task = e.task();
+    if task.date.is_some() && task.date == order.estimated_delivery && task.slot.is_none() {
+        task.date = None;
+        task.confirmed = false;
+    }
     if task.date.is_none() {
         let current = match order.estimated_delivery {
             Some(d) => e.text(p!("current_delivery"), &[("date", e.date_words(d))]),

@@ -466,3 +466,31 @@ fn a_change_to_the_order_just_discussed_is_checked_first() {
     );
     assert!(s.reply.contains("Can I use it"), "{}", s.reply);
 }
+
+#[test]
+fn rescheduling_to_the_day_already_due_asks_for_another_day() {
+    let w = world();
+    let due = NaiveDate::from_ymd_opt(2026, 3, 13).expect("valid");
+    for (date, slot, asks_day) in [
+        (Some(due), None, true),
+        (None, None, true),
+        (Some(due), Some(TimeSlot::Evening), false),
+        (NaiveDate::from_ymd_opt(2026, 3, 16), None, false),
+    ] {
+        let mut e = engine();
+        let ent = Entities {
+            order_number: Some("1234567891234".into()),
+            zip_code: Some("78701".into()),
+            date,
+            time_slot: slot,
+            ..Entities::default()
+        };
+        let s = e.handle(say(Intent::RescheduleDelivery, "move it", ent), now(), &w);
+        assert_eq!(
+            s.reply.contains("What day"),
+            asks_day,
+            "{date:?} {slot:?}: {}",
+            s.reply
+        );
+    }
+}
