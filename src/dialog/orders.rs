@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
-use super::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use super::{locale, p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use crate::change::{Change, Channel, HandOffReason, Notice};
 use crate::config::{ShippingPolicy, TimeSlot};
 use crate::dialog::facts::Facts;
@@ -682,7 +682,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 Answer::Missed
             }
         }
-        Ask::City => match city_from_speech(e, said) {
+        Ask::City => match city_from_speech(e, said).or_else(|| same_city(e, said, facts)) {
             Some(city) => {
                 e.task().address.city = Some(city);
                 if let Some(z) = &ent.zip_code {
@@ -704,10 +704,39 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     }
 }
 
-/// A city name from a short answer ("it's round rock" → "Round Rock").
+/// The city on the order, when the caller says it stays the same ("same city").
+fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<String> {
+    if !e.phrases().any("same_city", &said.words) {
+        return None;
+    }
+    let number = e.task_ref()?.order.clone()?;
+    facts
+        .order(&number)
+        .ok()
+        .flatten()?
+        .shipping_address
+        .map(|a| a.city)
+        .filter(|c| !c.trim().is_empty())
+}
+
+/// A city name from a short answer ("it's round rock" → "Round Rock"). Only the first
+/// clause names it: what follows a comma is a remark ("austin, same city"); remarks
+/// said without a pause ("austin same as before thanks") and a trailing state name
+/// ("austin texas") are left out too.
 fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
-    let words: Vec<&String> = said
-        .words
+    if said.text.chars().count() > 60 {
+        return None;
+    }
+    let first_clause = said
+        .text
+        .split([',', '.', ';', '!', '?'])
+        .map(locale::words)
+        .map(|w| e.phrases().without("city_remarks", &w))
+        .find(|w| {
+            w.iter()
+                .any(|x| !e.phrases().any("filler", std::slice::from_ref(x)))
+        })?;
+    let mut words: Vec<&String> = first_clause
         .iter()
         .filter(|w| !e.phrases().any("filler", std::slice::from_ref(*w)))
         .filter(|w| {
@@ -715,7 +744,15 @@ fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
                 .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
         })
         .collect();
-    if words.is_empty() || words.len() > 4 || said.text.chars().count() > 60 {
+    // "austin texas": the state is not part of the city (a city named like its state,
+    // "new york", stays).
+    if let Some(k) = (1..words.len()).find(|&k| {
+        let tail: Vec<String> = words[k..].iter().map(|w| (*w).clone()).collect();
+        e.phrases().len_at("us_states", &tail, 0) == Some(tail.len())
+    }) {
+        words.truncate(k);
+    }
+    if words.is_empty() || words.len() > 4 {
         return None;
     }
     let city: Vec<String> = words

@@ -494,3 +494,142 @@ fn rescheduling_to_the_day_already_due_asks_for_another_day() {
         );
     }
 }
+
+/// An address change on the fixture order up to the city question.
+fn address_change_at_city(w: &World) -> Engine {
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        email: Some("ada@example.com".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::ChangeAddress, "new address", ent), now(), w);
+    assert!(s.reply.contains("street"), "{}", s.reply);
+    let s = e.handle(
+        say(Intent::Fallback, "88 lamar boulevard", Entities::default()),
+        now(),
+        w,
+    );
+    assert!(s.reply.contains("city"), "{}", s.reply);
+    e
+}
+
+#[test]
+fn a_city_is_read_without_the_remarks_around_it() {
+    let w = world();
+    for (answer, city) in [
+        ("austin, same city", "Austin"),
+        ("austin same city", "Austin"),
+        ("it's round rock", "Round Rock"),
+        ("round rock, texas", "Round Rock"),
+        ("round rock texas", "Round Rock"),
+        ("san marcos thanks", "San Marcos"),
+        ("we're moving to san antonio", "San Antonio"),
+        ("austin. yeah that's right", "Austin"),
+        ("the same city", "Austin"),
+        ("same as before", "Austin"),
+        ("new york", "New York"),
+    ] {
+        let mut e = address_change_at_city(&w);
+        e.handle(
+            say(Intent::Fallback, answer, Entities::default()),
+            now(),
+            &w,
+        );
+        let s = e.handle(say(Intent::Fallback, "78704", zip("78704")), now(), &w);
+        assert!(
+            s.reply.contains(&format!("{city}, 7 8 7 0 4")),
+            "{answer}: {}",
+            s.reply
+        );
+    }
+}
+
+#[test]
+fn a_correction_at_the_read_back_replaces_the_value_and_reads_back_again() {
+    let w = world();
+    let mut e = address_change_at_city(&w);
+    e.handle(
+        say(Intent::Fallback, "austin", Entities::default()),
+        now(),
+        &w,
+    );
+    let s = e.handle(say(Intent::Fallback, "78704", zip("78704")), now(), &w);
+    assert!(s.reply.contains("Austin, 7 8 7 0 4"), "{}", s.reply);
+    let s = e.handle(
+        say(
+            Intent::Deny,
+            "oh no sorry the zip's wrong it's 78703",
+            zip("78703"),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Austin, 7 8 7 0 3"), "{}", s.reply);
+    assert!(s.changes.is_empty());
+    // A part named as wrong without a new value is asked again.
+    let s = e.handle(
+        say(Intent::Deny, "no the city is wrong", Entities::default()),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("city"), "{}", s.reply);
+    let s = e.handle(
+        say(Intent::Fallback, "pflugerville", Entities::default()),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Pflugerville, 7 8 7 0 3"), "{}", s.reply);
+    let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+    assert_eq!(s.changes[0].kind(), "change_address");
+}
+
+#[test]
+fn a_reschedule_read_back_takes_a_new_day_or_slot() {
+    let w = world();
+    let start = Entities {
+        order_number: Some("1234567891234".into()),
+        zip_code: Some("78701".into()),
+        date: NaiveDate::from_ymd_opt(2026, 3, 16),
+        time_slot: Some(TimeSlot::Morning),
+        ..Entities::default()
+    };
+    let mut e = engine();
+    let s = e.handle(say(Intent::RescheduleDelivery, "move it", start), now(), &w);
+    assert!(s.reply.contains("Monday, March sixteenth"), "{}", s.reply);
+    let s = e.handle(
+        say(
+            Intent::Deny,
+            "no make it the evening",
+            Entities {
+                time_slot: Some(TimeSlot::Evening),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("in the evening"), "{}", s.reply);
+    let s = e.handle(
+        say(
+            Intent::Deny,
+            "sorry, tuesday",
+            Entities {
+                date: NaiveDate::from_ymd_opt(2026, 3, 17),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply.contains("Tuesday, March seventeenth"),
+        "{}",
+        s.reply
+    );
+    assert!(s.reply.contains("in the evening"), "{}", s.reply);
+    // A plain no still cancels the change.
+    let s = e.handle(say(Intent::Deny, "no", Entities::default()), now(), &w);
+    assert!(s.changes.is_empty());
+    assert!(!s.reply.contains("Tuesday"), "{}", s.reply);
+}
