@@ -43,6 +43,10 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
             task.address.zip = Some(zip.clone());
         }
     }
+    // "I want to return it, can someone come and pick it up": the courier is chosen.
+    if task.goal == Goal::Return && e.phrases().any("pickup", &said.words) {
+        task.pickup = Some(true);
+    }
 }
 
 /// The verification factors one utterance gave.

@@ -8,7 +8,7 @@ use super::{locale, p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use crate::change::{Change, Channel, HandOffReason, Notice};
 use crate::config::{ShippingPolicy, TimeSlot};
 use crate::dialog::facts::Facts;
-use crate::nlu::entities::CancelReason;
+use crate::nlu::entities::{CancelReason, ReturnReason};
 use crate::nlu::Intent;
 use crate::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
 use crate::speech_text as st;
@@ -641,9 +641,28 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     let ent = said.entities;
     match ask {
         Ask::CancelReason => {
-            let reason = ent.cancel_reason.or_else(|| {
-                e.phrases()
-                    .any("no_reason", &said.words)
+            // A return-style reason answers too ("it's the wrong size", "don't need it").
+            let from_return_reason = ent.return_reason.map(|r| match r {
+                ReturnReason::ChangedMind => CancelReason::ChangedMind,
+                ReturnReason::WrongItem | ReturnReason::SizeIssue => CancelReason::WrongItem,
+                _ => CancelReason::Other,
+            });
+            // Asked twice, a reason that fits no category is still the caller's reason:
+            // "other", rather than a third question.
+            let unclassified = e.s.misses >= 1
+                && said.words.len() >= 2
+                && !matches!(
+                    said.intent,
+                    Intent::Affirm
+                        | Intent::Deny
+                        | Intent::Repeat
+                        | Intent::Help
+                        | Intent::EndConversation
+                        | Intent::SpeakToAgent
+                )
+                && Goal::from_intent(said.intent).is_none_or(|g| g == Goal::Cancel);
+            let reason = ent.cancel_reason.or(from_return_reason).or_else(|| {
+                (e.phrases().any("no_reason", &said.words) || unclassified)
                     .then_some(CancelReason::Other)
             });
             match reason {

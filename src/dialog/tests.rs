@@ -633,3 +633,202 @@ fn a_reschedule_read_back_takes_a_new_day_or_slot() {
     assert!(s.changes.is_empty());
     assert!(!s.reply.contains("Tuesday"), "{}", s.reply);
 }
+
+const DELIVERED: &str = r#"{
+  "order_number": "2000000000001", "status": "delivered", "order_date": "2026-03-01",
+  "customer": {"name": "Ada Park", "email": "ada@example.com", "phone": "5125550199", "billing_zip": "78701"},
+  "items": [
+    {"sku": "TEE-NAVY-M", "name": "Classic Tee - Navy, Size M", "qty": 1, "price": 29.99, "category": "apparel"},
+    {"sku": "MUG-WHITE", "name": "Stoneware Mug - White", "qty": 2, "price": 12.0, "category": "home"}
+  ],
+  "subtotal": 53.99, "shipping_cost": 0.0, "total": 53.99, "currency": "USD",
+  "payment": {"method": "card", "brand": "Mastercard", "last4": "5454"},
+  "shipping_address": {"line1": "123 Main St", "city": "Austin", "state": "TX", "zip": "78701", "country": "US"},
+  "shipping_method": "standard", "estimated_delivery": "2026-03-06", "delivered_at": "2026-03-06T12:00:00"
+}"#;
+
+fn world_with_delivered() -> World {
+    let mut w = world();
+    let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order);
+    w
+}
+
+fn delivered_order(product: Option<&str>) -> Entities {
+    Entities {
+        order_number: Some("2000000000001".into()),
+        zip_code: Some("78701".into()),
+        product: product.map(str::to_string),
+        ..Entities::default()
+    }
+}
+
+#[test]
+fn an_item_missing_from_a_parcel_is_replaced_or_refunded() {
+    let w = world_with_delivered();
+    for text in [
+        "my parcel came but the t shirt wasn't in it",
+        "the tee never came in the box",
+        "the t shirt was not included",
+        "you left out the t shirt",
+        "there was no sign of the t shirt in the package",
+        "the t shirt is missing from my order",
+        "they forgot to pack the t shirt",
+        "i only got the mugs, no t shirt",
+    ] {
+        let mut e = engine();
+        let s = e.handle(
+            say(
+                Intent::ReportProblem,
+                text,
+                delivered_order(Some("TEE-NAVY-M")),
+            ),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("Classic Tee"), "{text}: {}", s.reply);
+        assert!(s.reply.contains("is missing"), "{text}: {}", s.reply);
+        assert!(s.reply.contains("replacement"), "{text}: {}", s.reply);
+        assert!(s.changes.is_empty(), "{text}: {:?}", s.changes);
+        let s = e.handle(
+            say(
+                Intent::Fallback,
+                "could you send me another one please",
+                Entities::default(),
+            ),
+            now(),
+            &w,
+        );
+        let kinds: Vec<&str> = s.changes.iter().map(|c| c.kind()).collect();
+        assert!(kinds.contains(&"open_investigation"), "{text}: {kinds:?}");
+        assert!(kinds.contains(&"create_return"), "{text}: {kinds:?}");
+        assert!(!s.end, "{text}: handed off");
+    }
+}
+
+#[test]
+fn a_person_not_in_or_a_whole_parcel_missing_is_not_a_missing_item() {
+    let w = world_with_delivered();
+    for text in [
+        "i wasn't in when they came and now i can't find it",
+        "my package is missing",
+        "the parcel is missing",
+    ] {
+        let mut e = engine();
+        let s = e.handle(
+            say(Intent::ReportProblem, text, delivered_order(None)),
+            now(),
+            &w,
+        );
+        assert!(!s.reply.contains("is missing"), "{text}: {}", s.reply);
+    }
+}
+
+#[test]
+fn the_card_named_by_its_brand_is_the_original_payment() {
+    let w = world_with_delivered();
+    for answer in [
+        "back on my mastercard is fine",
+        "the mastercard please",
+        "yes the card",
+    ] {
+        let mut e = engine();
+        let start = Entities {
+            return_reason: Some(ReturnReason::ChangedMind),
+            ..delivered_order(Some("TEE-NAVY-M"))
+        };
+        let s = e.handle(say(Intent::ReturnItem, "return the tee", start), now(), &w);
+        assert!(
+            s.reply.contains("Mastercard ending in 5 4 5 4"),
+            "{}",
+            s.reply
+        );
+        let s = e.handle(
+            say(Intent::Fallback, answer, Entities::default()),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("label"), "{answer}: {}", s.reply);
+    }
+}
+
+#[test]
+fn a_courier_asked_for_up_front_is_booked_without_asking_label_or_pickup() {
+    let w = world_with_delivered();
+    let mut e = engine();
+    let start = Entities {
+        return_reason: Some(ReturnReason::ChangedMind),
+        refund_method: Some(RefundMethod::OriginalPayment),
+        ..delivered_order(Some("TEE-NAVY-M"))
+    };
+    let s = e.handle(
+        say(
+            Intent::ReturnItem,
+            "i want to return the tee, can someone come and pick it up",
+            start,
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("courier"), "{}", s.reply);
+    assert!(!s.reply.contains("label"), "{}", s.reply);
+}
+
+#[test]
+fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice() {
+    let w = world();
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::CancelOrder, "cancel it", ent), now(), &w);
+    assert!(s.reply.contains("why"), "{}", s.reply);
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "my cat walked on the keyboard",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply.contains("changed my mind"),
+        "re-asked with examples: {}",
+        s.reply
+    );
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "the cat did it honestly",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("go ahead"), "{}", s.reply);
+    // A return-style reason answers the question at once.
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    e.handle(say(Intent::CancelOrder, "cancel it", ent), now(), &w);
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "it's the wrong size",
+            Entities {
+                return_reason: Some(ReturnReason::SizeIssue),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("go ahead"), "{}", s.reply);
+}
