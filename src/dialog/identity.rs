@@ -19,6 +19,13 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     let ent = said.entities;
     if let Some(n) = &ent.order_number {
         e.s.heard_order = Some(n.clone());
+        // "Order 1 2 3 …, my zip is 78701": the factor is checked without asking again.
+        // A zip said with an address change is the new address, not a factor.
+        let mut factors = Factors::of(ent);
+        if task.goal == Goal::ChangeAddress {
+            factors.zip = None;
+        }
+        e.s.heard_factors = (!factors.is_empty()).then_some(factors);
     }
     if let Some(p) = &ent.phone_number {
         e.s.heard_phone = Some(p.clone());
@@ -35,6 +42,32 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
         if task.goal == Goal::ChangeAddress {
             task.address.zip = Some(zip.clone());
         }
+    }
+    // "I want to return it, can someone come and pick it up": the courier is chosen.
+    if task.goal == Goal::Return && e.phrases().any("pickup", &said.words) {
+        task.pickup = Some(true);
+    }
+}
+
+/// The verification factors one utterance gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Factors {
+    pub zip: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl Factors {
+    pub(crate) fn of(ent: &crate::nlu::Entities) -> Factors {
+        Factors {
+            zip: ent.zip_code.clone(),
+            email: ent.email.clone(),
+            phone: ent.phone_number.clone(),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.zip.is_none() && self.email.is_none() && self.phone.is_none()
     }
 }
 
@@ -65,8 +98,19 @@ pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         }
         if locked(e, &order_key(&heard), facts) {
             e.s.heard_order = None;
+            e.s.heard_factors = None;
             return false;
         }
+        if let Some(factors) = e.s.heard_factors.take() {
+            match check_factors(e, heard, &factors, facts) {
+                Some(Answer::Filled) => return true,
+                Some(_) => return false,
+                None => {}
+            }
+        }
+        let Some(heard) = e.s.heard_order.clone() else {
+            return false;
+        };
         let number = st::digits_grouped(&heard);
         e.ask(Ask::Factor, p!("ask_factor"), &[("number", number)]);
         return false;
@@ -74,6 +118,20 @@ pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
     if let Some(focus) = e.s.focus.clone() {
         if !e.task().reuse_offered {
             e.task().reuse_offered = true;
+            // A question about the order just discussed ("and will I get a tracking
+            // number?") changes nothing, so it needs no check; a change is checked first.
+            // "And my other order?" is not about it at all.
+            let elsewhere = e
+                .task_ref()
+                .is_some_and(|t| e.phrases().any("other_order", &t.words));
+            if goal.about_the_order_in_focus() && !elsewhere {
+                use_order(e, focus);
+                return true;
+            }
+            if elsewhere {
+                ask_order_number(e);
+                return false;
+            }
             let goal_words = e.text(goal.label_key(), &[]);
             e.ask(
                 Ask::YesNo(YesNo::UseKnownOrder),
@@ -182,13 +240,48 @@ fn failed(e: &mut Engine, key: String, retry: Ask, facts: &dyn Facts) {
     }
 }
 
+/// Checks the factors given against the order number heard: `Filled` when they match
+/// (the order is verified and in use), `Handled` when they do not (the failure is
+/// recorded and said), `None` when no factor was given.
+fn check_factors(
+    e: &mut Engine,
+    heard: String,
+    given: &Factors,
+    facts: &dyn Facts,
+) -> Option<Answer> {
+    let order = match facts.order(&heard) {
+        Ok(o) => o,
+        Err(err) => {
+            e.store_trouble(&err);
+            return Some(Answer::Handled);
+        }
+    };
+    let verdict = match &order {
+        Some(o) => factor_matches(e, given, o),
+        // The same questions and replies as for a real order.
+        None => (!given.is_empty()).then_some(false),
+    }?;
+    if verdict {
+        e.step.locks.push(LockUpdate::Clear {
+            key: order_key(&heard),
+        });
+        e.s.heard_order = None;
+        e.s.verified.push(heard.clone());
+        use_order(e, heard);
+        e.say(p!("verified"), &[]);
+        Some(Answer::Filled)
+    } else {
+        failed(e, order_key(&heard), Ask::Factor, facts);
+        Some(Answer::Handled)
+    }
+}
+
 /// The factor the caller gave, if any, checked against an order.
-fn factor_matches(e: &Engine, said: &Said<'_>, order: &Order) -> Option<bool> {
+fn factor_matches(e: &Engine, ent: &Factors, order: &Order) -> Option<bool> {
     let factors = &e.config().policy.verification.factors;
-    let ent = said.entities;
     let mut given = false;
     let mut ok = false;
-    if let Some(zip) = &ent.zip_code {
+    if let Some(zip) = &ent.zip {
         given = true;
         ok |= factors.contains(&VerificationFactor::BillingZip)
             && order.customer.billing_zip.as_deref() == Some(zip.as_str());
@@ -202,7 +295,7 @@ fn factor_matches(e: &Engine, said: &Said<'_>, order: &Order) -> Option<bool> {
                 .as_deref()
                 .is_some_and(|m| m.eq_ignore_ascii_case(email));
     }
-    if let Some(phone) = &ent.phone_number {
+    if let Some(phone) = &ent.phone {
         given = true;
         ok |= factors.contains(&VerificationFactor::Phone)
             && order
@@ -230,6 +323,8 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::OrderNumber => {
             if let Some(n) = &ent.order_number {
                 e.s.heard_order = Some(n.clone());
+                let factors = Factors::of(ent);
+                e.s.heard_factors = (!factors.is_empty()).then_some(factors);
                 return Answer::Filled;
             }
             if let Some(phone) = ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
@@ -248,37 +343,15 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Missed;
             };
             if let Some(n) = ent.order_number.as_ref().filter(|n| **n != heard) {
-                // A corrected order number replaces the one read back.
+                // A corrected order number replaces the one read back; a factor said
+                // with it is checked against the corrected number.
                 e.s.heard_order = Some(n.clone());
+                let factors = Factors::of(ent);
+                e.s.heard_factors = (!factors.is_empty()).then_some(factors);
                 return Answer::Filled;
             }
-            let order = match facts.order(&heard) {
-                Ok(o) => o,
-                Err(err) => {
-                    e.store_trouble(&err);
-                    return Answer::Handled;
-                }
-            };
-            let verdict = match &order {
-                Some(o) => factor_matches(e, said, o),
-                // The same questions and replies as for a real order.
-                None => factor_given(said).then_some(false),
-            };
-            match verdict {
-                Some(true) => {
-                    e.step.locks.push(LockUpdate::Clear {
-                        key: order_key(&heard),
-                    });
-                    e.s.heard_order = None;
-                    e.s.verified.push(heard.clone());
-                    use_order(e, heard);
-                    e.say(p!("verified"), &[]);
-                    Answer::Filled
-                }
-                Some(false) => {
-                    failed(e, order_key(&heard), Ask::Factor, facts);
-                    Answer::Handled
-                }
+            match check_factors(e, heard, &Factors::of(ent), facts) {
+                Some(answer) => answer,
                 None if e.yes_no(said) == Some(false) => {
                     // "No, that's not my number": take it again.
                     e.s.heard_order = None;
@@ -317,7 +390,9 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let mut owned = Vec::new();
             for s in summaries {
                 match facts.order(&s.order_number) {
-                    Ok(Some(o)) if factor_matches(e, said, &o) == Some(true) => owned.push(s),
+                    Ok(Some(o)) if factor_matches(e, &Factors::of(ent), &o) == Some(true) => {
+                        owned.push(s)
+                    }
                     Ok(_) => {}
                     Err(err) => {
                         e.store_trouble(&err);

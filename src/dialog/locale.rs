@@ -61,6 +61,33 @@ impl Phrases {
         })
     }
 
+    /// The length in words of the longest phrase of the list at `words[i..]`.
+    pub fn len_at(&self, list: &str, words: &[String], i: usize) -> Option<usize> {
+        let rest = words.get(i..)?;
+        self.lists
+            .get(list)?
+            .iter()
+            .filter(|p| !p.is_empty() && rest.starts_with(p))
+            .map(Vec::len)
+            .max()
+    }
+
+    /// The words with every phrase of the list taken out.
+    pub fn without(&self, list: &str, words: &[String]) -> Vec<String> {
+        let mut out = Vec::with_capacity(words.len());
+        let mut i = 0;
+        while i < words.len() {
+            match self.len_at(list, words, i) {
+                Some(n) => i += n,
+                None => {
+                    out.push(words[i].clone());
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
     /// A word table (e.g. spoken size → catalog size).
     pub fn table(&self, name: &str) -> Option<&BTreeMap<String, String>> {
         self.words.get(name)
@@ -223,6 +250,23 @@ mod tests {
             .phrases
             .any("not_received", &words("It never arrived at all")));
         assert!(!c.phrases.any("not_received", &words("it arrived fine")));
+    }
+
+    #[test]
+    fn phrases_are_taken_out_longest_first() {
+        let c = Catalog::parse(
+            "en-US",
+            "greeting = { say = [\"hi\"] }",
+            "[lists]\nx = [\"same\", \"same city\", \"thanks\"]",
+        )
+        .expect("parses");
+        assert_eq!(
+            c.phrases.without("x", &words("Austin same city thanks")),
+            ["austin"]
+        );
+        assert_eq!(c.phrases.len_at("x", &words("same city"), 0), Some(2));
+        assert_eq!(c.phrases.len_at("x", &words("same city"), 1), None);
+        assert_eq!(c.phrases.len_at("x", &words("same"), 5), None);
     }
 
     /// Every prompt key the dialog code names exists in every catalog, and every variant

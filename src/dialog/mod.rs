@@ -160,6 +160,13 @@ impl Goal {
         !matches!(self, Goal::Place | Goal::Reorder | Goal::Subscription)
     }
 
+    /// Whether the goal only says where an order is, changing nothing: a follow-up
+    /// question of this kind ("and when will it get here?") is about the order just
+    /// discussed. A return's status is not included: callers ask it about other orders.
+    fn about_the_order_in_focus(self) -> bool {
+        matches!(self, Goal::Status | Goal::Track)
+    }
+
     /// How the goal is named in a sentence ("for your {goal} request").
     fn label_key(self) -> &'static str {
         match self {
@@ -410,6 +417,9 @@ pub(crate) struct Session {
     pub heard_order: Option<String>,
     /// A phone number heard on the phone path.
     pub heard_phone: Option<String>,
+    /// Verification factors said together with the heard order number, before the agent
+    /// asked for one.
+    pub heard_factors: Option<identity::Factors>,
     /// Other orders of the caller still to go through, in turn.
     pub queue: Vec<String>,
     /// Identity checks failed in this conversation.
@@ -1250,6 +1260,14 @@ impl Engine {
                 }
                 None => Answer::Missed,
             },
+            YesNo::Proceed if self.amend(said) => {
+                // "Oh no, the zip's wrong, it's 78703": the read-back is corrected and
+                // said again, nothing is cancelled.
+                self.ask = Ask::Nothing;
+                self.task().confirmed = false;
+                self.advance(facts);
+                Answer::Handled
+            }
             _ => {
                 // "No, but can I reschedule it?": the answer, then the new request. A yes
                 // that names the request ("yes, cancel it") is only a yes.
@@ -1268,6 +1286,72 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// A correction said at the read-back of the current request: a new value for
+    /// something read back replaces it ("no, make it the evening", "the zip is 78703"),
+    /// and a part named as wrong with no new value ("the city's wrong") is asked again.
+    /// Returns whether anything changed.
+    fn amend(&mut self, said: &Said<'_>) -> bool {
+        fn replace<T: PartialEq + Clone>(slot: &mut Option<T>, new: &Option<T>) -> bool {
+            match (slot.as_ref(), new) {
+                (Some(old), Some(v)) if old != v => {
+                    *slot = Some(v.clone());
+                    true
+                }
+                _ => false,
+            }
+        }
+        let ent = said.entities;
+        let yes = self.yes_no(said) == Some(true);
+        let named = |list: &str| !yes && self.phrases().any(list, &said.words);
+        let (zip_named, city_named, street_named, day_named, time_named) = (
+            named("field_zip"),
+            named("field_city"),
+            named("field_street"),
+            named("field_day"),
+            named("field_time"),
+        );
+        let Some(task) = self.task.as_mut() else {
+            return false;
+        };
+        let mut changed = false;
+        match task.goal {
+            Goal::ChangeAddress => {
+                changed |= replace(&mut task.address.zip, &ent.zip_code);
+                for (named, part) in [
+                    (zip_named && !changed, &mut task.address.zip),
+                    (city_named, &mut task.address.city),
+                    (street_named, &mut task.address.line1),
+                ] {
+                    if named && part.is_some() {
+                        *part = None;
+                        changed = true;
+                    }
+                }
+            }
+            Goal::Reschedule => {
+                let new_date = replace(&mut task.date, &ent.date);
+                let new_slot = replace(&mut task.slot, &ent.time_slot);
+                if day_named && !new_date && ent.date.is_none() {
+                    task.date = None;
+                }
+                if time_named && !new_slot && ent.time_slot.is_none() {
+                    task.slot = None;
+                }
+                changed = new_date || new_slot || task.date.is_none() || task.slot.is_none();
+            }
+            Goal::Cancel => changed |= replace(&mut task.cancel_reason, &ent.cancel_reason),
+            Goal::Return | Goal::Exchange | Goal::Problem => {
+                changed |= replace(&mut task.refund_method, &ent.refund_method);
+                changed |= replace(&mut task.return_reason, &ent.return_reason);
+            }
+            Goal::Subscription => {
+                changed |= replace(&mut task.frequency, &ent.frequency_days);
+            }
+            _ => {}
+        }
+        changed
     }
 
     /// Acts on a yes or no to a question of the current request.

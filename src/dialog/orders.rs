@@ -4,11 +4,11 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
-use super::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use super::{locale, p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use crate::change::{Change, Channel, HandOffReason, Notice};
 use crate::config::{ShippingPolicy, TimeSlot};
 use crate::dialog::facts::Facts;
-use crate::nlu::entities::CancelReason;
+use crate::nlu::entities::{CancelReason, ReturnReason};
 use crate::nlu::Intent;
 use crate::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
 use crate::speech_text as st;
@@ -453,7 +453,13 @@ pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
             e.task().confirmed = false;
         }
     }
+    // The day it is already due, with no new slot, is the day the caller cannot take
+    // ("i'm away monday, can i change the day"): ask for the new one.
     let task = e.task();
+    if task.date.is_some() && task.date == order.estimated_delivery && task.slot.is_none() {
+        task.date = None;
+        task.confirmed = false;
+    }
     if task.date.is_none() {
         let current = match order.estimated_delivery {
             Some(d) => e.text(p!("current_delivery"), &[("date", e.date_words(d))]),
@@ -635,9 +641,28 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     let ent = said.entities;
     match ask {
         Ask::CancelReason => {
-            let reason = ent.cancel_reason.or_else(|| {
-                e.phrases()
-                    .any("no_reason", &said.words)
+            // A return-style reason answers too ("it's the wrong size", "don't need it").
+            let from_return_reason = ent.return_reason.map(|r| match r {
+                ReturnReason::ChangedMind => CancelReason::ChangedMind,
+                ReturnReason::WrongItem | ReturnReason::SizeIssue => CancelReason::WrongItem,
+                _ => CancelReason::Other,
+            });
+            // Asked twice, a reason that fits no category is still the caller's reason:
+            // "other", rather than a third question.
+            let unclassified = e.s.misses >= 1
+                && said.words.len() >= 2
+                && !matches!(
+                    said.intent,
+                    Intent::Affirm
+                        | Intent::Deny
+                        | Intent::Repeat
+                        | Intent::Help
+                        | Intent::EndConversation
+                        | Intent::SpeakToAgent
+                )
+                && Goal::from_intent(said.intent).is_none_or(|g| g == Goal::Cancel);
+            let reason = ent.cancel_reason.or(from_return_reason).or_else(|| {
+                (e.phrases().any("no_reason", &said.words) || unclassified)
                     .then_some(CancelReason::Other)
             });
             match reason {
@@ -676,7 +701,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 Answer::Missed
             }
         }
-        Ask::City => match city_from_speech(e, said) {
+        Ask::City => match city_from_speech(e, said).or_else(|| same_city(e, said, facts)) {
             Some(city) => {
                 e.task().address.city = Some(city);
                 if let Some(z) = &ent.zip_code {
@@ -698,10 +723,39 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     }
 }
 
-/// A city name from a short answer ("it's round rock" → "Round Rock").
+/// The city on the order, when the caller says it stays the same ("same city").
+fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<String> {
+    if !e.phrases().any("same_city", &said.words) {
+        return None;
+    }
+    let number = e.task_ref()?.order.clone()?;
+    facts
+        .order(&number)
+        .ok()
+        .flatten()?
+        .shipping_address
+        .map(|a| a.city)
+        .filter(|c| !c.trim().is_empty())
+}
+
+/// A city name from a short answer ("it's round rock" → "Round Rock"). Only the first
+/// clause names it: what follows a comma is a remark ("austin, same city"); remarks
+/// said without a pause ("austin same as before thanks") and a trailing state name
+/// ("austin texas") are left out too.
 fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
-    let words: Vec<&String> = said
-        .words
+    if said.text.chars().count() > 60 {
+        return None;
+    }
+    let first_clause = said
+        .text
+        .split([',', '.', ';', '!', '?'])
+        .map(locale::words)
+        .map(|w| e.phrases().without("city_remarks", &w))
+        .find(|w| {
+            w.iter()
+                .any(|x| !e.phrases().any("filler", std::slice::from_ref(x)))
+        })?;
+    let mut words: Vec<&String> = first_clause
         .iter()
         .filter(|w| !e.phrases().any("filler", std::slice::from_ref(*w)))
         .filter(|w| {
@@ -709,7 +763,15 @@ fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
                 .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
         })
         .collect();
-    if words.is_empty() || words.len() > 4 || said.text.chars().count() > 60 {
+    // "austin texas": the state is not part of the city (a city named like its state,
+    // "new york", stays).
+    if let Some(k) = (1..words.len()).find(|&k| {
+        let tail: Vec<String> = words[k..].iter().map(|w| (*w).clone()).collect();
+        e.phrases().len_at("us_states", &tail, 0) == Some(tail.len())
+    }) {
+        words.truncate(k);
+    }
+    if words.is_empty() || words.len() > 4 {
         return None;
     }
     let city: Vec<String> = words

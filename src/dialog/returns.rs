@@ -690,8 +690,8 @@ fn problem_from_words(
     reason: Option<ReturnReason>,
 ) -> Option<Problem> {
     let ph = e.phrases();
-    if ph.any("missing_item", words) {
-        return Some(Problem::MissingItem);
+    if let Some(missing) = missing(e, words) {
+        return Some(missing);
     }
     if ph.any("not_received", words) {
         return Some(Problem::NotReceived);
@@ -705,6 +705,28 @@ fn problem_from_words(
         Some(ReturnReason::NotAsDescribed) => Some(Problem::NotAsDescribed),
         Some(ReturnReason::QualityIssue) => Some(Problem::Defective),
         _ => None,
+    }
+}
+
+/// What the words say is missing: an item from a parcel that came ("the t-shirt
+/// wasn't in it", "never came in the box", "one of the mugs is missing from the
+/// package"), or the whole parcel ("my package is missing"). A person who "wasn't in"
+/// ("i wasn't in when they came") is not a missing item.
+fn missing(e: &Engine, words: &[String]) -> Option<Problem> {
+    let ph = e.phrases();
+    let first = (0..words.len()).find(|&i| {
+        let person_absent = ph.len_at("absent", words, i).is_some()
+            && i > 0
+            && ph.any("person", std::slice::from_ref(&words[i - 1]));
+        ph.len_at("missing_item", words, i).is_some() && !person_absent
+    })?;
+    let whole_parcel = words[first.saturating_sub(3)..first]
+        .iter()
+        .any(|w| ph.any("parcel", std::slice::from_ref(w)));
+    if whole_parcel && !ph.any("item_words", words) {
+        Some(Problem::NotReceived)
+    } else {
+        Some(Problem::MissingItem)
     }
 }
 
@@ -734,17 +756,11 @@ pub(super) fn problem(e: &mut Engine, facts: &dyn Facts) {
     };
     match pr {
         Problem::NotReceived => not_received(e, &order, facts),
-        Problem::MissingItem => {
-            if order.status != OrderStatus::Delivered {
-                super::orders::status(e, facts);
-                return;
-            }
-            e.change(Change::OpenInvestigation {
-                order_number: order.order_number.clone(),
-                reason: InvestigationReason::MissingItem,
-            });
-            e.hand_off(HandOffReason::NotReceived);
+        Problem::MissingItem if order.status != OrderStatus::Delivered => {
+            super::orders::status(e, facts);
         }
+        // A missing item is made good like a faulty one: replaced or refunded, nothing
+        // to send back (an investigation records the claim for the warehouse).
         _ => faulty_item(e, &order, pr, facts),
     }
 }
@@ -836,8 +852,15 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
             return;
         }
     };
+    if pr == Problem::MissingItem {
+        e.change(Change::OpenInvestigation {
+            order_number: order.order_number.clone(),
+            reason: InvestigationReason::MissingItem,
+        });
+    }
     let reason = match pr {
-        Problem::WrongItem => ReturnReason::WrongItem,
+        // A packing mistake, like a wrong item: the closest return reason there is.
+        Problem::WrongItem | Problem::MissingItem => ReturnReason::WrongItem,
         Problem::NotAsDescribed => ReturnReason::NotAsDescribed,
         Problem::Defective => ReturnReason::QualityIssue,
         _ => ReturnReason::Damaged,
@@ -1012,9 +1035,21 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.task().refund_method = Some(m);
                 return Answer::Filled;
             }
-            if e.yes_no(said) == Some(true) || e.phrases().any("card", &said.words) {
-                let order = e.task_ref().and_then(|t| t.order.clone());
-                if let Some(Ok(Some(order))) = order.map(|n| facts.order(&n)) {
+            let order = e.task_ref().and_then(|t| t.order.clone());
+            let order = order.and_then(|n| facts.order(&n).ok().flatten());
+            // "Back on my mastercard": the card the order was paid with, by its name.
+            let names_the_card = order
+                .as_ref()
+                .and_then(|o| o.payment.brand.as_deref())
+                .is_some_and(|brand| {
+                    let brand = super::locale::words(brand);
+                    !brand.is_empty() && said.words.windows(brand.len()).any(|w| w == brand)
+                });
+            if e.yes_no(said) == Some(true)
+                || names_the_card
+                || e.phrases().any("card", &said.words)
+            {
+                if let Some(order) = order {
                     let first = refund_options(e, &order).first().copied();
                     e.task().refund_method = first;
                     return Answer::Filled;

@@ -304,3 +304,531 @@ fn two_fallbacks_offer_a_person_and_yes_hands_off() {
     assert!(s.end);
     assert_eq!(e.outcome(), Outcome::Escalated);
 }
+
+#[test]
+fn a_factor_given_with_the_order_number_verifies_at_once() {
+    let w = world();
+    let with = |factor: Entities| Entities {
+        order_number: Some("1234567891234".into()),
+        ..factor
+    };
+    let email = Entities {
+        email: Some("ada@example.com".into()),
+        ..Entities::default()
+    };
+    let phone = Entities {
+        phone_number: Some("5125550199".into()),
+        ..Entities::default()
+    };
+    for (intent, factor) in [
+        (Intent::GetOrderStatus, zip("78701")),
+        (Intent::GetOrderStatus, email),
+        (Intent::TrackPackage, phone),
+    ] {
+        let mut e = engine();
+        let s = e.handle(say(intent, "where is it", with(factor)), now(), &w);
+        assert!(!s.reply.contains("zip"), "asked again: {}", s.reply);
+        assert!(s.reply.contains("being prepared"), "{}", s.reply);
+        assert_eq!(
+            s.locks,
+            vec![LockUpdate::Clear {
+                key: "order:1234567891234".into()
+            }]
+        );
+    }
+}
+
+#[test]
+fn a_wrong_factor_given_up_front_counts_as_a_failed_try() {
+    let w = world();
+    let mut e = engine();
+    let s = e.handle(
+        say(
+            Intent::GetOrderStatus,
+            "where is it",
+            Entities {
+                order_number: Some("1234567891234".into()),
+                zip_code: Some("11111".into()),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert_eq!(s.locks.len(), 1, "{:?}", s.locks);
+    assert!(!s.reply.contains("prepared"), "{}", s.reply);
+    // The retry is a normal factor question.
+    let s = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    assert!(s.reply.contains("being prepared"), "{}", s.reply);
+}
+
+#[test]
+fn a_factor_said_with_the_asked_order_number_is_used() {
+    let w = world();
+    let mut e = engine();
+    e.handle(
+        say(
+            Intent::GetOrderStatus,
+            "where is my order",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "1234567891234 zip 78701",
+            Entities {
+                order_number: Some("1234567891234".into()),
+                zip_code: Some("78701".into()),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("being prepared"), "{}", s.reply);
+}
+
+#[test]
+fn a_zip_said_with_an_address_change_is_the_new_address_not_a_factor() {
+    let w = world();
+    let mut e = engine();
+    let s = e.handle(
+        say(
+            Intent::ChangeAddress,
+            "change the address to zip 30301",
+            Entities {
+                order_number: Some("1234567891234".into()),
+                zip_code: Some("30301".into()),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.locks.is_empty(), "{:?}", s.locks);
+    assert!(
+        s.reply.contains("1 2 3 4, 5 6 7 8 9, 1 2 3 4"),
+        "{}",
+        s.reply
+    );
+}
+
+#[test]
+fn a_question_about_the_order_just_discussed_reuses_it_without_a_check() {
+    let w = world();
+    let mut e = engine();
+    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    for text in [
+        "and will i get a tracking number when it goes out",
+        "can you track it",
+        "where is that package now",
+    ] {
+        let s = e.handle(
+            say(Intent::TrackPackage, text, Entities::default()),
+            now(),
+            &w,
+        );
+        assert!(!s.reply.contains("Can I use it"), "{text}: {}", s.reply);
+        assert!(s.reply.contains("tracking number"), "{text}: {}", s.reply);
+    }
+    // Another order, or a change, is checked first.
+    let s = e.handle(
+        say(
+            Intent::TrackPackage,
+            "can you track my other order",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(!s.reply.contains("Can I use it"), "{}", s.reply);
+    assert!(s.reply.contains("order number"), "{}", s.reply);
+}
+
+#[test]
+fn a_change_to_the_order_just_discussed_is_checked_first() {
+    let w = world();
+    let mut e = engine();
+    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    let s = e.handle(
+        say(
+            Intent::CancelOrder,
+            "actually cancel it",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Can I use it"), "{}", s.reply);
+}
+
+#[test]
+fn rescheduling_to_the_day_already_due_asks_for_another_day() {
+    let w = world();
+    let due = NaiveDate::from_ymd_opt(2026, 3, 13).expect("valid");
+    for (date, slot, asks_day) in [
+        (Some(due), None, true),
+        (None, None, true),
+        (Some(due), Some(TimeSlot::Evening), false),
+        (NaiveDate::from_ymd_opt(2026, 3, 16), None, false),
+    ] {
+        let mut e = engine();
+        let ent = Entities {
+            order_number: Some("1234567891234".into()),
+            zip_code: Some("78701".into()),
+            date,
+            time_slot: slot,
+            ..Entities::default()
+        };
+        let s = e.handle(say(Intent::RescheduleDelivery, "move it", ent), now(), &w);
+        assert_eq!(
+            s.reply.contains("What day"),
+            asks_day,
+            "{date:?} {slot:?}: {}",
+            s.reply
+        );
+    }
+}
+
+/// An address change on the fixture order up to the city question.
+fn address_change_at_city(w: &World) -> Engine {
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        email: Some("ada@example.com".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::ChangeAddress, "new address", ent), now(), w);
+    assert!(s.reply.contains("street"), "{}", s.reply);
+    let s = e.handle(
+        say(Intent::Fallback, "88 lamar boulevard", Entities::default()),
+        now(),
+        w,
+    );
+    assert!(s.reply.contains("city"), "{}", s.reply);
+    e
+}
+
+#[test]
+fn a_city_is_read_without_the_remarks_around_it() {
+    let w = world();
+    for (answer, city) in [
+        ("austin, same city", "Austin"),
+        ("austin same city", "Austin"),
+        ("it's round rock", "Round Rock"),
+        ("round rock, texas", "Round Rock"),
+        ("round rock texas", "Round Rock"),
+        ("san marcos thanks", "San Marcos"),
+        ("we're moving to san antonio", "San Antonio"),
+        ("austin. yeah that's right", "Austin"),
+        ("the same city", "Austin"),
+        ("same as before", "Austin"),
+        ("new york", "New York"),
+    ] {
+        let mut e = address_change_at_city(&w);
+        e.handle(
+            say(Intent::Fallback, answer, Entities::default()),
+            now(),
+            &w,
+        );
+        let s = e.handle(say(Intent::Fallback, "78704", zip("78704")), now(), &w);
+        assert!(
+            s.reply.contains(&format!("{city}, 7 8 7 0 4")),
+            "{answer}: {}",
+            s.reply
+        );
+    }
+}
+
+#[test]
+fn a_correction_at_the_read_back_replaces_the_value_and_reads_back_again() {
+    let w = world();
+    let mut e = address_change_at_city(&w);
+    e.handle(
+        say(Intent::Fallback, "austin", Entities::default()),
+        now(),
+        &w,
+    );
+    let s = e.handle(say(Intent::Fallback, "78704", zip("78704")), now(), &w);
+    assert!(s.reply.contains("Austin, 7 8 7 0 4"), "{}", s.reply);
+    let s = e.handle(
+        say(
+            Intent::Deny,
+            "oh no sorry the zip's wrong it's 78703",
+            zip("78703"),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Austin, 7 8 7 0 3"), "{}", s.reply);
+    assert!(s.changes.is_empty());
+    // A part named as wrong without a new value is asked again.
+    let s = e.handle(
+        say(Intent::Deny, "no the city is wrong", Entities::default()),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("city"), "{}", s.reply);
+    let s = e.handle(
+        say(Intent::Fallback, "pflugerville", Entities::default()),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Pflugerville, 7 8 7 0 3"), "{}", s.reply);
+    let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+    assert_eq!(s.changes[0].kind(), "change_address");
+}
+
+#[test]
+fn a_reschedule_read_back_takes_a_new_day_or_slot() {
+    let w = world();
+    let start = Entities {
+        order_number: Some("1234567891234".into()),
+        zip_code: Some("78701".into()),
+        date: NaiveDate::from_ymd_opt(2026, 3, 16),
+        time_slot: Some(TimeSlot::Morning),
+        ..Entities::default()
+    };
+    let mut e = engine();
+    let s = e.handle(say(Intent::RescheduleDelivery, "move it", start), now(), &w);
+    assert!(s.reply.contains("Monday, March sixteenth"), "{}", s.reply);
+    let s = e.handle(
+        say(
+            Intent::Deny,
+            "no make it the evening",
+            Entities {
+                time_slot: Some(TimeSlot::Evening),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("in the evening"), "{}", s.reply);
+    let s = e.handle(
+        say(
+            Intent::Deny,
+            "sorry, tuesday",
+            Entities {
+                date: NaiveDate::from_ymd_opt(2026, 3, 17),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply.contains("Tuesday, March seventeenth"),
+        "{}",
+        s.reply
+    );
+    assert!(s.reply.contains("in the evening"), "{}", s.reply);
+    // A plain no still cancels the change.
+    let s = e.handle(say(Intent::Deny, "no", Entities::default()), now(), &w);
+    assert!(s.changes.is_empty());
+    assert!(!s.reply.contains("Tuesday"), "{}", s.reply);
+}
+
+const DELIVERED: &str = r#"{
+  "order_number": "2000000000001", "status": "delivered", "order_date": "2026-03-01",
+  "customer": {"name": "Ada Park", "email": "ada@example.com", "phone": "5125550199", "billing_zip": "78701"},
+  "items": [
+    {"sku": "TEE-NAVY-M", "name": "Classic Tee - Navy, Size M", "qty": 1, "price": 29.99, "category": "apparel"},
+    {"sku": "MUG-WHITE", "name": "Stoneware Mug - White", "qty": 2, "price": 12.0, "category": "home"}
+  ],
+  "subtotal": 53.99, "shipping_cost": 0.0, "total": 53.99, "currency": "USD",
+  "payment": {"method": "card", "brand": "Mastercard", "last4": "5454"},
+  "shipping_address": {"line1": "123 Main St", "city": "Austin", "state": "TX", "zip": "78701", "country": "US"},
+  "shipping_method": "standard", "estimated_delivery": "2026-03-06", "delivered_at": "2026-03-06T12:00:00"
+}"#;
+
+fn world_with_delivered() -> World {
+    let mut w = world();
+    let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order);
+    w
+}
+
+fn delivered_order(product: Option<&str>) -> Entities {
+    Entities {
+        order_number: Some("2000000000001".into()),
+        zip_code: Some("78701".into()),
+        product: product.map(str::to_string),
+        ..Entities::default()
+    }
+}
+
+#[test]
+fn an_item_missing_from_a_parcel_is_replaced_or_refunded() {
+    let w = world_with_delivered();
+    for text in [
+        "my parcel came but the t shirt wasn't in it",
+        "the tee never came in the box",
+        "the t shirt was not included",
+        "you left out the t shirt",
+        "there was no sign of the t shirt in the package",
+        "the t shirt is missing from my order",
+        "they forgot to pack the t shirt",
+        "i only got the mugs, no t shirt",
+    ] {
+        let mut e = engine();
+        let s = e.handle(
+            say(
+                Intent::ReportProblem,
+                text,
+                delivered_order(Some("TEE-NAVY-M")),
+            ),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("Classic Tee"), "{text}: {}", s.reply);
+        assert!(s.reply.contains("is missing"), "{text}: {}", s.reply);
+        assert!(s.reply.contains("replacement"), "{text}: {}", s.reply);
+        assert!(s.changes.is_empty(), "{text}: {:?}", s.changes);
+        let s = e.handle(
+            say(
+                Intent::Fallback,
+                "could you send me another one please",
+                Entities::default(),
+            ),
+            now(),
+            &w,
+        );
+        let kinds: Vec<&str> = s.changes.iter().map(|c| c.kind()).collect();
+        assert!(kinds.contains(&"open_investigation"), "{text}: {kinds:?}");
+        assert!(kinds.contains(&"create_return"), "{text}: {kinds:?}");
+        assert!(!s.end, "{text}: handed off");
+    }
+}
+
+#[test]
+fn a_person_not_in_or_a_whole_parcel_missing_is_not_a_missing_item() {
+    let w = world_with_delivered();
+    for text in [
+        "i wasn't in when they came and now i can't find it",
+        "my package is missing",
+        "the parcel is missing",
+    ] {
+        let mut e = engine();
+        let s = e.handle(
+            say(Intent::ReportProblem, text, delivered_order(None)),
+            now(),
+            &w,
+        );
+        assert!(!s.reply.contains("is missing"), "{text}: {}", s.reply);
+    }
+}
+
+#[test]
+fn the_card_named_by_its_brand_is_the_original_payment() {
+    let w = world_with_delivered();
+    for answer in [
+        "back on my mastercard is fine",
+        "the mastercard please",
+        "yes the card",
+    ] {
+        let mut e = engine();
+        let start = Entities {
+            return_reason: Some(ReturnReason::ChangedMind),
+            ..delivered_order(Some("TEE-NAVY-M"))
+        };
+        let s = e.handle(say(Intent::ReturnItem, "return the tee", start), now(), &w);
+        assert!(
+            s.reply.contains("Mastercard ending in 5 4 5 4"),
+            "{}",
+            s.reply
+        );
+        let s = e.handle(
+            say(Intent::Fallback, answer, Entities::default()),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("label"), "{answer}: {}", s.reply);
+    }
+}
+
+#[test]
+fn a_courier_asked_for_up_front_is_booked_without_asking_label_or_pickup() {
+    let w = world_with_delivered();
+    let mut e = engine();
+    let start = Entities {
+        return_reason: Some(ReturnReason::ChangedMind),
+        refund_method: Some(RefundMethod::OriginalPayment),
+        ..delivered_order(Some("TEE-NAVY-M"))
+    };
+    let s = e.handle(
+        say(
+            Intent::ReturnItem,
+            "i want to return the tee, can someone come and pick it up",
+            start,
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("courier"), "{}", s.reply);
+    assert!(!s.reply.contains("label"), "{}", s.reply);
+}
+
+#[test]
+fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice() {
+    let w = world();
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::CancelOrder, "cancel it", ent), now(), &w);
+    assert!(s.reply.contains("why"), "{}", s.reply);
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "my cat walked on the keyboard",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply.contains("changed my mind"),
+        "re-asked with examples: {}",
+        s.reply
+    );
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "the cat did it honestly",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("go ahead"), "{}", s.reply);
+    // A return-style reason answers the question at once.
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    e.handle(say(Intent::CancelOrder, "cancel it", ent), now(), &w);
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "it's the wrong size",
+            Entities {
+                return_reason: Some(ReturnReason::SizeIssue),
+                ..Entities::default()
+            },
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("go ahead"), "{}", s.reply);
+}

@@ -28,12 +28,51 @@ struct Candidate {
     start: usize,
     end: usize,
     date: NaiveDate,
+    shape: Shape,
+}
+
+/// What a candidate was said as, so that "wednesday the eighteenth" can be read as one
+/// date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A weekday alone or with "this"/"on"/"next" ("wednesday", "on friday").
+    Weekday(Weekday),
+    /// A day of the month with no month ("the eighteenth").
+    DayOfMonth(u32),
+    /// A day with its month ("march 18th", "3/18").
+    MonthDay,
+    Other,
 }
 
 /// Words that, shortly before a date, mean it is the date being given up.
 const NEGATING_BEFORE: &[&str] = &["not", "from", "than", "except", "cancel", "skip"];
 /// Words that, right after a date, reject it ("tomorrow doesn't work", "friday's no good").
 const NEGATING_AFTER: &[&str] = &["not", "no", "bad", "impossible"];
+/// Words that say a date is ruled out when they govern it ("i'm not home on monday",
+/// "never on a friday"); unlike "from" or "skip", a date they govern is not wanted at all.
+const NEGATORS: &[&str] = &["not", "never", "nobody", "noone", "nowhere"];
+/// Words that end the reach of a negation before a date ("not sure, maybe friday").
+const NEGATION_BREAKS: &[&str] = &[
+    "but", "maybe", "perhaps", "sure", "so", "then", "instead", "how", "what", "rather", "prefer",
+    "better", "could", "can", "please", "and", "or", "if", "before", "after", "until", "till",
+    "til", "than", "later", "earlier",
+];
+/// Words after a "no"/"not" that make it harmless ("friday is not a problem").
+const HARMLESS_AFTER_NEGATION: &[&str] = &["problem", "worries", "issue", "bother"];
+/// Words that, shortly before a date, correct an earlier one ("no wait, make that
+/// thursday", "i mean friday", "actually the 20th").
+const CORRECTING_BEFORE: &[&str] = &[
+    "make that",
+    "make it",
+    "i mean",
+    "i meant",
+    "actually",
+    "rather",
+    "wait",
+    "sorry",
+    "scratch that",
+    "correction",
+];
 
 /// Finds the date meant in `words` and marks the words it used as taken.
 pub(crate) fn extract_date(
@@ -50,25 +89,29 @@ pub(crate) fn extract_date(
             i += 1;
             continue;
         }
-        let found = relative_day(words, i, today)
+        let expecting = expect == Some(EntityKind::Date);
+        let other = |found: Option<(NaiveDate, usize)>| found.map(|(d, e)| (d, e, Shape::Other));
+        let found = other(relative_day(words, i, today))
             .or_else(|| weekday_phrase(words, i, today))
-            .or_else(|| week_month_phrase(words, i, today))
-            .or_else(|| offset_phrase(words, i, today))
-            .or_else(|| month_first(words, i, today))
-            .or_else(|| day_first(words, i, today, expect == Some(EntityKind::Date)))
-            .or_else(|| numeric(words, i, today));
+            .or_else(|| other(week_month_phrase(words, i, today)))
+            .or_else(|| other(offset_phrase(words, i, today)))
+            .or_else(|| month_first(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)))
+            .or_else(|| day_first(words, i, today, expecting))
+            .or_else(|| numeric(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)));
         match found {
-            Some((date, end)) if end > i && !taken[i..end].iter().any(|&t| t) => {
+            Some((date, end, shape)) if end > i && !taken[i..end].iter().any(|&t| t) => {
                 candidates.push(Candidate {
                     start: i,
                     end,
                     date,
+                    shape,
                 });
                 i = end;
             }
             _ => i += 1,
         }
     }
+    let candidates = merge_weekday_and_day(words, candidates, today);
     let rejected = |c: &Candidate, prev_end: usize| -> bool {
         let before = c.start.saturating_sub(5).max(prev_end)..c.start;
         let negated_before = before
@@ -84,25 +127,22 @@ pub(crate) fn extract_date(
         negated_before || negated_after
     };
     // A date that is given up scores -2; one marked as the new date ("to monday",
-    // "till the 20th", "saturday instead") +1. The best score wins, the earliest on ties.
-    let mut best: Option<(i32, Candidate)> = None;
+    // "till the 20th", "saturday instead", "no wait, make that thursday") +1. The best
+    // score wins, the earliest on ties.
+    let mut best: Option<(i32, Candidate, usize)> = None;
     let mut prev_end = 0;
     for c in &candidates {
         let mut score = 0;
-        if rejected(c, prev_end) {
+        if rejected(c, prev_end) || ruled_out(words, c, prev_end) {
             score -= 2;
         }
-        if is_target(words, c.start, c.end) {
+        if is_target(words, c.start, c.end) || corrects(words, c.start, prev_end) {
             score += 1;
         }
-        if best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, *c));
+        if best.is_none_or(|(b, _, _)| score > b) {
+            best = Some((score, *c, prev_end));
         }
         prev_end = c.end;
-    }
-    let (_, best) = best?;
-    for t in &mut taken[best.start..best.end] {
-        *t = true;
     }
     // The other dates were read as dates too: they must not become quantities.
     for c in &candidates {
@@ -110,7 +150,98 @@ pub(crate) fn extract_date(
             *t = true;
         }
     }
+    let (score, best, best_prev_end) = best?;
+    // Every date said is ruled out ("i'm not home on monday"): none is the date wanted.
+    if score < 0 && ruled_out(words, &best, best_prev_end) {
+        return None;
+    }
     Some(best.date)
+}
+
+/// Whether a negation governs the date: a negator shortly before it with nothing that
+/// ends its reach in between ("i am not gonna be home on monday", but not "not sure,
+/// maybe monday"), or a rejection right after it ("monday does not work").
+fn ruled_out(words: &[String], c: &Candidate, prev_end: usize) -> bool {
+    let harmless = |k: usize| {
+        (k + 1..(k + 4).min(words.len()))
+            .any(|j| HARMLESS_AFTER_NEGATION.contains(&words[j].as_str()))
+    };
+    let before = c.start.saturating_sub(6).max(prev_end)..c.start;
+    let governed_before = before.clone().rev().find_map(|k| {
+        let w = words[k].as_str();
+        if NEGATION_BREAKS.contains(&w) {
+            Some(false)
+        } else if NEGATORS.contains(&w) {
+            Some(!harmless(k))
+        } else {
+            None
+        }
+    });
+    let after = c.end..(c.end + 3).min(words.len());
+    let governed_after = after.clone().any(|k| {
+        NEGATING_AFTER.contains(&words[k].as_str())
+            && !words_at(words, k, "not later")
+            && !harmless(k)
+    });
+    governed_before == Some(true) || governed_after
+}
+
+/// Whether a correction cue comes shortly before the date ("no wait, make that ...").
+fn corrects(words: &[String], start: usize, prev_end: usize) -> bool {
+    let from = start.saturating_sub(4).max(prev_end);
+    (from..start).any(|k| CORRECTING_BEFORE.iter().any(|cue| words_at(words, k, cue)))
+}
+
+/// Joins a weekday said next to a day of the month ("wednesday the eighteenth",
+/// "the 18th, a wednesday", "thursday march 19th") into one date. The day of the month
+/// decides; when the weekday does not fall on it this month, the next month where it
+/// does is taken, and failing that the day of the month stands.
+fn merge_weekday_and_day(
+    words: &[String],
+    candidates: Vec<Candidate>,
+    today: NaiveDate,
+) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        if let Some(prev) = out.last_mut() {
+            let adjacent = prev.end == c.start
+                || (prev.end + 1 == c.start
+                    && matches!(words[prev.end].as_str(), "a" | "on" | "that" | "is" | "it"));
+            let pair = match (prev.shape, c.shape) {
+                (Shape::Weekday(w), Shape::DayOfMonth(d))
+                | (Shape::DayOfMonth(d), Shape::Weekday(w)) => {
+                    let dated = if prev.shape == Shape::Weekday(w) {
+                        c.date
+                    } else {
+                        prev.date
+                    };
+                    Some(weekday_consistent(dated, w, d, today))
+                }
+                (Shape::Weekday(_), Shape::MonthDay) => Some(c.date),
+                (Shape::MonthDay, Shape::Weekday(_)) => Some(prev.date),
+                _ => None,
+            };
+            if let (true, Some(date)) = (adjacent, pair) {
+                prev.end = c.end;
+                prev.date = date;
+                prev.shape = Shape::MonthDay;
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `dated` (day `day` of this or next month) or, when `weekday` does not fall on it, the
+/// next month's day `day` if that one does.
+fn weekday_consistent(dated: NaiveDate, weekday: Weekday, day: u32, today: NaiveDate) -> NaiveDate {
+    if dated.weekday() == weekday {
+        return dated;
+    }
+    resolve_day(dated.max(today), day, true)
+        .filter(|d| d.weekday() == weekday && *d > dated)
+        .unwrap_or(dated)
 }
 
 /// A cheap filter: only these words can begin a date phrase, so the readers below run
@@ -221,7 +352,11 @@ fn next_monday(today: NaiveDate) -> Option<NaiveDate> {
 
 /// A weekday with what qualifies it: "next friday", "friday next week", "next week on
 /// friday", "a week from friday", "last monday". Starts at the first word of the phrase.
-fn weekday_phrase(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+fn weekday_phrase(
+    words: &[String],
+    i: usize,
+    today: NaiveDate,
+) -> Option<(NaiveDate, usize, Shape)> {
     // Prefix forms: find the weekday after them.
     let (mode, j) = if words_at(words, i, "next week on") {
         (Mode::NextWeek, i + 3)
@@ -264,7 +399,12 @@ fn weekday_phrase(words: &[String], i: usize, today: NaiveDate) -> Option<(Naive
         Mode::WeekAfter => add_days(next_weekday(today, day)?, 7)?,
         Mode::NextWeek => add_days(next_monday(today)?, i64::from(day.num_days_from_monday()))?,
     };
-    Some((date, end))
+    let shape = if mode == Mode::Next {
+        Shape::Weekday(day)
+    } else {
+        Shape::Other
+    };
+    Some((date, end, shape))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -475,7 +615,7 @@ fn day_first(
     i: usize,
     today: NaiveDate,
     expecting: bool,
-) -> Option<(NaiveDate, usize)> {
+) -> Option<(NaiveDate, usize, Shape)> {
     let has_the = words[i] == "the";
     let j = i + usize::from(has_the);
     let (day, used, word_ordinal) = day_of_month(words, j)?;
@@ -488,12 +628,23 @@ fn day_first(
         if year.is_some() {
             end += 1;
         }
-        return Some((resolve_month_day(today, month, day, year)?, end));
+        return Some((
+            resolve_month_day(today, month, day, year)?,
+            end,
+            Shape::MonthDay,
+        ));
     }
     if !ordinal {
         return None;
     }
-    let after_preposition = i > 0 && DATE_PREPOSITIONS.contains(&words[i - 1].as_str());
+    // "wednesday the eighteenth", "the eighteenth, a wednesday": a weekday beside it
+    // works as a preposition does.
+    let weekday_after =
+        (end..(end + 2).min(words.len())).any(|k| weekday_word(&words[k]).is_some());
+    let after_preposition = i > 0
+        && (DATE_PREPOSITIONS.contains(&words[i - 1].as_str())
+            || weekday_word(&words[i - 1]).is_some())
+        || weekday_after;
     let accepted = if word_ordinal {
         (has_the && after_preposition) || expecting
     } else {
@@ -515,7 +666,12 @@ fn day_first(
             break;
         }
     }
-    Some((resolve_day(today, day, next_month)?, end))
+    let shape = if next_month {
+        Shape::Other
+    } else {
+        Shape::DayOfMonth(day)
+    };
+    Some((resolve_day(today, day, next_month)?, end, shape))
 }
 
 /// "3/20", "3/20/2026", "20/3" (day first when the first part cannot be a month),
@@ -729,10 +885,8 @@ mod tests {
             date("move it from friday to monday").as_deref(),
             Some("2026-03-16")
         );
-        assert_eq!(
-            date("i won't be in tomorrow").as_deref(),
-            Some("2026-03-11")
-        );
+        // Alone, a ruled-out date is no date at all: the caller has not said the new one.
+        assert_eq!(date("i won't be in tomorrow"), None);
         assert_eq!(
             date("i'm on holiday next week can you hold it till the 20th").as_deref(),
             Some("2026-03-20")
@@ -744,6 +898,93 @@ mod tests {
         assert_eq!(
             date("i booked it for friday can you do next week instead").as_deref(),
             Some("2026-03-16")
+        );
+    }
+
+    #[test]
+    fn a_ruled_out_date_alone_is_not_the_date_wanted() {
+        for s in [
+            "hi i'm not gonna be home on monday when my order's supposed to come can i change the day",
+            "i won't be around on friday",
+            "i can't be there tomorrow",
+            "nobody will be home on the 16th",
+            "i'm never in on saturdays",
+            "monday doesn't work for me",
+            "tomorrow is no good",
+            "i will not be home next week on thursday",
+        ] {
+            assert_eq!(date(s), None, "{s}");
+        }
+        // A negation that does not govern the date leaves it standing.
+        for (s, want) in [
+            ("i'm not sure maybe friday", "2026-03-13"),
+            ("not a problem, friday then", "2026-03-13"),
+            ("friday is not a problem", "2026-03-13"),
+            ("no later than friday please", "2026-03-13"),
+            ("can you not come before friday", "2026-03-13"),
+            ("i'm not home until friday", "2026-03-13"),
+            ("skip the delivery on friday", "2026-03-13"),
+            ("no, friday", "2026-03-13"),
+        ] {
+            assert_eq!(date(s).as_deref(), Some(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_correction_replaces_the_date_said_before_it() {
+        let expect = Some(EntityKind::Date);
+        for (s, want) in [
+            (
+                "wednesday the eighteenth, no wait, make that thursday the nineteenth",
+                "2026-03-19",
+            ),
+            ("friday, i mean saturday", "2026-03-14"),
+            ("the 20th, actually the 21st", "2026-03-21"),
+            ("tuesday sorry wednesday", "2026-03-11"),
+            ("monday or rather tuesday", "2026-03-17"),
+            (
+                "march 20th, no wait, scratch that, march 23rd",
+                "2026-03-23",
+            ),
+        ] {
+            assert_eq!(date_with(s, expect).as_deref(), Some(want), "{s}");
+            assert_eq!(date(s).as_deref(), Some(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_weekday_with_a_day_of_the_month_is_that_day_of_the_month() {
+        // Tuesday 2026-03-10: the 18th is a Wednesday, the 13th a Friday.
+        for s in [
+            "wednesday the eighteenth",
+            "wednesday the 18th",
+            "on wednesday the eighteenth",
+            "the eighteenth, a wednesday",
+            "the 18th on wednesday",
+            "wednesday march 18th",
+            "wednesday, march the eighteenth",
+            "wednesday 3/18",
+            "can you move it to wednesday the eighteenth",
+        ] {
+            assert_eq!(date(s).as_deref(), Some("2026-03-18"), "{s}");
+        }
+        assert_eq!(date("friday the 13th").as_deref(), Some("2026-03-13"));
+        assert_eq!(
+            date("thursday the twenty sixth").as_deref(),
+            Some("2026-03-26")
+        );
+        // The 1st has passed this month; Wednesday the 1st is in April 2026.
+        assert_eq!(date("wednesday the first").as_deref(), Some("2026-04-01"));
+        // A weekday that does not fall on the day: the next month where it does...
+        assert_eq!(date("monday the 13th").as_deref(), Some("2026-04-13"));
+        // ...and failing that, the day of the month stands (March 20th is a Friday,
+        // April 20th a Monday).
+        assert_eq!(date("tuesday the 20th").as_deref(), Some("2026-03-20"));
+        assert_eq!(date("monday the 20th").as_deref(), Some("2026-04-20"));
+        // Apart, they stay two dates.
+        assert_eq!(
+            date("move it from wednesday to the 20th").as_deref(),
+            Some("2026-03-20")
         );
     }
 

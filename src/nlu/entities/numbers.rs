@@ -216,6 +216,20 @@ fn digit_item(words: &[String], j: usize) -> Option<(String, usize)> {
         };
         return Some((std::iter::repeat_n(d, times).collect(), 2));
     }
+    // "one thousand", "two thousand and five", "twelve thousand three hundred": a group
+    // said as a whole number with a thousands word is its value written out, so "one
+    // thousand, zero zero zero" is 1000 then 000.
+    if unit_word(w)
+        .or_else(|| teen_word(w))
+        .or_else(|| tens_word(w))
+        .is_some()
+    {
+        if let Some((v, used)) = parse_cardinal(words, j) {
+            if words[j..j + used].iter().any(|n| n == "thousand") {
+                return Some((v.to_string(), used));
+            }
+        }
+    }
     if let Some(v) = teen_word(w).or_else(|| unit_word(w)) {
         // "five hundred", "five hundred and twelve": three digits.
         if words.get(j + 1).is_some_and(|n| n == "hundred") {
@@ -273,6 +287,9 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
         let mut strong = false;
         let mut last_item = (start, 0);
         let mut last_is_word = false;
+        // The run opened with a "thousand" group: alone, that is a count ("ten thousand
+        // points"), not an identifier.
+        let mut scaled = false;
         while j < words.len() && !taken.get(j).copied().unwrap_or(true) {
             let Some((d, used)) = digit_item(words, j) else {
                 break;
@@ -281,6 +298,7 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
                 break;
             }
             strong |= !is_weak_zero(&words[j]);
+            scaled |= items == 0 && words[j..j + used].iter().any(|n| n == "thousand");
             last_item = (j, digits.len());
             last_is_word = used == 1 && !is_digits(&words[j]);
             digits.push_str(&d);
@@ -291,7 +309,7 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
             j += 1;
             continue;
         }
-        if strong {
+        if strong && !(scaled && items == 1) {
             runs.push(DigitRun {
                 start,
                 end: j,
@@ -362,6 +380,31 @@ mod tests {
         assert_eq!(runs("five hundred and twelve"), ["512"]);
         assert_eq!(runs("ninety two thirty one"), ["9231"]);
         assert_eq!(runs("double 5 seven"), ["557"]);
+    }
+
+    #[test]
+    fn groups_said_with_thousands_are_written_out() {
+        assert_eq!(
+            runs("one thousand, zero zero zero, zero zero zero, zero one one"),
+            ["1000000000011"]
+        );
+        assert_eq!(
+            runs("one thousand zero zero zero zero zero zero zero one one"),
+            ["1000000000011"]
+        );
+        assert_eq!(runs("two thousand and five, one two"), ["200512"]);
+        assert_eq!(
+            runs("twelve thousand three hundred and four 56"),
+            ["1230456"]
+        );
+        assert_eq!(runs("4 one thousand"), ["41000"]);
+        assert_eq!(runs("nineteen thousand eighty four, oh oh"), ["1908400"]);
+        assert_eq!(runs("one thousand oh oh one"), ["1000001"]);
+        assert_eq!(runs("twelve thirty-four fifty-six"), ["123456"]);
+        assert_eq!(runs("seven eight seven oh one"), ["78701"]);
+        // A thousands group alone is a count.
+        assert_eq!(runs("ten thousand"), Vec::<String>::new());
+        assert_eq!(runs("two thousand and twelve"), Vec::<String>::new());
     }
 
     #[test]

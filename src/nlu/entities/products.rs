@@ -402,11 +402,13 @@ impl ProductMatcher {
                         continue;
                     }
                     // More words covered wins, then a better match; on a full tie the
-                    // later term, as English puts the head noun last ("coffee capsules").
-                    let better = best.is_none_or(|(bs, ba, _, _, _)| {
+                    // later term of the same noun phrase, as English puts the head noun
+                    // last ("coffee capsules"). Of products named apart ("the t shirt
+                    // wasn't in it, just the headphones") the first is the subject.
+                    let better = best.is_none_or(|(bs, ba, _, _, bq)| {
                         sum > bs + 1e-6
                             || (sum - bs).abs() <= 1e-6 && avg > ba + 1e-6
-                            || (sum - bs).abs() <= 1e-6 && (avg - ba).abs() <= 1e-6
+                            || (sum - bs).abs() <= 1e-6 && (avg - ba).abs() <= 1e-6 && p <= bq
                     });
                     if better {
                         best = Some((sum, avg, term.family, p, q));
@@ -572,6 +574,15 @@ mod tests {
         assert_eq!(sku("a wireless mouse").as_deref(), Some("MOUSE-BLACK"));
         // Equal terms: the later one is the head noun.
         assert_eq!(sku("a box of coffee capsules").as_deref(), Some("COF-POD"));
+        // Products named apart: the first is the one talked about.
+        assert_eq!(
+            family("the t shirt wasn't in it, just the headphones and the gift card").as_deref(),
+            Some("TEE")
+        );
+        assert_eq!(
+            family("the mug came broken but the hoodie is fine").as_deref(),
+            Some("MUG")
+        );
         assert_eq!(sku("three bags please").as_deref(), None);
     }
 

@@ -193,6 +193,30 @@ mod tests {
     }
 
     #[test]
+    fn slowness_said_any_way_is_a_slow_delivery() {
+        for s in [
+            "uh i dunno the delivery's just taking way too long",
+            "cancel it, it's taking so long",
+            "cancel, shipping takes forever with you",
+            "i want to cancel because it's taking ages",
+            "cancel it the delivery is so slow",
+            "please cancel it's been delayed twice",
+            "cancel it i've been waiting way too long",
+            "cancel my order it still hasn't shipped",
+            "cancel it, it won't be here in time for the party",
+            "cancel it, it's going to be late",
+            "cancel it, it's taking a long time",
+        ] {
+            assert_eq!(can(s), Some(CancelReason::DeliveryTooSlow), "{s}");
+        }
+        // Lengths of things stay sizes.
+        assert_eq!(
+            ret("return it, the legs are too long"),
+            Some(ReturnReason::SizeIssue)
+        );
+    }
+
+    #[test]
     fn cues_pick_the_table() {
         let r = reasons("cancel my order i changed my mind");
         assert_eq!(
@@ -240,6 +264,20 @@ mod tests {
         assert_eq!(rm("can you do a bank transfer"), Some(BankTransfer));
         assert_eq!(rm("refund to my bank account please"), Some(BankTransfer));
         assert_eq!(rm("i want to buy a gift card"), None);
+        for s in [
+            "back on my mastercard is fine",
+            "put it on the visa",
+            "back to my master card",
+            "refund my amex please",
+            "to my paypal",
+            "just put it back on the card",
+            "the same way i paid with apple pay",
+            "to the original",
+        ] {
+            assert_eq!(rm(s), Some(OriginalPayment), "{s}");
+        }
+        assert_eq!(rm("as a gift card"), Some(StoreCredit));
+        assert_eq!(rm("a gift card please"), None);
         assert_eq!(rm("not store credit"), None);
     }
 }
