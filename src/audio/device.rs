@@ -114,11 +114,10 @@ fn find_device(direction: Direction, name: &str) -> Result<cpal::Device, AudioEr
         .filter_map(|d| d.name().ok().map(|n| (n, d)))
         .collect();
     if let Some(i) = named.iter().position(|(n, _)| n == name) {
-        return Ok(named
-            .into_iter()
-            .nth(i)
-            .map(|(_, d)| d)
-            .ok_or_else(|| none(String::new()))?);
+        if let Some((_, d)) = named.into_iter().nth(i) {
+            return Ok(d);
+        }
+        return Err(none("the device disappeared while listing".into()));
     }
     let lower = name.to_lowercase();
     let mut partial: Vec<(String, cpal::Device)> = named
