@@ -10,13 +10,15 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::*;
 use crate::order::{Order, OrderRecord};
 use crate::store::{
-    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription, VerificationLock,
+    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription,
+    SubscriptionStatus, VerificationLock,
 };
 
 #[derive(Default)]
 struct World {
     orders: HashMap<String, Order>,
     locks: HashMap<String, VerificationLock>,
+    subscriptions: Vec<Subscription>,
 }
 
 impl Facts for World {
@@ -55,8 +57,13 @@ impl Facts for World {
     fn purchase_history(&self, _: i64) -> Result<Vec<PurchasedItem>, FactsError> {
         Ok(Vec::new())
     }
-    fn subscriptions_of(&self, _: i64) -> Result<Vec<Subscription>, FactsError> {
-        Ok(Vec::new())
+    fn subscriptions_of(&self, customer: i64) -> Result<Vec<Subscription>, FactsError> {
+        Ok(self
+            .subscriptions
+            .iter()
+            .filter(|s| s.customer_id == customer)
+            .cloned()
+            .collect())
     }
     fn policy_answer(&self, _: &str) -> Option<PolicyAnswer> {
         None
@@ -831,4 +838,72 @@ fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice(
         &w,
     );
     assert!(s.reply.contains("go ahead"), "{}", s.reply);
+}
+
+/// A household speaker's customer (7) with a coffee subscription.
+fn household(status: SubscriptionStatus, next: Option<NaiveDate>) -> (World, Engine) {
+    let mut w = world();
+    w.subscriptions.push(Subscription {
+        id: 1,
+        customer_id: 7,
+        sku: "COF-BEAN-1KG".into(),
+        qty: 1,
+        frequency_days: 14,
+        next_date: next,
+        status,
+    });
+    let catalog = Catalog::load("en-US").expect("catalog");
+    let e = Engine::new(
+        Arc::new(Config::default()),
+        Arc::new(catalog),
+        SessionOptions {
+            customer_id: Some(7),
+        },
+    );
+    (w, e)
+}
+
+#[test]
+fn a_subscription_request_naming_only_a_quantity_changes_the_quantity() {
+    let march = |d| NaiveDate::from_ymd_opt(2026, 3, d);
+    for (text, qty) in [
+        ("can we bump the coffee up to two bags each delivery", 2),
+        ("three bags every time please", 3),
+        ("make it one bag", 1),
+    ] {
+        let (w, mut e) = household(SubscriptionStatus::Active, march(15));
+        let ent = Entities {
+            product: Some("COF-BEAN-1KG".into()),
+            quantity: Some(qty),
+            ..Entities::default()
+        };
+        let s = e.handle(say(Intent::ManageSubscription, text, ent), now(), &w);
+        let words = crate::speech_text::number_words(u64::from(qty));
+        assert!(
+            s.reply.contains(&format!("{words} of the")),
+            "{text}: {}",
+            s.reply
+        );
+        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        assert_eq!(s.changes[0].kind(), "update_subscription", "{text}");
+    }
+}
+
+#[test]
+fn resuming_keeps_the_delivery_still_ahead_or_starts_a_new_cycle() {
+    let march = |d| NaiveDate::from_ymd_opt(2026, 3, d);
+    for (next, said) in [
+        (march(15), "Sunday, March fifteenth"),
+        // Paused past its day: a fresh cycle from today.
+        (march(2), "Tuesday, March twenty-fourth"),
+        (None, "Tuesday, March twenty-fourth"),
+    ] {
+        let (w, mut e) = household(SubscriptionStatus::Paused, next);
+        let s = e.handle(
+            say(Intent::ManageSubscription, "resume it", Entities::default()),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains(said), "{next:?}: {}", s.reply);
+    }
 }
