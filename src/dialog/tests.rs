@@ -907,3 +907,46 @@ fn resuming_keeps_the_delivery_still_ahead_or_starts_a_new_cycle() {
         assert!(s.reply.contains(said), "{next:?}: {}", s.reply);
     }
 }
+
+#[test]
+fn a_request_taken_back_is_dropped_and_a_goodbye_with_it_ends_the_call() {
+    let w = world();
+    for (text, intent, ends) in [
+        (
+            "ah forget it, i'll just wait for it. bye",
+            Intent::Fallback,
+            true,
+        ),
+        ("never mind, goodbye", Intent::EndConversation, true),
+        ("don't bother, that's all thanks", Intent::Fallback, true),
+        ("actually never mind", Intent::Fallback, false),
+        ("forget about it", Intent::Deny, false),
+    ] {
+        let mut e = engine();
+        e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+        e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+        // A reschedule of the order just discussed waits on the "use it?" check.
+        let s = e.handle(
+            say(
+                Intent::RescheduleDelivery,
+                "can you move it",
+                Entities::default(),
+            ),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("Can I use it"), "{}", s.reply);
+        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        assert!(s.changes.is_empty(), "{text}");
+        assert_eq!(s.end, ends, "{text}: {}", s.reply);
+        if !ends {
+            assert!(
+                s.reply.contains("haven't changed anything"),
+                "{text}: {}",
+                s.reply
+            );
+            assert!(s.reply.contains("anything else"), "{text}: {}", s.reply);
+        }
+        assert_eq!(e.outcome(), Outcome::Contained, "{text}");
+    }
+}
