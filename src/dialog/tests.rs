@@ -950,3 +950,44 @@ fn a_request_taken_back_is_dropped_and_a_goodbye_with_it_ends_the_call() {
         assert_eq!(e.outcome(), Outcome::Contained, "{text}");
     }
 }
+
+#[test]
+fn cancelling_an_order_already_cancelled_says_when_and_where_the_refund_is() {
+    let mut w = world();
+    let json = DELIVERED
+        .replace("2000000000001", "2000000000002")
+        .replace("\"delivered\"", "\"cancelled\"")
+        .replace(
+            "\"delivered_at\": \"2026-03-06T12:00:00\"",
+            "\"cancelled_at\": \"2026-03-02T09:00:00\"",
+        );
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order);
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("2000000000002".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(
+        say(
+            Intent::CancelOrder,
+            "i cancelled it, am i still charged",
+            ent,
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply.contains("cancelled Monday, March second"),
+        "{}",
+        s.reply
+    );
+    assert!(
+        s.reply.contains("Mastercard ending in 5 4 5 4"),
+        "{}",
+        s.reply
+    );
+    assert!(s.changes.is_empty());
+}
