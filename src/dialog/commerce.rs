@@ -70,6 +70,20 @@ fn line_words(name: &str, qty: u32) -> String {
     format!("{} {}", st::number_words(u64::from(qty)), name)
 }
 
+/// The name of a product no longer sold: from the catalog row it keeps, or the
+/// customer's own orders.
+fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<String> {
+    if let Ok(Some(p)) = facts.product(sku) {
+        return Some(p.name);
+    }
+    facts
+        .purchase_history(customer)
+        .ok()?
+        .into_iter()
+        .find(|i| i.sku == sku)
+        .map(|i| i.name)
+}
+
 /// Placing an order or reordering.
 pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
@@ -98,14 +112,21 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             if e.task_ref().is_none() {
                 return; // the store could not be read; already said
             }
-            // A repeat of an old order skips what the catalog no longer sells.
+            // A repeat of an old order skips what the catalog no longer sells, and says
+            // which item that is.
             e.task().cart.retain(|(s, _)| s != sku);
-            if e.task().cart.is_empty() {
-                e.say(p!("product_unavailable"), &[]);
+            let name = unavailable_name(sku, cid, facts);
+            let all_gone = e.task().cart.is_empty();
+            match (name, all_gone) {
+                (Some(item), true) => e.say(p!("named_product_unavailable"), &[("item", item)]),
+                (None, true) => e.say(p!("product_unavailable"), &[]),
+                (Some(item), false) => e.say(p!("named_some_unavailable"), &[("item", item)]),
+                (None, false) => e.say(p!("some_unavailable"), &[]),
+            }
+            if all_gone {
                 e.drop_task();
                 return;
             }
-            e.say(p!("some_unavailable"), &[]);
             continue;
         };
         if prod.stock < i64::from(*qty) {

@@ -19,6 +19,9 @@ struct World {
     orders: HashMap<String, Order>,
     locks: HashMap<String, VerificationLock>,
     subscriptions: Vec<Subscription>,
+    products: HashMap<String, Product>,
+    /// Order numbers of the household customer (7), newest first.
+    customer_orders: Vec<String>,
 }
 
 impl Facts for World {
@@ -33,8 +36,16 @@ impl Facts for World {
             .map(summary)
             .collect())
     }
-    fn orders_of_customer(&self, _: i64) -> Result<Vec<OrderSummary>, FactsError> {
-        Ok(Vec::new())
+    fn orders_of_customer(&self, customer: i64) -> Result<Vec<OrderSummary>, FactsError> {
+        if customer != 7 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .customer_orders
+            .iter()
+            .filter_map(|n| self.orders.get(n))
+            .map(summary)
+            .collect())
     }
     fn customer(&self, _: i64) -> Result<Option<CustomerRow>, FactsError> {
         Ok(None)
@@ -48,8 +59,8 @@ impl Facts for World {
     fn returns_of(&self, _: &str) -> Result<Vec<ReturnRecord>, FactsError> {
         Ok(Vec::new())
     }
-    fn product(&self, _: &str) -> Result<Option<Product>, FactsError> {
-        Ok(None)
+    fn product(&self, sku: &str) -> Result<Option<Product>, FactsError> {
+        Ok(self.products.get(sku).cloned())
     }
     fn variants(&self, _: &str) -> Result<Vec<Product>, FactsError> {
         Ok(Vec::new())
@@ -990,4 +1001,78 @@ fn cancelling_an_order_already_cancelled_says_when_and_where_the_refund_is() {
         s.reply
     );
     assert!(s.changes.is_empty());
+}
+
+fn product_row(sku: &str, name: &str, active: bool) -> Product {
+    Product {
+        sku: sku.into(),
+        name: name.into(),
+        category: "home".into(),
+        family: sku.split('-').next().unwrap_or(sku).into(),
+        size: None,
+        color: None,
+        price_cents: 2999,
+        stock: 10,
+        final_sale: false,
+        personalised: false,
+        active,
+        aliases: Vec::new(),
+    }
+}
+
+#[test]
+fn a_repeated_order_names_the_item_no_longer_sold() {
+    let (mut w, mut e) = household(SubscriptionStatus::Active, None);
+    let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.customer_orders.push(order.order_number.clone());
+    w.orders.insert(order.order_number.clone(), order);
+    w.products.insert(
+        "TEE-NAVY-M".into(),
+        product_row("TEE-NAVY-M", "Classic Tee - Navy, Size M", true),
+    );
+    w.products.insert(
+        "MUG-WHITE".into(),
+        product_row("MUG-WHITE", "Stoneware Mug - White", false),
+    );
+    let s = e.handle(
+        say(
+            Intent::Reorder,
+            "same as last time please",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply
+            .contains("The Stoneware Mug - White isn't available any more"),
+        "{}",
+        s.reply
+    );
+    assert!(s.reply.contains("one Classic Tee"), "{}", s.reply);
+    // Nothing left to order: the items are still named, and nothing is offered.
+    w.products.get_mut("TEE-NAVY-M").expect("row").active = false;
+    let (_, mut e) = household(SubscriptionStatus::Active, None);
+    let s = e.handle(
+        say(
+            Intent::Reorder,
+            "same as last time please",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply
+            .contains("Classic Tee - Navy, Size M isn't available"),
+        "{}",
+        s.reply
+    );
+    assert!(
+        s.reply.contains("Stoneware Mug - White isn't available"),
+        "{}",
+        s.reply
+    );
+    assert!(!s.reply.contains("Shall I place"), "{}", s.reply);
 }
