@@ -14,7 +14,9 @@
 //! specific term (not only a broad notion such as "time" or "cost"), a share of the
 //! question's weight — larger when only one specific term matches, since words no
 //! document knows ("weather") count fully against it — and a minimum score. Below that
-//! the caller hears a fallback instead of an unrelated policy.
+//! the caller hears a fallback instead of an unrelated policy. An utterance that is not
+//! answered as a whole is tried sentence by sentence, so context said around a question
+//! does not drown it; talk such as "quick question" is dropped before analysis.
 //!
 //! Architecture Invariant: pure and total. No I/O, no clock, no panics on any input; only
 //! the first [`MAX_QUESTION_WORDS`] words of a question are read.
