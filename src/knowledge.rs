@@ -14,7 +14,9 @@
 //! specific term (not only a broad notion such as "time" or "cost"), a share of the
 //! question's weight — larger when only one specific term matches, since words no
 //! document knows ("weather") count fully against it — and a minimum score. Below that
-//! the caller hears a fallback instead of an unrelated policy.
+//! the caller hears a fallback instead of an unrelated policy. An utterance that is not
+//! answered as a whole is tried sentence by sentence, so context said around a question
+//! does not drown it; talk such as "quick question" is dropped before analysis.
 //!
 //! Architecture Invariant: pure and total. No I/O, no clock, no panics on any input; only
 //! the first [`MAX_QUESTION_WORDS`] words of a question are read.
@@ -239,7 +241,31 @@ impl KnowledgeBase {
     }
 
     /// The best passage for a question, or None when nothing answers it well enough.
+    /// When the whole utterance is not answered, each of its sentences is tried on its
+    /// own: what a caller adds around a question ("do you ship to the UK? My sister
+    /// lives in Manchester") must not drown it.
     pub fn answer(&self, question: &str) -> Option<Answer> {
+        if let Some(answer) = self.answer_one(question) {
+            return Some(answer);
+        }
+        let sentences: Vec<&str> = question
+            .split(['.', '?', '!', ';'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if sentences.len() < 2 {
+            return None;
+        }
+        sentences
+            .into_iter()
+            .filter_map(|s| self.answer_one(s))
+            .fold(None, |best: Option<Answer>, a| match best {
+                Some(b) if b.score >= a.score => Some(b),
+                _ => Some(a),
+            })
+    }
+
+    fn answer_one(&self, question: &str) -> Option<Answer> {
         let query = self.analyzer.query(question);
         let best = self.best_passage(&query)?;
         let min_coverage = match best.strong {
@@ -602,6 +628,10 @@ struct ConceptGroup {
     concept: String,
     #[serde(default)]
     weak: bool,
+    /// Talk around a question ("quick question", "you guys"): matched, so its words
+    /// are not read as other concepts, then dropped.
+    #[serde(default)]
+    ignore: bool,
     terms: Vec<String>,
 }
 
@@ -652,7 +682,7 @@ impl Analyzer {
                     continue;
                 }
                 let concepts = by_phrase.entry(words).or_default();
-                if !concepts.contains(&concept) {
+                if !group.ignore && !concepts.contains(&concept) {
                     concepts.push(concept.clone());
                 }
             }
@@ -1051,6 +1081,61 @@ mod tests {
             body: "##\n## \n#\n- \n1. \n[unclosed](\n**\n".into(),
         };
         let _ = KnowledgeBase::new(&[odd]).answer("unclosed");
+    }
+
+    #[test]
+    fn talk_around_a_question_does_not_drown_it() {
+        let kb = kb();
+        for (q, section) in [
+            (
+                "hi, quick question, do you guys take paypal or apple pay",
+                "Accepted payment methods",
+            ),
+            (
+                "just wondering, do you folks take american express",
+                "Accepted payment methods",
+            ),
+            (
+                "right. do you ship to the uk? my sister lives in manchester",
+                "International shipping",
+            ),
+            (
+                "My daughter is at college in Toronto. Can you send things to Canada?",
+                "International shipping",
+            ),
+            (
+                "It's for my nephew's birthday. How long does standard shipping take?",
+                "Standard shipping",
+            ),
+            (
+                "out of curiosity, what's your return window? my aunt bought it for me",
+                "eturn window",
+            ),
+            ("last thing, do gift cards expire", "Gift cards"),
+        ] {
+            let a = kb.answer(q).unwrap_or_else(|| panic!("{q}: no answer"));
+            assert!(
+                a.section.contains(section),
+                "{q}: {} ({})",
+                a.section,
+                a.text
+            );
+        }
+        // Talk alone, or a sentence nothing answers, still gets no policy.
+        for q in [
+            "quick question",
+            "what's the weather like tomorrow? just wondering",
+            "my sister lives in manchester. she loves football.",
+        ] {
+            assert!(kb.answer(q).is_none(), "{q}: {:?}", kb.answer(q));
+        }
+        // "quick" still means fast shipping outside the talk phrases.
+        let a = kb.answer("do you have quick shipping").expect("answer");
+        assert!(
+            a.section.contains("Express") || a.section.contains("Next-day"),
+            "{}",
+            a.section
+        );
     }
 
     /// The spoken questions in `tests/data/policy_questions.tsv`, written before tuning.

@@ -70,6 +70,20 @@ fn line_words(name: &str, qty: u32) -> String {
     format!("{} {}", st::number_words(u64::from(qty)), name)
 }
 
+/// The name of a product no longer sold: from the catalog row it keeps, or the
+/// customer's own orders.
+fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<String> {
+    if let Ok(Some(p)) = facts.product(sku) {
+        return Some(p.name);
+    }
+    facts
+        .purchase_history(customer)
+        .ok()?
+        .into_iter()
+        .find(|i| i.sku == sku)
+        .map(|i| i.name)
+}
+
 /// Placing an order or reordering.
 pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
@@ -98,14 +112,21 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             if e.task_ref().is_none() {
                 return; // the store could not be read; already said
             }
-            // A repeat of an old order skips what the catalog no longer sells.
+            // A repeat of an old order skips what the catalog no longer sells, and says
+            // which item that is.
             e.task().cart.retain(|(s, _)| s != sku);
-            if e.task().cart.is_empty() {
-                e.say(p!("product_unavailable"), &[]);
+            let name = unavailable_name(sku, cid, facts);
+            let all_gone = e.task().cart.is_empty();
+            match (name, all_gone) {
+                (Some(item), true) => e.say(p!("named_product_unavailable"), &[("item", item)]),
+                (None, true) => e.say(p!("product_unavailable"), &[]),
+                (Some(item), false) => e.say(p!("named_some_unavailable"), &[("item", item)]),
+                (None, false) => e.say(p!("some_unavailable"), &[]),
+            }
+            if all_gone {
                 e.drop_task();
                 return;
             }
-            e.say(p!("some_unavailable"), &[]);
             continue;
         };
         if prod.stock < i64::from(*qty) {
@@ -307,7 +328,12 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
     }
 }
 
-fn action_from_words(e: &Engine, words: &[String], frequency: Option<u32>) -> Option<SubAction> {
+fn action_from_words(
+    e: &Engine,
+    words: &[String],
+    frequency: Option<u32>,
+    quantity: Option<u32>,
+) -> Option<SubAction> {
     let ph = e.phrases();
     let order = [
         ("subscription_skip", SubAction::Skip),
@@ -322,10 +348,13 @@ fn action_from_words(e: &Engine, words: &[String], frequency: Option<u32>) -> Op
         .iter()
         .find(|(list, _)| ph.any(list, words))
         .map(|(_, a)| *a);
-    match (found, frequency) {
-        (Some(a), _) => Some(a),
-        (None, Some(_)) => Some(SubAction::ChangeFrequency),
-        (None, None) => None,
+    // With no action word, what was said is what changes: "every week" is the
+    // frequency, "two bags each time" the quantity.
+    match (found, frequency, quantity) {
+        (Some(a), _, _) => Some(a),
+        (None, Some(_), _) => Some(SubAction::ChangeFrequency),
+        (None, None, Some(_)) => Some(SubAction::ChangeQuantity),
+        (None, None, None) => None,
     }
 }
 
@@ -344,8 +373,8 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
     if e.task().sub_action.is_none() {
         let words = e.task().words.clone();
-        let freq = e.task().frequency;
-        e.task().sub_action = action_from_words(e, &words, freq);
+        let (freq, qty) = (e.task().frequency, e.task().quantity);
+        e.task().sub_action = action_from_words(e, &words, freq, qty);
     }
     let subs: Vec<Subscription> = match facts.subscriptions_of(cid) {
         Ok(s) => s
@@ -440,7 +469,11 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
                 e.complete();
                 return;
             }
-            let next = e.today() + freq;
+            // The delivery it was paused before, if that day is still ahead.
+            let next = sub
+                .next_date
+                .filter(|d| *d > e.today())
+                .unwrap_or(e.today() + freq);
             (
                 SubscriptionAction::Resume { next_date: next },
                 p!("confirm_sub_resume"),
@@ -624,18 +657,21 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             _ => Answer::Missed,
         },
-        Ask::SubscriptionAction => match action_from_words(e, &said.words, ent.frequency_days) {
-            Some(a) => {
-                let task = e.task();
-                task.sub_action = Some(a);
-                task.frequency = ent.frequency_days.or(task.frequency);
-                if ent.product.is_some() {
-                    task.product = ent.product.clone();
+        Ask::SubscriptionAction => {
+            match action_from_words(e, &said.words, ent.frequency_days, ent.quantity) {
+                Some(a) => {
+                    let task = e.task();
+                    task.sub_action = Some(a);
+                    task.frequency = ent.frequency_days.or(task.frequency);
+                    task.quantity = ent.quantity.or(task.quantity);
+                    if ent.product.is_some() {
+                        task.product = ent.product.clone();
+                    }
+                    Answer::Filled
                 }
-                Answer::Filled
+                None => Answer::Missed,
             }
-            None => Answer::Missed,
-        },
+        }
         Ask::WhichSubscription(ids) => {
             let subs: Vec<Subscription> = ids
                 .iter()

@@ -753,6 +753,15 @@ impl Engine {
             self.hand_off(HandOffReason::Requested);
             return;
         }
+        // "Forget it, I'll just wait": the request in progress is withdrawn, whatever
+        // was being asked; a goodbye said with it ends the call.
+        if self.task.is_some()
+            && self.phrases().any("withdraw", &said.words)
+            && Goal::from_intent(said.intent).is_none()
+        {
+            self.withdraw(said);
+            return;
+        }
         let closing_question = matches!(
             self.ask,
             Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder)
@@ -1062,6 +1071,24 @@ impl Engine {
             }
         }
         self.s.ended = true;
+    }
+
+    /// The caller takes back the request in progress: nothing is done, and that is an
+    /// answer, not an unfinished request.
+    fn withdraw(&mut self, said: &Said<'_>) {
+        self.step.answered = true;
+        self.s.misses = 0;
+        self.s.heard_order = None;
+        self.s.heard_factors = None;
+        self.task = None;
+        self.ask = Ask::Nothing;
+        self.s.completed += 1;
+        if said.intent == Intent::EndConversation || self.phrases().any("goodbye", &said.words) {
+            self.goodbye();
+            return;
+        }
+        self.say(p!("not_done"), &[]);
+        self.anything_else();
     }
 
     fn refuse_card(&mut self, facts: &dyn Facts) {

@@ -344,8 +344,8 @@ pub(super) fn cancel(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     let policy = &e.config().policy;
     if order.status == OrderStatus::Cancelled {
-        e.say(p!("cancel_already"), &[]);
-        e.complete();
+        // Already done: what the caller needs is when, and where the money stands.
+        status(e, facts);
         return;
     }
     if !policy.orders.cancellable_statuses.contains(&order.status) {

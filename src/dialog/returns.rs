@@ -1,8 +1,8 @@
 //! Requests after delivery: returns (which items, eligibility by window, category and
 //! final sale, reason, refund method, label or pickup), exchanges for another size or
-//! colour in stock, problems (damaged, defective or wrong items are replaced or refunded
-//! right away; a parcel not received waits out the carrier's grace period, then goes to
-//! an investigation), and the state of a return and its refund.
+//! colour in stock, problems (damaged, defective, wrong or missing items are replaced or
+//! refunded right away, nothing sent back; a parcel not received waits out the carrier's
+//! grace period, then goes to an investigation), and the state of a return and its refund.
 
 use chrono::Duration;
 

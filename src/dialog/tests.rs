@@ -10,13 +10,18 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::*;
 use crate::order::{Order, OrderRecord};
 use crate::store::{
-    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription, VerificationLock,
+    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription,
+    SubscriptionStatus, VerificationLock,
 };
 
 #[derive(Default)]
 struct World {
     orders: HashMap<String, Order>,
     locks: HashMap<String, VerificationLock>,
+    subscriptions: Vec<Subscription>,
+    products: HashMap<String, Product>,
+    /// Order numbers of the household customer (7), newest first.
+    customer_orders: Vec<String>,
 }
 
 impl Facts for World {
@@ -31,8 +36,16 @@ impl Facts for World {
             .map(summary)
             .collect())
     }
-    fn orders_of_customer(&self, _: i64) -> Result<Vec<OrderSummary>, FactsError> {
-        Ok(Vec::new())
+    fn orders_of_customer(&self, customer: i64) -> Result<Vec<OrderSummary>, FactsError> {
+        if customer != 7 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .customer_orders
+            .iter()
+            .filter_map(|n| self.orders.get(n))
+            .map(summary)
+            .collect())
     }
     fn customer(&self, _: i64) -> Result<Option<CustomerRow>, FactsError> {
         Ok(None)
@@ -46,8 +59,8 @@ impl Facts for World {
     fn returns_of(&self, _: &str) -> Result<Vec<ReturnRecord>, FactsError> {
         Ok(Vec::new())
     }
-    fn product(&self, _: &str) -> Result<Option<Product>, FactsError> {
-        Ok(None)
+    fn product(&self, sku: &str) -> Result<Option<Product>, FactsError> {
+        Ok(self.products.get(sku).cloned())
     }
     fn variants(&self, _: &str) -> Result<Vec<Product>, FactsError> {
         Ok(Vec::new())
@@ -55,8 +68,13 @@ impl Facts for World {
     fn purchase_history(&self, _: i64) -> Result<Vec<PurchasedItem>, FactsError> {
         Ok(Vec::new())
     }
-    fn subscriptions_of(&self, _: i64) -> Result<Vec<Subscription>, FactsError> {
-        Ok(Vec::new())
+    fn subscriptions_of(&self, customer: i64) -> Result<Vec<Subscription>, FactsError> {
+        Ok(self
+            .subscriptions
+            .iter()
+            .filter(|s| s.customer_id == customer)
+            .cloned()
+            .collect())
     }
     fn policy_answer(&self, _: &str) -> Option<PolicyAnswer> {
         None
@@ -831,4 +849,230 @@ fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice(
         &w,
     );
     assert!(s.reply.contains("go ahead"), "{}", s.reply);
+}
+
+/// A household speaker's customer (7) with a coffee subscription.
+fn household(status: SubscriptionStatus, next: Option<NaiveDate>) -> (World, Engine) {
+    let mut w = world();
+    w.subscriptions.push(Subscription {
+        id: 1,
+        customer_id: 7,
+        sku: "COF-BEAN-1KG".into(),
+        qty: 1,
+        frequency_days: 14,
+        next_date: next,
+        status,
+    });
+    let catalog = Catalog::load("en-US").expect("catalog");
+    let e = Engine::new(
+        Arc::new(Config::default()),
+        Arc::new(catalog),
+        SessionOptions {
+            customer_id: Some(7),
+        },
+    );
+    (w, e)
+}
+
+#[test]
+fn a_subscription_request_naming_only_a_quantity_changes_the_quantity() {
+    let march = |d| NaiveDate::from_ymd_opt(2026, 3, d);
+    for (text, qty) in [
+        ("can we bump the coffee up to two bags each delivery", 2),
+        ("three bags every time please", 3),
+        ("make it one bag", 1),
+    ] {
+        let (w, mut e) = household(SubscriptionStatus::Active, march(15));
+        let ent = Entities {
+            product: Some("COF-BEAN-1KG".into()),
+            quantity: Some(qty),
+            ..Entities::default()
+        };
+        let s = e.handle(say(Intent::ManageSubscription, text, ent), now(), &w);
+        let words = crate::speech_text::number_words(u64::from(qty));
+        assert!(
+            s.reply.contains(&format!("{words} of the")),
+            "{text}: {}",
+            s.reply
+        );
+        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        assert_eq!(s.changes[0].kind(), "update_subscription", "{text}");
+    }
+}
+
+#[test]
+fn resuming_keeps_the_delivery_still_ahead_or_starts_a_new_cycle() {
+    let march = |d| NaiveDate::from_ymd_opt(2026, 3, d);
+    for (next, said) in [
+        (march(15), "Sunday, March fifteenth"),
+        // Paused past its day: a fresh cycle from today.
+        (march(2), "Tuesday, March twenty-fourth"),
+        (None, "Tuesday, March twenty-fourth"),
+    ] {
+        let (w, mut e) = household(SubscriptionStatus::Paused, next);
+        let s = e.handle(
+            say(Intent::ManageSubscription, "resume it", Entities::default()),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains(said), "{next:?}: {}", s.reply);
+    }
+}
+
+#[test]
+fn a_request_taken_back_is_dropped_and_a_goodbye_with_it_ends_the_call() {
+    let w = world();
+    for (text, intent, ends) in [
+        (
+            "ah forget it, i'll just wait for it. bye",
+            Intent::Fallback,
+            true,
+        ),
+        ("never mind, goodbye", Intent::EndConversation, true),
+        ("don't bother, that's all thanks", Intent::Fallback, true),
+        ("actually never mind", Intent::Fallback, false),
+        ("forget about it", Intent::Deny, false),
+    ] {
+        let mut e = engine();
+        e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+        e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+        // A reschedule of the order just discussed waits on the "use it?" check.
+        let s = e.handle(
+            say(
+                Intent::RescheduleDelivery,
+                "can you move it",
+                Entities::default(),
+            ),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("Can I use it"), "{}", s.reply);
+        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        assert!(s.changes.is_empty(), "{text}");
+        assert_eq!(s.end, ends, "{text}: {}", s.reply);
+        if !ends {
+            assert!(
+                s.reply.contains("haven't changed anything"),
+                "{text}: {}",
+                s.reply
+            );
+            assert!(s.reply.contains("anything else"), "{text}: {}", s.reply);
+        }
+        assert_eq!(e.outcome(), Outcome::Contained, "{text}");
+    }
+}
+
+#[test]
+fn cancelling_an_order_already_cancelled_says_when_and_where_the_refund_is() {
+    let mut w = world();
+    let json = DELIVERED
+        .replace("2000000000001", "2000000000002")
+        .replace("\"delivered\"", "\"cancelled\"")
+        .replace(
+            "\"delivered_at\": \"2026-03-06T12:00:00\"",
+            "\"cancelled_at\": \"2026-03-02T09:00:00\"",
+        );
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order);
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("2000000000002".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(
+        say(
+            Intent::CancelOrder,
+            "i cancelled it, am i still charged",
+            ent,
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply.contains("cancelled Monday, March second"),
+        "{}",
+        s.reply
+    );
+    assert!(
+        s.reply.contains("Mastercard ending in 5 4 5 4"),
+        "{}",
+        s.reply
+    );
+    assert!(s.changes.is_empty());
+}
+
+fn product_row(sku: &str, name: &str, active: bool) -> Product {
+    Product {
+        sku: sku.into(),
+        name: name.into(),
+        category: "home".into(),
+        family: sku.split('-').next().unwrap_or(sku).into(),
+        size: None,
+        color: None,
+        price_cents: 2999,
+        stock: 10,
+        final_sale: false,
+        personalised: false,
+        active,
+        aliases: Vec::new(),
+    }
+}
+
+#[test]
+fn a_repeated_order_names_the_item_no_longer_sold() {
+    let (mut w, mut e) = household(SubscriptionStatus::Active, None);
+    let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.customer_orders.push(order.order_number.clone());
+    w.orders.insert(order.order_number.clone(), order);
+    w.products.insert(
+        "TEE-NAVY-M".into(),
+        product_row("TEE-NAVY-M", "Classic Tee - Navy, Size M", true),
+    );
+    w.products.insert(
+        "MUG-WHITE".into(),
+        product_row("MUG-WHITE", "Stoneware Mug - White", false),
+    );
+    let s = e.handle(
+        say(
+            Intent::Reorder,
+            "same as last time please",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply
+            .contains("The Stoneware Mug - White isn't available any more"),
+        "{}",
+        s.reply
+    );
+    assert!(s.reply.contains("one Classic Tee"), "{}", s.reply);
+    // Nothing left to order: the items are still named, and nothing is offered.
+    w.products.get_mut("TEE-NAVY-M").expect("row").active = false;
+    let (_, mut e) = household(SubscriptionStatus::Active, None);
+    let s = e.handle(
+        say(
+            Intent::Reorder,
+            "same as last time please",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply
+            .contains("Classic Tee - Navy, Size M isn't available"),
+        "{}",
+        s.reply
+    );
+    assert!(
+        s.reply.contains("Stoneware Mug - White isn't available"),
+        "{}",
+        s.reply
+    );
+    assert!(!s.reply.contains("Shall I place"), "{}", s.reply);
 }

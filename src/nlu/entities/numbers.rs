@@ -265,6 +265,42 @@ fn below_hundred(words: &[String], j: usize) -> Option<(u64, usize)> {
     teen_word(w).or_else(|| unit_word(w)).map(|v| (v, 1))
 }
 
+/// Words after which "one" is a pronoun ("the same one", "that one", "the blue one"),
+/// not a digit.
+fn makes_one_a_pronoun(w: &str) -> bool {
+    matches!(
+        w,
+        "same"
+            | "this"
+            | "that"
+            | "the"
+            | "other"
+            | "another"
+            | "which"
+            | "each"
+            | "every"
+            | "new"
+            | "old"
+            | "last"
+            | "next"
+            | "first"
+            | "right"
+            | "wrong"
+            | "any"
+            | "no"
+            | "either"
+            | "neither"
+            | "only"
+            | "little"
+            | "big"
+            | "small"
+            | "large"
+            | "good"
+            | "better"
+            | "a"
+    )
+}
+
 /// True for the words that only mean zero inside a run ("oh", "o"): alone they are an
 /// interjection or a letter.
 fn is_weak_zero(w: &str) -> bool {
@@ -278,6 +314,10 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
     let mut j = 0;
     while j < words.len() {
         if taken.get(j).copied().unwrap_or(true) {
+            j += 1;
+            continue;
+        }
+        if words[j] == "one" && j > 0 && makes_one_a_pronoun(&words[j - 1]) {
             j += 1;
             continue;
         }
@@ -405,6 +445,18 @@ mod tests {
         // A thousands group alone is a count.
         assert_eq!(runs("ten thousand"), Vec::<String>::new());
         assert_eq!(runs("two thousand and twelve"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn one_after_a_determiner_is_a_pronoun() {
+        assert_eq!(runs("same one, zero two one three nine"), ["02139"]);
+        assert_eq!(runs("that one, seven eight seven oh one"), ["78701"]);
+        assert_eq!(runs("the other one is 1234567891234"), ["1234567891234"]);
+        assert_eq!(runs("which one"), Vec::<String>::new());
+        // Inside a run, and at its start, "one" stays a digit.
+        assert_eq!(runs("one zero zero zero one"), ["10001"]);
+        assert_eq!(runs("it is one two three"), ["123"]);
+        assert_eq!(runs("zip one oh one two three"), ["10123"]);
     }
 
     #[test]
