@@ -29,6 +29,9 @@ const PEAK_LIMIT: f32 = 0.95;
 pub struct PiperOptions {
     /// ONNX Runtime intra-op threads.
     pub intra_threads: usize,
+    /// Let idle intra-op threads spin waiting for work. Off by default: voice activity
+    /// detection and the wake word share the cores while a reply is synthesised.
+    pub intra_spinning: bool,
     /// Multiplies the voice's own length scale at `Pace::Normal` (larger is slower).
     pub length_scale: f32,
     /// The same at `Pace::Slow`.
@@ -50,6 +53,7 @@ impl PiperOptions {
     pub fn from_config(cfg: &TtsConfig) -> PiperOptions {
         PiperOptions {
             intra_threads: DEFAULT_INTRA_THREADS,
+            intra_spinning: false,
             length_scale: cfg.length_scale,
             slow_length_scale: cfg.slow_length_scale,
             sentence_silence_ms: cfg.sentence_silence_ms,
@@ -189,6 +193,8 @@ impl PiperVoice {
         let session = ort::session::Session::builder(&env)
             .map_err(|e| invalid(e.to_string()))?
             .with_intra_threads(options.intra_threads.max(1))
+            .map_err(|e| invalid(e.to_string()))?
+            .with_intra_op_spinning(options.intra_spinning)
             .map_err(|e| invalid(e.to_string()))?
             .commit_from_memory(&bytes)
             .map_err(|e| invalid(e.to_string()))?;
