@@ -177,6 +177,10 @@ impl<S: Synthesizer> Synthesizer for CachedSynthesizer<S> {
         }
         Ok(stats)
     }
+
+    fn prewarm(&mut self, prompts: &[&str]) -> Result<usize, TtsError> {
+        CachedSynthesizer::prewarm(self, prompts)
+    }
 }
 
 #[cfg(test)]
@@ -252,6 +256,16 @@ mod tests {
         let (_, stats) = collect(&mut s, "Hello there.", Pace::Normal);
         assert!(stats.cached);
         assert!(collect(&mut s, "Goodbye.", Pace::Normal).1.cached);
+    }
+
+    #[test]
+    fn prewarm_reaches_the_cache_through_a_boxed_synthesizer() {
+        let mut boxed: Box<dyn Synthesizer> =
+            Box::new(CachedSynthesizer::new(ToneSynthesizer::default(), 1 << 20));
+        assert_eq!(boxed.prewarm(&["Welcome back."]).expect("prewarm"), 1);
+        assert!(collect(&mut boxed, "Welcome back.", Pace::Normal).1.cached);
+        let mut plain: Box<dyn Synthesizer> = Box::new(ToneSynthesizer::default());
+        assert_eq!(plain.prewarm(&["Welcome back."]).expect("prewarm"), 0);
     }
 
     #[test]

@@ -69,6 +69,10 @@ pub fn data_dir() -> Result<PathBuf, TtsError> {
     candidates.push(PathBuf::from("/usr/lib/espeak-ng-data"));
     candidates.push(PathBuf::from("/usr/share/espeak-ng-data"));
     candidates.push(PathBuf::from("/usr/local/share/espeak-ng-data"));
+    first_data_dir(&candidates)
+}
+
+fn first_data_dir(candidates: &[PathBuf]) -> Result<PathBuf, TtsError> {
     candidates
         .iter()
         .find(|dir| has_data(dir))
@@ -345,6 +349,20 @@ mod tests {
         assert!(matches!(err, TtsError::Phonemes(_)), "{err}");
         // The engine still works afterwards with a real voice.
         assert!(!phonemize("Hello.", "en-us").expect("en-us").is_empty());
+    }
+
+    #[test]
+    fn a_directory_without_espeak_data_is_refused_with_the_places_tried() {
+        let empty = tempfile::tempdir().expect("tempdir");
+        let err = first_data_dir(&[empty.path().to_path_buf()]).expect_err("no data");
+        let message = err.to_string();
+        assert!(message.contains("espeak-ng data not found"), "{message}");
+        assert!(
+            message.contains(&empty.path().display().to_string()),
+            "{message}"
+        );
+        let found = data_dir().expect("espeak-ng-data is installed here");
+        assert!(found.join("phontab").is_file());
     }
 
     #[test]

@@ -71,6 +71,13 @@ pub trait Synthesizer: Send {
         pace: Pace,
         sink: &mut dyn FnMut(&[f32]) -> bool,
     ) -> Result<SynthesisStats, TtsError>;
+
+    /// Synthesises fixed prompts ahead of use where the synthesiser keeps audio (the
+    /// prompt cache); returns how many are ready. Others do nothing.
+    fn prewarm(&mut self, prompts: &[&str]) -> Result<usize, TtsError> {
+        let _ = prompts;
+        Ok(0)
+    }
 }
 
 impl<S: Synthesizer + ?Sized> Synthesizer for Box<S> {
@@ -85,6 +92,10 @@ impl<S: Synthesizer + ?Sized> Synthesizer for Box<S> {
         sink: &mut dyn FnMut(&[f32]) -> bool,
     ) -> Result<SynthesisStats, TtsError> {
         (**self).synthesize(text, pace, sink)
+    }
+
+    fn prewarm(&mut self, prompts: &[&str]) -> Result<usize, TtsError> {
+        (**self).prewarm(prompts)
     }
 }
 

@@ -20,8 +20,11 @@ const EOS: char = '$';
 const FIRST_CHUNK_CHARS: usize = 60;
 const MAX_CHUNK_CHARS: usize = 180;
 
-/// Peak a chunk is limited to: Piper's output can exceed full scale.
-const PEAK_LIMIT: f32 = 0.95;
+/// Peak each chunk is scaled to, as Piper does per utterance (its raw output peaks anywhere
+/// from about 0.4 to above 1.0); the margin keeps resampling and mixing from clipping.
+const TARGET_PEAK: f32 = 0.9;
+/// Gain limit, so a chunk that is nearly silent is not raised to full scale noise.
+const MAX_GAIN: f32 = 4.0;
 
 /// How the voice is run; `from_config` takes the speaking rates and pauses from
 /// `[speech.tts]`.
@@ -29,6 +32,9 @@ const PEAK_LIMIT: f32 = 0.95;
 pub struct PiperOptions {
     /// ONNX Runtime intra-op threads.
     pub intra_threads: usize,
+    /// Let idle intra-op threads spin waiting for work. Off by default: voice activity
+    /// detection and the wake word share the cores while a reply is synthesised.
+    pub intra_spinning: bool,
     /// Multiplies the voice's own length scale at `Pace::Normal` (larger is slower).
     pub length_scale: f32,
     /// The same at `Pace::Slow`.
@@ -37,8 +43,10 @@ pub struct PiperOptions {
     pub sentence_silence_ms: u32,
 }
 
-/// Intra-op threads measured best for time to first audio on a 2-core device.
-pub const DEFAULT_INTRA_THREADS: usize = 2;
+/// Intra-op threads: on a busy 2-core machine one thread gave the earliest first audio
+/// and the lowest real-time factor (`benches/tts_piper.rs`), and the device runs voice
+/// activity detection beside synthesis.
+pub const DEFAULT_INTRA_THREADS: usize = 1;
 
 impl Default for PiperOptions {
     fn default() -> Self {
@@ -50,6 +58,7 @@ impl PiperOptions {
     pub fn from_config(cfg: &TtsConfig) -> PiperOptions {
         PiperOptions {
             intra_threads: DEFAULT_INTRA_THREADS,
+            intra_spinning: false,
             length_scale: cfg.length_scale,
             slow_length_scale: cfg.slow_length_scale,
             sentence_silence_ms: cfg.sentence_silence_ms,
@@ -190,6 +199,8 @@ impl PiperVoice {
             .map_err(|e| invalid(e.to_string()))?
             .with_intra_threads(options.intra_threads.max(1))
             .map_err(|e| invalid(e.to_string()))?
+            .with_intra_op_spinning(options.intra_spinning)
+            .map_err(|e| invalid(e.to_string()))?
             .commit_from_memory(&bytes)
             .map_err(|e| invalid(e.to_string()))?;
         let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
@@ -305,18 +316,17 @@ impl PiperVoice {
     }
 }
 
-/// Scales a chunk down when its peak exceeds `PEAK_LIMIT` and replaces non-finite samples,
-/// so the output never clips. Quieter chunks keep their level (Piper's own loudness is
-/// consistent between sentences; raising each to full scale would make them uneven).
-pub(crate) fn limit_peak(samples: &mut [f32]) {
+/// Scales a chunk so its peak is `TARGET_PEAK` (at most `MAX_GAIN` louder) and replaces
+/// non-finite samples, so the output never clips whatever the model produced.
+pub(crate) fn normalize_peak(samples: &mut [f32]) {
     for s in samples.iter_mut() {
         if !s.is_finite() {
             *s = 0.0;
         }
     }
     let peak = samples.iter().fold(0.0_f32, |m, s| m.max(s.abs()));
-    if peak > PEAK_LIMIT {
-        let gain = PEAK_LIMIT / peak;
+    if peak > 0.0 {
+        let gain = (TARGET_PEAK / peak).min(MAX_GAIN);
         for s in samples.iter_mut() {
             *s *= gain;
         }
@@ -392,8 +402,9 @@ fn split_sentences(text: &str) -> Vec<String> {
     sentences
 }
 
-/// Cuts `sentence` into pieces of at most `limit` characters where possible, preferring
-/// clause punctuation, then spaces.
+/// Cuts `sentence` at clause punctuation into pieces of at most `limit` characters where
+/// possible; a clause longer than `MAX_CHUNK_CHARS` is cut at spaces (a cut without
+/// punctuation changes the intonation, so only to bound the model's input).
 fn split_long(sentence: &str, limit: usize) -> Vec<String> {
     if sentence.chars().count() <= limit {
         return vec![sentence.to_owned()];
@@ -415,7 +426,7 @@ fn split_long(sentence: &str, limit: usize) -> Vec<String> {
     let mut pieces: Vec<String> = Vec::new();
     let mut piece = String::new();
     for clause in clauses {
-        for part in split_words(&clause, limit) {
+        for part in split_words(&clause, MAX_CHUNK_CHARS) {
             let joined = piece.chars().count() + 1 + part.chars().count();
             if !piece.is_empty() && joined > limit {
                 pieces.push(std::mem::take(&mut piece));
@@ -485,7 +496,7 @@ impl Synthesizer for PiperVoice {
                 continue;
             }
             let mut audio = self.infer(ids, length_scale)?;
-            limit_peak(&mut audio);
+            normalize_peak(&mut audio);
             if chunk.ends_sentence && i < last {
                 audio.resize(audio.len() + silence, 0.0);
             }
@@ -566,18 +577,24 @@ mod tests {
     }
 
     #[test]
-    fn peaks_are_limited_and_nan_removed() {
-        let mut s = vec![0.1, -2.0, 1.5, f32::NAN, f32::INFINITY];
-        limit_peak(&mut s);
+    fn peaks_are_normalised_and_nan_removed() {
+        let mut loud = vec![0.1, -2.0, 1.5, f32::NAN, f32::INFINITY];
+        normalize_peak(&mut loud);
+        assert!(loud.iter().all(|x| x.is_finite()), "{loud:?}");
+        assert!((loud[1] + TARGET_PEAK).abs() < 1e-6, "{loud:?}");
+        assert!((loud[2] - 1.5 * TARGET_PEAK / 2.0).abs() < 1e-6, "{loud:?}");
+        let mut quiet = vec![0.1, -0.45];
+        normalize_peak(&mut quiet);
+        assert!((quiet[1] + TARGET_PEAK).abs() < 1e-6, "{quiet:?}");
+        let mut faint = vec![0.01, -0.02];
+        normalize_peak(&mut faint);
         assert!(
-            s.iter()
-                .all(|x| x.is_finite() && x.abs() <= PEAK_LIMIT + 1e-6),
-            "{s:?}"
+            (faint[1] + 0.02 * MAX_GAIN).abs() < 1e-6,
+            "gain is capped: {faint:?}"
         );
-        assert!((s[1] + PEAK_LIMIT).abs() < 1e-6);
-        let mut quiet = vec![0.1, -0.2];
-        limit_peak(&mut quiet);
-        assert_eq!(quiet, vec![0.1, -0.2]);
+        let mut silent = vec![0.0; 4];
+        normalize_peak(&mut silent);
+        assert_eq!(silent, vec![0.0; 4]);
     }
 }
 
@@ -662,14 +679,15 @@ mod voice_tests {
         let seconds = audio.len() as f64 / rate as f64;
         assert!((0.5..4.0).contains(&seconds), "{seconds} s");
         assert!((stats.audio_seconds - seconds).abs() < 1e-6);
-        assert!(rms(&audio) > 0.02, "rms {}", rms(&audio));
+        assert!(rms(&audio) > 0.05, "rms {}", rms(&audio));
         let peak = audio.iter().fold(0.0_f32, |m, s| m.max(s.abs()));
-        assert!(peak <= PEAK_LIMIT + 1e-6, "peak {peak}");
-        let at_peak = audio
-            .iter()
-            .filter(|s| s.abs() >= PEAK_LIMIT - 1e-4)
-            .count();
-        assert!(at_peak < 10, "{at_peak} samples at full scale: clipped");
+        assert!(peak <= TARGET_PEAK + 1e-6, "peak {peak}");
+        // Speech, not a clipped square wave: few samples near the peak.
+        let near_peak = audio.iter().filter(|s| s.abs() >= 0.8 * peak).count();
+        assert!(
+            near_peak < audio.len() / 100,
+            "{near_peak} samples near the peak"
+        );
         assert!(!stats.cached);
         assert!(
             stats.first_audio_seconds > 0.0 && stats.first_audio_seconds <= stats.synth_seconds
@@ -719,11 +737,18 @@ mod voice_tests {
     #[test]
     fn slow_pace_is_longer() {
         let mut v = voice();
-        let text = "Please say your order number.";
-        let normal = collect(&mut *v, text, Pace::Normal).0.concat().len();
-        let slow = collect(&mut *v, text, Pace::Slow).0.concat().len();
+        // Durations are sampled (noise_w), so several runs of a longer sentence are summed.
+        let text = "Please say your order number slowly, one digit at a time.";
+        let mut total = |pace| -> usize {
+            (0..3)
+                .map(|_| collect(&mut *v, text, pace).0.concat().len())
+                .sum()
+        };
+        let normal = total(Pace::Normal);
+        let slow = total(Pace::Slow);
+        eprintln!("slow/normal = {:.3}", slow as f64 / normal as f64);
         assert!(
-            slow as f64 > normal as f64 * 1.15,
+            slow as f64 > normal as f64 * 1.1,
             "slow {slow} normal {normal}"
         );
     }
