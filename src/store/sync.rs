@@ -728,3 +728,209 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::change::Change;
+    use crate::config::TimeSlot;
+    use crate::nlu::entities::CancelReason;
+    use crate::order::OrderRecord;
+
+    fn at(h: u32) -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .expect("time")
+    }
+
+    fn order(number: &str, status: &str, email: &str) -> Order {
+        let rec: OrderRecord = serde_json::from_value(serde_json::json!({
+            "order_number": number, "status": status, "order_date": "2026-03-01",
+            "customer": {"name": "Ada Park", "email": email},
+            "items": [{"sku": "TEE", "name": "Tee", "qty": 1, "price": 10.0}],
+            "subtotal": 10.0, "total": 10.0, "payment": {"method": "card"}
+        }))
+        .expect("record");
+        rec.validate().expect("valid")
+    }
+
+    fn store_with(orders: &[Order]) -> Store {
+        let mut s = Store::open_in_memory().expect("store");
+        s.upsert_orders(orders, at(8)).expect("import");
+        s
+    }
+
+    fn cancel(n: &str) -> Change {
+        Change::CancelOrder {
+            order_number: n.into(),
+            reason: CancelReason::ChangedMind,
+        }
+    }
+
+    #[test]
+    fn a_rejected_cancel_is_rolled_back_to_the_oms_order_and_the_customer_is_told() {
+        let mut s = store_with(&[order("1111", "processing", "a@example.com")]);
+        let applied = s.apply_changes(&[cancel("1111")], at(9)).unwrap();
+        assert_eq!(
+            s.order("1111").unwrap().unwrap().status,
+            OrderStatus::Cancelled
+        );
+
+        let mut truth = order("1111", "shipped", "a@example.com");
+        truth.version = 3;
+        let sum = s
+            .settle_outbox(
+                &[Settlement {
+                    idempotency_key: applied[0].idempotency_key.clone(),
+                    outcome: Outcome::Rejected {
+                        reason: "not_cancellable".into(),
+                        detail: "order 1111 is shipped".into(),
+                    },
+                    order: Some(truth.clone()),
+                }],
+                true,
+                at(10),
+            )
+            .unwrap();
+        assert_eq!((sum.rejected, sum.orders_refreshed), (1, 1));
+        assert_eq!(s.order("1111").unwrap().unwrap(), truth);
+        assert_eq!(s.outbox().unwrap()[0].state, "rejected");
+
+        let notices = s.pending_notices(NoticeScope::Order("1111")).unwrap();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].kind, NoticeKind::Rejected);
+        assert_eq!(notices[0].reason.as_deref(), Some("not_cancellable"));
+        assert_eq!(notices[0].status, Some(OrderStatus::Shipped));
+        let customer = notices[0].customer_id.unwrap();
+        assert_eq!(
+            s.pending_notices(NoticeScope::Customer(customer))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(s.mark_notice_delivered(notices[0].id, at(11)).unwrap());
+        assert!(!s.mark_notice_delivered(notices[0].id, at(11)).unwrap());
+        assert!(s
+            .pending_notices(NoticeScope::Order("1111"))
+            .unwrap()
+            .is_empty());
+
+        // The same answer again (a retried response) changes nothing.
+        let again = s
+            .settle_outbox(
+                &[Settlement {
+                    idempotency_key: applied[0].idempotency_key.clone(),
+                    outcome: Outcome::Applied,
+                    order: None,
+                }],
+                true,
+                at(12),
+            )
+            .unwrap();
+        assert_eq!(again.ignored, 1);
+        assert_eq!(s.outbox().unwrap()[0].state, "rejected");
+    }
+
+    #[test]
+    fn pulled_orders_wait_for_pending_commands_and_household_news_is_announced() {
+        let mut s = store_with(&[
+            order("2222", "processing", "b@example.com"),
+            order("3333", "processing", "c@example.com"),
+        ]);
+        s.create_household("Park", &["c@example.com".to_string()])
+            .unwrap();
+        let applied = s
+            .apply_changes(
+                &[Change::RescheduleDelivery {
+                    order_number: "2222".into(),
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+                    slot: TimeSlot::Morning,
+                }],
+                at(9),
+            )
+            .unwrap();
+        let mut shipped = order("3333", "shipped", "c@example.com");
+        shipped.version = 1;
+        let pulled = Pulled {
+            orders: vec![
+                order("2222", "processing", "b@example.com"),
+                shipped.clone(),
+            ],
+            ..Pulled::default()
+        };
+        let sum = s.apply_pulled(&pulled, "c1.7", true, at(10)).unwrap();
+        assert_eq!(
+            (sum.orders_deferred, sum.orders_written, sum.announcements),
+            (1, 1, 1)
+        );
+        // The device's reschedule is still what it shows.
+        assert_eq!(s.order("2222").unwrap().unwrap().version, 1);
+        assert_eq!(s.order("3333").unwrap().unwrap(), shipped);
+        assert_eq!(s.sync_cursor().unwrap().as_deref(), Some("c1.7"));
+        let news = s.pending_notices(NoticeScope::Announcements).unwrap();
+        assert_eq!(news.len(), 1);
+        assert_eq!(news[0].kind, NoticeKind::StatusUpdate);
+        assert_eq!(news[0].order_number.as_deref(), Some("3333"));
+
+        // Applied: the OMS's order replaces the device's once nothing is pending.
+        let mut truth = order("2222", "processing", "b@example.com");
+        truth.version = 1;
+        truth.estimated_delivery = chrono::NaiveDate::from_ymd_opt(2026, 3, 20);
+        let sum = s
+            .settle_outbox(
+                &[Settlement {
+                    idempotency_key: applied[0].idempotency_key.clone(),
+                    outcome: Outcome::Applied,
+                    order: Some(truth.clone()),
+                }],
+                true,
+                at(11),
+            )
+            .unwrap();
+        assert_eq!((sum.applied, sum.orders_refreshed), (1, 1));
+        assert_eq!(s.order("2222").unwrap().unwrap(), truth);
+        assert_eq!(s.sync_status(at(11)).unwrap().pending, 0);
+    }
+
+    #[test]
+    fn failures_back_off_then_dead_letter_and_order_is_kept_per_order() {
+        let mut s = store_with(&[
+            order("4444", "processing", "d@example.com"),
+            order("5555", "processing", "e@example.com"),
+        ]);
+        let a = s.apply_changes(&[cancel("4444")], at(9)).unwrap();
+        s.apply_changes(&[cancel("5555")], at(9)).unwrap();
+        let delay = |_: u32| Duration::from_secs(60);
+        let horizon = Duration::from_secs(300);
+        s.record_push_failure(&[a[0].outbox_id], "OMS error 503", at(10), 3, &delay)
+            .unwrap();
+        // 4444 waits for its retry; 5555 is due.
+        let due = s.pending_commands(10, Some(at(10)), horizon).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].order_number.as_deref(), Some("5555"));
+        // Every pending command when forced; a retry time far past the horizon (the
+        // clock was set back) counts as due.
+        assert_eq!(s.pending_commands(10, None, horizon).unwrap().len(), 2);
+        let earlier = at(10) - chrono::Duration::days(2);
+        assert_eq!(
+            s.pending_commands(10, Some(earlier), horizon)
+                .unwrap()
+                .len(),
+            2
+        );
+
+        s.record_push_failure(&[a[0].outbox_id], "OMS error 503", at(11), 3, &delay)
+            .unwrap();
+        let (_, dead) = s
+            .record_push_failure(&[a[0].outbox_id], "OMS error 500", at(12), 3, &delay)
+            .unwrap();
+        assert_eq!(dead, 1);
+        let status = s.sync_status(at(12)).unwrap();
+        assert_eq!((status.pending, status.dead_lettered), (1, 1));
+        assert_eq!(
+            status.dead_letters[0].last_error.as_deref(),
+            Some("OMS error 500")
+        );
+        assert_eq!(status.dead_letters[0].attempts, 3);
+    }
+}
