@@ -313,6 +313,12 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             let nlu = load_nlu(&config, &store)?;
+            // Sync is a convenience here: without it the agent answers from the cache.
+            let _sync = voxorder::sync::spawn_background(&config, store.path(), clock)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "background sync not started");
+                    None
+                });
             chat::run(
                 &mut store,
                 &nlu,

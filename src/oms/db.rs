@@ -65,6 +65,11 @@ CREATE TABLE counters (
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OmsDbError {
+    #[error("cannot access {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
     Sql {
         path: PathBuf,

@@ -148,7 +148,7 @@ pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
 }
 
 /// How to run the server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub db: PathBuf,
@@ -157,6 +157,19 @@ pub struct ServeOptions {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub max_body_bytes: usize,
     pub policy: OrderPolicy,
+}
+
+impl std::fmt::Debug for ServeOptions {
+    // The tokens are secrets: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("listen", &self.listen)
+            .field("db", &self.db)
+            .field("tokens", &self.tokens.len())
+            .field("tls", &self.tls)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
 }
 
 /// Builds the rustls acceptor (ring provider) from PEM files.
