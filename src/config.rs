@@ -42,7 +42,50 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub nlu: NluConfig,
     pub dialog: DialogConfig,
+    pub sync: SyncConfig,
     pub speech: SpeechConfig,
+}
+
+/// The uplink to the central OMS: where it is, how this device names itself, batch and
+/// page sizes, timeouts, retry policy, and whether a speaker announces delivery news.
+/// The bearer token is a secret and never lives here: `--oms-token`, the
+/// `VOXORDER_OMS_TOKEN` variable, or the file named by `token_file`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncConfig {
+    pub oms_url: String,
+    pub device_id: String,
+    pub token_file: String,
+    pub interval_seconds: u32,
+    pub push_batch_size: u32,
+    pub pull_page_size: u32,
+    pub connect_timeout_ms: u32,
+    pub request_timeout_ms: u32,
+    pub max_response_mb: u32,
+    pub max_attempts: u32,
+    pub backoff_base_ms: u32,
+    pub backoff_max_seconds: u32,
+    pub announce_updates: bool,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            oms_url: String::new(),
+            device_id: "device-1".into(),
+            token_file: String::new(),
+            interval_seconds: 30,
+            push_batch_size: 500,
+            pull_page_size: 1000,
+            connect_timeout_ms: 3000,
+            request_timeout_ms: 15_000,
+            max_response_mb: 64,
+            max_attempts: 12,
+            backoff_base_ms: 500,
+            backoff_max_seconds: 300,
+            announce_updates: true,
+        }
+    }
 }
 
 /// How the device listens and speaks: mode, voice-activity and endpointing, recogniser,
@@ -662,6 +705,55 @@ impl Config {
             if !(0.0..=1.0).contains(&v) {
                 return bad(key, format!("must be between 0 and 1 (is {v})"));
             }
+        }
+        let sy = &self.sync;
+        let scheme_ok = ["http://", "https://"]
+            .iter()
+            .any(|p| sy.oms_url.starts_with(p));
+        if !sy.oms_url.is_empty() && !scheme_ok {
+            return bad(
+                "sync.oms_url",
+                format!("must start with http:// or https:// (is {:?})", sy.oms_url),
+            );
+        }
+        if sy.device_id.trim().is_empty() {
+            return bad("sync.device_id", "is empty".into());
+        }
+        for (key, v, lo, hi) in [
+            ("sync.interval_seconds", sy.interval_seconds, 1, 86_400),
+            ("sync.push_batch_size", sy.push_batch_size, 1, 5_000),
+            ("sync.pull_page_size", sy.pull_page_size, 1, 10_000),
+            (
+                "sync.connect_timeout_ms",
+                sy.connect_timeout_ms,
+                50,
+                600_000,
+            ),
+            (
+                "sync.request_timeout_ms",
+                sy.request_timeout_ms,
+                50,
+                600_000,
+            ),
+            ("sync.max_response_mb", sy.max_response_mb, 1, 1024),
+            ("sync.max_attempts", sy.max_attempts, 1, 1000),
+            ("sync.backoff_base_ms", sy.backoff_base_ms, 1, 3_600_000),
+            (
+                "sync.backoff_max_seconds",
+                sy.backoff_max_seconds,
+                1,
+                86_400,
+            ),
+        ] {
+            if !(lo..=hi).contains(&v) {
+                return bad(key, format!("must be {lo} to {hi} (is {v})"));
+            }
+        }
+        if u64::from(sy.backoff_base_ms) > u64::from(sy.backoff_max_seconds) * 1000 {
+            return bad(
+                "sync.backoff_base_ms",
+                "is above backoff_max_seconds".into(),
+            );
         }
         if let Some(n) = self
             .policy

@@ -90,6 +90,12 @@ enum Command {
         #[arg(long, value_name = "ORDER")]
         confirm: Option<String>,
     },
+    /// The reference central OMS: serve its sync API, or load data into it (`--db`
+    /// names the OMS's own store).
+    #[command(subcommand)]
+    Oms(OmsCommand),
+    /// Sync this device's store with the central OMS: push the outbox, pull changes.
+    Sync(SyncArgs),
     /// What callers wanted and how it went: volume per intent, containment,
     /// escalations, cancellations and return reasons.
     Report {
@@ -142,6 +148,57 @@ enum StoreCommand {
     },
     /// Run SQLite's full integrity check on the store.
     Check,
+}
+
+#[derive(Debug, Subcommand)]
+enum OmsCommand {
+    /// Serve the sync API (docs/oms-api.yaml); prints `listening on URL` when ready.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+        listen: std::net::SocketAddr,
+        /// `device_id token` pairs, one per line.
+        #[arg(long, value_name = "FILE")]
+        tokens: PathBuf,
+        /// PEM certificate chain; with --tls-key, serve HTTPS.
+        #[arg(long, requires = "tls_key", value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        #[arg(long, requires = "tls_cert", value_name = "FILE")]
+        tls_key: Option<PathBuf>,
+        /// Largest request body accepted.
+        #[arg(long, default_value_t = 16, value_name = "MB")]
+        max_body_mb: usize,
+    },
+    /// Load orders (an array), or {orders, products, documents, policies}, into the OMS.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Args)]
+struct SyncArgs {
+    #[command(subcommand)]
+    action: Option<SyncAction>,
+    /// One push and one pull, then exit (every pending command is tried now).
+    #[arg(long)]
+    once: bool,
+    /// The OMS base URL (default: sync.oms_url).
+    #[arg(long, value_name = "URL")]
+    oms: Option<String>,
+    /// The device's bearer token.
+    #[arg(
+        long,
+        env = "VOXORDER_OMS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    oms_token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncAction {
+    /// Pending and dead-lettered commands, last success, cursor and data age.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +264,13 @@ fn exit_code(err: &anyhow::Error) -> u8 {
             _ => exit::DATA,
         };
     }
+    if let Some(e) = err.downcast_ref::<voxorder::sync::SyncError>() {
+        return if e.counts_attempt() || matches!(e, voxorder::sync::SyncError::Unreachable { .. }) {
+            exit::TEMP_FAIL
+        } else {
+            exit::UNAVAILABLE
+        };
+    }
     if err.downcast_ref::<ConfigError>().is_some() {
         return exit::CONFIG;
     }
@@ -249,6 +313,12 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             let nlu = load_nlu(&config, &store)?;
+            // Sync is a convenience here: without it the agent answers from the cache.
+            let _sync = voxorder::sync::spawn_background(&config, store.path(), clock)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "background sync not started");
+                    None
+                });
             chat::run(
                 &mut store,
                 &nlu,
@@ -427,6 +497,66 @@ fn run(cli: Cli) -> Result<()> {
                         writeln!(out)?;
                     }
                 }
+            }
+        }
+        Command::Oms(cmd) => {
+            let db = cli.db.as_deref().context("--db PATH names the OMS store")?;
+            match cmd {
+                OmsCommand::Serve {
+                    listen,
+                    tokens,
+                    tls_cert,
+                    tls_key,
+                    max_body_mb,
+                } => voxorder::oms::serve_blocking(voxorder::oms::ServeOptions {
+                    listen,
+                    db: db.to_path_buf(),
+                    tokens: voxorder::oms::read_tokens(&tokens)?,
+                    tls: tls_cert.zip(tls_key),
+                    max_body_bytes: max_body_mb << 20,
+                    policy: config.policy.orders.clone(),
+                })?,
+                OmsCommand::Import { file } => {
+                    let s = voxorder::oms::import_file(db, &file)?;
+                    serde_json::to_writer(&mut *out, &s)?;
+                    writeln!(out)?;
+                }
+            }
+        }
+        Command::Sync(args) => {
+            let db = cli.db.clone().unwrap_or_else(paths::demo_db);
+            match (args.action, args.once) {
+                (Some(SyncAction::Status { json }), _) => {
+                    let store = Store::open(&db, OpenMode::Existing)?;
+                    let status = store.sync_status(clock.now())?;
+                    if json {
+                        serde_json::to_writer_pretty(&mut *out, &status)?;
+                    } else {
+                        write!(out, "{}", toml::to_string_pretty(&status)?)?;
+                    }
+                    writeln!(out)?;
+                }
+                (None, true) => {
+                    let r = voxorder::sync::run_once(
+                        &config,
+                        &db,
+                        clock,
+                        args.oms.as_deref(),
+                        args.oms_token,
+                    )?;
+                    serde_json::to_writer(&mut *out, &r)?;
+                    writeln!(out)?;
+                    if let Some(e) = r.error {
+                        anyhow::bail!("sync incomplete (the outbox keeps what was not sent): {e}");
+                    }
+                }
+                (None, false) => voxorder::sync::run_forever(
+                    &config,
+                    &db,
+                    clock,
+                    args.oms.as_deref(),
+                    args.oms_token,
+                )?,
             }
         }
         Command::Store(StoreCommand::Check) => {

@@ -137,6 +137,59 @@ fn raw_subscription(r: &Row<'_>) -> rusqlite::Result<RawSubscription> {
     ))
 }
 
+/// Writes one product row (the import and the sync pull share it).
+pub(super) fn upsert_product_row(
+    conn: &rusqlite::Connection,
+    p: &Product,
+    now: &str,
+) -> rusqlite::Result<()> {
+    let aliases = serde_json::to_string(&p.aliases).expect("strings serialise");
+    conn.prepare_cached(
+        "INSERT INTO products (sku, name, category, family, size, color, price_cents,
+            stock, final_sale, personalised, active, aliases, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT(sku) DO UPDATE SET name = excluded.name,
+            category = excluded.category, family = excluded.family,
+            size = excluded.size, color = excluded.color,
+            price_cents = excluded.price_cents, stock = excluded.stock,
+            final_sale = excluded.final_sale, personalised = excluded.personalised,
+            active = excluded.active, aliases = excluded.aliases,
+            updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        p.sku,
+        p.name,
+        p.category,
+        p.family,
+        p.size,
+        p.color,
+        p.price_cents,
+        p.stock,
+        p.final_sale,
+        p.personalised,
+        p.active,
+        aliases,
+        now,
+    ])
+    .map(drop)
+}
+
+/// Writes one policy or FAQ document.
+pub(super) fn upsert_document_row(
+    conn: &rusqlite::Connection,
+    d: &Document,
+    now: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO documents (id, kind, title, body, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
+            body = excluded.body, updated_at = excluded.updated_at",
+    )?
+    .execute(params![d.id, d.kind, d.title, d.body, now])
+    .map(drop)
+}
+
 const SELECT_PRODUCT: &str = "SELECT sku, name, category, family, size, color, price_cents,
     stock, final_sale, personalised, active, aliases FROM products";
 
@@ -150,39 +203,9 @@ impl Store {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
         {
-            let mut stmt = tx
-                .prepare_cached(
-                    "INSERT INTO products (sku, name, category, family, size, color, price_cents,
-                        stock, final_sale, personalised, active, aliases, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-                     ON CONFLICT(sku) DO UPDATE SET name = excluded.name,
-                        category = excluded.category, family = excluded.family,
-                        size = excluded.size, color = excluded.color,
-                        price_cents = excluded.price_cents, stock = excluded.stock,
-                        final_sale = excluded.final_sale, personalised = excluded.personalised,
-                        active = excluded.active, aliases = excluded.aliases,
-                        updated_at = excluded.updated_at",
-                )
-                .map_err(|e| classify(&path, e))?;
             let now_s = format_datetime(now);
             for p in products {
-                let aliases = serde_json::to_string(&p.aliases).expect("strings serialise");
-                stmt.execute(params![
-                    p.sku,
-                    p.name,
-                    p.category,
-                    p.family,
-                    p.size,
-                    p.color,
-                    p.price_cents,
-                    p.stock,
-                    p.final_sale,
-                    p.personalised,
-                    p.active,
-                    aliases,
-                    now_s,
-                ])
-                .map_err(|e| classify(&path, e))?;
+                upsert_product_row(&tx, p, &now_s).map_err(|e| classify(&path, e))?;
             }
         }
         tx.commit().map_err(|e| classify(&path, e))
@@ -384,15 +407,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+        let now_s = format_datetime(now);
         for d in docs {
-            tx.execute(
-                "INSERT INTO documents (id, kind, title, body, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
-                    body = excluded.body, updated_at = excluded.updated_at",
-                params![d.id, d.kind, d.title, d.body, format_datetime(now)],
-            )
-            .map_err(|e| classify(&path, e))?;
+            upsert_document_row(&tx, d, &now_s).map_err(|e| classify(&path, e))?;
         }
         tx.commit().map_err(|e| classify(&path, e))
     }

@@ -10,6 +10,7 @@ mod changes;
 mod conversations;
 mod customers;
 mod orders;
+mod sync;
 mod verification;
 
 use std::io::Read;
@@ -25,13 +26,20 @@ pub use changes::{AppliedChange, OutboxEntry, ReturnRecord};
 pub use conversations::{IntentVolume, Report};
 pub use customers::{CustomerRow, PurchasedItem};
 pub use orders::{ImportSummary, OrderSummary};
+pub use sync::{
+    DeadLetter, NoticeKind, NoticeScope, Outcome, PendingCommand, PullSummary, Pulled,
+    SettleSummary, Settlement, SyncNotice, SyncStatus,
+};
 pub use verification::VerificationLock;
 
 /// `PRAGMA application_id` of a voxorder store ("VOXR").
 pub const APPLICATION_ID: i32 = 0x564F_5852;
 
 /// Migrations in order; index + 1 is the schema version they produce.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_sync.sql"),
+];
 
 /// The schema version this build reads and writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;

@@ -1,0 +1,310 @@
+//! The reference central OMS (`voxorder oms serve`): the other end of device sync, for
+//! demos and for tests over real HTTP. Its own SQLite store (`db`), the business rules
+//! it applies to device commands (`rules`), the HTTP API (`http`) and the wire types it
+//! shares with the device's client (`wire`).
+//!
+//! Architecture invariant: the OMS decides. A device command is applied once per
+//! idempotency key, checked against the central order as it is now, and answered with
+//! that order so the device can converge.
+
+pub mod db;
+pub mod http;
+pub mod rules;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::value::RawValue;
+
+use crate::config::OrderPolicy;
+use crate::import::ImportError;
+use db::{OmsDb, OmsDbError, Seed};
+
+/// Shortest bearer token accepted in a tokens file.
+pub const MIN_TOKEN_LEN: usize = 16;
+/// Default largest request body (a batch of commands).
+pub const DEFAULT_MAX_BODY: usize = 16 << 20;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OmsError {
+    #[error(transparent)]
+    Db(#[from] OmsDbError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A line of the tokens file is not `device_id token`.
+    #[error("{path} line {line}: {reason}")]
+    Tokens {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Seed(#[from] ImportError),
+    /// A seed file whose products, documents or policies do not parse.
+    #[error("{path}: `{field}`: {reason}")]
+    SeedField {
+        path: PathBuf,
+        field: &'static str,
+        reason: String,
+    },
+    #[error("server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Reads `device_id token` pairs, one per line (`#` comments and blank lines skipped).
+/// Returns token → device id.
+pub fn read_tokens(path: &Path) -> Result<HashMap<String, String>, OmsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| OmsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let bad = |line: usize, reason: String| OmsError::Tokens {
+        path: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let mut tokens = HashMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let (Some(device), Some(token), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad(i + 1, "expected `device_id token`".into()));
+        };
+        if token.len() < MIN_TOKEN_LEN {
+            return Err(bad(
+                i + 1,
+                format!("the token of {device} is shorter than {MIN_TOKEN_LEN} characters"),
+            ));
+        }
+        if tokens
+            .insert(token.to_string(), device.to_string())
+            .is_some()
+        {
+            return Err(bad(i + 1, format!("the token of {device} is used twice")));
+        }
+    }
+    if tokens.is_empty() {
+        return Err(bad(0, "no tokens: no device could connect".into()));
+    }
+    Ok(tokens)
+}
+
+/// Reads a seed file: an array of orders (the import format), or an object with
+/// `orders`, `products`, `documents` and `policies`.
+pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
+    let text = std::fs::read_to_string(path).map_err(|source| OmsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if text.trim_start().starts_with('[') {
+        return Ok(Seed {
+            orders: crate::import::parse_orders(&text, path)?,
+            ..Seed::default()
+        });
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Object<'a> {
+        #[serde(borrow, default)]
+        orders: Option<&'a RawValue>,
+        #[serde(default)]
+        products: Vec<crate::store::Product>,
+        #[serde(default)]
+        documents: Vec<crate::store::Document>,
+        #[serde(default)]
+        policies: std::collections::BTreeMap<String, serde_json::Value>,
+    }
+    let obj: Object<'_> = serde_json::from_str(&text).map_err(|e| OmsError::SeedField {
+        path: path.to_path_buf(),
+        field: "(file)",
+        reason: e.to_string(),
+    })?;
+    Ok(Seed {
+        orders: match obj.orders {
+            Some(raw) => crate::import::parse_orders(raw.get(), path)?,
+            None => Vec::new(),
+        },
+        products: obj.products,
+        documents: obj.documents,
+        policies: obj.policies,
+    })
+}
+
+/// How to run the server.
+#[derive(Clone)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub db: PathBuf,
+    pub tokens: HashMap<String, String>,
+    /// PEM certificate chain and private key; both or neither.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub max_body_bytes: usize,
+    pub policy: OrderPolicy,
+}
+
+impl std::fmt::Debug for ServeOptions {
+    // The tokens are secrets: only their number is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("listen", &self.listen)
+            .field("db", &self.db)
+            .field("tokens", &self.tokens.len())
+            .field("tls", &self.tls)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+/// Builds the rustls acceptor (ring provider) from PEM files.
+pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, OmsError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(Iterator::collect)
+        .map_err(|e| OmsError::Tls(format!("certificate {}: {e}", cert.display())))?;
+    if certs.is_empty() {
+        return Err(OmsError::Tls(format!(
+            "no certificate in {}",
+            cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| OmsError::Tls(format!("private key {}: {e}", key.display())))?;
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| OmsError::Tls(e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .map_err(|e| OmsError::Tls(e.to_string()))?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A bound, ready server: its address, and the future that serves it.
+pub struct Bound {
+    pub addr: SocketAddr,
+    pub scheme: &'static str,
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+}
+
+impl Bound {
+    /// Serves until the process ends (or the task is dropped).
+    pub async fn run(self) -> Result<(), OmsError> {
+        http::serve(self.listener, self.router, self.tls)
+            .await
+            .map_err(OmsError::Serve)
+    }
+}
+
+/// Opens the store and binds the port (inside a Tokio runtime); serving starts with
+/// [`Bound::run`], so a caller can print the address first.
+pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
+    let tls = match &opts.tls {
+        Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+        None => None,
+    };
+    let db = OmsDb::open(&opts.db)?;
+    let app = Arc::new(http::App {
+        db: Mutex::new(db),
+        tokens: opts.tokens,
+        policy: opts.policy,
+    });
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| OmsError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| OmsError::Bind {
+        addr: opts.listen,
+        source,
+    })?;
+    Ok(Bound {
+        addr,
+        scheme: if tls.is_some() { "https" } else { "http" },
+        listener,
+        router: http::router(app, opts.max_body_bytes),
+        tls,
+    })
+}
+
+/// `voxorder oms serve`: binds, prints `listening on URL` on stdout (tests read the
+/// port from it), and serves until the process is stopped.
+pub fn serve_blocking(opts: ServeOptions) -> Result<(), OmsError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("oms")
+        .enable_all()
+        .build()
+        .map_err(OmsError::Serve)?;
+    rt.block_on(async {
+        let bound = bind(opts).await?;
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "listening on {}://{}", bound.scheme, bound.addr);
+            let _ = out.flush();
+        }
+        tracing::info!(addr = %bound.addr, "oms serving");
+        bound.run().await
+    })
+}
+
+/// `voxorder oms import`: loads a seed file into the OMS store at `db`.
+pub fn import_file(db: &Path, file: &Path) -> Result<db::SeedSummary, OmsError> {
+    let seed = read_seed(file)?;
+    Ok(OmsDb::open(db)?.import(&seed)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tokens_file_needs_pairs_of_long_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("tokens");
+        std::fs::write(
+            &p,
+            "# devices\nkiosk-1 0123456789abcdef0123\n\nspeaker-2 fedcba9876543210fedc\n",
+        )
+        .unwrap();
+        let t = read_tokens(&p).unwrap();
+        assert_eq!(t["0123456789abcdef0123"], "kiosk-1");
+        assert_eq!(t.len(), 2);
+        for bad in ["kiosk-1 short\n", "kiosk-1\n", "a b c\n", "# nothing\n"] {
+            std::fs::write(&p, bad).unwrap();
+            assert!(
+                matches!(read_tokens(&p), Err(OmsError::Tokens { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(http::decode_cursor(&http::encode_cursor(42)), Some(42));
+        assert_eq!(http::decode_cursor(""), Some(0));
+        assert_eq!(http::decode_cursor("42"), None);
+        assert_eq!(http::decode_cursor("c1.-3"), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! The sync API's request and response bodies (version 1), shared by the reference
+//! server and the device's HTTP client so the two cannot drift. `docs/oms-api.yaml`
+//! describes the same shapes for other implementations.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::order::OrderRecord;
+
+/// The API version in every answer; a device refuses any other.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Entity kinds in the change feed.
+pub const KIND_ORDER: &str = "order";
+pub const KIND_PRODUCT: &str = "product";
+pub const KIND_DOCUMENT: &str = "document";
+pub const KIND_POLICY: &str = "policy";
+
+/// `GET /v1/changes`: one page of the feed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChangePage {
+    pub schema_version: u32,
+    pub changes: Vec<ChangeItem>,
+    /// Where the next page starts (opaque; send it back unchanged).
+    pub next_cursor: String,
+    pub has_more: bool,
+    /// The server's clock, for information only: devices never compare clocks.
+    pub server_time: String,
+}
+
+/// One changed entity, as it is now (not a diff).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChangeItem {
+    /// `order`, `product`, `document` or `policy`; devices skip kinds they do not know.
+    pub kind: String,
+    /// The order number, SKU, document id or policy key.
+    pub id: String,
+    /// The order JSON, a product, a document, or a policy's JSON value.
+    pub data: Box<RawValue>,
+}
+
+/// `POST /v1/commands`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub commands: Vec<CommandIn>,
+}
+
+/// One device command: an outbox row.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CommandIn {
+    /// A UUID; the server applies each key once.
+    pub idempotency_key: String,
+    pub kind: String,
+    #[serde(default)]
+    pub order_number: Option<String>,
+    /// The order's version the device saw before its change.
+    #[serde(default)]
+    pub base_version: Option<i64>,
+    /// The change, tagged by `kind` (see `crate::change::Change`).
+    pub payload: Box<RawValue>,
+    /// When the device made the change (its clock; informative).
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub schema_version: u32,
+    /// One result per command, in the order sent.
+    pub results: Vec<CommandResult>,
+}
+
+/// `applied`, `duplicate` (applied before: nothing done again) or `rejected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandOutcome {
+    Applied,
+    Duplicate,
+    Rejected,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CommandResult {
+    pub idempotency_key: String,
+    pub outcome: CommandOutcome,
+    /// Rejected: a reason code (`not_cancellable`, `order_not_found`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The order as the server holds it now, when the command names one that exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderRecord>,
+}
+
+/// `GET /v1/orders`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OrderList {
+    pub orders: Vec<OrderRecord>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(default)]
+    pub next_after: Option<String>,
+}
+
+/// `GET /v1/stats`: what the server has done, for operators and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    pub orders: u64,
+    pub commands_applied: u64,
+    pub commands_rejected: u64,
+    /// Commands received again and answered from the idempotency table.
+    pub duplicates_answered: u64,
+}
+
+/// An error answer's body (every status except 401, which has none).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+}
