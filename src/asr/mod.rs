@@ -1,7 +1,30 @@
 //! Speech recognition on the device: one `Recognizer` trait with the whisper.cpp backend
 //! (default), an optional Vosk backend, and a scripted fake for tests.
+//!
+//! - `convert.rs`: the CTranslate2 → whisper.cpp model conversion, the ggml file check,
+//!   and [`ensure_whisper_model`] (what `voxorder models prepare` runs).
+//! - `whisper.rs`: [`WhisperRecognizer`]; `vosk.rs` (feature `vosk`): `VoskRecognizer`;
+//!   `fake.rs`: [`ScriptedRecognizer`].
+//! - [`recognizer_from_config`] picks the engine `speech.asr.engine` names.
+//!
+//! Audio in is 16 kHz mono `f32`. Empty audio gives empty text; silence and noise should
+//! too (the recognisers discard what they judge invented).
+
+use std::path::Path;
 
 use thiserror::Error;
+
+use crate::config::{AsrEngine, SpeechConfig};
+
+pub mod convert;
+pub mod fake;
+#[cfg(feature = "vosk")]
+pub mod vosk;
+pub mod whisper;
+
+pub use convert::{convert_ct2_to_ggml, ensure_whisper_model, ConvertError, ConvertStats};
+pub use fake::ScriptedRecognizer;
+pub use whisper::{Biasing, WhisperRecognizer};
 
 /// What the dialog expects the caller to say next; recognisers use it to bias decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -52,6 +75,8 @@ pub enum AsrError {
     Decode(String),
     #[error("{0}")]
     Unavailable(String),
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
 }
 
 /// Turns 16 kHz mono audio into text.
@@ -61,3 +86,46 @@ pub trait Recognizer: Send {
     /// Transcribes one utterance of 16 kHz mono samples.
     fn transcribe(&mut self, audio: &[f32], expect: &Expect) -> Result<Transcript, AsrError>;
 }
+
+/// The recogniser the configuration names, its model found under `models_dir` (the
+/// Whisper model is converted from its CTranslate2 files on first use).
+pub fn recognizer_from_config(
+    cfg: &SpeechConfig,
+    models_dir: &Path,
+) -> Result<Box<dyn Recognizer>, AsrError> {
+    match cfg.asr.engine {
+        AsrEngine::Whisper => {
+            let model = ensure_whisper_model(models_dir, &cfg.asr)?;
+            Ok(Box::new(WhisperRecognizer::new(&model, &cfg.asr)?))
+        }
+        AsrEngine::Vosk => vosk_from_config(cfg, models_dir),
+    }
+}
+
+#[cfg(feature = "vosk")]
+fn vosk_from_config(
+    cfg: &SpeechConfig,
+    models_dir: &Path,
+) -> Result<Box<dyn Recognizer>, AsrError> {
+    if cfg.asr.vosk_model_dir.is_empty() {
+        return Err(AsrError::Unavailable(
+            "speech.asr.engine is \"vosk\" but speech.asr.vosk_model_dir is empty; \
+             set it to a Vosk model directory"
+                .into(),
+        ));
+    }
+    let dir = models_dir.join(&cfg.asr.vosk_model_dir);
+    Ok(Box::new(vosk::VoskRecognizer::new(&dir)?))
+}
+
+#[cfg(not(feature = "vosk"))]
+fn vosk_from_config(_: &SpeechConfig, _: &Path) -> Result<Box<dyn Recognizer>, AsrError> {
+    Err(AsrError::Unavailable(
+        "speech.asr.engine is \"vosk\" but this build has no Vosk support; \
+         rebuild with `cargo build --features vosk`"
+            .into(),
+    ))
+}
+
+#[cfg(test)]
+mod tests;

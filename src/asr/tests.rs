@@ -1,0 +1,483 @@
+//! Tests against the real model: conversion, loading, transcription of espeak-ng clips,
+//! and bad model files. The clips in `tests/data/asr/` (22050 Hz) were made with
+//! espeak-ng 1.51: `order.wav` with `-v en-us` ("where is my order one two three four";
+//! the default voice's "my order" comes out as "more than"), `digits.wav` ("one two three
+//! four five") and `yes.wav` ("yes") with the default voice. They need the fetched CTranslate2 files (`bash scripts/setup.sh`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use super::convert::{convert_ct2_to_ggml, ensure_whisper_model, validate_ggml, ConvertError};
+
+use super::*;
+use crate::config::{AsrConfig, SpeechConfig};
+
+fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn ct2_dir() -> PathBuf {
+    models_dir().join("whisper/ct2-tiny.en")
+}
+
+/// Converted once per test run, into a fixed place so runs do not pile up copies.
+fn converted() -> &'static (PathBuf, ConvertStats) {
+    static MODEL: OnceLock<(PathBuf, ConvertStats)> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let dir = std::env::temp_dir().join("voxorder-asr-tests");
+        let out = dir.join("ggml-tiny.en.bin");
+        let mut calls = 0;
+        let stats = convert_ct2_to_ggml(&ct2_dir(), &out, &mut |done, total| {
+            calls += 1;
+            assert!(done <= total);
+        })
+        .expect("conversion (are the models fetched? bash scripts/setup.sh)");
+        assert!(calls > 100, "progress reported {calls} times");
+        (out, stats)
+    })
+}
+
+fn recognizer() -> MutexGuard<'static, WhisperRecognizer> {
+    static REC: OnceLock<Mutex<WhisperRecognizer>> = OnceLock::new();
+    REC.get_or_init(|| {
+        let (path, _) = converted();
+        Mutex::new(WhisperRecognizer::new(path, &AsrConfig::default()).expect("load"))
+    })
+    .lock()
+    .unwrap_or_else(|p| p.into_inner())
+}
+
+fn load_clip(name: &str) -> Vec<f32> {
+    load_wav(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/asr")
+            .join(name),
+    )
+}
+
+/// Reads a 16-bit mono WAV and brings it to 16 kHz. Test-only resampling: a Hann-windowed
+/// sinc evaluated at each output instant, cut off below the lower Nyquist frequency.
+fn load_wav(path: &Path) -> Vec<f32> {
+    let mut reader = hound::WavReader::open(path).expect("clip");
+    let rate = f64::from(reader.spec().sample_rate);
+    let x: Vec<f64> = reader
+        .samples::<i16>()
+        .map(|s| f64::from(s.expect("sample")) / 32768.0)
+        .collect();
+    let ratio = 16_000.0 / rate;
+    let cutoff = 0.45 * ratio.min(1.0) * 2.0; // in cycles per input sample × 2
+    const HALF: i64 = 24;
+    let n_out = (x.len() as f64 * ratio) as usize;
+    (0..n_out)
+        .map(|j| {
+            let t = j as f64 / ratio;
+            let centre = t.floor() as i64;
+            let mut acc = 0.0;
+            for k in (centre - HALF + 1)..=(centre + HALF) {
+                let Some(&v) = usize::try_from(k).ok().and_then(|k| x.get(k)) else {
+                    continue;
+                };
+                let d = t - k as f64;
+                let arg = std::f64::consts::PI * cutoff * d;
+                let sinc = if arg.abs() < 1e-9 {
+                    1.0
+                } else {
+                    arg.sin() / arg
+                };
+                let w = 0.5 + 0.5 * (std::f64::consts::PI * d / HALF as f64).cos();
+                acc += v * cutoff * sinc * w;
+            }
+            acc as f32
+        })
+        .collect()
+}
+
+fn squash(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+#[test]
+fn converted_model_is_well_formed_and_reproducible() {
+    let (path, stats) = converted();
+    let summary = validate_ggml(path).expect("valid");
+    assert_eq!(summary.tensors, stats.tensors);
+    assert_eq!(summary.hparams, stats.hparams);
+    assert_eq!(summary.n_tokens, 50_256);
+    assert_eq!(
+        (
+            stats.hparams.n_vocab,
+            stats.hparams.n_audio_layer,
+            stats.hparams.n_audio_head
+        ),
+        (51_864, 4, 6)
+    );
+    // Four encoder blocks of 15 tensors, four decoder blocks of 24, and 12 others.
+    assert_eq!(stats.tensors, 4 * 15 + 4 * 24 + 11);
+    let again = std::env::temp_dir().join(format!("voxorder-asr-again-{}.bin", std::process::id()));
+    let second = convert_ct2_to_ggml(&ct2_dir(), &again, &mut |_, _| {}).expect("convert");
+    let _ = std::fs::remove_file(&again);
+    assert_eq!(
+        second.sha256, stats.sha256,
+        "conversion is not deterministic"
+    );
+    eprintln!(
+        "converted ggml sha256 {} ({} bytes, {:.2} s)",
+        stats.sha256, stats.bytes, stats.seconds
+    );
+}
+
+#[test]
+fn transcribes_a_sentence() {
+    let audio = load_clip("order.wav");
+    let t = recognizer()
+        .transcribe(&audio, &Expect::Anything)
+        .expect("transcribe");
+    let words = squash(&t.text);
+    assert!(words.contains("whereismyorder"), "{:?}", t.text);
+    assert!(t.no_speech_prob < 0.5, "{t:?}");
+    assert!(t.avg_logprob < 0.0 && t.avg_logprob > -2.0, "{t:?}");
+    assert!(
+        (t.audio_seconds - audio.len() as f64 / 16_000.0).abs() < 1e-9,
+        "{t:?}"
+    );
+}
+
+#[test]
+fn transcribes_digits_as_digits() {
+    let audio = load_clip("digits.wav");
+    let t = recognizer()
+        .transcribe(&audio, &Expect::Digits { min: 3, max: 8 })
+        .expect("transcribe");
+    assert_eq!(squash(&t.text), "12345", "{:?}", t.text);
+}
+
+#[test]
+fn hears_a_short_yes() {
+    let audio = load_clip("yes.wav");
+    assert!(
+        audio.len() < 16_000,
+        "the clip must be under a second to test padding"
+    );
+    let t = recognizer()
+        .transcribe(&audio, &Expect::YesNo)
+        .expect("transcribe");
+    assert_eq!(squash(&t.text), "yes", "{t:?}");
+}
+
+#[test]
+fn silence_and_empty_audio_give_empty_text() {
+    let t = recognizer()
+        .transcribe(&vec![0.0; 3 * 16_000], &Expect::Anything)
+        .expect("silence");
+    assert_eq!(t.text, "", "{t:?}");
+    let t = recognizer()
+        .transcribe(&[], &Expect::Anything)
+        .expect("empty");
+    assert_eq!(t.text, "");
+    // NaN samples are treated as silence, not handed to whisper.cpp.
+    let t = recognizer()
+        .transcribe(&vec![f32::NAN; 16_000], &Expect::YesNo)
+        .expect("nan");
+    assert_eq!(t.text, "", "{t:?}");
+}
+
+#[test]
+fn white_noise_invents_no_sentence() {
+    // xorshift: deterministic noise without a random-number crate.
+    let mut s: u32 = 0x1234_5678;
+    let noise: Vec<f32> = (0..3 * 16_000)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s as f32 / u32::MAX as f32 - 0.5) * 0.2
+        })
+        .collect();
+    for expect in [Expect::Anything, Expect::YesNo] {
+        let t = recognizer().transcribe(&noise, &expect).expect("noise");
+        assert!(t.text.split_whitespace().count() <= 1, "{expect:?}: {t:?}");
+    }
+}
+
+#[test]
+fn long_audio_is_transcribed_in_windows() {
+    let clip = load_clip("order.wav");
+    let mut audio = clip.clone();
+    audio.extend(std::iter::repeat_n(0.0, 29 * 16_000));
+    audio.extend_from_slice(&clip);
+    let t = recognizer()
+        .transcribe(&audio, &Expect::Anything)
+        .expect("long");
+    assert!(squash(&t.text).contains("order"), "{t:?}");
+    assert!(t.audio_seconds > 30.0);
+}
+
+fn ct2_copy_with_model(dir: &Path, model: &[u8]) {
+    std::fs::create_dir_all(dir).expect("dir");
+    std::fs::write(dir.join("model.bin"), model).expect("write");
+    for f in ["config.json", "vocabulary.txt"] {
+        std::fs::copy(ct2_dir().join(f), dir.join(f)).expect("copy");
+    }
+}
+
+#[test]
+fn truncated_or_corrupt_model_bin_is_a_typed_error() {
+    let full = std::fs::read(ct2_dir().join("model.bin")).expect("model.bin");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ct2 = tmp.path().join("ct2-tiny.en");
+    let out = tmp.path().join("ggml-tiny.en.bin");
+    for cut in [0, 3, 10, 40, 5_000, full.len() / 2, full.len() - 1] {
+        ct2_copy_with_model(&ct2, &full[..cut]);
+        let err = convert_ct2_to_ggml(&ct2, &out, &mut |_, _| {}).err();
+        assert!(
+            matches!(err, Some(ConvertError::Ct2 { .. })),
+            "cut at {cut}: {err:?}"
+        );
+        assert!(!out.exists() && !tmp.path().join("ggml-tiny.en.bin.partial").exists());
+    }
+    // Flip a shape so a variable's byte count no longer matches.
+    let mut corrupt = full.clone();
+    let at = corrupt
+        .windows(6)
+        .position(|w| w == b"weight")
+        .expect("a weight")
+        + 8;
+    corrupt[at] ^= 0x40;
+    ct2_copy_with_model(&ct2, &corrupt);
+    let err = convert_ct2_to_ggml(&ct2, &out, &mut |_, _| {}).err();
+    assert!(matches!(err, Some(ConvertError::Ct2 { .. })), "{err:?}");
+    // A vocabulary that is not byte-level BPE.
+    ct2_copy_with_model(&ct2, &full);
+    std::fs::write(ct2.join("vocabulary.txt"), "a\nb\n\u{4e2d}\n").expect("write");
+    let err = convert_ct2_to_ggml(&ct2, &out, &mut |_, _| {}).err();
+    assert!(
+        matches!(err, Some(ConvertError::Vocabulary { .. })),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn garbage_or_truncated_ggml_is_a_typed_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = AsrConfig::default();
+    let garbage = tmp.path().join("garbage.bin");
+    std::fs::write(&garbage, b"this is not a model at all, just text").expect("write");
+    assert!(matches!(
+        WhisperRecognizer::new(&garbage, &cfg),
+        Err(AsrError::Convert(_))
+    ));
+    // The right magic followed by nonsense sizes.
+    let mut magic = 0x6767_6d6cu32.to_le_bytes().to_vec();
+    magic.extend((0..200u32).flat_map(|i| (i.wrapping_mul(2_654_435_761)).to_le_bytes()));
+    std::fs::write(&garbage, &magic).expect("write");
+    assert!(matches!(
+        WhisperRecognizer::new(&garbage, &cfg),
+        Err(AsrError::Convert(_))
+    ));
+    let empty = tmp.path().join("empty.bin");
+    std::fs::write(&empty, b"").expect("write");
+    assert!(WhisperRecognizer::new(&empty, &cfg).is_err());
+    assert!(WhisperRecognizer::new(&tmp.path().join("absent.bin"), &cfg).is_err());
+    // A real model cut short, at the end and in the middle of a tensor.
+    let good = std::fs::read(&converted().0).expect("read");
+    for cut in [good.len() - 1, good.len() / 3, 100] {
+        std::fs::write(&garbage, &good[..cut]).expect("write");
+        let err = WhisperRecognizer::new(&garbage, &cfg).err();
+        assert!(
+            matches!(err, Some(AsrError::Convert(ConvertError::Ggml { .. }))),
+            "cut {cut}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn ensure_converts_once_and_names_the_fix_when_files_are_missing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = AsrConfig::default();
+    let err = ensure_whisper_model(tmp.path(), &cfg)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("scripts/setup.sh") && err.contains("models prepare"),
+        "{err}"
+    );
+    assert!(err.contains("ct2-tiny.en"), "{err}");
+
+    let ct2 = tmp.path().join("whisper/ct2-tiny.en");
+    std::fs::create_dir_all(&ct2).expect("dir");
+    for f in ["model.bin", "config.json", "vocabulary.txt"] {
+        std::os::unix::fs::symlink(ct2_dir().join(f), ct2.join(f)).expect("link");
+    }
+    let path = ensure_whisper_model(tmp.path(), &cfg).expect("converted");
+    assert_eq!(path, tmp.path().join("whisper/ggml-tiny.en.bin"));
+    let modified = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    assert_eq!(ensure_whisper_model(tmp.path(), &cfg).expect("again"), path);
+    assert_eq!(
+        std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        modified
+    );
+    // A damaged model in place is reported, not silently used.
+    std::fs::write(&path, b"junk").expect("write");
+    assert!(matches!(
+        ensure_whisper_model(tmp.path(), &cfg),
+        Err(ConvertError::Ggml { .. })
+    ));
+}
+
+#[test]
+fn recognizer_from_config_reports_a_missing_model() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let cfg = SpeechConfig::default();
+    let err = recognizer_from_config(&cfg, tmp.path()).err();
+    assert!(
+        matches!(err, Some(AsrError::Convert(ConvertError::Missing { .. }))),
+        "{err:?}"
+    );
+}
+
+/// Accuracy and speed of the biasing and sizing choices on espeak-ng clips (needs the
+/// `espeak-ng` program). Prints a table; asserts nothing about speed.
+/// `cargo test --release --lib asr::tests::measure -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn measure() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clip = |name: &str, text: &str| -> Vec<f32> {
+        let path = dir.path().join(format!("{name}.wav"));
+        let ok = std::process::Command::new("espeak-ng")
+            .args(["-v", "en-us", "-w"])
+            .arg(&path)
+            .arg(text)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "espeak-ng failed");
+        load_wav(&path)
+    };
+    let digits = [
+        ("4 7 2 9 1 5", "four seven two nine one five"),
+        ("8 0 3 1 2", "eight zero three one two"),
+        ("5 5 5 1 2 3 4", "five five five one two three four"),
+        ("9 1 0 2 1", "nine one zero two one"),
+        ("3 0 6 2", "three oh six two"),
+        ("1 2 3 4 5 6 7 8", "one two three four five six seven eight"),
+        ("6 4 9 7", "six four nine seven"),
+        ("2 8 1 7 3", "two eight one seven three"),
+    ];
+    let sentences = [
+        ("where is my order", "where is my order"),
+        ("i want to cancel my order", "I want to cancel my order"),
+        (
+            "can i change the delivery address",
+            "can I change the delivery address",
+        ),
+        ("yes", "yes"),
+        ("no", "no"),
+        ("yeah thats right", "yeah that's right"),
+        ("nope", "nope"),
+        ("talk to a person", "talk to a person"),
+    ];
+    let mut rec = recognizer();
+    let runs = [
+        (
+            "margin 64, no bias",
+            64,
+            Biasing {
+                prompts: true,
+                token_bias: false,
+            },
+        ),
+        (
+            "margin 64, bias",
+            64,
+            Biasing {
+                prompts: true,
+                token_bias: true,
+            },
+        ),
+        (
+            "margin 192, bias",
+            192,
+            Biasing {
+                prompts: true,
+                token_bias: true,
+            },
+        ),
+    ];
+    for (label, margin, biasing) in runs {
+        rec.audio_ctx_margin = margin;
+        rec.set_biasing(biasing);
+        let mut exact = 0;
+        for (i, (want, text)) in digits.iter().enumerate() {
+            let audio = clip(&format!("d{i}"), text);
+            let t = rec
+                .transcribe(&audio, &Expect::Digits { min: 4, max: 8 })
+                .expect("d");
+            let got: String = t.text.chars().filter(|c| c.is_ascii_digit()).collect();
+            exact += usize::from(got == want.replace(' ', ""));
+            eprintln!(
+                "  {label}: digits {want:16} → {:?} nsp={:.3} lp={:.2} {:.2}s",
+                t.text, t.no_speech_prob, t.avg_logprob, t.decode_seconds
+            );
+        }
+        eprintln!("{label}: digits exact {exact}/{}", digits.len());
+        let mut exact = 0;
+        for (i, (want, text)) in sentences.iter().enumerate() {
+            let audio = clip(&format!("s{i}"), text);
+            let expect = if (3..=6).contains(&i) {
+                Expect::YesNo
+            } else {
+                Expect::Anything
+            };
+            let t = rec.transcribe(&audio, &expect).expect("s");
+            exact += usize::from(squash(&t.text) == squash(want));
+            eprintln!(
+                "  {label}: {expect:?} {want:36} → {:?} nsp={:.3} lp={:.2} {:.2}s",
+                t.text, t.no_speech_prob, t.avg_logprob, t.decode_seconds
+            );
+        }
+        eprintln!("{label}: sentences exact {exact}/{}", sentences.len());
+    }
+    rec.set_biasing(Biasing {
+        prompts: true,
+        token_bias: true,
+    });
+    for (label, margin, sized) in [
+        ("+64", 64, true),
+        ("+192", 192, true),
+        ("full 30 s", 0, false),
+    ] {
+        rec.audio_ctx_margin = margin;
+        rec.set_size_audio_ctx(sized);
+        for (i, (_, text)) in sentences.iter().enumerate().take(3) {
+            let audio = clip(&format!("t{i}"), text);
+            // First call warms caches; the second is the one reported.
+            let _ = rec.transcribe(&audio, &Expect::Anything).expect("t");
+            let t = rec.transcribe(&audio, &Expect::Anything).expect("t");
+            eprintln!(
+                "audio_ctx {label}: {:.2} s audio → {:.3} s decode ({:?})",
+                t.audio_seconds, t.decode_seconds, t.text
+            );
+        }
+    }
+    rec.audio_ctx_margin = whisper::AUDIO_CTX_MARGIN;
+    rec.set_size_audio_ctx(true);
+    let silence = vec![0.0; 3 * 16_000];
+    let t = rec
+        .transcribe(&silence, &Expect::Anything)
+        .expect("silence");
+    eprintln!("silence: {t:?}");
+    // Upper bound: includes this test process and the conversion's read of model.bin.
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        for line in status.lines().filter(|l| l.starts_with("VmHWM")) {
+            eprintln!("peak RSS of the test process: {line}");
+        }
+    }
+}

@@ -1,0 +1,663 @@
+//! The whisper.cpp recogniser (through whisper-rs): one model loaded once, greedy
+//! decoding sized to the utterance, biasing from what the dialog expects, and the guards
+//! against text whisper invents on silence or noise.
+//!
+//! Biasing. whisper-rs 0.16's `FullParams::set_grammar` hands whisper.cpp a pointer to the
+//! element array where whisper.cpp reads an array of *rule pointers*
+//! (`const whisper_grammar_element **`), so any grammar set through it makes whisper.cpp
+//! dereference element bytes as addresses. It cannot be used. The same effect — tokens
+//! off the expected shape made less likely, free speech still possible — comes from a
+//! logits filter: a fixed penalty on every text token that is not digit-like when digits
+//! are expected (`use_grammar`), a bonus for yes/no words on the first token of a yes/no
+//! answer, plus an initial prompt in the expected style (phrases are prompted only).
+//!
+//! Long audio. whisper sees at most 30 s at once; longer audio is transcribed in
+//! consecutive 30 s windows whose texts are joined. A word cut at a window edge may be
+//! lost; the endpointer keeps utterances far shorter (`speech.vad.max_utterance_seconds`).
+
+// whisper-rs exposes its logits filter only as a raw C callback; the unsafe code is the
+// callback and its two pointer conversions below.
+#![allow(unsafe_code)]
+
+use std::ffi::{c_int, c_void};
+use std::path::Path;
+use std::time::Instant;
+
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+    WhisperSysContext, WhisperSysState, WhisperTokenData,
+};
+
+use super::convert::validate_ggml;
+use super::{AsrError, Expect, Recognizer, Transcript};
+use crate::config::AsrConfig;
+
+const SAMPLE_RATE: usize = 16_000;
+/// whisper's window.
+const WINDOW_SAMPLES: usize = 30 * SAMPLE_RATE;
+/// whisper transcribes clips under a second poorly (and refuses under 100 ms); shorter
+/// audio is padded with silence to this length.
+const MIN_SAMPLES: usize = SAMPLE_RATE * 6 / 5;
+/// Encoder frames per second of audio.
+const FRAMES_PER_SECOND: f64 = 50.0;
+/// Extra encoder frames (20 ms each) beyond the audio. MODELS.md measured +64; on the
+/// espeak-ng clips of `asr::tests::measure` +192 got 6/8 short sentences and yes/no
+/// answers exactly against 5/8 for +64 (the 1.2 s "where is my order" came out as "where
+/// it's my order" with +64, right with +192 and with the full window), digits equal
+/// (6/8), at still a fraction of the full window's cost.
+pub(crate) const AUDIO_CTX_MARGIN: i32 = 192;
+/// Logit penalty on text tokens that do not fit an expected number.
+const DIGIT_PENALTY: f32 = 6.0;
+/// Logit bonus for yes/no words as the first word of an answer.
+const YES_NO_BONUS: f32 = 3.0;
+const DIGIT_WORDS: [&str; 12] = [
+    "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "o",
+];
+const YES_NO_WORDS: [&str; 12] = [
+    "yes", "no", "yeah", "nope", "yep", "nah", "correct", "right", "sure", "okay", "ok", "wrong",
+];
+/// Whole transcripts whisper produces from silence or noise (compared after
+/// normalisation, lower case, without punctuation).
+const HALLUCINATIONS: [&str; 10] = [
+    "thank you",
+    "thanks",
+    "thanks for watching",
+    "thank you for watching",
+    "thank you so much for watching",
+    "thanks for listening",
+    "please subscribe",
+    "you",
+    "subtitles by the amaraorg community",
+    "bye",
+];
+/// A known hallucination is kept only when whisper is this sure there was speech (a real
+/// "thank you" at the end of a call).
+const HALLUCINATION_MAX_NO_SPEECH: f32 = 0.1;
+
+/// How the recogniser biases decoding; both on by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Biasing {
+    /// An initial prompt in the expected style.
+    pub prompts: bool,
+    /// Logit penalties and bonuses for expected shapes (`speech.asr.use_grammar`).
+    pub token_bias: bool,
+}
+
+/// Which text tokens count as what, computed once from the vocabulary.
+struct TokenClasses {
+    n_vocab: usize,
+    /// First non-text token (`<|endoftext|>`).
+    eot: usize,
+    digit_like: Vec<bool>,
+    yes_no: Vec<usize>,
+}
+
+impl TokenClasses {
+    fn new(ctx: &WhisperContext) -> TokenClasses {
+        let n_vocab = usize::try_from(ctx.n_vocab()).unwrap_or(0);
+        let eot = usize::try_from(ctx.token_eot()).unwrap_or(0).min(n_vocab);
+        let mut digit_like = vec![false; eot];
+        let mut yes_no = Vec::new();
+        for (id, slot) in digit_like.iter_mut().enumerate() {
+            let Ok(bytes) = ctx.token_to_bytes(id as i32) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(bytes);
+            let word = text.trim_start_matches(' ');
+            let lower = word.to_ascii_lowercase();
+            *slot = (!word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()))
+                || matches!(word, "" | "-" | "," | "." | "?")
+                || DIGIT_WORDS.contains(&lower.as_str());
+            if YES_NO_WORDS.contains(&lower.as_str()) {
+                yes_no.push(id);
+            }
+        }
+        TokenClasses {
+            n_vocab,
+            eot,
+            digit_like,
+            yes_no,
+        }
+    }
+}
+
+/// What the logits filter applies during one `whisper_full` call.
+struct LogitBias<'a> {
+    classes: &'a TokenClasses,
+    digits: bool,
+    yes_no: bool,
+}
+
+/// whisper.cpp's logits filter: runs before each token is chosen, after whisper's own
+/// suppressions, with the logits of every vocabulary entry.
+unsafe extern "C" fn apply_logit_bias(
+    _ctx: *mut WhisperSysContext,
+    _state: *mut WhisperSysState,
+    tokens: *const WhisperTokenData,
+    n_tokens: c_int,
+    logits: *mut f32,
+    user_data: *mut c_void,
+) {
+    if logits.is_null() || user_data.is_null() {
+        return;
+    }
+    // SAFETY: `user_data` is the `LogitBias` that `decode_window` borrows for exactly the
+    // duration of the `whisper_full` call that invokes this filter.
+    let bias = unsafe { &*(user_data as *const LogitBias<'_>) };
+    // SAFETY: whisper.cpp passes its decoder's logits buffer of `n_vocab` floats (it
+    // asserts that size before calling filters); nothing else touches it during the call.
+    let logits = unsafe { std::slice::from_raw_parts_mut(logits, bias.classes.n_vocab) };
+    let text = &mut logits[..bias.classes.eot];
+    if bias.digits {
+        for (l, &ok) in text.iter_mut().zip(&bias.classes.digit_like) {
+            if !ok {
+                *l -= DIGIT_PENALTY;
+            }
+        }
+    }
+    // The sequence so far may start with a timestamp token; the bonus is for the first word.
+    let first_word = match usize::try_from(n_tokens) {
+        Ok(0) | Err(_) => true,
+        _ if tokens.is_null() => true,
+        Ok(n) => {
+            // SAFETY: whisper.cpp passes its current token sequence, `n_tokens` long.
+            let so_far = unsafe { std::slice::from_raw_parts(tokens, n) };
+            so_far
+                .iter()
+                .all(|t| t.id < 0 || t.id as usize >= bias.classes.eot)
+        }
+    };
+    if bias.yes_no && first_word {
+        for &id in &bias.classes.yes_no {
+            if let Some(l) = text.get_mut(id) {
+                *l += YES_NO_BONUS;
+            }
+        }
+    }
+}
+
+/// Speech to text with whisper.cpp.
+pub struct WhisperRecognizer {
+    name: String,
+    ctx: WhisperContext,
+    state: WhisperState,
+    classes: TokenClasses,
+    threads: i32,
+    no_speech_threshold: f32,
+    biasing: Biasing,
+    size_audio_ctx: bool,
+    model_audio_ctx: i32,
+    pub(crate) audio_ctx_margin: i32,
+}
+
+impl WhisperRecognizer {
+    /// Loads a whisper.cpp model file (checked first; see
+    /// [`validate_ggml`](super::convert::validate_ggml)).
+    pub fn new(model: &Path, cfg: &AsrConfig) -> Result<WhisperRecognizer, AsrError> {
+        whisper_rs::install_logging_hooks();
+        let summary = validate_ggml(model)?;
+        let model_err = |reason: String| AsrError::Model {
+            path: model.to_path_buf(),
+            reason,
+        };
+        let path = model
+            .to_str()
+            .ok_or_else(|| model_err("the path is not UTF-8".into()))?;
+        let started = Instant::now();
+        let ctx = WhisperContext::new_with_params(path, WhisperContextParameters::default())
+            .map_err(|e| model_err(format!("whisper.cpp could not load it ({e})")))?;
+        let state = ctx
+            .create_state()
+            .map_err(|e| model_err(format!("whisper.cpp could not start ({e})")))?;
+        let classes = TokenClasses::new(&ctx);
+        if classes.eot == 0 || classes.n_vocab <= classes.eot {
+            return Err(model_err("the vocabulary has no special tokens".into()));
+        }
+        let stem = model
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("model");
+        let name = format!("whisper {}", stem.strip_prefix("ggml-").unwrap_or(stem));
+        tracing::info!(
+            model = %model.display(),
+            seconds = started.elapsed().as_secs_f64(),
+            "speech recogniser loaded"
+        );
+        Ok(WhisperRecognizer {
+            name,
+            ctx,
+            state,
+            classes,
+            threads: i32::try_from(cfg.threads.max(1)).unwrap_or(1),
+            no_speech_threshold: cfg.no_speech_threshold,
+            biasing: Biasing {
+                prompts: true,
+                token_bias: cfg.use_grammar,
+            },
+            size_audio_ctx: true,
+            model_audio_ctx: summary.hparams.n_audio_ctx,
+            audio_ctx_margin: AUDIO_CTX_MARGIN,
+        })
+    }
+
+    /// Changes how decoding is biased (for measurements; configuration sets the default).
+    pub fn set_biasing(&mut self, biasing: Biasing) {
+        self.biasing = biasing;
+    }
+
+    /// Encode only as many frames as the audio needs (on by default; 5–10× faster on
+    /// short clips). Off runs the full 30 s window, for comparison.
+    pub fn set_size_audio_ctx(&mut self, on: bool) {
+        self.size_audio_ctx = on;
+    }
+
+    fn prompt_tokens(&self, expect: &Expect) -> Vec<c_int> {
+        if !self.biasing.prompts {
+            return Vec::new();
+        }
+        let prompt = match expect {
+            // Prompts for digits ("Order number 4 7 2 9 1 5.") and yes/no ("Yes. No.")
+            // made tiny.en repeat the pattern ("Yes. Yes. Yes. ...") on espeak clips;
+            // the logit bias alone did better, so only phrases are prompted.
+            Expect::Anything | Expect::Digits { .. } | Expect::YesNo => return Vec::new(),
+            Expect::Phrases(phrases) => {
+                let list: Vec<String> = phrases
+                    .iter()
+                    .map(|p| p.replace('\0', " ").trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                if list.is_empty() {
+                    return Vec::new();
+                }
+                format!("{}.", list.join(", "))
+            }
+        };
+        // whisper keeps at most half its text context for the prompt.
+        match self.ctx.tokenize(&format!(" {prompt}"), 200) {
+            Ok(tokens) => tokens,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not tokenize the recogniser prompt");
+                Vec::new()
+            }
+        }
+    }
+
+    /// One ≤ 30 s window → (text, no-speech probability, log-probability sum, tokens).
+    fn decode_window(
+        &mut self,
+        audio: &[f32],
+        expect: &Expect,
+        prompt: &[c_int],
+    ) -> Result<(String, f32, f64, usize), AsrError> {
+        let mut padded;
+        let audio = if audio.len() < MIN_SAMPLES {
+            padded = audio.to_vec();
+            padded.resize(MIN_SAMPLES, 0.0);
+            &padded[..]
+        } else {
+            audio
+        };
+        let seconds = audio.len() as f64 / SAMPLE_RATE as f64;
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(self.threads);
+        params.set_language(Some("en"));
+        params.set_translate(false);
+        params.set_no_context(true);
+        // Timestamp mode: whisper.cpp reads the no-speech probability at the last prompt
+        // token, which is only meaningful when that is <|startoftranscript|> (with
+        // <|notimestamps|> appended it is ~0 even on silence). Timestamps are not read.
+        params.set_no_timestamps(false);
+        params.set_single_segment(true);
+        params.set_print_special(false);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_timestamps(false);
+        params.set_suppress_blank(true);
+        params.set_suppress_nst(true);
+        params.set_temperature(0.0);
+        // No temperature fallback: one pass, bounded time, same text for the same audio.
+        params.set_temperature_inc(0.0);
+        // whisper.cpp drops a segment it judges silent and its no-speech probability with
+        // it; keep both and gate below, so callers see the probability.
+        params.set_no_speech_thold(1.0);
+        // Runaway repetition on noise is bounded by what a person can say in the window.
+        params.set_max_tokens((seconds * 8.0).ceil() as c_int + 16);
+        if self.size_audio_ctx {
+            let ctx = ((seconds * FRAMES_PER_SECOND).ceil() as i32 + self.audio_ctx_margin)
+                .min(self.model_audio_ctx);
+            params.set_audio_ctx(ctx);
+        }
+        if !prompt.is_empty() {
+            params.set_tokens(prompt);
+        }
+        let bias = LogitBias {
+            classes: &self.classes,
+            digits: self.biasing.token_bias && matches!(expect, Expect::Digits { .. }),
+            yes_no: self.biasing.token_bias && matches!(expect, Expect::YesNo),
+        };
+        if bias.digits || bias.yes_no {
+            // SAFETY: the callback matches whisper.cpp's logits filter signature, and
+            // `bias` outlives the `full` call below, the only one using these params.
+            unsafe {
+                params.set_filter_logits_callback(Some(apply_logit_bias));
+                params.set_filter_logits_callback_user_data(
+                    &bias as *const LogitBias<'_> as *mut c_void,
+                );
+            }
+        }
+        self.state
+            .full(params, audio)
+            .map_err(|e| AsrError::Decode(format!("whisper.cpp: {e}")))?;
+        let eot = self.classes.eot as i32;
+        let mut text = String::new();
+        let mut no_speech = 0f32;
+        let (mut logprob_sum, mut n_tokens) = (0f64, 0usize);
+        for segment in self.state.as_iter() {
+            no_speech = no_speech.max(segment.no_speech_probability());
+            text.push_str(
+                &segment
+                    .to_str_lossy()
+                    .map_err(|e| AsrError::Decode(format!("whisper.cpp returned no text ({e})")))?,
+            );
+            for i in 0..segment.n_tokens() {
+                if let Some(token) = segment.get_token(i) {
+                    let data = token.token_data();
+                    if data.id < eot {
+                        logprob_sum += f64::from(data.plog);
+                        n_tokens += 1;
+                    }
+                }
+            }
+        }
+        Ok((text, no_speech, logprob_sum, n_tokens))
+    }
+}
+
+impl Recognizer for WhisperRecognizer {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn transcribe(&mut self, audio: &[f32], expect: &Expect) -> Result<Transcript, AsrError> {
+        let started = Instant::now();
+        let audio_seconds = audio.len() as f64 / SAMPLE_RATE as f64;
+        if audio.is_empty() {
+            return Ok(Transcript::default());
+        }
+        // whisper.cpp has no defence against NaN or wild samples.
+        let clean: Vec<f32> = audio
+            .iter()
+            .map(|&s| {
+                if s.is_finite() {
+                    s.clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let prompt = self.prompt_tokens(expect);
+        let mut texts = Vec::new();
+        let mut no_speech_prob = 1f32;
+        let (mut logprob_sum, mut n_tokens) = (0f64, 0usize);
+        for window in windows(&clean) {
+            let (raw, nsp, lp, n) = self.decode_window(window, expect, &prompt)?;
+            // The utterance held speech if any window did.
+            no_speech_prob = no_speech_prob.min(nsp);
+            let avg = if n > 0 { (lp / n as f64) as f32 } else { 0.0 };
+            let mut text = accept(&raw, nsp, self.no_speech_threshold);
+            if let Expect::Digits { min, max } = expect {
+                text = collapse_digit_loop(&text, *min, *max);
+            }
+            tracing::debug!(raw = %raw, no_speech = nsp, avg_logprob = avg, kept = !text.is_empty(), "whisper window");
+            if !text.is_empty() {
+                texts.push(text);
+                logprob_sum += lp;
+                n_tokens += n;
+            }
+        }
+        Ok(Transcript {
+            text: texts.join(" "),
+            no_speech_prob,
+            avg_logprob: if n_tokens > 0 {
+                (logprob_sum / n_tokens as f64) as f32
+            } else {
+                0.0
+            },
+            audio_seconds,
+            decode_seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+/// Cuts audio longer than whisper's window into ≤ 30 s pieces, each cut at the quietest
+/// 20 ms of the window's last 5 s so words are rarely split.
+fn windows(audio: &[f32]) -> Vec<&[f32]> {
+    const FRAME: usize = SAMPLE_RATE / 50;
+    const SEARCH: usize = 5 * SAMPLE_RATE;
+    let mut out = Vec::new();
+    let mut rest = audio;
+    while rest.len() > WINDOW_SAMPLES {
+        let from = WINDOW_SAMPLES - SEARCH;
+        let cut = rest[from..WINDOW_SAMPLES]
+            .chunks_exact(FRAME)
+            .enumerate()
+            .min_by(|(_, a), (_, b)| {
+                let energy = |f: &[f32]| f.iter().map(|s| s * s).sum::<f32>();
+                energy(a).total_cmp(&energy(b))
+            })
+            .map_or(WINDOW_SAMPLES, |(i, _)| from + i * FRAME + FRAME / 2);
+        let (head, tail) = rest.split_at(cut);
+        out.push(head);
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// whisper sometimes reads a number and then reads it again ("28173 28173",
+/// "1, 2, 3, 4, 5, 1, 2, 3, 4, 5"). When more digits came out than the dialog allows and
+/// they are one block of an allowed length repeated, keep the text up to the end of the
+/// first block.
+fn collapse_digit_loop(text: &str, min: usize, max: usize) -> String {
+    let digits: Vec<(usize, char)> = text
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_digit())
+        .collect();
+    if digits.len() <= max || max == 0 {
+        return text.to_string();
+    }
+    let block = (min.max(1)..=max).find(|&len| {
+        digits.len() >= 2 * len
+            && digits
+                .iter()
+                .enumerate()
+                .skip(len)
+                .all(|(i, (_, c))| *c == digits[i % len].1)
+    });
+    match block {
+        Some(len) => {
+            let (at, c) = digits[len - 1];
+            normalize(&text[..at + c.len_utf8()])
+        }
+        None => text.to_string(),
+    }
+}
+
+/// The text to keep from one window: empty when whisper judged it silent or produced one
+/// of its stock inventions; otherwise normalised.
+fn accept(raw: &str, no_speech_prob: f32, threshold: f32) -> String {
+    if no_speech_prob > threshold {
+        return String::new();
+    }
+    let text = normalize(&collapse_repeats(&strip_sound_tags(raw)));
+    let key: String = text
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    let key = key.split_whitespace().collect::<Vec<_>>().join(" ");
+    if key.is_empty()
+        || (HALLUCINATIONS.contains(&key.as_str()) && no_speech_prob > HALLUCINATION_MAX_NO_SPEECH)
+    {
+        return String::new();
+    }
+    text
+}
+
+/// Undoes whisper's loop on short clips ("Yes. Yes. Yes. Ye"): consecutive identical
+/// sentences are kept once, and a trailing fragment of the repeated sentence is dropped.
+/// A caller who really says the same sentence twice loses nothing of its meaning.
+fn collapse_repeats(text: &str) -> String {
+    let mut sentences: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?') {
+            let next = text[i + c.len_utf8()..].chars().next();
+            if next.is_none_or(char::is_whitespace) {
+                sentences.push(&text[start..i + c.len_utf8()]);
+                start = i + c.len_utf8();
+            }
+        }
+    }
+    if start < text.len() {
+        sentences.push(&text[start..]);
+    }
+    let key = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ')
+            .collect::<String>()
+            .trim()
+            .to_lowercase()
+    };
+    let mut kept: Vec<&str> = Vec::new();
+    let mut repeated = false;
+    for s in sentences {
+        if kept.last().is_some_and(|last| key(last) == key(s)) {
+            repeated = true;
+        } else {
+            kept.push(s);
+        }
+    }
+    if repeated && kept.len() >= 2 {
+        let last = key(kept[kept.len() - 1]);
+        if !last.is_empty() && key(kept[kept.len() - 2]).starts_with(&last) {
+            kept.pop();
+        }
+    }
+    kept.concat()
+}
+
+/// Removes `[BLANK_AUDIO]`, `(music)`, `*coughs*` and the like: never words anyone said.
+fn strip_sound_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut closing: Option<char> = None;
+    for c in text.chars() {
+        match closing {
+            Some(end) if c == end => closing = None,
+            Some(_) => {}
+            None => match c {
+                '[' => closing = Some(']'),
+                '(' => closing = Some(')'),
+                '*' => closing = Some('*'),
+                _ => out.push(c),
+            },
+        }
+    }
+    out
+}
+
+/// Trims, collapses whitespace, and strips punctuation before the first and after the
+/// last word (whisper's "- ", "...", quotes), keeping the words themselves intact.
+pub fn normalize(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let keep = |c: char| c.is_alphanumeric() || c == '$' || c == '#';
+    let start = collapsed.find(keep).unwrap_or(collapsed.len());
+    let end = collapsed
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_alphanumeric() || c == '%')
+        .map(|(i, c)| i + c.len_utf8())
+        .unwrap_or(start);
+    collapsed
+        .get(start..end.max(start))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_numbers_collapse_only_beyond_the_expected_length() {
+        assert_eq!(collapse_digit_loop("28173 28173", 4, 8), "28173");
+        assert_eq!(
+            collapse_digit_loop("1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2, 3", 3, 8),
+            "1, 2, 3, 4, 5"
+        );
+        // Within the allowed length a repeat may be the real number.
+        assert_eq!(collapse_digit_loop("1 2 1 2", 4, 8), "1 2 1 2");
+        // Too long but not a repeat: left for the dialog to reject.
+        assert_eq!(
+            collapse_digit_loop("1 2 3 4 5 6 7 8 9", 4, 8),
+            "1 2 3 4 5 6 7 8 9"
+        );
+    }
+
+    #[test]
+    fn long_audio_is_cut_in_quiet_places() {
+        let mut audio = vec![0.5f32; 70 * SAMPLE_RATE];
+        let quiet = 27 * SAMPLE_RATE;
+        audio[quiet..quiet + SAMPLE_RATE / 10].fill(0.0);
+        let w = windows(&audio);
+        assert_eq!(w.len(), 3);
+        assert!(w.iter().all(|w| w.len() <= WINDOW_SAMPLES));
+        assert!(
+            w[0].len() > quiet && w[0].len() < quiet + SAMPLE_RATE / 10,
+            "{}",
+            w[0].len()
+        );
+        assert_eq!(w.iter().map(|w| w.len()).sum::<usize>(), audio.len());
+        assert_eq!(windows(&[0.1; 100]).len(), 1);
+        assert!(windows(&[]).is_empty());
+    }
+
+    #[test]
+    fn normalize_trims_collapses_and_strips_edge_punctuation() {
+        assert_eq!(normalize("  - Where is   my order?  "), "Where is my order");
+        assert_eq!(normalize("\"1, 2, 3.\""), "1, 2, 3");
+        assert_eq!(normalize("...yes..."), "yes");
+        assert_eq!(normalize("It's $40 off, 10%."), "It's $40 off, 10%");
+        assert_eq!(normalize(" ... "), "");
+        assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn sound_tags_and_stock_phrases_are_dropped() {
+        assert_eq!(accept("[BLANK_AUDIO]", 0.0, 0.6), "");
+        assert_eq!(accept(" (music playing)", 0.0, 0.6), "");
+        assert_eq!(accept(" *coughs* yes", 0.0, 0.6), "yes");
+        assert_eq!(accept(" Thanks for watching!", 0.3, 0.6), "");
+        assert_eq!(accept(" Thank you.", 0.3, 0.6), "");
+        // The same words said clearly are kept.
+        assert_eq!(accept(" Thank you.", 0.01, 0.6), "Thank you");
+        assert_eq!(accept(" Where is my order?", 0.7, 0.6), "");
+        assert_eq!(accept(" Where is my order?", 0.2, 0.6), "Where is my order");
+        assert_eq!(accept(" Yes. Yes. Yes. Ye", 0.0, 0.6), "Yes");
+        assert_eq!(
+            accept(
+                " I want to cancel my order. I want to cancel my order",
+                0.0,
+                0.6
+            ),
+            "I want to cancel my order"
+        );
+        assert_eq!(accept(" 6 4 9 7. 6 4 9 7. 6 4 9", 0.0, 0.6), "6 4 9 7");
+        assert_eq!(accept(" No. Yes. No.", 0.0, 0.6), "No. Yes. No");
+        assert_eq!(accept(" 5 5 5 1 2 3 4", 0.0, 0.6), "5 5 5 1 2 3 4");
+        // An unclosed tag swallows the rest rather than leaking a half tag.
+        assert_eq!(accept(" yes [inaudible", 0.0, 0.6), "yes");
+    }
+}
