@@ -288,6 +288,19 @@ impl<'s> Agent<'s> {
         self.event(digits.to_string(), Event::Keypad(digits.to_string()), None)
     }
 
+    /// The caller spoke but nothing could be made out (noise, a mumble): asked again, and
+    /// counted like any other utterance that was not understood.
+    pub fn unclear(&mut self) -> Result<Turn, AgentError> {
+        let event = Event::Utterance {
+            text: String::new(),
+            intent: Intent::Fallback,
+            confidence: 0.0,
+            entities: Entities::default(),
+            alternatives: Vec::new(),
+        };
+        self.event(String::new(), event, None)
+    }
+
     /// The caller said nothing for the configured time.
     pub fn silence(&mut self) -> Result<Turn, AgentError> {
         self.event(String::new(), Event::Timeout, None)
@@ -296,6 +309,11 @@ impl<'s> Agent<'s> {
     /// Whether the conversation is over.
     pub fn ended(&self) -> bool {
         self.engine.ended()
+    }
+
+    /// Turns the caller has taken so far.
+    pub fn turns(&self) -> u32 {
+        self.engine.turns()
     }
 
     /// The shape of answer the agent's last question wants.

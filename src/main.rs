@@ -18,7 +18,7 @@ use voxorder::nlu::entities::EntityKind;
 use voxorder::nlu::{Interpretation, Nlu};
 use voxorder::order::{Order, OrderRecord};
 use voxorder::store::{OpenMode, Store, StoreError};
-use voxorder::{chat, demo, documents, paths};
+use voxorder::{chat, demo, documents, paths, voice};
 
 /// Offline voice agent for retail orders.
 #[derive(Debug, Parser)]
@@ -96,6 +96,88 @@ enum Command {
     Oms(OmsCommand),
     /// Sync this device's store with the central OMS: push the outbox, pull changes.
     Sync(SyncArgs),
+    /// Transcribe the speech in a WAV file (any rate; mono or stereo) on the device.
+    Transcribe {
+        file: PathBuf,
+        /// Print JSON with segments and timing figures.
+        #[arg(long)]
+        json: bool,
+        /// What the speech is expected to be (biases the recogniser).
+        #[arg(long, value_enum, default_value = "free")]
+        expect: voice::cli::ExpectArg,
+    },
+    /// Speak text with the device's voice into a WAV file.
+    Say {
+        text: String,
+        /// The WAV file to write.
+        #[arg(short, long, value_name = "FILE")]
+        out: PathBuf,
+        /// Speak slower (as for "say that again").
+        #[arg(long)]
+        slow: bool,
+        /// Print JSON with timing figures.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A whole spoken conversation from WAV files (one per caller turn, in name order)
+    /// through the real pipeline: reply WAVs and a JSON log with per-stage latencies.
+    Simulate {
+        /// The folder of caller-turn WAV files.
+        #[arg(long = "in", value_name = "DIR")]
+        input: PathBuf,
+        /// Where replies and log.json go (default: DIR/replies).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the log as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The account this device is linked to (a household's smart speaker), by email.
+        #[arg(long, value_name = "EMAIL")]
+        customer: Option<String>,
+        /// Play an outbound confirmation call about this order.
+        #[arg(long, value_name = "ORDER")]
+        confirm: Option<String>,
+    },
+    /// The live device loop on the microphone and speaker (mode from speech.mode).
+    Run {
+        /// List the audio devices and exit.
+        #[arg(long)]
+        list_devices: bool,
+        /// The account this device is linked to (a household's smart speaker), by email.
+        #[arg(long, value_name = "EMAIL")]
+        customer: Option<String>,
+        /// Play this WAV file as the microphone (no sound card needed).
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Write what the device says to this WAV file instead of the speaker.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Stop after this many conversations.
+        #[arg(long, value_name = "N")]
+        conversations: Option<u32>,
+    },
+    /// Speed and memory of the spoken pipeline on a scripted conversation, as JSON;
+    /// `--accuracy` adds the spoken test set (WER, order numbers, intents per SNR).
+    Bench {
+        /// Times the scripted conversation is played.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Also run the spoken test set.
+        #[arg(long)]
+        accuracy: bool,
+        /// Spoken test set: utterances per intent.
+        #[arg(long, default_value_t = 4)]
+        per_intent: usize,
+        /// Spoken test set: order-number utterances.
+        #[arg(long, default_value_t = 30)]
+        order_numbers: usize,
+        /// Also write the JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The model files: check them, or prepare the ones made on the device.
+    #[command(subcommand)]
+    Models(ModelsCommand),
     /// What callers wanted and how it went: volume per intent, containment,
     /// escalations, cancellations and return reasons.
     Report {
@@ -199,6 +281,17 @@ enum SyncAction {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ModelsCommand {
+    /// Every file models/manifest.toml names: present, missing or corrupt.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert the fetched Whisper model for whisper.cpp (done on first use otherwise).
+    Prepare,
 }
 
 #[derive(Debug, Subcommand)]
@@ -331,6 +424,178 @@ fn run(cli: Cli) -> Result<()> {
                 },
                 out,
             )?;
+        }
+        Command::Transcribe { file, json, expect } => {
+            let models = paths::models_dir();
+            voice::cli::transcribe(
+                &config,
+                &models,
+                &paths::ort_lib(&models),
+                &file,
+                expect,
+                json,
+                out,
+            )?;
+        }
+        Command::Say {
+            text,
+            out: path,
+            slow,
+            json,
+        } => {
+            let models = paths::models_dir();
+            voice::cli::say(
+                &config,
+                &models,
+                &paths::ort_lib(&models),
+                &text,
+                &path,
+                slow,
+                json,
+                out,
+            )?;
+        }
+        Command::Simulate {
+            input,
+            out: out_dir,
+            json,
+            customer,
+            confirm,
+        } => {
+            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let nlu = load_nlu(&config, &store)?;
+            let models = paths::models_dir();
+            voice::cli::simulate(
+                &mut store,
+                &nlu,
+                config,
+                clock,
+                &models,
+                &paths::ort_lib(&models),
+                &input,
+                out_dir.as_deref(),
+                &voice::cli::CallOptions { customer, confirm },
+                json,
+                out,
+            )?;
+        }
+        Command::Run {
+            list_devices: true, ..
+        } => voice::cli::print_devices(out)?,
+        Command::Run {
+            customer,
+            input,
+            output,
+            conversations,
+            ..
+        } => {
+            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let nlu = load_nlu(&config, &store)?;
+            let _sync = voxorder::sync::spawn_background(&config, store.path(), clock)
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "background sync not started");
+                    None
+                });
+            let models = paths::models_dir();
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            voice::cli::run(
+                &mut store,
+                &nlu,
+                config,
+                clock,
+                &models,
+                &paths::ort_lib(&models),
+                &voice::cli::RunIo {
+                    input,
+                    output,
+                    max_conversations: conversations,
+                },
+                &voice::cli::CallOptions {
+                    customer,
+                    confirm: None,
+                },
+                &stop,
+                out,
+            )?;
+        }
+        Command::Bench {
+            rounds,
+            accuracy,
+            per_intent,
+            order_numbers,
+            out: out_file,
+        } => {
+            let started = std::time::Instant::now();
+            // A fresh demo store, so the bench neither needs nor changes the caller's.
+            let db = paths::data_dir().join("bench.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+            }
+            let mut store = demo::open_or_create(&db, clock.now())?;
+            let nlu = load_nlu(&config, &store)?;
+            let store_and_nlu_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let models = paths::models_dir();
+            voice::cli::bench(
+                &mut store,
+                &nlu,
+                config,
+                clock.now(),
+                &models,
+                &paths::ort_lib(&models),
+                rounds,
+                accuracy.then(|| voice::eval::EvalOptions {
+                    per_intent,
+                    order_numbers,
+                    ..voice::eval::EvalOptions::default()
+                }),
+                started,
+                store_and_nlu_ms,
+                out_file.as_deref(),
+                out,
+            )?;
+        }
+        Command::Models(ModelsCommand::Status { json }) => {
+            let models = paths::models_dir();
+            let files = voxorder::models::status(&models)?;
+            if json {
+                serde_json::to_writer_pretty(&mut *out, &files)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "models in {}", models.display())?;
+                for f in &files {
+                    let size = f
+                        .bytes
+                        .map(|b| format!("{:.1} MB", b as f64 / 1e6))
+                        .unwrap_or_default();
+                    writeln!(out, "  {:<20} {:<44} {size}", f.state, f.path)?;
+                }
+            }
+            if let Some(bad) = files
+                .iter()
+                .find(|f| !f.ok() && f.state != "not-for-this-platform")
+            {
+                anyhow::bail!(
+                    "{} is {}: {}",
+                    bad.path,
+                    bad.state,
+                    voxorder::models::FETCH_HINT
+                );
+            }
+        }
+        Command::Models(ModelsCommand::Prepare) => {
+            let models = paths::models_dir();
+            let path = voxorder::asr::convert::ensure_whisper_model_with_progress(
+                &models,
+                &config.speech.asr,
+                &mut |done, total| {
+                    eprint!(
+                        "\rconverting the Whisper model: {:>3}%",
+                        done * 100 / total.max(1)
+                    );
+                },
+            )?;
+            eprintln!();
+            writeln!(out, "ready: {}", path.display())?;
         }
         Command::Report { json, since } => {
             let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;

@@ -89,6 +89,10 @@ struct TokenClasses {
     /// First non-text token (`<|endoftext|>`).
     eot: usize,
     digit_like: Vec<bool>,
+    /// Digits a token writes: its ASCII digits, or 1 for a digit word ("oh", "seven").
+    digits: Vec<u8>,
+    /// Tokens that are only punctuation or space, which do not end a run of digits.
+    separator: Vec<bool>,
     yes_no: Vec<usize>,
 }
 
@@ -97,6 +101,8 @@ impl TokenClasses {
         let n_vocab = usize::try_from(ctx.n_vocab()).unwrap_or(0);
         let eot = usize::try_from(ctx.token_eot()).unwrap_or(0).min(n_vocab);
         let mut digit_like = vec![false; eot];
+        let mut digits = vec![0u8; eot];
+        let mut separator = vec![false; eot];
         let mut yes_no = Vec::new();
         for (id, slot) in digit_like.iter_mut().enumerate() {
             let Ok(bytes) = ctx.token_to_bytes(id as i32) else {
@@ -111,11 +117,20 @@ impl TokenClasses {
             if YES_NO_WORDS.contains(&lower.as_str()) {
                 yes_no.push(id);
             }
+            let trimmed = word.trim_matches(|c: char| c.is_ascii_punctuation());
+            digits[id] = if DIGIT_WORDS.contains(&trimmed.to_ascii_lowercase().as_str()) {
+                1
+            } else {
+                u8::try_from(word.bytes().filter(u8::is_ascii_digit).count()).unwrap_or(u8::MAX)
+            };
+            separator[id] = word.chars().all(|c| c.is_ascii_punctuation() || c == ' ');
         }
         TokenClasses {
             n_vocab,
             eot,
             digit_like,
+            digits,
+            separator,
             yes_no,
         }
     }
@@ -125,8 +140,22 @@ impl TokenClasses {
 struct LogitBias<'a> {
     classes: &'a TokenClasses,
     digits: bool,
+    /// The most digits one run of digits may hold (the expected number's length): once a
+    /// run reaches it, more digits are strongly discouraged, which stops whisper's habit
+    /// of repeating "0 0 0" past the end of a number.
+    max_digit_run: Option<usize>,
+    /// The fewest digits the expected number has: once a number is under way, ending
+    /// the text before it is complete is discouraged (whisper tends to stop after the
+    /// first group of a long number).
+    min_digits: Option<usize>,
     yes_no: bool,
 }
+
+/// Logit penalty on ending the text while an expected number is incomplete.
+const EARLY_END_PENALTY: f32 = 5.0;
+
+/// Logit penalty on digits beyond the expected length of a number.
+const EXTRA_DIGIT_PENALTY: f32 = 12.0;
 
 /// whisper.cpp's logits filter: runs before each token is chosen, after whisper's own
 /// suppressions, with the logits of every vocabulary entry.
@@ -147,7 +176,7 @@ unsafe extern "C" fn apply_logit_bias(
     // SAFETY: whisper.cpp passes its decoder's logits buffer of `n_vocab` floats (it
     // asserts that size before calling filters); nothing else touches it during the call.
     let logits = unsafe { std::slice::from_raw_parts_mut(logits, bias.classes.n_vocab) };
-    let text = &mut logits[..bias.classes.eot];
+    let (text, special) = logits.split_at_mut(bias.classes.eot);
     if bias.digits {
         for (l, &ok) in text.iter_mut().zip(&bias.classes.digit_like) {
             if !ok {
@@ -167,6 +196,48 @@ unsafe extern "C" fn apply_logit_bias(
                 .all(|t| t.id < 0 || t.id as usize >= bias.classes.eot)
         }
     };
+    if let (Some(max), Ok(n)) = (bias.max_digit_run, usize::try_from(n_tokens)) {
+        let so_far: &[WhisperTokenData] = if tokens.is_null() || n == 0 {
+            &[]
+        } else {
+            // SAFETY: whisper.cpp passes its current token sequence, `n_tokens` long.
+            unsafe { std::slice::from_raw_parts(tokens, n) }
+        };
+        // Digits in the run that ends the sequence so far.
+        let mut run = 0usize;
+        for t in so_far.iter().rev() {
+            let Some(id) = usize::try_from(t.id)
+                .ok()
+                .filter(|&id| id < bias.classes.eot)
+            else {
+                continue;
+            };
+            match bias.classes.digits[id] {
+                0 if bias.classes.separator[id] => {}
+                0 => break,
+                d => run += usize::from(d),
+            }
+        }
+        let room = max.saturating_sub(run);
+        for (l, &d) in text.iter_mut().zip(&bias.classes.digits) {
+            if usize::from(d) > room {
+                *l -= EXTRA_DIGIT_PENALTY;
+            }
+        }
+        let total: usize = so_far
+            .iter()
+            .filter_map(|t| usize::try_from(t.id).ok())
+            .filter_map(|id| bias.classes.digits.get(id))
+            .map(|&d| usize::from(d))
+            .sum();
+        if let Some(min) = bias.min_digits {
+            if total > 0 && total < min {
+                if let Some(l) = special.first_mut() {
+                    *l -= EARLY_END_PENALTY;
+                }
+            }
+        }
+    }
     if bias.yes_no && first_word {
         for &id in &bias.classes.yes_no {
             if let Some(l) = text.get_mut(id) {
@@ -333,6 +404,14 @@ impl WhisperRecognizer {
         let bias = LogitBias {
             classes: &self.classes,
             digits: self.biasing.token_bias && matches!(expect, Expect::Digits { .. }),
+            max_digit_run: match expect {
+                Expect::Digits { max, .. } if self.biasing.token_bias => Some(*max),
+                _ => None,
+            },
+            min_digits: match expect {
+                Expect::Digits { min, .. } if self.biasing.token_bias => Some(*min),
+                _ => None,
+            },
             yes_no: self.biasing.token_bias && matches!(expect, Expect::YesNo),
         };
         if bias.digits || bias.yes_no {

@@ -1,0 +1,485 @@
+//! The speech subcommands' work, kept out of `main.rs`: `transcribe`, `say`, `simulate`,
+//! `run`, `bench` and `models`. Each takes what the binary already opened (store, NLU,
+//! configuration) and writes its output to `out`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::agent::{Agent, StartOptions};
+use crate::asr::Expect;
+use crate::audio::device::{
+    list_devices, AudioInput, AudioOutput, ClipInput, MicStream, RecordingOutput, Speaker, Tail,
+};
+use crate::audio::{wav, Clip, ASR_RATE};
+use crate::clock::Clock;
+use crate::config::{Config, DeviceMode};
+use crate::dialog::Catalog;
+use crate::knowledge::KnowledgeBase;
+use crate::nlu::Nlu;
+use crate::store::Store;
+use crate::tts::Pace;
+use crate::wake::WakeWordDetector;
+
+use super::{live, simulate, Stages, VoiceError};
+
+/// The longest file `transcribe` reads (longer audio is refused before it is loaded).
+pub const MAX_TRANSCRIBE_SECONDS: f64 = 600.0;
+
+fn write_err(e: std::io::Error) -> VoiceError {
+    VoiceError::Io {
+        path: PathBuf::from("<stdout>"),
+        source: e,
+    }
+}
+
+fn json_line(out: &mut dyn Write, value: &impl Serialize) -> Result<(), VoiceError> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| VoiceError::Input(e.to_string()))?;
+    writeln!(out).map_err(write_err)
+}
+
+/// What the caller is expected to say, for `transcribe --expect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExpectArg {
+    Free,
+    Digits,
+    YesNo,
+}
+
+#[derive(Debug, Serialize)]
+struct SegmentJson {
+    start_s: f64,
+    end_s: f64,
+    text: String,
+    no_speech_prob: f32,
+    decode_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct TranscribeJson {
+    text: String,
+    recognizer: String,
+    audio_seconds: f64,
+    speech_seconds: f64,
+    segments: Vec<SegmentJson>,
+    load_ms: f64,
+    decode_ms: f64,
+    real_time_factor: f64,
+}
+
+/// `voxorder transcribe FILE.wav`: the speech in the file, segment by segment.
+pub fn transcribe(
+    config: &Config,
+    models_dir: &Path,
+    ort_lib: &Path,
+    file: &Path,
+    expect: ExpectArg,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), VoiceError> {
+    let clip = wav::read_wav(file, MAX_TRANSCRIBE_SECONDS)?;
+    let t = Instant::now();
+    let mut vad = crate::vad::vad_from_config(&config.speech.vad, models_dir, ort_lib)?;
+    let mut asr = crate::asr::recognizer_from_config(&config.speech, models_dir)?;
+    let load_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let audio = crate::audio::resample::resample(&clip.samples, clip.sample_rate, ASR_RATE)?;
+    let segments = crate::vad::endpoint::segment_clip(vad.as_mut(), &audio, &config.speech.vad)?;
+    let expect = match expect {
+        ExpectArg::Free => Expect::Anything,
+        ExpectArg::Digits => Expect::Digits { min: 1, max: 20 },
+        ExpectArg::YesNo => Expect::YesNo,
+    };
+    let mut result = TranscribeJson {
+        text: String::new(),
+        recognizer: asr.name().to_string(),
+        audio_seconds: clip.seconds(),
+        speech_seconds: 0.0,
+        segments: Vec::new(),
+        load_ms,
+        decode_ms: 0.0,
+        real_time_factor: 0.0,
+    };
+    for seg in &segments {
+        let t = Instant::now();
+        let tr = asr.transcribe(&seg.audio, &expect)?;
+        let decode_ms = t.elapsed().as_secs_f64() * 1000.0;
+        result.decode_ms += decode_ms;
+        result.speech_seconds += seg.audio.len() as f64 / f64::from(ASR_RATE);
+        result.segments.push(SegmentJson {
+            start_s: seg.start_s,
+            end_s: seg.end_s,
+            text: tr.text,
+            no_speech_prob: tr.no_speech_prob,
+            decode_ms,
+        });
+    }
+    result.text = result
+        .segments
+        .iter()
+        .map(|s| s.text.as_str())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if result.speech_seconds > 0.0 {
+        result.real_time_factor = result.decode_ms / 1000.0 / result.speech_seconds;
+    }
+    if json {
+        return json_line(out, &result);
+    }
+    if result.segments.is_empty() {
+        eprintln!("transcribe: no speech found in {}", file.display());
+    }
+    writeln!(out, "{}", result.text).map_err(write_err)
+}
+
+#[derive(Debug, Serialize)]
+struct SayJson {
+    out: PathBuf,
+    sample_rate: u32,
+    audio_seconds: f64,
+    load_ms: f64,
+    first_audio_ms: f64,
+    synth_ms: f64,
+    real_time_factor: f64,
+    sentences: usize,
+}
+
+/// `voxorder say TEXT -o out.wav`: the device's voice into a WAV file.
+#[allow(clippy::too_many_arguments)]
+pub fn say(
+    config: &Config,
+    models_dir: &Path,
+    ort_lib: &Path,
+    text: &str,
+    out_path: &Path,
+    slow: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), VoiceError> {
+    let t = Instant::now();
+    let mut tts = crate::tts::synthesizer_from_config(&config.speech, models_dir, ort_lib)?;
+    let load_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let mut samples = Vec::new();
+    let pace = if slow { Pace::Slow } else { Pace::Normal };
+    let stats = tts.synthesize(text, pace, &mut |c| {
+        samples.extend_from_slice(c);
+        true
+    })?;
+    let rate = tts.sample_rate();
+    wav::write_wav(out_path, &Clip::new(samples, rate))?;
+    let result = SayJson {
+        out: out_path.to_path_buf(),
+        sample_rate: rate,
+        audio_seconds: stats.audio_seconds,
+        load_ms,
+        first_audio_ms: stats.first_audio_seconds * 1000.0,
+        synth_ms: stats.synth_seconds * 1000.0,
+        real_time_factor: if stats.audio_seconds > 0.0 {
+            stats.synth_seconds / stats.audio_seconds
+        } else {
+            0.0
+        },
+        sentences: stats.sentences,
+    };
+    if json {
+        return json_line(out, &result);
+    }
+    writeln!(
+        out,
+        "wrote {}: {:.1} s of audio, first audio after {:.0} ms, real-time factor {:.3}",
+        out_path.display(),
+        result.audio_seconds,
+        result.first_audio_ms,
+        result.real_time_factor
+    )
+    .map_err(write_err)
+}
+
+/// Options shared by `simulate` and `run`.
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    pub customer: Option<String>,
+    pub confirm: Option<String>,
+}
+
+/// Product names for biasing the recogniser when the agent asks which product.
+pub fn product_names(store: &Store) -> Result<Vec<String>, VoiceError> {
+    Ok(store
+        .products()
+        .map_err(|e| VoiceError::Input(e.to_string()))?
+        .into_iter()
+        .map(|p| p.name)
+        .collect())
+}
+
+/// `voxorder simulate --in DIR`: one spoken conversation from WAV files.
+#[allow(clippy::too_many_arguments)]
+pub fn simulate(
+    store: &mut Store,
+    nlu: &Nlu,
+    config: Config,
+    clock: Clock,
+    models_dir: &Path,
+    ort_lib: &Path,
+    input: &Path,
+    out_dir: Option<&Path>,
+    options: &CallOptions,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<(), VoiceError> {
+    let files = simulate::turn_files(input)?;
+    let out_dir = out_dir.map_or_else(|| input.join("replies"), Path::to_path_buf);
+    let mut stages = Stages::load(&config.speech, models_dir, ort_lib)?;
+    let catalog = Arc::new(
+        Catalog::load(&config.store.locale).map_err(|e| VoiceError::Input(e.to_string()))?,
+    );
+    let knowledge = KnowledgeBase::new(
+        &store
+            .documents()
+            .map_err(|e| VoiceError::Input(e.to_string()))?,
+    );
+    let products = product_names(store)?;
+    let vad_cfg = config.speech.vad.clone();
+    let (mut agent, opening) = Agent::start(
+        store,
+        nlu,
+        &knowledge,
+        Arc::new(config),
+        catalog,
+        clock,
+        StartOptions {
+            channel: "simulate",
+            customer_email: options.customer.clone(),
+            confirm_order: options.confirm.clone(),
+        },
+    )?;
+    let log = simulate::simulate(
+        &mut agent,
+        &opening,
+        &mut stages,
+        &vad_cfg,
+        &products,
+        &files,
+        &out_dir,
+    )?;
+    if json {
+        return json_line(out, &log);
+    }
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(write_err);
+    w(out, format!("agent: {}", log.opening))?;
+    for t in &log.turns {
+        let heard = match t.heard {
+            "speech" => format!("caller ({}): {}", t.input, t.transcript),
+            other => format!("caller ({}): [{other}]", t.input),
+        };
+        w(out, heard)?;
+        w(
+            out,
+            format!(
+                "agent: {}   [{:.0} ms: asr {:.0}, agent {:.0}, voice {:.0}]",
+                t.reply,
+                t.timings.latency_ms,
+                t.timings.asr_ms,
+                t.timings.agent_ms,
+                t.timings.tts_first_audio_ms
+            ),
+        )?;
+    }
+    w(
+        out,
+        format!(
+            "{} turns, outcome {}, turn latency p50 {:.0} ms, p95 {:.0} ms; replies and log.json in {}",
+            log.summary.turns,
+            log.summary.outcome,
+            log.summary.latency_ms_p50,
+            log.summary.latency_ms_p95,
+            out_dir.display()
+        ),
+    )
+}
+
+/// Where `run` listens and speaks.
+#[derive(Debug, Clone, Default)]
+pub struct RunIo {
+    /// A WAV file played as the microphone instead of the sound card.
+    pub input: Option<PathBuf>,
+    /// Write what the device says to this WAV file instead of the speaker.
+    pub output: Option<PathBuf>,
+    pub max_conversations: Option<u32>,
+}
+
+/// `voxorder run --list-devices`.
+pub fn print_devices(out: &mut dyn Write) -> Result<(), VoiceError> {
+    let devices = list_devices()?;
+    if devices.is_empty() {
+        return writeln!(out, "no audio devices found").map_err(write_err);
+    }
+    for d in devices {
+        writeln!(out, "{d:?}").map_err(write_err)?;
+    }
+    Ok(())
+}
+
+/// `voxorder run`: the live device loop until interrupted.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    store: &mut Store,
+    nlu: &Nlu,
+    config: Config,
+    clock: Clock,
+    models_dir: &Path,
+    ort_lib: &Path,
+    io: &RunIo,
+    options: &CallOptions,
+    stop: &AtomicBool,
+    out: &mut dyn Write,
+) -> Result<(), VoiceError> {
+    let t = Instant::now();
+    // Open the devices first: without a sound card there is no point loading models.
+    let mut input: Box<dyn AudioInput> = match &io.input {
+        Some(path) => Box::new(
+            ClipInput::new(&wav::read_wav(path, MAX_TRANSCRIBE_SECONDS)?)?.with_tail(
+                Tail::Silence(std::time::Duration::from_secs(
+                    u64::from(config.speech.vad.no_input_timeout_seconds) * 3,
+                )),
+            ),
+        ),
+        None => Box::new(MicStream::open(&config.speech.audio.input_device)?),
+    };
+    let mut recording = None;
+    let mut output: Box<dyn AudioOutput> = match &io.output {
+        Some(_) => {
+            let rec = RecordingOutput::new(22_050);
+            recording = Some(rec.handle());
+            Box::new(rec)
+        }
+        None => Box::new(Speaker::open(&config.speech.audio.output_device)?),
+    };
+    let mut stages = Stages::load(&config.speech, models_dir, ort_lib)?;
+    let mut wake = match config.speech.mode {
+        DeviceMode::Speaker => Some(WakeWordDetector::from_config(
+            &config.speech.wake,
+            models_dir,
+            ort_lib,
+        )?),
+        DeviceMode::Kiosk => None,
+    };
+    let catalog = Arc::new(
+        Catalog::load(&config.store.locale).map_err(|e| VoiceError::Input(e.to_string()))?,
+    );
+    let knowledge = KnowledgeBase::new(
+        &store
+            .documents()
+            .map_err(|e| VoiceError::Input(e.to_string()))?,
+    );
+    let products = product_names(store)?;
+    let mode = config.speech.mode;
+    writeln!(
+        out,
+        "ready in {:.1} s ({mode:?} mode{}); Ctrl-C stops",
+        t.elapsed().as_secs_f64(),
+        wake.as_ref()
+            .map(|w| format!(", wake word {}", w.name()))
+            .unwrap_or_default()
+    )
+    .map_err(write_err)?;
+    let mut res = live::Resources {
+        store,
+        nlu,
+        knowledge: &knowledge,
+        config: Arc::new(config),
+        catalog,
+        clock,
+        products,
+    };
+    let held = live::run(
+        &mut res,
+        &mut stages,
+        input.as_mut(),
+        output.as_mut(),
+        wake.as_mut(),
+        &live::LiveOptions {
+            customer_email: options.customer.clone(),
+            max_conversations: io.max_conversations,
+        },
+        stop,
+    )?;
+    if let (Some(path), Some(handle)) = (&io.output, recording) {
+        let rec = handle.snapshot();
+        wav::write_wav(path, &Clip::new(rec.samples, 22_050))?;
+    }
+    writeln!(out, "{held} conversation(s)").map_err(write_err)
+}
+
+/// The household the bench's scripted caller belongs to (in the demo store).
+pub const BENCH_CUSTOMER: &str = "ada.park@example.com";
+
+/// `voxorder bench`: figures as JSON on `out` (and in `out_file`).
+#[allow(clippy::too_many_arguments)]
+pub fn bench(
+    store: &mut Store,
+    nlu: &Nlu,
+    config: Config,
+    now: chrono::NaiveDateTime,
+    models_dir: &Path,
+    ort_lib: &Path,
+    rounds: usize,
+    accuracy: Option<super::eval::EvalOptions>,
+    started: Instant,
+    store_and_nlu_ms: f64,
+    out_file: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<(), VoiceError> {
+    let missing = || {
+        VoiceError::Input(format!(
+            "the bench plays a call of {BENCH_CUSTOMER}, who is not in this store (run it on the demo store: no --db)"
+        ))
+    };
+    let customer = store
+        .customer_by_email(BENCH_CUSTOMER)
+        .map_err(|e| VoiceError::Input(e.to_string()))?
+        .ok_or_else(missing)?;
+    let orders = store
+        .orders_of_customer(customer.id)
+        .map_err(|e| VoiceError::Input(e.to_string()))?;
+    let (order_number, zip) = orders
+        .iter()
+        .filter_map(|o| store.order(&o.order_number).ok().flatten())
+        .find_map(|o| {
+            o.customer
+                .billing_zip
+                .clone()
+                .map(|z| (o.order_number.clone(), z))
+        })
+        .ok_or_else(missing)?;
+    let report = super::bench::run(
+        super::bench::BenchInputs {
+            store,
+            nlu,
+            config: Arc::new(config),
+            now,
+            order_number,
+            zip,
+            customer_email: BENCH_CUSTOMER.to_string(),
+            started,
+            store_and_nlu_ms,
+        },
+        models_dir,
+        ort_lib,
+        rounds,
+        accuracy.as_ref(),
+    )?;
+    if let Some(path) = out_file {
+        let text =
+            serde_json::to_string_pretty(&report).map_err(|e| VoiceError::Input(e.to_string()))?;
+        std::fs::write(path, text + "\n").map_err(|source| VoiceError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    json_line(out, &report)
+}

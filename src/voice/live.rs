@@ -1,0 +1,287 @@
+//! `voxorder run`: the live device loop. Listens on the microphone, finds the caller's
+//! turns with the VAD endpointer, answers through the agent and speaks the reply, with
+//! barge-in (speech while the agent talks stops its voice). In speaker mode a
+//! conversation starts with the wake word; in kiosk mode when someone speaks.
+//!
+//! Without echo cancellation the device hears its own voice; while it plays, speech must
+//! be clearly louder and longer to count as a barge-in (see `BargeIn`).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::agent::{Agent, StartOptions};
+use crate::asr::Expect;
+use crate::audio::device::{AudioInput, AudioOutput};
+use crate::clock::Clock;
+use crate::config::{Config, DeviceMode};
+use crate::dialog::Catalog;
+use crate::knowledge::KnowledgeBase;
+use crate::nlu::Nlu;
+use crate::store::Store;
+use crate::vad::endpoint::{EndpointEvent, Endpointer};
+use crate::wake::WakeWordDetector;
+
+use super::{expect_for, respond, speak, Heard, Stages, VoiceError};
+
+/// Everything a conversation needs besides the speech stages.
+pub struct Resources<'a> {
+    pub store: &'a mut Store,
+    pub nlu: &'a Nlu,
+    pub knowledge: &'a KnowledgeBase,
+    pub config: Arc<Config>,
+    pub catalog: Arc<Catalog>,
+    pub clock: Clock,
+    pub products: Vec<String>,
+}
+
+/// Options of the live loop.
+#[derive(Debug, Clone, Default)]
+pub struct LiveOptions {
+    /// The linked household account (speaker mode), by email.
+    pub customer_email: Option<String>,
+    /// Stop after this many conversations (None: until stopped).
+    pub max_conversations: Option<u32>,
+}
+
+/// Samples the wake-word detector takes at a time (80 ms at 16 kHz).
+const WAKE_CHUNK: usize = 1280;
+
+/// While the agent is speaking its own voice reaches the microphone; a barge-in needs a
+/// higher speech probability, held for longer, than a turn in silence.
+#[derive(Debug, Clone, Copy)]
+struct BargeIn {
+    threshold: f32,
+    frames_needed: u32,
+}
+
+/// Runs conversations until `stop` is set, the input ends, or `max_conversations` is
+/// reached. Returns the number of conversations held.
+pub fn run(
+    res: &mut Resources<'_>,
+    stages: &mut Stages,
+    input: &mut dyn AudioInput,
+    output: &mut dyn AudioOutput,
+    mut wake: Option<&mut WakeWordDetector>,
+    options: &LiveOptions,
+    stop: &AtomicBool,
+) -> Result<u32, VoiceError> {
+    let speech = res.config.speech.clone();
+    let frame = stages.vad.frame_samples();
+    let frame_ms = frame as f64 * 1000.0 / f64::from(crate::audio::ASR_RATE);
+    let barge_in = BargeIn {
+        threshold: (speech.vad.threshold + 0.3).min(0.9),
+        frames_needed: ((300.0 / frame_ms).ceil() as u32).max(2),
+    };
+    let mut conversations = 0;
+    let mut buf = Vec::with_capacity(frame.max(WAKE_CHUNK));
+    while !stop.load(Ordering::Relaxed) {
+        if options
+            .max_conversations
+            .is_some_and(|max| conversations >= max)
+        {
+            break;
+        }
+        // Wait for someone: the wake word on a speaker; on a kiosk, the conversation
+        // starts with the first turn itself.
+        if speech.mode == DeviceMode::Speaker {
+            let Some(detector) = wake.as_deref_mut() else {
+                return Err(VoiceError::Input(
+                    "speaker mode needs the wake-word model (speech.wake.model)".into(),
+                ));
+            };
+            detector.reset();
+            let mut woke = false;
+            while !stop.load(Ordering::Relaxed) {
+                if !input.read_frame(&mut buf, WAKE_CHUNK)? {
+                    return Ok(conversations);
+                }
+                if let Some(score) = detector.push(&buf)? {
+                    tracing::info!(score, "wake word");
+                    woke = true;
+                    break;
+                }
+            }
+            if !woke {
+                break;
+            }
+        }
+        conversations += 1;
+        let (mut agent, opening) = Agent::start(
+            res.store,
+            res.nlu,
+            res.knowledge,
+            res.config.clone(),
+            res.catalog.clone(),
+            res.clock,
+            StartOptions {
+                channel: "voice",
+                customer_email: options.customer_email.clone(),
+                confirm_order: None,
+            },
+        )?;
+        let mut endpointer = Endpointer::new(&speech.vad);
+        stages.vad.reset();
+        if speech.mode == DeviceMode::Speaker {
+            play(stages, output, &opening.reply, super::pace_of(&opening))?;
+        }
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let heard = listen(
+                stages,
+                &mut endpointer,
+                input,
+                output,
+                barge_in,
+                speech.mode == DeviceMode::Kiosk && agent_is_new(&agent),
+            )?;
+            let heard = match heard {
+                Listened::Ended => {
+                    agent.finish()?;
+                    return Ok(conversations);
+                }
+                Listened::Speech(audio, ended_at) => Some((audio, ended_at)),
+                Listened::Timeout => None,
+            };
+            let expect = match &heard {
+                Some(_) => expect_for(&agent, &res.products),
+                None => Expect::Anything,
+            };
+            let rate = stages.tts.sample_rate();
+            let mut first_sample: Option<Instant> = None;
+            let mut play_error = None;
+            let mut sink = |chunk: &[f32]| {
+                first_sample.get_or_insert_with(Instant::now);
+                match output.play(chunk, rate) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        play_error = Some(e);
+                        false
+                    }
+                }
+            };
+            let spoken = match &heard {
+                Some((audio, _)) => respond(
+                    &mut agent,
+                    stages.asr.as_mut(),
+                    stages.tts.as_mut(),
+                    Heard::Speech(audio),
+                    &expect,
+                    &mut sink,
+                )?,
+                None => respond(
+                    &mut agent,
+                    stages.asr.as_mut(),
+                    stages.tts.as_mut(),
+                    Heard::Silence,
+                    &expect,
+                    &mut sink,
+                )?,
+            };
+            if let Some(e) = play_error {
+                return Err(e.into());
+            }
+            if let (Some((_, ended_at)), Some(first)) = (&heard, first_sample) {
+                tracing::info!(
+                    latency_ms = first.duration_since(*ended_at).as_secs_f64() * 1000.0,
+                    asr_ms = spoken.timings.asr_ms,
+                    agent_ms = spoken.timings.agent_ms,
+                    intent = ?spoken.turn.intent,
+                    "turn"
+                );
+            }
+            if spoken.turn.end {
+                output.drain()?;
+                break;
+            }
+        }
+        agent.finish()?;
+    }
+    Ok(conversations)
+}
+
+fn agent_is_new(agent: &Agent<'_>) -> bool {
+    agent.turns() == 0
+}
+
+fn play(
+    stages: &mut Stages,
+    output: &mut dyn AudioOutput,
+    text: &str,
+    pace: crate::tts::Pace,
+) -> Result<(), VoiceError> {
+    let mut play_error = None;
+    let rate = stages.tts.sample_rate();
+    speak(
+        stages.tts.as_mut(),
+        text,
+        pace,
+        &mut |chunk| match output.play(chunk, rate) {
+            Ok(()) => true,
+            Err(e) => {
+                play_error = Some(e);
+                false
+            }
+        },
+    )?;
+    match play_error {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+enum Listened {
+    /// The caller's speech (16 kHz) and when its end was detected.
+    Speech(Vec<f32>, Instant),
+    Timeout,
+    /// The input stream ended.
+    Ended,
+}
+
+/// Reads frames until the endpointer closes a turn. While the agent's voice plays, a
+/// frame counts toward a barge-in only above the barge-in threshold; once enough of them
+/// come in a row, playback stops and the turn goes on as ordinary speech.
+fn listen(
+    stages: &mut Stages,
+    endpointer: &mut Endpointer,
+    input: &mut dyn AudioInput,
+    output: &mut dyn AudioOutput,
+    barge_in: BargeIn,
+    wait_forever: bool,
+) -> Result<Listened, VoiceError> {
+    let frame = stages.vad.frame_samples();
+    let mut buf = Vec::with_capacity(frame);
+    let mut loud_frames = 0u32;
+    endpointer.reset();
+    loop {
+        if !input.read_frame(&mut buf, frame)? {
+            return Ok(Listened::Ended);
+        }
+        let mut prob = stages.vad.speech_probability(&buf)?;
+        if output.is_playing() {
+            if prob >= barge_in.threshold {
+                loud_frames += 1;
+            } else {
+                loud_frames = 0;
+            }
+            if loud_frames >= barge_in.frames_needed {
+                tracing::info!("barge-in: stopping playback");
+                output.stop();
+            } else {
+                // The agent's own voice: not a turn yet.
+                prob = 0.0;
+            }
+        }
+        match endpointer.push(&buf, prob) {
+            EndpointEvent::SpeechEnd { audio, .. } => {
+                return Ok(Listened::Speech(audio, Instant::now()));
+            }
+            EndpointEvent::NoInputTimeout if !wait_forever && !output.is_playing() => {
+                return Ok(Listened::Timeout);
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The spoken conversation: joins the audio, VAD, recogniser, agent and voice stages into
+//! one turn (`respond`), and on top of it the live device loop (`live`), the WAV-driven
+//! harness (`simulate`), the speech benchmark (`bench`) and the spoken test set (`eval`).
+//!
+//! Every stage is a trait object, so the same code runs on the real models and on fakes.
+
+pub mod bench;
+pub mod cli;
+pub mod eval;
+pub mod live;
+pub mod simulate;
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::agent::{Agent, AgentError, Turn};
+use crate::asr::{AsrError, Expect, Recognizer, Transcript};
+use crate::audio::AudioError;
+use crate::config::{Config, SpeechConfig};
+use crate::dialog::AnswerShape;
+use crate::tts::{Pace, SynthesisStats, Synthesizer, TtsError};
+use crate::vad::{VadError, VoiceActivity};
+
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum VoiceError {
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    #[error(transparent)]
+    Vad(#[from] VadError),
+    #[error(transparent)]
+    Asr(#[from] AsrError),
+    #[error(transparent)]
+    Tts(#[from] TtsError),
+    #[error(transparent)]
+    Wake(#[from] crate::wake::WakeError),
+    #[error(transparent)]
+    Agent(#[from] AgentError),
+    #[error("{path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Input(String),
+}
+
+/// The loaded speech stages, with how long each took to load.
+pub struct Stages {
+    pub vad: Box<dyn VoiceActivity>,
+    pub asr: Box<dyn Recognizer>,
+    pub tts: Box<dyn Synthesizer>,
+    pub load: LoadTimes,
+}
+
+impl std::fmt::Debug for Stages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stages")
+            .field("asr", &self.asr.name())
+            .field("load", &self.load)
+            .finish()
+    }
+}
+
+/// Seconds spent loading each stage.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct LoadTimes {
+    pub vad_seconds: f64,
+    pub asr_seconds: f64,
+    pub tts_seconds: f64,
+}
+
+impl Stages {
+    /// Loads the configured VAD, recogniser and voice from the models directory.
+    pub fn load(
+        cfg: &SpeechConfig,
+        models_dir: &Path,
+        ort_lib: &Path,
+    ) -> Result<Stages, VoiceError> {
+        let t = Instant::now();
+        let vad = crate::vad::vad_from_config(&cfg.vad, models_dir, ort_lib)?;
+        let vad_seconds = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let asr = crate::asr::recognizer_from_config(cfg, models_dir)?;
+        let asr_seconds = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let tts = crate::tts::synthesizer_from_config(cfg, models_dir, ort_lib)?;
+        let tts_seconds = t.elapsed().as_secs_f64();
+        Ok(Stages {
+            vad,
+            asr,
+            tts,
+            load: LoadTimes {
+                vad_seconds,
+                asr_seconds,
+                tts_seconds,
+            },
+        })
+    }
+}
+
+/// What the recogniser should listen for, from the agent's last question.
+pub fn expect_for(agent: &Agent<'_>, products: &[String]) -> Expect {
+    expect_for_shape(agent.answer_shape(), agent.config(), products)
+}
+
+fn expect_for_shape(shape: AnswerShape, config: &Config, products: &[String]) -> Expect {
+    match shape {
+        AnswerShape::Free => Expect::Anything,
+        AnswerShape::OrderNumber => {
+            let lens = &config.policy.verification.order_number_digits;
+            Expect::Digits {
+                min: lens.iter().copied().min().unwrap_or(6),
+                max: lens.iter().copied().max().unwrap_or(20),
+            }
+        }
+        AnswerShape::Zip => Expect::Digits { min: 5, max: 5 },
+        AnswerShape::Phone => Expect::Digits { min: 10, max: 11 },
+        AnswerShape::YesNo => Expect::YesNo,
+        AnswerShape::Product if !products.is_empty() => Expect::Phrases(products.to_vec()),
+        AnswerShape::Product => Expect::Anything,
+    }
+}
+
+/// Time spent in each stage of one turn, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct TurnTimings {
+    /// Length of the caller's speech given to the recogniser.
+    pub speech_seconds: f64,
+    pub asr_ms: f64,
+    pub asr_rtf: f64,
+    /// Understanding, dialog and the store's writes.
+    pub agent_ms: f64,
+    pub tts_first_audio_ms: f64,
+    pub tts_ms: f64,
+    pub tts_rtf: f64,
+    pub reply_seconds: f64,
+    /// From the end of the caller's speech to the first sample of the reply.
+    pub latency_ms: f64,
+}
+
+/// One spoken exchange through the real stages.
+#[derive(Debug, Clone)]
+pub struct SpokenTurn {
+    /// None when nothing was said (a silence).
+    pub transcript: Option<Transcript>,
+    pub turn: Turn,
+    pub timings: TurnTimings,
+}
+
+/// What was heard in one turn.
+#[derive(Debug, Clone, Copy)]
+pub enum Heard<'a> {
+    /// Speech, 16 kHz mono.
+    Speech(&'a [f32]),
+    /// Nothing was said before the timeout.
+    Silence,
+}
+
+/// Runs one turn: recognise, let the agent answer, and speak the answer into `sink`
+/// sentence by sentence (a `false` from the sink stops the voice: barge-in).
+///
+/// Speech the recogniser cannot make out becomes a "not caught" turn, so the agent asks
+/// again instead of treating noise as a silence.
+pub fn respond(
+    agent: &mut Agent<'_>,
+    asr: &mut dyn Recognizer,
+    tts: &mut dyn Synthesizer,
+    heard: Heard<'_>,
+    expect: &Expect,
+    sink: &mut dyn FnMut(&[f32]) -> bool,
+) -> Result<SpokenTurn, VoiceError> {
+    let mut timings = TurnTimings::default();
+    let (transcript, turn) = match heard {
+        Heard::Silence => {
+            let t = Instant::now();
+            let turn = agent.silence()?;
+            timings.agent_ms = ms(t);
+            (None, turn)
+        }
+        Heard::Speech(audio) => {
+            timings.speech_seconds = audio.len() as f64 / f64::from(crate::audio::ASR_RATE);
+            let t = Instant::now();
+            let transcript = asr.transcribe(audio, expect)?;
+            timings.asr_ms = ms(t);
+            timings.asr_rtf = transcript.real_time_factor();
+            let t = Instant::now();
+            let turn = if transcript.text.trim().is_empty() {
+                agent.unclear()?
+            } else {
+                agent.say(&transcript.text)?
+            };
+            timings.agent_ms = ms(t);
+            (Some(transcript), turn)
+        }
+    };
+    let stats = speak(tts, &turn.reply, pace_of(&turn), sink)?;
+    timings.tts_first_audio_ms = stats.first_audio_seconds * 1000.0;
+    timings.tts_ms = stats.synth_seconds * 1000.0;
+    timings.reply_seconds = stats.audio_seconds;
+    timings.tts_rtf = if stats.audio_seconds > 0.0 {
+        stats.synth_seconds / stats.audio_seconds
+    } else {
+        0.0
+    };
+    timings.latency_ms = timings.asr_ms + timings.agent_ms + timings.tts_first_audio_ms;
+    Ok(SpokenTurn {
+        transcript,
+        turn,
+        timings,
+    })
+}
+
+/// The pace a reply is spoken at: slower when the caller asked to hear it again.
+pub fn pace_of(turn: &Turn) -> Pace {
+    if turn.slow {
+        Pace::Slow
+    } else {
+        Pace::Normal
+    }
+}
+
+/// Speaks `text` into `sink` (nothing for an empty reply).
+pub fn speak(
+    tts: &mut dyn Synthesizer,
+    text: &str,
+    pace: Pace,
+    sink: &mut dyn FnMut(&[f32]) -> bool,
+) -> Result<SynthesisStats, VoiceError> {
+    if text.trim().is_empty() {
+        return Ok(SynthesisStats::default());
+    }
+    Ok(tts.synthesize(text, pace, sink)?)
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+/// Percentile (0–100) of unsorted values, nearest rank; 0 for none.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+    v[rank.clamp(1, v.len()) - 1]
+}
+
+/// Peak resident memory of this process in MB (Linux `VmHWM`); None elsewhere.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

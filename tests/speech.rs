@@ -1,0 +1,335 @@
+//! The spoken pipeline through the binary with the real models: `say`, `transcribe`,
+//! `simulate` (a whole spoken call from WAV files, checked in the store and outbox), `run`
+//! on a WAV microphone, `models status`, and bad audio input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_voxorder"))
+            .args(args)
+            .env("VOXORDER_HOME", self.path("home"))
+            .env_remove("VOXORDER_DB")
+            .env_remove("VOXORDER_CONFIG")
+            .env_remove("VOXORDER_LOG")
+            .output()
+            .expect("voxorder runs")
+    }
+
+    fn run_ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "voxorder {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    /// The conversation fixture store, at the harness's fixed time.
+    fn store(&self) -> String {
+        let db = self.path("store.db").to_string_lossy().into_owned();
+        let orders = format!(
+            "{}/tests/data/conversations/orders.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        self.run_ok(&["--db", &db, "import", &orders]);
+        db
+    }
+
+    /// Speaks `text` with the device's voice into `path`.
+    fn say(&self, text: &str, path: &Path) {
+        self.run_ok(&["say", text, "-o", &path.to_string_lossy()]);
+    }
+}
+
+const NOW: &str = "2026-03-10T10:00:00";
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+fn words(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn wav_seconds(path: &Path) -> f64 {
+    let r = hound::WavReader::open(path).expect("a WAV file");
+    f64::from(r.duration()) / f64::from(r.spec().sample_rate)
+}
+
+fn write_silence(path: &Path, seconds: f64) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).expect("create wav");
+    for _ in 0..(seconds * 16_000.0) as usize {
+        w.write_sample(0i16).expect("write");
+    }
+    w.finalize().expect("finalize");
+}
+
+#[test]
+fn say_then_transcribe_round_trips_a_sentence() {
+    let env = Env::new();
+    let wav = env.path("hello.wav");
+    let out = env.run_ok(&[
+        "say",
+        "Your order is on its way. It should arrive on Thursday.",
+        "-o",
+        &wav.to_string_lossy(),
+        "--json",
+    ]);
+    let said = json(&out);
+    assert!(
+        said["audio_seconds"].as_f64().expect("seconds") > 1.5,
+        "{said}"
+    );
+    assert!(
+        said["sentences"].as_u64().expect("sentences") >= 2,
+        "{said}"
+    );
+    assert!((wav_seconds(&wav) - said["audio_seconds"].as_f64().expect("s")).abs() < 0.05);
+
+    let heard = json(&env.run_ok(&["transcribe", &wav.to_string_lossy(), "--json"]));
+    let text = words(heard["text"].as_str().expect("text"));
+    for w in ["order", "way", "arrive", "thursday"] {
+        assert!(text.contains(w), "{w:?} missing from {text:?}");
+    }
+    assert!(!heard["segments"].as_array().expect("segments").is_empty());
+}
+
+#[test]
+fn slow_speech_is_longer() {
+    let env = Env::new();
+    let text = "Your order number is 1 2 3 4, 5 6 7 8 9, 1 2 3 4.";
+    let normal = json(&env.run_ok(&[
+        "say",
+        text,
+        "-o",
+        &env.path("n.wav").to_string_lossy(),
+        "--json",
+    ]));
+    let slow = json(&env.run_ok(&[
+        "say",
+        text,
+        "-o",
+        &env.path("s.wav").to_string_lossy(),
+        "--json",
+        "--slow",
+    ]));
+    let n = normal["audio_seconds"].as_f64().expect("s");
+    let s = slow["audio_seconds"].as_f64().expect("s");
+    assert!(s > n * 1.1, "slow {s} s vs normal {n} s");
+}
+
+#[test]
+fn silence_transcribes_to_nothing() {
+    let env = Env::new();
+    let wav = env.path("silence.wav");
+    write_silence(&wav, 3.0);
+    let heard = json(&env.run_ok(&["transcribe", &wav.to_string_lossy(), "--json"]));
+    assert_eq!(heard["text"], "", "{heard}");
+}
+
+#[test]
+fn bad_audio_files_are_clear_errors() {
+    let env = Env::new();
+    let empty = env.path("empty.wav");
+    std::fs::write(&empty, b"").expect("write");
+    let text = env.path("text.wav");
+    std::fs::write(&text, b"this is not audio at all, just text").expect("write");
+    let truncated = env.path("truncated.wav");
+    env.say("This sentence will be cut short.", &truncated);
+    let bytes = std::fs::read(&truncated).expect("read");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("write");
+    let missing = env.path("missing.wav");
+    for (path, hint) in [
+        (&empty, "empty"),
+        (&text, "wav"),
+        (&truncated, "trunc"),
+        (&missing, "missing"),
+    ] {
+        let out = env.run(&["transcribe", &path.to_string_lossy()]);
+        assert!(!out.status.success(), "{} was accepted", path.display());
+        let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+        assert!(err.contains("error"), "{err}");
+        assert!(
+            err.contains(&hint.to_lowercase()) || err.contains("no such file"),
+            "{}: {err}",
+            path.display()
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+/// A spoken cancellation call on the demo store: the caller's turns are spoken by the
+/// device's voice, one WAV per turn, and one turn is a garbled file.
+#[test]
+fn simulate_plays_a_spoken_call_through_the_real_pipeline() {
+    let env = Env::new();
+    let orders = json(&env.run_ok(&[
+        "--now",
+        NOW,
+        "orders",
+        "list",
+        "--email",
+        "ada.park@example.com",
+        "--json",
+    ]));
+    let number = orders[0]["order_number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let spoken_number = number
+        .chars()
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let call = env.path("call");
+    std::fs::create_dir_all(&call).expect("mkdir");
+    env.say("Hi. Where is my order?", &call.join("01.wav"));
+    // A corrupt file is a turn that could not be made out, not the end of the call.
+    std::fs::write(call.join("02.wav"), b"RIFF\x10\x00\x00\x00WAVEjunk").expect("write");
+    env.say(&format!("{spoken_number}."), &call.join("03.wav"));
+    env.say("7 8 7 0 1.", &call.join("04.wav"));
+    let out = env.run_ok(&[
+        "--now",
+        NOW,
+        "simulate",
+        "--in",
+        &call.to_string_lossy(),
+        "--json",
+    ]);
+    let log = json(&out);
+    let turns = log["turns"].as_array().expect("turns");
+    assert_eq!(turns.len(), 4, "{log}");
+    assert_eq!(turns[0]["heard"], "speech");
+    assert_eq!(turns[0]["intent"], "GetOrderStatus", "{}", turns[0]);
+    assert_eq!(turns[1]["heard"], "unreadable");
+    assert!(
+        turns[1]["reply"]
+            .as_str()
+            .expect("reply")
+            .to_lowercase()
+            .contains("sorry"),
+        "{}",
+        turns[1]
+    );
+    let transcript = turns[2]["transcript"].as_str().expect("text");
+    let digits: String = transcript.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(digits, number, "heard {transcript:?}");
+    // Verified with the zip, the agent tells the order's status.
+    let reply = turns[3]["reply"].as_str().expect("reply").to_lowercase();
+    let status = orders[0]["status"]
+        .as_str()
+        .expect("status")
+        .replace('_', " ");
+    assert!(
+        reply.contains(&status) || reply.contains("deliver") || reply.contains("ship"),
+        "{status}: {reply}"
+    );
+    for t in turns {
+        let wav = call
+            .join("replies")
+            .join(t["reply_wav"].as_str().expect("wav"));
+        assert!(wav_seconds(&wav) > 0.3, "{} is too short", wav.display());
+        let timings = &t["timings"];
+        assert!(timings["latency_ms"].as_f64().expect("latency") > 0.0);
+    }
+    assert!(call.join("replies/log.json").is_file());
+    assert!(call.join("replies/reply_00.wav").is_file());
+    // The call is in the operators' report.
+    let report = json(&env.run_ok(&["--now", NOW, "report", "--json"]));
+    assert_eq!(report["conversations"], 1, "{report}");
+}
+
+#[test]
+fn simulate_refuses_a_folder_without_audio() {
+    let env = Env::new();
+    let db = env.store();
+    let empty = env.path("nothing");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let out = env.run(&["--db", &db, "simulate", "--in", &empty.to_string_lossy()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no .wav files"));
+}
+
+/// The live loop with a WAV file as the microphone: a kiosk hears a request, answers,
+/// and the conversation times out in the silence that follows.
+#[test]
+fn run_answers_a_wav_microphone() {
+    let env = Env::new();
+    let db = env.store();
+    let mic = env.path("mic.wav");
+    env.say("What is your return policy?", &mic);
+    let spoken = env.path("spoken.wav");
+    let out = env.run(&[
+        "--db",
+        &db,
+        "--now",
+        NOW,
+        "run",
+        "--input",
+        &mic.to_string_lossy(),
+        "--output",
+        &spoken.to_string_lossy(),
+        "--conversations",
+        "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 conversation"), "{stdout}");
+    // The answer to the question, then the prompts for the silence.
+    assert!(wav_seconds(&spoken) > 3.0, "{stdout}");
+    let heard = json(&env.run_ok(&["transcribe", &spoken.to_string_lossy(), "--json"]));
+    let text = words(heard["text"].as_str().expect("text"));
+    assert!(text.contains("return"), "{text}");
+}
+
+#[test]
+fn models_status_checks_every_fetched_file() {
+    let env = Env::new();
+    let out = json(&env.run_ok(&["models", "status", "--json"]));
+    let files = out.as_array().expect("array");
+    for want in [
+        "lib/libonnxruntime.so.1.31.1",
+        "piper/en_US-joe-medium.onnx",
+        "vad/silero_vad.onnx",
+        "whisper/ct2-tiny.en/model.bin",
+    ] {
+        let f = files
+            .iter()
+            .find(|f| f["path"] == want)
+            .unwrap_or_else(|| panic!("{want} not listed"));
+        assert_eq!(f["state"], "present", "{f}");
+    }
+}
