@@ -1339,6 +1339,7 @@ impl Engine {
             named("field_day"),
             named("field_time"),
         );
+        let max_quantity = self.config.policy.orders.max_voice_quantity;
         let Some(task) = self.task.as_mut() else {
             return false;
         };
@@ -1373,8 +1374,15 @@ impl Engine {
                 changed |= replace(&mut task.refund_method, &ent.refund_method);
                 changed |= replace(&mut task.return_reason, &ent.return_reason);
             }
+            Goal::Place | Goal::Reorder => changed |= amend_cart(task, ent, max_quantity),
             Goal::Subscription => {
                 changed |= replace(&mut task.frequency, &ent.frequency_days);
+                if matches!(
+                    task.sub_action,
+                    Some(SubAction::Create | SubAction::ChangeQuantity)
+                ) {
+                    changed |= replace(&mut task.quantity, &ent.quantity);
+                }
             }
             _ => {}
         }
@@ -1435,6 +1443,41 @@ impl Engine {
             YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder => {}
         }
     }
+}
+
+/// A quantity said at the read-back of an order being placed ("actually make it three
+/// bags"): it belongs to this order, not to a subscription of the same product. It
+/// changes the line it names, or the only line. A one-line order goes back through the
+/// product-and-quantity path, so the new quantity is checked like any other.
+fn amend_cart(task: &mut Task, ent: &Entities, max: u32) -> bool {
+    let Some(qty) = ent.quantity else {
+        return false;
+    };
+    let line = ent
+        .product
+        .as_ref()
+        .and_then(|sku| task.cart.iter().position(|(s, _)| s == sku))
+        .or_else(|| (task.cart.len() == 1).then_some(0));
+    let Some(i) = line else {
+        return false;
+    };
+    let (sku, old) = task.cart[i].clone();
+    if old == qty {
+        return false;
+    }
+    // Too many for one line of a larger order: it is asked again like a stock shortage,
+    // on its own.
+    if task.cart.len() == 1 || qty > max {
+        task.cart.clear();
+        task.product = Some(sku);
+        task.goal = Goal::Place;
+        task.quantity = Some(qty);
+    } else if qty > 0 {
+        task.cart[i].1 = qty;
+    } else {
+        task.cart.remove(i);
+    }
+    true
 }
 
 /// A sentence starts with a capital, whatever a placeholder put first ("yesterday ...").
