@@ -29,12 +29,15 @@ impl Facts for World {
         Ok(self.orders.get(n).cloned())
     }
     fn orders_by_phone(&self, phone: &str) -> Result<Vec<OrderSummary>, FactsError> {
-        Ok(self
+        // Newest first, as the store lists them.
+        let mut found: Vec<OrderSummary> = self
             .orders
             .values()
             .filter(|o| o.customer.phone.as_deref() == Some(phone))
             .map(summary)
-            .collect())
+            .collect();
+        found.sort_by(|a, b| b.order_date.cmp(&a.order_date));
+        Ok(found)
     }
     fn orders_of_customer(&self, customer: i64) -> Result<Vec<OrderSummary>, FactsError> {
         if customer != 7 {
@@ -1075,4 +1078,268 @@ fn a_repeated_order_names_the_item_no_longer_sold() {
         s.reply
     );
     assert!(!s.reply.contains("Shall I place"), "{}", s.reply);
+}
+
+/// A household whose last order gives the payment and address of a new one.
+fn household_with_products() -> (World, Engine) {
+    let (mut w, e) = household(
+        SubscriptionStatus::Active,
+        NaiveDate::from_ymd_opt(2026, 3, 15),
+    );
+    let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.customer_orders.push(order.order_number.clone());
+    w.orders.insert(order.order_number.clone(), order);
+    for (sku, name) in [
+        ("COF-BEAN-1KG", "House Blend Coffee Beans - 1KG"),
+        ("MUG-WHITE", "Stoneware Mug - White"),
+        ("TEE-NAVY-M", "Classic Tee - Navy, Size M"),
+    ] {
+        w.products.insert(sku.into(), product_row(sku, name, true));
+    }
+    (w, e)
+}
+
+#[test]
+fn a_quantity_said_at_an_order_read_back_changes_the_order_not_a_subscription() {
+    // What the classifier makes of the correction varies; the order being read back
+    // takes it whatever the intent.
+    for (text, intent, qty, words) in [
+        (
+            "actually make it three bags this time",
+            Intent::ManageSubscription,
+            3,
+            "three",
+        ),
+        (
+            "hmm, can you do four instead",
+            Intent::PlaceOrder,
+            4,
+            "four",
+        ),
+        ("no wait, just one", Intent::Deny, 1, "one"),
+        ("change that to five of them", Intent::Reorder, 5, "five"),
+    ] {
+        let (w, mut e) = household_with_products();
+        let ent = Entities {
+            product: Some("COF-BEAN-1KG".into()),
+            quantity: Some(2),
+            ..Entities::default()
+        };
+        let s = e.handle(
+            say(Intent::PlaceOrder, "order two bags of coffee", ent),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("two House Blend"), "{}", s.reply);
+        let ent = Entities {
+            quantity: Some(qty),
+            ..Entities::default()
+        };
+        let s = e.handle(say(intent, text, ent), now(), &w);
+        assert!(s.changes.is_empty(), "{text}");
+        assert!(
+            s.reply.contains(&format!("{words} House Blend")) && s.reply.contains("Shall I"),
+            "{text}: {}",
+            s.reply
+        );
+        let s = e.handle(
+            say(Intent::Affirm, "yep, place it", Entities::default()),
+            now(),
+            &w,
+        );
+        let Some(Change::PlaceOrder { order }) = s.changes.first() else {
+            panic!("{text}: no order placed: {}", s.reply);
+        };
+        assert_eq!(order.items[0].sku, "COF-BEAN-1KG", "{text}");
+        assert_eq!(order.items[0].qty, i64::from(qty), "{text}");
+        assert!(
+            s.changes.iter().all(|c| c.kind() != "update_subscription"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_quantity_at_a_read_back_of_several_lines_changes_the_line_named() {
+    let (w, mut e) = household_with_products();
+    let s = e.handle(
+        say(
+            Intent::Reorder,
+            "same as last time please",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Shall I"), "{}", s.reply);
+    let ent = Entities {
+        product: Some("MUG-WHITE".into()),
+        quantity: Some(4),
+        ..Entities::default()
+    };
+    let s = e.handle(
+        say(Intent::ManageSubscription, "make it four mugs", ent),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("four Stoneware Mug"), "{}", s.reply);
+    assert!(s.reply.contains("one Classic Tee"), "{}", s.reply);
+    // Too many for a voice order: asked again, nothing placed.
+    let ent = Entities {
+        product: Some("MUG-WHITE".into()),
+        quantity: Some(500),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::PlaceOrder, "actually 500 mugs", ent), now(), &w);
+    assert!(s.changes.is_empty());
+    assert!(!s.reply.contains("Shall I"), "{}", s.reply);
+}
+
+/// Three orders on one phone: shipped headphones (March 5), a delayed water bottle
+/// (March 3) and a delivered backpack (February 27).
+fn world_with_three_orders() -> World {
+    let mut w = World::default();
+    for (number, status, date, sku, name, extra) in [
+        (
+            "3000000000001",
+            "shipped",
+            "2026-03-05",
+            "HP-WL-BLACK",
+            "Wireless Headphones - Black",
+            r#", "carrier": "UPS", "tracking_number": "1Z999AA10123456784", "shipped_at": "2026-03-08T09:00:00""#,
+        ),
+        (
+            "3000000000002",
+            "delayed",
+            "2026-03-03",
+            "BOTTLE-BLACK",
+            "Insulated Water Bottle",
+            "",
+        ),
+        (
+            "3000000000003",
+            "delivered",
+            "2026-02-27",
+            "BAG-COMMUTER",
+            "Commuter Backpack",
+            r#", "delivered_at": "2026-03-02T12:00:00""#,
+        ),
+    ] {
+        let json = ORDER
+            .replace("1234567891234", number)
+            .replace("\"processing\"", &format!("\"{status}\""))
+            .replace("2026-03-06", date)
+            .replace("TEE-NAVY-M", sku)
+            .replace("Classic Tee - Navy, Size M", name)
+            .replace("\"2026-03-13\"", &format!("\"2026-03-13\"{extra}"));
+        let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+        let order = rec.validate().expect("fixture is valid");
+        w.orders.insert(order.order_number.clone(), order);
+        let family = sku.split('-').next().unwrap_or(sku);
+        w.products.insert(sku.into(), {
+            let mut p = product_row(sku, name, true);
+            p.family = family.into();
+            p
+        });
+    }
+    w
+}
+
+/// The caller has no order number; the phone and zip list the three orders.
+fn listed_by_phone(w: &World) -> Engine {
+    let mut e = engine();
+    e.handle(
+        say(
+            Intent::GetOrderStatus,
+            "where's my order",
+            Entities::default(),
+        ),
+        now(),
+        w,
+    );
+    let phone = Entities {
+        phone_number: Some("5125550199".into()),
+        ..Entities::default()
+    };
+    e.handle(
+        say(
+            Intent::Fallback,
+            "i don't have it, my phone is 512 555 0199",
+            phone,
+        ),
+        now(),
+        w,
+    );
+    let s = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), w);
+    assert!(s.reply.contains("three orders"), "{}", s.reply);
+    e
+}
+
+#[test]
+fn an_order_is_picked_from_a_list_by_its_item_state_date_or_position() {
+    let w = world_with_three_orders();
+    let bottle = "3000000000002";
+    let product = |sku: &str| Entities {
+        product: Some(sku.into()),
+        ..Entities::default()
+    };
+    let date = |d: u32, m: u32, y: i32| Entities {
+        date: NaiveDate::from_ymd_opt(y, m, d),
+        ..Entities::default()
+    };
+    for (text, ent, expected) in [
+        (
+            "the insulated water bottle one",
+            product("BOTTLE-BLACK"),
+            bottle,
+        ),
+        ("the bottle", Entities::default(), bottle),
+        ("it's the water bottles one", Entities::default(), bottle),
+        (
+            "the one with the headphones",
+            product("HP-WL-BLACK"),
+            "3000000000001",
+        ),
+        ("the backpack one", Entities::default(), "3000000000003"),
+        ("the delayed one", Entities::default(), bottle),
+        ("the one that's running late", Entities::default(), bottle),
+        (
+            "the one that was delivered",
+            Entities::default(),
+            "3000000000003",
+        ),
+        ("the second one", Entities::default(), bottle),
+        ("two", Entities::default(), bottle),
+        ("number three", Entities::default(), "3000000000003"),
+        ("the last one", Entities::default(), "3000000000003"),
+        // The date reader looks ahead; a past order's month and day still match.
+        ("the one from march third", date(3, 3, 2027), bottle),
+        ("the one from the fifth", date(5, 4, 2026), "3000000000001"),
+        (
+            "the one from last month",
+            Entities::default(),
+            "3000000000003",
+        ),
+    ] {
+        let mut e = listed_by_phone(&w);
+        let s = e.handle(say(Intent::ReportProblem, text, ent), now(), &w);
+        assert_eq!(e.s.focus.as_deref(), Some(expected), "{text}: {}", s.reply);
+    }
+}
+
+#[test]
+fn a_description_that_fits_several_listed_orders_is_asked_again() {
+    let w = world_with_three_orders();
+    // Two of the three were placed last week; "one" after a word is not a position.
+    for text in ["the one from last week", "the blue one", "that one"] {
+        let mut e = listed_by_phone(&w);
+        let s = e.handle(
+            say(Intent::ReportProblem, text, Entities::default()),
+            now(),
+            &w,
+        );
+        assert_eq!(e.s.focus, None, "{text}: {}", s.reply);
+        assert!(s.changes.is_empty());
+    }
 }
