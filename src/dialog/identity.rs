@@ -43,6 +43,12 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
             task.address.zip = Some(zip.clone());
         }
     }
+    // "Change the address to 2200 Lake Shore Drive, Austin": the new address is kept.
+    if task.goal == Goal::ChangeAddress {
+        if let Some(heard) = super::orders::heard_address(e, said, true) {
+            super::orders::merge_address(&mut task.address, heard);
+        }
+    }
     // "I want to return it, can someone come and pick it up": the courier is chosen.
     if task.goal == Goal::Return && e.phrases().any("pickup", &said.words) {
         task.pickup = Some(true);

@@ -1340,13 +1340,37 @@ impl Engine {
             named("field_time"),
         );
         let max_quantity = self.config.policy.orders.max_voice_quantity;
+        let heard_street = self
+            .task
+            .as_ref()
+            .filter(|t| t.goal == Goal::ChangeAddress)
+            .and_then(|_| orders::heard_address(self, said, true));
         let Some(task) = self.task.as_mut() else {
             return false;
         };
         let mut changed = false;
         match task.goal {
             Goal::ChangeAddress => {
-                changed |= replace(&mut task.address.zip, &ent.zip_code);
+                // "No, it's 2210 Lake Shore Drive": a street said again replaces the
+                // street (and the city or zip said with it).
+                let street_said = heard_street.is_some();
+                if let Some(heard) = heard_street {
+                    let before = (
+                        task.address.line1.clone(),
+                        task.address.city.clone(),
+                        task.address.zip.clone(),
+                    );
+                    orders::merge_address(&mut task.address, heard);
+                    changed |= before
+                        != (
+                            task.address.line1.clone(),
+                            task.address.city.clone(),
+                            task.address.zip.clone(),
+                        );
+                }
+                if !street_said {
+                    changed |= replace(&mut task.address.zip, &ent.zip_code);
+                }
                 for (named, part) in [
                     (zip_named && !changed, &mut task.address.zip),
                     (city_named, &mut task.address.city),

@@ -1343,3 +1343,125 @@ fn a_description_that_fits_several_listed_orders_is_asked_again() {
         assert!(s.changes.is_empty());
     }
 }
+
+/// An address change verified and waiting for the street.
+fn address_change_at_street(w: &World) -> Engine {
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        email: Some("ada@example.com".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::ChangeAddress, "new address", ent), now(), w);
+    assert!(s.reply.contains("street"), "{}", s.reply);
+    e
+}
+
+#[test]
+fn a_whole_address_in_one_sentence_fills_every_part_said() {
+    let w = world();
+    // (answer, zip heard by the NLU, what the read-back says)
+    for (answer, zip_heard, line, city_zip) in [
+        (
+            "it's 2200 Lake Shore Drive, Austin, 78705",
+            Some("78705"),
+            "2200 Lake Shore Drive",
+            "Austin, 7 8 7 0 5",
+        ),
+        (
+            "2200 Guadalupe Street, Austin, Texas, 7 8 7 0 5",
+            Some("78705"),
+            "2200 Guadalupe Street",
+            "Austin, 7 8 7 0 5",
+        ),
+        (
+            "14 Elm Street, Apt 3, Round Rock, TX 78664",
+            Some("78664"),
+            "14 Elm Street Apt 3",
+            "Round Rock, 7 8 6 6 4",
+        ),
+        (
+            "14 elm street apartment 3 b round rock texas seven eight six six four",
+            Some("78664"),
+            "14 Elm Street Apartment 3B",
+            "Round Rock, 7 8 6 6 4",
+        ),
+        (
+            "501 west 5th ave san marcos tx 78666 usa",
+            Some("78666"),
+            "501 West 5th Ave",
+            "San Marcos, 7 8 6 6 6",
+        ),
+    ] {
+        let mut e = address_change_at_street(&w);
+        let ent = Entities {
+            zip_code: zip_heard.map(str::to_string),
+            ..Entities::default()
+        };
+        let s = e.handle(say(Intent::Fallback, answer, ent), now(), &w);
+        assert!(s.reply.contains(line), "{answer}: {}", s.reply);
+        assert!(s.reply.contains(city_zip), "{answer}: {}", s.reply);
+        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        assert_eq!(s.changes[0].kind(), "change_address", "{answer}");
+    }
+}
+
+#[test]
+fn only_the_missing_parts_of_an_address_are_asked() {
+    let w = world();
+    // No zip: only the zip is asked.
+    let mut e = address_change_at_street(&w);
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "it's 9 Oak Lane, Buda",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("zip"), "{}", s.reply);
+    let s = e.handle(say(Intent::Fallback, "78610", zip("78610")), now(), &w);
+    assert!(s.reply.contains("9 Oak Lane"), "{}", s.reply);
+    assert!(s.reply.contains("Buda, 7 8 6 1 0"), "{}", s.reply);
+    // A five-digit house number is not the zip; the city is still asked.
+    let mut e = address_change_at_street(&w);
+    let s = e.handle(
+        say(Intent::Fallback, "12345 ranch road", zip("12345")),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("city"), "{}", s.reply);
+    // The address in the request itself is kept.
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        email: Some("ada@example.com".into()),
+        zip_code: Some("78705".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(
+        say(
+            Intent::ChangeAddress,
+            "please change the delivery address to 2200 Lake Shore Drive, Austin 78705",
+            ent,
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("2200 Lake Shore Drive"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
+    // A new street at the read-back replaces the street.
+    let s = e.handle(
+        say(
+            Intent::Deny,
+            "no, it's 2210 Lake Shore Drive",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("2210 Lake Shore Drive"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
+    assert!(s.changes.is_empty());
+}
