@@ -811,6 +811,12 @@ impl Engine {
                     } else if let Some(goal) = self.switch_goal(said) {
                         self.s.misses = 0;
                         self.start_goal(goal, said, facts);
+                    } else if let Some(goal) = self.asked_again(said) {
+                        // "Could you read me the tracking number again?" at the link
+                        // offer: the answer is given again, with its question.
+                        self.s.misses = 0;
+                        self.step.answered = true;
+                        self.start_goal(goal, said, facts);
                     } else {
                         self.missed();
                     }
@@ -827,6 +833,15 @@ impl Engine {
         let current = self.task.as_ref().map(|t| t.goal);
         let clear = said.confidence >= self.config.dialog.switch_confidence;
         (clear && current != Some(goal)).then_some(goal)
+    }
+
+    /// The question the current request answered, asked again (what it said about the
+    /// order, wanted once more), clear enough to leave the pending question for.
+    fn asked_again(&self, said: &Said<'_>) -> Option<Goal> {
+        let goal = Goal::from_intent(said.intent)?;
+        let current = self.task.as_ref().map(|t| t.goal)?;
+        let clear = said.confidence >= self.config.dialog.switch_confidence;
+        (clear && goal == current && goal.about_the_order_in_focus()).then_some(goal)
     }
 
     fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
@@ -1219,8 +1234,19 @@ impl Engine {
         }
     }
 
+    /// An offer taken up by naming what was offered ("text me the link", "send it over"),
+    /// with no yes said.
+    fn takes_up(&self, q: YesNo, said: &Said<'_>) -> Option<bool> {
+        let list = match q {
+            YesNo::TrackingLink => "take_up_link",
+            _ => return None,
+        };
+        let ph = self.phrases();
+        (ph.any(list, &said.words) && !ph.any("no", &said.words)).then_some(true)
+    }
+
     fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-        let yes = self.yes_no(said);
+        let yes = self.yes_no(said).or_else(|| self.takes_up(q, said));
         match q {
             YesNo::AnythingElse => {
                 // "No thanks. Oh, and can you check my other order?": the new request wins.

@@ -1465,3 +1465,73 @@ fn only_the_missing_parts_of_an_address_are_asked() {
     assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
     assert!(s.changes.is_empty());
 }
+
+/// A tracking answer for the shipped headphones, ending on the offer to text the link.
+fn tracking_read(w: &World) -> Engine {
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("3000000000001".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(
+        say(Intent::TrackPackage, "where is my package", ent),
+        now(),
+        w,
+    );
+    assert!(s.reply.contains("1 Z 9 9"), "{}", s.reply);
+    assert!(
+        s.reply.contains("text you the tracking link"),
+        "{}",
+        s.reply
+    );
+    e
+}
+
+#[test]
+fn the_tracking_number_asked_again_at_the_link_offer_is_read_again_with_the_offer() {
+    let w = world_with_three_orders();
+    for (text, intent) in [
+        (
+            "could you read me the tracking number please",
+            Intent::TrackPackage,
+        ),
+        (
+            "sorry what was the tracking number again",
+            Intent::TrackPackage,
+        ),
+        ("and when is it arriving", Intent::GetOrderStatus),
+    ] {
+        let mut e = tracking_read(&w);
+        // The same request said twice is asked again, not switched to: the status
+        // question about the same order answers from the tracking request.
+        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        if intent == Intent::TrackPackage {
+            assert!(s.reply.contains("1 Z 9 9"), "{text}: {}", s.reply);
+        }
+        assert!(!s.reply.contains("didn't quite get"), "{text}: {}", s.reply);
+        assert!(s.changes.is_empty());
+    }
+}
+
+#[test]
+fn naming_the_offered_link_is_a_yes_and_refusing_it_is_not() {
+    let w = world_with_three_orders();
+    for (text, sent) in [
+        ("great, and can you text me the link as well", true),
+        ("send it over", true),
+        ("just send me the link by text", true),
+        ("don't text me the link", false),
+        ("no need to send the link", false),
+    ] {
+        let mut e = tracking_read(&w);
+        let s = e.handle(say(Intent::Fallback, text, Entities::default()), now(), &w);
+        assert_eq!(
+            s.changes.iter().any(|c| c.kind() == "notify"),
+            sent,
+            "{text}: {}",
+            s.reply
+        );
+        assert!(!s.reply.contains("didn't quite get"), "{text}: {}", s.reply);
+    }
+}
