@@ -250,6 +250,9 @@ pub(crate) struct Task {
     pub confirmed: bool,
     /// The order was read out to the caller (a confirmation call).
     pub read_out: bool,
+    /// The caller has had the answer to the request (e.g. why a return is not possible);
+    /// what is still asked only offers more, so leaving now leaves nothing undone.
+    pub told: bool,
     /// Words of the utterance that started the request.
     pub words: Vec<String>,
     /// A request to go back to when this one is done (a confirmation call paused for an
@@ -282,6 +285,7 @@ impl Task {
             resolution: None,
             confirmed: false,
             read_out: false,
+            told: false,
             words,
             resume: None,
         }
@@ -439,6 +443,8 @@ pub(crate) struct Session {
     pub offer_reason: Option<HandOffReason>,
     /// The caller said goodbye with a request unfinished.
     pub left_mid_request: bool,
+    /// The request finished last, to recognise a "yes, go ahead with it" said after it.
+    pub last_goal: Option<Goal>,
 }
 
 /// The dialog engine of one conversation.
@@ -955,6 +961,7 @@ impl Engine {
     /// The current request is done: resume a paused one, or offer more help.
     pub(crate) fn complete(&mut self) {
         self.s.completed += 1;
+        self.s.last_goal = self.task.as_ref().map(|t| t.goal);
         let resume = self.task.take().and_then(|t| t.resume);
         self.ask = Ask::Nothing;
         if let Some(paused) = resume {
@@ -977,7 +984,7 @@ impl Engine {
     /// not allow it and the caller was told why): handled, nothing left pending.
     pub(crate) fn drop_task(&mut self) {
         self.s.completed += 1;
-        self.task = None;
+        self.s.last_goal = self.task.take().map(|t| t.goal);
         self.anything_else();
     }
 
@@ -1076,8 +1083,9 @@ impl Engine {
                     | YesNo::NextOrder
             )
         );
+        let told = self.task.as_ref().is_some_and(|t| t.told);
         if self.task.take().is_some() {
-            if offer_pending {
+            if offer_pending || told {
                 // The answer was given; only a follow-up offer was left open.
                 self.s.completed += 1;
             } else {
@@ -1254,6 +1262,11 @@ impl Engine {
                     || said.intent == Intent::PolicyQuestion
                     || said.entities.order_number.is_some();
                 match yes {
+                    _ if self.go_ahead_with_what_was_done(said) => {
+                        self.say(p!("already_done"), &[]);
+                        self.anything_else();
+                        Answer::Handled
+                    }
                     _ if new_request => {
                         self.ask = Ask::Nothing;
                         self.route(said, facts);
@@ -1339,6 +1352,33 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// "Yes, go ahead with the refund" after the refund was made: a go-ahead for the
+    /// request just finished (starting with a yes, naming that request or its follow-up,
+    /// and not another order or item), not a new request.
+    fn go_ahead_with_what_was_done(&self, said: &Said<'_>) -> bool {
+        let (Some(last), Some(goal)) = (self.s.last_goal, Goal::from_intent(said.intent)) else {
+            return false;
+        };
+        let starts_yes = said
+            .words
+            .first()
+            .is_some_and(|w| self.phrases().any("yes", std::slice::from_ref(w)));
+        let after_sales = |g: Goal| {
+            matches!(
+                g,
+                Goal::Return | Goal::Exchange | Goal::Problem | Goal::ReturnStatus
+            )
+        };
+        // A question about where an order is may well be about another one: asked.
+        let related = !goal.about_the_order_in_focus()
+            && (goal == last || (after_sales(goal) && after_sales(last)));
+        starts_yes
+            && related
+            && said.entities.order_number.is_none()
+            && said.entities.product.is_none()
+            && !self.phrases().any("other_order", &said.words)
     }
 
     /// A correction said at the read-back of the current request: a new value for

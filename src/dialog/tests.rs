@@ -1535,3 +1535,95 @@ fn naming_the_offered_link_is_a_yes_and_refusing_it_is_not() {
         assert!(!s.reply.contains("didn't quite get"), "{text}: {}", s.reply);
     }
 }
+
+#[test]
+fn a_go_ahead_for_the_request_just_done_is_not_a_new_request() {
+    let w = world();
+    for (text, intent, new_request) in [
+        ("yes, go ahead and cancel it", Intent::CancelOrder, false),
+        ("yeah please cancel that order", Intent::CancelOrder, false),
+        // Another order, or a question about where one is, is a request.
+        ("yes, cancel my other order too", Intent::CancelOrder, true),
+        ("yes, where's my order", Intent::GetOrderStatus, true),
+    ] {
+        let mut e = engine();
+        e.handle(
+            say(Intent::CancelOrder, "cancel my order", order_no()),
+            now(),
+            &w,
+        );
+        e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+        let reason = Entities {
+            cancel_reason: Some(CancelReason::FoundCheaper),
+            ..Entities::default()
+        };
+        e.handle(say(Intent::Fallback, "found it cheaper", reason), now(), &w);
+        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        assert_eq!(s.changes[0].kind(), "cancel_order");
+        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        assert!(s.changes.is_empty(), "{text}");
+        assert_eq!(
+            s.reply.contains("already"),
+            !new_request,
+            "{text}: {}",
+            s.reply
+        );
+        let s = e.handle(
+            say(Intent::EndConversation, "that's all", Entities::default()),
+            now(),
+            &w,
+        );
+        assert!(s.end);
+        if !new_request {
+            assert_eq!(e.outcome(), Outcome::Contained, "{text}");
+        }
+    }
+}
+
+#[test]
+fn a_refused_return_accepted_with_a_goodbye_is_contained_but_a_return_left_midway_is_not() {
+    let mut w = World::default();
+    let json = DELIVERED.replace(
+        r#""category": "apparel"}"#,
+        r#""category": "apparel", "final_sale": true}"#,
+    );
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order);
+    for (fault_claimed, outcome) in [(false, Outcome::Contained), (true, Outcome::Abandoned)] {
+        let mut e = engine();
+        let s = e.handle(
+            say(
+                Intent::ReturnItem,
+                "i want to send back the t shirt",
+                delivered_order(Some("TEE-NAVY-M")),
+            ),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("final sale"), "{}", s.reply);
+        if fault_claimed {
+            let damaged = Entities {
+                return_reason: Some(ReturnReason::Damaged),
+                ..Entities::default()
+            };
+            let s = e.handle(
+                say(Intent::ReportProblem, "it's damaged", damaged),
+                now(),
+                &w,
+            );
+            assert!(s.changes.is_empty(), "{}", s.reply);
+        }
+        let s = e.handle(
+            say(
+                Intent::EndConversation,
+                "ah okay, fine then. bye",
+                Entities::default(),
+            ),
+            now(),
+            &w,
+        );
+        assert!(s.end);
+        assert_eq!(e.outcome(), outcome, "fault claimed: {fault_claimed}");
+    }
+}
