@@ -632,6 +632,18 @@ impl Engine {
         st::relative_date(d, self.today())
     }
 
+    /// A date said in full even when it is near ("yesterday, Monday, March ninth"), for
+    /// a date the caller may check against their own records.
+    pub(crate) fn full_date_words(&self, d: NaiveDate) -> String {
+        let near = st::relative_date(d, self.today());
+        let full = st::date(d, self.today());
+        if near == full {
+            full
+        } else {
+            format!("{near}, {full}")
+        }
+    }
+
     pub(crate) fn config(&self) -> &Config {
         &self.config
     }

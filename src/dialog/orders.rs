@@ -611,6 +611,12 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
             PaymentMethod::Card => e.text(p!("pay_card"), &[("card", card_words(&order))]),
         };
+        // The delivery day matters to someone who pays at the door.
+        let arrival = order
+            .estimated_delivery
+            .filter(|d| *d >= e.today())
+            .map(|d| e.text(p!("confirm_arrival"), &[("date", e.date_words(d))]))
+            .unwrap_or_default();
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
             ("items", items_phrase(&order)),
@@ -618,6 +624,7 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             ("payment", payment),
             ("date", e.date_words(order.order_date)),
             ("place", place),
+            ("arrival", arrival),
         ];
         e.ask(Ask::ConfirmCall, p!("confirm_read"), &args);
         return;

@@ -789,7 +789,7 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
         e.say(
             p!("not_received_wait"),
             &[
-                ("date", e.date_words(delivered.date())),
+                ("date", e.full_date_words(delivered.date())),
                 ("hours", hours),
                 (
                     "until",
@@ -804,6 +804,14 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
         e.complete();
         return;
     }
+    let hours = st::number_words(u64::from(e.config().policy.orders.not_received_wait_hours));
+    e.say(
+        p!("not_received_marked"),
+        &[
+            ("date", e.full_date_words(delivered.date())),
+            ("hours", hours),
+        ],
+    );
     e.change(Change::OpenInvestigation {
         order_number: order.order_number.clone(),
         reason: InvestigationReason::NotReceived,

@@ -1627,3 +1627,79 @@ fn a_refused_return_accepted_with_a_goodbye_is_contained_but_a_return_left_midwa
         assert_eq!(e.outcome(), outcome, "fault claimed: {fault_claimed}");
     }
 }
+
+#[test]
+fn a_parcel_not_received_is_discussed_with_the_day_it_was_marked_delivered() {
+    let w = world_with_delivered();
+    let not_received = |e: &mut Engine, at: NaiveDateTime| {
+        e.handle(
+            say(
+                Intent::ReportProblem,
+                "it says delivered but i never got it",
+                delivered_order(None),
+            ),
+            at,
+            &w,
+        )
+    };
+    // Within the wait: the day in full, even when it was yesterday.
+    let day_after = NaiveDate::from_ymd_opt(2026, 3, 7)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("valid");
+    let s = not_received(&mut engine(), day_after);
+    assert!(
+        s.reply.contains("delivered yesterday, Friday, March sixth"),
+        "{}",
+        s.reply
+    );
+    assert!(s.changes.is_empty());
+    // Past the wait: the day, then the investigation and a person.
+    let s = not_received(&mut engine(), now());
+    assert!(
+        s.reply.contains("delivered Friday, March sixth"),
+        "{}",
+        s.reply
+    );
+    assert!(s.changes.iter().any(|c| c.kind() == "open_investigation"));
+    assert!(s.end);
+}
+
+#[test]
+fn a_confirmation_call_says_when_the_order_is_due() {
+    let mut w = World::default();
+    let json = ORDER.replace("\"processing\"", "\"pending_confirmation\"");
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order.clone());
+    let mut e = engine();
+    let s = e.handle(
+        Event::Start {
+            confirm_order: Some("1234567891234".into()),
+        },
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply
+            .contains("placed Friday, March sixth, and due to arrive Friday, March thirteenth."),
+        "{}",
+        s.reply
+    );
+    // No estimate: nothing is made up.
+    let mut w = World::default();
+    let mut undated = order;
+    undated.estimated_delivery = None;
+    w.orders.insert(undated.order_number.clone(), undated);
+    let s = engine().handle(
+        Event::Start {
+            confirm_order: Some("1234567891234".into()),
+        },
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply.contains("placed Friday, March sixth."),
+        "{}",
+        s.reply
+    );
+}
