@@ -801,10 +801,11 @@ pub(super) fn split_address(e: &Engine, text: &str, strict: bool) -> Option<Addr
         None => (number..words.len()).find(|&i| words[i].pause)? + 1,
     };
     // "Drive North", then "apartment 4 b" / "unit number 12".
-    if suffix.is_some() && !words[end - 1].pause {
-        if words.get(end).is_some_and(|w| is("directions", &w.key)) {
-            end += 1;
-        }
+    if suffix.is_some()
+        && !words[end - 1].pause
+        && words.get(end).is_some_and(|w| is("directions", &w.key))
+    {
+        end += 1;
     }
     if words.get(end).is_some_and(|w| is("address_units", &w.key)) {
         end += 1;

@@ -36,7 +36,7 @@ impl Facts for World {
             .filter(|o| o.customer.phone.as_deref() == Some(phone))
             .map(summary)
             .collect();
-        found.sort_by(|a, b| b.order_date.cmp(&a.order_date));
+        found.sort_by_key(|o| std::cmp::Reverse(o.order_date));
         Ok(found)
     }
     fn orders_of_customer(&self, customer: i64) -> Result<Vec<OrderSummary>, FactsError> {
