@@ -766,7 +766,11 @@ impl Engine {
         // A clear request for a person is honoured at once when nothing is pending; a
         // pending question gets the first chance, since a short answer ("a replacement
         // please") can look like such a request.
-        if said.intent == Intent::SpeakToAgent && self.ask == Ask::Nothing {
+        // An order number read out with an unsure guess at a person ("I think I've got
+        // a delivery today, order 1 0 0 …") is about that order.
+        let unsure_with_order = said.entities.order_number.is_some()
+            && said.confidence < self.config.dialog.switch_confidence;
+        if said.intent == Intent::SpeakToAgent && self.ask == Ask::Nothing && !unsure_with_order {
             self.note_primary(said.intent);
             self.hand_off(HandOffReason::Requested);
             return;
@@ -874,6 +878,7 @@ impl Engine {
                     | Intent::Fallback
                     | Intent::Affirm
                     | Intent::Help
+                    | Intent::SpeakToAgent
             );
         if about_an_order {
             self.s.fallbacks = 0;

@@ -1703,3 +1703,30 @@ fn a_confirmation_call_says_when_the_order_is_due() {
         s.reply
     );
 }
+
+#[test]
+fn an_order_number_with_an_unsure_request_for_a_person_is_about_the_order() {
+    let w = world();
+    let unsure = Event::Utterance {
+        text: "i think i've got a delivery today, order 1234567891234".into(),
+        intent: Intent::SpeakToAgent,
+        confidence: 0.45,
+        entities: order_no(),
+        alternatives: Vec::new(),
+    };
+    let mut e = engine();
+    let s = e.handle(unsure, now(), &w);
+    assert!(!s.end, "{}", s.reply);
+    assert!(s.reply.contains("zip"), "{}", s.reply);
+    // A clear request for a person is still honoured with a number said.
+    let sure = Event::Utterance {
+        text: "put me through to a person about order 1234567891234".into(),
+        intent: Intent::SpeakToAgent,
+        confidence: 0.95,
+        entities: order_no(),
+        alternatives: Vec::new(),
+    };
+    let mut e = engine();
+    let s = e.handle(sure, now(), &w);
+    assert!(s.end, "{}", s.reply);
+}
