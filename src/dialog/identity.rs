@@ -43,6 +43,12 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
             task.address.zip = Some(zip.clone());
         }
     }
+    // "Change the address to 2200 Lake Shore Drive, Austin": the new address is kept.
+    if task.goal == Goal::ChangeAddress {
+        if let Some(heard) = super::orders::heard_address(e, said, true) {
+            super::orders::merge_address(&mut task.address, heard);
+        }
+    }
     // "I want to return it, can someone come and pick it up": the courier is chosen.
     if task.goal == Goal::Return && e.phrases().any("pickup", &said.words) {
         task.pickup = Some(true);
@@ -577,7 +583,10 @@ fn more_items(count: u32) -> String {
     }
 }
 
-/// Which listed order the caller means: by position, last digits, date or item.
+/// Which listed order the caller means: by its last digits, what is in it ("the water
+/// bottle one"), its state ("the delayed one"), when it was placed ("the one from last
+/// week", "March third"), or its position ("the second one"). A description that fits
+/// more than one order picks none, so the caller is asked again.
 fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> Option<usize> {
     if let Some(n) = &said.entities.order_number {
         if let Some(i) = numbers
@@ -599,51 +608,179 @@ fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> O
             }
         }
     }
-    if let Some(i) = ordinal(e, &said.words, numbers.len()) {
+    // Index-aligned with `numbers`: an order that cannot be read fits no description.
+    let orders: Vec<Option<Order>> = numbers
+        .iter()
+        .map(|n| facts.order(n).ok().flatten())
+        .collect();
+    let by_item: Vec<usize> = orders
+        .iter()
+        .map(|o| o.as_ref().map_or(0, |o| item_score(e, said, o, facts)))
+        .collect();
+    if let Some(i) = unique_best(&by_item) {
         return Some(i);
     }
-    let orders: Vec<Order> = numbers
-        .iter()
-        .filter_map(|n| facts.order(n).ok().flatten())
-        .collect();
-    if let Some(date) = said.entities.date {
-        let hits: Vec<usize> = orders
+    let statuses = statuses_named(e, &said.words);
+    if !statuses.is_empty() {
+        let fits: Vec<usize> = orders
             .iter()
-            .enumerate()
-            .filter(|(_, o)| o.order_date == date)
-            .map(|(i, _)| i)
+            .map(|o| usize::from(o.as_ref().is_some_and(|o| statuses.contains(&o.status))))
             .collect();
-        if hits.len() == 1 {
-            return Some(hits[0]);
+        if let Some(i) = unique_best(&fits) {
+            return Some(i);
         }
     }
-    // By an item's name: the order whose items share the most words with the answer.
-    let scores: Vec<usize> = orders
-        .iter()
-        .map(|o| {
-            o.items
-                .iter()
-                .map(|it| {
-                    super::locale::words(&it.name)
-                        .iter()
-                        .filter(|w| w.len() > 2 && said.words.contains(w))
-                        .count()
-                })
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let best = scores.iter().copied().max().unwrap_or(0);
-    if best > 0 && scores.iter().filter(|&&s| s == best).count() == 1 {
-        return scores.iter().position(|&s| s == best);
+    if let Some(i) = by_date(e, said, &orders) {
+        return Some(i);
     }
-    None
+    // "Last" in "last week" is not a position.
+    let mut words = said.words.clone();
+    for period in PERIODS {
+        words = e.phrases().without(period, &words);
+    }
+    ordinal(e, &words, numbers.len())
+}
+
+const PERIODS: [&str; 4] = [
+    "period_last_week",
+    "period_this_week",
+    "period_last_month",
+    "period_this_month",
+];
+
+/// The position of the only highest score, if it is above zero.
+fn unique_best(scores: &[usize]) -> Option<usize> {
+    let best = scores.iter().copied().max().filter(|&b| b > 0)?;
+    (scores.iter().filter(|&&s| s == best).count() == 1)
+        .then(|| scores.iter().position(|&s| s == best))
+        .flatten()
+}
+
+/// How well what was said describes the items of an order: the product heard (exactly,
+/// or another size or colour of it), then the words of an item's name said.
+fn item_score(e: &Engine, said: &Said<'_>, order: &Order, facts: &dyn Facts) -> usize {
+    let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
+    let heard = said.entities.product.as_deref();
+    let heard_family = heard.and_then(family);
+    let said_words: Vec<String> = e
+        .phrases()
+        .without("pick_ignore", &said.words)
+        .iter()
+        .map(|w| singular(w))
+        .collect();
+    order
+        .items
+        .iter()
+        .map(|it| {
+            let product = match heard {
+                Some(sku) if sku == it.sku => 10,
+                Some(_) if heard_family.is_some() && family(&it.sku) == heard_family => 5,
+                _ => 0,
+            };
+            let words = super::locale::words(&it.name)
+                .iter()
+                .map(|w| singular(w))
+                .filter(|w| w.len() > 2 && said_words.contains(w))
+                .count();
+            product + words
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// "bottles" and "bottle" are the same item word.
+fn singular(w: &str) -> String {
+    match w.strip_suffix('s') {
+        Some(stem) if stem.len() > 2 && !stem.ends_with('s') => stem.to_string(),
+        _ => w.to_string(),
+    }
+}
+
+/// Order states named in a description ("the delayed one", "the one not shipped yet").
+fn statuses_named(e: &Engine, words: &[String]) -> Vec<OrderStatus> {
+    use OrderStatus::*;
+    let ph = e.phrases();
+    let mut found = Vec::new();
+    for (list, status) in [
+        ("state_pending", PendingConfirmation),
+        ("state_processing", Processing),
+        ("state_out_for_delivery", OutForDelivery),
+        ("state_delayed", Delayed),
+        ("state_delivered", Delivered),
+        ("state_cancelled", Cancelled),
+        ("state_returned", Returned),
+    ] {
+        if ph.any(list, words) {
+            found.push(status);
+        }
+    }
+    // "Not shipped yet" names processing; "shipped" alone names a shipped order.
+    if found.is_empty() && ph.any("state_shipped", words) {
+        found.push(Shipped);
+    }
+    found
+}
+
+/// An order picked by when it was placed: the date said (callers mean a past date, so a
+/// month and day match whatever year the date reader chose, and a day alone matches the
+/// day of the month), or a period ("last week", "this month").
+fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usize> {
+    use chrono::Datelike;
+    let dates: Vec<Option<chrono::NaiveDate>> = orders
+        .iter()
+        .map(|o| o.as_ref().map(|o| o.order_date))
+        .collect();
+    let fits = |f: &dyn Fn(chrono::NaiveDate) -> bool| -> Option<usize> {
+        let hits: Vec<usize> = dates
+            .iter()
+            .map(|d| usize::from(d.is_some_and(f)))
+            .collect();
+        unique_best(&hits)
+    };
+    if let Some(date) = said.entities.date {
+        if let Some(i) = fits(&|d| d == date)
+            .or_else(|| fits(&|d| d.month() == date.month() && d.day() == date.day()))
+            .or_else(|| fits(&|d| d.day() == date.day()))
+        {
+            return Some(i);
+        }
+    }
+    let today = e.today();
+    let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let first_of_month = today.with_day(1).unwrap_or(today);
+    let (from, to) = if e.phrases().any("period_last_week", &said.words) {
+        (
+            monday - chrono::Duration::days(7),
+            monday - chrono::Duration::days(1),
+        )
+    } else if e.phrases().any("period_this_week", &said.words) {
+        (monday, today)
+    } else if e.phrases().any("period_last_month", &said.words) {
+        let last = first_of_month - chrono::Duration::days(1);
+        (last.with_day(1).unwrap_or(last), last)
+    } else if e.phrases().any("period_this_month", &said.words) {
+        (first_of_month, today)
+    } else {
+        return None;
+    };
+    fits(&|d| d >= from && d <= to)
 }
 
 /// "the first", "the second one", "the last": a 0-based position in a list of `len`.
 pub(super) fn ordinal(e: &Engine, words: &[String], len: usize) -> Option<usize> {
     let table = e.phrases().table("ordinals")?;
-    for w in words {
+    for (k, w) in words.iter().enumerate() {
+        // A number word is a position only when said as one ("two", "number two");
+        // after a word it is a pronoun: "the blue one", "that one".
+        let counted = !e
+            .phrases()
+            .any("cardinal_positions", std::slice::from_ref(w))
+            || k == 0
+            || e.phrases()
+                .any("position_cue", std::slice::from_ref(&words[k - 1]));
+        if !counted {
+            continue;
+        }
         if let Some(v) = table.get(w) {
             let n: i64 = v.parse().ok()?;
             let i = if n < 0 { len as i64 + n } else { n - 1 };

@@ -250,6 +250,9 @@ pub(crate) struct Task {
     pub confirmed: bool,
     /// The order was read out to the caller (a confirmation call).
     pub read_out: bool,
+    /// The caller has had the answer to the request (e.g. why a return is not possible);
+    /// what is still asked only offers more, so leaving now leaves nothing undone.
+    pub told: bool,
     /// Words of the utterance that started the request.
     pub words: Vec<String>,
     /// A request to go back to when this one is done (a confirmation call paused for an
@@ -282,6 +285,7 @@ impl Task {
             resolution: None,
             confirmed: false,
             read_out: false,
+            told: false,
             words,
             resume: None,
         }
@@ -439,6 +443,8 @@ pub(crate) struct Session {
     pub offer_reason: Option<HandOffReason>,
     /// The caller said goodbye with a request unfinished.
     pub left_mid_request: bool,
+    /// The request finished last, to recognise a "yes, go ahead with it" said after it.
+    pub last_goal: Option<Goal>,
 }
 
 /// The dialog engine of one conversation.
@@ -626,6 +632,18 @@ impl Engine {
         st::relative_date(d, self.today())
     }
 
+    /// A date said in full even when it is near ("yesterday, Monday, March ninth"), for
+    /// a date the caller may check against their own records.
+    pub(crate) fn full_date_words(&self, d: NaiveDate) -> String {
+        let near = st::relative_date(d, self.today());
+        let full = st::date(d, self.today());
+        if near == full {
+            full
+        } else {
+            format!("{near}, {full}")
+        }
+    }
+
     pub(crate) fn config(&self) -> &Config {
         &self.config
     }
@@ -748,7 +766,11 @@ impl Engine {
         // A clear request for a person is honoured at once when nothing is pending; a
         // pending question gets the first chance, since a short answer ("a replacement
         // please") can look like such a request.
-        if said.intent == Intent::SpeakToAgent && self.ask == Ask::Nothing {
+        // An order number read out with an unsure guess at a person ("I think I've got
+        // a delivery today, order 1 0 0 …") is about that order.
+        let unsure_with_order = said.entities.order_number.is_some()
+            && said.confidence < self.config.dialog.switch_confidence;
+        if said.intent == Intent::SpeakToAgent && self.ask == Ask::Nothing && !unsure_with_order {
             self.note_primary(said.intent);
             self.hand_off(HandOffReason::Requested);
             return;
@@ -811,6 +833,12 @@ impl Engine {
                     } else if let Some(goal) = self.switch_goal(said) {
                         self.s.misses = 0;
                         self.start_goal(goal, said, facts);
+                    } else if let Some(goal) = self.asked_again(said) {
+                        // "Could you read me the tracking number again?" at the link
+                        // offer: the answer is given again, with its question.
+                        self.s.misses = 0;
+                        self.step.answered = true;
+                        self.start_goal(goal, said, facts);
                     } else {
                         self.missed();
                     }
@@ -829,6 +857,15 @@ impl Engine {
         (clear && current != Some(goal)).then_some(goal)
     }
 
+    /// The question the current request answered, asked again (what it said about the
+    /// order, wanted once more), clear enough to leave the pending question for.
+    fn asked_again(&self, said: &Said<'_>) -> Option<Goal> {
+        let goal = Goal::from_intent(said.intent)?;
+        let current = self.task.as_ref().map(|t| t.goal)?;
+        let clear = said.confidence >= self.config.dialog.switch_confidence;
+        (clear && goal == current && goal.about_the_order_in_focus()).then_some(goal)
+    }
+
     fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
         // A caller who just reads out an order number ("and order 1 2 3 ...") wants to
         // know about it, whatever the classifier made of the bare number.
@@ -841,6 +878,7 @@ impl Engine {
                     | Intent::Fallback
                     | Intent::Affirm
                     | Intent::Help
+                    | Intent::SpeakToAgent
             );
         if about_an_order {
             self.s.fallbacks = 0;
@@ -940,6 +978,7 @@ impl Engine {
     /// The current request is done: resume a paused one, or offer more help.
     pub(crate) fn complete(&mut self) {
         self.s.completed += 1;
+        self.s.last_goal = self.task.as_ref().map(|t| t.goal);
         let resume = self.task.take().and_then(|t| t.resume);
         self.ask = Ask::Nothing;
         if let Some(paused) = resume {
@@ -962,7 +1001,7 @@ impl Engine {
     /// not allow it and the caller was told why): handled, nothing left pending.
     pub(crate) fn drop_task(&mut self) {
         self.s.completed += 1;
-        self.task = None;
+        self.s.last_goal = self.task.take().map(|t| t.goal);
         self.anything_else();
     }
 
@@ -1061,8 +1100,9 @@ impl Engine {
                     | YesNo::NextOrder
             )
         );
+        let told = self.task.as_ref().is_some_and(|t| t.told);
         if self.task.take().is_some() {
-            if offer_pending {
+            if offer_pending || told {
                 // The answer was given; only a follow-up offer was left open.
                 self.s.completed += 1;
             } else {
@@ -1219,8 +1259,19 @@ impl Engine {
         }
     }
 
+    /// An offer taken up by naming what was offered ("text me the link", "send it over"),
+    /// with no yes said.
+    fn takes_up(&self, q: YesNo, said: &Said<'_>) -> Option<bool> {
+        let list = match q {
+            YesNo::TrackingLink => "take_up_link",
+            _ => return None,
+        };
+        let ph = self.phrases();
+        (ph.any(list, &said.words) && !ph.any("no", &said.words)).then_some(true)
+    }
+
     fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-        let yes = self.yes_no(said);
+        let yes = self.yes_no(said).or_else(|| self.takes_up(q, said));
         match q {
             YesNo::AnythingElse => {
                 // "No thanks. Oh, and can you check my other order?": the new request wins.
@@ -1228,6 +1279,11 @@ impl Engine {
                     || said.intent == Intent::PolicyQuestion
                     || said.entities.order_number.is_some();
                 match yes {
+                    _ if self.go_ahead_with_what_was_done(said) => {
+                        self.say(p!("already_done"), &[]);
+                        self.anything_else();
+                        Answer::Handled
+                    }
                     _ if new_request => {
                         self.ask = Ask::Nothing;
                         self.route(said, facts);
@@ -1315,6 +1371,33 @@ impl Engine {
         }
     }
 
+    /// "Yes, go ahead with the refund" after the refund was made: a go-ahead for the
+    /// request just finished (starting with a yes, naming that request or its follow-up,
+    /// and not another order or item), not a new request.
+    fn go_ahead_with_what_was_done(&self, said: &Said<'_>) -> bool {
+        let (Some(last), Some(goal)) = (self.s.last_goal, Goal::from_intent(said.intent)) else {
+            return false;
+        };
+        let starts_yes = said
+            .words
+            .first()
+            .is_some_and(|w| self.phrases().any("yes", std::slice::from_ref(w)));
+        let after_sales = |g: Goal| {
+            matches!(
+                g,
+                Goal::Return | Goal::Exchange | Goal::Problem | Goal::ReturnStatus
+            )
+        };
+        // A question about where an order is may well be about another one: asked.
+        let related = !goal.about_the_order_in_focus()
+            && (goal == last || (after_sales(goal) && after_sales(last)));
+        starts_yes
+            && related
+            && said.entities.order_number.is_none()
+            && said.entities.product.is_none()
+            && !self.phrases().any("other_order", &said.words)
+    }
+
     /// A correction said at the read-back of the current request: a new value for
     /// something read back replaces it ("no, make it the evening", "the zip is 78703"),
     /// and a part named as wrong with no new value ("the city's wrong") is asked again.
@@ -1339,13 +1422,38 @@ impl Engine {
             named("field_day"),
             named("field_time"),
         );
+        let max_quantity = self.config.policy.orders.max_voice_quantity;
+        let heard_street = self
+            .task
+            .as_ref()
+            .filter(|t| t.goal == Goal::ChangeAddress)
+            .and_then(|_| orders::heard_address(self, said, true));
         let Some(task) = self.task.as_mut() else {
             return false;
         };
         let mut changed = false;
         match task.goal {
             Goal::ChangeAddress => {
-                changed |= replace(&mut task.address.zip, &ent.zip_code);
+                // "No, it's 2210 Lake Shore Drive": a street said again replaces the
+                // street (and the city or zip said with it).
+                let street_said = heard_street.is_some();
+                if let Some(heard) = heard_street {
+                    let before = (
+                        task.address.line1.clone(),
+                        task.address.city.clone(),
+                        task.address.zip.clone(),
+                    );
+                    orders::merge_address(&mut task.address, heard);
+                    changed |= before
+                        != (
+                            task.address.line1.clone(),
+                            task.address.city.clone(),
+                            task.address.zip.clone(),
+                        );
+                }
+                if !street_said {
+                    changed |= replace(&mut task.address.zip, &ent.zip_code);
+                }
                 for (named, part) in [
                     (zip_named && !changed, &mut task.address.zip),
                     (city_named, &mut task.address.city),
@@ -1373,8 +1481,15 @@ impl Engine {
                 changed |= replace(&mut task.refund_method, &ent.refund_method);
                 changed |= replace(&mut task.return_reason, &ent.return_reason);
             }
+            Goal::Place | Goal::Reorder => changed |= amend_cart(task, ent, max_quantity),
             Goal::Subscription => {
                 changed |= replace(&mut task.frequency, &ent.frequency_days);
+                if matches!(
+                    task.sub_action,
+                    Some(SubAction::Create | SubAction::ChangeQuantity)
+                ) {
+                    changed |= replace(&mut task.quantity, &ent.quantity);
+                }
             }
             _ => {}
         }
@@ -1435,6 +1550,41 @@ impl Engine {
             YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder => {}
         }
     }
+}
+
+/// A quantity said at the read-back of an order being placed ("actually make it three
+/// bags"): it belongs to this order, not to a subscription of the same product. It
+/// changes the line it names, or the only line. A one-line order goes back through the
+/// product-and-quantity path, so the new quantity is checked like any other.
+fn amend_cart(task: &mut Task, ent: &Entities, max: u32) -> bool {
+    let Some(qty) = ent.quantity else {
+        return false;
+    };
+    let line = ent
+        .product
+        .as_ref()
+        .and_then(|sku| task.cart.iter().position(|(s, _)| s == sku))
+        .or_else(|| (task.cart.len() == 1).then_some(0));
+    let Some(i) = line else {
+        return false;
+    };
+    let (sku, old) = task.cart[i].clone();
+    if old == qty {
+        return false;
+    }
+    // Too many for one line of a larger order: it is asked again like a stock shortage,
+    // on its own.
+    if task.cart.len() == 1 || qty > max {
+        task.cart.clear();
+        task.product = Some(sku);
+        task.goal = Goal::Place;
+        task.quantity = Some(qty);
+    } else if qty > 0 {
+        task.cart[i].1 = qty;
+    } else {
+        task.cart.remove(i);
+    }
+    true
 }
 
 /// A sentence starts with a capital, whatever a placeholder put first ("yesterday ...").

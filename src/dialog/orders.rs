@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
-use super::{locale, p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use super::{locale, p, AddressDraft, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use crate::change::{Change, Channel, HandOffReason, Notice};
 use crate::config::{ShippingPolicy, TimeSlot};
 use crate::dialog::facts::Facts;
@@ -611,6 +611,12 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
             PaymentMethod::Card => e.text(p!("pay_card"), &[("card", card_words(&order))]),
         };
+        // The delivery day matters to someone who pays at the door.
+        let arrival = order
+            .estimated_delivery
+            .filter(|d| *d >= e.today())
+            .map(|d| e.text(p!("confirm_arrival"), &[("date", e.date_words(d))]))
+            .unwrap_or_default();
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
             ("items", items_phrase(&order)),
@@ -618,6 +624,7 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             ("payment", payment),
             ("date", e.date_words(order.order_date)),
             ("place", place),
+            ("arrival", arrival),
         ];
         e.ask(Ask::ConfirmCall, p!("confirm_read"), &args);
         return;
@@ -691,14 +698,18 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             None => Answer::Missed,
         },
         Ask::Street => {
-            let line = st::street_line_from_speech(said.text);
-            let has_number = line.chars().any(|c| c.is_ascii_digit());
-            let has_name = line.chars().filter(|c| c.is_alphabetic()).count() >= 3;
-            if has_number && has_name && line.len() <= 120 {
-                e.task().address.line1 = Some(line);
-                Answer::Filled
-            } else {
-                Answer::Missed
+            let heard = heard_address(e, said, false).or_else(|| {
+                street_line(said.text).map(|line| AddressDraft {
+                    line1: Some(line),
+                    ..AddressDraft::default()
+                })
+            });
+            match heard {
+                Some(heard) => {
+                    merge_address(&mut e.task().address, heard);
+                    Answer::Filled
+                }
+                None => Answer::Missed,
             }
         }
         Ask::City => match city_from_speech(e, said).or_else(|| same_city(e, said, facts)) {
@@ -738,16 +749,155 @@ fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<Strin
         .filter(|c| !c.trim().is_empty())
 }
 
+/// A street line written back from speech, if it has a house number and a name.
+fn street_line(text: &str) -> Option<String> {
+    let line = st::street_line_from_speech(text);
+    let has_number = line.chars().any(|c| c.is_ascii_digit());
+    let has_name = line.chars().filter(|c| c.is_alphabetic()).count() >= 3;
+    (has_number && has_name && line.len() <= 120).then_some(line)
+}
+
+/// A whole address said at once, cut into the street (with any apartment) and what
+/// follows it (city, state, zip).
+pub(super) struct AddressParts {
+    pub street: String,
+    pub rest: String,
+}
+
+/// One word of an address as said, with its lower-case key and whether a pause (a
+/// comma or full stop) follows it.
+struct AddressWord<'a> {
+    raw: &'a str,
+    key: String,
+    pause: bool,
+}
+
+/// Cuts "2200 Lake Shore Drive, Apt 4, Austin, Texas 78705" after the street (and its
+/// apartment or unit). The street ends at its street-type word ("Drive", "Street");
+/// without one, at the first pause. `strict`: only a street-type word counts (for a
+/// request that may not hold an address at all). None when no street is found.
+pub(super) fn split_address(e: &Engine, text: &str, strict: bool) -> Option<AddressParts> {
+    let ph = e.phrases();
+    let is = |list: &str, key: &str| ph.any(list, &[key.to_string()]);
+    let numeric = |key: &str| key.chars().any(|c| c.is_ascii_digit()) || is("number_words", key);
+    let words: Vec<AddressWord<'_>> = text
+        .split_whitespace()
+        .filter_map(|raw| {
+            let key = raw
+                .trim_matches(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\''))
+                .to_lowercase();
+            (!key.is_empty()).then(|| AddressWord {
+                raw,
+                key,
+                pause: raw.ends_with([',', '.', ';']),
+            })
+        })
+        .collect();
+    let number = words.iter().position(|w| numeric(&w.key))?;
+    let suffix = (number + 1..words.len()).find(|&i| is("street_types", &words[i].key));
+    let mut end = match suffix {
+        Some(k) => k + 1,
+        None if strict => return None,
+        None => (number..words.len()).find(|&i| words[i].pause)? + 1,
+    };
+    // "Drive North", then "apartment 4 b" / "unit number 12".
+    if suffix.is_some()
+        && !words[end - 1].pause
+        && words.get(end).is_some_and(|w| is("directions", &w.key))
+    {
+        end += 1;
+    }
+    if words.get(end).is_some_and(|w| is("address_units", &w.key)) {
+        end += 1;
+        if words
+            .get(end)
+            .is_some_and(|w| matches!(w.key.as_str(), "number" | "no" | "#"))
+        {
+            end += 1;
+        }
+        let mut taken = 0;
+        while taken < 3
+            && !words[end - 1].pause
+            && words
+                .get(end)
+                .is_some_and(|w| numeric(&w.key) || w.key.chars().count() == 1)
+        {
+            end += 1;
+            taken += 1;
+        }
+    }
+    let end = end.min(words.len());
+    let join = |ws: &[AddressWord<'_>]| ws.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
+    Some(AddressParts {
+        street: join(&words[..end]),
+        rest: join(&words[end..]),
+    })
+}
+
+/// A street and whatever else of the address was said with it: the city (said before
+/// the zip) and the zip (unless the number heard was the house number). `strict`: only
+/// a street named with its type ("Drive", "Street") counts, for an utterance that may
+/// hold no address at all.
+pub(super) fn heard_address(e: &Engine, said: &Said<'_>, strict: bool) -> Option<AddressDraft> {
+    let parts = split_address(e, said.text, strict)?;
+    let line = street_line(&parts.street)?;
+    let city = city_before_zip(e, &parts.rest);
+    let zip = said
+        .entities
+        .zip_code
+        .clone()
+        .filter(|z| !line.replace(' ', "").contains(z.as_str()));
+    Some(AddressDraft {
+        line1: Some(line),
+        city,
+        zip,
+    })
+}
+
+/// Puts the parts heard over the draft, keeping what was not said.
+pub(super) fn merge_address(draft: &mut AddressDraft, heard: AddressDraft) {
+    if heard.line1.is_some() {
+        draft.line1 = heard.line1;
+    }
+    if heard.city.is_some() {
+        draft.city = heard.city;
+    }
+    if heard.zip.is_some() {
+        draft.zip = heard.zip;
+    }
+}
+
+/// The city in what follows a street: the words before the zip, without a state or
+/// country.
+fn city_before_zip(e: &Engine, rest: &str) -> Option<String> {
+    let ph = e.phrases();
+    let mut kept = Vec::new();
+    for raw in rest.split_whitespace() {
+        let key = locale::words(raw).join(" ");
+        if key.chars().any(|c| c.is_ascii_digit()) || ph.any("number_words", &locale::words(raw)) {
+            break;
+        }
+        if ph.any("countries", &locale::words(raw)) {
+            continue;
+        }
+        kept.push(raw);
+    }
+    city_from_text(e, &kept.join(" "))
+}
+
 /// A city name from a short answer ("it's round rock" → "Round Rock"). Only the first
 /// clause names it: what follows a comma is a remark ("austin, same city"); remarks
 /// said without a pause ("austin same as before thanks") and a trailing state name
 /// ("austin texas") are left out too.
 fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
-    if said.text.chars().count() > 60 {
+    city_from_text(e, said.text)
+}
+
+fn city_from_text(e: &Engine, text: &str) -> Option<String> {
+    if text.chars().count() > 60 {
         return None;
     }
-    let first_clause = said
-        .text
+    let first_clause = text
         .split([',', '.', ';', '!', '?'])
         .map(locale::words)
         .map(|w| e.phrases().without("city_remarks", &w))
@@ -768,6 +918,7 @@ fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
     if let Some(k) = (1..words.len()).find(|&k| {
         let tail: Vec<String> = words[k..].iter().map(|w| (*w).clone()).collect();
         e.phrases().len_at("us_states", &tail, 0) == Some(tail.len())
+            || e.phrases().len_at("us_state_codes", &tail, 0) == Some(tail.len())
     }) {
         words.truncate(k);
     }

@@ -234,6 +234,8 @@ fn ensure_lines(
 /// Starting or continuing a return.
 pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
+    // Set again below while the return is still refused.
+    e.task().told = false;
     if not_returnable_state(e, &order) {
         return;
     }
@@ -270,6 +272,7 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
                 ];
                 if reason.is_none() {
                     // A fault is taken care of at any time: find out before refusing.
+                    e.task().told = true;
                     e.ask(
                         Ask::ReturnReason,
                         p!("return_window_closed_ask_reason"),
@@ -290,6 +293,8 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
                     _ => p!("return_category"),
                 };
                 if reason.is_none() {
+                    // Refused, unless there is a fault: the caller has the answer.
+                    e.task().told = true;
                     e.ask(Ask::ReturnReason, key, &[("item", name)]);
                 } else {
                     e.say(key, &[("item", name)]);
@@ -784,7 +789,7 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
         e.say(
             p!("not_received_wait"),
             &[
-                ("date", e.date_words(delivered.date())),
+                ("date", e.full_date_words(delivered.date())),
                 ("hours", hours),
                 (
                     "until",
@@ -799,6 +804,14 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
         e.complete();
         return;
     }
+    let hours = st::number_words(u64::from(e.config().policy.orders.not_received_wait_hours));
+    e.say(
+        p!("not_received_marked"),
+        &[
+            ("date", e.full_date_words(delivered.date())),
+            ("hours", hours),
+        ],
+    );
     e.change(Change::OpenInvestigation {
         order_number: order.order_number.clone(),
         reason: InvestigationReason::NotReceived,

@@ -29,12 +29,15 @@ impl Facts for World {
         Ok(self.orders.get(n).cloned())
     }
     fn orders_by_phone(&self, phone: &str) -> Result<Vec<OrderSummary>, FactsError> {
-        Ok(self
+        // Newest first, as the store lists them.
+        let mut found: Vec<OrderSummary> = self
             .orders
             .values()
             .filter(|o| o.customer.phone.as_deref() == Some(phone))
             .map(summary)
-            .collect())
+            .collect();
+        found.sort_by_key(|o| std::cmp::Reverse(o.order_date));
+        Ok(found)
     }
     fn orders_of_customer(&self, customer: i64) -> Result<Vec<OrderSummary>, FactsError> {
         if customer != 7 {
@@ -1075,4 +1078,655 @@ fn a_repeated_order_names_the_item_no_longer_sold() {
         s.reply
     );
     assert!(!s.reply.contains("Shall I place"), "{}", s.reply);
+}
+
+/// A household whose last order gives the payment and address of a new one.
+fn household_with_products() -> (World, Engine) {
+    let (mut w, e) = household(
+        SubscriptionStatus::Active,
+        NaiveDate::from_ymd_opt(2026, 3, 15),
+    );
+    let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.customer_orders.push(order.order_number.clone());
+    w.orders.insert(order.order_number.clone(), order);
+    for (sku, name) in [
+        ("COF-BEAN-1KG", "House Blend Coffee Beans - 1KG"),
+        ("MUG-WHITE", "Stoneware Mug - White"),
+        ("TEE-NAVY-M", "Classic Tee - Navy, Size M"),
+    ] {
+        w.products.insert(sku.into(), product_row(sku, name, true));
+    }
+    (w, e)
+}
+
+#[test]
+fn a_quantity_said_at_an_order_read_back_changes_the_order_not_a_subscription() {
+    // What the classifier makes of the correction varies; the order being read back
+    // takes it whatever the intent.
+    for (text, intent, qty, words) in [
+        (
+            "actually make it three bags this time",
+            Intent::ManageSubscription,
+            3,
+            "three",
+        ),
+        (
+            "hmm, can you do four instead",
+            Intent::PlaceOrder,
+            4,
+            "four",
+        ),
+        ("no wait, just one", Intent::Deny, 1, "one"),
+        ("change that to five of them", Intent::Reorder, 5, "five"),
+    ] {
+        let (w, mut e) = household_with_products();
+        let ent = Entities {
+            product: Some("COF-BEAN-1KG".into()),
+            quantity: Some(2),
+            ..Entities::default()
+        };
+        let s = e.handle(
+            say(Intent::PlaceOrder, "order two bags of coffee", ent),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("two House Blend"), "{}", s.reply);
+        let ent = Entities {
+            quantity: Some(qty),
+            ..Entities::default()
+        };
+        let s = e.handle(say(intent, text, ent), now(), &w);
+        assert!(s.changes.is_empty(), "{text}");
+        assert!(
+            s.reply.contains(&format!("{words} House Blend")) && s.reply.contains("Shall I"),
+            "{text}: {}",
+            s.reply
+        );
+        let s = e.handle(
+            say(Intent::Affirm, "yep, place it", Entities::default()),
+            now(),
+            &w,
+        );
+        let Some(Change::PlaceOrder { order }) = s.changes.first() else {
+            panic!("{text}: no order placed: {}", s.reply);
+        };
+        assert_eq!(order.items[0].sku, "COF-BEAN-1KG", "{text}");
+        assert_eq!(order.items[0].qty, i64::from(qty), "{text}");
+        assert!(
+            s.changes.iter().all(|c| c.kind() != "update_subscription"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_quantity_at_a_read_back_of_several_lines_changes_the_line_named() {
+    let (w, mut e) = household_with_products();
+    let s = e.handle(
+        say(
+            Intent::Reorder,
+            "same as last time please",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Shall I"), "{}", s.reply);
+    let ent = Entities {
+        product: Some("MUG-WHITE".into()),
+        quantity: Some(4),
+        ..Entities::default()
+    };
+    let s = e.handle(
+        say(Intent::ManageSubscription, "make it four mugs", ent),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("four Stoneware Mug"), "{}", s.reply);
+    assert!(s.reply.contains("one Classic Tee"), "{}", s.reply);
+    // Too many for a voice order: asked again, nothing placed.
+    let ent = Entities {
+        product: Some("MUG-WHITE".into()),
+        quantity: Some(500),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::PlaceOrder, "actually 500 mugs", ent), now(), &w);
+    assert!(s.changes.is_empty());
+    assert!(!s.reply.contains("Shall I"), "{}", s.reply);
+}
+
+/// Three orders on one phone: shipped headphones (March 5), a delayed water bottle
+/// (March 3) and a delivered backpack (February 27).
+fn world_with_three_orders() -> World {
+    let mut w = World::default();
+    for (number, status, date, sku, name, extra) in [
+        (
+            "3000000000001",
+            "shipped",
+            "2026-03-05",
+            "HP-WL-BLACK",
+            "Wireless Headphones - Black",
+            r#", "carrier": "UPS", "tracking_number": "1Z999AA10123456784", "shipped_at": "2026-03-08T09:00:00""#,
+        ),
+        (
+            "3000000000002",
+            "delayed",
+            "2026-03-03",
+            "BOTTLE-BLACK",
+            "Insulated Water Bottle",
+            "",
+        ),
+        (
+            "3000000000003",
+            "delivered",
+            "2026-02-27",
+            "BAG-COMMUTER",
+            "Commuter Backpack",
+            r#", "delivered_at": "2026-03-02T12:00:00""#,
+        ),
+    ] {
+        let json = ORDER
+            .replace("1234567891234", number)
+            .replace("\"processing\"", &format!("\"{status}\""))
+            .replace("2026-03-06", date)
+            .replace("TEE-NAVY-M", sku)
+            .replace("Classic Tee - Navy, Size M", name)
+            .replace("\"2026-03-13\"", &format!("\"2026-03-13\"{extra}"));
+        let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+        let order = rec.validate().expect("fixture is valid");
+        w.orders.insert(order.order_number.clone(), order);
+        let family = sku.split('-').next().unwrap_or(sku);
+        w.products.insert(sku.into(), {
+            let mut p = product_row(sku, name, true);
+            p.family = family.into();
+            p
+        });
+    }
+    w
+}
+
+/// The caller has no order number; the phone and zip list the three orders.
+fn listed_by_phone(w: &World) -> Engine {
+    let mut e = engine();
+    e.handle(
+        say(
+            Intent::GetOrderStatus,
+            "where's my order",
+            Entities::default(),
+        ),
+        now(),
+        w,
+    );
+    let phone = Entities {
+        phone_number: Some("5125550199".into()),
+        ..Entities::default()
+    };
+    e.handle(
+        say(
+            Intent::Fallback,
+            "i don't have it, my phone is 512 555 0199",
+            phone,
+        ),
+        now(),
+        w,
+    );
+    let s = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), w);
+    assert!(s.reply.contains("three orders"), "{}", s.reply);
+    e
+}
+
+#[test]
+fn an_order_is_picked_from_a_list_by_its_item_state_date_or_position() {
+    let w = world_with_three_orders();
+    let bottle = "3000000000002";
+    let product = |sku: &str| Entities {
+        product: Some(sku.into()),
+        ..Entities::default()
+    };
+    let date = |d: u32, m: u32, y: i32| Entities {
+        date: NaiveDate::from_ymd_opt(y, m, d),
+        ..Entities::default()
+    };
+    for (text, ent, expected) in [
+        (
+            "the insulated water bottle one",
+            product("BOTTLE-BLACK"),
+            bottle,
+        ),
+        ("the bottle", Entities::default(), bottle),
+        ("it's the water bottles one", Entities::default(), bottle),
+        (
+            "the one with the headphones",
+            product("HP-WL-BLACK"),
+            "3000000000001",
+        ),
+        ("the backpack one", Entities::default(), "3000000000003"),
+        ("the delayed one", Entities::default(), bottle),
+        ("the one that's running late", Entities::default(), bottle),
+        (
+            "the one that was delivered",
+            Entities::default(),
+            "3000000000003",
+        ),
+        ("the second one", Entities::default(), bottle),
+        ("two", Entities::default(), bottle),
+        ("number three", Entities::default(), "3000000000003"),
+        ("the last one", Entities::default(), "3000000000003"),
+        // The date reader looks ahead; a past order's month and day still match.
+        ("the one from march third", date(3, 3, 2027), bottle),
+        ("the one from the fifth", date(5, 4, 2026), "3000000000001"),
+        (
+            "the one from last month",
+            Entities::default(),
+            "3000000000003",
+        ),
+    ] {
+        let mut e = listed_by_phone(&w);
+        let s = e.handle(say(Intent::ReportProblem, text, ent), now(), &w);
+        assert_eq!(e.s.focus.as_deref(), Some(expected), "{text}: {}", s.reply);
+    }
+}
+
+#[test]
+fn a_description_that_fits_several_listed_orders_is_asked_again() {
+    let w = world_with_three_orders();
+    // Two of the three were placed last week; "one" after a word is not a position.
+    for text in ["the one from last week", "the blue one", "that one"] {
+        let mut e = listed_by_phone(&w);
+        let s = e.handle(
+            say(Intent::ReportProblem, text, Entities::default()),
+            now(),
+            &w,
+        );
+        assert_eq!(e.s.focus, None, "{text}: {}", s.reply);
+        assert!(s.changes.is_empty());
+    }
+}
+
+/// An address change verified and waiting for the street.
+fn address_change_at_street(w: &World) -> Engine {
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        email: Some("ada@example.com".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(say(Intent::ChangeAddress, "new address", ent), now(), w);
+    assert!(s.reply.contains("street"), "{}", s.reply);
+    e
+}
+
+#[test]
+fn a_whole_address_in_one_sentence_fills_every_part_said() {
+    let w = world();
+    // (answer, zip heard by the NLU, what the read-back says)
+    for (answer, zip_heard, line, city_zip) in [
+        (
+            "it's 2200 Lake Shore Drive, Austin, 78705",
+            Some("78705"),
+            "2200 Lake Shore Drive",
+            "Austin, 7 8 7 0 5",
+        ),
+        (
+            "2200 Guadalupe Street, Austin, Texas, 7 8 7 0 5",
+            Some("78705"),
+            "2200 Guadalupe Street",
+            "Austin, 7 8 7 0 5",
+        ),
+        (
+            "14 Elm Street, Apt 3, Round Rock, TX 78664",
+            Some("78664"),
+            "14 Elm Street Apt 3",
+            "Round Rock, 7 8 6 6 4",
+        ),
+        (
+            "14 elm street apartment 3 b round rock texas seven eight six six four",
+            Some("78664"),
+            "14 Elm Street Apartment 3B",
+            "Round Rock, 7 8 6 6 4",
+        ),
+        (
+            "501 west 5th ave san marcos tx 78666 usa",
+            Some("78666"),
+            "501 West 5th Ave",
+            "San Marcos, 7 8 6 6 6",
+        ),
+    ] {
+        let mut e = address_change_at_street(&w);
+        let ent = Entities {
+            zip_code: zip_heard.map(str::to_string),
+            ..Entities::default()
+        };
+        let s = e.handle(say(Intent::Fallback, answer, ent), now(), &w);
+        assert!(s.reply.contains(line), "{answer}: {}", s.reply);
+        assert!(s.reply.contains(city_zip), "{answer}: {}", s.reply);
+        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        assert_eq!(s.changes[0].kind(), "change_address", "{answer}");
+    }
+}
+
+#[test]
+fn only_the_missing_parts_of_an_address_are_asked() {
+    let w = world();
+    // No zip: only the zip is asked.
+    let mut e = address_change_at_street(&w);
+    let s = e.handle(
+        say(
+            Intent::Fallback,
+            "it's 9 Oak Lane, Buda",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("zip"), "{}", s.reply);
+    let s = e.handle(say(Intent::Fallback, "78610", zip("78610")), now(), &w);
+    assert!(s.reply.contains("9 Oak Lane"), "{}", s.reply);
+    assert!(s.reply.contains("Buda, 7 8 6 1 0"), "{}", s.reply);
+    // A five-digit house number is not the zip; the city is still asked.
+    let mut e = address_change_at_street(&w);
+    let s = e.handle(
+        say(Intent::Fallback, "12345 ranch road", zip("12345")),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("city"), "{}", s.reply);
+    // The address in the request itself is kept.
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        email: Some("ada@example.com".into()),
+        zip_code: Some("78705".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(
+        say(
+            Intent::ChangeAddress,
+            "please change the delivery address to 2200 Lake Shore Drive, Austin 78705",
+            ent,
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("2200 Lake Shore Drive"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
+    // A new street at the read-back replaces the street.
+    let s = e.handle(
+        say(
+            Intent::Deny,
+            "no, it's 2210 Lake Shore Drive",
+            Entities::default(),
+        ),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("2210 Lake Shore Drive"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
+    assert!(s.changes.is_empty());
+}
+
+/// A tracking answer for the shipped headphones, ending on the offer to text the link.
+fn tracking_read(w: &World) -> Engine {
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("3000000000001".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    let s = e.handle(
+        say(Intent::TrackPackage, "where is my package", ent),
+        now(),
+        w,
+    );
+    assert!(s.reply.contains("1 Z 9 9"), "{}", s.reply);
+    assert!(
+        s.reply.contains("text you the tracking link"),
+        "{}",
+        s.reply
+    );
+    e
+}
+
+#[test]
+fn the_tracking_number_asked_again_at_the_link_offer_is_read_again_with_the_offer() {
+    let w = world_with_three_orders();
+    for (text, intent) in [
+        (
+            "could you read me the tracking number please",
+            Intent::TrackPackage,
+        ),
+        (
+            "sorry what was the tracking number again",
+            Intent::TrackPackage,
+        ),
+        ("and when is it arriving", Intent::GetOrderStatus),
+    ] {
+        let mut e = tracking_read(&w);
+        // The same request said twice is asked again, not switched to: the status
+        // question about the same order answers from the tracking request.
+        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        if intent == Intent::TrackPackage {
+            assert!(s.reply.contains("1 Z 9 9"), "{text}: {}", s.reply);
+        }
+        assert!(!s.reply.contains("didn't quite get"), "{text}: {}", s.reply);
+        assert!(s.changes.is_empty());
+    }
+}
+
+#[test]
+fn naming_the_offered_link_is_a_yes_and_refusing_it_is_not() {
+    let w = world_with_three_orders();
+    for (text, sent) in [
+        ("great, and can you text me the link as well", true),
+        ("send it over", true),
+        ("just send me the link by text", true),
+        ("don't text me the link", false),
+        ("no need to send the link", false),
+    ] {
+        let mut e = tracking_read(&w);
+        let s = e.handle(say(Intent::Fallback, text, Entities::default()), now(), &w);
+        assert_eq!(
+            s.changes.iter().any(|c| c.kind() == "notify"),
+            sent,
+            "{text}: {}",
+            s.reply
+        );
+        assert!(!s.reply.contains("didn't quite get"), "{text}: {}", s.reply);
+    }
+}
+
+#[test]
+fn a_go_ahead_for_the_request_just_done_is_not_a_new_request() {
+    let w = world();
+    for (text, intent, new_request) in [
+        ("yes, go ahead and cancel it", Intent::CancelOrder, false),
+        ("yeah please cancel that order", Intent::CancelOrder, false),
+        // Another order, or a question about where one is, is a request.
+        ("yes, cancel my other order too", Intent::CancelOrder, true),
+        ("yes, where's my order", Intent::GetOrderStatus, true),
+    ] {
+        let mut e = engine();
+        e.handle(
+            say(Intent::CancelOrder, "cancel my order", order_no()),
+            now(),
+            &w,
+        );
+        e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+        let reason = Entities {
+            cancel_reason: Some(CancelReason::FoundCheaper),
+            ..Entities::default()
+        };
+        e.handle(say(Intent::Fallback, "found it cheaper", reason), now(), &w);
+        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        assert_eq!(s.changes[0].kind(), "cancel_order");
+        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        assert!(s.changes.is_empty(), "{text}");
+        assert_eq!(
+            s.reply.contains("already"),
+            !new_request,
+            "{text}: {}",
+            s.reply
+        );
+        let s = e.handle(
+            say(Intent::EndConversation, "that's all", Entities::default()),
+            now(),
+            &w,
+        );
+        assert!(s.end);
+        if !new_request {
+            assert_eq!(e.outcome(), Outcome::Contained, "{text}");
+        }
+    }
+}
+
+#[test]
+fn a_refused_return_accepted_with_a_goodbye_is_contained_but_a_return_left_midway_is_not() {
+    let mut w = World::default();
+    let json = DELIVERED.replace(
+        r#""category": "apparel"}"#,
+        r#""category": "apparel", "final_sale": true}"#,
+    );
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order);
+    for (fault_claimed, outcome) in [(false, Outcome::Contained), (true, Outcome::Abandoned)] {
+        let mut e = engine();
+        let s = e.handle(
+            say(
+                Intent::ReturnItem,
+                "i want to send back the t shirt",
+                delivered_order(Some("TEE-NAVY-M")),
+            ),
+            now(),
+            &w,
+        );
+        assert!(s.reply.contains("final sale"), "{}", s.reply);
+        if fault_claimed {
+            let damaged = Entities {
+                return_reason: Some(ReturnReason::Damaged),
+                ..Entities::default()
+            };
+            let s = e.handle(
+                say(Intent::ReportProblem, "it's damaged", damaged),
+                now(),
+                &w,
+            );
+            assert!(s.changes.is_empty(), "{}", s.reply);
+        }
+        let s = e.handle(
+            say(
+                Intent::EndConversation,
+                "ah okay, fine then. bye",
+                Entities::default(),
+            ),
+            now(),
+            &w,
+        );
+        assert!(s.end);
+        assert_eq!(e.outcome(), outcome, "fault claimed: {fault_claimed}");
+    }
+}
+
+#[test]
+fn a_parcel_not_received_is_discussed_with_the_day_it_was_marked_delivered() {
+    let w = world_with_delivered();
+    let not_received = |e: &mut Engine, at: NaiveDateTime| {
+        e.handle(
+            say(
+                Intent::ReportProblem,
+                "it says delivered but i never got it",
+                delivered_order(None),
+            ),
+            at,
+            &w,
+        )
+    };
+    // Within the wait: the day in full, even when it was yesterday.
+    let day_after = NaiveDate::from_ymd_opt(2026, 3, 7)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("valid");
+    let s = not_received(&mut engine(), day_after);
+    assert!(
+        s.reply.contains("delivered yesterday, Friday, March sixth"),
+        "{}",
+        s.reply
+    );
+    assert!(s.changes.is_empty());
+    // Past the wait: the day, then the investigation and a person.
+    let s = not_received(&mut engine(), now());
+    assert!(
+        s.reply.contains("delivered Friday, March sixth"),
+        "{}",
+        s.reply
+    );
+    assert!(s.changes.iter().any(|c| c.kind() == "open_investigation"));
+    assert!(s.end);
+}
+
+#[test]
+fn a_confirmation_call_says_when_the_order_is_due() {
+    let mut w = World::default();
+    let json = ORDER.replace("\"processing\"", "\"pending_confirmation\"");
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order.clone());
+    let mut e = engine();
+    let s = e.handle(
+        Event::Start {
+            confirm_order: Some("1234567891234".into()),
+        },
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply
+            .contains("placed Friday, March sixth, and due to arrive Friday, March thirteenth."),
+        "{}",
+        s.reply
+    );
+    // No estimate: nothing is made up.
+    let mut w = World::default();
+    let mut undated = order;
+    undated.estimated_delivery = None;
+    w.orders.insert(undated.order_number.clone(), undated);
+    let s = engine().handle(
+        Event::Start {
+            confirm_order: Some("1234567891234".into()),
+        },
+        now(),
+        &w,
+    );
+    assert!(
+        s.reply.contains("placed Friday, March sixth."),
+        "{}",
+        s.reply
+    );
+}
+
+#[test]
+fn an_order_number_with_an_unsure_request_for_a_person_is_about_the_order() {
+    let w = world();
+    let unsure = Event::Utterance {
+        text: "i think i've got a delivery today, order 1234567891234".into(),
+        intent: Intent::SpeakToAgent,
+        confidence: 0.45,
+        entities: order_no(),
+        alternatives: Vec::new(),
+    };
+    let mut e = engine();
+    let s = e.handle(unsure, now(), &w);
+    assert!(!s.end, "{}", s.reply);
+    assert!(s.reply.contains("zip"), "{}", s.reply);
+    // A clear request for a person is still honoured with a number said.
+    let sure = Event::Utterance {
+        text: "put me through to a person about order 1234567891234".into(),
+        intent: Intent::SpeakToAgent,
+        confidence: 0.95,
+        entities: order_no(),
+        alternatives: Vec::new(),
+    };
+    let mut e = engine();
+    let s = e.handle(sure, now(), &w);
+    assert!(s.end, "{}", s.reply);
 }
