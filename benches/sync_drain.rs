@@ -53,8 +53,10 @@ fn orders(n: usize) -> Vec<Order> {
 }
 
 fn main() {
-    let commands = env_usize("SYNC_BENCH_COMMANDS", 10_000);
-    let pulled = env_usize("SYNC_BENCH_ORDERS", 100_000);
+    // `cargo test --benches` runs this without `--bench`: a small smoke run then.
+    let full = std::env::args().any(|a| a == "--bench");
+    let commands = env_usize("SYNC_BENCH_COMMANDS", if full { 10_000 } else { 200 });
+    let pulled = env_usize("SYNC_BENCH_ORDERS", if full { 100_000 } else { 2_000 });
     let dir = tempfile::tempdir().expect("tempdir");
     let now = chrono::Local::now().naive_local();
     let oms_db = dir.path().join("oms.db");

@@ -38,6 +38,14 @@ echo "== A smart speaker in the Park household =="
 printf '%s\n' "pause my coffee subscription" "no, actually, leave it" "bye" \
   | "$vox" chat --customer ada.park@example.com
 echo
+echo "== A spoken call: caller turns as WAV files, through recognition, dialog and voice =="
+call="$(mktemp -d)"
+"$vox" say "Hi, where's my order?" -o "$call/01.wav" >/dev/null
+"$vox" say "$(echo "$first" | sed 's/./& /g')." -o "$call/02.wav" >/dev/null
+"$vox" say "7 8 7 0 1." -o "$call/03.wav" >/dev/null
+"$vox" say "No, that's all. Thanks." -o "$call/04.wav" >/dev/null
+"$vox" simulate --in "$call"
+echo
 echo "== What callers wanted (this demo's conversations) =="
 "$vox" report
 echo

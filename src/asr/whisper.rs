@@ -47,7 +47,7 @@ const FRAMES_PER_SECOND: f64 = 50.0;
 /// (6/8), at still a fraction of the full window's cost.
 pub(crate) const AUDIO_CTX_MARGIN: i32 = 192;
 /// Logit penalty on text tokens that do not fit an expected number.
-const DIGIT_PENALTY: f32 = 6.0;
+const DIGIT_PENALTY: f32 = 2.0;
 /// Logit bonus for yes/no words as the first word of an answer.
 const YES_NO_BONUS: f32 = 3.0;
 const DIGIT_WORDS: [&str; 12] = [
@@ -483,7 +483,7 @@ impl Recognizer for WhisperRecognizer {
             // The utterance held speech if any window did.
             no_speech_prob = no_speech_prob.min(nsp);
             let avg = if n > 0 { (lp / n as f64) as f32 } else { 0.0 };
-            let mut text = accept(&raw, nsp, self.no_speech_threshold);
+            let mut text = accept(&raw, nsp, avg, self.no_speech_threshold);
             if let Expect::Digits { min, max } = expect {
                 text = collapse_digit_loop(&text, *min, *max);
             }
@@ -566,8 +566,13 @@ fn collapse_digit_loop(text: &str, min: usize, max: usize) -> String {
 
 /// The text to keep from one window: empty when whisper judged it silent or produced one
 /// of its stock inventions; otherwise normalised.
-fn accept(raw: &str, no_speech_prob: f32, threshold: f32) -> String {
-    if no_speech_prob > threshold {
+/// Mean token log-probability above which text is kept whatever the no-speech
+/// probability says (whisper's own rule: silence is a high no-speech probability *and*
+/// unsure text). Clear short answers and digit strings often score 0.6 no-speech.
+const CONFIDENT_LOGPROB: f32 = -1.0;
+
+fn accept(raw: &str, no_speech_prob: f32, avg_logprob: f32, threshold: f32) -> String {
+    if no_speech_prob > threshold && avg_logprob < CONFIDENT_LOGPROB {
         return String::new();
     }
     let text = normalize(&collapse_repeats(&strip_sound_tags(raw)));
@@ -715,28 +720,37 @@ mod tests {
 
     #[test]
     fn sound_tags_and_stock_phrases_are_dropped() {
-        assert_eq!(accept("[BLANK_AUDIO]", 0.0, 0.6), "");
-        assert_eq!(accept(" (music playing)", 0.0, 0.6), "");
-        assert_eq!(accept(" *coughs* yes", 0.0, 0.6), "yes");
-        assert_eq!(accept(" Thanks for watching!", 0.3, 0.6), "");
-        assert_eq!(accept(" Thank you.", 0.3, 0.6), "");
+        assert_eq!(accept("[BLANK_AUDIO]", 0.0, -0.3, 0.6), "");
+        assert_eq!(accept(" (music playing)", 0.0, -0.3, 0.6), "");
+        assert_eq!(accept(" *coughs* yes", 0.0, -0.3, 0.6), "yes");
+        assert_eq!(accept(" Thanks for watching!", 0.3, -0.3, 0.6), "");
+        assert_eq!(accept(" Thank you.", 0.3, -0.3, 0.6), "");
         // The same words said clearly are kept.
-        assert_eq!(accept(" Thank you.", 0.01, 0.6), "Thank you");
-        assert_eq!(accept(" Where is my order?", 0.7, 0.6), "");
-        assert_eq!(accept(" Where is my order?", 0.2, 0.6), "Where is my order");
-        assert_eq!(accept(" Yes. Yes. Yes. Ye", 0.0, 0.6), "Yes");
+        assert_eq!(accept(" Thank you.", 0.01, -0.3, 0.6), "Thank you");
+        assert_eq!(accept(" Where is my order?", 0.7, -1.4, 0.6), "");
+        // Likely silence but confident text: kept, as whisper itself does.
+        assert_eq!(accept(" 7 3 3 9 1 0 2", 0.64, -0.4, 0.6), "7 3 3 9 1 0 2");
+        assert_eq!(
+            accept(" Where is my order?", 0.2, -0.3, 0.6),
+            "Where is my order"
+        );
+        assert_eq!(accept(" Yes. Yes. Yes. Ye", 0.0, -0.3, 0.6), "Yes");
         assert_eq!(
             accept(
                 " I want to cancel my order. I want to cancel my order",
                 0.0,
+                -0.3,
                 0.6
             ),
             "I want to cancel my order"
         );
-        assert_eq!(accept(" 6 4 9 7. 6 4 9 7. 6 4 9", 0.0, 0.6), "6 4 9 7");
-        assert_eq!(accept(" No. Yes. No.", 0.0, 0.6), "No. Yes. No");
-        assert_eq!(accept(" 5 5 5 1 2 3 4", 0.0, 0.6), "5 5 5 1 2 3 4");
+        assert_eq!(
+            accept(" 6 4 9 7. 6 4 9 7. 6 4 9", 0.0, -0.3, 0.6),
+            "6 4 9 7"
+        );
+        assert_eq!(accept(" No. Yes. No.", 0.0, -0.3, 0.6), "No. Yes. No");
+        assert_eq!(accept(" 5 5 5 1 2 3 4", 0.0, -0.3, 0.6), "5 5 5 1 2 3 4");
         // An unclosed tag swallows the rest rather than leaking a half tag.
-        assert_eq!(accept(" yes [inaudible", 0.0, 0.6), "yes");
+        assert_eq!(accept(" yes [inaudible", 0.0, -0.3, 0.6), "yes");
     }
 }

@@ -192,7 +192,6 @@ impl PiperVoice {
         };
         let (pad, bos, eos) = (special(PAD)?, special(BOS)?, special(EOS)?);
 
-        let bytes = std::fs::read(model).map_err(|e| voice_err(model, e.to_string()))?;
         let env = super::ort_environment(ort_lib)?;
         let invalid = |e: String| voice_err(model, format!("not a loadable ONNX model: {e}"));
         let session = ort::session::Session::builder(&env)
@@ -201,7 +200,12 @@ impl PiperVoice {
             .map_err(|e| invalid(e.to_string()))?
             .with_intra_op_spinning(options.intra_spinning)
             .map_err(|e| invalid(e.to_string()))?
-            .commit_from_memory(&bytes)
+            // Shapes change with every sentence, so a planned memory pattern is rebuilt
+            // each run; without it the arena stays smaller on a device.
+            .with_memory_pattern(false)
+            .map_err(|e| invalid(e.to_string()))?
+            // From the file, not a copy in memory: loading does not hold the model twice.
+            .commit_from_file(model)
             .map_err(|e| invalid(e.to_string()))?;
         let inputs: Vec<&str> = session.inputs().iter().map(|i| i.name()).collect();
         for needed in ["input", "input_lengths", "scales"] {
@@ -242,7 +246,7 @@ impl PiperVoice {
             voice_length_scale: file.inference.length_scale,
             options,
             load_seconds: start.elapsed().as_secs_f64(),
-            model_bytes: bytes.len() as u64,
+            model_bytes: std::fs::metadata(model).map_or(0, |m| m.len()),
         };
         tracing::info!(
             model = %model.display(),

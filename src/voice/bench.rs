@@ -101,7 +101,10 @@ pub struct AsrFigures {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TtsFigures {
+    /// Every reply, cached fixed prompts included.
     pub first_audio_ms: Dist,
+    /// Replies synthesised on the spot (not from the prompt cache).
+    pub first_audio_ms_synthesised: Dist,
     pub real_time_factor: Dist,
 }
 
@@ -225,6 +228,7 @@ pub fn run(
     let mut asr_ms = Vec::new();
     let mut asr_rtf = Vec::new();
     let mut tts_first = Vec::new();
+    let mut tts_first_synth = Vec::new();
     let mut tts_rtf = Vec::new();
     let mut exact = 0usize;
     let mut turns = 0usize;
@@ -264,6 +268,9 @@ pub fn run(
                 asr_rtf.push(turn.timings.asr_rtf);
                 if turn.timings.reply_seconds > 0.0 {
                     tts_first.push(turn.timings.tts_first_audio_ms);
+                    if !turn.timings.tts_cached {
+                        tts_first_synth.push(turn.timings.tts_first_audio_ms);
+                    }
                     tts_rtf.push(turn.timings.tts_rtf);
                 }
                 let heard = turn.transcript.map(|t| t.text).unwrap_or_default();
@@ -318,6 +325,7 @@ pub fn run(
         },
         tts: TtsFigures {
             first_audio_ms: Dist::of(&tts_first),
+            first_audio_ms_synthesised: Dist::of(&tts_first_synth),
             real_time_factor: Dist::of(&tts_rtf),
         },
         frames,

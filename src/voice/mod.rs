@@ -137,6 +137,8 @@ pub struct TurnTimings {
     pub tts_first_audio_ms: f64,
     pub tts_ms: f64,
     pub tts_rtf: f64,
+    /// The reply's audio came from the prompt cache.
+    pub tts_cached: bool,
     pub reply_seconds: f64,
     /// From the end of the caller's speech to the first sample of the reply.
     pub latency_ms: f64,
@@ -201,6 +203,7 @@ pub fn respond(
     timings.tts_first_audio_ms = stats.first_audio_seconds * 1000.0;
     timings.tts_ms = stats.synth_seconds * 1000.0;
     timings.reply_seconds = stats.audio_seconds;
+    timings.tts_cached = stats.cached;
     timings.tts_rtf = if stats.audio_seconds > 0.0 {
         stats.synth_seconds / stats.audio_seconds
     } else {
