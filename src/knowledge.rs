@@ -827,42 +827,18 @@ fn flush(current: &mut String, pending_dollar: &mut bool, raw: &mut Vec<String>)
 
 /// The value of a spoken number word up to ninety.
 fn number_word(w: &str) -> Option<u32> {
-    const WORDS: &[&str] = &[
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    const TENS: &[&str] = &[
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
+    use crate::speech_text::{SMALL, TENS};
     if w == "one" {
         // "one" is mostly "a new one", "this one": not a quantity worth matching.
         return None;
     }
-    if let Some(n) = WORDS.iter().position(|&x| x == w) {
+    if let Some(n) = SMALL.iter().position(|&x| x == w) {
         return u32::try_from(n).ok();
     }
     TENS.iter()
-        .position(|&x| x == w)
+        .position(|&x| !x.is_empty() && x == w)
         .and_then(|n| u32::try_from(n).ok())
-        .map(|n| (n + 2) * 10)
+        .map(|n| n * 10)
 }
 
 /// Light English stemming: plural `s`, `-ing`, `-ed` and a final `e`, so that "charge",

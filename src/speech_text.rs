@@ -146,7 +146,8 @@ fn spaced(chars: &[char]) -> String {
 // Numbers
 // ---------------------------------------------------------------------------------------
 
-const SMALL: [&str; 20] = [
+/// Number words below twenty, by value (also read by `knowledge` to match numbers).
+pub(crate) const SMALL: [&str; 20] = [
     "zero",
     "one",
     "two",
@@ -169,7 +170,8 @@ const SMALL: [&str; 20] = [
     "nineteen",
 ];
 
-const TENS: [&str; 10] = [
+/// Tens words by value of the tens digit (empty below twenty).
+pub(crate) const TENS: [&str; 10] = [
     "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 ];
 
