@@ -406,12 +406,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             let nlu = load_nlu(&config, &store)?;
-            // Sync is a convenience here: without it the agent answers from the cache.
-            let _sync = voxorder::sync::spawn_background(&config, store.path(), clock)
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "background sync not started");
-                    None
-                });
+            let _sync = background_sync(&config, &store, clock);
             chat::run(
                 &mut store,
                 &nlu,
@@ -491,11 +486,7 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             let nlu = load_nlu(&config, &store)?;
-            let _sync = voxorder::sync::spawn_background(&config, store.path(), clock)
-                .unwrap_or_else(|e| {
-                    tracing::warn!(error = %e, "background sync not started");
-                    None
-                });
+            let _sync = background_sync(&config, &store, clock);
             let models = paths::models_dir();
             let stop = std::sync::atomic::AtomicBool::new(false);
             voice::cli::run(
@@ -836,6 +827,20 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Starts syncing with the OMS in the background when one is configured. Sync is a
+/// convenience for `chat` and `run`: without it the agent answers from the cache, so a
+/// failure to start is logged, not fatal. The handle stops the sync when dropped.
+fn background_sync(
+    config: &Config,
+    store: &Store,
+    clock: Clock,
+) -> Option<voxorder::sync::SyncHandle> {
+    voxorder::sync::spawn_background(config, store.path(), clock).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "background sync not started");
+        None
+    })
 }
 
 /// Loads the intent model and ONNX Runtime, with the store's catalog for products.
