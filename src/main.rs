@@ -565,12 +565,7 @@ fn run(cli: Cli) -> Result<()> {
                 .iter()
                 .find(|f| !f.ok() && f.state != "not-for-this-platform")
             {
-                anyhow::bail!(
-                    "{} is {}: {}",
-                    bad.path,
-                    bad.state,
-                    voxorder::models::FETCH_HINT
-                );
+                anyhow::bail!("{} is {}: {}", bad.path, bad.state, bad.hint());
             }
         }
         Command::Models(ModelsCommand::Prepare) => {

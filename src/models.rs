@@ -62,13 +62,33 @@ pub struct FileStatus {
     /// The registry package it comes from, or how it is made.
     pub source: String,
     pub bytes: Option<u64>,
-    /// present | missing | checksum-mismatch | not-for-this-platform
+    /// Made on the device from fetched files rather than fetched itself.
+    #[serde(skip)]
+    pub derived: bool,
+    /// present | missing | checksum-mismatch | not-for-this-platform, and for a file the
+    /// device derives itself, to-be-converted (made on first use or by `models prepare`).
     pub state: &'static str,
 }
 
+/// The state of a derived file that is absent: not an error, it is made from fetched ones.
+pub const TO_BE_CONVERTED: &str = "to-be-converted";
+
+/// The fix to name when a derived file is wrong.
+pub const PREPARE_HINT: &str = "delete it and run `voxorder models prepare`";
+
 impl FileStatus {
+    /// Whether the file is usable as it is, or will be made from fetched files on first use.
     pub fn ok(&self) -> bool {
-        self.state == "present"
+        self.state == "present" || self.state == TO_BE_CONVERTED
+    }
+
+    /// The command that fixes a file that is not [`FileStatus::ok`].
+    pub fn hint(&self) -> &'static str {
+        if self.derived {
+            PREPARE_HINT
+        } else {
+            FETCH_HINT
+        }
     }
 }
 
@@ -92,6 +112,7 @@ pub fn status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
                 path: f.dest.clone(),
                 source: f.package.clone(),
                 bytes: None,
+                derived: false,
                 state: "not-for-this-platform",
             });
             continue;
@@ -99,7 +120,12 @@ pub fn status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
         out.push(check(models_dir, &f.dest, &f.package, &plat.sha256)?);
     }
     for d in &manifest.derived {
-        out.push(check(models_dir, &d.dest, &d.from, &d.sha256)?);
+        let mut status = check(models_dir, &d.dest, &d.from, &d.sha256)?;
+        status.derived = true;
+        if status.state == "missing" {
+            status.state = TO_BE_CONVERTED;
+        }
+        out.push(status);
     }
     Ok(out)
 }
@@ -133,6 +159,7 @@ fn check(dir: &Path, dest: &str, source: &str, sha: &str) -> Result<FileStatus, 
         path: dest.to_string(),
         source: source.to_string(),
         bytes,
+        derived: false,
         state,
     })
 }
@@ -210,9 +237,16 @@ sha256 = "{hello}"
                 ("good.bin", "present"),
                 ("bad.bin", "checksum-mismatch"),
                 ("gone.bin", "missing"),
-                ("made.bin", "missing"),
+                ("made.bin", TO_BE_CONVERTED),
             ]
         );
+        let ok: Vec<_> = s.iter().map(FileStatus::ok).collect();
+        assert_eq!(ok, vec![true, false, false, true]);
+        assert_eq!(s[1].hint(), FETCH_HINT);
+        std::fs::write(dir.path().join("made.bin"), b"cut").expect("write");
+        let s = status(dir.path()).expect("status");
+        assert_eq!(s[3].state, "checksum-mismatch");
+        assert_eq!(s[3].hint(), PREPARE_HINT);
         assert_eq!(
             derived_sha256(dir.path(), "made.bin").as_deref(),
             Some(hello)

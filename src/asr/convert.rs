@@ -879,14 +879,19 @@ fn write_tensor(w: &mut impl Write, t: &OutTensor<'_>) -> std::io::Result<()> {
 }
 
 /// The temporary name a conversion writes to before renaming into place.
+/// A temporary name beside `out` that no other process converting at the same moment
+/// uses: two processes sharing one partial file would interleave their writes, and the
+/// first rename would publish a file the second is still writing into.
 fn partial_path(out: &Path) -> PathBuf {
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
+    name.push(format!(".{}-{seq}.partial", std::process::id()));
     out.with_file_name(name)
 }
 
 /// Converts the CTranslate2 Whisper model in `ct2_dir` into a whisper.cpp ggml file at
-/// `out`. Writes `out.partial` and renames it into place, so `out` is either absent or
+/// `out`. Writes a partial file beside it and renames it into place, so `out` is either absent or
 /// complete. `progress` gets (tensors written, total).
 pub fn convert_ct2_to_ggml(
     ct2_dir: &Path,

@@ -312,8 +312,30 @@ fn ensure_converts_once_and_names_the_fix_when_files_are_missing() {
     for f in ["model.bin", "config.json", "vocabulary.txt"] {
         std::os::unix::fs::symlink(ct2_dir().join(f), ct2.join(f)).expect("link");
     }
-    let path = ensure_whisper_model(tmp.path(), &cfg).expect("converted");
-    assert_eq!(path, tmp.path().join("whisper/ggml-tiny.en.bin"));
+    // Several users converting at once (tests, `run` and `transcribe` started together)
+    // each publish a whole file; none sees another's half-written one.
+    let paths: Vec<PathBuf> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| ensure_whisper_model(tmp.path(), &cfg).expect("converted")))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("thread"))
+            .collect()
+    });
+    let path = tmp.path().join("whisper/ggml-tiny.en.bin");
+    assert!(paths.iter().all(|p| p == &path), "{paths:?}");
+    assert_eq!(
+        crate::models::sha256_file(&path).expect("sha"),
+        converted().1.sha256
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("whisper"))
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
     let modified = std::fs::metadata(&path)
         .and_then(|m| m.modified())
         .expect("mtime");
