@@ -17,15 +17,15 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::dialog::facts::{Facts, FactsError, PolicyAnswer};
 use crate::dialog::{
-    AnswerShape, Catalog, Engine, Event, LockUpdate, Outcome, SessionOptions, Step,
+    notices, AnswerShape, Catalog, Engine, Event, LockUpdate, Outcome, SessionOptions, Step,
 };
 use crate::knowledge::KnowledgeBase;
 use crate::nlu::classifier::ClassifierError;
 use crate::nlu::{Entities, Intent, Nlu};
 use crate::order::Order;
 use crate::store::{
-    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Store, StoreError,
-    Subscription, VerificationLock,
+    CustomerRow, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord, Store,
+    StoreError, Subscription, SyncNotice, VerificationLock,
 };
 
 /// A conversation could not go on. Caller: report it and stop; the store is consistent
@@ -176,12 +176,67 @@ impl Facts for StoreFacts<'_> {
             text: a.text,
         })
     }
+    fn pending_notices(&self, scope: NoticeScope<'_>) -> Result<Vec<SyncNotice>, FactsError> {
+        self.store.pending_notices(scope).map_err(facts_err)
+    }
     fn new_order_number(&self) -> Result<String, FactsError> {
         self.store.new_order_number().map_err(facts_err)
     }
     fn new_return_id(&self, order_number: &str) -> Result<String, FactsError> {
         self.store.new_return_id(order_number).map_err(facts_err)
     }
+}
+
+/// News a household's speaker holds for its customer, in words, and the sync notices it
+/// covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Announcement {
+    /// Empty when none of the notices is worth saying (they are marked all the same).
+    pub text: String,
+    pub notices: Vec<i64>,
+}
+
+/// What a speaker linked to `customer_email` has to announce now, if anything: delivery
+/// news and changes the OMS refused, for that customer only.
+pub fn pending_announcement(
+    store: &Store,
+    catalog: &Catalog,
+    config: &Config,
+    customer_email: &str,
+) -> Result<Option<Announcement>, AgentError> {
+    let Some(customer) = store.customer_by_email(&customer_email.to_lowercase())? else {
+        return Ok(None);
+    };
+    let mut pending = Vec::new();
+    for n in store.pending_notices(NoticeScope::Customer(customer.id))? {
+        if !n.announce {
+            continue;
+        }
+        let order = match n.order_number.as_deref() {
+            Some(number) => store.order(number)?,
+            None => None,
+        };
+        pending.push((n, order));
+    }
+    if pending.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Announcement {
+        text: notices::announcement(catalog, &config.store.name, &pending).unwrap_or_default(),
+        notices: pending.iter().map(|(n, _)| n.id).collect(),
+    }))
+}
+
+/// The announcement was said: no conversation or later announcement repeats it.
+pub fn mark_announced(
+    store: &Store,
+    announcement: &Announcement,
+    now: chrono::NaiveDateTime,
+) -> Result<(), AgentError> {
+    for &id in &announcement.notices {
+        store.mark_notice_delivered(id, now)?;
+    }
+    Ok(())
 }
 
 /// How a conversation starts.
@@ -339,6 +394,16 @@ impl<'s> Agent<'s> {
         };
         let mut step = self.engine.handle(event, now, &facts);
         let mut actions = self.keep_locks(&step)?;
+        for &id in &step.notices {
+            // Said now: a later conversation must not say it again.
+            self.store.mark_notice_delivered(id, now)?;
+            actions.push(Action {
+                kind: "notice_told".into(),
+                order_number: None,
+                idempotency_key: None,
+                change: None,
+            });
+        }
         if !step.changes.is_empty() {
             match self.store.apply_changes(&step.changes, now) {
                 Ok(applied) => {

@@ -4,7 +4,8 @@
 
 use crate::order::Order;
 use crate::store::{
-    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription, VerificationLock,
+    CustomerRow, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription,
+    SyncNotice, VerificationLock,
 };
 
 /// The store could not answer. The dialog apologises and offers a person; the caller of
@@ -38,6 +39,8 @@ pub trait Facts {
     fn purchase_history(&self, customer_id: i64) -> Result<Vec<PurchasedItem>, FactsError>;
     fn subscriptions_of(&self, customer_id: i64) -> Result<Vec<Subscription>, FactsError>;
     fn policy_answer(&self, question: &str) -> Option<PolicyAnswer>;
+    /// What sync learned that has not yet been said to the customer, oldest first.
+    fn pending_notices(&self, scope: NoticeScope<'_>) -> Result<Vec<SyncNotice>, FactsError>;
     /// A number for an order about to be placed.
     fn new_order_number(&self) -> Result<String, FactsError>;
     /// A number for a return about to be created.

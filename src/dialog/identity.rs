@@ -12,7 +12,7 @@ use crate::dialog::facts::Facts;
 use crate::dialog::LockUpdate;
 use crate::order::{Order, OrderStatus};
 use crate::speech_text as st;
-use crate::store::OrderSummary;
+use crate::store::{NoticeScope, OrderSummary};
 
 /// Copies what the opening utterance of a request already says into the request.
 pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
@@ -273,8 +273,8 @@ fn check_factors(
         });
         e.s.heard_order = None;
         e.s.verified.push(heard.clone());
+        e.say_verified(facts, &[NoticeScope::Order(&heard)]);
         use_order(e, heard);
-        e.say(p!("verified"), &[]);
         Some(Answer::Filled)
     } else {
         failed(e, order_key(&heard), Ask::Factor, facts);
@@ -413,7 +413,11 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             e.step.locks.push(LockUpdate::Clear { key });
             e.s.verified
                 .extend(owned.iter().map(|o| o.order_number.clone()));
-            e.say(p!("verified"), &[]);
+            let scopes: Vec<NoticeScope<'_>> = owned
+                .iter()
+                .map(|o| NoticeScope::Order(&o.order_number))
+                .collect();
+            e.say_verified(facts, &scopes);
             let goal = e.task().goal;
             if offer_orders(e, &owned, goal) && e.task().order.is_some() {
                 return Answer::Filled;
@@ -479,7 +483,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.step.locks.push(LockUpdate::Clear { key });
                 e.s.heard_phone = None;
                 e.s.customer = Some(*id);
-                e.say(p!("verified"), &[]);
+                e.say_verified(facts, &[NoticeScope::Customer(*id)]);
                 Answer::Filled
             } else {
                 failed(e, key, Ask::AccountFactor(*id), facts);

@@ -279,6 +279,7 @@ mod tests {
             include_str!("orders.rs"),
             include_str!("returns.rs"),
             include_str!("commerce.rs"),
+            include_str!("notices.rs"),
         ];
         let mut used = Vec::new();
         for src in sources {

@@ -11,12 +11,13 @@
 //! Layout: this file routes events and keeps the session; `identity` verifies callers;
 //! `orders` holds status, tracking, cancel, reschedule, address change and confirmation;
 //! `returns` holds returns, exchanges, problems and return status; `commerce` holds
-//! placing orders, reorders and subscriptions.
+//! placing orders, reorders and subscriptions; `notices` words what sync learned.
 
 mod commerce;
 pub mod facts;
 mod identity;
 pub mod locale;
+pub mod notices;
 mod orders;
 mod returns;
 
@@ -31,6 +32,7 @@ use crate::config::{Config, RefundMethod, TimeSlot};
 use crate::nlu::entities::{CancelReason, EntityKind, ReturnReason};
 use crate::nlu::{Entities, Intent, ScoredIntent};
 use crate::speech_text as st;
+use crate::store::{NoticeKind, NoticeScope, SyncNotice};
 
 pub use facts::{Facts, FactsError, PolicyAnswer};
 pub use locale::{Catalog, LocaleError};
@@ -89,6 +91,8 @@ pub struct Step {
     pub end: bool,
     /// The utterance answered the agent's question (whatever intent it looked like).
     pub answered: bool,
+    /// Sync notices said in this step, to mark as delivered.
+    pub notices: Vec<i64>,
 }
 
 /// How a conversation ended, for the operators' report.
@@ -445,6 +449,8 @@ pub(crate) struct Session {
     pub left_mid_request: bool,
     /// The request finished last, to recognise a "yes, go ahead with it" said after it.
     pub last_goal: Option<Goal>,
+    /// Sync notices already said in this conversation.
+    pub told: Vec<i64>,
 }
 
 /// The dialog engine of one conversation.
@@ -686,13 +692,67 @@ impl Engine {
             Some(Ok(Some(c))) => Some(first_name(&c.name)),
             _ => None,
         };
-        match name {
-            Some(name) => self.say(
-                p!("greeting_known"),
-                &[("store", self.config.store.name.clone()), ("name", name)],
-            ),
-            None => self.say(p!("greeting"), &[("store", self.config.store.name.clone())]),
+        let store = self.config.store.name.clone();
+        match (name, self.s.customer) {
+            (Some(name), Some(customer)) => {
+                // A household's own speaker: news first, then the question.
+                let news = self.notices(facts, NoticeScope::Customer(customer), true);
+                if news.is_empty() {
+                    self.say(p!("greeting_known"), &[("store", store), ("name", name)]);
+                } else {
+                    self.say(
+                        p!("greeting_known_news"),
+                        &[("store", store), ("name", name)],
+                    );
+                    self.out.extend(news);
+                    self.say(p!("how_can_i_help"), &[]);
+                }
+            }
+            _ => self.say(p!("greeting"), &[("store", store)]),
         }
+    }
+
+    /// Says that the caller is verified, then anything sync learned about the orders or
+    /// the account just verified: a change the OMS refused is news they must not miss.
+    pub(crate) fn say_verified(&mut self, facts: &dyn Facts, scopes: &[NoticeScope<'_>]) {
+        self.say(p!("verified"), &[]);
+        for scope in scopes {
+            let news = self.notices(facts, *scope, false);
+            self.out.extend(news);
+        }
+    }
+
+    /// The sentences of the notices in `scope` not yet said in this conversation (only
+    /// refused changes unless `news` also asks for delivery news); each is recorded in
+    /// the step so the caller of the engine can mark it delivered.
+    fn notices(&mut self, facts: &dyn Facts, scope: NoticeScope<'_>, news: bool) -> Vec<String> {
+        // A store that cannot answer now loses nothing: the notices stay pending.
+        let Ok(pending) = facts.pending_notices(scope) else {
+            return Vec::new();
+        };
+        let pending: Vec<SyncNotice> = pending
+            .into_iter()
+            .filter(|n| !self.s.told.contains(&n.id) && (news || n.kind == NoticeKind::Rejected))
+            .collect();
+        let overtaken = notices::superseded(&pending);
+        let mut said = Vec::new();
+        for n in pending {
+            if overtaken.contains(&n.id) {
+                self.s.told.push(n.id);
+                self.step.notices.push(n.id);
+                continue;
+            }
+            let order = n
+                .order_number
+                .as_deref()
+                .and_then(|num| facts.order(num).ok().flatten());
+            if let Some(text) = notices::sentence(&self.catalog, &n, order.as_ref()) {
+                said.push(capitalised(text));
+            }
+            self.s.told.push(n.id);
+            self.step.notices.push(n.id);
+        }
+        said
     }
 
     fn timeout(&mut self) {

@@ -56,7 +56,12 @@ pub(super) fn slot_words(e: &Engine, slot: TimeSlot) -> String {
 }
 
 fn status_words(e: &Engine, status: OrderStatus) -> String {
-    let key = match status {
+    e.text(state_key(status), &[])
+}
+
+/// The prompt that says an order's state as the end of "it's …" ("already shipped").
+pub(super) fn state_key(status: OrderStatus) -> &'static str {
+    match status {
         OrderStatus::PendingConfirmation => p!("state_pending_confirmation"),
         OrderStatus::Processing => p!("state_processing"),
         OrderStatus::Shipped => p!("state_shipped"),
@@ -65,8 +70,7 @@ fn status_words(e: &Engine, status: OrderStatus) -> String {
         OrderStatus::Delayed => p!("state_delayed"),
         OrderStatus::Cancelled => p!("state_cancelled"),
         OrderStatus::Returned => p!("state_returned"),
-    };
-    e.text(key, &[])
+    }
 }
 
 /// Adds business days (Monday to Friday) to a date.

@@ -10,8 +10,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::*;
 use crate::order::{Order, OrderRecord};
 use crate::store::{
-    CustomerRow, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription,
-    SubscriptionStatus, VerificationLock,
+    CustomerRow, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord,
+    Subscription, SubscriptionStatus, SyncNotice, VerificationLock,
 };
 
 #[derive(Default)]
@@ -22,6 +22,8 @@ struct World {
     products: HashMap<String, Product>,
     /// Order numbers of the household customer (7), newest first.
     customer_orders: Vec<String>,
+    /// Undelivered sync notices.
+    notices: Vec<SyncNotice>,
 }
 
 impl Facts for World {
@@ -50,8 +52,17 @@ impl Facts for World {
             .map(summary)
             .collect())
     }
-    fn customer(&self, _: i64) -> Result<Option<CustomerRow>, FactsError> {
-        Ok(None)
+    fn customer(&self, id: i64) -> Result<Option<CustomerRow>, FactsError> {
+        Ok(
+            (id == 7 && !self.customer_orders.is_empty()).then(|| CustomerRow {
+                id,
+                name: "Ada Park".into(),
+                email: Some("ada@example.com".into()),
+                phone: None,
+                billing_zip: Some("78701".into()),
+                household_id: Some(1),
+            }),
+        )
     }
     fn customer_by_email(&self, _: &str) -> Result<Option<CustomerRow>, FactsError> {
         Ok(None)
@@ -81,6 +92,18 @@ impl Facts for World {
     }
     fn policy_answer(&self, _: &str) -> Option<PolicyAnswer> {
         None
+    }
+    fn pending_notices(&self, scope: NoticeScope<'_>) -> Result<Vec<SyncNotice>, FactsError> {
+        Ok(self
+            .notices
+            .iter()
+            .filter(|n| match scope {
+                NoticeScope::Order(num) => n.order_number.as_deref() == Some(num),
+                NoticeScope::Customer(c) => n.customer_id == Some(c),
+                NoticeScope::Announcements => n.announce,
+            })
+            .cloned()
+            .collect())
     }
     fn new_order_number(&self) -> Result<String, FactsError> {
         Ok("9000000000001".into())
@@ -1729,4 +1752,118 @@ fn an_order_number_with_an_unsure_request_for_a_person_is_about_the_order() {
     let mut e = engine();
     let s = e.handle(sure, now(), &w);
     assert!(s.end, "{}", s.reply);
+}
+
+fn sync_notice(id: i64, kind: NoticeKind, status: &str, command: Option<&str>) -> SyncNotice {
+    SyncNotice {
+        id,
+        kind,
+        order_number: Some("1234567891234".into()),
+        customer_id: Some(7),
+        status: serde_json::from_value(serde_json::json!(status)).ok(),
+        command_kind: command.map(String::from),
+        reason: command.map(|_| "not_cancellable".to_string()),
+        detail: None,
+        announce: true,
+        created_at: now(),
+    }
+}
+
+/// A cancel taken on the device, refused by the OMS because the order shipped meanwhile
+/// and rolled back by sync: the caller hears it once verified, once only, before the
+/// answer to what they asked.
+#[test]
+fn a_refused_change_is_told_after_verification_and_only_once() {
+    let mut w = world();
+    if let Some(o) = w.orders.get_mut("1234567891234") {
+        o.status = crate::order::OrderStatus::Shipped;
+    }
+    w.notices.push(sync_notice(
+        41,
+        NoticeKind::Rejected,
+        "shipped",
+        Some("cancel_order"),
+    ));
+    // Delivery news is a speaker's to announce, not a caller's to hear at verification.
+    w.notices
+        .push(sync_notice(42, NoticeKind::StatusUpdate, "shipped", None));
+    let mut e = engine();
+    let step = e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    assert!(step.notices.is_empty(), "told before verification");
+    assert!(!step.reply.contains("couldn't"), "{}", step.reply);
+    let step = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    assert_eq!(step.notices, vec![41]);
+    let reply = step.reply;
+    let told = reply.find("couldn't be cancelled").expect(&reply);
+    let verified = reply
+        .find("verified")
+        .or(reply.find("matches"))
+        .expect(&reply);
+    let status = reply.find("shipped").expect(&reply);
+    assert!(verified < told, "{reply}");
+    assert!(reply[told..].contains("return it"), "{reply}");
+    assert!(status > verified, "{reply}");
+    // The same order again later in the call: verified already, nothing repeated.
+    let step = e.handle(say(Intent::TrackPackage, "track it", order_no()), now(), &w);
+    assert!(step.notices.is_empty(), "{}", step.reply);
+    assert!(!step.reply.contains("couldn't"), "{}", step.reply);
+}
+
+/// A household's speaker opens with its news: delivery and refused changes, in the
+/// order they happened, before asking what it can do.
+#[test]
+fn a_linked_speaker_greets_with_its_news() {
+    let mut w = world();
+    w.customer_orders = vec!["1234567891234".into()];
+    let mut e = Engine::new(
+        Arc::new(Config::default()),
+        Arc::new(Catalog::load("en-US").expect("catalog")),
+        SessionOptions {
+            customer_id: Some(7),
+        },
+    );
+    let quiet = e.handle(
+        Event::Start {
+            confirm_order: None,
+        },
+        now(),
+        &w,
+    );
+    assert!(quiet.reply.starts_with("Hi Ada"), "{}", quiet.reply);
+    assert!(quiet.notices.is_empty());
+
+    if let Some(o) = w.orders.get_mut("1234567891234") {
+        o.status = crate::order::OrderStatus::Delivered;
+    }
+    w.notices
+        .push(sync_notice(5, NoticeKind::StatusUpdate, "delivered", None));
+    w.notices.push(sync_notice(
+        6,
+        NoticeKind::Rejected,
+        "shipped",
+        Some("cancel_order"),
+    ));
+    let mut e = Engine::new(
+        Arc::new(Config::default()),
+        Arc::new(Catalog::load("en-US").expect("catalog")),
+        SessionOptions {
+            customer_id: Some(7),
+        },
+    );
+    let step = e.handle(
+        Event::Start {
+            confirm_order: None,
+        },
+        now(),
+        &w,
+    );
+    assert_eq!(step.notices, vec![5, 6]);
+    let r = &step.reply;
+    assert!(r.starts_with("Hi Ada"), "{r}");
+    let news = r.find("been delivered").expect(r);
+    let refused = r.find("couldn't be cancelled").expect(r);
+    assert!(r[refused..].contains("already delivered"), "{r}");
+    assert!(r[refused..].contains("send it back"), "{r}");
+    let ask = r.find("How can I help you?").expect(r);
+    assert!(news < refused && refused < ask, "{r}");
 }

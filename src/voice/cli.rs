@@ -396,7 +396,7 @@ pub fn run(
         clock,
         products,
     };
-    let held = live::run(
+    let summary = live::run(
         &mut res,
         &mut stages,
         input.as_mut(),
@@ -412,7 +412,12 @@ pub fn run(
         let rec = handle.snapshot();
         wav::write_wav(path, &Clip::new(rec.samples, 22_050))?;
     }
-    writeln!(out, "{held} conversation(s)").map_err(write_err)
+    writeln!(
+        out,
+        "{} conversation(s), {} announcement(s)",
+        summary.conversations, summary.announcements
+    )
+    .map_err(write_err)
 }
 
 /// The household the bench's scripted caller belongs to (in the demo store).

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::agent::{Agent, StartOptions};
+use crate::agent::{mark_announced, pending_announcement, Agent, StartOptions};
 use crate::asr::Expect;
 use crate::audio::device::{AudioInput, AudioOutput};
 use crate::clock::Clock;
@@ -47,6 +47,18 @@ pub struct LiveOptions {
 /// Samples the wake-word detector takes at a time (80 ms at 16 kHz).
 const WAKE_CHUNK: usize = 1280;
 
+/// How often an idle speaker looks for news to announce, in wake-word chunks (5 s):
+/// sync runs in the background, so news arrives between conversations.
+const ANNOUNCE_CHECK_CHUNKS: u32 = 62;
+
+/// What the live loop did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiveSummary {
+    pub conversations: u32,
+    /// News said by an idle speaker.
+    pub announcements: u32,
+}
+
 /// While the agent is speaking its own voice reaches the microphone; a barge-in needs a
 /// higher speech probability, held for longer, than a turn in silence.
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +68,8 @@ struct BargeIn {
 }
 
 /// Runs conversations until `stop` is set, the input ends, or `max_conversations` is
-/// reached. Returns the number of conversations held.
+/// reached. A speaker linked to a household announces its news while it waits for the
+/// wake word; a kiosk never speaks about anyone's orders unasked.
 pub fn run(
     res: &mut Resources<'_>,
     stages: &mut Stages,
@@ -65,7 +78,7 @@ pub fn run(
     mut wake: Option<&mut WakeWordDetector>,
     options: &LiveOptions,
     stop: &AtomicBool,
-) -> Result<u32, VoiceError> {
+) -> Result<LiveSummary, VoiceError> {
     let speech = res.config.speech.clone();
     let frame = stages.vad.frame_samples();
     let frame_ms = frame as f64 * 1000.0 / f64::from(crate::audio::ASR_RATE);
@@ -74,6 +87,11 @@ pub fn run(
         frames_needed: ((300.0 / frame_ms).ceil() as u32).max(2),
     };
     let mut conversations = 0;
+    let mut announcements = 0;
+    let summary = |conversations, announcements| LiveSummary {
+        conversations,
+        announcements,
+    };
     let mut buf = Vec::with_capacity(frame.max(WAKE_CHUNK));
     while !stop.load(Ordering::Relaxed) {
         if options
@@ -92,9 +110,19 @@ pub fn run(
             };
             detector.reset();
             let mut woke = false;
+            let mut chunks = 0u32;
             while !stop.load(Ordering::Relaxed) {
+                if chunks.is_multiple_of(ANNOUNCE_CHECK_CHUNKS) {
+                    if let Some(email) = &options.customer_email {
+                        if announce(res, stages, output, email)? {
+                            announcements += 1;
+                            detector.reset();
+                        }
+                    }
+                }
+                chunks = chunks.wrapping_add(1);
                 if !input.read_frame(&mut buf, WAKE_CHUNK)? {
-                    return Ok(conversations);
+                    return Ok(summary(conversations, announcements));
                 }
                 if let Some(score) = detector.push(&buf)? {
                     tracing::info!(score, "wake word");
@@ -140,7 +168,7 @@ pub fn run(
             let heard = match heard {
                 Listened::Ended => {
                     agent.finish()?;
-                    return Ok(conversations);
+                    return Ok(summary(conversations, announcements));
                 }
                 Listened::Speech(audio, ended_at) => Some((audio, ended_at)),
                 Listened::Timeout => None,
@@ -199,7 +227,28 @@ pub fn run(
         }
         agent.finish()?;
     }
-    Ok(conversations)
+    Ok(summary(conversations, announcements))
+}
+
+/// Says the linked household's pending news, if there is any; true when something was
+/// said. The notices are marked once the words have been played.
+fn announce(
+    res: &mut Resources<'_>,
+    stages: &mut Stages,
+    output: &mut dyn AudioOutput,
+    customer_email: &str,
+) -> Result<bool, VoiceError> {
+    let Some(news) = pending_announcement(res.store, &res.catalog, &res.config, customer_email)?
+    else {
+        return Ok(false);
+    };
+    if !news.text.is_empty() {
+        tracing::info!(notices = news.notices.len(), "announcing news");
+        play(stages, output, &news.text, crate::tts::Pace::Normal)?;
+        output.drain()?;
+    }
+    mark_announced(res.store, &news, res.clock.now())?;
+    Ok(!news.text.is_empty())
 }
 
 fn agent_is_new(agent: &Agent<'_>) -> bool {
