@@ -66,6 +66,9 @@ pub struct SyncConfig {
     pub backoff_base_ms: u32,
     pub backoff_max_seconds: u32,
     pub announce_updates: bool,
+    /// PEM file of a private certificate authority the OMS's certificate is signed by
+    /// (empty: the system's trusted roots only).
+    pub ca_file: String,
 }
 
 impl Default for SyncConfig {
@@ -84,6 +87,7 @@ impl Default for SyncConfig {
             backoff_base_ms: 500,
             backoff_max_seconds: 300,
             announce_updates: true,
+            ca_file: String::new(),
         }
     }
 }

@@ -40,6 +40,9 @@ struct Manifest {
 struct FileEntry {
     dest: String,
     package: String,
+    /// Only some builds use it (libvosk, for the `vosk` feature).
+    #[serde(default)]
+    optional: bool,
     platforms: BTreeMap<String, Platform>,
 }
 
@@ -65,13 +68,18 @@ pub struct FileStatus {
     /// Made on the device from fetched files rather than fetched itself.
     #[serde(skip)]
     pub derived: bool,
-    /// present | missing | checksum-mismatch | not-for-this-platform, and for a file the
-    /// device derives itself, to-be-converted (made on first use or by `models prepare`).
+    /// present | missing | checksum-mismatch | not-for-this-platform | not-needed, and
+    /// for a file the device derives itself, to-be-converted (made on first use or by
+    /// `models prepare`).
     pub state: &'static str,
 }
 
 /// The state of a derived file that is absent: not an error, it is made from fetched ones.
 pub const TO_BE_CONVERTED: &str = "to-be-converted";
+
+/// The state of an absent file this installation does without: optional, or the source
+/// of a derived file that is already in place.
+pub const NOT_NEEDED: &str = "not-needed";
 
 /// The fix to name when a derived file is wrong.
 pub const PREPARE_HINT: &str = "delete it and run `voxorder models prepare`";
@@ -79,7 +87,7 @@ pub const PREPARE_HINT: &str = "delete it and run `voxorder models prepare`";
 impl FileStatus {
     /// Whether the file is usable as it is, or will be made from fetched files on first use.
     pub fn ok(&self) -> bool {
-        self.state == "present" || self.state == TO_BE_CONVERTED
+        matches!(self.state, "present" | TO_BE_CONVERTED | NOT_NEEDED)
     }
 
     /// The command that fixes a file that is not [`FileStatus::ok`].
@@ -104,6 +112,23 @@ pub fn status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
         reason: e.message().to_string(),
     })?;
     let arch = std::env::consts::ARCH;
+    let mut derived = Vec::new();
+    for d in &manifest.derived {
+        let mut status = check(models_dir, &d.dest, &d.from, &d.sha256)?;
+        status.derived = true;
+        if status.state == "missing" {
+            status.state = TO_BE_CONVERTED;
+        }
+        derived.push(status);
+    }
+    // A source of a derived file is not needed once that file is in place (an install
+    // bundle ships the converted Whisper model, not the CTranslate2 one).
+    let made_from = |dest: &str| {
+        manifest.derived.iter().zip(&derived).any(|(d, s)| {
+            let source = d.from.split_whitespace().next().unwrap_or_default();
+            !source.is_empty() && dest.starts_with(source) && s.state == "present"
+        })
+    };
     let mut out = Vec::new();
     for f in &manifest.file {
         let plat = f.platforms.get(arch).or_else(|| f.platforms.get("any"));
@@ -117,16 +142,13 @@ pub fn status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
             });
             continue;
         };
-        out.push(check(models_dir, &f.dest, &f.package, &plat.sha256)?);
-    }
-    for d in &manifest.derived {
-        let mut status = check(models_dir, &d.dest, &d.from, &d.sha256)?;
-        status.derived = true;
-        if status.state == "missing" {
-            status.state = TO_BE_CONVERTED;
+        let mut status = check(models_dir, &f.dest, &f.package, &plat.sha256)?;
+        if status.state == "missing" && (f.optional || made_from(&f.dest)) {
+            status.state = NOT_NEEDED;
         }
         out.push(status);
     }
+    out.extend(derived);
     Ok(out)
 }
 
@@ -251,6 +273,48 @@ sha256 = "{hello}"
             derived_sha256(dir.path(), "made.bin").as_deref(),
             Some(hello)
         );
+    }
+
+    /// An install bundle: the converted model without its source, and no optional library.
+    #[test]
+    fn a_bundle_without_sources_or_optional_files_is_complete() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let hello = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        let manifest = format!(
+            r#"
+[[file]]
+dest = "src/model.bin"
+package = "p==1"
+member = "x"
+[file.platforms.any]
+wheel_sha256 = "0"
+sha256 = "{hello}"
+
+[[file]]
+dest = "lib/extra.so"
+package = "p==1"
+member = "x"
+optional = true
+[file.platforms.any]
+wheel_sha256 = "0"
+sha256 = "{hello}"
+
+[[derived]]
+dest = "made.bin"
+from = "src/ (converter)"
+sha256 = "{hello}"
+"#
+        );
+        std::fs::write(dir.path().join("manifest.toml"), manifest).expect("write");
+        // Neither source nor result: the source is what is missing.
+        let s = status(dir.path()).expect("status");
+        assert_eq!(s[0].state, "missing");
+        assert_eq!(s[1].state, NOT_NEEDED);
+        std::fs::write(dir.path().join("made.bin"), b"hello").expect("write");
+        let s = status(dir.path()).expect("status");
+        let states: Vec<_> = s.iter().map(|f| f.state).collect();
+        assert_eq!(states, vec![NOT_NEEDED, NOT_NEEDED, "present"]);
+        assert!(s.iter().all(FileStatus::ok));
     }
 
     #[test]

@@ -173,6 +173,11 @@ fn free_port() -> u16 {
 
 /// Starts `voxorder oms serve` and waits for its `listening on URL` line.
 fn start_server(env: &Env, port: u16) -> (Proc, String) {
+    start_server_with(env, port, &[])
+}
+
+/// [`start_server`] with more options (`--tls-cert` …).
+fn start_server_with(env: &Env, port: u16, extra: &[&std::ffi::OsStr]) -> (Proc, String) {
     let mut child = Command::new(bin())
         .args([
             "oms",
@@ -184,6 +189,7 @@ fn start_server(env: &Env, port: u16) -> (Proc, String) {
         .arg(&env.tokens)
         .arg("--db")
         .arg(&env.oms_db)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -835,4 +841,87 @@ fn unknown_or_missing_tokens_get_401_and_nothing_else() {
                 .expect("answer in time");
         assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     });
+}
+
+/// The OMS over TLS with a certificate from a private CA: a device that trusts the CA
+/// (`sync.ca_file`) syncs; one that does not refuses the connection with a clear error
+/// and keeps its outbox and cache.
+#[test]
+fn tls_with_a_private_ca_is_trusted_only_when_configured() {
+    let env = setup(6);
+    let dir = env.dev_db.parent().expect("dir").to_path_buf();
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "voxorder test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("ca cert");
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .expect("params")
+        .signed_by(&key, &ca)
+        .expect("cert");
+    let (cert_file, key_file, ca_file) =
+        (dir.join("oms.pem"), dir.join("oms.key"), dir.join("ca.pem"));
+    std::fs::write(&cert_file, cert.pem()).expect("cert");
+    std::fs::write(&key_file, key.serialize_pem()).expect("key");
+    std::fs::write(&ca_file, ca.pem()).expect("ca");
+
+    let (_server, url) = start_server_with(
+        &env,
+        0,
+        &[
+            "--tls-cert".as_ref(),
+            cert_file.as_os_str(),
+            "--tls-key".as_ref(),
+            key_file.as_os_str(),
+        ],
+    );
+    assert!(url.starts_with("https://"), "{url}");
+    // The certificate names localhost, not the address.
+    let url = url.replace("127.0.0.1", "localhost");
+    let before = device_pending(&env);
+    assert!(before > 0);
+
+    let (ok, report) = sync_once(&env, &url);
+    assert!(
+        !ok,
+        "a certificate from an unknown CA was accepted: {report}"
+    );
+    eprintln!("untrusted: {}", report["error"]);
+    let error = report["error"].as_str().unwrap_or_default().to_lowercase();
+    assert!(
+        error.contains("certificate") || error.contains("tls") || error.contains("connect"),
+        "{report}"
+    );
+    assert_eq!(device_pending(&env), before, "outbox changed");
+
+    let trusting = dir.join("trusting.toml");
+    let base = std::fs::read_to_string(&env.config).expect("config");
+    std::fs::write(
+        &trusting,
+        base.replace("[sync]\n", &format!("[sync]\nca_file = {:?}\n", ca_file)),
+    )
+    .expect("config");
+    let out = Command::new(bin())
+        .args([
+            "sync",
+            "--once",
+            "--oms",
+            &url,
+            "--oms-token",
+            TOKEN,
+            "--db",
+        ])
+        .arg(&env.dev_db)
+        .arg("--config")
+        .arg(&trusting)
+        .env_remove("VOXORDER_NOW")
+        .output()
+        .expect("sync");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert!(out.status.success(), "{report}");
+    let counts = verify(&env, "tls");
+    eprintln!("tls: {counts:?}");
 }

@@ -460,13 +460,20 @@ pub fn http_client(
             "no OMS URL: give --oms or set sync.oms_url".into(),
         ));
     }
+    let ca_pem = match cfg.ca_file.trim() {
+        "" => None,
+        path => Some(
+            std::fs::read(path)
+                .map_err(|e| SyncError::NotConfigured(format!("sync.ca_file {path}: {e}")))?,
+        ),
+    };
     HttpOmsClient::new(&HttpSettings {
         base_url,
         token,
         connect_timeout: Duration::from_millis(u64::from(cfg.connect_timeout_ms)),
         request_timeout: Duration::from_millis(u64::from(cfg.request_timeout_ms)),
         max_response_bytes: u64::from(cfg.max_response_mb) << 20,
-        ca_pem: None,
+        ca_pem,
     })
 }
 
