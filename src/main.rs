@@ -281,6 +281,13 @@ enum SyncAction {
         #[arg(long)]
         json: bool,
     },
+    /// Put dead-lettered commands back in the queue (after fixing what made them fail);
+    /// their idempotency keys keep a retry from applying anything twice.
+    Requeue {
+        /// Only these outbox ids (from `sync status`); default: every dead letter.
+        #[arg(long = "id", value_name = "ID")]
+        ids: Vec<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -777,6 +784,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync(args) => {
             let db = cli.db.clone().unwrap_or_else(paths::demo_db);
             match (args.action, args.once) {
+                (Some(SyncAction::Requeue { ids }), _) => {
+                    let store = Store::open(&db, OpenMode::Existing)?;
+                    let ids = (!ids.is_empty()).then_some(ids.as_slice());
+                    let n = store.requeue_dead_letters(ids, clock.now())?;
+                    writeln!(out, "requeued {n} command(s)")?;
+                }
                 (Some(SyncAction::Status { json }), _) => {
                     let store = Store::open(&db, OpenMode::Existing)?;
                     let status = store.sync_status(clock.now())?;

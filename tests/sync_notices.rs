@@ -254,6 +254,13 @@ fn a_refused_cancel_is_rolled_back_and_told_to_the_verified_caller_once() {
         assert!(!r.contains("couldn't"), "told before verification: {r}");
     }
 
+    // Nothing failed for good: an operator's requeue finds no dead letter.
+    let out = env.voxorder(&["sync", "requeue"], "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "requeued 0 command(s)"
+    );
+
     // The next call about the same order hears the status, not the news again.
     let again = env.chat(&call);
     assert!(told(&again).is_empty(), "{again:#?}");

@@ -170,6 +170,8 @@ pub struct SyncStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeadLetter {
+    /// The outbox id (`sync requeue --id`).
+    pub id: i64,
     pub idempotency_key: String,
     pub kind: String,
     pub order_number: Option<String>,
@@ -371,6 +373,39 @@ impl Store {
         set_state(&tx, LAST_ERROR_AT, &now_s).map_err(|e| classify(&path, e))?;
         tx.commit().map_err(|e| classify(&path, e))?;
         Ok((retrying, dead))
+    }
+
+    /// Puts dead-lettered commands (all, or those with these outbox ids) back in the
+    /// queue, due now with their attempts reset, once an operator has fixed what kept
+    /// failing. Each keeps its idempotency key, so a command the OMS did apply after all
+    /// is answered as a duplicate, never applied twice. Returns how many were requeued.
+    pub fn requeue_dead_letters(
+        &self,
+        ids: Option<&[i64]>,
+        now: NaiveDateTime,
+    ) -> Result<u64, StoreError> {
+        let now_s = format_datetime(now);
+        let sql = "UPDATE outbox SET state = 'pending', attempts = 0, settled_at = NULL,
+                       next_attempt_at = ?1
+                   WHERE state = 'dead' AND (?2 IS NULL OR id = ?2)";
+        let mut n = 0;
+        match ids {
+            None => {
+                n += self
+                    .conn
+                    .execute(sql, params![now_s, Option::<i64>::None])
+                    .map_err(|e| self.err(e))? as u64;
+            }
+            Some(ids) => {
+                for id in ids {
+                    n += self
+                        .conn
+                        .execute(sql, params![now_s, Some(*id)])
+                        .map_err(|e| self.err(e))? as u64;
+                }
+            }
+        }
+        Ok(n)
     }
 
     /// Records the OMS's answers in one transaction: applied and duplicate commands are
@@ -616,13 +651,14 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT idempotency_key, kind, order_number, attempts, last_error FROM outbox
-                 WHERE state = 'dead' ORDER BY id DESC LIMIT 10",
+                "SELECT idempotency_key, kind, order_number, attempts, last_error, id
+                 FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT 10",
             )
             .map_err(|e| self.err(e))?;
         let dead_letters = stmt
             .query_map([], |r| {
                 Ok(DeadLetter {
+                    id: r.get(5)?,
                     idempotency_key: r.get(0)?,
                     kind: r.get(1)?,
                     order_number: r.get(2)?,
@@ -932,5 +968,20 @@ mod tests {
             Some("OMS error 500")
         );
         assert_eq!(status.dead_letters[0].attempts, 3);
+
+        // An operator requeues it: due at once, attempts counted afresh, same key.
+        let key = a[0].idempotency_key.clone();
+        assert_eq!(status.dead_letters[0].id, a[0].outbox_id);
+        assert_eq!(s.requeue_dead_letters(Some(&[999]), at(13)).unwrap(), 0);
+        assert_eq!(s.requeue_dead_letters(None, at(13)).unwrap(), 1);
+        assert_eq!(s.requeue_dead_letters(None, at(13)).unwrap(), 0);
+        let status = s.sync_status(at(13)).unwrap();
+        assert_eq!((status.pending, status.dead_lettered), (2, 0));
+        let due = s.pending_commands(10, Some(at(13)), horizon).unwrap();
+        let back = due
+            .iter()
+            .find(|c| c.order_number.as_deref() == Some("4444"))
+            .expect("requeued command is due");
+        assert_eq!(back.idempotency_key, key);
     }
 }
