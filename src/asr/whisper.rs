@@ -474,11 +474,36 @@ impl Recognizer for WhisperRecognizer {
                 }
             })
             .collect();
+        let mut best = self.decode_all(&clean, expect)?;
+        if let Expect::Digits { min, max } = expect {
+            // The digit bias rescues a number whisper would garble, but it also pushes
+            // past words said around it ("my order number is …"), sometimes to an empty
+            // or cut-off text. When the biased text holds no number of the expected
+            // length, decode without the bias too and keep the one that comes closer.
+            let miss = |t: &Transcript| digit_length_miss(&t.text, *min, *max);
+            if miss(&best) > 0 {
+                let plain = self.decode_all(&clean, &Expect::Anything)?;
+                tracing::debug!(biased = %best.text, plain = %plain.text, "digits: second decoding");
+                if miss(&plain) < miss(&best) && !plain.text.is_empty() {
+                    best = plain;
+                }
+            }
+        }
+        best.audio_seconds = audio_seconds;
+        best.decode_seconds = started.elapsed().as_secs_f64();
+        Ok(best)
+    }
+}
+
+impl WhisperRecognizer {
+    /// Every ≤ 30 s window of `clean` decoded with `expect`'s biasing, the kept texts
+    /// joined.
+    fn decode_all(&mut self, clean: &[f32], expect: &Expect) -> Result<Transcript, AsrError> {
         let prompt = self.prompt_tokens(expect);
         let mut texts = Vec::new();
         let mut no_speech_prob = 1f32;
         let (mut logprob_sum, mut n_tokens) = (0f64, 0usize);
-        for window in windows(&clean) {
+        for window in windows(clean) {
             let (raw, nsp, lp, n) = self.decode_window(window, expect, &prompt)?;
             // The utterance held speech if any window did.
             no_speech_prob = no_speech_prob.min(nsp);
@@ -502,9 +527,42 @@ impl Recognizer for WhisperRecognizer {
             } else {
                 0.0
             },
-            audio_seconds,
-            decode_seconds: started.elapsed().as_secs_f64(),
+            audio_seconds: 0.0,
+            decode_seconds: 0.0,
         })
+    }
+}
+
+/// How far the digits in `text` are from an allowed count: 0 inside `min..=max`. Digits
+/// are counted as a listener would: "4", "four", "oh", and "double 5" as two. A number
+/// read as a quantity ("1,000,000") counts as missing, however many zeros it has.
+fn digit_length_miss(text: &str, min: usize, max: usize) -> usize {
+    if text.contains(",000") {
+        return max.max(1);
+    }
+    let lower = text.to_lowercase();
+    let mut count = 0usize;
+    let mut repeat = 1usize;
+    for word in lower.split(|c: char| !c.is_alphanumeric()) {
+        match word {
+            "double" => repeat = 2,
+            "triple" => repeat = 3,
+            "zero" | "oh" | "o" | "one" | "two" | "three" | "four" | "five" | "six" | "seven"
+            | "eight" | "nine" => {
+                count += repeat;
+                repeat = 1;
+            }
+            w if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) => {
+                count += w.len() + repeat - 1;
+                repeat = 1;
+            }
+            _ => {}
+        }
+    }
+    if count < min {
+        min - count
+    } else {
+        count.saturating_sub(max)
     }
 }
 
@@ -673,6 +731,20 @@ pub fn normalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digit_counts_read_words_repeats_and_refuse_quantities() {
+        let miss = |t: &str| digit_length_miss(t, 13, 13);
+        assert_eq!(miss("4 0 7 1 9 3 2 8 5 6 0 1 7"), 0);
+        assert_eq!(miss("My order number is 40719 32856 017."), 0);
+        assert_eq!(miss("five double five three two one oh oh 8 7 4 6 1"), 0);
+        assert_eq!(miss("triple 2 4 8 9 1 6 3 0 5 7 2"), 0);
+        assert_eq!(miss("It"), 13);
+        assert_eq!(miss("4 0 7"), 10);
+        assert_eq!(miss("1 2 3 4 5 6 7 8 9 0 1 2 3 4"), 1);
+        assert_eq!(miss("1,000,000,000,000"), 13);
+        assert_eq!(digit_length_miss("78701", 5, 5), 0);
+    }
 
     #[test]
     fn repeated_numbers_collapse_only_beyond_the_expected_length() {
