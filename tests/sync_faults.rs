@@ -7,10 +7,9 @@
 //! once), none is lost, and device and OMS hold the same orders. Every test is bounded
 //! by deadlines and kills its processes on drop; each prints its counts.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,6 +27,9 @@ use voxorder::order::{Order, OrderRecord};
 use voxorder::store::{OpenMode, Store};
 use voxorder::sync::{HttpOmsClient, HttpSettings, OmsClient, SyncError, SyncReport, Syncer};
 
+mod common;
+use common::Proc;
+
 const TOKEN: &str = "device-token-0123456789abcdef";
 /// Orders in a fault run; each gets a reschedule, every fourth also a cancel: 1,000
 /// changes. Every eighth order ships on the OMS before the device uploads, so its
@@ -37,22 +39,6 @@ const DEADLINE: Duration = Duration::from_secs(45);
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_voxorder")
-}
-
-/// A child process killed and reaped on drop.
-struct Proc(Child);
-
-impl Proc {
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        self.kill();
-    }
 }
 
 fn order_number(i: usize) -> String {
@@ -178,38 +164,7 @@ fn start_server(env: &Env, port: u16) -> (Proc, String) {
 
 /// [`start_server`] with more options (`--tls-cert` …).
 fn start_server_with(env: &Env, port: u16, extra: &[&std::ffi::OsStr]) -> (Proc, String) {
-    let mut child = Command::new(bin())
-        .args([
-            "oms",
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--tokens",
-        ])
-        .arg(&env.tokens)
-        .arg("--db")
-        .arg(&env.oms_db)
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("server did not start");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected server output {line:?}"))
-        .to_string();
-    (Proc(child), url)
+    common::serve_oms(bin(), &env.oms_db, &env.tokens, port, extra)
 }
 
 fn sync_cmd(env: &Env, url: &str) -> Command {

@@ -3,10 +3,9 @@
 //! rolled back, and told to the caller once they are verified (once only); a household's
 //! speaker announces its delivery news between conversations.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output, Stdio};
 
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -17,6 +16,9 @@ use voxorder::oms::db::{OmsDb, Seed};
 use voxorder::order::{Order, OrderRecord, OrderStatus};
 use voxorder::store::{OpenMode, Store};
 
+mod common;
+use common::Proc;
+
 const TOKEN: &str = "speaker-token-0123456789abcdef";
 const NOW: &str = "2026-03-10T10:00:00";
 /// Ada's order she cancels on the device; the warehouse ships it before the upload.
@@ -26,15 +28,6 @@ const SHIPPING: &str = "6000000000029";
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_voxorder")
-}
-
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn order(number: &str, status: &str, item: &str) -> Order {
@@ -48,6 +41,14 @@ fn order(number: &str, status: &str, item: &str) -> Order {
     }))
     .expect("record");
     rec.validate().expect("valid")
+}
+
+/// Both of Ada's orders in one state.
+fn adas_orders(status: &str) -> Vec<Order> {
+    vec![
+        order(CANCELLED, status, "Classic Tee"),
+        order(SHIPPING, status, "Rain Jacket"),
+    ]
 }
 
 struct Env {
@@ -72,13 +73,7 @@ impl Env {
 
         let mut store = Store::open(&device, OpenMode::CreateIfMissing).expect("device");
         store
-            .upsert_orders(
-                &[
-                    order(CANCELLED, "processing", "Classic Tee"),
-                    order(SHIPPING, "processing", "Rain Jacket"),
-                ],
-                now,
-            )
+            .upsert_orders(&adas_orders("processing"), now)
             .expect("orders");
         store
             .create_household("Park household", &["ada@example.com".to_string()])
@@ -95,25 +90,16 @@ impl Env {
         drop(store);
 
         let mut oms = OmsDb::open(&oms_db).expect("oms");
-        oms.import(&Seed {
-            orders: vec![
-                order(CANCELLED, "processing", "Classic Tee"),
-                order(SHIPPING, "processing", "Rain Jacket"),
-            ],
-            ..Seed::default()
-        })
-        .expect("seed");
-        oms.import(&Seed {
-            orders: vec![
-                order(CANCELLED, "shipped", "Classic Tee"),
-                order(SHIPPING, "shipped", "Rain Jacket"),
-            ],
-            ..Seed::default()
-        })
-        .expect("ship");
+        for status in ["processing", "shipped"] {
+            oms.import(&Seed {
+                orders: adas_orders(status),
+                ..Seed::default()
+            })
+            .expect("seed");
+        }
         drop(oms);
 
-        let (server, url) = serve(&oms_db, &tokens);
+        let (server, url) = common::serve_oms(bin(), &oms_db, &tokens, 0, &[]);
         let env = Env {
             dir,
             device,
@@ -173,39 +159,6 @@ impl Env {
         let store = Store::open(&self.device, OpenMode::Existing).expect("store");
         store.order(number).expect("read").expect("order").status
     }
-}
-
-fn serve(db: &std::path::Path, tokens: &std::path::Path) -> (Proc, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
-    let mut child = Command::new(bin())
-        .args(["oms", "serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--tokens")
-        .arg(tokens)
-        .arg("--db")
-        .arg(db)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("server did not start");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected server output {line:?}"))
-        .to_string();
-    (Proc(child), url)
 }
 
 fn spaced(number: &str) -> String {

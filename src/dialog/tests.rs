@@ -1809,19 +1809,24 @@ fn a_refused_change_is_told_after_verification_and_only_once() {
     assert!(!step.reply.contains("couldn't"), "{}", step.reply);
 }
 
+/// An engine on the household customer's own speaker.
+fn linked_speaker() -> Engine {
+    Engine::new(
+        Arc::new(Config::default()),
+        Arc::new(Catalog::load("en-US").expect("catalog")),
+        SessionOptions {
+            customer_id: Some(7),
+        },
+    )
+}
+
 /// A household's speaker opens with its news: delivery and refused changes, in the
 /// order they happened, before asking what it can do.
 #[test]
 fn a_linked_speaker_greets_with_its_news() {
     let mut w = world();
     w.customer_orders = vec!["1234567891234".into()];
-    let mut e = Engine::new(
-        Arc::new(Config::default()),
-        Arc::new(Catalog::load("en-US").expect("catalog")),
-        SessionOptions {
-            customer_id: Some(7),
-        },
-    );
+    let mut e = linked_speaker();
     let quiet = e.handle(
         Event::Start {
             confirm_order: None,
@@ -1843,13 +1848,7 @@ fn a_linked_speaker_greets_with_its_news() {
         "shipped",
         Some("cancel_order"),
     ));
-    let mut e = Engine::new(
-        Arc::new(Config::default()),
-        Arc::new(Catalog::load("en-US").expect("catalog")),
-        SessionOptions {
-            customer_id: Some(7),
-        },
-    );
+    let mut e = linked_speaker();
     let step = e.handle(
         Event::Start {
             confirm_order: None,
@@ -1871,13 +1870,7 @@ fn a_linked_speaker_greets_with_its_news() {
 
     // Delivery news alone is said, between the greeting and the question.
     w.notices.retain(|n| n.kind == NoticeKind::StatusUpdate);
-    let mut e = Engine::new(
-        Arc::new(Config::default()),
-        Arc::new(Catalog::load("en-US").expect("catalog")),
-        SessionOptions {
-            customer_id: Some(7),
-        },
-    );
+    let mut e = linked_speaker();
     let step = e.handle(
         Event::Start {
             confirm_order: None,

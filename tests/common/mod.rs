@@ -1,0 +1,66 @@
+//! Helpers shared by the integration tests that run the reference OMS as a process.
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A child process killed and reaped on drop.
+pub struct Proc(pub Child);
+
+impl Proc {
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts `voxorder oms serve` on `port` (0: any free one) over `db` with the `tokens`
+/// file and `extra` options (`--tls-cert` …), and waits for its `listening on URL` line.
+pub fn serve_oms(
+    bin: &str,
+    db: &Path,
+    tokens: &Path,
+    port: u16,
+    extra: &[&OsStr],
+) -> (Proc, String) {
+    let mut child = Command::new(bin)
+        .args([
+            "oms",
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tokens",
+        ])
+        .arg(tokens)
+        .arg("--db")
+        .arg(db)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("server did not start");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected server output {line:?}"))
+        .to_string();
+    (Proc(child), url)
+}
