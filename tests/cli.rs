@@ -4,44 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// Runs voxorder with a private data directory and none of the caller's settings.
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_voxorder"))
-            .args(args)
-            .env("VOXORDER_HOME", self.path("home"))
-            .env_remove("VOXORDER_DB")
-            .env_remove("VOXORDER_CONFIG")
-            .env_remove("VOXORDER_NOW")
-            .env_remove("VOXORDER_LOG")
-            .output()
-            .expect("voxorder runs")
-    }
-
-    fn run_ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "voxorder {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
-    }
-}
+mod binary;
+use binary::Env;
 
 fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))

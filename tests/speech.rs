@@ -3,44 +3,11 @@
 //! on a WAV microphone, `models status`, and bad audio input.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+mod binary;
+use binary::Env;
 
 impl Env {
-    fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().expect("temp dir"),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_voxorder"))
-            .args(args)
-            .env("VOXORDER_HOME", self.path("home"))
-            .env_remove("VOXORDER_DB")
-            .env_remove("VOXORDER_CONFIG")
-            .env_remove("VOXORDER_LOG")
-            .output()
-            .expect("voxorder runs")
-    }
-
-    fn run_ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "voxorder {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
-    }
-
     /// The conversation fixture store, at the harness's fixed time.
     fn store(&self) -> String {
         let db = self.path("store.db").to_string_lossy().into_owned();
