@@ -15,10 +15,21 @@ const PAD: char = '_';
 const BOS: char = '^';
 const EOS: char = '$';
 
-/// The first chunk is kept short so the first audio comes early; later chunks can be
-/// longer because they are synthesised while earlier ones play.
-const FIRST_CHUNK_CHARS: usize = 60;
-const MAX_CHUNK_CHARS: usize = 180;
+/// The first chunk is kept short so the first audio comes early (at about 0.13 s of
+/// synthesis per second of speech, 30 characters take some 200 ms); later chunks can be
+/// longer because they are synthesised while earlier ones play. Limits are in spoken
+/// length (`spoken_len`). The model's working memory grows with the chunk (about 1.5 MB
+/// a character on this voice: 186 MB peak for 40 characters, 382 MB for 180), so the
+/// limit also bounds the device's peak memory.
+const FIRST_CHUNK_CHARS: usize = 30;
+const MAX_CHUNK_CHARS: usize = 90;
+
+/// Words a long clause is preferably cut before: the intonation of a phrase that ends
+/// there still sounds finished.
+const PHRASE_STARTS: [&str; 16] = [
+    "and", "or", "but", "so", "because", "which", "that", "with", "by", "on", "for", "to", "if",
+    "when", "from", "at",
+];
 
 /// Peak each chunk is scaled to, as Piper does per utterance (its raw output peaks anywhere
 /// from about 0.4 to above 1.0); the margin keeps resampling and mixing from clipping.
@@ -201,7 +212,9 @@ impl PiperVoice {
             .with_intra_op_spinning(options.intra_spinning)
             .map_err(|e| invalid(e.to_string()))?
             // Shapes change with every sentence, so a planned memory pattern is rebuilt
-            // each run; without it the arena stays smaller on a device.
+            // each run; without it the arena stays smaller on a device. The CPU arena
+            // itself stays on: without it `voxorder bench` peaked higher (416–430 MB
+            // against 381 MB), freed buffers fragmenting the system heap instead.
             .with_memory_pattern(false)
             .map_err(|e| invalid(e.to_string()))?
             // From the file, not a copy in memory: loading does not hold the model twice.
@@ -346,17 +359,13 @@ pub struct Chunk {
 }
 
 /// Splits a reply into chunks: sentences (at `.?!` followed by a space, or a line break);
-/// sentences longer than the chunk limit at `,;:`, then at spaces, then anywhere. The
-/// first chunk's limit is smaller so the first audio comes early.
+/// sentences longer than the chunk limit at `,;:` where possible, else before a word that
+/// starts a phrase, else at a space, and a word longer than the limit anywhere. The first
+/// chunk's limit is smaller so the first audio comes early.
 pub fn split_chunks(text: &str) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     for sentence in split_sentences(text) {
-        let limit = if chunks.is_empty() {
-            FIRST_CHUNK_CHARS
-        } else {
-            MAX_CHUNK_CHARS
-        };
-        let mut pieces = split_long(&sentence, limit);
+        let mut pieces = split_long(&sentence, chunks.is_empty());
         let last = pieces.len().saturating_sub(1);
         for (i, piece) in pieces.drain(..).enumerate() {
             chunks.push(Chunk {
@@ -366,6 +375,14 @@ pub fn split_chunks(text: &str) -> Vec<Chunk> {
         }
     }
     chunks
+}
+
+/// How long `text` is when spoken, in characters: a digit is read as a word ("7" is
+/// "seven"), so it counts as five.
+pub fn spoken_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| if c.is_ascii_digit() { 5 } else { 1 })
+        .sum()
 }
 
 fn split_sentences(text: &str) -> Vec<String> {
@@ -406,71 +423,84 @@ fn split_sentences(text: &str) -> Vec<String> {
     sentences
 }
 
-/// Cuts `sentence` at clause punctuation into pieces of at most `limit` characters where
-/// possible; a clause longer than `MAX_CHUNK_CHARS` is cut at spaces (a cut without
-/// punctuation changes the intonation, so only to bound the model's input).
-fn split_long(sentence: &str, limit: usize) -> Vec<String> {
-    if sentence.chars().count() <= limit {
+/// Cuts `sentence` into pieces of at most `MAX_CHUNK_CHARS` in spoken length, the first
+/// piece of a reply's `opening` sentence at most `FIRST_CHUNK_CHARS`. That piece ends at
+/// the sentence's first clause punctuation when it fits ("Thank you, | you're
+/// verified."), since a pause is heard there anyway. Other cuts go after the last clause
+/// punctuation that leaves the piece at least a third full, else before the last
+/// phrase-starting word that leaves it half full, else at the last space that fits: a cut
+/// without punctuation changes the intonation, so it is made only to bound the model's
+/// input.
+fn split_long(sentence: &str, opening: bool) -> Vec<String> {
+    let is_clause_end = |w: &str| w.ends_with([',', ';', ':']);
+    let words = words_within(sentence, MAX_CHUNK_CHARS);
+    let whole = spoken_len(sentence);
+    let inner_clause = words.iter().rev().skip(1).any(|w| is_clause_end(w));
+    if whole <= MAX_CHUNK_CHARS && !(opening && (whole > FIRST_CHUNK_CHARS || inner_clause)) {
         return vec![sentence.to_owned()];
     }
-    // Clauses with their punctuation attached.
-    let mut clauses: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let chars: Vec<char> = sentence.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        current.push(c);
-        let next_is_space = chars.get(i + 1).is_none_or(|n| n.is_whitespace());
-        if matches!(c, ',' | ';' | ':') && next_is_space {
-            clauses.push(std::mem::take(&mut current).trim().to_owned());
-        }
-    }
-    if !current.trim().is_empty() {
-        clauses.push(current.trim().to_owned());
-    }
-    let mut pieces: Vec<String> = Vec::new();
-    let mut piece = String::new();
-    for clause in clauses {
-        for part in split_words(&clause, MAX_CHUNK_CHARS) {
-            let joined = piece.chars().count() + 1 + part.chars().count();
-            if !piece.is_empty() && joined > limit {
-                pieces.push(std::mem::take(&mut piece));
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < words.len() {
+        let first = opening && pieces.is_empty();
+        let cap = if first {
+            FIRST_CHUNK_CHARS
+        } else {
+            MAX_CHUNK_CHARS
+        };
+        // The longest run of words from `start` that fits; `lens[k]` is the spoken
+        // length of words[start..start + k + 1] joined.
+        let mut end = start + 1;
+        let mut lens = vec![spoken_len(&words[start])];
+        while end < words.len() {
+            let len = lens[lens.len() - 1] + 1 + spoken_len(&words[end]);
+            if len > cap {
+                break;
             }
-            if !piece.is_empty() {
-                piece.push(' ');
-            }
-            piece.push_str(&part);
+            lens.push(len);
+            end += 1;
         }
-    }
-    if !piece.is_empty() {
-        pieces.push(piece);
+        let fill = |k: usize| lens[k - start - 1];
+        let earliest_clause = (start + 1..=end).find(|&k| is_clause_end(&words[k - 1]));
+        if let (true, Some(k)) = (first, earliest_clause) {
+            end = k;
+        } else if end < words.len() {
+            let clause_end = (start + 1..=end)
+                .rev()
+                .find(|&k| fill(k) * 3 >= cap && is_clause_end(&words[k - 1]));
+            let phrase_start = || {
+                (start + 1..end).rev().find(|&k| {
+                    fill(k) * 2 >= cap && PHRASE_STARTS.contains(&words[k].to_lowercase().as_str())
+                })
+            };
+            if let Some(k) = clause_end.or_else(phrase_start) {
+                end = k;
+            }
+        }
+        pieces.push(words[start..end].join(" "));
+        start = end;
     }
     pieces
 }
 
-/// A clause longer than `limit` at spaces; a word longer than `limit` anywhere.
-fn split_words(clause: &str, limit: usize) -> Vec<String> {
-    if clause.chars().count() <= limit {
-        return vec![clause.to_owned()];
-    }
-    let mut parts = Vec::new();
-    let mut part = String::new();
-    for word in clause.split_whitespace() {
-        let word_chars: Vec<char> = word.chars().collect();
-        for cut in word_chars.chunks(limit.max(1)) {
-            let cut: String = cut.iter().collect();
-            if !part.is_empty() && part.chars().count() + 1 + cut.chars().count() > limit {
-                parts.push(std::mem::take(&mut part));
+/// The words of `sentence`, a word longer than `limit` in spoken length cut into parts
+/// that fit.
+fn words_within(sentence: &str, limit: usize) -> Vec<String> {
+    let mut words = Vec::new();
+    for word in sentence.split_whitespace() {
+        let mut part = String::new();
+        for c in word.chars() {
+            let extra = if c.is_ascii_digit() { 5 } else { 1 };
+            if !part.is_empty() && spoken_len(&part) + extra > limit {
+                words.push(std::mem::take(&mut part));
             }
-            if !part.is_empty() {
-                part.push(' ');
-            }
-            part.push_str(&cut);
+            part.push(c);
+        }
+        if !part.is_empty() {
+            words.push(part);
         }
     }
-    if !part.is_empty() {
-        parts.push(part);
-    }
-    parts
+    words
 }
 
 impl Synthesizer for PiperVoice {
@@ -544,7 +574,7 @@ mod tests {
         let chunks = split_chunks(text);
         assert!(chunks.len() >= 3, "{chunks:?}");
         assert!(
-            chunks[0].text.chars().count() <= FIRST_CHUNK_CHARS,
+            spoken_len(&chunks[0].text) <= FIRST_CHUNK_CHARS,
             "{chunks:?}"
         );
         assert!(chunks[0].text.ends_with(','), "{chunks:?}");
@@ -565,13 +595,76 @@ mod tests {
         assert!(chunks.len() > 10);
         assert!(chunks
             .iter()
-            .all(|c| c.text.chars().count() <= MAX_CHUNK_CHARS));
+            .all(|c| spoken_len(&c.text) <= MAX_CHUNK_CHARS));
         let blob = "a".repeat(1000);
         let chunks = split_chunks(&blob);
         assert!(chunks
             .iter()
-            .all(|c| c.text.chars().count() <= MAX_CHUNK_CHARS));
+            .all(|c| spoken_len(&c.text) <= MAX_CHUNK_CHARS));
         assert_eq!(chunks.iter().map(|c| c.text.len()).sum::<usize>(), 1000);
+        let digits = "7".repeat(100);
+        let chunks = split_chunks(&digits);
+        assert!(chunks
+            .iter()
+            .all(|c| spoken_len(&c.text) <= MAX_CHUNK_CHARS));
+        assert_eq!(chunks.iter().map(|c| c.text.len()).sum::<usize>(), 100);
+    }
+
+    #[test]
+    fn a_clause_without_commas_is_cut_before_a_phrase() {
+        let text = "Your order was shipped on Monday morning from our warehouse in Denver \
+                    and should arrive at your door by Thursday afternoon.";
+        let chunks = split_chunks(text);
+        assert!(chunks.len() >= 2, "{chunks:?}");
+        assert!(chunks
+            .iter()
+            .all(|c| spoken_len(&c.text) <= MAX_CHUNK_CHARS));
+        assert!(
+            spoken_len(&chunks[0].text) <= FIRST_CHUNK_CHARS,
+            "{chunks:?}"
+        );
+        let next = chunks[1].text.split_whitespace().next().unwrap_or_default();
+        assert!(PHRASE_STARTS.contains(&next), "{chunks:?}");
+        let rejoined: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            rejoined.join(" "),
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }
+
+    #[test]
+    fn a_reply_opens_with_its_first_clause_and_later_sentences_stay_whole() {
+        let chunks =
+            split_chunks("Thank you, you're verified. Your order, placed today, ships soon.");
+        let texts: Vec<&str> = chunks.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Thank you,",
+                "you're verified.",
+                "Your order, placed today, ships soon."
+            ]
+        );
+        assert_eq!(
+            chunks.iter().map(|c| c.ends_sentence).collect::<Vec<_>>(),
+            vec![false, true, true]
+        );
+        let short: Vec<String> = split_chunks("Sure. What's your order number?")
+            .into_iter()
+            .map(|c| c.text)
+            .collect();
+        assert_eq!(short, vec!["Sure.", "What's your order number?"]);
+    }
+
+    #[test]
+    fn digits_count_as_the_words_they_are_read_as() {
+        assert_eq!(spoken_len("order 12"), 16);
+        let numbers = "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0";
+        let chunks = split_chunks(numbers);
+        assert!(chunks.len() >= 2, "{chunks:?}");
+        assert!(chunks
+            .iter()
+            .all(|c| spoken_len(&c.text) <= MAX_CHUNK_CHARS));
     }
 
     #[test]
