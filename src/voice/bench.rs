@@ -149,6 +149,10 @@ pub struct BenchInputs<'a> {
     pub store_and_nlu_ms: f64,
 }
 
+/// The scripted caller's voice (espeak-ng) and speaking rate.
+const CALLER_VOICE: &str = "en-us";
+const CALLER_WPM: u32 = 160;
+
 /// The scripted caller: a status call with verification, then a household's speaker.
 pub fn script(order_number: &str, zip: &str) -> Vec<Vec<String>> {
     let spell = |s: &str| speech_text::digits_grouped(s);
@@ -214,12 +218,15 @@ pub fn run(
         .map(|p| p.name)
         .collect();
     let conversations = script(&inputs.order_number, &inputs.zip);
-    // The caller's turns, spoken once by the device's own voice and reused every round.
+    // The caller's turns, spoken once by an espeak-ng voice and reused every round. Not
+    // the device's own voice: Piper samples its prosody on every rendering, so the
+    // caller's audio (and with it what is heard and answered) would change from run to
+    // run and the figures of two runs could not be compared.
     let mut spoken: Vec<Vec<Vec<f32>>> = Vec::new();
     for conversation in &conversations {
         let mut clips = Vec::new();
         for text in conversation {
-            clips.push(eval::synth_clip(stages.tts.as_mut(), text)?);
+            clips.push(eval::espeak_clip(text, CALLER_VOICE, CALLER_WPM)?);
         }
         spoken.push(clips);
     }
