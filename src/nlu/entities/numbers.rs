@@ -209,12 +209,16 @@ fn digit_item(words: &[String], j: usize) -> Option<(String, usize)> {
         _ => None,
     } {
         let next = words.get(j + 1)?;
-        let d = match digit_word(next) {
-            Some(d) => char::from(b'0' + d),
-            None if next.len() == 1 && is_digits(next) => next.chars().next()?,
+        // A recogniser writes "triple two four eight" as "triple 248": the repeat
+        // applies to the first digit of the group.
+        let (d, rest) = match digit_word(next) {
+            Some(d) => (char::from(b'0' + d), ""),
+            None if is_digits(next) => (next.chars().next()?, &next[1..]),
             None => return None,
         };
-        return Some((std::iter::repeat_n(d, times).collect(), 2));
+        let mut digits: String = std::iter::repeat_n(d, times).collect();
+        digits.push_str(rest);
+        return Some((digits, 2));
     }
     // "one thousand", "two thousand and five", "twelve thousand three hundred": a group
     // said as a whole number with a thousands word is its value written out, so "one
@@ -420,6 +424,8 @@ mod tests {
         assert_eq!(runs("five hundred and twelve"), ["512"]);
         assert_eq!(runs("ninety two thirty one"), ["9231"]);
         assert_eq!(runs("double 5 seven"), ["557"]);
+        assert_eq!(runs("triple 24891630572"), ["2224891630572"]);
+        assert_eq!(runs("double 25"), ["225"]);
     }
 
     #[test]
