@@ -702,40 +702,27 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT id, idempotency_key, kind, order_number, base_version, payload,
-                    created_at, state, attempts FROM outbox ORDER BY id",
+                    created_at, attempts, state FROM outbox ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, u32>(8)?,
-                ))
-            })
+            .query_map([], |r| Ok((OutboxRow::read(r)?, r.get::<_, String>(8)?)))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, key, kind, order_number, base_version, payload, created, state, attempts) =
-                row.map_err(|e| self.err(e))?;
-            let what = format!("outbox command {id}");
+            let (row, state) = row.map_err(|e| self.err(e))?;
+            let what = format!("outbox command {}", row.id);
             out.push(OutboxEntry {
-                id,
-                idempotency_key: key,
-                kind,
-                order_number,
-                base_version,
-                payload: serde_json::from_str(&payload)
+                id: row.id,
+                idempotency_key: row.idempotency_key,
+                kind: row.kind,
+                order_number: row.order_number,
+                base_version: row.base_version,
+                payload: serde_json::from_str(&row.payload)
                     .map_err(|e| self.bad_row(&what, e.to_string()))?,
-                created_at: parse_datetime(&created).map_err(|d| self.bad_row(&what, d))?,
+                created_at: parse_datetime(&row.created_at).map_err(|d| self.bad_row(&what, d))?,
                 state,
-                attempts,
+                attempts: row.attempts,
             });
         }
         Ok(out)
@@ -891,6 +878,34 @@ impl Store {
         Err(StoreError::Invalid {
             what: "return number",
             detail: format!("every return number for order {order_number} is taken"),
+        })
+    }
+}
+
+/// The columns every outbox read needs, as stored: the first eight of a query selecting
+/// `id, idempotency_key, kind, order_number, base_version, payload, created_at, attempts`.
+pub(super) struct OutboxRow {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub kind: String,
+    pub order_number: Option<String>,
+    pub base_version: Option<i64>,
+    pub payload: String,
+    pub created_at: String,
+    pub attempts: u32,
+}
+
+impl OutboxRow {
+    pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
+        Ok(OutboxRow {
+            id: r.get(0)?,
+            idempotency_key: r.get(1)?,
+            kind: r.get(2)?,
+            order_number: r.get(3)?,
+            base_version: r.get(4)?,
+            payload: r.get(5)?,
+            created_at: r.get(6)?,
+            attempts: r.get(7)?,
         })
     }
 }

@@ -13,6 +13,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::catalog::{upsert_document_row, upsert_product_row};
+use super::changes::OutboxRow;
 use super::orders::upsert_one;
 use super::{classify, Document, Product, Store, StoreError};
 use crate::order::{format_datetime, parse_datetime, Order, OrderStatus};
@@ -293,34 +294,22 @@ impl Store {
         let rows = stmt
             .query_map(
                 params![now_s, far, i64::try_from(limit).unwrap_or(i64::MAX)],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<i64>>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, u32>(7)?,
-                    ))
-                },
+                OutboxRow::read,
             )
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, key, kind, order_number, base_version, payload, created, attempts) =
-                row.map_err(|e| self.err(e))?;
+            let row = row.map_err(|e| self.err(e))?;
             out.push(PendingCommand {
-                created_at: parse_datetime(&created)
-                    .map_err(|d| self.bad_row(&format!("outbox command {id}"), d))?,
-                id,
-                idempotency_key: key,
-                kind,
-                order_number,
-                base_version,
-                payload,
-                attempts,
+                created_at: parse_datetime(&row.created_at)
+                    .map_err(|d| self.bad_row(&format!("outbox command {}", row.id), d))?,
+                id: row.id,
+                idempotency_key: row.idempotency_key,
+                kind: row.kind,
+                order_number: row.order_number,
+                base_version: row.base_version,
+                payload: row.payload,
+                attempts: row.attempts,
             });
         }
         Ok(out)
