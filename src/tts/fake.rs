@@ -1,9 +1,6 @@
 //! A deterministic stand-in for a voice: one short tone per word, chunked like the Piper
 //! voice, so pipeline tests run without models.
 
-use std::time::Instant;
-
-use super::piper::split_chunks;
 use super::{Pace, SynthesisStats, Synthesizer, TtsError};
 
 /// One tone per word; the pitch depends only on the word.
@@ -85,32 +82,15 @@ impl Synthesizer for ToneSynthesizer {
         pace: Pace,
         sink: &mut dyn FnMut(&[f32]) -> bool,
     ) -> Result<SynthesisStats, TtsError> {
-        let start = Instant::now();
-        let mut stats = SynthesisStats::default();
-        let chunks = split_chunks(text);
         let silence = self.samples(self.sentence_silence_ms, Pace::Normal);
-        let mut total = 0usize;
-        let last = chunks.len().saturating_sub(1);
-        for (i, chunk) in chunks.iter().enumerate() {
-            let mut audio = self.chunk_audio(&chunk.text, pace);
-            if audio.is_empty() {
-                continue;
-            }
-            if chunk.ends_sentence && i < last {
-                audio.resize(audio.len() + silence, 0.0);
-            }
-            if stats.sentences == 0 {
-                stats.first_audio_seconds = start.elapsed().as_secs_f64();
-            }
-            stats.sentences += 1;
-            total += audio.len();
-            if !sink(&audio) {
-                break;
-            }
-        }
-        stats.audio_seconds = total as f64 / self.sample_rate as f64;
-        stats.synth_seconds = start.elapsed().as_secs_f64();
-        Ok(stats)
+        let voice = &*self;
+        super::synthesize_chunks(
+            text,
+            self.sample_rate,
+            silence,
+            &mut |chunk| Ok(voice.chunk_audio(chunk, pace)),
+            sink,
+        )
     }
 }
 

@@ -59,6 +59,49 @@ pub struct SynthesisStats {
     pub cached: bool,
 }
 
+/// Synthesises `text` chunk by chunk (`piper::split_chunks`) with `render`, which gives
+/// a chunk's samples (empty: nothing to voice, skipped). Adds `sentence_silence` samples
+/// after a sentence that is not the last, hands each chunk to `sink` until it returns
+/// false, and times the first audio: the part every voice shares.
+pub(crate) fn synthesize_chunks(
+    text: &str,
+    sample_rate: u32,
+    sentence_silence: usize,
+    render: &mut dyn FnMut(&str) -> Result<Vec<f32>, TtsError>,
+    sink: &mut dyn FnMut(&[f32]) -> bool,
+) -> Result<SynthesisStats, TtsError> {
+    let start = std::time::Instant::now();
+    let mut stats = SynthesisStats::default();
+    let chunks = piper::split_chunks(text);
+    let mut samples_out = 0usize;
+    let last = chunks.len().saturating_sub(1);
+    for (i, chunk) in chunks.iter().enumerate() {
+        let mut audio = render(&chunk.text)?;
+        if audio.is_empty() {
+            continue;
+        }
+        if chunk.ends_sentence && i < last {
+            audio.resize(audio.len() + sentence_silence, 0.0);
+        }
+        if stats.sentences == 0 {
+            stats.first_audio_seconds = start.elapsed().as_secs_f64();
+        }
+        stats.sentences += 1;
+        samples_out += audio.len();
+        if !sink(&audio) {
+            tracing::debug!(
+                chunk = i,
+                of = chunks.len(),
+                "synthesis stopped by the sink"
+            );
+            break;
+        }
+    }
+    stats.audio_seconds = samples_out as f64 / f64::from(sample_rate.max(1));
+    stats.synth_seconds = start.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
 /// Turns text into mono audio at `sample_rate()`, handing it over sentence by sentence so
 /// playback can start before the whole reply is synthesised.
 pub trait Synthesizer: Send {

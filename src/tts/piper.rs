@@ -514,43 +514,27 @@ impl Synthesizer for PiperVoice {
         pace: Pace,
         sink: &mut dyn FnMut(&[f32]) -> bool,
     ) -> Result<SynthesisStats, TtsError> {
-        let start = Instant::now();
-        let mut stats = SynthesisStats::default();
-        let chunks = split_chunks(text);
         let length_scale = self.length_scale(pace);
         let silence =
             (self.sample_rate as u64 * self.options.sentence_silence_ms as u64 / 1000) as usize;
-        let mut samples_out = 0usize;
-        let last = chunks.len().saturating_sub(1);
-        for (i, chunk) in chunks.iter().enumerate() {
-            let phonemes = self.phonemes(&chunk.text)?;
-            let ids = self.phoneme_ids(&phonemes);
-            // BOS, PAD and EOS only: nothing espeak could voice.
-            if ids.len() <= self.bos.len() + self.pad.len() + self.eos.len() {
-                continue;
-            }
-            let mut audio = self.infer(ids, length_scale)?;
-            normalize_peak(&mut audio);
-            if chunk.ends_sentence && i < last {
-                audio.resize(audio.len() + silence, 0.0);
-            }
-            if stats.sentences == 0 {
-                stats.first_audio_seconds = start.elapsed().as_secs_f64();
-            }
-            stats.sentences += 1;
-            samples_out += audio.len();
-            if !sink(&audio) {
-                tracing::debug!(
-                    chunk = i,
-                    of = chunks.len(),
-                    "synthesis stopped by the sink"
-                );
-                break;
-            }
-        }
-        stats.audio_seconds = samples_out as f64 / self.sample_rate as f64;
-        stats.synth_seconds = start.elapsed().as_secs_f64();
-        Ok(stats)
+        let sample_rate = self.sample_rate;
+        super::synthesize_chunks(
+            text,
+            sample_rate,
+            silence,
+            &mut |chunk| {
+                let phonemes = self.phonemes(chunk)?;
+                let ids = self.phoneme_ids(&phonemes);
+                // BOS, PAD and EOS only: nothing espeak could voice.
+                if ids.len() <= self.bos.len() + self.pad.len() + self.eos.len() {
+                    return Ok(Vec::new());
+                }
+                let mut audio = self.infer(ids, length_scale)?;
+                normalize_peak(&mut audio);
+                Ok(audio)
+            },
+            sink,
+        )
     }
 }
 
