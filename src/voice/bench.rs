@@ -14,8 +14,6 @@ use serde::Serialize;
 use crate::agent::{Agent, StartOptions};
 use crate::clock::Clock;
 use crate::config::{Config, VadConfig, VadEngine};
-use crate::dialog::Catalog;
-use crate::knowledge::KnowledgeBase;
 use crate::nlu::Nlu;
 use crate::speech_text;
 use crate::store::Store;
@@ -185,15 +183,11 @@ pub fn run(
     let t = Instant::now();
     let mut wake = WakeWordDetector::from_config(&speech.wake, models_dir, ort_lib)?;
     let wake_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let catalog = Arc::new(
-        Catalog::load(&config.store.locale).map_err(|e| VoiceError::Input(e.to_string()))?,
-    );
-    let knowledge = KnowledgeBase::new(
-        &inputs
-            .store
-            .documents()
-            .map_err(|e| VoiceError::Input(e.to_string()))?,
-    );
+    let super::cli::CallAssets {
+        catalog,
+        knowledge,
+        products,
+    } = super::cli::CallAssets::load(inputs.store, &config.store.locale)?;
     // The first synthesis warms the voice; a device does it while starting.
     super::speak(
         stages.tts.as_mut(),
@@ -210,13 +204,6 @@ pub fn run(
         ready_ms: inputs.started.elapsed().as_secs_f64() * 1000.0,
     };
 
-    let products: Vec<String> = inputs
-        .store
-        .products()
-        .map_err(|e| VoiceError::Input(e.to_string()))?
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
     let conversations = script(&inputs.order_number, &inputs.zip);
     // The caller's turns, spoken once by an espeak-ng voice and reused every round. Not
     // the device's own voice: Piper samples its prosody on every rendering, so the

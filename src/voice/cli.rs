@@ -206,14 +206,29 @@ pub struct CallOptions {
     pub confirm: Option<String>,
 }
 
-/// Product names for biasing the recogniser when the agent asks which product.
-pub fn product_names(store: &Store) -> Result<Vec<String>, VoiceError> {
-    Ok(store
-        .products()
-        .map_err(|e| VoiceError::Input(e.to_string()))?
-        .into_iter()
-        .map(|p| p.name)
-        .collect())
+/// What the agent reads beside the store for a spoken call: the locale's phrase catalog,
+/// the store's documents as a knowledge base, and the product names the recogniser is
+/// biased with when the agent asks which product.
+pub struct CallAssets {
+    pub catalog: Arc<Catalog>,
+    pub knowledge: KnowledgeBase,
+    pub products: Vec<String>,
+}
+
+impl CallAssets {
+    pub fn load(store: &Store, locale: &str) -> Result<CallAssets, VoiceError> {
+        let input = |e: &dyn std::fmt::Display| VoiceError::Input(e.to_string());
+        Ok(CallAssets {
+            catalog: Arc::new(Catalog::load(locale).map_err(|e| input(&e))?),
+            knowledge: KnowledgeBase::new(&store.documents().map_err(|e| input(&e))?),
+            products: store
+                .products()
+                .map_err(|e| input(&e))?
+                .into_iter()
+                .map(|p| p.name)
+                .collect(),
+        })
+    }
 }
 
 /// `voxorder simulate --in DIR`: one spoken conversation from WAV files.
@@ -234,15 +249,11 @@ pub fn simulate(
     let files = simulate::turn_files(input)?;
     let out_dir = out_dir.map_or_else(|| input.join("replies"), Path::to_path_buf);
     let mut stages = Stages::load(&config.speech, models_dir, ort_lib)?;
-    let catalog = Arc::new(
-        Catalog::load(&config.store.locale).map_err(|e| VoiceError::Input(e.to_string()))?,
-    );
-    let knowledge = KnowledgeBase::new(
-        &store
-            .documents()
-            .map_err(|e| VoiceError::Input(e.to_string()))?,
-    );
-    let products = product_names(store)?;
+    let CallAssets {
+        catalog,
+        knowledge,
+        products,
+    } = CallAssets::load(store, &config.store.locale)?;
     let vad_cfg = config.speech.vad.clone();
     let (mut agent, opening) = Agent::start(
         store,
@@ -368,15 +379,11 @@ pub fn run(
         )?),
         DeviceMode::Kiosk => None,
     };
-    let catalog = Arc::new(
-        Catalog::load(&config.store.locale).map_err(|e| VoiceError::Input(e.to_string()))?,
-    );
-    let knowledge = KnowledgeBase::new(
-        &store
-            .documents()
-            .map_err(|e| VoiceError::Input(e.to_string()))?,
-    );
-    let products = product_names(store)?;
+    let CallAssets {
+        catalog,
+        knowledge,
+        products,
+    } = CallAssets::load(store, &config.store.locale)?;
     let mode = config.speech.mode;
     writeln!(
         out,
