@@ -83,12 +83,8 @@ enum Command {
         /// actions.
         #[arg(long)]
         json: bool,
-        /// The account this device is linked to (a household's smart speaker), by email.
-        #[arg(long, value_name = "EMAIL")]
-        customer: Option<String>,
-        /// Play an outbound confirmation call about this order (the agent speaks first).
-        #[arg(long, value_name = "ORDER")]
-        confirm: Option<String>,
+        #[command(flatten)]
+        call: CallArgs,
     },
     /// The reference central OMS: serve its sync API, or load data into it (`--db`
     /// names the OMS's own store).
@@ -131,12 +127,8 @@ enum Command {
         /// Print the log as JSON.
         #[arg(long)]
         json: bool,
-        /// The account this device is linked to (a household's smart speaker), by email.
-        #[arg(long, value_name = "EMAIL")]
-        customer: Option<String>,
-        /// Play an outbound confirmation call about this order.
-        #[arg(long, value_name = "ORDER")]
-        confirm: Option<String>,
+        #[command(flatten)]
+        call: CallArgs,
     },
     /// The live device loop on the microphone and speaker (mode from speech.mode).
     Run {
@@ -206,6 +198,17 @@ enum OrdersCommand {
     },
     /// List the orders placed with a phone number or an email address, newest first.
     List(ListArgs),
+}
+
+/// Who a conversation is with, for `chat` and `simulate`.
+#[derive(Debug, Args)]
+struct CallArgs {
+    /// The account this device is linked to (a household's smart speaker), by email.
+    #[arg(long, value_name = "EMAIL")]
+    customer: Option<String>,
+    /// Play an outbound confirmation call about this order (the agent speaks first).
+    #[arg(long, value_name = "ORDER")]
+    confirm: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -408,8 +411,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Chat {
             json,
-            customer,
-            confirm,
+            call: CallArgs { customer, confirm },
         } => {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             let nlu = load_nlu(&config, &store)?;
@@ -461,8 +463,7 @@ fn run(cli: Cli) -> Result<()> {
             input,
             out: out_dir,
             json,
-            customer,
-            confirm,
+            call: CallArgs { customer, confirm },
         } => {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             let nlu = load_nlu(&config, &store)?;
