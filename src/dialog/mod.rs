@@ -337,7 +337,6 @@ pub(crate) enum Ask {
     ReturnItems,
     ReturnReason,
     RefundMethod,
-    LabelOrPickup,
     Date,
     Slot,
     Street,
@@ -1290,7 +1289,6 @@ impl Engine {
             Ask::ReturnItems
             | Ask::ReturnReason
             | Ask::RefundMethod
-            | Ask::LabelOrPickup
             | Ask::ExchangeVariant
             | Ask::ProblemKind
             | Ask::ProblemResolution => returns::answer(self, ask, said, facts),
@@ -1324,6 +1322,15 @@ impl Engine {
     fn takes_up(&self, q: YesNo, said: &Said<'_>) -> Option<bool> {
         let list = match q {
             YesNo::TrackingLink => "take_up_link",
+            // "Just send me the label" at the read-back of a return that goes by label.
+            YesNo::Proceed
+                if self
+                    .task
+                    .as_ref()
+                    .is_some_and(|t| t.goal == Goal::Return && t.pickup != Some(true)) =>
+            {
+                "label"
+            }
             _ => return None,
         };
         let ph = self.phrases();
@@ -1482,6 +1489,10 @@ impl Engine {
             named("field_day"),
             named("field_time"),
         );
+        let (pickup_named, label_named) = (
+            self.phrases().any("pickup", &said.words),
+            self.phrases().any("label", &said.words),
+        );
         let max_quantity = self.config.policy.orders.max_voice_quantity;
         let heard_street = self
             .task
@@ -1540,6 +1551,9 @@ impl Engine {
             Goal::Return | Goal::Exchange | Goal::Problem => {
                 changed |= replace(&mut task.refund_method, &ent.refund_method);
                 changed |= replace(&mut task.return_reason, &ent.return_reason);
+                if task.goal == Goal::Return {
+                    changed |= amend_pickup(task, ent, pickup_named, label_named);
+                }
             }
             Goal::Place | Goal::Reorder => changed |= amend_cart(task, ent, max_quantity),
             Goal::Subscription => {
@@ -1609,6 +1623,37 @@ impl Engine {
             }
             YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder => {}
         }
+    }
+}
+
+/// "Could a courier pick it up instead, Thursday?" or "actually I'll take the label" at
+/// the read-back of a return: the way it goes back changes, with the pickup's date and
+/// slot when said.
+fn amend_pickup(task: &mut Task, ent: &Entities, pickup_named: bool, label_named: bool) -> bool {
+    fn replace<T: PartialEq + Clone>(slot: &mut Option<T>, new: &Option<T>) -> bool {
+        match new {
+            Some(v) if slot.as_ref() != Some(v) => {
+                *slot = Some(v.clone());
+                true
+            }
+            _ => false,
+        }
+    }
+    if task.pickup == Some(true) {
+        if label_named && !pickup_named {
+            task.pickup = Some(false);
+            task.date = None;
+            task.slot = None;
+            return true;
+        }
+        replace(&mut task.date, &ent.date) | replace(&mut task.slot, &ent.time_slot)
+    } else if pickup_named {
+        task.pickup = Some(true);
+        task.date = ent.date;
+        task.slot = ent.time_slot;
+        true
+    } else {
+        false
     }
 }
 

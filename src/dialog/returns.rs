@@ -349,7 +349,12 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
             ("method", method_words(e, &order, method)),
             ("how", how),
         ];
-        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_return"), &args);
+        let key = if task.pickup == Some(true) {
+            p!("confirm_return")
+        } else {
+            p!("confirm_return_offer_pickup")
+        };
+        e.ask(Ask::YesNo(YesNo::Proceed), key, &args);
         return;
     }
     let return_id = match facts.new_return_id(&order.order_number) {
@@ -418,7 +423,9 @@ fn notify_return(e: &mut Engine, order: &Order, return_id: &str, label: bool) {
     }
 }
 
-/// Label or pickup, and the pickup's date and slot. True when settled.
+/// The pickup's date and slot when a courier pickup was asked for. True when settled. A
+/// return goes back by prepaid label unless the caller asks for a pickup, which the
+/// read-back offers.
 fn pickup_settled(e: &mut Engine) -> bool {
     if let Some(d) = e.task().date {
         if !date_ok(e, d) {
@@ -426,10 +433,6 @@ fn pickup_settled(e: &mut Engine) -> bool {
         }
     }
     let task = e.task();
-    if task.pickup.is_none() {
-        e.ask(Ask::LabelOrPickup, p!("ask_label_or_pickup"), &[]);
-        return false;
-    }
     if task.pickup == Some(true) {
         if task.date.is_none() {
             e.ask(Ask::Date, p!("ask_pickup_date"), &[]);
@@ -1069,28 +1072,6 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 }
             }
             Answer::Missed
-        }
-        Ask::LabelOrPickup => {
-            let ph = e.phrases();
-            let pickup = if ph.any("pickup", &said.words) || ent.date.is_some() {
-                Some(true)
-            } else if ph.any("label", &said.words) {
-                Some(false)
-            } else {
-                None
-            };
-            match pickup {
-                Some(p) => {
-                    let task = e.task();
-                    task.pickup = Some(p);
-                    if p {
-                        task.date = ent.date.or(task.date);
-                        task.slot = ent.time_slot.or(task.slot);
-                    }
-                    Answer::Filled
-                }
-                None => Answer::Missed,
-            }
         }
         Ask::ExchangeVariant => {
             let Some(order) = e.task_ref().and_then(|t| t.order.clone()) else {

@@ -1884,3 +1884,38 @@ fn a_linked_speaker_greets_with_its_news() {
     let ask = r.find("How can I help you?").expect(r);
     assert!(r.starts_with("Hi Ada") && news < ask, "{r}");
 }
+
+#[test]
+fn a_pickup_or_a_label_named_at_a_return_read_back_changes_how_it_goes_back() {
+    let mut task = Task::new(Goal::Return, Vec::new());
+    let friday = NaiveDate::from_ymd_opt(2026, 3, 13).unwrap();
+    let said = Entities {
+        date: Some(friday),
+        time_slot: Some(TimeSlot::Morning),
+        ..Entities::default()
+    };
+    // Nothing named: a yes, not a change.
+    assert!(!amend_pickup(&mut task, &said, false, false));
+    assert_eq!(task.pickup, None);
+    // "Could a courier collect it Friday morning?"
+    assert!(amend_pickup(&mut task, &said, true, false));
+    assert_eq!(
+        (task.pickup, task.date, task.slot),
+        (Some(true), Some(friday), Some(TimeSlot::Morning))
+    );
+    // The same pickup said again changes nothing; another day does.
+    assert!(!amend_pickup(&mut task, &said, true, false));
+    let monday = Entities {
+        date: NaiveDate::from_ymd_opt(2026, 3, 16),
+        ..Entities::default()
+    };
+    assert!(amend_pickup(&mut task, &monday, false, false));
+    assert_eq!(task.date, NaiveDate::from_ymd_opt(2026, 3, 16));
+    assert_eq!(task.slot, Some(TimeSlot::Morning));
+    // "Actually I'll just drop it off with the label."
+    assert!(amend_pickup(&mut task, &Entities::default(), false, true));
+    assert_eq!(
+        (task.pickup, task.date, task.slot),
+        (Some(false), None, None)
+    );
+}
