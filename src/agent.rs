@@ -185,6 +185,9 @@ impl Facts for StoreFacts<'_> {
     fn new_return_id(&self, order_number: &str) -> Result<String, FactsError> {
         self.store.new_return_id(order_number).map_err(facts_err)
     }
+    fn orders_as_of(&self) -> Result<Option<chrono::NaiveDateTime>, FactsError> {
+        self.store.orders_as_of().map_err(facts_err)
+    }
 }
 
 /// News a household's speaker holds for its customer, in words, and the sync notices it

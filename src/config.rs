@@ -66,6 +66,9 @@ pub struct SyncConfig {
     pub backoff_base_ms: u32,
     pub backoff_max_seconds: u32,
     pub announce_updates: bool,
+    /// Order details downloaded longer ago than this are said with their age ("my order
+    /// information was last updated three hours ago"); 0 never says it.
+    pub stale_after_minutes: u32,
     /// PEM file of a private certificate authority the OMS's certificate is signed by
     /// (empty: the system's trusted roots only).
     pub ca_file: String,
@@ -87,6 +90,7 @@ impl Default for SyncConfig {
             backoff_base_ms: 500,
             backoff_max_seconds: 300,
             announce_updates: true,
+            stale_after_minutes: 120,
             ca_file: String::new(),
         }
     }

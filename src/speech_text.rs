@@ -256,6 +256,17 @@ pub fn count_noun(n: u64, singular: &str, plural: &str) -> String {
     format!("{} {noun}", number_words(n))
 }
 
+/// How long ago, as people round it: under an hour and a half in minutes ("forty
+/// minutes"), under two days in hours ("five hours"), then in days ("three days").
+pub fn elapsed_words(minutes: i64) -> String {
+    let minutes = u64::try_from(minutes).unwrap_or(0);
+    match minutes {
+        0..=89 => count_noun(minutes.max(1), "minute", "minutes"),
+        90..=2849 => count_noun((minutes + 30) / 60, "hour", "hours"),
+        _ => count_noun((minutes + 720) / 1440, "day", "days"),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Money
 // ---------------------------------------------------------------------------------------
@@ -1339,5 +1350,16 @@ mod tests {
             prop_assert_eq!(has_year, far && d.year() != today.year(), "{}", said);
             prop_assert!(!relative_date(d, today).is_empty());
         }
+    }
+
+    #[test]
+    fn elapsed_time_is_rounded_as_people_say_it() {
+        assert_eq!(elapsed_words(0), "one minute");
+        assert_eq!(elapsed_words(45), "forty-five minutes");
+        assert_eq!(elapsed_words(100), "two hours");
+        assert_eq!(elapsed_words(185), "three hours");
+        assert_eq!(elapsed_words(60 * 47), "forty-seven hours");
+        assert_eq!(elapsed_words(60 * 24 * 3 + 5), "three days");
+        assert_eq!(elapsed_words(-5), "one minute");
     }
 }

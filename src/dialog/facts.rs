@@ -2,6 +2,8 @@
 //! catalog, the verification locks and the policy documents. The engine reads through
 //! this trait and never writes; changes leave it as [`crate::change::Change`]s.
 
+use chrono::NaiveDateTime;
+
 use crate::order::Order;
 use crate::store::{
     CustomerRow, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription,
@@ -45,4 +47,7 @@ pub trait Facts {
     fn new_order_number(&self) -> Result<String, FactsError>;
     /// A number for a return about to be created.
     fn new_return_id(&self, order_number: &str) -> Result<String, FactsError>;
+    /// When the order details were last brought level with the central OMS; `None` when
+    /// they never were (a device that does not sync holds what was imported).
+    fn orders_as_of(&self) -> Result<Option<NaiveDateTime>, FactsError>;
 }

@@ -450,6 +450,8 @@ pub(crate) struct Session {
     pub last_goal: Option<Goal>,
     /// Sync notices already said in this conversation.
     pub told: Vec<i64>,
+    /// The age of stale order details was said (once a conversation).
+    pub data_age_told: bool,
 }
 
 /// The dialog engine of one conversation.

@@ -136,9 +136,34 @@ fn estimate_words(e: &Engine, order: &Order) -> String {
     }
 }
 
+/// On a device whose cache has not been brought level with the OMS for a while (the
+/// network is down), the first order details of a conversation come with their age: a
+/// "shipped" said from yesterday's data may be "delivered" by now.
+fn say_data_age(e: &mut Engine, facts: &dyn Facts) {
+    let stale_after = e.config().sync.stale_after_minutes;
+    if stale_after == 0 || e.s.data_age_told {
+        return;
+    }
+    let as_of = match facts.orders_as_of() {
+        Ok(Some(t)) => t,
+        Ok(None) => return,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot read when the orders were last synced");
+            return;
+        }
+    };
+    let minutes = (e.now - as_of).num_minutes();
+    if minutes < i64::from(stale_after) {
+        return;
+    }
+    e.s.data_age_told = true;
+    e.say(p!("data_age"), &[("age", st::elapsed_words(minutes))]);
+}
+
 /// Order status, for every state.
 pub(super) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
+    say_data_age(e, facts);
     let number = st::digits_grouped(&order.order_number);
     let items = items_phrase(&order);
     let carrier = order
@@ -255,6 +280,7 @@ pub(super) fn status(e: &mut Engine, facts: &dyn Facts) {
 /// Tracking: carrier, tracking number character by character, last scan, estimate.
 pub(super) fn track(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
+    say_data_age(e, facts);
     let Some(tracking) = order.tracking_number.clone() else {
         if order.status == OrderStatus::Cancelled {
             status(e, facts);

@@ -24,6 +24,8 @@ struct World {
     customer_orders: Vec<String>,
     /// Undelivered sync notices.
     notices: Vec<SyncNotice>,
+    /// When the orders were last synced.
+    orders_as_of: Option<NaiveDateTime>,
 }
 
 impl Facts for World {
@@ -110,6 +112,9 @@ impl Facts for World {
     }
     fn new_return_id(&self, _: &str) -> Result<String, FactsError> {
         Ok("40000001".into())
+    }
+    fn orders_as_of(&self) -> Result<Option<NaiveDateTime>, FactsError> {
+        Ok(self.orders_as_of)
     }
 }
 
@@ -1918,4 +1923,41 @@ fn a_pickup_or_a_label_named_at_a_return_read_back_changes_how_it_goes_back() {
         (task.pickup, task.date, task.slot),
         (Some(false), None, None)
     );
+}
+
+#[test]
+fn stale_order_details_are_said_with_their_age_once_a_conversation() {
+    let status_after = |as_of: Option<NaiveDateTime>| {
+        let mut w = world();
+        w.orders_as_of = as_of;
+        let mut e = engine();
+        e.handle(
+            say(Intent::GetOrderStatus, "where is my order", order_no()),
+            now(),
+            &w,
+        );
+        let status = e
+            .handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w)
+            .reply;
+        let again = e
+            .handle(
+                say(Intent::GetOrderStatus, "and where is it now", order_no()),
+                now(),
+                &w,
+            )
+            .reply;
+        (status, again)
+    };
+    let hours_ago = |h| Some(now() - chrono::Duration::hours(h));
+    // A day-old download: the age comes first, once.
+    let (status, again) = status_after(hours_ago(26));
+    assert!(status.contains("twenty-six hours ago"), "{status}");
+    assert!(status.contains("being prepared"), "{status}");
+    assert!(!again.contains("ago"), "{again}");
+    // Fresh data, or a device that does not sync: nothing about age.
+    for as_of in [hours_ago(1), None] {
+        let (status, _) = status_after(as_of);
+        assert!(!status.contains("updated"), "{status}");
+        assert!(status.contains("being prepared"), "{status}");
+    }
 }

@@ -607,6 +607,13 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// When the cache was last brought level with the OMS (`None`: it never was, as on a
+    /// device that does not sync). A stored time that does not parse counts as never.
+    pub fn orders_as_of(&self) -> Result<Option<NaiveDateTime>, StoreError> {
+        let last = get_state(&self.conn, LAST_PULL).map_err(|e| self.err(e))?;
+        Ok(last.as_deref().and_then(|s| parse_datetime(s).ok()))
+    }
+
     /// Keeps the last sync error (for `sync status`) without touching any command.
     pub fn note_sync_error(&self, error: &str, now: NaiveDateTime) -> Result<(), StoreError> {
         set_state(&self.conn, LAST_ERROR, error)
@@ -972,5 +979,16 @@ mod tests {
             .find(|c| c.order_number.as_deref() == Some("4444"))
             .expect("requeued command is due");
         assert_eq!(back.idempotency_key, key);
+    }
+
+    #[test]
+    fn the_orders_are_as_of_the_last_complete_pull() {
+        let s = Store::open_in_memory().expect("store");
+        assert_eq!(s.orders_as_of().unwrap(), None);
+        s.note_pull_complete(at(9)).unwrap();
+        s.note_sync_error("OMS unreachable", at(11)).unwrap();
+        assert_eq!(s.orders_as_of().unwrap(), Some(at(9)));
+        s.note_pull_complete(at(12)).unwrap();
+        assert_eq!(s.orders_as_of().unwrap(), Some(at(12)));
     }
 }
