@@ -354,6 +354,44 @@ where
     }
 }
 
+/// Calls the generic stream builder `$build::<T>(args…)` with `T` the Rust type of the
+/// device's sample format.
+macro_rules! for_sample_format {
+    ($format:expr, $build:ident($($arg:expr),* $(,)?)) => {{
+        use cpal::SampleFormat as F;
+        match $format {
+            F::F32 => $build::<f32>($($arg),*),
+            F::F64 => $build::<f64>($($arg),*),
+            F::I16 => $build::<i16>($($arg),*),
+            F::U16 => $build::<u16>($($arg),*),
+            F::I32 => $build::<i32>($($arg),*),
+            F::U32 => $build::<u32>($($arg),*),
+            F::I8 => $build::<i8>($($arg),*),
+            F::U8 => $build::<u8>($($arg),*),
+            other => Err(format!("unsupported sample format {other}")),
+        }
+    }};
+}
+
+/// The named device for `direction`, its own name and its default stream configuration.
+fn default_config(
+    direction: Direction,
+    name: &str,
+) -> Result<(cpal::Device, String, cpal::SupportedStreamConfig), AudioError> {
+    let device = find_device(direction, name)?;
+    let dev_name = device.name().unwrap_or_else(|_| name.to_string());
+    let supported = match direction {
+        Direction::Input => device.default_input_config(),
+        Direction::Output => device.default_output_config(),
+    };
+    let supported = supported.map_err(|e| AudioError::NoDevice {
+        direction,
+        name: name.to_string(),
+        reason: format!("{dev_name}: no usable {direction} configuration: {e}"),
+    })?;
+    Ok((device, dev_name, supported))
+}
+
 fn device_error(direction: Direction, name: &str, reason: String) -> AudioError {
     AudioError::Device {
         direction,
@@ -367,27 +405,15 @@ fn open_capture(
     shared: Arc<CaptureShared>,
 ) -> Result<(cpal::Stream, Opened<rtrb::Consumer<f32>>), AudioError> {
     let dir = Direction::Input;
-    let device = find_device(dir, name)?;
-    let dev_name = device.name().unwrap_or_else(|_| name.to_string());
-    let supported = device
-        .default_input_config()
-        .map_err(|e| AudioError::NoDevice {
-            direction: dir,
-            name: name.to_string(),
-            reason: format!("{dev_name}: no usable input configuration: {e}"),
-        })?;
+    let (device, dev_name, supported) = default_config(dir, name)?;
     let config = supported.config();
     let rate = config.sample_rate.0;
     let channels = usize::from(config.channels.max(1));
     // Two seconds of slack for a reader that is busy (an ASR run) between reads.
     let (producer, consumer) = rtrb::RingBuffer::<f32>::new(rate as usize * 2);
-    let stream = build_capture(
-        &device,
-        &config,
+    let stream = for_sample_format!(
         supported.sample_format(),
-        channels,
-        producer,
-        shared,
+        capture_stream(&device, &config, channels, producer, shared)
     )
     .map_err(|e| device_error(dir, &dev_name, e))?;
     stream
@@ -401,28 +427,6 @@ fn open_capture(
             end: consumer,
         },
     ))
-}
-
-fn build_capture(
-    device: &cpal::Device,
-    config: &cpal::StreamConfig,
-    format: cpal::SampleFormat,
-    channels: usize,
-    producer: rtrb::Producer<f32>,
-    shared: Arc<CaptureShared>,
-) -> Result<cpal::Stream, String> {
-    use cpal::SampleFormat as F;
-    match format {
-        F::F32 => capture_stream::<f32>(device, config, channels, producer, shared),
-        F::F64 => capture_stream::<f64>(device, config, channels, producer, shared),
-        F::I16 => capture_stream::<i16>(device, config, channels, producer, shared),
-        F::U16 => capture_stream::<u16>(device, config, channels, producer, shared),
-        F::I32 => capture_stream::<i32>(device, config, channels, producer, shared),
-        F::U32 => capture_stream::<u32>(device, config, channels, producer, shared),
-        F::I8 => capture_stream::<i8>(device, config, channels, producer, shared),
-        F::U8 => capture_stream::<u8>(device, config, channels, producer, shared),
-        other => Err(format!("unsupported sample format {other}")),
-    }
 }
 
 fn capture_stream<T>(
@@ -656,27 +660,15 @@ fn open_playback(
     shared: Arc<PlaybackShared>,
 ) -> Result<(cpal::Stream, Opened<rtrb::Producer<f32>>), AudioError> {
     let dir = Direction::Output;
-    let device = find_device(dir, name)?;
-    let dev_name = device.name().unwrap_or_else(|_| name.to_string());
-    let supported = device
-        .default_output_config()
-        .map_err(|e| AudioError::NoDevice {
-            direction: dir,
-            name: name.to_string(),
-            reason: format!("{dev_name}: no usable output configuration: {e}"),
-        })?;
+    let (device, dev_name, supported) = default_config(dir, name)?;
     let config = supported.config();
     let rate = config.sample_rate.0;
     let channels = usize::from(config.channels.max(1));
     // Half a second queued keeps `stop` latency low while riding out synthesis jitter.
     let (producer, consumer) = rtrb::RingBuffer::<f32>::new((rate as usize / 2).max(1024));
-    let stream = build_playback(
-        &device,
-        &config,
+    let stream = for_sample_format!(
         supported.sample_format(),
-        channels,
-        consumer,
-        shared,
+        playback_stream(&device, &config, channels, consumer, shared)
     )
     .map_err(|e| device_error(dir, &dev_name, e))?;
     stream
@@ -690,28 +682,6 @@ fn open_playback(
             end: producer,
         },
     ))
-}
-
-fn build_playback(
-    device: &cpal::Device,
-    config: &cpal::StreamConfig,
-    format: cpal::SampleFormat,
-    channels: usize,
-    consumer: rtrb::Consumer<f32>,
-    shared: Arc<PlaybackShared>,
-) -> Result<cpal::Stream, String> {
-    use cpal::SampleFormat as F;
-    match format {
-        F::F32 => playback_stream::<f32>(device, config, channels, consumer, shared),
-        F::F64 => playback_stream::<f64>(device, config, channels, consumer, shared),
-        F::I16 => playback_stream::<i16>(device, config, channels, consumer, shared),
-        F::U16 => playback_stream::<u16>(device, config, channels, consumer, shared),
-        F::I32 => playback_stream::<i32>(device, config, channels, consumer, shared),
-        F::U32 => playback_stream::<u32>(device, config, channels, consumer, shared),
-        F::I8 => playback_stream::<i8>(device, config, channels, consumer, shared),
-        F::U8 => playback_stream::<u8>(device, config, channels, consumer, shared),
-        other => Err(format!("unsupported sample format {other}")),
-    }
 }
 
 fn playback_stream<T>(
