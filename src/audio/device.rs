@@ -572,8 +572,7 @@ impl Speaker {
     /// Pushes `self.converted` into the ring, waiting for room; gives up on a stop.
     fn push_converted(&mut self) -> Result<(), AudioError> {
         let mut offset = 0;
-        let mut last_progress = Instant::now();
-        let mut last_consumed = self.shared.consumed.load(Ordering::Acquire);
+        let mut watch = StallWatch::new(&self.shared);
         while offset < self.converted.len() {
             if self.stopped_since_last_call() {
                 return Ok(());
@@ -585,16 +584,9 @@ impl Speaker {
             if n > 0 {
                 continue;
             }
-            if self.shared.failed.load(Ordering::Acquire) {
-                return Err(self.stream_error("the device reported an error".into()));
-            }
-            let consumed = self.shared.consumed.load(Ordering::Acquire);
-            if consumed != last_consumed {
-                last_consumed = consumed;
-                last_progress = Instant::now();
-            } else if last_progress.elapsed() > STALL {
-                return Err(self.stream_error("the device stopped taking audio".into()));
-            }
+            watch
+                .check(&self.shared)
+                .map_err(|r| self.stream_error(r.into()))?;
             std::thread::sleep(POLL);
         }
         Ok(())
@@ -630,20 +622,42 @@ impl AudioOutput for Speaker {
         self.adapter.finish(&mut tail);
         self.converted = tail;
         self.push_converted()?;
-        let mut last_consumed = self.shared.consumed.load(Ordering::Acquire);
-        let mut last_progress = Instant::now();
+        let mut watch = StallWatch::new(&self.shared);
         while self.is_playing() {
-            if self.shared.failed.load(Ordering::Acquire) {
-                return Err(self.stream_error("the device reported an error".into()));
-            }
-            let consumed = self.shared.consumed.load(Ordering::Acquire);
-            if consumed != last_consumed {
-                last_consumed = consumed;
-                last_progress = Instant::now();
-            } else if last_progress.elapsed() > STALL {
-                return Err(self.stream_error("the device stopped taking audio".into()));
-            }
+            watch
+                .check(&self.shared)
+                .map_err(|r| self.stream_error(r.into()))?;
             std::thread::sleep(POLL);
+        }
+        Ok(())
+    }
+}
+
+/// The speaker waiting on the device: an error the device reported, or no audio taken
+/// for `STALL`, ends the wait.
+struct StallWatch {
+    last_consumed: u64,
+    last_progress: Instant,
+}
+
+impl StallWatch {
+    fn new(shared: &PlaybackShared) -> StallWatch {
+        StallWatch {
+            last_consumed: shared.consumed.load(Ordering::Acquire),
+            last_progress: Instant::now(),
+        }
+    }
+
+    fn check(&mut self, shared: &PlaybackShared) -> Result<(), &'static str> {
+        if shared.failed.load(Ordering::Acquire) {
+            return Err("the device reported an error");
+        }
+        let consumed = shared.consumed.load(Ordering::Acquire);
+        if consumed != self.last_consumed {
+            self.last_consumed = consumed;
+            self.last_progress = Instant::now();
+        } else if self.last_progress.elapsed() > STALL {
+            return Err("the device stopped taking audio");
         }
         Ok(())
     }
