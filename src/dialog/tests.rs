@@ -172,6 +172,11 @@ fn say(intent: Intent, text: &str, entities: Entities) -> Event {
     }
 }
 
+/// One caller turn at the fixed clock.
+fn turn(e: &mut Engine, w: &World, intent: Intent, text: &str, entities: Entities) -> Step {
+    e.handle(say(intent, text, entities), now(), w)
+}
+
 fn order_no() -> Entities {
     Entities {
         order_number: Some("1234567891234".into()),
@@ -190,21 +195,15 @@ fn zip(z: &str) -> Entities {
 fn nothing_is_disclosed_before_verification_and_status_follows_it() {
     let w = world();
     let mut e = engine();
-    let step = e.handle(
-        say(
-            Intent::GetOrderStatus,
-            "where is my order",
-            Entities::default(),
-        ),
-        now(),
+    let step = turn(
+        &mut e,
         &w,
+        Intent::GetOrderStatus,
+        "where is my order",
+        Entities::default(),
     );
     assert!(step.reply.contains("order number"), "{}", step.reply);
-    let step = e.handle(
-        say(Intent::Fallback, "1234567891234", order_no()),
-        now(),
-        &w,
-    );
+    let step = turn(&mut e, &w, Intent::Fallback, "1234567891234", order_no());
     assert!(
         step.reply.contains("1 2 3 4, 5 6 7 8 9, 1 2 3 4"),
         "{}",
@@ -215,7 +214,7 @@ fn nothing_is_disclosed_before_verification_and_status_follows_it() {
         "status before verification: {}",
         step.reply
     );
-    let step = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    let step = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
     assert!(step.reply.contains("being prepared"), "{}", step.reply);
     assert_eq!(
         step.locks,
@@ -232,22 +231,19 @@ fn a_wrong_number_and_a_wrong_factor_get_the_same_reply() {
         .iter()
         .map(|n| {
             let mut e = engine();
-            e.handle(
-                say(
-                    Intent::GetOrderStatus,
-                    "where is my order",
-                    Entities::default(),
-                ),
-                now(),
+            turn(
+                &mut e,
                 &w,
+                Intent::GetOrderStatus,
+                "where is my order",
+                Entities::default(),
             );
             let ent = Entities {
                 order_number: Some(n.to_string()),
                 ..Entities::default()
             };
-            e.handle(say(Intent::Fallback, n, ent), now(), &w);
-            e.handle(say(Intent::Fallback, "11111", zip("11111")), now(), &w)
-                .reply
+            turn(&mut e, &w, Intent::Fallback, n, ent);
+            turn(&mut e, &w, Intent::Fallback, "11111", zip("11111")).reply
         })
         .collect();
     assert_eq!(replies[0], replies[1]);
@@ -257,8 +253,8 @@ fn a_wrong_number_and_a_wrong_factor_get_the_same_reply() {
 fn two_failures_lock_and_a_locked_order_is_refused() {
     let mut w = world();
     let mut e = engine();
-    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
-    let first = e.handle(say(Intent::Fallback, "11111", zip("11111")), now(), &w);
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    let first = turn(&mut e, &w, Intent::Fallback, "11111", zip("11111"));
     assert_eq!(first.locks.len(), 1);
     w.locks.insert(
         "order:1234567891234".into(),
@@ -267,7 +263,7 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
             locked_until: None,
         },
     );
-    let second = e.handle(say(Intent::Fallback, "22222", zip("22222")), now(), &w);
+    let second = turn(&mut e, &w, Intent::Fallback, "22222", zip("22222"));
     assert!(
         second.reply.contains("for your security"),
         "{}",
@@ -282,7 +278,7 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
         },
     );
     let mut e = engine();
-    let step = e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    let step = turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
     assert!(step.reply.contains("paused"), "{}", step.reply);
     assert!(step.changes.is_empty());
 }
@@ -291,21 +287,23 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
 fn cancel_asks_a_reason_reads_back_and_only_then_changes() {
     let w = world();
     let mut e = engine();
-    e.handle(
-        say(Intent::CancelOrder, "cancel my order", order_no()),
-        now(),
+    turn(
+        &mut e,
         &w,
+        Intent::CancelOrder,
+        "cancel my order",
+        order_no(),
     );
-    let s = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    let s = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
     assert!(s.reply.contains("why"), "{}", s.reply);
     let reason = Entities {
         cancel_reason: Some(CancelReason::FoundCheaper),
         ..Entities::default()
     };
-    let s = e.handle(say(Intent::Fallback, "found it cheaper", reason), now(), &w);
+    let s = turn(&mut e, &w, Intent::Fallback, "found it cheaper", reason);
     assert!(s.changes.is_empty());
     assert!(s.reply.contains("fifty-nine ninety-eight"), "{}", s.reply);
-    let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+    let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
     assert_eq!(s.changes[0].kind(), "cancel_order");
     assert!(s.reply.contains("Visa ending in 4 2 4 2"), "{}", s.reply);
 }
@@ -314,16 +312,14 @@ fn cancel_asks_a_reason_reads_back_and_only_then_changes() {
 fn full_card_numbers_are_never_read() {
     let w = world();
     let mut e = engine();
-    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
-    e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
-    let s = e.handle(
-        say(
-            Intent::PolicyQuestion,
-            "read me the full card number",
-            Entities::default(),
-        ),
-        now(),
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    let s = turn(
+        &mut e,
         &w,
+        Intent::PolicyQuestion,
+        "read me the full card number",
+        Entities::default(),
     );
     assert!(s.reply.contains("4 2 4 2"), "{}", s.reply);
     assert!(!s.reply.contains("4242 "), "{}", s.reply);
@@ -333,21 +329,21 @@ fn full_card_numbers_are_never_read() {
 fn two_fallbacks_offer_a_person_and_yes_hands_off() {
     let w = world();
     let mut e = engine();
-    e.handle(
-        say(Intent::Fallback, "blah", Entities::default()),
-        now(),
+    turn(&mut e, &w, Intent::Fallback, "blah", Entities::default());
+    let s = turn(
+        &mut e,
         &w,
-    );
-    let s = e.handle(
-        say(Intent::Fallback, "blah blah", Entities::default()),
-        now(),
-        &w,
+        Intent::Fallback,
+        "blah blah",
+        Entities::default(),
     );
     assert!(s.reply.contains("team"), "{}", s.reply);
-    let s = e.handle(
-        say(Intent::Affirm, "yes please", Entities::default()),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Affirm,
+        "yes please",
+        Entities::default(),
     );
     assert_eq!(s.changes[0].kind(), "hand_off");
     assert!(s.end);
@@ -375,7 +371,7 @@ fn a_factor_given_with_the_order_number_verifies_at_once() {
         (Intent::TrackPackage, phone),
     ] {
         let mut e = engine();
-        let s = e.handle(say(intent, "where is it", with(factor)), now(), &w);
+        let s = turn(&mut e, &w, intent, "where is it", with(factor));
         assert!(!s.reply.contains("zip"), "asked again: {}", s.reply);
         assert!(s.reply.contains("being prepared"), "{}", s.reply);
         assert_eq!(
@@ -391,23 +387,21 @@ fn a_factor_given_with_the_order_number_verifies_at_once() {
 fn a_wrong_factor_given_up_front_counts_as_a_failed_try() {
     let w = world();
     let mut e = engine();
-    let s = e.handle(
-        say(
-            Intent::GetOrderStatus,
-            "where is it",
-            Entities {
-                order_number: Some("1234567891234".into()),
-                zip_code: Some("11111".into()),
-                ..Entities::default()
-            },
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::GetOrderStatus,
+        "where is it",
+        Entities {
+            order_number: Some("1234567891234".into()),
+            zip_code: Some("11111".into()),
+            ..Entities::default()
+        },
     );
     assert_eq!(s.locks.len(), 1, "{:?}", s.locks);
     assert!(!s.reply.contains("prepared"), "{}", s.reply);
     // The retry is a normal factor question.
-    let s = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    let s = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
     assert!(s.reply.contains("being prepared"), "{}", s.reply);
 }
 
@@ -415,27 +409,23 @@ fn a_wrong_factor_given_up_front_counts_as_a_failed_try() {
 fn a_factor_said_with_the_asked_order_number_is_used() {
     let w = world();
     let mut e = engine();
-    e.handle(
-        say(
-            Intent::GetOrderStatus,
-            "where is my order",
-            Entities::default(),
-        ),
-        now(),
+    turn(
+        &mut e,
         &w,
+        Intent::GetOrderStatus,
+        "where is my order",
+        Entities::default(),
     );
-    let s = e.handle(
-        say(
-            Intent::Fallback,
-            "1234567891234 zip 78701",
-            Entities {
-                order_number: Some("1234567891234".into()),
-                zip_code: Some("78701".into()),
-                ..Entities::default()
-            },
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Fallback,
+        "1234567891234 zip 78701",
+        Entities {
+            order_number: Some("1234567891234".into()),
+            zip_code: Some("78701".into()),
+            ..Entities::default()
+        },
     );
     assert!(s.reply.contains("being prepared"), "{}", s.reply);
 }
@@ -444,18 +434,16 @@ fn a_factor_said_with_the_asked_order_number_is_used() {
 fn a_zip_said_with_an_address_change_is_the_new_address_not_a_factor() {
     let w = world();
     let mut e = engine();
-    let s = e.handle(
-        say(
-            Intent::ChangeAddress,
-            "change the address to zip 30301",
-            Entities {
-                order_number: Some("1234567891234".into()),
-                zip_code: Some("30301".into()),
-                ..Entities::default()
-            },
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::ChangeAddress,
+        "change the address to zip 30301",
+        Entities {
+            order_number: Some("1234567891234".into()),
+            zip_code: Some("30301".into()),
+            ..Entities::default()
+        },
     );
     assert!(s.locks.is_empty(), "{:?}", s.locks);
     assert!(
@@ -469,30 +457,24 @@ fn a_zip_said_with_an_address_change_is_the_new_address_not_a_factor() {
 fn a_question_about_the_order_just_discussed_reuses_it_without_a_check() {
     let w = world();
     let mut e = engine();
-    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
-    e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
     for text in [
         "and will i get a tracking number when it goes out",
         "can you track it",
         "where is that package now",
     ] {
-        let s = e.handle(
-            say(Intent::TrackPackage, text, Entities::default()),
-            now(),
-            &w,
-        );
+        let s = turn(&mut e, &w, Intent::TrackPackage, text, Entities::default());
         assert!(!s.reply.contains("Can I use it"), "{text}: {}", s.reply);
         assert!(s.reply.contains("tracking number"), "{text}: {}", s.reply);
     }
     // Another order, or a change, is checked first.
-    let s = e.handle(
-        say(
-            Intent::TrackPackage,
-            "can you track my other order",
-            Entities::default(),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::TrackPackage,
+        "can you track my other order",
+        Entities::default(),
     );
     assert!(!s.reply.contains("Can I use it"), "{}", s.reply);
     assert!(s.reply.contains("order number"), "{}", s.reply);
@@ -502,16 +484,14 @@ fn a_question_about_the_order_just_discussed_reuses_it_without_a_check() {
 fn a_change_to_the_order_just_discussed_is_checked_first() {
     let w = world();
     let mut e = engine();
-    e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
-    e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
-    let s = e.handle(
-        say(
-            Intent::CancelOrder,
-            "actually cancel it",
-            Entities::default(),
-        ),
-        now(),
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    let s = turn(
+        &mut e,
         &w,
+        Intent::CancelOrder,
+        "actually cancel it",
+        Entities::default(),
     );
     assert!(s.reply.contains("Can I use it"), "{}", s.reply);
 }
@@ -534,7 +514,7 @@ fn rescheduling_to_the_day_already_due_asks_for_another_day() {
             time_slot: slot,
             ..Entities::default()
         };
-        let s = e.handle(say(Intent::RescheduleDelivery, "move it", ent), now(), &w);
+        let s = turn(&mut e, &w, Intent::RescheduleDelivery, "move it", ent);
         assert_eq!(
             s.reply.contains("What day"),
             asks_day,
@@ -552,12 +532,14 @@ fn address_change_at_city(w: &World) -> Engine {
         email: Some("ada@example.com".into()),
         ..Entities::default()
     };
-    let s = e.handle(say(Intent::ChangeAddress, "new address", ent), now(), w);
+    let s = turn(&mut e, w, Intent::ChangeAddress, "new address", ent);
     assert!(s.reply.contains("street"), "{}", s.reply);
-    let s = e.handle(
-        say(Intent::Fallback, "88 lamar boulevard", Entities::default()),
-        now(),
+    let s = turn(
+        &mut e,
         w,
+        Intent::Fallback,
+        "88 lamar boulevard",
+        Entities::default(),
     );
     assert!(s.reply.contains("city"), "{}", s.reply);
     e
@@ -580,12 +562,8 @@ fn a_city_is_read_without_the_remarks_around_it() {
         ("new york", "New York"),
     ] {
         let mut e = address_change_at_city(&w);
-        e.handle(
-            say(Intent::Fallback, answer, Entities::default()),
-            now(),
-            &w,
-        );
-        let s = e.handle(say(Intent::Fallback, "78704", zip("78704")), now(), &w);
+        turn(&mut e, &w, Intent::Fallback, answer, Entities::default());
+        let s = turn(&mut e, &w, Intent::Fallback, "78704", zip("78704"));
         assert!(
             s.reply.contains(&format!("{city}, 7 8 7 0 4")),
             "{answer}: {}",
@@ -598,38 +576,36 @@ fn a_city_is_read_without_the_remarks_around_it() {
 fn a_correction_at_the_read_back_replaces_the_value_and_reads_back_again() {
     let w = world();
     let mut e = address_change_at_city(&w);
-    e.handle(
-        say(Intent::Fallback, "austin", Entities::default()),
-        now(),
-        &w,
-    );
-    let s = e.handle(say(Intent::Fallback, "78704", zip("78704")), now(), &w);
+    turn(&mut e, &w, Intent::Fallback, "austin", Entities::default());
+    let s = turn(&mut e, &w, Intent::Fallback, "78704", zip("78704"));
     assert!(s.reply.contains("Austin, 7 8 7 0 4"), "{}", s.reply);
-    let s = e.handle(
-        say(
-            Intent::Deny,
-            "oh no sorry the zip's wrong it's 78703",
-            zip("78703"),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Deny,
+        "oh no sorry the zip's wrong it's 78703",
+        zip("78703"),
     );
     assert!(s.reply.contains("Austin, 7 8 7 0 3"), "{}", s.reply);
     assert!(s.changes.is_empty());
     // A part named as wrong without a new value is asked again.
-    let s = e.handle(
-        say(Intent::Deny, "no the city is wrong", Entities::default()),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Deny,
+        "no the city is wrong",
+        Entities::default(),
     );
     assert!(s.reply.contains("city"), "{}", s.reply);
-    let s = e.handle(
-        say(Intent::Fallback, "pflugerville", Entities::default()),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Fallback,
+        "pflugerville",
+        Entities::default(),
     );
     assert!(s.reply.contains("Pflugerville, 7 8 7 0 3"), "{}", s.reply);
-    let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+    let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
     assert_eq!(s.changes[0].kind(), "change_address");
 }
 
@@ -644,32 +620,28 @@ fn a_reschedule_read_back_takes_a_new_day_or_slot() {
         ..Entities::default()
     };
     let mut e = engine();
-    let s = e.handle(say(Intent::RescheduleDelivery, "move it", start), now(), &w);
+    let s = turn(&mut e, &w, Intent::RescheduleDelivery, "move it", start);
     assert!(s.reply.contains("Monday, March sixteenth"), "{}", s.reply);
-    let s = e.handle(
-        say(
-            Intent::Deny,
-            "no make it the evening",
-            Entities {
-                time_slot: Some(TimeSlot::Evening),
-                ..Entities::default()
-            },
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Deny,
+        "no make it the evening",
+        Entities {
+            time_slot: Some(TimeSlot::Evening),
+            ..Entities::default()
+        },
     );
     assert!(s.reply.contains("in the evening"), "{}", s.reply);
-    let s = e.handle(
-        say(
-            Intent::Deny,
-            "sorry, tuesday",
-            Entities {
-                date: NaiveDate::from_ymd_opt(2026, 3, 17),
-                ..Entities::default()
-            },
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Deny,
+        "sorry, tuesday",
+        Entities {
+            date: NaiveDate::from_ymd_opt(2026, 3, 17),
+            ..Entities::default()
+        },
     );
     assert!(
         s.reply.contains("Tuesday, March seventeenth"),
@@ -678,7 +650,7 @@ fn a_reschedule_read_back_takes_a_new_day_or_slot() {
     );
     assert!(s.reply.contains("in the evening"), "{}", s.reply);
     // A plain no still cancels the change.
-    let s = e.handle(say(Intent::Deny, "no", Entities::default()), now(), &w);
+    let s = turn(&mut e, &w, Intent::Deny, "no", Entities::default());
     assert!(s.changes.is_empty());
     assert!(!s.reply.contains("Tuesday"), "{}", s.reply);
 }
@@ -727,27 +699,23 @@ fn an_item_missing_from_a_parcel_is_replaced_or_refunded() {
         "i only got the mugs, no t shirt",
     ] {
         let mut e = engine();
-        let s = e.handle(
-            say(
-                Intent::ReportProblem,
-                text,
-                delivered_order(Some("TEE-NAVY-M")),
-            ),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::ReportProblem,
+            text,
+            delivered_order(Some("TEE-NAVY-M")),
         );
         assert!(s.reply.contains("Classic Tee"), "{text}: {}", s.reply);
         assert!(s.reply.contains("is missing"), "{text}: {}", s.reply);
         assert!(s.reply.contains("replacement"), "{text}: {}", s.reply);
         assert!(s.changes.is_empty(), "{text}: {:?}", s.changes);
-        let s = e.handle(
-            say(
-                Intent::Fallback,
-                "could you send me another one please",
-                Entities::default(),
-            ),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::Fallback,
+            "could you send me another one please",
+            Entities::default(),
         );
         let kinds: Vec<&str> = s.changes.iter().map(|c| c.kind()).collect();
         assert!(kinds.contains(&"open_investigation"), "{text}: {kinds:?}");
@@ -765,10 +733,12 @@ fn a_person_not_in_or_a_whole_parcel_missing_is_not_a_missing_item() {
         "the parcel is missing",
     ] {
         let mut e = engine();
-        let s = e.handle(
-            say(Intent::ReportProblem, text, delivered_order(None)),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::ReportProblem,
+            text,
+            delivered_order(None),
         );
         assert!(!s.reply.contains("is missing"), "{text}: {}", s.reply);
     }
@@ -787,17 +757,13 @@ fn the_card_named_by_its_brand_is_the_original_payment() {
             return_reason: Some(ReturnReason::ChangedMind),
             ..delivered_order(Some("TEE-NAVY-M"))
         };
-        let s = e.handle(say(Intent::ReturnItem, "return the tee", start), now(), &w);
+        let s = turn(&mut e, &w, Intent::ReturnItem, "return the tee", start);
         assert!(
             s.reply.contains("Mastercard ending in 5 4 5 4"),
             "{}",
             s.reply
         );
-        let s = e.handle(
-            say(Intent::Fallback, answer, Entities::default()),
-            now(),
-            &w,
-        );
+        let s = turn(&mut e, &w, Intent::Fallback, answer, Entities::default());
         assert!(s.reply.contains("label"), "{answer}: {}", s.reply);
     }
 }
@@ -811,14 +777,12 @@ fn a_courier_asked_for_up_front_is_booked_without_asking_label_or_pickup() {
         refund_method: Some(RefundMethod::OriginalPayment),
         ..delivered_order(Some("TEE-NAVY-M"))
     };
-    let s = e.handle(
-        say(
-            Intent::ReturnItem,
-            "i want to return the tee, can someone come and pick it up",
-            start,
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::ReturnItem,
+        "i want to return the tee, can someone come and pick it up",
+        start,
     );
     assert!(s.reply.contains("courier"), "{}", s.reply);
     assert!(!s.reply.contains("label"), "{}", s.reply);
@@ -833,30 +797,26 @@ fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice(
         zip_code: Some("78701".into()),
         ..Entities::default()
     };
-    let s = e.handle(say(Intent::CancelOrder, "cancel it", ent), now(), &w);
+    let s = turn(&mut e, &w, Intent::CancelOrder, "cancel it", ent);
     assert!(s.reply.contains("why"), "{}", s.reply);
-    let s = e.handle(
-        say(
-            Intent::Fallback,
-            "my cat walked on the keyboard",
-            Entities::default(),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Fallback,
+        "my cat walked on the keyboard",
+        Entities::default(),
     );
     assert!(
         s.reply.contains("changed my mind"),
         "re-asked with examples: {}",
         s.reply
     );
-    let s = e.handle(
-        say(
-            Intent::Fallback,
-            "the cat did it honestly",
-            Entities::default(),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Fallback,
+        "the cat did it honestly",
+        Entities::default(),
     );
     assert!(s.reply.contains("go ahead"), "{}", s.reply);
     // A return-style reason answers the question at once.
@@ -866,18 +826,16 @@ fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice(
         zip_code: Some("78701".into()),
         ..Entities::default()
     };
-    e.handle(say(Intent::CancelOrder, "cancel it", ent), now(), &w);
-    let s = e.handle(
-        say(
-            Intent::Fallback,
-            "it's the wrong size",
-            Entities {
-                return_reason: Some(ReturnReason::SizeIssue),
-                ..Entities::default()
-            },
-        ),
-        now(),
+    turn(&mut e, &w, Intent::CancelOrder, "cancel it", ent);
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Fallback,
+        "it's the wrong size",
+        Entities {
+            return_reason: Some(ReturnReason::SizeIssue),
+            ..Entities::default()
+        },
     );
     assert!(s.reply.contains("go ahead"), "{}", s.reply);
 }
@@ -919,14 +877,14 @@ fn a_subscription_request_naming_only_a_quantity_changes_the_quantity() {
             quantity: Some(qty),
             ..Entities::default()
         };
-        let s = e.handle(say(Intent::ManageSubscription, text, ent), now(), &w);
+        let s = turn(&mut e, &w, Intent::ManageSubscription, text, ent);
         let words = crate::speech_text::number_words(u64::from(qty));
         assert!(
             s.reply.contains(&format!("{words} of the")),
             "{text}: {}",
             s.reply
         );
-        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
         assert_eq!(s.changes[0].kind(), "update_subscription", "{text}");
     }
 }
@@ -941,10 +899,12 @@ fn resuming_keeps_the_delivery_still_ahead_or_starts_a_new_cycle() {
         (None, "Tuesday, March twenty-fourth"),
     ] {
         let (w, mut e) = household(SubscriptionStatus::Paused, next);
-        let s = e.handle(
-            say(Intent::ManageSubscription, "resume it", Entities::default()),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::ManageSubscription,
+            "resume it",
+            Entities::default(),
         );
         assert!(s.reply.contains(said), "{next:?}: {}", s.reply);
     }
@@ -965,20 +925,18 @@ fn a_request_taken_back_is_dropped_and_a_goodbye_with_it_ends_the_call() {
         ("forget about it", Intent::Deny, false),
     ] {
         let mut e = engine();
-        e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
-        e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+        turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+        turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
         // A reschedule of the order just discussed waits on the "use it?" check.
-        let s = e.handle(
-            say(
-                Intent::RescheduleDelivery,
-                "can you move it",
-                Entities::default(),
-            ),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::RescheduleDelivery,
+            "can you move it",
+            Entities::default(),
         );
         assert!(s.reply.contains("Can I use it"), "{}", s.reply);
-        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        let s = turn(&mut e, &w, intent, text, Entities::default());
         assert!(s.changes.is_empty(), "{text}");
         assert_eq!(s.end, ends, "{text}: {}", s.reply);
         if !ends {
@@ -1012,14 +970,12 @@ fn cancelling_an_order_already_cancelled_says_when_and_where_the_refund_is() {
         zip_code: Some("78701".into()),
         ..Entities::default()
     };
-    let s = e.handle(
-        say(
-            Intent::CancelOrder,
-            "i cancelled it, am i still charged",
-            ent,
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::CancelOrder,
+        "i cancelled it, am i still charged",
+        ent,
     );
     assert!(
         s.reply.contains("cancelled Monday, March second"),
@@ -1066,14 +1022,12 @@ fn a_repeated_order_names_the_item_no_longer_sold() {
         "MUG-WHITE".into(),
         product_row("MUG-WHITE", "Stoneware Mug - White", false),
     );
-    let s = e.handle(
-        say(
-            Intent::Reorder,
-            "same as last time please",
-            Entities::default(),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Reorder,
+        "same as last time please",
+        Entities::default(),
     );
     assert!(
         s.reply
@@ -1085,14 +1039,12 @@ fn a_repeated_order_names_the_item_no_longer_sold() {
     // Nothing left to order: the items are still named, and nothing is offered.
     w.products.get_mut("TEE-NAVY-M").expect("row").active = false;
     let (_, mut e) = household(SubscriptionStatus::Active, None);
-    let s = e.handle(
-        say(
-            Intent::Reorder,
-            "same as last time please",
-            Entities::default(),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Reorder,
+        "same as last time please",
+        Entities::default(),
     );
     assert!(
         s.reply
@@ -1154,27 +1106,31 @@ fn a_quantity_said_at_an_order_read_back_changes_the_order_not_a_subscription() 
             quantity: Some(2),
             ..Entities::default()
         };
-        let s = e.handle(
-            say(Intent::PlaceOrder, "order two bags of coffee", ent),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::PlaceOrder,
+            "order two bags of coffee",
+            ent,
         );
         assert!(s.reply.contains("two House Blend"), "{}", s.reply);
         let ent = Entities {
             quantity: Some(qty),
             ..Entities::default()
         };
-        let s = e.handle(say(intent, text, ent), now(), &w);
+        let s = turn(&mut e, &w, intent, text, ent);
         assert!(s.changes.is_empty(), "{text}");
         assert!(
             s.reply.contains(&format!("{words} House Blend")) && s.reply.contains("Shall I"),
             "{text}: {}",
             s.reply
         );
-        let s = e.handle(
-            say(Intent::Affirm, "yep, place it", Entities::default()),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::Affirm,
+            "yep, place it",
+            Entities::default(),
         );
         let Some(Change::PlaceOrder { order }) = s.changes.first() else {
             panic!("{text}: no order placed: {}", s.reply);
@@ -1191,14 +1147,12 @@ fn a_quantity_said_at_an_order_read_back_changes_the_order_not_a_subscription() 
 #[test]
 fn a_quantity_at_a_read_back_of_several_lines_changes_the_line_named() {
     let (w, mut e) = household_with_products();
-    let s = e.handle(
-        say(
-            Intent::Reorder,
-            "same as last time please",
-            Entities::default(),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Reorder,
+        "same as last time please",
+        Entities::default(),
     );
     assert!(s.reply.contains("Shall I"), "{}", s.reply);
     let ent = Entities {
@@ -1206,10 +1160,12 @@ fn a_quantity_at_a_read_back_of_several_lines_changes_the_line_named() {
         quantity: Some(4),
         ..Entities::default()
     };
-    let s = e.handle(
-        say(Intent::ManageSubscription, "make it four mugs", ent),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::ManageSubscription,
+        "make it four mugs",
+        ent,
     );
     assert!(s.reply.contains("four Stoneware Mug"), "{}", s.reply);
     assert!(s.reply.contains("one Classic Tee"), "{}", s.reply);
@@ -1219,7 +1175,7 @@ fn a_quantity_at_a_read_back_of_several_lines_changes_the_line_named() {
         quantity: Some(500),
         ..Entities::default()
     };
-    let s = e.handle(say(Intent::PlaceOrder, "actually 500 mugs", ent), now(), &w);
+    let s = turn(&mut e, &w, Intent::PlaceOrder, "actually 500 mugs", ent);
     assert!(s.changes.is_empty());
     assert!(!s.reply.contains("Shall I"), "{}", s.reply);
 }
@@ -1277,29 +1233,25 @@ fn world_with_three_orders() -> World {
 /// The caller has no order number; the phone and zip list the three orders.
 fn listed_by_phone(w: &World) -> Engine {
     let mut e = engine();
-    e.handle(
-        say(
-            Intent::GetOrderStatus,
-            "where's my order",
-            Entities::default(),
-        ),
-        now(),
+    turn(
+        &mut e,
         w,
+        Intent::GetOrderStatus,
+        "where's my order",
+        Entities::default(),
     );
     let phone = Entities {
         phone_number: Some("5125550199".into()),
         ..Entities::default()
     };
-    e.handle(
-        say(
-            Intent::Fallback,
-            "i don't have it, my phone is 512 555 0199",
-            phone,
-        ),
-        now(),
+    turn(
+        &mut e,
         w,
+        Intent::Fallback,
+        "i don't have it, my phone is 512 555 0199",
+        phone,
     );
-    let s = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), w);
+    let s = turn(&mut e, w, Intent::Fallback, "78701", zip("78701"));
     assert!(s.reply.contains("three orders"), "{}", s.reply);
     e
 }
@@ -1351,7 +1303,7 @@ fn an_order_is_picked_from_a_list_by_its_item_state_date_or_position() {
         ),
     ] {
         let mut e = listed_by_phone(&w);
-        let s = e.handle(say(Intent::ReportProblem, text, ent), now(), &w);
+        let s = turn(&mut e, &w, Intent::ReportProblem, text, ent);
         assert_eq!(e.s.focus.as_deref(), Some(expected), "{text}: {}", s.reply);
     }
 }
@@ -1362,11 +1314,7 @@ fn a_description_that_fits_several_listed_orders_is_asked_again() {
     // Two of the three were placed last week; "one" after a word is not a position.
     for text in ["the one from last week", "the blue one", "that one"] {
         let mut e = listed_by_phone(&w);
-        let s = e.handle(
-            say(Intent::ReportProblem, text, Entities::default()),
-            now(),
-            &w,
-        );
+        let s = turn(&mut e, &w, Intent::ReportProblem, text, Entities::default());
         assert_eq!(e.s.focus, None, "{text}: {}", s.reply);
         assert!(s.changes.is_empty());
     }
@@ -1380,7 +1328,7 @@ fn address_change_at_street(w: &World) -> Engine {
         email: Some("ada@example.com".into()),
         ..Entities::default()
     };
-    let s = e.handle(say(Intent::ChangeAddress, "new address", ent), now(), w);
+    let s = turn(&mut e, w, Intent::ChangeAddress, "new address", ent);
     assert!(s.reply.contains("street"), "{}", s.reply);
     e
 }
@@ -1426,10 +1374,10 @@ fn a_whole_address_in_one_sentence_fills_every_part_said() {
             zip_code: zip_heard.map(str::to_string),
             ..Entities::default()
         };
-        let s = e.handle(say(Intent::Fallback, answer, ent), now(), &w);
+        let s = turn(&mut e, &w, Intent::Fallback, answer, ent);
         assert!(s.reply.contains(line), "{answer}: {}", s.reply);
         assert!(s.reply.contains(city_zip), "{answer}: {}", s.reply);
-        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
         assert_eq!(s.changes[0].kind(), "change_address", "{answer}");
     }
 }
@@ -1439,25 +1387,25 @@ fn only_the_missing_parts_of_an_address_are_asked() {
     let w = world();
     // No zip: only the zip is asked.
     let mut e = address_change_at_street(&w);
-    let s = e.handle(
-        say(
-            Intent::Fallback,
-            "it's 9 Oak Lane, Buda",
-            Entities::default(),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Fallback,
+        "it's 9 Oak Lane, Buda",
+        Entities::default(),
     );
     assert!(s.reply.contains("zip"), "{}", s.reply);
-    let s = e.handle(say(Intent::Fallback, "78610", zip("78610")), now(), &w);
+    let s = turn(&mut e, &w, Intent::Fallback, "78610", zip("78610"));
     assert!(s.reply.contains("9 Oak Lane"), "{}", s.reply);
     assert!(s.reply.contains("Buda, 7 8 6 1 0"), "{}", s.reply);
     // A five-digit house number is not the zip; the city is still asked.
     let mut e = address_change_at_street(&w);
-    let s = e.handle(
-        say(Intent::Fallback, "12345 ranch road", zip("12345")),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Fallback,
+        "12345 ranch road",
+        zip("12345"),
     );
     assert!(s.reply.contains("city"), "{}", s.reply);
     // The address in the request itself is kept.
@@ -1468,26 +1416,22 @@ fn only_the_missing_parts_of_an_address_are_asked() {
         zip_code: Some("78705".into()),
         ..Entities::default()
     };
-    let s = e.handle(
-        say(
-            Intent::ChangeAddress,
-            "please change the delivery address to 2200 Lake Shore Drive, Austin 78705",
-            ent,
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::ChangeAddress,
+        "please change the delivery address to 2200 Lake Shore Drive, Austin 78705",
+        ent,
     );
     assert!(s.reply.contains("2200 Lake Shore Drive"), "{}", s.reply);
     assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
     // A new street at the read-back replaces the street.
-    let s = e.handle(
-        say(
-            Intent::Deny,
-            "no, it's 2210 Lake Shore Drive",
-            Entities::default(),
-        ),
-        now(),
+    let s = turn(
+        &mut e,
         &w,
+        Intent::Deny,
+        "no, it's 2210 Lake Shore Drive",
+        Entities::default(),
     );
     assert!(s.reply.contains("2210 Lake Shore Drive"), "{}", s.reply);
     assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
@@ -1502,11 +1446,7 @@ fn tracking_read(w: &World) -> Engine {
         zip_code: Some("78701".into()),
         ..Entities::default()
     };
-    let s = e.handle(
-        say(Intent::TrackPackage, "where is my package", ent),
-        now(),
-        w,
-    );
+    let s = turn(&mut e, w, Intent::TrackPackage, "where is my package", ent);
     assert!(s.reply.contains("1 Z 9 9"), "{}", s.reply);
     assert!(
         s.reply.contains("text you the tracking link"),
@@ -1533,7 +1473,7 @@ fn the_tracking_number_asked_again_at_the_link_offer_is_read_again_with_the_offe
         let mut e = tracking_read(&w);
         // The same request said twice is asked again, not switched to: the status
         // question about the same order answers from the tracking request.
-        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        let s = turn(&mut e, &w, intent, text, Entities::default());
         if intent == Intent::TrackPackage {
             assert!(s.reply.contains("1 Z 9 9"), "{text}: {}", s.reply);
         }
@@ -1553,7 +1493,7 @@ fn naming_the_offered_link_is_a_yes_and_refusing_it_is_not() {
         ("no need to send the link", false),
     ] {
         let mut e = tracking_read(&w);
-        let s = e.handle(say(Intent::Fallback, text, Entities::default()), now(), &w);
+        let s = turn(&mut e, &w, Intent::Fallback, text, Entities::default());
         assert_eq!(
             s.changes.iter().any(|c| c.kind() == "notify"),
             sent,
@@ -1575,20 +1515,22 @@ fn a_go_ahead_for_the_request_just_done_is_not_a_new_request() {
         ("yes, where's my order", Intent::GetOrderStatus, true),
     ] {
         let mut e = engine();
-        e.handle(
-            say(Intent::CancelOrder, "cancel my order", order_no()),
-            now(),
+        turn(
+            &mut e,
             &w,
+            Intent::CancelOrder,
+            "cancel my order",
+            order_no(),
         );
-        e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+        turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
         let reason = Entities {
             cancel_reason: Some(CancelReason::FoundCheaper),
             ..Entities::default()
         };
-        e.handle(say(Intent::Fallback, "found it cheaper", reason), now(), &w);
-        let s = e.handle(say(Intent::Affirm, "yes", Entities::default()), now(), &w);
+        turn(&mut e, &w, Intent::Fallback, "found it cheaper", reason);
+        let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
         assert_eq!(s.changes[0].kind(), "cancel_order");
-        let s = e.handle(say(intent, text, Entities::default()), now(), &w);
+        let s = turn(&mut e, &w, intent, text, Entities::default());
         assert!(s.changes.is_empty(), "{text}");
         assert_eq!(
             s.reply.contains("already"),
@@ -1596,10 +1538,12 @@ fn a_go_ahead_for_the_request_just_done_is_not_a_new_request() {
             "{text}: {}",
             s.reply
         );
-        let s = e.handle(
-            say(Intent::EndConversation, "that's all", Entities::default()),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::EndConversation,
+            "that's all",
+            Entities::default(),
         );
         assert!(s.end);
         if !new_request {
@@ -1620,14 +1564,12 @@ fn a_refused_return_accepted_with_a_goodbye_is_contained_but_a_return_left_midwa
     w.orders.insert(order.order_number.clone(), order);
     for (fault_claimed, outcome) in [(false, Outcome::Contained), (true, Outcome::Abandoned)] {
         let mut e = engine();
-        let s = e.handle(
-            say(
-                Intent::ReturnItem,
-                "i want to send back the t shirt",
-                delivered_order(Some("TEE-NAVY-M")),
-            ),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::ReturnItem,
+            "i want to send back the t shirt",
+            delivered_order(Some("TEE-NAVY-M")),
         );
         assert!(s.reply.contains("final sale"), "{}", s.reply);
         if fault_claimed {
@@ -1635,21 +1577,15 @@ fn a_refused_return_accepted_with_a_goodbye_is_contained_but_a_return_left_midwa
                 return_reason: Some(ReturnReason::Damaged),
                 ..Entities::default()
             };
-            let s = e.handle(
-                say(Intent::ReportProblem, "it's damaged", damaged),
-                now(),
-                &w,
-            );
+            let s = turn(&mut e, &w, Intent::ReportProblem, "it's damaged", damaged);
             assert!(s.changes.is_empty(), "{}", s.reply);
         }
-        let s = e.handle(
-            say(
-                Intent::EndConversation,
-                "ah okay, fine then. bye",
-                Entities::default(),
-            ),
-            now(),
+        let s = turn(
+            &mut e,
             &w,
+            Intent::EndConversation,
+            "ah okay, fine then. bye",
+            Entities::default(),
         );
         assert!(s.end);
         assert_eq!(e.outcome(), outcome, "fault claimed: {fault_claimed}");
@@ -1793,10 +1729,10 @@ fn a_refused_change_is_told_after_verification_and_only_once() {
     w.notices
         .push(sync_notice(42, NoticeKind::StatusUpdate, "shipped", None));
     let mut e = engine();
-    let step = e.handle(say(Intent::GetOrderStatus, "status", order_no()), now(), &w);
+    let step = turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
     assert!(step.notices.is_empty(), "told before verification");
     assert!(!step.reply.contains("couldn't"), "{}", step.reply);
-    let step = e.handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w);
+    let step = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
     assert_eq!(step.notices, vec![41]);
     let reply = step.reply;
     let told = reply.find("couldn't be cancelled").expect(&reply);
@@ -1809,7 +1745,7 @@ fn a_refused_change_is_told_after_verification_and_only_once() {
     assert!(reply[told..].contains("return it"), "{reply}");
     assert!(status > verified, "{reply}");
     // The same order again later in the call: verified already, nothing repeated.
-    let step = e.handle(say(Intent::TrackPackage, "track it", order_no()), now(), &w);
+    let step = turn(&mut e, &w, Intent::TrackPackage, "track it", order_no());
     assert!(step.notices.is_empty(), "{}", step.reply);
     assert!(!step.reply.contains("couldn't"), "{}", step.reply);
 }
@@ -1931,10 +1867,12 @@ fn stale_order_details_are_said_with_their_age_once_a_conversation() {
         let mut w = world();
         w.orders_as_of = as_of;
         let mut e = engine();
-        e.handle(
-            say(Intent::GetOrderStatus, "where is my order", order_no()),
-            now(),
+        turn(
+            &mut e,
             &w,
+            Intent::GetOrderStatus,
+            "where is my order",
+            order_no(),
         );
         let status = e
             .handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w)
