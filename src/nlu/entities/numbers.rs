@@ -518,47 +518,15 @@ mod tests {
         }
     }
 
-    /// Spells `n` (< 10 000) the way people say counts.
+    /// Spells `n` the way people say counts, with the British "and" before the last two
+    /// digits ("one thousand two hundred and twelve"), from the agent's own spelling.
     fn spell(n: u64) -> String {
-        const TEENS: [&str; 10] = [
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ];
-        const TENS: [&str; 10] = [
-            "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-        ];
-        let below_hundred = |n: u64| -> String {
-            let n = n as usize;
-            match n {
-                0 => String::new(),
-                1..=9 => NAMES[n].to_string(),
-                10..=19 => TEENS[n - 10].to_string(),
-                _ if n.is_multiple_of(10) => TENS[n / 10].to_string(),
-                _ => format!("{} {}", TENS[n / 10], NAMES[n % 10]),
-            }
-        };
-        let mut parts = Vec::new();
-        if n >= 1000 {
-            parts.push(format!("{} thousand", NAMES[(n / 1000) as usize]));
+        let words = crate::speech_text::number_words(n).replace('-', " ");
+        if n < 100 || n.is_multiple_of(100) {
+            return words;
         }
-        let rest = n % 1000;
-        if rest >= 100 {
-            parts.push(format!("{} hundred", NAMES[(rest / 100) as usize]));
-        }
-        if !rest.is_multiple_of(100) {
-            if !parts.is_empty() {
-                parts.push("and".to_string());
-            }
-            parts.push(below_hundred(rest % 100));
-        }
-        parts.join(" ")
+        let tail = crate::speech_text::number_words(n % 100).replace('-', " ");
+        let head = words.strip_suffix(&tail).unwrap_or(&words).trim_end();
+        format!("{head} and {tail}")
     }
 }
