@@ -184,6 +184,14 @@ fn order_no() -> Entities {
     }
 }
 
+/// The test order's number said together with a zip.
+fn number_and_zip(z: &str) -> Entities {
+    Entities {
+        zip_code: Some(z.into()),
+        ..order_no()
+    }
+}
+
 fn zip(z: &str) -> Entities {
     Entities {
         zip_code: Some(z.into()),
@@ -392,11 +400,7 @@ fn a_wrong_factor_given_up_front_counts_as_a_failed_try() {
         &w,
         Intent::GetOrderStatus,
         "where is it",
-        Entities {
-            order_number: Some("1234567891234".into()),
-            zip_code: Some("11111".into()),
-            ..Entities::default()
-        },
+        number_and_zip("11111"),
     );
     assert_eq!(s.locks.len(), 1, "{:?}", s.locks);
     assert!(!s.reply.contains("prepared"), "{}", s.reply);
@@ -421,11 +425,7 @@ fn a_factor_said_with_the_asked_order_number_is_used() {
         &w,
         Intent::Fallback,
         "1234567891234 zip 78701",
-        Entities {
-            order_number: Some("1234567891234".into()),
-            zip_code: Some("78701".into()),
-            ..Entities::default()
-        },
+        number_and_zip("78701"),
     );
     assert!(s.reply.contains("being prepared"), "{}", s.reply);
 }
@@ -439,11 +439,7 @@ fn a_zip_said_with_an_address_change_is_the_new_address_not_a_factor() {
         &w,
         Intent::ChangeAddress,
         "change the address to zip 30301",
-        Entities {
-            order_number: Some("1234567891234".into()),
-            zip_code: Some("30301".into()),
-            ..Entities::default()
-        },
+        number_and_zip("30301"),
     );
     assert!(s.locks.is_empty(), "{:?}", s.locks);
     assert!(
@@ -792,11 +788,7 @@ fn a_courier_asked_for_up_front_is_booked_without_asking_label_or_pickup() {
 fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice() {
     let w = world();
     let mut e = engine();
-    let ent = Entities {
-        order_number: Some("1234567891234".into()),
-        zip_code: Some("78701".into()),
-        ..Entities::default()
-    };
+    let ent = number_and_zip("78701");
     let s = turn(&mut e, &w, Intent::CancelOrder, "cancel it", ent);
     assert!(s.reply.contains("why"), "{}", s.reply);
     let s = turn(
@@ -821,11 +813,7 @@ fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice(
     assert!(s.reply.contains("go ahead"), "{}", s.reply);
     // A return-style reason answers the question at once.
     let mut e = engine();
-    let ent = Entities {
-        order_number: Some("1234567891234".into()),
-        zip_code: Some("78701".into()),
-        ..Entities::default()
-    };
+    let ent = number_and_zip("78701");
     turn(&mut e, &w, Intent::CancelOrder, "cancel it", ent);
     let s = turn(
         &mut e,
@@ -1874,16 +1862,15 @@ fn stale_order_details_are_said_with_their_age_once_a_conversation() {
             "where is my order",
             order_no(),
         );
-        let status = e
-            .handle(say(Intent::Fallback, "78701", zip("78701")), now(), &w)
-            .reply;
-        let again = e
-            .handle(
-                say(Intent::GetOrderStatus, "and where is it now", order_no()),
-                now(),
-                &w,
-            )
-            .reply;
+        let status = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701")).reply;
+        let again = turn(
+            &mut e,
+            &w,
+            Intent::GetOrderStatus,
+            "and where is it now",
+            order_no(),
+        )
+        .reply;
         (status, again)
     };
     let hours_ago = |h| Some(now() - chrono::Duration::hours(h));
