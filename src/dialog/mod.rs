@@ -1632,15 +1632,6 @@ impl Engine {
 /// the read-back of a return: the way it goes back changes, with the pickup's date and
 /// slot when said.
 fn amend_pickup(task: &mut Task, ent: &Entities, pickup_named: bool, label_named: bool) -> bool {
-    fn replace<T: PartialEq + Clone>(slot: &mut Option<T>, new: &Option<T>) -> bool {
-        match new {
-            Some(v) if slot.as_ref() != Some(v) => {
-                *slot = Some(v.clone());
-                true
-            }
-            _ => false,
-        }
-    }
     if task.pickup == Some(true) {
         if label_named && !pickup_named {
             task.pickup = Some(false);
@@ -1648,7 +1639,10 @@ fn amend_pickup(task: &mut Task, ent: &Entities, pickup_named: bool, label_named
             task.slot = None;
             return true;
         }
-        replace(&mut task.date, &ent.date) | replace(&mut task.slot, &ent.time_slot)
+        let when = (ent.date.or(task.date), ent.time_slot.or(task.slot));
+        let changed = when != (task.date, task.slot);
+        (task.date, task.slot) = when;
+        changed
     } else if pickup_named {
         task.pickup = Some(true);
         task.date = ent.date;
