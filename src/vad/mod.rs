@@ -28,6 +28,20 @@ pub enum VadError {
     FrameSize { expected: usize, got: usize },
 }
 
+impl VadError {
+    /// A frame of any other length than the detector's is refused, not guessed at.
+    pub(crate) fn check_frame(frame: &[f32], expected: usize) -> Result<(), VadError> {
+        if frame.len() == expected {
+            Ok(())
+        } else {
+            Err(VadError::FrameSize {
+                expected,
+                got: frame.len(),
+            })
+        }
+    }
+}
+
 /// Scores fixed-size frames of 16 kHz mono audio.
 pub trait VoiceActivity: Send {
     /// Samples per frame this detector takes (512 for Silero, 480 for WebRTC at 30 ms).

@@ -87,12 +87,7 @@ impl VoiceActivity for SileroVad {
     }
 
     fn speech_probability(&mut self, frame: &[f32]) -> Result<f32, VadError> {
-        if frame.len() != FRAME {
-            return Err(VadError::FrameSize {
-                expected: FRAME,
-                got: frame.len(),
-            });
-        }
+        VadError::check_frame(frame, FRAME)?;
         let err = |e: ort::Error| VadError::Run(e.to_string());
         self.input.clear();
         self.input.extend_from_slice(&self.context);

@@ -78,12 +78,7 @@ impl VoiceActivity for WebRtcVad {
     }
 
     fn speech_probability(&mut self, frame: &[f32]) -> Result<f32, VadError> {
-        if frame.len() != FRAME {
-            return Err(VadError::FrameSize {
-                expected: FRAME,
-                got: frame.len(),
-            });
-        }
+        VadError::check_frame(frame, FRAME)?;
         self.pcm.clear();
         self.pcm
             .extend(frame.iter().map(|&s| crate::audio::wav::to_i16(s)));
