@@ -88,6 +88,8 @@ struct TokenClasses {
     n_vocab: usize,
     /// First non-text token (`<|endoftext|>`).
     eot: usize,
+    /// The first timestamp token (`<|0.00|>`); each one after it is 20 ms later.
+    timestamp_begin: usize,
     digit_like: Vec<bool>,
     /// Digits a token writes: its ASCII digits, or 1 for a digit word ("oh", "seven").
     digits: Vec<u8>,
@@ -100,6 +102,9 @@ impl TokenClasses {
     fn new(ctx: &WhisperContext) -> TokenClasses {
         let n_vocab = usize::try_from(ctx.n_vocab()).unwrap_or(0);
         let eot = usize::try_from(ctx.token_eot()).unwrap_or(0).min(n_vocab);
+        let timestamp_begin = usize::try_from(ctx.token_beg())
+            .unwrap_or(n_vocab)
+            .clamp(eot, n_vocab);
         let mut digit_like = vec![false; eot];
         let mut digits = vec![0u8; eot];
         let mut separator = vec![false; eot];
@@ -128,6 +133,7 @@ impl TokenClasses {
         TokenClasses {
             n_vocab,
             eot,
+            timestamp_begin,
             digit_like,
             digits,
             separator,
@@ -232,9 +238,17 @@ unsafe extern "C" fn apply_logit_bias(
             .sum();
         if let Some(min) = bias.min_digits {
             if total > 0 && total < min {
+                // whisper.cpp also ends the text at any timestamp at or past the end of
+                // the audio, and tiny.en picks one far past it, as a whole, more often
+                // than <|endoftext|> ("7 13 27 <|25.78|>" on a 4.6 s clip of a 13-digit
+                // number): every timestamp pays the same penalty.
+                let timestamps = bias.classes.timestamp_begin - bias.classes.eot;
                 if let Some(l) = special.first_mut() {
                     *l -= EARLY_END_PENALTY;
                 }
+                special[timestamps..]
+                    .iter_mut()
+                    .for_each(|l| *l -= EARLY_END_PENALTY);
             }
         }
     }
@@ -731,6 +745,80 @@ pub fn normalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A vocabulary of 20: text tokens 0–9 are the digits "0"…"9" except 9, a word;
+    /// 10 is <|endoftext|>, 11 another special token, 12 onwards timestamps.
+    fn toy_classes() -> TokenClasses {
+        let mut digits = vec![1u8; 10];
+        digits[9] = 0;
+        let mut digit_like = vec![true; 10];
+        digit_like[9] = false;
+        TokenClasses {
+            n_vocab: 20,
+            eot: 10,
+            timestamp_begin: 12,
+            digit_like,
+            digits,
+            separator: vec![false; 10],
+            yes_no: Vec::new(),
+        }
+    }
+
+    fn token(id: i32) -> WhisperTokenData {
+        WhisperTokenData {
+            id,
+            tid: 0,
+            p: 0.0,
+            plog: 0.0,
+            pt: 0.0,
+            ptsum: 0.0,
+            t0: 0,
+            t1: 0,
+            t_dtw: 0,
+            vlen: 0.0,
+        }
+    }
+
+    fn filtered(bias: &LogitBias<'_>, so_far: &[WhisperTokenData]) -> Vec<f32> {
+        let mut logits = vec![0.0f32; bias.classes.n_vocab];
+        // SAFETY: the pointers and lengths are those of live slices, as whisper.cpp passes.
+        unsafe {
+            apply_logit_bias(
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                so_far.as_ptr(),
+                so_far.len() as c_int,
+                logits.as_mut_ptr(),
+                bias as *const LogitBias<'_> as *mut c_void,
+            );
+        }
+        logits
+    }
+
+    #[test]
+    fn an_unfinished_number_is_not_ended_by_endoftext_or_a_timestamp() {
+        let classes = toy_classes();
+        let number = LogitBias {
+            classes: &classes,
+            digits: true,
+            max_digit_run: Some(4),
+            min_digits: Some(4),
+            yes_no: false,
+        };
+        // Two digits of four: ending the text, by <|endoftext|> or a timestamp, costs.
+        let logits = filtered(&number, &[token(12), token(3), token(5)]);
+        assert_eq!(logits[10], -EARLY_END_PENALTY);
+        assert_eq!(logits[11], 0.0);
+        assert!(logits[12..].iter().all(|&l| l == -EARLY_END_PENALTY));
+        assert_eq!(logits[9], -DIGIT_PENALTY);
+        assert_eq!(logits[4], 0.0);
+        // Four of four: ending is free and a fifth digit is discouraged.
+        let done = [token(12), token(3), token(5), token(1), token(2)];
+        let logits = filtered(&number, &done);
+        assert_eq!(logits[10], 0.0);
+        assert!(logits[12..].iter().all(|&l| l == 0.0));
+        assert_eq!(logits[4], -EXTRA_DIGIT_PENALTY);
+    }
 
     #[test]
     fn digit_counts_read_words_repeats_and_refuse_quantities() {
