@@ -152,6 +152,7 @@ pub(crate) fn extract(
     expect: Option<EntityKind>,
 ) -> Identifiers {
     let mut runs = digit_runs(words, taken);
+    apply_self_corrections(words, &mut runs);
     give_back_trailing_counts(words, &mut runs);
     let mut chosen: Vec<(Kind, String, bool)> = Vec::new();
     let mut prev_end = 0;
@@ -182,6 +183,72 @@ pub(crate) fn extract(
     }
 }
 
+/// Words that take back what was just said ("… oh one two four, no sorry, oh one two
+/// three"); at least one of them must stand between two runs for the second to correct
+/// the first.
+fn is_correction_word(w: &str) -> bool {
+    matches!(
+        w,
+        "no" | "sorry" | "wait" | "mean" | "meant" | "actually" | "oops" | "correction" | "rather"
+    )
+}
+
+/// Words that may stand beside a correction word without making the gap a new sentence.
+fn is_correction_glue(w: &str) -> bool {
+    matches!(
+        w,
+        "i" | "it's"
+            | "its"
+            | "it"
+            | "is"
+            | "that"
+            | "scratch"
+            | "make"
+            | "let"
+            | "me"
+            | "say"
+            | "again"
+            | "sorry"
+            | "oh"
+            | "er"
+            | "uh"
+            | "um"
+            | "the"
+            | "last"
+            | "bit"
+            | "should"
+            | "be"
+            | "was"
+    )
+}
+
+/// A run that corrects the one before it replaces it: a shorter run replaces only as many
+/// of the last digits as it has (people repeat the group they got wrong), a longer or
+/// equal one the whole run.
+fn apply_self_corrections(words: &[String], runs: &mut Vec<DigitRun>) {
+    let mut i = 0;
+    while i + 1 < runs.len() {
+        let gap = &words[runs[i].end..runs[i + 1].start];
+        let corrects = gap.iter().any(|w| is_correction_word(w))
+            && gap
+                .iter()
+                .all(|w| is_correction_word(w) || is_correction_glue(w));
+        if !corrects {
+            i += 1;
+            continue;
+        }
+        let fix = runs.remove(i + 1);
+        let run = &mut runs[i];
+        let kept = run.digits.len().saturating_sub(fix.digits.len());
+        run.digits.truncate(kept);
+        run.digits.push_str(&fix.digits);
+        run.end = fix.end;
+        run.items += fix.items;
+        run.last_item = (fix.last_item.0, fix.last_item.1 + kept);
+        run.last_is_word = fix.last_is_word;
+    }
+}
+
 /// "... nine one two three four two bags": the final "two" counts bags.
 fn give_back_trailing_counts(words: &[String], runs: &mut [DigitRun]) {
     for run in runs.iter_mut() {
@@ -206,12 +273,17 @@ fn classify(
     if has_order_cue(words, run.start, prev_end) && (5..=20).contains(&n) {
         return Some((Kind::Order, d.clone()));
     }
-    if nearest_id_word(words, run.start, prev_end).is_some_and(is_other_id_word) {
-        return None;
-    }
     let window = run.start.saturating_sub(CUE_WINDOW).max(prev_end)..run.start;
     let zip_cue = window.clone().any(|k| is_zip_word(words, k));
     let phone_cue = window.clone().any(|k| is_phone_word(words, k));
+    if let Some((at, w)) = nearest_id_word(words, run.start, prev_end) {
+        // "the phone number on the account is …" names the phone, not the account.
+        let described =
+            (window.start..at).any(|k| is_zip_word(words, k) || is_phone_word(words, k));
+        if is_other_id_word(w) && !described {
+            return None;
+        }
+    }
     if zip_cue && (n == 5 || n == 9) {
         return Some((Kind::Zip, d[..5].to_string()));
     }
@@ -269,18 +341,18 @@ fn is_other_id_word(w: &str) -> bool {
 
 /// "order 123456", "order number is 123456", "odor number 12 34 56".
 fn has_order_cue(words: &[String], start: usize, prev_end: usize) -> bool {
-    nearest_id_word(words, start, prev_end).is_some_and(is_order_word)
+    nearest_id_word(words, start, prev_end).is_some_and(|(_, w)| is_order_word(w))
 }
 
 /// The word naming the number that starts at `start` ("order" in "order number is
 /// 123"), looking back over a few glue words.
-fn nearest_id_word(words: &[String], start: usize, prev_end: usize) -> Option<&str> {
+fn nearest_id_word(words: &[String], start: usize, prev_end: usize) -> Option<(usize, &str)> {
     let mut k = start;
     while k > prev_end {
         k -= 1;
         let w = words[k].as_str();
         if is_order_word(w) || is_other_id_word(w) {
-            return Some(w);
+            return Some((k, w));
         }
         if !ORDER_GLUE.contains(&w) || start - k > 4 {
             return None;
@@ -409,9 +481,34 @@ mod tests {
             ids("5125550199").phone_number.as_deref(),
             Some("5125550199")
         );
+        assert_eq!(
+            ids("the phone number on the account is six one seven five five five oh one two three")
+                .phone_number
+                .as_deref(),
+            Some("6175550123")
+        );
         let got = ids("cancel the phone charger order 123456789");
         assert_eq!(got.phone_number, None);
         assert_eq!(got.order_number.as_deref(), Some("123456789"));
+    }
+
+    #[test]
+    fn a_run_that_corrects_the_last_one_replaces_its_tail_or_all_of_it() {
+        let said = "six one seven, five five five, oh one two four, no sorry, oh one two three";
+        assert_eq!(ids(said).phone_number.as_deref(), Some("6175550123"));
+        let said = "order 1000 00000 0024 no wait I mean 1000 00000 0042";
+        assert_eq!(ids(said).order_number.as_deref(), Some("1000000000042"));
+        let said = "my zip is seven eight seven one oh, sorry, seven oh one";
+        assert_eq!(ids(said).zip_code.as_deref(), Some("78701"));
+        // A new sentence between two numbers is not a correction.
+        let got = ids("zip 78701, no and the order number is 1000 00000 0042");
+        assert_eq!(got.zip_code.as_deref(), Some("78701"));
+        assert_eq!(got.order_number.as_deref(), Some("1000000000042"));
+        // "not" keeps its own meaning: the run after it is the one taken back.
+        assert_eq!(
+            ids("it's 94107 not 94170").zip_code.as_deref(),
+            Some("94107")
+        );
     }
 
     #[test]
