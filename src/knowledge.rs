@@ -68,6 +68,7 @@ const SYNONYMS: &str = include_str!("../assets/policies/en-US/synonyms.toml");
 /// are dropped, so "cash on delivery" and "how long" keep their small words.
 const STOP_WORDS: &str = "\
     a about actually after again ago ah all already also am an and any anything anyway \
+    approximately around average generally normally roughly typically usually \
     anywhere are as at basically be because been being bit but by can could did do does \
     doing done else er erm everything find for found from get give go going got had happen \
     has have he hello help her here hey hi him his hmm how i if in into is it its just \
@@ -77,6 +78,47 @@ const STOP_WORDS: &str = "\
     their them then there these they thing this those to too uh uhm um umm up us very want \
     was way we well were what when where which while who why will with wonder wondering \
     work would yeah yes yet you your yours";
+
+/// Phrases that frame a question without being part of it ("before we go on, how long
+/// does a refund take?"); their words ("before") would match passages of their own.
+const ASIDES: [&str; 16] = [
+    "before we go on",
+    "before we continue",
+    "before we carry on",
+    "before i forget",
+    "by the way",
+    "quick question",
+    "one more thing",
+    "while i have you",
+    "while i've got you",
+    "just wondering",
+    "out of interest",
+    "sorry to interrupt",
+    "hang on",
+    "hold on",
+    "one sec",
+    "one second",
+];
+
+/// The question with its framing asides taken out (matched on whole words, any case).
+fn without_asides(question: &str) -> String {
+    let mut text = question.to_lowercase();
+    for aside in ASIDES {
+        let mut from = 0;
+        while let Some(at) = text[from..].find(aside).map(|i| i + from) {
+            let end = at + aside.len();
+            let starts_word = !text[..at].ends_with(|c: char| c.is_alphanumeric());
+            let ends_word = !text[end..].starts_with(|c: char| c.is_alphanumeric());
+            if starts_word && ends_word {
+                text.replace_range(at..end, " ");
+                from = at + 1;
+            } else {
+                from = end;
+            }
+        }
+    }
+    text
+}
 
 /// Words the stemmer leaves alone: a suffix rule would merge them with another word.
 const STEM_EXCEPTIONS: &str = "\
@@ -245,6 +287,7 @@ impl KnowledgeBase {
     /// own: what a caller adds around a question ("do you ship to the UK? My sister
     /// lives in Manchester") must not drown it.
     pub fn answer(&self, question: &str) -> Option<Answer> {
+        let question = &without_asides(question);
         if let Some(answer) = self.answer_one(question) {
             return Some(answer);
         }
@@ -983,6 +1026,19 @@ mod tests {
             assert!(!a.text.contains(['#', '*', '[', '`']), "{q}: {}", a.text);
             assert!(a.text.ends_with('.'), "{q}: {}", a.text);
         }
+        // Hedging adverbs and asides ask nothing of their own and must not thin the
+        // match out or pull it elsewhere.
+        for q in [
+            "how long does the refund usually take",
+            "actually, before we go on, how long does the refund usually take?",
+        ] {
+            let a = kb.answer(q).expect("answered");
+            assert!(a.text.contains("business days"), "{q}: {}", a.text);
+        }
+        assert_eq!(
+            without_asides("By the way, hold on... holder"),
+            " ,  ... holder"
+        );
     }
 
     #[test]
