@@ -15,6 +15,7 @@ use crate::change::{
 use crate::config::RefundMethod;
 use crate::dialog::facts::Facts;
 use crate::nlu::entities::ReturnReason;
+use crate::nlu::Intent;
 use crate::order::{Order, OrderItem, OrderStatus, PaymentMethod};
 use crate::speech_text as st;
 use crate::store::Product;
@@ -438,8 +439,9 @@ fn pickup_settled(e: &mut Engine) -> bool {
             e.ask(Ask::Date, p!("ask_pickup_date"), &[]);
             return false;
         }
-        if task.slot.is_none() {
-            e.ask(Ask::Slot, p!("ask_slot"), &[]);
+        if let (Some(date), None) = (task.date, task.slot) {
+            let date = e.date_words(date);
+            e.ask(Ask::Slot, p!("ask_slot"), &[("date", date)]);
             return false;
         }
     }
@@ -692,6 +694,11 @@ fn variant_options(own: &Product, in_stock: &[&Product]) -> String {
     parts.join(", or ")
 }
 
+/// The words name a problem with an order (damaged, wrong, missing, not received).
+pub(super) fn names_a_problem(e: &Engine, said: &Said<'_>) -> bool {
+    problem_from_words(e, &said.words, said.entities.return_reason).is_some()
+}
+
 fn problem_from_words(
     e: &Engine,
     words: &[String],
@@ -701,7 +708,7 @@ fn problem_from_words(
     if let Some(missing) = missing(e, words) {
         return Some(missing);
     }
-    if ph.any("not_received", words) {
+    if ph.any("not_received", words) || shown_as_delivered(words) {
         return Some(Problem::NotReceived);
     }
     if ph.any("defective", words) {
@@ -714,6 +721,17 @@ fn problem_from_words(
         Some(ReturnReason::QualityIssue) => Some(Problem::Defective),
         _ => None,
     }
+}
+
+/// "It says my coffee was delivered", "the tracking showed it as delivered": a parcel
+/// the records call delivered, said as a problem, did not reach the caller.
+fn shown_as_delivered(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(i, w)| {
+        matches!(
+            w.as_str(),
+            "says" | "said" | "shows" | "showed" | "marked" | "claims" | "claimed" | "reckons"
+        ) && words.iter().skip(i + 1).take(5).any(|n| n == "delivered")
+    })
 }
 
 /// What the words say is missing: an item from a parcel that came ("the t-shirt
@@ -1033,6 +1051,17 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             Answer::Filled
         }
         Ask::ReturnReason => {
+            // Refused already ("final sale, unless it's faulty"), then "so what happens
+            // if something arrives broken?": a question about the policy, not a fault.
+            let asks_policy = said.intent == Intent::PolicyQuestion
+                && said.confidence >= e.config().dialog.switch_confidence;
+            if asks_policy && e.task_ref().is_some_and(|t| t.told) {
+                e.s.completed += 1;
+                e.s.last_goal = e.task.take().map(|t| t.goal);
+                e.ask = Ask::Nothing;
+                e.policy(said, facts);
+                return Answer::Handled;
+            }
             let reason = ent.return_reason.or_else(|| {
                 e.phrases()
                     .any("defective", &said.words)
