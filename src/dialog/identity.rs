@@ -118,6 +118,7 @@ pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             return false;
         };
         let number = st::digits_grouped(&heard);
+        e.s.read_back_order = Some(heard);
         e.ask(Ask::Factor, p!("ask_factor"), &[("number", number)]);
         return false;
     }
@@ -130,7 +131,13 @@ pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             let elsewhere = e
                 .task_ref()
                 .is_some_and(|t| e.phrases().any("other_order", &t.words));
-            if goal.about_the_order_in_focus() && !elsewhere {
+            // The order a confirmation call is about is what the customer means.
+            let called_about = e.s.called_about.as_ref() == Some(&focus);
+            // "And the headphones from the same order": the caller named it already.
+            let named = e
+                .task_ref()
+                .is_some_and(|t| e.phrases().any("same_order", &t.words));
+            if (goal.about_the_order_in_focus() || called_about || named) && !elsewhere {
                 use_order(e, focus);
                 return true;
             }
@@ -273,7 +280,11 @@ fn check_factors(
         });
         e.s.heard_order = None;
         e.s.verified.push(heard.clone());
-        e.say_verified(facts, &[NoticeScope::Order(&heard)]);
+        if e.s.read_back_order.as_deref() == Some(heard.as_str()) {
+            e.say_verified(facts, &[NoticeScope::Order(&heard)]);
+        } else {
+            e.say_verified_order(facts, &heard);
+        }
         use_order(e, heard);
         Some(Answer::Filled)
     } else {

@@ -422,6 +422,10 @@ pub(crate) struct Session {
     pub focus: Option<String>,
     /// An order number heard but not yet verified.
     pub heard_order: Option<String>,
+    /// The heard order number the agent has read back to the caller.
+    pub read_back_order: Option<String>,
+    /// The order an outbound confirmation call is about.
+    pub called_about: Option<String>,
     /// A phone number heard on the phone path.
     pub heard_phone: Option<String>,
     /// Verification factors said together with the heard order number, before the agent
@@ -576,9 +580,21 @@ impl Engine {
                 entities,
                 alternatives,
             } => {
+                let words = locale::words(&text);
+                // A number read out on its own ("it's one oh oh oh …") says nothing of
+                // what the caller wants, whatever the classifier made of it: it is taken
+                // like the same digits typed on the keypad.
+                let identifier = entities.order_number.is_some()
+                    || entities.zip_code.is_some()
+                    || entities.phone_number.is_some();
+                let (intent, confidence) = if identifier && bare_number(&words) {
+                    (Intent::Fallback, 0.0)
+                } else {
+                    (intent, confidence)
+                };
                 let said = Said {
                     text: &text,
-                    words: locale::words(&text),
+                    words,
                     intent,
                     confidence,
                     entities: &entities,
@@ -668,6 +684,7 @@ impl Engine {
                 Ok(Some(order)) => {
                     self.s.verified.push(number.clone());
                     self.s.focus = Some(number.clone());
+                    self.s.called_about = Some(number.clone());
                     self.s.primary = Some(Intent::ConfirmOrder);
                     let mut task = Task::new(Goal::Confirm, Vec::new());
                     task.order = Some(number);
@@ -717,6 +734,20 @@ impl Engine {
     /// the account just verified: a change the OMS refused is news they must not miss.
     pub(crate) fn say_verified(&mut self, facts: &dyn Facts, scopes: &[NoticeScope<'_>]) {
         self.say(p!("verified"), &[]);
+        self.say_notices(facts, scopes);
+    }
+
+    /// Verified with an order number the caller has not heard read back (said together
+    /// with the check): the number is said, so a mishearing shows before any detail.
+    pub(crate) fn say_verified_order(&mut self, facts: &dyn Facts, number: &str) {
+        self.say(
+            p!("verified_order"),
+            &[("number", st::digits_grouped(number))],
+        );
+        self.say_notices(facts, &[NoticeScope::Order(number)]);
+    }
+
+    fn say_notices(&mut self, facts: &dyn Facts, scopes: &[NoticeScope<'_>]) {
         for scope in scopes {
             let news = self.notices(facts, *scope, false);
             self.out.extend(news);
@@ -900,6 +931,9 @@ impl Engine {
                         self.s.misses = 0;
                         self.step.answered = true;
                         self.start_goal(goal, said, facts);
+                    } else if self.side_question(said, facts) {
+                        self.s.misses = 0;
+                        self.step.answered = true;
                     } else {
                         self.missed();
                     }
@@ -908,6 +942,25 @@ impl Engine {
             return;
         }
         self.route(said, facts);
+    }
+
+    /// A policy question asked in the middle of a request ("before we go on, how long
+    /// does the refund take?"): answered, then the pending question is asked again and
+    /// the request goes on. False when it is not one or the documents have no answer.
+    fn side_question(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        let clear = said.intent == Intent::PolicyQuestion
+            && said.confidence >= self.config.dialog.switch_confidence;
+        let Some(answer) = clear.then(|| facts.policy_answer(said.text)).flatten() else {
+            return false;
+        };
+        self.out.push(st::plain(&answer.text));
+        self.say(p!("back_to_question"), &[]);
+        if let Some((key, args)) = self.ask_key.clone() {
+            let args: Vec<(&str, String)> =
+                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            self.say(key, &args);
+        }
+        true
     }
 
     /// A request for something else, clear enough to leave the current question.
@@ -944,6 +997,17 @@ impl Engine {
         if about_an_order {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Status, said, facts);
+            return;
+        }
+        // "My coffee says delivered but there's nothing on my porch", unsurely taken for a
+        // status question: the problem it names is what the caller wants sorted.
+        let unsure_status = matches!(
+            said.intent,
+            Intent::GetOrderStatus | Intent::TrackPackage | Intent::Fallback
+        ) && said.confidence < self.config.dialog.switch_confidence;
+        if unsure_status && returns::names_a_problem(self, said) {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Problem, said, facts);
             return;
         }
         if let Some(goal) = Goal::from_intent(said.intent) {
@@ -1319,6 +1383,14 @@ impl Engine {
         }
     }
 
+    /// The utterance asks for something besides its yes or no: a request, a policy
+    /// question or an order number.
+    fn names_a_request(&self, said: &Said<'_>) -> bool {
+        Goal::from_intent(said.intent).is_some()
+            || said.intent == Intent::PolicyQuestion
+            || said.entities.order_number.is_some()
+    }
+
     /// An offer taken up by naming what was offered ("text me the link", "send it over"),
     /// with no yes said.
     fn takes_up(&self, q: YesNo, said: &Said<'_>) -> Option<bool> {
@@ -1340,13 +1412,17 @@ impl Engine {
     }
 
     fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-        let yes = self.yes_no(said).or_else(|| self.takes_up(q, said));
+        // "Can somebody at least review it?" when a person was offered is a yes.
+        let asks_for_person = matches!(q, YesNo::OfferHuman | YesNo::Exception)
+            && said.intent == Intent::SpeakToAgent;
+        let yes = self
+            .yes_no(said)
+            .or_else(|| self.takes_up(q, said))
+            .or(asks_for_person.then_some(true));
         match q {
             YesNo::AnythingElse => {
                 // "No thanks. Oh, and can you check my other order?": the new request wins.
-                let new_request = Goal::from_intent(said.intent).is_some()
-                    || said.intent == Intent::PolicyQuestion
-                    || said.entities.order_number.is_some();
+                let new_request = self.names_a_request(said);
                 match yes {
                     _ if self.go_ahead_with_what_was_done(said) => {
                         self.say(p!("already_done"), &[]);
@@ -1382,6 +1458,14 @@ impl Engine {
                         .take()
                         .unwrap_or(HandOffReason::Requested);
                     self.hand_off(reason);
+                    Answer::Handled
+                }
+                // "No no, I just want to know where my order is": declined, and the
+                // request said with it is taken up at once.
+                Some(false) if self.names_a_request(said) => {
+                    self.ask = Ask::Nothing;
+                    self.task = None;
+                    self.route(said, facts);
                     Answer::Handled
                 }
                 Some(false) => {
@@ -1703,6 +1787,22 @@ fn first_name(name: &str) -> String {
         .next()
         .unwrap_or("there")
         .to_string()
+}
+
+/// The words are a number and nothing else that asks for anything ("it's one oh oh
+/// oh …", "yeah the number is 1 2 3 …").
+fn bare_number(words: &[String]) -> bool {
+    const FILLERS: [&str; 22] = [
+        "it's", "its", "it", "is", "my", "the", "order", "number", "yeah", "yes", "so", "and",
+        "ok", "okay", "that's", "thats", "sure", "here", "double", "triple", "uh", "um",
+    ];
+    let is_digit = |w: &String| {
+        w.bytes().all(|b| b.is_ascii_digit()) || crate::nlu::entities::digit_word(w).is_some()
+    };
+    words.iter().any(is_digit)
+        && words
+            .iter()
+            .all(|w| is_digit(w) || FILLERS.contains(&w.as_str()))
 }
 
 #[cfg(test)]

@@ -490,7 +490,8 @@ pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
         task.date = None;
         task.confirmed = false;
     }
-    if task.date.is_none() {
+    let (date, slot, confirmed) = (task.date, task.slot, task.confirmed);
+    let Some(date) = date else {
         let current = match order.estimated_delivery {
             Some(d) => e.text(p!("current_delivery"), &[("date", e.date_words(d))]),
             None => String::new(),
@@ -501,16 +502,14 @@ pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
             &[("current", current)],
         );
         return;
-    }
-    if task.slot.is_none() {
-        e.ask(Ask::Slot, p!("ask_slot"), &[]);
+    };
+    let Some(slot) = slot else {
+        // The day is said back with the question, so a misheard one shows at once.
+        let date = e.date_words(date);
+        e.ask(Ask::Slot, p!("ask_slot"), &[("date", date)]);
         return;
-    }
-    let (date, slot) = (
-        task.date.expect("checked above"),
-        task.slot.expect("checked above"),
-    );
-    if !task.confirmed {
+    };
+    if !confirmed {
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
             ("date", e.date_words(date)),

@@ -29,6 +29,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 pub use crate::config::{RefundMethod, TimeSlot};
+pub(crate) use numbers::digit_word;
 pub use products::{ProductMatch, ProductMatcher};
 
 /// What extraction needs besides the text.
