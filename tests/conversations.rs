@@ -69,7 +69,7 @@ struct TurnSpec {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Expect {
-    /// order number → expected columns (status, estimated_delivery, delivery_slot, city, zip).
+    /// order number → expected columns (status, estimated_delivery, city, zip, line1, version).
     #[serde(default)]
     orders: BTreeMap<String, BTreeMap<String, String>>,
     /// Kinds of every outbox command, in order.
