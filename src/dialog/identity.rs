@@ -108,7 +108,8 @@ pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             return false;
         }
         if let Some(factors) = e.s.heard_factors.take() {
-            match check_factors(e, heard, &factors, facts) {
+            // Said together with the number: the number was not read back yet.
+            match check_factors(e, heard, &factors, false, facts) {
                 Some(Answer::Filled) => return true,
                 Some(_) => return false,
                 None => {}
@@ -118,7 +119,6 @@ pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             return false;
         };
         let number = st::digits_grouped(&heard);
-        e.s.read_back_order = Some(heard);
         e.ask(Ask::Factor, p!("ask_factor"), &[("number", number)]);
         return false;
     }
@@ -255,11 +255,13 @@ fn failed(e: &mut Engine, key: String, retry: Ask, facts: &dyn Facts) {
 
 /// Checks the factors given against the order number heard: `Filled` when they match
 /// (the order is verified and in use), `Handled` when they do not (the failure is
-/// recorded and said), `None` when no factor was given.
+/// recorded and said), `None` when no factor was given. `read_back`: the caller has
+/// heard the number read back; otherwise it is said with the confirmation.
 fn check_factors(
     e: &mut Engine,
     heard: String,
     given: &Factors,
+    read_back: bool,
     facts: &dyn Facts,
 ) -> Option<Answer> {
     let order = match facts.order(&heard) {
@@ -280,7 +282,7 @@ fn check_factors(
         });
         e.s.heard_order = None;
         e.s.verified.push(heard.clone());
-        if e.s.read_back_order.as_deref() == Some(heard.as_str()) {
+        if read_back {
             e.say_verified(facts, &[NoticeScope::Order(&heard)]);
         } else {
             e.say_verified_order(facts, &heard);
@@ -367,7 +369,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.s.heard_factors = (!factors.is_empty()).then_some(factors);
                 return Answer::Filled;
             }
-            match check_factors(e, heard, &Factors::of(ent), facts) {
+            match check_factors(e, heard, &Factors::of(ent), true, facts) {
                 Some(answer) => answer,
                 None if e.yes_no(said) == Some(false) => {
                     // "No, that's not my number": take it again.

@@ -422,8 +422,6 @@ pub(crate) struct Session {
     pub focus: Option<String>,
     /// An order number heard but not yet verified.
     pub heard_order: Option<String>,
-    /// The heard order number the agent has read back to the caller.
-    pub read_back_order: Option<String>,
     /// The order an outbound confirmation call is about.
     pub called_about: Option<String>,
     /// A phone number heard on the phone path.
@@ -955,11 +953,7 @@ impl Engine {
         };
         self.out.push(st::plain(&answer.text));
         self.say(p!("back_to_question"), &[]);
-        if let Some((key, args)) = self.ask_key.clone() {
-            let args: Vec<(&str, String)> =
-                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            self.say(key, &args);
-        }
+        self.say_pending_question(false);
         true
     }
 
@@ -1143,17 +1137,27 @@ impl Engine {
     }
 
     fn ask_again(&mut self) {
-        if let Some((key, args)) = self.ask_key.clone() {
-            if self.ask != Ask::Nothing {
-                let args: Vec<(&str, String)> =
-                    args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-                self.reprompt(key, &args);
-                return;
-            }
+        if self.ask != Ask::Nothing && self.say_pending_question(true) {
+            return;
         }
         if matches!(self.ask, Ask::YesNo(YesNo::AnythingElse)) {
             self.say(p!("anything_else"), &[]);
         }
+    }
+
+    /// Says the question last asked again, in its prescriptive form after a miss or as
+    /// first asked; false when no question was asked.
+    fn say_pending_question(&mut self, prescriptive: bool) -> bool {
+        let Some((key, args)) = self.ask_key.clone() else {
+            return false;
+        };
+        let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        if prescriptive {
+            self.reprompt(key, &args);
+        } else {
+            self.say(key, &args);
+        }
+        true
     }
 
     fn missed(&mut self) {
