@@ -1119,9 +1119,14 @@ impl Engine {
     /// Ends the current request without doing it (the caller declined, or policy does
     /// not allow it and the caller was told why): handled, nothing left pending.
     pub(crate) fn drop_task(&mut self) {
+        self.end_task();
+        self.anything_else();
+    }
+
+    /// Counts the current request as handled and forgets it, saying nothing.
+    pub(crate) fn end_task(&mut self) {
         self.s.completed += 1;
         self.s.last_goal = self.task.take().map(|t| t.goal);
-        self.anything_else();
     }
 
     pub(crate) fn anything_else(&mut self) {

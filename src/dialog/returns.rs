@@ -1056,8 +1056,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let asks_policy = said.intent == Intent::PolicyQuestion
                 && said.confidence >= e.config().dialog.switch_confidence;
             if asks_policy && e.task_ref().is_some_and(|t| t.told) {
-                e.s.completed += 1;
-                e.s.last_goal = e.task.take().map(|t| t.goal);
+                e.end_task();
                 e.ask = Ask::Nothing;
                 e.policy(said, facts);
                 return Answer::Handled;
