@@ -624,9 +624,11 @@ fn run(cli: Cli) -> Result<()> {
                 inserted = s.inserted,
                 updated = s.updated,
                 unchanged = s.unchanged,
+                kept_pending = s.kept_pending,
+                kept_newer = s.kept_newer,
                 "import done"
             );
-            writeln!(
+            write!(
                 out,
                 "imported {} orders from {} into {}: {} new, {} updated, {} unchanged",
                 orders.len(),
@@ -636,6 +638,21 @@ fn run(cli: Cli) -> Result<()> {
                 s.updated,
                 s.unchanged
             )?;
+            if s.kept_pending > 0 {
+                write!(
+                    out,
+                    ", {} kept (changes made here are still waiting to be sent)",
+                    s.kept_pending
+                )?;
+            }
+            if s.kept_newer > 0 {
+                write!(
+                    out,
+                    ", {} kept (the store has a newer version from the OMS)",
+                    s.kept_newer
+                )?;
+            }
+            writeln!(out)?;
         }
         Command::Orders(OrdersCommand::Show { order_number, json }) => {
             let digits: String = order_number

@@ -339,6 +339,34 @@ fn chat_answers_every_piped_line_and_cancels_with_an_outbox_command() {
 }
 
 #[test]
+fn reimporting_after_a_cancellation_keeps_it_and_cancels_nothing_twice() {
+    let env = Env::new();
+    let db = conversation_store(&env);
+    let file = data("conversations/orders.json");
+    let cancel =
+        b"I want to cancel my order\n1000000000011\n78701\nI found it cheaper\nyes\nno thanks\n";
+    let out = chat(&env, &db, &[], cancel);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The file predates the cancellation, whose command is still in the outbox.
+    let again = env.run_ok(&["--db", &db, "import", &file]);
+    assert!(again.contains("0 updated"), "{again}");
+    assert!(again.contains("1 kept (changes made here"), "{again}");
+    let shown = env.run_ok(&["--db", &db, "orders", "show", "1000000000011", "--json"]);
+    assert!(shown.contains("\"status\": \"cancelled\""), "{shown}");
+    let pending = |env: &Env| -> serde_json::Value {
+        let status = env.run_ok(&["--db", &db, "sync", "status", "--json"]);
+        serde_json::from_str::<serde_json::Value>(&status).expect("JSON")["pending"].clone()
+    };
+    let before = pending(&env);
+    // A second caller cannot cancel it again: no new command in the outbox.
+    let out = chat(&env, &db, &["--json"], cancel);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(!text.contains("\"cancel_order\""), "{text}");
+    assert_eq!(pending(&env), before);
+}
+
+#[test]
 fn chat_json_reports_intent_entities_and_actions() {
     let env = Env::new();
     let db = conversation_store(&env);

@@ -1801,18 +1801,17 @@ mod tests {
     }
 
     #[test]
-    fn a_locally_changed_order_is_rewritten_by_the_next_import_of_the_old_record() {
+    fn an_import_keeps_orders_whose_device_changes_are_not_yet_sent() {
         let mut store = fixture();
         let original: Vec<_> = records().iter().map(|r| r.validate().unwrap()).collect();
         assert_eq!(
             store.upsert_orders(&original, at(10, 9)).unwrap(),
             ImportSummary {
-                inserted: 0,
-                updated: 0,
-                unchanged: 3
+                unchanged: 3,
+                ..ImportSummary::default()
             }
         );
-        store
+        let applied = store
             .apply_changes(
                 &[Change::CancelOrder {
                     order_number: PROCESSING.into(),
@@ -1821,19 +1820,59 @@ mod tests {
                 at(10, 10),
             )
             .unwrap();
-        // The OMS still sends the order as it was (it refused, or has not seen the
-        // command yet): the import must write it, not skip it as unchanged.
-        let summary = store.upsert_orders(&original, at(10, 11)).unwrap();
-        assert_eq!((summary.updated, summary.unchanged), (1, 2));
-        let order = store.order(PROCESSING).unwrap().unwrap();
-        assert_eq!(order.status, OrderStatus::Processing);
-        assert_eq!(order.version, 0);
-        // Written again from the record, it is recognised as unchanged once more.
+        // The file was written before the cancellation: importing it again must not put
+        // the order back to processing while its command is still on its way (a caller
+        // could then cancel it a second time).
+        let again = store.upsert_orders(&original, at(10, 11)).unwrap();
         assert_eq!(
-            store
-                .upsert_orders(&original, at(10, 12))
-                .unwrap()
-                .unchanged,
+            again,
+            ImportSummary {
+                unchanged: 2,
+                kept_pending: 1,
+                ..ImportSummary::default()
+            }
+        );
+        assert_eq!(
+            store.order(PROCESSING).unwrap().unwrap().status,
+            OrderStatus::Cancelled
+        );
+        assert_eq!(store.pending_outbox_count().unwrap(), 1);
+
+        // The OMS applied it and sent its version back: an import of the old file is
+        // now older than what the store holds, and is kept out too.
+        let mut central = store.order(PROCESSING).unwrap().unwrap();
+        central.version = 1;
+        store
+            .settle_outbox(
+                &[crate::store::Settlement {
+                    idempotency_key: applied[0].idempotency_key.clone(),
+                    outcome: crate::store::Outcome::Applied,
+                    order: Some(central),
+                }],
+                false,
+                at(10, 12),
+            )
+            .unwrap();
+        let stale = store.upsert_orders(&original, at(10, 13)).unwrap();
+        assert_eq!((stale.kept_newer, stale.unchanged), (1, 2));
+        assert_eq!(
+            store.order(PROCESSING).unwrap().unwrap().status,
+            OrderStatus::Cancelled
+        );
+
+        // A newer record from the OMS is written as usual.
+        let mut newer = original.clone();
+        let i = newer
+            .iter()
+            .position(|o| o.order_number == PROCESSING)
+            .unwrap();
+        newer[i].version = 2;
+        newer[i].status = OrderStatus::Cancelled;
+        let written = store.upsert_orders(&newer, at(10, 14)).unwrap();
+        assert_eq!((written.updated, written.unchanged), (1, 2));
+        // And importing the same file twice changes nothing the second time.
+        assert_eq!(
+            store.upsert_orders(&newer, at(10, 15)).unwrap().unchanged,
             3
         );
     }

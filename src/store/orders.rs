@@ -17,6 +17,12 @@ pub struct ImportSummary {
     pub inserted: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Orders left as they are because changes made on this device are still waiting to
+    /// reach the OMS: the file cannot know them, and writing it would undo them.
+    pub kept_pending: usize,
+    /// Orders left as they are because the store holds a newer OMS version than the
+    /// file's (an older export imported again).
+    pub kept_newer: usize,
 }
 
 /// One line of an order list: enough to tell orders apart by voice.
@@ -134,10 +140,12 @@ impl Store {
         let mut summary = ImportSummary::default();
         let now_s = format_datetime(now);
         for order in orders {
-            match upsert_one(&tx, order, &now_s).map_err(|e| classify(&path, e))? {
-                Upserted::Inserted => summary.inserted += 1,
-                Upserted::Updated => summary.updated += 1,
-                Upserted::Unchanged => summary.unchanged += 1,
+            match import_one(&tx, order, &now_s).map_err(|e| classify(&path, e))? {
+                Imported::Written(Upserted::Inserted) => summary.inserted += 1,
+                Imported::Written(Upserted::Updated) => summary.updated += 1,
+                Imported::Written(Upserted::Unchanged) => summary.unchanged += 1,
+                Imported::KeptPending => summary.kept_pending += 1,
+                Imported::KeptNewer => summary.kept_newer += 1,
             }
         }
         for sql in &rebuilt {
@@ -324,6 +332,38 @@ pub(super) enum Upserted {
     Inserted,
     Updated,
     Unchanged,
+}
+
+/// What an import did with one record.
+enum Imported {
+    Written(Upserted),
+    KeptPending,
+    KeptNewer,
+}
+
+/// One record of an import file. An order with device changes still in the outbox keeps
+/// the device's version, as a pulled page does (`store/sync.rs`): the file was written
+/// before those changes, so writing it would put a cancelled order back to processing
+/// while its cancellation is still on its way, and the caller could cancel it again. An
+/// order the OMS has since moved to a newer version than the file's is kept too, so
+/// importing an old export again changes nothing.
+fn import_one(tx: &Connection, o: &Order, now: &str) -> rusqlite::Result<Imported> {
+    let pending = tx
+        .prepare_cached(
+            "SELECT 1 FROM outbox WHERE order_number = ?1 AND state = 'pending' LIMIT 1",
+        )?
+        .exists([&o.order_number])?;
+    if pending {
+        return Ok(Imported::KeptPending);
+    }
+    let stored_version: Option<i64> = tx
+        .prepare_cached("SELECT version FROM orders WHERE order_number = ?1")?
+        .query_row([&o.order_number], |r| r.get(0))
+        .optional()?;
+    if stored_version.is_some_and(|v| v > o.version) {
+        return Ok(Imported::KeptNewer);
+    }
+    upsert_one(tx, o, now).map(Imported::Written)
 }
 
 pub(super) fn upsert_one(tx: &Connection, o: &Order, now: &str) -> rusqlite::Result<Upserted> {
