@@ -16,16 +16,14 @@ use crate::change::Change;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::dialog::facts::{Facts, FactsError, PolicyAnswer};
-use crate::dialog::{
-    notices, AnswerShape, Catalog, Engine, Event, LockUpdate, Outcome, SessionOptions, Step,
-};
+use crate::dialog::{notices, AnswerShape, Catalog, Engine, Event, Outcome, SessionOptions, Step};
 use crate::knowledge::KnowledgeBase;
 use crate::nlu::classifier::ClassifierError;
 use crate::nlu::{Entities, Intent, Nlu};
 use crate::order::Order;
 use crate::store::{
-    CustomerRow, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord, Store,
-    StoreError, Subscription, SyncNotice, VerificationLock,
+    CustomerRow, IdentityVerdict, LockKey, LockPolicy, NoticeScope, OrderSummary, Product,
+    PurchasedItem, ReturnRecord, Store, StoreError, Subscription, SyncNotice, VerificationLock,
 };
 
 /// A conversation could not go on. Caller: report it and stop; the store is consistent
@@ -152,8 +150,19 @@ impl Facts for StoreFacts<'_> {
     fn customer_by_email(&self, email: &str) -> Result<Option<CustomerRow>, FactsError> {
         self.store.customer_by_email(email).map_err(facts_err)
     }
-    fn lock(&self, key: &str) -> Result<Option<VerificationLock>, FactsError> {
+    fn lock(&self, key: &LockKey) -> Result<Option<VerificationLock>, FactsError> {
         self.store.verification_lock(key).map_err(facts_err)
+    }
+    fn check_identity(
+        &self,
+        key: &LockKey,
+        matched: bool,
+        now: chrono::NaiveDateTime,
+        policy: LockPolicy,
+    ) -> Result<IdentityVerdict, FactsError> {
+        self.store
+            .check_identity(key, matched, now, policy)
+            .map_err(facts_err)
     }
     fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnRecord>, FactsError> {
         self.store.returns_of(order_number).map_err(facts_err)
@@ -396,7 +405,7 @@ impl<'s> Agent<'s> {
             knowledge: self.knowledge,
         };
         let mut step = self.engine.handle(event, now, &facts);
-        let mut actions = self.keep_locks(&step)?;
+        let mut actions = Self::check_actions(&step);
         for &id in &step.notices {
             // Said now: a later conversation must not say it again.
             self.store.mark_notice_delivered(id, now)?;
@@ -462,34 +471,25 @@ impl<'s> Agent<'s> {
         Ok(turn)
     }
 
-    fn keep_locks(&mut self, step: &Step) -> Result<Vec<Action>, AgentError> {
-        let policy = &self.config.policy.verification;
-        let now = self.clock.now();
-        let mut actions = Vec::new();
-        for update in &step.locks {
-            let kind = match update {
-                LockUpdate::Failure { key } => {
-                    self.store.record_verification_failure(
-                        key,
-                        now,
-                        policy.max_attempts,
-                        policy.lock_minutes,
-                    )?;
-                    "verification_failed"
+    /// The identity checks the store decided in this step, as actions.
+    fn check_actions(step: &Step) -> Vec<Action> {
+        step.checks
+            .iter()
+            .map(|c| Action {
+                kind: match c.verdict {
+                    IdentityVerdict::Verified => "verified",
+                    IdentityVerdict::Failed { .. } => "verification_failed",
+                    IdentityVerdict::Locked => "verification_refused_locked",
                 }
-                LockUpdate::Clear { key } => {
-                    self.store.clear_verification_failures(key)?;
-                    "verified"
-                }
-            };
-            actions.push(Action {
-                kind: kind.into(),
-                order_number: None,
+                .into(),
+                order_number: match &c.key {
+                    LockKey::Order(n) => Some(n.clone()),
+                    _ => None,
+                },
                 idempotency_key: None,
                 change: None,
-            });
-        }
-        Ok(actions)
+            })
+            .collect()
     }
 
     /// Records the turn without contact details: entity names, never their values.

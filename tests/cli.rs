@@ -367,6 +367,22 @@ fn reimporting_after_a_cancellation_keeps_it_and_cancels_nothing_twice() {
 }
 
 #[test]
+fn a_phone_number_said_twice_verifies_nothing_and_cancels_nothing() {
+    let env = Env::new();
+    let db = conversation_store(&env);
+    let input = b"I want to cancel my order\nI don't have the order number\n5125550199\n5125550199\nthe first one\nI changed my mind\nyes\n";
+    let out = chat(&env, &db, &["--json"], input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(!text.contains("\"verified\""), "{text}");
+    assert!(!text.contains("\"cancel_order\""), "{text}");
+    // Nothing about the orders on that phone was said.
+    assert!(!text.contains("Classic Tee"), "{text}");
+    let shown = env.run_ok(&["--db", &db, "orders", "show", "1000000000011", "--json"]);
+    assert!(shown.contains("\"status\": \"processing\""), "{shown}");
+}
+
+#[test]
 fn chat_json_reports_intent_entities_and_actions() {
     let env = Env::new();
     let db = conversation_store(&env);

@@ -22,7 +22,7 @@ use voxorder::import::read_order_file;
 use voxorder::knowledge::KnowledgeBase;
 use voxorder::nlu::classifier::OnnxIntentClassifier;
 use voxorder::nlu::Nlu;
-use voxorder::store::{NewSubscription, OpenMode, Store, SubscriptionStatus};
+use voxorder::store::{LockKey, NewSubscription, OpenMode, Store, SubscriptionStatus};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -354,7 +354,12 @@ fn check_store(
         }
     }
     for (key, want) in &expect.locks {
-        let lock = store.verification_lock(key).expect("lock read");
+        let lock_key = match key.split_once(':') {
+            Some(("order", n)) => LockKey::Order(n.to_string()),
+            Some(("phone", p)) => LockKey::Phone(p.to_string()),
+            _ => panic!("lock {key}: expected order:NUMBER or phone:NUMBER"),
+        };
+        let lock = store.verification_lock(&lock_key).expect("lock read");
         let failures = lock.as_ref().map_or(0, |l| l.failures);
         let locked = lock.as_ref().is_some_and(|l| l.is_locked(now));
         if let Some(f) = want.get("failures") {
@@ -466,4 +471,96 @@ fn every_conversation_script_passes() {
         }
     }
     assert!(failed.is_empty(), "failing conversations: {failed:?}");
+}
+
+/// Conversations running at once against one store (several chat processes or devices
+/// sharing the file) get the configured number of guesses between them, not each; and a
+/// conversation that heard the order number before the lock cannot verify after it.
+#[test]
+fn parallel_conversations_share_one_lock() {
+    const CALLERS: usize = 12;
+    let now = parse_now("2026-03-10T10:00:00").expect("valid now");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = fixture_store(dir.path(), now);
+    let nlu = nlu(&store);
+    let knowledge = KnowledgeBase::new(&store.documents().expect("documents"));
+    drop(store);
+    let catalog = Arc::new(Catalog::load("en-US").expect("catalog"));
+    let config = Arc::new(Config::default());
+    assert_eq!(config.policy.verification.max_attempts, 2);
+    let path = dir.path().join("store.db");
+    // Every caller has heard "to verify…" before anyone guesses; then all guess at once.
+    let guessed = std::sync::Barrier::new(CALLERS + 1);
+    let late_guess = std::sync::Barrier::new(2);
+    let replies: Vec<String> = std::thread::scope(|s| {
+        let wrong: Vec<_> = (0..CALLERS)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut store = Store::open(&path, OpenMode::Existing).expect("store");
+                    let (mut agent, _) = Agent::start(
+                        &mut store,
+                        &nlu,
+                        &knowledge,
+                        config.clone(),
+                        catalog.clone(),
+                        Clock::fixed(now),
+                        StartOptions::default(),
+                    )
+                    .expect("starts");
+                    agent.say("where is my order").expect("turn");
+                    let asked = agent.say("1000000000011").expect("turn");
+                    assert!(asked.reply.contains("verify"), "{}", asked.reply);
+                    guessed.wait();
+                    agent.say("my zip is 11111").expect("turn").reply
+                })
+            })
+            .collect();
+        // This caller heard the number before the lock and has the right zip.
+        let right = s.spawn(|| {
+            let mut store = Store::open(&path, OpenMode::Existing).expect("store");
+            let (mut agent, _) = Agent::start(
+                &mut store,
+                &nlu,
+                &knowledge,
+                config.clone(),
+                catalog.clone(),
+                Clock::fixed(now),
+                StartOptions::default(),
+            )
+            .expect("starts");
+            agent.say("where is my order").expect("turn");
+            agent.say("1000000000011").expect("turn");
+            guessed.wait();
+            late_guess.wait();
+            agent.say("78701").expect("turn").reply
+        });
+        let mut replies: Vec<String> = wrong
+            .into_iter()
+            .map(|h| h.join().expect("caller"))
+            .collect();
+        late_guess.wait();
+        replies.push(right.join().expect("caller"));
+        replies
+    });
+    let retry = replies[..CALLERS]
+        .iter()
+        .filter(|r| r.contains("once more"))
+        .count();
+    assert_eq!(retry, 1, "guesses allowed: {replies:#?}");
+    let late = &replies[CALLERS];
+    assert!(
+        !late.contains("verified") && !late.contains("matches"),
+        "verified after the lock: {late}"
+    );
+    assert!(
+        late.contains("for your security") || late.contains("paused"),
+        "{late}"
+    );
+    let store = Store::open(&path, OpenMode::Existing).expect("store");
+    let lock = store
+        .verification_lock(&LockKey::Order("1000000000011".into()))
+        .expect("lock read")
+        .expect("failures recorded");
+    assert!(lock.is_locked(now));
+    assert_eq!(lock.failures as usize, CALLERS, "every wrong guess counted");
 }

@@ -1,13 +1,16 @@
 //! What the dialog may ask of the world: a read-only view of the order cache, the
-//! catalog, the verification locks and the policy documents. The engine reads through
-//! this trait and never writes; changes leave it as [`crate::change::Change`]s.
+//! catalog, the verification locks and the policy documents, and the one decision the
+//! store must take for it: an identity check. The engine reads through this trait;
+//! changes leave it as [`crate::change::Change`]s. Identity checks are the exception,
+//! because a lock must be checked and a failure counted in one transaction shared by
+//! every conversation: a conversation's own memory of the lock is always stale.
 
 use chrono::NaiveDateTime;
 
 use crate::order::Order;
 use crate::store::{
-    CustomerRow, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription,
-    SyncNotice, VerificationLock,
+    CustomerRow, IdentityVerdict, LockKey, LockPolicy, NoticeScope, OrderSummary, Product,
+    PurchasedItem, ReturnRecord, Subscription, SyncNotice, VerificationLock,
 };
 
 /// The store could not answer. The dialog apologises and offers a person; the caller of
@@ -33,7 +36,17 @@ pub trait Facts {
     fn orders_of_customer(&self, customer_id: i64) -> Result<Vec<OrderSummary>, FactsError>;
     fn customer(&self, id: i64) -> Result<Option<CustomerRow>, FactsError>;
     fn customer_by_email(&self, email: &str) -> Result<Option<CustomerRow>, FactsError>;
-    fn lock(&self, key: &str) -> Result<Option<VerificationLock>, FactsError>;
+    fn lock(&self, key: &LockKey) -> Result<Option<VerificationLock>, FactsError>;
+    /// Decides one identity check under `key` atomically (see
+    /// [`crate::store::decide_check`]): refused while the key is locked, whatever this
+    /// conversation saw earlier; a failure counted and the lock set in the same step.
+    fn check_identity(
+        &self,
+        key: &LockKey,
+        matched: bool,
+        now: NaiveDateTime,
+        policy: LockPolicy,
+    ) -> Result<IdentityVerdict, FactsError>;
     fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnRecord>, FactsError>;
     fn product(&self, sku: &str) -> Result<Option<Product>, FactsError>;
     /// The active products of one family (sizes and colours of one item).

@@ -4,15 +4,12 @@
 //! same reply, so nothing tells a caller whether an order exists; failures are recorded
 //! per key and lock that key for voice look-ups after the configured attempts.
 
-use sha2::{Digest, Sha256};
-
-use super::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use super::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use crate::config::VerificationFactor;
 use crate::dialog::facts::Facts;
-use crate::dialog::LockUpdate;
 use crate::order::{Order, OrderStatus};
 use crate::speech_text as st;
-use crate::store::{NoticeScope, OrderSummary};
+use crate::store::{IdentityVerdict, LockKey, LockPolicy, NoticeScope, OrderSummary};
 
 /// Copies what the opening utterance of a request already says into the request.
 pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
@@ -55,6 +52,34 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     }
 }
 
+/// What the caller gave first to find what is theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Identifier {
+    /// One order, by its number.
+    OrderNumber,
+    /// Every order placed with a phone number.
+    Phone,
+    /// An account, by its email (buying for a household).
+    AccountEmail,
+}
+
+/// Whether `factor` can prove a caller who identified themselves with `identifier`. The
+/// one rule every path checks: a factor must be a different fact from the identifier (a
+/// phone number said twice proves nothing, as anyone who has the number can say it
+/// twice), and one the store's policy accepts.
+pub(crate) fn factor_counts(
+    identifier: Identifier,
+    factor: VerificationFactor,
+    accepted: &[VerificationFactor],
+) -> bool {
+    let same = matches!(
+        (identifier, factor),
+        (Identifier::Phone, VerificationFactor::Phone)
+            | (Identifier::AccountEmail, VerificationFactor::Email)
+    );
+    !same && accepted.contains(&factor)
+}
+
 /// The verification factors one utterance gave.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Factors {
@@ -75,16 +100,22 @@ impl Factors {
     pub(crate) fn is_empty(&self) -> bool {
         self.zip.is_none() && self.email.is_none() && self.phone.is_none()
     }
+
+    /// Only the factors that can prove a caller who gave `identifier` ([`factor_counts`]).
+    fn usable(&self, identifier: Identifier, accepted: &[VerificationFactor]) -> Factors {
+        let keep = |f: VerificationFactor, v: &Option<String>| {
+            v.clone().filter(|_| factor_counts(identifier, f, accepted))
+        };
+        Factors {
+            zip: keep(VerificationFactor::BillingZip, &self.zip),
+            email: keep(VerificationFactor::Email, &self.email),
+            phone: keep(VerificationFactor::Phone, &self.phone),
+        }
+    }
 }
 
-fn hashed(kind: &str, value: &str) -> String {
-    let digest = Sha256::digest(value.as_bytes());
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{kind}:{hex}")
-}
-
-fn order_key(number: &str) -> String {
-    format!("order:{number}")
+fn order_key(number: &str) -> LockKey {
+    LockKey::Order(number.to_string())
 }
 
 /// Makes sure the current request has a verified order; asks for what is missing.
@@ -209,8 +240,9 @@ fn right_length(e: &mut Engine, number: &str) -> bool {
     false
 }
 
-/// Whether a key is locked now; says so (the same way for any order) when it is.
-fn locked(e: &mut Engine, key: &str, facts: &dyn Facts) -> bool {
+/// Whether a key is locked now; says so (the same way for any order) when it is. Said
+/// early so a locked caller is not asked for a factor; the check itself asks again.
+fn locked(e: &mut Engine, key: &LockKey, facts: &dyn Facts) -> bool {
     match facts.lock(key) {
         Ok(Some(lock)) if lock.is_locked(e.now) => {
             e.say(p!("order_locked"), &[]);
@@ -226,31 +258,50 @@ fn locked(e: &mut Engine, key: &str, facts: &dyn Facts) -> bool {
     }
 }
 
-/// A failed identity check: record it, and lock after the configured attempts.
-fn failed(e: &mut Engine, key: String, retry: Ask, facts: &dyn Facts) {
-    let before = match facts.lock(&key) {
-        Ok(lock) => lock.map_or(0, |l| l.failures),
+/// Has the store decide an identity check under `key` and says what a failure or a lock
+/// means. Returns true when the caller is verified. The store, not this conversation,
+/// knows whether the key is locked now and how many failures it has.
+fn check(e: &mut Engine, key: LockKey, matched: bool, retry: Ask, facts: &dyn Facts) -> bool {
+    let policy = &e.config().policy.verification;
+    let policy = LockPolicy {
+        max_attempts: policy.max_attempts,
+        lock_minutes: policy.lock_minutes,
+    };
+    let verdict = match facts.check_identity(&key, matched, e.now, policy) {
+        Ok(v) => v,
         Err(err) => {
             e.store_trouble(&err);
-            return;
+            return false;
         }
     };
-    e.step.locks.push(LockUpdate::Failure { key });
+    e.step.checks.push(IdentityCheck { key, verdict });
+    let locked_now = match verdict {
+        IdentityVerdict::Verified => return true,
+        IdentityVerdict::Locked => {
+            e.say(p!("order_locked"), &[]);
+            e.s.heard_order = None;
+            e.s.heard_factors = None;
+            e.task = None;
+            e.anything_else();
+            return false;
+        }
+        IdentityVerdict::Failed { locked } => locked,
+    };
     e.s.failures += 1;
-    let max = e.config().policy.verification.max_attempts;
-    if before + 1 >= max || e.s.failures >= max {
+    if locked_now || e.s.failures >= policy.max_attempts {
         e.say(p!("verification_locked"), &[]);
         e.s.heard_order = None;
         e.task = None;
         e.anything_else();
-        return;
+        return false;
     }
-    match retry {
-        Ask::AccountFactor(_) | Ask::PhoneFactor | Ask::Factor => {
-            e.ask(retry, p!("verification_failed"), &[]);
-        }
-        _ => e.ask(retry, p!("verification_failed"), &[]),
-    }
+    let prompt = match retry {
+        Ask::PhoneFactor => p!("verification_failed_phone"),
+        Ask::AccountFactor(_) => p!("verification_failed_account"),
+        _ => p!("verification_failed"),
+    };
+    e.ask(retry, prompt, &[]);
+    false
 }
 
 /// Checks the factors given against the order number heard: `Filled` when they match
@@ -271,59 +322,44 @@ fn check_factors(
             return Some(Answer::Handled);
         }
     };
-    let verdict = match &order {
-        Some(o) => factor_matches(e, given, o),
-        // The same questions and replies as for a real order.
-        None => (!given.is_empty()).then_some(false),
-    }?;
-    if verdict {
-        e.step.locks.push(LockUpdate::Clear {
-            key: order_key(&heard),
-        });
-        e.s.heard_order = None;
-        e.s.verified.push(heard.clone());
-        if read_back {
-            e.say_verified(facts, &[NoticeScope::Order(&heard)]);
-        } else {
-            e.say_verified_order(facts, &heard);
-        }
-        use_order(e, heard);
-        Some(Answer::Filled)
-    } else {
-        failed(e, order_key(&heard), Ask::Factor, facts);
-        Some(Answer::Handled)
+    let accepted = &e.config().policy.verification.factors;
+    let given = given.usable(Identifier::OrderNumber, accepted);
+    if given.is_empty() {
+        return None;
     }
+    // An unknown number is checked like a real one: the same questions and replies.
+    let matched = order.as_ref().is_some_and(|o| factor_matches(&given, o));
+    if !check(e, order_key(&heard), matched, Ask::Factor, facts) {
+        return Some(Answer::Handled);
+    }
+    e.s.heard_order = None;
+    e.s.verified.push(heard.clone());
+    if read_back {
+        e.say_verified(facts, &[NoticeScope::Order(&heard)]);
+    } else {
+        e.say_verified_order(facts, &heard);
+    }
+    use_order(e, heard);
+    Some(Answer::Filled)
 }
 
-/// The factor the caller gave, if any, checked against an order.
-fn factor_matches(e: &Engine, ent: &Factors, order: &Order) -> Option<bool> {
-    let factors = &e.config().policy.verification.factors;
-    let mut given = false;
-    let mut ok = false;
-    if let Some(zip) = &ent.zip {
-        given = true;
-        ok |= factors.contains(&VerificationFactor::BillingZip)
-            && order.customer.billing_zip.as_deref() == Some(zip.as_str());
-    }
-    if let Some(email) = &ent.email {
-        given = true;
-        ok |= factors.contains(&VerificationFactor::Email)
-            && order
-                .customer
-                .email
-                .as_deref()
-                .is_some_and(|m| m.eq_ignore_ascii_case(email));
-    }
-    if let Some(phone) = &ent.phone {
-        given = true;
-        ok |= factors.contains(&VerificationFactor::Phone)
-            && order
-                .customer
-                .phone
-                .as_deref()
-                .is_some_and(|p| same_phone(p, phone));
-    }
-    given.then_some(ok)
+/// Whether a factor given (already limited to the usable ones) is on the order.
+fn factor_matches(given: &Factors, order: &Order) -> bool {
+    let c = &order.customer;
+    let zip = given
+        .zip
+        .as_ref()
+        .is_some_and(|z| c.billing_zip.as_deref() == Some(z.as_str()));
+    let email = given.email.as_ref().is_some_and(|m| {
+        c.email
+            .as_deref()
+            .is_some_and(|on| on.eq_ignore_ascii_case(m))
+    });
+    let phone = given
+        .phone
+        .as_ref()
+        .is_some_and(|p| c.phone.as_deref().is_some_and(|on| same_phone(on, p)));
+    zip || email || phone
 }
 
 fn same_phone(a: &str, b: &str) -> bool {
@@ -395,7 +431,15 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             if !factor_given(said) {
                 return Answer::Missed;
             }
-            let key = hashed("phone", &phone);
+            let accepted = e.config().policy.verification.factors.clone();
+            let given = Factors::of(ent).usable(Identifier::Phone, &accepted);
+            if given.is_empty() {
+                // The phone number again (or another one): it finds the orders, it
+                // cannot also prove whose they are.
+                e.ask(Ask::PhoneFactor, p!("factor_not_the_phone"), &[]);
+                return Answer::Handled;
+            }
+            let key = LockKey::Phone(phone.clone());
             if locked(e, &key, facts) {
                 return Answer::Handled;
             }
@@ -409,9 +453,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let mut owned = Vec::new();
             for s in summaries {
                 match facts.order(&s.order_number) {
-                    Ok(Some(o)) if factor_matches(e, &Factors::of(ent), &o) == Some(true) => {
-                        owned.push(s)
-                    }
+                    Ok(Some(o)) if factor_matches(&given, &o) => owned.push(s),
                     Ok(_) => {}
                     Err(err) => {
                         e.store_trouble(&err);
@@ -419,11 +461,9 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                     }
                 }
             }
-            if owned.is_empty() {
-                failed(e, key, Ask::PhoneFactor, facts);
+            if !check(e, key, !owned.is_empty(), Ask::PhoneFactor, facts) {
                 return Answer::Handled;
             }
-            e.step.locks.push(LockUpdate::Clear { key });
             e.s.verified
                 .extend(owned.iter().map(|o| o.order_number.clone()));
             let scopes: Vec<NoticeScope<'_>> = owned
@@ -473,7 +513,14 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Missed;
             }
             let email = e.s.heard_phone.clone().unwrap_or_default();
-            let key = hashed("account", &email);
+            let accepted = e.config().policy.verification.factors.clone();
+            let given = Factors::of(ent).usable(Identifier::AccountEmail, &accepted);
+            if given.is_empty() {
+                // The account's email again: it finds the account, it cannot prove it.
+                e.ask(Ask::AccountFactor(*id), p!("factor_not_the_email"), &[]);
+                return Answer::Handled;
+            }
+            let key = LockKey::Account(email);
             if locked(e, &key, facts) {
                 return Answer::Handled;
             }
@@ -484,24 +531,24 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                     return Answer::Handled;
                 }
             };
-            let ok = customer.as_ref().is_some_and(|c| {
-                let zip = ent.zip_code.is_some() && ent.zip_code == c.billing_zip;
-                let phone = match (&ent.phone_number, &c.phone) {
+            let matched = customer.as_ref().is_some_and(|c| {
+                let zip = given
+                    .zip
+                    .as_ref()
+                    .is_some_and(|z| c.billing_zip.as_deref() == Some(z.as_str()));
+                let phone = match (&given.phone, &c.phone) {
                     (Some(a), Some(b)) => same_phone(a, b),
                     _ => false,
                 };
                 zip || phone
             });
-            if ok {
-                e.step.locks.push(LockUpdate::Clear { key });
-                e.s.heard_phone = None;
-                e.s.customer = Some(*id);
-                e.say_verified(facts, &[NoticeScope::Customer(*id)]);
-                Answer::Filled
-            } else {
-                failed(e, key, Ask::AccountFactor(*id), facts);
-                Answer::Handled
+            if !check(e, key, matched, Ask::AccountFactor(*id), facts) {
+                return Answer::Handled;
             }
+            e.s.heard_phone = None;
+            e.s.customer = Some(*id);
+            e.say_verified(facts, &[NoticeScope::Customer(*id)]);
+            Answer::Filled
         }
         _ => Answer::Missed,
     }

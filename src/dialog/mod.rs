@@ -1,12 +1,14 @@
 //! The order dialog: a pure state machine over a closed [`Event`] (the start of a call,
 //! an utterance and what the NLU made of it, keypad digits, a silence, a failed write)
 //! that reads the store through [`Facts`] and answers with a [`Step`]: the text to say,
-//! the [`Change`]s to apply (each becomes an outbox command) and the verification
-//! records to keep.
+//! the [`Change`]s to apply (each becomes an outbox command) and the identity checks the
+//! store decided.
 //!
-//! Architecture invariant: the engine does no I/O. It never writes; it reads only
-//! through `Facts`; its wording comes from the locale catalog; its policy from
-//! [`Config`]. The same event sequence over the same facts gives the same steps.
+//! Architecture invariant: the engine does no I/O. It reads only through `Facts`, and
+//! its one request that the store records something is an identity check, which must be
+//! decided atomically across conversations (`Facts::check_identity`); its wording comes
+//! from the locale catalog; its policy from [`Config`]. The same event sequence over the
+//! same facts gives the same steps.
 //!
 //! Layout: this file routes events and keeps the session; `identity` verifies callers;
 //! `orders` holds status, tracking, cancel, reschedule, address change and confirmation;
@@ -32,7 +34,7 @@ use crate::config::{Config, RefundMethod, TimeSlot};
 use crate::nlu::entities::{CancelReason, EntityKind, ReturnReason};
 use crate::nlu::{Entities, Intent, ScoredIntent};
 use crate::speech_text as st;
-use crate::store::{NoticeKind, NoticeScope, SyncNotice};
+use crate::store::{IdentityVerdict, LockKey, NoticeKind, NoticeScope, SyncNotice};
 
 pub use facts::{Facts, FactsError, PolicyAnswer};
 pub use locale::{Catalog, LocaleError};
@@ -67,14 +69,11 @@ pub enum Event {
     ApplyFailed,
 }
 
-/// A verification record to keep (persisted across sessions and restarts).
+/// An identity check the store decided during a step (already recorded there).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "lock", rename_all = "snake_case")]
-pub enum LockUpdate {
-    /// A failed identity check against this key.
-    Failure { key: String },
-    /// A successful check: forget earlier failures.
-    Clear { key: String },
+pub struct IdentityCheck {
+    pub key: LockKey,
+    pub verdict: IdentityVerdict,
 }
 
 /// The engine's answer to one event.
@@ -86,7 +85,8 @@ pub struct Step {
     pub slow: bool,
     /// Changes to apply, all together, before the reply is spoken.
     pub changes: Vec<Change>,
-    pub locks: Vec<LockUpdate>,
+    /// Identity checks decided by the store in this step, for the record.
+    pub checks: Vec<IdentityCheck>,
     /// The conversation is over (goodbye, or handed to a person).
     pub end: bool,
     /// The utterance answered the agent's question (whatever intent it looked like).

@@ -2,6 +2,7 @@
 //! without a model or a database (conversations through the real NLU and store are in
 //! `tests/conversations.rs`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -10,14 +11,15 @@ use chrono::{NaiveDate, NaiveDateTime};
 use super::*;
 use crate::order::{Order, OrderRecord};
 use crate::store::{
-    CustomerRow, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord,
-    Subscription, SubscriptionStatus, SyncNotice, VerificationLock,
+    decide_check, CustomerRow, LockPolicy, NoticeKind, NoticeScope, OrderSummary, Product,
+    PurchasedItem, ReturnRecord, Subscription, SubscriptionStatus, SyncNotice, VerificationLock,
 };
 
 #[derive(Default)]
 struct World {
     orders: HashMap<String, Order>,
-    locks: HashMap<String, VerificationLock>,
+    /// Identity checks are decided by the same rules as the store's.
+    locks: RefCell<HashMap<LockKey, VerificationLock>>,
     subscriptions: Vec<Subscription>,
     products: HashMap<String, Product>,
     /// Order numbers of the household customer (7), newest first.
@@ -26,6 +28,8 @@ struct World {
     notices: Vec<SyncNotice>,
     /// When the orders were last synced.
     orders_as_of: Option<NaiveDateTime>,
+    /// An account found by its email (buying without a linked speaker).
+    account: Option<CustomerRow>,
 }
 
 impl Facts for World {
@@ -55,6 +59,9 @@ impl Facts for World {
             .collect())
     }
     fn customer(&self, id: i64) -> Result<Option<CustomerRow>, FactsError> {
+        if let Some(c) = self.account.as_ref().filter(|c| c.id == id) {
+            return Ok(Some(c.clone()));
+        }
         Ok(
             (id == 7 && !self.customer_orders.is_empty()).then(|| CustomerRow {
                 id,
@@ -66,11 +73,30 @@ impl Facts for World {
             }),
         )
     }
-    fn customer_by_email(&self, _: &str) -> Result<Option<CustomerRow>, FactsError> {
-        Ok(None)
+    fn customer_by_email(&self, email: &str) -> Result<Option<CustomerRow>, FactsError> {
+        Ok(self
+            .account
+            .as_ref()
+            .filter(|c| c.email.as_deref() == Some(email))
+            .cloned())
     }
-    fn lock(&self, key: &str) -> Result<Option<VerificationLock>, FactsError> {
-        Ok(self.locks.get(key).copied())
+    fn lock(&self, key: &LockKey) -> Result<Option<VerificationLock>, FactsError> {
+        Ok(self.locks.borrow().get(key).copied())
+    }
+    fn check_identity(
+        &self,
+        key: &LockKey,
+        matched: bool,
+        now: NaiveDateTime,
+        policy: LockPolicy,
+    ) -> Result<IdentityVerdict, FactsError> {
+        let mut locks = self.locks.borrow_mut();
+        let (verdict, after) = decide_check(locks.get(key).copied(), matched, now, policy);
+        match after {
+            Some(lock) => locks.insert(key.clone(), lock),
+            None => locks.remove(key),
+        };
+        Ok(verdict)
     }
     fn returns_of(&self, _: &str) -> Result<Vec<ReturnRecord>, FactsError> {
         Ok(Vec::new())
@@ -225,11 +251,143 @@ fn nothing_is_disclosed_before_verification_and_status_follows_it() {
     let step = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
     assert!(step.reply.contains("being prepared"), "{}", step.reply);
     assert_eq!(
-        step.locks,
-        vec![LockUpdate::Clear {
-            key: "order:1234567891234".into()
+        step.checks,
+        vec![IdentityCheck {
+            key: LockKey::Order("1234567891234".into()),
+            verdict: IdentityVerdict::Verified,
         }]
     );
+}
+
+/// Every identifier the caller can start from, with every factor: a factor proves the
+/// caller only when it is a different fact from the identifier (DESIGN.md).
+#[test]
+fn each_identifier_is_proved_only_by_a_different_factor() {
+    use crate::config::VerificationFactor as F;
+    use identity::{factor_counts, Identifier as I};
+    let all = [F::BillingZip, F::Email, F::Phone];
+    for (identifier, factor, counts) in [
+        (I::OrderNumber, F::BillingZip, true),
+        (I::OrderNumber, F::Email, true),
+        (I::OrderNumber, F::Phone, true),
+        (I::Phone, F::BillingZip, true),
+        (I::Phone, F::Email, true),
+        (I::Phone, F::Phone, false),
+        (I::AccountEmail, F::BillingZip, true),
+        (I::AccountEmail, F::Email, false),
+        (I::AccountEmail, F::Phone, true),
+    ] {
+        assert_eq!(
+            factor_counts(identifier, factor, &all),
+            counts,
+            "{identifier:?} × {factor:?}"
+        );
+        // A factor the store's policy does not accept never counts.
+        let others: Vec<F> = all.iter().copied().filter(|f| *f != factor).collect();
+        assert!(!factor_counts(identifier, factor, &others));
+    }
+
+    // The same table through the dialog, with the right value of each factor.
+    let factor = |f: F| match f {
+        F::BillingZip => zip("78701"),
+        F::Email => Entities {
+            email: Some("ada@example.com".into()),
+            ..Entities::default()
+        },
+        F::Phone => Entities {
+            phone_number: Some("5125550199".into()),
+            ..Entities::default()
+        },
+    };
+    let verified = |s: &Step| {
+        s.checks
+            .iter()
+            .any(|c| c.verdict == IdentityVerdict::Verified)
+    };
+    for f in all {
+        // Order number first.
+        let w = world();
+        let mut e = engine();
+        turn(
+            &mut e,
+            &w,
+            Intent::GetOrderStatus,
+            "where is it",
+            order_no(),
+        );
+        let s = turn(&mut e, &w, Intent::Fallback, "factor", factor(f));
+        assert!(verified(&s), "order number × {f:?}: {}", s.reply);
+        assert!(s.reply.contains("being prepared"), "{}", s.reply);
+
+        // Phone number first ("I don't have the order number").
+        let w = world();
+        let mut e = engine();
+        turn(
+            &mut e,
+            &w,
+            Intent::CancelOrder,
+            "cancel my order",
+            Entities::default(),
+        );
+        let s = turn(
+            &mut e,
+            &w,
+            Intent::Deny,
+            "i don't have it",
+            Entities::default(),
+        );
+        assert!(s.reply.contains("phone number"), "{}", s.reply);
+        turn(&mut e, &w, Intent::Fallback, "5125550199", factor(F::Phone));
+        let s = turn(&mut e, &w, Intent::Fallback, "factor", factor(f));
+        let counts = f != F::Phone;
+        assert_eq!(verified(&s), counts, "phone × {f:?}: {}", s.reply);
+        if !counts {
+            assert!(s.checks.is_empty(), "the phone again is no attempt");
+            assert!(s.reply.contains("zip code or the email"), "{}", s.reply);
+            assert!(
+                !s.reply.contains("1 2 3 4"),
+                "nothing disclosed: {}",
+                s.reply
+            );
+            assert!(s.changes.is_empty());
+            // Said a second time it is still not a factor, and nothing is disclosed.
+            let s = turn(&mut e, &w, Intent::Fallback, "5125550199", factor(F::Phone));
+            assert!(!verified(&s) && s.changes.is_empty(), "{}", s.reply);
+        }
+
+        // Account email first (buying without a linked speaker).
+        let mut w = world();
+        w.account = Some(CustomerRow {
+            id: 11,
+            name: "Ada Park".into(),
+            email: Some("ada@example.com".into()),
+            phone: Some("5125550199".into()),
+            billing_zip: Some("78701".into()),
+            household_id: None,
+        });
+        let mut e = engine();
+        turn(
+            &mut e,
+            &w,
+            Intent::PlaceOrder,
+            "i want to buy a tee",
+            Entities::default(),
+        );
+        turn(
+            &mut e,
+            &w,
+            Intent::Fallback,
+            "ada@example.com",
+            factor(F::Email),
+        );
+        let s = turn(&mut e, &w, Intent::Fallback, "factor", factor(f));
+        let counts = f != F::Email;
+        assert_eq!(verified(&s), counts, "account × {f:?}: {}", s.reply);
+        if !counts {
+            assert!(s.checks.is_empty());
+            assert!(s.reply.contains("zip code or the phone"), "{}", s.reply);
+        }
+    }
 }
 
 #[test]
@@ -259,18 +417,11 @@ fn a_wrong_number_and_a_wrong_factor_get_the_same_reply() {
 
 #[test]
 fn two_failures_lock_and_a_locked_order_is_refused() {
-    let mut w = world();
+    let w = world();
     let mut e = engine();
     turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
     let first = turn(&mut e, &w, Intent::Fallback, "11111", zip("11111"));
-    assert_eq!(first.locks.len(), 1);
-    w.locks.insert(
-        "order:1234567891234".into(),
-        VerificationLock {
-            failures: 1,
-            locked_until: None,
-        },
-    );
+    assert_eq!(first.checks.len(), 1);
     let second = turn(&mut e, &w, Intent::Fallback, "22222", zip("22222"));
     assert!(
         second.reply.contains("for your security"),
@@ -278,13 +429,7 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
         second.reply.to_lowercase()
     );
     // A new session sees the persisted lock, even with the right zip.
-    w.locks.insert(
-        "order:1234567891234".into(),
-        VerificationLock {
-            failures: 2,
-            locked_until: Some(now() + chrono::Duration::minutes(30)),
-        },
-    );
+    assert!(w.locks.borrow()[&LockKey::Order("1234567891234".into())].is_locked(now()));
     let mut e = engine();
     let step = turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
     assert!(step.reply.contains("paused"), "{}", step.reply);
@@ -383,9 +528,10 @@ fn a_factor_given_with_the_order_number_verifies_at_once() {
         assert!(!s.reply.contains("zip"), "asked again: {}", s.reply);
         assert!(s.reply.contains("being prepared"), "{}", s.reply);
         assert_eq!(
-            s.locks,
-            vec![LockUpdate::Clear {
-                key: "order:1234567891234".into()
+            s.checks,
+            vec![IdentityCheck {
+                key: LockKey::Order("1234567891234".into()),
+                verdict: IdentityVerdict::Verified,
             }]
         );
     }
@@ -402,7 +548,7 @@ fn a_wrong_factor_given_up_front_counts_as_a_failed_try() {
         "where is it",
         number_and_zip("11111"),
     );
-    assert_eq!(s.locks.len(), 1, "{:?}", s.locks);
+    assert_eq!(s.checks.len(), 1, "{:?}", s.checks);
     assert!(!s.reply.contains("prepared"), "{}", s.reply);
     // The retry is a normal factor question.
     let s = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
@@ -441,7 +587,7 @@ fn a_zip_said_with_an_address_change_is_the_new_address_not_a_factor() {
         "change the address to zip 30301",
         number_and_zip("30301"),
     );
-    assert!(s.locks.is_empty(), "{:?}", s.locks);
+    assert!(s.checks.is_empty(), "{:?}", s.checks);
     assert!(
         s.reply.contains("1 2 3 4, 5 6 7 8 9, 1 2 3 4"),
         "{}",

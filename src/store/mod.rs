@@ -30,7 +30,7 @@ pub use sync::{
     DeadLetter, NoticeKind, NoticeScope, Outcome, PendingCommand, PullSummary, Pulled,
     SettleSummary, Settlement, SyncNotice, SyncStatus,
 };
-pub use verification::VerificationLock;
+pub use verification::{decide_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock};
 
 /// `PRAGMA application_id` of a voxorder store ("VOXR").
 pub const APPLICATION_ID: i32 = 0x564F_5852;

@@ -1,17 +1,59 @@
-//! Failed identity checks and the locks they set, persisted so a lock outlives the
+//! Identity checks and the locks they set, persisted so a lock outlives the
 //! conversation, the session and the process (DESIGN.md, security rules).
 //!
-//! A lock is keyed by an opaque string the dialog builds (for the order-number look-up,
-//! the order number). Schema 1 names the key column `order_number`; it holds whatever key
-//! the dialog uses. Keys are stored as given, so they must never carry contact details
-//! in clear (key a phone look-up by a hash or mask, not by the number).
+//! A check is decided here, in one immediate transaction: whether the key is locked now,
+//! and the failure it adds, are read and written together, so conversations running at
+//! the same time (on one device or several sharing the file) cannot each get their own
+//! guesses, and a conversation that started before a lock cannot verify after it.
+//!
+//! Keys never carry contact details in clear: an order number is stored as it is, a
+//! phone number or an account email by an HMAC-SHA-256 under a secret of this store
+//! (created with the first check), so a copy of the file does not give the numbers back
+//! by trying every phone number against an unsalted hash.
 
 use chrono::{Duration, NaiveDateTime};
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use hmac::{Hmac, Mac};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
+use sha2::Sha256;
 
 use super::{classify, Store, StoreError};
 use crate::order::{format_datetime, parse_datetime};
+
+/// The `meta` key of the store's secret for keying contact details.
+const SECRET_META_KEY: &str = "verification_key_secret";
+
+/// What an identity check is about: the identifier the caller gave first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum LockKey {
+    /// An order number (one order).
+    Order(String),
+    /// The phone number the orders were placed with (every order on it).
+    Phone(String),
+    /// An account's email (buying for a household).
+    Account(String),
+}
+
+impl LockKey {
+    /// The kind of identifier, safe to log and to report.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LockKey::Order(_) => "order",
+            LockKey::Phone(_) => "phone",
+            LockKey::Account(_) => "account",
+        }
+    }
+}
+
+impl Serialize for LockKey {
+    // The order number is not a contact detail; the others are reported by kind only.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            LockKey::Order(n) => s.serialize_str(&format!("order:{n}")),
+            other => s.serialize_str(other.kind()),
+        }
+    }
+}
 
 /// The failed checks recorded under one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,110 +71,219 @@ impl VerificationLock {
     }
 }
 
+/// How many failures lock a key, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockPolicy {
+    pub max_attempts: u32,
+    pub lock_minutes: u32,
+}
+
+/// What one identity check came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityVerdict {
+    /// The factor matched and the key was not locked: earlier failures are forgotten.
+    Verified,
+    /// The factor did not match; `locked` when this failure locked the key.
+    Failed { locked: bool },
+    /// The key was locked when the check came in: refused whatever was said (a wrong
+    /// factor still counts and extends the lock).
+    Locked,
+}
+
+/// One check against the state recorded before it: the verdict and the state to record
+/// (`None`: forget the key). The store runs this inside its transaction; tests of the
+/// dialog run it over a map, so both follow the same rules.
+///
+/// Failures are forgotten only by a successful check, never by time: once a lock has
+/// expired the caller gets one more try, and a failed one locks again at once. A failure
+/// while locked (another conversation) extends the lock from `now`.
+pub fn decide_check(
+    before: Option<VerificationLock>,
+    matched: bool,
+    now: NaiveDateTime,
+    policy: LockPolicy,
+) -> (IdentityVerdict, Option<VerificationLock>) {
+    let was_locked = before.is_some_and(|l| l.is_locked(now));
+    if matched && !was_locked {
+        return (IdentityVerdict::Verified, None);
+    }
+    if matched {
+        // The right factor during a lock: refused, and the lock is not extended for it.
+        return (IdentityVerdict::Locked, before);
+    }
+    let previous = before.unwrap_or(VerificationLock {
+        failures: 0,
+        locked_until: None,
+    });
+    let failures = previous.failures.saturating_add(1);
+    let locked_until = if failures >= policy.max_attempts.max(1) {
+        Some(now + Duration::minutes(i64::from(policy.lock_minutes)))
+    } else {
+        // Below the threshold (possible only when the configured attempts grew) a lock
+        // already set stays as it is.
+        previous.locked_until
+    };
+    let after = VerificationLock {
+        failures,
+        locked_until,
+    };
+    let verdict = if was_locked {
+        IdentityVerdict::Locked
+    } else {
+        IdentityVerdict::Failed {
+            locked: after.is_locked(now),
+        }
+    };
+    (verdict, Some(after))
+}
+
 impl Store {
     /// The recorded failures and lock for `key`, as stored; compare `locked_until` with
     /// the time (or call [`VerificationLock::is_locked`]) to know whether it still holds.
-    pub fn verification_lock(&self, key: &str) -> Result<Option<VerificationLock>, StoreError> {
-        let row: Option<(u32, Option<String>)> = self
-            .conn
-            .prepare_cached(
-                "SELECT failures, locked_until FROM verification_locks WHERE order_number = ?1",
-            )
-            .map_err(|e| self.err(e))?
-            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(|e| self.err(e))?;
-        row.map(|(failures, until)| {
-            Ok(VerificationLock {
-                failures,
-                locked_until: until
-                    .map(|u| parse_datetime(&u))
-                    .transpose()
-                    .map_err(|d| self.bad_row("verification lock", d))?,
-            })
+    pub fn verification_lock(&self, key: &LockKey) -> Result<Option<VerificationLock>, StoreError> {
+        let Some(stored) = stored_key(&self.conn, key, false).map_err(|e| self.err(e))? else {
+            // No secret yet: no contact-keyed check was ever recorded.
+            return Ok(None);
+        };
+        read_lock(&self.conn, &stored).map_err(|e| match e {
+            ReadError::Sql(e) => self.err(e),
+            ReadError::Date(d) => self.bad_row("verification lock", d),
         })
-        .transpose()
     }
 
-    /// Adds a failure; when failures reach `max_attempts` (at least 1), locks until
-    /// `now + lock_minutes`. Returns the new state.
-    ///
-    /// Failures are forgotten only by a successful check
-    /// ([`Store::clear_verification_failures`]), never by time: once a lock has expired
-    /// the caller gets one more try, and a failed one locks again at once. This is the
-    /// stricter reading, and the one the dialog relies on when it predicts a lock from
-    /// the stored count before recording a failure (a count that silently reset with time
-    /// would make it announce a lock the store did not set). A failure while locked (a
-    /// second device) extends the lock from `now`.
-    pub fn record_verification_failure(
-        &mut self,
-        key: &str,
+    /// Decides one identity check atomically: the lock is read, the verdict taken
+    /// ([`decide_check`]) and the new state written in one immediate transaction.
+    pub fn check_identity(
+        &self,
+        key: &LockKey,
+        matched: bool,
         now: NaiveDateTime,
-        max_attempts: u32,
-        lock_minutes: u32,
-    ) -> Result<VerificationLock, StoreError> {
+        policy: LockPolicy,
+    ) -> Result<IdentityVerdict, StoreError> {
         let path = self.path.clone();
         let sql = |e| classify(&path, e);
-        // Immediate: read, decide and write under one write lock, so two devices failing
-        // at once both count.
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
+        // Immediate: read, decide and write under one write lock.
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(sql)?;
-        let row: Option<(u32, Option<String>)> = tx
-            .query_row(
-                "SELECT failures, locked_until FROM verification_locks WHERE order_number = ?1",
-                [key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(sql)?;
-        let (previous, until) = row.unwrap_or_default();
-        let failures = previous.saturating_add(1);
-        let locked_until = if failures >= max_attempts.max(1) {
-            Some(now + Duration::minutes(i64::from(lock_minutes)))
-        } else {
-            // Below the threshold (possible only when the configured attempts grew) a
-            // lock already set stays as it is.
-            until
-                .map(|u| parse_datetime(&u))
-                .transpose()
-                .map_err(|d| StoreError::BadRow {
-                    path: path.clone(),
-                    what: "verification lock".into(),
-                    detail: d,
-                })?
-        };
-        tx.execute(
-            "INSERT INTO verification_locks (order_number, failures, locked_until, updated_at)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(order_number) DO UPDATE SET failures = excluded.failures,
-                locked_until = excluded.locked_until, updated_at = excluded.updated_at",
-            params![
-                key,
-                failures,
-                locked_until.map(format_datetime),
-                format_datetime(now)
-            ],
-        )
+        let stored = stored_key(&tx, key, true)
+            .map_err(sql)?
+            .expect("a secret is created when missing");
+        let before = read_lock(&tx, &stored).map_err(|e| match e {
+            ReadError::Sql(e) => classify(&path, e),
+            ReadError::Date(d) => StoreError::BadRow {
+                path: path.clone(),
+                what: "verification lock".into(),
+                detail: d,
+            },
+        })?;
+        let (verdict, after) = decide_check(before, matched, now, policy);
+        match after {
+            None => tx
+                .execute(
+                    "DELETE FROM verification_locks WHERE order_number = ?1",
+                    [&stored],
+                )
+                .map(drop),
+            Some(lock) => tx
+                .execute(
+                    "INSERT INTO verification_locks (order_number, failures, locked_until, updated_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(order_number) DO UPDATE SET failures = excluded.failures,
+                        locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+                    params![
+                        stored,
+                        lock.failures,
+                        lock.locked_until.map(format_datetime),
+                        format_datetime(now)
+                    ],
+                )
+                .map(drop),
+        }
         .map_err(sql)?;
         tx.commit().map_err(sql)?;
+        Ok(verdict)
+    }
+}
+
+enum ReadError {
+    Sql(rusqlite::Error),
+    Date(String),
+}
+
+fn read_lock(conn: &Connection, stored: &str) -> Result<Option<VerificationLock>, ReadError> {
+    // Schema 1 names the key column `order_number`; it holds every kind of key.
+    let row: Option<(u32, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT failures, locked_until FROM verification_locks WHERE order_number = ?1",
+        )
+        .and_then(|mut st| {
+            st.query_row([stored], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(ReadError::Sql)?;
+    row.map(|(failures, until)| {
         Ok(VerificationLock {
             failures,
-            locked_until,
+            locked_until: until
+                .map(|u| parse_datetime(&u))
+                .transpose()
+                .map_err(ReadError::Date)?,
         })
-    }
+    })
+    .transpose()
+}
 
-    /// Forgets the failures under `key` (after a successful check).
-    pub fn clear_verification_failures(&mut self, key: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "DELETE FROM verification_locks WHERE order_number = ?1",
-                [key],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+/// The key as stored. Contact details need the store's secret: `create` makes one when
+/// missing (inside the caller's write transaction); otherwise a missing secret is `None`.
+fn stored_key(conn: &Connection, key: &LockKey, create: bool) -> rusqlite::Result<Option<String>> {
+    let (kind, value) = match key {
+        LockKey::Order(n) => return Ok(Some(format!("order:{n}"))),
+        LockKey::Phone(p) => ("phone", phone_digits(p)),
+        LockKey::Account(e) => ("account", e.trim().to_lowercase()),
+    };
+    let Some(secret) = secret(conn, create)? else {
+        return Ok(None);
+    };
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(kind.as_bytes());
+    mac.update(b":");
+    mac.update(value.as_bytes());
+    let tag = mac.finalize().into_bytes();
+    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Some(format!("{kind}:{hex}")))
+}
+
+/// The last ten digits: "+1 512-555-0199" and "5125550199" are one phone.
+fn phone_digits(phone: &str) -> String {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    digits[digits.len().saturating_sub(10)..].to_string()
+}
+
+fn secret(conn: &Connection, create: bool) -> rusqlite::Result<Option<String>> {
+    let read = |conn: &Connection| -> rusqlite::Result<Option<String>> {
+        conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([SECRET_META_KEY], |r| r.get(0))
+            .optional()
+    };
+    if let Some(s) = read(conn)? {
+        return Ok(Some(s));
     }
+    if !create {
+        return Ok(None);
+    }
+    // 244 random bits from the system's generator (two UUID v4s).
+    let fresh = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES (?1, ?2)",
+        [SECRET_META_KEY, &fresh],
+    )?;
+    read(conn)
 }
 
 #[cfg(test)]
@@ -149,100 +300,191 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn locks_after_max_attempts_and_unlocks_when_the_lock_expires() {
-        let mut store = Store::open_in_memory().unwrap();
-        let key = "order:1234567891234";
-        assert_eq!(store.verification_lock(key).unwrap(), None);
+    const TWO_TRIES: LockPolicy = LockPolicy {
+        max_attempts: 2,
+        lock_minutes: 30,
+    };
 
-        let first = store
-            .record_verification_failure(key, at(10, 0), 2, 30)
-            .unwrap();
-        assert_eq!(
-            first,
-            VerificationLock {
-                failures: 1,
-                locked_until: None
-            }
-        );
-        assert!(!first.is_locked(at(10, 0)));
-        assert_eq!(store.verification_lock(key).unwrap(), Some(first));
-
-        let second = store
-            .record_verification_failure(key, at(10, 5), 2, 30)
-            .unwrap();
-        assert_eq!(second.failures, 2);
-        assert_eq!(second.locked_until, Some(at(10, 35)));
-        assert_eq!(store.verification_lock(key).unwrap(), Some(second));
-        assert!(second.is_locked(at(10, 5)));
-        assert!(second.is_locked(at(10, 34)));
-        // Expired at lock time + lock_minutes.
-        assert!(!second.is_locked(at(10, 35)));
-        // Other keys are not affected.
-        assert_eq!(
-            store.verification_lock("order:5550001112223").unwrap(),
-            None
-        );
-
-        // After expiry one more failure locks again at once (only success forgets).
-        let after = store
-            .record_verification_failure(key, at(11, 0), 2, 30)
-            .unwrap();
-        assert_eq!(after.failures, 3);
-        assert_eq!(after.locked_until, Some(at(11, 30)));
-
-        // A successful check forgets everything; counting starts over.
-        store.clear_verification_failures(key).unwrap();
-        assert_eq!(store.verification_lock(key).unwrap(), None);
-        let fresh = store
-            .record_verification_failure(key, at(12, 0), 2, 30)
-            .unwrap();
-        assert_eq!((fresh.failures, fresh.locked_until), (1, None));
+    fn order() -> LockKey {
+        LockKey::Order("1234567891234".into())
     }
 
     #[test]
-    fn failures_while_locked_extend_the_lock() {
-        let mut store = Store::open_in_memory().unwrap();
-        let k = "phone:0a1b2c3d";
-        store
-            .record_verification_failure(k, at(9, 0), 3, 10)
-            .unwrap();
-        store
-            .record_verification_failure(k, at(9, 1), 3, 10)
-            .unwrap();
-        let locked = store
-            .record_verification_failure(k, at(9, 2), 3, 10)
-            .unwrap();
+    fn locks_after_max_attempts_and_unlocks_when_the_lock_expires() {
+        let store = Store::open_in_memory().unwrap();
+        let key = order();
+        assert_eq!(store.verification_lock(&key).unwrap(), None);
+
+        let first = store.check_identity(&key, false, at(10, 0), TWO_TRIES);
+        assert_eq!(first.unwrap(), IdentityVerdict::Failed { locked: false });
+        let lock = store.verification_lock(&key).unwrap().unwrap();
+        assert_eq!((lock.failures, lock.locked_until), (1, None));
+
+        let second = store.check_identity(&key, false, at(10, 5), TWO_TRIES);
+        assert_eq!(second.unwrap(), IdentityVerdict::Failed { locked: true });
+        let lock = store.verification_lock(&key).unwrap().unwrap();
+        assert_eq!(lock.locked_until, Some(at(10, 35)));
+        assert!(lock.is_locked(at(10, 34)));
+        assert!(!lock.is_locked(at(10, 35)));
+        // Other keys are not affected.
+        let other = LockKey::Order("5550001112223".into());
+        assert_eq!(store.verification_lock(&other).unwrap(), None);
+
+        // During the lock even the right factor is refused, and does not extend it.
+        let right = store.check_identity(&key, true, at(10, 20), TWO_TRIES);
+        assert_eq!(right.unwrap(), IdentityVerdict::Locked);
+        assert_eq!(
+            store.verification_lock(&key).unwrap().unwrap().locked_until,
+            Some(at(10, 35))
+        );
+        // A wrong one during the lock counts and extends it from now.
+        let wrong = store.check_identity(&key, false, at(10, 30), TWO_TRIES);
+        assert_eq!(wrong.unwrap(), IdentityVerdict::Locked);
+        let lock = store.verification_lock(&key).unwrap().unwrap();
+        assert_eq!((lock.failures, lock.locked_until), (3, Some(at(11, 0))));
+
+        // After expiry one more failure locks again at once (only success forgets).
+        let after = store.check_identity(&key, false, at(11, 0), TWO_TRIES);
+        assert_eq!(after.unwrap(), IdentityVerdict::Failed { locked: true });
+
+        // A successful check after the lock forgets everything; counting starts over.
+        let ok = store.check_identity(&key, true, at(12, 0), TWO_TRIES);
+        assert_eq!(ok.unwrap(), IdentityVerdict::Verified);
+        assert_eq!(store.verification_lock(&key).unwrap(), None);
+        let fresh = store.check_identity(&key, false, at(12, 1), TWO_TRIES);
+        assert_eq!(fresh.unwrap(), IdentityVerdict::Failed { locked: false });
+    }
+
+    #[test]
+    fn more_attempts_allowed_later_keep_a_lock_already_set_and_zero_means_one() {
+        let store = Store::open_in_memory().unwrap();
+        let key = LockKey::Phone("5125550199".into());
+        let three = LockPolicy {
+            max_attempts: 3,
+            lock_minutes: 10,
+        };
+        for m in 0..3 {
+            store.check_identity(&key, false, at(9, m), three).unwrap();
+        }
+        let locked = store.verification_lock(&key).unwrap().unwrap();
         assert_eq!(locked.locked_until, Some(at(9, 12)));
-        let extended = store
-            .record_verification_failure(k, at(9, 8), 3, 10)
+        let raised = LockPolicy {
+            max_attempts: 9,
+            lock_minutes: 10,
+        };
+        // Past the lock: counted below the new threshold, the old lock time stays.
+        let v = store
+            .check_identity(&key, false, at(9, 20), raised)
             .unwrap();
-        assert_eq!(extended.failures, 4);
-        assert_eq!(extended.locked_until, Some(at(9, 18)));
-        // More attempts allowed by a new configuration: the lock set stays.
-        let raised = store
-            .record_verification_failure(k, at(9, 9), 9, 10)
+        assert_eq!(v, IdentityVerdict::Failed { locked: false });
+        let lock = store.verification_lock(&key).unwrap().unwrap();
+        assert_eq!((lock.failures, lock.locked_until), (4, Some(at(9, 12))));
+        let strict = LockPolicy {
+            max_attempts: 0,
+            lock_minutes: 5,
+        };
+        let v = store
+            .check_identity(&LockKey::Order("9".into()), false, at(9, 0), strict)
             .unwrap();
-        assert_eq!(raised.failures, 5);
-        assert_eq!(raised.locked_until, Some(at(9, 18)));
-        // max_attempts 0 is treated as 1: the first failure locks.
-        let strict = store
-            .record_verification_failure("z", at(9, 0), 0, 5)
-            .unwrap();
-        assert_eq!(strict.locked_until, Some(at(9, 5)));
+        assert_eq!(v, IdentityVerdict::Failed { locked: true });
     }
 
     #[test]
     fn a_lock_survives_reopening_the_store() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("store.db");
-        let mut store = Store::open(&path, OpenMode::CreateIfMissing).unwrap();
-        store
-            .record_verification_failure("k", at(10, 0), 1, 30)
-            .unwrap();
+        let store = Store::open(&path, OpenMode::CreateIfMissing).unwrap();
+        let key = LockKey::Phone("512-555-0199".into());
+        let one = LockPolicy {
+            max_attempts: 1,
+            lock_minutes: 30,
+        };
+        store.check_identity(&key, false, at(10, 0), one).unwrap();
         drop(store);
         let store = Store::open(&path, OpenMode::Existing).unwrap();
-        let lock = store.verification_lock("k").unwrap().unwrap();
+        // The same phone written another way is the same key.
+        let lock = store
+            .verification_lock(&LockKey::Phone("+1 (512) 555 0199".into()))
+            .unwrap()
+            .unwrap();
         assert!(lock.is_locked(at(10, 29)));
+    }
+
+    #[test]
+    fn contact_keys_are_keyed_by_the_store_secret_not_stored_in_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = LockPolicy {
+            max_attempts: 5,
+            lock_minutes: 30,
+        };
+        let mut stored = Vec::new();
+        for name in ["a.db", "b.db"] {
+            let store = Store::open(&dir.path().join(name), OpenMode::CreateIfMissing).unwrap();
+            // Nothing is created by a read.
+            let phone = LockKey::Phone("5125550199".into());
+            assert_eq!(store.verification_lock(&phone).unwrap(), None);
+            assert_eq!(store.meta(SECRET_META_KEY).unwrap(), None);
+            store.check_identity(&phone, false, at(10, 0), one).unwrap();
+            let account = LockKey::Account("Ada.Park@Example.com".into());
+            store
+                .check_identity(&account, false, at(10, 0), one)
+                .unwrap();
+            let keys: Vec<String> = store
+                .conn
+                .prepare("SELECT order_number FROM verification_locks ORDER BY 1")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            for k in &keys {
+                assert!(!k.contains("5550199") && !k.contains("park"), "{k}");
+                // A full HMAC-SHA-256, not a 64-bit prefix.
+                assert_eq!(k.split(':').nth(1).unwrap().len(), 64, "{k}");
+            }
+            stored.push(keys);
+        }
+        // Two stores have two secrets: the same phone is a different key in each.
+        assert_ne!(stored[0], stored[1]);
+    }
+
+    #[test]
+    fn checks_from_parallel_connections_never_exceed_the_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        drop(Store::open(&path, OpenMode::CreateIfMissing).unwrap());
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(12));
+        let verdicts: Vec<IdentityVerdict> = (0..12)
+            .map(|_| {
+                let path = path.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    let store = Store::open(&path, OpenMode::Existing).unwrap();
+                    barrier.wait();
+                    store
+                        .check_identity(&order(), false, at(10, 0), TWO_TRIES)
+                        .unwrap()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect();
+        let failed = verdicts
+            .iter()
+            .filter(|v| matches!(v, IdentityVerdict::Failed { .. }))
+            .count();
+        assert_eq!(failed, 2, "{verdicts:?}");
+        let store = Store::open(&path, OpenMode::Existing).unwrap();
+        assert_eq!(
+            store.verification_lock(&order()).unwrap().unwrap().failures,
+            12
+        );
+        assert_eq!(
+            store
+                .check_identity(&order(), true, at(10, 1), TWO_TRIES)
+                .unwrap(),
+            IdentityVerdict::Locked
+        );
     }
 }
