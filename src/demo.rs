@@ -599,6 +599,7 @@ pub fn generate(anchor: NaiveDate, n_orders: usize, seed: u64) -> DemoData {
                 "Customer asked twice about the delivery window; offered no credit".into()
             }),
             version: 1,
+            store: None,
         });
     }
 

@@ -258,6 +258,9 @@ pub struct Order {
     pub internal_notes: Option<String>,
     /// The OMS's version of this order; bumps on every central change.
     pub version: i64,
+    /// The shop the order belongs to (a retail store's id), which decides which kiosks
+    /// the OMS lets see it. Devices accept it and do not keep it.
+    pub store: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -301,6 +304,8 @@ pub struct OrderRecord {
     pub internal_notes: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
 }
 
 fn default_currency() -> String {
@@ -392,6 +397,29 @@ fn field_err(field: impl Into<String>, reason: impl Into<String>) -> FieldError 
     FieldError {
         field: field.into(),
         reason: reason.into(),
+    }
+}
+
+/// Longest store id.
+pub const MAX_STORE_ID_LEN: usize = 64;
+
+/// Checks a store id: 1 to 64 ASCII letters, digits, `-`, `_` or `.`, so that it can
+/// stand in a whitespace- and comma-separated scope list.
+pub fn validate_store_id(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if s.len() > MAX_STORE_ID_LEN {
+        return Err(format!("is longer than {MAX_STORE_ID_LEN} characters"));
+    }
+    match s
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        Some(c) => Err(format!(
+            "{c:?} is not allowed (letters, digits, '-', '_' and '.' only)"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -610,6 +638,10 @@ impl OrderRecord {
                 )
             })?;
 
+        let store = opt_trimmed(&self.store);
+        if let Some(id) = &store {
+            validate_store_id(id).map_err(|r| field_err("store", r))?;
+        }
         let estimated_delivery = match opt_trimmed(&self.estimated_delivery) {
             None => None,
             Some(d) => Some(parse_date(&d).map_err(|r| field_err("estimated_delivery", r))?),
@@ -656,6 +688,7 @@ impl OrderRecord {
             tracking_events,
             internal_notes: opt_trimmed(&self.internal_notes),
             version: self.version.unwrap_or(0),
+            store,
         })
     }
 }
@@ -756,6 +789,7 @@ impl From<&Order> for OrderRecord {
                 .collect(),
             internal_notes: o.internal_notes.clone(),
             version: Some(o.version),
+            store: o.store.clone(),
         }
     }
 }
@@ -835,6 +869,20 @@ mod tests {
             "2026-03-02 14:05:00"
         );
         assert!(parse_datetime("yesterday").is_err());
+    }
+
+    #[test]
+    fn a_store_is_optional_checked_and_kept() {
+        let mut rec = sample_record();
+        assert_eq!(rec.validate().unwrap().store, None);
+        rec.store = Some(" austin-1 ".into());
+        let o = rec.validate().unwrap();
+        assert_eq!(o.store.as_deref(), Some("austin-1"));
+        assert_eq!(OrderRecord::from(&o).store.as_deref(), Some("austin-1"));
+        for bad in ["austin 1", "a,b", &"x".repeat(65)] {
+            rec.store = Some(bad.to_string());
+            assert_eq!(rec.validate().unwrap_err().field, "store", "{bad:?}");
+        }
     }
 
     #[test]

@@ -77,6 +77,46 @@ fn reimport_is_idempotent_and_changes_are_updates() {
     assert!(shown.contains("\"status\": \"shipped\""));
 }
 
+/// The fixture orders with a `store` on the first one (`store` as given).
+fn fixture_with_store(env: &Env, store: &str) -> String {
+    let text = std::fs::read_to_string(data("orders_valid.json")).expect("fixture");
+    let marked = text.replacen(
+        "\"order_number\": \"1234567891234\",",
+        &format!("\"order_number\": \"1234567891234\", \"store\": {store:?},"),
+        1,
+    );
+    assert_ne!(text, marked, "the fixture changed shape");
+    let path = env.path(&format!("with-store-{}.json", store.len()));
+    std::fs::write(&path, marked).expect("write the file");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn orders_naming_their_store_import_on_the_device_and_the_oms() {
+    let env = Env::new();
+    let file = fixture_with_store(&env, "austin-1");
+    let db = env.path("store.db").to_string_lossy().into_owned();
+    let out = env.run_ok(&["--db", &db, "import", &file]);
+    assert!(out.contains("3 new"), "{out}");
+    let shown = env.run_ok(&["--db", &db, "orders", "show", "1234567891234"]);
+    assert!(shown.contains("Classic Tee"), "{shown}");
+
+    let oms = env.path("oms.db");
+    env.run_ok(&["--db", oms.to_str().unwrap(), "oms", "import", &file]);
+    let body = voxorder::oms::db::OmsDb::open(&oms)
+        .unwrap()
+        .order_json("1234567891234")
+        .unwrap()
+        .expect("order on the OMS");
+    let central: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(central["store"], "austin-1");
+
+    let bad = fixture_with_store(&env, "austin 1");
+    let out = env.run(&["--db", &db, "import", &bad]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(stderr(&out).contains("field `store`"), "{}", stderr(&out));
+}
+
 #[test]
 fn list_by_phone_and_email_finds_every_order_of_that_customer() {
     let env = Env::new();

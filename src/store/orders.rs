@@ -617,6 +617,9 @@ impl RawOrder {
             tracking_events,
             internal_notes,
             version: self.version,
+            // The OMS decides which devices see an order by its shop; a device has no
+            // use for it, so the cache does not keep it.
+            store: None,
         })
     }
 }
