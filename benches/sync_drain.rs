@@ -13,12 +13,14 @@ use voxorder::change::Change;
 use voxorder::clock::Clock;
 use voxorder::config::{OrderPolicy, SyncConfig, TimeSlot};
 use voxorder::oms::db::{OmsDb, Seed};
-use voxorder::oms::{bind, ServeOptions, DEFAULT_MAX_BODY};
+use voxorder::oms::{bind, Devices, ServeOptions, DEFAULT_MAX_BODY};
 use voxorder::order::{Order, OrderRecord};
 use voxorder::store::{OpenMode, Store};
 use voxorder::sync::{HttpOmsClient, HttpSettings, SyncReport, Syncer};
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
+/// Every order's shop and the kiosk's scope, so the feed goes through the scope filter.
+const STORE: &str = "bench-store";
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -32,7 +34,7 @@ fn orders(n: usize) -> Vec<Order> {
         .map(|i| {
             let rec: OrderRecord = serde_json::from_value(json!({
                 "order_number": format!("{}", 7_000_000_000_000u64 + i as u64),
-                "status": "processing", "order_date": "2026-03-01",
+                "status": "processing", "order_date": "2026-03-01", "store": STORE,
                 "customer": {"name": format!("Customer {i}"),
                              "email": format!("c{}@example.com", i % 20_000),
                              "phone": format!("512555{:04}", i % 10_000), "billing_zip": "78701"},
@@ -95,7 +97,11 @@ fn main() {
         let bound = bind(ServeOptions {
             listen: "127.0.0.1:0".parse().expect("addr"),
             db: oms_db.clone(),
-            tokens: [(TOKEN.to_string(), "bench".to_string())].into(),
+            devices: Devices::from_entries([(
+                "bench",
+                TOKEN,
+                format!("store:{STORE}").parse().expect("scope"),
+            )]),
             tls: None,
             max_body_bytes: DEFAULT_MAX_BODY,
             policy: OrderPolicy::default(),

@@ -241,7 +241,8 @@ enum OmsCommand {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
         listen: std::net::SocketAddr,
-        /// `device_id token` pairs, one per line.
+        /// `device_id token scope` per line; the scope is `*` (everything) or
+        /// `store:ID` / `customer:EMAIL` entries (docs/sync.md).
         #[arg(long, value_name = "FILE")]
         tokens: PathBuf,
         /// PEM certificate chain; with --tls-key, serve HTTPS.
@@ -787,7 +788,7 @@ fn run(cli: Cli) -> Result<()> {
                 } => voxorder::oms::serve_blocking(voxorder::oms::ServeOptions {
                     listen,
                     db: db.to_path_buf(),
-                    tokens: voxorder::oms::read_tokens(&tokens)?,
+                    devices: voxorder::oms::Devices::read_file(&tokens)?,
                     tls: tls_cert.zip(tls_key),
                     max_body_bytes: max_body_mb << 20,
                     policy: config.policy.orders.clone(),

@@ -31,6 +31,8 @@ mod common;
 use common::Proc;
 
 const TOKEN: &str = "device-token-0123456789abcdef";
+/// The shop every order of a run belongs to, and the kiosk's scope.
+const STORE: &str = "austin-1";
 /// Orders in a fault run; each gets a reschedule, every fourth also a cancel: 1,000
 /// changes. Every eighth order ships on the OMS before the device uploads, so its
 /// cancel is rejected and rolled back.
@@ -48,7 +50,7 @@ fn order_number(i: usize) -> String {
 fn record(i: usize, status: &str) -> serde_json::Value {
     json!({
         "order_number": order_number(i), "status": status, "order_date": "2026-03-01",
-        "customer": {"name": format!("Customer {i}"), "email": format!("c{i}@example.com"),
+        "store": STORE, "customer": {"name": format!("Customer {i}"), "email": format!("c{i}@example.com"),
                      "billing_zip": "78701"},
         "items": [{"sku": "TEE-NAVY-M", "name": "Classic Tee", "qty": 2, "price": 29.99}],
         "subtotal": 59.98, "total": 59.98, "payment": {"method": "card", "last4": "4242"},
@@ -92,7 +94,7 @@ fn setup(n: usize) -> Env {
     let oms_db = dir.path().join("oms.db");
     let dev_db = dir.path().join("device.db");
     let tokens = dir.path().join("tokens");
-    std::fs::write(&tokens, format!("kiosk-1 {TOKEN}\n")).expect("tokens");
+    std::fs::write(&tokens, format!("kiosk-1 {TOKEN} store:{STORE}\n")).expect("tokens");
     let config = dir.path().join("device.toml");
     std::fs::write(
         &config,
@@ -258,10 +260,11 @@ fn verify(env: &Env, name: &str) -> Counts {
     for i in 0..env.orders {
         let n = order_number(i);
         let body = oms.order_json(&n).expect("read").expect("order on the OMS");
-        let central = serde_json::from_str::<OrderRecord>(&body)
+        let mut central = serde_json::from_str::<OrderRecord>(&body)
             .expect("json")
             .validate()
             .expect("valid");
+        assert_eq!(central.store.as_deref(), Some(STORE));
         // Each applied change bumped the version exactly once (shipping bumped it too).
         let base = i64::from(ships_meanwhile(i));
         assert_eq!(
@@ -273,6 +276,8 @@ fn verify(env: &Env, name: &str) -> Counts {
             .order(&n)
             .expect("read")
             .expect("order on the device");
+        // The device does not keep the order's shop; everything else must match.
+        central.store = None;
         assert_eq!(local, central, "{name}: order {n} differs");
     }
     c

@@ -66,7 +66,12 @@ impl Env {
         let device = dir.path().join("device.db");
         let oms_db = dir.path().join("oms.db");
         let tokens = dir.path().join("tokens");
-        std::fs::write(&tokens, format!("speaker-1 {TOKEN}\n")).expect("tokens");
+        // The household's speaker serves Ada: her orders, and nobody else's.
+        std::fs::write(
+            &tokens,
+            format!("speaker-1 {TOKEN} customer:ada@example.com\n"),
+        )
+        .expect("tokens");
         let now = NaiveDate::from_ymd_opt(2026, 3, 10)
             .and_then(|d| d.and_hms_opt(9, 0, 0))
             .expect("time");

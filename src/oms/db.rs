@@ -1,12 +1,14 @@
 //! The reference OMS's own SQLite store: every entity (orders, products, documents,
 //! policies) as its current JSON with a global sequence number that orders the change
 //! feed, the idempotency table of device commands with the exact result of each, and
-//! the returns the OMS has accepted.
+//! the returns the OMS has accepted. Every read and command is judged against the
+//! device's [`Scope`]: orders carry their store and customer email in columns so the
+//! feed and the order list are filtered in SQL.
 //!
 //! This is the server's store, not the device's: the device-side rule "only `store`
 //! runs SQL" is kept by the device; the server keeps its SQL here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::rules::{apply_to_order, Reject};
+use super::scope::{Admission, Scope};
 use super::wire::{
     CommandIn, CommandOutcome, CommandResult, Stats, KIND_DOCUMENT, KIND_ORDER, KIND_POLICY,
     KIND_PRODUCT,
@@ -25,9 +28,12 @@ use crate::store::{Document, Product};
 
 /// `PRAGMA application_id` of a reference OMS store ("VOXO").
 pub const APPLICATION_ID: i32 = 0x564F_584F;
-const SCHEMA_VERSION: i32 = 1;
+/// The schema this build writes; older stores are migrated on open.
+const SCHEMA_VERSION: i32 = 2;
 
-const SCHEMA: &str = "
+/// The first schema. Later versions are reached through [`MIGRATIONS`], by new stores and
+/// old ones alike, so there is one path to each version.
+const SCHEMA_V1: &str = "
 CREATE TABLE entities (
     kind  TEXT NOT NULL,             -- order | product | document | policy
     id    TEXT NOT NULL,
@@ -62,6 +68,38 @@ CREATE TABLE counters (
 ) STRICT;
 ";
 
+/// Migration `i` takes a store from version `i + 1` to `i + 2`, in one transaction.
+type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
+const MIGRATIONS: &[Migration] = &[scope_columns];
+
+/// Version 2: an order's store and customer email as columns, which scope reads filter
+/// on (`IN_SCOPE`).
+fn scope_columns(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE entities ADD COLUMN store TEXT;      -- orders: the shop
+         ALTER TABLE entities ADD COLUMN customer TEXT;   -- orders: the customer's email
+         UPDATE entities SET store = json_extract(body, '$.store'),
+                customer = json_extract(body, '$.customer.email')
+          WHERE kind = 'order';",
+    )
+}
+
+/// [`Scope::covers_keys`] in SQL, over an order row's `store` and `customer`, with the
+/// scope as `:everything`, `:stores` and `:customers` ([`scope_params`]).
+const IN_SCOPE: &str = "(:everything OR store IN (SELECT value FROM json_each(:stores))
+      OR customer IN (SELECT value FROM json_each(:customers)))";
+
+/// A scope as the parameters of [`IN_SCOPE`]: whether it covers everything, and its
+/// stores and customers as JSON arrays.
+fn scope_params(scope: &Scope) -> (bool, String, String) {
+    let list = |items: Vec<&str>| serde_json::to_string(&items).expect("strings serialise");
+    (
+        scope.is_everything(),
+        list(scope.stores().collect()),
+        list(scope.customers().collect()),
+    )
+}
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OmsDbError {
@@ -78,6 +116,9 @@ pub enum OmsDbError {
     /// A SQLite file that is not a reference OMS store. Caller: give up; left untouched.
     #[error("{path} is not a reference OMS store (left untouched)")]
     Foreign { path: PathBuf },
+    /// A store written by a newer build. Caller: give up; left untouched.
+    #[error("{path} has OMS schema version {found}; this build knows up to {SCHEMA_VERSION}")]
+    NewerSchema { path: PathBuf, found: i32 },
     /// A stored entity no longer parses (edited by hand, or a buggy build).
     #[error("{path}: stored {what} is invalid: {detail}")]
     BadRow {
@@ -116,6 +157,36 @@ pub struct FeedRow {
     pub body: String,
 }
 
+/// One page of the feed as a device sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedPage {
+    pub rows: Vec<FeedRow>,
+    pub has_more: bool,
+    /// Where the next page starts: past the last row, or, on the last page, past
+    /// everything the OMS held when it was read, so entities outside the scope are not
+    /// scanned again.
+    pub next_seq: i64,
+}
+
+/// One order as a device asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderRead {
+    /// The order's JSON.
+    Found(String),
+    /// The OMS holds it, outside the device's scope.
+    OutOfScope,
+    Missing,
+}
+
+/// What became of a batch of commands.
+#[derive(Debug)]
+pub enum BatchOutcome {
+    /// One result per command, in the order sent.
+    Applied(Vec<CommandResult>),
+    /// These commands concern orders outside the device's scope; nothing was applied.
+    OutOfScope(Vec<String>),
+}
+
 pub struct OmsDb {
     conn: Connection,
     path: PathBuf,
@@ -139,7 +210,7 @@ impl OmsDb {
             std::fs::create_dir_all(dir)
                 .map_err(|e| sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
         }
-        let conn = Connection::open(&path).map_err(sql)?;
+        let mut conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(sql)?;
         let app_id: i32 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
@@ -157,11 +228,30 @@ impl OmsDb {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql)?;
         if objects == 0 {
-            conn.execute_batch(SCHEMA).map_err(sql)?;
+            conn.execute_batch(SCHEMA_V1).map_err(sql)?;
             conn.pragma_update(None, "application_id", APPLICATION_ID)
                 .map_err(sql)?;
-            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+            conn.pragma_update(None, "user_version", 1).map_err(sql)?;
+        }
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sql)?;
+        if version > SCHEMA_VERSION {
+            return Err(OmsDbError::NewerSchema {
+                path,
+                found: version,
+            });
+        }
+        for (i, migrate) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version - 1).unwrap_or(0))
+        {
+            let tx = conn.transaction().map_err(sql)?;
+            migrate(&tx).map_err(sql)?;
+            tx.pragma_update(None, "user_version", i as i32 + 2)
                 .map_err(sql)?;
+            tx.commit().map_err(sql)?;
         }
         Ok(OmsDb { conn, path })
     }
@@ -192,20 +282,20 @@ impl OmsDb {
         let mut w = Writer::new(&tx, &path)?;
         let mut sum = SeedSummary::default();
         for order in &seed.orders {
-            let mut rec = OrderRecord::from(order);
             match w.order(&order.order_number)? {
                 None => {
-                    w.put(KIND_ORDER, &order.order_number, &to_json(&rec))?;
+                    w.put_order(order)?;
                     sum.orders_new += 1;
                 }
                 Some(old) => {
-                    rec.version = Some(old.version);
-                    if OrderRecord::from(&old) == rec {
+                    let mut new = order.clone();
+                    new.version = old.version;
+                    if old == new {
                         sum.orders_unchanged += 1;
                         continue;
                     }
-                    rec.version = Some((old.version + 1).max(order.version));
-                    w.put(KIND_ORDER, &order.order_number, &to_json(&rec))?;
+                    new.version = (old.version + 1).max(order.version);
+                    w.put_order(&new)?;
                     sum.orders_updated += 1;
                 }
             }
@@ -227,36 +317,61 @@ impl OmsDb {
         Ok(sum)
     }
 
-    /// Entities changed after `after_seq`, oldest change first; at most `limit`, and
-    /// whether more follow.
+    /// Entities changed after `after_seq` that `scope` may see (orders in it; products,
+    /// documents and policies, which every device needs), oldest change first; at most
+    /// `limit`.
     pub fn changes(
         &self,
         after_seq: i64,
         limit: usize,
-    ) -> Result<(Vec<FeedRow>, bool), OmsDbError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT kind, id, seq, body FROM entities WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
+        scope: &Scope,
+    ) -> Result<FeedPage, OmsDbError> {
+        // One read transaction: the rows and the end of the feed are the same snapshot.
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
+        let high: i64 = tx
+            .query_row("SELECT coalesce(max(seq), 0) FROM entities", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.sql(e))?;
+        let (everything, stores, customers) = scope_params(scope);
+        let mut stmt = tx
+            .prepare_cached(&format!(
+                "SELECT kind, id, seq, body FROM entities
+                 WHERE seq > :after AND seq <= :high AND (kind <> 'order' OR {IN_SCOPE})
+                 ORDER BY seq LIMIT :limit"
+            ))
             .map_err(|e| self.sql(e))?;
         let mut rows: Vec<FeedRow> = stmt
-            .query_map(params![after_seq, limit as i64 + 1], |r| {
-                Ok(FeedRow {
-                    kind: r.get(0)?,
-                    id: r.get(1)?,
-                    seq: r.get(2)?,
-                    body: r.get(3)?,
-                })
-            })
+            .query_map(
+                rusqlite::named_params! {
+                    ":after": after_seq, ":high": high, ":limit": limit as i64 + 1,
+                    ":everything": everything, ":stores": stores, ":customers": customers,
+                },
+                |r| {
+                    Ok(FeedRow {
+                        kind: r.get(0)?,
+                        id: r.get(1)?,
+                        seq: r.get(2)?,
+                        body: r.get(3)?,
+                    })
+                },
+            )
             .and_then(Iterator::collect)
             .map_err(|e| self.sql(e))?;
-        let more = rows.len() > limit;
+        let has_more = rows.len() > limit;
         rows.truncate(limit);
-        Ok((rows, more))
+        let next_seq = match rows.last() {
+            Some(last) if has_more => last.seq,
+            _ => high.max(after_seq),
+        };
+        Ok(FeedPage {
+            rows,
+            has_more,
+            next_seq,
+        })
     }
 
-    /// The order's JSON as the OMS holds it.
+    /// The order's JSON as the OMS holds it (for operators and tests: no scope).
     pub fn order_json(&self, order_number: &str) -> Result<Option<String>, OmsDbError> {
         self.conn
             .prepare_cached("SELECT body FROM entities WHERE kind = 'order' AND id = ?1")
@@ -264,17 +379,58 @@ impl OmsDb {
             .map_err(|e| self.sql(e))
     }
 
-    /// Orders by number after `after`, at most `limit`.
-    pub fn order_page(&self, after: &str, limit: usize) -> Result<Vec<OrderRecord>, OmsDbError> {
-        let mut stmt = self
+    /// The order's JSON, if `scope` covers it.
+    pub fn order_in_scope(
+        &self,
+        order_number: &str,
+        scope: &Scope,
+    ) -> Result<OrderRead, OmsDbError> {
+        let row: Option<(String, Option<String>, Option<String>)> = self
             .conn
             .prepare_cached(
-                "SELECT id, body FROM entities WHERE kind = 'order' AND id > ?1 ORDER BY id
-                 LIMIT ?2",
+                "SELECT body, store, customer FROM entities WHERE kind = 'order' AND id = ?1",
             )
+            .and_then(|mut s| {
+                s.query_row([order_number], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+            })
+            .map_err(|e| self.sql(e))?;
+        Ok(match row {
+            None => OrderRead::Missing,
+            Some((body, store, customer)) => {
+                if scope.covers_keys(store.as_deref(), customer.as_deref()) {
+                    OrderRead::Found(body)
+                } else {
+                    OrderRead::OutOfScope
+                }
+            }
+        })
+    }
+
+    /// Orders `scope` covers, by number after `after`, at most `limit`.
+    pub fn order_page(
+        &self,
+        after: &str,
+        limit: usize,
+        scope: &Scope,
+    ) -> Result<Vec<OrderRecord>, OmsDbError> {
+        let (everything, stores, customers) = scope_params(scope);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT id, body FROM entities WHERE kind = 'order' AND id > :after
+                   AND {IN_SCOPE}
+                 ORDER BY id LIMIT :limit"
+            ))
             .map_err(|e| self.sql(e))?;
         let rows: Vec<(String, String)> = stmt
-            .query_map(params![after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map(
+                rusqlite::named_params! {
+                    ":after": after, ":limit": limit as i64,
+                    ":everything": everything, ":stores": stores, ":customers": customers,
+                },
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .and_then(Iterator::collect)
             .map_err(|e| self.sql(e))?;
         rows.into_iter()
@@ -313,14 +469,16 @@ impl OmsDb {
 
     /// Applies a batch of device commands in one transaction, in the order given, and
     /// returns one result per command. A key seen before is answered from the
-    /// idempotency table and changes nothing.
+    /// idempotency table and changes nothing. A batch with any command about an order
+    /// outside `scope` is refused whole before anything is written.
     pub fn apply_batch(
         &mut self,
         device_id: &str,
+        scope: &Scope,
         commands: &[CommandIn],
         policy: &OrderPolicy,
         now: NaiveDateTime,
-    ) -> Result<Vec<CommandResult>, OmsDbError> {
+    ) -> Result<BatchOutcome, OmsDbError> {
         let path = self.path.clone();
         let tx = self
             .conn
@@ -330,10 +488,15 @@ impl OmsDb {
                 source: e,
             })?;
         let mut w = Writer::new(&tx, &path)?;
+        let Admitted { changes, outside } = w.admit(commands, scope)?;
+        if !outside.is_empty() {
+            // Dropping the transaction rolls it back; nothing was written anyway.
+            return Ok(BatchOutcome::OutOfScope(outside));
+        }
         let now_s = format_datetime(now);
         let mut results = Vec::with_capacity(commands.len());
         let mut duplicates = 0i64;
-        for cmd in commands {
+        for (cmd, change) in commands.iter().zip(changes) {
             let stored: Option<StoredCommand> = tx
                 .prepare_cached(
                     "SELECT outcome, reason, detail, order_number FROM commands
@@ -365,23 +528,7 @@ impl OmsDb {
                 });
                 continue;
             }
-            let change: Result<Change, Reject> = serde_json::from_str(cmd.payload.get())
-                .map_err(|e| Reject::new("invalid_command", format!("payload: {e}")))
-                .and_then(|c: Change| {
-                    if c.kind() == cmd.kind {
-                        Ok(c)
-                    } else {
-                        Err(Reject::new(
-                            "invalid_command",
-                            format!("kind {:?} but the payload is {}", cmd.kind, c.kind()),
-                        ))
-                    }
-                });
-            let order_number = change
-                .as_ref()
-                .ok()
-                .and_then(|c| c.order_number().map(str::to_string))
-                .or_else(|| cmd.order_number.clone());
+            let order_number = concerned_order(&change, cmd);
             let verdict = match change {
                 Ok(c) => w.apply(&c, policy, now),
                 Err(r) => Ok(Err(r)),
@@ -441,12 +588,49 @@ impl OmsDb {
         }
         tx.commit()
             .map_err(|e| OmsDbError::Sql { path, source: e })?;
-        Ok(results)
+        Ok(BatchOutcome::Applied(results))
     }
 }
 
 /// A received command's outcome, reason, detail and order number.
 type StoredCommand = (String, Option<String>, Option<String>, Option<String>);
+
+/// A command's change, or why it cannot be one.
+fn parse_command(cmd: &CommandIn) -> Result<Change, Reject> {
+    serde_json::from_str(cmd.payload.get())
+        .map_err(|e| Reject::new("invalid_command", format!("payload: {e}")))
+        .and_then(|c: Change| {
+            if c.kind() == cmd.kind {
+                Ok(c)
+            } else {
+                Err(Reject::new(
+                    "invalid_command",
+                    format!("kind {:?} but the payload is {}", cmd.kind, c.kind()),
+                ))
+            }
+        })
+}
+
+/// The order a command is about (and its answer shows): the change's, else the one the
+/// command names.
+fn concerned_order(change: &Result<Change, Reject>, cmd: &CommandIn) -> Option<String> {
+    change
+        .as_ref()
+        .ok()
+        .and_then(|c| c.order_number().map(str::to_string))
+        .or_else(|| cmd.order_number.clone())
+}
+
+/// An order's store and customer email: what scope is judged on.
+type ScopeKeys = (Option<String>, Option<String>);
+
+/// A batch judged before anything is applied.
+struct Admitted {
+    /// One per command, in order.
+    changes: Vec<Result<Change, Reject>>,
+    /// Keys of the commands about orders outside the device's scope.
+    outside: Vec<String>,
+}
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("entities always serialise")
@@ -491,17 +675,95 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Writes a product, document or policy.
     fn put(&mut self, kind: &str, id: &str, body: &str) -> Result<(), OmsDbError> {
+        self.put_entity(kind, id, body, &(None, None))
+    }
+
+    fn put_entity(
+        &mut self,
+        kind: &str,
+        id: &str,
+        body: &str,
+        (store, customer): &ScopeKeys,
+    ) -> Result<(), OmsDbError> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.tx
             .prepare_cached(
-                "INSERT INTO entities (kind, id, seq, body) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(kind, id) DO UPDATE SET seq = excluded.seq, body = excluded.body",
+                "INSERT INTO entities (kind, id, seq, body, store, customer)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(kind, id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
+                    store = excluded.store, customer = excluded.customer",
             )
-            .and_then(|mut s| s.execute(params![kind, id, seq, body]))
+            .and_then(|mut s| s.execute(params![kind, id, seq, body, store, customer]))
             .map(drop)
             .map_err(|e| self.sql(e))
+    }
+
+    /// The store and customer of an order the OMS holds.
+    fn scope_keys(&self, order_number: &str) -> Result<Option<ScopeKeys>, OmsDbError> {
+        self.tx
+            .prepare_cached("SELECT store, customer FROM entities WHERE kind = 'order' AND id = ?1")
+            .and_then(|mut s| {
+                s.query_row([order_number], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Parses a batch and judges it against `scope`: the changes to apply, and the keys
+    /// of the commands about orders outside it (the order as the OMS holds it now, or a
+    /// new order as placed, counting orders placed earlier in the batch). A new order
+    /// that names no store is given the device's only store ([`Scope::admit_new`]).
+    fn admit(
+        &self,
+        commands: &[CommandIn],
+        scope: &Scope,
+    ) -> Result<Admitted, OmsDbError> {
+        let mut changes = Vec::with_capacity(commands.len());
+        let mut outside = Vec::new();
+        let mut placed: HashMap<String, ScopeKeys> = HashMap::new();
+        for cmd in commands {
+            let mut change = parse_command(cmd);
+            let held = match concerned_order(&change, cmd) {
+                Some(n) => match placed.get(&n) {
+                    Some(keys) => Some(keys.clone()),
+                    None => self.scope_keys(&n)?,
+                },
+                None => None,
+            };
+            let allowed = match (&mut change, held) {
+                (_, Some((store, customer))) => {
+                    scope.covers_keys(store.as_deref(), customer.as_deref())
+                }
+                (Ok(Change::PlaceOrder { order }), None) => match order.validate() {
+                    // Refused as invalid below; it shows nothing of anyone's.
+                    Err(_) => true,
+                    Ok(new) => match scope.admit_new(&new) {
+                        Admission::Refused => false,
+                        admission => {
+                            let store = match admission {
+                                Admission::InStore(store) => {
+                                    order.store = Some(store.clone());
+                                    Some(store)
+                                }
+                                _ => new.store.clone(),
+                            };
+                            placed.insert(new.order_number, (store, new.customer.email));
+                            true
+                        }
+                    },
+                },
+                // No order, or one the OMS does not hold: nobody's data to see.
+                _ => true,
+            };
+            if !allowed {
+                outside.push(cmd.idempotency_key.clone());
+            }
+            changes.push(change);
+        }
+        Ok(Admitted { changes, outside })
     }
 
     fn get(&self, kind: &str, id: &str) -> Result<Option<String>, OmsDbError> {
@@ -524,10 +786,11 @@ impl<'a> Writer<'a> {
     }
 
     fn put_order(&mut self, order: &Order) -> Result<(), OmsDbError> {
-        self.put(
+        self.put_entity(
             KIND_ORDER,
             &order.order_number,
             &to_json(&OrderRecord::from(order)),
+            &(order.store.clone(), order.customer.email.clone()),
         )
     }
 
@@ -686,5 +949,267 @@ impl<'a> Writer<'a> {
         }
         self.put_order(&order)?;
         Ok(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn order(number: &str, store: Option<&str>, email: &str) -> Order {
+        let rec: OrderRecord = serde_json::from_value(json!({
+            "order_number": number, "status": "processing", "order_date": "2026-03-01",
+            "store": store, "customer": {"name": "Ada Park", "email": email},
+            "items": [{"sku": "TEE", "name": "Tee", "qty": 1, "price": 10.0}],
+            "subtotal": 10.0, "total": 10.0, "payment": {"method": "card"}
+        }))
+        .expect("record");
+        rec.validate().expect("valid")
+    }
+
+    fn now() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .expect("time")
+    }
+
+    /// Two kiosks' stores, a household's customer, and one order of nobody's.
+    fn seeded() -> (tempfile::TempDir, OmsDb) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = OmsDb::open(&dir.path().join("oms.db")).unwrap();
+        db.import(&Seed {
+            orders: vec![
+                order("1001", Some("austin-1"), "bo@example.com"),
+                order("1002", Some("dallas-2"), "ada@example.com"),
+                order("1003", Some("dallas-2"), "cy@example.com"),
+                order("1004", None, "di@example.com"),
+            ],
+            products: vec![Product {
+                sku: "TEE".into(),
+                name: "Tee".into(),
+                category: "apparel".into(),
+                family: "tee".into(),
+                size: None,
+                color: None,
+                price_cents: 1000,
+                stock: 10,
+                final_sale: false,
+                personalised: false,
+                active: true,
+                aliases: Vec::new(),
+            }],
+            ..Seed::default()
+        })
+        .unwrap();
+        (dir, db)
+    }
+
+    fn scope(text: &str) -> Scope {
+        text.parse().unwrap()
+    }
+
+    fn numbers(db: &OmsDb, s: &Scope) -> Vec<String> {
+        db.order_page("", 100, s)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.order_number)
+            .collect()
+    }
+
+    fn command(key: &str, change: &Change) -> CommandIn {
+        CommandIn {
+            idempotency_key: key.into(),
+            kind: change.kind().into(),
+            order_number: change.order_number().map(str::to_string),
+            base_version: None,
+            payload: serde_json::value::to_raw_value(change).unwrap(),
+            created_at: "2026-03-10T09:00:00".into(),
+        }
+    }
+
+    fn cancel(number: &str) -> Change {
+        Change::CancelOrder {
+            order_number: number.into(),
+            reason: crate::nlu::entities::CancelReason::ChangedMind,
+        }
+    }
+
+    #[test]
+    fn the_sql_filter_and_the_scope_rule_agree() {
+        let (_dir, db) = seeded();
+        for text in [
+            "*",
+            "store:austin-1",
+            "store:dallas-2",
+            "customer:ada@example.com",
+            "store:austin-1,customer:ada@example.com",
+            "store:nowhere",
+        ] {
+            let s = scope(text);
+            let by_rule: Vec<String> = db
+                .order_page("", 100, &Scope::everything())
+                .unwrap()
+                .into_iter()
+                .map(|r| r.validate().unwrap())
+                .filter(|o| s.covers(o))
+                .map(|o| o.order_number)
+                .collect();
+            assert_eq!(numbers(&db, &s), by_rule, "{text}");
+        }
+        assert_eq!(numbers(&db, &scope("store:dallas-2")), ["1002", "1003"]);
+        assert_eq!(numbers(&db, &scope("customer:ada@example.com")), ["1002"]);
+        assert_eq!(numbers(&db, &Scope::everything()).len(), 4);
+    }
+
+    #[test]
+    fn the_feed_holds_the_scope_and_the_catalog_and_its_cursor_passes_the_rest() {
+        let (_dir, db) = seeded();
+        let kiosk = scope("store:austin-1");
+        let page = db.changes(0, 100, &kiosk).unwrap();
+        let ids: Vec<&str> = page.rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["1001", "TEE"]);
+        assert!(!page.has_more);
+        // The cursor ends past every entity, seen or not: nothing is scanned again.
+        assert_eq!(page.next_seq, 5);
+        assert!(db
+            .changes(page.next_seq, 100, &kiosk)
+            .unwrap()
+            .rows
+            .is_empty());
+        // Paged: the cursor stops at the last row given.
+        let first = db.changes(0, 1, &Scope::everything()).unwrap();
+        assert!(first.has_more);
+        assert_eq!(first.next_seq, first.rows[0].seq);
+
+        assert_eq!(
+            db.order_in_scope("1002", &kiosk).unwrap(),
+            OrderRead::OutOfScope
+        );
+        assert!(matches!(
+            db.order_in_scope("1001", &kiosk).unwrap(),
+            OrderRead::Found(_)
+        ));
+        assert_eq!(
+            db.order_in_scope("9999", &kiosk).unwrap(),
+            OrderRead::Missing
+        );
+    }
+
+    #[test]
+    fn a_batch_touching_another_scope_is_refused_whole_and_writes_nothing() {
+        let (_dir, mut db) = seeded();
+        let kiosk = scope("store:austin-1");
+        let policy = OrderPolicy::default();
+        let batch = [
+            command("k-own", &cancel("1001")),
+            command("k-other", &cancel("1002")),
+            command("k-missing", &cancel("9999")),
+        ];
+        match db
+            .apply_batch("kiosk-1", &kiosk, &batch, &policy, now())
+            .unwrap()
+        {
+            BatchOutcome::OutOfScope(keys) => assert_eq!(keys, ["k-other"]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(db.command_outcome("k-own").unwrap(), None);
+        let own: OrderRecord =
+            serde_json::from_str(&db.order_json("1001").unwrap().unwrap()).unwrap();
+        assert_eq!(own.status, "processing");
+
+        // Without it, the rest goes through; an order the OMS does not hold is refused
+        // as before.
+        let rest = [
+            command("k-own", &cancel("1001")),
+            command("k-missing", &cancel("9999")),
+        ];
+        let BatchOutcome::Applied(results) = db
+            .apply_batch("kiosk-1", &kiosk, &rest, &policy, now())
+            .unwrap()
+        else {
+            panic!("refused")
+        };
+        assert_eq!(results[0].outcome, CommandOutcome::Applied);
+        assert_eq!(results[1].reason.as_deref(), Some("order_not_found"));
+    }
+
+    #[test]
+    fn a_kiosk_order_is_its_store_and_may_not_land_in_another() {
+        let (_dir, mut db) = seeded();
+        let policy = OrderPolicy::default();
+        let place = |number: &str, store: Option<&str>| {
+            let mut rec = OrderRecord::from(&order(number, store, "new@example.com"));
+            rec.version = None;
+            Change::PlaceOrder {
+                order: Box::new(rec),
+            }
+        };
+        let kiosk = scope("store:austin-1");
+        // Placed, then cancelled in the same batch: the cancel is judged on the new order.
+        let batch = [
+            command("p1", &place("2001", None)),
+            command("c1", &cancel("2001")),
+        ];
+        let BatchOutcome::Applied(results) = db
+            .apply_batch("kiosk-1", &kiosk, &batch, &policy, now())
+            .unwrap()
+        else {
+            panic!("refused")
+        };
+        assert_eq!(results[0].outcome, CommandOutcome::Applied);
+        assert_eq!(results[1].outcome, CommandOutcome::Applied);
+        assert_eq!(
+            results[0].order.as_ref().unwrap().store.as_deref(),
+            Some("austin-1")
+        );
+        assert_eq!(numbers(&db, &kiosk), ["1001", "2001"]);
+
+        for (key, change) in [
+            ("p2", place("2002", Some("dallas-2"))),
+            // An existing number of another store is not this kiosk's to learn about.
+            ("p3", place("1002", Some("austin-1"))),
+        ] {
+            assert!(
+                matches!(
+                    db.apply_batch("kiosk-1", &kiosk, &[command(key, &change)], &policy, now())
+                        .unwrap(),
+                    BatchOutcome::OutOfScope(_)
+                ),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_version_1_store_is_migrated_with_its_orders_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("oms.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            let o = order("1001", Some("austin-1"), "bo@example.com");
+            conn.execute(
+                "INSERT INTO entities (kind, id, seq, body) VALUES ('order', '1001', 1, ?1)",
+                [to_json(&OrderRecord::from(&o))],
+            )
+            .unwrap();
+        }
+        let db = OmsDb::open(&path).unwrap();
+        assert_eq!(numbers(&db, &scope("store:austin-1")), ["1001"]);
+        assert_eq!(numbers(&db, &scope("customer:bo@example.com")), ["1001"]);
+        assert!(numbers(&db, &scope("store:dallas-2")).is_empty());
+        drop(db);
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        assert!(matches!(
+            OmsDb::open(&path),
+            Err(OmsDbError::NewerSchema { .. })
+        ));
     }
 }

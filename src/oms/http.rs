@@ -1,8 +1,8 @@
 //! The reference OMS's HTTP API (v1, `docs/oms-api.yaml`): bearer-token
 //! authentication per device, request size limits, the change feed, command upload,
-//! order reads and stats; served over plain HTTP or TLS (rustls with ring).
+//! order reads and stats, each within the device's scope; served over plain HTTP or TLS
+//! (rustls with ring).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,7 +19,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use tokio::net::TcpListener;
 
-use super::db::OmsDb;
+use super::db::{BatchOutcome, OmsDb, OrderRead};
+use super::devices::{Device, Devices};
 use super::wire::{
     ChangeItem, ChangePage, ErrorBody, OrderList, PushRequest, PushResponse, SCHEMA_VERSION,
 };
@@ -33,14 +34,9 @@ pub const MAX_PAGE: usize = 10_000;
 /// What every handler shares.
 pub struct App {
     pub db: Mutex<OmsDb>,
-    /// token → device id.
-    pub tokens: HashMap<String, String>,
+    pub devices: Devices,
     pub policy: OrderPolicy,
 }
-
-/// The authenticated device.
-#[derive(Debug, Clone)]
-struct Device(String);
 
 /// The routes, with authentication and the body limit.
 pub fn router(app: Arc<App>, max_body_bytes: usize) -> Router {
@@ -62,9 +58,9 @@ async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    match token.and_then(|t| app.tokens.get(t)) {
+    match token.and_then(|t| app.devices.authenticate(t)) {
         Some(device) => {
-            req.extensions_mut().insert(Device(device.clone()));
+            req.extensions_mut().insert(device);
             next.run(req).await
         }
         None => {
@@ -82,9 +78,18 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
         status,
         Json(ErrorBody {
             error: message.into(),
+            idempotency_keys: Vec::new(),
         }),
     )
         .into_response()
+}
+
+/// 403 for a read outside the device's scope.
+fn out_of_scope(what: impl std::fmt::Display) -> Response {
+    error(
+        StatusCode::FORBIDDEN,
+        format!("{what} is outside this device's scope"),
+    )
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -143,7 +148,11 @@ fn default_limit() -> usize {
     1000
 }
 
-async fn changes(State(app): State<Arc<App>>, Query(q): Query<ChangesQuery>) -> Response {
+async fn changes(
+    State(app): State<Arc<App>>,
+    Extension(device): Extension<Arc<Device>>,
+    Query(q): Query<ChangesQuery>,
+) -> Response {
     let Some(after) = decode_cursor(&q.cursor) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -151,13 +160,12 @@ async fn changes(State(app): State<Arc<App>>, Query(q): Query<ChangesQuery>) -> 
         );
     };
     let limit = q.limit.clamp(1, MAX_PAGE);
-    let (rows, has_more) = match with_db(&app, move |db, _| db.changes(after, limit)).await {
+    let page = match with_db(&app, move |db, _| db.changes(after, limit, &device.scope)).await {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let next = rows.last().map_or(after, |r| r.seq);
-    let mut changes = Vec::with_capacity(rows.len());
-    for row in rows {
+    let mut changes = Vec::with_capacity(page.rows.len());
+    for row in page.rows {
         match RawValue::from_string(row.body) {
             Ok(data) => changes.push(ChangeItem {
                 kind: row.kind,
@@ -170,8 +178,8 @@ async fn changes(State(app): State<Arc<App>>, Query(q): Query<ChangesQuery>) -> 
     Json(ChangePage {
         schema_version: SCHEMA_VERSION,
         changes,
-        next_cursor: encode_cursor(next),
-        has_more,
+        next_cursor: encode_cursor(page.next_seq),
+        has_more: page.has_more,
         server_time: crate::order::format_datetime(chrono::Utc::now().naive_utc()),
     })
     .into_response()
@@ -179,7 +187,7 @@ async fn changes(State(app): State<Arc<App>>, Query(q): Query<ChangesQuery>) -> 
 
 async fn commands(
     State(app): State<Arc<App>>,
-    Extension(Device(device)): Extension<Device>,
+    Extension(device): Extension<Arc<Device>>,
     body: Bytes,
 ) -> Response {
     let req: PushRequest = match serde_json::from_slice(&body) {
@@ -207,15 +215,34 @@ async fn commands(
     }
     let now = chrono::Utc::now().naive_utc();
     let n = req.commands.len();
-    let results = match with_db(&app, move |db, app| {
-        db.apply_batch(&device, &req.commands, &app.policy, now)
+    let id = device.id.clone();
+    let outcome = match with_db(&app, move |db, app| {
+        db.apply_batch(&device.id, &device.scope, &req.commands, &app.policy, now)
     })
     .await
     {
         Ok(r) => r,
         Err(r) => return r,
     };
-    tracing::info!(commands = n, "batch applied");
+    let results = match outcome {
+        BatchOutcome::Applied(results) => results,
+        BatchOutcome::OutOfScope(keys) => {
+            tracing::warn!(device = %id, commands = keys.len(), "batch outside the device's scope refused");
+            return (
+                StatusCode::FORBIDDEN,
+                Json(ErrorBody {
+                    error: format!(
+                        "{} command(s) concern orders outside this device's scope; nothing \
+                         was applied",
+                        keys.len()
+                    ),
+                    idempotency_keys: keys,
+                }),
+            )
+                .into_response();
+        }
+    };
+    tracing::info!(device = %id, commands = n, "batch applied");
     Json(PushResponse {
         schema_version: SCHEMA_VERSION,
         results,
@@ -223,10 +250,14 @@ async fn commands(
     .into_response()
 }
 
-async fn order(State(app): State<Arc<App>>, Path(number): Path<String>) -> Response {
+async fn order(
+    State(app): State<Arc<App>>,
+    Extension(device): Extension<Arc<Device>>,
+    Path(number): Path<String>,
+) -> Response {
     let n = number.clone();
-    match with_db(&app, move |db, _| db.order_json(&n)).await {
-        Ok(Some(body)) => (
+    match with_db(&app, move |db, _| db.order_in_scope(&n, &device.scope)).await {
+        Ok(OrderRead::Found(body)) => (
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -234,7 +265,8 @@ async fn order(State(app): State<Arc<App>>, Path(number): Path<String>) -> Respo
             body,
         )
             .into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, format!("no order {number}")),
+        Ok(OrderRead::OutOfScope) => out_of_scope(format_args!("order {number}")),
+        Ok(OrderRead::Missing) => error(StatusCode::NOT_FOUND, format!("no order {number}")),
         Err(r) => r,
     }
 }
@@ -247,9 +279,17 @@ struct OrdersQuery {
     limit: usize,
 }
 
-async fn orders(State(app): State<Arc<App>>, Query(q): Query<OrdersQuery>) -> Response {
+async fn orders(
+    State(app): State<Arc<App>>,
+    Extension(device): Extension<Arc<Device>>,
+    Query(q): Query<OrdersQuery>,
+) -> Response {
     let limit = q.limit.clamp(1, MAX_PAGE);
-    match with_db(&app, move |db, _| db.order_page(&q.after, limit)).await {
+    match with_db(&app, move |db, _| {
+        db.order_page(&q.after, limit, &device.scope)
+    })
+    .await
+    {
         Ok(orders) => {
             let next_after = (orders.len() == limit)
                 .then(|| orders.last().map(|o| o.order_number.clone()))
@@ -260,7 +300,11 @@ async fn orders(State(app): State<Arc<App>>, Query(q): Query<OrdersQuery>) -> Re
     }
 }
 
-async fn stats(State(app): State<Arc<App>>) -> Response {
+/// Counts over every device's orders and commands: for operators (scope `*`) only.
+async fn stats(State(app): State<Arc<App>>, Extension(device): Extension<Arc<Device>>) -> Response {
+    if !device.scope.is_everything() {
+        return out_of_scope("the whole OMS's statistics");
+    }
     match with_db(&app, |db, _| db.stats()).await {
         Ok(s) => Json(s).into_response(),
         Err(r) => r,

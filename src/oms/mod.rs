@@ -1,18 +1,21 @@
 //! The reference central OMS (`voxorder oms serve`): the other end of device sync, for
 //! demos and for tests over real HTTP. Its own SQLite store (`db`), the business rules
-//! it applies to device commands (`rules`), the HTTP API (`http`) and the wire types it
-//! shares with the device's client (`wire`).
+//! it applies to device commands (`rules`), the devices it lets in (`devices`) and what
+//! each may see and change (`scope`), the HTTP API (`http`) and the wire types it shares
+//! with the device's client (`wire`).
 //!
 //! Architecture invariant: the OMS decides. A device command is applied once per
 //! idempotency key, checked against the central order as it is now, and answered with
-//! that order so the device can converge.
+//! that order so the device can converge. A device sees and changes only the orders in
+//! its scope.
 
 pub mod db;
+pub mod devices;
 pub mod http;
 pub mod rules;
+pub mod scope;
 pub mod wire;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -22,9 +25,9 @@ use serde_json::value::RawValue;
 use crate::config::OrderPolicy;
 use crate::import::ImportError;
 use db::{OmsDb, OmsDbError, Seed};
+pub use devices::{Device, Devices, MIN_TOKEN_LEN};
+pub use scope::Scope;
 
-/// Shortest bearer token accepted in a tokens file.
-pub const MIN_TOKEN_LEN: usize = 16;
 /// Default largest request body (a batch of commands).
 pub const DEFAULT_MAX_BODY: usize = 16 << 20;
 
@@ -38,7 +41,7 @@ pub enum OmsError {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// A line of the tokens file is not `device_id token`.
+    /// A line of the tokens file is not `device_id token scope`.
     #[error("{path} line {line}: {reason}")]
     Tokens {
         path: PathBuf,
@@ -63,47 +66,6 @@ pub enum OmsError {
     },
     #[error("server stopped: {0}")]
     Serve(std::io::Error),
-}
-
-/// Reads `device_id token` pairs, one per line (`#` comments and blank lines skipped).
-/// Returns token → device id.
-pub fn read_tokens(path: &Path) -> Result<HashMap<String, String>, OmsError> {
-    let text = std::fs::read_to_string(path).map_err(|source| OmsError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let bad = |line: usize, reason: String| OmsError::Tokens {
-        path: path.to_path_buf(),
-        line,
-        reason,
-    };
-    let mut tokens = HashMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let mut parts = line.split_whitespace();
-        let (Some(device), Some(token), None) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(bad(i + 1, "expected `device_id token`".into()));
-        };
-        if token.len() < MIN_TOKEN_LEN {
-            return Err(bad(
-                i + 1,
-                format!("the token of {device} is shorter than {MIN_TOKEN_LEN} characters"),
-            ));
-        }
-        if tokens
-            .insert(token.to_string(), device.to_string())
-            .is_some()
-        {
-            return Err(bad(i + 1, format!("the token of {device} is used twice")));
-        }
-    }
-    if tokens.is_empty() {
-        return Err(bad(0, "no tokens: no device could connect".into()));
-    }
-    Ok(tokens)
 }
 
 /// Reads a seed file: an array of orders (the import format), or an object with
@@ -152,7 +114,7 @@ pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub db: PathBuf,
-    pub tokens: HashMap<String, String>,
+    pub devices: Devices,
     /// PEM certificate chain and private key; both or neither.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub max_body_bytes: usize,
@@ -160,12 +122,12 @@ pub struct ServeOptions {
 }
 
 impl std::fmt::Debug for ServeOptions {
-    // The tokens are secrets: only their number is shown.
+    // The registry shows only how many tokens it holds.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServeOptions")
             .field("listen", &self.listen)
             .field("db", &self.db)
-            .field("tokens", &self.tokens.len())
+            .field("devices", &self.devices)
             .field("tls", &self.tls)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish()
@@ -226,7 +188,7 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
     let db = OmsDb::open(&opts.db)?;
     let app = Arc::new(http::App {
         db: Mutex::new(db),
-        tokens: opts.tokens,
+        devices: opts.devices,
         policy: opts.policy,
     });
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -278,27 +240,6 @@ pub fn import_file(db: &Path, file: &Path) -> Result<db::SeedSummary, OmsError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_tokens_file_needs_pairs_of_long_tokens() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("tokens");
-        std::fs::write(
-            &p,
-            "# devices\nkiosk-1 0123456789abcdef0123\n\nspeaker-2 fedcba9876543210fedc\n",
-        )
-        .unwrap();
-        let t = read_tokens(&p).unwrap();
-        assert_eq!(t["0123456789abcdef0123"], "kiosk-1");
-        assert_eq!(t.len(), 2);
-        for bad in ["kiosk-1 short\n", "kiosk-1\n", "a b c\n", "# nothing\n"] {
-            std::fs::write(&p, bad).unwrap();
-            assert!(
-                matches!(read_tokens(&p), Err(OmsError::Tokens { .. })),
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {

@@ -1,0 +1,227 @@
+//! What a device may see and do on the reference OMS, over real HTTP on loopback: the
+//! server as a `voxorder oms serve` process with a tokens file of kiosks (by store), a
+//! household speaker (by customer) and an operator (`*`); requests as devices send them.
+//! Every server is killed on drop and every request bounded in time.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use voxorder::change::Change;
+use voxorder::nlu::entities::CancelReason;
+use voxorder::oms::db::{OmsDb, Seed};
+use voxorder::order::{Order, OrderRecord};
+
+mod common;
+use common::Proc;
+
+const KIOSK_A: &str = "kiosk-a-token-0123456789";
+const KIOSK_B: &str = "kiosk-b-token-0123456789";
+const SPEAKER: &str = "speaker-token-0123456789";
+const OPS: &str = "operator-token-0123456789";
+
+/// Austin's orders (kiosk A), Dallas's (kiosk B), and Ada's order at Dallas (the
+/// household speaker serves Ada).
+const AUSTIN_1: &str = "7100000000011";
+const AUSTIN_2: &str = "7100000000029";
+const DALLAS_1: &str = "7200000000018";
+const ADAS: &str = "7200000000026";
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_voxorder")
+}
+
+fn order(number: &str, store: &str, email: &str) -> Order {
+    let rec: OrderRecord = serde_json::from_value(json!({
+        "order_number": number, "status": "processing", "order_date": "2026-03-06",
+        "store": store,
+        "customer": {"name": "Someone", "email": email, "phone": "5125550199",
+                     "billing_zip": "78701"},
+        "items": [{"sku": "TEE-NAVY-M", "name": "Classic Tee", "qty": 1, "price": 29.99}],
+        "subtotal": 29.99, "total": 29.99, "payment": {"method": "card", "last4": "4242"},
+        "shipping_address": {"line1": "1 Main St", "city": "Austin", "zip": "78701"}
+    }))
+    .expect("record");
+    rec.validate().expect("valid")
+}
+
+/// A seeded OMS serving the four devices.
+struct Oms {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+    _server: Proc,
+    url: String,
+    http: reqwest::Client,
+}
+
+impl Oms {
+    fn start() -> Oms {
+        Oms::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Oms {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("oms.db");
+        OmsDb::open(&db)
+            .and_then(|mut oms| {
+                oms.import(&Seed {
+                    orders: vec![
+                        order(AUSTIN_1, "austin-1", "bo@example.com"),
+                        order(AUSTIN_2, "austin-1", "cy@example.com"),
+                        order(DALLAS_1, "dallas-2", "di@example.com"),
+                        order(ADAS, "dallas-2", "ada@example.com"),
+                    ],
+                    ..Seed::default()
+                })
+            })
+            .expect("seed");
+        let tokens = dir.path().join("tokens");
+        std::fs::write(
+            &tokens,
+            format!(
+                "kiosk-a {KIOSK_A} store:austin-1\nkiosk-b {KIOSK_B} store:dallas-2\n\
+                 speaker-ada {SPEAKER} customer:ada@example.com\nops {OPS} *\n"
+            ),
+        )
+        .expect("tokens");
+        let extra: Vec<&std::ffi::OsStr> = extra.iter().map(|a| a.as_ref()).collect();
+        let (server, url) = common::serve_oms(bin(), &db, &tokens, 0, &extra);
+        Oms {
+            _dir: dir,
+            db,
+            _server: server,
+            url,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("client"),
+        }
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        answer(resp).await
+    }
+
+    async fn push(&self, token: &str, commands: &[Value]) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}/v1/commands", self.url))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(json!({ "commands": commands }).to_string())
+            .send()
+            .await
+            .expect("send");
+        answer(resp).await
+    }
+
+    /// The order's status as the OMS holds it.
+    fn status_of(&self, number: &str) -> String {
+        let body = OmsDb::open(&self.db)
+            .and_then(|db| db.order_json(number))
+            .expect("read")
+            .expect("order");
+        serde_json::from_str::<Value>(&body).expect("json")["status"]
+            .as_str()
+            .expect("status")
+            .to_string()
+    }
+}
+
+/// The status and the JSON body (null when there is none).
+async fn answer(resp: reqwest::Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.expect("body");
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn cancel(key: &str, number: &str) -> Value {
+    let change = Change::CancelOrder {
+        order_number: number.into(),
+        reason: CancelReason::ChangedMind,
+    };
+    json!({
+        "idempotency_key": key, "kind": "cancel_order", "order_number": number,
+        "payload": change, "created_at": "2026-03-10T09:00:00"
+    })
+}
+
+fn order_numbers(list: &Value) -> Vec<String> {
+    list.as_array()
+        .expect("array")
+        .iter()
+        .filter(|o| o.get("order_number").is_some() || o["kind"] == "order")
+        .map(|o| {
+            o.get("order_number")
+                .or_else(|| o.get("id"))
+                .and_then(Value::as_str)
+                .expect("number")
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_b_cannot_read_list_pull_or_change_device_a_orders() {
+    let oms = Oms::start();
+
+    // Read: another store's order is refused; its own is served.
+    let (status, body) = oms.get(KIOSK_B, &format!("/v1/orders/{AUSTIN_1}")).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body.to_string().contains("scope") && !body.to_string().contains("bo@example.com"),
+        "{body}"
+    );
+    assert_eq!(
+        oms.get(KIOSK_B, &format!("/v1/orders/{DALLAS_1}")).await.0,
+        200
+    );
+
+    // List and pull: only the device's own orders, however many it asks for.
+    let (status, list) = oms.get(KIOSK_B, "/v1/orders?limit=10000").await;
+    assert_eq!(status, 200);
+    assert_eq!(order_numbers(&list["orders"]), [DALLAS_1, ADAS]);
+    let (_, feed) = oms.get(KIOSK_B, "/v1/changes?limit=10000").await;
+    assert_eq!(order_numbers(&feed["changes"]), [DALLAS_1, ADAS]);
+    let (_, feed) = oms.get(KIOSK_A, "/v1/changes").await;
+    assert_eq!(order_numbers(&feed["changes"]), [AUSTIN_1, AUSTIN_2]);
+    let (_, feed) = oms.get(SPEAKER, "/v1/changes").await;
+    assert_eq!(order_numbers(&feed["changes"]), [ADAS]);
+    let (_, all) = oms.get(OPS, "/v1/orders").await;
+    assert_eq!(order_numbers(&all["orders"]).len(), 4);
+
+    // Change: a batch with one command on another store's order is refused whole,
+    // naming it, and nothing of it is applied.
+    let (status, body) = oms
+        .push(
+            KIOSK_B,
+            &[cancel("b-own", DALLAS_1), cancel("b-theirs", AUSTIN_1)],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["idempotency_keys"], json!(["b-theirs"]));
+    assert_eq!(oms.status_of(AUSTIN_1), "processing");
+    assert_eq!(oms.status_of(DALLAS_1), "processing");
+    // The speaker may not touch the Dallas order that is not Ada's either.
+    let (status, _) = oms.push(SPEAKER, &[cancel("s-1", DALLAS_1)]).await;
+    assert_eq!(status, 403);
+
+    // The whole OMS's counts are the operator's only.
+    assert_eq!(oms.get(KIOSK_A, "/v1/stats").await.0, 403);
+    let (status, stats) = oms.get(OPS, "/v1/stats").await;
+    assert_eq!(status, 200);
+    assert_eq!(stats["commands_applied"], 0);
+
+    let (status, body) = oms.push(KIOSK_B, &[cancel("b-own", DALLAS_1)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["outcome"], "applied");
+    assert_eq!(oms.status_of(DALLAS_1), "cancelled");
+}
