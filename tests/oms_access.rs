@@ -144,9 +144,13 @@ async fn answer(resp: reqwest::Response) -> (u16, Value) {
 }
 
 fn cancel(key: &str, number: &str) -> Value {
+    cancel_for(key, number, CancelReason::ChangedMind)
+}
+
+fn cancel_for(key: &str, number: &str, reason: CancelReason) -> Value {
     let change = Change::CancelOrder {
         order_number: number.into(),
-        reason: CancelReason::ChangedMind,
+        reason,
     };
     json!({
         "idempotency_key": key, "kind": "cancel_order", "order_number": number,
@@ -224,4 +228,57 @@ async fn device_b_cannot_read_list_pull_or_change_device_a_orders() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"][0]["outcome"], "applied");
     assert_eq!(oms.status_of(DALLAS_1), "cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_stands_for_one_command_of_one_device() {
+    let oms = Oms::start();
+    let (status, body) = oms.push(KIOSK_A, &[cancel("k-1", AUSTIN_1)]).await;
+    assert_eq!(
+        (status, body["results"][0]["outcome"].clone()),
+        (200, json!("applied"))
+    );
+
+    // The same command again (an answer lost on the way): a duplicate, as always.
+    let (status, body) = oms.push(KIOSK_A, &[cancel("k-1", AUSTIN_1)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["outcome"], "duplicate");
+    assert_eq!(body["results"][0]["order"]["order_number"], AUSTIN_1);
+
+    // The key again for another command: 409 naming it, and nothing of the batch done.
+    let (status, body) = oms
+        .push(
+            KIOSK_A,
+            &[
+                cancel("k-2", AUSTIN_2),
+                cancel_for("k-1", AUSTIN_1, CancelReason::FoundCheaper),
+            ],
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["idempotency_keys"], json!(["k-1"]));
+    assert_eq!(oms.status_of(AUSTIN_2), "processing");
+
+    // Another device using the key learns nothing of the first device's command: with
+    // its own command it gets its own answer; with a copy of the first device's it is
+    // refused for scope, not answered "duplicate" with that order.
+    let (status, body) = oms.push(KIOSK_B, &[cancel("k-1", DALLAS_1)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["results"][0]["outcome"], "applied");
+    assert_eq!(body["results"][0]["order"]["order_number"], DALLAS_1);
+    let (status, body) = oms.push(KIOSK_B, &[cancel("k-1", AUSTIN_1)]).await;
+    assert_eq!(status, 403, "{body}");
+    let text = body.to_string();
+    assert!(
+        !text.contains("duplicate") && !text.contains("bo@example.com"),
+        "{text}"
+    );
+    let (_, stats) = oms.get(OPS, "/v1/stats").await;
+    assert_eq!(
+        (
+            stats["commands_applied"].clone(),
+            stats["duplicates_answered"].clone()
+        ),
+        (json!(2), json!(1))
+    );
 }

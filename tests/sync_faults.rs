@@ -230,7 +230,9 @@ fn verify(env: &Env, name: &str) -> Counts {
     };
     let mut applied_per_order = std::collections::HashMap::<String, i64>::new();
     for e in &outbox {
-        let server = oms.command_outcome(&e.idempotency_key).expect("outcome");
+        let server = oms
+            .command_outcome("kiosk-1", &e.idempotency_key)
+            .expect("outcome");
         match server.as_deref() {
             None => c.lost += 1,
             Some(s) => assert_eq!(s, e.state, "{name}: {} {}", e.kind, e.idempotency_key),

@@ -1,7 +1,8 @@
 //! The reference OMS's own SQLite store: every entity (orders, products, documents,
 //! policies) as its current JSON with a global sequence number that orders the change
-//! feed, the idempotency table of device commands with the exact result of each, and
-//! the returns the OMS has accepted. Every read and command is judged against the
+//! feed, the idempotency table of device commands (keyed by device and key, with a hash
+//! of each command's body) with the exact result of each, and the returns the OMS has
+//! accepted. Every read and command is judged against the
 //! device's [`Scope`]: orders carry their store and customer email in columns so the
 //! feed and the order list are filtered in SQL.
 //!
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
 
 use super::rules::{apply_to_order, Reject};
 use super::scope::{Admission, Scope};
@@ -29,7 +31,7 @@ use crate::store::{Document, Product};
 /// `PRAGMA application_id` of a reference OMS store ("VOXO").
 pub const APPLICATION_ID: i32 = 0x564F_584F;
 /// The schema this build writes; older stores are migrated on open.
-const SCHEMA_VERSION: i32 = 2;
+const SCHEMA_VERSION: i32 = 3;
 
 /// The first schema. Later versions are reached through [`MIGRATIONS`], by new stores and
 /// old ones alike, so there is one path to each version.
@@ -70,7 +72,7 @@ CREATE TABLE counters (
 
 /// Migration `i` takes a store from version `i + 1` to `i + 2`, in one transaction.
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
-const MIGRATIONS: &[Migration] = &[scope_columns];
+const MIGRATIONS: &[Migration] = &[scope_columns, commands_per_device];
 
 /// Version 2: an order's store and customer email as columns, which scope reads filter
 /// on (`IN_SCOPE`).
@@ -82,6 +84,116 @@ fn scope_columns(tx: &Transaction<'_>) -> rusqlite::Result<()> {
                 customer = json_extract(body, '$.customer.email')
           WHERE kind = 'order';",
     )
+}
+
+/// Version 3: commands keyed by device and idempotency key, each with the hash of its
+/// body, so one device's key never answers for another's and a key reused for a
+/// different command is caught.
+fn commands_per_device(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE commands_v3 (
+            device_id        TEXT NOT NULL,
+            idempotency_key  TEXT NOT NULL,
+            body_hash        TEXT NOT NULL,  -- command_hash: what the key stands for
+            kind             TEXT NOT NULL,
+            order_number     TEXT,
+            base_version     INTEGER,
+            outcome          TEXT NOT NULL,  -- applied | rejected
+            reason           TEXT,
+            detail           TEXT,
+            version_after    INTEGER,
+            payload          TEXT NOT NULL,
+            received_at      TEXT NOT NULL,
+            PRIMARY KEY (device_id, idempotency_key)
+        ) STRICT;",
+    )?;
+    // Key → hash of every command received so far (keys were unique across devices).
+    let hashes: Vec<(String, String)> = tx
+        .prepare("SELECT idempotency_key, kind, order_number, base_version, payload FROM commands")?
+        .query_map([], |r| {
+            let payload: String = r.get(4)?;
+            let payload: serde_json::Value = serde_json::from_str(&payload).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    4,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+            let order_number: Option<String> = r.get(2)?;
+            let hash = command_hash(
+                &r.get::<_, String>(1)?,
+                order_number.as_deref(),
+                r.get(3)?,
+                &payload,
+            );
+            Ok((r.get(0)?, hash))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute(
+        "INSERT INTO commands_v3 SELECT device_id, idempotency_key, '', kind, order_number,
+            base_version, outcome, reason, detail, version_after, payload, received_at
+         FROM commands",
+        [],
+    )?;
+    let mut set = tx.prepare("UPDATE commands_v3 SET body_hash = ?2 WHERE idempotency_key = ?1")?;
+    for (key, hash) in hashes {
+        set.execute([key, hash])?;
+    }
+    drop(set);
+    tx.execute_batch("DROP TABLE commands; ALTER TABLE commands_v3 RENAME TO commands;")
+}
+
+/// What an idempotency key stands for: the SHA-256 (hex) of the command's kind, order,
+/// base version and payload, with the payload's object keys in sorted order so that
+/// the same command written with its fields in another order is still the same. The
+/// device's `created_at` is informative and left out.
+pub fn command_hash(
+    kind: &str,
+    order_number: Option<&str>,
+    base_version: Option<i64>,
+    payload: &serde_json::Value,
+) -> String {
+    let mut text = String::new();
+    canonical_json(
+        &serde_json::json!([kind, order_number, base_version, payload]),
+        &mut text,
+    );
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// JSON text with every object's keys sorted, whatever order the map keeps them in.
+fn canonical_json(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (k, v)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::from(k.as_str()).to_string());
+                out.push(':');
+                canonical_json(v, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// [`Scope::covers_keys`] in SQL, over an order row's `store` and `customer`, with the
@@ -185,6 +297,9 @@ pub enum BatchOutcome {
     Applied(Vec<CommandResult>),
     /// These commands concern orders outside the device's scope; nothing was applied.
     OutOfScope(Vec<String>),
+    /// These keys were used by this device before (or earlier in the batch) for a
+    /// different command; nothing was applied.
+    KeyReused(Vec<String>),
 }
 
 pub struct OmsDb {
@@ -459,18 +574,27 @@ impl OmsDb {
         })
     }
 
-    /// The stored outcome of a command (`applied` | `rejected`), if it was received.
-    pub fn command_outcome(&self, key: &str) -> Result<Option<String>, OmsDbError> {
+    /// The stored outcome of a device's command (`applied` | `rejected`), if it was
+    /// received.
+    pub fn command_outcome(
+        &self,
+        device_id: &str,
+        key: &str,
+    ) -> Result<Option<String>, OmsDbError> {
         self.conn
-            .prepare_cached("SELECT outcome FROM commands WHERE idempotency_key = ?1")
-            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+            .prepare_cached(
+                "SELECT outcome FROM commands WHERE device_id = ?1 AND idempotency_key = ?2",
+            )
+            .and_then(|mut s| s.query_row([device_id, key], |r| r.get(0)).optional())
             .map_err(|e| self.sql(e))
     }
 
     /// Applies a batch of device commands in one transaction, in the order given, and
-    /// returns one result per command. A key seen before is answered from the
-    /// idempotency table and changes nothing. A batch with any command about an order
-    /// outside `scope` is refused whole before anything is written.
+    /// returns one result per command. A key this device sent before with the same body
+    /// is answered from the idempotency table and changes nothing; another device's
+    /// keys are never looked at. A batch with any command about an order outside
+    /// `scope`, or reusing a key for a different body, is refused whole before anything
+    /// is written.
     pub fn apply_batch(
         &mut self,
         device_id: &str,
@@ -488,22 +612,30 @@ impl OmsDb {
                 source: e,
             })?;
         let mut w = Writer::new(&tx, &path)?;
-        let Admitted { changes, outside } = w.admit(commands, scope)?;
+        let Admitted {
+            changes,
+            hashes,
+            outside,
+            reused,
+        } = w.admit(device_id, commands, scope)?;
+        // Dropping the transaction rolls it back; nothing was written anyway.
         if !outside.is_empty() {
-            // Dropping the transaction rolls it back; nothing was written anyway.
             return Ok(BatchOutcome::OutOfScope(outside));
+        }
+        if !reused.is_empty() {
+            return Ok(BatchOutcome::KeyReused(reused));
         }
         let now_s = format_datetime(now);
         let mut results = Vec::with_capacity(commands.len());
         let mut duplicates = 0i64;
-        for (cmd, change) in commands.iter().zip(changes) {
+        for ((cmd, change), hash) in commands.iter().zip(changes).zip(hashes) {
             let stored: Option<StoredCommand> = tx
                 .prepare_cached(
                     "SELECT outcome, reason, detail, order_number FROM commands
-                     WHERE idempotency_key = ?1",
+                     WHERE device_id = ?1 AND idempotency_key = ?2",
                 )
                 .and_then(|mut s| {
-                    s.query_row([&cmd.idempotency_key], |r| {
+                    s.query_row([device_id, &cmd.idempotency_key], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                     })
                     .optional()
@@ -547,8 +679,9 @@ impl OmsDb {
             };
             tx.prepare_cached(
                 "INSERT INTO commands (idempotency_key, device_id, kind, order_number,
-                    base_version, outcome, reason, detail, version_after, payload, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    base_version, outcome, reason, detail, version_after, payload, received_at,
+                    body_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -567,6 +700,7 @@ impl OmsDb {
                     order.as_ref().map(|o| o.version),
                     cmd.payload.get(),
                     now_s,
+                    hash,
                 ])
             })
             .map_err(|e| w.sql(e))?;
@@ -628,8 +762,12 @@ type ScopeKeys = (Option<String>, Option<String>);
 struct Admitted {
     /// One per command, in order.
     changes: Vec<Result<Change, Reject>>,
+    /// One per command: its [`command_hash`].
+    hashes: Vec<String>,
     /// Keys of the commands about orders outside the device's scope.
     outside: Vec<String>,
+    /// Keys this device used before for a different command.
+    reused: Vec<String>,
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -712,19 +850,43 @@ impl<'a> Writer<'a> {
             .map_err(|e| self.sql(e))
     }
 
-    /// Parses a batch and judges it against `scope`: the changes to apply, and the keys
-    /// of the commands about orders outside it (the order as the OMS holds it now, or a
-    /// new order as placed, counting orders placed earlier in the batch). A new order
-    /// that names no store is given the device's only store ([`Scope::admit_new`]).
+    /// Parses a batch and judges it: the changes to apply; the keys of the commands
+    /// about orders outside `scope` (the order as the OMS holds it now, or a new order as
+    /// placed, counting orders placed earlier in the batch); and the keys the device
+    /// already used for another body. A new order that names no store is given the
+    /// device's only store ([`Scope::admit_new`]).
     fn admit(
         &self,
+        device_id: &str,
         commands: &[CommandIn],
         scope: &Scope,
     ) -> Result<Admitted, OmsDbError> {
         let mut changes = Vec::with_capacity(commands.len());
+        let mut hashes = Vec::with_capacity(commands.len());
         let mut outside = Vec::new();
+        let mut reused = Vec::new();
         let mut placed: HashMap<String, ScopeKeys> = HashMap::new();
+        let mut in_batch: HashMap<&str, String> = HashMap::new();
         for cmd in commands {
+            let payload: serde_json::Value =
+                serde_json::from_str(cmd.payload.get()).expect("a RawValue holds valid JSON");
+            let hash = command_hash(
+                &cmd.kind,
+                cmd.order_number.as_deref(),
+                cmd.base_version,
+                &payload,
+            );
+            let earlier = match self.stored_hash(device_id, &cmd.idempotency_key)? {
+                Some(stored) => Some(stored),
+                None => in_batch.get(cmd.idempotency_key.as_str()).cloned(),
+            };
+            if earlier.is_some_and(|h| h != hash) {
+                reused.push(cmd.idempotency_key.clone());
+            }
+            in_batch
+                .entry(cmd.idempotency_key.as_str())
+                .or_insert_with(|| hash.clone());
+            hashes.push(hash);
             let mut change = parse_command(cmd);
             let held = match concerned_order(&change, cmd) {
                 Some(n) => match placed.get(&n) {
@@ -763,7 +925,22 @@ impl<'a> Writer<'a> {
             }
             changes.push(change);
         }
-        Ok(Admitted { changes, outside })
+        Ok(Admitted {
+            changes,
+            hashes,
+            outside,
+            reused,
+        })
+    }
+
+    /// The body hash of a command this device sent before under `key`.
+    fn stored_hash(&self, device_id: &str, key: &str) -> Result<Option<String>, OmsDbError> {
+        self.tx
+            .prepare_cached(
+                "SELECT body_hash FROM commands WHERE device_id = ?1 AND idempotency_key = ?2",
+            )
+            .and_then(|mut s| s.query_row([device_id, key], |r| r.get(0)).optional())
+            .map_err(|e| self.sql(e))
     }
 
     fn get(&self, kind: &str, id: &str) -> Result<Option<String>, OmsDbError> {
@@ -1113,7 +1290,7 @@ mod tests {
             BatchOutcome::OutOfScope(keys) => assert_eq!(keys, ["k-other"]),
             other => panic!("{other:?}"),
         }
-        assert_eq!(db.command_outcome("k-own").unwrap(), None);
+        assert_eq!(db.command_outcome("kiosk-1", "k-own").unwrap(), None);
         let own: OrderRecord =
             serde_json::from_str(&db.order_json("1001").unwrap().unwrap()).unwrap();
         assert_eq!(own.status, "processing");
@@ -1181,6 +1358,88 @@ mod tests {
         }
     }
 
+    fn applied(outcome: BatchOutcome) -> Vec<CommandResult> {
+        match outcome {
+            BatchOutcome::Applied(results) => results,
+            other => panic!("refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_key_is_a_duplicate_only_from_the_same_device_with_the_same_body() {
+        let (_dir, mut db) = seeded();
+        let policy = OrderPolicy::default();
+        let austin = scope("store:austin-1");
+        let first = applied(
+            db.apply_batch(
+                "kiosk-1",
+                &austin,
+                &[command("k", &cancel("1001"))],
+                &policy,
+                now(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(first[0].outcome, CommandOutcome::Applied);
+
+        // The same command again, its payload's fields in another order: a duplicate.
+        let mut again = command("k", &cancel("1001"));
+        again.payload = serde_json::value::RawValue::from_string(
+            r#"{"reason": "changed_mind", "order_number": "1001", "kind": "cancel_order"}"#.into(),
+        )
+        .unwrap();
+        let dup = applied(
+            db.apply_batch("kiosk-1", &austin, &[again], &policy, now())
+                .unwrap(),
+        );
+        assert_eq!(dup[0].outcome, CommandOutcome::Duplicate);
+
+        // The same key for another command, alone or after a good one: 409, nothing done.
+        let other = Change::RescheduleDelivery {
+            order_number: "1001".into(),
+            date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+            slot: crate::config::TimeSlot::Morning,
+        };
+        let batch = [command("fresh", &cancel("1001")), command("k", &other)];
+        match db
+            .apply_batch("kiosk-1", &austin, &batch, &policy, now())
+            .unwrap()
+        {
+            BatchOutcome::KeyReused(keys) => assert_eq!(keys, ["k"]),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(db.command_outcome("kiosk-1", "fresh").unwrap(), None);
+        // Twice in one batch with two bodies is the same mistake.
+        let twice = [command("t", &cancel("1001")), command("t", &other)];
+        assert!(matches!(
+            db.apply_batch("kiosk-1", &austin, &twice, &policy, now())
+                .unwrap(),
+            BatchOutcome::KeyReused(_)
+        ));
+
+        // Another device's use of the key is its own command, judged on its own: the
+        // first device's answer (and its order) is never shown to it.
+        let dallas = scope("store:dallas-2");
+        let theirs = applied(
+            db.apply_batch(
+                "kiosk-2",
+                &dallas,
+                &[command("k", &cancel("1003"))],
+                &policy,
+                now(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(theirs[0].outcome, CommandOutcome::Applied);
+        assert_eq!(theirs[0].order.as_ref().unwrap().order_number, "1003");
+        assert_eq!(
+            db.command_outcome("kiosk-2", "k").unwrap().as_deref(),
+            Some("applied")
+        );
+        let stats = db.stats().unwrap();
+        assert_eq!((stats.commands_applied, stats.duplicates_answered), (2, 1));
+    }
+
     #[test]
     fn a_version_1_store_is_migrated_with_its_orders_scope() {
         let dir = tempfile::tempdir().unwrap();
@@ -1197,8 +1456,28 @@ mod tests {
                 [to_json(&OrderRecord::from(&o))],
             )
             .unwrap();
+            let old = command("k-old", &cancel("1001"));
+            conn.execute(
+                "INSERT INTO commands (idempotency_key, device_id, kind, order_number,
+                    outcome, payload, received_at)
+                 VALUES ('k-old', 'kiosk-1', 'cancel_order', '1001', 'applied', ?1, 'then')",
+                [old.payload.get()],
+            )
+            .unwrap();
         }
-        let db = OmsDb::open(&path).unwrap();
+        let mut db = OmsDb::open(&path).unwrap();
+        // A command received before the migration is still answered as a duplicate.
+        let again = applied(
+            db.apply_batch(
+                "kiosk-1",
+                &scope("store:austin-1"),
+                &[command("k-old", &cancel("1001"))],
+                &OrderPolicy::default(),
+                now(),
+            )
+            .unwrap(),
+        );
+        assert_eq!(again[0].outcome, CommandOutcome::Duplicate);
         assert_eq!(numbers(&db, &scope("store:austin-1")), ["1001"]);
         assert_eq!(numbers(&db, &scope("customer:bo@example.com")), ["1001"]);
         assert!(numbers(&db, &scope("store:dallas-2")).is_empty());

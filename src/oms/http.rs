@@ -241,6 +241,21 @@ async fn commands(
             )
                 .into_response();
         }
+        BatchOutcome::KeyReused(keys) => {
+            tracing::warn!(device = %id, commands = keys.len(), "idempotency keys reused for other commands");
+            return (
+                StatusCode::CONFLICT,
+                Json(ErrorBody {
+                    error: format!(
+                        "{} idempotency key(s) were used by this device for a different \
+                         command; nothing was applied",
+                        keys.len()
+                    ),
+                    idempotency_keys: keys,
+                }),
+            )
+                .into_response();
+        }
     };
     tracing::info!(device = %id, commands = n, "batch applied");
     Json(PushResponse {

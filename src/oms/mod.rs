@@ -4,8 +4,8 @@
 //! each may see and change (`scope`), the HTTP API (`http`) and the wire types it shares
 //! with the device's client (`wire`).
 //!
-//! Architecture invariant: the OMS decides. A device command is applied once per
-//! idempotency key, checked against the central order as it is now, and answered with
+//! Architecture invariant: the OMS decides. A device command is applied once per device
+//! and idempotency key, checked against the central order as it is now, and answered with
 //! that order so the device can converge. A device sees and changes only the orders in
 //! its scope.
 

@@ -115,7 +115,8 @@ pub struct Stats {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: String,
-    /// A refused batch (403 outside the device's scope): the commands that caused it.
+    /// A refused batch (403 outside the device's scope, 409 a key reused for another
+    /// command): the commands that caused it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub idempotency_keys: Vec<String>,
 }
