@@ -12,6 +12,7 @@ use voxorder::change::Change;
 use voxorder::nlu::entities::CancelReason;
 use voxorder::oms::db::{OmsDb, Seed};
 use voxorder::order::{Order, OrderRecord};
+use voxorder::store::{OpenMode, Store};
 
 mod common;
 use common::Proc;
@@ -281,4 +282,87 @@ async fn an_idempotency_key_stands_for_one_command_of_one_device() {
         ),
         (json!(2), json!(1))
     );
+}
+
+/// A kiosk whose outbox holds a change to another store's order (it once served it):
+/// the OMS refuses the batch naming that command, and the device sets it aside as a
+/// dead letter with the reason in `sync status` and delivers the rest.
+#[test]
+fn a_device_sets_aside_what_the_oms_refuses_for_scope_and_delivers_the_rest() {
+    let oms = Oms::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let device = dir.path().join("device.db");
+    let mut store = Store::open(&device, OpenMode::CreateIfMissing).expect("store");
+    let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("time");
+    store
+        .upsert_orders(
+            &[
+                order(AUSTIN_1, "austin-1", "bo@example.com"),
+                order(DALLAS_1, "dallas-2", "di@example.com"),
+                order(AUSTIN_2, "austin-1", "cy@example.com"),
+            ],
+            now,
+        )
+        .expect("orders");
+    let cancels: Vec<Change> = [AUSTIN_1, DALLAS_1, AUSTIN_2]
+        .iter()
+        .map(|n| Change::CancelOrder {
+            order_number: (*n).into(),
+            reason: CancelReason::ChangedMind,
+        })
+        .collect();
+    store.apply_changes(&cancels, now).expect("changes");
+    drop(store);
+
+    let voxorder = |args: &[&str]| {
+        std::process::Command::new(bin())
+            .arg("--db")
+            .arg(&device)
+            .args(args)
+            .env("VOXORDER_HOME", dir.path().join("home"))
+            .env_remove("VOXORDER_CONFIG")
+            .env_remove("VOXORDER_NOW")
+            .env_remove("VOXORDER_OMS_TOKEN")
+            .output()
+            .expect("voxorder runs")
+    };
+    let sync = voxorder(&["sync", "--once", "--oms", &oms.url, "--oms-token", KIOSK_A]);
+    let report: Value = serde_json::from_slice(&sync.stdout).unwrap_or(Value::Null);
+    assert!(
+        sync.status.success(),
+        "{report} {}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    assert_eq!(
+        (report["applied"].clone(), report["dead_lettered"].clone()),
+        (json!(2), json!(1)),
+        "{report}"
+    );
+    assert_eq!(oms.status_of(AUSTIN_1), "cancelled");
+    assert_eq!(oms.status_of(AUSTIN_2), "cancelled");
+    assert_eq!(oms.status_of(DALLAS_1), "processing");
+
+    let status = voxorder(&["sync", "status", "--json"]);
+    let status: Value = serde_json::from_slice(&status.stdout).expect("status json");
+    assert_eq!(
+        (status["pending"].clone(), status["dead_lettered"].clone()),
+        (json!(0), json!(1))
+    );
+    let dead = &status["dead_letters"][0];
+    assert_eq!(dead["order_number"], DALLAS_1);
+    assert!(
+        dead["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("outside this device's scope"),
+        "{status}"
+    );
+
+    // Nothing is sent again: the dead letter waits for an operator.
+    let again = voxorder(&["sync", "--once", "--oms", &oms.url, "--oms-token", KIOSK_A]);
+    let report: Value = serde_json::from_slice(&again.stdout).unwrap_or(Value::Null);
+    assert!(again.status.success(), "{report}");
+    assert_eq!(report["sent"], 0, "{report}");
 }

@@ -364,6 +364,36 @@ impl Store {
         Ok((retrying, dead))
     }
 
+    /// The OMS refused these commands by name (outside the device's scope, or a key it
+    /// holds for another command): sending them again cannot help, so each is
+    /// dead-lettered at once with `reason`, its attempt counted. Its local change stays,
+    /// as for any dead letter. Returns how many were dead-lettered.
+    pub fn dead_letter_commands(
+        &mut self,
+        ids: &[i64],
+        reason: &str,
+        now: NaiveDateTime,
+    ) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| classify(&path, e))?;
+        let now_s = format_datetime(now);
+        let mut dead = 0;
+        for id in ids {
+            dead += tx
+                .prepare_cached(
+                    "UPDATE outbox SET state = 'dead', attempts = attempts + 1,
+                        last_error = ?2, settled_at = ?3, next_attempt_at = NULL
+                     WHERE id = ?1 AND state = 'pending'",
+                )
+                .and_then(|mut s| s.execute(params![id, reason, now_s]))
+                .map_err(|e| classify(&path, e))? as u64;
+        }
+        set_state(&tx, LAST_ERROR, reason).map_err(|e| classify(&path, e))?;
+        set_state(&tx, LAST_ERROR_AT, &now_s).map_err(|e| classify(&path, e))?;
+        tx.commit().map_err(|e| classify(&path, e))?;
+        Ok(dead)
+    }
+
     /// Puts dead-lettered commands (all, or those with these outbox ids) back in the
     /// queue, due now with their attempts reset, once an operator has fixed what kept
     /// failing. Each keeps its idempotency key, so a command the OMS did apply after all
@@ -979,6 +1009,38 @@ mod tests {
             .find(|c| c.order_number.as_deref() == Some("4444"))
             .expect("requeued command is due");
         assert_eq!(back.idempotency_key, key);
+    }
+
+    #[test]
+    fn commands_the_oms_refuses_by_name_are_dead_lettered_at_once() {
+        let mut s = store_with(&[
+            order("6666", "processing", "f@example.com"),
+            order("7777", "processing", "g@example.com"),
+        ]);
+        let a = s.apply_changes(&[cancel("6666")], at(9)).unwrap();
+        s.apply_changes(&[cancel("7777")], at(9)).unwrap();
+        let reason = "outside this device's scope (403)";
+        assert_eq!(
+            s.dead_letter_commands(&[a[0].outbox_id, 999], reason, at(10))
+                .unwrap(),
+            1
+        );
+        // Only once: a settled command stays as it is.
+        assert_eq!(
+            s.dead_letter_commands(&[a[0].outbox_id], reason, at(11))
+                .unwrap(),
+            0
+        );
+        let status = s.sync_status(at(11)).unwrap();
+        assert_eq!((status.pending, status.dead_lettered), (1, 1));
+        assert_eq!(status.dead_letters[0].last_error.as_deref(), Some(reason));
+        assert_eq!(status.dead_letters[0].attempts, 1);
+        assert_eq!(status.last_error.as_deref(), Some(reason));
+        let due = s
+            .pending_commands(10, Some(at(11)), Duration::ZERO)
+            .unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].order_number.as_deref(), Some("7777"));
     }
 
     #[test]

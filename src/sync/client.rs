@@ -131,7 +131,7 @@ impl HttpOmsClient {
             .await
             .map_err(|e| SyncError::from_reqwest(url, &e))?;
         let status = resp.status();
-        if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+        if status == reqwest::StatusCode::UNAUTHORIZED {
             return Err(SyncError::Unauthorized {
                 url: url.to_string(),
             });
@@ -163,6 +163,26 @@ impl HttpOmsClient {
                 });
             }
             body.extend_from_slice(&chunk);
+        }
+        if status == reqwest::StatusCode::FORBIDDEN || status == reqwest::StatusCode::CONFLICT {
+            // A refusal that names commands is theirs; a 403 that names none is the
+            // token's (from anything in front of the OMS too).
+            if let Some(b) = serde_json::from_slice::<crate::oms::wire::ErrorBody>(&body)
+                .ok()
+                .filter(|b| !b.idempotency_keys.is_empty())
+            {
+                return Err(SyncError::CommandsRefused {
+                    url: url.to_string(),
+                    status: status.as_u16(),
+                    message: b.error,
+                    keys: b.idempotency_keys,
+                });
+            }
+            if status == reqwest::StatusCode::FORBIDDEN {
+                return Err(SyncError::Unauthorized {
+                    url: url.to_string(),
+                });
+            }
         }
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(SyncError::Server {

@@ -40,9 +40,20 @@ pub enum SyncError {
     /// The connection broke mid-request. Caller: retry; the OMS may have applied it.
     #[error("connection to {url} failed: {detail}")]
     Transport { url: String, detail: String },
-    /// 401/403: the token is missing, unknown or expired. Caller: renew the token.
-    #[error("OMS refused this device's token at {url} (missing, unknown or expired)")]
+    /// 401, or a 403 naming no command: the token is missing, unknown, expired or not
+    /// allowed there. Caller: renew the token or fix its scope.
+    #[error("OMS refused this device's token at {url} (missing, unknown, expired or not allowed)")]
     Unauthorized { url: String },
+    /// 403 or 409 naming commands of the batch (outside the device's scope, or a key the
+    /// OMS holds for another command); nothing of the batch was applied. Caller: set
+    /// those commands aside ([`SyncError::command_refusal`]) and send the rest.
+    #[error("OMS refused {} command(s) at {url} ({status}): {message}", keys.len())]
+    CommandsRefused {
+        url: String,
+        status: u16,
+        message: String,
+        keys: Vec<String>,
+    },
     /// 5xx or 429. Caller: retry later.
     #[error("OMS error {status} at {url}")]
     Server { url: String, status: u16 },
@@ -93,6 +104,18 @@ impl SyncError {
             SyncError::Unreachable { url, detail }
         } else {
             SyncError::Transport { url, detail }
+        }
+    }
+
+    /// Why one command named by [`SyncError::CommandsRefused`] was set aside, as `sync
+    /// status` shows it.
+    pub fn command_refusal(status: u16, message: &str) -> String {
+        match status {
+            403 => "refused by the OMS (403): the order is outside this device's scope".into(),
+            409 => "refused by the OMS (409): its idempotency key was used before for a \
+                    different command"
+                .into(),
+            _ => format!("refused by the OMS ({status}): {message}"),
         }
     }
 
@@ -293,6 +316,29 @@ impl<C: OmsClient> Syncer<C> {
                         self.fail(&missing, &err, report).await?;
                         return Err(err);
                     }
+                }
+                Err(SyncError::CommandsRefused {
+                    url,
+                    status,
+                    message,
+                    keys,
+                }) if batch.iter().any(|c| keys.contains(&c.idempotency_key)) => {
+                    // Sending them again would be refused again, and would hold the
+                    // rest of the outbox back with them: they are set aside, the rest
+                    // goes in the next batch.
+                    let ids: Vec<i64> = batch
+                        .iter()
+                        .filter(|c| keys.contains(&c.idempotency_key))
+                        .map(|c| c.id)
+                        .collect();
+                    let reason = SyncError::command_refusal(status, &message);
+                    let now = self.clock.now();
+                    let why = reason.clone();
+                    let dead = self
+                        .with_store(move |s| s.dead_letter_commands(&ids, &why, now))
+                        .await?;
+                    report.dead_lettered += dead;
+                    tracing::error!(%url, status, dead, %reason, "commands refused by the OMS dead-lettered");
                 }
                 Err(err) => {
                     let ids: Vec<i64> = batch.iter().map(|c| c.id).collect();
