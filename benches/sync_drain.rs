@@ -13,7 +13,7 @@ use voxorder::change::Change;
 use voxorder::clock::Clock;
 use voxorder::config::{OrderPolicy, SyncConfig, TimeSlot};
 use voxorder::oms::db::{OmsDb, Seed};
-use voxorder::oms::{bind, Devices, ServeOptions, DEFAULT_MAX_BODY};
+use voxorder::oms::{bind, Devices, Limits, ServeOptions};
 use voxorder::order::{Order, OrderRecord};
 use voxorder::store::{OpenMode, Store};
 use voxorder::sync::{HttpOmsClient, HttpSettings, SyncReport, Syncer};
@@ -103,7 +103,7 @@ fn main() {
                 format!("store:{STORE}").parse().expect("scope"),
             )]),
             tls: None,
-            max_body_bytes: DEFAULT_MAX_BODY,
+            limits: Limits::default(),
             policy: OrderPolicy::default(),
         })
         .await

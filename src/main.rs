@@ -250,12 +250,54 @@ enum OmsCommand {
         tls_cert: Option<PathBuf>,
         #[arg(long, requires = "tls_cert", value_name = "FILE")]
         tls_key: Option<PathBuf>,
-        /// Largest request body accepted.
-        #[arg(long, default_value_t = 16, value_name = "MB")]
-        max_body_mb: usize,
+        #[command(flatten)]
+        limits: OmsLimitArgs,
     },
     /// Load orders (an array), or {orders, products, documents, policies}, into the OMS.
     Import { file: PathBuf },
+}
+
+/// What one client may hold of the OMS (docs/sync.md, "Limits").
+#[derive(Debug, Args)]
+struct OmsLimitArgs {
+    /// Largest request body accepted.
+    #[arg(long, default_value_t = voxorder::oms::DEFAULT_MAX_BODY >> 20, value_name = "MB")]
+    max_body_mb: usize,
+    /// A request's head (and a TLS handshake) must arrive within this; an idle
+    /// connection is closed after it.
+    #[arg(long, default_value_t = voxorder::oms::limits::DEFAULT_HEADER_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
+    header_timeout_secs: u64,
+    /// A request's body must arrive within this after its head (408 otherwise), and an
+    /// answer the client stops reading for this long is dropped.
+    #[arg(long, default_value_t = voxorder::oms::limits::DEFAULT_BODY_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
+    body_timeout_secs: u64,
+    /// Connections served at once; more are answered 503 with Retry-After.
+    #[arg(long, default_value_t = voxorder::oms::limits::DEFAULT_MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), value_name = "N")]
+    max_connections: usize,
+    /// Connections one device may hold; more are answered 503 with Retry-After.
+    #[arg(long, default_value_t = voxorder::oms::limits::DEFAULT_MAX_CONNECTIONS_PER_DEVICE,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), value_name = "N")]
+    max_connections_per_device: usize,
+    /// The Retry-After of those 503 answers.
+    #[arg(long, default_value_t = voxorder::oms::limits::DEFAULT_RETRY_AFTER.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
+    retry_after_secs: u64,
+}
+
+impl OmsLimitArgs {
+    fn limits(&self) -> voxorder::oms::Limits {
+        voxorder::oms::Limits {
+            max_body_bytes: self.max_body_mb << 20,
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs),
+            body_timeout: std::time::Duration::from_secs(self.body_timeout_secs),
+            max_connections: self.max_connections,
+            max_connections_per_device: self.max_connections_per_device,
+            retry_after: std::time::Duration::from_secs(self.retry_after_secs),
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -784,13 +826,13 @@ fn run(cli: Cli) -> Result<()> {
                     tokens,
                     tls_cert,
                     tls_key,
-                    max_body_mb,
+                    limits,
                 } => voxorder::oms::serve_blocking(voxorder::oms::ServeOptions {
                     listen,
                     db: db.to_path_buf(),
                     devices: voxorder::oms::Devices::read_file(&tokens)?,
                     tls: tls_cert.zip(tls_key),
-                    max_body_bytes: max_body_mb << 20,
+                    limits: limits.limits(),
                     policy: config.policy.orders.clone(),
                 })?,
                 OmsCommand::Import { file } => {

@@ -366,3 +366,174 @@ fn a_device_sets_aside_what_the_oms_refuses_for_scope_and_delivers_the_rest() {
     assert!(again.status.success(), "{report}");
     assert_eq!(report["sent"], 0, "{report}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Slow clients, over raw TCP to control every byte.
+
+/// Sends a request head (and the start of its body); the stream stays open.
+async fn send_head(addr: &str, head: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(head.as_bytes()).await.expect("write head");
+    s
+}
+
+/// Everything the server sends until it closes the connection, within `within`.
+async fn answer_until_closed(
+    rd: &mut (impl tokio::io::AsyncRead + Unpin),
+    within: Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    match tokio::time::timeout(within, rd.read_to_end(&mut got)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&got).to_lowercase()),
+        Err(_) => None,
+    }
+}
+
+fn get_head(token: &str, path: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nhost: oms\r\nauthorization: Bearer {token}\r\n\
+         connection: close\r\n\r\n"
+    )
+}
+
+/// The head of a batch upload announcing a 1,000-byte body, and its first byte.
+fn trickled_upload_head(token: &str) -> String {
+    format!(
+        "POST /v1/commands HTTP/1.1\r\nhost: oms\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\ncontent-length: 1000\r\n\r\n{{"
+    )
+}
+
+/// Writes one byte every 200 ms until the server stops taking them.
+fn trickle(mut wr: tokio::net::tcp::OwnedWriteHalf) -> tokio::task::JoinHandle<()> {
+    use tokio::io::AsyncWriteExt;
+    tokio::spawn(async move {
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if wr.write_all(b" ").await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_off_and_capped_while_others_are_answered() {
+    let oms = Oms::start_with(&[
+        "--header-timeout-secs",
+        "1",
+        "--body-timeout-secs",
+        "1",
+        "--max-connections",
+        "8",
+        "--max-connections-per-device",
+        "2",
+        "--retry-after-secs",
+        "3",
+    ]);
+    let addr = oms.url.trim_start_matches("http://").to_string();
+
+    // Kiosk A trickles two uploads, a byte every 200 ms: its whole cap.
+    let started = std::time::Instant::now();
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let (rd, wr) = send_head(&addr, &trickled_upload_head(KIOSK_A))
+            .await
+            .into_split();
+        slow.push((rd, trickle(wr)));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+
+    // A third connection of kiosk A is told to come back, at once.
+    let (mut rd, _wr) = send_head(&addr, &trickled_upload_head(KIOSK_A))
+        .await
+        .into_split();
+    let third = answer_until_closed(&mut rd, Duration::from_secs(2))
+        .await
+        .expect("a device over its cap is answered, not left waiting");
+    assert!(third.starts_with("http/1.1 503"), "{third}");
+    assert!(third.contains("retry-after: 3"), "{third}");
+
+    // Meanwhile kiosk B is served as usual, while A's slow uploads are still open.
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let (mut rd, _wr) = send_head(&addr, &get_head(KIOSK_B, "/v1/changes"))
+            .await
+            .into_split();
+        let answer = answer_until_closed(&mut rd, Duration::from_secs(2))
+            .await
+            .expect("answered");
+        assert!(answer.starts_with("http/1.1 200"), "{answer}");
+        assert!(answer.contains(DALLAS_1), "{answer}");
+        assert!(
+            t.elapsed() < Duration::from_millis(900),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+    let (rd, _) = &mut slow[0];
+    assert_eq!(
+        answer_until_closed(rd, Duration::from_millis(10)).await,
+        None,
+        "the slow upload was still open while B was served"
+    );
+
+    // The slow uploads are cut off a second after their heads, trickle or not: 408,
+    // and the connection closed.
+    for (mut rd, writer) in slow {
+        let answer = answer_until_closed(&mut rd, Duration::from_secs(5))
+            .await
+            .expect("a slow upload is cut off");
+        assert!(answer.starts_with("http/1.1 408"), "{answer}");
+        writer.abort();
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // A's places are free again.
+    let (mut rd, _wr) = send_head(&addr, &get_head(KIOSK_A, "/v1/orders"))
+        .await
+        .into_split();
+    let answer = answer_until_closed(&mut rd, Duration::from_secs(2)).await;
+    assert!(answer.is_some_and(|a| a.starts_with("http/1.1 200")));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    // Connections that never send a thing fill the server's cap: the next request is
+    // answered 503, and the idle ones are closed after the header timeout.
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        idle.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect"),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (mut rd, _wr) = send_head(&addr, &get_head(KIOSK_B, "/v1/changes"))
+        .await
+        .into_split();
+    let over = answer_until_closed(&mut rd, Duration::from_secs(2))
+        .await
+        .expect("a connection over the cap is answered, not left waiting");
+    assert!(over.starts_with("http/1.1 503"), "{over}");
+    assert!(over.contains("retry-after: 3"), "{over}");
+    for mut s in idle {
+        assert!(
+            answer_until_closed(&mut s, Duration::from_secs(5))
+                .await
+                .is_some(),
+            "an idle connection is closed"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (mut rd, _wr) = send_head(&addr, &get_head(KIOSK_B, "/v1/changes"))
+        .await
+        .into_split();
+    let answer = answer_until_closed(&mut rd, Duration::from_secs(2)).await;
+    assert!(answer.is_some_and(|a| a.starts_with("http/1.1 200")));
+}

@@ -1,13 +1,14 @@
 //! The reference OMS's HTTP API (v1, `docs/oms-api.yaml`): bearer-token
-//! authentication per device, request size limits, the change feed, command upload,
-//! order reads and stats, each within the device's scope; served over plain HTTP or TLS
-//! (rustls with ring).
+//! authentication per device, the change feed, command upload, order reads and stats,
+//! each within the device's scope; served over plain HTTP or TLS (rustls with ring)
+//! within the [`Limits`] on size, time and connections.
 
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,10 +18,13 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::db::{BatchOutcome, OmsDb, OrderRead};
 use super::devices::{Device, Devices};
+use super::limits::{ConnectionOwner, DeviceConnections, Limits, WriteStall};
 use super::wire::{
     ChangeItem, ChangePage, ErrorBody, OrderList, PushRequest, PushResponse, SCHEMA_VERSION,
 };
@@ -36,17 +40,35 @@ pub struct App {
     pub db: Mutex<OmsDb>,
     pub devices: Devices,
     pub policy: OrderPolicy,
+    pub limits: Limits,
+    pub connections: Arc<DeviceConnections>,
 }
 
-/// The routes, with authentication and the body limit.
-pub fn router(app: Arc<App>, max_body_bytes: usize) -> Router {
+impl App {
+    pub fn new(db: OmsDb, devices: Devices, policy: OrderPolicy, limits: Limits) -> App {
+        App {
+            db: Mutex::new(db),
+            devices,
+            policy,
+            connections: DeviceConnections::new(limits.max_connections_per_device),
+            limits,
+        }
+    }
+}
+
+/// When the request's body must have arrived.
+#[derive(Debug, Clone, Copy)]
+struct BodyDeadline(tokio::time::Instant);
+
+/// The routes, with authentication, the per-device connection cap and the body limits.
+pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/v1/changes", get(changes))
         .route("/v1/commands", post(commands))
         .route("/v1/orders", get(orders))
         .route("/v1/orders/{order_number}", get(order))
         .route("/v1/stats", get(stats))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(DefaultBodyLimit::max(app.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
         .with_state(app)
 }
@@ -60,8 +82,37 @@ async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
         .map(str::trim);
     match token.and_then(|t| app.devices.authenticate(t)) {
         Some(device) => {
+            // Served by `serve`, the connection carries its owner; otherwise the place
+            // is held for this request alone.
+            let owner = req
+                .extensions()
+                .get::<ConnectionOwner>()
+                .cloned()
+                .unwrap_or_default();
+            {
+                let mut slot = owner
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if slot.as_ref().is_none_or(|s| s.device() != device.id) {
+                    *slot = None;
+                    match app.connections.take(&device.id) {
+                        Some(place) => *slot = Some(place),
+                        None => {
+                            tracing::debug!(device = %device.id, "device over its connection cap");
+                            return busy(
+                                app.limits.retry_after,
+                                "this device holds as many connections as it may",
+                            );
+                        }
+                    }
+                }
+            }
+            let deadline = tokio::time::Instant::now() + app.limits.body_timeout;
+            req.extensions_mut().insert(BodyDeadline(deadline));
             req.extensions_mut().insert(device);
-            next.run(req).await
+            let response = next.run(req).await;
+            drop(owner);
+            response
         }
         None => {
             // Nothing else: no hint whether the token was missing, unknown or expired.
@@ -82,6 +133,18 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
         }),
     )
         .into_response()
+}
+
+/// 503 for a client over a cap: come back after `retry_after`, on a new connection.
+fn busy(retry_after: Duration, message: &str) -> Response {
+    let mut r = error(StatusCode::SERVICE_UNAVAILABLE, message);
+    let h = r.headers_mut();
+    h.insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(retry_after.as_secs().max(1)),
+    );
+    h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 /// 403 for a read outside the device's scope.
@@ -188,8 +251,25 @@ async fn changes(
 async fn commands(
     State(app): State<Arc<App>>,
     Extension(device): Extension<Arc<Device>>,
-    body: Bytes,
+    Extension(BodyDeadline(deadline)): Extension<BodyDeadline>,
+    req: Request,
 ) -> Response {
+    // A body trickled in byte by byte would hold the connection for as long as the
+    // client liked: it must arrive whole by the deadline.
+    let body = match tokio::time::timeout_at(deadline, Bytes::from_request(req, &())).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => {
+            tracing::debug!(device = %device.id, "request body too slow; connection closed");
+            let mut r = error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            );
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
+        }
+    };
     let req: PushRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a command batch: {e}")),
@@ -326,13 +406,54 @@ async fn stats(State(app): State<Arc<App>>, Extension(device): Extension<Arc<Dev
     }
 }
 
-/// Serves `router` on `listener` until the process ends, over TLS when `tls` is given.
-/// Each connection is its own task; a slow or broken client affects only itself.
+/// A connection's byte stream, plain or TLS.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// The connection's stream once TLS, if any, is set up within `timeout`.
+async fn open(
+    tcp: TcpStream,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    timeout: Duration,
+) -> Option<Box<dyn Stream>> {
+    let Some(acceptor) = tls else {
+        return Some(Box::new(tcp));
+    };
+    match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
+        Ok(Ok(stream)) => Some(Box::new(stream)),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("TLS handshake timed out");
+            None
+        }
+    }
+}
+
+/// HTTP/1 with the head of each request due within the header timeout (an idle
+/// keep-alive connection is closed after it too).
+fn http1(limits: &Limits) -> hyper::server::conn::http1::Builder {
+    let mut b = hyper::server::conn::http1::Builder::new();
+    b.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    b
+}
+
+/// Serves `router` on `listener` until the process ends, over TLS when `tls` is given,
+/// within `limits`. Each connection is its own task; a slow or broken client affects
+/// only itself, and a flood of them gets 503s, not the server's file descriptors.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: Limits,
 ) -> std::io::Result<()> {
+    let served = Arc::new(Semaphore::new(limits.max_connections));
+    // Connections over the cap are told to come back, as many again at most; past that
+    // they are closed at once, so open files stay bounded whatever clients do.
+    let turned_away = Arc::new(Semaphore::new(limits.max_connections));
     loop {
         let (tcp, _peer) = match listener.accept().await {
             Ok(c) => c,
@@ -344,35 +465,64 @@ pub async fn serve(
             }
         };
         let _ = tcp.set_nodelay(true);
-        let svc = TowerToHyperService::new(router.clone());
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            let builder = {
-                let mut b = hyper::server::conn::http1::Builder::new();
-                b.timer(TokioTimer::new())
-                    .header_read_timeout(Duration::from_secs(10));
-                b
-            };
-            let result = match tls {
-                Some(acceptor) => {
-                    match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
-                    {
-                        Ok(Ok(stream)) => builder.serve_connection(TokioIo::new(stream), svc).await,
-                        Ok(Err(e)) => {
-                            tracing::debug!(error = %e, "TLS handshake failed");
-                            return;
-                        }
-                        Err(_) => {
-                            tracing::debug!("TLS handshake timed out");
-                            return;
-                        }
-                    }
-                }
-                None => builder.serve_connection(TokioIo::new(tcp), svc).await,
-            };
-            if let Err(e) = result {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
+        if let Ok(permit) = served.clone().try_acquire_owned() {
+            tokio::spawn(serve_connection(
+                tcp,
+                router.clone(),
+                tls.clone(),
+                limits,
+                permit,
+            ));
+        } else if let Ok(permit) = turned_away.clone().try_acquire_owned() {
+            tracing::debug!("connection cap reached; answering 503");
+            tokio::spawn(turn_away(tcp, tls.clone(), limits, permit));
+        } else {
+            tracing::debug!("connection cap reached twice over; connection closed");
+        }
+    }
+}
+
+async fn serve_connection(
+    tcp: TcpStream,
+    router: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: Limits,
+    _permit: OwnedSemaphorePermit,
+) {
+    let Some(stream) = open(tcp, tls, limits.header_timeout).await else {
+        return;
+    };
+    let io = TokioIo::new(WriteStall::new(stream, limits.body_timeout));
+    // Every request of the connection sees who the connection counts for.
+    let owner = ConnectionOwner::default();
+    let inner = TowerToHyperService::new(router);
+    let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(owner.clone());
+        hyper::service::Service::call(&inner, req)
+    });
+    if let Err(e) = http1(&limits).serve_connection(io, svc).await {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// Answers every request of a connection over the cap with 503 and closes it.
+async fn turn_away(
+    tcp: TcpStream,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: Limits,
+    _permit: OwnedSemaphorePermit,
+) {
+    let Some(stream) = open(tcp, tls, limits.header_timeout).await else {
+        return;
+    };
+    let io = TokioIo::new(WriteStall::new(stream, limits.body_timeout));
+    let svc = hyper::service::service_fn(move |_req| async move {
+        Ok::<_, Infallible>(busy(
+            limits.retry_after,
+            "the OMS is serving as many connections as it can",
+        ))
+    });
+    if let Err(e) = http1(&limits).serve_connection(io, svc).await {
+        tracing::debug!(error = %e, "turned-away connection ended with an error");
     }
 }

@@ -12,13 +12,14 @@
 pub mod db;
 pub mod devices;
 pub mod http;
+pub mod limits;
 pub mod rules;
 pub mod scope;
 pub mod wire;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
@@ -26,10 +27,8 @@ use crate::config::OrderPolicy;
 use crate::import::ImportError;
 use db::{OmsDb, OmsDbError, Seed};
 pub use devices::{Device, Devices, MIN_TOKEN_LEN};
+pub use limits::{Limits, DEFAULT_MAX_BODY};
 pub use scope::Scope;
-
-/// Default largest request body (a batch of commands).
-pub const DEFAULT_MAX_BODY: usize = 16 << 20;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -117,7 +116,7 @@ pub struct ServeOptions {
     pub devices: Devices,
     /// PEM certificate chain and private key; both or neither.
     pub tls: Option<(PathBuf, PathBuf)>,
-    pub max_body_bytes: usize,
+    pub limits: Limits,
     pub policy: OrderPolicy,
 }
 
@@ -129,7 +128,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("db", &self.db)
             .field("devices", &self.devices)
             .field("tls", &self.tls)
-            .field("max_body_bytes", &self.max_body_bytes)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -167,12 +166,13 @@ pub struct Bound {
     listener: tokio::net::TcpListener,
     router: axum::Router,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    limits: Limits,
 }
 
 impl Bound {
     /// Serves until the process ends (or the task is dropped).
     pub async fn run(self) -> Result<(), OmsError> {
-        http::serve(self.listener, self.router, self.tls)
+        http::serve(self.listener, self.router, self.tls, self.limits)
             .await
             .map_err(OmsError::Serve)
     }
@@ -186,11 +186,7 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         None => None,
     };
     let db = OmsDb::open(&opts.db)?;
-    let app = Arc::new(http::App {
-        db: Mutex::new(db),
-        devices: opts.devices,
-        policy: opts.policy,
-    });
+    let app = Arc::new(http::App::new(db, opts.devices, opts.policy, opts.limits));
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|source| OmsError::Bind {
@@ -205,8 +201,9 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         addr,
         scheme: if tls.is_some() { "https" } else { "http" },
         listener,
-        router: http::router(app, opts.max_body_bytes),
+        router: http::router(app),
         tls,
+        limits: opts.limits,
     })
 }
 
