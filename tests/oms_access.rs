@@ -287,54 +287,73 @@ async fn an_idempotency_key_stands_for_one_command_of_one_device() {
 /// A kiosk whose outbox holds a change to another store's order (it once served it):
 /// the OMS refuses the batch naming that command, and the device sets it aside as a
 /// dead letter with the reason in `sync status` and delivers the rest.
-#[test]
-fn a_device_sets_aside_what_the_oms_refuses_for_scope_and_delivers_the_rest() {
-    let oms = Oms::start();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let device = dir.path().join("device.db");
-    let mut store = Store::open(&device, OpenMode::CreateIfMissing).expect("store");
-    let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
-        .and_then(|d| d.and_hms_opt(9, 0, 0))
-        .expect("time");
-    store
-        .upsert_orders(
-            &[
-                order(AUSTIN_1, "austin-1", "bo@example.com"),
-                order(DALLAS_1, "dallas-2", "di@example.com"),
-                order(AUSTIN_2, "austin-1", "cy@example.com"),
-            ],
-            now,
-        )
-        .expect("orders");
-    let cancels: Vec<Change> = [AUSTIN_1, DALLAS_1, AUSTIN_2]
-        .iter()
-        .map(|n| Change::CancelOrder {
-            order_number: (*n).into(),
-            reason: CancelReason::ChangedMind,
-        })
-        .collect();
-    store.apply_changes(&cancels, now).expect("changes");
-    drop(store);
+/// A device store holding these orders with a cancel queued for each, run through the
+/// binary.
+struct Kiosk {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+}
 
-    let voxorder = |args: &[&str]| {
+impl Kiosk {
+    fn with_cancels(orders: &[Order]) -> Kiosk {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("device.db");
+        let mut store = Store::open(&db, OpenMode::CreateIfMissing).expect("store");
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .expect("time");
+        store.upsert_orders(orders, now).expect("orders");
+        let cancels: Vec<Change> = orders
+            .iter()
+            .map(|o| Change::CancelOrder {
+                order_number: o.order_number.clone(),
+                reason: CancelReason::ChangedMind,
+            })
+            .collect();
+        store.apply_changes(&cancels, now).expect("changes");
+        Kiosk { dir, db }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
         std::process::Command::new(bin())
             .arg("--db")
-            .arg(&device)
+            .arg(&self.db)
             .args(args)
-            .env("VOXORDER_HOME", dir.path().join("home"))
+            .env("VOXORDER_HOME", self.dir.path().join("home"))
             .env_remove("VOXORDER_CONFIG")
             .env_remove("VOXORDER_NOW")
             .env_remove("VOXORDER_OMS_TOKEN")
             .output()
             .expect("voxorder runs")
-    };
-    let sync = voxorder(&["sync", "--once", "--oms", &oms.url, "--oms-token", KIOSK_A]);
-    let report: Value = serde_json::from_slice(&sync.stdout).unwrap_or(Value::Null);
-    assert!(
-        sync.status.success(),
-        "{report} {}",
-        String::from_utf8_lossy(&sync.stderr)
-    );
+    }
+
+    /// `sync --once` with kiosk A's token: whether it succeeded, and its report.
+    fn sync_once(&self, oms: &Oms, extra: &[&str]) -> (bool, Value) {
+        let mut args = vec!["sync", "--once", "--oms", &oms.url, "--oms-token", KIOSK_A];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        (
+            out.status.success(),
+            serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+        )
+    }
+
+    fn status(&self) -> Value {
+        let out = self.run(&["sync", "status", "--json"]);
+        serde_json::from_slice(&out.stdout).expect("status json")
+    }
+}
+
+#[test]
+fn a_device_sets_aside_what_the_oms_refuses_for_scope_and_delivers_the_rest() {
+    let oms = Oms::start();
+    let kiosk = Kiosk::with_cancels(&[
+        order(AUSTIN_1, "austin-1", "bo@example.com"),
+        order(DALLAS_1, "dallas-2", "di@example.com"),
+        order(AUSTIN_2, "austin-1", "cy@example.com"),
+    ]);
+    let (ok, report) = kiosk.sync_once(&oms, &[]);
+    assert!(ok, "{report}");
     assert_eq!(
         (report["applied"].clone(), report["dead_lettered"].clone()),
         (json!(2), json!(1)),
@@ -344,8 +363,7 @@ fn a_device_sets_aside_what_the_oms_refuses_for_scope_and_delivers_the_rest() {
     assert_eq!(oms.status_of(AUSTIN_2), "cancelled");
     assert_eq!(oms.status_of(DALLAS_1), "processing");
 
-    let status = voxorder(&["sync", "status", "--json"]);
-    let status: Value = serde_json::from_slice(&status.stdout).expect("status json");
+    let status = kiosk.status();
     assert_eq!(
         (status["pending"].clone(), status["dead_lettered"].clone()),
         (json!(0), json!(1))
@@ -361,9 +379,8 @@ fn a_device_sets_aside_what_the_oms_refuses_for_scope_and_delivers_the_rest() {
     );
 
     // Nothing is sent again: the dead letter waits for an operator.
-    let again = voxorder(&["sync", "--once", "--oms", &oms.url, "--oms-token", KIOSK_A]);
-    let report: Value = serde_json::from_slice(&again.stdout).unwrap_or(Value::Null);
-    assert!(again.status.success(), "{report}");
+    let (ok, report) = kiosk.sync_once(&oms, &[]);
+    assert!(ok, "{report}");
     assert_eq!(report["sent"], 0, "{report}");
 }
 
@@ -536,4 +553,59 @@ async fn slow_clients_are_cut_off_and_capped_while_others_are_answered() {
         .into_split();
     let answer = answer_until_closed(&mut rd, Duration::from_secs(2)).await;
     assert!(answer.is_some_and(|a| a.starts_with("http/1.1 200")));
+}
+
+/// A device turned away by a busy OMS (503 with `Retry-After`) loses nothing for it:
+/// with a single attempt allowed, a counted attempt would dead-letter its command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_oms_costs_the_device_no_attempt() {
+    let oms = Oms::start_with(&[
+        "--max-connections-per-device",
+        "1",
+        "--body-timeout-secs",
+        "2",
+        "--retry-after-secs",
+        "7",
+    ]);
+    let addr = oms.url.trim_start_matches("http://").to_string();
+    let kiosk = Kiosk::with_cancels(&[order(AUSTIN_1, "austin-1", "bo@example.com")]);
+    let config = kiosk.dir.path().join("device.toml");
+    std::fs::write(&config, "[sync]\nmax_attempts = 1\n").expect("config");
+    let config = config.to_string_lossy().into_owned();
+
+    // Another connection of the same device holds its only place.
+    let (mut rd, wr) = send_head(&addr, &trickled_upload_head(KIOSK_A))
+        .await
+        .into_split();
+    let writer = trickle(wr);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (ok, report) =
+        tokio::task::block_in_place(|| kiosk.sync_once(&oms, &["--config", &config]));
+    assert!(!ok, "{report}");
+    assert_eq!(report["retry_after_seconds"], 7, "{report}");
+    let status = kiosk.status();
+    assert_eq!(
+        (status["pending"].clone(), status["dead_lettered"].clone()),
+        (json!(1), json!(0)),
+        "{status}"
+    );
+    assert!(
+        status["last_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("busy"),
+        "{status}"
+    );
+
+    // Once the place is free, the command goes through.
+    assert!(answer_until_closed(&mut rd, Duration::from_secs(5))
+        .await
+        .is_some());
+    writer.abort();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (ok, report) =
+        tokio::task::block_in_place(|| kiosk.sync_once(&oms, &["--config", &config]));
+    assert!(ok, "{report}");
+    assert_eq!(report["applied"], 1, "{report}");
+    assert_eq!(oms.status_of(AUSTIN_1), "cancelled");
 }

@@ -142,6 +142,12 @@ impl HttpOmsClient {
                 detail: format!("{status} without a usable location"),
             });
         }
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         if let Some(len) = resp.content_length() {
             if len > self.max_bytes {
                 return Err(SyncError::TooLarge {
@@ -183,6 +189,13 @@ impl HttpOmsClient {
                     url: url.to_string(),
                 });
             }
+        }
+        if let (reqwest::StatusCode::SERVICE_UNAVAILABLE, Some(retry_after)) = (status, retry_after)
+        {
+            return Err(SyncError::Busy {
+                url: url.to_string(),
+                retry_after,
+            });
         }
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(SyncError::Server {

@@ -57,6 +57,10 @@ pub enum SyncError {
     /// 5xx or 429. Caller: retry later.
     #[error("OMS error {status} at {url}")]
     Server { url: String, status: u16 },
+    /// 503 with `Retry-After`: the OMS is at its connection cap, for this device or for
+    /// all. Nobody's command's fault. Caller: come back after `retry_after`.
+    #[error("OMS at {url} is busy; retry after {} s", retry_after.as_secs())]
+    Busy { url: String, retry_after: Duration },
     /// Another 4xx: the OMS refused the request itself.
     #[error("OMS refused the request at {url} ({status}): {message}")]
     Refused {
@@ -194,6 +198,8 @@ pub struct SyncReport {
     pub invalid_entities: u64,
     /// The error that ended the run, if one did.
     pub error: Option<String>,
+    /// The OMS asked to be left alone this long (a 503 with `Retry-After`).
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl SyncReport {
@@ -428,6 +434,9 @@ impl<C: OmsClient> Syncer<C> {
             Err(e) => Err(e),
         };
         if let Err(e) = result {
+            if let SyncError::Busy { retry_after, .. } = &e {
+                report.retry_after_seconds = Some(retry_after.as_secs());
+            }
             report.error = Some(e.to_string());
         }
         report
@@ -457,7 +466,8 @@ impl<C: OmsClient> Syncer<C> {
                 }
                 Some(e) => {
                     failures = failures.saturating_add(1);
-                    let d = backoff(failures, base, self.horizon());
+                    let asked = Duration::from_secs(report.retry_after_seconds.unwrap_or(0));
+                    let d = backoff(failures, base, self.horizon()).max(asked.min(self.horizon()));
                     tracing::info!(error = %e, retry_in_ms = d.as_millis() as u64, "sync round failed");
                     d
                 }
