@@ -21,6 +21,7 @@ use crate::knowledge::KnowledgeBase;
 use crate::nlu::classifier::ClassifierError;
 use crate::nlu::{Entities, Intent, Nlu};
 use crate::order::Order;
+use crate::pii::Redacted;
 use crate::store::{
     CustomerRow, IdentityVerdict, LockKey, LockPolicy, NoticeScope, OrderSummary, Product,
     PurchasedItem, ReturnRecord, Store, StoreError, Subscription, SyncNotice, VerificationLock,
@@ -128,8 +129,10 @@ struct StoreFacts<'a> {
     knowledge: &'a KnowledgeBase,
 }
 
+/// The engine only logs a read failure (`store_trouble`); the store's message can quote
+/// an order number, so it is masked here, where it becomes log text.
 fn facts_err(e: StoreError) -> FactsError {
-    FactsError(e.to_string())
+    FactsError(Redacted(e).to_string())
 }
 
 impl Facts for StoreFacts<'_> {
@@ -429,7 +432,7 @@ impl<'s> Agent<'s> {
                     }
                 }
                 Err(err) => {
-                    tracing::error!(error = %err, "could not apply the conversation's changes");
+                    tracing::error!(error = %Redacted(&err), "could not apply the conversation's changes");
                     let facts = StoreFacts {
                         store: self.store,
                         knowledge: self.knowledge,
@@ -525,7 +528,7 @@ impl<'s> Agent<'s> {
             &detail,
         ) {
             // The audit trail is for reports; a caller is never failed over it.
-            tracing::warn!(error = %err, "could not record a conversation event");
+            tracing::warn!(error = %Redacted(&err), "could not record a conversation event");
         }
     }
 
@@ -550,7 +553,7 @@ impl Drop for Agent<'_> {
     fn drop(&mut self) {
         if !self.finished {
             if let Err(err) = self.finish() {
-                tracing::warn!(error = %err, "could not record the end of a conversation");
+                tracing::warn!(error = %Redacted(&err), "could not record the end of a conversation");
             }
         }
     }

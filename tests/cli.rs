@@ -2,7 +2,7 @@
 //! bad input never changes what is already stored.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod binary;
 use binary::Env;
@@ -324,27 +324,9 @@ fn bad_order_number_on_the_command_line_is_a_clear_error() {
 
 /// Runs `voxorder chat` on a fixture store with the given stdin.
 fn chat(env: &Env, db: &str, args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_voxorder"))
-        .args(["--db", db, "--now", "2026-03-10T10:00:00", "chat"])
-        .args(args)
-        .env("VOXORDER_HOME", env.path("home"))
-        .env_remove("VOXORDER_CONFIG")
-        .env_remove("VOXORDER_LOG")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("voxorder runs");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    // Write from another thread: a long input must not block on a full stdout pipe.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("chat finishes");
-    writer.join().expect("writer thread");
-    out
+    let mut cmd = env.command(&["--db", db, "--now", "2026-03-10T10:00:00", "chat"]);
+    cmd.args(args);
+    Env::run_with_input(cmd, input)
 }
 
 fn conversation_store(env: &Env) -> String {

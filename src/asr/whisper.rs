@@ -15,22 +15,24 @@
 //! consecutive 30 s windows whose texts are joined. A word cut at a window edge may be
 //! lost; the endpointer keeps utterances far shorter (`speech.vad.max_utterance_seconds`).
 
-// whisper-rs exposes its logits filter only as a raw C callback; the unsafe code is the
-// callback and its two pointer conversions below.
+// whisper-rs exposes its logits filter and its log hook only as raw C callbacks; the
+// unsafe code is those callbacks and their pointer conversions below.
 #![allow(unsafe_code)]
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 use std::path::Path;
+use std::sync::Once;
 use std::time::Instant;
 
 use whisper_rs::{
-    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
-    WhisperSysContext, WhisperSysState, WhisperTokenData,
+    FullParams, GGMLLogLevel, SamplingStrategy, WhisperContext, WhisperContextParameters,
+    WhisperState, WhisperSysContext, WhisperSysState, WhisperTokenData,
 };
 
 use super::convert::validate_ggml;
 use super::{AsrError, Expect, Recognizer, Transcript};
 use crate::config::AsrConfig;
+use crate::pii::{Kind, Masked};
 
 const SAMPLE_RATE: usize = 16_000;
 /// whisper's window.
@@ -275,11 +277,56 @@ pub struct WhisperRecognizer {
     pub(crate) audio_ctx_margin: i32,
 }
 
+/// Sends whisper.cpp's and ggml's log lines to `tracing` (whisper.cpp hands ggml the same
+/// callback). Installed once per process, before the first model is loaded.
+fn install_log_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        // SAFETY: `forward_log` has the C signature whisper.cpp calls, reads its text only
+        // as the NUL-terminated string whisper.cpp passes, and never unwinds into C.
+        unsafe { whisper_rs::set_log_callback(Some(forward_log), std::ptr::null_mut()) }
+    });
+}
+
+unsafe extern "C" fn forward_log(level: c_uint, text: *const c_char, _user_data: *mut c_void) {
+    if text.is_null() {
+        return;
+    }
+    // SAFETY: whisper.cpp passes a NUL-terminated string that lives for this call.
+    let line = unsafe { CStr::from_ptr(text) }.to_string_lossy();
+    // A panic must not unwind into whisper.cpp; a log line lost to one is of no matter.
+    let _ = std::panic::catch_unwind(|| forward_line(GGMLLogLevel::from(level), line.trim()));
+}
+
+/// One line of whisper.cpp's log at its level. The decoder's trace lines spell the
+/// tokens of the prompt and of what is being decoded, which is what the caller said a
+/// few characters at a time: a phone number split over tokens cannot be recognised and
+/// masked, so those lines are not logged at all. whisper.cpp's other lines (model
+/// loading, buffer sizes, decoder scores, timings) carry no text.
+fn forward_line(level: GGMLLogLevel, line: &str) {
+    if line.is_empty() || spells_tokens(line) {
+        return;
+    }
+    match level {
+        GGMLLogLevel::Error => tracing::error!(target: "whisper_cpp", "{line}"),
+        GGMLLogLevel::Warn => tracing::warn!(target: "whisper_cpp", "{line}"),
+        GGMLLogLevel::Info => tracing::info!(target: "whisper_cpp", "{line}"),
+        GGMLLogLevel::Debug => tracing::debug!(target: "whisper_cpp", "{line}"),
+        _ => tracing::trace!(target: "whisper_cpp", "{line}"),
+    }
+}
+
+/// whisper.cpp's debug lines that print token text: `prompt[i] = …`, the per-token
+/// decoder trace (`… token = 5323, … '500'`) and beam-search candidates.
+fn spells_tokens(line: &str) -> bool {
+    line.contains("prompt[") || line.contains(" token = ")
+}
+
 impl WhisperRecognizer {
     /// Loads a whisper.cpp model file (checked first; see
     /// [`validate_ggml`](super::convert::validate_ggml)).
     pub fn new(model: &Path, cfg: &AsrConfig) -> Result<WhisperRecognizer, AsrError> {
-        whisper_rs::install_logging_hooks();
+        install_log_hook();
         let summary = validate_ggml(model)?;
         let model_err = |reason: String| AsrError::Model {
             path: model.to_path_buf(),
@@ -497,7 +544,11 @@ impl Recognizer for WhisperRecognizer {
             let miss = |t: &Transcript| digit_length_miss(&t.text, *min, *max);
             if miss(&best) > 0 {
                 let plain = self.decode_all(&clean, &Expect::Anything)?;
-                tracing::debug!(biased = %best.text, plain = %plain.text, "digits: second decoding");
+                tracing::debug!(
+                    biased = %Masked(Kind::Text, &best.text),
+                    plain = %Masked(Kind::Text, &plain.text),
+                    "digits: second decoding"
+                );
                 if miss(&plain) < miss(&best) && !plain.text.is_empty() {
                     best = plain;
                 }
@@ -526,7 +577,13 @@ impl WhisperRecognizer {
             if let Expect::Digits { min, max } = expect {
                 text = collapse_digit_loop(&text, *min, *max);
             }
-            tracing::debug!(raw = %raw, no_speech = nsp, avg_logprob = avg, kept = !text.is_empty(), "whisper window");
+            tracing::debug!(
+                raw = %Masked(Kind::Text, &raw),
+                no_speech = nsp,
+                avg_logprob = avg,
+                kept = !text.is_empty(),
+                "whisper window"
+            );
             if !text.is_empty() {
                 texts.push(text);
                 logprob_sum += lp;

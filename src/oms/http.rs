@@ -156,7 +156,7 @@ fn out_of_scope(what: impl std::fmt::Display) -> Response {
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "oms store failed");
+    tracing::error!(error = %crate::pii::Redacted(&e), "oms store failed");
     error(
         StatusCode::SERVICE_UNAVAILABLE,
         "the order store failed; retry later",

@@ -14,6 +14,7 @@ use crate::oms::wire::{
     KIND_POLICY, KIND_PRODUCT, SCHEMA_VERSION,
 };
 use crate::order::OrderRecord;
+use crate::pii::{Kind, Masked};
 use crate::store::{Document, Outcome, PendingCommand, Product, Pulled, Settlement};
 
 /// One page of the OMS's change feed, already validated.
@@ -272,7 +273,12 @@ impl OmsClient for HttpOmsClient {
         };
         for item in page.changes {
             if let Err(reason) = decode_item(&item.kind, &item.id, &item.data, &mut out.pulled) {
-                tracing::warn!(kind = %item.kind, id = %item.id, %reason, "OMS entity skipped");
+                tracing::warn!(
+                    kind = %item.kind,
+                    id = %Masked(Kind::OrderNumber, &item.id),
+                    reason = %Masked(Kind::Text, &reason),
+                    "OMS entity skipped"
+                );
                 out.invalid += 1;
             }
         }

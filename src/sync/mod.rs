@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::config::{Config, SyncConfig};
+use crate::pii::Redacted;
 use crate::store::{OpenMode, PullSummary, SettleSummary, Store, StoreError};
 pub use client::{HttpOmsClient, HttpSettings, OmsClient, PullPage};
 
@@ -363,7 +364,7 @@ impl<C: OmsClient> Syncer<C> {
         err: &SyncError,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        tracing::warn!(error = %err, commands = ids.len(), "upload failed; the outbox keeps them");
+        tracing::warn!(error = %Redacted(&err), commands = ids.len(), "upload failed; the outbox keeps them");
         let msg = err.to_string();
         let now = self.clock.now();
         if err.counts_attempt() {
@@ -376,7 +377,7 @@ impl<C: OmsClient> Syncer<C> {
             report.retrying += retrying;
             report.dead_lettered += dead;
             if dead > 0 {
-                tracing::error!(dead, error = %err, "commands dead-lettered after max attempts");
+                tracing::error!(dead, error = %Redacted(&err), "commands dead-lettered after max attempts");
             }
         } else {
             self.with_store(move |s| s.note_sync_error(&msg, now))
@@ -396,7 +397,7 @@ impl<C: OmsClient> Syncer<C> {
             let page = match self.client.pull(&cursor, limit).await {
                 Ok(p) => p,
                 Err(err) => {
-                    tracing::warn!(error = %err, "pull failed; answering from the cache");
+                    tracing::warn!(error = %Redacted(&err), "pull failed; answering from the cache");
                     let msg = err.to_string();
                     let now = self.clock.now();
                     self.with_store(move |s| s.note_sync_error(&msg, now))
@@ -468,7 +469,7 @@ impl<C: OmsClient> Syncer<C> {
                     failures = failures.saturating_add(1);
                     let asked = Duration::from_secs(report.retry_after_seconds.unwrap_or(0));
                     let d = backoff(failures, base, self.horizon()).max(asked.min(self.horizon()));
-                    tracing::info!(error = %e, retry_in_ms = d.as_millis() as u64, "sync round failed");
+                    tracing::info!(error = %Redacted(&e), retry_in_ms = d.as_millis() as u64, "sync round failed");
                     d
                 }
             };

@@ -15,6 +15,7 @@ use crate::agent::{Agent, StartOptions};
 use crate::clock::Clock;
 use crate::config::{Config, VadConfig, VadEngine};
 use crate::nlu::Nlu;
+use crate::pii::{Kind, Masked};
 use crate::speech_text;
 use crate::store::Store;
 use crate::wake::WakeWordDetector;
@@ -271,7 +272,11 @@ pub fn run(
                 if eval::words(&heard) == eval::words(text) {
                     exact += 1;
                 } else {
-                    tracing::info!(said = %text, heard = %heard, "transcript differs");
+                    tracing::info!(
+                        said = %Masked(Kind::Text, text),
+                        heard = %Masked(Kind::Text, &heard),
+                        "transcript differs"
+                    );
                 }
             }
             agent.finish()?;

@@ -19,17 +19,43 @@ impl Env {
         self.dir.path().join(name)
     }
 
-    /// Runs voxorder with a private data directory and none of the caller's settings.
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_voxorder"))
-            .args(args)
+    /// voxorder with a private data directory and none of the caller's settings.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_voxorder"));
+        cmd.args(args)
             .env("VOXORDER_HOME", self.path("home"))
             .env_remove("VOXORDER_DB")
             .env_remove("VOXORDER_CONFIG")
             .env_remove("VOXORDER_NOW")
-            .env_remove("VOXORDER_LOG")
-            .output()
-            .expect("voxorder runs")
+            .env_remove("VOXORDER_LOG");
+        cmd
+    }
+
+    /// Runs voxorder with a private data directory and none of the caller's settings.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("voxorder runs")
+    }
+
+    /// Runs `cmd` with `input` on its stdin, written from another thread so a long input
+    /// cannot block on a full stdout pipe.
+    #[allow(dead_code)] // not every test binary feeds stdin
+    pub fn run_with_input(mut cmd: Command, input: &[u8]) -> Output {
+        use std::io::Write as _;
+        use std::process::Stdio;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("voxorder runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("voxorder finishes");
+        writer.join().expect("writer thread");
+        out
     }
 
     pub fn run_ok(&self, args: &[&str]) -> String {
