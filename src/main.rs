@@ -389,6 +389,9 @@ fn main() -> ExitCode {
 }
 
 fn exit_code(err: &anyhow::Error) -> u8 {
+    if refused_model(err) {
+        return exit::DATA;
+    }
     if let Some(e) = err.downcast_ref::<StoreError>() {
         return match e {
             StoreError::Missing { .. } => exit::NO_INPUT,
@@ -424,6 +427,26 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         return exit::NO_INPUT;
     }
     exit::FAILURE
+}
+
+/// A model or native library failed its check against the manifest and was not loaded.
+fn refused_model(err: &anyhow::Error) -> bool {
+    use voxorder::asr::ConvertError;
+    use voxorder::models::IntegrityError;
+    use voxorder::voice::VoiceError;
+    err.downcast_ref::<IntegrityError>().is_some()
+        || matches!(
+            err.downcast_ref::<ClassifierError>(),
+            Some(ClassifierError::Integrity(_))
+        )
+        || matches!(
+            err.downcast_ref::<ConvertError>(),
+            Some(ConvertError::Integrity(_))
+        )
+        || err
+            .downcast_ref::<VoiceError>()
+            .and_then(VoiceError::integrity)
+            .is_some()
 }
 
 /// A looked-up record does not exist.

@@ -320,6 +320,7 @@ fn models_status_checks_every_fetched_file() {
         "piper/en_US-joe-medium.onnx",
         "vad/silero_vad.onnx",
         "whisper/ct2-tiny.en/model.bin",
+        "intent/intent.onnx",
     ] {
         let f = files
             .iter()
@@ -327,4 +328,95 @@ fn models_status_checks_every_fetched_file() {
             .unwrap_or_else(|| panic!("{want} not listed"));
         assert_eq!(f["state"], "present", "{f}");
     }
+}
+
+/// A models directory `name` of links to the real files, in which `damage` names files
+/// replaced by copies with 64 bytes inverted in the middle. The real files are never
+/// written.
+fn damaged_models(env: &Env, name: &str, damage: &[&str]) -> PathBuf {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let dir = env.path(name);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::copy(real.join("manifest.toml"), dir.join("manifest.toml")).expect("manifest");
+    for sub in ["intent", "lib", "piper", "vad", "wake", "whisper"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        for entry in std::fs::read_dir(real.join(sub)).expect("models") {
+            let from = std::fs::canonicalize(entry.expect("entry").path()).expect("target");
+            let name = from.file_name().expect("name").to_owned();
+            let to = dir.join(sub).join(&name);
+            if damage.contains(&format!("{sub}/{}", name.to_string_lossy()).as_str()) {
+                let mut bytes = std::fs::read(&from).expect("read");
+                let mid = bytes.len() / 2;
+                bytes[mid..mid + 64].iter_mut().for_each(|b| *b = !*b);
+                std::fs::write(&to, bytes).expect("write the copy");
+            } else {
+                std::os::unix::fs::symlink(&from, &to).expect("link");
+            }
+        }
+    }
+    dir
+}
+
+/// A Whisper model with 64 damaged bytes loaded fine and transcribed "hazards hazards";
+/// a damaged ONNX Runtime library died of SIGBUS. Both are refused by name before they
+/// are loaded, with the fix and the "invalid data" exit code.
+#[test]
+fn damaged_models_and_libraries_are_refused_before_loading() {
+    let env = Env::new();
+    let wav = env.path("quiet.wav");
+    write_silence(&wav, 1.0);
+    let wav = wav.to_string_lossy().into_owned();
+    let cases: [(&str, &[&str], &str, &str); 3] = [
+        (
+            "whisper/ggml-tiny.en.bin",
+            &["transcribe", &wav],
+            "ggml-tiny.en.bin",
+            "voxorder models prepare",
+        ),
+        (
+            "lib/libonnxruntime.so.1.31.1",
+            &["nlu", "where is my order"],
+            "libonnxruntime.so.1.31.1",
+            "setup.sh",
+        ),
+        (
+            "lib/libonnxruntime.so.1.31.1",
+            &["transcribe", &wav],
+            "libonnxruntime.so.1.31.1",
+            "setup.sh",
+        ),
+    ];
+    for (i, (damaged, args, names, fix)) in cases.into_iter().enumerate() {
+        let models = damaged_models(&env, &format!("models-{i}"), &[damaged]);
+        let out = env
+            .command(args)
+            .env("VOXORDER_MODELS", &models)
+            .output()
+            .expect("voxorder runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(65),
+            "{damaged} with {args:?}: {err}"
+        );
+        assert!(err.contains(names) && err.contains("damaged"), "{err}");
+        assert!(err.contains(fix), "{err}");
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    // The same directory without damage works, so the refusals were the check's.
+    let models = damaged_models(&env, "models", &[]);
+    let out = env
+        .command(&["transcribe", &wav])
+        .env("VOXORDER_MODELS", &models)
+        .output()
+        .expect("voxorder runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

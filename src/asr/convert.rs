@@ -58,6 +58,9 @@ pub enum ConvertError {
     Ggml { path: PathBuf, reason: String },
     #[error("speech model missing: {missing} not found; {FETCH_HINT}")]
     Missing { missing: PathBuf },
+    /// A model file is not the one its manifest names.
+    #[error(transparent)]
+    Integrity(#[from] crate::models::IntegrityError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ConvertError + '_ {
@@ -137,6 +140,7 @@ pub fn ensure_whisper_model_with_progress(
 ) -> Result<PathBuf, ConvertError> {
     let ggml = models_dir.join(&cfg.whisper_model);
     if ggml.is_file() {
+        crate::models::verify(&ggml)?;
         validate_ggml(&ggml)?;
         return Ok(ggml);
     }
@@ -145,6 +149,9 @@ pub fn ensure_whisper_model_with_progress(
     };
     if let Some(missing) = CT2_FILES.iter().map(|f| ct2.join(f)).find(|p| !p.is_file()) {
         return Err(ConvertError::Missing { missing });
+    }
+    for f in CT2_FILES {
+        crate::models::verify(&ct2.join(f))?;
     }
     tracing::info!(from = %ct2.display(), to = %ggml.display(), "converting the Whisper model");
     let stats = convert_ct2_to_ggml(&ct2, &ggml, progress)?;

@@ -77,6 +77,20 @@ pub enum AsrError {
     Unavailable(String),
     #[error(transparent)]
     Convert(#[from] ConvertError),
+    /// The model is not the file its manifest names. Caller: give up; the message says
+    /// how to restore it.
+    #[error(transparent)]
+    Integrity(#[from] crate::models::IntegrityError),
+}
+
+impl AsrError {
+    /// The integrity failure behind this error, if that is what it is.
+    pub fn integrity(&self) -> Option<&crate::models::IntegrityError> {
+        match self {
+            AsrError::Integrity(e) | AsrError::Convert(ConvertError::Integrity(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// Turns 16 kHz mono audio into text.

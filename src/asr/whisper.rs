@@ -327,6 +327,8 @@ impl WhisperRecognizer {
     /// [`validate_ggml`](super::convert::validate_ggml)).
     pub fn new(model: &Path, cfg: &AsrConfig) -> Result<WhisperRecognizer, AsrError> {
         install_log_hook();
+        // whisper.cpp loads a model with damaged weights and then transcribes nonsense.
+        crate::models::verify(model)?;
         let summary = validate_ggml(model)?;
         let model_err = |reason: String| AsrError::Model {
             path: model.to_path_buf(),

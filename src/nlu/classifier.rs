@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::features::{FeatureSpec, FEATURES_VERSION};
 use super::intent::Intent;
+use crate::models::{IntegrityError, INTENT_HINT};
 
 /// The model layout this build reads (`model_version` in the manifest).
 pub const MODEL_VERSION: u32 = 1;
@@ -30,6 +31,10 @@ pub enum ClassifierError {
     /// Inference failed at run time (should not happen with a valid model).
     #[error("intent inference failed: {0}")]
     Inference(String),
+    /// The model or ONNX Runtime's library is not the file its manifest names. Caller:
+    /// give up; the message says how to restore it.
+    #[error(transparent)]
+    Integrity(#[from] IntegrityError),
 }
 
 /// `models/intent/manifest.json`.
@@ -165,6 +170,8 @@ pub fn ort_environment(lib: &Path) -> Result<ort::environment::Environment, Clas
     if !lib.exists() {
         return Err(runtime("file not found".into()));
     }
+    // A damaged library is not refused by the loader: it dies of SIGBUS in the middle.
+    crate::models::verify(lib)?;
     let env = ort::init_from(lib)
         .map_err(|e| runtime(e.to_string()))?
         .with_name("voxorder")
@@ -184,15 +191,17 @@ impl OnnxIntentClassifier {
             path: model_path.clone(),
             reason: e.to_string(),
         })?;
+        // Checked in memory, on the very bytes the session is built from.
         let digest = hex(&Sha256::digest(&bytes));
-        if digest != manifest.model_sha256 {
-            return Err(ClassifierError::Invalid {
+        if !digest.eq_ignore_ascii_case(&manifest.model_sha256) {
+            return Err(IntegrityError::Mismatch {
                 path: model_path,
-                reason: format!(
-                    "sha256 {digest} does not match the manifest ({}); the file is damaged or was replaced",
-                    manifest.model_sha256
-                ),
-            });
+                actual: digest,
+                expected: manifest.model_sha256,
+                manifest: dir.join("manifest.json"),
+                hint: INTENT_HINT,
+            }
+            .into());
         }
         let env = ort_environment(ort_lib)?;
         let invalid = |reason: String| ClassifierError::Invalid {

@@ -36,6 +36,9 @@ pub enum TtsError {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// The voice or ONNX Runtime's library is not the file its manifest names.
+    #[error(transparent)]
+    Integrity(#[from] crate::models::IntegrityError),
 }
 
 /// How fast to speak.
@@ -155,9 +158,12 @@ impl SynthesisStats {
 /// The process's ONNX Runtime environment (shared with every other model), with its
 /// failure as a `TtsError`.
 fn ort_environment(ort_lib: &Path) -> Result<ort::environment::Environment, TtsError> {
-    crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| TtsError::Runtime {
-        path: ort_lib.to_path_buf(),
-        reason: e.to_string(),
+    crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| match e {
+        crate::nlu::classifier::ClassifierError::Integrity(e) => TtsError::Integrity(e),
+        e => TtsError::Runtime {
+            path: ort_lib.to_path_buf(),
+            reason: e.to_string(),
+        },
     })
 }
 

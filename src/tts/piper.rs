@@ -168,6 +168,7 @@ impl PiperVoice {
             reason,
         };
         let json_path = config_path(model);
+        crate::models::verify(&json_path)?;
         let json = std::fs::read_to_string(&json_path)
             .map_err(|e| voice_err(&json_path, e.to_string()))?;
         let file: VoiceFile = serde_json::from_str(&json)
@@ -204,6 +205,7 @@ impl PiperVoice {
         let (pad, bos, eos) = (special(PAD)?, special(BOS)?, special(EOS)?);
 
         let env = super::ort_environment(ort_lib)?;
+        crate::models::verify(model)?;
         let invalid = |e: String| voice_err(model, format!("not a loadable ONNX model: {e}"));
         let session = ort::session::Session::builder(&env)
             .map_err(|e| invalid(e.to_string()))?

@@ -26,6 +26,9 @@ pub enum VadError {
     Run(String),
     #[error("VAD frame has {got} samples; this detector takes {expected}")]
     FrameSize { expected: usize, got: usize },
+    /// The model or ONNX Runtime's library is not the file its manifest names.
+    #[error(transparent)]
+    Integrity(#[from] crate::models::IntegrityError),
 }
 
 impl VadError {

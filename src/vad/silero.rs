@@ -9,6 +9,7 @@ use ort::value::Tensor;
 
 use super::{VadError, VoiceActivity};
 use crate::audio::ASR_RATE;
+use crate::nlu::classifier::ClassifierError;
 
 /// New samples per frame (32 ms at 16 kHz).
 pub const FRAME: usize = 512;
@@ -47,8 +48,11 @@ impl SileroVad {
                 "file not found (run `voxorder setup` / scripts/setup.sh)".into(),
             ));
         }
-        let env = crate::nlu::classifier::ort_environment(ort_lib)
-            .map_err(|e| bad(format!("ONNX Runtime: {e}")))?;
+        let env = crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| match e {
+            ClassifierError::Integrity(e) => VadError::Integrity(e),
+            e => bad(format!("ONNX Runtime: {e}")),
+        })?;
+        crate::models::verify(model)?;
         let session = Session::builder(&env)
             .map_err(|e| bad(e.to_string()))?
             .with_intra_threads(1)

@@ -48,6 +48,21 @@ pub enum VoiceError {
     Input(String),
 }
 
+impl VoiceError {
+    /// The integrity failure behind this error, if a model or library was refused.
+    pub fn integrity(&self) -> Option<&crate::models::IntegrityError> {
+        use crate::nlu::classifier::ClassifierError;
+        match self {
+            VoiceError::Asr(e) => e.integrity(),
+            VoiceError::Tts(TtsError::Integrity(e))
+            | VoiceError::Vad(VadError::Integrity(e))
+            | VoiceError::Wake(crate::wake::WakeError::Integrity(e))
+            | VoiceError::Agent(AgentError::Classifier(ClassifierError::Integrity(e))) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// The loaded speech stages, with how long each took to load.
 pub struct Stages {
     pub vad: Box<dyn VoiceActivity>,

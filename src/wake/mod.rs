@@ -42,6 +42,9 @@ pub enum WakeError {
     Model { path: PathBuf, reason: String },
     #[error("wake-word detection failed: {0}")]
     Run(String),
+    /// A model or ONNX Runtime's library is not the file its manifest names.
+    #[error(transparent)]
+    Integrity(#[from] crate::models::IntegrityError),
 }
 
 /// The openWakeWord feature pipeline and one wake-word head.
@@ -81,6 +84,7 @@ fn load_session(path: &Path, env: &ort::environment::Environment) -> Result<Sess
             "file not found (run `voxorder setup` / scripts/setup.sh)".into(),
         ));
     }
+    crate::models::verify(path)?;
     Session::builder(env)
         .map_err(|e| bad(e.to_string()))?
         .with_intra_threads(1)
@@ -126,11 +130,13 @@ impl WakeWordDetector {
         threshold: f32,
     ) -> Result<WakeWordDetector, WakeError> {
         let dir = head_model.parent().unwrap_or(Path::new("."));
-        let env =
-            crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| WakeError::Model {
+        let env = crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| match e {
+            crate::nlu::classifier::ClassifierError::Integrity(e) => WakeError::Integrity(e),
+            e => WakeError::Model {
                 path: head_model.to_path_buf(),
                 reason: format!("ONNX Runtime: {e}"),
-            })?;
+            },
+        })?;
         let mel_path = dir.join("melspectrogram.onnx");
         let emb_path = dir.join("embedding_model.onnx");
         let mel = load_session(&mel_path, &env)?;
