@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::files::CappedReadError;
 use crate::order::OrderStatus;
 
 /// The commented default configuration, shipped inside the binary.
@@ -16,6 +17,10 @@ pub const DEFAULT_TOML: &str = include_str!("../assets/config/default.toml");
 
 /// Environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "VOXORDER_CONFIG";
+
+/// The largest configuration file read. The documented default with every comment is
+/// about 10 KB; a path past this names the wrong file (or `/dev/zero`).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -25,6 +30,9 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file is past [`MAX_CONFIG_BYTES`]; it was not read further.
+    #[error("config {path} is larger than {} (a configuration is a few KB); is it the right file?", crate::files::describe_size(*.limit))]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("config {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config {path}: `{key}`: {reason}")]
@@ -464,9 +472,23 @@ impl Config {
         match path.map(Path::to_path_buf).or(from_env) {
             None => Ok(Config::default()),
             Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|source| ConfigError::Read {
+                let bytes =
+                    crate::files::read_capped(&p, MAX_CONFIG_BYTES).map_err(|e| match e {
+                        CappedReadError::TooLarge { limit } => ConfigError::TooLarge {
+                            path: p.clone(),
+                            limit,
+                        },
+                        CappedReadError::Io(source) => ConfigError::Read {
+                            path: p.clone(),
+                            source,
+                        },
+                    })?;
+                let text = String::from_utf8(bytes).map_err(|e| ConfigError::Parse {
                     path: p.clone(),
-                    source,
+                    message: format!(
+                        "not UTF-8 text (bad byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
                 })?;
                 Config::from_toml(&text, &p)
             }

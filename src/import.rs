@@ -7,10 +7,16 @@ use std::path::{Path, PathBuf};
 
 use serde_json::value::RawValue;
 
+use crate::files::{read_capped, CappedReadError};
 use crate::order::{Order, OrderRecord};
 
 /// At most this many problems are kept; a file with more is reported as "and N more".
 const MAX_PROBLEMS: usize = 50;
+
+/// The largest order file read. The whole file is held while every record is checked, so
+/// on a 1 GB device the cap keeps an import (about 250,000 orders) from exhausting memory
+/// and a wrong path (`/dev/zero`) from reading forever.
+pub const MAX_IMPORT_BYTES: u64 = 256 << 20;
 
 /// One bad record: where it is, which field, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +45,9 @@ pub enum ImportError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file is past [`MAX_IMPORT_BYTES`]; it was not read further.
+    #[error("{path} is larger than {}; split it into several files (re-importing a record that did not change changes nothing)", crate::files::describe_size(*.limit))]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("{path} is not valid JSON: {detail}")]
     NotJson { path: PathBuf, detail: String },
     #[error("{path}: expected a JSON array of orders, found {found}")]
@@ -56,9 +65,15 @@ pub enum ImportError {
 /// Reads and validates an order file. Either every record is valid and all are returned,
 /// or the problems are.
 pub fn read_order_file(path: &Path) -> Result<Vec<Order>, ImportError> {
-    let text = std::fs::read(path).map_err(|source| ImportError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = read_capped(path, MAX_IMPORT_BYTES).map_err(|e| match e {
+        CappedReadError::Io(source) => ImportError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        CappedReadError::TooLarge { limit } => ImportError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+        },
     })?;
     let text = String::from_utf8(text).map_err(|e| ImportError::NotJson {
         path: path.to_path_buf(),

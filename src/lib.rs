@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod dialog;
 pub mod documents;
+pub mod files;
 pub mod import;
 pub mod knowledge;
 pub mod models;

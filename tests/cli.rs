@@ -288,6 +288,26 @@ fn invalid_config_names_the_key_and_stops() {
     assert!(shown.contains("window_days = 45"), "{shown}");
 }
 
+/// `--config /dev/zero` read 3.9 GB in 20 s. Files read whole from a path a user gives
+/// are read up to a cap, and refused past it with the cap named.
+#[test]
+fn endless_or_huge_input_files_are_refused_at_a_cap() {
+    let env = Env::new();
+    let started = std::time::Instant::now();
+    let out = env.run(&["--config", "/dev/zero", "config", "show"]);
+    assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("/dev/zero") && err.contains("larger than 1 MiB"), "{err}");
+
+    let db = env.path("shop.db");
+    let out = env.run(&["--db", db.to_str().unwrap(), "import", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("larger than 256 MiB"), "{err}");
+    assert!(!db.exists(), "a refused file created a store");
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+}
+
 #[test]
 fn the_demo_store_is_created_on_first_use_around_now() {
     let env = Env::new();
