@@ -519,9 +519,172 @@ impl Config {
         Ok(cfg)
     }
 
+    /// Every whole-number setting with the range it must fall in, both ends included:
+    /// wide enough for any store's policy, narrow enough that a typo (a lock of
+    /// 4294967295 minutes, a window of 100 years) stops the device at start instead of
+    /// shaping its answers. `assets/config/default.toml` documents each range.
+    fn whole_number_ranges(&self) -> Vec<(&'static str, u64, u64, u64)> {
+        let (r, o, v, sh) = (
+            &self.policy.returns,
+            &self.policy.orders,
+            &self.policy.verification,
+            &self.policy.shipping,
+        );
+        let (d, sy, sp) = (&self.dialog, &self.sync, &self.speech);
+        let n = u64::from;
+        vec![
+            ("policy.returns.window_days", n(r.window_days), 1, 365),
+            ("policy.returns.ship_back_days", n(r.ship_back_days), 1, 90),
+            (
+                "policy.returns.refund_business_days_min",
+                n(r.refund_business_days_min),
+                0,
+                60,
+            ),
+            (
+                "policy.returns.refund_business_days_max",
+                n(r.refund_business_days_max),
+                1,
+                60,
+            ),
+            (
+                "policy.orders.delay_handoff_days",
+                n(o.delay_handoff_days),
+                1,
+                90,
+            ),
+            (
+                "policy.orders.not_received_wait_hours",
+                n(o.not_received_wait_hours),
+                0,
+                720,
+            ),
+            (
+                "policy.orders.reschedule_max_days_ahead",
+                n(o.reschedule_max_days_ahead),
+                1,
+                90,
+            ),
+            (
+                "policy.orders.max_voice_quantity",
+                n(o.max_voice_quantity),
+                1,
+                1000,
+            ),
+            ("policy.verification.max_attempts", n(v.max_attempts), 1, 10),
+            (
+                "policy.verification.lock_minutes",
+                n(v.lock_minutes),
+                1,
+                43_200,
+            ),
+            (
+                "policy.shipping.standard_business_days",
+                n(sh.standard_business_days[1]),
+                1,
+                90,
+            ),
+            (
+                "policy.shipping.express_business_days",
+                n(sh.express_business_days[1]),
+                1,
+                90,
+            ),
+            (
+                "policy.shipping.international_business_days",
+                n(sh.international_business_days[1]),
+                1,
+                90,
+            ),
+            (
+                "policy.shipping.next_day_cutoff_hour",
+                n(sh.next_day_cutoff_hour),
+                0,
+                23,
+            ),
+            (
+                "policy.shipping.tracking_email_within_hours",
+                n(sh.tracking_email_within_hours),
+                1,
+                168,
+            ),
+            ("dialog.max_misses", n(d.max_misses), 1, 10),
+            ("dialog.max_fallbacks", n(d.max_fallbacks), 1, 10),
+            ("dialog.max_timeouts", n(d.max_timeouts), 1, 10),
+            (
+                "dialog.max_listed_orders",
+                d.max_listed_orders as u64,
+                1,
+                20,
+            ),
+            ("sync.interval_seconds", n(sy.interval_seconds), 1, 86_400),
+            ("sync.push_batch_size", n(sy.push_batch_size), 1, 5_000),
+            ("sync.pull_page_size", n(sy.pull_page_size), 1, 10_000),
+            (
+                "sync.connect_timeout_ms",
+                n(sy.connect_timeout_ms),
+                50,
+                600_000,
+            ),
+            (
+                "sync.request_timeout_ms",
+                n(sy.request_timeout_ms),
+                50,
+                600_000,
+            ),
+            ("sync.max_response_mb", n(sy.max_response_mb), 1, 1024),
+            ("sync.max_attempts", n(sy.max_attempts), 1, 1000),
+            ("sync.backoff_base_ms", n(sy.backoff_base_ms), 1, 3_600_000),
+            (
+                "sync.backoff_max_seconds",
+                n(sy.backoff_max_seconds),
+                1,
+                86_400,
+            ),
+            (
+                "sync.stale_after_minutes",
+                n(sy.stale_after_minutes),
+                0,
+                43_200,
+            ),
+            (
+                "speech.vad.end_silence_ms",
+                n(sp.vad.end_silence_ms),
+                100,
+                5000,
+            ),
+            ("speech.vad.min_speech_ms", n(sp.vad.min_speech_ms), 0, 2000),
+            (
+                "speech.vad.max_utterance_seconds",
+                n(sp.vad.max_utterance_seconds),
+                1,
+                120,
+            ),
+            ("speech.vad.pre_roll_ms", n(sp.vad.pre_roll_ms), 0, 2000),
+            (
+                "speech.vad.no_input_timeout_seconds",
+                n(sp.vad.no_input_timeout_seconds),
+                1,
+                300,
+            ),
+            ("speech.asr.threads", n(sp.asr.threads), 1, 16),
+            (
+                "speech.tts.sentence_silence_ms",
+                n(sp.tts.sentence_silence_ms),
+                0,
+                3000,
+            ),
+        ]
+    }
+
     /// Checks values that parse but make no sense together; returns the key and reason.
     pub fn validate(&self) -> Result<(), (String, String)> {
         let bad = |k: &str, r: String| Err((k.to_string(), r));
+        for (key, value, lo, hi) in self.whole_number_ranges() {
+            if !(lo..=hi).contains(&value) {
+                return bad(key, format!("must be {lo} to {hi} (is {value})"));
+            }
+        }
         let s = &self.store;
         if s.name.trim().is_empty() {
             return bad("store.name", "must not be empty".into());
@@ -550,25 +713,7 @@ impl Config {
                 format!("must be 0.05 to 0.95 (is {})", v.threshold),
             );
         }
-        if !(100..=5000).contains(&v.end_silence_ms) {
-            return bad(
-                "speech.vad.end_silence_ms",
-                format!("must be 100 to 5000 (is {})", v.end_silence_ms),
-            );
-        }
-        if !(1..=120).contains(&v.max_utterance_seconds) {
-            return bad(
-                "speech.vad.max_utterance_seconds",
-                format!("must be 1 to 120 (is {})", v.max_utterance_seconds),
-            );
-        }
         let a = &self.speech.asr;
-        if !(1..=16).contains(&a.threads) {
-            return bad(
-                "speech.asr.threads",
-                format!("must be 1 to 16 (is {})", a.threads),
-            );
-        }
         if !(0.0..=1.0).contains(&a.no_speech_threshold) {
             return bad(
                 "speech.asr.no_speech_threshold",
@@ -592,12 +737,6 @@ impl Config {
         }
 
         let r = &self.policy.returns;
-        if !(1..=365).contains(&r.window_days) {
-            return bad(
-                "policy.returns.window_days",
-                format!("must be 1 to 365 (is {})", r.window_days),
-            );
-        }
         for (cat, days) in &r.category_window_days {
             if !(1..=365).contains(days) {
                 return bad(
@@ -621,9 +760,6 @@ impl Config {
                 "needs at least one method".into(),
             );
         }
-        if r.ship_back_days == 0 {
-            return bad("policy.returns.ship_back_days", "must be at least 1".into());
-        }
 
         let o = &self.policy.orders;
         for (key, list) in [
@@ -643,26 +779,8 @@ impl Config {
                 );
             }
         }
-        if o.reschedule_max_days_ahead == 0 {
-            return bad(
-                "policy.orders.reschedule_max_days_ahead",
-                "must be at least 1".into(),
-            );
-        }
 
         let v = &self.policy.verification;
-        if !(1..=10).contains(&v.max_attempts) {
-            return bad(
-                "policy.verification.max_attempts",
-                format!("must be 1 to 10 (is {})", v.max_attempts),
-            );
-        }
-        if v.lock_minutes == 0 {
-            return bad(
-                "policy.verification.lock_minutes",
-                "must be at least 1 minute".into(),
-            );
-        }
         if v.factors.is_empty() {
             return bad(
                 "policy.verification.factors",
@@ -705,12 +823,6 @@ impl Config {
                 );
             }
         }
-        if sh.next_day_cutoff_hour > 23 {
-            return bad(
-                "policy.shipping.next_day_cutoff_hour",
-                format!("must be 0 to 23 (is {})", sh.next_day_cutoff_hour),
-            );
-        }
         let t = self.nlu.confidence_threshold;
         if !(0.0..1.0).contains(&t) {
             return bad(
@@ -719,15 +831,6 @@ impl Config {
             );
         }
         let d = &self.dialog;
-        for (key, v) in [
-            ("dialog.max_misses", d.max_misses),
-            ("dialog.max_fallbacks", d.max_fallbacks),
-            ("dialog.max_timeouts", d.max_timeouts),
-        ] {
-            if v == 0 {
-                return bad(key, "must be at least 1".into());
-            }
-        }
         for (key, v) in [
             ("dialog.switch_confidence", d.switch_confidence),
             ("dialog.clarify_confidence", d.clarify_confidence),
@@ -748,36 +851,6 @@ impl Config {
         }
         if sy.device_id.trim().is_empty() {
             return bad("sync.device_id", "is empty".into());
-        }
-        for (key, v, lo, hi) in [
-            ("sync.interval_seconds", sy.interval_seconds, 1, 86_400),
-            ("sync.push_batch_size", sy.push_batch_size, 1, 5_000),
-            ("sync.pull_page_size", sy.pull_page_size, 1, 10_000),
-            (
-                "sync.connect_timeout_ms",
-                sy.connect_timeout_ms,
-                50,
-                600_000,
-            ),
-            (
-                "sync.request_timeout_ms",
-                sy.request_timeout_ms,
-                50,
-                600_000,
-            ),
-            ("sync.max_response_mb", sy.max_response_mb, 1, 1024),
-            ("sync.max_attempts", sy.max_attempts, 1, 1000),
-            ("sync.backoff_base_ms", sy.backoff_base_ms, 1, 3_600_000),
-            (
-                "sync.backoff_max_seconds",
-                sy.backoff_max_seconds,
-                1,
-                86_400,
-            ),
-        ] {
-            if !(lo..=hi).contains(&v) {
-                return bad(key, format!("must be {lo} to {hi} (is {v})"));
-            }
         }
         if u64::from(sy.backoff_base_ms) > u64::from(sy.backoff_max_seconds) * 1000 {
             return bad(
@@ -839,6 +912,40 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("policy.verification.max_attempts"), "{msg}");
         assert!(msg.contains("must be 1 to 10"), "{msg}");
+    }
+
+    /// `lock_minutes = 4294967295` was accepted; every whole number now has a range, and
+    /// a value just outside it, at either end, is refused with the key and the range.
+    #[test]
+    fn every_whole_number_is_bounded_at_both_ends() {
+        let ranges = Config::default().whole_number_ranges();
+        assert!(ranges.len() >= 35, "{}", ranges.len());
+        for (key, default, lo, hi) in ranges {
+            assert!(
+                (lo..=hi).contains(&default),
+                "{key}: default {default} out of range"
+            );
+            let (table, name) = key.rsplit_once('.').expect("a dotted key");
+            let outside = [Some(hi + 1), lo.checked_sub(1)];
+            for value in outside.into_iter().flatten() {
+                let value = if name.ends_with("business_days") {
+                    format!("[{}, {value}]", value.min(1))
+                } else {
+                    value.to_string()
+                };
+                let text = format!("[{table}]\n{name} = {value}\n");
+                let msg = parse(&text).expect_err(&text).to_string();
+                assert!(msg.contains(key), "{text}: {msg}");
+                assert!(
+                    msg.contains(&format!("must be {lo} to {hi}")),
+                    "{text}: {msg}"
+                );
+            }
+        }
+        let msg = parse("[policy.verification]\nlock_minutes = 4294967295\n")
+            .expect_err("a lock of 8171 years")
+            .to_string();
+        assert!(msg.contains("policy.verification.lock_minutes"), "{msg}");
     }
 
     #[test]

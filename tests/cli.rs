@@ -283,6 +283,13 @@ fn invalid_config_names_the_key_and_stops() {
     assert!(err.contains("policy.returns.window_days"), "{err}");
     assert!(err.contains("must be 1 to 365"), "{err}");
 
+    std::fs::write(&cfg, "[policy.verification]\nlock_minutes = 4294967295\n").unwrap();
+    let out = env.run(&["--config", cfg.to_str().unwrap(), "config", "show"]);
+    assert_eq!(out.status.code(), Some(78));
+    let err = stderr(&out);
+    assert!(err.contains("policy.verification.lock_minutes"), "{err}");
+    assert!(err.contains("must be 1 to 43200"), "{err}");
+
     std::fs::write(&cfg, "[policy.returns]\nwindow_days = 45\n").unwrap();
     let shown = env.run_ok(&["--config", cfg.to_str().unwrap(), "config", "show"]);
     assert!(shown.contains("window_days = 45"), "{shown}");
@@ -297,7 +304,10 @@ fn endless_or_huge_input_files_are_refused_at_a_cap() {
     let out = env.run(&["--config", "/dev/zero", "config", "show"]);
     assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("/dev/zero") && err.contains("larger than 1 MiB"), "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("larger than 1 MiB"),
+        "{err}"
+    );
 
     let db = env.path("shop.db");
     let out = env.run(&["--db", db.to_str().unwrap(), "import", "/dev/zero"]);
