@@ -18,7 +18,9 @@ const MAX_PROBLEMS: usize = 50;
 /// and a wrong path (`/dev/zero`) from reading forever.
 pub const MAX_IMPORT_BYTES: u64 = 256 << 20;
 
-/// One bad record: where it is, which field, and why.
+/// One bad record: where it is, which field, and why. A reason about a contact field
+/// (the customer, an address, the card) shows the bad value's shape, never the value:
+/// the problems are printed, and whoever reads them need not see whose data it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordProblem {
     pub index: usize,
@@ -148,15 +150,15 @@ fn check_record(
         RecordProblem {
             index,
             order_number: order_number_hint(json),
+            reason: masked_reason(&field, reason),
             field,
-            reason,
         }
     })?;
     let order = record.validate().map_err(|e| RecordProblem {
         index,
         order_number: Some(record.order_number.clone()).filter(|n| !n.is_empty()),
+        reason: masked_reason(&e.field, e.reason),
         field: e.field,
-        reason: e.reason,
     })?;
     if let Some(first) = seen.insert(order.order_number.clone(), index) {
         return Err(RecordProblem {
@@ -167,6 +169,52 @@ fn check_record(
         });
     }
     Ok(order)
+}
+
+/// Fields that hold a customer's contact details or card digits.
+fn is_contact_field(field: &str) -> bool {
+    [
+        "customer",
+        "shipping_address",
+        "billing_address",
+        "payment.last4",
+    ]
+    .iter()
+    .any(|f| field == *f || field.starts_with(&format!("{f}.")))
+}
+
+/// The reason with every value it quotes (`"…"` from validation, `` `…` `` from the
+/// JSON reader) masked when the field is a contact field; other reasons are unchanged.
+fn masked_reason(field: &str, reason: String) -> String {
+    if !is_contact_field(field) {
+        return reason;
+    }
+    let mut out = String::with_capacity(reason.len());
+    let mut chars = reason.chars();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c != '"' && c != '`' {
+            continue;
+        }
+        let mut value = String::new();
+        let mut closed = false;
+        while let Some(v) = chars.next() {
+            if v == c {
+                closed = true;
+                break;
+            }
+            value.push(v);
+            if v == '\\' {
+                value.extend(chars.next());
+            }
+        }
+        out.push_str(&crate::pii::mask_shape(&value));
+        if closed {
+            out.push(c);
+        }
+    }
+    // Whatever is left unquoted goes through the free-text masking as well.
+    crate::pii::mask_text(&out)
 }
 
 /// Turns a typed deserialisation error into (field path, reason).
@@ -305,6 +353,55 @@ mod tests {
             ImportError::Invalid { problems, .. } => {
                 assert_eq!(problems[0].index, 1);
                 assert_eq!(problems[0].reason, "duplicate of record 0");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+
+    /// A bad email was printed in clear; the index, the field and the reason stay.
+    #[test]
+    fn contact_details_in_problems_are_masked() {
+        let v: Vec<serde_json::Value> =
+            serde_json::from_str(&fixture("orders_valid.json")).unwrap();
+        let mut bad_email = v[0].clone();
+        bad_email["customer"]["email"] = "ada.park@@example.com".into();
+        let mut number_phone = v[1].clone();
+        number_phone["customer"]["phone"] = serde_json::json!(5125550199u64);
+        let mut bad_zip = v[2].clone();
+        bad_zip["shipping_address"]["zip"] = "7870".into();
+        let text = serde_json::to_string(&vec![bad_email, number_phone, bad_zip]).unwrap();
+        match parse(&text).unwrap_err() {
+            ImportError::Invalid { problems, .. } => {
+                let fields: Vec<_> = problems
+                    .iter()
+                    .map(|p| (p.index, p.field.as_str()))
+                    .collect();
+                assert_eq!(
+                    fields,
+                    vec![
+                        (0, "customer.email"),
+                        (1, "customer.phone"),
+                        (2, "shipping_address.zip")
+                    ]
+                );
+                let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                let all = all.join("\n");
+                for secret in ["ada.park", "example", "5125550199", "7870"] {
+                    assert!(!all.contains(secret), "{secret} in {all}");
+                }
+                assert!(all.contains("is not an email address"), "{all}");
+                assert!(all.contains("\"a***@@***.com\""), "{all}");
+                assert!(all.contains("invalid type"), "{all}");
+                assert!(all.contains("5-digit ZIP"), "{all}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+        // A field that is not a contact detail keeps its value: it helps find the record.
+        let text =
+            fixture("orders_valid.json").replace("\"status\": \"shipped\"", "\"status\": \"lost\"");
+        match parse(&text).unwrap_err() {
+            ImportError::Invalid { problems, .. } => {
+                assert!(problems[0].reason.contains("lost"), "{}", problems[0])
             }
             other => panic!("unexpected {other}"),
         }

@@ -169,6 +169,35 @@ fn each_bad_file_is_refused_by_name_and_nothing_changes() {
     assert_eq!(before, after);
 }
 
+/// An import error printed a bad email in clear.
+#[test]
+fn import_errors_do_not_print_contact_details() {
+    let env = Env::new();
+    let file = env.path("bad.json");
+    let text = std::fs::read_to_string(data("orders_valid.json"))
+        .unwrap()
+        .replacen("\"ada@example.com\"", "\"ada.park(at)example.com\"", 1);
+    std::fs::write(&file, text).unwrap();
+    let db = env.path("shop.db");
+    let out = env.run(&[
+        "--db",
+        db.to_str().unwrap(),
+        "import",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(65));
+    let err = stderr(&out);
+    assert!(
+        err.contains("record 0") && err.contains("customer.email"),
+        "{err}"
+    );
+    assert!(err.contains("is not an email address"), "{err}");
+    assert!(
+        !err.contains("ada.park") && !err.contains("example"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_bad_file_never_creates_a_store() {
     let env = Env::new();
