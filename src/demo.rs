@@ -671,32 +671,16 @@ pub fn load_into(store: &mut Store, data: &DemoData, now: NaiveDateTime) -> Resu
 }
 
 /// Opens the demo store at `path`, creating it first if it does not exist. Creation goes
-/// to a side file renamed into place, so an interrupted first run leaves no half store.
+/// through [`Store::create_with`], so an interrupted first run leaves no half store.
 pub fn open_or_create(path: &Path, now: NaiveDateTime) -> Result<Store, StoreError> {
     if path.exists() {
         return Store::open(path, OpenMode::Existing);
     }
-    let partial = path.with_extension("db.partial");
-    for stale in [
-        partial.clone(),
-        partial.with_extension("partial-wal"),
-        partial.with_extension("partial-shm"),
-    ] {
-        // A leftover from an interrupted creation is ours to discard.
-        let _ = std::fs::remove_file(stale);
-    }
-    {
-        let mut store = Store::open(&partial, OpenMode::CreateIfMissing)?;
-        let data = generate(now.date(), DEMO_ORDERS, DEMO_SEED);
-        load_into(&mut store, &data, now)?;
-        store.checkpoint()?;
-    }
-    std::fs::rename(&partial, path).map_err(|source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
+    let store = Store::create_with(path, |store| {
+        load_into(store, &generate(now.date(), DEMO_ORDERS, DEMO_SEED), now)
     })?;
     tracing::info!(path = %path.display(), "demo store created");
-    Store::open(path, OpenMode::Existing)
+    Ok(store)
 }
 
 #[cfg(test)]

@@ -170,46 +170,94 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Opens (and if allowed, creates) the store at `path`, migrating an older schema.
+    /// A new store is made by [`Store::create_with`], so it appears whole or not at all.
     pub fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
         let path = path.to_path_buf();
-        let exists = match std::fs::metadata(&path) {
+        match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => {
                 return Err(StoreError::Io {
                     path,
                     source: std::io::Error::other("is a directory"),
                 })
             }
-            Ok(m) => {
-                if m.len() == 0 {
-                    // SQLite would silently treat an empty file as a new database; an
-                    // empty file where a store was named is more likely an accident.
-                    if mode == OpenMode::Existing {
-                        return Err(StoreError::NotADatabase { path });
-                    }
-                } else {
-                    check_magic(&path)?;
-                }
-                true
+            Ok(m) if m.len() == 0 => {
+                // SQLite would silently treat an empty file as a new database; an empty
+                // file where a store was named is more likely an accident (or what an
+                // older build left when it was killed while creating one).
+                return match mode {
+                    OpenMode::Existing => Err(StoreError::NotADatabase { path }),
+                    OpenMode::CreateIfMissing => Store::create_with(&path, |_| Ok(())),
+                };
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Ok(_) => check_magic(&path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return match mode {
+                    OpenMode::Existing => Err(StoreError::Missing { path }),
+                    OpenMode::CreateIfMissing => Store::create_with(&path, |_| Ok(())),
+                };
+            }
             Err(source) => return Err(StoreError::Io { path, source }),
-        };
-        if !exists {
-            if mode == OpenMode::Existing {
-                return Err(StoreError::Missing { path });
-            }
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-                    path: dir.to_path_buf(),
-                    source,
-                })?;
-            }
         }
 
         let conn = Connection::open(&path).map_err(|e| classify(&path, e))?;
         let mut store = Store::new(conn, path);
         store.init(mode)?;
         Ok(store)
+    }
+
+    /// Creates a store at `path` and has `fill` write its first contents, all in a side
+    /// file beside it that is moved into place only once it is complete. A process killed
+    /// while creating (or a full disk) leaves no store at `path` — never the 0-byte or
+    /// half-made file that later commands would call corrupt — and its side file is
+    /// removed by the next creation. When another process creates the store meanwhile,
+    /// theirs is kept and opened, and ours is dropped. An empty file at `path` is replaced.
+    pub fn create_with(
+        path: &Path,
+        fill: impl FnOnce(&mut Store) -> Result<(), StoreError>,
+    ) -> Result<Store, StoreError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        remove_stale_side_files(path);
+        let side = side_file(path);
+        let made = (|| {
+            let conn = Connection::open(&side).map_err(|e| classify(&side, e))?;
+            let mut store = Store::new(conn, side.clone());
+            store.init(OpenMode::CreateIfMissing)?;
+            fill(&mut store)?;
+            // Everything into the main file: closing then removes the WAL, and the one
+            // file that is moved is the whole store.
+            store.checkpoint()
+        })();
+        if let Err(e) = made {
+            remove_with_journal(&side);
+            return Err(e);
+        }
+        let empty_there = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0);
+        let published = if empty_there {
+            std::fs::rename(&side, path)
+        } else {
+            // A hard link publishes without replacing: if another process created the
+            // store meanwhile, the link fails and theirs stays.
+            match std::fs::hard_link(&side, path) {
+                Ok(()) => std::fs::remove_file(&side),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    remove_with_journal(&side);
+                    Ok(())
+                }
+                // A filesystem without hard links (FAT on an SD card).
+                Err(_) => std::fs::rename(&side, path),
+            }
+        };
+        if let Err(e) = published {
+            remove_with_journal(&side);
+            return Err(io(path)(e));
+        }
+        Store::open(path, OpenMode::Existing)
     }
 
     fn new(conn: Connection, path: PathBuf) -> Store {
@@ -384,6 +432,62 @@ impl Store {
     }
 }
 
+/// The side file a new store at `path` is made in: `shop.db.partial-<pid>-<n>`, unique to
+/// the process and the creation, so two processes creating the same store at once do not
+/// write into one file.
+fn side_file(path: &Path) -> PathBuf {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!("{SIDE_MARK}{}-{n}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// What follows a store's file name in the name of its side files.
+const SIDE_MARK: &str = ".partial-";
+
+/// Removes the side files of `path` left by creations whose process is gone (killed while
+/// creating). A side file of a live process is another creation in progress and is left.
+fn remove_stale_side_files(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    // Whether a process is alive is read from /proc; without it nothing is removed.
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!("{}{SIDE_MARK}", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Removes a database file and its WAL and shared-memory files.
+fn remove_with_journal(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
 fn check_magic(path: &Path) -> Result<(), StoreError> {
     let mut head = [0u8; 16];
     let mut f = std::fs::File::open(path).map_err(|source| StoreError::Io {
@@ -436,6 +540,90 @@ mod tests {
         // Reopening an existing store does not need create.
         let store = Store::open(&path, OpenMode::Existing).unwrap();
         store.check_integrity().unwrap();
+    }
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Killing the process while it created a store left a 0-byte file that later
+    /// commands called corrupt. The store is made beside its place and appears whole.
+    #[test]
+    fn a_new_store_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let store = Store::create_with(&path, |s| {
+            assert!(!path.exists(), "the store is visible before it is complete");
+            s.set_meta("filled", "yes")
+        })
+        .unwrap();
+        assert_eq!(store.meta("filled").unwrap().as_deref(), Some("yes"));
+        assert_eq!(store.path(), path);
+        drop(store);
+        assert_eq!(files_in(dir.path()), vec!["shop.db"]);
+        Store::open(&path, OpenMode::Existing)
+            .unwrap()
+            .check_integrity()
+            .unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_creation_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let err = Store::create_with(&path, |_| {
+            Err(StoreError::Invalid {
+                what: "test",
+                detail: "stopped half way".into(),
+            })
+        })
+        .unwrap_err();
+        assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+        assert!(
+            files_in(dir.path()).is_empty(),
+            "{:?}",
+            files_in(dir.path())
+        );
+        // What a killed process leaves (its pid is gone) goes with the next creation;
+        // a creation in progress in a live process is left alone.
+        let dead = format!("shop.db{SIDE_MARK}{}-0", u32::MAX);
+        let live = format!("shop.db{SIDE_MARK}{}-99", std::process::id());
+        for f in [dead.clone(), format!("{dead}-wal"), live.clone()] {
+            std::fs::write(dir.path().join(f), b"half").unwrap();
+        }
+        drop(Store::open(&path, OpenMode::CreateIfMissing).unwrap());
+        assert_eq!(files_in(dir.path()), vec!["shop.db".to_string(), live]);
+    }
+
+    #[test]
+    fn a_store_another_process_created_meanwhile_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        let store = Store::create_with(&path, |s| {
+            let theirs = Store::open(&path, OpenMode::CreateIfMissing)?;
+            theirs.set_meta("made_by", "them")?;
+            s.set_meta("made_by", "us")
+        })
+        .unwrap();
+        assert_eq!(store.meta("made_by").unwrap().as_deref(), Some("them"));
+        drop(store);
+        assert_eq!(files_in(dir.path()), vec!["shop.db"]);
+    }
+
+    #[test]
+    fn an_empty_file_is_refused_for_reading_and_replaced_for_creating() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        std::fs::write(&path, b"").unwrap();
+        let err = Store::open(&path, OpenMode::Existing).unwrap_err();
+        assert!(matches!(err, StoreError::NotADatabase { .. }), "{err}");
+        let store = Store::open(&path, OpenMode::CreateIfMissing).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     }
 
     #[test]
