@@ -396,7 +396,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         return match e {
             StoreError::Missing { .. } => exit::NO_INPUT,
             StoreError::Busy { .. } => exit::TEMP_FAIL,
-            StoreError::Io { .. } | StoreError::Sql { .. } => exit::FAILURE,
+            StoreError::Io { .. } | StoreError::Sql { .. } | StoreError::ReadOnly { .. } => {
+                exit::FAILURE
+            }
             _ => exit::DATA,
         };
     }
@@ -479,7 +481,7 @@ fn run(cli: Cli) -> Result<()> {
             json,
             call: CallArgs { customer, confirm },
         } => {
-            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::ExistingOrReadOnly)?;
             let nlu = load_nlu(&config, &store)?;
             let _sync = background_sync(&config, &store, clock);
             chat::run(
@@ -531,7 +533,7 @@ fn run(cli: Cli) -> Result<()> {
             json,
             call: CallArgs { customer, confirm },
         } => {
-            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::ExistingOrReadOnly)?;
             let nlu = load_nlu(&config, &store)?;
             let models = paths::models_dir();
             voice::cli::simulate(
@@ -558,7 +560,7 @@ fn run(cli: Cli) -> Result<()> {
             conversations,
             ..
         } => {
-            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
+            let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::ExistingOrReadOnly)?;
             let nlu = load_nlu(&config, &store)?;
             let _sync = background_sync(&config, &store, clock);
             let models = paths::models_dir();
@@ -923,12 +925,16 @@ fn run(cli: Cli) -> Result<()> {
 
 /// Starts syncing with the OMS in the background when one is configured. Sync is a
 /// convenience for `chat` and `run`: without it the agent answers from the cache, so a
-/// failure to start is logged, not fatal. The handle stops the sync when dropped.
+/// failure to start is logged, not fatal. The handle stops the sync when dropped. A
+/// store that cannot be written cannot take what sync downloads, so it is not started.
 fn background_sync(
     config: &Config,
     store: &Store,
     clock: Clock,
 ) -> Option<voxorder::sync::SyncHandle> {
+    if store.read_only().is_some() {
+        return None;
+    }
     voxorder::sync::spawn_background(config, store.path(), clock).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "background sync not started");
         None
@@ -978,12 +984,22 @@ fn print_interpretation(out: &mut impl Write, i: &Interpretation) -> std::io::Re
     Ok(())
 }
 
-/// Opens the store named by `--db`, or the demo store (created on first use).
+/// Opens the store named by `--db`, or the demo store (created on first use). A store
+/// opened read-only (`OpenMode::ExistingOrReadOnly`) is said so on one line of stderr.
 fn open_store(db: Option<&PathBuf>, clock: &Clock, mode: OpenMode) -> Result<Store> {
-    match db {
-        Some(path) => Ok(Store::open(path, mode)?),
-        None => Ok(demo::open_or_create(&paths::demo_db(), clock.now())?),
+    let demo = paths::demo_db();
+    let store = match db {
+        Some(path) => Store::open(path, mode)?,
+        None if mode == OpenMode::ExistingOrReadOnly && demo.exists() => Store::open(&demo, mode)?,
+        None => demo::open_or_create(&demo, clock.now())?,
+    };
+    if let Some(reason) = store.read_only() {
+        eprintln!(
+            "warning: {} cannot be written ({reason}); look-ups work, but changes are unavailable",
+            store.path().display()
+        );
     }
+    Ok(store)
 }
 
 fn print_order(out: &mut impl Write, o: &Order) -> std::io::Result<()> {

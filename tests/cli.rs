@@ -419,6 +419,75 @@ fn chat_answers_every_piped_line_and_cancels_with_an_outbox_command() {
     assert!(human.contains("CancelOrder"), "{human}");
 }
 
+/// Whether this process writes where permissions forbid it (root, CAP_DAC_OVERRIDE).
+fn ignores_permissions(read_only_dir: &Path) -> bool {
+    let probe = read_only_dir.join(".probe");
+    let wrote = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    wrote
+}
+
+/// At 100% disk the chat could not start at all. A store that cannot be written (here a
+/// write-protected file in a write-protected directory: the stand-in for a full or
+/// read-only filesystem that needs no mount) is opened read-only: look-ups are answered,
+/// a change fails cleanly, and one line says changes are unavailable.
+#[test]
+fn a_store_that_cannot_be_written_still_answers_look_ups() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let dir = env.path("data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("shop.db");
+    let db_arg = db.to_str().unwrap();
+    env.run_ok(&["--db", db_arg, "import", &data("conversations/orders.json")]);
+    let before = file_bytes(&db);
+    let mode = |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    mode(&db, 0o444).unwrap();
+    mode(&dir, 0o555).unwrap();
+    // Permissions bind only an unprivileged user: as root, the chat runs as nobody, and
+    // the test's directory must let nobody in.
+    let wrapper: &[&str] = if ignores_permissions(&dir) {
+        mode(&env.path(""), 0o755).unwrap();
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ]
+    } else {
+        &[]
+    };
+    let input =
+        b"I want to cancel my order\n1000000000011\n78701\nI found it cheaper\nyes\nno thanks\n";
+    let cmd = env.command_via(
+        wrapper,
+        &["--db", db_arg, "--now", "2026-03-10T10:00:00", "chat"],
+    );
+    let out = Env::run_with_input(cmd, input);
+    mode(&dir, 0o755).unwrap();
+    mode(&db, 0o644).unwrap();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(lines[2].contains("you're verified"), "{text}");
+    assert!(lines[3].contains("seventy-five ninety-eight"), "{text}");
+    assert!(lines[4].contains("couldn't save that change"), "{text}");
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("changes are unavailable"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(warnings[0].contains("shop.db cannot be written"), "{err}");
+    assert_eq!(file_bytes(&db), before, "the store was written");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "files beside the store"
+    );
+}
+
 #[test]
 fn reimporting_after_a_cancellation_keeps_it_and_cancels_nothing_twice() {
     let env = Env::new();

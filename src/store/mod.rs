@@ -17,7 +17,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
 pub use catalog::{
     Document, Household, NewSubscription, Product, Subscription, SubscriptionStatus,
@@ -75,6 +75,11 @@ pub enum StoreError {
     /// Another process holds a write lock past the busy timeout. Caller: retry later.
     #[error("{path} is busy (locked by another process); try again")]
     Busy { path: PathBuf },
+    /// The store cannot be written (it was opened read-only, or the file or its directory
+    /// is write-protected). Caller: nothing was written; tell the user the change was not
+    /// made, and fix the disk or the permissions.
+    #[error("{path} cannot be written ({reason}); nothing was changed")]
+    ReadOnly { path: PathBuf, reason: String },
     #[error("cannot access {path}: {source}")]
     Io {
         path: PathBuf,
@@ -146,20 +151,38 @@ pub enum StoreError {
     Invalid { what: &'static str, detail: String },
 }
 
-/// Whether opening may create a new store.
+/// Whether opening may create a new store, or fall back to reading only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
     /// The file must already be a voxorder store.
     Existing,
     /// Create and initialise the store if the file does not exist.
     CreateIfMissing,
+    /// An existing store, opened read-only when it cannot be written (a full disk, a
+    /// read-only filesystem, no write permission), for a conversation that can still
+    /// answer look-ups: see [`Store::read_only`].
+    ExistingOrReadOnly,
 }
+
+/// Tables a conversation writes besides its changes: the conversation and its audit
+/// trail, verification failures and the notices it tells. A read-only store keeps them in
+/// memory for the process (a `TEMP` table shadows the stored one); `true`: the stored
+/// rows are copied in first, so a lock set before still holds and a notice told before
+/// is not told again.
+const SESSION_TABLES: &[(&str, bool)] = &[
+    ("conversations", false),
+    ("conversation_events", false),
+    ("verification_locks", true),
+    ("sync_notices", true),
+];
 
 /// An open voxorder store.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
     rebuild_indexes_from: usize,
+    /// Why the store is open read-only, when it is.
+    read_only: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -172,6 +195,9 @@ impl Store {
     /// Opens (and if allowed, creates) the store at `path`, migrating an older schema.
     /// A new store is made by [`Store::create_with`], so it appears whole or not at all.
     pub fn open(path: &Path, mode: OpenMode) -> Result<Store, StoreError> {
+        if mode == OpenMode::ExistingOrReadOnly {
+            return Store::open_or_read_only(path);
+        }
         let path = path.to_path_buf();
         match std::fs::metadata(&path) {
             Ok(m) if m.is_dir() => {
@@ -185,15 +211,15 @@ impl Store {
                 // file where a store was named is more likely an accident (or what an
                 // older build left when it was killed while creating one).
                 return match mode {
-                    OpenMode::Existing => Err(StoreError::NotADatabase { path }),
                     OpenMode::CreateIfMissing => Store::create_with(&path, |_| Ok(())),
+                    _ => Err(StoreError::NotADatabase { path }),
                 };
             }
             Ok(_) => check_magic(&path)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return match mode {
-                    OpenMode::Existing => Err(StoreError::Missing { path }),
                     OpenMode::CreateIfMissing => Store::create_with(&path, |_| Ok(())),
+                    _ => Err(StoreError::Missing { path }),
                 };
             }
             Err(source) => return Err(StoreError::Io { path, source }),
@@ -265,7 +291,110 @@ impl Store {
             conn,
             path,
             rebuild_indexes_from: orders::REBUILD_INDEXES_ORDERS,
+            read_only: None,
         }
+    }
+
+    /// Why the store is open read-only (a full disk, a write-protected file or
+    /// filesystem), or `None` when it can be written. A read-only store answers every
+    /// look-up; a change fails with [`StoreError::ReadOnly`] and writes nothing; what a
+    /// conversation records about itself (the audit trail, verification failures, the
+    /// notices it told) is kept in memory until the process ends and never stored.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// [`OpenMode::ExistingOrReadOnly`]: the store for writing if it can be written to,
+    /// else for reading.
+    fn open_or_read_only(path: &Path) -> Result<Store, StoreError> {
+        let reason = match Store::open(path, OpenMode::Existing) {
+            Ok(mut store) => match store.probe_write() {
+                Ok(()) => return Ok(store),
+                Err(reason) => reason,
+            },
+            Err(e) => match cannot_write(&e) {
+                Some(reason) => reason,
+                None => return Err(e),
+            },
+        };
+        tracing::debug!(store = %path.display(), %reason, "store opened read-only");
+        Store::open_read_only(path, reason)
+    }
+
+    /// Whether a write gets through: the file can be opened for writing (SQLite quietly
+    /// opens a write-protected file read-only) and a commit reaches the disk (a full one
+    /// fails it). The write is the store's own application id, written over itself.
+    fn probe_write(&mut self) -> Result<(), String> {
+        if self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err("the file is write-protected".into());
+        }
+        let probe = |conn: &mut Connection| -> Result<(), rusqlite::Error> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+            tx.commit()
+        };
+        match probe(&mut self.conn).map_err(|e| classify(&self.path, e)) {
+            Ok(()) => Ok(()),
+            // Another process writing is no reason to stop writing.
+            Err(StoreError::Busy { .. }) => Ok(()),
+            Err(e) => Err(cannot_write(&e).unwrap_or_else(|| e.to_string())),
+        }
+    }
+
+    /// Opens the store for reading only: as SQLite's read-only mode, else (when not even
+    /// its shared-memory file can be created, as in a read-only directory) as an
+    /// immutable file, which SQLite reads without any lock or side file.
+    fn open_read_only(path: &Path, reason: String) -> Result<Store, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut last = None;
+        for how in ["mode=ro", "immutable=1"] {
+            let uri = format!("file:{}?{how}", uri_path(path));
+            let conn = match Connection::open_with_flags(&uri, flags) {
+                Ok(conn) => conn,
+                Err(e) => {
+                    last = Some(classify(path, e));
+                    continue;
+                }
+            };
+            let mut store = Store::new(conn, path.to_path_buf());
+            store.read_only = Some(reason.clone());
+            match store.init(OpenMode::ExistingOrReadOnly) {
+                Ok(()) => return Ok(store),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(StoreError::ReadOnly {
+            path: path.to_path_buf(),
+            reason,
+        }))
+    }
+
+    /// Shadows the [`SESSION_TABLES`] with `TEMP` tables of the same definition, which
+    /// SQLite finds first for an unqualified name, so a conversation's own records go to
+    /// memory while every other write still meets the read-only file and fails.
+    fn shadow_session_tables(&self) -> Result<(), StoreError> {
+        for (table, copy) in SESSION_TABLES {
+            let sql: String = self
+                .conn
+                .query_row(
+                    "SELECT sql FROM main.sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.err(e))?;
+            let temp = sql.replacen("CREATE TABLE", "CREATE TEMP TABLE", 1);
+            self.conn.execute_batch(&temp).map_err(|e| self.err(e))?;
+            if *copy {
+                self.conn
+                    .execute_batch(&format!(
+                        "INSERT INTO temp.{table} SELECT * FROM main.{table}"
+                    ))
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        Ok(())
     }
 
     /// An in-memory store, for tests and benchmarks of the pure logic.
@@ -322,6 +451,23 @@ impl Store {
                 found: version,
                 supported: SCHEMA_VERSION,
             });
+        }
+
+        if let Some(reason) = &self.read_only {
+            if version < SCHEMA_VERSION {
+                return Err(StoreError::ReadOnly {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "{reason}; it has schema version {version} and must be migrated to \
+                         {SCHEMA_VERSION} before this build can read it"
+                    ),
+                });
+            }
+            // The session tables live in memory: on a full disk a temporary file fails.
+            self.conn
+                .pragma_update(None, "temp_store", "MEMORY")
+                .map_err(|e| self.err(e))?;
+            return self.shadow_session_tables();
         }
 
         if self.path.as_os_str() != ":memory:" {
@@ -520,10 +666,59 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
             },
             ErrorCode::NotADatabase => StoreError::NotADatabase { path },
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Busy { path },
+            ErrorCode::ReadOnly => StoreError::ReadOnly {
+                path,
+                reason: msg.clone().unwrap_or_else(|| "it is read-only".into()),
+            },
             _ => StoreError::Sql { path, source: e },
         },
         _ => StoreError::Sql { path, source: e },
     }
+}
+
+/// Why an error means the store cannot be written (rather than that it is damaged,
+/// foreign or busy), in words for the operator; `None` for any other error.
+fn cannot_write(e: &StoreError) -> Option<String> {
+    use std::io::ErrorKind;
+    match e {
+        StoreError::ReadOnly { reason, .. } => Some(reason.clone()),
+        StoreError::Io { source, .. }
+            if matches!(
+                source.kind(),
+                ErrorKind::PermissionDenied
+                    | ErrorKind::ReadOnlyFilesystem
+                    | ErrorKind::StorageFull
+            ) =>
+        {
+            Some(source.to_string())
+        }
+        StoreError::Sql {
+            source: rusqlite::Error::SqliteFailure(f, msg),
+            ..
+        } if matches!(
+            f.code,
+            ErrorCode::CannotOpen
+                | ErrorCode::DiskFull
+                | ErrorCode::PermissionDenied
+                | ErrorCode::SystemIoFailure
+        ) =>
+        {
+            Some(msg.clone().unwrap_or_else(|| f.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// A path as the file part of an SQLite URI: `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -624,6 +819,57 @@ mod tests {
         assert!(matches!(err, StoreError::NotADatabase { .. }), "{err}");
         let store = Store::open(&path, OpenMode::CreateIfMissing).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    /// What a conversation needs from a store that cannot be written: every read, its own
+    /// records in memory (with the locks already stored), and a clean refusal of changes.
+    #[test]
+    fn a_read_only_store_reads_keeps_session_records_in_memory_and_refuses_changes() {
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+            .and_then(|d| d.and_hms_opt(10, 0, 0))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        drop(
+            Store::create_with(&path, |s| {
+                s.set_meta("k", "v")?;
+                s.record_verification_failure("111", now, 2, 30).map(drop)
+            })
+            .unwrap(),
+        );
+        let before = std::fs::read(&path).unwrap();
+
+        let mut ro = Store::open_read_only(&path, "the disk is full".into()).unwrap();
+        assert_eq!(ro.read_only(), Some("the disk is full"));
+        assert_eq!(ro.meta("k").unwrap().as_deref(), Some("v"));
+        assert_eq!(ro.verification_lock("111").unwrap().unwrap().failures, 1);
+        let lock = ro.record_verification_failure("111", now, 2, 30).unwrap();
+        assert!(lock.is_locked(now), "the second failure locks, in memory");
+        ro.start_conversation("c1", "chat", now).unwrap();
+        ro.record_conversation_event("c1", now, "turn", None, None, &serde_json::json!({}))
+            .unwrap();
+        let err = ro.set_meta("k", "w").unwrap_err();
+        assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
+        assert_eq!(ro.meta("k").unwrap().as_deref(), Some("v"));
+        drop(ro);
+
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        let rw = Store::open(&path, OpenMode::Existing).unwrap();
+        assert_eq!(rw.read_only(), None);
+        assert_eq!(rw.verification_lock("111").unwrap().unwrap().failures, 1);
+    }
+
+    #[test]
+    fn a_writable_store_is_opened_for_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.db");
+        drop(Store::open(&path, OpenMode::CreateIfMissing).unwrap());
+        let store = Store::open(&path, OpenMode::ExistingOrReadOnly).unwrap();
+        assert_eq!(store.read_only(), None);
+        store.set_meta("k", "v").unwrap();
+        // A store that is not there is not made up.
+        let err = Store::open(&dir.path().join("no.db"), OpenMode::ExistingOrReadOnly);
+        assert!(matches!(err, Err(StoreError::Missing { .. })));
     }
 
     #[test]

@@ -21,7 +21,21 @@ impl Env {
 
     /// voxorder with a private data directory and none of the caller's settings.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_voxorder"));
+        self.command_via(&[], args)
+    }
+
+    /// [`Env::command`] started through `wrapper` (a program and its arguments, such as
+    /// `setpriv` dropping privileges), which is given voxorder's path and `args`.
+    pub fn command_via(&self, wrapper: &[&str], args: &[&str]) -> Command {
+        let bin = env!("CARGO_BIN_EXE_voxorder");
+        let mut cmd = match wrapper {
+            [] => Command::new(bin),
+            [program, rest @ ..] => {
+                let mut cmd = Command::new(program);
+                cmd.args(rest).arg(bin);
+                cmd
+            }
+        };
         cmd.args(args)
             .env("VOXORDER_HOME", self.path("home"))
             .env_remove("VOXORDER_DB")
