@@ -464,6 +464,16 @@ fn a_store_that_cannot_be_written_still_answers_look_ups() {
         &["--db", db_arg, "--now", "2026-03-10T10:00:00", "chat"],
     );
     let out = Env::run_with_input(cmd, input);
+    // The phone path keys its check by a secret the store makes on first use: on a store
+    // that cannot be written it is made for the process, and the caller is verified.
+    let by_phone = env.command_via(
+        wrapper,
+        &["--db", db_arg, "--now", "2026-03-10T10:00:00", "chat"],
+    );
+    let by_phone = Env::run_with_input(
+        by_phone,
+        b"where is my order\nI don't have the order number\n5125550199\n78701\n",
+    );
     mode(&dir, 0o755).unwrap();
     mode(&db, 0o644).unwrap();
     let err = stderr(&out);
@@ -474,6 +484,8 @@ fn a_store_that_cannot_be_written_still_answers_look_ups() {
     assert!(lines[2].contains("you're verified"), "{text}");
     assert!(lines[3].contains("seventy-five ninety-eight"), "{text}");
     assert!(lines[4].contains("couldn't save that change"), "{text}");
+    let phone_text = String::from_utf8(by_phone.stdout).expect("utf-8");
+    assert!(phone_text.contains("you're verified"), "{phone_text}");
     let warnings: Vec<&str> = err
         .lines()
         .filter(|l| l.contains("changes are unavailable"))

@@ -165,7 +165,8 @@ pub enum OpenMode {
 }
 
 /// Tables a conversation writes besides its changes: the conversation and its audit
-/// trail, verification failures and the notices it tells. A read-only store keeps them in
+/// trail, verification failures (and `meta`, where the secret keying them is made on
+/// first use) and the notices it tells. A read-only store keeps them in
 /// memory for the process (a `TEMP` table shadows the stored one); `true`: the stored
 /// rows are copied in first, so a lock set before still holds and a notice told before
 /// is not told again.
@@ -173,6 +174,7 @@ const SESSION_TABLES: &[(&str, bool)] = &[
     ("conversations", false),
     ("conversation_events", false),
     ("verification_locks", true),
+    ("meta", true),
     ("sync_notices", true),
 ];
 
@@ -828,12 +830,17 @@ mod tests {
         let now = chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
             .and_then(|d| d.and_hms_opt(10, 0, 0))
             .unwrap();
+        let key = || LockKey::Phone("5125550199".into());
+        let policy = LockPolicy {
+            max_attempts: 2,
+            lock_minutes: 30,
+        };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.db");
         drop(
             Store::create_with(&path, |s| {
                 s.set_meta("k", "v")?;
-                s.record_verification_failure("111", now, 2, 30).map(drop)
+                s.check_identity(&key(), false, now, policy).map(drop)
             })
             .unwrap(),
         );
@@ -842,21 +849,27 @@ mod tests {
         let mut ro = Store::open_read_only(&path, "the disk is full".into()).unwrap();
         assert_eq!(ro.read_only(), Some("the disk is full"));
         assert_eq!(ro.meta("k").unwrap().as_deref(), Some("v"));
-        assert_eq!(ro.verification_lock("111").unwrap().unwrap().failures, 1);
-        let lock = ro.record_verification_failure("111", now, 2, 30).unwrap();
-        assert!(lock.is_locked(now), "the second failure locks, in memory");
+        assert_eq!(ro.verification_lock(&key()).unwrap().unwrap().failures, 1);
+        let verdict = ro.check_identity(&key(), false, now, policy).unwrap();
+        assert_eq!(
+            verdict,
+            IdentityVerdict::Failed { locked: true },
+            "in memory"
+        );
         ro.start_conversation("c1", "chat", now).unwrap();
         ro.record_conversation_event("c1", now, "turn", None, None, &serde_json::json!({}))
             .unwrap();
-        let err = ro.set_meta("k", "w").unwrap_err();
+        // A change is refused and writes nothing.
+        let err = ro
+            .upsert_documents(&crate::documents::default_documents(), now)
+            .unwrap_err();
         assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
-        assert_eq!(ro.meta("k").unwrap().as_deref(), Some("v"));
         drop(ro);
 
         assert_eq!(std::fs::read(&path).unwrap(), before);
         let rw = Store::open(&path, OpenMode::Existing).unwrap();
         assert_eq!(rw.read_only(), None);
-        assert_eq!(rw.verification_lock("111").unwrap().unwrap().failures, 1);
+        assert_eq!(rw.verification_lock(&key()).unwrap().unwrap().failures, 1);
     }
 
     #[test]
