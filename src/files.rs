@@ -31,6 +31,23 @@ pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, CappedReadError> 
     Ok(bytes)
 }
 
+/// [`read_capped`] as UTF-8 text, for callers whose errors carry an I/O error: a file
+/// over the cap is an `InvalidData` error that says so.
+pub fn read_text_capped(path: &Path, limit: u64) -> std::io::Result<String> {
+    let bytes = read_capped(path, limit).map_err(|e| match e {
+        CappedReadError::Io(e) => e,
+        CappedReadError::TooLarge { limit } => std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {}", describe_size(limit)),
+        ),
+    })?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// Largest tokens, token or certificate file read (a few thousand devices' lines fit).
+pub const SECRETS_FILE_LIMIT: u64 = 4 << 20;
+
 /// A byte count as people read it in a message: `1 MiB`, `256 MiB`, `512 bytes`.
 pub fn describe_size(bytes: u64) -> String {
     match bytes {
@@ -44,6 +61,24 @@ pub fn describe_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_over_the_cap_or_not_utf8_is_an_invalid_data_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"abc").expect("write");
+        assert_eq!(read_text_capped(&path, 3).expect("fits"), "abc");
+        let err = read_text_capped(&path, 2).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(err.to_string().contains("larger than 2 bytes"), "{err}");
+        std::fs::write(&path, [0xff, 0xfe]).expect("write");
+        assert_eq!(
+            read_text_capped(&path, 9).unwrap_err().kind(),
+            std::io::ErrorKind::InvalidData
+        );
+        let zero = read_text_capped(Path::new("/dev/zero"), 1 << 16).unwrap_err();
+        assert!(zero.to_string().contains("larger than 64 KiB"), "{zero}");
+    }
 
     #[test]
     fn a_file_within_the_cap_is_read_whole() {

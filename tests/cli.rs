@@ -344,6 +344,35 @@ fn endless_or_huge_input_files_are_refused_at_a_cap() {
     let err = stderr(&out);
     assert!(err.contains("larger than 256 MiB"), "{err}");
     assert!(!db.exists(), "a refused file created a store");
+
+    // The hub's tokens file and a device's token file are capped too.
+    let oms = env.path("oms.db");
+    let out = env.run(&[
+        "oms",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tokens",
+        "/dev/zero",
+        "--db",
+        oms.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("larger than 4 MiB"), "{}", stderr(&out));
+    let config = env.path("device.toml");
+    std::fs::write(&config, "[sync]\ntoken_file = \"/dev/zero\"\n").unwrap();
+    let out = env.run(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "sync",
+        "--once",
+        "--oms",
+        "http://127.0.0.1:9",
+    ]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("larger than 4 MiB"), "{}", stderr(&out));
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
 }
 

@@ -70,10 +70,12 @@ pub enum OmsError {
 /// Reads a seed file: an array of orders (the import format), or an object with
 /// `orders`, `products`, `documents` and `policies`.
 pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
-    let text = std::fs::read_to_string(path).map_err(|source| OmsError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::files::read_text_capped(path, crate::import::MAX_IMPORT_BYTES).map_err(
+        |source| OmsError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+    )?;
     if text.trim_start().starts_with('[') {
         return Ok(Seed {
             orders: crate::import::parse_orders(&text, path)?,

@@ -491,7 +491,8 @@ pub fn resolve_token(cfg: &SyncConfig, explicit: Option<String>) -> Result<Strin
         return Ok(t);
     }
     if !cfg.token_file.is_empty() {
-        return std::fs::read_to_string(&cfg.token_file)
+        let path = Path::new(&cfg.token_file);
+        return crate::files::read_text_capped(path, crate::files::SECRETS_FILE_LIMIT)
             .map(|t| t.trim().to_string())
             .map_err(|e| SyncError::NotConfigured(format!("token file {}: {e}", cfg.token_file)));
     }
@@ -520,7 +521,7 @@ pub fn http_client(
     let ca_pem = match cfg.ca_file.trim() {
         "" => None,
         path => Some(
-            std::fs::read(path)
+            crate::files::read_capped(Path::new(path), crate::files::SECRETS_FILE_LIMIT)
                 .map_err(|e| SyncError::NotConfigured(format!("sync.ca_file {path}: {e}")))?,
         ),
     };
