@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::files::CappedReadError;
 use crate::order::OrderStatus;
+pub use voxorder_domain::vocab::{RefundMethod, TimeSlot, VerificationFactor};
 
 /// The commented default configuration, shipped inside the binary.
 pub const DEFAULT_TOML: &str = include_str!("../assets/config/default.toml");
@@ -305,30 +306,6 @@ pub struct PolicyConfig {
     pub orders: OrderPolicy,
     pub verification: VerificationPolicy,
     pub shipping: ShippingPolicy,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefundMethod {
-    OriginalPayment,
-    StoreCredit,
-    BankTransfer,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeSlot {
-    Morning,
-    Afternoon,
-    Evening,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerificationFactor {
-    BillingZip,
-    Email,
-    Phone,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -723,11 +723,7 @@ fn run(cli: Cli) -> Result<()> {
             writeln!(out)?;
         }
         Command::Orders(OrdersCommand::Show { order_number, json }) => {
-            let digits: String = order_number
-                .chars()
-                .filter(|c| !c.is_whitespace() && *c != '-')
-                .collect();
-            voxorder::order::validate_order_number(&digits)
+            let digits = voxorder::order::order_number_from_input(&order_number)
                 .map_err(|r| anyhow::anyhow!("order number {r}"))?;
             let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             let order = store.order(&digits)?.ok_or_else(|| {
@@ -744,10 +740,8 @@ fn run(cli: Cli) -> Result<()> {
             let store = open_store(cli.db.as_ref(), &clock, OpenMode::Existing)?;
             let list = match (&args.phone, &args.email) {
                 (Some(phone), _) => {
-                    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-                    if digits.len() < 7 {
-                        anyhow::bail!("phone number {phone:?} has too few digits");
-                    }
+                    let digits = voxorder::order::phone_digits(phone)
+                        .with_context(|| format!("phone number {phone:?} has too few digits"))?;
                     store.orders_by_phone(&digits)?
                 }
                 (None, Some(email)) => store.orders_by_email(email)?,

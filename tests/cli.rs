@@ -358,7 +358,11 @@ fn endless_or_huge_input_files_are_refused_at_a_cap() {
         oms.to_str().unwrap(),
     ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("larger than 4 MiB"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than 4 MiB"),
+        "{}",
+        stderr(&out)
+    );
     let config = env.path("device.toml");
     std::fs::write(&config, "[sync]\ntoken_file = \"/dev/zero\"\n").unwrap();
     let out = env.run(&[
@@ -372,7 +376,11 @@ fn endless_or_huge_input_files_are_refused_at_a_cap() {
         "http://127.0.0.1:9",
     ]);
     assert!(!out.status.success());
-    assert!(stderr(&out).contains("larger than 4 MiB"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than 4 MiB"),
+        "{}",
+        stderr(&out)
+    );
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
 }
 

@@ -1806,7 +1806,7 @@ fn bare_number(words: &[String]) -> bool {
         "ok", "okay", "that's", "thats", "sure", "here", "double", "triple", "uh", "um",
     ];
     let is_digit = |w: &String| {
-        w.bytes().all(|b| b.is_ascii_digit()) || crate::nlu::entities::digit_word(w).is_some()
+        w.bytes().all(|b| b.is_ascii_digit()) || crate::speech_text::digit_word(w).is_some()
     };
     words.iter().any(is_digit)
         && words

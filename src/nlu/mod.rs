@@ -5,16 +5,15 @@ pub mod classifier;
 pub mod entities;
 pub mod eval;
 pub mod features;
-pub mod intent;
 
 use chrono::NaiveDateTime;
-use serde::Serialize;
 
 use crate::store::Product;
 use classifier::{ClassifierError, IntentClassifier};
-pub use entities::Entities;
 use entities::{EntityContext, EntityKind, ProductMatcher};
-pub use intent::Intent;
+pub use voxorder_domain::intent;
+pub use voxorder_domain::vocab::{Entities, Interpretation, ScoredIntent};
+pub use voxorder_domain::Intent;
 
 /// Text longer than this is cut before understanding: nobody says 4,000 characters in
 /// one turn, and the bound keeps a runaway transcript from costing anything.
@@ -22,26 +21,6 @@ pub const MAX_TEXT_CHARS: usize = 4_000;
 
 /// How many runner-up intents an interpretation keeps for a clarifying question.
 const ALTERNATIVES: usize = 3;
-
-/// One intent and its calibrated probability.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ScoredIntent {
-    pub intent: Intent,
-    pub confidence: f32,
-}
-
-/// What one utterance means.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Interpretation {
-    /// `Fallback` when the classifier's best guess is below the confidence threshold.
-    pub intent: Intent,
-    /// The calibrated probability of the classifier's best guess.
-    pub confidence: f32,
-    pub entities: Entities,
-    /// The best intents, best first, for a clarifying question after a low-confidence
-    /// turn ("Do you want to return it or exchange it?").
-    pub alternatives: Vec<ScoredIntent>,
-}
 
 /// Intent classification plus entity extraction, loaded once and shared.
 pub struct Nlu {

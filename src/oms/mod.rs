@@ -15,7 +15,7 @@ pub mod http;
 pub mod limits;
 pub mod rules;
 pub mod scope;
-pub mod wire;
+pub use voxorder_domain::wire;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

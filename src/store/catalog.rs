@@ -3,79 +3,17 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::{params, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{classify, Store, StoreError};
-use crate::order::{format_datetime, parse_date, Money};
-
-/// A sellable product (one variant: one size, one colour).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Product {
-    pub sku: String,
-    pub name: String,
-    pub category: String,
-    /// Variants of the same product share a family (exchanges stay within it).
-    pub family: String,
-    pub size: Option<String>,
-    pub color: Option<String>,
-    pub price_cents: i64,
-    pub stock: i64,
-    pub final_sale: bool,
-    pub personalised: bool,
-    pub active: bool,
-    /// Other names people use for it ("coffee beans", "the house blend").
-    pub aliases: Vec<String>,
-}
-
-impl Product {
-    pub fn price(&self) -> Money {
-        Money(self.price_cents)
-    }
-}
+use super::{Document, Product, Subscription, SubscriptionStatus};
+use crate::order::{format_datetime, parse_date};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Household {
     pub id: i64,
     pub name: String,
     pub customer_ids: Vec<i64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionStatus {
-    Active,
-    Paused,
-    Cancelled,
-}
-
-impl SubscriptionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubscriptionStatus::Active => "active",
-            SubscriptionStatus::Paused => "paused",
-            SubscriptionStatus::Cancelled => "cancelled",
-        }
-    }
-
-    fn parse(s: &str) -> Option<SubscriptionStatus> {
-        match s {
-            "active" => Some(SubscriptionStatus::Active),
-            "paused" => Some(SubscriptionStatus::Paused),
-            "cancelled" => Some(SubscriptionStatus::Cancelled),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Subscription {
-    pub id: i64,
-    pub customer_id: i64,
-    pub sku: String,
-    pub qty: u32,
-    pub frequency_days: u32,
-    pub next_date: Option<NaiveDate>,
-    pub status: SubscriptionStatus,
 }
 
 /// A subscription to create.
@@ -87,16 +25,6 @@ pub struct NewSubscription {
     pub frequency_days: u32,
     pub next_date: Option<NaiveDate>,
     pub status: SubscriptionStatus,
-}
-
-/// A policy or FAQ document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Document {
-    pub id: String,
-    /// `policy` or `faq`.
-    pub kind: String,
-    pub title: String,
-    pub body: String,
 }
 
 fn product_from_row(r: &Row<'_>) -> rusqlite::Result<(Product, String)> {

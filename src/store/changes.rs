@@ -8,11 +8,12 @@
 //! stock it does not have). Business policy (which statuses may be cancelled, return
 //! windows) is the dialog's, from the configuration.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 use serde::Serialize;
 
 use super::orders::{upsert_one, LOCAL_RECORD_HASH};
+use super::ReturnRecord;
 use super::{classify, Store, StoreError, SubscriptionStatus};
 use crate::change::{Change, ReturnRequest, SubscriptionAction};
 use crate::order::{format_datetime, parse_date, parse_datetime, OrderStatus};
@@ -43,27 +44,6 @@ pub struct OutboxEntry {
     /// `pending` | `applied` | `rejected` | `dead`.
     pub state: String,
     pub attempts: u32,
-}
-
-/// A return authorisation and its lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ReturnRecord {
-    pub id: String,
-    pub order_number: String,
-    pub created_at: NaiveDateTime,
-    /// `requested` | `label_sent` | `pickup_scheduled` | `in_transit` | `received` |
-    /// `refunded` | `rejected`.
-    pub status: String,
-    pub reason: String,
-    /// `refund` | `replacement` | `exchange`.
-    pub resolution: String,
-    pub refund_method: Option<String>,
-    pub refund_cents: Option<i64>,
-    pub refunded_at: Option<NaiveDateTime>,
-    pub pickup_date: Option<NaiveDate>,
-    pub pickup_slot: Option<String>,
-    /// (order line number, quantity, exchange SKU).
-    pub lines: Vec<(u32, u32, Option<String>)>,
 }
 
 /// The meta key of the next local order sequence number.
@@ -924,6 +904,7 @@ mod tests {
     use crate::nlu::entities::{CancelReason, ReturnReason};
     use crate::order::{AddressRecord, OrderRecord};
     use crate::store::{ImportSummary, Product};
+    use chrono::NaiveDate;
 
     const PROCESSING: &str = "1234567891234"; // TEE-NAVY-M x2, 59.98
     const SHIPPED: &str = "5550001112223"; // HP-WL-BLK x1, CBL-USBC-1M x2, 117.99

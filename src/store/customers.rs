@@ -1,38 +1,11 @@
 //! Customers as the store knows them now (not the snapshot an order keeps), their orders,
 //! and what they buy again and again (the "reorder my usual" answers).
 
-use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row};
-use serde::Serialize;
 
+use super::{CustomerRow, PurchasedItem};
 use super::{OrderSummary, Store, StoreError};
 use crate::order::parse_date;
-
-/// The current record of a customer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CustomerRow {
-    pub id: i64,
-    pub name: String,
-    /// Lower-case.
-    pub email: Option<String>,
-    /// Digits only.
-    pub phone: Option<String>,
-    pub billing_zip: Option<String>,
-    pub household_id: Option<i64>,
-}
-
-/// One product a customer has bought, summed over their orders.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PurchasedItem {
-    pub sku: String,
-    /// The name on their most recent order line of it.
-    pub name: String,
-    /// In how many orders it appears.
-    pub times_ordered: u32,
-    /// How many they took the last time.
-    pub last_qty: u32,
-    pub last_ordered: NaiveDate,
-}
 
 const SELECT_CUSTOMER: &str =
     "SELECT id, name, email, phone, billing_zip, household_id FROM customers";

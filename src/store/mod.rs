@@ -19,18 +19,20 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
-pub use catalog::{
-    Document, Household, NewSubscription, Product, Subscription, SubscriptionStatus,
-};
-pub use changes::{AppliedChange, OutboxEntry, ReturnRecord};
+pub use catalog::{Household, NewSubscription};
+pub use changes::{AppliedChange, OutboxEntry};
 pub use conversations::{IntentVolume, Report};
-pub use customers::{CustomerRow, PurchasedItem};
-pub use orders::{ImportSummary, OrderSummary};
+pub use orders::ImportSummary;
 pub use sync::{
-    DeadLetter, NoticeKind, NoticeScope, Outcome, PendingCommand, PullSummary, Pulled,
-    SettleSummary, Settlement, SyncNotice, SyncStatus,
+    DeadLetter, Outcome, PendingCommand, PullSummary, Pulled, SettleSummary, Settlement, SyncStatus,
 };
-pub use verification::{decide_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock};
+pub use voxorder_domain::records::{
+    CustomerRow, Document, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem,
+    ReturnRecord, Subscription, SubscriptionStatus, SyncNotice,
+};
+pub use voxorder_domain::verification::{
+    decide_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock,
+};
 
 /// `PRAGMA application_id` of a voxorder store ("VOXR").
 pub const APPLICATION_ID: i32 = 0x564F_5852;

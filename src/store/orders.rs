@@ -1,10 +1,11 @@
 //! Orders in the store: upsert from validated records, and the look-ups the agent needs
 //! (by order number, by phone, by email).
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql, Transaction};
 use serde::Serialize;
 
+use super::OrderSummary;
 use super::{classify, Store, StoreError};
 use crate::order::{
     format_datetime, parse_date, parse_datetime, Address, Customer, Money, Order, OrderItem,
@@ -23,22 +24,6 @@ pub struct ImportSummary {
     /// Orders left as they are because the store holds a newer OMS version than the
     /// file's (an older export imported again).
     pub kept_newer: usize,
-}
-
-/// One line of an order list: enough to tell orders apart by voice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OrderSummary {
-    pub order_number: String,
-    pub status: OrderStatus,
-    pub order_date: NaiveDate,
-    #[serde(serialize_with = "ser_money")]
-    pub total: Money,
-    pub item_count: u32,
-    pub first_item: String,
-}
-
-fn ser_money<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(m.to_decimal())
 }
 
 /// A 64-bit FNV-1a hash of an order's canonical JSON, so re-importing the same data is
@@ -628,6 +613,7 @@ impl RawOrder {
 mod tests {
     use super::*;
     use crate::demo::generate;
+    use chrono::NaiveDate;
 
     fn index_names(store: &Store) -> Vec<String> {
         let mut stmt = store

@@ -16,6 +16,7 @@ use super::catalog::{upsert_document_row, upsert_product_row};
 use super::changes::OutboxRow;
 use super::orders::upsert_one;
 use super::{classify, Document, Product, Store, StoreError};
+use super::{NoticeKind, NoticeScope, SyncNotice};
 use crate::order::{format_datetime, parse_datetime, Order, OrderStatus};
 
 /// `sync_state` keys.
@@ -99,54 +100,6 @@ pub struct PullSummary {
     pub policies: u64,
     /// Delivery news queued for a speaker to announce.
     pub announcements: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
-    /// The OMS refused a change the customer made; the device rolled it back.
-    Rejected,
-    /// A household's order shipped, is out for delivery or was delivered.
-    StatusUpdate,
-}
-
-impl NoticeKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            NoticeKind::Rejected => "rejected",
-            NoticeKind::StatusUpdate => "status_update",
-        }
-    }
-}
-
-/// Something the customer must be told because of sync.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SyncNotice {
-    pub id: i64,
-    pub kind: NoticeKind,
-    pub order_number: Option<String>,
-    pub customer_id: Option<i64>,
-    /// The order's status the notice reports (after a rollback: the OMS's status).
-    pub status: Option<OrderStatus>,
-    /// Rejected: the change that was refused (`cancel_order`, …).
-    pub command_kind: Option<String>,
-    /// Rejected: the OMS's reason code.
-    pub reason: Option<String>,
-    pub detail: Option<String>,
-    /// Whether a speaker may say it without being asked.
-    pub announce: bool,
-    pub created_at: NaiveDateTime,
-}
-
-/// Which undelivered notices to read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeScope<'a> {
-    /// About one order (a caller just verified it).
-    Order(&'a str),
-    /// About any order of one customer (a household's speaker).
-    Customer(i64),
-    /// Every notice a speaker may announce unprompted.
-    Announcements,
 }
 
 /// The sync state for `voxorder sync status`.

@@ -11,132 +11,17 @@
 //! (created with the first check), so a copy of the file does not give the numbers back
 //! by trying every phone number against an unsalted hash.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use hmac::{Hmac, Mac};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use serde::Serialize;
 use sha2::Sha256;
 
 use super::{classify, Store, StoreError};
+use super::{decide_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock};
 use crate::order::{format_datetime, parse_datetime};
 
 /// The `meta` key of the store's secret for keying contact details.
 const SECRET_META_KEY: &str = "verification_key_secret";
-
-/// What an identity check is about: the identifier the caller gave first.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum LockKey {
-    /// An order number (one order).
-    Order(String),
-    /// The phone number the orders were placed with (every order on it).
-    Phone(String),
-    /// An account's email (buying for a household).
-    Account(String),
-}
-
-impl LockKey {
-    /// The kind of identifier, safe to log and to report.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            LockKey::Order(_) => "order",
-            LockKey::Phone(_) => "phone",
-            LockKey::Account(_) => "account",
-        }
-    }
-}
-
-impl Serialize for LockKey {
-    // The order number is not a contact detail; the others are reported by kind only.
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            LockKey::Order(n) => s.serialize_str(&format!("order:{n}")),
-            other => s.serialize_str(other.kind()),
-        }
-    }
-}
-
-/// The failed checks recorded under one key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct VerificationLock {
-    /// Failures since the last successful check.
-    pub failures: u32,
-    /// Look-ups under this key are refused until then (when set and still ahead).
-    pub locked_until: Option<NaiveDateTime>,
-}
-
-impl VerificationLock {
-    /// Whether look-ups are refused at `now`.
-    pub fn is_locked(&self, now: NaiveDateTime) -> bool {
-        self.locked_until.is_some_and(|until| now < until)
-    }
-}
-
-/// How many failures lock a key, and for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockPolicy {
-    pub max_attempts: u32,
-    pub lock_minutes: u32,
-}
-
-/// What one identity check came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IdentityVerdict {
-    /// The factor matched and the key was not locked: earlier failures are forgotten.
-    Verified,
-    /// The factor did not match; `locked` when this failure locked the key.
-    Failed { locked: bool },
-    /// The key was locked when the check came in: refused whatever was said (a wrong
-    /// factor still counts and extends the lock).
-    Locked,
-}
-
-/// One check against the state recorded before it: the verdict and the state to record
-/// (`None`: forget the key). The store runs this inside its transaction; tests of the
-/// dialog run it over a map, so both follow the same rules.
-///
-/// Failures are forgotten only by a successful check, never by time: once a lock has
-/// expired the caller gets one more try, and a failed one locks again at once. A failure
-/// while locked (another conversation) extends the lock from `now`.
-pub fn decide_check(
-    before: Option<VerificationLock>,
-    matched: bool,
-    now: NaiveDateTime,
-    policy: LockPolicy,
-) -> (IdentityVerdict, Option<VerificationLock>) {
-    let was_locked = before.is_some_and(|l| l.is_locked(now));
-    if matched && !was_locked {
-        return (IdentityVerdict::Verified, None);
-    }
-    if matched {
-        // The right factor during a lock: refused, and the lock is not extended for it.
-        return (IdentityVerdict::Locked, before);
-    }
-    let previous = before.unwrap_or(VerificationLock {
-        failures: 0,
-        locked_until: None,
-    });
-    let failures = previous.failures.saturating_add(1);
-    let locked_until = if failures >= policy.max_attempts.max(1) {
-        Some(now + Duration::minutes(i64::from(policy.lock_minutes)))
-    } else {
-        // Below the threshold (possible only when the configured attempts grew) a lock
-        // already set stays as it is.
-        previous.locked_until
-    };
-    let after = VerificationLock {
-        failures,
-        locked_until,
-    };
-    let verdict = if was_locked {
-        IdentityVerdict::Locked
-    } else {
-        IdentityVerdict::Failed {
-            locked: after.is_locked(now),
-        }
-    };
-    (verdict, Some(after))
-}
 
 impl Store {
     /// The recorded failures and lock for `key`, as stored; compare `locked_until` with

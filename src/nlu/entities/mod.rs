@@ -25,12 +25,12 @@ mod reasons;
 mod schedule;
 mod text;
 
-use chrono::{NaiveDate, NaiveDateTime};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDateTime;
 
-pub use crate::config::{RefundMethod, TimeSlot};
-pub(crate) use numbers::digit_word;
 pub use products::{ProductMatch, ProductMatcher};
+pub use voxorder_domain::vocab::{
+    CancelReason, Entities, EntityKind, RefundMethod, ReturnReason, TimeSlot,
+};
 
 /// What extraction needs besides the text.
 #[derive(Debug, Clone, Copy)]
@@ -52,89 +52,6 @@ impl<'a> EntityContext<'a> {
             products: None,
             expect: None,
         }
-    }
-}
-
-/// The entity names of `DESIGN.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntityKind {
-    OrderNumber,
-    Email,
-    ZipCode,
-    PhoneNumber,
-    Date,
-    TimeSlot,
-    Quantity,
-    Product,
-    ReturnReason,
-    CancelReason,
-    RefundMethod,
-    FrequencyDays,
-}
-
-/// Why an item is returned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReturnReason {
-    Damaged,
-    WrongItem,
-    NotAsDescribed,
-    SizeIssue,
-    QualityIssue,
-    ChangedMind,
-}
-
-/// Why an order is cancelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CancelReason {
-    ChangedMind,
-    FoundCheaper,
-    DeliveryTooSlow,
-    WrongItem,
-    Other,
-}
-
-/// Everything found in one utterance. Serialises as a JSON object holding only the
-/// entities present, under the names of `DESIGN.md` (dates as `YYYY-MM-DD`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entities {
-    /// Digits only.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub order_number: Option<String>,
-    /// Lower case.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub email: Option<String>,
-    /// Five digits.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub zip_code: Option<String>,
-    /// Digits; ten for a US number.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub phone_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub date: Option<NaiveDate>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub time_slot: Option<TimeSlot>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub quantity: Option<u32>,
-    /// Catalog SKU.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub product: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub return_reason: Option<ReturnReason>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub cancel_reason: Option<CancelReason>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub refund_method: Option<RefundMethod>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub frequency_days: Option<u32>,
-}
-
-impl Entities {
-    /// True when nothing was found.
-    pub fn is_empty(&self) -> bool {
-        *self == Entities::default()
     }
 }
 

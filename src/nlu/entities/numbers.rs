@@ -7,22 +7,7 @@
 
 use super::text::is_digits;
 
-/// "zero".."nine" and the spoken zeros "oh", "o", "nought".
-pub(crate) fn digit_word(w: &str) -> Option<u8> {
-    Some(match w {
-        "zero" | "oh" | "o" | "nought" | "nil" => 0,
-        "one" => 1,
-        "two" => 2,
-        "three" => 3,
-        "four" => 4,
-        "five" => 5,
-        "six" => 6,
-        "seven" => 7,
-        "eight" => 8,
-        "nine" => 9,
-        _ => return None,
-    })
-}
+pub(crate) use voxorder_domain::speech_text::digit_word;
 
 /// "one".."nine" (no zero: "oh" is not a quantity).
 pub(crate) fn unit_word(w: &str) -> Option<u64> {

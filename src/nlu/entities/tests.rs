@@ -7,6 +7,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::demo::{catalog, Rng, DEMO_SEED};
+use chrono::NaiveDate;
 
 fn now() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 3, 10)

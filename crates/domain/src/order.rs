@@ -437,6 +437,29 @@ pub fn validate_order_number(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An order number as a person types or reads it out: the spaces and dashes between
+/// digit groups ("1234 56789 1234", "1234-56789-1234") are dropped, and what is left
+/// must pass [`validate_order_number`].
+pub fn order_number_from_input(s: &str) -> Result<String, String> {
+    let digits: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    validate_order_number(&digits)?;
+    Ok(digits)
+}
+
+/// The fewest digits a phone number to look orders up by may have: a local number
+/// without its area code. Fewer cannot tell one caller from another.
+pub const MIN_PHONE_DIGITS: usize = 7;
+
+/// The digits of a phone number written with any punctuation ("512-555-0199",
+/// "(512) 555 0199"), or `None` when fewer than [`MIN_PHONE_DIGITS`] are left.
+pub fn phone_digits(s: &str) -> Option<String> {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() >= MIN_PHONE_DIGITS).then_some(digits)
+}
+
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -799,7 +822,7 @@ mod tests {
     use super::*;
 
     pub(crate) fn sample_record() -> OrderRecord {
-        serde_json::from_str(include_str!("../tests/data/orders_valid.json"))
+        serde_json::from_str(include_str!("../../../tests/data/orders_valid.json"))
             .map(|v: Vec<OrderRecord>| v[0].clone())
             .expect("fixture parses")
     }
@@ -895,5 +918,44 @@ mod tests {
         assert_eq!(o.customer.email.as_deref(), Some("ada@example.com"));
         assert_eq!(o.customer.phone.as_deref(), Some("5125550199"));
         assert_eq!(o.customer.billing_zip.as_deref(), Some("78701"));
+    }
+}
+
+#[cfg(test)]
+mod input_tests {
+    use super::*;
+
+    #[test]
+    fn order_numbers_lose_the_spaces_and_dashes_of_their_groups() {
+        assert_eq!(
+            order_number_from_input("1234 56789 1234").as_deref(),
+            Ok("1234567891234")
+        );
+        assert_eq!(
+            order_number_from_input(" 1234-56789-1234\n").as_deref(),
+            Ok("1234567891234")
+        );
+    }
+
+    #[test]
+    fn order_numbers_keep_the_digit_rules() {
+        assert!(order_number_from_input("12a4 5678")
+            .unwrap_err()
+            .contains("digits only"));
+        assert!(order_number_from_input("1 2 3")
+            .unwrap_err()
+            .contains("4 to 20"));
+        assert_eq!(order_number_from_input(" - ").unwrap_err(), "is empty");
+    }
+
+    #[test]
+    fn phones_keep_their_digits_and_need_seven() {
+        assert_eq!(
+            phone_digits("(512) 555-0199").as_deref(),
+            Some("5125550199")
+        );
+        assert_eq!(phone_digits("555-0199").as_deref(), Some("5550199"));
+        assert_eq!(phone_digits("555-019"), None);
+        assert_eq!(phone_digits("no digits"), None);
     }
 }

@@ -9,9 +9,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{RefundMethod, TimeSlot};
-use crate::nlu::entities::{CancelReason, ReturnReason};
 use crate::order::{AddressRecord, OrderRecord};
+use crate::vocab::{CancelReason, ReturnReason};
+use crate::vocab::{RefundMethod, TimeSlot};
 
 /// One change made on the device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -23,6 +23,23 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 /// threes, so no group is longer than four or shorter than three. Punctuation and spaces
 /// are ignored; letters are kept (upper-cased) so a mistyped identifier is read back as
 /// given rather than silently shortened.
+/// "zero".."nine" and the spoken zeros "oh", "o", "nought".
+pub fn digit_word(w: &str) -> Option<u8> {
+    Some(match w {
+        "zero" | "oh" | "o" | "nought" | "nil" => 0,
+        "one" => 1,
+        "two" => 2,
+        "three" => 3,
+        "four" => 4,
+        "five" => 5,
+        "six" => 6,
+        "seven" => 7,
+        "eight" => 8,
+        "nine" => 9,
+        _ => return None,
+    })
+}
+
 pub fn digits_grouped(digits: &str) -> String {
     let chars = identifier_chars(digits);
     let sizes = digit_group_sizes(chars.len());
@@ -147,7 +164,7 @@ fn spaced(chars: &[char]) -> String {
 // ---------------------------------------------------------------------------------------
 
 /// Number words below twenty, by value (also read by `knowledge` to match numbers).
-pub(crate) const SMALL: [&str; 20] = [
+pub const SMALL: [&str; 20] = [
     "zero",
     "one",
     "two",
@@ -171,7 +188,7 @@ pub(crate) const SMALL: [&str; 20] = [
 ];
 
 /// Tens words by value of the tens digit (empty below twenty).
-pub(crate) const TENS: [&str; 10] = [
+pub const TENS: [&str; 10] = [
     "", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
 ];
 

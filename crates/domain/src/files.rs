@@ -6,9 +6,10 @@
 use std::io::Read;
 use std::path::Path;
 
-/// Why a capped read failed.
+/// Why a capped read failed. A closed set, unlike other error enums: each caller maps
+/// both causes to its own error (a configuration, an order file, a token), and a new
+/// cause should make them all decide what it means.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum CappedReadError {
     #[error(transparent)]
     Io(#[from] std::io::Error),

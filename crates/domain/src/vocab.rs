@@ -1,0 +1,137 @@
+//! The words the layers share: what a caller wants ([`Intent`], scored and
+//! interpreted), the values understanding extracts ([`Entities`], by [`EntityKind`]),
+//! and the closed sets of reasons, refund methods, time slots and verification factors
+//! that changes, policy and the dialog speak of. Only the enums live here; the phrases
+//! that map speech onto them are understanding's (`voxorder-nlu`).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::intent::Intent;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundMethod {
+    OriginalPayment,
+    StoreCredit,
+    BankTransfer,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSlot {
+    Morning,
+    Afternoon,
+    Evening,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerificationFactor {
+    BillingZip,
+    Email,
+    Phone,
+}
+
+/// The entity names of the order-support design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    OrderNumber,
+    Email,
+    ZipCode,
+    PhoneNumber,
+    Date,
+    TimeSlot,
+    Quantity,
+    Product,
+    ReturnReason,
+    CancelReason,
+    RefundMethod,
+    FrequencyDays,
+}
+
+/// Why an item is returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnReason {
+    Damaged,
+    WrongItem,
+    NotAsDescribed,
+    SizeIssue,
+    QualityIssue,
+    ChangedMind,
+}
+
+/// Why an order is cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    ChangedMind,
+    FoundCheaper,
+    DeliveryTooSlow,
+    WrongItem,
+    Other,
+}
+
+/// Everything found in one utterance. Serialises as a JSON object holding only the
+/// entities present, under the names of the order-support design (dates as `YYYY-MM-DD`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entities {
+    /// Digits only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub order_number: Option<String>,
+    /// Lower case.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub email: Option<String>,
+    /// Five digits.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub zip_code: Option<String>,
+    /// Digits; ten for a US number.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub phone_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub date: Option<NaiveDate>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub time_slot: Option<TimeSlot>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub quantity: Option<u32>,
+    /// Catalog SKU.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub product: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub return_reason: Option<ReturnReason>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub cancel_reason: Option<CancelReason>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub refund_method: Option<RefundMethod>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub frequency_days: Option<u32>,
+}
+
+impl Entities {
+    /// True when nothing was found.
+    pub fn is_empty(&self) -> bool {
+        *self == Entities::default()
+    }
+}
+
+/// One intent and its calibrated probability.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ScoredIntent {
+    pub intent: Intent,
+    pub confidence: f32,
+}
+
+/// What one utterance means.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Interpretation {
+    /// `Fallback` when the classifier's best guess is below the confidence threshold.
+    pub intent: Intent,
+    /// The calibrated probability of the classifier's best guess.
+    pub confidence: f32,
+    pub entities: Entities,
+    /// The best intents, best first, for a clarifying question after a low-confidence
+    /// turn ("Do you want to return it or exchange it?").
+    pub alternatives: Vec<ScoredIntent>,
+}
