@@ -50,7 +50,7 @@ cp models/manifest.toml "$out/models/"
 cp -r models/intent models/piper models/vad models/wake "$out/models/"
 cp models/whisper/ggml-tiny.en.bin "$out/models/whisper/"
 cp "$ort" "$out/models/lib/"
-cp assets/config/default.toml "$out/config/voxorder.toml"
+cp crates/config/assets/default.toml "$out/config/voxorder.toml"
 cp packaging/voxorder.service packaging/install.sh "$out/"
 cat > "$out/README.txt" <<TXT
 voxorder $version for $arch Linux

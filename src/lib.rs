@@ -3,13 +3,13 @@
 //! The library holds every stage; `main.rs` only parses the command line and wires them.
 //! See `ARCHITECTURE.md` for the codemap and the invariants between modules.
 
+pub use voxorder_config as config;
 pub use voxorder_domain::{change, clock, files, import, order, pii, speech_text};
 
 pub mod agent;
 pub mod asr;
 pub mod audio;
 pub mod chat;
-pub mod config;
 pub mod demo;
 pub mod dialog;
 pub mod documents;

@@ -1,5 +1,5 @@
 //! Typed configuration: one TOML file, every key documented in
-//! `assets/config/default.toml`, checked as a whole at start.
+//! `crates/config/assets/default.toml`, checked as a whole at start.
 //!
 //! Owns the business policy values (return windows, cancellable statuses, verification
 //! attempts, shipping rules) so handlers read them instead of carrying literals.
@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::files::CappedReadError;
-use crate::order::OrderStatus;
+use voxorder_domain::files::CappedReadError;
+use voxorder_domain::order::OrderStatus;
 pub use voxorder_domain::vocab::{RefundMethod, TimeSlot, VerificationFactor};
 
 /// The commented default configuration, shipped inside the binary.
-pub const DEFAULT_TOML: &str = include_str!("../assets/config/default.toml");
+pub const DEFAULT_TOML: &str = include_str!("../assets/default.toml");
 
 /// Environment variable naming the configuration file.
 pub const CONFIG_ENV: &str = "VOXORDER_CONFIG";
@@ -32,7 +32,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is past [`MAX_CONFIG_BYTES`]; it was not read further.
-    #[error("config {path} is larger than {} (a configuration is a few KB); is it the right file?", crate::files::describe_size(*.limit))]
+    #[error("config {path} is larger than {} (a configuration is a few KB); is it the right file?", voxorder_domain::files::describe_size(*.limit))]
     TooLarge { path: PathBuf, limit: u64 },
     #[error("config {path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -449,8 +449,8 @@ impl Config {
         match path.map(Path::to_path_buf).or(from_env) {
             None => Ok(Config::default()),
             Some(p) => {
-                let bytes =
-                    crate::files::read_capped(&p, MAX_CONFIG_BYTES).map_err(|e| match e {
+                let bytes = voxorder_domain::files::read_capped(&p, MAX_CONFIG_BYTES).map_err(
+                    |e| match e {
                         CappedReadError::TooLarge { limit } => ConfigError::TooLarge {
                             path: p.clone(),
                             limit,
@@ -459,7 +459,8 @@ impl Config {
                             path: p.clone(),
                             source,
                         },
-                    })?;
+                    },
+                )?;
                 let text = String::from_utf8(bytes).map_err(|e| ConfigError::Parse {
                     path: p.clone(),
                     message: format!(
@@ -499,7 +500,7 @@ impl Config {
     /// Every whole-number setting with the range it must fall in, both ends included:
     /// wide enough for any store's policy, narrow enough that a typo (a lock of
     /// 4294967295 minutes, a window of 100 years) stops the device at start instead of
-    /// shaping its answers. `assets/config/default.toml` documents each range.
+    /// shaping its answers. `crates/config/assets/default.toml` documents each range.
     fn whole_number_ranges(&self) -> Vec<(&'static str, u64, u64, u64)> {
         let (r, o, v, sh) = (
             &self.policy.returns,
@@ -775,7 +776,7 @@ impl Config {
             ("policy.shipping.express_price", sh.express_price),
             ("policy.shipping.next_day_price", sh.next_day_price),
         ] {
-            if let Err(reason) = crate::order::Money::from_decimal(price) {
+            if let Err(reason) = voxorder_domain::order::Money::from_decimal(price) {
                 return bad(key, format!("price {reason}"));
             }
         }
