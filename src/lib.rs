@@ -5,6 +5,7 @@
 
 pub use voxorder_config as config;
 pub use voxorder_domain::{change, clock, files, import, order, pii, speech_text};
+pub use voxorder_runtime::{models, paths};
 
 pub mod agent;
 pub mod asr;
@@ -14,10 +15,8 @@ pub mod demo;
 pub mod dialog;
 pub mod documents;
 pub mod knowledge;
-pub mod models;
 pub mod nlu;
 pub mod oms;
-pub mod paths;
 pub mod store;
 pub mod sync;
 pub mod tts;

@@ -19,6 +19,7 @@ use voxorder::nlu::{Interpretation, Nlu};
 use voxorder::order::{Order, OrderRecord};
 use voxorder::store::{OpenMode, Store, StoreError};
 use voxorder::{chat, demo, documents, paths, voice};
+use voxorder_runtime::onnx::OrtError;
 
 /// Offline voice agent for retail orders.
 #[derive(Debug, Parser)]
@@ -411,7 +412,8 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     if let Some(e) = err.downcast_ref::<ClassifierError>() {
         return match e {
             ClassifierError::Missing { .. } => exit::NO_INPUT,
-            ClassifierError::Runtime { .. } => exit::UNAVAILABLE,
+            ClassifierError::Runtime(OrtError::Integrity(_)) => exit::DATA,
+            ClassifierError::Runtime(_) => exit::UNAVAILABLE,
             _ => exit::DATA,
         };
     }
@@ -439,7 +441,7 @@ fn refused_model(err: &anyhow::Error) -> bool {
     err.downcast_ref::<IntegrityError>().is_some()
         || matches!(
             err.downcast_ref::<ClassifierError>(),
-            Some(ClassifierError::Integrity(_))
+            Some(ClassifierError::Integrity(_) | ClassifierError::Runtime(OrtError::Integrity(_)))
         )
         || matches!(
             err.downcast_ref::<ConvertError>(),

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::features::{FeatureSpec, FEATURES_VERSION};
 use super::intent::Intent;
 use crate::models::{IntegrityError, INTENT_HINT};
+use voxorder_runtime::onnx::{ort_environment, OrtError};
 
 /// The model layout this build reads (`model_version` in the manifest).
 pub const MODEL_VERSION: u32 = 1;
@@ -25,13 +26,14 @@ pub enum ClassifierError {
     /// The manifest or model is from an incompatible build, or damaged. Caller: give up.
     #[error("intent model {path} is unusable: {reason}")]
     Invalid { path: PathBuf, reason: String },
-    /// ONNX Runtime could not be loaded. Caller: install it (the setup step fetches it).
-    #[error("cannot load ONNX Runtime from {path}: {reason}; run `bash scripts/setup.sh` or set VOXORDER_ORT_LIB")]
-    Runtime { path: PathBuf, reason: String },
+    /// ONNX Runtime could not be loaded, or its library failed its check. Caller: see
+    /// [`OrtError`].
+    #[error(transparent)]
+    Runtime(#[from] OrtError),
     /// Inference failed at run time (should not happen with a valid model).
     #[error("intent inference failed: {0}")]
     Inference(String),
-    /// The model or ONNX Runtime's library is not the file its manifest names. Caller:
+    /// The model is not the file its manifest names. Caller:
     /// give up; the message says how to restore it.
     #[error(transparent)]
     Integrity(#[from] IntegrityError),
@@ -151,34 +153,6 @@ impl std::fmt::Debug for OnnxIntentClassifier {
             .field("labels", &self.labels.len())
             .finish()
     }
-}
-
-/// Loads ONNX Runtime from `lib` and returns the process's one environment (ONNX Runtime
-/// allows a single environment per process; every model shares it).
-pub fn ort_environment(lib: &Path) -> Result<ort::environment::Environment, ClassifierError> {
-    static ENVIRONMENT: Mutex<Option<ort::environment::Environment>> = Mutex::new(None);
-    let runtime = |reason: String| ClassifierError::Runtime {
-        path: lib.to_path_buf(),
-        reason,
-    };
-    let mut slot = ENVIRONMENT
-        .lock()
-        .map_err(|_| runtime("environment lock poisoned".into()))?;
-    if let Some(env) = slot.as_ref() {
-        return Ok(env.clone());
-    }
-    if !lib.exists() {
-        return Err(runtime("file not found".into()));
-    }
-    // A damaged library is not refused by the loader: it dies of SIGBUS in the middle.
-    crate::models::verify(lib)?;
-    let env = ort::init_from(lib)
-        .map_err(|e| runtime(e.to_string()))?
-        .with_name("voxorder")
-        .build()
-        .map_err(|e| runtime(e.to_string()))?;
-    *slot = Some(env.clone());
-    Ok(env)
 }
 
 impl OnnxIntentClassifier {

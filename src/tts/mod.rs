@@ -158,8 +158,8 @@ impl SynthesisStats {
 /// The process's ONNX Runtime environment (shared with every other model), with its
 /// failure as a `TtsError`.
 fn ort_environment(ort_lib: &Path) -> Result<ort::environment::Environment, TtsError> {
-    crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| match e {
-        crate::nlu::classifier::ClassifierError::Integrity(e) => TtsError::Integrity(e),
+    voxorder_runtime::onnx::ort_environment(ort_lib).map_err(|e| match e {
+        voxorder_runtime::onnx::OrtError::Integrity(e) => TtsError::Integrity(e),
         e => TtsError::Runtime {
             path: ort_lib.to_path_buf(),
             reason: e.to_string(),

@@ -9,7 +9,6 @@ use ort::value::Tensor;
 
 use super::{VadError, VoiceActivity};
 use crate::audio::ASR_RATE;
-use crate::nlu::classifier::ClassifierError;
 
 /// New samples per frame (32 ms at 16 kHz).
 pub const FRAME: usize = 512;
@@ -48,8 +47,8 @@ impl SileroVad {
                 "file not found (run `voxorder setup` / scripts/setup.sh)".into(),
             ));
         }
-        let env = crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| match e {
-            ClassifierError::Integrity(e) => VadError::Integrity(e),
+        let env = voxorder_runtime::onnx::ort_environment(ort_lib).map_err(|e| match e {
+            voxorder_runtime::onnx::OrtError::Integrity(e) => VadError::Integrity(e),
             e => bad(format!("ONNX Runtime: {e}")),
         })?;
         crate::models::verify(model)?;

@@ -57,7 +57,10 @@ impl VoiceError {
             VoiceError::Tts(TtsError::Integrity(e))
             | VoiceError::Vad(VadError::Integrity(e))
             | VoiceError::Wake(crate::wake::WakeError::Integrity(e))
-            | VoiceError::Agent(AgentError::Classifier(ClassifierError::Integrity(e))) => Some(e),
+            | VoiceError::Agent(AgentError::Classifier(
+                ClassifierError::Integrity(e)
+                | ClassifierError::Runtime(voxorder_runtime::onnx::OrtError::Integrity(e)),
+            )) => Some(e),
             _ => None,
         }
     }

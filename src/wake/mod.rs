@@ -130,8 +130,8 @@ impl WakeWordDetector {
         threshold: f32,
     ) -> Result<WakeWordDetector, WakeError> {
         let dir = head_model.parent().unwrap_or(Path::new("."));
-        let env = crate::nlu::classifier::ort_environment(ort_lib).map_err(|e| match e {
-            crate::nlu::classifier::ClassifierError::Integrity(e) => WakeError::Integrity(e),
+        let env = voxorder_runtime::onnx::ort_environment(ort_lib).map_err(|e| match e {
+            voxorder_runtime::onnx::OrtError::Integrity(e) => WakeError::Integrity(e),
             e => WakeError::Model {
                 path: head_model.to_path_buf(),
                 reason: format!("ONNX Runtime: {e}"),

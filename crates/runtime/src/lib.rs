@@ -1,0 +1,12 @@
+//! What every model-running crate shares on a device: where voxorder keeps its files
+//! (`paths`), the model files against their manifests and the sha256 check each passes
+//! before it is loaded (`models`), and the process's one ONNX Runtime environment
+//! (`onnx`).
+//!
+//! Architecture invariant: no model or native library a manifest names is mapped or
+//! loaded before `models::verify` passed, and only `onnx::ort_environment` creates the
+//! ONNX Runtime environment.
+
+pub mod models;
+pub mod onnx;
+pub mod paths;

@@ -1,0 +1,51 @@
+//! The process's one ONNX Runtime environment. ONNX Runtime is loaded at run time from
+//! the library the setup step fetched (`ort`'s load-dynamic), checked against its
+//! manifest first, and allows a single environment per process: the intent model, the
+//! Piper voice, Silero and the wake word all share this one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::models::IntegrityError;
+
+/// ONNX Runtime could not be had.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OrtError {
+    /// The library is missing or would not load. Caller: install it (the setup step
+    /// fetches it) or point `VOXORDER_ORT_LIB` at it.
+    #[error("cannot load ONNX Runtime from {path}: {reason}; run `bash scripts/setup.sh` or set VOXORDER_ORT_LIB")]
+    Load { path: PathBuf, reason: String },
+    /// The library is not the file its manifest names. Caller: give up; the message says
+    /// how to restore it.
+    #[error(transparent)]
+    Integrity(#[from] IntegrityError),
+}
+
+/// Loads ONNX Runtime from `lib` and returns the process's one environment (ONNX Runtime
+/// allows a single environment per process; every model shares it).
+pub fn ort_environment(lib: &Path) -> Result<ort::environment::Environment, OrtError> {
+    static ENVIRONMENT: Mutex<Option<ort::environment::Environment>> = Mutex::new(None);
+    let runtime = |reason: String| OrtError::Load {
+        path: lib.to_path_buf(),
+        reason,
+    };
+    let mut slot = ENVIRONMENT
+        .lock()
+        .map_err(|_| runtime("environment lock poisoned".into()))?;
+    if let Some(env) = slot.as_ref() {
+        return Ok(env.clone());
+    }
+    if !lib.exists() {
+        return Err(runtime("file not found".into()));
+    }
+    // A damaged library is not refused by the loader: it dies of SIGBUS in the middle.
+    crate::models::verify(lib)?;
+    let env = ort::init_from(lib)
+        .map_err(|e| runtime(e.to_string()))?
+        .with_name("voxorder")
+        .build()
+        .map_err(|e| runtime(e.to_string()))?;
+    *slot = Some(env.clone());
+    Ok(env)
+}
