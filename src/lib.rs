@@ -6,18 +6,17 @@
 pub use voxorder_config as config;
 pub use voxorder_domain::{change, clock, files, import, order, pii, speech_text};
 pub use voxorder_runtime::{models, paths};
+pub use voxorder_store as store;
+pub use voxorder_store::{demo, documents};
 
 pub mod agent;
 pub mod asr;
 pub mod audio;
 pub mod chat;
-pub mod demo;
 pub mod dialog;
-pub mod documents;
 pub mod knowledge;
 pub mod nlu;
 pub mod oms;
-pub mod store;
 pub mod sync;
 pub mod tts;
 pub mod vad;

@@ -2,33 +2,33 @@
 //! They are store data: the OMS may replace them, and the agent answers from whatever
 //! the store holds.
 
-use crate::store::Document;
+use crate::Document;
 
 const DEFAULTS: &[(&str, &str, &str)] = &[
     (
         "returns",
         "policy",
-        include_str!("../assets/policies/en-US/returns.md"),
+        include_str!("../../../assets/policies/en-US/returns.md"),
     ),
     (
         "shipping",
         "policy",
-        include_str!("../assets/policies/en-US/shipping.md"),
+        include_str!("../../../assets/policies/en-US/shipping.md"),
     ),
     (
         "payments",
         "faq",
-        include_str!("../assets/policies/en-US/payments.md"),
+        include_str!("../../../assets/policies/en-US/payments.md"),
     ),
     (
         "orders",
         "faq",
-        include_str!("../assets/policies/en-US/orders.md"),
+        include_str!("../../../assets/policies/en-US/orders.md"),
     ),
     (
         "account",
         "faq",
-        include_str!("../assets/policies/en-US/account.md"),
+        include_str!("../../../assets/policies/en-US/account.md"),
     ),
 ];
 

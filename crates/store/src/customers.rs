@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, Row};
 
 use super::{CustomerRow, PurchasedItem};
 use super::{OrderSummary, Store, StoreError};
-use crate::order::parse_date;
+use voxorder_domain::order::parse_date;
 
 const SELECT_CUSTOMER: &str =
     "SELECT id, name, email, phone, billing_zip, household_id FROM customers";
@@ -105,7 +105,7 @@ mod tests {
 
     use super::*;
     use crate::demo::{generate, load_into, DEMO_SEED};
-    use crate::order::{OrderRecord, OrderStatus};
+    use voxorder_domain::order::{OrderRecord, OrderStatus};
 
     fn now() -> chrono::NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 3, 10)

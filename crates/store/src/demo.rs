@@ -8,16 +8,16 @@ use std::path::Path;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 
-use crate::config::ShippingPolicy;
 use crate::documents::default_documents;
-use crate::order::{
+use crate::{NewSubscription, OpenMode, Product, Store, StoreError, SubscriptionStatus};
+use voxorder_config::ShippingPolicy;
+use voxorder_domain::order::{
     Address, Customer, Money, Order, OrderItem, OrderStatus, Payment, PaymentMethod,
     ShippingMethod, TrackingEvent,
 };
-use crate::store::{NewSubscription, OpenMode, Product, Store, StoreError, SubscriptionStatus};
 
-const CATALOG_TOML: &str = include_str!("../assets/demo/catalog.toml");
-const PEOPLE_TOML: &str = include_str!("../assets/demo/people.toml");
+const CATALOG_TOML: &str = include_str!("../../../assets/demo/catalog.toml");
+const PEOPLE_TOML: &str = include_str!("../../../assets/demo/people.toml");
 
 /// Orders in the demo store.
 pub const DEMO_ORDERS: usize = 1000;
@@ -747,7 +747,7 @@ mod tests {
                 ));
             }
             // Every generated order passes the same validation as an imported one.
-            let rec = crate::order::OrderRecord::from(o);
+            let rec = voxorder_domain::order::OrderRecord::from(o);
             assert_eq!(&rec.validate().unwrap(), o);
         }
     }

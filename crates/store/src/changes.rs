@@ -15,8 +15,8 @@ use serde::Serialize;
 use super::orders::{upsert_one, LOCAL_RECORD_HASH};
 use super::ReturnRecord;
 use super::{classify, Store, StoreError, SubscriptionStatus};
-use crate::change::{Change, ReturnRequest, SubscriptionAction};
-use crate::order::{format_datetime, parse_date, parse_datetime, OrderStatus};
+use voxorder_domain::change::{Change, ReturnRequest, SubscriptionAction};
+use voxorder_domain::order::{format_datetime, parse_date, parse_datetime, OrderStatus};
 
 /// One change as written to the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,13 +93,15 @@ impl Apply<'_> {
             .map_err(|e| self.sql(e))?;
         row.map(|(status, version, total_cents)| {
             Ok(OrderState {
-                status: status.parse().map_err(|e: crate::order::UnknownStatus| {
-                    StoreError::BadRow {
-                        path: self.path.to_path_buf(),
-                        what: format!("order {order_number}"),
-                        detail: e.to_string(),
-                    }
-                })?,
+                status: status
+                    .parse()
+                    .map_err(
+                        |e: voxorder_domain::order::UnknownStatus| StoreError::BadRow {
+                            path: self.path.to_path_buf(),
+                            what: format!("order {order_number}"),
+                            detail: e.to_string(),
+                        },
+                    )?,
                 version,
                 total_cents,
             })
@@ -896,15 +898,15 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::change::{
+    use crate::demo::{generate, load_into, DEMO_SEED};
+    use crate::{ImportSummary, Product};
+    use chrono::NaiveDate;
+    use voxorder_config::{RefundMethod, TimeSlot};
+    use voxorder_domain::change::{
         Channel, HandOffReason, InvestigationReason, Notice, Pickup, Resolution, ReturnLine,
     };
-    use crate::config::{RefundMethod, TimeSlot};
-    use crate::demo::{generate, load_into, DEMO_SEED};
-    use crate::nlu::entities::{CancelReason, ReturnReason};
-    use crate::order::{AddressRecord, OrderRecord};
-    use crate::store::{ImportSummary, Product};
-    use chrono::NaiveDate;
+    use voxorder_domain::order::{AddressRecord, OrderRecord};
+    use voxorder_domain::vocab::{CancelReason, ReturnReason};
 
     const PROCESSING: &str = "1234567891234"; // TEE-NAVY-M x2, 59.98
     const SHIPPED: &str = "5550001112223"; // HP-WL-BLK x1, CBL-USBC-1M x2, 117.99
@@ -918,7 +920,7 @@ mod tests {
     }
 
     fn records() -> Vec<OrderRecord> {
-        serde_json::from_str(include_str!("../../tests/data/orders_valid.json")).unwrap()
+        serde_json::from_str(include_str!("../../../tests/data/orders_valid.json")).unwrap()
     }
 
     fn product(sku: &str, stock: i64, active: bool) -> Product {
@@ -960,7 +962,7 @@ mod tests {
             .unwrap();
         store
             .insert_subscription(
-                &crate::store::NewSubscription {
+                &crate::NewSubscription {
                     customer_id: ada,
                     sku: "COF-BEAN-1KG".into(),
                     qty: 1,
@@ -1387,7 +1389,7 @@ mod tests {
         rec.carrier = None;
         rec.items = lines
             .iter()
-            .map(|&(sku, qty)| crate::order::ItemRecord {
+            .map(|&(sku, qty)| voxorder_domain::order::ItemRecord {
                 sku: sku.into(),
                 name: format!("{sku} product"),
                 qty,
@@ -1825,9 +1827,9 @@ mod tests {
         central.version = 1;
         store
             .settle_outbox(
-                &[crate::store::Settlement {
+                &[crate::Settlement {
                     idempotency_key: applied[0].idempotency_key.clone(),
-                    outcome: crate::store::Outcome::Applied,
+                    outcome: crate::Outcome::Applied,
                     order: Some(central),
                 }],
                 false,

@@ -1,4 +1,6 @@
-//! The local order cache on SQLite: the only module that runs SQL.
+//! The local order cache on SQLite: the only device crate that runs SQL. Also the demo
+//! store generator (`demo`) and the default policy documents (`documents`) every new
+//! store starts with.
 //!
 //! Owns the database file (opening, recognising, migrating, refusing what it cannot
 //! trust), and the typed reads and writes every other stage goes through. The schema is
@@ -9,6 +11,8 @@ mod catalog;
 mod changes;
 mod conversations;
 mod customers;
+pub mod demo;
+pub mod documents;
 mod orders;
 mod sync;
 mod verification;
@@ -125,9 +129,9 @@ pub enum StoreError {
     #[error("order {order_number} is {status}; {kind} needs {expected}")]
     WrongStatus {
         order_number: String,
-        status: crate::order::OrderStatus,
+        status: voxorder_domain::order::OrderStatus,
         kind: &'static str,
-        expected: crate::order::OrderStatus,
+        expected: voxorder_domain::order::OrderStatus,
     },
     /// A return names a line the order does not have.
     #[error("order {order_number} has no line {line_no}")]
@@ -863,7 +867,7 @@ mod tests {
             .unwrap();
         // A change is refused and writes nothing.
         let err = ro
-            .upsert_documents(&crate::documents::default_documents(), now)
+            .upsert_documents(&documents::default_documents(), now)
             .unwrap_err();
         assert!(matches!(err, StoreError::ReadOnly { .. }), "{err}");
         drop(ro);

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{classify, Store, StoreError};
 use super::{Document, Product, Subscription, SubscriptionStatus};
-use crate::order::{format_datetime, parse_date};
+use voxorder_domain::order::{format_datetime, parse_date};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Household {

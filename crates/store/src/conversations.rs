@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{classify, Store, StoreError};
-use crate::order::format_datetime;
-use crate::pii;
+use voxorder_domain::order::format_datetime;
+use voxorder_domain::pii;
 
 /// How a conversation ended.
 pub(crate) const OUTCOMES: [&str; 3] = ["contained", "escalated", "abandoned"];
@@ -427,9 +427,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::change::{Change, HandOffReason, ReturnLine, ReturnRequest};
-    use crate::nlu::entities::{CancelReason, ReturnReason};
-    use crate::order::OrderRecord;
+    use voxorder_domain::change::{Change, HandOffReason, ReturnLine, ReturnRequest};
+    use voxorder_domain::order::OrderRecord;
+    use voxorder_domain::vocab::{CancelReason, ReturnReason};
 
     fn at(d: u32, h: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 3, d)
@@ -441,7 +441,7 @@ mod tests {
     fn store_with_orders() -> Store {
         let mut store = Store::open_in_memory().unwrap();
         let records: Vec<OrderRecord> =
-            serde_json::from_str(include_str!("../../tests/data/orders_valid.json")).unwrap();
+            serde_json::from_str(include_str!("../../../tests/data/orders_valid.json")).unwrap();
         let orders: Vec<_> = records.iter().map(|r| r.validate().unwrap()).collect();
         store.upsert_orders(&orders, at(1, 9)).unwrap();
         store
@@ -540,7 +540,7 @@ mod tests {
                         exchange_sku: None,
                     }],
                     reason: ReturnReason::Damaged,
-                    resolution: crate::change::Resolution::Refund,
+                    resolution: voxorder_domain::change::Resolution::Refund,
                     refund_method: None,
                     refund_cents: Some(950),
                     ship_back: false,

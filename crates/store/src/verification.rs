@@ -18,7 +18,7 @@ use sha2::Sha256;
 
 use super::{classify, Store, StoreError};
 use super::{decide_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock};
-use crate::order::{format_datetime, parse_datetime};
+use voxorder_domain::order::{format_datetime, parse_datetime};
 
 /// The `meta` key of the store's secret for keying contact details.
 const SECRET_META_KEY: &str = "verification_key_secret";
@@ -176,7 +176,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::store::OpenMode;
+    use crate::OpenMode;
 
     fn at(h: u32, m: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(2026, 3, 10)

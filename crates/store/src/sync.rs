@@ -3,7 +3,7 @@
 //! letters, the change-feed cursor written in the same transaction as the pulled data,
 //! and the notices the customer must hear because of sync.
 //!
-//! The network side is `crate::sync`; everything here is one SQLite transaction per
+//! The network side is the `voxorder-sync` crate; everything here is one SQLite transaction per
 //! step, so a process killed at any point leaves either the old state or the new one.
 
 use std::time::Duration;
@@ -17,7 +17,7 @@ use super::changes::OutboxRow;
 use super::orders::upsert_one;
 use super::{classify, Document, Product, Store, StoreError};
 use super::{NoticeKind, NoticeScope, SyncNotice};
-use crate::order::{format_datetime, parse_datetime, Order, OrderStatus};
+use voxorder_domain::order::{format_datetime, parse_datetime, Order, OrderStatus};
 
 /// `sync_state` keys.
 const CURSOR: &str = "cursor";
@@ -717,10 +717,9 @@ impl Store {
                 },
                 order_number,
                 customer_id,
-                status: status
-                    .map(|s| s.parse())
-                    .transpose()
-                    .map_err(|e: crate::order::UnknownStatus| self.bad_row(&what, e.to_string()))?,
+                status: status.map(|s| s.parse()).transpose().map_err(
+                    |e: voxorder_domain::order::UnknownStatus| self.bad_row(&what, e.to_string()),
+                )?,
                 command_kind,
                 reason,
                 detail,
@@ -747,10 +746,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::change::Change;
-    use crate::config::TimeSlot;
-    use crate::nlu::entities::CancelReason;
-    use crate::order::OrderRecord;
+    use voxorder_config::TimeSlot;
+    use voxorder_domain::change::Change;
+    use voxorder_domain::order::OrderRecord;
+    use voxorder_domain::vocab::CancelReason;
 
     fn at(h: u32) -> NaiveDateTime {
         chrono::NaiveDate::from_ymd_opt(2026, 3, 10)

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::OrderSummary;
 use super::{classify, Store, StoreError};
-use crate::order::{
+use voxorder_domain::order::{
     format_datetime, parse_date, parse_datetime, Address, Customer, Money, Order, OrderItem,
     OrderRecord, OrderStatus, Payment, TrackingEvent,
 };
@@ -186,9 +186,11 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (s, n) = row.map_err(|e| self.err(e))?;
-            let st = s.parse().map_err(|e: crate::order::UnknownStatus| {
-                self.bad_row("order status", e.to_string())
-            })?;
+            let st = s
+                .parse()
+                .map_err(|e: voxorder_domain::order::UnknownStatus| {
+                    self.bad_row("order status", e.to_string())
+                })?;
             out.push((st, n.max(0) as u64));
         }
         Ok(out)
@@ -228,7 +230,9 @@ impl Store {
             out.push(OrderSummary {
                 status: status
                     .parse()
-                    .map_err(|e: crate::order::UnknownStatus| self.bad_row(&what, e.to_string()))?,
+                    .map_err(|e: voxorder_domain::order::UnknownStatus| {
+                        self.bad_row(&what, e.to_string())
+                    })?,
                 order_date: parse_date(&date).map_err(|d| self.bad_row(&what, d))?,
                 total: Money(total),
                 item_count: u32::try_from(count).unwrap_or(u32::MAX),
@@ -539,7 +543,7 @@ impl RawOrder {
         let status: OrderStatus = next()
             .ok_or("no status")?
             .parse()
-            .map_err(|e: crate::order::UnknownStatus| e.to_string())?;
+            .map_err(|e: voxorder_domain::order::UnknownStatus| e.to_string())?;
         let order_date = parse_date(&next().ok_or("no order date")?)?;
         let name = next().ok_or("no customer name")?;
         let email = next();
