@@ -5,6 +5,8 @@
 
 pub use voxorder_config as config;
 pub use voxorder_domain::{change, clock, files, import, order, pii, speech_text};
+pub use voxorder_nlu as nlu;
+pub use voxorder_nlu::knowledge;
 pub use voxorder_runtime::{models, paths};
 pub use voxorder_store as store;
 pub use voxorder_store::{demo, documents};
@@ -14,8 +16,6 @@ pub mod asr;
 pub mod audio;
 pub mod chat;
 pub mod dialog;
-pub mod knowledge;
-pub mod nlu;
 pub mod oms;
 pub mod sync;
 pub mod tts;

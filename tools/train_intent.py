@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trains the intent classifier from assets/nlu/train/ and writes models/intent/.
 
-Features come from the Rust featuriser (examples/nlu_features.rs), so training and
+Features come from the Rust featuriser (crates/nlu/examples/nlu_features.rs), so training and
 inference share one implementation. The model is a multinomial logistic regression over
 hashed sparse features, calibrated by temperature scaling on out-of-fold predictions, and
 exported as an ONNX graph that takes the sparse features directly:
@@ -70,7 +70,7 @@ def featurize(texts):
     spec_path.write_text(json.dumps(SPEC))
     try:
         proc = subprocess.run(
-            ["cargo", "run", "--quiet", "--example", "nlu_features", "--", str(spec_path)],
+            ["cargo", "run", "--quiet", "-p", "voxorder-nlu", "--example", "nlu_features", "--", str(spec_path)],
             input="\n".join(texts) + "\n",
             capture_output=True,
             text=True,

@@ -1,17 +1,22 @@
 //! Understanding: what the caller wants (intent, with a calibrated confidence) and the
-//! values they said (entities), from recogniser text.
+//! values they said (entities), from recogniser text; and answers to policy questions
+//! found in the store's documents (`knowledge`).
+//!
+//! Architecture invariant: understanding knows no store. It reads the catalog and the
+//! documents as records it is handed, and the vocabulary it produces is the domain's.
 
 pub mod classifier;
 pub mod entities;
 pub mod eval;
 pub mod features;
+pub mod knowledge;
 
 use chrono::NaiveDateTime;
 
-use crate::store::Product;
 use classifier::{ClassifierError, IntentClassifier};
 use entities::{EntityContext, EntityKind, ProductMatcher};
 pub use voxorder_domain::intent;
+use voxorder_domain::records::Product;
 pub use voxorder_domain::vocab::{Entities, Interpretation, ScoredIntent};
 pub use voxorder_domain::Intent;
 
@@ -98,7 +103,7 @@ mod tests {
     }
 
     fn now() -> NaiveDateTime {
-        crate::clock::parse_now("2026-03-10T10:00:00").unwrap()
+        voxorder_domain::clock::parse_now("2026-03-10T10:00:00").unwrap()
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 
 use super::*;
-use crate::demo::{catalog, Rng, DEMO_SEED};
 use chrono::NaiveDate;
+use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
 
 fn now() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 3, 10)

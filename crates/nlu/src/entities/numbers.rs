@@ -355,7 +355,7 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::entities::text::tokenize;
+    use crate::entities::text::tokenize;
     use proptest::prelude::*;
 
     fn card(s: &str) -> Option<(u64, usize)> {
@@ -506,11 +506,11 @@ mod tests {
     /// Spells `n` the way people say counts, with the British "and" before the last two
     /// digits ("one thousand two hundred and twelve"), from the agent's own spelling.
     fn spell(n: u64) -> String {
-        let words = crate::speech_text::number_words(n).replace('-', " ");
+        let words = voxorder_domain::speech_text::number_words(n).replace('-', " ");
         if n < 100 || n.is_multiple_of(100) {
             return words;
         }
-        let tail = crate::speech_text::number_words(n % 100).replace('-', " ");
+        let tail = voxorder_domain::speech_text::number_words(n % 100).replace('-', " ");
         let head = words.strip_suffix(&tail).unwrap_or(&words).trim_end();
         format!("{head} and {tail}")
     }

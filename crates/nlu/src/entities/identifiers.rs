@@ -364,7 +364,7 @@ fn nearest_id_word(words: &[String], start: usize, prev_end: usize) -> Option<(u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::entities::text::tokenize;
+    use crate::entities::text::tokenize;
 
     fn ids_with(s: &str, expect: Option<EntityKind>) -> Identifiers {
         let w = tokenize(s);

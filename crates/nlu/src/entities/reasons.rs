@@ -110,8 +110,8 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::entities::phrases::tables;
-    use crate::nlu::entities::text::tokenize;
+    use crate::entities::phrases::tables;
+    use crate::entities::text::tokenize;
 
     fn reasons(s: &str) -> Reasons {
         extract(&tokenize(s), tables())

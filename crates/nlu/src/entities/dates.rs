@@ -710,7 +710,7 @@ fn numeric(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::entities::text::tokenize;
+    use crate::entities::text::tokenize;
     use proptest::prelude::*;
 
     fn now() -> NaiveDateTime {

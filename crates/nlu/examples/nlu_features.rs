@@ -1,10 +1,10 @@
 //! Training helper: prints the classifier features of each stdin line as JSON
 //! (`{"i": [...], "v": [...]}`), using the exact featuriser inference uses.
-//! Usage: `cargo run --example nlu_features -- SPEC.json < utterances.txt`.
+//! Usage: `cargo run -p voxorder-nlu --example nlu_features -- SPEC.json < utterances.txt`.
 
 use std::io::{BufRead, Write};
 
-use voxorder::nlu::features::FeatureSpec;
+use voxorder_nlu::features::FeatureSpec;
 
 fn main() -> anyhow::Result<()> {
     let spec: FeatureSpec = match std::env::args().nth(1) {

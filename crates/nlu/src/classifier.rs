@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::features::{FeatureSpec, FEATURES_VERSION};
 use super::intent::Intent;
-use crate::models::{IntegrityError, INTENT_HINT};
+use voxorder_runtime::models::{IntegrityError, INTENT_HINT};
 use voxorder_runtime::onnx::{ort_environment, OrtError};
 
 /// The model layout this build reads (`model_version` in the manifest).

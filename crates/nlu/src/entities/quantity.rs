@@ -410,7 +410,7 @@ fn looks_plural(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::entities::text::tokenize;
+    use crate::entities::text::tokenize;
 
     fn qty_with(s: &str, product: Option<&str>, expect: Option<EntityKind>) -> Option<u32> {
         let w = tokenize(s);

@@ -179,23 +179,23 @@ impl Tables {
         Ok(Tables {
             return_reasons: PhraseTable::from_toml(
                 "return_reasons",
-                include_str!("../../../assets/nlu/entities/return_reasons.toml"),
+                include_str!("../../../../assets/nlu/entities/return_reasons.toml"),
             )?,
             cancel_reasons: PhraseTable::from_toml(
                 "cancel_reasons",
-                include_str!("../../../assets/nlu/entities/cancel_reasons.toml"),
+                include_str!("../../../../assets/nlu/entities/cancel_reasons.toml"),
             )?,
             refund_methods: PhraseTable::from_toml(
                 "refund_methods",
-                include_str!("../../../assets/nlu/entities/refund_methods.toml"),
+                include_str!("../../../../assets/nlu/entities/refund_methods.toml"),
             )?,
             time_slots: PhraseTable::from_toml(
                 "time_slots",
-                include_str!("../../../assets/nlu/entities/time_slots.toml"),
+                include_str!("../../../../assets/nlu/entities/time_slots.toml"),
             )?,
             frequencies: PhraseTable::from_toml(
                 "frequencies",
-                include_str!("../../../assets/nlu/entities/frequencies.toml"),
+                include_str!("../../../../assets/nlu/entities/frequencies.toml"),
             )?,
         })
     }

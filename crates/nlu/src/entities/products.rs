@@ -19,7 +19,7 @@ use serde::Serialize;
 use super::numbers::parse_cardinal;
 use super::phonetic::{distance_within, key};
 use super::text::{is_digits, tokenize, OPAQUE};
-use crate::store::Product;
+use voxorder_domain::records::Product;
 
 /// Shorter words are only matched exactly.
 const FUZZY_MIN_LEN: usize = 5;
@@ -474,8 +474,8 @@ impl ProductMatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{catalog, Rng, DEMO_SEED};
     use std::sync::OnceLock;
+    use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
 
     fn matcher() -> &'static ProductMatcher {
         static M: OnceLock<ProductMatcher> = OnceLock::new();

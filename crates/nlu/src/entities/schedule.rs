@@ -191,8 +191,8 @@ fn clock_time(words: &[String], i: usize) -> Option<(TimeSlot, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::entities::phrases::tables;
-    use crate::nlu::entities::text::tokenize;
+    use crate::entities::phrases::tables;
+    use crate::entities::text::tokenize;
     use TimeSlot::*;
 
     fn slot(s: &str) -> Option<TimeSlot> {

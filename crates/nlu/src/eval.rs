@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::entities::{extract, EntityContext, ProductMatcher};
 use super::intent::Intent;
 use super::Nlu;
-use crate::nlu::classifier::ClassifierError;
+use crate::classifier::ClassifierError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
