@@ -4,6 +4,7 @@
 //! See `ARCHITECTURE.md` for the codemap and the invariants between modules.
 
 pub use voxorder_config as config;
+pub use voxorder_dialog as dialog;
 pub use voxorder_domain::{change, clock, files, import, order, pii, speech_text};
 pub use voxorder_nlu as nlu;
 pub use voxorder_nlu::knowledge;
@@ -15,7 +16,6 @@ pub mod agent;
 pub mod asr;
 pub mod audio;
 pub mod chat;
-pub mod dialog;
 pub mod oms;
 pub mod sync;
 pub mod tts;

@@ -5,13 +5,13 @@
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use super::{locale, p, AddressDraft, Answer, Ask, Engine, Goal, Said, Task, YesNo};
-use crate::change::{Change, Channel, HandOffReason, Notice};
-use crate::config::{ShippingPolicy, TimeSlot};
-use crate::dialog::facts::Facts;
-use crate::nlu::entities::{CancelReason, ReturnReason};
-use crate::nlu::Intent;
-use crate::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
-use crate::speech_text as st;
+use crate::facts::Facts;
+use voxorder_config::{ShippingPolicy, TimeSlot};
+use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
+use voxorder_domain::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
+use voxorder_domain::speech_text as st;
+use voxorder_domain::vocab::Intent;
+use voxorder_domain::vocab::{CancelReason, ReturnReason};
 
 /// The order of the current request, read fresh; says why when it cannot be read.
 pub(super) fn load(e: &mut Engine, facts: &dyn Facts) -> Option<Order> {

@@ -7,9 +7,9 @@
 use super::locale::Catalog;
 use super::orders::{items_phrase, state_key};
 use super::p;
-use crate::order::{Order, OrderStatus};
-use crate::speech_text as st;
-use crate::store::{NoticeKind, SyncNotice};
+use voxorder_domain::order::{Order, OrderStatus};
+use voxorder_domain::records::{NoticeKind, SyncNotice};
+use voxorder_domain::speech_text as st;
 
 /// The sentence that tells one notice, given the order as the device now holds it; None
 /// when there is nothing worth saying (news about a state that is not delivery news).
@@ -142,8 +142,8 @@ pub fn announcement(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::order::OrderRecord;
     use chrono::NaiveDate;
+    use voxorder_domain::order::OrderRecord;
 
     fn catalog() -> Catalog {
         Catalog::load("en-US").expect("catalog")

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::*;
-use crate::order::{Order, OrderRecord};
-use crate::store::{
-    decide_check, CustomerRow, LockPolicy, NoticeKind, NoticeScope, OrderSummary, Product,
-    PurchasedItem, ReturnRecord, Subscription, SubscriptionStatus, SyncNotice, VerificationLock,
+use voxorder_domain::order::{Order, OrderRecord};
+use voxorder_domain::records::{
+    CustomerRow, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord,
+    Subscription, SubscriptionStatus, SyncNotice,
 };
+use voxorder_domain::verification::{decide_check, LockPolicy, VerificationLock};
 
 #[derive(Default)]
 struct World {
@@ -263,8 +264,8 @@ fn nothing_is_disclosed_before_verification_and_status_follows_it() {
 /// caller only when it is a different fact from the identifier (DESIGN.md).
 #[test]
 fn each_identifier_is_proved_only_by_a_different_factor() {
-    use crate::config::VerificationFactor as F;
     use identity::{factor_counts, Identifier as I};
+    use voxorder_config::VerificationFactor as F;
     let all = [F::BillingZip, F::Email, F::Phone];
     for (identifier, factor, counts) in [
         (I::OrderNumber, F::BillingZip, true),
@@ -1012,7 +1013,7 @@ fn a_subscription_request_naming_only_a_quantity_changes_the_quantity() {
             ..Entities::default()
         };
         let s = turn(&mut e, &w, Intent::ManageSubscription, text, ent);
-        let words = crate::speech_text::number_words(u64::from(qty));
+        let words = voxorder_domain::speech_text::number_words(u64::from(qty));
         assert!(
             s.reply.contains(&format!("{words} of the")),
             "{text}: {}",
@@ -1851,7 +1852,7 @@ fn sync_notice(id: i64, kind: NoticeKind, status: &str, command: Option<&str>) -
 fn a_refused_change_is_told_after_verification_and_only_once() {
     let mut w = world();
     if let Some(o) = w.orders.get_mut("1234567891234") {
-        o.status = crate::order::OrderStatus::Shipped;
+        o.status = voxorder_domain::order::OrderStatus::Shipped;
     }
     w.notices.push(sync_notice(
         41,
@@ -1913,7 +1914,7 @@ fn a_linked_speaker_greets_with_its_news() {
     assert!(quiet.notices.is_empty());
 
     if let Some(o) = w.orders.get_mut("1234567891234") {
-        o.status = crate::order::OrderStatus::Delivered;
+        o.status = voxorder_domain::order::OrderStatus::Delivered;
     }
     w.notices
         .push(sync_notice(5, NoticeKind::StatusUpdate, "delivered", None));

@@ -5,11 +5,12 @@
 //! per key and lock that key for voice look-ups after the configured attempts.
 
 use super::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
-use crate::config::VerificationFactor;
-use crate::dialog::facts::Facts;
-use crate::order::{Order, OrderStatus};
-use crate::speech_text as st;
-use crate::store::{IdentityVerdict, LockKey, LockPolicy, NoticeScope, OrderSummary};
+use crate::facts::Facts;
+use voxorder_config::VerificationFactor;
+use voxorder_domain::order::{Order, OrderStatus};
+use voxorder_domain::records::{NoticeScope, OrderSummary};
+use voxorder_domain::speech_text as st;
+use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy};
 
 /// Copies what the opening utterance of a request already says into the request.
 pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
@@ -89,7 +90,7 @@ pub(crate) struct Factors {
 }
 
 impl Factors {
-    pub(crate) fn of(ent: &crate::nlu::Entities) -> Factors {
+    pub(crate) fn of(ent: &voxorder_domain::vocab::Entities) -> Factors {
         Factors {
             zip: ent.zip_code.clone(),
             email: ent.email.clone(),

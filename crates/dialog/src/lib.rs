@@ -29,12 +29,13 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use crate::change::{Change, HandOffReason, Resolution};
-use crate::config::{Config, RefundMethod, TimeSlot};
-use crate::nlu::entities::{CancelReason, EntityKind, ReturnReason};
-use crate::nlu::{Entities, Intent, ScoredIntent};
-use crate::speech_text as st;
-use crate::store::{IdentityVerdict, LockKey, NoticeKind, NoticeScope, SyncNotice};
+use voxorder_config::{Config, RefundMethod, TimeSlot};
+use voxorder_domain::change::{Change, HandOffReason, Resolution};
+use voxorder_domain::records::{NoticeKind, NoticeScope, SyncNotice};
+use voxorder_domain::speech_text as st;
+use voxorder_domain::verification::{IdentityVerdict, LockKey};
+use voxorder_domain::vocab::{CancelReason, EntityKind, ReturnReason};
+use voxorder_domain::vocab::{Entities, Intent, ScoredIntent};
 
 pub use facts::{Facts, FactsError, PolicyAnswer};
 pub use locale::{Catalog, LocaleError};
@@ -1806,7 +1807,8 @@ fn bare_number(words: &[String]) -> bool {
         "ok", "okay", "that's", "thats", "sure", "here", "double", "triple", "uh", "um",
     ];
     let is_digit = |w: &String| {
-        w.bytes().all(|b| b.is_ascii_digit()) || crate::speech_text::digit_word(w).is_some()
+        w.bytes().all(|b| b.is_ascii_digit())
+            || voxorder_domain::speech_text::digit_word(w).is_some()
     };
     words.iter().any(is_digit)
         && words

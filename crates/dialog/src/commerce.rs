@@ -8,11 +8,11 @@ use chrono::Duration;
 
 use super::orders::{add_business_days, card_words};
 use super::{p, Answer, Ask, Engine, Goal, Said, SubAction, YesNo};
-use crate::change::{Change, Channel, Notice, SubscriptionAction};
-use crate::dialog::facts::Facts;
-use crate::order::{ItemRecord, Money, OrderRecord, PaymentMethod};
-use crate::speech_text as st;
-use crate::store::{Product, Subscription, SubscriptionStatus};
+use crate::facts::Facts;
+use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
+use voxorder_domain::order::{ItemRecord, Money, OrderRecord, PaymentMethod};
+use voxorder_domain::records::{Product, Subscription, SubscriptionStatus};
+use voxorder_domain::speech_text as st;
 
 /// The caller's account, verified; asks for it when unknown. None while asking.
 fn customer(e: &mut Engine) -> Option<i64> {

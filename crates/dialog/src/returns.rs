@@ -8,17 +8,17 @@ use chrono::Duration;
 
 use super::orders::{card_words, date_ok, load, refund_days, slot_words};
 use super::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
-use crate::change::{
+use crate::facts::Facts;
+use voxorder_config::RefundMethod;
+use voxorder_domain::change::{
     Change, Channel, HandOffReason, InvestigationReason, Notice, Pickup, Resolution, ReturnLine,
     ReturnRequest,
 };
-use crate::config::RefundMethod;
-use crate::dialog::facts::Facts;
-use crate::nlu::entities::ReturnReason;
-use crate::nlu::Intent;
-use crate::order::{Order, OrderItem, OrderStatus, PaymentMethod};
-use crate::speech_text as st;
-use crate::store::Product;
+use voxorder_domain::order::{Order, OrderItem, OrderStatus, PaymentMethod};
+use voxorder_domain::records::Product;
+use voxorder_domain::speech_text as st;
+use voxorder_domain::vocab::Intent;
+use voxorder_domain::vocab::ReturnReason;
 
 /// Why an item cannot go back.
 enum Ineligible {

@@ -1,7 +1,7 @@
 //! The locale catalog: every sentence the agent says (`prompts.toml`, by key, with
 //! variants and a more prescriptive re-prompt) and the phrases it listens for beyond the
 //! NLU's intents and entities (`phrases.toml`). Both are data under
-//! `assets/locales/<locale>/`, embedded in the binary, so wording changes need no code.
+//! `crates/dialog/assets/locales/<locale>/`, embedded in the binary, so wording changes need no code.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,8 +10,8 @@ use serde::Deserialize;
 /// Locales with a complete catalog.
 const CATALOGS: &[(&str, &str, &str)] = &[(
     "en-US",
-    include_str!("../../assets/locales/en-US/prompts.toml"),
-    include_str!("../../assets/locales/en-US/phrases.toml"),
+    include_str!("../assets/locales/en-US/prompts.toml"),
+    include_str!("../assets/locales/en-US/phrases.toml"),
 )];
 
 /// A catalog is missing or broken. Caller: stop at start with the message; nothing to
@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn every_prompt_the_code_uses_is_in_the_catalog() {
         let sources = [
-            include_str!("mod.rs"),
+            include_str!("lib.rs"),
             include_str!("identity.rs"),
             include_str!("orders.rs"),
             include_str!("returns.rs"),

@@ -1,17 +1,18 @@
 //! What the dialog may ask of the world: a read-only view of the order cache, the
 //! catalog, the verification locks and the policy documents, and the one decision the
 //! store must take for it: an identity check. The engine reads through this trait;
-//! changes leave it as [`crate::change::Change`]s. Identity checks are the exception,
+//! changes leave it as [`voxorder_domain::change::Change`]s. Identity checks are the exception,
 //! because a lock must be checked and a failure counted in one transaction shared by
 //! every conversation: a conversation's own memory of the lock is always stale.
 
 use chrono::NaiveDateTime;
 
-use crate::order::Order;
-use crate::store::{
-    CustomerRow, IdentityVerdict, LockKey, LockPolicy, NoticeScope, OrderSummary, Product,
-    PurchasedItem, ReturnRecord, Subscription, SyncNotice, VerificationLock,
+use voxorder_domain::order::Order;
+use voxorder_domain::records::{
+    CustomerRow, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord, Subscription,
+    SyncNotice,
 };
+use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy, VerificationLock};
 
 /// The store could not answer. The dialog apologises and offers a person; the caller of
 /// the engine logs the cause.
@@ -38,7 +39,7 @@ pub trait Facts {
     fn customer_by_email(&self, email: &str) -> Result<Option<CustomerRow>, FactsError>;
     fn lock(&self, key: &LockKey) -> Result<Option<VerificationLock>, FactsError>;
     /// Decides one identity check under `key` atomically (see
-    /// [`crate::store::decide_check`]): refused while the key is locked, whatever this
+    /// [`voxorder_domain::verification::decide_check`]): refused while the key is locked, whatever this
     /// conversation saw earlier; a failure counted and the lock set in the same step.
     fn check_identity(
         &self,
