@@ -2,14 +2,9 @@
 //! utterance per line otherwise, text or JSON out) and the operators' report printout.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::Arc;
 
-use crate::agent::{Agent, AgentError, StartOptions, Turn};
+use crate::agent::{Agent, AgentAssets, AgentError, StartOptions, Turn};
 use crate::clock::Clock;
-use crate::config::Config;
-use crate::dialog::{Catalog, LocaleError};
-use crate::knowledge::KnowledgeBase;
-use crate::nlu::Nlu;
 use crate::store::{Report, Store, StoreError};
 
 /// Longest line read from stdin; the rest of a longer line is dropped (the NLU reads
@@ -32,8 +27,6 @@ pub enum ChatError {
     Agent(#[from] AgentError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Locale(#[from] LocaleError),
     #[error("reading or writing the conversation: {0}")]
     Io(#[from] std::io::Error),
     #[error("printing a turn: {0}")]
@@ -43,23 +36,17 @@ pub enum ChatError {
 /// Runs a conversation over stdin and `out`.
 pub fn run(
     store: &mut Store,
-    nlu: &Nlu,
-    config: Config,
+    assets: &AgentAssets,
     clock: Clock,
     options: Options,
     out: &mut impl Write,
 ) -> Result<(), ChatError> {
-    let catalog = Arc::new(Catalog::load(&config.store.locale)?);
-    let knowledge = KnowledgeBase::new(&store.documents()?);
     let stdin = std::io::stdin();
     let interactive = stdin.is_terminal() && !options.json;
     let outbound = options.confirm.is_some();
-    let (mut agent, opening) = Agent::start(
+    let (mut agent, opening) = Agent::open(
         store,
-        nlu,
-        &knowledge,
-        Arc::new(config),
-        catalog,
+        assets,
         clock,
         StartOptions {
             channel: "chat",

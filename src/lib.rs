@@ -3,6 +3,7 @@
 //! The library holds every stage; `main.rs` only parses the command line and wires them.
 //! See `ARCHITECTURE.md` for the codemap and the invariants between modules.
 
+pub use voxorder_agent as agent;
 pub use voxorder_config as config;
 pub use voxorder_dialog as dialog;
 pub use voxorder_domain::{change, clock, files, import, order, pii, speech_text};
@@ -12,7 +13,6 @@ pub use voxorder_runtime::{models, paths};
 pub use voxorder_store as store;
 pub use voxorder_store::{demo, documents};
 
-pub mod agent;
 pub mod asr;
 pub mod audio;
 pub mod chat;

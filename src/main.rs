@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDateTime;
 use clap::{Args, Parser, Subcommand};
 
+use voxorder::agent::AgentAssets;
 use voxorder::clock::{parse_now, Clock};
 use voxorder::config::{Config, ConfigError};
 use voxorder::import::{read_order_file, ImportError};
@@ -486,10 +487,10 @@ fn run(cli: Cli) -> Result<()> {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::ExistingOrReadOnly)?;
             let nlu = load_nlu(&config, &store)?;
             let _sync = background_sync(&config, &store, clock);
+            let assets = AgentAssets::new(config, &store, nlu)?;
             chat::run(
                 &mut store,
-                &nlu,
-                config,
+                &assets,
                 clock,
                 chat::Options {
                     json,

@@ -3,26 +3,36 @@
 //! transaction, verification records, the audit trail) → the reply. `chat` drives it
 //! from text; the speech loop drives it from the recogniser.
 //!
+//! What every front end shares is built once per process as [`AgentAssets`] (the
+//! configuration, the locale catalog, the NLU, the knowledge base) and lent to each
+//! conversation.
+//!
 //! Architecture invariant: the agent holds no conversation logic (that is the engine's)
 //! and runs no SQL (that is the store's); it orders the calls and keeps the audit trail
 //! free of contact details.
+
+mod assets;
+
+pub use assets::AgentAssets;
 
 use std::sync::Arc;
 
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::change::Change;
-use crate::clock::Clock;
-use crate::config::Config;
-use crate::dialog::facts::{Facts, FactsError, PolicyAnswer};
-use crate::dialog::{notices, AnswerShape, Catalog, Engine, Event, Outcome, SessionOptions, Step};
-use crate::knowledge::KnowledgeBase;
-use crate::nlu::classifier::ClassifierError;
-use crate::nlu::{Entities, Intent, Nlu};
-use crate::order::Order;
-use crate::pii::Redacted;
-use crate::store::{
+use voxorder_config::Config;
+use voxorder_dialog::facts::{Facts, FactsError, PolicyAnswer};
+use voxorder_dialog::{
+    notices, AnswerShape, Catalog, Engine, Event, LocaleError, Outcome, SessionOptions, Step,
+};
+use voxorder_domain::change::Change;
+use voxorder_domain::clock::Clock;
+use voxorder_domain::order::Order;
+use voxorder_domain::pii::Redacted;
+use voxorder_nlu::classifier::ClassifierError;
+use voxorder_nlu::knowledge::KnowledgeBase;
+use voxorder_nlu::{Entities, Intent, Nlu};
+use voxorder_store::{
     CustomerRow, IdentityVerdict, LockKey, LockPolicy, NoticeScope, OrderSummary, Product,
     PurchasedItem, ReturnRecord, Store, StoreError, Subscription, SyncNotice, VerificationLock,
 };
@@ -36,6 +46,8 @@ pub enum AgentError {
     Classifier(#[from] ClassifierError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Locale(#[from] LocaleError),
 }
 
 /// Something the agent did in a turn, as reported by `chat --json`.
@@ -326,6 +338,24 @@ impl<'s> Agent<'s> {
             None,
         )?;
         Ok((agent, turn))
+    }
+
+    /// Opens a conversation with the assets every conversation of the process shares.
+    pub fn open(
+        store: &'s mut Store,
+        assets: &'s AgentAssets,
+        clock: Clock,
+        options: StartOptions,
+    ) -> Result<(Agent<'s>, Turn), AgentError> {
+        Agent::start(
+            store,
+            &assets.nlu,
+            &assets.knowledge,
+            assets.config.clone(),
+            assets.catalog.clone(),
+            clock,
+            options,
+        )
     }
 
     /// The caller said something.
