@@ -10,15 +10,11 @@ pub use voxorder_domain::{change, clock, files, import, order, pii, speech_text}
 pub use voxorder_nlu as nlu;
 pub use voxorder_nlu::knowledge;
 pub use voxorder_runtime::{models, paths};
+pub use voxorder_speech::{asr, audio, tts, vad, wake};
 pub use voxorder_store as store;
 pub use voxorder_store::{demo, documents};
 
-pub mod asr;
-pub mod audio;
 pub mod chat;
 pub mod oms;
 pub mod sync;
-pub mod tts;
-pub mod vad;
 pub mod voice;
-pub mod wake;

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use super::{VadError, VoiceActivity};
 use crate::audio::ASR_RATE;
-use crate::config::VadConfig;
+use voxorder_config::VadConfig;
 
 /// How far below `threshold` a frame must score to count as silence.
 const HYSTERESIS: f32 = 0.15;
@@ -323,7 +323,11 @@ mod tests {
 
     fn silero() -> SileroVad {
         let m = models_dir();
-        SileroVad::load(&m.join("vad/silero_vad.onnx"), &crate::paths::ort_lib(&m)).expect("silero")
+        SileroVad::load(
+            &m.join("vad/silero_vad.onnx"),
+            &voxorder_runtime::paths::ort_lib(&m),
+        )
+        .expect("silero")
     }
 
     fn cfg() -> VadConfig {

@@ -144,8 +144,8 @@ pub(crate) mod testutil {
 
     /// The worktree's `models/` (fetched by `scripts/setup.sh`).
     pub(crate) fn models_dir() -> PathBuf {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
-        let lib = crate::paths::ort_lib(&dir);
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models");
+        let lib = voxorder_runtime::paths::ort_lib(&dir);
         assert!(
             lib.exists(),
             "{} is missing: run `bash scripts/setup.sh` (it fetches ONNX Runtime and the speech models)",

@@ -31,8 +31,8 @@ use whisper_rs::{
 
 use super::convert::validate_ggml;
 use super::{AsrError, Expect, Recognizer, Transcript};
-use crate::config::AsrConfig;
-use crate::pii::{Kind, Masked};
+use voxorder_config::AsrConfig;
+use voxorder_domain::pii::{Kind, Masked};
 
 const SAMPLE_RATE: usize = 16_000;
 /// whisper's window.
@@ -328,7 +328,7 @@ impl WhisperRecognizer {
     pub fn new(model: &Path, cfg: &AsrConfig) -> Result<WhisperRecognizer, AsrError> {
         install_log_hook();
         // whisper.cpp loads a model with damaged weights and then transcribes nonsense.
-        crate::models::verify(model)?;
+        voxorder_runtime::models::verify(model)?;
         let summary = validate_ggml(model)?;
         let model_err = |reason: String| AsrError::Model {
             path: model.to_path_buf(),

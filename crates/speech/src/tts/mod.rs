@@ -13,7 +13,7 @@ use std::path::Path;
 
 use thiserror::Error;
 
-use crate::config::SpeechConfig;
+use voxorder_config::SpeechConfig;
 
 pub use cache::CachedSynthesizer;
 pub use fake::ToneSynthesizer;
@@ -38,7 +38,7 @@ pub enum TtsError {
     },
     /// The voice or ONNX Runtime's library is not the file its manifest names.
     #[error(transparent)]
-    Integrity(#[from] crate::models::IntegrityError),
+    Integrity(#[from] voxorder_runtime::models::IntegrityError),
 }
 
 /// How fast to speak.

@@ -16,7 +16,7 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::config::AsrConfig;
+use voxorder_config::AsrConfig;
 
 /// The files of a CTranslate2 Whisper model directory.
 pub const CT2_FILES: [&str; 3] = ["model.bin", "config.json", "vocabulary.txt"];
@@ -60,7 +60,7 @@ pub enum ConvertError {
     Missing { missing: PathBuf },
     /// A model file is not the one its manifest names.
     #[error(transparent)]
-    Integrity(#[from] crate::models::IntegrityError),
+    Integrity(#[from] voxorder_runtime::models::IntegrityError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ConvertError + '_ {
@@ -140,7 +140,7 @@ pub fn ensure_whisper_model_with_progress(
 ) -> Result<PathBuf, ConvertError> {
     let ggml = models_dir.join(&cfg.whisper_model);
     if ggml.is_file() {
-        crate::models::verify(&ggml)?;
+        voxorder_runtime::models::verify(&ggml)?;
         validate_ggml(&ggml)?;
         return Ok(ggml);
     }
@@ -151,7 +151,7 @@ pub fn ensure_whisper_model_with_progress(
         return Err(ConvertError::Missing { missing });
     }
     for f in CT2_FILES {
-        crate::models::verify(&ct2.join(f))?;
+        voxorder_runtime::models::verify(&ct2.join(f))?;
     }
     tracing::info!(from = %ct2.display(), to = %ggml.display(), "converting the Whisper model");
     let stats = convert_ct2_to_ggml(&ct2, &ggml, progress)?;

@@ -22,7 +22,7 @@ use ort::value::Tensor;
 use thiserror::Error;
 
 use crate::audio::mix::Pcg32;
-use crate::config::WakeConfig;
+use voxorder_config::WakeConfig;
 
 /// Samples per step (80 ms at 16 kHz).
 pub const CHUNK: usize = 1280;
@@ -44,7 +44,7 @@ pub enum WakeError {
     Run(String),
     /// A model or ONNX Runtime's library is not the file its manifest names.
     #[error(transparent)]
-    Integrity(#[from] crate::models::IntegrityError),
+    Integrity(#[from] voxorder_runtime::models::IntegrityError),
 }
 
 /// The openWakeWord feature pipeline and one wake-word head.
@@ -84,7 +84,7 @@ fn load_session(path: &Path, env: &ort::environment::Environment) -> Result<Sess
             "file not found (run `voxorder setup` / scripts/setup.sh)".into(),
         ));
     }
-    crate::models::verify(path)?;
+    voxorder_runtime::models::verify(path)?;
     Session::builder(env)
         .map_err(|e| bad(e.to_string()))?
         .with_intra_threads(1)
@@ -369,8 +369,12 @@ mod tests {
 
     fn detector() -> WakeWordDetector {
         let m = models_dir();
-        WakeWordDetector::from_config(&WakeConfig::default(), &m, &crate::paths::ort_lib(&m))
-            .expect("wake models load")
+        WakeWordDetector::from_config(
+            &WakeConfig::default(),
+            &m,
+            &voxorder_runtime::paths::ort_lib(&m),
+        )
+        .expect("wake models load")
     }
 
     /// Max score over `x` with a second of silence either side (as openWakeWord's
@@ -451,7 +455,7 @@ mod tests {
     #[test]
     fn missing_or_wrong_models_are_typed_errors() {
         let m = models_dir();
-        let lib = crate::paths::ort_lib(&m);
+        let lib = voxorder_runtime::paths::ort_lib(&m);
         let err =
             WakeWordDetector::load(&m.join("wake/nope.onnx"), &lib, 0.5).expect_err("missing");
         assert!(matches!(err, WakeError::Model { .. }), "{err}");

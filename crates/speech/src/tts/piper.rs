@@ -9,7 +9,7 @@ use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{espeak, Pace, SynthesisStats, Synthesizer, TtsError};
-use crate::config::TtsConfig;
+use voxorder_config::TtsConfig;
 
 const PAD: char = '_';
 const BOS: char = '^';
@@ -168,7 +168,7 @@ impl PiperVoice {
             reason,
         };
         let json_path = config_path(model);
-        crate::models::verify(&json_path)?;
+        voxorder_runtime::models::verify(&json_path)?;
         let json = std::fs::read_to_string(&json_path)
             .map_err(|e| voice_err(&json_path, e.to_string()))?;
         let file: VoiceFile = serde_json::from_str(&json)
@@ -205,7 +205,7 @@ impl PiperVoice {
         let (pad, bos, eos) = (special(PAD)?, special(BOS)?, special(EOS)?);
 
         let env = super::ort_environment(ort_lib)?;
-        crate::models::verify(model)?;
+        voxorder_runtime::models::verify(model)?;
         let invalid = |e: String| voice_err(model, format!("not a loadable ONNX model: {e}"));
         let session = ort::session::Session::builder(&env)
             .map_err(|e| invalid(e.to_string()))?
@@ -690,7 +690,7 @@ mod voice_tests {
     use crate::tts::CachedSynthesizer;
 
     fn models() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models")
     }
 
     fn model_path() -> PathBuf {
@@ -698,7 +698,7 @@ mod voice_tests {
     }
 
     fn ort_lib() -> PathBuf {
-        crate::paths::ort_lib(&models())
+        voxorder_runtime::paths::ort_lib(&models())
     }
 
     /// One voice for every test: loading takes seconds.
@@ -921,7 +921,7 @@ mod voice_tests {
 
     #[test]
     fn the_configured_synthesizer_loads() {
-        let cfg = crate::config::SpeechConfig::default();
+        let cfg = voxorder_config::SpeechConfig::default();
         let s = crate::tts::synthesizer_from_config(&cfg, &models(), &ort_lib()).expect("load");
         assert_eq!(s.sample_rate(), 22_050);
     }

@@ -10,10 +10,10 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 use super::convert::{convert_ct2_to_ggml, ensure_whisper_model, validate_ggml, ConvertError};
 
 use super::*;
-use crate::config::{AsrConfig, SpeechConfig};
+use voxorder_config::{AsrConfig, SpeechConfig};
 
 fn models_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
 }
 
 fn ct2_dir() -> PathBuf {
@@ -50,7 +50,7 @@ fn recognizer() -> MutexGuard<'static, WhisperRecognizer> {
 fn load_clip(name: &str) -> Vec<f32> {
     load_wav(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/asr")
+            .join("../../tests/data/asr")
             .join(name),
     )
 }
@@ -326,7 +326,7 @@ fn ensure_converts_once_and_names_the_fix_when_files_are_missing() {
     let path = tmp.path().join("whisper/ggml-tiny.en.bin");
     assert!(paths.iter().all(|p| p == &path), "{paths:?}");
     assert_eq!(
-        crate::models::sha256_file(&path).expect("sha"),
+        voxorder_runtime::models::sha256_file(&path).expect("sha"),
         converted().1.sha256
     );
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("whisper"))

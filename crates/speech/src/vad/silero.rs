@@ -51,7 +51,7 @@ impl SileroVad {
             voxorder_runtime::onnx::OrtError::Integrity(e) => VadError::Integrity(e),
             e => bad(format!("ONNX Runtime: {e}")),
         })?;
-        crate::models::verify(model)?;
+        voxorder_runtime::models::verify(model)?;
         let session = Session::builder(&env)
             .map_err(|e| bad(e.to_string()))?
             .with_intra_threads(1)
@@ -135,8 +135,11 @@ mod tests {
 
     fn load() -> SileroVad {
         let m = models_dir();
-        SileroVad::load(&m.join("vad/silero_vad.onnx"), &crate::paths::ort_lib(&m))
-            .expect("silero loads")
+        SileroVad::load(
+            &m.join("vad/silero_vad.onnx"),
+            &voxorder_runtime::paths::ort_lib(&m),
+        )
+        .expect("silero loads")
     }
 
     fn probs(vad: &mut SileroVad, x: &[f32]) -> Vec<f32> {
@@ -168,7 +171,7 @@ mod tests {
             })
         ));
         let m = models_dir();
-        let lib = crate::paths::ort_lib(&m);
+        let lib = voxorder_runtime::paths::ort_lib(&m);
         let dir = tempfile::tempdir().expect("tempdir");
         let missing = SileroVad::load(&dir.path().join("none.onnx"), &lib).expect_err("missing");
         assert!(matches!(missing, VadError::Model { .. }), "{missing}");

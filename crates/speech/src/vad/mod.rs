@@ -6,7 +6,7 @@ use std::path::Path;
 
 use thiserror::Error;
 
-use crate::config::{VadConfig, VadEngine};
+use voxorder_config::{VadConfig, VadEngine};
 
 pub mod endpoint;
 pub mod silero;
@@ -28,7 +28,7 @@ pub enum VadError {
     FrameSize { expected: usize, got: usize },
     /// The model or ONNX Runtime's library is not the file its manifest names.
     #[error(transparent)]
-    Integrity(#[from] crate::models::IntegrityError),
+    Integrity(#[from] voxorder_runtime::models::IntegrityError),
 }
 
 impl VadError {
@@ -81,7 +81,7 @@ mod tests {
     #[test]
     fn config_picks_the_engine() {
         let models = crate::audio::testutil::models_dir();
-        let lib = crate::paths::ort_lib(&models);
+        let lib = voxorder_runtime::paths::ort_lib(&models);
         let mut cfg = VadConfig::default();
         assert_eq!(
             vad_from_config(&cfg, &models, &lib)

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use thiserror::Error;
 
-use crate::config::{AsrEngine, SpeechConfig};
+use voxorder_config::{AsrEngine, SpeechConfig};
 
 pub mod convert;
 pub mod fake;
@@ -80,12 +80,12 @@ pub enum AsrError {
     /// The model is not the file its manifest names. Caller: give up; the message says
     /// how to restore it.
     #[error(transparent)]
-    Integrity(#[from] crate::models::IntegrityError),
+    Integrity(#[from] voxorder_runtime::models::IntegrityError),
 }
 
 impl AsrError {
     /// The integrity failure behind this error, if that is what it is.
-    pub fn integrity(&self) -> Option<&crate::models::IntegrityError> {
+    pub fn integrity(&self) -> Option<&voxorder_runtime::models::IntegrityError> {
         match self {
             AsrError::Integrity(e) | AsrError::Convert(ConvertError::Integrity(e)) => Some(e),
             _ => None,
