@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod cmd;
+
 use anyhow::{Context, Result};
 use chrono::NaiveDateTime;
 use clap::{Args, Parser, Subcommand};
@@ -102,7 +104,7 @@ enum Command {
         json: bool,
         /// What the speech is expected to be (biases the recogniser).
         #[arg(long, value_enum, default_value = "free")]
-        expect: voice::cli::ExpectArg,
+        expect: cmd::speech::ExpectArg,
     },
     /// Speak text with the device's voice into a WAV file.
     Say {
@@ -502,7 +504,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Transcribe { file, json, expect } => {
             let models = paths::models_dir();
-            voice::cli::transcribe(
+            cmd::speech::transcribe(
                 &config,
                 &models,
                 &paths::ort_lib(&models),
@@ -519,7 +521,7 @@ fn run(cli: Cli) -> Result<()> {
             json,
         } => {
             let models = paths::models_dir();
-            voice::cli::say(
+            cmd::speech::say(
                 &config,
                 &models,
                 &paths::ort_lib(&models),
@@ -538,24 +540,24 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::ExistingOrReadOnly)?;
             let nlu = load_nlu(&config, &store)?;
+            let assets = AgentAssets::new(config, &store, nlu)?;
             let models = paths::models_dir();
-            voice::cli::simulate(
+            cmd::speech::simulate(
                 &mut store,
-                &nlu,
-                config,
+                &assets,
                 clock,
                 &models,
                 &paths::ort_lib(&models),
                 &input,
                 out_dir.as_deref(),
-                &voice::cli::CallOptions { customer, confirm },
+                &cmd::speech::CallOptions { customer, confirm },
                 json,
                 out,
             )?;
         }
         Command::Run {
             list_devices: true, ..
-        } => voice::cli::print_devices(out)?,
+        } => cmd::speech::print_devices(out)?,
         Command::Run {
             customer,
             input,
@@ -566,21 +568,21 @@ fn run(cli: Cli) -> Result<()> {
             let mut store = open_store(cli.db.as_ref(), &clock, OpenMode::ExistingOrReadOnly)?;
             let nlu = load_nlu(&config, &store)?;
             let _sync = background_sync(&config, &store, clock);
+            let assets = AgentAssets::new(config, &store, nlu)?;
             let models = paths::models_dir();
             let stop = std::sync::atomic::AtomicBool::new(false);
-            voice::cli::run(
+            cmd::speech::run(
                 &mut store,
-                &nlu,
-                config,
+                &assets,
                 clock,
                 &models,
                 &paths::ort_lib(&models),
-                &voice::cli::RunIo {
+                &cmd::speech::RunIo {
                     input,
                     output,
                     max_conversations: conversations,
                 },
-                &voice::cli::CallOptions {
+                &cmd::speech::CallOptions {
                     customer,
                     confirm: None,
                 },
@@ -603,12 +605,12 @@ fn run(cli: Cli) -> Result<()> {
             }
             let mut store = demo::open_or_create(&db, clock.now())?;
             let nlu = load_nlu(&config, &store)?;
+            let assets = AgentAssets::new(config, &store, nlu)?;
             let store_and_nlu_ms = started.elapsed().as_secs_f64() * 1000.0;
             let models = paths::models_dir();
-            voice::cli::bench(
+            cmd::speech::bench(
                 &mut store,
-                &nlu,
-                config,
+                &assets,
                 clock.now(),
                 &models,
                 &paths::ort_lib(&models),

@@ -9,7 +9,20 @@ use voxorder_nlu::knowledge::KnowledgeBase;
 use voxorder_nlu::Nlu;
 use voxorder_store::Store;
 
-use crate::AgentError;
+use voxorder_dialog::LocaleError;
+use voxorder_store::StoreError;
+
+/// The assets could not be built. Caller: report and stop; nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AssetsError {
+    /// The configured locale has no usable catalog.
+    #[error(transparent)]
+    Locale(#[from] LocaleError),
+    /// The store's documents or products could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// The configuration, the locale's prompt catalog, the NLU, the store's documents as a
 /// knowledge base, and the catalog's product names (what the recogniser is biased with
@@ -33,7 +46,7 @@ impl std::fmt::Debug for AgentAssets {
 
 impl AgentAssets {
     /// Builds the assets over `store` (its documents and products) with a loaded NLU.
-    pub fn new(config: Config, store: &Store, nlu: Nlu) -> Result<AgentAssets, AgentError> {
+    pub fn new(config: Config, store: &Store, nlu: Nlu) -> Result<AgentAssets, AssetsError> {
         let catalog = Arc::new(Catalog::load(&config.store.locale)?);
         let knowledge = KnowledgeBase::new(&store.documents()?);
         let product_names = store.products()?.into_iter().map(|p| p.name).collect();

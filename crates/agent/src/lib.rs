@@ -13,7 +13,7 @@
 
 mod assets;
 
-pub use assets::AgentAssets;
+pub use assets::{AgentAssets, AssetsError};
 
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ use uuid::Uuid;
 use voxorder_config::Config;
 use voxorder_dialog::facts::{Facts, FactsError, PolicyAnswer};
 use voxorder_dialog::{
-    notices, AnswerShape, Catalog, Engine, Event, LocaleError, Outcome, SessionOptions, Step,
+    notices, AnswerShape, Catalog, Engine, Event, Outcome, SessionOptions, Step,
 };
 use voxorder_domain::change::Change;
 use voxorder_domain::clock::Clock;
@@ -46,8 +46,6 @@ pub enum AgentError {
     Classifier(#[from] ClassifierError),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Locale(#[from] LocaleError),
 }
 
 /// Something the agent did in a turn, as reported by `chat --json`.

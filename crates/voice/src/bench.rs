@@ -5,20 +5,18 @@
 //! the reply, and peak resident memory. Optionally the spoken test set (`eval`).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::agent::{Agent, StartOptions};
-use crate::clock::Clock;
-use crate::config::{Config, VadConfig, VadEngine};
-use crate::nlu::Nlu;
-use crate::pii::{Kind, Masked};
-use crate::speech_text;
-use crate::store::Store;
-use crate::wake::WakeWordDetector;
+use voxorder_agent::{Agent, AgentAssets, StartOptions};
+use voxorder_config::{VadConfig, VadEngine};
+use voxorder_domain::clock::Clock;
+use voxorder_domain::pii::{Kind, Masked};
+use voxorder_domain::speech_text;
+use voxorder_speech::wake::WakeWordDetector;
+use voxorder_store::Store;
 
 use super::eval::{self, EvalOptions, EvalReport};
 use super::{expect_for, percentile, respond, Heard, Stages, VoiceError};
@@ -136,8 +134,7 @@ pub struct BenchReport {
 /// What the bench needs besides its own stages.
 pub struct BenchInputs<'a> {
     pub store: &'a mut Store,
-    pub nlu: &'a Nlu,
-    pub config: Arc<Config>,
+    pub assets: &'a AgentAssets,
     pub now: NaiveDateTime,
     /// The order the scripted caller asks about and its billing zip.
     pub order_number: String,
@@ -178,22 +175,18 @@ pub fn run(
     rounds: usize,
     accuracy: Option<&EvalOptions>,
 ) -> Result<BenchReport, VoiceError> {
-    let config = inputs.config.clone();
+    let config = inputs.assets.config.clone();
     let speech = &config.speech;
     let mut stages = Stages::load(speech, models_dir, ort_lib)?;
     let t = Instant::now();
     let mut wake = WakeWordDetector::from_config(&speech.wake, models_dir, ort_lib)?;
     let wake_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let super::cli::CallAssets {
-        catalog,
-        knowledge,
-        products,
-    } = super::cli::CallAssets::load(inputs.store, &config.store.locale)?;
+    let products = &inputs.assets.product_names;
     // The first synthesis warms the voice; a device does it while starting.
     super::speak(
         stages.tts.as_mut(),
         "Hello.",
-        crate::tts::Pace::Normal,
+        voxorder_speech::tts::Pace::Normal,
         &mut |_| true,
     )?;
     let cold_start = ColdStart {
@@ -231,12 +224,9 @@ pub fn run(
     for _ in 0..rounds.max(1) {
         for (c, conversation) in conversations.iter().enumerate() {
             let customer_email = (c == 1).then(|| inputs.customer_email.clone());
-            let (mut agent, _opening) = Agent::start(
+            let (mut agent, _opening) = Agent::open(
                 inputs.store,
-                inputs.nlu,
-                &knowledge,
-                config.clone(),
-                catalog.clone(),
+                inputs.assets,
                 clock,
                 StartOptions {
                     channel: "voice",
@@ -248,7 +238,7 @@ pub fn run(
                 if agent.ended() {
                     break;
                 }
-                let expect = expect_for(&agent, &products);
+                let expect = expect_for(&agent, products);
                 let turn = respond(
                     &mut agent,
                     stages.asr.as_mut(),
@@ -295,7 +285,7 @@ pub fn run(
         Some(options) => Some(eval::evaluate(
             stages.asr.as_mut(),
             stages.tts.as_mut(),
-            inputs.nlu,
+            &inputs.assets.nlu,
             inputs.now,
             options,
             &mut |done, total| {
@@ -343,7 +333,7 @@ fn frame_costs(
     ort_lib: &Path,
 ) -> Result<FrameCosts, VoiceError> {
     let audio: Vec<f32> = spoken.iter().flatten().flatten().copied().collect();
-    let per_frame = |vad: &mut dyn crate::vad::VoiceActivity| -> Result<f64, VoiceError> {
+    let per_frame = |vad: &mut dyn voxorder_speech::vad::VoiceActivity| -> Result<f64, VoiceError> {
         let n = vad.frame_samples();
         vad.reset();
         let t = Instant::now();
@@ -360,12 +350,13 @@ fn frame_costs(
     webrtc_cfg.engine = VadEngine::Webrtc;
     let silero = match vad_cfg.engine {
         VadEngine::Silero => per_frame(stages.vad.as_mut())?,
-        VadEngine::Webrtc => {
-            per_frame(crate::vad::vad_from_config(&silero_cfg, models_dir, ort_lib)?.as_mut())?
-        }
+        VadEngine::Webrtc => per_frame(
+            voxorder_speech::vad::vad_from_config(&silero_cfg, models_dir, ort_lib)?.as_mut(),
+        )?,
     };
-    let webrtc =
-        per_frame(crate::vad::vad_from_config(&webrtc_cfg, models_dir, ort_lib)?.as_mut())?;
+    let webrtc = per_frame(
+        voxorder_speech::vad::vad_from_config(&webrtc_cfg, models_dir, ort_lib)?.as_mut(),
+    )?;
     wake.reset();
     let t = Instant::now();
     let mut chunks = 0usize;

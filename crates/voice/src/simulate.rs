@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::agent::{Action, Agent};
-use crate::asr::Expect;
-use crate::audio::{wav, Clip, ASR_RATE};
-use crate::config::VadConfig;
-use crate::vad::VoiceActivity;
+use voxorder_agent::{Action, Agent};
+use voxorder_config::VadConfig;
+use voxorder_speech::asr::Expect;
+use voxorder_speech::audio::{wav, Clip, ASR_RATE};
+use voxorder_speech::vad::VoiceActivity;
 
 use super::{expect_for, percentile, respond, speak, Heard, Stages, TurnTimings, VoiceError};
 
@@ -88,8 +88,9 @@ pub fn speech_in(
     clip: &Clip,
     cfg: &VadConfig,
 ) -> Result<Option<Vec<f32>>, VoiceError> {
-    let audio = crate::audio::resample::resample(&clip.samples, clip.sample_rate, ASR_RATE)?;
-    let segments = crate::vad::endpoint::segment_clip(vad, &audio, cfg)?;
+    let audio =
+        voxorder_speech::audio::resample::resample(&clip.samples, clip.sample_rate, ASR_RATE)?;
+    let segments = voxorder_speech::vad::endpoint::segment_clip(vad, &audio, cfg)?;
     let (Some(first), Some(last)) = (segments.first(), segments.last()) else {
         return Ok(None);
     };
@@ -105,7 +106,7 @@ pub fn speech_in(
 /// Plays the conversation and writes `reply_NN.wav` files and `log.json` into `out_dir`.
 pub fn simulate(
     agent: &mut Agent<'_>,
-    opening: &crate::agent::Turn,
+    opening: &voxorder_agent::Turn,
     stages: &mut Stages,
     vad_cfg: &VadConfig,
     products: &[String],

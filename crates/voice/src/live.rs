@@ -7,32 +7,24 @@
 //! be clearly louder and longer to count as a barge-in (see `BargeIn`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Instant;
 
-use crate::agent::{mark_announced, pending_announcement, Agent, StartOptions};
-use crate::asr::Expect;
-use crate::audio::device::{AudioInput, AudioOutput};
-use crate::clock::Clock;
-use crate::config::{Config, DeviceMode};
-use crate::dialog::Catalog;
-use crate::knowledge::KnowledgeBase;
-use crate::nlu::Nlu;
-use crate::store::Store;
-use crate::vad::endpoint::{EndpointEvent, Endpointer};
-use crate::wake::WakeWordDetector;
+use voxorder_agent::{mark_announced, pending_announcement, Agent, AgentAssets, StartOptions};
+use voxorder_config::DeviceMode;
+use voxorder_domain::clock::Clock;
+use voxorder_speech::asr::Expect;
+use voxorder_speech::audio::device::{AudioInput, AudioOutput};
+use voxorder_speech::vad::endpoint::{EndpointEvent, Endpointer};
+use voxorder_speech::wake::WakeWordDetector;
+use voxorder_store::Store;
 
 use super::{expect_for, respond, speak, Heard, Stages, VoiceError};
 
 /// Everything a conversation needs besides the speech stages.
 pub struct Resources<'a> {
     pub store: &'a mut Store,
-    pub nlu: &'a Nlu,
-    pub knowledge: &'a KnowledgeBase,
-    pub config: Arc<Config>,
-    pub catalog: Arc<Catalog>,
+    pub assets: &'a AgentAssets,
     pub clock: Clock,
-    pub products: Vec<String>,
 }
 
 /// Options of the live loop.
@@ -79,9 +71,9 @@ pub fn run(
     options: &LiveOptions,
     stop: &AtomicBool,
 ) -> Result<LiveSummary, VoiceError> {
-    let speech = res.config.speech.clone();
+    let speech = res.assets.config.speech.clone();
     let frame = stages.vad.frame_samples();
-    let frame_ms = frame as f64 * 1000.0 / f64::from(crate::audio::ASR_RATE);
+    let frame_ms = frame as f64 * 1000.0 / f64::from(voxorder_speech::audio::ASR_RATE);
     let barge_in = BargeIn {
         threshold: (speech.vad.threshold + 0.3).min(0.9),
         frames_needed: ((300.0 / frame_ms).ceil() as u32).max(2),
@@ -135,12 +127,9 @@ pub fn run(
             }
         }
         conversations += 1;
-        let (mut agent, opening) = Agent::start(
+        let (mut agent, opening) = Agent::open(
             res.store,
-            res.nlu,
-            res.knowledge,
-            res.config.clone(),
-            res.catalog.clone(),
+            res.assets,
             res.clock,
             StartOptions {
                 channel: "voice",
@@ -174,7 +163,7 @@ pub fn run(
                 Listened::Timeout => None,
             };
             let expect = match &heard {
-                Some(_) => expect_for(&agent, &res.products),
+                Some(_) => expect_for(&agent, &res.assets.product_names),
                 None => Expect::Anything,
             };
             let rate = stages.tts.sample_rate();
@@ -238,13 +227,23 @@ fn announce(
     output: &mut dyn AudioOutput,
     customer_email: &str,
 ) -> Result<bool, VoiceError> {
-    let Some(news) = pending_announcement(res.store, &res.catalog, &res.config, customer_email)?
+    let Some(news) = pending_announcement(
+        res.store,
+        &res.assets.catalog,
+        &res.assets.config,
+        customer_email,
+    )?
     else {
         return Ok(false);
     };
     if !news.text.is_empty() {
         tracing::info!(notices = news.notices.len(), "announcing news");
-        play(stages, output, &news.text, crate::tts::Pace::Normal)?;
+        play(
+            stages,
+            output,
+            &news.text,
+            voxorder_speech::tts::Pace::Normal,
+        )?;
         output.drain()?;
     }
     mark_announced(res.store, &news, res.clock.now())?;
@@ -259,7 +258,7 @@ fn play(
     stages: &mut Stages,
     output: &mut dyn AudioOutput,
     text: &str,
-    pace: crate::tts::Pace,
+    pace: voxorder_speech::tts::Pace,
 ) -> Result<(), VoiceError> {
     let mut play_error = None;
     let rate = stages.tts.sample_rate();

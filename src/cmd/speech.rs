@@ -1,31 +1,31 @@
-//! The speech subcommands' work, kept out of `main.rs`: `transcribe`, `say`, `simulate`,
-//! `run`, `bench` and `models`. Each takes what the binary already opened (store, NLU,
-//! configuration) and writes its output to `out`.
+//! The speech subcommands: `transcribe`, `say`, `simulate`, `run` (and its device
+//! list) and `bench`. Each takes what the binary already opened (the store, the agent's
+//! assets) and writes its output to `out`.
+
+// These pass the voice's error up to `main` whole, where its cause picks the exit code;
+// they run once per process, so the error's size costs nothing.
+#![allow(clippy::result_large_err)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::agent::{Agent, StartOptions};
-use crate::asr::Expect;
-use crate::audio::device::{
+use voxorder_agent::{Agent, AgentAssets, StartOptions};
+use voxorder_config::{Config, DeviceMode};
+use voxorder_domain::clock::Clock;
+use voxorder_speech::asr::Expect;
+use voxorder_speech::audio::device::{
     list_devices, AudioInput, AudioOutput, ClipInput, MicStream, RecordingOutput, Speaker, Tail,
 };
-use crate::audio::{wav, Clip, ASR_RATE};
-use crate::clock::Clock;
-use crate::config::{Config, DeviceMode};
-use crate::dialog::Catalog;
-use crate::knowledge::KnowledgeBase;
-use crate::nlu::Nlu;
-use crate::store::Store;
-use crate::tts::Pace;
-use crate::wake::WakeWordDetector;
+use voxorder_speech::audio::{wav, Clip, ASR_RATE};
+use voxorder_speech::tts::Pace;
+use voxorder_speech::wake::WakeWordDetector;
+use voxorder_store::Store;
 
-use super::{live, simulate, Stages, VoiceError};
+use voxorder_voice::{live, simulate, Stages, VoiceError};
 
 /// The longest file `transcribe` reads (longer audio is refused before it is loaded).
 pub const MAX_TRANSCRIBE_SECONDS: f64 = 600.0;
@@ -83,11 +83,13 @@ pub fn transcribe(
 ) -> Result<(), VoiceError> {
     let clip = wav::read_wav(file, MAX_TRANSCRIBE_SECONDS)?;
     let t = Instant::now();
-    let mut vad = crate::vad::vad_from_config(&config.speech.vad, models_dir, ort_lib)?;
-    let mut asr = crate::asr::recognizer_from_config(&config.speech, models_dir)?;
+    let mut vad = voxorder_speech::vad::vad_from_config(&config.speech.vad, models_dir, ort_lib)?;
+    let mut asr = voxorder_speech::asr::recognizer_from_config(&config.speech, models_dir)?;
     let load_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let audio = crate::audio::resample::resample(&clip.samples, clip.sample_rate, ASR_RATE)?;
-    let segments = crate::vad::endpoint::segment_clip(vad.as_mut(), &audio, &config.speech.vad)?;
+    let audio =
+        voxorder_speech::audio::resample::resample(&clip.samples, clip.sample_rate, ASR_RATE)?;
+    let segments =
+        voxorder_speech::vad::endpoint::segment_clip(vad.as_mut(), &audio, &config.speech.vad)?;
     let expect = match expect {
         ExpectArg::Free => Expect::Anything,
         ExpectArg::Digits => Expect::Digits { min: 1, max: 20 },
@@ -161,7 +163,8 @@ pub fn say(
     out: &mut dyn Write,
 ) -> Result<(), VoiceError> {
     let t = Instant::now();
-    let mut tts = crate::tts::synthesizer_from_config(&config.speech, models_dir, ort_lib)?;
+    let mut tts =
+        voxorder_speech::tts::synthesizer_from_config(&config.speech, models_dir, ort_lib)?;
     let load_ms = t.elapsed().as_secs_f64() * 1000.0;
     let mut samples = Vec::new();
     let pace = if slow { Pace::Slow } else { Pace::Normal };
@@ -206,37 +209,11 @@ pub struct CallOptions {
     pub confirm: Option<String>,
 }
 
-/// What the agent reads beside the store for a spoken call: the locale's phrase catalog,
-/// the store's documents as a knowledge base, and the product names the recogniser is
-/// biased with when the agent asks which product.
-pub struct CallAssets {
-    pub catalog: Arc<Catalog>,
-    pub knowledge: KnowledgeBase,
-    pub products: Vec<String>,
-}
-
-impl CallAssets {
-    pub fn load(store: &Store, locale: &str) -> Result<CallAssets, VoiceError> {
-        let input = |e: &dyn std::fmt::Display| VoiceError::Input(e.to_string());
-        Ok(CallAssets {
-            catalog: Arc::new(Catalog::load(locale).map_err(|e| input(&e))?),
-            knowledge: KnowledgeBase::new(&store.documents().map_err(|e| input(&e))?),
-            products: store
-                .products()
-                .map_err(|e| input(&e))?
-                .into_iter()
-                .map(|p| p.name)
-                .collect(),
-        })
-    }
-}
-
 /// `voxorder simulate --in DIR`: one spoken conversation from WAV files.
 #[allow(clippy::too_many_arguments)]
 pub fn simulate(
     store: &mut Store,
-    nlu: &Nlu,
-    config: Config,
+    assets: &AgentAssets,
     clock: Clock,
     models_dir: &Path,
     ort_lib: &Path,
@@ -248,19 +225,12 @@ pub fn simulate(
 ) -> Result<(), VoiceError> {
     let files = simulate::turn_files(input)?;
     let out_dir = out_dir.map_or_else(|| input.join("replies"), Path::to_path_buf);
+    let config = &assets.config;
     let mut stages = Stages::load(&config.speech, models_dir, ort_lib)?;
-    let CallAssets {
-        catalog,
-        knowledge,
-        products,
-    } = CallAssets::load(store, &config.store.locale)?;
     let vad_cfg = config.speech.vad.clone();
-    let (mut agent, opening) = Agent::start(
+    let (mut agent, opening) = Agent::open(
         store,
-        nlu,
-        &knowledge,
-        Arc::new(config),
-        catalog,
+        assets,
         clock,
         StartOptions {
             channel: "simulate",
@@ -273,7 +243,7 @@ pub fn simulate(
         &opening,
         &mut stages,
         &vad_cfg,
-        &products,
+        &assets.product_names,
         &files,
         &out_dir,
     )?;
@@ -339,8 +309,7 @@ pub fn print_devices(out: &mut dyn Write) -> Result<(), VoiceError> {
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     store: &mut Store,
-    nlu: &Nlu,
-    config: Config,
+    assets: &AgentAssets,
     clock: Clock,
     models_dir: &Path,
     ort_lib: &Path,
@@ -349,6 +318,7 @@ pub fn run(
     stop: &AtomicBool,
     out: &mut dyn Write,
 ) -> Result<(), VoiceError> {
+    let config = &assets.config;
     let t = Instant::now();
     // Open the devices first: without a sound card there is no point loading models.
     let mut input: Box<dyn AudioInput> = match &io.input {
@@ -379,11 +349,6 @@ pub fn run(
         )?),
         DeviceMode::Kiosk => None,
     };
-    let CallAssets {
-        catalog,
-        knowledge,
-        products,
-    } = CallAssets::load(store, &config.store.locale)?;
     let mode = config.speech.mode;
     writeln!(
         out,
@@ -396,12 +361,8 @@ pub fn run(
     .map_err(write_err)?;
     let mut res = live::Resources {
         store,
-        nlu,
-        knowledge: &knowledge,
-        config: Arc::new(config),
-        catalog,
+        assets,
         clock,
-        products,
     };
     let summary = live::run(
         &mut res,
@@ -434,13 +395,12 @@ pub const BENCH_CUSTOMER: &str = "ada.park@example.com";
 #[allow(clippy::too_many_arguments)]
 pub fn bench(
     store: &mut Store,
-    nlu: &Nlu,
-    config: Config,
+    assets: &AgentAssets,
     now: chrono::NaiveDateTime,
     models_dir: &Path,
     ort_lib: &Path,
     rounds: usize,
-    accuracy: Option<super::eval::EvalOptions>,
+    accuracy: Option<voxorder_voice::eval::EvalOptions>,
     started: Instant,
     store_and_nlu_ms: f64,
     out_file: Option<&Path>,
@@ -468,11 +428,10 @@ pub fn bench(
                 .map(|z| (o.order_number.clone(), z))
         })
         .ok_or_else(missing)?;
-    let report = super::bench::run(
-        super::bench::BenchInputs {
+    let report = voxorder_voice::bench::run(
+        voxorder_voice::bench::BenchInputs {
             store,
-            nlu,
-            config: Arc::new(config),
+            assets,
             now,
             order_number,
             zip,

@@ -5,7 +5,6 @@
 //! Every stage is a trait object, so the same code runs on the real models and on fakes.
 
 pub mod bench;
-pub mod cli;
 pub mod eval;
 pub mod live;
 pub mod simulate;
@@ -16,13 +15,13 @@ use std::time::Instant;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::agent::{Agent, AgentError, Turn};
-use crate::asr::{AsrError, Expect, Recognizer, Transcript};
-use crate::audio::AudioError;
-use crate::config::{Config, SpeechConfig};
-use crate::dialog::AnswerShape;
-use crate::tts::{Pace, SynthesisStats, Synthesizer, TtsError};
-use crate::vad::{VadError, VoiceActivity};
+use voxorder_agent::{Agent, AgentError, Turn};
+use voxorder_config::{Config, SpeechConfig};
+use voxorder_dialog::AnswerShape;
+use voxorder_speech::asr::{AsrError, Expect, Recognizer, Transcript};
+use voxorder_speech::audio::AudioError;
+use voxorder_speech::tts::{Pace, SynthesisStats, Synthesizer, TtsError};
+use voxorder_speech::vad::{VadError, VoiceActivity};
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -36,7 +35,7 @@ pub enum VoiceError {
     #[error(transparent)]
     Tts(#[from] TtsError),
     #[error(transparent)]
-    Wake(#[from] crate::wake::WakeError),
+    Wake(#[from] voxorder_speech::wake::WakeError),
     #[error(transparent)]
     Agent(#[from] AgentError),
     #[error("{path}: {source}")]
@@ -50,13 +49,13 @@ pub enum VoiceError {
 
 impl VoiceError {
     /// The integrity failure behind this error, if a model or library was refused.
-    pub fn integrity(&self) -> Option<&crate::models::IntegrityError> {
-        use crate::nlu::classifier::ClassifierError;
+    pub fn integrity(&self) -> Option<&voxorder_runtime::models::IntegrityError> {
+        use voxorder_nlu::classifier::ClassifierError;
         match self {
             VoiceError::Asr(e) => e.integrity(),
             VoiceError::Tts(TtsError::Integrity(e))
             | VoiceError::Vad(VadError::Integrity(e))
-            | VoiceError::Wake(crate::wake::WakeError::Integrity(e))
+            | VoiceError::Wake(voxorder_speech::wake::WakeError::Integrity(e))
             | VoiceError::Agent(AgentError::Classifier(
                 ClassifierError::Integrity(e)
                 | ClassifierError::Runtime(voxorder_runtime::onnx::OrtError::Integrity(e)),
@@ -99,13 +98,13 @@ impl Stages {
         ort_lib: &Path,
     ) -> Result<Stages, VoiceError> {
         let t = Instant::now();
-        let vad = crate::vad::vad_from_config(&cfg.vad, models_dir, ort_lib)?;
+        let vad = voxorder_speech::vad::vad_from_config(&cfg.vad, models_dir, ort_lib)?;
         let vad_seconds = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let asr = crate::asr::recognizer_from_config(cfg, models_dir)?;
+        let asr = voxorder_speech::asr::recognizer_from_config(cfg, models_dir)?;
         let asr_seconds = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let tts = crate::tts::synthesizer_from_config(cfg, models_dir, ort_lib)?;
+        let tts = voxorder_speech::tts::synthesizer_from_config(cfg, models_dir, ort_lib)?;
         let tts_seconds = t.elapsed().as_secs_f64();
         Ok(Stages {
             vad,
@@ -202,7 +201,8 @@ pub fn respond(
             (None, turn)
         }
         Heard::Speech(audio) => {
-            timings.speech_seconds = audio.len() as f64 / f64::from(crate::audio::ASR_RATE);
+            timings.speech_seconds =
+                audio.len() as f64 / f64::from(voxorder_speech::audio::ASR_RATE);
             let t = Instant::now();
             let transcript = asr.transcribe(audio, expect)?;
             timings.asr_ms = ms(t);

@@ -13,16 +13,16 @@ use std::process::Command;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::asr::{Expect, Recognizer};
-use crate::audio::{mix, resample, ASR_RATE};
-use crate::nlu::entities::EntityKind;
-use crate::nlu::{Intent, Nlu};
-use crate::tts::{Pace, Synthesizer};
+use voxorder_nlu::entities::EntityKind;
+use voxorder_nlu::{Intent, Nlu};
+use voxorder_speech::asr::{Expect, Recognizer};
+use voxorder_speech::audio::{mix, resample, ASR_RATE};
+use voxorder_speech::tts::{Pace, Synthesizer};
 
 use super::{percentile, VoiceError};
 
-const HELDOUT_INTENTS: &str = include_str!("../../assets/nlu/heldout/intents.tsv");
-const HELDOUT_ENTITIES: &str = include_str!("../../assets/nlu/heldout/entities.jsonl");
+const HELDOUT_INTENTS: &str = include_str!("../../../assets/nlu/heldout/intents.tsv");
+const HELDOUT_ENTITIES: &str = include_str!("../../../assets/nlu/heldout/entities.jsonl");
 
 /// A voice that reads the test utterances.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,7 +203,7 @@ pub fn espeak_clip(text: &str, voice: &str, wpm: u32) -> Result<Vec<f32>, VoiceE
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    let clip = crate::audio::wav::read_wav(&path, 60.0);
+    let clip = voxorder_speech::audio::wav::read_wav(&path, 60.0);
     let _ = std::fs::remove_file(&path);
     let clip = clip?;
     Ok(resample::resample(
