@@ -13,8 +13,8 @@ pub use voxorder_runtime::{models, paths};
 pub use voxorder_speech::{asr, audio, tts, vad, wake};
 pub use voxorder_store as store;
 pub use voxorder_store::{demo, documents};
+pub use voxorder_sync as sync;
 pub use voxorder_voice as voice;
 
 pub mod chat;
 pub mod oms;
-pub mod sync;

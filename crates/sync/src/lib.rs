@@ -1,11 +1,11 @@
 //! The device's uplink to the central OMS: push the outbox (in order per order,
 //! at-least-once, each command under its idempotency key), pull the change feed by
 //! cursor, reconcile what the OMS refused, retry with exponential backoff and jitter,
-//! dead-letter a command after `sync.max_attempts` tries. The only module that opens
+//! dead-letter a command after `sync.max_attempts` tries. The only crate that opens
 //! connections from the device.
 //!
-//! Every state change is a store transaction (`store::sync`), so the process may be
-//! killed at any point: at worst a command the OMS already applied is sent again, and
+//! Every state change is a store transaction (the store's `sync.rs`), so the process
+//! may be killed at any point: at worst a command the OMS already applied is sent again, and
 //! the OMS answers it as a duplicate.
 
 pub mod client;
@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::clock::Clock;
-use crate::config::{Config, SyncConfig};
-use crate::pii::Redacted;
-use crate::store::{OpenMode, PullSummary, SettleSummary, Store, StoreError};
 pub use client::{HttpOmsClient, HttpSettings, OmsClient, PullPage};
+use voxorder_config::{Config, SyncConfig};
+use voxorder_domain::clock::Clock;
+use voxorder_domain::pii::Redacted;
+use voxorder_store::{OpenMode, PullSummary, SettleSummary, Store, StoreError};
 
 /// Environment variable holding the device's bearer token.
 pub const TOKEN_ENV: &str = "VOXORDER_OMS_TOKEN";
@@ -81,7 +81,7 @@ pub enum SyncError {
     /// The OMS speaks an API version this build does not.
     #[error(
         "OMS at {url} speaks schema version {found}; this device understands {}",
-        crate::oms::wire::SCHEMA_VERSION
+        voxorder_domain::wire::SCHEMA_VERSION
     )]
     UnknownSchema { url: String, found: u32 },
     /// An outbox row whose payload is not JSON (damaged store).
@@ -492,9 +492,12 @@ pub fn resolve_token(cfg: &SyncConfig, explicit: Option<String>) -> Result<Strin
     }
     if !cfg.token_file.is_empty() {
         let path = Path::new(&cfg.token_file);
-        return crate::files::read_text_capped(path, crate::files::SECRETS_FILE_LIMIT)
-            .map(|t| t.trim().to_string())
-            .map_err(|e| SyncError::NotConfigured(format!("token file {}: {e}", cfg.token_file)));
+        return voxorder_domain::files::read_text_capped(
+            path,
+            voxorder_domain::files::SECRETS_FILE_LIMIT,
+        )
+        .map(|t| t.trim().to_string())
+        .map_err(|e| SyncError::NotConfigured(format!("token file {}: {e}", cfg.token_file)));
     }
     std::env::var(TOKEN_ENV)
         .ok()
@@ -521,8 +524,11 @@ pub fn http_client(
     let ca_pem = match cfg.ca_file.trim() {
         "" => None,
         path => Some(
-            crate::files::read_capped(Path::new(path), crate::files::SECRETS_FILE_LIMIT)
-                .map_err(|e| SyncError::NotConfigured(format!("sync.ca_file {path}: {e}")))?,
+            voxorder_domain::files::read_capped(
+                Path::new(path),
+                voxorder_domain::files::SECRETS_FILE_LIMIT,
+            )
+            .map_err(|e| SyncError::NotConfigured(format!("sync.ca_file {path}: {e}")))?,
         ),
     };
     HttpOmsClient::new(&HttpSettings {

@@ -9,13 +9,13 @@ use std::time::Duration;
 use serde_json::value::RawValue;
 
 use super::SyncError;
-use crate::oms::wire::{
+use voxorder_domain::order::OrderRecord;
+use voxorder_domain::pii::{Kind, Masked};
+use voxorder_domain::wire::{
     ChangePage, CommandIn, CommandOutcome, PushRequest, PushResponse, KIND_DOCUMENT, KIND_ORDER,
     KIND_POLICY, KIND_PRODUCT, SCHEMA_VERSION,
 };
-use crate::order::OrderRecord;
-use crate::pii::{Kind, Masked};
-use crate::store::{Document, Outcome, PendingCommand, Product, Pulled, Settlement};
+use voxorder_store::{Document, Outcome, PendingCommand, Product, Pulled, Settlement};
 
 /// One page of the OMS's change feed, already validated.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -174,7 +174,7 @@ impl HttpOmsClient {
         if status == reqwest::StatusCode::FORBIDDEN || status == reqwest::StatusCode::CONFLICT {
             // A refusal that names commands is theirs; a 403 that names none is the
             // token's (from anything in front of the OMS too).
-            if let Some(b) = serde_json::from_slice::<crate::oms::wire::ErrorBody>(&body)
+            if let Some(b) = serde_json::from_slice::<voxorder_domain::wire::ErrorBody>(&body)
                 .ok()
                 .filter(|b| !b.idempotency_keys.is_empty())
             {
@@ -205,7 +205,7 @@ impl HttpOmsClient {
             });
         }
         if !status.is_success() {
-            let message = serde_json::from_slice::<crate::oms::wire::ErrorBody>(&body)
+            let message = serde_json::from_slice::<voxorder_domain::wire::ErrorBody>(&body)
                 .map(|b| b.error)
                 .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(200).collect());
             return Err(SyncError::Refused {
@@ -300,7 +300,7 @@ impl OmsClient for HttpOmsClient {
                         detail: e.to_string(),
                     }
                 })?,
-                created_at: crate::order::format_datetime(c.created_at),
+                created_at: voxorder_domain::order::format_datetime(c.created_at),
             });
         }
         let body = serde_json::to_vec(&PushRequest { commands: wire })
