@@ -7,6 +7,7 @@ pub use voxorder_agent as agent;
 pub use voxorder_config as config;
 pub use voxorder_dialog as dialog;
 pub use voxorder_domain::{change, clock, files, import, order, pii, speech_text};
+pub use voxorder_hub as oms;
 pub use voxorder_nlu as nlu;
 pub use voxorder_nlu::knowledge;
 pub use voxorder_runtime::{models, paths};
@@ -17,4 +18,3 @@ pub use voxorder_sync as sync;
 pub use voxorder_voice as voice;
 
 pub mod chat;
-pub mod oms;

@@ -5,9 +5,9 @@
 
 use chrono::NaiveDateTime;
 
-use crate::change::Change;
-use crate::config::OrderPolicy;
-use crate::order::{Order, OrderStatus};
+use voxorder_config::OrderPolicy;
+use voxorder_domain::change::Change;
+use voxorder_domain::order::{Order, OrderStatus};
 
 /// Why the OMS refused a command: a stable code and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,8 +133,8 @@ pub fn apply_to_order(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nlu::entities::CancelReason;
-    use crate::order::OrderRecord;
+    use voxorder_domain::order::OrderRecord;
+    use voxorder_domain::vocab::CancelReason;
 
     fn order(status: &str) -> Order {
         let rec: OrderRecord = serde_json::from_value(serde_json::json!({

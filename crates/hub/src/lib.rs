@@ -1,10 +1,11 @@
 //! The reference central OMS (`voxorder oms serve`): the other end of device sync, for
 //! demos and for tests over real HTTP. Its own SQLite store (`db`), the business rules
 //! it applies to device commands (`rules`), the devices it lets in (`devices`) and what
-//! each may see and change (`scope`), the HTTP API (`http`) and the wire types it shares
-//! with the device's client (`wire`).
+//! each may see and change (`scope`) and the HTTP API (`http`); the API's bodies are the
+//! domain's `wire`, shared with the device's client.
 //!
-//! Architecture invariant: the OMS decides. A device command is applied once per device
+//! Architecture invariant: nothing on the device depends on this crate; the binary links
+//! it only with its `hub` feature. The OMS decides. A device command is applied once per device
 //! and idempotency key, checked against the central order as it is now, and answered with
 //! that order so the device can converge. A device sees and changes only the orders in
 //! its scope.
@@ -15,7 +16,6 @@ pub mod http;
 pub mod limits;
 pub mod rules;
 pub mod scope;
-pub use voxorder_domain::wire;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,12 +23,12 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use crate::config::OrderPolicy;
-use crate::import::ImportError;
 use db::{OmsDb, OmsDbError, Seed};
 pub use devices::{Device, Devices, MIN_TOKEN_LEN};
 pub use limits::{Limits, DEFAULT_MAX_BODY};
 pub use scope::Scope;
+use voxorder_config::OrderPolicy;
+use voxorder_domain::import::ImportError;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -70,15 +70,15 @@ pub enum OmsError {
 /// Reads a seed file: an array of orders (the import format), or an object with
 /// `orders`, `products`, `documents` and `policies`.
 pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
-    let text = crate::files::read_text_capped(path, crate::import::MAX_IMPORT_BYTES).map_err(
-        |source| OmsError::Read {
+    let text =
+        voxorder_domain::files::read_text_capped(path, voxorder_domain::import::MAX_IMPORT_BYTES)
+            .map_err(|source| OmsError::Read {
             path: path.to_path_buf(),
             source,
-        },
-    )?;
+        })?;
     if text.trim_start().starts_with('[') {
         return Ok(Seed {
-            orders: crate::import::parse_orders(&text, path)?,
+            orders: voxorder_domain::import::parse_orders(&text, path)?,
             ..Seed::default()
         });
     }
@@ -88,9 +88,9 @@ pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
         #[serde(borrow, default)]
         orders: Option<&'a RawValue>,
         #[serde(default)]
-        products: Vec<crate::store::Product>,
+        products: Vec<voxorder_domain::records::Product>,
         #[serde(default)]
-        documents: Vec<crate::store::Document>,
+        documents: Vec<voxorder_domain::records::Document>,
         #[serde(default)]
         policies: std::collections::BTreeMap<String, serde_json::Value>,
     }
@@ -101,7 +101,7 @@ pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
     })?;
     Ok(Seed {
         orders: match obj.orders {
-            Some(raw) => crate::import::parse_orders(raw.get(), path)?,
+            Some(raw) => voxorder_domain::import::parse_orders(raw.get(), path)?,
             None => Vec::new(),
         },
         products: obj.products,

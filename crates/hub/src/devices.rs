@@ -90,12 +90,14 @@ impl Devices {
     /// hash in hex, and the scope is `*` or `store:ID` / `customer:EMAIL` entries
     /// ([`Scope`]). A line without a scope is an error, never "everything".
     pub fn read_file(path: &Path) -> Result<Devices, OmsError> {
-        let text = crate::files::read_text_capped(path, crate::files::SECRETS_FILE_LIMIT).map_err(
-            |source| OmsError::Read {
-                path: path.to_path_buf(),
-                source,
-            },
-        )?;
+        let text = voxorder_domain::files::read_text_capped(
+            path,
+            voxorder_domain::files::SECRETS_FILE_LIMIT,
+        )
+        .map_err(|source| OmsError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let bad = |line: usize, reason: String| OmsError::Tokens {
             path: path.to_path_buf(),
             line,

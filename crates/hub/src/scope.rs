@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::order::{is_plausible_email, validate_store_id, Order};
+use voxorder_domain::order::{is_plausible_email, validate_store_id, Order};
 
 /// The orders a device may see and change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +170,7 @@ impl fmt::Display for Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::order::OrderRecord;
+    use voxorder_domain::order::OrderRecord;
 
     fn order(store: Option<&str>, email: &str) -> Order {
         let rec: OrderRecord = serde_json::from_value(serde_json::json!({

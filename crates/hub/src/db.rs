@@ -19,14 +19,14 @@ use sha2::{Digest, Sha256};
 
 use super::rules::{apply_to_order, Reject};
 use super::scope::{Admission, Scope};
-use super::wire::{
+use voxorder_config::OrderPolicy;
+use voxorder_domain::change::{Change, ReturnRequest};
+use voxorder_domain::order::{format_datetime, Order, OrderRecord, OrderStatus};
+use voxorder_domain::records::{Document, Product};
+use voxorder_domain::wire::{
     CommandIn, CommandOutcome, CommandResult, Stats, KIND_DOCUMENT, KIND_ORDER, KIND_POLICY,
     KIND_PRODUCT,
 };
-use crate::change::{Change, ReturnRequest};
-use crate::config::OrderPolicy;
-use crate::order::{format_datetime, Order, OrderRecord, OrderStatus};
-use crate::store::{Document, Product};
 
 /// `PRAGMA application_id` of a reference OMS store ("VOXO").
 pub const APPLICATION_ID: i32 = 0x564F_584F;
@@ -1208,7 +1208,7 @@ mod tests {
     fn cancel(number: &str) -> Change {
         Change::CancelOrder {
             order_number: number.into(),
-            reason: crate::nlu::entities::CancelReason::ChangedMind,
+            reason: voxorder_domain::vocab::CancelReason::ChangedMind,
         }
     }
 
@@ -1398,7 +1398,7 @@ mod tests {
         let other = Change::RescheduleDelivery {
             order_number: "1001".into(),
             date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
-            slot: crate::config::TimeSlot::Morning,
+            slot: voxorder_config::TimeSlot::Morning,
         };
         let batch = [command("fresh", &cancel("1001")), command("k", &other)];
         match db

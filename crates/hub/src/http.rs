@@ -25,10 +25,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::db::{BatchOutcome, OmsDb, OrderRead};
 use super::devices::{Device, Devices};
 use super::limits::{ConnectionOwner, DeviceConnections, Limits, WriteStall};
-use super::wire::{
+use voxorder_config::OrderPolicy;
+use voxorder_domain::wire::{
     ChangeItem, ChangePage, ErrorBody, OrderList, PushRequest, PushResponse, SCHEMA_VERSION,
 };
-use crate::config::OrderPolicy;
 
 /// Most commands in one upload.
 pub const MAX_BATCH: usize = 5_000;
@@ -156,7 +156,7 @@ fn out_of_scope(what: impl std::fmt::Display) -> Response {
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %crate::pii::Redacted(&e), "oms store failed");
+    tracing::error!(error = %voxorder_domain::pii::Redacted(&e), "oms store failed");
     error(
         StatusCode::SERVICE_UNAVAILABLE,
         "the order store failed; retry later",
@@ -243,7 +243,7 @@ async fn changes(
         changes,
         next_cursor: encode_cursor(page.next_seq),
         has_more: page.has_more,
-        server_time: crate::order::format_datetime(chrono::Utc::now().naive_utc()),
+        server_time: voxorder_domain::order::format_datetime(chrono::Utc::now().naive_utc()),
     })
     .into_response()
 }
