@@ -26,7 +26,9 @@ export GGML_NATIVE=OFF
 # bindgen (whisper.cpp's bindings) parses the C headers as the target sees them.
 export BINDGEN_EXTRA_CLANG_ARGS_aarch64_unknown_linux_gnu="--sysroot=/usr/aarch64-linux-gnu -I/usr/aarch64-linux-gnu/include"
 started=$(date +%s)
-cargo build --locked --release --target "$target"
+# The device binary leaves out the reference OMS server (the `hub` feature): a kiosk
+# never serves the sync API, so it does not link axum, hyper or the TLS server.
+cargo build --locked --release --target "$target" -p voxorder --no-default-features
 echo "build-arm: target/$target/release/voxorder built in $(( $(date +%s) - started )) s"
 
 if [ "$dist" -eq 1 ]; then

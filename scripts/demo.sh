@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo build --release --locked
+cargo build --release --locked -p voxorder
 vox=target/release/voxorder
 
 echo

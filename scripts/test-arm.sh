@@ -27,7 +27,7 @@ target=aarch64-unknown-linux-gnu
 bash scripts/build-arm.sh --no-dist
 native=target/release/voxorder
 [ -x "$native" ] || native=target/debug/voxorder
-[ -x "$native" ] || { cargo build --locked; native=target/debug/voxorder; }
+[ -x "$native" ] || { cargo build --locked -p voxorder; native=target/debug/voxorder; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

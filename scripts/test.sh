@@ -4,9 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo fmt --all -- --check
-cargo clippy --locked --all-targets -- -D warnings
-# Examples are tools (clippy checks them above); every other target runs.
-cargo test --locked --lib --bins --tests --benches
+cargo clippy --workspace --all-targets --locked -- -D warnings
+# Examples are tools (clippy checks them above); every other target of every crate runs,
+# the tidy rules (crates/tidy) among them.
+cargo test --workspace --locked --lib --bins --tests --benches
+# The device build leaves the hub out: its binary must say so for `voxorder oms`.
+cargo clippy -p voxorder --no-default-features --all-targets --locked -- -D warnings
+cargo test -p voxorder --no-default-features --locked --test cli
 # The aarch64 build under qemu (VOXORDER_SKIP_ARM=1 leaves it out of a quick local run).
 if [ "${VOXORDER_SKIP_ARM:-0}" != 1 ]; then
   bash scripts/test-arm.sh

@@ -18,14 +18,14 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use voxorder::change::Change;
-use voxorder::clock::Clock;
-use voxorder::config::{SyncConfig, TimeSlot};
-use voxorder::nlu::entities::CancelReason;
-use voxorder::oms::db::{OmsDb, Seed};
-use voxorder::order::{Order, OrderRecord};
-use voxorder::store::{OpenMode, Store};
-use voxorder::sync::{HttpOmsClient, HttpSettings, OmsClient, SyncError, SyncReport, Syncer};
+use voxorder_config::{SyncConfig, TimeSlot};
+use voxorder_domain::change::Change;
+use voxorder_domain::clock::Clock;
+use voxorder_domain::order::{Order, OrderRecord};
+use voxorder_domain::vocab::CancelReason;
+use voxorder_hub::db::{OmsDb, Seed};
+use voxorder_store::{OpenMode, Store};
+use voxorder_sync::{HttpOmsClient, HttpSettings, OmsClient, SyncError, SyncReport, Syncer};
 
 mod common;
 use common::Proc;

@@ -8,7 +8,7 @@ mod binary;
 use binary::Env;
 
 fn data(name: &str) -> String {
-    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../../tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn stderr(out: &Output) -> String {
@@ -78,6 +78,7 @@ fn reimport_is_idempotent_and_changes_are_updates() {
 }
 
 /// The fixture orders with a `store` on the first one (`store` as given).
+#[cfg(feature = "hub")]
 fn fixture_with_store(env: &Env, store: &str) -> String {
     let text = std::fs::read_to_string(data("orders_valid.json")).expect("fixture");
     let marked = text.replacen(
@@ -91,6 +92,7 @@ fn fixture_with_store(env: &Env, store: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
+#[cfg(feature = "hub")]
 #[test]
 fn orders_naming_their_store_import_on_the_device_and_the_oms() {
     let env = Env::new();
@@ -103,7 +105,7 @@ fn orders_naming_their_store_import_on_the_device_and_the_oms() {
 
     let oms = env.path("oms.db");
     env.run_ok(&["--db", oms.to_str().unwrap(), "oms", "import", &file]);
-    let body = voxorder::oms::db::OmsDb::open(&oms)
+    let body = voxorder_hub::db::OmsDb::open(&oms)
         .unwrap()
         .order_json("1234567891234")
         .unwrap()
@@ -345,24 +347,27 @@ fn endless_or_huge_input_files_are_refused_at_a_cap() {
     assert!(err.contains("larger than 256 MiB"), "{err}");
     assert!(!db.exists(), "a refused file created a store");
 
-    // The hub's tokens file and a device's token file are capped too.
-    let oms = env.path("oms.db");
-    let out = env.run(&[
-        "oms",
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--tokens",
-        "/dev/zero",
-        "--db",
-        oms.to_str().unwrap(),
-    ]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("larger than 4 MiB"),
-        "{}",
-        stderr(&out)
-    );
+    // The hub's tokens file (in a build with the hub) and a device's token file are
+    // capped too.
+    if cfg!(feature = "hub") {
+        let oms = env.path("oms.db");
+        let out = env.run(&[
+            "oms",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tokens",
+            "/dev/zero",
+            "--db",
+            oms.to_str().unwrap(),
+        ]);
+        assert!(!out.status.success());
+        assert!(
+            stderr(&out).contains("larger than 4 MiB"),
+            "{}",
+            stderr(&out)
+        );
+    }
     let config = env.path("device.toml");
     std::fs::write(&config, "[sync]\ntoken_file = \"/dev/zero\"\n").unwrap();
     let out = env.run(&[
@@ -658,4 +663,29 @@ fn outbound_confirmation_call_speaks_first() {
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].contains("cash on delivery"), "{text}");
     assert!(lines[1].contains("confirmed"), "{text}");
+}
+
+/// A device build has no hub: whatever follows `oms`, it says so and exits 69
+/// ("unavailable").
+#[cfg(not(feature = "hub"))]
+#[test]
+fn a_build_without_the_hub_says_so_for_every_oms_command() {
+    let env = Env::new();
+    let commands: [&[&str]; 3] = [
+        &[
+            "oms",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tokens",
+            "tokens.txt",
+        ],
+        &["--db", "oms.db", "oms", "import", "orders.json"],
+        &["oms"],
+    ];
+    for args in commands {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(69), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("has no hub"), "{}", stderr(&out));
+    }
 }

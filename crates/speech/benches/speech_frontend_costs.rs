@@ -4,12 +4,12 @@
 
 use std::time::Instant;
 
-use voxorder::audio::mix::{babble_noise, white_noise};
-use voxorder::audio::resample::resample;
-use voxorder::vad::silero::SileroVad;
-use voxorder::vad::webrtc::WebRtcVad;
-use voxorder::vad::VoiceActivity;
-use voxorder::wake::WakeWordDetector;
+use voxorder_speech::audio::mix::{babble_noise, white_noise};
+use voxorder_speech::audio::resample::resample;
+use voxorder_speech::vad::silero::SileroVad;
+use voxorder_speech::vad::webrtc::WebRtcVad;
+use voxorder_speech::vad::VoiceActivity;
+use voxorder_speech::wake::WakeWordDetector;
 
 fn per_item_us(n: usize, f: impl FnMut(usize)) -> f64 {
     let mut f = f;
@@ -21,8 +21,8 @@ fn per_item_us(n: usize, f: impl FnMut(usize)) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
-    let models = voxorder::paths::models_dir();
-    let lib = voxorder::paths::ort_lib(&models);
+    let models = voxorder_runtime::paths::models_dir();
+    let lib = voxorder_runtime::paths::ort_lib(&models);
 
     for (from, to) in [
         (48_000, 16_000),
@@ -85,7 +85,7 @@ fn main() -> anyhow::Result<()> {
         us / 80_000.0 * 100.0
     );
 
-    match voxorder::audio::device::MicStream::open("") {
+    match voxorder_speech::audio::device::MicStream::open("") {
         Ok(mic) => println!(
             "default input device: {} at {} Hz",
             mic.device_name(),
@@ -93,7 +93,7 @@ fn main() -> anyhow::Result<()> {
         ),
         Err(e) => println!("default input device: {e}"),
     }
-    match voxorder::audio::device::Speaker::open("") {
+    match voxorder_speech::audio::device::Speaker::open("") {
         Ok(sp) => println!("default output device: {}", sp.device_name()),
         Err(e) => println!("default output device: {e}"),
     }

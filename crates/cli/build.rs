@@ -9,7 +9,7 @@ fn main() {
     let Some(root) = std::env::var_os("CARGO_MANIFEST_DIR") else {
         return;
     };
-    let lib = std::path::Path::new(&root).join("models").join("lib");
+    let lib = std::path::Path::new(&root).join("../../models/lib");
     println!("cargo:rustc-link-search=native={}", lib.display());
     // Found at run time: beside an installed bundle (`<exe dir>/models/lib`), from
     // target/{debug,release} of a source tree, and in this source tree itself.

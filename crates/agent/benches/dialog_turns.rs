@@ -9,17 +9,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use voxorder::agent::{Agent, StartOptions};
-use voxorder::clock::{parse_now, Clock};
-use voxorder::config::Config;
-use voxorder::demo::{catalog, Rng, DEMO_SEED};
-use voxorder::dialog::Catalog;
-use voxorder::documents::default_documents;
-use voxorder::import::read_order_file;
-use voxorder::knowledge::KnowledgeBase;
-use voxorder::nlu::classifier::OnnxIntentClassifier;
-use voxorder::nlu::Nlu;
-use voxorder::store::{OpenMode, Store};
+use voxorder_agent::{Agent, StartOptions};
+use voxorder_config::Config;
+use voxorder_dialog::Catalog;
+use voxorder_domain::clock::{parse_now, Clock};
+use voxorder_domain::import::read_order_file;
+use voxorder_nlu::classifier::OnnxIntentClassifier;
+use voxorder_nlu::knowledge::KnowledgeBase;
+use voxorder_nlu::Nlu;
+use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
+use voxorder_store::documents::default_documents;
+use voxorder_store::{OpenMode, Store};
 
 const CALLS: [&[&str]; 2] = [
     &[
@@ -39,14 +39,16 @@ const CALLS: [&[&str]; 2] = [
 ];
 
 fn main() -> anyhow::Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let bench = std::env::args().any(|a| a == "--bench");
     let rounds = if bench { 200 } else { 3 };
     let now = parse_now("2026-03-10T10:00:00").map_err(anyhow::Error::msg)?;
     let dir = tempfile::tempdir()?;
     let models = root.join("models");
-    let classifier =
-        OnnxIntentClassifier::load(&models.join("intent"), &voxorder::paths::ort_lib(&models))?;
+    let classifier = OnnxIntentClassifier::load(
+        &models.join("intent"),
+        &voxorder_runtime::paths::ort_lib(&models),
+    )?;
     let catalog_products = catalog(&mut Rng::new(DEMO_SEED));
     let nlu = Nlu::new(
         Box::new(classifier),

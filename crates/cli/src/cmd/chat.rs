@@ -1,15 +1,59 @@
 //! The text front end of the agent: `voxorder chat` (interactive on a terminal, one
-//! utterance per line otherwise, text or JSON out) and the operators' report printout.
+//! utterance per line otherwise, text or JSON out).
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::agent::{Agent, AgentAssets, AgentError, StartOptions, Turn};
-use crate::clock::Clock;
-use crate::store::{Report, Store, StoreError};
+use clap::Args;
+
+use voxorder_agent::{Agent, AgentAssets, AgentError, StartOptions, Turn};
+use voxorder_config::Config;
+use voxorder_domain::clock::Clock;
+use voxorder_store::{OpenMode, Store, StoreError};
+
+use super::{background_sync, load_nlu, Context};
 
 /// Longest line read from stdin; the rest of a longer line is dropped (the NLU reads
 /// at most a few thousand characters of one turn anyway).
 const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Who a conversation is with, for `chat` and `simulate`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The account this device is linked to (a household's smart speaker), by email.
+    #[arg(long, value_name = "EMAIL")]
+    pub customer: Option<String>,
+    /// Play an outbound confirmation call about this order (the agent speaks first).
+    #[arg(long, value_name = "ORDER")]
+    pub confirm: Option<String>,
+}
+
+/// `voxorder chat`: the store (read-only when it cannot be written), the agent's assets,
+/// background sync when configured, then the conversation.
+pub fn command(
+    ctx: &Context,
+    config: Config,
+    json: bool,
+    call: CallArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let CallArgs { customer, confirm } = call;
+    let mut store = ctx.open_store(OpenMode::ExistingOrReadOnly)?;
+    let nlu = load_nlu(&config, &store)?;
+    let _sync = background_sync(&config, &store, ctx.clock);
+    let assets = AgentAssets::new(config, &store, nlu)?;
+    run(
+        &mut store,
+        &assets,
+        ctx.clock,
+        Options {
+            json,
+            customer,
+            confirm,
+        },
+        out,
+    )?;
+    Ok(())
+}
 
 /// How `chat` runs.
 #[derive(Debug, Clone, Default)]
@@ -101,66 +145,5 @@ fn print_turn(out: &mut impl Write, turn: &Turn, json: bool) -> Result<(), ChatE
         writeln!(out, "agent: {}", turn.reply)?;
     }
     out.flush()?;
-    Ok(())
-}
-
-/// The report as a short table.
-pub fn print_report(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
-    writeln!(out, "conversations  {}", r.conversations)?;
-    writeln!(
-        out,
-        "outcomes       {} contained, {} escalated, {} abandoned (containment {:.1}%)",
-        r.contained,
-        r.escalated,
-        r.abandoned,
-        r.containment_rate * 100.0
-    )?;
-    writeln!(out, "mean turns     {:.1}", r.turns_mean)?;
-    writeln!(out, "fallback turns {}", r.fallback_turns)?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "{:<22} {:>6} {:>10} {:>10} {:>10}",
-        "intent", "calls", "contained", "escalated", "abandoned"
-    )?;
-    for v in &r.per_intent {
-        writeln!(
-            out,
-            "{:<22} {:>6} {:>10} {:>10} {:>10}",
-            v.intent, v.conversations, v.contained, v.escalated, v.abandoned
-        )?;
-    }
-    let pairs = |title: &str, total: Option<u64>, list: &[(String, u64)]| {
-        let mut s = format!("\n{title}");
-        if let Some(t) = total {
-            s.push_str(&format!(" ({t})"));
-        }
-        for (k, v) in list {
-            s.push_str(&format!("\n  {k:<20} {v}"));
-        }
-        if list.is_empty() {
-            s.push_str("\n  none");
-        }
-        s
-    };
-    writeln!(
-        out,
-        "{}",
-        pairs("escalations by reason", None, &r.escalations_by_reason)
-    )?;
-    writeln!(
-        out,
-        "{}",
-        pairs(
-            "cancellations",
-            Some(r.cancellations),
-            &r.cancellation_reasons
-        )
-    )?;
-    writeln!(
-        out,
-        "{}",
-        pairs("returns", Some(r.returns), &r.return_reasons)
-    )?;
     Ok(())
 }

@@ -8,8 +8,8 @@
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use voxorder::demo::{generate, Rng};
-use voxorder::store::{OpenMode, Store};
+use voxorder_store::demo::{generate, Rng};
+use voxorder_store::{OpenMode, Store};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -96,7 +96,7 @@ fn main() {
     });
     let text = serde_json::to_string_pretty(&report).expect("json");
     println!("{text}");
-    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench");
     if full && std::fs::create_dir_all(&out).is_ok() {
         let _ = std::fs::write(out.join("lookup_1m_orders.json"), text);
     }

@@ -12,7 +12,7 @@ impl Env {
     fn store(&self) -> String {
         let db = self.path("store.db").to_string_lossy().into_owned();
         let orders = format!(
-            "{}/tests/data/conversations/orders.json",
+            "{}/../../tests/data/conversations/orders.json",
             env!("CARGO_MANIFEST_DIR")
         );
         self.run_ok(&["--db", &db, "import", &orders]);
@@ -334,7 +334,7 @@ fn models_status_checks_every_fetched_file() {
 /// replaced by copies with 64 bytes inverted in the middle. The real files are never
 /// written.
 fn damaged_models(env: &Env, name: &str, damage: &[&str]) -> PathBuf {
-    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
     let dir = env.path(name);
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::copy(real.join("manifest.toml"), dir.join("manifest.toml")).expect("manifest");

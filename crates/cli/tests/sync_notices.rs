@@ -10,11 +10,11 @@ use std::process::{Command, Output, Stdio};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use voxorder::change::Change;
-use voxorder::nlu::entities::CancelReason;
-use voxorder::oms::db::{OmsDb, Seed};
-use voxorder::order::{Order, OrderRecord, OrderStatus};
-use voxorder::store::{OpenMode, Store};
+use voxorder_domain::change::Change;
+use voxorder_domain::order::{Order, OrderRecord, OrderStatus};
+use voxorder_domain::vocab::CancelReason;
+use voxorder_hub::db::{OmsDb, Seed};
+use voxorder_store::{OpenMode, Store};
 
 mod common;
 use common::Proc;

@@ -12,20 +12,20 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use voxorder::agent::{Agent, StartOptions};
-use voxorder::clock::{parse_now, Clock};
-use voxorder::config::Config;
-use voxorder::demo::{catalog, Rng, DEMO_SEED};
-use voxorder::dialog::Catalog;
-use voxorder::documents::default_documents;
-use voxorder::import::read_order_file;
-use voxorder::knowledge::KnowledgeBase;
-use voxorder::nlu::classifier::OnnxIntentClassifier;
-use voxorder::nlu::Nlu;
-use voxorder::store::{LockKey, NewSubscription, OpenMode, Store, SubscriptionStatus};
+use voxorder_agent::{Agent, StartOptions};
+use voxorder_config::Config;
+use voxorder_dialog::Catalog;
+use voxorder_domain::clock::{parse_now, Clock};
+use voxorder_domain::import::read_order_file;
+use voxorder_nlu::classifier::OnnxIntentClassifier;
+use voxorder_nlu::knowledge::KnowledgeBase;
+use voxorder_nlu::Nlu;
+use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
+use voxorder_store::documents::default_documents;
+use voxorder_store::{LockKey, NewSubscription, OpenMode, Store, SubscriptionStatus};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn data() -> PathBuf {
@@ -96,7 +96,7 @@ struct Expect {
 
 fn nlu(store: &Store) -> Nlu {
     let models = root().join("models");
-    let lib = voxorder::paths::ort_lib(&models);
+    let lib = voxorder_runtime::paths::ort_lib(&models);
     assert!(
         lib.exists(),
         "{} is missing: run `bash scripts/setup.sh`",

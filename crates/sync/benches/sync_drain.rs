@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use serde_json::json;
 
-use voxorder::change::Change;
-use voxorder::clock::Clock;
-use voxorder::config::{OrderPolicy, SyncConfig, TimeSlot};
-use voxorder::oms::db::{OmsDb, Seed};
-use voxorder::oms::{bind, Devices, Limits, ServeOptions};
-use voxorder::order::{Order, OrderRecord};
-use voxorder::store::{OpenMode, Store};
-use voxorder::sync::{HttpOmsClient, HttpSettings, SyncReport, Syncer};
+use voxorder_config::{OrderPolicy, SyncConfig, TimeSlot};
+use voxorder_domain::change::Change;
+use voxorder_domain::clock::Clock;
+use voxorder_domain::order::{Order, OrderRecord};
+use voxorder_hub::db::{OmsDb, Seed};
+use voxorder_hub::{bind, Devices, Limits, ServeOptions};
+use voxorder_store::{OpenMode, Store};
+use voxorder_sync::{HttpOmsClient, HttpSettings, SyncReport, Syncer};
 
 const TOKEN: &str = "bench-token-0123456789abcdef";
 /// Every order's shop and the kiosk's scope, so the feed goes through the scope filter.

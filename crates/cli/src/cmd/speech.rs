@@ -16,6 +16,7 @@ use serde::Serialize;
 use voxorder_agent::{Agent, AgentAssets, StartOptions};
 use voxorder_config::{Config, DeviceMode};
 use voxorder_domain::clock::Clock;
+use voxorder_runtime::paths;
 use voxorder_speech::asr::Expect;
 use voxorder_speech::audio::device::{
     list_devices, AudioInput, AudioOutput, ClipInput, MicStream, RecordingOutput, Speaker, Tail,
@@ -23,9 +24,12 @@ use voxorder_speech::audio::device::{
 use voxorder_speech::audio::{wav, Clip, ASR_RATE};
 use voxorder_speech::tts::Pace;
 use voxorder_speech::wake::WakeWordDetector;
-use voxorder_store::Store;
+use voxorder_store::{demo, OpenMode, Store};
 
 use voxorder_voice::{live, simulate, Stages, VoiceError};
+
+use super::chat::CallArgs;
+use super::{background_sync, load_nlu, Context};
 
 /// The longest file `transcribe` reads (longer audio is refused before it is loaded).
 pub const MAX_TRANSCRIBE_SECONDS: f64 = 600.0;
@@ -453,4 +457,146 @@ pub fn bench(
         })?;
     }
     json_line(out, &report)
+}
+
+/// `voxorder transcribe`: loads the stages from the models directory.
+pub fn transcribe_command(
+    config: &Config,
+    file: &Path,
+    expect: ExpectArg,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let models = paths::models_dir();
+    transcribe(
+        config,
+        &models,
+        &paths::ort_lib(&models),
+        file,
+        expect,
+        json,
+        out,
+    )?;
+    Ok(())
+}
+
+/// `voxorder say`: loads the voice from the models directory.
+pub fn say_command(
+    config: &Config,
+    text: &str,
+    path: &Path,
+    slow: bool,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let models = paths::models_dir();
+    say(
+        config,
+        &models,
+        &paths::ort_lib(&models),
+        text,
+        path,
+        slow,
+        json,
+        out,
+    )?;
+    Ok(())
+}
+
+/// `voxorder simulate`: the store (read-only when it cannot be written) and the agent's
+/// assets, then the spoken call.
+pub fn simulate_command(
+    ctx: &Context,
+    config: Config,
+    input: &Path,
+    out_dir: Option<&Path>,
+    call: CallArgs,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let CallArgs { customer, confirm } = call;
+    let mut store = ctx.open_store(OpenMode::ExistingOrReadOnly)?;
+    let nlu = load_nlu(&config, &store)?;
+    let assets = AgentAssets::new(config, &store, nlu)?;
+    let models = paths::models_dir();
+    simulate(
+        &mut store,
+        &assets,
+        ctx.clock,
+        &models,
+        &paths::ort_lib(&models),
+        input,
+        out_dir,
+        &CallOptions { customer, confirm },
+        json,
+        out,
+    )?;
+    Ok(())
+}
+
+/// `voxorder run`: the store, the agent's assets and background sync, then the live loop.
+pub fn run_command(
+    ctx: &Context,
+    config: Config,
+    io: RunIo,
+    customer: Option<String>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut store = ctx.open_store(OpenMode::ExistingOrReadOnly)?;
+    let nlu = load_nlu(&config, &store)?;
+    let _sync = background_sync(&config, &store, ctx.clock);
+    let assets = AgentAssets::new(config, &store, nlu)?;
+    let models = paths::models_dir();
+    let stop = AtomicBool::new(false);
+    run(
+        &mut store,
+        &assets,
+        ctx.clock,
+        &models,
+        &paths::ort_lib(&models),
+        &io,
+        &CallOptions {
+            customer,
+            confirm: None,
+        },
+        &stop,
+        out,
+    )?;
+    Ok(())
+}
+
+/// `voxorder bench`: a fresh demo store in the data directory, so the bench neither needs
+/// nor changes the caller's.
+pub fn bench_command(
+    ctx: &Context,
+    config: Config,
+    rounds: usize,
+    accuracy: Option<voxorder_voice::eval::EvalOptions>,
+    out_file: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let db = paths::data_dir().join("bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let mut store = demo::open_or_create(&db, ctx.clock.now())?;
+    let nlu = load_nlu(&config, &store)?;
+    let assets = AgentAssets::new(config, &store, nlu)?;
+    let store_and_nlu_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let models = paths::models_dir();
+    bench(
+        &mut store,
+        &assets,
+        ctx.clock.now(),
+        &models,
+        &paths::ort_lib(&models),
+        rounds,
+        accuracy,
+        started,
+        store_and_nlu_ms,
+        out_file,
+        out,
+    )?;
+    Ok(())
 }

@@ -6,16 +6,16 @@
 use std::path::Path;
 use std::time::Instant;
 
-use voxorder::clock::parse_now;
-use voxorder::demo::{catalog, Rng, DEMO_SEED};
-use voxorder::nlu::classifier::OnnxIntentClassifier;
-use voxorder::nlu::entities::ProductMatcher;
-use voxorder::nlu::eval::{read_intents_tsv, score_entities, score_intents};
-use voxorder::nlu::Nlu;
-use voxorder::paths;
+use voxorder_domain::clock::parse_now;
+use voxorder_nlu::classifier::OnnxIntentClassifier;
+use voxorder_nlu::entities::ProductMatcher;
+use voxorder_nlu::eval::{read_intents_tsv, score_entities, score_intents};
+use voxorder_nlu::Nlu;
+use voxorder_runtime::paths;
+use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
 
 fn main() -> anyhow::Result<()> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let heldout = root.join("assets/nlu/heldout");
     let now = parse_now("2026-03-10T10:00:00").map_err(anyhow::Error::msg)?;
     let models = root.join("models");
@@ -25,7 +25,7 @@ fn main() -> anyhow::Result<()> {
     let classifier = OnnxIntentClassifier::load(&models.join("intent"), &paths::ort_lib(&models))?;
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let model_bytes = classifier.model_bytes;
-    let threshold = voxorder::config::Config::default().nlu.confidence_threshold;
+    let threshold = voxorder_config::Config::default().nlu.confidence_threshold;
     let nlu = Nlu::new(Box::new(classifier), &products, threshold);
 
     let data = read_intents_tsv(&heldout.join("intents.tsv"))?;

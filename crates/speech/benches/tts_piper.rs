@@ -9,9 +9,9 @@
 use std::path::Path;
 use std::time::Instant;
 
-use voxorder::config::TtsConfig;
-use voxorder::paths;
-use voxorder::tts::{CachedSynthesizer, Pace, PiperOptions, PiperVoice, Synthesizer};
+use voxorder_config::TtsConfig;
+use voxorder_runtime::paths;
+use voxorder_speech::tts::{CachedSynthesizer, Pace, PiperOptions, PiperVoice, Synthesizer};
 
 const SHORT: &str = "Sure, your order has shipped today.";
 const LONG: &str = "Your order number four five one two was shipped on Monday and should arrive \
@@ -34,7 +34,7 @@ struct Figures {
 }
 
 fn main() -> anyhow::Result<()> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let models = root.join("models");
     let model = models.join(TtsConfig::default().voice);
     let ort_lib = paths::ort_lib(&models);

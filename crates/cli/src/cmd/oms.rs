@@ -1,0 +1,145 @@
+//! `voxorder oms serve|import`: the reference central OMS, when this build has the hub
+//! (the `hub` feature, on by default). A device build leaves it out, and says so.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use voxorder_config::Config;
+
+use super::Context;
+
+/// This binary was built without the hub, so `voxorder oms …` cannot run here.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "this build of voxorder has no hub (the reference OMS server): it was built without \
+     the `hub` feature, as device builds are; run `voxorder oms` from a default build"
+)]
+pub struct NoHub;
+
+#[cfg(feature = "hub")]
+pub use hub::OmsCommand;
+
+#[cfg(feature = "hub")]
+mod hub {
+    use std::path::PathBuf;
+
+    use clap::{Args, Subcommand};
+
+    #[derive(Debug, Subcommand)]
+    pub enum OmsCommand {
+        /// Serve the sync API (docs/oms-api.yaml); prints `listening on URL` when ready.
+        Serve {
+            #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+            listen: std::net::SocketAddr,
+            /// `device_id token scope` per line; the scope is `*` (everything) or
+            /// `store:ID` / `customer:EMAIL` entries (docs/sync.md).
+            #[arg(long, value_name = "FILE")]
+            tokens: PathBuf,
+            /// PEM certificate chain; with --tls-key, serve HTTPS.
+            #[arg(long, requires = "tls_key", value_name = "FILE")]
+            tls_cert: Option<PathBuf>,
+            #[arg(long, requires = "tls_cert", value_name = "FILE")]
+            tls_key: Option<PathBuf>,
+            #[command(flatten)]
+            limits: OmsLimitArgs,
+        },
+        /// Load orders (an array), or {orders, products, documents, policies}, into the OMS.
+        Import { file: PathBuf },
+    }
+
+    /// What one client may hold of the OMS (docs/sync.md, "Limits").
+    #[derive(Debug, Args)]
+    pub struct OmsLimitArgs {
+        /// Largest request body accepted.
+        #[arg(long, default_value_t = voxorder_hub::DEFAULT_MAX_BODY >> 20, value_name = "MB")]
+        pub max_body_mb: usize,
+        /// A request's head (and a TLS handshake) must arrive within this; an idle
+        /// connection is closed after it.
+        #[arg(long, default_value_t = voxorder_hub::limits::DEFAULT_HEADER_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
+        pub header_timeout_secs: u64,
+        /// A request's body must arrive within this after its head (408 otherwise), and an
+        /// answer the client stops reading for this long is dropped.
+        #[arg(long, default_value_t = voxorder_hub::limits::DEFAULT_BODY_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
+        pub body_timeout_secs: u64,
+        /// Connections served at once; more are answered 503 with Retry-After.
+        #[arg(long, default_value_t = voxorder_hub::limits::DEFAULT_MAX_CONNECTIONS,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), value_name = "N")]
+        pub max_connections: usize,
+        /// Connections one device may hold; more are answered 503 with Retry-After.
+        #[arg(long, default_value_t = voxorder_hub::limits::DEFAULT_MAX_CONNECTIONS_PER_DEVICE,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), value_name = "N")]
+        pub max_connections_per_device: usize,
+        /// The Retry-After of those 503 answers.
+        #[arg(long, default_value_t = voxorder_hub::limits::DEFAULT_RETRY_AFTER.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
+        pub retry_after_secs: u64,
+    }
+
+    impl OmsLimitArgs {
+        pub(super) fn limits(&self) -> voxorder_hub::Limits {
+            voxorder_hub::Limits {
+                max_body_bytes: self.max_body_mb << 20,
+                header_timeout: std::time::Duration::from_secs(self.header_timeout_secs),
+                body_timeout: std::time::Duration::from_secs(self.body_timeout_secs),
+                max_connections: self.max_connections,
+                max_connections_per_device: self.max_connections_per_device,
+                retry_after: std::time::Duration::from_secs(self.retry_after_secs),
+            }
+        }
+    }
+}
+
+/// A device build accepts whatever follows `oms`, so that every use gets the one
+/// answer: there is no hub here.
+#[cfg(not(feature = "hub"))]
+#[derive(Debug, clap::Args)]
+pub struct OmsCommand {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    args: Vec<std::ffi::OsString>,
+}
+
+#[cfg(feature = "hub")]
+pub fn run(
+    ctx: &Context,
+    config: &Config,
+    command: OmsCommand,
+    out: &mut impl Write,
+) -> Result<()> {
+    use anyhow::Context as _;
+    let db = ctx.db.as_deref().context("--db PATH names the OMS store")?;
+    match command {
+        OmsCommand::Serve {
+            listen,
+            tokens,
+            tls_cert,
+            tls_key,
+            limits,
+        } => voxorder_hub::serve_blocking(voxorder_hub::ServeOptions {
+            listen,
+            db: db.to_path_buf(),
+            devices: voxorder_hub::Devices::read_file(&tokens)?,
+            tls: tls_cert.zip(tls_key),
+            limits: limits.limits(),
+            policy: config.policy.orders.clone(),
+        })?,
+        OmsCommand::Import { file } => {
+            let s = voxorder_hub::import_file(db, &file)?;
+            serde_json::to_writer(&mut *out, &s)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "hub"))]
+pub fn run(
+    _ctx: &Context,
+    _config: &Config,
+    _command: OmsCommand,
+    _out: &mut impl Write,
+) -> Result<()> {
+    Err(NoHub.into())
+}

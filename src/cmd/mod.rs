@@ -1,3 +1,0 @@
-//! One module per group of subcommands; `main.rs` parses and dispatches.
-
-pub mod speech;
