@@ -8,7 +8,7 @@ exported as an ONNX graph that takes the sparse features directly:
 
     indices int64[N], values float[N]  ->  Gather(W) * values -> sum -> + b -> / T -> softmax
 
-Held-out data (assets/nlu/heldout/) is never read here.
+The held-out sets are never read here (crates/tidy checks it).
 
 Usage: python tools/train_intent.py   (about a minute on 2 cores)
 """

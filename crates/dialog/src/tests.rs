@@ -261,7 +261,8 @@ fn nothing_is_disclosed_before_verification_and_status_follows_it() {
 }
 
 /// Every identifier the caller can start from, with every factor: a factor proves the
-/// caller only when it is a different fact from the identifier (DESIGN.md).
+/// caller only when it is a different fact from the identifier (ARCHITECTURE.md,
+/// invariants).
 #[test]
 fn each_identifier_is_proved_only_by_a_different_factor() {
     use identity::{factor_counts, Identifier as I};

@@ -331,7 +331,7 @@ enum Imported {
 }
 
 /// One record of an import file. An order with device changes still in the outbox keeps
-/// the device's version, as a pulled page does (`store/sync.rs`): the file was written
+/// the device's version, as a pulled page does (`sync.rs`): the file was written
 /// before those changes, so writing it would put a cancelled order back to processing
 /// while its cancellation is still on its way, and the caller could cancel it again. An
 /// order the OMS has since moved to a newer version than the file's is kept too, so

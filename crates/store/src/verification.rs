@@ -1,5 +1,6 @@
 //! Identity checks and the locks they set, persisted so a lock outlives the
-//! conversation, the session and the process (DESIGN.md, security rules).
+//! conversation, the session and the process (ARCHITECTURE.md, invariants; decision
+//! record 0006).
 //!
 //! A check is decided here, in one immediate transaction: whether the key is locked now,
 //! and the failure it adds, are read and written together, so conversations running at

@@ -1,6 +1,7 @@
 //! Entity extraction: from one transcript to the typed values the dialog needs (order
 //! number, email, zip, phone, date, time slot, quantity, product, reasons, refund
-//! method, subscription frequency), named and normalised as in `DESIGN.md`.
+//! method, subscription frequency), named and normalised as `voxorder nlu --json`
+//! prints them.
 //!
 //! The transcript is tokenised once ([`text`]); each extractor then scans the words,
 //! and marks the words it used as *taken* so that later ones do not read them again.

@@ -4,7 +4,7 @@
 //!
 //! No package registry ships a ggml Whisper model, so the device derives one from the
 //! CTranslate2 files (`model.bin`, `config.json`, `vocabulary.txt`). The layouts on both
-//! sides and the name mapping are written down in `MODELS.md` ("Speech recognition").
+//! sides and the mapping of tensor names are in the code and comments below.
 //! The output is a pure function of the input files, so its sha256 is reproducible.
 
 use std::collections::BTreeMap;

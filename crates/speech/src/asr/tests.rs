@@ -367,9 +367,9 @@ fn recognizer_from_config_reports_a_missing_model() {
 
 /// Accuracy and speed of the biasing and sizing choices on espeak-ng clips (needs the
 /// `espeak-ng` program). Prints a table; asserts nothing about speed.
-/// `cargo test --release --lib asr::tests::measure -- --ignored --nocapture`
+/// `cargo test --release -p voxorder-speech --lib asr::tests::measure -- --ignored --nocapture`
 #[test]
-#[ignore]
+#[ignore = "a measurement that prints a table, not a check; needs espeak-ng and minutes"]
 fn measure() {
     let dir = tempfile::tempdir().expect("tempdir");
     let clip = |name: &str, text: &str| -> Vec<f32> {

@@ -42,7 +42,7 @@ const WINDOW_SAMPLES: usize = 30 * SAMPLE_RATE;
 const MIN_SAMPLES: usize = SAMPLE_RATE * 6 / 5;
 /// Encoder frames per second of audio.
 const FRAMES_PER_SECOND: f64 = 50.0;
-/// Extra encoder frames (20 ms each) beyond the audio. MODELS.md measured +64; on the
+/// Extra encoder frames (20 ms each) beyond the audio. A first measurement chose +64; on the
 /// espeak-ng clips of `asr::tests::measure` +192 got 6/8 short sentences and yes/no
 /// answers exactly against 5/8 for +64 (the 1.2 s "where is my order" came out as "where
 /// it's my order" with +64, right with +192 and with the full window), digits equal
