@@ -1,6 +1,6 @@
 //! Per-frame costs of the speech front end on this machine: resampler throughput, Silero
 //! and WebRTC VAD per frame, the wake-word pipeline per 80 ms step. Prints figures; run
-//! with `cargo bench --bench speech_frontend_costs` (needs the fetched models).
+//! with `cargo bench -p voxorder-speech --bench speech_frontend_costs` (needs the fetched models).
 
 use std::time::Instant;
 

@@ -2,7 +2,7 @@
 //! HTTP): draining 10,000 queued commands after a reconnect, and pulling 100,000
 //! orders into an empty device store. Prints one JSON object.
 //!
-//! `cargo bench --bench sync_drain` (sizes: SYNC_BENCH_COMMANDS, SYNC_BENCH_ORDERS).
+//! `cargo bench -p voxorder-sync --bench sync_drain` (sizes: SYNC_BENCH_COMMANDS, SYNC_BENCH_ORDERS).
 
 use std::time::{Duration, Instant};
 
