@@ -21,7 +21,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use voxorder_config::Config;
-use voxorder_dialog::facts::{Facts, FactsError, PolicyAnswer};
+use voxorder_dialog::facts::{Facts, FactsError, FactsQuery, PolicyAnswer};
 use voxorder_dialog::{
     notices, AnswerShape, Catalog, Engine, Event, Outcome, SessionOptions, Step,
 };
@@ -141,30 +141,52 @@ struct StoreFacts<'a> {
 
 /// The engine only logs a read failure (`store_trouble`); the store's message can quote
 /// an order number, so it is masked here, where it becomes log text.
-fn facts_err(e: StoreError) -> FactsError {
-    FactsError(Redacted(e).to_string())
+fn facts_err(query: FactsQuery) -> impl FnOnce(StoreError) -> FactsError {
+    move |e| match e {
+        StoreError::Busy { .. } => FactsError::Busy { query },
+        StoreError::BadRow { .. } | StoreError::Corrupt { .. } | StoreError::NewerSchema { .. } => {
+            FactsError::Unreadable {
+                query,
+                detail: Redacted(e).to_string(),
+            }
+        }
+        e => FactsError::Failed {
+            query,
+            detail: Redacted(e).to_string(),
+        },
+    }
 }
 
 impl Facts for StoreFacts<'_> {
     fn order(&self, order_number: &str) -> Result<Option<Order>, FactsError> {
-        self.store.order(order_number).map_err(facts_err)
+        self.store
+            .order(order_number)
+            .map_err(facts_err(FactsQuery::Order))
     }
     fn orders_by_phone(&self, phone: &str) -> Result<Vec<OrderSummary>, FactsError> {
-        self.store.orders_by_phone(phone).map_err(facts_err)
+        self.store
+            .orders_by_phone(phone)
+            .map_err(facts_err(FactsQuery::OrdersByPhone))
     }
     fn orders_of_customer(&self, customer_id: i64) -> Result<Vec<OrderSummary>, FactsError> {
         self.store
             .orders_of_customer(customer_id)
-            .map_err(facts_err)
+            .map_err(facts_err(FactsQuery::OrdersOfCustomer))
     }
     fn customer(&self, id: i64) -> Result<Option<CustomerRow>, FactsError> {
-        self.store.customer(id).map_err(facts_err)
+        self.store
+            .customer(id)
+            .map_err(facts_err(FactsQuery::Customer))
     }
     fn customer_by_email(&self, email: &str) -> Result<Option<CustomerRow>, FactsError> {
-        self.store.customer_by_email(email).map_err(facts_err)
+        self.store
+            .customer_by_email(email)
+            .map_err(facts_err(FactsQuery::CustomerByEmail))
     }
     fn lock(&self, key: &LockKey) -> Result<Option<VerificationLock>, FactsError> {
-        self.store.verification_lock(key).map_err(facts_err)
+        self.store
+            .verification_lock(key)
+            .map_err(facts_err(FactsQuery::Lock))
     }
     fn check_identity(
         &self,
@@ -175,22 +197,32 @@ impl Facts for StoreFacts<'_> {
     ) -> Result<IdentityVerdict, FactsError> {
         self.store
             .check_identity(key, matched, now, policy)
-            .map_err(facts_err)
+            .map_err(facts_err(FactsQuery::IdentityCheck))
     }
     fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnRecord>, FactsError> {
-        self.store.returns_of(order_number).map_err(facts_err)
+        self.store
+            .returns_of(order_number)
+            .map_err(facts_err(FactsQuery::Returns))
     }
     fn product(&self, sku: &str) -> Result<Option<Product>, FactsError> {
-        self.store.product(sku).map_err(facts_err)
+        self.store
+            .product(sku)
+            .map_err(facts_err(FactsQuery::Product))
     }
     fn variants(&self, family: &str) -> Result<Vec<Product>, FactsError> {
-        self.store.family_variants(family).map_err(facts_err)
+        self.store
+            .family_variants(family)
+            .map_err(facts_err(FactsQuery::Variants))
     }
     fn purchase_history(&self, customer_id: i64) -> Result<Vec<PurchasedItem>, FactsError> {
-        self.store.purchase_history(customer_id).map_err(facts_err)
+        self.store
+            .purchase_history(customer_id)
+            .map_err(facts_err(FactsQuery::PurchaseHistory))
     }
     fn subscriptions_of(&self, customer_id: i64) -> Result<Vec<Subscription>, FactsError> {
-        self.store.subscriptions_of(customer_id).map_err(facts_err)
+        self.store
+            .subscriptions_of(customer_id)
+            .map_err(facts_err(FactsQuery::Subscriptions))
     }
     fn policy_answer(&self, question: &str) -> Option<PolicyAnswer> {
         self.knowledge.answer(question).map(|a| PolicyAnswer {
@@ -199,16 +231,24 @@ impl Facts for StoreFacts<'_> {
         })
     }
     fn pending_notices(&self, scope: NoticeScope<'_>) -> Result<Vec<SyncNotice>, FactsError> {
-        self.store.pending_notices(scope).map_err(facts_err)
+        self.store
+            .pending_notices(scope)
+            .map_err(facts_err(FactsQuery::Notices))
     }
     fn new_order_number(&self) -> Result<String, FactsError> {
-        self.store.new_order_number().map_err(facts_err)
+        self.store
+            .new_order_number()
+            .map_err(facts_err(FactsQuery::NewOrderNumber))
     }
     fn new_return_id(&self, order_number: &str) -> Result<String, FactsError> {
-        self.store.new_return_id(order_number).map_err(facts_err)
+        self.store
+            .new_return_id(order_number)
+            .map_err(facts_err(FactsQuery::NewReturnId))
     }
     fn orders_as_of(&self) -> Result<Option<chrono::NaiveDateTime>, FactsError> {
-        self.store.orders_as_of().map_err(facts_err)
+        self.store
+            .orders_as_of()
+            .map_err(facts_err(FactsQuery::OrdersAsOf))
     }
 }
 

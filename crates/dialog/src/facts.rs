@@ -14,11 +14,67 @@ use voxorder_domain::records::{
 };
 use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy, VerificationLock};
 
-/// The store could not answer. The dialog apologises and offers a person; the caller of
-/// the engine logs the cause.
+/// What the dialog asked when the store could not answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FactsQuery {
+    Order,
+    OrdersByPhone,
+    OrdersOfCustomer,
+    Customer,
+    CustomerByEmail,
+    Lock,
+    IdentityCheck,
+    Returns,
+    Product,
+    Variants,
+    PurchaseHistory,
+    Subscriptions,
+    Notices,
+    NewOrderNumber,
+    NewReturnId,
+    OrdersAsOf,
+}
+
+impl std::fmt::Display for FactsQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FactsQuery::Order => "order look-up",
+            FactsQuery::OrdersByPhone => "orders by phone",
+            FactsQuery::OrdersOfCustomer => "orders of a customer",
+            FactsQuery::Customer => "customer look-up",
+            FactsQuery::CustomerByEmail => "customer by email",
+            FactsQuery::Lock => "verification lock",
+            FactsQuery::IdentityCheck => "identity check",
+            FactsQuery::Returns => "returns of an order",
+            FactsQuery::Product => "product look-up",
+            FactsQuery::Variants => "product variants",
+            FactsQuery::PurchaseHistory => "purchase history",
+            FactsQuery::Subscriptions => "subscriptions",
+            FactsQuery::Notices => "sync notices",
+            FactsQuery::NewOrderNumber => "new order number",
+            FactsQuery::NewReturnId => "new return id",
+            FactsQuery::OrdersAsOf => "data age",
+        })
+    }
+}
+
+/// The store could not answer. The dialog apologises and offers a person whatever the
+/// cause; the caller of the engine logs it. `detail` is the store's message with personal
+/// data masked, since it becomes log text.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct FactsError(pub String);
+#[non_exhaustive]
+pub enum FactsError {
+    /// Another process holds the store past its busy timeout; a later turn may succeed.
+    #[error("{query}: the store is busy")]
+    Busy { query: FactsQuery },
+    /// A stored record cannot be read back (damaged, or written by a newer build).
+    #[error("{query}: a stored record is unreadable: {detail}")]
+    Unreadable { query: FactsQuery, detail: String },
+    /// The store failed to answer (I/O or SQL).
+    #[error("{query}: the store failed: {detail}")]
+    Failed { query: FactsQuery, detail: String },
+}
 
 /// A passage of a policy or FAQ document that answers a question.
 #[derive(Debug, Clone, PartialEq)]

@@ -37,7 +37,7 @@ use voxorder_domain::verification::{IdentityVerdict, LockKey};
 use voxorder_domain::vocab::{CancelReason, EntityKind, ReturnReason};
 use voxorder_domain::vocab::{Entities, Intent, ScoredIntent};
 
-pub use facts::{Facts, FactsError, PolicyAnswer};
+pub use facts::{Facts, FactsError, FactsQuery, PolicyAnswer};
 pub use locale::{Catalog, LocaleError};
 
 /// Names a prompt of the locale catalog (a unit test checks each name exists).
