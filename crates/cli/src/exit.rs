@@ -30,8 +30,14 @@ pub const CONFIG: u8 = 78;
 
 /// A looked-up record does not exist.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct NotFound(pub String);
+#[non_exhaustive]
+pub enum NotFound {
+    #[error("no order {number} in {}", store.display())]
+    Order {
+        number: String,
+        store: std::path::PathBuf,
+    },
+}
 
 /// The exit code for `err`, by the type of the error at its top.
 pub fn code(err: &anyhow::Error) -> u8 {

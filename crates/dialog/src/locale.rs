@@ -19,8 +19,8 @@ const CATALOGS: &[(&str, &str, &str)] = &[(
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LocaleError {
-    #[error("no prompt catalog for locale {0:?} (available: {1})")]
-    Unknown(String, String),
+    #[error("no prompt catalog for locale {locale:?} (available: {available})")]
+    Unknown { locale: String, available: String },
     #[error("locale {locale} {file}: {message}")]
     Invalid {
         locale: String,
@@ -129,7 +129,10 @@ impl Catalog {
             .find(|(l, _, _)| l.eq_ignore_ascii_case(locale))
             .ok_or_else(|| {
                 let known: Vec<&str> = CATALOGS.iter().map(|(l, _, _)| *l).collect();
-                LocaleError::Unknown(locale.to_string(), known.join(", "))
+                LocaleError::Unknown {
+                    locale: locale.to_string(),
+                    available: known.join(", "),
+                }
             })?;
         Catalog::parse(locale, prompts, phrases)
     }
@@ -231,7 +234,7 @@ mod tests {
         }
         assert!(matches!(
             Catalog::load("xx-XX"),
-            Err(LocaleError::Unknown(..))
+            Err(LocaleError::Unknown { .. })
         ));
     }
 

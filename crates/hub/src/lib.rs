@@ -47,8 +47,23 @@ pub enum OmsError {
         line: usize,
         reason: String,
     },
+    /// The certificate file cannot be read or holds no PEM certificate. Caller: fix it.
+    #[error("TLS: certificate {path}: {source}")]
+    TlsCertificate {
+        path: PathBuf,
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("TLS: no certificate in {path}")]
+    TlsNoCertificate { path: PathBuf },
+    /// The key file cannot be read or holds no private key. Caller: fix it.
+    #[error("TLS: private key {path}: {source}")]
+    TlsKey {
+        path: PathBuf,
+        source: rustls::pki_types::pem::Error,
+    },
+    /// rustls refuses the pair (a key that does not match the certificate, say).
     #[error("TLS: {0}")]
-    Tls(String),
+    TlsConfig(#[source] rustls::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -141,23 +156,27 @@ pub fn tls_acceptor(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(Iterator::collect)
-        .map_err(|e| OmsError::Tls(format!("certificate {}: {e}", cert.display())))?;
+        .map_err(|source| OmsError::TlsCertificate {
+            path: cert.to_path_buf(),
+            source,
+        })?;
     if certs.is_empty() {
-        return Err(OmsError::Tls(format!(
-            "no certificate in {}",
-            cert.display()
-        )));
+        return Err(OmsError::TlsNoCertificate {
+            path: cert.to_path_buf(),
+        });
     }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| OmsError::Tls(format!("private key {}: {e}", key.display())))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|source| OmsError::TlsKey {
+        path: key.to_path_buf(),
+        source,
+    })?;
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map_err(|e| OmsError::Tls(e.to_string()))?
+    .map_err(OmsError::TlsConfig)?
     .with_no_client_auth()
     .with_single_cert(certs, key)
-    .map_err(|e| OmsError::Tls(e.to_string()))?;
+    .map_err(OmsError::TlsConfig)?;
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 

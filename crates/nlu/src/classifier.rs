@@ -30,9 +30,15 @@ pub enum ClassifierError {
     /// [`OrtError`].
     #[error(transparent)]
     Runtime(#[from] OrtError),
-    /// Inference failed at run time (should not happen with a valid model).
+    /// ONNX Runtime failed to run the model (should not happen with a valid model).
     #[error("intent inference failed: {0}")]
-    Inference(String),
+    Inference(#[source] ort::Error),
+    /// An earlier inference panicked while it held the session.
+    #[error("intent inference failed: the session lock is poisoned")]
+    SessionPoisoned,
+    /// The model's output does not match its manifest's labels.
+    #[error("intent inference failed: model gave {scores} scores for {labels} labels")]
+    ScoreCount { scores: usize, labels: usize },
     /// The model is not the file its manifest names. Caller:
     /// give up; the message says how to restore it.
     #[error(transparent)]
@@ -217,13 +223,13 @@ impl IntentClassifier for OnnxIntentClassifier {
             return Ok(s);
         }
         let n = f.indices.len() as i64;
-        let err = |e: ort::Error| ClassifierError::Inference(e.to_string());
+        let err = ClassifierError::Inference;
         let indices = ort::value::Tensor::from_array((vec![n], f.indices)).map_err(err)?;
         let values = ort::value::Tensor::from_array((vec![n], f.values)).map_err(err)?;
         let mut session = self
             .session
             .lock()
-            .map_err(|_| ClassifierError::Inference("session lock poisoned".into()))?;
+            .map_err(|_| ClassifierError::SessionPoisoned)?;
         let outputs = session
             .run(ort::inputs!["indices" => indices, "values" => values])
             .map_err(err)?;
@@ -231,11 +237,10 @@ impl IntentClassifier for OnnxIntentClassifier {
             .try_extract_tensor::<f32>()
             .map_err(err)?;
         if probs.len() != self.labels.len() {
-            return Err(ClassifierError::Inference(format!(
-                "model gave {} scores for {} labels",
-                probs.len(),
-                self.labels.len()
-            )));
+            return Err(ClassifierError::ScoreCount {
+                scores: probs.len(),
+                labels: self.labels.len(),
+            });
         }
         let mut scores: Scores = self
             .labels

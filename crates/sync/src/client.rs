@@ -69,13 +69,11 @@ impl HttpOmsClient {
         let base = reqwest::Url::parse(s.base_url.trim_end_matches('/'))
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-            .ok_or_else(|| {
-                SyncError::NotConfigured(format!("{:?} is not an http(s) URL", s.base_url))
+            .ok_or_else(|| SyncError::BadUrl {
+                url: s.base_url.clone(),
             })?;
         if s.token.trim().is_empty() {
-            return Err(SyncError::NotConfigured(
-                "no OMS token (--oms-token, VOXORDER_OMS_TOKEN or sync.token_file)".into(),
-            ));
+            return Err(SyncError::NoToken);
         }
         let (scheme, host, port) = (
             base.scheme().to_string(),
@@ -105,13 +103,10 @@ impl HttpOmsClient {
             .pool_idle_timeout(Duration::from_secs(30))
             .user_agent(concat!("voxorder/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = &s.ca_pem {
-            let cert = reqwest::Certificate::from_pem(pem)
-                .map_err(|e| SyncError::NotConfigured(format!("CA certificate: {e}")))?;
+            let cert = reqwest::Certificate::from_pem(pem).map_err(SyncError::CaCertificate)?;
             builder = builder.add_root_certificate(cert);
         }
-        let http = builder
-            .build()
-            .map_err(|e| SyncError::NotConfigured(format!("HTTP client: {e}")))?;
+        let http = builder.build().map_err(SyncError::HttpClient)?;
         Ok(HttpOmsClient {
             http,
             base,

@@ -29,9 +29,43 @@ pub const TOKEN_ENV: &str = "VOXORDER_OMS_TOKEN";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SyncError {
-    /// No OMS URL or token, or a bad one. Caller: fix the configuration.
-    #[error("sync is not configured: {0}")]
-    NotConfigured(String),
+    /// No OMS URL. Caller: give `--oms` or set `sync.oms_url`.
+    #[error("sync is not configured: no OMS URL: give --oms or set sync.oms_url")]
+    NoUrl,
+    /// The OMS URL is not an http(s) URL with a host. Caller: fix it.
+    #[error("sync is not configured: {url:?} is not an http(s) URL")]
+    BadUrl { url: String },
+    /// No bearer token anywhere. Caller: give one.
+    #[error("sync is not configured: no OMS token: give --oms-token, set {TOKEN_ENV} or sync.token_file")]
+    NoToken,
+    /// `sync.token_file` cannot be read (or is over its cap). Caller: fix the file.
+    #[error("sync is not configured: token file {path}: {source}")]
+    TokenFile {
+        path: String,
+        source: std::io::Error,
+    },
+    /// `sync.ca_file` cannot be read (or is over its cap). Caller: fix the file.
+    #[error("sync is not configured: sync.ca_file {path}: {source}")]
+    CaFile {
+        path: String,
+        source: voxorder_domain::files::CappedReadError,
+    },
+    /// The CA file holds no certificate the HTTP client accepts. Caller: fix the file.
+    #[error("sync is not configured: CA certificate: {0}")]
+    CaCertificate(#[source] reqwest::Error),
+    /// The HTTP client cannot be built with these settings (no TLS backend).
+    #[error("sync is not configured: HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+    /// The sync's runtime or thread cannot be started (out of threads or memory).
+    /// Caller: give up; sync is a convenience for the conversation commands.
+    #[error("cannot start the sync {what}: {source}")]
+    Start {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    /// The task that runs store work for sync panicked or was cancelled.
+    #[error("store task failed: {0}")]
+    StoreTask(#[source] tokio::task::JoinError),
     /// Nothing listens, or the network is down. Caller: retry later (an outage).
     #[error("OMS unreachable at {url}: {detail}")]
     Unreachable { url: String, detail: String },
@@ -260,7 +294,7 @@ impl<C: OmsClient> Syncer<C> {
             f(&mut s)
         })
         .await
-        .map_err(|e| SyncError::NotConfigured(format!("store task failed: {e}")))?
+        .map_err(SyncError::StoreTask)?
         .map_err(SyncError::from)
     }
 
@@ -497,16 +531,15 @@ pub fn resolve_token(cfg: &SyncConfig, explicit: Option<String>) -> Result<Strin
             voxorder_domain::files::SECRETS_FILE_LIMIT,
         )
         .map(|t| t.trim().to_string())
-        .map_err(|e| SyncError::NotConfigured(format!("token file {}: {e}", cfg.token_file)));
+        .map_err(|source| SyncError::TokenFile {
+            path: cfg.token_file.clone(),
+            source,
+        });
     }
     std::env::var(TOKEN_ENV)
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| {
-            SyncError::NotConfigured(format!(
-                "no OMS token: give --oms-token, set {TOKEN_ENV} or sync.token_file"
-            ))
-        })
+        .ok_or(SyncError::NoToken)
 }
 
 /// The HTTP client for `cfg`, at `url` (overriding `sync.oms_url` when given).
@@ -517,9 +550,7 @@ pub fn http_client(
 ) -> Result<HttpOmsClient, SyncError> {
     let base_url = url.unwrap_or(&cfg.oms_url).to_string();
     if base_url.is_empty() {
-        return Err(SyncError::NotConfigured(
-            "no OMS URL: give --oms or set sync.oms_url".into(),
-        ));
+        return Err(SyncError::NoUrl);
     }
     let ca_pem = match cfg.ca_file.trim() {
         "" => None,
@@ -528,7 +559,10 @@ pub fn http_client(
                 Path::new(path),
                 voxorder_domain::files::SECRETS_FILE_LIMIT,
             )
-            .map_err(|e| SyncError::NotConfigured(format!("sync.ca_file {path}: {e}")))?,
+            .map_err(|source| SyncError::CaFile {
+                path: path.to_string(),
+                source,
+            })?,
         ),
     };
     HttpOmsClient::new(&HttpSettings {
@@ -548,7 +582,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, SyncError> {
         .thread_name("voxorder-sync")
         .enable_all()
         .build()
-        .map_err(|e| SyncError::NotConfigured(format!("cannot start the sync runtime: {e}")))
+        .map_err(|source| SyncError::Start {
+            what: "runtime",
+            source,
+        })
 }
 
 /// `voxorder sync --once`: one push (every pending command, backoff or not) and one
@@ -628,7 +665,10 @@ pub fn spawn_background(
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| SyncError::NotConfigured(format!("cannot start the sync runtime: {e}")))?;
+        .map_err(|source| SyncError::Start {
+            what: "runtime",
+            source,
+        })?;
     let (tx, rx) = tokio::sync::watch::channel(false);
     let db: PathBuf = db.to_path_buf();
     let thread = std::thread::Builder::new()
@@ -637,7 +677,10 @@ pub fn spawn_background(
             tracing::info!(store = %db.display(), "background sync started");
             rt.block_on(syncer.run(rx));
         })
-        .map_err(|e| SyncError::NotConfigured(format!("cannot start the sync thread: {e}")))?;
+        .map_err(|source| SyncError::Start {
+            what: "thread",
+            source,
+        })?;
     Ok(Some(SyncHandle {
         stop: tx,
         thread: Some(thread),

@@ -192,16 +192,11 @@ pub fn espeak_clip(text: &str, voice: &str, wpm: u32) -> Result<Vec<f32>, VoiceE
         .arg(&path)
         .args(["--", text])
         .output()
-        .map_err(|e| {
-            VoiceError::Input(format!(
-                "cannot run espeak-ng ({e}); install it with `apt-get install espeak-ng`"
-            ))
-        })?;
+        .map_err(|source| VoiceError::EspeakMissing { source })?;
     if !out.status.success() {
-        return Err(VoiceError::Input(format!(
-            "espeak-ng failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
+        return Err(VoiceError::EspeakFailed {
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
     }
     let clip = voxorder_speech::audio::wav::read_wav(&path, 60.0);
     let _ = std::fs::remove_file(&path);
@@ -315,9 +310,7 @@ pub fn evaluate(
             let t = std::time::Instant::now();
             let transcript = asr.transcribe(&audio, &expect)?;
             let asr_ms = t.elapsed().as_secs_f64() * 1000.0;
-            let understood = nlu
-                .understand(&transcript.text, now, nlu_expect)
-                .map_err(|e| VoiceError::Input(e.to_string()))?;
+            let understood = nlu.understand(&transcript.text, now, nlu_expect)?;
             let tally = &mut stats[c];
             tally.asr_ms.push(asr_ms);
             let reference = words(&item.text);

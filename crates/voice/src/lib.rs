@@ -43,8 +43,29 @@ pub enum VoiceError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Input(String),
+    /// The spoken test set's caller voice (the espeak-ng program) cannot run.
+    #[error("cannot run espeak-ng ({source}); install it with `apt-get install espeak-ng`")]
+    EspeakMissing { source: std::io::Error },
+    #[error("espeak-ng failed: {stderr}")]
+    EspeakFailed { stderr: String },
+    /// A `simulate` folder without caller turns. Caller: give a folder of WAV files.
+    #[error("{} holds no .wav files (one file per caller turn, played in name order)", dir.display())]
+    NoTurns { dir: std::path::PathBuf },
+    /// Speaker mode without a wake-word model. Caller: set `speech.wake.model`.
+    #[error("speaker mode needs the wake-word model (speech.wake.model)")]
+    NoWakeWord,
+    /// The bench plays a call of a demo household, which this store does not hold.
+    #[error("the bench plays a call of {email}, who is not in this store (run it on the demo store: no --db)")]
+    BenchCallerMissing { email: &'static str },
+    /// Understanding a transcript failed (the spoken test set).
+    #[error(transparent)]
+    Understanding(#[from] voxorder_nlu::classifier::ClassifierError),
+    /// The store could not answer the bench's look-ups.
+    #[error(transparent)]
+    Store(#[from] voxorder_store::StoreError),
+    /// A report could not be written as JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
 }
 
 impl VoiceError {

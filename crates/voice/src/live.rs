@@ -96,9 +96,7 @@ pub fn run(
         // starts with the first turn itself.
         if speech.mode == DeviceMode::Speaker {
             let Some(detector) = wake.as_deref_mut() else {
-                return Err(VoiceError::Input(
-                    "speaker mode needs the wake-word model (speech.wake.model)".into(),
-                ));
+                return Err(VoiceError::NoWakeWord);
             };
             detector.reset();
             let mut woke = false;

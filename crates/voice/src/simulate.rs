@@ -72,10 +72,9 @@ pub fn turn_files(dir: &Path) -> Result<Vec<PathBuf>, VoiceError> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(VoiceError::Input(format!(
-            "{} holds no .wav files (one file per caller turn, played in name order)",
-            dir.display()
-        )));
+        return Err(VoiceError::NoTurns {
+            dir: dir.to_path_buf(),
+        });
     }
     Ok(files)
 }
@@ -251,7 +250,7 @@ pub fn simulate(
         summary,
     };
     let path = out_dir.join("log.json");
-    let text = serde_json::to_string_pretty(&log).map_err(|e| VoiceError::Input(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&log)?;
     std::fs::write(&path, text + "\n").map_err(|source| VoiceError::Io { path, source })?;
     Ok(log)
 }

@@ -49,9 +49,10 @@ fn show(ctx: &Context, order_number: &str, json: bool, out: &mut impl Write) -> 
     let digits =
         order_number_from_input(order_number).map_err(|r| anyhow::anyhow!("order number {r}"))?;
     let store = ctx.open_store(OpenMode::Existing)?;
-    let order = store
-        .order(&digits)?
-        .ok_or_else(|| NotFound(format!("no order {digits} in {}", store.path().display())))?;
+    let order = store.order(&digits)?.ok_or_else(|| NotFound::Order {
+        number: digits.clone(),
+        store: store.path().to_path_buf(),
+    })?;
     if json {
         serde_json::to_writer_pretty(&mut *out, &OrderRecord::from(&order))?;
         writeln!(out)?;

@@ -42,7 +42,7 @@ fn write_err(e: std::io::Error) -> VoiceError {
 }
 
 fn json_line(out: &mut dyn Write, value: &impl Serialize) -> Result<(), VoiceError> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(|e| VoiceError::Input(e.to_string()))?;
+    serde_json::to_writer_pretty(&mut *out, value)?;
     writeln!(out).map_err(write_err)
 }
 
@@ -410,18 +410,13 @@ pub fn bench(
     out_file: Option<&Path>,
     out: &mut dyn Write,
 ) -> Result<(), VoiceError> {
-    let missing = || {
-        VoiceError::Input(format!(
-            "the bench plays a call of {BENCH_CUSTOMER}, who is not in this store (run it on the demo store: no --db)"
-        ))
+    let missing = || VoiceError::BenchCallerMissing {
+        email: BENCH_CUSTOMER,
     };
     let customer = store
-        .customer_by_email(BENCH_CUSTOMER)
-        .map_err(|e| VoiceError::Input(e.to_string()))?
+        .customer_by_email(BENCH_CUSTOMER)?
         .ok_or_else(missing)?;
-    let orders = store
-        .orders_of_customer(customer.id)
-        .map_err(|e| VoiceError::Input(e.to_string()))?;
+    let orders = store.orders_of_customer(customer.id)?;
     let (order_number, zip) = orders
         .iter()
         .filter_map(|o| store.order(&o.order_number).ok().flatten())
@@ -449,8 +444,7 @@ pub fn bench(
         accuracy.as_ref(),
     )?;
     if let Some(path) = out_file {
-        let text =
-            serde_json::to_string_pretty(&report).map_err(|e| VoiceError::Input(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, text + "\n").map_err(|source| VoiceError::Io {
             path: path.to_path_buf(),
             source,

@@ -56,7 +56,7 @@ impl Recognizer for ScriptedRecognizer {
         self.expects.push(expect.clone());
         let text = match self.queue.pop_front() {
             Some(Ok(text)) => text,
-            Some(Err(message)) => return Err(AsrError::Decode(message)),
+            Some(Err(message)) => return Err(AsrError::Scripted { message }),
             None => String::new(),
         };
         Ok(Transcript {
@@ -89,7 +89,7 @@ mod tests {
         );
         assert!(matches!(
             r.transcribe(&[], &Expect::YesNo),
-            Err(AsrError::Decode(_))
+            Err(AsrError::Scripted { .. })
         ));
         let silent = r.transcribe(&[], &Expect::YesNo).ok();
         assert_eq!(

@@ -71,10 +71,33 @@ pub enum AsrError {
         path: std::path::PathBuf,
         reason: String,
     },
-    #[error("speech recognition failed: {0}")]
-    Decode(String),
-    #[error("{0}")]
-    Unavailable(String),
+    /// whisper.cpp failed to decode the audio.
+    #[error("speech recognition failed: whisper.cpp: {0}")]
+    Whisper(#[source] whisper_rs::WhisperError),
+    /// whisper.cpp decoded a segment it cannot give back as text.
+    #[error("speech recognition failed: whisper.cpp returned no text ({0})")]
+    WhisperText(#[source] whisper_rs::WhisperError),
+    #[error("speech recognition failed: Vosk could not create a recogniser")]
+    VoskRecognizer,
+    #[error("speech recognition failed: Vosk: {detail}")]
+    VoskWaveform { detail: String },
+    #[error("speech recognition failed: Vosk returned alternatives")]
+    VoskAlternatives,
+    /// A scripted recogniser's failure (tests).
+    #[error("speech recognition failed: {message}")]
+    Scripted { message: String },
+    /// Vosk is configured without a model. Caller: set `speech.asr.vosk_model_dir`.
+    #[error(
+        "speech.asr.engine is \"vosk\" but speech.asr.vosk_model_dir is empty; \
+         set it to a Vosk model directory"
+    )]
+    VoskModelUnset,
+    /// Vosk is configured in a build without it. Caller: rebuild with the feature.
+    #[error(
+        "speech.asr.engine is \"vosk\" but this build has no Vosk support; \
+         rebuild with `cargo build --features vosk`"
+    )]
+    VoskNotBuilt,
     #[error(transparent)]
     Convert(#[from] ConvertError),
     /// The model is not the file its manifest names. Caller: give up; the message says
@@ -122,11 +145,7 @@ fn vosk_from_config(
     models_dir: &Path,
 ) -> Result<Box<dyn Recognizer>, AsrError> {
     if cfg.asr.vosk_model_dir.is_empty() {
-        return Err(AsrError::Unavailable(
-            "speech.asr.engine is \"vosk\" but speech.asr.vosk_model_dir is empty; \
-             set it to a Vosk model directory"
-                .into(),
-        ));
+        return Err(AsrError::VoskModelUnset);
     }
     let dir = models_dir.join(&cfg.asr.vosk_model_dir);
     Ok(Box::new(vosk::VoskRecognizer::new(&dir)?))
@@ -134,11 +153,7 @@ fn vosk_from_config(
 
 #[cfg(not(feature = "vosk"))]
 fn vosk_from_config(_: &SpeechConfig, _: &Path) -> Result<Box<dyn Recognizer>, AsrError> {
-    Err(AsrError::Unavailable(
-        "speech.asr.engine is \"vosk\" but this build has no Vosk support; \
-         rebuild with `cargo build --features vosk`"
-            .into(),
-    ))
+    Err(AsrError::VoskNotBuilt)
 }
 
 #[cfg(test)]

@@ -96,16 +96,18 @@ impl VoskRecognizer {
             Some(g) => vosk::Recognizer::new_with_grammar(&self.model, SAMPLE_RATE, g),
             None => vosk::Recognizer::new(&self.model, SAMPLE_RATE),
         }
-        .ok_or_else(|| AsrError::Decode("Vosk could not create a recogniser".into()))?;
+        .ok_or(AsrError::VoskRecognizer)?;
         rec.set_words(true);
         for chunk in pcm.chunks(8_000) {
             rec.accept_waveform(chunk)
-                .map_err(|e| AsrError::Decode(format!("Vosk: {e}")))?;
+                .map_err(|e| AsrError::VoskWaveform {
+                    detail: e.to_string(),
+                })?;
         }
         let result = rec
             .final_result()
             .single()
-            .ok_or_else(|| AsrError::Decode("Vosk returned alternatives".into()))?;
+            .ok_or(AsrError::VoskAlternatives)?;
         let confs: Vec<f32> = result
             .result
             .iter()

@@ -487,20 +487,14 @@ impl WhisperRecognizer {
                 );
             }
         }
-        self.state
-            .full(params, audio)
-            .map_err(|e| AsrError::Decode(format!("whisper.cpp: {e}")))?;
+        self.state.full(params, audio).map_err(AsrError::Whisper)?;
         let eot = self.classes.eot as i32;
         let mut text = String::new();
         let mut no_speech = 0f32;
         let (mut logprob_sum, mut n_tokens) = (0f64, 0usize);
         for segment in self.state.as_iter() {
             no_speech = no_speech.max(segment.no_speech_probability());
-            text.push_str(
-                &segment
-                    .to_str_lossy()
-                    .map_err(|e| AsrError::Decode(format!("whisper.cpp returned no text ({e})")))?,
-            );
+            text.push_str(&segment.to_str_lossy().map_err(AsrError::WhisperText)?);
             for i in 0..segment.n_tokens() {
                 if let Some(token) = segment.get_token(i) {
                     let data = token.token_data();

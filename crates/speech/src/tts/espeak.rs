@@ -42,10 +42,35 @@ extern "C" {
 /// Punctuation that ends a clause; Piper keeps it in the phoneme string.
 const CLAUSE_PUNCTUATION: [char; 6] = ['.', ',', '?', '!', ':', ';'];
 
+/// Why phonemes could not be had. Caller: the voice cannot speak; most causes are an
+/// incomplete espeak-ng install, which the message names.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum PhonemesError {
+    #[error(
+        "espeak-ng data not found (install espeak-ng-data or set ESPEAK_DATA_PATH); tried {}",
+        tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    NoData { tried: Vec<PathBuf> },
+    #[error("espeak-ng data path {path} contains NUL")]
+    DataPathNul { path: PathBuf },
+    #[error("espeak-ng failed to initialise from {dir} (status {status})")]
+    Initialise { dir: PathBuf, status: i32 },
+    /// A thread panicked while it held the library.
+    #[error("espeak-ng lock poisoned")]
+    Poisoned,
+    #[error("voice name {voice:?} contains NUL")]
+    VoiceNameNul { voice: String },
+    #[error("espeak-ng has no voice {voice:?} (status {status})")]
+    NoVoice { voice: String, status: i32 },
+    #[error("text contains NUL")]
+    TextNul,
+}
+
 /// The library's state behind the process-wide lock.
 struct Engine {
     /// `Err` keeps the reason initialisation failed so later calls report it too.
-    init: Result<PathBuf, String>,
+    init: Result<PathBuf, PhonemesError>,
     voice: Option<String>,
 }
 
@@ -55,7 +80,7 @@ static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
 /// without the `espeak-ng-data` component), then the distribution's install locations.
 /// Checked here because libespeak-ng 1.51 crashes, rather than failing, on a directory
 /// without its files.
-pub fn data_dir() -> Result<PathBuf, TtsError> {
+pub fn data_dir() -> Result<PathBuf, PhonemesError> {
     let mut candidates = Vec::new();
     if let Some(env) = std::env::var_os("ESPEAK_DATA_PATH") {
         let env = PathBuf::from(env);
@@ -72,17 +97,13 @@ pub fn data_dir() -> Result<PathBuf, TtsError> {
     first_data_dir(&candidates)
 }
 
-fn first_data_dir(candidates: &[PathBuf]) -> Result<PathBuf, TtsError> {
+fn first_data_dir(candidates: &[PathBuf]) -> Result<PathBuf, PhonemesError> {
     candidates
         .iter()
         .find(|dir| has_data(dir))
         .cloned()
-        .ok_or_else(|| {
-            let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-            TtsError::Phonemes(format!(
-                "espeak-ng data not found (install espeak-ng-data or set ESPEAK_DATA_PATH); tried {}",
-                tried.join(", ")
-            ))
+        .ok_or_else(|| PhonemesError::NoData {
+            tried: candidates.to_vec(),
         })
 }
 
@@ -95,7 +116,7 @@ fn has_data(dir: &Path) -> bool {
 fn lock_engine() -> Result<std::sync::MutexGuard<'static, Option<Engine>>, TtsError> {
     ENGINE
         .lock()
-        .map_err(|_| TtsError::Phonemes("espeak-ng lock poisoned".into()))
+        .map_err(|_| TtsError::Phonemes(PhonemesError::Poisoned))
 }
 
 /// Initialises the library (once per process) and selects `voice`.
@@ -110,28 +131,27 @@ fn ready<'a>(slot: &'a mut Option<Engine>, voice: &str) -> Result<&'a mut Engine
     if engine.voice.as_deref() != Some(voice) {
         // A failed switch may leave espeak between voices; force a retry next time.
         engine.voice = None;
-        let name = CString::new(voice)
-            .map_err(|_| TtsError::Phonemes(format!("voice name {voice:?} contains NUL")))?;
+        let name = CString::new(voice).map_err(|_| PhonemesError::VoiceNameNul {
+            voice: voice.to_owned(),
+        })?;
         // SAFETY: the library is initialised (checked above), `name` is a valid
         // NUL-terminated string that outlives the call, and the engine lock is held.
         let status = unsafe { espeak_SetVoiceByName(name.as_ptr()) };
         if status != EE_OK {
-            return Err(TtsError::Phonemes(format!(
-                "espeak-ng has no voice {voice:?} (status {status})"
-            )));
+            return Err(TtsError::Phonemes(PhonemesError::NoVoice {
+                voice: voice.to_owned(),
+                status,
+            }));
         }
         engine.voice = Some(voice.to_owned());
     }
     Ok(engine)
 }
 
-fn initialise() -> Result<PathBuf, String> {
-    let dir = data_dir().map_err(|e| match e {
-        TtsError::Phonemes(reason) => reason,
-        other => other.to_string(),
-    })?;
+fn initialise() -> Result<PathBuf, PhonemesError> {
+    let dir = data_dir()?;
     let path = CString::new(dir.as_os_str().as_encoded_bytes())
-        .map_err(|_| format!("espeak-ng data path {} contains NUL", dir.display()))?;
+        .map_err(|_| PhonemesError::DataPathNul { path: dir.clone() })?;
     // SAFETY: called once per process (the caller holds the engine lock and stores the
     // result); `path` is a valid NUL-terminated string that outlives the call.
     let rate = unsafe {
@@ -143,10 +163,7 @@ fn initialise() -> Result<PathBuf, String> {
         )
     };
     if rate <= 0 {
-        return Err(format!(
-            "espeak-ng failed to initialise from {} (status {rate})",
-            dir.display()
-        ));
+        return Err(PhonemesError::Initialise { dir, status: rate });
     }
     tracing::debug!(data = %dir.display(), "espeak-ng initialised");
     Ok(dir)
@@ -268,7 +285,7 @@ fn strip_language_flags(phonemes: &str) -> String {
 /// (abbreviations such as "Dr."), so it is called until it has consumed the text.
 /// The caller holds the engine lock with the library initialised.
 fn clause_phonemes(clause: &str) -> Result<String, TtsError> {
-    let text = CString::new(clause).map_err(|_| TtsError::Phonemes("text contains NUL".into()))?;
+    let text = CString::new(clause).map_err(|_| PhonemesError::TextNul)?;
     let mut pointer: *const c_void = text.as_ptr().cast();
     let mut pieces: Vec<String> = Vec::new();
     // Each call consumes at least one character; the bound only guards against a library

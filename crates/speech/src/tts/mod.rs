@@ -28,9 +28,13 @@ pub enum TtsError {
         reason: String,
     },
     #[error("phonemizer: {0}")]
-    Phonemes(String),
+    Phonemes(#[from] espeak::PhonemesError),
+    /// ONNX Runtime failed to run the voice (should not happen with a valid voice).
     #[error("synthesis failed: {0}")]
-    Synthesis(String),
+    Synthesis(#[source] ort::Error),
+    /// The voice model has no output of the name its config gives.
+    #[error("synthesis failed: model gave no output {name:?}")]
+    NoOutput { name: String },
     #[error("ONNX Runtime {path}: {reason}")]
     Runtime {
         path: std::path::PathBuf,

@@ -314,7 +314,7 @@ impl PiperVoice {
 
     /// Runs the model on one id sequence; returns the raw samples.
     fn infer(&mut self, ids: Vec<i64>, length_scale: f32) -> Result<Vec<f32>, TtsError> {
-        let err = |e: ort::Error| TtsError::Synthesis(e.to_string());
+        let err = TtsError::Synthesis;
         let n = ids.len() as i64;
         let input = ort::value::Tensor::from_array((vec![1, n], ids)).map_err(err)?;
         let lengths = ort::value::Tensor::from_array((vec![1_i64], vec![n])).map_err(err)?;
@@ -327,9 +327,11 @@ impl PiperVoice {
             .session
             .run(ort::inputs!["input" => input, "input_lengths" => lengths, "scales" => scales])
             .map_err(err)?;
-        let value = outputs.get(&self.output_name).ok_or_else(|| {
-            TtsError::Synthesis(format!("model gave no output {:?}", self.output_name))
-        })?;
+        let value = outputs
+            .get(&self.output_name)
+            .ok_or_else(|| TtsError::NoOutput {
+                name: self.output_name.clone(),
+            })?;
         let (_, samples) = value.try_extract_tensor::<f32>().map_err(err)?;
         Ok(samples.to_vec())
     }

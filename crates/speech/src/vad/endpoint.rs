@@ -275,7 +275,7 @@ pub fn segment_clip(
     vad.reset();
     let n = vad.frame_samples();
     if n == 0 {
-        return Err(VadError::Run("the detector reports 0-sample frames".into()));
+        return Err(VadError::EmptyFrames);
     }
     let mut ep = Endpointer::new(cfg).without_timeout();
     let mut segments = Vec::new();

@@ -22,8 +22,18 @@ pub enum VadError {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// ONNX Runtime failed to run Silero (should not happen with a valid model).
     #[error("VAD failed: {0}")]
-    Run(String),
+    Inference(#[source] ort::Error),
+    /// The model's outputs do not have the shapes Silero v6 gives.
+    #[error("VAD failed: model returned {states} state values and {probabilities} probabilities")]
+    Output { states: usize, probabilities: usize },
+    /// libfvad refused a frame (a rate or length it does not take).
+    #[error("VAD failed: libfvad refused the frame")]
+    Refused,
+    /// A detector whose frames have no samples cannot segment anything.
+    #[error("VAD failed: the detector reports 0-sample frames")]
+    EmptyFrames,
     #[error("VAD frame has {got} samples; this detector takes {expected}")]
     FrameSize { expected: usize, got: usize },
     /// The model or ONNX Runtime's library is not the file its manifest names.

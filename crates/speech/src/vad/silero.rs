@@ -91,7 +91,7 @@ impl VoiceActivity for SileroVad {
 
     fn speech_probability(&mut self, frame: &[f32]) -> Result<f32, VadError> {
         VadError::check_frame(frame, FRAME)?;
-        let err = |e: ort::Error| VadError::Run(e.to_string());
+        let err = VadError::Inference;
         self.input.clear();
         self.input.extend_from_slice(&self.context);
         self.input.extend_from_slice(frame);
@@ -106,11 +106,10 @@ impl VoiceActivity for SileroVad {
         let (_, prob) = outputs["output"].try_extract_tensor::<f32>().map_err(err)?;
         let (_, next) = outputs["stateN"].try_extract_tensor::<f32>().map_err(err)?;
         if next.len() != STATE || prob.is_empty() {
-            return Err(VadError::Run(format!(
-                "model returned {} state values and {} probabilities",
-                next.len(),
-                prob.len()
-            )));
+            return Err(VadError::Output {
+                states: next.len(),
+                probabilities: prob.len(),
+            });
         }
         self.state.copy_from_slice(next);
         self.context.copy_from_slice(&frame[FRAME - CONTEXT..]);

@@ -85,7 +85,7 @@ impl VoiceActivity for WebRtcVad {
         match self.vad.0.is_voice_segment(&self.pcm) {
             Ok(true) => Ok(1.0),
             Ok(false) => Ok(0.0),
-            Err(()) => Err(VadError::Run("libfvad refused the frame".into())),
+            Err(()) => Err(VadError::Refused),
         }
     }
 

@@ -32,6 +32,24 @@ const MEL_BINS: usize = 32;
 const EMBED_WINDOW: usize = 76;
 const EMBED_DIM: usize = 96;
 const WARMUP_SCORES: usize = 5;
+/// The three models of the wake-word pipeline, for errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WakeStage {
+    Mel,
+    Embedding,
+    Head,
+}
+
+impl std::fmt::Display for WakeStage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WakeStage::Mel => "mel model",
+            WakeStage::Embedding => "embedding model",
+            WakeStage::Head => "wake-word head",
+        })
+    }
+}
+
 /// Scores kept for `score_history` (about 8 s).
 const HISTORY: usize = 100;
 
@@ -40,8 +58,25 @@ const HISTORY: usize = 100;
 pub enum WakeError {
     #[error("wake-word model {path}: {reason}")]
     Model { path: PathBuf, reason: String },
-    #[error("wake-word detection failed: {0}")]
-    Run(String),
+    /// ONNX Runtime failed to run one of the three models (should not happen with valid
+    /// models).
+    #[error("wake-word detection failed: {stage}: {source}")]
+    Inference {
+        stage: WakeStage,
+        source: ort::Error,
+    },
+    /// A model's output does not have the size the pipeline needs.
+    #[error("wake-word detection failed: {stage} returned {got} values, expected {expected}")]
+    Output {
+        stage: WakeStage,
+        got: usize,
+        expected: usize,
+    },
+    /// The mel model's output is not whole frames.
+    #[error(
+        "wake-word detection failed: mel model returned {got} values, not a multiple of {MEL_BINS}"
+    )]
+    MelFrames { got: usize },
     /// A model or ONNX Runtime's library is not the file its manifest names.
     #[error(transparent)]
     Integrity(#[from] voxorder_runtime::models::IntegrityError),
@@ -284,16 +319,16 @@ impl WakeWordDetector {
 
     /// Mel frames (already mapped by `x / 10 + 2`) of int16-scaled audio.
     fn run_mel(&mut self, audio: Vec<f32>) -> Result<Vec<[f32; MEL_BINS]>, WakeError> {
-        let err = |e: ort::Error| WakeError::Run(format!("mel model: {e}"));
+        let err = |source| WakeError::Inference {
+            stage: WakeStage::Mel,
+            source,
+        };
         let n = audio.len() as i64;
         let input = Tensor::from_array((vec![1i64, n], audio)).map_err(err)?;
         let outputs = self.mel.run(ort::inputs![input]).map_err(err)?;
         let (_, data) = outputs[0].try_extract_tensor::<f32>().map_err(err)?;
         if data.len() % MEL_BINS != 0 {
-            return Err(WakeError::Run(format!(
-                "mel model returned {} values, not a multiple of {MEL_BINS}",
-                data.len()
-            )));
+            return Err(WakeError::MelFrames { got: data.len() });
         }
         Ok(data
             .chunks_exact(MEL_BINS)
@@ -308,7 +343,10 @@ impl WakeWordDetector {
     }
 
     fn run_embedding(&mut self, window: &[[f32; MEL_BINS]]) -> Result<[f32; EMBED_DIM], WakeError> {
-        let err = |e: ort::Error| WakeError::Run(format!("embedding model: {e}"));
+        let err = |source| WakeError::Inference {
+            stage: WakeStage::Embedding,
+            source,
+        };
         let data: Vec<f32> = window.iter().flatten().copied().collect();
         let input = Tensor::from_array((vec![1i64, EMBED_WINDOW as i64, MEL_BINS as i64, 1], data))
             .map_err(err)?;
@@ -316,26 +354,31 @@ impl WakeWordDetector {
         let (_, out) = outputs[0].try_extract_tensor::<f32>().map_err(err)?;
         let mut e = [0.0; EMBED_DIM];
         if out.len() != EMBED_DIM {
-            return Err(WakeError::Run(format!(
-                "embedding model returned {} values, expected {EMBED_DIM}",
-                out.len()
-            )));
+            return Err(WakeError::Output {
+                stage: WakeStage::Embedding,
+                got: out.len(),
+                expected: EMBED_DIM,
+            });
         }
         e.copy_from_slice(out);
         Ok(e)
     }
 
     fn run_head(&mut self) -> Result<f32, WakeError> {
-        let err = |e: ort::Error| WakeError::Run(format!("wake-word head: {e}"));
+        let err = |source| WakeError::Inference {
+            stage: WakeStage::Head,
+            source,
+        };
         let data: Vec<f32> = self.features.iter().flatten().copied().collect();
         let input = Tensor::from_array((vec![1i64, self.window as i64, EMBED_DIM as i64], data))
             .map_err(err)?;
         let outputs = self.head.run(ort::inputs![input]).map_err(err)?;
         let (_, out) = outputs[0].try_extract_tensor::<f32>().map_err(err)?;
-        let s = out
-            .first()
-            .copied()
-            .ok_or_else(|| WakeError::Run("wake-word head returned no score".into()))?;
+        let s = out.first().copied().ok_or(WakeError::Output {
+            stage: WakeStage::Head,
+            got: 0,
+            expected: 1,
+        })?;
         Ok(if s.is_finite() {
             s.clamp(0.0, 1.0)
         } else {
