@@ -36,7 +36,7 @@ OUT_DIR = ROOT / "models" / "intent"
 MODEL_VERSION = 1
 SEED = 20261121
 
-# Featuriser parameters (see src/nlu/features.rs); they travel in the manifest.
+# Featuriser parameters (see crates/nlu/src/features.rs); they travel in the manifest.
 SPEC = {
     "version": 1,
     "dim": 1 << 16,
