@@ -21,7 +21,12 @@ fn per_item_us(n: usize, f: impl FnMut(usize)) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
-    let models = voxorder_runtime::paths::models_dir();
+    // Cargo runs a bench from its crate's folder: the workspace's models, unless
+    // VOXORDER_MODELS names others.
+    let models = match std::env::var_os(voxorder_runtime::paths::MODELS_ENV) {
+        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+        _ => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"),
+    };
     let lib = voxorder_runtime::paths::ort_lib(&models);
 
     for (from, to) in [
