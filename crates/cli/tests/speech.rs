@@ -90,6 +90,54 @@ fn say_then_transcribe_round_trips_a_sentence() {
     assert!(!heard["segments"].as_array().expect("segments").is_empty());
 }
 
+/// The voice and the recogniser run offline: ONNX Runtime must leave no usage-event
+/// store (its device id and the events it would upload) in the user's home.
+#[test]
+fn the_runtime_records_and_sends_nothing_about_its_use() {
+    let env = Env::new();
+    let home = env.path("user-home");
+    std::fs::create_dir_all(&home).expect("home");
+    let wav = env.path("short.wav");
+    let out = env
+        .command(&[
+            "say",
+            "Your order has shipped.",
+            "-o",
+            &wav.to_string_lossy(),
+        ])
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env_remove("ORT_DISABLE_TELEMETRY")
+        .output()
+        .expect("run voxorder");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(wav_seconds(&wav) > 0.5);
+    let left: Vec<_> = walk(&home)
+        .into_iter()
+        .filter(|p| {
+            let p = p.to_string_lossy().to_lowercase();
+            p.contains("microsoft") || p.contains("onnxruntime")
+        })
+        .collect();
+    assert!(left.is_empty(), "usage-event files left: {left:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        }
+        found.push(path);
+    }
+    found
+}
+
 #[test]
 fn slow_speech_is_longer() {
     let env = Env::new();

@@ -22,6 +22,9 @@ pub enum OrtError {
     Integrity(#[from] IntegrityError),
 }
 
+/// The variable that keeps ONNX Runtime from recording and sending usage events.
+pub const TELEMETRY_OFF: (&str, &str) = ("ORT_DISABLE_TELEMETRY", "1");
+
 /// Loads ONNX Runtime from `lib` and returns the process's one environment (ONNX Runtime
 /// allows a single environment per process; every model shares it).
 pub fn ort_environment(lib: &Path) -> Result<ort::environment::Environment, OrtError> {
@@ -41,9 +44,16 @@ pub fn ort_environment(lib: &Path) -> Result<ort::environment::Environment, OrtE
     }
     // A damaged library is not refused by the loader: it dies of SIGBUS in the middle.
     crate::models::verify(lib)?;
+    // ONNX Runtime 1.29 and later collect usage events on Linux, keep them in
+    // ~/.cache/Microsoft/DeveloperTools and upload them to Microsoft, with a device id.
+    // The variable must be set before the library creates its environment: it logs
+    // the process start there, before `with_telemetry(false)` can apply. Nothing else
+    // in the process reads it, and no ONNX Runtime thread exists yet.
+    std::env::set_var(TELEMETRY_OFF.0, TELEMETRY_OFF.1);
     let env = ort::init_from(lib)
         .map_err(|e| runtime(e.to_string()))?
         .with_name("voxorder")
+        .with_telemetry(false)
         .build()
         .map_err(|e| runtime(e.to_string()))?;
     *slot = Some(env.clone());
