@@ -27,7 +27,8 @@ use super::devices::{Device, Devices};
 use super::limits::{ConnectionOwner, DeviceConnections, Limits, WriteStall};
 use voxorder_config::OrderPolicy;
 use voxorder_domain::wire::{
-    ChangeItem, ChangePage, ErrorBody, OrderList, PushRequest, PushResponse, SCHEMA_VERSION,
+    json_depth, validate_idempotency_key, ChangeItem, ChangePage, CommandIn, ErrorBody, OrderList,
+    PushRequest, PushResponse, MAX_COMMAND_BYTES, MAX_COMMAND_DEPTH, SCHEMA_VERSION,
 };
 
 /// Most commands in one upload.
@@ -70,7 +71,25 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/stats", get(stats))
         .layer(DefaultBodyLimit::max(app.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
+        .layer(axum::middleware::from_fn(contain_panics))
         .with_state(app)
+}
+
+/// Runs the request in a task of its own, so that a panic in a handler (a bug) is a 500
+/// for that request and the server goes on. Under the release profile's `panic =
+/// "abort"` this cannot help: there the bounds on what a request may hold are what keep
+/// handlers from panicking.
+async fn contain_panics(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(panicked = e.is_panic(), "a request handler failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be handled",
+            )
+        }
+    }
 }
 
 async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
@@ -180,7 +199,13 @@ async fn with_db<T: Send + 'static>(
     {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(internal(e)),
-        Err(e) => Err(internal(e)),
+        Err(e) => {
+            tracing::error!(panicked = e.is_panic(), "order store work failed");
+            Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be handled",
+            ))
+        }
     }
 }
 
@@ -270,6 +295,17 @@ async fn commands(
             return r;
         }
     };
+    // The batch's own object, its list and each command add three levels to a payload's.
+    let depth = json_depth(&body);
+    if depth > MAX_COMMAND_DEPTH + 3 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the batch nests {depth} levels deep; a command's payload may nest at most \
+                 {MAX_COMMAND_DEPTH}"
+            ),
+        );
+    }
     let req: PushRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a command batch: {e}")),
@@ -283,15 +319,8 @@ async fn commands(
             ),
         );
     }
-    if let Some(c) = req
-        .commands
-        .iter()
-        .find(|c| c.idempotency_key.trim().is_empty())
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("a {} command without an idempotency key", c.kind),
-        );
+    if let Some(response) = refuse_malformed(&req) {
+        return response;
     }
     let now = chrono::Utc::now().naive_utc();
     let n = req.commands.len();
@@ -343,6 +372,50 @@ async fn commands(
         results,
     })
     .into_response()
+}
+
+/// 400 for a batch with a command no device would send: a key that is not a short
+/// printable identifier, or a payload over the size bound. Nothing is applied.
+fn refuse_malformed(req: &PushRequest) -> Option<Response> {
+    let bad_keys: Vec<&CommandIn> = req
+        .commands
+        .iter()
+        .filter(|c| validate_idempotency_key(&c.idempotency_key).is_err())
+        .collect();
+    if let Some(first) = bad_keys.first() {
+        let why = validate_idempotency_key(&first.idempotency_key).err()?;
+        return Some(error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "{} command(s) with a bad idempotency key (a {} command's key {why}); \
+                 nothing was applied",
+                bad_keys.len(),
+                first.kind
+            ),
+        ));
+    }
+    let big: Vec<String> = req
+        .commands
+        .iter()
+        .filter(|c| c.payload.get().len() > MAX_COMMAND_BYTES)
+        .map(|c| c.idempotency_key.clone())
+        .collect();
+    if !big.is_empty() {
+        return Some(
+            (
+                StatusCode::BAD_REQUEST,
+                Json(ErrorBody {
+                    error: format!(
+                        "{} command(s) over {MAX_COMMAND_BYTES} bytes; nothing was applied",
+                        big.len()
+                    ),
+                    idempotency_keys: big,
+                }),
+            )
+                .into_response(),
+        );
+    }
+    None
 }
 
 async fn order(
