@@ -17,11 +17,11 @@ use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::rules::{apply_to_order, Reject};
+use super::rules::{apply_to_order, judge_new_order, judge_return, Reject};
 use super::scope::{Admission, Scope};
-use voxorder_config::OrderPolicy;
-use voxorder_domain::change::{Change, ReturnRequest};
-use voxorder_domain::order::{format_datetime, Order, OrderRecord, OrderStatus};
+use voxorder_config::PolicyConfig;
+use voxorder_domain::change::{return_id_belongs, Change, ReturnRequest};
+use voxorder_domain::order::{format_datetime, Order, OrderRecord};
 use voxorder_domain::records::{Document, Product};
 use voxorder_domain::wire::{
     CommandIn, CommandOutcome, CommandResult, Stats, KIND_DOCUMENT, KIND_ORDER, KIND_POLICY,
@@ -31,7 +31,7 @@ use voxorder_domain::wire::{
 /// `PRAGMA application_id` of a reference OMS store ("VOXO").
 pub const APPLICATION_ID: i32 = 0x564F_584F;
 /// The schema this build writes; older stores are migrated on open.
-const SCHEMA_VERSION: i32 = 3;
+const SCHEMA_VERSION: i32 = 4;
 
 /// The first schema. Later versions are reached through [`MIGRATIONS`], by new stores and
 /// old ones alike, so there is one path to each version.
@@ -72,7 +72,7 @@ CREATE TABLE counters (
 
 /// Migration `i` takes a store from version `i + 1` to `i + 2`, in one transaction.
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
-const MIGRATIONS: &[Migration] = &[scope_columns, commands_per_device];
+const MIGRATIONS: &[Migration] = &[scope_columns, commands_per_device, returns_per_order];
 
 /// Version 2: an order's store and customer email as columns, which scope reads filter
 /// on (`IN_SCOPE`).
@@ -141,6 +141,25 @@ fn commands_per_device(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     }
     drop(set);
     tx.execute_batch("DROP TABLE commands; ALTER TABLE commands_v3 RENAME TO commands;")
+}
+
+/// Version 4: a return is known by its order and its number, not its number alone.
+/// Devices number returns per order (the order's last four digits and a sequence), so
+/// two devices' returns of two orders ending alike had the same number and the second
+/// was refused; keyed by order, each order's numbers are its own.
+fn returns_per_order(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE returns_v4 (
+            order_number  TEXT NOT NULL,
+            id            TEXT NOT NULL,
+            body          TEXT NOT NULL,
+            PRIMARY KEY (order_number, id)
+        ) STRICT;
+        INSERT INTO returns_v4 (order_number, id, body)
+            SELECT order_number, id, body FROM returns;
+        DROP TABLE returns;
+        ALTER TABLE returns_v4 RENAME TO returns;",
+    )
 }
 
 /// What an idempotency key stands for: the SHA-256 (hex) of the command's kind, order,
@@ -600,7 +619,7 @@ impl OmsDb {
         device_id: &str,
         scope: &Scope,
         commands: &[CommandIn],
-        policy: &OrderPolicy,
+        policy: &PolicyConfig,
         now: NaiveDateTime,
     ) -> Result<BatchOutcome, OmsDbError> {
         let path = self.path.clone();
@@ -729,7 +748,8 @@ impl OmsDb {
 /// A received command's outcome, reason, detail and order number.
 type StoredCommand = (String, Option<String>, Option<String>, Option<String>);
 
-/// A command's change, or why it cannot be one.
+/// A command's change, or why it cannot be one: a payload that does not parse, names
+/// another kind, or carries a field the domain's validation refuses.
 fn parse_command(cmd: &CommandIn) -> Result<Change, Reject> {
     serde_json::from_str(cmd.payload.get())
         .map_err(|e| Reject::new("invalid_command", format!("payload: {e}")))
@@ -742,6 +762,10 @@ fn parse_command(cmd: &CommandIn) -> Result<Change, Reject> {
                     format!("kind {:?} but the payload is {}", cmd.kind, c.kind()),
                 ))
             }
+        })
+        .and_then(|c| match c.check() {
+            Ok(()) => Ok(c),
+            Err(e) => Err(Reject::new("invalid_command", e.to_string())),
         })
 }
 
@@ -978,12 +1002,12 @@ impl<'a> Writer<'a> {
     fn apply(
         &mut self,
         change: &Change,
-        policy: &OrderPolicy,
+        policy: &PolicyConfig,
         now: NaiveDateTime,
     ) -> Result<Result<(), Reject>, OmsDbError> {
         match change {
-            Change::CreateReturn(r) => self.create_return(r),
-            Change::PlaceOrder { order } => self.place_order(order),
+            Change::CreateReturn(r) => self.create_return(r, policy, now),
+            Change::PlaceOrder { order } => self.place_order(order, policy, now),
             // The reference OMS keeps no subscription ledger of its own: it records
             // the command (in `commands`) for fulfilment to act on.
             Change::CreateSubscription { .. } | Change::UpdateSubscription { .. } => Ok(Ok(())),
@@ -997,7 +1021,7 @@ impl<'a> Writer<'a> {
                         format!("no order {number}"),
                     )));
                 };
-                match apply_to_order(&mut order, change, policy, now) {
+                match apply_to_order(&mut order, change, &policy.orders, now) {
                     Ok(true) => {
                         order.version += 1;
                         self.put_order(&order)?;
@@ -1010,34 +1034,55 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn create_return(&mut self, r: &ReturnRequest) -> Result<Result<(), Reject>, OmsDbError> {
+    /// The catalog's products of these SKUs (the ones it holds).
+    fn products<'s>(
+        &self,
+        skus: impl IntoIterator<Item = &'s str>,
+    ) -> Result<BTreeMap<String, Product>, OmsDbError> {
+        let mut products = BTreeMap::new();
+        for sku in skus {
+            if products.contains_key(sku) {
+                continue;
+            }
+            if let Some(body) = self.get(KIND_PRODUCT, sku)? {
+                let p: Product = serde_json::from_str(&body)
+                    .map_err(|e| self.bad(format!("product {sku}"), e.to_string()))?;
+                products.insert(sku.to_string(), p);
+            }
+        }
+        Ok(products)
+    }
+
+    fn create_return(
+        &mut self,
+        r: &ReturnRequest,
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<Result<(), Reject>, OmsDbError> {
         let Some(mut order) = self.order(&r.order_number)? else {
             return Ok(Err(Reject::new(
                 "order_not_found",
                 format!("no order {}", r.order_number),
             )));
         };
-        if order.status == OrderStatus::Cancelled {
+        if !return_id_belongs(&r.order_number, &r.return_id) {
             return Ok(Err(Reject::new(
-                "order_cancelled",
-                format!("order {} is cancelled; a return refused", r.order_number),
+                "return_id_mismatch",
+                format!(
+                    "return {} is not a return number of order {}",
+                    r.return_id, r.order_number
+                ),
             )));
         }
         let exists: bool = self
             .tx
-            .prepare_cached("SELECT 1 FROM returns WHERE id = ?1")
-            .and_then(|mut s| s.exists([&r.return_id]))
+            .prepare_cached("SELECT 1 FROM returns WHERE order_number = ?1 AND id = ?2")
+            .and_then(|mut s| s.exists([&r.order_number, &r.return_id]))
             .map_err(|e| self.sql(e))?;
         if exists {
             return Ok(Err(Reject::new(
                 "return_exists",
                 format!("return {} already exists", r.return_id),
-            )));
-        }
-        if r.lines.is_empty() {
-            return Ok(Err(Reject::new(
-                "invalid_command",
-                "a return without lines",
             )));
         }
         let earlier: Vec<String> = self
@@ -1053,28 +1098,12 @@ impl<'a> Writer<'a> {
                 *returned.entry(l.line_no).or_default() += l.qty;
             }
         }
-        for line in &r.lines {
-            let Some(item) = order.items.get((line.line_no as usize).wrapping_sub(1)) else {
-                return Ok(Err(Reject::new(
-                    "no_such_line",
-                    format!("order {} has no line {}", r.order_number, line.line_no),
-                )));
-            };
-            let left = item
-                .qty
-                .saturating_sub(returned.get(&line.line_no).copied().unwrap_or(0));
-            if line.qty == 0 || line.qty > left {
-                return Ok(Err(Reject::new(
-                    "return_exceeds_line",
-                    format!(
-                        "order {} line {}: {} to return but {left} returnable",
-                        r.order_number, line.line_no, line.qty
-                    ),
-                )));
-            }
+        let products = self.products(r.lines.iter().filter_map(|l| l.exchange_sku.as_deref()))?;
+        if let Err(reject) = judge_return(&order, r, &returned, &products, policy, now) {
+            return Ok(Err(reject));
         }
         self.tx
-            .prepare_cached("INSERT INTO returns (id, order_number, body) VALUES (?1, ?2, ?3)")
+            .prepare_cached("INSERT INTO returns (order_number, id, body) VALUES (?2, ?1, ?3)")
             .and_then(|mut s| s.execute(params![r.return_id, r.order_number, to_json(r)]))
             .map_err(|e| self.sql(e))?;
         order.version += 1;
@@ -1082,7 +1111,12 @@ impl<'a> Writer<'a> {
         Ok(Ok(()))
     }
 
-    fn place_order(&mut self, rec: &OrderRecord) -> Result<Result<(), Reject>, OmsDbError> {
+    fn place_order(
+        &mut self,
+        rec: &OrderRecord,
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<Result<(), Reject>, OmsDbError> {
         let order = match rec.validate() {
             Ok(o) => o,
             Err(e) => return Ok(Err(Reject::new("invalid_command", e.to_string()))),
@@ -1093,37 +1127,29 @@ impl<'a> Writer<'a> {
                 format!("order {} already exists", order.order_number),
             )));
         }
+        let mut products = self.products(order.items.iter().map(|i| i.sku.as_str()))?;
+        let order = match judge_new_order(order, &products, policy, now) {
+            Ok(o) => o,
+            Err(reject) => return Ok(Err(reject)),
+        };
         // One SKU on two lines takes its stock once, for both.
         let mut wanted: BTreeMap<&str, i64> = BTreeMap::new();
         for item in &order.items {
             *wanted.entry(item.sku.as_str()).or_default() += i64::from(item.qty);
         }
-        let mut products = Vec::with_capacity(wanted.len());
-        for (sku, qty) in wanted {
-            let Some(body) = self.get(KIND_PRODUCT, sku)? else {
-                return Ok(Err(Reject::new(
-                    "unknown_product",
-                    format!("no product {sku}"),
-                )));
-            };
-            let mut p: Product = serde_json::from_str(&body)
-                .map_err(|e| self.bad(format!("product {sku}"), e.to_string()))?;
-            if !p.active {
-                return Ok(Err(Reject::new(
-                    "product_inactive",
-                    format!("{sku} is no longer sold"),
-                )));
-            }
-            if p.stock < qty {
+        for (sku, qty) in &wanted {
+            let p = products
+                .get_mut(*sku)
+                .expect("judge_new_order refuses an order with an unknown SKU");
+            if p.stock < *qty {
                 return Ok(Err(Reject::new(
                     "out_of_stock",
                     format!("{sku}: {qty} wanted but {} in stock", p.stock),
                 )));
             }
             p.stock -= qty;
-            products.push(p);
         }
-        for p in &products {
+        for p in products.values() {
             self.put(KIND_PRODUCT, &p.sku, &to_json(p))?;
         }
         self.put_order(&order)?;
@@ -1279,7 +1305,7 @@ mod tests {
     fn a_batch_touching_another_scope_is_refused_whole_and_writes_nothing() {
         let (_dir, mut db) = seeded();
         let kiosk = scope("store:austin-1");
-        let policy = OrderPolicy::default();
+        let policy = PolicyConfig::default();
         let batch = [
             command("k-own", &cancel("1001")),
             command("k-other", &cancel("1002")),
@@ -1316,10 +1342,13 @@ mod tests {
     #[test]
     fn a_kiosk_order_is_its_store_and_may_not_land_in_another() {
         let (_dir, mut db) = seeded();
-        let policy = OrderPolicy::default();
+        let policy = PolicyConfig::default();
         let place = |number: &str, store: Option<&str>| {
             let mut rec = OrderRecord::from(&order(number, store, "new@example.com"));
             rec.version = None;
+            // Under the free-shipping threshold: standard shipping is charged.
+            rec.shipping_cost = 5.99;
+            rec.total = 15.99;
             Change::PlaceOrder {
                 order: Box::new(rec),
             }
@@ -1370,7 +1399,7 @@ mod tests {
     #[test]
     fn a_key_is_a_duplicate_only_from_the_same_device_with_the_same_body() {
         let (_dir, mut db) = seeded();
-        let policy = OrderPolicy::default();
+        let policy = PolicyConfig::default();
         let austin = scope("store:austin-1");
         let first = applied(
             db.apply_batch(
@@ -1458,6 +1487,11 @@ mod tests {
                 [to_json(&OrderRecord::from(&o))],
             )
             .unwrap();
+            conn.execute(
+                "INSERT INTO returns (id, order_number, body) VALUES ('10010001', '1001', '{}')",
+                [],
+            )
+            .unwrap();
             let old = command("k-old", &cancel("1001"));
             conn.execute(
                 "INSERT INTO commands (idempotency_key, device_id, kind, order_number,
@@ -1474,7 +1508,7 @@ mod tests {
                 "kiosk-1",
                 &scope("store:austin-1"),
                 &[command("k-old", &cancel("1001"))],
-                &OrderPolicy::default(),
+                &PolicyConfig::default(),
                 now(),
             )
             .unwrap(),
@@ -1483,6 +1517,14 @@ mod tests {
         assert_eq!(numbers(&db, &scope("store:austin-1")), ["1001"]);
         assert_eq!(numbers(&db, &scope("customer:bo@example.com")), ["1001"]);
         assert!(numbers(&db, &scope("store:dallas-2")).is_empty());
+        // Returns are kept, now by order and number.
+        let kept: (String, String) = db
+            .conn
+            .query_row("SELECT order_number, id FROM returns", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(kept, ("1001".to_string(), "10010001".to_string()));
         drop(db);
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)

@@ -25,7 +25,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::db::{BatchOutcome, OmsDb, OrderRead};
 use super::devices::{Device, Devices};
 use super::limits::{ConnectionOwner, DeviceConnections, Limits, WriteStall};
-use voxorder_config::OrderPolicy;
+use voxorder_config::PolicyConfig;
+use voxorder_domain::clock::Clock;
 use voxorder_domain::wire::{
     json_depth, validate_idempotency_key, ChangeItem, ChangePage, CommandIn, ErrorBody, OrderList,
     PushRequest, PushResponse, MAX_COMMAND_BYTES, MAX_COMMAND_DEPTH, SCHEMA_VERSION,
@@ -40,17 +41,26 @@ pub const MAX_PAGE: usize = 10_000;
 pub struct App {
     pub db: Mutex<OmsDb>,
     pub devices: Devices,
-    pub policy: OrderPolicy,
+    pub policy: PolicyConfig,
+    /// The OMS's "now", which date windows are judged by (fixed by `--now` in tests).
+    pub clock: Clock,
     pub limits: Limits,
     pub connections: Arc<DeviceConnections>,
 }
 
 impl App {
-    pub fn new(db: OmsDb, devices: Devices, policy: OrderPolicy, limits: Limits) -> App {
+    pub fn new(
+        db: OmsDb,
+        devices: Devices,
+        policy: PolicyConfig,
+        clock: Clock,
+        limits: Limits,
+    ) -> App {
         App {
             db: Mutex::new(db),
             devices,
             policy,
+            clock,
             connections: DeviceConnections::new(limits.max_connections_per_device),
             limits,
         }
@@ -322,7 +332,7 @@ async fn commands(
     if let Some(response) = refuse_malformed(&req) {
         return response;
     }
-    let now = chrono::Utc::now().naive_utc();
+    let now = app.clock.now();
     let n = req.commands.len();
     let id = device.id.clone();
     let outcome = match with_db(&app, move |db, app| {

@@ -18,9 +18,34 @@ const OTHER_KIOSK: &str = "other-kiosk-token-0123456789";
 const OPS: &str = "operator-token-0123456789";
 const AUSTIN_1: &str = "7100000000011";
 const DALLAS_1: &str = "7200000000018";
+/// Delivered to an Austin customer on 2026-03-08: returnable.
+const AUSTIN_DELIVERED: &str = "7100000000037";
+/// Delivered at Dallas; its number ends like Austin's.
+const DALLAS_DELIVERED: &str = "7200000000037";
+
+fn now() -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2026, 3, 10)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("time")
+}
+
+fn tee() -> voxorder_domain::records::Product {
+    serde_json::from_value(json!({
+        "sku": "TEE-NAVY-M", "name": "Classic Tee", "category": "apparel",
+        "family": "tee", "price_cents": 2999, "stock": 100, "final_sale": false,
+        "personalised": false, "active": true, "aliases": []
+    }))
+    .expect("product")
+}
 
 fn order(number: &str, store: &str, status: &str) -> voxorder_domain::order::Order {
-    let rec: OrderRecord = serde_json::from_value(json!({
+    order_record(number, store, status)
+        .validate()
+        .expect("valid")
+}
+
+fn order_record(number: &str, store: &str, status: &str) -> OrderRecord {
+    let mut rec: OrderRecord = serde_json::from_value(json!({
         "order_number": number, "status": status, "order_date": "2026-03-06",
         "store": store,
         "customer": {"name": "Someone", "email": "bo@example.com", "phone": "5125550199",
@@ -31,14 +56,18 @@ fn order(number: &str, store: &str, status: &str) -> voxorder_domain::order::Ord
                              "zip": "78701"}
     }))
     .expect("record");
-    rec.validate().expect("valid")
+    if status == "delivered" {
+        rec.shipped_at = Some("2026-03-07T09:00:00".into());
+        rec.delivered_at = Some("2026-03-08T15:00:00".into());
+    }
+    rec
 }
 
 /// A hub serving two kiosks and an operator, seeded with an order of each kiosk's store.
 pub struct Hub {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Hub {
@@ -51,7 +80,10 @@ impl Hub {
                     orders: vec![
                         order(AUSTIN_1, "austin-1", "processing"),
                         order(DALLAS_1, "dallas-2", "processing"),
+                        order(AUSTIN_DELIVERED, "austin-1", "delivered"),
+                        order(DALLAS_DELIVERED, "dallas-2", "delivered"),
                     ],
+                    products: vec![tee()],
                     ..Seed::default()
                 })
             })
@@ -78,21 +110,44 @@ impl Hub {
                 tls: None,
                 limits,
                 policy: Default::default(),
+                clock: voxorder_domain::clock::Clock::fixed(now()),
             }))
             .expect("bind");
         let addr = bound.addr;
         runtime.spawn(bound.run());
-        Hub {
-            addr,
-            dir,
-            _runtime: runtime,
-        }
+        Hub { addr, dir, runtime }
+    }
+
+    /// A connection from `source` (another loopback address is another peer).
+    pub fn connect_from(&self, source: &str) -> std::io::Result<TcpStream> {
+        let addr = self.addr;
+        let source: SocketAddr = format!("{source}:0").parse().expect("source");
+        let tcp = self.runtime.block_on(async move {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(source)?;
+            tokio::time::timeout(Duration::from_secs(5), socket.connect(addr))
+                .await
+                .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))?
+        })?;
+        let tcp = tcp.into_std()?;
+        tcp.set_nonblocking(false)?;
+        Ok(tcp)
     }
 
     /// One request on a connection of its own: the status and the body.
     pub fn request(&self, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
-        let mut s =
-            TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).expect("connect");
+        let s = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).expect("connect");
+        Self::request_on(s, method, path, token, body)
+    }
+
+    /// One request on `s`, which it then closes.
+    pub fn request_on(
+        mut s: TcpStream,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: &str,
+    ) -> (u16, String) {
         s.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
         s.set_write_timeout(Some(Duration::from_secs(10)))
@@ -194,4 +249,224 @@ fn a_huge_or_strange_idempotency_key_is_a_400_and_stores_nothing() {
     let stats: Value = serde_json::from_str(&stats).expect("stats");
     assert_eq!(stats["commands_applied"], 0);
     assert_eq!(stats["commands_rejected"], 0);
+}
+
+/// The reason a one-command batch was rejected with (the batch itself is a 200).
+fn rejected(hub: &Hub, key: &str, payload: Value) -> String {
+    let (status, answer) = hub.push(KIOSK, &[(key.into(), payload)]);
+    assert_eq!(status, 200, "{answer}");
+    let result = &answer["results"][0];
+    assert_eq!(result["outcome"], "rejected", "{key} was taken: {answer}");
+    result["reason"].as_str().unwrap_or_default().to_string()
+}
+
+fn place(rec: &OrderRecord) -> Value {
+    json!({"kind": "place_order", "order": rec})
+}
+
+#[test]
+fn a_new_order_is_priced_and_started_by_the_hub_not_the_device() {
+    let hub = Hub::start(Limits::default());
+    let good = || {
+        let mut rec = order_record("7100000000045", "austin-1", "processing");
+        rec.shipping_cost = 0.0;
+        rec.estimated_delivery = Some("2026-03-17".into());
+        rec
+    };
+    // A penny for two tees, already delivered.
+    let mut penny = good();
+    penny.status = "delivered".into();
+    penny.delivered_at = Some("2026-03-10T09:00:00".into());
+    penny.items[0].price = 0.01;
+    penny.subtotal = 0.02;
+    penny.total = 0.02;
+    assert_eq!(rejected(&hub, "p-1", place(&penny)), "wrong_status");
+    penny.status = "processing".into();
+    penny.delivered_at = None;
+    assert_eq!(rejected(&hub, "p-2", place(&penny)), "price_mismatch");
+    // Right line prices, a total that does not add up.
+    let mut total = good();
+    total.total = 1.0;
+    assert_eq!(rejected(&hub, "p-3", place(&total)), "price_mismatch");
+    // Shipping left out of an order under the free threshold.
+    let mut one = good();
+    one.items[0].qty = 1;
+    one.subtotal = 29.99;
+    one.total = 29.99;
+    assert_eq!(rejected(&hub, "p-4", place(&one)), "price_mismatch");
+    let mut many = good();
+    many.items[0].qty = 1000;
+    many.subtotal = 29_990.0;
+    many.total = 29_990.0;
+    assert_eq!(rejected(&hub, "p-5", place(&many)), "quantity_out_of_range");
+    let mut unknown = good();
+    unknown.items[0].sku = "GOLD-BAR".into();
+    assert_eq!(rejected(&hub, "p-6", place(&unknown)), "unknown_product");
+    let mut nul = good();
+    nul.customer.email = Some("bo\u{0}@example.com".into());
+    assert_eq!(rejected(&hub, "p-7", place(&nul)), "invalid_command");
+
+    let (status, answer) = hub.push(KIOSK, &[("p-ok".into(), place(&good()))]);
+    assert_eq!(status, 200);
+    assert_eq!(answer["results"][0]["outcome"], "applied", "{answer}");
+}
+
+#[test]
+fn a_return_is_judged_on_the_order_and_the_refund_on_its_lines() {
+    let hub = Hub::start(Limits::default());
+    let ret = |id: &str, number: &str, refund: i64, method: &str, ship_back: bool| {
+        json!({"kind": "create_return", "return_id": id, "order_number": number,
+               "lines": [{"line_no": 1, "qty": 1}], "reason": "changed_mind",
+               "resolution": "refund", "refund_method": method, "refund_cents": refund,
+               "ship_back": ship_back})
+    };
+    // A million by bank transfer, nothing sent back.
+    assert_eq!(
+        rejected(
+            &hub,
+            "r-1",
+            ret(
+                "00370001",
+                AUSTIN_DELIVERED,
+                100_000_000,
+                "bank_transfer",
+                false
+            )
+        ),
+        "ship_back_required"
+    );
+    assert_eq!(
+        rejected(
+            &hub,
+            "r-2",
+            ret(
+                "00370001",
+                AUSTIN_DELIVERED,
+                100_000_000,
+                "bank_transfer",
+                true
+            )
+        ),
+        "refund_exceeds_lines"
+    );
+    // On an order that never shipped.
+    assert_eq!(
+        rejected(
+            &hub,
+            "r-3",
+            ret("00110001", AUSTIN_1, 99_999_999, "original_payment", true)
+        ),
+        "not_returnable"
+    );
+    let mut two = ret("00370001", AUSTIN_DELIVERED, 5998, "original_payment", true);
+    two["lines"][0]["qty"] = json!(3);
+    assert_eq!(rejected(&hub, "r-4", two), "return_exceeds_line");
+    // What the line is worth, by a method the policy offers: taken.
+    let (_, answer) = hub.push(
+        KIOSK,
+        &[(
+            "r-ok".into(),
+            ret("00370001", AUSTIN_DELIVERED, 2999, "store_credit", true),
+        )],
+    );
+    assert_eq!(answer["results"][0]["outcome"], "applied", "{answer}");
+}
+
+#[test]
+fn dates_addresses_and_text_are_bounded() {
+    let hub = Hub::start(Limits::default());
+    for (key, date) in [
+        ("d-1", "1999-01-01"),
+        ("d-2", "2099-01-01"),
+        ("d-3", "2026-03-09"),
+    ] {
+        assert_eq!(
+            rejected(
+                &hub,
+                key,
+                json!({"kind": "reschedule_delivery", "order_number": AUSTIN_1,
+                       "date": date, "slot": "morning"})
+            ),
+            "date_out_of_window",
+            "{date}"
+        );
+    }
+    let address = |line1: &str, state: &str, zip: &str, country: &str| {
+        json!({"kind": "change_address", "order_number": AUSTIN_1,
+               "address": {"line1": line1, "city": "Austin", "state": state, "zip": zip,
+                           "country": country}})
+    };
+    for (key, payload) in [
+        ("a-1", address(&"x".repeat(1_000), "TX", "78701", "US")),
+        ("a-2", address("1 Main St", "Texas Republic", "78701", "US")),
+        ("a-3", address("1 Main St", "TX", "7870", "US")),
+        ("a-4", address("1 Main St", "ON", "ABCDEF", "CA")),
+        (
+            "a-5",
+            address("1 Main St", "TX", "78701", "United States of Somewhere"),
+        ),
+        ("a-6", address("1 Main\u{1b}[2J St", "TX", "78701", "US")),
+    ] {
+        assert_eq!(rejected(&hub, key, payload), "invalid_command", "{key}");
+    }
+    // A 100 KB line does not even make a command.
+    let (status, _) = hub.push(
+        KIOSK,
+        &[(
+            "a-big".into(),
+            address(&"x".repeat(100_000), "TX", "78701", "US"),
+        )],
+    );
+    assert_eq!(status, 400);
+    let summary = "y".repeat(10_000);
+    assert_eq!(
+        rejected(
+            &hub,
+            "h-1",
+            json!({"kind": "hand_off", "reason": "requested", "summary": summary})
+        ),
+        "invalid_command"
+    );
+    let (_, answer) = hub.push(
+        KIOSK,
+        &[
+            ("a-ok".into(), address("2 Oak Ave", "tx", "78702", "us")),
+            (
+                "d-ok".into(),
+                json!({"kind": "reschedule_delivery", "order_number": AUSTIN_1,
+                       "date": "2026-03-20", "slot": "evening"}),
+            ),
+        ],
+    );
+    assert_eq!(answer["results"][0]["outcome"], "applied", "{answer}");
+    assert_eq!(answer["results"][1]["outcome"], "applied", "{answer}");
+}
+
+#[test]
+fn return_numbers_are_per_order_so_two_devices_never_collide() {
+    let hub = Hub::start(Limits::default());
+    let ret = |id: &str, number: &str| {
+        json!({"kind": "create_return", "return_id": id, "order_number": number,
+               "lines": [{"line_no": 1, "qty": 1}], "reason": "size_issue",
+               "resolution": "exchange", "ship_back": true})
+    };
+    // Each kiosk numbers its first return of an order ending in 0037 the same way.
+    for (token, number) in [(KIOSK, AUSTIN_DELIVERED), (OTHER_KIOSK, DALLAS_DELIVERED)] {
+        let (status, answer) = hub.push(token, &[("ret-1".into(), ret("00370001", number))]);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(
+            answer["results"][0]["outcome"], "applied",
+            "{number}: {answer}"
+        );
+    }
+    // A number that is not the order's is refused, whoever's order it names.
+    assert_eq!(
+        rejected(&hub, "ret-2", ret("00110001", AUSTIN_DELIVERED)),
+        "return_id_mismatch"
+    );
+    // The same number twice on one order is still one return.
+    assert_eq!(
+        rejected(&hub, "ret-3", ret("00370001", AUSTIN_DELIVERED)),
+        "return_exists"
+    );
 }

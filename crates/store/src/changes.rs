@@ -834,9 +834,6 @@ impl Store {
     /// digits, then the order's return count plus one (skipping numbers taken), so a
     /// caller can tell which order a return is for and tests see the same numbers.
     pub fn new_return_id(&self, order_number: &str) -> Result<String, StoreError> {
-        let digits: String = order_number.chars().filter(char::is_ascii_digit).collect();
-        let tail = &digits[digits.len().saturating_sub(4)..];
-        let prefix = format!("{tail:0>4}");
         let count: i64 = self
             .conn
             .query_row(
@@ -852,7 +849,10 @@ impl Store {
         let start = u64::try_from(count).unwrap_or(0);
         for k in 0..10_000u64 {
             let seq = (start + k) % 9_999 + 1; // 0001..=9999
-            let candidate = format!("{prefix}{seq:04}");
+            let candidate = voxorder_domain::change::return_id_for(
+                order_number,
+                u32::try_from(seq).expect("at most 9999"),
+            );
             if !stmt.exists([&candidate]).map_err(|e| self.err(e))? {
                 return Ok(candidate);
             }

@@ -123,7 +123,8 @@ pub fn run(
             devices: voxorder_hub::Devices::read_file(&tokens)?,
             tls: tls_cert.zip(tls_key),
             limits: limits.limits(),
-            policy: config.policy.orders.clone(),
+            policy: config.policy.clone(),
+            clock: ctx.clock,
         })?,
         OmsCommand::Import { file } => {
             let s = voxorder_hub::import_file(db, &file)?;
