@@ -24,7 +24,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::db::{BatchOutcome, OmsDb, OrderRead};
 use super::devices::{Device, Devices};
-use super::limits::{ConnectionOwner, DeviceConnections, Limits, WriteStall};
+use super::limits::{
+    ConnectionOwner, DeviceConnections, Limits, PeerConnections, PeerSlot, WriteStall,
+};
 use voxorder_config::PolicyConfig;
 use voxorder_domain::clock::Clock;
 use voxorder_domain::wire::{
@@ -537,8 +539,9 @@ pub async fn serve(
     // Connections over the cap are told to come back, as many again at most; past that
     // they are closed at once, so open files stay bounded whatever clients do.
     let turned_away = Arc::new(Semaphore::new(limits.max_connections));
+    let peers = PeerConnections::new(limits.max_connections_per_peer);
     loop {
-        let (tcp, _peer) = match listener.accept().await {
+        let (tcp, peer) = match listener.accept().await {
             Ok(c) => c,
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -547,6 +550,13 @@ pub async fn serve(
                 continue;
             }
         };
+        // Before anything is read: one address cannot take every place of the total cap
+        // with connections that never authenticate. Past its cap it is closed at once,
+        // which costs the server nothing.
+        let Some(peer_slot) = peers.take(peer.ip()) else {
+            tracing::debug!("peer over its connection cap; connection closed");
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         if let Ok(permit) = served.clone().try_acquire_owned() {
             tokio::spawn(serve_connection(
@@ -554,11 +564,11 @@ pub async fn serve(
                 router.clone(),
                 tls.clone(),
                 limits,
-                permit,
+                (permit, peer_slot),
             ));
         } else if let Ok(permit) = turned_away.clone().try_acquire_owned() {
             tracing::debug!("connection cap reached; answering 503");
-            tokio::spawn(turn_away(tcp, tls.clone(), limits, permit));
+            tokio::spawn(turn_away(tcp, tls.clone(), limits, (permit, peer_slot)));
         } else {
             tracing::debug!("connection cap reached twice over; connection closed");
         }
@@ -570,7 +580,7 @@ async fn serve_connection(
     router: Router,
     tls: Option<tokio_rustls::TlsAcceptor>,
     limits: Limits,
-    _permit: OwnedSemaphorePermit,
+    _places: (OwnedSemaphorePermit, Option<PeerSlot>),
 ) {
     let Some(stream) = open(tcp, tls, limits.header_timeout).await else {
         return;
@@ -593,7 +603,7 @@ async fn turn_away(
     tcp: TcpStream,
     tls: Option<tokio_rustls::TlsAcceptor>,
     limits: Limits,
-    _permit: OwnedSemaphorePermit,
+    _places: (OwnedSemaphorePermit, Option<PeerSlot>),
 ) {
     let Some(stream) = open(tcp, tls, limits.header_timeout).await else {
         return;

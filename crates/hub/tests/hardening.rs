@@ -470,3 +470,28 @@ fn return_numbers_are_per_order_so_two_devices_never_collide() {
         "return_exists"
     );
 }
+
+#[test]
+fn a_flood_of_idle_connections_from_one_peer_does_not_lock_out_another() {
+    let hub = Hub::start(Limits {
+        max_connections: 16,
+        max_connections_per_peer: 4,
+        header_timeout: Duration::from_secs(30),
+        ..Limits::default()
+    });
+    // Three times the total cap of connections that never send a byte, from one address.
+    let idle: Vec<TcpStream> = (0..48)
+        .filter_map(|_| hub.connect_from("127.0.0.1").ok())
+        .collect();
+    assert!(!idle.is_empty());
+    std::thread::sleep(Duration::from_millis(200));
+    // A device at another address is served at once, several times over.
+    for _ in 0..3 {
+        let s = hub
+            .connect_from("127.0.0.2")
+            .expect("connect from the second peer");
+        let (status, body) = Hub::request_on(s, "GET", "/v1/stats", OPS, "");
+        assert_eq!(status, 200, "{body}");
+    }
+    drop(idle);
+}
