@@ -445,8 +445,11 @@ async fn order(
             body,
         )
             .into_response(),
-        Ok(OrderRead::OutOfScope) => out_of_scope(format_args!("order {number}")),
-        Ok(OrderRead::Missing) => error(StatusCode::NOT_FOUND, format!("no order {number}")),
+        // Another device's order is answered as one that does not exist: a device
+        // must not learn which order numbers the OMS holds outside its scope.
+        Ok(OrderRead::OutOfScope | OrderRead::Missing) => {
+            error(StatusCode::NOT_FOUND, format!("no order {number}"))
+        }
         Err(r) => r,
     }
 }
