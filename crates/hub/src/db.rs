@@ -259,6 +259,35 @@ pub enum OmsDbError {
     },
 }
 
+impl OmsDbError {
+    /// Another process holds the store past the busy timeout. Caller: retry later.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self.sqlite_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+
+    /// The store is not usable as it is: not SQLite, another application's, newer,
+    /// corrupted, or holding rows that no longer parse. Caller: give up; restore it.
+    pub fn is_damaged(&self) -> bool {
+        matches!(
+            self,
+            OmsDbError::Foreign { .. } | OmsDbError::NewerSchema { .. } | OmsDbError::BadRow { .. }
+        ) || matches!(
+            self.sqlite_code(),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
+    }
+
+    fn sqlite_code(&self) -> Option<rusqlite::ErrorCode> {
+        match self {
+            OmsDbError::Sql { source, .. } => source.sqlite_error_code(),
+            _ => None,
+        }
+    }
+}
+
 /// What a seed import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SeedSummary {
