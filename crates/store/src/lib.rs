@@ -862,6 +862,21 @@ mod tests {
             IdentityVerdict::Failed { locked: true },
             "in memory"
         );
+        // A failure that cannot reach the disk locks at once: another process reading
+        // the same file would start from the stored count again.
+        let other = || LockKey::Order("1234567891234".into());
+        let generous = LockPolicy {
+            max_attempts: 5,
+            lock_minutes: 30,
+        };
+        assert_eq!(
+            ro.check_identity(&other(), false, now, generous).unwrap(),
+            IdentityVerdict::Failed { locked: true }
+        );
+        assert!(matches!(
+            ro.check_identity(&other(), true, now, generous).unwrap(),
+            IdentityVerdict::Locked
+        ));
         ro.start_conversation("c1", "chat", now).unwrap();
         ro.record_conversation_event("c1", now, "turn", None, None, &serde_json::json!({}))
             .unwrap();
