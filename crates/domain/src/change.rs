@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::order::{
-    validate_order_number, AddressRecord, FieldError, OrderRecord, MAX_CODE_LEN, MAX_NOTE_LEN,
+    is_plausible_email, validate_order_number, AddressRecord, FieldError, OrderRecord,
+    MAX_CODE_LEN, MAX_NOTE_LEN,
 };
 use crate::vocab::{CancelReason, ReturnReason};
 use crate::vocab::{RefundMethod, TimeSlot};
@@ -43,7 +44,16 @@ pub enum Change {
     PlaceOrder { order: Box<OrderRecord> },
     /// A new subscription for a known customer.
     CreateSubscription {
+        /// The device's own number for the customer; it means nothing to the OMS.
         customer_id: i64,
+        /// The customer's email, which the OMS knows the customer by; the store fills
+        /// it in when it records the change.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_email: Option<String>,
+        /// The subscription's id everywhere (a UUID the device makes), since the
+        /// device's own numbers collide between devices; filled in by the store.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subscription_ref: Option<String>,
         sku: String,
         qty: u32,
         frequency_days: u32,
@@ -51,7 +61,12 @@ pub enum Change {
     },
     /// A change to an existing subscription.
     UpdateSubscription {
+        /// The device's own number for the subscription.
         subscription_id: i64,
+        /// The subscription's id everywhere ([`Change::CreateSubscription`]), filled in
+        /// by the store; absent for a subscription the OMS never heard of.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subscription_ref: Option<String>,
         action: SubscriptionAction,
     },
     /// A message to the customer of an order (the OMS holds the contact details).
@@ -138,7 +153,28 @@ impl Change {
                 }
                 Ok(())
             }
-            Change::CreateSubscription { sku, .. } => code("sku", sku),
+            Change::CreateSubscription {
+                sku,
+                customer_email,
+                subscription_ref,
+                ..
+            } => {
+                code("sku", sku)?;
+                if let Some(r) = subscription_ref {
+                    code("subscription_ref", r)?;
+                }
+                match customer_email {
+                    Some(e) if !is_plausible_email(e) => Err(FieldError {
+                        field: "customer_email".into(),
+                        reason: "is not an email address".into(),
+                    }),
+                    _ => Ok(()),
+                }
+            }
+            Change::UpdateSubscription {
+                subscription_ref: Some(r),
+                ..
+            } => code("subscription_ref", r),
             Change::Notify {
                 reference: Some(reference),
                 ..
@@ -370,6 +406,7 @@ mod tests {
                 order_number: "1".into(),
             },
             Change::UpdateSubscription {
+                subscription_ref: None,
                 subscription_id: 3,
                 action: SubscriptionAction::Pause,
             },

@@ -17,10 +17,13 @@ use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::rules::{apply_to_order, judge_new_order, judge_return, Reject};
+use super::rules::{
+    apply_to_order, judge_new_order, judge_new_subscription, judge_return,
+    judge_subscription_change, Reject, Subscription, SubscriptionState,
+};
 use super::scope::{Admission, Scope};
 use voxorder_config::PolicyConfig;
-use voxorder_domain::change::{return_id_belongs, Change, ReturnRequest};
+use voxorder_domain::change::{return_id_belongs, Change, ReturnRequest, SubscriptionAction};
 use voxorder_domain::order::{format_datetime, Order, OrderRecord};
 use voxorder_domain::records::{Document, Product};
 use voxorder_domain::wire::{
@@ -31,7 +34,7 @@ use voxorder_domain::wire::{
 /// `PRAGMA application_id` of a reference OMS store ("VOXO").
 pub const APPLICATION_ID: i32 = 0x564F_584F;
 /// The schema this build writes; older stores are migrated on open.
-const SCHEMA_VERSION: i32 = 4;
+const SCHEMA_VERSION: i32 = 5;
 
 /// The first schema. Later versions are reached through [`MIGRATIONS`], by new stores and
 /// old ones alike, so there is one path to each version.
@@ -72,7 +75,12 @@ CREATE TABLE counters (
 
 /// Migration `i` takes a store from version `i + 1` to `i + 2`, in one transaction.
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
-const MIGRATIONS: &[Migration] = &[scope_columns, commands_per_device, returns_per_order];
+const MIGRATIONS: &[Migration] = &[
+    scope_columns,
+    commands_per_device,
+    returns_per_order,
+    subscriptions,
+];
 
 /// Version 2: an order's store and customer email as columns, which scope reads filter
 /// on (`IN_SCOPE`).
@@ -159,6 +167,19 @@ fn returns_per_order(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             SELECT order_number, id, body FROM returns;
         DROP TABLE returns;
         ALTER TABLE returns_v4 RENAME TO returns;",
+    )
+}
+
+/// Version 5: the subscriptions the OMS has accepted, by the reference the device that
+/// made one gave it, with the customer's email it belongs to (what scope is judged on).
+fn subscriptions(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE subscriptions (
+            ref       TEXT PRIMARY KEY,
+            customer  TEXT NOT NULL,       -- the customer's email, lower-case
+            body      TEXT NOT NULL        -- rules::Subscription as JSON
+        ) STRICT;
+        CREATE INDEX subscriptions_customer ON subscriptions(customer);",
     )
 }
 
@@ -920,6 +941,8 @@ impl<'a> Writer<'a> {
         let mut reused = Vec::new();
         let mut placed: HashMap<String, ScopeKeys> = HashMap::new();
         let mut in_batch: HashMap<&str, String> = HashMap::new();
+        // Subscriptions made earlier in the batch: reference → customer.
+        let mut subscribed: HashMap<String, String> = HashMap::new();
         for cmd in commands {
             // The handler bounds a payload's depth far below the parser's limit; should one
             // still not parse, the command is refused below like any malformed payload.
@@ -954,6 +977,34 @@ impl<'a> Writer<'a> {
                 (_, Some((store, customer))) => {
                     scope.covers_keys(store.as_deref(), customer.as_deref())
                 }
+                (
+                    Ok(Change::CreateSubscription {
+                        customer_email: Some(email),
+                        subscription_ref,
+                        ..
+                    }),
+                    None,
+                ) => {
+                    let email = email.to_lowercase();
+                    if let Some(r) = subscription_ref {
+                        subscribed.insert(r.clone(), email.clone());
+                    }
+                    self.customer_in_scope(&email, scope)?
+                }
+                (
+                    Ok(Change::UpdateSubscription {
+                        subscription_ref: Some(r),
+                        ..
+                    }),
+                    None,
+                ) => match subscribed.get(r.as_str()) {
+                    Some(email) => self.customer_in_scope(email, scope)?,
+                    None => match self.subscription(r)? {
+                        Some(sub) => self.customer_in_scope(&sub.customer_email, scope)?,
+                        // Refused as unknown below.
+                        None => true,
+                    },
+                },
                 (Ok(Change::PlaceOrder { order }), None) => match order.validate() {
                     // Refused as invalid below; it shows nothing of anyone's.
                     Err(_) => true,
@@ -986,6 +1037,129 @@ impl<'a> Writer<'a> {
             outside,
             reused,
         })
+    }
+
+    /// Whether a customer (by email) is the device's: one of the customers it serves,
+    /// or a customer with an order in its scope (a kiosk's shoppers).
+    fn customer_in_scope(&self, email: &str, scope: &Scope) -> Result<bool, OmsDbError> {
+        if scope.covers_keys(None, Some(email)) {
+            return Ok(true);
+        }
+        let (everything, stores, customers) = scope_params(scope);
+        self.tx
+            .prepare_cached(&format!(
+                "SELECT 1 FROM entities WHERE kind = 'order' AND customer = :email
+                   AND {IN_SCOPE} LIMIT 1"
+            ))
+            .and_then(|mut s| {
+                s.exists(rusqlite::named_params! {
+                    ":email": email, ":everything": everything, ":stores": stores,
+                    ":customers": customers,
+                })
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// A subscription the OMS holds, by its reference.
+    fn subscription(&self, reference: &str) -> Result<Option<Subscription>, OmsDbError> {
+        let body: Option<String> = self
+            .tx
+            .prepare_cached("SELECT body FROM subscriptions WHERE ref = ?1")
+            .and_then(|mut s| s.query_row([reference], |r| r.get(0)).optional())
+            .map_err(|e| self.sql(e))?;
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| self.bad(format!("subscription {reference}"), e.to_string()))
+        })
+        .transpose()
+    }
+
+    fn put_subscription(&self, reference: &str, sub: &Subscription) -> Result<(), OmsDbError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO subscriptions (ref, customer, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(ref) DO UPDATE SET body = excluded.body",
+            )
+            .and_then(|mut s| s.execute(params![reference, sub.customer_email, to_json(sub)]))
+            .map(drop)
+            .map_err(|e| self.sql(e))
+    }
+
+    /// A new subscription, judged by [`judge_new_subscription`].
+    fn create_subscription(
+        &mut self,
+        change: &Change,
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<Result<(), Reject>, OmsDbError> {
+        let Change::CreateSubscription {
+            customer_email,
+            subscription_ref,
+            sku,
+            qty,
+            frequency_days,
+            next_date,
+            ..
+        } = change
+        else {
+            return Ok(Err(Reject::new(
+                "invalid_command",
+                "not a new subscription",
+            )));
+        };
+        let (Some(email), Some(reference)) = (customer_email, subscription_ref) else {
+            return Ok(Err(Reject::new(
+                "invalid_command",
+                "a subscription needs its reference and the customer's email",
+            )));
+        };
+        if self.subscription(reference)?.is_some() {
+            return Ok(Err(Reject::new(
+                "subscription_exists",
+                format!("subscription {reference} already exists"),
+            )));
+        }
+        let products = self.products([sku.as_str()])?;
+        let sub = Subscription {
+            customer_email: email.to_lowercase(),
+            sku: sku.clone(),
+            qty: *qty,
+            frequency_days: *frequency_days,
+            next_date: Some(*next_date),
+            status: SubscriptionState::Active,
+        };
+        if let Err(reject) = judge_new_subscription(&sub, &products, &policy.orders, now) {
+            return Ok(Err(reject));
+        }
+        self.put_subscription(reference, &sub)?;
+        Ok(Ok(()))
+    }
+
+    /// A change to a subscription the OMS holds, judged by [`judge_subscription_change`].
+    fn update_subscription(
+        &mut self,
+        reference: Option<&str>,
+        action: &SubscriptionAction,
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<Result<(), Reject>, OmsDbError> {
+        let unknown = || {
+            Ok(Err(Reject::new(
+                "subscription_not_found",
+                "the OMS holds no such subscription",
+            )))
+        };
+        let Some(reference) = reference else {
+            return unknown();
+        };
+        let Some(mut sub) = self.subscription(reference)? else {
+            return unknown();
+        };
+        if let Err(reject) = judge_subscription_change(&mut sub, action, &policy.orders, now) {
+            return Ok(Err(reject));
+        }
+        self.put_subscription(reference, &sub)?;
+        Ok(Ok(()))
     }
 
     /// The body hash of a command this device sent before under `key`.
@@ -1037,9 +1211,12 @@ impl<'a> Writer<'a> {
         match change {
             Change::CreateReturn(r) => self.create_return(r, policy, now),
             Change::PlaceOrder { order } => self.place_order(order, policy, now),
-            // The reference OMS keeps no subscription ledger of its own: it records
-            // the command (in `commands`) for fulfilment to act on.
-            Change::CreateSubscription { .. } | Change::UpdateSubscription { .. } => Ok(Ok(())),
+            Change::CreateSubscription { .. } => self.create_subscription(change, policy, now),
+            Change::UpdateSubscription {
+                subscription_ref,
+                action,
+                ..
+            } => self.update_subscription(subscription_ref.as_deref(), action, policy, now),
             // Messages and hand-offs never fail for want of the order.
             Change::Notify { .. } | Change::HandOff { .. } => Ok(Ok(())),
             _ => {

@@ -453,6 +453,140 @@ fn item_returnable(
     Ok(())
 }
 
+/// A subscription as the OMS keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Subscription {
+    /// The customer's email, lower-case: whose it is, and what scope is judged on.
+    pub customer_email: String,
+    pub sku: String,
+    pub qty: u32,
+    pub frequency_days: u32,
+    pub next_date: Option<NaiveDate>,
+    pub status: SubscriptionState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionState {
+    Active,
+    Paused,
+    Cancelled,
+}
+
+fn quantity_in_range(qty: u32, policy: &OrderPolicy) -> Result<(), Reject> {
+    if qty == 0 || qty > policy.max_voice_quantity {
+        return Err(Reject::new(
+            "quantity_out_of_range",
+            format!("{qty} units; 1 to {}", policy.max_voice_quantity),
+        ));
+    }
+    Ok(())
+}
+
+fn frequency_in_range(days: u32, policy: &OrderPolicy) -> Result<(), Reject> {
+    let [lo, hi] = policy.subscription_frequency_days;
+    if !(lo..=hi).contains(&days) {
+        return Err(Reject::new(
+            "frequency_out_of_range",
+            format!("every {days} days; {lo} to {hi}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The next delivery of a subscription: not before today, and no further ahead than
+/// the longest interval the policy allows (plus the reschedule window).
+fn next_date_in_window(
+    date: NaiveDate,
+    policy: &OrderPolicy,
+    now: NaiveDateTime,
+) -> Result<(), Reject> {
+    let today = now.date();
+    let days = policy.subscription_frequency_days[1] + policy.reschedule_max_days_ahead;
+    let last = today + chrono::Duration::days(i64::from(days));
+    if date < today || date > last {
+        return Err(Reject::new(
+            "date_out_of_window",
+            format!("next delivery {date} is not between {today} and {last}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A new subscription: a product sold now, a quantity and an interval in the policy's
+/// ranges, a first delivery in the window.
+pub fn judge_new_subscription(
+    sub: &Subscription,
+    products: &BTreeMap<String, Product>,
+    policy: &OrderPolicy,
+    now: NaiveDateTime,
+) -> Result<(), Reject> {
+    match products.get(&sub.sku) {
+        None => {
+            return Err(Reject::new(
+                "unknown_product",
+                format!("no product {}", sub.sku),
+            ))
+        }
+        Some(p) if !p.active => {
+            return Err(Reject::new(
+                "product_inactive",
+                format!("{} is no longer sold", sub.sku),
+            ))
+        }
+        Some(_) => {}
+    }
+    quantity_in_range(sub.qty, policy)?;
+    frequency_in_range(sub.frequency_days, policy)?;
+    if let Some(date) = sub.next_date {
+        next_date_in_window(date, policy, now)?;
+    }
+    Ok(())
+}
+
+/// Applies a change to a subscription the OMS holds, within the same ranges.
+pub fn judge_subscription_change(
+    sub: &mut Subscription,
+    action: &voxorder_domain::change::SubscriptionAction,
+    policy: &OrderPolicy,
+    now: NaiveDateTime,
+) -> Result<(), Reject> {
+    use voxorder_domain::change::SubscriptionAction as A;
+    if sub.status == SubscriptionState::Cancelled {
+        return Err(Reject::new(
+            "subscription_cancelled",
+            "the subscription is cancelled",
+        ));
+    }
+    match action {
+        A::Pause => sub.status = SubscriptionState::Paused,
+        A::Resume { next_date } => {
+            next_date_in_window(*next_date, policy, now)?;
+            sub.status = SubscriptionState::Active;
+            sub.next_date = Some(*next_date);
+        }
+        A::SkipNext { next_date } => {
+            next_date_in_window(*next_date, policy, now)?;
+            sub.next_date = Some(*next_date);
+        }
+        A::ChangeFrequency {
+            frequency_days,
+            next_date,
+        } => {
+            frequency_in_range(*frequency_days, policy)?;
+            next_date_in_window(*next_date, policy, now)?;
+            sub.frequency_days = *frequency_days;
+            sub.next_date = Some(*next_date);
+        }
+        A::ChangeQuantity { qty } => {
+            quantity_in_range(*qty, policy)?;
+            sub.qty = *qty;
+        }
+        A::Cancel => sub.status = SubscriptionState::Cancelled,
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use voxorder_hub::{Devices, Limits, ServeOptions};
 const KIOSK: &str = "kiosk-token-0123456789";
 const OTHER_KIOSK: &str = "other-kiosk-token-0123456789";
 const OPS: &str = "operator-token-0123456789";
+const SPEAKER: &str = "speaker-token-0123456789";
 const AUSTIN_1: &str = "7100000000011";
 const DALLAS_1: &str = "7200000000018";
 /// Delivered to an Austin customer on 2026-03-08: returnable.
@@ -96,6 +97,11 @@ impl Hub {
                 "store:dallas-2".parse().expect("scope"),
             ),
             ("ops", OPS, voxorder_hub::Scope::everything()),
+            (
+                "speaker-1",
+                SPEAKER,
+                "customer:ada@example.com".parse().expect("scope"),
+            ),
         ]);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -494,4 +500,84 @@ fn a_flood_of_idle_connections_from_one_peer_does_not_lock_out_another() {
         assert_eq!(status, 200, "{body}");
     }
     drop(idle);
+}
+
+#[test]
+fn subscriptions_are_named_by_reference_scoped_by_customer_and_bounded() {
+    let hub = Hub::start(Limits::default());
+    let create = |reference: &str, email: &str, sku: &str, qty: u32, every: u32| {
+        json!({"kind": "create_subscription", "customer_id": 7, "customer_email": email,
+               "subscription_ref": reference, "sku": sku, "qty": qty,
+               "frequency_days": every, "next_date": "2026-03-20"})
+    };
+    let pause = |reference: Option<&str>, id: i64| {
+        let mut c = json!({"kind": "update_subscription", "subscription_id": id,
+                           "action": {"action": "pause"}});
+        if let Some(r) = reference {
+            c["subscription_ref"] = r.into();
+        }
+        c
+    };
+    const BOS: &str = "3f1c9a52-8b1e-4c7a-9d1e-2f6a0b3c4d5e";
+    // Bo has orders at the kiosk's store: the kiosk may subscribe Bo.
+    let (_, answer) = hub.push(
+        KIOSK,
+        &[(
+            "s-ok".into(),
+            create(BOS, "Bo@Example.com", "TEE-NAVY-M", 2, 30),
+        )],
+    );
+    assert_eq!(answer["results"][0]["outcome"], "applied", "{answer}");
+    // A customer the kiosk has never served is not its to subscribe.
+    let (status, _) = hub.push(
+        KIOSK,
+        &[(
+            "s-1".into(),
+            create("ref-2", "nobody@example.com", "TEE-NAVY-M", 1, 30),
+        )],
+    );
+    assert_eq!(status, 403);
+    for (key, payload, reason) in [
+        (
+            "s-2",
+            create("ref-3", "bo@example.com", "TEE-NAVY-M", 1_000_000, 1),
+            "quantity_out_of_range",
+        ),
+        (
+            "s-3",
+            create("ref-4", "bo@example.com", "GOLD-BAR", 1, 30),
+            "unknown_product",
+        ),
+        (
+            "s-4",
+            create("ref-5", "bo@example.com", "TEE-NAVY-M", 1, 0),
+            "frequency_out_of_range",
+        ),
+        (
+            "s-5",
+            create(BOS, "bo@example.com", "TEE-NAVY-M", 1, 30),
+            "subscription_exists",
+        ),
+    ] {
+        assert_eq!(rejected(&hub, key, payload), reason, "{key}");
+    }
+    // Ada's speaker cannot touch Bo's subscription, nor reach one by a device's number.
+    let (status, _) = hub.push(SPEAKER, &[("p-1".into(), pause(Some(BOS), 1))]);
+    assert_eq!(status, 403);
+    let (_, answer) = hub.push(SPEAKER, &[("p-2".into(), pause(None, 1))]);
+    assert_eq!(
+        answer["results"][0]["reason"], "subscription_not_found",
+        "{answer}"
+    );
+    // The kiosk that serves Bo may, until it is cancelled.
+    let (_, answer) = hub.push(KIOSK, &[("p-3".into(), pause(Some(BOS), 1))]);
+    assert_eq!(answer["results"][0]["outcome"], "applied", "{answer}");
+    let cancel = json!({"kind": "update_subscription", "subscription_id": 1,
+                        "subscription_ref": BOS, "action": {"action": "cancel"}});
+    let (_, answer) = hub.push(KIOSK, &[("p-4".into(), cancel)]);
+    assert_eq!(answer["results"][0]["outcome"], "applied", "{answer}");
+    assert_eq!(
+        rejected(&hub, "p-5", pause(Some(BOS), 1)),
+        "subscription_cancelled"
+    );
 }

@@ -45,6 +45,7 @@ pub const APPLICATION_ID: i32 = 0x564F_5852;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_sync.sql"),
+    include_str!("migrations/0003_subscription_ref.sql"),
 ];
 
 /// The schema version this build reads and writes.
