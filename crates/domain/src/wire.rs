@@ -111,6 +111,16 @@ pub struct Stats {
     pub duplicates_answered: u64,
 }
 
+/// `GET /v1/device`: who the server takes the device to be, and what it may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub schema_version: u32,
+    /// The device's id in the server's registry.
+    pub device_id: String,
+    /// Its scope as text: `*`, or `store:ID` and `customer:EMAIL` entries.
+    pub scope: String,
+}
+
 /// An error answer's body (every status except 401, which has none).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ErrorBody {

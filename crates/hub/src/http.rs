@@ -30,8 +30,8 @@ use super::limits::{
 use voxorder_config::PolicyConfig;
 use voxorder_domain::clock::Clock;
 use voxorder_domain::wire::{
-    json_depth, validate_idempotency_key, ChangeItem, ChangePage, CommandIn, ErrorBody, OrderList,
-    PushRequest, PushResponse, MAX_COMMAND_BYTES, MAX_COMMAND_DEPTH, SCHEMA_VERSION,
+    json_depth, validate_idempotency_key, ChangeItem, ChangePage, CommandIn, DeviceInfo, ErrorBody,
+    OrderList, PushRequest, PushResponse, MAX_COMMAND_BYTES, MAX_COMMAND_DEPTH, SCHEMA_VERSION,
 };
 
 /// Most commands in one upload.
@@ -81,6 +81,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/orders", get(orders))
         .route("/v1/orders/{order_number}", get(order))
         .route("/v1/stats", get(stats))
+        .route("/v1/device", get(device_info))
         .layer(DefaultBodyLimit::max(app.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
         .layer(axum::middleware::from_fn(contain_panics))
@@ -481,6 +482,16 @@ async fn orders(
         }
         Err(r) => r,
     }
+}
+
+/// The device's own id and scope: what a device shows as the hub it belongs to.
+async fn device_info(Extension(device): Extension<Arc<Device>>) -> Response {
+    Json(DeviceInfo {
+        schema_version: SCHEMA_VERSION,
+        device_id: device.id.clone(),
+        scope: device.scope.to_string(),
+    })
+    .into_response()
 }
 
 /// Counts over every device's orders and commands: for operators (scope `*`) only.

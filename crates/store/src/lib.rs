@@ -28,7 +28,8 @@ pub use changes::{AppliedChange, OutboxEntry};
 pub use conversations::{IntentVolume, Report};
 pub use orders::ImportSummary;
 pub use sync::{
-    DeadLetter, Outcome, PendingCommand, PullSummary, Pulled, SettleSummary, Settlement, SyncStatus,
+    DeadLetter, HubIdentity, Outcome, PendingCommand, PullSummary, Pulled, SettleSummary,
+    Settlement, SyncStatus,
 };
 pub use voxorder_domain::records::{
     CustomerRow, Document, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem,
