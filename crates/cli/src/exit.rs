@@ -75,6 +75,14 @@ pub fn code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<crate::cmd::oms::NoHub>().is_some() {
         return UNAVAILABLE;
     }
+    #[cfg(feature = "hub")]
+    if let Some(e) = err.downcast_ref::<voxorder_hub::OmsError>() {
+        return hub_code(e);
+    }
+    #[cfg(feature = "hub")]
+    if let Some(e) = err.downcast_ref::<voxorder_hub::db::OmsDbError>() {
+        return hub_store_code(e);
+    }
     if err.downcast_ref::<voxorder_config::ConfigError>().is_some() {
         return CONFIG;
     }
@@ -82,6 +90,36 @@ pub fn code(err: &anyhow::Error) -> u8 {
         return NO_INPUT;
     }
     FAILURE
+}
+
+/// The hub's errors: its files (tokens, TLS) are configuration, its store is data.
+#[cfg(feature = "hub")]
+fn hub_code(e: &voxorder_hub::OmsError) -> u8 {
+    use voxorder_hub::OmsError;
+    match e {
+        OmsError::Db(db) => hub_store_code(db),
+        OmsError::Read { .. } => NO_INPUT,
+        OmsError::Tokens { .. }
+        | OmsError::TlsCertificate { .. }
+        | OmsError::TlsNoCertificate { .. }
+        | OmsError::TlsKey { .. }
+        | OmsError::TlsConfig(_) => CONFIG,
+        OmsError::Seed(ImportError::Read { .. }) => NO_INPUT,
+        OmsError::Seed(_) | OmsError::SeedField { .. } => DATA,
+        OmsError::Bind { .. } => UNAVAILABLE,
+        _ => FAILURE,
+    }
+}
+
+#[cfg(feature = "hub")]
+fn hub_store_code(e: &voxorder_hub::db::OmsDbError) -> u8 {
+    if e.is_busy() {
+        TEMP_FAIL
+    } else if e.is_damaged() {
+        DATA
+    } else {
+        FAILURE
+    }
 }
 
 /// A model or native library failed its check against the manifest and was not loaded.

@@ -689,3 +689,108 @@ fn a_build_without_the_hub_says_so_for_every_oms_command() {
         assert!(stderr(&out).contains("has no hub"), "{}", stderr(&out));
     }
 }
+
+/// Holds an exclusive SQLite lock on `db` (through Python's sqlite3, as another
+/// process would) until dropped.
+struct LockedByAnother(std::process::Child);
+
+impl LockedByAnother {
+    fn hold(db: &Path) -> LockedByAnother {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3, sys, time\n\
+                 c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+                 c.execute('BEGIN EXCLUSIVE')\n\
+                 print('locked', flush=True)\n\
+                 time.sleep(60)",
+            ])
+            .arg(db)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("lock line");
+        assert_eq!(line.trim(), "locked");
+        LockedByAnother(child)
+    }
+}
+
+impl Drop for LockedByAnother {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The valid fixture with its first order's status changed: importing it must write.
+fn changed_fixture(env: &Env) -> String {
+    let mut orders: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(data("orders_valid.json")).expect("fixture"))
+            .expect("fixture parses");
+    orders[0]["status"] = "cancelled".into();
+    let path = env.path("changed.json");
+    std::fs::write(&path, serde_json::to_string(&orders).expect("json")).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_store_locked_by_another_process_exits_75() {
+    let env = Env::new();
+    let db = seeded(&env);
+    let changed = changed_fixture(&env);
+    let _lock = LockedByAnother::hold(Path::new(&db));
+    let out = env.run(&["--db", &db, "import", &changed]);
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+}
+
+#[cfg(feature = "hub")]
+#[test]
+fn the_hub_s_files_exit_with_their_own_codes() {
+    let env = Env::new();
+    let oms = env.path("oms.db");
+    let oms_s = oms.to_string_lossy().into_owned();
+    let tokens = env.path("tokens");
+    std::fs::write(&tokens, "kiosk-1 0123456789abcdef0123 store:austin-1\n").expect("tokens");
+    let serve = |tokens: &Path| {
+        env.run(&[
+            "--db",
+            &oms_s,
+            "oms",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tokens",
+            tokens.to_str().expect("path"),
+        ])
+    };
+    // A tokens file that is not one is configuration; one that is not there, input.
+    let bad = env.path("bad-tokens");
+    std::fs::write(&bad, "kiosk-1 short\n").expect("bad tokens");
+    let out = serve(&bad);
+    assert_eq!(out.status.code(), Some(78), "{}", stderr(&out));
+    let out = serve(&env.path("no-such-tokens"));
+    assert_eq!(out.status.code(), Some(66), "{}", stderr(&out));
+
+    // The hub's store, locked by another process, then damaged.
+    env.run_ok(&["--db", &oms_s, "oms", "import", &data("orders_valid.json")]);
+    {
+        let changed = changed_fixture(&env);
+        let _lock = LockedByAnother::hold(&oms);
+        let out = env.run(&["--db", &oms_s, "oms", "import", &changed]);
+        assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    }
+    let garbage = env.path("garbage.db");
+    std::fs::write(&garbage, vec![0x5a; 8192]).expect("garbage");
+    let out = env.run(&[
+        "--db",
+        garbage.to_str().expect("path"),
+        "oms",
+        "import",
+        &data("orders_valid.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+}

@@ -178,13 +178,16 @@ fn order_numbers(list: &Value) -> Vec<String> {
 async fn device_b_cannot_read_list_pull_or_change_device_a_orders() {
     let oms = Oms::start();
 
-    // Read: another store's order is refused; its own is served.
+    // Read: another store's order is answered exactly as one that does not exist (its
+    // existence is not the device's to learn); its own is served.
     let (status, body) = oms.get(KIOSK_B, &format!("/v1/orders/{AUSTIN_1}")).await;
-    assert_eq!(status, 403, "{body}");
-    assert!(
-        body.to_string().contains("scope") && !body.to_string().contains("bo@example.com"),
-        "{body}"
+    let (missing_status, missing) = oms.get(KIOSK_B, "/v1/orders/7100000000999").await;
+    assert_eq!((status, missing_status), (404, 404), "{body}");
+    assert_eq!(
+        body.to_string().replace(AUSTIN_1, "N"),
+        missing.to_string().replace("7100000000999", "N")
     );
+    assert!(!body.to_string().contains("bo@example.com"), "{body}");
     assert_eq!(
         oms.get(KIOSK_B, &format!("/v1/orders/{DALLAS_1}")).await.0,
         200
@@ -608,4 +611,52 @@ async fn a_busy_oms_costs_the_device_no_attempt() {
     assert!(ok, "{report}");
     assert_eq!(report["applied"], 1, "{report}");
     assert_eq!(oms.status_of(AUSTIN_1), "cancelled");
+}
+
+/// Enrolment: a new kiosk given only the hub's address and its token builds its store
+/// from the first sync, says so, and then shows which hub and scope it belongs to.
+#[test]
+fn a_new_kiosk_builds_its_store_from_the_first_sync_and_knows_its_hub() {
+    let oms = Oms::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kiosk = Kiosk {
+        db: dir.path().join("shop").join("new.db"),
+        dir,
+    };
+    assert!(!kiosk.db.exists());
+    let args = ["sync", "--once", "--oms", &oms.url, "--oms-token", KIOSK_A];
+    let out = kiosk.run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("created an empty one"), "{said}");
+    // Its scope came with the first pull, and nothing else did.
+    let show = |number: &str| kiosk.run(&["orders", "show", number]).status.code();
+    assert_eq!(show(AUSTIN_1), Some(0));
+    assert_eq!(show(AUSTIN_2), Some(0));
+    assert_eq!(show(DALLAS_1), Some(66));
+    let status = kiosk.status();
+    assert_eq!(status["hub"]["device_id"], "kiosk-a", "{status}");
+    assert_eq!(status["hub"]["scope"], "store:austin-1", "{status}");
+    assert_eq!(status["hub"]["url"], oms.url.as_str(), "{status}");
+    // A second sync finds the store and says nothing of creating one.
+    let again = kiosk.run(&args);
+    assert!(again.status.success());
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("created"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_asks_the_hub_who_it_is() {
+    let oms = Oms::start();
+    let (status, body) = oms.get(SPEAKER, "/v1/device").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"schema_version": 1, "device_id": "speaker-ada",
+               "scope": "customer:ada@example.com"})
+    );
+    assert_eq!(oms.get("not-a-token-0123456789", "/v1/device").await.0, 401);
 }

@@ -13,9 +13,10 @@ use binary::Env;
 const NOW: &str = "2026-03-10T10:00:00";
 const PHONE: &str = "My phone number is 512 555 0199.";
 const EMAIL: &str = "My email is jane dot doe at gmail dot com.";
-const STREET: &str = "Please send it to 1234 Maple Street.";
-/// Words of the email and the street that no log line may hold.
-const MARKERS: &[&str] = &["jane", "gmail", "maple"];
+const STREET: &str = "Please send it to 1234 Maple Street in Springfield.";
+const NAME: &str = "My name is Priscilla Okonkwo.";
+/// Words of the email, the name, the street and the city that no log line may hold.
+const MARKERS: &[&str] = &["jane", "gmail", "maple", "okonkwo", "springfield"];
 
 /// Digits in a run that make it a phone number or an identifier.
 const MIN_RUN: usize = 7;
@@ -129,6 +130,8 @@ fn the_scanner_sees_phone_email_and_street_in_clear() {
         "caller said five one two five five five oh one nine nine",
         "my email is jane.doe at gmail.com",
         "DEBUG token = 17031 ' Maple'",
+        "DEBUG whisper window raw= my name is Priscilla Okonkwo",
+        "DEBUG whisper window raw= send it to Springfield",
     ] {
         assert!(!leaks(&log_text(line)).is_empty(), "{line}");
     }
@@ -163,7 +166,7 @@ fn transcribe_and_simulate_log_no_personal_data_at_debug_level() {
     let call = env.path("call");
     std::fs::create_dir_all(&call).expect("mkdir");
     let wav = call.join("01.wav").to_string_lossy().into_owned();
-    let text = format!("{PHONE} {EMAIL} {STREET}");
+    let text = format!("{NAME} {PHONE} {EMAIL} {STREET}");
     for attempt in 1..=4 {
         let again = |heard: &str| assert!(attempt < 4, "never heard it all: {heard:?}");
         env.run_ok(&["say", &text, "-o", &wav]);
@@ -214,6 +217,8 @@ fn chat_logs_no_personal_data_at_debug_level() {
         "five one two, five five five, oh one nine nine",
         "please send it to 1234 Maple Street",
         "my email is jane dot doe at gmail dot com",
+        "my name is Priscilla Okonkwo",
+        "the address is 77 Elm Road, Springfield",
     ]
     .join("\n");
     let out = Env::run_with_input(
@@ -222,7 +227,7 @@ fn chat_logs_no_personal_data_at_debug_level() {
     );
     assert!(out.status.success(), "{}", stderr_of(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+    assert_eq!(stdout.lines().count(), 8, "{stdout}");
     assert!(stdout.lines().all(|l| l.starts_with("agent: ")), "{stdout}");
     let log = stderr_of(&out);
     assert!(

@@ -366,6 +366,8 @@ pub struct OrderPolicy {
     pub not_received_wait_hours: u32,
     pub reschedule_max_days_ahead: u32,
     pub max_voice_quantity: u32,
+    /// The shortest and longest interval between subscription deliveries, in days.
+    pub subscription_frequency_days: [u32; 2],
 }
 
 impl Default for OrderPolicy {
@@ -379,6 +381,7 @@ impl Default for OrderPolicy {
             not_received_wait_hours: 48,
             reschedule_max_days_ahead: 14,
             max_voice_quantity: 20,
+            subscription_frequency_days: [1, 365],
         }
     }
 }
@@ -780,7 +783,17 @@ impl Config {
                 return bad(key, format!("price {reason}"));
             }
         }
+        if o.subscription_frequency_days[1] > 3650 {
+            return bad(
+                "policy.orders.subscription_frequency_days",
+                "the longest interval may be at most 3650 days".into(),
+            );
+        }
         for (key, [lo, hi]) in [
+            (
+                "policy.orders.subscription_frequency_days",
+                o.subscription_frequency_days,
+            ),
             (
                 "policy.shipping.standard_business_days",
                 sh.standard_business_days,

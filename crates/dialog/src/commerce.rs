@@ -535,6 +535,7 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     }
     e.change(Change::UpdateSubscription {
         subscription_id: sub.id,
+        subscription_ref: None,
         action: update,
     });
     e.change(Change::Notify {
@@ -594,6 +595,8 @@ fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
     }
     e.change(Change::CreateSubscription {
         customer_id: cid,
+        customer_email: None,
+        subscription_ref: None,
         sku: prod.sku.clone(),
         qty,
         frequency_days: days,

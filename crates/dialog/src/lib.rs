@@ -810,7 +810,11 @@ impl Engine {
     }
 
     pub(crate) fn store_trouble(&mut self, e: &FactsError) {
-        tracing::error!(error = %e, "store read failed during the dialog");
+        // Store errors quote the values they were asked about.
+        tracing::error!(
+            error = %voxorder_domain::pii::Redacted(e),
+            "store read failed during the dialog"
+        );
         self.task = None;
         self.say(p!("store_trouble"), &[]);
         self.offer_human(HandOffReason::SystemError);

@@ -9,7 +9,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::order::{AddressRecord, OrderRecord};
+use crate::order::{
+    is_plausible_email, validate_order_number, AddressRecord, FieldError, OrderRecord,
+    MAX_CODE_LEN, MAX_NOTE_LEN,
+};
 use crate::vocab::{CancelReason, ReturnReason};
 use crate::vocab::{RefundMethod, TimeSlot};
 
@@ -41,7 +44,16 @@ pub enum Change {
     PlaceOrder { order: Box<OrderRecord> },
     /// A new subscription for a known customer.
     CreateSubscription {
+        /// The device's own number for the customer; it means nothing to the OMS.
         customer_id: i64,
+        /// The customer's email, which the OMS knows the customer by; the store fills
+        /// it in when it records the change.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_email: Option<String>,
+        /// The subscription's id everywhere (a UUID the device makes), since the
+        /// device's own numbers collide between devices; filled in by the store.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subscription_ref: Option<String>,
         sku: String,
         qty: u32,
         frequency_days: u32,
@@ -49,7 +61,12 @@ pub enum Change {
     },
     /// A change to an existing subscription.
     UpdateSubscription {
+        /// The device's own number for the subscription.
         subscription_id: i64,
+        /// The subscription's id everywhere ([`Change::CreateSubscription`]), filled in
+        /// by the store; absent for a subscription the OMS never heard of.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subscription_ref: Option<String>,
         action: SubscriptionAction,
     },
     /// A message to the customer of an order (the OMS holds the contact details).
@@ -112,6 +129,99 @@ impl Change {
     }
 }
 
+impl Change {
+    /// Checks what a change carries beyond its closed sets (which parsing already
+    /// holds): order numbers, identifiers and free text bounded in length and without
+    /// control characters, and a new address or order validated whole. Shared by the
+    /// device's store and the OMS, so that neither keeps what the other would refuse.
+    pub fn check(&self) -> Result<(), FieldError> {
+        if let Some(n) = self.order_number() {
+            validate_order_number(n).map_err(|r| FieldError {
+                field: "order_number".into(),
+                reason: r,
+            })?;
+        }
+        match self {
+            Change::ChangeAddress { address, .. } => address.validate("address").map(drop),
+            Change::PlaceOrder { order } => order.validate().map(drop),
+            Change::CreateReturn(r) => {
+                code("return_id", &r.return_id)?;
+                for (i, l) in r.lines.iter().enumerate() {
+                    if let Some(sku) = &l.exchange_sku {
+                        code(&format!("lines[{i}].exchange_sku"), sku)?;
+                    }
+                }
+                Ok(())
+            }
+            Change::CreateSubscription {
+                sku,
+                customer_email,
+                subscription_ref,
+                ..
+            } => {
+                code("sku", sku)?;
+                if let Some(r) = subscription_ref {
+                    code("subscription_ref", r)?;
+                }
+                match customer_email {
+                    Some(e) if !is_plausible_email(e) => Err(FieldError {
+                        field: "customer_email".into(),
+                        reason: "is not an email address".into(),
+                    }),
+                    _ => Ok(()),
+                }
+            }
+            Change::UpdateSubscription {
+                subscription_ref: Some(r),
+                ..
+            } => code("subscription_ref", r),
+            Change::Notify {
+                reference: Some(reference),
+                ..
+            } => code("reference", reference),
+            Change::HandOff { summary, .. } => text("summary", summary, MAX_NOTE_LEN),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An identifier: 1 to [`MAX_CODE_LEN`] characters, no spaces or control characters.
+fn code(field: &str, s: &str) -> Result<(), FieldError> {
+    let bad = |reason: String| {
+        Err(FieldError {
+            field: field.into(),
+            reason,
+        })
+    };
+    if s.is_empty() {
+        return bad("is empty".into());
+    }
+    if s.chars().count() > MAX_CODE_LEN {
+        return bad(format!("is longer than {MAX_CODE_LEN} characters"));
+    }
+    if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return bad("holds a space or a control character".into());
+    }
+    Ok(())
+}
+
+/// Free text: at most `max` characters, no control characters.
+fn text(field: &str, s: &str, max: usize) -> Result<(), FieldError> {
+    if s.chars().count() > max {
+        return Err(FieldError {
+            field: field.into(),
+            reason: format!("is longer than {max} characters"),
+        });
+    }
+    if s.chars().any(char::is_control) {
+        return Err(FieldError {
+            field: field.into(),
+            reason: "holds a control character".into(),
+        });
+    }
+    Ok(())
+}
+
 /// What the customer gets for a returned or faulty item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -149,6 +259,24 @@ pub struct ReturnRequest {
     pub ship_back: bool,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub pickup: Option<Pickup>,
+}
+
+/// The return number for the `seq`-th return (1 to 9999) of an order: the order
+/// number's last four digits, then the sequence in four. Eight digits stay short
+/// enough to read back to a caller; they are unique per order, not across orders, so
+/// a return is known by its order and its number together.
+pub fn return_id_for(order_number: &str, seq: u32) -> String {
+    let digits: String = order_number.chars().filter(char::is_ascii_digit).collect();
+    let tail = &digits[digits.len().saturating_sub(4)..];
+    format!("{tail:0>4}{seq:04}")
+}
+
+/// Whether `return_id` is a return number of this order ([`return_id_for`]).
+pub fn return_id_belongs(order_number: &str, return_id: &str) -> bool {
+    return_id.len() == 8
+        && return_id.chars().all(|c| c.is_ascii_digit())
+        && &return_id[4..] != "0000"
+        && return_id_for(order_number, 0)[..4] == return_id[..4]
 }
 
 /// One returned order line.
@@ -278,6 +406,7 @@ mod tests {
                 order_number: "1".into(),
             },
             Change::UpdateSubscription {
+                subscription_ref: None,
                 subscription_id: 3,
                 action: SubscriptionAction::Pause,
             },
@@ -296,6 +425,22 @@ mod tests {
         for c in changes {
             let json = serde_json::to_value(&c).expect("serialises");
             assert_eq!(json["kind"], c.kind());
+        }
+    }
+}
+
+#[cfg(test)]
+mod return_id_tests {
+    use super::*;
+
+    #[test]
+    fn a_return_number_is_its_order_s_tail_and_a_sequence() {
+        assert_eq!(return_id_for("7100000000037", 1), "00370001");
+        assert_eq!(return_id_for("123", 12), "01230012");
+        assert!(return_id_belongs("7100000000037", "00370001"));
+        assert!(return_id_belongs("7200000000037", "00370002"));
+        for bad in ["00380001", "00370000", "0037001", "0037000a", "003700011"] {
+            assert!(!return_id_belongs("7100000000037", bad), "{bad}");
         }
     }
 }

@@ -171,6 +171,9 @@ fn check_record(
     Ok(order)
 }
 
+/// Runs of this many digits or more are masked in a problem's reason, whatever the field.
+const MASKED_DIGIT_RUN: usize = 6;
+
 /// Fields that hold a customer's contact details or card digits.
 fn is_contact_field(field: &str) -> bool {
     [
@@ -187,7 +190,9 @@ fn is_contact_field(field: &str) -> bool {
 /// JSON reader) masked when the field is a contact field; other reasons are unchanged.
 fn masked_reason(field: &str, reason: String) -> String {
     if !is_contact_field(field) {
-        return reason;
+        // Any field may hold what someone pasted in the wrong place: long digit runs
+        // (a card number in a note or an item name) are masked whatever the field.
+        return crate::pii::mask_digit_runs(&reason, MASKED_DIGIT_RUN);
     }
     let mut out = String::with_capacity(reason.len());
     let mut chars = reason.chars();
@@ -408,6 +413,40 @@ mod tests {
             }
             other => panic!("unexpected {other}"),
         }
+    }
+
+    #[test]
+    fn card_like_digits_in_any_field_are_masked() {
+        let v: Vec<serde_json::Value> =
+            serde_json::from_str(&fixture("orders_valid.json")).unwrap();
+        let mut status = v[0].clone();
+        status["status"] = "4111 1111 1111 1234".into();
+        let mut method = v[1].clone();
+        method["shipping_method"] = "card-4111111111111234".into();
+        let mut qty = v[2].clone();
+        qty["items"][0]["qty"] = "4111-1111-1111-1234".into();
+        let text = serde_json::to_string(&vec![status, method, qty]).unwrap();
+        match parse(&text).unwrap_err() {
+            ImportError::Invalid { problems, .. } => {
+                assert_eq!(problems.len(), 3);
+                let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                let all = all.join("\n");
+                for run in ["4111", "111111", "1111 1111"] {
+                    assert!(!all.contains(run), "{run} in {all}");
+                }
+                assert!(all.contains("1234"), "the last four stay: {all}");
+            }
+            other => panic!("unexpected {other}"),
+        }
+        // Short numbers (a quantity, a line) are left alone.
+        assert_eq!(
+            crate::pii::mask_digit_runs("line 3 has 12345 units", 6),
+            "line 3 has 12345 units"
+        );
+        assert_eq!(
+            crate::pii::mask_digit_runs("a 4111-1111-1111-1234 b", 6),
+            "a ****-****-****-1234 b"
+        );
     }
 
     #[test]

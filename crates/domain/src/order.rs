@@ -504,15 +504,6 @@ fn digits_only(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-fn non_empty(field: &str, s: &str) -> Result<String, FieldError> {
-    let t = s.trim();
-    if t.is_empty() {
-        Err(field_err(field, "is empty"))
-    } else {
-        Ok(t.to_string())
-    }
-}
-
 fn opt_trimmed(s: &Option<String>) -> Option<String> {
     s.as_deref()
         .map(str::trim)
@@ -533,12 +524,66 @@ fn opt_datetime(field: &str, v: &Option<String>) -> Result<Option<NaiveDateTime>
     }
 }
 
-/// A light email shape check: one `@`, a dot in the domain, no spaces.
+/// Longest email address (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+/// Longest name, street line, city, item name or tracking text.
+pub const MAX_TEXT_LEN: usize = 200;
+/// Longest short code: a SKU, a category, a state or region, a carrier, a tracking
+/// number, a card brand.
+pub const MAX_CODE_LEN: usize = 64;
+/// Longest staff note.
+pub const MAX_NOTE_LEN: usize = 2000;
+/// Most lines on one order.
+pub const MAX_ORDER_LINES: usize = 200;
+
+/// The US states, the District and the territories, as their two-letter postal codes.
+const US_STATES: [&str; 56] = [
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "AS", "GU", "MP", "PR", "VI",
+];
+
+/// A text field as it is kept: trimmed, at most `max` characters, with no control
+/// characters (a NUL or an escape sequence in a name ends up in logs, labels and
+/// spoken replies).
+fn bounded(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
+    let t = s.trim();
+    if t.chars().count() > max {
+        return Err(field_err(field, format!("is longer than {max} characters")));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(field_err(field, "holds a control character"));
+    }
+    Ok(t.to_string())
+}
+
+/// [`bounded`], and not empty.
+fn bounded_non_empty(field: &str, s: &str, max: usize) -> Result<String, FieldError> {
+    let t = bounded(field, s, max)?;
+    if t.is_empty() {
+        return Err(field_err(field, "is empty"));
+    }
+    Ok(t)
+}
+
+/// [`bounded`] for an optional field; empty is absent.
+fn bounded_opt(field: &str, s: &Option<String>, max: usize) -> Result<Option<String>, FieldError> {
+    match s {
+        None => Ok(None),
+        Some(s) => bounded(field, s, max).map(|t| Some(t).filter(|t| !t.is_empty())),
+    }
+}
+
+/// A light email shape check: one `@`, a dot in the domain, no spaces or control
+/// characters, at most [`MAX_EMAIL_LEN`] long.
 pub fn is_plausible_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    !local.is_empty()
+    s.len() <= MAX_EMAIL_LEN
+        && !s.chars().any(char::is_control)
+        && !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
@@ -557,7 +602,7 @@ impl OrderRecord {
         let order_date = parse_date(&self.order_date).map_err(|r| field_err("order_date", r))?;
 
         let c = &self.customer;
-        let name = non_empty("customer.name", &c.name)?;
+        let name = bounded_non_empty("customer.name", &c.name, MAX_TEXT_LEN)?;
         let email = match opt_trimmed(&c.email) {
             None => None,
             Some(e) => {
@@ -606,6 +651,12 @@ impl OrderRecord {
         if self.items.is_empty() {
             return Err(field_err("items", "an order needs at least one item"));
         }
+        if self.items.len() > MAX_ORDER_LINES {
+            return Err(field_err(
+                "items",
+                format!("{} lines; at most {MAX_ORDER_LINES}", self.items.len()),
+            ));
+        }
         let mut items = Vec::with_capacity(self.items.len());
         for (i, it) in self.items.iter().enumerate() {
             let f = |name: &str| format!("items[{i}].{name}");
@@ -616,11 +667,12 @@ impl OrderRecord {
                     field_err(f("qty"), format!("must be 1 to 10000 (is {})", it.qty))
                 })?;
             items.push(OrderItem {
-                sku: non_empty(&f("sku"), &it.sku)?,
-                name: non_empty(&f("name"), &it.name)?,
+                sku: bounded_non_empty(&f("sku"), &it.sku, MAX_CODE_LEN)?,
+                name: bounded_non_empty(&f("name"), &it.name, MAX_TEXT_LEN)?,
                 qty,
                 price: money(&f("price"), it.price)?,
-                category: non_empty(&f("category"), &it.category)?.to_lowercase(),
+                category: bounded_non_empty(&f("category"), &it.category, MAX_CODE_LEN)?
+                    .to_lowercase(),
                 final_sale: it.final_sale,
                 personalised: it.personalised,
             });
@@ -674,9 +726,21 @@ impl OrderRecord {
             tracking_events.push(TrackingEvent {
                 at: parse_datetime(&ev.at)
                     .map_err(|r| field_err(format!("tracking_events[{i}].at"), r))?,
-                status: non_empty(&format!("tracking_events[{i}].status"), &ev.status)?,
-                location: opt_trimmed(&ev.location),
-                description: opt_trimmed(&ev.description),
+                status: bounded_non_empty(
+                    &format!("tracking_events[{i}].status"),
+                    &ev.status,
+                    MAX_CODE_LEN,
+                )?,
+                location: bounded_opt(
+                    &format!("tracking_events[{i}].location"),
+                    &ev.location,
+                    MAX_TEXT_LEN,
+                )?,
+                description: bounded_opt(
+                    &format!("tracking_events[{i}].description"),
+                    &ev.description,
+                    MAX_TEXT_LEN,
+                )?,
             });
         }
 
@@ -697,19 +761,19 @@ impl OrderRecord {
             currency,
             payment: Payment {
                 method,
-                brand: opt_trimmed(&self.payment.brand),
+                brand: bounded_opt("payment.brand", &self.payment.brand, MAX_CODE_LEN)?,
                 last4,
             },
             shipping_address,
             shipping_method,
-            carrier: opt_trimmed(&self.carrier),
-            tracking_number: opt_trimmed(&self.tracking_number),
+            carrier: bounded_opt("carrier", &self.carrier, MAX_CODE_LEN)?,
+            tracking_number: bounded_opt("tracking_number", &self.tracking_number, MAX_CODE_LEN)?,
             shipped_at: opt_datetime("shipped_at", &self.shipped_at)?,
             estimated_delivery,
             delivered_at: opt_datetime("delivered_at", &self.delivered_at)?,
             cancelled_at: opt_datetime("cancelled_at", &self.cancelled_at)?,
             tracking_events,
-            internal_notes: opt_trimmed(&self.internal_notes),
+            internal_notes: bounded_opt("internal_notes", &self.internal_notes, MAX_NOTE_LEN)?,
             version: self.version.unwrap_or(0),
             store,
         })
@@ -719,25 +783,79 @@ impl OrderRecord {
 impl AddressRecord {
     /// Validates an address on its own (a new shipping address given by voice); errors
     /// name fields under `field` (`shipping_address.zip`).
+    /// The country is an ISO 3166 two-letter code; a US address has a state's postal
+    /// code (when it gives one) and a 5-digit ZIP, a Canadian one a postal code like
+    /// `K1A 0B1`, any other a postal code of 2 to 10 letters, digits, spaces and dashes.
     pub fn validate(&self, field: &str) -> Result<Address, FieldError> {
         let f = |name: &str| format!("{field}.{name}");
-        Ok(Address {
-            line1: non_empty(&f("line1"), &self.line1)?,
-            line2: opt_trimmed(&self.line2),
-            city: non_empty(&f("city"), &self.city)?,
-            state: opt_trimmed(&self.state),
-            zip: {
-                let z = non_empty(&f("zip"), &self.zip)?;
-                let country = self.country.trim().to_uppercase();
-                if country == "US" {
-                    validate_zip(&f("zip"), &z)?
-                } else {
-                    z
+        let country = self.country.trim().to_uppercase();
+        if country.len() != 2 || !country.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(field_err(
+                f("country"),
+                "is not a two-letter country code (ISO 3166, like US)",
+            ));
+        }
+        let state = bounded_opt(&f("state"), &self.state, MAX_CODE_LEN)?;
+        let state = match (country.as_str(), state) {
+            ("US", Some(s)) => {
+                let code = s.to_uppercase();
+                if !US_STATES.contains(&code.as_str()) {
+                    return Err(field_err(
+                        f("state"),
+                        format!("{s:?} is not a US state's two-letter code"),
+                    ));
                 }
-            },
-            country: non_empty(&f("country"), &self.country)?.to_uppercase(),
+                Some(code)
+            }
+            (_, s) => s,
+        };
+        let z = bounded_non_empty(&f("zip"), &self.zip, MAX_CODE_LEN)?;
+        let zip = match country.as_str() {
+            "US" => validate_zip(&f("zip"), &z)?,
+            "CA" => validate_canadian_postal_code(&f("zip"), &z)?,
+            _ => {
+                let ok = (2..=10).contains(&z.len())
+                    && z.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-');
+                if !ok {
+                    return Err(field_err(f("zip"), "is not a postal code"));
+                }
+                z.to_uppercase()
+            }
+        };
+        Ok(Address {
+            line1: bounded_non_empty(&f("line1"), &self.line1, MAX_TEXT_LEN)?,
+            line2: bounded_opt(&f("line2"), &self.line2, MAX_TEXT_LEN)?,
+            city: bounded_non_empty(&f("city"), &self.city, MAX_TEXT_LEN)?,
+            state,
+            zip,
+            country,
         })
     }
+}
+
+/// `A1A 1A1`, with or without the space.
+fn validate_canadian_postal_code(field: &str, z: &str) -> Result<String, FieldError> {
+    let compact: String = z
+        .chars()
+        .filter(|c| *c != ' ')
+        .collect::<String>()
+        .to_uppercase();
+    let shape_ok = compact.len() == 6
+        && compact.chars().enumerate().all(|(i, c)| {
+            if i % 2 == 0 {
+                c.is_ascii_uppercase()
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape_ok {
+        return Err(field_err(
+            field,
+            "is not a Canadian postal code like K1A 0B1",
+        ));
+    }
+    Ok(format!("{} {}", &compact[..3], &compact[3..]))
 }
 
 fn validate_zip(field: &str, z: &str) -> Result<String, FieldError> {
@@ -918,6 +1036,60 @@ mod tests {
         assert_eq!(o.customer.email.as_deref(), Some("ada@example.com"));
         assert_eq!(o.customer.phone.as_deref(), Some("5125550199"));
         assert_eq!(o.customer.billing_zip.as_deref(), Some("78701"));
+    }
+
+    #[test]
+    fn emails_and_text_fields_refuse_control_characters_and_excess() {
+        let mut rec = sample_record();
+        rec.customer.email = Some("ada\u{0}@example.com".into());
+        assert_eq!(rec.validate().unwrap_err().field, "customer.email");
+        rec.customer.email = Some(format!("{}@example.com", "a".repeat(250)));
+        assert_eq!(rec.validate().unwrap_err().field, "customer.email");
+        let mut rec = sample_record();
+        rec.customer.name = "Ada\u{1b}[2J".into();
+        assert_eq!(rec.validate().unwrap_err().field, "customer.name");
+        let mut rec = sample_record();
+        rec.items[0].name = "x".repeat(MAX_TEXT_LEN + 1);
+        assert_eq!(rec.validate().unwrap_err().field, "items[0].name");
+        let mut rec = sample_record();
+        rec.internal_notes = Some("n".repeat(MAX_NOTE_LEN + 1));
+        assert_eq!(rec.validate().unwrap_err().field, "internal_notes");
+    }
+
+    #[test]
+    fn an_address_has_a_country_code_and_that_country_s_state_and_postal_code() {
+        let address = |state: Option<&str>, zip: &str, country: &str| AddressRecord {
+            line1: "1 Main St".into(),
+            line2: None,
+            city: "Somewhere".into(),
+            state: state.map(str::to_string),
+            zip: zip.into(),
+            country: country.into(),
+        };
+        let us = address(Some("tx"), "78701-1234", "us")
+            .validate("a")
+            .unwrap();
+        assert_eq!(
+            (us.state.as_deref(), us.zip.as_str()),
+            (Some("TX"), "78701")
+        );
+        assert_eq!(us.country, "US");
+        let ca = address(Some("ON"), "k1a0b1", "CA").validate("a").unwrap();
+        assert_eq!(ca.zip, "K1A 0B1");
+        assert!(address(None, "10115", "DE").validate("a").is_ok());
+        for (bad, field) in [
+            (address(Some("Texas"), "78701", "US"), "a.state"),
+            (address(Some("TX"), "787", "US"), "a.zip"),
+            (address(Some("ON"), "123456", "CA"), "a.zip"),
+            (address(None, "10115", "Germany"), "a.country"),
+            (address(None, "10115", "D1"), "a.country"),
+            (address(None, "<script>", "DE"), "a.zip"),
+        ] {
+            assert_eq!(bad.validate("a").unwrap_err().field, field, "{bad:?}");
+        }
+        let mut long = address(None, "78701", "US");
+        long.line1 = "x".repeat(100_000);
+        assert_eq!(long.validate("a").unwrap_err().field, "a.line1");
     }
 }
 

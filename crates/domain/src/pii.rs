@@ -39,6 +39,53 @@ pub fn mask_digits(digits: &str, keep: usize) -> String {
         .collect()
 }
 
+/// Masks every run of at least `min` digits in `text` (spaces and dashes between digit
+/// groups continue a run, as a card number is written), keeping the run's last four:
+/// a card number pasted into the wrong field is not echoed back whole.
+pub fn mask_digit_runs(text: &str, min: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run: digits, and single separators between digits.
+        let mut end = i;
+        let mut digits = 0;
+        while end < chars.len() {
+            if chars[end].is_ascii_digit() {
+                digits += 1;
+                end += 1;
+            } else if matches!(chars[end], ' ' | '-')
+                && chars.get(end + 1).is_some_and(char::is_ascii_digit)
+            {
+                end += 1;
+            } else {
+                break;
+            }
+        }
+        let run: String = chars[i..end].iter().collect();
+        if digits >= min {
+            let mut seen = 0;
+            for c in run.chars() {
+                if c.is_ascii_digit() {
+                    seen += 1;
+                    out.push(if seen + 4 <= digits { '*' } else { c });
+                } else {
+                    out.push(c);
+                }
+            }
+        } else {
+            out.push_str(&run);
+        }
+        i = end;
+    }
+    out
+}
+
 /// A value that prints masked; wrap personal data in it before it reaches a log.
 pub struct Masked<'a>(pub Kind, pub &'a str);
 

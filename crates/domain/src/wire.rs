@@ -111,6 +111,16 @@ pub struct Stats {
     pub duplicates_answered: u64,
 }
 
+/// `GET /v1/device`: who the server takes the device to be, and what it may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    pub schema_version: u32,
+    /// The device's id in the server's registry.
+    pub device_id: String,
+    /// Its scope as text: `*`, or `store:ID` and `customer:EMAIL` entries.
+    pub scope: String,
+}
+
 /// An error answer's body (every status except 401, which has none).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -119,4 +129,89 @@ pub struct ErrorBody {
     /// command): the commands that caused it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub idempotency_keys: Vec<String>,
+}
+
+/// Deepest nesting of arrays and objects in one command's payload. A real command is at
+/// most five levels deep (a new order's address); JSON parsers recurse on nesting, so a
+/// bound far below any parser's limit keeps a hostile body from reaching one.
+pub const MAX_COMMAND_DEPTH: usize = 32;
+/// Largest payload of one command, in bytes (a new order with many lines fits easily).
+pub const MAX_COMMAND_BYTES: usize = 64 * 1024;
+/// Longest idempotency key (a UUID is 36 characters).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
+
+/// How deeply arrays and objects nest in JSON `text`, counted without parsing it (so
+/// without recursion), brackets inside strings ignored. Text that is not JSON gets some
+/// number; the parser refuses it afterwards.
+pub fn json_depth(text: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in text {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Checks an idempotency key: 1 to [`MAX_IDEMPOTENCY_KEY_LEN`] ASCII letters, digits,
+/// `-`, `_`, `.` or `:` (a UUID, or a device's own scheme), so that a key is a short,
+/// printable identifier wherever it is stored or logged.
+pub fn validate_idempotency_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("is empty".into());
+    }
+    if key.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(format!(
+            "is {} characters long; at most {MAX_IDEMPOTENCY_KEY_LEN}",
+            key.len()
+        ));
+    }
+    if key
+        .chars()
+        .any(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+    {
+        return Err("may hold only ASCII letters, digits and - _ . :".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_counts_nesting_and_ignores_brackets_in_strings() {
+        assert_eq!(json_depth(br#"{"a": 1}"#), 1);
+        assert_eq!(json_depth(br#"{"a": [{"b": "[[[{{{"}]}"#), 3);
+        assert_eq!(json_depth(br#"{"a": "\"[[", "b": []}"#), 2);
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(json_depth(deep.as_bytes()), 200);
+        assert_eq!(json_depth(b"42"), 0);
+    }
+
+    #[test]
+    fn idempotency_keys_are_short_and_printable() {
+        assert!(validate_idempotency_key("5f0c3a52-8b1e-4c7a-9d1e-2f6a0b3c4d5e").is_ok());
+        assert!(validate_idempotency_key("kiosk-1:42").is_ok());
+        for bad in ["", "a b", "k\0", "é", &"k".repeat(129)] {
+            assert!(validate_idempotency_key(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_idempotency_key(&"k".repeat(128)).is_ok());
+    }
 }

@@ -17,11 +17,14 @@ use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::rules::{apply_to_order, Reject};
+use super::rules::{
+    apply_to_order, judge_new_order, judge_new_subscription, judge_return,
+    judge_subscription_change, Reject, Subscription, SubscriptionState,
+};
 use super::scope::{Admission, Scope};
-use voxorder_config::OrderPolicy;
-use voxorder_domain::change::{Change, ReturnRequest};
-use voxorder_domain::order::{format_datetime, Order, OrderRecord, OrderStatus};
+use voxorder_config::PolicyConfig;
+use voxorder_domain::change::{return_id_belongs, Change, ReturnRequest, SubscriptionAction};
+use voxorder_domain::order::{format_datetime, Order, OrderRecord};
 use voxorder_domain::records::{Document, Product};
 use voxorder_domain::wire::{
     CommandIn, CommandOutcome, CommandResult, Stats, KIND_DOCUMENT, KIND_ORDER, KIND_POLICY,
@@ -31,7 +34,7 @@ use voxorder_domain::wire::{
 /// `PRAGMA application_id` of a reference OMS store ("VOXO").
 pub const APPLICATION_ID: i32 = 0x564F_584F;
 /// The schema this build writes; older stores are migrated on open.
-const SCHEMA_VERSION: i32 = 3;
+const SCHEMA_VERSION: i32 = 5;
 
 /// The first schema. Later versions are reached through [`MIGRATIONS`], by new stores and
 /// old ones alike, so there is one path to each version.
@@ -72,7 +75,12 @@ CREATE TABLE counters (
 
 /// Migration `i` takes a store from version `i + 1` to `i + 2`, in one transaction.
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
-const MIGRATIONS: &[Migration] = &[scope_columns, commands_per_device];
+const MIGRATIONS: &[Migration] = &[
+    scope_columns,
+    commands_per_device,
+    returns_per_order,
+    subscriptions,
+];
 
 /// Version 2: an order's store and customer email as columns, which scope reads filter
 /// on (`IN_SCOPE`).
@@ -141,6 +149,38 @@ fn commands_per_device(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     }
     drop(set);
     tx.execute_batch("DROP TABLE commands; ALTER TABLE commands_v3 RENAME TO commands;")
+}
+
+/// Version 4: a return is known by its order and its number, not its number alone.
+/// Devices number returns per order (the order's last four digits and a sequence), so
+/// two devices' returns of two orders ending alike had the same number and the second
+/// was refused; keyed by order, each order's numbers are its own.
+fn returns_per_order(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE returns_v4 (
+            order_number  TEXT NOT NULL,
+            id            TEXT NOT NULL,
+            body          TEXT NOT NULL,
+            PRIMARY KEY (order_number, id)
+        ) STRICT;
+        INSERT INTO returns_v4 (order_number, id, body)
+            SELECT order_number, id, body FROM returns;
+        DROP TABLE returns;
+        ALTER TABLE returns_v4 RENAME TO returns;",
+    )
+}
+
+/// Version 5: the subscriptions the OMS has accepted, by the reference the device that
+/// made one gave it, with the customer's email it belongs to (what scope is judged on).
+fn subscriptions(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE subscriptions (
+            ref       TEXT PRIMARY KEY,
+            customer  TEXT NOT NULL,       -- the customer's email, lower-case
+            body      TEXT NOT NULL        -- rules::Subscription as JSON
+        ) STRICT;
+        CREATE INDEX subscriptions_customer ON subscriptions(customer);",
+    )
 }
 
 /// What an idempotency key stands for: the SHA-256 (hex) of the command's kind, order,
@@ -238,6 +278,35 @@ pub enum OmsDbError {
         what: String,
         detail: String,
     },
+}
+
+impl OmsDbError {
+    /// Another process holds the store past the busy timeout. Caller: retry later.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self.sqlite_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+
+    /// The store is not usable as it is: not SQLite, another application's, newer,
+    /// corrupted, or holding rows that no longer parse. Caller: give up; restore it.
+    pub fn is_damaged(&self) -> bool {
+        matches!(
+            self,
+            OmsDbError::Foreign { .. } | OmsDbError::NewerSchema { .. } | OmsDbError::BadRow { .. }
+        ) || matches!(
+            self.sqlite_code(),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
+    }
+
+    fn sqlite_code(&self) -> Option<rusqlite::ErrorCode> {
+        match self {
+            OmsDbError::Sql { source, .. } => source.sqlite_error_code(),
+            _ => None,
+        }
+    }
 }
 
 /// What a seed import did.
@@ -600,7 +669,7 @@ impl OmsDb {
         device_id: &str,
         scope: &Scope,
         commands: &[CommandIn],
-        policy: &OrderPolicy,
+        policy: &PolicyConfig,
         now: NaiveDateTime,
     ) -> Result<BatchOutcome, OmsDbError> {
         let path = self.path.clone();
@@ -729,7 +798,8 @@ impl OmsDb {
 /// A received command's outcome, reason, detail and order number.
 type StoredCommand = (String, Option<String>, Option<String>, Option<String>);
 
-/// A command's change, or why it cannot be one.
+/// A command's change, or why it cannot be one: a payload that does not parse, names
+/// another kind, or carries a field the domain's validation refuses.
 fn parse_command(cmd: &CommandIn) -> Result<Change, Reject> {
     serde_json::from_str(cmd.payload.get())
         .map_err(|e| Reject::new("invalid_command", format!("payload: {e}")))
@@ -742,6 +812,10 @@ fn parse_command(cmd: &CommandIn) -> Result<Change, Reject> {
                     format!("kind {:?} but the payload is {}", cmd.kind, c.kind()),
                 ))
             }
+        })
+        .and_then(|c| match c.check() {
+            Ok(()) => Ok(c),
+            Err(e) => Err(Reject::new("invalid_command", e.to_string())),
         })
 }
 
@@ -867,9 +941,13 @@ impl<'a> Writer<'a> {
         let mut reused = Vec::new();
         let mut placed: HashMap<String, ScopeKeys> = HashMap::new();
         let mut in_batch: HashMap<&str, String> = HashMap::new();
+        // Subscriptions made earlier in the batch: reference → customer.
+        let mut subscribed: HashMap<String, String> = HashMap::new();
         for cmd in commands {
+            // The handler bounds a payload's depth far below the parser's limit; should one
+            // still not parse, the command is refused below like any malformed payload.
             let payload: serde_json::Value =
-                serde_json::from_str(cmd.payload.get()).expect("a RawValue holds valid JSON");
+                serde_json::from_str(cmd.payload.get()).unwrap_or(serde_json::Value::Null);
             let hash = command_hash(
                 &cmd.kind,
                 cmd.order_number.as_deref(),
@@ -899,6 +977,34 @@ impl<'a> Writer<'a> {
                 (_, Some((store, customer))) => {
                     scope.covers_keys(store.as_deref(), customer.as_deref())
                 }
+                (
+                    Ok(Change::CreateSubscription {
+                        customer_email: Some(email),
+                        subscription_ref,
+                        ..
+                    }),
+                    None,
+                ) => {
+                    let email = email.to_lowercase();
+                    if let Some(r) = subscription_ref {
+                        subscribed.insert(r.clone(), email.clone());
+                    }
+                    self.customer_in_scope(&email, scope)?
+                }
+                (
+                    Ok(Change::UpdateSubscription {
+                        subscription_ref: Some(r),
+                        ..
+                    }),
+                    None,
+                ) => match subscribed.get(r.as_str()) {
+                    Some(email) => self.customer_in_scope(email, scope)?,
+                    None => match self.subscription(r)? {
+                        Some(sub) => self.customer_in_scope(&sub.customer_email, scope)?,
+                        // Refused as unknown below.
+                        None => true,
+                    },
+                },
                 (Ok(Change::PlaceOrder { order }), None) => match order.validate() {
                     // Refused as invalid below; it shows nothing of anyone's.
                     Err(_) => true,
@@ -931,6 +1037,129 @@ impl<'a> Writer<'a> {
             outside,
             reused,
         })
+    }
+
+    /// Whether a customer (by email) is the device's: one of the customers it serves,
+    /// or a customer with an order in its scope (a kiosk's shoppers).
+    fn customer_in_scope(&self, email: &str, scope: &Scope) -> Result<bool, OmsDbError> {
+        if scope.covers_keys(None, Some(email)) {
+            return Ok(true);
+        }
+        let (everything, stores, customers) = scope_params(scope);
+        self.tx
+            .prepare_cached(&format!(
+                "SELECT 1 FROM entities WHERE kind = 'order' AND customer = :email
+                   AND {IN_SCOPE} LIMIT 1"
+            ))
+            .and_then(|mut s| {
+                s.exists(rusqlite::named_params! {
+                    ":email": email, ":everything": everything, ":stores": stores,
+                    ":customers": customers,
+                })
+            })
+            .map_err(|e| self.sql(e))
+    }
+
+    /// A subscription the OMS holds, by its reference.
+    fn subscription(&self, reference: &str) -> Result<Option<Subscription>, OmsDbError> {
+        let body: Option<String> = self
+            .tx
+            .prepare_cached("SELECT body FROM subscriptions WHERE ref = ?1")
+            .and_then(|mut s| s.query_row([reference], |r| r.get(0)).optional())
+            .map_err(|e| self.sql(e))?;
+        body.map(|b| {
+            serde_json::from_str(&b)
+                .map_err(|e| self.bad(format!("subscription {reference}"), e.to_string()))
+        })
+        .transpose()
+    }
+
+    fn put_subscription(&self, reference: &str, sub: &Subscription) -> Result<(), OmsDbError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO subscriptions (ref, customer, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(ref) DO UPDATE SET body = excluded.body",
+            )
+            .and_then(|mut s| s.execute(params![reference, sub.customer_email, to_json(sub)]))
+            .map(drop)
+            .map_err(|e| self.sql(e))
+    }
+
+    /// A new subscription, judged by [`judge_new_subscription`].
+    fn create_subscription(
+        &mut self,
+        change: &Change,
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<Result<(), Reject>, OmsDbError> {
+        let Change::CreateSubscription {
+            customer_email,
+            subscription_ref,
+            sku,
+            qty,
+            frequency_days,
+            next_date,
+            ..
+        } = change
+        else {
+            return Ok(Err(Reject::new(
+                "invalid_command",
+                "not a new subscription",
+            )));
+        };
+        let (Some(email), Some(reference)) = (customer_email, subscription_ref) else {
+            return Ok(Err(Reject::new(
+                "invalid_command",
+                "a subscription needs its reference and the customer's email",
+            )));
+        };
+        if self.subscription(reference)?.is_some() {
+            return Ok(Err(Reject::new(
+                "subscription_exists",
+                format!("subscription {reference} already exists"),
+            )));
+        }
+        let products = self.products([sku.as_str()])?;
+        let sub = Subscription {
+            customer_email: email.to_lowercase(),
+            sku: sku.clone(),
+            qty: *qty,
+            frequency_days: *frequency_days,
+            next_date: Some(*next_date),
+            status: SubscriptionState::Active,
+        };
+        if let Err(reject) = judge_new_subscription(&sub, &products, &policy.orders, now) {
+            return Ok(Err(reject));
+        }
+        self.put_subscription(reference, &sub)?;
+        Ok(Ok(()))
+    }
+
+    /// A change to a subscription the OMS holds, judged by [`judge_subscription_change`].
+    fn update_subscription(
+        &mut self,
+        reference: Option<&str>,
+        action: &SubscriptionAction,
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<Result<(), Reject>, OmsDbError> {
+        let unknown = || {
+            Ok(Err(Reject::new(
+                "subscription_not_found",
+                "the OMS holds no such subscription",
+            )))
+        };
+        let Some(reference) = reference else {
+            return unknown();
+        };
+        let Some(mut sub) = self.subscription(reference)? else {
+            return unknown();
+        };
+        if let Err(reject) = judge_subscription_change(&mut sub, action, &policy.orders, now) {
+            return Ok(Err(reject));
+        }
+        self.put_subscription(reference, &sub)?;
+        Ok(Ok(()))
     }
 
     /// The body hash of a command this device sent before under `key`.
@@ -976,15 +1205,18 @@ impl<'a> Writer<'a> {
     fn apply(
         &mut self,
         change: &Change,
-        policy: &OrderPolicy,
+        policy: &PolicyConfig,
         now: NaiveDateTime,
     ) -> Result<Result<(), Reject>, OmsDbError> {
         match change {
-            Change::CreateReturn(r) => self.create_return(r),
-            Change::PlaceOrder { order } => self.place_order(order),
-            // The reference OMS keeps no subscription ledger of its own: it records
-            // the command (in `commands`) for fulfilment to act on.
-            Change::CreateSubscription { .. } | Change::UpdateSubscription { .. } => Ok(Ok(())),
+            Change::CreateReturn(r) => self.create_return(r, policy, now),
+            Change::PlaceOrder { order } => self.place_order(order, policy, now),
+            Change::CreateSubscription { .. } => self.create_subscription(change, policy, now),
+            Change::UpdateSubscription {
+                subscription_ref,
+                action,
+                ..
+            } => self.update_subscription(subscription_ref.as_deref(), action, policy, now),
             // Messages and hand-offs never fail for want of the order.
             Change::Notify { .. } | Change::HandOff { .. } => Ok(Ok(())),
             _ => {
@@ -995,7 +1227,7 @@ impl<'a> Writer<'a> {
                         format!("no order {number}"),
                     )));
                 };
-                match apply_to_order(&mut order, change, policy, now) {
+                match apply_to_order(&mut order, change, &policy.orders, now) {
                     Ok(true) => {
                         order.version += 1;
                         self.put_order(&order)?;
@@ -1008,34 +1240,55 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn create_return(&mut self, r: &ReturnRequest) -> Result<Result<(), Reject>, OmsDbError> {
+    /// The catalog's products of these SKUs (the ones it holds).
+    fn products<'s>(
+        &self,
+        skus: impl IntoIterator<Item = &'s str>,
+    ) -> Result<BTreeMap<String, Product>, OmsDbError> {
+        let mut products = BTreeMap::new();
+        for sku in skus {
+            if products.contains_key(sku) {
+                continue;
+            }
+            if let Some(body) = self.get(KIND_PRODUCT, sku)? {
+                let p: Product = serde_json::from_str(&body)
+                    .map_err(|e| self.bad(format!("product {sku}"), e.to_string()))?;
+                products.insert(sku.to_string(), p);
+            }
+        }
+        Ok(products)
+    }
+
+    fn create_return(
+        &mut self,
+        r: &ReturnRequest,
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<Result<(), Reject>, OmsDbError> {
         let Some(mut order) = self.order(&r.order_number)? else {
             return Ok(Err(Reject::new(
                 "order_not_found",
                 format!("no order {}", r.order_number),
             )));
         };
-        if order.status == OrderStatus::Cancelled {
+        if !return_id_belongs(&r.order_number, &r.return_id) {
             return Ok(Err(Reject::new(
-                "order_cancelled",
-                format!("order {} is cancelled; a return refused", r.order_number),
+                "return_id_mismatch",
+                format!(
+                    "return {} is not a return number of order {}",
+                    r.return_id, r.order_number
+                ),
             )));
         }
         let exists: bool = self
             .tx
-            .prepare_cached("SELECT 1 FROM returns WHERE id = ?1")
-            .and_then(|mut s| s.exists([&r.return_id]))
+            .prepare_cached("SELECT 1 FROM returns WHERE order_number = ?1 AND id = ?2")
+            .and_then(|mut s| s.exists([&r.order_number, &r.return_id]))
             .map_err(|e| self.sql(e))?;
         if exists {
             return Ok(Err(Reject::new(
                 "return_exists",
                 format!("return {} already exists", r.return_id),
-            )));
-        }
-        if r.lines.is_empty() {
-            return Ok(Err(Reject::new(
-                "invalid_command",
-                "a return without lines",
             )));
         }
         let earlier: Vec<String> = self
@@ -1051,28 +1304,12 @@ impl<'a> Writer<'a> {
                 *returned.entry(l.line_no).or_default() += l.qty;
             }
         }
-        for line in &r.lines {
-            let Some(item) = order.items.get((line.line_no as usize).wrapping_sub(1)) else {
-                return Ok(Err(Reject::new(
-                    "no_such_line",
-                    format!("order {} has no line {}", r.order_number, line.line_no),
-                )));
-            };
-            let left = item
-                .qty
-                .saturating_sub(returned.get(&line.line_no).copied().unwrap_or(0));
-            if line.qty == 0 || line.qty > left {
-                return Ok(Err(Reject::new(
-                    "return_exceeds_line",
-                    format!(
-                        "order {} line {}: {} to return but {left} returnable",
-                        r.order_number, line.line_no, line.qty
-                    ),
-                )));
-            }
+        let products = self.products(r.lines.iter().filter_map(|l| l.exchange_sku.as_deref()))?;
+        if let Err(reject) = judge_return(&order, r, &returned, &products, policy, now) {
+            return Ok(Err(reject));
         }
         self.tx
-            .prepare_cached("INSERT INTO returns (id, order_number, body) VALUES (?1, ?2, ?3)")
+            .prepare_cached("INSERT INTO returns (order_number, id, body) VALUES (?2, ?1, ?3)")
             .and_then(|mut s| s.execute(params![r.return_id, r.order_number, to_json(r)]))
             .map_err(|e| self.sql(e))?;
         order.version += 1;
@@ -1080,7 +1317,12 @@ impl<'a> Writer<'a> {
         Ok(Ok(()))
     }
 
-    fn place_order(&mut self, rec: &OrderRecord) -> Result<Result<(), Reject>, OmsDbError> {
+    fn place_order(
+        &mut self,
+        rec: &OrderRecord,
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<Result<(), Reject>, OmsDbError> {
         let order = match rec.validate() {
             Ok(o) => o,
             Err(e) => return Ok(Err(Reject::new("invalid_command", e.to_string()))),
@@ -1091,37 +1333,29 @@ impl<'a> Writer<'a> {
                 format!("order {} already exists", order.order_number),
             )));
         }
+        let mut products = self.products(order.items.iter().map(|i| i.sku.as_str()))?;
+        let order = match judge_new_order(order, &products, policy, now) {
+            Ok(o) => o,
+            Err(reject) => return Ok(Err(reject)),
+        };
         // One SKU on two lines takes its stock once, for both.
         let mut wanted: BTreeMap<&str, i64> = BTreeMap::new();
         for item in &order.items {
             *wanted.entry(item.sku.as_str()).or_default() += i64::from(item.qty);
         }
-        let mut products = Vec::with_capacity(wanted.len());
-        for (sku, qty) in wanted {
-            let Some(body) = self.get(KIND_PRODUCT, sku)? else {
-                return Ok(Err(Reject::new(
-                    "unknown_product",
-                    format!("no product {sku}"),
-                )));
-            };
-            let mut p: Product = serde_json::from_str(&body)
-                .map_err(|e| self.bad(format!("product {sku}"), e.to_string()))?;
-            if !p.active {
-                return Ok(Err(Reject::new(
-                    "product_inactive",
-                    format!("{sku} is no longer sold"),
-                )));
-            }
-            if p.stock < qty {
+        for (sku, qty) in &wanted {
+            let p = products
+                .get_mut(*sku)
+                .expect("judge_new_order refuses an order with an unknown SKU");
+            if p.stock < *qty {
                 return Ok(Err(Reject::new(
                     "out_of_stock",
                     format!("{sku}: {qty} wanted but {} in stock", p.stock),
                 )));
             }
             p.stock -= qty;
-            products.push(p);
         }
-        for p in &products {
+        for p in products.values() {
             self.put(KIND_PRODUCT, &p.sku, &to_json(p))?;
         }
         self.put_order(&order)?;
@@ -1277,7 +1511,7 @@ mod tests {
     fn a_batch_touching_another_scope_is_refused_whole_and_writes_nothing() {
         let (_dir, mut db) = seeded();
         let kiosk = scope("store:austin-1");
-        let policy = OrderPolicy::default();
+        let policy = PolicyConfig::default();
         let batch = [
             command("k-own", &cancel("1001")),
             command("k-other", &cancel("1002")),
@@ -1314,10 +1548,13 @@ mod tests {
     #[test]
     fn a_kiosk_order_is_its_store_and_may_not_land_in_another() {
         let (_dir, mut db) = seeded();
-        let policy = OrderPolicy::default();
+        let policy = PolicyConfig::default();
         let place = |number: &str, store: Option<&str>| {
             let mut rec = OrderRecord::from(&order(number, store, "new@example.com"));
             rec.version = None;
+            // Under the free-shipping threshold: standard shipping is charged.
+            rec.shipping_cost = 5.99;
+            rec.total = 15.99;
             Change::PlaceOrder {
                 order: Box::new(rec),
             }
@@ -1368,7 +1605,7 @@ mod tests {
     #[test]
     fn a_key_is_a_duplicate_only_from_the_same_device_with_the_same_body() {
         let (_dir, mut db) = seeded();
-        let policy = OrderPolicy::default();
+        let policy = PolicyConfig::default();
         let austin = scope("store:austin-1");
         let first = applied(
             db.apply_batch(
@@ -1456,6 +1693,11 @@ mod tests {
                 [to_json(&OrderRecord::from(&o))],
             )
             .unwrap();
+            conn.execute(
+                "INSERT INTO returns (id, order_number, body) VALUES ('10010001', '1001', '{}')",
+                [],
+            )
+            .unwrap();
             let old = command("k-old", &cancel("1001"));
             conn.execute(
                 "INSERT INTO commands (idempotency_key, device_id, kind, order_number,
@@ -1472,7 +1714,7 @@ mod tests {
                 "kiosk-1",
                 &scope("store:austin-1"),
                 &[command("k-old", &cancel("1001"))],
-                &OrderPolicy::default(),
+                &PolicyConfig::default(),
                 now(),
             )
             .unwrap(),
@@ -1481,6 +1723,14 @@ mod tests {
         assert_eq!(numbers(&db, &scope("store:austin-1")), ["1001"]);
         assert_eq!(numbers(&db, &scope("customer:bo@example.com")), ["1001"]);
         assert!(numbers(&db, &scope("store:dallas-2")).is_empty());
+        // Returns are kept, now by order and number.
+        let kept: (String, String) = db
+            .conn
+            .query_row("SELECT order_number, id FROM returns", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!(kept, ("1001".to_string(), "10010001".to_string()));
         drop(db);
         let conn = Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)

@@ -24,10 +24,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::db::{BatchOutcome, OmsDb, OrderRead};
 use super::devices::{Device, Devices};
-use super::limits::{ConnectionOwner, DeviceConnections, Limits, WriteStall};
-use voxorder_config::OrderPolicy;
+use super::limits::{
+    ConnectionOwner, DeviceConnections, Limits, PeerConnections, PeerSlot, WriteStall,
+};
+use voxorder_config::PolicyConfig;
+use voxorder_domain::clock::Clock;
 use voxorder_domain::wire::{
-    ChangeItem, ChangePage, ErrorBody, OrderList, PushRequest, PushResponse, SCHEMA_VERSION,
+    json_depth, validate_idempotency_key, ChangeItem, ChangePage, CommandIn, DeviceInfo, ErrorBody,
+    OrderList, PushRequest, PushResponse, MAX_COMMAND_BYTES, MAX_COMMAND_DEPTH, SCHEMA_VERSION,
 };
 
 /// Most commands in one upload.
@@ -39,17 +43,26 @@ pub const MAX_PAGE: usize = 10_000;
 pub struct App {
     pub db: Mutex<OmsDb>,
     pub devices: Devices,
-    pub policy: OrderPolicy,
+    pub policy: PolicyConfig,
+    /// The OMS's "now", which date windows are judged by (fixed by `--now` in tests).
+    pub clock: Clock,
     pub limits: Limits,
     pub connections: Arc<DeviceConnections>,
 }
 
 impl App {
-    pub fn new(db: OmsDb, devices: Devices, policy: OrderPolicy, limits: Limits) -> App {
+    pub fn new(
+        db: OmsDb,
+        devices: Devices,
+        policy: PolicyConfig,
+        clock: Clock,
+        limits: Limits,
+    ) -> App {
         App {
             db: Mutex::new(db),
             devices,
             policy,
+            clock,
             connections: DeviceConnections::new(limits.max_connections_per_device),
             limits,
         }
@@ -68,9 +81,28 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/orders", get(orders))
         .route("/v1/orders/{order_number}", get(order))
         .route("/v1/stats", get(stats))
+        .route("/v1/device", get(device_info))
         .layer(DefaultBodyLimit::max(app.limits.max_body_bytes))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
+        .layer(axum::middleware::from_fn(contain_panics))
         .with_state(app)
+}
+
+/// Runs the request in a task of its own, so that a panic in a handler (a bug) is a 500
+/// for that request and the server goes on. Under the release profile's `panic =
+/// "abort"` this cannot help: there the bounds on what a request may hold are what keep
+/// handlers from panicking.
+async fn contain_panics(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(panicked = e.is_panic(), "a request handler failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be handled",
+            )
+        }
+    }
 }
 
 async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
@@ -180,7 +212,13 @@ async fn with_db<T: Send + 'static>(
     {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(internal(e)),
-        Err(e) => Err(internal(e)),
+        Err(e) => {
+            tracing::error!(panicked = e.is_panic(), "order store work failed");
+            Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be handled",
+            ))
+        }
     }
 }
 
@@ -270,6 +308,17 @@ async fn commands(
             return r;
         }
     };
+    // The batch's own object, its list and each command add three levels to a payload's.
+    let depth = json_depth(&body);
+    if depth > MAX_COMMAND_DEPTH + 3 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the batch nests {depth} levels deep; a command's payload may nest at most \
+                 {MAX_COMMAND_DEPTH}"
+            ),
+        );
+    }
     let req: PushRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("not a command batch: {e}")),
@@ -283,17 +332,10 @@ async fn commands(
             ),
         );
     }
-    if let Some(c) = req
-        .commands
-        .iter()
-        .find(|c| c.idempotency_key.trim().is_empty())
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("a {} command without an idempotency key", c.kind),
-        );
+    if let Some(response) = refuse_malformed(&req) {
+        return response;
     }
-    let now = chrono::Utc::now().naive_utc();
+    let now = app.clock.now();
     let n = req.commands.len();
     let id = device.id.clone();
     let outcome = match with_db(&app, move |db, app| {
@@ -345,6 +387,50 @@ async fn commands(
     .into_response()
 }
 
+/// 400 for a batch with a command no device would send: a key that is not a short
+/// printable identifier, or a payload over the size bound. Nothing is applied.
+fn refuse_malformed(req: &PushRequest) -> Option<Response> {
+    let bad_keys: Vec<&CommandIn> = req
+        .commands
+        .iter()
+        .filter(|c| validate_idempotency_key(&c.idempotency_key).is_err())
+        .collect();
+    if let Some(first) = bad_keys.first() {
+        let why = validate_idempotency_key(&first.idempotency_key).err()?;
+        return Some(error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "{} command(s) with a bad idempotency key (a {} command's key {why}); \
+                 nothing was applied",
+                bad_keys.len(),
+                first.kind
+            ),
+        ));
+    }
+    let big: Vec<String> = req
+        .commands
+        .iter()
+        .filter(|c| c.payload.get().len() > MAX_COMMAND_BYTES)
+        .map(|c| c.idempotency_key.clone())
+        .collect();
+    if !big.is_empty() {
+        return Some(
+            (
+                StatusCode::BAD_REQUEST,
+                Json(ErrorBody {
+                    error: format!(
+                        "{} command(s) over {MAX_COMMAND_BYTES} bytes; nothing was applied",
+                        big.len()
+                    ),
+                    idempotency_keys: big,
+                }),
+            )
+                .into_response(),
+        );
+    }
+    None
+}
+
 async fn order(
     State(app): State<Arc<App>>,
     Extension(device): Extension<Arc<Device>>,
@@ -360,8 +446,11 @@ async fn order(
             body,
         )
             .into_response(),
-        Ok(OrderRead::OutOfScope) => out_of_scope(format_args!("order {number}")),
-        Ok(OrderRead::Missing) => error(StatusCode::NOT_FOUND, format!("no order {number}")),
+        // Another device's order is answered as one that does not exist: a device
+        // must not learn which order numbers the OMS holds outside its scope.
+        Ok(OrderRead::OutOfScope | OrderRead::Missing) => {
+            error(StatusCode::NOT_FOUND, format!("no order {number}"))
+        }
         Err(r) => r,
     }
 }
@@ -393,6 +482,16 @@ async fn orders(
         }
         Err(r) => r,
     }
+}
+
+/// The device's own id and scope: what a device shows as the hub it belongs to.
+async fn device_info(Extension(device): Extension<Arc<Device>>) -> Response {
+    Json(DeviceInfo {
+        schema_version: SCHEMA_VERSION,
+        device_id: device.id.clone(),
+        scope: device.scope.to_string(),
+    })
+    .into_response()
 }
 
 /// Counts over every device's orders and commands: for operators (scope `*`) only.
@@ -454,8 +553,9 @@ pub async fn serve(
     // Connections over the cap are told to come back, as many again at most; past that
     // they are closed at once, so open files stay bounded whatever clients do.
     let turned_away = Arc::new(Semaphore::new(limits.max_connections));
+    let peers = PeerConnections::new(limits.max_connections_per_peer);
     loop {
-        let (tcp, _peer) = match listener.accept().await {
+        let (tcp, peer) = match listener.accept().await {
             Ok(c) => c,
             Err(e) => {
                 // Out of file descriptors and the like: back off instead of spinning.
@@ -464,6 +564,13 @@ pub async fn serve(
                 continue;
             }
         };
+        // Before anything is read: one address cannot take every place of the total cap
+        // with connections that never authenticate. Past its cap it is closed at once,
+        // which costs the server nothing.
+        let Some(peer_slot) = peers.take(peer.ip()) else {
+            tracing::debug!("peer over its connection cap; connection closed");
+            continue;
+        };
         let _ = tcp.set_nodelay(true);
         if let Ok(permit) = served.clone().try_acquire_owned() {
             tokio::spawn(serve_connection(
@@ -471,11 +578,11 @@ pub async fn serve(
                 router.clone(),
                 tls.clone(),
                 limits,
-                permit,
+                (permit, peer_slot),
             ));
         } else if let Ok(permit) = turned_away.clone().try_acquire_owned() {
             tracing::debug!("connection cap reached; answering 503");
-            tokio::spawn(turn_away(tcp, tls.clone(), limits, permit));
+            tokio::spawn(turn_away(tcp, tls.clone(), limits, (permit, peer_slot)));
         } else {
             tracing::debug!("connection cap reached twice over; connection closed");
         }
@@ -487,7 +594,7 @@ async fn serve_connection(
     router: Router,
     tls: Option<tokio_rustls::TlsAcceptor>,
     limits: Limits,
-    _permit: OwnedSemaphorePermit,
+    _places: (OwnedSemaphorePermit, Option<PeerSlot>),
 ) {
     let Some(stream) = open(tcp, tls, limits.header_timeout).await else {
         return;
@@ -510,7 +617,7 @@ async fn turn_away(
     tcp: TcpStream,
     tls: Option<tokio_rustls::TlsAcceptor>,
     limits: Limits,
-    _permit: OwnedSemaphorePermit,
+    _places: (OwnedSemaphorePermit, Option<PeerSlot>),
 ) {
     let Some(stream) = open(tcp, tls, limits.header_timeout).await else {
         return;

@@ -27,7 +27,8 @@ use db::{OmsDb, OmsDbError, Seed};
 pub use devices::{Device, Devices, MIN_TOKEN_LEN};
 pub use limits::{Limits, DEFAULT_MAX_BODY};
 pub use scope::Scope;
-use voxorder_config::OrderPolicy;
+use voxorder_config::PolicyConfig;
+use voxorder_domain::clock::Clock;
 use voxorder_domain::import::ImportError;
 
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +135,10 @@ pub struct ServeOptions {
     /// PEM certificate chain and private key; both or neither.
     pub tls: Option<(PathBuf, PathBuf)>,
     pub limits: Limits,
-    pub policy: OrderPolicy,
+    /// The business rules device commands are judged by.
+    pub policy: PolicyConfig,
+    /// "Now" for those rules: the system clock, or `--now`.
+    pub clock: Clock,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -207,7 +211,13 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         None => None,
     };
     let db = OmsDb::open(&opts.db)?;
-    let app = Arc::new(http::App::new(db, opts.devices, opts.policy, opts.limits));
+    let app = Arc::new(http::App::new(
+        db,
+        opts.devices,
+        opts.policy,
+        opts.clock,
+        opts.limits,
+    ));
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|source| OmsError::Bind {

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -17,14 +18,21 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// Default largest request body (a batch of commands).
 pub const DEFAULT_MAX_BODY: usize = 16 << 20;
 /// Default time for a request's head (and a TLS handshake) to arrive; an idle
-/// keep-alive connection is closed after it too.
-pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// keep-alive connection is closed after it too. Short, because a connection that has
+/// not said who it is holds a place of the total cap until then.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default time for a request's body to arrive once its head has.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Default number of connections served at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// Default number of connections one device may hold.
 pub const DEFAULT_MAX_CONNECTIONS_PER_DEVICE: usize = 4;
+/// Default number of connections one peer address may hold, counted from the moment
+/// it connects, before any token is read: a device syncs over one connection at a time,
+/// so this leaves room for a shop's devices behind one NAT address, while one address
+/// alone can no longer fill the total cap. 0 turns the cap off (behind a load balancer,
+/// where every connection comes from the balancer's address).
+pub const DEFAULT_MAX_CONNECTIONS_PER_PEER: usize = 32;
 /// Default `Retry-After` of a 503 for a client over a cap.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
 
@@ -37,6 +45,8 @@ pub struct Limits {
     pub body_timeout: Duration,
     pub max_connections: usize,
     pub max_connections_per_device: usize,
+    /// Connections one peer IP address may hold at once; 0: no per-peer cap.
+    pub max_connections_per_peer: usize,
     pub retry_after: Duration,
 }
 
@@ -48,7 +58,74 @@ impl Default for Limits {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_device: DEFAULT_MAX_CONNECTIONS_PER_DEVICE,
+            max_connections_per_peer: DEFAULT_MAX_CONNECTIONS_PER_PEER,
             retry_after: DEFAULT_RETRY_AFTER,
+        }
+    }
+}
+
+/// Open connections per peer IP address, counted from accept, before anything is read:
+/// the only thing known of a client that has not authenticated.
+#[derive(Debug)]
+pub struct PeerConnections {
+    cap: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One connection counted for a peer; dropping it gives the place back.
+#[derive(Debug)]
+pub struct PeerSlot {
+    owner: Arc<PeerConnections>,
+    peer: IpAddr,
+}
+
+impl PeerConnections {
+    /// `cap` 0: every peer may hold any number (the total cap still holds).
+    pub fn new(cap: usize) -> Arc<PeerConnections> {
+        Arc::new(PeerConnections {
+            cap,
+            open: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+        self.open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A place for one more connection from `peer`, if it holds fewer than the cap
+    /// (`Some(None)` when there is no cap to count against).
+    pub fn take(self: &Arc<Self>, peer: IpAddr) -> Option<Option<PeerSlot>> {
+        if self.cap == 0 {
+            return Some(None);
+        }
+        let mut open = self.open();
+        let n = open.entry(peer).or_default();
+        if *n >= self.cap {
+            return None;
+        }
+        *n += 1;
+        Some(Some(PeerSlot {
+            owner: self.clone(),
+            peer,
+        }))
+    }
+
+    /// How many connections `peer` holds.
+    pub fn count(&self, peer: IpAddr) -> usize {
+        self.open().get(&peer).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for PeerSlot {
+    fn drop(&mut self) {
+        let mut open = self.owner.open();
+        if let Some(n) = open.get_mut(&self.peer) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.peer);
+            }
         }
     }
 }
@@ -239,6 +316,21 @@ mod tests {
         drop(a);
         assert_eq!(conns.count("kiosk-1"), 1);
         assert!(conns.take("kiosk-1").is_some());
+    }
+
+    #[test]
+    fn a_peer_holds_at_most_its_cap_and_a_cap_of_zero_is_none() {
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        let peers = PeerConnections::new(2);
+        let first = peers.take(a).unwrap();
+        let _second = peers.take(a).unwrap();
+        assert!(peers.take(a).is_none());
+        assert!(peers.take(b).is_some(), "another peer has its own places");
+        drop(first);
+        assert_eq!(peers.count(a), 1);
+        let off = PeerConnections::new(0);
+        assert!((0..1000).all(|_| matches!(off.take(a), Some(None))));
     }
 
     #[tokio::test]

@@ -253,10 +253,12 @@ impl Apply<'_> {
             }
             Change::CreateSubscription {
                 customer_id,
+                subscription_ref,
                 sku,
                 qty,
                 frequency_days,
                 next_date,
+                ..
             } => {
                 let customer: Option<i64> = self
                     .tx
@@ -279,8 +281,8 @@ impl Apply<'_> {
                 self.tx
                     .execute(
                         "INSERT INTO subscriptions (customer_id, sku, qty, frequency_days,
-                            next_date, status, created_at, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                            next_date, status, created_at, updated_at, ref)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
                         params![
                             customer_id,
                             sku,
@@ -288,7 +290,8 @@ impl Apply<'_> {
                             frequency_days,
                             next_date.to_string(),
                             SubscriptionStatus::Active.as_str(),
-                            self.now
+                            self.now,
+                            subscription_ref
                         ],
                     )
                     .map_err(|e| self.sql(e))?;
@@ -297,6 +300,7 @@ impl Apply<'_> {
             Change::UpdateSubscription {
                 subscription_id,
                 action,
+                ..
             } => {
                 self.update_subscription(*subscription_id, action, kind)?;
                 Ok(None)
@@ -578,6 +582,55 @@ impl Apply<'_> {
         Ok(())
     }
 
+    /// The change as the OMS must get it: a subscription named by what the OMS and
+    /// the device share (its reference, made here for a new one, and the customer's
+    /// email), not by the device's own row numbers.
+    fn for_the_oms(&self, change: &Change) -> Result<Change, StoreError> {
+        let mut change = change.clone();
+        match &mut change {
+            Change::CreateSubscription {
+                customer_id,
+                customer_email,
+                subscription_ref,
+                ..
+            } => {
+                if customer_email.is_none() {
+                    *customer_email = self
+                        .tx
+                        .query_row(
+                            "SELECT email FROM customers WHERE id = ?1",
+                            [*customer_id],
+                            |r| r.get(0),
+                        )
+                        .optional()
+                        .map_err(|e| self.sql(e))?
+                        .flatten();
+                }
+                if subscription_ref.is_none() {
+                    *subscription_ref = Some(uuid::Uuid::new_v4().to_string());
+                }
+            }
+            Change::UpdateSubscription {
+                subscription_id,
+                subscription_ref,
+                ..
+            } if subscription_ref.is_none() => {
+                *subscription_ref = self
+                    .tx
+                    .query_row(
+                        "SELECT ref FROM subscriptions WHERE id = ?1",
+                        [*subscription_id],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(|e| self.sql(e))?
+                    .flatten();
+            }
+            _ => {}
+        }
+        Ok(change)
+    }
+
     fn write_outbox(
         &self,
         change: &Change,
@@ -670,8 +723,9 @@ impl Store {
         };
         let mut applied = Vec::with_capacity(changes.len());
         for change in changes {
-            let base_version = apply.apply(change)?;
-            applied.push(apply.write_outbox(change, base_version)?);
+            let change = apply.for_the_oms(change)?;
+            let base_version = apply.apply(&change)?;
+            applied.push(apply.write_outbox(&change, base_version)?);
         }
         // Dropping `tx` on an error above rolls everything back.
         tx.commit().map_err(|e| classify(&path, e))?;
@@ -834,9 +888,6 @@ impl Store {
     /// digits, then the order's return count plus one (skipping numbers taken), so a
     /// caller can tell which order a return is for and tests see the same numbers.
     pub fn new_return_id(&self, order_number: &str) -> Result<String, StoreError> {
-        let digits: String = order_number.chars().filter(char::is_ascii_digit).collect();
-        let tail = &digits[digits.len().saturating_sub(4)..];
-        let prefix = format!("{tail:0>4}");
         let count: i64 = self
             .conn
             .query_row(
@@ -852,7 +903,10 @@ impl Store {
         let start = u64::try_from(count).unwrap_or(0);
         for k in 0..10_000u64 {
             let seq = (start + k) % 9_999 + 1; // 0001..=9999
-            let candidate = format!("{prefix}{seq:04}");
+            let candidate = voxorder_domain::change::return_id_for(
+                order_number,
+                u32::try_from(seq).expect("at most 9999"),
+            );
             if !stmt.exists([&candidate]).map_err(|e| self.err(e))? {
                 return Ok(candidate);
             }
@@ -1054,8 +1108,19 @@ mod tests {
         assert_eq!(entry.kind, change.kind());
         assert_eq!(entry.order_number.as_deref(), change.order_number());
         assert_eq!(entry.base_version, base_version, "{}", change.kind());
-        assert_eq!(entry.payload, serde_json::to_value(&change).unwrap());
-        let back: Change = serde_json::from_value(entry.payload.clone()).unwrap();
+        // The store names a subscription for the OMS (its reference, the customer's
+        // email); the rest is the change as it was made.
+        let made = serde_json::to_value(&change).unwrap();
+        let mut payload = entry.payload.clone();
+        if let Some(fields) = payload.as_object_mut() {
+            for filled in ["customer_email", "subscription_ref"] {
+                if made.get(filled).is_none() {
+                    fields.remove(filled);
+                }
+            }
+        }
+        assert_eq!(payload, made);
+        let back: Change = serde_json::from_value(payload).unwrap();
         assert_eq!(back, change);
         assert_eq!(entry.created_at, now);
         assert_eq!((entry.state.as_str(), entry.attempts), ("pending", 0));
@@ -1520,6 +1585,8 @@ mod tests {
             &mut store,
             Change::CreateSubscription {
                 customer_id: ada,
+                customer_email: None,
+                subscription_ref: None,
                 sku: "TEE-NAVY-M".into(),
                 qty: 2,
                 frequency_days: 30,
@@ -1541,12 +1608,19 @@ mod tests {
         );
         assert_eq!(sub(&store).next_date, Some(date(20)));
         assert_eq!(sub(&store).status, SubscriptionStatus::Active);
+        // The OMS hears of it by the customer's email and a reference made here, which
+        // later changes of the subscription carry too.
+        let created = store.outbox().unwrap().last().unwrap().payload.clone();
+        assert_eq!(created["customer_email"], "ada@example.com");
+        let reference = created["subscription_ref"].as_str().unwrap().to_string();
+        assert_eq!(reference.len(), 36, "{reference}");
 
         let update = |store: &mut Store, action| {
             apply_one(
                 store,
                 Change::UpdateSubscription {
                     subscription_id: id,
+                    subscription_ref: None,
                     action,
                 },
                 None,
@@ -1554,6 +1628,11 @@ mod tests {
         };
         update(&mut store, SubscriptionAction::Pause);
         assert_eq!(sub(&store).status, SubscriptionStatus::Paused);
+        let paused = store.outbox().unwrap().last().unwrap().payload.clone();
+        assert_eq!(
+            paused["subscription_ref"].as_str(),
+            Some(reference.as_str())
+        );
         update(
             &mut store,
             SubscriptionAction::Resume {
@@ -1596,6 +1675,7 @@ mod tests {
             &mut store,
             Change::UpdateSubscription {
                 subscription_id: id,
+                subscription_ref: None,
                 action: SubscriptionAction::Pause,
             },
         );
@@ -1607,6 +1687,7 @@ mod tests {
             &mut store,
             Change::UpdateSubscription {
                 subscription_id: 999,
+                subscription_ref: None,
                 action: SubscriptionAction::Pause,
             },
         );
@@ -1619,6 +1700,7 @@ mod tests {
             &mut store,
             Change::UpdateSubscription {
                 subscription_id: first,
+                subscription_ref: None,
                 action: SubscriptionAction::ChangeQuantity { qty: 0 },
             },
         );
@@ -1627,6 +1709,8 @@ mod tests {
             &mut store,
             Change::CreateSubscription {
                 customer_id: 999,
+                customer_email: None,
+                subscription_ref: None,
                 sku: "TEE-NAVY-M".into(),
                 qty: 1,
                 frequency_days: 30,
@@ -1647,6 +1731,8 @@ mod tests {
             &mut store,
             Change::CreateSubscription {
                 customer_id: ada,
+                customer_email: None,
+                subscription_ref: None,
                 sku: "NOPE".into(),
                 qty: 1,
                 frequency_days: 30,
@@ -1754,6 +1840,7 @@ mod tests {
             Change::CreateReturn(return_request("22230001", SHIPPED, &[(2, 1)])),
             Change::UpdateSubscription {
                 subscription_id: 1,
+                subscription_ref: None,
                 action: SubscriptionAction::Pause,
             },
             // The last change fails: only 1 large tee in stock.

@@ -28,7 +28,8 @@ pub use changes::{AppliedChange, OutboxEntry};
 pub use conversations::{IntentVolume, Report};
 pub use orders::ImportSummary;
 pub use sync::{
-    DeadLetter, Outcome, PendingCommand, PullSummary, Pulled, SettleSummary, Settlement, SyncStatus,
+    DeadLetter, HubIdentity, Outcome, PendingCommand, PullSummary, Pulled, SettleSummary,
+    Settlement, SyncStatus,
 };
 pub use voxorder_domain::records::{
     CustomerRow, Document, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem,
@@ -45,6 +46,7 @@ pub const APPLICATION_ID: i32 = 0x564F_5852;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_sync.sql"),
+    include_str!("migrations/0003_subscription_ref.sql"),
 ];
 
 /// The schema version this build reads and writes.
@@ -862,6 +864,21 @@ mod tests {
             IdentityVerdict::Failed { locked: true },
             "in memory"
         );
+        // A failure that cannot reach the disk locks at once: another process reading
+        // the same file would start from the stored count again.
+        let other = || LockKey::Order("1234567891234".into());
+        let generous = LockPolicy {
+            max_attempts: 5,
+            lock_minutes: 30,
+        };
+        assert_eq!(
+            ro.check_identity(&other(), false, now, generous).unwrap(),
+            IdentityVerdict::Failed { locked: true }
+        );
+        assert!(matches!(
+            ro.check_identity(&other(), true, now, generous).unwrap(),
+            IdentityVerdict::Locked
+        ));
         ro.start_conversation("c1", "chat", now).unwrap();
         ro.record_conversation_event("c1", now, "turn", None, None, &serde_json::json!({}))
             .unwrap();

@@ -120,7 +120,21 @@ pub struct SyncStatus {
     pub data_age_seconds: Option<i64>,
     /// The reasons of the most recent dead letters (newest first, at most 10).
     pub dead_letters: Vec<DeadLetter>,
+    /// The hub this device last synced with, as it answered `GET /v1/device`: its
+    /// address, the device's id there, and the scope it serves the device.
+    pub hub: Option<HubIdentity>,
 }
+
+/// Which hub a device belongs to, and as what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HubIdentity {
+    pub url: String,
+    pub device_id: String,
+    pub scope: String,
+}
+
+/// The `meta` key of [`HubIdentity`], as JSON.
+const HUB_META_KEY: &str = "sync_hub";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DeadLetter {
@@ -605,6 +619,26 @@ impl Store {
     }
 
     /// Counts, times and the cursor, as of `now`.
+    /// Records which hub the device synced with and what the hub said it is.
+    pub fn record_hub(&self, url: &str, device_id: &str, scope: &str) -> Result<(), StoreError> {
+        let hub = serde_json::json!({"url": url, "device_id": device_id, "scope": scope});
+        self.set_meta(HUB_META_KEY, &hub.to_string())
+    }
+
+    fn hub_identity(&self) -> Result<Option<HubIdentity>, StoreError> {
+        let Some(text) = self.meta(HUB_META_KEY)? else {
+            return Ok(None);
+        };
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| self.bad_row("hub identity", e.to_string()))?;
+        let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        Ok(Some(HubIdentity {
+            url: field("url"),
+            device_id: field("device_id"),
+            scope: field("scope"),
+        }))
+    }
+
     pub fn sync_status(&self, now: NaiveDateTime) -> Result<SyncStatus, StoreError> {
         let count = |state: &str| -> Result<u64, StoreError> {
             self.conn
@@ -661,6 +695,7 @@ impl Store {
             cursor: state(CURSOR)?,
             data_age_seconds,
             dead_letters,
+            hub: self.hub_identity()?,
         })
     }
 

@@ -21,6 +21,10 @@ use super::{classify, Store, StoreError};
 use super::{decide_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock};
 use voxorder_domain::order::{format_datetime, parse_datetime};
 
+/// Attempts per key and process when the store is read-only and a failure cannot be
+/// recorded on disk.
+pub const READ_ONLY_MAX_ATTEMPTS: u32 = 1;
+
 /// The `meta` key of the store's secret for keying contact details.
 const SECRET_META_KEY: &str = "verification_key_secret";
 
@@ -40,6 +44,11 @@ impl Store {
 
     /// Decides one identity check atomically: the lock is read, the verdict taken
     /// ([`decide_check`]) and the new state written in one immediate transaction.
+    ///
+    /// A read-only store keeps the failures it counts in memory only, where a second
+    /// process cannot see them: there one failed check locks the key at once
+    /// ([`READ_ONLY_MAX_ATTEMPTS`]), so no process ever gets more guesses than the
+    /// policy allows, whatever the number of processes.
     pub fn check_identity(
         &self,
         key: &LockKey,
@@ -47,6 +56,14 @@ impl Store {
         now: NaiveDateTime,
         policy: LockPolicy,
     ) -> Result<IdentityVerdict, StoreError> {
+        let policy = if self.read_only.is_some() {
+            LockPolicy {
+                max_attempts: policy.max_attempts.min(READ_ONLY_MAX_ATTEMPTS),
+                ..policy
+            }
+        } else {
+            policy
+        };
         let path = self.path.clone();
         let sql = |e| classify(&path, e);
         // Immediate: read, decide and write under one write lock.

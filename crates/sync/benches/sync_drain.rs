@@ -6,10 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use serde_json::json;
 
-use voxorder_config::{OrderPolicy, SyncConfig, TimeSlot};
+use voxorder_config::{PolicyConfig, SyncConfig, TimeSlot};
 use voxorder_domain::change::Change;
 use voxorder_domain::clock::Clock;
 use voxorder_domain::order::{Order, OrderRecord};
@@ -82,7 +81,7 @@ fn main() {
         .iter()
         .map(|o| Change::RescheduleDelivery {
             order_number: o.order_number.clone(),
-            date: NaiveDate::from_ymd_opt(2026, 3, 20).expect("date"),
+            date: now.date() + chrono::Duration::days(5),
             slot: TimeSlot::Morning,
         })
         .collect();
@@ -104,7 +103,8 @@ fn main() {
             )]),
             tls: None,
             limits: Limits::default(),
-            policy: OrderPolicy::default(),
+            policy: PolicyConfig::default(),
+            clock: Clock::fixed(now),
         })
         .await
         .expect("bind");

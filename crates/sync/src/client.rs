@@ -12,8 +12,8 @@ use super::SyncError;
 use voxorder_domain::order::OrderRecord;
 use voxorder_domain::pii::{Kind, Masked};
 use voxorder_domain::wire::{
-    ChangePage, CommandIn, CommandOutcome, PushRequest, PushResponse, KIND_DOCUMENT, KIND_ORDER,
-    KIND_POLICY, KIND_PRODUCT, SCHEMA_VERSION,
+    ChangePage, CommandIn, CommandOutcome, DeviceInfo, PushRequest, PushResponse, KIND_DOCUMENT,
+    KIND_ORDER, KIND_POLICY, KIND_PRODUCT, SCHEMA_VERSION,
 };
 use voxorder_store::{Document, Outcome, PendingCommand, Product, Pulled, Settlement};
 
@@ -41,6 +41,12 @@ pub trait OmsClient: Send + Sync + 'static {
         &self,
         commands: &[PendingCommand],
     ) -> impl Future<Output = Result<Vec<Settlement>, SyncError>> + Send;
+
+    /// Who the OMS takes this device to be, and its scope.
+    fn device(&self) -> impl Future<Output = Result<DeviceInfo, SyncError>> + Send;
+
+    /// Where the OMS is, for people (`sync status`).
+    fn endpoint(&self) -> String;
 }
 
 /// Settings of the HTTP client.
@@ -278,6 +284,17 @@ impl OmsClient for HttpOmsClient {
             }
         }
         Ok(out)
+    }
+
+    async fn device(&self) -> Result<DeviceInfo, SyncError> {
+        let url = self.url("/v1/device");
+        let body = self.send(self.http.get(&url), &url).await?;
+        check_schema(&url, &body)?;
+        serde_json::from_slice(&body).map_err(|e| bad(&url, describe_json_error(&e)))
+    }
+
+    fn endpoint(&self) -> String {
+        self.base.as_str().trim_end_matches('/').to_string()
     }
 
     async fn push(&self, commands: &[PendingCommand]) -> Result<Vec<Settlement>, SyncError> {

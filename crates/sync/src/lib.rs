@@ -262,6 +262,8 @@ pub struct Syncer<C: OmsClient> {
     store: Arc<Mutex<Store>>,
     cfg: SyncConfig,
     clock: SyncClock,
+    /// Whether the OMS's answer to "who am I" is recorded (once per syncer).
+    identity_known: std::sync::atomic::AtomicBool,
 }
 
 impl<C: OmsClient> Syncer<C> {
@@ -278,6 +280,7 @@ impl<C: OmsClient> Syncer<C> {
             store: Arc::new(Mutex::new(store)),
             cfg,
             clock: SyncClock::new(clock),
+            identity_known: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -468,6 +471,9 @@ impl<C: OmsClient> Syncer<C> {
             Ok(()) => self.pull(&mut report).await,
             Err(e) => Err(e),
         };
+        if result.is_ok() {
+            self.learn_identity().await;
+        }
         if let Err(e) = result {
             if let SyncError::Busy { retry_after, .. } = &e {
                 report.retry_after_seconds = Some(retry_after.as_secs());
@@ -475,6 +481,37 @@ impl<C: OmsClient> Syncer<C> {
             report.error = Some(e.to_string());
         }
         report
+    }
+
+    /// Once per syncer, after a round that reached the OMS: asks it who this device is
+    /// and records the answer with the OMS's address, for `sync status`. An OMS that
+    /// cannot say (an older one) changes nothing; sync goes on without it.
+    async fn learn_identity(&self) {
+        if self
+            .identity_known
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
+        match self.client.device().await {
+            Ok(info) => {
+                let url = self.client.endpoint();
+                let recorded = self
+                    .with_store(move |s| s.record_hub(&url, &info.device_id, &info.scope))
+                    .await;
+                match recorded {
+                    Ok(()) => self
+                        .identity_known
+                        .store(true, std::sync::atomic::Ordering::Relaxed),
+                    Err(e) => {
+                        tracing::warn!(error = %Redacted(&e), "cannot record the hub's identity")
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %Redacted(&e), "the OMS did not say who this device is")
+            }
+        }
     }
 
     /// Rounds every `sync.interval_seconds` until `stop` fires; after a failure the

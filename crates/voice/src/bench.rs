@@ -13,7 +13,6 @@ use serde::Serialize;
 use voxorder_agent::{Agent, AgentAssets, StartOptions};
 use voxorder_config::{VadConfig, VadEngine};
 use voxorder_domain::clock::Clock;
-use voxorder_domain::pii::{Kind, Masked};
 use voxorder_domain::speech_text;
 use voxorder_speech::wake::WakeWordDetector;
 use voxorder_store::Store;
@@ -263,8 +262,8 @@ pub fn run(
                     exact += 1;
                 } else {
                     tracing::info!(
-                        said = %Masked(Kind::Text, text),
-                        heard = %Masked(Kind::Text, &heard),
+                        said_words = eval::words(text).len(),
+                        heard_words = eval::words(&heard).len(),
                         "transcript differs"
                     );
                 }

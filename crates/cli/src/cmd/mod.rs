@@ -48,7 +48,8 @@ impl Context {
         };
         if let Some(reason) = store.read_only() {
             eprintln!(
-                "warning: {} cannot be written ({reason}); look-ups work, but changes are unavailable",
+                "warning: {} cannot be written ({reason}); look-ups work, but changes are unavailable \
+                 and a failed identity check locks at once",
                 store.path().display()
             );
         }

@@ -72,6 +72,12 @@ mod hub {
         #[arg(long, default_value_t = voxorder_hub::limits::DEFAULT_MAX_CONNECTIONS_PER_DEVICE,
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..), value_name = "N")]
         pub max_connections_per_device: usize,
+        /// Connections one peer address may hold, before any token is read; more are
+        /// closed at once. 0: no per-peer cap (behind a load balancer, whose address
+        /// every connection has; the balancer must then limit clients itself).
+        #[arg(long, default_value_t = voxorder_hub::limits::DEFAULT_MAX_CONNECTIONS_PER_PEER,
+              value_name = "N")]
+        pub max_connections_per_peer: usize,
         /// The Retry-After of those 503 answers.
         #[arg(long, default_value_t = voxorder_hub::limits::DEFAULT_RETRY_AFTER.as_secs(),
               value_parser = clap::value_parser!(u64).range(1..), value_name = "SECONDS")]
@@ -86,6 +92,7 @@ mod hub {
                 body_timeout: std::time::Duration::from_secs(self.body_timeout_secs),
                 max_connections: self.max_connections,
                 max_connections_per_device: self.max_connections_per_device,
+                max_connections_per_peer: self.max_connections_per_peer,
                 retry_after: std::time::Duration::from_secs(self.retry_after_secs),
             }
         }
@@ -123,7 +130,8 @@ pub fn run(
             devices: voxorder_hub::Devices::read_file(&tokens)?,
             tls: tls_cert.zip(tls_key),
             limits: limits.limits(),
-            policy: config.policy.orders.clone(),
+            policy: config.policy.clone(),
+            clock: ctx.clock,
         })?,
         OmsCommand::Import { file } => {
             let s = voxorder_hub::import_file(db, &file)?;

@@ -68,6 +68,7 @@ pub fn run(ctx: &Context, config: &Config, args: SyncArgs, out: &mut impl Write)
             writeln!(out)?;
         }
         (None, true) => {
+            enrol_if_new(ctx, &db)?;
             let r = voxorder_sync::run_once(
                 config,
                 &db,
@@ -82,8 +83,26 @@ pub fn run(ctx: &Context, config: &Config, args: SyncArgs, out: &mut impl Write)
             }
         }
         (None, false) => {
+            enrol_if_new(ctx, &db)?;
             voxorder_sync::run_forever(config, &db, ctx.clock, args.oms.as_deref(), args.oms_token)?
         }
     }
+    Ok(())
+}
+
+/// Enrolment: a new device given a store path (`--db`) where no store exists yet gets an
+/// empty store there, made whole beside it and moved into place as every store is, and
+/// the first pull fills it with the device's scope. Without `--db` (the demo store) or
+/// with a file already there, nothing is made.
+fn enrol_if_new(ctx: &Context, db: &std::path::Path) -> Result<()> {
+    if ctx.db.is_none() || db.exists() {
+        return Ok(());
+    }
+    drop(Store::create_with(db, |_| Ok(()))?);
+    eprintln!(
+        "no store at {}: created an empty one; this device's orders, catalog and policies \
+         come with the first pull",
+        db.display()
+    );
     Ok(())
 }

@@ -32,7 +32,6 @@ use whisper_rs::{
 use super::convert::validate_ggml;
 use super::{AsrError, Expect, Recognizer, Transcript};
 use voxorder_config::AsrConfig;
-use voxorder_domain::pii::{Kind, Masked};
 
 const SAMPLE_RATE: usize = 16_000;
 /// whisper's window.
@@ -540,9 +539,11 @@ impl Recognizer for WhisperRecognizer {
             let miss = |t: &Transcript| digit_length_miss(&t.text, *min, *max);
             if miss(&best) > 0 {
                 let plain = self.decode_all(&clean, &Expect::Anything)?;
+                // Lengths only: what a caller said never reaches a log, masked or not
+                // (masking finds digits and emails, not names or cities).
                 tracing::debug!(
-                    biased = %Masked(Kind::Text, &best.text),
-                    plain = %Masked(Kind::Text, &plain.text),
+                    biased_chars = best.text.chars().count(),
+                    plain_chars = plain.text.chars().count(),
                     "digits: second decoding"
                 );
                 if miss(&plain) < miss(&best) && !plain.text.is_empty() {
@@ -574,7 +575,8 @@ impl WhisperRecognizer {
                 text = collapse_digit_loop(&text, *min, *max);
             }
             tracing::debug!(
-                raw = %Masked(Kind::Text, &raw),
+                raw_chars = raw.chars().count(),
+                raw_words = raw.split_whitespace().count(),
                 no_speech = nsp,
                 avg_logprob = avg,
                 kept = !text.is_empty(),
