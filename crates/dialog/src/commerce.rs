@@ -10,6 +10,7 @@ use super::orders::{add_business_days, card_words};
 use super::{p, Answer, Ask, Engine, Goal, Said, SubAction, YesNo};
 use crate::facts::Facts;
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
+use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{ItemRecord, Money, OrderRecord, PaymentMethod};
 use voxorder_domain::records::{Product, Subscription, SubscriptionStatus};
 use voxorder_domain::speech_text as st;
@@ -285,7 +286,7 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
             return false;
         }
     };
-    let words = e.task().words.clone();
+    let last_order = e.task().cues.contains(&Cue::LastOrder);
     if let Some(sku) = e.task().product.clone() {
         let family = product(e, &sku, facts).map(|p| p.family);
         let bought = history.iter().find(|h| {
@@ -300,7 +301,7 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
         e.task().cart = vec![(sku, qty.max(1))];
         return true;
     }
-    if e.phrases().any("last_order", &words) {
+    if last_order {
         let latest = match facts.orders_of_customer(cid) {
             Ok(o) => o.first().map(|o| o.order_number.clone()),
             Err(err) => {
@@ -611,7 +612,7 @@ fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
 
 /// Answers to the questions of these requests.
 pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let ent = said.entities;
+    let ent = &said.entities;
     match ask {
         Ask::Product => match &ent.product {
             Some(sku) => {
@@ -693,7 +694,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             });
             let chosen = by_product
                 .map(|s| s.id)
-                .or_else(|| super::identity::ordinal(e, &said.words, ids.len()).map(|i| ids[i]));
+                .or_else(|| super::identity::ordinal(said, ids.len()).map(|i| ids[i]));
             match chosen {
                 Some(id) => {
                     e.task().subscription = Some(id);

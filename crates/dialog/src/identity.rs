@@ -7,6 +7,7 @@
 use super::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use crate::facts::Facts;
 use voxorder_config::VerificationFactor;
+use voxorder_domain::interpretation::{Cue, Period};
 use voxorder_domain::order::{Order, OrderStatus};
 use voxorder_domain::records::{NoticeScope, OrderSummary};
 use voxorder_domain::speech_text as st;
@@ -14,7 +15,7 @@ use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy};
 
 /// Copies what the opening utterance of a request already says into the request.
 pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
-    let ent = said.entities;
+    let ent = &said.entities;
     if let Some(n) = &ent.order_number {
         e.s.heard_order = Some(n.clone());
         // "Order 1 2 3 …, my zip is 78701": the factor is checked without asking again.
@@ -43,12 +44,12 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     }
     // "Change the address to 2200 Lake Shore Drive, Austin": the new address is kept.
     if task.goal == Goal::ChangeAddress {
-        if let Some(heard) = super::orders::heard_address(e, said, true) {
+        if let Some(heard) = &said.address {
             super::orders::merge_address(&mut task.address, heard);
         }
     }
     // "I want to return it, can someone come and pick it up": the courier is chosen.
-    if task.goal == Goal::Return && e.phrases().any("pickup", &said.words) {
+    if task.goal == Goal::Return && said.has(Cue::Pickup) {
         task.pickup = Some(true);
     }
 }
@@ -162,13 +163,13 @@ pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             // "And my other order?" is not about it at all.
             let elsewhere = e
                 .task_ref()
-                .is_some_and(|t| e.phrases().any("other_order", &t.words));
+                .is_some_and(|t| t.cues.contains(&Cue::OtherOrder));
             // The order a confirmation call is about is what the customer means.
             let called_about = e.s.called_about.as_ref() == Some(&focus);
             // "And the headphones from the same order": the caller named it already.
             let named = e
                 .task_ref()
-                .is_some_and(|t| e.phrases().any("same_order", &t.words));
+                .is_some_and(|t| t.cues.contains(&Cue::SameOrder));
             if (goal.about_the_order_in_focus() || called_about || named) && !elsewhere {
                 use_order(e, focus);
                 return true;
@@ -374,7 +375,7 @@ fn same_phone(a: &str, b: &str) -> bool {
 
 /// Answers to the identity questions.
 pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let ent = said.entities;
+    let ent = &said.entities;
     match ask {
         Ask::OrderNumber => {
             if let Some(n) = &ent.order_number {
@@ -388,7 +389,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
                 return Answer::Handled;
             }
-            if said.intent == super::Intent::Deny || e.phrases().any("no_number", &said.words) {
+            if said.intent == super::Intent::Deny || said.has(Cue::NoNumber) {
                 e.ask(Ask::Phone, p!("ask_phone"), &[]);
                 return Answer::Handled;
             }
@@ -556,7 +557,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
 }
 
 fn factor_given(said: &Said<'_>) -> bool {
-    let ent = said.entities;
+    let ent = &said.entities;
     ent.zip_code.is_some() || ent.email.is_some() || ent.phone_number.is_some()
 }
 
@@ -685,7 +686,7 @@ fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> O
     if let Some(i) = unique_best(&by_item) {
         return Some(i);
     }
-    let statuses = statuses_named(e, &said.words);
+    let statuses = statuses_named(said);
     if !statuses.is_empty() {
         let fits: Vec<usize> = orders
             .iter()
@@ -698,20 +699,9 @@ fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> O
     if let Some(i) = by_date(e, said, &orders) {
         return Some(i);
     }
-    // "Last" in "last week" is not a position.
-    let mut words = said.words.clone();
-    for period in PERIODS {
-        words = e.phrases().without(period, &words);
-    }
-    ordinal(e, &words, numbers.len())
+    // "Last" in "last week" is not a position (understanding reads it so).
+    ordinal(said, numbers.len())
 }
-
-const PERIODS: [&str; 4] = [
-    "period_last_week",
-    "period_this_week",
-    "period_last_month",
-    "period_this_month",
-];
 
 /// The position of the only highest score, if it is above zero.
 fn unique_best(scores: &[usize]) -> Option<usize> {
@@ -762,28 +752,14 @@ fn singular(w: &str) -> String {
 }
 
 /// Order states named in a description ("the delayed one", "the one not shipped yet").
-fn statuses_named(e: &Engine, words: &[String]) -> Vec<OrderStatus> {
-    use OrderStatus::*;
-    let ph = e.phrases();
-    let mut found = Vec::new();
-    for (list, status) in [
-        ("state_pending", PendingConfirmation),
-        ("state_processing", Processing),
-        ("state_out_for_delivery", OutForDelivery),
-        ("state_delayed", Delayed),
-        ("state_delivered", Delivered),
-        ("state_cancelled", Cancelled),
-        ("state_returned", Returned),
-    ] {
-        if ph.any(list, words) {
-            found.push(status);
-        }
-    }
-    // "Not shipped yet" names processing; "shipped" alone names a shipped order.
-    if found.is_empty() && ph.any("state_shipped", words) {
-        found.push(Shipped);
-    }
-    found
+fn statuses_named(said: &Said<'_>) -> Vec<OrderStatus> {
+    said.cues
+        .iter()
+        .filter_map(|c| match c {
+            Cue::Status(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
 }
 
 /// An order picked by when it was placed: the date said (callers mean a past date, so a
@@ -813,46 +789,27 @@ fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usiz
     let today = e.today();
     let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
     let first_of_month = today.with_day(1).unwrap_or(today);
-    let (from, to) = if e.phrases().any("period_last_week", &said.words) {
-        (
+    let period = said.cues.iter().find_map(|c| match c {
+        Cue::Period(p) => Some(*p),
+        _ => None,
+    })?;
+    let (from, to) = match period {
+        Period::LastWeek => (
             monday - chrono::Duration::days(7),
             monday - chrono::Duration::days(1),
-        )
-    } else if e.phrases().any("period_this_week", &said.words) {
-        (monday, today)
-    } else if e.phrases().any("period_last_month", &said.words) {
-        let last = first_of_month - chrono::Duration::days(1);
-        (last.with_day(1).unwrap_or(last), last)
-    } else if e.phrases().any("period_this_month", &said.words) {
-        (first_of_month, today)
-    } else {
-        return None;
+        ),
+        Period::ThisWeek => (monday, today),
+        Period::LastMonth => {
+            let last = first_of_month - chrono::Duration::days(1);
+            (last.with_day(1).unwrap_or(last), last)
+        }
+        Period::ThisMonth => (first_of_month, today),
     };
     fits(&|d| d >= from && d <= to)
 }
 
-/// "the first", "the second one", "the last": a 0-based position in a list of `len`.
-pub(super) fn ordinal(e: &Engine, words: &[String], len: usize) -> Option<usize> {
-    let table = e.phrases().table("ordinals")?;
-    for (k, w) in words.iter().enumerate() {
-        // A number word is a position only when said as one ("two", "number two");
-        // after a word it is a pronoun: "the blue one", "that one".
-        let counted = !e
-            .phrases()
-            .any("cardinal_positions", std::slice::from_ref(w))
-            || k == 0
-            || e.phrases()
-                .any("position_cue", std::slice::from_ref(&words[k - 1]));
-        if !counted {
-            continue;
-        }
-        if let Some(v) = table.get(w) {
-            let n: i64 = v.parse().ok()?;
-            let i = if n < 0 { len as i64 + n } else { n - 1 };
-            if (0..len as i64).contains(&i) {
-                return Some(i as usize);
-            }
-        }
-    }
-    None
+/// "the first", "the second one", "the last": a 0-based position in a list of `len`
+/// (the first position said that is in the list).
+pub(super) fn ordinal(said: &Said<'_>, len: usize) -> Option<usize> {
+    said.ordinals.iter().find_map(|o| o.index(len))
 }

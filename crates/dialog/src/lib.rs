@@ -31,11 +31,12 @@ use serde::Serialize;
 
 use voxorder_config::{Config, RefundMethod, TimeSlot};
 use voxorder_domain::change::{Change, HandOffReason, Resolution};
+use voxorder_domain::interpretation::{Cue, Interpretation};
 use voxorder_domain::records::{NoticeKind, NoticeScope, SyncNotice};
 use voxorder_domain::speech_text as st;
 use voxorder_domain::verification::{IdentityVerdict, LockKey};
 use voxorder_domain::vocab::{CancelReason, EntityKind, ReturnReason};
-use voxorder_domain::vocab::{Entities, Intent, ScoredIntent};
+use voxorder_domain::vocab::{Entities, Intent};
 
 pub use facts::{Facts, FactsError, FactsQuery, PolicyAnswer};
 pub use locale::{Catalog, LocaleError};
@@ -54,14 +55,8 @@ pub enum Event {
     /// The conversation opens. `confirm_order`: an outbound confirmation call about this
     /// order (the device called the number on the order).
     Start { confirm_order: Option<String> },
-    /// The caller said something.
-    Utterance {
-        text: String,
-        intent: Intent,
-        confidence: f32,
-        entities: Entities,
-        alternatives: Vec<ScoredIntent>,
-    },
+    /// The caller said something, and what understanding made of it.
+    Utterance(Box<Interpretation>),
     /// Digits typed on the keypad (`*` and `#` ignored).
     Keypad(String),
     /// The caller said nothing for the configured time.
@@ -260,13 +255,15 @@ pub(crate) struct Task {
     pub told: bool,
     /// Words of the utterance that started the request.
     pub words: Vec<String>,
+    /// Cues of the utterance that started the request ("my other order").
+    pub cues: Vec<Cue>,
     /// A request to go back to when this one is done (a confirmation call paused for an
     /// address change).
     pub resume: Option<Box<Task>>,
 }
 
 impl Task {
-    fn new(goal: Goal, words: Vec<String>) -> Task {
+    fn new(goal: Goal, words: Vec<String>, cues: Vec<Cue>) -> Task {
         Task {
             goal,
             order: None,
@@ -292,6 +289,7 @@ impl Task {
             read_out: false,
             told: false,
             words,
+            cues,
             resume: None,
         }
     }
@@ -372,6 +370,8 @@ impl Ask {
             Ask::Slot => Some(EntityKind::TimeSlot),
             Ask::Product | Ask::ExchangeVariant => Some(EntityKind::Product),
             Ask::Quantity => Some(EntityKind::Quantity),
+            Ask::Street => Some(EntityKind::Street),
+            Ask::City => Some(EntityKind::City),
             Ask::Frequency => Some(EntityKind::FrequencyDays),
             _ => None,
         }
@@ -390,16 +390,22 @@ pub enum AnswerShape {
     Product,
 }
 
-/// One utterance as the engine sees it.
+/// One utterance as the engine sees it: the interpretation, with the intent the engine
+/// takes it for (a number said on its own asks for nothing, whatever the classifier
+/// made of it) and whether it was typed.
 pub(crate) struct Said<'a> {
-    pub text: &'a str,
-    pub words: Vec<String>,
+    pub heard: &'a Interpretation,
     pub intent: Intent,
     pub confidence: f32,
-    pub entities: &'a Entities,
-    pub alternatives: &'a [ScoredIntent],
     /// Typed on the keypad rather than spoken.
     pub keypad: bool,
+}
+
+impl std::ops::Deref for Said<'_> {
+    type Target = Interpretation;
+    fn deref(&self) -> &Interpretation {
+        self.heard
+    }
 }
 
 /// How an answer to the current question went.
@@ -560,44 +566,37 @@ impl Engine {
             Event::ApplyFailed => self.apply_failed(),
             Event::Keypad(digits) => {
                 let digits: String = digits.chars().filter(char::is_ascii_digit).collect();
-                let entities = self.keypad_entities(&digits);
-                let said = Said {
-                    text: &digits,
+                let heard = Interpretation {
                     words: vec![digits.clone()],
+                    entities: self.keypad_entities(&digits),
+                    text: digits,
+                    ..Interpretation::unclear()
+                };
+                let said = Said {
+                    heard: &heard,
                     intent: Intent::Fallback,
                     confidence: 0.0,
-                    entities: &entities,
-                    alternatives: &[],
                     keypad: true,
                 };
                 self.utterance(&said, facts);
             }
-            Event::Utterance {
-                text,
-                intent,
-                confidence,
-                entities,
-                alternatives,
-            } => {
-                let words = locale::words(&text);
+            Event::Utterance(heard) => {
                 // A number read out on its own ("it's one oh oh oh …") says nothing of
                 // what the caller wants, whatever the classifier made of it: it is taken
                 // like the same digits typed on the keypad.
-                let identifier = entities.order_number.is_some()
-                    || entities.zip_code.is_some()
-                    || entities.phone_number.is_some();
-                let (intent, confidence) = if identifier && bare_number(&words) {
+                let ent = &heard.entities;
+                let identifier = ent.order_number.is_some()
+                    || ent.zip_code.is_some()
+                    || ent.phone_number.is_some();
+                let (intent, confidence) = if identifier && heard.bare_number {
                     (Intent::Fallback, 0.0)
                 } else {
-                    (intent, confidence)
+                    (heard.intent, heard.confidence)
                 };
                 let said = Said {
-                    text: &text,
-                    words,
+                    heard: &heard,
                     intent,
                     confidence,
-                    entities: &entities,
-                    alternatives: &alternatives,
                     keypad: false,
                 };
                 self.utterance(&said, facts);
@@ -685,7 +684,7 @@ impl Engine {
                     self.s.focus = Some(number.clone());
                     self.s.called_about = Some(number.clone());
                     self.s.primary = Some(Intent::ConfirmOrder);
-                    let mut task = Task::new(Goal::Confirm, Vec::new());
+                    let mut task = Task::new(Goal::Confirm, Vec::new(), Vec::new());
                     task.order = Some(number);
                     self.task = Some(task);
                     self.say(
@@ -844,12 +843,12 @@ impl Engine {
             return;
         }
         // Requests that take precedence over any question.
-        if self.phrases().any("card_number", &said.words) {
+        if said.has(Cue::CardNumber) {
             self.refuse_card(facts);
             self.ask_again();
             return;
         }
-        if !said.keypad && self.phrases().any("complaint", &said.words) {
+        if !said.keypad && said.has(Cue::Complaint) {
             self.note_primary(said.intent);
             self.hand_off(HandOffReason::Complaint);
             return;
@@ -869,7 +868,7 @@ impl Engine {
         // "Forget it, I'll just wait": the request in progress is withdrawn, whatever
         // was being asked; a goodbye said with it ends the call.
         if self.task.is_some()
-            && self.phrases().any("withdraw", &said.words)
+            && said.has(Cue::Withdraw)
             && Goal::from_intent(said.intent).is_none()
         {
             self.withdraw(said);
@@ -949,7 +948,7 @@ impl Engine {
     fn side_question(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
         let clear = said.intent == Intent::PolicyQuestion
             && said.confidence >= self.config.dialog.switch_confidence;
-        let Some(answer) = clear.then(|| facts.policy_answer(said.text)).flatten() else {
+        let Some(answer) = clear.then(|| facts.policy_answer(&said.text)).flatten() else {
             return false;
         };
         self.out.push(st::plain(&answer.text));
@@ -1032,7 +1031,7 @@ impl Engine {
 
     fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
         self.note_primary(said.intent);
-        let mut task = Task::new(goal, said.words.clone());
+        let mut task = Task::new(goal, said.words.clone(), said.cues.clone());
         identity::take_entities(self, &mut task, said);
         // A confirmation call paused for an address or date change comes back after it.
         if let Some(current) = self.task.take() {
@@ -1258,7 +1257,7 @@ impl Engine {
         self.task = None;
         self.ask = Ask::Nothing;
         self.s.completed += 1;
-        if said.intent == Intent::EndConversation || self.phrases().any("goodbye", &said.words) {
+        if said.intent == Intent::EndConversation || said.has(Cue::Goodbye) {
             self.goodbye();
             return;
         }
@@ -1284,7 +1283,7 @@ impl Engine {
     }
 
     fn policy(&mut self, said: &Said<'_>, facts: &dyn Facts) {
-        match facts.policy_answer(said.text) {
+        match facts.policy_answer(&said.text) {
             Some(answer) => {
                 self.out.push(st::plain(&answer.text));
                 self.s.completed += 1;
@@ -1383,10 +1382,9 @@ impl Engine {
             Intent::Deny => return Some(false),
             _ => {}
         }
-        let first = said.words.first()?;
-        if self.phrases().any("yes", std::slice::from_ref(first)) {
+        if said.has(Cue::Yes) {
             Some(true)
-        } else if self.phrases().any("no", std::slice::from_ref(first)) {
+        } else if said.has(Cue::No) {
             Some(false)
         } else {
             None
@@ -1404,8 +1402,8 @@ impl Engine {
     /// An offer taken up by naming what was offered ("text me the link", "send it over"),
     /// with no yes said.
     fn takes_up(&self, q: YesNo, said: &Said<'_>) -> Option<bool> {
-        let list = match q {
-            YesNo::TrackingLink => "take_up_link",
+        let named = match q {
+            YesNo::TrackingLink => self.phrases().any("take_up_link", &said.words),
             // "Just send me the label" at the read-back of a return that goes by label.
             YesNo::Proceed
                 if self
@@ -1413,12 +1411,11 @@ impl Engine {
                     .as_ref()
                     .is_some_and(|t| t.goal == Goal::Return && t.pickup != Some(true)) =>
             {
-                "label"
+                said.has(Cue::Label)
             }
             _ => return None,
         };
-        let ph = self.phrases();
-        (ph.any(list, &said.words) && !ph.any("no", &said.words)).then_some(true)
+        (named && !said.has(Cue::Negated)).then_some(true)
     }
 
     fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
@@ -1494,7 +1491,7 @@ impl Engine {
                 Some(true) => {
                     let next = self.s.queue.remove(0);
                     self.s.focus = Some(next.clone());
-                    let mut task = Task::new(Goal::Status, Vec::new());
+                    let mut task = Task::new(Goal::Status, Vec::new(), Vec::new());
                     task.order = Some(next);
                     self.task = Some(task);
                     Answer::Filled
@@ -1541,10 +1538,7 @@ impl Engine {
         let (Some(last), Some(goal)) = (self.s.last_goal, Goal::from_intent(said.intent)) else {
             return false;
         };
-        let starts_yes = said
-            .words
-            .first()
-            .is_some_and(|w| self.phrases().any("yes", std::slice::from_ref(w)));
+        let starts_yes = said.has(Cue::Yes);
         let after_sales = |g: Goal| {
             matches!(
                 g,
@@ -1558,7 +1552,7 @@ impl Engine {
             && related
             && said.entities.order_number.is_none()
             && said.entities.product.is_none()
-            && !self.phrases().any("other_order", &said.words)
+            && !said.has(Cue::OtherOrder)
     }
 
     /// A correction said at the read-back of the current request: a new value for
@@ -1575,7 +1569,7 @@ impl Engine {
                 _ => false,
             }
         }
-        let ent = said.entities;
+        let ent = &said.entities;
         let yes = self.yes_no(said) == Some(true);
         let named = |list: &str| !yes && self.phrases().any(list, &said.words);
         let (zip_named, city_named, street_named, day_named, time_named) = (
@@ -1585,16 +1579,13 @@ impl Engine {
             named("field_day"),
             named("field_time"),
         );
-        let (pickup_named, label_named) = (
-            self.phrases().any("pickup", &said.words),
-            self.phrases().any("label", &said.words),
-        );
+        let (pickup_named, label_named) = (said.has(Cue::Pickup), said.has(Cue::Label));
         let max_quantity = self.config.policy.orders.max_voice_quantity;
         let heard_street = self
             .task
             .as_ref()
             .filter(|t| t.goal == Goal::ChangeAddress)
-            .and_then(|_| orders::heard_address(self, said, true));
+            .and_then(|_| said.address.clone());
         let Some(task) = self.task.as_mut() else {
             return false;
         };
@@ -1610,7 +1601,7 @@ impl Engine {
                         task.address.city.clone(),
                         task.address.zip.clone(),
                     );
-                    orders::merge_address(&mut task.address, heard);
+                    orders::merge_address(&mut task.address, &heard);
                     changed |= before
                         != (
                             task.address.line1.clone(),
@@ -1797,23 +1788,6 @@ fn first_name(name: &str) -> String {
         .next()
         .unwrap_or("there")
         .to_string()
-}
-
-/// The words are a number and nothing else that asks for anything ("it's one oh oh
-/// oh …", "yeah the number is 1 2 3 …").
-fn bare_number(words: &[String]) -> bool {
-    const FILLERS: [&str; 22] = [
-        "it's", "its", "it", "is", "my", "the", "order", "number", "yeah", "yes", "so", "and",
-        "ok", "okay", "that's", "thats", "sure", "here", "double", "triple", "uh", "um",
-    ];
-    let is_digit = |w: &String| {
-        w.bytes().all(|b| b.is_ascii_digit())
-            || voxorder_domain::speech_text::digit_word(w).is_some()
-    };
-    words.iter().any(is_digit)
-        && words
-            .iter()
-            .all(|w| is_digit(w) || FILLERS.contains(&w.as_str()))
 }
 
 #[cfg(test)]

@@ -4,10 +4,11 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
-use super::{locale, p, AddressDraft, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use super::{p, AddressDraft, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use crate::facts::Facts;
 use voxorder_config::{ShippingPolicy, TimeSlot};
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
+use voxorder_domain::interpretation::{Cue, SpokenAddress};
 use voxorder_domain::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::Intent;
@@ -674,7 +675,7 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
 
 /// Answers to the questions of these requests.
 pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let ent = said.entities;
+    let ent = &said.entities;
     match ask {
         Ask::CancelReason => {
             // A return-style reason answers too ("it's the wrong size", "don't need it").
@@ -726,22 +727,14 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             None => Answer::Missed,
         },
-        Ask::Street => {
-            let heard = heard_address(e, said, false).or_else(|| {
-                street_line(said.text).map(|line| AddressDraft {
-                    line1: Some(line),
-                    ..AddressDraft::default()
-                })
-            });
-            match heard {
-                Some(heard) => {
-                    merge_address(&mut e.task().address, heard);
-                    Answer::Filled
-                }
-                None => Answer::Missed,
+        Ask::Street => match &said.address {
+            Some(heard) => {
+                merge_address(&mut e.task().address, heard);
+                Answer::Filled
             }
-        }
-        Ask::City => match city_from_speech(e, said).or_else(|| same_city(e, said, facts)) {
+            None => Answer::Missed,
+        },
+        Ask::City => match said.city.clone().or_else(|| same_city(e, said, facts)) {
             Some(city) => {
                 e.task().address.city = Some(city);
                 if let Some(z) = &ent.zip_code {
@@ -765,7 +758,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
 
 /// The city on the order, when the caller says it stays the same ("same city").
 fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<String> {
-    if !e.phrases().any("same_city", &said.words) {
+    if !said.has(Cue::Unchanged) {
         return None;
     }
     let number = e.task_ref()?.order.clone()?;
@@ -778,193 +771,15 @@ fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<Strin
         .filter(|c| !c.trim().is_empty())
 }
 
-/// A street line written back from speech, if it has a house number and a name.
-fn street_line(text: &str) -> Option<String> {
-    let line = st::street_line_from_speech(text);
-    let has_number = line.chars().any(|c| c.is_ascii_digit());
-    let has_name = line.chars().filter(|c| c.is_alphabetic()).count() >= 3;
-    (has_number && has_name && line.len() <= 120).then_some(line)
-}
-
-/// A whole address said at once, cut into the street (with any apartment) and what
-/// follows it (city, state, zip).
-pub(super) struct AddressParts {
-    pub street: String,
-    pub rest: String,
-}
-
-/// One word of an address as said, with its lower-case key and whether a pause (a
-/// comma or full stop) follows it.
-struct AddressWord<'a> {
-    raw: &'a str,
-    key: String,
-    pause: bool,
-}
-
-/// Cuts "2200 Lake Shore Drive, Apt 4, Austin, Texas 78705" after the street (and its
-/// apartment or unit). The street ends at its street-type word ("Drive", "Street");
-/// without one, at the first pause. `strict`: only a street-type word counts (for a
-/// request that may not hold an address at all). None when no street is found.
-pub(super) fn split_address(e: &Engine, text: &str, strict: bool) -> Option<AddressParts> {
-    let ph = e.phrases();
-    let is = |list: &str, key: &str| ph.any(list, &[key.to_string()]);
-    let numeric = |key: &str| key.chars().any(|c| c.is_ascii_digit()) || is("number_words", key);
-    let words: Vec<AddressWord<'_>> = text
-        .split_whitespace()
-        .filter_map(|raw| {
-            let key = raw
-                .trim_matches(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\''))
-                .to_lowercase();
-            (!key.is_empty()).then(|| AddressWord {
-                raw,
-                key,
-                pause: raw.ends_with([',', '.', ';']),
-            })
-        })
-        .collect();
-    let number = words.iter().position(|w| numeric(&w.key))?;
-    let suffix = (number + 1..words.len()).find(|&i| is("street_types", &words[i].key));
-    let mut end = match suffix {
-        Some(k) => k + 1,
-        None if strict => return None,
-        None => (number..words.len()).find(|&i| words[i].pause)? + 1,
-    };
-    // "Drive North", then "apartment 4 b" / "unit number 12".
-    if suffix.is_some()
-        && !words[end - 1].pause
-        && words.get(end).is_some_and(|w| is("directions", &w.key))
-    {
-        end += 1;
-    }
-    if words.get(end).is_some_and(|w| is("address_units", &w.key)) {
-        end += 1;
-        if words
-            .get(end)
-            .is_some_and(|w| matches!(w.key.as_str(), "number" | "no" | "#"))
-        {
-            end += 1;
-        }
-        let mut taken = 0;
-        while taken < 3
-            && !words[end - 1].pause
-            && words
-                .get(end)
-                .is_some_and(|w| numeric(&w.key) || w.key.chars().count() == 1)
-        {
-            end += 1;
-            taken += 1;
-        }
-    }
-    let end = end.min(words.len());
-    let join = |ws: &[AddressWord<'_>]| ws.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
-    Some(AddressParts {
-        street: join(&words[..end]),
-        rest: join(&words[end..]),
-    })
-}
-
-/// A street and whatever else of the address was said with it: the city (said before
-/// the zip) and the zip (unless the number heard was the house number). `strict`: only
-/// a street named with its type ("Drive", "Street") counts, for an utterance that may
-/// hold no address at all.
-pub(super) fn heard_address(e: &Engine, said: &Said<'_>, strict: bool) -> Option<AddressDraft> {
-    let parts = split_address(e, said.text, strict)?;
-    let line = street_line(&parts.street)?;
-    let city = city_before_zip(e, &parts.rest);
-    let zip = said
-        .entities
-        .zip_code
-        .clone()
-        .filter(|z| !line.replace(' ', "").contains(z.as_str()));
-    Some(AddressDraft {
-        line1: Some(line),
-        city,
-        zip,
-    })
-}
-
 /// Puts the parts heard over the draft, keeping what was not said.
-pub(super) fn merge_address(draft: &mut AddressDraft, heard: AddressDraft) {
-    if heard.line1.is_some() {
-        draft.line1 = heard.line1;
-    }
+pub(super) fn merge_address(draft: &mut AddressDraft, heard: &SpokenAddress) {
+    draft.line1 = Some(heard.street.clone());
     if heard.city.is_some() {
-        draft.city = heard.city;
+        draft.city = heard.city.clone();
     }
     if heard.zip.is_some() {
-        draft.zip = heard.zip;
+        draft.zip = heard.zip.clone();
     }
-}
-
-/// The city in what follows a street: the words before the zip, without a state or
-/// country.
-fn city_before_zip(e: &Engine, rest: &str) -> Option<String> {
-    let ph = e.phrases();
-    let mut kept = Vec::new();
-    for raw in rest.split_whitespace() {
-        let key = locale::words(raw).join(" ");
-        if key.chars().any(|c| c.is_ascii_digit()) || ph.any("number_words", &locale::words(raw)) {
-            break;
-        }
-        if ph.any("countries", &locale::words(raw)) {
-            continue;
-        }
-        kept.push(raw);
-    }
-    city_from_text(e, &kept.join(" "))
-}
-
-/// A city name from a short answer ("it's round rock" → "Round Rock"). Only the first
-/// clause names it: what follows a comma is a remark ("austin, same city"); remarks
-/// said without a pause ("austin same as before thanks") and a trailing state name
-/// ("austin texas") are left out too.
-fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
-    city_from_text(e, said.text)
-}
-
-fn city_from_text(e: &Engine, text: &str) -> Option<String> {
-    if text.chars().count() > 60 {
-        return None;
-    }
-    let first_clause = text
-        .split([',', '.', ';', '!', '?'])
-        .map(locale::words)
-        .map(|w| e.phrases().without("city_remarks", &w))
-        .find(|w| {
-            w.iter()
-                .any(|x| !e.phrases().any("filler", std::slice::from_ref(x)))
-        })?;
-    let mut words: Vec<&String> = first_clause
-        .iter()
-        .filter(|w| !e.phrases().any("filler", std::slice::from_ref(*w)))
-        .filter(|w| {
-            w.chars()
-                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
-        })
-        .collect();
-    // "austin texas": the state is not part of the city (a city named like its state,
-    // "new york", stays).
-    if let Some(k) = (1..words.len()).find(|&k| {
-        let tail: Vec<String> = words[k..].iter().map(|w| (*w).clone()).collect();
-        e.phrases().len_at("us_states", &tail, 0) == Some(tail.len())
-            || e.phrases().len_at("us_state_codes", &tail, 0) == Some(tail.len())
-    }) {
-        words.truncate(k);
-    }
-    if words.is_empty() || words.len() > 4 {
-        return None;
-    }
-    let city: Vec<String> = words
-        .iter()
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect();
-    Some(city.join(" "))
 }
 
 /// The answer to an order confirmation call.
@@ -987,7 +802,7 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
             Goal::Reschedule
         };
         let paused = e.task.take().expect("a confirmation is in progress");
-        let mut task = Task::new(goal, said.words.clone());
+        let mut task = Task::new(goal, said.words.clone(), said.cues.clone());
         task.order = paused.order.clone();
         task.date = said.entities.date;
         task.slot = said.entities.time_slot;

@@ -1027,7 +1027,7 @@ pub(super) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
 
 /// Answers to the questions of these requests.
 pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let ent = said.entities;
+    let ent = &said.entities;
     match ask {
         Ask::ReturnItems => {
             let Some(order) = e.task_ref().and_then(|t| t.order.clone()) else {
@@ -1188,7 +1188,7 @@ fn pick_lines(
             }
         }
     }
-    if let Some(i) = super::identity::ordinal(e, &said.words, open.len()) {
+    if let Some(i) = super::identity::ordinal(said, open.len()) {
         return vec![qty_for(open[i])];
     }
     let scores: Vec<usize> = open
