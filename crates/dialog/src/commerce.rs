@@ -7,7 +7,7 @@
 use chrono::Duration;
 
 use super::orders::{add_business_days, card_words};
-use super::{p, Answer, Ask, Engine, Goal, Said, SubAction, YesNo};
+use super::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use crate::facts::Facts;
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
 use voxorder_domain::interpretation::Cue;
@@ -49,10 +49,10 @@ pub(super) fn every(days: u32) -> String {
 
 fn quantity_ok(e: &mut Engine) -> bool {
     let max = e.config().policy.orders.max_voice_quantity;
-    match e.task().quantity {
+    match *e.task().quantity() {
         Some(0) => {
             e.say(p!("quantity_zero"), &[]);
-            e.task().quantity = None;
+            *e.task().quantity() = None;
             false
         }
         Some(q) if q > max => {
@@ -60,7 +60,7 @@ fn quantity_ok(e: &mut Engine) -> bool {
                 p!("quantity_too_many"),
                 &[("max", st::number_words(u64::from(max)))],
             );
-            e.task().quantity = None;
+            *e.task().quantity() = None;
             false
         }
         _ => true,
@@ -88,14 +88,17 @@ fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<Strin
 /// Placing an order or reordering.
 pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
-    if e.task().cart.is_empty() && e.task().goal == Goal::Reorder && !fill_reorder(e, cid, facts) {
+    if e.task().purchase().cart.is_empty()
+        && e.task().goal() == Goal::Reorder
+        && !fill_reorder(e, cid, facts)
+    {
         return;
     }
-    if e.task().cart.is_empty() {
+    if e.task().purchase().cart.is_empty() {
         let Some(prod) = wanted_product(e, p!("ask_product"), facts) else {
             return;
         };
-        let Some(qty) = e.task().quantity else {
+        let Some(qty) = *e.task().quantity() else {
             e.ask(
                 Ask::Quantity,
                 p!("ask_quantity"),
@@ -103,10 +106,10 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             );
             return;
         };
-        e.task().cart.push((prod.sku.clone(), qty));
+        e.task().purchase().cart.push((prod.sku.clone(), qty));
     }
     // Stock, price and the line items.
-    let cart = e.task().cart.clone();
+    let cart = e.task().purchase().cart.clone();
     let mut items = Vec::new();
     for (sku, qty) in &cart {
         let Some(prod) = product(e, sku, facts) else {
@@ -115,9 +118,9 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             }
             // A repeat of an old order skips what the catalog no longer sells, and says
             // which item that is.
-            e.task().cart.retain(|(s, _)| s != sku);
+            e.task().purchase().cart.retain(|(s, _)| s != sku);
             let name = unavailable_name(sku, cid, facts);
-            let all_gone = e.task().cart.is_empty();
+            let all_gone = e.task().purchase().cart.is_empty();
             match (name, all_gone) {
                 (Some(item), true) => e.say(p!("named_product_unavailable"), &[("item", item)]),
                 (None, true) => e.say(p!("product_unavailable"), &[]),
@@ -132,9 +135,9 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         };
         if prod.stock < i64::from(*qty) {
             let task = e.task();
-            task.cart.clear();
-            task.product = Some(prod.sku.clone());
-            task.quantity = None;
+            task.purchase().cart.clear();
+            *task.product() = Some(prod.sku.clone());
+            *task.quantity() = None;
             if prod.stock <= 0 {
                 e.say(p!("out_of_stock"), &[("product", prod.name.clone())]);
                 e.drop_task();
@@ -287,7 +290,7 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
         }
     };
     let last_order = e.task().cues.contains(&Cue::LastOrder);
-    if let Some(sku) = e.task().product.clone() {
+    if let Some(sku) = e.task().product().clone() {
         let family = product(e, &sku, facts).map(|p| p.family);
         let bought = history.iter().find(|h| {
             h.sku == sku
@@ -295,10 +298,10 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
                     && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
         });
         let (sku, qty) = match bought {
-            Some(h) => (h.sku.clone(), e.task().quantity.unwrap_or(h.last_qty)),
-            None => (sku, e.task().quantity.unwrap_or(1)),
+            Some(h) => (h.sku.clone(), e.task().quantity().unwrap_or(h.last_qty)),
+            None => (sku, e.task().quantity().unwrap_or(1)),
         };
-        e.task().cart = vec![(sku, qty.max(1))];
+        e.task().purchase().cart = vec![(sku, qty.max(1))];
         return true;
     }
     if last_order {
@@ -310,19 +313,19 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
             }
         };
         if let Some(Ok(Some(order))) = latest.map(|n| facts.order(&n)) {
-            e.task().cart = order.items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
+            e.task().purchase().cart = order.items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
             return true;
         }
     }
     match history.first() {
         Some(h) => {
-            let qty = e.task().quantity.unwrap_or(h.last_qty).max(1);
-            e.task().cart = vec![(h.sku.clone(), qty)];
+            let qty = e.task().quantity().unwrap_or(h.last_qty).max(1);
+            e.task().purchase().cart = vec![(h.sku.clone(), qty)];
             true
         }
         None => {
             // Nothing to repeat: ask what to order instead.
-            e.task().goal = Goal::Place;
+            e.task().become_goal(Goal::Place);
             e.ask(Ask::Product, p!("reorder_nothing"), &[]);
             false
         }
@@ -372,10 +375,10 @@ fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
 /// Subscriptions: create, pause, resume, skip, change frequency or quantity, cancel.
 pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
-    if e.task().sub_action.is_none() {
+    if e.task().subscription().sub_action.is_none() {
         let words = e.task().words.clone();
-        let (freq, qty) = (e.task().frequency, e.task().quantity);
-        e.task().sub_action = action_from_words(e, &words, freq, qty);
+        let (freq, qty) = (e.task().subscription().frequency, *e.task().quantity());
+        e.task().subscription().sub_action = action_from_words(e, &words, freq, qty);
     }
     let subs: Vec<Subscription> = match facts.subscriptions_of(cid) {
         Ok(s) => s
@@ -388,18 +391,18 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         }
     };
     // A frequency with a product nobody subscribes to yet is a new subscription.
-    if e.task().sub_action == Some(SubAction::ChangeFrequency) {
-        if let Some(sku) = e.task().product.clone() {
+    if e.task().subscription().sub_action == Some(SubAction::ChangeFrequency) {
+        if let Some(sku) = e.task().product().clone() {
             let family = product(e, &sku, facts).map(|p| p.family);
             let exists = subs.iter().any(|s| {
                 s.sku == sku || matches!(facts.product(&s.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
             });
             if !exists {
-                e.task().sub_action = Some(SubAction::Create);
+                e.task().subscription().sub_action = Some(SubAction::Create);
             }
         }
     }
-    let Some(action) = e.task().sub_action else {
+    let Some(action) = e.task().subscription().sub_action else {
         e.ask(Ask::SubscriptionAction, p!("ask_subscription_action"), &[]);
         return;
     };
@@ -412,8 +415,8 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
-    if e.task().subscription.is_none() {
-        let chosen = match e.task().product.clone() {
+    if e.task().subscription().subscription.is_none() {
+        let chosen = match e.task().product().clone() {
             Some(sku) => {
                 let family = product(e, &sku, facts).map(|p| p.family);
                 subs.iter()
@@ -427,7 +430,7 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             None => None,
         };
         match chosen {
-            Some(id) => e.task().subscription = Some(id),
+            Some(id) => e.task().subscription().subscription = Some(id),
             None => {
                 let names: Vec<String> = subs.iter().map(|s| sub_name(e, s, facts)).collect();
                 let ids = subs.iter().map(|s| s.id).collect();
@@ -440,9 +443,9 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             }
         }
     }
-    let id = e.task().subscription.expect("chosen above");
+    let id = e.task().subscription().subscription.expect("chosen above");
     let Some(sub) = subs.iter().find(|s| s.id == id).cloned() else {
-        e.task().subscription = None;
+        e.task().subscription().subscription = None;
         e.say(p!("no_subscriptions"), &[]);
         e.complete();
         return;
@@ -492,7 +495,7 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             )
         }
         SubAction::ChangeFrequency => {
-            let Some(days) = e.task().frequency else {
+            let Some(days) = e.task().subscription().frequency else {
                 e.ask(Ask::Frequency, p!("ask_frequency"), &[]);
                 return;
             };
@@ -509,11 +512,11 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             )
         }
         SubAction::ChangeQuantity => {
-            if !quantity_ok(e) || e.task().quantity.is_none() {
+            if !quantity_ok(e) || e.task().quantity().is_none() {
                 e.ask(Ask::Quantity, p!("ask_quantity"), &[("product", name)]);
                 return;
             }
-            let qty = e.task().quantity.expect("checked above");
+            let qty = e.task().quantity().expect("checked above");
             (
                 SubscriptionAction::ChangeQuantity { qty },
                 p!("confirm_sub_quantity"),
@@ -551,13 +554,13 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
 /// The catalog product the request names, with a sensible quantity if one was given;
 /// asks for whichever is missing or wrong (None while asking).
 fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> Option<Product> {
-    let Some(sku) = e.task().product.clone() else {
+    let Some(sku) = e.task().product().clone() else {
         e.ask(Ask::Product, ask_key, &[]);
         return None;
     };
     let Some(prod) = product(e, &sku, facts) else {
         if e.task_ref().is_some() {
-            e.task().product = None;
+            *e.task().product() = None;
             e.ask(Ask::Product, p!("product_unknown"), &[]);
         }
         return None;
@@ -577,8 +580,8 @@ fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
     let Some(prod) = wanted_product(e, p!("ask_subscription_product"), facts) else {
         return;
     };
-    let qty = e.task().quantity.unwrap_or(1);
-    let Some(days) = e.task().frequency else {
+    let qty = e.task().quantity().unwrap_or(1);
+    let Some(days) = e.task().subscription().frequency else {
         e.ask(Ask::Frequency, p!("ask_frequency"), &[]);
         return;
     };
@@ -617,12 +620,12 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::Product => match &ent.product {
             Some(sku) => {
                 let task = e.task();
-                task.product = Some(sku.clone());
+                *task.product() = Some(sku.clone());
                 if ent.quantity.is_some() {
-                    task.quantity = ent.quantity;
+                    *task.quantity() = ent.quantity;
                 }
                 if ent.frequency_days.is_some() {
-                    task.frequency = ent.frequency_days;
+                    task.subscription().frequency = ent.frequency_days;
                 }
                 Answer::Filled
             }
@@ -640,12 +643,12 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .or(none.then_some(0))
                 .or_else(|| {
                     (e.yes_no(said) == Some(true))
-                        .then(|| e.task_ref().and_then(|t| t.quantity))
+                        .then(|| e.task_ref().and_then(Task::current_quantity))
                         .flatten()
                 });
             match qty {
                 Some(q) => {
-                    e.task().quantity = Some(q);
+                    *e.task().quantity() = Some(q);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -653,7 +656,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::Frequency => match ent.frequency_days {
             Some(d) if d > 0 => {
-                e.task().frequency = Some(d);
+                e.task().subscription().frequency = Some(d);
                 Answer::Filled
             }
             _ => Answer::Missed,
@@ -662,11 +665,12 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             match action_from_words(e, &said.words, ent.frequency_days, ent.quantity) {
                 Some(a) => {
                     let task = e.task();
-                    task.sub_action = Some(a);
-                    task.frequency = ent.frequency_days.or(task.frequency);
-                    task.quantity = ent.quantity.or(task.quantity);
+                    task.subscription().sub_action = Some(a);
+                    task.subscription().frequency =
+                        ent.frequency_days.or(task.subscription().frequency);
+                    *task.quantity() = ent.quantity.or(*task.quantity());
                     if ent.product.is_some() {
-                        task.product = ent.product.clone();
+                        *task.product() = ent.product.clone();
                     }
                     Answer::Filled
                 }
@@ -697,7 +701,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .or_else(|| super::identity::ordinal(said, ids.len()).map(|i| ids[i]));
             match chosen {
                 Some(id) => {
-                    e.task().subscription = Some(id);
+                    e.task().subscription().subscription = Some(id);
                     Answer::Filled
                 }
                 None => Answer::Missed,

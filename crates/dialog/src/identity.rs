@@ -21,7 +21,7 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
         // "Order 1 2 3 …, my zip is 78701": the factor is checked without asking again.
         // A zip said with an address change is the new address, not a factor.
         let mut factors = Factors::of(ent);
-        if task.goal == Goal::ChangeAddress {
+        if task.goal() == Goal::ChangeAddress {
             factors.zip = None;
         }
         e.s.heard_factors = (!factors.is_empty()).then_some(factors);
@@ -29,28 +29,15 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     if let Some(p) = &ent.phone_number {
         e.s.heard_phone = Some(p.clone());
     }
-    task.cancel_reason = ent.cancel_reason;
-    task.return_reason = ent.return_reason;
-    task.refund_method = ent.refund_method;
-    task.date = ent.date;
-    task.slot = ent.time_slot;
-    task.product = ent.product.clone();
-    task.quantity = ent.quantity;
-    task.frequency = ent.frequency_days;
-    if let Some(zip) = &ent.zip_code {
-        if task.goal == Goal::ChangeAddress {
-            task.address.zip = Some(zip.clone());
-        }
-    }
     // "Change the address to 2200 Lake Shore Drive, Austin": the new address is kept.
-    if task.goal == Goal::ChangeAddress {
+    if task.goal() == Goal::ChangeAddress {
         if let Some(heard) = &said.address {
-            super::orders::merge_address(&mut task.address, heard);
+            super::orders::merge_address(task.address(), heard);
         }
     }
     // "I want to return it, can someone come and pick it up": the courier is chosen.
-    if task.goal == Goal::Return && said.has(Cue::Pickup) {
-        task.pickup = Some(true);
+    if task.goal() == Goal::Return && said.has(Cue::Pickup) {
+        task.after_sale().pickup = Some(true);
     }
 }
 
@@ -123,7 +110,7 @@ fn order_key(number: &str) -> LockKey {
 /// Makes sure the current request has a verified order; asks for what is missing.
 /// Returns true when the request can go on.
 pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
-    let goal = e.task().goal;
+    let goal = e.task().goal();
     if let Some(heard) = e.s.heard_order.clone() {
         if e.s.verified.contains(&heard) {
             e.s.heard_order = None;
@@ -473,7 +460,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .map(|o| NoticeScope::Order(&o.order_number))
                 .collect();
             e.say_verified(facts, &scopes);
-            let goal = e.task().goal;
+            let goal = e.task().goal();
             if offer_orders(e, &owned, goal) && e.task().order.is_some() {
                 return Answer::Filled;
             }
@@ -487,7 +474,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::PickOrder(numbers) => match pick(e, said, numbers, facts) {
             Some(i) => {
                 let chosen = numbers[i].clone();
-                if e.task().goal == Goal::Status {
+                if e.task().goal() == Goal::Status {
                     e.s.queue = numbers.iter().filter(|n| **n != chosen).cloned().collect();
                 }
                 use_order(e, chosen);

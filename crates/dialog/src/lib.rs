@@ -21,6 +21,7 @@ mod identity;
 pub mod locale;
 pub mod notices;
 mod orders;
+mod request;
 mod returns;
 
 use std::collections::HashMap;
@@ -29,17 +30,18 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use voxorder_config::{Config, RefundMethod, TimeSlot};
-use voxorder_domain::change::{Change, HandOffReason, Resolution};
+use voxorder_config::Config;
+use voxorder_domain::change::{Change, HandOffReason};
 use voxorder_domain::interpretation::{Cue, Interpretation};
 use voxorder_domain::records::{NoticeKind, NoticeScope, SyncNotice};
 use voxorder_domain::speech_text as st;
 use voxorder_domain::verification::{IdentityVerdict, LockKey};
-use voxorder_domain::vocab::{CancelReason, EntityKind, ReturnReason};
+use voxorder_domain::vocab::EntityKind;
 use voxorder_domain::vocab::{Entities, Intent};
 
 pub use facts::{Facts, FactsError, FactsQuery, PolicyAnswer};
 pub use locale::{Catalog, LocaleError};
+pub(crate) use request::{AddressDraft, AfterSale, Goal, Problem, Request, SubAction, Task};
 
 /// Names a prompt of the locale catalog (a unit test checks each name exists).
 macro_rules! p {
@@ -115,184 +117,6 @@ impl Outcome {
 pub struct SessionOptions {
     /// A smart speaker's linked account: the household's customer.
     pub customer_id: Option<i64>,
-}
-
-/// What the caller wants done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Goal {
-    Status,
-    Track,
-    Cancel,
-    Return,
-    Exchange,
-    Problem,
-    Reschedule,
-    ChangeAddress,
-    Confirm,
-    ReturnStatus,
-    Place,
-    Reorder,
-    Subscription,
-}
-
-impl Goal {
-    fn from_intent(intent: Intent) -> Option<Goal> {
-        Some(match intent {
-            Intent::GetOrderStatus => Goal::Status,
-            Intent::TrackPackage => Goal::Track,
-            Intent::CancelOrder => Goal::Cancel,
-            Intent::ReturnItem => Goal::Return,
-            Intent::ExchangeItem => Goal::Exchange,
-            Intent::ReportProblem => Goal::Problem,
-            Intent::RescheduleDelivery => Goal::Reschedule,
-            Intent::ChangeAddress => Goal::ChangeAddress,
-            Intent::ConfirmOrder => Goal::Confirm,
-            Intent::CheckReturnStatus => Goal::ReturnStatus,
-            Intent::PlaceOrder => Goal::Place,
-            Intent::Reorder => Goal::Reorder,
-            Intent::ManageSubscription => Goal::Subscription,
-            _ => return None,
-        })
-    }
-
-    /// Whether the goal is about one existing order (and so needs a verified caller).
-    fn needs_order(self) -> bool {
-        !matches!(self, Goal::Place | Goal::Reorder | Goal::Subscription)
-    }
-
-    /// Whether the goal only says where an order is, changing nothing: a follow-up
-    /// question of this kind ("and when will it get here?") is about the order just
-    /// discussed. A return's status is not included: callers ask it about other orders.
-    fn about_the_order_in_focus(self) -> bool {
-        matches!(self, Goal::Status | Goal::Track)
-    }
-
-    /// How the goal is named in a sentence ("for your {goal} request").
-    fn label_key(self) -> &'static str {
-        match self {
-            Goal::Status => p!("goal_status"),
-            Goal::Track => p!("goal_track"),
-            Goal::Cancel => p!("goal_cancel"),
-            Goal::Return => p!("goal_return"),
-            Goal::Exchange => p!("goal_exchange"),
-            Goal::Problem => p!("goal_problem"),
-            Goal::Reschedule => p!("goal_reschedule"),
-            Goal::ChangeAddress => p!("goal_address"),
-            Goal::Confirm => p!("goal_confirm"),
-            Goal::ReturnStatus => p!("goal_return_status"),
-            Goal::Place => p!("goal_place"),
-            Goal::Reorder => p!("goal_reorder"),
-            Goal::Subscription => p!("goal_subscription"),
-        }
-    }
-}
-
-/// A problem with a delivered order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Problem {
-    Damaged,
-    Defective,
-    WrongItem,
-    NotAsDescribed,
-    NotReceived,
-    MissingItem,
-}
-
-/// What a subscription request wants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SubAction {
-    Create,
-    Pause,
-    Resume,
-    Skip,
-    ChangeFrequency,
-    ChangeQuantity,
-    Cancel,
-}
-
-/// A new shipping address, as collected.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct AddressDraft {
-    pub line1: Option<String>,
-    pub city: Option<String>,
-    pub zip: Option<String>,
-}
-
-/// One request in progress and what has been collected for it.
-#[derive(Debug, Clone)]
-pub(crate) struct Task {
-    pub goal: Goal,
-    /// The verified order the request is about.
-    pub order: Option<String>,
-    /// The caller was asked whether to reuse the order of an earlier request.
-    pub reuse_offered: bool,
-    pub cancel_reason: Option<CancelReason>,
-    pub return_reason: Option<ReturnReason>,
-    /// Chosen order lines (1-based) and quantities.
-    pub lines: Vec<(u32, u32)>,
-    pub refund_method: Option<RefundMethod>,
-    /// `Some(true)`: courier pickup; `Some(false)`: prepaid label.
-    pub pickup: Option<bool>,
-    pub date: Option<NaiveDate>,
-    pub slot: Option<TimeSlot>,
-    pub address: AddressDraft,
-    pub product: Option<String>,
-    pub quantity: Option<u32>,
-    /// Items to order: SKU and quantity.
-    pub cart: Vec<(String, u32)>,
-    pub frequency: Option<u32>,
-    pub sub_action: Option<SubAction>,
-    pub subscription: Option<i64>,
-    pub exchange_sku: Option<String>,
-    pub problem: Option<Problem>,
-    pub resolution: Option<Resolution>,
-    /// The caller confirmed the read-back.
-    pub confirmed: bool,
-    /// The order was read out to the caller (a confirmation call).
-    pub read_out: bool,
-    /// The caller has had the answer to the request (e.g. why a return is not possible);
-    /// what is still asked only offers more, so leaving now leaves nothing undone.
-    pub told: bool,
-    /// Words of the utterance that started the request.
-    pub words: Vec<String>,
-    /// Cues of the utterance that started the request ("my other order").
-    pub cues: Vec<Cue>,
-    /// A request to go back to when this one is done (a confirmation call paused for an
-    /// address change).
-    pub resume: Option<Box<Task>>,
-}
-
-impl Task {
-    fn new(goal: Goal, words: Vec<String>, cues: Vec<Cue>) -> Task {
-        Task {
-            goal,
-            order: None,
-            reuse_offered: false,
-            cancel_reason: None,
-            return_reason: None,
-            lines: Vec::new(),
-            refund_method: None,
-            pickup: None,
-            date: None,
-            slot: None,
-            address: AddressDraft::default(),
-            product: None,
-            quantity: None,
-            cart: Vec::new(),
-            frequency: None,
-            sub_action: None,
-            subscription: None,
-            exchange_sku: None,
-            problem: None,
-            resolution: None,
-            confirmed: false,
-            read_out: false,
-            told: false,
-            words,
-            cues,
-            resume: None,
-        }
-    }
 }
 
 /// A yes/no question and what it decides.
@@ -684,7 +508,8 @@ impl Engine {
                     self.s.focus = Some(number.clone());
                     self.s.called_about = Some(number.clone());
                     self.s.primary = Some(Intent::ConfirmOrder);
-                    let mut task = Task::new(Goal::Confirm, Vec::new(), Vec::new());
+                    let mut task =
+                        Task::new(Goal::Confirm, Vec::new(), Vec::new(), Entities::default());
                     task.order = Some(number);
                     self.task = Some(task);
                     self.say(
@@ -960,7 +785,7 @@ impl Engine {
     /// A request for something else, clear enough to leave the current question.
     fn switch_goal(&self, said: &Said<'_>) -> Option<Goal> {
         let goal = Goal::from_intent(said.intent)?;
-        let current = self.task.as_ref().map(|t| t.goal);
+        let current = self.task.as_ref().map(|t| t.goal());
         let clear = said.confidence >= self.config.dialog.switch_confidence;
         (clear && current != Some(goal)).then_some(goal)
     }
@@ -969,7 +794,7 @@ impl Engine {
     /// order, wanted once more), clear enough to leave the pending question for.
     fn asked_again(&self, said: &Said<'_>) -> Option<Goal> {
         let goal = Goal::from_intent(said.intent)?;
-        let current = self.task.as_ref().map(|t| t.goal)?;
+        let current = self.task.as_ref().map(|t| t.goal())?;
         let clear = said.confidence >= self.config.dialog.switch_confidence;
         (clear && goal == current && goal.about_the_order_in_focus()).then_some(goal)
     }
@@ -1031,11 +856,16 @@ impl Engine {
 
     fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
         self.note_primary(said.intent);
-        let mut task = Task::new(goal, said.words.clone(), said.cues.clone());
+        let mut task = Task::new(
+            goal,
+            said.words.clone(),
+            said.cues.clone(),
+            said.entities.clone(),
+        );
         identity::take_entities(self, &mut task, said);
         // A confirmation call paused for an address or date change comes back after it.
         if let Some(current) = self.task.take() {
-            if current.goal == Goal::Confirm
+            if current.goal() == Goal::Confirm
                 && matches!(goal, Goal::ChangeAddress | Goal::Reschedule)
             {
                 task.order = current.order.clone();
@@ -1049,7 +879,7 @@ impl Engine {
 
     /// Drives the current request until it asks something or is done.
     pub(crate) fn advance(&mut self, facts: &dyn Facts) {
-        let Some(goal) = self.task.as_ref().map(|t| t.goal) else {
+        let Some(goal) = self.task.as_ref().map(|t| t.goal()) else {
             return;
         };
         if goal.needs_order()
@@ -1097,7 +927,7 @@ impl Engine {
     /// The current request is done: resume a paused one, or offer more help.
     pub(crate) fn complete(&mut self) {
         self.s.completed += 1;
-        self.s.last_goal = self.task.as_ref().map(|t| t.goal);
+        self.s.last_goal = self.task.as_ref().map(|t| t.goal());
         let resume = self.task.take().and_then(|t| t.resume);
         self.ask = Ask::Nothing;
         if let Some(paused) = resume {
@@ -1126,7 +956,7 @@ impl Engine {
     /// Counts the current request as handled and forgets it, saying nothing.
     pub(crate) fn end_task(&mut self) {
         self.s.completed += 1;
-        self.s.last_goal = self.task.take().map(|t| t.goal);
+        self.s.last_goal = self.task.take().map(|t| t.goal());
     }
 
     pub(crate) fn anything_else(&mut self) {
@@ -1329,7 +1159,7 @@ impl Engine {
             parts.push(format!("request: {intent}"));
         }
         if let Some(task) = &self.task {
-            parts.push(format!("in progress: {:?}", task.goal));
+            parts.push(format!("in progress: {:?}", task.goal()));
         }
         if let Some(order) = order {
             let verified = self.s.verified.iter().any(|v| v == order);
@@ -1406,10 +1236,9 @@ impl Engine {
             YesNo::TrackingLink => self.phrases().any("take_up_link", &said.words),
             // "Just send me the label" at the read-back of a return that goes by label.
             YesNo::Proceed
-                if self
-                    .task
-                    .as_ref()
-                    .is_some_and(|t| t.goal == Goal::Return && t.pickup != Some(true)) =>
+                if self.task.as_ref().is_some_and(
+                    |t| matches!(&t.req, Request::Return(a) if a.pickup != Some(true)),
+                ) =>
             {
                 said.has(Cue::Label)
             }
@@ -1491,7 +1320,8 @@ impl Engine {
                 Some(true) => {
                     let next = self.s.queue.remove(0);
                     self.s.focus = Some(next.clone());
-                    let mut task = Task::new(Goal::Status, Vec::new(), Vec::new());
+                    let mut task =
+                        Task::new(Goal::Status, Vec::new(), Vec::new(), Entities::default());
                     task.order = Some(next);
                     self.task = Some(task);
                     Answer::Filled
@@ -1539,15 +1369,9 @@ impl Engine {
             return false;
         };
         let starts_yes = said.has(Cue::Yes);
-        let after_sales = |g: Goal| {
-            matches!(
-                g,
-                Goal::Return | Goal::Exchange | Goal::Problem | Goal::ReturnStatus
-            )
-        };
         // A question about where an order is may well be about another one: asked.
         let related = !goal.about_the_order_in_focus()
-            && (goal == last || (after_sales(goal) && after_sales(last)));
+            && (goal == last || (goal.after_sales() && last.after_sales()));
         starts_yes
             && related
             && said.entities.order_number.is_none()
@@ -1584,38 +1408,38 @@ impl Engine {
         let heard_street = self
             .task
             .as_ref()
-            .filter(|t| t.goal == Goal::ChangeAddress)
+            .filter(|t| t.goal() == Goal::ChangeAddress)
             .and_then(|_| said.address.clone());
         let Some(task) = self.task.as_mut() else {
             return false;
         };
         let mut changed = false;
-        match task.goal {
-            Goal::ChangeAddress => {
+        match &mut task.req {
+            Request::ChangeAddress(address) => {
                 // "No, it's 2210 Lake Shore Drive": a street said again replaces the
                 // street (and the city or zip said with it).
                 let street_said = heard_street.is_some();
                 if let Some(heard) = heard_street {
                     let before = (
-                        task.address.line1.clone(),
-                        task.address.city.clone(),
-                        task.address.zip.clone(),
+                        address.line1.clone(),
+                        address.city.clone(),
+                        address.zip.clone(),
                     );
-                    orders::merge_address(&mut task.address, &heard);
+                    orders::merge_address(address, &heard);
                     changed |= before
                         != (
-                            task.address.line1.clone(),
-                            task.address.city.clone(),
-                            task.address.zip.clone(),
+                            address.line1.clone(),
+                            address.city.clone(),
+                            address.zip.clone(),
                         );
                 }
                 if !street_said {
-                    changed |= replace(&mut task.address.zip, &ent.zip_code);
+                    changed |= replace(&mut address.zip, &ent.zip_code);
                 }
                 for (named, part) in [
-                    (zip_named && !changed, &mut task.address.zip),
-                    (city_named, &mut task.address.city),
-                    (street_named, &mut task.address.line1),
+                    (zip_named && !changed, &mut address.zip),
+                    (city_named, &mut address.city),
+                    (street_named, &mut address.line1),
                 ] {
                     if named && part.is_some() {
                         *part = None;
@@ -1623,33 +1447,37 @@ impl Engine {
                     }
                 }
             }
-            Goal::Reschedule => {
-                let new_date = replace(&mut task.date, &ent.date);
-                let new_slot = replace(&mut task.slot, &ent.time_slot);
+            Request::Reschedule(when) => {
+                let new_date = replace(&mut when.date, &ent.date);
+                let new_slot = replace(&mut when.slot, &ent.time_slot);
                 if day_named && !new_date && ent.date.is_none() {
-                    task.date = None;
+                    when.date = None;
                 }
                 if time_named && !new_slot && ent.time_slot.is_none() {
-                    task.slot = None;
+                    when.slot = None;
                 }
-                changed = new_date || new_slot || task.date.is_none() || task.slot.is_none();
+                changed = new_date || new_slot || when.date.is_none() || when.slot.is_none();
             }
-            Goal::Cancel => changed |= replace(&mut task.cancel_reason, &ent.cancel_reason),
-            Goal::Return | Goal::Exchange | Goal::Problem => {
-                changed |= replace(&mut task.refund_method, &ent.refund_method);
-                changed |= replace(&mut task.return_reason, &ent.return_reason);
-                if task.goal == Goal::Return {
-                    changed |= amend_pickup(task, ent, pickup_named, label_named);
-                }
+            Request::Cancel(c) => changed |= replace(&mut c.cancel_reason, &ent.cancel_reason),
+            Request::Return(a) => {
+                changed |= replace(&mut a.refund_method, &ent.refund_method);
+                changed |= replace(&mut a.return_reason, &ent.return_reason);
+                changed |= amend_pickup(a, ent, pickup_named, label_named);
             }
-            Goal::Place | Goal::Reorder => changed |= amend_cart(task, ent, max_quantity),
-            Goal::Subscription => {
-                changed |= replace(&mut task.frequency, &ent.frequency_days);
+            Request::Exchange(a) | Request::Problem(a) => {
+                changed |= replace(&mut a.refund_method, &ent.refund_method);
+                changed |= replace(&mut a.return_reason, &ent.return_reason);
+            }
+            Request::Place(_) | Request::Reorder(_) => {
+                changed |= amend_cart(task, ent, max_quantity)
+            }
+            Request::Subscription(sub) => {
+                changed |= replace(&mut sub.frequency, &ent.frequency_days);
                 if matches!(
-                    task.sub_action,
+                    sub.sub_action,
                     Some(SubAction::Create | SubAction::ChangeQuantity)
                 ) {
-                    changed |= replace(&mut task.quantity, &ent.quantity);
+                    changed |= replace(&mut sub.quantity, &ent.quantity);
                 }
             }
             _ => {}
@@ -1665,7 +1493,7 @@ impl Engine {
             YesNo::ConfirmPending => {
                 if yes {
                     if let Some(task) = self.task.as_mut() {
-                        task.goal = Goal::Confirm;
+                        task.become_goal(Goal::Confirm);
                     }
                     orders::confirm(self, facts);
                 } else {
@@ -1675,7 +1503,7 @@ impl Engine {
             YesNo::StartCancel => {
                 if yes {
                     if let Some(task) = self.task.as_mut() {
-                        task.goal = Goal::Cancel;
+                        task.become_goal(Goal::Cancel);
                     }
                     self.advance(facts);
                 } else {
@@ -1685,7 +1513,7 @@ impl Engine {
             YesNo::StartReturn => {
                 if yes {
                     if let Some(task) = self.task.as_mut() {
-                        task.goal = Goal::Return;
+                        task.become_goal(Goal::Return);
                     }
                     self.advance(facts);
                 } else {
@@ -1716,7 +1544,12 @@ impl Engine {
 /// "Could a courier pick it up instead, Thursday?" or "actually I'll take the label" at
 /// the read-back of a return: the way it goes back changes, with the pickup's date and
 /// slot when said.
-fn amend_pickup(task: &mut Task, ent: &Entities, pickup_named: bool, label_named: bool) -> bool {
+fn amend_pickup(
+    task: &mut AfterSale,
+    ent: &Entities,
+    pickup_named: bool,
+    label_named: bool,
+) -> bool {
     if task.pickup == Some(true) {
         if label_named && !pickup_named {
             task.pickup = Some(false);
@@ -1749,26 +1582,27 @@ fn amend_cart(task: &mut Task, ent: &Entities, max: u32) -> bool {
     let line = ent
         .product
         .as_ref()
-        .and_then(|sku| task.cart.iter().position(|(s, _)| s == sku))
-        .or_else(|| (task.cart.len() == 1).then_some(0));
+        .and_then(|sku| task.purchase().cart.iter().position(|(s, _)| s == sku))
+        .or_else(|| (task.purchase().cart.len() == 1).then_some(0));
     let Some(i) = line else {
         return false;
     };
-    let (sku, old) = task.cart[i].clone();
+    let cart = &mut task.purchase().cart;
+    let (sku, old) = cart[i].clone();
     if old == qty {
         return false;
     }
     // Too many for one line of a larger order: it is asked again like a stock shortage,
     // on its own.
-    if task.cart.len() == 1 || qty > max {
-        task.cart.clear();
-        task.product = Some(sku);
-        task.goal = Goal::Place;
-        task.quantity = Some(qty);
+    if cart.len() == 1 || qty > max {
+        cart.clear();
+        task.become_goal(Goal::Place);
+        *task.product() = Some(sku);
+        *task.quantity() = Some(qty);
     } else if qty > 0 {
-        task.cart[i].1 = qty;
+        cart[i].1 = qty;
     } else {
-        task.cart.remove(i);
+        cart.remove(i);
     }
     true
 }

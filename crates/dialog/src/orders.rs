@@ -11,8 +11,8 @@ use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
 use voxorder_domain::interpretation::{Cue, SpokenAddress};
 use voxorder_domain::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
 use voxorder_domain::speech_text as st;
-use voxorder_domain::vocab::Intent;
 use voxorder_domain::vocab::{CancelReason, ReturnReason};
+use voxorder_domain::vocab::{Entities, Intent};
 
 /// The order of the current request, read fresh; says why when it cannot be read.
 pub(super) fn load(e: &mut Engine, facts: &dyn Facts) -> Option<Order> {
@@ -400,7 +400,7 @@ pub(super) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     let task = e.task();
-    if task.cancel_reason.is_none() {
+    if task.cancel().cancel_reason.is_none() {
         e.ask(Ask::CancelReason, p!("ask_cancel_reason"), &[]);
         return;
     }
@@ -413,7 +413,7 @@ pub(super) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_cancel"), &args);
         return;
     }
-    let reason = task.cancel_reason.unwrap_or(CancelReason::Other);
+    let reason = task.cancel().cancel_reason.unwrap_or(CancelReason::Other);
     e.change(Change::CancelOrder {
         order_number: order.order_number.clone(),
         reason,
@@ -478,20 +478,27 @@ pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
-    if let Some(d) = e.task().date {
+    if let Some(d) = e.task().reschedule().date {
         if !date_ok(e, d) {
-            e.task().date = None;
+            e.task().reschedule().date = None;
             e.task().confirmed = false;
         }
     }
     // The day it is already due, with no new slot, is the day the caller cannot take
     // ("i'm away monday, can i change the day"): ask for the new one.
     let task = e.task();
-    if task.date.is_some() && task.date == order.estimated_delivery && task.slot.is_none() {
-        task.date = None;
+    if task.reschedule().date.is_some()
+        && task.reschedule().date == order.estimated_delivery
+        && task.reschedule().slot.is_none()
+    {
+        task.reschedule().date = None;
         task.confirmed = false;
     }
-    let (date, slot, confirmed) = (task.date, task.slot, task.confirmed);
+    let (date, slot, confirmed) = (
+        task.reschedule().date,
+        task.reschedule().slot,
+        task.confirmed,
+    );
     let Some(date) = date else {
         let current = match order.estimated_delivery {
             Some(d) => e.text(p!("current_delivery"), &[("date", e.date_words(d))]),
@@ -567,21 +574,21 @@ pub(super) fn change_address(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     let task = e.task();
-    if task.address.line1.is_none() {
+    if task.address().line1.is_none() {
         e.ask(Ask::Street, p!("ask_street"), &[]);
         return;
     }
-    if task.address.city.is_none() {
+    if task.address().city.is_none() {
         e.ask(Ask::City, p!("ask_city"), &[]);
         return;
     }
-    if task.address.zip.is_none() {
+    if task.address().zip.is_none() {
         e.ask(Ask::Zip, p!("ask_zip"), &[]);
         return;
     }
-    let line1 = task.address.line1.clone().unwrap_or_default();
-    let city = task.address.city.clone().unwrap_or_default();
-    let zip = task.address.zip.clone().unwrap_or_default();
+    let line1 = task.address().line1.clone().unwrap_or_default();
+    let city = task.address().city.clone().unwrap_or_default();
+    let zip = task.address().zip.clone().unwrap_or_default();
     if !task.confirmed {
         let args = [("line1", line1), ("city_zip", st::city_zip(&city, &zip))];
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_address"), &args);
@@ -626,12 +633,12 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
     }
     let task = e.task();
     if !task.confirmed {
-        if task.read_out {
+        if task.confirmation().read_out {
             // Back from an address or date change: the order was read already.
             e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
             return;
         }
-        e.task().read_out = true;
+        e.task().confirmation().read_out = true;
         let place = order
             .shipping_address
             .as_ref()
@@ -704,7 +711,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             });
             match reason {
                 Some(r) => {
-                    e.task().cancel_reason = Some(r);
+                    e.task().cancel().cancel_reason = Some(r);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -712,9 +719,9 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::Date => match ent.date {
             Some(d) => {
-                e.task().date = Some(d);
+                *e.task().day() = Some(d);
                 if ent.time_slot.is_some() {
-                    e.task().slot = ent.time_slot;
+                    *e.task().slot() = ent.time_slot;
                 }
                 Answer::Filled
             }
@@ -722,23 +729,23 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         },
         Ask::Slot => match ent.time_slot {
             Some(s) => {
-                e.task().slot = Some(s);
+                *e.task().slot() = Some(s);
                 Answer::Filled
             }
             None => Answer::Missed,
         },
         Ask::Street => match &said.address {
             Some(heard) => {
-                merge_address(&mut e.task().address, heard);
+                merge_address(e.task().address(), heard);
                 Answer::Filled
             }
             None => Answer::Missed,
         },
         Ask::City => match said.city.clone().or_else(|| same_city(e, said, facts)) {
             Some(city) => {
-                e.task().address.city = Some(city);
+                e.task().address().city = Some(city);
                 if let Some(z) = &ent.zip_code {
-                    e.task().address.zip = Some(z.clone());
+                    e.task().address().zip = Some(z.clone());
                 }
                 Answer::Filled
             }
@@ -746,7 +753,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         },
         Ask::Zip => match &ent.zip_code {
             Some(z) => {
-                e.task().address.zip = Some(z.clone());
+                e.task().address().zip = Some(z.clone());
                 Answer::Filled
             }
             None => Answer::Missed,
@@ -788,9 +795,9 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let yes = e.yes_no(said);
     if intent == Intent::CancelOrder || (yes == Some(false) && intent != Intent::ChangeAddress) {
         let task = e.task();
-        task.goal = Goal::Cancel;
+        task.become_goal(Goal::Cancel);
         task.confirmed = false;
-        task.cancel_reason = said.entities.cancel_reason;
+        task.cancel().cancel_reason = said.entities.cancel_reason;
         e.ask = Ask::Nothing;
         cancel(e, facts);
         return Answer::Handled;
@@ -802,10 +809,14 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
             Goal::Reschedule
         };
         let paused = e.task.take().expect("a confirmation is in progress");
-        let mut task = Task::new(goal, said.words.clone(), said.cues.clone());
+        // Only the day and slot said carry over: the call's other answers are its own.
+        let when = Entities {
+            date: said.entities.date,
+            time_slot: said.entities.time_slot,
+            ..Entities::default()
+        };
+        let mut task = Task::new(goal, said.words.clone(), said.cues.clone(), when);
         task.order = paused.order.clone();
-        task.date = said.entities.date;
-        task.slot = said.entities.time_slot;
         task.resume = Some(Box::new(paused));
         e.task = Some(task);
         e.ask = Ask::Nothing;

@@ -184,7 +184,7 @@ fn ensure_lines(
     prompt: &'static str,
     facts: &dyn Facts,
 ) -> bool {
-    if !e.task().lines.is_empty() {
+    if !e.task().after_sale().lines.is_empty() {
         return true;
     }
     if open.is_empty() {
@@ -194,7 +194,7 @@ fn ensure_lines(
     }
     // The product named in the request, if it (or another size or colour of it) is on
     // the order.
-    if let Some(sku) = e.task().product.clone() {
+    if let Some(sku) = e.task().after_sale().product.clone() {
         let family = facts.product(&sku).ok().flatten().map(|p| p.family);
         let same = |l: u32| {
             let it = item(order, l);
@@ -207,10 +207,11 @@ fn ensure_lines(
             let l = *l;
             let qty = e
                 .task()
+                .after_sale()
                 .quantity
                 .unwrap_or(u32::MAX)
                 .min(item(order, l).qty);
-            e.task().lines = vec![(l, qty.max(1))];
+            e.task().after_sale().lines = vec![(l, qty.max(1))];
             return true;
         }
     }
@@ -218,10 +219,11 @@ fn ensure_lines(
         let l = open[0];
         let qty = e
             .task()
+            .after_sale()
             .quantity
             .unwrap_or(u32::MAX)
             .min(item(order, l).qty);
-        e.task().lines = vec![(l, qty.max(1))];
+        e.task().after_sale().lines = vec![(l, qty.max(1))];
         return true;
     }
     let names: Vec<String> = open
@@ -246,11 +248,11 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if !ensure_lines(e, &order, &open, p!("ask_return_items"), facts) {
         return;
     }
-    let reason = e.task().return_reason;
+    let reason = e.task().after_sale().return_reason;
     if is_faulty(reason) {
         let task = e.task();
-        task.goal = Goal::Problem;
-        task.problem = Some(if reason == Some(ReturnReason::WrongItem) {
+        task.become_goal(Goal::Problem);
+        task.after_sale().problem = Some(if reason == Some(ReturnReason::WrongItem) {
             Problem::WrongItem
         } else {
             Problem::Damaged
@@ -258,7 +260,7 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         problem(e, facts);
         return;
     }
-    let lines = e.task().lines.clone();
+    let lines = e.task().after_sale().lines.clone();
     let blocked = lines
         .iter()
         .find_map(|&(l, _)| check_item(e, &order, item(&order, l), false).map(|why| (l, why)));
@@ -312,12 +314,13 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     };
     let options = refund_options(e, &order);
     if e.task()
+        .after_sale()
         .refund_method
         .is_some_and(|m| !options.contains(&m))
     {
-        e.task().refund_method = None;
+        e.task().after_sale().refund_method = None;
     }
-    if e.task().refund_method.is_none() {
+    if e.task().after_sale().refund_method.is_none() {
         let words: Vec<String> = options
             .iter()
             .map(|&m| method_words(e, &order, m))
@@ -332,10 +335,14 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if !pickup_settled(e) {
         return;
     }
-    let task = e.task_ref().expect("a return is in progress").clone();
-    let amount = refund_cents(&order, &task.lines);
-    let method = task.refund_method.expect("checked above");
-    let how = match (task.pickup, task.date, task.slot) {
+    let mut task = e.task_ref().expect("a return is in progress").clone();
+    let amount = refund_cents(&order, &task.after_sale().lines);
+    let method = task.after_sale().refund_method.expect("checked above");
+    let how = match (
+        task.after_sale().pickup,
+        task.after_sale().date,
+        task.after_sale().slot,
+    ) {
         (Some(true), Some(d), Some(s)) => e.text(
             p!("how_pickup"),
             &[("date", e.date_words(d)), ("slot", slot_words(e, s))],
@@ -344,13 +351,13 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     };
     if !task.confirmed {
         let args = [
-            ("items", chosen_items(&order, &task.lines)),
+            ("items", chosen_items(&order, &task.after_sale().lines)),
             ("reason", reason_words(e, reason)),
             ("amount", st::price_cents(amount)),
             ("method", method_words(e, &order, method)),
             ("how", how),
         ];
-        let key = if task.pickup == Some(true) {
+        let key = if task.after_sale().pickup == Some(true) {
             p!("confirm_return")
         } else {
             p!("confirm_return_offer_pickup")
@@ -365,7 +372,11 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
     };
-    let pickup = match (task.pickup, task.date, task.slot) {
+    let pickup = match (
+        task.after_sale().pickup,
+        task.after_sale().date,
+        task.after_sale().slot,
+    ) {
         (Some(true), Some(date), Some(slot)) => Some(Pickup { date, slot }),
         _ => None,
     };
@@ -373,6 +384,7 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         return_id: return_id.clone(),
         order_number: order.order_number.clone(),
         lines: task
+            .after_sale()
             .lines
             .iter()
             .map(|&(line_no, qty)| ReturnLine {
@@ -428,18 +440,18 @@ fn notify_return(e: &mut Engine, order: &Order, return_id: &str, label: bool) {
 /// return goes back by prepaid label unless the caller asks for a pickup, which the
 /// read-back offers.
 fn pickup_settled(e: &mut Engine) -> bool {
-    if let Some(d) = e.task().date {
+    if let Some(d) = e.task().after_sale().date {
         if !date_ok(e, d) {
-            e.task().date = None;
+            e.task().after_sale().date = None;
         }
     }
     let task = e.task();
-    if task.pickup == Some(true) {
-        if task.date.is_none() {
+    if task.after_sale().pickup == Some(true) {
+        if task.after_sale().date.is_none() {
             e.ask(Ask::Date, p!("ask_pickup_date"), &[]);
             return false;
         }
-        if let (Some(date), None) = (task.date, task.slot) {
+        if let (Some(date), None) = (task.after_sale().date, task.after_sale().slot) {
             let date = e.date_words(date);
             e.ask(Ask::Slot, p!("ask_slot"), &[("date", date)]);
             return false;
@@ -522,11 +534,11 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     // A named product may be the wanted variant rather than the item on the order.
-    let named = e.task().product.clone();
+    let named = e.task().after_sale().product.clone();
     if !ensure_lines(e, &order, &open, p!("ask_exchange_item"), facts) {
         return;
     }
-    let (line, qty) = e.task().lines[0];
+    let (line, qty) = e.task().after_sale().lines[0];
     let it = item(&order, line).clone();
     if let Some(why) = check_item(e, &order, &it, false) {
         match why {
@@ -556,24 +568,25 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         }
         return;
     };
-    if e.task().exchange_sku.is_none() {
+    if e.task().after_sale().exchange_sku.is_none() {
         let from_product =
             named.filter(|sku| *sku != it.sku && variants.iter().any(|v| v.sku == *sku));
         let words = e.task().words.clone();
         // Words like "a large" or "in white" say more than a product match on "t shirt".
-        e.task().exchange_sku = wanted_variant(e, &words, &own, &variants).or(from_product);
+        e.task().after_sale().exchange_sku =
+            wanted_variant(e, &words, &own, &variants).or(from_product);
     }
     let in_stock: Vec<&Product> = variants
         .iter()
         .filter(|v| v.sku != it.sku && v.stock >= i64::from(qty))
         .collect();
-    let Some(wanted) = e.task().exchange_sku.clone() else {
+    let Some(wanted) = e.task().after_sale().exchange_sku.clone() else {
         if in_stock.is_empty() {
             e.say(
                 p!("exchange_nothing_in_stock"),
                 &[("item", it.name.clone())],
             );
-            e.task().goal = Goal::Return;
+            e.task().become_goal(Goal::Return);
             e.ask(
                 Ask::YesNo(YesNo::StartReturn),
                 p!("offer_return_instead"),
@@ -590,7 +603,7 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     let Some(target) = variants.iter().find(|v| v.sku == wanted).cloned() else {
-        e.task().exchange_sku = None;
+        e.task().after_sale().exchange_sku = None;
         e.ask(
             Ask::ExchangeVariant,
             p!("ask_exchange_variant"),
@@ -599,13 +612,13 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     if target.stock < i64::from(qty) {
-        e.task().exchange_sku = None;
+        e.task().after_sale().exchange_sku = None;
         e.say(
             p!("exchange_out_of_stock"),
             &[("variant", target.name.clone())],
         );
         if in_stock.is_empty() {
-            e.task().goal = Goal::Return;
+            e.task().become_goal(Goal::Return);
             e.ask(
                 Ask::YesNo(YesNo::StartReturn),
                 p!("offer_return_instead"),
@@ -634,6 +647,7 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     };
     let reason = e
         .task()
+        .after_sale()
         .return_reason
         .unwrap_or(if target.size != own.size {
             ReturnReason::SizeIssue
@@ -771,12 +785,12 @@ fn problem_words(e: &Engine, pr: Problem) -> String {
 /// Damaged, defective, wrong or missing items, and parcels not received.
 pub(super) fn problem(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
-    if e.task().problem.is_none() {
+    if e.task().after_sale().problem.is_none() {
         let words = e.task().words.clone();
-        let reason = e.task().return_reason;
-        e.task().problem = problem_from_words(e, &words, reason);
+        let reason = e.task().after_sale().return_reason;
+        e.task().after_sale().problem = problem_from_words(e, &words, reason);
     }
-    let Some(pr) = e.task().problem else {
+    let Some(pr) = e.task().after_sale().problem else {
         e.ask(Ask::ProblemKind, p!("ask_problem_kind"), &[]);
         return;
     };
@@ -858,9 +872,9 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     if !ensure_lines(e, order, &open, p!("ask_problem_item"), facts) {
         return;
     }
-    let lines = e.task().lines.clone();
+    let lines = e.task().after_sale().lines.clone();
     let items = chosen_items(order, &lines);
-    let Some(resolution) = e.task().resolution else {
+    let Some(resolution) = e.task().after_sale().resolution else {
         e.ask(
             Ask::ProblemResolution,
             p!("problem_offer"),
@@ -874,7 +888,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
             !matches!(facts.product(&it.sku), Ok(Some(p)) if p.stock >= i64::from(q))
         });
         if out_of_stock {
-            e.task().resolution = Some(Resolution::Refund);
+            e.task().after_sale().resolution = Some(Resolution::Refund);
             e.say(p!("replacement_out_of_stock"), &[]);
             return faulty_item(e, order, pr, facts);
         }
@@ -1044,9 +1058,9 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Missed;
             }
             let task = e.task();
-            task.lines = lines;
-            if task.return_reason.is_none() {
-                task.return_reason = ent.return_reason;
+            task.after_sale().lines = lines;
+            if task.after_sale().return_reason.is_none() {
+                task.after_sale().return_reason = ent.return_reason;
             }
             Answer::Filled
         }
@@ -1068,7 +1082,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             });
             match reason {
                 Some(r) => {
-                    e.task().return_reason = Some(r);
+                    e.task().after_sale().return_reason = Some(r);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -1076,7 +1090,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::RefundMethod => {
             if let Some(m) = ent.refund_method {
-                e.task().refund_method = Some(m);
+                e.task().after_sale().refund_method = Some(m);
                 return Answer::Filled;
             }
             let order = e.task_ref().and_then(|t| t.order.clone());
@@ -1095,7 +1109,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             {
                 if let Some(order) = order {
                     let first = refund_options(e, &order).first().copied();
-                    e.task().refund_method = first;
+                    e.task().after_sale().refund_method = first;
                     return Answer::Filled;
                 }
             }
@@ -1108,7 +1122,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let Ok(Some(order)) = facts.order(&order) else {
                 return Answer::Missed;
             };
-            let (line, _) = e.task().lines[0];
+            let (line, _) = e.task().after_sale().lines[0];
             let sku = item(&order, line).sku.clone();
             let Some((own, variants)) = family_of(e, &sku, facts) else {
                 return Answer::Handled;
@@ -1119,7 +1133,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .filter(|s| *s != sku && variants.iter().any(|v| v.sku == *s));
             match wanted_variant(e, &said.words, &own, &variants).or(from_product) {
                 Some(wanted) => {
-                    e.task().exchange_sku = Some(wanted);
+                    e.task().after_sale().exchange_sku = Some(wanted);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -1127,7 +1141,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::ProblemKind => match problem_from_words(e, &said.words, ent.return_reason) {
             Some(pr) => {
-                e.task().problem = Some(pr);
+                e.task().after_sale().problem = Some(pr);
                 Answer::Filled
             }
             None => Answer::Missed,
@@ -1143,7 +1157,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             };
             match res {
                 Some(r) => {
-                    e.task().resolution = Some(r);
+                    e.task().after_sale().resolution = Some(r);
                     Answer::Filled
                 }
                 None => Answer::Missed,

@@ -9,12 +9,14 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::*;
+use voxorder_config::{RefundMethod, TimeSlot};
 use voxorder_domain::order::{Order, OrderRecord};
 use voxorder_domain::records::{
     CustomerRow, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord,
     Subscription, SubscriptionStatus, SyncNotice,
 };
 use voxorder_domain::verification::{decide_check, LockPolicy, VerificationLock};
+use voxorder_domain::vocab::{CancelReason, ReturnReason};
 
 #[derive(Default)]
 struct World {
@@ -1975,7 +1977,7 @@ fn a_linked_speaker_greets_with_its_news() {
 
 #[test]
 fn a_pickup_or_a_label_named_at_a_return_read_back_changes_how_it_goes_back() {
-    let mut task = Task::new(Goal::Return, Vec::new(), Vec::new());
+    let mut task = AfterSale::default();
     let friday = NaiveDate::from_ymd_opt(2026, 3, 13).unwrap();
     let said = Entities {
         date: Some(friday),
