@@ -4,17 +4,18 @@
 //! same reply, so nothing tells a caller whether an order exists; failures are recorded
 //! per key and lock that key for voice look-ups after the configured attempts.
 
-use super::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use crate::facts::Facts;
+use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
 use voxorder_domain::interpretation::{Cue, Period};
 use voxorder_domain::order::{Order, OrderStatus};
 use voxorder_domain::records::{NoticeScope, OrderSummary};
 use voxorder_domain::speech_text as st;
 use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy};
+use voxorder_domain::vocab::Intent;
 
 /// Copies what the opening utterance of a request already says into the request.
-pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
+pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     let ent = &said.entities;
     if let Some(n) = &ent.order_number {
         e.s.heard_order = Some(n.clone());
@@ -32,7 +33,7 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     // "Change the address to 2200 Lake Shore Drive, Austin": the new address is kept.
     if task.goal() == Goal::ChangeAddress {
         if let Some(heard) = &said.address {
-            super::orders::merge_address(task.address(), heard);
+            crate::request::merge_address(task.address(), heard);
         }
     }
     // "I want to return it, can someone come and pick it up": the courier is chosen.
@@ -109,7 +110,7 @@ fn order_key(number: &str) -> LockKey {
 
 /// Makes sure the current request has a verified order; asks for what is missing.
 /// Returns true when the request can go on.
-pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
+pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
     let goal = e.task().goal();
     if let Some(heard) = e.s.heard_order.clone() {
         if e.s.verified.contains(&heard) {
@@ -361,7 +362,7 @@ fn same_phone(a: &str, b: &str) -> bool {
 }
 
 /// Answers to the identity questions.
-pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
     match ask {
         Ask::OrderNumber => {
@@ -376,7 +377,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
                 return Answer::Handled;
             }
-            if said.intent == super::Intent::Deny || said.has(Cue::NoNumber) {
+            if said.intent == Intent::Deny || said.has(Cue::NoNumber) {
                 e.ask(Ask::Phone, p!("ask_phone"), &[]);
                 return Answer::Handled;
             }
@@ -550,7 +551,7 @@ fn factor_given(said: &Said<'_>) -> bool {
 
 /// Yes/no answers to the identity questions.
 /// The answer to "can I use the order number you gave earlier?".
-pub(super) fn decide(e: &mut Engine, yes: bool, facts: &dyn Facts) {
+pub(crate) fn decide(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     if yes {
         if let Some(focus) = e.s.focus.clone() {
             use_order(e, focus);
@@ -687,7 +688,7 @@ fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> O
         return Some(i);
     }
     // "Last" in "last week" is not a position (understanding reads it so).
-    ordinal(said, numbers.len())
+    said.position(numbers.len())
 }
 
 /// The position of the only highest score, if it is above zero.
@@ -719,7 +720,7 @@ fn item_score(e: &Engine, said: &Said<'_>, order: &Order, facts: &dyn Facts) -> 
                 Some(_) if heard_family.is_some() && family(&it.sku) == heard_family => 5,
                 _ => 0,
             };
-            let words = super::locale::words(&it.name)
+            let words = crate::locale::words(&it.name)
                 .iter()
                 .map(|w| singular(w))
                 .filter(|w| w.len() > 2 && said_words.contains(w))
@@ -793,10 +794,4 @@ fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usiz
         Period::ThisMonth => (first_of_month, today),
     };
     fits(&|d| d >= from && d <= to)
-}
-
-/// "the first", "the second one", "the last": a 0-based position in a list of `len`
-/// (the first position said that is in the list).
-pub(super) fn ordinal(said: &Said<'_>, len: usize) -> Option<usize> {
-    said.ordinals.iter().find_map(|o| o.index(len))
 }

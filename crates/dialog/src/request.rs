@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use voxorder_config::{RefundMethod, TimeSlot};
 use voxorder_domain::change::Resolution;
-use voxorder_domain::interpretation::Cue;
+use voxorder_domain::interpretation::{Cue, SpokenAddress};
 use voxorder_domain::vocab::{CancelReason, Entities, Intent, ReturnReason};
 
 use crate::p;
@@ -426,5 +426,16 @@ impl Task {
             Request::Return(a) | Request::Exchange(a) | Request::Problem(a) => &mut a.slot,
             other => unreachable!("no time slot is asked for {other:?}"),
         }
+    }
+}
+
+/// Puts the parts heard over the draft, keeping what was not said.
+pub(crate) fn merge_address(draft: &mut AddressDraft, heard: &SpokenAddress) {
+    draft.line1 = Some(heard.street.clone());
+    if heard.city.is_some() {
+        draft.city = heard.city.clone();
+    }
+    if heard.zip.is_some() {
+        draft.zip = heard.zip.clone();
     }
 }

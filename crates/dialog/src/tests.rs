@@ -9,6 +9,8 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::*;
+use crate::questions::amend_pickup;
+use crate::request::AfterSale;
 use voxorder_config::{RefundMethod, TimeSlot};
 use voxorder_domain::order::{Order, OrderRecord};
 use voxorder_domain::records::{
@@ -17,6 +19,7 @@ use voxorder_domain::records::{
 };
 use voxorder_domain::verification::{decide_check, LockPolicy, VerificationLock};
 use voxorder_domain::vocab::{CancelReason, ReturnReason};
+use voxorder_domain::vocab::{Entities, EntityKind};
 
 #[derive(Default)]
 struct World {

@@ -2,88 +2,25 @@
 //! rescheduling the delivery, changing the address, and the confirmation of an order
 //! waiting for the customer (cash on delivery included, inbound or as an outbound call).
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::NaiveDate;
 
-use super::{p, AddressDraft, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use crate::facts::Facts;
-use voxorder_config::{ShippingPolicy, TimeSlot};
+use crate::request::merge_address;
+use crate::speak::{
+    add_business_days, card_words, date_ok, items_phrase, load, refund_days, say_return_state,
+    slot_words, state_key,
+};
+use crate::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use voxorder_config::ShippingPolicy;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
-use voxorder_domain::interpretation::{Cue, SpokenAddress};
+use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{CancelReason, ReturnReason};
 use voxorder_domain::vocab::{Entities, Intent};
 
-/// The order of the current request, read fresh; says why when it cannot be read.
-pub(super) fn load(e: &mut Engine, facts: &dyn Facts) -> Option<Order> {
-    let number = e.task_ref()?.order.clone()?;
-    match facts.order(&number) {
-        Ok(Some(o)) => Some(o),
-        Ok(None) => {
-            e.say(p!("order_gone"), &[]);
-            e.drop_task();
-            None
-        }
-        Err(err) => {
-            e.store_trouble(&err);
-            None
-        }
-    }
-}
-
-/// "the Classic Tee - Navy, Size M and one more item".
-pub(super) fn items_phrase(order: &Order) -> String {
-    let Some(first) = order.items.first() else {
-        return "your items".to_string();
-    };
-    let name = if first.qty > 1 {
-        format!("{} {}", st::number_words(u64::from(first.qty)), first.name)
-    } else {
-        format!("the {}", first.name)
-    };
-    match order.items.len() {
-        1 => name,
-        2 => format!("{name} and one more item"),
-        n => format!("{name} and {} more items", st::number_words(n as u64 - 1)),
-    }
-}
-
-pub(super) fn slot_words(e: &Engine, slot: TimeSlot) -> String {
-    match slot {
-        TimeSlot::Morning => e.text(p!("slot_morning"), &[]),
-        TimeSlot::Afternoon => e.text(p!("slot_afternoon"), &[]),
-        TimeSlot::Evening => e.text(p!("slot_evening"), &[]),
-    }
-}
-
 fn status_words(e: &Engine, status: OrderStatus) -> String {
     e.text(state_key(status), &[])
-}
-
-/// The prompt that says an order's state as the end of "it's …" ("already shipped").
-pub(super) fn state_key(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::PendingConfirmation => p!("state_pending_confirmation"),
-        OrderStatus::Processing => p!("state_processing"),
-        OrderStatus::Shipped => p!("state_shipped"),
-        OrderStatus::OutForDelivery => p!("state_out_for_delivery"),
-        OrderStatus::Delivered => p!("state_delivered"),
-        OrderStatus::Delayed => p!("state_delayed"),
-        OrderStatus::Cancelled => p!("state_cancelled"),
-        OrderStatus::Returned => p!("state_returned"),
-    }
-}
-
-/// Adds business days (Monday to Friday) to a date.
-pub(super) fn add_business_days(mut d: NaiveDate, days: u32) -> NaiveDate {
-    let mut left = days;
-    while left > 0 {
-        d += Duration::days(1);
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    d
 }
 
 /// The latest delivery date the shipping method promised at checkout.
@@ -109,24 +46,6 @@ fn refund_sentence(e: &Engine, order: &Order) -> String {
                 ("days", refund_days(e)),
             ],
         ),
-    }
-}
-
-/// "five to seven": the business days a refund takes, from the return policy.
-pub(super) fn refund_days(e: &Engine) -> String {
-    let policy = &e.config().policy.returns;
-    format!(
-        "{} to {}",
-        st::number_words(u64::from(policy.refund_business_days_min)),
-        st::number_words(u64::from(policy.refund_business_days_max))
-    )
-}
-
-pub(super) fn card_words(order: &Order) -> String {
-    match (&order.payment.brand, &order.payment.last4) {
-        (Some(b), Some(l)) => st::card(b, l),
-        (None, Some(l)) => st::card("card", l),
-        _ => "your original payment method".to_string(),
     }
 }
 
@@ -162,7 +81,7 @@ fn say_data_age(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// Order status, for every state.
-pub(super) fn status(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
     let number = st::digits_grouped(&order.order_number);
@@ -272,14 +191,14 @@ pub(super) fn status(e: &mut Engine, facts: &dyn Facts) {
         }
         OrderStatus::Returned => {
             e.say(p!("status_returned"), &[("items", items)]);
-            super::returns::say_return_state(e, &order, facts);
+            say_return_state(e, &order, facts);
             e.complete();
         }
     }
 }
 
 /// Tracking: carrier, tracking number character by character, last scan, estimate.
-pub(super) fn track(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
     let Some(tracking) = order.tracking_number.clone() else {
@@ -350,7 +269,7 @@ pub(super) fn track(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// The answer to "shall I text you the tracking link?".
-pub(super) fn send_tracking(e: &mut Engine, yes: bool) {
+pub(crate) fn send_tracking(e: &mut Engine, yes: bool) {
     let switching = e.task_ref().is_none();
     if yes {
         let order_number = e
@@ -371,7 +290,7 @@ pub(super) fn send_tracking(e: &mut Engine, yes: bool) {
 }
 
 /// Cancelling an order that has not shipped.
-pub(super) fn cancel(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     let policy = &e.config().policy;
     if order.status == OrderStatus::Cancelled {
@@ -440,29 +359,8 @@ fn finish_with_resume(e: &mut Engine, goal: Goal) {
     e.complete();
 }
 
-/// Checks a requested delivery date; says why when it cannot be used.
-pub(super) fn date_ok(e: &mut Engine, date: NaiveDate) -> bool {
-    let today = e.today();
-    let max = e.config().policy.orders.reschedule_max_days_ahead;
-    if date <= today {
-        e.say(p!("date_past"), &[("date", e.date_words(date))]);
-        false
-    } else if date > today + Duration::days(i64::from(max)) {
-        e.say(
-            p!("date_too_far"),
-            &[
-                ("date", e.date_words(date)),
-                ("days", st::number_words(u64::from(max))),
-            ],
-        );
-        false
-    } else {
-        true
-    }
-}
-
 /// Moving the delivery to another day and time slot.
-pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if !e
         .config()
@@ -545,7 +443,7 @@ pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// Changing the shipping address before the order ships.
-pub(super) fn change_address(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if !e
         .config()
@@ -621,7 +519,7 @@ pub(super) fn change_address(e: &mut Engine, facts: &dyn Facts) {
 
 /// An order waiting for the customer's confirmation: read it, then confirm, cancel,
 /// change the address or the date.
-pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if order.status != OrderStatus::PendingConfirmation {
         e.say(
@@ -681,7 +579,7 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// Answers to the questions of these requests.
-pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
     match ask {
         Ask::CancelReason => {
@@ -776,17 +674,6 @@ fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<Strin
         .shipping_address
         .map(|a| a.city)
         .filter(|c| !c.trim().is_empty())
-}
-
-/// Puts the parts heard over the draft, keeping what was not said.
-pub(super) fn merge_address(draft: &mut AddressDraft, heard: &SpokenAddress) {
-    draft.line1 = Some(heard.street.clone());
-    if heard.city.is_some() {
-        draft.city = heard.city.clone();
-    }
-    if heard.zip.is_some() {
-        draft.zip = heard.zip.clone();
-    }
 }
 
 /// The answer to an order confirmation call.

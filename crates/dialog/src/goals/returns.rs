@@ -6,9 +6,9 @@
 
 use chrono::Duration;
 
-use super::orders::{card_words, date_ok, load, refund_days, slot_words};
-use super::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use crate::facts::Facts;
+use crate::speak::{card_words, date_ok, load, refund_days, say_return_state, slot_words};
+use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
 use voxorder_domain::change::{
     Change, Channel, HandOffReason, InvestigationReason, Notice, Pickup, Resolution, ReturnLine,
@@ -235,7 +235,7 @@ fn ensure_lines(
 }
 
 /// Starting or continuing a return.
-pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     // Set again below while the return is still refused.
     e.task().told = false;
@@ -525,7 +525,7 @@ fn wanted_variant(
 }
 
 /// An exchange for another size or colour of the same item.
-pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if not_returnable_state(e, &order) {
         return;
@@ -709,7 +709,7 @@ fn variant_options(own: &Product, in_stock: &[&Product]) -> String {
 }
 
 /// The words name a problem with an order (damaged, wrong, missing, not received).
-pub(super) fn names_a_problem(e: &Engine, said: &Said<'_>) -> bool {
+pub(crate) fn names_a_problem(e: &Engine, said: &Said<'_>) -> bool {
     problem_from_words(e, &said.words, said.entities.return_reason).is_some()
 }
 
@@ -783,7 +783,7 @@ fn problem_words(e: &Engine, pr: Problem) -> String {
 }
 
 /// Damaged, defective, wrong or missing items, and parcels not received.
-pub(super) fn problem(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn problem(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if e.task().after_sale().problem.is_none() {
         let words = e.task().words.clone();
@@ -797,7 +797,7 @@ pub(super) fn problem(e: &mut Engine, facts: &dyn Facts) {
     match pr {
         Problem::NotReceived => not_received(e, &order, facts),
         Problem::MissingItem if order.status != OrderStatus::Delivered => {
-            super::orders::status(e, facts);
+            e.tell_status(facts);
         }
         // A missing item is made good like a faulty one: replaced or refunded, nothing
         // to send back (an investigation records the claim for the warehouse).
@@ -808,7 +808,7 @@ pub(super) fn problem(e: &mut Engine, facts: &dyn Facts) {
 fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
     if order.status != OrderStatus::Delivered {
         // Not marked delivered: what the caller needs is where it is.
-        super::orders::status(e, facts);
+        e.tell_status(facts);
         return;
     }
     let wait = Duration::hours(i64::from(e.config().policy.orders.not_received_wait_hours));
@@ -863,7 +863,7 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
 fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     if order.status != OrderStatus::Delivered && order.status != OrderStatus::Returned {
         e.say(p!("problem_not_delivered"), &[]);
-        super::orders::status(e, facts);
+        e.tell_status(facts);
         return;
     }
     let Some(open) = open_lines(e, order, facts) else {
@@ -963,7 +963,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
 }
 
 /// The state of a return and its refund.
-pub(super) fn return_status(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     let returns = match facts.returns_of(&order.order_number) {
         Ok(r) => r,
@@ -989,58 +989,8 @@ pub(super) fn return_status(e: &mut Engine, facts: &dyn Facts) {
     e.complete();
 }
 
-/// Says where the latest return of an order stands, refund included.
-pub(super) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts) {
-    let Ok(returns) = facts.returns_of(&order.order_number) else {
-        return;
-    };
-    let Some(r) = returns.iter().max_by_key(|r| r.created_at) else {
-        return;
-    };
-    let policy = &e.config().policy.returns;
-    let method = match r.refund_method.as_deref() {
-        Some("store_credit") => e.text(p!("refund_method_credit"), &[]),
-        Some("bank_transfer") => e.text(p!("refund_method_bank"), &[]),
-        _ => e.text(p!("refund_method_original"), &[("card", card_words(order))]),
-    };
-    let amount = r.refund_cents.map(st::price_cents).unwrap_or_default();
-    let days = refund_days(e);
-    let args = [
-        ("id", st::characters_grouped(&r.id)),
-        ("created", e.date_words(r.created_at.date())),
-        ("amount", amount),
-        ("method", method),
-        ("days", days),
-        (
-            "refunded",
-            r.refunded_at
-                .map(|t| e.date_words(t.date()))
-                .unwrap_or_default(),
-        ),
-        (
-            "pickup",
-            r.pickup_date.map(|d| e.date_words(d)).unwrap_or_default(),
-        ),
-        (
-            "ship_days",
-            st::number_words(u64::from(policy.ship_back_days)),
-        ),
-    ];
-    let key = match (r.status.as_str(), r.resolution.as_str()) {
-        ("refunded", _) => p!("return_state_refunded"),
-        ("received", _) => p!("return_state_received"),
-        ("in_transit", _) => p!("return_state_in_transit"),
-        ("pickup_scheduled", _) => p!("return_state_pickup"),
-        ("label_sent", _) => p!("return_state_label_sent"),
-        ("rejected", _) => p!("return_state_rejected"),
-        (_, "replacement") => p!("return_state_replacement"),
-        _ => p!("return_state_requested"),
-    };
-    e.say(key, &args);
-}
-
 /// Answers to the questions of these requests.
-pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
     match ask {
         Ask::ReturnItems => {
@@ -1100,7 +1050,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .as_ref()
                 .and_then(|o| o.payment.brand.as_deref())
                 .is_some_and(|brand| {
-                    let brand = super::locale::words(brand);
+                    let brand = crate::locale::words(brand);
                     !brand.is_empty() && said.words.windows(brand.len()).any(|w| w == brand)
                 });
             if e.yes_no(said) == Some(true)
@@ -1202,13 +1152,13 @@ fn pick_lines(
             }
         }
     }
-    if let Some(i) = super::identity::ordinal(said, open.len()) {
+    if let Some(i) = said.position(open.len()) {
         return vec![qty_for(open[i])];
     }
     let scores: Vec<usize> = open
         .iter()
         .map(|&l| {
-            super::locale::words(&item(order, l).name)
+            crate::locale::words(&item(order, l).name)
                 .iter()
                 .filter(|w| w.len() > 2 && said.words.contains(w))
                 .count()

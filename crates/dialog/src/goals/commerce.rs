@@ -6,9 +6,9 @@
 
 use chrono::Duration;
 
-use super::orders::{add_business_days, card_words};
-use super::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use crate::facts::Facts;
+use crate::speak::{add_business_days, card_words};
+use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
 use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{ItemRecord, Money, OrderRecord, PaymentMethod};
@@ -36,7 +36,7 @@ fn product(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<Product> {
 }
 
 /// "every two weeks", "every month".
-pub(super) fn every(days: u32) -> String {
+pub(crate) fn every(days: u32) -> String {
     match days {
         1 => "every day".into(),
         7 => "every week".into(),
@@ -86,7 +86,7 @@ fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<Strin
 }
 
 /// Placing an order or reordering.
-pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
     if e.task().purchase().cart.is_empty()
         && e.task().goal() == Goal::Reorder
@@ -373,7 +373,7 @@ fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
 }
 
 /// Subscriptions: create, pause, resume, skip, change frequency or quantity, cancel.
-pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
     if e.task().subscription().sub_action.is_none() {
         let words = e.task().words.clone();
@@ -614,7 +614,7 @@ fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
 }
 
 /// Answers to the questions of these requests.
-pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
     match ask {
         Ask::Product => match &ent.product {
@@ -698,7 +698,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             });
             let chosen = by_product
                 .map(|s| s.id)
-                .or_else(|| super::identity::ordinal(said, ids.len()).map(|i| ids[i]));
+                .or_else(|| said.position(ids.len()).map(|i| ids[i]));
             match chosen {
                 Some(id) => {
                     e.task().subscription().subscription = Some(id);
