@@ -621,7 +621,7 @@ fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
     vec![
         ("date", e.date_words(o.order_date)),
         ("item", o.first_item.clone()),
-        ("more", more_items(o.item_count)),
+        ("more", more_items(e, o.item_count)),
         (
             "last4",
             st::digits_grouped(&o.order_number[o.order_number.len().saturating_sub(4)..]),
@@ -629,11 +629,14 @@ fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn more_items(count: u32) -> String {
+fn more_items(e: &Engine, count: u32) -> String {
     match count {
         0 | 1 => String::new(),
-        2 => "and one more item".to_string(),
-        n => format!("and {} more items", st::number_words(u64::from(n - 1))),
+        2 => e.text(p!("more_items_one"), &[]),
+        n => e.text(
+            p!("more_items_many"),
+            &[("count", st::number_words(u64::from(n - 1)))],
+        ),
     }
 }
 

@@ -29,7 +29,10 @@ pub fn sentence(catalog: &Catalog, notice: &SyncNotice, order: Option<&Order>) -
                 OrderStatus::Delivered => p!("notice_status_delivered"),
                 _ => return None,
             };
-            let items = order.map_or_else(|| render(p!("notice_your_order"), &[]), items_phrase);
+            let items = order.map_or_else(
+                || render(p!("notice_your_order"), &[]),
+                |o| items_phrase(catalog, o),
+            );
             Some(render(key, &[("items", items), ("number", number)]))
         }
         NoticeKind::Rejected => {

@@ -11,6 +11,7 @@ use voxorder_domain::records::{NoticeKind, NoticeScope, SyncNotice};
 use voxorder_domain::speech_text as st;
 
 use crate::facts::Facts;
+use crate::locale::Catalog;
 use crate::session::{Ask, YesNo};
 use crate::{locale, notices, p, Engine};
 
@@ -186,19 +187,43 @@ pub(crate) fn load(e: &mut Engine, facts: &dyn Facts) -> Option<Order> {
 }
 
 /// "the Classic Tee - Navy, Size M and one more item".
-pub(crate) fn items_phrase(order: &Order) -> String {
+pub(crate) fn items_phrase(c: &Catalog, order: &Order) -> String {
     let Some(first) = order.items.first() else {
-        return "your items".to_string();
+        return c.render(p!("items_yours"), 0, false, &[]);
     };
-    let name = if first.qty > 1 {
-        format!("{} {}", st::number_words(u64::from(first.qty)), first.name)
+    let name = item_words(c, &first.name, first.qty);
+    more_items(c, name, order.items.len())
+}
+
+/// One item as said: "the Classic Tee", or "two Classic Tees" when more than one.
+pub(crate) fn item_words(c: &Catalog, name: &str, qty: u32) -> String {
+    if qty > 1 {
+        c.render(
+            p!("item_count"),
+            0,
+            false,
+            &[
+                ("count", st::number_words(u64::from(qty))),
+                ("name", name.to_string()),
+            ],
+        )
     } else {
-        format!("the {}", first.name)
-    };
-    match order.items.len() {
-        1 => name,
-        2 => format!("{name} and one more item"),
-        n => format!("{name} and {} more items", st::number_words(n as u64 - 1)),
+        c.render(p!("item_the"), 0, false, &[("name", name.to_string())])
+    }
+}
+
+/// "{items} and one more item" / "{items} and three more items" for a list of `count`
+/// of which `items` was said.
+pub(crate) fn more_items(c: &Catalog, items: String, count: usize) -> String {
+    match count {
+        0 | 1 => items,
+        2 => c.render(p!("items_and_one_more"), 0, false, &[("items", items)]),
+        n => c.render(
+            p!("items_and_more"),
+            0,
+            false,
+            &[("items", items), ("count", st::number_words(n as u64 - 1))],
+        ),
     }
 }
 
@@ -246,11 +271,24 @@ pub(crate) fn refund_days(e: &Engine) -> String {
     )
 }
 
-pub(crate) fn card_words(order: &Order) -> String {
+pub(crate) fn card_words(c: &Catalog, order: &Order) -> String {
     match (&order.payment.brand, &order.payment.last4) {
         (Some(b), Some(l)) => st::card(b, l),
-        (None, Some(l)) => st::card("card", l),
-        _ => "your original payment method".to_string(),
+        (None, Some(l)) => st::card(&c.render(p!("card_unbranded"), 0, false, &[]), l),
+        _ => c.render(p!("card_original"), 0, false, &[]),
+    }
+}
+
+/// "every two weeks", "every month".
+pub(crate) fn every(c: &Catalog, days: u32) -> String {
+    let n = |k: u32| ("count", st::number_words(u64::from(k)));
+    match days {
+        1 => c.render(p!("every_day"), 0, false, &[]),
+        7 => c.render(p!("every_week"), 0, false, &[]),
+        30 | 31 => c.render(p!("every_month"), 0, false, &[]),
+        d if d % 30 == 0 => c.render(p!("every_months"), 0, false, &[n(d / 30)]),
+        d if d % 7 == 0 => c.render(p!("every_weeks"), 0, false, &[n(d / 7)]),
+        d => c.render(p!("every_days"), 0, false, &[n(d)]),
     }
 }
 
@@ -287,7 +325,10 @@ pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
     let method = match r.refund_method.as_deref() {
         Some("store_credit") => e.text(p!("refund_method_credit"), &[]),
         Some("bank_transfer") => e.text(p!("refund_method_bank"), &[]),
-        _ => e.text(p!("refund_method_original"), &[("card", card_words(order))]),
+        _ => e.text(
+            p!("refund_method_original"),
+            &[("card", card_words(&e.catalog, order))],
+        ),
     };
     let amount = r.refund_cents.map(st::price_cents).unwrap_or_default();
     let days = refund_days(e);

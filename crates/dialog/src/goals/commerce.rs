@@ -7,7 +7,7 @@
 use chrono::Duration;
 
 use crate::facts::Facts;
-use crate::speak::{add_business_days, card_words};
+use crate::speak::{add_business_days, card_words, every};
 use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
 use voxorder_domain::interpretation::Cue;
@@ -32,18 +32,6 @@ fn product(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<Product> {
             e.store_trouble(&err);
             None
         }
-    }
-}
-
-/// "every two weeks", "every month".
-pub(crate) fn every(days: u32) -> String {
-    match days {
-        1 => "every day".into(),
-        7 => "every week".into(),
-        30 | 31 => "every month".into(),
-        d if d % 30 == 0 => format!("every {} months", st::number_words(u64::from(d / 30))),
-        d if d % 7 == 0 => format!("every {} weeks", st::number_words(u64::from(d / 7))),
-        d => format!("every {} days", st::number_words(u64::from(d))),
     }
 }
 
@@ -206,7 +194,10 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         };
         let payment = match template.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
-            PaymentMethod::Card => e.text(p!("pay_card"), &[("card", card_words(&template))]),
+            PaymentMethod::Card => e.text(
+                p!("pay_card"),
+                &[("card", card_words(&e.catalog, &template))],
+            ),
         };
         let args = [
             ("items", st::list_and(&names)),
@@ -508,7 +499,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
                 },
                 p!("confirm_sub_frequency"),
                 p!("sub_frequency_changed"),
-                every(days),
+                every(&e.catalog, days),
             )
         }
         SubAction::ChangeQuantity => {
@@ -588,7 +579,7 @@ fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
     let first = e.today() + Duration::days(i64::from(days));
     let args = [
         ("items", line_words(&prod.name, qty)),
-        ("every", every(days)),
+        ("every", every(&e.catalog, days)),
         ("price", st::price_cents(prod.price_cents * i64::from(qty))),
         ("date", e.date_words(first)),
     ];
@@ -713,14 +704,16 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
 
 #[cfg(test)]
 mod tests {
-    use super::every;
+    use crate::locale::Catalog;
+    use crate::speak::every;
 
     #[test]
     fn frequencies_are_said_as_people_say_them() {
-        assert_eq!(every(7), "every week");
-        assert_eq!(every(14), "every two weeks");
-        assert_eq!(every(30), "every month");
-        assert_eq!(every(60), "every two months");
-        assert_eq!(every(10), "every ten days");
+        let c = Catalog::load("en-US").expect("catalog");
+        assert_eq!(every(&c, 7), "every week");
+        assert_eq!(every(&c, 14), "every two weeks");
+        assert_eq!(every(&c, 30), "every month");
+        assert_eq!(every(&c, 60), "every two months");
+        assert_eq!(every(&c, 10), "every ten days");
     }
 }

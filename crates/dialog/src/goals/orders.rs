@@ -42,7 +42,7 @@ fn refund_sentence(e: &Engine, order: &Order) -> String {
             p!("refund_to_card"),
             &[
                 ("amount", st::price_cents(order.total.cents())),
-                ("card", card_words(order)),
+                ("card", card_words(&e.catalog, order)),
                 ("days", refund_days(e)),
             ],
         ),
@@ -85,7 +85,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
     let number = st::digits_grouped(&order.order_number);
-    let items = items_phrase(&order);
+    let items = items_phrase(&e.catalog, &order);
     let carrier = order
         .carrier
         .clone()
@@ -326,7 +326,7 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
     if !task.confirmed {
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
-            ("items", items_phrase(&order)),
+            ("items", items_phrase(&e.catalog, &order)),
             ("total", st::price_cents(order.total.cents())),
         ];
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_cancel"), &args);
@@ -544,7 +544,9 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             .unwrap_or_default();
         let payment = match order.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
-            PaymentMethod::Card => e.text(p!("pay_card"), &[("card", card_words(&order))]),
+            PaymentMethod::Card => {
+                e.text(p!("pay_card"), &[("card", card_words(&e.catalog, &order))])
+            }
         };
         // The delivery day matters to someone who pays at the door.
         let arrival = order
@@ -554,7 +556,7 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             .unwrap_or_default();
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
-            ("items", items_phrase(&order)),
+            ("items", items_phrase(&e.catalog, &order)),
             ("total", st::price_cents(order.total.cents())),
             ("payment", payment),
             ("date", e.date_words(order.order_date)),

@@ -7,7 +7,9 @@
 use chrono::Duration;
 
 use crate::facts::Facts;
-use crate::speak::{card_words, date_ok, load, refund_days, say_return_state, slot_words};
+use crate::speak::{
+    card_words, date_ok, item_words, load, refund_days, say_return_state, slot_words,
+};
 use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
 use voxorder_domain::change::{
@@ -86,17 +88,10 @@ fn item(order: &Order, line: u32) -> &OrderItem {
     &order.items[line as usize - 1]
 }
 
-fn chosen_items(order: &Order, lines: &[(u32, u32)]) -> String {
+fn chosen_items(e: &Engine, order: &Order, lines: &[(u32, u32)]) -> String {
     let names: Vec<String> = lines
         .iter()
-        .map(|&(l, q)| {
-            let it = item(order, l);
-            if q > 1 {
-                format!("{} {}", st::number_words(u64::from(q)), it.name)
-            } else {
-                format!("the {}", it.name)
-            }
-        })
+        .map(|&(l, q)| item_words(&e.catalog, &item(order, l).name, q))
         .collect();
     st::list_and(&names)
 }
@@ -124,9 +119,10 @@ fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
 
 fn method_words(e: &Engine, order: &Order, m: RefundMethod) -> String {
     match m {
-        RefundMethod::OriginalPayment => {
-            e.text(p!("refund_method_original"), &[("card", card_words(order))])
-        }
+        RefundMethod::OriginalPayment => e.text(
+            p!("refund_method_original"),
+            &[("card", card_words(&e.catalog, order))],
+        ),
         RefundMethod::StoreCredit => e.text(p!("refund_method_credit"), &[]),
         RefundMethod::BankTransfer => e.text(p!("refund_method_bank"), &[]),
     }
@@ -228,7 +224,7 @@ fn ensure_lines(
     }
     let names: Vec<String> = open
         .iter()
-        .map(|&l| format!("the {}", item(order, l).name))
+        .map(|&l| item_words(&e.catalog, &item(order, l).name, 1))
         .collect();
     e.ask(Ask::ReturnItems, prompt, &[("items", st::list_or(&names))]);
     false
@@ -351,7 +347,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     };
     if !task.confirmed {
         let args = [
-            ("items", chosen_items(&order, &task.after_sale().lines)),
+            ("items", chosen_items(e, &order, &task.after_sale().lines)),
             ("reason", reason_words(e, reason)),
             ("amount", st::price_cents(amount)),
             ("method", method_words(e, &order, method)),
@@ -594,7 +590,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
             );
             return;
         }
-        let options = variant_options(&own, &in_stock);
+        let options = variant_options(e, &own, &in_stock);
         e.ask(
             Ask::ExchangeVariant,
             p!("ask_exchange_variant"),
@@ -607,7 +603,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         e.ask(
             Ask::ExchangeVariant,
             p!("ask_exchange_variant"),
-            &[("options", variant_options(&own, &in_stock))],
+            &[("options", variant_options(e, &own, &in_stock))],
         );
         return;
     };
@@ -628,7 +624,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
             e.ask(
                 Ask::ExchangeVariant,
                 p!("ask_exchange_variant"),
-                &[("options", variant_options(&own, &in_stock))],
+                &[("options", variant_options(e, &own, &in_stock))],
             );
         }
         return;
@@ -683,7 +679,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// "size L in Navy, or size M in White": what an exchange can offer, shortest way.
-fn variant_options(own: &Product, in_stock: &[&Product]) -> String {
+fn variant_options(e: &Engine, own: &Product, in_stock: &[&Product]) -> String {
     let same_color: Vec<String> = in_stock
         .iter()
         .filter(|v| v.color == own.color && v.size.is_some())
@@ -696,10 +692,10 @@ fn variant_options(own: &Product, in_stock: &[&Product]) -> String {
         .collect();
     let mut parts = Vec::new();
     if !same_color.is_empty() {
-        parts.push(format!("sizes {}", st::list_and(&same_color)));
+        parts.push(e.text(p!("variant_sizes"), &[("list", st::list_and(&same_color))]));
     }
     if !same_size.is_empty() {
-        parts.push(format!("colours {}", st::list_and(&same_size)));
+        parts.push(e.text(p!("variant_colours"), &[("list", st::list_and(&same_size))]));
     }
     if parts.is_empty() {
         let names: Vec<String> = in_stock.iter().take(4).map(|v| v.name.clone()).collect();
@@ -873,7 +869,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         return;
     }
     let lines = e.task().after_sale().lines.clone();
-    let items = chosen_items(order, &lines);
+    let items = chosen_items(e, order, &lines);
     let Some(resolution) = e.task().after_sale().resolution else {
         e.ask(
             Ask::ProblemResolution,
