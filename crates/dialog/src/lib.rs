@@ -138,6 +138,8 @@ pub(crate) struct Session {
     pub heard_order: Option<String>,
     /// The order an outbound confirmation call is about.
     pub called_about: Option<String>,
+    /// The first name of the customer an outbound call is for.
+    pub callee: Option<String>,
     /// A phone number heard on the phone path.
     pub heard_phone: Option<String>,
     /// Verification factors said together with the heard order number, before the agent
@@ -226,7 +228,7 @@ impl Engine {
             Ask::OrderNumber => AnswerShape::OrderNumber,
             Ask::Zip => AnswerShape::Zip,
             Ask::Phone => AnswerShape::Phone,
-            Ask::YesNo(_) => AnswerShape::YesNo,
+            Ask::YesNo(_) | Ask::ConfirmWho => AnswerShape::YesNo,
             Ask::Product | Ask::ExchangeVariant => AnswerShape::Product,
             _ => AnswerShape::Free,
         }

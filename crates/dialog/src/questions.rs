@@ -32,7 +32,9 @@ impl Engine {
             | Ask::Street
             | Ask::City
             | Ask::Zip
-            | Ask::ConfirmCall => orders::answer(self, ask, said, facts),
+            | Ask::ConfirmCall
+            | Ask::ConfirmWho
+            | Ask::CallbackTime => orders::answer(self, ask, said, facts),
             Ask::ReturnItems
             | Ask::ReturnReason
             | Ask::RefundMethod
@@ -362,6 +364,8 @@ impl Engine {
                     self.complete();
                 }
             }
+            YesNo::CallBack => orders::decide_callback(self, yes),
+            YesNo::PaymentLink => orders::send_payment_link(self, yes, facts),
             YesNo::Exception => {
                 if yes {
                     self.hand_off(HandOffReason::Exception);

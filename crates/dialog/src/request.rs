@@ -163,6 +163,11 @@ pub(crate) struct Reschedule {
 pub(crate) struct ConfirmReq {
     /// The order was read out to the caller.
     pub read_out: bool,
+    /// An outbound call: whoever answered has to say they are the customer before
+    /// anything about the order is said.
+    pub outbound: bool,
+    /// The customer said it is them.
+    pub who_checked: bool,
 }
 
 /// Placing an order or repeating one.

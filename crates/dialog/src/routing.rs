@@ -34,14 +34,13 @@ impl Engine {
                     let mut task =
                         Task::new(Goal::Confirm, Vec::new(), Vec::new(), Entities::default());
                     task.order = Some(number);
+                    task.confirmation().outbound = true;
                     self.task = Some(task);
                     self.say(
                         p!("outbound_greeting"),
-                        &[
-                            ("store", self.config.store.name.clone()),
-                            ("name", first_name(&order.customer.name)),
-                        ],
+                        &[("store", self.config.store.name.clone())],
                     );
+                    self.s.callee = Some(first_name(&order.customer.name));
                     self.advance(facts);
                 }
                 Ok(None) => {

@@ -28,6 +28,10 @@ pub(crate) enum YesNo {
     Exception,
     /// Offer to confirm a pending order after its status.
     ConfirmPending,
+    /// Whoever answered an outbound call is not the customer: call back another time?
+    CallBack,
+    /// Text a link to pay a cash-on-delivery order by card?
+    PaymentLink,
 }
 
 /// What the agent just asked for.
@@ -61,6 +65,10 @@ pub(crate) enum Ask {
     WhichSubscription(Vec<i64>),
     /// An order confirmation call: confirm, cancel, change the address or the date?
     ConfirmCall,
+    /// An outbound call: is this the customer the call is for?
+    ConfirmWho,
+    /// When to call back.
+    CallbackTime,
 }
 
 impl Ask {
@@ -83,6 +91,7 @@ impl Ask {
             Ask::Street => Some(EntityKind::Street),
             Ask::City => Some(EntityKind::City),
             Ask::Frequency => Some(EntityKind::FrequencyDays),
+            Ask::CallbackTime => Some(EntityKind::Date),
             _ => None,
         }
     }

@@ -1795,6 +1795,15 @@ fn a_confirmation_call_says_when_the_order_is_due() {
         now(),
         &w,
     );
+    // Nothing about the order until whoever answered says they are the customer.
+    assert!(!s.reply.contains("March"), "{}", s.reply);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Affirm,
+        "yes speaking",
+        Entities::default(),
+    );
     assert!(
         s.reply
             .contains("placed Friday, March sixth, and due to arrive Friday, March thirteenth."),
@@ -1806,13 +1815,15 @@ fn a_confirmation_call_says_when_the_order_is_due() {
     let mut undated = order;
     undated.estimated_delivery = None;
     w.orders.insert(undated.order_number.clone(), undated);
-    let s = engine().handle(
+    let mut e = engine();
+    e.handle(
         Event::Start {
             confirm_order: Some("1234567891234".into()),
         },
         now(),
         &w,
     );
+    let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
     assert!(
         s.reply.contains("placed Friday, March sixth."),
         "{}",

@@ -143,6 +143,15 @@ pub enum Cue {
     NoNumber,
     /// Something stays as it was ("same city", "unchanged").
     Unchanged,
+    /// Whoever answered is not the person asked for ("this is her husband, she's not
+    /// in", "wrong number").
+    NotThem,
+    /// Wants to be called back another time.
+    CallBack,
+    /// Wants to pay another way than the one on the order ("can I pay by card").
+    OtherPayment,
+    /// Any time or choice suits ("any time", "no preference", "whenever").
+    AnyTime,
     /// When an order was placed.
     Period(Period),
     /// An order state named in a description ("the delayed one").

@@ -12,6 +12,7 @@ use crate::speak::{
 };
 use crate::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use voxorder_config::ShippingPolicy;
+use voxorder_config::TimeSlot;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
 use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
@@ -530,6 +531,13 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     let task = e.task();
+    // An outbound call says nothing of the order until the customer says it is them.
+    if task.confirmation().outbound && !task.confirmation().who_checked {
+        let name = e.s.callee.clone().unwrap_or_default();
+        e.ask(Ask::ConfirmWho, p!("confirm_who"), &[("name", name)]);
+        return;
+    }
+    let task = e.task();
     if !task.confirmed {
         if task.confirmation().read_out {
             // Back from an address or date change: the order was read already.
@@ -659,6 +667,8 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             None => Answer::Missed,
         },
         Ask::ConfirmCall => confirm_call(e, said, facts),
+        Ask::ConfirmWho => confirm_who(e, said),
+        Ask::CallbackTime => callback_time(e, said),
         _ => Answer::Missed,
     }
 }
@@ -678,10 +688,140 @@ fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<Strin
         .filter(|c| !c.trim().is_empty())
 }
 
+/// Who answered an outbound call: the customer goes on to the order; anyone else hears
+/// nothing about it and is offered a call back; a bad moment books one.
+fn confirm_who(e: &mut Engine, said: &Said<'_>) -> Answer {
+    let yes = e.yes_no(said);
+    let its_them = yes == Some(true) || e.phrases().any("its_me", &said.words);
+    if said.has(Cue::NotThem) || (yes == Some(false) && !said.has(Cue::CallBack)) {
+        // Whoever this is, the order is not theirs to hear about or act on.
+        if let Some(number) = e.s.called_about.clone() {
+            e.s.verified.retain(|v| *v != number);
+            e.s.focus = None;
+        }
+        e.task().told = true;
+        let name = e.s.callee.clone().unwrap_or_default();
+        e.ask(
+            Ask::YesNo(YesNo::CallBack),
+            p!("confirm_not_them"),
+            &[("name", name)],
+        );
+        return Answer::Handled;
+    }
+    if said.has(Cue::CallBack) {
+        return ask_callback(e, said);
+    }
+    if its_them {
+        e.task().confirmation().who_checked = true;
+        return Answer::Filled;
+    }
+    Answer::Missed
+}
+
+/// "Call me back later": the time said is booked, else it is asked.
+fn ask_callback(e: &mut Engine, said: &Said<'_>) -> Answer {
+    if said.entities.date.is_some() || said.entities.time_slot.is_some() || said.has(Cue::AnyTime) {
+        book_callback(e, said.entities.date, said.entities.time_slot);
+    } else {
+        e.ask(Ask::CallbackTime, p!("ask_callback_time"), &[]);
+    }
+    Answer::Handled
+}
+
+/// The answer to "when shall we call back?".
+fn callback_time(e: &mut Engine, said: &Said<'_>) -> Answer {
+    let (date, slot) = (said.entities.date, said.entities.time_slot);
+    if date.is_some() || slot.is_some() || said.has(Cue::AnyTime) {
+        book_callback(e, date, slot);
+        return Answer::Handled;
+    }
+    if e.yes_no(said) == Some(false) {
+        decide_callback(e, false);
+        return Answer::Handled;
+    }
+    Answer::Missed
+}
+
+/// A yes or no to "shall we call back another time?".
+pub(crate) fn decide_callback(e: &mut Engine, yes: bool) {
+    if yes {
+        e.ask(Ask::CallbackTime, p!("ask_callback_time"), &[]);
+        return;
+    }
+    e.say(p!("callback_declined"), &[]);
+    e.end_task();
+    e.s.ended = true;
+}
+
+/// Books the call back and ends this call. A slot without a day is today's when it is
+/// still to come, else tomorrow's.
+fn book_callback(e: &mut Engine, date: Option<NaiveDate>, slot: Option<TimeSlot>) {
+    let Some(number) = e.s.called_about.clone().or_else(|| e.task().order.clone()) else {
+        e.drop_task();
+        return;
+    };
+    let date = date.or_else(|| slot.map(|_| e.today()));
+    let when = match (date, slot) {
+        (Some(d), Some(s)) => format_when(e, d, Some(s)),
+        (Some(d), None) => format_when(e, d, None),
+        _ => e.text(p!("callback_any_time"), &[]),
+    };
+    e.change(Change::ScheduleCallback {
+        order_number: number,
+        date,
+        slot,
+    });
+    e.say(p!("callback_booked"), &[("when", when)]);
+    e.end_task();
+    e.s.ended = true;
+}
+
+fn format_when(e: &Engine, d: NaiveDate, slot: Option<TimeSlot>) -> String {
+    match slot {
+        Some(s) => e.text(
+            p!("callback_day_slot"),
+            &[("date", e.date_words(d)), ("slot", slot_words(e, s))],
+        ),
+        None => e.date_words(d),
+    }
+}
+
+/// "Can I pay by card instead?" on a cash-on-delivery confirmation: a secure link by
+/// text, never card digits by voice; the order stays unconfirmed until it is paid.
+pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    if !yes {
+        e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
+        return;
+    }
+    e.change(Change::Notify {
+        channel: Channel::Sms,
+        template: Notice::PaymentLink,
+        order_number: Some(order.order_number.clone()),
+        reference: None,
+    });
+    e.say(p!("payment_link_sent"), &[]);
+    e.end_task();
+    e.anything_else();
+}
+
 /// The answer to an order confirmation call.
 fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let intent = said.intent;
     let yes = e.yes_no(said);
+    if said.has(Cue::CallBack) && intent != Intent::CancelOrder {
+        return ask_callback(e, said);
+    }
+    // "Can I pay by card?": asked before anything is confirmed or cancelled.
+    let cod = load(e, facts).is_some_and(|o| o.payment.method == PaymentMethod::Cod);
+    if cod && said.has(Cue::OtherPayment) && intent != Intent::CancelOrder {
+        e.ask(
+            Ask::YesNo(YesNo::PaymentLink),
+            p!("offer_payment_link"),
+            &[],
+        );
+        return Answer::Handled;
+    }
     if intent == Intent::CancelOrder || (yes == Some(false) && intent != Intent::ChangeAddress) {
         let task = e.task();
         task.become_goal(Goal::Cancel);

@@ -17,7 +17,7 @@ pub(super) const PERIODS: [(&str, Period); 4] = [
 ];
 
 /// Lists whose phrases anywhere in the words give the cue.
-const ANYWHERE: [(&str, Cue); 12] = [
+const ANYWHERE: [(&str, Cue); 16] = [
     ("no", Cue::Negated),
     ("card_number", Cue::CardNumber),
     ("complaint", Cue::Complaint),
@@ -30,6 +30,10 @@ const ANYWHERE: [(&str, Cue); 12] = [
     ("last_order", Cue::LastOrder),
     ("no_number", Cue::NoNumber),
     ("same_city", Cue::Unchanged),
+    ("not_them", Cue::NotThem),
+    ("call_back", Cue::CallBack),
+    ("other_payment", Cue::OtherPayment),
+    ("any_time", Cue::AnyTime),
 ];
 
 /// Order states named in a description, by list.

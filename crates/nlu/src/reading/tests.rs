@@ -172,6 +172,11 @@ fn cues_are_typed() {
     assert!(reading("what's the full card number").has(Cue::CardNumber));
     assert!(reading("the one from last week").has(Cue::Period(Period::LastWeek)));
     assert!(reading("the delayed one").has(Cue::Status(OrderStatus::Delayed)));
+    assert!(reading("this is her husband, she's not in").has(Cue::NotThem));
+    assert!(reading("could you call me back later").has(Cue::CallBack));
+    assert!(reading("can i pay by card instead").has(Cue::OtherPayment));
+    assert!(reading("any time, doesn't matter").has(Cue::AnyTime));
+    assert!(!reading("yes that's me").has(Cue::NotThem));
 }
 
 #[test]
