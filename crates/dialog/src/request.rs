@@ -125,6 +125,9 @@ pub(crate) struct AddressDraft {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CancelReq {
     pub cancel_reason: Option<CancelReason>,
+    /// The caller named one item of a larger order and agreed to cancel the whole order
+    /// (an order is cancelled whole, never an item of it).
+    pub whole_order_agreed: bool,
 }
 
 /// A return, an exchange or a problem: what goes back (or is replaced), why, and how.
@@ -230,6 +233,7 @@ impl Request {
             Goal::ReturnStatus => Request::ReturnStatus,
             Goal::Cancel => Request::Cancel(CancelReq {
                 cancel_reason: ent.cancel_reason,
+                whole_order_agreed: false,
             }),
             Goal::Return => Request::Return(after_sale()),
             Goal::Exchange => Request::Exchange(after_sale()),

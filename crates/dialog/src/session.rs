@@ -32,6 +32,8 @@ pub(crate) enum YesNo {
     CallBack,
     /// Text a link to pay a cash-on-delivery order by card?
     PaymentLink,
+    /// One item of a larger order cannot be cancelled alone: cancel the whole order?
+    CancelWholeOrder,
 }
 
 /// What the agent just asked for.

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use crate::facts::Facts;
 use crate::request::merge_address;
 use crate::speak::{
-    add_business_days, card_words, date_ok, items_phrase, load, refund_days, say_return_state,
-    slot_words, state_key,
+    add_business_days, card_words, date_ok, item_words, items_phrase, load, refund_days,
+    say_return_state, slot_words, state_key,
 };
 use crate::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use voxorder_config::ShippingPolicy;
@@ -319,6 +319,18 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         }
         return;
     }
+    // "Cancel the candle from my order": an order is cancelled whole, so the caller
+    // chooses; it is never widened without a yes.
+    if !e.task().cancel().whole_order_agreed {
+        if let Some(item) = one_item_of_many(e, &order, facts) {
+            e.ask(
+                Ask::YesNo(YesNo::CancelWholeOrder),
+                p!("cancel_one_item"),
+                &[("item", item), ("items", items_phrase(&e.catalog, &order))],
+            );
+            return;
+        }
+    }
     let task = e.task();
     if task.cancel().cancel_reason.is_none() {
         e.ask(Ask::CancelReason, p!("ask_cancel_reason"), &[]);
@@ -358,6 +370,38 @@ fn finish_with_resume(e: &mut Engine, goal: Goal) {
         }
     }
     e.complete();
+}
+
+/// The item the request named when the order holds more than it: the product said (or
+/// another size or colour of it) is one line of several.
+fn one_item_of_many(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<String> {
+    let sku = e.task_ref()?.heard.product.clone()?;
+    if order.items.len() < 2 {
+        return None;
+    }
+    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    let wanted = family(&sku);
+    order
+        .items
+        .iter()
+        .find(|it| {
+            it.sku == sku
+                || wanted.as_deref() == Some(it.sku.as_str())
+                || (wanted.is_some() && family(&it.sku) == wanted)
+        })
+        .map(|it| item_words(&e.catalog, &it.name, 1))
+}
+
+/// A yes or no to cancelling the whole order when one item was named.
+pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
+    if yes {
+        e.task().cancel().whole_order_agreed = true;
+        cancel(e, facts);
+        return;
+    }
+    let window = st::number_words(u64::from(e.config().policy.returns.window_days));
+    e.say(p!("cancel_one_item_kept"), &[("window", window)]);
+    e.drop_task();
 }
 
 /// Moving the delivery to another day and time slot.
