@@ -229,7 +229,7 @@ impl Engine {
             Ask::Zip => AnswerShape::Zip,
             Ask::Phone => AnswerShape::Phone,
             Ask::YesNo(_) | Ask::ConfirmWho => AnswerShape::YesNo,
-            Ask::Product | Ask::ExchangeVariant => AnswerShape::Product,
+            Ask::Product | Ask::ExchangeVariant | Ask::ProductVariant => AnswerShape::Product,
             _ => AnswerShape::Free,
         }
     }

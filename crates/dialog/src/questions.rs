@@ -45,7 +45,21 @@ impl Engine {
             | Ask::Quantity
             | Ask::Frequency
             | Ask::SubscriptionAction
-            | Ask::WhichSubscription(_) => commerce::answer(self, ask, said, facts),
+            | Ask::WhichSubscription(_)
+            | Ask::ProductVariant => commerce::answer(self, ask, said, facts),
+        }
+    }
+
+    /// Whether the utterance carries what the pending question asks for (a value of the
+    /// kind expected), so an unsure intent guess does not override it.
+    pub(crate) fn answers_the_question(&self, said: &Said<'_>) -> bool {
+        match &self.ask {
+            Ask::ProductVariant | Ask::ExchangeVariant => {
+                let table = self.phrases().table("sizes");
+                table.is_some_and(|t| said.words.iter().any(|w| t.contains_key(w)))
+                    || said.words.len() <= 3 && said.entities.is_empty()
+            }
+            _ => false,
         }
     }
 
@@ -444,6 +458,8 @@ fn amend_cart(task: &mut Task, ent: &Entities, max: u32) -> bool {
     if cart.len() == 1 || qty > max {
         cart.clear();
         task.become_goal(Goal::Place);
+        // The line's own variant, read back already: nothing left to choose.
+        task.purchase().variant_checked = true;
         *task.product() = Some(sku);
         *task.quantity() = Some(qty);
     } else if qty > 0 {

@@ -180,6 +180,10 @@ pub(crate) struct Purchase {
     pub quantity: Option<u32>,
     /// Items to order: SKU and quantity.
     pub cart: Vec<(String, u32)>,
+    /// Words said in answer to which size or colour, with the opening words.
+    pub variant_words: Vec<String>,
+    /// The variant is the one the caller named (no size or colour left unsaid).
+    pub variant_checked: bool,
 }
 
 /// A subscription started or changed.
@@ -225,7 +229,7 @@ impl Request {
         let purchase = || Purchase {
             product: ent.product.clone(),
             quantity: ent.quantity,
-            cart: Vec::new(),
+            ..Purchase::default()
         };
         match goal {
             Goal::Status => Request::Status,

@@ -169,7 +169,13 @@ impl Engine {
             Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder)
         );
         match said.intent {
-            Intent::Repeat => {
+            // An unsure "repeat" that answers the question ("navy please" at which
+            // colour) is the answer.
+            Intent::Repeat
+                if self.ask == Ask::Nothing
+                    || said.confidence >= self.config.dialog.switch_confidence
+                    || !self.answers_the_question(said) =>
+            {
                 self.repeat();
                 return;
             }

@@ -71,6 +71,8 @@ pub(crate) enum Ask {
     ConfirmWho,
     /// When to call back.
     CallbackTime,
+    /// Which size or colour of the product to order.
+    ProductVariant,
 }
 
 impl Ask {

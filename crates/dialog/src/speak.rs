@@ -7,7 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use voxorder_config::{Config, TimeSlot};
 use voxorder_domain::change::Change;
 use voxorder_domain::order::{Order, OrderStatus};
-use voxorder_domain::records::{NoticeKind, NoticeScope, SyncNotice};
+use voxorder_domain::records::{NoticeKind, NoticeScope, Product, SyncNotice};
 use voxorder_domain::speech_text as st;
 
 use crate::facts::Facts;
@@ -364,4 +364,38 @@ pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
         _ => p!("return_state_requested"),
     };
     e.say(key, &args);
+}
+
+/// The size and the colour the words name among a family's variants ("a large", "in
+/// white"): sizes as people say them (the catalog's `sizes` table) or as the catalog
+/// writes them, colours as the catalog writes them.
+pub(crate) fn spoken_size_and_colour(
+    e: &Engine,
+    words: &[String],
+    variants: &[Product],
+) -> (Option<String>, Option<String>) {
+    let joined = format!(" {} ", words.join(" "));
+    let sizes = e.phrases().table("sizes");
+    let size: Option<String> = {
+        let mut hits: Vec<(&String, &String)> = sizes
+            .map(|t| {
+                t.iter()
+                    .filter(|(k, _)| joined.contains(&format!(" {k} ")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        hits.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        hits.first().map(|(_, v)| (*v).clone()).or_else(|| {
+            variants
+                .iter()
+                .filter_map(|v| v.size.clone())
+                .find(|s| joined.contains(&format!(" {} ", s.to_lowercase())))
+        })
+    };
+    let colour: Option<String> = variants
+        .iter()
+        .filter_map(|v| v.color.clone())
+        .filter(|c| joined.contains(&format!(" {} ", c.to_lowercase())))
+        .max_by_key(String::len);
+    (size, colour)
 }

@@ -7,7 +7,8 @@
 use chrono::Duration;
 
 use crate::facts::Facts;
-use crate::speak::{add_business_days, card_words, every};
+use crate::request::Request;
+use crate::speak::{add_business_days, card_words, every, spoken_size_and_colour};
 use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
 use voxorder_domain::interpretation::Cue;
@@ -544,6 +545,122 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
 
 /// The catalog product the request names, with a sensible quantity if one was given;
 /// asks for whichever is missing or wrong (None while asking).
+/// The variant of `prod` the caller named. A size or colour not said is asked, offering
+/// what is in stock, never picked: "a hoodie" is not "a black hoodie, size large".
+fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Product> {
+    // What the household bought before is the variant they mean.
+    let bought = e.s.customer.is_some_and(|cid| {
+        facts
+            .purchase_history(cid)
+            .is_ok_and(|h| h.iter().any(|p| p.sku == prod.sku))
+    });
+    if bought {
+        e.task().purchase().variant_checked = true;
+        return Some(prod);
+    }
+    let variants: Vec<Product> = match facts.variants(&prod.family) {
+        Ok(v) => v.into_iter().filter(|v| v.active && v.stock > 0).collect(),
+        Err(err) => {
+            e.store_trouble(&err);
+            return None;
+        }
+    };
+    // One variant in stock (or none, which the stock check says): nothing to choose.
+    if variants.len() < 2 {
+        e.task().purchase().variant_checked = true;
+        return Some(prod);
+    }
+    let mut words = e.task().words.clone();
+    words.extend(e.task().purchase().variant_words.iter().cloned());
+    let (size, colour) = spoken_size_and_colour(e, &words, &variants);
+    let same = |a: &Option<String>, b: &Option<String>| {
+        a.as_deref().map(str::to_lowercase) == b.as_deref().map(str::to_lowercase)
+    };
+    let fits: Vec<&Product> = variants
+        .iter()
+        .filter(|v| size.is_none() || same(&v.size, &size))
+        .filter(|v| colour.is_none() || same(&v.color, &colour))
+        .collect();
+    let distinct = |f: &dyn Fn(&Product) -> Option<String>| {
+        let mut all: Vec<String> = fits.iter().filter_map(|v| f(v)).collect();
+        all.dedup();
+        let mut seen = Vec::new();
+        for x in all {
+            if !seen.contains(&x) {
+                seen.push(x);
+            }
+        }
+        seen
+    };
+    let colours = distinct(&|v| v.color.clone());
+    let sizes = distinct(&|v| v.size.clone());
+    let family_name = prod
+        .name
+        .split(" - ")
+        .next()
+        .unwrap_or(&prod.name)
+        .to_string();
+    if fits.is_empty() {
+        // What was said is not in stock: asked again with what is.
+        e.task().purchase().variant_words.clear();
+        e.say(p!("variant_not_in_stock"), &[("product", family_name)]);
+        return chosen_variant_ask(e, prod, &variants);
+    }
+    let options = |list: &[String]| -> String {
+        let shown: Vec<String> = list.iter().take(3).cloned().collect();
+        if list.len() > 3 {
+            let more = e.text(p!("or_something_else"), &[]);
+            format!("{}, {more}", shown.join(", "))
+        } else {
+            st::list_or(&shown)
+        }
+    };
+    if colour.is_none() && colours.len() > 1 {
+        e.ask(
+            Ask::ProductVariant,
+            p!("ask_product_colour"),
+            &[("product", family_name), ("options", options(&colours))],
+        );
+        return None;
+    }
+    if size.is_none() && sizes.len() > 1 {
+        e.ask(
+            Ask::ProductVariant,
+            p!("ask_product_size"),
+            &[("product", family_name), ("options", options(&sizes))],
+        );
+        return None;
+    }
+    let chosen = fits[0].clone();
+    let purchase = e.task().purchase();
+    purchase.variant_checked = true;
+    purchase.product = Some(chosen.sku.clone());
+    Some(chosen)
+}
+
+/// Asks again for the variant, from scratch.
+fn chosen_variant_ask(e: &mut Engine, prod: Product, variants: &[Product]) -> Option<Product> {
+    let mut colours: Vec<String> = Vec::new();
+    for c in variants.iter().filter_map(|v| v.color.clone()) {
+        if !colours.contains(&c) {
+            colours.push(c);
+        }
+    }
+    let family_name = prod
+        .name
+        .split(" - ")
+        .next()
+        .unwrap_or(&prod.name)
+        .to_string();
+    let shown: Vec<String> = colours.into_iter().take(3).collect();
+    e.ask(
+        Ask::ProductVariant,
+        p!("ask_product_colour"),
+        &[("product", family_name), ("options", st::list_or(&shown))],
+    );
+    None
+}
+
 fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> Option<Product> {
     let Some(sku) = e.task().product().clone() else {
         e.ask(Ask::Product, ask_key, &[]);
@@ -555,6 +672,14 @@ fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> O
             e.ask(Ask::Product, p!("product_unknown"), &[]);
         }
         return None;
+    };
+    let prod = if e
+        .task_ref()
+        .is_some_and(|t| matches!(&t.req, Request::Place(p) if !p.variant_checked))
+    {
+        chosen_variant(e, prod, facts)?
+    } else {
+        prod
     };
     if !quantity_ok(e) {
         e.ask(
@@ -615,13 +740,35 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 if ent.quantity.is_some() {
                     *task.quantity() = ent.quantity;
                 }
-                if ent.frequency_days.is_some() {
-                    task.subscription().frequency = ent.frequency_days;
+                if let (Request::Subscription(sub), Some(days)) =
+                    (&mut task.req, ent.frequency_days)
+                {
+                    sub.frequency = Some(days);
                 }
                 Answer::Filled
             }
             None => Answer::Missed,
         },
+        Ask::ProductVariant => {
+            let family = e
+                .task()
+                .product()
+                .clone()
+                .and_then(|sku| facts.product(&sku).ok().flatten())
+                .map(|p| p.family);
+            let variants = family
+                .and_then(|f| facts.variants(&f).ok())
+                .unwrap_or_default();
+            let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+            if size.is_none() && colour.is_none() {
+                return Answer::Missed;
+            }
+            e.task()
+                .purchase()
+                .variant_words
+                .extend(said.words.iter().cloned());
+            Answer::Filled
+        }
         Ask::Quantity => {
             let bare_number = match said.words.as_slice() {
                 [w] => w.parse::<u32>().ok(),

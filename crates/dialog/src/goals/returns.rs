@@ -9,6 +9,7 @@ use chrono::Duration;
 use crate::facts::Facts;
 use crate::speak::{
     card_words, date_ok, item_words, load, refund_days, say_return_state, slot_words,
+    spoken_size_and_colour,
 };
 use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
@@ -482,29 +483,7 @@ fn wanted_variant(
     own: &Product,
     variants: &[Product],
 ) -> Option<String> {
-    let joined = format!(" {} ", words.join(" "));
-    let sizes = e.phrases().table("sizes");
-    let spoken_size: Option<String> = {
-        let mut hits: Vec<(&String, &String)> = sizes
-            .map(|t| {
-                t.iter()
-                    .filter(|(k, _)| joined.contains(&format!(" {k} ")))
-                    .collect()
-            })
-            .unwrap_or_default();
-        hits.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        hits.first().map(|(_, v)| (*v).clone()).or_else(|| {
-            variants
-                .iter()
-                .filter_map(|v| v.size.clone())
-                .find(|s| joined.contains(&format!(" {} ", s.to_lowercase())))
-        })
-    };
-    let spoken_color: Option<String> = variants
-        .iter()
-        .filter_map(|v| v.color.clone())
-        .filter(|c| joined.contains(&format!(" {} ", c.to_lowercase())))
-        .max_by_key(String::len);
+    let (spoken_size, spoken_color) = spoken_size_and_colour(e, words, variants);
     if spoken_size.is_none() && spoken_color.is_none() {
         return None;
     }
@@ -529,8 +508,6 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     let Some(open) = open_lines(e, &order, facts) else {
         return;
     };
-    // A named product may be the wanted variant rather than the item on the order.
-    let named = e.task().after_sale().product.clone();
     if !ensure_lines(e, &order, &open, p!("ask_exchange_item"), facts) {
         return;
     }
@@ -565,12 +542,10 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     if e.task().after_sale().exchange_sku.is_none() {
-        let from_product =
-            named.filter(|sku| *sku != it.sku && variants.iter().any(|v| v.sku == *sku));
+        // Only a size or colour said picks the variant: a product match on "my jeans"
+        // names the item, not what to swap it for, which is asked.
         let words = e.task().words.clone();
-        // Words like "a large" or "in white" say more than a product match on "t shirt".
-        e.task().after_sale().exchange_sku =
-            wanted_variant(e, &words, &own, &variants).or(from_product);
+        e.task().after_sale().exchange_sku = wanted_variant(e, &words, &own, &variants);
     }
     let in_stock: Vec<&Product> = variants
         .iter()
