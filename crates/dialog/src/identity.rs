@@ -333,14 +333,15 @@ fn check_factors(
     Some(Answer::Filled)
 }
 
-/// Whether a factor given (already limited to the usable ones) is on the order.
+/// Every factor given matches the order: one right answer does not make up for a
+/// wrong one said with it ("78701, ada@example.com, 555 0100" with a wrong phone fails).
 fn factor_matches(given: &Factors, order: &Order) -> bool {
     let c = &order.customer;
     let zip = given
         .zip
         .as_ref()
-        .is_some_and(|z| c.billing_zip.as_deref() == Some(z.as_str()));
-    let email = given.email.as_ref().is_some_and(|m| {
+        .map(|z| c.billing_zip.as_deref() == Some(z.as_str()));
+    let email = given.email.as_ref().map(|m| {
         c.email
             .as_deref()
             .is_some_and(|on| on.eq_ignore_ascii_case(m))
@@ -348,8 +349,9 @@ fn factor_matches(given: &Factors, order: &Order) -> bool {
     let phone = given
         .phone
         .as_ref()
-        .is_some_and(|p| c.phone.as_deref().is_some_and(|on| same_phone(on, p)));
-    zip || email || phone
+        .map(|p| c.phone.as_deref().is_some_and(|on| same_phone(on, p)));
+    let said = [zip, email, phone];
+    said.iter().any(Option::is_some) && said.iter().all(|m| m.unwrap_or(true))
 }
 
 fn same_phone(a: &str, b: &str) -> bool {
