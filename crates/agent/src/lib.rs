@@ -31,7 +31,7 @@ use voxorder_domain::order::Order;
 use voxorder_domain::pii::Redacted;
 use voxorder_nlu::classifier::ClassifierError;
 use voxorder_nlu::knowledge::KnowledgeBase;
-use voxorder_nlu::{Entities, Intent, Nlu};
+use voxorder_nlu::{Entities, Intent, Interpretation, Nlu};
 use voxorder_store::{
     CustomerRow, IdentityVerdict, LockKey, LockPolicy, NoticeScope, OrderSummary, Product,
     PurchasedItem, ReturnRecord, Store, StoreError, Subscription, SyncNotice, VerificationLock,
@@ -85,52 +85,6 @@ fn ser_intent<S: serde::Serializer>(i: &Option<Intent>, s: S) -> Result<S::Ok, S
         Some(i) => s.serialize_str(i.as_str()),
         None => s.serialize_none(),
     }
-}
-
-/// Words a speaker uses to take back what they just said.
-const CORRECTIONS: &[&str] = &[
-    "no wait",
-    "sorry i mean",
-    "i mean",
-    "make that",
-    "correction",
-    "no sorry",
-    "sorry no",
-];
-
-/// The text after the last self-correction, if there is one with something after it.
-fn after_correction(text: &str) -> Option<&str> {
-    if !text.is_ascii() {
-        return None;
-    }
-    let lower = text.to_ascii_lowercase();
-    let end = CORRECTIONS
-        .iter()
-        .filter_map(|c| lower.rfind(c).map(|i| i + c.len()))
-        .max()?;
-    let tail = text[end..].trim_start_matches([',', ' ', '.', '-']);
-    (!tail.trim().is_empty()).then_some(tail)
-}
-
-/// Entities found after a correction replace the ones found before it.
-fn overlay(base: &mut Entities, fixed: Entities) {
-    macro_rules! take {
-        ($($f:ident),+) => { $( if fixed.$f.is_some() { base.$f = fixed.$f; } )+ };
-    }
-    take!(
-        order_number,
-        email,
-        zip_code,
-        phone_number,
-        date,
-        time_slot,
-        quantity,
-        product,
-        return_reason,
-        cancel_reason,
-        refund_method,
-        frequency_days
-    );
 }
 
 /// The read-only view of the store and documents the engine asks through.
@@ -403,22 +357,13 @@ impl<'s> Agent<'s> {
             // Nothing heard: a silence, not an utterance to classify.
             return self.event(String::new(), Event::Timeout, None);
         }
-        let mut nlu = self.nlu.understand(text, now, self.engine.expecting())?;
-        // "seven eight seven one zero, no wait, seven eight seven zero one": what follows
-        // the last correction replaces what came before it.
-        if let Some(tail) = after_correction(text) {
-            let fixed = self.nlu.understand(tail, now, self.engine.expecting())?;
-            overlay(&mut nlu.entities, fixed.entities);
-        }
-        let meaning = (nlu.intent, nlu.confidence, nlu.entities.clone());
-        let event = Event::Utterance {
-            text: text.to_string(),
-            intent: nlu.intent,
-            confidence: nlu.confidence,
-            entities: nlu.entities,
-            alternatives: nlu.alternatives,
-        };
-        self.event(text.to_string(), event, Some(meaning))
+        let heard = self.nlu.understand(text, now, self.engine.expecting())?;
+        let meaning = (heard.intent, heard.confidence, heard.entities.clone());
+        self.event(
+            text.to_string(),
+            Event::Utterance(Box::new(heard)),
+            Some(meaning),
+        )
     }
 
     /// Digits typed on the keypad.
@@ -429,13 +374,7 @@ impl<'s> Agent<'s> {
     /// The caller spoke but nothing could be made out (noise, a mumble): asked again, and
     /// counted like any other utterance that was not understood.
     pub fn unclear(&mut self) -> Result<Turn, AgentError> {
-        let event = Event::Utterance {
-            text: String::new(),
-            intent: Intent::Fallback,
-            confidence: 0.0,
-            entities: Entities::default(),
-            alternatives: Vec::new(),
-        };
+        let event = Event::Utterance(Box::new(Interpretation::unclear()));
         self.event(String::new(), event, None)
     }
 

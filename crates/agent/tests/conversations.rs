@@ -161,8 +161,9 @@ fn json_str(v: &serde_json::Value) -> String {
     }
 }
 
-/// Runs one script; returns the problems found (empty when it passes).
-fn run_script(path: &Path) -> Vec<String> {
+/// Runs one script; returns the problems found (empty when it passes). Every reply the
+/// agent speaks is added to `spoken`.
+fn run_script(path: &Path, spoken: &mut Vec<String>) -> Vec<String> {
     let text = std::fs::read_to_string(path).expect("readable script");
     let script: Script =
         toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -190,6 +191,7 @@ fn run_script(path: &Path) -> Vec<String> {
         )
         .expect("conversation starts");
         transcript.push(format!("agent: {}", opening.reply));
+        spoken.push(opening.reply.clone());
         for want in &script.opening_says {
             if !lower(&opening.reply).contains(&lower(want)) {
                 problems.push(format!("opening: missing {want:?}"));
@@ -202,6 +204,7 @@ fn run_script(path: &Path) -> Vec<String> {
             }
             .expect("turn runs");
             transcript.push(format!("user: {}", spec.user));
+            spoken.push(turn.reply.clone());
             transcript.push(format!(
                 "agent: {}   [{} {:.2}]",
                 turn.reply,
@@ -454,6 +457,7 @@ fn every_conversation_script_passes() {
     );
     let only = std::env::var("VOXORDER_CONVERSATION").ok();
     let mut failed = Vec::new();
+    let mut spoken: Vec<(String, String)> = Vec::new();
     for path in &scripts {
         let name = path
             .file_stem()
@@ -462,7 +466,9 @@ fn every_conversation_script_passes() {
         if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
             continue;
         }
-        let problems = run_script(path);
+        let mut replies = Vec::new();
+        let problems = run_script(path, &mut replies);
+        spoken.extend(replies.into_iter().map(|r| (name.clone(), r)));
         if problems.is_empty() {
             println!("ok    {name}");
         } else {
@@ -470,7 +476,43 @@ fn every_conversation_script_passes() {
             failed.push(name);
         }
     }
+    print_reply_lengths(&spoken);
     assert!(failed.is_empty(), "failing conversations: {failed:?}");
+}
+
+/// Speaking rate used to estimate a reply's length in audio: about fifteen characters a
+/// second, the pace of the default voice.
+const CHARS_PER_SECOND: f64 = 15.0;
+
+/// How long the agent's replies are to the ear, over every script: characters and
+/// estimated seconds (p50, p95, longest ten). A measurement to read with
+/// `--nocapture`, not a bar: wording is judged by people, not by this number.
+fn print_reply_lengths(spoken: &[(String, String)]) {
+    let mut lengths: Vec<(usize, &str, &str)> = spoken
+        .iter()
+        .filter(|(_, r)| !r.is_empty())
+        .map(|(name, r)| (r.chars().count(), name.as_str(), r.as_str()))
+        .collect();
+    if lengths.is_empty() {
+        return;
+    }
+    lengths.sort_by_key(|(n, _, _)| *n);
+    let at = |q: f64| lengths[((lengths.len() - 1) as f64 * q).round() as usize].0;
+    let secs = |n: usize| n as f64 / CHARS_PER_SECOND;
+    let (p50, p95) = (at(0.5), at(0.95));
+    println!(
+        "reply length over {} replies: p50 {p50} chars ({:.1} s), p95 {p95} chars ({:.1} s), \
+         over 8 s: {}",
+        lengths.len(),
+        secs(p50),
+        secs(p95),
+        lengths.iter().filter(|(n, _, _)| secs(*n) > 8.0).count()
+    );
+    println!("longest ten:");
+    for (n, name, reply) in lengths.iter().rev().take(10) {
+        let start: String = reply.chars().take(90).collect();
+        println!("  {:5.1} s  {n:4} chars  {name}: {start}…", secs(*n));
+    }
 }
 
 /// Conversations running at once against one store (several chat processes or devices

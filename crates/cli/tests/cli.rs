@@ -655,14 +655,17 @@ fn outbound_confirmation_call_speaks_first() {
         &env,
         &db,
         &["--confirm", "1000000000080"],
-        b"yes I confirm\n",
+        b"yes speaking\nyes I confirm\n",
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[0].contains("cash on delivery"), "{text}");
-    assert!(lines[1].contains("confirmed"), "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
+    // Who answered is asked before anything about the order is said.
+    assert!(lines[0].contains("speaking with"), "{text}");
+    assert!(!lines[0].contains("cash on delivery"), "{text}");
+    assert!(lines[1].contains("cash on delivery"), "{text}");
+    assert!(lines[2].contains("confirmed"), "{text}");
 }
 
 /// A device build has no hub: whatever follows `oms`, it says so and exits 69

@@ -4,23 +4,25 @@
 //! same reply, so nothing tells a caller whether an order exists; failures are recorded
 //! per key and lock that key for voice look-ups after the configured attempts.
 
-use super::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use crate::facts::Facts;
+use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
+use voxorder_domain::interpretation::{Cue, Period};
 use voxorder_domain::order::{Order, OrderStatus};
 use voxorder_domain::records::{NoticeScope, OrderSummary};
 use voxorder_domain::speech_text as st;
 use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy};
+use voxorder_domain::vocab::Intent;
 
 /// Copies what the opening utterance of a request already says into the request.
-pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
-    let ent = said.entities;
+pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
+    let ent = &said.entities;
     if let Some(n) = &ent.order_number {
         e.s.heard_order = Some(n.clone());
         // "Order 1 2 3 …, my zip is 78701": the factor is checked without asking again.
         // A zip said with an address change is the new address, not a factor.
         let mut factors = Factors::of(ent);
-        if task.goal == Goal::ChangeAddress {
+        if task.goal() == Goal::ChangeAddress {
             factors.zip = None;
         }
         e.s.heard_factors = (!factors.is_empty()).then_some(factors);
@@ -28,28 +30,15 @@ pub(super) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     if let Some(p) = &ent.phone_number {
         e.s.heard_phone = Some(p.clone());
     }
-    task.cancel_reason = ent.cancel_reason;
-    task.return_reason = ent.return_reason;
-    task.refund_method = ent.refund_method;
-    task.date = ent.date;
-    task.slot = ent.time_slot;
-    task.product = ent.product.clone();
-    task.quantity = ent.quantity;
-    task.frequency = ent.frequency_days;
-    if let Some(zip) = &ent.zip_code {
-        if task.goal == Goal::ChangeAddress {
-            task.address.zip = Some(zip.clone());
-        }
-    }
     // "Change the address to 2200 Lake Shore Drive, Austin": the new address is kept.
-    if task.goal == Goal::ChangeAddress {
-        if let Some(heard) = super::orders::heard_address(e, said, true) {
-            super::orders::merge_address(&mut task.address, heard);
+    if task.goal() == Goal::ChangeAddress {
+        if let Some(heard) = &said.address {
+            crate::request::merge_address(task.address(), heard);
         }
     }
     // "I want to return it, can someone come and pick it up": the courier is chosen.
-    if task.goal == Goal::Return && e.phrases().any("pickup", &said.words) {
-        task.pickup = Some(true);
+    if task.goal() == Goal::Return && said.has(Cue::Pickup) {
+        task.after_sale().pickup = Some(true);
     }
 }
 
@@ -121,8 +110,8 @@ fn order_key(number: &str) -> LockKey {
 
 /// Makes sure the current request has a verified order; asks for what is missing.
 /// Returns true when the request can go on.
-pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
-    let goal = e.task().goal;
+pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
+    let goal = e.task().goal();
     if let Some(heard) = e.s.heard_order.clone() {
         if e.s.verified.contains(&heard) {
             e.s.heard_order = None;
@@ -162,13 +151,13 @@ pub(super) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             // "And my other order?" is not about it at all.
             let elsewhere = e
                 .task_ref()
-                .is_some_and(|t| e.phrases().any("other_order", &t.words));
+                .is_some_and(|t| t.cues.contains(&Cue::OtherOrder));
             // The order a confirmation call is about is what the customer means.
             let called_about = e.s.called_about.as_ref() == Some(&focus);
             // "And the headphones from the same order": the caller named it already.
             let named = e
                 .task_ref()
-                .is_some_and(|t| e.phrases().any("same_order", &t.words));
+                .is_some_and(|t| t.cues.contains(&Cue::SameOrder));
             if (goal.about_the_order_in_focus() || called_about || named) && !elsewhere {
                 use_order(e, focus);
                 return true;
@@ -344,14 +333,15 @@ fn check_factors(
     Some(Answer::Filled)
 }
 
-/// Whether a factor given (already limited to the usable ones) is on the order.
+/// Every factor given matches the order: one right answer does not make up for a
+/// wrong one said with it ("78701, ada@example.com, 555 0100" with a wrong phone fails).
 fn factor_matches(given: &Factors, order: &Order) -> bool {
     let c = &order.customer;
     let zip = given
         .zip
         .as_ref()
-        .is_some_and(|z| c.billing_zip.as_deref() == Some(z.as_str()));
-    let email = given.email.as_ref().is_some_and(|m| {
+        .map(|z| c.billing_zip.as_deref() == Some(z.as_str()));
+    let email = given.email.as_ref().map(|m| {
         c.email
             .as_deref()
             .is_some_and(|on| on.eq_ignore_ascii_case(m))
@@ -359,8 +349,9 @@ fn factor_matches(given: &Factors, order: &Order) -> bool {
     let phone = given
         .phone
         .as_ref()
-        .is_some_and(|p| c.phone.as_deref().is_some_and(|on| same_phone(on, p)));
-    zip || email || phone
+        .map(|p| c.phone.as_deref().is_some_and(|on| same_phone(on, p)));
+    let said = [zip, email, phone];
+    said.iter().any(Option::is_some) && said.iter().all(|m| m.unwrap_or(true))
 }
 
 fn same_phone(a: &str, b: &str) -> bool {
@@ -373,8 +364,8 @@ fn same_phone(a: &str, b: &str) -> bool {
 }
 
 /// Answers to the identity questions.
-pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let ent = said.entities;
+pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let ent = &said.entities;
     match ask {
         Ask::OrderNumber => {
             if let Some(n) = &ent.order_number {
@@ -388,7 +379,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
                 return Answer::Handled;
             }
-            if said.intent == super::Intent::Deny || e.phrases().any("no_number", &said.words) {
+            if said.intent == Intent::Deny || said.has(Cue::NoNumber) {
                 e.ask(Ask::Phone, p!("ask_phone"), &[]);
                 return Answer::Handled;
             }
@@ -472,7 +463,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .map(|o| NoticeScope::Order(&o.order_number))
                 .collect();
             e.say_verified(facts, &scopes);
-            let goal = e.task().goal;
+            let goal = e.task().goal();
             if offer_orders(e, &owned, goal) && e.task().order.is_some() {
                 return Answer::Filled;
             }
@@ -486,7 +477,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::PickOrder(numbers) => match pick(e, said, numbers, facts) {
             Some(i) => {
                 let chosen = numbers[i].clone();
-                if e.task().goal == Goal::Status {
+                if e.task().goal() == Goal::Status {
                     e.s.queue = numbers.iter().filter(|n| **n != chosen).cloned().collect();
                 }
                 use_order(e, chosen);
@@ -556,13 +547,13 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
 }
 
 fn factor_given(said: &Said<'_>) -> bool {
-    let ent = said.entities;
+    let ent = &said.entities;
     ent.zip_code.is_some() || ent.email.is_some() || ent.phone_number.is_some()
 }
 
 /// Yes/no answers to the identity questions.
 /// The answer to "can I use the order number you gave earlier?".
-pub(super) fn decide(e: &mut Engine, yes: bool, facts: &dyn Facts) {
+pub(crate) fn decide(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     if yes {
         if let Some(focus) = e.s.focus.clone() {
             use_order(e, focus);
@@ -632,7 +623,7 @@ fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
     vec![
         ("date", e.date_words(o.order_date)),
         ("item", o.first_item.clone()),
-        ("more", more_items(o.item_count)),
+        ("more", more_items(e, o.item_count)),
         (
             "last4",
             st::digits_grouped(&o.order_number[o.order_number.len().saturating_sub(4)..]),
@@ -640,11 +631,14 @@ fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn more_items(count: u32) -> String {
+fn more_items(e: &Engine, count: u32) -> String {
     match count {
         0 | 1 => String::new(),
-        2 => "and one more item".to_string(),
-        n => format!("and {} more items", st::number_words(u64::from(n - 1))),
+        2 => e.text(p!("more_items_one"), &[]),
+        n => e.text(
+            p!("more_items_many"),
+            &[("count", st::number_words(u64::from(n - 1)))],
+        ),
     }
 }
 
@@ -685,7 +679,7 @@ fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> O
     if let Some(i) = unique_best(&by_item) {
         return Some(i);
     }
-    let statuses = statuses_named(e, &said.words);
+    let statuses = statuses_named(said);
     if !statuses.is_empty() {
         let fits: Vec<usize> = orders
             .iter()
@@ -698,20 +692,9 @@ fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> O
     if let Some(i) = by_date(e, said, &orders) {
         return Some(i);
     }
-    // "Last" in "last week" is not a position.
-    let mut words = said.words.clone();
-    for period in PERIODS {
-        words = e.phrases().without(period, &words);
-    }
-    ordinal(e, &words, numbers.len())
+    // "Last" in "last week" is not a position (understanding reads it so).
+    said.position(numbers.len())
 }
-
-const PERIODS: [&str; 4] = [
-    "period_last_week",
-    "period_this_week",
-    "period_last_month",
-    "period_this_month",
-];
 
 /// The position of the only highest score, if it is above zero.
 fn unique_best(scores: &[usize]) -> Option<usize> {
@@ -742,7 +725,7 @@ fn item_score(e: &Engine, said: &Said<'_>, order: &Order, facts: &dyn Facts) -> 
                 Some(_) if heard_family.is_some() && family(&it.sku) == heard_family => 5,
                 _ => 0,
             };
-            let words = super::locale::words(&it.name)
+            let words = crate::locale::words(&it.name)
                 .iter()
                 .map(|w| singular(w))
                 .filter(|w| w.len() > 2 && said_words.contains(w))
@@ -762,28 +745,14 @@ fn singular(w: &str) -> String {
 }
 
 /// Order states named in a description ("the delayed one", "the one not shipped yet").
-fn statuses_named(e: &Engine, words: &[String]) -> Vec<OrderStatus> {
-    use OrderStatus::*;
-    let ph = e.phrases();
-    let mut found = Vec::new();
-    for (list, status) in [
-        ("state_pending", PendingConfirmation),
-        ("state_processing", Processing),
-        ("state_out_for_delivery", OutForDelivery),
-        ("state_delayed", Delayed),
-        ("state_delivered", Delivered),
-        ("state_cancelled", Cancelled),
-        ("state_returned", Returned),
-    ] {
-        if ph.any(list, words) {
-            found.push(status);
-        }
-    }
-    // "Not shipped yet" names processing; "shipped" alone names a shipped order.
-    if found.is_empty() && ph.any("state_shipped", words) {
-        found.push(Shipped);
-    }
-    found
+fn statuses_named(said: &Said<'_>) -> Vec<OrderStatus> {
+    said.cues
+        .iter()
+        .filter_map(|c| match c {
+            Cue::Status(s) => Some(*s),
+            _ => None,
+        })
+        .collect()
 }
 
 /// An order picked by when it was placed: the date said (callers mean a past date, so a
@@ -813,46 +782,21 @@ fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usiz
     let today = e.today();
     let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
     let first_of_month = today.with_day(1).unwrap_or(today);
-    let (from, to) = if e.phrases().any("period_last_week", &said.words) {
-        (
+    let period = said.cues.iter().find_map(|c| match c {
+        Cue::Period(p) => Some(*p),
+        _ => None,
+    })?;
+    let (from, to) = match period {
+        Period::LastWeek => (
             monday - chrono::Duration::days(7),
             monday - chrono::Duration::days(1),
-        )
-    } else if e.phrases().any("period_this_week", &said.words) {
-        (monday, today)
-    } else if e.phrases().any("period_last_month", &said.words) {
-        let last = first_of_month - chrono::Duration::days(1);
-        (last.with_day(1).unwrap_or(last), last)
-    } else if e.phrases().any("period_this_month", &said.words) {
-        (first_of_month, today)
-    } else {
-        return None;
+        ),
+        Period::ThisWeek => (monday, today),
+        Period::LastMonth => {
+            let last = first_of_month - chrono::Duration::days(1);
+            (last.with_day(1).unwrap_or(last), last)
+        }
+        Period::ThisMonth => (first_of_month, today),
     };
     fits(&|d| d >= from && d <= to)
-}
-
-/// "the first", "the second one", "the last": a 0-based position in a list of `len`.
-pub(super) fn ordinal(e: &Engine, words: &[String], len: usize) -> Option<usize> {
-    let table = e.phrases().table("ordinals")?;
-    for (k, w) in words.iter().enumerate() {
-        // A number word is a position only when said as one ("two", "number two");
-        // after a word it is a pronoun: "the blue one", "that one".
-        let counted = !e
-            .phrases()
-            .any("cardinal_positions", std::slice::from_ref(w))
-            || k == 0
-            || e.phrases()
-                .any("position_cue", std::slice::from_ref(&words[k - 1]));
-        if !counted {
-            continue;
-        }
-        if let Some(v) = table.get(w) {
-            let n: i64 = v.parse().ok()?;
-            let i = if n < 0 { len as i64 + n } else { n - 1 };
-            if (0..len as i64).contains(&i) {
-                return Some(i as usize);
-            }
-        }
-    }
-    None
 }

@@ -278,10 +278,14 @@ mod tests {
     fn every_prompt_the_code_uses_is_in_the_catalog() {
         let sources = [
             include_str!("lib.rs"),
+            include_str!("routing.rs"),
+            include_str!("questions.rs"),
+            include_str!("speak.rs"),
+            include_str!("request.rs"),
             include_str!("identity.rs"),
-            include_str!("orders.rs"),
-            include_str!("returns.rs"),
-            include_str!("commerce.rs"),
+            include_str!("goals/orders.rs"),
+            include_str!("goals/returns.rs"),
+            include_str!("goals/commerce.rs"),
             include_str!("notices.rs"),
         ];
         let mut used = Vec::new();

@@ -4,9 +4,9 @@
 //! caller is verified, or when a linked speaker greets its household; the live loop
 //! announces them on a speaker between conversations.
 
-use super::locale::Catalog;
-use super::orders::{items_phrase, state_key};
-use super::p;
+use crate::locale::Catalog;
+use crate::p;
+use crate::speak::{items_phrase, state_key};
 use voxorder_domain::order::{Order, OrderStatus};
 use voxorder_domain::records::{NoticeKind, SyncNotice};
 use voxorder_domain::speech_text as st;
@@ -29,7 +29,10 @@ pub fn sentence(catalog: &Catalog, notice: &SyncNotice, order: Option<&Order>) -
                 OrderStatus::Delivered => p!("notice_status_delivered"),
                 _ => return None,
             };
-            let items = order.map_or_else(|| render(p!("notice_your_order"), &[]), items_phrase);
+            let items = order.map_or_else(
+                || render(p!("notice_your_order"), &[]),
+                |o| items_phrase(catalog, o),
+            );
             Some(render(key, &[("items", items), ("number", number)]))
         }
         NoticeKind::Rejected => {

@@ -9,12 +9,17 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::*;
+use crate::questions::amend_pickup;
+use crate::request::AfterSale;
+use voxorder_config::{RefundMethod, TimeSlot};
 use voxorder_domain::order::{Order, OrderRecord};
 use voxorder_domain::records::{
     CustomerRow, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord,
     Subscription, SubscriptionStatus, SyncNotice,
 };
 use voxorder_domain::verification::{decide_check, LockPolicy, VerificationLock};
+use voxorder_domain::vocab::{CancelReason, ReturnReason};
+use voxorder_domain::vocab::{Entities, EntityKind};
 
 #[derive(Default)]
 struct World {
@@ -189,19 +194,32 @@ fn engine() -> Engine {
     )
 }
 
-fn say(intent: Intent, text: &str, entities: Entities) -> Event {
-    Event::Utterance {
+/// An utterance read the way the agent reads it, with the classifier's part given.
+fn heard(
+    intent: Intent,
+    confidence: f32,
+    text: &str,
+    entities: Entities,
+    expect: Option<EntityKind>,
+) -> Event {
+    let heard = voxorder_nlu::reading::Heard {
         text: text.into(),
         intent,
-        confidence: 0.9,
+        confidence,
         entities,
         alternatives: Vec::new(),
-    }
+    };
+    Event::Utterance(Box::new(voxorder_nlu::reading::read(heard, expect)))
+}
+
+fn say(e: &Engine, intent: Intent, text: &str, entities: Entities) -> Event {
+    heard(intent, 0.9, text, entities, e.expecting())
 }
 
 /// One caller turn at the fixed clock.
 fn turn(e: &mut Engine, w: &World, intent: Intent, text: &str, entities: Entities) -> Step {
-    e.handle(say(intent, text, entities), now(), w)
+    let event = say(e, intent, text, entities);
+    e.handle(event, now(), w)
 }
 
 fn order_no() -> Entities {
@@ -1732,15 +1750,13 @@ fn a_refused_return_accepted_with_a_goodbye_is_contained_but_a_return_left_midwa
 fn a_parcel_not_received_is_discussed_with_the_day_it_was_marked_delivered() {
     let w = world_with_delivered();
     let not_received = |e: &mut Engine, at: NaiveDateTime| {
-        e.handle(
-            say(
-                Intent::ReportProblem,
-                "it says delivered but i never got it",
-                delivered_order(None),
-            ),
-            at,
-            &w,
-        )
+        let event = say(
+            e,
+            Intent::ReportProblem,
+            "it says delivered but i never got it",
+            delivered_order(None),
+        );
+        e.handle(event, at, &w)
     };
     // Within the wait: the day in full, even when it was yesterday.
     let day_after = NaiveDate::from_ymd_opt(2026, 3, 7)
@@ -1779,6 +1795,15 @@ fn a_confirmation_call_says_when_the_order_is_due() {
         now(),
         &w,
     );
+    // Nothing about the order until whoever answered says they are the customer.
+    assert!(!s.reply.contains("March"), "{}", s.reply);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Affirm,
+        "yes speaking",
+        Entities::default(),
+    );
     assert!(
         s.reply
             .contains("placed Friday, March sixth, and due to arrive Friday, March thirteenth."),
@@ -1790,13 +1815,15 @@ fn a_confirmation_call_says_when_the_order_is_due() {
     let mut undated = order;
     undated.estimated_delivery = None;
     w.orders.insert(undated.order_number.clone(), undated);
-    let s = engine().handle(
+    let mut e = engine();
+    e.handle(
         Event::Start {
             confirm_order: Some("1234567891234".into()),
         },
         now(),
         &w,
     );
+    let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
     assert!(
         s.reply.contains("placed Friday, March sixth."),
         "{}",
@@ -1807,25 +1834,25 @@ fn a_confirmation_call_says_when_the_order_is_due() {
 #[test]
 fn an_order_number_with_an_unsure_request_for_a_person_is_about_the_order() {
     let w = world();
-    let unsure = Event::Utterance {
-        text: "i think i've got a delivery today, order 1234567891234".into(),
-        intent: Intent::SpeakToAgent,
-        confidence: 0.45,
-        entities: order_no(),
-        alternatives: Vec::new(),
-    };
+    let unsure = heard(
+        Intent::SpeakToAgent,
+        0.45,
+        "i think i've got a delivery today, order 1234567891234",
+        order_no(),
+        None,
+    );
     let mut e = engine();
     let s = e.handle(unsure, now(), &w);
     assert!(!s.end, "{}", s.reply);
     assert!(s.reply.contains("zip"), "{}", s.reply);
     // A clear request for a person is still honoured with a number said.
-    let sure = Event::Utterance {
-        text: "put me through to a person about order 1234567891234".into(),
-        intent: Intent::SpeakToAgent,
-        confidence: 0.95,
-        entities: order_no(),
-        alternatives: Vec::new(),
-    };
+    let sure = heard(
+        Intent::SpeakToAgent,
+        0.95,
+        "put me through to a person about order 1234567891234",
+        order_no(),
+        None,
+    );
     let mut e = engine();
     let s = e.handle(sure, now(), &w);
     assert!(s.end, "{}", s.reply);
@@ -1964,7 +1991,7 @@ fn a_linked_speaker_greets_with_its_news() {
 
 #[test]
 fn a_pickup_or_a_label_named_at_a_return_read_back_changes_how_it_goes_back() {
-    let mut task = Task::new(Goal::Return, Vec::new());
+    let mut task = AfterSale::default();
     let friday = NaiveDate::from_ymd_opt(2026, 3, 13).unwrap();
     let said = Entities {
         date: Some(friday),

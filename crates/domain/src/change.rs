@@ -84,6 +84,15 @@ pub enum Change {
         order_number: String,
         reason: InvestigationReason,
     },
+    /// Call the customer back about an order (a confirmation call that reached the
+    /// wrong person or a bad moment). No day or slot: any time suits.
+    ScheduleCallback {
+        order_number: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        date: Option<NaiveDate>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        slot: Option<TimeSlot>,
+    },
     /// Pass the case to a person, with what the agent learnt so far.
     HandOff {
         reason: HandOffReason,
@@ -107,6 +116,7 @@ impl Change {
             Change::UpdateSubscription { .. } => "update_subscription",
             Change::Notify { .. } => "notify",
             Change::OpenInvestigation { .. } => "open_investigation",
+            Change::ScheduleCallback { .. } => "schedule_callback",
             Change::HandOff { .. } => "hand_off",
         }
     }
@@ -118,7 +128,8 @@ impl Change {
             | Change::ChangeAddress { order_number, .. }
             | Change::RescheduleDelivery { order_number, .. }
             | Change::ConfirmOrder { order_number }
-            | Change::OpenInvestigation { order_number, .. } => Some(order_number),
+            | Change::OpenInvestigation { order_number, .. }
+            | Change::ScheduleCallback { order_number, .. } => Some(order_number),
             Change::CreateReturn(r) => Some(&r.order_number),
             Change::PlaceOrder { order } => Some(&order.order_number),
             Change::Notify { order_number, .. } | Change::HandOff { order_number, .. } => {
@@ -338,6 +349,8 @@ pub enum Notice {
     OrderPlaced,
     SubscriptionChanged,
     InvestigationOpened,
+    /// A secure link to pay an order by card instead of cash on delivery.
+    PaymentLink,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod files;
 pub mod import;
 pub mod intent;
+pub mod interpretation;
 pub mod order;
 pub mod pii;
 pub mod records;

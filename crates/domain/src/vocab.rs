@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub use crate::intent::Intent;
+pub use crate::interpretation::Interpretation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -49,6 +50,10 @@ pub enum EntityKind {
     CancelReason,
     RefundMethod,
     FrequencyDays,
+    /// A street address (with whatever city and zip are said with it).
+    Street,
+    /// A city named on its own.
+    City,
 }
 
 /// Why an item is returned.
@@ -121,17 +126,4 @@ impl Entities {
 pub struct ScoredIntent {
     pub intent: Intent,
     pub confidence: f32,
-}
-
-/// What one utterance means.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Interpretation {
-    /// `Fallback` when the classifier's best guess is below the confidence threshold.
-    pub intent: Intent,
-    /// The calibrated probability of the classifier's best guess.
-    pub confidence: f32,
-    pub entities: Entities,
-    /// The best intents, best first, for a clarifying question after a low-confidence
-    /// turn ("Do you want to return it or exchange it?").
-    pub alternatives: Vec<ScoredIntent>,
 }

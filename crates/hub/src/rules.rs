@@ -125,9 +125,10 @@ pub fn apply_to_order(
             Ok(true)
         }
         // Recorded for people and carriers to act on; the order itself is unchanged.
-        Change::OpenInvestigation { .. } | Change::Notify { .. } | Change::HandOff { .. } => {
-            Ok(false)
-        }
+        Change::OpenInvestigation { .. }
+        | Change::ScheduleCallback { .. }
+        | Change::Notify { .. }
+        | Change::HandOff { .. } => Ok(false),
         Change::CreateReturn(_)
         | Change::PlaceOrder { .. }
         | Change::CreateSubscription { .. }

@@ -1,5 +1,6 @@
-//! Understanding: what the caller wants (intent, with a calibrated confidence) and the
-//! values they said (entities), from recogniser text; and answers to policy questions
+//! Understanding: what the caller wants (intent, with a calibrated confidence), the
+//! values they said (entities, self-corrections applied) and what else the words say
+//! (`reading`: addresses, positions, cues), from recogniser text; and answers to policy questions
 //! found in the store's documents (`knowledge`).
 //!
 //! Architecture invariant: understanding knows no store. It reads the catalog and the
@@ -10,6 +11,7 @@ pub mod entities;
 pub mod eval;
 pub mod features;
 pub mod knowledge;
+pub mod reading;
 
 use chrono::NaiveDateTime;
 
@@ -75,16 +77,22 @@ impl Nlu {
             products: Some(&self.products),
             expect,
         };
-        Ok(Interpretation {
+        let mut entities = entities::extract(text, &ctx);
+        if let Some(tail) = reading::after_correction(text) {
+            reading::overlay(&mut entities, entities::extract(tail, &ctx));
+        }
+        let heard = reading::Heard {
+            text: text.to_string(),
             intent,
             confidence,
-            entities: entities::extract(text, &ctx),
+            entities,
             alternatives: scores
                 .iter()
                 .take(ALTERNATIVES)
                 .map(|&(intent, confidence)| ScoredIntent { intent, confidence })
                 .collect(),
-        })
+        };
+        Ok(reading::read(heard, expect))
     }
 }
 

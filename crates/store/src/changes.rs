@@ -305,7 +305,8 @@ impl Apply<'_> {
                 self.update_subscription(*subscription_id, action, kind)?;
                 Ok(None)
             }
-            Change::OpenInvestigation { order_number, .. } => {
+            Change::OpenInvestigation { order_number, .. }
+            | Change::ScheduleCallback { order_number, .. } => {
                 Ok(Some(self.require_order(order_number)?.version))
             }
             // A message or a hand-off never fails for want of the order in the cache (a

@@ -14,6 +14,9 @@
 //! - A doc (`*.md`, `//!`, `///`) that cites a file of the repository cites one that
 //!   exists.
 //! - `#[ignore]` says why.
+//! - A goal module of the dialog (`crates/dialog/src/goals/`) imports no other goal
+//!   module: what goals share lives below them, and moving between goals goes through
+//!   the engine's routing.
 //!
 //! Each rule is a pure function of a path and a text, so its unit test feeds it a
 //! violation.
@@ -188,6 +191,7 @@ pub fn check(root: &Path) -> std::io::Result<Vec<Problem>> {
         }
         problems.extend(heldout_problems(rel, &text));
         problems.extend(ignore_problems(rel, &text));
+        problems.extend(goal_import_problems(rel, &text));
         problems.extend(doc_reference_problems(rel, &text, &|cited: &str| {
             cites_existing(&known, rel, cited)
         }));
@@ -361,6 +365,42 @@ fn names_blind_set(line: &str) -> bool {
         .filter(|word| word.contains('/'))
         .flat_map(|path| path.split('/'))
         .any(|segment| segment.starts_with("blind"))
+}
+
+/// Where the dialog's goal modules live.
+const DIALOG_GOALS: &str = "crates/dialog/src/goals/";
+
+/// The goal-module rule: a goal module of the dialog names no other goal module.
+pub fn goal_import_problems(rel: &str, text: &str) -> Vec<Problem> {
+    let Some(own) = rel
+        .strip_prefix(DIALOG_GOALS)
+        .and_then(|f| f.strip_suffix(".rs"))
+        .filter(|f| *f != "mod")
+    else {
+        return Vec::new();
+    };
+    code_lines(text)
+        .filter(|(_, line)| {
+            uses_path(line, "goals::")
+                || line.match_indices("super::").any(|(i, _)| {
+                    let rest = &line[i + "super::".len()..];
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    rest[name.len()..].starts_with("::") && name != own
+                })
+        })
+        .map(|(n, _)| Problem {
+            path: rel.to_string(),
+            line: n,
+            rule: "goal-imports",
+            message: "a dialog goal module imports another goal module; put what they \
+                      share below the goals (speak, request, session) or go through the \
+                      engine's routing"
+                .to_string(),
+        })
+        .collect()
 }
 
 /// `#[ignore]` must give its reason: `#[ignore = "why"]`.
@@ -571,6 +611,37 @@ mod tests {
         let m = format!("{MANIFEST}voxorder-hub = {{ workspace = true }}\n");
         assert_eq!(manifest_problems("voxorder-sync", "s", &m).len(), 1);
         assert!(manifest_problems("voxorder", "c", &m).is_empty());
+    }
+
+    #[test]
+    fn a_goal_module_importing_another_is_named() {
+        let rel = "crates/dialog/src/goals/returns.rs";
+        for bad in [
+            "use crate::goals::orders::status;",
+            "    super::orders::status(e, facts);",
+            "use super::commerce::every;",
+        ] {
+            let p = goal_import_problems(rel, bad);
+            assert_eq!(p.len(), 1, "{bad}");
+            assert_eq!(p[0].rule, "goal-imports");
+        }
+        for fine in [
+            "use crate::speak::{card_words, load};",
+            "// see super::orders::status",
+            "use super::*;",
+            "    use super::returns::helper;",
+        ] {
+            assert!(goal_import_problems(rel, fine).is_empty(), "{fine}");
+        }
+        // Only the goal modules are held to it.
+        assert!(
+            goal_import_problems("crates/dialog/src/routing.rs", "use crate::goals::orders;")
+                .is_empty()
+        );
+        assert!(
+            goal_import_problems("crates/dialog/src/goals/mod.rs", "pub(crate) mod orders;")
+                .is_empty()
+        );
     }
 
     #[test]

@@ -2,87 +2,26 @@
 //! rescheduling the delivery, changing the address, and the confirmation of an order
 //! waiting for the customer (cash on delivery included, inbound or as an outbound call).
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::NaiveDate;
 
-use super::{locale, p, AddressDraft, Answer, Ask, Engine, Goal, Said, Task, YesNo};
 use crate::facts::Facts;
-use voxorder_config::{ShippingPolicy, TimeSlot};
+use crate::request::merge_address;
+use crate::speak::{
+    add_business_days, card_words, date_ok, item_words, items_phrase, load, refund_days,
+    say_return_state, slot_words, state_key,
+};
+use crate::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use voxorder_config::ShippingPolicy;
+use voxorder_config::TimeSlot;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
+use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
 use voxorder_domain::speech_text as st;
-use voxorder_domain::vocab::Intent;
 use voxorder_domain::vocab::{CancelReason, ReturnReason};
-
-/// The order of the current request, read fresh; says why when it cannot be read.
-pub(super) fn load(e: &mut Engine, facts: &dyn Facts) -> Option<Order> {
-    let number = e.task_ref()?.order.clone()?;
-    match facts.order(&number) {
-        Ok(Some(o)) => Some(o),
-        Ok(None) => {
-            e.say(p!("order_gone"), &[]);
-            e.drop_task();
-            None
-        }
-        Err(err) => {
-            e.store_trouble(&err);
-            None
-        }
-    }
-}
-
-/// "the Classic Tee - Navy, Size M and one more item".
-pub(super) fn items_phrase(order: &Order) -> String {
-    let Some(first) = order.items.first() else {
-        return "your items".to_string();
-    };
-    let name = if first.qty > 1 {
-        format!("{} {}", st::number_words(u64::from(first.qty)), first.name)
-    } else {
-        format!("the {}", first.name)
-    };
-    match order.items.len() {
-        1 => name,
-        2 => format!("{name} and one more item"),
-        n => format!("{name} and {} more items", st::number_words(n as u64 - 1)),
-    }
-}
-
-pub(super) fn slot_words(e: &Engine, slot: TimeSlot) -> String {
-    match slot {
-        TimeSlot::Morning => e.text(p!("slot_morning"), &[]),
-        TimeSlot::Afternoon => e.text(p!("slot_afternoon"), &[]),
-        TimeSlot::Evening => e.text(p!("slot_evening"), &[]),
-    }
-}
+use voxorder_domain::vocab::{Entities, Intent};
 
 fn status_words(e: &Engine, status: OrderStatus) -> String {
     e.text(state_key(status), &[])
-}
-
-/// The prompt that says an order's state as the end of "it's …" ("already shipped").
-pub(super) fn state_key(status: OrderStatus) -> &'static str {
-    match status {
-        OrderStatus::PendingConfirmation => p!("state_pending_confirmation"),
-        OrderStatus::Processing => p!("state_processing"),
-        OrderStatus::Shipped => p!("state_shipped"),
-        OrderStatus::OutForDelivery => p!("state_out_for_delivery"),
-        OrderStatus::Delivered => p!("state_delivered"),
-        OrderStatus::Delayed => p!("state_delayed"),
-        OrderStatus::Cancelled => p!("state_cancelled"),
-        OrderStatus::Returned => p!("state_returned"),
-    }
-}
-
-/// Adds business days (Monday to Friday) to a date.
-pub(super) fn add_business_days(mut d: NaiveDate, days: u32) -> NaiveDate {
-    let mut left = days;
-    while left > 0 {
-        d += Duration::days(1);
-        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            left -= 1;
-        }
-    }
-    d
 }
 
 /// The latest delivery date the shipping method promised at checkout.
@@ -104,28 +43,10 @@ fn refund_sentence(e: &Engine, order: &Order) -> String {
             p!("refund_to_card"),
             &[
                 ("amount", st::price_cents(order.total.cents())),
-                ("card", card_words(order)),
+                ("card", card_words(&e.catalog, order)),
                 ("days", refund_days(e)),
             ],
         ),
-    }
-}
-
-/// "five to seven": the business days a refund takes, from the return policy.
-pub(super) fn refund_days(e: &Engine) -> String {
-    let policy = &e.config().policy.returns;
-    format!(
-        "{} to {}",
-        st::number_words(u64::from(policy.refund_business_days_min)),
-        st::number_words(u64::from(policy.refund_business_days_max))
-    )
-}
-
-pub(super) fn card_words(order: &Order) -> String {
-    match (&order.payment.brand, &order.payment.last4) {
-        (Some(b), Some(l)) => st::card(b, l),
-        (None, Some(l)) => st::card("card", l),
-        _ => "your original payment method".to_string(),
     }
 }
 
@@ -161,11 +82,11 @@ fn say_data_age(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// Order status, for every state.
-pub(super) fn status(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
     let number = st::digits_grouped(&order.order_number);
-    let items = items_phrase(&order);
+    let items = items_phrase(&e.catalog, &order);
     let carrier = order
         .carrier
         .clone()
@@ -271,14 +192,14 @@ pub(super) fn status(e: &mut Engine, facts: &dyn Facts) {
         }
         OrderStatus::Returned => {
             e.say(p!("status_returned"), &[("items", items)]);
-            super::returns::say_return_state(e, &order, facts);
+            say_return_state(e, &order, facts);
             e.complete();
         }
     }
 }
 
 /// Tracking: carrier, tracking number character by character, last scan, estimate.
-pub(super) fn track(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
     let Some(tracking) = order.tracking_number.clone() else {
@@ -349,7 +270,7 @@ pub(super) fn track(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// The answer to "shall I text you the tracking link?".
-pub(super) fn send_tracking(e: &mut Engine, yes: bool) {
+pub(crate) fn send_tracking(e: &mut Engine, yes: bool) {
     let switching = e.task_ref().is_none();
     if yes {
         let order_number = e
@@ -370,7 +291,7 @@ pub(super) fn send_tracking(e: &mut Engine, yes: bool) {
 }
 
 /// Cancelling an order that has not shipped.
-pub(super) fn cancel(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     let policy = &e.config().policy;
     if order.status == OrderStatus::Cancelled {
@@ -398,21 +319,33 @@ pub(super) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         }
         return;
     }
+    // "Cancel the candle from my order": an order is cancelled whole, so the caller
+    // chooses; it is never widened without a yes.
+    if !e.task().cancel().whole_order_agreed {
+        if let Some(item) = one_item_of_many(e, &order, facts) {
+            e.ask(
+                Ask::YesNo(YesNo::CancelWholeOrder),
+                p!("cancel_one_item"),
+                &[("item", item), ("items", items_phrase(&e.catalog, &order))],
+            );
+            return;
+        }
+    }
     let task = e.task();
-    if task.cancel_reason.is_none() {
+    if task.cancel().cancel_reason.is_none() {
         e.ask(Ask::CancelReason, p!("ask_cancel_reason"), &[]);
         return;
     }
     if !task.confirmed {
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
-            ("items", items_phrase(&order)),
+            ("items", items_phrase(&e.catalog, &order)),
             ("total", st::price_cents(order.total.cents())),
         ];
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_cancel"), &args);
         return;
     }
-    let reason = task.cancel_reason.unwrap_or(CancelReason::Other);
+    let reason = task.cancel().cancel_reason.unwrap_or(CancelReason::Other);
     e.change(Change::CancelOrder {
         order_number: order.order_number.clone(),
         reason,
@@ -439,29 +372,40 @@ fn finish_with_resume(e: &mut Engine, goal: Goal) {
     e.complete();
 }
 
-/// Checks a requested delivery date; says why when it cannot be used.
-pub(super) fn date_ok(e: &mut Engine, date: NaiveDate) -> bool {
-    let today = e.today();
-    let max = e.config().policy.orders.reschedule_max_days_ahead;
-    if date <= today {
-        e.say(p!("date_past"), &[("date", e.date_words(date))]);
-        false
-    } else if date > today + Duration::days(i64::from(max)) {
-        e.say(
-            p!("date_too_far"),
-            &[
-                ("date", e.date_words(date)),
-                ("days", st::number_words(u64::from(max))),
-            ],
-        );
-        false
-    } else {
-        true
+/// The item the request named when the order holds more than it: the product said (or
+/// another size or colour of it) is one line of several.
+fn one_item_of_many(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<String> {
+    let sku = e.task_ref()?.heard.product.clone()?;
+    if order.items.len() < 2 {
+        return None;
     }
+    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    let wanted = family(&sku);
+    order
+        .items
+        .iter()
+        .find(|it| {
+            it.sku == sku
+                || wanted.as_deref() == Some(it.sku.as_str())
+                || (wanted.is_some() && family(&it.sku) == wanted)
+        })
+        .map(|it| item_words(&e.catalog, &it.name, 1))
+}
+
+/// A yes or no to cancelling the whole order when one item was named.
+pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
+    if yes {
+        e.task().cancel().whole_order_agreed = true;
+        cancel(e, facts);
+        return;
+    }
+    let window = st::number_words(u64::from(e.config().policy.returns.window_days));
+    e.say(p!("cancel_one_item_kept"), &[("window", window)]);
+    e.drop_task();
 }
 
 /// Moving the delivery to another day and time slot.
-pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if !e
         .config()
@@ -477,20 +421,27 @@ pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
-    if let Some(d) = e.task().date {
+    if let Some(d) = e.task().reschedule().date {
         if !date_ok(e, d) {
-            e.task().date = None;
+            e.task().reschedule().date = None;
             e.task().confirmed = false;
         }
     }
     // The day it is already due, with no new slot, is the day the caller cannot take
     // ("i'm away monday, can i change the day"): ask for the new one.
     let task = e.task();
-    if task.date.is_some() && task.date == order.estimated_delivery && task.slot.is_none() {
-        task.date = None;
+    if task.reschedule().date.is_some()
+        && task.reschedule().date == order.estimated_delivery
+        && task.reschedule().slot.is_none()
+    {
+        task.reschedule().date = None;
         task.confirmed = false;
     }
-    let (date, slot, confirmed) = (task.date, task.slot, task.confirmed);
+    let (date, slot, confirmed) = (
+        task.reschedule().date,
+        task.reschedule().slot,
+        task.confirmed,
+    );
     let Some(date) = date else {
         let current = match order.estimated_delivery {
             Some(d) => e.text(p!("current_delivery"), &[("date", e.date_words(d))]),
@@ -537,7 +488,7 @@ pub(super) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// Changing the shipping address before the order ships.
-pub(super) fn change_address(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if !e
         .config()
@@ -566,21 +517,21 @@ pub(super) fn change_address(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     let task = e.task();
-    if task.address.line1.is_none() {
+    if task.address().line1.is_none() {
         e.ask(Ask::Street, p!("ask_street"), &[]);
         return;
     }
-    if task.address.city.is_none() {
+    if task.address().city.is_none() {
         e.ask(Ask::City, p!("ask_city"), &[]);
         return;
     }
-    if task.address.zip.is_none() {
+    if task.address().zip.is_none() {
         e.ask(Ask::Zip, p!("ask_zip"), &[]);
         return;
     }
-    let line1 = task.address.line1.clone().unwrap_or_default();
-    let city = task.address.city.clone().unwrap_or_default();
-    let zip = task.address.zip.clone().unwrap_or_default();
+    let line1 = task.address().line1.clone().unwrap_or_default();
+    let city = task.address().city.clone().unwrap_or_default();
+    let zip = task.address().zip.clone().unwrap_or_default();
     if !task.confirmed {
         let args = [("line1", line1), ("city_zip", st::city_zip(&city, &zip))];
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_address"), &args);
@@ -613,7 +564,7 @@ pub(super) fn change_address(e: &mut Engine, facts: &dyn Facts) {
 
 /// An order waiting for the customer's confirmation: read it, then confirm, cancel,
 /// change the address or the date.
-pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if order.status != OrderStatus::PendingConfirmation {
         e.say(
@@ -624,13 +575,20 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     let task = e.task();
+    // An outbound call says nothing of the order until the customer says it is them.
+    if task.confirmation().outbound && !task.confirmation().who_checked {
+        let name = e.s.callee.clone().unwrap_or_default();
+        e.ask(Ask::ConfirmWho, p!("confirm_who"), &[("name", name)]);
+        return;
+    }
+    let task = e.task();
     if !task.confirmed {
-        if task.read_out {
+        if task.confirmation().read_out {
             // Back from an address or date change: the order was read already.
             e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
             return;
         }
-        e.task().read_out = true;
+        e.task().confirmation().read_out = true;
         let place = order
             .shipping_address
             .as_ref()
@@ -638,7 +596,9 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             .unwrap_or_default();
         let payment = match order.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
-            PaymentMethod::Card => e.text(p!("pay_card"), &[("card", card_words(&order))]),
+            PaymentMethod::Card => {
+                e.text(p!("pay_card"), &[("card", card_words(&e.catalog, &order))])
+            }
         };
         // The delivery day matters to someone who pays at the door.
         let arrival = order
@@ -648,7 +608,7 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             .unwrap_or_default();
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
-            ("items", items_phrase(&order)),
+            ("items", items_phrase(&e.catalog, &order)),
             ("total", st::price_cents(order.total.cents())),
             ("payment", payment),
             ("date", e.date_words(order.order_date)),
@@ -673,8 +633,8 @@ pub(super) fn confirm(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// Answers to the questions of these requests.
-pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let ent = said.entities;
+pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let ent = &said.entities;
     match ask {
         Ask::CancelReason => {
             // A return-style reason answers too ("it's the wrong size", "don't need it").
@@ -703,7 +663,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             });
             match reason {
                 Some(r) => {
-                    e.task().cancel_reason = Some(r);
+                    e.task().cancel().cancel_reason = Some(r);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -711,9 +671,9 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::Date => match ent.date {
             Some(d) => {
-                e.task().date = Some(d);
+                *e.task().day() = Some(d);
                 if ent.time_slot.is_some() {
-                    e.task().slot = ent.time_slot;
+                    *e.task().slot() = ent.time_slot;
                 }
                 Answer::Filled
             }
@@ -721,31 +681,23 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         },
         Ask::Slot => match ent.time_slot {
             Some(s) => {
-                e.task().slot = Some(s);
+                *e.task().slot() = Some(s);
                 Answer::Filled
             }
             None => Answer::Missed,
         },
-        Ask::Street => {
-            let heard = heard_address(e, said, false).or_else(|| {
-                street_line(said.text).map(|line| AddressDraft {
-                    line1: Some(line),
-                    ..AddressDraft::default()
-                })
-            });
-            match heard {
-                Some(heard) => {
-                    merge_address(&mut e.task().address, heard);
-                    Answer::Filled
-                }
-                None => Answer::Missed,
+        Ask::Street => match &said.address {
+            Some(heard) => {
+                merge_address(e.task().address(), heard);
+                Answer::Filled
             }
-        }
-        Ask::City => match city_from_speech(e, said).or_else(|| same_city(e, said, facts)) {
+            None => Answer::Missed,
+        },
+        Ask::City => match said.city.clone().or_else(|| same_city(e, said, facts)) {
             Some(city) => {
-                e.task().address.city = Some(city);
+                e.task().address().city = Some(city);
                 if let Some(z) = &ent.zip_code {
-                    e.task().address.zip = Some(z.clone());
+                    e.task().address().zip = Some(z.clone());
                 }
                 Answer::Filled
             }
@@ -753,19 +705,21 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         },
         Ask::Zip => match &ent.zip_code {
             Some(z) => {
-                e.task().address.zip = Some(z.clone());
+                e.task().address().zip = Some(z.clone());
                 Answer::Filled
             }
             None => Answer::Missed,
         },
         Ask::ConfirmCall => confirm_call(e, said, facts),
+        Ask::ConfirmWho => confirm_who(e, said),
+        Ask::CallbackTime => callback_time(e, said),
         _ => Answer::Missed,
     }
 }
 
 /// The city on the order, when the caller says it stays the same ("same city").
 fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<String> {
-    if !e.phrases().any("same_city", &said.words) {
+    if !said.has(Cue::Unchanged) {
         return None;
     }
     let number = e.task_ref()?.order.clone()?;
@@ -778,204 +732,145 @@ fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<Strin
         .filter(|c| !c.trim().is_empty())
 }
 
-/// A street line written back from speech, if it has a house number and a name.
-fn street_line(text: &str) -> Option<String> {
-    let line = st::street_line_from_speech(text);
-    let has_number = line.chars().any(|c| c.is_ascii_digit());
-    let has_name = line.chars().filter(|c| c.is_alphabetic()).count() >= 3;
-    (has_number && has_name && line.len() <= 120).then_some(line)
+/// Who answered an outbound call: the customer goes on to the order; anyone else hears
+/// nothing about it and is offered a call back; a bad moment books one.
+fn confirm_who(e: &mut Engine, said: &Said<'_>) -> Answer {
+    let yes = e.yes_no(said);
+    let its_them = yes == Some(true) || e.phrases().any("its_me", &said.words);
+    if said.has(Cue::NotThem) || (yes == Some(false) && !said.has(Cue::CallBack)) {
+        // Whoever this is, the order is not theirs to hear about or act on.
+        if let Some(number) = e.s.called_about.clone() {
+            e.s.verified.retain(|v| *v != number);
+            e.s.focus = None;
+        }
+        e.task().told = true;
+        let name = e.s.callee.clone().unwrap_or_default();
+        e.ask(
+            Ask::YesNo(YesNo::CallBack),
+            p!("confirm_not_them"),
+            &[("name", name)],
+        );
+        return Answer::Handled;
+    }
+    if said.has(Cue::CallBack) {
+        return ask_callback(e, said);
+    }
+    if its_them {
+        e.task().confirmation().who_checked = true;
+        return Answer::Filled;
+    }
+    Answer::Missed
 }
 
-/// A whole address said at once, cut into the street (with any apartment) and what
-/// follows it (city, state, zip).
-pub(super) struct AddressParts {
-    pub street: String,
-    pub rest: String,
+/// "Call me back later": the time said is booked, else it is asked.
+fn ask_callback(e: &mut Engine, said: &Said<'_>) -> Answer {
+    if said.entities.date.is_some() || said.entities.time_slot.is_some() || said.has(Cue::AnyTime) {
+        book_callback(e, said.entities.date, said.entities.time_slot);
+    } else {
+        e.ask(Ask::CallbackTime, p!("ask_callback_time"), &[]);
+    }
+    Answer::Handled
 }
 
-/// One word of an address as said, with its lower-case key and whether a pause (a
-/// comma or full stop) follows it.
-struct AddressWord<'a> {
-    raw: &'a str,
-    key: String,
-    pause: bool,
+/// The answer to "when shall we call back?".
+fn callback_time(e: &mut Engine, said: &Said<'_>) -> Answer {
+    let (date, slot) = (said.entities.date, said.entities.time_slot);
+    if date.is_some() || slot.is_some() || said.has(Cue::AnyTime) {
+        book_callback(e, date, slot);
+        return Answer::Handled;
+    }
+    if e.yes_no(said) == Some(false) {
+        decide_callback(e, false);
+        return Answer::Handled;
+    }
+    Answer::Missed
 }
 
-/// Cuts "2200 Lake Shore Drive, Apt 4, Austin, Texas 78705" after the street (and its
-/// apartment or unit). The street ends at its street-type word ("Drive", "Street");
-/// without one, at the first pause. `strict`: only a street-type word counts (for a
-/// request that may not hold an address at all). None when no street is found.
-pub(super) fn split_address(e: &Engine, text: &str, strict: bool) -> Option<AddressParts> {
-    let ph = e.phrases();
-    let is = |list: &str, key: &str| ph.any(list, &[key.to_string()]);
-    let numeric = |key: &str| key.chars().any(|c| c.is_ascii_digit()) || is("number_words", key);
-    let words: Vec<AddressWord<'_>> = text
-        .split_whitespace()
-        .filter_map(|raw| {
-            let key = raw
-                .trim_matches(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\''))
-                .to_lowercase();
-            (!key.is_empty()).then(|| AddressWord {
-                raw,
-                key,
-                pause: raw.ends_with([',', '.', ';']),
-            })
-        })
-        .collect();
-    let number = words.iter().position(|w| numeric(&w.key))?;
-    let suffix = (number + 1..words.len()).find(|&i| is("street_types", &words[i].key));
-    let mut end = match suffix {
-        Some(k) => k + 1,
-        None if strict => return None,
-        None => (number..words.len()).find(|&i| words[i].pause)? + 1,
+/// A yes or no to "shall we call back another time?".
+pub(crate) fn decide_callback(e: &mut Engine, yes: bool) {
+    if yes {
+        e.ask(Ask::CallbackTime, p!("ask_callback_time"), &[]);
+        return;
+    }
+    e.say(p!("callback_declined"), &[]);
+    e.end_task();
+    e.s.ended = true;
+}
+
+/// Books the call back and ends this call. A slot without a day is today's when it is
+/// still to come, else tomorrow's.
+fn book_callback(e: &mut Engine, date: Option<NaiveDate>, slot: Option<TimeSlot>) {
+    let Some(number) = e.s.called_about.clone().or_else(|| e.task().order.clone()) else {
+        e.drop_task();
+        return;
     };
-    // "Drive North", then "apartment 4 b" / "unit number 12".
-    if suffix.is_some()
-        && !words[end - 1].pause
-        && words.get(end).is_some_and(|w| is("directions", &w.key))
-    {
-        end += 1;
-    }
-    if words.get(end).is_some_and(|w| is("address_units", &w.key)) {
-        end += 1;
-        if words
-            .get(end)
-            .is_some_and(|w| matches!(w.key.as_str(), "number" | "no" | "#"))
-        {
-            end += 1;
-        }
-        let mut taken = 0;
-        while taken < 3
-            && !words[end - 1].pause
-            && words
-                .get(end)
-                .is_some_and(|w| numeric(&w.key) || w.key.chars().count() == 1)
-        {
-            end += 1;
-            taken += 1;
-        }
-    }
-    let end = end.min(words.len());
-    let join = |ws: &[AddressWord<'_>]| ws.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
-    Some(AddressParts {
-        street: join(&words[..end]),
-        rest: join(&words[end..]),
-    })
+    let date = date.or_else(|| slot.map(|_| e.today()));
+    let when = match (date, slot) {
+        (Some(d), Some(s)) => format_when(e, d, Some(s)),
+        (Some(d), None) => format_when(e, d, None),
+        _ => e.text(p!("callback_any_time"), &[]),
+    };
+    e.change(Change::ScheduleCallback {
+        order_number: number,
+        date,
+        slot,
+    });
+    e.say(p!("callback_booked"), &[("when", when)]);
+    e.end_task();
+    e.s.ended = true;
 }
 
-/// A street and whatever else of the address was said with it: the city (said before
-/// the zip) and the zip (unless the number heard was the house number). `strict`: only
-/// a street named with its type ("Drive", "Street") counts, for an utterance that may
-/// hold no address at all.
-pub(super) fn heard_address(e: &Engine, said: &Said<'_>, strict: bool) -> Option<AddressDraft> {
-    let parts = split_address(e, said.text, strict)?;
-    let line = street_line(&parts.street)?;
-    let city = city_before_zip(e, &parts.rest);
-    let zip = said
-        .entities
-        .zip_code
-        .clone()
-        .filter(|z| !line.replace(' ', "").contains(z.as_str()));
-    Some(AddressDraft {
-        line1: Some(line),
-        city,
-        zip,
-    })
-}
-
-/// Puts the parts heard over the draft, keeping what was not said.
-pub(super) fn merge_address(draft: &mut AddressDraft, heard: AddressDraft) {
-    if heard.line1.is_some() {
-        draft.line1 = heard.line1;
-    }
-    if heard.city.is_some() {
-        draft.city = heard.city;
-    }
-    if heard.zip.is_some() {
-        draft.zip = heard.zip;
+fn format_when(e: &Engine, d: NaiveDate, slot: Option<TimeSlot>) -> String {
+    match slot {
+        Some(s) => e.text(
+            p!("callback_day_slot"),
+            &[("date", e.date_words(d)), ("slot", slot_words(e, s))],
+        ),
+        None => e.date_words(d),
     }
 }
 
-/// The city in what follows a street: the words before the zip, without a state or
-/// country.
-fn city_before_zip(e: &Engine, rest: &str) -> Option<String> {
-    let ph = e.phrases();
-    let mut kept = Vec::new();
-    for raw in rest.split_whitespace() {
-        let key = locale::words(raw).join(" ");
-        if key.chars().any(|c| c.is_ascii_digit()) || ph.any("number_words", &locale::words(raw)) {
-            break;
-        }
-        if ph.any("countries", &locale::words(raw)) {
-            continue;
-        }
-        kept.push(raw);
+/// "Can I pay by card instead?" on a cash-on-delivery confirmation: a secure link by
+/// text, never card digits by voice; the order stays unconfirmed until it is paid.
+pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
+    let Some(order) = load(e, facts) else { return };
+    if !yes {
+        e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
+        return;
     }
-    city_from_text(e, &kept.join(" "))
-}
-
-/// A city name from a short answer ("it's round rock" → "Round Rock"). Only the first
-/// clause names it: what follows a comma is a remark ("austin, same city"); remarks
-/// said without a pause ("austin same as before thanks") and a trailing state name
-/// ("austin texas") are left out too.
-fn city_from_speech(e: &Engine, said: &Said<'_>) -> Option<String> {
-    city_from_text(e, said.text)
-}
-
-fn city_from_text(e: &Engine, text: &str) -> Option<String> {
-    if text.chars().count() > 60 {
-        return None;
-    }
-    let first_clause = text
-        .split([',', '.', ';', '!', '?'])
-        .map(locale::words)
-        .map(|w| e.phrases().without("city_remarks", &w))
-        .find(|w| {
-            w.iter()
-                .any(|x| !e.phrases().any("filler", std::slice::from_ref(x)))
-        })?;
-    let mut words: Vec<&String> = first_clause
-        .iter()
-        .filter(|w| !e.phrases().any("filler", std::slice::from_ref(*w)))
-        .filter(|w| {
-            w.chars()
-                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
-        })
-        .collect();
-    // "austin texas": the state is not part of the city (a city named like its state,
-    // "new york", stays).
-    if let Some(k) = (1..words.len()).find(|&k| {
-        let tail: Vec<String> = words[k..].iter().map(|w| (*w).clone()).collect();
-        e.phrases().len_at("us_states", &tail, 0) == Some(tail.len())
-            || e.phrases().len_at("us_state_codes", &tail, 0) == Some(tail.len())
-    }) {
-        words.truncate(k);
-    }
-    if words.is_empty() || words.len() > 4 {
-        return None;
-    }
-    let city: Vec<String> = words
-        .iter()
-        .map(|w| {
-            let mut c = w.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect();
-    Some(city.join(" "))
+    e.change(Change::Notify {
+        channel: Channel::Sms,
+        template: Notice::PaymentLink,
+        order_number: Some(order.order_number.clone()),
+        reference: None,
+    });
+    e.say(p!("payment_link_sent"), &[]);
+    e.end_task();
+    e.anything_else();
 }
 
 /// The answer to an order confirmation call.
 fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let intent = said.intent;
     let yes = e.yes_no(said);
+    if said.has(Cue::CallBack) && intent != Intent::CancelOrder {
+        return ask_callback(e, said);
+    }
+    // "Can I pay by card?": asked before anything is confirmed or cancelled.
+    let cod = load(e, facts).is_some_and(|o| o.payment.method == PaymentMethod::Cod);
+    if cod && said.has(Cue::OtherPayment) && intent != Intent::CancelOrder {
+        e.ask(
+            Ask::YesNo(YesNo::PaymentLink),
+            p!("offer_payment_link"),
+            &[],
+        );
+        return Answer::Handled;
+    }
     if intent == Intent::CancelOrder || (yes == Some(false) && intent != Intent::ChangeAddress) {
         let task = e.task();
-        task.goal = Goal::Cancel;
+        task.become_goal(Goal::Cancel);
         task.confirmed = false;
-        task.cancel_reason = said.entities.cancel_reason;
+        task.cancel().cancel_reason = said.entities.cancel_reason;
         e.ask = Ask::Nothing;
         cancel(e, facts);
         return Answer::Handled;
@@ -987,10 +882,14 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
             Goal::Reschedule
         };
         let paused = e.task.take().expect("a confirmation is in progress");
-        let mut task = Task::new(goal, said.words.clone());
+        // Only the day and slot said carry over: the call's other answers are its own.
+        let when = Entities {
+            date: said.entities.date,
+            time_slot: said.entities.time_slot,
+            ..Entities::default()
+        };
+        let mut task = Task::new(goal, said.words.clone(), said.cues.clone(), when);
         task.order = paused.order.clone();
-        task.date = said.entities.date;
-        task.slot = said.entities.time_slot;
         task.resume = Some(Box::new(paused));
         e.task = Some(task);
         e.ask = Ask::Nothing;

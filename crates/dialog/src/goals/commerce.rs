@@ -6,10 +6,12 @@
 
 use chrono::Duration;
 
-use super::orders::{add_business_days, card_words};
-use super::{p, Answer, Ask, Engine, Goal, Said, SubAction, YesNo};
 use crate::facts::Facts;
+use crate::request::Request;
+use crate::speak::{add_business_days, card_words, every, spoken_size_and_colour};
+use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
+use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{ItemRecord, Money, OrderRecord, PaymentMethod};
 use voxorder_domain::records::{Product, Subscription, SubscriptionStatus};
 use voxorder_domain::speech_text as st;
@@ -34,24 +36,12 @@ fn product(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<Product> {
     }
 }
 
-/// "every two weeks", "every month".
-pub(super) fn every(days: u32) -> String {
-    match days {
-        1 => "every day".into(),
-        7 => "every week".into(),
-        30 | 31 => "every month".into(),
-        d if d % 30 == 0 => format!("every {} months", st::number_words(u64::from(d / 30))),
-        d if d % 7 == 0 => format!("every {} weeks", st::number_words(u64::from(d / 7))),
-        d => format!("every {} days", st::number_words(u64::from(d))),
-    }
-}
-
 fn quantity_ok(e: &mut Engine) -> bool {
     let max = e.config().policy.orders.max_voice_quantity;
-    match e.task().quantity {
+    match *e.task().quantity() {
         Some(0) => {
             e.say(p!("quantity_zero"), &[]);
-            e.task().quantity = None;
+            *e.task().quantity() = None;
             false
         }
         Some(q) if q > max => {
@@ -59,7 +49,7 @@ fn quantity_ok(e: &mut Engine) -> bool {
                 p!("quantity_too_many"),
                 &[("max", st::number_words(u64::from(max)))],
             );
-            e.task().quantity = None;
+            *e.task().quantity() = None;
             false
         }
         _ => true,
@@ -85,16 +75,19 @@ fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<Strin
 }
 
 /// Placing an order or reordering.
-pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
-    if e.task().cart.is_empty() && e.task().goal == Goal::Reorder && !fill_reorder(e, cid, facts) {
+    if e.task().purchase().cart.is_empty()
+        && e.task().goal() == Goal::Reorder
+        && !fill_reorder(e, cid, facts)
+    {
         return;
     }
-    if e.task().cart.is_empty() {
+    if e.task().purchase().cart.is_empty() {
         let Some(prod) = wanted_product(e, p!("ask_product"), facts) else {
             return;
         };
-        let Some(qty) = e.task().quantity else {
+        let Some(qty) = *e.task().quantity() else {
             e.ask(
                 Ask::Quantity,
                 p!("ask_quantity"),
@@ -102,10 +95,10 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             );
             return;
         };
-        e.task().cart.push((prod.sku.clone(), qty));
+        e.task().purchase().cart.push((prod.sku.clone(), qty));
     }
     // Stock, price and the line items.
-    let cart = e.task().cart.clone();
+    let cart = e.task().purchase().cart.clone();
     let mut items = Vec::new();
     for (sku, qty) in &cart {
         let Some(prod) = product(e, sku, facts) else {
@@ -114,9 +107,9 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             }
             // A repeat of an old order skips what the catalog no longer sells, and says
             // which item that is.
-            e.task().cart.retain(|(s, _)| s != sku);
+            e.task().purchase().cart.retain(|(s, _)| s != sku);
             let name = unavailable_name(sku, cid, facts);
-            let all_gone = e.task().cart.is_empty();
+            let all_gone = e.task().purchase().cart.is_empty();
             match (name, all_gone) {
                 (Some(item), true) => e.say(p!("named_product_unavailable"), &[("item", item)]),
                 (None, true) => e.say(p!("product_unavailable"), &[]),
@@ -131,9 +124,9 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         };
         if prod.stock < i64::from(*qty) {
             let task = e.task();
-            task.cart.clear();
-            task.product = Some(prod.sku.clone());
-            task.quantity = None;
+            task.purchase().cart.clear();
+            *task.product() = Some(prod.sku.clone());
+            *task.quantity() = None;
             if prod.stock <= 0 {
                 e.say(p!("out_of_stock"), &[("product", prod.name.clone())]);
                 e.drop_task();
@@ -202,7 +195,10 @@ pub(super) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         };
         let payment = match template.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
-            PaymentMethod::Card => e.text(p!("pay_card"), &[("card", card_words(&template))]),
+            PaymentMethod::Card => e.text(
+                p!("pay_card"),
+                &[("card", card_words(&e.catalog, &template))],
+            ),
         };
         let args = [
             ("items", st::list_and(&names)),
@@ -285,8 +281,8 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
             return false;
         }
     };
-    let words = e.task().words.clone();
-    if let Some(sku) = e.task().product.clone() {
+    let last_order = e.task().cues.contains(&Cue::LastOrder);
+    if let Some(sku) = e.task().product().clone() {
         let family = product(e, &sku, facts).map(|p| p.family);
         let bought = history.iter().find(|h| {
             h.sku == sku
@@ -294,13 +290,13 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
                     && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
         });
         let (sku, qty) = match bought {
-            Some(h) => (h.sku.clone(), e.task().quantity.unwrap_or(h.last_qty)),
-            None => (sku, e.task().quantity.unwrap_or(1)),
+            Some(h) => (h.sku.clone(), e.task().quantity().unwrap_or(h.last_qty)),
+            None => (sku, e.task().quantity().unwrap_or(1)),
         };
-        e.task().cart = vec![(sku, qty.max(1))];
+        e.task().purchase().cart = vec![(sku, qty.max(1))];
         return true;
     }
-    if e.phrases().any("last_order", &words) {
+    if last_order {
         let latest = match facts.orders_of_customer(cid) {
             Ok(o) => o.first().map(|o| o.order_number.clone()),
             Err(err) => {
@@ -309,19 +305,19 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
             }
         };
         if let Some(Ok(Some(order))) = latest.map(|n| facts.order(&n)) {
-            e.task().cart = order.items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
+            e.task().purchase().cart = order.items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
             return true;
         }
     }
     match history.first() {
         Some(h) => {
-            let qty = e.task().quantity.unwrap_or(h.last_qty).max(1);
-            e.task().cart = vec![(h.sku.clone(), qty)];
+            let qty = e.task().quantity().unwrap_or(h.last_qty).max(1);
+            e.task().purchase().cart = vec![(h.sku.clone(), qty)];
             true
         }
         None => {
             // Nothing to repeat: ask what to order instead.
-            e.task().goal = Goal::Place;
+            e.task().become_goal(Goal::Place);
             e.ask(Ask::Product, p!("reorder_nothing"), &[]);
             false
         }
@@ -369,12 +365,12 @@ fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
 }
 
 /// Subscriptions: create, pause, resume, skip, change frequency or quantity, cancel.
-pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
-    if e.task().sub_action.is_none() {
+    if e.task().subscription().sub_action.is_none() {
         let words = e.task().words.clone();
-        let (freq, qty) = (e.task().frequency, e.task().quantity);
-        e.task().sub_action = action_from_words(e, &words, freq, qty);
+        let (freq, qty) = (e.task().subscription().frequency, *e.task().quantity());
+        e.task().subscription().sub_action = action_from_words(e, &words, freq, qty);
     }
     let subs: Vec<Subscription> = match facts.subscriptions_of(cid) {
         Ok(s) => s
@@ -387,18 +383,18 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         }
     };
     // A frequency with a product nobody subscribes to yet is a new subscription.
-    if e.task().sub_action == Some(SubAction::ChangeFrequency) {
-        if let Some(sku) = e.task().product.clone() {
+    if e.task().subscription().sub_action == Some(SubAction::ChangeFrequency) {
+        if let Some(sku) = e.task().product().clone() {
             let family = product(e, &sku, facts).map(|p| p.family);
             let exists = subs.iter().any(|s| {
                 s.sku == sku || matches!(facts.product(&s.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
             });
             if !exists {
-                e.task().sub_action = Some(SubAction::Create);
+                e.task().subscription().sub_action = Some(SubAction::Create);
             }
         }
     }
-    let Some(action) = e.task().sub_action else {
+    let Some(action) = e.task().subscription().sub_action else {
         e.ask(Ask::SubscriptionAction, p!("ask_subscription_action"), &[]);
         return;
     };
@@ -411,8 +407,8 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
-    if e.task().subscription.is_none() {
-        let chosen = match e.task().product.clone() {
+    if e.task().subscription().subscription.is_none() {
+        let chosen = match e.task().product().clone() {
             Some(sku) => {
                 let family = product(e, &sku, facts).map(|p| p.family);
                 subs.iter()
@@ -426,7 +422,7 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             None => None,
         };
         match chosen {
-            Some(id) => e.task().subscription = Some(id),
+            Some(id) => e.task().subscription().subscription = Some(id),
             None => {
                 let names: Vec<String> = subs.iter().map(|s| sub_name(e, s, facts)).collect();
                 let ids = subs.iter().map(|s| s.id).collect();
@@ -439,9 +435,9 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             }
         }
     }
-    let id = e.task().subscription.expect("chosen above");
+    let id = e.task().subscription().subscription.expect("chosen above");
     let Some(sub) = subs.iter().find(|s| s.id == id).cloned() else {
-        e.task().subscription = None;
+        e.task().subscription().subscription = None;
         e.say(p!("no_subscriptions"), &[]);
         e.complete();
         return;
@@ -491,7 +487,7 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             )
         }
         SubAction::ChangeFrequency => {
-            let Some(days) = e.task().frequency else {
+            let Some(days) = e.task().subscription().frequency else {
                 e.ask(Ask::Frequency, p!("ask_frequency"), &[]);
                 return;
             };
@@ -504,15 +500,15 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
                 },
                 p!("confirm_sub_frequency"),
                 p!("sub_frequency_changed"),
-                every(days),
+                every(&e.catalog, days),
             )
         }
         SubAction::ChangeQuantity => {
-            if !quantity_ok(e) || e.task().quantity.is_none() {
+            if !quantity_ok(e) || e.task().quantity().is_none() {
                 e.ask(Ask::Quantity, p!("ask_quantity"), &[("product", name)]);
                 return;
             }
-            let qty = e.task().quantity.expect("checked above");
+            let qty = e.task().quantity().expect("checked above");
             (
                 SubscriptionAction::ChangeQuantity { qty },
                 p!("confirm_sub_quantity"),
@@ -550,17 +546,141 @@ pub(super) fn subscription(e: &mut Engine, facts: &dyn Facts) {
 
 /// The catalog product the request names, with a sensible quantity if one was given;
 /// asks for whichever is missing or wrong (None while asking).
+/// The variant of `prod` the caller named. A size or colour not said is asked, offering
+/// what is in stock, never picked: "a hoodie" is not "a black hoodie, size large".
+fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Product> {
+    // What the household bought before is the variant they mean.
+    let bought = e.s.customer.is_some_and(|cid| {
+        facts
+            .purchase_history(cid)
+            .is_ok_and(|h| h.iter().any(|p| p.sku == prod.sku))
+    });
+    if bought {
+        e.task().purchase().variant_checked = true;
+        return Some(prod);
+    }
+    let variants: Vec<Product> = match facts.variants(&prod.family) {
+        Ok(v) => v.into_iter().filter(|v| v.active && v.stock > 0).collect(),
+        Err(err) => {
+            e.store_trouble(&err);
+            return None;
+        }
+    };
+    // One variant in stock (or none, which the stock check says): nothing to choose.
+    if variants.len() < 2 {
+        e.task().purchase().variant_checked = true;
+        return Some(prod);
+    }
+    let mut words = e.task().words.clone();
+    words.extend(e.task().purchase().variant_words.iter().cloned());
+    let (size, colour) = spoken_size_and_colour(e, &words, &variants);
+    let same = |a: &Option<String>, b: &Option<String>| {
+        a.as_deref().map(str::to_lowercase) == b.as_deref().map(str::to_lowercase)
+    };
+    let fits: Vec<&Product> = variants
+        .iter()
+        .filter(|v| size.is_none() || same(&v.size, &size))
+        .filter(|v| colour.is_none() || same(&v.color, &colour))
+        .collect();
+    let distinct = |f: &dyn Fn(&Product) -> Option<String>| {
+        let mut all: Vec<String> = fits.iter().filter_map(|v| f(v)).collect();
+        all.dedup();
+        let mut seen = Vec::new();
+        for x in all {
+            if !seen.contains(&x) {
+                seen.push(x);
+            }
+        }
+        seen
+    };
+    let colours = distinct(&|v| v.color.clone());
+    let sizes = distinct(&|v| v.size.clone());
+    let family_name = prod
+        .name
+        .split(" - ")
+        .next()
+        .unwrap_or(&prod.name)
+        .to_string();
+    if fits.is_empty() {
+        // What was said is not in stock: asked again with what is.
+        e.task().purchase().variant_words.clear();
+        e.say(p!("variant_not_in_stock"), &[("product", family_name)]);
+        return chosen_variant_ask(e, prod, &variants);
+    }
+    let options = |list: &[String]| -> String {
+        let shown: Vec<String> = list.iter().take(3).cloned().collect();
+        if list.len() > 3 {
+            let more = e.text(p!("or_something_else"), &[]);
+            format!("{}, {more}", shown.join(", "))
+        } else {
+            st::list_or(&shown)
+        }
+    };
+    if colour.is_none() && colours.len() > 1 {
+        e.ask(
+            Ask::ProductVariant,
+            p!("ask_product_colour"),
+            &[("product", family_name), ("options", options(&colours))],
+        );
+        return None;
+    }
+    if size.is_none() && sizes.len() > 1 {
+        e.ask(
+            Ask::ProductVariant,
+            p!("ask_product_size"),
+            &[("product", family_name), ("options", options(&sizes))],
+        );
+        return None;
+    }
+    let chosen = fits[0].clone();
+    let purchase = e.task().purchase();
+    purchase.variant_checked = true;
+    purchase.product = Some(chosen.sku.clone());
+    Some(chosen)
+}
+
+/// Asks again for the variant, from scratch.
+fn chosen_variant_ask(e: &mut Engine, prod: Product, variants: &[Product]) -> Option<Product> {
+    let mut colours: Vec<String> = Vec::new();
+    for c in variants.iter().filter_map(|v| v.color.clone()) {
+        if !colours.contains(&c) {
+            colours.push(c);
+        }
+    }
+    let family_name = prod
+        .name
+        .split(" - ")
+        .next()
+        .unwrap_or(&prod.name)
+        .to_string();
+    let shown: Vec<String> = colours.into_iter().take(3).collect();
+    e.ask(
+        Ask::ProductVariant,
+        p!("ask_product_colour"),
+        &[("product", family_name), ("options", st::list_or(&shown))],
+    );
+    None
+}
+
 fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> Option<Product> {
-    let Some(sku) = e.task().product.clone() else {
+    let Some(sku) = e.task().product().clone() else {
         e.ask(Ask::Product, ask_key, &[]);
         return None;
     };
     let Some(prod) = product(e, &sku, facts) else {
         if e.task_ref().is_some() {
-            e.task().product = None;
+            *e.task().product() = None;
             e.ask(Ask::Product, p!("product_unknown"), &[]);
         }
         return None;
+    };
+    let prod = if e
+        .task_ref()
+        .is_some_and(|t| matches!(&t.req, Request::Place(p) if !p.variant_checked))
+    {
+        chosen_variant(e, prod, facts)?
+    } else {
+        prod
     };
     if !quantity_ok(e) {
         e.ask(
@@ -577,15 +697,15 @@ fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
     let Some(prod) = wanted_product(e, p!("ask_subscription_product"), facts) else {
         return;
     };
-    let qty = e.task().quantity.unwrap_or(1);
-    let Some(days) = e.task().frequency else {
+    let qty = e.task().quantity().unwrap_or(1);
+    let Some(days) = e.task().subscription().frequency else {
         e.ask(Ask::Frequency, p!("ask_frequency"), &[]);
         return;
     };
     let first = e.today() + Duration::days(i64::from(days));
     let args = [
         ("items", line_words(&prod.name, qty)),
-        ("every", every(days)),
+        ("every", every(&e.catalog, days)),
         ("price", st::price_cents(prod.price_cents * i64::from(qty))),
         ("date", e.date_words(first)),
     ];
@@ -613,23 +733,45 @@ fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
 }
 
 /// Answers to the questions of these requests.
-pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let ent = said.entities;
+pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let ent = &said.entities;
     match ask {
         Ask::Product => match &ent.product {
             Some(sku) => {
                 let task = e.task();
-                task.product = Some(sku.clone());
+                *task.product() = Some(sku.clone());
                 if ent.quantity.is_some() {
-                    task.quantity = ent.quantity;
+                    *task.quantity() = ent.quantity;
                 }
-                if ent.frequency_days.is_some() {
-                    task.frequency = ent.frequency_days;
+                if let (Request::Subscription(sub), Some(days)) =
+                    (&mut task.req, ent.frequency_days)
+                {
+                    sub.frequency = Some(days);
                 }
                 Answer::Filled
             }
             None => Answer::Missed,
         },
+        Ask::ProductVariant => {
+            let family = e
+                .task()
+                .product()
+                .clone()
+                .and_then(|sku| facts.product(&sku).ok().flatten())
+                .map(|p| p.family);
+            let variants = family
+                .and_then(|f| facts.variants(&f).ok())
+                .unwrap_or_default();
+            let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+            if size.is_none() && colour.is_none() {
+                return Answer::Missed;
+            }
+            e.task()
+                .purchase()
+                .variant_words
+                .extend(said.words.iter().cloned());
+            Answer::Filled
+        }
         Ask::Quantity => {
             let bare_number = match said.words.as_slice() {
                 [w] => w.parse::<u32>().ok(),
@@ -642,12 +784,12 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .or(none.then_some(0))
                 .or_else(|| {
                     (e.yes_no(said) == Some(true))
-                        .then(|| e.task_ref().and_then(|t| t.quantity))
+                        .then(|| e.task_ref().and_then(Task::current_quantity))
                         .flatten()
                 });
             match qty {
                 Some(q) => {
-                    e.task().quantity = Some(q);
+                    *e.task().quantity() = Some(q);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -655,7 +797,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::Frequency => match ent.frequency_days {
             Some(d) if d > 0 => {
-                e.task().frequency = Some(d);
+                e.task().subscription().frequency = Some(d);
                 Answer::Filled
             }
             _ => Answer::Missed,
@@ -664,11 +806,12 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             match action_from_words(e, &said.words, ent.frequency_days, ent.quantity) {
                 Some(a) => {
                     let task = e.task();
-                    task.sub_action = Some(a);
-                    task.frequency = ent.frequency_days.or(task.frequency);
-                    task.quantity = ent.quantity.or(task.quantity);
+                    task.subscription().sub_action = Some(a);
+                    task.subscription().frequency =
+                        ent.frequency_days.or(task.subscription().frequency);
+                    *task.quantity() = ent.quantity.or(*task.quantity());
                     if ent.product.is_some() {
-                        task.product = ent.product.clone();
+                        *task.product() = ent.product.clone();
                     }
                     Answer::Filled
                 }
@@ -696,10 +839,10 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             });
             let chosen = by_product
                 .map(|s| s.id)
-                .or_else(|| super::identity::ordinal(e, &said.words, ids.len()).map(|i| ids[i]));
+                .or_else(|| said.position(ids.len()).map(|i| ids[i]));
             match chosen {
                 Some(id) => {
-                    e.task().subscription = Some(id);
+                    e.task().subscription().subscription = Some(id);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -711,14 +854,16 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
 
 #[cfg(test)]
 mod tests {
-    use super::every;
+    use crate::locale::Catalog;
+    use crate::speak::every;
 
     #[test]
     fn frequencies_are_said_as_people_say_them() {
-        assert_eq!(every(7), "every week");
-        assert_eq!(every(14), "every two weeks");
-        assert_eq!(every(30), "every month");
-        assert_eq!(every(60), "every two months");
-        assert_eq!(every(10), "every ten days");
+        let c = Catalog::load("en-US").expect("catalog");
+        assert_eq!(every(&c, 7), "every week");
+        assert_eq!(every(&c, 14), "every two weeks");
+        assert_eq!(every(&c, 30), "every month");
+        assert_eq!(every(&c, 60), "every two months");
+        assert_eq!(every(&c, 10), "every ten days");
     }
 }

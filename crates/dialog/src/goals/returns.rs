@@ -6,9 +6,12 @@
 
 use chrono::Duration;
 
-use super::orders::{card_words, date_ok, load, refund_days, slot_words};
-use super::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use crate::facts::Facts;
+use crate::speak::{
+    card_words, date_ok, item_words, load, refund_days, say_return_state, slot_words,
+    spoken_size_and_colour,
+};
+use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
 use voxorder_domain::change::{
     Change, Channel, HandOffReason, InvestigationReason, Notice, Pickup, Resolution, ReturnLine,
@@ -86,17 +89,10 @@ fn item(order: &Order, line: u32) -> &OrderItem {
     &order.items[line as usize - 1]
 }
 
-fn chosen_items(order: &Order, lines: &[(u32, u32)]) -> String {
+fn chosen_items(e: &Engine, order: &Order, lines: &[(u32, u32)]) -> String {
     let names: Vec<String> = lines
         .iter()
-        .map(|&(l, q)| {
-            let it = item(order, l);
-            if q > 1 {
-                format!("{} {}", st::number_words(u64::from(q)), it.name)
-            } else {
-                format!("the {}", it.name)
-            }
-        })
+        .map(|&(l, q)| item_words(&e.catalog, &item(order, l).name, q))
         .collect();
     st::list_and(&names)
 }
@@ -124,9 +120,10 @@ fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
 
 fn method_words(e: &Engine, order: &Order, m: RefundMethod) -> String {
     match m {
-        RefundMethod::OriginalPayment => {
-            e.text(p!("refund_method_original"), &[("card", card_words(order))])
-        }
+        RefundMethod::OriginalPayment => e.text(
+            p!("refund_method_original"),
+            &[("card", card_words(&e.catalog, order))],
+        ),
         RefundMethod::StoreCredit => e.text(p!("refund_method_credit"), &[]),
         RefundMethod::BankTransfer => e.text(p!("refund_method_bank"), &[]),
     }
@@ -184,7 +181,7 @@ fn ensure_lines(
     prompt: &'static str,
     facts: &dyn Facts,
 ) -> bool {
-    if !e.task().lines.is_empty() {
+    if !e.task().after_sale().lines.is_empty() {
         return true;
     }
     if open.is_empty() {
@@ -194,7 +191,7 @@ fn ensure_lines(
     }
     // The product named in the request, if it (or another size or colour of it) is on
     // the order.
-    if let Some(sku) = e.task().product.clone() {
+    if let Some(sku) = e.task().after_sale().product.clone() {
         let family = facts.product(&sku).ok().flatten().map(|p| p.family);
         let same = |l: u32| {
             let it = item(order, l);
@@ -207,10 +204,11 @@ fn ensure_lines(
             let l = *l;
             let qty = e
                 .task()
+                .after_sale()
                 .quantity
                 .unwrap_or(u32::MAX)
                 .min(item(order, l).qty);
-            e.task().lines = vec![(l, qty.max(1))];
+            e.task().after_sale().lines = vec![(l, qty.max(1))];
             return true;
         }
     }
@@ -218,22 +216,23 @@ fn ensure_lines(
         let l = open[0];
         let qty = e
             .task()
+            .after_sale()
             .quantity
             .unwrap_or(u32::MAX)
             .min(item(order, l).qty);
-        e.task().lines = vec![(l, qty.max(1))];
+        e.task().after_sale().lines = vec![(l, qty.max(1))];
         return true;
     }
     let names: Vec<String> = open
         .iter()
-        .map(|&l| format!("the {}", item(order, l).name))
+        .map(|&l| item_words(&e.catalog, &item(order, l).name, 1))
         .collect();
     e.ask(Ask::ReturnItems, prompt, &[("items", st::list_or(&names))]);
     false
 }
 
 /// Starting or continuing a return.
-pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     // Set again below while the return is still refused.
     e.task().told = false;
@@ -246,11 +245,11 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if !ensure_lines(e, &order, &open, p!("ask_return_items"), facts) {
         return;
     }
-    let reason = e.task().return_reason;
+    let reason = e.task().after_sale().return_reason;
     if is_faulty(reason) {
         let task = e.task();
-        task.goal = Goal::Problem;
-        task.problem = Some(if reason == Some(ReturnReason::WrongItem) {
+        task.become_goal(Goal::Problem);
+        task.after_sale().problem = Some(if reason == Some(ReturnReason::WrongItem) {
             Problem::WrongItem
         } else {
             Problem::Damaged
@@ -258,7 +257,7 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         problem(e, facts);
         return;
     }
-    let lines = e.task().lines.clone();
+    let lines = e.task().after_sale().lines.clone();
     let blocked = lines
         .iter()
         .find_map(|&(l, _)| check_item(e, &order, item(&order, l), false).map(|why| (l, why)));
@@ -312,12 +311,13 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     };
     let options = refund_options(e, &order);
     if e.task()
+        .after_sale()
         .refund_method
         .is_some_and(|m| !options.contains(&m))
     {
-        e.task().refund_method = None;
+        e.task().after_sale().refund_method = None;
     }
-    if e.task().refund_method.is_none() {
+    if e.task().after_sale().refund_method.is_none() {
         let words: Vec<String> = options
             .iter()
             .map(|&m| method_words(e, &order, m))
@@ -332,10 +332,14 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if !pickup_settled(e) {
         return;
     }
-    let task = e.task_ref().expect("a return is in progress").clone();
-    let amount = refund_cents(&order, &task.lines);
-    let method = task.refund_method.expect("checked above");
-    let how = match (task.pickup, task.date, task.slot) {
+    let mut task = e.task_ref().expect("a return is in progress").clone();
+    let amount = refund_cents(&order, &task.after_sale().lines);
+    let method = task.after_sale().refund_method.expect("checked above");
+    let how = match (
+        task.after_sale().pickup,
+        task.after_sale().date,
+        task.after_sale().slot,
+    ) {
         (Some(true), Some(d), Some(s)) => e.text(
             p!("how_pickup"),
             &[("date", e.date_words(d)), ("slot", slot_words(e, s))],
@@ -344,13 +348,13 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     };
     if !task.confirmed {
         let args = [
-            ("items", chosen_items(&order, &task.lines)),
+            ("items", chosen_items(e, &order, &task.after_sale().lines)),
             ("reason", reason_words(e, reason)),
             ("amount", st::price_cents(amount)),
             ("method", method_words(e, &order, method)),
             ("how", how),
         ];
-        let key = if task.pickup == Some(true) {
+        let key = if task.after_sale().pickup == Some(true) {
             p!("confirm_return")
         } else {
             p!("confirm_return_offer_pickup")
@@ -365,7 +369,11 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
     };
-    let pickup = match (task.pickup, task.date, task.slot) {
+    let pickup = match (
+        task.after_sale().pickup,
+        task.after_sale().date,
+        task.after_sale().slot,
+    ) {
         (Some(true), Some(date), Some(slot)) => Some(Pickup { date, slot }),
         _ => None,
     };
@@ -373,6 +381,7 @@ pub(super) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         return_id: return_id.clone(),
         order_number: order.order_number.clone(),
         lines: task
+            .after_sale()
             .lines
             .iter()
             .map(|&(line_no, qty)| ReturnLine {
@@ -428,18 +437,18 @@ fn notify_return(e: &mut Engine, order: &Order, return_id: &str, label: bool) {
 /// return goes back by prepaid label unless the caller asks for a pickup, which the
 /// read-back offers.
 fn pickup_settled(e: &mut Engine) -> bool {
-    if let Some(d) = e.task().date {
+    if let Some(d) = e.task().after_sale().date {
         if !date_ok(e, d) {
-            e.task().date = None;
+            e.task().after_sale().date = None;
         }
     }
     let task = e.task();
-    if task.pickup == Some(true) {
-        if task.date.is_none() {
+    if task.after_sale().pickup == Some(true) {
+        if task.after_sale().date.is_none() {
             e.ask(Ask::Date, p!("ask_pickup_date"), &[]);
             return false;
         }
-        if let (Some(date), None) = (task.date, task.slot) {
+        if let (Some(date), None) = (task.after_sale().date, task.after_sale().slot) {
             let date = e.date_words(date);
             e.ask(Ask::Slot, p!("ask_slot"), &[("date", date)]);
             return false;
@@ -474,29 +483,7 @@ fn wanted_variant(
     own: &Product,
     variants: &[Product],
 ) -> Option<String> {
-    let joined = format!(" {} ", words.join(" "));
-    let sizes = e.phrases().table("sizes");
-    let spoken_size: Option<String> = {
-        let mut hits: Vec<(&String, &String)> = sizes
-            .map(|t| {
-                t.iter()
-                    .filter(|(k, _)| joined.contains(&format!(" {k} ")))
-                    .collect()
-            })
-            .unwrap_or_default();
-        hits.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
-        hits.first().map(|(_, v)| (*v).clone()).or_else(|| {
-            variants
-                .iter()
-                .filter_map(|v| v.size.clone())
-                .find(|s| joined.contains(&format!(" {} ", s.to_lowercase())))
-        })
-    };
-    let spoken_color: Option<String> = variants
-        .iter()
-        .filter_map(|v| v.color.clone())
-        .filter(|c| joined.contains(&format!(" {} ", c.to_lowercase())))
-        .max_by_key(String::len);
+    let (spoken_size, spoken_color) = spoken_size_and_colour(e, words, variants);
     if spoken_size.is_none() && spoken_color.is_none() {
         return None;
     }
@@ -513,7 +500,7 @@ fn wanted_variant(
 }
 
 /// An exchange for another size or colour of the same item.
-pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     if not_returnable_state(e, &order) {
         return;
@@ -521,12 +508,10 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     let Some(open) = open_lines(e, &order, facts) else {
         return;
     };
-    // A named product may be the wanted variant rather than the item on the order.
-    let named = e.task().product.clone();
     if !ensure_lines(e, &order, &open, p!("ask_exchange_item"), facts) {
         return;
     }
-    let (line, qty) = e.task().lines[0];
+    let (line, qty) = e.task().after_sale().lines[0];
     let it = item(&order, line).clone();
     if let Some(why) = check_item(e, &order, &it, false) {
         match why {
@@ -556,24 +541,23 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         }
         return;
     };
-    if e.task().exchange_sku.is_none() {
-        let from_product =
-            named.filter(|sku| *sku != it.sku && variants.iter().any(|v| v.sku == *sku));
+    if e.task().after_sale().exchange_sku.is_none() {
+        // Only a size or colour said picks the variant: a product match on "my jeans"
+        // names the item, not what to swap it for, which is asked.
         let words = e.task().words.clone();
-        // Words like "a large" or "in white" say more than a product match on "t shirt".
-        e.task().exchange_sku = wanted_variant(e, &words, &own, &variants).or(from_product);
+        e.task().after_sale().exchange_sku = wanted_variant(e, &words, &own, &variants);
     }
     let in_stock: Vec<&Product> = variants
         .iter()
         .filter(|v| v.sku != it.sku && v.stock >= i64::from(qty))
         .collect();
-    let Some(wanted) = e.task().exchange_sku.clone() else {
+    let Some(wanted) = e.task().after_sale().exchange_sku.clone() else {
         if in_stock.is_empty() {
             e.say(
                 p!("exchange_nothing_in_stock"),
                 &[("item", it.name.clone())],
             );
-            e.task().goal = Goal::Return;
+            e.task().become_goal(Goal::Return);
             e.ask(
                 Ask::YesNo(YesNo::StartReturn),
                 p!("offer_return_instead"),
@@ -581,7 +565,7 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
             );
             return;
         }
-        let options = variant_options(&own, &in_stock);
+        let options = variant_options(e, &own, &in_stock);
         e.ask(
             Ask::ExchangeVariant,
             p!("ask_exchange_variant"),
@@ -590,22 +574,22 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     let Some(target) = variants.iter().find(|v| v.sku == wanted).cloned() else {
-        e.task().exchange_sku = None;
+        e.task().after_sale().exchange_sku = None;
         e.ask(
             Ask::ExchangeVariant,
             p!("ask_exchange_variant"),
-            &[("options", variant_options(&own, &in_stock))],
+            &[("options", variant_options(e, &own, &in_stock))],
         );
         return;
     };
     if target.stock < i64::from(qty) {
-        e.task().exchange_sku = None;
+        e.task().after_sale().exchange_sku = None;
         e.say(
             p!("exchange_out_of_stock"),
             &[("variant", target.name.clone())],
         );
         if in_stock.is_empty() {
-            e.task().goal = Goal::Return;
+            e.task().become_goal(Goal::Return);
             e.ask(
                 Ask::YesNo(YesNo::StartReturn),
                 p!("offer_return_instead"),
@@ -615,7 +599,7 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
             e.ask(
                 Ask::ExchangeVariant,
                 p!("ask_exchange_variant"),
-                &[("options", variant_options(&own, &in_stock))],
+                &[("options", variant_options(e, &own, &in_stock))],
             );
         }
         return;
@@ -634,6 +618,7 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     };
     let reason = e
         .task()
+        .after_sale()
         .return_reason
         .unwrap_or(if target.size != own.size {
             ReturnReason::SizeIssue
@@ -669,7 +654,7 @@ pub(super) fn exchange(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// "size L in Navy, or size M in White": what an exchange can offer, shortest way.
-fn variant_options(own: &Product, in_stock: &[&Product]) -> String {
+fn variant_options(e: &Engine, own: &Product, in_stock: &[&Product]) -> String {
     let same_color: Vec<String> = in_stock
         .iter()
         .filter(|v| v.color == own.color && v.size.is_some())
@@ -682,10 +667,10 @@ fn variant_options(own: &Product, in_stock: &[&Product]) -> String {
         .collect();
     let mut parts = Vec::new();
     if !same_color.is_empty() {
-        parts.push(format!("sizes {}", st::list_and(&same_color)));
+        parts.push(e.text(p!("variant_sizes"), &[("list", st::list_and(&same_color))]));
     }
     if !same_size.is_empty() {
-        parts.push(format!("colours {}", st::list_and(&same_size)));
+        parts.push(e.text(p!("variant_colours"), &[("list", st::list_and(&same_size))]));
     }
     if parts.is_empty() {
         let names: Vec<String> = in_stock.iter().take(4).map(|v| v.name.clone()).collect();
@@ -695,7 +680,7 @@ fn variant_options(own: &Product, in_stock: &[&Product]) -> String {
 }
 
 /// The words name a problem with an order (damaged, wrong, missing, not received).
-pub(super) fn names_a_problem(e: &Engine, said: &Said<'_>) -> bool {
+pub(crate) fn names_a_problem(e: &Engine, said: &Said<'_>) -> bool {
     problem_from_words(e, &said.words, said.entities.return_reason).is_some()
 }
 
@@ -769,21 +754,21 @@ fn problem_words(e: &Engine, pr: Problem) -> String {
 }
 
 /// Damaged, defective, wrong or missing items, and parcels not received.
-pub(super) fn problem(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn problem(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
-    if e.task().problem.is_none() {
+    if e.task().after_sale().problem.is_none() {
         let words = e.task().words.clone();
-        let reason = e.task().return_reason;
-        e.task().problem = problem_from_words(e, &words, reason);
+        let reason = e.task().after_sale().return_reason;
+        e.task().after_sale().problem = problem_from_words(e, &words, reason);
     }
-    let Some(pr) = e.task().problem else {
+    let Some(pr) = e.task().after_sale().problem else {
         e.ask(Ask::ProblemKind, p!("ask_problem_kind"), &[]);
         return;
     };
     match pr {
         Problem::NotReceived => not_received(e, &order, facts),
         Problem::MissingItem if order.status != OrderStatus::Delivered => {
-            super::orders::status(e, facts);
+            e.tell_status(facts);
         }
         // A missing item is made good like a faulty one: replaced or refunded, nothing
         // to send back (an investigation records the claim for the warehouse).
@@ -794,7 +779,7 @@ pub(super) fn problem(e: &mut Engine, facts: &dyn Facts) {
 fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
     if order.status != OrderStatus::Delivered {
         // Not marked delivered: what the caller needs is where it is.
-        super::orders::status(e, facts);
+        e.tell_status(facts);
         return;
     }
     let wait = Duration::hours(i64::from(e.config().policy.orders.not_received_wait_hours));
@@ -849,7 +834,7 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
 fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     if order.status != OrderStatus::Delivered && order.status != OrderStatus::Returned {
         e.say(p!("problem_not_delivered"), &[]);
-        super::orders::status(e, facts);
+        e.tell_status(facts);
         return;
     }
     let Some(open) = open_lines(e, order, facts) else {
@@ -858,9 +843,9 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     if !ensure_lines(e, order, &open, p!("ask_problem_item"), facts) {
         return;
     }
-    let lines = e.task().lines.clone();
-    let items = chosen_items(order, &lines);
-    let Some(resolution) = e.task().resolution else {
+    let lines = e.task().after_sale().lines.clone();
+    let items = chosen_items(e, order, &lines);
+    let Some(resolution) = e.task().after_sale().resolution else {
         e.ask(
             Ask::ProblemResolution,
             p!("problem_offer"),
@@ -874,7 +859,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
             !matches!(facts.product(&it.sku), Ok(Some(p)) if p.stock >= i64::from(q))
         });
         if out_of_stock {
-            e.task().resolution = Some(Resolution::Refund);
+            e.task().after_sale().resolution = Some(Resolution::Refund);
             e.say(p!("replacement_out_of_stock"), &[]);
             return faulty_item(e, order, pr, facts);
         }
@@ -949,7 +934,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
 }
 
 /// The state of a return and its refund.
-pub(super) fn return_status(e: &mut Engine, facts: &dyn Facts) {
+pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     let returns = match facts.returns_of(&order.order_number) {
         Ok(r) => r,
@@ -975,59 +960,9 @@ pub(super) fn return_status(e: &mut Engine, facts: &dyn Facts) {
     e.complete();
 }
 
-/// Says where the latest return of an order stands, refund included.
-pub(super) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts) {
-    let Ok(returns) = facts.returns_of(&order.order_number) else {
-        return;
-    };
-    let Some(r) = returns.iter().max_by_key(|r| r.created_at) else {
-        return;
-    };
-    let policy = &e.config().policy.returns;
-    let method = match r.refund_method.as_deref() {
-        Some("store_credit") => e.text(p!("refund_method_credit"), &[]),
-        Some("bank_transfer") => e.text(p!("refund_method_bank"), &[]),
-        _ => e.text(p!("refund_method_original"), &[("card", card_words(order))]),
-    };
-    let amount = r.refund_cents.map(st::price_cents).unwrap_or_default();
-    let days = refund_days(e);
-    let args = [
-        ("id", st::characters_grouped(&r.id)),
-        ("created", e.date_words(r.created_at.date())),
-        ("amount", amount),
-        ("method", method),
-        ("days", days),
-        (
-            "refunded",
-            r.refunded_at
-                .map(|t| e.date_words(t.date()))
-                .unwrap_or_default(),
-        ),
-        (
-            "pickup",
-            r.pickup_date.map(|d| e.date_words(d)).unwrap_or_default(),
-        ),
-        (
-            "ship_days",
-            st::number_words(u64::from(policy.ship_back_days)),
-        ),
-    ];
-    let key = match (r.status.as_str(), r.resolution.as_str()) {
-        ("refunded", _) => p!("return_state_refunded"),
-        ("received", _) => p!("return_state_received"),
-        ("in_transit", _) => p!("return_state_in_transit"),
-        ("pickup_scheduled", _) => p!("return_state_pickup"),
-        ("label_sent", _) => p!("return_state_label_sent"),
-        ("rejected", _) => p!("return_state_rejected"),
-        (_, "replacement") => p!("return_state_replacement"),
-        _ => p!("return_state_requested"),
-    };
-    e.say(key, &args);
-}
-
 /// Answers to the questions of these requests.
-pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let ent = said.entities;
+pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    let ent = &said.entities;
     match ask {
         Ask::ReturnItems => {
             let Some(order) = e.task_ref().and_then(|t| t.order.clone()) else {
@@ -1044,9 +979,9 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Missed;
             }
             let task = e.task();
-            task.lines = lines;
-            if task.return_reason.is_none() {
-                task.return_reason = ent.return_reason;
+            task.after_sale().lines = lines;
+            if task.after_sale().return_reason.is_none() {
+                task.after_sale().return_reason = ent.return_reason;
             }
             Answer::Filled
         }
@@ -1068,7 +1003,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             });
             match reason {
                 Some(r) => {
-                    e.task().return_reason = Some(r);
+                    e.task().after_sale().return_reason = Some(r);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -1076,7 +1011,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::RefundMethod => {
             if let Some(m) = ent.refund_method {
-                e.task().refund_method = Some(m);
+                e.task().after_sale().refund_method = Some(m);
                 return Answer::Filled;
             }
             let order = e.task_ref().and_then(|t| t.order.clone());
@@ -1086,7 +1021,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .as_ref()
                 .and_then(|o| o.payment.brand.as_deref())
                 .is_some_and(|brand| {
-                    let brand = super::locale::words(brand);
+                    let brand = crate::locale::words(brand);
                     !brand.is_empty() && said.words.windows(brand.len()).any(|w| w == brand)
                 });
             if e.yes_no(said) == Some(true)
@@ -1095,7 +1030,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             {
                 if let Some(order) = order {
                     let first = refund_options(e, &order).first().copied();
-                    e.task().refund_method = first;
+                    e.task().after_sale().refund_method = first;
                     return Answer::Filled;
                 }
             }
@@ -1108,7 +1043,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let Ok(Some(order)) = facts.order(&order) else {
                 return Answer::Missed;
             };
-            let (line, _) = e.task().lines[0];
+            let (line, _) = e.task().after_sale().lines[0];
             let sku = item(&order, line).sku.clone();
             let Some((own, variants)) = family_of(e, &sku, facts) else {
                 return Answer::Handled;
@@ -1119,7 +1054,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .filter(|s| *s != sku && variants.iter().any(|v| v.sku == *s));
             match wanted_variant(e, &said.words, &own, &variants).or(from_product) {
                 Some(wanted) => {
-                    e.task().exchange_sku = Some(wanted);
+                    e.task().after_sale().exchange_sku = Some(wanted);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -1127,7 +1062,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::ProblemKind => match problem_from_words(e, &said.words, ent.return_reason) {
             Some(pr) => {
-                e.task().problem = Some(pr);
+                e.task().after_sale().problem = Some(pr);
                 Answer::Filled
             }
             None => Answer::Missed,
@@ -1143,7 +1078,7 @@ pub(super) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             };
             match res {
                 Some(r) => {
-                    e.task().resolution = Some(r);
+                    e.task().after_sale().resolution = Some(r);
                     Answer::Filled
                 }
                 None => Answer::Missed,
@@ -1188,13 +1123,13 @@ fn pick_lines(
             }
         }
     }
-    if let Some(i) = super::identity::ordinal(e, &said.words, open.len()) {
+    if let Some(i) = said.position(open.len()) {
         return vec![qty_for(open[i])];
     }
     let scores: Vec<usize> = open
         .iter()
         .map(|&l| {
-            super::locale::words(&item(order, l).name)
+            crate::locale::words(&item(order, l).name)
                 .iter()
                 .filter(|w| w.len() > 2 && said.words.contains(w))
                 .count()

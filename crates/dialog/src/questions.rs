@@ -1,0 +1,471 @@
+//! The questions: how an answer fills the question asked (each goal reads its own
+//! answers), yes and no (and offers taken up by naming them), corrections said at a
+//! read-back, and what a yes or a no decides.
+
+use voxorder_domain::change::HandOffReason;
+use voxorder_domain::interpretation::Cue;
+use voxorder_domain::vocab::{Entities, Intent};
+
+use crate::facts::Facts;
+use crate::goals::{commerce, orders, returns};
+use crate::identity;
+use crate::request::{AfterSale, Goal, Request, SubAction, Task};
+use crate::session::{Answer, Ask, Said, YesNo};
+use crate::{p, Engine};
+
+impl Engine {
+    /// Answers the current question from what was said.
+    pub(crate) fn answer(&mut self, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+        match ask {
+            Ask::Nothing => Answer::Missed,
+            Ask::YesNo(q) => self.answer_yes_no(*q, said, facts),
+            Ask::OrderNumber
+            | Ask::Factor
+            | Ask::Phone
+            | Ask::PhoneFactor
+            | Ask::PickOrder(_)
+            | Ask::AccountEmail
+            | Ask::AccountFactor(_) => identity::answer(self, ask, said, facts),
+            Ask::CancelReason
+            | Ask::Date
+            | Ask::Slot
+            | Ask::Street
+            | Ask::City
+            | Ask::Zip
+            | Ask::ConfirmCall
+            | Ask::ConfirmWho
+            | Ask::CallbackTime => orders::answer(self, ask, said, facts),
+            Ask::ReturnItems
+            | Ask::ReturnReason
+            | Ask::RefundMethod
+            | Ask::ExchangeVariant
+            | Ask::ProblemKind
+            | Ask::ProblemResolution => returns::answer(self, ask, said, facts),
+            Ask::Product
+            | Ask::Quantity
+            | Ask::Frequency
+            | Ask::SubscriptionAction
+            | Ask::WhichSubscription(_)
+            | Ask::ProductVariant => commerce::answer(self, ask, said, facts),
+        }
+    }
+
+    /// Whether the utterance carries what the pending question asks for (a value of the
+    /// kind expected), so an unsure intent guess does not override it.
+    pub(crate) fn answers_the_question(&self, said: &Said<'_>) -> bool {
+        match &self.ask {
+            Ask::ProductVariant | Ask::ExchangeVariant => {
+                let table = self.phrases().table("sizes");
+                table.is_some_and(|t| said.words.iter().any(|w| t.contains_key(w)))
+                    || said.words.len() <= 3 && said.entities.is_empty()
+            }
+            _ => false,
+        }
+    }
+
+    /// Reads a yes or a no.
+    pub(crate) fn yes_no(&self, said: &Said<'_>) -> Option<bool> {
+        match said.intent {
+            Intent::Affirm | Intent::ConfirmOrder => return Some(true),
+            Intent::Deny => return Some(false),
+            _ => {}
+        }
+        if said.has(Cue::Yes) {
+            Some(true)
+        } else if said.has(Cue::No) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// The utterance asks for something besides its yes or no: a request, a policy
+    /// question or an order number.
+    pub(crate) fn names_a_request(&self, said: &Said<'_>) -> bool {
+        Goal::from_intent(said.intent).is_some()
+            || said.intent == Intent::PolicyQuestion
+            || said.entities.order_number.is_some()
+    }
+
+    /// An offer taken up by naming what was offered ("text me the link", "send it over"),
+    /// with no yes said.
+    pub(crate) fn takes_up(&self, q: YesNo, said: &Said<'_>) -> Option<bool> {
+        let named = match q {
+            YesNo::TrackingLink => self.phrases().any("take_up_link", &said.words),
+            // "Just send me the label" at the read-back of a return that goes by label.
+            YesNo::Proceed
+                if self.task.as_ref().is_some_and(
+                    |t| matches!(&t.req, Request::Return(a) if a.pickup != Some(true)),
+                ) =>
+            {
+                said.has(Cue::Label)
+            }
+            _ => return None,
+        };
+        (named && !said.has(Cue::Negated)).then_some(true)
+    }
+
+    pub(crate) fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+        // "Can somebody at least review it?" when a person was offered is a yes.
+        let asks_for_person = matches!(q, YesNo::OfferHuman | YesNo::Exception)
+            && said.intent == Intent::SpeakToAgent;
+        let yes = self
+            .yes_no(said)
+            .or_else(|| self.takes_up(q, said))
+            .or(asks_for_person.then_some(true));
+        match q {
+            YesNo::AnythingElse => {
+                // "No thanks. Oh, and can you check my other order?": the new request wins.
+                let new_request = self.names_a_request(said);
+                match yes {
+                    _ if self.go_ahead_with_what_was_done(said) => {
+                        self.say(p!("already_done"), &[]);
+                        self.anything_else();
+                        Answer::Handled
+                    }
+                    _ if new_request => {
+                        self.ask = Ask::Nothing;
+                        self.route(said, facts);
+                        Answer::Handled
+                    }
+                    Some(false) => {
+                        self.goodbye();
+                        Answer::Handled
+                    }
+                    Some(true) => {
+                        self.ask = Ask::Nothing;
+                        self.say(p!("what_else"), &[]);
+                        Answer::Handled
+                    }
+                    None => {
+                        self.ask = Ask::Nothing;
+                        self.route(said, facts);
+                        Answer::Handled
+                    }
+                }
+            }
+            YesNo::OfferHuman => match yes {
+                Some(true) => {
+                    let reason = self
+                        .s
+                        .offer_reason
+                        .take()
+                        .unwrap_or(HandOffReason::Requested);
+                    self.hand_off(reason);
+                    Answer::Handled
+                }
+                // "No no, I just want to know where my order is": declined, and the
+                // request said with it is taken up at once.
+                Some(false) if self.names_a_request(said) => {
+                    self.ask = Ask::Nothing;
+                    self.task = None;
+                    self.route(said, facts);
+                    Answer::Handled
+                }
+                Some(false) => {
+                    self.ask = Ask::Nothing;
+                    self.task = None;
+                    self.say(p!("how_else"), &[]);
+                    Answer::Handled
+                }
+                None => {
+                    self.ask = Ask::Nothing;
+                    self.route(said, facts);
+                    Answer::Handled
+                }
+            },
+            YesNo::NextOrder => match yes {
+                Some(true) => {
+                    let next = self.s.queue.remove(0);
+                    self.s.focus = Some(next.clone());
+                    let mut task =
+                        Task::new(Goal::Status, Vec::new(), Vec::new(), Entities::default());
+                    task.order = Some(next);
+                    self.task = Some(task);
+                    Answer::Filled
+                }
+                Some(false) => {
+                    self.s.queue.clear();
+                    self.anything_else();
+                    Answer::Handled
+                }
+                None => Answer::Missed,
+            },
+            YesNo::Proceed if self.amend(said) => {
+                // "Oh no, the zip's wrong, it's 78703": the read-back is corrected and
+                // said again, nothing is cancelled.
+                self.ask = Ask::Nothing;
+                self.task().confirmed = false;
+                self.advance(facts);
+                Answer::Handled
+            }
+            _ => {
+                // "No, but can I reschedule it?": the answer, then the new request. A yes
+                // that names the request ("yes, cancel it") is only a yes.
+                if let Some(goal) = self.switch_goal(said).filter(|_| yes != Some(true)) {
+                    self.ask = Ask::Nothing;
+                    self.start_goal(goal, said, facts);
+                    return Answer::Handled;
+                }
+                match yes {
+                    Some(answer) => {
+                        self.ask = Ask::Nothing;
+                        self.decide(q, answer, facts);
+                        Answer::Handled
+                    }
+                    None => Answer::Missed,
+                }
+            }
+        }
+    }
+
+    /// "Yes, go ahead with the refund" after the refund was made: a go-ahead for the
+    /// request just finished (starting with a yes, naming that request or its follow-up,
+    /// and not another order or item), not a new request.
+    pub(crate) fn go_ahead_with_what_was_done(&self, said: &Said<'_>) -> bool {
+        let (Some(last), Some(goal)) = (self.s.last_goal, Goal::from_intent(said.intent)) else {
+            return false;
+        };
+        let starts_yes = said.has(Cue::Yes);
+        // A question about where an order is may well be about another one: asked.
+        let related = !goal.about_the_order_in_focus()
+            && (goal == last || (goal.after_sales() && last.after_sales()));
+        starts_yes
+            && related
+            && said.entities.order_number.is_none()
+            && said.entities.product.is_none()
+            && !said.has(Cue::OtherOrder)
+    }
+
+    /// A correction said at the read-back of the current request: a new value for
+    /// something read back replaces it ("no, make it the evening", "the zip is 78703"),
+    /// and a part named as wrong with no new value ("the city's wrong") is asked again.
+    /// Returns whether anything changed.
+    pub(crate) fn amend(&mut self, said: &Said<'_>) -> bool {
+        fn replace<T: PartialEq + Clone>(slot: &mut Option<T>, new: &Option<T>) -> bool {
+            match (slot.as_ref(), new) {
+                (Some(old), Some(v)) if old != v => {
+                    *slot = Some(v.clone());
+                    true
+                }
+                _ => false,
+            }
+        }
+        let ent = &said.entities;
+        let yes = self.yes_no(said) == Some(true);
+        let named = |list: &str| !yes && self.phrases().any(list, &said.words);
+        let (zip_named, city_named, street_named, day_named, time_named) = (
+            named("field_zip"),
+            named("field_city"),
+            named("field_street"),
+            named("field_day"),
+            named("field_time"),
+        );
+        let (pickup_named, label_named) = (said.has(Cue::Pickup), said.has(Cue::Label));
+        let max_quantity = self.config.policy.orders.max_voice_quantity;
+        let heard_street = self
+            .task
+            .as_ref()
+            .filter(|t| t.goal() == Goal::ChangeAddress)
+            .and_then(|_| said.address.clone());
+        let Some(task) = self.task.as_mut() else {
+            return false;
+        };
+        let mut changed = false;
+        match &mut task.req {
+            Request::ChangeAddress(address) => {
+                // "No, it's 2210 Lake Shore Drive": a street said again replaces the
+                // street (and the city or zip said with it).
+                let street_said = heard_street.is_some();
+                if let Some(heard) = heard_street {
+                    let before = (
+                        address.line1.clone(),
+                        address.city.clone(),
+                        address.zip.clone(),
+                    );
+                    crate::request::merge_address(address, &heard);
+                    changed |= before
+                        != (
+                            address.line1.clone(),
+                            address.city.clone(),
+                            address.zip.clone(),
+                        );
+                }
+                if !street_said {
+                    changed |= replace(&mut address.zip, &ent.zip_code);
+                }
+                for (named, part) in [
+                    (zip_named && !changed, &mut address.zip),
+                    (city_named, &mut address.city),
+                    (street_named, &mut address.line1),
+                ] {
+                    if named && part.is_some() {
+                        *part = None;
+                        changed = true;
+                    }
+                }
+            }
+            Request::Reschedule(when) => {
+                let new_date = replace(&mut when.date, &ent.date);
+                let new_slot = replace(&mut when.slot, &ent.time_slot);
+                if day_named && !new_date && ent.date.is_none() {
+                    when.date = None;
+                }
+                if time_named && !new_slot && ent.time_slot.is_none() {
+                    when.slot = None;
+                }
+                changed = new_date || new_slot || when.date.is_none() || when.slot.is_none();
+            }
+            Request::Cancel(c) => changed |= replace(&mut c.cancel_reason, &ent.cancel_reason),
+            Request::Return(a) => {
+                changed |= replace(&mut a.refund_method, &ent.refund_method);
+                changed |= replace(&mut a.return_reason, &ent.return_reason);
+                changed |= amend_pickup(a, ent, pickup_named, label_named);
+            }
+            Request::Exchange(a) | Request::Problem(a) => {
+                changed |= replace(&mut a.refund_method, &ent.refund_method);
+                changed |= replace(&mut a.return_reason, &ent.return_reason);
+            }
+            Request::Place(_) | Request::Reorder(_) => {
+                changed |= amend_cart(task, ent, max_quantity)
+            }
+            Request::Subscription(sub) => {
+                changed |= replace(&mut sub.frequency, &ent.frequency_days);
+                if matches!(
+                    sub.sub_action,
+                    Some(SubAction::Create | SubAction::ChangeQuantity)
+                ) {
+                    changed |= replace(&mut sub.quantity, &ent.quantity);
+                }
+            }
+            _ => {}
+        }
+        changed
+    }
+
+    /// Acts on a yes or no to a question of the current request.
+    pub(crate) fn decide(&mut self, q: YesNo, yes: bool, facts: &dyn Facts) {
+        match q {
+            YesNo::UseKnownOrder => identity::decide(self, yes, facts),
+            YesNo::TrackingLink => orders::send_tracking(self, yes),
+            YesNo::ConfirmPending => {
+                if yes {
+                    if let Some(task) = self.task.as_mut() {
+                        task.become_goal(Goal::Confirm);
+                    }
+                    orders::confirm(self, facts);
+                } else {
+                    self.complete();
+                }
+            }
+            YesNo::StartCancel => {
+                if yes {
+                    if let Some(task) = self.task.as_mut() {
+                        task.become_goal(Goal::Cancel);
+                    }
+                    self.advance(facts);
+                } else {
+                    self.complete();
+                }
+            }
+            YesNo::StartReturn => {
+                if yes {
+                    if let Some(task) = self.task.as_mut() {
+                        task.become_goal(Goal::Return);
+                    }
+                    self.advance(facts);
+                } else {
+                    self.complete();
+                }
+            }
+            YesNo::CallBack => orders::decide_callback(self, yes),
+            YesNo::CancelWholeOrder => orders::decide_whole_order(self, yes, facts),
+            YesNo::PaymentLink => orders::send_payment_link(self, yes, facts),
+            YesNo::Exception => {
+                if yes {
+                    self.hand_off(HandOffReason::Exception);
+                } else {
+                    self.drop_task();
+                }
+            }
+            YesNo::Proceed => {
+                if yes {
+                    self.task().confirmed = true;
+                    self.advance(facts);
+                } else {
+                    self.say(p!("not_done"), &[]);
+                    self.drop_task();
+                }
+            }
+            YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder => {}
+        }
+    }
+}
+
+/// "Could a courier pick it up instead, Thursday?" or "actually I'll take the label" at
+/// the read-back of a return: the way it goes back changes, with the pickup's date and
+/// slot when said.
+pub(crate) fn amend_pickup(
+    task: &mut AfterSale,
+    ent: &Entities,
+    pickup_named: bool,
+    label_named: bool,
+) -> bool {
+    if task.pickup == Some(true) {
+        if label_named && !pickup_named {
+            task.pickup = Some(false);
+            task.date = None;
+            task.slot = None;
+            return true;
+        }
+        let when = (ent.date.or(task.date), ent.time_slot.or(task.slot));
+        let changed = when != (task.date, task.slot);
+        (task.date, task.slot) = when;
+        changed
+    } else if pickup_named {
+        task.pickup = Some(true);
+        task.date = ent.date;
+        task.slot = ent.time_slot;
+        true
+    } else {
+        false
+    }
+}
+
+/// A quantity said at the read-back of an order being placed ("actually make it three
+/// bags"): it belongs to this order, not to a subscription of the same product. It
+/// changes the line it names, or the only line. A one-line order goes back through the
+/// product-and-quantity path, so the new quantity is checked like any other.
+fn amend_cart(task: &mut Task, ent: &Entities, max: u32) -> bool {
+    let Some(qty) = ent.quantity else {
+        return false;
+    };
+    let line = ent
+        .product
+        .as_ref()
+        .and_then(|sku| task.purchase().cart.iter().position(|(s, _)| s == sku))
+        .or_else(|| (task.purchase().cart.len() == 1).then_some(0));
+    let Some(i) = line else {
+        return false;
+    };
+    let cart = &mut task.purchase().cart;
+    let (sku, old) = cart[i].clone();
+    if old == qty {
+        return false;
+    }
+    // Too many for one line of a larger order: it is asked again like a stock shortage,
+    // on its own.
+    if cart.len() == 1 || qty > max {
+        cart.clear();
+        task.become_goal(Goal::Place);
+        // The line's own variant, read back already: nothing left to choose.
+        task.purchase().variant_checked = true;
+        *task.product() = Some(sku);
+        *task.quantity() = Some(qty);
+    } else if qty > 0 {
+        cart[i].1 = qty;
+    } else {
+        cart.remove(i);
+    }
+    true
+}

@@ -1,0 +1,454 @@
+//! One request in progress: the parts every request has (its order, the words that
+//! started it, whether the read-back was confirmed, a request paused behind it) and
+//! one variant per goal holding only what that goal collects, so no goal reads or
+//! writes another goal's answers.
+
+use chrono::NaiveDate;
+
+use voxorder_config::{RefundMethod, TimeSlot};
+use voxorder_domain::change::Resolution;
+use voxorder_domain::interpretation::{Cue, SpokenAddress};
+use voxorder_domain::vocab::{CancelReason, Entities, Intent, ReturnReason};
+
+use crate::p;
+
+/// What the caller wants done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Goal {
+    Status,
+    Track,
+    Cancel,
+    Return,
+    Exchange,
+    Problem,
+    Reschedule,
+    ChangeAddress,
+    Confirm,
+    ReturnStatus,
+    Place,
+    Reorder,
+    Subscription,
+}
+
+impl Goal {
+    pub(crate) fn from_intent(intent: Intent) -> Option<Goal> {
+        Some(match intent {
+            Intent::GetOrderStatus => Goal::Status,
+            Intent::TrackPackage => Goal::Track,
+            Intent::CancelOrder => Goal::Cancel,
+            Intent::ReturnItem => Goal::Return,
+            Intent::ExchangeItem => Goal::Exchange,
+            Intent::ReportProblem => Goal::Problem,
+            Intent::RescheduleDelivery => Goal::Reschedule,
+            Intent::ChangeAddress => Goal::ChangeAddress,
+            Intent::ConfirmOrder => Goal::Confirm,
+            Intent::CheckReturnStatus => Goal::ReturnStatus,
+            Intent::PlaceOrder => Goal::Place,
+            Intent::Reorder => Goal::Reorder,
+            Intent::ManageSubscription => Goal::Subscription,
+            _ => return None,
+        })
+    }
+
+    /// Whether the goal is about one existing order (and so needs a verified caller).
+    pub(crate) fn needs_order(self) -> bool {
+        !matches!(self, Goal::Place | Goal::Reorder | Goal::Subscription)
+    }
+
+    /// Whether the goal only says where an order is, changing nothing: a follow-up
+    /// question of this kind ("and when will it get here?") is about the order just
+    /// discussed. A return's status is not included: callers ask it about other orders.
+    pub(crate) fn about_the_order_in_focus(self) -> bool {
+        matches!(self, Goal::Status | Goal::Track)
+    }
+
+    /// A request after delivery: a return, an exchange, a problem or a return's state.
+    pub(crate) fn after_sales(self) -> bool {
+        matches!(
+            self,
+            Goal::Return | Goal::Exchange | Goal::Problem | Goal::ReturnStatus
+        )
+    }
+
+    /// How the goal is named in a sentence ("for your {goal} request").
+    pub(crate) fn label_key(self) -> &'static str {
+        match self {
+            Goal::Status => p!("goal_status"),
+            Goal::Track => p!("goal_track"),
+            Goal::Cancel => p!("goal_cancel"),
+            Goal::Return => p!("goal_return"),
+            Goal::Exchange => p!("goal_exchange"),
+            Goal::Problem => p!("goal_problem"),
+            Goal::Reschedule => p!("goal_reschedule"),
+            Goal::ChangeAddress => p!("goal_address"),
+            Goal::Confirm => p!("goal_confirm"),
+            Goal::ReturnStatus => p!("goal_return_status"),
+            Goal::Place => p!("goal_place"),
+            Goal::Reorder => p!("goal_reorder"),
+            Goal::Subscription => p!("goal_subscription"),
+        }
+    }
+}
+
+/// A problem with a delivered order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Problem {
+    Damaged,
+    Defective,
+    WrongItem,
+    NotAsDescribed,
+    NotReceived,
+    MissingItem,
+}
+
+/// What a subscription request wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SubAction {
+    Create,
+    Pause,
+    Resume,
+    Skip,
+    ChangeFrequency,
+    ChangeQuantity,
+    Cancel,
+}
+
+/// A new shipping address, as collected.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AddressDraft {
+    pub line1: Option<String>,
+    pub city: Option<String>,
+    pub zip: Option<String>,
+}
+
+/// A cancellation.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CancelReq {
+    pub cancel_reason: Option<CancelReason>,
+    /// The caller named one item of a larger order and agreed to cancel the whole order
+    /// (an order is cancelled whole, never an item of it).
+    pub whole_order_agreed: bool,
+}
+
+/// A return, an exchange or a problem: what goes back (or is replaced), why, and how.
+/// The three share it because one becomes another as the caller explains ("it's
+/// broken" turns a return into a problem; nothing in stock turns an exchange into a
+/// return).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AfterSale {
+    /// Chosen order lines (1-based) and quantities.
+    pub lines: Vec<(u32, u32)>,
+    pub return_reason: Option<ReturnReason>,
+    pub refund_method: Option<RefundMethod>,
+    /// `Some(true)`: courier pickup; `Some(false)`: prepaid label.
+    pub pickup: Option<bool>,
+    /// The pickup's day and slot.
+    pub date: Option<NaiveDate>,
+    pub slot: Option<TimeSlot>,
+    /// A product named ("the headphones"), to find the line or the variant wanted.
+    pub product: Option<String>,
+    /// How many of the item named.
+    pub quantity: Option<u32>,
+    pub exchange_sku: Option<String>,
+    pub problem: Option<Problem>,
+    pub resolution: Option<Resolution>,
+}
+
+/// A new delivery day and slot.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Reschedule {
+    pub date: Option<NaiveDate>,
+    pub slot: Option<TimeSlot>,
+}
+
+/// An order confirmation call.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConfirmReq {
+    /// The order was read out to the caller.
+    pub read_out: bool,
+    /// An outbound call: whoever answered has to say they are the customer before
+    /// anything about the order is said.
+    pub outbound: bool,
+    /// The customer said it is them.
+    pub who_checked: bool,
+}
+
+/// Placing an order or repeating one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Purchase {
+    pub product: Option<String>,
+    pub quantity: Option<u32>,
+    /// Items to order: SKU and quantity.
+    pub cart: Vec<(String, u32)>,
+    /// Words said in answer to which size or colour, with the opening words.
+    pub variant_words: Vec<String>,
+    /// The variant is the one the caller named (no size or colour left unsaid).
+    pub variant_checked: bool,
+}
+
+/// A subscription started or changed.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SubscriptionReq {
+    pub sub_action: Option<SubAction>,
+    pub subscription: Option<i64>,
+    pub product: Option<String>,
+    pub quantity: Option<u32>,
+    pub frequency: Option<u32>,
+}
+
+/// What one goal has collected.
+#[derive(Debug, Clone)]
+pub(crate) enum Request {
+    Status,
+    Track,
+    ReturnStatus,
+    Cancel(CancelReq),
+    Return(AfterSale),
+    Exchange(AfterSale),
+    Problem(AfterSale),
+    Reschedule(Reschedule),
+    ChangeAddress(AddressDraft),
+    Confirm(ConfirmReq),
+    Place(Purchase),
+    Reorder(Purchase),
+    Subscription(SubscriptionReq),
+}
+
+impl Request {
+    /// A request for `goal` with what the entities already say of it.
+    pub(crate) fn new(goal: Goal, ent: &Entities) -> Request {
+        let after_sale = || AfterSale {
+            return_reason: ent.return_reason,
+            refund_method: ent.refund_method,
+            date: ent.date,
+            slot: ent.time_slot,
+            product: ent.product.clone(),
+            quantity: ent.quantity,
+            ..AfterSale::default()
+        };
+        let purchase = || Purchase {
+            product: ent.product.clone(),
+            quantity: ent.quantity,
+            ..Purchase::default()
+        };
+        match goal {
+            Goal::Status => Request::Status,
+            Goal::Track => Request::Track,
+            Goal::ReturnStatus => Request::ReturnStatus,
+            Goal::Cancel => Request::Cancel(CancelReq {
+                cancel_reason: ent.cancel_reason,
+                whole_order_agreed: false,
+            }),
+            Goal::Return => Request::Return(after_sale()),
+            Goal::Exchange => Request::Exchange(after_sale()),
+            Goal::Problem => Request::Problem(after_sale()),
+            Goal::Reschedule => Request::Reschedule(Reschedule {
+                date: ent.date,
+                slot: ent.time_slot,
+            }),
+            Goal::ChangeAddress => Request::ChangeAddress(AddressDraft {
+                zip: ent.zip_code.clone(),
+                ..AddressDraft::default()
+            }),
+            Goal::Confirm => Request::Confirm(ConfirmReq::default()),
+            Goal::Place => Request::Place(purchase()),
+            Goal::Reorder => Request::Reorder(purchase()),
+            Goal::Subscription => Request::Subscription(SubscriptionReq {
+                product: ent.product.clone(),
+                quantity: ent.quantity,
+                frequency: ent.frequency_days,
+                ..SubscriptionReq::default()
+            }),
+        }
+    }
+
+    pub(crate) fn goal(&self) -> Goal {
+        match self {
+            Request::Status => Goal::Status,
+            Request::Track => Goal::Track,
+            Request::ReturnStatus => Goal::ReturnStatus,
+            Request::Cancel(_) => Goal::Cancel,
+            Request::Return(_) => Goal::Return,
+            Request::Exchange(_) => Goal::Exchange,
+            Request::Problem(_) => Goal::Problem,
+            Request::Reschedule(_) => Goal::Reschedule,
+            Request::ChangeAddress(_) => Goal::ChangeAddress,
+            Request::Confirm(_) => Goal::Confirm,
+            Request::Place(_) => Goal::Place,
+            Request::Reorder(_) => Goal::Reorder,
+            Request::Subscription(_) => Goal::Subscription,
+        }
+    }
+}
+
+/// One request in progress: the parts every goal shares, and the goal's own.
+#[derive(Debug, Clone)]
+pub(crate) struct Task {
+    /// The verified order the request is about.
+    pub order: Option<String>,
+    /// The caller was asked whether to reuse the order of an earlier request.
+    pub reuse_offered: bool,
+    /// The caller confirmed the read-back.
+    pub confirmed: bool,
+    /// The caller has had the answer to the request (e.g. why a return is not possible);
+    /// what is still asked only offers more, so leaving now leaves nothing undone.
+    pub told: bool,
+    /// Words of the utterance that started the request.
+    pub words: Vec<String>,
+    /// Cues of the utterance that started the request ("my other order").
+    pub cues: Vec<Cue>,
+    /// Entities of the utterance that started the request, for the request it may
+    /// turn into ("it hasn't shipped? then cancel it").
+    pub heard: Entities,
+    /// A request to go back to when this one is done (a confirmation call paused for an
+    /// address change).
+    pub resume: Option<Box<Task>>,
+    pub req: Request,
+}
+
+impl Task {
+    pub(crate) fn new(goal: Goal, words: Vec<String>, cues: Vec<Cue>, heard: Entities) -> Task {
+        Task {
+            order: None,
+            reuse_offered: false,
+            confirmed: false,
+            told: false,
+            words,
+            cues,
+            req: Request::new(goal, &heard),
+            heard,
+            resume: None,
+        }
+    }
+
+    pub(crate) fn goal(&self) -> Goal {
+        self.req.goal()
+    }
+
+    /// The request turns into one for `goal`: what the two goals share is kept (a
+    /// return, an exchange and a problem share their answers; so do a placed order and
+    /// a reorder), the rest starts from what the opening utterance said.
+    pub(crate) fn become_goal(&mut self, goal: Goal) {
+        let old = std::mem::replace(&mut self.req, Request::Status);
+        self.req = match (old, goal) {
+            (Request::Return(a) | Request::Exchange(a) | Request::Problem(a), Goal::Return) => {
+                Request::Return(a)
+            }
+            (Request::Return(a) | Request::Exchange(a) | Request::Problem(a), Goal::Exchange) => {
+                Request::Exchange(a)
+            }
+            (Request::Return(a) | Request::Exchange(a) | Request::Problem(a), Goal::Problem) => {
+                Request::Problem(a)
+            }
+            (Request::Place(p) | Request::Reorder(p), Goal::Place) => Request::Place(p),
+            (Request::Place(p) | Request::Reorder(p), Goal::Reorder) => Request::Reorder(p),
+            (_, goal) => Request::new(goal, &self.heard),
+        };
+    }
+
+    /// What a return, an exchange or a problem has collected.
+    pub(crate) fn after_sale(&mut self) -> &mut AfterSale {
+        match &mut self.req {
+            Request::Return(a) | Request::Exchange(a) | Request::Problem(a) => a,
+            other => unreachable!("not a request after delivery: {other:?}"),
+        }
+    }
+
+    pub(crate) fn cancel(&mut self) -> &mut CancelReq {
+        match &mut self.req {
+            Request::Cancel(c) => c,
+            other => unreachable!("not a cancellation: {other:?}"),
+        }
+    }
+
+    pub(crate) fn reschedule(&mut self) -> &mut Reschedule {
+        match &mut self.req {
+            Request::Reschedule(r) => r,
+            other => unreachable!("not a reschedule: {other:?}"),
+        }
+    }
+
+    pub(crate) fn address(&mut self) -> &mut AddressDraft {
+        match &mut self.req {
+            Request::ChangeAddress(a) => a,
+            other => unreachable!("not an address change: {other:?}"),
+        }
+    }
+
+    pub(crate) fn confirmation(&mut self) -> &mut ConfirmReq {
+        match &mut self.req {
+            Request::Confirm(c) => c,
+            other => unreachable!("not a confirmation: {other:?}"),
+        }
+    }
+
+    pub(crate) fn purchase(&mut self) -> &mut Purchase {
+        match &mut self.req {
+            Request::Place(p) | Request::Reorder(p) => p,
+            other => unreachable!("not a purchase: {other:?}"),
+        }
+    }
+
+    pub(crate) fn subscription(&mut self) -> &mut SubscriptionReq {
+        match &mut self.req {
+            Request::Subscription(s) => s,
+            other => unreachable!("not a subscription request: {other:?}"),
+        }
+    }
+
+    /// The product a purchase or a subscription is about.
+    pub(crate) fn product(&mut self) -> &mut Option<String> {
+        match &mut self.req {
+            Request::Place(p) | Request::Reorder(p) => &mut p.product,
+            Request::Subscription(s) => &mut s.product,
+            other => unreachable!("not a purchase or a subscription: {other:?}"),
+        }
+    }
+
+    /// How many a purchase or a subscription is for.
+    pub(crate) fn quantity(&mut self) -> &mut Option<u32> {
+        match &mut self.req {
+            Request::Place(p) | Request::Reorder(p) => &mut p.quantity,
+            Request::Subscription(s) => &mut s.quantity,
+            other => unreachable!("not a purchase or a subscription: {other:?}"),
+        }
+    }
+
+    /// How many a purchase or a subscription is for so far (none for other requests).
+    pub(crate) fn current_quantity(&self) -> Option<u32> {
+        match &self.req {
+            Request::Place(p) | Request::Reorder(p) => p.quantity,
+            Request::Subscription(s) => s.quantity,
+            _ => None,
+        }
+    }
+
+    /// The day asked for: a new delivery day, or a return's pickup day.
+    pub(crate) fn day(&mut self) -> &mut Option<NaiveDate> {
+        match &mut self.req {
+            Request::Reschedule(r) => &mut r.date,
+            Request::Return(a) | Request::Exchange(a) | Request::Problem(a) => &mut a.date,
+            other => unreachable!("no day is asked for {other:?}"),
+        }
+    }
+
+    /// The time slot asked for, with [`Task::day`].
+    pub(crate) fn slot(&mut self) -> &mut Option<TimeSlot> {
+        match &mut self.req {
+            Request::Reschedule(r) => &mut r.slot,
+            Request::Return(a) | Request::Exchange(a) | Request::Problem(a) => &mut a.slot,
+            other => unreachable!("no time slot is asked for {other:?}"),
+        }
+    }
+}
+
+/// Puts the parts heard over the draft, keeping what was not said.
+pub(crate) fn merge_address(draft: &mut AddressDraft, heard: &SpokenAddress) {
+    draft.line1 = Some(heard.street.clone());
+    if heard.city.is_some() {
+        draft.city = heard.city.clone();
+    }
+    if heard.zip.is_some() {
+        draft.zip = heard.zip.clone();
+    }
+}

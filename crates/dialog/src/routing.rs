@@ -1,0 +1,632 @@
+//! Routing: the events of a call (start, silence, failed write), which request an
+//! utterance starts or interrupts, requests taken in turn, and how a request ends
+//! (done, dropped, withdrawn, handed to a person, goodbye).
+
+use voxorder_domain::change::{Change, HandOffReason};
+use voxorder_domain::interpretation::Cue;
+use voxorder_domain::records::NoticeScope;
+use voxorder_domain::speech_text as st;
+use voxorder_domain::vocab::{Entities, Intent};
+
+use crate::facts::{Facts, FactsError};
+use crate::goals::{commerce, orders, returns};
+use crate::identity;
+use crate::request::{Goal, Task};
+use crate::session::{Answer, Ask, Said, YesNo};
+use crate::speak::first_name;
+use crate::{p, Engine};
+
+impl Engine {
+    /// Says where the order of the current request stands (a goal that finds the
+    /// order is not ready for it answers with its status).
+    pub(crate) fn tell_status(&mut self, facts: &dyn Facts) {
+        orders::status(self, facts);
+    }
+
+    pub(crate) fn start(&mut self, confirm_order: Option<String>, facts: &dyn Facts) {
+        if let Some(number) = confirm_order {
+            match facts.order(&number) {
+                Ok(Some(order)) => {
+                    self.s.verified.push(number.clone());
+                    self.s.focus = Some(number.clone());
+                    self.s.called_about = Some(number.clone());
+                    self.s.primary = Some(Intent::ConfirmOrder);
+                    let mut task =
+                        Task::new(Goal::Confirm, Vec::new(), Vec::new(), Entities::default());
+                    task.order = Some(number);
+                    task.confirmation().outbound = true;
+                    self.task = Some(task);
+                    self.say(
+                        p!("outbound_greeting"),
+                        &[("store", self.config.store.name.clone())],
+                    );
+                    self.s.callee = Some(first_name(&order.customer.name));
+                    self.advance(facts);
+                }
+                Ok(None) => {
+                    self.say(p!("outbound_unknown"), &[]);
+                    self.s.ended = true;
+                }
+                Err(e) => self.store_trouble(&e),
+            }
+            return;
+        }
+        let name = match self.s.customer.map(|id| facts.customer(id)) {
+            Some(Ok(Some(c))) => Some(first_name(&c.name)),
+            _ => None,
+        };
+        let store = self.config.store.name.clone();
+        match (name, self.s.customer) {
+            (Some(name), Some(customer)) => {
+                // A household's own speaker: news first, then the question.
+                let news = self.notices(facts, NoticeScope::Customer(customer), true);
+                if news.is_empty() {
+                    self.say(p!("greeting_known"), &[("store", store), ("name", name)]);
+                } else {
+                    self.say(
+                        p!("greeting_known_news"),
+                        &[("store", store), ("name", name)],
+                    );
+                    self.out.extend(news);
+                    self.say(p!("how_can_i_help"), &[]);
+                }
+            }
+            _ => self.say(p!("greeting"), &[("store", store)]),
+        }
+    }
+
+    pub(crate) fn timeout(&mut self) {
+        self.s.timeouts += 1;
+        if self.s.timeouts > self.config.dialog.max_timeouts {
+            self.say(p!("timeout_goodbye"), &[]);
+            self.s.ended = true;
+            return;
+        }
+        self.say(p!("timeout"), &[]);
+        self.ask_again();
+    }
+
+    pub(crate) fn apply_failed(&mut self) {
+        self.task = None;
+        self.say(p!("write_failed"), &[]);
+        self.offer_human(HandOffReason::SystemError);
+    }
+
+    /// Asks whether the caller wants a person, remembering why.
+    pub(crate) fn offer_human(&mut self, reason: HandOffReason) {
+        self.s.offer_reason = Some(reason);
+        self.ask = Ask::YesNo(YesNo::OfferHuman);
+    }
+
+    pub(crate) fn store_trouble(&mut self, e: &FactsError) {
+        // Store errors quote the values they were asked about.
+        tracing::error!(
+            error = %voxorder_domain::pii::Redacted(e),
+            "store read failed during the dialog"
+        );
+        self.task = None;
+        self.say(p!("store_trouble"), &[]);
+        self.offer_human(HandOffReason::SystemError);
+    }
+
+    pub(crate) fn keypad_entities(&self, digits: &str) -> Entities {
+        let mut e = Entities::default();
+        match (&self.ask, digits.len()) {
+            (_, 0) => {}
+            (Ask::OrderNumber, _) => e.order_number = Some(digits.to_string()),
+            (Ask::Phone, _) => e.phone_number = Some(digits.to_string()),
+            (Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_) | Ask::Zip, 5) => {
+                e.zip_code = Some(digits.to_string())
+            }
+            (Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_), _) => {
+                e.phone_number = Some(digits.to_string())
+            }
+            (Ask::Quantity, _) => e.quantity = digits.parse().ok(),
+            (_, n) if n >= 6 => e.order_number = Some(digits.to_string()),
+            _ => e.quantity = digits.parse().ok(),
+        }
+        e
+    }
+
+    pub(crate) fn utterance(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        self.s.turns += 1;
+        self.s.timeouts = 0;
+        if said.text.trim().is_empty() {
+            self.say(p!("heard_nothing"), &[]);
+            self.ask_again();
+            return;
+        }
+        // Requests that take precedence over any question.
+        if said.has(Cue::CardNumber) {
+            self.refuse_card(facts);
+            self.ask_again();
+            return;
+        }
+        if !said.keypad && said.has(Cue::Complaint) {
+            self.note_primary(said.intent);
+            self.hand_off(HandOffReason::Complaint);
+            return;
+        }
+        // A clear request for a person is honoured at once when nothing is pending; a
+        // pending question gets the first chance, since a short answer ("a replacement
+        // please") can look like such a request.
+        // An order number read out with an unsure guess at a person ("I think I've got
+        // a delivery today, order 1 0 0 …") is about that order.
+        let unsure_with_order = said.entities.order_number.is_some()
+            && said.confidence < self.config.dialog.switch_confidence;
+        if said.intent == Intent::SpeakToAgent && self.ask == Ask::Nothing && !unsure_with_order {
+            self.note_primary(said.intent);
+            self.hand_off(HandOffReason::Requested);
+            return;
+        }
+        // "Forget it, I'll just wait": the request in progress is withdrawn, whatever
+        // was being asked; a goodbye said with it ends the call.
+        if self.task.is_some()
+            && said.has(Cue::Withdraw)
+            && Goal::from_intent(said.intent).is_none()
+        {
+            self.withdraw(said);
+            return;
+        }
+        let closing_question = matches!(
+            self.ask,
+            Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder)
+        );
+        match said.intent {
+            // An unsure "repeat" that answers the question ("navy please" at which
+            // colour) is the answer.
+            Intent::Repeat
+                if self.ask == Ask::Nothing
+                    || said.confidence >= self.config.dialog.switch_confidence
+                    || !self.answers_the_question(said) =>
+            {
+                self.repeat();
+                return;
+            }
+            // "So what about 1 0 0 0 …?" names an order: not a request for the menu.
+            Intent::Help if said.entities.order_number.is_none() => {
+                self.help();
+                return;
+            }
+            Intent::EndConversation
+                if closing_question
+                    || self.yes_no(said).is_none()
+                    || said.confidence >= self.config.dialog.switch_confidence =>
+            {
+                self.goodbye();
+                return;
+            }
+            _ => {}
+        }
+
+        if self.ask != Ask::Nothing {
+            let ask = self.ask.clone();
+            match self.answer(&ask, said, facts) {
+                Answer::Filled => {
+                    self.step.answered = true;
+                    self.s.misses = 0;
+                    self.s.fallbacks = 0;
+                    self.ask = Ask::Nothing;
+                    self.advance(facts);
+                }
+                Answer::Handled => {
+                    self.step.answered = true;
+                    self.s.misses = 0;
+                    self.s.fallbacks = 0;
+                }
+                Answer::Missed => {
+                    if said.intent == Intent::SpeakToAgent
+                        && said.confidence >= self.config.dialog.switch_confidence
+                    {
+                        self.note_primary(said.intent);
+                        self.hand_off(HandOffReason::Requested);
+                    } else if let Some(goal) = self.switch_goal(said) {
+                        self.s.misses = 0;
+                        self.start_goal(goal, said, facts);
+                    } else if let Some(goal) = self.asked_again(said) {
+                        // "Could you read me the tracking number again?" at the link
+                        // offer: the answer is given again, with its question.
+                        self.s.misses = 0;
+                        self.step.answered = true;
+                        self.start_goal(goal, said, facts);
+                    } else if self.side_question(said, facts) {
+                        self.s.misses = 0;
+                        self.step.answered = true;
+                    } else {
+                        self.missed();
+                    }
+                }
+            }
+            return;
+        }
+        self.route(said, facts);
+    }
+
+    /// A policy question asked in the middle of a request ("before we go on, how long
+    /// does the refund take?"): answered, then the pending question is asked again and
+    /// the request goes on. False when it is not one or the documents have no answer.
+    pub(crate) fn side_question(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        let clear = said.intent == Intent::PolicyQuestion
+            && said.confidence >= self.config.dialog.switch_confidence;
+        let Some(answer) = clear.then(|| facts.policy_answer(&said.text)).flatten() else {
+            return false;
+        };
+        self.out.push(st::plain(&answer.text));
+        self.say(p!("back_to_question"), &[]);
+        self.say_pending_question(false);
+        true
+    }
+
+    /// A request for something else, clear enough to leave the current question.
+    pub(crate) fn switch_goal(&self, said: &Said<'_>) -> Option<Goal> {
+        let goal = Goal::from_intent(said.intent)?;
+        let current = self.task.as_ref().map(|t| t.goal());
+        let clear = said.confidence >= self.config.dialog.switch_confidence;
+        (clear && current != Some(goal)).then_some(goal)
+    }
+
+    /// The question the current request answered, asked again (what it said about the
+    /// order, wanted once more), clear enough to leave the pending question for.
+    pub(crate) fn asked_again(&self, said: &Said<'_>) -> Option<Goal> {
+        let goal = Goal::from_intent(said.intent)?;
+        let current = self.task.as_ref().map(|t| t.goal())?;
+        let clear = said.confidence >= self.config.dialog.switch_confidence;
+        (clear && goal == current && goal.about_the_order_in_focus()).then_some(goal)
+    }
+
+    pub(crate) fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        // A caller who just reads out an order number ("and order 1 2 3 ...") wants to
+        // know about it, whatever the classifier made of the bare number.
+        let about_an_order = said.entities.order_number.is_some()
+            && said.entities.product.is_none()
+            && matches!(
+                said.intent,
+                Intent::PlaceOrder
+                    | Intent::Reorder
+                    | Intent::Fallback
+                    | Intent::Affirm
+                    | Intent::Help
+                    | Intent::SpeakToAgent
+            );
+        if about_an_order {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Status, said, facts);
+            return;
+        }
+        // "My coffee says delivered but there's nothing on my porch", unsurely taken for a
+        // status question: the problem it names is what the caller wants sorted.
+        let unsure_status = matches!(
+            said.intent,
+            Intent::GetOrderStatus | Intent::TrackPackage | Intent::Fallback
+        ) && said.confidence < self.config.dialog.switch_confidence;
+        if unsure_status && returns::names_a_problem(self, said) {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Problem, said, facts);
+            return;
+        }
+        if let Some(goal) = Goal::from_intent(said.intent) {
+            self.s.fallbacks = 0;
+            self.start_goal(goal, said, facts);
+            return;
+        }
+        match said.intent {
+            Intent::PolicyQuestion => {
+                self.s.fallbacks = 0;
+                self.note_primary(Intent::PolicyQuestion);
+                self.policy(said, facts);
+            }
+            Intent::Affirm => {
+                self.say(p!("how_can_i_help"), &[]);
+            }
+            Intent::Deny | Intent::EndConversation => self.goodbye(),
+            _ => self.fallback(said),
+        }
+    }
+
+    pub(crate) fn note_primary(&mut self, intent: Intent) {
+        if self.s.primary.is_none() {
+            self.s.primary = Some(intent);
+        }
+    }
+
+    pub(crate) fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
+        self.note_primary(said.intent);
+        let mut task = Task::new(
+            goal,
+            said.words.clone(),
+            said.cues.clone(),
+            said.entities.clone(),
+        );
+        identity::take_entities(self, &mut task, said);
+        // A confirmation call paused for an address or date change comes back after it.
+        if let Some(current) = self.task.take() {
+            if current.goal() == Goal::Confirm
+                && matches!(goal, Goal::ChangeAddress | Goal::Reschedule)
+            {
+                task.order = current.order.clone();
+                task.resume = Some(Box::new(current));
+            }
+        }
+        self.task = Some(task);
+        self.ask = Ask::Nothing;
+        self.advance(facts);
+    }
+
+    /// Drives the current request until it asks something or is done.
+    pub(crate) fn advance(&mut self, facts: &dyn Facts) {
+        let Some(goal) = self.task.as_ref().map(|t| t.goal()) else {
+            return;
+        };
+        if goal.needs_order()
+            && self.task.as_ref().is_some_and(|t| t.order.is_none())
+            && !identity::resolve_order(self, facts)
+        {
+            return;
+        }
+        match goal {
+            Goal::Status => orders::status(self, facts),
+            Goal::Track => orders::track(self, facts),
+            Goal::Cancel => orders::cancel(self, facts),
+            Goal::Reschedule => orders::reschedule(self, facts),
+            Goal::ChangeAddress => orders::change_address(self, facts),
+            Goal::Confirm => orders::confirm(self, facts),
+            Goal::Return => returns::return_item(self, facts),
+            Goal::Exchange => returns::exchange(self, facts),
+            Goal::Problem => returns::problem(self, facts),
+            Goal::ReturnStatus => returns::return_status(self, facts),
+            Goal::Place | Goal::Reorder => commerce::purchase(self, facts),
+            Goal::Subscription => commerce::subscription(self, facts),
+        }
+    }
+
+    pub(crate) fn task(&mut self) -> &mut Task {
+        self.task.as_mut().expect("a request is in progress")
+    }
+
+    pub(crate) fn task_ref(&self) -> Option<&Task> {
+        self.task.as_ref()
+    }
+
+    /// The current request is done: resume a paused one, or offer more help.
+    pub(crate) fn complete(&mut self) {
+        self.s.completed += 1;
+        self.s.last_goal = self.task.as_ref().map(|t| t.goal());
+        let resume = self.task.take().and_then(|t| t.resume);
+        self.ask = Ask::Nothing;
+        if let Some(paused) = resume {
+            self.task = Some(*paused);
+            return;
+        }
+        if let Some(next) = self.s.queue.first().cloned() {
+            self.ask = Ask::YesNo(YesNo::NextOrder);
+            self.say(
+                p!("next_order_offer"),
+                &[("count", st::number_words(self.s.queue.len() as u64))],
+            );
+            let _ = next;
+            return;
+        }
+        self.anything_else();
+    }
+
+    /// Ends the current request without doing it (the caller declined, or policy does
+    /// not allow it and the caller was told why): handled, nothing left pending.
+    pub(crate) fn drop_task(&mut self) {
+        self.end_task();
+        self.anything_else();
+    }
+
+    /// Counts the current request as handled and forgets it, saying nothing.
+    pub(crate) fn end_task(&mut self) {
+        self.s.completed += 1;
+        self.s.last_goal = self.task.take().map(|t| t.goal());
+    }
+
+    /// Resumes a request paused for another (see [`Task::resume`]) right away.
+    pub(crate) fn resume_if_paused(&mut self, facts: &dyn Facts) {
+        if self.task.is_some() && self.ask == Ask::Nothing {
+            self.advance(facts);
+        }
+    }
+
+    pub(crate) fn ask_again(&mut self) {
+        if self.ask != Ask::Nothing && self.say_pending_question(true) {
+            return;
+        }
+        if matches!(self.ask, Ask::YesNo(YesNo::AnythingElse)) {
+            self.say(p!("anything_else"), &[]);
+        }
+    }
+
+    /// Says the question last asked again, in its prescriptive form after a miss or as
+    /// first asked; false when no question was asked.
+    pub(crate) fn say_pending_question(&mut self, prescriptive: bool) -> bool {
+        let Some((key, args)) = self.ask_key.clone() else {
+            return false;
+        };
+        let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        if prescriptive {
+            self.reprompt(key, &args);
+        } else {
+            self.say(key, &args);
+        }
+        true
+    }
+
+    pub(crate) fn missed(&mut self) {
+        self.s.misses += 1;
+        if self.s.misses >= self.config.dialog.max_misses {
+            self.s.misses = 0;
+            self.say(p!("too_many_misses"), &[]);
+            self.offer_human(HandOffReason::NotUnderstood);
+            return;
+        }
+        self.say(p!("missed"), &[]);
+        self.ask_again();
+    }
+
+    pub(crate) fn fallback(&mut self, said: &Said<'_>) {
+        self.s.fallbacks += 1;
+        if self.s.fallbacks >= self.config.dialog.max_fallbacks {
+            self.s.fallbacks = 0;
+            self.say(p!("fallback_offer_human"), &[]);
+            self.offer_human(HandOffReason::NotUnderstood);
+            return;
+        }
+        // A near miss between two requests is worth a clarifying question.
+        let options: Vec<String> = said
+            .alternatives
+            .iter()
+            .filter(|a| a.confidence >= self.config.dialog.clarify_confidence)
+            .filter_map(|a| Goal::from_intent(a.intent))
+            .take(2)
+            .map(|g| self.text(g.label_key(), &[]))
+            .collect();
+        if options.len() == 2 {
+            self.say(p!("clarify"), &[("options", st::list_or(&options))]);
+        } else {
+            self.say(p!("fallback"), &[]);
+        }
+    }
+
+    pub(crate) fn repeat(&mut self) {
+        let last = self.s.last_reply.clone();
+        if last.is_empty() {
+            self.say(p!("nothing_to_repeat"), &[]);
+        } else {
+            self.out.push(last);
+            self.step.slow = true;
+        }
+    }
+
+    pub(crate) fn help(&mut self) {
+        if self.ask != Ask::Nothing && !matches!(self.ask, Ask::YesNo(YesNo::AnythingElse)) {
+            self.s.misses = self.s.misses.max(1);
+            self.ask_again();
+            return;
+        }
+        self.say(p!("help"), &[]);
+        self.ask = Ask::Nothing;
+    }
+
+    pub(crate) fn goodbye(&mut self) {
+        self.say(p!("goodbye"), &[]);
+        let offer_pending = matches!(
+            self.ask,
+            Ask::YesNo(
+                YesNo::TrackingLink
+                    | YesNo::ConfirmPending
+                    | YesNo::StartReturn
+                    | YesNo::StartCancel
+                    | YesNo::Exception
+                    | YesNo::NextOrder
+            )
+        );
+        let told = self.task.as_ref().is_some_and(|t| t.told);
+        if self.task.take().is_some() {
+            if offer_pending || told {
+                // The answer was given; only a follow-up offer was left open.
+                self.s.completed += 1;
+            } else {
+                // The caller left with a request unfinished; it stays undone.
+                self.s.left_mid_request = true;
+            }
+        }
+        self.s.ended = true;
+    }
+
+    /// The caller takes back the request in progress: nothing is done, and that is an
+    /// answer, not an unfinished request.
+    pub(crate) fn withdraw(&mut self, said: &Said<'_>) {
+        self.step.answered = true;
+        self.s.misses = 0;
+        self.s.heard_order = None;
+        self.s.heard_factors = None;
+        self.task = None;
+        self.ask = Ask::Nothing;
+        self.s.completed += 1;
+        if said.intent == Intent::EndConversation || said.has(Cue::Goodbye) {
+            self.goodbye();
+            return;
+        }
+        self.say(p!("not_done"), &[]);
+        self.anything_else();
+    }
+
+    pub(crate) fn refuse_card(&mut self, facts: &dyn Facts) {
+        let card = self
+            .s
+            .focus
+            .as_ref()
+            .and_then(|n| facts.order(n).ok().flatten())
+            .and_then(|o| {
+                let brand = o.payment.brand.clone()?;
+                let last4 = o.payment.last4.clone()?;
+                Some(st::card(&brand, &last4))
+            });
+        match card {
+            Some(card) => self.say(p!("card_refused_with_last4"), &[("card", card)]),
+            None => self.say(p!("card_refused"), &[]),
+        }
+    }
+
+    pub(crate) fn policy(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        match facts.policy_answer(&said.text) {
+            Some(answer) => {
+                self.out.push(st::plain(&answer.text));
+                self.s.completed += 1;
+                self.anything_else();
+            }
+            None => {
+                self.say(p!("policy_unknown"), &[]);
+                self.offer_human(HandOffReason::Requested);
+            }
+        }
+    }
+
+    /// Passes the caller to a person with a summary of the conversation.
+    pub(crate) fn hand_off(&mut self, reason: HandOffReason) {
+        let order_number = self
+            .task
+            .as_ref()
+            .and_then(|t| t.order.clone())
+            .or_else(|| self.s.focus.clone());
+        let summary = self.summary(reason, order_number.as_deref());
+        self.change(Change::HandOff {
+            reason,
+            order_number,
+            summary,
+        });
+        let key = match reason {
+            HandOffReason::Complaint => p!("handoff_complaint"),
+            HandOffReason::LongDelay => p!("handoff_delay"),
+            HandOffReason::NotReceived => p!("handoff_not_received"),
+            HandOffReason::Exception => p!("handoff_exception"),
+            _ => p!("handoff"),
+        };
+        self.say(key, &[]);
+        self.s.escalated = true;
+        self.s.ended = true;
+        self.task = None;
+        self.ask = Ask::Nothing;
+    }
+
+    pub(crate) fn summary(&self, reason: HandOffReason, order: Option<&str>) -> String {
+        let mut parts = vec![format!("reason: {}", reason.as_str())];
+        if let Some(intent) = self.s.primary {
+            parts.push(format!("request: {intent}"));
+        }
+        if let Some(task) = &self.task {
+            parts.push(format!("in progress: {:?}", task.goal()));
+        }
+        if let Some(order) = order {
+            let verified = self.s.verified.iter().any(|v| v == order);
+            parts.push(format!("order: {order} (verified: {verified})"));
+        }
+        if !self.s.done.is_empty() {
+            parts.push(format!("done: {}", self.s.done.join(", ")));
+        }
+        parts.push(format!("turns: {}", self.s.turns));
+        parts.join("; ")
+    }
+}

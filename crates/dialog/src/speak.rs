@@ -1,0 +1,401 @@
+//! Speaking: prompts said from the catalog (rotating variants, prescriptive re-prompts),
+//! questions asked and remembered for a repeat, news from sync, and the words every goal
+//! uses for an order (its items, card, state, slots, dates and refund times).
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+
+use voxorder_config::{Config, TimeSlot};
+use voxorder_domain::change::Change;
+use voxorder_domain::order::{Order, OrderStatus};
+use voxorder_domain::records::{NoticeKind, NoticeScope, Product, SyncNotice};
+use voxorder_domain::speech_text as st;
+
+use crate::facts::Facts;
+use crate::locale::Catalog;
+use crate::session::{Ask, YesNo};
+use crate::{locale, notices, p, Engine};
+
+impl Engine {
+    /// Says a prompt, rotating through its variants on each use.
+    pub(crate) fn say(&mut self, key: &'static str, args: &[(&str, String)]) {
+        let n = self.uses.entry(key).or_insert(0);
+        let text = self.catalog.render(key, *n, false, args);
+        *n += 1;
+        if !text.is_empty() {
+            self.out.push(capitalised(text));
+        }
+    }
+
+    /// Says the prescriptive form of a prompt (after a miss).
+    pub(crate) fn reprompt(&mut self, key: &'static str, args: &[(&str, String)]) {
+        let text = self.catalog.render(key, self.s.misses as usize, true, args);
+        if !text.is_empty() {
+            self.out.push(capitalised(text));
+        }
+    }
+
+    /// A prompt's text without saying it (to build a larger sentence).
+    pub(crate) fn text(&self, key: &'static str, args: &[(&str, String)]) -> String {
+        self.catalog.render(key, 0, false, args)
+    }
+
+    pub(crate) fn phrases(&self) -> &locale::Phrases {
+        &self.catalog.phrases
+    }
+
+    pub(crate) fn today(&self) -> NaiveDate {
+        self.now.date()
+    }
+
+    pub(crate) fn date_words(&self, d: NaiveDate) -> String {
+        st::relative_date(d, self.today())
+    }
+
+    /// A date said in full even when it is near ("yesterday, Monday, March ninth"), for
+    /// a date the caller may check against their own records.
+    pub(crate) fn full_date_words(&self, d: NaiveDate) -> String {
+        let near = st::relative_date(d, self.today());
+        let full = st::date(d, self.today());
+        if near == full {
+            full
+        } else {
+            format!("{near}, {full}")
+        }
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub(crate) fn change(&mut self, change: Change) {
+        self.s.done.push(change.kind().replace('_', " "));
+        self.step.changes.push(change);
+    }
+
+    /// Asks a question of the current request.
+    pub(crate) fn ask(&mut self, ask: Ask, key: &'static str, args: &[(&str, String)]) {
+        self.say(key, args);
+        self.ask = ask;
+        self.ask_key = Some((
+            key,
+            args.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        ));
+    }
+
+    pub(crate) fn anything_else(&mut self) {
+        self.say(p!("anything_else"), &[]);
+        self.ask = Ask::YesNo(YesNo::AnythingElse);
+    }
+
+    /// Says that the caller is verified, then anything sync learned about the orders or
+    /// the account just verified: a change the OMS refused is news they must not miss.
+    pub(crate) fn say_verified(&mut self, facts: &dyn Facts, scopes: &[NoticeScope<'_>]) {
+        self.say(p!("verified"), &[]);
+        self.say_notices(facts, scopes);
+    }
+
+    /// Verified with an order number the caller has not heard read back (said together
+    /// with the check): the number is said, so a mishearing shows before any detail.
+    pub(crate) fn say_verified_order(&mut self, facts: &dyn Facts, number: &str) {
+        self.say(
+            p!("verified_order"),
+            &[("number", st::digits_grouped(number))],
+        );
+        self.say_notices(facts, &[NoticeScope::Order(number)]);
+    }
+
+    pub(crate) fn say_notices(&mut self, facts: &dyn Facts, scopes: &[NoticeScope<'_>]) {
+        for scope in scopes {
+            let news = self.notices(facts, *scope, false);
+            self.out.extend(news);
+        }
+    }
+
+    /// The sentences of the notices in `scope` not yet said in this conversation (only
+    /// refused changes unless `news` also asks for delivery news); each is recorded in
+    /// the step so the caller of the engine can mark it delivered.
+    pub(crate) fn notices(
+        &mut self,
+        facts: &dyn Facts,
+        scope: NoticeScope<'_>,
+        news: bool,
+    ) -> Vec<String> {
+        // A store that cannot answer now loses nothing: the notices stay pending.
+        let Ok(pending) = facts.pending_notices(scope) else {
+            return Vec::new();
+        };
+        let pending: Vec<SyncNotice> = pending
+            .into_iter()
+            .filter(|n| !self.s.told.contains(&n.id) && (news || n.kind == NoticeKind::Rejected))
+            .collect();
+        let overtaken = notices::superseded(&pending);
+        let mut said = Vec::new();
+        for n in pending {
+            if overtaken.contains(&n.id) {
+                self.s.told.push(n.id);
+                self.step.notices.push(n.id);
+                continue;
+            }
+            let order = n
+                .order_number
+                .as_deref()
+                .and_then(|num| facts.order(num).ok().flatten());
+            if let Some(text) = notices::sentence(&self.catalog, &n, order.as_ref()) {
+                said.push(capitalised(text));
+            }
+            self.s.told.push(n.id);
+            self.step.notices.push(n.id);
+        }
+        said
+    }
+}
+
+/// A sentence starts with a capital, whatever a placeholder put first ("yesterday ...").
+pub(crate) fn capitalised(text: String) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if c.is_lowercase() => c.to_uppercase().chain(chars).collect(),
+        _ => text,
+    }
+}
+
+/// The first name of a full name, to greet by.
+pub(crate) fn first_name(name: &str) -> String {
+    name.split_whitespace()
+        .next()
+        .unwrap_or("there")
+        .to_string()
+}
+
+/// The order of the current request, read fresh; says why when it cannot be read.
+pub(crate) fn load(e: &mut Engine, facts: &dyn Facts) -> Option<Order> {
+    let number = e.task_ref()?.order.clone()?;
+    match facts.order(&number) {
+        Ok(Some(o)) => Some(o),
+        Ok(None) => {
+            e.say(p!("order_gone"), &[]);
+            e.drop_task();
+            None
+        }
+        Err(err) => {
+            e.store_trouble(&err);
+            None
+        }
+    }
+}
+
+/// "the Classic Tee - Navy, Size M and one more item".
+pub(crate) fn items_phrase(c: &Catalog, order: &Order) -> String {
+    let Some(first) = order.items.first() else {
+        return c.render(p!("items_yours"), 0, false, &[]);
+    };
+    let name = item_words(c, &first.name, first.qty);
+    more_items(c, name, order.items.len())
+}
+
+/// One item as said: "the Classic Tee", or "two Classic Tees" when more than one.
+pub(crate) fn item_words(c: &Catalog, name: &str, qty: u32) -> String {
+    if qty > 1 {
+        c.render(
+            p!("item_count"),
+            0,
+            false,
+            &[
+                ("count", st::number_words(u64::from(qty))),
+                ("name", name.to_string()),
+            ],
+        )
+    } else {
+        c.render(p!("item_the"), 0, false, &[("name", name.to_string())])
+    }
+}
+
+/// "{items} and one more item" / "{items} and three more items" for a list of `count`
+/// of which `items` was said.
+pub(crate) fn more_items(c: &Catalog, items: String, count: usize) -> String {
+    match count {
+        0 | 1 => items,
+        2 => c.render(p!("items_and_one_more"), 0, false, &[("items", items)]),
+        n => c.render(
+            p!("items_and_more"),
+            0,
+            false,
+            &[("items", items), ("count", st::number_words(n as u64 - 1))],
+        ),
+    }
+}
+
+pub(crate) fn slot_words(e: &Engine, slot: TimeSlot) -> String {
+    match slot {
+        TimeSlot::Morning => e.text(p!("slot_morning"), &[]),
+        TimeSlot::Afternoon => e.text(p!("slot_afternoon"), &[]),
+        TimeSlot::Evening => e.text(p!("slot_evening"), &[]),
+    }
+}
+
+/// The prompt that says an order's state as the end of "it's …" ("already shipped").
+pub(crate) fn state_key(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::PendingConfirmation => p!("state_pending_confirmation"),
+        OrderStatus::Processing => p!("state_processing"),
+        OrderStatus::Shipped => p!("state_shipped"),
+        OrderStatus::OutForDelivery => p!("state_out_for_delivery"),
+        OrderStatus::Delivered => p!("state_delivered"),
+        OrderStatus::Delayed => p!("state_delayed"),
+        OrderStatus::Cancelled => p!("state_cancelled"),
+        OrderStatus::Returned => p!("state_returned"),
+    }
+}
+
+/// Adds business days (Monday to Friday) to a date.
+pub(crate) fn add_business_days(mut d: NaiveDate, days: u32) -> NaiveDate {
+    let mut left = days;
+    while left > 0 {
+        d += Duration::days(1);
+        if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    d
+}
+
+/// "five to seven": the business days a refund takes, from the return policy.
+pub(crate) fn refund_days(e: &Engine) -> String {
+    let policy = &e.config().policy.returns;
+    format!(
+        "{} to {}",
+        st::number_words(u64::from(policy.refund_business_days_min)),
+        st::number_words(u64::from(policy.refund_business_days_max))
+    )
+}
+
+pub(crate) fn card_words(c: &Catalog, order: &Order) -> String {
+    match (&order.payment.brand, &order.payment.last4) {
+        (Some(b), Some(l)) => st::card(b, l),
+        (None, Some(l)) => st::card(&c.render(p!("card_unbranded"), 0, false, &[]), l),
+        _ => c.render(p!("card_original"), 0, false, &[]),
+    }
+}
+
+/// "every two weeks", "every month".
+pub(crate) fn every(c: &Catalog, days: u32) -> String {
+    let n = |k: u32| ("count", st::number_words(u64::from(k)));
+    match days {
+        1 => c.render(p!("every_day"), 0, false, &[]),
+        7 => c.render(p!("every_week"), 0, false, &[]),
+        30 | 31 => c.render(p!("every_month"), 0, false, &[]),
+        d if d % 30 == 0 => c.render(p!("every_months"), 0, false, &[n(d / 30)]),
+        d if d % 7 == 0 => c.render(p!("every_weeks"), 0, false, &[n(d / 7)]),
+        d => c.render(p!("every_days"), 0, false, &[n(d)]),
+    }
+}
+
+/// Checks a requested delivery date; says why when it cannot be used.
+pub(crate) fn date_ok(e: &mut Engine, date: NaiveDate) -> bool {
+    let today = e.today();
+    let max = e.config().policy.orders.reschedule_max_days_ahead;
+    if date <= today {
+        e.say(p!("date_past"), &[("date", e.date_words(date))]);
+        false
+    } else if date > today + Duration::days(i64::from(max)) {
+        e.say(
+            p!("date_too_far"),
+            &[
+                ("date", e.date_words(date)),
+                ("days", st::number_words(u64::from(max))),
+            ],
+        );
+        false
+    } else {
+        true
+    }
+}
+
+/// Says where the latest return of an order stands, refund included.
+pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts) {
+    let Ok(returns) = facts.returns_of(&order.order_number) else {
+        return;
+    };
+    let Some(r) = returns.iter().max_by_key(|r| r.created_at) else {
+        return;
+    };
+    let policy = &e.config().policy.returns;
+    let method = match r.refund_method.as_deref() {
+        Some("store_credit") => e.text(p!("refund_method_credit"), &[]),
+        Some("bank_transfer") => e.text(p!("refund_method_bank"), &[]),
+        _ => e.text(
+            p!("refund_method_original"),
+            &[("card", card_words(&e.catalog, order))],
+        ),
+    };
+    let amount = r.refund_cents.map(st::price_cents).unwrap_or_default();
+    let days = refund_days(e);
+    let args = [
+        ("id", st::characters_grouped(&r.id)),
+        ("created", e.date_words(r.created_at.date())),
+        ("amount", amount),
+        ("method", method),
+        ("days", days),
+        (
+            "refunded",
+            r.refunded_at
+                .map(|t| e.date_words(t.date()))
+                .unwrap_or_default(),
+        ),
+        (
+            "pickup",
+            r.pickup_date.map(|d| e.date_words(d)).unwrap_or_default(),
+        ),
+        (
+            "ship_days",
+            st::number_words(u64::from(policy.ship_back_days)),
+        ),
+    ];
+    let key = match (r.status.as_str(), r.resolution.as_str()) {
+        ("refunded", _) => p!("return_state_refunded"),
+        ("received", _) => p!("return_state_received"),
+        ("in_transit", _) => p!("return_state_in_transit"),
+        ("pickup_scheduled", _) => p!("return_state_pickup"),
+        ("label_sent", _) => p!("return_state_label_sent"),
+        ("rejected", _) => p!("return_state_rejected"),
+        (_, "replacement") => p!("return_state_replacement"),
+        _ => p!("return_state_requested"),
+    };
+    e.say(key, &args);
+}
+
+/// The size and the colour the words name among a family's variants ("a large", "in
+/// white"): sizes as people say them (the catalog's `sizes` table) or as the catalog
+/// writes them, colours as the catalog writes them.
+pub(crate) fn spoken_size_and_colour(
+    e: &Engine,
+    words: &[String],
+    variants: &[Product],
+) -> (Option<String>, Option<String>) {
+    let joined = format!(" {} ", words.join(" "));
+    let sizes = e.phrases().table("sizes");
+    let size: Option<String> = {
+        let mut hits: Vec<(&String, &String)> = sizes
+            .map(|t| {
+                t.iter()
+                    .filter(|(k, _)| joined.contains(&format!(" {k} ")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        hits.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+        hits.first().map(|(_, v)| (*v).clone()).or_else(|| {
+            variants
+                .iter()
+                .filter_map(|v| v.size.clone())
+                .find(|s| joined.contains(&format!(" {} ", s.to_lowercase())))
+        })
+    };
+    let colour: Option<String> = variants
+        .iter()
+        .filter_map(|v| v.color.clone())
+        .filter(|c| joined.contains(&format!(" {} ", c.to_lowercase())))
+        .max_by_key(String::len);
+    (size, colour)
+}

@@ -1,0 +1,95 @@
+//! Typed cues: what a caller's words signal beyond the intent and the entities (a yes
+//! or a no, a goodbye, a period, an order state named …), and whether the words are a
+//! number said on its own.
+
+use voxorder_domain::interpretation::{Cue, Period};
+use voxorder_domain::order::OrderStatus;
+use voxorder_domain::speech_text::digit_word;
+
+use super::lists::Lists;
+
+/// Period lists and the period each names.
+pub(super) const PERIODS: [(&str, Period); 4] = [
+    ("period_last_week", Period::LastWeek),
+    ("period_this_week", Period::ThisWeek),
+    ("period_last_month", Period::LastMonth),
+    ("period_this_month", Period::ThisMonth),
+];
+
+/// Lists whose phrases anywhere in the words give the cue.
+const ANYWHERE: [(&str, Cue); 16] = [
+    ("no", Cue::Negated),
+    ("card_number", Cue::CardNumber),
+    ("complaint", Cue::Complaint),
+    ("withdraw", Cue::Withdraw),
+    ("goodbye", Cue::Goodbye),
+    ("pickup", Cue::Pickup),
+    ("label", Cue::Label),
+    ("other_order", Cue::OtherOrder),
+    ("same_order", Cue::SameOrder),
+    ("last_order", Cue::LastOrder),
+    ("no_number", Cue::NoNumber),
+    ("same_city", Cue::Unchanged),
+    ("not_them", Cue::NotThem),
+    ("call_back", Cue::CallBack),
+    ("other_payment", Cue::OtherPayment),
+    ("any_time", Cue::AnyTime),
+];
+
+/// Order states named in a description, by list.
+const STATES: [(&str, OrderStatus); 7] = [
+    ("state_pending", OrderStatus::PendingConfirmation),
+    ("state_processing", OrderStatus::Processing),
+    ("state_out_for_delivery", OrderStatus::OutForDelivery),
+    ("state_delayed", OrderStatus::Delayed),
+    ("state_delivered", OrderStatus::Delivered),
+    ("state_cancelled", OrderStatus::Cancelled),
+    ("state_returned", OrderStatus::Returned),
+];
+
+/// Every cue the words carry.
+pub fn cues(lists: &Lists, words: &[String]) -> Vec<Cue> {
+    let mut found = Vec::new();
+    if let Some(first) = words.first() {
+        if lists.is("yes", first) {
+            found.push(Cue::Yes);
+        } else if lists.is("no", first) {
+            found.push(Cue::No);
+        }
+    }
+    found.extend(
+        ANYWHERE
+            .iter()
+            .filter(|(list, _)| lists.any(list, words))
+            .map(|&(_, cue)| cue),
+    );
+    // The first period named, as a caller says one.
+    if let Some(&(_, period)) = PERIODS.iter().find(|(list, _)| lists.any(list, words)) {
+        found.push(Cue::Period(period));
+    }
+    let states: Vec<Cue> = STATES
+        .iter()
+        .filter(|(list, _)| lists.any(list, words))
+        .map(|&(_, status)| Cue::Status(status))
+        .collect();
+    // "Not shipped yet" names processing; "shipped" alone names a shipped order.
+    if states.is_empty() && lists.any("state_shipped", words) {
+        found.push(Cue::Status(OrderStatus::Shipped));
+    }
+    found.extend(states);
+    found
+}
+
+/// The words are a number and nothing else that asks for anything ("it's one oh oh
+/// oh …", "yeah the number is 1 2 3 …").
+pub fn bare_number(words: &[String]) -> bool {
+    const FILLERS: [&str; 22] = [
+        "it's", "its", "it", "is", "my", "the", "order", "number", "yeah", "yes", "so", "and",
+        "ok", "okay", "that's", "thats", "sure", "here", "double", "triple", "uh", "um",
+    ];
+    let is_digit = |w: &String| w.bytes().all(|b| b.is_ascii_digit()) || digit_word(w).is_some();
+    words.iter().any(is_digit)
+        && words
+            .iter()
+            .all(|w| is_digit(w) || FILLERS.contains(&w.as_str()))
+}

@@ -1,0 +1,72 @@
+//! Reading an utterance into its structured parts, after the classifier and the entity
+//! extractor: self-corrections applied to the entities (`corrections`), a spoken
+//! address or city (`address`), positions in a list (`ordinal`), and typed cues and bare
+//! numbers (`cues`). The phrase lists are data, `assets/nlu/reading.toml`.
+//!
+//! What the dialog just asked (its expectation) decides how leniently an answer is
+//! read: a street line is taken without its street type only when a street was asked
+//! for, and a city on its own only when a city was.
+
+mod address;
+mod corrections;
+mod cues;
+mod lists;
+mod ordinal;
+
+pub use address::street_line;
+pub use corrections::{after_correction, overlay};
+pub use lists::words;
+
+use voxorder_domain::interpretation::{Interpretation, SpokenAddress};
+use voxorder_domain::vocab::{Entities, EntityKind, Intent, ScoredIntent};
+
+/// What the classifier and the extractor made of one utterance, to be read into an
+/// [`Interpretation`].
+#[derive(Debug, Clone)]
+pub struct Heard {
+    pub text: String,
+    pub intent: Intent,
+    pub confidence: f32,
+    /// With any self-correction already applied (see [`overlay`]).
+    pub entities: Entities,
+    pub alternatives: Vec<ScoredIntent>,
+}
+
+/// Reads the structured parts of an utterance into its interpretation. `expect`: what
+/// the dialog just asked for, if anything.
+pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
+    let lists = lists::lists();
+    let words = words(&heard.text);
+    let zip = heard.entities.zip_code.as_deref();
+    let address = match expect {
+        Some(EntityKind::Street) => {
+            address::address(lists, &heard.text, zip, false).or_else(|| {
+                street_line(&heard.text).map(|street| SpokenAddress {
+                    street,
+                    city: None,
+                    zip: None,
+                })
+            })
+        }
+        _ => address::address(lists, &heard.text, zip, true),
+    };
+    let city = (expect == Some(EntityKind::City))
+        .then(|| address::city(lists, &heard.text))
+        .flatten();
+    Interpretation {
+        ordinals: ordinal::ordinals(lists, &words),
+        bare_number: cues::bare_number(&words),
+        cues: cues::cues(lists, &words),
+        words,
+        address,
+        city,
+        text: heard.text,
+        intent: heard.intent,
+        confidence: heard.confidence,
+        entities: heard.entities,
+        alternatives: heard.alternatives,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,188 @@
+//! The structured reading of utterances: what moved here from the agent (corrections)
+//! and the dialog (addresses, cities, positions, bare numbers, cues), case by case.
+
+use super::*;
+use voxorder_domain::interpretation::{Cue, Ordinal, Period};
+use voxorder_domain::order::OrderStatus;
+
+fn heard(text: &str, entities: Entities) -> Heard {
+    Heard {
+        text: text.to_string(),
+        intent: Intent::Fallback,
+        confidence: 0.0,
+        entities,
+        alternatives: Vec::new(),
+    }
+}
+
+fn reading(text: &str) -> Interpretation {
+    read(heard(text, Entities::default()), None)
+}
+
+fn expecting(text: &str, zip: Option<&str>, expect: EntityKind) -> Interpretation {
+    let entities = Entities {
+        zip_code: zip.map(str::to_string),
+        ..Entities::default()
+    };
+    read(heard(text, entities), Some(expect))
+}
+
+#[test]
+fn the_embedded_lists_parse() {
+    let lists =
+        lists::Lists::parse(include_str!("../../../../assets/nlu/reading.toml")).expect("parses");
+    assert_eq!(lists.ordinals.get("last"), Some(&-1));
+    assert!(lists.is("street_types", "drive"));
+}
+
+#[test]
+fn a_bad_ordinal_is_refused_with_its_word() {
+    let err =
+        lists::Lists::parse("[lists]\n[tables.ordinals]\nfirst = \"one\"\n").expect_err("refused");
+    assert!(err.to_string().contains("first"), "{err}");
+}
+
+#[test]
+fn what_follows_the_last_correction_is_the_text_that_counts() {
+    assert_eq!(
+        after_correction("seven eight seven one oh, no wait, seven eight seven oh one"),
+        Some("seven eight seven oh one")
+    );
+    assert_eq!(
+        after_correction("make it tuesday, sorry i mean wednesday, no wait thursday"),
+        Some("thursday")
+    );
+    assert_eq!(after_correction("no wait"), None);
+    assert_eq!(after_correction("my zip is 78701"), None);
+}
+
+#[test]
+fn corrected_entities_replace_only_what_was_said_again() {
+    let mut base = Entities {
+        zip_code: Some("78710".into()),
+        order_number: Some("1234567891234".into()),
+        ..Entities::default()
+    };
+    overlay(
+        &mut base,
+        Entities {
+            zip_code: Some("78701".into()),
+            ..Entities::default()
+        },
+    );
+    assert_eq!(base.zip_code.as_deref(), Some("78701"));
+    assert_eq!(base.order_number.as_deref(), Some("1234567891234"));
+}
+
+#[test]
+fn a_whole_address_is_cut_into_street_city_and_zip() {
+    let i = expecting(
+        "2200 Lake Shore Drive, Apt 4, Austin, Texas 78705",
+        Some("78705"),
+        EntityKind::Street,
+    );
+    let a = i.address.expect("an address");
+    assert!(
+        a.street.starts_with("2200 Lake Shore Drive"),
+        "{}",
+        a.street
+    );
+    assert!(a.street.contains('4'), "{}", a.street);
+    assert_eq!(a.city.as_deref(), Some("Austin"));
+    assert_eq!(a.zip.as_deref(), Some("78705"));
+}
+
+#[test]
+fn a_house_number_is_not_taken_for_the_zip() {
+    let i = expecting("12345 Oak Street", Some("12345"), EntityKind::Street);
+    let a = i.address.expect("an address");
+    assert_eq!(a.zip, None);
+}
+
+#[test]
+fn a_street_without_its_type_counts_only_when_a_street_was_asked() {
+    let text = "forty two maple, austin";
+    assert!(reading(text).address.is_none());
+    let asked = expecting(text, None, EntityKind::Street);
+    assert!(asked.address.is_some(), "{asked:?}");
+    // A request that names no street holds no address.
+    assert!(reading("cancel order 1234567891234 please")
+        .address
+        .is_none());
+}
+
+#[test]
+fn a_city_is_read_only_when_asked_and_without_remarks_or_state() {
+    assert_eq!(
+        expecting("it's round rock", None, EntityKind::City)
+            .city
+            .as_deref(),
+        Some("Round Rock")
+    );
+    assert_eq!(
+        expecting("austin, same city", None, EntityKind::City)
+            .city
+            .as_deref(),
+        Some("Austin")
+    );
+    assert_eq!(
+        expecting("austin texas", None, EntityKind::City)
+            .city
+            .as_deref(),
+        Some("Austin")
+    );
+    assert_eq!(
+        expecting("new york", None, EntityKind::City)
+            .city
+            .as_deref(),
+        Some("New York")
+    );
+    assert_eq!(reading("it's round rock").city, None);
+}
+
+#[test]
+fn positions_are_read_from_either_end_and_not_from_pronouns_or_periods() {
+    assert_eq!(reading("the second one").ordinals, vec![Ordinal(2)]);
+    assert_eq!(reading("the last").ordinals, vec![Ordinal(-1)]);
+    assert_eq!(reading("number two").ordinals, vec![Ordinal(2)]);
+    assert_eq!(reading("two").ordinals, vec![Ordinal(2)]);
+    assert!(reading("the blue one").ordinals.is_empty());
+    assert!(reading("the one from last week").ordinals.is_empty());
+}
+
+#[test]
+fn a_number_on_its_own_is_bare_and_a_request_with_one_is_not() {
+    assert!(reading("it's one oh oh oh two three").bare_number);
+    assert!(reading("yeah the number is 1 2 3").bare_number);
+    assert!(!reading("cancel 1 2 3").bare_number);
+    assert!(!reading("yes please").bare_number);
+}
+
+#[test]
+fn cues_are_typed() {
+    let yes = reading("yeah go ahead");
+    assert!(yes.has(Cue::Yes) && !yes.has(Cue::No));
+    let no = reading("no thanks, that's all");
+    assert!(no.has(Cue::No) && no.has(Cue::Negated) && no.has(Cue::Goodbye));
+    assert!(reading("it's not that one").has(Cue::Negated));
+    assert!(reading("forget it").has(Cue::Withdraw));
+    assert!(reading("can someone come and pick it up").has(Cue::Pickup));
+    assert!(reading("my other order").has(Cue::OtherOrder));
+    assert!(reading("i don't have it").has(Cue::NoNumber));
+    assert!(reading("what's the full card number").has(Cue::CardNumber));
+    assert!(reading("the one from last week").has(Cue::Period(Period::LastWeek)));
+    assert!(reading("the delayed one").has(Cue::Status(OrderStatus::Delayed)));
+    assert!(reading("this is her husband, she's not in").has(Cue::NotThem));
+    assert!(reading("could you call me back later").has(Cue::CallBack));
+    assert!(reading("can i pay by card instead").has(Cue::OtherPayment));
+    assert!(reading("any time, doesn't matter").has(Cue::AnyTime));
+    assert!(!reading("yes that's me").has(Cue::NotThem));
+}
+
+#[test]
+fn not_shipped_names_processing_and_shipped_alone_names_shipped() {
+    let i = reading("the one that hasn't shipped");
+    assert!(i.has(Cue::Status(OrderStatus::Processing)));
+    assert!(!i.has(Cue::Status(OrderStatus::Shipped)));
+    assert!(reading("the shipped one").has(Cue::Status(OrderStatus::Shipped)));
+}
