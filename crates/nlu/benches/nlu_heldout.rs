@@ -10,6 +10,7 @@ use voxorder_domain::clock::parse_now;
 use voxorder_nlu::classifier::OnnxIntentClassifier;
 use voxorder_nlu::entities::ProductMatcher;
 use voxorder_nlu::eval::{read_intents_tsv, score_entities, score_intents};
+use voxorder_nlu::reject::RejectRule;
 use voxorder_nlu::Nlu;
 use voxorder_runtime::paths;
 use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
@@ -25,8 +26,13 @@ fn main() -> anyhow::Result<()> {
     let classifier = OnnxIntentClassifier::load(&models.join("intent"), &paths::ort_lib(&models))?;
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let model_bytes = classifier.model_bytes;
-    let threshold = voxorder_config::Config::default().nlu.confidence_threshold;
-    let nlu = Nlu::new(Box::new(classifier), &products, threshold);
+    let c = voxorder_config::Config::default().nlu;
+    let rule = RejectRule {
+        min_confidence: c.confidence_threshold,
+        change_min_confidence: c.order_change_confidence,
+        change_max_reject: c.order_change_max_reject,
+    };
+    let nlu = Nlu::new(Box::new(classifier), &products, rule);
 
     let data = read_intents_tsv(&heldout.join("intents.tsv"))?;
     let intents = score_intents(&nlu, &data, now)?;
