@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turns a trained model directory (train_intent2.py's output) into the product's
+"""Turns a trained model directory (train.py's output) into the product's
 models/intent/: the head, the int8 encoder and the tokenizer, a manifest v2 naming every
 file with its sha256, and checks.json (the int8 pipeline's figures on ten sentences,
 which crates/nlu/tests/intent_model.rs compares against).
@@ -7,8 +7,17 @@ which crates/nlu/tests/intent_model.rs compares against).
 The training data hash is recomputed over assets/nlu/train/ the way the Rust side does
 (classifier::training_data_sha256), so a model that no longer matches its data is caught.
 
-Usage: python3 tools/nlu/package.py TRAINED_DIR [--out models/intent]
+Usage:
+  python3 tools/nlu/package.py --check [--out models/intent]
+      exit 0 when every file the manifest names is present with its sum (setup's test);
+  python3 tools/nlu/package.py TRAINED_DIR [--out models/intent]
+      install the files a run of train.py made, refusing any whose sum differs from the
+      committed manifest (the product pins that manifest);
+  python3 tools/nlu/package.py TRAINED_DIR --update
+      a new model: write the manifest and checks.json too; then set MANIFEST_SHA256 in
+      crates/nlu/src/classifier.rs to the sum printed.
 """
+import sys
 import argparse
 import hashlib
 import json
@@ -55,12 +64,56 @@ def data_sha256():
     return h.hexdigest()
 
 
+def up_to_date(out):
+    try:
+        files = json.loads((out / "manifest.json").read_text())["files"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return all((out / name).exists() and sha256_file(out / name) == sha for name, sha in files.items())
+
+
+def install(src, out):
+    """Copies the trained files the committed manifest names, each only if its sum is
+    the one the manifest pins."""
+    files = json.loads((out / "manifest.json").read_text())["files"]
+    trained = json.loads((src / "manifest.json").read_text())
+    enc = trained["encoder"]
+    made = {HEAD: src / HEAD, ENCODER: src / enc["dir"] / enc["int8_model"],
+            TOKENIZER: src / enc["dir"] / enc["tokenizer"]}
+    wrong = []
+    for name, sha in files.items():
+        got = sha256_file(made[name])
+        if got != sha:
+            wrong.append(f"{name}: built {got}, manifest {sha}")
+    if wrong:
+        sys.exit("package: the recipe did not reproduce the committed model:\n  " + "\n  ".join(wrong)
+                 + "\n(retrain on purpose with --update, or restore the cache that built it)")
+    for name in files:
+        dest = out / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists() or sha256_file(dest) != files[name]:
+            tmp = dest.with_suffix(dest.suffix + ".part")
+            shutil.copyfile(made[name], tmp)
+            tmp.replace(dest)
+    print(f"package: installed {', '.join(files)} in {out}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("trained")
+    ap.add_argument("trained", nargs="?")
     ap.add_argument("--out", default=str(ROOT / "models" / "intent"))
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--update", action="store_true")
     args = ap.parse_args()
-    src, out = Path(args.trained), Path(args.out)
+    out = Path(args.out)
+    if args.check:
+        sys.exit(0 if up_to_date(out) else 1)
+    if not args.trained:
+        ap.error("TRAINED_DIR is needed")
+    src = Path(args.trained)
+    if not args.update:
+        install(src, out)
+        return
     trained = json.loads((src / "manifest.json").read_text())
     checks = json.loads((src / "checks_int8.json").read_text())
     enc = trained["encoder"]
