@@ -32,7 +32,7 @@ const MAX_BLIND_OOS_AS_ORDER_CHANGE: f64 = 0.02;
 const MIN_BLIND_ENTITY_EXACT: &[(&str, f64)] = &[
     ("cancel_reason", 0.62),
     ("date", 0.92),
-    ("email", 0.70),
+    ("email", 0.86),
     ("order_number", 0.90),
     ("phone_number", 0.77),
     ("quantity", 0.86),
