@@ -14,6 +14,12 @@ fi
 start=$(date +%s)
 cache="${VOXORDER_NLU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/voxorder/nlu}"
 export VOXORDER_NLU_CACHE="$cache"
+# A model this machine already built (another clone, a cleaned tree): installed only if
+# every file matches the committed manifest.
+if [ -f "$cache/model/manifest.json" ] && python3 tools/nlu/package.py "$cache/model" 2>/dev/null; then
+  echo "nlu: installed the intent encoder from $cache/model"
+  exit 0
+fi
 venv="$cache/venv"
 want=$(sha256sum tools/nlu/requirements.txt | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$want" ]; then
