@@ -7,16 +7,19 @@
 //! documents as records it is handed, and the vocabulary it produces is the domain's.
 
 pub mod classifier;
+pub mod encoder;
 pub mod entities;
 pub mod eval;
 pub mod features;
 pub mod knowledge;
 pub mod reading;
+pub mod reject;
 
 use chrono::NaiveDateTime;
 
 use classifier::{ClassifierError, IntentClassifier};
 use entities::{EntityContext, EntityKind, ProductMatcher};
+use reject::RejectRule;
 pub use voxorder_domain::intent;
 use voxorder_domain::records::Product;
 pub use voxorder_domain::vocab::{Entities, Interpretation, ScoredIntent};
@@ -33,24 +36,27 @@ const ALTERNATIVES: usize = 3;
 pub struct Nlu {
     classifier: Box<dyn IntentClassifier>,
     products: ProductMatcher,
-    threshold: f32,
+    rule: RejectRule,
 }
 
 impl std::fmt::Debug for Nlu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Nlu")
-            .field("threshold", &self.threshold)
-            .finish()
+        f.debug_struct("Nlu").field("rule", &self.rule).finish()
     }
 }
 
 impl Nlu {
-    /// `threshold`: below it the intent is `Fallback` (from configuration).
-    pub fn new(classifier: Box<dyn IntentClassifier>, catalog: &[Product], threshold: f32) -> Nlu {
+    /// `rule`: when the best intent is set aside as out of scope or not understood
+    /// (from configuration).
+    pub fn new(
+        classifier: Box<dyn IntentClassifier>,
+        catalog: &[Product],
+        rule: RejectRule,
+    ) -> Nlu {
         Nlu {
             classifier,
             products: ProductMatcher::new(catalog),
-            threshold,
+            rule,
         }
     }
 
@@ -66,12 +72,8 @@ impl Nlu {
             None => text,
         };
         let scores = self.classifier.classify(text)?;
-        let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
-        let intent = if confidence < self.threshold {
-            Intent::Fallback
-        } else {
-            best
-        };
+        let confidence = scores.first().map_or(0.0, |s| s.1);
+        let intent = self.rule.decide(&scores);
         let ctx = EntityContext {
             now,
             products: Some(&self.products),
@@ -86,8 +88,10 @@ impl Nlu {
             intent,
             confidence,
             entities,
+            // The in-scope intents only: they are what a clarifying question offers.
             alternatives: scores
                 .iter()
+                .filter(|s| !reject::is_reject(s.0))
                 .take(ALTERNATIVES)
                 .map(|&(intent, confidence)| ScoredIntent { intent, confidence })
                 .collect(),
@@ -110,21 +114,27 @@ mod tests {
         }
     }
 
+    const RULE: RejectRule = RejectRule {
+        change_max_reject: 0.15,
+        change_min_confidence: 0.3,
+        min_confidence: 0.0,
+    };
+
     fn now() -> NaiveDateTime {
         voxorder_domain::clock::parse_now("2026-03-10T10:00:00").unwrap()
     }
 
     #[test]
-    fn below_threshold_is_fallback_with_the_runner_ups_kept() {
+    fn an_unsure_order_change_is_fallback_with_the_in_scope_runner_ups_kept() {
         let nlu = Nlu::new(
             Box::new(FixedScores(vec![
                 (Intent::ReturnItem, 0.40),
-                (Intent::ExchangeItem, 0.35),
-                (Intent::ReportProblem, 0.15),
-                (Intent::Fallback, 0.10),
+                (Intent::ExchangeItem, 0.30),
+                (Intent::Fallback, 0.20),
+                (Intent::ReportProblem, 0.10),
             ])),
             &[],
-            0.5,
+            RULE,
         );
         let i = nlu
             .understand("i want to send it back or swap it", now(), None)
@@ -150,7 +160,7 @@ mod tests {
                 (Intent::Fallback, 0.1),
             ])),
             &[],
-            0.5,
+            RULE,
         );
         let i = nlu
             .understand("where is order 1234 56789 1234", now(), None)
@@ -164,7 +174,7 @@ mod tests {
         let nlu = Nlu::new(
             Box::new(FixedScores(vec![(Intent::Fallback, 1.0)])),
             &[],
-            0.5,
+            RULE,
         );
         let text = "é".repeat(100_000);
         let i = nlu.understand(&text, now(), None).unwrap();
