@@ -37,6 +37,8 @@ want libclang-dev
 want libasound2-dev
 want espeak-ng
 want libespeak-ng-dev
+# A second kind of voice for the spoken call test's caller (crates/cli/tests/speech.rs).
+want flite
 
 if [ "$arm" -eq 1 ]; then
   # Debian multiarch provides the arm64 builds of the native libraries the binary links.
