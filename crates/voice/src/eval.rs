@@ -1,10 +1,10 @@
 //! The spoken test set: held-out texts (`tests/data/spoken/texts.jsonl`: intents, 13-digit
 //! order numbers, zips, phones, short answers) rendered by human-like voices (flite,
 //! festival, Kokoro) plus recorded human clips, by `tools/spoken_set/` into a cache
-//! directory whose `manifest.jsonl` this module reads. Each clip is heard clean and with
-//! white noise and babble (other clips of the set mixed at equal level) at fixed
-//! signal-to-noise ratios, with the recogniser biased the way the dialog biases it for
-//! that kind of answer, then understood. Figures per voice source and condition, each
+//! directory whose manifest (`$SPOKEN_CACHE/manifest.jsonl`) this module reads. Each
+//! clip is heard clean and with white noise and babble (other clips of the set mixed
+//! at equal level) at fixed signal-to-noise ratios, with the recogniser biased the way
+//! the dialog biases it for that kind of answer, then understood. Figures per voice source and condition, each
 //! with its 95% confidence interval.
 //!
 //! The texts never reach training (the tidy held-out rule); the audio is never
@@ -79,7 +79,7 @@ impl SetClip {
     }
 }
 
-/// Reads `manifest.jsonl` of a rendered set.
+/// Reads the manifest of a rendered set (`<dir>/manifest.jsonl`).
 pub fn load_manifest(dir: &Path) -> Result<Vec<SetClip>, VoiceError> {
     let path = dir.join("manifest.jsonl");
     let text = std::fs::read_to_string(&path).map_err(|source| VoiceError::SpokenSetMissing {
