@@ -5,13 +5,19 @@
 #   bash scripts/setup.sh         the native build, its tests and the models
 #   bash scripts/setup.sh --arm   also the aarch64 cross toolchain, Debian's arm64 libraries,
 #                                 qemu-user and the aarch64 native runtimes (models/aarch64/)
+#   bash scripts/setup.sh --voices  also the spoken test set of `voxorder bench --accuracy`:
+#                                 flite/festival voices, a pinned venv with Kokoro, the
+#                                 recorded clips, rendered into $SPOKEN_CACHE
+#                                 (default ~/.cache/voxorder/spoken; tools/spoken_set/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 arm=0
+voices=0
 for arg in "$@"; do
   case "$arg" in
     --arm) arm=1 ;;
+    --voices) voices=1 ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -31,6 +37,8 @@ want libclang-dev
 want libasound2-dev
 want espeak-ng
 want libespeak-ng-dev
+# A second kind of voice for the spoken call test's caller (crates/cli/tests/speech.rs).
+want flite
 
 if [ "$arm" -eq 1 ]; then
   # Debian multiarch provides the arm64 builds of the native libraries the binary links.
@@ -65,5 +73,11 @@ if [ "$arm" -eq 1 ]; then
     || rustup target add aarch64-unknown-linux-gnu
   # The models are the same files on every architecture; only the runtimes differ.
   python3 tools/fetch_models.py --arch aarch64 --dest models/aarch64 --only lib/
+fi
+if [ "$voices" -eq 1 ]; then
+  # Both steps skip what is already there: a second run only rewrites the manifest.
+  export SPOKEN_CACHE="${SPOKEN_CACHE:-$HOME/.cache/voxorder/spoken}"
+  bash tools/spoken_set/setup.sh
+  "$SPOKEN_CACHE/venv/bin/python" tools/spoken_set/make_spoken_set.py
 fi
 echo "setup: ok"

@@ -116,8 +116,16 @@ enum Command {
     /// through the real pipeline: reply WAVs and a JSON log with per-stage latencies.
     Simulate {
         /// The folder of caller-turn WAV files.
-        #[arg(long = "in", value_name = "DIR")]
-        input: PathBuf,
+        #[arg(
+            long = "in",
+            value_name = "DIR",
+            required_unless_present = "interactive"
+        )]
+        input: Option<PathBuf>,
+        /// Read one WAV path per stdin line instead, answering each turn with one JSON
+        /// line (heard, reply, actions, reply WAV) as it happens.
+        #[arg(long, conflicts_with = "input")]
+        interactive: bool,
         /// Where replies and log.json go (default: DIR/replies).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -146,7 +154,8 @@ enum Command {
         conversations: Option<u32>,
     },
     /// Speed and memory of the spoken pipeline on a scripted conversation, as JSON;
-    /// `--accuracy` adds the spoken test set (WER, order numbers, intents per SNR).
+    /// `--accuracy` adds the spoken test set (intents, order numbers, zips and phones,
+    /// short answers, WER; per voice source, clean and in white and babble noise).
     Bench {
         /// Times the scripted conversation is played.
         #[arg(long, default_value_t = 3)]
@@ -154,12 +163,22 @@ enum Command {
         /// Also run the spoken test set.
         #[arg(long)]
         accuracy: bool,
-        /// Spoken test set: utterances per intent.
-        #[arg(long, default_value_t = 4)]
-        per_intent: usize,
-        /// Spoken test set: order-number utterances.
-        #[arg(long, default_value_t = 30)]
-        order_numbers: usize,
+        /// Spoken test set: the rendered set's directory (default `$SPOKEN_CACHE`, else
+        /// ~/.cache/voxorder/spoken; `scripts/setup.sh --voices` renders it).
+        #[arg(long, value_name = "DIR")]
+        spoken_set: Option<PathBuf>,
+        /// Spoken test set: take one clip in N (1: every clip).
+        #[arg(long, value_name = "N", default_value_t = 8)]
+        every: usize,
+        /// Spoken test set: only these kinds (intent, order_number, zip, phone, short, real).
+        #[arg(long, value_name = "KIND", value_delimiter = ',')]
+        kinds: Vec<String>,
+        /// Spoken test set: only these voice sources (flite, festival, kokoro, real).
+        #[arg(long, value_name = "SOURCE", value_delimiter = ',')]
+        sources: Vec<String>,
+        /// Spoken test set: signal-to-noise ratios in dB (each with white and babble).
+        #[arg(long, value_name = "DB", value_delimiter = ',', default_values_t = [20.0f32, 10.0, 5.0])]
+        snr: Vec<f32>,
         /// Also write the JSON to this file.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -255,9 +274,16 @@ fn run(cli: Cli) -> Result<()> {
             out: out_dir,
             json,
             call,
-        } => {
-            cmd::speech::simulate_command(&ctx, config, &input, out_dir.as_deref(), call, json, out)
-        }
+            ..
+        } => cmd::speech::simulate_command(
+            &ctx,
+            config,
+            input.as_deref(),
+            out_dir.as_deref(),
+            call,
+            json,
+            out,
+        ),
         Command::Run {
             list_devices: true, ..
         } => Ok(cmd::speech::print_devices(out)?),
@@ -281,17 +307,26 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             rounds,
             accuracy,
-            per_intent,
-            order_numbers,
+            spoken_set,
+            every,
+            kinds,
+            sources,
+            snr,
             out: out_file,
         } => cmd::speech::bench_command(
             &ctx,
             config,
             rounds,
-            accuracy.then(|| voxorder_voice::eval::EvalOptions {
-                per_intent,
-                order_numbers,
-                ..voxorder_voice::eval::EvalOptions::default()
+            accuracy.then(|| {
+                let defaults = voxorder_voice::eval::EvalOptions::default();
+                voxorder_voice::eval::EvalOptions {
+                    set_dir: spoken_set.unwrap_or(defaults.set_dir.clone()),
+                    every,
+                    kinds,
+                    sources,
+                    snrs: snr,
+                    ..defaults
+                }
             }),
             out_file.as_deref(),
             out,

@@ -311,6 +311,160 @@ fn spoken_call() -> (Env, serde_json::Value, String, PathBuf, String) {
     (env, orders, number, call, out)
 }
 
+/// A caller in a noisy shop: a flite voice, white noise at 10 dB.
+struct NoisyCaller {
+    voice: &'static str,
+    seed: u64,
+}
+
+impl NoisyCaller {
+    /// Says `text` into `path`, mixed with white noise at `snr_db` over the speech.
+    fn say(&mut self, text: &str, path: &Path, snr_db: f64) {
+        let clean = path.with_extension("clean.wav");
+        let status = std::process::Command::new("flite")
+            .args(["-voice", self.voice, "-t", text, "-o"])
+            .arg(&clean)
+            .status()
+            .expect("flite runs (bash scripts/setup.sh installs it)");
+        assert!(status.success(), "flite failed on {text:?}");
+        let mut reader = hound::WavReader::open(&clean).expect("flite wrote a WAV");
+        let spec = reader.spec();
+        let speech: Vec<f64> = reader
+            .samples::<i16>()
+            .map(|s| f64::from(s.expect("sample")) / 32768.0)
+            .collect();
+        // Power over 20 ms frames within 35 dB of the loudest: the silence flite leaves
+        // around the words does not count as speech.
+        let frame = spec.sample_rate as usize / 50;
+        let powers: Vec<f64> = speech
+            .chunks(frame)
+            .map(|f| f.iter().map(|s| s * s).sum::<f64>() / f.len() as f64)
+            .collect();
+        let loudest = powers.iter().copied().fold(0.0, f64::max);
+        let voiced: Vec<f64> = powers
+            .into_iter()
+            .filter(|&p| p >= loudest * 10f64.powf(-3.5))
+            .collect();
+        let power = voiced.iter().sum::<f64>() / voiced.len().max(1) as f64;
+        let sigma = (power / 10f64.powf(snr_db / 10.0)).sqrt();
+        let mut rng = fastrand::Rng::with_seed(self.seed);
+        self.seed += 1;
+        let mut writer = hound::WavWriter::create(path, spec).expect("create wav");
+        for s in speech {
+            // Box-Muller: Gaussian noise from two uniforms.
+            let (u, v) = (rng.f64().max(1e-12), rng.f64());
+            let noise = sigma * (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+            let mixed = ((s + noise).clamp(-1.0, 1.0) * 32767.0) as i16;
+            writer.write_sample(mixed).expect("write");
+        }
+        writer.finalize().expect("finalize");
+    }
+}
+
+/// One call through `simulate --interactive`: the caller listens to each question (the
+/// reply text) and answers it as a person would. Returns whether the caller was verified
+/// by order number and zip in one try, and the call's transcript.
+fn interactive_call(
+    env: &Env,
+    caller: &mut NoisyCaller,
+    number: &str,
+    zip: &str,
+) -> (bool, String) {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = env
+        .command(&["--now", NOW, "simulate", "--interactive", "--out"])
+        .arg(env.path(&format!("replies-{}", caller.seed)))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("voxorder runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let group = |s: &str| s.chars().map(String::from).collect::<Vec<_>>().join(" ");
+    let spoken_number = [&number[..4], &number[4..9], &number[9..]]
+        .map(group)
+        .join(", ");
+    let mut log = String::new();
+    let mut asked = (0, 0);
+    let mut verified = false;
+    for turn in 0..6 {
+        let line = lines.next().expect("a JSON line per turn").expect("read");
+        let reply = json(&line);
+        let text = reply["reply"].as_str().expect("reply").to_lowercase();
+        log.push_str(&format!("agent: {text}\n"));
+        if turn > 0 && asked == (1, 1) {
+            verified = !text.contains("couldn't verify") && !text.contains("zip");
+            break;
+        }
+        let answer = if text.contains("zip") {
+            asked.1 += 1;
+            format!("{}.", group(zip))
+        } else if text.contains("order number") {
+            asked.0 += 1;
+            format!("{spoken_number}.")
+        } else if turn == 0 {
+            "Hi. Where is my order?".to_string()
+        } else {
+            break;
+        };
+        let wav = env.path(&format!("caller-{}-{turn}.wav", caller.seed));
+        caller.say(&answer, &wav, 10.0);
+        log.push_str(&format!("caller: {answer}\n"));
+        writeln!(stdin, "{}", wav.display()).expect("send the turn");
+        let _ = reply["reply_wav"].as_str().expect("reply audio path");
+    }
+    drop(stdin);
+    let _ = child.wait();
+    (verified, log)
+}
+
+#[test]
+fn a_noisy_flite_caller_is_verified_in_one_try_through_simulate_interactive() {
+    let env = Env::new();
+    let orders = json(&env.run_ok(&[
+        "--now",
+        NOW,
+        "orders",
+        "list",
+        "--email",
+        "ada.park@example.com",
+        "--json",
+    ]));
+    let number = orders[0]["order_number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let order = json(&env.run_ok(&["--now", NOW, "orders", "show", &number, "--json"]));
+    let zip = order["customer"]["billing_zip"]
+        .as_str()
+        .expect("zip")
+        .to_string();
+    let mut verified = 0;
+    let mut logs = Vec::new();
+    for (i, voice) in [
+        "slt", "rms", "awb", "kal16", "slt", "rms", "awb", "kal16", "slt", "rms",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut caller = NoisyCaller {
+            voice,
+            seed: 100 * i as u64 + 1,
+        };
+        let (ok, log) = interactive_call(&env, &mut caller, &number, &zip);
+        verified += usize::from(ok);
+        if !ok {
+            logs.push(format!("call {i} ({voice}):\n{log}"));
+        }
+    }
+    assert!(
+        verified >= 9,
+        "{verified}/10 calls verified in one try:\n{}",
+        logs.join("\n")
+    );
+}
+
 #[test]
 fn simulate_refuses_a_folder_without_audio() {
     let env = Env::new();

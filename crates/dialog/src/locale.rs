@@ -88,6 +88,14 @@ impl Phrases {
         out
     }
 
+    /// The phrases of a list, words joined by spaces (empty when there is no such list).
+    pub fn list(&self, list: &str) -> Vec<String> {
+        self.lists
+            .get(list)
+            .map(|phrases| phrases.iter().map(|p| p.join(" ")).collect())
+            .unwrap_or_default()
+    }
+
     /// A word table (e.g. spoken size → catalog size).
     pub fn table(&self, name: &str) -> Option<&BTreeMap<String, String>> {
         self.words.get(name)

@@ -9,8 +9,9 @@
 //!   domain and the configuration alone; the domain on no other crate of ours. Tests and
 //!   benches may use more through `[dev-dependencies]` (an HTTP client to probe the
 //!   hub, the demo store as test data).
-//! - Held-out data (`assets/nlu/heldout/`, and any `blind` set) is read only by its
-//!   evaluators.
+//! - Held-out data (`assets/nlu/heldout/`, the spoken test set's texts
+//!   `tests/data/spoken/texts.jsonl`, and any `blind` set) is read only by its
+//!   evaluators and the tools that render it.
 //! - A doc (`*.md`, `//!`, `///`) that cites a file of the repository cites one that
 //!   exists.
 //! - `#[ignore]` says why.
@@ -141,6 +142,8 @@ const HELDOUT_READERS: &[&str] = &[
     "crates/nlu/benches/nlu_heldout.rs",
     "crates/voice/src/eval.rs",
     "scripts/test-arm.sh",
+    "tools/spoken_set/make_spoken_set.py",
+    "tools/spoken_set/write_texts.py",
 ];
 
 /// Extensions of files a doc may cite as part of the repository.
@@ -346,7 +349,9 @@ pub fn heldout_problems(rel: &str, text: &str) -> Vec<Problem> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim_start().starts_with(comment))
-        .filter(|(_, l)| l.contains("nlu/heldout") || names_blind_set(l))
+        .filter(|(_, l)| {
+            l.contains("nlu/heldout") || l.contains("spoken/texts") || names_blind_set(l)
+        })
         .map(|(i, _)| Problem {
             path: rel.to_string(),
             line: i + 1,
@@ -672,6 +677,9 @@ mod tests {
         let py =
             "open('assets/nlu/heldout/intents.tsv')\n# assets/nlu/heldout/ is never read here\n";
         assert_eq!(heldout_problems("tools/train_intent.py", py).len(), 1);
+        let spoken = "open('tests/data/spoken/texts.jsonl')\n";
+        assert_eq!(heldout_problems("tools/train_intent.py", spoken).len(), 1);
+        assert!(heldout_problems("tools/spoken_set/make_spoken_set.py", spoken).is_empty());
         let blind = "cp -r tests/data/blind_set/ /tmp\n";
         assert_eq!(heldout_problems("scripts/x.sh", blind).len(), 1);
         assert!(heldout_problems("scripts/x.sh", "echo a blind spot\n").is_empty());

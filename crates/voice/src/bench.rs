@@ -176,7 +176,7 @@ pub fn run(
 ) -> Result<BenchReport, VoiceError> {
     let config = inputs.assets.config.clone();
     let speech = &config.speech;
-    let mut stages = Stages::load(speech, models_dir, ort_lib)?;
+    let mut stages = Stages::load(speech, models_dir, ort_lib, &inputs.assets.catalog)?;
     let t = Instant::now();
     let mut wake = WakeWordDetector::from_config(&speech.wake, models_dir, ort_lib)?;
     let wake_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -283,12 +283,11 @@ pub fn run(
     let accuracy = match accuracy {
         Some(options) => Some(eval::evaluate(
             stages.asr.as_mut(),
-            stages.tts.as_mut(),
             &inputs.assets.nlu,
             inputs.now,
             options,
             &mut |done, total| {
-                if done % 50 == 0 || done == total {
+                if done % 100 == 0 || done == total {
                     eprintln!("bench: spoken test set {done}/{total}");
                 }
             },

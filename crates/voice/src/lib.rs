@@ -17,6 +17,7 @@ use thiserror::Error;
 
 use voxorder_agent::{Agent, AgentError, Turn};
 use voxorder_config::{Config, SpeechConfig};
+use voxorder_dialog::locale::Catalog;
 use voxorder_dialog::AnswerShape;
 use voxorder_speech::asr::{AsrError, Expect, Recognizer, Transcript};
 use voxorder_speech::audio::AudioError;
@@ -48,6 +49,23 @@ pub enum VoiceError {
     EspeakMissing { source: std::io::Error },
     #[error("espeak-ng failed: {stderr}")]
     EspeakFailed { stderr: String },
+    /// The spoken test set is not rendered. Caller: run `scripts/setup.sh --voices` or
+    /// point `SPOKEN_CACHE` at a rendered set.
+    #[error(
+        "no spoken test set at {} ({source}); render it with `bash scripts/setup.sh --voices` \
+         or set SPOKEN_CACHE to a rendered set",
+        path.display()
+    )]
+    SpokenSetMissing {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: not a spoken-set clip ({source})", path.display())]
+    SpokenSetLine {
+        path: std::path::PathBuf,
+        line: usize,
+        source: serde_json::Error,
+    },
     /// A `simulate` folder without caller turns. Caller: give a folder of WAV files.
     #[error("{} holds no .wav files (one file per caller turn, played in name order)", dir.display())]
     NoTurns { dir: std::path::PathBuf },
@@ -111,18 +129,35 @@ pub struct LoadTimes {
     pub tts_seconds: f64,
 }
 
+/// The locale's short answers (yes, no and the menu words), the closed set a
+/// recogniser matches first at a yes/no turn.
+pub fn short_answers(catalog: &Catalog) -> Vec<String> {
+    catalog.phrases.list("short_answers")
+}
+
+/// [`short_answers`] of a locale's embedded catalog; none for a locale without one
+/// (configuration validation refuses such a locale before any speech stage loads).
+pub fn short_answers_of_locale(locale: &str) -> Vec<String> {
+    Catalog::load(locale)
+        .map(|c| short_answers(&c))
+        .unwrap_or_default()
+}
+
 impl Stages {
-    /// Loads the configured VAD, recogniser and voice from the models directory.
+    /// Loads the configured VAD, recogniser and voice from the models directory; the
+    /// recogniser learns the locale's short answers.
     pub fn load(
         cfg: &SpeechConfig,
         models_dir: &Path,
         ort_lib: &Path,
+        catalog: &Catalog,
     ) -> Result<Stages, VoiceError> {
         let t = Instant::now();
         let vad = voxorder_speech::vad::vad_from_config(&cfg.vad, models_dir, ort_lib)?;
         let vad_seconds = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let asr = voxorder_speech::asr::recognizer_from_config(cfg, models_dir)?;
+        let mut asr = voxorder_speech::asr::recognizer_from_config(cfg, models_dir)?;
+        asr.set_short_answers(&short_answers(catalog));
         let asr_seconds = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let tts = voxorder_speech::tts::synthesizer_from_config(cfg, models_dir, ort_lib)?;

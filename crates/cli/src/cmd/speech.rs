@@ -89,6 +89,9 @@ pub fn transcribe(
     let t = Instant::now();
     let mut vad = voxorder_speech::vad::vad_from_config(&config.speech.vad, models_dir, ort_lib)?;
     let mut asr = voxorder_speech::asr::recognizer_from_config(&config.speech, models_dir)?;
+    asr.set_short_answers(&voxorder_voice::short_answers_of_locale(
+        &config.store.locale,
+    ));
     let load_ms = t.elapsed().as_secs_f64() * 1000.0;
     let audio =
         voxorder_speech::audio::resample::resample(&clip.samples, clip.sample_rate, ASR_RATE)?;
@@ -230,7 +233,7 @@ pub fn simulate(
     let files = simulate::turn_files(input)?;
     let out_dir = out_dir.map_or_else(|| input.join("replies"), Path::to_path_buf);
     let config = &assets.config;
-    let mut stages = Stages::load(&config.speech, models_dir, ort_lib)?;
+    let mut stages = Stages::load(&config.speech, models_dir, ort_lib, &assets.catalog)?;
     let vad_cfg = config.speech.vad.clone();
     let (mut agent, opening) = Agent::open(
         store,
@@ -344,7 +347,7 @@ pub fn run(
         }
         None => Box::new(Speaker::open(&config.speech.audio.output_device)?),
     };
-    let mut stages = Stages::load(&config.speech, models_dir, ort_lib)?;
+    let mut stages = Stages::load(&config.speech, models_dir, ort_lib, &assets.catalog)?;
     let mut wake = match config.speech.mode {
         DeviceMode::Speaker => Some(WakeWordDetector::from_config(
             &config.speech.wake,
@@ -502,7 +505,7 @@ pub fn say_command(
 pub fn simulate_command(
     ctx: &Context,
     config: Config,
-    input: &Path,
+    input: Option<&Path>,
     out_dir: Option<&Path>,
     call: CallArgs,
     json: bool,
@@ -513,6 +516,22 @@ pub fn simulate_command(
     let nlu = load_nlu(&config, &store)?;
     let assets = AgentAssets::new(config, &store, nlu)?;
     let models = paths::models_dir();
+    let Some(input) = input else {
+        let out_dir = out_dir.map_or_else(
+            || std::env::temp_dir().join(format!("voxorder-simulate-{}", std::process::id())),
+            Path::to_path_buf,
+        );
+        simulate_interactive(
+            &mut store,
+            &assets,
+            ctx.clock,
+            &models,
+            &CallOptions { customer, confirm },
+            &out_dir,
+            out,
+        )?;
+        return Ok(());
+    };
     simulate(
         &mut store,
         &assets,
@@ -526,6 +545,43 @@ pub fn simulate_command(
         out,
     )?;
     Ok(())
+}
+
+/// `voxorder simulate --interactive`: one WAV path per stdin line, one JSON line per turn.
+fn simulate_interactive(
+    store: &mut Store,
+    assets: &AgentAssets,
+    clock: Clock,
+    models_dir: &Path,
+    options: &CallOptions,
+    out_dir: &Path,
+    out: &mut dyn Write,
+) -> Result<(), VoiceError> {
+    let config = &assets.config;
+    let ort_lib = paths::ort_lib(models_dir);
+    let mut stages = Stages::load(&config.speech, models_dir, &ort_lib, &assets.catalog)?;
+    let vad_cfg = config.speech.vad.clone();
+    let (mut agent, opening) = Agent::open(
+        store,
+        assets,
+        clock,
+        StartOptions {
+            channel: "simulate",
+            customer_email: options.customer.clone(),
+            confirm_order: options.confirm.clone(),
+        },
+    )?;
+    let stdin = std::io::stdin();
+    simulate::interactive(
+        &mut agent,
+        &opening,
+        &mut stages,
+        &vad_cfg,
+        &assets.product_names,
+        out_dir,
+        &mut stdin.lock(),
+        out,
+    )
 }
 
 /// `voxorder run`: the store, the agent's assets and background sync, then the live loop.

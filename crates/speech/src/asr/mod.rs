@@ -122,6 +122,10 @@ pub trait Recognizer: Send {
     fn name(&self) -> &str;
     /// Transcribes one utterance of 16 kHz mono samples.
     fn transcribe(&mut self, audio: &[f32], expect: &Expect) -> Result<Transcript, AsrError>;
+    /// The short answers of the locale (yes, no, help, operator, …), a closed set a
+    /// recogniser may match at a yes/no turn before decoding freely. A recogniser that
+    /// cannot score a closed set ignores it.
+    fn set_short_answers(&mut self, _phrases: &[String]) {}
 }
 
 /// The recogniser the configuration names, its model found under `models_dir` (the

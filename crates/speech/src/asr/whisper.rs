@@ -5,11 +5,21 @@
 //! Biasing. whisper-rs 0.16's `FullParams::set_grammar` hands whisper.cpp a pointer to the
 //! element array where whisper.cpp reads an array of *rule pointers*
 //! (`const whisper_grammar_element **`), so any grammar set through it makes whisper.cpp
-//! dereference element bytes as addresses. It cannot be used. The same effect — tokens
-//! off the expected shape made less likely, free speech still possible — comes from a
-//! logits filter: a fixed penalty on every text token that is not digit-like when digits
-//! are expected (`use_grammar`), a bonus for yes/no words on the first token of a yes/no
-//! answer, plus an initial prompt in the expected style (phrases are prompted only).
+//! dereference element bytes as addresses. It cannot be used. A logits filter does the
+//! same and can count, which a grammar cannot (`use_grammar`):
+//! - digits: until the first digit, a fixed penalty on words (the caller may say "my
+//!   order number is …"); from the first digit on, every token that is not digits, a
+//!   digit word or a separator is impossible, no digit past the expected count, and no
+//!   end of text before it; decoded with beam search. Digit homophones ("to", "for",
+//!   "ate") are read as digits afterwards.
+//! - short answers (yes/no turns): the locale's short answers are a closed set; decoding
+//!   may only follow their tokens, and the best one is taken when the decoder's own mean
+//!   log-probability for it clears [`CLOSED_SET_MIN_LOGPROB`]; otherwise the free
+//!   decoding (with a bonus for yes/no words on the first token) decides.
+//! - phrases: an initial prompt only.
+//!
+//! Loops. tiny.en repeats itself on short clips ("operators operators …"): a word
+//! repeated more times in a row than any answer holds is cut to one.
 //!
 //! Long audio. whisper sees at most 30 s at once; longer audio is transcribed in
 //! consecutive 30 s windows whose texts are joined. A word cut at a window edge may be
@@ -54,6 +64,24 @@ const YES_NO_BONUS: f32 = 3.0;
 const DIGIT_WORDS: [&str; 12] = [
     "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "o",
 ];
+/// Words tiny.en writes for a spoken digit ("two" as "to"): allowed inside a number, and
+/// read as the digit afterwards.
+const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
+    ("won", "one"),
+    ("to", "two"),
+    ("too", "two"),
+    ("for", "four"),
+    ("ate", "eight"),
+    ("fore", "four"),
+];
+/// Beam width on digit turns and for closed-set answers: greedy decoding commits to the
+/// first token and cannot recover a digit it skipped.
+const CONSTRAINED_BEAM: c_int = 5;
+/// Mean log-probability a closed-set answer needs to be taken over free decoding.
+pub const CLOSED_SET_MIN_LOGPROB: f32 = -0.9;
+/// The most times one word may follow itself in free speech ("no no no" is said; the
+/// same word five times is tiny.en looping).
+const MAX_WORD_RUN: usize = 3;
 const YES_NO_WORDS: [&str; 12] = [
     "yes", "no", "yeah", "nope", "yep", "nah", "correct", "right", "sure", "okay", "ok", "wrong",
 ];
@@ -96,6 +124,8 @@ struct TokenClasses {
     digits: Vec<u8>,
     /// Tokens that are only punctuation or space, which do not end a run of digits.
     separator: Vec<bool>,
+    /// Digit homophones ("to", "for"): one digit each, but only inside a number.
+    homophone: Vec<bool>,
     yes_no: Vec<usize>,
 }
 
@@ -109,6 +139,7 @@ impl TokenClasses {
         let mut digit_like = vec![false; eot];
         let mut digits = vec![0u8; eot];
         let mut separator = vec![false; eot];
+        let mut homophone = vec![false; eot];
         let mut yes_no = Vec::new();
         for (id, slot) in digit_like.iter_mut().enumerate() {
             let Ok(bytes) = ctx.token_to_bytes(id as i32) else {
@@ -130,6 +161,9 @@ impl TokenClasses {
                 u8::try_from(word.bytes().filter(u8::is_ascii_digit).count()).unwrap_or(u8::MAX)
             };
             separator[id] = word.chars().all(|c| c.is_ascii_punctuation() || c == ' ');
+            homophone[id] = DIGIT_HOMOPHONES
+                .iter()
+                .any(|(w, _)| *w == trimmed.to_ascii_lowercase());
         }
         TokenClasses {
             n_vocab,
@@ -138,8 +172,50 @@ impl TokenClasses {
             digit_like,
             digits,
             separator,
+            homophone,
             yes_no,
         }
+    }
+
+    /// Digits one token writes once a number is under way (homophones count then).
+    fn digits_in_number(&self, id: usize) -> usize {
+        if self.homophone.get(id).copied().unwrap_or(false) {
+            1
+        } else {
+            self.digits.get(id).map_or(0, |&d| usize::from(d))
+        }
+    }
+}
+
+/// The closed set of short answers as token sequences: every phrase as whisper would
+/// write it at the start of a transcript (" Yes", " yes"), punctuation apart.
+#[derive(Debug, Clone, Default)]
+struct ClosedSet {
+    phrases: Vec<(String, Vec<c_int>)>,
+}
+
+impl ClosedSet {
+    fn new(ctx: &WhisperContext, phrases: &[String]) -> ClosedSet {
+        let mut out: Vec<(String, Vec<c_int>)> = Vec::new();
+        for phrase in phrases {
+            let phrase = phrase.split_whitespace().collect::<Vec<_>>().join(" ");
+            if phrase.is_empty() {
+                continue;
+            }
+            let mut capital = phrase.clone();
+            if let Some(first) = capital.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            for written in [capital, phrase.to_lowercase()] {
+                match ctx.tokenize(&format!(" {written}"), 16) {
+                    Ok(tokens) if !tokens.is_empty() && !out.iter().any(|(_, t)| *t == tokens) => {
+                        out.push((phrase.to_lowercase(), tokens));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        ClosedSet { phrases: out }
     }
 }
 
@@ -155,7 +231,12 @@ struct LogitBias<'a> {
     /// the text before it is complete is discouraged (whisper tends to stop after the
     /// first group of a long number).
     min_digits: Option<usize>,
+    /// From the first digit on, only digits, digit words and separators may follow, and
+    /// the counts above are hard limits.
+    hard_digits: bool,
     yes_no: bool,
+    /// Decoding may only follow these token sequences.
+    closed: Option<&'a ClosedSet>,
 }
 
 /// Logit penalty on ending the text while an expected number is incomplete.
@@ -185,8 +266,9 @@ unsafe extern "C" fn apply_logit_bias(
     let logits = unsafe { std::slice::from_raw_parts_mut(logits, bias.classes.n_vocab) };
     let (text, special) = logits.split_at_mut(bias.classes.eot);
     if bias.digits {
-        for (l, &ok) in text.iter_mut().zip(&bias.classes.digit_like) {
-            if !ok {
+        let digit_like = bias.classes.digit_like.iter();
+        for ((l, &ok), &homophone) in text.iter_mut().zip(digit_like).zip(&bias.classes.homophone) {
+            if !ok && !homophone {
                 *l -= DIGIT_PENALTY;
             }
         }
@@ -203,40 +285,62 @@ unsafe extern "C" fn apply_logit_bias(
                 .all(|t| t.id < 0 || t.id as usize >= bias.classes.eot)
         }
     };
-    if let (Some(max), Ok(n)) = (bias.max_digit_run, usize::try_from(n_tokens)) {
-        let so_far: &[WhisperTokenData] = if tokens.is_null() || n == 0 {
-            &[]
-        } else {
+    let so_far: &[WhisperTokenData] = match usize::try_from(n_tokens) {
+        Ok(n) if n > 0 && !tokens.is_null() => {
             // SAFETY: whisper.cpp passes its current token sequence, `n_tokens` long.
             unsafe { std::slice::from_raw_parts(tokens, n) }
-        };
-        // Digits in the run that ends the sequence so far.
-        let mut run = 0usize;
-        for t in so_far.iter().rev() {
-            let Some(id) = usize::try_from(t.id)
-                .ok()
-                .filter(|&id| id < bias.classes.eot)
-            else {
-                continue;
-            };
-            match bias.classes.digits[id] {
-                0 if bias.classes.separator[id] => {}
-                0 => break,
-                d => run += usize::from(d),
-            }
         }
-        let room = max.saturating_sub(run);
-        for (l, &d) in text.iter_mut().zip(&bias.classes.digits) {
-            if usize::from(d) > room {
-                *l -= EXTRA_DIGIT_PENALTY;
-            }
-        }
-        let total: usize = so_far
+        _ => &[],
+    };
+    let text_ids = || {
+        so_far
             .iter()
             .filter_map(|t| usize::try_from(t.id).ok())
-            .filter_map(|id| bias.classes.digits.get(id))
-            .map(|&d| usize::from(d))
-            .sum();
+            .filter(|&id| id < bias.classes.eot)
+    };
+    if let Some(closed) = bias.closed {
+        restrict_to_closed_set(closed, bias.classes, text_ids(), text, special);
+        return;
+    }
+    if let Some(max) = bias.max_digit_run {
+        // A number is under way once a token with an actual digit came out.
+        let started = text_ids().any(|id| bias.classes.digits[id] > 0);
+        // Digits in the run that ends the sequence so far.
+        let mut run = 0usize;
+        for id in text_ids().collect::<Vec<_>>().into_iter().rev() {
+            match bias.classes.digits_in_number(id) {
+                0 if bias.classes.separator[id] => {}
+                0 => break,
+                d => run += d,
+            }
+        }
+        let hard = bias.hard_digits && started;
+        let room = max.saturating_sub(run);
+        for (id, l) in text.iter_mut().enumerate() {
+            let d = if started {
+                bias.classes.digits_in_number(id)
+            } else {
+                usize::from(bias.classes.digits[id])
+            };
+            if d > room {
+                *l = if hard {
+                    f32::NEG_INFINITY
+                } else {
+                    *l - EXTRA_DIGIT_PENALTY
+                };
+            } else if hard
+                && !bias.classes.separator[id]
+                && !bias.classes.digit_like[id]
+                && !bias.classes.homophone[id]
+            {
+                *l = f32::NEG_INFINITY;
+            }
+        }
+        let total: usize = if started {
+            text_ids().map(|id| bias.classes.digits_in_number(id)).sum()
+        } else {
+            0
+        };
         if let Some(min) = bias.min_digits {
             if total > 0 && total < min {
                 // whisper.cpp also ends the text at any timestamp at or past the end of
@@ -244,12 +348,17 @@ unsafe extern "C" fn apply_logit_bias(
                 // than <|endoftext|> ("7 13 27 <|25.78|>" on a 4.6 s clip of a 13-digit
                 // number): every timestamp pays the same penalty.
                 let timestamps = bias.classes.timestamp_begin - bias.classes.eot;
+                let end = |l: &mut f32| {
+                    *l = if hard {
+                        f32::NEG_INFINITY
+                    } else {
+                        *l - EARLY_END_PENALTY
+                    }
+                };
                 if let Some(l) = special.first_mut() {
-                    *l -= EARLY_END_PENALTY;
+                    end(l);
                 }
-                special[timestamps..]
-                    .iter_mut()
-                    .for_each(|l| *l -= EARLY_END_PENALTY);
+                special[timestamps..].iter_mut().for_each(end);
             }
         }
     }
@@ -258,6 +367,52 @@ unsafe extern "C" fn apply_logit_bias(
             if let Some(l) = text.get_mut(id) {
                 *l += YES_NO_BONUS;
             }
+        }
+    }
+}
+
+/// Leaves only the tokens that continue a phrase of the closed set: the next token of
+/// every phrase the text so far begins, and the end of text (or punctuation) once the
+/// text is a whole phrase. Punctuation tokens are not part of the match.
+fn restrict_to_closed_set(
+    closed: &ClosedSet,
+    classes: &TokenClasses,
+    so_far: impl Iterator<Item = usize>,
+    text: &mut [f32],
+    special: &mut [f32],
+) {
+    let said: Vec<c_int> = so_far
+        .filter(|&id| !classes.separator[id])
+        .filter_map(|id| c_int::try_from(id).ok())
+        .collect();
+    let mut allowed = vec![false; text.len()];
+    let mut complete = false;
+    for (_, tokens) in &closed.phrases {
+        if tokens.len() < said.len() || tokens[..said.len()] != said[..] {
+            continue;
+        }
+        match tokens.get(said.len()) {
+            Some(&next) => {
+                if let Some(a) = usize::try_from(next).ok().and_then(|n| allowed.get_mut(n)) {
+                    *a = true;
+                }
+            }
+            None => complete = true,
+        }
+    }
+    for (id, l) in text.iter_mut().enumerate() {
+        let ok = allowed[id] || (complete && classes.separator[id] && !said.is_empty());
+        if !ok {
+            *l = f32::NEG_INFINITY;
+        }
+    }
+    let timestamps = classes.timestamp_begin - classes.eot;
+    special[timestamps..]
+        .iter_mut()
+        .for_each(|l| *l = f32::NEG_INFINITY);
+    if !complete {
+        if let Some(l) = special.first_mut() {
+            *l = f32::NEG_INFINITY;
         }
     }
 }
@@ -274,6 +429,7 @@ pub struct WhisperRecognizer {
     size_audio_ctx: bool,
     model_audio_ctx: i32,
     pub(crate) audio_ctx_margin: i32,
+    closed_set: ClosedSet,
 }
 
 /// Sends whisper.cpp's and ggml's log lines to `tracing` (whisper.cpp hands ggml the same
@@ -370,6 +526,7 @@ impl WhisperRecognizer {
             size_audio_ctx: true,
             model_audio_ctx: summary.hparams.n_audio_ctx,
             audio_ctx_margin: AUDIO_CTX_MARGIN,
+            closed_set: ClosedSet::default(),
         })
     }
 
@@ -421,6 +578,7 @@ impl WhisperRecognizer {
         audio: &[f32],
         expect: &Expect,
         prompt: &[c_int],
+        closed: bool,
     ) -> Result<(String, f32, f64, usize), AsrError> {
         let mut padded;
         let audio = if audio.len() < MIN_SAMPLES {
@@ -431,7 +589,17 @@ impl WhisperRecognizer {
             audio
         };
         let seconds = audio.len() as f64 / SAMPLE_RATE as f64;
-        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        let digits = self.biasing.token_bias && matches!(expect, Expect::Digits { .. });
+        let closed = closed && !self.closed_set.phrases.is_empty();
+        let strategy = if digits || closed {
+            SamplingStrategy::BeamSearch {
+                beam_size: CONSTRAINED_BEAM,
+                patience: -1.0,
+            }
+        } else {
+            SamplingStrategy::Greedy { best_of: 1 }
+        };
+        let mut params = FullParams::new(strategy);
         params.set_n_threads(self.threads);
         params.set_language(Some("en"));
         params.set_translate(false);
@@ -439,7 +607,9 @@ impl WhisperRecognizer {
         // Timestamp mode: whisper.cpp reads the no-speech probability at the last prompt
         // token, which is only meaningful when that is <|startoftranscript|> (with
         // <|notimestamps|> appended it is ~0 even on silence). Timestamps are not read.
-        params.set_no_timestamps(false);
+        // A closed-set answer is judged by its log-probability alone, and timestamps
+        // would compete with the end of the phrase.
+        params.set_no_timestamps(closed);
         params.set_single_segment(true);
         params.set_print_special(false);
         params.set_print_progress(false);
@@ -465,7 +635,7 @@ impl WhisperRecognizer {
         }
         let bias = LogitBias {
             classes: &self.classes,
-            digits: self.biasing.token_bias && matches!(expect, Expect::Digits { .. }),
+            digits,
             max_digit_run: match expect {
                 Expect::Digits { max, .. } if self.biasing.token_bias => Some(*max),
                 _ => None,
@@ -474,9 +644,11 @@ impl WhisperRecognizer {
                 Expect::Digits { min, .. } if self.biasing.token_bias => Some(*min),
                 _ => None,
             },
+            hard_digits: digits,
             yes_no: self.biasing.token_bias && matches!(expect, Expect::YesNo),
+            closed: closed.then_some(&self.closed_set),
         };
-        if bias.digits || bias.yes_no {
+        if bias.digits || bias.yes_no || bias.closed.is_some() {
             // SAFETY: the callback matches whisper.cpp's logits filter signature, and
             // `bias` outlives the `full` call below, the only one using these params.
             unsafe {
@@ -497,7 +669,10 @@ impl WhisperRecognizer {
             for i in 0..segment.n_tokens() {
                 if let Some(token) = segment.get_token(i) {
                     let data = token.token_data();
-                    if data.id < eot {
+                    // A closed-set answer's score includes ending there: "no" said at
+                    // the start of a longer sentence is unlikely to be followed by the
+                    // end of text.
+                    if data.id < eot || (closed && data.id == eot) {
                         logprob_sum += f64::from(data.plog);
                         n_tokens += 1;
                     }
@@ -530,6 +705,16 @@ impl Recognizer for WhisperRecognizer {
                 }
             })
             .collect();
+        if matches!(expect, Expect::YesNo)
+            && self.biasing.token_bias
+            && audio_seconds <= CLOSED_SET_MAX_SECONDS
+        {
+            if let Some(mut answer) = self.closed_set_answer(&clean)? {
+                answer.audio_seconds = audio_seconds;
+                answer.decode_seconds = started.elapsed().as_secs_f64();
+                return Ok(answer);
+            }
+        }
         let mut best = self.decode_all(&clean, expect)?;
         if let Expect::Digits { min, max } = expect {
             // The digit bias rescues a number whisper would garble, but it also pushes
@@ -551,13 +736,54 @@ impl Recognizer for WhisperRecognizer {
                 }
             }
         }
+        if matches!(expect, Expect::Digits { .. }) {
+            best.text = digits_for_homophones(&best.text);
+        }
         best.audio_seconds = audio_seconds;
         best.decode_seconds = started.elapsed().as_secs_f64();
         Ok(best)
     }
+
+    fn set_short_answers(&mut self, phrases: &[String]) {
+        self.closed_set = ClosedSet::new(&self.ctx, phrases);
+    }
 }
 
+/// Longest utterance tried against the closed set of short answers: anything longer is a
+/// sentence, decoded freely.
+const CLOSED_SET_MAX_SECONDS: f64 = 3.0;
+
 impl WhisperRecognizer {
+    /// The closed-set answer the audio holds, when the decoder is sure enough of it.
+    fn closed_set_answer(&mut self, clean: &[f32]) -> Result<Option<Transcript>, AsrError> {
+        if self.closed_set.phrases.is_empty() {
+            return Ok(None);
+        }
+        let (raw, no_speech, lp, n) = self.decode_window(clean, &Expect::YesNo, &[], true)?;
+        let avg = if n > 0 {
+            (lp / n as f64) as f32
+        } else {
+            f32::MIN
+        };
+        let text = normalize(&raw);
+        tracing::debug!(
+            heard = %Masked(Kind::Text, &text),
+            avg_logprob = avg,
+            kept = avg >= CLOSED_SET_MIN_LOGPROB,
+            "closed-set answer"
+        );
+        if text.is_empty() || avg < CLOSED_SET_MIN_LOGPROB {
+            return Ok(None);
+        }
+        Ok(Some(Transcript {
+            text,
+            no_speech_prob: no_speech,
+            avg_logprob: avg,
+            audio_seconds: 0.0,
+            decode_seconds: 0.0,
+        }))
+    }
+
     /// Every ≤ 30 s window of `clean` decoded with `expect`'s biasing, the kept texts
     /// joined.
     fn decode_all(&mut self, clean: &[f32], expect: &Expect) -> Result<Transcript, AsrError> {
@@ -566,14 +792,15 @@ impl WhisperRecognizer {
         let mut no_speech_prob = 1f32;
         let (mut logprob_sum, mut n_tokens) = (0f64, 0usize);
         for window in windows(clean) {
-            let (raw, nsp, lp, n) = self.decode_window(window, expect, &prompt)?;
+            let (raw, nsp, lp, n) = self.decode_window(window, expect, &prompt, false)?;
             // The utterance held speech if any window did.
             no_speech_prob = no_speech_prob.min(nsp);
             let avg = if n > 0 { (lp / n as f64) as f32 } else { 0.0 };
             let mut text = accept(&raw, nsp, avg, self.no_speech_threshold);
-            if let Expect::Digits { min, max } = expect {
-                text = collapse_digit_loop(&text, *min, *max);
-            }
+            text = match expect {
+                Expect::Digits { min, max } => collapse_digit_loop(&text, *min, *max),
+                _ => cut_word_loops(&text, MAX_WORD_RUN),
+            };
             tracing::debug!(
                 raw_chars = raw.chars().count(),
                 raw_words = raw.split_whitespace().count(),
@@ -633,6 +860,54 @@ fn digit_length_miss(text: &str, min: usize, max: usize) -> usize {
     } else {
         count.saturating_sub(max)
     }
+}
+
+/// A word said more than `max_run` times in a row is kept once: nobody answers
+/// "operators" twenty-seven times, tiny.en does. Case and punctuation do not separate
+/// the repeats ("5, 5, 5, 5, 5").
+fn cut_word_loops(text: &str, max_run: usize) -> String {
+    let key = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out: Vec<&str> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let k = key(words[i]);
+        let mut j = i + 1;
+        while j < words.len() && !k.is_empty() && key(words[j]) == k {
+            j += 1;
+        }
+        if j - i > max_run {
+            out.push(words[i].trim_end_matches(','));
+        } else {
+            out.extend_from_slice(&words[i..j]);
+        }
+        i = j;
+    }
+    normalize(&out.join(" "))
+}
+
+/// Digit homophones inside a number read as the digit words they stand for ("4 0 for
+/// 2" → "4 0 four 2"); before the first digit they are the words they look like ("I
+/// want to …").
+fn digits_for_homophones(text: &str) -> String {
+    let mut started = false;
+    text.split_whitespace()
+        .map(|word| {
+            let bare = word.trim_matches(|c: char| c.is_ascii_punctuation());
+            let lower = bare.to_ascii_lowercase();
+            if bare.chars().any(|c| c.is_ascii_digit()) || DIGIT_WORDS.contains(&lower.as_str()) {
+                started = true;
+            }
+            match DIGIT_HOMOPHONES.iter().find(|(w, _)| *w == lower) {
+                Some((_, digit)) if started => word.replacen(bare, digit, 1),
+                _ => word.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Cuts audio longer than whisper's window into ≤ 30 s pieces, each cut at the quietest
@@ -815,6 +1090,7 @@ mod tests {
             digit_like,
             digits,
             separator: vec![false; 10],
+            homophone: vec![false; 10],
             yes_no: Vec::new(),
         }
     }
@@ -858,7 +1134,9 @@ mod tests {
             digits: true,
             max_digit_run: Some(4),
             min_digits: Some(4),
+            hard_digits: false,
             yes_no: false,
+            closed: None,
         };
         // Two digits of four: ending the text, by <|endoftext|> or a timestamp, costs.
         let logits = filtered(&number, &[token(12), token(3), token(5)]);
@@ -873,6 +1151,85 @@ mod tests {
         assert_eq!(logits[10], 0.0);
         assert!(logits[12..].iter().all(|&l| l == 0.0));
         assert_eq!(logits[4], -EXTRA_DIGIT_PENALTY);
+    }
+
+    #[test]
+    fn the_hard_digit_filter_binds_only_once_a_number_started() {
+        let mut classes = toy_classes();
+        // Token 8 is a homophone ("to"): a word before the number, a digit inside it.
+        classes.digits[8] = 0;
+        classes.digit_like[8] = false;
+        classes.homophone[8] = true;
+        let number = LogitBias {
+            classes: &classes,
+            digits: true,
+            max_digit_run: Some(3),
+            min_digits: Some(3),
+            hard_digits: true,
+            yes_no: false,
+            closed: None,
+        };
+        // Before any digit, words are only penalised: "my order number is …".
+        let logits = filtered(&number, &[token(12)]);
+        assert_eq!(logits[9], -DIGIT_PENALTY);
+        assert_eq!(logits[10], 0.0, "nothing said yet: ending is allowed");
+        // One digit in: words are impossible, the homophone is a digit, ending is not.
+        let logits = filtered(&number, &[token(12), token(3)]);
+        assert_eq!(logits[9], f32::NEG_INFINITY);
+        assert_eq!(logits[8], 0.0);
+        assert_eq!(logits[10], f32::NEG_INFINITY);
+        assert!(logits[12..].iter().all(|&l| l == f32::NEG_INFINITY));
+        // Three of three (the homophone counted): no fourth digit, ending is free.
+        let logits = filtered(&number, &[token(12), token(3), token(8), token(1)]);
+        assert_eq!(logits[4], f32::NEG_INFINITY);
+        assert_eq!(logits[8], f32::NEG_INFINITY);
+        assert_eq!(logits[10], 0.0);
+    }
+
+    #[test]
+    fn a_closed_set_allows_only_the_next_token_of_a_phrase() {
+        let classes = toy_classes();
+        let closed = ClosedSet {
+            phrases: vec![("yes".into(), vec![1]), ("repeat that".into(), vec![2, 3])],
+        };
+        let bias = LogitBias {
+            classes: &classes,
+            digits: false,
+            max_digit_run: None,
+            min_digits: None,
+            hard_digits: false,
+            yes_no: true,
+            closed: Some(&closed),
+        };
+        let logits = filtered(&bias, &[]);
+        let open: Vec<usize> = (0..20).filter(|&i| logits[i] > f32::MIN).collect();
+        assert_eq!(
+            open,
+            vec![1, 2, 11],
+            "first tokens (and a non-ending special)"
+        );
+        let logits = filtered(&bias, &[token(2)]);
+        let open: Vec<usize> = (0..20).filter(|&i| logits[i] > f32::MIN).collect();
+        assert_eq!(open, vec![3, 11], "half a phrase cannot end");
+        let logits = filtered(&bias, &[token(2), token(3)]);
+        assert_eq!(logits[10], 0.0, "a whole phrase may end");
+        assert!(logits[..10].iter().all(|&l| l == f32::NEG_INFINITY));
+    }
+
+    #[test]
+    fn loops_are_cut_and_homophones_read_as_digits() {
+        assert_eq!(cut_word_loops(&["operators"; 27].join(" "), 3), "operators");
+        assert_eq!(cut_word_loops("5, 5, 5, 5, 5, 5, 5", 3), "5");
+        assert_eq!(cut_word_loops("no no no", 3), "no no no");
+        assert_eq!(
+            cut_word_loops("I said yes yes yes yes okay", 3),
+            "I said yes okay"
+        );
+        assert_eq!(digits_for_homophones("4 0 for 2 ate"), "4 0 four 2 eight");
+        assert_eq!(
+            digits_for_homophones("I want to give 5 to"),
+            "I want to give 5 two"
+        );
     }
 
     #[test]
