@@ -2,7 +2,16 @@
 //! a conversation agent (handle) and wake word detection (wake) to Home Assistant and its
 //! voice satellites.
 //!
-//! [`protocol`] is the wire format alone: framing within hard limits and the typed data
-//! of every event the server reads or writes.
+//! The crate knows nothing of the recogniser, voice, agent or wake word behind it: each is
+//! a trait in [`service`]. [`protocol`] is the wire format alone; [`fake`] holds
+//! deterministic services for tests and demonstrations.
 
+pub mod fake;
 pub mod protocol;
+pub mod service;
+
+pub use service::{
+    Asr, AsrInfo, AudioSink, Cancellation, Conversation, ConversationInfo, Described,
+    LanguageModel, Reply, ServiceError, SinkClosed, SynthesisRequest, Tts, TtsInfo, Turn,
+    Utterance, Voice, Wake, WakeDetector, WakeHit, WakeInfo, WakeStream, WakeWord,
+};
