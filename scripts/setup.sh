@@ -63,4 +63,7 @@ if [ "$arm" -eq 1 ]; then
   # The models are the same files on every architecture; only the runtimes differ.
   python3 tools/fetch_models.py --arch aarch64 --dest models/aarch64 --only lib/
 fi
+# The pinned Python `wyoming` library (the one Home Assistant uses) for the tests that
+# drive `voxorder wyoming` as Home Assistant does; kept when already at the pinned version.
+sh crates/wyoming/tests/client/setup.sh "${CARGO_TARGET_DIR:-target}/wyoming-venv"
 echo "setup: ok"

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Creates, once, a virtualenv holding the pinned wyoming library that client.py uses.
-# Usage: setup.sh [VENV_DIR]   (default: target/wyoming-venv in this crate)
+# Usage: setup.sh [VENV_DIR]   (default: target/wyoming-venv of the workspace)
 # Runs again harmlessly: an existing venv with the right version is kept.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-venv=${1:-"$here/../../target/wyoming-venv"}
+venv=${1:-"$here/../../../../target/wyoming-venv"}
 python=${PYTHON:-python3}
 version=1.10.2
 
