@@ -196,6 +196,7 @@ def whisper_dir(models: Path, work: Path) -> Path:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voxorder", required=True, help="the voxorder binary")
+    parser.add_argument("--config", help="a voxorder configuration file (e.g. other speech.asr.threads)")
     parser.add_argument("--models", default="models", help="the product's models directory")
     parser.add_argument("--clips", nargs="*", default=sorted(str(p) for p in Path("tests/data/asr").glob("*.wav")))
     parser.add_argument("--rounds", type=int, default=5, help="times each clip and sentence is sent")
@@ -210,7 +211,8 @@ async def main() -> None:
     (work / "piper-dl").mkdir()
     try:
         procs["voxorder"] = subprocess.Popen(
-            [args.voxorder, "wyoming", "--listen", f"127.0.0.1:{ports['voxorder']}"],
+            [args.voxorder, *(["--config", args.config] if args.config else []),
+             "wyoming", "--listen", f"127.0.0.1:{ports['voxorder']}"],
             env=env, stdout=subprocess.DEVNULL, stderr=log,
         )
         procs["faster-whisper"] = subprocess.Popen(
@@ -249,6 +251,7 @@ async def main() -> None:
         result = {
             "machine": {"cpus": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2)},
             "rounds": args.rounds,
+            "voxorder_config": args.config,
             "clips": [c for c, _ in clips],
             "ready_s": ready,
             "transcript_after_audio_stop": {s: percentiles(v) for s, v in asr.items()},
