@@ -80,4 +80,7 @@ if [ "$voices" -eq 1 ]; then
   bash tools/spoken_set/setup.sh
   "$SPOKEN_CACHE/venv/bin/python" tools/spoken_set/make_spoken_set.py
 fi
+# The pinned Python `wyoming` library (the one Home Assistant uses) for the tests that
+# drive `voxorder wyoming` as Home Assistant does; kept when already at the pinned version.
+sh crates/wyoming/tests/client/setup.sh "${CARGO_TARGET_DIR:-target}/wyoming-venv"
 echo "setup: ok"

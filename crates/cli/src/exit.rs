@@ -83,6 +83,13 @@ pub fn code(err: &anyhow::Error) -> u8 {
     if let Some(e) = err.downcast_ref::<voxorder_hub::db::OmsDbError>() {
         return hub_store_code(e);
     }
+    if let Some(e) = err.downcast_ref::<voxorder_wyoming::ServerError>() {
+        return match e {
+            voxorder_wyoming::ServerError::InvalidConfig { .. } => CONFIG,
+            // The address is taken or not this machine's: the service cannot be offered.
+            _ => UNAVAILABLE,
+        };
+    }
     if err.downcast_ref::<voxorder_config::ConfigError>().is_some() {
         return CONFIG;
     }

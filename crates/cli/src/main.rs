@@ -183,6 +183,9 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Serve the recogniser, the voice, the agent and the wake word to Home Assistant and
+    /// its voice satellites over the Wyoming protocol (TCP), until interrupted.
+    Wyoming(cmd::wyoming::WyomingArgs),
     /// The model files: check them, or prepare the ones made on the device.
     #[command(subcommand)]
     Models(cmd::models::ModelsCommand),
@@ -331,6 +334,7 @@ fn run(cli: Cli) -> Result<()> {
             out_file.as_deref(),
             out,
         ),
+        Command::Wyoming(args) => cmd::wyoming::command(&ctx, config, args, out),
         Command::Models(command) => cmd::models::run(&config, command, out),
         Command::Report { json, since } => cmd::report::run(&ctx, json, since, out),
     }

@@ -53,6 +53,48 @@ pub struct Config {
     pub dialog: DialogConfig,
     pub sync: SyncConfig,
     pub speech: SpeechConfig,
+    pub wyoming: WyomingConfig,
+}
+
+/// `voxorder wyoming`: where the Wyoming server listens for Home Assistant and its voice
+/// satellites, its limits, and which household each satellite speaks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WyomingConfig {
+    /// `host:port`; port 0 takes any free port (the address bound is printed).
+    pub listen: String,
+    pub max_connections: u32,
+    pub idle_timeout_seconds: u32,
+    pub request_timeout_seconds: u32,
+    pub max_audio_seconds: u32,
+    pub max_payload_kb: u32,
+    pub tts_samples_per_chunk: u32,
+    pub tts_streaming: bool,
+    pub wake: bool,
+    pub max_conversations: u32,
+    pub conversation_idle_minutes: u32,
+    /// Satellite (Home Assistant `satellite_id`, or `device_id`) → the linked account's
+    /// email, as `chat --customer` takes it.
+    pub households: BTreeMap<String, String>,
+}
+
+impl Default for WyomingConfig {
+    fn default() -> Self {
+        WyomingConfig {
+            listen: "127.0.0.1:10700".into(),
+            max_connections: 16,
+            idle_timeout_seconds: 30,
+            request_timeout_seconds: 60,
+            max_audio_seconds: 30,
+            max_payload_kb: 1024,
+            tts_samples_per_chunk: 1024,
+            tts_streaming: true,
+            wake: true,
+            max_conversations: 32,
+            conversation_idle_minutes: 10,
+            households: BTreeMap::new(),
+        }
+    }
 }
 
 /// The uplink to the central OMS: where it is, how this device names itself, batch and
@@ -520,7 +562,7 @@ impl Config {
             &self.policy.verification,
             &self.policy.shipping,
         );
-        let (d, sy, sp) = (&self.dialog, &self.sync, &self.speech);
+        let (d, sy, sp, wy) = (&self.dialog, &self.sync, &self.speech, &self.wyoming);
         let n = u64::from;
         vec![
             ("policy.returns.window_days", n(r.window_days), 1, 365),
@@ -663,6 +705,39 @@ impl Config {
                 n(sp.tts.sentence_silence_ms),
                 0,
                 3000,
+            ),
+            ("wyoming.max_connections", n(wy.max_connections), 1, 256),
+            (
+                "wyoming.idle_timeout_seconds",
+                n(wy.idle_timeout_seconds),
+                1,
+                3600,
+            ),
+            (
+                "wyoming.request_timeout_seconds",
+                n(wy.request_timeout_seconds),
+                1,
+                600,
+            ),
+            ("wyoming.max_audio_seconds", n(wy.max_audio_seconds), 1, 120),
+            ("wyoming.max_payload_kb", n(wy.max_payload_kb), 1, 16_384),
+            (
+                "wyoming.tts_samples_per_chunk",
+                n(wy.tts_samples_per_chunk),
+                64,
+                16_384,
+            ),
+            (
+                "wyoming.max_conversations",
+                n(wy.max_conversations),
+                1,
+                1024,
+            ),
+            (
+                "wyoming.conversation_idle_minutes",
+                n(wy.conversation_idle_minutes),
+                1,
+                1440,
             ),
         ]
     }
@@ -869,6 +944,28 @@ impl Config {
                 "is above backoff_max_seconds".into(),
             );
         }
+        let wy = &self.wyoming;
+        if wy.listen.parse::<std::net::SocketAddr>().is_err() {
+            return bad(
+                "wyoming.listen",
+                format!(
+                    "must be an address and port like 127.0.0.1:10700 (is {:?})",
+                    wy.listen
+                ),
+            );
+        }
+        for (satellite, email) in &wy.households {
+            if satellite.trim().is_empty() {
+                return bad("wyoming.households", "a satellite id is empty".into());
+            }
+            // The address itself stays out of the message: errors reach logs.
+            if !voxorder_domain::order::is_plausible_email(email) {
+                return bad(
+                    &format!("wyoming.households.{satellite}"),
+                    "is not an email address".into(),
+                );
+            }
+        }
         if let Some(n) = self
             .policy
             .verification
@@ -978,6 +1075,30 @@ mod tests {
         assert!(!msg.contains('\n'), "{msg}");
         let err = parse("[policy.orders]\ncancellable_statuses = [\"teleported\"]\n").unwrap_err();
         assert!(err.to_string().contains("teleported"), "{err}");
+    }
+
+    #[test]
+    fn wyoming_address_and_households_are_checked() {
+        let cfg = parse(
+            "[wyoming]\nlisten = \"0.0.0.0:10700\"\n[wyoming.households]\n\"assist_satellite.kitchen\" = \"ana@example.com\"\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.wyoming.listen, "0.0.0.0:10700");
+        assert_eq!(
+            cfg.wyoming.households["assist_satellite.kitchen"],
+            "ana@example.com"
+        );
+        for listen in ["localhost", "10700", "127.0.0.1:70000", ""] {
+            let msg = parse(&format!("[wyoming]\nlisten = \"{listen}\"\n"))
+                .expect_err(listen)
+                .to_string();
+            assert!(msg.contains("wyoming.listen"), "{msg}");
+        }
+        let msg = parse("[wyoming.households]\nkitchen = \"ana at example\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("wyoming.households.kitchen"), "{msg}");
+        assert!(!msg.contains("ana at example"), "{msg}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod report;
 pub mod speech;
 pub mod store;
 pub mod sync;
+pub mod wyoming;
 
 use std::path::PathBuf;
 
