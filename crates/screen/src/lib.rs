@@ -23,6 +23,7 @@ pub mod config;
 pub mod event;
 mod http;
 pub mod mask;
+pub mod script;
 mod server;
 pub mod state;
 

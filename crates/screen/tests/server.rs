@@ -1,6 +1,7 @@
 //! The screen's server over real loopback sockets: what it serves, the limits it keeps,
 //! the token rule, the event stream, the inputs it accepts, and the safety rules (masking,
-//! no card before verification, clearing) seen from the outside.
+//! no card before verification, clearing) seen from the outside, with the scripted demo
+//! conversation played against it.
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::{connect, exchange, get, post_input, read_response, start, Events, IO_TIMEOUT};
+use voxorder_screen::script::{Script, DEMO};
 use voxorder_screen::{
     Choice, DigitsKind, EventError, Limits, OrderCard, Payment, ScreenConfig, ScreenEvent,
     ScreenInput, StartError, ASSETS, CONTENT_SECURITY_POLICY,
@@ -484,4 +486,71 @@ fn the_screen_clears_when_the_conversation_ends_and_when_it_goes_idle() {
     );
     assert!(idle["transcript"].as_array().is_some_and(Vec::is_empty));
     assert_eq!(idle["phase"], "idle");
+}
+
+#[test]
+fn the_scripted_conversation_shows_the_card_only_after_the_keypad_check() {
+    let (screen, inputs) = start(ScreenConfig::default());
+    let addr = screen.local_addr();
+    let script = Script::from_json(DEMO).expect("the demo script");
+    let publisher = screen.publisher();
+    let player = std::thread::spawn(move || script.play(&publisher, &inputs, 0.0));
+
+    // A person at the screen: types what is asked, picks the second choice.
+    let mut events = Events::open(addr, &[]);
+    let mut typed = Vec::new();
+    let mut answered = None;
+    let mut card_seen_after = None;
+    let mut picked = false;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "the script did not finish");
+        let Some(state) = events.next_state(IO_TIMEOUT) else {
+            panic!("the stream ended early")
+        };
+        if !state["order"].is_null() && card_seen_after.is_none() {
+            card_seen_after = Some(typed.len());
+        }
+        if let Some(kind) = state["digits"]["kind"].as_str() {
+            let seq = state["seq"].as_u64();
+            // One answer per question: the question is the agent's latest line.
+            let asked_in = state["transcript"]
+                .as_array()
+                .and_then(|lines| lines.iter().rev().find(|l| l["speaker"] == "agent"))
+                .map(|l| l["id"].clone());
+            let question = Some((kind.to_string(), asked_in));
+            if answered != question {
+                answered = question;
+                let digits = if kind == "order_number" {
+                    "1234567891234"
+                } else {
+                    "78701"
+                };
+                let body = format!(r#"{{"type":"keypad","digits":"{digits}"}}"#);
+                assert_eq!(post_input(addr, &body, &[]).status, 204, "at {seq:?}");
+                typed.push(digits);
+            }
+        }
+        if let Some(choices) = state["choices"]["choices"].as_array().filter(|_| !picked) {
+            picked = true;
+            let value = choices[1]["value"].as_str().expect("a value");
+            let body = format!(r#"{{"type":"choice","value":"{value}"}}"#);
+            assert_eq!(post_input(addr, &body, &[]).status, 204);
+        }
+        if state["cleared"] == "ended" {
+            break;
+        }
+    }
+    let received = player
+        .join()
+        .expect("the player")
+        .expect("the script played");
+    assert_eq!(typed, ["1234567891234", "78701"]);
+    assert_eq!(card_seen_after, Some(2), "the card came before both checks");
+    assert!(received.contains(&ScreenInput::Choice {
+        value: "2026-03-16/morning".into()
+    }));
+    let end = get(addr, "/state", &[]).json();
+    assert_eq!(end["active"], false);
+    assert!(end["order"].is_null());
 }
