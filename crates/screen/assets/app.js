@@ -9,8 +9,12 @@
 
   // Render latencies (ms from the event's post to the frame that shows it), read by the
   // browser tests and the latency bench.
-  const metrics = { latencies: [], seq: -1 };
+  const metrics = { latencies: [], seq: -1, violations: [] };
   window.voxScreen = metrics;
+  // Anything the policy blocked is a bug in the page; the browser tests read this.
+  document.addEventListener('securitypolicyviolation', (e) => {
+    metrics.violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+  });
 
   let shown = { seq: -1, conversation: -1, lastLine: -1, lastAgent: -1, digitsKey: '', choicesKey: '', active: false };
   let current = null;
@@ -125,6 +129,11 @@
     }));
   }
 
+  function keep(list, ms) {
+    if (list.length >= KEPT_LATENCIES) list.shift();
+    list.push(ms);
+  }
+
   function render(s) {
     if (s.seq <= shown.seq) return;
     const focusWasInside = (id) => $(id).contains(document.activeElement);
@@ -144,9 +153,7 @@
     shown.seq = s.seq;
     // Two frames: the first runs before the paint that shows this state, the second after.
     requestAnimationFrame(() => requestAnimationFrame(() => {
-      const ms = performance.timeOrigin + performance.now() - s.posted_at_ms;
-      if (metrics.latencies.length >= KEPT_LATENCIES) metrics.latencies.shift();
-      metrics.latencies.push(ms);
+      keep(metrics.latencies, performance.timeOrigin + performance.now() - s.posted_at_ms);
       metrics.seq = s.seq;
     }));
   }
