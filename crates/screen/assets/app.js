@@ -7,9 +7,10 @@
   const PHASES = { idle: 'Ready', listening: 'Listening', thinking: 'Thinking', speaking: 'Speaking' };
   const KEPT_LATENCIES = 5000;
 
-  // Render latencies (ms from the event's post to the frame that shows it), read by the
-  // browser tests and the latency bench.
-  const metrics = { latencies: [], seq: -1, violations: [] };
+  // Render latencies, read by the browser tests and the latency bench: ms from the
+  // event's post to the page's DOM holding it (domLatencies) and to the frame that shows
+  // it (latencies).
+  const metrics = { latencies: [], domLatencies: [], seq: -1, violations: [] };
   window.voxScreen = metrics;
   // Anything the policy blocked is a bug in the page; the browser tests read this.
   document.addEventListener('securitypolicyviolation', (e) => {
@@ -151,6 +152,7 @@
     // Focus must not vanish with a panel that closed: it goes to the talk button.
     if (hadFocus.some((id) => $(id).hidden)) $('talk').focus();
     shown.seq = s.seq;
+    keep(metrics.domLatencies, performance.timeOrigin + performance.now() - s.posted_at_ms);
     // Two frames: the first runs before the paint that shows this state, the second after.
     requestAnimationFrame(() => requestAnimationFrame(() => {
       keep(metrics.latencies, performance.timeOrigin + performance.now() - s.posted_at_ms);
