@@ -2,7 +2,7 @@
 //! the scripted conversation verified with the keypad (typed on a keyboard and tapped on
 //! screen), no order card before that, choices picked by keyboard alone, the screen
 //! cleared after the goodbye, axe-core finding nothing serious, and the page still usable
-//! at 200% zoom. Screenshots of the main states go to `docs/`.
+//! at 200% zoom and without motion when reduced motion is asked for. Screenshots of the main states go to `docs/`.
 //!
 //! Runs when `VOXORDER_BROWSER_TESTS=1`; `scripts/browser-deps.sh` installs what it needs.
 
@@ -81,6 +81,10 @@ async fn the_scripted_conversation_works_by_keyboard_and_touch() {
         "#digits",
         "the keypad takes the focus"
     );
+    let pulse = browser
+        .js("return getComputedStyle(document.querySelector('.dot')).animationName;")
+        .await;
+    assert_eq!(pulse, "pulse", "the indicator moves while listening");
     assert!(
         !browser.visible("order").await,
         "no card before verification"
@@ -237,8 +241,9 @@ async fn at_200_percent_zoom_nothing_is_cut_off_and_the_live_region_speaks() {
         ..ScreenConfig::default()
     };
     let (screen, _inputs) = Screen::start(config).expect("the screen starts");
-    // A 1280 × 800 kiosk at 200% zoom lays out like a 640 × 400 window.
-    let browser = Browser::launch(640, 400).await;
+    // A 1280 × 800 kiosk at 200% zoom lays out like a 640 × 400 window; this person also
+    // asked their system for less motion.
+    let browser = Browser::launch_with(640, 400, &["--force-prefers-reduced-motion"]).await;
     browser.client.goto(&screen.url()).await.expect("the page");
     browser
         .wait_for("the first state", "return window.voxScreen.seq >= 0;")
@@ -284,11 +289,16 @@ async fn at_200_percent_zoom_nothing_is_cut_off_and_the_live_region_speaks() {
         .is_some_and(|t| t.starts_with("Thank you, you're verified")));
     let motion = browser
         .js(
-            "return [...document.styleSheets].some((s) => [...s.cssRules].some(
-                 (r) => r.media && r.media.mediaText.includes('prefers-reduced-motion')));",
+            "return [matchMedia('(prefers-reduced-motion: reduce)').matches,
+                     document.getElementById('status').dataset.phase,
+                     getComputedStyle(document.querySelector('.dot')).animationName];",
         )
         .await;
-    assert_eq!(motion, true);
+    assert_eq!(
+        motion,
+        serde_json::json!([true, "speaking", "none"]),
+        "reduced motion"
+    );
     assert_accessible(&browser, "200% zoom").await;
     browser.close().await;
 }

@@ -40,6 +40,11 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a browser with a window of `width` × `height` CSS pixels.
     pub async fn launch(width: u32, height: u32) -> Browser {
+        Browser::launch_with(width, height, &[]).await
+    }
+
+    /// The same, with more Chromium switches.
+    pub async fn launch_with(width: u32, height: u32, extra: &[&str]) -> Browser {
         let port = free_port();
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -51,20 +56,28 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         wait_until_listening(port).await;
         let profile = tempfile::tempdir().expect("a profile directory");
+        let mut args: Vec<String> = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--force-device-scale-factor=1",
+            "--hide-scrollbars",
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(String::from)
+        .collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!("--window-size={width},{height}"));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium_binary(),
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--force-device-scale-factor=1", "--hide-scrollbars",
-                    format!("--user-data-dir={}", profile.path().display()),
-                    format!("--window-size={width},{height}"),
-                ],
-            }),
+            json!({ "binary": chromium_binary(), "args": args }),
         );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
