@@ -305,15 +305,9 @@ impl Shared {
         if self.config.token.is_some() {
             return true;
         }
-        let Some(host) = request.header("host") else {
-            return false;
-        };
-        let (name, port) = match host.rsplit_once(':') {
-            Some((name, port)) if !name.ends_with(':') => (name, port),
-            _ => return false,
-        };
-        let loopback_name = matches!(name, "localhost" | "127.0.0.1" | "[::1]");
-        loopback_name && port == self.local_addr.port().to_string()
+        request
+            .header("host")
+            .is_some_and(|host| names_loopback(host, self.local_addr))
     }
 
     /// A POST must come from this page: JSON (so a cross-site form cannot send it without
@@ -367,6 +361,21 @@ fn check(config: &ScreenConfig) -> Result<(), StartError> {
         }
     }
     Ok(())
+}
+
+/// Whether a `Host` header names this server by a loopback name: `localhost`, the usual
+/// loopback addresses or the one it is bound to, with its port.
+fn names_loopback(host: &str, bound: SocketAddr) -> bool {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(':') => (name, port),
+        _ => return false,
+    };
+    let bound_name = match bound.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    let loopback_name = matches!(name, "localhost" | "127.0.0.1" | "[::1]") || name == bound_name;
+    loopback_name && port == bound.port().to_string()
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing.
@@ -691,6 +700,30 @@ mod tests {
         assert!(!same_secret("abcdefghijklmno", "abcdefghijklmnop"));
         assert!(!same_secret("abcdefghijklmnopq", "abcdefghijklmnop"));
         assert!(!same_secret("", "abcdefghijklmnop"));
+    }
+
+    #[test]
+    fn loopback_names_with_the_right_port_only() {
+        let bound: SocketAddr = "127.0.0.2:8090".parse().expect("address");
+        for host in [
+            "127.0.0.2:8090",
+            "localhost:8090",
+            "127.0.0.1:8090",
+            "[::1]:8090",
+        ] {
+            assert!(names_loopback(host, bound), "{host}");
+        }
+        for host in [
+            "127.0.0.2:8091",
+            "rebound.example:8090",
+            "127.0.0.2",
+            "::1:8090",
+            "",
+        ] {
+            assert!(!names_loopback(host, bound), "{host}");
+        }
+        let v6: SocketAddr = "[::1]:8090".parse().expect("address");
+        assert!(names_loopback("[::1]:8090", v6));
     }
 
     #[test]
