@@ -1,5 +1,5 @@
 //! Real headless Chromium for the browser tests and the latency bench: Debian's
-//! chromedriver on a free loopback port, a fresh profile per browser, and the helpers the
+//! chromedriver on a free loopback port, a fresh profile per browser, and the functions the
 //! tests share (waiting for the page, reading its state, running axe-core in it).
 //! `scripts/browser-deps.sh` installs Chromium, chromedriver and the pinned axe-core.
 #![allow(dead_code)]
@@ -83,7 +83,7 @@ impl Browser {
             .capabilities(caps)
             .connect(&url)
             .await
-            .expect("a browser session");
+            .expect("chromedriver opens a browser");
         Browser {
             client,
             driver,
@@ -91,7 +91,7 @@ impl Browser {
         }
     }
 
-    /// Ends the session and the driver.
+    /// Closes the browser and stops the driver.
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;

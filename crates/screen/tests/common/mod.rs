@@ -1,4 +1,4 @@
-//! Helpers shared by the screen's integration tests: a server on a free loopback port, a
+//! What the screen's integration tests share: a server on a free loopback port, a
 //! raw HTTP/1.1 client with timeouts (so a test can send what a browser never would), and
 //! a reader for the event stream.
 #![allow(dead_code)]
