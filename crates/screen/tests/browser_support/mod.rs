@@ -34,7 +34,18 @@ pub fn enabled(test: &str) -> bool {
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    group: u32,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Chromium outlives a killed chromedriver: end the whole group, by its id.
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.group)])
+            .stderr(Stdio::null())
+            .status();
+    }
 }
 
 impl Browser {
@@ -46,13 +57,17 @@ impl Browser {
     /// The same, with more Chromium switches.
     pub async fn launch_with(width: u32, height: u32, extra: &[&str]) -> Browser {
         let port = free_port();
+        // A group of its own, which the browser it starts joins: a test that fails before
+        // closing the browser still ends every process it started (see Drop).
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver runs (scripts/browser-deps.sh installs it)");
+        let group = driver.id().expect("chromedriver is running");
         let url = format!("http://127.0.0.1:{port}");
         wait_until_listening(port).await;
         let profile = tempfile::tempdir().expect("a profile directory");
@@ -65,6 +80,8 @@ impl Browser {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
+            "--disable-crash-reporter",
+            "--disable-breakpad",
             "--force-device-scale-factor=1",
             "--hide-scrollbars",
         ]
@@ -87,6 +104,7 @@ impl Browser {
         Browser {
             client,
             driver,
+            group,
             _profile: profile,
         }
     }
@@ -95,6 +113,7 @@ impl Browser {
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
+        let _ = self.driver.wait().await;
     }
 
     /// Runs `script` (a function body; `return` gives the value).
