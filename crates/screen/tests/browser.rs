@@ -2,7 +2,7 @@
 //! the scripted conversation verified with the keypad (typed on a keyboard and tapped on
 //! screen), no order card before that, choices picked by keyboard alone, the screen
 //! cleared after the goodbye, axe-core finding nothing serious, and the page still usable
-//! at 200% zoom and without motion when reduced motion is asked for. Screenshots of the main states go to `docs/`.
+//! at 200% zoom and without motion when reduced motion is asked for. Screenshots of the main states go to `docs/screen/`.
 //!
 //! Runs when `VOXORDER_BROWSER_TESTS=1`; `scripts/browser-deps.sh` installs what it needs.
 

@@ -75,6 +75,7 @@ impl Browser {
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
+            "--disable-quic",
             "--disable-dev-shm-usage",
             "--no-first-run",
             "--disable-background-networking",
@@ -225,14 +226,14 @@ fn chromium_binary() -> &'static str {
         .unwrap_or("/usr/bin/chromium")
 }
 
-/// axe-core as pinned in the crate's package-lock.json.
+/// axe-core as pinned in crates/screen/package-lock.json.
 pub fn axe_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../screen/node_modules/axe-core/axe.min.js")
 }
 
-/// Where the screenshots of the page's states are kept.
+/// Where the screenshots of the main states go: the repository's `docs/screen/`.
 pub fn docs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("docs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screen")
 }
 
 fn free_port() -> u16 {
