@@ -20,8 +20,10 @@ use browser_support::{enabled, Browser};
 use serde_json::{json, Value};
 use voxorder_screen::{Phase, Screen, ScreenConfig, ScreenEvent, ASSETS};
 
-/// Events measured (after WARMUP more that are not).
+/// Events measured (after WARMUP more that are not); `cargo test --benches` (no
+/// `--bench`) runs SMOKE_EVENTS only, to check the bench still works.
 const EVENTS: usize = 200;
+const SMOKE_EVENTS: usize = 20;
 const WARMUP: usize = 10;
 /// The gap between events: longer than a frame, so each event is rendered on its own, as
 /// in a conversation where events come a few per second at most.
@@ -52,13 +54,13 @@ fn round(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// p50, p95, max and mean of the page's last EVENTS figures in `window.voxScreen[list]`.
-async fn summary(browser: &Browser, list: &str) -> Value {
+/// p50, p95, max and mean of the page's last `events` figures in `window.voxScreen[list]`.
+async fn summary(browser: &Browser, list: &str, events: usize) -> Value {
     let measured = browser
-        .js(&format!("return window.voxScreen.{list}.slice(-{EVENTS});"))
+        .js(&format!("return window.voxScreen.{list}.slice(-{events});"))
         .await;
     let mut ms: Vec<f64> = serde_json::from_value(measured).expect("numbers");
-    assert_eq!(ms.len(), EVENTS, "every event was rendered once");
+    assert_eq!(ms.len(), events, "every event was rendered once");
     ms.sort_by(f64::total_cmp);
     let mean = ms.iter().sum::<f64>() / ms.len() as f64;
     json!({
@@ -74,6 +76,11 @@ async fn main() {
     if !enabled("event_to_render_latency") {
         return;
     }
+    let events = if std::env::args().any(|a| a == "--bench") {
+        EVENTS
+    } else {
+        SMOKE_EVENTS
+    };
     let config = ScreenConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         ..ScreenConfig::default()
@@ -89,7 +96,7 @@ async fn main() {
         .publish(ScreenEvent::ConversationStarted)
         .expect("published");
     let phases = [Phase::Listening, Phase::Thinking, Phase::Speaking];
-    for k in 0..WARMUP + EVENTS {
+    for k in 0..WARMUP + events {
         let event = if k % 2 == 0 {
             ScreenEvent::AgentSays {
                 text: format!("Sentence {k} of the agent, as long as a short reply usually is."),
@@ -109,8 +116,8 @@ async fn main() {
             &format!("return window.voxScreen.seq >= {last};"),
         )
         .await;
-    let painted = summary(&browser, "latencies").await;
-    let in_dom = summary(&browser, "domLatencies").await;
+    let painted = summary(&browser, "latencies", events).await;
+    let in_dom = summary(&browser, "domLatencies", events).await;
     let mut weights = serde_json::Map::new();
     let mut total = 0;
     for asset in ASSETS {
@@ -122,7 +129,7 @@ async fn main() {
     let report = json!({
         "workload": "screen_event_to_render",
         "browser": "headless chromium via chromedriver",
-        "events": EVENTS,
+        "events": events,
         "gap_ms": GAP.as_millis() as u64,
         "render_latency_ms": painted,
         "dom_update_latency_ms": in_dom,
