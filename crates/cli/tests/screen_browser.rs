@@ -288,3 +288,72 @@ async fn an_idle_screen_clears_itself_and_shows_nothing_unverified() {
     assert!(!browser.text().await.contains(ORDER));
     browser.close().await;
 }
+
+/// Nearest-rank percentile of sorted figures.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The figures of the README: from the binary publishing a turn's state to the frame that
+/// shows it (measured by the page against the state's `posted_at_ms`), and the bytes of
+/// the page as the binary serves it. Printed as JSON; the bound only catches a page that
+/// stopped following the conversation (a second is broken, not slow).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_glued_binary_paints_each_turn_within_frames() {
+    if !enabled("the_glued_binary_paints_each_turn_within_frames") {
+        return;
+    }
+    const TURNS: usize = 30;
+    let env = Env::new();
+    let mut chat = Chat::start(&env, &[]);
+    let browser = Browser::launch(1024, 1000).await;
+    open(&browser, &chat).await;
+    // The state the page found on opening was published before it loaded: not a figure.
+    let before = browser
+        .js("return window.voxScreen.latencies.length;")
+        .await;
+    let before = before.as_u64().expect("a count");
+    for k in 0..TURNS {
+        let seq = browser.js("return window.voxScreen.seq;").await;
+        chat.type_line("what is your return policy");
+        chat.printed();
+        browser
+            .wait_for(
+                &format!("turn {k} on screen"),
+                &format!("return window.voxScreen.seq > {seq};"),
+            )
+            .await;
+        // A turn at conversation pace, so each state is painted on its own.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+    }
+    let measured = browser
+        .js(&format!(
+            "return window.voxScreen.latencies.slice({before});"
+        ))
+        .await;
+    let mut ms: Vec<f64> = serde_json::from_value(measured).expect("numbers");
+    assert!(ms.len() >= TURNS, "every turn was painted: {}", ms.len());
+    ms.sort_by(f64::total_cmp);
+    let bytes = browser
+        .js("return [...performance.getEntriesByType('navigation'),
+                     ...performance.getEntriesByType('resource')]
+                .filter((e) => !e.name.endsWith('/events'))
+                .reduce((sum, e) => sum + e.encodedBodySize, 0);")
+        .await;
+    let report = serde_json::json!({
+        "workload": "chat --screen, publish to painted frame",
+        "states": ms.len(),
+        "p50_ms": percentile(&ms, 50.0),
+        "p95_ms": percentile(&ms, 95.0),
+        "max_ms": ms[ms.len() - 1],
+        "page_bytes": bytes,
+    });
+    println!("{report}");
+    assert!(percentile(&ms, 95.0) < 1000.0, "{report}");
+    assert!(
+        bytes.as_u64().is_some_and(|b| b > 0 && b < 200_000),
+        "{report}"
+    );
+    browser.close().await;
+}
