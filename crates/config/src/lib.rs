@@ -54,6 +54,7 @@ pub struct Config {
     pub sync: SyncConfig,
     pub speech: SpeechConfig,
     pub wyoming: WyomingConfig,
+    pub screen: ScreenSettings,
 }
 
 /// `voxorder wyoming`: where the Wyoming server listens for Home Assistant and its voice
@@ -94,6 +95,49 @@ impl Default for WyomingConfig {
             conversation_idle_minutes: 10,
             households: BTreeMap::new(),
         }
+    }
+}
+
+/// The kiosk screen (`run --screen`, `chat --screen`): where its page is served, when it
+/// clears itself, and the token that guards it off loopback. The token is a secret and
+/// never lives here: `token_file` names the file that holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScreenSettings {
+    /// Where the page is served when `--screen` names no address. Anything but a
+    /// loopback address needs `token_file`.
+    pub bind: String,
+    /// Seconds without anything happening after which the screen clears itself (a shop
+    /// is a public place).
+    pub idle_clear_seconds: u32,
+    /// A file holding the token a browser must show; empty = loopback only.
+    pub token_file: String,
+}
+
+impl Default for ScreenSettings {
+    fn default() -> Self {
+        ScreenSettings {
+            bind: "127.0.0.1:8090".into(),
+            idle_clear_seconds: 120,
+            token_file: String::new(),
+        }
+    }
+}
+
+impl ScreenSettings {
+    /// The address to serve on: `requested` (from `--screen`) or `bind`; an error names
+    /// why it cannot be used: not an address, or off loopback without a token file.
+    pub fn address(&self, requested: Option<&str>) -> Result<std::net::SocketAddr, String> {
+        let text = requested.unwrap_or(&self.bind);
+        let addr: std::net::SocketAddr = text
+            .parse()
+            .map_err(|_| format!("{text:?} is not an address like 127.0.0.1:8090"))?;
+        if !addr.ip().is_loopback() && self.token_file.trim().is_empty() {
+            return Err(format!(
+                "{addr} is not a loopback address; serving it needs screen.token_file"
+            ));
+        }
+        Ok(addr)
     }
 }
 
@@ -653,6 +697,12 @@ impl Config {
             ("sync.push_batch_size", n(sy.push_batch_size), 1, 5_000),
             ("sync.pull_page_size", n(sy.pull_page_size), 1, 10_000),
             (
+                "screen.idle_clear_seconds",
+                n(self.screen.idle_clear_seconds),
+                5,
+                86_400,
+            ),
+            (
                 "sync.connect_timeout_ms",
                 n(sy.connect_timeout_ms),
                 50,
@@ -966,6 +1016,9 @@ impl Config {
                 );
             }
         }
+        if let Err(reason) = self.screen.address(None) {
+            return bad("screen.bind", reason);
+        }
         if let Some(n) = self
             .policy
             .verification
@@ -1105,5 +1158,21 @@ mod tests {
     fn unsupported_locale_is_refused() {
         let err = parse("[store]\nlocale = \"xx-XX\"\n").unwrap_err();
         assert!(err.to_string().contains("store.locale"));
+    }
+
+    #[test]
+    fn a_screen_off_loopback_needs_a_token_file() {
+        let err = parse("[screen]\nbind = \"0.0.0.0:8090\"\n").unwrap_err();
+        assert!(err.to_string().contains("screen.bind"), "{err}");
+        assert!(err.to_string().contains("token_file"), "{err}");
+        let cfg =
+            parse("[screen]\nbind = \"0.0.0.0:8090\"\ntoken_file = \"/etc/voxorder/screen\"\n")
+                .expect("a token file allows any address");
+        assert_eq!(cfg.screen.address(None).map(|a| a.port()), Ok(8090));
+        let err = parse("[screen]\nbind = \"kiosk\"\n").unwrap_err();
+        assert!(err.to_string().contains("not an address"), "{err}");
+        let loopback = ScreenSettings::default();
+        assert!(loopback.address(Some("192.168.1.9:80")).is_err());
+        assert!(loopback.address(Some("[::1]:9000")).is_ok());
     }
 }

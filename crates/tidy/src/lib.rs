@@ -151,8 +151,10 @@ const CITED_EXTENSIONS: &[&str] = &[
     "md", "rs", "toml", "sh", "py", "yaml", "yml", "sql", "tsv", "jsonl",
 ];
 
-/// Folders never read: build output, the bundle, version control. (The fetched models
-/// are symlinks or hold no text the rules read; their names still count as files.)
+/// Folders never read: build output, the bundle, version control, npm's installs (at any
+/// depth: the screen's pinned axe-core lives in `crates/screen/node_modules`). (The
+/// fetched models are symlinks or hold no text the rules read; their names still count
+/// as files.)
 const SKIPPED_DIRS: &[&str] = &["target", ".git", "dist", "node_modules"];
 
 /// Files whose text the rules read.
@@ -213,7 +215,10 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
         }
         if kind.is_dir() {
             let top = dir == root;
-            if (top && SKIPPED_DIRS.contains(&name.as_str())) || name == ".git" {
+            if (top && SKIPPED_DIRS.contains(&name.as_str()))
+                || name == ".git"
+                || name == "node_modules"
+            {
                 continue;
             }
             walk(root, &path, out)?;

@@ -5,11 +5,18 @@
 //!
 //! Without echo cancellation the device hears its own voice; while it plays, speech must
 //! be clearly louder and longer to count as a barge-in (see `BargeIn`).
+//!
+//! A [`Surface`] (the kiosk screen) is told each conversation, phase and turn, and is
+//! asked between microphone frames what was done on it: digits and picked answers are
+//! turns like speech, "stop speaking" stops the voice, "start talking" replaces the wake
+//! word.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use voxorder_agent::{mark_announced, pending_announcement, Agent, AgentAssets, StartOptions};
+use voxorder_agent::{
+    mark_announced, pending_announcement, Agent, AgentAssets, StartOptions, Turn,
+};
 use voxorder_config::DeviceMode;
 use voxorder_domain::clock::Clock;
 use voxorder_speech::asr::Expect;
@@ -34,6 +41,58 @@ pub struct LiveOptions {
     pub customer_email: Option<String>,
     /// Stop after this many conversations (None: until stopped).
     pub max_conversations: Option<u32>,
+}
+
+/// What the device is doing, for a surface's indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LivePhase {
+    /// Waiting for the wake word, or between conversations.
+    Idle,
+    Listening,
+    /// Recognising and answering what was heard.
+    Thinking,
+    Speaking,
+}
+
+/// Something done on a surface, for the live loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SurfaceInput {
+    /// Digits typed on a keypad: the agent's keypad path.
+    Keypad(String),
+    /// Words picked on the surface, taken as if said.
+    Say(String),
+    /// Open the microphone (a speaker: as if the wake word was heard).
+    StartTalking,
+    /// Stop the agent's voice now.
+    StopSpeaking,
+}
+
+/// A second view of the live conversation, such as the kiosk screen.
+pub trait Surface {
+    /// A conversation opened with these words.
+    fn opened(&mut self, agent: &Agent<'_>, opening: &Turn);
+    /// The device's phase changed.
+    fn phase(&mut self, phase: LivePhase);
+    /// One turn was answered (`keypad`: typed on the surface's keypad).
+    fn turn(&mut self, agent: &Agent<'_>, turn: &Turn, keypad: bool);
+    /// The conversation is over.
+    fn ended(&mut self);
+    /// What was done on the surface since the last call, if anything; never blocks.
+    fn poll(&mut self) -> Option<SurfaceInput>;
+}
+
+/// No surface: the device has a microphone and a speaker only.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoSurface;
+
+impl Surface for NoSurface {
+    fn opened(&mut self, _: &Agent<'_>, _: &Turn) {}
+    fn phase(&mut self, _: LivePhase) {}
+    fn turn(&mut self, _: &Agent<'_>, _: &Turn, _: bool) {}
+    fn ended(&mut self) {}
+    fn poll(&mut self) -> Option<SurfaceInput> {
+        None
+    }
 }
 
 /// Samples the wake-word detector takes at a time (80 ms at 16 kHz).
@@ -62,6 +121,7 @@ struct BargeIn {
 /// Runs conversations until `stop` is set, the input ends, or `max_conversations` is
 /// reached. A speaker linked to a household announces its news while it waits for the
 /// wake word; a kiosk never speaks about anyone's orders unasked.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
     res: &mut Resources<'_>,
     stages: &mut Stages,
@@ -69,6 +129,7 @@ pub fn run(
     output: &mut dyn AudioOutput,
     mut wake: Option<&mut WakeWordDetector>,
     options: &LiveOptions,
+    surface: &mut dyn Surface,
     stop: &AtomicBool,
 ) -> Result<LiveSummary, VoiceError> {
     let speech = res.assets.config.speech.clone();
@@ -99,9 +160,15 @@ pub fn run(
                 return Err(VoiceError::NoWakeWord);
             };
             detector.reset();
+            surface.phase(LivePhase::Idle);
             let mut woke = false;
             let mut chunks = 0u32;
             while !stop.load(Ordering::Relaxed) {
+                if let Some(SurfaceInput::StartTalking) = surface.poll() {
+                    tracing::info!("start talking on the screen");
+                    woke = true;
+                    break;
+                }
                 if chunks.is_multiple_of(ANNOUNCE_CHECK_CHUNKS) {
                     if let Some(email) = &options.customer_email {
                         if announce(res, stages, output, email)? {
@@ -137,7 +204,9 @@ pub fn run(
         )?;
         let mut endpointer = Endpointer::new(&speech.vad);
         stages.vad.reset();
+        surface.opened(&agent, &opening);
         if speech.mode == DeviceMode::Speaker {
+            surface.phase(LivePhase::Speaking);
             play(stages, output, &opening.reply, super::pace_of(&opening))?;
         }
         loop {
@@ -151,15 +220,36 @@ pub fn run(
                 output,
                 barge_in,
                 speech.mode == DeviceMode::Kiosk && agent_is_new(&agent),
+                surface,
             )?;
             let heard = match heard {
                 Listened::Ended => {
                     agent.finish()?;
+                    surface.ended();
                     return Ok(summary(conversations, announcements));
+                }
+                Listened::Typed(typed) => {
+                    // Typed on the surface: the agent's answer, spoken like any other.
+                    surface.phase(LivePhase::Thinking);
+                    output.stop();
+                    let (turn, keypad) = match typed {
+                        SurfaceInput::Keypad(digits) => (agent.keypad(&digits)?, true),
+                        SurfaceInput::Say(words) => (agent.say(&words)?, false),
+                        _ => continue,
+                    };
+                    surface.turn(&agent, &turn, keypad);
+                    surface.phase(LivePhase::Speaking);
+                    play(stages, output, &turn.reply, super::pace_of(&turn))?;
+                    if turn.end {
+                        output.drain()?;
+                        break;
+                    }
+                    continue;
                 }
                 Listened::Speech(audio, ended_at) => Some((audio, ended_at)),
                 Listened::Timeout => None,
             };
+            surface.phase(LivePhase::Thinking);
             let expect = match &heard {
                 Some(_) => expect_for(&agent, &res.assets.product_names),
                 None => Expect::Anything,
@@ -198,6 +288,12 @@ pub fn run(
             if let Some(e) = play_error {
                 return Err(e.into());
             }
+            surface.turn(&agent, &spoken.turn, false);
+            surface.phase(if output.is_playing() {
+                LivePhase::Speaking
+            } else {
+                LivePhase::Listening
+            });
             if let (Some((_, ended_at)), Some(first)) = (&heard, first_sample) {
                 tracing::info!(
                     latency_ms = first.duration_since(*ended_at).as_secs_f64() * 1000.0,
@@ -213,6 +309,7 @@ pub fn run(
             }
         }
         agent.finish()?;
+        surface.ended();
     }
     Ok(summary(conversations, announcements))
 }
@@ -282,6 +379,8 @@ enum Listened {
     /// The caller's speech (16 kHz) and when its end was detected.
     Speech(Vec<f32>, Instant),
     Timeout,
+    /// Something typed or picked on the surface.
+    Typed(SurfaceInput),
     /// The input stream ended.
     Ended,
 }
@@ -296,12 +395,30 @@ fn listen(
     output: &mut dyn AudioOutput,
     barge_in: BargeIn,
     wait_forever: bool,
+    surface: &mut dyn Surface,
 ) -> Result<Listened, VoiceError> {
     let frame = stages.vad.frame_samples();
     let mut buf = Vec::with_capacity(frame);
     let mut loud_frames = 0u32;
+    let mut was_playing = output.is_playing();
+    if !was_playing {
+        surface.phase(LivePhase::Listening);
+    }
     endpointer.reset();
     loop {
+        match surface.poll() {
+            Some(SurfaceInput::StopSpeaking) => output.stop(),
+            Some(typed @ (SurfaceInput::Keypad(_) | SurfaceInput::Say(_))) => {
+                return Ok(Listened::Typed(typed));
+            }
+            // The microphone is already open.
+            Some(SurfaceInput::StartTalking) | None => {}
+        }
+        let playing = output.is_playing();
+        if was_playing && !playing {
+            surface.phase(LivePhase::Listening);
+        }
+        was_playing = playing;
         if !input.read_frame(&mut buf, frame)? {
             return Ok(Listened::Ended);
         }

@@ -1,7 +1,9 @@
 //! The text front end of the agent: `voxorder chat` (interactive on a terminal, one
-//! utterance per line otherwise, text or JSON out).
+//! utterance per line otherwise, text or JSON out), with the kiosk screen beside it
+//! (`--screen`): its keypad and buttons are turns like typed lines.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::mpsc;
 
 use clap::Args;
 
@@ -10,7 +12,9 @@ use voxorder_config::Config;
 use voxorder_domain::clock::Clock;
 use voxorder_store::{OpenMode, Store, StoreError};
 
+use super::screen::Glue;
 use super::{background_sync, load_nlu, Context};
+use voxorder_voice::live::SurfaceInput;
 
 /// Longest line read from stdin; the rest of a longer line is dropped (the NLU reads
 /// at most a few thousand characters of one turn anyway).
@@ -27,6 +31,22 @@ pub struct CallArgs {
     pub confirm: Option<String>,
 }
 
+/// `--screen [ADDR]`: show the conversation on the kiosk screen's page.
+#[derive(Debug, Args)]
+pub struct ScreenArgs {
+    /// Serve the kiosk screen's page, on ADDR or `screen.bind` (127.0.0.1:8090 by
+    /// default); an address off loopback needs `screen.token_file`.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+    pub screen: Option<String>,
+}
+
+impl ScreenArgs {
+    /// The address asked for: None for the configured one.
+    pub fn requested(&self) -> Option<&str> {
+        self.screen.as_deref().filter(|a| !a.is_empty())
+    }
+}
+
 /// `voxorder chat`: the store (read-only when it cannot be written), the agent's assets,
 /// background sync when configured, then the conversation.
 pub fn command(
@@ -34,13 +54,25 @@ pub fn command(
     config: Config,
     json: bool,
     call: CallArgs,
+    screen: ScreenArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let CallArgs { customer, confirm } = call;
     let mut store = ctx.open_store(OpenMode::ExistingOrReadOnly)?;
     let nlu = load_nlu(&config, &store)?;
     let _sync = background_sync(&config, &store, ctx.clock);
+    let shown = match &screen.screen {
+        Some(_) => Some(super::screen::start(&config.screen, screen.requested())?),
+        None => None,
+    };
+    let glue = shown
+        .as_ref()
+        .map(|(s, _)| Glue::new(s.publisher(), &config));
     let assets = AgentAssets::new(config, &store, nlu)?;
+    let (_screen, inputs) = match shown {
+        Some((screen, inputs)) => (Some(screen), Some(inputs)),
+        None => (None, None),
+    };
     run(
         &mut store,
         &assets,
@@ -50,6 +82,7 @@ pub fn command(
             customer,
             confirm,
         },
+        glue.zip(inputs),
         out,
     )?;
     Ok(())
@@ -77,16 +110,53 @@ pub enum ChatError {
     Json(#[from] serde_json::Error),
 }
 
-/// Runs a conversation over stdin and `out`.
+/// What the conversation waits on: the next line of stdin, or something done on the
+/// screen.
+enum Next {
+    Line(String),
+    Screen(SurfaceInput),
+    /// stdin ended.
+    End,
+}
+
+/// Reads stdin on a thread of its own, so the screen's inputs are taken while a line is
+/// awaited.
+fn read_lines(tx: mpsc::Sender<Next>) -> std::io::Result<()> {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n =
+            std::io::Read::take(&mut input, MAX_LINE_BYTES as u64).read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        if n == MAX_LINE_BYTES && line.last() != Some(&b'\n') {
+            // Drop the rest of an over-long line so it is not read as further turns.
+            let mut rest = Vec::new();
+            input.read_until(b'\n', &mut rest)?;
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']).to_string();
+        if tx.send(Next::Line(text)).is_err() {
+            return Ok(());
+        }
+    }
+    let _ = tx.send(Next::End);
+    Ok(())
+}
+
+/// Runs a conversation over stdin and `out`, and the screen when there is one.
 pub fn run(
     store: &mut Store,
     assets: &AgentAssets,
     clock: Clock,
     options: Options,
+    screen: Option<(Glue, voxorder_screen::Inputs)>,
     out: &mut impl Write,
 ) -> Result<(), ChatError> {
-    let stdin = std::io::stdin();
-    let interactive = stdin.is_terminal() && !options.json;
+    let interactive = std::io::stdin().is_terminal() && !options.json;
     let outbound = options.confirm.is_some();
     let (mut agent, opening) = Agent::open(
         store,
@@ -103,37 +173,68 @@ pub fn run(
     if interactive || outbound {
         print_turn(out, &opening, options.json)?;
     }
-    let mut input = stdin.lock();
-    let mut line = Vec::new();
+    let (tx, rx) = mpsc::channel();
+    let mut glue = match screen {
+        Some((mut glue, inputs)) => {
+            glue.opened(&agent, &opening);
+            glue.phase(voxorder_screen::Phase::Listening);
+            let tx = tx.clone();
+            std::thread::Builder::new()
+                .name("chat-screen".into())
+                .spawn(move || {
+                    while let Some(input) = inputs.recv() {
+                        if tx.send(Next::Screen(super::screen::input(input))).is_err() {
+                            break;
+                        }
+                    }
+                })?;
+            Some(glue)
+        }
+        None => None,
+    };
+    let mut over = false;
+    let reader = std::thread::Builder::new()
+        .name("chat-stdin".into())
+        .spawn(move || read_lines(tx))?;
     loop {
         if interactive {
             write!(out, "you: ")?;
             out.flush()?;
         }
-        line.clear();
-        let n =
-            std::io::Read::take(&mut input, MAX_LINE_BYTES as u64).read_until(b'\n', &mut line)?;
-        if n == 0 {
-            break;
-        }
-        if n == MAX_LINE_BYTES && line.last() != Some(&b'\n') {
-            // Drop the rest of an over-long line so it is not read as further turns.
-            let mut rest = Vec::new();
-            input.read_until(b'\n', &mut rest)?;
-        }
-        let text = String::from_utf8_lossy(&line);
-        let text = text.trim_end_matches(['\n', '\r']);
-        let turn = match text.trim().strip_prefix("/keypad") {
-            Some(digits) => agent.keypad(digits.trim())?,
-            None if text.trim() == "/silence" => agent.silence()?,
-            None => agent.say(text)?,
+        let Ok(next) = rx.recv() else { break };
+        let (turn, keypad) = match next {
+            Next::End => break,
+            Next::Line(text) => match text.trim().strip_prefix("/keypad") {
+                Some(digits) => (agent.keypad(digits.trim())?, true),
+                None if text.trim() == "/silence" => (agent.silence()?, false),
+                None => (agent.say(&text)?, false),
+            },
+            Next::Screen(SurfaceInput::Keypad(digits)) => (agent.keypad(&digits)?, true),
+            Next::Screen(SurfaceInput::Say(words)) => (agent.say(&words)?, false),
+            // No microphone and no voice in a typed conversation.
+            Next::Screen(SurfaceInput::StartTalking | SurfaceInput::StopSpeaking) => continue,
         };
         print_turn(out, &turn, options.json)?;
+        if let Some(glue) = glue.as_mut().filter(|_| !over) {
+            glue.turn(agent.store(), &agent, &turn, keypad);
+        }
+        // Piped input still gets a reply per line after the goodbye; the screen, cleared,
+        // shows none of them.
+        over |= turn.end;
         if interactive && turn.end {
             break;
         }
     }
     agent.finish()?;
+    if let Some(glue) = glue.as_mut().filter(|_| !over) {
+        glue.ended();
+    }
+    drop(rx);
+    if reader.is_finished() {
+        if let Ok(Err(err)) = reader.join() {
+            return Err(err.into());
+        }
+    }
     Ok(())
 }
 

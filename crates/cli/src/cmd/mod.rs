@@ -10,6 +10,7 @@ pub mod nlu;
 pub mod oms;
 pub mod orders;
 pub mod report;
+pub mod screen;
 pub mod speech;
 pub mod store;
 pub mod sync;

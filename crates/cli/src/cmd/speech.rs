@@ -322,6 +322,7 @@ pub fn run(
     ort_lib: &Path,
     io: &RunIo,
     options: &CallOptions,
+    surface: &mut dyn live::Surface,
     stop: &AtomicBool,
     out: &mut dyn Write,
 ) -> Result<(), VoiceError> {
@@ -381,6 +382,7 @@ pub fn run(
             customer_email: options.customer.clone(),
             max_conversations: io.max_conversations,
         },
+        surface,
         stop,
     )?;
     if let (Some(path), Some(handle)) = (&io.output, recording) {
@@ -590,14 +592,24 @@ pub fn run_command(
     config: Config,
     io: RunIo,
     customer: Option<String>,
+    screen: &super::chat::ScreenArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let mut store = ctx.open_store(OpenMode::ExistingOrReadOnly)?;
     let nlu = load_nlu(&config, &store)?;
     let _sync = background_sync(&config, &store, ctx.clock);
+    let mut shown = match &screen.screen {
+        Some(_) => {
+            let (server, inputs) = super::screen::start(&config.screen, screen.requested())?;
+            let glue = super::screen::Glue::new(server.publisher(), &config);
+            Some((server, super::screen::LiveScreen::new(glue, inputs)))
+        }
+        None => None,
+    };
     let assets = AgentAssets::new(config, &store, nlu)?;
     let models = paths::models_dir();
     let stop = AtomicBool::new(false);
+    let mut no_surface = live::NoSurface;
     run(
         &mut store,
         &assets,
@@ -608,6 +620,10 @@ pub fn run_command(
         &CallOptions {
             customer,
             confirm: None,
+        },
+        match shown.as_mut() {
+            Some((_, surface)) => surface,
+            None => &mut no_surface,
         },
         &stop,
         out,
