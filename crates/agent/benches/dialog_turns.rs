@@ -16,7 +16,6 @@ use voxorder_domain::clock::{parse_now, Clock};
 use voxorder_domain::import::read_order_file;
 use voxorder_nlu::classifier::OnnxIntentClassifier;
 use voxorder_nlu::knowledge::KnowledgeBase;
-use voxorder_nlu::reject::RejectRule;
 use voxorder_nlu::Nlu;
 use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
 use voxorder_store::documents::default_documents;
@@ -54,11 +53,7 @@ fn main() -> anyhow::Result<()> {
     let nlu = Nlu::new(
         Box::new(classifier),
         &catalog_products,
-        RejectRule {
-            min_confidence: Config::default().nlu.confidence_threshold,
-            change_min_confidence: Config::default().nlu.order_change_confidence,
-            change_max_reject: Config::default().nlu.order_change_max_reject,
-        },
+        Config::default().nlu.confidence_threshold,
     );
     let locale = Arc::new(Catalog::load("en-US")?);
     let config = Arc::new(Config::default());

@@ -19,7 +19,6 @@ use voxorder_domain::clock::{parse_now, Clock};
 use voxorder_domain::import::read_order_file;
 use voxorder_nlu::classifier::OnnxIntentClassifier;
 use voxorder_nlu::knowledge::KnowledgeBase;
-use voxorder_nlu::reject::RejectRule;
 use voxorder_nlu::Nlu;
 use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
 use voxorder_store::documents::default_documents;
@@ -108,11 +107,7 @@ fn nlu(store: &Store) -> Nlu {
     Nlu::new(
         Box::new(classifier),
         &store.products().expect("products"),
-        RejectRule {
-            min_confidence: Config::default().nlu.confidence_threshold,
-            change_min_confidence: Config::default().nlu.order_change_confidence,
-            change_max_reject: Config::default().nlu.order_change_max_reject,
-        },
+        Config::default().nlu.confidence_threshold,
     )
 }
 

@@ -356,22 +356,13 @@ impl Default for DialogConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct NluConfig {
-    /// Below this probability an intent that changes no order is not understood.
     pub confidence_threshold: f32,
-    /// Below this probability an order-changing intent is set aside.
-    pub order_change_confidence: f32,
-    /// An order-changing intent is set aside when the model gives out-of-scope and
-    /// not-understood together at least this probability.
-    pub order_change_max_reject: f32,
 }
 
 impl Default for NluConfig {
-    /// The operating point chosen with the intent model (its manifest's `rule`).
     fn default() -> Self {
         NluConfig {
-            confidence_threshold: 0.0,
-            order_change_confidence: 0.3,
-            order_change_max_reject: 0.15,
+            confidence_threshold: 0.45,
         }
     }
 }
@@ -948,22 +939,11 @@ impl Config {
                 );
             }
         }
-        for (key, t) in [
-            ("nlu.confidence_threshold", self.nlu.confidence_threshold),
-            (
-                "nlu.order_change_confidence",
-                self.nlu.order_change_confidence,
-            ),
-        ] {
-            if !(0.0..1.0).contains(&t) {
-                return bad(key, format!("must be at least 0 and below 1 (is {t})"));
-            }
-        }
-        let r = self.nlu.order_change_max_reject;
-        if !(r > 0.0 && r <= 1.0) {
+        let t = self.nlu.confidence_threshold;
+        if !(0.0..1.0).contains(&t) {
             return bad(
-                "nlu.order_change_max_reject",
-                format!("must be above 0 and at most 1 (is {r})"),
+                "nlu.confidence_threshold",
+                format!("must be at least 0 and below 1 (is {t})"),
             );
         }
         let d = &self.dialog;

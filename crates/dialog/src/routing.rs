@@ -319,9 +319,6 @@ impl Engine {
                 self.say(p!("how_can_i_help"), &[]);
             }
             Intent::Deny | Intent::EndConversation => self.goodbye(),
-            // Understood, and not ours to serve: saying so beats "say that again", and it
-            // is not counted towards offering a person for not understanding.
-            Intent::OutOfScope => self.say(p!("out_of_scope"), &[]),
             _ => self.fallback(said),
         }
     }

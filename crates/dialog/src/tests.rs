@@ -499,38 +499,6 @@ fn full_card_numbers_are_never_read() {
 }
 
 #[test]
-fn an_out_of_scope_request_is_declined_and_starts_nothing() {
-    let w = world();
-    let mut e = engine();
-    for text in ["cancel my gym membership", "book me a table for two"] {
-        // Even with an order change as its runner-up, nothing is started.
-        let said = Event::Utterance {
-            text: text.into(),
-            intent: Intent::OutOfScope,
-            confidence: 0.6,
-            entities: Entities::default(),
-            alternatives: vec![ScoredIntent {
-                intent: Intent::CancelOrder,
-                confidence: 0.3,
-            }],
-        };
-        let s = e.handle(said, now(), &w);
-        assert!(
-            s.reply.contains("not something I can help with")
-                || s.reply.contains("can't help with that here"),
-            "{}",
-            s.reply
-        );
-        assert!(!s.reply.contains("didn't catch"), "{}", s.reply);
-        assert!(!s.reply.contains("team"), "{}", s.reply);
-        assert!(s.changes.is_empty());
-        assert!(!s.end);
-    }
-    let s = turn(&mut e, &w, Intent::Fallback, "blah", Entities::default());
-    assert!(s.reply.contains("didn't catch"), "{}", s.reply);
-}
-
-#[test]
 fn two_fallbacks_offer_a_person_and_yes_hands_off() {
     let w = world();
     let mut e = engine();

