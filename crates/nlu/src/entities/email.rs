@@ -80,7 +80,11 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
         let found = if chunks[i].contains('@') && chunks[i] != "@" {
             literal(&chunks[i]).map(|e| (i..i + 1, e))
         } else if chunks[i] == "at" || chunks[i] == "@" {
-            spoken(chunks, i)
+            // "a n n a at the rate gmail dot com": "at the rate" is how many callers
+            // say the @ sign.
+            let rate = chunks.get(i + 1).is_some_and(|c| c == "the")
+                && chunks.get(i + 2).is_some_and(|c| c == "rate");
+            spoken(chunks, i, if rate { i + 3 } else { i + 1 })
         } else {
             None
         };
@@ -127,11 +131,43 @@ fn valid_domain(labels: &[&str]) -> bool {
         })
 }
 
-/// A spoken email around the "at" at `chunks[at]`.
-fn spoken(chunks: &[String], at: usize) -> Option<(Range<usize>, String)> {
+/// One spelled character of a local part: a letter or digit said alone, a run of
+/// digits, or a digit said as a word ("j o h n five", "r j three two one").
+fn spelled_unit(c: &str) -> Option<String> {
+    let digit = match c {
+        "zero" | "oh" => "0",
+        "one" => "1",
+        "two" => "2",
+        "three" => "3",
+        "four" => "4",
+        "five" => "5",
+        "six" => "6",
+        "seven" => "7",
+        "eight" => "8",
+        "nine" => "9",
+        _ => "",
+    };
+    if !digit.is_empty() {
+        return Some(digit.to_string());
+    }
+    let single = c.chars().count() == 1 && c.chars().all(|ch| ch.is_ascii_alphanumeric());
+    (single || (!c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))).then(|| c.to_string())
+}
+
+/// How many times "double" and "triple" repeat the spelled character after them.
+fn repeat(c: &str) -> Option<usize> {
+    match c {
+        "double" => Some(2),
+        "triple" => Some(3),
+        _ => None,
+    }
+}
+
+/// A spoken email around the "at" at `chunks[at]`, its domain from `chunks[domain]`.
+fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, String)> {
     // Domain: label ("dot" label)+, where a chunk may itself hold dots ("gmail.com").
     let mut labels: Vec<&str> = Vec::new();
-    let mut j = at + 1;
+    let mut j = domain;
     loop {
         let chunk = chunks.get(j)?.trim_end_matches('.');
         let parts: Vec<&str> = chunk.split('.').collect();
@@ -168,31 +204,67 @@ fn spoken(chunks: &[String], at: usize) -> Option<(Range<usize>, String)> {
     if !local_word(core) || separator(core).is_some() {
         return None;
     }
-    parts.push(core.clone());
+    // A digit said as a word counts as spelled only beside other spelled characters
+    // ("j o h n five at"), so "jane nine at" keeps the word before it too.
+    let core_unit = spelled_unit(core);
+    parts.push(core_unit.clone().unwrap_or_else(|| core.clone()));
     k -= 1;
     // "jo 42 at ...": digits alone are rarely a whole local part; take the word before.
-    if core.bytes().all(|b| b.is_ascii_digit()) && k >= 1 && local_word(&chunks[k - 1]) {
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if digits(&parts[0])
+        && k >= 1
+        && local_word(&chunks[k - 1])
+        && spelled_unit(&chunks[k - 1]).is_none()
+        && repeat(&chunks[k - 1]).is_none()
+    {
         parts.push(chunks[k - 1].clone());
         k -= 1;
     }
     // Bounded so a pathological run of letters cannot make this quadratic.
     while parts.len() < 64 {
-        if k >= 2 && separator(&chunks[k - 1]).is_some() && local_word(&chunks[k - 2]) {
+        // Before a separator, a spelled letter counts even when it is also a word of the
+        // sentence ("m i k e dot r o s s").
+        let single_letter = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphanumeric());
+        if k >= 2
+            && separator(&chunks[k - 1]).is_some()
+            && (local_word(&chunks[k - 2]) || single_letter(&chunks[k - 2]))
+        {
             let sep = separator(&chunks[k - 1]).expect("checked just above");
             parts.push(sep.to_string());
             parts.push(chunks[k - 2].clone());
             k -= 2;
             continue;
         }
-        // Spelled letters and digits ("a b c at ...", "j smith at ..."); "a" is a letter
-        // rather than the article when the next chunk is spelled too.
-        let spelled = |c: &str| c.chars().count() == 1 || c.bytes().all(|b| b.is_ascii_digit());
-        let prev_spelled = k >= 1 && spelled(&chunks[k - 1]);
-        let letter_a = k >= 1 && chunks[k - 1] == "a" && spelled(&chunks[k]);
-        if prev_spelled && (local_word(&chunks[k - 1]) || letter_a) {
-            parts.push(chunks[k - 1].clone());
+        // "b e double l a": the character just taken, said twice.
+        let last_single = parts.last().is_some_and(|p| p.chars().count() == 1);
+        if let Some(n) = (k >= 1 && last_single)
+            .then(|| repeat(&chunks[k - 1]))
+            .flatten()
+        {
+            let last = parts.last().cloned().unwrap_or_default();
+            for _ in 1..n {
+                parts.push(last.clone());
+            }
             k -= 1;
             continue;
+        }
+        // Spelled letters and digits ("a b c at ...", "j smith at ...", "r j three two
+        // one at ..."); "a" is a letter rather than the article when the next chunk is
+        // spelled too, and so are "e" and "i".
+        let unit = if k >= 1 {
+            spelled_unit(&chunks[k - 1])
+        } else {
+            None
+        };
+        let letter_a = k >= 1
+            && matches!(chunks[k - 1].as_str(), "a" | "e" | "i")
+            && spelled_unit(&chunks[k]).is_some();
+        if let Some(unit) = unit {
+            if local_word(&chunks[k - 1]) || letter_a {
+                parts.push(unit);
+                k -= 1;
+                continue;
+            }
         }
         break;
     }
@@ -270,6 +342,30 @@ mod tests {
         assert_eq!(
             email("jo 42 at gmail dot com"),
             Some("jo42@gmail.com".into())
+        );
+    }
+
+    #[test]
+    fn spelled_emails_with_digit_words_and_repeats() {
+        assert_eq!(
+            email("my email is k a t e seven at gmail dot com"),
+            Some("kate7@gmail.com".into())
+        );
+        assert_eq!(
+            email("it's m i k e dot r o s s four two at outlook dot com"),
+            Some("mike.ross42@outlook.com".into())
+        );
+        assert_eq!(
+            email("t o double d triple three at fastmail dot com"),
+            Some("todd333@fastmail.com".into())
+        );
+        assert_eq!(
+            email("jane nine at gmail dot com"),
+            Some("jane9@gmail.com".into())
+        );
+        assert_eq!(
+            email("it's b e n at the rate yahoo dot com"),
+            Some("ben@yahoo.com".into())
         );
     }
 
