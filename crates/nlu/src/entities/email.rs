@@ -201,7 +201,12 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     let local_word =
         |c: &str| !LOCAL_STOP.contains(&c) && !c.is_empty() && c.chars().all(is_local_char);
     let core = chunks.get(at.checked_sub(1)?)?;
-    if !local_word(core) || separator(core).is_some() {
+    // A spelled letter that is also a sentence word ("s t e v e at") ends a local part
+    // when the chunk before it is spelled too (or doubles it: "double e at").
+    let spelled_letter_core = matches!(core.as_str(), "a" | "e" | "i")
+        && at >= 2
+        && (spelled_unit(&chunks[at - 2]).is_some() || repeat(&chunks[at - 2]).is_some());
+    if !(local_word(core) || spelled_letter_core) || separator(core).is_some() {
         return None;
     }
     // A digit said as a word counts as spelled only beside other spelled characters
@@ -216,6 +221,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         && local_word(&chunks[k - 1])
         && spelled_unit(&chunks[k - 1]).is_none()
         && repeat(&chunks[k - 1]).is_none()
+        && separator(&chunks[k - 1]).is_none()
     {
         parts.push(chunks[k - 1].clone());
         k -= 1;
@@ -256,15 +262,27 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         } else {
             None
         };
-        let letter_a = k >= 1
-            && matches!(chunks[k - 1].as_str(), "a" | "e" | "i")
-            && spelled_unit(&chunks[k]).is_some();
+        let last_spelled = parts.last().is_some_and(|p| spelled_unit(p).is_some());
+        let letter_a = k >= 1 && matches!(chunks[k - 1].as_str(), "a" | "e" | "i") && last_spelled;
         if let Some(unit) = unit {
             if local_word(&chunks[k - 1]) || letter_a {
                 parts.push(unit);
                 k -= 1;
                 continue;
             }
+        }
+        // "rahul underscore kumar one nine nine two at": digits spelled one by one
+        // follow a word of the address, as "jo 42" does.
+        let all_digits = parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        if all_digits
+            && k >= 1
+            && local_word(&chunks[k - 1])
+            && separator(&chunks[k - 1]).is_none()
+            && repeat(&chunks[k - 1]).is_none()
+        {
+            parts.push(chunks[k - 1].clone());
+            k -= 1;
+            continue;
         }
         break;
     }
@@ -362,6 +380,22 @@ mod tests {
         assert_eq!(
             email("jane nine at gmail dot com"),
             Some("jane9@gmail.com".into())
+        );
+        assert_eq!(
+            email("l i n a double e at gmail dot com"),
+            Some("linaee@gmail.com".into())
+        );
+        assert_eq!(
+            email("a n n e double l e nine at web dot de"),
+            Some("annelle9@web.de".into())
+        );
+        assert_eq!(
+            email("the email is omar underscore ali two zero zero one at gmail dot com"),
+            Some("omar_ali2001@gmail.com".into())
+        );
+        assert_eq!(
+            email("j o underscore k underscore one at gmx dot net"),
+            Some("jo_k_1@gmx.net".into())
         );
         assert_eq!(
             email("it's b e n at the rate yahoo dot com"),
