@@ -512,6 +512,102 @@ fn run_answers_a_wav_microphone() {
     assert!(text.contains("return"), "{text}");
 }
 
+/// `run --screen`: the page follows the spoken conversation (what was recognised, the
+/// reply, the phases) and is cleared when the conversation ends. The page's event stream
+/// is read until the binary exits.
+#[test]
+fn run_shows_the_spoken_turn_on_the_screen_and_clears_it() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::time::{Duration, Instant};
+
+    let env = Env::new();
+    let db = env.store();
+    let mic = env.path("mic.wav");
+    env.say("What is your return policy?", &mic);
+    let spoken = env.path("spoken.wav");
+    let mut child = env
+        .command(&[
+            "--db",
+            &db,
+            "--now",
+            NOW,
+            "run",
+            "--input",
+            &mic.to_string_lossy(),
+            "--output",
+            &spoken.to_string_lossy(),
+            "--conversations",
+            "1",
+            "--screen",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("voxorder run");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("the screen's address");
+    let addr = line
+        .trim()
+        .strip_prefix("screen: http://")
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("no screen address: {line}"))
+        .to_string();
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = stderr.read_to_string(&mut rest);
+    });
+    let mut events = std::net::TcpStream::connect(&addr).expect("the screen answers");
+    write!(events, "GET /events HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("asked");
+    events
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .expect("a timeout");
+    // Generous: on a loaded 2-core machine loading the models and the turn take minutes.
+    let deadline = Instant::now() + Duration::from_secs(900);
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match events.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            // Quiet: done once the binary has exited.
+            Err(_) if child.try_wait().expect("status").is_some() => break,
+            Err(_) => {}
+        }
+        assert!(Instant::now() < deadline, "run did not finish");
+    }
+    let status = child.wait().expect("exit");
+    assert!(status.success());
+    let states: Vec<serde_json::Value> = String::from_utf8_lossy(&raw)
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|l| serde_json::from_str(l).expect("a state"))
+        .collect();
+    let said = |speaker: &str| {
+        states.iter().any(|s| {
+            s["transcript"].as_array().is_some_and(|t| {
+                t.iter().any(|l| {
+                    l["speaker"] == speaker
+                        && words(l["text"].as_str().unwrap_or_default()).contains("return")
+                })
+            })
+        })
+    };
+    assert!(said("caller"), "the recognised words on screen: {states:?}");
+    assert!(said("agent"), "the reply on screen: {states:?}");
+    for phase in ["listening", "thinking", "speaking"] {
+        assert!(
+            states.iter().any(|s| s["phase"] == phase),
+            "{phase} never shown"
+        );
+    }
+    let last = states.last().expect("states");
+    assert_eq!(last["cleared"], "ended", "{last}");
+    assert_eq!(last["transcript"], serde_json::json!([]), "{last}");
+    assert_eq!(last["order"], serde_json::Value::Null, "{last}");
+}
+
 #[test]
 fn models_status_checks_every_fetched_file() {
     let env = Env::new();

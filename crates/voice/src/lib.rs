@@ -248,6 +248,20 @@ pub fn respond(
     expect: &Expect,
     sink: &mut dyn FnMut(&[f32]) -> bool,
 ) -> Result<SpokenTurn, VoiceError> {
+    respond_with(agent, asr, tts, heard, expect, &mut |_, _| {}, sink)
+}
+
+/// [`respond`], telling `answered` the turn (with the agent after it) before the reply
+/// is spoken, so a screen shows the words as the voice starts.
+pub fn respond_with(
+    agent: &mut Agent<'_>,
+    asr: &mut dyn Recognizer,
+    tts: &mut dyn Synthesizer,
+    heard: Heard<'_>,
+    expect: &Expect,
+    answered: &mut dyn FnMut(&Agent<'_>, &Turn),
+    sink: &mut dyn FnMut(&[f32]) -> bool,
+) -> Result<SpokenTurn, VoiceError> {
     let mut timings = TurnTimings::default();
     let (transcript, turn) = match heard {
         Heard::Silence => {
@@ -273,6 +287,7 @@ pub fn respond(
             (Some(transcript), turn)
         }
     };
+    answered(agent, &turn);
     let stats = speak(tts, &turn.reply, pace_of(&turn), sink)?;
     timings.tts_first_audio_ms = stats.first_audio_seconds * 1000.0;
     timings.tts_ms = stats.synth_seconds * 1000.0;

@@ -25,7 +25,7 @@ use voxorder_speech::vad::endpoint::{EndpointEvent, Endpointer};
 use voxorder_speech::wake::WakeWordDetector;
 use voxorder_store::Store;
 
-use super::{expect_for, respond, speak, Heard, Stages, VoiceError};
+use super::{expect_for, respond_with, speak, Heard, Stages, VoiceError};
 
 /// Everything a conversation needs besides the speech stages.
 pub struct Resources<'a> {
@@ -267,33 +267,28 @@ pub fn run(
                     }
                 }
             };
-            let spoken = match &heard {
-                Some((audio, _)) => respond(
-                    &mut agent,
-                    stages.asr.as_mut(),
-                    stages.tts.as_mut(),
-                    Heard::Speech(audio),
-                    &expect,
-                    &mut sink,
-                )?,
-                None => respond(
-                    &mut agent,
-                    stages.asr.as_mut(),
-                    stages.tts.as_mut(),
-                    Heard::Silence,
-                    &expect,
-                    &mut sink,
-                )?,
+            let heard_now = match &heard {
+                Some((audio, _)) => Heard::Speech(audio),
+                None => Heard::Silence,
             };
+            let spoken = respond_with(
+                &mut agent,
+                stages.asr.as_mut(),
+                stages.tts.as_mut(),
+                heard_now,
+                &expect,
+                &mut |agent, turn| {
+                    surface.turn(agent, turn, false);
+                    surface.phase(LivePhase::Speaking);
+                },
+                &mut sink,
+            )?;
             if let Some(e) = play_error {
                 return Err(e.into());
             }
-            surface.turn(&agent, &spoken.turn, false);
-            surface.phase(if output.is_playing() {
-                LivePhase::Speaking
-            } else {
-                LivePhase::Listening
-            });
+            if !output.is_playing() {
+                surface.phase(LivePhase::Listening);
+            }
             if let (Some((_, ended_at)), Some(first)) = (&heard, first_sample) {
                 tracing::info!(
                     latency_ms = first.duration_since(*ended_at).as_secs_f64() * 1000.0,
