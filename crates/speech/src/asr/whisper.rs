@@ -76,6 +76,8 @@ const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
     ("ate", "eight"),
     ("fore", "four"),
 ];
+/// "double 5", "triple 0": allowed inside a number, counted as the digits they add.
+const DIGIT_REPEATS: [(&str, u8); 2] = [("double", 1), ("triple", 2)];
 /// Beam width on digit turns and for closed-set answers: greedy decoding commits to the
 /// first token and cannot recover a digit it skipped.
 const CONSTRAINED_BEAM: c_int = 5;
@@ -162,6 +164,15 @@ impl TokenClasses {
             } else {
                 u8::try_from(word.bytes().filter(u8::is_ascii_digit).count()).unwrap_or(u8::MAX)
             };
+            if let Some((_, extra)) = DIGIT_REPEATS
+                .iter()
+                .find(|(w, _)| *w == trimmed.to_ascii_lowercase())
+            {
+                // Without these the hard filter makes "double five six" come out as
+                // "0056": the beam has to spell the repeat some other way.
+                *slot = true;
+                digits[id] = *extra;
+            }
             separator[id] = word.chars().all(|c| c.is_ascii_punctuation() || c == ' ');
             homophone[id] = DIGIT_HOMOPHONES
                 .iter()
