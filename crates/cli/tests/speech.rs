@@ -420,6 +420,8 @@ fn interactive_call(
 }
 
 #[test]
+#[ignore = "ten spoken calls through the real models take minutes on two cores; run with \
+            `cargo test -p voxorder --test speech -- --ignored a_noisy_flite_caller`"]
 fn a_noisy_flite_caller_is_verified_in_one_try_through_simulate_interactive() {
     let env = Env::new();
     let orders = json(&env.run_ok(&[
@@ -453,6 +455,7 @@ fn a_noisy_flite_caller_is_verified_in_one_try_through_simulate_interactive() {
             seed: 100 * i as u64 + 1,
         };
         let (ok, log) = interactive_call(&env, &mut caller, &number, &zip);
+        eprintln!("call {i} ({voice}): verified in one try: {ok}");
         verified += usize::from(ok);
         if !ok {
             logs.push(format!("call {i} ({voice}):\n{log}"));
@@ -463,6 +466,42 @@ fn a_noisy_flite_caller_is_verified_in_one_try_through_simulate_interactive() {
         "{verified}/10 calls verified in one try:\n{}",
         logs.join("\n")
     );
+}
+
+#[test]
+fn simulate_interactive_answers_each_stdin_path_with_one_json_line() {
+    let env = Env::new();
+    let silence = env.path("silence.wav");
+    write_silence(&silence, 1.0);
+    let replies = env.path("replies");
+    let cmd = env.command(&[
+        "--now",
+        NOW,
+        "simulate",
+        "--interactive",
+        "--out",
+        &replies.to_string_lossy(),
+    ]);
+    let input = format!("{}\n", silence.display());
+    let out = Env::run_with_input(cmd, input.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<serde_json::Value> = text.lines().map(json).collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "the opening, then one line per turn: {text}"
+    );
+    assert!(lines[0]["reply"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(lines[1]["heard"], "silence", "{}", lines[1]);
+    for line in &lines {
+        let wav = PathBuf::from(line["reply_wav"].as_str().expect("reply_wav"));
+        assert!(wav.starts_with(&replies) && wav.is_file(), "{line}");
+    }
 }
 
 #[test]

@@ -168,6 +168,26 @@ fn hears_a_short_yes() {
 }
 
 #[test]
+fn a_short_answer_comes_from_the_closed_set_and_a_sentence_does_not() {
+    let answers: Vec<String> = ["yes", "no", "operator", "repeat that"]
+        .map(String::from)
+        .to_vec();
+    let mut asr = recognizer();
+    asr.set_short_answers(&answers);
+    let yes = asr.transcribe(&load_clip("yes.wav"), &Expect::YesNo);
+    // A sentence at a yes/no turn is longer than any closed-set answer: decoded freely.
+    let sentence = asr.transcribe(&load_clip("order.wav"), &Expect::YesNo);
+    asr.set_short_answers(&[]);
+    let yes = yes.expect("transcribe");
+    assert_eq!(squash(&yes.text), "yes", "{yes:?}");
+    let sentence = sentence.expect("transcribe");
+    assert!(
+        squash(&sentence.text).len() > "repeat that".len(),
+        "{sentence:?}"
+    );
+}
+
+#[test]
 fn silence_and_empty_audio_give_empty_text() {
     let t = recognizer()
         .transcribe(&vec![0.0; 3 * 16_000], &Expect::Anything)

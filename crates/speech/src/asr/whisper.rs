@@ -12,10 +12,11 @@
 //!   digit word or a separator is impossible, no digit past the expected count, and no
 //!   end of text before it; decoded with beam search. Digit homophones ("to", "for",
 //!   "ate") are read as digits afterwards.
-//! - short answers (yes/no turns): the locale's short answers are a closed set; decoding
-//!   may only follow their tokens, and the best one is taken when the decoder's own mean
-//!   log-probability for it clears [`CLOSED_SET_MIN_LOGPROB`]; otherwise the free
-//!   decoding (with a bonus for yes/no words on the first token) decides.
+//! - short answers (yes/no turns): decoded freely first (with a bonus for yes/no words
+//!   on the first token); when that gives a few words that are not one of the locale's
+//!   short answers, a second decoding may only follow the tokens of those answers, and
+//!   its best is taken when the decoder's own mean log-probability for it clears
+//!   [`CLOSED_SET_MIN_LOGPROB`] and is close to the free text's.
 //! - phrases: an initial prompt only.
 //!
 //! Loops. tiny.en repeats itself on short clips ("operators operators …"): a word
@@ -74,6 +75,8 @@ const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
     ("ate", "eight"),
     ("fore", "four"),
 ];
+/// "double 5", "triple 0": allowed inside a number, counted as the digits they add.
+const DIGIT_REPEATS: [(&str, u8); 2] = [("double", 1), ("triple", 2)];
 /// Beam width on digit turns and for closed-set answers: greedy decoding commits to the
 /// first token and cannot recover a digit it skipped.
 const CONSTRAINED_BEAM: c_int = 5;
@@ -160,6 +163,15 @@ impl TokenClasses {
             } else {
                 u8::try_from(word.bytes().filter(u8::is_ascii_digit).count()).unwrap_or(u8::MAX)
             };
+            if let Some((_, extra)) = DIGIT_REPEATS
+                .iter()
+                .find(|(w, _)| *w == trimmed.to_ascii_lowercase())
+            {
+                // Without these the hard filter makes "double five six" come out as
+                // "0056": the beam has to spell the repeat some other way.
+                *slot = true;
+                digits[id] = *extra;
+            }
             separator[id] = word.chars().all(|c| c.is_ascii_punctuation() || c == ' ');
             homophone[id] = DIGIT_HOMOPHONES
                 .iter()
@@ -216,6 +228,21 @@ impl ClosedSet {
             }
         }
         ClosedSet { phrases: out }
+    }
+
+    /// Whether `text` is one of the phrases, case and punctuation aside.
+    fn holds(&self, text: &str) -> bool {
+        let key = |s: &str| {
+            s.chars()
+                .filter(|c| c.is_alphanumeric() || c.is_whitespace() || *c == '\'')
+                .collect::<String>()
+                .to_lowercase()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let text = key(text);
+        self.phrases.iter().any(|(p, _)| key(p) == text)
     }
 }
 
@@ -705,17 +732,22 @@ impl Recognizer for WhisperRecognizer {
                 }
             })
             .collect();
+        let mut best = self.decode_all(&clean, expect)?;
         if matches!(expect, Expect::YesNo)
             && self.biasing.token_bias
             && audio_seconds <= CLOSED_SET_MAX_SECONDS
+            && !self.closed_set.holds(&best.text)
+            && best.text.split_whitespace().count() <= CLOSED_SET_MAX_WORDS
         {
-            if let Some(mut answer) = self.closed_set_answer(&clean)? {
-                answer.audio_seconds = audio_seconds;
-                answer.decode_seconds = started.elapsed().as_secs_f64();
-                return Ok(answer);
+            // Free decoding heard a few words that are not an answer the turn expects
+            // ("yet", "Helper"): the closed set decides when the decoder is about as
+            // sure of one of its phrases as of the free text.
+            if let Some(answer) = self.closed_set_answer(&clean)? {
+                if answer.avg_logprob >= best.avg_logprob - CLOSED_SET_MARGIN {
+                    best = answer;
+                }
             }
         }
-        let mut best = self.decode_all(&clean, expect)?;
         if let Expect::Digits { min, max } = expect {
             // The digit bias rescues a number whisper would garble, but it also pushes
             // past words said around it ("my order number is …"), sometimes to an empty
@@ -752,6 +784,12 @@ impl Recognizer for WhisperRecognizer {
 /// Longest utterance tried against the closed set of short answers: anything longer is a
 /// sentence, decoded freely.
 const CLOSED_SET_MAX_SECONDS: f64 = 3.0;
+/// Free text longer than this is a sentence, never replaced by a closed-set answer.
+const CLOSED_SET_MAX_WORDS: usize = 3;
+/// How much less sure (mean log-probability) of a closed-set phrase than of the free
+/// text the decoder may be for the phrase to win: "Where is my order" forced into the
+/// set scored -0.57 as "That's right", so the threshold alone does not do.
+const CLOSED_SET_MARGIN: f32 = 0.5;
 
 impl WhisperRecognizer {
     /// The closed-set answer the audio holds, when the decoder is sure enough of it.
@@ -938,24 +976,28 @@ fn windows(audio: &[f32]) -> Vec<&[f32]> {
 }
 
 /// whisper sometimes reads a number and then reads it again ("28173 28173",
-/// "1, 2, 3, 4, 5, 1, 2, 3, 4, 5"). When more digits came out than the dialog allows and
-/// they are one block of an allowed length repeated, keep the text up to the end of the
-/// first block.
+/// "1, 2, 3, 4, 5, 1, 2, 3, 4, 5"), and with the beam free to fill the allowed length it
+/// starts again within it ("1, 2, 3, 4, 5, 1, 2, 3"). When the digits are one block of
+/// an allowed length repeated, keep the text up to the end of the first block.
 fn collapse_digit_loop(text: &str, min: usize, max: usize) -> String {
     let digits: Vec<(usize, char)> = text
         .char_indices()
         .filter(|(_, c)| c.is_ascii_digit())
         .collect();
-    if digits.len() <= max || max == 0 {
+    let n = digits.len();
+    if max == 0 || n < 2 {
         return text.to_string();
     }
-    let block = (min.max(1)..=max).find(|&len| {
-        digits.len() >= 2 * len
-            && digits
-                .iter()
-                .enumerate()
-                .skip(len)
-                .all(|(i, (_, c))| *c == digits[i % len].1)
+    // Too many digits and a whole block repeated, or (within the length, when the
+    // dialog allows a range) a block followed by at least three of its own first
+    // digits again: "1, 2, 3, 4, 5, 1, 2, 3".
+    let block = (min.max(1)..=max.min(n - 1)).find(|&len| {
+        let repeats = digits
+            .iter()
+            .enumerate()
+            .skip(len)
+            .all(|(i, (_, c))| *c == digits[i % len].1);
+        repeats && ((n > max && n >= 2 * len) || n - len >= 3)
     });
     match block {
         Some(len) => {
@@ -1255,6 +1297,12 @@ mod tests {
         );
         // Within the allowed length a repeat may be the real number.
         assert_eq!(collapse_digit_loop("1 2 1 2", 4, 8), "1 2 1 2");
+        assert_eq!(
+            collapse_digit_loop("1, 2, 3, 4, 5, 1, 2, 3", 3, 8),
+            "1, 2, 3, 4, 5"
+        );
+        // A fixed length (an order number, a zip) is never cut short.
+        assert_eq!(collapse_digit_loop("12312", 5, 5), "12312");
         // Too long but not a repeat: left for the dialog to reject.
         assert_eq!(
             collapse_digit_loop("1 2 3 4 5 6 7 8 9", 4, 8),
