@@ -9,7 +9,7 @@ use voxorder_domain::vocab::{Entities, Intent};
 use crate::facts::Facts;
 use crate::goals::{commerce, orders, returns};
 use crate::identity;
-use crate::request::{AfterSale, Goal, Request, SubAction, Task};
+use crate::request::{AddressDraft, AfterSale, Goal, Request, SubAction, Task};
 use crate::session::{Answer, Ask, Said, YesNo};
 use crate::{p, Engine};
 
@@ -283,6 +283,9 @@ impl Engine {
                         address.city.clone(),
                         address.zip.clone(),
                     );
+                    // A street said again is a new address, not a patch on the old one:
+                    // what was not said with it is asked again, never kept from before.
+                    *address = AddressDraft::default();
                     crate::request::merge_address(address, &heard);
                     changed |= before
                         != (

@@ -172,6 +172,24 @@ impl Engine {
             self.ask,
             Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder)
         );
+        // "Thank you", "cheers", "that's all" with nothing left to ask: the call ends.
+        if closing_question
+            && self.task.is_none()
+            && self.only_courtesy(said, "thanks")
+            && (self.phrases().any("thanks", &said.words) || said.has(Cue::Goodbye))
+        {
+            self.goodbye();
+            return;
+        }
+        // "Hi" on its own is a greeting, not a request that was not understood.
+        if self.ask == Ask::Nothing
+            && self.task.is_none()
+            && self.only_courtesy(said, "greeting")
+            && self.phrases().any("greeting", &said.words)
+        {
+            self.say(p!("greeting_reply"), &[]);
+            return;
+        }
         match said.intent {
             // An unsure "repeat" that answers the question ("navy please" at which
             // colour) is the answer.
@@ -463,6 +481,14 @@ impl Engine {
         }
         self.say(p!("missed"), &[]);
         self.ask_again();
+    }
+
+    /// The words are phrases of `list` and courtesy words, nothing else.
+    pub(crate) fn only_courtesy(&self, said: &Said<'_>, list: &str) -> bool {
+        let ph = self.phrases();
+        let rest = ph.without("courtesy", &ph.without(list, &said.words));
+        let rest = ph.without("goodbye_words", &rest);
+        rest.is_empty() && !said.words.is_empty()
     }
 
     pub(crate) fn fallback(&mut self, said: &Said<'_>) {

@@ -1579,7 +1579,8 @@ fn only_the_missing_parts_of_an_address_are_asked() {
     );
     assert!(s.reply.contains("2200 Lake Shore Drive"), "{}", s.reply);
     assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
-    // A new street at the read-back replaces the street.
+    // A new street at the read-back is a new address: what was not said with it is
+    // asked again, not kept from the first one.
     let s = turn(
         &mut e,
         &w,
@@ -1587,9 +1588,14 @@ fn only_the_missing_parts_of_an_address_are_asked() {
         "no, it's 2210 Lake Shore Drive",
         Entities::default(),
     );
+    assert!(s.reply.contains("city"), "{}", s.reply);
+    assert!(!s.reply.contains("Austin"), "{}", s.reply);
+    assert!(s.changes.is_empty());
+    let s = turn(&mut e, &w, Intent::Fallback, "austin", Entities::default());
+    assert!(s.reply.contains("zip"), "{}", s.reply);
+    let s = turn(&mut e, &w, Intent::Fallback, "78705", zip("78705"));
     assert!(s.reply.contains("2210 Lake Shore Drive"), "{}", s.reply);
     assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
-    assert!(s.changes.is_empty());
 }
 
 /// A tracking answer for the shipped headphones, ending on the offer to text the link.

@@ -89,9 +89,15 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
         }
     }
     let end = end.min(words.len());
+    // The street starts at its number ("no sorry, it's 27 Kings Road"), or at the flat
+    // or unit said just before it ("flat 3, 27 Kings Road").
+    let start = match number.checked_sub(1) {
+        Some(u) if lists.is("address_units", &words[u].key) => u,
+        _ => number,
+    };
     let join = |ws: &[AddressWord<'_>]| ws.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
     Some(AddressParts {
-        street: join(&words[..end]),
+        street: join(&words[start..end]),
         rest: join(&words[end..]),
     })
 }

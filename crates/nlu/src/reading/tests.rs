@@ -93,6 +93,15 @@ fn a_whole_address_is_cut_into_street_city_and_zip() {
 }
 
 #[test]
+fn the_street_starts_at_its_number_or_the_flat_before_it() {
+    let i = expecting("no sorry, it's 27 Kings Road", None, EntityKind::Street);
+    assert_eq!(i.address.expect("an address").street, "27 Kings Road");
+    let i = reading("it's flat 3 27 Kings Road, London");
+    let street = i.address.expect("an address").street;
+    assert!(street.starts_with("Flat 3"), "{street}");
+}
+
+#[test]
 fn a_house_number_is_not_taken_for_the_zip() {
     let i = expecting("12345 Oak Street", Some("12345"), EntityKind::Street);
     let a = i.address.expect("an address");
