@@ -805,7 +805,7 @@ impl WhisperRecognizer {
         };
         let text = normalize(&raw);
         tracing::debug!(
-            heard = %Masked(Kind::Text, &text),
+            chars = text.chars().count(),
             avg_logprob = avg,
             kept = avg >= CLOSED_SET_MIN_LOGPROB,
             "closed-set answer"
