@@ -88,7 +88,7 @@ PY
 echo "test-arm: chat transcripts identical to native ($(grep -c 'agent: ' "$work/call1-arm.txt") + $(grep -c 'agent: ' "$work/call2-arm.txt") replies)"
 
 # 3. The aarch64 voice, heard by the native recogniser.
-sentence="Your order of two classic tees shipped on Monday."
+sentence="Your order ships Monday."
 t0=$(seconds); arm say "$sentence" -o "$work/say-arm.wav" > /dev/null; t1=$(seconds)
 heard=$(host transcribe "$work/say-arm.wav")
 echo "test-arm: aarch64 voice, heard natively: $heard ($(python3 -c "print(f'{$t1 - $t0:.1f}')") s under qemu)"
