@@ -53,12 +53,30 @@ impl Engine {
     /// Whether the utterance carries what the pending question asks for (a value of the
     /// kind expected), so an unsure intent guess does not override it.
     pub(crate) fn answers_the_question(&self, said: &Said<'_>) -> bool {
+        if self.gives_an_identity_fact(said) {
+            return true;
+        }
         match &self.ask {
             Ask::ProductVariant | Ask::ExchangeVariant => {
                 let table = self.phrases().table("sizes");
                 table.is_some_and(|t| said.words.iter().any(|w| t.contains_key(w)))
                     || said.words.len() <= 3 && said.entities.is_empty()
             }
+            _ => false,
+        }
+    }
+
+    /// Whether a question about who the caller is, or which order, is answered with such
+    /// a fact. "Sorry, 78701" after a wrong zip is the answer, however sure the classifier
+    /// is that "sorry" asks for the question again.
+    pub(crate) fn gives_an_identity_fact(&self, said: &Said<'_>) -> bool {
+        let e = &said.entities;
+        let any_fact = e.zip_code.is_some() || e.email.is_some() || e.phone_number.is_some();
+        match &self.ask {
+            Ask::OrderNumber => e.order_number.is_some(),
+            Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_) | Ask::Zip => any_fact,
+            Ask::Phone => e.phone_number.is_some(),
+            Ask::AccountEmail => e.email.is_some(),
             _ => false,
         }
     }

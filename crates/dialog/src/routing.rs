@@ -195,7 +195,8 @@ impl Engine {
             // colour) is the answer.
             Intent::Repeat
                 if self.ask == Ask::Nothing
-                    || said.confidence >= self.config.dialog.switch_confidence
+                    || (said.confidence >= self.config.dialog.switch_confidence
+                        && !self.gives_an_identity_fact(said))
                     || !self.answers_the_question(said) =>
             {
                 self.repeat();

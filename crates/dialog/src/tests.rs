@@ -456,6 +456,45 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
     assert!(step.changes.is_empty());
 }
 
+/// "Sorry, 78701" after a wrong zip answers the question; the "sorry" does not make it a
+/// request to hear the question again, however sure the classifier is of that.
+#[test]
+fn an_apology_with_the_right_fact_after_a_wrong_one_is_the_answer() {
+    for (text, entities) in [
+        ("sorry, 78701", zip("78701")),
+        (
+            "pardon me, it's 5125550199",
+            Entities {
+                phone_number: Some("5125550199".into()),
+                ..Entities::default()
+            },
+        ),
+    ] {
+        let w = world();
+        let mut e = engine();
+        turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+        let wrong = turn(&mut e, &w, Intent::Fallback, "11111", zip("11111"));
+        assert_eq!(wrong.checks.len(), 1);
+        let event = heard(Intent::Repeat, 0.95, text, entities, e.expecting());
+        let step = e.handle(event, now(), &w);
+        assert_eq!(step.checks.len(), 1, "{text}: {}", step.reply);
+        assert_eq!(step.checks[0].verdict, IdentityVerdict::Verified, "{text}");
+    }
+    // With nothing but the apology, the question is said again.
+    let w = world();
+    let mut e = engine();
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    let event = heard(
+        Intent::Repeat,
+        0.95,
+        "sorry?",
+        Entities::default(),
+        e.expecting(),
+    );
+    let step = e.handle(event, now(), &w);
+    assert!(step.checks.is_empty(), "{}", step.reply);
+}
+
 #[test]
 fn cancel_asks_a_reason_reads_back_and_only_then_changes() {
     let w = world();
