@@ -118,8 +118,27 @@ fn norm(word: &str) -> String {
         "litre" | "litres" | "liter" | "liters" => "l",
         "colour" => "color",
         "personalized" => "personalised",
+        // Plurals that do not end in a plain "s".
+        "mice" => "mouse",
+        "knives" => "knife",
+        "shelves" => "shelf",
+        "leaves" => "leaf",
+        "loaves" => "loaf",
+        "halves" => "half",
+        "feet" => "foot",
+        "teeth" => "tooth",
+        "geese" => "goose",
+        "children" => "child",
+        "women" => "woman",
+        "men" => "man",
         w => w,
     };
+    // "boxes", "watches", "brushes", "glasses": the "es" is the plural, not the word.
+    for end in ["ches", "shes", "xes", "sses"] {
+        if w.len() > end.len() + 1 && w.ends_with(end) {
+            return w[..w.len() - 2].to_string();
+        }
+    }
     let stem = w.len() > 3
         && w.ends_with('s')
         && !w.ends_with("ss")
@@ -546,6 +565,23 @@ mod tests {
     }
 
     #[test]
+    fn plurals_meet_their_singulars() {
+        for (plural, singular) in [
+            ("mice", "mouse"),
+            ("boxes", "box"),
+            ("watches", "watch"),
+            ("brushes", "brush"),
+            ("glasses", "glass"),
+            ("knives", "knife"),
+            ("hoodies", "hoodie"),
+            ("sizes", "size"),
+            ("candles", "candle"),
+        ] {
+            assert_eq!(norm(plural), norm(singular), "{plural}");
+        }
+    }
+
+    #[test]
     fn families_by_alias() {
         assert_eq!(
             family("can i get two bags of coffee").as_deref(),
@@ -572,6 +608,10 @@ mod tests {
         assert_eq!(sku("water filters").as_deref(), Some("FLT-PITCH"));
         assert_eq!(sku("a laptop bag").as_deref(), Some("BACKPK-BLACK"));
         assert_eq!(sku("a wireless mouse").as_deref(), Some("MOUSE-BLACK"));
+        assert_eq!(
+            sku("cancel just the wireless mice from my order").as_deref(),
+            Some("MOUSE-BLACK")
+        );
         // Equal terms: the later one is the head noun.
         assert_eq!(sku("a box of coffee capsules").as_deref(), Some("COF-POD"));
         // Products named apart: the first is the one talked about.
