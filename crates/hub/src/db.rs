@@ -767,7 +767,14 @@ impl OmsDb {
                     reason,
                     detail,
                     order.as_ref().map(|o| o.version),
-                    cmd.payload.get(),
+                    // A refused command changed nothing: its outcome and body hash answer
+                    // a retry, and keeping its body would let one device token fill the
+                    // hub's disk with refusals.
+                    if outcome == CommandOutcome::Applied {
+                        cmd.payload.get()
+                    } else {
+                        "null"
+                    },
                     now_s,
                     hash,
                 ])
@@ -1599,6 +1606,53 @@ mod tests {
         match outcome {
             BatchOutcome::Applied(results) => results,
             other => panic!("refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_command_keeps_its_answer_but_not_its_body() {
+        let (_dir, mut db) = seeded();
+        let policy = PolicyConfig::default();
+        let austin = scope("store:austin-1");
+        let bad = Change::RescheduleDelivery {
+            order_number: "1001".into(),
+            date: chrono::NaiveDate::from_ymd_opt(1999, 1, 1).unwrap(),
+            slot: voxorder_config::TimeSlot::Morning,
+        };
+        let first = applied(
+            db.apply_batch("kiosk-1", &austin, &[command("r", &bad)], &policy, now())
+                .unwrap(),
+        );
+        assert_eq!(first[0].outcome, CommandOutcome::Rejected);
+        let stored: String = db
+            .conn
+            .query_row(
+                "SELECT payload FROM commands WHERE idempotency_key = 'r'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, "null");
+        // A retry with the same body gets the same answer; another body under the key is
+        // still told apart by its hash.
+        let again = applied(
+            db.apply_batch("kiosk-1", &austin, &[command("r", &bad)], &policy, now())
+                .unwrap(),
+        );
+        assert_eq!(again[0].outcome, first[0].outcome);
+        assert_eq!(again[0].reason, first[0].reason);
+        match db
+            .apply_batch(
+                "kiosk-1",
+                &austin,
+                &[command("r", &cancel("1001"))],
+                &policy,
+                now(),
+            )
+            .unwrap()
+        {
+            BatchOutcome::KeyReused(keys) => assert_eq!(keys, ["r"]),
+            other => panic!("{other:?}"),
         }
     }
 
