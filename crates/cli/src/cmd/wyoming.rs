@@ -588,7 +588,7 @@ impl Conversation for Conversations {
 
     fn handle(&self, turn: &Turn) -> Result<Reply, ServiceError> {
         // Without an id each turn is a conversation of its own.
-        let key = turn.conversation_id.clone().unwrap_or_else(|| {
+        let key = conversation_key(turn).unwrap_or_else(|| {
             let n = self
                 .anonymous
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -623,9 +623,52 @@ impl Conversation for Conversations {
     }
 }
 
+/// The conversation a turn belongs to: its id, on the satellite (or device) that speaks
+/// it. A conversation verified on one satellite is not continued from another, or from a
+/// client that names none, by sending the same conversation id.
+fn conversation_key(turn: &Turn) -> Option<String> {
+    let id = turn.conversation_id.as_deref()?;
+    let speaker = turn
+        .satellite_id
+        .as_deref()
+        .or(turn.device_id.as_deref())
+        .unwrap_or("");
+    Some(format!("{speaker}\u{1f}{id}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn turn(conversation: Option<&str>, satellite: Option<&str>, device: Option<&str>) -> Turn {
+        Turn {
+            text: "where is my order".into(),
+            language: None,
+            conversation_id: conversation.map(str::to_string),
+            device_id: device.map(str::to_string),
+            satellite_id: satellite.map(str::to_string),
+            context: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_conversation_is_continued_only_from_the_satellite_that_speaks_it() {
+        let kitchen = conversation_key(&turn(Some("c1"), Some("kitchen"), None));
+        assert_eq!(
+            kitchen,
+            conversation_key(&turn(Some("c1"), Some("kitchen"), None))
+        );
+        assert_ne!(
+            kitchen,
+            conversation_key(&turn(Some("c1"), Some("hall"), None))
+        );
+        assert_ne!(kitchen, conversation_key(&turn(Some("c1"), None, None)));
+        assert_ne!(
+            kitchen,
+            conversation_key(&turn(Some("c1"), None, Some("kitchen-dev")))
+        );
+        assert_eq!(conversation_key(&turn(None, Some("kitchen"), None)), None);
+    }
 
     #[test]
     fn every_width_and_channel_count_becomes_the_same_mono_samples() {
