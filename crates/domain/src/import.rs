@@ -190,8 +190,10 @@ fn is_contact_field(field: &str) -> bool {
 /// JSON reader) masked when the field is a contact field; other reasons are unchanged.
 fn masked_reason(field: &str, reason: String) -> String {
     if !is_contact_field(field) {
-        // Any field may hold what someone pasted in the wrong place: long digit runs
-        // (a card number in a note or an item name) are masked whatever the field.
+        // Any field may hold what someone pasted in the wrong place: an email, a street
+        // line or a long digit run (a card number in a note or an item name) is masked
+        // whatever the field.
+        let reason = crate::pii::mask_contacts(&reason);
         return crate::pii::mask_digit_runs(&reason, MASKED_DIGIT_RUN);
     }
     let mut out = String::with_capacity(reason.len());
@@ -363,6 +365,29 @@ mod tests {
                 assert_eq!(problems[0].reason, "duplicate of record 0");
             }
             other => panic!("unexpected {other}"),
+        }
+    }
+
+    /// Contact details pasted into fields that are not about contacts are masked too.
+    #[test]
+    fn contact_details_in_the_wrong_field_are_masked() {
+        let v: Vec<serde_json::Value> =
+            serde_json::from_str(&fixture("orders_valid.json")).unwrap();
+        let mut email_as_status = v[0].clone();
+        email_as_status["status"] = "ada.park@example.com".into();
+        let mut street_as_method = v[1].clone();
+        street_as_method["shipping_method"] = "1234 Elm Street".into();
+        for record in [email_as_status, street_as_method] {
+            let text = serde_json::to_string(&vec![record]).unwrap();
+            match parse(&text).unwrap_err() {
+                ImportError::Invalid { problems, .. } => {
+                    let all = problems[0].to_string();
+                    for secret in ["ada.park", "1234 Elm"] {
+                        assert!(!all.contains(secret), "{secret} in {all}");
+                    }
+                }
+                other => panic!("{other}"),
+            }
         }
     }
 

@@ -318,12 +318,24 @@ fn is_written_domain(w: &str) -> bool {
 /// three or more digits however grouped or spelled, street lines with their house and
 /// unit numbers. Everything else is kept, so a log line stays readable.
 pub fn mask_text(text: &str) -> String {
+    mask_found(text, true)
+}
+
+/// [`mask_text`] without the numbers: emails and street lines only, for messages whose
+/// own figures (limits, counts, positions) must stay readable.
+pub fn mask_contacts(text: &str) -> String {
+    mask_found(text, false)
+}
+
+fn mask_found(text: &str, numbers: bool) -> String {
     let tokens = tokenize(text);
     let mut taken = vec![false; tokens.len()];
     let mut edits: Vec<(usize, usize, String)> = Vec::new();
     mask_emails(&tokens, &mut taken, &mut edits);
     mask_streets(&tokens, &mut taken, &mut edits);
-    mask_numbers(&tokens, &mut taken, &mut edits);
+    if numbers {
+        mask_numbers(&tokens, &mut taken, &mut edits);
+    }
     edits.sort_by_key(|e| e.0);
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
