@@ -207,6 +207,13 @@ async fn a_typed_conversation_verifies_on_the_keypad_and_shows_the_order() {
             "return !document.getElementById('choices').hidden;",
         )
         .await;
+    // The page moves the focus once it has drawn the buttons, a frame after showing them.
+    browser
+        .wait_for(
+            "the focus on yes",
+            "const a = document.activeElement; return !!(a && a.dataset && a.dataset.value === 'yes');",
+        )
+        .await;
     assert_eq!(browser.focused().await, "choice:yes");
     browser.keys(&Key::Enter.to_string()).await;
     let answer = chat.printed();

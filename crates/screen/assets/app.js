@@ -149,8 +149,11 @@
     renderOrder(s);
     if (!s.active) { shown.conversation = -1; $('announcer').textContent = ''; }
     else shown.conversation = s.conversation;
-    // Focus must not vanish with a panel that closed: it goes to the talk button.
-    if (hadFocus.some((id) => $(id).hidden)) $('talk').focus();
+    // Focus must not vanish with a panel that closed: it goes to the talk button, unless
+    // a panel drawn in this same state (the choices after the keypad) has taken it.
+    const a = document.activeElement;
+    const lost = !a || a === document.body || a.closest('[hidden]');
+    if (hadFocus.some((id) => $(id).hidden) && lost) $('talk').focus();
     shown.seq = s.seq;
     keep(metrics.domLatencies, performance.timeOrigin + performance.now() - s.posted_at_ms);
     // Two frames: the first runs before the paint that shows this state, the second after.
