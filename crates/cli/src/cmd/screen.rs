@@ -178,7 +178,9 @@ impl Glue {
             if let Some(phone) = &turn.entities.phone_number {
                 self.phone = Some(phone.clone());
             }
-            turn.user.clone()
+            // A shop screen is public: an email spelled out in words or a street line
+            // said or typed is masked here, as in logs, before the page sees it.
+            voxorder_domain::pii::mask_text(&turn.user)
         };
         if !heard.trim().is_empty() {
             self.publish(ScreenEvent::CallerSaid { text: heard });
