@@ -643,6 +643,16 @@ mod tests {
     }
 
     #[test]
+    fn contacts_are_masked_and_figures_kept() {
+        let said = "order 1234567891234, email ada dot park at example dot org, 27 Kings Road";
+        let masked = mask_contacts(said);
+        assert!(masked.contains("1234567891234"), "{masked}");
+        for secret in ["ada", "park", "example", "Kings"] {
+            assert!(!masked.contains(secret), "{secret} in {masked}");
+        }
+    }
+
+    #[test]
     fn redacted_masks_what_an_error_quotes() {
         let err = "order 1234567891234 is already cancelled";
         assert_eq!(

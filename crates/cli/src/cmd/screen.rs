@@ -179,8 +179,9 @@ impl Glue {
                 self.phone = Some(phone.clone());
             }
             // A shop screen is public: an email spelled out in words or a street line
-            // said or typed is masked here, as in logs, before the page sees it.
-            voxorder_domain::pii::mask_text(&turn.user)
+            // said or typed is masked here, as in logs, before the page sees it (the page
+            // masks digits itself, keeping an order number the caller can check).
+            voxorder_domain::pii::mask_contacts(&turn.user)
         };
         if !heard.trim().is_empty() {
             self.publish(ScreenEvent::CallerSaid { text: heard });
