@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
+use voxorder_domain::phrases::PhraseLists;
 
 /// Locales with a complete catalog.
 const CATALOGS: &[(&str, &str, &str)] = &[(
@@ -38,62 +39,38 @@ pub struct Prompt {
     pub reprompt: Vec<String>,
 }
 
-/// Phrase lists, by name. Matching is on whole words of the lower-cased utterance.
+/// Phrase lists, by name, and word tables. Matching is on whole words of the lower-cased
+/// utterance, by the matcher understanding uses too.
 #[derive(Debug, Clone, Default)]
 pub struct Phrases {
-    lists: HashMap<String, Vec<Vec<String>>>,
+    lists: PhraseLists,
     words: HashMap<String, BTreeMap<String, String>>,
 }
 
 impl Phrases {
     /// Whether the words contain any phrase of the list.
     pub fn any(&self, list: &str, words: &[String]) -> bool {
-        self.find(list, words).is_some()
+        self.lists.any(list, words)
     }
 
     /// Position of the first phrase of the list found in the words.
     pub fn find(&self, list: &str, words: &[String]) -> Option<usize> {
-        let phrases = self.lists.get(list)?;
-        (0..words.len()).find(|&i| {
-            phrases
-                .iter()
-                .any(|p| !p.is_empty() && words[i..].starts_with(p))
-        })
+        self.lists.find(list, words)
     }
 
     /// The length in words of the longest phrase of the list at `words[i..]`.
     pub fn len_at(&self, list: &str, words: &[String], i: usize) -> Option<usize> {
-        let rest = words.get(i..)?;
-        self.lists
-            .get(list)?
-            .iter()
-            .filter(|p| !p.is_empty() && rest.starts_with(p))
-            .map(Vec::len)
-            .max()
+        self.lists.len_at(list, words, i)
     }
 
     /// The words with every phrase of the list taken out.
     pub fn without(&self, list: &str, words: &[String]) -> Vec<String> {
-        let mut out = Vec::with_capacity(words.len());
-        let mut i = 0;
-        while i < words.len() {
-            match self.len_at(list, words, i) {
-                Some(n) => i += n,
-                None => {
-                    out.push(words[i].clone());
-                    i += 1;
-                }
-            }
-        }
-        out
+        self.lists.without(list, words)
     }
 
     /// The phrases of a list, words joined by spaces (empty when there is no such list).
     pub fn list(&self, list: &str) -> Vec<String> {
-        self.lists
-            .get(list)
-            .map(|phrases| phrases.iter().map(|p| p.join(" ")).collect())
-            .unwrap_or_default()
+        self.lists.list(list)
     }
 
     /// A word table (e.g. spoken size → catalog size).
@@ -103,14 +80,7 @@ impl Phrases {
 }
 
 /// Lower-case words of an utterance, apostrophes kept inside words ("didn't").
-pub fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .map(|w| w.trim_matches('\''))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
+pub use voxorder_domain::phrases::words;
 
 /// Everything the dialog says and listens for in one language.
 #[derive(Debug, Clone)]
@@ -159,11 +129,7 @@ impl Catalog {
         }
         let file: PhrasesFile =
             toml::from_str(phrases).map_err(|e| invalid("phrases.toml", e.to_string()))?;
-        let lists = file
-            .lists
-            .into_iter()
-            .map(|(name, list)| (name, list.iter().map(|p| words(p)).collect()))
-            .collect();
+        let lists = file.lists.into_iter().collect();
         Ok(Catalog {
             locale: locale.to_string(),
             prompts,

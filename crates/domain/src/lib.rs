@@ -17,6 +17,7 @@ pub mod import;
 pub mod intent;
 pub mod interpretation;
 pub mod order;
+pub mod phrases;
 pub mod pii;
 pub mod records;
 pub mod speech_text;

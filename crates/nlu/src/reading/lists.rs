@@ -1,10 +1,11 @@
 //! The phrase lists and the ordinal table understanding reads words with
 //! (`assets/nlu/reading.toml`), embedded in the binary and parsed once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
+use voxorder_domain::phrases::PhraseLists;
 
 use crate::entities::EntityDataError;
 
@@ -24,7 +25,7 @@ struct Tables {
 /// Phrase lists by name, and the ordinal words with their positions.
 #[derive(Debug)]
 pub(crate) struct Lists {
-    lists: HashMap<String, Vec<Vec<String>>>,
+    lists: PhraseLists,
     pub ordinals: BTreeMap<String, i32>,
 }
 
@@ -43,69 +44,34 @@ impl Lists {
             ordinals.insert(word, n);
         }
         Ok(Lists {
-            lists: file
-                .lists
-                .into_iter()
-                .map(|(name, phrases)| (name, phrases.iter().map(|p| words(p)).collect()))
-                .collect(),
+            lists: file.lists.into_iter().collect(),
             ordinals,
         })
     }
 
     /// Whether the words contain any phrase of the list.
     pub fn any(&self, list: &str, words: &[String]) -> bool {
-        let Some(phrases) = self.lists.get(list) else {
-            return false;
-        };
-        (0..words.len()).any(|i| {
-            phrases
-                .iter()
-                .any(|p| !p.is_empty() && words[i..].starts_with(p))
-        })
+        self.lists.any(list, words)
     }
 
     /// Whether one word is (a one-word phrase of) the list.
     pub fn is(&self, list: &str, word: &str) -> bool {
-        self.any(list, &[word.to_string()])
+        self.lists.is(list, word)
     }
 
     /// The length in words of the longest phrase of the list at `words[i..]`.
     pub fn len_at(&self, list: &str, words: &[String], i: usize) -> Option<usize> {
-        let rest = words.get(i..)?;
-        self.lists
-            .get(list)?
-            .iter()
-            .filter(|p| !p.is_empty() && rest.starts_with(p))
-            .map(Vec::len)
-            .max()
+        self.lists.len_at(list, words, i)
     }
 
     /// The words with every phrase of the list taken out, longest phrase first.
     pub fn without(&self, list: &str, words: &[String]) -> Vec<String> {
-        let mut out = Vec::with_capacity(words.len());
-        let mut i = 0;
-        while i < words.len() {
-            match self.len_at(list, words, i) {
-                Some(n) => i += n,
-                None => {
-                    out.push(words[i].clone());
-                    i += 1;
-                }
-            }
-        }
-        out
+        self.lists.without(list, words)
     }
 }
 
 /// The lower-case words of a text: letters, digits and inner apostrophes.
-pub fn words(text: &str) -> Vec<String> {
-    text.to_lowercase()
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .map(|w| w.trim_matches('\''))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
+pub use voxorder_domain::phrases::words;
 
 /// The embedded lists, parsed on first use. They ship inside the binary and a unit test
 /// parses them, so failing here is a build defect, not a runtime condition.
