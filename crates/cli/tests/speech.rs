@@ -270,10 +270,8 @@ fn simulate_plays_a_spoken_call_through_the_real_pipeline() {
     assert_eq!(report["conversations"], 1, "{report}");
 }
 
-/// One spoken call on a fresh demo store: the store, Ada's orders, her newest order's
-/// number, the call folder and `simulate --json`'s output.
-fn spoken_call() -> (Env, serde_json::Value, String, PathBuf, String) {
-    let env = Env::new();
+/// Ada's orders in the demo store, and the number of her newest.
+fn adas_orders(env: &Env) -> (serde_json::Value, String) {
     let orders = json(&env.run_ok(&[
         "--now",
         NOW,
@@ -287,6 +285,14 @@ fn spoken_call() -> (Env, serde_json::Value, String, PathBuf, String) {
         .as_str()
         .expect("number")
         .to_string();
+    (orders, number)
+}
+
+/// One spoken call on a fresh demo store: the store, Ada's orders, her newest order's
+/// number, the call folder and `simulate --json`'s output.
+fn spoken_call() -> (Env, serde_json::Value, String, PathBuf, String) {
+    let env = Env::new();
+    let (orders, number) = adas_orders(&env);
     // Digit by digit in the groups people read them in (4, 5, 4), with a pause at each
     // comma, as a caller reads a number off a receipt.
     let digit_by_digit = |s: &str| s.chars().map(String::from).collect::<Vec<_>>().join(" ");
@@ -424,19 +430,7 @@ fn interactive_call(
             `cargo test -p voxorder --test speech -- --ignored a_noisy_flite_caller`"]
 fn a_noisy_flite_caller_is_verified_in_one_try_through_simulate_interactive() {
     let env = Env::new();
-    let orders = json(&env.run_ok(&[
-        "--now",
-        NOW,
-        "orders",
-        "list",
-        "--email",
-        "ada.park@example.com",
-        "--json",
-    ]));
-    let number = orders[0]["order_number"]
-        .as_str()
-        .expect("number")
-        .to_string();
+    let (_, number) = adas_orders(&env);
     let order = json(&env.run_ok(&["--now", NOW, "orders", "show", &number, "--json"]));
     let zip = order["customer"]["billing_zip"]
         .as_str()
