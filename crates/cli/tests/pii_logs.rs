@@ -25,9 +25,13 @@ fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Fields whose value is a measurement or a file's digest, never something a caller said:
+/// a freshly converted model logs `bytes=77704698 sha256=0e5e…`.
+const MEASURED_FIELDS: &[&str] = &["bytes", "sha256", "seconds", "ms", "samples"];
+
 /// The text of a log line: without colour codes, the leading timestamp, and the numbers
-/// a log line measures with (`seconds=0.2694`, `= 77.11 MB`), which are not what anyone
-/// said but would look like long digit runs.
+/// a log line measures with (`seconds=0.2694`, `= 77.11 MB`, `bytes=77704698`), which are
+/// not what anyone said but would look like long digit runs.
 fn log_text(line: &str) -> String {
     let mut plain = String::with_capacity(line.len());
     let mut chars = line.chars().peekable();
@@ -53,7 +57,12 @@ fn log_text(line: &str) -> String {
         .into_iter()
         .filter(|w| {
             let value = w.rsplit('=').next().unwrap_or(w).trim_end_matches(',');
-            !(value.contains('.') && value.parse::<f64>().is_ok())
+            let measured = w.split_once('=').is_some_and(|(key, value)| {
+                MEASURED_FIELDS.contains(&key)
+                    && value.chars().all(|c| c.is_ascii_hexdigit() || c == '.')
+            });
+            let decimal = value.contains('.') && value.parse::<f64>().is_ok();
+            !(measured || decimal)
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -132,6 +141,8 @@ fn the_scanner_sees_phone_email_and_street_in_clear() {
         "DEBUG token = 17031 ' Maple'",
         "DEBUG whisper window raw= my name is Priscilla Okonkwo",
         "DEBUG whisper window raw= send it to Springfield",
+        "DEBUG turn said=5125550199",
+        "DEBUG bytes=hello 5125550199",
     ] {
         assert!(!leaks(&log_text(line)).is_empty(), "{line}");
     }
@@ -140,6 +151,8 @@ fn the_scanner_sees_phone_email_and_street_in_clear() {
         "DEBUG whisper window raw= number ***-********* email j***@g***.com no_speech=0.0383140705",
         "INFO whisper_init_state: compute buffer (encode) =   64.81 MB",
         "INFO turn intent=\"GetOrderStatus\" confidence=0.9999948740005493 actions=0",
+        "INFO Whisper model converted seconds=0.440795881 bytes=77704698 \
+         sha256=0e5e347aff2a78de4c9daa85052a76ed8eb41132fae1beb5360716024295c09e",
     ] {
         assert!(leaks(&log_text(line)).is_empty(), "{line}");
     }
