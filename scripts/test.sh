@@ -9,7 +9,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Examples are tools (clippy checks them above); every other target of every crate runs,
 # the tidy rules (crates/tidy) among them.
-cargo test --workspace --locked --lib --bins --tests --benches
+cargo test --workspace --locked --no-fail-fast --lib --bins --tests --benches
 # The device build leaves the hub out: its binary must say so for `voxorder oms`.
 cargo clippy -p voxorder --no-default-features --all-targets --locked -- -D warnings
 cargo test -p voxorder --no-default-features --locked --test cli
