@@ -1,8 +1,9 @@
 //! The reference central OMS (`voxorder oms serve`): the other end of device sync, for
 //! demos and for tests over real HTTP. Its own SQLite store (`db`), the business rules
-//! it applies to device commands (`rules`), the devices it lets in (`devices`) and what
-//! each may see and change (`scope`) and the HTTP API (`http`); the API's bodies are the
-//! domain's `wire`, shared with the device's client.
+//! it applies to device commands (`rules`), the devices it lets in (`devices`, enrolled
+//! in the store or listed in a tokens file) and what each may see and change (`scope`)
+//! and the HTTP API (`http`); the API's bodies are the domain's `wire`, shared with the
+//! device's client.
 //!
 //! Architecture invariant: nothing on the device depends on this crate; the binary links
 //! it only with its `hub` feature. The OMS decides. A device command is applied once per device
@@ -23,8 +24,9 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use db::{OmsDb, OmsDbError, Seed};
-pub use devices::{Device, Devices, MIN_TOKEN_LEN};
+use chrono::NaiveDateTime;
+use db::{DeviceRecord, OmsDb, OmsDbError, Revocation, Seed};
+pub use devices::{Device, Devices, RegistryError, Token, MIN_TOKEN_LEN};
 pub use limits::{Limits, DEFAULT_MAX_BODY};
 pub use scope::Scope;
 use voxorder_config::PolicyConfig;
@@ -236,6 +238,50 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         tls,
         limits: opts.limits,
     })
+}
+
+/// `voxorder oms devices add`: enrols device `id` with `scope` in the store at `db`,
+/// `now` being UTC. With `token_hash` (`sha256:HEX`) the device's token was made
+/// elsewhere; without, a new one is made and returned, to be shown once: only its hash
+/// is stored.
+pub fn add_device(
+    db: &Path,
+    id: &str,
+    scope: &str,
+    token_hash: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(DeviceRecord, Option<Token>), RegistryError> {
+    // Everything given is checked before the store is opened (and perhaps created).
+    devices::validate_device_id(id)?;
+    let scope: Scope = scope.parse()?;
+    let (hash, token) = match token_hash {
+        Some(text) => (
+            devices::parse_token_hash(text).map_err(RegistryError::BadTokenHash)?,
+            None,
+        ),
+        None => {
+            let token = devices::new_token()?;
+            (token.hash(), Some(token))
+        }
+    };
+    let record = OmsDb::open(db)?.enroll_device(id, &hash, &scope, now)?;
+    tracing::info!(device = %record.id, "device enrolled");
+    Ok((record, token))
+}
+
+/// `voxorder oms devices revoke`: from `now` (UTC) on, device `id`'s token is refused,
+/// by every server on the store from its next request on.
+pub fn revoke_device(db: &Path, id: &str, now: NaiveDateTime) -> Result<Revocation, RegistryError> {
+    let revocation = OmsDb::open(db)?.revoke_device(id, now)?;
+    if let Revocation::Revoked { .. } = revocation {
+        tracing::info!(device = %id, "device revoked");
+    }
+    Ok(revocation)
+}
+
+/// `voxorder oms devices list`: every enrolled device, revoked ones too.
+pub fn list_devices(db: &Path) -> Result<Vec<DeviceRecord>, RegistryError> {
+    Ok(OmsDb::open(db)?.devices()?)
 }
 
 /// `voxorder oms serve`: binds, prints `listening on URL` on stdout (tests read the
