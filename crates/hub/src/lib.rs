@@ -83,6 +83,19 @@ pub enum OmsError {
     },
     #[error("server stopped: {0}")]
     Serve(std::io::Error),
+    /// Neither a tokens file nor an active device in the store. Caller: enrol a device.
+    #[error(
+        "no device could connect: no tokens file was given and {path} holds no active \
+         device; enrol one with `voxorder --db {path} oms devices add ID --scope SCOPE`",
+        path = .db.display()
+    )]
+    NoDevices { db: PathBuf },
+    /// One id in the tokens file and in the store's registry: two devices, or one with
+    /// two scopes and tokens. Caller: rename one, or drop the line.
+    #[error(
+        "device {id} is both in the tokens file and enrolled in the store; a device is in one"
+    )]
+    DeviceInBoth { id: String },
 }
 
 /// Reads a seed file: an array of orders (the import format), or an object with
@@ -133,6 +146,7 @@ pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub db: PathBuf,
+    /// The tokens file's devices, besides those enrolled in the store; may be empty.
     pub devices: Devices,
     /// PEM certificate chain and private key; both or neither.
     pub tls: Option<(PathBuf, PathBuf)>,
@@ -213,8 +227,13 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         None => None,
     };
     let db = OmsDb::open(&opts.db)?;
+    // Its own connection: in WAL mode the look-up of every request's token does not wait
+    // for the handlers' writes, nor they for it.
+    let registry = OmsDb::open(&opts.db)?;
+    check_devices(&registry, &opts.devices, &opts.db)?;
     let app = Arc::new(http::App::new(
         db,
+        registry,
         opts.devices,
         opts.policy,
         opts.clock,
@@ -238,6 +257,24 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         tls,
         limits: opts.limits,
     })
+}
+
+/// Refuses a server no device could connect to, and an id both registries name.
+fn check_devices(registry: &OmsDb, file: &Devices, db: &Path) -> Result<(), OmsError> {
+    if file.is_empty() && registry.active_devices()? == 0 {
+        return Err(OmsError::NoDevices {
+            db: db.to_path_buf(),
+        });
+    }
+    let file_ids = file.ids();
+    if let Some(record) = registry
+        .devices()?
+        .into_iter()
+        .find(|r| file_ids.contains(r.id.as_str()))
+    {
+        return Err(OmsError::DeviceInBoth { id: record.id });
+    }
+    Ok(())
 }
 
 /// `voxorder oms devices add`: enrols device `id` with `scope` in the store at `db`,
