@@ -80,6 +80,10 @@ pub fn code(err: &anyhow::Error) -> u8 {
         return hub_code(e);
     }
     #[cfg(feature = "hub")]
+    if let Some(e) = err.downcast_ref::<voxorder_hub::RegistryError>() {
+        return registry_code(e);
+    }
+    #[cfg(feature = "hub")]
     if let Some(e) = err.downcast_ref::<voxorder_hub::db::OmsDbError>() {
         return hub_store_code(e);
     }
@@ -110,11 +114,26 @@ fn hub_code(e: &voxorder_hub::OmsError) -> u8 {
         | OmsError::TlsCertificate { .. }
         | OmsError::TlsNoCertificate { .. }
         | OmsError::TlsKey { .. }
-        | OmsError::TlsConfig(_) => CONFIG,
+        | OmsError::TlsConfig(_)
+        | OmsError::NoDevices { .. }
+        | OmsError::DeviceInBoth { .. } => CONFIG,
         OmsError::Seed(ImportError::Read { .. }) => NO_INPUT,
         OmsError::Seed(_) | OmsError::SeedField { .. } => DATA,
         OmsError::Bind { .. } => UNAVAILABLE,
         _ => FAILURE,
+    }
+}
+
+/// `oms devices`: a device that is not there is missing input, like an order; what was
+/// given and cannot be enrolled is invalid data.
+#[cfg(feature = "hub")]
+fn registry_code(e: &voxorder_hub::RegistryError) -> u8 {
+    use voxorder_hub::RegistryError;
+    match e {
+        RegistryError::Db(db) => hub_store_code(db),
+        RegistryError::Unknown { .. } => NO_INPUT,
+        RegistryError::Random(_) => UNAVAILABLE,
+        _ => DATA,
     }
 }
 

@@ -1,6 +1,7 @@
 //! What a device may see and do on the reference OMS, over real HTTP on loopback: the
 //! server as a `voxorder oms serve` process with a tokens file of kiosks (by store), a
-//! household speaker (by customer) and an operator (`*`); requests as devices send them.
+//! household speaker (by customer) and an operator (`*`), or with devices enrolled by
+//! `voxorder oms devices`; requests as devices send them.
 //! Every server is killed on drop and every request bounded in time.
 
 use std::path::PathBuf;
@@ -64,19 +65,7 @@ impl Oms {
     fn start_with(extra: &[&str]) -> Oms {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = dir.path().join("oms.db");
-        OmsDb::open(&db)
-            .and_then(|mut oms| {
-                oms.import(&Seed {
-                    orders: vec![
-                        order(AUSTIN_1, "austin-1", "bo@example.com"),
-                        order(AUSTIN_2, "austin-1", "cy@example.com"),
-                        order(DALLAS_1, "dallas-2", "di@example.com"),
-                        order(ADAS, "dallas-2", "ada@example.com"),
-                    ],
-                    ..Seed::default()
-                })
-            })
-            .expect("seed");
+        seed(&db);
         let tokens = dir.path().join("tokens");
         std::fs::write(
             &tokens,
@@ -135,6 +124,23 @@ impl Oms {
             .expect("status")
             .to_string()
     }
+}
+
+/// The four orders, in the OMS store at `db`.
+fn seed(db: &std::path::Path) {
+    OmsDb::open(db)
+        .and_then(|mut oms| {
+            oms.import(&Seed {
+                orders: vec![
+                    order(AUSTIN_1, "austin-1", "bo@example.com"),
+                    order(AUSTIN_2, "austin-1", "cy@example.com"),
+                    order(DALLAS_1, "dallas-2", "di@example.com"),
+                    order(ADAS, "dallas-2", "ada@example.com"),
+                ],
+                ..Seed::default()
+            })
+        })
+        .expect("seed");
 }
 
 /// The status and the JSON body (null when there is none).
@@ -659,4 +665,154 @@ async fn a_device_asks_the_hub_who_it_is() {
                "scope": "customer:ada@example.com"})
     );
     assert_eq!(oms.get("not-a-token-0123456789", "/v1/device").await.0, 401);
+}
+
+/// `voxorder --db DB oms ARGS…` in a private data directory: status, stdout, stderr.
+fn oms_command(
+    home: &std::path::Path,
+    db: &std::path::Path,
+    args: &[&str],
+) -> (i32, String, String) {
+    let out = std::process::Command::new(bin())
+        .arg("--db")
+        .arg(db)
+        .arg("oms")
+        .args(args)
+        .env("VOXORDER_HOME", home)
+        .env_remove("VOXORDER_CONFIG")
+        .env_remove("VOXORDER_NOW")
+        .env_remove("VOXORDER_LOG")
+        .output()
+        .expect("voxorder runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The status of `GET path` with `token`, over a connection of its own.
+fn get_status(url: &str, token: &str, path: &str) -> u16 {
+    use std::io::{Read, Write};
+    let addr = url.strip_prefix("http://").expect("plain http");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.write_all(get_head(token, path).as_bytes())
+        .expect("write");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("read");
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"))
+}
+
+/// A device enrolled with `oms devices add` syncs with a server started without a tokens
+/// file, until `oms devices revoke`, run by another process, cuts it off at once.
+#[test]
+fn an_enrolled_device_syncs_until_another_process_revokes_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    let db = dir.path().join("oms.db");
+    seed(&db);
+
+    // No tokens file and nobody enrolled: no device could connect, so it does not start.
+    let mut empty = std::process::Command::new(bin())
+        .args(["--db"])
+        .arg(&db)
+        .args(["oms", "serve", "--listen", "127.0.0.1:0"])
+        .env("VOXORDER_HOME", &home)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    let code = loop {
+        if let Some(status) = empty.try_wait().expect("wait") {
+            break status.code();
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = empty.kill();
+            panic!("a server no device could reach started");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut empty.stderr.take().expect("stderr"), &mut said)
+        .expect("stderr");
+    assert_eq!(code, Some(78), "{said}");
+    assert!(said.contains("no device could connect"), "{said}");
+
+    let (code, out, err) = oms_command(
+        &home,
+        &db,
+        &["devices", "add", "kiosk-new", "--scope", "store:austin-1"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .unwrap_or_else(|| panic!("no token in {out:?}"))
+        .to_string();
+    assert!(token.len() >= 32, "{token}");
+    assert!(out.contains("not shown again"), "{out}");
+    assert!(!err.contains(&token), "{err}");
+
+    // The list shows the device, never its token or hash.
+    let (code, list, _) = oms_command(&home, &db, &["devices", "list", "--json"]);
+    assert_eq!(code, 0);
+    let list: Value = serde_json::from_str(&list).expect("json");
+    assert_eq!(list[0]["id"], "kiosk-new", "{list}");
+    assert_eq!(list[0]["scope"], "store:austin-1", "{list}");
+    assert_eq!(list[0]["revoked_at"], Value::Null, "{list}");
+    let hash: String = voxorder_hub::devices::token_hash(&token)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let (_, table, _) = oms_command(&home, &db, &["devices", "list"]);
+    for shown in [list.to_string(), table] {
+        assert!(!shown.contains(&token) && !shown.contains(&hash), "{shown}");
+    }
+
+    let (_server, url) = common::serve_oms_with(bin(), &db, 0, &[]);
+    let kiosk = Kiosk {
+        db: dir.path().join("kiosk.db"),
+        dir,
+    };
+    let sync = ["sync", "--once", "--oms", &url, "--oms-token", &token];
+    let out = kiosk.run(&sync);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        kiosk.run(&["orders", "show", AUSTIN_1]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        kiosk.run(&["orders", "show", DALLAS_1]).status.code(),
+        Some(66)
+    );
+    assert_eq!(get_status(&url, &token, "/v1/device"), 200);
+
+    // Revoked by another process while the server runs: its very next request is refused.
+    let (code, out, err) = oms_command(&home, &db, &["devices", "revoke", "kiosk-new"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("revoked kiosk-new"), "{out}");
+    assert_eq!(get_status(&url, &token, "/v1/device"), 401);
+    assert!(!kiosk.run(&sync).status.success());
+    // Again: nothing to do; an unknown device is an error.
+    assert_eq!(
+        oms_command(&home, &db, &["devices", "revoke", "kiosk-new"]).0,
+        0
+    );
+    let (code, _, err) = oms_command(&home, &db, &["devices", "revoke", "kiosk-404"]);
+    assert_eq!(code, 66, "{err}");
+    assert!(err.contains("no device kiosk-404"), "{err}");
+    let (_, list, _) = oms_command(&home, &db, &["devices", "list", "--json"]);
+    let list: Value = serde_json::from_str(&list).expect("json");
+    assert!(list[0]["revoked_at"].is_string(), "{list}");
 }

@@ -6,8 +6,13 @@
 //! device's [`Scope`]: orders carry their store and customer email in columns so the
 //! feed and the order list are filtered in SQL.
 //!
+//! The registry of devices and the hashes of their tokens lives here too (`registry`).
+//!
 //! This is the server's store, not the device's: the device-side rule "only `store`
 //! runs SQL" is kept by the device; the server keeps its SQL here.
+
+mod registry;
+pub use registry::{DeviceRecord, Revocation, TokenLookup};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -34,7 +39,7 @@ use voxorder_domain::wire::{
 /// `PRAGMA application_id` of a reference OMS store ("VOXO").
 pub const APPLICATION_ID: i32 = 0x564F_584F;
 /// The schema this build writes; older stores are migrated on open.
-const SCHEMA_VERSION: i32 = 5;
+const SCHEMA_VERSION: i32 = 6;
 
 /// The first schema. Later versions are reached through [`MIGRATIONS`], by new stores and
 /// old ones alike, so there is one path to each version.
@@ -80,6 +85,7 @@ const MIGRATIONS: &[Migration] = &[
     commands_per_device,
     returns_per_order,
     subscriptions,
+    device_registry,
 ];
 
 /// Version 2: an order's store and customer email as columns, which scope reads filter
@@ -180,6 +186,21 @@ fn subscriptions(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             body      TEXT NOT NULL        -- rules::Subscription as JSON
         ) STRICT;
         CREATE INDEX subscriptions_customer ON subscriptions(customer);",
+    )
+}
+
+/// Version 6: the devices the OMS lets in, each with the SHA-256 of its token (never the
+/// token) and its scope as [`Scope`] text. A revoked device keeps its row, so its id and
+/// its token's hash cannot be given to another device by mistake.
+fn device_registry(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE devices (
+            id          TEXT PRIMARY KEY,
+            token_hash  BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+            scope       TEXT NOT NULL,       -- Scope's canonical text
+            created_at  TEXT NOT NULL,       -- UTC, ISO 8601
+            revoked_at  TEXT                 -- UTC; NULL while the device is active
+        ) STRICT;",
     )
 }
 

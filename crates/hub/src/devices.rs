@@ -1,9 +1,9 @@
 //! The devices the OMS lets in: each bearer token names one device and its [`Scope`].
-//! Tokens are kept only as their SHA-256, so the registry never holds a secret it could
-//! leak; the tokens file of `oms serve` may give either the token or its hash.
-//!
-//! The registry's shape (device id, token hash, scope text) is what a database-backed
-//! registry holds too: revoking a device is removing its rows (or lines) and reloading.
+//! Tokens are kept only as their SHA-256, so no registry holds a secret it could leak.
+//! Two registries: the OMS store's (`db::registry`: enrolled with `oms devices add`,
+//! revoked at once with `oms devices revoke`), and the tokens file of `oms serve`, read
+//! at start, which may give either the token or its hash. This module owns what both
+//! share: token hashes, new tokens, device ids, and the errors of the store's registry.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,13 +11,83 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::scope::Scope;
+use super::db::OmsDbError;
+use super::scope::{Scope, ScopeError};
 use super::OmsError;
 
 /// Shortest bearer token accepted in a tokens file.
 pub const MIN_TOKEN_LEN: usize = 16;
-/// How a tokens file gives a token by its hash instead of in clear.
-const HASH_PREFIX: &str = "sha256:";
+/// How a tokens file (or `oms devices add --token-hash`) gives a token by its hash
+/// instead of in clear.
+pub const HASH_PREFIX: &str = "sha256:";
+/// Random bytes in a token made by [`new_token`]: 256 bits, as hard to guess as the
+/// SHA-256 it is kept as.
+const NEW_TOKEN_BYTES: usize = 32;
+
+/// Enrolling, revoking or listing a device in the store's registry failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    #[error(transparent)]
+    Db(#[from] OmsDbError),
+    /// Caller: choose another id.
+    #[error("device id {id:?} {reason}")]
+    BadId { id: String, reason: String },
+    #[error("scope: {0}")]
+    BadScope(#[from] ScopeError),
+    /// A `sha256:` hash that is not 64 hex digits. Caller: check how it was copied.
+    #[error("token hash {0}")]
+    BadTokenHash(String),
+    /// Ids are never reused, so a log line names one device. Caller: choose another id.
+    #[error("device {id} is already enrolled{}", if *.revoked { " (and revoked); a revoked id is not reused" } else { "" })]
+    IdTaken { id: String, revoked: bool },
+    /// Another device, active or revoked, has the same token. Caller: make a new token.
+    #[error("another device already has this token; generate a new one")]
+    TokenTaken,
+    #[error("no device {id} in the registry")]
+    Unknown { id: String },
+    /// The operating system gave no random bytes. Caller: retry, or give a hash.
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(getrandom::Error),
+}
+
+/// A device id: what logs and the registry name a device by. Letters, digits, `-`, `_`
+/// and `.` only, so an id is never an email or anything else logs must not hold.
+pub fn validate_device_id(id: &str) -> Result<(), RegistryError> {
+    voxorder_domain::order::validate_store_id(id).map_err(|reason| RegistryError::BadId {
+        id: id.to_string(),
+        reason,
+    })
+}
+
+/// A new bearer token: 32 bytes from the operating system's RNG, in hex (64 characters).
+/// Only its hash is ever stored; the caller shows it once.
+pub fn new_token() -> Result<Token, RegistryError> {
+    let mut bytes = [0u8; NEW_TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(RegistryError::Random)?;
+    Ok(Token(bytes.iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+/// A bearer token in clear, kept out of `Debug` output so it cannot reach a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// The token itself, to show its owner once.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> TokenHash {
+        token_hash(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(..)")
+    }
+}
 
 /// An authenticated device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +144,17 @@ impl Devices {
 
     /// The device this token belongs to.
     pub fn authenticate(&self, token: &str) -> Option<Arc<Device>> {
-        self.by_hash.get(&token_hash(token)).cloned()
+        self.authenticate_hash(&token_hash(token))
+    }
+
+    /// The device whose token has this hash.
+    pub fn authenticate_hash(&self, hash: &TokenHash) -> Option<Arc<Device>> {
+        self.by_hash.get(hash).cloned()
+    }
+
+    /// The ids of the devices, each once.
+    pub fn ids(&self) -> std::collections::BTreeSet<&str> {
+        self.by_hash.values().map(|d| d.id.as_str()).collect()
     }
 
     pub fn len(&self) -> usize {
@@ -149,12 +229,24 @@ impl Devices {
 
 /// A token in clear (hashed here) or `sha256:` and 64 hex digits.
 fn parse_token(token: &str) -> Result<TokenHash, String> {
-    let Some(hex) = token.strip_prefix(HASH_PREFIX) else {
-        if token.len() < MIN_TOKEN_LEN {
-            return Err(format!("is shorter than {MIN_TOKEN_LEN} characters"));
-        }
-        return Ok(token_hash(token));
+    if token.starts_with(HASH_PREFIX) {
+        return parse_token_hash(token);
+    }
+    if token.len() < MIN_TOKEN_LEN {
+        return Err(format!("is shorter than {MIN_TOKEN_LEN} characters"));
+    }
+    Ok(token_hash(token))
+}
+
+/// `sha256:` and the 64 hex digits of a token's hash, as `sha256sum` prints them.
+pub fn parse_token_hash(text: &str) -> Result<TokenHash, String> {
+    let Some(hex) = text.strip_prefix(HASH_PREFIX) else {
+        return Err(format!("does not start with {HASH_PREFIX}"));
     };
+    // `from_str_radix` alone would take a sign (`+f`) as part of a byte.
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("after {HASH_PREFIX} is not hexadecimal"));
+    }
     let bytes: Vec<u8> = (0..hex.len())
         .step_by(2)
         .map(|i| {
@@ -201,6 +293,33 @@ mod tests {
             .is_everything());
         assert!(d.authenticate("not-a-token-at-all-xx").is_none());
         assert!(d.authenticate(&format!("sha256:{hashed}")).is_none());
+        assert_eq!(
+            parse_token_hash(&format!("sha256:{}", hashed.to_uppercase())),
+            Ok(token_hash("speaker-token-0123456789"))
+        );
+        assert_eq!(
+            d.ids().into_iter().collect::<Vec<_>>(),
+            ["kiosk-1", "ops", "speaker-2"]
+        );
+    }
+
+    #[test]
+    fn new_tokens_are_long_random_and_kept_out_of_debug() {
+        let a = new_token().unwrap();
+        let b = new_token().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.reveal().len(), 64);
+        assert!(a.reveal().bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(a.hash(), token_hash(a.reveal()));
+        assert!(!format!("{a:?}").contains(a.reveal()));
+        for bad in [
+            "abc".to_string(),
+            "sha256:abc".into(),
+            format!("sha256:{}", "g".repeat(64)),
+            format!("sha256:{}", "+f".repeat(32)),
+        ] {
+            assert!(parse_token_hash(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

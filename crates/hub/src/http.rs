@@ -1,5 +1,6 @@
 //! The reference OMS's HTTP API (v1, `docs/oms-api.yaml`): bearer-token
-//! authentication per device, the change feed, command upload, order reads and stats,
+//! authentication per device (the store's registry, read per request, and the tokens
+//! file), the change feed, command upload, order reads and stats,
 //! each within the device's scope; served over plain HTTP or TLS (rustls with ring)
 //! within the [`Limits`] on size, time and connections.
 
@@ -22,8 +23,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::db::{BatchOutcome, OmsDb, OrderRead};
-use super::devices::{Device, Devices};
+use super::db::{BatchOutcome, OmsDb, OrderRead, TokenLookup};
+use super::devices::{token_hash, Device, Devices, TokenHash};
 use super::limits::{
     ConnectionOwner, DeviceConnections, Limits, PeerConnections, PeerSlot, WriteStall,
 };
@@ -42,6 +43,9 @@ pub const MAX_PAGE: usize = 10_000;
 /// What every handler shares.
 pub struct App {
     pub db: Mutex<OmsDb>,
+    /// A connection of its own for the device registry, read on every request.
+    pub registry: Mutex<OmsDb>,
+    /// The tokens file's devices.
     pub devices: Devices,
     pub policy: PolicyConfig,
     /// The OMS's "now", which date windows are judged by (fixed by `--now` in tests).
@@ -53,6 +57,7 @@ pub struct App {
 impl App {
     pub fn new(
         db: OmsDb,
+        registry: OmsDb,
         devices: Devices,
         policy: PolicyConfig,
         clock: Clock,
@@ -60,6 +65,7 @@ impl App {
     ) -> App {
         App {
             db: Mutex::new(db),
+            registry: Mutex::new(registry),
             devices,
             policy,
             clock,
@@ -112,7 +118,14 @@ async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    match token.and_then(|t| app.devices.authenticate(t)) {
+    let device = match token {
+        Some(token) => match authenticate(&app, token_hash(token)).await {
+            Ok(device) => device,
+            Err(response) => return response,
+        },
+        None => None,
+    };
+    match device {
         Some(device) => {
             // Served by `serve`, the connection carries its owner; otherwise the place
             // is held for this request alone.
@@ -152,6 +165,40 @@ async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
             r.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             r
+        }
+    }
+}
+
+/// The device a token's hash belongs to, in the store's registry as it is now, else in
+/// the tokens file.
+///
+/// The registry is read on every request rather than cached: one look-up of a unique
+/// index on a prepared statement costs microseconds, and nothing can then serve a token
+/// revoked a moment ago, by this process or another one on the same store, with no
+/// invalidation to get wrong. A hash the registry knows is decided there alone: a
+/// revoked device is refused even if the tokens file holds its token too.
+async fn authenticate(app: &Arc<App>, hash: TokenHash) -> Result<Option<Arc<Device>>, Response> {
+    let shared = app.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        shared
+            .registry
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .device_for_token(&hash)
+    })
+    .await;
+    match found {
+        Ok(Ok(TokenLookup::Active(device))) => Ok(Some(Arc::new(device))),
+        Ok(Ok(TokenLookup::Revoked)) => Ok(None),
+        Ok(Ok(TokenLookup::Unknown)) => Ok(app.devices.authenticate_hash(&hash)),
+        // Not a 401: the device's token may be good, and it should retry, not give up.
+        Ok(Err(e)) => Err(internal(e)),
+        Err(e) => {
+            tracing::error!(panicked = e.is_panic(), "device look-up failed");
+            Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be handled",
+            ))
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The reference central OMS (`voxorder oms serve`): the other end of device sync, for
 //! demos and for tests over real HTTP. Its own SQLite store (`db`), the business rules
-//! it applies to device commands (`rules`), the devices it lets in (`devices`) and what
-//! each may see and change (`scope`) and the HTTP API (`http`); the API's bodies are the
-//! domain's `wire`, shared with the device's client.
+//! it applies to device commands (`rules`), the devices it lets in (`devices`, enrolled
+//! in the store or listed in a tokens file) and what each may see and change (`scope`)
+//! and the HTTP API (`http`); the API's bodies are the domain's `wire`, shared with the
+//! device's client.
 //!
 //! Architecture invariant: nothing on the device depends on this crate; the binary links
 //! it only with its `hub` feature. The OMS decides. A device command is applied once per device
@@ -23,8 +24,9 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use db::{OmsDb, OmsDbError, Seed};
-pub use devices::{Device, Devices, MIN_TOKEN_LEN};
+use chrono::NaiveDateTime;
+use db::{DeviceRecord, OmsDb, OmsDbError, Revocation, Seed};
+pub use devices::{Device, Devices, RegistryError, Token, MIN_TOKEN_LEN};
 pub use limits::{Limits, DEFAULT_MAX_BODY};
 pub use scope::Scope;
 use voxorder_config::PolicyConfig;
@@ -81,6 +83,19 @@ pub enum OmsError {
     },
     #[error("server stopped: {0}")]
     Serve(std::io::Error),
+    /// Neither a tokens file nor an active device in the store. Caller: enrol a device.
+    #[error(
+        "no device could connect: no tokens file was given and {path} holds no active \
+         device; enrol one with `voxorder --db {path} oms devices add ID --scope SCOPE`",
+        path = .db.display()
+    )]
+    NoDevices { db: PathBuf },
+    /// One id in the tokens file and in the store's registry: two devices, or one with
+    /// two scopes and tokens. Caller: rename one, or drop the line.
+    #[error(
+        "device {id} is both in the tokens file and enrolled in the store; a device is in one"
+    )]
+    DeviceInBoth { id: String },
 }
 
 /// Reads a seed file: an array of orders (the import format), or an object with
@@ -131,6 +146,7 @@ pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub db: PathBuf,
+    /// The tokens file's devices, besides those enrolled in the store; may be empty.
     pub devices: Devices,
     /// PEM certificate chain and private key; both or neither.
     pub tls: Option<(PathBuf, PathBuf)>,
@@ -211,8 +227,13 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         None => None,
     };
     let db = OmsDb::open(&opts.db)?;
+    // Its own connection: in WAL mode the look-up of every request's token does not wait
+    // for the handlers' writes, nor they for it.
+    let registry = OmsDb::open(&opts.db)?;
+    check_devices(&registry, &opts.devices, &opts.db)?;
     let app = Arc::new(http::App::new(
         db,
+        registry,
         opts.devices,
         opts.policy,
         opts.clock,
@@ -236,6 +257,68 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         tls,
         limits: opts.limits,
     })
+}
+
+/// Refuses a server no device could connect to, and an id both registries name.
+fn check_devices(registry: &OmsDb, file: &Devices, db: &Path) -> Result<(), OmsError> {
+    if file.is_empty() && registry.active_devices()? == 0 {
+        return Err(OmsError::NoDevices {
+            db: db.to_path_buf(),
+        });
+    }
+    let file_ids = file.ids();
+    if let Some(record) = registry
+        .devices()?
+        .into_iter()
+        .find(|r| file_ids.contains(r.id.as_str()))
+    {
+        return Err(OmsError::DeviceInBoth { id: record.id });
+    }
+    Ok(())
+}
+
+/// `voxorder oms devices add`: enrols device `id` with `scope` in the store at `db`,
+/// `now` being UTC. With `token_hash` (`sha256:HEX`) the device's token was made
+/// elsewhere; without, a new one is made and returned, to be shown once: only its hash
+/// is stored.
+pub fn add_device(
+    db: &Path,
+    id: &str,
+    scope: &str,
+    token_hash: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(DeviceRecord, Option<Token>), RegistryError> {
+    // Everything given is checked before the store is opened (and perhaps created).
+    devices::validate_device_id(id)?;
+    let scope: Scope = scope.parse()?;
+    let (hash, token) = match token_hash {
+        Some(text) => (
+            devices::parse_token_hash(text).map_err(RegistryError::BadTokenHash)?,
+            None,
+        ),
+        None => {
+            let token = devices::new_token()?;
+            (token.hash(), Some(token))
+        }
+    };
+    let record = OmsDb::open(db)?.enroll_device(id, &hash, &scope, now)?;
+    tracing::info!(device = %record.id, "device enrolled");
+    Ok((record, token))
+}
+
+/// `voxorder oms devices revoke`: from `now` (UTC) on, device `id`'s token is refused,
+/// by every server on the store from its next request on.
+pub fn revoke_device(db: &Path, id: &str, now: NaiveDateTime) -> Result<Revocation, RegistryError> {
+    let revocation = OmsDb::open(db)?.revoke_device(id, now)?;
+    if let Revocation::Revoked { .. } = revocation {
+        tracing::info!(device = %id, "device revoked");
+    }
+    Ok(revocation)
+}
+
+/// `voxorder oms devices list`: every enrolled device, revoked ones too.
+pub fn list_devices(db: &Path) -> Result<Vec<DeviceRecord>, RegistryError> {
+    Ok(OmsDb::open(db)?.devices()?)
 }
 
 /// `voxorder oms serve`: binds, prints `listening on URL` on stdout (tests read the

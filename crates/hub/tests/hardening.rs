@@ -1,5 +1,6 @@
 //! What a device token cannot do to the hub, over real HTTP on loopback: the server runs
-//! in-process on a free port of 127.0.0.1 with a tokens file's worth of devices, and each
+//! in-process on a free port of 127.0.0.1 with a tokens file's worth of devices (and those
+//! a test enrols in its store while it runs), and each
 //! request is plain HTTP/1.1 written by hand, so a test can send what no client library
 //! would. Every request is bounded in time.
 
@@ -580,4 +581,166 @@ fn subscriptions_are_named_by_reference_scoped_by_customer_and_bounded() {
         rejected(&hub, "p-5", pause(Some(BOS), 1)),
         "subscription_cancelled"
     );
+}
+
+/// One request on `s` that keeps the connection open, and its status.
+fn keep_alive_request(s: &mut TcpStream, path: &str, token: &str) -> u16 {
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let head = format!("GET {path} HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer {token}\r\n\r\n");
+    s.write_all(head.as_bytes()).expect("write head");
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).expect("read head");
+        answer.push(byte[0]);
+    }
+    let head = String::from_utf8(answer).expect("head");
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().expect("length"))
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    s.read_exact(&mut body).expect("read body");
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"))
+}
+
+#[test]
+fn an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked() {
+    let hub = Hub::start(Limits::default());
+    let db = hub.dir.path().join("oms.db");
+    // Enrolled while the server runs, from a connection of its own, as the
+    // `oms devices` commands of another process would.
+    let (record, token) =
+        voxorder_hub::add_device(&db, "kiosk-9", "store:austin-1", None, now()).expect("add");
+    assert_eq!(record.scope, "store:austin-1");
+    let token = token.expect("a new token");
+    let token = token.reveal();
+
+    let (status, body) = hub.request("GET", "/v1/device", token, "");
+    assert_eq!(status, 200, "{body}");
+    let info: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        (info["device_id"].as_str(), info["scope"].as_str()),
+        (Some("kiosk-9"), Some("store:austin-1"))
+    );
+    // The scope the store holds is the one enforced.
+    assert_eq!(
+        hub.request("GET", &format!("/v1/orders/{AUSTIN_1}"), token, "")
+            .0,
+        200
+    );
+    assert_eq!(
+        hub.request("GET", &format!("/v1/orders/{DALLAS_1}"), token, "")
+            .0,
+        404
+    );
+    let cancel = json!({"kind": "cancel_order", "order_number": DALLAS_1,
+                        "reason": "changed_mind"});
+    assert_eq!(hub.push(token, &[("k-far".into(), cancel)]).0, 403);
+    assert_eq!(hub.request("GET", "/v1/stats", token, "").0, 403);
+
+    // A connection kept open across the revocation: its very next request is refused.
+    let mut kept = TcpStream::connect_timeout(&hub.addr, Duration::from_secs(5)).expect("connect");
+    assert_eq!(keep_alive_request(&mut kept, "/v1/device", token), 200);
+    voxorder_hub::revoke_device(&db, "kiosk-9", now()).expect("revoke");
+    assert_eq!(keep_alive_request(&mut kept, "/v1/device", token), 401);
+    assert_eq!(hub.request("GET", "/v1/device", token, "").0, 401);
+    // Revoking again changes nothing; an unknown id is an error.
+    assert!(matches!(
+        voxorder_hub::revoke_device(&db, "kiosk-9", now()),
+        Ok(voxorder_hub::db::Revocation::AlreadyRevoked { .. })
+    ));
+    assert!(matches!(
+        voxorder_hub::revoke_device(&db, "kiosk-404", now()),
+        Err(voxorder_hub::RegistryError::Unknown { .. })
+    ));
+    // The tokens file's devices are untouched.
+    assert!(hub.alive());
+}
+
+#[test]
+fn a_device_enrolled_by_its_token_hash_is_let_in_with_that_token() {
+    let hub = Hub::start(Limits::default());
+    let db = hub.dir.path().join("oms.db");
+    let token = "made-elsewhere-token-0123456789";
+    let hex: String = voxorder_hub::devices::token_hash(token)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let (_, shown) = voxorder_hub::add_device(
+        &db,
+        "speaker-9",
+        "customer:ada@example.com",
+        Some(&format!("sha256:{hex}")),
+        now(),
+    )
+    .expect("add");
+    assert!(shown.is_none(), "no token to show: it was made elsewhere");
+    let (status, body) = hub.request("GET", "/v1/device", token, "");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("speaker-9"), "{body}");
+    // The hash itself is not a token.
+    assert_eq!(
+        hub.request("GET", "/v1/device", &format!("sha256:{hex}"), "")
+            .0,
+        401
+    );
+    // Nor is a token any other device already has.
+    assert!(matches!(
+        voxorder_hub::add_device(
+            &db,
+            "speaker-10",
+            "*",
+            Some(&format!("sha256:{hex}")),
+            now()
+        ),
+        Err(voxorder_hub::RegistryError::TokenTaken)
+    ));
+}
+
+#[test]
+fn a_hub_no_device_could_reach_or_with_a_device_twice_does_not_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("oms.db");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let bind = |devices: Devices| {
+        runtime.block_on(voxorder_hub::bind(ServeOptions {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            db: db.clone(),
+            devices,
+            tls: None,
+            limits: Limits::default(),
+            policy: Default::default(),
+            clock: voxorder_domain::clock::Clock::fixed(now()),
+        }))
+    };
+    assert!(matches!(
+        bind(Devices::default()),
+        Err(voxorder_hub::OmsError::NoDevices { .. })
+    ));
+    voxorder_hub::add_device(&db, "kiosk-1", "store:austin-1", None, now()).expect("add");
+    assert!(bind(Devices::default()).is_ok());
+    // A revoked device counts for nothing.
+    voxorder_hub::revoke_device(&db, "kiosk-1", now()).expect("revoke");
+    assert!(matches!(
+        bind(Devices::default()),
+        Err(voxorder_hub::OmsError::NoDevices { .. })
+    ));
+    let file =
+        Devices::from_entries([("kiosk-1", KIOSK, "store:austin-1".parse().expect("scope"))]);
+    assert!(matches!(
+        bind(file),
+        Err(voxorder_hub::OmsError::DeviceInBoth { ref id }) if id == "kiosk-1"
+    ));
 }

@@ -1,5 +1,6 @@
-//! `voxorder oms serve|import`: the reference central OMS, when this build has the hub
-//! (the `hub` feature, on by default). A device build leaves it out, and says so.
+//! `voxorder oms serve|import|devices`: the reference central OMS and the registry of the
+//! devices it lets in, when this build has the hub (the `hub` feature, on by default). A
+//! device build leaves it out, and says so.
 
 use std::io::Write;
 
@@ -33,9 +34,10 @@ mod hub {
             #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
             listen: std::net::SocketAddr,
             /// `device_id token scope` per line; the scope is `*` (everything) or
-            /// `store:ID` / `customer:EMAIL` entries (docs/sync.md).
+            /// `store:ID` / `customer:EMAIL` entries (docs/sync.md). Devices enrolled
+            /// with `oms devices add` are let in with or without it.
             #[arg(long, value_name = "FILE")]
-            tokens: PathBuf,
+            tokens: Option<PathBuf>,
             /// PEM certificate chain; with --tls-key, serve HTTPS.
             #[arg(long, requires = "tls_key", value_name = "FILE")]
             tls_cert: Option<PathBuf>,
@@ -46,6 +48,31 @@ mod hub {
         },
         /// Load orders (an array), or {orders, products, documents, policies}, into the OMS.
         Import { file: PathBuf },
+        /// Enrol, revoke and list the devices the OMS lets in (docs/fleet.md).
+        #[command(subcommand)]
+        Devices(DevicesCommand),
+    }
+
+    #[derive(Debug, Subcommand)]
+    pub enum DevicesCommand {
+        /// Enrol a device; prints its new token once (only its hash is stored).
+        Add {
+            /// Letters, digits, '-', '_' and '.'; never reused, even once revoked.
+            id: String,
+            /// `*` (every order) or `store:ID` / `customer:EMAIL` entries.
+            #[arg(long)]
+            scope: String,
+            /// Register a token made elsewhere by its hash (`sha256sum`) instead.
+            #[arg(long, value_name = "sha256:HEX")]
+            token_hash: Option<String>,
+        },
+        /// Refuse the device's token from now on, on every server using this store.
+        Revoke { id: String },
+        /// Every enrolled device: id, scope, when enrolled and revoked.
+        List {
+            #[arg(long)]
+            json: bool,
+        },
     }
 
     /// What one client may hold of the OMS (docs/sync.md, "Limits").
@@ -127,7 +154,10 @@ pub fn run(
         } => voxorder_hub::serve_blocking(voxorder_hub::ServeOptions {
             listen,
             db: db.to_path_buf(),
-            devices: voxorder_hub::Devices::read_file(&tokens)?,
+            devices: match tokens {
+                Some(path) => voxorder_hub::Devices::read_file(&path)?,
+                None => voxorder_hub::Devices::default(),
+            },
             tls: tls_cert.zip(tls_key),
             limits: limits.limits(),
             policy: config.policy.clone(),
@@ -137,6 +167,70 @@ pub fn run(
             let s = voxorder_hub::import_file(db, &file)?;
             serde_json::to_writer(&mut *out, &s)?;
             writeln!(out)?;
+        }
+        OmsCommand::Devices(command) => devices(db, command, out)?,
+    }
+    Ok(())
+}
+
+/// `oms devices …`. Registry times are UTC whatever `--now` says: they record when an
+/// operator acted, not a moment of the business rules.
+#[cfg(feature = "hub")]
+fn devices(db: &std::path::Path, command: hub::DevicesCommand, out: &mut impl Write) -> Result<()> {
+    use hub::DevicesCommand;
+    let now = chrono::Utc::now().naive_utc();
+    match command {
+        DevicesCommand::Add {
+            id,
+            scope,
+            token_hash,
+        } => {
+            let (record, token) =
+                voxorder_hub::add_device(db, &id, &scope, token_hash.as_deref(), now)?;
+            writeln!(out, "enrolled {} with scope {}", record.id, record.scope)?;
+            match token {
+                Some(token) => {
+                    writeln!(out, "token: {}", token.reveal())?;
+                    writeln!(
+                        out,
+                        "this token is not shown again: only its hash is stored; give it to \
+                         the device now"
+                    )?;
+                }
+                None => writeln!(out, "its token is the one whose hash was given")?,
+            }
+        }
+        DevicesCommand::Revoke { id } => match voxorder_hub::revoke_device(db, &id, now)? {
+            voxorder_hub::db::Revocation::Revoked { at } => {
+                writeln!(out, "revoked {id} at {at}")?;
+            }
+            voxorder_hub::db::Revocation::AlreadyRevoked { at } => {
+                writeln!(out, "{id} was already revoked at {at}")?;
+            }
+        },
+        DevicesCommand::List { json } => {
+            let devices = voxorder_hub::list_devices(db)?;
+            if json {
+                serde_json::to_writer(&mut *out, &devices)?;
+                writeln!(out)?;
+            } else {
+                let width = devices.iter().map(|d| d.id.len()).max().unwrap_or(0).max(2);
+                writeln!(
+                    out,
+                    "{:width$}  {:20}  {:20}  scope",
+                    "id", "created", "revoked"
+                )?;
+                for d in &devices {
+                    writeln!(
+                        out,
+                        "{:width$}  {:20}  {:20}  {}",
+                        d.id,
+                        d.created_at,
+                        d.revoked_at.as_deref().unwrap_or("-"),
+                        d.scope
+                    )?;
+                }
+            }
         }
     }
     Ok(())

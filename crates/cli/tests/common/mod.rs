@@ -31,18 +31,18 @@ pub fn serve_oms(
     port: u16,
     extra: &[&OsStr],
 ) -> (Proc, String) {
+    let mut args: Vec<&OsStr> = vec!["--tokens".as_ref(), tokens.as_os_str()];
+    args.extend_from_slice(extra);
+    serve_oms_with(bin, db, port, &args)
+}
+
+/// [`serve_oms`] with only `args`: without `--tokens`, the devices enrolled in `db`.
+pub fn serve_oms_with(bin: &str, db: &Path, port: u16, args: &[&OsStr]) -> (Proc, String) {
     let mut child = Command::new(bin)
-        .args([
-            "oms",
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--tokens",
-        ])
-        .arg(tokens)
+        .args(["oms", "serve", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--db")
         .arg(db)
-        .args(extra)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
