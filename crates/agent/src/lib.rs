@@ -403,6 +403,17 @@ impl<'s> Agent<'s> {
         self.engine.expecting()
     }
 
+    /// The verified orders the agent just asked the caller to pick from, in the order it
+    /// read them out; empty unless it asked which order.
+    pub fn offered_orders(&self) -> &[String] {
+        self.engine.offered_orders()
+    }
+
+    /// The verified order the conversation is about now, for a view of it.
+    pub fn order_in_focus(&self) -> Option<&str> {
+        self.engine.order_in_focus()
+    }
+
     /// The store this conversation reads and writes, for a view of what it decided (the
     /// kiosk screen's order card).
     pub fn store(&self) -> &Store {

@@ -22,6 +22,8 @@ use fantoccini::key::Key;
 
 const ORDER: &str = "1000000000028";
 const ZIP: &str = "02139";
+/// The phone of the caller whose orders these are.
+const PHONE: &str = "6175550123";
 
 /// A running `voxorder chat --screen`, killed if the test fails before it ends.
 struct Chat {
@@ -293,6 +295,86 @@ async fn an_idle_screen_clears_itself_and_shows_nothing_unverified() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!browser.text().await.contains(ORDER));
+    browser.close().await;
+}
+
+/// A caller found by phone with several orders picks one with a button: one per order
+/// the agent read out, shown only after the phone and zip verified, answered in the
+/// terminal as the spoken pick would be, and the card follows the pick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn which_order_is_asked_with_a_button_per_verified_order() {
+    if !enabled("which_order_is_asked_with_a_button_per_verified_order") {
+        return;
+    }
+    let env = Env::new();
+    let mut chat = Chat::start(&env, &[]);
+    let browser = Browser::launch(1024, 1000).await;
+    open(&browser, &chat).await;
+
+    chat.type_line("where is my order");
+    chat.printed();
+    chat.type_line("I don't have the order number");
+    chat.printed();
+    chat.type_line(&format!("/keypad {PHONE}"));
+    chat.printed();
+    // The phone finds the orders but proves nothing: no buttons, no order on the page.
+    let before = browser.js("return window.voxScreen.current();").await;
+    assert_eq!(before["choices"], serde_json::Value::Null, "{before}");
+    assert_eq!(before["order"], serde_json::Value::Null, "{before}");
+    assert!(!browser.text().await.contains("Water Bottle"));
+
+    chat.type_line(&format!("/keypad {ZIP}"));
+    let listed = chat.printed();
+    assert!(listed.contains("verified"), "{listed}");
+    browser
+        .wait_for(
+            "the order buttons",
+            "return !document.getElementById('choices').hidden
+                && document.querySelectorAll('#choice-list button').length === 3;",
+        )
+        .await;
+    let labels = browser
+        .js("return [...document.querySelectorAll('#choice-list button')].map((b) => b.textContent);")
+        .await;
+    let labels: Vec<&str> = labels
+        .as_array()
+        .expect("labels")
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    // Most recent first, as the agent read them: headphones, water bottle, backpack; the
+    // cancelled yoga mat is not a choice for "where is my order".
+    assert_eq!(labels.len(), 3, "{labels:?}");
+    for (label, (item, last4)) in labels.iter().zip([
+        ("Wireless Headphones", "0028"),
+        ("Insulated Water Bottle", "0134"),
+        ("Commuter Backpack", "0127"),
+    ]) {
+        assert!(label.contains(item) && label.contains(last4), "{labels:?}");
+    }
+    assert!(!labels.iter().any(|l| l.contains("Yoga")), "{labels:?}");
+    assert_accessible(&browser, "order buttons").await;
+
+    // Keyboard alone: the focus is on the first; Tab reaches the second, Enter picks it.
+    browser
+        .wait_for(
+            "the focus on the first order",
+            "const a = document.activeElement; return !!(a && a.dataset && a.dataset.value === 'the first');",
+        )
+        .await;
+    browser.keys(&Key::Tab.to_string()).await;
+    assert_eq!(browser.focused().await, "choice:the second");
+    browser.keys(&Key::Enter.to_string()).await;
+    let answer = chat.printed();
+    assert!(answer.contains("Insulated Water Bottle"), "{answer}");
+    browser
+        .wait_for(
+            "the picked order's card",
+            "return !document.getElementById('order').hidden
+                && document.body.innerText.includes('Insulated Water Bottle');",
+        )
+        .await;
+    assert!(browser.text().await.contains("1000000000134"));
     browser.close().await;
 }
 

@@ -222,6 +222,25 @@ impl Engine {
         self.ask.expects()
     }
 
+    /// The verified orders the last question asks the caller to pick from, in the order
+    /// they were read out ("the first" is the first), for buttons on a screen. Empty
+    /// unless the caller is being asked which order.
+    pub fn offered_orders(&self) -> &[String] {
+        match &self.ask {
+            Ask::PickOrder(numbers) => numbers,
+            _ => &[],
+        }
+    }
+
+    /// The verified order the conversation is about now: the current request's, else
+    /// the last one discussed. None before the caller is verified for one.
+    pub fn order_in_focus(&self) -> Option<&str> {
+        let order = self.task.as_ref().and_then(|t| t.order.as_deref());
+        order
+            .or(self.s.focus.as_deref())
+            .filter(|n| self.s.verified.iter().any(|v| v == n))
+    }
+
     /// The shape of answer the last question wants, so a recogniser can be biased.
     pub fn answer_shape(&self) -> AnswerShape {
         match &self.ask {

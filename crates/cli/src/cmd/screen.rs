@@ -190,7 +190,7 @@ impl Glue {
             text: turn.reply.clone(),
         });
         self.learn(store, turn);
-        if let Some(number) = self.focus(turn) {
+        if let Some(number) = self.focus(agent, turn) {
             self.show(store, &number, turn);
         }
         if turn.end {
@@ -232,13 +232,14 @@ impl Glue {
     }
 
     /// The verified order the turn is about: one it changed or checked, or named, else
-    /// the one already shown.
-    fn focus(&self, turn: &Turn) -> Option<String> {
+    /// the one the agent is on (picked from a list), else the one already shown.
+    fn focus(&self, agent: &Agent<'_>, turn: &Turn) -> Option<String> {
         let named = turn
             .actions
             .iter()
             .filter_map(|a| a.order_number.clone())
             .chain(turn.entities.order_number.clone())
+            .chain(agent.order_in_focus().map(str::to_string))
             .find(|n| self.verified.contains(n));
         named.or_else(|| self.shown.clone())
     }
@@ -283,7 +284,13 @@ impl Glue {
             self.publish(ScreenEvent::AskDigits { kind, length });
             return;
         }
-        let choices = if expecting == Some(EntityKind::TimeSlot) {
+        let offered = agent.offered_orders();
+        let choices = if !offered.is_empty() {
+            match self.order_choices(agent.store(), offered) {
+                Some(choices) => choices,
+                None => return,
+            }
+        } else if expecting == Some(EntityKind::TimeSlot) {
             [TimeSlot::Morning, TimeSlot::Afternoon, TimeSlot::Evening]
                 .into_iter()
                 .map(|slot| match slot {
@@ -303,6 +310,41 @@ impl Glue {
         });
     }
 
+    /// One button per order the agent read out, labelled as it described them (first
+    /// item, date, last four digits) and answering as a caller would ("the second").
+    /// None when any of them is not verified or cannot be read: then no buttons, and
+    /// the caller answers by voice.
+    fn order_choices(&self, store: &Store, numbers: &[String]) -> Option<Vec<Choice>> {
+        numbers
+            .iter()
+            .enumerate()
+            .map(|(i, number)| {
+                if !self.verified.contains(number) {
+                    return None;
+                }
+                let order = match store.order(number) {
+                    Ok(order) => order?,
+                    Err(err) => {
+                        tracing::warn!(
+                            error = %voxorder_domain::pii::Redacted(&err),
+                            "screen: could not read an offered order"
+                        );
+                        return None;
+                    }
+                };
+                let position = u32::try_from(i + 1).ok()?;
+                let value = format!(
+                    "the {}",
+                    voxorder_domain::speech_text::ordinal_words(position)
+                );
+                Some(Choice {
+                    label: order_choice_label(&order),
+                    value,
+                })
+            })
+            .collect()
+    }
+
     fn publish(&self, event: ScreenEvent) {
         // The screen is a second view of a conversation that goes on without it.
         if let Err(err) = self.publisher.publish(event) {
@@ -316,6 +358,21 @@ fn choice(label: &str, value: &str) -> Choice {
         label: label.into(),
         value: value.into(),
     }
+}
+
+/// An order as a button shows it: "Espresso beans and 2 more · Mar 3 · ending 4821".
+fn order_choice_label(order: &Order) -> String {
+    let first = order.items.first().map_or("An order", |i| i.name.as_str());
+    let more = match order.items.len() {
+        0 | 1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    let number = &order.order_number;
+    let last4 = &number[number.len().saturating_sub(4)..];
+    format!(
+        "{first}{more} · {} · ending {last4}",
+        order.order_date.format("%b %-d")
+    )
 }
 
 fn capitalised(word: &str) -> String {
