@@ -181,6 +181,38 @@ impl Engine {
             self.goodbye();
             return;
         }
+        // "Don't cancel it, I'll keep it" at any step of a cancellation or a return: the
+        // request is taken back, not answered. An item or a position named with it ("I'll
+        // keep the second one") is part of the answer instead.
+        if self.keeps_it(said) {
+            self.withdraw(said);
+            return;
+        }
+        // Courtesy in the middle of a request: "thank you dear" while a question is open
+        // is neither its answer nor a miss, and "no thanks" declines to go on, except
+        // at a reason question, where it declines to give one.
+        let open_question =
+            !closing_question && !matches!(self.ask, Ask::YesNo(_) | Ask::ConfirmWho);
+        if self.task.is_some() && open_question && self.phrases().any("gratitude", &said.words) {
+            if self.only_courtesy(said, "gratitude") {
+                self.step.answered = true;
+                self.say(p!("welcome_back_to_question"), &[]);
+                self.say_pending_question(false);
+                return;
+            }
+            let ph = self.phrases();
+            let declined = ph.any("decline", &said.words)
+                && ph
+                    .without(
+                        "courtesy",
+                        &ph.without("gratitude", &ph.without("decline", &said.words)),
+                    )
+                    .is_empty();
+            if declined && !matches!(self.ask, Ask::CancelReason | Ask::ReturnReason) {
+                self.withdraw(said);
+                return;
+            }
+        }
         // "Hi" on its own is a greeting, not a request that was not understood.
         if self.ask == Ask::Nothing
             && self.task.is_none()
@@ -485,6 +517,26 @@ impl Engine {
     }
 
     /// The words are phrases of `list` and courtesy words, nothing else.
+    /// The caller keeps what the request would undo: "don't cancel it", "I'll keep it",
+    /// said at an open question of a cancellation, return, exchange or subscription
+    /// change, naming no item or position (those pick what to keep).
+    pub(crate) fn keeps_it(&self, said: &Said<'_>) -> bool {
+        let undoing = self.task.as_ref().is_some_and(|t| {
+            matches!(
+                t.goal(),
+                Goal::Cancel | Goal::Return | Goal::Exchange | Goal::Subscription
+            )
+        });
+        // A yes/no question ("cancel the whole order?") hears "no, keep it" as its no,
+        // with whatever that question says next.
+        let yes_no = matches!(self.ask, Ask::YesNo(_) | Ask::ConfirmWho);
+        undoing
+            && !yes_no
+            && said.entities.product.is_none()
+            && said.ordinals.is_empty()
+            && self.phrases().any("keep", &said.words)
+    }
+
     pub(crate) fn only_courtesy(&self, said: &Said<'_>, list: &str) -> bool {
         let ph = self.phrases();
         let rest = ph.without("courtesy", &ph.without(list, &said.words));
