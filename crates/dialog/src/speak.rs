@@ -6,7 +6,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use voxorder_config::{Config, TimeSlot};
 use voxorder_domain::change::Change;
-use voxorder_domain::order::{Order, OrderStatus};
+use voxorder_domain::order::{Order, OrderStatus, PaymentMethod};
 use voxorder_domain::records::{NoticeKind, NoticeScope, Product, SyncNotice};
 use voxorder_domain::speech_text as st;
 
@@ -319,6 +319,21 @@ pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
         return;
     };
     let Some(r) = returns.iter().max_by_key(|r| r.created_at) else {
+        // Returned before this device kept returns (an imported history): the refund's
+        // state is not known here, so the caller hears where refunds go and how long
+        // they take, not a guess, and not "I don't see a return".
+        if order.status == OrderStatus::Returned {
+            match order.payment.method {
+                PaymentMethod::Card => e.say(
+                    p!("return_state_unrecorded"),
+                    &[
+                        ("card", card_words(&e.catalog, order)),
+                        ("days", refund_days(e)),
+                    ],
+                ),
+                PaymentMethod::Cod => e.say(p!("return_state_unrecorded_cod"), &[]),
+            }
+        }
         return;
     };
     let policy = &e.config().policy.returns;

@@ -943,6 +943,13 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
     };
+    // A cancelled order's refund, or a return made before returns were kept here, is
+    // told as the order's own state: it has no return record to read.
+    if returns.is_empty() && matches!(order.status, OrderStatus::Cancelled | OrderStatus::Returned)
+    {
+        crate::goals::orders::status(e, facts);
+        return;
+    }
     if returns.is_empty() {
         if order.status == OrderStatus::Delivered {
             e.ask(
