@@ -5,6 +5,7 @@
 //! per key and lock that key for voice look-ups after the configured attempts.
 
 use crate::facts::Facts;
+use crate::speak::item_words;
 use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
 use voxorder_domain::interpretation::{Cue, Period};
@@ -622,7 +623,7 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal) -> bool {
 fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
     vec![
         ("date", e.date_words(o.order_date)),
-        ("item", o.first_item.clone()),
+        ("item", item_words(&e.catalog, &o.first_item, o.first_qty)),
         ("more", more_items(e, o.item_count)),
         (
             "last4",

@@ -158,6 +158,7 @@ fn summary(o: &Order) -> OrderSummary {
         total: o.total,
         item_count: o.items.len() as u32,
         first_item: o.items.first().map(|i| i.name.clone()).unwrap_or_default(),
+        first_qty: o.items.first().map_or(1, |i| i.qty),
     }
 }
 

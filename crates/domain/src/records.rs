@@ -115,8 +115,11 @@ pub struct OrderSummary {
     pub order_date: NaiveDate,
     #[serde(serialize_with = "ser_money")]
     pub total: Money,
+    /// Lines of the order (three of one tea is one line).
     pub item_count: u32,
     pub first_item: String,
+    /// How many of the first item.
+    pub first_qty: u32,
 }
 
 fn ser_money<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {

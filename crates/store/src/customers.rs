@@ -229,7 +229,8 @@ mod tests {
         let numbers: Vec<&str> = orders.iter().map(|o| o.order_number.as_str()).collect();
         assert_eq!(numbers, ["1000000000003", "1000000000002", "1000000000001"]);
         assert_eq!(orders[0].status, OrderStatus::Processing);
-        assert_eq!(orders[0].item_count, 3);
+        // Two lines, three units: a list says "two of B and one more item".
+        assert_eq!((orders[0].item_count, orders[0].first_qty), (2, 2));
         assert!(store.orders_of_customer(id + 1).unwrap().is_empty());
     }
 

@@ -205,8 +205,9 @@ impl Store {
     ) -> Result<Vec<OrderSummary>, StoreError> {
         let sql = format!(
             "SELECT o.order_number, o.status, o.order_date, o.total_cents,
-                    (SELECT coalesce(sum(qty), 0) FROM order_items i WHERE i.order_number = o.order_number),
-                    (SELECT name FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1)
+                    (SELECT count(*) FROM order_items i WHERE i.order_number = o.order_number),
+                    (SELECT name FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1),
+                    (SELECT qty FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1)
              FROM orders o WHERE o.{predicate}
              ORDER BY o.order_date DESC, o.order_number DESC LIMIT 100"
         );
@@ -220,12 +221,14 @@ impl Store {
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
                     r.get::<_, Option<String>>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (num, status, date, total, count, first) = row.map_err(|e| self.err(e))?;
+            let (num, status, date, total, count, first, first_qty) =
+                row.map_err(|e| self.err(e))?;
             let what = format!("order {num}");
             out.push(OrderSummary {
                 status: status
@@ -237,6 +240,7 @@ impl Store {
                 total: Money(total),
                 item_count: u32::try_from(count).unwrap_or(u32::MAX),
                 first_item: first.unwrap_or_default(),
+                first_qty: first_qty.and_then(|q| u32::try_from(q).ok()).unwrap_or(1),
                 order_number: num,
             });
         }
