@@ -355,6 +355,18 @@ impl Engine {
             self.start_goal(Goal::Problem, said, facts);
             return;
         }
+        // "What did I buy?", "how much did I pay?": the caller's own order, however the
+        // classifier took it (a question about charges sounds like the payment policy).
+        // A change asked with it ("cancel what I bought") is that change; "how much did I
+        // pay for my last order" is never a reorder.
+        let other_request = Goal::from_intent(said.intent).is_some_and(|g| {
+            !matches!(g, Goal::Status | Goal::Track | Goal::Reorder | Goal::Place)
+        });
+        if !other_request && orders::asks_order_details(self, &said.words) {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Status, said, facts);
+            return;
+        }
         if let Some(goal) = Goal::from_intent(said.intent) {
             self.s.fallbacks = 0;
             self.start_goal(goal, said, facts);

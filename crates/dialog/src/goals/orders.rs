@@ -82,9 +82,53 @@ fn say_data_age(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// Order status, for every state.
+/// Whether the words ask what the order holds or what it cost ("what did I buy", "how
+/// much did I pay").
+pub(crate) fn asks_order_details(e: &Engine, words: &[String]) -> bool {
+    let ph = e.phrases();
+    ph.any("asks_items", words) || ph.any("asks_paid", words)
+}
+
+/// Every line of the order and what it cost, for a caller who asked: the status
+/// sentence names only the first item.
+fn say_details(e: &mut Engine, order: &Order) {
+    let lines: Vec<String> = order
+        .items
+        .iter()
+        .map(|i| {
+            let count = st::number_words(u64::from(i.qty));
+            e.text(
+                p!("details_line"),
+                &[("count", count), ("name", i.name.clone())],
+            )
+        })
+        .collect();
+    let paid = match order.payment.method {
+        PaymentMethod::Card => e.text(
+            p!("details_paid_card"),
+            &[("card", card_words(&e.catalog, order))],
+        ),
+        PaymentMethod::Cod => e.text(p!("details_paid_cod"), &[]),
+    };
+    e.say(
+        p!("order_details"),
+        &[
+            ("items", st::list_and(&lines)),
+            ("total", st::price_cents(order.total.cents())),
+            ("paid", paid),
+        ],
+    );
+}
+
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
+    let asked_details = e
+        .task_ref()
+        .is_some_and(|t| asks_order_details(e, &t.words));
+    if asked_details {
+        say_details(e, &order);
+    }
     let number = st::digits_grouped(&order.order_number);
     let items = items_phrase(&e.catalog, &order);
     let carrier = order
