@@ -124,6 +124,13 @@ impl Engine {
     }
 
     pub(crate) fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+        // "Tomorrow morning" at "shall we call back another time?" is a yes and its time.
+        if q == YesNo::CallBack
+            && orders::names_a_callback_time(said)
+            && self.yes_no(said) != Some(false)
+        {
+            return orders::answer(self, &Ask::CallbackTime, said, facts);
+        }
         // "Can somebody at least review it?" when a person was offered is a yes.
         let asks_for_person = matches!(q, YesNo::OfferHuman | YesNo::Exception)
             && said.intent == Intent::SpeakToAgent;

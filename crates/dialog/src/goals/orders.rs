@@ -789,6 +789,12 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>) -> Answer {
         }
         e.task().told = true;
         let name = e.s.callee.clone().unwrap_or_default();
+        // "She's at work, call back tomorrow": the time is booked without being asked.
+        if names_a_callback_time(said) {
+            e.say(p!("confirm_not_them_noted"), &[("name", name)]);
+            book_callback(e, said.entities.date, said.entities.time_slot);
+            return Answer::Handled;
+        }
         e.ask(
             Ask::YesNo(YesNo::CallBack),
             p!("confirm_not_them"),
@@ -806,9 +812,14 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>) -> Answer {
     Answer::Missed
 }
 
+/// Whether the words give a time to call back: a day, a part of the day, or "any time".
+pub(crate) fn names_a_callback_time(said: &Said<'_>) -> bool {
+    said.entities.date.is_some() || said.entities.time_slot.is_some() || said.has(Cue::AnyTime)
+}
+
 /// "Call me back later": the time said is booked, else it is asked.
 fn ask_callback(e: &mut Engine, said: &Said<'_>) -> Answer {
-    if said.entities.date.is_some() || said.entities.time_slot.is_some() || said.has(Cue::AnyTime) {
+    if names_a_callback_time(said) {
         book_callback(e, said.entities.date, said.entities.time_slot);
     } else {
         e.ask(Ask::CallbackTime, p!("ask_callback_time"), &[]);
