@@ -350,6 +350,15 @@ fn counts(
     }
     // A product or count noun shortly after, with only describing words between.
     let one = words[start] == "one" || words[start] == "1";
+    // "One of my subscriptions", "one of our orders": a pick among the caller's own
+    // things, not a count of them.
+    let owned_after_of = words.get(end).is_some_and(|w| w == "of")
+        && words
+            .get(end + 1)
+            .is_some_and(|w| matches!(w.as_str(), "my" | "our" | "your"));
+    if one && owned_after_of {
+        return false;
+    }
     for (k, w) in words.iter().enumerate().skip(end).take(4) {
         let w = w.as_str();
         let at_product = product.is_some_and(|(s, e)| s <= k && k < e);
@@ -442,6 +451,14 @@ mod tests {
         assert_eq!(qty("a hundred and fifty bags"), Some(150));
         assert_eq!(qty("two thousand units"), Some(2000));
         assert_eq!(qty("three boxes"), Some(3));
+    }
+
+    #[test]
+    fn one_of_the_caller_s_own_things_is_a_pick() {
+        assert_eq!(qty("i'd like to change one of my subscriptions"), None);
+        assert_eq!(qty("one of our orders never came"), None);
+        assert_eq!(qty("two of my orders are late"), Some(2));
+        assert_eq!(qty("can i get one of the large tees"), Some(1));
     }
 
     #[test]
