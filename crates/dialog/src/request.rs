@@ -104,6 +104,8 @@ pub(crate) enum Problem {
 /// What a subscription request wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SubAction {
+    /// "What subscriptions do I have?": read out, nothing changed.
+    List,
     Create,
     Pause,
     Resume,

@@ -235,7 +235,13 @@ impl Engine {
                 return;
             }
             // "So what about 1 0 0 0 …?" names an order: not a request for the menu.
-            Intent::Help if said.entities.order_number.is_none() => {
+            // "What subscriptions do I have?" and "what did I buy?" ask about the
+            // caller's own things, not for the menu.
+            Intent::Help
+                if said.entities.order_number.is_none()
+                    && !self.phrases().any("subscription_list", &said.words)
+                    && !orders::asks_order_details(self, &said.words) =>
+            {
                 self.help();
                 return;
             }
@@ -365,6 +371,12 @@ impl Engine {
         if !other_request && orders::asks_order_details(self, &said.words) {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Status, said, facts);
+            return;
+        }
+        // "What subscriptions do I have?" reads like a request for the menu.
+        if !other_request && self.phrases().any("subscription_list", &said.words) {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Subscription, said, facts);
             return;
         }
         if let Some(goal) = Goal::from_intent(said.intent) {

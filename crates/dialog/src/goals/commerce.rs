@@ -338,6 +338,7 @@ fn action_from_words(
         ("subscription_cancel", SubAction::Cancel),
         ("subscription_quantity", SubAction::ChangeQuantity),
         ("subscription_frequency", SubAction::ChangeFrequency),
+        ("subscription_list", SubAction::List),
         ("subscription_create", SubAction::Create),
     ];
     let found = order
@@ -364,7 +365,45 @@ fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
     }
 }
 
-/// Subscriptions: create, pause, resume, skip, change frequency or quantity, cancel.
+/// Every active or paused subscription: what, how many, how often, and when next.
+fn list_subscriptions(e: &mut Engine, subs: &[Subscription], facts: &dyn Facts) {
+    let lines: Vec<String> = subs
+        .iter()
+        .map(|sub| {
+            let args = [
+                ("count", st::number_words(u64::from(sub.qty))),
+                ("name", sub_name(e, sub, facts)),
+                ("every", every(&e.catalog, sub.frequency_days)),
+                (
+                    "next",
+                    sub.next_date.map(|d| e.date_words(d)).unwrap_or_default(),
+                ),
+            ];
+            let key = match (sub.status, sub.next_date) {
+                (SubscriptionStatus::Paused, _) => p!("subscription_line_paused"),
+                (_, Some(_)) => p!("subscription_line"),
+                (_, None) => p!("subscription_line_no_date"),
+            };
+            e.text(key, &args)
+        })
+        .collect();
+    let key = if lines.len() == 1 {
+        p!("subscriptions_one")
+    } else {
+        p!("subscriptions_many")
+    };
+    e.say(
+        key,
+        &[
+            ("count", st::number_words(lines.len() as u64)),
+            ("list", lines.join(" ")),
+        ],
+    );
+    e.complete();
+}
+
+/// Subscriptions: list, create, pause, resume, skip, change frequency or quantity,
+/// cancel.
 pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     let Some(cid) = customer(e) else { return };
     if e.task().subscription().sub_action.is_none() {
@@ -405,6 +444,10 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     if subs.is_empty() {
         e.say(p!("no_subscriptions"), &[]);
         e.complete();
+        return;
+    }
+    if action == SubAction::List {
+        list_subscriptions(e, &subs, facts);
         return;
     }
     if e.task().subscription().subscription.is_none() {
@@ -522,7 +565,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             p!("sub_cancelled"),
             String::new(),
         ),
-        SubAction::Create => unreachable!("handled above"),
+        SubAction::Create | SubAction::List => unreachable!("handled above"),
     };
     let args = [("product", name), ("detail", extra)];
     if !e.task().confirmed {
