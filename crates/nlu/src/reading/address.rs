@@ -15,6 +15,124 @@ pub fn street_line(text: &str) -> Option<String> {
     (has_number && has_name && line.len() <= 120).then_some(line)
 }
 
+/// Words that take back the part of an address just said ("apartment 3, sorry, 5").
+const ADDRESS_CORRECTIONS: &[&str] = &[
+    "sorry i mean",
+    "no sorry",
+    "sorry no",
+    "no wait",
+    "i mean",
+    "make that",
+    "or rather",
+    "correction",
+    "actually",
+    "sorry",
+];
+
+/// Words said just before a correction that belong to it.
+const HESITATIONS: &[&str] = &[
+    "no", "oh", "um", "uh", "er", "actually", "sorry", "wait", "oops",
+];
+
+/// An address as the caller meant it: each self-correction replaces the part before it
+/// that has the shape of what follows it. An apartment replaces the last apartment, a
+/// bare number the last number ("apartment 3, sorry, 5"), a whole street (number and
+/// street type) everything before it, and a name the last clause ("Austin, sorry,
+/// Round Rock"). A correction said first ("no sorry, it's 27 Kings Road") takes back
+/// nothing of the address.
+pub fn corrected(lists: &Lists, text: &str) -> String {
+    let mut raws: Vec<&str> = text.split_whitespace().collect();
+    loop {
+        let keys: Vec<String> = raws.iter().map(|r| address_key(r)).collect();
+        let Some((mut at, mut len)) = last_correction(&keys) else {
+            break;
+        };
+        // "actually, make that", "oh sorry": the hesitation goes with the correction.
+        while at > 0 && HESITATIONS.contains(&keys[at - 1].as_str()) {
+            at -= 1;
+            len += 1;
+        }
+        let before = &raws[..at];
+        let after: Vec<&str> = raws[at + len..].to_vec();
+        let after_keys = &keys[at + len..];
+        let keep = if before.iter().all(|r| address_key(r).is_empty()) || after.is_empty() {
+            0
+        } else {
+            kept_before(lists, before, after_keys)
+        };
+        // What is kept keeps its pauses: "40 Elm Road," still ends the street.
+        let mut joined: Vec<&str> = before[..keep].to_vec();
+        joined.extend(after);
+        if joined.len() == raws.len() {
+            break;
+        }
+        raws = joined;
+    }
+    raws.join(" ")
+}
+
+fn address_key(raw: &str) -> String {
+    raw.trim_matches(|c: char| !(c.is_alphanumeric() || c == '#' || c == '\''))
+        .to_lowercase()
+}
+
+/// The last correction phrase in the words, as (index, length in words): the one that
+/// ends last, and of those the longest ("no sorry", not its "sorry").
+fn last_correction(keys: &[String]) -> Option<(usize, usize)> {
+    (0..keys.len())
+        .flat_map(|i| {
+            ADDRESS_CORRECTIONS.iter().filter_map(move |phrase| {
+                let parts: Vec<&str> = phrase.split(' ').collect();
+                let fits = keys.len() >= i + parts.len()
+                    && parts.iter().enumerate().all(|(k, p)| keys[i + k] == *p);
+                fits.then_some((i, parts.len()))
+            })
+        })
+        .max_by_key(|&(i, len)| (i + len, len))
+}
+
+/// How many words of `before` the correction keeps, given the words that replace part
+/// of them.
+fn kept_before(lists: &Lists, before: &[&str], after: &[String]) -> usize {
+    let numeric =
+        |key: &str| key.chars().any(|c| c.is_ascii_digit()) || lists.is("number_words", key);
+    let keys: Vec<String> = before.iter().map(|r| address_key(r)).collect();
+    let Some(first) = after
+        .iter()
+        .find(|k| !k.is_empty() && !lists.is("filler", k))
+    else {
+        return before.len();
+    };
+    if lists.is("address_units", first) {
+        // "apartment 3, sorry, apartment 5": from the last apartment said.
+        return keys
+            .iter()
+            .rposition(|k| lists.is("address_units", k))
+            .unwrap_or(before.len());
+    }
+    if numeric(first) {
+        let whole_street = after.iter().any(|k| lists.is("street_types", k));
+        if whole_street {
+            return 0;
+        }
+        // "apartment 3, sorry, 5": from the last number said.
+        return keys
+            .iter()
+            .rposition(|k| numeric(k))
+            .unwrap_or(before.len());
+    }
+    // "40 Elm Road, Austin, sorry, Round Rock": from the start of the last clause; a
+    // name said alone ("Austin, sorry, Round Rock") goes whole, and a street is kept.
+    let clause = before[..before.len().saturating_sub(1)]
+        .iter()
+        .rposition(|r| r.ends_with([',', ';', '.']));
+    match clause {
+        Some(i) => i + 1,
+        None if keys.iter().any(|k| numeric(k)) => before.len(),
+        None => 0,
+    }
+}
+
 /// A whole address said at once, cut into the street (with any apartment) and what
 /// follows it (city, state, zip).
 struct AddressParts {

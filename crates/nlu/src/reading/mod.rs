@@ -38,20 +38,19 @@ pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
     let lists = lists::lists();
     let words = words(&heard.text);
     let zip = heard.entities.zip_code.as_deref();
+    let said = address::corrected(lists, &heard.text);
     let address = match expect {
-        Some(EntityKind::Street) => {
-            address::address(lists, &heard.text, zip, false).or_else(|| {
-                street_line(&heard.text).map(|street| SpokenAddress {
-                    street,
-                    city: None,
-                    zip: None,
-                })
+        Some(EntityKind::Street) => address::address(lists, &said, zip, false).or_else(|| {
+            street_line(&said).map(|street| SpokenAddress {
+                street,
+                city: None,
+                zip: None,
             })
-        }
-        _ => address::address(lists, &heard.text, zip, true),
+        }),
+        _ => address::address(lists, &said, zip, true),
     };
     let city = (expect == Some(EntityKind::City))
-        .then(|| address::city(lists, &heard.text))
+        .then(|| address::city(lists, &said))
         .flatten();
     Interpretation {
         ordinals: ordinal::ordinals(lists, &words),

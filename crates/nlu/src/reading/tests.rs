@@ -102,6 +102,33 @@ fn the_street_starts_at_its_number_or_the_flat_before_it() {
 }
 
 #[test]
+fn a_correction_inside_an_address_replaces_only_the_part_said_again() {
+    let street = |text: &str| {
+        expecting(text, None, EntityKind::Street)
+            .address
+            .expect("an address")
+    };
+    let a = street("12 Oak Street apartment 3, sorry, apartment 5, Austin 78702");
+    assert_eq!(a.street, "12 Oak Street Apartment 5");
+    assert_eq!(a.city.as_deref(), Some("Austin"));
+    let a = street("12 Oak Street apartment 3, sorry, 5, Austin");
+    assert_eq!(a.street, "12 Oak Street Apartment 5");
+    assert_eq!(a.city.as_deref(), Some("Austin"));
+    let a = street("40 Elm Road, I mean 44 Elm Road, Austin");
+    assert_eq!(a.street, "44 Elm Road");
+    let a = street("40 Elm Road, Austin, no sorry, Round Rock");
+    assert_eq!(a.street, "40 Elm Road");
+    assert_eq!(a.city.as_deref(), Some("Round Rock"));
+    let a = street("12 Oak Street, Austin, oh actually make that Round Rock");
+    assert_eq!(a.city.as_deref(), Some("Round Rock"));
+    // Said first, a correction takes back nothing of the address.
+    assert_eq!(street("sorry, it's 27 Kings Road").street, "27 Kings Road");
+    // Said asking for a city, a correction keeps only the city meant.
+    let i = expecting("Austin, sorry, Round Rock", None, EntityKind::City);
+    assert_eq!(i.city.as_deref(), Some("Round Rock"));
+}
+
+#[test]
 fn a_house_number_is_not_taken_for_the_zip() {
     let i = expecting("12345 Oak Street", Some("12345"), EntityKind::Street);
     let a = i.address.expect("an address");
