@@ -170,6 +170,11 @@ pub(crate) struct Session {
     pub told: Vec<i64>,
     /// The age of stale order details was said (once a conversation).
     pub data_age_told: bool,
+    /// Requests said in the same breath as an earlier one, taken up in turn.
+    pub later: std::collections::VecDeque<Interpretation>,
+    /// The request in progress is done and a later one is waiting: it is taken up at
+    /// the end of this step instead of asking "anything else?".
+    pub take_later: bool,
 }
 
 /// The dialog engine of one conversation.
@@ -309,29 +314,70 @@ impl Engine {
                 self.utterance(&said, facts);
             }
             Event::Utterance(heard) => {
-                // A number read out on its own ("it's one oh oh oh …") says nothing of
-                // what the caller wants, whatever the classifier made of it: it is taken
-                // like the same digits typed on the keypad.
-                let ent = &heard.entities;
-                let identifier = ent.order_number.is_some()
-                    || ent.zip_code.is_some()
-                    || ent.phone_number.is_some();
-                let (intent, confidence) = if identifier && heard.bare_number {
-                    (Intent::Fallback, 0.0)
-                } else {
-                    (heard.intent, heard.confidence)
-                };
-                let said = Said {
-                    heard: &heard,
-                    intent,
-                    confidence,
-                    keypad: false,
-                };
-                self.utterance(&said, facts);
+                // "No thanks. Oh, and can you check my other order": at "anything else?"
+                // a first part that asks for nothing only prefaces the request after it.
+                let closing = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
+                let asks = Goal::from_intent(heard.intent).is_some()
+                    || heard.intent == Intent::PolicyQuestion
+                    || heard.entities.order_number.is_some();
+                let mut heard = *heard;
+                if closing && !asks {
+                    if let Some(then) = heard.then.take() {
+                        heard = *then;
+                    }
+                }
+                // Queued first, so that finishing the first request takes it up rather
+                // than asking "anything else?".
+                if let Some(then) = heard.then.take() {
+                    self.s.later.push_back(*then);
+                }
+                self.hear(&heard, facts);
             }
         }
         self.resume_if_paused(facts);
+        self.take_up_later(facts);
         self.finish_step()
+    }
+
+    /// One utterance, as said.
+    fn hear(&mut self, heard: &Interpretation, facts: &dyn Facts) {
+        // A number read out on its own ("it's one oh oh oh …") says nothing of what the
+        // caller wants, whatever the classifier made of it: it is taken like the same
+        // digits typed on the keypad.
+        let ent = &heard.entities;
+        let identifier =
+            ent.order_number.is_some() || ent.zip_code.is_some() || ent.phone_number.is_some();
+        let (intent, confidence) = if identifier && heard.bare_number {
+            (Intent::Fallback, 0.0)
+        } else {
+            (heard.intent, heard.confidence)
+        };
+        let said = Said {
+            heard,
+            intent,
+            confidence,
+            keypad: false,
+        };
+        self.utterance(&said, facts);
+    }
+
+    /// The next request said in the same breath as one just finished ("… and can you
+    /// also check my other order"), taken up without being asked for again.
+    fn take_up_later(&mut self, facts: &dyn Facts) {
+        while std::mem::take(&mut self.s.take_later) && !self.s.ended {
+            let Some(mut next) = self.s.later.pop_front() else {
+                break;
+            };
+            if let Some(then) = next.then.take() {
+                self.s.later.push_front(*then);
+            }
+            self.say(p!("other_request"), &[]);
+            self.hear(&next, facts);
+            self.resume_if_paused(facts);
+        }
+        if self.s.ended {
+            self.s.later.clear();
+        }
     }
 
     fn finish_step(&mut self) -> Step {

@@ -85,6 +85,12 @@ impl Engine {
     }
 
     pub(crate) fn anything_else(&mut self) {
+        if !self.s.later.is_empty() {
+            // A request said earlier is still to do: it is the "anything else".
+            self.s.take_later = true;
+            self.ask = Ask::Nothing;
+            return;
+        }
         self.say(p!("anything_else"), &[]);
         self.ask = Ask::YesNo(YesNo::AnythingElse);
     }

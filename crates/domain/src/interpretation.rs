@@ -45,6 +45,11 @@ pub struct Interpretation {
     /// What the words signal beyond intents and entities.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cues: Vec<Cue>,
+    /// A second request said in the same breath ("… and can you also tell me when it
+    /// arrives"), understood on its own, to be taken up once this one is done. The
+    /// fields above are then of the first part alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub then: Option<Box<Interpretation>>,
 }
 
 impl Interpretation {
@@ -62,6 +67,7 @@ impl Interpretation {
             ordinals: Vec::new(),
             bare_number: false,
             cues: Vec::new(),
+            then: None,
         }
     }
 

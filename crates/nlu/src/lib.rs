@@ -29,6 +29,31 @@ pub const MAX_TEXT_CHARS: usize = 4_000;
 /// How many runner-up intents an interpretation keeps for a clarifying question.
 const ALTERNATIVES: usize = 3;
 
+/// Most requests taken from one utterance; a longer list is heard as one.
+const MAX_REQUESTS: usize = 3;
+
+/// Whether an interpretation asks for something the agent does: a request about an
+/// order or account, or a policy question; not a yes, a no or a courtesy.
+fn asks_for_something(heard: &Interpretation) -> bool {
+    use Intent::*;
+    matches!(
+        heard.intent,
+        GetOrderStatus
+            | TrackPackage
+            | CancelOrder
+            | ReturnItem
+            | ExchangeItem
+            | ReportProblem
+            | RescheduleDelivery
+            | ChangeAddress
+            | PlaceOrder
+            | Reorder
+            | ManageSubscription
+            | CheckReturnStatus
+            | PolicyQuestion
+    )
+}
+
 /// Intent classification plus entity extraction, loaded once and shared.
 pub struct Nlu {
     classifier: Box<dyn IntentClassifier>,
@@ -55,6 +80,8 @@ impl Nlu {
     }
 
     /// Understands one utterance. `expect` is what the dialog just asked for, if anything.
+    /// A second request said after the first ("… and can you also check my other
+    /// order") is understood on its own, as [`Interpretation::then`].
     pub fn understand(
         &self,
         text: &str,
@@ -65,6 +92,43 @@ impl Nlu {
             Some((cut, _)) => &text[..cut],
             None => text,
         };
+        self.understand_parts(text, now, expect, MAX_REQUESTS)
+    }
+
+    /// [`Nlu::understand`], splitting off at most `requests - 1` further requests.
+    fn understand_parts(
+        &self,
+        text: &str,
+        now: NaiveDateTime,
+        expect: Option<EntityKind>,
+        requests: usize,
+    ) -> Result<Interpretation, ClassifierError> {
+        if requests > 1 {
+            if let Some((head, tail)) = reading::second_request(text) {
+                let then = self.understand_parts(tail, now, None, requests - 1)?;
+                if asks_for_something(&then) {
+                    let mut first = self.understand_one(head, now, expect)?;
+                    // The same request twice ("where's my order and also when will it
+                    // come") is one, unless the second names another order.
+                    let same = first.intent == then.intent
+                        && (then.entities.order_number.is_none()
+                            || then.entities.order_number == first.entities.order_number);
+                    if !same {
+                        first.then = Some(Box::new(then));
+                        return Ok(first);
+                    }
+                }
+            }
+        }
+        self.understand_one(text, now, expect)
+    }
+
+    fn understand_one(
+        &self,
+        text: &str,
+        now: NaiveDateTime,
+        expect: Option<EntityKind>,
+    ) -> Result<Interpretation, ClassifierError> {
         let scores = self.classifier.classify(text)?;
         let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
         let intent = if confidence < self.threshold {

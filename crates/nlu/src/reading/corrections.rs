@@ -48,3 +48,60 @@ pub fn overlay(base: &mut Entities, fixed: Entities) {
         frequency_days
     );
 }
+
+/// Phrases that start a second request, and how many of their words go before it
+/// ("and can you …": the request starts at "can").
+const SECOND_REQUEST: &[(&str, usize)] = &[
+    ("and while i have you", 5),
+    ("and while you're at it", 5),
+    ("and another thing", 3),
+    ("and i'd also like", 1),
+    ("and i would also like", 1),
+    ("and i also need", 1),
+    ("and i also want", 1),
+    ("and can you also", 1),
+    ("and could you also", 1),
+    ("and can you", 1),
+    ("and could you", 1),
+    ("and also", 2),
+    ("also can you", 1),
+    ("also could you", 1),
+    ("oh and", 2),
+];
+
+/// The utterance cut before a second request said in the same breath: ("it's 40 Elm
+/// Road", "can you also tell me when it arrives"). Only a clear joining phrase cuts:
+/// "cancel it and refund me" is one request. None when there is none, or nothing
+/// before or after it.
+pub fn second_request(text: &str) -> Option<(&str, &str)> {
+    if !text.is_ascii() {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    // A phrase counts as whole words: "and also" is not in "band also".
+    let word_edge = |i: usize| i >= bytes.len() || !bytes[i].is_ascii_alphanumeric();
+    let mut found: Vec<(usize, usize)> = SECOND_REQUEST
+        .iter()
+        .filter_map(|&(phrase, skip)| {
+            let at = lower
+                .match_indices(phrase)
+                .map(|(i, _)| i)
+                .find(|&i| (i == 0 || word_edge(i - 1)) && word_edge(i + phrase.len()))?;
+            let skipped: usize = phrase.split(' ').take(skip).map(|w| w.len() + 1).sum();
+            Some((at, at + skipped))
+        })
+        .collect();
+    found.sort_unstable();
+    let (start, mut tail) = *found.first()?;
+    // Phrases that overlap run on: "oh and while I have you, …" starts after both.
+    for &(at, end) in &found[1..] {
+        if at < tail {
+            tail = tail.max(end);
+        }
+    }
+    let head = text[..start].trim_end_matches([',', ' ', '.', ';', '-']);
+    let tail = text[tail.min(text.len())..].trim_start_matches([',', ' ', '.', '-']);
+    let has_words = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
+    (has_words(head) && has_words(tail)).then_some((head, tail))
+}

@@ -14,7 +14,7 @@ mod lists;
 mod ordinal;
 
 pub use address::street_line;
-pub use corrections::{after_correction, overlay};
+pub use corrections::{after_correction, overlay, second_request};
 pub use lists::words;
 
 use voxorder_domain::interpretation::{Interpretation, SpokenAddress};
@@ -64,6 +64,7 @@ pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
         confidence: heard.confidence,
         entities: heard.entities,
         alternatives: heard.alternatives,
+        then: None,
     }
 }
 

@@ -222,3 +222,26 @@ fn not_shipped_names_processing_and_shipped_alone_names_shipped() {
     assert!(!i.has(Cue::Status(OrderStatus::Shipped)));
     assert!(reading("the shipped one").has(Cue::Status(OrderStatus::Shipped)));
 }
+
+#[test]
+fn a_second_request_is_cut_only_at_a_clear_joining_phrase() {
+    assert_eq!(
+        second_request("it's 40 Elm Road and can you also tell me when it will arrive"),
+        Some((
+            "it's 40 Elm Road",
+            "can you also tell me when it will arrive"
+        ))
+    );
+    assert_eq!(
+        second_request("No thanks. Oh and while I have you, check order 1000000000080"),
+        Some(("No thanks", "check order 1000000000080"))
+    );
+    assert_eq!(
+        second_request("cancel order 1000000000011, and also what's your return policy"),
+        Some(("cancel order 1000000000011", "what's your return policy"))
+    );
+    // One request with "and" in it, a phrase inside a word, nothing before it.
+    assert_eq!(second_request("cancel it and refund me"), None);
+    assert_eq!(second_request("the band also played"), None);
+    assert_eq!(second_request("and can you check my order"), None);
+}
