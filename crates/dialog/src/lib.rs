@@ -347,7 +347,18 @@ impl Engine {
         let ent = &heard.entities;
         let identifier =
             ent.order_number.is_some() || ent.zip_code.is_some() || ent.phone_number.is_some();
+        let ph = self.phrases();
         let (intent, confidence) = if identifier && heard.bare_number {
+            (Intent::Fallback, 0.0)
+        } else if heard.intent == Intent::ConfirmOrder
+            && ph.any("cancel_request", &heard.words)
+            && !ph.any("keep", &heard.words)
+        {
+            // "A text asked me to confirm my order, but cancel it": the cancellation is
+            // what is asked, however much the words speak of confirming.
+            (Intent::CancelOrder, heard.confidence)
+        } else if heard.intent == Intent::EndConversation && ph.any("hold_on", &heard.words) {
+            // "Hang on…" asks the agent to wait, never to hang up.
             (Intent::Fallback, 0.0)
         } else {
             (heard.intent, heard.confidence)

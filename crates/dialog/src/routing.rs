@@ -159,6 +159,63 @@ impl Engine {
             self.hand_off(HandOffReason::Requested);
             return;
         }
+        // "Can I speak to someone?" in words the classifier took for something else, at
+        // any point: honoured, unless it answers "shall I connect you?".
+        if !said.keypad
+            && self.phrases().any("ask_person", &said.words)
+            && !said.has(Cue::Negated)
+            && self.ask != Ask::YesNo(YesNo::OfferHuman)
+        {
+            self.note_primary(Intent::SpeakToAgent);
+            self.hand_off(HandOffReason::Requested);
+            return;
+        }
+        // "Hang on, let me find it": the question stays, and waiting is no miss.
+        let ph = self.phrases();
+        if ph.any("hold_on", &said.words)
+            && ph
+                .without("courtesy", &ph.without("hold_on", &said.words))
+                .iter()
+                .all(|w| {
+                    matches!(
+                        w.as_str(),
+                        "i" | "i'll" | "i'm" | "just" | "please" | "sorry"
+                    )
+                })
+        {
+            self.step.answered = true;
+            self.say(p!("hold_on"), &[]);
+            return;
+        }
+        // "No. Bye." at any question: the caller is leaving.
+        if said.has(Cue::Goodbye)
+            && ph
+                .without(
+                    "courtesy",
+                    &ph.without(
+                        "gratitude",
+                        &ph.without("decline", &ph.without("goodbye_words", &said.words)),
+                    ),
+                )
+                .is_empty()
+            && ph.any("goodbye_words", &said.words)
+        {
+            self.goodbye();
+            return;
+        }
+        // Changing how an existing order is paid is not done here, whatever the
+        // classifier made of it ("change the payment method on my order" is no address
+        // change); a confirmation call offers its own way to pay.
+        let confirming = self
+            .task
+            .as_ref()
+            .is_some_and(|t| t.goal() == Goal::Confirm);
+        if !confirming && !said.keypad && ph.any("payment_change", &said.words) {
+            self.task = None;
+            self.say(p!("payment_change_unsupported"), &[]);
+            self.offer_human(HandOffReason::Requested);
+            return;
+        }
         // "Forget it, I'll just wait": the request in progress is withdrawn, whatever
         // was being asked; a goodbye said with it ends the call.
         if self.task.is_some()
@@ -373,6 +430,13 @@ impl Engine {
             self.start_goal(Goal::Status, said, facts);
             return;
         }
+        // "And where's the one with the headphones?", unsurely classified: a question
+        // of where or when is about an order's progress.
+        if said.intent == Intent::Fallback && self.phrases().any("status_question", &said.words) {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Status, said, facts);
+            return;
+        }
         // "What subscriptions do I have?" reads like a request for the menu.
         if !other_request && self.phrases().any("subscription_list", &said.words) {
             self.s.fallbacks = 0;
@@ -472,13 +536,18 @@ impl Engine {
             self.task = Some(*paused);
             return;
         }
-        if let Some(next) = self.s.queue.first().cloned() {
-            self.ask = Ask::YesNo(YesNo::NextOrder);
-            self.say(
-                p!("next_order_offer"),
+        if !self.s.queue.is_empty() {
+            // Asked as a question, so that a reprompt repeats this one.
+            let key = if self.s.queue.len() == 1 {
+                p!("next_order_offer_one")
+            } else {
+                p!("next_order_offer")
+            };
+            self.ask(
+                Ask::YesNo(YesNo::NextOrder),
+                key,
                 &[("count", st::number_words(self.s.queue.len() as u64))],
             );
-            let _ = next;
             return;
         }
         self.anything_else();
