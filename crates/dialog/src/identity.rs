@@ -145,6 +145,12 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         return false;
     }
     if let Some(focus) = e.s.focus.clone() {
+        // "Where's the one with the belt?" after the socks order: the verified order
+        // holding what the caller named, not the one just discussed.
+        if let Some(named) = verified_order_named(e, &focus, facts) {
+            use_order(e, named);
+            return true;
+        }
         if !e.task().reuse_offered {
             e.task().reuse_offered = true;
             // A question about the order just discussed ("and will I get a tracking
@@ -647,7 +653,12 @@ fn more_items(e: &Engine, count: u32) -> String {
 /// bottle one"), its state ("the delayed one"), when it was placed ("the one from last
 /// week", "March third"), or its position ("the second one"). A description that fits
 /// more than one order picks none, so the caller is asked again.
-fn pick(e: &Engine, said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> Option<usize> {
+pub(crate) fn pick(
+    e: &Engine,
+    said: &Said<'_>,
+    numbers: &[String],
+    facts: &dyn Facts,
+) -> Option<usize> {
     if let Some(n) = &said.entities.order_number {
         if let Some(i) = numbers
             .iter()
@@ -707,6 +718,52 @@ fn unique_best(scores: &[usize]) -> Option<usize> {
 
 /// How well what was said describes the items of an order: the product heard (exactly,
 /// or another size or colour of it), then the words of an item's name said.
+/// Another verified order the request's words name by an item ("the one with the
+/// belt"), when the order in focus holds no such item and exactly one other does.
+fn verified_order_named(e: &mut Engine, focus: &str, facts: &dyn Facts) -> Option<String> {
+    let words: Vec<String> = e
+        .phrases()
+        .without("pick_ignore", &e.task_ref()?.words)
+        .iter()
+        .map(|w| singular(w))
+        .collect();
+    let score = |number: &str| -> usize {
+        let Ok(Some(order)) = facts.order(number) else {
+            return 0;
+        };
+        order
+            .items
+            .iter()
+            .map(|it| {
+                crate::locale::words(&it.name)
+                    .iter()
+                    .map(|w| singular(w))
+                    .filter(|w| w.len() > 2 && words.contains(w))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    if score(focus) > 0 {
+        return None;
+    }
+    let mut others: Vec<String> = e.s.verified.clone();
+    others.sort();
+    others.dedup();
+    let scored: Vec<(usize, String)> = others
+        .into_iter()
+        .filter(|n| n != focus)
+        .map(|n| (score(&n), n))
+        .filter(|(s, _)| *s > 0)
+        .collect();
+    let best = scored.iter().map(|(s, _)| *s).max()?;
+    let mut top = scored.into_iter().filter(|(s, _)| *s == best);
+    match (top.next(), top.next()) {
+        (Some((_, n)), None) => Some(n),
+        _ => None,
+    }
+}
+
 fn item_score(e: &Engine, said: &Said<'_>, order: &Order, facts: &dyn Facts) -> usize {
     let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
     let heard = said.entities.product.as_deref();

@@ -199,23 +199,43 @@ impl Engine {
                     Answer::Handled
                 }
             },
-            YesNo::NextOrder => match yes {
-                Some(true) => {
-                    let next = self.s.queue.remove(0);
-                    self.s.focus = Some(next.clone());
-                    let mut task =
-                        Task::new(Goal::Status, Vec::new(), Vec::new(), Entities::default());
-                    task.order = Some(next);
-                    self.task = Some(task);
-                    Answer::Filled
+            // "No, I said I want to cancel that one": a request said with the answer wins.
+            YesNo::NextOrder if self.names_a_request(said) && yes != Some(true) => {
+                self.s.queue.clear();
+                self.ask = Ask::Nothing;
+                self.route(said, facts);
+                Answer::Handled
+            }
+            YesNo::NextOrder => {
+                // "The one with the backpack": that order, out of turn.
+                let queue = self.s.queue.clone();
+                let named = yes
+                    .is_none()
+                    .then(|| identity::pick(self, said, &queue, facts))
+                    .flatten();
+                let next = match (yes, named) {
+                    (None, Some(i)) => Some(i),
+                    (Some(true), _) => Some(0),
+                    _ => None,
+                };
+                match (next, yes) {
+                    (Some(i), _) => {
+                        let next = self.s.queue.remove(i);
+                        self.s.focus = Some(next.clone());
+                        let mut task =
+                            Task::new(Goal::Status, Vec::new(), Vec::new(), Entities::default());
+                        task.order = Some(next);
+                        self.task = Some(task);
+                        Answer::Filled
+                    }
+                    (None, Some(false)) => {
+                        self.s.queue.clear();
+                        self.anything_else();
+                        Answer::Handled
+                    }
+                    (None, _) => Answer::Missed,
                 }
-                Some(false) => {
-                    self.s.queue.clear();
-                    self.anything_else();
-                    Answer::Handled
-                }
-                None => Answer::Missed,
-            },
+            }
             YesNo::Proceed if self.amend(said) => {
                 // "Oh no, the zip's wrong, it's 78703": the read-back is corrected and
                 // said again, nothing is cancelled.
