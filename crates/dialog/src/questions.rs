@@ -342,6 +342,9 @@ impl Engine {
                 if !street_said {
                     changed |= replace(&mut address.zip, &ent.zip_code);
                 }
+                if city_named {
+                    address.state = None;
+                }
                 for (named, part) in [
                     (zip_named && !changed, &mut address.zip),
                     (city_named, &mut address.city),

@@ -120,6 +120,8 @@ pub(crate) enum SubAction {
 pub(crate) struct AddressDraft {
     pub line1: Option<String>,
     pub city: Option<String>,
+    /// The state's postal code, when the caller said it with the city.
+    pub state: Option<String>,
     pub zip: Option<String>,
 }
 
@@ -447,8 +449,12 @@ impl Task {
 /// Puts the parts heard over the draft, keeping what was not said.
 pub(crate) fn merge_address(draft: &mut AddressDraft, heard: &SpokenAddress) {
     draft.line1 = Some(heard.street.clone());
+    // A city said again is a new city: a state said before it went with the old one.
     if heard.city.is_some() {
         draft.city = heard.city.clone();
+        draft.state = heard.state.clone();
+    } else if heard.state.is_some() {
+        draft.state = heard.state.clone();
     }
     if heard.zip.is_some() {
         draft.zip = heard.zip.clone();

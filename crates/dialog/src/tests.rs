@@ -767,7 +767,7 @@ fn a_city_is_read_without_the_remarks_around_it() {
         turn(&mut e, &w, Intent::Fallback, answer, Entities::default());
         let s = turn(&mut e, &w, Intent::Fallback, "78704", zip("78704"));
         assert!(
-            s.reply.contains(&format!("{city}, 7 8 7 0 4")),
+            s.reply.contains(&format!("{city}, Texas, 7 8 7 0 4")),
             "{answer}: {}",
             s.reply
         );
@@ -780,7 +780,7 @@ fn a_correction_at_the_read_back_replaces_the_value_and_reads_back_again() {
     let mut e = address_change_at_city(&w);
     turn(&mut e, &w, Intent::Fallback, "austin", Entities::default());
     let s = turn(&mut e, &w, Intent::Fallback, "78704", zip("78704"));
-    assert!(s.reply.contains("Austin, 7 8 7 0 4"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, Texas, 7 8 7 0 4"), "{}", s.reply);
     let s = turn(
         &mut e,
         &w,
@@ -788,7 +788,7 @@ fn a_correction_at_the_read_back_replaces_the_value_and_reads_back_again() {
         "oh no sorry the zip's wrong it's 78703",
         zip("78703"),
     );
-    assert!(s.reply.contains("Austin, 7 8 7 0 3"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, Texas, 7 8 7 0 3"), "{}", s.reply);
     assert!(s.changes.is_empty());
     // A part named as wrong without a new value is asked again.
     let s = turn(
@@ -806,7 +806,11 @@ fn a_correction_at_the_read_back_replaces_the_value_and_reads_back_again() {
         "pflugerville",
         Entities::default(),
     );
-    assert!(s.reply.contains("Pflugerville, 7 8 7 0 3"), "{}", s.reply);
+    assert!(
+        s.reply.contains("Pflugerville, Texas, 7 8 7 0 3"),
+        "{}",
+        s.reply
+    );
     let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
     assert_eq!(s.changes[0].kind(), "change_address");
 }
@@ -1536,31 +1540,31 @@ fn a_whole_address_in_one_sentence_fills_every_part_said() {
             "it's 2200 Lake Shore Drive, Austin, 78705",
             Some("78705"),
             "2200 Lake Shore Drive",
-            "Austin, 7 8 7 0 5",
+            "Austin, Texas, 7 8 7 0 5",
         ),
         (
             "2200 Guadalupe Street, Austin, Texas, 7 8 7 0 5",
             Some("78705"),
             "2200 Guadalupe Street",
-            "Austin, 7 8 7 0 5",
+            "Austin, Texas, 7 8 7 0 5",
         ),
         (
             "14 Elm Street, Apt 3, Round Rock, TX 78664",
             Some("78664"),
             "14 Elm Street Apt 3",
-            "Round Rock, 7 8 6 6 4",
+            "Round Rock, Texas, 7 8 6 6 4",
         ),
         (
             "14 elm street apartment 3 b round rock texas seven eight six six four",
             Some("78664"),
             "14 Elm Street Apartment 3B",
-            "Round Rock, 7 8 6 6 4",
+            "Round Rock, Texas, 7 8 6 6 4",
         ),
         (
             "501 west 5th ave san marcos tx 78666 usa",
             Some("78666"),
             "501 West 5th Ave",
-            "San Marcos, 7 8 6 6 6",
+            "San Marcos, Texas, 7 8 6 6 6",
         ),
     ] {
         let mut e = address_change_at_street(&w);
@@ -1591,7 +1595,7 @@ fn only_the_missing_parts_of_an_address_are_asked() {
     assert!(s.reply.contains("zip"), "{}", s.reply);
     let s = turn(&mut e, &w, Intent::Fallback, "78610", zip("78610"));
     assert!(s.reply.contains("9 Oak Lane"), "{}", s.reply);
-    assert!(s.reply.contains("Buda, 7 8 6 1 0"), "{}", s.reply);
+    assert!(s.reply.contains("Buda, Texas, 7 8 6 1 0"), "{}", s.reply);
     // A five-digit house number is not the zip; the city is still asked.
     let mut e = address_change_at_street(&w);
     let s = turn(
@@ -1618,7 +1622,7 @@ fn only_the_missing_parts_of_an_address_are_asked() {
         ent,
     );
     assert!(s.reply.contains("2200 Lake Shore Drive"), "{}", s.reply);
-    assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, Texas, 7 8 7 0 5"), "{}", s.reply);
     // A new street at the read-back is a new address: what was not said with it is
     // asked again, not kept from the first one.
     let s = turn(
@@ -1635,7 +1639,7 @@ fn only_the_missing_parts_of_an_address_are_asked() {
     assert!(s.reply.contains("zip"), "{}", s.reply);
     let s = turn(&mut e, &w, Intent::Fallback, "78705", zip("78705"));
     assert!(s.reply.contains("2210 Lake Shore Drive"), "{}", s.reply);
-    assert!(s.reply.contains("Austin, 7 8 7 0 5"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, Texas, 7 8 7 0 5"), "{}", s.reply);
 }
 
 /// A tracking answer for the shipped headphones, ending on the offer to text the link.

@@ -35,6 +35,9 @@ pub struct Interpretation {
     /// A city named on its own (read only when a city was asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
+    /// The state's postal code said with that city ("Columbus, Ohio" → "OH").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city_state: Option<String>,
     /// Positions in a list said ("the second one", "the last"), in the order said.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ordinals: Vec<Ordinal>,
@@ -64,6 +67,7 @@ impl Interpretation {
             alternatives: Vec::new(),
             address: None,
             city: None,
+            city_state: None,
             ordinals: Vec::new(),
             bare_number: false,
             cues: Vec::new(),
@@ -86,6 +90,9 @@ pub struct SpokenAddress {
     pub city: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
+    /// The state's postal code, when said with the city ("Columbus, Ohio" → "OH").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 /// A position in a list: 1 is the first, -1 the last.

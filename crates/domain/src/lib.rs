@@ -21,6 +21,7 @@ pub mod phrases;
 pub mod pii;
 pub mod records;
 pub mod speech_text;
+pub mod us_states;
 pub mod verification;
 pub mod vocab;
 pub mod wire;

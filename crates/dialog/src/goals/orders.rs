@@ -15,8 +15,11 @@ use voxorder_config::ShippingPolicy;
 use voxorder_config::TimeSlot;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
 use voxorder_domain::interpretation::Cue;
-use voxorder_domain::order::{AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod};
+use voxorder_domain::order::{
+    Address, AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod,
+};
 use voxorder_domain::speech_text as st;
+use voxorder_domain::us_states;
 use voxorder_domain::vocab::{CancelReason, ReturnReason};
 use voxorder_domain::vocab::{Entities, Intent};
 
@@ -576,19 +579,29 @@ pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     let line1 = task.address().line1.clone().unwrap_or_default();
     let city = task.address().city.clone().unwrap_or_default();
     let zip = task.address().zip.clone().unwrap_or_default();
+    let old = order.shipping_address.as_ref();
+    let state = new_state(task.address().state.as_deref(), &zip, old);
+    // The state is read back: a new zip in another state must not keep the old one
+    // unheard.
+    let city_state = match state.as_deref().and_then(us_states::name) {
+        Some(name) => format!("{city}, {name}"),
+        None => city.clone(),
+    };
     if !task.confirmed {
-        let args = [("line1", line1), ("city_zip", st::city_zip(&city, &zip))];
+        let args = [
+            ("line1", line1),
+            ("city_zip", st::city_zip(&city_state, &zip)),
+        ];
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_address"), &args);
         return;
     }
-    let old = order.shipping_address.as_ref();
     e.change(Change::ChangeAddress {
         order_number: order.order_number.clone(),
         address: AddressRecord {
             line1,
             line2: None,
             city: city.clone(),
-            state: old.and_then(|a| a.state.clone()),
+            state,
             zip: zip.clone(),
             country: old.map_or_else(|| "US".to_string(), |a| a.country.clone()),
         },
@@ -601,9 +614,25 @@ pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     });
     e.say(
         p!("address_changed"),
-        &[("city_zip", st::city_zip(&city, &zip))],
+        &[("city_zip", st::city_zip(&city_state, &zip))],
     );
     e.complete();
+}
+
+/// The state of a new address: the one said, else the one its zip belongs to, else the
+/// old one when the zip is in the same area; never the old state for a zip elsewhere.
+fn new_state(said: Option<&str>, zip: &str, old: Option<&Address>) -> Option<String> {
+    if let Some(code) = said {
+        return Some(code.to_string());
+    }
+    if let Some(code) = us_states::of_zip(zip) {
+        return Some(code.to_string());
+    }
+    let old = old?;
+    let area = |z: &str| z.chars().take(3).collect::<String>();
+    (area(&old.zip) == area(zip))
+        .then(|| old.state.clone())
+        .flatten()
 }
 
 /// An order waiting for the customer's confirmation: read it, then confirm, cancel,
@@ -740,6 +769,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::City => match said.city.clone().or_else(|| same_city(e, said, facts)) {
             Some(city) => {
                 e.task().address().city = Some(city);
+                e.task().address().state = said.city_state.clone();
                 if let Some(z) = &ent.zip_code {
                     e.task().address().zip = Some(z.clone());
                 }

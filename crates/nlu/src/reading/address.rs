@@ -233,10 +233,28 @@ pub fn address(
     let parts = split_address(lists, text, strict)?;
     let street = street_line(&parts.street)?;
     let city = city_before_zip(lists, &parts.rest);
+    let state = state_said(&parts.rest);
     let zip = zip
         .filter(|z| !street.replace(' ', "").contains(z))
         .map(str::to_string);
-    Some(SpokenAddress { street, city, zip })
+    Some(SpokenAddress {
+        street,
+        city,
+        zip,
+        state,
+    })
+}
+
+/// The state named after a city and before any zip ("Columbus Ohio 43215" → "OH").
+pub fn state_said(text: &str) -> Option<String> {
+    let before_zip: Vec<&str> = text
+        .split_whitespace()
+        .take_while(|w| !w.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    // A city named like its state ("New York") names no state of its own.
+    voxorder_domain::us_states::trailing(&before_zip)
+        .filter(|&(_, words)| words < before_zip.len())
+        .map(|(code, _)| code.to_string())
 }
 
 /// The city in what follows a street: the words before the zip, without a state or

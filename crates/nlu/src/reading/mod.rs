@@ -45,6 +45,7 @@ pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
                 street,
                 city: None,
                 zip: None,
+                state: None,
             })
         }),
         _ => address::address(lists, &said, zip, true),
@@ -52,6 +53,7 @@ pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
     let city = (expect == Some(EntityKind::City))
         .then(|| address::city(lists, &said))
         .flatten();
+    let city_state = city.as_ref().and_then(|_| address::state_said(&said));
     Interpretation {
         ordinals: ordinal::ordinals(lists, &words),
         bare_number: cues::bare_number(&words),
@@ -59,6 +61,7 @@ pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
         words,
         address,
         city,
+        city_state,
         text: heard.text,
         intent: heard.intent,
         confidence: heard.confidence,

@@ -245,3 +245,21 @@ fn a_second_request_is_cut_only_at_a_clear_joining_phrase() {
     assert_eq!(second_request("the band also played"), None);
     assert_eq!(second_request("and can you check my order"), None);
 }
+
+#[test]
+fn a_state_said_with_the_city_is_read_but_a_city_named_like_a_state_is_not_one() {
+    let a = expecting(
+        "55 Elm Street, Columbus Ohio, 43215",
+        Some("43215"),
+        EntityKind::Street,
+    )
+    .address
+    .expect("an address");
+    assert_eq!(a.city.as_deref(), Some("Columbus"));
+    assert_eq!(a.state.as_deref(), Some("OH"));
+    let i = expecting("Brooklyn, New York", None, EntityKind::City);
+    assert_eq!(i.city_state.as_deref(), Some("NY"));
+    let i = expecting("new york", None, EntityKind::City);
+    assert_eq!(i.city.as_deref(), Some("New York"));
+    assert_eq!(i.city_state, None);
+}
