@@ -386,6 +386,11 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
                 return Answer::Handled;
             }
+            // "Idk, my email's ivy.novak@…": the account's email finds the orders, and a
+            // second fact proves it, as on the account path.
+            if ent.email.is_some() {
+                return answer(e, &Ask::AccountEmail, said, facts);
+            }
             if said.intent == Intent::Deny || said.has(Cue::NoNumber) {
                 e.ask(Ask::Phone, p!("ask_phone"), &[]);
                 return Answer::Handled;
