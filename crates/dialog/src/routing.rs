@@ -437,6 +437,16 @@ impl Engine {
             self.start_goal(Goal::Status, said, facts);
             return;
         }
+        // "How much is the fleece hoodie?", "do you have it in green?": the catalog
+        // answers, unless the caller clearly asks to buy or change something.
+        let clear_change = Goal::from_intent(said.intent).is_some()
+            && said.confidence >= self.config.dialog.switch_confidence;
+        if !clear_change && commerce::asks_about_a_product(self, said) {
+            self.s.fallbacks = 0;
+            self.note_primary(Intent::PolicyQuestion);
+            commerce::product_answer(self, said, facts);
+            return;
+        }
         // "What subscriptions do I have?" reads like a request for the menu.
         if !other_request && self.phrases().any("subscription_list", &said.words) {
             self.s.fallbacks = 0;
@@ -637,6 +647,17 @@ impl Engine {
         rest.is_empty() && !said.words.is_empty()
     }
 
+    /// Whether the words name anything of this shop's: an order, a contact detail, a
+    /// zip or a product. ("What's the weather today" names only a day.)
+    fn names_something_of_ours(&self, said: &Said<'_>) -> bool {
+        let e = &said.entities;
+        e.order_number.is_some()
+            || e.email.is_some()
+            || e.phone_number.is_some()
+            || e.zip_code.is_some()
+            || e.product.is_some()
+    }
+
     pub(crate) fn fallback(&mut self, said: &Said<'_>) {
         self.s.fallbacks += 1;
         if self.s.fallbacks >= self.config.dialog.max_fallbacks {
@@ -656,6 +677,11 @@ impl Engine {
             .collect();
         if options.len() == 2 {
             self.say(p!("clarify"), &[("options", st::list_or(&options))]);
+        } else if said.words.len() >= 4 && !self.names_something_of_ours(said) {
+            // A clear sentence about nothing this shop does ("tell me a joke", "what's
+            // the weather"): said so, with what it can do, not "I didn't catch that".
+            let store = self.config.store.name.clone();
+            self.say(p!("out_of_scope"), &[("store", store)]);
         } else {
             self.say(p!("fallback"), &[]);
         }

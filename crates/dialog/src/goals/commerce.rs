@@ -895,6 +895,64 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     }
 }
 
+/// Whether the words ask a product's price or whether it is in stock ("how much is the
+/// fleece hoodie?", "do you have it in green?").
+pub(crate) fn asks_about_a_product(e: &Engine, said: &Said<'_>) -> bool {
+    said.entities.product.is_some()
+        && (e.phrases().any("asks_price", &said.words)
+            || e.phrases().any("asks_stock", &said.words))
+}
+
+/// A product's price and stock, from the catalog: of the size and colour named, else of
+/// the product as a whole. Changes nothing.
+pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
+    let Some(sku) = said.entities.product.clone() else {
+        return;
+    };
+    let Some(p) = product(e, &sku, facts) else {
+        e.say(p!("product_not_sold"), &[]);
+        e.anything_else();
+        return;
+    };
+    let variants = match facts.variants(&p.family) {
+        Ok(v) if !v.is_empty() => v,
+        Ok(_) => vec![p.clone()],
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+    let fitting: Vec<&Product> = variants
+        .iter()
+        .filter(|v| size.is_none() || v.size == size)
+        .filter(|v| colour.is_none() || v.color == colour)
+        .collect();
+    // The product as the caller named it: the family's name, with what they specified.
+    let base = p.name.split(" - ").next().unwrap_or(&p.name).to_string();
+    let name = match (&colour, &size) {
+        (Some(c), Some(s)) => format!("{base} in {c}, size {s}"),
+        (Some(c), None) => format!("{base} in {c}"),
+        (None, Some(s)) => format!("{base} in size {s}"),
+        (None, None) => base,
+    };
+    let Some(cheapest) = fitting.iter().map(|v| v.price_cents).min() else {
+        e.say(p!("product_no_such_variant"), &[("name", name)]);
+        e.anything_else();
+        return;
+    };
+    let price = st::price_cents(cheapest);
+    let in_stock = fitting.iter().any(|v| v.stock > 0);
+    let key = match (in_stock, e.phrases().any("asks_stock", &said.words)) {
+        (true, true) => p!("product_in_stock"),
+        (false, _) => p!("product_out_of_stock"),
+        (true, false) => p!("product_price"),
+    };
+    e.say(key, &[("name", name), ("price", price)]);
+    e.s.completed += 1;
+    e.anything_else();
+}
+
 #[cfg(test)]
 mod tests {
     use crate::locale::Catalog;
