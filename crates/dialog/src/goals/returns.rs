@@ -947,7 +947,7 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
     // told as the order's own state: it has no return record to read.
     if returns.is_empty() && matches!(order.status, OrderStatus::Cancelled | OrderStatus::Returned)
     {
-        crate::goals::orders::status(e, facts);
+        e.tell_status(facts);
         return;
     }
     if returns.is_empty() {
