@@ -250,10 +250,9 @@ impl Request {
                 date: ent.date,
                 slot: ent.time_slot,
             }),
-            Goal::ChangeAddress => Request::ChangeAddress(AddressDraft {
-                zip: ent.zip_code.clone(),
-                ..AddressDraft::default()
-            }),
+            // A zip said with the request is the billing zip that proves who the caller
+            // is; the new address's zip comes with its street, or is asked.
+            Goal::ChangeAddress => Request::ChangeAddress(AddressDraft::default()),
             Goal::Confirm => Request::Confirm(ConfirmReq::default()),
             Goal::Place => Request::Place(purchase()),
             Goal::Reorder => Request::Reorder(purchase()),

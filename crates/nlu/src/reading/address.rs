@@ -42,6 +42,16 @@ const HESITATIONS: &[&str] = &[
 /// nothing of the address.
 pub fn corrected(lists: &Lists, text: &str) -> String {
     let mut raws: Vec<&str> = text.split_whitespace().collect();
+    // "…order 1241803805391, Chloe Hughes, 02139. The new address is 9 Harbor Way":
+    // the address is what follows the last phrase that introduces it.
+    let keys: Vec<String> = raws.iter().map(|r| address_key(r)).collect();
+    let intro = (0..keys.len())
+        .filter_map(|i| lists.len_at("address_intro", &keys, i).map(|n| i + n))
+        .filter(|&end| end < keys.len())
+        .max();
+    if let Some(end) = intro {
+        raws.drain(..end);
+    }
     loop {
         let keys: Vec<String> = raws.iter().map(|r| address_key(r)).collect();
         let Some((mut at, mut len)) = last_correction(&keys) else {
@@ -136,6 +146,8 @@ fn kept_before(lists: &Lists, before: &[&str], after: &[String]) -> usize {
 /// A whole address said at once, cut into the street (with any apartment) and what
 /// follows it (city, state, zip).
 struct AddressParts {
+    /// What was said before the street: a zip there is the billing zip, not the new one.
+    before: String,
     street: String,
     rest: String,
 }
@@ -168,7 +180,13 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
             })
         })
         .collect();
-    let number = words.iter().position(|w| numeric(&w.key))?;
+    // A house number has at most six digits: an order number or a phone said before the
+    // address ("order 1241803805391, the new address is 9 Harbor Way") is not one.
+    let house_number = |key: &str| {
+        let digits = key.chars().filter(char::is_ascii_digit).count();
+        numeric(key) && digits <= 6
+    };
+    let number = words.iter().position(|w| house_number(&w.key))?;
     let suffix = (number + 1..words.len()).find(|&i| lists.is("street_types", &words[i].key));
     let mut end = match suffix {
         Some(k) => k + 1,
@@ -215,6 +233,7 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
     };
     let join = |ws: &[AddressWord<'_>]| ws.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
     Some(AddressParts {
+        before: join(&words[..start]),
         street: join(&words[start..end]),
         rest: join(&words[end..]),
     })
@@ -234,9 +253,20 @@ pub fn address(
     let street = street_line(&parts.street)?;
     let city = city_before_zip(lists, &parts.rest);
     let state = state_said(&parts.rest);
-    let zip = zip
-        .filter(|z| !street.replace(' ', "").contains(z))
-        .map(str::to_string);
+    // The zip of the new address is said after its street; one said only before it
+    // ("Chloe Hughes, 02139. New address is …") proved who the caller is.
+    let compact = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    // A zip written after the street is the new one, whichever zip the entities took.
+    let written = parts.rest.split_whitespace().find_map(|w| {
+        let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let plain = w.len() == 5 && w.chars().all(|c| c.is_ascii_digit());
+        plain.then(|| w.to_string())
+    });
+    let zip = written.or_else(|| {
+        zip.filter(|z| !street.replace(' ', "").contains(z))
+            .filter(|z| !compact(&parts.before).contains(z) || compact(&parts.rest).contains(z))
+            .map(str::to_string)
+    });
     Some(SpokenAddress {
         street,
         city,

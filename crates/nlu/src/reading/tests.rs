@@ -263,3 +263,19 @@ fn a_state_said_with_the_city_is_read_but_a_city_named_like_a_state_is_not_one()
     assert_eq!(i.city.as_deref(), Some("New York"));
     assert_eq!(i.city_state, None);
 }
+
+#[test]
+fn an_address_said_after_the_order_number_and_the_billing_zip_is_only_the_address() {
+    let text = "yes, order 1241803805391. Chloe Hughes, 02139. New address is 9 Harbor Way, Boston MA 02110";
+    let i = expecting(text, Some("02139"), EntityKind::Street);
+    let a = i.address.expect("an address");
+    assert_eq!(a.street, "9 Harbor Way");
+    assert_eq!(a.city.as_deref(), Some("Boston"));
+    // The billing zip said before the street is not the new zip.
+    assert_eq!(a.zip.as_deref(), Some("02110"));
+    // Not asked for a street, the request still finds it after its introduction.
+    let a = reading("change the address on 1241803805391, zip 27601, the new one is 15 Pine Road")
+        .address
+        .expect("an address");
+    assert_eq!(a.street, "15 Pine Road");
+}
