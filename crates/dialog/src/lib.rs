@@ -320,9 +320,17 @@ impl Engine {
                 let asks = Goal::from_intent(heard.intent).is_some()
                     || heard.intent == Intent::PolicyQuestion
                     || heard.entities.order_number.is_some();
+                // "Ok, and what about order 1780…?" at an offer: the acknowledgement takes
+                // nothing up; the request after it is what the caller wants.
+                let acknowledged_offer = matches!(self.ask, Ask::YesNo(q) if q.is_offer())
+                    && self.only_acknowledgement(&heard.words);
                 let mut heard = *heard;
-                if closing && !asks {
+                if (closing && !asks) || acknowledged_offer {
                     if let Some(then) = heard.then.take() {
+                        if acknowledged_offer {
+                            self.s.queue.clear();
+                            self.ask = Ask::Nothing;
+                        }
                         heard = *then;
                     }
                 }

@@ -105,6 +105,13 @@ impl Engine {
             || said.entities.order_number.is_some()
     }
 
+    /// Whether the only yes in the words is an acknowledgement ("ok", "alright"), not a
+    /// "yes", "sure" or "please".
+    pub(crate) fn acknowledges_only(&self, said: &Said<'_>) -> bool {
+        let ph = self.phrases();
+        ph.any("acknowledge", &said.words) && !ph.any("firm_yes", &said.words)
+    }
+
     /// An offer taken up by naming what was offered ("text me the link", "send it over"),
     /// with no yes said.
     pub(crate) fn takes_up(&self, q: YesNo, said: &Said<'_>) -> Option<bool> {
@@ -134,6 +141,14 @@ impl Engine {
         // "Can somebody at least review it?" when a person was offered is a yes.
         let asks_for_person = matches!(q, YesNo::OfferHuman | YesNo::Exception)
             && said.intent == Intent::SpeakToAgent;
+        // "Ok, where is order 1780… going?" at an offer: the new request is the answer,
+        // and the "ok" takes nothing up.
+        if q.is_offer() && self.names_a_request(said) && self.acknowledges_only(said) {
+            self.s.queue.clear();
+            self.ask = Ask::Nothing;
+            self.route(said, facts);
+            return Answer::Handled;
+        }
         let yes = self
             .yes_no(said)
             .or_else(|| self.takes_up(q, said))

@@ -640,6 +640,15 @@ impl Engine {
             && self.phrases().any("keep", &said.words)
     }
 
+    /// Whether the words only acknowledge ("ok", "alright then", "I see").
+    pub(crate) fn only_acknowledgement(&self, words: &[String]) -> bool {
+        let ph = self.phrases();
+        ph.any("acknowledge", words)
+            && ph
+                .without("courtesy", &ph.without("acknowledge", words))
+                .is_empty()
+    }
+
     pub(crate) fn only_courtesy(&self, said: &Said<'_>, list: &str) -> bool {
         let ph = self.phrases();
         let rest = ph.without("courtesy", &ph.without(list, &said.words));

@@ -36,6 +36,22 @@ pub(crate) enum YesNo {
     CancelWholeOrder,
 }
 
+impl YesNo {
+    /// An offer of something extra (a text, a return instead, the next order): an
+    /// "ok" said before another request does not take it up.
+    pub(crate) fn is_offer(self) -> bool {
+        matches!(
+            self,
+            YesNo::TrackingLink
+                | YesNo::NextOrder
+                | YesNo::StartReturn
+                | YesNo::StartCancel
+                | YesNo::ConfirmPending
+                | YesNo::PaymentLink
+        )
+    }
+}
+
 /// What the agent just asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Ask {

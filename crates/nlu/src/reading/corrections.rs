@@ -67,6 +67,8 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     ("also can you", 1),
     ("also could you", 1),
     ("oh and", 2),
+    ("and what about", 1),
+    ("and how about", 1),
 ];
 
 /// The utterance cut before a second request said in the same breath: ("it's 40 Elm
