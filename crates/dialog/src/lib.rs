@@ -170,6 +170,8 @@ pub(crate) struct Session {
     pub told: Vec<i64>,
     /// The age of stale order details was said (once a conversation).
     pub data_age_told: bool,
+    /// The subscription the last subscription request was about ("turn it back on").
+    pub last_subscription: Option<i64>,
     /// Requests said in the same breath as an earlier one, taken up in turn.
     pub later: std::collections::VecDeque<Interpretation>,
     /// The request in progress is done and a later one is waiting: it is taken up at

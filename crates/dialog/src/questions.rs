@@ -287,10 +287,17 @@ impl Engine {
             return false;
         };
         let starts_yes = said.has(Cue::Yes);
-        // A question about where an order is may well be about another one: asked.
+        // A question about where an order is may well be about another one: asked. A
+        // subscription or a purchase after one is another action ("now turn it back
+        // on"), never the one just done.
+        let repeatable = matches!(goal, Goal::Subscription | Goal::Place | Goal::Reorder);
         let related = !goal.about_the_order_in_focus()
+            && !repeatable
             && (goal == last || (goal.after_sales() && last.after_sales()));
+        // "Yes, go ahead with it" is short; a sentence says what it wants.
+        let short = said.words.len() <= 8;
         starts_yes
+            && short
             && related
             && said.entities.order_number.is_none()
             && said.entities.product.is_none()

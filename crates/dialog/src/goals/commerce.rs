@@ -365,6 +365,12 @@ fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
     }
 }
 
+/// Whether the request points back at what was just talked about ("turn it back on").
+fn refers_back(e: &Engine) -> bool {
+    e.task_ref()
+        .is_some_and(|t| e.phrases().any("refers_back", &t.words))
+}
+
 /// Every active or paused subscription: what, how many, how often, and when next.
 fn list_subscriptions(e: &mut Engine, subs: &[Subscription], facts: &dyn Facts) {
     let lines: Vec<String> = subs
@@ -462,6 +468,11 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
                     .map(|s| s.id)
             }
             None if subs.len() == 1 => Some(subs[0].id),
+            // "Turn it back on": the subscription just talked about.
+            None if refers_back(e) => {
+                e.s.last_subscription
+                    .filter(|id| subs.iter().any(|s| s.id == *id))
+            }
             None => None,
         };
         match chosen {
@@ -479,6 +490,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         }
     }
     let id = e.task().subscription().subscription.expect("chosen above");
+    e.s.last_subscription = Some(id);
     let Some(sub) = subs.iter().find(|s| s.id == id).cloned() else {
         e.task().subscription().subscription = None;
         e.say(p!("no_subscriptions"), &[]);
