@@ -131,6 +131,11 @@ impl Facts for StoreFacts<'_> {
             .customer(id)
             .map_err(facts_err(FactsQuery::Customer))
     }
+    fn household_members(&self, customer_id: i64) -> Result<Vec<i64>, FactsError> {
+        self.store
+            .household_member_ids(customer_id)
+            .map_err(facts_err(FactsQuery::Customer))
+    }
     fn customer_by_email(&self, email: &str) -> Result<Option<CustomerRow>, FactsError> {
         self.store
             .customer_by_email(email)

@@ -110,6 +110,29 @@ pub trait Facts {
     fn variants(&self, family: &str) -> Result<Vec<Product>, FactsError>;
     fn purchase_history(&self, customer_id: i64) -> Result<Vec<PurchasedItem>, FactsError>;
     fn subscriptions_of(&self, customer_id: i64) -> Result<Vec<Subscription>, FactsError>;
+    /// The customers of this customer's household, this one among them (alone when in
+    /// none): a household's speaker serves all of them.
+    fn household_members(&self, customer_id: i64) -> Result<Vec<i64>, FactsError> {
+        Ok(vec![customer_id])
+    }
+    /// The orders of every member of the customer's household, newest first.
+    fn household_orders(&self, customer_id: i64) -> Result<Vec<OrderSummary>, FactsError> {
+        let mut orders = Vec::new();
+        for member in self.household_members(customer_id)? {
+            orders.extend(self.orders_of_customer(member)?);
+        }
+        orders
+            .sort_by(|a, b| (b.order_date, &b.order_number).cmp(&(a.order_date, &a.order_number)));
+        Ok(orders)
+    }
+    /// The subscriptions of every member of the customer's household.
+    fn household_subscriptions(&self, customer_id: i64) -> Result<Vec<Subscription>, FactsError> {
+        let mut subs = Vec::new();
+        for member in self.household_members(customer_id)? {
+            subs.extend(self.subscriptions_of(member)?);
+        }
+        Ok(subs)
+    }
     fn policy_answer(&self, question: &str) -> Option<PolicyAnswer>;
     /// What sync learned that has not yet been said to the customer, oldest first.
     fn pending_notices(&self, scope: NoticeScope<'_>) -> Result<Vec<SyncNotice>, FactsError>;

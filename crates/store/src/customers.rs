@@ -41,6 +41,28 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The customers of this customer's household, this one among them; the customer
+    /// alone when in no household.
+    pub fn household_member_ids(&self, customer_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.id FROM customers c JOIN customers m ON m.household_id = c.household_id
+                 WHERE c.id = ?1 AND c.household_id IS NOT NULL ORDER BY m.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let ids = stmt
+            .query_map([customer_id], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.err(e))?
+            .collect::<Result<Vec<i64>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(if ids.is_empty() {
+            vec![customer_id]
+        } else {
+            ids
+        })
+    }
+
     /// The customer's orders, newest first (at most 100, like every order list).
     pub fn orders_of_customer(&self, customer_id: i64) -> Result<Vec<OrderSummary>, StoreError> {
         self.summaries("customer_id = ?1", &customer_id)
@@ -137,6 +159,39 @@ mod tests {
         let orders: Vec<_> = records.iter().map(|r| r.validate().unwrap()).collect();
         store.upsert_orders(&orders, now()).unwrap();
         store
+    }
+
+    #[test]
+    fn a_household_s_members_are_found_from_any_of_them() {
+        let mut partner = order("1000000000009", "2026-02-01", "delivered", &[("A", 1)]);
+        partner.customer.email = Some("sam@example.com".into());
+        partner.customer.phone = Some("5125550111".into());
+        let mut store = store_with(&[
+            order("1000000000001", "2026-01-05", "delivered", &[("A", 1)]),
+            partner,
+        ]);
+        let lee = store
+            .customer_by_email("lee@example.com")
+            .unwrap()
+            .unwrap()
+            .id;
+        let sam = store
+            .customer_by_email("sam@example.com")
+            .unwrap()
+            .unwrap()
+            .id;
+        // In no household, a customer is alone.
+        assert_eq!(store.household_member_ids(lee).unwrap(), vec![lee]);
+        store
+            .create_household(
+                "Moss household",
+                &["lee@example.com".into(), "sam@example.com".into()],
+            )
+            .unwrap();
+        let mut both = vec![lee, sam];
+        both.sort_unstable();
+        assert_eq!(store.household_member_ids(lee).unwrap(), both);
+        assert_eq!(store.household_member_ids(sam).unwrap(), both);
     }
 
     #[test]

@@ -417,7 +417,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         let (freq, qty) = (e.task().subscription().frequency, *e.task().quantity());
         e.task().subscription().sub_action = action_from_words(e, &words, freq, qty);
     }
-    let subs: Vec<Subscription> = match facts.subscriptions_of(cid) {
+    let subs: Vec<Subscription> = match facts.household_subscriptions(cid) {
         Ok(s) => s
             .into_iter()
             .filter(|s| s.status != SubscriptionStatus::Cancelled)
@@ -879,7 +879,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .filter_map(|id| {
                     let cid = e.s.customer?;
                     facts
-                        .subscriptions_of(cid)
+                        .household_subscriptions(cid)
                         .ok()?
                         .into_iter()
                         .find(|s| s.id == *id)
