@@ -26,7 +26,7 @@ struct Cli {
     #[arg(long, global = true, env = "VOXORDER_DB", value_name = "PATH")]
     db: Option<PathBuf>,
 
-    /// Configuration file (TOML); every key and its default: `voxorder config show`.
+    /// Configuration file (TOML); every key and its default: `voxorder config default`.
     #[arg(long, global = true, env = "VOXORDER_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
 
