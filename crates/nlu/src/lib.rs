@@ -114,6 +114,21 @@ impl Nlu {
                         && (then.entities.order_number.is_none()
                             || then.entities.order_number == first.entities.order_number);
                     if !same {
+                        // "Where is my order and can I change the address on it, order
+                        // 2580…": what identifies the order is said once, for both.
+                        // A first part that asks for nothing ("no thanks, and can you
+                        // check order …") takes nothing of the second.
+                        let shares = asks_for_something(&first);
+                        let (mine, theirs) = (&mut first.entities, &then.entities);
+                        if shares && mine.order_number.is_none() {
+                            mine.order_number.clone_from(&theirs.order_number);
+                        }
+                        if shares && mine.email.is_none() {
+                            mine.email.clone_from(&theirs.email);
+                        }
+                        if shares && mine.phone_number.is_none() {
+                            mine.phone_number.clone_from(&theirs.phone_number);
+                        }
                         first.then = Some(Box::new(then));
                         return Ok(first);
                     }

@@ -69,6 +69,11 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     ("oh and", 2),
     ("and what about", 1),
     ("and how about", 1),
+    ("and can i also", 1),
+    ("and could i also", 1),
+    ("and can i", 1),
+    ("and could i", 1),
+    ("and may i", 1),
 ];
 
 /// The utterance cut before a second request said in the same breath: ("it's 40 Elm
