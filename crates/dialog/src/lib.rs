@@ -170,6 +170,8 @@ pub(crate) struct Session {
     pub told: Vec<i64>,
     /// The age of stale order details was said (once a conversation).
     pub data_age_told: bool,
+    /// The product the caller last asked about ("what colours does it come in?").
+    pub last_product: Option<String>,
     /// The subscription the last subscription request was about ("turn it back on").
     pub last_subscription: Option<i64>,
     /// Requests said in the same breath as an earlier one, taken up in turn.
@@ -367,6 +369,9 @@ impl Engine {
             // "A text asked me to confirm my order, but cancel it": the cancellation is
             // what is asked, however much the words speak of confirming.
             (Intent::CancelOrder, heard.confidence)
+        } else if heard.intent == Intent::GetOrderStatus && ph.any("where_now", &heard.words) {
+            // "Where is it right now?": the carrier's last scan, not the summary again.
+            (Intent::TrackPackage, heard.confidence)
         } else if heard.intent == Intent::EndConversation && ph.any("hold_on", &heard.words) {
             // "Hang on…" asks the agent to wait, never to hang up.
             (Intent::Fallback, 0.0)

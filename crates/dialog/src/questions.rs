@@ -143,7 +143,14 @@ impl Engine {
             && said.intent == Intent::SpeakToAgent;
         // "Ok, where is order 1780… going?" at an offer: the new request is the answer,
         // and the "ok" takes nothing up.
-        if q.is_offer() && self.names_a_request(said) && self.acknowledges_only(said) {
+        // "No that's ok. When did it ship and where is it now?": declined, and asked.
+        let declined_with_request = q.is_offer()
+            && self.names_a_request(said)
+            && self.yes_no(said) == Some(false)
+            && Goal::from_intent(said.intent).is_some();
+        if declined_with_request
+            || (q.is_offer() && self.names_a_request(said) && self.acknowledges_only(said))
+        {
             self.s.queue.clear();
             self.ask = Ask::Nothing;
             self.route(said, facts);

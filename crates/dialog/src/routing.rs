@@ -159,6 +159,18 @@ impl Engine {
             self.hand_off(HandOffReason::Requested);
             return;
         }
+        // "Actually I'm her husband" after a yes to "am I speaking with Ravi?": whoever
+        // says so is not the customer, at any point of the call; nothing more is said
+        // or done about the order.
+        let outbound = self.s.called_about.is_some()
+            && self
+                .task
+                .as_ref()
+                .is_some_and(|t| t.goal() == Goal::Confirm);
+        if outbound && said.has(Cue::NotThem) && self.ask != Ask::YesNo(YesNo::CallBack) {
+            self.answer(&Ask::ConfirmWho, said, facts);
+            return;
+        }
         // "Can I speak to someone?" in words the classifier took for something else, at
         // any point: honoured, unless it answers "shall I connect you?".
         if !said.keypad

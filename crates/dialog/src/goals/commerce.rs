@@ -907,20 +907,40 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     }
 }
 
+/// Clothing sizes in the order people list them; other sizes after, as written.
+fn size_rank(size: &str) -> (usize, String) {
+    const ORDER: &[&str] = &["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"];
+    let rank = ORDER.iter().position(|s| s.eq_ignore_ascii_case(size));
+    (rank.unwrap_or(ORDER.len()), size.to_string())
+}
+
 /// Whether the words ask a product's price or whether it is in stock ("how much is the
 /// fleece hoodie?", "do you have it in green?").
 pub(crate) fn asks_about_a_product(e: &Engine, said: &Said<'_>) -> bool {
-    said.entities.product.is_some()
-        && (e.phrases().any("asks_price", &said.words)
-            || e.phrases().any("asks_stock", &said.words))
+    let ph = e.phrases();
+    // "What colours does it come in?", "is the red one in stock?": the product asked
+    // about last.
+    let named = said.entities.product.is_some()
+        || (e.s.last_product.is_some()
+            && (ph.any("refers_back", &said.words) || said.words.iter().any(|w| w == "one")));
+    named
+        && (ph.any("asks_price", &said.words)
+            || ph.any("asks_stock", &said.words)
+            || ph.any("asks_variants", &said.words))
 }
 
 /// A product's price and stock, from the catalog: of the size and colour named, else of
 /// the product as a whole. Changes nothing.
 pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
-    let Some(sku) = said.entities.product.clone() else {
+    let Some(sku) = said
+        .entities
+        .product
+        .clone()
+        .or_else(|| e.s.last_product.clone())
+    else {
         return;
     };
+    e.s.last_product = Some(sku.clone());
     let Some(p) = product(e, &sku, facts) else {
         e.say(p!("product_not_sold"), &[]);
         e.anything_else();
@@ -953,6 +973,35 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         e.anything_else();
         return;
     };
+    if e.phrases().any("asks_variants", &said.words) {
+        // The colours and sizes there are, of what is in stock now.
+        let stocked: Vec<&&Product> = fitting.iter().filter(|v| v.stock > 0).collect();
+        let mut colours: Vec<String> = stocked.iter().filter_map(|v| v.color.clone()).collect();
+        let mut sizes: Vec<String> = stocked.iter().filter_map(|v| v.size.clone()).collect();
+        colours.sort();
+        colours.dedup();
+        sizes.sort_by_key(|s| size_rank(s));
+        sizes.dedup();
+        let key = match (colours.is_empty(), sizes.is_empty()) {
+            _ if stocked.is_empty() => p!("product_out_of_stock"),
+            (false, false) => p!("product_variants"),
+            (false, true) => p!("product_colours"),
+            (true, false) => p!("product_sizes"),
+            (true, true) => p!("product_in_stock"),
+        };
+        e.say(
+            key,
+            &[
+                ("name", name),
+                ("price", st::price_cents(cheapest)),
+                ("colours", st::list_and(&colours)),
+                ("sizes", st::list_and(&sizes)),
+            ],
+        );
+        e.s.completed += 1;
+        e.anything_else();
+        return;
+    }
     let price = st::price_cents(cheapest);
     let in_stock = fitting.iter().any(|v| v.stock > 0);
     let key = match (in_stock, e.phrases().any("asks_stock", &said.words)) {

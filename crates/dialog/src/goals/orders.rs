@@ -89,7 +89,23 @@ fn say_data_age(e: &mut Engine, facts: &dyn Facts) {
 /// much did I pay").
 pub(crate) fn asks_order_details(e: &Engine, words: &[String]) -> bool {
     let ph = e.phrases();
-    ph.any("asks_items", words) || ph.any("asks_paid", words)
+    // "What did Ada order last week?": what, did, then a buying word, in that order.
+    let at = |w: &str, from: usize| {
+        words
+            .iter()
+            .skip(from)
+            .position(|x| x == w)
+            .map(|i| i + from)
+    };
+    let what_did_buy = at("what", 0)
+        .and_then(|i| at("did", i + 1))
+        .is_some_and(|j| {
+            words
+                .iter()
+                .skip(j + 1)
+                .any(|w| matches!(w.as_str(), "order" | "buy" | "get" | "purchase"))
+        });
+    what_did_buy || ph.any("asks_items", words) || ph.any("asks_paid", words)
 }
 
 /// Every line of the order and what it cost, for a caller who asked: the status
