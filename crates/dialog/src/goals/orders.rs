@@ -40,8 +40,21 @@ fn promised_by(order: &Order, shipping: &ShippingPolicy) -> NaiveDate {
 
 /// What the caller hears about money for a cancelled order.
 fn refund_sentence(e: &Engine, order: &Order) -> String {
+    // Weeks after a cancellation the refund is not "on its way": the longest the policy
+    // allows has passed, and it is said as sent.
+    let max_days = e.config().policy.returns.refund_business_days_max;
+    let sent = order
+        .cancelled_at
+        .is_some_and(|at| add_business_days(at.date(), max_days) < e.today());
     match order.payment.method {
         PaymentMethod::Cod => e.text(p!("refund_nothing_charged"), &[]),
+        PaymentMethod::Card if sent => e.text(
+            p!("refund_to_card_sent"),
+            &[
+                ("amount", st::price_cents(order.total.cents())),
+                ("card", card_words(&e.catalog, order)),
+            ],
+        ),
         PaymentMethod::Card => e.text(
             p!("refund_to_card"),
             &[
