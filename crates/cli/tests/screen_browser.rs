@@ -295,6 +295,26 @@ async fn an_idle_screen_clears_itself_and_shows_nothing_unverified() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!browser.text().await.contains(ORDER));
+    // Nor in the page: a hidden card keeps nothing of the order to inspect.
+    let kept = browser
+        .js("return document.getElementById('order').textContent;")
+        .await;
+    let kept = kept.as_str().unwrap_or_default().to_string();
+    assert!(
+        !kept.contains(ORDER) && !kept.contains("Wireless Headphones"),
+        "{kept}"
+    );
+    // The next person at the kiosk starts a conversation of their own: the verified
+    // caller's order is neither told nor shown.
+    chat.type_line("where is my order");
+    let reply = chat.printed();
+    assert!(reply.contains("order number"), "{reply}");
+    assert!(!reply.contains("Wireless Headphones"), "{reply}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !browser.visible("order").await,
+        "no card for the next person"
+    );
     browser.close().await;
 }
 

@@ -102,7 +102,12 @@
   function renderOrder(s) {
     const o = s.order;
     $('order').hidden = !o;
-    if (!o) return;
+    if (!o) {
+      // A hidden card must not keep the last order in the page for anyone to inspect.
+      for (const id of ['order-number', 'order-changed']) $(id).textContent = '';
+      for (const id of ['order-facts', 'order-items', 'order-timeline']) $(id).replaceChildren();
+      return;
+    }
     $('order-number').textContent = o.order_number;
     const changed = $('order-changed');
     changed.hidden = !o.just_changed;

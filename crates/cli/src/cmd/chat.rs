@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
@@ -193,6 +194,14 @@ pub fn run(
         None => None,
     };
     let mut over = false;
+    // At a kiosk, the screen clears itself after its idle time, and the next person must
+    // not inherit the verified caller: after as long a silence the conversation ends and
+    // a new one opens for whoever speaks next.
+    let idle_ends_call = glue
+        .as_ref()
+        .map(|_| Duration::from_secs(u64::from(assets.config.screen.idle_clear_seconds)))
+        .filter(|d| !d.is_zero() && !outbound);
+    let mut last_turn = Instant::now();
     let reader = std::thread::Builder::new()
         .name("chat-stdin".into())
         .spawn(move || read_lines(tx))?;
@@ -202,6 +211,30 @@ pub fn run(
             out.flush()?;
         }
         let Ok(next) = rx.recv() else { break };
+        if !matches!(next, Next::End)
+            && idle_ends_call.is_some_and(|idle| last_turn.elapsed() >= idle)
+        {
+            agent.finish()?;
+            drop(agent);
+            let (fresh, opening) = Agent::open(
+                store,
+                assets,
+                clock,
+                StartOptions {
+                    channel: "chat",
+                    customer_email: options.customer.clone(),
+                    confirm_order: None,
+                },
+            )?;
+            agent = fresh;
+            over = false;
+            if let Some(glue) = glue.as_mut() {
+                glue.opened(&agent, &opening);
+                glue.phase(voxorder_screen::Phase::Listening);
+            }
+            tracing::info!("the screen's idle time passed: a new conversation");
+        }
+        last_turn = Instant::now();
         let (turn, keypad) = match next {
             Next::End => break,
             Next::Line(text) => match text.trim().strip_prefix("/keypad") {
