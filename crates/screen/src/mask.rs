@@ -55,7 +55,75 @@ pub fn scrub(text: &str) -> String {
         .split_inclusive(char::is_whitespace)
         .map(scrub_email_word)
         .collect::<String>();
-    scrub_digit_runs(&emails_masked)
+    scrub_spoken_digits(&scrub_card_codes(&scrub_digit_runs(&emails_masked)))
+}
+
+/// Digit words a number is spoken with ("five one two …").
+const DIGIT_WORDS: &[&str] = &[
+    "zero", "oh", "o", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    "double", "triple",
+];
+
+/// Words after which digits are a card's security code or expiry.
+const CARD_CODE_WORDS: &[&str] = &["cvv", "cvc", "cvv2", "csc", "exp", "expiry", "expires"];
+
+fn bare(word: &str) -> String {
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+}
+
+/// A number spoken as seven or more digit words in a row (a phone, a card) is hidden word
+/// by word; an order number said this way is hidden too, which the keypad's dots match.
+fn scrub_spoken_digits(text: &str) -> String {
+    let words: Vec<&str> = text.split_inclusive(char::is_whitespace).collect();
+    let is_digit_word = |w: &str| DIGIT_WORDS.contains(&bare(w).as_str());
+    let mut hide = vec![false; words.len()];
+    let mut start = 0;
+    while start < words.len() {
+        if !is_digit_word(words[start]) {
+            start += 1;
+            continue;
+        }
+        let end = (start..words.len())
+            .find(|&k| !is_digit_word(words[k]))
+            .unwrap_or(words.len());
+        if end - start >= 7 {
+            hide[start..end].iter_mut().for_each(|h| *h = true);
+        }
+        start = end;
+    }
+    words
+        .iter()
+        .zip(hide)
+        .map(|(w, hidden)| {
+            if hidden {
+                w.chars()
+                    .map(|c| if c.is_alphanumeric() { HIDDEN } else { c })
+                    .collect()
+            } else {
+                (*w).to_string()
+            }
+        })
+        .collect()
+}
+
+/// "cvv 123 exp 12/28": the digits after a card code word are hidden.
+fn scrub_card_codes(text: &str) -> String {
+    let words: Vec<&str> = text.split_inclusive(char::is_whitespace).collect();
+    let mut out = String::with_capacity(text.len());
+    let mut after_code = false;
+    for w in words {
+        if after_code && w.chars().any(|c| c.is_ascii_digit()) {
+            out.extend(
+                w.chars()
+                    .map(|c| if c.is_ascii_digit() { HIDDEN } else { c }),
+            );
+        } else {
+            out.push_str(w);
+        }
+        after_code = CARD_CODE_WORDS.contains(&bare(w).as_str());
+    }
+    out
 }
 
 fn scrub_email_word(word: &str) -> String {
@@ -95,6 +163,12 @@ fn scrub_digit_runs(text: &str) -> String {
             } else if " -.".contains(chars[j]) && chars.get(j + 1).is_some_and(char::is_ascii_digit)
             {
                 j += 1;
+            } else if chars[j] == ')'
+                && chars.get(j + 1) == Some(&' ')
+                && chars.get(j + 2).is_some_and(char::is_ascii_digit)
+            {
+                // "(512) 555-0199": the area code's bracket joins the groups.
+                j += 2;
             } else {
                 break;
             }
@@ -156,6 +230,20 @@ mod tests {
     }
 
     #[test]
+    fn spoken_numbers_and_card_codes_are_hidden() {
+        assert_eq!(
+            scrub("it's five one two five five five oh one nine nine ok"),
+            "it's •••• ••• ••• •••• •••• •••• •• ••• •••• •••• ok"
+        );
+        // Fewer than seven digit words are not a number to hide ("one or two").
+        assert_eq!(scrub("two or three"), "two or three");
+        assert_eq!(
+            scrub("cvv 123 exp 12/28 thanks"),
+            "cvv ••• exp ••/•• thanks"
+        );
+    }
+
+    #[test]
     fn card_numbers_keep_last_four() {
         assert_eq!(scrub("card 4242 4242 4242 4242 ok"), "card •••• 4242 ok");
         assert_eq!(scrub("4111-1111-1111-1111."), "•••• 1111.");
@@ -165,6 +253,7 @@ mod tests {
 
     #[test]
     fn phones_keep_last_two() {
+        assert_eq!(scrub("call (512) 555-0199 now"), "call (••••••••99 now");
         assert_eq!(scrub("call 512-555-0199 now"), "call ••••••••99 now");
         assert_eq!(scrub("15125550199"), "•••••••••99");
         assert_eq!(keep_last_digits("(512) 555-0199", 2), "••••••••99");
