@@ -368,7 +368,11 @@ fn an_unlinked_satellite_is_not_given_a_household() {
     let Some(python) = python() else { return };
     let env = Env::new();
     let db = store(&env);
-    let config = format!("[wyoming.households]\n\"{KITCHEN}\" = \"{ADA}\"\n");
+    // The kitchen's device is linked too; the hall satellite runs on it but is not, and a
+    // satellite id, when sent, is what counts.
+    let config = format!(
+        "[wyoming.households]\n\"{KITCHEN}\" = \"{ADA}\"\n\"kitchen-device-1\" = \"{ADA}\"\n"
+    );
     let server = serve(&env, &db, &config);
     let result = client(
         python,
@@ -376,7 +380,7 @@ fn an_unlinked_satellite_is_not_given_a_household() {
         &[
             "handle",
             "01JC-hall-1",
-            "assist_satellite.hall",
+            "assist_satellite.hall|kitchen-device-1",
             "hey, reorder the coffee beans I usually get",
         ],
     );

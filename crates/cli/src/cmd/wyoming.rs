@@ -464,12 +464,12 @@ impl Conversations {
         }
     }
 
-    /// The household the turn's satellite speaks for, by satellite id, then device id.
+    /// The household the turn's satellite speaks for: by its satellite id, or by its
+    /// device id only when no satellite id is sent, so an unlisted satellite is never a
+    /// household because of the device it runs on.
     fn household(&self, turn: &Turn) -> Option<String> {
-        [turn.satellite_id.as_deref(), turn.device_id.as_deref()]
-            .into_iter()
-            .flatten()
-            .find_map(|id| self.households.get(id).cloned())
+        let id = turn.satellite_id.as_deref().or(turn.device_id.as_deref())?;
+        self.households.get(id).cloned()
     }
 
     /// Starts a conversation's thread; it ends when the agent does, when its sender is

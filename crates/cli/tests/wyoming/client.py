@@ -185,7 +185,12 @@ async def turn(conversation: str, satellite: Optional[str], text: str) -> dict:
     """As Home Assistant's conversation agent: a new connection, one transcript."""
     context = {"conversation_id": conversation}
     if satellite:
-        context["satellite_id"] = satellite
+        # "satellite|device": a satellite id and the id of the device it runs on.
+        sat, _, device = satellite.partition("|")
+        if sat:
+            context["satellite_id"] = sat
+        if device:
+            context["device_id"] = device
     async with AsyncTcpClient(HOST, PORT) as client:
         await client.write_event(Transcript(text=text, language="en", context=context).event())
         while True:
