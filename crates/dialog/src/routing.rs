@@ -11,7 +11,7 @@ use voxorder_domain::vocab::{Entities, Intent};
 use crate::facts::{Facts, FactsError};
 use crate::goals::{commerce, orders, returns};
 use crate::identity;
-use crate::request::{Goal, Task};
+use crate::request::{Goal, SubAction, Task};
 use crate::session::{Answer, Ask, Said, YesNo};
 use crate::speak::first_name;
 use crate::{p, Engine};
@@ -226,6 +226,28 @@ impl Engine {
             self.task = None;
             self.say(p!("payment_change_unsupported"), &[]);
             self.offer_human(HandOffReason::Requested);
+            return;
+        }
+        // "Actually, just cancel it altogether" while a subscription is being changed:
+        // the subscription is cancelled instead (read back first), not an order.
+        let changing_subscription = self.task.as_ref().is_some_and(|t| {
+            t.goal() == Goal::Subscription
+                && !matches!(&t.req, crate::request::Request::Subscription(r)
+                    if r.sub_action == Some(SubAction::Cancel))
+        });
+        // "Yes, cancel it" answers a cancellation's read-back; it changes no action.
+        if changing_subscription
+            && self.yes_no(said) != Some(true)
+            && said.intent == Intent::CancelOrder
+            && said.entities.order_number.is_none()
+            && !said.words.iter().any(|w| w == "order")
+        {
+            let task = self.task();
+            task.subscription().sub_action = Some(SubAction::Cancel);
+            task.confirmed = false;
+            self.ask = Ask::Nothing;
+            self.step.answered = true;
+            self.advance(facts);
             return;
         }
         // "Forget it, I'll just wait": the request in progress is withdrawn, whatever
