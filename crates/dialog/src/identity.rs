@@ -722,33 +722,13 @@ fn unique_best(scores: &[usize]) -> Option<usize> {
         .flatten()
 }
 
-/// How well what was said describes the items of an order: the product heard (exactly,
-/// or another size or colour of it), then the words of an item's name said.
 /// Another verified order the request's words name by an item ("the one with the
 /// belt"), when the order in focus holds no such item and exactly one other does.
 fn verified_order_named(e: &mut Engine, focus: &str, facts: &dyn Facts) -> Option<String> {
-    let words: Vec<String> = e
-        .phrases()
-        .without("pick_ignore", &e.task_ref()?.words)
-        .iter()
-        .map(|w| singular(w))
-        .collect();
-    let score = |number: &str| -> usize {
-        let Ok(Some(order)) = facts.order(number) else {
-            return 0;
-        };
-        order
-            .items
-            .iter()
-            .map(|it| {
-                crate::locale::words(&it.name)
-                    .iter()
-                    .map(|w| singular(w))
-                    .filter(|w| w.len() > 2 && words.contains(w))
-                    .count()
-            })
-            .max()
-            .unwrap_or(0)
+    let words = item_words_said(e, &e.task_ref()?.words);
+    let score = |number: &str| match facts.order(number) {
+        Ok(Some(order)) => name_words_said(&order, &words),
+        _ => 0,
     };
     if score(focus) > 0 {
         return None;
@@ -756,30 +736,18 @@ fn verified_order_named(e: &mut Engine, focus: &str, facts: &dyn Facts) -> Optio
     let mut others: Vec<String> = e.s.verified.clone();
     others.sort();
     others.dedup();
-    let scored: Vec<(usize, String)> = others
-        .into_iter()
-        .filter(|n| n != focus)
-        .map(|n| (score(&n), n))
-        .filter(|(s, _)| *s > 0)
-        .collect();
-    let best = scored.iter().map(|(s, _)| *s).max()?;
-    let mut top = scored.into_iter().filter(|(s, _)| *s == best);
-    match (top.next(), top.next()) {
-        (Some((_, n)), None) => Some(n),
-        _ => None,
-    }
+    others.retain(|n| n != focus);
+    let scores: Vec<usize> = others.iter().map(|n| score(n)).collect();
+    unique_best(&scores).map(|i| others.swap_remove(i))
 }
 
+/// How well what was said describes the items of an order: the product heard (exactly,
+/// or another size or colour of it), then the words of an item's name said.
 fn item_score(e: &Engine, said: &Said<'_>, order: &Order, facts: &dyn Facts) -> usize {
     let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
     let heard = said.entities.product.as_deref();
     let heard_family = heard.and_then(family);
-    let said_words: Vec<String> = e
-        .phrases()
-        .without("pick_ignore", &said.words)
-        .iter()
-        .map(|w| singular(w))
-        .collect();
+    let said_words = item_words_said(e, &said.words);
     order
         .items
         .iter()
@@ -789,13 +757,36 @@ fn item_score(e: &Engine, said: &Said<'_>, order: &Order, facts: &dyn Facts) -> 
                 Some(_) if heard_family.is_some() && family(&it.sku) == heard_family => 5,
                 _ => 0,
             };
-            let words = crate::locale::words(&it.name)
-                .iter()
-                .map(|w| singular(w))
-                .filter(|w| w.len() > 2 && said_words.contains(w))
-                .count();
-            product + words
+            product + item_name_words_said(&it.name, &said_words)
         })
+        .max()
+        .unwrap_or(0)
+}
+
+/// The words of an utterance that may name an item, singular ("the bottles" → "bottle").
+fn item_words_said(e: &Engine, words: &[String]) -> Vec<String> {
+    e.phrases()
+        .without("pick_ignore", words)
+        .iter()
+        .map(|w| singular(w))
+        .collect()
+}
+
+/// How many words of an item's name were said (`said`: from [`item_words_said`]).
+fn item_name_words_said(name: &str, said: &[String]) -> usize {
+    crate::locale::words(name)
+        .iter()
+        .map(|w| singular(w))
+        .filter(|w| w.len() > 2 && said.contains(w))
+        .count()
+}
+
+/// The most words of any one item's name said.
+fn name_words_said(order: &Order, said: &[String]) -> usize {
+    order
+        .items
+        .iter()
+        .map(|it| item_name_words_said(&it.name, said))
         .max()
         .unwrap_or(0)
 }
