@@ -68,6 +68,11 @@ impl Phrases {
         self.lists.without(list, words)
     }
 
+    /// The words with the phrases of each list taken out in turn.
+    pub fn without_each(&self, lists: &[&str], words: &[String]) -> Vec<String> {
+        self.lists.without_each(lists, words)
+    }
+
     /// The phrases of a list, words joined by spaces (empty when there is no such list).
     pub fn list(&self, list: &str) -> Vec<String> {
         self.lists.list(list)

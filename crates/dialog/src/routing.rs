@@ -186,7 +186,7 @@ impl Engine {
         let ph = self.phrases();
         if ph.any("hold_on", &said.words)
             && ph
-                .without("courtesy", &ph.without("hold_on", &said.words))
+                .without_each(&["hold_on", "courtesy"], &said.words)
                 .iter()
                 .all(|w| {
                     matches!(
@@ -202,12 +202,9 @@ impl Engine {
         // "No. Bye." at any question: the caller is leaving.
         if said.has(Cue::Goodbye)
             && ph
-                .without(
-                    "courtesy",
-                    &ph.without(
-                        "gratitude",
-                        &ph.without("decline", &ph.without("goodbye_words", &said.words)),
-                    ),
+                .without_each(
+                    &["goodbye_words", "decline", "gratitude", "courtesy"],
+                    &said.words,
                 )
                 .is_empty()
             && ph.any("goodbye_words", &said.words)
@@ -294,10 +291,7 @@ impl Engine {
             let ph = self.phrases();
             let declined = ph.any("decline", &said.words)
                 && ph
-                    .without(
-                        "courtesy",
-                        &ph.without("gratitude", &ph.without("decline", &said.words)),
-                    )
+                    .without_each(&["decline", "gratitude", "courtesy"], &said.words)
                     .is_empty();
             if declined && !matches!(self.ask, Ask::CancelReason | Ask::ReturnReason) {
                 self.withdraw(said);
@@ -679,14 +673,13 @@ impl Engine {
         let ph = self.phrases();
         ph.any("acknowledge", words)
             && ph
-                .without("courtesy", &ph.without("acknowledge", words))
+                .without_each(&["acknowledge", "courtesy"], words)
                 .is_empty()
     }
 
     pub(crate) fn only_courtesy(&self, said: &Said<'_>, list: &str) -> bool {
         let ph = self.phrases();
-        let rest = ph.without("courtesy", &ph.without(list, &said.words));
-        let rest = ph.without("goodbye_words", &rest);
+        let rest = ph.without_each(&[list, "courtesy", "goodbye_words"], &said.words);
         rest.is_empty() && !said.words.is_empty()
     }
 

@@ -70,6 +70,14 @@ impl PhraseLists {
         out
     }
 
+    /// The words with the phrases of each list taken out in turn ("no thanks dear" less
+    /// declines, thanks and courtesy leaves nothing).
+    pub fn without_each(&self, lists: &[&str], words: &[String]) -> Vec<String> {
+        lists
+            .iter()
+            .fold(words.to_vec(), |rest, list| self.without(list, &rest))
+    }
+
     /// The phrases of a list, words joined by spaces (empty when there is no such list).
     pub fn list(&self, list: &str) -> Vec<String> {
         self.lists
