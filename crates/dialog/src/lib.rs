@@ -321,9 +321,7 @@ impl Engine {
                 // "No thanks. Oh, and can you check my other order": at "anything else?"
                 // a first part that asks for nothing only prefaces the request after it.
                 let closing = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
-                let asks = Goal::from_intent(heard.intent).is_some()
-                    || heard.intent == Intent::PolicyQuestion
-                    || heard.entities.order_number.is_some();
+                let asks = questions::requests_something(heard.intent, &heard.entities);
                 // "Ok, and what about order 1780…?" at an offer: the acknowledgement takes
                 // nothing up; the request after it is what the caller wants.
                 let acknowledged_offer = matches!(self.ask, Ask::YesNo(q) if q.is_offer())

@@ -100,9 +100,7 @@ impl Engine {
     /// The utterance asks for something besides its yes or no: a request, a policy
     /// question or an order number.
     pub(crate) fn names_a_request(&self, said: &Said<'_>) -> bool {
-        Goal::from_intent(said.intent).is_some()
-            || said.intent == Intent::PolicyQuestion
-            || said.entities.order_number.is_some()
+        requests_something(said.intent, &said.entities)
     }
 
     /// Whether the only yes in the words is an acknowledgement ("ok", "alright"), not a
@@ -480,6 +478,14 @@ impl Engine {
             YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder => {}
         }
     }
+}
+
+/// Whether an utterance of this intent and these values asks for something besides a
+/// yes or a no: a request, a policy question or an order number.
+pub(crate) fn requests_something(intent: Intent, entities: &Entities) -> bool {
+    Goal::from_intent(intent).is_some()
+        || intent == Intent::PolicyQuestion
+        || entities.order_number.is_some()
 }
 
 /// "Could a courier pick it up instead, Thursday?" or "actually I'll take the label" at
