@@ -874,16 +874,14 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
         }
         Ask::WhichSubscription(ids) => {
+            // The household's subscriptions, read once, in the order they were offered.
+            let household =
+                e.s.customer
+                    .and_then(|cid| facts.household_subscriptions(cid).ok())
+                    .unwrap_or_default();
             let subs: Vec<Subscription> = ids
                 .iter()
-                .filter_map(|id| {
-                    let cid = e.s.customer?;
-                    facts
-                        .household_subscriptions(cid)
-                        .ok()?
-                        .into_iter()
-                        .find(|s| s.id == *id)
-                })
+                .filter_map(|id| household.iter().find(|s| s.id == *id).cloned())
                 .collect();
             let by_product = ent.product.as_ref().and_then(|sku| {
                 let family = facts.product(sku).ok().flatten().map(|p| p.family);
