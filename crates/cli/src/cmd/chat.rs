@@ -159,16 +159,7 @@ pub fn run(
 ) -> Result<(), ChatError> {
     let interactive = std::io::stdin().is_terminal() && !options.json;
     let outbound = options.confirm.is_some();
-    let (mut agent, opening) = Agent::open(
-        store,
-        assets,
-        clock,
-        StartOptions {
-            channel: "chat",
-            customer_email: options.customer.clone(),
-            confirm_order: options.confirm.clone(),
-        },
-    )?;
+    let (mut agent, opening) = Agent::open(store, assets, clock, start_options(&options))?;
     // Piped input gets exactly one reply per line; the opening is printed only when the
     // agent speaks first (an outbound call) or someone is at the terminal.
     if interactive || outbound {
@@ -216,16 +207,8 @@ pub fn run(
         {
             agent.finish()?;
             drop(agent);
-            let (fresh, opening) = Agent::open(
-                store,
-                assets,
-                clock,
-                StartOptions {
-                    channel: "chat",
-                    customer_email: options.customer.clone(),
-                    confirm_order: None,
-                },
-            )?;
+            // Never an outbound call here: those do not end on idle.
+            let (fresh, opening) = Agent::open(store, assets, clock, start_options(&options))?;
             agent = fresh;
             over = false;
             if let Some(glue) = glue.as_mut() {
@@ -269,6 +252,15 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// How each conversation of this `chat` starts.
+fn start_options(options: &Options) -> StartOptions {
+    StartOptions {
+        channel: "chat",
+        customer_email: options.customer.clone(),
+        confirm_order: options.confirm.clone(),
+    }
 }
 
 fn print_turn(out: &mut impl Write, turn: &Turn, json: bool) -> Result<(), ChatError> {
