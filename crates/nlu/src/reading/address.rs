@@ -255,7 +255,6 @@ pub fn address(
     let state = state_said(&parts.rest);
     // The zip of the new address is said after its street; one said only before it
     // ("Chloe Hughes, 02139. New address is …") proved who the caller is.
-    let compact = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
     // A zip written after the street is the new one, whichever zip the entities took.
     let written = parts.rest.split_whitespace().find_map(|w| {
         let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
@@ -264,7 +263,7 @@ pub fn address(
     });
     let zip = written.or_else(|| {
         zip.filter(|z| !street.replace(' ', "").contains(z))
-            .filter(|z| !compact(&parts.before).contains(z) || compact(&parts.rest).contains(z))
+            .filter(|z| !digits_of(&parts.before).contains(z) || digits_of(&parts.rest).contains(z))
             .map(str::to_string)
     });
     Some(SpokenAddress {
@@ -273,6 +272,11 @@ pub fn address(
         zip,
         state,
     })
+}
+
+/// The digits of a text, run together ("02139. New" → "02139"), to find a zip in it.
+pub(super) fn digits_of(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
 }
 
 /// The state named after a city and before any zip ("Columbus Ohio 43215" → "OH").

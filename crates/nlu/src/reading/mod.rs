@@ -41,8 +41,9 @@ pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
     let said = address::corrected(lists, &heard.text);
     // A zip written in the words left out ("…02139. New address is …") is not the new
     // address's zip.
-    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-    let zip = zip.filter(|z| digits(&said).contains(z) || !digits(&heard.text).contains(z));
+    let zip = zip.filter(|z| {
+        address::digits_of(&said).contains(z) || !address::digits_of(&heard.text).contains(z)
+    });
     let address = match expect {
         Some(EntityKind::Street) => address::address(lists, &said, zip, false).or_else(|| {
             street_line(&said).map(|street| SpokenAddress {
