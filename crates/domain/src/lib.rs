@@ -19,6 +19,7 @@ pub mod interpretation;
 pub mod order;
 pub mod phrases;
 pub mod pii;
+pub mod product_words;
 pub mod records;
 pub mod speech_text;
 pub mod us_states;

@@ -350,6 +350,37 @@ pub fn relative_date(d: NaiveDate, today: NaiveDate) -> String {
     }
 }
 
+/// A date without its weekday, for lists: `"March seventh"`, or `"today"`,
+/// `"yesterday"`, `"tomorrow"`; the year as in [`date`].
+pub fn short_date(d: NaiveDate, today: NaiveDate) -> String {
+    let near = relative_date(d, today);
+    if near != date(d, today) {
+        return near;
+    }
+    let base = format!("{} {}", month_name(d.month()), ordinal_words(d.day()));
+    let distance = d.signed_duration_since(today).num_days().abs();
+    if d.year() != today.year() && distance > YEAR_HORIZON_DAYS {
+        format!("{base}, {}", year_words(d.year()))
+    } else {
+        base
+    }
+}
+
+/// A moment said the way a person rounds it for a deadline, without a clock time:
+/// `"this evening"`, `"tomorrow morning"`, `"Thursday, March twelfth, in the afternoon"`.
+pub fn day_and_part(at: chrono::NaiveDateTime, today: NaiveDate) -> String {
+    let part = match at.time().hour() {
+        0..=11 => "morning",
+        12..=16 => "afternoon",
+        _ => "evening",
+    };
+    match at.date().signed_duration_since(today).num_days() {
+        0 => format!("this {part}"),
+        1 => format!("tomorrow {part}"),
+        _ => format!("{}, in the {part}", date(at.date(), today)),
+    }
+}
+
 /// A year as people say it: 2026 → `"twenty twenty-six"`, 2005 → `"two thousand
 /// five"`, 1999 → `"nineteen ninety-nine"`, 1905 → `"nineteen oh five"`, 1900 →
 /// `"nineteen hundred"`.
@@ -956,6 +987,35 @@ fn collapse_whitespace(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn deadlines_are_said_by_part_of_the_day() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let at = |day, h| {
+            NaiveDate::from_ymd_opt(2026, 3, day)
+                .unwrap()
+                .and_hms_opt(h, 39, 0)
+                .unwrap()
+        };
+        assert_eq!(day_and_part(at(10, 18), today), "this evening");
+        assert_eq!(day_and_part(at(11, 9), today), "tomorrow morning");
+        assert_eq!(
+            day_and_part(at(12, 14), today),
+            "Thursday, March twelfth, in the afternoon"
+        );
+    }
+
+    #[test]
+    fn short_dates_leave_the_weekday_out() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        assert_eq!(short_date(d(3, 7), today), "March seventh");
+        assert_eq!(short_date(d(3, 9), today), "yesterday");
+        assert_eq!(
+            short_date(NaiveDate::from_ymd_opt(2025, 6, 1).unwrap(), today),
+            "June first, twenty twenty-five"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 
