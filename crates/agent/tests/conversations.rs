@@ -497,6 +497,14 @@ fn print_reply_lengths(spoken: &[(String, String)]) {
         return;
     }
     lengths.sort_by_key(|(n, _, _)| *n);
+    // Every reply with its length, for reading the wording as a whole.
+    if let Ok(path) = std::env::var("VOXORDER_REPLY_DUMP") {
+        let text: String = lengths
+            .iter()
+            .map(|(n, name, reply)| format!("{n}\t{name}\t{reply}\n"))
+            .collect();
+        std::fs::write(&path, text).expect("write the reply dump");
+    }
     let at = |q: f64| lengths[((lengths.len() - 1) as f64 * q).round() as usize].0;
     let secs = |n: usize| n as f64 / CHARS_PER_SECOND;
     let (p50, p95) = (at(0.5), at(0.95));

@@ -5,7 +5,7 @@
 //! per key and lock that key for voice look-ups after the configured attempts.
 
 use crate::facts::Facts;
-use crate::speak::item_words;
+use crate::speak::item_words_brief;
 use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
 use voxorder_domain::interpretation::{Cue, Period};
@@ -621,12 +621,19 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal) -> bool {
         })
         .collect();
     let numbers = fitting.iter().map(|o| o.order_number.clone()).collect();
+    // At most three are read, the most recent first; more are left to "something else".
+    let read = if listed.len() > 3 {
+        let more = e.text(p!("or_something_else"), &[]);
+        format!("{}, {more}", listed[..3].join(", "))
+    } else {
+        st::list_or(&listed)
+    };
     e.ask(
         Ask::PickOrder(numbers),
         p!("pick_order"),
         &[
             ("count", st::number_words(listed.len() as u64)),
-            ("orders", listed.join(" ")),
+            ("orders", read),
         ],
     );
     true
@@ -634,8 +641,11 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal) -> bool {
 
 fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
     vec![
-        ("date", e.date_words(o.order_date)),
-        ("item", item_words(&e.catalog, &o.first_item, o.first_qty)),
+        ("date", st::short_date(o.order_date, e.today())),
+        (
+            "item",
+            item_words_brief(&e.catalog, &o.first_item, o.first_qty),
+        ),
         ("more", more_items(e, o.item_count)),
         (
             "last4",

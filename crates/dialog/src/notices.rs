@@ -246,7 +246,7 @@ mod tests {
         };
         let out = news(1, OrderStatus::OutForDelivery);
         let text = sentence(&c, &out, Some(&order("delivered"))).expect("words");
-        assert!(text.contains("two Classic Tee"), "{text}");
+        assert!(text.contains("two classic tees"), "{text}");
         assert!(text.contains("out for delivery"), "{text}");
         let shipped = sentence(&c, &news(2, OrderStatus::Shipped), None).expect("words");
         assert!(shipped.contains("your order has shipped"), "{shipped}");

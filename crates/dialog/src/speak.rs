@@ -7,6 +7,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use voxorder_config::{Config, TimeSlot};
 use voxorder_domain::change::Change;
 use voxorder_domain::order::{Order, OrderStatus, PaymentMethod};
+use voxorder_domain::product_words as pw;
 use voxorder_domain::records::{NoticeKind, NoticeScope, Product, SyncNotice};
 use voxorder_domain::speech_text as st;
 
@@ -192,17 +193,40 @@ pub(crate) fn load(e: &mut Engine, facts: &dyn Facts) -> Option<Order> {
     }
 }
 
-/// "the Classic Tee - Navy, Size M and one more item".
+/// An order's lines as said, sizes left out: "the soy candle", "two navy classic tees
+/// and a soy candle", "two navy classic tees, a soy candle and one more item".
 pub(crate) fn items_phrase(c: &Catalog, order: &Order) -> String {
-    let Some(first) = order.items.first() else {
-        return c.render(p!("items_yours"), 0, false, &[]);
-    };
-    let name = item_words(c, &first.name, first.qty);
-    more_items(c, name, order.items.len())
+    match order.items.as_slice() {
+        [] => c.render(p!("items_yours"), 0, false, &[]),
+        [only] => item_words_brief(c, &only.name, only.qty),
+        lines => {
+            let named: Vec<String> = lines
+                .iter()
+                .take(2)
+                .map(|i| pw::product_phrase_indefinite(&i.name, i.qty, false))
+                .collect();
+            if lines.len() == 2 {
+                st::list_and(&named)
+            } else {
+                more_items(c, named.join(", "), lines.len() - 1)
+            }
+        }
+    }
 }
 
-/// One item as said: "the Classic Tee", or "two Classic Tees" when more than one.
+/// One item as said, with its colour and size: "the navy classic tee, size medium", or
+/// "two navy classic tees, size medium" when more than one.
 pub(crate) fn item_words(c: &Catalog, name: &str, qty: u32) -> String {
+    item_words_sized(c, name, qty, true)
+}
+
+/// [`item_words`] without the size, for lists where it only lengthens the sentence.
+pub(crate) fn item_words_brief(c: &Catalog, name: &str, qty: u32) -> String {
+    item_words_sized(c, name, qty, false)
+}
+
+fn item_words_sized(c: &Catalog, name: &str, qty: u32, with_size: bool) -> String {
+    let words = pw::ProductWords::parse(name);
     if qty > 1 {
         c.render(
             p!("item_count"),
@@ -210,11 +234,16 @@ pub(crate) fn item_words(c: &Catalog, name: &str, qty: u32) -> String {
             false,
             &[
                 ("count", st::number_words(u64::from(qty))),
-                ("name", name.to_string()),
+                ("name", words.plural(with_size)),
             ],
         )
     } else {
-        c.render(p!("item_the"), 0, false, &[("name", name.to_string())])
+        c.render(
+            p!("item_the"),
+            0,
+            false,
+            &[("name", words.singular(with_size))],
+        )
     }
 }
 
@@ -419,4 +448,29 @@ pub(crate) fn spoken_size_and_colour(
         .filter(|c| joined.contains(&format!(" {} ", c.to_lowercase())))
         .max_by_key(String::len);
     (size, colour)
+}
+
+/// Choices read out as a person lists them: at most three, then "or something else"
+/// ("black, navy, olive, or something else").
+pub(crate) fn few_options(e: &Engine, list: &[String]) -> String {
+    if list.len() > 3 {
+        let more = e.text(p!("or_something_else"), &[]);
+        format!("{}, {more}", list[..3].join(", "))
+    } else {
+        st::list_or(list)
+    }
+}
+
+/// Sizes as said, smallest first; more than three as a span ("small to extra large").
+pub(crate) fn size_span(sizes: &[String]) -> String {
+    let mut said: Vec<(usize, String)> = sizes
+        .iter()
+        .map(|s| (pw::size_rank(s), pw::size_words(s)))
+        .collect();
+    said.sort_by_key(|(rank, _)| *rank);
+    said.dedup();
+    match said.as_slice() {
+        [first, .., last] if said.len() > 3 => format!("{} to {}", first.1, last.1),
+        _ => st::list_and(&said.into_iter().map(|(_, s)| s).collect::<Vec<_>>()),
+    }
 }

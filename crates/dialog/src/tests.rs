@@ -912,8 +912,11 @@ fn an_item_missing_from_a_parcel_is_replaced_or_refunded() {
             text,
             delivered_order(Some("TEE-NAVY-M")),
         );
-        assert!(s.reply.contains("Classic Tee"), "{text}: {}", s.reply);
-        assert!(s.reply.contains("is missing"), "{text}: {}", s.reply);
+        assert!(
+            s.reply.contains("replacement for the navy classic tee"),
+            "{text}: {}",
+            s.reply
+        );
         assert!(s.reply.contains("replacement"), "{text}: {}", s.reply);
         assert!(s.changes.is_empty(), "{text}: {:?}", s.changes);
         let s = turn(
@@ -1020,7 +1023,7 @@ fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice(
         "the cat did it honestly",
         Entities::default(),
     );
-    assert!(s.reply.contains("go ahead"), "{}", s.reply);
+    assert!(s.reply.contains("Just to confirm: cancel"), "{}", s.reply);
     // A return-style reason answers the question at once.
     let mut e = engine();
     let ent = number_and_zip("78701");
@@ -1035,7 +1038,7 @@ fn a_cancel_reason_outside_the_categories_is_recorded_as_other_when_asked_twice(
             ..Entities::default()
         },
     );
-    assert!(s.reply.contains("go ahead"), "{}", s.reply);
+    assert!(s.reply.contains("Just to confirm: cancel"), "{}", s.reply);
 }
 
 /// A household speaker's customer (7) with a coffee subscription.
@@ -1143,7 +1146,11 @@ fn a_request_taken_back_is_dropped_and_a_goodbye_with_it_ends_the_call() {
                 "{text}: {}",
                 s.reply
             );
-            assert!(s.reply.contains("anything else"), "{text}: {}", s.reply);
+            assert!(
+                s.reply.to_lowercase().contains("anything else"),
+                "{text}: {}",
+                s.reply
+            );
         }
         assert_eq!(e.outcome(), Outcome::Contained, "{text}");
     }
@@ -1229,11 +1236,11 @@ fn a_repeated_order_names_the_item_no_longer_sold() {
     );
     assert!(
         s.reply
-            .contains("The Stoneware Mug - White isn't available any more"),
+            .contains("The white stoneware mug isn't available any more"),
         "{}",
         s.reply
     );
-    assert!(s.reply.contains("one Classic Tee"), "{}", s.reply);
+    assert!(s.reply.contains("one navy classic tee"), "{}", s.reply);
     // Nothing left to order: the items are still named, and nothing is offered.
     w.products.get_mut("TEE-NAVY-M").expect("row").active = false;
     let (_, mut e) = household(SubscriptionStatus::Active, None);
@@ -1246,12 +1253,12 @@ fn a_repeated_order_names_the_item_no_longer_sold() {
     );
     assert!(
         s.reply
-            .contains("Classic Tee - Navy, Size M isn't available"),
+            .contains("navy classic tee, size medium isn't available"),
         "{}",
         s.reply
     );
     assert!(
-        s.reply.contains("Stoneware Mug - White isn't available"),
+        s.reply.contains("white stoneware mug isn't available"),
         "{}",
         s.reply
     );
@@ -1311,7 +1318,7 @@ fn a_quantity_said_at_an_order_read_back_changes_the_order_not_a_subscription() 
             "order two bags of coffee",
             ent,
         );
-        assert!(s.reply.contains("two House Blend"), "{}", s.reply);
+        assert!(s.reply.contains("two house blend"), "{}", s.reply);
         let ent = Entities {
             quantity: Some(qty),
             ..Entities::default()
@@ -1319,7 +1326,7 @@ fn a_quantity_said_at_an_order_read_back_changes_the_order_not_a_subscription() 
         let s = turn(&mut e, &w, intent, text, ent);
         assert!(s.changes.is_empty(), "{text}");
         assert!(
-            s.reply.contains(&format!("{words} House Blend")) && s.reply.contains("Shall I"),
+            s.reply.contains(&format!("{words} house blend")) && s.reply.contains("Shall I"),
             "{text}: {}",
             s.reply
         );
@@ -1365,8 +1372,8 @@ fn a_quantity_at_a_read_back_of_several_lines_changes_the_line_named() {
         "make it four mugs",
         ent,
     );
-    assert!(s.reply.contains("four Stoneware Mug"), "{}", s.reply);
-    assert!(s.reply.contains("one Classic Tee"), "{}", s.reply);
+    assert!(s.reply.contains("four white stoneware mugs"), "{}", s.reply);
+    assert!(s.reply.contains("one navy classic tee"), "{}", s.reply);
     // Too many for a voice order: asked again, nothing placed.
     let ent = Entities {
         product: Some("MUG-WHITE".into()),
@@ -1642,6 +1649,23 @@ fn only_the_missing_parts_of_an_address_are_asked() {
     assert!(s.reply.contains("Austin, Texas, 7 8 7 0 5"), "{}", s.reply);
 }
 
+/// "Where is my package" gets the carrier, the last scan and the arrival, with the link
+/// offered; the long tracking number is read only when asked for.
+#[test]
+fn a_tracking_number_is_read_only_when_asked_for() {
+    let w = world_with_three_orders();
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("3000000000001".into()),
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    };
+    let s = turn(&mut e, &w, Intent::TrackPackage, "where is my package", ent);
+    assert!(s.reply.contains("It's with UPS"), "{}", s.reply);
+    assert!(s.reply.contains("tracking link"), "{}", s.reply);
+    assert!(!s.reply.contains("1 Z 9 9"), "{}", s.reply);
+}
+
 /// A tracking answer for the shipped headphones, ending on the offer to text the link.
 fn tracking_read(w: &World) -> Engine {
     let mut e = engine();
@@ -1650,7 +1674,13 @@ fn tracking_read(w: &World) -> Engine {
         zip_code: Some("78701".into()),
         ..Entities::default()
     };
-    let s = turn(&mut e, w, Intent::TrackPackage, "where is my package", ent);
+    let s = turn(
+        &mut e,
+        w,
+        Intent::TrackPackage,
+        "what's the tracking number for my package",
+        ent,
+    );
     assert!(s.reply.contains("1 Z 9 9"), "{}", s.reply);
     assert!(
         s.reply.contains("text you the tracking link"),
@@ -1855,8 +1885,9 @@ fn a_confirmation_call_says_when_the_order_is_due() {
         Entities::default(),
     );
     assert!(
-        s.reply
-            .contains("placed Friday, March sixth, and due to arrive Friday, March thirteenth."),
+        s.reply.contains(
+            "two navy classic tees: fifty-nine ninety-eight, arriving Friday, March thirteenth,"
+        ),
         "{}",
         s.reply
     );
@@ -1875,7 +1906,8 @@ fn a_confirmation_call_says_when_the_order_is_due() {
     );
     let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
     assert!(
-        s.reply.contains("placed Friday, March sixth."),
+        s.reply
+            .contains("two navy classic tees: fifty-nine ninety-eight, to Austin"),
         "{}",
         s.reply
     );
@@ -2101,9 +2133,9 @@ fn stale_order_details_are_said_with_their_age_once_a_conversation() {
     let hours_ago = |h| Some(now() - chrono::Duration::hours(h));
     // A day-old download: the age comes first, once.
     let (status, again) = status_after(hours_ago(26));
-    assert!(status.contains("twenty-six hours ago"), "{status}");
+    assert!(status.contains("twenty-six hours old"), "{status}");
     assert!(status.contains("being prepared"), "{status}");
-    assert!(!again.contains("ago"), "{again}");
+    assert!(!again.contains("hours old"), "{again}");
     // Fresh data, or a device that does not sync: nothing about age.
     for as_of in [hours_ago(1), None] {
         let (status, _) = status_after(as_of);

@@ -8,11 +8,12 @@ use chrono::Duration;
 
 use crate::facts::Facts;
 use crate::request::Request;
-use crate::speak::{add_business_days, card_words, every, spoken_size_and_colour};
+use crate::speak::{self, add_business_days, card_words, every, spoken_size_and_colour};
 use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
 use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{ItemRecord, Money, OrderRecord, PaymentMethod};
+use voxorder_domain::product_words as pw;
 use voxorder_domain::records::{Product, Subscription, SubscriptionStatus};
 use voxorder_domain::speech_text as st;
 
@@ -57,7 +58,12 @@ fn quantity_ok(e: &mut Engine) -> bool {
 }
 
 fn line_words(name: &str, qty: u32) -> String {
-    format!("{} {}", st::number_words(u64::from(qty)), name)
+    // A purchase says its count even for one: it is what the caller is agreeing to.
+    if qty == 1 {
+        format!("one {}", pw::product_name(name))
+    } else {
+        pw::product_phrase_indefinite(name, qty, true)
+    }
 }
 
 /// The name of a product no longer sold: from the catalog row it keeps, or the
@@ -91,7 +97,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             e.ask(
                 Ask::Quantity,
                 p!("ask_quantity"),
-                &[("product", prod.name.clone())],
+                &[("product", pw::product_name(&prod.name))],
             );
             return;
         };
@@ -108,7 +114,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             // A repeat of an old order skips what the catalog no longer sells, and says
             // which item that is.
             e.task().purchase().cart.retain(|(s, _)| s != sku);
-            let name = unavailable_name(sku, cid, facts);
+            let name = unavailable_name(sku, cid, facts).map(|n| pw::product_name(&n));
             let all_gone = e.task().purchase().cart.is_empty();
             match (name, all_gone) {
                 (Some(item), true) => e.say(p!("named_product_unavailable"), &[("item", item)]),
@@ -128,14 +134,17 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             *task.product() = Some(prod.sku.clone());
             *task.quantity() = None;
             if prod.stock <= 0 {
-                e.say(p!("out_of_stock"), &[("product", prod.name.clone())]);
+                e.say(
+                    p!("out_of_stock"),
+                    &[("product", pw::product_name(&prod.name))],
+                );
                 e.drop_task();
             } else {
                 e.ask(
                     Ask::Quantity,
                     p!("only_n_left"),
                     &[
-                        ("product", prod.name.clone()),
+                        ("product", pw::product_name(&prod.name)),
                         ("n", st::number_words(prod.stock as u64)),
                     ],
                 );
@@ -202,7 +211,6 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         };
         let args = [
             ("items", st::list_and(&names)),
-            ("subtotal", st::price_cents(subtotal)),
             ("shipping", shipping_words),
             ("total", st::price_cents(total)),
             ("payment", payment),
@@ -357,7 +365,7 @@ fn action_from_words(
 
 fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
     match facts.product(&sub.sku) {
-        Ok(Some(p)) => p.name,
+        Ok(Some(p)) => pw::product_name_brief(&p.name),
         _ => {
             let _ = e;
             sub.sku.clone()
@@ -402,7 +410,7 @@ fn list_subscriptions(e: &mut Engine, subs: &[Subscription], facts: &dyn Facts) 
         key,
         &[
             ("count", st::number_words(lines.len() as u64)),
-            ("list", lines.join(" ")),
+            ("list", lines.join("; ")),
         ],
     );
     e.complete();
@@ -650,12 +658,7 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
     };
     let colours = distinct(&|v| v.color.clone());
     let sizes = distinct(&|v| v.size.clone());
-    let family_name = prod
-        .name
-        .split(" - ")
-        .next()
-        .unwrap_or(&prod.name)
-        .to_string();
+    let family_name = pw::product_name(prod.name.split(" - ").next().unwrap_or(&prod.name));
     if fits.is_empty() {
         // What was said is not in stock: asked again with what is.
         e.task().purchase().variant_words.clear();
@@ -663,13 +666,17 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
         return chosen_variant_ask(e, prod, &variants);
     }
     let options = |list: &[String]| -> String {
-        let shown: Vec<String> = list.iter().take(3).cloned().collect();
-        if list.len() > 3 {
-            let more = e.text(p!("or_something_else"), &[]);
-            format!("{}, {more}", shown.join(", "))
-        } else {
-            st::list_or(&shown)
-        }
+        let said: Vec<String> = list
+            .iter()
+            .map(|o| {
+                if pw::size_rank(o) < 8 {
+                    pw::size_words(o)
+                } else {
+                    o.to_lowercase()
+                }
+            })
+            .collect();
+        speak::few_options(e, &said)
     };
     if colour.is_none() && colours.len() > 1 {
         e.ask(
@@ -702,12 +709,7 @@ fn chosen_variant_ask(e: &mut Engine, prod: Product, variants: &[Product]) -> Op
             colours.push(c);
         }
     }
-    let family_name = prod
-        .name
-        .split(" - ")
-        .next()
-        .unwrap_or(&prod.name)
-        .to_string();
+    let family_name = pw::product_name(prod.name.split(" - ").next().unwrap_or(&prod.name));
     let shown: Vec<String> = colours.into_iter().take(3).collect();
     e.ask(
         Ask::ProductVariant,
@@ -741,7 +743,7 @@ fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> O
         e.ask(
             Ask::Quantity,
             p!("ask_quantity"),
-            &[("product", prod.name.clone())],
+            &[("product", pw::product_name(&prod.name))],
         );
         return None;
     }
@@ -907,9 +909,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
 
 /// Clothing sizes in the order people list them; other sizes after, as written.
 fn size_rank(size: &str) -> (usize, String) {
-    const ORDER: &[&str] = &["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"];
-    let rank = ORDER.iter().position(|s| s.eq_ignore_ascii_case(size));
-    (rank.unwrap_or(ORDER.len()), size.to_string())
+    (pw::size_rank(size), size.to_string())
 }
 
 /// Whether the words ask a product's price or whether it is in stock ("how much is the
@@ -959,7 +959,7 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         .filter(|v| colour.is_none() || v.color == colour)
         .collect();
     // The product as the caller named it: the family's name, with what they specified.
-    let base = p.name.split(" - ").next().unwrap_or(&p.name).to_string();
+    let base = pw::product_name(p.name.split(" - ").next().unwrap_or(&p.name));
     let name = match (&colour, &size) {
         (Some(c), Some(s)) => format!("{base} in {c}, size {s}"),
         (Some(c), None) => format!("{base} in {c}"),
@@ -980,6 +980,8 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         colours.dedup();
         sizes.sort_by_key(|s| size_rank(s));
         sizes.dedup();
+        let colours: Vec<String> = colours.iter().map(|c| c.to_lowercase()).collect();
+        let sizes = speak::size_span(&sizes);
         let key = match (colours.is_empty(), sizes.is_empty()) {
             _ if stocked.is_empty() => p!("product_out_of_stock"),
             (false, false) => p!("product_variants"),
@@ -993,7 +995,7 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
                 ("name", name),
                 ("price", st::price_cents(cheapest)),
                 ("colours", st::list_and(&colours)),
-                ("sizes", st::list_and(&sizes)),
+                ("sizes", sizes),
             ],
         );
         e.s.completed += 1;

@@ -18,6 +18,7 @@ use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{
     Address, AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod,
 };
+use voxorder_domain::product_words as pw;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::us_states;
 use voxorder_domain::vocab::{CancelReason, ReturnReason};
@@ -127,13 +128,7 @@ fn say_details(e: &mut Engine, order: &Order) {
     let lines: Vec<String> = order
         .items
         .iter()
-        .map(|i| {
-            let count = st::number_words(u64::from(i.qty));
-            e.text(
-                p!("details_line"),
-                &[("count", count), ("name", i.name.clone())],
-            )
-        })
+        .map(|i| pw::product_phrase_indefinite(&i.name, i.qty, true))
         .collect();
     let paid = match order.payment.method {
         PaymentMethod::Card => e.text(
@@ -329,8 +324,18 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
         OrderStatus::OutForDelivery => e.text(p!("track_today"), &[]),
         _ => estimate_words(e, &order),
     };
+    // The number is read only when asked for: the link carries it, and read aloud it is
+    // the longest part of the answer.
+    let asked_number = e
+        .task_ref()
+        .is_some_and(|t| e.phrases().any("asks_tracking_number", &t.words));
+    let key = if asked_number {
+        p!("track_info")
+    } else {
+        p!("track_info_brief")
+    };
     e.say(
-        p!("track_info"),
+        key,
         &[
             ("carrier", carrier),
             ("tracking", st::characters_grouped(&tracking)),
@@ -398,11 +403,11 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
     // "Cancel the candle from my order": an order is cancelled whole, so the caller
     // chooses; it is never widened without a yes.
     if !e.task().cancel().whole_order_agreed {
-        if let Some(item) = one_item_of_many(e, &order, facts) {
+        if let Some((item, others)) = one_item_of_many(e, &order, facts) {
             e.ask(
                 Ask::YesNo(YesNo::CancelWholeOrder),
                 p!("cancel_one_item"),
-                &[("item", item), ("items", items_phrase(&e.catalog, &order))],
+                &[("item", item), ("others", others)],
             );
             return;
         }
@@ -449,23 +454,31 @@ fn finish_with_resume(e: &mut Engine, goal: Goal) {
 }
 
 /// The item the request named when the order holds more than it: the product said (or
-/// another size or colour of it) is one line of several.
-fn one_item_of_many(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<String> {
+/// another size or colour of it) is one line of several. Gives the item as said and the
+/// order's other lines ("two navy classic tees").
+fn one_item_of_many(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<(String, String)> {
     let sku = e.task_ref()?.heard.product.clone()?;
     if order.items.len() < 2 {
         return None;
     }
     let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
     let wanted = family(&sku);
-    order
+    let named = order.items.iter().position(|it| {
+        it.sku == sku
+            || wanted.as_deref() == Some(it.sku.as_str())
+            || (wanted.is_some() && family(&it.sku) == wanted)
+    })?;
+    let others: Vec<String> = order
         .items
         .iter()
-        .find(|it| {
-            it.sku == sku
-                || wanted.as_deref() == Some(it.sku.as_str())
-                || (wanted.is_some() && family(&it.sku) == wanted)
-        })
-        .map(|it| item_words(&e.catalog, &it.name, 1))
+        .enumerate()
+        .filter(|&(i, _)| i != named)
+        .map(|(_, it)| pw::product_phrase_indefinite(&it.name, it.qty, false))
+        .collect();
+    Some((
+        item_words(&e.catalog, &order.items[named].name, 1),
+        st::list_and(&others),
+    ))
 }
 
 /// A yes or no to cancelling the whole order when one item was named.

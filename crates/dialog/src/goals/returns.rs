@@ -8,8 +8,8 @@ use chrono::Duration;
 
 use crate::facts::Facts;
 use crate::speak::{
-    card_words, date_ok, item_words, load, refund_days, say_return_state, slot_words,
-    spoken_size_and_colour,
+    card_words, date_ok, few_options, item_words_brief, load, refund_days, say_return_state,
+    size_span, slot_words, spoken_size_and_colour,
 };
 use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
@@ -18,6 +18,7 @@ use voxorder_domain::change::{
     ReturnRequest,
 };
 use voxorder_domain::order::{Order, OrderItem, OrderStatus, PaymentMethod};
+use voxorder_domain::product_words as pw;
 use voxorder_domain::records::Product;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::Intent;
@@ -92,7 +93,7 @@ fn item(order: &Order, line: u32) -> &OrderItem {
 fn chosen_items(e: &Engine, order: &Order, lines: &[(u32, u32)]) -> String {
     let names: Vec<String> = lines
         .iter()
-        .map(|&(l, q)| item_words(&e.catalog, &item(order, l).name, q))
+        .map(|&(l, q)| item_words_brief(&e.catalog, &item(order, l).name, q))
         .collect();
     st::list_and(&names)
 }
@@ -225,7 +226,7 @@ fn ensure_lines(
     }
     let names: Vec<String> = open
         .iter()
-        .map(|&l| item_words(&e.catalog, &item(order, l).name, 1))
+        .map(|&l| item_words_brief(&e.catalog, &item(order, l).name, 1))
         .collect();
     e.ask(Ask::ReturnItems, prompt, &[("items", st::list_or(&names))]);
     false
@@ -262,7 +263,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         .iter()
         .find_map(|&(l, _)| check_item(e, &order, item(&order, l), false).map(|why| (l, why)));
     if let Some((l, why)) = blocked {
-        let name = item(&order, l).name.clone();
+        let name = pw::product_name_brief(&item(&order, l).name);
         match why {
             Ineligible::Window { deadline, days } => {
                 let args = [
@@ -517,7 +518,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         match why {
             Ineligible::Window { deadline, days } => {
                 let args = [
-                    ("item", it.name.clone()),
+                    ("item", pw::product_name(&it.name)),
                     ("days", st::number_words(u64::from(days))),
                     ("deadline", e.date_words(deadline)),
                 ];
@@ -528,7 +529,10 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
                 );
             }
             _ => {
-                e.say(p!("exchange_not_possible"), &[("item", it.name.clone())]);
+                e.say(
+                    p!("exchange_not_possible"),
+                    &[("item", pw::product_name(&it.name))],
+                );
                 e.drop_task();
             }
         }
@@ -536,7 +540,10 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     }
     let Some((own, variants)) = family_of(e, &it.sku, facts) else {
         if e.task_ref().is_some() {
-            e.say(p!("exchange_not_possible"), &[("item", it.name.clone())]);
+            e.say(
+                p!("exchange_not_possible"),
+                &[("item", pw::product_name(&it.name))],
+            );
             e.drop_task();
         }
         return;
@@ -555,7 +562,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         if in_stock.is_empty() {
             e.say(
                 p!("exchange_nothing_in_stock"),
-                &[("item", it.name.clone())],
+                &[("item", pw::product_name(&it.name))],
             );
             e.task().become_goal(Goal::Return);
             e.ask(
@@ -586,7 +593,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         e.task().after_sale().exchange_sku = None;
         e.say(
             p!("exchange_out_of_stock"),
-            &[("variant", target.name.clone())],
+            &[("variant", pw::product_name(&target.name))],
         );
         if in_stock.is_empty() {
             e.task().become_goal(Goal::Return);
@@ -605,7 +612,10 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     if !e.task().confirmed {
-        let args = [("item", it.name.clone()), ("variant", target.name.clone())];
+        let args = [
+            ("item", pw::product_name_brief(&it.name)),
+            ("variant", pw::variant_change(&it.name, &target.name)),
+        ];
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_exchange"), &args);
         return;
     }
@@ -646,7 +656,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         p!("exchange_created"),
         &[
             ("id", st::characters_grouped(&return_id)),
-            ("variant", target.name.clone()),
+            ("variant", pw::product_name(&target.name)),
             ("ship_days", ship_days),
         ],
     );
@@ -667,14 +677,15 @@ fn variant_options(e: &Engine, own: &Product, in_stock: &[&Product]) -> String {
         .collect();
     let mut parts = Vec::new();
     if !same_color.is_empty() {
-        parts.push(e.text(p!("variant_sizes"), &[("list", st::list_and(&same_color))]));
+        parts.push(e.text(p!("variant_sizes"), &[("list", size_span(&same_color))]));
     }
     if !same_size.is_empty() {
-        parts.push(e.text(p!("variant_colours"), &[("list", st::list_and(&same_size))]));
+        let colours: Vec<String> = same_size.iter().map(|c| c.to_lowercase()).collect();
+        parts.push(e.text(p!("variant_colours"), &[("list", few_options(e, &colours))]));
     }
     if parts.is_empty() {
-        let names: Vec<String> = in_stock.iter().take(4).map(|v| v.name.clone()).collect();
-        return st::list_or(&names);
+        let names: Vec<String> = in_stock.iter().map(|v| pw::product_name(&v.name)).collect();
+        return few_options(e, &names);
     }
     parts.join(", or ")
 }
@@ -797,14 +808,7 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
             &[
                 ("date", e.full_date_words(delivered.date())),
                 ("hours", hours),
-                (
-                    "until",
-                    format!(
-                        "{} at {}",
-                        e.date_words(until.date()),
-                        st::time_of_day(until.time())
-                    ),
-                ),
+                ("until", st::day_and_part(until, e.today())),
             ],
         );
         e.complete();
