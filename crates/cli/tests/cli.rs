@@ -797,3 +797,42 @@ fn the_hub_s_files_exit_with_their_own_codes() {
     ]);
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
 }
+
+/// A household's speaker, asked about one member's order by name, offers only that
+/// member's orders (the demo store's Park household: Ada, linked, and Jonah).
+#[test]
+fn a_household_member_named_narrows_the_orders_offered() {
+    let env = Env::new();
+    let mut cmd = env.command(&[
+        "--now",
+        "2026-03-10T10:00:00",
+        "chat",
+        "--customer",
+        "ada.park@example.com",
+    ]);
+    cmd.args(["--json"]);
+    let everyone = Env::run_with_input(
+        env.command(&[
+            "--now",
+            "2026-03-10T10:00:00",
+            "chat",
+            "--customer",
+            "ada.park@example.com",
+        ]),
+        b"where is my order\n",
+    );
+    assert!(everyone.status.success(), "{}", stderr(&everyone));
+    let everyone = String::from_utf8(everyone.stdout).expect("utf-8");
+    let out = Env::run_with_input(cmd, b"where's the order jonah placed\n");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let turns: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let reply = turns[0]["reply"].as_str().expect("reply").to_string();
+    // The household's list starts with Ada's order placed today; Jonah's does not.
+    assert!(everyone.contains("from today"), "{everyone}");
+    assert!(!reply.contains("from today"), "{reply}");
+    assert!(reply.contains("Which one"), "{reply}");
+}

@@ -185,10 +185,19 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
     if let Some(customer) = e.s.customer {
         // A household's speaker serves every member: their orders are the household's.
         match facts.household_orders(customer) {
-            Ok(orders) => {
+            Ok(mut orders) => {
                 let numbers: Vec<String> = orders.iter().map(|o| o.order_number.clone()).collect();
                 e.s.verified.extend(numbers);
                 e.s.verified.dedup();
+                // "The one Jonah ordered": only that member's orders are offered.
+                let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+                if let Some(member) = member_named(e, &words, facts) {
+                    let theirs: Vec<String> = facts
+                        .orders_of_customer(member)
+                        .map(|o| o.into_iter().map(|o| o.order_number).collect())
+                        .unwrap_or_default();
+                    orders.retain(|o| theirs.contains(&o.order_number));
+                }
                 if offer_orders(e, &orders, goal) {
                     return e.task().order.is_some();
                 }
@@ -669,6 +678,40 @@ fn more_items(e: &Engine, count: u32) -> String {
 /// bottle one"), its state ("the delayed one"), when it was placed ("the one from last
 /// week", "March third"), or its position ("the second one"). A description that fits
 /// more than one order picks none, so the caller is asked again.
+/// The member of the caller's household whose first name the words say ("the one Jonah
+/// ordered", "Mia's order"); none when no member or several are named.
+fn member_named(e: &Engine, words: &[String], facts: &dyn Facts) -> Option<i64> {
+    let customer = e.s.customer?;
+    let members = facts.household_members(customer).ok()?;
+    let named: Vec<i64> = members
+        .into_iter()
+        .filter(|&m| {
+            facts
+                .customer(m)
+                .ok()
+                .flatten()
+                .is_some_and(|row| first_name_said(&row.name, words))
+        })
+        .collect();
+    match named.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// Whether the words say a person's first name, alone or possessive ("jonah's").
+fn first_name_said(full_name: &str, words: &[String]) -> bool {
+    let Some(first) = full_name.split_whitespace().next() else {
+        return false;
+    };
+    let first = first.to_lowercase();
+    first.chars().count() > 1
+        && words.iter().any(|w| {
+            let w = w.trim_end_matches("'s").trim_end_matches("s'");
+            w == first
+        })
+}
+
 pub(crate) fn pick(
     e: &Engine,
     said: &Said<'_>,
@@ -700,9 +743,20 @@ pub(crate) fn pick(
         .iter()
         .map(|n| facts.order(n).ok().flatten())
         .collect();
+    // A person named ("Jonah's order") outweighs what is in it; the items then choose
+    // among that person's orders.
     let by_item: Vec<usize> = orders
         .iter()
-        .map(|o| o.as_ref().map_or(0, |o| item_score(e, said, o, facts)))
+        .map(|o| {
+            o.as_ref().map_or(0, |o| {
+                let person = if first_name_said(&o.customer.name, &said.words) {
+                    100
+                } else {
+                    0
+                };
+                person + item_score(e, said, o, facts)
+            })
+        })
         .collect();
     if let Some(i) = unique_best(&by_item) {
         return Some(i);
