@@ -475,6 +475,20 @@ impl Engine {
             commerce::product_answer(self, said, facts);
             return;
         }
+        // "Hold it until the twentieth" just after a subscription was talked about: the
+        // delivery meant is that subscription's, not an order's.
+        let about_the_subscription = said.intent == Intent::RescheduleDelivery
+            && self.s.last_goal == Some(Goal::Subscription)
+            && self.s.last_subscription.is_some()
+            && said.entities.order_number.is_none()
+            && !said.has(Cue::OtherOrder)
+            && self.phrases().any("refers_back", &said.words)
+            && self.phrases().any("subscription_pause", &said.words);
+        if about_the_subscription {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Subscription, said, facts);
+            return;
+        }
         // "What subscriptions do I have?" reads like a request for the menu.
         if !other_request && self.phrases().any("subscription_list", &said.words) {
             self.s.fallbacks = 0;

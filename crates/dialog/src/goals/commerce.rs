@@ -4,7 +4,7 @@
 //! (create with a frequency, pause, resume, skip the next delivery, change frequency or
 //! quantity, cancel).
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDate};
 
 use crate::facts::Facts;
 use crate::request::Request;
@@ -373,6 +373,50 @@ fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
     }
 }
 
+/// When a pause the caller bounded ends: "until April twentieth", "for a month", "for
+/// two weeks", "for a couple of months". None for a pause without an end.
+fn pause_ends(e: &Engine) -> Option<NaiveDate> {
+    let task = e.task_ref()?;
+    let words = &task.words;
+    let today = e.today();
+    let bounded = ["until", "till", "til", "through", "thru", "after", "from"];
+    if let Some(d) = task.heard.date.filter(|d| *d > today) {
+        if words.iter().any(|w| bounded.contains(&w.as_str())) {
+            return Some(d);
+        }
+    }
+    let at = words.iter().position(|w| w == "for")?;
+    let rest: Vec<&str> = words[at + 1..].iter().map(String::as_str).collect();
+    let count = |w: &str| -> Option<u32> {
+        Some(match w {
+            "a" | "an" | "one" => 1,
+            "two" | "couple" => 2,
+            "three" | "few" => 3,
+            "four" => 4,
+            "five" => 5,
+            "six" => 6,
+            "eight" => 8,
+            "ten" => 10,
+            "twelve" => 12,
+            _ => w.parse().ok()?,
+        })
+    };
+    let (n, unit) = match rest.as_slice() {
+        ["a" | "one", "fortnight", ..] => (2, "week"),
+        ["a", "couple" | "few", "of", unit, ..] | ["a", "couple" | "few", unit, ..] => {
+            (count(rest[1])?, *unit)
+        }
+        [n, unit, ..] => (count(n)?, *unit),
+        _ => return None,
+    };
+    match unit.trim_end_matches('s') {
+        "day" => today.checked_add_days(chrono::Days::new(u64::from(n))),
+        "week" => today.checked_add_days(chrono::Days::new(7 * u64::from(n))),
+        "month" => today.checked_add_months(chrono::Months::new(n)),
+        _ => None,
+    }
+}
+
 /// Whether the request points back at what was just talked about ("turn it back on").
 fn refers_back(e: &Engine) -> bool {
     e.task_ref()
@@ -515,12 +559,24 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
                 e.complete();
                 return;
             }
-            (
-                SubscriptionAction::Pause,
-                p!("confirm_sub_pause"),
-                p!("sub_paused"),
-                String::new(),
-            )
+            if let Some(until) = pause_ends(e) {
+                // A pause with an end is a later next delivery: nothing to remember to
+                // resume, and the OMS sees one change.
+                let next = until.max(base);
+                (
+                    SubscriptionAction::SkipNext { next_date: next },
+                    p!("confirm_sub_pause_until"),
+                    p!("sub_paused_until"),
+                    e.date_words(next),
+                )
+            } else {
+                (
+                    SubscriptionAction::Pause,
+                    p!("confirm_sub_pause"),
+                    p!("sub_paused"),
+                    String::new(),
+                )
+            }
         }
         SubAction::Resume => {
             if sub.status == SubscriptionStatus::Active {
