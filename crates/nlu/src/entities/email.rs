@@ -27,6 +27,14 @@ const LOCAL_STOP: &[&str] = &[
     "by", "as", "use", "try", "i", "a",
 ];
 
+/// Words that never start a spoken domain: an "at" before them is a sentence's.
+const DOMAIN_STOP: &[&str] = &[
+    "is", "was", "address", "to", "the", "my", "under", "with", "for", "on", "and", "of", "me",
+    "us", "it", "them", "him", "her", "you", "be", "its", "it's", "at", "from", "by", "as", "use",
+    "try", "i", "least", "home", "work", "night", "noon", "all", "once", "first", "last", "about",
+    "around",
+];
+
 /// The words of `text` (see [`super::text::tokenize`]) with each email replaced by the
 /// placeholder, and the emails found, in order. Reads at most [`MAX_CHUNKS`] chunks.
 pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
@@ -166,17 +174,50 @@ fn repeat(c: &str) -> Option<usize> {
 /// A spoken email around the "at" at `chunks[at]`, its domain from `chunks[domain]`.
 fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, String)> {
     // Domain: label ("dot" label)+, where a chunk may itself hold dots ("gmail.com").
-    let mut labels: Vec<&str> = Vec::new();
+    // A label the recogniser split ("g mail", "b t internet", "a o l") is the chunks up
+    // to the next "dot", joined; the last label is one word or a few spelled letters
+    // ("u k"), so the words after the address stay out of it.
+    let mut labels: Vec<String> = Vec::new();
     let mut j = domain;
+    let is_dot = |c: &String| c == "dot" || c == ".";
     loop {
-        let chunk = chunks.get(j)?.trim_end_matches('.');
+        let dot_at = (j..(j + 4).min(chunks.len())).find(|&x| is_dot(&chunks[x]));
+        let group: Vec<&str> = match dot_at {
+            Some(d)
+                if d > j
+                    && chunks[j..d]
+                        .iter()
+                        .all(|c| c != "at" && !DOMAIN_STOP.contains(&c.as_str())) =>
+            {
+                chunks[j..d].iter().map(String::as_str).collect()
+            }
+            _ => {
+                // The last label: a word, or letters spelled one by one.
+                let mut g = vec![chunks.get(j)?.as_str()];
+                let single = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphabetic());
+                if single(g[0]) {
+                    while g.len() < 3 && chunks.get(j + g.len()).is_some_and(|c| single(c)) {
+                        g.push(chunks[j + g.len()].as_str());
+                    }
+                }
+                g
+            }
+        };
+        let joined: String = group
+            .iter()
+            .map(|c| match *c {
+                "dash" | "hyphen" => "-",
+                other => other,
+            })
+            .collect();
+        let chunk = joined.trim_end_matches('.');
         let parts: Vec<&str> = chunk.split('.').collect();
         if !parts.iter().all(|p| is_label(p)) || parts.len() > 4 {
             break;
         }
-        labels.extend(parts);
-        j += 1;
-        let more = chunks.get(j).is_some_and(|c| c == "dot" || c == ".")
+        labels.extend(parts.iter().map(|p| p.to_string()));
+        j += group.len();
+        let more = chunks.get(j).is_some_and(is_dot)
             && chunks
                 .get(j + 1)
                 .is_some_and(|c| is_label(c.trim_end_matches('.')));
@@ -186,7 +227,8 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         j += 1;
     }
     // A trailing "dot" that led nowhere is not part of the domain.
-    if !valid_domain(&labels) || LOCAL_STOP.contains(&labels[0]) {
+    let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
+    if !valid_domain(&label_refs) || DOMAIN_STOP.contains(&chunks[domain].as_str()) {
         return None;
     }
     let end = j;
@@ -352,6 +394,28 @@ mod tests {
             Some("ben@example.com".into())
         );
         assert_eq!(email("mary dash jo at my dash site dot com"), None);
+        // Domains the recogniser split into words or letters, and other endings.
+        assert_eq!(
+            email("it's tom at g mail dot com"),
+            Some("tom@gmail.com".into())
+        );
+        assert_eq!(
+            email("a n n a at b t internet dot com please"),
+            Some("anna@btinternet.com".into())
+        );
+        assert_eq!(email("sam at a o l dot com"), Some("sam@aol.com".into()));
+        assert_eq!(
+            email("kate at mail dot ru thanks"),
+            Some("kate@mail.ru".into())
+        );
+        assert_eq!(
+            email("lee at shop dot c o dot u k"),
+            Some("lee@shop.co.uk".into())
+        );
+        assert_eq!(
+            email("j o h n five at g mail dot com"),
+            Some("john5@gmail.com".into())
+        );
         assert_eq!(email("it's bob at gmail.com"), Some("bob@gmail.com".into()));
         assert_eq!(
             email("Lucy Dot Green AT Gmail Dot Com"),

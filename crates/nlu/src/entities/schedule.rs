@@ -6,7 +6,7 @@
 //! monthly to ...", "not in the morning") loses to another one said in the same breath.
 
 use super::dates::is_target;
-use super::numbers::parse_cardinal;
+use super::numbers::{parse_cardinal, teen_word, tens_word, unit_word};
 use super::phrases::{longest_non_overlapping, Tables};
 use super::text::{is_digits, words_at};
 use super::TimeSlot;
@@ -128,6 +128,36 @@ pub(crate) fn extract_time_slot(
     choose(words, taken, found)
 }
 
+/// Whether the words after a number make it a count or part of a longer number, not
+/// an hour: "at 5 1 2 …" starts a phone number, "after two weeks" and "after 3 washes"
+/// count something. Minutes ("at 2 30", "at two thirty") keep it an hour.
+fn counts_something(words: &[String], end: usize) -> bool {
+    const UNITS: &[&str] = &[
+        "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours",
+        "minute", "minutes", "time", "times", "use", "uses", "wash", "washes", "wear", "wears",
+        "item", "items", "of", "percent", "dollars", "bucks", "pounds", "euros", "cents",
+    ];
+    let numeric = |w: &str| {
+        (!w.is_empty() && w.chars().all(|c| c.is_ascii_digit()))
+            || unit_word(w).is_some()
+            || teen_word(w).is_some()
+            || tens_word(w).is_some()
+            || w == "oh"
+    };
+    let Some(next) = words.get(end).map(String::as_str) else {
+        return false;
+    };
+    if UNITS.contains(&next) {
+        return true;
+    }
+    if !numeric(next) {
+        return false;
+    }
+    // A single digit, or a number followed by yet another, is a digit string.
+    let single_digit = next.len() == 1 || unit_word(next).is_some() || next == "oh";
+    single_digit || words.get(end + 1).is_some_and(|w| numeric(w))
+}
+
 /// "9 am", "3 p m", "6pm", "at 10:30 am", "after 6", "at 2".
 fn clock_time(words: &[String], i: usize) -> Option<(TimeSlot, usize)> {
     let w = words[i].as_str();
@@ -175,7 +205,12 @@ fn clock_time(words: &[String], i: usize) -> Option<(TimeSlot, usize)> {
         };
         return Some((slot, end));
     }
-    // Without am/pm only a leading preposition makes a number an hour.
+    // Without am/pm only a leading preposition makes a number an hour, and only when
+    // the number stands alone: "at 5 1 2 …" starts a phone number, "after two weeks"
+    // and "after 3 washes" count something else.
+    if counts_something(words, end) {
+        return None;
+    }
     let prev = i.checked_sub(1).map(|k| words[k].as_str());
     let slot = match (prev, hour) {
         (Some("after"), 5..=9) => TimeSlot::Evening,
@@ -237,6 +272,12 @@ mod tests {
         assert_eq!(slot("i want 6"), None);
         assert_eq!(slot("at 45"), None);
         assert_eq!(slot("12 am"), None);
+        // Minutes keep an hour; a digit string or a count does not make one.
+        assert_eq!(slot("at 2 30"), Some(Afternoon));
+        assert_eq!(slot("call me at 5 1 2 5 5 5 0 1 9 9"), None);
+        assert_eq!(slot("reach me at five one two five five five"), None);
+        assert_eq!(slot("it broke after two weeks"), None);
+        assert_eq!(slot("it shrank after 3 washes"), None);
     }
 
     #[test]
