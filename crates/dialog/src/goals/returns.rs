@@ -17,6 +17,7 @@ use voxorder_domain::change::{
     Change, Channel, HandOffReason, InvestigationReason, Notice, Pickup, Resolution, ReturnLine,
     ReturnRequest,
 };
+use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{Order, OrderItem, OrderStatus, PaymentMethod};
 use voxorder_domain::product_words as pw;
 use voxorder_domain::records::Product;
@@ -971,6 +972,64 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
     e.complete();
 }
 
+/// "Neither, it was the jacket" at "which item?": the item is on another order. Says
+/// so, and looks for that order among the caller's verified ones, or asks for its
+/// number; the request goes on with the item named. True when handled so.
+fn item_on_another_order(
+    e: &mut Engine,
+    said: &Said<'_>,
+    order: &Order,
+    facts: &dyn Facts,
+) -> bool {
+    let named = said.entities.product.clone();
+    let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
+    let on_this_order = named.as_deref().is_some_and(|sku| {
+        let wanted = family(sku);
+        order
+            .items
+            .iter()
+            .any(|it| it.sku == sku || (wanted.is_some() && family(&it.sku) == wanted))
+    });
+    let elsewhere = said.has(Cue::OtherOrder) || e.phrases().any("none_of_these", &said.words);
+    if on_this_order || (named.is_none() && !elsewhere) {
+        return false;
+    }
+    match named
+        .as_deref()
+        .and_then(|sku| facts.product(sku).ok().flatten())
+    {
+        Some(p) => {
+            let item = pw::product_phrase_indefinite(
+                p.name.split(" - ").next().unwrap_or(&p.name),
+                1,
+                false,
+            );
+            e.say(p!("item_not_on_order"), &[("item", item)]);
+        }
+        None => e.say(p!("not_that_order"), &[]),
+    }
+    let task = e.task();
+    task.order = None;
+    task.reuse_offered = true;
+    task.words.extend(said.words.iter().cloned());
+    if !task.cues.contains(&Cue::OtherOrder) {
+        task.cues.push(Cue::OtherOrder);
+    }
+    let after = task.after_sale();
+    after.lines.clear();
+    after.product = named;
+    e.ask = Ask::Nothing;
+    // Other verified orders (a household's, a phone's) are searched and offered; with
+    // none, the other order's number is asked for.
+    let others = e.s.verified.iter().any(|n| *n != order.order_number);
+    if others {
+        e.advance(facts);
+    } else {
+        e.ask(Ask::OrderNumber, p!("ask_other_order_number"), &[]);
+    }
+    true
+}
+
 /// Answers to the questions of these requests.
 pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
@@ -987,6 +1046,9 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             };
             let lines = pick_lines(e, said, &order, &open, facts);
             if lines.is_empty() {
+                if item_on_another_order(e, said, &order, facts) {
+                    return Answer::Handled;
+                }
                 return Answer::Missed;
             }
             let task = e.task();
