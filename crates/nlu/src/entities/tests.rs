@@ -166,6 +166,14 @@ fn returns_and_refunds() {
     let e = ex("cancel my order it's taking too long");
     assert_eq!(e.cancel_reason, Some(CancelReason::DeliveryTooSlow));
     assert_eq!(e.return_reason, None);
+    // A change of mind is said the same way of a cancellation and a return: the cue
+    // decides which it is.
+    let e = ex("i don't want it anymore please cancel it");
+    assert_eq!(e.cancel_reason, Some(CancelReason::ChangedMind));
+    assert_eq!(e.return_reason, None);
+    let e = ex("i don't want it anymore i'd like to send it back");
+    assert_eq!(e.return_reason, Some(ReturnReason::ChangedMind));
+    assert_eq!(e.cancel_reason, None);
 }
 
 #[test]
