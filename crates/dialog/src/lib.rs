@@ -172,6 +172,8 @@ pub(crate) struct Session {
     pub data_age_told: bool,
     /// The product the caller last asked about ("what colours does it come in?").
     pub last_product: Option<String>,
+    /// The size and colour of that question ("in navy"), kept for "what about large?".
+    pub last_product_choice: (Option<String>, Option<String>),
     /// The subscription the last subscription request was about ("turn it back on").
     pub last_subscription: Option<i64>,
     /// Requests said in the same breath as an earlier one, taken up in turn.

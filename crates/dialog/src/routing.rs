@@ -469,7 +469,10 @@ impl Engine {
         // answers, unless the caller clearly asks to buy or change something.
         let clear_change = Goal::from_intent(said.intent).is_some()
             && said.confidence >= self.config.dialog.switch_confidence;
-        if !clear_change && commerce::asks_about_a_product(self, said) {
+        if !clear_change
+            && (commerce::asks_about_a_product(self, said)
+                || commerce::follows_up_on_a_product(self, said, facts))
+        {
             self.s.fallbacks = 0;
             self.note_primary(Intent::PolicyQuestion);
             commerce::product_answer(self, said, facts);

@@ -446,7 +446,22 @@ pub(crate) fn spoken_size_and_colour(
         .iter()
         .filter_map(|v| v.color.clone())
         .filter(|c| joined.contains(&format!(" {} ", c.to_lowercase())))
-        .max_by_key(String::len);
+        .max_by_key(String::len)
+        .or_else(|| {
+            // "Green" for the only green there is ("Forest Green").
+            let mut partial: Vec<String> = variants
+                .iter()
+                .filter_map(|v| v.color.clone())
+                .filter(|c| {
+                    c.split_whitespace()
+                        .last()
+                        .is_some_and(|w| joined.contains(&format!(" {} ", w.to_lowercase())))
+                })
+                .collect();
+            partial.sort();
+            partial.dedup();
+            (partial.len() == 1).then(|| partial.remove(0))
+        });
     (size, colour)
 }
 

@@ -983,8 +983,30 @@ pub(crate) fn asks_about_a_product(e: &Engine, said: &Said<'_>) -> bool {
             || ph.any("asks_variants", &said.words))
 }
 
+/// "What about large?", "and in green?" right after a question about a product: the
+/// same product, another size or colour of it.
+pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let Some(sku) = e.s.last_product.as_deref() else {
+        return false;
+    };
+    if said.words.len() > 7 || said.entities.product.is_some() {
+        return false;
+    }
+    let opener = matches!(
+        said.words.first().map(String::as_str),
+        Some("what" | "how" | "and" | "in" | "or" | "also" | "any" | "do" | "is")
+    );
+    let Some(family) = facts.product(sku).ok().flatten().map(|p| p.family) else {
+        return false;
+    };
+    let variants = facts.variants(&family).unwrap_or_default();
+    let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+    opener && (size.is_some() || colour.is_some())
+}
+
 /// A product's price and stock, from the catalog: of the size and colour named, else of
-/// the product as a whole. Changes nothing.
+/// the product as a whole. Changes nothing. A follow-up ("what about large?") keeps the
+/// colour or size of the question before it.
 pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
     let Some(sku) = said
         .entities
@@ -1008,7 +1030,17 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
             return;
         }
     };
-    let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+    let (mut size, mut colour) = spoken_size_and_colour(e, &said.words, &variants);
+    // "What about large?": is that one there too, and at what price.
+    let follow_up = said.entities.product.is_none() && (size.is_some() || colour.is_some());
+    if said.entities.product.is_none() && e.s.last_product_choice != (None, None) {
+        let (last_size, last_colour) = e.s.last_product_choice.clone();
+        if size.is_some() != colour.is_some() {
+            size = size.or(last_size);
+            colour = colour.or(last_colour);
+        }
+    }
+    e.s.last_product_choice = (size.clone(), colour.clone());
     let fitting: Vec<&Product> = variants
         .iter()
         .filter(|v| size.is_none() || v.size == size)
@@ -1016,7 +1048,10 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         .collect();
     // The product as the caller named it: the family's name, with what they specified.
     let base = pw::product_name(p.name.split(" - ").next().unwrap_or(&p.name));
-    let name = match (&colour, &size) {
+    let name = match (
+        colour.as_deref().map(str::to_lowercase),
+        size.as_deref().map(pw::size_words),
+    ) {
         (Some(c), Some(s)) => format!("{base} in {c}, size {s}"),
         (Some(c), None) => format!("{base} in {c}"),
         (None, Some(s)) => format!("{base} in size {s}"),
@@ -1060,7 +1095,10 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     }
     let price = st::price_cents(cheapest);
     let in_stock = fitting.iter().any(|v| v.stock > 0);
-    let key = match (in_stock, e.phrases().any("asks_stock", &said.words)) {
+    let key = match (
+        in_stock,
+        follow_up || e.phrases().any("asks_stock", &said.words),
+    ) {
         (true, true) => p!("product_in_stock"),
         (false, _) => p!("product_out_of_stock"),
         (true, false) => p!("product_price"),
