@@ -188,10 +188,29 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
     };
     let number = words.iter().position(|w| house_number(&w.key))?;
     let suffix = (number + 1..words.len()).find(|&i| lists.is("street_types", &words[i].key));
+    // A zip said later in the words: an address follows the number even without a
+    // street type ("to 500 Broadway, New York 10012").
+    // The word after the number names the street, not what is counted ("2 of those").
+    const NOT_A_STREET: &[&str] = &[
+        "of", "item", "items", "x", "times", "more", "pack", "packs", "bags", "and", "or", "to",
+        "for", "please", "is", "digits", "days", "weeks", "dollars", "in", "at", "by",
+    ];
+    let names_a_street = words.get(number + 1).is_some_and(|w| {
+        w.key.chars().all(char::is_alphabetic) && !NOT_A_STREET.contains(&w.key.as_str())
+    });
+    let zip_after = names_a_street
+        && (number + 2..words.len().min(number + 10)).any(|i| {
+            let k = &words[i].key;
+            k.len() == 5 && k.chars().all(|c| c.is_ascii_digit())
+        });
+    let paused = (number..words.len()).find(|&i| words[i].pause);
     let mut end = match suffix {
         Some(k) => k + 1,
-        None if strict => return None,
-        None => (number..words.len()).find(|&i| words[i].pause)? + 1,
+        None if strict && !zip_after => return None,
+        // Without a type or a pause, the street is taken as one word ("Broadway"): the
+        // read-back lets the caller put it right.
+        None if strict => paused.map_or(number + 2, |p| p + 1),
+        None => paused? + 1,
     };
     // "Drive North", then "apartment 4 b" / "unit number 12".
     if suffix.is_some()

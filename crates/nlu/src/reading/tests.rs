@@ -92,6 +92,23 @@ fn a_whole_address_is_cut_into_street_city_and_zip() {
     assert_eq!(a.zip.as_deref(), Some("78705"));
 }
 
+/// Said with a request, a street without a type ("Broadway") is an address when a zip
+/// follows it; a number with no zip after it is not.
+#[test]
+fn a_street_without_its_type_is_an_address_when_a_zip_follows() {
+    let i = reading(
+        "change the address on order 1000000000011 to 500 broadway new york new york 10012",
+    );
+    let a = i.address.expect("an address");
+    assert_eq!(a.street, "500 Broadway");
+    assert_eq!(a.zip.as_deref(), Some("10012"));
+    assert_eq!(a.state.as_deref(), Some("NY"));
+    let i = reading("i want 2 of the blue mugs please");
+    assert!(i.address.is_none(), "{:?}", i.address);
+    let i = reading("cancel 2 items from my order, my zip is 78701");
+    assert!(i.address.is_none(), "{:?}", i.address);
+}
+
 #[test]
 fn the_street_starts_at_its_number_or_the_flat_before_it() {
     let i = expecting("no sorry, it's 27 Kings Road", None, EntityKind::Street);
