@@ -187,6 +187,28 @@ fn a_short_answer_comes_from_the_closed_set_and_a_sentence_does_not() {
     );
 }
 
+/// With nothing expected, a short answer still comes out as a word: the closed set is
+/// asked only when free decoding heard a lone letter, and a sentence stays as heard.
+#[test]
+fn a_short_answer_with_nothing_expected_is_a_word() {
+    let answers: Vec<String> = ["yes", "no", "operator", "repeat that"]
+        .map(String::from)
+        .to_vec();
+    let mut asr = recognizer();
+    asr.set_short_answers(&answers);
+    let yes = asr
+        .transcribe(&load_clip("yes.wav"), &Expect::Anything)
+        .expect("transcribe");
+    assert_eq!(squash(&yes.text), "yes", "{yes:?}");
+    let sentence = asr
+        .transcribe(&load_clip("order.wav"), &Expect::Anything)
+        .expect("transcribe");
+    assert!(
+        squash(&sentence.text).len() > "repeat that".len(),
+        "{sentence:?}"
+    );
+}
+
 #[test]
 fn silence_and_empty_audio_give_empty_text() {
     let t = recognizer()

@@ -748,6 +748,19 @@ impl Recognizer for WhisperRecognizer {
                 }
             }
         }
+        if matches!(expect, Expect::Anything)
+            && audio_seconds <= SHORT_CLIP_SECONDS
+            && is_a_fragment(&best.text)
+        {
+            // With nothing expected (a bare transcription), a short clip heard as a lone
+            // letter ("S" for "yes", "K" for "okay") is a short answer the free decoder
+            // cut off: the closed set decides when it is about as sure of one.
+            if let Some(answer) = self.closed_set_answer(&clean)? {
+                if answer.avg_logprob >= best.avg_logprob - CLOSED_SET_MARGIN {
+                    best = answer;
+                }
+            }
+        }
         if let Expect::Digits { min, max } = expect {
             // The digit bias rescues a number whisper would garble, but it also pushes
             // past words said around it ("my order number is …"), sometimes to an empty
@@ -779,6 +792,20 @@ impl Recognizer for WhisperRecognizer {
     fn set_short_answers(&mut self, phrases: &[String]) {
         self.closed_set = ClosedSet::new(&self.ctx, phrases);
     }
+}
+
+/// Longest clip whose lone-letter transcript is tried against the short answers when
+/// nothing was expected.
+const SHORT_CLIP_SECONDS: f64 = 1.5;
+
+/// A transcript that is no word at all: one or two letters alone ("S", "Mm"), what the
+/// free decoder makes of a clipped "yes" or "okay".
+fn is_a_fragment(text: &str) -> bool {
+    let letters: String = text.chars().filter(|c| c.is_alphabetic()).collect();
+    let words = text.split_whitespace().count();
+    words == 1
+        && (1..=2).contains(&letters.chars().count())
+        && !matches!(letters.to_lowercase().as_str(), "no" | "ok" | "hi" | "i")
 }
 
 /// Longest utterance tried against the closed set of short answers: anything longer is a
