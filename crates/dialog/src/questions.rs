@@ -372,10 +372,13 @@ impl Engine {
                 if city_named {
                     address.state = None;
                 }
+                // "The city's wrong": a part named with no new value is asked again. A
+                // street said again ("it's 24 Brattle Street") names the street as it
+                // gives it: nothing more to clear.
                 for (named, part) in [
                     (zip_named && !changed, &mut address.zip),
-                    (city_named, &mut address.city),
-                    (street_named, &mut address.line1),
+                    (city_named && !street_said, &mut address.city),
+                    (street_named && !street_said, &mut address.line1),
                 ] {
                     if named && part.is_some() {
                         *part = None;

@@ -268,7 +268,23 @@ pub fn address(
     zip: Option<&str>,
     strict: bool,
 ) -> Option<SpokenAddress> {
-    let parts = split_address(lists, text, strict)?;
+    let mut parts = split_address(lists, text, strict)?;
+    // "24 Brattle Street, not 22": what follows a "not" is taken back, never a city.
+    if let Some(cut) = parts.rest.split_whitespace().position(|w| {
+        matches!(
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+                .as_str(),
+            "not" | "instead"
+        )
+    }) {
+        parts.rest = parts
+            .rest
+            .split_whitespace()
+            .take(cut)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
     let street = street_line(&parts.street)?;
     let city = city_before_zip(lists, &parts.rest);
     let state = state_said(&parts.rest);

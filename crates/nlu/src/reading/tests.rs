@@ -109,6 +109,25 @@ fn a_street_without_its_type_is_an_address_when_a_zip_follows() {
     assert!(i.address.is_none(), "{:?}", i.address);
 }
 
+/// What follows a "not" in an address is taken back, not read as its city.
+#[test]
+fn a_number_taken_back_after_the_street_is_no_city() {
+    let i = expecting(
+        "no sorry, it's 24 Brattle Street, not 22",
+        None,
+        EntityKind::Street,
+    );
+    let a = i.address.expect("an address");
+    assert_eq!(a.street, "24 Brattle Street");
+    assert_eq!(a.city, None);
+    // Said at a read-back, where nothing in particular is expected.
+    let a = reading("no sorry, it's 24 Brattle Street, not 22")
+        .address
+        .expect("an address at a read-back");
+    assert_eq!(a.street, "24 Brattle Street");
+    assert_eq!(a.city, None);
+}
+
 #[test]
 fn the_street_starts_at_its_number_or_the_flat_before_it() {
     let i = expecting("no sorry, it's 27 Kings Road", None, EntityKind::Street);
