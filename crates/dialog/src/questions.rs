@@ -173,6 +173,7 @@ impl Engine {
                         self.route(said, facts);
                         Answer::Handled
                     }
+                    Some(true) if orders::text_link_asked(self, said, facts) => Answer::Handled,
                     Some(false) => {
                         self.goodbye();
                         Answer::Handled

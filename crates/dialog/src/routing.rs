@@ -492,6 +492,15 @@ impl Engine {
             self.start_goal(Goal::Subscription, said, facts);
             return;
         }
+        // "Can you text me the tracking link?" about the order just discussed.
+        if matches!(
+            said.intent,
+            Intent::TrackPackage | Intent::Affirm | Intent::Fallback
+        ) && orders::text_link_asked(self, said, facts)
+        {
+            self.s.fallbacks = 0;
+            return;
+        }
         // "What subscriptions do I have?" reads like a request for the menu.
         if !other_request && self.phrases().any("subscription_list", &said.words) {
             self.s.fallbacks = 0;

@@ -350,6 +350,34 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
     );
 }
 
+/// "Text me the link", said of the verified order just discussed: sent at once, without
+/// reading the tracking again. False when there is no such order or nothing to track.
+pub(crate) fn text_link_asked(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if !e.phrases().any("take_up_link", &said.words)
+        || said.has(Cue::Negated)
+        || said.entities.order_number.is_some()
+        || said.has(Cue::OtherOrder)
+    {
+        return false;
+    }
+    let Some(focus) = e.s.focus.clone().filter(|n| e.s.verified.contains(n)) else {
+        return false;
+    };
+    let tracked = matches!(facts.order(&focus), Ok(Some(o)) if o.tracking_number.is_some());
+    if !tracked {
+        return false;
+    }
+    e.change(Change::Notify {
+        channel: Channel::Sms,
+        template: Notice::TrackingLink,
+        order_number: Some(focus),
+        reference: None,
+    });
+    e.say(p!("tracking_link_sent"), &[]);
+    e.anything_else();
+    true
+}
+
 /// The answer to "shall I text you the tracking link?".
 pub(crate) fn send_tracking(e: &mut Engine, yes: bool) {
     let switching = e.task_ref().is_none();
