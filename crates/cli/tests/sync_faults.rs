@@ -113,7 +113,7 @@ fn setup(n: usize) -> Env {
             order_number: order_number(i),
             // Within the OMS's reschedule window by its own clock.
             date: now().date() + chrono::Duration::days(5),
-            slot: TimeSlot::Afternoon,
+            slot: Some(TimeSlot::Afternoon),
         });
         if i.is_multiple_of(4) {
             changes.push(Change::CancelOrder {

@@ -389,14 +389,24 @@ impl Engine {
             }
             Request::Reschedule(when) => {
                 let new_date = replace(&mut when.date, &ent.date);
-                let new_slot = replace(&mut when.slot, &ent.time_slot);
+                let mut new_slot = replace(&mut when.slot, &ent.time_slot);
+                if when.any_slot && ent.time_slot.is_some() {
+                    // "Actually, make it the evening" after "any time".
+                    when.slot = ent.time_slot;
+                    when.any_slot = false;
+                    new_slot = true;
+                }
                 if day_named && !new_date && ent.date.is_none() {
                     when.date = None;
                 }
                 if time_named && !new_slot && ent.time_slot.is_none() {
                     when.slot = None;
+                    when.any_slot = false;
                 }
-                changed = new_date || new_slot || when.date.is_none() || when.slot.is_none();
+                changed = new_date
+                    || new_slot
+                    || when.date.is_none()
+                    || (when.slot.is_none() && !when.any_slot);
             }
             Request::Cancel(c) => changed |= replace(&mut c.cancel_reason, &ent.cancel_reason),
             Request::Return(a) => {

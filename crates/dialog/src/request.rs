@@ -163,6 +163,8 @@ pub(crate) struct AfterSale {
 pub(crate) struct Reschedule {
     pub date: Option<NaiveDate>,
     pub slot: Option<TimeSlot>,
+    /// Any time of the day suits ("whenever", "doesn't matter"): no slot is booked.
+    pub any_slot: bool,
 }
 
 /// An order confirmation call.
@@ -249,6 +251,7 @@ impl Request {
             Goal::Reschedule => Request::Reschedule(Reschedule {
                 date: ent.date,
                 slot: ent.time_slot,
+                any_slot: false,
             }),
             // A zip said with the request is the billing zip that proves who the caller
             // is; the new address's zip comes with its street, or is asked.

@@ -30,11 +30,13 @@ pub enum Change {
         order_number: String,
         address: AddressRecord,
     },
-    /// Move the delivery to another day and time slot.
+    /// Move the delivery to another day, and time slot: none when any time of that day
+    /// suits the customer.
     RescheduleDelivery {
         order_number: String,
         date: NaiveDate,
-        slot: TimeSlot,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        slot: Option<TimeSlot>,
     },
     /// The customer confirmed an order waiting for confirmation (cash on delivery).
     ConfirmOrder { order_number: String },

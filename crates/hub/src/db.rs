@@ -1638,7 +1638,7 @@ mod tests {
         let bad = Change::RescheduleDelivery {
             order_number: "1001".into(),
             date: chrono::NaiveDate::from_ymd_opt(1999, 1, 1).unwrap(),
-            slot: voxorder_config::TimeSlot::Morning,
+            slot: Some(voxorder_config::TimeSlot::Morning),
         };
         let first = applied(
             db.apply_batch("kiosk-1", &austin, &[command("r", &bad)], &policy, now())
@@ -1710,7 +1710,7 @@ mod tests {
         let other = Change::RescheduleDelivery {
             order_number: "1001".into(),
             date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
-            slot: voxorder_config::TimeSlot::Morning,
+            slot: Some(voxorder_config::TimeSlot::Morning),
         };
         let batch = [command("fresh", &cancel("1001")), command("k", &other)];
         match db

@@ -201,10 +201,12 @@ impl Apply<'_> {
                 slot,
             } => {
                 let state = self.live_order(order_number, kind)?;
+                // No slot: any time of the day suits, and none is kept from before.
+                let slot: Option<String> = slot.as_ref().map(tag);
                 self.update_order(
                     order_number,
                     "estimated_delivery = ?2, delivery_slot = ?3",
-                    &[&date.to_string(), &tag(slot)],
+                    &[&date.to_string(), &slot],
                 )?;
                 Ok(Some(state.version))
             }
@@ -1169,7 +1171,7 @@ mod tests {
                 &[Change::RescheduleDelivery {
                     order_number: PROCESSING.into(),
                     date: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
-                    slot: TimeSlot::Morning,
+                    slot: Some(TimeSlot::Morning),
                 }],
                 at(10, 11),
             )
@@ -1245,7 +1247,7 @@ mod tests {
             Change::RescheduleDelivery {
                 order_number: SHIPPED.into(),
                 date: NaiveDate::from_ymd_opt(2026, 3, 14).unwrap(),
-                slot: TimeSlot::Evening,
+                slot: Some(TimeSlot::Evening),
             },
             Some(0),
         );
@@ -1259,6 +1261,20 @@ mod tests {
             Some("evening")
         );
         assert_eq!(order.version, 1);
+        // Any time of the day: the slot booked before is not kept, and the command
+        // carries none.
+        let entry = apply_one(
+            &mut store,
+            Change::RescheduleDelivery {
+                order_number: SHIPPED.into(),
+                date: NaiveDate::from_ymd_opt(2026, 3, 15).unwrap(),
+                slot: None,
+            },
+            Some(1),
+        );
+        assert_eq!(column(&store, SHIPPED, "delivery_slot"), None);
+        let body = entry.payload.to_string();
+        assert!(!body.contains("slot"), "{body}");
     }
 
     #[test]

@@ -893,7 +893,7 @@ mod tests {
                 &[Change::RescheduleDelivery {
                     order_number: "2222".into(),
                     date: chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
-                    slot: TimeSlot::Morning,
+                    slot: Some(TimeSlot::Morning),
                 }],
                 at(9),
             )

@@ -82,7 +82,7 @@ fn main() {
         .map(|o| Change::RescheduleDelivery {
             order_number: o.order_number.clone(),
             date: now.date() + chrono::Duration::days(5),
-            slot: TimeSlot::Morning,
+            slot: Some(TimeSlot::Morning),
         })
         .collect();
     device.apply_changes(&changes, now).expect("queue");

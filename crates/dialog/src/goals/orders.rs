@@ -350,6 +350,31 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
     );
 }
 
+/// "Whenever", "doesn't matter", "any day is fine": no preference between the choices.
+fn no_preference(e: &Engine, said: &Said<'_>) -> bool {
+    e.phrases().any("no_preference", &said.words) && !said.has(Cue::Negated)
+        || e.phrases().any("no_preference_negated", &said.words)
+}
+
+/// The day meant without a date said: "the first day you can", "whenever" (the first
+/// day the delivery can be moved to), or "the same day, just in the evening" (the day
+/// it is due).
+fn day_meant_without_a_date(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<NaiveDate> {
+    if e.task_ref()?.goal() != Goal::Reschedule {
+        return None;
+    }
+    if e.phrases().any("same_day", &said.words) {
+        let order = e.task_ref()?.order.clone()?;
+        return facts.order(&order).ok().flatten()?.estimated_delivery;
+    }
+    if !no_preference(e, said) && !e.phrases().any("soonest", &said.words) {
+        return None;
+    }
+    // The first day a delivery can be moved to is tomorrow (see `date_ok`).
+    (e.config().policy.orders.reschedule_max_days_ahead >= 1)
+        .then(|| e.today() + chrono::Duration::days(1))
+}
+
 /// "Text me the link", said of the verified order just discussed: sent at once, without
 /// reading the tracking again. False when there is no such order or nothing to track.
 pub(crate) fn text_link_asked(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
@@ -538,6 +563,14 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
+    // "Can it be the same day but in the evening": the day it is due, another slot.
+    let same_day = e.task().reschedule().date.is_none()
+        && e.task().reschedule().slot.is_some()
+        && e.task_ref()
+            .is_some_and(|t| e.phrases().any("same_day", &t.words));
+    if same_day {
+        e.task().reschedule().date = order.estimated_delivery;
+    }
     if let Some(d) = e.task().reschedule().date {
         if !date_ok(e, d) {
             e.task().reschedule().date = None;
@@ -554,9 +587,10 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
         task.reschedule().date = None;
         task.confirmed = false;
     }
-    let (date, slot, confirmed) = (
+    let (date, slot, any_slot, confirmed) = (
         task.reschedule().date,
         task.reschedule().slot,
+        task.reschedule().any_slot,
         task.confirmed,
     );
     let Some(date) = date else {
@@ -571,17 +605,21 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
         );
         return;
     };
-    let Some(slot) = slot else {
+    if slot.is_none() && !any_slot {
         // The day is said back with the question, so a misheard one shows at once.
         let date = e.date_words(date);
         e.ask(Ask::Slot, p!("ask_slot"), &[("date", date)]);
         return;
+    }
+    let slot_said = match slot {
+        Some(s) => slot_words(e, s),
+        None => e.text(p!("slot_any"), &[]),
     };
     if !confirmed {
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
             ("date", e.date_words(date)),
-            ("slot", slot_words(e, slot)),
+            ("slot", slot_said.clone()),
         ];
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_reschedule"), &args);
         return;
@@ -599,7 +637,7 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
     });
     e.say(
         p!("rescheduled"),
-        &[("date", e.date_words(date)), ("slot", slot_words(e, slot))],
+        &[("date", e.date_words(date)), ("slot", slot_said)],
     );
     e.complete();
 }
@@ -812,11 +850,21 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 None => Answer::Missed,
             }
         }
-        Ask::Date => match ent.date {
+        Ask::Date => match ent
+            .date
+            .or_else(|| day_meant_without_a_date(e, said, facts))
+        {
             Some(d) => {
                 *e.task().day() = Some(d);
                 if ent.time_slot.is_some() {
                     *e.task().slot() = ent.time_slot;
+                }
+                if no_preference(e, said) && e.task().goal() == Goal::Reschedule {
+                    // "Any day, any time": the first day and no slot.
+                    let any_time = e.phrases().any("any_time", &said.words);
+                    if any_time && ent.time_slot.is_none() {
+                        e.task().reschedule().any_slot = true;
+                    }
                 }
                 Answer::Filled
             }
@@ -825,6 +873,11 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::Slot => match ent.time_slot {
             Some(s) => {
                 *e.task().slot() = Some(s);
+                Answer::Filled
+            }
+            // A delivery may come at any time of the day; a courier's pickup needs a slot.
+            None if e.task().goal() == Goal::Reschedule && no_preference(e, said) => {
+                e.task().reschedule().any_slot = true;
                 Answer::Filled
             }
             None => Answer::Missed,

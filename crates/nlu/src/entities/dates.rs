@@ -155,6 +155,20 @@ pub(crate) fn extract_date(
     if score < 0 && ruled_out(words, &best, best_prev_end) {
         return None;
     }
+    // "After the 20th", "away until the 20th, can it come after that": the day after.
+    let after_before = (1..=2).any(|back| {
+        best.start >= back
+            && words[best.start - back] == "after"
+            && words[best.start - back + 1..best.start]
+                .iter()
+                .all(|w| w == "the")
+    });
+    let after_that = words[best.end..]
+        .windows(2)
+        .any(|w| w[0] == "after" && matches!(w[1].as_str(), "that" | "then" | "it"));
+    if after_before || after_that {
+        return best.date.succ_opt();
+    }
     Some(best.date)
 }
 

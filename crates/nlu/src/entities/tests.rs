@@ -135,6 +135,13 @@ fn scheduling_utterances() {
     let e =
         ex("hiya my groceries are coming at 8 tonight can you make it tomorrow morning instead");
     assert_eq!(e.date, date("2026-03-11"));
+    // "After" a day is the day after it.
+    assert_eq!(ex("any day after the 20th").date, date("2026-03-21"));
+    assert_eq!(
+        ex("i'm away until the 20th, can it come after that").date,
+        date("2026-03-21")
+    );
+    assert_eq!(ex("deliver it on the 20th").date, date("2026-03-20"));
     assert_eq!(e.quantity, None);
     let e = ex("reschedule the delivery for order nine nine eight seven six in three days");
     assert_eq!(e.order_number.as_deref(), Some("99876"));
