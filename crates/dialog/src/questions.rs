@@ -413,6 +413,13 @@ impl Engine {
                 changed |= replace(&mut a.refund_method, &ent.refund_method);
                 changed |= replace(&mut a.return_reason, &ent.return_reason);
                 changed |= amend_pickup(a, ent, pickup_named, label_named);
+                // "No, just one pair, not two": fewer of the one line read back.
+                if let (Some(q), [(_, qty)]) = (ent.quantity, a.lines.as_mut_slice()) {
+                    if q >= 1 && q < *qty {
+                        *qty = q;
+                        changed = true;
+                    }
+                }
             }
             Request::Exchange(a) | Request::Problem(a) => {
                 changed |= replace(&mut a.refund_method, &ent.refund_method);

@@ -373,6 +373,42 @@ fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
     }
 }
 
+/// How many deliveries the words count ("skip the next two deliveries", "skip three
+/// shipments"), from two to six; none when no count is said.
+fn deliveries_counted(e: &Engine) -> Option<u32> {
+    let words = &e.task_ref()?.words;
+    let counted = [
+        "deliveries",
+        "shipments",
+        "orders",
+        "times",
+        "boxes",
+        "bags",
+        "months",
+        "weeks",
+    ];
+    // The count may stand a word or two before its noun ("two coffee deliveries").
+    words.iter().enumerate().find_map(|(i, w)| {
+        let noun_follows = words
+            .iter()
+            .skip(i + 1)
+            .take(3)
+            .any(|n| counted.contains(&n.as_str()));
+        if !noun_follows {
+            return None;
+        }
+        let n = match w.as_str() {
+            "two" | "2" | "couple" => 2,
+            "three" | "3" => 3,
+            "four" | "4" => 4,
+            "five" | "5" => 5,
+            "six" | "6" => 6,
+            _ => return None,
+        };
+        Some(n)
+    })
+}
+
 /// When a pause the caller bounded ends: "until April twentieth", "for a month", "for
 /// two weeks", "for a couple of months". None for a pause without an end.
 fn pause_ends(e: &Engine) -> Option<NaiveDate> {
@@ -552,6 +588,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     let name = sub_name(e, &sub, facts);
     let base = sub.next_date.unwrap_or(e.today()).max(e.today());
     let freq = Duration::days(i64::from(sub.frequency_days));
+    let mut skipped = 1;
     let (update, confirm_key, done_key, extra) = match action {
         SubAction::Pause => {
             if sub.status == SubscriptionStatus::Paused {
@@ -597,11 +634,19 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             )
         }
         SubAction::Skip => {
-            let next = base + freq;
+            // "Skip the next two deliveries": as many as said, never silently one.
+            let count = deliveries_counted(e).unwrap_or(1);
+            skipped = count;
+            let next = base + freq * i32::try_from(count).unwrap_or(1);
+            let (confirm, done) = if count > 1 {
+                (p!("confirm_sub_skip_many"), p!("sub_skipped_many"))
+            } else {
+                (p!("confirm_sub_skip"), p!("sub_skipped"))
+            };
             (
                 SubscriptionAction::SkipNext { next_date: next },
-                p!("confirm_sub_skip"),
-                p!("sub_skipped"),
+                confirm,
+                done,
                 e.date_words(next),
             )
         }
@@ -643,7 +688,11 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         ),
         SubAction::Create | SubAction::List => unreachable!("handled above"),
     };
-    let args = [("product", name), ("detail", extra)];
+    let args = [
+        ("product", name),
+        ("detail", extra),
+        ("count", st::number_words(u64::from(skipped))),
+    ];
     if !e.task().confirmed {
         e.ask(Ask::YesNo(YesNo::Proceed), confirm_key, &args);
         return;

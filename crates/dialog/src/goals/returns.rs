@@ -204,12 +204,17 @@ fn ensure_lines(
         let hits: Vec<u32> = open.iter().copied().filter(|&l| same(l)).collect();
         if let [l] = hits.as_slice() {
             let l = *l;
-            let qty = e
-                .task()
-                .after_sale()
-                .quantity
-                .unwrap_or(u32::MAX)
-                .min(item(order, l).qty);
+            // "I got two pairs but only need one, can I send one back?": one, whatever
+            // other count the sentence holds.
+            let just_one = e
+                .task_ref()
+                .is_some_and(|t| e.phrases().any("just_one", &t.words));
+            let said_qty = if just_one {
+                Some(1)
+            } else {
+                e.task().after_sale().quantity
+            };
+            let qty = said_qty.unwrap_or(u32::MAX).min(item(order, l).qty);
             e.task().after_sale().lines = vec![(l, qty.max(1))];
             return true;
         }
