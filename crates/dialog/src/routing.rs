@@ -446,6 +446,20 @@ impl Engine {
             self.start_goal(Goal::Problem, said, facts);
             return;
         }
+        // "What's the delivery date?", "when is the delivery?": a question about the
+        // delivery, not a request to move it.
+        let asks_when = said.intent == Intent::RescheduleDelivery
+            && matches!(
+                said.words.first().map(String::as_str),
+                Some("what" | "when" | "what's" | "whats" | "which")
+            )
+            && !self.phrases().any("asks_to_change", &said.words)
+            && said.entities.date.is_none();
+        if asks_when {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Status, said, facts);
+            return;
+        }
         // "What did I buy?", "how much did I pay?": the caller's own order, however the
         // classifier took it (a question about charges sounds like the payment policy).
         // A change asked with it ("cancel what I bought") is that change; "how much did I

@@ -2143,3 +2143,29 @@ fn stale_order_details_are_said_with_their_age_once_a_conversation() {
         assert!(status.contains("being prepared"), "{status}");
     }
 }
+
+/// "What's the delivery date?" taken for a reschedule is a question: answered with the
+/// order's status, nothing offered to move; a request to move it still moves it.
+#[test]
+fn asking_the_delivery_date_is_not_a_reschedule() {
+    let w = world();
+    let mut e = engine();
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::RescheduleDelivery,
+        "what's the delivery date",
+        number_and_zip("78701"),
+    );
+    assert!(!s.reply.contains("What day"), "{}", s.reply);
+    assert!(s.reply.contains("arrive"), "{}", s.reply);
+    let mut e = engine();
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::RescheduleDelivery,
+        "can you move the delivery date",
+        number_and_zip("78701"),
+    );
+    assert!(s.reply.contains("What day"), "{}", s.reply);
+}

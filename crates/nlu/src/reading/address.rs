@@ -186,7 +186,22 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
         let digits = key.chars().filter(char::is_ascii_digit).count();
         numeric(key) && digits <= 6
     };
-    let number = words.iter().position(|w| house_number(&w.key))?;
+    let mut number = words.iter().position(|w| house_number(&w.key))?;
+    // "Apartment 5, 300 Congress Avenue": the unit said first, then the house number.
+    let mut unit_first: Option<(usize, usize)> = None;
+    if number >= 1 && lists.is("address_units", &words[number - 1].key) {
+        let later = (number + 1..words.len().min(number + 4)).find(|&i| {
+            house_number(&words[i].key)
+                && words[i - 1].pause
+                && words
+                    .get(i + 1)
+                    .is_some_and(|w| w.key.chars().all(char::is_alphabetic))
+        });
+        if let Some(later) = later {
+            unit_first = Some((number - 1, later));
+            number = later;
+        }
+    }
     let suffix = (number + 1..words.len()).find(|&i| lists.is("street_types", &words[i].key));
     // A zip said later in the words: an address follows the number even without a
     // street type ("to 500 Broadway, New York 10012").
@@ -244,13 +259,26 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
         }
     }
     let end = end.min(words.len());
+    let join = |ws: &[AddressWord<'_>]| ws.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
+    if let Some((unit, house)) = unit_first {
+        // Written the usual way round: the street, then the unit.
+        let unit_words = join(&words[unit..house]);
+        return Some(AddressParts {
+            before: join(&words[..unit]),
+            street: format!(
+                "{} {}",
+                join(&words[house..end]).trim_end_matches([',', '.', ';']),
+                unit_words.trim_end_matches([',', '.', ';'])
+            ),
+            rest: join(&words[end..]),
+        });
+    }
     // The street starts at its number ("no sorry, it's 27 Kings Road"), or at the flat
     // or unit said just before it ("flat 3, 27 Kings Road").
     let start = match number.checked_sub(1) {
         Some(u) if lists.is("address_units", &words[u].key) => u,
         _ => number,
     };
-    let join = |ws: &[AddressWord<'_>]| ws.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
     Some(AddressParts {
         before: join(&words[..start]),
         street: join(&words[start..end]),

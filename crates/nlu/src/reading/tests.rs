@@ -128,6 +128,21 @@ fn a_number_taken_back_after_the_street_is_no_city() {
     assert_eq!(a.city, None);
 }
 
+/// A unit said before the street ("apartment 5, 300 Congress Avenue") keeps both, the
+/// street first, as an address is written.
+#[test]
+fn a_unit_said_first_is_written_after_the_street() {
+    let i = expecting(
+        "apartment 5, 300 Congress Avenue, Austin 78701",
+        Some("78701"),
+        EntityKind::Street,
+    );
+    let a = i.address.expect("an address");
+    assert!(a.street.starts_with("300 Congress Avenue"), "{}", a.street);
+    assert!(a.street.contains('5'), "{}", a.street);
+    assert_eq!(a.city.as_deref(), Some("Austin"));
+}
+
 #[test]
 fn the_street_starts_at_its_number_or_the_flat_before_it() {
     let i = expecting("no sorry, it's 27 Kings Road", None, EntityKind::Street);
