@@ -1186,7 +1186,30 @@ fn pick_lines(
             .min(item(order, l).qty);
         (l, q.max(1))
     };
-    if let Some(sku) = &said.entities.product {
+    // "Not the tee, it was the jacket": the item said after "not" is the one it isn't.
+    let negated: Vec<&String> = said
+        .words
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| {
+            (i.saturating_sub(2)..i).any(|k| said.words[k] == "not" || said.words[k] == "never")
+        })
+        .map(|(_, w)| w)
+        .collect();
+    let named_only_negated = |l: u32| {
+        let name = crate::locale::words(&item(order, l).name);
+        let said_words: Vec<&String> = name
+            .iter()
+            .filter(|w| w.len() > 2 && said.words.contains(w))
+            .collect();
+        !said_words.is_empty() && said_words.iter().all(|w| negated.contains(w))
+    };
+    let product = said.entities.product.as_ref().filter(|sku| {
+        !open
+            .iter()
+            .any(|&l| item(order, l).sku == **sku && named_only_negated(l))
+    });
+    if let Some(sku) = product {
         if let Some(&l) = open.iter().find(|&&l| item(order, l).sku == *sku) {
             return vec![qty_for(l)];
         }
@@ -1196,7 +1219,7 @@ fn pick_lines(
                 .copied()
                 .filter(|&l| matches!(facts.product(&item(order, l).sku), Ok(Some(q)) if q.family == p.family))
                 .collect();
-            if same_family.len() == 1 {
+            if same_family.len() == 1 && !named_only_negated(same_family[0]) {
                 return vec![qty_for(same_family[0])];
             }
         }
@@ -1209,7 +1232,7 @@ fn pick_lines(
         .map(|&l| {
             crate::locale::words(&item(order, l).name)
                 .iter()
-                .filter(|w| w.len() > 2 && said.words.contains(w))
+                .filter(|w| w.len() > 2 && said.words.contains(w) && !negated.contains(w))
                 .count()
         })
         .collect();
