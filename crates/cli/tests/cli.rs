@@ -835,4 +835,18 @@ fn a_household_member_named_narrows_the_orders_offered() {
     assert!(everyone.contains("from today"), "{everyone}");
     assert!(!reply.contains("from today"), "{reply}");
     assert!(reply.contains("Which one"), "{reply}");
+    // What that member usually buys, not the first tea of the catalog.
+    let tea = Env::run_with_input(
+        env.command(&[
+            "--now",
+            "2026-03-10T10:00:00",
+            "chat",
+            "--customer",
+            "ada.park@example.com",
+        ]),
+        b"reorder the tea jonah usually gets\n",
+    );
+    assert!(tea.status.success(), "{}", stderr(&tea));
+    let tea = String::from_utf8(tea.stdout).expect("utf-8");
+    assert!(tea.contains("English breakfast tea"), "{tea}");
 }

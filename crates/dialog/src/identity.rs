@@ -680,7 +680,7 @@ fn more_items(e: &Engine, count: u32) -> String {
 /// more than one order picks none, so the caller is asked again.
 /// The member of the caller's household whose first name the words say ("the one Jonah
 /// ordered", "Mia's order"); none when no member or several are named.
-fn member_named(e: &Engine, words: &[String], facts: &dyn Facts) -> Option<i64> {
+pub(crate) fn member_named(e: &Engine, words: &[String], facts: &dyn Facts) -> Option<i64> {
     let customer = e.s.customer?;
     let members = facts.household_members(customer).ok()?;
     let named: Vec<i64> = members

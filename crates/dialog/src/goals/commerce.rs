@@ -282,6 +282,9 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
 
 /// Fills the cart of a reorder: a named product, the last order, or the usual.
 fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
+    // "The tea Jonah usually gets": what that member of the household buys.
+    let words = e.task().words.clone();
+    let cid = crate::identity::member_named(e, &words, facts).unwrap_or(cid);
     let history = match facts.purchase_history(cid) {
         Ok(h) => h,
         Err(err) => {
@@ -292,11 +295,21 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
     let last_order = e.task().cues.contains(&Cue::LastOrder);
     if let Some(sku) = e.task().product().clone() {
         let family = product(e, &sku, facts).map(|p| p.family);
-        let bought = history.iter().find(|h| {
-            h.sku == sku
-                || family.is_some()
-                    && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
-        });
+        let bought = history
+            .iter()
+            .find(|h| {
+                h.sku == sku
+                    || family.is_some()
+                        && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
+            })
+            .or_else(|| {
+                // A word naming several products ("the tea"): the one they buy.
+                history.iter().find(|h| {
+                    crate::locale::words(&h.name)
+                        .iter()
+                        .any(|w| w.len() > 2 && words.contains(w))
+                })
+            });
         let (sku, qty) = match bought {
             Some(h) => (h.sku.clone(), e.task().quantity().unwrap_or(h.last_qty)),
             None => (sku, e.task().quantity().unwrap_or(1)),
