@@ -15,6 +15,20 @@ use voxorder_domain::speech_text as st;
 use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy};
 use voxorder_domain::vocab::Intent;
 
+/// Whether the zip said is where something goes: "to", "new" or "moving" shortly before
+/// it ("change the address to zip 30301", "the new zip is 30301").
+fn zip_is_a_destination(said: &Said<'_>) -> bool {
+    let Some(zip) = said.entities.zip_code.as_deref() else {
+        return false;
+    };
+    let Some(at) = said.words.iter().position(|w| w.contains(zip)) else {
+        return false;
+    };
+    said.words[at.saturating_sub(4)..at]
+        .iter()
+        .any(|w| matches!(w.as_str(), "to" | "new" | "moving" | "move"))
+}
+
 /// Copies what the opening utterance of a request already says into the request.
 pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     let ent = &said.entities;
@@ -22,8 +36,12 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
         e.s.heard_order = Some(n.clone());
         // "Order 1 2 3 …, my zip is 78701": the factor is checked without asking again.
         // A zip said with an address change is the new address, not a factor.
+        // "My order 1 2 3 …, zip 55401" with no street is the billing zip.
+        // "Change the address to zip 30301" names where it goes.
         let mut factors = Factors::of(ent);
-        if task.goal() == Goal::ChangeAddress {
+        if task.goal() == Goal::ChangeAddress
+            && (said.address.is_some() || zip_is_a_destination(said))
+        {
             factors.zip = None;
         }
         e.s.heard_factors = (!factors.is_empty()).then_some(factors);
@@ -418,6 +436,28 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 let factors = Factors::of(ent);
                 e.s.heard_factors = (!factors.is_empty()).then_some(factors);
                 return Answer::Filled;
+            }
+            // The new address said at "to verify, what's the zip?": its zip is where
+            // the parcel goes, not a guess at the billing zip. Kept for later; asked again.
+            let is_new_address = said.address.is_some()
+                && e.task_ref()
+                    .is_some_and(|t| t.goal() == Goal::ChangeAddress);
+            if is_new_address {
+                if let Some(heard) = &said.address {
+                    crate::request::merge_address(e.task().address(), heard);
+                }
+                let mut factors = Factors::of(ent);
+                factors.zip = None;
+                if factors.is_empty() {
+                    let number = st::digits_grouped(&heard);
+                    e.ask(
+                        Ask::Factor,
+                        p!("ask_factor_after_address"),
+                        &[("number", number)],
+                    );
+                    return Answer::Handled;
+                }
+                return check_factors(e, heard, &factors, true, facts).unwrap_or(Answer::Missed);
             }
             match check_factors(e, heard, &Factors::of(ent), true, facts) {
                 Some(answer) => answer,

@@ -249,10 +249,12 @@ impl Engine {
         }
         // "Forget it, I'll just wait": the request in progress is withdrawn, whatever
         // was being asked; a goodbye said with it ends the call.
-        if self.task.is_some()
-            && said.has(Cue::Withdraw)
-            && Goal::from_intent(said.intent).is_none()
-        {
+        // A request said with it ("forget it, cancel my order") is that request; a
+        // bare "never mind" is a withdrawal whatever the classifier guessed.
+        let no_other_request = Goal::from_intent(said.intent).is_none()
+            || said.words.len() <= 3
+            || said.confidence < self.config.dialog.switch_confidence;
+        if self.task.is_some() && said.has(Cue::Withdraw) && no_other_request {
             self.withdraw(said);
             return;
         }

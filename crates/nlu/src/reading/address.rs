@@ -8,11 +8,17 @@ use voxorder_domain::speech_text as st;
 use super::lists::{words, Lists};
 
 /// A street line written back from speech, if it has a house number and a name.
+/// The house number has one to six digits; a longer run (an order number, a phone) makes
+/// the words something other than a street line.
 pub fn street_line(text: &str) -> Option<String> {
     let line = st::street_line_from_speech(text);
-    let has_number = line.chars().any(|c| c.is_ascii_digit());
+    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).count();
+    let has_number = line
+        .split_whitespace()
+        .any(|t| t.starts_with(|c: char| c.is_ascii_digit()) && (1..=6).contains(&digits(t)));
+    let long_number = line.split_whitespace().any(|t| digits(t) > 6);
     let has_name = line.chars().filter(|c| c.is_alphabetic()).count() >= 3;
-    (has_number && has_name && line.len() <= 120).then_some(line)
+    (has_number && !long_number && has_name && line.len() <= 120).then_some(line)
 }
 
 /// Words that take back the part of an address just said ("apartment 3, sorry, 5").
@@ -219,13 +225,17 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
             k.len() == 5 && k.chars().all(|c| c.is_ascii_digit())
         });
     let paused = (number..words.len()).find(|&i| words[i].pause);
+    // "800 Nicollet Mall apartment 12B": without a street type, the street runs to the
+    // unit said after it.
+    let unit_at = (number + 2..words.len().min(number + 6))
+        .find(|&i| lists.is("address_units", &words[i].key));
     let mut end = match suffix {
         Some(k) => k + 1,
         None if strict && !zip_after => return None,
-        // Without a type or a pause, the street is taken as one word ("Broadway"): the
-        // read-back lets the caller put it right.
-        None if strict => paused.map_or(number + 2, |p| p + 1),
-        None => paused? + 1,
+        // Without a type, a unit or a pause, the street is taken as one word
+        // ("Broadway"): the read-back lets the caller put it right.
+        None if strict => unit_at.or(paused.map(|p| p + 1)).unwrap_or(number + 2),
+        None => unit_at.or(paused.map(|p| p + 1))?,
     };
     // "Drive North", then "apartment 4 b" / "unit number 12".
     if suffix.is_some()

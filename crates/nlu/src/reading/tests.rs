@@ -103,6 +103,19 @@ fn a_street_without_its_type_is_an_address_when_a_zip_follows() {
     assert_eq!(a.street, "500 Broadway");
     assert_eq!(a.zip.as_deref(), Some("10012"));
     assert_eq!(a.state.as_deref(), Some("NY"));
+    let a = reading("new address is 800 Nicollet Mall apartment 12B Minneapolis 55402")
+        .address
+        .expect("an address with a unit");
+    assert!(a.street.starts_with("800 Nicollet Mall"), "{}", a.street);
+    assert!(a.street.contains("12B"), "{}", a.street);
+    assert_eq!(a.city.as_deref(), Some("Minneapolis"));
+    // A request with an order number, said at the street question, is no street.
+    let i = expecting(
+        "change the address on my order 1000000000011",
+        None,
+        EntityKind::Street,
+    );
+    assert!(i.address.is_none(), "{:?}", i.address);
     let i = reading("i want 2 of the blue mugs please");
     assert!(i.address.is_none(), "{:?}", i.address);
     let i = reading("cancel 2 items from my order, my zip is 78701");
