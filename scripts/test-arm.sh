@@ -4,8 +4,8 @@
 # need no sound card, each checked against the native x86 build's answers:
 #
 #   1. `voxorder nlu` on the whole held-out set (945 utterances): the ONNX intent model
-#      on the aarch64 ONNX Runtime; accuracy ≥ 0.95 and the same intent as native for
-#      ≥ 99% of lines.
+#      and its int8 sentence encoder on the aarch64 ONNX Runtime; accuracy ≥ 0.95 and the
+#      same intent as native for ≥ 99% of lines.
 #   2. `voxorder chat`: two scripted calls on the embedded demo store (status with
 #      verification; a cancellation written with its outbox command): bundled SQLite,
 #      the dialog and the store; the transcript must equal the native one word for word.

@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 """Trains the intent classifier from assets/nlu/train/ and writes models/intent/.
 
-Features come from the Rust featuriser (crates/nlu/examples/nlu_features.rs), so training and
-inference share one implementation. The model is a multinomial logistic regression over
-hashed sparse features, calibrated by temperature scaling on out-of-fold predictions, and
-exported as an ONNX graph that takes the sparse features directly:
+Inputs come from the Rust side (crates/nlu/examples/nlu_features.rs): the hashed n-gram
+features and the sentence encoder's embedding (all-MiniLM-L6-v2, built by
+tools/convert_minilm.py), so training and inference share one implementation. The model
+is a multinomial logistic regression over [n-grams ; embedding x EMBEDDING_WEIGHT],
+calibrated by temperature scaling on out-of-fold predictions, and exported as an ONNX
+graph that takes the sparse features and the embedding directly:
 
-    indices int64[N], values float[N]  ->  Gather(W) * values -> sum -> + b -> / T -> softmax
+    indices int64[N], values float[N], embedding float[384]
+      ->  sum(Gather(W) * values) + embedding @ E + b -> / T -> softmax
+
+The operating point (`decision` in the manifest) is chosen on the same out-of-fold
+predictions: the confidence an order-changing intent needs.
 
 The held-out sets are never read here (crates/tidy checks it).
 
-Usage: python tools/train_intent.py   (about a minute on 2 cores)
+Usage: python tools/train_intent.py   (about five minutes on 2 cores; needs the encoder that
+       `bash scripts/setup.sh` builds in models/encoder/)
 """
 import hashlib
 import json
@@ -26,14 +33,14 @@ import scipy
 import sklearn
 from onnx import TensorProto, helper, numpy_helper
 from scipy.optimize import minimize_scalar
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_DIR = ROOT / "assets" / "nlu" / "train"
 OUT_DIR = ROOT / "models" / "intent"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 SEED = 20261121
 
 # Featuriser parameters (see crates/nlu/src/features.rs); they travel in the manifest.
@@ -47,6 +54,27 @@ SPEC = {
     "char_weight": 0.5,
 }
 C_GRID = [10.0, 30.0]
+# The sentence encoder (see crates/nlu/src/encoder.rs); its files are built by setup.
+ENCODER = {
+    "model": "encoder/minilm-l6.int8.onnx",
+    "model_sha256": None,  # filled in from the file the features were computed with
+    "tokenizer": "encoder/tokenizer.json",
+    "dim": 384,
+    "max_tokens": 128,
+}
+EMBEDDING_WEIGHT = 1.0
+# The configured confidence threshold (nlu.confidence_threshold's default): every intent
+# needs it; order-changing intents need the bar chosen below on top.
+THRESHOLD = 0.45
+# Candidate bars for order-changing intents, and how much out-of-fold in-scope accuracy
+# a bar may cost (absolute): the highest bar within it is chosen.
+ORDER_CHANGE_GRID = [0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
+ORDER_CHANGE_MAX_COST = 0.005
+# As crates/nlu/src/classifier.rs `changes_orders`.
+CHANGES_ORDERS = {
+    "CancelOrder", "ReturnItem", "ExchangeItem", "RescheduleDelivery", "ChangeAddress",
+    "ConfirmOrder", "PlaceOrder", "Reorder", "ManageSubscription", "ReportProblem",
+}
 
 
 def training_data():
@@ -66,20 +94,28 @@ def training_data():
 
 
 def featurize(texts):
+    """(sparse n-gram features, dense embeddings) of each text, from the Rust side."""
     spec_path = OUT_DIR / "feature_spec.tmp.json"
+    encoder_path = OUT_DIR / "encoder_spec.tmp.json"
     spec_path.write_text(json.dumps(SPEC))
+    encoder_path.write_text(json.dumps(ENCODER))
     try:
         proc = subprocess.run(
-            ["cargo", "run", "--quiet", "-p", "voxorder-nlu", "--example", "nlu_features", "--", str(spec_path)],
+            ["cargo", "run", "--quiet", "-p", "voxorder-nlu", "--example", "nlu_features", "--",
+             str(spec_path), str(encoder_path)],
             input="\n".join(texts) + "\n",
             capture_output=True,
             text=True,
             cwd=ROOT,
             check=True,
+            env=dict(os.environ, VOXORDER_MODELS=str(ROOT / "models")),
         )
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"train: featuriser failed:\n{e.stderr}")
     finally:
         spec_path.unlink(missing_ok=True)
-    rows, cols, vals = [], [], []
+        encoder_path.unlink(missing_ok=True)
+    rows, cols, vals, emb = [], [], [], []
     lines = proc.stdout.splitlines()
     assert len(lines) == len(texts), (len(lines), len(texts))
     for r, line in enumerate(lines):
@@ -87,7 +123,15 @@ def featurize(texts):
         rows.extend([r] * len(f["i"]))
         cols.extend(f["i"])
         vals.extend(f["v"])
-    return csr_matrix((vals, (rows, cols)), shape=(len(texts), SPEC["dim"]), dtype=np.float64)
+        emb.append(f["e"])
+    X = csr_matrix((vals, (rows, cols)), shape=(len(texts), SPEC["dim"]), dtype=np.float64)
+    E = np.array(emb, dtype=np.float64)
+    assert E.shape == (len(texts), ENCODER["dim"]), E.shape
+    return X, E
+
+
+def combine(X, E):
+    return hstack([X, csr_matrix(E * EMBEDDING_WEIGHT)]).tocsr()
 
 
 def fit(X, y, c):
@@ -105,8 +149,49 @@ def nll(logits, y, t):
     return -logp[np.arange(len(y)), y].mean()
 
 
+def probabilities(logits, t):
+    z = logits / t
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def decide(p, classes, bar):
+    """The intents the product acts on: below the threshold, or an order change below
+    its bar, is Fallback (as crates/nlu/src/lib.rs decides)."""
+    fb = classes.index("Fallback")
+    changes = np.array([c in CHANGES_ORDERS for c in classes])
+    best, conf = p.argmax(axis=1), p.max(axis=1)
+    need = np.where(changes[best], max(bar, THRESHOLD), THRESHOLD)
+    return np.where(conf < need, fb, best)
+
+
+def choose_order_change_bar(p, y, classes):
+    """The highest bar whose out-of-fold in-scope accuracy cost stays within the limit."""
+    fb = classes.index("Fallback")
+    changes = np.array([c in CHANGES_ORDERS for c in classes])
+    inscope = y != fb
+    base = (decide(p, classes, THRESHOLD)[inscope] == y[inscope]).mean()
+    chosen, table = THRESHOLD, []
+    for bar in ORDER_CHANGE_GRID:
+        d = decide(p, classes, bar)
+        acc = (d[inscope] == y[inscope]).mean()
+        oos_recall = (d[~inscope] == fb).mean()
+        oos_change = changes[d[~inscope]].mean()
+        table.append({"bar": bar, "in_scope_accuracy": round(float(acc), 4),
+                      "out_of_scope_recall": round(float(oos_recall), 4),
+                      "out_of_scope_as_change": round(float(oos_change), 4)})
+        print(f"order-change bar {bar:.2f}: in-scope {acc:.4f}, out-of-scope recall {oos_recall:.4f}, "
+              f"taken as a change {oos_change:.4f}", file=sys.stderr)
+        if base - acc <= ORDER_CHANGE_MAX_COST:
+            chosen = bar
+    return chosen, table
+
+
 def export(clf, classes, temperature, path):
-    W = clf.coef_.T.astype(np.float32)  # [dim, classes]
+    dim = SPEC["dim"]
+    W = clf.coef_[:, :dim].T.astype(np.float32)  # [dim, classes]
+    E = (clf.coef_[:, dim:].T * EMBEDDING_WEIGHT).astype(np.float32)  # [384, classes]
     b = clf.intercept_.astype(np.float32)
     n = len(classes)
     nodes = [
@@ -114,7 +199,9 @@ def export(clf, classes, temperature, path):
         helper.make_node("Unsqueeze", ["values", "axis1"], ["values_col"]),
         helper.make_node("Mul", ["rows", "values_col"], ["weighted"]),
         helper.make_node("ReduceSum", ["weighted", "axis0"], ["summed"], keepdims=0),
-        helper.make_node("Add", ["summed", "b"], ["logits"]),
+        helper.make_node("MatMul", ["embedding", "E"], ["from_embedding"]),
+        helper.make_node("Add", ["summed", "from_embedding"], ["both"]),
+        helper.make_node("Add", ["both", "b"], ["logits"]),
         helper.make_node("Div", ["logits", "T"], ["scaled"]),
         helper.make_node("Softmax", ["scaled"], ["probabilities"], axis=-1),
     ]
@@ -124,6 +211,7 @@ def export(clf, classes, temperature, path):
         [
             helper.make_tensor_value_info("indices", TensorProto.INT64, ["N"]),
             helper.make_tensor_value_info("values", TensorProto.FLOAT, ["N"]),
+            helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [ENCODER["dim"]]),
         ],
         [
             helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [n]),
@@ -131,6 +219,7 @@ def export(clf, classes, temperature, path):
         ],
         initializer=[
             numpy_helper.from_array(W, "W"),
+            numpy_helper.from_array(E, "E"),
             numpy_helper.from_array(b, "b"),
             numpy_helper.from_array(np.array(temperature, dtype=np.float32), "T"),
             numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
@@ -154,7 +243,12 @@ def main():
     classes = sorted(set(labels))
     y = np.array([classes.index(l) for l in labels])
     print(f"{len(texts)} utterances, {len(classes)} intents", file=sys.stderr)
-    X = featurize(texts)
+    encoder_file = ROOT / "models" / ENCODER["model"]
+    if not encoder_file.exists():
+        sys.exit(f"train: {encoder_file} is missing: run `bash scripts/setup.sh` first")
+    ENCODER["model_sha256"] = hashlib.sha256(encoder_file.read_bytes()).hexdigest()
+    X, E = featurize(texts)
+    X = combine(X, E)
 
     # Choose C and calibrate on out-of-fold predictions of the training data only.
     folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(X, y))
@@ -171,6 +265,8 @@ def main():
     c, cv_acc, oof = best
     temperature = float(minimize_scalar(lambda t: nll(oof, y, t), bounds=(0.05, 20.0), method="bounded").x)
     print(f"chosen C={c}, temperature {temperature:.3f}", file=sys.stderr)
+    bar, bar_table = choose_order_change_bar(probabilities(oof, temperature), y, classes)
+    print(f"chosen order-change bar {bar}", file=sys.stderr)
 
     clf = fit(X, y, c)
     model_path = OUT_DIR / "intent.onnx"
@@ -183,11 +279,15 @@ def main():
         "labels": classes,
         "features": SPEC,
         "temperature": temperature,
+        "encoder": ENCODER,
+        "decision": {"order_change_min": bar},
         "training": {
             "data_sha256": data_sha,
             "utterances": len(texts),
             "C": c,
             "cv_accuracy": round(float(cv_acc), 4),
+            "embedding_weight": EMBEDDING_WEIGHT,
+            "order_change_bars": bar_table,
             "seed": SEED,
             "numpy": np.__version__,
             "scipy": scipy.__version__,

@@ -652,6 +652,8 @@ fn models_status_checks_every_fetched_file() {
         "vad/silero_vad.onnx",
         "whisper/ct2-tiny.en/model.bin",
         "intent/intent.onnx",
+        "encoder/minilm-l6.int8.onnx",
+        "encoder/tokenizer.json",
     ] {
         let f = files
             .iter()
@@ -669,7 +671,9 @@ fn damaged_models(env: &Env, name: &str, damage: &[&str]) -> PathBuf {
     let dir = env.path(name);
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::copy(real.join("manifest.toml"), dir.join("manifest.toml")).expect("manifest");
-    for sub in ["intent", "lib", "piper", "vad", "wake", "whisper"] {
+    for sub in [
+        "encoder", "intent", "lib", "piper", "vad", "wake", "whisper",
+    ] {
         std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
         for entry in std::fs::read_dir(real.join(sub)).expect("models") {
             let from = std::fs::canonicalize(entry.expect("entry").path()).expect("target");
@@ -697,7 +701,7 @@ fn damaged_models_and_libraries_are_refused_before_loading() {
     let wav = env.path("quiet.wav");
     write_silence(&wav, 1.0);
     let wav = wav.to_string_lossy().into_owned();
-    let cases: [(&str, &[&str], &str, &str); 3] = [
+    let cases: [(&str, &[&str], &str, &str); 4] = [
         (
             "whisper/ggml-tiny.en.bin",
             &["transcribe", &wav],
@@ -714,6 +718,12 @@ fn damaged_models_and_libraries_are_refused_before_loading() {
             "lib/libonnxruntime.so.1.31.1",
             &["transcribe", &wav],
             "libonnxruntime.so.1.31.1",
+            "setup.sh",
+        ),
+        (
+            "encoder/minilm-l6.int8.onnx",
+            &["nlu", "where is my order"],
+            "minilm-l6.int8.onnx",
             "setup.sh",
         ),
     ];

@@ -220,8 +220,15 @@ impl Engine {
                     Answer::Handled
                 }
             },
-            // "No, I said I want to cancel that one": a request said with the answer wins.
-            YesNo::NextOrder if self.names_a_request(said) && yes != Some(true) => {
+            // "No, I said I want to cancel that one": a request said with the answer wins,
+            // unless it only asks where one of the orders on offer is ("where's the one
+            // with the backpack"): that is picking it, below, and the rest stay on offer.
+            YesNo::NextOrder
+                if self.names_a_request(said)
+                    && yes != Some(true)
+                    && !(said.intent == Intent::GetOrderStatus
+                        && identity::pick(self, said, &self.s.queue, facts).is_some()) =>
+            {
                 self.s.queue.clear();
                 self.ask = Ask::Nothing;
                 self.route(said, facts);

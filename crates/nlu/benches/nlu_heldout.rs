@@ -1,6 +1,8 @@
 //! The NLU on its held-out sets: intent accuracy, macro-F1, per-intent precision and
-//! recall, confusion matrix, entity exact match per type, latency per utterance
-//! (classifier + entities, one thread) as p50/p99, model load time and size.
+//! recall, confusion matrix, entity exact match per type, out-of-scope recall and the
+//! share taken for an order change, latency per utterance (the whole of understanding,
+//! and the sentence encoder alone, one thread) as p50/p99, model load time, size and the
+//! resident memory loading it added.
 //! Prints a JSON report and writes it to `target/bench/nlu_heldout.json`.
 
 use std::path::Path;
@@ -9,7 +11,7 @@ use std::time::Instant;
 use voxorder_domain::clock::parse_now;
 use voxorder_nlu::classifier::OnnxIntentClassifier;
 use voxorder_nlu::entities::ProductMatcher;
-use voxorder_nlu::eval::{read_intents_tsv, score_entities, score_intents};
+use voxorder_nlu::eval::{read_intents_tsv, score_entities, score_intents, score_out_of_scope};
 use voxorder_nlu::Nlu;
 use voxorder_runtime::paths;
 use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
@@ -21,15 +23,32 @@ fn main() -> anyhow::Result<()> {
     let models = root.join("models");
     let products = catalog(&mut Rng::new(DEMO_SEED));
 
+    // ONNX Runtime itself first, so the resident memory measured below is the model's.
+    voxorder_runtime::onnx::ort_environment(&paths::ort_lib(&models))?;
+    let rss_before = rss_kib();
     let t = Instant::now();
     let classifier = OnnxIntentClassifier::load(&models.join("intent"), &paths::ort_lib(&models))?;
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let model_bytes = classifier.model_bytes;
+    let data = read_intents_tsv(&heldout.join("intents.tsv"))?;
+    // The encoder alone, on every held-out utterance after a warm-up pass.
+    let mut encoder_us = Vec::new();
+    if let Some(encoder) = classifier.encoder() {
+        for d in &data {
+            encoder.embed(&d.text)?;
+        }
+        for d in &data {
+            let t = Instant::now();
+            encoder.embed(&d.text)?;
+            encoder_us.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+    }
+    let rss_added_kib = rss_kib().saturating_sub(rss_before);
     let threshold = voxorder_config::Config::default().nlu.confidence_threshold;
     let nlu = Nlu::new(Box::new(classifier), &products, threshold);
 
-    let data = read_intents_tsv(&heldout.join("intents.tsv"))?;
     let intents = score_intents(&nlu, &data, now)?;
+    let out_of_scope = score_out_of_scope(&nlu, &heldout.join("out_of_scope.txt"), now)?;
     let entities = score_entities(
         &heldout.join("entities.jsonl"),
         &ProductMatcher::new(&products),
@@ -48,8 +67,14 @@ fn main() -> anyhow::Result<()> {
             micros.push(t.elapsed().as_secs_f64() * 1e6);
         }
     }
-    micros.sort_by(f64::total_cmp);
-    let pct = |p: f64| micros[((micros.len() - 1) as f64 * p).round() as usize];
+    let pct = |v: &mut Vec<f64>, p: f64| {
+        v.sort_by(f64::total_cmp);
+        v.get(((v.len().max(1) - 1) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let (p50, p99) = (pct(&mut micros, 0.5), pct(&mut micros, 0.99));
+    let (enc50, enc99) = (pct(&mut encoder_us, 0.5), pct(&mut encoder_us, 0.99));
 
     let report = serde_json::json!({
         "bench": "nlu_heldout",
@@ -62,9 +87,12 @@ fn main() -> anyhow::Result<()> {
         "entity_exact": entities.per_entity,
         "entity_all_exact_rate": entities.all_exact_rate,
         "entity_misses": entities.misses,
-        "latency_us": {"p50": pct(0.5), "p99": pct(0.99), "max": micros.last().copied().unwrap_or(0.0), "samples": micros.len()},
+        "out_of_scope": out_of_scope,
+        "latency_us": {"p50": p50, "p99": p99, "max": micros.last().copied().unwrap_or(0.0), "samples": micros.len()},
+        "encoder_latency_us": {"p50": enc50, "p99": enc99, "samples": encoder_us.len()},
         "model_load_ms": load_ms,
         "model_bytes": model_bytes,
+        "model_rss_added_kib": rss_added_kib,
     });
     let text = serde_json::to_string_pretty(&report)?;
     println!("{text}");
@@ -76,12 +104,14 @@ fn main() -> anyhow::Result<()> {
         std::fs::write(out.join("nlu_heldout.json"), &text)?;
     }
     eprintln!(
-        "intent accuracy {:.4}, macro-F1 {:.4}; latency p50 {:.0} us, p99 {:.0} us; load {:.0} ms",
-        intents.accuracy,
-        intents.macro_f1,
-        pct(0.5),
-        pct(0.99),
-        load_ms
+        "intent accuracy {:.4}, macro-F1 {:.4}; out-of-scope recall {:.3}, taken as an order change {:.3}",
+        intents.accuracy, intents.macro_f1, out_of_scope.recall, out_of_scope.as_order_change
+    );
+    eprintln!(
+        "latency p50 {p50:.0} us, p99 {p99:.0} us (encoder alone p50 {enc50:.0} us, p99 {enc99:.0} us); \
+         load {load_ms:.0} ms, {:.1} MB on disk, {:.1} MB resident added",
+        model_bytes as f64 / 1e6,
+        rss_added_kib as f64 / 1024.0
     );
     for (name, s) in &entities.per_entity {
         eprintln!(
@@ -90,4 +120,16 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Resident memory of this process (`VmRSS`), in KiB; 0 where /proc is not there.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
 }

@@ -1,5 +1,7 @@
-//! The intent classifier: an ONNX model run with ONNX Runtime (`ort`, loaded dynamically),
-//! plus the manifest that versions it and ties it to its training data.
+//! The intent classifier: a linear head over hashed n-grams and, when the manifest names
+//! one, the sentence encoder's embedding (`encoder.rs`), run with ONNX Runtime (`ort`,
+//! loaded dynamically); the manifest that versions it, ties it to its training data and
+//! its encoder, and carries the operating point chosen with it ([`Decision`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -8,13 +10,16 @@ use std::time::Instant;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::encoder::{EncoderSpec, SentenceEncoder};
 use super::features::{FeatureSpec, FEATURES_VERSION};
 use super::intent::Intent;
 use voxorder_runtime::models::{IntegrityError, INTENT_HINT};
 use voxorder_runtime::onnx::{ort_environment, OrtError};
 
-/// The model layout this build reads (`model_version` in the manifest).
-pub const MODEL_VERSION: u32 = 1;
+/// The model layout this build writes and reads (`model_version` in the manifest).
+/// Version 2 added the sentence encoder and the operating point; a version 1 model (the
+/// n-gram head alone, no `encoder`, no `decision`) still loads as it always did.
+pub const MODEL_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -54,7 +59,23 @@ pub struct Manifest {
     pub labels: Vec<String>,
     pub features: FeatureSpec,
     pub temperature: f32,
+    /// The sentence encoder whose embedding the head also reads (input `embedding`).
+    #[serde(default)]
+    pub encoder: Option<EncoderSpec>,
+    #[serde(default)]
+    pub decision: Decision,
     pub training: TrainingInfo,
+}
+
+/// The operating point chosen with the model on out-of-fold training data: when an
+/// intent is not trusted even though it scored best.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// An order-changing intent ([`changes_orders`]) needs at least this
+    /// confidence; below it the utterance is not understood. A question needs only the
+    /// configured threshold: a wrong change costs more than a wrong answer.
+    pub order_change_min: f32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,7 +100,7 @@ impl Manifest {
             path: path.clone(),
             reason,
         };
-        if m.model_version != MODEL_VERSION {
+        if !(1..=MODEL_VERSION).contains(&m.model_version) {
             return Err(invalid(format!(
                 "model version {} (this build reads {MODEL_VERSION})",
                 m.model_version
@@ -104,8 +125,34 @@ impl Manifest {
         if !(m.temperature.is_finite() && m.temperature > 0.0) {
             return Err(invalid(format!("temperature {}", m.temperature)));
         }
+        if !(0.0..=1.0).contains(&m.decision.order_change_min) {
+            return Err(invalid(format!(
+                "order_change_min {}",
+                m.decision.order_change_min
+            )));
+        }
         Ok(m)
     }
+}
+
+/// Whether acting on the intent changes an order, a subscription or a purchase, or
+/// starts a replacement or refund (a problem reported), the requests that need more
+/// evidence than a question ([`Decision::order_change_min`]).
+pub fn changes_orders(intent: Intent) -> bool {
+    use Intent::*;
+    matches!(
+        intent,
+        CancelOrder
+            | ReturnItem
+            | ExchangeItem
+            | ReportProblem
+            | RescheduleDelivery
+            | ChangeAddress
+            | ConfirmOrder
+            | PlaceOrder
+            | Reorder
+            | ManageSubscription
+    )
 }
 
 /// Hashes training data the way the training tool does, to tie a model to its data.
@@ -131,7 +178,7 @@ pub fn training_data_sha256(train_dir: &Path) -> std::io::Result<String> {
     Ok(hex(&h.finalize()))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -141,13 +188,21 @@ pub type Scores = Vec<(Intent, f32)>;
 /// Something that scores intents. `Send + Sync` so one instance serves every stage.
 pub trait IntentClassifier: Send + Sync {
     fn classify(&self, text: &str) -> Result<Scores, ClassifierError>;
+
+    /// The operating point that goes with the scores (none: every intent needs only the
+    /// configured threshold).
+    fn decision(&self) -> Decision {
+        Decision::default()
+    }
 }
 
 /// The ONNX intent classifier.
 pub struct OnnxIntentClassifier {
     session: Mutex<ort::session::Session>,
+    encoder: Option<SentenceEncoder>,
     labels: Vec<Intent>,
     spec: FeatureSpec,
+    decision: Decision,
     /// Figures from loading, for benchmarks and `--verbose` output.
     pub load_ms: f64,
     pub model_bytes: u64,
@@ -162,7 +217,8 @@ impl std::fmt::Debug for OnnxIntentClassifier {
 }
 
 impl OnnxIntentClassifier {
-    /// Loads the model in `dir` (manifest + ONNX file), checking version and checksum.
+    /// Loads the model in `dir` (manifest + ONNX file), checking version and checksum,
+    /// and the sentence encoder it names (below `dir`'s parent, the models directory).
     pub fn load(dir: &Path, ort_lib: &Path) -> Result<OnnxIntentClassifier, ClassifierError> {
         let start = Instant::now();
         let manifest = Manifest::load(dir)?;
@@ -194,6 +250,13 @@ impl OnnxIntentClassifier {
             .map_err(|e| invalid(e.to_string()))?
             .commit_from_memory(&bytes)
             .map_err(|e| invalid(e.to_string()))?;
+        let encoder = match &manifest.encoder {
+            Some(spec) => {
+                let models = dir.parent().unwrap_or(Path::new("."));
+                Some(SentenceEncoder::load(models, spec, ort_lib)?)
+            }
+            None => None,
+        };
         let labels = manifest
             .labels
             .iter()
@@ -203,9 +266,16 @@ impl OnnxIntentClassifier {
             session: Mutex::new(session),
             labels,
             spec: manifest.features,
+            decision: manifest.decision,
             load_ms: start.elapsed().as_secs_f64() * 1e3,
-            model_bytes: bytes.len() as u64,
+            model_bytes: bytes.len() as u64 + encoder.as_ref().map_or(0, |e| e.model_bytes),
+            encoder,
         })
+    }
+
+    /// The sentence encoder the head reads, if the model has one.
+    pub fn encoder(&self) -> Option<&SentenceEncoder> {
+        self.encoder.as_ref()
     }
 }
 
@@ -224,15 +294,26 @@ impl IntentClassifier for OnnxIntentClassifier {
         }
         let n = f.indices.len() as i64;
         let err = ClassifierError::Inference;
+        let embedding = match &self.encoder {
+            Some(encoder) => Some(encoder.embed(text)?),
+            None => None,
+        };
         let indices = ort::value::Tensor::from_array((vec![n], f.indices)).map_err(err)?;
         let values = ort::value::Tensor::from_array((vec![n], f.values)).map_err(err)?;
         let mut session = self
             .session
             .lock()
             .map_err(|_| ClassifierError::SessionPoisoned)?;
-        let outputs = session
-            .run(ort::inputs!["indices" => indices, "values" => values])
-            .map_err(err)?;
+        let outputs = match embedding {
+            Some(e) => {
+                let dim = e.len() as i64;
+                let e = ort::value::Tensor::from_array((vec![dim], e)).map_err(err)?;
+                session
+                    .run(ort::inputs!["indices" => indices, "values" => values, "embedding" => e])
+            }
+            None => session.run(ort::inputs!["indices" => indices, "values" => values]),
+        }
+        .map_err(err)?;
         let (_, probs) = outputs["probabilities"]
             .try_extract_tensor::<f32>()
             .map_err(err)?;
@@ -250,5 +331,9 @@ impl IntentClassifier for OnnxIntentClassifier {
             .collect();
         scores.sort_by(|a, b| b.1.total_cmp(&a.1));
         Ok(scores)
+    }
+
+    fn decision(&self) -> Decision {
+        self.decision.clone()
     }
 }

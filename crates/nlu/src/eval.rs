@@ -1,5 +1,7 @@
 //! Scoring the NLU against labelled data: intent accuracy, macro-F1, per-intent
-//! precision and recall, the confusion matrix, and per-entity exact match.
+//! precision and recall, the confusion matrix, per-entity exact match, and how requests
+//! the product does not serve are answered (out-of-scope recall, and how many were taken
+//! for an order change).
 //!
 //! The held-out sets in `assets/nlu/heldout/` are read only here; training never sees them.
 
@@ -12,7 +14,7 @@ use serde::Serialize;
 use super::entities::{extract, EntityContext, ProductMatcher};
 use super::intent::Intent;
 use super::Nlu;
-use crate::classifier::ClassifierError;
+use crate::classifier::{changes_orders, ClassifierError};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -171,6 +173,52 @@ pub fn score_intents(
                 )
             })
             .collect(),
+        misses,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutOfScopeReport {
+    pub utterances: usize,
+    /// Share answered as not understood (`Fallback`), as they should be.
+    pub recall: f64,
+    /// Share taken for a request that changes an order ([`changes_orders`]): the costly
+    /// mistake.
+    pub as_order_change: f64,
+    /// Every request not answered `Fallback`: (intent taken, confidence, text).
+    pub misses: Vec<(String, f32, String)>,
+}
+
+/// Scores requests outside what the product does, one per line of `path`.
+pub fn score_out_of_scope(
+    nlu: &Nlu,
+    path: &Path,
+    now: NaiveDateTime,
+) -> Result<OutOfScopeReport, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut n = 0usize;
+    let (mut fallback, mut changes) = (0usize, 0usize);
+    let mut misses = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        n += 1;
+        let i = nlu.understand(line, now, None)?;
+        if i.intent == Intent::Fallback {
+            fallback += 1;
+            continue;
+        }
+        if changes_orders(i.intent) {
+            changes += 1;
+        }
+        misses.push((i.intent.to_string(), i.confidence, line.to_string()));
+    }
+    let share = |k: usize| k as f64 / n.max(1) as f64;
+    Ok(OutOfScopeReport {
+        utterances: n,
+        recall: share(fallback),
+        as_order_change: share(changes),
         misses,
     })
 }

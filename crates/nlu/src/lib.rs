@@ -7,6 +7,7 @@
 //! documents as records it is handed, and the vocabulary it produces is the domain's.
 
 pub mod classifier;
+pub mod encoder;
 pub mod entities;
 pub mod eval;
 pub mod features;
@@ -15,7 +16,7 @@ pub mod reading;
 
 use chrono::NaiveDateTime;
 
-use classifier::{ClassifierError, IntentClassifier};
+use classifier::{ClassifierError, Decision, IntentClassifier};
 use entities::{EntityContext, EntityKind, ProductMatcher};
 pub use voxorder_domain::intent;
 use voxorder_domain::records::Product;
@@ -57,6 +58,7 @@ fn asks_for_something(heard: &Interpretation) -> bool {
 /// Intent classification plus entity extraction, loaded once and shared.
 pub struct Nlu {
     classifier: Box<dyn IntentClassifier>,
+    decision: Decision,
     products: ProductMatcher,
     threshold: f32,
 }
@@ -70,9 +72,11 @@ impl std::fmt::Debug for Nlu {
 }
 
 impl Nlu {
-    /// `threshold`: below it the intent is `Fallback` (from configuration).
+    /// `threshold`: below it the intent is `Fallback` (from configuration); an
+    /// order-changing intent also needs the model's own bar ([`Decision`]).
     pub fn new(classifier: Box<dyn IntentClassifier>, catalog: &[Product], threshold: f32) -> Nlu {
         Nlu {
+            decision: classifier.decision(),
             classifier,
             products: ProductMatcher::new(catalog),
             threshold,
@@ -146,7 +150,12 @@ impl Nlu {
     ) -> Result<Interpretation, ClassifierError> {
         let scores = self.classifier.classify(text)?;
         let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
-        let intent = if confidence < self.threshold {
+        let needed = if classifier::changes_orders(best) {
+            self.threshold.max(self.decision.order_change_min)
+        } else {
+            self.threshold
+        };
+        let intent = if confidence < needed {
             Intent::Fallback
         } else {
             best
@@ -236,6 +245,41 @@ mod tests {
             .unwrap();
         assert_eq!(i.intent, Intent::GetOrderStatus);
         assert_eq!(i.entities.order_number.as_deref(), Some("1234567891234"));
+    }
+
+    /// Scores with the model's operating point: order changes need 0.7.
+    struct WithBar(Scores);
+
+    impl IntentClassifier for WithBar {
+        fn classify(&self, _text: &str) -> Result<Scores, ClassifierError> {
+            Ok(self.0.clone())
+        }
+
+        fn decision(&self) -> Decision {
+            Decision {
+                order_change_min: 0.7,
+            }
+        }
+    }
+
+    #[test]
+    fn an_order_change_needs_the_models_bar_and_a_question_does_not() {
+        let scores = |intent| vec![(intent, 0.6), (Intent::Fallback, 0.4)];
+        let nlu = Nlu::new(Box::new(WithBar(scores(Intent::ChangeAddress))), &[], 0.45);
+        let i = nlu
+            .understand("change my address at the dmv", now(), None)
+            .unwrap();
+        assert_eq!(i.intent, Intent::Fallback);
+        assert_eq!(i.alternatives[0].intent, Intent::ChangeAddress);
+        let nlu = Nlu::new(Box::new(WithBar(scores(Intent::GetOrderStatus))), &[], 0.45);
+        let i = nlu.understand("where is my order", now(), None).unwrap();
+        assert_eq!(i.intent, Intent::GetOrderStatus);
+        let sure = vec![(Intent::ChangeAddress, 0.9), (Intent::Fallback, 0.1)];
+        let nlu = Nlu::new(Box::new(WithBar(sure)), &[], 0.45);
+        let i = nlu
+            .understand("send it to my new address", now(), None)
+            .unwrap();
+        assert_eq!(i.intent, Intent::ChangeAddress);
     }
 
     #[test]

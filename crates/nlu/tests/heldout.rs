@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use voxorder_domain::clock::parse_now;
 use voxorder_nlu::classifier::{training_data_sha256, Manifest, OnnxIntentClassifier};
 use voxorder_nlu::entities::ProductMatcher;
-use voxorder_nlu::eval::{read_intents_tsv, score_entities, score_intents};
+use voxorder_nlu::eval::{read_intents_tsv, score_entities, score_intents, score_out_of_scope};
 use voxorder_nlu::Nlu;
 use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
 
@@ -17,6 +17,10 @@ use voxorder_store::demo::{catalog, Rng, DEMO_SEED};
 const MIN_INTENT_ACCURACY: f64 = 0.955;
 const MIN_MACRO_F1: f64 = 0.955;
 const MIN_ENTITY_EXACT: f64 = 0.90;
+/// Requests the shop does not serve (`out_of_scope.txt`): most are not understood, and
+/// almost none is taken for a change to an order.
+const MIN_OUT_OF_SCOPE_RECALL: f64 = 0.90;
+const MAX_OUT_OF_SCOPE_AS_CHANGE: f64 = 0.04;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -72,6 +76,34 @@ fn heldout_intents_meet_the_bar() {
         report.macro_f1 >= MIN_MACRO_F1,
         "held-out macro-F1 {:.4} < {MIN_MACRO_F1}",
         report.macro_f1
+    );
+}
+
+#[test]
+fn out_of_scope_requests_are_not_taken_for_orders() {
+    let now = parse_now("2026-03-10T10:00:00").unwrap();
+    let report = score_out_of_scope(
+        &nlu(),
+        &root().join("assets/nlu/heldout/out_of_scope.txt"),
+        now,
+    )
+    .unwrap();
+    assert!(
+        report.utterances >= 100,
+        "set shrank to {}",
+        report.utterances
+    );
+    assert!(
+        report.recall >= MIN_OUT_OF_SCOPE_RECALL,
+        "out-of-scope recall {:.3} < {MIN_OUT_OF_SCOPE_RECALL}: {:?}",
+        report.recall,
+        report.misses
+    );
+    assert!(
+        report.as_order_change <= MAX_OUT_OF_SCOPE_AS_CHANGE,
+        "{:.3} of out-of-scope requests taken for an order change: {:?}",
+        report.as_order_change,
+        report.misses
     );
 }
 

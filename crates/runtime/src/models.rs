@@ -93,6 +93,25 @@ struct DerivedEntry {
     dest: String,
     from: String,
     sha256: String,
+    /// `"setup"`: made by the setup step (`scripts/setup.sh`), not on the device, so an
+    /// absent file is missing rather than to be converted.
+    #[serde(default)]
+    made_by: Option<String>,
+}
+
+impl DerivedEntry {
+    fn by_setup(&self) -> bool {
+        self.made_by.as_deref() == Some("setup")
+    }
+
+    /// The command that puts the file right.
+    fn hint(&self) -> &'static str {
+        if self.by_setup() {
+            SETUP_HINT
+        } else {
+            PREPARE_HINT
+        }
+    }
 }
 
 /// One file the manifest names, as found on disk.
@@ -124,6 +143,9 @@ pub const NOT_NEEDED: &str = "not-needed";
 /// The fix to name when a derived file is wrong.
 pub const PREPARE_HINT: &str = "delete it and run `voxorder models prepare`";
 
+/// The fix to name when a file the setup step makes is missing or wrong.
+pub const SETUP_HINT: &str = "delete it and run `bash scripts/setup.sh` (it rebuilds it)";
+
 impl FileStatus {
     /// Whether the file is usable as it is, or will be made from fetched files on first use.
     pub fn ok(&self) -> bool {
@@ -152,8 +174,8 @@ pub fn status(models_dir: &Path) -> Result<Vec<FileStatus>, ModelsError> {
     for d in &manifest.derived {
         let mut status = check(models_dir, &d.dest, &d.from, &d.sha256)?;
         status.derived = true;
-        status.fix = PREPARE_HINT;
-        if status.state == "missing" {
+        status.fix = d.hint();
+        if status.state == "missing" && !d.by_setup() {
             status.state = TO_BE_CONVERTED;
         }
         derived.push(status);
@@ -318,7 +340,7 @@ impl Manifest {
             self.derived
                 .iter()
                 .find(|d| d.dest == dest)
-                .map(|d| (d.sha256.clone(), PREPARE_HINT))
+                .map(|d| (d.sha256.clone(), d.hint()))
         };
         let (sha256, hint) = fetched.or_else(derived)?;
         Some(Expected {
@@ -626,6 +648,35 @@ mod tests {
             derived_sha256(dir.path(), "made.bin").as_deref(),
             Some(HELLO)
         );
+    }
+
+    /// A file the setup step makes is missing when absent (nothing on the device makes
+    /// it), and its fix names the setup step, not `models prepare`.
+    #[test]
+    fn a_file_made_by_setup_is_missing_when_absent_and_names_setup_as_the_fix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let manifest = [
+            file_entry("src/w.bin", false),
+            derived_entry("enc.onnx", "src/w.bin (tools/convert.py)"),
+            "made_by = \"setup\"\n".to_string(),
+        ]
+        .concat();
+        std::fs::write(dir.path().join("manifest.toml"), manifest).expect("write");
+        std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+        std::fs::write(dir.path().join("src/w.bin"), b"hello").expect("write");
+        intent_model(dir.path());
+        let s = status(dir.path()).expect("status");
+        let made = s.iter().find(|f| f.path == "enc.onnx").expect("listed");
+        assert_eq!(made.state, "missing");
+        assert!(!made.ok());
+        assert_eq!(made.hint(), SETUP_HINT);
+        std::fs::write(dir.path().join("enc.onnx"), b"hullo").expect("write");
+        let err = verify(&dir.path().join("enc.onnx")).expect_err("a wrong file is refused");
+        assert!(err.to_string().contains("scripts/setup.sh"), "{err}");
+        std::fs::write(dir.path().join("enc.onnx"), b"hello").expect("write");
+        let s = status(dir.path()).expect("status");
+        let src = s.iter().find(|f| f.path == "src/w.bin").expect("listed");
+        assert_eq!(src.state, "present");
     }
 
     /// An install bundle: the converted model without its source, and no optional library.
