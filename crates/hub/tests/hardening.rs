@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use voxorder_domain::order::OrderRecord;
 use voxorder_hub::db::{OmsDb, Seed};
-use voxorder_hub::{Devices, Limits, ServeOptions};
+use voxorder_hub::{Database, Devices, Limits, ServeOptions};
 
 const KIOSK: &str = "kiosk-token-0123456789";
 const OTHER_KIOSK: &str = "other-kiosk-token-0123456789";
@@ -112,7 +112,8 @@ impl Hub {
         let bound = runtime
             .block_on(voxorder_hub::bind(ServeOptions {
                 listen: "127.0.0.1:0".parse().expect("addr"),
-                db,
+                database: Database::Sqlite(db),
+                pool_size: 1,
                 devices,
                 tls: None,
                 limits,
@@ -615,7 +616,7 @@ fn keep_alive_request(s: &mut TcpStream, path: &str, token: &str) -> u16 {
 #[test]
 fn an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked() {
     let hub = Hub::start(Limits::default());
-    let db = hub.dir.path().join("oms.db");
+    let db = Database::Sqlite(hub.dir.path().join("oms.db"));
     // Enrolled while the server runs, from a connection of its own, as the
     // `oms devices` commands of another process would.
     let (record, token) =
@@ -669,7 +670,7 @@ fn an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked() {
 #[test]
 fn a_device_enrolled_by_its_token_hash_is_let_in_with_that_token() {
     let hub = Hub::start(Limits::default());
-    let db = hub.dir.path().join("oms.db");
+    let db = Database::Sqlite(hub.dir.path().join("oms.db"));
     let token = "made-elsewhere-token-0123456789";
     let hex: String = voxorder_hub::devices::token_hash(token)
         .iter()
@@ -709,7 +710,7 @@ fn a_device_enrolled_by_its_token_hash_is_let_in_with_that_token() {
 #[test]
 fn a_hub_no_device_could_reach_or_with_a_device_twice_does_not_start() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("oms.db");
+    let db = Database::Sqlite(dir.path().join("oms.db"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -717,7 +718,8 @@ fn a_hub_no_device_could_reach_or_with_a_device_twice_does_not_start() {
     let bind = |devices: Devices| {
         runtime.block_on(voxorder_hub::bind(ServeOptions {
             listen: "127.0.0.1:0".parse().expect("addr"),
-            db: db.clone(),
+            database: db.clone(),
+            pool_size: 1,
             devices,
             tls: None,
             limits: Limits::default(),

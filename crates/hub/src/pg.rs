@@ -1,0 +1,835 @@
+//! The hub's PostgreSQL engine, for a fleet: the same data as the SQLite store (`db`)
+//! in one database that several hub processes share, through a pool of connections per
+//! process. Versioned migrations (`pg/NNNN_*.sql`, run by `voxorder oms migrate`), the
+//! feed, the idempotency table, the device registry and scopes all live in the
+//! database, so no process holds state another one needs.
+//!
+//! The feed stays gap-free and ordered across processes by one rule: every transaction
+//! that writes entities takes the transaction-level advisory lock [`FEED_LOCK`] as its
+//! first statement and holds it to its commit, and hands out `max(seq) + 1` onwards.
+//! Writers are thus serialised from their first read to their commit, so sequence
+//! numbers become visible in the order they were given: a reader whose snapshot shows
+//! sequence number `n` shows every number below it that will ever exist, and a cursor
+//! never passes a row that commits later. The same lock makes "check the idempotency
+//! key, judge, write" one step across processes; the primary key of `commands` backs it.
+//! Readers (the feed, order reads, the token look-up of every request) take no lock.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use postgres::{NoTls, Row, Transaction};
+use r2d2_postgres::PostgresConnectionManager;
+
+use super::batch::{self, CommandRow, ScopeKeys, StoredCommand, Tx};
+use super::db::{
+    BatchOutcome, DeviceRecord, FeedPage, FeedRow, OmsDbError, OrderRead, Revocation, Seed,
+    SeedSummary, TokenLookup,
+};
+use super::devices::{validate_device_id, Device, RegistryError, TokenHash};
+use super::scope::Scope;
+use voxorder_config::PolicyConfig;
+use voxorder_domain::order::OrderRecord;
+use voxorder_domain::wire::{CommandIn, Stats};
+
+/// The schema this build writes and reads.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// The migrations, in order: version, name, SQL. Each runs in its own transaction.
+const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "schema", include_str!("pg/0001_schema.sql"))];
+
+/// The advisory lock every writer of entities holds from its first statement to its
+/// commit ("VOXO" and 1).
+pub const FEED_LOCK: i64 = 0x564F_584F_0001;
+/// The advisory lock enrolment holds, so two enrolments of one id or token cannot both
+/// pass their checks.
+const REGISTRY_LOCK: i64 = 0x564F_584F_0002;
+/// The session advisory lock `oms migrate` holds, so two migrators do not race.
+const MIGRATE_LOCK: i64 = 0x564F_584F_0003;
+
+/// Default connections per hub process.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+/// How long a request waits for a connection of the pool before it is answered 503.
+const POOL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where a PostgreSQL database is: its connection settings, and how to name it in
+/// messages (never with its password).
+#[derive(Clone)]
+pub struct PgTarget {
+    config: postgres::Config,
+    shown: String,
+}
+
+impl std::fmt::Debug for PgTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl std::fmt::Display for PgTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
+}
+
+impl PgTarget {
+    /// Parses a `postgres://user:password@host:port/dbname` URL (or libpq's
+    /// `key=value` form).
+    pub fn parse(text: &str) -> Result<PgTarget, OmsDbError> {
+        let mut config: postgres::Config = text.parse().map_err(|e: postgres::Error| {
+            OmsDbError::BadTarget {
+                // The URL may hold a password: the error quotes none of it.
+                detail: e.to_string(),
+            }
+        })?;
+        if config.get_application_name().is_none() {
+            config.application_name("voxorder-hub");
+        }
+        config.connect_timeout(POOL_TIMEOUT);
+        let host = match config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(h)) => h.clone(),
+            Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".to_string(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let shown = format!(
+            "postgres://{}@{host}:{port}/{}",
+            config.get_user().unwrap_or(""),
+            config
+                .get_dbname()
+                .or(config.get_user())
+                .unwrap_or("postgres"),
+        );
+        Ok(PgTarget { config, shown })
+    }
+
+    /// One connection, outside any pool (migrations).
+    fn connect(&self) -> Result<postgres::Client, OmsDbError> {
+        self.config.connect(NoTls).map_err(|e| self.err(e))
+    }
+
+    fn err(&self, source: postgres::Error) -> OmsDbError {
+        OmsDbError::Postgres {
+            target: self.shown.clone(),
+            source,
+        }
+    }
+}
+
+/// What `oms migrate` did: the schema version before and after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Migrated {
+    pub from: i32,
+    pub to: i32,
+}
+
+/// Brings the database's schema to [`SCHEMA_VERSION`], one migration per transaction,
+/// under a session lock so that concurrent migrators take turns. A database written by
+/// a newer build is refused and left untouched.
+pub fn migrate(target: &PgTarget) -> Result<Migrated, OmsDbError> {
+    let mut client = target.connect()?;
+    let e = |source| target.err(source);
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK])
+        .map_err(e)?;
+    let result = (|| {
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS voxorder_migrations (
+                    version     integer PRIMARY KEY,
+                    name        text NOT NULL,
+                    applied_at  timestamptz NOT NULL DEFAULT now()
+                )",
+            )
+            .map_err(e)?;
+        let from = version(&mut client).map_err(e)?;
+        if from > SCHEMA_VERSION {
+            return Err(OmsDbError::NewerSchemaAt {
+                target: target.shown.clone(),
+                found: from,
+            });
+        }
+        for (v, name, sql) in MIGRATIONS.iter().filter(|(v, ..)| *v > from) {
+            let mut tx = client.transaction().map_err(e)?;
+            tx.batch_execute(sql).map_err(e)?;
+            tx.execute(
+                "INSERT INTO voxorder_migrations (version, name) VALUES ($1, $2)",
+                &[v, name],
+            )
+            .map_err(e)?;
+            tx.commit().map_err(e)?;
+            tracing::info!(version = v, name, "hub schema migrated");
+        }
+        Ok(Migrated {
+            from,
+            to: SCHEMA_VERSION.max(from),
+        })
+    })();
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK]);
+    result
+}
+
+/// The schema version the database holds (0: none).
+fn version(client: &mut impl postgres::GenericClient) -> Result<i32, postgres::Error> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('voxorder_migrations') IS NOT NULL", &[])?
+        .try_get(0)?;
+    if !exists {
+        return Ok(0);
+    }
+    client
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM voxorder_migrations",
+            &[],
+        )?
+        .try_get(0)
+}
+
+/// A scope as parameters: whether it covers everything, its stores, its customers.
+fn scope_params(scope: &Scope) -> (bool, Vec<&str>, Vec<&str>) {
+    (
+        scope.is_everything(),
+        scope.stores().collect(),
+        scope.customers().collect(),
+    )
+}
+
+/// [`Scope::covers_keys`] in SQL over an order row, with the scope as `$a`, `$b`, `$c`.
+fn in_scope(a: u8, b: u8, c: u8) -> String {
+    format!("(${a} OR store = ANY(${b}) OR customer = ANY(${c}))")
+}
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// The hub's store on PostgreSQL: a pool of connections to one database.
+pub struct PgHub {
+    pool: Pool,
+    target: PgTarget,
+}
+
+impl std::fmt::Debug for PgHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgHub")
+            .field("target", &self.target)
+            .field("pool", &self.pool.state().connections)
+            .finish()
+    }
+}
+
+impl PgHub {
+    /// Connects a pool of at most `pool_size` connections and checks that the schema is
+    /// this build's ([`migrate`] brings it there).
+    pub fn connect(target: &PgTarget, pool_size: u32) -> Result<PgHub, OmsDbError> {
+        let manager = PostgresConnectionManager::new(target.config.clone(), NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(POOL_TIMEOUT)
+            .build(manager)
+            .map_err(|e| OmsDbError::Pool {
+                target: target.shown.clone(),
+                detail: e.to_string(),
+            })?;
+        let hub = PgHub {
+            pool,
+            target: target.clone(),
+        };
+        let found = version(&mut *hub.conn()?).map_err(|e| hub.err(e))?;
+        if found > SCHEMA_VERSION {
+            return Err(OmsDbError::NewerSchemaAt {
+                target: target.shown.clone(),
+                found,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            return Err(OmsDbError::SchemaBehind {
+                target: target.shown.clone(),
+                found,
+                want: SCHEMA_VERSION,
+            });
+        }
+        Ok(hub)
+    }
+
+    pub fn target(&self) -> &PgTarget {
+        &self.target
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, OmsDbError> {
+        self.pool.get().map_err(|e| OmsDbError::Pool {
+            target: self.target.shown.clone(),
+            detail: e.to_string(),
+        })
+    }
+
+    fn err(&self, source: postgres::Error) -> OmsDbError {
+        self.target.err(source)
+    }
+
+    /// Runs `f` in one write transaction holding the feed lock, committing when it
+    /// returns `Ok((value, true))`.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut PgTx<'_, '_>) -> Result<(T, bool), OmsDbError>,
+    ) -> Result<T, OmsDbError> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(|e| self.err(e))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])
+            .map_err(|e| self.err(e))?;
+        let high: i64 = tx
+            .query_one("SELECT coalesce(max(seq), 0) FROM entities", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| self.err(e))?;
+        let mut w = PgTx {
+            tx: &mut tx,
+            target: &self.target,
+            next_seq: high + 1,
+        };
+        let (value, commit) = f(&mut w)?;
+        if commit {
+            tx.commit().map_err(|e| self.err(e))?;
+        }
+        Ok(value)
+    }
+
+    /// Loads seed data in one transaction.
+    pub fn import(&self, seed: &Seed) -> Result<SeedSummary, OmsDbError> {
+        self.write(|w| Ok((batch::import(w, seed)?, true)))
+    }
+
+    /// Applies a batch of device commands in one transaction ([`batch::apply_batch`]).
+    pub fn apply_batch(
+        &self,
+        device_id: &str,
+        scope: &Scope,
+        commands: &[CommandIn],
+        policy: &PolicyConfig,
+        now: NaiveDateTime,
+    ) -> Result<BatchOutcome, OmsDbError> {
+        self.write(|w| {
+            let outcome = batch::apply_batch(w, device_id, scope, commands, policy, now)?;
+            let commit = matches!(outcome, BatchOutcome::Applied(_));
+            Ok((outcome, commit))
+        })
+    }
+
+    /// One page of the feed for `scope`, read in one statement (one snapshot): the
+    /// catalog, and the orders of each part of the scope, each from its own index in
+    /// feed order, merged.
+    pub fn changes(
+        &self,
+        after_seq: i64,
+        limit: usize,
+        scope: &Scope,
+    ) -> Result<FeedPage, OmsDbError> {
+        let (everything, stores, customers) = scope_params(scope);
+        let n = limit as i64 + 1;
+        let range = "seq > $1 AND seq <= high.h";
+        let cols = "kind, id, seq, body";
+        let sql = format!(
+            "WITH high AS (SELECT coalesce(max(seq), 0) AS h FROM entities)
+             SELECT high.h, e.kind, e.id, e.seq, e.body FROM high LEFT JOIN LATERAL (
+               SELECT * FROM (
+                 (SELECT {cols} FROM entities WHERE kind <> 'order' AND {range}
+                   ORDER BY seq LIMIT $2)
+                 UNION ALL
+                 (SELECT {cols} FROM entities WHERE $3 AND kind = 'order' AND {range}
+                   ORDER BY seq LIMIT $2)
+                 UNION ALL
+                 (SELECT {cols} FROM entities WHERE NOT $3 AND kind = 'order'
+                   AND store = ANY($4) AND {range} ORDER BY seq LIMIT $2)
+                 UNION ALL
+                 (SELECT {cols} FROM entities WHERE NOT $3 AND kind = 'order'
+                   AND customer = ANY($5) AND (store IS NULL OR NOT store = ANY($4))
+                   AND {range} ORDER BY seq LIMIT $2)
+               ) parts ORDER BY seq LIMIT $2
+             ) e ON true
+             ORDER BY e.seq"
+        );
+        let rows = self
+            .conn()?
+            .query(
+                sql.as_str(),
+                &[&after_seq, &n, &everything, &stores, &customers],
+            )
+            .map_err(|e| self.err(e))?;
+        let mut high = 0;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            high = r.try_get(0).map_err(|e| self.err(e))?;
+            let seq: Option<i64> = r.try_get(3).map_err(|e| self.err(e))?;
+            if let Some(seq) = seq {
+                out.push(FeedRow {
+                    kind: r.try_get(1).map_err(|e| self.err(e))?,
+                    id: r.try_get(2).map_err(|e| self.err(e))?,
+                    seq,
+                    body: r.try_get(4).map_err(|e| self.err(e))?,
+                });
+            }
+        }
+        let has_more = out.len() > limit;
+        out.truncate(limit);
+        let next_seq = match out.last() {
+            Some(last) if has_more => last.seq,
+            _ => high.max(after_seq),
+        };
+        Ok(FeedPage {
+            rows: out,
+            has_more,
+            next_seq,
+        })
+    }
+
+    /// The order's JSON as the OMS holds it (for operators and tests: no scope).
+    pub fn order_json(&self, order_number: &str) -> Result<Option<String>, OmsDbError> {
+        self.conn()?
+            .query_opt(
+                "SELECT body FROM entities WHERE kind = 'order' AND id = $1",
+                &[&order_number],
+            )
+            .and_then(|r| r.map(|r| r.try_get(0)).transpose())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The order's JSON, if `scope` covers it.
+    pub fn order_in_scope(
+        &self,
+        order_number: &str,
+        scope: &Scope,
+    ) -> Result<OrderRead, OmsDbError> {
+        let row = self
+            .conn()?
+            .query_opt(
+                "SELECT body, store, customer FROM entities WHERE kind = 'order' AND id = $1",
+                &[&order_number],
+            )
+            .map_err(|e| self.err(e))?;
+        let Some(row) = row else {
+            return Ok(OrderRead::Missing);
+        };
+        let get =
+            |i| -> Result<Option<String>, OmsDbError> { row.try_get(i).map_err(|e| self.err(e)) };
+        let (body, store, customer) = (get(0)?, get(1)?, get(2)?);
+        Ok(
+            if scope.covers_keys(store.as_deref(), customer.as_deref()) {
+                OrderRead::Found(body.unwrap_or_default())
+            } else {
+                OrderRead::OutOfScope
+            },
+        )
+    }
+
+    /// Orders `scope` covers, by number after `after`, at most `limit`.
+    pub fn order_page(
+        &self,
+        after: &str,
+        limit: usize,
+        scope: &Scope,
+    ) -> Result<Vec<OrderRecord>, OmsDbError> {
+        let (everything, stores, customers) = scope_params(scope);
+        let sql = format!(
+            "SELECT id, body FROM entities WHERE kind = 'order' AND id > $1 AND {}
+             ORDER BY id LIMIT $5",
+            in_scope(2, 3, 4)
+        );
+        let rows = self
+            .conn()?
+            .query(
+                sql.as_str(),
+                &[&after, &everything, &stores, &customers, &(limit as i64)],
+            )
+            .map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get(0).map_err(|e| self.err(e))?;
+                let body: String = r.try_get(1).map_err(|e| self.err(e))?;
+                serde_json::from_str(&body).map_err(|e| OmsDbError::BadRowAt {
+                    target: self.target.shown.clone(),
+                    what: format!("order {id}"),
+                    detail: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// Counts for `GET /v1/stats`.
+    pub fn stats(&self) -> Result<Stats, OmsDbError> {
+        let row = self
+            .conn()?
+            .query_one(
+                "SELECT (SELECT count(*) FROM entities WHERE kind = 'order'),
+                        (SELECT count(*) FROM commands WHERE outcome = 'applied'),
+                        (SELECT count(*) FROM commands WHERE outcome = 'rejected'),
+                        coalesce((SELECT value FROM counters WHERE name = 'duplicates'), 0)",
+                &[],
+            )
+            .map_err(|e| self.err(e))?;
+        let n = |i| -> Result<u64, OmsDbError> {
+            row.try_get::<_, i64>(i)
+                .map(|v| u64::try_from(v).unwrap_or(0))
+                .map_err(|e| self.err(e))
+        };
+        Ok(Stats {
+            orders: n(0)?,
+            commands_applied: n(1)?,
+            commands_rejected: n(2)?,
+            duplicates_answered: n(3)?,
+        })
+    }
+
+    /// The stored outcome of a device's command (`applied` | `rejected`), if received.
+    pub fn command_outcome(
+        &self,
+        device_id: &str,
+        key: &str,
+    ) -> Result<Option<String>, OmsDbError> {
+        self.conn()?
+            .query_opt(
+                "SELECT outcome FROM commands WHERE device_id = $1 AND idempotency_key = $2",
+                &[&device_id, &key],
+            )
+            .and_then(|r| r.map(|r| r.try_get(0)).transpose())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Adds a device with the hash of its token and its scope, `now` being UTC; an id
+    /// or a token is never given to a second device.
+    pub fn enroll_device(
+        &self,
+        id: &str,
+        hash: &TokenHash,
+        scope: &Scope,
+        now: NaiveDateTime,
+    ) -> Result<DeviceRecord, RegistryError> {
+        validate_device_id(id)?;
+        let mut conn = self.conn()?;
+        let e = |source| self.err(source);
+        let mut tx = conn.transaction().map_err(e)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&REGISTRY_LOCK])
+            .map_err(e)?;
+        let taken = tx
+            .query_opt("SELECT revoked_at FROM devices WHERE id = $1", &[&id])
+            .map_err(e)?;
+        if let Some(row) = taken {
+            let revoked: Option<String> = row.try_get(0).map_err(e)?;
+            return Err(RegistryError::IdTaken {
+                id: id.to_string(),
+                revoked: revoked.is_some(),
+            });
+        }
+        let hash_used = tx
+            .query_opt("SELECT 1 FROM devices WHERE token_hash = $1", &[&&hash[..]])
+            .map_err(e)?
+            .is_some();
+        if hash_used {
+            return Err(RegistryError::TokenTaken);
+        }
+        let record = DeviceRecord {
+            id: id.to_string(),
+            scope: scope.to_string(),
+            created_at: super::db::utc_text(now),
+            revoked_at: None,
+        };
+        tx.execute(
+            "INSERT INTO devices (id, token_hash, scope, created_at) VALUES ($1, $2, $3, $4)",
+            &[&record.id, &&hash[..], &record.scope, &record.created_at],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(record)
+    }
+
+    /// Revokes a device from `now` (UTC) on; revoking it again changes nothing.
+    pub fn revoke_device(&self, id: &str, now: NaiveDateTime) -> Result<Revocation, RegistryError> {
+        let at = super::db::utc_text(now);
+        let mut conn = self.conn()?;
+        let e = |source| self.err(source);
+        let changed = conn
+            .execute(
+                "UPDATE devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                &[&id, &at],
+            )
+            .map_err(e)?;
+        if changed == 1 {
+            return Ok(Revocation::Revoked { at });
+        }
+        let before: Option<String> = conn
+            .query_opt("SELECT revoked_at FROM devices WHERE id = $1", &[&id])
+            .map_err(e)?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(e)?
+            .flatten();
+        match before {
+            Some(at) => Ok(Revocation::AlreadyRevoked { at }),
+            None => Err(RegistryError::Unknown { id: id.to_string() }),
+        }
+    }
+
+    /// Every device of the registry, revoked ones too, by id.
+    pub fn devices(&self) -> Result<Vec<DeviceRecord>, OmsDbError> {
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT id, scope, created_at, revoked_at FROM devices ORDER BY id",
+                &[],
+            )
+            .map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|r| {
+                Ok(DeviceRecord {
+                    id: r.try_get(0)?,
+                    scope: r.try_get(1)?,
+                    created_at: r.try_get(2)?,
+                    revoked_at: r.try_get(3)?,
+                })
+            })
+            .collect::<Result<_, postgres::Error>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many devices could connect now.
+    pub fn active_devices(&self) -> Result<u64, OmsDbError> {
+        self.conn()?
+            .query_one("SELECT count(*) FROM devices WHERE revoked_at IS NULL", &[])
+            .and_then(|r| r.try_get::<_, i64>(0))
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The device whose token has this hash, as the registry holds it now: one look-up
+    /// of the unique index per request, so a revocation by any process holds from the
+    /// next request on.
+    pub fn device_for_token(&self, hash: &TokenHash) -> Result<TokenLookup, OmsDbError> {
+        let row = self
+            .conn()?
+            .query_opt(
+                "SELECT id, scope, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1",
+                &[&&hash[..]],
+            )
+            .map_err(|e| self.err(e))?;
+        let Some(row) = row else {
+            return Ok(TokenLookup::Unknown);
+        };
+        let (id, scope, revoked): (String, String, bool) =
+            (|| Ok::<_, postgres::Error>((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))()
+                .map_err(|e| self.err(e))?;
+        if revoked {
+            return Ok(TokenLookup::Revoked);
+        }
+        match scope.parse::<Scope>() {
+            Ok(scope) => Ok(TokenLookup::Active(Device { id, scope })),
+            // The scope text may name customers: the error quotes none of it.
+            Err(_) => Err(OmsDbError::BadRowAt {
+                target: self.target.shown.clone(),
+                what: format!("scope of device {id}"),
+                detail: "does not parse".into(),
+            }),
+        }
+    }
+}
+
+/// One write transaction holding the feed lock, as the engine-independent code sees it.
+struct PgTx<'t, 'c> {
+    tx: &'t mut Transaction<'c>,
+    target: &'t PgTarget,
+    next_seq: i64,
+}
+
+impl PgTx<'_, '_> {
+    fn err(&self, source: postgres::Error) -> OmsDbError {
+        self.target.err(source)
+    }
+
+    fn opt_text(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Option<String>, OmsDbError> {
+        let row: Option<Row> = self.tx.query_opt(sql, params).map_err(|e| self.err(e))?;
+        row.map(|r| r.try_get(0))
+            .transpose()
+            .map_err(|e| self.err(e))
+    }
+
+    fn exec(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<(), OmsDbError> {
+        self.tx
+            .execute(sql, params)
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn get(&mut self, kind: &str, id: &str) -> Result<Option<String>, OmsDbError> {
+        self.opt_text(
+            "SELECT body FROM entities WHERE kind = $1 AND id = $2",
+            &[&kind, &id],
+        )
+    }
+
+    fn put_entity(
+        &mut self,
+        kind: &str,
+        id: &str,
+        body: &str,
+        (store, customer): &ScopeKeys,
+    ) -> Result<(), OmsDbError> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.exec(
+            "INSERT INTO entities (kind, id, seq, body, store, customer)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
+                store = excluded.store, customer = excluded.customer",
+            &[&kind, &id, &seq, &body, store, customer],
+        )
+    }
+
+    fn scope_keys(&mut self, order_number: &str) -> Result<Option<ScopeKeys>, OmsDbError> {
+        let row = self
+            .tx
+            .query_opt(
+                "SELECT store, customer FROM entities WHERE kind = 'order' AND id = $1",
+                &[&order_number],
+            )
+            .map_err(|e| self.err(e))?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .transpose()
+            .map_err(|e| self.err(e))
+    }
+
+    fn customer_has_order_in(&mut self, email: &str, scope: &Scope) -> Result<bool, OmsDbError> {
+        let (everything, stores, customers) = scope_params(scope);
+        let sql = format!(
+            "SELECT 1 FROM entities WHERE kind = 'order' AND customer = $1 AND {} LIMIT 1",
+            in_scope(2, 3, 4)
+        );
+        self.tx
+            .query_opt(sql.as_str(), &[&email, &everything, &stores, &customers])
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    fn subscription_body(&mut self, reference: &str) -> Result<Option<String>, OmsDbError> {
+        self.opt_text(
+            "SELECT body FROM subscriptions WHERE ref = $1",
+            &[&reference],
+        )
+    }
+
+    fn put_subscription(
+        &mut self,
+        reference: &str,
+        customer: &str,
+        body: &str,
+    ) -> Result<(), OmsDbError> {
+        self.exec(
+            "INSERT INTO subscriptions (ref, customer, body) VALUES ($1, $2, $3)
+             ON CONFLICT (ref) DO UPDATE SET body = excluded.body",
+            &[&reference, &customer, &body],
+        )
+    }
+
+    fn return_exists(&mut self, order_number: &str, id: &str) -> Result<bool, OmsDbError> {
+        self.tx
+            .query_opt(
+                "SELECT 1 FROM returns WHERE order_number = $1 AND id = $2",
+                &[&order_number, &id],
+            )
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    fn return_bodies(&mut self, order_number: &str) -> Result<Vec<String>, OmsDbError> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT body FROM returns WHERE order_number = $1",
+                &[&order_number],
+            )
+            .map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))
+    }
+
+    fn insert_return(
+        &mut self,
+        order_number: &str,
+        id: &str,
+        body: &str,
+    ) -> Result<(), OmsDbError> {
+        self.exec(
+            "INSERT INTO returns (order_number, id, body) VALUES ($1, $2, $3)",
+            &[&order_number, &id, &body],
+        )
+    }
+
+    fn stored_hash(&mut self, device_id: &str, key: &str) -> Result<Option<String>, OmsDbError> {
+        self.opt_text(
+            "SELECT body_hash FROM commands WHERE device_id = $1 AND idempotency_key = $2",
+            &[&device_id, &key],
+        )
+    }
+
+    fn stored_command(
+        &mut self,
+        device_id: &str,
+        key: &str,
+    ) -> Result<Option<StoredCommand>, OmsDbError> {
+        let row = self
+            .tx
+            .query_opt(
+                "SELECT outcome, reason, detail, order_number FROM commands
+                 WHERE device_id = $1 AND idempotency_key = $2",
+                &[&device_id, &key],
+            )
+            .map_err(|e| self.err(e))?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .transpose()
+            .map_err(|e| self.err(e))
+    }
+
+    fn insert_command(&mut self, c: &CommandRow<'_>) -> Result<(), OmsDbError> {
+        self.exec(
+            "INSERT INTO commands (device_id, idempotency_key, body_hash, kind, order_number,
+                base_version, outcome, reason, detail, version_after, payload, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                &c.device_id,
+                &c.key,
+                &c.body_hash,
+                &c.kind,
+                &c.order_number,
+                &c.base_version,
+                &c.outcome,
+                &c.reason,
+                &c.detail,
+                &c.version_after,
+                &c.payload,
+                &c.received_at,
+            ],
+        )
+    }
+
+    fn add_duplicates(&mut self, n: i64) -> Result<(), OmsDbError> {
+        self.exec(
+            "INSERT INTO counters (name, value) VALUES ('duplicates', $1)
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value",
+            &[&n],
+        )
+    }
+
+    fn bad(&self, what: String, detail: String) -> OmsDbError {
+        OmsDbError::BadRowAt {
+            target: self.target.shown.clone(),
+            what,
+            detail,
+        }
+    }
+}
