@@ -236,8 +236,17 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
     };
-    let store = opts.database.open(opts.pool_size)?;
-    check_devices(store.as_ref(), &opts.devices, &opts.database)?;
+    // Opening a store blocks (PostgreSQL's client runs its own runtime): off the
+    // async threads, like every other piece of store work.
+    let (database, devices, pool_size) =
+        (opts.database.clone(), opts.devices.clone(), opts.pool_size);
+    let store = tokio::task::spawn_blocking(move || -> Result<_, OmsError> {
+        let store = database.open(pool_size)?;
+        check_devices(store.as_ref(), &devices, &database)?;
+        Ok(store)
+    })
+    .await
+    .map_err(|e| OmsError::Serve(std::io::Error::other(e)))??;
     let app = Arc::new(http::App::new(
         store,
         opts.devices,
