@@ -202,15 +202,32 @@ type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
 /// The hub's store on PostgreSQL: a pool of connections to one database.
 pub struct PgHub {
-    pool: Pool,
+    /// Always `Some` until dropped.
+    pool: Option<Pool>,
     target: PgTarget,
+}
+
+impl Drop for PgHub {
+    /// Closing a connection blocks on the client's own runtime, which panics on a thread
+    /// that drives Tokio (a server dropped with its runtime): the pool is closed on a
+    /// thread of its own.
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let closing = std::thread::Builder::new()
+                .name("pg-close".into())
+                .spawn(move || drop(pool));
+            if let Ok(handle) = closing {
+                let _ = handle.join();
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for PgHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgHub")
             .field("target", &self.target)
-            .field("pool", &self.pool.state().connections)
+            .field("pool", &self.pool.as_ref().map(|p| p.state().connections))
             .finish()
     }
 }
@@ -230,7 +247,7 @@ impl PgHub {
                 detail: e.to_string(),
             })?;
         let hub = PgHub {
-            pool,
+            pool: Some(pool),
             target: target.clone(),
         };
         let found = version(&mut *hub.conn()?).map_err(|e| hub.err(e))?;
@@ -255,7 +272,11 @@ impl PgHub {
     }
 
     fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, OmsDbError> {
-        self.pool.get().map_err(|e| OmsDbError::Pool {
+        let pool = self
+            .pool
+            .as_ref()
+            .expect("the pool lives as long as the hub");
+        pool.get().map_err(|e| OmsDbError::Pool {
             target: self.target.shown.clone(),
             detail: e.to_string(),
         })
