@@ -72,6 +72,10 @@ mod hub {
         /// hubs start; a SQLite file is also migrated when opened). Prints
         /// {"engine", "from", "to"}.
         Migrate,
+        /// Simulate a fleet on loopback: enrol N devices, start hub processes on the
+        /// store, run the devices (pulls and commands), check exactly-once, print JSON
+        /// (docs/fleet.md, "Load").
+        Loadtest(super::super::loadtest::LoadtestArgs),
         /// Enrol, revoke and list the devices the OMS lets in (docs/fleet.md).
         #[command(subcommand)]
         Devices(DevicesCommand),
@@ -168,6 +172,7 @@ pub fn run(
 ) -> Result<()> {
     use anyhow::Context as _;
     use hub::OmsSub;
+    let command_database = command.database.clone();
     let db = match (&command.database, &ctx.db) {
         (Some(text), _) => voxorder_hub::Database::parse(text)?,
         (None, Some(path)) => voxorder_hub::Database::Sqlite(path.clone()),
@@ -208,6 +213,10 @@ pub fn run(
             writeln!(out)?;
         }
         OmsSub::Devices(command) => devices(db, command, out)?,
+        OmsSub::Loadtest(args) => {
+            let raw = command_database.unwrap_or_else(|| db.to_string());
+            super::loadtest::run(db, &raw, &args, out)?;
+        }
     }
     Ok(())
 }
