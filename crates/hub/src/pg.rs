@@ -241,6 +241,9 @@ impl PgHub {
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(POOL_TIMEOUT)
+            // No round trip to test a connection before each use: a broken one fails its
+            // statement (the device retries) and is dropped when it comes back.
+            .test_on_check_out(false)
             .build(manager)
             .map_err(|e| OmsDbError::Pool {
                 target: target.shown.clone(),
