@@ -222,6 +222,30 @@ pub fn run(
     let urls: Vec<String> = hubs.iter().map(|h| h.url.clone()).collect();
     eprintln!("loadtest: hubs at {}", urls.join(", "));
 
+    // Each device's HTTP clients (one per hub), made before the clock starts.
+    let made = Instant::now();
+    let mut fleet = Vec::with_capacity(sims.len());
+    for sim in sims {
+        let clients = urls
+            .iter()
+            .map(|url| {
+                HttpOmsClient::new(&HttpSettings {
+                    base_url: url.clone(),
+                    token: sim.token.clone(),
+                    connect_timeout: Duration::from_secs(2),
+                    request_timeout: Duration::from_secs(10),
+                    max_response_bytes: 64 << 20,
+                    ca_pem: None,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        fleet.push((sim, clients));
+    }
+    eprintln!(
+        "loadtest: {} device clients made in {:.1} s",
+        fleet.len() * urls.len(),
+        made.elapsed().as_secs_f64()
+    );
     let tally = Arc::new(Mutex::new(Tally::default()));
     let hubs = Arc::new(Mutex::new(hubs));
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -229,9 +253,9 @@ pub fn run(
         .thread_name("loadtest")
         .enable_all()
         .build()?;
-    let started = Instant::now();
     let killed_at = Arc::new(Mutex::new(None::<Instant>));
     let issued = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
     rt.block_on(async {
         if let Some(at) = args.kill_one_at {
             let (hubs, killed_at) = (hubs.clone(), killed_at.clone());
@@ -250,12 +274,12 @@ pub fn run(
                 eprintln!("loadtest: hub 0 killed at {at} s");
             });
         }
-        let mut tasks = Vec::with_capacity(sims.len());
-        for (i, sim) in sims.into_iter().enumerate() {
+        let mut tasks = Vec::with_capacity(fleet.len());
+        for (i, (sim, clients)) in fleet.into_iter().enumerate() {
             tasks.push(tokio::spawn(device(
                 i,
                 sim,
-                urls.clone(),
+                clients,
                 args.clone(),
                 tally.clone(),
                 killed_at.clone(),
@@ -422,33 +446,13 @@ fn machine() -> serde_json::Value {
 async fn device(
     index: usize,
     sim: Sim,
-    urls: Vec<String>,
+    clients: Vec<HttpOmsClient>,
     args: LoadtestArgs,
     tally: Arc<Mutex<Tally>>,
     killed_at: Arc<Mutex<Option<Instant>>>,
     issued: Arc<AtomicU64>,
     started: Instant,
 ) {
-    let clients: Vec<HttpOmsClient> = match urls
-        .iter()
-        .map(|url| {
-            HttpOmsClient::new(&HttpSettings {
-                base_url: url.clone(),
-                token: sim.token.clone(),
-                connect_timeout: Duration::from_secs(2),
-                request_timeout: Duration::from_secs(10),
-                max_response_bytes: 64 << 20,
-                ca_pem: None,
-            })
-        })
-        .collect::<Result<_, _>>()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("loadtest: device client: {e}");
-            return;
-        }
-    };
     let mut rng = fastrand::Rng::with_seed(index as u64);
     let mut hub = index % clients.len();
     let first_hub = hub;
