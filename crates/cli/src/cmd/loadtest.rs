@@ -3,7 +3,7 @@
 //! its own, starts several `voxorder oms serve` processes on that store, and runs each
 //! device as a task over the real device client (`voxorder_sync::HttpOmsClient`):
 //! pulling the feed every few seconds and pushing reschedule commands at a given rate,
-//! each with an idempotency key and retried on the other hub when one fails. One hub
+//! each with an idempotency key; a failed pull or push is retried soon on the other hub. One hub
 //! can be killed mid-run. At the end it checks in the store that every command issued
 //! was applied exactly once (none missing; each order's version moved once per command)
 //! and prints the figures as JSON. Bounded and self-stopping: the run lasts
@@ -509,10 +509,14 @@ async fn device(
                             break;
                         }
                     }
+                    // As a device's sync retries: soon, on the other hub, within the run.
                     Err(_) => {
                         pulls.errors += 1;
                         hub = (hub + 1) % clients.len();
-                        break;
+                        if Instant::now() >= end {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(100 + rng.u64(..200))).await;
                     }
                 }
             }
