@@ -14,11 +14,11 @@
 //! key, judge, write" one step across processes; the primary key of `commands` backs it.
 //! Readers (the feed, order reads, the token look-up of every request) take no lock.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
-use postgres::{NoTls, Row, Transaction};
-use r2d2_postgres::PostgresConnectionManager;
+use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use super::batch::{self, CommandRow, ScopeKeys, StoredCommand, Tx};
 use super::db::{
@@ -103,7 +103,7 @@ impl PgTarget {
     }
 
     /// One connection, outside any pool (migrations).
-    fn connect(&self) -> Result<postgres::Client, OmsDbError> {
+    fn connect(&self) -> Result<Client, OmsDbError> {
         self.config.connect(NoTls).map_err(|e| self.err(e))
     }
 
@@ -193,12 +193,104 @@ fn scope_params(scope: &Scope) -> (bool, Vec<&str>, Vec<&str>) {
     )
 }
 
-/// [`Scope::covers_keys`] in SQL over an order row, with the scope as `$a`, `$b`, `$c`.
-fn in_scope(a: u8, b: u8, c: u8) -> String {
-    format!("(${a} OR store = ANY(${b}) OR customer = ANY(${c}))")
+/// One pooled connection and the statements it has prepared: the hub's statements are a
+/// fixed set, so each is parsed and planned once per connection, not once per request.
+pub struct PgConn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
 }
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+impl PgConn {
+    /// `sql` prepared on this connection (once).
+    fn cached(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(sql)?;
+        self.statements.insert(sql, st.clone());
+        Ok(st)
+    }
+}
+
+impl std::ops::Deref for PgConn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+/// Makes and checks the pool's connections.
+struct Manager {
+    config: postgres::Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        Ok(PgConn {
+            client: self.config.connect(NoTls)?,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
+        conn.client.simple_query("").map(drop)
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+
+/// One page of the feed in one statement (one snapshot): the high-water mark, and the
+/// catalog and the orders of each part of the scope ($3 everything, $4 stores, $5
+/// customers), each read from its own index in feed order, merged; at most $2 rows after
+/// $1. The left join keeps the high-water mark when the page is empty.
+const FEED_SQL: &str = "
+WITH high AS (SELECT coalesce(max(seq), 0) AS h FROM entities)
+SELECT high.h, e.kind, e.id, e.seq, e.body FROM high LEFT JOIN LATERAL (
+  SELECT * FROM (
+    (SELECT kind, id, seq, body FROM entities
+      WHERE kind <> 'order' AND seq > $1 AND seq <= high.h ORDER BY seq LIMIT $2)
+    UNION ALL
+    (SELECT kind, id, seq, body FROM entities
+      WHERE $3 AND kind = 'order' AND seq > $1 AND seq <= high.h ORDER BY seq LIMIT $2)
+    UNION ALL
+    (SELECT kind, id, seq, body FROM entities
+      WHERE NOT $3 AND kind = 'order' AND store = ANY($4)
+        AND seq > $1 AND seq <= high.h ORDER BY seq LIMIT $2)
+    UNION ALL
+    (SELECT kind, id, seq, body FROM entities
+      WHERE NOT $3 AND kind = 'order' AND customer = ANY($5)
+        AND (store IS NULL OR NOT store = ANY($4))
+        AND seq > $1 AND seq <= high.h ORDER BY seq LIMIT $2)
+  ) parts ORDER BY seq LIMIT $2
+) e ON true
+ORDER BY e.seq";
+
+/// [`Scope::covers_keys`] in SQL over an order row, with the scope as $2 (everything),
+/// $3 (stores), $4 (customers).
+const ORDER_PAGE_SQL: &str = "SELECT id, body FROM entities
+ WHERE kind = 'order' AND id > $1 AND ($2 OR store = ANY($3) OR customer = ANY($4))
+ ORDER BY id LIMIT $5";
+
+/// Whether an order of customer $1 is in the scope $2, $3, $4 (as [`ORDER_PAGE_SQL`]).
+const CUSTOMER_IN_SCOPE_SQL: &str = "SELECT 1 FROM entities
+ WHERE kind = 'order' AND customer = $1 AND ($2 OR store = ANY($3) OR customer = ANY($4))
+ LIMIT 1";
+
+const TOKEN_SQL: &str =
+    "SELECT id, scope, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1";
 
 /// The hub's store on PostgreSQL: a pool of connections to one database.
 pub struct PgHub {
@@ -236,7 +328,9 @@ impl PgHub {
     /// Connects a pool of at most `pool_size` connections and checks that the schema is
     /// this build's ([`migrate`] brings it there).
     pub fn connect(target: &PgTarget, pool_size: u32) -> Result<PgHub, OmsDbError> {
-        let manager = PostgresConnectionManager::new(target.config.clone(), NoTls);
+        let manager = Manager {
+            config: target.config.clone(),
+        };
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
@@ -253,7 +347,7 @@ impl PgHub {
             pool: Some(pool),
             target: target.clone(),
         };
-        let found = version(&mut *hub.conn()?).map_err(|e| hub.err(e))?;
+        let found = version(&mut hub.conn()?.client).map_err(|e| hub.err(e))?;
         if found > SCHEMA_VERSION {
             return Err(OmsDbError::NewerSchemaAt {
                 target: target.shown.clone(),
@@ -274,7 +368,7 @@ impl PgHub {
         &self.target
     }
 
-    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, OmsDbError> {
+    fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
         let pool = self
             .pool
             .as_ref()
@@ -296,15 +390,22 @@ impl PgHub {
         f: impl FnOnce(&mut PgTx<'_, '_>) -> Result<(T, bool), OmsDbError>,
     ) -> Result<T, OmsDbError> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction().map_err(|e| self.err(e))?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])
+        let lock = conn
+            .cached("SELECT pg_advisory_xact_lock($1)")
             .map_err(|e| self.err(e))?;
+        let max = conn
+            .cached("SELECT coalesce(max(seq), 0) FROM entities")
+            .map_err(|e| self.err(e))?;
+        let PgConn { client, statements } = &mut *conn;
+        let mut tx = client.transaction().map_err(|e| self.err(e))?;
+        tx.execute(&lock, &[&FEED_LOCK]).map_err(|e| self.err(e))?;
         let high: i64 = tx
-            .query_one("SELECT coalesce(max(seq), 0) FROM entities", &[])
+            .query_one(&max, &[])
             .and_then(|r| r.try_get(0))
             .map_err(|e| self.err(e))?;
         let mut w = PgTx {
             tx: &mut tx,
+            statements,
             target: &self.target,
             next_seq: high + 1,
         };
@@ -347,34 +448,10 @@ impl PgHub {
     ) -> Result<FeedPage, OmsDbError> {
         let (everything, stores, customers) = scope_params(scope);
         let n = limit as i64 + 1;
-        let range = "seq > $1 AND seq <= high.h";
-        let cols = "kind, id, seq, body";
-        let sql = format!(
-            "WITH high AS (SELECT coalesce(max(seq), 0) AS h FROM entities)
-             SELECT high.h, e.kind, e.id, e.seq, e.body FROM high LEFT JOIN LATERAL (
-               SELECT * FROM (
-                 (SELECT {cols} FROM entities WHERE kind <> 'order' AND {range}
-                   ORDER BY seq LIMIT $2)
-                 UNION ALL
-                 (SELECT {cols} FROM entities WHERE $3 AND kind = 'order' AND {range}
-                   ORDER BY seq LIMIT $2)
-                 UNION ALL
-                 (SELECT {cols} FROM entities WHERE NOT $3 AND kind = 'order'
-                   AND store = ANY($4) AND {range} ORDER BY seq LIMIT $2)
-                 UNION ALL
-                 (SELECT {cols} FROM entities WHERE NOT $3 AND kind = 'order'
-                   AND customer = ANY($5) AND (store IS NULL OR NOT store = ANY($4))
-                   AND {range} ORDER BY seq LIMIT $2)
-               ) parts ORDER BY seq LIMIT $2
-             ) e ON true
-             ORDER BY e.seq"
-        );
-        let rows = self
-            .conn()?
-            .query(
-                sql.as_str(),
-                &[&after_seq, &n, &everything, &stores, &customers],
-            )
+        let mut conn = self.conn()?;
+        let st = conn.cached(FEED_SQL).map_err(|e| self.err(e))?;
+        let rows = conn
+            .query(&st, &[&after_seq, &n, &everything, &stores, &customers])
             .map_err(|e| self.err(e))?;
         let mut high = 0;
         let mut out = Vec::with_capacity(rows.len());
@@ -420,12 +497,12 @@ impl PgHub {
         order_number: &str,
         scope: &Scope,
     ) -> Result<OrderRead, OmsDbError> {
-        let row = self
-            .conn()?
-            .query_opt(
-                "SELECT body, store, customer FROM entities WHERE kind = 'order' AND id = $1",
-                &[&order_number],
-            )
+        let mut conn = self.conn()?;
+        let st = conn
+            .cached("SELECT body, store, customer FROM entities WHERE kind = 'order' AND id = $1")
+            .map_err(|e| self.err(e))?;
+        let row = conn
+            .query_opt(&st, &[&order_number])
             .map_err(|e| self.err(e))?;
         let Some(row) = row else {
             return Ok(OrderRead::Missing);
@@ -450,15 +527,11 @@ impl PgHub {
         scope: &Scope,
     ) -> Result<Vec<OrderRecord>, OmsDbError> {
         let (everything, stores, customers) = scope_params(scope);
-        let sql = format!(
-            "SELECT id, body FROM entities WHERE kind = 'order' AND id > $1 AND {}
-             ORDER BY id LIMIT $5",
-            in_scope(2, 3, 4)
-        );
-        let rows = self
-            .conn()?
+        let mut conn = self.conn()?;
+        let st = conn.cached(ORDER_PAGE_SQL).map_err(|e| self.err(e))?;
+        let rows = conn
             .query(
-                sql.as_str(),
+                &st,
                 &[&after, &everything, &stores, &customers, &(limit as i64)],
             )
             .map_err(|e| self.err(e))?;
@@ -624,12 +697,10 @@ impl PgHub {
     /// of the unique index per request, so a revocation by any process holds from the
     /// next request on.
     pub fn device_for_token(&self, hash: &TokenHash) -> Result<TokenLookup, OmsDbError> {
-        let row = self
-            .conn()?
-            .query_opt(
-                "SELECT id, scope, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1",
-                &[&&hash[..]],
-            )
+        let mut conn = self.conn()?;
+        let st = conn.cached(TOKEN_SQL).map_err(|e| self.err(e))?;
+        let row = conn
+            .query_opt(&st, &[&&hash[..]])
             .map_err(|e| self.err(e))?;
         let Some(row) = row else {
             return Ok(TokenLookup::Unknown);
@@ -655,33 +726,54 @@ impl PgHub {
 /// One write transaction holding the feed lock, as the engine-independent code sees it.
 struct PgTx<'t, 'c> {
     tx: &'t mut Transaction<'c>,
+    /// The connection's prepared statements.
+    statements: &'t mut HashMap<&'static str, Statement>,
     target: &'t PgTarget,
     next_seq: i64,
 }
+
+type Params<'p> = &'p [&'p (dyn postgres::types::ToSql + Sync)];
 
 impl PgTx<'_, '_> {
     fn err(&self, source: postgres::Error) -> OmsDbError {
         self.target.err(source)
     }
 
+    /// `sql` prepared on the connection (once).
+    fn stmt(&mut self, sql: &'static str) -> Result<Statement, OmsDbError> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.tx.prepare(sql).map_err(|e| self.err(e))?;
+        self.statements.insert(sql, st.clone());
+        Ok(st)
+    }
+
+    fn row(&mut self, sql: &'static str, params: Params<'_>) -> Result<Option<Row>, OmsDbError> {
+        let st = self.stmt(sql)?;
+        self.tx.query_opt(&st, params).map_err(|e| self.err(e))
+    }
+
+    fn rows(&mut self, sql: &'static str, params: Params<'_>) -> Result<Vec<Row>, OmsDbError> {
+        let st = self.stmt(sql)?;
+        self.tx.query(&st, params).map_err(|e| self.err(e))
+    }
+
     fn opt_text(
         &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
+        sql: &'static str,
+        params: Params<'_>,
     ) -> Result<Option<String>, OmsDbError> {
-        let row: Option<Row> = self.tx.query_opt(sql, params).map_err(|e| self.err(e))?;
+        let row = self.row(sql, params)?;
         row.map(|r| r.try_get(0))
             .transpose()
             .map_err(|e| self.err(e))
     }
 
-    fn exec(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-    ) -> Result<(), OmsDbError> {
+    fn exec(&mut self, sql: &'static str, params: Params<'_>) -> Result<(), OmsDbError> {
+        let st = self.stmt(sql)?;
         self.tx
-            .execute(sql, params)
+            .execute(&st, params)
             .map(drop)
             .map_err(|e| self.err(e))
     }
@@ -714,13 +806,10 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn scope_keys(&mut self, order_number: &str) -> Result<Option<ScopeKeys>, OmsDbError> {
-        let row = self
-            .tx
-            .query_opt(
-                "SELECT store, customer FROM entities WHERE kind = 'order' AND id = $1",
-                &[&order_number],
-            )
-            .map_err(|e| self.err(e))?;
+        let row = self.row(
+            "SELECT store, customer FROM entities WHERE kind = 'order' AND id = $1",
+            &[&order_number],
+        )?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .transpose()
             .map_err(|e| self.err(e))
@@ -728,14 +817,11 @@ impl Tx for PgTx<'_, '_> {
 
     fn customer_has_order_in(&mut self, email: &str, scope: &Scope) -> Result<bool, OmsDbError> {
         let (everything, stores, customers) = scope_params(scope);
-        let sql = format!(
-            "SELECT 1 FROM entities WHERE kind = 'order' AND customer = $1 AND {} LIMIT 1",
-            in_scope(2, 3, 4)
-        );
-        self.tx
-            .query_opt(sql.as_str(), &[&email, &everything, &stores, &customers])
-            .map(|r| r.is_some())
-            .map_err(|e| self.err(e))
+        self.row(
+            CUSTOMER_IN_SCOPE_SQL,
+            &[&email, &everything, &stores, &customers],
+        )
+        .map(|r| r.is_some())
     }
 
     fn subscription_body(&mut self, reference: &str) -> Result<Option<String>, OmsDbError> {
@@ -759,23 +845,18 @@ impl Tx for PgTx<'_, '_> {
     }
 
     fn return_exists(&mut self, order_number: &str, id: &str) -> Result<bool, OmsDbError> {
-        self.tx
-            .query_opt(
-                "SELECT 1 FROM returns WHERE order_number = $1 AND id = $2",
-                &[&order_number, &id],
-            )
-            .map(|r| r.is_some())
-            .map_err(|e| self.err(e))
+        self.row(
+            "SELECT 1 FROM returns WHERE order_number = $1 AND id = $2",
+            &[&order_number, &id],
+        )
+        .map(|r| r.is_some())
     }
 
     fn return_bodies(&mut self, order_number: &str) -> Result<Vec<String>, OmsDbError> {
-        let rows = self
-            .tx
-            .query(
-                "SELECT body FROM returns WHERE order_number = $1",
-                &[&order_number],
-            )
-            .map_err(|e| self.err(e))?;
+        let rows = self.rows(
+            "SELECT body FROM returns WHERE order_number = $1",
+            &[&order_number],
+        )?;
         rows.iter()
             .map(|r| r.try_get(0))
             .collect::<Result<_, _>>()
@@ -806,14 +887,11 @@ impl Tx for PgTx<'_, '_> {
         device_id: &str,
         key: &str,
     ) -> Result<Option<StoredCommand>, OmsDbError> {
-        let row = self
-            .tx
-            .query_opt(
-                "SELECT outcome, reason, detail, order_number FROM commands
-                 WHERE device_id = $1 AND idempotency_key = $2",
-                &[&device_id, &key],
-            )
-            .map_err(|e| self.err(e))?;
+        let row = self.row(
+            "SELECT outcome, reason, detail, order_number FROM commands
+             WHERE device_id = $1 AND idempotency_key = $2",
+            &[&device_id, &key],
+        )?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
             .transpose()
             .map_err(|e| self.err(e))

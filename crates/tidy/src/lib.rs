@@ -74,12 +74,6 @@ const RESTRICTED: &[Restricted] = &[
         why: "only the hub's PostgreSQL engine talks to PostgreSQL",
     },
     Restricted {
-        package: "r2d2_postgres",
-        path_prefix: "r2d2_postgres::",
-        allowed: &["voxorder-hub"],
-        why: "only the hub's PostgreSQL engine talks to PostgreSQL",
-    },
-    Restricted {
         package: "reqwest",
         path_prefix: "reqwest::",
         allowed: &["voxorder-sync"],
