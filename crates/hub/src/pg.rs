@@ -305,10 +305,18 @@ const CUSTOMER_IN_SCOPE_SQL: &str = "SELECT 1 FROM entities
 const TOKEN_SQL: &str =
     "SELECT id, scope, revoked_at IS NOT NULL FROM devices WHERE token_hash = $1";
 
-/// The hub's store on PostgreSQL: a pool of connections to one database.
+/// Connections per hub process for writes (commands, imports, the registry). Writes of
+/// the whole fleet take turns under the feed lock, so more would only wait inside the
+/// database, each holding a connection the reads need.
+pub const WRITE_POOL_SIZE: u32 = 2;
+
+/// The hub's store on PostgreSQL: two pools of connections to one database, one for
+/// reads (the feed, orders, the token look-up of every request) and a small one for
+/// writes, so that reads never queue behind writers waiting for the feed lock.
 pub struct PgHub {
-    /// Always `Some` until dropped.
+    /// Both always `Some` until dropped.
     pool: Option<Pool>,
+    write_pool: Option<Pool>,
     target: PgTarget,
 }
 
@@ -317,10 +325,11 @@ impl Drop for PgHub {
     /// that drives Tokio (a server dropped with its runtime): the pool is closed on a
     /// thread of its own.
     fn drop(&mut self) {
-        if let Some(pool) = self.pool.take() {
+        let pools = (self.pool.take(), self.write_pool.take());
+        {
             let closing = std::thread::Builder::new()
                 .name("pg-close".into())
-                .spawn(move || drop(pool));
+                .spawn(move || drop(pools));
             if let Ok(handle) = closing {
                 let _ = handle.join();
             }
@@ -333,31 +342,38 @@ impl std::fmt::Debug for PgHub {
         f.debug_struct("PgHub")
             .field("target", &self.target)
             .field("pool", &self.pool.as_ref().map(|p| p.state().connections))
+            .field(
+                "write_pool",
+                &self.write_pool.as_ref().map(|p| p.state().connections),
+            )
             .finish()
     }
 }
 
 impl PgHub {
-    /// Connects a pool of at most `pool_size` connections and checks that the schema is
-    /// this build's ([`migrate`] brings it there).
+    /// Connects a read pool of at most `pool_size` connections and a write pool of
+    /// [`WRITE_POOL_SIZE`], and checks that the schema is this build's ([`migrate`]
+    /// brings it there).
     pub fn connect(target: &PgTarget, pool_size: u32) -> Result<PgHub, OmsDbError> {
-        let manager = Manager {
-            config: target.config.clone(),
+        let pool = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size.max(1))
+                .min_idle(Some(1))
+                .connection_timeout(POOL_TIMEOUT)
+                // No round trip to test a connection before each use: a broken one fails
+                // its statement (the device retries) and is dropped when it comes back.
+                .test_on_check_out(false)
+                .build(Manager {
+                    config: target.config.clone(),
+                })
+                .map_err(|e| OmsDbError::Pool {
+                    target: target.shown.clone(),
+                    detail: e.to_string(),
+                })
         };
-        let pool = r2d2::Pool::builder()
-            .max_size(pool_size.max(1))
-            .min_idle(Some(1))
-            .connection_timeout(POOL_TIMEOUT)
-            // No round trip to test a connection before each use: a broken one fails its
-            // statement (the device retries) and is dropped when it comes back.
-            .test_on_check_out(false)
-            .build(manager)
-            .map_err(|e| OmsDbError::Pool {
-                target: target.shown.clone(),
-                detail: e.to_string(),
-            })?;
         let hub = PgHub {
-            pool: Some(pool),
+            pool: Some(pool(pool_size)?),
+            write_pool: Some(pool(WRITE_POOL_SIZE)?),
             target: target.clone(),
         };
         let found = version(&mut hub.conn()?.client).map_err(|e| hub.err(e))?;
@@ -381,11 +397,18 @@ impl PgHub {
         &self.target
     }
 
+    /// A connection for reads.
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
-        let pool = self
-            .pool
-            .as_ref()
-            .expect("the pool lives as long as the hub");
+        self.get(&self.pool)
+    }
+
+    /// A connection for a write transaction.
+    fn write_conn(&self) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
+        self.get(&self.write_pool)
+    }
+
+    fn get(&self, pool: &Option<Pool>) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
+        let pool = pool.as_ref().expect("the pools live as long as the hub");
         pool.get().map_err(|e| OmsDbError::Pool {
             target: self.target.shown.clone(),
             detail: e.to_string(),
@@ -402,7 +425,7 @@ impl PgHub {
         &self,
         f: impl FnOnce(&mut PgTx<'_, '_>) -> Result<(T, bool), OmsDbError>,
     ) -> Result<T, OmsDbError> {
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let lock = conn
             .cached("SELECT pg_advisory_xact_lock($1)")
             .map_err(|e| self.err(e))?;
@@ -611,7 +634,7 @@ impl PgHub {
         now: NaiveDateTime,
     ) -> Result<DeviceRecord, RegistryError> {
         validate_device_id(id)?;
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let e = |source| self.err(source);
         let mut tx = conn.transaction().map_err(e)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&REGISTRY_LOCK])
@@ -651,7 +674,7 @@ impl PgHub {
     /// Revokes a device from `now` (UTC) on; revoking it again changes nothing.
     pub fn revoke_device(&self, id: &str, now: NaiveDateTime) -> Result<Revocation, RegistryError> {
         let at = super::db::utc_text(now);
-        let mut conn = self.conn()?;
+        let mut conn = self.write_conn()?;
         let e = |source| self.err(source);
         let changed = conn
             .execute(
