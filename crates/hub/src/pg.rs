@@ -397,6 +397,14 @@ impl PgHub {
         &self.target
     }
 
+    /// A server setting as the hub's read connections see it (operators and tests).
+    pub fn setting(&self, name: &str) -> Result<String, OmsDbError> {
+        self.conn()?
+            .query_one("SELECT current_setting($1)", &[&name])
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// A connection for reads.
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
         self.get(&self.pool)

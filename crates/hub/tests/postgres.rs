@@ -85,7 +85,12 @@ fn migrations_are_versioned_and_a_hub_refuses_a_database_not_migrated() {
     assert_eq!((first.engine, first.from, first.to), ("postgres", 0, 1));
     let again = db.migrate().expect("migrate again");
     assert_eq!((again.from, again.to), (1, 1));
-    assert!(PgHub::connect(&target, 2).is_ok());
+    let hub = PgHub::connect(&target, 2).expect("migrated");
+    // Its statements are planned once per connection.
+    assert_eq!(
+        hub.setting("plan_cache_mode").expect("setting"),
+        "force_generic_plan"
+    );
     // A password in the URL is never shown.
     let secret = PgTarget::parse(&format!(
         "postgres://postgres:hunter2-secret@127.0.0.1:{}/x",
