@@ -39,6 +39,7 @@ fn check(report: &Value) {
     assert!(issued >= 6, "{report}");
     assert_eq!(once["acknowledged"].as_u64(), Some(issued), "{report}");
     assert_eq!(once["applied_in_store"].as_u64(), Some(issued), "{report}");
+    assert_eq!(once["applied_answer_lost"].as_u64(), Some(0), "{report}");
     assert_eq!(once["lost"].as_u64(), Some(0), "{report}");
     assert_eq!(once["duplicated"].as_u64(), Some(0), "{report}");
     assert_eq!(report["commands"]["ok"].as_u64(), Some(issued), "{report}");

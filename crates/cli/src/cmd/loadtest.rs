@@ -82,12 +82,9 @@ struct Kind {
 struct Tally {
     pulls: Kind,
     pushes: Kind,
-    /// Commands acknowledged: device and idempotency key.
-    acked_keys: Vec<(String, String)>,
-    /// Orders and how many commands on each were acknowledged.
-    acked_per_order: Vec<(String, i64)>,
-    /// Commands given up on (the run ended before any hub acknowledged them).
-    unacked: u64,
+    /// Every command issued: device, idempotency key, order, and whether a hub's
+    /// answer reached the device.
+    issued_keys: Vec<(String, String, String, bool)>,
     /// Per device first moved off the killed hub: seconds from the kill to its first
     /// success on another hub.
     moved_after: Vec<f64>,
@@ -300,10 +297,27 @@ pub fn run(
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner),
     );
-    // Exactly once: each command acknowledged is stored under its key, and each order's
-    // version moved once per acknowledged command.
+    // Exactly once: each command acknowledged is stored as applied under its key, and
+    // each order's version moved once per command stored as applied (acknowledged or
+    // not: an answer lost to a timeout is not a command lost).
+    let (mut lost, mut applied, mut applied_unacked, mut unacked) = (0u64, 0u64, 0u64, 0u64);
+    let mut applied_per_order: HashMap<&str, i64> = HashMap::new();
+    for (device, key, order, acked) in &tally.issued_keys {
+        let stored = store.command_outcome(device, key)?;
+        let is_applied = stored.as_deref() == Some("applied");
+        if is_applied {
+            applied += 1;
+            *applied_per_order.entry(order.as_str()).or_default() += 1;
+        }
+        match (acked, is_applied) {
+            (true, false) => lost += 1,
+            (false, true) => applied_unacked += 1,
+            _ => {}
+        }
+        unacked += u64::from(!acked);
+    }
     let (mut duplicated, mut short) = (0u64, 0u64);
-    for (order, n) in &tally.acked_per_order {
+    for (order, n) in &applied_per_order {
         let body = store.order_json(order)?.context("order")?;
         let version = serde_json::from_str::<OrderRecord>(&body)?
             .version
@@ -313,14 +327,6 @@ pub fn run(
             duplicated += u64::try_from(moved - n).unwrap_or(0);
         } else if moved < *n {
             short += u64::try_from(n - moved).unwrap_or(0);
-        }
-    }
-    let mut lost = 0u64;
-    let mut applied = 0u64;
-    for (device, key) in &tally.acked_keys {
-        match store.command_outcome(device, key)?.as_deref() {
-            Some("applied") => applied += 1,
-            _ => lost += 1,
         }
     }
     let stats = store.stats()?;
@@ -341,9 +347,10 @@ pub fn run(
         "commands": kind_json(&mut tally.pushes, elapsed),
         "exactly_once": {
             "issued": issued.load(Ordering::Relaxed),
-            "acknowledged": tally.acked_keys.len(),
+            "acknowledged": tally.issued_keys.len() as u64 - unacked,
             "applied_in_store": applied,
-            "unacknowledged_at_end": tally.unacked,
+            "applied_answer_lost": applied_unacked,
+            "unacknowledged_at_end": unacked,
             "lost": lost + short,
             "duplicated": duplicated,
             "hub_duplicates_answered": stats.duplicates_answered,
@@ -464,12 +471,12 @@ async fn device(
     let mut next_command = started + Duration::from_secs_f64(-mean_gap * (1.0 - rng.f64()).ln());
     let mut cursor = String::new();
     let mut counter: i64 = 0;
+    // Commands issued per order: each one's slot differs from the one before.
     let mut per_order: HashMap<String, i64> = HashMap::new();
-    let mut acked_keys = Vec::new();
+    let mut issued_keys = Vec::new();
     let mut moved = false;
     let mut pulls = Kind::default();
     let mut pushes = Kind::default();
-    let mut unacked = 0u64;
     // Marks the first success on another hub after the kill.
     let note_success = |on: usize, moved: &mut bool| {
         if *moved || on == first_hub {
@@ -496,6 +503,7 @@ async fn device(
         }
         if next_pull <= Instant::now() {
             next_pull += pull_every;
+            let mut pull_attempt = 0u32;
             loop {
                 let t = Instant::now();
                 match clients[hub].pull(&cursor, 1000).await {
@@ -509,14 +517,16 @@ async fn device(
                             break;
                         }
                     }
-                    // As a device's sync retries: soon, on the other hub, within the run.
+                    // As a device's sync retries: on the other hub, backing off, within
+                    // the run.
                     Err(_) => {
                         pulls.errors += 1;
                         hub = (hub + 1) % clients.len();
                         if Instant::now() >= end {
                             break;
                         }
-                        tokio::time::sleep(Duration::from_millis(100 + rng.u64(..200))).await;
+                        tokio::time::sleep(backoff(pull_attempt, &mut rng)).await;
+                        pull_attempt += 1;
                     }
                 }
             }
@@ -524,8 +534,9 @@ async fn device(
         if next_command <= Instant::now() {
             next_command += Duration::from_secs_f64(-mean_gap * (1.0 - rng.f64()).ln());
             let order = sim.orders[rng.usize(..sim.orders.len())].clone();
-            let n = per_order.get(&order).copied().unwrap_or(0);
-            let change = reschedule(&order, n);
+            let n = per_order.entry(order.clone()).or_default();
+            let change = reschedule(&order, *n);
+            *n += 1;
             let cmd = PendingCommand {
                 id: counter,
                 idempotency_key: format!("{}.{counter}", sim.id),
@@ -538,8 +549,10 @@ async fn device(
             };
             counter += 1;
             issued.fetch_add(1, Ordering::Relaxed);
-            // At least once, on whichever hub answers, until the grace period ends.
+            // At least once, on whichever hub answers, until the grace period ends, with
+            // exponential backoff and jitter as the device's sync retries.
             let mut done = false;
+            let mut attempt = 0u32;
             while Instant::now() < grace_end {
                 let t = Instant::now();
                 match clients[hub].push(std::slice::from_ref(&cmd)).await {
@@ -554,16 +567,12 @@ async fn device(
                     _ => {
                         pushes.errors += 1;
                         hub = (hub + 1) % clients.len();
-                        tokio::time::sleep(Duration::from_millis(100 + rng.u64(..200))).await;
+                        tokio::time::sleep(backoff(attempt, &mut rng)).await;
+                        attempt += 1;
                     }
                 }
             }
-            if done {
-                *per_order.entry(order).or_default() += 1;
-                acked_keys.push((sim.id.clone(), cmd.idempotency_key));
-            } else {
-                unacked += 1;
-            }
+            issued_keys.push((sim.id.clone(), cmd.idempotency_key, order, done));
         }
     }
     // Converged: one last pull reaches the end of the feed.
@@ -587,13 +596,18 @@ async fn device(
     t.pulls.errors += pulls.errors;
     t.pushes.ok_micros.extend(pushes.ok_micros);
     t.pushes.errors += pushes.errors;
-    t.unacked += unacked;
     t.at_feed_end += u64::from(at_end);
     if let Some(s) = moved_after {
         t.moved_after.push(s);
     }
-    t.acked_keys.extend(acked_keys);
-    t.acked_per_order.extend(per_order);
+    t.issued_keys.extend(issued_keys);
+}
+
+/// How long to wait before retry `attempt` (0 first): 200 ms doubling to 5 s, with half
+/// of it random, so a fleet that lost a hub does not retry in step.
+fn backoff(attempt: u32, rng: &mut fastrand::Rng) -> Duration {
+    let full = (200u64 << attempt.min(5)).min(5_000);
+    Duration::from_millis(full / 2 + rng.u64(..=full / 2))
 }
 
 fn micros(since: Instant) -> u32 {
