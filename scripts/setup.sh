@@ -39,6 +39,10 @@ want espeak-ng
 want libespeak-ng-dev
 # A second kind of voice for the spoken call test's caller (crates/cli/tests/speech.rs).
 want flite
+# The hub's PostgreSQL engine is tested against a real server: the tests start their own
+# throwaway clusters with its initdb and pg_ctl (crates/pgtemp), as the `postgres` user
+# the package creates when they run as root.
+want postgresql
 
 if [ "$arm" -eq 1 ]; then
   # Debian multiarch provides the arm64 builds of the native libraries the binary links.

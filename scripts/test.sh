@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # setup.sh installed Chromium, chromedriver and axe-core: the screen's browser tests run.
 export VOXORDER_BROWSER_TESTS=1
+# setup.sh installed PostgreSQL: the hub's PostgreSQL tests run, and fail if it is missing.
+export VOXORDER_PG_TESTS=1
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Examples are tools (clippy checks them above); every other target of every crate runs,

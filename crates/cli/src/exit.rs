@@ -139,7 +139,9 @@ fn registry_code(e: &voxorder_hub::RegistryError) -> u8 {
 
 #[cfg(feature = "hub")]
 fn hub_store_code(e: &voxorder_hub::db::OmsDbError) -> u8 {
-    if e.is_busy() {
+    if e.is_misconfigured() {
+        CONFIG
+    } else if e.is_busy() {
         TEMP_FAIL
     } else if e.is_damaged() {
         DATA

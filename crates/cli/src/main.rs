@@ -85,9 +85,8 @@ enum Command {
         #[command(flatten)]
         screen: cmd::chat::ScreenArgs,
     },
-    /// The reference central OMS: serve its sync API, or load data into it (`--db`
-    /// names the OMS's own store).
-    #[cfg_attr(feature = "hub", command(subcommand))]
+    /// The reference central OMS: serve its sync API, load data into it, migrate its
+    /// store, enrol devices, simulate a fleet (`--database` or `--db` names its store).
     Oms(cmd::oms::OmsCommand),
     /// Sync this device's store with the central OMS: push the outbox, pull changes.
     Sync(cmd::sync::SyncArgs),

@@ -2,6 +2,11 @@
 //! a `voxorder oms serve` process, the device as `voxorder sync` processes or an
 //! in-process `Syncer`, and a fault-injecting TCP proxy where a fault needs control.
 //!
+//! Every scenario that talks to a hub runs on both of its engines: the SQLite file, and
+//! PostgreSQL in a throwaway cluster (`voxorder-pgtemp`; the `_on_postgres` tests, which
+//! with `VOXORDER_PG_TESTS=1` fail on a machine without it). On PostgreSQL two hub
+//! processes also share the database, and one is killed mid-upload.
+//!
 //! After each fault: every change the device made is known to the OMS exactly once
 //! (applied or rejected as the device recorded it; versions count each applied change
 //! once), none is lost, and device and OMS hold the same orders. Every test is bounded
@@ -22,7 +27,8 @@ use voxorder_domain::change::Change;
 use voxorder_domain::clock::Clock;
 use voxorder_domain::order::{Order, OrderRecord};
 use voxorder_domain::vocab::CancelReason;
-use voxorder_hub::db::{OmsDb, Seed};
+use voxorder_hub::db::Seed;
+use voxorder_hub::{Database, HubStore};
 use voxorder_store::{OpenMode, Store};
 use voxorder_sync::{HttpOmsClient, HttpSettings, OmsClient, SyncError, SyncReport, Syncer};
 
@@ -77,20 +83,60 @@ fn ships_meanwhile(i: usize) -> bool {
 /// queued, and the OMS having shipped some orders since.
 struct Env {
     _dir: tempfile::TempDir,
-    oms_db: PathBuf,
+    /// The hub's store as `--database` names it: a SQLite path or a PostgreSQL URL.
+    database: String,
     dev_db: PathBuf,
     tokens: PathBuf,
     config: PathBuf,
     orders: usize,
+    /// Declared last: the cluster stops after everything else is dropped.
+    _cluster: Option<voxorder_pgtemp::Cluster>,
+}
+
+/// Which engine the hub stores its data in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Env {
+    fn oms(&self) -> Box<dyn HubStore> {
+        Database::parse(&self.database)
+            .and_then(|db| db.open(2))
+            .expect("oms store")
+    }
 }
 
 fn now() -> chrono::NaiveDateTime {
     chrono::Local::now().naive_local()
 }
 
-fn setup(n: usize) -> Env {
+/// Runs `f` on a thread of its own: PostgreSQL's blocking client cannot run on a thread
+/// that drives a Tokio runtime, as the async scenarios' threads do.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().expect("setup or check thread"))
+}
+
+/// A device and a hub with `n` orders on `engine`; `None` (said why) when PostgreSQL
+/// cannot run here and is not required.
+fn setup(engine: Engine, n: usize) -> Option<Env> {
+    off_runtime(|| setup_here(engine, n))
+}
+
+fn setup_here(engine: Engine, n: usize) -> Option<Env> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let oms_db = dir.path().join("oms.db");
+    let (database, cluster) = match engine {
+        Engine::Sqlite => (dir.path().join("oms.db").display().to_string(), None),
+        Engine::Postgres => {
+            let cluster = voxorder_pgtemp::for_tests("sync faults")?;
+            let url = cluster.fresh_database().expect("createdb");
+            Database::parse(&url)
+                .and_then(|db| db.migrate())
+                .expect("migrate");
+            (url, Some(cluster))
+        }
+    };
     let dev_db = dir.path().join("device.db");
     let tokens = dir.path().join("tokens");
     std::fs::write(&tokens, format!("kiosk-1 {TOKEN} store:{STORE}\n")).expect("tokens");
@@ -125,7 +171,9 @@ fn setup(n: usize) -> Env {
     device.apply_changes(&changes, now()).expect("changes");
     drop(device);
 
-    let mut oms = OmsDb::open(&oms_db).expect("oms store");
+    let oms = Database::parse(&database)
+        .and_then(|db| db.open(2))
+        .expect("oms store");
     oms.import(&Seed {
         orders: orders(n, |_| false),
         ..Seed::default()
@@ -142,14 +190,16 @@ fn setup(n: usize) -> Env {
         ..Seed::default()
     })
     .expect("ship");
-    Env {
+    drop(oms);
+    Some(Env {
         _dir: dir,
-        oms_db,
+        database,
         dev_db,
         tokens,
         config,
         orders: n,
-    }
+        _cluster: cluster,
+    })
 }
 
 fn free_port() -> u16 {
@@ -166,7 +216,9 @@ fn start_server(env: &Env, port: u16) -> (Proc, String) {
 
 /// [`start_server`] with more options (`--tls-cert` …).
 fn start_server_with(env: &Env, port: u16, extra: &[&std::ffi::OsStr]) -> (Proc, String) {
-    common::serve_oms(bin(), &env.oms_db, &env.tokens, port, extra)
+    let mut args: Vec<&std::ffi::OsStr> = vec!["--tokens".as_ref(), env.tokens.as_os_str()];
+    args.extend_from_slice(extra);
+    common::serve_oms_on(bin(), &env.database, port, &args)
 }
 
 fn sync_cmd(env: &Env, url: &str) -> Command {
@@ -220,8 +272,12 @@ struct Counts {
 
 /// Checks the end state and prints the counts.
 fn verify(env: &Env, name: &str) -> Counts {
+    off_runtime(|| verify_here(env, name))
+}
+
+fn verify_here(env: &Env, name: &str) -> Counts {
     let device = Store::open(&env.dev_db, OpenMode::Existing).expect("device store");
-    let oms = OmsDb::open(&env.oms_db).expect("oms store");
+    let oms = env.oms();
     let outbox = device.outbox().expect("outbox");
     let mut c = Counts {
         sent: outbox.len(),
@@ -423,8 +479,13 @@ fn server_addr(url: &str) -> SocketAddr {
     url.trim_start_matches("http://").parse().expect("addr")
 }
 
-async fn proxy_run(name: &str, faults: Vec<Fault>, timeout_ms: u64) -> Counts {
-    let env = setup(ORDERS);
+async fn proxy_run(
+    engine: Engine,
+    name: &str,
+    faults: Vec<Fault>,
+    timeout_ms: u64,
+) -> Option<Counts> {
+    let env = setup(engine, ORDERS)?;
     let (_server, url) = start_server(&env, 0);
     let (proxy, injected) = start_proxy(server_addr(&url), faults).await;
     let client = HttpOmsClient::new(&settings(&proxy, timeout_ms)).expect("client");
@@ -437,19 +498,18 @@ async fn proxy_run(name: &str, faults: Vec<Fault>, timeout_ms: u64) -> Counts {
     );
     assert!(!errors.is_empty(), "{name}: no fault reached the device");
     drop(syncer);
-    verify(&env, name)
+    Some(verify(&env, name))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bursts_of_500_and_503_are_retried_until_everything_lands_once() {
+async fn bursts_of_500_and_503_are_retried_until_everything_lands_once_on(engine: Engine) {
     let mut faults = vec![Fault::Status(503); 4];
     faults.extend([Fault::Status(500); 4]);
-    proxy_run("500/503 bursts", faults, 2000).await;
+    proxy_run(engine, "500/503 bursts", faults, 2000).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn slow_answers_past_the_timeout_are_retried_and_answered_as_duplicates() {
+async fn slow_answers_past_the_timeout_are_retried_and_answered_as_duplicates_on(engine: Engine) {
     proxy_run(
+        engine,
         "slow responses",
         vec![Fault::Slow(Duration::from_millis(900)); 3],
         300,
@@ -457,18 +517,23 @@ async fn slow_answers_past_the_timeout_are_retried_and_answered_as_duplicates() 
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connection_dropped_after_the_oms_applied_a_batch_yields_duplicates_not_doubles() {
-    let c = proxy_run("dropped answers", vec![Fault::DropAnswer; 4], 2000).await;
+async fn a_connection_dropped_after_the_oms_applied_a_batch_yields_duplicates_not_doubles_on(
+    engine: Engine,
+) {
+    let Some(c) = proxy_run(engine, "dropped answers", vec![Fault::DropAnswer; 4], 2000).await
+    else {
+        return;
+    };
     assert!(
         c.duplicates > 0,
         "the retried batches must be answered as duplicates"
     );
 }
 
-#[test]
-fn server_down_at_start_then_up() {
-    let env = setup(ORDERS);
+fn server_down_at_start_then_up_on(engine: Engine) {
+    let Some(env) = setup(engine, ORDERS) else {
+        return;
+    };
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let (ok, report) = sync_once(&env, &url);
@@ -493,9 +558,10 @@ fn server_down_at_start_then_up() {
     verify(&env, "server down at start");
 }
 
-#[test]
-fn server_killed_and_restarted_mid_batch() {
-    let env = setup(ORDERS);
+fn server_killed_and_restarted_mid_batch_on(engine: Engine) {
+    let Some(env) = setup(engine, ORDERS) else {
+        return;
+    };
     let port = free_port();
     let (mut server, url) = start_server(&env, port);
     let mut device = Proc(sync_cmd(&env, &url).arg("--once").spawn().expect("device"));
@@ -513,9 +579,10 @@ fn server_killed_and_restarted_mid_batch() {
     verify(&env, "server killed mid-batch");
 }
 
-#[test]
-fn device_killed_with_sigkill_at_random_points_then_restarted() {
-    let env = setup(ORDERS);
+fn device_killed_with_sigkill_at_random_points_then_restarted_on(engine: Engine) {
+    let Some(env) = setup(engine, ORDERS) else {
+        return;
+    };
     let (_server, url) = start_server(&env, 0);
     let mut rng = fastrand::Rng::with_seed(7);
     let total = device_pending(&env);
@@ -533,9 +600,10 @@ fn device_killed_with_sigkill_at_random_points_then_restarted() {
     verify(&env, "device SIGKILLed");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duplicate_and_reordered_deliveries_apply_once() {
-    let env = setup(ORDERS);
+async fn duplicate_and_reordered_deliveries_apply_once_on(engine: Engine) {
+    let Some(env) = setup(engine, ORDERS) else {
+        return;
+    };
     let (_server, url) = start_server(&env, 0);
     let client = HttpOmsClient::new(&settings(&url, 5000)).expect("client");
     let store = Store::open(&env.dev_db, OpenMode::Existing).expect("store");
@@ -568,9 +636,10 @@ async fn duplicate_and_reordered_deliveries_apply_once() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clock_skew_between_device_and_oms_does_not_stall_or_double() {
-    let env = setup(ORDERS);
+async fn clock_skew_between_device_and_oms_does_not_stall_or_double_on(engine: Engine) {
+    let Some(env) = setup(engine, ORDERS) else {
+        return;
+    };
     let (_server, url) = start_server(&env, 0);
     // The device's clock ran three days ahead when an upload failed: the retry times it
     // wrote lie far in the future once the clock is right again.
@@ -662,7 +731,8 @@ fn ok_json(body: &str) -> Answer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_answers_are_clear_errors_and_leave_the_outbox_and_cache_intact() {
-    let env = setup(40);
+    // The device against canned answers: no hub, so one engine is enough.
+    let env = setup(Engine::Sqlite, 40).expect("setup");
     let pending = device_pending(&env);
     type Check = fn(&SyncError) -> bool;
     type Case = (&'static str, fn() -> Answer, Check);
@@ -746,9 +816,10 @@ async fn bad_answers_are_clear_errors_and_leave_the_outbox_and_cache_intact() {
     }
 }
 
-#[test]
-fn unknown_or_missing_tokens_get_401_and_nothing_else() {
-    let env = setup(4);
+fn unknown_or_missing_tokens_get_401_and_nothing_else_on(engine: Engine) {
+    let Some(env) = setup(engine, 4) else {
+        return;
+    };
     let (_server, url) = start_server(&env, 0);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -808,9 +879,10 @@ fn unknown_or_missing_tokens_get_401_and_nothing_else() {
 /// The OMS over TLS with a certificate from a private CA: a device that trusts the CA
 /// (`sync.ca_file`) syncs; one that does not refuses the connection with a clear error
 /// and keeps its outbox and cache.
-#[test]
-fn tls_with_a_private_ca_is_trusted_only_when_configured() {
-    let env = setup(6);
+fn tls_with_a_private_ca_is_trusted_only_when_configured_on(engine: Engine) {
+    let Some(env) = setup(engine, 6) else {
+        return;
+    };
     let dir = env.dev_db.parent().expect("dir").to_path_buf();
     let ca_key = rcgen::KeyPair::generate().expect("ca key");
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca");
@@ -886,4 +958,102 @@ fn tls_with_a_private_ca_is_trusted_only_when_configured() {
     assert!(out.status.success(), "{report}");
     let counts = verify(&env, "tls");
     eprintln!("tls: {counts:?}");
+}
+
+/// Two hub processes on one PostgreSQL database behind no balancer: the device uploads
+/// through one, which is killed mid-batch, and finishes through the other. Nothing the
+/// first committed is applied twice, nothing it was sent is lost.
+fn two_hubs_one_killed_mid_batch_the_other_finishes_on(engine: Engine) {
+    let Some(env) = setup(engine, ORDERS) else {
+        return;
+    };
+    let (mut first, first_url) = start_server(&env, 0);
+    let (_second, second_url) = start_server(&env, 0);
+    let mut device = Proc(
+        sync_cmd(&env, &first_url)
+            .arg("--once")
+            .spawn()
+            .expect("device"),
+    );
+    let start = Instant::now();
+    while device_pending(&env) > (ORDERS as u64) && start.elapsed() < DEADLINE {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    first.kill();
+    let _ = device.0.wait();
+    println!(
+        "first hub killed with {} commands still pending",
+        device_pending(&env)
+    );
+    drain(&env, &second_url);
+    verify(&env, "two hubs, one killed");
+}
+
+/// Each scenario above, as a test on each engine: `NAME` on SQLite, `NAME_on_postgres`.
+macro_rules! on_both_engines {
+    ($($name:ident, $pg:ident: $body:ident;)*) => {$(
+        #[test]
+        fn $name() {
+            $body(Engine::Sqlite);
+        }
+
+        #[test]
+        fn $pg() {
+            $body(Engine::Postgres);
+        }
+    )*};
+}
+
+/// [`on_both_engines`] for the scenarios that run in a Tokio runtime.
+macro_rules! on_both_engines_async {
+    ($($name:ident, $pg:ident: $body:ident;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            $body(Engine::Sqlite).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $pg() {
+            $body(Engine::Postgres).await;
+        }
+    )*};
+}
+
+on_both_engines! {
+    server_down_at_start_then_up, server_down_at_start_then_up_on_postgres:
+        server_down_at_start_then_up_on;
+    server_killed_and_restarted_mid_batch, server_killed_and_restarted_mid_batch_on_postgres:
+        server_killed_and_restarted_mid_batch_on;
+    device_killed_with_sigkill_at_random_points_then_restarted,
+    device_killed_with_sigkill_at_random_points_then_restarted_on_postgres:
+        device_killed_with_sigkill_at_random_points_then_restarted_on;
+    unknown_or_missing_tokens_get_401_and_nothing_else,
+    unknown_or_missing_tokens_get_401_and_nothing_else_on_postgres:
+        unknown_or_missing_tokens_get_401_and_nothing_else_on;
+    tls_with_a_private_ca_is_trusted_only_when_configured,
+    tls_with_a_private_ca_is_trusted_only_when_configured_on_postgres:
+        tls_with_a_private_ca_is_trusted_only_when_configured_on;
+}
+
+on_both_engines_async! {
+    bursts_of_500_and_503_are_retried_until_everything_lands_once,
+    bursts_of_500_and_503_are_retried_until_everything_lands_once_on_postgres:
+        bursts_of_500_and_503_are_retried_until_everything_lands_once_on;
+    slow_answers_past_the_timeout_are_retried_and_answered_as_duplicates,
+    slow_answers_past_the_timeout_are_retried_and_answered_as_duplicates_on_postgres:
+        slow_answers_past_the_timeout_are_retried_and_answered_as_duplicates_on;
+    a_connection_dropped_after_the_oms_applied_a_batch_yields_duplicates_not_doubles,
+    a_connection_dropped_after_the_oms_applied_a_batch_yields_duplicates_not_doubles_on_postgres:
+        a_connection_dropped_after_the_oms_applied_a_batch_yields_duplicates_not_doubles_on;
+    duplicate_and_reordered_deliveries_apply_once,
+    duplicate_and_reordered_deliveries_apply_once_on_postgres:
+        duplicate_and_reordered_deliveries_apply_once_on;
+    clock_skew_between_device_and_oms_does_not_stall_or_double,
+    clock_skew_between_device_and_oms_does_not_stall_or_double_on_postgres:
+        clock_skew_between_device_and_oms_does_not_stall_or_double_on;
+}
+
+#[test]
+fn two_hubs_on_postgres_one_killed_mid_batch_the_other_finishes() {
+    two_hubs_one_killed_mid_batch_the_other_finishes_on(Engine::Postgres);
 }

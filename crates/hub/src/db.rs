@@ -12,9 +12,10 @@
 //! runs SQL" is kept by the device; the server keeps its SQL here.
 
 mod registry;
+pub(crate) use registry::utc_text;
 pub use registry::{DeviceRecord, Revocation, TokenLookup};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,19 +23,12 @@ use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::rules::{
-    apply_to_order, judge_new_order, judge_new_subscription, judge_return,
-    judge_subscription_change, Reject, Subscription, SubscriptionState,
-};
-use super::scope::{Admission, Scope};
+use super::batch::{self, CommandRow, ScopeKeys, StoredCommand, Tx};
+use super::scope::Scope;
 use voxorder_config::PolicyConfig;
-use voxorder_domain::change::{return_id_belongs, Change, ReturnRequest, SubscriptionAction};
-use voxorder_domain::order::{format_datetime, Order, OrderRecord};
+use voxorder_domain::order::{Order, OrderRecord};
 use voxorder_domain::records::{Document, Product};
-use voxorder_domain::wire::{
-    CommandIn, CommandOutcome, CommandResult, Stats, KIND_DOCUMENT, KIND_ORDER, KIND_POLICY,
-    KIND_PRODUCT,
-};
+use voxorder_domain::wire::{CommandIn, CommandResult, Stats};
 
 /// `PRAGMA application_id` of a reference OMS store ("VOXO").
 pub const APPLICATION_ID: i32 = 0x564F_584F;
@@ -299,15 +293,53 @@ pub enum OmsDbError {
         what: String,
         detail: String,
     },
+    /// A `postgres://` address that does not parse. Caller: fix it.
+    #[error("the PostgreSQL address does not parse: {detail}")]
+    BadTarget { detail: String },
+    /// PostgreSQL failed a statement or a connection (`target` never shows a password).
+    #[error("{target}: {source}")]
+    Postgres {
+        target: String,
+        source: postgres::Error,
+    },
+    /// No connection to PostgreSQL within the pool's timeout. Caller: retry later.
+    #[error("{target}: no connection: {detail}")]
+    Pool { target: String, detail: String },
+    /// A PostgreSQL database written by a newer build. Caller: give up; left untouched.
+    #[error(
+        "{target} has hub schema version {found}; this build knows up to {}",
+        crate::pg::SCHEMA_VERSION
+    )]
+    NewerSchemaAt { target: String, found: i32 },
+    /// A PostgreSQL database not migrated to this build's schema. Caller: run
+    /// `voxorder oms migrate --database URL`, once, before starting the hubs.
+    #[error(
+        "{target} has hub schema version {found}, this build needs {want}: run \
+         `voxorder oms migrate --database URL` first"
+    )]
+    SchemaBehind {
+        target: String,
+        found: i32,
+        want: i32,
+    },
+    /// A row of a PostgreSQL database that no longer parses.
+    #[error("{target}: stored {what} is invalid: {detail}")]
+    BadRowAt {
+        target: String,
+        what: String,
+        detail: String,
+    },
 }
 
 impl OmsDbError {
-    /// Another process holds the store past the busy timeout. Caller: retry later.
+    /// Another process holds the store past the busy timeout, or no connection to
+    /// PostgreSQL came in time. Caller: retry later.
     pub fn is_busy(&self) -> bool {
-        matches!(
-            self.sqlite_code(),
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        )
+        matches!(self, OmsDbError::Pool { .. })
+            || matches!(
+                self.sqlite_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
     }
 
     /// The store is not usable as it is: not SQLite, another application's, newer,
@@ -315,10 +347,24 @@ impl OmsDbError {
     pub fn is_damaged(&self) -> bool {
         matches!(
             self,
-            OmsDbError::Foreign { .. } | OmsDbError::NewerSchema { .. } | OmsDbError::BadRow { .. }
+            OmsDbError::Foreign { .. }
+                | OmsDbError::NewerSchema { .. }
+                | OmsDbError::BadRow { .. }
+                | OmsDbError::NewerSchemaAt { .. }
+                | OmsDbError::BadRowAt { .. }
         ) || matches!(
             self.sqlite_code(),
             Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
+    }
+
+    /// The store's address or schema is not usable as configured: a `postgres://`
+    /// address that does not parse, or a database not migrated yet. Caller: fix the
+    /// configuration (`oms migrate`).
+    pub fn is_misconfigured(&self) -> bool {
+        matches!(
+            self,
+            OmsDbError::BadTarget { .. } | OmsDbError::SchemaBehind { .. }
         )
     }
 
@@ -395,6 +441,8 @@ pub enum BatchOutcome {
 pub struct OmsDb {
     conn: Connection,
     path: PathBuf,
+    /// The schema version the file had when opened (0: new), before migrations.
+    opened_at: i32,
 }
 
 impl std::fmt::Debug for OmsDb {
@@ -432,6 +480,12 @@ impl OmsDb {
         // a power cut as well as a crash.
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sql)?;
+        let opened_at = if objects == 0 {
+            0
+        } else {
+            conn.pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(sql)?
+        };
         if objects == 0 {
             conn.execute_batch(SCHEMA_V1).map_err(sql)?;
             conn.pragma_update(None, "application_id", APPLICATION_ID)
@@ -458,7 +512,18 @@ impl OmsDb {
                 .map_err(sql)?;
             tx.commit().map_err(sql)?;
         }
-        Ok(OmsDb { conn, path })
+        Ok(OmsDb {
+            conn,
+            path,
+            opened_at,
+        })
+    }
+
+    /// `oms migrate` on a SQLite file: opens (so migrates) it and says from which schema
+    /// version to which (0: a new file).
+    pub fn migrate_file(path: &Path) -> Result<(i32, i32), OmsDbError> {
+        let db = OmsDb::open(path)?;
+        Ok((db.opened_at, SCHEMA_VERSION))
     }
 
     fn sql(&self, e: rusqlite::Error) -> OmsDbError {
@@ -480,45 +545,17 @@ impl OmsDb {
     /// appears in the feed again (this is how tests ship an order "meanwhile").
     pub fn import(&mut self, seed: &Seed) -> Result<SeedSummary, OmsDbError> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| OmsDbError::Sql {
+        let sql = |e| OmsDbError::Sql {
             path: path.clone(),
             source: e,
-        })?;
-        let mut w = Writer::new(&tx, &path)?;
-        let mut sum = SeedSummary::default();
-        for order in &seed.orders {
-            match w.order(&order.order_number)? {
-                None => {
-                    w.put_order(order)?;
-                    sum.orders_new += 1;
-                }
-                Some(old) => {
-                    let mut new = order.clone();
-                    new.version = old.version;
-                    if old == new {
-                        sum.orders_unchanged += 1;
-                        continue;
-                    }
-                    new.version = (old.version + 1).max(order.version);
-                    w.put_order(&new)?;
-                    sum.orders_updated += 1;
-                }
-            }
-        }
-        for p in &seed.products {
-            w.put(KIND_PRODUCT, &p.sku, &to_json(p))?;
-            sum.products += 1;
-        }
-        for d in &seed.documents {
-            w.put(KIND_DOCUMENT, &d.id, &to_json(d))?;
-            sum.documents += 1;
-        }
-        for (key, value) in &seed.policies {
-            w.put(KIND_POLICY, key, &value.to_string())?;
-            sum.policies += 1;
-        }
-        tx.commit()
-            .map_err(|e| OmsDbError::Sql { path, source: e })?;
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
+        let mut w = SqliteTx::new(&tx, &path)?;
+        let sum = batch::import(&mut w, seed)?;
+        tx.commit().map_err(sql)?;
         Ok(sum)
     }
 
@@ -679,12 +716,8 @@ impl OmsDb {
             .map_err(|e| self.sql(e))
     }
 
-    /// Applies a batch of device commands in one transaction, in the order given, and
-    /// returns one result per command. A key this device sent before with the same body
-    /// is answered from the idempotency table and changes nothing; another device's
-    /// keys are never looked at. A batch with any command about an order outside
-    /// `scope`, or reusing a key for a different body, is refused whole before anything
-    /// is written.
+    /// Applies a batch of device commands in one immediate transaction
+    /// ([`batch::apply_batch`]): one result per command, or the whole batch refused.
     pub fn apply_batch(
         &mut self,
         device_id: &str,
@@ -694,197 +727,34 @@ impl OmsDb {
         now: NaiveDateTime,
     ) -> Result<BatchOutcome, OmsDbError> {
         let path = self.path.clone();
+        let sql = |e| OmsDbError::Sql {
+            path: path.clone(),
+            source: e,
+        };
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| OmsDbError::Sql {
-                path: path.clone(),
-                source: e,
-            })?;
-        let mut w = Writer::new(&tx, &path)?;
-        let Admitted {
-            changes,
-            hashes,
-            outside,
-            reused,
-        } = w.admit(device_id, commands, scope)?;
-        // Dropping the transaction rolls it back; nothing was written anyway.
-        if !outside.is_empty() {
-            return Ok(BatchOutcome::OutOfScope(outside));
+            .map_err(sql)?;
+        let mut w = SqliteTx::new(&tx, &path)?;
+        let outcome = batch::apply_batch(&mut w, device_id, scope, commands, policy, now)?;
+        // A refused batch wrote nothing; dropping the transaction rolls it back.
+        if let BatchOutcome::Applied(_) = outcome {
+            tx.commit().map_err(sql)?;
         }
-        if !reused.is_empty() {
-            return Ok(BatchOutcome::KeyReused(reused));
-        }
-        let now_s = format_datetime(now);
-        let mut results = Vec::with_capacity(commands.len());
-        let mut duplicates = 0i64;
-        for ((cmd, change), hash) in commands.iter().zip(changes).zip(hashes) {
-            let stored: Option<StoredCommand> = tx
-                .prepare_cached(
-                    "SELECT outcome, reason, detail, order_number FROM commands
-                     WHERE device_id = ?1 AND idempotency_key = ?2",
-                )
-                .and_then(|mut s| {
-                    s.query_row([device_id, &cmd.idempotency_key], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })
-                    .optional()
-                })
-                .map_err(|e| w.sql(e))?;
-            if let Some((outcome, reason, detail, order_number)) = stored {
-                duplicates += 1;
-                let order = match &order_number {
-                    Some(n) => w.order(n)?.map(|o| OrderRecord::from(&o)),
-                    None => None,
-                };
-                results.push(CommandResult {
-                    idempotency_key: cmd.idempotency_key.clone(),
-                    outcome: if outcome == "applied" {
-                        CommandOutcome::Duplicate
-                    } else {
-                        CommandOutcome::Rejected
-                    },
-                    reason,
-                    detail,
-                    order,
-                });
-                continue;
-            }
-            let order_number = concerned_order(&change, cmd);
-            let verdict = match change {
-                Ok(c) => w.apply(&c, policy, now),
-                Err(r) => Ok(Err(r)),
-            }?;
-            let (outcome, reason, detail) = match &verdict {
-                Ok(()) => (CommandOutcome::Applied, None, None),
-                Err(r) => (
-                    CommandOutcome::Rejected,
-                    Some(r.reason.to_string()),
-                    Some(r.detail.clone()),
-                ),
-            };
-            let order = match &order_number {
-                Some(n) => w.order(n)?,
-                None => None,
-            };
-            tx.prepare_cached(
-                "INSERT INTO commands (idempotency_key, device_id, kind, order_number,
-                    base_version, outcome, reason, detail, version_after, payload, received_at,
-                    body_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    cmd.idempotency_key,
-                    device_id,
-                    cmd.kind,
-                    order_number,
-                    cmd.base_version,
-                    if outcome == CommandOutcome::Applied {
-                        "applied"
-                    } else {
-                        "rejected"
-                    },
-                    reason,
-                    detail,
-                    order.as_ref().map(|o| o.version),
-                    // A refused command changed nothing: its outcome and body hash answer
-                    // a retry, and keeping its body would let one device token fill the
-                    // hub's disk with refusals.
-                    if outcome == CommandOutcome::Applied {
-                        cmd.payload.get()
-                    } else {
-                        "null"
-                    },
-                    now_s,
-                    hash,
-                ])
-            })
-            .map_err(|e| w.sql(e))?;
-            results.push(CommandResult {
-                idempotency_key: cmd.idempotency_key.clone(),
-                outcome,
-                reason,
-                detail,
-                order: order.as_ref().map(OrderRecord::from),
-            });
-        }
-        if duplicates > 0 {
-            tx.execute(
-                "INSERT INTO counters (name, value) VALUES ('duplicates', ?1)
-                 ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-                [duplicates],
-            )
-            .map_err(|e| w.sql(e))?;
-        }
-        tx.commit()
-            .map_err(|e| OmsDbError::Sql { path, source: e })?;
-        Ok(BatchOutcome::Applied(results))
+        Ok(outcome)
     }
 }
 
-/// A received command's outcome, reason, detail and order number.
-type StoredCommand = (String, Option<String>, Option<String>, Option<String>);
-
-/// A command's change, or why it cannot be one: a payload that does not parse, names
-/// another kind, or carries a field the domain's validation refuses.
-fn parse_command(cmd: &CommandIn) -> Result<Change, Reject> {
-    serde_json::from_str(cmd.payload.get())
-        .map_err(|e| Reject::new("invalid_command", format!("payload: {e}")))
-        .and_then(|c: Change| {
-            if c.kind() == cmd.kind {
-                Ok(c)
-            } else {
-                Err(Reject::new(
-                    "invalid_command",
-                    format!("kind {:?} but the payload is {}", cmd.kind, c.kind()),
-                ))
-            }
-        })
-        .and_then(|c| match c.check() {
-            Ok(()) => Ok(c),
-            Err(e) => Err(Reject::new("invalid_command", e.to_string())),
-        })
-}
-
-/// The order a command is about (and its answer shows): the change's, else the one the
-/// command names.
-fn concerned_order(change: &Result<Change, Reject>, cmd: &CommandIn) -> Option<String> {
-    change
-        .as_ref()
-        .ok()
-        .and_then(|c| c.order_number().map(str::to_string))
-        .or_else(|| cmd.order_number.clone())
-}
-
-/// An order's store and customer email: what scope is judged on.
-type ScopeKeys = (Option<String>, Option<String>);
-
-/// A batch judged before anything is applied.
-struct Admitted {
-    /// One per command, in order.
-    changes: Vec<Result<Change, Reject>>,
-    /// One per command: its [`command_hash`].
-    hashes: Vec<String>,
-    /// Keys of the commands about orders outside the device's scope.
-    outside: Vec<String>,
-    /// Keys this device used before for a different command.
-    reused: Vec<String>,
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("entities always serialise")
-}
-
-/// Writes inside one transaction, handing out feed sequence numbers.
-struct Writer<'a> {
+/// One immediate SQLite transaction as the engine-independent code sees it, handing out
+/// feed sequence numbers above the highest stored.
+struct SqliteTx<'a> {
     tx: &'a Transaction<'a>,
     path: &'a Path,
     next_seq: i64,
 }
 
-impl<'a> Writer<'a> {
-    fn new(tx: &'a Transaction<'a>, path: &'a Path) -> Result<Writer<'a>, OmsDbError> {
+impl<'a> SqliteTx<'a> {
+    fn new(tx: &'a Transaction<'a>, path: &'a Path) -> Result<SqliteTx<'a>, OmsDbError> {
         let max: i64 = tx
             .query_row("SELECT coalesce(max(seq), 0) FROM entities", [], |r| {
                 r.get(0)
@@ -893,7 +763,7 @@ impl<'a> Writer<'a> {
                 path: path.to_path_buf(),
                 source: e,
             })?;
-        Ok(Writer {
+        Ok(SqliteTx {
             tx,
             path,
             next_seq: max + 1,
@@ -906,18 +776,14 @@ impl<'a> Writer<'a> {
             source: e,
         }
     }
+}
 
-    fn bad(&self, what: String, detail: String) -> OmsDbError {
-        OmsDbError::BadRow {
-            path: self.path.to_path_buf(),
-            what,
-            detail,
-        }
-    }
-
-    /// Writes a product, document or policy.
-    fn put(&mut self, kind: &str, id: &str, body: &str) -> Result<(), OmsDbError> {
-        self.put_entity(kind, id, body, &(None, None))
+impl Tx for SqliteTx<'_> {
+    fn get(&mut self, kind: &str, id: &str) -> Result<Option<String>, OmsDbError> {
+        self.tx
+            .prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND id = ?2")
+            .and_then(|mut s| s.query_row([kind, id], |r| r.get(0)).optional())
+            .map_err(|e| self.sql(e))
     }
 
     fn put_entity(
@@ -941,8 +807,7 @@ impl<'a> Writer<'a> {
             .map_err(|e| self.sql(e))
     }
 
-    /// The store and customer of an order the OMS holds.
-    fn scope_keys(&self, order_number: &str) -> Result<Option<ScopeKeys>, OmsDbError> {
+    fn scope_keys(&mut self, order_number: &str) -> Result<Option<ScopeKeys>, OmsDbError> {
         self.tx
             .prepare_cached("SELECT store, customer FROM entities WHERE kind = 'order' AND id = ?1")
             .and_then(|mut s| {
@@ -952,127 +817,7 @@ impl<'a> Writer<'a> {
             .map_err(|e| self.sql(e))
     }
 
-    /// Parses a batch and judges it: the changes to apply; the keys of the commands
-    /// about orders outside `scope` (the order as the OMS holds it now, or a new order as
-    /// placed, counting orders placed earlier in the batch); and the keys the device
-    /// already used for another body. A new order that names no store is given the
-    /// device's only store ([`Scope::admit_new`]).
-    fn admit(
-        &self,
-        device_id: &str,
-        commands: &[CommandIn],
-        scope: &Scope,
-    ) -> Result<Admitted, OmsDbError> {
-        let mut changes = Vec::with_capacity(commands.len());
-        let mut hashes = Vec::with_capacity(commands.len());
-        let mut outside = Vec::new();
-        let mut reused = Vec::new();
-        let mut placed: HashMap<String, ScopeKeys> = HashMap::new();
-        let mut in_batch: HashMap<&str, String> = HashMap::new();
-        // Subscriptions made earlier in the batch: reference → customer.
-        let mut subscribed: HashMap<String, String> = HashMap::new();
-        for cmd in commands {
-            // The handler bounds a payload's depth far below the parser's limit; should one
-            // still not parse, the command is refused below like any malformed payload.
-            let payload: serde_json::Value =
-                serde_json::from_str(cmd.payload.get()).unwrap_or(serde_json::Value::Null);
-            let hash = command_hash(
-                &cmd.kind,
-                cmd.order_number.as_deref(),
-                cmd.base_version,
-                &payload,
-            );
-            let earlier = match self.stored_hash(device_id, &cmd.idempotency_key)? {
-                Some(stored) => Some(stored),
-                None => in_batch.get(cmd.idempotency_key.as_str()).cloned(),
-            };
-            if earlier.is_some_and(|h| h != hash) {
-                reused.push(cmd.idempotency_key.clone());
-            }
-            in_batch
-                .entry(cmd.idempotency_key.as_str())
-                .or_insert_with(|| hash.clone());
-            hashes.push(hash);
-            let mut change = parse_command(cmd);
-            let held = match concerned_order(&change, cmd) {
-                Some(n) => match placed.get(&n) {
-                    Some(keys) => Some(keys.clone()),
-                    None => self.scope_keys(&n)?,
-                },
-                None => None,
-            };
-            let allowed = match (&mut change, held) {
-                (_, Some((store, customer))) => {
-                    scope.covers_keys(store.as_deref(), customer.as_deref())
-                }
-                (
-                    Ok(Change::CreateSubscription {
-                        customer_email: Some(email),
-                        subscription_ref,
-                        ..
-                    }),
-                    None,
-                ) => {
-                    let email = email.to_lowercase();
-                    if let Some(r) = subscription_ref {
-                        subscribed.insert(r.clone(), email.clone());
-                    }
-                    self.customer_in_scope(&email, scope)?
-                }
-                (
-                    Ok(Change::UpdateSubscription {
-                        subscription_ref: Some(r),
-                        ..
-                    }),
-                    None,
-                ) => match subscribed.get(r.as_str()) {
-                    Some(email) => self.customer_in_scope(email, scope)?,
-                    None => match self.subscription(r)? {
-                        Some(sub) => self.customer_in_scope(&sub.customer_email, scope)?,
-                        // Refused as unknown below.
-                        None => true,
-                    },
-                },
-                (Ok(Change::PlaceOrder { order }), None) => match order.validate() {
-                    // Refused as invalid below; it shows nothing of anyone's.
-                    Err(_) => true,
-                    Ok(new) => match scope.admit_new(&new) {
-                        Admission::Refused => false,
-                        admission => {
-                            let store = match admission {
-                                Admission::InStore(store) => {
-                                    order.store = Some(store.clone());
-                                    Some(store)
-                                }
-                                _ => new.store.clone(),
-                            };
-                            placed.insert(new.order_number, (store, new.customer.email));
-                            true
-                        }
-                    },
-                },
-                // No order, or one the OMS does not hold: nobody's data to see.
-                _ => true,
-            };
-            if !allowed {
-                outside.push(cmd.idempotency_key.clone());
-            }
-            changes.push(change);
-        }
-        Ok(Admitted {
-            changes,
-            hashes,
-            outside,
-            reused,
-        })
-    }
-
-    /// Whether a customer (by email) is the device's: one of the customers it serves,
-    /// or a customer with an order in its scope (a kiosk's shoppers).
-    fn customer_in_scope(&self, email: &str, scope: &Scope) -> Result<bool, OmsDbError> {
-        if scope.covers_keys(None, Some(email)) {
-            return Ok(true);
-        }
+    fn customer_has_order_in(&mut self, email: &str, scope: &Scope) -> Result<bool, OmsDbError> {
         let (everything, stores, customers) = scope_params(scope);
         self.tx
             .prepare_cached(&format!(
@@ -1088,110 +833,57 @@ impl<'a> Writer<'a> {
             .map_err(|e| self.sql(e))
     }
 
-    /// A subscription the OMS holds, by its reference.
-    fn subscription(&self, reference: &str) -> Result<Option<Subscription>, OmsDbError> {
-        let body: Option<String> = self
-            .tx
+    fn subscription_body(&mut self, reference: &str) -> Result<Option<String>, OmsDbError> {
+        self.tx
             .prepare_cached("SELECT body FROM subscriptions WHERE ref = ?1")
             .and_then(|mut s| s.query_row([reference], |r| r.get(0)).optional())
-            .map_err(|e| self.sql(e))?;
-        body.map(|b| {
-            serde_json::from_str(&b)
-                .map_err(|e| self.bad(format!("subscription {reference}"), e.to_string()))
-        })
-        .transpose()
+            .map_err(|e| self.sql(e))
     }
 
-    fn put_subscription(&self, reference: &str, sub: &Subscription) -> Result<(), OmsDbError> {
+    fn put_subscription(
+        &mut self,
+        reference: &str,
+        customer: &str,
+        body: &str,
+    ) -> Result<(), OmsDbError> {
         self.tx
             .prepare_cached(
                 "INSERT INTO subscriptions (ref, customer, body) VALUES (?1, ?2, ?3)
                  ON CONFLICT(ref) DO UPDATE SET body = excluded.body",
             )
-            .and_then(|mut s| s.execute(params![reference, sub.customer_email, to_json(sub)]))
+            .and_then(|mut s| s.execute(params![reference, customer, body]))
             .map(drop)
             .map_err(|e| self.sql(e))
     }
 
-    /// A new subscription, judged by [`judge_new_subscription`].
-    fn create_subscription(
-        &mut self,
-        change: &Change,
-        policy: &PolicyConfig,
-        now: NaiveDateTime,
-    ) -> Result<Result<(), Reject>, OmsDbError> {
-        let Change::CreateSubscription {
-            customer_email,
-            subscription_ref,
-            sku,
-            qty,
-            frequency_days,
-            next_date,
-            ..
-        } = change
-        else {
-            return Ok(Err(Reject::new(
-                "invalid_command",
-                "not a new subscription",
-            )));
-        };
-        let (Some(email), Some(reference)) = (customer_email, subscription_ref) else {
-            return Ok(Err(Reject::new(
-                "invalid_command",
-                "a subscription needs its reference and the customer's email",
-            )));
-        };
-        if self.subscription(reference)?.is_some() {
-            return Ok(Err(Reject::new(
-                "subscription_exists",
-                format!("subscription {reference} already exists"),
-            )));
-        }
-        let products = self.products([sku.as_str()])?;
-        let sub = Subscription {
-            customer_email: email.to_lowercase(),
-            sku: sku.clone(),
-            qty: *qty,
-            frequency_days: *frequency_days,
-            next_date: Some(*next_date),
-            status: SubscriptionState::Active,
-        };
-        if let Err(reject) = judge_new_subscription(&sub, &products, &policy.orders, now) {
-            return Ok(Err(reject));
-        }
-        self.put_subscription(reference, &sub)?;
-        Ok(Ok(()))
+    fn return_exists(&mut self, order_number: &str, id: &str) -> Result<bool, OmsDbError> {
+        self.tx
+            .prepare_cached("SELECT 1 FROM returns WHERE order_number = ?1 AND id = ?2")
+            .and_then(|mut s| s.exists([order_number, id]))
+            .map_err(|e| self.sql(e))
     }
 
-    /// A change to a subscription the OMS holds, judged by [`judge_subscription_change`].
-    fn update_subscription(
-        &mut self,
-        reference: Option<&str>,
-        action: &SubscriptionAction,
-        policy: &PolicyConfig,
-        now: NaiveDateTime,
-    ) -> Result<Result<(), Reject>, OmsDbError> {
-        let unknown = || {
-            Ok(Err(Reject::new(
-                "subscription_not_found",
-                "the OMS holds no such subscription",
-            )))
-        };
-        let Some(reference) = reference else {
-            return unknown();
-        };
-        let Some(mut sub) = self.subscription(reference)? else {
-            return unknown();
-        };
-        if let Err(reject) = judge_subscription_change(&mut sub, action, &policy.orders, now) {
-            return Ok(Err(reject));
-        }
-        self.put_subscription(reference, &sub)?;
-        Ok(Ok(()))
+    fn return_bodies(&mut self, order_number: &str) -> Result<Vec<String>, OmsDbError> {
+        self.tx
+            .prepare_cached("SELECT body FROM returns WHERE order_number = ?1")
+            .and_then(|mut s| s.query_map([order_number], |row| row.get(0))?.collect())
+            .map_err(|e| self.sql(e))
     }
 
-    /// The body hash of a command this device sent before under `key`.
-    fn stored_hash(&self, device_id: &str, key: &str) -> Result<Option<String>, OmsDbError> {
+    fn insert_return(
+        &mut self,
+        order_number: &str,
+        id: &str,
+        body: &str,
+    ) -> Result<(), OmsDbError> {
+        self.tx
+            .prepare_cached("INSERT INTO returns (order_number, id, body) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![order_number, id, body]))
+            .map(drop)
+            .map_err(|e| self.sql(e))
+    }
+
+    fn stored_hash(&mut self, device_id: &str, key: &str) -> Result<Option<String>, OmsDbError> {
         self.tx
             .prepare_cached(
                 "SELECT body_hash FROM commands WHERE device_id = ?1 AND idempotency_key = ?2",
@@ -1200,201 +892,80 @@ impl<'a> Writer<'a> {
             .map_err(|e| self.sql(e))
     }
 
-    fn get(&self, kind: &str, id: &str) -> Result<Option<String>, OmsDbError> {
+    fn stored_command(
+        &mut self,
+        device_id: &str,
+        key: &str,
+    ) -> Result<Option<StoredCommand>, OmsDbError> {
         self.tx
-            .prepare_cached("SELECT body FROM entities WHERE kind = ?1 AND id = ?2")
-            .and_then(|mut s| s.query_row([kind, id], |r| r.get(0)).optional())
+            .prepare_cached(
+                "SELECT outcome, reason, detail, order_number FROM commands
+                 WHERE device_id = ?1 AND idempotency_key = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row([device_id, key], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+            })
             .map_err(|e| self.sql(e))
     }
 
-    fn order(&self, order_number: &str) -> Result<Option<Order>, OmsDbError> {
-        let Some(body) = self.get(KIND_ORDER, order_number)? else {
-            return Ok(None);
-        };
-        let what = || format!("order {order_number}");
-        let rec: OrderRecord =
-            serde_json::from_str(&body).map_err(|e| self.bad(what(), e.to_string()))?;
-        rec.validate()
-            .map(Some)
-            .map_err(|e| self.bad(what(), e.to_string()))
-    }
-
-    fn put_order(&mut self, order: &Order) -> Result<(), OmsDbError> {
-        self.put_entity(
-            KIND_ORDER,
-            &order.order_number,
-            &to_json(&OrderRecord::from(order)),
-            &(order.store.clone(), order.customer.email.clone()),
-        )
-    }
-
-    /// Applies one command: `Ok(Err(reject))` is a business refusal, `Err` a store
-    /// failure (the whole batch is rolled back and the device retries).
-    fn apply(
-        &mut self,
-        change: &Change,
-        policy: &PolicyConfig,
-        now: NaiveDateTime,
-    ) -> Result<Result<(), Reject>, OmsDbError> {
-        match change {
-            Change::CreateReturn(r) => self.create_return(r, policy, now),
-            Change::PlaceOrder { order } => self.place_order(order, policy, now),
-            Change::CreateSubscription { .. } => self.create_subscription(change, policy, now),
-            Change::UpdateSubscription {
-                subscription_ref,
-                action,
-                ..
-            } => self.update_subscription(subscription_ref.as_deref(), action, policy, now),
-            // Messages and hand-offs never fail for want of the order.
-            Change::Notify { .. } | Change::HandOff { .. } => Ok(Ok(())),
-            _ => {
-                let number = change.order_number().unwrap_or_default().to_string();
-                let Some(mut order) = self.order(&number)? else {
-                    return Ok(Err(Reject::new(
-                        "order_not_found",
-                        format!("no order {number}"),
-                    )));
-                };
-                match apply_to_order(&mut order, change, &policy.orders, now) {
-                    Ok(true) => {
-                        order.version += 1;
-                        self.put_order(&order)?;
-                        Ok(Ok(()))
-                    }
-                    Ok(false) => Ok(Ok(())),
-                    Err(r) => Ok(Err(r)),
-                }
-            }
-        }
-    }
-
-    /// The catalog's products of these SKUs (the ones it holds).
-    fn products<'s>(
-        &self,
-        skus: impl IntoIterator<Item = &'s str>,
-    ) -> Result<BTreeMap<String, Product>, OmsDbError> {
-        let mut products = BTreeMap::new();
-        for sku in skus {
-            if products.contains_key(sku) {
-                continue;
-            }
-            if let Some(body) = self.get(KIND_PRODUCT, sku)? {
-                let p: Product = serde_json::from_str(&body)
-                    .map_err(|e| self.bad(format!("product {sku}"), e.to_string()))?;
-                products.insert(sku.to_string(), p);
-            }
-        }
-        Ok(products)
-    }
-
-    fn create_return(
-        &mut self,
-        r: &ReturnRequest,
-        policy: &PolicyConfig,
-        now: NaiveDateTime,
-    ) -> Result<Result<(), Reject>, OmsDbError> {
-        let Some(mut order) = self.order(&r.order_number)? else {
-            return Ok(Err(Reject::new(
-                "order_not_found",
-                format!("no order {}", r.order_number),
-            )));
-        };
-        if !return_id_belongs(&r.order_number, &r.return_id) {
-            return Ok(Err(Reject::new(
-                "return_id_mismatch",
-                format!(
-                    "return {} is not a return number of order {}",
-                    r.return_id, r.order_number
-                ),
-            )));
-        }
-        let exists: bool = self
-            .tx
-            .prepare_cached("SELECT 1 FROM returns WHERE order_number = ?1 AND id = ?2")
-            .and_then(|mut s| s.exists([&r.order_number, &r.return_id]))
-            .map_err(|e| self.sql(e))?;
-        if exists {
-            return Ok(Err(Reject::new(
-                "return_exists",
-                format!("return {} already exists", r.return_id),
-            )));
-        }
-        let earlier: Vec<String> = self
-            .tx
-            .prepare_cached("SELECT body FROM returns WHERE order_number = ?1")
-            .and_then(|mut s| s.query_map([&r.order_number], |row| row.get(0))?.collect())
-            .map_err(|e| self.sql(e))?;
-        let mut returned: BTreeMap<u32, u32> = BTreeMap::new();
-        for body in &earlier {
-            let prev: ReturnRequest = serde_json::from_str(body)
-                .map_err(|e| self.bad(format!("a return of {}", r.order_number), e.to_string()))?;
-            for l in prev.lines {
-                *returned.entry(l.line_no).or_default() += l.qty;
-            }
-        }
-        let products = self.products(r.lines.iter().filter_map(|l| l.exchange_sku.as_deref()))?;
-        if let Err(reject) = judge_return(&order, r, &returned, &products, policy, now) {
-            return Ok(Err(reject));
-        }
+    fn insert_command(&mut self, c: &CommandRow<'_>) -> Result<(), OmsDbError> {
         self.tx
-            .prepare_cached("INSERT INTO returns (order_number, id, body) VALUES (?2, ?1, ?3)")
-            .and_then(|mut s| s.execute(params![r.return_id, r.order_number, to_json(r)]))
-            .map_err(|e| self.sql(e))?;
-        order.version += 1;
-        self.put_order(&order)?;
-        Ok(Ok(()))
+            .prepare_cached(
+                "INSERT INTO commands (idempotency_key, device_id, kind, order_number,
+                    base_version, outcome, reason, detail, version_after, payload, received_at,
+                    body_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    c.key,
+                    c.device_id,
+                    c.kind,
+                    c.order_number,
+                    c.base_version,
+                    c.outcome,
+                    c.reason,
+                    c.detail,
+                    c.version_after,
+                    c.payload,
+                    c.received_at,
+                    c.body_hash,
+                ])
+            })
+            .map(drop)
+            .map_err(|e| self.sql(e))
     }
 
-    fn place_order(
-        &mut self,
-        rec: &OrderRecord,
-        policy: &PolicyConfig,
-        now: NaiveDateTime,
-    ) -> Result<Result<(), Reject>, OmsDbError> {
-        let order = match rec.validate() {
-            Ok(o) => o,
-            Err(e) => return Ok(Err(Reject::new("invalid_command", e.to_string()))),
-        };
-        if self.get(KIND_ORDER, &order.order_number)?.is_some() {
-            return Ok(Err(Reject::new(
-                "order_exists",
-                format!("order {} already exists", order.order_number),
-            )));
+    fn add_duplicates(&mut self, n: i64) -> Result<(), OmsDbError> {
+        self.tx
+            .execute(
+                "INSERT INTO counters (name, value) VALUES ('duplicates', ?1)
+                 ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                [n],
+            )
+            .map(drop)
+            .map_err(|e| self.sql(e))
+    }
+
+    fn bad(&self, what: String, detail: String) -> OmsDbError {
+        OmsDbError::BadRow {
+            path: self.path.to_path_buf(),
+            what,
+            detail,
         }
-        let mut products = self.products(order.items.iter().map(|i| i.sku.as_str()))?;
-        let order = match judge_new_order(order, &products, policy, now) {
-            Ok(o) => o,
-            Err(reject) => return Ok(Err(reject)),
-        };
-        // One SKU on two lines takes its stock once, for both.
-        let mut wanted: BTreeMap<&str, i64> = BTreeMap::new();
-        for item in &order.items {
-            *wanted.entry(item.sku.as_str()).or_default() += i64::from(item.qty);
-        }
-        for (sku, qty) in &wanted {
-            let p = products
-                .get_mut(*sku)
-                .expect("judge_new_order refuses an order with an unknown SKU");
-            if p.stock < *qty {
-                return Ok(Err(Reject::new(
-                    "out_of_stock",
-                    format!("{sku}: {qty} wanted but {} in stock", p.stock),
-                )));
-            }
-            p.stock -= qty;
-        }
-        for p in products.values() {
-            self.put(KIND_PRODUCT, &p.sku, &to_json(p))?;
-        }
-        self.put_order(&order)?;
-        Ok(Ok(()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::batch::to_json;
     use serde_json::json;
+    use voxorder_domain::change::Change;
+    use voxorder_domain::wire::CommandOutcome;
 
     fn order(number: &str, store: Option<&str>, email: &str) -> Order {
         let rec: OrderRecord = serde_json::from_value(json!({

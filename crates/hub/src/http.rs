@@ -5,7 +5,7 @@
 //! within the [`Limits`] on size, time and connections.
 
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -23,11 +23,12 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::db::{BatchOutcome, OmsDb, OrderRead, TokenLookup};
+use super::db::{BatchOutcome, OrderRead, TokenLookup};
 use super::devices::{token_hash, Device, Devices, TokenHash};
 use super::limits::{
     ConnectionOwner, DeviceConnections, Limits, PeerConnections, PeerSlot, WriteStall,
 };
+use super::store::HubStore;
 use voxorder_config::PolicyConfig;
 use voxorder_domain::clock::Clock;
 use voxorder_domain::wire::{
@@ -42,9 +43,8 @@ pub const MAX_PAGE: usize = 10_000;
 
 /// What every handler shares.
 pub struct App {
-    pub db: Mutex<OmsDb>,
-    /// A connection of its own for the device registry, read on every request.
-    pub registry: Mutex<OmsDb>,
+    /// The hub's store, the device registry included, read on every request.
+    pub store: Box<dyn HubStore>,
     /// The tokens file's devices.
     pub devices: Devices,
     pub policy: PolicyConfig,
@@ -56,16 +56,14 @@ pub struct App {
 
 impl App {
     pub fn new(
-        db: OmsDb,
-        registry: OmsDb,
+        store: Box<dyn HubStore>,
         devices: Devices,
         policy: PolicyConfig,
         clock: Clock,
         limits: Limits,
     ) -> App {
         App {
-            db: Mutex::new(db),
-            registry: Mutex::new(registry),
+            store,
             devices,
             policy,
             clock,
@@ -179,14 +177,7 @@ async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
 /// revoked device is refused even if the tokens file holds its token too.
 async fn authenticate(app: &Arc<App>, hash: TokenHash) -> Result<Option<Arc<Device>>, Response> {
     let shared = app.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        shared
-            .registry
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .device_for_token(&hash)
-    })
-    .await;
+    let found = tokio::task::spawn_blocking(move || shared.store.device_for_token(&hash)).await;
     match found {
         Ok(Ok(TokenLookup::Active(device))) => Ok(Some(Arc::new(device))),
         Ok(Ok(TokenLookup::Revoked)) => Ok(None),
@@ -245,18 +236,10 @@ fn internal(e: impl std::fmt::Display) -> Response {
 /// Runs store work off the async threads.
 async fn with_db<T: Send + 'static>(
     app: &Arc<App>,
-    f: impl FnOnce(&mut OmsDb, &App) -> Result<T, super::db::OmsDbError> + Send + 'static,
+    f: impl FnOnce(&dyn HubStore, &App) -> Result<T, super::db::OmsDbError> + Send + 'static,
 ) -> Result<T, Response> {
     let app = app.clone();
-    match tokio::task::spawn_blocking(move || {
-        let mut db = app
-            .db
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        f(&mut db, &app)
-    })
-    .await
-    {
+    match tokio::task::spawn_blocking(move || f(app.store.as_ref(), &app)).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(internal(e)),
         Err(e) => {

@@ -1,5 +1,7 @@
 //! The reference central OMS (`voxorder oms serve`): the other end of device sync, for
-//! demos and for tests over real HTTP. Its own SQLite store (`db`), the business rules
+//! demos, tests and fleets. Its store behind one trait (`store`): the embedded SQLite
+//! file (`db`) or PostgreSQL shared by several hub processes (`pg`), with what both
+//! engines do with data written once (`batch`); the business rules
 //! it applies to device commands (`rules`), the devices it lets in (`devices`, enrolled
 //! in the store or listed in a tokens file) and what each may see and change (`scope`)
 //! and the HTTP API (`http`); the API's bodies are the domain's `wire`, shared with the
@@ -11,12 +13,15 @@
 //! that order so the device can converge. A device sees and changes only the orders in
 //! its scope.
 
+mod batch;
 pub mod db;
 pub mod devices;
 pub mod http;
 pub mod limits;
+pub mod pg;
 pub mod rules;
 pub mod scope;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -25,10 +30,11 @@ use std::sync::Arc;
 use serde_json::value::RawValue;
 
 use chrono::NaiveDateTime;
-use db::{DeviceRecord, OmsDb, OmsDbError, Revocation, Seed};
+use db::{DeviceRecord, OmsDbError, Revocation, Seed};
 pub use devices::{Device, Devices, RegistryError, Token, MIN_TOKEN_LEN};
 pub use limits::{Limits, DEFAULT_MAX_BODY};
 pub use scope::Scope;
+pub use store::{Database, HubStore};
 use voxorder_config::PolicyConfig;
 use voxorder_domain::clock::Clock;
 use voxorder_domain::import::ImportError;
@@ -85,11 +91,11 @@ pub enum OmsError {
     Serve(std::io::Error),
     /// Neither a tokens file nor an active device in the store. Caller: enrol a device.
     #[error(
-        "no device could connect: no tokens file was given and {path} holds no active \
-         device; enrol one with `voxorder --db {path} oms devices add ID --scope SCOPE`",
-        path = .db.display()
+        "no device could connect: no tokens file was given and {db} holds no active \
+         device; enrol one with `voxorder oms devices add ID --scope SCOPE` on that store \
+         (`--db PATH` or `--database URL`)"
     )]
-    NoDevices { db: PathBuf },
+    NoDevices { db: String },
     /// One id in the tokens file and in the store's registry: two devices, or one with
     /// two scopes and tokens. Caller: rename one, or drop the line.
     #[error(
@@ -145,7 +151,10 @@ pub fn read_seed(path: &Path) -> Result<Seed, OmsError> {
 #[derive(Clone)]
 pub struct ServeOptions {
     pub listen: SocketAddr,
-    pub db: PathBuf,
+    /// The hub's store: a SQLite file, or a PostgreSQL database shared by several hubs.
+    pub database: Database,
+    /// Most connections to PostgreSQL this process holds (unused with SQLite).
+    pub pool_size: u32,
     /// The tokens file's devices, besides those enrolled in the store; may be empty.
     pub devices: Devices,
     /// PEM certificate chain and private key; both or neither.
@@ -162,7 +171,8 @@ impl std::fmt::Debug for ServeOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServeOptions")
             .field("listen", &self.listen)
-            .field("db", &self.db)
+            .field("database", &self.database)
+            .field("pool_size", &self.pool_size)
             .field("devices", &self.devices)
             .field("tls", &self.tls)
             .field("limits", &self.limits)
@@ -226,14 +236,19 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
     };
-    let db = OmsDb::open(&opts.db)?;
-    // Its own connection: in WAL mode the look-up of every request's token does not wait
-    // for the handlers' writes, nor they for it.
-    let registry = OmsDb::open(&opts.db)?;
-    check_devices(&registry, &opts.devices, &opts.db)?;
+    // Opening a store blocks (PostgreSQL's client runs its own runtime): off the
+    // async threads, like every other piece of store work.
+    let (database, devices, pool_size) =
+        (opts.database.clone(), opts.devices.clone(), opts.pool_size);
+    let store = tokio::task::spawn_blocking(move || -> Result<_, OmsError> {
+        let store = database.open(pool_size)?;
+        check_devices(store.as_ref(), &devices, &database)?;
+        Ok(store)
+    })
+    .await
+    .map_err(|e| OmsError::Serve(std::io::Error::other(e)))??;
     let app = Arc::new(http::App::new(
-        db,
-        registry,
+        store,
         opts.devices,
         opts.policy,
         opts.clock,
@@ -260,11 +275,9 @@ pub async fn bind(opts: ServeOptions) -> Result<Bound, OmsError> {
 }
 
 /// Refuses a server no device could connect to, and an id both registries name.
-fn check_devices(registry: &OmsDb, file: &Devices, db: &Path) -> Result<(), OmsError> {
+fn check_devices(registry: &dyn HubStore, file: &Devices, db: &Database) -> Result<(), OmsError> {
     if file.is_empty() && registry.active_devices()? == 0 {
-        return Err(OmsError::NoDevices {
-            db: db.to_path_buf(),
-        });
+        return Err(OmsError::NoDevices { db: db.to_string() });
     }
     let file_ids = file.ids();
     if let Some(record) = registry
@@ -277,12 +290,12 @@ fn check_devices(registry: &OmsDb, file: &Devices, db: &Path) -> Result<(), OmsE
     Ok(())
 }
 
-/// `voxorder oms devices add`: enrols device `id` with `scope` in the store at `db`,
+/// `voxorder oms devices add`: enrols device `id` with `scope` in the store `db`,
 /// `now` being UTC. With `token_hash` (`sha256:HEX`) the device's token was made
 /// elsewhere; without, a new one is made and returned, to be shown once: only its hash
 /// is stored.
 pub fn add_device(
-    db: &Path,
+    db: &Database,
     id: &str,
     scope: &str,
     token_hash: Option<&str>,
@@ -301,15 +314,19 @@ pub fn add_device(
             (token.hash(), Some(token))
         }
     };
-    let record = OmsDb::open(db)?.enroll_device(id, &hash, &scope, now)?;
+    let record = db.open(1)?.enroll_device(id, &hash, &scope, now)?;
     tracing::info!(device = %record.id, "device enrolled");
     Ok((record, token))
 }
 
 /// `voxorder oms devices revoke`: from `now` (UTC) on, device `id`'s token is refused,
 /// by every server on the store from its next request on.
-pub fn revoke_device(db: &Path, id: &str, now: NaiveDateTime) -> Result<Revocation, RegistryError> {
-    let revocation = OmsDb::open(db)?.revoke_device(id, now)?;
+pub fn revoke_device(
+    db: &Database,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Revocation, RegistryError> {
+    let revocation = db.open(1)?.revoke_device(id, now)?;
     if let Revocation::Revoked { .. } = revocation {
         tracing::info!(device = %id, "device revoked");
     }
@@ -317,8 +334,8 @@ pub fn revoke_device(db: &Path, id: &str, now: NaiveDateTime) -> Result<Revocati
 }
 
 /// `voxorder oms devices list`: every enrolled device, revoked ones too.
-pub fn list_devices(db: &Path) -> Result<Vec<DeviceRecord>, RegistryError> {
-    Ok(OmsDb::open(db)?.devices()?)
+pub fn list_devices(db: &Database) -> Result<Vec<DeviceRecord>, RegistryError> {
+    Ok(db.open(1)?.devices()?)
 }
 
 /// `voxorder oms serve`: binds, prints `listening on URL` on stdout (tests read the
@@ -342,10 +359,10 @@ pub fn serve_blocking(opts: ServeOptions) -> Result<(), OmsError> {
     })
 }
 
-/// `voxorder oms import`: loads a seed file into the OMS store at `db`.
-pub fn import_file(db: &Path, file: &Path) -> Result<db::SeedSummary, OmsError> {
+/// `voxorder oms import`: loads a seed file into the OMS store `db`.
+pub fn import_file(db: &Database, file: &Path) -> Result<db::SeedSummary, OmsError> {
     let seed = read_seed(file)?;
-    Ok(OmsDb::open(db)?.import(&seed)?)
+    Ok(db.open(1)?.import(&seed)?)
 }
 
 #[cfg(test)]

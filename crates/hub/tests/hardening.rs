@@ -11,8 +11,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use voxorder_domain::order::OrderRecord;
-use voxorder_hub::db::{OmsDb, Seed};
-use voxorder_hub::{Devices, Limits, ServeOptions};
+use voxorder_hub::db::Seed;
+use voxorder_hub::{Database, Devices, Limits, ServeOptions};
 
 const KIOSK: &str = "kiosk-token-0123456789";
 const OTHER_KIOSK: &str = "other-kiosk-token-0123456789";
@@ -65,19 +65,46 @@ fn order_record(number: &str, store: &str, status: &str) -> OrderRecord {
     rec
 }
 
+/// Which engine the hub under test stores its data in.
+#[derive(Debug, Clone, Copy)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
 /// A hub serving two kiosks and an operator, seeded with an order of each kiosk's store.
 pub struct Hub {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
+    /// Its store, for the tests that enrol and revoke devices while it runs.
+    pub database: Database,
     runtime: tokio::runtime::Runtime,
+    /// Declared last: the cluster stops once the server is gone.
+    _cluster: Option<voxorder_pgtemp::Cluster>,
 }
 
 impl Hub {
     pub fn start(limits: Limits) -> Hub {
+        Hub::start_on(Engine::Sqlite, limits).expect("a SQLite hub always starts")
+    }
+
+    /// A hub on `engine`; `None` (said why) when PostgreSQL cannot run here and is not
+    /// required.
+    fn start_on(engine: Engine, limits: Limits) -> Option<Hub> {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("oms.db");
-        OmsDb::open(&db)
-            .and_then(|mut oms| {
+        let (database, cluster) = match engine {
+            Engine::Sqlite => (Database::Sqlite(dir.path().join("oms.db")), None),
+            Engine::Postgres => {
+                let cluster = voxorder_pgtemp::for_tests("hardening")?;
+                let url = cluster.fresh_database().expect("createdb");
+                let db = Database::parse(&url).expect("url");
+                db.migrate().expect("migrate");
+                (db, Some(cluster))
+            }
+        };
+        database
+            .open(2)
+            .and_then(|oms| {
                 oms.import(&Seed {
                     orders: vec![
                         order(AUSTIN_1, "austin-1", "processing"),
@@ -112,7 +139,8 @@ impl Hub {
         let bound = runtime
             .block_on(voxorder_hub::bind(ServeOptions {
                 listen: "127.0.0.1:0".parse().expect("addr"),
-                db,
+                database: database.clone(),
+                pool_size: 4,
                 devices,
                 tls: None,
                 limits,
@@ -122,7 +150,13 @@ impl Hub {
             .expect("bind");
         let addr = bound.addr;
         runtime.spawn(bound.run());
-        Hub { addr, dir, runtime }
+        Some(Hub {
+            addr,
+            dir,
+            database,
+            runtime,
+            _cluster: cluster,
+        })
     }
 
     /// A connection from `source` (another loopback address is another peer).
@@ -204,9 +238,10 @@ impl Hub {
     }
 }
 
-#[test]
-fn a_payload_nested_past_the_bound_is_a_400_and_the_hub_goes_on() {
-    let hub = Hub::start(Limits::default());
+fn a_payload_nested_past_the_bound_is_a_400_and_the_hub_goes_on_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
     // Deep inside a field the hub does not even read.
     let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
     let body = format!(
@@ -229,16 +264,17 @@ fn a_payload_nested_past_the_bound_is_a_400_and_the_hub_goes_on() {
         &[(
             "k-ok".into(),
             json!({"kind": "hand_off", "reason": "requested", "summary": "x",
-                   "extra": serde_json::from_str::<Value>(&shallow).unwrap()}),
+                   "extra": serde_json::from_str::<Value>(&shallow).expect("json")}),
         )],
     );
     assert_eq!(status, 200, "{answer}");
     assert!(hub.alive());
 }
 
-#[test]
-fn a_huge_or_strange_idempotency_key_is_a_400_and_stores_nothing() {
-    let hub = Hub::start(Limits::default());
+fn a_huge_or_strange_idempotency_key_is_a_400_and_stores_nothing_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
     let cancel = json!({"kind": "cancel_order", "order_number": AUSTIN_1,
                         "reason": "changed_mind"});
     for key in ["k".repeat(100_000), "k\u{0}ey".into(), "a key".into()] {
@@ -271,9 +307,10 @@ fn place(rec: &OrderRecord) -> Value {
     json!({"kind": "place_order", "order": rec})
 }
 
-#[test]
-fn a_new_order_is_priced_and_started_by_the_hub_not_the_device() {
-    let hub = Hub::start(Limits::default());
+fn a_new_order_is_priced_and_started_by_the_hub_not_the_device_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
     let good = || {
         let mut rec = order_record("7100000000045", "austin-1", "processing");
         rec.shipping_cost = 0.0;
@@ -318,9 +355,10 @@ fn a_new_order_is_priced_and_started_by_the_hub_not_the_device() {
     assert_eq!(answer["results"][0]["outcome"], "applied", "{answer}");
 }
 
-#[test]
-fn a_return_is_judged_on_the_order_and_the_refund_on_its_lines() {
-    let hub = Hub::start(Limits::default());
+fn a_return_is_judged_on_the_order_and_the_refund_on_its_lines_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
     let ret = |id: &str, number: &str, refund: i64, method: &str, ship_back: bool| {
         json!({"kind": "create_return", "return_id": id, "order_number": number,
                "lines": [{"line_no": 1, "qty": 1}], "reason": "changed_mind",
@@ -379,9 +417,10 @@ fn a_return_is_judged_on_the_order_and_the_refund_on_its_lines() {
     assert_eq!(answer["results"][0]["outcome"], "applied", "{answer}");
 }
 
-#[test]
-fn dates_addresses_and_text_are_bounded() {
-    let hub = Hub::start(Limits::default());
+fn dates_addresses_and_text_are_bounded_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
     for (key, date) in [
         ("d-1", "1999-01-01"),
         ("d-2", "2099-01-01"),
@@ -449,9 +488,10 @@ fn dates_addresses_and_text_are_bounded() {
     assert_eq!(answer["results"][1]["outcome"], "applied", "{answer}");
 }
 
-#[test]
-fn return_numbers_are_per_order_so_two_devices_never_collide() {
-    let hub = Hub::start(Limits::default());
+fn return_numbers_are_per_order_so_two_devices_never_collide_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
     let ret = |id: &str, number: &str| {
         json!({"kind": "create_return", "return_id": id, "order_number": number,
                "lines": [{"line_no": 1, "qty": 1}], "reason": "size_issue",
@@ -503,9 +543,10 @@ fn a_flood_of_idle_connections_from_one_peer_does_not_lock_out_another() {
     drop(idle);
 }
 
-#[test]
-fn subscriptions_are_named_by_reference_scoped_by_customer_and_bounded() {
-    let hub = Hub::start(Limits::default());
+fn subscriptions_are_named_by_reference_scoped_by_customer_and_bounded_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
     let create = |reference: &str, email: &str, sku: &str, qty: u32, every: u32| {
         json!({"kind": "create_subscription", "customer_id": 7, "customer_email": email,
                "subscription_ref": reference, "sku": sku, "qty": qty,
@@ -612,10 +653,11 @@ fn keep_alive_request(s: &mut TcpStream, path: &str, token: &str) -> u16 {
         .unwrap_or_else(|| panic!("no status in {head:?}"))
 }
 
-#[test]
-fn an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked() {
-    let hub = Hub::start(Limits::default());
-    let db = hub.dir.path().join("oms.db");
+fn an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
+    let db = hub.database.clone();
     // Enrolled while the server runs, from a connection of its own, as the
     // `oms devices` commands of another process would.
     let (record, token) =
@@ -666,10 +708,11 @@ fn an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked() {
     assert!(hub.alive());
 }
 
-#[test]
-fn a_device_enrolled_by_its_token_hash_is_let_in_with_that_token() {
-    let hub = Hub::start(Limits::default());
-    let db = hub.dir.path().join("oms.db");
+fn a_device_enrolled_by_its_token_hash_is_let_in_with_that_token_on(engine: Engine) {
+    let Some(hub) = Hub::start_on(engine, Limits::default()) else {
+        return;
+    };
+    let db = hub.database.clone();
     let token = "made-elsewhere-token-0123456789";
     let hex: String = voxorder_hub::devices::token_hash(token)
         .iter()
@@ -709,7 +752,7 @@ fn a_device_enrolled_by_its_token_hash_is_let_in_with_that_token() {
 #[test]
 fn a_hub_no_device_could_reach_or_with_a_device_twice_does_not_start() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("oms.db");
+    let db = Database::Sqlite(dir.path().join("oms.db"));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -717,7 +760,8 @@ fn a_hub_no_device_could_reach_or_with_a_device_twice_does_not_start() {
     let bind = |devices: Devices| {
         runtime.block_on(voxorder_hub::bind(ServeOptions {
             listen: "127.0.0.1:0".parse().expect("addr"),
-            db: db.clone(),
+            database: db.clone(),
+            pool_size: 1,
             devices,
             tls: None,
             limits: Limits::default(),
@@ -743,4 +787,50 @@ fn a_hub_no_device_could_reach_or_with_a_device_twice_does_not_start() {
         bind(file),
         Err(voxorder_hub::OmsError::DeviceInBoth { ref id }) if id == "kiosk-1"
     ));
+}
+
+/// Each rule above, as a test on each engine: `NAME` on SQLite, `NAME_on_postgres` on a
+/// throwaway PostgreSQL cluster.
+macro_rules! on_both_engines {
+    ($($name:ident, $pg:ident: $body:ident;)*) => {$(
+        #[test]
+        fn $name() {
+            $body(Engine::Sqlite);
+        }
+
+        #[test]
+        fn $pg() {
+            $body(Engine::Postgres);
+        }
+    )*};
+}
+
+on_both_engines! {
+    a_payload_nested_past_the_bound_is_a_400_and_the_hub_goes_on,
+    a_payload_nested_past_the_bound_is_a_400_and_the_hub_goes_on_on_postgres:
+        a_payload_nested_past_the_bound_is_a_400_and_the_hub_goes_on_on;
+    a_huge_or_strange_idempotency_key_is_a_400_and_stores_nothing,
+    a_huge_or_strange_idempotency_key_is_a_400_and_stores_nothing_on_postgres:
+        a_huge_or_strange_idempotency_key_is_a_400_and_stores_nothing_on;
+    a_new_order_is_priced_and_started_by_the_hub_not_the_device,
+    a_new_order_is_priced_and_started_by_the_hub_not_the_device_on_postgres:
+        a_new_order_is_priced_and_started_by_the_hub_not_the_device_on;
+    a_return_is_judged_on_the_order_and_the_refund_on_its_lines,
+    a_return_is_judged_on_the_order_and_the_refund_on_its_lines_on_postgres:
+        a_return_is_judged_on_the_order_and_the_refund_on_its_lines_on;
+    dates_addresses_and_text_are_bounded,
+    dates_addresses_and_text_are_bounded_on_postgres:
+        dates_addresses_and_text_are_bounded_on;
+    return_numbers_are_per_order_so_two_devices_never_collide,
+    return_numbers_are_per_order_so_two_devices_never_collide_on_postgres:
+        return_numbers_are_per_order_so_two_devices_never_collide_on;
+    subscriptions_are_named_by_reference_scoped_by_customer_and_bounded,
+    subscriptions_are_named_by_reference_scoped_by_customer_and_bounded_on_postgres:
+        subscriptions_are_named_by_reference_scoped_by_customer_and_bounded_on;
+    an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked,
+    an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked_on_postgres:
+        an_enrolled_device_is_let_in_within_its_scope_and_refused_once_revoked_on;
+    a_device_enrolled_by_its_token_hash_is_let_in_with_that_token,
+    a_device_enrolled_by_its_token_hash_is_let_in_with_that_token_on_postgres:
+        a_device_enrolled_by_its_token_hash_is_let_in_with_that_token_on;
 }

@@ -95,7 +95,8 @@ fn main() {
     let result = rt.block_on(async {
         let bound = bind(ServeOptions {
             listen: "127.0.0.1:0".parse().expect("addr"),
-            db: oms_db.clone(),
+            database: voxorder_hub::Database::Sqlite(oms_db.clone()),
+            pool_size: 1,
             devices: Devices::from_entries([(
                 "bench",
                 TOKEN,

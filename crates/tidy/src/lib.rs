@@ -4,7 +4,8 @@
 //! the file and line that breaks it.
 //!
 //! - Dependencies (`[dependencies]` of each crate, and the use in its `src/`): rusqlite
-//!   only in the store and the hub, reqwest only in sync, axum and hyper only in the hub,
+//!   only in the store and the hub, the PostgreSQL client and its pool only in the hub,
+//!   reqwest only in sync, axum and hyper only in the hub,
 //!   cpal and whisper.cpp only in speech; the hub only in the binary; the dialog on the
 //!   domain and the configuration alone; the domain on no other crate of ours. Tests and
 //!   benches may use more through `[dev-dependencies]` (an HTTP client to probe the
@@ -65,6 +66,12 @@ const RESTRICTED: &[Restricted] = &[
         path_prefix: "rusqlite::",
         allowed: &["voxorder-store", "voxorder-hub"],
         why: "only the store (and the hub's own store) runs SQL",
+    },
+    Restricted {
+        package: "postgres",
+        path_prefix: "postgres::",
+        allowed: &["voxorder-hub"],
+        why: "only the hub's PostgreSQL engine talks to PostgreSQL",
     },
     Restricted {
         package: "reqwest",
@@ -568,6 +575,23 @@ mod tests {
         assert!(p[0].message.contains("runs SQL"), "{}", p[0]);
         assert!(manifest_problems("voxorder-store", "crates/store/Cargo.toml", &m).is_empty());
         assert!(manifest_problems("voxorder-hub", "crates/hub/Cargo.toml", &m).is_empty());
+    }
+
+    #[test]
+    fn the_postgresql_client_outside_the_hub_is_refused() {
+        let m = format!("{MANIFEST}postgres = {{ workspace = true }}\n");
+        let p = manifest_problems("voxorder-store", "crates/store/Cargo.toml", &m);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].message.contains("PostgreSQL"), "{}", p[0]);
+        assert!(manifest_problems("voxorder-hub", "crates/hub/Cargo.toml", &m).is_empty());
+        let code = "let c = postgres::Client::connect(url, NoTls);\n";
+        assert_eq!(
+            source_problems("voxorder-sync", "crates/sync/src/x.rs", code).len(),
+            1
+        );
+        // A URL in a string is not the client.
+        let url = "let u = \"postgres://hub@db/fleet\";\n";
+        assert!(source_problems("voxorder-sync", "crates/sync/src/x.rs", url).is_empty());
     }
 
     #[test]

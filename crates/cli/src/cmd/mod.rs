@@ -5,6 +5,8 @@
 pub mod chat;
 pub mod config;
 pub mod import;
+#[cfg(feature = "hub")]
+pub mod loadtest;
 pub mod models;
 pub mod nlu;
 pub mod oms;

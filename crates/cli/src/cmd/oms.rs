@@ -1,6 +1,7 @@
-//! `voxorder oms serve|import|devices`: the reference central OMS and the registry of the
-//! devices it lets in, when this build has the hub (the `hub` feature, on by default). A
-//! device build leaves it out, and says so.
+//! `voxorder oms serve|import|migrate|devices|loadtest`: the reference central OMS, its
+//! store's schema, the registry of the devices it lets in, and the fleet simulator, when
+//! this build has the hub (the `hub` feature, on by default). A device build leaves it
+//! out, and says so.
 
 use std::io::Write;
 
@@ -27,8 +28,23 @@ mod hub {
 
     use clap::{Args, Subcommand};
 
+    #[derive(Debug, Args)]
+    pub struct OmsCommand {
+        /// The hub's store: a PostgreSQL URL (`postgres://user@host:port/db`), which
+        /// several hub processes can share, or a SQLite file. Without it, `--db`'s file.
+        #[arg(
+            long,
+            global = true,
+            env = "VOXORDER_OMS_DATABASE",
+            value_name = "URL|PATH"
+        )]
+        pub database: Option<String>,
+        #[command(subcommand)]
+        pub command: OmsSub,
+    }
+
     #[derive(Debug, Subcommand)]
-    pub enum OmsCommand {
+    pub enum OmsSub {
         /// Serve the sync API (docs/oms-api.yaml); prints `listening on URL` when ready.
         Serve {
             #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
@@ -45,9 +61,21 @@ mod hub {
             tls_key: Option<PathBuf>,
             #[command(flatten)]
             limits: OmsLimitArgs,
+            /// Most connections to PostgreSQL this process holds (not used with SQLite).
+            #[arg(long, default_value_t = voxorder_hub::pg::DEFAULT_POOL_SIZE,
+                  value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+            pool_size: u32,
         },
         /// Load orders (an array), or {orders, products, documents, policies}, into the OMS.
         Import { file: PathBuf },
+        /// Bring the store's schema to this build's (PostgreSQL: run once before the
+        /// hubs start; a SQLite file is also migrated when opened). Prints
+        /// {"engine", "from", "to"}.
+        Migrate,
+        /// Simulate a fleet on loopback: enrol N devices, start hub processes on the
+        /// store, run the devices (pulls and commands), check exactly-once, print JSON
+        /// (docs/fleet.md, "Load").
+        Loadtest(super::super::loadtest::LoadtestArgs),
         /// Enrol, revoke and list the devices the OMS lets in (docs/fleet.md).
         #[command(subcommand)]
         Devices(DevicesCommand),
@@ -143,17 +171,28 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<()> {
     use anyhow::Context as _;
-    let db = ctx.db.as_deref().context("--db PATH names the OMS store")?;
-    match command {
-        OmsCommand::Serve {
+    use hub::OmsSub;
+    let command_database = command.database.clone();
+    let db = match (&command.database, &ctx.db) {
+        (Some(text), _) => voxorder_hub::Database::parse(text)?,
+        (None, Some(path)) => voxorder_hub::Database::Sqlite(path.clone()),
+        (None, None) => {
+            None.context("--database URL (PostgreSQL) or --db PATH (SQLite) names the OMS store")?
+        }
+    };
+    let db = &db;
+    match command.command {
+        OmsSub::Serve {
             listen,
             tokens,
             tls_cert,
             tls_key,
             limits,
+            pool_size,
         } => voxorder_hub::serve_blocking(voxorder_hub::ServeOptions {
             listen,
-            db: db.to_path_buf(),
+            database: db.clone(),
+            pool_size,
             devices: match tokens {
                 Some(path) => voxorder_hub::Devices::read_file(&path)?,
                 None => voxorder_hub::Devices::default(),
@@ -163,12 +202,21 @@ pub fn run(
             policy: config.policy.clone(),
             clock: ctx.clock,
         })?,
-        OmsCommand::Import { file } => {
+        OmsSub::Import { file } => {
             let s = voxorder_hub::import_file(db, &file)?;
             serde_json::to_writer(&mut *out, &s)?;
             writeln!(out)?;
         }
-        OmsCommand::Devices(command) => devices(db, command, out)?,
+        OmsSub::Migrate => {
+            let m = db.migrate()?;
+            serde_json::to_writer(&mut *out, &m)?;
+            writeln!(out)?;
+        }
+        OmsSub::Devices(command) => devices(db, command, out)?,
+        OmsSub::Loadtest(args) => {
+            let raw = command_database.unwrap_or_else(|| db.to_string());
+            super::loadtest::run(db, &raw, &args, out)?;
+        }
     }
     Ok(())
 }
@@ -176,7 +224,11 @@ pub fn run(
 /// `oms devices …`. Registry times are UTC whatever `--now` says: they record when an
 /// operator acted, not a moment of the business rules.
 #[cfg(feature = "hub")]
-fn devices(db: &std::path::Path, command: hub::DevicesCommand, out: &mut impl Write) -> Result<()> {
+fn devices(
+    db: &voxorder_hub::Database,
+    command: hub::DevicesCommand,
+    out: &mut impl Write,
+) -> Result<()> {
     use hub::DevicesCommand;
     let now = chrono::Utc::now().naive_utc();
     match command {

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests that run the reference OMS as a process.
 
+// Each test binary compiles this module and uses only some of its helpers.
+#![allow(dead_code)]
+
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -38,10 +41,22 @@ pub fn serve_oms(
 
 /// [`serve_oms`] with only `args`: without `--tokens`, the devices enrolled in `db`.
 pub fn serve_oms_with(bin: &str, db: &Path, port: u16, args: &[&OsStr]) -> (Proc, String) {
+    let mut all: Vec<&OsStr> = vec!["--db".as_ref(), db.as_os_str()];
+    all.extend_from_slice(args);
+    spawn_oms(bin, port, &all)
+}
+
+/// `voxorder oms serve` on the store `database` names (`--database`: a SQLite path or a
+/// PostgreSQL URL) with `args`.
+pub fn serve_oms_on(bin: &str, database: &str, port: u16, args: &[&OsStr]) -> (Proc, String) {
+    let mut all: Vec<&OsStr> = vec!["--database".as_ref(), database.as_ref()];
+    all.extend_from_slice(args);
+    spawn_oms(bin, port, &all)
+}
+
+fn spawn_oms(bin: &str, port: u16, args: &[&OsStr]) -> (Proc, String) {
     let mut child = Command::new(bin)
         .args(["oms", "serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--db")
-        .arg(db)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

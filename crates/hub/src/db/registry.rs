@@ -44,7 +44,7 @@ pub enum Revocation {
 }
 
 /// Registry times are UTC with a `Z`: processes on machines in other zones share them.
-fn utc_text(at: NaiveDateTime) -> String {
+pub(crate) fn utc_text(at: NaiveDateTime) -> String {
     format!("{}Z", voxorder_domain::order::format_datetime(at))
 }
 
