@@ -182,7 +182,9 @@ fn reschedule(order: &str, n: i64) -> Change {
     Change::RescheduleDelivery {
         order_number: order.to_string(),
         date: today + chrono::Duration::days(3 + n % 4),
-        slot: [TimeSlot::Morning, TimeSlot::Afternoon, TimeSlot::Evening][(n % 3) as usize],
+        slot: [TimeSlot::Morning, TimeSlot::Afternoon, TimeSlot::Evening]
+            .get((n % 3) as usize)
+            .copied(),
     }
 }
 
