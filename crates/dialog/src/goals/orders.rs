@@ -889,6 +889,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             None => Answer::Missed,
         },
+        // "24 Brattle Street" at "which city?": the street said again, never a city.
+        Ask::City if said.address.is_some() => {
+            if let Some(heard) = &said.address {
+                merge_address(e.task().address(), heard);
+            }
+            Answer::Filled
+        }
         Ask::City => match said.city.clone().or_else(|| same_city(e, said, facts)) {
             Some(city) => {
                 e.task().address().city = Some(city);

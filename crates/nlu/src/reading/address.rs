@@ -235,7 +235,10 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
         // Without a type, a unit or a pause, the street is taken as one word
         // ("Broadway"): the read-back lets the caller put it right.
         None if strict => unit_at.or(paused.map(|p| p + 1)).unwrap_or(number + 2),
-        None => unit_at.or(paused.map(|p| p + 1))?,
+        // "Apartment 5, 300 Congress" said alone: the street runs to the end.
+        None => unit_at
+            .or(paused.map(|p| p + 1))
+            .or(unit_first.map(|_| words.len()))?,
     };
     // "Drive North", then "apartment 4 b" / "unit number 12".
     if suffix.is_some()

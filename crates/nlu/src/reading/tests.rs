@@ -154,6 +154,11 @@ fn a_unit_said_first_is_written_after_the_street() {
     assert!(a.street.starts_with("300 Congress Avenue"), "{}", a.street);
     assert!(a.street.contains('5'), "{}", a.street);
     assert_eq!(a.city.as_deref(), Some("Austin"));
+    let a = expecting("Apartment 5, 300 Congress", None, EntityKind::Street)
+        .address
+        .expect("a street said alone after its unit");
+    assert!(a.street.starts_with("300 Congress"), "{}", a.street);
+    assert!(!a.street.contains("5300"), "{}", a.street);
 }
 
 #[test]
