@@ -876,7 +876,9 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 Answer::Filled
             }
             // A delivery may come at any time of the day; a courier's pickup needs a slot.
-            None if e.task().goal() == Goal::Reschedule && no_preference(e, said) => {
+            None if e.task().goal() == Goal::Reschedule
+                && (no_preference(e, said) || e.phrases().any("soonest", &said.words)) =>
+            {
                 e.task().reschedule().any_slot = true;
                 Answer::Filled
             }
