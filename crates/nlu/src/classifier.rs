@@ -178,6 +178,26 @@ pub fn training_data_sha256(train_dir: &Path) -> std::io::Result<String> {
     Ok(hex(&h.finalize()))
 }
 
+/// An ONNX Runtime session of a verified model file's bytes, on one intra-op thread:
+/// understanding runs beside the recogniser and the voice, and must not take their cores.
+pub(crate) fn one_thread_session(
+    ort_lib: &Path,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<ort::session::Session, ClassifierError> {
+    let env = ort_environment(ort_lib)?;
+    let invalid = |reason: String| ClassifierError::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    };
+    ort::session::Session::builder(&env)
+        .map_err(|e| invalid(e.to_string()))?
+        .with_intra_threads(1)
+        .map_err(|e| invalid(e.to_string()))?
+        .commit_from_memory(bytes)
+        .map_err(|e| invalid(e.to_string()))
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -239,17 +259,7 @@ impl OnnxIntentClassifier {
             }
             .into());
         }
-        let env = ort_environment(ort_lib)?;
-        let invalid = |reason: String| ClassifierError::Invalid {
-            path: model_path.clone(),
-            reason,
-        };
-        let session = ort::session::Session::builder(&env)
-            .map_err(|e| invalid(e.to_string()))?
-            .with_intra_threads(1)
-            .map_err(|e| invalid(e.to_string()))?
-            .commit_from_memory(&bytes)
-            .map_err(|e| invalid(e.to_string()))?;
+        let session = one_thread_session(ort_lib, &model_path, &bytes)?;
         let encoder = match &manifest.encoder {
             Some(spec) => {
                 let models = dir.parent().unwrap_or(Path::new("."));

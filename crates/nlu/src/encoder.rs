@@ -19,7 +19,6 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::classifier::ClassifierError;
 use voxorder_runtime::models::IntegrityError;
-use voxorder_runtime::onnx::ort_environment;
 
 /// The fix to name when the sentence encoder is not the one the intent model was trained
 /// with.
@@ -325,17 +324,7 @@ impl SentenceEncoder {
         let text =
             std::fs::read_to_string(&tokenizer_path).map_err(|e| missing(&tokenizer_path, e))?;
         let tokenizer = WordPiece::from_json(&tokenizer_path, &text, spec.max_tokens)?;
-        let env = ort_environment(ort_lib)?;
-        let invalid = |reason: String| ClassifierError::Invalid {
-            path: path.clone(),
-            reason,
-        };
-        let session = ort::session::Session::builder(&env)
-            .map_err(|e| invalid(e.to_string()))?
-            .with_intra_threads(1)
-            .map_err(|e| invalid(e.to_string()))?
-            .commit_from_memory(&bytes)
-            .map_err(|e| invalid(e.to_string()))?;
+        let session = crate::classifier::one_thread_session(ort_lib, &path, &bytes)?;
         Ok(SentenceEncoder {
             session: Mutex::new(session),
             tokenizer,
