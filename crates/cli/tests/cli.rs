@@ -803,30 +803,22 @@ fn the_hub_s_files_exit_with_their_own_codes() {
 #[test]
 fn a_household_member_named_narrows_the_orders_offered() {
     let env = Env::new();
-    let mut cmd = env.command(&[
-        "--now",
-        "2026-03-10T10:00:00",
-        "chat",
-        "--customer",
-        "ada.park@example.com",
-    ]);
-    cmd.args(["--json"]);
-    let everyone = Env::run_with_input(
-        env.command(&[
+    // One call to the Park household's speaker: what it printed.
+    let speaker = |extra: &[&str], input: &[u8]| -> String {
+        let mut cmd = env.command(&[
             "--now",
             "2026-03-10T10:00:00",
             "chat",
             "--customer",
             "ada.park@example.com",
-        ]),
-        b"where is my order\n",
-    );
-    assert!(everyone.status.success(), "{}", stderr(&everyone));
-    let everyone = String::from_utf8(everyone.stdout).expect("utf-8");
-    let out = Env::run_with_input(cmd, b"where's the order jonah placed\n");
-    assert!(out.status.success(), "{}", stderr(&out));
-    let turns: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .expect("utf-8")
+        ]);
+        cmd.args(extra);
+        let out = Env::run_with_input(cmd, input);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let everyone = speaker(&[], b"where is my order\n");
+    let turns: Vec<serde_json::Value> = speaker(&["--json"], b"where's the order jonah placed\n")
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
@@ -836,17 +828,6 @@ fn a_household_member_named_narrows_the_orders_offered() {
     assert!(!reply.contains("from today"), "{reply}");
     assert!(reply.contains("Which one"), "{reply}");
     // What that member usually buys, not the first tea of the catalog.
-    let tea = Env::run_with_input(
-        env.command(&[
-            "--now",
-            "2026-03-10T10:00:00",
-            "chat",
-            "--customer",
-            "ada.park@example.com",
-        ]),
-        b"reorder the tea jonah usually gets\n",
-    );
-    assert!(tea.status.success(), "{}", stderr(&tea));
-    let tea = String::from_utf8(tea.stdout).expect("utf-8");
+    let tea = speaker(&[], b"reorder the tea jonah usually gets\n");
     assert!(tea.contains("English breakfast tea"), "{tea}");
 }
