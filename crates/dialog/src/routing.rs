@@ -96,6 +96,8 @@ impl Engine {
     pub(crate) fn offer_human(&mut self, reason: HandOffReason) {
         self.s.offer_reason = Some(reason);
         self.ask = Ask::YesNo(YesNo::OfferHuman);
+        // The offer was part of the sentence just said; said again, it stands alone.
+        self.ask_key = Some((p!("offer_human_again"), Vec::new()));
     }
 
     pub(crate) fn store_trouble(&mut self, e: &FactsError) {
@@ -830,10 +832,9 @@ impl Engine {
     }
 
     pub(crate) fn refuse_card(&mut self, facts: &dyn Facts) {
+        // Only a verified order's card is named, even by its last four.
         let card = self
-            .s
-            .focus
-            .as_ref()
+            .order_in_focus()
             .and_then(|n| facts.order(n).ok().flatten())
             .and_then(|o| {
                 let brand = o.payment.brand.clone()?;

@@ -94,6 +94,8 @@ impl Engine {
         }
         self.say(p!("anything_else"), &[]);
         self.ask = Ask::YesNo(YesNo::AnythingElse);
+        // A question asked before this one must not be asked again in its place.
+        self.ask_key = Some((p!("anything_else"), Vec::new()));
     }
 
     /// Says that the caller is verified, then anything sync learned about the orders or
