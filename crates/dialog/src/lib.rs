@@ -170,6 +170,11 @@ pub(crate) struct Session {
     pub told: Vec<i64>,
     /// The age of stale order details was said (once a conversation).
     pub data_age_told: bool,
+    /// The last four digits of each card already said ("4 2 4 2"); the brand alone names
+    /// the card after that.
+    pub cards_said: Vec<String>,
+    /// The caller asked about the card in this turn: its last four are said in full.
+    pub card_asked: bool,
     /// The product the caller last asked about ("what colours does it come in?").
     pub last_product: Option<String>,
     /// The size and colour of that question ("in navy"), kept for "what about large?".
@@ -408,13 +413,56 @@ impl Engine {
 
     fn finish_step(&mut self) -> Step {
         let mut step = std::mem::take(&mut self.step);
-        step.reply = self.out.join(" ");
+        let reply = self.out.join(" ");
+        step.reply = if std::mem::take(&mut self.s.card_asked) {
+            reply
+        } else {
+            name_cards_once(reply, &mut self.s.cards_said)
+        };
         if !step.reply.is_empty() && !step.slow {
             self.s.last_reply = step.reply.clone();
         }
         step.end = self.s.ended;
         step
     }
+}
+
+/// Drops " ending in 4 2 4 2" from a card said earlier in the conversation, and from a
+/// second mention in the same reply: the digits take two seconds to say and were heard.
+fn name_cards_once(reply: String, said: &mut Vec<String>) -> String {
+    const MARK: &str = " ending in ";
+    let mut out = String::with_capacity(reply.len());
+    let mut rest = reply.as_str();
+    while let Some(at) = rest.find(MARK) {
+        let after = &rest[at + MARK.len()..];
+        // The spoken last four: four digits with single spaces between them.
+        let digits = after.get(..7).filter(|d| {
+            d.chars().enumerate().all(|(i, c)| {
+                if i % 2 == 0 {
+                    c.is_ascii_digit()
+                } else {
+                    c == ' '
+                }
+            })
+        });
+        match digits {
+            Some(d) if said.iter().any(|s| s == d) => {
+                out.push_str(&rest[..at]);
+                rest = &after[7..];
+            }
+            Some(d) => {
+                said.push(d.to_string());
+                out.push_str(&rest[..at + MARK.len() + 7]);
+                rest = &after[7..];
+            }
+            None => {
+                out.push_str(&rest[..at + MARK.len()]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

@@ -841,6 +841,7 @@ impl Engine {
                 let last4 = o.payment.last4.clone()?;
                 Some(st::card(&brand, &last4))
             });
+        self.s.card_asked = true;
         match card {
             Some(card) => self.say(p!("card_refused_with_last4"), &[("card", card)]),
             None => self.say(p!("card_refused"), &[]),
