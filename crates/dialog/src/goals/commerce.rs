@@ -188,10 +188,12 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     let days = shipping.standard_business_days[1];
     let estimate = add_business_days(e.today(), days);
     let names: Vec<String> = items.iter().map(|(p, q)| line_words(&p.name, *q)).collect();
+    // The city names the saved address well enough in a read-back; its zip read digit by
+    // digit would double the sentence.
     let place = template
         .shipping_address
         .as_ref()
-        .map(|a| st::city_zip(&a.city, &a.zip))
+        .map(|a| a.city.clone())
         .unwrap_or_default();
     if !e.task().confirmed {
         let shipping_words = if ship_cents == 0 {

@@ -156,6 +156,8 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     if asked_details {
         say_details(e, &order);
     }
+    // Once the items were listed, the status sentence does not list them again.
+    let key = |full: &'static str, brief: &'static str| if asked_details { brief } else { full };
     let number = st::digits_grouped(&order.order_number);
     let items = items_phrase(&e.catalog, &order);
     let carrier = order
@@ -179,7 +181,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
         OrderStatus::Processing => {
             let est = estimate_words(e, &order);
             e.say(
-                p!("status_processing"),
+                key(p!("status_processing"), p!("status_processing_brief")),
                 &[
                     ("items", items),
                     ("date", e.date_words(order.order_date)),
@@ -195,7 +197,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
                 .unwrap_or_else(|| "recently".into());
             let est = estimate_words(e, &order);
             e.say(
-                p!("status_shipped"),
+                key(p!("status_shipped"), p!("status_shipped_brief")),
                 &[
                     ("items", items),
                     ("carrier", carrier),
@@ -215,7 +217,10 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
         }
         OrderStatus::OutForDelivery => {
             e.say(
-                p!("status_out_for_delivery"),
+                key(
+                    p!("status_out_for_delivery"),
+                    p!("status_out_for_delivery_brief"),
+                ),
                 &[("items", items), ("carrier", carrier)],
             );
             e.complete();
@@ -225,12 +230,12 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
                 Some(t) => (e.date_words(t.date()), st::time_of_day(t.time())),
                 None => ("recently".into(), String::new()),
             };
-            let key = if time.is_empty() {
-                p!("status_delivered")
+            let which = if time.is_empty() {
+                key(p!("status_delivered"), p!("status_delivered_brief"))
             } else {
-                p!("status_delivered_at")
+                key(p!("status_delivered_at"), p!("status_delivered_at_brief"))
             };
-            e.say(key, &[("items", items), ("date", date), ("time", time)]);
+            e.say(which, &[("items", items), ("date", date), ("time", time)]);
             e.complete();
         }
         OrderStatus::Delayed => {
@@ -240,7 +245,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
                 (late_until - promised_by(&order, &e.config().policy.shipping)).num_days();
             let est_words = estimate_words(e, &order);
             e.say(
-                p!("status_delayed"),
+                key(p!("status_delayed"), p!("status_delayed_brief")),
                 &[("items", items), ("estimate", est_words)],
             );
             if late_days > i64::from(e.config().policy.orders.delay_handoff_days) {
@@ -594,9 +599,12 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
         task.confirmed,
     );
     let Some(date) = date else {
+        // Asked again after a day that could not be used: the current day was just said.
         let current = match order.estimated_delivery {
-            Some(d) => e.text(p!("current_delivery"), &[("date", e.date_words(d))]),
-            None => String::new(),
+            Some(d) if e.ask != Ask::Date => {
+                e.text(p!("current_delivery"), &[("date", e.date_words(d))])
+            }
+            _ => String::new(),
         };
         e.ask(
             Ask::Date,

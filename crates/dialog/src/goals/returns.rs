@@ -843,7 +843,10 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
 
 fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     if order.status != OrderStatus::Delivered && order.status != OrderStatus::Returned {
-        e.say(p!("problem_not_delivered"), &[]);
+        // A cancelled order's status says it all; "not delivered yet" would be untrue.
+        if order.status != OrderStatus::Cancelled {
+            e.say(p!("problem_not_delivered"), &[]);
+        }
         e.tell_status(facts);
         return;
     }
