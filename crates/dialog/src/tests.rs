@@ -2170,7 +2170,7 @@ fn asking_the_delivery_date_is_not_a_reschedule() {
 #[test]
 fn a_cards_last_four_are_said_once_a_conversation() {
     let mut said = Vec::new();
-    let first = crate::name_cards_once(
+    let first = name_cards_once(
         "Refund to your Visa ending in 4 2 4 2, or back to your Visa ending in 4 2 4 2?".into(),
         &mut said,
     );
@@ -2178,7 +2178,7 @@ fn a_cards_last_four_are_said_once_a_conversation() {
         first,
         "Refund to your Visa ending in 4 2 4 2, or back to your Visa?"
     );
-    let later = crate::name_cards_once(
+    let later = name_cards_once(
         "Eighty-nine dollars back to your Visa ending in 4 2 4 2. Shall I go ahead?".into(),
         &mut said,
     );
@@ -2187,7 +2187,7 @@ fn a_cards_last_four_are_said_once_a_conversation() {
         "Eighty-nine dollars back to your Visa. Shall I go ahead?"
     );
     // Another card is new; words that are not a card's last four are left alone.
-    let other = crate::name_cards_once(
+    let other = name_cards_once(
         "Your Mastercard ending in 5 4 5 4. The offer ending in March stays.".into(),
         &mut said,
     );
