@@ -548,7 +548,55 @@ pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     }
     let window = st::number_words(u64::from(e.config().policy.returns.window_days));
     e.say(p!("cancel_one_item_kept"), &[("window", window)]);
+    // On the call about this order, keeping it goes back to confirming it.
+    let order = e.task_ref().and_then(|t| t.order.clone());
+    if order.is_some() && order == e.s.called_about {
+        let task = e.task();
+        task.become_goal(Goal::Confirm);
+        task.confirmed = false;
+        task.confirmation().read_out = true;
+        e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
+        return;
+    }
     e.drop_task();
+}
+
+/// The item of a several-item order the caller says they no longer want ("I don't want
+/// the belt any more", "take the belt off"): the one whose name follows the words that
+/// drop it.
+fn item_dropped(e: &Engine, said: &Said<'_>, order: &Order) -> Option<String> {
+    if order.items.len() < 2 {
+        return None;
+    }
+    let ph = e.phrases();
+    let words = &said.words;
+    // "Take the belt off": the verb and its particle around the item.
+    let take_off = || {
+        let at = words.iter().position(|w| w == "take" || w == "leave")?;
+        words[at + 1..]
+            .iter()
+            .take(5)
+            .any(|w| w == "off" || w == "out")
+            .then_some(at)
+    };
+    let from = match ph.find("drop_item", words) {
+        Some(at) => at + ph.len_at("drop_item", words, at).unwrap_or(1),
+        None => take_off()? + 1,
+    };
+    let after = &said.words[from.min(said.words.len())..(from + 5).min(said.words.len())];
+    let named: Vec<&voxorder_domain::order::OrderItem> = order
+        .items
+        .iter()
+        .filter(|it| {
+            crate::locale::words(&it.name)
+                .iter()
+                .any(|w| w.len() > 2 && after.contains(w))
+        })
+        .collect();
+    match named.as_slice() {
+        [one] => Some(one.sku.clone()),
+        _ => None,
+    }
 }
 
 /// Moving the delivery to another day and time slot.
@@ -1091,8 +1139,17 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         );
         return Answer::Handled;
     }
-    if intent == Intent::CancelOrder || (yes == Some(false) && intent != Intent::ChangeAddress) {
+    // "I don't want the belt any more, just the mouse": one item of the order dropped is
+    // the choice a one-item cancellation offers, never the whole order without a yes.
+    let dropped = load(e, facts).and_then(|o| item_dropped(e, said, &o));
+    if intent == Intent::CancelOrder
+        || dropped.is_some()
+        || (yes == Some(false) && intent != Intent::ChangeAddress)
+    {
         let task = e.task();
+        if let Some(sku) = dropped.or_else(|| said.entities.product.clone()) {
+            task.heard.product = Some(sku);
+        }
         task.become_goal(Goal::Cancel);
         task.confirmed = false;
         task.cancel().cancel_reason = said.entities.cancel_reason;
