@@ -880,6 +880,7 @@ impl Engine {
             HandOffReason::LongDelay => p!("handoff_delay"),
             HandOffReason::NotReceived => p!("handoff_not_received"),
             HandOffReason::Exception => p!("handoff_exception"),
+            HandOffReason::Disputed => p!("handoff_disputed"),
             _ => p!("handoff"),
         };
         self.say(key, &[]);

@@ -380,6 +380,8 @@ pub enum HandOffReason {
     Exception,
     /// The store could not be read or written.
     SystemError,
+    /// The customer says they never placed the order.
+    Disputed,
 }
 
 impl HandOffReason {
@@ -392,6 +394,7 @@ impl HandOffReason {
             HandOffReason::NotUnderstood => "not_understood",
             HandOffReason::Exception => "exception",
             HandOffReason::SystemError => "system_error",
+            HandOffReason::Disputed => "disputed",
         }
     }
 }

@@ -1126,6 +1126,12 @@ pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
 fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let intent = said.intent;
     let yes = e.yes_no(said);
+    // "I never ordered this": not confirmed, not cancelled on a stranger's word either;
+    // a person looks into it.
+    if e.phrases().any("never_ordered", &said.words) {
+        e.hand_off(HandOffReason::Disputed);
+        return Answer::Handled;
+    }
     if said.has(Cue::CallBack) && intent != Intent::CancelOrder {
         return ask_callback(e, said);
     }
