@@ -536,6 +536,15 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             Answer::Handled
         }
+        // "All of them" at "which one?" for a status: each in turn, newest first.
+        Ask::PickOrder(numbers)
+            if e.task().goal() == Goal::Status && e.phrases().any("all_items", &said.words) =>
+        {
+            let chosen = numbers[0].clone();
+            e.s.queue = numbers[1..].to_vec();
+            use_order(e, chosen);
+            Answer::Filled
+        }
         Ask::PickOrder(numbers) => match pick(e, said, numbers, facts) {
             Some(i) => {
                 let chosen = numbers[i].clone();

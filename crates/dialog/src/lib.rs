@@ -173,6 +173,9 @@ pub(crate) struct Session {
     /// The last four digits of each card already said ("4 2 4 2"); the brand alone names
     /// the card after that.
     pub cards_said: Vec<String>,
+    /// The turn at which a clarifying question ("do you want to X or Y?") was asked: a
+    /// "neither" to it is not a goodbye.
+    pub clarified_at: Option<u32>,
     /// The caller asked about the card in this turn: its last four are said in full.
     pub card_asked: bool,
     /// The product the caller last asked about ("what colours does it come in?").

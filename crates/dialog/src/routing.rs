@@ -144,6 +144,31 @@ impl Engine {
             self.ask_again();
             return;
         }
+        // "Why is it late?", "what's the hold-up?" about the order just discussed, at no
+        // question or a yes/no one: the carrier's latest word and the estimate, then the
+        // question still pending.
+        if matches!(self.ask, Ask::Nothing | Ask::YesNo(_))
+            && said.entities.order_number.is_none()
+            && self.phrases().any("why_late", &said.words)
+        {
+            let pending = !matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
+            if orders::why_late(self, facts) {
+                self.s.fallbacks = 0;
+                if pending {
+                    self.say_pending_question(false);
+                } else {
+                    self.s.completed += 1;
+                    self.anything_else();
+                }
+                return;
+            }
+        }
+        // "Someone used my card": fraud is for a person, whatever else is pending.
+        if !said.keypad && self.phrases().any("card_fraud", &said.words) {
+            self.note_primary(said.intent);
+            self.hand_off(HandOffReason::Disputed);
+            return;
+        }
         if !said.keypad && said.has(Cue::Complaint) {
             self.note_primary(said.intent);
             self.hand_off(HandOffReason::Complaint);
@@ -334,10 +359,15 @@ impl Engine {
                 self.help();
                 return;
             }
+            // At an open question ("which one?"), only words of leaving end the call:
+            // "all of them please" is an answer, whatever the classifier made of it.
             Intent::EndConversation
-                if closing_question
+                if (closing_question
                     || self.yes_no(said).is_none()
-                    || said.confidence >= self.config.dialog.switch_confidence =>
+                    || said.confidence >= self.config.dialog.switch_confidence)
+                    && (matches!(self.ask, Ask::Nothing | Ask::YesNo(_))
+                        || said.has(Cue::Goodbye)
+                        || self.phrases().any("thanks", &said.words)) =>
             {
                 self.goodbye();
                 return;
@@ -538,6 +568,10 @@ impl Engine {
             }
             Intent::Affirm => {
                 self.say(p!("how_can_i_help"), &[]);
+            }
+            // "Neither" to "do you want to X or Y?" is not the end of the call.
+            Intent::Deny if self.s.clarified_at == Some(self.s.turns - 1) => {
+                self.say(p!("how_else"), &[]);
             }
             Intent::Deny | Intent::EndConversation => self.goodbye(),
             _ => self.fallback(said),
@@ -755,8 +789,12 @@ impl Engine {
             .take(2)
             .map(|g| self.text(g.label_key(), &[]))
             .collect();
+        // Whatever was asked before, the clarifying question is now the one pending.
+        self.ask = Ask::Nothing;
+        self.ask_key = None;
         if options.len() == 2 {
             self.say(p!("clarify"), &[("options", st::list_or(&options))]);
+            self.s.clarified_at = Some(self.s.turns);
         } else if said.words.len() >= 4 && !self.names_something_of_ours(said) {
             // A clear sentence about nothing this shop does ("tell me a joke", "what's
             // the weather"): said so, with what it can do, not "I didn't catch that".
@@ -880,7 +918,8 @@ impl Engine {
             HandOffReason::LongDelay => p!("handoff_delay"),
             HandOffReason::NotReceived => p!("handoff_not_received"),
             HandOffReason::Exception => p!("handoff_exception"),
-            HandOffReason::Disputed => p!("handoff_disputed"),
+            HandOffReason::Disputed if self.s.called_about.is_some() => p!("handoff_disputed"),
+            HandOffReason::Disputed => p!("handoff_fraud"),
             _ => p!("handoff"),
         };
         self.say(key, &[]);

@@ -274,6 +274,54 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     }
 }
 
+/// "Why is it late?" about the verified order in focus: the carrier's latest scan and
+/// the estimate, or that it is not late. False, with nothing said, when no verified order
+/// is in focus.
+pub(crate) fn why_late(e: &mut Engine, facts: &dyn Facts) -> bool {
+    let Some(number) = e.order_in_focus().map(str::to_string) else {
+        return false;
+    };
+    let Ok(Some(order)) = facts.order(&number) else {
+        return false;
+    };
+    let late = order.status == OrderStatus::Delayed
+        || (matches!(
+            order.status,
+            OrderStatus::Processing | OrderStatus::Shipped | OrderStatus::OutForDelivery
+        ) && order.estimated_delivery.is_some_and(|d| d < e.today()));
+    let estimate = estimate_words(e, &order);
+    if !late {
+        e.say(p!("not_late"), &[("estimate", estimate)]);
+    } else if let Some(ev) = order.tracking_events.last() {
+        let what = ev
+            .description
+            .clone()
+            .unwrap_or_else(|| ev.status.replace('_', " "));
+        let place = ev
+            .location
+            .as_deref()
+            .map(|l| format!(" in {l}"))
+            .unwrap_or_default();
+        let carrier = order
+            .carrier
+            .clone()
+            .unwrap_or_else(|| "the carrier".into());
+        e.say(
+            p!("late_reason"),
+            &[
+                ("carrier", carrier),
+                ("what", what),
+                ("place", place),
+                ("date", e.date_words(ev.at.date())),
+                ("estimate", estimate),
+            ],
+        );
+    } else {
+        e.say(p!("late_no_reason"), &[("estimate", estimate)]);
+    }
+    true
+}
+
 /// Tracking: carrier, tracking number character by character, last scan, estimate.
 pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
