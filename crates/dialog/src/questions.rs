@@ -365,8 +365,21 @@ impl Engine {
                     );
                     // A street said again is a new address, not a patch on the old one:
                     // what was not said with it is asked again, never kept from before.
-                    *address = AddressDraft::default();
-                    crate::request::merge_address(address, &heard);
+                    // The one exception is the same street with another house number
+                    // ("no, it's 54 Oak Street, not 45"): a correction of the number,
+                    // which keeps the unit, city and zip heard with it.
+                    let renumbered = address
+                        .line1
+                        .as_deref()
+                        .filter(|_| heard.city.is_none() && heard.zip.is_none())
+                        .and_then(|old| crate::request::renumbered(old, &heard.street));
+                    match renumbered {
+                        Some(line1) => address.line1 = Some(line1),
+                        None => {
+                            *address = AddressDraft::default();
+                            crate::request::merge_address(address, &heard);
+                        }
+                    }
                     changed |= before
                         != (
                             address.line1.clone(),

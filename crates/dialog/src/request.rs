@@ -448,6 +448,45 @@ impl Task {
     }
 }
 
+/// The street line `old` with the house number of `new`, when `new` is the same street
+/// with another number and no unit ("54 Oak Street" for "45 Oak Street Apartment 3B"
+/// gives "54 Oak Street Apartment 3B"); None when it is another street.
+pub(crate) fn renumbered(old: &str, new: &str) -> Option<String> {
+    const UNITS: [&str; 8] = [
+        "apartment",
+        "apt",
+        "unit",
+        "suite",
+        "ste",
+        "flat",
+        "floor",
+        "#",
+    ];
+    let split = |line: &str| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let number = words
+            .first()
+            .filter(|w| w.chars().any(|c| c.is_ascii_digit()))?;
+        let unit_at = words
+            .iter()
+            .position(|w| UNITS.contains(&w.to_lowercase().trim_end_matches('.')))
+            .unwrap_or(words.len());
+        let name = words.get(1..unit_at)?.join(" ").to_lowercase();
+        let unit = words[unit_at..].join(" ");
+        (!name.is_empty()).then(|| (number.to_string(), name, unit))
+    };
+    let (old_number, old_name, unit) = split(old)?;
+    let (new_number, new_name, new_unit) = split(new)?;
+    if old_name != new_name || !new_unit.is_empty() || old_number == new_number {
+        return None;
+    }
+    Some(if unit.is_empty() {
+        new.trim().to_string()
+    } else {
+        format!("{} {unit}", new.trim())
+    })
+}
+
 /// Puts the parts heard over the draft, keeping what was not said.
 pub(crate) fn merge_address(draft: &mut AddressDraft, heard: &SpokenAddress) {
     draft.line1 = Some(heard.street.clone());

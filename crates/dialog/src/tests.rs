@@ -1630,13 +1630,25 @@ fn only_the_missing_parts_of_an_address_are_asked() {
     );
     assert!(s.reply.contains("2200 Lake Shore Drive"), "{}", s.reply);
     assert!(s.reply.contains("Austin, Texas, 7 8 7 0 5"), "{}", s.reply);
-    // A new street at the read-back is a new address: what was not said with it is
-    // asked again, not kept from the first one.
+    // The same street with another number at the read-back corrects the number: the
+    // city and zip said with the street stay, and the whole address is read back.
     let s = turn(
         &mut e,
         &w,
         Intent::Deny,
         "no, it's 2210 Lake Shore Drive",
+        Entities::default(),
+    );
+    assert!(s.reply.contains("2210 Lake Shore Drive"), "{}", s.reply);
+    assert!(s.reply.contains("Austin, Texas, 7 8 7 0 5"), "{}", s.reply);
+    assert!(s.changes.is_empty());
+    // Another street is a new address: what was not said with it is asked again, not
+    // kept from the first one.
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Deny,
+        "no, it's 14 Congress Avenue",
         Entities::default(),
     );
     assert!(s.reply.contains("city"), "{}", s.reply);
@@ -1645,7 +1657,7 @@ fn only_the_missing_parts_of_an_address_are_asked() {
     let s = turn(&mut e, &w, Intent::Fallback, "austin", Entities::default());
     assert!(s.reply.contains("zip"), "{}", s.reply);
     let s = turn(&mut e, &w, Intent::Fallback, "78705", zip("78705"));
-    assert!(s.reply.contains("2210 Lake Shore Drive"), "{}", s.reply);
+    assert!(s.reply.contains("14 Congress Avenue"), "{}", s.reply);
     assert!(s.reply.contains("Austin, Texas, 7 8 7 0 5"), "{}", s.reply);
 }
 
@@ -2195,4 +2207,25 @@ fn a_cards_last_four_are_said_once_a_conversation() {
         other,
         "Your Mastercard ending in 5 4 5 4. The offer ending in March stays."
     );
+}
+
+#[test]
+fn the_same_street_with_another_number_keeps_the_unit() {
+    use crate::request::renumbered;
+    assert_eq!(
+        renumbered("45 Oak Street Apartment 3B", "54 Oak Street").as_deref(),
+        Some("54 Oak Street Apartment 3B")
+    );
+    assert_eq!(
+        renumbered("45 Oak Street", "54 oak street").as_deref(),
+        Some("54 oak street")
+    );
+    // Another street, a unit said anew, or the same number is a new street line.
+    assert_eq!(renumbered("45 Oak Street Apt 2", "54 Elm Street"), None);
+    assert_eq!(
+        renumbered("45 Oak Street Apt 2", "54 Oak Street Apt 5"),
+        None
+    );
+    assert_eq!(renumbered("45 Oak Street", "45 Oak Street"), None);
+    assert_eq!(renumbered("Oak Street", "54 Oak Street"), None);
 }
