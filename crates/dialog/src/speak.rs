@@ -480,12 +480,15 @@ pub(crate) fn few_options(e: &Engine, list: &[String]) -> String {
 
 /// Sizes as said, smallest first; more than three as a span ("small to extra large").
 pub(crate) fn size_span(sizes: &[String]) -> String {
-    let mut said: Vec<(usize, String)> = sizes
+    // Letter sizes by their rank, number sizes by their value ("8 to 11", not "10 to 9").
+    let value = |s: &str| s.parse::<f64>().unwrap_or(f64::MAX);
+    let mut said: Vec<(usize, f64, String)> = sizes
         .iter()
-        .map(|s| (pw::size_rank(s), pw::size_words(s)))
+        .map(|s| (pw::size_rank(s), value(s), pw::size_words(s)))
         .collect();
-    said.sort_by_key(|(rank, _)| *rank);
-    said.dedup();
+    said.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    said.dedup_by(|a, b| a.2 == b.2);
+    let said: Vec<(usize, String)> = said.into_iter().map(|(r, _, w)| (r, w)).collect();
     match said.as_slice() {
         [first, .., last] if said.len() > 3 => format!("{} to {}", first.1, last.1),
         _ => st::list_and(&said.into_iter().map(|(_, s)| s).collect::<Vec<_>>()),

@@ -2229,3 +2229,17 @@ fn the_same_street_with_another_number_keeps_the_unit() {
     assert_eq!(renumbered("45 Oak Street", "45 Oak Street"), None);
     assert_eq!(renumbered("Oak Street", "54 Oak Street"), None);
 }
+
+#[test]
+fn number_sizes_are_spanned_by_value() {
+    let sizes: Vec<String> = ["10", "9", "12", "8", "10.5", "11"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(speak::size_span(&sizes), "8 to 12");
+    let letters: Vec<String> = ["XL", "S", "M", "L"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(speak::size_span(&letters), "small to extra large");
+}

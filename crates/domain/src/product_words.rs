@@ -222,6 +222,21 @@ pub fn product_name(name: &str) -> String {
 /// name ("the soy candle").
 pub fn variant_change(from: &str, to: &str) -> String {
     let (a, b) = (ProductWords::parse(from), ProductWords::parse(to));
+    // Shoe sizes arrive as a bare number ("Everyday Sneakers - Black, 8"), read as a
+    // measure: between two of the same product it is the size that changes.
+    let number = |m: &Option<String>| {
+        m.as_deref()
+            .filter(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            .map(str::to_string)
+    };
+    if let (Some(_), Some(to_size)) = (number(&a.measure), number(&b.measure)) {
+        if a.noun == b.noun && a.measure != b.measure {
+            return match (a.colour == b.colour, &b.colour) {
+                (false, Some(colour)) => format!("the {colour} one, size {to_size}"),
+                _ => format!("a size {to_size}"),
+            };
+        }
+    }
     if a.noun != b.noun || a.measure != b.measure {
         return format!("the {}", b.singular(true));
     }
@@ -563,6 +578,16 @@ mod tests {
             "the black one, size small"
         );
         assert_eq!(variant_change(navy_m, "Soy Candle"), "the soy candle");
+        // Shoe sizes given as a bare number.
+        let black_9 = "Everyday Sneakers - Black, 9";
+        assert_eq!(
+            variant_change(black_9, "Everyday Sneakers - Black, 8"),
+            "a size 8"
+        );
+        assert_eq!(
+            variant_change(black_9, "Everyday Sneakers - White, 10.5"),
+            "the white one, size 10.5"
+        );
     }
 
     #[test]
