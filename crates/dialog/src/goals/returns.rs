@@ -186,6 +186,14 @@ fn ensure_lines(
     if !e.task().after_sale().lines.is_empty() {
         return true;
     }
+    // How many, when the caller said no number: a return takes the whole line, an
+    // exchange one of it ("swap my sneakers for an 8" with three pairs on the order is
+    // one pair, read back as "one of your three"), never all of them unasked.
+    let unsaid = if e.task().goal() == Goal::Exchange {
+        1
+    } else {
+        u32::MAX
+    };
     if open.is_empty() {
         e.say(p!("return_already"), &[]);
         e.complete();
@@ -214,7 +222,7 @@ fn ensure_lines(
             } else {
                 e.task().after_sale().quantity
             };
-            let qty = said_qty.unwrap_or(u32::MAX).min(item(order, l).qty);
+            let qty = said_qty.unwrap_or(unsaid).min(item(order, l).qty);
             e.task().after_sale().lines = vec![(l, qty.max(1))];
             return true;
         }
@@ -225,7 +233,7 @@ fn ensure_lines(
             .task()
             .after_sale()
             .quantity
-            .unwrap_or(u32::MAX)
+            .unwrap_or(unsaid)
             .min(item(order, l).qty);
         e.task().after_sale().lines = vec![(l, qty.max(1))];
         return true;
@@ -618,8 +626,30 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     if !e.task().confirmed {
+        // Part of a line is said as such: "one of your three black sneakers".
+        let item = if qty < it.qty {
+            e.text(
+                p!("exchange_part_of_line"),
+                &[
+                    ("count", st::number_words(u64::from(qty))),
+                    (
+                        "items",
+                        pw::product_phrase_indefinite(
+                            &pw::product_name_brief(&it.name),
+                            it.qty,
+                            false,
+                        ),
+                    ),
+                ],
+            )
+        } else {
+            e.text(
+                p!("exchange_your_item"),
+                &[("item", pw::product_name_brief(&it.name))],
+            )
+        };
         let args = [
-            ("item", pw::product_name_brief(&it.name)),
+            ("item", item),
             ("variant", pw::variant_change(&it.name, &target.name)),
         ];
         e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_exchange"), &args);
