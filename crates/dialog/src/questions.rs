@@ -146,9 +146,11 @@ impl Engine {
             && self.names_a_request(said)
             && self.yes_no(said) == Some(false)
             && Goal::from_intent(said.intent).is_some();
-        if declined_with_request
-            || (q.is_offer() && self.names_a_request(said) && self.acknowledges_only(said))
-        {
+        // "Ok, how much is the yoga mat?" at "shall I connect you?" is a new question too.
+        let offered = q.is_offer() || matches!(q, YesNo::OfferHuman);
+        let asks_something =
+            self.names_a_request(said) || commerce::asks_about_a_product(self, said);
+        if declined_with_request || (offered && asks_something && self.acknowledges_only(said)) {
             self.s.queue.clear();
             self.ask = Ask::Nothing;
             self.route(said, facts);

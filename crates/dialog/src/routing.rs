@@ -893,6 +893,12 @@ impl Engine {
                 self.s.completed += 1;
                 self.anything_else();
             }
+            // "Do you sell iPhones?" about nothing in the catalog: a plain no.
+            None if self.phrases().any("asks_stock", &said.words) => {
+                self.say(p!("product_not_sold"), &[]);
+                self.s.completed += 1;
+                self.anything_else();
+            }
             None => {
                 self.say(p!("policy_unknown"), &[]);
                 self.offer_human(HandOffReason::Requested);

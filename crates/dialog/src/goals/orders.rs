@@ -423,9 +423,17 @@ fn day_meant_without_a_date(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> O
     if !no_preference(e, said) && !e.phrases().any("soonest", &said.words) {
         return None;
     }
-    // The first day a delivery can be moved to is tomorrow (see `date_ok`).
-    (e.config().policy.orders.reschedule_max_days_ahead >= 1)
-        .then(|| e.today() + chrono::Duration::days(1))
+    // The first day a delivery can be moved to is tomorrow (see `date_ok`), and never
+    // before the day it is due: the soonest other day is the one after.
+    let tomorrow = e.today() + chrono::Duration::days(1);
+    let order = e.task_ref()?.order.clone()?;
+    let due = facts.order(&order).ok().flatten()?.estimated_delivery;
+    let soonest = due.map_or(tomorrow, |d| (d + chrono::Duration::days(1)).max(tomorrow));
+    let max = e.today()
+        + chrono::Duration::days(i64::from(
+            e.config().policy.orders.reschedule_max_days_ahead,
+        ));
+    (soonest <= max).then_some(soonest)
 }
 
 /// "Text me the link", said of the verified order just discussed: sent at once, without
@@ -672,10 +680,20 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
     if same_day {
         e.task().reschedule().date = order.estimated_delivery;
     }
+    let mut due_said = false;
     if let Some(d) = e.task().reschedule().date {
         if !date_ok(e, d) {
             e.task().reschedule().date = None;
             e.task().confirmed = false;
+        } else if let Some(due) = order.estimated_delivery.filter(|&due| d < due) {
+            // A parcel cannot be made to arrive sooner by moving its delivery.
+            e.say(
+                p!("date_before_due"),
+                &[("date", e.date_words(d)), ("due", e.date_words(due))],
+            );
+            e.task().reschedule().date = None;
+            e.task().confirmed = false;
+            due_said = true;
         }
     }
     // The day it is already due, with no new slot, is the day the caller cannot take
@@ -697,7 +715,7 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
     let Some(date) = date else {
         // Asked again after a day that could not be used: the current day was just said.
         let current = match order.estimated_delivery {
-            Some(d) if e.ask != Ask::Date => {
+            Some(d) if e.ask != Ask::Date && !due_said => {
                 e.text(p!("current_delivery"), &[("date", e.date_words(d))])
             }
             _ => String::new(),
