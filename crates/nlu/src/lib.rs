@@ -113,8 +113,14 @@ impl Nlu {
                 if asks_for_something(&then) {
                     let mut first = self.understand_one(head, now, expect)?;
                     // The same request twice ("where's my order and also when will it
-                    // come") is one, unless the second names another order.
+                    // come") is one, unless the second names another order or another
+                    // product ("skip my coffee and change the filters to every 90 days").
+                    let other_product = matches!(
+                        (&first.entities.product, &then.entities.product),
+                        (Some(a), Some(b)) if a != b
+                    );
                     let same = first.intent == then.intent
+                        && !other_product
                         && (then.entities.order_number.is_none()
                             || then.entities.order_number == first.entities.order_number);
                     if !same {

@@ -74,6 +74,13 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     ("and can i", 1),
     ("and could i", 1),
     ("and may i", 1),
+    // "Restart the cat litter, and make the dog food every six weeks": a second change
+    // of a subscription or delivery; cut only when it asks for something of its own.
+    ("and make", 1),
+    ("and change", 1),
+    ("and skip", 1),
+    ("and pause", 1),
+    ("and move", 1),
 ];
 
 /// The utterance cut before a second request said in the same breath: ("it's 40 Elm

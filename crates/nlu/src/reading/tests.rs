@@ -309,6 +309,13 @@ fn a_second_request_is_cut_only_at_a_clear_joining_phrase() {
         second_request("cancel order 1000000000011, and also what's your return policy"),
         Some(("cancel order 1000000000011", "what's your return policy"))
     );
+    assert_eq!(
+        second_request("restart the cat litter one, and make the dog food every six weeks"),
+        Some((
+            "restart the cat litter one",
+            "make the dog food every six weeks"
+        ))
+    );
     // One request with "and" in it, a phrase inside a word, nothing before it.
     assert_eq!(second_request("cancel it and refund me"), None);
     assert_eq!(second_request("the band also played"), None);
