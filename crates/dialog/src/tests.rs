@@ -2243,3 +2243,31 @@ fn number_sizes_are_spanned_by_value() {
         .collect();
     assert_eq!(speak::size_span(&letters), "small to extra large");
 }
+
+#[test]
+fn an_item_taken_out_at_a_read_back_leaves_the_rest() {
+    for (text, kept, gone) in [
+        (
+            "oh no, not the mug, just the tee",
+            "one navy classic tee",
+            "mug",
+        ),
+        ("just the mug please", "white stoneware mug", "classic tee"),
+        ("without the tee", "white stoneware mug", "classic tee"),
+    ] {
+        let (w, mut e) = household_with_products();
+        let s = turn(
+            &mut e,
+            &w,
+            Intent::Reorder,
+            "same as last time please",
+            Entities::default(),
+        );
+        assert!(s.reply.contains("Shall I"), "{}", s.reply);
+        let s = turn(&mut e, &w, Intent::Deny, text, Entities::default());
+        assert!(s.changes.is_empty(), "{text}: {}", s.reply);
+        assert!(s.reply.contains(kept), "{text}: {}", s.reply);
+        assert!(!s.reply.contains(gone), "{text}: {}", s.reply);
+        assert!(s.reply.contains("Shall I"), "{text}: {}", s.reply);
+    }
+}

@@ -1172,6 +1172,79 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     e.anything_else();
 }
 
+/// "Oh no, not the belt, just the skillet" at the read-back of an order of several
+/// items: the lines said after "just" or "only" are all that is kept, or those said
+/// after "not" or "without" are dropped. True when the cart changed and still holds
+/// something.
+pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if !e
+        .task_ref()
+        .is_some_and(|t| matches!(t.goal(), Goal::Place | Goal::Reorder))
+    {
+        return false;
+    }
+    let cart = e.task().purchase().cart.clone();
+    if cart.len() < 2 {
+        return false;
+    }
+    let names: Vec<Vec<String>> = cart
+        .iter()
+        .map(|(sku, _)| {
+            facts
+                .product(sku)
+                .ok()
+                .flatten()
+                .map(|p| crate::locale::words(&p.name))
+                .unwrap_or_default()
+        })
+        .collect();
+    // A line is named by the words of its name no other line shares.
+    let own = |i: usize| -> Vec<&String> {
+        names[i]
+            .iter()
+            .filter(|w| {
+                w.len() > 2
+                    && !names
+                        .iter()
+                        .enumerate()
+                        .any(|(j, n)| j != i && n.contains(w))
+            })
+            .collect()
+    };
+    let words = &said.words;
+    let near = |at: usize, cues: &[&str]| {
+        (at.saturating_sub(3)..at).any(|k| cues.contains(&words[k].as_str()))
+            || words
+                .get(at + 1)
+                .is_some_and(|w| cues.contains(&w.as_str()) && w == "only")
+    };
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for i in 0..cart.len() {
+        let own = own(i);
+        for (at, w) in words.iter().enumerate() {
+            if !own.contains(&w) {
+                continue;
+            }
+            if near(at, &["just", "only"]) {
+                kept.push(i);
+            } else if near(at, &["not", "without", "minus", "no", "drop", "remove"]) {
+                dropped.push(i);
+            }
+        }
+    }
+    let keep: Vec<usize> = if !kept.is_empty() {
+        (0..cart.len()).filter(|i| kept.contains(i)).collect()
+    } else {
+        (0..cart.len()).filter(|i| !dropped.contains(i)).collect()
+    };
+    if keep.is_empty() || keep.len() == cart.len() {
+        return false;
+    }
+    e.task().purchase().cart = keep.into_iter().map(|i| cart[i].clone()).collect();
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use crate::locale::Catalog;
