@@ -209,7 +209,34 @@ fn ensure_lines(
                 || family.is_some()
                     && matches!(facts.product(&it.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
         };
-        let hits: Vec<u32> = open.iter().copied().filter(|&l| same(l)).collect();
+        let mut hits: Vec<u32> = open.iter().copied().filter(|&l| same(l)).collect();
+        // "Swap the black sneakers" with black and grey ones on the order: the words that
+        // only one of them has in its name pick it.
+        if hits.len() > 1 {
+            let said = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+            let names: Vec<Vec<String>> = hits
+                .iter()
+                .map(|&l| crate::locale::words(&item(order, l).name))
+                .collect();
+            let named: Vec<u32> = hits
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| {
+                    names[i].iter().any(|w| {
+                        w.len() > 2
+                            && said.contains(w)
+                            && !names
+                                .iter()
+                                .enumerate()
+                                .any(|(j, n)| j != i && n.contains(w))
+                    })
+                })
+                .map(|(_, &l)| l)
+                .collect();
+            if named.len() == 1 {
+                hits = named;
+            }
+        }
         if let [l] = hits.as_slice() {
             let l = *l;
             // "I got two pairs but only need one, can I send one back?": one, whatever
