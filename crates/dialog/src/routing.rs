@@ -163,6 +163,35 @@ impl Engine {
                 return;
             }
         }
+        // "What time today?", "read me the tracking number again", "I didn't cancel it":
+        // answered about the order just discussed, then what was pending.
+        let offered_person = matches!(self.ask, Ask::YesNo(YesNo::OfferHuman));
+        if matches!(self.ask, Ask::Nothing | Ask::YesNo(_))
+            && !offered_person
+            && said.entities.order_number.is_none()
+        {
+            let pending = !matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
+            if orders::follow_up(self, said, facts) {
+                self.s.fallbacks = 0;
+                if matches!(self.ask, Ask::YesNo(YesNo::OfferHuman)) {
+                    return;
+                }
+                if pending {
+                    self.say_pending_question(false);
+                } else {
+                    self.s.completed += 1;
+                    self.anything_else();
+                }
+                return;
+            }
+        }
+        // "Can you email me a receipt?": not something done by voice, said plainly.
+        if !said.keypad && self.phrases().any("asks_receipt", &said.words) {
+            self.say(p!("receipt_unsupported"), &[]);
+            self.s.completed += 1;
+            self.anything_else();
+            return;
+        }
         // "Someone used my card": fraud is for a person, whatever else is pending.
         if !said.keypad && self.phrases().any("card_fraud", &said.words) {
             self.note_primary(said.intent);

@@ -322,6 +322,63 @@ pub(crate) fn why_late(e: &mut Engine, facts: &dyn Facts) -> bool {
     true
 }
 
+/// Questions about the verified order just discussed that need no new request: "what
+/// time today?", "read me the tracking number again", "why was it cancelled? I didn't
+/// cancel it". True when one was answered.
+pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let ph = e.phrases();
+    let (asks_time, asks_number, disowns_cancel) = (
+        ph.any("asks_time_of_day", &said.words),
+        ph.any("tracking_number_again", &said.words),
+        ph.any("disowns_cancel", &said.words),
+    );
+    if !(asks_time || asks_number || disowns_cancel) {
+        return false;
+    }
+    let Some(number) = e.order_in_focus().map(str::to_string) else {
+        return false;
+    };
+    let Ok(Some(order)) = facts.order(&number) else {
+        return false;
+    };
+    if disowns_cancel && order.status == OrderStatus::Cancelled {
+        e.say(p!("cancel_reason_unknown"), &[]);
+        e.offer_human(HandOffReason::Requested);
+        return true;
+    }
+    if asks_number {
+        if let Some(tracking) = &order.tracking_number {
+            e.say(
+                p!("tracking_number_slow"),
+                &[("tracking", st::characters_grouped(tracking))],
+            );
+            return true;
+        }
+        return false;
+    }
+    if asks_time {
+        match order.status {
+            OrderStatus::OutForDelivery => e.say(p!("no_time_window"), &[]),
+            OrderStatus::Delivered => match order.delivered_at {
+                Some(t) => e.say(
+                    p!("delivered_at_time"),
+                    &[
+                        ("date", e.date_words(t.date())),
+                        ("time", st::time_of_day(t.time())),
+                    ],
+                ),
+                None => return false,
+            },
+            _ => {
+                let estimate = estimate_words(e, &order);
+                e.say(p!("no_time_before_day"), &[("estimate", estimate)]);
+            }
+        }
+        return true;
+    }
+    false
+}
+
 /// Tracking: carrier, tracking number character by character, last scan, estimate.
 pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
