@@ -216,7 +216,7 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
                         .unwrap_or_default();
                     orders.retain(|o| theirs.contains(&o.order_number));
                 }
-                if offer_orders(e, &orders, goal) {
+                if offer_orders(e, &orders, goal, facts) {
                     return e.task().order.is_some();
                 }
             }
@@ -526,7 +526,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .collect();
             e.say_verified(facts, &scopes);
             let goal = e.task().goal();
-            if offer_orders(e, &owned, goal) && e.task().order.is_some() {
+            if offer_orders(e, &owned, goal, facts) && e.task().order.is_some() {
                 return Answer::Filled;
             }
             if e.task().order.is_none() && e.ask == Ask::Nothing {
@@ -653,7 +653,7 @@ fn relevant(goal: Goal, status: OrderStatus) -> bool {
 
 /// Offers the caller's orders that suit the request: uses the only one, or lists them.
 /// Returns false when none suits (the caller is then asked for an order number).
-fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal) -> bool {
+fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn Facts) -> bool {
     let max = e.config().dialog.max_listed_orders;
     let mut fitting: Vec<&OrderSummary> =
         orders.iter().filter(|o| relevant(goal, o.status)).collect();
@@ -662,6 +662,31 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal) -> bool {
     }
     // Recent orders first; a long history is not read out.
     fitting.truncate(max);
+    // "Where's my hoodie order?": the one order whose items the request named.
+    if fitting.len() > 1 {
+        let words: Vec<String> = e
+            .task_ref()
+            .map(|t| t.words.iter().map(|w| singular(w)).collect())
+            .unwrap_or_default();
+        let scores: Vec<usize> = fitting
+            .iter()
+            .map(|o| {
+                facts
+                    .order(&o.order_number)
+                    .ok()
+                    .flatten()
+                    .map_or(0, |order| name_words_said(&order, &words))
+            })
+            .collect();
+        if let Some(i) = unique_best(&scores) {
+            // A status names the items itself: the order is not introduced first.
+            if goal == Goal::Status {
+                use_order(e, fitting[i].order_number.clone());
+                return true;
+            }
+            fitting = vec![fitting[i]];
+        }
+    }
     if fitting.len() == 1 {
         let o = fitting[0];
         let args = describe(e, o);
