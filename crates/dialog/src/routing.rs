@@ -185,6 +185,23 @@ impl Engine {
                 return;
             }
         }
+        let open = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
+        // "Can you track my Amazon package?": another shop's order, said plainly.
+        if open && !said.keypad && self.phrases().any("other_shops", &said.words) {
+            let store = self.config.store.name.clone();
+            self.say(p!("other_shop"), &[("store", store)]);
+            self.s.completed += 1;
+            self.anything_else();
+            return;
+        }
+        // "Could you ring me back this evening?" on a call the customer made: no call
+        // back is booked from here, and the caller is told what can be done.
+        if open && self.s.called_about.is_none() && said.has(Cue::CallBack) {
+            self.say(p!("no_callback_inbound"), &[]);
+            self.s.completed += 1;
+            self.anything_else();
+            return;
+        }
         // "Can you email me a receipt?": not something done by voice, said plainly.
         if !said.keypad && self.phrases().any("asks_receipt", &said.words) {
             self.say(p!("receipt_unsupported"), &[]);
