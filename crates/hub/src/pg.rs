@@ -15,7 +15,7 @@
 //! Readers (the feed, order reads, the token look-up of every request) take no lock.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 use postgres::{Client, NoTls, Row, Statement, Transaction};
@@ -26,6 +26,7 @@ use super::db::{
     SeedSummary, TokenLookup,
 };
 use super::devices::{validate_device_id, Device, RegistryError, TokenHash};
+use super::gauge;
 use super::scope::Scope;
 use voxorder_config::PolicyConfig;
 use voxorder_domain::order::OrderRecord;
@@ -407,17 +408,27 @@ impl PgHub {
 
     /// A connection for reads.
     fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
-        self.get(&self.pool)
+        self.get(&self.pool, &gauge::READ_POOL)
     }
 
     /// A connection for a write transaction.
     fn write_conn(&self) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
-        self.get(&self.write_pool)
+        self.get(&self.write_pool, &gauge::WRITE_POOL)
     }
 
-    fn get(&self, pool: &Option<Pool>) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
+    fn get(
+        &self,
+        pool: &Option<Pool>,
+        wait: &gauge::Wait,
+    ) -> Result<r2d2::PooledConnection<Manager>, OmsDbError> {
         let pool = pool.as_ref().expect("the pools live as long as the hub");
-        pool.get().map_err(|e| OmsDbError::Pool {
+        let asked = Instant::now();
+        let got = pool.get();
+        match &got {
+            Ok(_) => wait.record(asked.elapsed()),
+            Err(_) => wait.fail(),
+        }
+        got.map_err(|e| OmsDbError::Pool {
             target: self.target.shown.clone(),
             detail: e.to_string(),
         })
@@ -442,7 +453,10 @@ impl PgHub {
             .map_err(|e| self.err(e))?;
         let PgConn { client, statements } = &mut *conn;
         let mut tx = client.transaction().map_err(|e| self.err(e))?;
+        let asked = Instant::now();
         tx.execute(&lock, &[&FEED_LOCK]).map_err(|e| self.err(e))?;
+        let locked = Instant::now();
+        gauge::FEED_LOCK.record(locked - asked);
         let high: i64 = tx
             .query_one(&max, &[])
             .and_then(|r| r.try_get(0))
@@ -457,6 +471,7 @@ impl PgHub {
         if commit {
             tx.commit().map_err(|e| self.err(e))?;
         }
+        gauge::FEED_LOCK_HELD.record(locked.elapsed());
         Ok(value)
     }
 
