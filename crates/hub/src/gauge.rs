@@ -1,9 +1,9 @@
-//! Where a request's time goes inside one hub process: waits for a connection of each
-//! PostgreSQL pool and for the feed lock, and how long a write transaction holds that
-//! lock. Process-wide counters, cheap enough for every request (a few relaxed atomics),
-//! reported by `oms serve` at info level every few seconds under the target
-//! `voxorder_hub::gauge`, so that a latency tail measured outside can be placed inside
-//! the hub.
+//! Where a request's time goes inside one hub process: waits for a place to do store
+//! work, for a connection of each PostgreSQL pool and for the feed lock, and how long a
+//! write transaction holds that lock. Process-wide counters, cheap enough for every
+//! request (a few relaxed atomics), reported by `oms serve` at info level every few
+//! seconds under the target `voxorder_hub::gauge`, so that a latency tail measured
+//! outside can be placed inside the hub.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -68,6 +68,9 @@ impl Wait {
     }
 }
 
+/// A request waiting for a place to do store work (`http`'s lanes); `failed` counts
+/// those answered 503 at the deadline.
+pub static STORE_QUEUE: Wait = Wait::new("store_queue");
 /// Waiting for a connection of the PostgreSQL read pool.
 pub static READ_POOL: Wait = Wait::new("read_pool");
 /// Waiting for a connection of the PostgreSQL write pool.
@@ -77,7 +80,13 @@ pub static FEED_LOCK: Wait = Wait::new("feed_lock");
 /// How long a write transaction held the feed lock, its commit included.
 pub static FEED_LOCK_HELD: Wait = Wait::new("feed_lock_held");
 
-const ALL: [&Wait; 4] = [&READ_POOL, &WRITE_POOL, &FEED_LOCK, &FEED_LOCK_HELD];
+const ALL: [&Wait; 5] = [
+    &STORE_QUEUE,
+    &READ_POOL,
+    &WRITE_POOL,
+    &FEED_LOCK,
+    &FEED_LOCK_HELD,
+];
 
 /// Reports every gauge each `every`, on a thread of its own, for the life of the
 /// process; nothing is logged unless the `voxorder_hub::gauge` target is enabled.

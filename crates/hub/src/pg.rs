@@ -408,6 +408,15 @@ impl PgHub {
         &self.target
     }
 
+    /// The pools' sizes: as many reads and writes as can hold a connection at once.
+    pub fn lanes(&self) -> super::store::Lanes {
+        let size = |pool: &Option<Pool>| pool.as_ref().map_or(1, |p| p.max_size() as usize);
+        super::store::Lanes {
+            reads: size(&self.pool),
+            writes: size(&self.write_pool),
+        }
+    }
+
     /// A server setting as the hub's read connections see it (operators and tests).
     pub fn setting(&self, name: &str) -> Result<String, OmsDbError> {
         self.conn()?
