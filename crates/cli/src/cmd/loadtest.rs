@@ -46,6 +46,11 @@ pub struct LoadtestArgs {
     /// Each device pulls the feed this often.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub pull_every_secs: u64,
+    /// Every device's first pull at the same instant, as when a fleet comes back after a
+    /// network or hub outage, instead of spread over the first pull interval as devices
+    /// switched on over time pull.
+    #[arg(long)]
+    pub burst: bool,
     /// Commands each device pushes per minute, on average (Poisson arrivals).
     #[arg(long, default_value_t = 1.0)]
     pub commands_per_minute: f64,
@@ -444,6 +449,7 @@ pub fn run(
         "hubs": args.hubs,
         "duration_s": args.duration_secs,
         "pull_every_s": args.pull_every_secs,
+        "burst": args.burst,
         "commands_per_device_per_min": args.commands_per_minute,
         "pool_size_per_hub": args.pool_size,
         "pulls": kind_json(&mut tally.pulls, elapsed, args.window_secs),
@@ -569,7 +575,11 @@ async fn device(
     let end = started + Duration::from_secs(args.duration_secs);
     let grace_end = end + Duration::from_secs(args.grace_secs);
     let pull_every = Duration::from_secs(args.pull_every_secs.max(1));
-    let mut next_pull = started + pull_every.mul_f64(rng.f64());
+    let mut next_pull = if args.burst {
+        started
+    } else {
+        started + pull_every.mul_f64(rng.f64())
+    };
     let mean_gap = 60.0 / args.commands_per_minute.max(0.001);
     let mut next_command = started + Duration::from_secs_f64(-mean_gap * (1.0 - rng.f64()).ln());
     let mut cursor = String::new();
