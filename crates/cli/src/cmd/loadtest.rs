@@ -615,7 +615,6 @@ async fn device(
             break;
         }
         if next_pull <= Instant::now() {
-            next_pull += pull_every;
             let mut pull_attempt = 0u32;
             loop {
                 let t = Instant::now();
@@ -643,6 +642,10 @@ async fn device(
                     }
                 }
             }
+            // As the device's sync loop: the next round an interval after this one
+            // ended, so a fleet that pulled at once (--burst) spreads out by how long
+            // each was served, where a fixed timetable would keep it in step forever.
+            next_pull = Instant::now() + pull_every;
         }
         if next_command <= Instant::now() {
             next_command += Duration::from_secs_f64(-mean_gap * (1.0 - rng.f64()).ln());
