@@ -731,3 +731,49 @@ async fn turn_away(
         tracing::debug!(error = %e, "turned-away connection ended with an error");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn store_work_queued_past_the_deadline_is_told_to_come_back() {
+        let lane = Arc::new(Semaphore::new(1));
+        let held = lane.clone().acquire_owned().await.expect("a place");
+        let asked = tokio::time::Instant::now();
+        let refused = take_place(&lane, Duration::from_secs(3))
+            .await
+            .expect_err("no place within the deadline");
+        assert!(asked.elapsed() >= QUEUE_DEADLINE);
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            refused.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(3u64))
+        );
+        drop(held);
+        assert!(take_place(&lane, Duration::from_secs(3)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn places_go_to_store_work_in_the_order_it_asked() {
+        let lane = Arc::new(Semaphore::new(1));
+        let held = lane.clone().acquire_owned().await.expect("a place");
+        let served = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut waiting = Vec::new();
+        for n in 0..4 {
+            let (lane, served) = (lane.clone(), served.clone());
+            waiting.push(tokio::spawn(async move {
+                let place = take_place(&lane, Duration::from_secs(1)).await;
+                assert!(place.is_ok(), "waiter {n} got a place");
+                served.lock().expect("served").push(n);
+            }));
+            // Each asks only once the one before it is queued.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        drop(held);
+        for w in waiting {
+            w.await.expect("waiter");
+        }
+        assert_eq!(*served.lock().expect("served"), vec![0, 1, 2, 3]);
+    }
+}
