@@ -56,8 +56,8 @@ impl Wait {
         if count + failed == 0 {
             return;
         }
+        // The target is this module's path, `voxorder_hub::gauge`.
         tracing::info!(
-            target: "voxorder_hub::gauge",
             wait = self.name,
             count,
             mean_ms = total as f64 / count.max(1) as f64 / 1000.0,
@@ -91,7 +91,7 @@ const ALL: [&Wait; 5] = [
 /// Reports every gauge each `every`, on a thread of its own, for the life of the
 /// process; nothing is logged unless the `voxorder_hub::gauge` target is enabled.
 pub fn spawn_reporter(every: Duration) {
-    if !tracing::enabled!(target: "voxorder_hub::gauge", tracing::Level::INFO) {
+    if !tracing::enabled!(tracing::Level::INFO) {
         return;
     }
     let _ = std::thread::Builder::new()
