@@ -52,6 +52,9 @@ pub struct App {
     pub clock: Clock,
     pub limits: Limits,
     pub connections: Arc<DeviceConnections>,
+    /// Places for store work, one per connection of the store's pools.
+    reads: Arc<Semaphore>,
+    writes: Arc<Semaphore>,
 }
 
 impl App {
@@ -62,7 +65,10 @@ impl App {
         clock: Clock,
         limits: Limits,
     ) -> App {
+        let lanes = store.lanes();
         App {
+            reads: Arc::new(Semaphore::new(lanes.reads.max(1))),
+            writes: Arc::new(Semaphore::new(lanes.writes.max(1))),
             store,
             devices,
             policy,
@@ -176,8 +182,13 @@ async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Resp
 /// invalidation to get wrong. A hash the registry knows is decided there alone: a
 /// revoked device is refused even if the tokens file holds its token too.
 async fn authenticate(app: &Arc<App>, hash: TokenHash) -> Result<Option<Arc<Device>>, Response> {
+    let place = take_place(&app.reads, app.limits.retry_after).await?;
     let shared = app.clone();
-    let found = tokio::task::spawn_blocking(move || shared.store.device_for_token(&hash)).await;
+    let found = tokio::task::spawn_blocking(move || {
+        let _place = place;
+        shared.store.device_for_token(&hash)
+    })
+    .await;
     match found {
         Ok(Ok(TokenLookup::Active(device))) => Ok(Some(Arc::new(device))),
         Ok(Ok(TokenLookup::Revoked)) => Ok(None),
@@ -233,13 +244,62 @@ fn internal(e: impl std::fmt::Display) -> Response {
     )
 }
 
-/// Runs store work off the async threads.
+/// How long a request may queue for a place to do store work before it is answered
+/// 503 with `Retry-After` instead. Past it the client has likely given up (a device
+/// waits 10 s for an answer), and work done for a client that left only delays the
+/// requests queued behind it: under a burst that is how a hub stays seconds behind long
+/// after the burst has passed.
+pub const QUEUE_DEADLINE: Duration = Duration::from_secs(2);
+
+/// A place for store work in `lane`, waited for in arrival order (Tokio's semaphore is
+/// fair) for at most [`QUEUE_DEADLINE`]. Store work runs on blocking threads, each
+/// holding a pooled connection: letting more requests onto threads than the pool has
+/// connections only makes them wait for one there, in no particular order, hundreds of
+/// threads contending for the cores the connections' holders need.
+async fn take_place(
+    lane: &Arc<Semaphore>,
+    retry_after: Duration,
+) -> Result<OwnedSemaphorePermit, Response> {
+    let asked = tokio::time::Instant::now();
+    match tokio::time::timeout(QUEUE_DEADLINE, lane.clone().acquire_owned()).await {
+        Ok(Ok(place)) => {
+            super::gauge::STORE_QUEUE.record(asked.elapsed());
+            Ok(place)
+        }
+        // Timed out (the semaphore is never closed).
+        _ => {
+            super::gauge::STORE_QUEUE.fail();
+            tracing::debug!("store work queued past its deadline; answering 503");
+            Err(busy(retry_after, "the OMS is busy; retry later"))
+        }
+    }
+}
+
+/// Which of the store's pools a request's work needs.
+#[derive(Debug, Clone, Copy)]
+enum Lane {
+    Read,
+    Write,
+}
+
+/// Runs store work off the async threads, once a place in its lane is free.
 async fn with_db<T: Send + 'static>(
     app: &Arc<App>,
+    lane: Lane,
     f: impl FnOnce(&dyn HubStore, &App) -> Result<T, super::db::OmsDbError> + Send + 'static,
 ) -> Result<T, Response> {
+    let places = match lane {
+        Lane::Read => &app.reads,
+        Lane::Write => &app.writes,
+    };
+    let place = take_place(places, app.limits.retry_after).await?;
     let app = app.clone();
-    match tokio::task::spawn_blocking(move || f(app.store.as_ref(), &app)).await {
+    match tokio::task::spawn_blocking(move || {
+        let _place = place;
+        f(app.store.as_ref(), &app)
+    })
+    .await
+    {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(internal(e)),
         Err(e) => {
@@ -291,7 +351,11 @@ async fn changes(
         );
     };
     let limit = q.limit.clamp(1, MAX_PAGE);
-    let page = match with_db(&app, move |db, _| db.changes(after, limit, &device.scope)).await {
+    let page = match with_db(&app, Lane::Read, move |db, _| {
+        db.changes(after, limit, &device.scope)
+    })
+    .await
+    {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -368,7 +432,7 @@ async fn commands(
     let now = app.clock.now();
     let n = req.commands.len();
     let id = device.id.clone();
-    let outcome = match with_db(&app, move |db, app| {
+    let outcome = match with_db(&app, Lane::Write, move |db, app| {
         db.apply_batch(&device.id, &device.scope, &req.commands, &app.policy, now)
     })
     .await
@@ -467,7 +531,11 @@ async fn order(
     Path(number): Path<String>,
 ) -> Response {
     let n = number.clone();
-    match with_db(&app, move |db, _| db.order_in_scope(&n, &device.scope)).await {
+    match with_db(&app, Lane::Read, move |db, _| {
+        db.order_in_scope(&n, &device.scope)
+    })
+    .await
+    {
         Ok(OrderRead::Found(body)) => (
             [(
                 header::CONTENT_TYPE,
@@ -499,7 +567,7 @@ async fn orders(
     Query(q): Query<OrdersQuery>,
 ) -> Response {
     let limit = q.limit.clamp(1, MAX_PAGE);
-    match with_db(&app, move |db, _| {
+    match with_db(&app, Lane::Read, move |db, _| {
         db.order_page(&q.after, limit, &device.scope)
     })
     .await
@@ -529,7 +597,7 @@ async fn stats(State(app): State<Arc<App>>, Extension(device): Extension<Arc<Dev
     if !device.scope.is_everything() {
         return out_of_scope("the whole OMS's statistics");
     }
-    match with_db(&app, |db, _| db.stats()).await {
+    match with_db(&app, Lane::Read, |db, _| db.stats()).await {
         Ok(s) => Json(s).into_response(),
         Err(r) => r,
     }
@@ -661,5 +729,51 @@ async fn turn_away(
     });
     if let Err(e) = http1(&limits).serve_connection(io, svc).await {
         tracing::debug!(error = %e, "turned-away connection ended with an error");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn store_work_queued_past_the_deadline_is_told_to_come_back() {
+        let lane = Arc::new(Semaphore::new(1));
+        let held = lane.clone().acquire_owned().await.expect("a place");
+        let asked = tokio::time::Instant::now();
+        let refused = take_place(&lane, Duration::from_secs(3))
+            .await
+            .expect_err("no place within the deadline");
+        assert!(asked.elapsed() >= QUEUE_DEADLINE);
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            refused.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(3u64))
+        );
+        drop(held);
+        assert!(take_place(&lane, Duration::from_secs(3)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn places_go_to_store_work_in_the_order_it_asked() {
+        let lane = Arc::new(Semaphore::new(1));
+        let held = lane.clone().acquire_owned().await.expect("a place");
+        let served = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut waiting = Vec::new();
+        for n in 0..4 {
+            let (lane, served) = (lane.clone(), served.clone());
+            waiting.push(tokio::spawn(async move {
+                let place = take_place(&lane, Duration::from_secs(1)).await;
+                assert!(place.is_ok(), "waiter {n} got a place");
+                served.lock().expect("served").push(n);
+            }));
+            // Each asks only once the one before it is queued.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        drop(held);
+        for w in waiting {
+            w.await.expect("waiter");
+        }
+        assert_eq!(*served.lock().expect("served"), vec![0, 1, 2, 3]);
     }
 }

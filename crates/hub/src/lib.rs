@@ -16,6 +16,7 @@
 mod batch;
 pub mod db;
 pub mod devices;
+pub mod gauge;
 pub mod http;
 pub mod limits;
 pub mod pg;
@@ -355,6 +356,7 @@ pub fn serve_blocking(opts: ServeOptions) -> Result<(), OmsError> {
             let _ = out.flush();
         }
         tracing::info!(addr = %bound.addr, "oms serving");
+        gauge::spawn_reporter(std::time::Duration::from_secs(5));
         bound.run().await
     })
 }

@@ -129,6 +129,16 @@ pub trait HubStore: Send + Sync + std::fmt::Debug {
     fn revoke_device(&self, id: &str, now: NaiveDateTime) -> Result<Revocation, RegistryError>;
     fn devices(&self) -> Result<Vec<DeviceRecord>, OmsDbError>;
     fn active_devices(&self) -> Result<u64, OmsDbError>;
+    /// How many reads and how many writes the store can work on at once (its pools'
+    /// sizes): the HTTP layer lets no more than these onto threads, and queues the rest.
+    fn lanes(&self) -> Lanes;
+}
+
+/// Reads and writes a store works on at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lanes {
+    pub reads: usize,
+    pub writes: usize,
 }
 
 /// The SQLite engine shared by a process's threads: one connection for the handlers'
@@ -232,6 +242,15 @@ impl HubStore for SqliteHub {
     fn active_devices(&self) -> Result<u64, OmsDbError> {
         self.registry().active_devices()
     }
+
+    /// One connection for the registry and one for the rest, each behind its mutex: a
+    /// third thread would only wait on one of them.
+    fn lanes(&self) -> Lanes {
+        Lanes {
+            reads: 2,
+            writes: 1,
+        }
+    }
 }
 
 impl HubStore for PgHub {
@@ -303,5 +322,9 @@ impl HubStore for PgHub {
 
     fn active_devices(&self) -> Result<u64, OmsDbError> {
         PgHub::active_devices(self)
+    }
+
+    fn lanes(&self) -> Lanes {
+        PgHub::lanes(self)
     }
 }

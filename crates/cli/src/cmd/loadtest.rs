@@ -26,7 +26,7 @@ use voxorder_domain::order::{Order, OrderRecord};
 use voxorder_hub::db::Seed;
 use voxorder_hub::{Database, HubStore};
 use voxorder_store::PendingCommand;
-use voxorder_sync::{HttpOmsClient, HttpSettings, OmsClient};
+use voxorder_sync::{HttpOmsClient, HttpSettings, OmsClient, SyncError};
 
 /// How to run the fleet (`voxorder oms loadtest --help`).
 #[derive(Debug, Clone, clap::Args)]
@@ -46,6 +46,11 @@ pub struct LoadtestArgs {
     /// Each device pulls the feed this often.
     #[arg(long, default_value_t = 10, value_name = "SECONDS")]
     pub pull_every_secs: u64,
+    /// Every device's first pull at the same instant, as when a fleet comes back after a
+    /// network or hub outage, instead of spread over the first pull interval as devices
+    /// switched on over time pull.
+    #[arg(long)]
+    pub burst: bool,
     /// Commands each device pushes per minute, on average (Poisson arrivals).
     #[arg(long, default_value_t = 1.0)]
     pub commands_per_minute: f64,
@@ -58,6 +63,13 @@ pub struct LoadtestArgs {
     /// After the run, how long commands still being retried may take to land.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub grace_secs: u64,
+    /// Width of the report's time windows (latency per window of the run).
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub window_secs: u64,
+    /// Write each hub's log to DIR/hub-N.log, with the hub's wait gauges (pool,
+    /// blocking threads, feed lock) every 5 s; without it the hubs log nothing.
+    #[arg(long, value_name = "DIR")]
+    pub hub_logs: Option<PathBuf>,
     /// Also write the JSON report to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -74,7 +86,48 @@ struct Sim {
 #[derive(Default)]
 struct Kind {
     ok_micros: Vec<u32>,
+    /// When each answered request was sent, in milliseconds from the start (parallel to
+    /// `ok_micros`), so that the tail can be placed in time.
+    ok_at_ms: Vec<u32>,
     errors: u64,
+    /// Failed requests by what went wrong, and when (milliseconds from the start).
+    failed: Vec<(u32, &'static str)>,
+}
+
+impl Kind {
+    fn ok(&mut self, sent: Instant, started: Instant) {
+        self.ok_micros.push(micros(sent));
+        self.ok_at_ms.push(millis_since(started, sent));
+    }
+
+    fn failed(&mut self, e: &SyncError, sent: Instant, started: Instant) {
+        self.errors += 1;
+        self.failed
+            .push((millis_since(started, sent), error_class(e)));
+    }
+
+    fn extend(&mut self, other: Kind) {
+        self.ok_micros.extend(other.ok_micros);
+        self.ok_at_ms.extend(other.ok_at_ms);
+        self.errors += other.errors;
+        self.failed.extend(other.failed);
+    }
+}
+
+/// A failed request's class, as the report counts it.
+fn error_class(e: &SyncError) -> &'static str {
+    match e {
+        SyncError::Timeout { .. } => "timeout",
+        SyncError::Busy { .. } => "busy",
+        SyncError::Server { .. } => "server",
+        SyncError::Unreachable { .. } => "unreachable",
+        SyncError::Transport { .. } => "transport",
+        _ => "other",
+    }
+}
+
+fn millis_since(started: Instant, at: Instant) -> u32 {
+    u32::try_from(at.saturating_duration_since(started).as_millis()).unwrap_or(u32::MAX)
 }
 
 /// What the devices report to the run.
@@ -105,9 +158,22 @@ impl Drop for Hub {
     }
 }
 
-fn start_hub(database: &str, pool_size: u32, devices: usize) -> Result<Hub> {
+fn start_hub(database: &str, pool_size: u32, devices: usize, log: Option<PathBuf>) -> Result<Hub> {
     let exe = std::env::current_exe().context("the voxorder binary")?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    match log {
+        Some(path) => {
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("hub log {}", path.display()))?;
+            command
+                .env("VOXORDER_LOG", "warn,voxorder_hub::gauge=info")
+                .stderr(file);
+        }
+        None => {
+            command.stderr(Stdio::null());
+        }
+    }
+    let mut child = command
         .args([
             "oms",
             "serve",
@@ -123,7 +189,6 @@ fn start_hub(database: &str, pool_size: u32, devices: usize) -> Result<Hub> {
         .args(["--max-connections", &(devices + 64).to_string()])
         .args(["--header-timeout-secs", "15"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .stdin(Stdio::null())
         .spawn()
         .context("start a hub")?;
@@ -150,7 +215,12 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[i.min(sorted.len() - 1)]) / 1000.0
 }
 
-fn kind_json(k: &mut Kind, secs: f64) -> serde_json::Value {
+fn kind_json(k: &mut Kind, secs: f64, window_secs: u64) -> serde_json::Value {
+    let windows = windows(k, window_secs);
+    let mut errors_by: std::collections::BTreeMap<&str, u64> = Default::default();
+    for (_, class) in &k.failed {
+        *errors_by.entry(class).or_default() += 1;
+    }
     k.ok_micros.sort_unstable();
     json!({
         "ok": k.ok_micros.len(),
@@ -159,7 +229,36 @@ fn kind_json(k: &mut Kind, secs: f64) -> serde_json::Value {
         "p99_ms": percentile(&k.ok_micros, 0.99),
         "max_ms": percentile(&k.ok_micros, 1.0),
         "errors": k.errors,
+        "errors_by": errors_by,
+        "windows": windows,
     })
+}
+
+/// The requests sent in each `window_secs` of the run: how many were answered, their
+/// p50/p99/max, and how many failed. A tail that sits in one window (the start, a
+/// checkpoint) reads differently from one spread over the run.
+fn windows(k: &Kind, window_secs: u64) -> Vec<serde_json::Value> {
+    let width = u32::try_from(window_secs.max(1) * 1000).unwrap_or(u32::MAX);
+    let mut by: std::collections::BTreeMap<u32, (Vec<u32>, u64)> = Default::default();
+    for (at, us) in k.ok_at_ms.iter().zip(&k.ok_micros) {
+        by.entry(at / width).or_default().0.push(*us);
+    }
+    for (at, _) in &k.failed {
+        by.entry(at / width).or_default().1 += 1;
+    }
+    by.into_iter()
+        .map(|(w, (mut lat, errors))| {
+            lat.sort_unstable();
+            json!({
+                "from_s": u64::from(w) * window_secs,
+                "ok": lat.len(),
+                "p50_ms": percentile(&lat, 0.50),
+                "p99_ms": percentile(&lat, 0.99),
+                "max_ms": percentile(&lat, 1.0),
+                "errors": errors,
+            })
+        })
+        .collect()
 }
 
 /// The order a simulated store holds.
@@ -215,8 +314,15 @@ pub fn run(
             .unwrap_or(0)
     };
     let mut hubs = Vec::new();
-    for _ in 0..args.hubs {
-        hubs.push(start_hub(database_arg, args.pool_size, args.devices)?);
+    if let Some(dir) = &args.hub_logs {
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    }
+    for i in 0..args.hubs {
+        let log = args
+            .hub_logs
+            .as_ref()
+            .map(|d| d.join(format!("hub-{i}.log")));
+        hubs.push(start_hub(database_arg, args.pool_size, args.devices, log)?);
     }
     let urls: Vec<String> = hubs.iter().map(|h| h.url.clone()).collect();
     eprintln!("loadtest: hubs at {}", urls.join(", "));
@@ -343,10 +449,11 @@ pub fn run(
         "hubs": args.hubs,
         "duration_s": args.duration_secs,
         "pull_every_s": args.pull_every_secs,
+        "burst": args.burst,
         "commands_per_device_per_min": args.commands_per_minute,
         "pool_size_per_hub": args.pool_size,
-        "pulls": kind_json(&mut tally.pulls, elapsed),
-        "commands": kind_json(&mut tally.pushes, elapsed),
+        "pulls": kind_json(&mut tally.pulls, elapsed, args.window_secs),
+        "commands": kind_json(&mut tally.pushes, elapsed, args.window_secs),
         "exactly_once": {
             "issued": issued.load(Ordering::Relaxed),
             "acknowledged": tally.issued_keys.len() as u64 - unacked,
@@ -468,7 +575,11 @@ async fn device(
     let end = started + Duration::from_secs(args.duration_secs);
     let grace_end = end + Duration::from_secs(args.grace_secs);
     let pull_every = Duration::from_secs(args.pull_every_secs.max(1));
-    let mut next_pull = started + pull_every.mul_f64(rng.f64());
+    let mut next_pull = if args.burst {
+        started
+    } else {
+        started + pull_every.mul_f64(rng.f64())
+    };
     let mean_gap = 60.0 / args.commands_per_minute.max(0.001);
     let mut next_command = started + Duration::from_secs_f64(-mean_gap * (1.0 - rng.f64()).ln());
     let mut cursor = String::new();
@@ -504,13 +615,12 @@ async fn device(
             break;
         }
         if next_pull <= Instant::now() {
-            next_pull += pull_every;
             let mut pull_attempt = 0u32;
             loop {
                 let t = Instant::now();
                 match clients[hub].pull(&cursor, 1000).await {
                     Ok(page) => {
-                        pulls.ok_micros.push(micros(t));
+                        pulls.ok(t, started);
                         if let Some(s) = note_success(hub, &mut moved) {
                             moved_after = Some(s);
                         }
@@ -521,8 +631,8 @@ async fn device(
                     }
                     // As a device's sync retries: on the other hub, backing off, within
                     // the run.
-                    Err(_) => {
-                        pulls.errors += 1;
+                    Err(e) => {
+                        pulls.failed(&e, t, started);
                         hub = (hub + 1) % clients.len();
                         if Instant::now() >= end {
                             break;
@@ -532,6 +642,10 @@ async fn device(
                     }
                 }
             }
+            // As the device's sync loop: the next round an interval after this one
+            // ended, so a fleet that pulled at once (--burst) spreads out by how long
+            // each was served, where a fixed timetable would keep it in step forever.
+            next_pull = Instant::now() + pull_every;
         }
         if next_command <= Instant::now() {
             next_command += Duration::from_secs_f64(-mean_gap * (1.0 - rng.f64()).ln());
@@ -559,15 +673,19 @@ async fn device(
                 let t = Instant::now();
                 match clients[hub].push(std::slice::from_ref(&cmd)).await {
                     Ok(settled) if settled.len() == 1 => {
-                        pushes.ok_micros.push(micros(t));
+                        pushes.ok(t, started);
                         if let Some(s) = note_success(hub, &mut moved) {
                             moved_after = Some(s);
                         }
                         done = true;
                         break;
                     }
-                    _ => {
-                        pushes.errors += 1;
+                    other => {
+                        let e = other.err().unwrap_or_else(|| SyncError::BadResponse {
+                            url: String::new(),
+                            detail: "not one result for one command".into(),
+                        });
+                        pushes.failed(&e, t, started);
                         hub = (hub + 1) % clients.len();
                         tokio::time::sleep(backoff(attempt, &mut rng)).await;
                         attempt += 1;
@@ -594,10 +712,8 @@ async fn device(
     let mut t = tally
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    t.pulls.ok_micros.extend(pulls.ok_micros);
-    t.pulls.errors += pulls.errors;
-    t.pushes.ok_micros.extend(pushes.ok_micros);
-    t.pushes.errors += pushes.errors;
+    t.pulls.extend(pulls);
+    t.pushes.extend(pushes);
     t.at_feed_end += u64::from(at_end);
     if let Some(s) = moved_after {
         t.moved_after.push(s);
