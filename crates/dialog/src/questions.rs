@@ -210,6 +210,13 @@ impl Engine {
                     self.route(said, facts);
                     Answer::Handled
                 }
+                // "No, I'll wait, bye": declined, and leaving.
+                Some(false) if said.has(Cue::Goodbye) => {
+                    self.ask = Ask::Nothing;
+                    self.task = None;
+                    self.goodbye();
+                    Answer::Handled
+                }
                 Some(false) => {
                     self.ask = Ask::Nothing;
                     self.task = None;

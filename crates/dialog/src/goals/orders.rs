@@ -327,12 +327,13 @@ pub(crate) fn why_late(e: &mut Engine, facts: &dyn Facts) -> bool {
 /// cancel it". True when one was answered.
 pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
     let ph = e.phrases();
-    let (asks_time, asks_number, disowns_cancel) = (
+    let (asks_time, asks_number, disowns_cancel, asks_another) = (
         ph.any("asks_time_of_day", &said.words),
         ph.any("tracking_number_again", &said.words),
         ph.any("disowns_cancel", &said.words),
+        ph.any("send_another", &said.words),
     );
-    if !(asks_time || asks_number || disowns_cancel) {
+    if !(asks_time || asks_number || disowns_cancel || asks_another) {
         return false;
     }
     let Some(number) = e.order_in_focus().map(str::to_string) else {
@@ -341,6 +342,29 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     let Ok(Some(order)) = facts.order(&number) else {
         return false;
     };
+    // "Can't you just send another one?" while a parcel marked delivered may still turn
+    // up: not yet, and when it can be.
+    if asks_another && order.status == OrderStatus::Delivered {
+        let wait =
+            chrono::Duration::hours(i64::from(e.config().policy.orders.not_received_wait_hours));
+        if let Some(until) = order.delivered_at.map(|d| d + wait).filter(|&u| e.now < u) {
+            let not_yet = e.text(
+                p!("not_received_not_yet"),
+                &[("until", st::day_and_part(until, e.today()))],
+            );
+            // Asked again after hearing it: a person, rather than the same sentence.
+            if e.s.last_reply.contains(&not_yet) {
+                e.say(p!("insists_offer_human"), &[]);
+                e.offer_human(HandOffReason::Requested);
+            } else {
+                e.out.push(not_yet);
+            }
+            return true;
+        }
+    }
+    if asks_another {
+        return false;
+    }
     if disowns_cancel && order.status == OrderStatus::Cancelled {
         e.say(p!("cancel_reason_unknown"), &[]);
         e.offer_human(HandOffReason::Requested);
