@@ -836,4 +836,18 @@ fn a_household_member_named_narrows_the_orders_offered() {
     // What that member usually buys, not the first tea of the catalog.
     let tea = speaker(&[], b"reorder the tea jonah usually gets\n");
     assert!(tea.contains("English breakfast tea"), "{tea}");
+    // "And what about mine?" after Jonah's order: the speaker's own orders, Ada's red
+    // tee placed today among them, and none of Jonah's hoodies.
+    let mine = speaker(
+        &["--json"],
+        b"where's the order jonah placed\nthe hoodies\nno\nand what about mine\n",
+    );
+    let replies: Vec<String> = mine
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|t| t["reply"].as_str().map(str::to_string))
+        .collect();
+    let last = replies.last().expect("a reply");
+    assert!(last.contains("red classic tee"), "{mine}");
+    assert!(!last.contains("hoodies"), "{mine}");
 }

@@ -162,7 +162,23 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         e.ask(Ask::Factor, p!("ask_factor"), &[("number", number)]);
         return false;
     }
-    if let Some(focus) = e.s.focus.clone() {
+    // "And what about mine?" on a household speaker after another member's order: the
+    // speaker's own customer's orders, not the one just discussed.
+    let own_said = e
+        .task_ref()
+        .is_some_and(|t| e.phrases().any("own_orders", &t.words));
+    let own: Vec<String> = match e.s.customer {
+        Some(customer) if own_said => facts
+            .orders_of_customer(customer)
+            .map(|o| o.into_iter().map(|o| o.order_number).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let focus =
+        e.s.focus
+            .clone()
+            .filter(|f| !own_said || own.is_empty() || own.contains(f));
+    if let Some(focus) = focus {
         // "Where's the one with the belt?" after the socks order: the verified order
         // holding what the caller named, not the one just discussed.
         if let Some(named) = verified_order_named(e, &focus, facts) {
@@ -215,6 +231,8 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
                         .map(|o| o.into_iter().map(|o| o.order_number).collect())
                         .unwrap_or_default();
                     orders.retain(|o| theirs.contains(&o.order_number));
+                } else if !own.is_empty() {
+                    orders.retain(|o| own.contains(&o.order_number));
                 }
                 if offer_orders(e, &orders, goal, facts) {
                     return e.task().order.is_some();

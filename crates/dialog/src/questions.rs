@@ -229,6 +229,16 @@ impl Engine {
                     Answer::Handled
                 }
             },
+            // "And what about mine?" on a household speaker: the speaker's own orders,
+            // not the next of another member's.
+            YesNo::NextOrder
+                if self.s.customer.is_some() && self.phrases().any("own_orders", &said.words) =>
+            {
+                self.s.queue.clear();
+                self.ask = Ask::Nothing;
+                self.start_goal(Goal::Status, said, facts);
+                Answer::Handled
+            }
             // "No, I said I want to cancel that one": a request said with the answer wins,
             // unless it only asks where one of the orders on offer is ("where's the one
             // with the backpack"): that is picking it, below, and the rest stay on offer.
