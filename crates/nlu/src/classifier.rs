@@ -69,13 +69,45 @@ pub struct Manifest {
 
 /// The operating point chosen with the model on out-of-fold training data: when an
 /// intent is not trusted even though it scored best.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     /// An order-changing intent ([`changes_orders`]) needs at least this
     /// confidence; below it the utterance is not understood. A question needs only the
     /// configured threshold: a wrong change costs more than a wrong answer.
     pub order_change_min: f32,
+    /// An order-changing intent is not trusted either while `Fallback` keeps more than
+    /// this probability: a request of another business said in order words ("cancel my
+    /// dentist") scores high for the order intent *and* keeps a share for `Fallback`,
+    /// where a request for this shop leaves `Fallback` next to nothing. 1 (the default,
+    /// and what a model without it gets) never refuses.
+    #[serde(default = "no_fallback_limit")]
+    pub order_change_max_fallback: f32,
+}
+
+fn no_fallback_limit() -> f32 {
+    1.0
+}
+
+impl Default for Decision {
+    fn default() -> Decision {
+        Decision {
+            order_change_min: 0.0,
+            order_change_max_fallback: no_fallback_limit(),
+        }
+    }
+}
+
+impl Decision {
+    /// Whether `best`, scored `confidence` with `fallback` left to `Fallback`, is acted
+    /// on, given the configured `threshold` every intent needs.
+    pub fn trusts(&self, best: Intent, confidence: f32, fallback: f32, threshold: f32) -> bool {
+        if !changes_orders(best) {
+            return confidence >= threshold;
+        }
+        confidence >= threshold.max(self.order_change_min)
+            && fallback <= self.order_change_max_fallback
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,6 +161,12 @@ impl Manifest {
             return Err(invalid(format!(
                 "order_change_min {}",
                 m.decision.order_change_min
+            )));
+        }
+        if !(0.0..=1.0).contains(&m.decision.order_change_max_fallback) {
+            return Err(invalid(format!(
+                "order_change_max_fallback {}",
+                m.decision.order_change_max_fallback
             )));
         }
         Ok(m)

@@ -156,15 +156,17 @@ impl Nlu {
     ) -> Result<Interpretation, ClassifierError> {
         let scores = self.classifier.classify(text)?;
         let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
-        let needed = if classifier::changes_orders(best) {
-            self.threshold.max(self.decision.order_change_min)
-        } else {
-            self.threshold
-        };
-        let intent = if confidence < needed {
-            Intent::Fallback
-        } else {
+        let fallback = scores
+            .iter()
+            .find(|(i, _)| *i == Intent::Fallback)
+            .map_or(0.0, |&(_, p)| p);
+        let intent = if self
+            .decision
+            .trusts(best, confidence, fallback, self.threshold)
+        {
             best
+        } else {
+            Intent::Fallback
         };
         let ctx = EntityContext {
             now,
@@ -264,6 +266,7 @@ mod tests {
         fn decision(&self) -> Decision {
             Decision {
                 order_change_min: 0.7,
+                order_change_max_fallback: 0.2,
             }
         }
     }
@@ -286,6 +289,37 @@ mod tests {
             .understand("send it to my new address", now(), None)
             .unwrap();
         assert_eq!(i.intent, Intent::ChangeAddress);
+    }
+
+    #[test]
+    fn an_order_change_with_a_share_left_to_fallback_is_not_trusted() {
+        let split = |intent| {
+            vec![
+                (intent, 0.72),
+                (Intent::Fallback, 0.25),
+                (Intent::Help, 0.03),
+            ]
+        };
+        let nlu = Nlu::new(Box::new(WithBar(split(Intent::CancelOrder))), &[], 0.45);
+        let i = nlu
+            .understand("cancel my dentist appointment", now(), None)
+            .unwrap();
+        assert_eq!(i.intent, Intent::Fallback);
+        assert_eq!(i.alternatives[0].intent, Intent::CancelOrder);
+        // A question with the same scores is answered: it changes nothing.
+        let nlu = Nlu::new(Box::new(WithBar(split(Intent::PolicyQuestion))), &[], 0.45);
+        let i = nlu
+            .understand("what's your return window", now(), None)
+            .unwrap();
+        assert_eq!(i.intent, Intent::PolicyQuestion);
+        let clear = vec![
+            (Intent::CancelOrder, 0.72),
+            (Intent::ReturnItem, 0.25),
+            (Intent::Fallback, 0.03),
+        ];
+        let nlu = Nlu::new(Box::new(WithBar(clear)), &[], 0.45);
+        let i = nlu.understand("cancel it", now(), None).unwrap();
+        assert_eq!(i.intent, Intent::CancelOrder);
     }
 
     #[test]

@@ -9,9 +9,13 @@
 //! - a plural noun within two words ("four led light bulbs"), not a unit of time or money;
 //!
 //! or when a buying verb or "quantity" stands right before it ("i'll take two", "make
-//! it three", "quantity five"), or when the dialog asked for a quantity. "a"/"an" count as
-//! one only in front of the product or a count noun. Words already read as identifiers,
-//! dates, times or frequencies are never quantities.
+//! it three", "quantity five", "can i have three", "i'll go for two"), or "another" stands
+//! before it or "more" after it ("another two", "three more"), or it opens a short request
+//! ("two please"), or when the dialog asked for a quantity. "a"/"an" count as one only in
+//! front of the product or a count noun; the idioms ("a couple", "a pair", "half a
+//! dozen", "just the one") also count on their own. "A few" is no number: the dialog asks
+//! how many. Words already read as identifiers, dates, times or frequencies are never
+//! quantities.
 
 use super::numbers::parse_cardinal;
 use super::text::{is_digits, words_at};
@@ -218,6 +222,20 @@ const BUYING: &[&str] = &[
     "just",
 ];
 
+/// Words before "have" that make it a request ("can i have", "i'll have").
+const ASKING: &[&str] = &["will", "would", "can", "could", "may", "let"];
+
+/// Words after "more" that say it is not more of a product ("one more thing").
+const NOT_MORE_OF: &[&str] = &[
+    "time", "thing", "things", "question", "go", "try", "chance", "minute", "second", "day",
+    "week", "month", "year", "hour", "attempt", "moment", "step", "order", "orders", "to",
+];
+
+/// Words that may open a short request before its number ("yeah two please").
+const OPENERS: &[&str] = &[
+    "yeah", "yes", "ok", "okay", "right", "erm", "um", "uh", "just", "so", "oh", "well",
+];
+
 /// Words that may follow a bare counted number ("i'll take two please").
 const AFTER_COUNT: &[&str] = &[
     "please",
@@ -269,36 +287,54 @@ fn ends_a_count(w: Option<&str>) -> bool {
     w.is_none_or(|w| AFTER_COUNT.contains(&w))
 }
 
-/// A quantity phrase at `words[i..]`: the value, words used, and whether it is the
-/// article "a"/"an" (which only counts in front of what it counts).
-fn quantity_phrase(words: &[String], i: usize) -> Option<(u64, usize, bool)> {
-    for (phrase, n) in [
-        ("half a dozen", 6),
-        ("a half dozen", 6),
-        ("a dozen", 12),
-        ("a couple of", 2),
-        ("couple of", 2),
-        ("a couple", 2),
-        ("a few", 3),
-        ("a pair of", 2),
-        ("pair of", 2),
-        ("a pair", 2),
+/// What kind of words a quantity phrase is: it decides what else must be said for the
+/// phrase to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Said {
+    /// "a"/"an": counts only in front of what it counts.
+    Article,
+    /// "a couple", "half a dozen", "just the one": a count even with nothing after it.
+    Idiom,
+    /// "two", "24", "a hundred".
+    Number,
+    /// "a few": an amount, not a number; never a quantity (the dialog asks how many).
+    Vague,
+}
+
+/// A quantity phrase at `words[i..]`: the value, words used, and what kind it is.
+fn quantity_phrase(words: &[String], i: usize) -> Option<(u64, usize, Said)> {
+    for (phrase, n, said) in [
+        ("half a dozen", 6, Said::Idiom),
+        ("a half dozen", 6, Said::Idiom),
+        ("a dozen", 12, Said::Idiom),
+        ("a couple of", 2, Said::Idiom),
+        ("couple of", 2, Said::Idiom),
+        ("a couple", 2, Said::Idiom),
+        ("quite a few", 0, Said::Vague),
+        ("a few", 0, Said::Vague),
+        ("a pair of", 2, Said::Idiom),
+        ("pair of", 2, Said::Idiom),
+        ("a pair", 2, Said::Idiom),
+        ("just the one", 1, Said::Idiom),
+        ("only the one", 1, Said::Idiom),
+        ("just the 1", 1, Said::Idiom),
+        ("a single", 1, Said::Idiom),
     ] {
         if words_at(words, i, phrase) {
-            return Some((n, phrase.split(' ').count(), false));
+            return Some((n, phrase.split(' ').count(), said));
         }
     }
     let a_number = words
         .get(i + 1)
         .is_some_and(|n| n == "hundred" || n == "thousand");
     if (words[i] == "a" || words[i] == "an") && !a_number {
-        return Some((1, 1, true));
+        return Some((1, 1, Said::Article));
     }
     let (n, used) = parse_cardinal(words, i)?;
     if words.get(i + used).is_some_and(|w| w == "dozen") {
-        return Some((n.checked_mul(12)?, used + 1, false));
+        return Some((n.checked_mul(12)?, used + 1, Said::Number));
     }
-    Some((n, used, false))
+    Some((n, used, Said::Number))
 }
 
 /// The first quantity in `words`. `product` is the span (in words) of the product the
@@ -315,16 +351,16 @@ pub(crate) fn extract_quantity(
             i += 1;
             continue;
         }
-        let Some((n, used, article)) = quantity_phrase(words, i) else {
+        let Some((n, used, said)) = quantity_phrase(words, i) else {
             i += 1;
             continue;
         };
         let end = i + used;
-        if taken[i..end].iter().any(|&t| t) || n == 0 || n > MAX_QUANTITY {
+        if said == Said::Vague || taken[i..end].iter().any(|&t| t) || n == 0 || n > MAX_QUANTITY {
             i = end;
             continue;
         }
-        if counts(words, (i, end), n, article, product, expect) {
+        if counts(words, (i, end), n, said, product, expect) {
             return u32::try_from(n).ok();
         }
         i = end;
@@ -336,10 +372,11 @@ fn counts(
     words: &[String],
     (start, end): (usize, usize),
     n: u64,
-    article: bool,
+    said: Said,
     product: Option<(usize, usize)>,
     expect: Option<EntityKind>,
 ) -> bool {
+    let article = said == Said::Article;
     let next = words.get(end).map(String::as_str);
     let prev = start.checked_sub(1).map(|k| words[k].as_str());
     if next.is_some_and(|w| MEASURES.contains(&w)) || prev.is_some_and(|w| LABELS.contains(&w)) {
@@ -347,6 +384,32 @@ fn counts(
     }
     if n >= 2 && next.is_some_and(|w| PACK_SIZES.contains(&w)) {
         return false;
+    }
+    // "Three more", "another two": more of something being bought, unless "more" goes
+    // on to name what is not a product ("one more time", "two more days").
+    if next == Some("more") && !article {
+        let after = words.get(end + 1).map(String::as_str);
+        return !after.is_some_and(|w| {
+            !AFTER_COUNT.contains(&w)
+                && (MEASURES.contains(&w) || NOT_COUNTED.contains(&w) || NOT_MORE_OF.contains(&w))
+        });
+    }
+    if prev == Some("another") && !article {
+        return true;
+    }
+    // "A pair of the grey ones": an idiom ending in "of" names what it counts next.
+    if said == Said::Idiom && (ends_a_count(next) || words[end - 1] == "of") {
+        return true;
+    }
+    // A number that opens a short request ("two please", "um five thanks") answers
+    // "how many?" even when the question was not tracked.
+    let opens = words[..start].iter().all(|w| OPENERS.contains(&w.as_str()));
+    if said == Said::Number
+        && opens
+        && words.len() <= end + 2
+        && next.is_some_and(|w| AFTER_COUNT.contains(&w))
+    {
+        return true;
     }
     // A product or count noun shortly after, with only describing words between.
     let one = words[start] == "one" || words[start] == "1";
@@ -402,7 +465,18 @@ fn counts(
         {
             k -= 1;
         }
-        k > 0 && BUYING.contains(&words[k - 1].as_str())
+        let before = |back: usize| k.checked_sub(back).map(|j| words[j].as_str());
+        match before(1) {
+            Some(w) if BUYING.contains(&w) => true,
+            // "can i have three", "i'll have two", not "i have two".
+            Some("have") => {
+                before(2).is_some_and(|w| ASKING.contains(&w))
+                    || before(3).is_some_and(|w| ASKING.contains(&w))
+            }
+            // "i'll go for two".
+            Some("for") => before(2).is_some_and(|w| matches!(w, "go" | "going" | "opt")),
+            _ => false,
+        }
     };
     cue_before && ends_a_count(next) && !is_digits_label(words, start)
 }
@@ -464,7 +538,7 @@ mod tests {
     #[test]
     fn idioms() {
         assert_eq!(qty("i need a couple of t shirts in medium"), Some(2));
-        assert_eq!(qty("a few bags"), Some(3));
+        assert_eq!(qty("a few bags"), None);
         assert_eq!(qty("i'd like a dozen rolls of toilet paper"), Some(12));
         assert_eq!(qty("get me half a dozen coffee pods"), Some(6));
         assert_eq!(qty("a pair of trainers size nine"), Some(2));

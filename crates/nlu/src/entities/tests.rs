@@ -277,3 +277,233 @@ proptest! {
         prop_assert_eq!(e.order_number, Some(digits));
     }
 }
+
+#[test]
+fn return_reasons_said_many_ways() {
+    use ReturnReason::*;
+    let cases: &[(&str, ReturnReason)] = &[
+        ("i want to return the hoodie it's too small", SizeIssue),
+        (
+            "the jeans are a bit snug so i'm sending them back",
+            SizeIssue,
+        ),
+        ("return the sneakers they pinch my toes", SizeIssue),
+        (
+            "i'd like to return the tee it's way too big on me",
+            SizeIssue,
+        ),
+        ("the jacket doesn't fit me so i want a refund", SizeIssue),
+        (
+            "sending the cardigan back the sleeves are too short",
+            SizeIssue,
+        ),
+        ("return them i need a size up", SizeIssue),
+        (
+            "the trainers came up small i want to return them",
+            SizeIssue,
+        ),
+        ("the hoodie's the wrong size i'm sending it back", SizeIssue),
+        (
+            "it's too tight round the waist i want to return it",
+            SizeIssue,
+        ),
+        (
+            "the shoes are half a size too small return please",
+            SizeIssue,
+        ),
+        (
+            "i want to return the towel it's the wrong colour",
+            WrongItem,
+        ),
+        ("you sent the wrong colour i'm returning it", WrongItem),
+        ("return the mug i got the wrong one", WrongItem),
+        (
+            "i ordered black and got navy i want to send it back",
+            WrongItem,
+        ),
+        ("return it it's not as pictured", NotAsDescribed),
+        (
+            "the lamp doesn't look anything like the photos i'm returning it",
+            NotAsDescribed,
+        ),
+        (
+            "the colour is nothing like on the website so i'm sending it back",
+            NotAsDescribed,
+        ),
+        (
+            "it's much smaller than it looked online i want a refund",
+            NotAsDescribed,
+        ),
+        (
+            "return the sheets they're not what was described",
+            NotAsDescribed,
+        ),
+        (
+            "the candle isn't like the description i'd like to return it",
+            NotAsDescribed,
+        ),
+        (
+            "i want to return it it's not what i thought it would be",
+            NotAsDescribed,
+        ),
+        (
+            "i changed my mind i want to return the speaker",
+            ChangedMind,
+        ),
+        ("i don't need it anymore can i return it", ChangedMind),
+        (
+            "i'd like to return the skillet i just don't want it now",
+            ChangedMind,
+        ),
+        (
+            "return the pillow it arrived too late for my trip",
+            ChangedMind,
+        ),
+        (
+            "it came after the party so i'm sending it back",
+            ChangedMind,
+        ),
+        (
+            "it turned up late and i don't need it now return it",
+            ChangedMind,
+        ),
+        (
+            "i bought two by accident so i want to return one",
+            ChangedMind,
+        ),
+        (
+            "i ended up with two of them can i send one back",
+            ChangedMind,
+        ),
+        (
+            "i ordered the same thing twice i'll return the extra one",
+            ChangedMind,
+        ),
+        (
+            "it was a gift and she didn't like it i'd like to return it",
+            ChangedMind,
+        ),
+        (
+            "my son got it as a present and doesn't want it can i return it",
+            ChangedMind,
+        ),
+        ("it's an unwanted present i'd like a refund", ChangedMind),
+        ("he already has one so i'm sending it back", ChangedMind),
+        (
+            "i found it cheaper elsewhere so i'm returning it",
+            ChangedMind,
+        ),
+        ("return it i don't like the colour", ChangedMind),
+        ("i just don't like it i want to return it", ChangedMind),
+        ("the quality is poor i want to return it", QualityIssue),
+        ("return the headphones they're rubbish", QualityIssue),
+        (
+            "the sheets feel really thin and scratchy i'm sending them back",
+            QualityIssue,
+        ),
+        (
+            "the tee went see through after one wash return it",
+            QualityIssue,
+        ),
+        (
+            "the speaker stopped working after two days i want to return it",
+            QualityIssue,
+        ),
+        ("the seams are coming apart i want a refund", QualityIssue),
+        (
+            "the charger gets really hot i want to return it",
+            QualityIssue,
+        ),
+        ("it's cheap rubbish i want my money back", QualityIssue),
+        ("the knife went blunt straight away return it", QualityIssue),
+        ("return the lamp it arrived damaged", Damaged),
+        ("the mug's chipped i want to return it", Damaged),
+        (
+            "the box was soaked and the towels are ruined return them",
+            Damaged,
+        ),
+        ("the screen is cracked i'm sending it back", Damaged),
+        (
+            "the skillet came with a big scratch on it i want a refund",
+            Damaged,
+        ),
+        (
+            "the bottle arrived with a dent i want to return it",
+            Damaged,
+        ),
+        ("return it the glass was smashed when it got here", Damaged),
+    ];
+    let mut wrong = Vec::new();
+    for &(text, want) in cases {
+        let got = ex(text).return_reason;
+        if got != Some(want) {
+            wrong.push((text, want, got));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {}: {wrong:#?}",
+        wrong.len(),
+        cases.len()
+    );
+}
+
+#[test]
+fn quantities_said_many_ways() {
+    let cases: &[(&str, Option<u32>)] = &[
+        ("i'd like two hoodies", Some(2)),
+        ("can i get 3 of the classic tees", Some(3)),
+        ("four bath towels please", Some(4)),
+        ("order 12 rolls of toilet paper", Some(12)),
+        ("i want twenty four cans of cat food", Some(24)),
+        ("i'll have another two", Some(2)),
+        ("another two bags of coffee beans please", Some(2)),
+        ("can you add another three soy candles", Some(3)),
+        ("just the one please", Some(1)),
+        ("only the one hoodie thanks", Some(1)),
+        ("just the one", Some(1)),
+        ("three more of the soy candles", Some(3)),
+        ("make that three more", Some(3)),
+        ("i need a couple more bath towels", Some(2)),
+        ("two more please", Some(2)),
+        ("a pair of the everyday sneakers", Some(2)),
+        ("i'll take a pair", Some(2)),
+        ("a couple of bath towels", Some(2)),
+        ("a couple please", Some(2)),
+        ("half a dozen soy candles", Some(6)),
+        ("a dozen coffee pods", Some(12)),
+        ("buy me a dozen", Some(12)),
+        ("two please", Some(2)),
+        ("um five please", Some(5)),
+        ("i'll go for two", Some(2)),
+        ("can i have three", Some(3)),
+        ("i'd like to order six", Some(6)),
+        ("a single usb c cable", Some(1)),
+        ("one hoodie in large", Some(1)),
+        ("i want 2 usb c cables", Some(2)),
+        ("a few soy candles", None),
+        ("a few of the mugs please", None),
+        ("i'd like a few", None),
+        ("some coffee pods please", None),
+        ("several bath towels", None),
+        ("one more thing can you check my order", None),
+        ("one more time please", None),
+        ("i ordered it a few days ago", None),
+        ("three more days", None),
+        ("another thing i wanted to ask", None),
+        ("option two please", None),
+    ];
+    let mut wrong = Vec::new();
+    for &(text, want) in cases {
+        let got = ex(text).quantity;
+        if got != want {
+            wrong.push((text, want, got));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {}: {wrong:#?}",
+        wrong.len(),
+        cases.len()
+    );
+}
