@@ -176,7 +176,7 @@ impl Default for SyncConfig {
             device_id: "device-1".into(),
             token_file: String::new(),
             interval_seconds: 30,
-            push_batch_size: 500,
+            push_batch_size: 100,
             pull_page_size: 1000,
             connect_timeout_ms: 3000,
             request_timeout_ms: 15_000,
@@ -685,7 +685,7 @@ impl Config {
                 20,
             ),
             ("sync.interval_seconds", n(sy.interval_seconds), 1, 86_400),
-            ("sync.push_batch_size", n(sy.push_batch_size), 1, 5_000),
+            ("sync.push_batch_size", n(sy.push_batch_size), 1, 200),
             ("sync.pull_page_size", n(sy.pull_page_size), 1, 10_000),
             (
                 "screen.idle_clear_seconds",

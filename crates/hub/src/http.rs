@@ -36,8 +36,10 @@ use voxorder_domain::wire::{
     OrderList, PushRequest, PushResponse, MAX_COMMAND_BYTES, MAX_COMMAND_DEPTH, SCHEMA_VERSION,
 };
 
-/// Most commands in one upload.
-pub const MAX_BATCH: usize = 5_000;
+/// Most commands in one upload. A batch is judged in one transaction under the feed lock
+/// every hub shares, so its size bounds how long one device can hold up the fleet's
+/// writes (about 2 to 3 ms a command).
+pub const MAX_BATCH: usize = 200;
 /// Most entities in one page of the feed or of the order list.
 pub const MAX_PAGE: usize = 10_000;
 
