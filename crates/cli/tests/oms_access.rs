@@ -798,6 +798,30 @@ fn an_enrolled_device_syncs_until_another_process_revokes_it() {
     );
     assert_eq!(get_status(&url, &token, "/v1/device"), 200);
 
+    // Another store's token on this store: its feed position and orders are austin-1's,
+    // so it is refused with what to do, and nothing of the store changes.
+    let (code, out, err) = oms_command(
+        &home,
+        &db,
+        &["devices", "add", "kiosk-other", "--scope", "store:dallas-2"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let other = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .unwrap_or_else(|| panic!("no token in {out:?}"))
+        .to_string();
+    let moved = kiosk.run(&["sync", "--once", "--oms", &url, "--oms-token", &other]);
+    let said = String::from_utf8_lossy(&moved.stderr).to_string()
+        + &String::from_utf8_lossy(&moved.stdout);
+    assert!(!moved.status.success(), "{said}");
+    assert!(said.contains("synced for scope store:austin-1"), "{said}");
+    assert!(said.contains("new store"), "{said}");
+    assert_eq!(
+        kiosk.run(&["orders", "show", AUSTIN_1]).status.code(),
+        Some(0)
+    );
+
     // Revoked by another process while the server runs: its very next request is refused.
     let (code, out, err) = oms_command(&home, &db, &["devices", "revoke", "kiosk-new"]);
     assert_eq!(code, 0, "{err}");

@@ -625,7 +625,8 @@ impl Store {
         self.set_meta(HUB_META_KEY, &hub.to_string())
     }
 
-    fn hub_identity(&self) -> Result<Option<HubIdentity>, StoreError> {
+    /// The hub and scope this store was last synced with, if any.
+    pub fn hub_identity(&self) -> Result<Option<HubIdentity>, StoreError> {
         let Some(text) = self.meta(HUB_META_KEY)? else {
             return Ok(None);
         };

@@ -96,6 +96,14 @@ pub enum SyncError {
     /// all. Nobody's command's fault. Caller: come back after `retry_after`.
     #[error("OMS at {url} is busy; retry after {} s", retry_after.as_secs())]
     Busy { url: String, retry_after: Duration },
+    /// The hub gives this device another scope than the one the store was synced with:
+    /// the store's feed position and orders belong to the old scope. Caller: sync the
+    /// new scope into a new store (`--db`), or keep the old token.
+    #[error(
+        "this store was synced for scope {old}, but the OMS now gives this device scope \
+         {new}: sync the new scope into a new store (--db new.db)"
+    )]
+    ScopeChanged { old: String, new: String },
     /// Another 4xx: the OMS refused the request itself.
     #[error("OMS refused the request at {url} ({status}): {message}")]
     Refused {
@@ -467,8 +475,11 @@ impl<C: OmsClient> Syncer<C> {
     /// The error that ended it is in the report; the outbox keeps what was not sent.
     pub async fn round(&self, force: bool) -> SyncReport {
         let mut report = SyncReport::default();
-        let result = match self.push(force, &mut report).await {
-            Ok(()) => self.pull(&mut report).await,
+        let result = match self.same_scope().await {
+            Ok(()) => match self.push(force, &mut report).await {
+                Ok(()) => self.pull(&mut report).await,
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         if result.is_ok() {
@@ -481,6 +492,31 @@ impl<C: OmsClient> Syncer<C> {
             report.error = Some(e.to_string());
         }
         report
+    }
+
+    /// Once per syncer, before anything is sent: a store synced for one scope is never
+    /// fed from another (a kiosk given another store's token would keep its old feed
+    /// position and pull nothing of the new store). An OMS that cannot say who the
+    /// device is, or a store never synced, passes.
+    async fn same_scope(&self) -> Result<(), SyncError> {
+        if self
+            .identity_known
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return Ok(());
+        }
+        let Some(old) = self.with_store(|s| s.hub_identity()).await? else {
+            return Ok(());
+        };
+        match self.client.device().await {
+            Ok(info) if !old.scope.is_empty() && info.scope != old.scope => {
+                Err(SyncError::ScopeChanged {
+                    old: old.scope,
+                    new: info.scope,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Once per syncer, after a round that reached the OMS: asks it who this device is
