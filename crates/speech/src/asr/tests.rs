@@ -201,6 +201,41 @@ fn a_short_answer_with_nothing_expected_is_a_word() {
     short_answer_and_sentence_under(Expect::Anything);
 }
 
+/// With the store's numbers known, a reading one digit off a known number gives way to
+/// it, and a number far from every known one is kept as heard. The recogniser is shared
+/// by the tests: the known numbers are cleared before anything is asserted.
+#[test]
+fn a_known_number_wins_over_a_near_reading_and_not_over_a_far_one() {
+    let audio = load_clip("digits.wav");
+    let expect = Expect::Digits { min: 5, max: 5 };
+    let mut asr = recognizer();
+    let heard = asr.transcribe(&audio, &expect);
+    asr.set_known_numbers(&["12345".into(), "12999".into(), "67890".into()]);
+    // The beam's reading with one digit wrong, scored as the real reading was.
+    let misheard = heard.as_ref().ok().map(|h| Transcript {
+        text: "12845".into(),
+        ..h.clone()
+    });
+    let near = misheard
+        .as_ref()
+        .map(|m| asr.known_number_answer(&audio, m, 5, 5));
+    asr.set_known_numbers(&["67890".into(), "99812".into()]);
+    let far = asr.transcribe(&audio, &expect);
+    // Known numbers of another length are not considered at all.
+    asr.set_known_numbers(&["1234500".into()]);
+    let other_length = asr.transcribe(&audio, &expect);
+    asr.set_known_numbers(&[]);
+    let heard = heard.expect("transcribe");
+    assert_eq!(squash(&heard.text), "12345", "{heard:?}");
+    let near = near
+        .expect("misheard")
+        .expect("decode")
+        .expect("a known number");
+    assert_eq!(squash(&near.text), "12345", "{near:?}");
+    assert_eq!(squash(&far.expect("transcribe").text), "12345");
+    assert_eq!(squash(&other_length.expect("transcribe").text), "12345");
+}
+
 #[test]
 fn silence_and_empty_audio_give_empty_text() {
     let t = recognizer()
