@@ -25,6 +25,8 @@
 //!   [`CLOSED_SET_MIN_LOGPROB`] and is close to the free text's.
 //! - phrases: an initial prompt only.
 //!
+//! Threads. whisper.cpp's workers spin-wait for each other: a decoding uses no more
+//! threads than the cores other runnable processes leave free (`/proc/loadavg`).
 //!
 //! Loops. tiny.en repeats itself on short clips ("operators operators …"): a word
 //! repeated more times in a row than any answer holds is cut to one.
@@ -692,6 +694,7 @@ pub struct WhisperRecognizer {
     closed_set: ClosedSet,
     /// Numbers the device knows (the store's order numbers), digits only.
     known_numbers: BTreeSet<String>,
+    adaptive_threads: bool,
 }
 
 /// Sends whisper.cpp's and ggml's log lines to `tracing` (whisper.cpp hands ggml the same
@@ -790,7 +793,36 @@ impl WhisperRecognizer {
             audio_ctx_margin: AUDIO_CTX_MARGIN,
             closed_set: ClosedSet::default(),
             known_numbers: BTreeSet::new(),
+            adaptive_threads: true,
         })
+    }
+
+    /// The worker threads for the next decoding: the configured count, less one for each
+    /// other process that wants a core right now. whisper.cpp's workers spin-wait for each
+    /// other, so a worker that shares its core with a busy process stalls all of them
+    /// (an utterance took seconds instead of a tenth of one).
+    fn threads_now(&self) -> c_int {
+        if !self.adaptive_threads || self.threads <= 1 {
+            return self.threads;
+        }
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let running = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| runnable_now(&l));
+        match running {
+            Some(running) => threads_for_load(self.threads, cpus, running),
+            None => self.threads,
+        }
+    }
+
+    /// Whether the thread count follows the machine's load (on by default).
+    pub fn set_adaptive_threads(&mut self, on: bool) {
+        self.adaptive_threads = on;
+    }
+
+    /// The most worker threads a decoding uses (`speech.asr.threads`).
+    pub fn set_threads(&mut self, threads: u32) {
+        self.threads = c_int::try_from(threads.max(1)).unwrap_or(1);
     }
 
     /// Changes how decoding is biased (for measurements; configuration sets the default).
@@ -868,7 +900,7 @@ impl WhisperRecognizer {
             SamplingStrategy::Greedy { best_of: 1 }
         };
         let mut params = FullParams::new(strategy);
-        params.set_n_threads(self.threads);
+        params.set_n_threads(self.threads_now());
         params.set_language(Some("en"));
         params.set_translate(false);
         params.set_no_context(true);
@@ -1054,6 +1086,21 @@ impl Recognizer for WhisperRecognizer {
 /// costs a few nats on one token, a fraction of one in the mean; a number that is not in
 /// the store is many digits from every known one (the space is sparse), which costs more.
 const KNOWN_NUMBER_MARGIN: f32 = 0.35;
+
+/// Runnable tasks on the machine now, from `/proc/loadavg`'s fourth field
+/// ("running/total"), this process's own decoding thread included.
+fn runnable_now(loadavg: &str) -> Option<usize> {
+    let field = loadavg.split_whitespace().nth(3)?;
+    field.split_once('/')?.0.parse().ok()
+}
+
+/// Worker threads when `running` tasks are runnable (the caller's own among them): no
+/// more than the cores the others leave free, at least one.
+fn threads_for_load(configured: c_int, cpus: usize, running: usize) -> c_int {
+    let others = running.saturating_sub(1);
+    let free = c_int::try_from(cpus.saturating_sub(others)).unwrap_or(1);
+    configured.min(free).max(1)
+}
 
 /// Longest clip whose lone-letter transcript is tried against the short answers when
 /// nothing was expected.
@@ -1970,6 +2017,19 @@ mod tests {
         // After a word, still before the number: words stay open, number words never.
         let after_word = open(&[token(6)]);
         assert!(after_word.contains(&6) && !after_word.contains(&7));
+    }
+
+    #[test]
+    fn threads_follow_the_runnable_tasks_of_the_moment() {
+        assert_eq!(runnable_now("0.52 0.58 0.59 1/467 12345"), Some(1));
+        assert_eq!(runnable_now("7.43 6.23 4.01 9/612 999"), Some(9));
+        assert_eq!(runnable_now("garbage"), None);
+        // Alone on two cores: both threads; one busy neighbour: one; crowded: still one.
+        assert_eq!(threads_for_load(2, 2, 1), 2);
+        assert_eq!(threads_for_load(2, 2, 2), 1);
+        assert_eq!(threads_for_load(2, 2, 9), 1);
+        assert_eq!(threads_for_load(4, 8, 3), 4);
+        assert_eq!(threads_for_load(1, 2, 1), 1);
     }
 
     #[test]
