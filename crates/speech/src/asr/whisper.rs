@@ -23,6 +23,8 @@
 //!   short answers, a second decoding may only follow the tokens of those answers, and
 //!   its best is taken when the decoder's own mean log-probability for it clears
 //!   [`CLOSED_SET_MIN_LOGPROB`] and is close to the free text's.
+//!   The closed set replaces only free text spelled like the answer ("yet" for "yes"),
+//!   never words of the caller's own that the set lacks ("not quite", "come again").
 //! - phrases: an initial prompt only.
 //!
 //! Threads. whisper.cpp's workers spin-wait for each other: a decoding uses no more
@@ -1017,7 +1019,9 @@ impl Recognizer for WhisperRecognizer {
             // ("yet", "Helper"): the closed set decides when the decoder is about as
             // sure of one of its phrases as of the free text.
             if let Some(answer) = self.closed_set_answer(&clean)? {
-                if answer.avg_logprob >= best.avg_logprob - CLOSED_SET_MARGIN {
+                if answer.avg_logprob >= best.avg_logprob - CLOSED_SET_MARGIN
+                    && may_stand_for(&best.text, &answer.text)
+                {
                     best = answer;
                 }
             }
@@ -1100,6 +1104,47 @@ fn threads_for_load(configured: c_int, cpus: usize, running: usize) -> c_int {
     let others = running.saturating_sub(1);
     let free = c_int::try_from(cpus.saturating_sub(others)).unwrap_or(1);
     configured.min(free).max(1)
+}
+
+/// Whether free text may be a mishearing of a closed-set answer: nothing or a lone
+/// letter or two was heard, or the two are spelled alike ("yet" for "yes", "Helper" for
+/// "help"), and the free text is not the answer negated ("incorrect", "not right"). A
+/// caller's own words that the set lacks ("not quite", "come again", "I'm done") are
+/// spelled unlike any answer and stay as heard, for understanding to read.
+fn may_stand_for(free: &str, answer: &str) -> bool {
+    let key = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ')
+            .collect::<String>()
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (free, answer) = (key(free), key(answer));
+    if free.chars().filter(|c| c.is_alphanumeric()).count() <= 2 {
+        return true;
+    }
+    let negated = ["in", "un", "not ", "dis", "non"]
+        .iter()
+        .any(|neg| free == format!("{neg}{answer}"));
+    if negated {
+        return false;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (free.chars().collect(), answer.chars().collect());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()] * 2 <= a.len().max(b.len())
 }
 
 /// Longest clip whose lone-letter transcript is tried against the short answers when
@@ -2030,6 +2075,20 @@ mod tests {
         assert_eq!(threads_for_load(2, 2, 9), 1);
         assert_eq!(threads_for_load(4, 8, 3), 4);
         assert_eq!(threads_for_load(1, 2, 1), 1);
+    }
+
+    #[test]
+    fn a_closed_set_answer_replaces_only_text_spelled_like_it() {
+        assert!(may_stand_for("Yet.", "yes"));
+        assert!(may_stand_for("Helper", "help"));
+        assert!(may_stand_for("S", "yes"));
+        assert!(may_stand_for("", "no"));
+        assert!(may_stand_for("Nape", "nope"));
+        assert!(!may_stand_for("Incorrect.", "correct"));
+        assert!(!may_stand_for("not right", "right"));
+        assert!(!may_stand_for("Not quite.", "that's right"));
+        assert!(!may_stand_for("Come again?", "a person"));
+        assert!(!may_stand_for("I'm done.", "a person"));
     }
 
     #[test]
