@@ -126,6 +126,13 @@ pub trait Recognizer: Send {
     /// recogniser may match at a yes/no turn before decoding freely. A recogniser that
     /// cannot score a closed set ignores it.
     fn set_short_answers(&mut self, _phrases: &[String]) {}
+    /// Numbers the device knows (the store's order numbers). At a digit turn whose
+    /// expected length fits some of them, a reading that is one of them wins over a
+    /// better-scored unknown one when the decoder is about as sure of it. Whether the
+    /// number exists is still for verification to decide: the transcript is only what
+    /// was most likely said. An empty list turns this off; a recogniser that cannot
+    /// constrain decoding ignores it.
+    fn set_known_numbers(&mut self, _numbers: &[String]) {}
 }
 
 /// The recogniser the configuration names, its model found under `models_dir` (the

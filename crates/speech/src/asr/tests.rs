@@ -201,6 +201,41 @@ fn a_short_answer_with_nothing_expected_is_a_word() {
     short_answer_and_sentence_under(Expect::Anything);
 }
 
+/// With the store's numbers known, a reading one digit off a known number gives way to
+/// it, and a number far from every known one is kept as heard. The recogniser is shared
+/// by the tests: the known numbers are cleared before anything is asserted.
+#[test]
+fn a_known_number_wins_over_a_near_reading_and_not_over_a_far_one() {
+    let audio = load_clip("digits.wav");
+    let expect = Expect::Digits { min: 5, max: 5 };
+    let mut asr = recognizer();
+    let heard = asr.transcribe(&audio, &expect);
+    asr.set_known_numbers(&["12345".into(), "12999".into(), "67890".into()]);
+    // The beam's reading with one digit wrong, scored as the real reading was.
+    let misheard = heard.as_ref().ok().map(|h| Transcript {
+        text: "12845".into(),
+        ..h.clone()
+    });
+    let near = misheard
+        .as_ref()
+        .map(|m| asr.known_number_answer(&audio, m, 5, 5));
+    asr.set_known_numbers(&["67890".into(), "99812".into()]);
+    let far = asr.transcribe(&audio, &expect);
+    // Known numbers of another length are not considered at all.
+    asr.set_known_numbers(&["1234500".into()]);
+    let other_length = asr.transcribe(&audio, &expect);
+    asr.set_known_numbers(&[]);
+    let heard = heard.expect("transcribe");
+    assert_eq!(squash(&heard.text), "12345", "{heard:?}");
+    let near = near
+        .expect("misheard")
+        .expect("decode")
+        .expect("a known number");
+    assert_eq!(squash(&near.text), "12345", "{near:?}");
+    assert_eq!(squash(&far.expect("transcribe").text), "12345");
+    assert_eq!(squash(&other_length.expect("transcribe").text), "12345");
+}
+
 #[test]
 fn silence_and_empty_audio_give_empty_text() {
     let t = recognizer()
@@ -542,4 +577,151 @@ fn measure() {
             eprintln!("peak RSS of the test process: {line}");
         }
     }
+}
+
+/// Digit and short answers of the rendered spoken set (`tools/spoken_set`) through the
+/// recogniser alone: a quicker look than `voxorder bench --accuracy`, which also runs the
+/// NLU. Digits are read from the transcript as the recogniser writes them; short answers
+/// are compared word for word. Clips are picked as the bench picks them. Environment:
+/// `SPOKEN_CACHE` (the set), `MEASURE_EVERY` (8), `MEASURE_KINDS` (order_number,zip,phone;
+/// also short), `MEASURE_ID` (one clip, `voice/id`, with its free decoding printed),
+/// `MEASURE_SNR` (white noise at that many dB; clean when unset), `MEASURE_KNOWN=1` (the
+/// set's order numbers and 5000 other 13-digit numbers as the store's known numbers),
+/// `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the load).
+/// `cargo test --release -p voxorder-speech --lib asr::tests::measure_spoken_digits -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement that prints misses and counts; needs the rendered spoken set"]
+fn measure_spoken_digits() {
+    let dir = PathBuf::from(std::env::var("SPOKEN_CACHE").expect("SPOKEN_CACHE"));
+    let every: u64 = std::env::var("MEASURE_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    let kinds = std::env::var("MEASURE_KINDS").unwrap_or("order_number,zip,phone".into());
+    let snr: Option<f32> = std::env::var("MEASURE_SNR")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let fnv = |text: &str| {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let manifest = std::fs::read_to_string(dir.join("manifest.jsonl")).expect("manifest");
+    let clips: Vec<serde_json::Value> = manifest
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let field = |c: &serde_json::Value, k: &str| c[k].as_str().unwrap_or_default().to_string();
+    let mut asr = recognizer();
+    let threads: u32 = std::env::var("MEASURE_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
+    asr.set_threads(threads);
+    asr.set_adaptive_threads(std::env::var("MEASURE_ADAPTIVE").is_ok_and(|v| v == "1"));
+    // The locale's short answers, as the device loads them from the dialog's catalog.
+    let phrases = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../dialog/assets/locales/en-US/phrases.toml"),
+    )
+    .expect("phrases");
+    let answers: Vec<String> = phrases
+        .lines()
+        .find_map(|l| l.strip_prefix("short_answers = "))
+        .and_then(|list| serde_json::from_str(list).ok())
+        .expect("short_answers");
+    asr.set_short_answers(&answers);
+    if std::env::var("MEASURE_KNOWN").is_ok_and(|v| v == "1") {
+        let mut known: Vec<String> = clips
+            .iter()
+            .filter(|c| field(c, "kind") == "order_number")
+            .map(|c| field(c, "digits"))
+            .collect();
+        let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..5000 {
+            let mut n = String::new();
+            for _ in 0..13 {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                n.push(char::from(b'0' + (s % 10) as u8));
+            }
+            known.push(n);
+        }
+        asr.set_known_numbers(&known);
+    }
+    let (mut right, mut total, mut ms) = (0usize, 0usize, Vec::new());
+    for clip in &clips {
+        let (kind, voice, id) = (field(clip, "kind"), field(clip, "voice"), field(clip, "id"));
+        let only = std::env::var("MEASURE_ID").ok();
+        if only.is_some_and(|o| o != format!("{voice}/{id}")) {
+            continue;
+        }
+        if !kinds.split(',').any(|k| k == kind)
+            || voice.starts_with("kokoro")
+            || !fnv(&format!("{voice}/{id}")).is_multiple_of(every)
+        {
+            continue;
+        }
+        let want = field(clip, "digits");
+        let expect = match kind.as_str() {
+            "short" => Expect::YesNo,
+            "zip" => Expect::Digits { min: 5, max: 5 },
+            "phone" => Expect::Digits { min: 10, max: 11 },
+            _ => Expect::Digits {
+                min: want.len(),
+                max: want.len(),
+            },
+        };
+        let mut audio = load_wav(&PathBuf::from(field(clip, "path")));
+        if let Some(db) = snr {
+            let power = audio.iter().map(|x| x * x).sum::<f32>() / audio.len().max(1) as f32;
+            let level = (power / 10f32.powf(db / 10.0) * 3.0).sqrt();
+            let mut s: u32 = fnv(&id) as u32 | 1;
+            for x in audio.iter_mut() {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                *x += (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * level;
+            }
+        }
+        let t = asr.transcribe(&audio, &expect).expect("transcribe");
+        let (got, ok) = if kind == "short" {
+            (
+                squash(&t.text),
+                squash(&t.text) == squash(&field(clip, "text")),
+            )
+        } else {
+            let got = whisper::digits_of(&t.text);
+            let ok = got == want || got.strip_prefix('1') == Some(want.as_str());
+            (got, ok)
+        };
+        right += usize::from(ok);
+        total += 1;
+        ms.push(t.decode_seconds * 1000.0);
+        if std::env::var("MEASURE_ID").is_ok() {
+            let free = asr.transcribe(&audio, &Expect::Anything).expect("free");
+            eprintln!(
+                "biased {:?} lp {:.3}; free {:?} lp {:.3}",
+                t.text, t.avg_logprob, free.text, free.avg_logprob
+            );
+        }
+        if !ok {
+            eprintln!(
+                "miss {voice} {kind}: {:?} → {:?} ({got})",
+                field(clip, "text"),
+                t.text
+            );
+        }
+    }
+    asr.set_known_numbers(&[]);
+    asr.set_short_answers(&[]);
+    asr.set_threads(AsrConfig::default().threads);
+    asr.set_adaptive_threads(true);
+    ms.sort_by(f64::total_cmp);
+    eprintln!(
+        "{kinds} every {every} snr {snr:?} threads {threads}: {right}/{total} \
+         exact; decode p50 {:.0} ms, p90 {:.0} ms",
+        ms.get(ms.len() / 2).copied().unwrap_or(0.0),
+        ms.get(ms.len() * 9 / 10).copied().unwrap_or(0.0)
+    );
 }

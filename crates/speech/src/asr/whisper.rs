@@ -7,17 +7,28 @@
 //! (`const whisper_grammar_element **`), so any grammar set through it makes whisper.cpp
 //! dereference element bytes as addresses. It cannot be used. A logits filter does the
 //! same and can count, which a grammar cannot (`use_grammar`):
-//! - digits: until the first digit, a fixed penalty on words (the caller may say "my
-//!   order number is …"); from the first digit on, every token that is not digits, a
-//!   digit word or a separator is impossible, no digit past the expected count, and no
-//!   end of text before it; decoded with beam search. Digit homophones ("to", "for",
-//!   "ate") are read as digits afterwards.
+//! - digits: until the first digit, a fixed penalty on words other than lead-ins ("um",
+//!   "yeah", "it's"; the caller may say "my order number is …"); from the first digit
+//!   on, every token that is not digits, a number word ("four", "seventeen", "seventy",
+//!   "hundred", "double") or a separator is impossible, no digit past the expected
+//!   count, and no end of text before it; decoded with beam search. Number words count
+//!   as the digits they write ("seventy four" two, "twenty twenty" four). Afterwards
+//!   digit homophones ("to", "for", "ate") are read as digits and spoken groups are
+//!   written as digits ("seventy four eighty three" → "7483"). When the device knows
+//!   numbers of the expected length (the store's order numbers) and the one heard is
+//!   not among them, a second decoding may only write known ones, and wins when the
+//!   decoder is about as sure of it (`KNOWN_NUMBER_MARGIN`).
 //! - short answers (yes/no turns): decoded freely first (with a bonus for yes/no words
 //!   on the first token); when that gives a few words that are not one of the locale's
 //!   short answers, a second decoding may only follow the tokens of those answers, and
 //!   its best is taken when the decoder's own mean log-probability for it clears
 //!   [`CLOSED_SET_MIN_LOGPROB`] and is close to the free text's.
+//!   The closed set replaces only free text spelled like the answer ("yet" for "yes"),
+//!   never words of the caller's own that the set lacks ("not quite", "come again").
 //! - phrases: an initial prompt only.
+//!
+//! Threads. whisper.cpp's workers spin-wait for each other: a decoding uses no more
+//! threads than the cores other runnable processes leave free (`/proc/loadavg`).
 //!
 //! Loops. tiny.en repeats itself on short clips ("operators operators …"): a word
 //! repeated more times in a row than any answer holds is cut to one.
@@ -30,7 +41,9 @@
 // unsafe code is those callbacks and their pointer conversions below.
 #![allow(unsafe_code)]
 
+use std::collections::BTreeSet;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
+use std::ops::Bound;
 use std::path::Path;
 use std::sync::Once;
 use std::time::Instant;
@@ -65,6 +78,23 @@ const YES_NO_BONUS: f32 = 3.0;
 const DIGIT_WORDS: [&str; 12] = [
     "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "o",
 ];
+/// Number words said in groups ("seventeen", "seventy four eighty three"): allowed inside
+/// a number and written as digits afterwards ([`digits_for_number_words`]).
+const TEEN_WORDS: [&str; 10] = [
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const TENS_WORDS: [&str; 8] = [
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
 /// Words tiny.en writes for a spoken digit ("two" as "to"): allowed inside a number, and
 /// read as the digit afterwards.
 const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
@@ -77,6 +107,13 @@ const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
 ];
 /// "double 5", "triple 0": allowed inside a number, counted as the digits they add.
 const DIGIT_REPEATS: [(&str, u8); 2] = [("double", 1), ("triple", 2)];
+/// Words a caller says before a number ("um", "yeah, it's …", "sure"): spared the penalty
+/// on words before the first digit, which otherwise pushes tiny.en to write them as digits
+/// ("Um, five two …" as "1, 5, 2 …", "Yeah, zero six …" as "At 0.06").
+const LEAD_IN_WORDS: [&str; 14] = [
+    "um", "uh", "umm", "yeah", "yes", "okay", "ok", "sure", "so", "well", "it", "it's", "'s",
+    "that's",
+];
 /// Beam width on digit turns and for closed-set answers: greedy decoding commits to the
 /// first token and cannot recover a digit it skipped.
 const CONSTRAINED_BEAM: c_int = 5;
@@ -115,6 +152,81 @@ pub struct Biasing {
     pub token_bias: bool,
 }
 
+/// What a text token is worth inside a spoken number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberPart {
+    /// A word, or anything else that is no part of a number.
+    Word,
+    /// Only punctuation or space: "-" joins "seventy-four", others separate groups.
+    Separator { hyphen: bool },
+    /// A token holding this many ASCII digits ("74" → 2; "5th" too, though it is not
+    /// allowed inside a number).
+    Numeral(u8),
+    /// "four", "oh", "zero": one digit, or the second digit of a tens word before it.
+    Unit,
+    /// "ten" … "nineteen": two digits.
+    Teen,
+    /// "twenty" … "ninety": two digits, with or without a unit after it.
+    Tens,
+    /// "hundred": two more digits after the one before it, filled by what follows.
+    Hundred,
+    /// "double", "triple": the digits it adds to the next one.
+    Repeat(u8),
+}
+
+/// Digits of a spoken number, counted token by token as [`digits_for_number_words`]
+/// writes them: "seventy four" is two digits, "five hundred twelve" three, "twenty
+/// twenty" four.
+#[derive(Debug, Clone, Copy, Default)]
+struct NumberCount {
+    digits: usize,
+    after_tens: bool,
+    after_hundred: bool,
+}
+
+impl NumberCount {
+    fn of(parts: impl Iterator<Item = NumberPart>) -> NumberCount {
+        let mut count = NumberCount::default();
+        for part in parts {
+            count.push(part);
+        }
+        count
+    }
+
+    /// Digits `part` would add after what was counted.
+    fn adds(&self, part: NumberPart) -> usize {
+        let filling = self.after_hundred;
+        match part {
+            NumberPart::Word | NumberPart::Separator { .. } => 0,
+            NumberPart::Numeral(n) => usize::from(n),
+            NumberPart::Unit if self.after_tens || filling => 0,
+            NumberPart::Unit => 1,
+            NumberPart::Teen | NumberPart::Tens if filling => 0,
+            NumberPart::Teen | NumberPart::Tens | NumberPart::Hundred => 2,
+            NumberPart::Repeat(n) => usize::from(n),
+        }
+    }
+
+    fn push(&mut self, part: NumberPart) {
+        self.digits += self.adds(part);
+        match part {
+            NumberPart::Separator { hyphen: true } => {}
+            NumberPart::Tens => {
+                self.after_tens = true;
+                self.after_hundred = false;
+            }
+            NumberPart::Hundred => {
+                self.after_tens = false;
+                self.after_hundred = true;
+            }
+            _ => {
+                self.after_tens = false;
+                self.after_hundred = false;
+            }
+        }
+    }
+}
+
 /// Which text tokens count as what, computed once from the vocabulary.
 struct TokenClasses {
     n_vocab: usize,
@@ -122,13 +234,17 @@ struct TokenClasses {
     eot: usize,
     /// The first timestamp token (`<|0.00|>`); each one after it is 20 ms later.
     timestamp_begin: usize,
+    /// Tokens allowed once a number is under way: digits, number words, separators.
     digit_like: Vec<bool>,
-    /// Digits a token writes: its ASCII digits, or 1 for a digit word ("oh", "seven").
-    digits: Vec<u8>,
+    part: Vec<NumberPart>,
     /// Tokens that are only punctuation or space, which do not end a run of digits.
     separator: Vec<bool>,
     /// Digit homophones ("to", "for"): one digit each, but only inside a number.
     homophone: Vec<bool>,
+    /// Words said before a number ("um", "yeah"), spared the penalty on words.
+    lead_in: Vec<bool>,
+    /// Tokens that are ASCII digits only, with their digits (for known numbers).
+    numerals: Vec<(usize, String)>,
     yes_no: Vec<usize>,
 }
 
@@ -139,63 +255,111 @@ impl TokenClasses {
         let timestamp_begin = usize::try_from(ctx.token_beg())
             .unwrap_or(n_vocab)
             .clamp(eot, n_vocab);
-        let mut digit_like = vec![false; eot];
-        let mut digits = vec![0u8; eot];
-        let mut separator = vec![false; eot];
-        let mut homophone = vec![false; eot];
-        let mut yes_no = Vec::new();
-        for (id, slot) in digit_like.iter_mut().enumerate() {
-            let Ok(bytes) = ctx.token_to_bytes(id as i32) else {
-                continue;
-            };
-            let text = String::from_utf8_lossy(bytes);
-            let word = text.trim_start_matches(' ');
-            let lower = word.to_ascii_lowercase();
-            *slot = (!word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()))
-                || matches!(word, "" | "-" | "," | "." | "?")
-                || DIGIT_WORDS.contains(&lower.as_str());
-            if YES_NO_WORDS.contains(&lower.as_str()) {
-                yes_no.push(id);
-            }
-            let trimmed = word.trim_matches(|c: char| c.is_ascii_punctuation());
-            digits[id] = if DIGIT_WORDS.contains(&trimmed.to_ascii_lowercase().as_str()) {
-                1
-            } else {
-                u8::try_from(word.bytes().filter(u8::is_ascii_digit).count()).unwrap_or(u8::MAX)
-            };
-            if let Some((_, extra)) = DIGIT_REPEATS
-                .iter()
-                .find(|(w, _)| *w == trimmed.to_ascii_lowercase())
-            {
-                // Without these the hard filter makes "double five six" come out as
-                // "0056": the beam has to spell the repeat some other way.
-                *slot = true;
-                digits[id] = *extra;
-            }
-            separator[id] = word.chars().all(|c| c.is_ascii_punctuation() || c == ' ');
-            homophone[id] = DIGIT_HOMOPHONES
-                .iter()
-                .any(|(w, _)| *w == trimmed.to_ascii_lowercase());
-        }
-        TokenClasses {
+        let texts: Vec<String> = (0..eot)
+            .map(|id| {
+                ctx.token_to_bytes(id as i32)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        TokenClasses::from_texts(n_vocab, eot, timestamp_begin, &texts)
+    }
+
+    /// The classes of a vocabulary whose text tokens are `texts` (ids `0..eot`).
+    fn from_texts(
+        n_vocab: usize,
+        eot: usize,
+        timestamp_begin: usize,
+        texts: &[String],
+    ) -> TokenClasses {
+        let mut classes = TokenClasses {
             n_vocab,
             eot,
             timestamp_begin,
-            digit_like,
-            digits,
-            separator,
-            homophone,
-            yes_no,
+            digit_like: vec![false; eot],
+            part: vec![NumberPart::Word; eot],
+            separator: vec![false; eot],
+            homophone: vec![false; eot],
+            lead_in: vec![false; eot],
+            numerals: Vec::new(),
+            yes_no: Vec::new(),
+        };
+        for (id, text) in texts.iter().enumerate().take(eot) {
+            let word = text.trim_start_matches(' ');
+            let lower = word.to_ascii_lowercase();
+            let bare = lower.trim_matches(|c: char| c.is_ascii_punctuation());
+            if YES_NO_WORDS.contains(&lower.as_str()) {
+                classes.yes_no.push(id);
+            }
+            let separator = word.chars().all(|c| c.is_ascii_punctuation() || c == ' ');
+            let n_digits = word.bytes().filter(u8::is_ascii_digit).count();
+            let part = if separator {
+                NumberPart::Separator {
+                    hyphen: word == "-",
+                }
+            } else if n_digits > 0 {
+                NumberPart::Numeral(u8::try_from(n_digits).unwrap_or(u8::MAX))
+            } else if DIGIT_WORDS.contains(&bare) {
+                NumberPart::Unit
+            } else if TEEN_WORDS.contains(&bare) {
+                NumberPart::Teen
+            } else if TENS_WORDS.contains(&bare) {
+                NumberPart::Tens
+            } else if bare == "hundred" {
+                NumberPart::Hundred
+            } else if let Some((_, extra)) = DIGIT_REPEATS.iter().find(|(w, _)| *w == bare) {
+                // Without these the hard filter makes "double five six" come out as
+                // "0056": the beam has to spell the repeat some other way.
+                NumberPart::Repeat(*extra)
+            } else {
+                NumberPart::Word
+            };
+            let pure_digits = !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit());
+            if pure_digits {
+                classes.numerals.push((id, word.to_string()));
+            }
+            classes.part[id] = part;
+            classes.separator[id] = separator;
+            classes.digit_like[id] = pure_digits
+                || matches!(word, "" | "-" | "," | "." | "?")
+                || matches!(
+                    part,
+                    NumberPart::Unit
+                        | NumberPart::Teen
+                        | NumberPart::Tens
+                        | NumberPart::Hundred
+                        | NumberPart::Repeat(_)
+                );
+            classes.homophone[id] = DIGIT_HOMOPHONES.iter().any(|(w, _)| *w == bare);
+            classes.lead_in[id] =
+                LEAD_IN_WORDS.contains(&lower.trim_end_matches(',')) && !word.is_empty();
+        }
+        classes
+    }
+
+    /// What one token is worth once a number is under way (homophones are digits then).
+    fn part_in_number(&self, id: usize) -> NumberPart {
+        if self.homophone.get(id).copied().unwrap_or(false) {
+            NumberPart::Unit
+        } else {
+            self.part.get(id).copied().unwrap_or(NumberPart::Word)
         }
     }
 
-    /// Digits one token writes once a number is under way (homophones count then).
-    fn digits_in_number(&self, id: usize) -> usize {
-        if self.homophone.get(id).copied().unwrap_or(false) {
-            1
-        } else {
-            self.digits.get(id).map_or(0, |&d| usize::from(d))
-        }
+    /// The digits a numeral token writes ("74"), none for any other token.
+    fn numeral(&self, id: usize) -> Option<&str> {
+        self.numerals
+            .binary_search_by_key(&id, |(i, _)| *i)
+            .ok()
+            .map(|i| self.numerals[i].1.as_str())
+    }
+
+    /// Whether a token begins a number: it writes a digit or is a number word.
+    fn writes_digits(&self, id: usize) -> bool {
+        !matches!(
+            self.part.get(id),
+            None | Some(NumberPart::Word | NumberPart::Separator { .. })
+        )
     }
 }
 
@@ -264,6 +428,8 @@ struct LogitBias<'a> {
     yes_no: bool,
     /// Decoding may only follow these token sequences.
     closed: Option<&'a ClosedSet>,
+    /// Decoding may only write one of these numbers (digits only), after any words.
+    known: Option<&'a BTreeSet<String>>,
 }
 
 /// Logit penalty on ending the text while an expected number is incomplete.
@@ -293,9 +459,9 @@ unsafe extern "C" fn apply_logit_bias(
     let logits = unsafe { std::slice::from_raw_parts_mut(logits, bias.classes.n_vocab) };
     let (text, special) = logits.split_at_mut(bias.classes.eot);
     if bias.digits {
-        let digit_like = bias.classes.digit_like.iter();
-        for ((l, &ok), &homophone) in text.iter_mut().zip(digit_like).zip(&bias.classes.homophone) {
-            if !ok && !homophone {
+        let classes = bias.classes;
+        for (id, l) in text.iter_mut().enumerate() {
+            if !classes.digit_like[id] && !classes.homophone[id] && !classes.lead_in[id] {
                 *l -= DIGIT_PENALTY;
             }
         }
@@ -329,25 +495,32 @@ unsafe extern "C" fn apply_logit_bias(
         restrict_to_closed_set(closed, bias.classes, text_ids(), text, special);
         return;
     }
+    if let Some(known) = bias.known {
+        restrict_to_known(known, bias.classes, text_ids(), text, special);
+        return;
+    }
     if let Some(max) = bias.max_digit_run {
-        // A number is under way once a token with an actual digit came out.
-        let started = text_ids().any(|id| bias.classes.digits[id] > 0);
-        // Digits in the run that ends the sequence so far.
-        let mut run = 0usize;
-        for id in text_ids().collect::<Vec<_>>().into_iter().rev() {
-            match bias.classes.digits_in_number(id) {
-                0 if bias.classes.separator[id] => {}
-                0 => break,
-                d => run += d,
-            }
-        }
+        let classes = bias.classes;
+        // A number is under way once a token with a digit or a number word came out.
+        let started = text_ids().any(|id| classes.writes_digits(id));
+        let ids: Vec<usize> = text_ids().collect();
+        // The run of number tokens that ends the sequence so far.
+        let run_start = ids
+            .iter()
+            .rposition(|&id| classes.part_in_number(id) == NumberPart::Word)
+            .map_or(0, |i| i + 1);
+        let run = NumberCount::of(
+            ids[run_start..]
+                .iter()
+                .map(|&id| classes.part_in_number(id)),
+        );
         let hard = bias.hard_digits && started;
-        let room = max.saturating_sub(run);
+        let room = max.saturating_sub(run.digits);
         for (id, l) in text.iter_mut().enumerate() {
             let d = if started {
-                bias.classes.digits_in_number(id)
+                run.adds(classes.part_in_number(id))
             } else {
-                usize::from(bias.classes.digits[id])
+                NumberCount::default().adds(classes.part[id])
             };
             if d > room {
                 *l = if hard {
@@ -356,15 +529,15 @@ unsafe extern "C" fn apply_logit_bias(
                     *l - EXTRA_DIGIT_PENALTY
                 };
             } else if hard
-                && !bias.classes.separator[id]
-                && !bias.classes.digit_like[id]
-                && !bias.classes.homophone[id]
+                && !classes.separator[id]
+                && !classes.digit_like[id]
+                && !classes.homophone[id]
             {
                 *l = f32::NEG_INFINITY;
             }
         }
-        let total: usize = if started {
-            text_ids().map(|id| bias.classes.digits_in_number(id)).sum()
+        let total = if started {
+            NumberCount::of(ids.iter().map(|&id| classes.part_in_number(id))).digits
         } else {
             0
         };
@@ -374,7 +547,7 @@ unsafe extern "C" fn apply_logit_bias(
                 // the audio, and tiny.en picks one far past it, as a whole, more often
                 // than <|endoftext|> ("7 13 27 <|25.78|>" on a 4.6 s clip of a 13-digit
                 // number): every timestamp pays the same penalty.
-                let timestamps = bias.classes.timestamp_begin - bias.classes.eot;
+                let timestamps = classes.timestamp_begin - classes.eot;
                 let end = |l: &mut f32| {
                     *l = if hard {
                         f32::NEG_INFINITY
@@ -444,6 +617,70 @@ fn restrict_to_closed_set(
     }
 }
 
+/// Leaves only the tokens that keep the number written so far on the way to one of
+/// `known`: any words before it, then numerals that extend a known number's prefix and
+/// separators, and the end of text once the number is a whole known one. Number words
+/// and timestamps are never allowed: whisper writes a number it is sure of as numerals.
+fn restrict_to_known(
+    known: &BTreeSet<String>,
+    classes: &TokenClasses,
+    so_far: impl Iterator<Item = usize>,
+    text: &mut [f32],
+    special: &mut [f32],
+) {
+    let mut prefix = String::new();
+    for id in so_far {
+        if let Some(d) = classes.numeral(id) {
+            prefix.push_str(d);
+        }
+    }
+    let started = !prefix.is_empty();
+    let mut allowed = vec![false; text.len()];
+    for (id, a) in allowed.iter_mut().enumerate() {
+        *a = match classes.part[id] {
+            NumberPart::Word => !started,
+            NumberPart::Separator { .. } => true,
+            _ => false,
+        };
+    }
+    let mut candidate = prefix.clone();
+    for (id, digits) in &classes.numerals {
+        candidate.truncate(prefix.len());
+        candidate.push_str(digits);
+        let leads_on = known
+            .range::<str, _>((Bound::Included(candidate.as_str()), Bound::Unbounded))
+            .next()
+            .is_some_and(|k| k.starts_with(candidate.as_str()));
+        if let Some(a) = allowed.get_mut(*id) {
+            *a = leads_on;
+        }
+    }
+    for (l, ok) in text.iter_mut().zip(&allowed) {
+        if !ok {
+            *l = f32::NEG_INFINITY;
+        }
+    }
+    let timestamps = classes.timestamp_begin - classes.eot;
+    special[timestamps..]
+        .iter_mut()
+        .for_each(|l| *l = f32::NEG_INFINITY);
+    if !known.contains(&prefix) {
+        if let Some(l) = special.first_mut() {
+            *l = f32::NEG_INFINITY;
+        }
+    }
+}
+
+/// What one decoding may write besides what the expectation biases.
+#[derive(Clone, Copy)]
+enum Only<'a> {
+    Free,
+    /// One of the locale's short answers.
+    ShortAnswers,
+    /// One of these numbers.
+    Known(&'a BTreeSet<String>),
+}
+
 /// Speech to text with whisper.cpp.
 pub struct WhisperRecognizer {
     name: String,
@@ -457,6 +694,9 @@ pub struct WhisperRecognizer {
     model_audio_ctx: i32,
     pub(crate) audio_ctx_margin: i32,
     closed_set: ClosedSet,
+    /// Numbers the device knows (the store's order numbers), digits only.
+    known_numbers: BTreeSet<String>,
+    adaptive_threads: bool,
 }
 
 /// Sends whisper.cpp's and ggml's log lines to `tracing` (whisper.cpp hands ggml the same
@@ -554,7 +794,37 @@ impl WhisperRecognizer {
             model_audio_ctx: summary.hparams.n_audio_ctx,
             audio_ctx_margin: AUDIO_CTX_MARGIN,
             closed_set: ClosedSet::default(),
+            known_numbers: BTreeSet::new(),
+            adaptive_threads: true,
         })
+    }
+
+    /// The worker threads for the next decoding: the configured count, less one for each
+    /// other process that wants a core right now. whisper.cpp's workers spin-wait for each
+    /// other, so a worker that shares its core with a busy process stalls all of them
+    /// (an utterance took seconds instead of a tenth of one).
+    fn threads_now(&self) -> c_int {
+        if !self.adaptive_threads || self.threads <= 1 {
+            return self.threads;
+        }
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let running = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| runnable_now(&l));
+        match running {
+            Some(running) => threads_for_load(self.threads, cpus, running),
+            None => self.threads,
+        }
+    }
+
+    /// Whether the thread count follows the machine's load (on by default).
+    pub fn set_adaptive_threads(&mut self, on: bool) {
+        self.adaptive_threads = on;
+    }
+
+    /// The most worker threads a decoding uses (`speech.asr.threads`).
+    pub fn set_threads(&mut self, threads: u32) {
+        self.threads = c_int::try_from(threads.max(1)).unwrap_or(1);
     }
 
     /// Changes how decoding is biased (for measurements; configuration sets the default).
@@ -605,7 +875,7 @@ impl WhisperRecognizer {
         audio: &[f32],
         expect: &Expect,
         prompt: &[c_int],
-        closed: bool,
+        only: Only<'_>,
     ) -> Result<(String, f32, f64, usize), AsrError> {
         let mut padded;
         let audio = if audio.len() < MIN_SAMPLES {
@@ -616,9 +886,14 @@ impl WhisperRecognizer {
             audio
         };
         let seconds = audio.len() as f64 / SAMPLE_RATE as f64;
-        let digits = self.biasing.token_bias && matches!(expect, Expect::Digits { .. });
-        let closed = closed && !self.closed_set.phrases.is_empty();
-        let strategy = if digits || closed {
+        let known = match only {
+            Only::Known(set) if !set.is_empty() => Some(set),
+            _ => None,
+        };
+        let digits =
+            self.biasing.token_bias && matches!(expect, Expect::Digits { .. }) && known.is_none();
+        let closed = matches!(only, Only::ShortAnswers) && !self.closed_set.phrases.is_empty();
+        let strategy = if digits || closed || known.is_some() {
             SamplingStrategy::BeamSearch {
                 beam_size: CONSTRAINED_BEAM,
                 patience: -1.0,
@@ -627,7 +902,7 @@ impl WhisperRecognizer {
             SamplingStrategy::Greedy { best_of: 1 }
         };
         let mut params = FullParams::new(strategy);
-        params.set_n_threads(self.threads);
+        params.set_n_threads(self.threads_now());
         params.set_language(Some("en"));
         params.set_translate(false);
         params.set_no_context(true);
@@ -636,7 +911,7 @@ impl WhisperRecognizer {
         // <|notimestamps|> appended it is ~0 even on silence). Timestamps are not read.
         // A closed-set answer is judged by its log-probability alone, and timestamps
         // would compete with the end of the phrase.
-        params.set_no_timestamps(closed);
+        params.set_no_timestamps(closed || known.is_some());
         params.set_single_segment(true);
         params.set_print_special(false);
         params.set_print_progress(false);
@@ -664,18 +939,19 @@ impl WhisperRecognizer {
             classes: &self.classes,
             digits,
             max_digit_run: match expect {
-                Expect::Digits { max, .. } if self.biasing.token_bias => Some(*max),
+                Expect::Digits { max, .. } if digits => Some(*max),
                 _ => None,
             },
             min_digits: match expect {
-                Expect::Digits { min, .. } if self.biasing.token_bias => Some(*min),
+                Expect::Digits { min, .. } if digits => Some(*min),
                 _ => None,
             },
             hard_digits: digits,
             yes_no: self.biasing.token_bias && matches!(expect, Expect::YesNo),
             closed: closed.then_some(&self.closed_set),
+            known,
         };
-        if bias.digits || bias.yes_no || bias.closed.is_some() {
+        if bias.digits || bias.yes_no || bias.closed.is_some() || bias.known.is_some() {
             // SAFETY: the callback matches whisper.cpp's logits filter signature, and
             // `bias` outlives the `full` call below, the only one using these params.
             unsafe {
@@ -743,7 +1019,9 @@ impl Recognizer for WhisperRecognizer {
             // ("yet", "Helper"): the closed set decides when the decoder is about as
             // sure of one of its phrases as of the free text.
             if let Some(answer) = self.closed_set_answer(&clean)? {
-                if answer.avg_logprob >= best.avg_logprob - CLOSED_SET_MARGIN {
+                if answer.avg_logprob >= best.avg_logprob - CLOSED_SET_MARGIN
+                    && may_stand_for(&best.text, &answer.text)
+                {
                     best = answer;
                 }
             }
@@ -781,8 +1059,13 @@ impl Recognizer for WhisperRecognizer {
                 }
             }
         }
-        if matches!(expect, Expect::Digits { .. }) {
-            best.text = digits_for_homophones(&best.text);
+        if let Expect::Digits { min, max } = expect {
+            best.text = digits_for_number_words(&digits_for_homophones(&best.text));
+            if self.biasing.token_bias && audio.len() <= WINDOW_SAMPLES {
+                if let Some(known) = self.known_number_answer(&clean, &best, *min, *max)? {
+                    best = known;
+                }
+            }
         }
         best.audio_seconds = audio_seconds;
         best.decode_seconds = started.elapsed().as_secs_f64();
@@ -792,6 +1075,76 @@ impl Recognizer for WhisperRecognizer {
     fn set_short_answers(&mut self, phrases: &[String]) {
         self.closed_set = ClosedSet::new(&self.ctx, phrases);
     }
+
+    fn set_known_numbers(&mut self, numbers: &[String]) {
+        self.known_numbers = numbers
+            .iter()
+            .map(|n| n.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|n| !n.is_empty())
+            .collect();
+    }
+}
+
+/// How much less sure (mean log-probability) of a known number than of the number heard
+/// the decoder may be for the known one to win. One digit of thirteen forced to another
+/// costs a few nats on one token, a fraction of one in the mean; a number that is not in
+/// the store is many digits from every known one (the space is sparse), which costs more.
+const KNOWN_NUMBER_MARGIN: f32 = 0.35;
+
+/// Runnable tasks on the machine now, from `/proc/loadavg`'s fourth field
+/// ("running/total"), this process's own decoding thread included.
+fn runnable_now(loadavg: &str) -> Option<usize> {
+    let field = loadavg.split_whitespace().nth(3)?;
+    field.split_once('/')?.0.parse().ok()
+}
+
+/// Worker threads when `running` tasks are runnable (the caller's own among them): no
+/// more than the cores the others leave free, at least one.
+fn threads_for_load(configured: c_int, cpus: usize, running: usize) -> c_int {
+    let others = running.saturating_sub(1);
+    let free = c_int::try_from(cpus.saturating_sub(others)).unwrap_or(1);
+    configured.min(free).max(1)
+}
+
+/// Whether free text may be a mishearing of a closed-set answer: nothing or a lone
+/// letter or two was heard, or the two are spelled alike ("yet" for "yes", "Helper" for
+/// "help"), and the free text is not the answer negated ("incorrect", "not right"). A
+/// caller's own words that the set lacks ("not quite", "come again", "I'm done") are
+/// spelled unlike any answer and stay as heard, for understanding to read.
+fn may_stand_for(free: &str, answer: &str) -> bool {
+    let key = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric() || *c == ' ')
+            .collect::<String>()
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (free, answer) = (key(free), key(answer));
+    if free.chars().filter(|c| c.is_alphanumeric()).count() <= 2 {
+        return true;
+    }
+    let negated = ["in", "un", "not ", "dis", "non"]
+        .iter()
+        .any(|neg| free == format!("{neg}{answer}"));
+    if negated {
+        return false;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (free.chars().collect(), answer.chars().collect());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()] * 2 <= a.len().max(b.len())
 }
 
 /// Longest clip whose lone-letter transcript is tried against the short answers when
@@ -824,7 +1177,8 @@ impl WhisperRecognizer {
         if self.closed_set.phrases.is_empty() {
             return Ok(None);
         }
-        let (raw, no_speech, lp, n) = self.decode_window(clean, &Expect::YesNo, &[], true)?;
+        let (raw, no_speech, lp, n) =
+            self.decode_window(clean, &Expect::YesNo, &[], Only::ShortAnswers)?;
         let avg = if n > 0 {
             (lp / n as f64) as f32
         } else {
@@ -849,6 +1203,54 @@ impl WhisperRecognizer {
         }))
     }
 
+    /// The number the audio holds when it is one the device knows and the decoder is
+    /// about as sure of it as of the number heard (`heard`, a digit decoding). None when
+    /// no number of the expected length is known, or the heard one is already known.
+    pub(crate) fn known_number_answer(
+        &mut self,
+        clean: &[f32],
+        heard: &Transcript,
+        min: usize,
+        max: usize,
+    ) -> Result<Option<Transcript>, AsrError> {
+        let candidates: BTreeSet<String> = self
+            .known_numbers
+            .iter()
+            .filter(|n| (min..=max).contains(&n.len()))
+            .cloned()
+            .collect();
+        if candidates.is_empty() || candidates.contains(&digits_of(&heard.text)) {
+            return Ok(None);
+        }
+        let expect = Expect::Digits { min, max };
+        let (raw, no_speech, lp, n) =
+            self.decode_window(clean, &expect, &[], Only::Known(&candidates))?;
+        let avg = if n > 0 {
+            (lp / n as f64) as f32
+        } else {
+            f32::MIN
+        };
+        let text = normalize(&raw);
+        let whole = candidates.contains(&digits_of(&text));
+        let kept = whole && avg >= heard.avg_logprob - KNOWN_NUMBER_MARGIN;
+        // Whether a number is known is not logged: the log would tell what the store holds.
+        tracing::debug!(
+            avg_logprob = avg,
+            heard_logprob = heard.avg_logprob,
+            "known-number decoding"
+        );
+        if !kept {
+            return Ok(None);
+        }
+        Ok(Some(Transcript {
+            text,
+            no_speech_prob: no_speech,
+            avg_logprob: avg,
+            audio_seconds: 0.0,
+            decode_seconds: 0.0,
+        }))
+    }
+
     /// Every ≤ 30 s window of `clean` decoded with `expect`'s biasing, the kept texts
     /// joined.
     fn decode_all(&mut self, clean: &[f32], expect: &Expect) -> Result<Transcript, AsrError> {
@@ -857,7 +1259,7 @@ impl WhisperRecognizer {
         let mut no_speech_prob = 1f32;
         let (mut logprob_sum, mut n_tokens) = (0f64, 0usize);
         for window in windows(clean) {
-            let (raw, nsp, lp, n) = self.decode_window(window, expect, &prompt, false)?;
+            let (raw, nsp, lp, n) = self.decode_window(window, expect, &prompt, Only::Free)?;
             // The utterance held speech if any window did.
             no_speech_prob = no_speech_prob.min(nsp);
             let avg = if n > 0 { (lp / n as f64) as f32 } else { 0.0 };
@@ -901,30 +1303,20 @@ fn digit_length_miss(text: &str, min: usize, max: usize) -> usize {
     if text.contains(",000") {
         return max.max(1);
     }
-    let lower = text.to_lowercase();
-    let mut count = 0usize;
-    let mut repeat = 1usize;
-    for word in lower.split(|c: char| !c.is_alphanumeric()) {
-        match word {
-            "double" => repeat = 2,
-            "triple" => repeat = 3,
-            "zero" | "oh" | "o" | "one" | "two" | "three" | "four" | "five" | "six" | "seven"
-            | "eight" | "nine" => {
-                count += repeat;
-                repeat = 1;
-            }
-            w if !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) => {
-                count += w.len() + repeat - 1;
-                repeat = 1;
-            }
-            _ => {}
-        }
-    }
+    let count = digits_of(text).len();
     if count < min {
         min - count
     } else {
         count.saturating_sub(max)
     }
+}
+
+/// The digits a listener hears in `text`: numerals and number words, in order.
+pub(crate) fn digits_of(text: &str) -> String {
+    digits_for_number_words(&text.replace(['-', ','], " "))
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
 }
 
 /// A word said more than `max_run` times in a row is kept once: nobody answers
@@ -973,6 +1365,184 @@ fn digits_for_homophones(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Number words said in groups written as digits: "seventy four eighty three" → "7483",
+/// "double five" → "55", "twenty twenty" → "2020", "five hundred twelve" → "512", "oh"
+/// → "0" inside a number. A group is a run of numerals and number words up to a comma
+/// or other punctuation ("seventy four, eighty three" → "74, 83"); groups of numerals
+/// only, and a lone "oh" or "o" (an interjection, a letter), are left as they are.
+/// Digits are counted the same way while decoding ([`NumberCount`]).
+fn digits_for_number_words(text: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut group: Vec<(String, NumberPart)> = Vec::new();
+    let mut tail = String::new();
+    let flush =
+        |group: &mut Vec<(String, NumberPart)>, tail: &mut String, out: &mut Vec<String>| {
+            if group.is_empty() {
+                return;
+            }
+            let weak = |w: &str| matches!(w.to_ascii_lowercase().as_str(), "oh" | "o");
+            let has_word = group
+                .iter()
+                .any(|(_, p)| !matches!(p, NumberPart::Numeral(_)));
+            let has_strong = group.iter().any(|(w, _)| !weak(w));
+            if has_word && has_strong {
+                out.push(format!("{}{tail}", spell_group(group)));
+            } else {
+                let words: Vec<&str> = group.iter().map(|(w, _)| w.as_str()).collect();
+                out.push(format!("{}{tail}", words.join(" ")));
+            }
+            group.clear();
+            tail.clear();
+        };
+    for word in text.split_whitespace() {
+        // "seventy-four" is two number words; "0-6-0" three numerals.
+        let pieces: Vec<&str> = word.split('-').collect();
+        fn number_piece(p: &str) -> Option<(&str, NumberPart)> {
+            let bare = p.trim_end_matches(|c: char| c.is_ascii_punctuation());
+            number_part(bare).map(|part| (bare, part))
+        }
+        if pieces.iter().all(|p| number_piece(p).is_some()) {
+            for piece in &pieces {
+                let (bare, part) = number_piece(piece).expect("checked above");
+                group.push((bare.to_string(), part));
+                let punct = &piece[bare.len()..];
+                if !punct.is_empty() {
+                    tail = punct.to_string();
+                    flush(&mut group, &mut tail, &mut out);
+                }
+            }
+        } else {
+            flush(&mut group, &mut tail, &mut out);
+            out.push(word.to_string());
+        }
+    }
+    flush(&mut group, &mut tail, &mut out);
+    out.join(" ")
+}
+
+/// A word of a spoken number as written in a transcript (a numeral or a number word).
+fn number_part(word: &str) -> Option<NumberPart> {
+    let lower = word.to_ascii_lowercase();
+    let w = lower.as_str();
+    if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(NumberPart::Numeral(
+            u8::try_from(w.len()).unwrap_or(u8::MAX),
+        ));
+    }
+    if DIGIT_WORDS.contains(&w) {
+        Some(NumberPart::Unit)
+    } else if TEEN_WORDS.contains(&w) {
+        Some(NumberPart::Teen)
+    } else if TENS_WORDS.contains(&w) {
+        Some(NumberPart::Tens)
+    } else if w == "hundred" {
+        Some(NumberPart::Hundred)
+    } else {
+        DIGIT_REPEATS
+            .iter()
+            .find(|(r, _)| *r == w)
+            .map(|(_, n)| NumberPart::Repeat(*n))
+    }
+}
+
+/// The digits of one group of numerals and number words.
+fn spell_group(group: &[(String, NumberPart)]) -> String {
+    let value = |w: &str| -> Option<u8> {
+        DIGIT_WORDS
+            .iter()
+            .position(|d| *d == w)
+            .map(|i| match i {
+                0 | 1 | 11 => 0,
+                i => i as u8 - 1,
+            })
+            .or_else(|| {
+                TEEN_WORDS
+                    .iter()
+                    .position(|t| *t == w)
+                    .map(|i| 10 + i as u8)
+            })
+            .or_else(|| {
+                TENS_WORDS
+                    .iter()
+                    .position(|t| *t == w)
+                    .map(|i| 20 + 10 * i as u8)
+            })
+    };
+    let mut out = String::new();
+    let mut tens: Option<u8> = None;
+    let mut hundred = false;
+    let mut repeat = 1usize;
+    let lower: Vec<String> = group.iter().map(|(w, _)| w.to_ascii_lowercase()).collect();
+    let flush_tens = |tens: &mut Option<u8>, out: &mut String| {
+        if let Some(t) = tens.take() {
+            out.push_str(&t.to_string());
+        }
+    };
+    for ((_, part), word) in group.iter().zip(&lower) {
+        let v = value(word).unwrap_or(0);
+        match part {
+            NumberPart::Repeat(extra) => {
+                flush_tens(&mut tens, &mut out);
+                if hundred {
+                    out.push_str("00");
+                    hundred = false;
+                }
+                repeat = usize::from(*extra) + 1;
+            }
+            NumberPart::Unit => {
+                if let Some(t) = tens.take() {
+                    out.push_str(&(t + v).to_string());
+                } else if hundred {
+                    hundred = false;
+                    out.push('0');
+                    out.push(char::from(b'0' + v));
+                } else {
+                    for _ in 0..repeat {
+                        out.push(char::from(b'0' + v));
+                    }
+                    repeat = 1;
+                }
+            }
+            NumberPart::Teen => {
+                flush_tens(&mut tens, &mut out);
+                hundred = false;
+                out.push_str(&v.to_string());
+            }
+            NumberPart::Tens => {
+                flush_tens(&mut tens, &mut out);
+                hundred = false;
+                tens = Some(v);
+            }
+            NumberPart::Hundred => {
+                flush_tens(&mut tens, &mut out);
+                hundred = true;
+            }
+            NumberPart::Numeral(_) => {
+                flush_tens(&mut tens, &mut out);
+                if hundred {
+                    out.push_str("00");
+                    hundred = false;
+                }
+                // "double 5", "triple 248": the repeat is of the first digit.
+                let mut chars = word.chars();
+                if let Some(first) = chars.next() {
+                    for _ in 0..repeat {
+                        out.push(first);
+                    }
+                    out.push_str(chars.as_str());
+                }
+                repeat = 1;
+            }
+            NumberPart::Word | NumberPart::Separator { .. } => {}
+        }
+    }
+    flush_tens(&mut tens, &mut out);
+    if hundred {
+        out.push_str("00");
+    }
+    out
 }
 
 /// Cuts audio longer than whisper's window into ≤ 30 s pieces, each cut at the quietest
@@ -1145,23 +1715,15 @@ pub fn normalize(text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// A vocabulary of 20: text tokens 0–9 are the digits "0"…"9" except 9, a word;
-    /// 10 is <|endoftext|>, 11 another special token, 12 onwards timestamps.
+    /// A vocabulary of 20: text tokens 0–9 are the digits "0"…"8" and a word; 10 is
+    /// <|endoftext|>, 11 another special token, 12 onwards timestamps.
     fn toy_classes() -> TokenClasses {
-        let mut digits = vec![1u8; 10];
-        digits[9] = 0;
-        let mut digit_like = vec![true; 10];
-        digit_like[9] = false;
-        TokenClasses {
-            n_vocab: 20,
-            eot: 10,
-            timestamp_begin: 12,
-            digit_like,
-            digits,
-            separator: vec![false; 10],
-            homophone: vec![false; 10],
-            yes_no: Vec::new(),
-        }
+        toy_vocabulary(&["0", "1", "2", "3", "4", "5", "6", "7", "8", " the"])
+    }
+
+    fn toy_vocabulary(texts: &[&str]) -> TokenClasses {
+        let texts: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
+        TokenClasses::from_texts(texts.len() + 10, texts.len(), texts.len() + 2, &texts)
     }
 
     fn token(id: i32) -> WhisperTokenData {
@@ -1206,6 +1768,7 @@ mod tests {
             hard_digits: false,
             yes_no: false,
             closed: None,
+            known: None,
         };
         // Two digits of four: ending the text, by <|endoftext|> or a timestamp, costs.
         let logits = filtered(&number, &[token(12), token(3), token(5)]);
@@ -1224,11 +1787,9 @@ mod tests {
 
     #[test]
     fn the_hard_digit_filter_binds_only_once_a_number_started() {
-        let mut classes = toy_classes();
         // Token 8 is a homophone ("to"): a word before the number, a digit inside it.
-        classes.digits[8] = 0;
-        classes.digit_like[8] = false;
-        classes.homophone[8] = true;
+        let classes = toy_vocabulary(&["0", "1", "2", "3", "4", "5", "6", "7", " to", " the"]);
+        assert!(classes.homophone[8] && !classes.digit_like[8]);
         let number = LogitBias {
             classes: &classes,
             digits: true,
@@ -1237,6 +1798,7 @@ mod tests {
             hard_digits: true,
             yes_no: false,
             closed: None,
+            known: None,
         };
         // Before any digit, words are only penalised: "my order number is …".
         let logits = filtered(&number, &[token(12)]);
@@ -1269,6 +1831,7 @@ mod tests {
             hard_digits: false,
             yes_no: true,
             closed: Some(&closed),
+            known: None,
         };
         let logits = filtered(&bias, &[]);
         let open: Vec<usize> = (0..20).filter(|&i| logits[i] > f32::MIN).collect();
@@ -1353,6 +1916,179 @@ mod tests {
         assert_eq!(w.iter().map(|w| w.len()).sum::<usize>(), audio.len());
         assert_eq!(windows(&[0.1; 100]).len(), 1);
         assert!(windows(&[]).is_empty());
+    }
+
+    #[test]
+    fn number_words_count_as_the_digits_they_write() {
+        // 0–2 numerals, then number words, a lead-in word, a hyphen and a word.
+        let classes = toy_vocabulary(&[
+            "7",
+            " seventy",
+            " four",
+            " eighty",
+            " seventeen",
+            " hundred",
+            " double",
+            " um",
+            "-",
+            " the",
+        ]);
+        let count = |ids: &[usize]| {
+            NumberCount::of(ids.iter().map(|&id| classes.part_in_number(id))).digits
+        };
+        assert_eq!(count(&[1, 2, 3, 2]), 4, "seventy four eighty four");
+        assert_eq!(count(&[1, 8, 2]), 2, "seventy-four");
+        assert_eq!(count(&[1, 1]), 4, "seventy seventy");
+        assert_eq!(count(&[2, 5, 4]), 3, "four hundred seventeen");
+        assert_eq!(count(&[2, 5, 1, 2]), 3, "four hundred seventy four");
+        assert_eq!(count(&[2, 5]), 3, "four hundred");
+        assert_eq!(count(&[6, 2, 0]), 3, "double four 7");
+        assert!(classes.lead_in[7] && !classes.lead_in[9]);
+        // Every case above is written with as many digits as it was counted.
+        for (said, written) in [
+            ("seventy four eighty four", "7484"),
+            ("seventy-four", "74"),
+            ("seventy seventy", "7070"),
+            ("four hundred seventeen", "417"),
+            ("four hundred seventy four", "474"),
+            ("four hundred", "400"),
+            ("double four 7", "447"),
+        ] {
+            assert_eq!(digits_for_number_words(said), written);
+        }
+    }
+
+    #[test]
+    fn a_number_word_cannot_overrun_the_expected_length() {
+        let classes = toy_vocabulary(&[
+            "7",
+            " seventy",
+            " four",
+            " eighty",
+            " seventeen",
+            " hundred",
+            " double",
+            " um",
+            "-",
+            " the",
+        ]);
+        let number = LogitBias {
+            classes: &classes,
+            digits: true,
+            max_digit_run: Some(4),
+            min_digits: Some(4),
+            hard_digits: true,
+            yes_no: false,
+            closed: None,
+            known: None,
+        };
+        // Before the number, a lead-in word is not penalised, another word is.
+        let logits = filtered(&number, &[]);
+        assert_eq!(logits[7], 0.0);
+        assert_eq!(logits[9], -DIGIT_PENALTY);
+        // "seventy four" is two digits: a tens word (two more) fits, ending does not.
+        let logits = filtered(&number, &[token(1), token(2)]);
+        assert_eq!(logits[3], 0.0);
+        assert_eq!(logits[10], f32::NEG_INFINITY);
+        assert_eq!(logits[9], f32::NEG_INFINITY, "no word inside a number");
+        // "seventy": a unit completes it without a digit more.
+        let logits = filtered(&number, &[token(1), token(2), token(1)]);
+        assert_eq!(logits[2], 0.0, "seventy four seventy four");
+        assert_eq!(logits[0], f32::NEG_INFINITY, "a fifth digit");
+        // "seventy four eighty": only a unit may follow, then the end.
+        let logits = filtered(&number, &[token(1), token(2), token(3)]);
+        assert_eq!(logits[2], 0.0);
+        assert_eq!(
+            logits[4],
+            f32::NEG_INFINITY,
+            "seventeen would make six digits"
+        );
+        assert_eq!(logits[10], 0.0, "seventy four eighty is four digits");
+    }
+
+    #[test]
+    fn spoken_groups_are_written_as_digits() {
+        let cases = [
+            (
+                "Okay, it's seventy four eighty three, 2627, I think",
+                "Okay, it's 7483, 2627, I think",
+            ),
+            ("double five 3", "553"),
+            ("twenty twenty", "2020"),
+            ("four oh seven", "407"),
+            ("Oh, 1 7 3 0 2", "Oh, 1 7 3 0 2"),
+            ("5 5 oh 1", "5501"),
+            ("nineteen ninety-nine", "1999"),
+            ("five hundred twelve, six", "512, 6"),
+            ("triple 248", "22248"),
+            ("I want to cancel order one", "I want to cancel order 1"),
+            ("4 0 7 1 9", "4 0 7 1 9"),
+            ("Yeah, O.K.", "Yeah, O.K."),
+        ];
+        for (heard, written) in cases {
+            assert_eq!(digits_for_number_words(heard), written, "{heard}");
+        }
+        assert_eq!(digits_of("7-4, eighty three, double 5"), "748355");
+    }
+
+    #[test]
+    fn only_known_numbers_can_be_written_in_the_known_number_decoding() {
+        // Numerals "1", "12", "3", "34", "5", a comma, a word; then the specials.
+        let classes =
+            toy_vocabulary(&["1", "12", "3", "34", "5", ",", " it's", " four", "9", "99"]);
+        let known: BTreeSet<String> = ["1234", "1239"].map(String::from).into();
+        let bias = LogitBias {
+            classes: &classes,
+            digits: false,
+            max_digit_run: None,
+            min_digits: None,
+            hard_digits: false,
+            yes_no: false,
+            closed: None,
+            known: Some(&known),
+        };
+        let open = |so_far: &[WhisperTokenData]| -> Vec<usize> {
+            let logits = filtered(&bias, so_far);
+            (0..20).filter(|&i| logits[i] > f32::MIN).collect()
+        };
+        // Before the number: words and the numerals that start a known number.
+        assert_eq!(open(&[]), vec![0, 1, 5, 6, 11]);
+        // "12": "3" and "34" lead on; "9" does not ("129"), nor "99"; no word, no end.
+        assert_eq!(open(&[token(1)]), vec![2, 3, 5, 11]);
+        // "12 3": "4" is not a token here, "9" ends at 1239; "34" would overrun.
+        assert_eq!(open(&[token(1), token(2)]), vec![5, 8, 11]);
+        // "12 34" is known: the text may end.
+        assert_eq!(open(&[token(1), token(3)]), vec![5, 10, 11]);
+        // After a word, still before the number: words stay open, number words never.
+        let after_word = open(&[token(6)]);
+        assert!(after_word.contains(&6) && !after_word.contains(&7));
+    }
+
+    #[test]
+    fn threads_follow_the_runnable_tasks_of_the_moment() {
+        assert_eq!(runnable_now("0.52 0.58 0.59 1/467 12345"), Some(1));
+        assert_eq!(runnable_now("7.43 6.23 4.01 9/612 999"), Some(9));
+        assert_eq!(runnable_now("garbage"), None);
+        // Alone on two cores: both threads; one busy neighbour: one; crowded: still one.
+        assert_eq!(threads_for_load(2, 2, 1), 2);
+        assert_eq!(threads_for_load(2, 2, 2), 1);
+        assert_eq!(threads_for_load(2, 2, 9), 1);
+        assert_eq!(threads_for_load(4, 8, 3), 4);
+        assert_eq!(threads_for_load(1, 2, 1), 1);
+    }
+
+    #[test]
+    fn a_closed_set_answer_replaces_only_text_spelled_like_it() {
+        assert!(may_stand_for("Yet.", "yes"));
+        assert!(may_stand_for("Helper", "help"));
+        assert!(may_stand_for("S", "yes"));
+        assert!(may_stand_for("", "no"));
+        assert!(may_stand_for("Nape", "nope"));
+        assert!(!may_stand_for("Incorrect.", "correct"));
+        assert!(!may_stand_for("not right", "right"));
+        assert!(!may_stand_for("Not quite.", "that's right"));
+        assert!(!may_stand_for("Come again?", "a person"));
+        assert!(!may_stand_for("I'm done.", "a person"));
     }
 
     #[test]
