@@ -144,27 +144,9 @@ impl Engine {
             self.ask_again();
             return;
         }
-        // "Why is it late?", "what's the hold-up?" about the order just discussed, at no
-        // question or a yes/no one: the carrier's latest word and the estimate, then the
-        // question still pending.
-        if matches!(self.ask, Ask::Nothing | Ask::YesNo(_))
-            && said.entities.order_number.is_none()
-            && self.phrases().any("why_late", &said.words)
-        {
-            let pending = !matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
-            if orders::why_late(self, facts) {
-                self.s.fallbacks = 0;
-                if pending {
-                    self.say_pending_question(false);
-                } else {
-                    self.s.completed += 1;
-                    self.anything_else();
-                }
-                return;
-            }
-        }
-        // "What time today?", "read me the tracking number again", "I didn't cancel it":
-        // answered about the order just discussed, then what was pending.
+        // "Why is it late?", "what time today?", "read me the tracking number again", "I
+        // didn't cancel it": answered about the order just discussed, at no question or a
+        // yes/no one, then the question still pending.
         let offered_person = matches!(self.ask, Ask::YesNo(YesNo::OfferHuman));
         if matches!(self.ask, Ask::Nothing | Ask::YesNo(_))
             && !offered_person

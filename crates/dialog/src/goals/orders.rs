@@ -274,6 +274,21 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     }
 }
 
+/// What a carrier's scan says and where: ("Arrived at a sorting facility", " in
+/// Hartford, CT").
+fn scan_words(ev: &voxorder_domain::order::TrackingEvent) -> (String, String) {
+    let what = ev
+        .description
+        .clone()
+        .unwrap_or_else(|| ev.status.replace('_', " "));
+    let place = ev
+        .location
+        .as_deref()
+        .map(|l| format!(" in {l}"))
+        .unwrap_or_default();
+    (what, place)
+}
+
 /// "Why is it late?" about the verified order in focus: the carrier's latest scan and
 /// the estimate, or that it is not late. False, with nothing said, when no verified order
 /// is in focus.
@@ -293,15 +308,7 @@ pub(crate) fn why_late(e: &mut Engine, facts: &dyn Facts) -> bool {
     if !late {
         e.say(p!("not_late"), &[("estimate", estimate)]);
     } else if let Some(ev) = order.tracking_events.last() {
-        let what = ev
-            .description
-            .clone()
-            .unwrap_or_else(|| ev.status.replace('_', " "));
-        let place = ev
-            .location
-            .as_deref()
-            .map(|l| format!(" in {l}"))
-            .unwrap_or_default();
+        let (what, place) = scan_words(ev);
         let carrier = order
             .carrier
             .clone()
@@ -327,6 +334,9 @@ pub(crate) fn why_late(e: &mut Engine, facts: &dyn Facts) -> bool {
 /// cancel it". True when one was answered.
 pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
     let ph = e.phrases();
+    if ph.any("why_late", &said.words) {
+        return why_late(e, facts);
+    }
     let (asks_time, asks_number, disowns_cancel, asks_another) = (
         ph.any("asks_time_of_day", &said.words),
         ph.any("tracking_number_again", &said.words),
@@ -427,15 +437,7 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
         .clone()
         .unwrap_or_else(|| "the carrier".into());
     let scan = order.tracking_events.last().map(|ev| {
-        let place = ev
-            .location
-            .as_deref()
-            .map(|l| format!(" in {l}"))
-            .unwrap_or_default();
-        let what = ev
-            .description
-            .clone()
-            .unwrap_or_else(|| ev.status.replace('_', " "));
+        let (what, place) = scan_words(ev);
         e.text(
             p!("track_last_scan"),
             &[
