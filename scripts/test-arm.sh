@@ -26,9 +26,10 @@ cd "$(dirname "$0")/.."
 
 target=aarch64-unknown-linux-gnu
 bash scripts/build-arm.sh --no-dist
-native=target/release/voxorder
-[ -x "$native" ] || native=target/debug/voxorder
-[ -x "$native" ] || { cargo build --locked -p voxorder; native=target/debug/voxorder; }
+# The native side is built from this tree every time (a no-op after scripts/test.sh): a
+# release binary left from an older tree would compare the ARM build with old code.
+cargo build --locked -p voxorder
+native=target/debug/voxorder
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
