@@ -80,21 +80,8 @@ const DIGIT_WORDS: [&str; 12] = [
 ];
 /// Number words said in groups ("seventeen", "seventy four eighty three"): allowed inside
 /// a number and written as digits afterwards ([`digits_for_number_words`]).
-const TEEN_WORDS: [&str; 10] = [
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-];
-const TENS_WORDS: [&str; 8] = [
-    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-];
+const TEEN_WORDS: &[&str] = voxorder_domain::speech_text::SMALL.split_at(10).1;
+const TENS_WORDS: &[&str] = voxorder_domain::speech_text::TENS.split_at(2).1;
 /// Words tiny.en writes for a spoken digit ("two" as "to"): allowed inside a number, and
 /// read as the digit afterwards.
 const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
@@ -1918,21 +1905,24 @@ mod tests {
         assert!(windows(&[]).is_empty());
     }
 
+    /// A numeral, number words, a lead-in word, a hyphen and a word, by token id 0–9.
+    const NUMBER_WORD_VOCABULARY: [&str; 10] = [
+        "7",
+        " seventy",
+        " four",
+        " eighty",
+        " seventeen",
+        " hundred",
+        " double",
+        " um",
+        "-",
+        " the",
+    ];
+
     #[test]
     fn number_words_count_as_the_digits_they_write() {
         // 0–2 numerals, then number words, a lead-in word, a hyphen and a word.
-        let classes = toy_vocabulary(&[
-            "7",
-            " seventy",
-            " four",
-            " eighty",
-            " seventeen",
-            " hundred",
-            " double",
-            " um",
-            "-",
-            " the",
-        ]);
+        let classes = toy_vocabulary(&NUMBER_WORD_VOCABULARY);
         let count = |ids: &[usize]| {
             NumberCount::of(ids.iter().map(|&id| classes.part_in_number(id))).digits
         };
@@ -1960,18 +1950,7 @@ mod tests {
 
     #[test]
     fn a_number_word_cannot_overrun_the_expected_length() {
-        let classes = toy_vocabulary(&[
-            "7",
-            " seventy",
-            " four",
-            " eighty",
-            " seventeen",
-            " hundred",
-            " double",
-            " um",
-            "-",
-            " the",
-        ]);
+        let classes = toy_vocabulary(&NUMBER_WORD_VOCABULARY);
         let number = LogitBias {
             classes: &classes,
             digits: true,
