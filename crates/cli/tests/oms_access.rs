@@ -667,6 +667,23 @@ async fn a_device_asks_the_hub_who_it_is() {
     assert_eq!(oms.get("not-a-token-0123456789", "/v1/device").await.0, 401);
 }
 
+/// Enrols a device with `oms devices add`; its token as printed, and what was printed.
+fn enrol(
+    home: &std::path::Path,
+    db: &std::path::Path,
+    id: &str,
+    scope: &str,
+) -> (String, String, String) {
+    let (code, out, err) = oms_command(home, db, &["devices", "add", id, "--scope", scope]);
+    assert_eq!(code, 0, "{err}");
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token: "))
+        .unwrap_or_else(|| panic!("no token in {out:?}"))
+        .to_string();
+    (token, out, err)
+}
+
 /// `voxorder --db DB oms ARGS…` in a private data directory: status, stdout, stderr.
 fn oms_command(
     home: &std::path::Path,
@@ -745,17 +762,7 @@ fn an_enrolled_device_syncs_until_another_process_revokes_it() {
     assert_eq!(code, Some(78), "{said}");
     assert!(said.contains("no device could connect"), "{said}");
 
-    let (code, out, err) = oms_command(
-        &home,
-        &db,
-        &["devices", "add", "kiosk-new", "--scope", "store:austin-1"],
-    );
-    assert_eq!(code, 0, "{err}");
-    let token = out
-        .lines()
-        .find_map(|l| l.strip_prefix("token: "))
-        .unwrap_or_else(|| panic!("no token in {out:?}"))
-        .to_string();
+    let (token, out, err) = enrol(&home, &db, "kiosk-new", "store:austin-1");
     assert!(token.len() >= 32, "{token}");
     assert!(out.contains("not shown again"), "{out}");
     assert!(!err.contains(&token), "{err}");
@@ -800,17 +807,7 @@ fn an_enrolled_device_syncs_until_another_process_revokes_it() {
 
     // Another store's token on this store: its feed position and orders are austin-1's,
     // so it is refused with what to do, and nothing of the store changes.
-    let (code, out, err) = oms_command(
-        &home,
-        &db,
-        &["devices", "add", "kiosk-other", "--scope", "store:dallas-2"],
-    );
-    assert_eq!(code, 0, "{err}");
-    let other = out
-        .lines()
-        .find_map(|l| l.strip_prefix("token: "))
-        .unwrap_or_else(|| panic!("no token in {out:?}"))
-        .to_string();
+    let (other, _, _) = enrol(&home, &db, "kiosk-other", "store:dallas-2");
     let moved = kiosk.run(&["sync", "--once", "--oms", &url, "--oms-token", &other]);
     let said = String::from_utf8_lossy(&moved.stderr).to_string()
         + &String::from_utf8_lossy(&moved.stdout);
