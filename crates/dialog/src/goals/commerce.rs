@@ -1212,11 +1212,8 @@ pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
             .collect()
     };
     let words = &said.words;
-    let near = |at: usize, cues: &[&str]| {
+    let before = |at: usize, cues: &[&str]| {
         (at.saturating_sub(3)..at).any(|k| cues.contains(&words[k].as_str()))
-            || words
-                .get(at + 1)
-                .is_some_and(|w| cues.contains(&w.as_str()) && w == "only")
     };
     let mut kept = Vec::new();
     let mut dropped = Vec::new();
@@ -1226,9 +1223,10 @@ pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
             if !own.contains(&w) {
                 continue;
             }
-            if near(at, &["just", "only"]) {
+            // "Just the skillet", or "the skillet only".
+            if before(at, &["just", "only"]) || words.get(at + 1).is_some_and(|n| n == "only") {
                 kept.push(i);
-            } else if near(at, &["not", "without", "minus", "no", "drop", "remove"]) {
+            } else if before(at, &["not", "without", "minus", "no", "drop", "remove"]) {
                 dropped.push(i);
             }
         }
