@@ -447,13 +447,24 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let Some(heard) = e.s.heard_order.clone() else {
                 return Answer::Missed;
             };
-            if let Some(n) = ent.order_number.as_ref().filter(|n| **n != heard) {
+            let other_number = ent.order_number.as_ref().filter(|n| **n != heard);
+            if let Some(n) = other_number.filter(|n| !too_short_for_an_order(e, n)) {
                 // A corrected order number replaces the one read back; a factor said
                 // with it is checked against the corrected number.
                 e.s.heard_order = Some(n.clone());
                 let factors = Factors::of(ent);
                 e.s.heard_factors = (!factors.is_empty()).then_some(factors);
                 return Answer::Filled;
+            }
+            if let Some(n) = other_number.filter(|_| !factor_given(said)) {
+                // Six digits at the zip question: a zip misheard or misspoken, not a new
+                // order number. The number read back stands; nothing counts as a failure.
+                e.say(
+                    p!("zip_wrong_length"),
+                    &[("heard", st::number_words(n.len() as u64))],
+                );
+                e.ask(Ask::Factor, p!("ask_factor_again"), &[]);
+                return Answer::Handled;
             }
             // The new address said at "to verify, what's the zip?": its zip is where
             // the parcel goes, not a guess at the billing zip. Kept for later; asked again.
@@ -633,6 +644,14 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         _ => Answer::Missed,
     }
+}
+
+/// Whether digits heard at the factor question are too short for an order number this
+/// store uses, and so are an answer to the question (a zip or phone misheard).
+fn too_short_for_an_order(e: &Engine, digits: &str) -> bool {
+    let lengths = &e.config().policy.verification.order_number_digits;
+    let shortest = lengths.iter().copied().min().unwrap_or(0);
+    digits.len() < shortest.min(10) && !lengths.contains(&digits.len())
 }
 
 fn factor_given(said: &Said<'_>) -> bool {
