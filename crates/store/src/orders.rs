@@ -164,6 +164,19 @@ impl Store {
             .map_err(|d| self.bad_row(&format!("order {order_number}"), d))
     }
 
+    /// Every order number in the store, in order: what the recogniser may prefer over a
+    /// reading one digit away. Only the numbers, never whose they are.
+    pub fn order_numbers(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT order_number FROM orders ORDER BY order_number")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// Orders whose checkout phone matches (digits only), newest first.
     pub fn orders_by_phone(&self, phone_digits: &str) -> Result<Vec<OrderSummary>, StoreError> {
         self.summaries("phone = ?1", &phone_digits)
@@ -661,5 +674,19 @@ mod tests {
         // Re-import through the bulk path: nothing changes.
         let again = bulk.upsert_orders(&data.orders, now).unwrap();
         assert_eq!(again.unchanged, 300);
+    }
+
+    #[test]
+    fn order_numbers_lists_each_stored_number_once_in_order() {
+        let anchor = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        let now = anchor.and_hms_opt(10, 0, 0).unwrap();
+        let data = generate(anchor, 40, 3);
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(store.order_numbers().unwrap().is_empty());
+        store.upsert_orders(&data.orders, now).unwrap();
+        let mut expected: Vec<String> =
+            data.orders.iter().map(|o| o.order_number.clone()).collect();
+        expected.sort();
+        assert_eq!(store.order_numbers().unwrap(), expected);
     }
 }

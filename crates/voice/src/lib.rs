@@ -23,6 +23,7 @@ use voxorder_speech::asr::{AsrError, Expect, Recognizer, Transcript};
 use voxorder_speech::audio::AudioError;
 use voxorder_speech::tts::{Pace, SynthesisStats, Synthesizer, TtsError};
 use voxorder_speech::vad::{VadError, VoiceActivity};
+use voxorder_store::Store;
 
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -172,6 +173,18 @@ impl Stages {
                 tts_seconds,
             },
         })
+    }
+}
+
+impl Stages {
+    /// Gives the recogniser the store's order numbers, so a reading one digit from a
+    /// known number gives way to it on an order-number turn (decision 0011). Called when
+    /// a conversation opens: sync may have changed the store since the last one. The
+    /// number of numbers is returned; the numbers themselves are never logged.
+    pub fn know_orders(&mut self, store: &Store) -> Result<usize, VoiceError> {
+        let numbers = store.order_numbers()?;
+        self.asr.set_known_numbers(&numbers);
+        Ok(numbers.len())
     }
 }
 

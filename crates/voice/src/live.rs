@@ -192,6 +192,7 @@ pub fn run(
             }
         }
         conversations += 1;
+        stages.know_orders(res.store)?;
         let (mut agent, opening) = Agent::open(
             res.store,
             res.assets,

@@ -234,6 +234,7 @@ pub fn simulate(
     let out_dir = out_dir.map_or_else(|| input.join("replies"), Path::to_path_buf);
     let config = &assets.config;
     let mut stages = Stages::load(&config.speech, models_dir, ort_lib, &assets.catalog)?;
+    stages.know_orders(store)?;
     let vad_cfg = config.speech.vad.clone();
     let (mut agent, opening) = Agent::open(
         store,
@@ -562,6 +563,7 @@ fn simulate_interactive(
     let config = &assets.config;
     let ort_lib = paths::ort_lib(models_dir);
     let mut stages = Stages::load(&config.speech, models_dir, &ort_lib, &assets.catalog)?;
+    stages.know_orders(store)?;
     let vad_cfg = config.speech.vad.clone();
     let (mut agent, opening) = Agent::open(
         store,
