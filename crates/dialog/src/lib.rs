@@ -266,6 +266,7 @@ impl Engine {
             Ask::OrderNumber => AnswerShape::OrderNumber,
             Ask::Zip => AnswerShape::Zip,
             Ask::Phone => AnswerShape::Phone,
+            Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_) => AnswerShape::Factor,
             Ask::YesNo(_) | Ask::ConfirmWho => AnswerShape::YesNo,
             Ask::Product | Ask::ExchangeVariant | Ask::ProductVariant => AnswerShape::Product,
             _ => AnswerShape::Free,

@@ -117,14 +117,15 @@ impl Ask {
     }
 }
 
-/// What kind of answer the agent is waiting for. A question that accepts several kinds
-/// (the verification factor: zip, email or phone) is `Free`.
+/// What kind of answer the agent is waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerShape {
     Free,
     OrderNumber,
     Zip,
     Phone,
+    /// A verification factor: a zip, a phone or an email, or the order number corrected.
+    Factor,
     YesNo,
     Product,
 }

@@ -564,6 +564,30 @@ fn two_fallbacks_offer_a_person_and_yes_hands_off() {
 }
 
 #[test]
+fn the_factor_question_tells_a_recogniser_to_expect_a_number_or_words() {
+    let w = world();
+    let mut e = engine();
+    turn(
+        &mut e,
+        &w,
+        Intent::GetOrderStatus,
+        "where is my order",
+        Entities::default(),
+    );
+    assert_eq!(e.answer_shape(), AnswerShape::OrderNumber);
+    let number = Entities {
+        order_number: Some("1234567891234".into()),
+        ..Entities::default()
+    };
+    let s = turn(&mut e, &w, Intent::Fallback, "1234567891234", number);
+    assert!(s.reply.contains("zip"), "{}", s.reply);
+    assert_eq!(e.answer_shape(), AnswerShape::Factor);
+    let s = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    assert!(s.reply.contains("hasn't shipped yet"), "{}", s.reply);
+    assert_ne!(e.answer_shape(), AnswerShape::Factor);
+}
+
+#[test]
 fn a_factor_given_with_the_order_number_verifies_at_once() {
     let w = world();
     let with = |factor: Entities| Entities {

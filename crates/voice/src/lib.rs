@@ -188,6 +188,19 @@ impl Stages {
     }
 }
 
+/// Digits in a zip and in a phone number (with or without the country code).
+const ZIP: (usize, usize) = (5, 5);
+const PHONE: (usize, usize) = (10, 11);
+
+/// The fewest and most digits of this store's order numbers.
+fn order_number_digits(config: &Config) -> (usize, usize) {
+    let lens = &config.policy.verification.order_number_digits;
+    (
+        lens.iter().copied().min().unwrap_or(6),
+        lens.iter().copied().max().unwrap_or(20),
+    )
+}
+
 /// What the recogniser should listen for, from the agent's last question.
 pub fn expect_for(agent: &Agent<'_>, products: &[String]) -> Expect {
     expect_for_shape(agent.answer_shape(), agent.config(), products)
@@ -197,14 +210,19 @@ fn expect_for_shape(shape: AnswerShape, config: &Config, products: &[String]) ->
     match shape {
         AnswerShape::Free => Expect::Anything,
         AnswerShape::OrderNumber => {
-            let lens = &config.policy.verification.order_number_digits;
-            Expect::Digits {
-                min: lens.iter().copied().min().unwrap_or(6),
-                max: lens.iter().copied().max().unwrap_or(20),
-            }
+            let (min, max) = order_number_digits(config);
+            Expect::Digits { min, max }
         }
-        AnswerShape::Zip => Expect::Digits { min: 5, max: 5 },
-        AnswerShape::Phone => Expect::Digits { min: 10, max: 11 },
+        AnswerShape::Zip => Expect::Digits {
+            min: ZIP.0,
+            max: ZIP.1,
+        },
+        AnswerShape::Phone => Expect::Digits {
+            min: PHONE.0,
+            max: PHONE.1,
+        },
+        // The order number is a shape too: "no, it's 7132…" corrects the one read back.
+        AnswerShape::Factor => Expect::NumberOrFree(vec![ZIP, PHONE, order_number_digits(config)]),
         AnswerShape::YesNo => Expect::YesNo,
         AnswerShape::Product if !products.is_empty() => Expect::Phrases(products.to_vec()),
         AnswerShape::Product => Expect::Anything,
@@ -362,4 +380,29 @@ pub fn peak_rss_mb() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_factor_turn_takes_a_zip_a_phone_or_the_order_number_and_words() {
+        let config = Config::default();
+        let order = order_number_digits(&config);
+        assert_eq!(
+            expect_for_shape(AnswerShape::Factor, &config, &[]),
+            Expect::NumberOrFree(vec![(5, 5), (10, 11), order])
+        );
+        assert_eq!(
+            expect_for_shape(AnswerShape::Zip, &config, &[]),
+            Expect::Digits { min: 5, max: 5 }
+        );
+        let lens = &config.policy.verification.order_number_digits;
+        assert_eq!(order.0, lens.iter().copied().min().unwrap_or(6));
+        assert_eq!(
+            expect_for_shape(AnswerShape::Free, &config, &["mug".into()]),
+            Expect::Anything
+        );
+    }
 }

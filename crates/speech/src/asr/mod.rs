@@ -35,6 +35,10 @@ pub enum Expect {
     /// A number read digit by digit (order number, zip, phone): between `min` and `max`
     /// digits.
     Digits { min: usize, max: usize },
+    /// A number of one of these digit counts (`(min, max)` each), or free speech: a turn
+    /// that asks for a zip or phone or an email. Decoded freely; a reading that is a
+    /// number of none of the counts is decoded again held to the nearest.
+    NumberOrFree(Vec<(usize, usize)>),
     /// An answer to a yes/no question (free speech still allowed, "yes"/"no" favoured).
     YesNo,
     /// One of a few known phrases (product names, time slots), free speech still allowed.

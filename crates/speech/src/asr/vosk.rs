@@ -68,7 +68,7 @@ impl VoskRecognizer {
 
     fn grammar(expect: &Expect) -> Option<Vec<String>> {
         let mut phrases: Vec<String> = match expect {
-            Expect::Anything => return None,
+            Expect::Anything | Expect::NumberOrFree(_) => return None,
             Expect::Digits { .. } => DIGIT_WORDS.iter().map(|(w, _)| w.to_string()).collect(),
             Expect::YesNo => YES_NO_WORDS.iter().map(|w| w.to_string()).collect(),
             Expect::Phrases(list) => list

@@ -833,7 +833,9 @@ impl WhisperRecognizer {
             // Prompts for digits ("Order number 4 7 2 9 1 5.") and yes/no ("Yes. No.")
             // made tiny.en repeat the pattern ("Yes. Yes. Yes. ...") on espeak clips;
             // the logit bias alone did better, so only phrases are prompted.
-            Expect::Anything | Expect::Digits { .. } | Expect::YesNo => return Vec::new(),
+            Expect::Anything | Expect::Digits { .. } | Expect::NumberOrFree(_) | Expect::YesNo => {
+                return Vec::new()
+            }
             Expect::Phrases(phrases) => {
                 let list: Vec<String> = phrases
                     .iter()
@@ -995,7 +997,15 @@ impl Recognizer for WhisperRecognizer {
                 }
             })
             .collect();
-        let mut best = self.decode_all(&clean, expect)?;
+        let mut best = match expect {
+            Expect::NumberOrFree(_) => self.decode_all(&clean, &Expect::Anything)?,
+            _ => self.decode_all(&clean, expect)?,
+        };
+        if let Expect::NumberOrFree(shapes) = expect {
+            if let Some(held) = self.number_held_to_shape(&clean, &best, shapes)? {
+                best = held;
+            }
+        }
         if matches!(expect, Expect::YesNo)
             && self.biasing.token_bias
             && audio_seconds <= CLOSED_SET_MAX_SECONDS
@@ -1069,6 +1079,73 @@ impl Recognizer for WhisperRecognizer {
             .map(|n| n.chars().filter(char::is_ascii_digit).collect::<String>())
             .filter(|n| !n.is_empty())
             .collect();
+    }
+}
+
+impl WhisperRecognizer {
+    /// At a turn that takes a number or words (a zip, a phone or an email): a free
+    /// reading that is a number of a length none of `shapes` allows ("787 birl 1",
+    /// "Sadly, 701" for "7 8 7 0 1") is decoded again held to digits of the shape whose
+    /// length is nearest; that reading is taken when it has an allowed length. Words
+    /// (an email, "I don't know it") are left to the free reading.
+    fn number_held_to_shape(
+        &mut self,
+        clean: &[f32],
+        free: &Transcript,
+        shapes: &[(usize, usize)],
+    ) -> Result<Option<Transcript>, AsrError> {
+        if !self.biasing.token_bias || !reads_as_a_number(&free.text) {
+            return Ok(None);
+        }
+        let count = digits_of(&free.text).len();
+        let fits = |n: usize| shapes.iter().any(|&(lo, hi)| (lo..=hi).contains(&n));
+        if fits(count) {
+            return Ok(None);
+        }
+        let Some(&(min, max)) = shapes
+            .iter()
+            .min_by_key(|&&(lo, hi)| digit_length_miss_count(count, lo, hi))
+        else {
+            return Ok(None);
+        };
+        let mut held = self.decode_all(clean, &Expect::Digits { min, max })?;
+        held.text = digits_for_number_words(&digits_for_homophones(&held.text));
+        // Lengths only: what a caller said never reaches a log.
+        tracing::debug!(
+            free_digits = count,
+            held_digits = digits_of(&held.text).len(),
+            "number or words: held to digits"
+        );
+        Ok(fits(digits_of(&held.text).len()).then_some(held))
+    }
+}
+
+/// Whether a free reading is a number said with at most a few other words around it
+/// (a misheard digit, "it's", "sadly"), not an email or a sentence.
+fn reads_as_a_number(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    if lower.contains('@')
+        || lower
+            .split_whitespace()
+            .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == "at" || w.contains("dot"))
+    {
+        return false;
+    }
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '-')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let numeric = words.iter().filter(|w| !digits_of(w).is_empty()).count();
+    numeric >= 1 && words.len() - numeric <= 2 && digits_of(&lower).len() >= 3
+}
+
+/// How many digits `count` is short of `min` or past `max`.
+fn digit_length_miss_count(count: usize, min: usize, max: usize) -> usize {
+    if count < min {
+        min - count
+    } else {
+        count.saturating_sub(max)
     }
 }
 
@@ -1290,12 +1367,7 @@ fn digit_length_miss(text: &str, min: usize, max: usize) -> usize {
     if text.contains(",000") {
         return max.max(1);
     }
-    let count = digits_of(text).len();
-    if count < min {
-        min - count
-    } else {
-        count.saturating_sub(max)
-    }
+    digit_length_miss_count(digits_of(text).len(), min, max)
 }
 
 /// The digits a listener hears in `text`: numerals and number words, in order.
@@ -1946,6 +2018,33 @@ mod tests {
         ] {
             assert_eq!(digits_for_number_words(said), written);
         }
+    }
+
+    #[test]
+    fn a_number_with_a_few_words_reads_as_a_number_and_an_email_or_sentence_does_not() {
+        for number in [
+            "787 birl 1",
+            "Sadly, 701",
+            "7-8-7-0-1.",
+            "seven eight seven oh one",
+            "it's 555 0100",
+            "78701",
+        ] {
+            assert!(reads_as_a_number(number), "{number:?}");
+        }
+        for words in [
+            "ada 99 at example dot com",
+            "ada99@example.com",
+            "I don't know the zip, sorry",
+            "my zip code is not 5 either",
+            "yes",
+            "12",
+        ] {
+            assert!(!reads_as_a_number(words), "{words:?}");
+        }
+        assert_eq!(digit_length_miss_count(3, 5, 5), 2);
+        assert_eq!(digit_length_miss_count(13, 10, 11), 2);
+        assert_eq!(digit_length_miss_count(10, 10, 11), 0);
     }
 
     #[test]
