@@ -139,7 +139,7 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         }
         if !right_length(e, &heard) {
             e.s.heard_order = None;
-            ask_order_number(e);
+            e.ask(Ask::OrderNumber, p!("ask_order_number_again"), &[]);
             return false;
         }
         if locked(e, &order_key(&heard), facts) {
