@@ -188,6 +188,9 @@ pub(crate) struct Purchase {
     pub cart: Vec<(String, u32)>,
     /// Words said in answer to which size or colour, with the opening words.
     pub variant_words: Vec<String>,
+    /// Sizes and colours the caller was told are out of stock (lower case): the opening
+    /// words that named one no longer choose it.
+    pub out_of_stock: Vec<String>,
     /// The variant is the one the caller named (no size or colour left unsaid).
     pub variant_checked: bool,
 }

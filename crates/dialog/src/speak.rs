@@ -442,6 +442,22 @@ pub(crate) fn spoken_size_and_colour(
                 .iter()
                 .filter_map(|v| v.size.clone())
                 .find(|s| joined.contains(&format!(" {} ", s.to_lowercase())))
+                .or_else(|| {
+                    // A number size said in words: "a hundred dollar", "two fifties".
+                    let mut numbers: Vec<(String, String)> = variants
+                        .iter()
+                        .filter_map(|v| v.size.clone())
+                        .filter_map(|s| {
+                            let n: u64 = s.parse().ok()?;
+                            Some((st::number_words(n).replace('-', " "), s))
+                        })
+                        .collect();
+                    numbers.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+                    numbers
+                        .into_iter()
+                        .find(|(w, _)| said_as_number(&joined, w))
+                        .map(|(_, s)| s)
+                })
         })
     };
     let colour: Option<String> = variants
@@ -469,6 +485,20 @@ pub(crate) fn spoken_size_and_colour(
 
 /// Choices read out as a person lists them: at most three, then "or something else"
 /// ("black, navy, olive, or something else").
+/// Whether `words` (a number in words, "one hundred") is in `joined` as said: as
+/// written, with "a" for "one" ("a hundred"), or in the plural ("two fifties").
+fn said_as_number(joined: &str, words: &str) -> bool {
+    let plural = match words.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{words}s"),
+    };
+    let mut forms = vec![words.to_string(), plural];
+    if let Some(rest) = words.strip_prefix("one ") {
+        forms.push(format!("a {rest}"));
+    }
+    forms.iter().any(|f| joined.contains(&format!(" {f} ")))
+}
+
 pub(crate) fn few_options(e: &Engine, list: &[String]) -> String {
     if list.len() > 3 {
         let more = e.text(p!("or_something_else"), &[]);

@@ -742,21 +742,30 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
         e.task().purchase().variant_checked = true;
         return Some(prod);
     }
-    let variants: Vec<Product> = match facts.variants(&prod.family) {
-        Ok(v) => v.into_iter().filter(|v| v.active && v.stock > 0).collect(),
+    let sold: Vec<Product> = match facts.variants(&prod.family) {
+        Ok(v) => v.into_iter().filter(|v| v.active).collect(),
         Err(err) => {
             e.store_trouble(&err);
             return None;
         }
     };
+    let variants: Vec<Product> = sold.iter().filter(|v| v.stock > 0).cloned().collect();
     // One variant in stock (or none, which the stock check says): nothing to choose.
     if variants.len() < 2 {
         e.task().purchase().variant_checked = true;
         return Some(prod);
     }
-    let mut words = e.task().words.clone();
-    words.extend(e.task().purchase().variant_words.iter().cloned());
-    let (size, colour) = spoken_size_and_colour(e, &words, &variants);
+    // Heard against everything sold, so "the hundred-dollar one" is known to be out of
+    // stock rather than not heard. An answer to "which size?" wins over the opening
+    // words, and those no longer choose what was said to be out of stock.
+    let opening = e.task().words.clone();
+    let answers = e.task().purchase().variant_words.clone();
+    let told = e.task().purchase().out_of_stock.clone();
+    let (said_size, said_colour) = spoken_size_and_colour(e, &answers, &sold);
+    let (first_size, first_colour) = spoken_size_and_colour(e, &opening, &sold);
+    let untold = |x: Option<String>| x.filter(|x| !told.contains(&x.to_lowercase()));
+    let size = said_size.or_else(|| untold(first_size));
+    let colour = said_colour.or_else(|| untold(first_colour));
     let same = |a: &Option<String>, b: &Option<String>| {
         a.as_deref().map(str::to_lowercase) == b.as_deref().map(str::to_lowercase)
     };
@@ -777,12 +786,28 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
         seen
     };
     let colours = distinct(&|v| v.color.clone());
-    let sizes = distinct(&|v| v.size.clone());
+    let sizes = by_size(distinct(&|v| v.size.clone()));
     let family_name = pw::product_name(prod.name.split(" - ").next().unwrap_or(&prod.name));
     if fits.is_empty() {
-        // What was said is not in stock: asked again with what is.
+        // What was said is not in stock: said plainly, then asked again with what is.
         e.task().purchase().variant_words.clear();
-        e.say(p!("variant_not_in_stock"), &[("product", family_name)]);
+        let said: Vec<String> = size
+            .iter()
+            .map(|s| pw::size_words(s))
+            .chain(colour.iter().map(|c| c.to_lowercase()))
+            .collect();
+        let purchase = e.task().purchase();
+        purchase
+            .out_of_stock
+            .extend(size.iter().chain(colour.iter()).map(|x| x.to_lowercase()));
+        if said.is_empty() {
+            e.say(p!("variant_not_in_stock"), &[("product", family_name)]);
+        } else {
+            e.say(
+                p!("variant_out_of_stock"),
+                &[("product", family_name), ("what", said.join(" "))],
+            );
+        }
         return chosen_variant_ask(e, prod, &variants);
     }
     let options = |list: &[String]| -> String {
@@ -821,22 +846,52 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
     Some(chosen)
 }
 
-/// Asks again for the variant, from scratch.
+/// Asks again for the variant, from scratch: the colour when the family comes in
+/// several, else the size.
 fn chosen_variant_ask(e: &mut Engine, prod: Product, variants: &[Product]) -> Option<Product> {
-    let mut colours: Vec<String> = Vec::new();
-    for c in variants.iter().filter_map(|v| v.color.clone()) {
-        if !colours.contains(&c) {
-            colours.push(c);
+    let distinct = |f: &dyn Fn(&Product) -> Option<String>| {
+        let mut seen: Vec<String> = Vec::new();
+        for x in variants.iter().filter_map(f) {
+            if !seen.contains(&x) {
+                seen.push(x);
+            }
         }
-    }
+        seen
+    };
+    let colours = distinct(&|v| v.color.clone());
     let family_name = pw::product_name(prod.name.split(" - ").next().unwrap_or(&prod.name));
-    let shown: Vec<String> = colours.into_iter().take(3).collect();
+    let (key, shown): (&'static str, Vec<String>) = if colours.len() > 1 {
+        (
+            p!("ask_product_colour"),
+            colours.iter().map(|c| c.to_lowercase()).collect(),
+        )
+    } else {
+        let sizes = by_size(distinct(&|v| v.size.clone()));
+        (
+            p!("ask_product_size"),
+            sizes.iter().map(|s| pw::size_words(s)).collect(),
+        )
+    };
     e.ask(
         Ask::ProductVariant,
-        p!("ask_product_colour"),
-        &[("product", family_name), ("options", st::list_or(&shown))],
+        key,
+        &[
+            ("product", family_name),
+            ("options", speak::few_options(e, &shown)),
+        ],
     );
     None
+}
+
+/// Sizes smallest first: letter sizes by rank, number sizes by value ("25, 50 or 200").
+fn by_size(mut sizes: Vec<String>) -> Vec<String> {
+    let value = |s: &str| s.parse::<f64>().unwrap_or(f64::MAX);
+    sizes.sort_by(|a, b| {
+        (pw::size_rank(a), value(a))
+            .partial_cmp(&(pw::size_rank(b), value(b)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    sizes
 }
 
 fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> Option<Product> {
@@ -943,10 +998,17 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             if size.is_none() && colour.is_none() {
                 return Answer::Missed;
             }
-            e.task()
-                .purchase()
-                .variant_words
-                .extend(said.words.iter().cloned());
+            // "Two fifties then": the size and how many, in one answer. A number that
+            // is the size itself ("ten" for size 10) is not a count.
+            let count = said
+                .entities
+                .quantity
+                .filter(|q| size.as_deref() != Some(q.to_string().as_str()));
+            let purchase = e.task().purchase();
+            purchase.variant_words.extend(said.words.iter().cloned());
+            if let (Some(q), None) = (count, purchase.quantity) {
+                purchase.quantity = Some(q);
+            }
             Answer::Filled
         }
         Ask::Quantity => {
