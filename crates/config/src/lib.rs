@@ -336,6 +336,10 @@ pub struct DialogConfig {
     pub max_fallbacks: u32,
     pub max_timeouts: u32,
     pub switch_confidence: f32,
+    /// Confidence above which a store-policy question asked instead of an answer is
+    /// answered before the question is asked again. Lower than `switch_confidence`: it
+    /// leaves nothing, and the policy documents must also hold an answer.
+    pub aside_confidence: f32,
     pub clarify_confidence: f32,
     pub max_listed_orders: usize,
 }
@@ -347,6 +351,7 @@ impl Default for DialogConfig {
             max_fallbacks: 2,
             max_timeouts: 2,
             switch_confidence: 0.85,
+            aside_confidence: 0.6,
             clarify_confidence: 0.2,
             max_listed_orders: 4,
         }
@@ -949,6 +954,7 @@ impl Config {
         let d = &self.dialog;
         for (key, v) in [
             ("dialog.switch_confidence", d.switch_confidence),
+            ("dialog.aside_confidence", d.aside_confidence),
             ("dialog.clarify_confidence", d.clarify_confidence),
         ] {
             if !(0.0..=1.0).contains(&v) {

@@ -451,7 +451,7 @@ impl Engine {
     /// the request goes on. False when it is not one or the documents have no answer.
     pub(crate) fn side_question(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
         let clear = said.intent == Intent::PolicyQuestion
-            && said.confidence >= self.config.dialog.switch_confidence;
+            && said.confidence >= self.config.dialog.aside_confidence;
         let Some(answer) = clear.then(|| facts.policy_answer(&said.text)).flatten() else {
             return false;
         };
