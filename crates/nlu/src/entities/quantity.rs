@@ -205,6 +205,7 @@ const BUYING: &[&str] = &[
     "order",
     "ordered",
     "send",
+    "sending",
     "return",
     "returning",
     "returned",
@@ -220,6 +221,15 @@ const BUYING: &[&str] = &[
     "got",
     "only",
     "just",
+    "give",
+    "put",
+    "do",
+    "increase",
+    "decrease",
+    "reduce",
+    "change",
+    "bump",
+    "down",
 ];
 
 /// Words before "have" that make it a request ("can i have", "i'll have").
@@ -324,6 +334,10 @@ fn quantity_phrase(words: &[String], i: usize) -> Option<(u64, usize, Said)> {
             return Some((n, phrase.split(' ').count(), said));
         }
     }
+    // "Return both", "both of them", "both pairs": two, counted like a number.
+    if words[i] == "both" {
+        return Some((2, 1, Said::Number));
+    }
     let a_number = words
         .get(i + 1)
         .is_some_and(|n| n == "hundred" || n == "thousand");
@@ -361,11 +375,25 @@ pub(crate) fn extract_quantity(
             continue;
         }
         if counts(words, (i, end), n, said, product, expect) {
+            // "From three tubs to two": the number it becomes.
+            if let Some(to) = changed_to(words, i, end) {
+                return u32::try_from(to).ok();
+            }
             return u32::try_from(n).ok();
         }
         i = end;
     }
     None
+}
+
+/// After "from N …", the number a following "to" names ("from three tubs to two").
+fn changed_to(words: &[String], start: usize, end: usize) -> Option<u64> {
+    if start == 0 || words[start - 1] != "from" {
+        return None;
+    }
+    let to = (end..words.len().min(end + 3)).find(|&k| words[k] == "to")?;
+    let (n, _) = parse_cardinal(words, to + 1)?;
+    (n > 0 && n <= MAX_QUANTITY).then_some(n)
 }
 
 fn counts(
@@ -460,7 +488,7 @@ fn counts(
         while k > 0
             && matches!(
                 words[k - 1].as_str(),
-                "me" | "it" | "us" | "to" | "of" | "is" | "like"
+                "me" | "it" | "us" | "to" | "of" | "is" | "like" | "all" | "for" | "back"
             )
         {
             k -= 1;
@@ -468,22 +496,30 @@ fn counts(
         let before = |back: usize| k.checked_sub(back).map(|j| words[j].as_str());
         match before(1) {
             Some(w) if BUYING.contains(&w) => true,
+            // "I'd like nineteen", "we'd like 6" (contractions are expanded).
+            Some("would") => k < start && words[k] == "like",
             // "can i have three", "i'll have two", not "i have two".
             Some("have") => {
                 before(2).is_some_and(|w| ASKING.contains(&w))
                     || before(3).is_some_and(|w| ASKING.contains(&w))
             }
-            // "i'll go for two".
-            Some("for") => before(2).is_some_and(|w| matches!(w, "go" | "going" | "opt")),
+            // "i'll go for two" ("for" is skipped above).
+            Some("go" | "going" | "opt") => words[k] == "for",
             _ => false,
         }
     };
     cue_before && ends_a_count(next) && !is_digits_label(words, start)
 }
 
-/// A plain digit string right after "order" is a (short) order number, not a count.
+/// A plain digit string right after "order" is a (short) order number, not a count,
+/// unless "order" is the verb ("i'd like to order 6", "i'll order 24").
 fn is_digits_label(words: &[String], start: usize) -> bool {
-    is_digits(&words[start]) && start > 0 && words[start - 1] == "order"
+    let verb = start >= 2
+        && matches!(
+            words[start - 2].as_str(),
+            "to" | "i" | "we" | "will" | "please" | "can" | "could"
+        );
+    is_digits(&words[start]) && start > 0 && words[start - 1] == "order" && !verb
 }
 
 fn looks_plural(w: &str) -> bool {
@@ -508,6 +544,23 @@ mod tests {
 
     fn qty(s: &str) -> Option<u32> {
         qty_with(s, None, None)
+    }
+
+    #[test]
+    fn counts_said_with_other_verbs_both_all_and_a_change() {
+        assert_eq!(qty("pop me down for four"), Some(4));
+        assert_eq!(qty("give me eleven"), Some(11));
+        assert_eq!(qty("we'd like thirty"), Some(30));
+        assert_eq!(qty("let's do 5 then"), Some(5));
+        assert_eq!(qty("bump it up to six"), None, "'up' is no verb of its own");
+        assert_eq!(qty("bump it to six"), Some(6));
+        assert_eq!(qty("i'll order 12"), Some(12));
+        assert_eq!(qty("where is order 12"), None, "a short order number");
+        assert_eq!(qty("send back both"), Some(2));
+        assert_eq!(qty("both of the mugs"), Some(2));
+        assert_eq!(qty("i'm sending back all four"), Some(4));
+        assert_eq!(qty("go from five bottles to three"), Some(3));
+        assert_eq!(qty("i'll go for two"), Some(2));
     }
 
     #[test]
