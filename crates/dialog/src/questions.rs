@@ -518,6 +518,7 @@ impl Engine {
             }
             YesNo::CallBack => orders::decide_callback(self, yes),
             YesNo::CancelWholeOrder => orders::decide_whole_order(self, yes, facts),
+            YesNo::SentOtherVariant => returns::decide_sent_wrong(self, yes, facts),
             YesNo::PaymentLink => orders::send_payment_link(self, yes, facts),
             YesNo::Exception => {
                 if yes {

@@ -156,6 +156,8 @@ pub(crate) struct AfterSale {
     pub exchange_sku: Option<String>,
     pub problem: Option<Problem>,
     pub resolution: Option<Resolution>,
+    /// The caller said whether a "wrong colour" or "wrong size" was sent by mistake.
+    pub sent_wrong_checked: bool,
 }
 
 /// A new delivery day and slot.

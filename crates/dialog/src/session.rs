@@ -34,6 +34,8 @@ pub(crate) enum YesNo {
     PaymentLink,
     /// One item of a larger order cannot be cancelled alone: cancel the whole order?
     CancelWholeOrder,
+    /// "It's the wrong colour": is it a different one from the one ordered?
+    SentOtherVariant,
 }
 
 impl YesNo {

@@ -36,6 +36,54 @@ enum Ineligible {
     Category,
 }
 
+/// "It's the wrong colour" with nothing saying the shop sent it: a mistake of ours (a
+/// replacement, nothing to pay) or a colour the caller does not like (an ordinary
+/// return, within the policy) are told apart by asking. True while asking.
+fn ask_if_sent_wrong(e: &mut Engine, order: &Order) -> bool {
+    if e.task().after_sale().sent_wrong_checked {
+        return false;
+    }
+    let words = e.task().words.clone();
+    let ph = e.phrases();
+    let what = if ph.any("vague_wrong_colour", &words) {
+        "colour"
+    } else if ph.any("vague_wrong_size", &words) {
+        "size"
+    } else {
+        return false;
+    };
+    if ph.any("sent_wrong", &words) {
+        return false;
+    }
+    let lines = e.task().after_sale().lines.clone();
+    let Some(&(line, _)) = lines.first() else {
+        return false;
+    };
+    let name = pw::product_name_brief(&item(order, line).name);
+    e.task().after_sale().sent_wrong_checked = true;
+    e.ask(
+        Ask::YesNo(YesNo::SentOtherVariant),
+        p!("ask_sent_other_variant"),
+        &[("what", what.to_string()), ("item", name)],
+    );
+    true
+}
+
+/// The caller's answer to [`ask_if_sent_wrong`]: yes, a mistake of ours; no, the item
+/// ordered, not liked in that colour or not fitting in that size.
+pub(crate) fn decide_sent_wrong(e: &mut Engine, yes: bool, facts: &dyn Facts) {
+    if !yes {
+        let words = e.task().words.clone();
+        let size = !e.phrases().any("vague_wrong_colour", &words);
+        e.task().after_sale().return_reason = Some(if size {
+            ReturnReason::SizeIssue
+        } else {
+            ReturnReason::ChangedMind
+        });
+    }
+    e.advance(facts);
+}
+
 fn is_faulty(reason: Option<ReturnReason>) -> bool {
     matches!(
         reason,
@@ -288,6 +336,9 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     let reason = e.task().after_sale().return_reason;
+    if reason == Some(ReturnReason::WrongItem) && ask_if_sent_wrong(e, &order) {
+        return;
+    }
     if is_faulty(reason) {
         let task = e.task();
         task.become_goal(Goal::Problem);
