@@ -15,6 +15,10 @@ The operating point (`decision` in the manifest) is chosen on the same out-of-fo
 predictions: the confidence an order-changing intent needs, and the most probability it
 may leave to `Fallback`.
 
+A second, small head reads the embedding alone and tells why an item is returned
+(`reasons` in the manifest), from assets/nlu/train/return_reasons.tsv: the understanding
+takes its answer when no phrase names the reason.
+
 The held-out sets are never read here (crates/tidy checks it).
 
 Usage: python tools/train_intent.py   (about five minutes on 2 cores; needs the encoder that
@@ -64,6 +68,11 @@ ENCODER = {
     "max_tokens": 128,
 }
 EMBEDDING_WEIGHT = 1.0
+# The return-reason head (see crates/nlu/src/classifier.rs `ReasonHead`).
+REASONS_FILE = ROOT / "assets" / "nlu" / "train" / "return_reasons.tsv"
+REASON_C_GRID = [1.0, 3.0, 10.0]
+REASON_BAR_GRID = [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]
+REASON_MAX_FALSE = 0.03
 # The configured confidence threshold (nlu.confidence_threshold's default): every intent
 # needs it; order-changing intents need the bar chosen below on top.
 THRESHOLD = 0.45
@@ -253,6 +262,69 @@ def export(clf, classes, temperature, path):
     onnx.save(model, str(path))
 
 
+def reason_data():
+    """(labels, texts) of the return-reason file, and its sha256 as the Rust side
+    computes it (crates/nlu/src/classifier.rs `reason_data_sha256`)."""
+    labels, texts = [], []
+    digest = hashlib.sha256()
+    for line in REASONS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        digest.update(f"{line}\n".encode("utf-8"))
+        label, text = line.split("\t", 1)
+        labels.append(label.strip())
+        texts.append(text.strip())
+    return labels, texts, digest.hexdigest()
+
+
+def train_reasons():
+    """The return-reason head over the sentence embedding: a multinomial logistic
+    regression, C chosen on out-of-fold accuracy, and the probability a reason needs
+    chosen so that at most REASON_MAX_FALSE of the `none` lines get one out of fold."""
+    labels, texts, data_sha = reason_data()
+    classes = sorted(set(labels))
+    assert "none" in classes, classes
+    y = np.array([classes.index(l) for l in labels])
+    print(f"{len(texts)} reason lines, {len(classes)} labels", file=sys.stderr)
+    _, E = featurize(texts)
+    folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(E, y))
+    best = None
+    for c in REASON_C_GRID:
+        p = np.zeros((len(y), len(classes)))
+        for tr, te in folds:
+            clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+            clf.fit(E[tr], y[tr])
+            p[te] = clf.predict_proba(E[te])
+        acc = (p.argmax(axis=1) == y).mean()
+        print(f"reasons C={c}: cross-validated accuracy {acc:.4f}", file=sys.stderr)
+        if best is None or acc > best[1]:
+            best = (c, acc, p)
+    c, acc, p = best
+    none = classes.index("none")
+    top, conf = p.argmax(axis=1), p.max(axis=1)
+    bar = REASON_BAR_GRID[-1]
+    for b in REASON_BAR_GRID:
+        given = (top != none) & (conf >= b)
+        false_rate = given[y == none].mean()
+        right = (given & (top == y))[y != none].mean()
+        print(f"reasons bar {b:.2f}: a reason for {false_rate:.3f} of none lines, "
+              f"right reason for {right:.3f} of reason lines", file=sys.stderr)
+        if false_rate <= REASON_MAX_FALSE:
+            bar = b
+            break
+    clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    clf.fit(E, y)
+    print(f"reasons: chosen C={c}, bar {bar}", file=sys.stderr)
+    return {
+        "labels": classes,
+        "weights": [[round(float(w), 6) for w in row] for row in clf.coef_],
+        "bias": [round(float(b), 6) for b in clf.intercept_],
+        "min_confidence": bar,
+        "data_sha256": data_sha,
+    }, {"reason_lines": len(texts), "reason_C": c, "reason_cv_accuracy": round(float(acc), 4)}
+
+
 def main():
     t0 = time.time()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -285,6 +357,8 @@ def main():
     (bar, limit), bar_table = choose_operating_point(probabilities(oof, temperature), y, classes)
     print(f"chosen order-change bar {bar}, Fallback at most {limit}", file=sys.stderr)
 
+    reasons, reason_info = train_reasons()
+
     clf = fit(X, y, c)
     model_path = OUT_DIR / "intent.onnx"
     export(clf, classes, temperature, model_path)
@@ -298,6 +372,7 @@ def main():
         "temperature": temperature,
         "encoder": ENCODER,
         "decision": {"order_change_min": bar, "order_change_max_fallback": limit},
+        "reasons": reasons,
         "training": {
             "data_sha256": data_sha,
             "utterances": len(texts),
@@ -311,6 +386,7 @@ def main():
             "scipy": scipy.__version__,
             "scikit_learn": sklearn.__version__,
             "onnx": onnx.__version__,
+            **reason_info,
         },
     }
     (OUT_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::encoder::{EncoderSpec, SentenceEncoder};
 use super::features::{FeatureSpec, FEATURES_VERSION};
 use super::intent::Intent;
+use voxorder_domain::vocab::ReturnReason;
 use voxorder_runtime::models::{IntegrityError, INTENT_HINT};
 use voxorder_runtime::onnx::{ort_environment, OrtError};
 
@@ -64,7 +65,93 @@ pub struct Manifest {
     pub encoder: Option<EncoderSpec>,
     #[serde(default)]
     pub decision: Decision,
+    /// Why an item goes back, read from the sentence embedding when no phrase says it.
+    #[serde(default)]
+    pub reasons: Option<ReasonHead>,
     pub training: TrainingInfo,
+}
+
+/// A linear head over the sentence embedding that tells why an item is returned: what
+/// a phrase table misses ("the kettle packed in after ten days", "it swamps me").
+/// Trained by `tools/train_intent.py` from `assets/nlu/train/return_reasons.tsv`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonHead {
+    /// `none` (no reason said) and the [`ReturnReason`] values, in snake case.
+    pub labels: Vec<String>,
+    /// One row of embedding weights per label.
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+    /// The probability a reason needs to be taken.
+    pub min_confidence: f32,
+    /// The sha256 of the training file, as [`reason_data_sha256`] computes it.
+    pub data_sha256: String,
+}
+
+impl ReasonHead {
+    /// The most likely reason and its probability; None when "none" is likelier or the
+    /// reason is below the head's bar.
+    pub fn reason(&self, embedding: &[f32]) -> Option<(ReturnReason, f32)> {
+        let logits: Vec<f32> = self
+            .weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| w.iter().zip(embedding).map(|(w, e)| w * e).sum::<f32>() + b)
+            .collect();
+        let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let exp: Vec<f32> = logits.iter().map(|l| (l - top).exp()).collect();
+        let total: f32 = exp.iter().sum();
+        let (best, p) = exp
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (i, e / total))
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        let reason = parse_reason(&self.labels[best])?;
+        (p >= self.min_confidence).then_some((reason, p))
+    }
+
+    fn check(&self, dim: usize) -> Result<(), String> {
+        if self.labels.is_empty()
+            || self.weights.len() != self.labels.len()
+            || self.bias.len() != self.labels.len()
+        {
+            return Err("reasons: labels, weights and bias differ in length".into());
+        }
+        if let Some(row) = self.weights.iter().find(|r| r.len() != dim) {
+            return Err(format!("reasons: a weight row of {} for {dim}", row.len()));
+        }
+        for l in &self.labels {
+            if l != "none" && parse_reason(l).is_none() {
+                return Err(format!("reasons: unknown label {l:?}"));
+            }
+        }
+        let finite = self
+            .weights
+            .iter()
+            .flatten()
+            .chain(&self.bias)
+            .all(|x| x.is_finite());
+        if !finite || !(0.0..=1.0).contains(&self.min_confidence) {
+            return Err("reasons: weights or bar out of range".into());
+        }
+        Ok(())
+    }
+}
+
+fn parse_reason(label: &str) -> Option<ReturnReason> {
+    serde_json::from_value(serde_json::Value::String(label.to_string())).ok()
+}
+
+/// Hashes the return-reason training file the way the training tool does.
+pub fn reason_data_sha256(file: &Path) -> std::io::Result<String> {
+    let mut h = Sha256::new();
+    for line in std::fs::read_to_string(file)?.lines() {
+        let line = line.trim();
+        if !line.is_empty() {
+            h.update(format!("{line}\n").as_bytes());
+        }
+    }
+    Ok(hex(&h.finalize()))
 }
 
 /// The operating point chosen with the model on out-of-fold training data: when an
@@ -169,6 +256,12 @@ impl Manifest {
                 m.decision.order_change_max_fallback
             )));
         }
+        if let Some(head) = &m.reasons {
+            let Some(encoder) = &m.encoder else {
+                return Err(invalid("reasons without a sentence encoder".into()));
+            };
+            head.check(encoder.dim).map_err(invalid)?;
+        }
         Ok(m)
     }
 }
@@ -247,11 +340,27 @@ pub type Scores = Vec<(Intent, f32)>;
 pub trait IntentClassifier: Send + Sync {
     fn classify(&self, text: &str) -> Result<Scores, ClassifierError>;
 
+    /// The scores, and the return reason the sentence states as far as the model can
+    /// tell without a phrase for it (none: the model cannot tell reasons).
+    fn classify_with_reason(&self, text: &str) -> Result<Classified, ClassifierError> {
+        Ok(Classified {
+            scores: self.classify(text)?,
+            reason: None,
+        })
+    }
+
     /// The operating point that goes with the scores (none: every intent needs only the
     /// configured threshold).
     fn decision(&self) -> Decision {
         Decision::default()
     }
+}
+
+/// What [`IntentClassifier::classify_with_reason`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Classified {
+    pub scores: Scores,
+    pub reason: Option<(ReturnReason, f32)>,
 }
 
 /// The ONNX intent classifier.
@@ -261,6 +370,7 @@ pub struct OnnxIntentClassifier {
     labels: Vec<Intent>,
     spec: FeatureSpec,
     decision: Decision,
+    reasons: Option<ReasonHead>,
     /// Figures from loading, for benchmarks and `--verbose` output.
     pub load_ms: f64,
     pub model_bytes: u64,
@@ -315,6 +425,7 @@ impl OnnxIntentClassifier {
             labels,
             spec: manifest.features,
             decision: manifest.decision,
+            reasons: manifest.reasons,
             load_ms: start.elapsed().as_secs_f64() * 1e3,
             model_bytes: bytes.len() as u64 + encoder.as_ref().map_or(0, |e| e.model_bytes),
             encoder,
@@ -329,6 +440,10 @@ impl OnnxIntentClassifier {
 
 impl IntentClassifier for OnnxIntentClassifier {
     fn classify(&self, text: &str) -> Result<Scores, ClassifierError> {
+        Ok(self.classify_with_reason(text)?.scores)
+    }
+
+    fn classify_with_reason(&self, text: &str) -> Result<Classified, ClassifierError> {
         let f = self.spec.featurize(text);
         if f.is_empty() {
             // Nothing a model could read (silence, punctuation, emoji): certainly Fallback.
@@ -338,7 +453,10 @@ impl IntentClassifier for OnnxIntentClassifier {
                 .map(|&i| (i, if i == Intent::Fallback { 1.0 } else { 0.0 }))
                 .collect();
             s.sort_by(|a, b| b.1.total_cmp(&a.1));
-            return Ok(s);
+            return Ok(Classified {
+                scores: s,
+                reason: None,
+            });
         }
         let n = f.indices.len() as i64;
         let err = ClassifierError::Inference;
@@ -352,6 +470,10 @@ impl IntentClassifier for OnnxIntentClassifier {
             .session
             .lock()
             .map_err(|_| ClassifierError::SessionPoisoned)?;
+        let reason = match (&self.reasons, &embedding) {
+            (Some(head), Some(e)) => head.reason(e),
+            _ => None,
+        };
         let outputs = match embedding {
             Some(e) => {
                 let dim = e.len() as i64;
@@ -378,10 +500,58 @@ impl IntentClassifier for OnnxIntentClassifier {
             .zip(probs.iter().copied())
             .collect();
         scores.sort_by(|a, b| b.1.total_cmp(&a.1));
-        Ok(scores)
+        Ok(Classified { scores, reason })
     }
 
     fn decision(&self) -> Decision {
         self.decision.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three labels over a two-dimensional embedding: the first axis says "damaged",
+    /// the second "changed my mind", neither says nothing.
+    fn head() -> ReasonHead {
+        ReasonHead {
+            labels: vec!["changed_mind".into(), "damaged".into(), "none".into()],
+            weights: vec![vec![0.0, 4.0], vec![4.0, 0.0], vec![0.0, 0.0]],
+            bias: vec![0.0, 0.0, 1.0],
+            min_confidence: 0.6,
+            data_sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_reason_is_taken_only_when_it_beats_none_and_the_bar() {
+        let head = head();
+        let (reason, p) = head.reason(&[2.0, 0.0]).expect("damaged");
+        assert_eq!(reason, ReturnReason::Damaged);
+        assert!(p > 0.9, "{p}");
+        assert_eq!(
+            head.reason(&[0.0, 2.0]).map(|r| r.0),
+            Some(ReturnReason::ChangedMind)
+        );
+        // Nothing said: "none" wins.
+        assert_eq!(head.reason(&[0.0, 0.0]), None);
+        // Torn between two reasons: below the bar.
+        assert_eq!(head.reason(&[0.5, 0.5]), None);
+    }
+
+    #[test]
+    fn a_head_that_does_not_fit_the_encoder_or_names_no_reason_is_refused() {
+        assert!(head().check(2).is_ok());
+        assert!(head().check(3).is_err());
+        let mut unknown = head();
+        unknown.labels[0] = "bored".into();
+        assert!(unknown.check(2).is_err());
+        let mut short = head();
+        short.bias.pop();
+        assert!(short.check(2).is_err());
+        let mut wild = head();
+        wild.weights[0][0] = f32::NAN;
+        assert!(wild.check(2).is_err());
     }
 }

@@ -154,7 +154,8 @@ impl Nlu {
         now: NaiveDateTime,
         expect: Option<EntityKind>,
     ) -> Result<Interpretation, ClassifierError> {
-        let scores = self.classifier.classify(text)?;
+        let classified = self.classifier.classify_with_reason(text)?;
+        let scores = classified.scores;
         let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
         let fallback = scores
             .iter()
@@ -176,6 +177,19 @@ impl Nlu {
         let mut entities = entities::extract(text, &ctx);
         if let Some(tail) = reading::after_correction(text) {
             reading::overlay(&mut entities, entities::extract(tail, &ctx));
+        }
+        // A reason no phrase names ("the kettle packed in after ten days"), taken from
+        // the sentence's meaning where a reason belongs: asked for, or with a return, an
+        // exchange or a problem. Not on a sentence the classifier could not place: the
+        // dialog would take a reason there ("and what colours does it come in?") for a
+        // return nobody asked for.
+        let reason_belongs = expect == Some(EntityKind::ReturnReason)
+            || matches!(
+                intent,
+                Intent::ReturnItem | Intent::ExchangeItem | Intent::ReportProblem
+            );
+        if entities.return_reason.is_none() && reason_belongs {
+            entities.return_reason = classified.reason.map(|(reason, _)| reason);
         }
         let heard = reading::Heard {
             text: text.to_string(),

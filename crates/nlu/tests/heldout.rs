@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use voxorder_domain::clock::parse_now;
 use voxorder_nlu::classifier::{
-    changes_orders, training_data_sha256, Manifest, OnnxIntentClassifier,
+    changes_orders, reason_data_sha256, training_data_sha256, Manifest, OnnxIntentClassifier,
 };
 use voxorder_nlu::entities::ProductMatcher;
 use voxorder_nlu::eval::{read_intents_tsv, score_entities, score_intents, score_out_of_scope};
@@ -58,6 +58,16 @@ fn committed_model_was_trained_on_the_committed_data() {
     assert_eq!(
         manifest.training.data_sha256, data,
         "assets/nlu/train changed since models/intent was trained: run tools/train_intent.sh"
+    );
+    let reasons = manifest
+        .reasons
+        .as_ref()
+        .expect("the model tells return reasons");
+    let data = reason_data_sha256(&root().join("assets/nlu/train/return_reasons.tsv"))
+        .expect("return reason data");
+    assert_eq!(
+        reasons.data_sha256, data,
+        "assets/nlu/train/return_reasons.tsv changed since models/intent was trained: run tools/train_intent.sh"
     );
     // Loading verifies the model file's own checksum.
     classifier();
