@@ -718,22 +718,49 @@ fn item_dropped(e: &Engine, said: &Said<'_>, order: &Order) -> Option<String> {
             .any(|w| w == "off" || w == "out")
             .then_some(at)
     };
-    let from = match ph.find("drop_item", words) {
-        Some(at) => at + ph.len_at("drop_item", words, at).unwrap_or(1),
-        None => take_off()? + 1,
+    // "Jackets" names the jacket, "knives" the knife: words are compared without a
+    // plural ending.
+    let stem = |w: &str| -> String {
+        let w = w.to_lowercase();
+        if let Some(s) = w.strip_suffix("ves") {
+            return format!("{s}f");
+        }
+        let single = w
+            .strip_suffix("es")
+            .filter(|s| s.ends_with(['s', 'x', 'h']))
+            .or_else(|| w.strip_suffix('s').filter(|s| !s.ends_with('s')))
+            .unwrap_or(&w);
+        single
+            .strip_suffix("fe")
+            .map_or(single.to_string(), |s| format!("{s}f"))
     };
-    let after = &said.words[from.min(said.words.len())..(from + 5).min(said.words.len())];
-    let named: Vec<&voxorder_domain::order::OrderItem> = order
-        .items
-        .iter()
-        .filter(|it| {
-            crate::locale::words(&it.name)
-                .iter()
-                .any(|w| w.len() > 2 && after.contains(w))
-        })
-        .collect();
-    match named.as_slice() {
-        [one] => Some(one.sku.clone()),
+    let items_named = |span: &[String]| -> Vec<&voxorder_domain::order::OrderItem> {
+        let said: Vec<String> = span.iter().map(|w| stem(w)).collect();
+        order
+            .items
+            .iter()
+            .filter(|it| {
+                crate::locale::words(&it.name)
+                    .iter()
+                    .any(|w| w.len() > 2 && said.contains(&stem(w)))
+            })
+            .collect()
+    };
+    let span = |from: usize| &words[from.min(words.len())..(from + 5).min(words.len())];
+    let from = ph
+        .find("drop_item", words)
+        .map(|at| at + ph.len_at("drop_item", words, at).unwrap_or(1))
+        .or_else(|| take_off().map(|at| at + 1));
+    if let Some(from) = from {
+        if let [one] = items_named(span(from)).as_slice() {
+            return Some(one.sku.clone());
+        }
+    }
+    // "I only want the hoodie": of two items, the other one is dropped.
+    let at = ph.find("keep_only", words)?;
+    let kept = items_named(span(at + ph.len_at("keep_only", words, at).unwrap_or(1)));
+    match (kept.as_slice(), order.items.as_slice()) {
+        ([keep], [a, b]) => Some(if a.sku == keep.sku { &b.sku } else { &a.sku }.clone()),
         _ => None,
     }
 }
