@@ -543,8 +543,23 @@ impl Engine {
         }
         // "How much is the fleece hoodie?", "do you have it in green?": the catalog
         // answers, unless the caller clearly asks to buy or change something.
+        // "Are there any laptops for sale?": nothing in the catalog by that name, so a
+        // plain no, not the start of an order.
+        if self.asks_if_sold_unknown(said) {
+            self.s.fallbacks = 0;
+            self.note_primary(Intent::PolicyQuestion);
+            self.say(p!("product_not_sold"), &[]);
+            self.s.completed += 1;
+            self.anything_else();
+            return;
+        }
+        // "I want to know the price of the grey hoodie" scores high for an order; without
+        // a word of buying it is a question.
         let clear_change = Goal::from_intent(said.intent).is_some()
-            && said.confidence >= self.config.dialog.switch_confidence;
+            && said.confidence >= self.config.dialog.switch_confidence
+            && (said.intent != Intent::PlaceOrder
+                || self.phrases().any("asks_to_buy", &said.words)
+                || !commerce::asks_about_a_product(self, said));
         if !clear_change
             && (commerce::asks_about_a_product(self, said)
                 || commerce::follows_up_on_a_product(self, said, facts))
@@ -914,7 +929,32 @@ impl Engine {
         }
     }
 
+    /// "Do you sell laptops?", "any printer ink for sale?" about nothing the catalog
+    /// has: not about where or how the shop sells ("do you sell internationally?").
+    fn asks_if_sold_unknown(&self, said: &Said<'_>) -> bool {
+        let ph = self.phrases();
+        ph.any("asks_if_sold", &said.words)
+            && !ph.any("sold_where", &said.words)
+            && said.entities.product.is_none()
+            && !ph.any("refers_back", &said.words)
+            && !(self.s.last_product.is_some()
+                && said.words.iter().any(|w| {
+                    matches!(
+                        w.as_str(),
+                        "it" | "them" | "one" | "ones" | "those" | "these"
+                    )
+                }))
+    }
+
     pub(crate) fn policy(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        // "Do you sell laptops?" is about the catalog, whatever policy text shares its
+        // words; a product the catalog has was answered before this.
+        if self.asks_if_sold_unknown(said) {
+            self.say(p!("product_not_sold"), &[]);
+            self.s.completed += 1;
+            self.anything_else();
+            return;
+        }
         match facts.policy_answer(&said.text) {
             Some(answer) => {
                 self.out.push(st::plain(&answer.text));
