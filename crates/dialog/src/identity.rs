@@ -741,21 +741,27 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
         })
         .collect();
     let numbers = fitting.iter().map(|o| o.order_number.clone()).collect();
-    // At most three are read, the most recent first; more are left to "something else".
-    let read = if listed.len() > 3 {
-        let more = e.text(p!("or_something_else"), &[]);
-        format!("{}, {more}", listed[..3].join(", "))
-    } else {
-        st::list_or(&listed)
-    };
-    e.ask(
-        Ask::PickOrder(numbers),
-        p!("pick_order"),
-        &[
+    // At most three are read, the most recent first, and said to be the newest so the
+    // count and the list agree; the others can be named ("the one from February").
+    let args = |orders: String| {
+        [
             ("count", st::number_words(listed.len() as u64)),
-            ("orders", read),
-        ],
-    );
+            ("orders", orders),
+        ]
+    };
+    if listed.len() > 3 {
+        e.ask(
+            Ask::PickOrder(numbers),
+            p!("pick_order_newest"),
+            &args(st::list_or(&listed[..3])),
+        );
+    } else {
+        e.ask(
+            Ask::PickOrder(numbers),
+            p!("pick_order"),
+            &args(st::list_or(&listed)),
+        );
+    }
     true
 }
 
