@@ -1324,8 +1324,12 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // "I don't want the belt any more, just the mouse": one item of the order dropped is
     // the choice a one-item cancellation offers, never the whole order without a yes.
     let dropped = load(e, facts).and_then(|o| item_dropped(e, said, &o));
+    // "Actually I changed my mind, I don't want it any more": a reason to cancel, said
+    // without the word; the cancellation is still read back before anything is done.
+    let cancel_reason_given = said.entities.cancel_reason.is_some() && yes != Some(true);
     if intent == Intent::CancelOrder
         || dropped.is_some()
+        || cancel_reason_given
         || (yes == Some(false) && intent != Intent::ChangeAddress)
     {
         let task = e.task();
