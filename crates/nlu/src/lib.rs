@@ -179,15 +179,13 @@ impl Nlu {
             reading::overlay(&mut entities, entities::extract(tail, &ctx));
         }
         // A reason no phrase names ("the kettle packed in after ten days"), taken from
-        // the sentence's meaning where a reason belongs: asked for, or with a return, an
-        // exchange or a problem. Not on a sentence the classifier could not place: the
-        // dialog would take a reason there ("and what colours does it come in?") for a
-        // return nobody asked for.
+        // the sentence's meaning where a reason belongs: asked for, or with a return or
+        // a problem. Not with an exchange, whose wanted size or colour reads like a
+        // wrong item ("exchange them for a large"; the dialog knows a size swap), nor on
+        // a sentence the classifier could not place: the dialog would take a reason
+        // there ("and what colours does it come in?") for a return nobody asked for.
         let reason_belongs = expect == Some(EntityKind::ReturnReason)
-            || matches!(
-                intent,
-                Intent::ReturnItem | Intent::ExchangeItem | Intent::ReportProblem
-            );
+            || matches!(intent, Intent::ReturnItem | Intent::ReportProblem);
         if entities.return_reason.is_none() && reason_belongs {
             entities.return_reason = classified.reason.map(|(reason, _)| reason);
         }
