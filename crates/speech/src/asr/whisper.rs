@@ -1155,6 +1155,28 @@ fn digit_length_miss_count(count: usize, min: usize, max: usize) -> usize {
 /// the store is many digits from every known one (the space is sparse), which costs more.
 const KNOWN_NUMBER_MARGIN: f32 = 0.35;
 
+/// The most digits (changed, dropped or added) a known number may differ by from the
+/// number heard and still be taken for it.
+const KNOWN_NUMBER_MAX_DISTANCE: usize = 2;
+
+/// Edit distance between two digit strings: digits changed, dropped or added.
+fn digit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(x != y));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// Runnable tasks on the machine now, from `/proc/loadavg`'s fourth field
 /// ("running/total"), this process's own decoding thread included.
 fn runnable_now(loadavg: &str) -> Option<usize> {
@@ -1295,8 +1317,13 @@ impl WhisperRecognizer {
             f32::MIN
         };
         let text = normalize(&raw);
-        let whole = candidates.contains(&digits_of(&text));
-        let kept = whole && avg >= heard.avg_logprob - KNOWN_NUMBER_MARGIN;
+        let known = digits_of(&text);
+        let whole = candidates.contains(&known);
+        // Only a close call: a known number a digit or two from what was heard. Any
+        // reading is some distance from some known number, and one far from what was
+        // heard is another customer's order, not this caller's mishearing.
+        let near = digit_distance(&known, &digits_of(&heard.text)) <= KNOWN_NUMBER_MAX_DISTANCE;
+        let kept = whole && near && avg >= heard.avg_logprob - KNOWN_NUMBER_MARGIN;
         // Whether a number is known is not logged: the log would tell what the store holds.
         tracing::debug!(
             avg_logprob = avg,
@@ -2018,6 +2045,16 @@ mod tests {
         ] {
             assert_eq!(digits_for_number_words(said), written);
         }
+    }
+
+    #[test]
+    fn digit_distance_counts_changed_dropped_and_added_digits() {
+        assert_eq!(digit_distance("1234567890123", "1234567890123"), 0);
+        assert_eq!(digit_distance("1234567890123", "1234567800123"), 1);
+        assert_eq!(digit_distance("1234567890123", "123456789012"), 1);
+        assert_eq!(digit_distance("1234567890123", "12345567890123"), 1);
+        assert_eq!(digit_distance("1234567890123", "9876543210987"), 11);
+        assert_eq!(digit_distance("", "123"), 3);
     }
 
     #[test]
