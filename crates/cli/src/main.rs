@@ -182,6 +182,10 @@ enum Command {
         /// Spoken test set: signal-to-noise ratios in dB (each with white and babble).
         #[arg(long, value_name = "DB", value_delimiter = ',', default_values_t = [20.0f32, 10.0, 5.0])]
         snr: Vec<f32>,
+        /// Spoken test set: the recogniser knows the set's order numbers and N other
+        /// 13-digit numbers, as a device whose store holds the caller's order (0: none).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        known_orders: usize,
         /// Also write the JSON to this file.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -322,6 +326,7 @@ fn run(cli: Cli) -> Result<()> {
             kinds,
             sources,
             snr,
+            known_orders,
             out: out_file,
         } => cmd::speech::bench_command(
             &ctx,
@@ -335,6 +340,7 @@ fn run(cli: Cli) -> Result<()> {
                     kinds,
                     sources,
                     snrs: snr,
+                    known_orders,
                     ..defaults
                 }
             }),

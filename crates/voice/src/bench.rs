@@ -177,6 +177,8 @@ pub fn run(
     let config = inputs.assets.config.clone();
     let speech = &config.speech;
     let mut stages = Stages::load(speech, models_dir, ort_lib, &inputs.assets.catalog)?;
+    // As a device does when a conversation opens: the caller's order is a known one.
+    stages.know_orders(inputs.store)?;
     let t = Instant::now();
     let mut wake = WakeWordDetector::from_config(&speech.wake, models_dir, ort_lib)?;
     let wake_ms = t.elapsed().as_secs_f64() * 1000.0;

@@ -126,6 +126,10 @@ pub struct EvalOptions {
     /// Only these voice sources (all when empty).
     pub sources: Vec<String>,
     pub seed: u64,
+    /// When above 0, the recogniser knows the set's order numbers and this many other
+    /// 13-digit numbers, as a device whose store holds the caller's order among others
+    /// (decision 0011); 0 measures the recogniser with no known numbers.
+    pub known_orders: usize,
 }
 
 impl Default for EvalOptions {
@@ -138,6 +142,7 @@ impl Default for EvalOptions {
             kinds: Vec::new(),
             sources: Vec::new(),
             seed: 7,
+            known_orders: 0,
         }
     }
 }
@@ -341,6 +346,28 @@ fn babble(
     Ok(out)
 }
 
+/// The set's order numbers and `others` random 13-digit numbers (fixed by `seed`).
+fn known_numbers(set: &[SetClip], others: usize, seed: u64) -> Vec<String> {
+    let mut known: Vec<String> = set
+        .iter()
+        .filter(|c| c.kind == "order_number")
+        .filter_map(|c| c.digits.clone())
+        .collect();
+    let mut state = seed | 1;
+    for _ in 0..others {
+        let mut n = String::with_capacity(13);
+        for _ in 0..13 {
+            // xorshift64: stable across runs and platforms.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            n.push(char::from(b'0' + (state % 10) as u8));
+        }
+        known.push(n);
+    }
+    known
+}
+
 /// Runs the rendered spoken set through the recogniser and the NLU.
 pub fn evaluate(
     asr: &mut dyn Recognizer,
@@ -353,6 +380,9 @@ pub fn evaluate(
     let chosen: Vec<usize> = (0..set.len())
         .filter(|&i| picked(&set[i], options))
         .collect();
+    if options.known_orders > 0 {
+        asr.set_known_numbers(&known_numbers(&set, options.known_orders, options.seed));
+    }
     let mut conditions: Vec<(String, Option<(Noise, f32)>)> = vec![("clean".into(), None)];
     for &snr in &options.snrs {
         for &noise in &options.noises {
@@ -614,6 +644,30 @@ mod tests {
 
     fn w(s: &str) -> Vec<String> {
         words(s)
+    }
+
+    #[test]
+    fn known_numbers_are_the_sets_own_and_stable_decoys() {
+        let clip = |kind: &str, digits: &str| SetClip {
+            id: digits.into(),
+            voice: "flite-slt".into(),
+            path: PathBuf::from("a.wav"),
+            kind: kind.into(),
+            text: None,
+            intent: None,
+            expect: None,
+            digits: Some(digits.into()),
+        };
+        let set = vec![clip("order_number", "1234567890123"), clip("zip", "78701")];
+        let known = known_numbers(&set, 50, 7);
+        assert_eq!(known.len(), 51);
+        assert_eq!(known[0], "1234567890123");
+        assert!(!known.contains(&"78701".to_string()), "zips are not orders");
+        assert!(known[1..]
+            .iter()
+            .all(|n| n.len() == 13 && n.bytes().all(|b| b.is_ascii_digit())));
+        assert_eq!(known, known_numbers(&set, 50, 7));
+        assert_ne!(known[1..], known_numbers(&set, 50, 8)[1..]);
     }
 
     #[test]
