@@ -353,18 +353,7 @@ fn known_numbers(set: &[SetClip], others: usize, seed: u64) -> Vec<String> {
         .filter(|c| c.kind == "order_number")
         .filter_map(|c| c.digits.clone())
         .collect();
-    let mut state = seed | 1;
-    for _ in 0..others {
-        let mut n = String::with_capacity(13);
-        for _ in 0..13 {
-            // xorshift64: stable across runs and platforms.
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            n.push(char::from(b'0' + (state % 10) as u8));
-        }
-        known.push(n);
-    }
+    known.extend(voxorder_speech::asr::random_order_numbers(others, seed));
     known
 }
 

@@ -26,6 +26,25 @@ pub use convert::{convert_ct2_to_ggml, ensure_whisper_model, ConvertError, Conve
 pub use fake::ScriptedRecognizer;
 pub use whisper::{Biasing, WhisperRecognizer};
 
+/// `count` random 13-digit numbers, the same for the same `seed` on every platform:
+/// stand-ins for a store's other orders when known-number recognition is measured.
+pub fn random_order_numbers(count: usize, seed: u64) -> Vec<String> {
+    let mut state = seed | 1;
+    (0..count)
+        .map(|_| {
+            (0..13)
+                .map(|_| {
+                    // xorshift64.
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    char::from(b'0' + (state % 10) as u8)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// What the dialog expects the caller to say next; recognisers use it to bias decoding.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Expect {

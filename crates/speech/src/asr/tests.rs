@@ -636,17 +636,7 @@ fn measure_spoken_digits() {
             .filter(|c| field(c, "kind") == "order_number")
             .map(|c| field(c, "digits"))
             .collect();
-        let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..5000 {
-            let mut n = String::new();
-            for _ in 0..13 {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                n.push(char::from(b'0' + (s % 10) as u8));
-            }
-            known.push(n);
-        }
+        known.extend(random_order_numbers(5000, 0x9e37_79b9_7f4a_7c15));
         asr.set_known_numbers(&known);
     }
     let (mut right, mut total, mut ms) = (0usize, 0usize, Vec::new());
