@@ -681,8 +681,15 @@ fn relevant(goal: Goal, status: OrderStatus) -> bool {
         Goal::Cancel | Goal::ChangeAddress => matches!(status, PendingConfirmation | Processing),
         Goal::Confirm => status == PendingConfirmation,
         Goal::Reschedule => matches!(status, PendingConfirmation | Processing | Shipped | Delayed),
-        Goal::Return | Goal::Exchange | Goal::Problem | Goal::ReturnStatus => {
+        Goal::Return | Goal::Exchange | Goal::Problem => {
             matches!(status, Delivered | Returned | OutForDelivery | Shipped)
+        }
+        // "Did I get my money back?" is asked of cancelled orders too.
+        Goal::ReturnStatus => {
+            matches!(
+                status,
+                Delivered | Returned | OutForDelivery | Shipped | Cancelled
+            )
         }
         Goal::Place | Goal::Reorder | Goal::Subscription => true,
     }
@@ -696,6 +703,13 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
         orders.iter().filter(|o| relevant(goal, o.status)).collect();
     if fitting.is_empty() {
         return false;
+    }
+    // "The order I cancelled": only cancelled ones, when there are any.
+    let said_cancelled = e
+        .task_ref()
+        .is_some_and(|t| e.phrases().any("was_cancelled", &t.words));
+    if said_cancelled && fitting.iter().any(|o| o.status == OrderStatus::Cancelled) {
+        fitting.retain(|o| o.status == OrderStatus::Cancelled);
     }
     // Recent orders first; a long history is not read out.
     fitting.truncate(max);
