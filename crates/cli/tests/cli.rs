@@ -851,3 +851,34 @@ fn a_household_member_named_narrows_the_orders_offered() {
     assert!(last.contains("red classic tee"), "{mine}");
     assert!(!last.contains("hoodies"), "{mine}");
 }
+
+/// On a household speaker, another member's order awaiting confirmation is called that
+/// member's, in the status and in the read-back, and the speaker owner's own is "your".
+#[test]
+fn another_members_order_is_called_theirs_on_a_household_speaker() {
+    let env = Env::new();
+    let speaker = |owner: &str, input: &[u8]| -> String {
+        let cmd = env.command(&["--now", "2026-03-10T10:00:00", "chat", "--customer", owner]);
+        let out = Env::run_with_input(cmd, input);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let omar = speaker(
+        "omar.haddad@example.com",
+        b"what's happening with aisha's speaker order\nyes\n",
+    );
+    assert!(
+        omar.contains("Aisha's cash on delivery order for"),
+        "{omar}"
+    );
+    assert!(
+        omar.contains("It's Aisha's cash on delivery order of"),
+        "{omar}"
+    );
+    assert!(!omar.contains("Your cash on delivery"), "{omar}");
+    let aisha = speaker(
+        "aisha.haddad@example.com",
+        b"what's happening with my speaker order\n",
+    );
+    assert!(aisha.contains("Your cash on delivery order for"), "{aisha}");
+}

@@ -171,11 +171,16 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
                 ("total", st::price_cents(order.total.cents())),
                 ("date", e.date_words(order.order_date)),
             ];
-            let key = if order.payment.method == PaymentMethod::Cod {
-                p!("status_pending_cod")
-            } else {
-                p!("status_pending")
+            let member = other_members(e, &order, facts);
+            let cod = order.payment.method == PaymentMethod::Cod;
+            let key = match (cod, member.is_some()) {
+                (true, false) => p!("status_pending_cod"),
+                (false, false) => p!("status_pending"),
+                (true, true) => p!("status_pending_cod_member"),
+                (false, true) => p!("status_pending_member"),
             };
+            let mut args = args.to_vec();
+            args.push(("name", member.unwrap_or_default()));
             e.ask(Ask::YesNo(YesNo::ConfirmPending), key, &args);
         }
         OrderStatus::Processing => {
@@ -700,6 +705,17 @@ pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     e.drop_task();
 }
 
+/// Whose order it is, when a household speaker's owner asks about another member's:
+/// that member's first name. None for their own order, and off a household speaker.
+fn other_members(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<String> {
+    let own = facts.customer(e.s.customer?).ok().flatten()?;
+    let same = match (&own.email, &order.customer.email) {
+        (Some(a), Some(b)) => a == b,
+        _ => own.name.eq_ignore_ascii_case(&order.customer.name),
+    };
+    (!same).then(|| crate::speak::first_name(&order.customer.name))
+}
+
 /// The item of a several-item order the caller says they no longer want ("I don't want
 /// the belt any more", "take the belt off"): the one whose name follows the words that
 /// drop it.
@@ -1019,6 +1035,10 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             .filter(|d| *d >= e.today())
             .map(|d| e.text(p!("confirm_arrival"), &[("date", e.date_words(d))]))
             .unwrap_or_default();
+        let owner = match other_members(e, &order, facts) {
+            Some(name) => e.text(p!("owner_member"), &[("name", name)]),
+            None => e.text(p!("owner_you"), &[]),
+        };
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
             ("items", items_phrase(&e.catalog, &order)),
@@ -1027,6 +1047,7 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             ("date", e.date_words(order.order_date)),
             ("place", place),
             ("arrival", arrival),
+            ("owner", owner),
         ];
         e.ask(Ask::ConfirmCall, p!("confirm_read"), &args);
         return;
