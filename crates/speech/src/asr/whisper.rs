@@ -1263,30 +1263,18 @@ impl WhisperRecognizer {
         if self.closed_set.phrases.is_empty() {
             return Ok(None);
         }
-        let (raw, no_speech, lp, n) =
-            self.decode_window(clean, &Expect::YesNo, &[], Only::ShortAnswers)?;
-        let avg = if n > 0 {
-            (lp / n as f64) as f32
-        } else {
-            f32::MIN
-        };
-        let text = normalize(&raw);
+        let answer = self.restricted_answer(clean, &Expect::YesNo, Only::ShortAnswers)?;
+        let avg = answer.avg_logprob;
         tracing::debug!(
-            chars = text.chars().count(),
+            chars = answer.text.chars().count(),
             avg_logprob = avg,
             kept = avg >= CLOSED_SET_MIN_LOGPROB,
             "closed-set answer"
         );
-        if text.is_empty() || avg < CLOSED_SET_MIN_LOGPROB {
+        if answer.text.is_empty() || avg < CLOSED_SET_MIN_LOGPROB {
             return Ok(None);
         }
-        Ok(Some(Transcript {
-            text,
-            no_speech_prob: no_speech,
-            avg_logprob: avg,
-            audio_seconds: 0.0,
-            decode_seconds: 0.0,
-        }))
+        Ok(Some(answer))
     }
 
     /// The number the audio holds when it is one the device knows and the decoder is
@@ -1309,15 +1297,9 @@ impl WhisperRecognizer {
             return Ok(None);
         }
         let expect = Expect::Digits { min, max };
-        let (raw, no_speech, lp, n) =
-            self.decode_window(clean, &expect, &[], Only::Known(&candidates))?;
-        let avg = if n > 0 {
-            (lp / n as f64) as f32
-        } else {
-            f32::MIN
-        };
-        let text = normalize(&raw);
-        let known = digits_of(&text);
+        let answer = self.restricted_answer(clean, &expect, Only::Known(&candidates))?;
+        let avg = answer.avg_logprob;
+        let known = digits_of(&answer.text);
         let whole = candidates.contains(&known);
         // Only a close call: a known number a digit or two from what was heard. Any
         // reading is some distance from some known number, and one far from what was
@@ -1330,16 +1312,26 @@ impl WhisperRecognizer {
             heard_logprob = heard.avg_logprob,
             "known-number decoding"
         );
-        if !kept {
-            return Ok(None);
-        }
-        Ok(Some(Transcript {
-            text,
+        Ok(kept.then_some(answer))
+    }
+
+    /// One window decoded with `only`'s restriction: its normalised text and the
+    /// decoder's mean log-probability (`f32::MIN` when it wrote nothing, so it never wins
+    /// a comparison).
+    fn restricted_answer(
+        &mut self,
+        clean: &[f32],
+        expect: &Expect,
+        only: Only<'_>,
+    ) -> Result<Transcript, AsrError> {
+        let (raw, no_speech, lp, n) = self.decode_window(clean, expect, &[], only)?;
+        Ok(Transcript {
+            text: normalize(&raw),
             no_speech_prob: no_speech,
-            avg_logprob: avg,
+            avg_logprob: mean_logprob(lp, n).unwrap_or(f32::MIN),
             audio_seconds: 0.0,
             decode_seconds: 0.0,
-        }))
+        })
     }
 
     /// Every ≤ 30 s window of `clean` decoded with `expect`'s biasing, the kept texts
@@ -1353,7 +1345,7 @@ impl WhisperRecognizer {
             let (raw, nsp, lp, n) = self.decode_window(window, expect, &prompt, Only::Free)?;
             // The utterance held speech if any window did.
             no_speech_prob = no_speech_prob.min(nsp);
-            let avg = if n > 0 { (lp / n as f64) as f32 } else { 0.0 };
+            let avg = mean_logprob(lp, n).unwrap_or(0.0);
             let mut text = accept(&raw, nsp, avg, self.no_speech_threshold);
             text = match expect {
                 Expect::Digits { min, max } => collapse_digit_loop(&text, *min, *max),
@@ -1376,15 +1368,17 @@ impl WhisperRecognizer {
         Ok(Transcript {
             text: texts.join(" "),
             no_speech_prob,
-            avg_logprob: if n_tokens > 0 {
-                (logprob_sum / n_tokens as f64) as f32
-            } else {
-                0.0
-            },
+            avg_logprob: mean_logprob(logprob_sum, n_tokens).unwrap_or(0.0),
             audio_seconds: 0.0,
             decode_seconds: 0.0,
         })
     }
+}
+
+/// The mean log-probability of `n` tokens whose log-probabilities sum to `sum`; none
+/// for no token.
+fn mean_logprob(sum: f64, n: usize) -> Option<f32> {
+    (n > 0).then(|| (sum / n as f64) as f32)
 }
 
 /// How far the digits in `text` are from an allowed count: 0 inside `min..=max`. Digits
