@@ -308,6 +308,12 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .and_then(|_| s.get(prefix.len()..))
 }
 
+/// The family's own part of a catalog name, before " - " ("Fleece Hoodie" of "Fleece
+/// Hoodie - Black, Size L"); the whole name when it names no variant.
+pub fn family_part(name: &str) -> &str {
+    name.split(" - ").next().unwrap_or(name)
+}
+
 /// Where a letter size sits from smallest to largest; other sizes ("32") come after,
 /// in the order given.
 pub fn size_rank(size: &str) -> usize {
@@ -472,6 +478,16 @@ fn plural_word(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_family_part_is_the_name_before_its_variant() {
+        assert_eq!(
+            family_part("Fleece Hoodie - Black, Size L"),
+            "Fleece Hoodie"
+        );
+        assert_eq!(family_part("Gift Card - $50"), "Gift Card");
+        assert_eq!(family_part("Soy Candle"), "Soy Candle");
+    }
 
     #[test]
     fn colour_and_size_are_said_as_a_person_says_them() {

@@ -774,20 +774,9 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
         .filter(|v| size.is_none() || same(&v.size, &size))
         .filter(|v| colour.is_none() || same(&v.color, &colour))
         .collect();
-    let distinct = |f: &dyn Fn(&Product) -> Option<String>| {
-        let mut all: Vec<String> = fits.iter().filter_map(|v| f(v)).collect();
-        all.dedup();
-        let mut seen = Vec::new();
-        for x in all {
-            if !seen.contains(&x) {
-                seen.push(x);
-            }
-        }
-        seen
-    };
-    let colours = distinct(&|v| v.color.clone());
-    let sizes = by_size(distinct(&|v| v.size.clone()));
-    let family_name = pw::product_name(prod.name.split(" - ").next().unwrap_or(&prod.name));
+    let colours = distinct(fits.iter().copied(), |v| v.color.clone());
+    let sizes = by_size(distinct(fits.iter().copied(), |v| v.size.clone()));
+    let family_name = pw::product_name(pw::family_part(&prod.name));
     if fits.is_empty() {
         // What was said is not in stock: said plainly, then asked again with what is.
         e.task().purchase().variant_words.clear();
@@ -849,24 +838,15 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
 /// Asks again for the variant, from scratch: the colour when the family comes in
 /// several, else the size.
 fn chosen_variant_ask(e: &mut Engine, prod: Product, variants: &[Product]) -> Option<Product> {
-    let distinct = |f: &dyn Fn(&Product) -> Option<String>| {
-        let mut seen: Vec<String> = Vec::new();
-        for x in variants.iter().filter_map(f) {
-            if !seen.contains(&x) {
-                seen.push(x);
-            }
-        }
-        seen
-    };
-    let colours = distinct(&|v| v.color.clone());
-    let family_name = pw::product_name(prod.name.split(" - ").next().unwrap_or(&prod.name));
+    let colours = distinct(variants, |v| v.color.clone());
+    let family_name = pw::product_name(pw::family_part(&prod.name));
     let (key, shown): (&'static str, Vec<String>) = if colours.len() > 1 {
         (
             p!("ask_product_colour"),
             colours.iter().map(|c| c.to_lowercase()).collect(),
         )
     } else {
-        let sizes = by_size(distinct(&|v| v.size.clone()));
+        let sizes = by_size(distinct(variants, |v| v.size.clone()));
         (
             p!("ask_product_size"),
             sizes.iter().map(|s| pw::size_words(s)).collect(),
@@ -881,6 +861,20 @@ fn chosen_variant_ask(e: &mut Engine, prod: Product, variants: &[Product]) -> Op
         ],
     );
     None
+}
+
+/// The values `value` gives for `variants`, each once, in the order first met.
+fn distinct<'a>(
+    variants: impl IntoIterator<Item = &'a Product>,
+    value: impl Fn(&Product) -> Option<String>,
+) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for x in variants.into_iter().filter_map(value) {
+        if !seen.contains(&x) {
+            seen.push(x);
+        }
+    }
+    seen
 }
 
 /// Sizes smallest first: letter sizes by rank, number sizes by value ("25, 50 or 200").
@@ -1173,7 +1167,7 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         .filter(|v| colour.is_none() || v.color == colour)
         .collect();
     // The product as the caller named it: the family's name, with what they specified.
-    let base = pw::product_name(p.name.split(" - ").next().unwrap_or(&p.name));
+    let base = pw::product_name(pw::family_part(&p.name));
     let name = match (
         colour.as_deref().map(str::to_lowercase),
         size.as_deref().map(pw::size_words),

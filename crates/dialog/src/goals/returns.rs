@@ -1115,11 +1115,7 @@ fn item_on_another_order(
         .and_then(|sku| facts.product(sku).ok().flatten())
     {
         Some(p) => {
-            let item = pw::product_phrase_indefinite(
-                p.name.split(" - ").next().unwrap_or(&p.name),
-                1,
-                false,
-            );
+            let item = pw::product_phrase_indefinite(pw::family_part(&p.name), 1, false);
             e.say(p!("item_not_on_order"), &[("item", item)]);
         }
         None => e.say(p!("not_that_order"), &[]),

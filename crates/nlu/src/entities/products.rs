@@ -261,7 +261,7 @@ impl ProductMatcher {
                 sizes,
             });
             // The name before " - " is the family's own name; the rest names the variant.
-            let base = p.name.split(" - ").next().unwrap_or(&p.name);
+            let base = voxorder_domain::product_words::family_part(&p.name);
             for phrase in std::iter::once(base).chain(p.aliases.iter().map(String::as_str)) {
                 let term: Vec<String> = tokenize(phrase).iter().map(|w| norm(w)).collect();
                 if !term.is_empty() && !family_terms[fid].contains(&term) {
