@@ -431,6 +431,14 @@ fn plural_phrase(phrase: &str) -> String {
     }
 }
 
+/// Whether two words name the same noun, one perhaps the other's plural, whatever the
+/// case ("Knives" and "knife", "sock" and "Socks").
+pub fn same_noun(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+        || a.eq_ignore_ascii_case(&plural_word(b))
+        || b.eq_ignore_ascii_case(&plural_word(a))
+}
+
 fn plural_word(word: &str) -> String {
     let lower = word.to_lowercase();
     let irregular = [
@@ -478,6 +486,16 @@ fn plural_word(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_noun_said_alone_or_in_the_plural_is_the_same_noun() {
+        assert!(same_noun("jackets", "Jacket"));
+        assert!(same_noun("knives", "knife"));
+        assert!(same_noun("boxes", "box"));
+        assert!(same_noun("Mug", "mug"));
+        assert!(same_noun("sock", "Socks"));
+        assert!(!same_noun("mugs", "jug"));
+    }
 
     #[test]
     fn the_family_part_is_the_name_before_its_variant() {

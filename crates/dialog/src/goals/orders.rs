@@ -734,31 +734,16 @@ fn item_dropped(e: &Engine, said: &Said<'_>, order: &Order) -> Option<String> {
             .any(|w| w == "off" || w == "out")
             .then_some(at)
     };
-    // "Jackets" names the jacket, "knives" the knife: words are compared without a
-    // plural ending.
-    let stem = |w: &str| -> String {
-        let w = w.to_lowercase();
-        if let Some(s) = w.strip_suffix("ves") {
-            return format!("{s}f");
-        }
-        let single = w
-            .strip_suffix("es")
-            .filter(|s| s.ends_with(['s', 'x', 'h']))
-            .or_else(|| w.strip_suffix('s').filter(|s| !s.ends_with('s')))
-            .unwrap_or(&w);
-        single
-            .strip_suffix("fe")
-            .map_or(single.to_string(), |s| format!("{s}f"))
-    };
+    // "Jackets" names the jacket, "knives" the knife: a word said names an item word
+    // itself or its plural.
     let items_named = |span: &[String]| -> Vec<&voxorder_domain::order::OrderItem> {
-        let said: Vec<String> = span.iter().map(|w| stem(w)).collect();
         order
             .items
             .iter()
             .filter(|it| {
                 crate::locale::words(&it.name)
                     .iter()
-                    .any(|w| w.len() > 2 && said.contains(&stem(w)))
+                    .any(|w| w.len() > 2 && span.iter().any(|said| pw::same_noun(said, w)))
             })
             .collect()
     };
