@@ -55,6 +55,7 @@ pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
                 .to_string()
         })
         .collect();
+    let chunks = spelling_aids_removed(chunks);
     let found = find_emails(&chunks);
     let mut words = Vec::with_capacity(chunks.len() + 8);
     let mut emails = Vec::new();
@@ -79,6 +80,101 @@ pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
     }
     (words, emails)
 }
+
+/// Letters spelled with an aid keep only the letter: "s as in sam", "t for tom", "p like
+/// peter" (the word must start with the letter, so "a for me" stays), and "capital j" or
+/// "lower case k" (an address has no case). "Small" and "big" are not read so: "it came
+/// up small i think" is a sentence.
+fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
+    let letter = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphabetic());
+    let mut out: Vec<String> = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while i < chunks.len() {
+        let c = chunks[i].as_str();
+        // "gmail dotcom", "at sign", "at symbol": the words of the address, said whole.
+        if c == "dotcom" {
+            out.extend(["dot".to_string(), "com".to_string()]);
+            i += 1;
+            continue;
+        }
+        if matches!(c, "sign" | "symbol") && out.last().is_some_and(|w| w == "at") {
+            i += 1;
+            continue;
+        }
+        // "john smith all one word at": the words before are one.
+        let joined = one_word_marker(&chunks[i..]);
+        if joined > 0 && chunks.get(i + joined).is_some_and(|n| n == "at") {
+            let mut start = out.len();
+            while start > 0
+                && out.len() - start < 4
+                && !LOCAL_STOP.contains(&out[start - 1].as_str())
+                && out[start - 1].chars().all(is_local_char)
+            {
+                start -= 1;
+            }
+            if out.len() - start >= 2 {
+                let word: String = out.drain(start..).collect();
+                out.push(word);
+            }
+            i += joined;
+            continue;
+        }
+        // "capital j", "upper case j", "lowercase j".
+        let case_words = match (c, chunks.get(i + 1).map(String::as_str)) {
+            ("upper" | "lower", Some("case")) => 2,
+            ("capital" | "uppercase" | "lowercase", _) => 1,
+            _ => 0,
+        };
+        if case_words > 0 && chunks.get(i + case_words).is_some_and(|n| letter(n)) {
+            i += case_words;
+            continue;
+        }
+        out.push(chunks[i].clone());
+        if letter(c) {
+            let aid = match chunks.get(i + 1).map(String::as_str) {
+                Some("as") if chunks.get(i + 2).is_some_and(|n| n == "in") => 2,
+                Some("for" | "like") => 1,
+                _ => 0,
+            };
+            let starts_with_letter = aid > 0
+                && chunks
+                    .get(i + 1 + aid)
+                    .is_some_and(|w| w.len() > 1 && w.starts_with(c));
+            if starts_with_letter {
+                i += 2 + aid;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// How many chunks at the start of `rest` say "the words before are one word": "all one
+/// word", "one word", "no spaces", "all together".
+fn one_word_marker(rest: &[String]) -> usize {
+    let w = |i: usize| rest.get(i).map(String::as_str);
+    match (w(0), w(1), w(2)) {
+        (Some("all"), Some("one"), Some("word")) => 3,
+        (Some("one"), Some("word"), _) => 2,
+        (Some("no"), Some("spaces" | "space"), _) => 2,
+        (Some("all"), Some("together"), _) => 2,
+        (Some("altogether"), _, _) => 1,
+        _ => 0,
+    }
+}
+
+/// Mail services callers name without their ending ("at gmail"): theirs is ".com".
+const DOT_COM_SERVICES: &[&str] = &[
+    "gmail",
+    "googlemail",
+    "hotmail",
+    "outlook",
+    "yahoo",
+    "icloud",
+    "aol",
+    "protonmail",
+];
 
 /// Every email in `chunks`, as (chunks it spans, normalised address), non-overlapping.
 fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
@@ -158,8 +254,38 @@ fn spelled_unit(c: &str) -> Option<String> {
     if !digit.is_empty() {
         return Some(digit.to_string());
     }
+    if let Some(n) = teen_or_tens(c) {
+        return Some(n.to_string());
+    }
     let single = c.chars().count() == 1 && c.chars().all(|ch| ch.is_ascii_alphanumeric());
     (single || (!c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))).then(|| c.to_string())
+}
+
+/// "ten" to "nineteen", and "twenty" to "ninety" (joined to a digit after it when
+/// walking back: "seventy four" is 74).
+fn teen_or_tens(c: &str) -> Option<u32> {
+    const WORDS: [&str; 18] = [
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+    ];
+    let i = WORDS.iter().position(|w| *w == c)? as u32;
+    Some(if i < 10 { 10 + i } else { (i - 8) * 10 })
 }
 
 /// How many times "double" and "triple" repeat the spelled character after them.
@@ -171,6 +297,21 @@ fn repeat(c: &str) -> Option<usize> {
     }
 }
 
+/// "seventy four" walking back: the digit just taken ("4") and the tens word before it
+/// ("seventy") are one number, 74, not "704".
+fn tens_joined(chunks: &[String], parts: &mut [String], k: &mut usize) {
+    let Some(last) = parts.last_mut() else { return };
+    let unit = last.len() == 1 && last.bytes().all(|b| (b'1'..=b'9').contains(&b));
+    let tens = (*k >= 1)
+        .then(|| teen_or_tens(&chunks[*k - 1]))
+        .flatten()
+        .filter(|n| *n >= 20);
+    if let (true, Some(t)) = (unit, tens) {
+        *last = (t / 10).to_string() + last;
+        *k -= 1;
+    }
+}
+
 /// A spoken email around the "at" at `chunks[at]`, its domain from `chunks[domain]`.
 fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, String)> {
     // Domain: label ("dot" label)+, where a chunk may itself hold dots ("gmail.com").
@@ -179,7 +320,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     // ("u k"), so the words after the address stay out of it.
     let mut labels: Vec<String> = Vec::new();
     let mut j = domain;
-    let is_dot = |c: &String| c == "dot" || c == ".";
+    let is_dot = |c: &String| c == "dot" || c == "." || c == "period";
     loop {
         let dot_at = (j..(j + 4).min(chunks.len())).find(|&x| is_dot(&chunks[x]));
         let group: Vec<&str> = match dot_at {
@@ -226,6 +367,10 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         }
         j += 1;
     }
+    // "at gmail", said without its ending, when nothing else follows as a label.
+    if labels.len() == 1 && DOT_COM_SERVICES.contains(&labels[0].as_str()) {
+        labels.push("com".to_string());
+    }
     // A trailing "dot" that led nowhere is not part of the domain.
     let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     if !valid_domain(&label_refs) || DOMAIN_STOP.contains(&chunks[domain].as_str()) {
@@ -256,6 +401,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     let core_unit = spelled_unit(core);
     parts.push(core_unit.clone().unwrap_or_else(|| core.clone()));
     k -= 1;
+    tens_joined(chunks, &mut parts, &mut k);
     // "jo 42 at ...": digits alone are rarely a whole local part; take the word before.
     let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
     if digits(&parts[0])
@@ -310,6 +456,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             if local_word(&chunks[k - 1]) || letter_a {
                 parts.push(unit);
                 k -= 1;
+                tens_joined(chunks, &mut parts, &mut k);
                 continue;
             }
         }
@@ -465,6 +612,63 @@ mod tests {
             email("it's b e n at the rate yahoo dot com"),
             Some("ben@yahoo.com".into())
         );
+    }
+
+    #[test]
+    fn spelling_aids_and_two_digit_number_words() {
+        assert_eq!(
+            email("it's anna seventy four at yahoo dot com"),
+            Some("anna74@yahoo.com".into())
+        );
+        assert_eq!(
+            email("capital j smith eighty four at aol dot com"),
+            Some("jsmith84@aol.com".into())
+        );
+        assert_eq!(
+            email("s as in sam t as in tom e v e at gmail dot com"),
+            Some("steve@gmail.com".into())
+        );
+        assert_eq!(
+            email("b for bravo o b nineteen eighty at gmx dot net"),
+            Some("bob1980@gmx.net".into())
+        );
+        assert_eq!(
+            email("upper case k i m twelve at outlook dot com"),
+            Some("kim12@outlook.com".into())
+        );
+        assert_eq!(
+            email("d like david a n at mail dot com"),
+            Some("dan@mail.com".into())
+        );
+        // The aid must name the letter: "a for me" is a sentence.
+        let (words, _) = split_emails("get a for me");
+        assert_eq!(words, ["get", "a", "for", "me"]);
+        assert_eq!(
+            email("john smith all one word at gmail dot com"),
+            Some("johnsmith@gmail.com".into())
+        );
+        assert_eq!(
+            email("it's jsmith at gmail"),
+            Some("jsmith@gmail.com".into())
+        );
+        assert_eq!(
+            email("maria underscore lopez at hotmail please"),
+            Some("maria_lopez@hotmail.com".into())
+        );
+        assert_eq!(
+            email("anna at sign gmail dot com"),
+            Some("anna@gmail.com".into())
+        );
+        assert_eq!(
+            email("sam dot jones at gmail dotcom"),
+            Some("sam.jones@gmail.com".into())
+        );
+        assert_eq!(
+            email("jenny at gmail period com"),
+            Some("jenny@gmail.com".into())
+        );
+        // A place said after "at" is not a mail service.
+        assert_eq!(email("i'll be home at five"), None);
     }
 
     #[test]
