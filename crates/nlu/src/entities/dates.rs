@@ -623,6 +623,12 @@ const DATE_PREPOSITIONS: &[&str] = &[
     "on", "by", "until", "till", "til", "for", "from", "before", "after", "to", "since", "around",
 ];
 
+/// Words after an ordinal that make it a rank, not a day.
+const RANKED_NOUNS: &[&str] = &[
+    "one", "ones", "order", "orders", "item", "items", "time", "times", "line", "option", "choice",
+    "product", "thing", "person", "caller", "place",
+];
+
 /// "20th of march", "the 20th of march", "20 march", "the 20th", "on the twentieth".
 fn day_first(
     words: &[String],
@@ -659,8 +665,15 @@ fn day_first(
         && (DATE_PREPOSITIONS.contains(&words[i - 1].as_str())
             || weekday_word(&words[i - 1]).is_some())
         || weekday_after;
+    // "The twenty third" is a day: nobody ranks eleven or more things aloud, unless a
+    // noun follows ("the twelfth item").
+    let high_day = has_the
+        && day >= 11
+        && !words
+            .get(end)
+            .is_some_and(|w| RANKED_NOUNS.contains(&w.as_str()));
     let accepted = if word_ordinal {
-        (has_the && after_preposition) || expecting
+        (has_the && after_preposition) || expecting || high_day
     } else {
         has_the || after_preposition || expecting
     };
@@ -983,6 +996,17 @@ mod tests {
             assert_eq!(date(s).as_deref(), Some("2026-03-18"), "{s}");
         }
         assert_eq!(date("friday the 13th").as_deref(), Some("2026-03-13"));
+        assert_eq!(
+            date("thursday the twenty sixth").as_deref(),
+            Some("2026-03-26")
+        );
+        assert_eq!(date("the twenty third").as_deref(), Some("2026-03-23"));
+        assert_eq!(
+            date("can it come the thirtieth").as_deref(),
+            Some("2026-03-30")
+        );
+        assert_eq!(date("the second one"), None);
+        assert_eq!(date("the twelfth item"), None);
         assert_eq!(
             date("thursday the twenty sixth").as_deref(),
             Some("2026-03-26")
