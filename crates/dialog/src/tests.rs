@@ -851,7 +851,7 @@ fn a_reschedule_read_back_takes_a_new_day_or_slot() {
     };
     let mut e = engine();
     let s = turn(&mut e, &w, Intent::RescheduleDelivery, "move it", start);
-    assert!(s.reply.contains("Monday, March sixteenth"), "{}", s.reply);
+    assert!(s.reply.contains("Monday the sixteenth"), "{}", s.reply);
     let s = turn(
         &mut e,
         &w,
@@ -873,11 +873,7 @@ fn a_reschedule_read_back_takes_a_new_day_or_slot() {
             ..Entities::default()
         },
     );
-    assert!(
-        s.reply.contains("Tuesday, March seventeenth"),
-        "{}",
-        s.reply
-    );
+    assert!(s.reply.contains("Tuesday the seventeenth"), "{}", s.reply);
     assert!(s.reply.contains("in the evening"), "{}", s.reply);
     // A plain no still cancels the change.
     let s = turn(&mut e, &w, Intent::Deny, "no", Entities::default());
@@ -1118,10 +1114,10 @@ fn a_subscription_request_naming_only_a_quantity_changes_the_quantity() {
 fn resuming_keeps_the_delivery_still_ahead_or_starts_a_new_cycle() {
     let march = |d| NaiveDate::from_ymd_opt(2026, 3, d);
     for (next, said) in [
-        (march(15), "Sunday, March fifteenth"),
+        (march(15), "Sunday the fifteenth"),
         // Paused past its day: a fresh cycle from today.
-        (march(2), "Tuesday, March twenty-fourth"),
-        (None, "Tuesday, March twenty-fourth"),
+        (march(2), "Tuesday the twenty-fourth"),
+        (None, "Tuesday the twenty-fourth"),
     ] {
         let (w, mut e) = household(SubscriptionStatus::Paused, next);
         let s = turn(
@@ -1207,7 +1203,7 @@ fn cancelling_an_order_already_cancelled_says_when_and_where_the_refund_is() {
         ent,
     );
     assert!(
-        s.reply.contains("cancelled Monday, March second"),
+        s.reply.contains("cancelled Monday the second"),
         "{}",
         s.reply
     );
@@ -1888,7 +1884,7 @@ fn a_parcel_not_received_is_discussed_with_the_day_it_was_marked_delivered() {
     // Past the wait: the day, then the investigation and a person.
     let s = not_received(&mut engine(), now());
     assert!(
-        s.reply.contains("delivered Friday, March sixth"),
+        s.reply.contains("delivered Friday the sixth"),
         "{}",
         s.reply
     );
@@ -1922,7 +1918,7 @@ fn a_confirmation_call_says_when_the_order_is_due() {
     );
     assert!(
         s.reply.contains(
-            "two navy classic tees, fifty-nine ninety-eight, arriving Friday, March thirteenth,"
+            "two navy classic tees, fifty-nine ninety-eight, arriving Friday the thirteenth,"
         ),
         "{}",
         s.reply

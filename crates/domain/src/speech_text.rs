@@ -340,12 +340,19 @@ pub fn date(d: NaiveDate, today: NaiveDate) -> String {
     }
 }
 
-/// Like [`date`], but says `"today"`, `"tomorrow"` or `"yesterday"` when it is one.
+/// Like [`date`], but says `"today"`, `"tomorrow"` or `"yesterday"` when it is one, and
+/// leaves out the month people leave out for a day of this month: `"Tuesday the
+/// seventeenth"`.
 pub fn relative_date(d: NaiveDate, today: NaiveDate) -> String {
     match d.signed_duration_since(today).num_days() {
         0 => "today".to_string(),
         1 => "tomorrow".to_string(),
         -1 => "yesterday".to_string(),
+        _ if d.year() == today.year() && d.month() == today.month() => format!(
+            "{} the {}",
+            weekday_name(d.weekday()),
+            ordinal_words(d.day())
+        ),
         _ => date(d, today),
     }
 }
@@ -353,9 +360,8 @@ pub fn relative_date(d: NaiveDate, today: NaiveDate) -> String {
 /// A date without its weekday, for lists: `"March seventh"`, or `"today"`,
 /// `"yesterday"`, `"tomorrow"`; the year as in [`date`].
 pub fn short_date(d: NaiveDate, today: NaiveDate) -> String {
-    let near = relative_date(d, today);
-    if near != date(d, today) {
-        return near;
+    if (-1..=1).contains(&d.signed_duration_since(today).num_days()) {
+        return relative_date(d, today);
     }
     let base = format!("{} {}", month_name(d.month()), ordinal_words(d.day()));
     let distance = d.signed_duration_since(today).num_days().abs();
@@ -1201,6 +1207,10 @@ mod tests {
         assert_eq!(relative_date(today, today), "today");
         assert_eq!(relative_date(ymd(2027, 1, 1), today), "tomorrow");
         assert_eq!(relative_date(ymd(2026, 12, 30), today), "yesterday");
+        assert_eq!(
+            relative_date(ymd(2026, 12, 17), today),
+            "Thursday the seventeenth"
+        );
         assert_eq!(
             relative_date(ymd(2027, 1, 2), today),
             "Saturday, January second"

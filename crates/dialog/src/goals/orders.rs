@@ -1003,10 +1003,15 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
         e.task().confirmation().read_out = true;
+        // The city is enough to recognise one's own order; the zip read digit by digit
+        // would add seconds to the longest sentence of the call.
         let place = order
             .shipping_address
             .as_ref()
-            .map(|a| st::city_zip(&a.city, &a.zip))
+            .map(|a| match a.city.trim() {
+                "" => st::city_zip(&a.city, &a.zip),
+                city => city.to_string(),
+            })
             .unwrap_or_default();
         let payment = match order.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
