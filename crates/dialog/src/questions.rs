@@ -4,6 +4,7 @@
 
 use voxorder_domain::change::HandOffReason;
 use voxorder_domain::interpretation::Cue;
+use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{Entities, Intent};
 
 use crate::facts::Facts;
@@ -125,7 +126,38 @@ impl Engine {
             }
             _ => return None,
         };
-        (named && !said.has(Cue::Negated)).then_some(true)
+        (named && !said.has(Cue::Negated) && !self.phrases().any("not_a_take_up", &said.words))
+            .then_some(true)
+    }
+
+    /// "Can you email it instead?", "which phone would that go to?" at the tracking-link
+    /// offer: answered, and the offer stands. Never a yes: "can you send it by email"
+    /// holds "send it" but refuses the text.
+    fn link_question(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        let ph = self.phrases();
+        let key = if ph.any("link_by_email", &said.words) {
+            p!("link_by_text_only")
+        } else if ph.any("which_phone", &said.words) {
+            p!("link_which_phone")
+        } else {
+            return false;
+        };
+        let order = self
+            .task
+            .as_ref()
+            .and_then(|t| t.order.clone())
+            .or_else(|| self.s.focus.clone())
+            .and_then(|n| facts.order(&n).ok().flatten());
+        let ending = order
+            .and_then(|o| o.customer.phone)
+            .filter(|p| p.len() >= 4)
+            .map(|p| {
+                let digits = st::digits_grouped(&p[p.len() - 4..]);
+                self.text(p!("phone_ending"), &[("digits", digits)])
+            })
+            .unwrap_or_default();
+        self.ask(Ask::YesNo(YesNo::TrackingLink), key, &[("ending", ending)]);
+        true
     }
 
     pub(crate) fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
@@ -135,6 +167,24 @@ impl Engine {
             && self.yes_no(said) != Some(false)
         {
             return orders::answer(self, &Ask::CallbackTime, said, facts);
+        }
+        if q == YesNo::TrackingLink && self.link_question(said, facts) {
+            return Answer::Handled;
+        }
+        // "A week? Can't you send it faster?": a complaint or another wish at the offer is
+        // no yes, whatever words of sending it holds.
+        if q == YesNo::TrackingLink
+            && self.phrases().any("not_a_take_up", &said.words)
+            && said.intent != Intent::Affirm
+            && !said
+                .words
+                .first()
+                .is_some_and(|w| matches!(w.as_str(), "yes" | "yeah" | "yep" | "sure"))
+        {
+            self.ask = Ask::Nothing;
+            self.task = None;
+            self.route(said, facts);
+            return Answer::Handled;
         }
         // "Can somebody at least review it?" when a person was offered is a yes.
         let asks_for_person = matches!(q, YesNo::OfferHuman | YesNo::Exception)

@@ -508,6 +508,28 @@ impl Engine {
             self.start_goal(Goal::Problem, said, facts);
             return;
         }
+        // "A week? Can't you send it faster?" about the verified order in focus.
+        if said.entities.date.is_none()
+            && said.entities.order_number.is_none()
+            && !said.has(Cue::OtherOrder)
+            && self.phrases().any("wants_faster", &said.words)
+        {
+            let order = self
+                .s
+                .focus
+                .clone()
+                .filter(|n| self.s.verified.contains(n))
+                .and_then(|n| facts.order(&n).ok().flatten());
+            if let Some(order) = order {
+                if orders::speed_fixed(self, &order) {
+                    self.s.fallbacks = 0;
+                    self.note_primary(Intent::PolicyQuestion);
+                    self.s.completed += 1;
+                    self.anything_else();
+                    return;
+                }
+            }
+        }
         // "What's the delivery date?", "when is the delivery?": a question about the
         // delivery, not a request to move it.
         let asks_when = said.intent == Intent::RescheduleDelivery

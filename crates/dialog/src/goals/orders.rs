@@ -67,6 +67,38 @@ fn refund_sentence(e: &Engine, order: &Order) -> String {
     }
 }
 
+/// "Can't you send it faster?", "upgrade it to express": a placed order's shipping
+/// speed cannot change, which is said plainly with when it comes, instead of the status
+/// read again or a text sent. False for an order that is no longer on its way.
+pub(crate) fn speed_fixed(e: &mut Engine, order: &Order) -> bool {
+    let on_its_way = matches!(
+        order.status,
+        OrderStatus::PendingConfirmation
+            | OrderStatus::Processing
+            | OrderStatus::Shipped
+            | OrderStatus::OutForDelivery
+            | OrderStatus::Delayed
+    );
+    if !on_its_way {
+        return false;
+    }
+    let key = match (&order.carrier, order.status) {
+        (Some(_), OrderStatus::Shipped | OrderStatus::OutForDelivery | OrderStatus::Delayed) => {
+            p!("speed_fixed_shipped")
+        }
+        _ => p!("speed_fixed"),
+    };
+    let est = estimate_words(e, order);
+    e.say(
+        key,
+        &[
+            ("carrier", order.carrier.clone().unwrap_or_default()),
+            ("estimate", est),
+        ],
+    );
+    true
+}
+
 fn estimate_words(e: &Engine, order: &Order) -> String {
     match order.estimated_delivery {
         Some(d) => e.text(p!("estimate"), &[("date", e.date_words(d))]),
@@ -528,6 +560,7 @@ fn day_meant_without_a_date(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> O
 /// reading the tracking again. False when there is no such order or nothing to track.
 pub(crate) fn text_link_asked(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
     if !e.phrases().any("take_up_link", &said.words)
+        || e.phrases().any("not_a_take_up", &said.words)
         || said.has(Cue::Negated)
         || said.entities.order_number.is_some()
         || said.has(Cue::OtherOrder)
