@@ -158,6 +158,9 @@ pub(crate) struct AfterSale {
     pub resolution: Option<Resolution>,
     /// The caller said whether a "wrong colour" or "wrong size" was sent by mistake.
     pub sent_wrong_checked: bool,
+    /// A defect was said in words ("it stopped working", "the seam came apart"), whatever
+    /// reason was read from them: covered at any time, as damage is.
+    pub fault: bool,
 }
 
 /// A new delivery day and slot.

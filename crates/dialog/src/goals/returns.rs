@@ -339,7 +339,14 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if reason == Some(ReturnReason::WrongItem) && ask_if_sent_wrong(e, &order) {
         return;
     }
-    if is_faulty(reason) {
+    let fault_words = {
+        let words = &e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+        e.phrases().any("defective", words) && !e.phrases().any("not_defective", words)
+    };
+    if fault_words {
+        e.task().after_sale().fault = true;
+    }
+    if is_faulty(reason) || e.task().after_sale().fault {
         let task = e.task();
         task.become_goal(Goal::Problem);
         task.after_sale().problem = Some(if reason == Some(ReturnReason::WrongItem) {
@@ -1181,14 +1188,18 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.policy(said, facts);
                 return Answer::Handled;
             }
-            let reason = ent.return_reason.or_else(|| {
-                e.phrases()
-                    .any("defective", &said.words)
-                    .then_some(ReturnReason::Damaged)
-            });
+            // "It crackles when it's loud, it's faulty": a defect said in words, whatever
+            // reason the words also read as, is the fault the question invited.
+            let fault = e.phrases().any("defective", &said.words)
+                && !e.phrases().any("not_defective", &said.words);
+            let reason = ent
+                .return_reason
+                .or_else(|| fault.then_some(ReturnReason::Damaged));
             match reason {
                 Some(r) => {
-                    e.task().after_sale().return_reason = Some(r);
+                    let after_sale = e.task().after_sale();
+                    after_sale.return_reason = Some(r);
+                    after_sale.fault |= fault;
                     Answer::Filled
                 }
                 None => Answer::Missed,
