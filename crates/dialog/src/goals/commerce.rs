@@ -878,7 +878,7 @@ fn distinct<'a>(
 }
 
 /// Sizes smallest first: letter sizes by rank, number sizes by value ("25, 50 or 200").
-fn by_size(mut sizes: Vec<String>) -> Vec<String> {
+pub(crate) fn by_size(mut sizes: Vec<String>) -> Vec<String> {
     let value = |s: &str| s.parse::<f64>().unwrap_or(f64::MAX);
     sizes.sort_by(|a, b| {
         (pw::size_rank(a), value(a))

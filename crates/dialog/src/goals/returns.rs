@@ -7,6 +7,7 @@
 use chrono::Duration;
 
 use crate::facts::Facts;
+use crate::goals::commerce;
 use crate::speak::{
     card_words, date_ok, few_options, item_words_brief, load, refund_days, say_return_state,
     size_span, slot_words, spoken_size_and_colour,
@@ -577,13 +578,28 @@ fn family_of(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<(Product, V
 }
 
 /// The variant the caller asks for: what they name changes, the rest stays as it was.
+/// "It's too small, the next size up" names a direction, not a size: the size word of
+/// the trouble ("too small") is never the one wanted, and the next size that way is.
+/// "A bigger one" alone may mean more than one size up, so it names none (asked).
 fn wanted_variant(
     e: &Engine,
     words: &[String],
     own: &Product,
     variants: &[Product],
 ) -> Option<String> {
-    let (spoken_size, spoken_color) = spoken_size_and_colour(e, words, variants);
+    let ph = e.phrases();
+    // The words of the fit complained of, without "too" and the size word after it.
+    let kept: Vec<String> = words
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| *w != "too" && !(*i > 0 && words[i - 1] == "too"))
+        .map(|(_, w)| w.clone())
+        .collect();
+    let (up, down) = (ph.any("size_up", words), ph.any("size_down", words));
+    let (mut spoken_size, spoken_color) = spoken_size_and_colour(e, &kept, variants);
+    if spoken_size.is_none() && up != down {
+        spoken_size = next_size(own, variants, up);
+    }
     if spoken_size.is_none() && spoken_color.is_none() {
         return None;
     }
@@ -597,6 +613,27 @@ fn wanted_variant(
                     == color.as_deref().map(str::to_lowercase)
         })
         .map(|v| v.sku.clone())
+        // The item itself is no exchange: what to swap it for is asked.
+        .filter(|sku| *sku != own.sku)
+}
+
+/// The family's next size above (`up`) or below the item's own, in stock or not: stock
+/// is said when the variant is checked.
+fn next_size(own: &Product, variants: &[Product], up: bool) -> Option<String> {
+    let own_size = own.size.as_deref()?;
+    let mut sizes: Vec<String> = variants.iter().filter_map(|v| v.size.clone()).collect();
+    sizes.sort();
+    sizes.dedup();
+    let sizes = commerce::by_size(sizes);
+    let at = sizes
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case(own_size))?;
+    let next = if up {
+        at.checked_add(1)
+    } else {
+        at.checked_sub(1)
+    }?;
+    sizes.get(next).cloned()
 }
 
 /// An exchange for another size or colour of the same item.
