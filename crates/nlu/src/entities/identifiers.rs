@@ -158,7 +158,14 @@ pub(crate) fn extract(
     let mut prev_end = 0;
     for run in &runs {
         let negated = run.start > 0 && words[run.start - 1] == "not";
-        if let Some((kind, value)) = classify(words, run, prev_end, expect) {
+        // Asked for an order number, "1000000000028 02139" gives it first; what follows
+        // is read as any number would be (here a zip).
+        let order_given = chosen.iter().any(|(k, _, _)| *k == Kind::Order);
+        let expect_here = match expect {
+            Some(EntityKind::OrderNumber) if order_given => None,
+            other => other,
+        };
+        if let Some((kind, value)) = classify(words, run, prev_end, expect_here) {
             chosen.push((kind, value, negated));
         }
         // Spelled groups are never a count; long runs are identifiers whatever they were.

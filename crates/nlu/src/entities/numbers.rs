@@ -319,6 +319,10 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
         // The run opened with a "thousand" group: alone, that is a count ("ten thousand
         // points"), not an identifier.
         let mut scaled = false;
+        // A typed block of ten digits or more is a whole identifier: "9336855689446 83702"
+        // is an order number and a zip, not one eighteen-digit number.
+        let whole = |w: &str| is_digits(w) && w.len() >= 10;
+        let mut last_whole = false;
         while j < words.len() && !taken.get(j).copied().unwrap_or(true) {
             let Some((d, used)) = digit_item(words, j) else {
                 break;
@@ -326,6 +330,11 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
             if (j..j + used).any(|k| taken.get(k).copied().unwrap_or(true)) {
                 break;
             }
+            let this_whole = used == 1 && whole(&words[j]);
+            if items > 0 && (last_whole || this_whole) {
+                break;
+            }
+            last_whole = this_whole;
             strong |= !is_weak_zero(&words[j]);
             scaled |= items == 0 && words[j..j + used].iter().any(|n| n == "thousand");
             last_item = (j, digits.len());
@@ -368,6 +377,14 @@ mod tests {
             .into_iter()
             .map(|r| r.digits)
             .collect()
+    }
+
+    #[test]
+    fn a_typed_block_of_ten_digits_or_more_stands_alone() {
+        assert_eq!(runs("9336855689446 83702"), ["9336855689446", "83702"]);
+        assert_eq!(runs("78701 5125550199"), ["78701", "5125550199"]);
+        assert_eq!(runs("1000 00000 0028"), ["1000000000028"]);
+        assert_eq!(runs("one two 34"), ["1234"]);
     }
 
     #[test]

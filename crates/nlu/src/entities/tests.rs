@@ -507,3 +507,10 @@ fn quantities_said_many_ways() {
         cases.len()
     );
 }
+
+#[test]
+fn a_zip_typed_after_the_order_number_asked_for_is_a_zip() {
+    let e = ex_with("1000000000028 02139", Some(EntityKind::OrderNumber));
+    assert_eq!(e.order_number.as_deref(), Some("1000000000028"));
+    assert_eq!(e.zip_code.as_deref(), Some("02139"));
+}
