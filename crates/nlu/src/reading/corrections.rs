@@ -68,6 +68,18 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     ("also could you", 1),
     ("oh and", 2),
     ("and what about", 1),
+    // "…, and has my beanie order arrived?": a question about another thing of the
+    // caller's, asked after the first request.
+    ("and has my", 1),
+    ("and have my", 1),
+    ("and did my", 1),
+    ("and is my", 1),
+    ("and are my", 1),
+    ("and where is my", 1),
+    ("and where's my", 1),
+    ("and when will my", 1),
+    ("and when is my", 1),
+    ("and when does my", 1),
     ("and how about", 1),
     ("and can i also", 1),
     ("and could i also", 1),

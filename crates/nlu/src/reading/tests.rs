@@ -317,6 +317,14 @@ fn a_second_request_is_cut_only_at_a_clear_joining_phrase() {
         ))
     );
     // One request with "and" in it, a phrase inside a word, nothing before it.
+    assert_eq!(
+        second_request("cancel order 1000000000011 please, and has my beanie order arrived"),
+        Some((
+            "cancel order 1000000000011 please",
+            "has my beanie order arrived"
+        ))
+    );
+    assert_eq!(second_request("where is it and is it late"), None);
     assert_eq!(second_request("cancel it and refund me"), None);
     assert_eq!(second_request("the band also played"), None);
     assert_eq!(second_request("and can you check my order"), None);
