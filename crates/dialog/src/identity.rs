@@ -190,9 +190,12 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             // A question about the order just discussed ("and will I get a tracking
             // number?") changes nothing, so it needs no check; a change is checked first.
             // "And my other order?" is not about it at all.
+            // "…, and has my beanie order arrived?" after the chargers: a product named
+            // that the order in focus does not hold is another order's.
             let elsewhere = e
                 .task_ref()
-                .is_some_and(|t| t.cues.contains(&Cue::OtherOrder));
+                .is_some_and(|t| t.cues.contains(&Cue::OtherOrder))
+                || names_what_focus_lacks(e, &focus, facts);
             // The order a confirmation call is about is what the customer means.
             let called_about = e.s.called_about.as_ref() == Some(&focus);
             // "And the headphones from the same order": the caller named it already.
@@ -919,6 +922,22 @@ fn unique_best(scores: &[usize]) -> Option<usize> {
 
 /// Another verified order the request's words name by an item ("the one with the
 /// belt"), when the order in focus holds no such item and exactly one other does.
+/// Whether the request names a product (or its family) that no line of `focus` holds.
+fn names_what_focus_lacks(e: &Engine, focus: &str, facts: &dyn Facts) -> bool {
+    let Some(sku) = e.task_ref().and_then(|t| t.heard.product.clone()) else {
+        return false;
+    };
+    let Ok(Some(order)) = facts.order(focus) else {
+        return false;
+    };
+    let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
+    let heard_family = family(&sku);
+    !order
+        .items
+        .iter()
+        .any(|it| it.sku == sku || (heard_family.is_some() && family(&it.sku) == heard_family))
+}
+
 fn verified_order_named(e: &mut Engine, focus: &str, facts: &dyn Facts) -> Option<String> {
     let words = item_words_said(e, &e.task_ref()?.words);
     let score = |number: &str| match facts.order(number) {
