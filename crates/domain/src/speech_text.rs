@@ -290,11 +290,12 @@ pub fn elapsed_words(minutes: i64) -> String {
 
 /// A price as people say it: 2999 → `"twenty-nine ninety-nine"`, 1205 →
 /// `"twelve oh five"`, 5000 → `"fifty dollars"`, 99 → `"ninety-nine cents"`, 12050 →
-/// `"one hundred twenty dollars and fifty cents"`, 0 → `"zero dollars"`. Negative
-/// amounts start with `"minus "`.
+/// `"one hundred twenty fifty"`, 10001 → `"one hundred dollars and one cent"`, 0 →
+/// `"zero dollars"`. Negative amounts start with `"minus "`.
 ///
 /// The short "twelve oh five" form is used below one hundred dollars, where it is
-/// unambiguous; above, the units are said so "one twenty fifty" is never heard.
+/// unambiguous; up to a thousand it keeps "hundred" ("one hundred twenty fifty", never
+/// "one twenty fifty") and needs two-digit cents; otherwise the units are said.
 pub fn price_cents(cents: i64) -> String {
     let sign = if cents < 0 { "minus " } else { "" };
     let abs = cents.unsigned_abs();
@@ -305,6 +306,9 @@ pub fn price_cents(cents: i64) -> String {
         (d, 0) => count_noun(d, "dollar", "dollars"),
         (d @ 1..=99, c @ 1..=9) => format!("{} oh {}", number_words(d), number_words(c)),
         (d @ 1..=99, c) => format!("{} {}", number_words(d), number_words(c)),
+        // "One nineteen ninety-seven" is how a till reads $119.97; "and … cents" doubles
+        // its length. With cents under ten the short form would be heard as dollars.
+        (d @ 100..=999, c @ 10..=99) => format!("{} {}", number_words(d), number_words(c)),
         (d, c) => format!(
             "{} and {}",
             count_noun(d, "dollar", "dollars"),
@@ -1144,7 +1148,9 @@ mod tests {
             (1, "one cent"),
             (1205, "twelve oh five"),
             (0, "zero dollars"),
-            (12050, "one hundred twenty dollars and fifty cents"),
+            (12050, "one hundred twenty fifty"),
+            (11997, "one hundred nineteen ninety-seven"),
+            (100_050, "one thousand dollars and fifty cents"),
             (10001, "one hundred dollars and one cent"),
             (10000, "one hundred dollars"),
             (9999, "ninety-nine ninety-nine"),
