@@ -517,6 +517,16 @@ impl Engine {
             Request::Place(_) | Request::Reorder(_) => {
                 changed |= amend_cart(task, ent, max_quantity)
             }
+            // "Yeah, until next month" at "to confirm, pause it?": the pause gets its end,
+            // and the read-back is said again with it.
+            Request::Subscription(sub)
+                if sub.sub_action == Some(SubAction::Pause)
+                    && commerce::bounds_a_pause(&said.words, ent.date) =>
+            {
+                task.words.extend(said.words.iter().cloned());
+                task.heard.date = ent.date.or(task.heard.date);
+                changed = true;
+            }
             Request::Subscription(sub) => {
                 changed |= replace(&mut sub.frequency, &ent.frequency_days);
                 if matches!(

@@ -4,7 +4,7 @@
 //! (create with a frequency, pause, resume, skip the next delivery, change frequency or
 //! quantity, cancel).
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::facts::Facts;
 use crate::request::Request;
@@ -424,17 +424,67 @@ fn deliveries_counted(e: &Engine) -> Option<u32> {
     })
 }
 
+/// Words that bound a pause by its end: "until April", "till the twentieth".
+const PAUSE_BOUNDS: &[&str] = &["until", "till", "til", "through", "thru", "after", "from"];
+
+/// A month's number from its name ("april" → 4).
+fn month_number(w: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    MONTHS.iter().position(|m| *m == w).map(|i| i as u32 + 1)
+}
+
+/// Whether an answer bounds a pause: a day or month after "until", or "for two weeks".
+pub(crate) fn bounds_a_pause(words: &[String], date: Option<NaiveDate>) -> bool {
+    let bound = words.iter().any(|w| PAUSE_BOUNDS.contains(&w.as_str()));
+    let month = words
+        .windows(2)
+        .any(|w| PAUSE_BOUNDS.contains(&w[0].as_str()) && month_number(&w[1]).is_some());
+    let span = words.windows(3).any(|w| {
+        w[0] == "for"
+            && matches!(
+                w[2].trim_end_matches('s'),
+                "day" | "week" | "month" | "fortnight"
+            )
+    });
+    (bound && date.is_some()) || month || span
+}
+
 /// When a pause the caller bounded ends: "until April twentieth", "for a month", "for
 /// two weeks", "for a couple of months". None for a pause without an end.
 fn pause_ends(e: &Engine) -> Option<NaiveDate> {
     let task = e.task_ref()?;
     let words = &task.words;
     let today = e.today();
-    let bounded = ["until", "till", "til", "through", "thru", "after", "from"];
     if let Some(d) = task.heard.date.filter(|d| *d > today) {
-        if words.iter().any(|w| bounded.contains(&w.as_str())) {
+        if words.iter().any(|w| PAUSE_BOUNDS.contains(&w.as_str())) {
             return Some(d);
         }
+    }
+    // "Until April": the first of that month, the next time it comes.
+    if let Some(month) = words
+        .windows(2)
+        .find(|w| PAUSE_BOUNDS.contains(&w[0].as_str()))
+        .and_then(|w| month_number(&w[1]))
+    {
+        let year = if month > today.month() {
+            today.year()
+        } else {
+            today.year() + 1
+        };
+        return NaiveDate::from_ymd_opt(year, month, 1);
     }
     let at = words.iter().position(|w| w == "for")?;
     let rest: Vec<&str> = words[at + 1..].iter().map(String::as_str).collect();
