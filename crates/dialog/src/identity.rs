@@ -766,11 +766,11 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
             ("orders", orders),
         ]
     };
-    if listed.len() > 3 {
+    if listed.len() > ORDERS_READ_OUT {
         e.ask(
             Ask::PickOrder(numbers),
             p!("pick_order_newest"),
-            &args(st::list_or(&listed[..3])),
+            &args(st::list_or(&listed[..ORDERS_READ_OUT])),
         );
     } else {
         e.ask(
@@ -846,6 +846,9 @@ fn first_name_said(full_name: &str, words: &[String]) -> bool {
         })
 }
 
+/// How many of a caller's orders are read out when they are asked to pick one.
+const ORDERS_READ_OUT: usize = 3;
+
 pub(crate) fn pick(
     e: &Engine,
     said: &Said<'_>,
@@ -894,6 +897,14 @@ pub(crate) fn pick(
         .collect();
     if let Some(i) = unique_best(&by_item) {
         return Some(i);
+    }
+    // "The rain jacket one" when an older order, not read out, has one too: the order
+    // the caller heard described is meant.
+    let read_out = by_item.len().min(ORDERS_READ_OUT);
+    if read_out < by_item.len() {
+        if let Some(i) = unique_best(&by_item[..read_out]) {
+            return Some(i);
+        }
     }
     let statuses = statuses_named(said);
     if !statuses.is_empty() {
