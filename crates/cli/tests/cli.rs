@@ -907,3 +907,26 @@ fn an_item_named_picks_among_the_orders_read_out() {
     assert!(last.contains("rain jackets"), "{replies:?}");
     assert!(!last.contains("Sorry"), "{replies:?}");
 }
+
+/// "When will they be back?" after a product was said to be out of stock is answered
+/// plainly (the device knows no restock date), not taken for a pick among the caller's
+/// orders.
+#[test]
+fn a_restock_question_after_out_of_stock_is_answered() {
+    let env = Env::new();
+    let cmd = env.command(&["--now", "2026-03-10T10:00:00", "chat", "--json"]);
+    let out = Env::run_with_input(
+        cmd,
+        b"I'd like to order the dishwasher tablets again\nliam dot moreau146 at example dot net\n97205\nany idea when you'll have them in stock again\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let replies: Vec<String> = String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|t| t["reply"].as_str().map(str::to_string))
+        .collect();
+    assert!(replies[2].contains("out of stock"), "{replies:?}");
+    assert!(replies[3].contains("back in stock"), "{replies:?}");
+    assert!(!replies[3].contains("orders"), "{replies:?}");
+}

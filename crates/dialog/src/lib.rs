@@ -180,6 +180,9 @@ pub(crate) struct Session {
     pub card_asked: bool,
     /// The product the caller last asked about ("what colours does it come in?").
     pub last_product: Option<String>,
+    /// A replacement or refund was just made with nothing to send back: "do I post the
+    /// wrong one back?" is answered with that.
+    pub nothing_to_send_back: bool,
     /// The size and colour of that question ("in navy"), kept for "what about large?".
     pub last_product_choice: (Option<String>, Option<String>),
     /// The subscription the last subscription request was about ("turn it back on").

@@ -508,6 +508,30 @@ impl Engine {
             self.start_goal(Goal::Problem, said, facts);
             return;
         }
+        // "Do I have to post the wrong one back?" just after a replacement or refund
+        // with nothing to send back.
+        if self.s.nothing_to_send_back
+            && said.entities.order_number.is_none()
+            && !said.has(Cue::OtherOrder)
+            && self.phrases().any("asks_send_back", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.say(p!("keep_it"), &[]);
+            self.anything_else();
+            return;
+        }
+        // "When will you have them again?" about a product just said to be out of stock,
+        // or one named: no restock date is known on the device.
+        if self.phrases().any("asks_restock", &said.words)
+            && (said.entities.product.is_some() || self.s.last_product.is_some())
+        {
+            self.s.fallbacks = 0;
+            self.note_primary(Intent::PolicyQuestion);
+            self.say(p!("no_restock_date"), &[]);
+            self.s.completed += 1;
+            self.anything_else();
+            return;
+        }
         // "A week? Can't you send it faster?" about the verified order in focus.
         if said.entities.date.is_none()
             && said.entities.order_number.is_none()
@@ -651,6 +675,8 @@ impl Engine {
 
     pub(crate) fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
         self.note_primary(said.intent);
+        // What was said of the last return's item is no longer what the caller is on.
+        self.s.nothing_to_send_back = false;
         let mut task = Task::new(
             goal,
             said.words.clone(),

@@ -138,6 +138,8 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
                     p!("out_of_stock"),
                     &[("product", pw::product_name(&prod.name))],
                 );
+                // "When will it be back?" is about this product.
+                e.s.last_product = Some(prod.sku.clone());
                 e.drop_task();
             } else {
                 e.ask(

@@ -1074,6 +1074,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         ship_back: false,
         pickup: None,
     }));
+    e.s.nothing_to_send_back = true;
     e.change(Change::Notify {
         channel: Channel::Email,
         template: Notice::ReturnConfirmation,
