@@ -1193,7 +1193,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             None => Answer::Missed,
         },
         Ask::ConfirmCall => confirm_call(e, said, facts),
-        Ask::ConfirmWho => confirm_who(e, said),
+        Ask::ConfirmWho => confirm_who(e, said, facts),
         Ask::CallbackTime => callback_time(e, said),
         _ => Answer::Missed,
     }
@@ -1216,7 +1216,7 @@ fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<Strin
 
 /// Who answered an outbound call: the customer goes on to the order; anyone else hears
 /// nothing about it and is offered a call back; a bad moment books one.
-fn confirm_who(e: &mut Engine, said: &Said<'_>) -> Answer {
+fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let yes = e.yes_no(said);
     let its_them = yes == Some(true) || e.phrases().any("its_me", &said.words);
     if said.has(Cue::NotThem) || (yes == Some(false) && !said.has(Cue::CallBack)) {
@@ -1245,6 +1245,19 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>) -> Answer {
     }
     if its_them {
         e.task().confirmation().who_checked = true;
+        // "Yes it's me, but deliver it to my work": the request said with the yes is the
+        // answer to the call, taken up at once.
+        let request = matches!(
+            said.intent,
+            Intent::ChangeAddress | Intent::RescheduleDelivery | Intent::CancelOrder
+        ) || e.phrases().any("deliver_elsewhere", &said.words);
+        if request {
+            e.ask = Ask::Nothing;
+            return match confirm_call(e, said, facts) {
+                Answer::Missed => Answer::Filled,
+                handled => handled,
+            };
+        }
         return Answer::Filled;
     }
     Answer::Missed
@@ -1344,8 +1357,30 @@ pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
 
 /// The answer to an order confirmation call.
 fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
-    let intent = said.intent;
+    let mut intent = said.intent;
     let yes = e.yes_no(said);
+    // "What address do you have?": the city and zip, never the street, and the order is
+    // asked about again.
+    if e.phrases().any("asks_address", &said.words) && intent != Intent::CancelOrder {
+        let Some(order) = load(e, facts) else {
+            return Answer::Handled;
+        };
+        let place = order
+            .shipping_address
+            .as_ref()
+            .map(|a| st::city_zip(&a.city, &a.zip))
+            .unwrap_or_default();
+        e.ask(
+            Ask::ConfirmCall,
+            p!("confirm_address_on_file"),
+            &[("place", place)],
+        );
+        return Answer::Handled;
+    }
+    // "Deliver it to my work instead" reads as no request the classifier is sure of.
+    if e.phrases().any("deliver_elsewhere", &said.words) && intent != Intent::CancelOrder {
+        intent = Intent::ChangeAddress;
+    }
     // "I never ordered this": not confirmed, not cancelled on a stranger's word either;
     // a person looks into it.
     if e.phrases().any("never_ordered", &said.words) {
