@@ -812,8 +812,25 @@ impl Engine {
             self.offer_human(HandOffReason::NotUnderstood);
             return;
         }
-        self.say(p!("missed"), &[]);
+        // "Sorry, I didn't quite get that. Sorry, I couldn't verify…": a question asked
+        // again that apologises already needs no apology before it.
+        if !self.pending_question_apologises() {
+            self.say(p!("missed"), &[]);
+        }
         self.ask_again();
+    }
+
+    fn pending_question_apologises(&self) -> bool {
+        if self.ask == Ask::Nothing {
+            return false;
+        }
+        let Some((key, args)) = &self.ask_key else {
+            return false;
+        };
+        let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.catalog
+            .render(key, self.s.misses as usize, true, &args)
+            .starts_with("Sorry")
     }
 
     /// The words are phrases of `list` and courtesy words, nothing else.
