@@ -295,7 +295,8 @@ pub fn elapsed_words(minutes: i64) -> String {
 ///
 /// The short "twelve oh five" form is used below one hundred dollars, where it is
 /// unambiguous; up to a thousand it keeps "hundred" ("one hundred twenty fifty", never
-/// "one twenty fifty") and needs two-digit cents; otherwise the units are said.
+/// "one twenty fifty") and needs two-digit cents and dollars not ending in 00 to 09;
+/// otherwise the units are said.
 pub fn price_cents(cents: i64) -> String {
     let sign = if cents < 0 { "minus " } else { "" };
     let abs = cents.unsigned_abs();
@@ -308,7 +309,11 @@ pub fn price_cents(cents: i64) -> String {
         (d @ 1..=99, c) => format!("{} {}", number_words(d), number_words(c)),
         // "One nineteen ninety-seven" is how a till reads $119.97; "and … cents" doubles
         // its length. With cents under ten the short form would be heard as dollars.
-        (d @ 100..=999, c @ 10..=99) => format!("{} {}", number_words(d), number_words(c)),
+        // "Three hundred one ninety-nine" or "three hundred ninety-nine" would be heard as
+        // other amounts: dollars ending in 00 to 09 keep the long form.
+        (d @ 100..=999, c @ 10..=99) if d % 100 >= 10 => {
+            format!("{} {}", number_words(d), number_words(c))
+        }
         (d, c) => format!(
             "{} and {}",
             count_noun(d, "dollar", "dollars"),
@@ -1150,6 +1155,8 @@ mod tests {
             (0, "zero dollars"),
             (12050, "one hundred twenty fifty"),
             (11997, "one hundred nineteen ninety-seven"),
+            (30199, "three hundred one dollars and ninety-nine cents"),
+            (30099, "three hundred dollars and ninety-nine cents"),
             (100_050, "one thousand dollars and fifty cents"),
             (10001, "one hundred dollars and one cent"),
             (10000, "one hundred dollars"),
