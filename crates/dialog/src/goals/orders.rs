@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use crate::facts::Facts;
 use crate::request::merge_address;
+use crate::request::Request;
 use crate::speak::{
     add_business_days, card_words, date_ok, item_words, items_phrase, load, refund_days,
     say_return_state, slot_words, state_key,
@@ -524,6 +525,25 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
 }
 
 /// "Whenever", "doesn't matter", "any day is fine": no preference between the choices.
+/// A courier pickup of a return or exchange is being arranged.
+fn is_pickup(e: &Engine) -> bool {
+    e.task_ref().is_some_and(
+        |t| matches!(&t.req, Request::Return(a) | Request::Exchange(a) if a.pickup == Some(true)),
+    )
+}
+
+/// "Any day, whenever suits": the first day a courier can come (tomorrow), and with "any
+/// time" the first slot; both are read back before anything is booked.
+fn pickup_any_day(e: &mut Engine, said: &Said<'_>) -> Option<NaiveDate> {
+    if !is_pickup(e) || !no_preference(e, said) {
+        return None;
+    }
+    if e.phrases().any("any_time", &said.words) && said.entities.time_slot.is_none() {
+        *e.task().slot() = Some(TimeSlot::Morning);
+    }
+    e.today().succ_opt()
+}
+
 fn no_preference(e: &Engine, said: &Said<'_>) -> bool {
     e.phrases().any("no_preference", &said.words) && !said.has(Cue::Negated)
         || e.phrases().any("no_preference_negated", &said.words)
@@ -1129,6 +1149,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::Date => match ent
             .date
             .or_else(|| day_meant_without_a_date(e, said, facts))
+            .or_else(|| pickup_any_day(e, said))
         {
             Some(d) => {
                 *e.task().day() = Some(d);
@@ -1156,6 +1177,11 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 && (no_preference(e, said) || e.phrases().any("soonest", &said.words)) =>
             {
                 e.task().reschedule().any_slot = true;
+                Answer::Filled
+            }
+            // "Any time is fine" for a courier: the first slot, read back before booking.
+            None if is_pickup(e) && no_preference(e, said) => {
+                *e.task().slot() = Some(TimeSlot::Morning);
                 Answer::Filled
             }
             None => Answer::Missed,
