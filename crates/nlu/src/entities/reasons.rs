@@ -55,22 +55,25 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let return_cue = (0..words.len()).any(|i| is_return_cue(words, i));
     let negated = |start: usize| start > 0 && words[start - 1] == "not";
 
-    let mut all: Vec<(usize, usize, Reason)> = Vec::new();
-    all.extend(
-        tables
-            .return_reasons
-            .find_all(words)
-            .into_iter()
-            .map(|m| (m.start, m.end, Reason::Return(m.value))),
-    );
-    all.extend(
-        tables
-            .cancel_reasons
-            .find_all(words)
-            .into_iter()
-            .map(|m| (m.start, m.end, Reason::Cancel(m.value))),
-    );
-    let kept: Vec<Reason> = longest_non_overlapping(all)
+    // Each table keeps its own longest phrases: a longer phrase of the return table
+    // ("decided i do not need it") must not hide the cancel table's reading of the same
+    // words when the caller is cancelling.
+    let returns: Vec<(usize, usize, Reason)> = tables
+        .return_reasons
+        .find_all(words)
+        .into_iter()
+        .map(|m| (m.start, m.end, Reason::Return(m.value)))
+        .collect();
+    let cancels: Vec<(usize, usize, Reason)> = tables
+        .cancel_reasons
+        .find_all(words)
+        .into_iter()
+        .map(|m| (m.start, m.end, Reason::Cancel(m.value)))
+        .collect();
+    let mut kept: Vec<(usize, usize, Reason)> = longest_non_overlapping(returns);
+    kept.extend(longest_non_overlapping(cancels));
+    kept.sort_by_key(|&(s, _, _)| s);
+    let kept: Vec<Reason> = kept
         .into_iter()
         .filter(|&(s, _, _)| !negated(s))
         .map(|(_, _, r)| r)
@@ -190,6 +193,24 @@ mod tests {
         assert_eq!(can("cancel i ordered the wrong size"), Some(WrongItem));
         assert_eq!(can("cancel it for personal reasons"), Some(Other));
         assert_eq!(can("i want to cancel my order"), None);
+        // A longer phrase of the return table does not hide the cancel table's reading.
+        assert_eq!(
+            can("cancel it i decided i do not need it"),
+            Some(ChangedMind)
+        );
+        assert_eq!(
+            can("cancel i made a mistake with the size"),
+            Some(WrongItem)
+        );
+        assert_eq!(can("cancel i ordered two by mistake"), Some(ChangedMind));
+        assert_eq!(
+            can("cancel it we bought more chargers than we needed"),
+            Some(ChangedMind)
+        );
+        assert_eq!(
+            can("cancel it i got it for less down the road"),
+            Some(FoundCheaper)
+        );
     }
 
     #[test]
