@@ -691,6 +691,24 @@ impl Engine {
             {
                 task.order = current.order.clone();
                 task.resume = Some(Box::new(current));
+            } else if switches_what_to_do(current.goal(), goal)
+                && task.order.is_none()
+                && self.s.heard_order.is_none()
+                && !said.has(Cue::OtherOrder)
+            {
+                // "Actually, could I swap it instead of a refund?" halfway through a
+                // return: the same verified order, not a new check of it.
+                task.order = current
+                    .order
+                    .clone()
+                    .filter(|n| self.s.verified.contains(n));
+                // "Swap it": the item named at the start is still the one meant.
+                if task.heard.product.is_none() {
+                    if let Some(sku) = current.heard.product.clone() {
+                        task.heard.product = Some(sku.clone());
+                        task.after_sale().product = Some(sku);
+                    }
+                }
             }
         }
         self.task = Some(task);
@@ -1086,4 +1104,11 @@ impl Engine {
         parts.push(format!("turns: {}", self.s.turns));
         parts.join("; ")
     }
+}
+
+/// A return, an exchange and a problem report are choices of what to do with one item:
+/// changing between them mid-request keeps the order.
+fn switches_what_to_do(from: Goal, to: Goal) -> bool {
+    let after_sale = |g: Goal| matches!(g, Goal::Return | Goal::Exchange | Goal::Problem);
+    from != to && after_sale(from) && after_sale(to)
 }
