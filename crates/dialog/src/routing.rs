@@ -899,6 +899,28 @@ impl Engine {
     }
 
     pub(crate) fn fallback(&mut self, said: &Said<'_>) {
+        // A clear sentence about nothing this shop does ("tell me a joke", "what time does
+        // the pharmacy open") was understood: it is said so each time, and never counts
+        // towards "I'm having trouble understanding".
+        let clarifiable = said
+            .alternatives
+            .iter()
+            .filter(|a| a.confidence >= self.config.dialog.clarify_confidence)
+            .filter(|a| Goal::from_intent(a.intent).is_some())
+            .count()
+            >= 2;
+        let plainly_elsewhere = !clarifiable
+            && said.words.len() >= 4
+            && !self.names_something_of_ours(said)
+            && said.intent == Intent::Fallback
+            && said.confidence >= self.config.dialog.switch_confidence;
+        if plainly_elsewhere {
+            self.ask = Ask::Nothing;
+            self.ask_key = None;
+            let store = self.config.store.name.clone();
+            self.say(p!("out_of_scope"), &[("store", store)]);
+            return;
+        }
         self.s.fallbacks += 1;
         if self.s.fallbacks >= self.config.dialog.max_fallbacks {
             self.s.fallbacks = 0;
