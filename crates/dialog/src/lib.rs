@@ -183,6 +183,9 @@ pub(crate) struct Session {
     /// A replacement or refund was just made with nothing to send back: "do I post the
     /// wrong one back?" is answered with that.
     pub nothing_to_send_back: bool,
+    /// The last reply said "our team can check" (a refund not seen): "can they check?"
+    /// takes that up.
+    pub team_check_offered: bool,
     /// The size and colour of that question ("in navy"), kept for "what about large?".
     pub last_product_choice: (Option<String>, Option<String>),
     /// The subscription the last subscription request was about ("turn it back on").
@@ -428,6 +431,9 @@ impl Engine {
         };
         if !step.reply.is_empty() && !step.slow {
             self.s.last_reply = step.reply.clone();
+            // The words of the offer, as this locale says them inside refund answers.
+            let offer = self.text(p!("team_can_check"), &[]);
+            self.s.team_check_offered = !offer.is_empty() && step.reply.contains(&offer);
         }
         step.end = self.s.ended;
         step

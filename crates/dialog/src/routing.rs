@@ -508,6 +508,16 @@ impl Engine {
             self.start_goal(Goal::Problem, said, facts);
             return;
         }
+        // "Can the team check, please?" just after "our team can check": the offer
+        // made is taken up, not the refund paragraph said again.
+        if self.s.team_check_offered
+            && said.entities.order_number.is_none()
+            && self.phrases().any("team_check", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.hand_off(HandOffReason::Requested);
+            return;
+        }
         // "Do I have to post the wrong one back?" just after a replacement or refund
         // with nothing to send back.
         if self.s.nothing_to_send_back
