@@ -186,7 +186,7 @@ impl Nlu {
         // there ("and what colours does it come in?") for a return nobody asked for.
         let reason_belongs = expect == Some(EntityKind::ReturnReason)
             || matches!(intent, Intent::ReturnItem | Intent::ReportProblem);
-        if entities.return_reason.is_none() && reason_belongs {
+        if entities.return_reason.is_none() && reason_belongs && !entities::denies_a_reason(text) {
             entities.return_reason = classified.reason.map(|(reason, _)| reason);
         }
         let heard = reading::Heard {

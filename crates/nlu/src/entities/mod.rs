@@ -68,6 +68,13 @@ pub enum EntityDataError {
     },
 }
 
+/// Whether the transcript denies a return reason ("it's not damaged", "there's no
+/// damage"): the sentence's meaning must then not supply one the words refuse.
+pub fn denies_a_reason(text: &str) -> bool {
+    let (words, _) = email::split_emails(text);
+    reasons::denied(&words, phrases::tables())
+}
+
 /// Extracts every entity from one transcript.
 pub fn extract(text: &str, ctx: &EntityContext<'_>) -> Entities {
     let tables = phrases::tables();

@@ -49,6 +49,18 @@ fn is_return_cue(words: &[String], i: usize) -> bool {
     ) && words.iter().skip(i + 1).take(4).any(|n| n == "back")
 }
 
+/// Whether a return reason phrase in `words` is said after a negation ("not damaged",
+/// "no damage", "never broke").
+pub(crate) fn denied(words: &[String], tables: &Tables) -> bool {
+    tables.return_reasons.find_all(words).iter().any(|m| {
+        m.start > 0
+            && matches!(
+                words[m.start - 1].as_str(),
+                "not" | "no" | "never" | "nothing"
+            )
+    })
+}
+
 /// Reads the three table-driven entities from `words`.
 pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
@@ -172,6 +184,14 @@ mod tests {
         let r = reasons("i don't want to talk to a robot");
         assert_eq!((r.return_reason, r.cancel_reason), (None, None));
         assert_eq!(ret("you broke up there what did you say"), None);
+    }
+
+    #[test]
+    fn a_denied_reason_is_seen() {
+        let tables = tables();
+        let denied = |s: &str| denied(&tokenize(s), tables);
+        assert!(denied("well it's not damaged ok then"));
+        assert!(!denied("it arrived damaged"));
     }
 
     #[test]
