@@ -84,6 +84,17 @@ impl Engine {
 
     /// Reads a yes or a no.
     pub(crate) fn yes_no(&self, said: &Said<'_>) -> Option<bool> {
+        // "I do NOT want to cancel, leave it alone" at "cancel your order?" reads as a
+        // cancellation to the classifier; for the question it is a no.
+        let undoing = self.task.as_ref().is_some_and(|t| {
+            matches!(
+                t.goal(),
+                Goal::Cancel | Goal::Return | Goal::Exchange | Goal::Subscription
+            )
+        });
+        if undoing && self.phrases().any("keep", &said.words) {
+            return Some(false);
+        }
         match said.intent {
             Intent::Affirm | Intent::ConfirmOrder => return Some(true),
             Intent::Deny => return Some(false),

@@ -138,6 +138,22 @@ impl Engine {
             self.ask_again();
             return;
         }
+        // "Well, it's not damaged, ok then" after a refusal "unless it's damaged": a
+        // defect denied is no problem to report, whatever the classifier made of the
+        // word "damaged".
+        if said.intent == Intent::ReportProblem
+            && said.entities.return_reason.is_none()
+            && self.phrases().any("not_defective", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.ask = Ask::Nothing;
+            if self.task.is_some() {
+                self.end_task();
+            }
+            self.step.answered = true;
+            self.say(p!("how_else"), &[]);
+            return;
+        }
         // Requests that take precedence over any question.
         if said.has(Cue::CardNumber) {
             self.refuse_card(facts);

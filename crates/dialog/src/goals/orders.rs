@@ -1432,6 +1432,17 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // "Actually I changed my mind, I don't want it any more": a reason to cancel, said
     // without the word; the cancellation is still read back before anything is done.
     let cancel_reason_given = said.entities.cancel_reason.is_some() && yes != Some(true);
+    // A plain "no" on a call the customer made ("shall I confirm it now?") leaves the
+    // order waiting; only on the shop's own confirmation call does it lead to the
+    // cancellation read-back.
+    let outbound = e.task().confirmation().outbound;
+    if said.has(Cue::Withdraw) || (yes == Some(false) && !outbound && intent != Intent::CancelOrder)
+    {
+        e.say(p!("confirm_left_pending"), &[]);
+        e.end_task();
+        e.anything_else();
+        return Answer::Handled;
+    }
     if intent == Intent::CancelOrder
         || dropped.is_some()
         || cancel_reason_given
