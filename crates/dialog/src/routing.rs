@@ -11,7 +11,7 @@ use voxorder_domain::vocab::{Entities, Intent};
 use crate::facts::{Facts, FactsError};
 use crate::goals::{commerce, orders, returns};
 use crate::identity;
-use crate::request::{Goal, SubAction, Task};
+use crate::request::{Goal, Request, SubAction, Task};
 use crate::session::{Answer, Ask, Said, YesNo};
 use crate::speak::first_name;
 use crate::{p, Engine};
@@ -300,7 +300,7 @@ impl Engine {
         // the subscription is cancelled instead (read back first), not an order.
         let changing_subscription = self.task.as_ref().is_some_and(|t| {
             t.goal() == Goal::Subscription
-                && !matches!(&t.req, crate::request::Request::Subscription(r)
+                && !matches!(&t.req, Request::Subscription(r)
                     if r.sub_action == Some(SubAction::Cancel))
         });
         // "Yes, cancel it" answers a cancellation's read-back; it changes no action.
@@ -419,6 +419,33 @@ impl Engine {
             _ => {}
         }
 
+        // "Actually not this order, change the address on order 7475… to 12 Elm Street":
+        // the request moves to the order named, which is checked before anything is done
+        // to it, and never goes on with the order the caller just set aside.
+        let current = self.task.as_ref().and_then(|t| t.order.clone());
+        let other_order = said
+            .entities
+            .order_number
+            .clone()
+            .filter(|m| current.as_ref().is_some_and(|n| n != m));
+        let identity_question = matches!(
+            self.ask,
+            Ask::OrderNumber | Ask::Factor | Ask::PickOrder(_) | Ask::YesNo(YesNo::UseKnownOrder)
+        );
+        if let (Some(number), false) = (other_order, identity_question) {
+            self.step.answered = true;
+            let task = self.task();
+            task.order = None;
+            task.reuse_offered = true;
+            if let (Request::ChangeAddress(draft), Some(heard)) = (&mut task.req, &said.address) {
+                crate::request::merge_address(draft, heard);
+            }
+            self.s.heard_order = Some(number);
+            self.s.heard_factors = None;
+            self.ask = Ask::Nothing;
+            self.advance(facts);
+            return;
+        }
         if self.ask != Ask::Nothing {
             let ask = self.ask.clone();
             match self.answer(&ask, said, facts) {
