@@ -105,7 +105,7 @@ impl Chat {
 }
 
 /// The agent's reply acknowledges a passed identity check ("Thanks. …", "Thank you. …"
-/// or "Thanks, that matches order …").
+/// or "Thanks, that matches.").
 fn verified(reply: &str) -> bool {
     reply.contains("Thanks. ") || reply.contains("Thank you. ") || reply.contains("that matches")
 }

@@ -108,10 +108,9 @@ impl Engine {
     /// Verified with an order number the caller has not heard read back (said together
     /// with the check): the number is said, so a mishearing shows before any detail.
     pub(crate) fn say_verified_order(&mut self, facts: &dyn Facts, number: &str) {
-        self.say(
-            p!("verified_order"),
-            &[("number", st::digits_grouped(number))],
-        );
+        // The number was checked against its factor: reading its thirteen digits back
+        // again would only add seconds; the order is named by what it holds next.
+        self.say(p!("verified_order"), &[]);
         self.say_notices(facts, &[NoticeScope::Order(number)]);
     }
 
