@@ -63,6 +63,11 @@ impl Engine {
                 table.is_some_and(|t| said.words.iter().any(|w| t.contains_key(w)))
                     || said.words.len() <= 3 && said.entities.is_empty()
             }
+            // "The second" picks from a list read out; to the classifier it may sound
+            // like "say that again".
+            Ask::PickOrder(_) | Ask::ReturnItems | Ask::YesNo(YesNo::NextOrder) => {
+                !said.ordinals.is_empty() && said.words.len() <= 4
+            }
             _ => false,
         }
     }
