@@ -1167,6 +1167,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             None => Answer::Missed,
         },
+        // "No, I said Tuesday the seventeenth" at "which part of Wednesday?": the day is
+        // corrected, and the part of the day asked for that day.
+        Ask::Slot if ent.date.is_some_and(|d| Some(d) != *e.task().day()) => {
+            *e.task().day() = ent.date;
+            *e.task().slot() = ent.time_slot;
+            Answer::Filled
+        }
         Ask::Slot => match ent.time_slot {
             Some(s) => {
                 *e.task().slot() = Some(s);

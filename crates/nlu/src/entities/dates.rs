@@ -166,6 +166,16 @@ pub(crate) fn extract_date(
     let after_that = words[best.end..]
         .windows(2)
         .any(|w| w[0] == "after" && matches!(w[1].as_str(), "that" | "then" | "it"));
+    // "The Tuesday after that, the 17th": the day said after "after that" is the answer
+    // itself, not a day to go past.
+    if after_that {
+        let said_after = candidates
+            .iter()
+            .find(|c| c.start >= best.end && !matches!(c.shape, Shape::Other));
+        if let Some(c) = said_after {
+            return Some(c.date);
+        }
+    }
     if after_before || after_that {
         return best.date.succ_opt();
     }
@@ -1001,6 +1011,10 @@ mod tests {
             Some("2026-03-26")
         );
         assert_eq!(date("the twenty third").as_deref(), Some("2026-03-23"));
+        assert_eq!(
+            date("then the tuesday after that, the 17th").as_deref(),
+            Some("2026-03-17")
+        );
         assert_eq!(
             date("can it come the thirtieth").as_deref(),
             Some("2026-03-30")
