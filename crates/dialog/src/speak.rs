@@ -523,3 +523,14 @@ pub(crate) fn size_span(sizes: &[String]) -> String {
         _ => st::list_and(&said.into_iter().map(|(_, s)| s).collect::<Vec<_>>()),
     }
 }
+
+/// Sizes smallest first: letter sizes by rank, number sizes by value ("25, 50 or 200").
+pub(crate) fn by_size(mut sizes: Vec<String>) -> Vec<String> {
+    let value = |s: &str| s.parse::<f64>().unwrap_or(f64::MAX);
+    sizes.sort_by(|a, b| {
+        (pw::size_rank(a), value(a))
+            .partial_cmp(&(pw::size_rank(b), value(b)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    sizes
+}

@@ -452,6 +452,11 @@ fn weekday_name(w: Weekday) -> &'static str {
     }
 }
 
+/// A month's number from its name in any case ("april" → 4).
+pub fn month_number(name: &str) -> Option<u32> {
+    (1..=12).find(|&m| month_name(m).eq_ignore_ascii_case(name))
+}
+
 fn month_name(m: u32) -> &'static str {
     const MONTHS: [&str; 12] = [
         "January",

@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::facts::Facts;
 use crate::request::Request;
-use crate::speak::{self, add_business_days, card_words, every, spoken_size_and_colour};
+use crate::speak::{self, add_business_days, by_size, card_words, every, spoken_size_and_colour};
 use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
 use voxorder_domain::interpretation::Cue;
@@ -429,31 +429,12 @@ fn deliveries_counted(e: &Engine) -> Option<u32> {
 /// Words that bound a pause by its end: "until April", "till the twentieth".
 const PAUSE_BOUNDS: &[&str] = &["until", "till", "til", "through", "thru", "after", "from"];
 
-/// A month's number from its name ("april" → 4).
-fn month_number(w: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    MONTHS.iter().position(|m| *m == w).map(|i| i as u32 + 1)
-}
-
 /// Whether an answer bounds a pause: a day or month after "until", or "for two weeks".
 pub(crate) fn bounds_a_pause(words: &[String], date: Option<NaiveDate>) -> bool {
     let bound = words.iter().any(|w| PAUSE_BOUNDS.contains(&w.as_str()));
     let month = words
         .windows(2)
-        .any(|w| PAUSE_BOUNDS.contains(&w[0].as_str()) && month_number(&w[1]).is_some());
+        .any(|w| PAUSE_BOUNDS.contains(&w[0].as_str()) && st::month_number(&w[1]).is_some());
     let span = words.windows(3).any(|w| {
         w[0] == "for"
             && matches!(
@@ -479,7 +460,7 @@ fn pause_ends(e: &Engine) -> Option<NaiveDate> {
     if let Some(month) = words
         .windows(2)
         .find(|w| PAUSE_BOUNDS.contains(&w[0].as_str()))
-        .and_then(|w| month_number(&w[1]))
+        .and_then(|w| st::month_number(&w[1]))
     {
         let year = if month > today.month() {
             today.year()
@@ -927,17 +908,6 @@ fn distinct<'a>(
         }
     }
     seen
-}
-
-/// Sizes smallest first: letter sizes by rank, number sizes by value ("25, 50 or 200").
-pub(crate) fn by_size(mut sizes: Vec<String>) -> Vec<String> {
-    let value = |s: &str| s.parse::<f64>().unwrap_or(f64::MAX);
-    sizes.sort_by(|a, b| {
-        (pw::size_rank(a), value(a))
-            .partial_cmp(&(pw::size_rank(b), value(b)))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    sizes
 }
 
 fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> Option<Product> {

@@ -7,10 +7,9 @@
 use chrono::Duration;
 
 use crate::facts::Facts;
-use crate::goals::commerce;
 use crate::speak::{
-    card_words, date_ok, few_options, item_words_brief, load, refund_days, say_return_state,
-    size_span, slot_words, spoken_size_and_colour,
+    by_size, card_words, date_ok, few_options, item_words_brief, load, refund_days,
+    say_return_state, size_span, slot_words, spoken_size_and_colour,
 };
 use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
@@ -624,7 +623,7 @@ fn next_size(own: &Product, variants: &[Product], up: bool) -> Option<String> {
     let mut sizes: Vec<String> = variants.iter().filter_map(|v| v.size.clone()).collect();
     sizes.sort();
     sizes.dedup();
-    let sizes = commerce::by_size(sizes);
+    let sizes = by_size(sizes);
     let at = sizes
         .iter()
         .position(|s| s.eq_ignore_ascii_case(own_size))?;

@@ -7,6 +7,8 @@
 
 use std::ops::Range;
 
+use voxorder_domain::speech_text as st;
+
 use super::text::{push_chunk, MAX_CHUNKS, MAX_CHUNK_BYTES, OPAQUE};
 
 /// Spoken separators inside the local part.
@@ -264,28 +266,10 @@ fn spelled_unit(c: &str) -> Option<String> {
 /// "ten" to "nineteen", and "twenty" to "ninety" (joined to a digit after it when
 /// walking back: "seventy four" is 74).
 fn teen_or_tens(c: &str) -> Option<u32> {
-    const WORDS: [&str; 18] = [
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-    ];
-    let i = WORDS.iter().position(|w| *w == c)? as u32;
-    Some(if i < 10 { 10 + i } else { (i - 8) * 10 })
+    if let Some(n) = (10..20).find(|&n| st::SMALL[n] == c) {
+        return Some(n as u32);
+    }
+    (2..10).find(|&t| st::TENS[t] == c).map(|t| t as u32 * 10)
 }
 
 /// How many times "double" and "triple" repeat the spelled character after them.
