@@ -883,25 +883,29 @@ fn another_members_order_is_called_theirs_on_a_household_speaker() {
     assert!(aisha.contains("Your cash on delivery order for"), "{aisha}");
 }
 
+/// The replies of one text call on a fresh demo store, one per line of `input`.
+fn demo_replies(input: &[u8]) -> Vec<String> {
+    let env = Env::new();
+    let cmd = env.command(&["--now", "2026-03-10T10:00:00", "chat", "--json"]);
+    let out = Env::run_with_input(cmd, input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|t| t["reply"].as_str().map(str::to_string))
+        .collect()
+}
+
 /// A caller found by phone picks an order by what is in it: an older order, not read
 /// out, holding the same item does not make "the rain jacket one" ambiguous (the demo
 /// store's Bello customer has rain jackets in two orders, one of them among the three
 /// newest).
 #[test]
 fn an_item_named_picks_among_the_orders_read_out() {
-    let env = Env::new();
-    let cmd = env.command(&["--now", "2026-03-10T10:00:00", "chat", "--json"]);
-    let out = Env::run_with_input(
-        cmd,
+    let replies = demo_replies(
         b"where's my order\nI don't have the number\n8045550114\n23219\nthe rain jacket one\n",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let replies: Vec<String> = String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|t| t["reply"].as_str().map(str::to_string))
-        .collect();
     assert!(replies[3].contains("rain jackets from"), "{replies:?}");
     let last = replies.last().expect("a reply");
     assert!(last.contains("rain jackets"), "{replies:?}");
@@ -913,19 +917,9 @@ fn an_item_named_picks_among_the_orders_read_out() {
 /// orders.
 #[test]
 fn a_restock_question_after_out_of_stock_is_answered() {
-    let env = Env::new();
-    let cmd = env.command(&["--now", "2026-03-10T10:00:00", "chat", "--json"]);
-    let out = Env::run_with_input(
-        cmd,
+    let replies = demo_replies(
         b"I'd like to order the dishwasher tablets again\nliam dot moreau146 at example dot net\n97205\nany idea when you'll have them in stock again\n",
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let replies: Vec<String> = String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|t| t["reply"].as_str().map(str::to_string))
-        .collect();
     assert!(replies[2].contains("out of stock"), "{replies:?}");
     assert!(replies[3].contains("back in stock"), "{replies:?}");
     assert!(!replies[3].contains("orders"), "{replies:?}");
