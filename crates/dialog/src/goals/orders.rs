@@ -1410,6 +1410,23 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         );
         return Answer::Handled;
     }
+    // "How much cash do I need?": the order's total and how it is paid, and the order
+    // asked about again; never a policy passage.
+    if e.phrases().any("asks_amount_due", &said.words) && intent != Intent::CancelOrder {
+        let Some(order) = load(e, facts) else {
+            return Answer::Handled;
+        };
+        let key = match order.payment.method {
+            PaymentMethod::Cod => p!("confirm_amount_cod"),
+            PaymentMethod::Card => p!("confirm_amount_card"),
+        };
+        e.ask(
+            Ask::ConfirmCall,
+            key,
+            &[("total", st::price_cents(order.total.cents()))],
+        );
+        return Answer::Handled;
+    }
     // "Deliver it to my work instead" reads as no request the classifier is sure of.
     if e.phrases().any("deliver_elsewhere", &said.words) && intent != Intent::CancelOrder {
         intent = Intent::ChangeAddress;
