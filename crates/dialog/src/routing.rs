@@ -355,6 +355,16 @@ impl Engine {
         let open_question =
             !closing_question && !matches!(self.ask, Ask::YesNo(_) | Ask::ConfirmWho);
         if self.task.is_some() && open_question && self.phrases().any("gratitude", &said.words) {
+            // "Thanks, that's all": leaving, not politeness before the answer.
+            if self.phrases().any("finished", &said.words)
+                && self
+                    .phrases()
+                    .without_each(&["finished", "gratitude", "courtesy"], &said.words)
+                    .is_empty()
+            {
+                self.goodbye();
+                return;
+            }
             if self.only_courtesy(said, "gratitude") {
                 self.step.answered = true;
                 self.say(p!("welcome_back_to_question"), &[]);
