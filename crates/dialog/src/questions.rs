@@ -91,13 +91,7 @@ impl Engine {
     pub(crate) fn yes_no(&self, said: &Said<'_>) -> Option<bool> {
         // "I do NOT want to cancel, leave it alone" at "cancel your order?" reads as a
         // cancellation to the classifier; for the question it is a no.
-        let undoing = self.task.as_ref().is_some_and(|t| {
-            matches!(
-                t.goal(),
-                Goal::Cancel | Goal::Return | Goal::Exchange | Goal::Subscription
-            )
-        });
-        if undoing && self.phrases().any("keep", &said.words) {
+        if self.undoing_request() && self.phrases().any("keep", &said.words) {
             return Some(false);
         }
         match said.intent {
@@ -159,11 +153,8 @@ impl Engine {
             return false;
         };
         let order = self
-            .task
-            .as_ref()
-            .and_then(|t| t.order.clone())
-            .or_else(|| self.s.focus.clone())
-            .and_then(|n| facts.order(&n).ok().flatten());
+            .order_in_focus()
+            .and_then(|n| facts.order(n).ok().flatten());
         let ending = order
             .and_then(|o| o.customer.phone)
             .filter(|p| p.len() >= 4)

@@ -602,11 +602,8 @@ impl Engine {
             && self.phrases().any("wants_faster", &said.words)
         {
             let order = self
-                .s
-                .focus
-                .clone()
-                .filter(|n| self.s.verified.contains(n))
-                .and_then(|n| facts.order(&n).ok().flatten());
+                .order_in_focus()
+                .and_then(|n| facts.order(n).ok().flatten());
             if let Some(order) = order {
                 if orders::speed_fixed(self, &order) {
                     self.s.fallbacks = 0;
@@ -919,12 +916,7 @@ impl Engine {
     /// said at an open question of a cancellation, return, exchange or subscription
     /// change, naming no item or position (those pick what to keep).
     pub(crate) fn keeps_it(&self, said: &Said<'_>) -> bool {
-        let undoing = self.task.as_ref().is_some_and(|t| {
-            matches!(
-                t.goal(),
-                Goal::Cancel | Goal::Return | Goal::Exchange | Goal::Subscription
-            )
-        });
+        let undoing = self.undoing_request();
         // A yes/no question ("cancel the whole order?") hears "no, keep it" as its no,
         // with whatever that question says next.
         let yes_no = matches!(self.ask, Ask::YesNo(_) | Ask::ConfirmWho);
@@ -933,6 +925,18 @@ impl Engine {
             && said.entities.product.is_none()
             && said.ordinals.is_empty()
             && self.phrases().any("keep", &said.words)
+    }
+
+    /// Whether the request in progress would undo something: a cancellation, a return,
+    /// an exchange or a subscription change, which keeping words ("leave it alone")
+    /// take back.
+    pub(crate) fn undoing_request(&self) -> bool {
+        self.task.as_ref().is_some_and(|t| {
+            matches!(
+                t.goal(),
+                Goal::Cancel | Goal::Return | Goal::Exchange | Goal::Subscription
+            )
+        })
     }
 
     /// Whether the words only acknowledge ("ok", "alright then", "I see").
@@ -965,14 +969,16 @@ impl Engine {
         // A clear sentence about nothing this shop does ("tell me a joke", "what time does
         // the pharmacy open") was understood: it is said so each time, and never counts
         // towards "I'm having trouble understanding".
-        let clarifiable = said
+        // A near miss between two requests is worth a clarifying question.
+        let options: Vec<String> = said
             .alternatives
             .iter()
             .filter(|a| a.confidence >= self.config.dialog.clarify_confidence)
-            .filter(|a| Goal::from_intent(a.intent).is_some())
-            .count()
-            >= 2;
-        let plainly_elsewhere = !clarifiable
+            .filter_map(|a| Goal::from_intent(a.intent))
+            .take(2)
+            .map(|g| self.text(g.label_key(), &[]))
+            .collect();
+        let plainly_elsewhere = options.len() < 2
             && said.words.len() >= 4
             && !self.names_something_of_ours(said)
             && said.intent == Intent::Fallback
@@ -991,15 +997,6 @@ impl Engine {
             self.offer_human(HandOffReason::NotUnderstood);
             return;
         }
-        // A near miss between two requests is worth a clarifying question.
-        let options: Vec<String> = said
-            .alternatives
-            .iter()
-            .filter(|a| a.confidence >= self.config.dialog.clarify_confidence)
-            .filter_map(|a| Goal::from_intent(a.intent))
-            .take(2)
-            .map(|g| self.text(g.label_key(), &[]))
-            .collect();
         // Whatever was asked before, the clarifying question is now the one pending.
         self.ask = Ask::Nothing;
         self.ask_key = None;
