@@ -1392,12 +1392,27 @@ pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
 fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let mut intent = said.intent;
     let yes = e.yes_no(said);
+    // "Deliver it to my work instead" reads as no request the classifier is sure of.
+    if e.phrases().any("deliver_elsewhere", &said.words) && intent != Intent::CancelOrder {
+        intent = Intent::ChangeAddress;
+    }
+    // "I never ordered this": not confirmed, not cancelled on a stranger's word either;
+    // a person looks into it.
+    if e.phrases().any("never_ordered", &said.words) {
+        e.hand_off(HandOffReason::Disputed);
+        return Answer::Handled;
+    }
+    if said.has(Cue::CallBack) && intent != Intent::CancelOrder {
+        return ask_callback(e, said);
+    }
+    // Read once for every answer below; an order gone or unreadable was said so, and the
+    // call's request was dropped with it.
+    let Some(order) = load(e, facts) else {
+        return Answer::Handled;
+    };
     // "What address do you have?": the city and zip, never the street, and the order is
     // asked about again.
     if e.phrases().any("asks_address", &said.words) && intent != Intent::CancelOrder {
-        let Some(order) = load(e, facts) else {
-            return Answer::Handled;
-        };
         let place = order
             .shipping_address
             .as_ref()
@@ -1413,9 +1428,6 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // "How much cash do I need?": the order's total and how it is paid, and the order
     // asked about again; never a policy passage.
     if e.phrases().any("asks_amount_due", &said.words) && intent != Intent::CancelOrder {
-        let Some(order) = load(e, facts) else {
-            return Answer::Handled;
-        };
         let key = match order.payment.method {
             PaymentMethod::Cod => p!("confirm_amount_cod"),
             PaymentMethod::Card => p!("confirm_amount_card"),
@@ -1427,21 +1439,8 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         );
         return Answer::Handled;
     }
-    // "Deliver it to my work instead" reads as no request the classifier is sure of.
-    if e.phrases().any("deliver_elsewhere", &said.words) && intent != Intent::CancelOrder {
-        intent = Intent::ChangeAddress;
-    }
-    // "I never ordered this": not confirmed, not cancelled on a stranger's word either;
-    // a person looks into it.
-    if e.phrases().any("never_ordered", &said.words) {
-        e.hand_off(HandOffReason::Disputed);
-        return Answer::Handled;
-    }
-    if said.has(Cue::CallBack) && intent != Intent::CancelOrder {
-        return ask_callback(e, said);
-    }
     // "Can I pay by card?": asked before anything is confirmed or cancelled.
-    let cod = load(e, facts).is_some_and(|o| o.payment.method == PaymentMethod::Cod);
+    let cod = order.payment.method == PaymentMethod::Cod;
     if cod && said.has(Cue::OtherPayment) && intent != Intent::CancelOrder {
         e.ask(
             Ask::YesNo(YesNo::PaymentLink),
@@ -1452,7 +1451,7 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     }
     // "I don't want the belt any more, just the mouse": one item of the order dropped is
     // the choice a one-item cancellation offers, never the whole order without a yes.
-    let dropped = load(e, facts).and_then(|o| item_dropped(e, said, &o));
+    let dropped = item_dropped(e, said, &order);
     // "Actually I changed my mind, I don't want it any more": a reason to cancel, said
     // without the word; the cancellation is still read back before anything is done.
     let cancel_reason_given = said.entities.cancel_reason.is_some() && yes != Some(true);
