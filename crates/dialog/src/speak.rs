@@ -534,3 +534,17 @@ pub(crate) fn by_size(mut sizes: Vec<String>) -> Vec<String> {
     });
     sizes
 }
+
+/// The values `value` gives for `variants`, each once, in the order first met.
+pub(crate) fn distinct<'a>(
+    variants: impl IntoIterator<Item = &'a Product>,
+    value: impl Fn(&Product) -> Option<String>,
+) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for x in variants.into_iter().filter_map(value) {
+        if !seen.contains(&x) {
+            seen.push(x);
+        }
+    }
+    seen
+}

@@ -8,7 +8,9 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::facts::Facts;
 use crate::request::Request;
-use crate::speak::{self, add_business_days, by_size, card_words, every, spoken_size_and_colour};
+use crate::speak::{
+    self, add_business_days, by_size, card_words, distinct, every, spoken_size_and_colour,
+};
 use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
 use voxorder_domain::interpretation::Cue;
@@ -894,20 +896,6 @@ fn chosen_variant_ask(e: &mut Engine, prod: Product, variants: &[Product]) -> Op
         ],
     );
     None
-}
-
-/// The values `value` gives for `variants`, each once, in the order first met.
-fn distinct<'a>(
-    variants: impl IntoIterator<Item = &'a Product>,
-    value: impl Fn(&Product) -> Option<String>,
-) -> Vec<String> {
-    let mut seen: Vec<String> = Vec::new();
-    for x in variants.into_iter().filter_map(value) {
-        if !seen.contains(&x) {
-            seen.push(x);
-        }
-    }
-    seen
 }
 
 fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> Option<Product> {

@@ -8,7 +8,7 @@ use chrono::Duration;
 
 use crate::facts::Facts;
 use crate::speak::{
-    by_size, card_words, date_ok, few_options, item_words_brief, load, refund_days,
+    by_size, card_words, date_ok, distinct, few_options, item_words_brief, load, refund_days,
     say_return_state, size_span, slot_words, spoken_size_and_colour,
 };
 use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
@@ -620,10 +620,7 @@ fn wanted_variant(
 /// is said when the variant is checked.
 fn next_size(own: &Product, variants: &[Product], up: bool) -> Option<String> {
     let own_size = own.size.as_deref()?;
-    let mut sizes: Vec<String> = variants.iter().filter_map(|v| v.size.clone()).collect();
-    sizes.sort();
-    sizes.dedup();
-    let sizes = by_size(sizes);
+    let sizes = by_size(distinct(variants, |v| v.size.clone()));
     let at = sizes
         .iter()
         .position(|s| s.eq_ignore_ascii_case(own_size))?;
