@@ -174,7 +174,7 @@ impl Nlu {
             products: Some(&self.products),
             expect,
         };
-        let mut entities = entities::extract(text, &ctx);
+        let (mut entities, reason_denied) = entities::read(text, &ctx);
         if let Some(tail) = reading::after_correction(text) {
             reading::overlay(&mut entities, entities::extract(tail, &ctx));
         }
@@ -186,7 +186,7 @@ impl Nlu {
         // there ("and what colours does it come in?") for a return nobody asked for.
         let reason_belongs = expect == Some(EntityKind::ReturnReason)
             || matches!(intent, Intent::ReturnItem | Intent::ReportProblem);
-        if entities.return_reason.is_none() && reason_belongs && !entities::denies_a_reason(text) {
+        if entities.return_reason.is_none() && reason_belongs && !reason_denied {
             entities.return_reason = classified.reason.map(|(reason, _)| reason);
         }
         let heard = reading::Heard {

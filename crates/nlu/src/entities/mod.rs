@@ -68,15 +68,15 @@ pub enum EntityDataError {
     },
 }
 
-/// Whether the transcript denies a return reason ("it's not damaged", "there's no
-/// damage"): the sentence's meaning must then not supply one the words refuse.
-pub fn denies_a_reason(text: &str) -> bool {
-    let (words, _) = email::split_emails(text);
-    reasons::denied(&words, phrases::tables())
-}
-
 /// Extracts every entity from one transcript.
 pub fn extract(text: &str, ctx: &EntityContext<'_>) -> Entities {
+    read(text, ctx).0
+}
+
+/// Every entity of one transcript, and whether it denies a return reason ("it's not
+/// damaged", "there's no damage"): the sentence's meaning must then not supply one the
+/// words refuse.
+pub fn read(text: &str, ctx: &EntityContext<'_>) -> (Entities, bool) {
     let tables = phrases::tables();
     let (words, emails) = email::split_emails(text);
     let mut taken: Vec<bool> = words.iter().map(|w| w == text::OPAQUE).collect();
@@ -96,7 +96,7 @@ pub fn extract(text: &str, ctx: &EntityContext<'_>) -> Entities {
     let quantity =
         quantity::extract_quantity(&words, &taken, product.as_ref().map(|p| p.span), ctx.expect);
 
-    Entities {
+    let entities = Entities {
         order_number: ids.order_number,
         email: emails.into_iter().next(),
         zip_code: ids.zip_code,
@@ -109,7 +109,8 @@ pub fn extract(text: &str, ctx: &EntityContext<'_>) -> Entities {
         cancel_reason: reasons.cancel_reason,
         refund_method: reasons.refund_method,
         frequency_days,
-    }
+    };
+    (entities, reasons.denied)
 }
 
 #[cfg(test)]

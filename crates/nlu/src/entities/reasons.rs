@@ -22,6 +22,9 @@ pub(crate) struct Reasons {
     pub refund_method: Option<RefundMethod>,
     /// Words of the refund phrase ("on a gift card"), which name no product.
     pub refund_span: Option<(usize, usize)>,
+    /// A return reason phrase is said after a negation ("not damaged", "no damage",
+    /// "never broke"): the sentence's meaning must not supply one the words refuse.
+    pub denied: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -49,18 +52,6 @@ fn is_return_cue(words: &[String], i: usize) -> bool {
     ) && words.iter().skip(i + 1).take(4).any(|n| n == "back")
 }
 
-/// Whether a return reason phrase in `words` is said after a negation ("not damaged",
-/// "no damage", "never broke").
-pub(crate) fn denied(words: &[String], tables: &Tables) -> bool {
-    tables.return_reasons.find_all(words).iter().any(|m| {
-        m.start > 0
-            && matches!(
-                words[m.start - 1].as_str(),
-                "not" | "no" | "never" | "nothing"
-            )
-    })
-}
-
 /// Reads the three table-driven entities from `words`.
 pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
@@ -82,6 +73,13 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .into_iter()
         .map(|m| (m.start, m.end, Reason::Cancel(m.value)))
         .collect();
+    let denied = returns.iter().any(|&(start, _, _)| {
+        start > 0
+            && matches!(
+                words[start - 1].as_str(),
+                "not" | "no" | "never" | "nothing"
+            )
+    });
     let mut kept: Vec<(usize, usize, Reason)> = longest_non_overlapping(returns);
     kept.extend(longest_non_overlapping(cancels));
     kept.sort_by_key(|&(s, _, _)| s);
@@ -119,6 +117,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         cancel_reason,
         refund_method: refund.map(|r| r.2),
         refund_span: refund.map(|r| (r.0, r.1)),
+        denied,
     }
 }
 
@@ -188,8 +187,7 @@ mod tests {
 
     #[test]
     fn a_denied_reason_is_seen() {
-        let tables = tables();
-        let denied = |s: &str| denied(&tokenize(s), tables);
+        let denied = |s: &str| extract(&tokenize(s), tables()).denied;
         assert!(denied("well it's not damaged ok then"));
         assert!(!denied("it arrived damaged"));
     }
