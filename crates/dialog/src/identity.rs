@@ -714,9 +714,8 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
     if said_cancelled && fitting.iter().any(|o| o.status == OrderStatus::Cancelled) {
         fitting.retain(|o| o.status == OrderStatus::Cancelled);
     }
-    // Recent orders first; a long history is not read out.
-    fitting.truncate(max);
-    // "Where's my hoodie order?": the one order whose items the request named.
+    // "Where's my hoodie order?": the orders whose items the request named, looked for
+    // before the list is cut, so a jacket ordered before the newest few is still found.
     if fitting.len() > 1 {
         let words: Vec<String> = e
             .task_ref()
@@ -739,8 +738,14 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
                 return true;
             }
             fitting = vec![fitting[i]];
+        } else if let Some(best) = scores.iter().copied().max().filter(|&b| b > 0) {
+            // Two orders hold a rain jacket: the choice is between those two alone.
+            let mut named = scores.iter().map(|&s| s == best);
+            fitting.retain(|_| named.next().unwrap_or(false));
         }
     }
+    // Recent orders first; a long history is not read out.
+    fitting.truncate(max);
     if fitting.len() == 1 {
         let o = fitting[0];
         let args = describe(e, o);
