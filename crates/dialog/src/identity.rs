@@ -182,6 +182,13 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         // "Where's the one with the belt?" after the socks order: the verified order
         // holding what the caller named, not the one just discussed.
         if let Some(named) = verified_order_named(e, &focus, facts) {
+            // A status names its items; any other request says which order it is on.
+            if goal != Goal::Status {
+                if let Ok(Some(order)) = facts.order(&named) {
+                    let args = describe(e, &OrderSummary::from(&order));
+                    e.say(p!("using_order"), &args);
+                }
+            }
             use_order(e, named);
             return true;
         }
@@ -207,6 +214,9 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
                 return true;
             }
             if elsewhere {
+                if let Some(found) = offer_verified(e, Some(&focus), facts) {
+                    return found;
+                }
                 ask_order_number(e);
                 return false;
             }
@@ -253,8 +263,39 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             return false;
         }
     }
+    let declined = e.s.focus.clone();
+    if let Some(found) = offer_verified(e, declined.as_deref(), facts) {
+        return found;
+    }
     ask_order_number(e);
     false
+}
+
+/// Offers the orders this call has verified already, other than `except`, as a phone
+/// check offers them: a caller who proved who they are is not asked to prove it again
+/// for their next order. `None` when none of them suits the request.
+fn offer_verified(e: &mut Engine, except: Option<&str>, facts: &dyn Facts) -> Option<bool> {
+    let mut numbers = e.s.verified.clone();
+    numbers.sort();
+    numbers.dedup();
+    numbers.retain(|n| Some(n.as_str()) != except);
+    let mut orders = Vec::new();
+    for number in numbers {
+        match facts.order(&number) {
+            Ok(Some(order)) => orders.push(OrderSummary::from(&order)),
+            Ok(None) => {}
+            Err(err) => {
+                e.store_trouble(&err);
+                return Some(false);
+            }
+        }
+    }
+    if orders.is_empty() {
+        return None;
+    }
+    orders.sort_by(|a, b| (b.order_date, &b.order_number).cmp(&(a.order_date, &a.order_number)));
+    let goal = e.task().goal();
+    offer_orders(e, &orders, goal, facts).then(|| e.task().order.is_some())
 }
 
 fn ask_order_number(e: &mut Engine) {

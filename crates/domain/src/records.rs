@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::order::{Money, OrderStatus};
+use crate::order::{Money, Order, OrderStatus};
 
 /// A sellable product (one variant: one size, one colour).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +120,21 @@ pub struct OrderSummary {
     pub first_item: String,
     /// How many of the first item.
     pub first_qty: u32,
+}
+
+impl From<&Order> for OrderSummary {
+    fn from(order: &Order) -> OrderSummary {
+        let first = order.items.first();
+        OrderSummary {
+            order_number: order.order_number.clone(),
+            status: order.status,
+            order_date: order.order_date,
+            total: order.total,
+            item_count: u32::try_from(order.items.len()).unwrap_or(u32::MAX),
+            first_item: first.map(|i| i.name.clone()).unwrap_or_default(),
+            first_qty: first.map_or(1, |i| i.qty),
+        }
+    }
 }
 
 fn ser_money<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
