@@ -299,6 +299,15 @@ fn offer_verified(e: &mut Engine, except: Option<&str>, facts: &dyn Facts) -> Op
 }
 
 fn ask_order_number(e: &mut Engine) {
+    // "Where are my headphones? I don't have the order number": the phone is asked.
+    // ("I don't have a car" is not about the number.)
+    let no_number = e.task_ref().is_some_and(|t| {
+        t.cues.contains(&Cue::NoNumber) && t.words.iter().any(|w| w.starts_with("number"))
+    });
+    if no_number {
+        e.ask(Ask::Phone, p!("ask_phone"), &[]);
+        return;
+    }
     e.ask(Ask::OrderNumber, p!("ask_order_number"), &[]);
 }
 
@@ -465,6 +474,19 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     let ent = &said.entities;
     match ask {
         Ask::OrderNumber => {
+            // "617 555 0123" at the order number question: ten or eleven digits that no
+            // order number of this store has are the phone on the order.
+            let lengths = &e.config().policy.verification.order_number_digits;
+            let phone_shaped = ent
+                .order_number
+                .as_ref()
+                .filter(|n| (10..=11).contains(&n.len()) && !lengths.contains(&n.len()))
+                .filter(|_| ent.phone_number.is_none());
+            if let Some(phone) = phone_shaped.cloned() {
+                e.s.heard_phone = Some(phone);
+                e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
+                return Answer::Handled;
+            }
             if let Some(n) = &ent.order_number {
                 e.s.heard_order = Some(n.clone());
                 let factors = Factors::of(ent);
