@@ -176,6 +176,9 @@ pub(crate) struct Session {
     /// The turn at which a clarifying question ("do you want to X or Y?") was asked: a
     /// "neither" to it is not a goodbye.
     pub clarified_at: Option<u32>,
+    /// The line a clarifying question was about, with the requests it offered (each
+    /// with the words that named it): the answer picks one and keeps the line's details.
+    pub clarifying: Option<(Interpretation, Vec<(Intent, String)>)>,
     /// The caller asked about the card in this turn: its last four are said in full.
     pub card_asked: bool,
     /// The product the caller last asked about ("what colours does it come in?").

@@ -3,7 +3,7 @@
 //! (done, dropped, withdrawn, handed to a person, goodbye).
 
 use voxorder_domain::change::{Change, HandOffReason};
-use voxorder_domain::interpretation::Cue;
+use voxorder_domain::interpretation::{Cue, Interpretation};
 use voxorder_domain::records::NoticeScope;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{Entities, Intent};
@@ -133,6 +133,23 @@ impl Engine {
     pub(crate) fn utterance(&mut self, said: &Said<'_>, facts: &dyn Facts) {
         self.s.turns += 1;
         self.s.timeouts = 0;
+        // "Check the status" to "do you want to check your order status or return an
+        // item?": the request chosen, taken up with what the first line said (the phone
+        // number, the product), which the short answer does not repeat.
+        let first = self.clarified_line(said);
+        let chosen;
+        let said = match &first {
+            Some(first) => {
+                chosen = Said {
+                    heard: first,
+                    intent: first.intent,
+                    confidence: first.confidence,
+                    keypad: false,
+                };
+                &chosen
+            }
+            None => said,
+        };
         if said.text.trim().is_empty() {
             self.say(p!("heard_nothing"), &[]);
             self.ask_again();
@@ -727,6 +744,29 @@ impl Engine {
         }
     }
 
+    /// The line a clarifying question of the last turn was about, as the request the
+    /// answer chose: the offered request whose intent was heard, else the only one whose
+    /// words the answer says ("the status", "return it"). `None` for anything else.
+    fn clarified_line(&mut self, said: &Said<'_>) -> Option<Interpretation> {
+        let (mut first, offered) = self.s.clarifying.take()?;
+        if self.s.clarified_at != Some(self.s.turns - 1) || self.task.is_some() {
+            return None;
+        }
+        let by_intent = offered.iter().find(|(intent, _)| *intent == said.intent);
+        let by_position = || said.position(offered.len()).map(|i| &offered[i]);
+        let chosen = by_intent.or_else(by_position).or_else(|| {
+            let naming: Vec<&(Intent, String)> = offered
+                .iter()
+                .filter(|(_, label)| label_named(label, &said.words, &offered))
+                .collect();
+            (naming.len() == 1).then(|| naming[0])
+        })?;
+        first.intent = chosen.0;
+        first.confidence = 1.0;
+        first.then = None;
+        Some(first)
+    }
+
     pub(crate) fn note_primary(&mut self, intent: Intent) {
         if self.s.primary.is_none() {
             self.s.primary = Some(intent);
@@ -970,14 +1010,15 @@ impl Engine {
         // the pharmacy open") was understood: it is said so each time, and never counts
         // towards "I'm having trouble understanding".
         // A near miss between two requests is worth a clarifying question.
-        let options: Vec<String> = said
+        let offered: Vec<(Intent, String)> = said
             .alternatives
             .iter()
             .filter(|a| a.confidence >= self.config.dialog.clarify_confidence)
-            .filter_map(|a| Goal::from_intent(a.intent))
+            .filter_map(|a| Some((a.intent, Goal::from_intent(a.intent)?)))
             .take(2)
-            .map(|g| self.text(g.label_key(), &[]))
+            .map(|(intent, g)| (intent, self.text(g.label_key(), &[])))
             .collect();
+        let options: Vec<String> = offered.iter().map(|(_, label)| label.clone()).collect();
         let plainly_elsewhere = options.len() < 2
             && said.words.len() >= 4
             && !self.names_something_of_ours(said)
@@ -1003,6 +1044,7 @@ impl Engine {
         if options.len() == 2 {
             self.say(p!("clarify"), &[("options", st::list_or(&options))]);
             self.s.clarified_at = Some(self.s.turns);
+            self.s.clarifying = Some((said.heard.clone(), offered));
         } else if said.words.len() >= 4 && !self.names_something_of_ours(said) {
             // A clear sentence about nothing this shop does ("tell me a joke", "what's
             // the weather"): said so, with what it can do, not "I didn't catch that".
@@ -1193,4 +1235,22 @@ impl Engine {
 fn switches_what_to_do(from: Goal, to: Goal) -> bool {
     let after_sale = |g: Goal| matches!(g, Goal::Return | Goal::Exchange | Goal::Problem);
     from != to && after_sale(from) && after_sale(to)
+}
+
+/// Whether the words say one of a label's own words (none the other labels share, and
+/// none shorter than four letters): "status" names "check your order status", "return"
+/// names "return an item".
+fn label_named(label: &str, words: &[String], offered: &[(Intent, String)]) -> bool {
+    let own = |w: &str| {
+        w.len() >= 4
+            && offered
+                .iter()
+                .filter(|(_, other)| other != label)
+                .all(|(_, other)| !other.split_whitespace().any(|o| o == w))
+    };
+    label.split_whitespace().filter(|w| own(w)).any(|w| {
+        words
+            .iter()
+            .any(|said| said.trim_end_matches('s') == w.trim_end_matches('s'))
+    })
 }
