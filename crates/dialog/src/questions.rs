@@ -557,9 +557,14 @@ impl Engine {
                 if yes {
                     if let Some(task) = self.task.as_mut() {
                         task.become_goal(Goal::Confirm);
+                        // "Shall I confirm it now?" named the order, its total and its
+                        // day: a yes to it is the confirmation, not a cue to read the
+                        // order out and ask again.
+                        task.confirmed = true;
                     }
                     orders::confirm(self, facts);
                 } else {
+                    self.say(p!("confirm_left_pending"), &[]);
                     self.complete();
                 }
             }

@@ -1056,16 +1056,7 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
         e.task().confirmation().read_out = true;
-        // The city is enough to recognise one's own order; the zip read digit by digit
-        // would add seconds to the longest sentence of the call.
-        let place = order
-            .shipping_address
-            .as_ref()
-            .map(|a| match a.city.trim() {
-                "" => st::city_zip(&a.city, &a.zip),
-                city => city.to_string(),
-            })
-            .unwrap_or_default();
+        let place = delivery_place(&order);
         let payment = match order.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
             PaymentMethod::Card => {
@@ -1105,8 +1096,31 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
         reference: None,
     });
     let est = estimate_words(e, &order);
-    e.say(p!("order_confirmed"), &[("estimate", est)]);
+    if e.task().confirmation().read_out {
+        e.say(p!("order_confirmed"), &[("estimate", est)]);
+    } else {
+        // Confirmed at "shall I confirm it now?": where it goes was not said yet.
+        let place = delivery_place(&order);
+        e.say(
+            p!("order_confirmed_to"),
+            &[("estimate", est), ("place", place)],
+        );
+    }
     e.complete();
+}
+
+/// Where an order goes, as a confirmation says it: the city is enough to recognise
+/// one's own order; the zip read digit by digit would add seconds to the longest
+/// sentence of the call.
+fn delivery_place(order: &Order) -> String {
+    order
+        .shipping_address
+        .as_ref()
+        .map(|a| match a.city.trim() {
+            "" => st::city_zip(&a.city, &a.zip),
+            city => city.to_string(),
+        })
+        .unwrap_or_default()
 }
 
 /// Answers to the questions of these requests.
