@@ -1056,6 +1056,12 @@ impl Engine {
     }
 
     pub(crate) fn repeat(&mut self) {
+        // After "sorry, I didn't get that …", "repeat" wants the question itself (the
+        // order read out), not the apology and its instructions again.
+        if self.s.misses > 0 && self.ask != Ask::Nothing && self.say_pending_question(false) {
+            self.step.slow = true;
+            return;
+        }
         let last = self.s.last_reply.clone();
         if last.is_empty() {
             self.say(p!("nothing_to_repeat"), &[]);
