@@ -1453,6 +1453,24 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         );
         return Answer::Handled;
     }
+    // "What's the one more item?", "read me the order again": every item, then the order
+    // asked about again.
+    if e.phrases().any("order_read", &said.words) && intent != Intent::CancelOrder {
+        let lines: Vec<String> = order
+            .items
+            .iter()
+            .map(|i| pw::product_phrase_indefinite(&i.name, i.qty, true))
+            .collect();
+        e.ask(
+            Ask::ConfirmCall,
+            p!("confirm_items"),
+            &[
+                ("items", st::list_and(&lines)),
+                ("total", st::price_cents(order.total.cents())),
+            ],
+        );
+        return Answer::Handled;
+    }
     // "Can I pay by card?": asked before anything is confirmed or cancelled.
     let cod = order.payment.method == PaymentMethod::Cod;
     if cod && said.has(Cue::OtherPayment) && intent != Intent::CancelOrder {
