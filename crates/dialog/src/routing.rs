@@ -155,6 +155,13 @@ impl Engine {
             self.ask_again();
             return;
         }
+        // "There's no Oscar here, you've got the wrong number" on the shop's own call:
+        // noted for the team, and the call ends; no call back to a stranger's number.
+        let who_asked = matches!(self.ask, Ask::ConfirmWho | Ask::YesNo(YesNo::CallBack));
+        if who_asked && self.phrases().any("wrong_number", &said.words) {
+            self.hand_off(HandOffReason::WrongNumber);
+            return;
+        }
         // "Well, it's not damaged, ok then" after a refusal "unless it's damaged": a
         // defect denied is no problem to report, whatever the classifier made of the
         // word "damaged".
@@ -1207,6 +1214,7 @@ impl Engine {
             HandOffReason::Exception => p!("handoff_exception"),
             HandOffReason::Disputed if self.s.called_about.is_some() => p!("handoff_disputed"),
             HandOffReason::Disputed => p!("handoff_fraud"),
+            HandOffReason::WrongNumber => p!("handoff_wrong_number"),
             _ => p!("handoff"),
         };
         self.say(key, &[]);

@@ -382,6 +382,9 @@ pub enum HandOffReason {
     SystemError,
     /// The customer says they never placed the order.
     Disputed,
+    /// A confirmation call reached someone who does not know the customer: the shop
+    /// reaches them another way and stops calling that number about the order.
+    WrongNumber,
 }
 
 impl HandOffReason {
@@ -395,6 +398,7 @@ impl HandOffReason {
             HandOffReason::Exception => "exception",
             HandOffReason::SystemError => "system_error",
             HandOffReason::Disputed => "disputed",
+            HandOffReason::WrongNumber => "wrong_number",
         }
     }
 }
