@@ -1290,6 +1290,17 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     if said.has(Cue::CallBack) {
         return ask_callback(e, said);
     }
+    // "Who's asking?": who calls and why, and the question again; nothing of the order.
+    if !its_them && e.phrases().any("who_calls", &said.words) {
+        let store = e.config().store.name.clone();
+        let name = e.s.callee.clone().unwrap_or_default();
+        e.ask(
+            Ask::ConfirmWho,
+            p!("confirm_who_calls"),
+            &[("store", store), ("name", name)],
+        );
+        return Answer::Handled;
+    }
     if its_them {
         e.task().confirmation().who_checked = true;
         // "Yes it's me, but deliver it to my work": the request said with the yes is the
