@@ -349,7 +349,13 @@ impl Engine {
         let no_other_request = Goal::from_intent(said.intent).is_none()
             || said.words.len() <= 3
             || said.confidence < self.config.dialog.switch_confidence;
-        if self.task.is_some() && said.has(Cue::Withdraw) && no_other_request {
+        // "I don't want to change the address. Stop." while a new one is asked for.
+        let keeps_as_is = self
+            .task
+            .as_ref()
+            .is_some_and(|t| matches!(t.goal(), Goal::ChangeAddress | Goal::Reschedule))
+            && self.phrases().any("no_change", &said.words);
+        if keeps_as_is || (self.task.is_some() && said.has(Cue::Withdraw) && no_other_request) {
             self.withdraw(said);
             return;
         }
@@ -1121,7 +1127,8 @@ impl Engine {
         self.s.misses = 0;
         self.s.heard_order = None;
         self.s.heard_factors = None;
-        self.task = None;
+        // A change asked in the middle of a confirmation call gives way to the call.
+        let paused = self.task.take().and_then(|t| t.resume);
         self.ask = Ask::Nothing;
         self.s.completed += 1;
         if said.intent == Intent::EndConversation || said.has(Cue::Goodbye) {
@@ -1129,7 +1136,10 @@ impl Engine {
             return;
         }
         self.say(p!("not_done"), &[]);
-        self.anything_else();
+        match paused {
+            Some(paused) => self.task = Some(*paused),
+            None => self.anything_else(),
+        }
     }
 
     pub(crate) fn refuse_card(&mut self, facts: &dyn Facts) {

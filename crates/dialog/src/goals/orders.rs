@@ -1437,7 +1437,11 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     };
     // "What address do you have?": the city and zip, never the street, and the order is
     // asked about again.
-    if e.phrases().any("asks_address", &said.words) && intent != Intent::CancelOrder {
+    // "I don't want to change it if it's right, is it Brattle Street?" is the same
+    // question: the street is never confirmed or denied to a guess.
+    let ph = e.phrases();
+    let asks_address = ph.any("asks_address", &said.words) || ph.any("no_change", &said.words);
+    if asks_address && intent != Intent::CancelOrder {
         let place = order
             .shipping_address
             .as_ref()
