@@ -363,6 +363,17 @@ impl Engine {
             self.ask,
             Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder)
         );
+        // "Forget it, I'll sort it out when it arrives. Bye" at "anything else?": a
+        // goodbye with no new request in it ends the call.
+        if closing_question
+            && self.task.is_none()
+            && said.has(Cue::Goodbye)
+            && no_other_request
+            && !self.names_something_of_ours(said)
+        {
+            self.goodbye();
+            return;
+        }
         // "Thank you", "cheers", "that's all" with nothing left to ask: the call ends.
         if closing_question
             && self.task.is_none()
