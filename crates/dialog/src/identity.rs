@@ -780,9 +780,9 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
     // "Where's my hoodie order?": the orders whose items the request named, looked for
     // before the list is cut, so a jacket ordered before the newest few is still found.
     if fitting.len() > 1 {
-        let words: Vec<String> = e
+        let words = e
             .task_ref()
-            .map(|t| t.words.iter().map(|w| singular(w)).collect())
+            .map(|t| item_words_said(e, &t.words))
             .unwrap_or_default();
         let scores: Vec<usize> = fitting
             .iter()

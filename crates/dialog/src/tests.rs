@@ -48,7 +48,7 @@ impl Facts for World {
             .orders
             .values()
             .filter(|o| o.customer.phone.as_deref() == Some(phone))
-            .map(summary)
+            .map(OrderSummary::from)
             .collect();
         found.sort_by_key(|o| std::cmp::Reverse(o.order_date));
         Ok(found)
@@ -61,7 +61,7 @@ impl Facts for World {
             .customer_orders
             .iter()
             .filter_map(|n| self.orders.get(n))
-            .map(summary)
+            .map(OrderSummary::from)
             .collect())
     }
     fn customer(&self, id: i64) -> Result<Option<CustomerRow>, FactsError> {
@@ -147,18 +147,6 @@ impl Facts for World {
     }
     fn orders_as_of(&self) -> Result<Option<NaiveDateTime>, FactsError> {
         Ok(self.orders_as_of)
-    }
-}
-
-fn summary(o: &Order) -> OrderSummary {
-    OrderSummary {
-        order_number: o.order_number.clone(),
-        status: o.status,
-        order_date: o.order_date,
-        total: o.total,
-        item_count: o.items.len() as u32,
-        first_item: o.items.first().map(|i| i.name.clone()).unwrap_or_default(),
-        first_qty: o.items.first().map_or(1, |i| i.qty),
     }
 }
 
@@ -2290,4 +2278,41 @@ fn an_item_taken_out_at_a_read_back_leaves_the_rest() {
         assert!(!s.reply.contains(gone), "{text}: {}", s.reply);
         assert!(s.reply.contains("Shall I"), "{text}: {}", s.reply);
     }
+}
+
+#[test]
+fn a_common_word_of_an_item_name_picks_no_order() {
+    // "My grandson set up an order": "set" is a word of the sheet set's name, not the
+    // caller naming it; both orders on the phone are offered.
+    let mut w = world();
+    let mut sheets = w.orders["1234567891234"].clone();
+    sheets.order_number = "1234567890000".into();
+    sheets.order_date = NaiveDate::from_ymd_opt(2026, 3, 8).expect("valid");
+    sheets.items[0].name = "Percale Sheet Set - White, Full".into();
+    sheets.items[0].sku = "SHEET-WHITE-FULL".into();
+    w.orders.insert(sheets.order_number.clone(), sheets);
+    let mut e = engine();
+    let phone = Entities {
+        phone_number: Some("5125550199".into()),
+        ..Entities::default()
+    };
+    turn(
+        &mut e,
+        &w,
+        Intent::GetOrderStatus,
+        "my grandson set up an order for me, my phone is 512 555 0199",
+        phone,
+    );
+    let s = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    assert!(s.reply.contains("Which one"), "{}", s.reply);
+    assert!(!s.reply.contains("hasn't shipped"), "{}", s.reply);
+    // Naming the item still picks it.
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Fallback,
+        "the sheets",
+        Entities::default(),
+    );
+    assert!(s.reply.contains("sheet set"), "{}", s.reply);
 }
