@@ -239,6 +239,9 @@ impl Engine {
         }
         if !said.keypad && said.has(Cue::Complaint) {
             self.note_primary(said.intent);
+            if self.s.heard_order.is_none() {
+                self.s.heard_order = said.entities.order_number.clone();
+            }
             self.hand_off(HandOffReason::Complaint);
             return;
         }
@@ -1221,7 +1224,10 @@ impl Engine {
             .task
             .as_ref()
             .and_then(|t| t.order.clone())
-            .or_else(|| self.s.focus.clone());
+            .or_else(|| self.s.focus.clone())
+            // The number an angry caller said before any check: the team needs it, and
+            // the summary marks it unverified.
+            .or_else(|| self.s.heard_order.clone());
         let summary = self.summary(reason, order_number.as_deref());
         self.change(Change::HandOff {
             reason,
