@@ -168,7 +168,11 @@ fn say_details(e: &mut Engine, order: &Order) {
             p!("details_paid_card"),
             &[("card", card_words(&e.catalog, order))],
         ),
-        PaymentMethod::Cod => e.text(p!("details_paid_cod"), &[]),
+        // Cash is paid at the door: before delivery nothing is paid yet.
+        PaymentMethod::Cod if order.status == OrderStatus::Delivered => {
+            e.text(p!("details_paid_cod"), &[])
+        }
+        PaymentMethod::Cod => e.text(p!("details_due_cod"), &[]),
     };
     e.say(
         p!("order_details"),
