@@ -62,6 +62,8 @@ pub enum EntityKind {
 pub enum ReturnReason {
     Damaged,
     WrongItem,
+    /// Paid for and never in the parcel: nothing comes back.
+    MissingItem,
     NotAsDescribed,
     SizeIssue,
     QualityIssue,

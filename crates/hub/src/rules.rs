@@ -313,6 +313,7 @@ pub fn judge_return(
         r.reason,
         ReturnReason::Damaged
             | ReturnReason::WrongItem
+            | ReturnReason::MissingItem
             | ReturnReason::NotAsDescribed
             | ReturnReason::QualityIssue
     );
@@ -416,6 +417,7 @@ fn reason_str(r: ReturnReason) -> &'static str {
     match r {
         ReturnReason::Damaged => "damaged",
         ReturnReason::WrongItem => "wrong_item",
+        ReturnReason::MissingItem => "missing_item",
         ReturnReason::NotAsDescribed => "not_as_described",
         ReturnReason::SizeIssue => "size_issue",
         ReturnReason::QualityIssue => "quality_issue",

@@ -183,6 +183,7 @@ fn reason_words(e: &Engine, r: ReturnReason) -> String {
     let key = match r {
         ReturnReason::Damaged => p!("reason_damaged"),
         ReturnReason::WrongItem => p!("reason_wrong_item"),
+        ReturnReason::MissingItem => p!("reason_missing_item"),
         ReturnReason::NotAsDescribed => p!("reason_not_as_described"),
         ReturnReason::SizeIssue => p!("reason_size_issue"),
         ReturnReason::QualityIssue => p!("reason_quality_issue"),
@@ -1039,8 +1040,8 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         });
     }
     let reason = match pr {
-        // A packing mistake, like a wrong item: the closest return reason there is.
-        Problem::WrongItem | Problem::MissingItem => ReturnReason::WrongItem,
+        Problem::WrongItem => ReturnReason::WrongItem,
+        Problem::MissingItem => ReturnReason::MissingItem,
         Problem::NotAsDescribed => ReturnReason::NotAsDescribed,
         Problem::Defective => ReturnReason::QualityIssue,
         _ => ReturnReason::Damaged,
