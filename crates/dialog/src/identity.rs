@@ -1120,6 +1120,17 @@ fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usiz
         unique_best(&hits)
     };
     if let Some(date) = said.entities.date {
+        // "The February one" reads as the first of February: a month said without a day
+        // picks by the month alone.
+        let day_said = said
+            .words
+            .iter()
+            .any(|w| matches!(w.as_str(), "first" | "1st" | "1"));
+        if date.day() == 1 && !day_said {
+            if let Some(i) = fits(&|d| d.month() == date.month()) {
+                return Some(i);
+            }
+        }
         if let Some(i) = fits(&|d| d == date)
             .or_else(|| fits(&|d| d.month() == date.month() && d.day() == date.day()))
             .or_else(|| fits(&|d| d.day() == date.day()))
