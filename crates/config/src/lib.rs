@@ -353,7 +353,7 @@ impl Default for DialogConfig {
             switch_confidence: 0.85,
             aside_confidence: 0.6,
             clarify_confidence: 0.2,
-            max_listed_orders: 4,
+            max_listed_orders: 3,
         }
     }
 }

@@ -807,8 +807,6 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
             fitting.retain(|_| named.next().unwrap_or(false));
         }
     }
-    // Recent orders first; a long history is not read out.
-    fitting.truncate(max);
     if fitting.len() == 1 {
         let o = fitting[0];
         let args = describe(e, o);
@@ -816,8 +814,11 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
         use_order(e, o.order_number.clone());
         return true;
     }
+    // Recent orders first; only the newest few are read out, and the others can still
+    // be picked by what was in them, when or whose they were ("the February one").
     let listed: Vec<String> = fitting
         .iter()
+        .take(max)
         .enumerate()
         .map(|(i, o)| {
             let mut args = describe(e, o);
@@ -826,19 +827,17 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
         })
         .collect();
     let numbers = fitting.iter().map(|o| o.order_number.clone()).collect();
-    // At most three are read, the most recent first, and said to be the newest so the
-    // count and the list agree; the others can be named ("the one from February").
     let args = |orders: String| {
         [
-            ("count", st::number_words(listed.len() as u64)),
+            ("count", st::number_words(fitting.len() as u64)),
             ("orders", orders),
         ]
     };
-    if listed.len() > ORDERS_READ_OUT {
+    if fitting.len() > listed.len() {
         e.ask(
             Ask::PickOrder(numbers),
             p!("pick_order_newest"),
-            &args(st::list_or(&listed[..ORDERS_READ_OUT])),
+            &args(st::list_or(&listed)),
         );
     } else {
         e.ask(
@@ -914,9 +913,6 @@ fn first_name_said(full_name: &str, words: &[String]) -> bool {
         })
 }
 
-/// How many of a caller's orders are read out when they are asked to pick one.
-const ORDERS_READ_OUT: usize = 3;
-
 pub(crate) fn pick(
     e: &Engine,
     said: &Said<'_>,
@@ -968,7 +964,7 @@ pub(crate) fn pick(
     }
     // "The rain jacket one" when an older order, not read out, has one too: the order
     // the caller heard described is meant.
-    let read_out = by_item.len().min(ORDERS_READ_OUT);
+    let read_out = by_item.len().min(e.config().dialog.max_listed_orders);
     if read_out < by_item.len() {
         if let Some(i) = unique_best(&by_item[..read_out]) {
             return Some(i);
