@@ -1103,11 +1103,16 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
     if e.task().confirmation().read_out {
         e.say(p!("order_confirmed"), &[("estimate", est)]);
     } else {
-        // Confirmed at "shall I confirm it now?": where it goes was not said yet.
+        // Confirmed at "shall I confirm it now?": where it goes was not said yet, and on
+        // a household speaker whose order it is.
         let place = delivery_place(&order);
+        let owner = match other_members(e, &order, facts) {
+            Some(name) => e.text(p!("owner_member"), &[("name", name)]),
+            None => e.text(p!("owner_you"), &[]),
+        };
         e.say(
             p!("order_confirmed_to"),
-            &[("estimate", est), ("place", place)],
+            &[("estimate", est), ("place", place), ("owner", owner)],
         );
     }
     e.complete();
