@@ -159,6 +159,10 @@ impl Engine {
         // noted for the team, and the call ends; no call back to a stranger's number.
         let who_asked = matches!(self.ask, Ask::ConfirmWho | Ask::YesNo(YesNo::CallBack));
         if who_asked && self.phrases().any("wrong_number", &said.words) {
+            // Whoever answered was never the customer: nothing of the call is verified.
+            if let Some(number) = self.s.called_about.clone() {
+                self.s.verified.retain(|v| *v != number);
+            }
             self.hand_off(HandOffReason::WrongNumber);
             return;
         }
