@@ -1005,9 +1005,14 @@ fn names_what_focus_lacks(e: &Engine, focus: &str, facts: &dyn Facts) -> bool {
     let Ok(Some(order)) = facts.order(focus) else {
         return false;
     };
+    !holds_product(&order, &sku, facts)
+}
+
+/// Whether a line of the order is the product, or another size or colour of it.
+pub(crate) fn holds_product(order: &Order, sku: &str, facts: &dyn Facts) -> bool {
     let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
-    let heard_family = family(&sku);
-    !order
+    let heard_family = family(sku);
+    order
         .items
         .iter()
         .any(|it| it.sku == sku || (heard_family.is_some() && family(&it.sku) == heard_family))

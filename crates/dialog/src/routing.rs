@@ -504,6 +504,26 @@ impl Engine {
             self.advance(facts);
             return;
         }
+        // "And the water bottle?" at "shall I text you the tracking link?": a product the
+        // order in focus does not hold leaves the offer for the order that holds it.
+        let offer = matches!(self.ask, Ask::YesNo(q) if q.is_offer());
+        if let (true, Some(sku)) = (offer, said.entities.product.as_deref()) {
+            let lacks = self
+                .order_in_focus()
+                .and_then(|n| facts.order(n).ok().flatten())
+                .is_some_and(|o| !identity::holds_product(&o, sku, facts));
+            if lacks && self.yes_no(said).is_none() {
+                self.step.answered = true;
+                self.ask = Ask::Nothing;
+                self.ask_key = None;
+                if self.task.is_some() {
+                    self.end_task();
+                }
+                let goal = Goal::from_intent(said.intent).unwrap_or(Goal::Status);
+                self.start_goal(goal, said, facts);
+                return;
+            }
+        }
         if self.ask != Ask::Nothing {
             let ask = self.ask.clone();
             match self.answer(&ask, said, facts) {
@@ -649,9 +669,17 @@ impl Engine {
             && !said.has(Cue::OtherOrder)
             && self.phrases().any("wants_faster", &said.words)
         {
+            // "And the jeans? They were meant to come next day": a product the order in
+            // focus does not hold is about another order, never answered from this one.
             let order = self
                 .order_in_focus()
-                .and_then(|n| facts.order(n).ok().flatten());
+                .and_then(|n| facts.order(n).ok().flatten())
+                .filter(|o| {
+                    said.entities
+                        .product
+                        .as_deref()
+                        .is_none_or(|sku| identity::holds_product(o, sku, facts))
+                });
             if let Some(order) = order {
                 if orders::speed_fixed(self, &order) {
                     self.s.fallbacks = 0;
