@@ -504,6 +504,23 @@ impl Engine {
             self.advance(facts);
             return;
         }
+        // "What's in that order exactly?" at "shall I confirm it now?": the items, then the
+        // question again; a confirmation is never asked of an order the caller cannot hear.
+        if self.ask == Ask::YesNo(YesNo::ConfirmPending)
+            && self.yes_no(said).is_none()
+            && (self.phrases().any("order_read", &said.words)
+                || orders::asks_order_details(self, &said.words))
+        {
+            let order = self
+                .order_in_focus()
+                .and_then(|n| facts.order(n).ok().flatten());
+            if let Some(order) = order {
+                self.step.answered = true;
+                orders::say_details(self, &order);
+                self.say(p!("confirm_now_again"), &[]);
+                return;
+            }
+        }
         // "And the water bottle?" at "shall I text you the tracking link?": a product the
         // order in focus does not hold leaves the offer for the order that holds it.
         let offer = matches!(self.ask, Ask::YesNo(q) if q.is_offer());

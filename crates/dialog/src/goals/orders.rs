@@ -157,7 +157,7 @@ pub(crate) fn asks_order_details(e: &Engine, words: &[String]) -> bool {
 
 /// Every line of the order and what it cost, for a caller who asked: the status
 /// sentence names only the first item.
-fn say_details(e: &mut Engine, order: &Order) {
+pub(crate) fn say_details(e: &mut Engine, order: &Order) {
     let lines: Vec<String> = order
         .items
         .iter()
