@@ -249,7 +249,21 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
     {
         end += 1;
     }
-    if words
+    // "…, fifth floor", "3rd floor": the floor said before its unit word is the street
+    // line's too, never the city.
+    let ordinal = |w: &AddressWord<'_>| {
+        lists.ordinals.contains_key(w.key.as_str())
+            || (w.key.len() > 2
+                && w.key.starts_with(|c: char| c.is_ascii_digit())
+                && ["st", "nd", "rd", "th"].iter().any(|s| w.key.ends_with(s)))
+    };
+    if words.get(end).is_some_and(ordinal)
+        && words
+            .get(end + 1)
+            .is_some_and(|w| lists.is("address_units", &w.key))
+    {
+        end += 2;
+    } else if words
         .get(end)
         .is_some_and(|w| lists.is("address_units", &w.key))
     {

@@ -363,3 +363,35 @@ fn an_address_said_after_the_order_number_and_the_billing_zip_is_only_the_addres
         .expect("an address");
     assert_eq!(a.street, "15 Pine Road");
 }
+
+/// A floor said as an ordinal before its unit word ("fifth floor", "3rd floor") stays in
+/// the street line, and the city is the one said after it, if any.
+#[test]
+fn a_floor_said_as_an_ordinal_is_part_of_the_street() {
+    let a = expecting(
+        "1200 Seventeenth Street, fifth floor",
+        None,
+        EntityKind::Street,
+    )
+    .address
+    .expect("an address");
+    assert!(
+        a.street.to_lowercase().ends_with("fifth floor"),
+        "{}",
+        a.street
+    );
+    assert_eq!(a.city, None);
+    let a = expecting(
+        "1200 Seventeenth Street, 3rd floor, Denver 80202",
+        Some("80202"),
+        EntityKind::Street,
+    )
+    .address
+    .expect("an address with a city");
+    assert!(
+        a.street.to_lowercase().ends_with("3rd floor"),
+        "{}",
+        a.street
+    );
+    assert_eq!(a.city.as_deref(), Some("Denver"));
+}
