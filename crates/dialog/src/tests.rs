@@ -2316,3 +2316,45 @@ fn a_common_word_of_an_item_name_picks_no_order() {
     );
     assert!(s.reply.contains("sheet set"), "{}", s.reply);
 }
+
+#[test]
+fn a_clarifying_answer_keeps_what_the_first_line_said() {
+    // Unsure between a status and a return, with the phone said in the same line: the
+    // short answer "check the status" (read as another intent) picks the status, and the
+    // phone is used without being asked for again.
+    let w = world();
+    let mut e = engine();
+    let first = voxorder_nlu::reading::Heard {
+        text: "calling about my order, no number but my phone is 512 555 0199".into(),
+        intent: Intent::Fallback,
+        confidence: 0.4,
+        entities: Entities {
+            phone_number: Some("5125550199".into()),
+            ..Entities::default()
+        },
+        alternatives: vec![
+            voxorder_domain::vocab::ScoredIntent {
+                intent: Intent::GetOrderStatus,
+                confidence: 0.3,
+            },
+            voxorder_domain::vocab::ScoredIntent {
+                intent: Intent::ReturnItem,
+                confidence: 0.25,
+            },
+        ],
+    };
+    let event = Event::Utterance(Box::new(voxorder_nlu::reading::read(first, None)));
+    let s = e.handle(event, now(), &w);
+    assert!(s.reply.contains("Do you want to"), "{}", s.reply);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::CheckReturnStatus,
+        "check the status",
+        Entities::default(),
+    );
+    assert!(s.reply.contains("zip"), "{}", s.reply);
+    assert!(!s.reply.contains("order number"), "{}", s.reply);
+    let s = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    assert!(s.reply.contains("hasn't shipped yet"), "{}", s.reply);
+}
