@@ -281,6 +281,8 @@ fn cues_are_typed() {
     assert!(reading("could you call me back later").has(Cue::CallBack));
     assert!(reading("can i pay by card instead").has(Cue::OtherPayment));
     assert!(reading("any time, doesn't matter").has(Cue::AnyTime));
+    assert!(reading("whichever is quickest, up to you").has(Cue::AnyTime));
+    assert!(reading("ok laters, gotta run").has(Cue::Goodbye));
     assert!(!reading("yes that's me").has(Cue::NotThem));
 }
 
