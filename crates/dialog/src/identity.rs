@@ -48,6 +48,10 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     }
     if let Some(p) = &ent.phone_number {
         e.s.heard_phone = Some(p.clone());
+        // "My phone is 617 555 0117 and my zip is 02139": the zip proves it at once.
+        if ent.order_number.is_none() {
+            e.s.heard_factors = Some(Factors::of(ent));
+        }
     }
     // "Change the address to 2200 Lake Shore Drive, Austin": the new address is kept.
     if task.goal() == Goal::ChangeAddress {
@@ -259,6 +263,15 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
     }
     if let Some(phone) = e.s.heard_phone.clone() {
         if phone.len() >= 10 {
+            let accepted = e.config().policy.verification.factors.clone();
+            let given =
+                e.s.heard_factors
+                    .take()
+                    .map(|f| f.usable(Identifier::Phone, &accepted))
+                    .filter(|f| !f.is_empty());
+            if let Some(given) = given {
+                return matches!(check_phone(e, phone, &given, facts), Answer::Filled);
+            }
             e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
             return false;
         }
@@ -296,6 +309,53 @@ fn offer_verified(e: &mut Engine, except: Option<&str>, facts: &dyn Facts) -> Op
     orders.sort_by(|a, b| (b.order_date, &b.order_number).cmp(&(a.order_date, &a.order_number)));
     let goal = e.task().goal();
     offer_orders(e, &orders, goal, facts).then(|| e.task().order.is_some())
+}
+
+/// Checks a factor given for the orders of a phone number: verified, the orders that
+/// match are offered; not, the failure counts against the phone.
+fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts) -> Answer {
+    let key = LockKey::Phone(phone.clone());
+    if locked(e, &key, facts) {
+        return Answer::Handled;
+    }
+    let summaries = match facts.orders_by_phone(&phone) {
+        Ok(s) => s,
+        Err(err) => {
+            e.store_trouble(&err);
+            return Answer::Handled;
+        }
+    };
+    let mut owned = Vec::new();
+    for s in summaries {
+        match facts.order(&s.order_number) {
+            Ok(Some(o)) if factor_matches(given, &o) => owned.push(s),
+            Ok(_) => {}
+            Err(err) => {
+                e.store_trouble(&err);
+                return Answer::Handled;
+            }
+        }
+    }
+    if !check(e, key, !owned.is_empty(), Ask::PhoneFactor, facts) {
+        return Answer::Handled;
+    }
+    e.s.verified
+        .extend(owned.iter().map(|o| o.order_number.clone()));
+    let scopes: Vec<NoticeScope<'_>> = owned
+        .iter()
+        .map(|o| NoticeScope::Order(&o.order_number))
+        .collect();
+    e.say_verified(facts, &scopes);
+    let goal = e.task().goal();
+    if offer_orders(e, &owned, goal, facts) && e.task().order.is_some() {
+        return Answer::Filled;
+    }
+    if e.task().order.is_none() && e.ask == Ask::Nothing {
+        // Nothing relevant on this number for the request.
+        e.say(p!("no_relevant_orders"), &[]);
+        e.drop_task();
+    }
+    Answer::Handled
 }
 
 fn ask_order_number(e: &mut Engine) {
@@ -588,48 +648,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.ask(Ask::PhoneFactor, p!("factor_not_the_phone"), &[]);
                 return Answer::Handled;
             }
-            let key = LockKey::Phone(phone.clone());
-            if locked(e, &key, facts) {
-                return Answer::Handled;
-            }
-            let summaries = match facts.orders_by_phone(&phone) {
-                Ok(s) => s,
-                Err(err) => {
-                    e.store_trouble(&err);
-                    return Answer::Handled;
-                }
-            };
-            let mut owned = Vec::new();
-            for s in summaries {
-                match facts.order(&s.order_number) {
-                    Ok(Some(o)) if factor_matches(&given, &o) => owned.push(s),
-                    Ok(_) => {}
-                    Err(err) => {
-                        e.store_trouble(&err);
-                        return Answer::Handled;
-                    }
-                }
-            }
-            if !check(e, key, !owned.is_empty(), Ask::PhoneFactor, facts) {
-                return Answer::Handled;
-            }
-            e.s.verified
-                .extend(owned.iter().map(|o| o.order_number.clone()));
-            let scopes: Vec<NoticeScope<'_>> = owned
-                .iter()
-                .map(|o| NoticeScope::Order(&o.order_number))
-                .collect();
-            e.say_verified(facts, &scopes);
-            let goal = e.task().goal();
-            if offer_orders(e, &owned, goal, facts) && e.task().order.is_some() {
-                return Answer::Filled;
-            }
-            if e.task().order.is_none() && e.ask == Ask::Nothing {
-                // Nothing relevant on this number for the request.
-                e.say(p!("no_relevant_orders"), &[]);
-                e.drop_task();
-            }
-            Answer::Handled
+            check_phone(e, phone, &given, facts)
         }
         // "All of them" at "which one?" for a status: each in turn, newest first.
         Ask::PickOrder(numbers)
