@@ -152,9 +152,7 @@ impl Engine {
         } else {
             return false;
         };
-        let order = self
-            .order_in_focus()
-            .and_then(|n| facts.order(n).ok().flatten());
+        let order = self.focus_order(facts);
         let ending = order
             .and_then(|o| o.customer.phone)
             .filter(|p| p.len() >= 4)

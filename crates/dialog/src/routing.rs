@@ -4,6 +4,7 @@
 
 use voxorder_domain::change::{Change, HandOffReason};
 use voxorder_domain::interpretation::{Cue, Interpretation};
+use voxorder_domain::order::Order;
 use voxorder_domain::records::NoticeScope;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{Entities, Intent};
@@ -511,9 +512,7 @@ impl Engine {
             && (self.phrases().any("order_read", &said.words)
                 || orders::asks_order_details(self, &said.words))
         {
-            let order = self
-                .order_in_focus()
-                .and_then(|n| facts.order(n).ok().flatten());
+            let order = self.focus_order(facts);
             if let Some(order) = order {
                 self.step.answered = true;
                 orders::say_details(self, &order);
@@ -526,8 +525,7 @@ impl Engine {
         let offer = matches!(self.ask, Ask::YesNo(q) if q.is_offer());
         if let (true, Some(sku)) = (offer, said.entities.product.as_deref()) {
             let lacks = self
-                .order_in_focus()
-                .and_then(|n| facts.order(n).ok().flatten())
+                .focus_order(facts)
                 .is_some_and(|o| !identity::holds_product(&o, sku, facts));
             if lacks && self.yes_no(said).is_none() {
                 self.step.answered = true;
@@ -688,15 +686,12 @@ impl Engine {
         {
             // "And the jeans? They were meant to come next day": a product the order in
             // focus does not hold is about another order, never answered from this one.
-            let order = self
-                .order_in_focus()
-                .and_then(|n| facts.order(n).ok().flatten())
-                .filter(|o| {
-                    said.entities
-                        .product
-                        .as_deref()
-                        .is_none_or(|sku| identity::holds_product(o, sku, facts))
-                });
+            let order = self.focus_order(facts).filter(|o| {
+                said.entities
+                    .product
+                    .as_deref()
+                    .is_none_or(|sku| identity::holds_product(o, sku, facts))
+            });
             if let Some(order) = order {
                 if orders::speed_fixed(self, &order) {
                     self.s.fallbacks = 0;
@@ -1205,16 +1200,20 @@ impl Engine {
         }
     }
 
+    /// The verified order in focus as the store holds it now (`None` when there is none
+    /// or it cannot be read).
+    pub(crate) fn focus_order(&self, facts: &dyn Facts) -> Option<Order> {
+        self.order_in_focus()
+            .and_then(|n| facts.order(n).ok().flatten())
+    }
+
     pub(crate) fn refuse_card(&mut self, facts: &dyn Facts) {
         // Only a verified order's card is named, even by its last four.
-        let card = self
-            .order_in_focus()
-            .and_then(|n| facts.order(n).ok().flatten())
-            .and_then(|o| {
-                let brand = o.payment.brand.clone()?;
-                let last4 = o.payment.last4.clone()?;
-                Some(st::card(&brand, &last4))
-            });
+        let card = self.focus_order(facts).and_then(|o| {
+            let brand = o.payment.brand.clone()?;
+            let last4 = o.payment.last4.clone()?;
+            Some(st::card(&brand, &last4))
+        });
         self.s.card_asked = true;
         match card {
             Some(card) => self.say(p!("card_refused_with_last4"), &[("card", card)]),
