@@ -161,9 +161,7 @@ impl Engine {
         let who_asked = matches!(self.ask, Ask::ConfirmWho | Ask::YesNo(YesNo::CallBack));
         if who_asked && self.phrases().any("wrong_number", &said.words) {
             // Whoever answered was never the customer: nothing of the call is verified.
-            if let Some(number) = self.s.called_about.clone() {
-                self.s.verified.retain(|v| *v != number);
-            }
+            orders::answered_by_someone_else(self);
             self.hand_off(HandOffReason::WrongNumber);
             return;
         }

@@ -1276,11 +1276,7 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let yes = e.yes_no(said);
     let its_them = yes == Some(true) || e.phrases().any("its_me", &said.words);
     if said.has(Cue::NotThem) || (yes == Some(false) && !said.has(Cue::CallBack)) {
-        // Whoever this is, the order is not theirs to hear about or act on.
-        if let Some(number) = e.s.called_about.clone() {
-            e.s.verified.retain(|v| *v != number);
-            e.s.focus = None;
-        }
+        answered_by_someone_else(e);
         e.task().told = true;
         let name = e.s.callee.clone().unwrap_or_default();
         // "She's at work, call back tomorrow": the time is booked without being asked.
@@ -1328,6 +1324,15 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         return Answer::Filled;
     }
     Answer::Missed
+}
+
+/// Whoever answered the shop's call is not the customer: the order called about is not
+/// theirs to hear about or act on.
+pub(crate) fn answered_by_someone_else(e: &mut Engine) {
+    if let Some(number) = e.s.called_about.clone() {
+        e.s.verified.retain(|v| *v != number);
+        e.s.focus = None;
+    }
 }
 
 /// Whether the words give a time to call back: a day, a part of the day, or "any time".
