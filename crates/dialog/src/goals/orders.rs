@@ -155,14 +155,20 @@ pub(crate) fn asks_order_details(e: &Engine, words: &[String]) -> bool {
     what_did_buy || ph.any("asks_items", words) || ph.any("asks_paid", words)
 }
 
-/// Every line of the order and what it cost, for a caller who asked: the status
-/// sentence names only the first item.
-pub(crate) fn say_details(e: &mut Engine, order: &Order) {
-    let lines: Vec<String> = order
+/// Every line of the order as said when the items are asked for ("two navy classic
+/// tees, size medium").
+fn item_lines(order: &Order) -> Vec<String> {
+    order
         .items
         .iter()
         .map(|i| pw::product_phrase_indefinite(&i.name, i.qty, true))
-        .collect();
+        .collect()
+}
+
+/// Every line of the order and what it cost, for a caller who asked: the status
+/// sentence names only the first item.
+pub(crate) fn say_details(e: &mut Engine, order: &Order) {
+    let lines = item_lines(order);
     let paid = match order.payment.method {
         PaymentMethod::Card => e.text(
             p!("details_paid_card"),
@@ -1073,10 +1079,7 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             .filter(|d| *d >= e.today())
             .map(|d| e.text(p!("confirm_arrival"), &[("date", e.date_words(d))]))
             .unwrap_or_default();
-        let owner = match other_members(e, &order, facts) {
-            Some(name) => e.text(p!("owner_member"), &[("name", name)]),
-            None => e.text(p!("owner_you"), &[]),
-        };
+        let owner = owner_words(e, &order, facts);
         let args = [
             ("number", st::digits_grouped(&order.order_number)),
             ("items", items_phrase(&e.catalog, &order)),
@@ -1106,16 +1109,21 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
         // Confirmed at "shall I confirm it now?": where it goes was not said yet, and on
         // a household speaker whose order it is.
         let place = delivery_place(&order);
-        let owner = match other_members(e, &order, facts) {
-            Some(name) => e.text(p!("owner_member"), &[("name", name)]),
-            None => e.text(p!("owner_you"), &[]),
-        };
+        let owner = owner_words(e, &order, facts);
         e.say(
             p!("order_confirmed_to"),
             &[("estimate", est), ("place", place), ("owner", owner)],
         );
     }
     e.complete();
+}
+
+/// Whose order it is, as a confirmation says it: "your", or the household member's name.
+fn owner_words(e: &Engine, order: &Order, facts: &dyn Facts) -> String {
+    match other_members(e, order, facts) {
+        Some(name) => e.text(p!("owner_member"), &[("name", name)]),
+        None => e.text(p!("owner_you"), &[]),
+    }
 }
 
 /// Where an order goes, as a confirmation says it: the city is enough to recognise
@@ -1485,11 +1493,7 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // "What's the one more item?", "read me the order again": every item, then the order
     // asked about again.
     if e.phrases().any("order_read", &said.words) && intent != Intent::CancelOrder {
-        let lines: Vec<String> = order
-            .items
-            .iter()
-            .map(|i| pw::product_phrase_indefinite(&i.name, i.qty, true))
-            .collect();
+        let lines = item_lines(&order);
         e.ask(
             Ask::ConfirmCall,
             p!("confirm_items"),
