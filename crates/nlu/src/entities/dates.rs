@@ -9,7 +9,8 @@
 //!   the coming Saturday;
 //! - "in three days", "in two weeks", "in a month", "three days from now";
 //! - "march 20th", "march twentieth", "20th of march", "20 march", "3/20" (US
-//!   month/day), "2026-03-20": a month and day already past this year mean next year;
+//!   month/day), "2026-03-20": a month and day already past this year mean next year,
+//!   unless said of what already happened ("ordered on march 5th": this year's);
 //! - "the 20th" (also "on 20th"): this month, or next month when the day has passed.
 //!
 //! When several dates are said, one that is negated or replaced ("not today",
@@ -179,7 +180,42 @@ pub(crate) fn extract_date(
     if after_before || after_that {
         return best.date.succ_opt();
     }
+    // "I ordered it on the fifth of March": a month and day that has passed, said of
+    // something that already happened, is this year's, not next year's.
+    if matches!(best.shape, Shape::MonthDay) && best.date > today && said_of_the_past(words, &best)
+    {
+        let last = (1..=4).find_map(|k| best.date.with_year(best.date.year() - k));
+        if let Some(last) = last.filter(|d| *d <= today) {
+            return Some(last);
+        }
+    }
     Some(best.date)
+}
+
+/// Verbs of what has already happened to an order, before a date in the same clause.
+const PAST_EVENTS: &[&str] = &[
+    "ordered",
+    "bought",
+    "placed",
+    "purchased",
+    "received",
+    "arrived",
+    "paid",
+    "got",
+    "came",
+];
+
+/// Whether the date is said of something that already happened ("ordered on …",
+/// "bought it march 5th"), and no year was given with it.
+fn said_of_the_past(words: &[String], c: &Candidate) -> bool {
+    let year_said = words[c.start..c.end]
+        .iter()
+        .any(|w| w.len() == 4 && is_digits(w));
+    let before = c.start.saturating_sub(6)..c.start;
+    !year_said
+        && before
+            .into_iter()
+            .any(|k| PAST_EVENTS.contains(&words[k].as_str()))
 }
 
 /// Whether a negation governs the date: a negator shortly before it with nothing that
@@ -764,6 +800,23 @@ mod tests {
 
     fn date(s: &str) -> Option<String> {
         date_with(s, None)
+    }
+
+    #[test]
+    fn a_passed_day_said_of_what_happened_is_this_years() {
+        for s in [
+            "i ordered it on the fifth of march",
+            "something i bought march 5th",
+            "the order i placed on 3/5",
+        ] {
+            assert_eq!(date(s).as_deref(), Some("2026-03-05"), "{s}");
+        }
+        // Without such a verb, or with a year, a passed day is still the next one.
+        assert_eq!(date("deliver it march 5th").as_deref(), Some("2027-03-05"));
+        assert_eq!(
+            date("i ordered it on march 5th 2027").as_deref(),
+            Some("2027-03-05")
+        );
     }
 
     #[test]
