@@ -5,12 +5,12 @@
 //! per key and lock that key for voice look-ups after the configured attempts.
 
 use crate::facts::Facts;
-use crate::speak::item_words_brief;
+use crate::speak::{first_name, item_words_brief};
 use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
 use voxorder_domain::interpretation::{Cue, Period};
 use voxorder_domain::order::{Order, OrderStatus};
-use voxorder_domain::records::{NoticeScope, OrderSummary};
+use voxorder_domain::records::{CustomerRow, NoticeScope, OrderSummary};
 use voxorder_domain::speech_text as st;
 use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy};
 use voxorder_domain::vocab::Intent;
@@ -261,20 +261,8 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             }
         }
     }
-    if let Some(phone) = e.s.heard_phone.clone() {
-        if phone.len() >= 10 {
-            let accepted = e.config().policy.verification.factors.clone();
-            let given =
-                e.s.heard_factors
-                    .take()
-                    .map(|f| f.usable(Identifier::Phone, &accepted))
-                    .filter(|f| !f.is_empty());
-            if let Some(given) = given {
-                return matches!(check_phone(e, phone, &given, facts), Answer::Filled);
-            }
-            e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
-            return false;
-        }
+    if let Some(found) = by_phone(e, facts) {
+        return found;
     }
     let declined = e.s.focus.clone();
     if let Some(found) = offer_verified(e, declined.as_deref(), facts) {
@@ -282,6 +270,30 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
     }
     ask_order_number(e);
     false
+}
+
+/// The phone heard finds the orders placed with it (and, for a request about the
+/// account, the account); a second fact said with it proves them at once, or is asked
+/// for. `None` when no phone was heard.
+pub(crate) fn by_phone(e: &mut Engine, facts: &dyn Facts) -> Option<bool> {
+    let phone =
+        e.s.heard_phone
+            .clone()
+            .filter(|p| p.len() >= 10 && p.bytes().all(|b| b.is_ascii_digit()))?;
+    let accepted = e.config().policy.verification.factors.clone();
+    let given =
+        e.s.heard_factors
+            .take()
+            .map(|f| f.usable(Identifier::Phone, &accepted))
+            .filter(|f| !f.is_empty());
+    if let Some(given) = given {
+        return Some(matches!(
+            check_phone(e, phone, &given, facts),
+            Answer::Filled
+        ));
+    }
+    e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
+    Some(false)
 }
 
 /// Offers the orders this call has verified already, other than `except`, as a phone
@@ -347,6 +359,9 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
         .collect();
     e.say_verified(facts, &scopes);
     let goal = e.task().goal();
+    if !goal.needs_order() {
+        return account_of(e, &owned, facts);
+    }
     if offer_orders(e, &owned, goal, facts) && e.task().order.is_some() {
         return Answer::Filled;
     }
@@ -530,6 +545,52 @@ fn same_phone(a: &str, b: &str) -> bool {
 }
 
 /// Answers to the identity questions.
+/// The account behind orders proved by their phone, for a request about the account (a
+/// subscription, a new order): the one customer who placed them, or, on a phone a
+/// household shares, the member the caller says they are.
+fn account_of(e: &mut Engine, owned: &[OrderSummary], facts: &dyn Facts) -> Answer {
+    let mut members: Vec<CustomerRow> = Vec::new();
+    for summary in owned {
+        let email = match facts.order(&summary.order_number) {
+            Ok(Some(order)) => order.customer.email,
+            Ok(None) => None,
+            Err(err) => {
+                e.store_trouble(&err);
+                return Answer::Handled;
+            }
+        };
+        let Some(email) = email else { continue };
+        match facts.customer_by_email(&email) {
+            Ok(Some(c)) if !members.iter().any(|m| m.id == c.id) => members.push(c),
+            Ok(_) => {}
+            Err(err) => {
+                e.store_trouble(&err);
+                return Answer::Handled;
+            }
+        }
+    }
+    match members.as_slice() {
+        [] => {
+            e.ask(Ask::AccountEmail, p!("ask_account_email"), &[]);
+            Answer::Handled
+        }
+        [only] => {
+            e.s.customer = Some(only.id);
+            Answer::Filled
+        }
+        several => {
+            let names: Vec<String> = several.iter().map(|c| first_name(&c.name)).collect();
+            let ids = several.iter().map(|c| c.id).collect();
+            e.ask(
+                Ask::WhichMember(ids),
+                p!("ask_which_member"),
+                &[("names", st::list_or(&names))],
+            );
+            Answer::Handled
+        }
+    }
+}
+
 pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
     match ask {
@@ -670,6 +731,17 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             None => Answer::Missed,
         },
+        // "Can you use my phone number instead?": the phone on the orders finds them.
+        Ask::AccountEmail if ent.email.is_none() && ent.phone_number.is_some() => {
+            e.s.heard_phone = ent.phone_number.clone();
+            let factors = Factors::of(ent);
+            e.s.heard_factors = (!factors.is_empty()).then_some(factors);
+            match by_phone(e, facts) {
+                Some(true) => Answer::Filled,
+                Some(false) => Answer::Handled,
+                None => Answer::Missed,
+            }
+        }
         Ask::AccountEmail => match &ent.email {
             Some(email) => {
                 let id = match facts.customer_by_email(email) {
@@ -726,6 +798,26 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             e.s.customer = Some(*id);
             e.say_verified(facts, &[NoticeScope::Customer(*id)]);
             Answer::Filled
+        }
+        Ask::WhichMember(ids) => {
+            let mut named = Vec::new();
+            for id in ids {
+                match facts.customer(*id) {
+                    Ok(Some(c)) if first_name_said(&c.name, &said.words) => named.push(c.id),
+                    Ok(_) => {}
+                    Err(err) => {
+                        e.store_trouble(&err);
+                        return Answer::Handled;
+                    }
+                }
+            }
+            match named.as_slice() {
+                [id] => {
+                    e.s.customer = Some(*id);
+                    Answer::Filled
+                }
+                _ => Answer::Missed,
+            }
         }
         _ => Answer::Missed,
     }

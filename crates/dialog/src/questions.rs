@@ -26,7 +26,8 @@ impl Engine {
             | Ask::PhoneFactor
             | Ask::PickOrder(_)
             | Ask::AccountEmail
-            | Ask::AccountFactor(_) => identity::answer(self, ask, said, facts),
+            | Ask::AccountFactor(_)
+            | Ask::WhichMember(_) => identity::answer(self, ask, said, facts),
             Ask::CancelReason
             | Ask::Date
             | Ask::Slot

@@ -66,6 +66,8 @@ pub(crate) enum Ask {
     PickOrder(Vec<String>),
     AccountEmail,
     AccountFactor(i64),
+    /// Which member of a household sharing the phone is calling.
+    WhichMember(Vec<i64>),
     CancelReason,
     ReturnItems,
     ReturnReason,

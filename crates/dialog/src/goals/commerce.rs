@@ -7,6 +7,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::facts::Facts;
+use crate::identity;
 use crate::request::Request;
 use crate::speak::{
     self, add_business_days, by_size, card_words, distinct, every, spoken_size_and_colour,
@@ -20,9 +21,13 @@ use voxorder_domain::records::{Product, Subscription, SubscriptionStatus};
 use voxorder_domain::speech_text as st;
 
 /// The caller's account, verified; asks for it when unknown. None while asking.
-fn customer(e: &mut Engine) -> Option<i64> {
+fn customer(e: &mut Engine, facts: &dyn Facts) -> Option<i64> {
     if let Some(id) = e.s.customer.filter(|&id| id >= 0) {
         return Some(id);
+    }
+    // A phone said with the request finds the account through its orders.
+    if identity::by_phone(e, facts).is_some() {
+        return e.s.customer.filter(|&id| id >= 0);
     }
     e.ask(Ask::AccountEmail, p!("ask_account_email"), &[]);
     None
@@ -84,7 +89,7 @@ fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<Strin
 
 /// Placing an order or reordering.
 pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
-    let Some(cid) = customer(e) else { return };
+    let Some(cid) = customer(e, facts) else { return };
     if e.task().purchase().cart.is_empty()
         && e.task().goal() == Goal::Reorder
         && !fill_reorder(e, cid, facts)
@@ -290,7 +295,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
 fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
     // "The tea Jonah usually gets": what that member of the household buys.
     let words = e.task().words.clone();
-    let cid = crate::identity::member_named(e, &words, facts).unwrap_or(cid);
+    let cid = identity::member_named(e, &words, facts).unwrap_or(cid);
     let history = match facts.purchase_history(cid) {
         Ok(h) => h,
         Err(err) => {
@@ -549,7 +554,7 @@ fn list_subscriptions(e: &mut Engine, subs: &[Subscription], facts: &dyn Facts) 
 /// Subscriptions: list, create, pause, resume, skip, change frequency or quantity,
 /// cancel.
 pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
-    let Some(cid) = customer(e) else { return };
+    let Some(cid) = customer(e, facts) else { return };
     if e.task().subscription().sub_action.is_none() {
         let words = e.task().words.clone();
         let (freq, qty) = (e.task().subscription().frequency, *e.task().quantity());
