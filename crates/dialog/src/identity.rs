@@ -4,6 +4,8 @@
 //! same reply, so nothing tells a caller whether an order exists; failures are recorded
 //! per key and lock that key for voice look-ups after the configured attempts.
 
+use chrono::Datelike;
+
 use crate::facts::Facts;
 use crate::speak::{first_name, item_words_brief};
 use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
@@ -918,6 +920,24 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
             fitting.retain(|_| named.next().unwrap_or(false));
         }
     }
+    // "The tracking for something I ordered on the fifth of March": the order of that
+    // day, when one alone was placed then. A date with another request is when to
+    // deliver, not when it was ordered.
+    let ordered_on = e.task_ref().and_then(|t| {
+        let said = t.heard.date?;
+        e.phrases()
+            .any("ordered_on", &t.words)
+            .then_some((said.month(), said.day()))
+    });
+    if let (true, Some((month, day))) = (fitting.len() > 1, ordered_on) {
+        let hits: Vec<usize> = fitting
+            .iter()
+            .map(|o| usize::from(o.order_date.month() == month && o.order_date.day() == day))
+            .collect();
+        if let Some(i) = unique_best(&hits) {
+            fitting = vec![fitting[i]];
+        }
+    }
     if fitting.len() == 1 {
         let o = fitting[0];
         let args = describe(e, o);
@@ -1219,7 +1239,6 @@ fn statuses_named(said: &Said<'_>) -> Vec<OrderStatus> {
 /// month and day match whatever year the date reader chose, and a day alone matches the
 /// day of the month), or a period ("last week", "this month").
 fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usize> {
-    use chrono::Datelike;
     let dates: Vec<Option<chrono::NaiveDate>> = orders
         .iter()
         .map(|o| o.as_ref().map(|o| o.order_date))
