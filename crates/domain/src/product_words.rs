@@ -217,6 +217,12 @@ pub fn product_name(name: &str) -> String {
     ProductWords::parse(name).singular(true)
 }
 
+/// The name as said of several, without a count: "black LED desk lamps", for "how
+/// many … would you like?".
+pub fn product_name_plural(name: &str) -> String {
+    ProductWords::parse(name).plural(true)
+}
+
 /// What changes from one variant of a product to another, said after "for": "a size
 /// large", "the black one", "the black one, size large"; for another product, its whole
 /// name ("the soy candle").

@@ -104,7 +104,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             e.ask(
                 Ask::Quantity,
                 p!("ask_quantity"),
-                &[("product", pw::product_name(&prod.name))],
+                &[("product", pw::product_name_plural(&prod.name))],
             );
             return;
         };
@@ -927,7 +927,7 @@ fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> O
         e.ask(
             Ask::Quantity,
             p!("ask_quantity"),
-            &[("product", pw::product_name(&prod.name))],
+            &[("product", pw::product_name_plural(&prod.name))],
         );
         return None;
     }
