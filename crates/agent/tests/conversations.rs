@@ -75,7 +75,8 @@ struct Expect {
     /// Kinds of every outbox command, in order.
     #[serde(default)]
     outbox: Option<Vec<String>>,
-    /// Fields every outbox payload of a kind must have (kind → field → value).
+    /// Fields every outbox payload of a kind must have (kind → field → value); a field
+    /// inside an object is named by its path ("order.shipping_method").
     #[serde(default)]
     payload: BTreeMap<String, BTreeMap<String, toml::Value>>,
     /// order number → returns: each a map of reason/resolution/status/refund_method.
@@ -317,7 +318,11 @@ fn check_store(
         }
         for row in rows {
             for (field, want) in fields {
-                let got = row.payload.get(field).map(json_str).unwrap_or_default();
+                let got = field
+                    .split('.')
+                    .try_fold(&row.payload, |v, key| v.get(key))
+                    .map(json_str)
+                    .unwrap_or_default();
                 if got != toml_str(want) {
                     problems.push(format!(
                         "{kind}.{field} is {got:?}, expected {:?}",

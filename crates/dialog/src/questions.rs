@@ -135,6 +135,15 @@ impl Engine {
             {
                 said.has(Cue::Label)
             }
+            // "Fine, place it" at the read-back of an order about to be placed.
+            YesNo::Proceed
+                if self
+                    .task
+                    .as_ref()
+                    .is_some_and(|t| matches!(t.req, Request::Place(_) | Request::Reorder(_))) =>
+            {
+                self.phrases().any("place_it", &said.words)
+            }
             _ => return None,
         };
         (named && !said.has(Cue::Negated) && !self.phrases().any("not_a_take_up", &said.words))

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use voxorder_config::{RefundMethod, TimeSlot};
 use voxorder_domain::change::Resolution;
 use voxorder_domain::interpretation::{Cue, SpokenAddress};
+use voxorder_domain::order::{PaymentMethod, ShippingMethod};
 use voxorder_domain::vocab::{CancelReason, Entities, Intent, ReturnReason};
 
 use crate::p;
@@ -198,6 +199,12 @@ pub(crate) struct Purchase {
     pub out_of_stock: Vec<String>,
     /// The variant is the one the caller named (no size or colour left unsaid).
     pub variant_checked: bool,
+    /// How fast it ships, when the caller chose ("with express, please").
+    pub speed: Option<ShippingMethod>,
+    /// How it is paid, when the caller chose: cash on delivery or a card used before.
+    pub pay: Option<PaymentMethod>,
+    /// The order a repeat copies: its payment is the one used again.
+    pub repeats: Option<String>,
 }
 
 /// A subscription started or changed.

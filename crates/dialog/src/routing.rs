@@ -503,6 +503,14 @@ impl Engine {
             self.advance(facts);
             return;
         }
+        // "Can I pay by card?", "yes, with express" at the read-back of an order about to
+        // be placed: the order changes and is read back again.
+        if self.ask == Ask::YesNo(YesNo::Proceed)
+            && commerce::takes_checkout_choice(self, said, facts)
+        {
+            self.step.answered = true;
+            return;
+        }
         // "What's in that order exactly?" at "shall I confirm it now?": the items, then the
         // question again; a confirmation is never asked of an order the caller cannot hear.
         if self.ask == Ask::YesNo(YesNo::ConfirmPending)

@@ -4,7 +4,7 @@
 //! (create with a frequency, pause, resume, skip the next delivery, change frequency or
 //! quantity, cancel).
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, Timelike};
 
 use crate::facts::Facts;
 use crate::identity;
@@ -15,7 +15,9 @@ use crate::speak::{
 use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
 use voxorder_domain::interpretation::Cue;
-use voxorder_domain::order::{ItemRecord, Money, OrderRecord, PaymentMethod};
+use voxorder_domain::order::{
+    ItemRecord, Money, Order, OrderRecord, Payment, PaymentMethod, ShippingMethod,
+};
 use voxorder_domain::product_words as pw;
 use voxorder_domain::records::{Product, Subscription, SubscriptionStatus};
 use voxorder_domain::speech_text as st;
@@ -89,7 +91,9 @@ fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<Strin
 
 /// Placing an order or reordering.
 pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
-    let Some(cid) = customer(e, facts) else { return };
+    let Some(cid) = customer(e, facts) else {
+        return;
+    };
     if e.task().purchase().cart.is_empty()
         && e.task().goal() == Goal::Reorder
         && !fill_reorder(e, cid, facts)
@@ -170,7 +174,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
     };
-    let template = match latest.map(|n| facts.order(&n)) {
+    let mut template = match latest.map(|n| facts.order(&n)) {
         Some(Ok(Some(o))) if o.shipping_address.is_some() => o,
         Some(Err(err)) => {
             e.store_trouble(&err);
@@ -182,19 +186,45 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
     };
+    let Some(payment) = payment_for(e, cid, &template, facts) else {
+        return;
+    };
+    template.payment = payment;
+    let speed = match e.task().purchase().speed {
+        Some(s) => s,
+        None => {
+            let words = e.task().words.clone();
+            checkout_choices(e, &words)
+                .0
+                .unwrap_or(ShippingMethod::Standard)
+        }
+    };
+    e.task().purchase().speed = Some(speed);
+    e.task().purchase().pay = Some(template.payment.method);
     let shipping = &e.config().policy.shipping;
     let subtotal: i64 = items
         .iter()
         .map(|(p, q)| p.price_cents * i64::from(*q))
         .sum();
     let threshold = Money::from_decimal(shipping.free_standard_threshold).map_or(0, Money::cents);
-    let ship_cents = if subtotal >= threshold {
-        0
-    } else {
-        Money::from_decimal(shipping.standard_price).map_or(0, Money::cents)
+    let cents = |price: f64| Money::from_decimal(price).map_or(0, Money::cents);
+    let (ship_cents, days) = match speed {
+        ShippingMethod::Express => (
+            cents(shipping.express_price),
+            shipping.express_business_days[1],
+        ),
+        // Ordered after the cut-off, next-day delivery leaves the day after.
+        ShippingMethod::NextDay if e.now.hour() >= shipping.next_day_cutoff_hour => {
+            (cents(shipping.next_day_price), 2)
+        }
+        ShippingMethod::NextDay => (cents(shipping.next_day_price), 1),
+        _ if subtotal >= threshold => (0, shipping.standard_business_days[1]),
+        _ => (
+            cents(shipping.standard_price),
+            shipping.standard_business_days[1],
+        ),
     };
     let total = subtotal + ship_cents;
-    let days = shipping.standard_business_days[1];
     let estimate = add_business_days(e.today(), days);
     let names: Vec<String> = items.iter().map(|(p, q)| line_words(&p.name, *q)).collect();
     // The city names the saved address well enough in a read-back; its zip read digit by
@@ -205,13 +235,12 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         .map(|a| a.city.clone())
         .unwrap_or_default();
     if !e.task().confirmed {
-        let shipping_words = if ship_cents == 0 {
-            e.text(p!("shipping_free"), &[])
-        } else {
-            e.text(
-                p!("shipping_cost"),
-                &[("amount", st::price_cents(ship_cents))],
-            )
+        let amount = [("amount", st::price_cents(ship_cents))];
+        let shipping_words = match speed {
+            ShippingMethod::Express => e.text(p!("shipping_express_cost"), &amount),
+            ShippingMethod::NextDay => e.text(p!("shipping_next_day_cost"), &amount),
+            _ if ship_cents == 0 => e.text(p!("shipping_free"), &[]),
+            _ => e.text(p!("shipping_cost"), &amount),
         };
         let payment = match template.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
@@ -260,7 +289,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     record.subtotal = Money(subtotal).to_decimal();
     record.shipping_cost = Money(ship_cents).to_decimal();
     record.total = Money(total).to_decimal();
-    record.shipping_method = "standard".into();
+    record.shipping_method = speed.as_str().into();
     record.carrier = None;
     record.tracking_number = None;
     record.shipped_at = None;
@@ -291,11 +320,166 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     e.complete();
 }
 
+/// How an order about to be placed is paid: as the caller chose, else as the order it
+/// repeats was paid, else as their latest order. A card is one they paid with before
+/// (card details are never taken by voice); cash on delivery only where it is offered.
+/// `None` when the store could not be read (already said).
+fn payment_for(e: &mut Engine, cid: i64, latest: &Order, facts: &dyn Facts) -> Option<Payment> {
+    let mut payment = latest.payment.clone();
+    if let Some(number) = e.task().purchase().repeats.clone() {
+        match facts.order(&number) {
+            Ok(Some(repeated)) => payment = repeated.payment,
+            Ok(None) => {}
+            Err(err) => {
+                e.store_trouble(&err);
+                return None;
+            }
+        }
+    }
+    if e.task().purchase().pay.is_none() {
+        // "… and I'll pay by card": a choice said with the request.
+        let words = e.task().words.clone();
+        e.task().purchase().pay = checkout_choices(e, &words).1;
+    }
+    match e.task().purchase().pay {
+        Some(PaymentMethod::Card) if payment.method != PaymentMethod::Card => {
+            match card_on_file(cid, facts) {
+                Ok(Some(card)) => payment = card,
+                Ok(None) => {
+                    e.say(p!("no_card_on_file"), &[]);
+                    e.task().purchase().pay = Some(PaymentMethod::Cod);
+                }
+                Err(err) => {
+                    e.store_trouble(&err);
+                    return None;
+                }
+            }
+        }
+        Some(PaymentMethod::Cod) if payment.method != PaymentMethod::Cod => {
+            let home = latest
+                .shipping_address
+                .as_ref()
+                .is_none_or(|a| a.country.eq_ignore_ascii_case("US"));
+            if home {
+                payment = Payment {
+                    method: PaymentMethod::Cod,
+                    brand: None,
+                    last4: None,
+                };
+            } else {
+                e.say(p!("no_cod_abroad"), &[]);
+                e.task().purchase().pay = Some(PaymentMethod::Card);
+            }
+        }
+        _ => {}
+    }
+    Some(payment)
+}
+
+/// The card of the customer's most recent order paid by card.
+fn card_on_file(cid: i64, facts: &dyn Facts) -> Result<Option<Payment>, crate::facts::FactsError> {
+    for summary in facts.orders_of_customer(cid)? {
+        if let Some(order) = facts.order(&summary.order_number)? {
+            if order.payment.method == PaymentMethod::Card {
+                return Ok(Some(order.payment));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A shipping speed and a way to pay named in the words ("with express", "on my Visa",
+/// "cash on delivery then"). Of a card and cash both named, the one not set aside
+/// ("instead of cash", "not by card") is meant.
+fn checkout_choices(
+    e: &Engine,
+    words: &[String],
+) -> (Option<ShippingMethod>, Option<PaymentMethod>) {
+    let ph = e.phrases();
+    let set_aside = |at: usize| {
+        let before = &words[at.saturating_sub(2)..at];
+        ph.any("set_aside", before)
+    };
+    let card = ph.find("pay_card", words);
+    let cash = ph.find("pay_cash", words);
+    let pay = match (card, cash) {
+        (Some(c), Some(k)) if set_aside(c) && !set_aside(k) => Some(PaymentMethod::Cod),
+        (Some(_), _) => Some(PaymentMethod::Card),
+        (None, Some(_)) => Some(PaymentMethod::Cod),
+        (None, None) => None,
+    };
+    // "American Express" is a card, not a speed.
+    let rest = ph.without("pay_card", words);
+    let speed = if ph.any("ship_next_day", &rest) {
+        Some(ShippingMethod::NextDay)
+    } else if ph.any("ship_express", &rest) {
+        Some(ShippingMethod::Express)
+    } else if ph.any("ship_standard", &rest) {
+        Some(ShippingMethod::Standard)
+    } else {
+        None
+    };
+    (speed, pay)
+}
+
+/// "Can I pay by card?", "with express, please" at the read-back of an order not yet
+/// placed: the choice changes the order, which is read back again before it is placed
+/// (its total may have changed). False when the words choose nothing new.
+pub(crate) fn takes_checkout_choice(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let purchasing = e
+        .task_ref()
+        .is_some_and(|t| matches!(t.req, Request::Place(_) | Request::Reorder(_)));
+    if !purchasing {
+        return false;
+    }
+    let (speed, pay) = checkout_choices(e, &said.words);
+    let current = e.task().purchase();
+    let new_speed = speed.filter(|s| current.speed != Some(*s));
+    let new_pay = pay.filter(|m| current.pay != Some(*m));
+    if new_speed.is_none() && new_pay.is_none() {
+        // "Use the same card please" when it is on that card already: the read-back
+        // says so again, and asks again.
+        if (speed.is_some() || pay.is_some()) && e.yes_no(said).is_none() {
+            e.ask = Ask::Nothing;
+            e.advance(facts);
+            return true;
+        }
+        return false;
+    }
+    if new_speed.is_some() {
+        current.speed = new_speed;
+    }
+    if new_pay.is_some() {
+        current.pay = new_pay;
+    }
+    e.task().confirmed = false;
+    e.ask = Ask::Nothing;
+    e.advance(facts);
+    true
+}
+
+/// The customer's most recent order holding the product.
+fn latest_order_with(cid: i64, sku: &str, facts: &dyn Facts) -> Option<String> {
+    let orders = facts.orders_of_customer(cid).ok()?;
+    orders.into_iter().find_map(|summary| {
+        let order = facts.order(&summary.order_number).ok()??;
+        order
+            .items
+            .iter()
+            .any(|i| i.sku == sku)
+            .then_some(order.order_number)
+    })
+}
+
 /// Fills the cart of a reorder: a named product, the last order, or the usual.
 fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
     // "The tea Jonah usually gets": what that member of the household buys.
     let words = e.task().words.clone();
-    let cid = identity::member_named(e, &words, facts).unwrap_or(cid);
+    let member = identity::member_named(e, &words, facts);
+    // The caller's own order repeated is paid as it was; a household member's is not
+    // theirs to pay with.
+    let own = member.is_none_or(|m| m == cid);
+    let cid = member.unwrap_or(cid);
     let history = match facts.purchase_history(cid) {
         Ok(h) => h,
         Err(err) => {
@@ -325,6 +509,9 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
             Some(h) => (h.sku.clone(), e.task().quantity().unwrap_or(h.last_qty)),
             None => (sku, e.task().quantity().unwrap_or(1)),
         };
+        if own {
+            e.task().purchase().repeats = latest_order_with(cid, &sku, facts);
+        }
         e.task().purchase().cart = vec![(sku, qty.max(1))];
         return true;
     }
@@ -338,12 +525,18 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
         };
         if let Some(Ok(Some(order))) = latest.map(|n| facts.order(&n)) {
             e.task().purchase().cart = order.items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
+            if own {
+                e.task().purchase().repeats = Some(order.order_number);
+            }
             return true;
         }
     }
     match history.first() {
         Some(h) => {
             let qty = e.task().quantity().unwrap_or(h.last_qty).max(1);
+            if own {
+                e.task().purchase().repeats = latest_order_with(cid, &h.sku, facts);
+            }
             e.task().purchase().cart = vec![(h.sku.clone(), qty)];
             true
         }
@@ -554,7 +747,9 @@ fn list_subscriptions(e: &mut Engine, subs: &[Subscription], facts: &dyn Facts) 
 /// Subscriptions: list, create, pause, resume, skip, change frequency or quantity,
 /// cancel.
 pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
-    let Some(cid) = customer(e, facts) else { return };
+    let Some(cid) = customer(e, facts) else {
+        return;
+    };
     if e.task().subscription().sub_action.is_none() {
         let words = e.task().words.clone();
         let (freq, qty) = (e.task().subscription().frequency, *e.task().quantity());
