@@ -554,7 +554,7 @@ fn pickup_any_day(e: &mut Engine, said: &Said<'_>) -> Option<NaiveDate> {
     e.today().succ_opt()
 }
 
-fn no_preference(e: &Engine, said: &Said<'_>) -> bool {
+pub(crate) fn no_preference(e: &Engine, said: &Said<'_>) -> bool {
     e.phrases().any("no_preference", &said.words) && !said.has(Cue::Negated)
         || e.phrases().any("no_preference_negated", &said.words)
 }

@@ -7,6 +7,7 @@
 use chrono::Duration;
 
 use crate::facts::Facts;
+use crate::goals::orders;
 use crate::speak::{
     by_size, card_words, date_ok, distinct, few_options, item_words_brief, load, refund_days,
     say_return_state, size_span, slot_words, spoken_size_and_colour,
@@ -1255,9 +1256,12 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                     let brand = crate::locale::words(brand);
                     !brand.is_empty() && said.words.windows(brand.len()).any(|w| w == brand)
                 });
+            // "Whichever is quickest", "no preference": the first offered, back where the
+            // money came from.
             if e.yes_no(said) == Some(true)
                 || names_the_card
                 || e.phrases().any("card", &said.words)
+                || orders::no_preference(e, said)
             {
                 if let Some(order) = order {
                     let first = refund_options(e, &order).first().copied();
