@@ -249,6 +249,15 @@ fn ensure_lines(
         e.complete();
         return false;
     }
+    // "The mug and the hoodie": every line the request names by what it is.
+    let named = lines_named(e, order, open);
+    if named.len() > 1 {
+        e.task().after_sale().lines = named
+            .into_iter()
+            .map(|l| (l, item(order, l).qty.min(unsaid).max(1)))
+            .collect();
+        return true;
+    }
     // The product named in the request, if it (or another size or colour of it) is on
     // the order.
     if let Some(sku) = e.task().after_sale().product.clone() {
@@ -323,6 +332,46 @@ fn ensure_lines(
     false
 }
 
+/// The open lines a return names together by what they are ("the mug and the hoodie",
+/// "the socks and the scarf"): each noun names one line alone, and the nouns are joined
+/// by "and" a few words apart, so a list of what did arrive ("there was just the
+/// headphones and the gift card") with another request is not read as one.
+fn lines_named(e: &Engine, order: &Order, open: &[u32]) -> Vec<u32> {
+    if e.task_ref().map(|t| t.goal()) != Some(Goal::Return) {
+        return Vec::new();
+    }
+    let said = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+    if e.phrases().any("keep", &said) || e.phrases().any("keep_only", &said) {
+        return Vec::new();
+    }
+    let nouns: Vec<String> = open
+        .iter()
+        .map(|&l| {
+            let noun = pw::ProductWords::parse(&item(order, l).name).noun;
+            noun.rsplit(' ').next().unwrap_or("").to_lowercase()
+        })
+        .collect();
+    let mut found: Vec<(usize, u32)> = open
+        .iter()
+        .zip(&nouns)
+        .filter(|(_, noun)| noun.len() > 2 && nouns.iter().filter(|n| n == noun).count() == 1)
+        .filter_map(|(&l, noun)| {
+            said.iter()
+                .position(|w| pw::same_noun(w, noun))
+                .map(|at| (at, l))
+        })
+        .collect();
+    found.sort_unstable();
+    let joined = found.windows(2).all(|pair| {
+        let between = &said[pair[0].0 + 1..pair[1].0];
+        between.len() <= 4 && between.iter().any(|w| w == "and")
+    });
+    if !joined {
+        return Vec::new();
+    }
+    found.into_iter().map(|(_, l)| l).collect()
+}
+
 /// Starting or continuing a return.
 pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
@@ -360,6 +409,35 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     let lines = e.task().after_sale().lines.clone();
+    // "The mug and the hoodie": an item policy never takes back is refused on its own,
+    // and the others still go back.
+    let never: Vec<(u32, Ineligible)> = lines
+        .iter()
+        .filter_map(|&(l, _)| check_item(e, &order, item(&order, l), false).map(|why| (l, why)))
+        .filter(|(_, why)| !matches!(why, Ineligible::Window { .. }))
+        .collect();
+    if !never.is_empty() && never.len() < lines.len() {
+        for (l, why) in &never {
+            let key = match why {
+                Ineligible::FinalSale => p!("return_final_sale"),
+                Ineligible::Personalised => p!("return_personalised"),
+                _ => p!("return_category"),
+            };
+            let name = pw::product_name_brief(&item(&order, *l).name);
+            e.say(key, &[("item", name)]);
+        }
+        e.task()
+            .after_sale()
+            .lines
+            .retain(|(l, _)| !never.iter().any(|(n, _)| n == l));
+        let rest = e.task().after_sale().lines.clone();
+        e.say(
+            p!("return_the_rest"),
+            &[("items", chosen_items(e, &order, &rest))],
+        );
+        return_item(e, facts);
+        return;
+    }
     let blocked = lines
         .iter()
         .find_map(|&(l, _)| check_item(e, &order, item(&order, l), false).map(|why| (l, why)));
