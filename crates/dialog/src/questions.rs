@@ -186,6 +186,9 @@ impl Engine {
         if q == YesNo::TrackingLink && self.link_question(said, facts) {
             return Answer::Handled;
         }
+        if q == YesNo::CancelWholeOrder && orders::another_item_dropped(self, said, facts) {
+            return Answer::Handled;
+        }
         // "A week? Can't you send it faster?": a complaint or another wish at the offer is
         // no yes, whatever words of sending it holds.
         if q == YesNo::TrackingLink

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::facts::Facts;
+use crate::goals::returns;
 use crate::request::merge_address;
 use crate::request::Request;
 use crate::speak::{
@@ -668,10 +669,22 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
     // "Cancel the candle from my order": an order is cancelled whole, so the caller
     // chooses; it is never widened without a yes.
     if !e.task().cancel().whole_order_agreed {
-        if let Some((item, others)) = one_item_of_many(e, &order, facts) {
+        // "It had a gift card and some belts, and I don't need the belts": the item the
+        // words drop, rather than the first one they name.
+        let words = e.task().words.clone();
+        if let Some(sku) = item_dropped(e, &words, &order) {
+            e.task().heard.product = Some(sku);
+        }
+        if let Some((item, others, returnable)) = one_item_of_many(e, &order, facts) {
+            // A gift card is never taken back: no return is offered for it.
+            let key = if returnable {
+                p!("cancel_one_item")
+            } else {
+                p!("cancel_one_item_whole_only")
+            };
             e.ask(
                 Ask::YesNo(YesNo::CancelWholeOrder),
-                p!("cancel_one_item"),
+                key,
                 &[("item", item), ("others", others)],
             );
             return;
@@ -720,19 +733,19 @@ fn finish_with_resume(e: &mut Engine, goal: Goal) {
 
 /// The item the request named when the order holds more than it: the product said (or
 /// another size or colour of it) is one line of several. Gives the item as said and the
-/// order's other lines ("two navy classic tees").
-fn one_item_of_many(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<(String, String)> {
+/// order's other lines ("two navy classic tees"), and whether the item could be returned
+/// once it arrives.
+fn one_item_of_many(
+    e: &Engine,
+    order: &Order,
+    facts: &dyn Facts,
+) -> Option<(String, String, bool)> {
     let sku = e.task_ref()?.heard.product.clone()?;
     if order.items.len() < 2 {
         return None;
     }
-    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
-    let wanted = family(&sku);
-    let named = order.items.iter().position(|it| {
-        it.sku == sku
-            || wanted.as_deref() == Some(it.sku.as_str())
-            || (wanted.is_some() && family(&it.sku) == wanted)
-    })?;
+    let line = line_of(order, &sku, facts)?;
+    let named = order.items.iter().position(|it| it.sku == line)?;
     let others: Vec<String> = order
         .items
         .iter()
@@ -740,10 +753,50 @@ fn one_item_of_many(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<(Str
         .filter(|&(i, _)| i != named)
         .map(|(_, it)| pw::product_phrase_indefinite(&it.name, it.qty, false))
         .collect();
+    let item = &order.items[named];
     Some((
-        item_words(&e.catalog, &order.items[named].name, 1),
+        item_words(&e.catalog, &item.name, item.qty),
         st::list_and(&others),
+        returns::ever_returnable(e, order, item),
     ))
+}
+
+/// "No, not the gift card, it's the belts I don't want" at "shall I cancel it all?": the
+/// item the caller means, asked about again. False when the words drop no other item.
+pub(crate) fn another_item_dropped(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let Some(order) = e.focus_order(facts) else {
+        return false;
+    };
+    // "It's the t-shirt I don't want": the product heard, when the words drop one.
+    let heard = said
+        .entities
+        .product
+        .clone()
+        .filter(|_| e.phrases().any("drop_item", &said.words))
+        .and_then(|sku| line_of(&order, &sku, facts));
+    let Some(sku) = item_dropped(e, &said.words, &order).or(heard) else {
+        return false;
+    };
+    if e.task_ref().and_then(|t| t.heard.product.as_deref()) == Some(sku.as_str()) {
+        return false;
+    }
+    let task = e.task();
+    task.heard.product = Some(sku);
+    task.words = said.words.clone();
+    e.ask = Ask::Nothing;
+    cancel(e, facts);
+    true
+}
+
+/// The SKU of the order's line that is `sku` or another size or colour of it.
+fn line_of(order: &Order, sku: &str, facts: &dyn Facts) -> Option<String> {
+    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    let wanted = family(sku);
+    order
+        .items
+        .iter()
+        .find(|it| it.sku == sku || (wanted.is_some() && family(&it.sku) == wanted))
+        .map(|it| it.sku.clone())
 }
 
 /// A yes or no to cancelling the whole order when one item was named.
@@ -782,12 +835,11 @@ fn other_members(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<String>
 /// The item of a several-item order the caller says they no longer want ("I don't want
 /// the belt any more", "take the belt off"): the one whose name follows the words that
 /// drop it.
-fn item_dropped(e: &Engine, said: &Said<'_>, order: &Order) -> Option<String> {
+fn item_dropped(e: &Engine, words: &[String], order: &Order) -> Option<String> {
     if order.items.len() < 2 {
         return None;
     }
     let ph = e.phrases();
-    let words = &said.words;
     // "Take the belt off": the verb and its particle around the item.
     let take_off = || {
         let at = words.iter().position(|w| w == "take" || w == "leave")?;
@@ -817,6 +869,13 @@ fn item_dropped(e: &Engine, said: &Said<'_>, order: &Order) -> Option<String> {
         .or_else(|| take_off().map(|at| at + 1));
     if let Some(from) = from {
         if let [one] = items_named(span(from)).as_slice() {
+            return Some(one.sku.clone());
+        }
+    }
+    // "It's the belts I don't want": the item just before the words that drop it.
+    if let Some(at) = ph.find("drop_item", words) {
+        let before = &words[at.saturating_sub(4)..at];
+        if let [one] = items_named(before).as_slice() {
             return Some(one.sku.clone());
         }
     }
@@ -1516,7 +1575,7 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     }
     // "I don't want the belt any more, just the mouse": one item of the order dropped is
     // the choice a one-item cancellation offers, never the whole order without a yes.
-    let dropped = item_dropped(e, said, &order);
+    let dropped = item_dropped(e, &said.words, &order);
     // "Actually I changed my mind, I don't want it any more": a reason to cancel, said
     // without the word; the cancellation is still read back before anything is done.
     let cancel_reason_given = said.entities.cancel_reason.is_some() && yes != Some(true);

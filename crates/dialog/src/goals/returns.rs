@@ -92,6 +92,15 @@ fn is_faulty(reason: Option<ReturnReason>) -> bool {
     )
 }
 
+/// Whether policy takes the item back at all, whenever it is asked (final sale,
+/// personalised and gift cards are not, unless faulty).
+pub(crate) fn ever_returnable(e: &Engine, order: &Order, item: &OrderItem) -> bool {
+    matches!(
+        check_item(e, order, item, false),
+        None | Some(Ineligible::Window { .. })
+    )
+}
+
 fn check_item(e: &Engine, order: &Order, item: &OrderItem, faulty: bool) -> Option<Ineligible> {
     let policy = &e.config().policy.returns;
     if faulty && policy.damaged_any_time {
