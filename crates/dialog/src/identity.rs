@@ -226,6 +226,16 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
                 ask_order_number(e);
                 return false;
             }
+            // The one order this call has verified: named by what it holds, not asked
+            // about by its thirteen digits; the caller can still say it is another.
+            if e.s.verified.len() == 1 && e.s.verified[0] == focus {
+                if let Ok(Some(order)) = facts.order(&focus) {
+                    let args = describe(e, &OrderSummary::from(&order));
+                    e.say(p!("using_order"), &args);
+                    use_order(e, focus);
+                    return true;
+                }
+            }
             let goal_words = e.text(goal.label_key(), &[]);
             e.ask(
                 Ask::YesNo(YesNo::UseKnownOrder),
