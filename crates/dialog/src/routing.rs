@@ -165,6 +165,19 @@ impl Engine {
             self.hand_off(HandOffReason::WrongNumber);
             return;
         }
+        // "Well actually I'm her roommate" after the "yes" that answered who it was: the
+        // shop's call is with someone else, whatever was asked since.
+        let on_the_call = self.s.called_about.is_some()
+            && self
+                .s
+                .called_about
+                .as_ref()
+                .is_some_and(|n| self.s.verified.contains(n));
+        if on_the_call && self.ask != Ask::ConfirmWho && said.has(Cue::NotThem) {
+            self.step.answered = true;
+            orders::not_them(self, said);
+            return;
+        }
         // "Well, it's not damaged, ok then" after a refusal "unless it's damaged": a
         // defect denied is no problem to report, whatever the classifier made of the
         // word "damaged".

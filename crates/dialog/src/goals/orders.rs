@@ -1343,21 +1343,7 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let yes = e.yes_no(said);
     let its_them = yes == Some(true) || e.phrases().any("its_me", &said.words);
     if said.has(Cue::NotThem) || (yes == Some(false) && !said.has(Cue::CallBack)) {
-        answered_by_someone_else(e);
-        e.task().told = true;
-        let name = e.s.callee.clone().unwrap_or_default();
-        // "She's at work, call back tomorrow": the time is booked without being asked.
-        if names_a_callback_time(said) {
-            e.say(p!("confirm_not_them_noted"), &[("name", name)]);
-            book_callback(e, said.entities.date, said.entities.time_slot);
-            return Answer::Handled;
-        }
-        e.ask(
-            Ask::YesNo(YesNo::CallBack),
-            p!("confirm_not_them"),
-            &[("name", name)],
-        );
-        return Answer::Handled;
+        return not_them(e, said);
     }
     if said.has(Cue::CallBack) {
         return ask_callback(e, said);
@@ -1391,6 +1377,31 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         return Answer::Filled;
     }
     Answer::Missed
+}
+
+/// "I'm her roommate, she's out": whoever answered the shop's call says they are not the
+/// customer, at the first question or later. Nothing more of the order is said or done;
+/// a call back is offered (or booked, when a time was said with it).
+pub(crate) fn not_them(e: &mut Engine, said: &Said<'_>) -> Answer {
+    answered_by_someone_else(e);
+    if let Some(task) = e.task.as_mut() {
+        task.become_goal(Goal::Confirm);
+        task.told = true;
+        task.resume = None;
+    }
+    let name = e.s.callee.clone().unwrap_or_default();
+    // "She's at work, call back tomorrow": the time is booked without being asked.
+    if names_a_callback_time(said) {
+        e.say(p!("confirm_not_them_noted"), &[("name", name)]);
+        book_callback(e, said.entities.date, said.entities.time_slot);
+        return Answer::Handled;
+    }
+    e.ask(
+        Ask::YesNo(YesNo::CallBack),
+        p!("confirm_not_them"),
+        &[("name", name)],
+    );
+    Answer::Handled
 }
 
 /// Whoever answered the shop's call is not the customer: the order called about is not
