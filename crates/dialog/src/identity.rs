@@ -365,6 +365,8 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
     }
     e.s.verified
         .extend(owned.iter().map(|o| o.order_number.clone()));
+    e.s.proved
+        .extend(owned.iter().map(|o| o.order_number.clone()));
     let scopes: Vec<NoticeScope<'_>> = owned
         .iter()
         .map(|o| NoticeScope::Order(&o.order_number))
@@ -517,6 +519,7 @@ fn check_factors(
     }
     e.s.heard_order = None;
     e.s.verified.push(heard.clone());
+    e.s.proved.push(heard.clone());
     if read_back {
         e.say_verified(facts, &[NoticeScope::Order(&heard)]);
     } else {

@@ -138,6 +138,9 @@ pub(crate) struct Session {
     pub heard_order: Option<String>,
     /// The order an outbound confirmation call is about.
     pub called_about: Option<String>,
+    /// Orders proved in this call by a fact only their customer knows (a zip, an email,
+    /// the phone on them), not only by answering the shop's call with "yes, it's me".
+    pub proved: Vec<String>,
     /// The first name of the customer an outbound call is for.
     pub callee: Option<String>,
     /// A phone number heard on the phone path.

@@ -1000,6 +1000,15 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
 /// Changing the shipping address before the order ships.
 pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
+    // On the shop's own call "yes, it's me" lets the order be confirmed; sending the
+    // parcel somewhere else first takes a fact only the customer knows.
+    let number = order.order_number.clone();
+    if e.s.called_about.as_ref() == Some(&number) && !e.s.proved.contains(&number) {
+        e.s.heard_order = Some(number);
+        e.s.heard_factors = None;
+        e.ask(Ask::Factor, p!("ask_factor_before_redirect"), &[]);
+        return;
+    }
     if !e
         .config()
         .policy
