@@ -367,6 +367,8 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
         .extend(owned.iter().map(|o| o.order_number.clone()));
     e.s.proved
         .extend(owned.iter().map(|o| o.order_number.clone()));
+    // The factor question is answered: whatever is said next is not asked of it.
+    e.ask = Ask::Nothing;
     let scopes: Vec<NoticeScope<'_>> = owned
         .iter()
         .map(|o| NoticeScope::Order(&o.order_number))
@@ -873,8 +875,15 @@ fn relevant(goal: Goal, status: OrderStatus) -> bool {
         Goal::Cancel | Goal::ChangeAddress => matches!(status, PendingConfirmation | Processing),
         Goal::Confirm => status == PendingConfirmation,
         Goal::Reschedule => matches!(status, PendingConfirmation | Processing | Shipped | Delayed),
-        Goal::Return | Goal::Exchange | Goal::Problem => {
+        Goal::Return | Goal::Exchange => {
             matches!(status, Delivered | Returned | OutForDelivery | Shipped)
+        }
+        // "It never came" is a problem with an order running late too.
+        Goal::Problem => {
+            matches!(
+                status,
+                Delivered | Returned | OutForDelivery | Shipped | Delayed
+            )
         }
         // "Did I get my money back?" is asked of cancelled orders too.
         Goal::ReturnStatus => {
