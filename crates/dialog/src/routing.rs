@@ -1287,6 +1287,26 @@ impl Engine {
 
     /// Passes the caller to a person with a summary of the conversation.
     pub(crate) fn hand_off(&mut self, reason: HandOffReason) {
+        let key = match reason {
+            HandOffReason::Complaint => p!("handoff_complaint"),
+            HandOffReason::LongDelay => p!("handoff_delay"),
+            HandOffReason::NotReceived => p!("handoff_not_received"),
+            HandOffReason::Exception => p!("handoff_exception"),
+            HandOffReason::Disputed if self.s.called_about.is_some() => p!("handoff_disputed"),
+            HandOffReason::Disputed => p!("handoff_fraud"),
+            HandOffReason::WrongNumber => p!("handoff_wrong_number"),
+            _ => p!("handoff"),
+        };
+        self.hand_off_saying(reason, key, &[]);
+    }
+
+    /// Hands the call to a person, saying `key` (why, in the words of the request).
+    pub(crate) fn hand_off_saying(
+        &mut self,
+        reason: HandOffReason,
+        key: &'static str,
+        args: &[(&str, String)],
+    ) {
         let order_number = self
             .task
             .as_ref()
@@ -1301,17 +1321,7 @@ impl Engine {
             order_number,
             summary,
         });
-        let key = match reason {
-            HandOffReason::Complaint => p!("handoff_complaint"),
-            HandOffReason::LongDelay => p!("handoff_delay"),
-            HandOffReason::NotReceived => p!("handoff_not_received"),
-            HandOffReason::Exception => p!("handoff_exception"),
-            HandOffReason::Disputed if self.s.called_about.is_some() => p!("handoff_disputed"),
-            HandOffReason::Disputed => p!("handoff_fraud"),
-            HandOffReason::WrongNumber => p!("handoff_wrong_number"),
-            _ => p!("handoff"),
-        };
-        self.say(key, &[]);
+        self.say(key, args);
         self.s.escalated = true;
         self.s.ended = true;
         self.task = None;

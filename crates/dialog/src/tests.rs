@@ -944,6 +944,57 @@ fn an_item_missing_from_a_parcel_is_replaced_or_refunded() {
 }
 
 #[test]
+fn a_replacement_out_of_stock_is_never_turned_into_a_refund_unasked() {
+    let mut w = world_with_delivered();
+    let mut tee = product_row("TEE-NAVY-M", "Classic Tee - Navy, Size M", true);
+    tee.stock = 0;
+    w.products.insert("TEE-NAVY-M".into(), tee);
+    let torn = Entities {
+        return_reason: Some(ReturnReason::Damaged),
+        ..delivered_order(Some("TEE-NAVY-M"))
+    };
+    let mut e = engine();
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::ReportProblem,
+        "the t shirt arrived torn",
+        torn.clone(),
+    );
+    // Only what can be done is offered: a refund, or a person to wait for new stock.
+    assert!(s.reply.contains("out of"), "{}", s.reply);
+    assert!(!s.reply.contains("send a replacement"), "{}", s.reply);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Fallback,
+        "I'd rather wait for a new one",
+        Entities::default(),
+    );
+    let kinds: Vec<&str> = s.changes.iter().map(|c| c.kind()).collect();
+    assert!(!kinds.contains(&"create_return"), "{kinds:?}: {}", s.reply);
+    assert!(kinds.contains(&"hand_off"), "{kinds:?}: {}", s.reply);
+    // Asked for, the refund is made.
+    let mut e = engine();
+    turn(
+        &mut e,
+        &w,
+        Intent::ReportProblem,
+        "the t shirt arrived torn",
+        torn,
+    );
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Fallback,
+        "a refund please",
+        Entities::default(),
+    );
+    let kinds: Vec<&str> = s.changes.iter().map(|c| c.kind()).collect();
+    assert!(kinds.contains(&"create_return"), "{kinds:?}: {}", s.reply);
+}
+
+#[test]
 fn a_person_not_in_or_a_whole_parcel_missing_is_not_a_missing_item() {
     let w = world_with_delivered();
     for text in [

@@ -1095,24 +1095,34 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     }
     let lines = e.task().after_sale().lines.clone();
     let items = chosen_items(e, order, &lines);
+    // A replacement is only offered when there is one to send. A product the local
+    // catalog does not hold has a stock only the OMS knows: it is offered.
+    let out_of_stock = lines.iter().any(|&(l, q)| {
+        let it = item(order, l);
+        matches!(facts.product(&it.sku), Ok(Some(p)) if p.stock < i64::from(q))
+    });
     let Some(resolution) = e.task().after_sale().resolution else {
+        let key = if out_of_stock {
+            p!("problem_offer_no_stock")
+        } else {
+            p!("problem_offer")
+        };
         e.ask(
             Ask::ProblemResolution,
-            p!("problem_offer"),
+            key,
             &[("items", items), ("problem", problem_words(e, pr))],
         );
         return;
     };
-    if resolution == Resolution::Replacement {
-        let out_of_stock = lines.iter().any(|&(l, q)| {
-            let it = item(order, l);
-            !matches!(facts.product(&it.sku), Ok(Some(p)) if p.stock >= i64::from(q))
-        });
-        if out_of_stock {
-            e.task().after_sale().resolution = Some(Resolution::Refund);
-            e.say(p!("replacement_out_of_stock"), &[]);
-            return faulty_item(e, order, pr, facts);
-        }
+    // "I'd rather wait for a new one": nothing is refunded unasked; a person can hold
+    // one back for the caller when stock comes in.
+    if resolution == Resolution::Replacement && out_of_stock {
+        e.hand_off_saying(
+            HandOffReason::Exception,
+            p!("replacement_wait"),
+            &[("items", items)],
+        );
+        return;
     }
     let return_id = match facts.new_return_id(&order.order_number) {
         Ok(id) => id,
@@ -1391,7 +1401,8 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         },
         Ask::ProblemResolution => {
             let ph = e.phrases();
-            let res = if ph.any("replacement", &said.words) {
+            let res = if ph.any("replacement", &said.words) || ph.any("wait_for_stock", &said.words)
+            {
                 Some(Resolution::Replacement)
             } else if ph.any("refund", &said.words) || ent.refund_method.is_some() {
                 Some(Resolution::Refund)
