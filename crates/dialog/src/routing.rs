@@ -481,7 +481,8 @@ impl Engine {
                     || said.confidence >= self.config.dialog.switch_confidence)
                     && (matches!(self.ask, Ask::Nothing | Ask::YesNo(_))
                         || said.has(Cue::Goodbye)
-                        || self.phrases().any("thanks", &said.words)) =>
+                        || self.phrases().any("thanks", &said.words))
+                    && !self.answers_with_thanks(said) =>
             {
                 self.goodbye();
                 return;
@@ -599,6 +600,37 @@ impl Engine {
             return;
         }
         self.route(said, facts);
+    }
+
+    /// "A replacement, cheers" at "replacement or refund?": an answer to the open
+    /// question with thanks or a goodbye around it is the answer, not the end of the call.
+    fn answers_with_thanks(&self, said: &Said<'_>) -> bool {
+        use voxorder_domain::vocab::EntityKind as K;
+        let e = &said.entities;
+        let ph = self.phrases();
+        match &self.ask {
+            Ask::ProblemResolution => {
+                ph.any("replacement", &said.words)
+                    || ph.any("refund", &said.words)
+                    || ph.any("wait_for_stock", &said.words)
+            }
+            Ask::RefundMethod => e.refund_method.is_some() || ph.any("card", &said.words),
+            Ask::PickOrder(_) | Ask::ReturnItems => {
+                !said.ordinals.is_empty() || e.product.is_some()
+            }
+            ask => match ask.expects() {
+                Some(K::Date) => e.date.is_some(),
+                Some(K::TimeSlot) => e.time_slot.is_some(),
+                Some(K::Product) => e.product.is_some(),
+                Some(K::Quantity) => e.quantity.is_some(),
+                Some(K::ReturnReason) => e.return_reason.is_some(),
+                Some(K::CancelReason) => e.cancel_reason.is_some(),
+                Some(K::ZipCode | K::Email | K::PhoneNumber | K::OrderNumber) => {
+                    self.gives_an_identity_fact(said)
+                }
+                _ => false,
+            },
+        }
     }
 
     /// A policy question asked in the middle of a request ("before we go on, how long
