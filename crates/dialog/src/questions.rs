@@ -189,6 +189,28 @@ impl Engine {
         if q == YesNo::CancelWholeOrder && orders::another_item_dropped(self, said, facts) {
             return Answer::Handled;
         }
+        // "No, that's not it" at the offer or the "anything else?" after an answer about
+        // an order: the answer was about the wrong one; the request is asked again of
+        // the caller's other orders.
+        if (q.is_offer() || q == YesNo::AnythingElse)
+            && self.yes_no(said) != Some(true)
+            && self.phrases().any("not_that_order", &said.words)
+        {
+            let goal = self
+                .task
+                .as_ref()
+                .map(|t| t.goal())
+                .or(self.s.last_goal)
+                .filter(|g| g.needs_order());
+            if let Some(goal) = goal {
+                if self.task.is_some() {
+                    self.end_task();
+                }
+                self.ask = Ask::Nothing;
+                self.start_goal(goal, said, facts);
+                return Answer::Handled;
+            }
+        }
         // "A week? Can't you send it faster?": a complaint or another wish at the offer is
         // no yes, whatever words of sending it holds.
         if q == YesNo::TrackingLink

@@ -899,12 +899,12 @@ impl Engine {
         self.note_primary(said.intent);
         // What was said of the last return's item is no longer what the caller is on.
         self.s.nothing_to_send_back = false;
-        let mut task = Task::new(
-            goal,
-            said.words.clone(),
-            said.cues.clone(),
-            said.entities.clone(),
-        );
+        let mut cues = said.cues.clone();
+        // "No, that's not it": the order just discussed is the one not meant.
+        if self.phrases().any("not_that_order", &said.words) && !cues.contains(&Cue::OtherOrder) {
+            cues.push(Cue::OtherOrder);
+        }
+        let mut task = Task::new(goal, said.words.clone(), cues, said.entities.clone());
         identity::take_entities(self, &mut task, said);
         // A confirmation call paused for an address or date change comes back after it.
         if let Some(current) = self.task.take() {
