@@ -8,6 +8,7 @@ use chrono::Duration;
 
 use crate::facts::Facts;
 use crate::goals::orders;
+use crate::request::Request;
 use crate::speak::{
     by_size, card_words, date_ok, distinct, few_options, item_words_brief, load, refund_days,
     say_return_state, size_span, slot_words, spoken_size_and_colour,
@@ -267,6 +268,13 @@ fn ensure_lines(
             .collect();
         return true;
     }
+    // "The cable wasn't in the box, only the dog food": of the items a problem names,
+    // the one the words do not set aside as fine.
+    if let Some(l) = problem_line_named(e, order, open) {
+        let qty = item(order, l).qty;
+        e.task().after_sale().lines = vec![(l, qty)];
+        return true;
+    }
     // The product named in the request, if it (or another size or colour of it) is on
     // the order.
     if let Some(sku) = e.task().after_sale().product.clone() {
@@ -341,6 +349,65 @@ fn ensure_lines(
     false
 }
 
+/// The last word of each line's noun, lower case ("cable", "hoodie"): what a caller
+/// calls the item.
+fn line_nouns(order: &Order, lines: &[u32]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|&l| {
+            let noun = pw::ProductWords::parse(&item(order, l).name).noun;
+            noun.rsplit(' ').next().unwrap_or("").to_lowercase()
+        })
+        .collect()
+}
+
+/// The one open line a problem's words name by what it is and do not set aside with
+/// "only the …" or "just the …" (what did come).
+fn problem_line_named(e: &Engine, order: &Order, open: &[u32]) -> Option<u32> {
+    let t = e.task_ref().filter(|t| t.goal() == Goal::Problem)?;
+    let said = &t.words;
+    let nouns = line_nouns(order, open);
+    let mentions: Vec<(u32, bool)> = open
+        .iter()
+        .zip(&nouns)
+        .filter(|(_, noun)| noun.len() > 2 && nouns.iter().filter(|n| n == noun).count() == 1)
+        .filter_map(|(&l, noun)| {
+            let at = said.iter().position(|w| pw::same_noun(w, noun))?;
+            // "Just the headphones and the gift card": back through the list to the
+            // word that sets it aside, but not past the clause about what is wrong.
+            let set_aside = said[at.saturating_sub(8)..at]
+                .iter()
+                .rev()
+                .take_while(|w| {
+                    !matches!(
+                        w.as_str(),
+                        "but"
+                            | "was"
+                            | "wasn't"
+                            | "were"
+                            | "weren't"
+                            | "is"
+                            | "isn't"
+                            | "not"
+                            | "missing"
+                            | "didn't"
+                    )
+                })
+                .any(|w| matches!(w.as_str(), "only" | "just" | "except" | "apart"));
+            Some((l, set_aside))
+        })
+        .collect();
+    let kept: Vec<u32> = mentions
+        .iter()
+        .filter(|(_, a)| !a)
+        .map(|(l, _)| *l)
+        .collect();
+    match kept.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
 /// The open lines a return names together by what they are ("the mug and the hoodie",
 /// "the socks and the scarf"): each noun names one line alone, and the nouns are joined
 /// by "and" a few words apart, so a list of what did arrive ("there was just the
@@ -353,13 +420,7 @@ fn lines_named(e: &Engine, order: &Order, open: &[u32]) -> Vec<u32> {
     if e.phrases().any("keep", &said) || e.phrases().any("keep_only", &said) {
         return Vec::new();
     }
-    let nouns: Vec<String> = open
-        .iter()
-        .map(|&l| {
-            let noun = pw::ProductWords::parse(&item(order, l).name).noun;
-            noun.rsplit(' ').next().unwrap_or("").to_lowercase()
-        })
-        .collect();
+    let nouns = line_nouns(order, open);
     let mut found: Vec<(usize, u32)> = open
         .iter()
         .zip(&nouns)
@@ -1284,6 +1345,19 @@ fn item_on_another_order(
 
 /// Answers to the questions of these requests.
 pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    // "No, not the dog food, it's the USB cable that's missing" at any later question:
+    // the item is corrected and the request goes on with it.
+    // Not where a size or colour is asked: "the navy one" there is the new variant.
+    let corrected =
+        !matches!(ask, Ask::ReturnItems | Ask::ExchangeVariant) && other_item_named(e, said, facts);
+    let answer = answer_for(e, ask, said, facts);
+    if corrected && matches!(answer, Answer::Missed) {
+        return Answer::Filled;
+    }
+    answer
+}
+
+fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
     match ask {
         Ask::ReturnItems => {
@@ -1419,6 +1493,59 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         _ => Answer::Missed,
     }
+}
+
+/// Whether the words name an item of the order other than the one chosen, correcting
+/// it: the chosen lines become that item's, and what was decided about the old item
+/// (how to resolve it) is asked again.
+fn other_item_named(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let sku = said.entities.product.clone();
+    let Some(order) = e.focus_order(facts) else {
+        return false;
+    };
+    let chosen = match e.task_ref() {
+        Some(t) if t.goal().after_sales() && t.order.as_ref() == Some(&order.order_number) => {
+            match &t.req {
+                Request::Return(a) | Request::Exchange(a) | Request::Problem(a) => a.lines.clone(),
+                _ => return false,
+            }
+        }
+        _ => return false,
+    };
+    if chosen.is_empty() {
+        return false;
+    }
+    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    let wanted = sku.as_deref().and_then(family);
+    let all: Vec<u32> = (1..=order.items.len() as u32).collect();
+    let nouns = line_nouns(&order, &all);
+    // The lines the words name, by the product heard or by what each line is ("the
+    // cable"), other than the one chosen.
+    let named: Vec<u32> = all
+        .iter()
+        .zip(&nouns)
+        .filter(|&(&l, noun)| {
+            let it = item(&order, l);
+            let by_product = sku.as_deref() == Some(it.sku.as_str())
+                || (wanted.is_some() && family(&it.sku) == wanted);
+            // "Back to my card" names a way to pay, not the gift card.
+            let by_noun = !matches!(e.ask, Ask::RefundMethod)
+                && noun.len() > 2
+                && nouns.iter().filter(|n| *n == noun).count() == 1
+                && said.words.iter().any(|w| pw::same_noun(w, noun));
+            (by_product || by_noun) && !chosen.iter().any(|(c, _)| *c == l)
+        })
+        .map(|(&l, _)| l)
+        .collect();
+    let [line] = named.as_slice() else {
+        return false;
+    };
+    let qty = item(&order, *line).qty;
+    let after_sale = e.task().after_sale();
+    after_sale.lines = vec![(*line, qty)];
+    after_sale.resolution = None;
+    e.task().confirmed = false;
+    true
 }
 
 /// Which order lines the caller means: all of them, by position, by product, or by name.
