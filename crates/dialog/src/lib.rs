@@ -141,6 +141,11 @@ pub(crate) struct Session {
     /// Orders proved in this call by a fact only their customer knows (a zip, an email,
     /// the phone on them), not only by answering the shop's call with "yes, it's me".
     pub proved: Vec<String>,
+    /// Every request heard in this call, in the order first heard: a hand-off's summary
+    /// says all that the caller wanted, not only the first.
+    pub asked: Vec<Intent>,
+    /// The caller's last few lines, with personal data masked, for a hand-off's summary.
+    pub last_lines: Vec<String>,
     /// The first name of the customer an outbound call is for.
     pub callee: Option<String>,
     /// A phone number heard on the phone path.

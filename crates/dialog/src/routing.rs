@@ -134,6 +134,15 @@ impl Engine {
     pub(crate) fn utterance(&mut self, said: &Said<'_>, facts: &dyn Facts) {
         self.s.turns += 1;
         self.s.timeouts = 0;
+        if !said.text.trim().is_empty() {
+            let line: String = voxorder_domain::pii::mask_text(said.text.trim())
+                .chars()
+                .take(MAX_SUMMARY_LINE)
+                .collect();
+            self.s.last_lines.push(line);
+            let extra = self.s.last_lines.len().saturating_sub(SUMMARY_LINES);
+            self.s.last_lines.drain(..extra);
+        }
         // "Check the status" to "do you want to check your order status or return an
         // item?": the request chosen, taken up with what the first line said (the phone
         // number, the product), which the short answer does not repeat.
@@ -893,6 +902,9 @@ impl Engine {
         if self.s.primary.is_none() {
             self.s.primary = Some(intent);
         }
+        if !self.s.asked.contains(&intent) {
+            self.s.asked.push(intent);
+        }
     }
 
     pub(crate) fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
@@ -1365,6 +1377,16 @@ impl Engine {
         if let Some(intent) = self.s.primary {
             parts.push(format!("request: {intent}"));
         }
+        let also: Vec<String> = self
+            .s
+            .asked
+            .iter()
+            .filter(|i| Some(**i) != self.s.primary)
+            .map(|i| i.to_string())
+            .collect();
+        if !also.is_empty() {
+            parts.push(format!("also asked: {}", also.join(", ")));
+        }
         if let Some(task) = &self.task {
             parts.push(format!("in progress: {:?}", task.goal()));
         }
@@ -1375,10 +1397,41 @@ impl Engine {
         if !self.s.done.is_empty() {
             parts.push(format!("done: {}", self.s.done.join(", ")));
         }
+        if let Some(task) = &self.task {
+            if let Request::Return(a) | Request::Exchange(a) | Request::Problem(a) = &task.req {
+                if !a.lines.is_empty() {
+                    let lines: Vec<String> = a
+                        .lines
+                        .iter()
+                        .map(|(l, q)| format!("{q} of line {l}"))
+                        .collect();
+                    parts.push(format!("items: {}", lines.join(", ")));
+                }
+                if let Some(problem) = a.problem {
+                    parts.push(format!("problem: {problem:?}"));
+                }
+            }
+        }
         parts.push(format!("turns: {}", self.s.turns));
+        // What the caller last said, personal data masked: the team reads what they
+        // wanted in their own words ("can I get the shipping charge refunded?").
+        if !self.s.last_lines.is_empty() {
+            let said: Vec<String> = self
+                .s
+                .last_lines
+                .iter()
+                .map(|l| format!("\"{l}\""))
+                .collect();
+            parts.push(format!("caller said: {}", said.join(" / ")));
+        }
         parts.join("; ")
     }
 }
+
+/// How many of the caller's last lines a hand-off's summary quotes.
+const SUMMARY_LINES: usize = 3;
+/// A quoted line is cut at this many characters.
+const MAX_SUMMARY_LINE: usize = 160;
 
 /// A return, an exchange and a problem report are choices of what to do with one item:
 /// changing between them mid-request keeps the order.

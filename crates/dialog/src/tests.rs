@@ -2411,3 +2411,37 @@ fn a_clarifying_answer_keeps_what_the_first_line_said() {
     let s = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
     assert!(s.reply.contains("hasn't shipped yet"), "{}", s.reply);
 }
+
+#[test]
+fn a_hand_off_summary_says_all_the_caller_wanted_in_their_words_masked() {
+    let w = world();
+    let mut e = engine();
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    turn(
+        &mut e,
+        &w,
+        Intent::PolicyQuestion,
+        "can I get the shipping charge refunded? my email is ada.park@example.com",
+        Entities::default(),
+    );
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::SpeakToAgent,
+        "put me through to someone",
+        Entities::default(),
+    );
+    let summary = s
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::HandOff { summary, .. } => Some(summary.clone()),
+            _ => None,
+        })
+        .expect("handed off");
+    assert!(summary.contains("request: GetOrderStatus"), "{summary}");
+    assert!(summary.contains("also asked: PolicyQuestion"), "{summary}");
+    assert!(summary.contains("shipping charge refunded"), "{summary}");
+    assert!(!summary.contains("ada.park@example.com"), "{summary}");
+}
