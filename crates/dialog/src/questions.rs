@@ -232,10 +232,13 @@ impl Engine {
         // "Ok, where is order 1780… going?" at an offer: the new request is the answer,
         // and the "ok" takes nothing up.
         // "No that's ok. When did it ship and where is it now?": declined, and asked.
+        // "No. Can I get the shipping charge refunded?": declined, and a question asked.
         let declined_with_request = q.is_offer()
             && self.names_a_request(said)
             && self.yes_no(said) == Some(false)
-            && Goal::from_intent(said.intent).is_some();
+            && (Goal::from_intent(said.intent).is_some()
+                || said.intent == Intent::PolicyQuestion
+                    && said.confidence >= self.config().dialog.aside_confidence);
         // "Ok, how much is the yoga mat?" at "shall I connect you?" is a new question too.
         let offered = q.is_offer() || matches!(q, YesNo::OfferHuman);
         let asks_something =
@@ -268,6 +271,14 @@ impl Engine {
                     Some(true) if orders::text_link_asked(self, said, facts) => Answer::Handled,
                     Some(false) => {
                         self.goodbye();
+                        Answer::Handled
+                    }
+                    // "Ok. Can the driver leave it with my neighbour?": the "ok" takes in
+                    // the answer; the question after it is what to answer, never a bare
+                    // "Sure" that promises nothing.
+                    Some(true) if self.acknowledges_only(said) && said.words.len() > 2 => {
+                        self.ask = Ask::Nothing;
+                        self.route(said, facts);
                         Answer::Handled
                     }
                     Some(true) => {

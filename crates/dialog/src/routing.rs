@@ -871,6 +871,23 @@ impl Engine {
                 self.say(p!("how_else"), &[]);
             }
             Intent::Deny | Intent::EndConversation => self.goodbye(),
+            // "Can the driver leave it with my neighbour?" after an answer about an order:
+            // a question the classifier did not place, which the shop's documents answer,
+            // is answered from them. Opening a call, such a sentence is more likely about
+            // something else altogether ("book a courier for my office parcel").
+            Intent::Fallback
+                if said.words.len() >= 4 && (self.s.focus.is_some() || self.s.completed > 0) =>
+            {
+                match facts.policy_answer(&said.text) {
+                    Some(answer) => {
+                        self.s.fallbacks = 0;
+                        self.out.push(st::plain(&answer.text));
+                        self.s.completed += 1;
+                        self.anything_else();
+                    }
+                    None => self.fallback(said),
+                }
+            }
             _ => self.fallback(said),
         }
     }
