@@ -384,7 +384,11 @@ impl Engine {
                     (None, _) => Answer::Missed,
                 }
             }
-            YesNo::Proceed if commerce::trim_cart(self, said, facts) || self.amend(said) => {
+            YesNo::Proceed
+                if commerce::trim_cart(self, said, facts)
+                    || returns::amend_variant(self, said, facts)
+                    || self.amend(said) =>
+            {
                 // "Oh no, the zip's wrong, it's 78703": the read-back is corrected and
                 // said again, nothing is cancelled.
                 self.ask = Ask::Nothing;

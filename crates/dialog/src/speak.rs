@@ -462,8 +462,32 @@ pub(crate) fn spoken_size_and_colour(
     let colour: Option<String> = variants
         .iter()
         .filter_map(|v| v.color.clone())
-        .filter(|c| joined.contains(&format!(" {} ", c.to_lowercase())))
-        .max_by_key(String::len)
+        // "White maybe? or navy. navy.": the colour said last is the one meant, unless
+        // set aside ("the white one instead of the navy"); of two ending in the same
+        // place ("forest green", "green") the longer.
+        .filter_map(|c| {
+            let said = format!(" {} ", c.to_lowercase());
+            joined
+                .match_indices(&said)
+                .map(|(at, _)| at)
+                .filter(|&at| {
+                    let before = joined[..at].trim_end();
+                    ![
+                        "instead of",
+                        "instead of the",
+                        "not",
+                        "not the",
+                        "rather than",
+                        "than the",
+                    ]
+                    .iter()
+                    .any(|aside| before.ends_with(&format!(" {aside}")))
+                })
+                .last()
+                .map(|at| (at + said.len(), c.len(), c))
+        })
+        .max_by_key(|&(end, len, _)| (end, len))
+        .map(|(_, _, c)| c)
         .or_else(|| {
             // "Green" for the only green there is ("Forest Green").
             let mut partial: Vec<String> = variants

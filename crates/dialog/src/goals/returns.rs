@@ -766,6 +766,42 @@ fn wanted_variant(
         .filter(|sku| *sku != own.sku)
 }
 
+/// "No, navy" at "swap your olive tee for the white one?": a size or colour said at the
+/// read-back of an exchange replaces the one read back (what was not said is kept from
+/// it). Whether it changed.
+pub(crate) fn amend_variant(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let Some(task) = e.task_ref().filter(|t| t.goal() == Goal::Exchange) else {
+        return false;
+    };
+    let (Some(number), Request::Exchange(a)) = (task.order.clone(), &task.req) else {
+        return false;
+    };
+    let (Some(current), Some(&(line, _))) = (a.exchange_sku.clone(), a.lines.first()) else {
+        return false;
+    };
+    let Ok(Some(order)) = facts.order(&number) else {
+        return false;
+    };
+    let sku = item(&order, line).sku.clone();
+    let Some((own, variants)) = family_of(e, &sku, facts) else {
+        return false;
+    };
+    let Some(chosen) = variants.iter().find(|v| v.sku == current).cloned() else {
+        return false;
+    };
+    // "No, navy" when navy is what was read back: read back again, never dropped.
+    if wanted_variant(e, &said.words, &own, &variants).as_deref() == Some(current.as_str()) {
+        return true;
+    }
+    match wanted_variant(e, &said.words, &chosen, &variants) {
+        Some(wanted) if wanted != sku => {
+            e.task().after_sale().exchange_sku = Some(wanted);
+            true
+        }
+        _ => false,
+    }
+}
+
 /// The family's next size above (`up`) or below the item's own, in stock or not: stock
 /// is said when the variant is checked.
 fn next_size(own: &Product, variants: &[Product], up: bool) -> Option<String> {
