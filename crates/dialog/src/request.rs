@@ -205,6 +205,10 @@ pub(crate) struct Purchase {
     pub pay: Option<PaymentMethod>,
     /// The order a repeat copies: its payment is the one used again.
     pub repeats: Option<String>,
+    /// The caller asked for it to go somewhere else than the address on file.
+    pub elsewhere_asked: bool,
+    /// They were told where a new order goes.
+    pub elsewhere_told: bool,
 }
 
 /// A subscription started or changed.

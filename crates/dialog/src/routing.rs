@@ -526,6 +526,8 @@ impl Engine {
             self.advance(facts);
             return;
         }
+        // "…and send them to my office" while a new order is put together.
+        commerce::note_elsewhere(self, said);
         // "Can I pay by card?", "yes, with express" at the read-back of an order about to
         // be placed: the order changes and is read back again.
         if self.ask == Ask::YesNo(YesNo::Proceed)

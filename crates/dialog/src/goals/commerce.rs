@@ -235,6 +235,11 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         .map(|a| a.city.clone())
         .unwrap_or_default();
     if !e.task().confirmed {
+        // "Send them to 1 Hacker Way": said plainly where a new order goes, once.
+        if e.task().purchase().elsewhere_asked && !e.task().purchase().elsewhere_told {
+            e.task().purchase().elsewhere_told = true;
+            e.say(p!("order_address_on_file"), &[("place", place.clone())]);
+        }
         let amount = [("amount", st::price_cents(ship_cents))];
         let shipping_words = match speed {
             ShippingMethod::Express => e.text(p!("shipping_express_cost"), &amount),
@@ -422,6 +427,25 @@ fn checkout_choices(
     (speed, pay)
 }
 
+/// Whether the words ask for an order to go somewhere other than the address on file
+/// ("send them to 1 Hacker Way", "not to my house").
+pub(crate) fn asks_elsewhere(e: &Engine, said: &Said<'_>) -> bool {
+    said.address.is_some()
+        || e.phrases().any("deliver_elsewhere", &said.words)
+        || e.phrases().any("ship_elsewhere", &said.words)
+}
+
+/// Notes a wish for another address said while an order is being put together, so
+/// the read-back says where a new order goes.
+pub(crate) fn note_elsewhere(e: &mut Engine, said: &Said<'_>) {
+    let purchasing = e
+        .task_ref()
+        .is_some_and(|t| matches!(t.req, Request::Place(_) | Request::Reorder(_)));
+    if purchasing && asks_elsewhere(e, said) {
+        e.task().purchase().elsewhere_asked = true;
+    }
+}
+
 /// "Can I pay by card?", "with express, please" at the read-back of an order not yet
 /// placed: the choice changes the order, which is read back again before it is placed
 /// (its total may have changed). False when the words choose nothing new.
@@ -431,6 +455,16 @@ pub(crate) fn takes_checkout_choice(e: &mut Engine, said: &Said<'_>, facts: &dyn
         .is_some_and(|t| matches!(t.req, Request::Place(_) | Request::Reorder(_)));
     if !purchasing {
         return false;
+    }
+    // "No, I said ship to Menlo Park": where a new order goes is said again, and the
+    // order waits; it is never dropped for a change to another order's address.
+    if asks_elsewhere(e, said) {
+        let purchase = e.task().purchase();
+        purchase.elsewhere_asked = true;
+        purchase.elsewhere_told = false;
+        e.ask = Ask::Nothing;
+        e.advance(facts);
+        return true;
     }
     let (speed, pay) = checkout_choices(e, &said.words);
     let current = e.task().purchase();
