@@ -386,6 +386,7 @@ impl Engine {
             }
             YesNo::Proceed
                 if commerce::trim_cart(self, said, facts)
+                    || commerce::adds_to_cart(self, said, facts)
                     || returns::amend_variant(self, said, facts)
                     || self.amend(said) =>
             {

@@ -546,7 +546,23 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
         if own {
             e.task().purchase().repeats = latest_order_with(cid, &sku, facts);
         }
-        e.task().purchase().cart = vec![(sku, qty.max(1))];
+        let mut cart = vec![(sku, qty.max(1))];
+        // "My tea and oats": every product they buy that the words name joins the order.
+        let named_too: Vec<(String, u32)> = history
+            .iter()
+            .filter(|h| !cart.iter().any(|(s, _)| *s == h.sku))
+            .filter(|h| {
+                let family = facts.product(&h.sku).ok().flatten().map(|p| p.family);
+                let first = facts.product(&cart[0].0).ok().flatten().map(|p| p.family);
+                family != first
+                    && crate::locale::words(&h.name)
+                        .iter()
+                        .any(|w| w.len() > 3 && words.contains(w))
+            })
+            .map(|h| (h.sku.clone(), h.last_qty.max(1)))
+            .collect();
+        cart.extend(named_too);
+        e.task().purchase().cart = cart;
         return true;
     }
     if last_order {
@@ -1476,6 +1492,48 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
 /// items: the lines said after "just" or "only" are all that is kept, or those said
 /// after "not" or "without" are dropped. True when the cart changed and still holds
 /// something.
+/// "And add the rolled oats too" at the read-back of an order about to be placed: the
+/// product joins the same order (one delivery, one shipping charge), in the amount
+/// said, else as many as the caller last bought, else one; the caller reads it back again.
+/// A product with sizes or colours must be named exactly to be added this way.
+pub(crate) fn adds_to_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let purchasing = e
+        .task_ref()
+        .is_some_and(|t| matches!(t.goal(), Goal::Place | Goal::Reorder));
+    if !purchasing || !e.phrases().any("add_item", &said.words) {
+        return false;
+    }
+    let Some(sku) = said.entities.product.clone() else {
+        return false;
+    };
+    let Some(cid) = e.s.customer.filter(|&id| id >= 0) else {
+        return false;
+    };
+    // The one they buy, when the word names a family ("the oats").
+    let bought = facts.purchase_history(cid).ok().and_then(|history| {
+        let family = facts.product(&sku).ok().flatten().map(|p| p.family);
+        history.into_iter().find(|h| {
+            h.sku == sku
+                || family.is_some()
+                    && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
+        })
+    });
+    let (sku, usual) = match bought {
+        Some(h) => (h.sku, h.last_qty),
+        None => (sku, 1),
+    };
+    if !matches!(facts.product(&sku), Ok(Some(p)) if p.active) {
+        return false;
+    }
+    let qty = said.entities.quantity.unwrap_or(usual).max(1);
+    let cart = &mut e.task().purchase().cart;
+    if cart.iter().any(|(s, _)| *s == sku) {
+        return false;
+    }
+    cart.push((sku, qty));
+    true
+}
+
 pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
     if !e
         .task_ref()
