@@ -1379,7 +1379,7 @@ fn a_quantity_said_at_an_order_read_back_changes_the_order_not_a_subscription() 
             "order two bags of coffee",
             ent,
         );
-        assert!(s.reply.contains("two house blend"), "{}", s.reply);
+        assert!(s.reply.contains("two packs of house blend"), "{}", s.reply);
         let ent = Entities {
             quantity: Some(qty),
             ..Entities::default()
@@ -1387,7 +1387,7 @@ fn a_quantity_said_at_an_order_read_back_changes_the_order_not_a_subscription() 
         let s = turn(&mut e, &w, intent, text, ent);
         assert!(s.changes.is_empty(), "{text}");
         assert!(
-            s.reply.contains(&format!("{words} house blend")) && s.reply.contains("Shall I"),
+            s.reply.contains(&format!("{words} pack")) && s.reply.contains("Shall I"),
             "{text}: {}",
             s.reply
         );

@@ -217,6 +217,37 @@ pub fn product_name(name: &str) -> String {
     ProductWords::parse(name).singular(true)
 }
 
+/// A count of a product as a till would say it: "one navy hoodie", "two navy hoodies",
+/// and for a noun that is already plural, the unit it comes in: "one pair of wireless
+/// headphones", "three packs of house blend coffee beans, 1 kilogram".
+pub fn counted(name: &str, qty: u32) -> String {
+    let words = ProductWords::parse(name);
+    let count = number_words(u64::from(qty));
+    if !words.is_plural_noun() {
+        return if qty == 1 {
+            format!("one {}", words.singular(true))
+        } else {
+            format!("{count} {}", words.plural(true))
+        };
+    }
+    let last = words.noun.rsplit(' ').next().unwrap_or("").to_lowercase();
+    let paired = [
+        "phones", "earbuds", "jeans", "trousers", "shorts", "sneakers", "boots", "socks", "gloves",
+        "glasses", "leggings", "slippers", "shoes", "pants",
+    ];
+    let unit = if paired.iter().any(|p| last.ends_with(p)) {
+        "pair"
+    } else {
+        "pack"
+    };
+    let unit = if qty == 1 {
+        unit.to_string()
+    } else {
+        format!("{unit}s")
+    };
+    format!("{count} {unit} of {}", words.singular(true))
+}
+
 /// The name as said of several, without a count: "black LED desk lamps", for "how
 /// many … would you like?".
 pub fn product_name_plural(name: &str) -> String {

@@ -68,11 +68,7 @@ fn quantity_ok(e: &mut Engine) -> bool {
 
 fn line_words(name: &str, qty: u32) -> String {
     // A purchase says its count even for one: it is what the caller is agreeing to.
-    if qty == 1 {
-        format!("one {}", pw::product_name(name))
-    } else {
-        pw::product_phrase_indefinite(name, qty, true)
-    }
+    pw::counted(name, qty)
 }
 
 /// The name of a product no longer sold: from the catalog row it keeps, or the
