@@ -114,6 +114,9 @@ pub(crate) enum SubAction {
     ChangeFrequency,
     ChangeQuantity,
     Cancel,
+    /// "Move the next delivery to Friday": a subscription's deliveries follow its
+    /// schedule; what can be done instead is said.
+    MoveDelivery,
 }
 
 /// A new shipping address, as collected.

@@ -854,6 +854,14 @@ impl Engine {
             self.start_goal(Goal::Subscription, said, facts);
             return;
         }
+        // "Move the next cat litter delivery to Friday" on a cat litter subscription.
+        if said.intent == Intent::RescheduleDelivery
+            && commerce::moves_a_subscription_delivery(self, said, facts)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Subscription, said, facts);
+            return;
+        }
         if let Some(goal) = Goal::from_intent(said.intent) {
             self.s.fallbacks = 0;
             self.start_goal(goal, said, facts);

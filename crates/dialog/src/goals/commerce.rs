@@ -19,7 +19,7 @@ use voxorder_domain::order::{
     ItemRecord, Money, Order, OrderRecord, Payment, PaymentMethod, ShippingMethod,
 };
 use voxorder_domain::product_words as pw;
-use voxorder_domain::records::{Product, Subscription, SubscriptionStatus};
+use voxorder_domain::records::{OrderSummary, Product, Subscription, SubscriptionStatus};
 use voxorder_domain::speech_text as st;
 
 /// The caller's account, verified; asks for it when unknown. None while asking.
@@ -603,6 +603,7 @@ fn action_from_words(
 ) -> Option<SubAction> {
     let ph = e.phrases();
     let order = [
+        ("subscription_move", SubAction::MoveDelivery),
         ("subscription_skip", SubAction::Skip),
         ("subscription_resume", SubAction::Resume),
         ("subscription_pause", SubAction::Pause),
@@ -790,6 +791,40 @@ fn list_subscriptions(e: &mut Engine, subs: &[Subscription], facts: &dyn Facts) 
     e.complete();
 }
 
+/// "Can you move the next cat litter delivery to Friday?" on a household that subscribes
+/// to cat litter and has no order of it to move: about the subscription, not an order.
+pub(crate) fn moves_a_subscription_delivery(
+    e: &Engine,
+    said: &Said<'_>,
+    facts: &dyn Facts,
+) -> bool {
+    if e.phrases().any("subscription_word", &said.words) {
+        return true;
+    }
+    let (Some(cid), Some(sku)) = (e.s.customer.filter(|&c| c >= 0), &said.entities.product) else {
+        return false;
+    };
+    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    let wanted = family(sku);
+    let same = |s: &str| s == sku || (wanted.is_some() && family(s) == wanted);
+    let subscribed = facts.household_subscriptions(cid).is_ok_and(|subs| {
+        subs.iter()
+            .any(|s| s.status != SubscriptionStatus::Cancelled && same(&s.sku))
+    });
+    let on_an_order = facts.household_orders(cid).is_ok_and(|orders| {
+        use voxorder_domain::order::OrderStatus::{Cancelled, Delivered, Returned};
+        let on_its_way = |o: &&OrderSummary| !matches!(o.status, Delivered | Cancelled | Returned);
+        orders.iter().filter(on_its_way).any(|o| {
+            facts
+                .order(&o.order_number)
+                .ok()
+                .flatten()
+                .is_some_and(|order| order.items.iter().any(|i| same(&i.sku)))
+        })
+    });
+    subscribed && !on_an_order
+}
+
 /// Subscriptions: list, create, pause, resume, skip, change frequency or quantity,
 /// cancel.
 pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
@@ -882,6 +917,13 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     let name = sub_name(e, &sub, facts);
+    if action == SubAction::MoveDelivery {
+        // Nothing is changed that was not asked: the schedule stays, and the ways to
+        // get it sooner or later are said.
+        e.say(p!("subscription_no_move"), &[("product", name)]);
+        e.complete();
+        return;
+    }
     let base = sub.next_date.unwrap_or(e.today()).max(e.today());
     let freq = Duration::days(i64::from(sub.frequency_days));
     let mut skipped = 1;
@@ -982,7 +1024,9 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             p!("sub_cancelled"),
             String::new(),
         ),
-        SubAction::Create | SubAction::List => unreachable!("handled above"),
+        SubAction::Create | SubAction::List | SubAction::MoveDelivery => {
+            unreachable!("handled above")
+        }
     };
     let args = [
         ("product", name),
