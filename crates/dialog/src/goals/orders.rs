@@ -297,8 +297,12 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
                 key(p!("status_delayed"), p!("status_delayed_brief")),
                 &[("items", items), ("estimate", est_words)],
             );
+            // Over the limit, the team takes it on, when the caller wants: one who only
+            // wanted the date has it and is not cut off.
             if late_days > i64::from(e.config().policy.orders.delay_handoff_days) {
-                e.hand_off(HandOffReason::LongDelay);
+                e.end_task();
+                e.say(p!("offer_delay_handoff"), &[]);
+                e.offer_human(HandOffReason::LongDelay);
             } else {
                 e.complete();
             }
