@@ -1163,12 +1163,18 @@ fn names_what_focus_lacks(e: &Engine, focus: &str, facts: &dyn Facts) -> bool {
 
 /// Whether a line of the order is the product, or another size or colour of it.
 pub(crate) fn holds_product(order: &Order, sku: &str, facts: &dyn Facts) -> bool {
-    let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
-    let heard_family = family(sku);
+    line_of(order, sku, facts).is_some()
+}
+
+/// The SKU of the order's line that is the product, or another size or colour of it.
+pub(crate) fn line_of(order: &Order, sku: &str, facts: &dyn Facts) -> Option<String> {
+    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    let wanted = family(sku);
     order
         .items
         .iter()
-        .any(|it| it.sku == sku || (heard_family.is_some() && family(&it.sku) == heard_family))
+        .find(|it| it.sku == sku || (wanted.is_some() && family(&it.sku) == wanted))
+        .map(|it| it.sku.clone())
 }
 
 fn verified_order_named(e: &mut Engine, focus: &str, facts: &dyn Facts) -> Option<String> {

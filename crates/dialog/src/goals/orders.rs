@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use crate::facts::Facts;
 use crate::goals::returns;
+use crate::identity;
 use crate::request::merge_address;
 use crate::request::Request;
 use crate::speak::{
@@ -748,7 +749,7 @@ fn one_item_of_many(
     if order.items.len() < 2 {
         return None;
     }
-    let line = line_of(order, &sku, facts)?;
+    let line = identity::line_of(order, &sku, facts)?;
     let named = order.items.iter().position(|it| it.sku == line)?;
     let others: Vec<String> = order
         .items
@@ -777,7 +778,7 @@ pub(crate) fn another_item_dropped(e: &mut Engine, said: &Said<'_>, facts: &dyn 
         .product
         .clone()
         .filter(|_| e.phrases().any("drop_item", &said.words))
-        .and_then(|sku| line_of(&order, &sku, facts));
+        .and_then(|sku| identity::line_of(&order, &sku, facts));
     let Some(sku) = item_dropped(e, &said.words, &order).or(heard) else {
         return false;
     };
@@ -790,17 +791,6 @@ pub(crate) fn another_item_dropped(e: &mut Engine, said: &Said<'_>, facts: &dyn 
     e.ask = Ask::Nothing;
     cancel(e, facts);
     true
-}
-
-/// The SKU of the order's line that is `sku` or another size or colour of it.
-fn line_of(order: &Order, sku: &str, facts: &dyn Facts) -> Option<String> {
-    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
-    let wanted = family(sku);
-    order
-        .items
-        .iter()
-        .find(|it| it.sku == sku || (wanted.is_some() && family(&it.sku) == wanted))
-        .map(|it| it.sku.clone())
 }
 
 /// A yes or no to cancelling the whole order when one item was named.
