@@ -450,13 +450,20 @@ impl Engine {
                 return;
             }
         }
-        // "Hi" on its own is a greeting, not a request that was not understood.
+        // "Hi" on its own is a greeting, not a request that was not understood; so is
+        // "hello? is this the shop? sorry, I'm not good with these things", which asks
+        // for nothing yet.
+        let reaching_us = self.phrases().any("is_this_the_shop", &said.words)
+            && said.intent == Intent::Fallback
+            && !self.names_something_of_ours(said);
         if self.ask == Ask::Nothing
             && self.task.is_none()
-            && self.only_courtesy(said, "greeting")
-            && self.phrases().any("greeting", &said.words)
+            && (reaching_us
+                || self.only_courtesy(said, "greeting")
+                    && self.phrases().any("greeting", &said.words))
         {
-            self.say(p!("greeting_reply"), &[]);
+            let store = self.config.store.name.clone();
+            self.say(p!("greeting_reply"), &[("store", store)]);
             return;
         }
         match said.intent {
