@@ -645,6 +645,12 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.ask(Ask::Phone, p!("ask_phone"), &[]);
                 return Answer::Handled;
             }
+            // "Where would I find that?", "can't you just look me up?": where it is, and
+            // the phone as the other way in.
+            if e.phrases().any("where_is_the_number", &said.words) {
+                e.ask(Ask::Phone, p!("order_number_where"), &[]);
+                return Answer::Handled;
+            }
             Answer::Missed
         }
         Ask::Factor => {
@@ -703,12 +709,31 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 None => Answer::Missed,
             }
         }
+        // Thirteen digits where a phone was asked: the order number, found after all.
+        Ask::Phone
+            if ent.phone_number.as_ref().is_some_and(|p| {
+                !(10..=11).contains(&p.len())
+                    && e.config()
+                        .policy
+                        .verification
+                        .order_number_digits
+                        .contains(&p.len())
+            }) =>
+        {
+            e.s.heard_order = ent.phone_number.clone();
+            let mut factors = Factors::of(ent);
+            factors.phone = None;
+            e.s.heard_factors = (!factors.is_empty()).then_some(factors);
+            Answer::Filled
+        }
         Ask::Phone => match ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
             Some(phone) => {
                 e.s.heard_phone = Some(phone.clone());
                 e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
                 Answer::Handled
             }
+            // "Oh, here it is: 1 0 0 0 …": the order number found after all.
+            None if ent.order_number.is_some() => answer(e, &Ask::OrderNumber, said, facts),
             None => Answer::Missed,
         },
         Ask::PhoneFactor => {
