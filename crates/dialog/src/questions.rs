@@ -263,12 +263,13 @@ impl Engine {
                         self.anything_else();
                         Answer::Handled
                     }
+                    // "Brilliant, could you send us the tracking link": sent, not offered.
+                    _ if orders::text_link_asked(self, said, facts) => Answer::Handled,
                     _ if new_request => {
                         self.ask = Ask::Nothing;
                         self.route(said, facts);
                         Answer::Handled
                     }
-                    Some(true) if orders::text_link_asked(self, said, facts) => Answer::Handled,
                     Some(false) => {
                         self.goodbye();
                         Answer::Handled
