@@ -407,6 +407,25 @@ impl Engine {
                     return Answer::Handled;
                 }
                 match yes {
+                    // "No that's fine, thank you, that's all" at an offer: declining
+                    // does nothing, and the call ends rather than asking "anything else?".
+                    Some(false)
+                        if matches!(
+                            q,
+                            YesNo::TrackingLink
+                                | YesNo::NextOrder
+                                | YesNo::StartReturn
+                                | YesNo::StartCancel
+                        ) && self.phrases().any("finished", &said.words)
+                            && self.s.queue.is_empty() =>
+                    {
+                        self.ask = Ask::Nothing;
+                        if self.task.is_some() {
+                            self.end_task();
+                        }
+                        self.goodbye();
+                        Answer::Handled
+                    }
                     Some(answer) => {
                         self.ask = Ask::Nothing;
                         self.decide(q, answer, facts);
