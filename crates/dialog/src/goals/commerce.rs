@@ -1300,7 +1300,9 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .filter(|q| size.as_deref() != Some(q.to_string().as_str()));
             let purchase = e.task().purchase();
             purchase.variant_words.extend(said.words.iter().cloned());
-            if let (Some(q), None) = (count, purchase.quantity) {
+            // "Extra large. Actually make it two": a count said with the answer is the
+            // count, whatever was heard before.
+            if let Some(q) = count {
                 purchase.quantity = Some(q);
             }
             Answer::Filled
