@@ -10,6 +10,7 @@ use crate::facts::Facts;
 use crate::speak::{first_name, item_words_brief};
 use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
+use voxorder_domain::change::HandOffReason;
 use voxorder_domain::interpretation::{Cue, Period};
 use voxorder_domain::order::{Order, OrderStatus};
 use voxorder_domain::records::{CustomerRow, NoticeScope, OrderSummary};
@@ -137,6 +138,14 @@ fn order_key(number: &str) -> LockKey {
 /// Returns true when the request can go on.
 pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
     let goal = e.task().goal();
+    // Nothing new is asked to be proved once the call may prove nothing more.
+    let unproved = match &e.s.heard_order {
+        Some(n) => !e.s.verified.contains(n),
+        None => e.s.customer.is_none() && e.s.verified.is_empty(),
+    };
+    if unproved && refuses_more_checks(e) {
+        return false;
+    }
     if let Some(heard) = e.s.heard_order.clone() {
         if e.s.verified.contains(&heard) {
             e.s.heard_order = None;
@@ -454,6 +463,9 @@ fn check(e: &mut Engine, key: LockKey, matched: bool, retry: Ask, facts: &dyn Fa
         max_attempts: policy.max_attempts,
         lock_minutes: policy.lock_minutes,
     };
+    if refuses_more_checks(e) {
+        return false;
+    }
     let verdict = match facts.check_identity(&key, matched, e.now, policy) {
         Ok(v) => v,
         Err(err) => {
@@ -489,6 +501,22 @@ fn check(e: &mut Engine, key: LockKey, matched: bool, retry: Ask, facts: &dyn Fa
     };
     e.ask(retry, prompt, &[]);
     false
+}
+
+/// A call that has failed its checks checks nothing more, whatever order or phone it
+/// moves on to (guessing order after order is still guessing): said, with a person
+/// offered, and true.
+pub(crate) fn refuses_more_checks(e: &mut Engine) -> bool {
+    if e.s.failures < e.config().policy.verification.max_attempts {
+        return false;
+    }
+    e.say(p!("verification_call_locked"), &[]);
+    e.s.heard_order = None;
+    e.s.heard_phone = None;
+    e.s.heard_factors = None;
+    e.task = None;
+    e.offer_human(HandOffReason::Requested);
+    true
 }
 
 /// Checks the factors given against the order number heard: `Filled` when they match

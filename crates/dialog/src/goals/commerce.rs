@@ -27,6 +27,9 @@ fn customer(e: &mut Engine, facts: &dyn Facts) -> Option<i64> {
     if let Some(id) = e.s.customer.filter(|&id| id >= 0) {
         return Some(id);
     }
+    if identity::refuses_more_checks(e) {
+        return None;
+    }
     // A phone said with the request finds the account through its orders.
     if identity::by_phone(e, facts).is_some() {
         return e.s.customer.filter(|&id| id >= 0);
