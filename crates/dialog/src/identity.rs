@@ -47,13 +47,21 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
         {
             factors.zip = None;
         }
+        // Several zips in the first breath prove nothing: the zip is asked for.
+        if several_zips(said) {
+            factors.zip = None;
+        }
         e.s.heard_factors = (!factors.is_empty()).then_some(factors);
     }
     if let Some(p) = &ent.phone_number {
         e.s.heard_phone = Some(p.clone());
         // "My phone is 617 555 0117 and my zip is 02139": the zip proves it at once.
         if ent.order_number.is_none() {
-            e.s.heard_factors = Some(Factors::of(ent));
+            let mut factors = Factors::of(ent);
+            if several_zips(said) {
+                factors.zip = None;
+            }
+            e.s.heard_factors = Some(factors);
         }
     }
     // "Change the address to 2200 Lake Shore Drive, Austin": the new address is kept.
@@ -66,6 +74,20 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     if task.goal() == Goal::Return && said.has(Cue::Pickup) {
         task.after_sale().pickup = Some(true);
     }
+}
+
+/// Whether the words hold more than one distinct five-digit number (zips said one after
+/// another, however corrected).
+fn several_zips(said: &Said<'_>) -> bool {
+    let mut zips: Vec<&str> = said
+        .words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| w.len() == 5 && w.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    zips.sort_unstable();
+    zips.dedup();
+    zips.len() > 1
 }
 
 /// What the caller gave first to find what is theirs.
@@ -638,6 +660,13 @@ fn account_of(e: &mut Engine, owned: &[OrderSummary], facts: &dyn Facts) -> Answ
 
 pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
+    // "78701, sorry, 97205, no, 02139": several zips in one answer are several guesses.
+    // None of them is checked, nothing is said of them, and one is asked for.
+    let factor_question = matches!(ask, Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_));
+    if factor_question && several_zips(said) {
+        e.ask(ask.clone(), p!("one_zip_please"), &[]);
+        return Answer::Handled;
+    }
     match ask {
         Ask::OrderNumber => {
             // "617 555 0123" at the order number question: ten or eleven digits that no
