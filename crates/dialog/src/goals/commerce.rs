@@ -1110,7 +1110,11 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
         e.task().purchase().variant_words.clear();
         let said: Vec<String> = size
             .iter()
-            .map(|s| pw::size_words(s))
+            .map(|s| match amounts(&prod, std::slice::from_ref(s)) {
+                // "The one hundred dollar gift card".
+                Some(_) => format!("{} dollar", st::number_words(s.parse().unwrap_or(0))),
+                None => pw::size_words(s),
+            })
             .chain(colour.iter().map(|c| c.to_lowercase()))
             .collect();
         let purchase = e.task().purchase();
@@ -1149,10 +1153,14 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
         return None;
     }
     if size.is_none() && sizes.len() > 1 {
+        let (key, shown) = match amounts(&prod, &sizes) {
+            Some(amounts) => (p!("ask_product_amount"), speak::few_options(e, &amounts)),
+            None => (p!("ask_product_size"), options(&sizes)),
+        };
         e.ask(
             Ask::ProductVariant,
-            p!("ask_product_size"),
-            &[("product", family_name), ("options", options(&sizes))],
+            key,
+            &[("product", family_name), ("options", shown)],
         );
         return None;
     }
@@ -1163,18 +1171,34 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
     Some(chosen)
 }
 
+/// A gift card's "sizes" are amounts, said as such ("twenty-five dollars", not "25").
+fn amounts(prod: &Product, sizes: &[String]) -> Option<Vec<String>> {
+    if prod.category != "gift_card" {
+        return None;
+    }
+    sizes
+        .iter()
+        .map(|s| {
+            let n: u64 = s.parse().ok()?;
+            Some(format!("{} dollars", st::number_words(n)))
+        })
+        .collect()
+}
+
 /// Asks again for the variant, from scratch: the colour when the family comes in
 /// several, else the size.
 fn chosen_variant_ask(e: &mut Engine, prod: Product, variants: &[Product]) -> Option<Product> {
     let colours = distinct(variants, |v| v.color.clone());
     let family_name = pw::product_name(pw::family_part(&prod.name));
-    let (key, shown): (&'static str, Vec<String>) = if colours.len() > 1 {
+    let sizes = by_size(distinct(variants, |v| v.size.clone()));
+    let (key, shown): (&'static str, Vec<String>) = if let Some(amounts) = amounts(&prod, &sizes) {
+        (p!("ask_product_amount"), amounts)
+    } else if colours.len() > 1 {
         (
             p!("ask_product_colour"),
             colours.iter().map(|c| c.to_lowercase()).collect(),
         )
     } else {
-        let sizes = by_size(distinct(variants, |v| v.size.clone()));
         (
             p!("ask_product_size"),
             sizes.iter().map(|s| pw::size_words(s)).collect(),
