@@ -246,6 +246,63 @@ fn ensure_lines(
     if !e.task().after_sale().lines.is_empty() {
         return true;
     }
+    let chosen = choose_lines(e, order, open, prompt, facts);
+    if chosen {
+        let words = e.task().words.clone();
+        narrow_to_what_is_wrong(e, order, &words);
+    }
+    chosen
+}
+
+/// "One of the bottles came dented", "only two of the three tees came": a problem with
+/// some of a line is about that many, never the whole line unasked.
+fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) {
+    let is_problem = e.task_ref().is_some_and(|t| t.goal() == Goal::Problem);
+    let [(line, qty)] = e.task().after_sale().lines.clone()[..] else {
+        return;
+    };
+    if !is_problem || qty < 2 {
+        return;
+    }
+    let ordered = item(order, line).qty;
+    let ph = e.phrases();
+    let wrong = if ph.any("just_one", words) || ph.any("one_of_them", words) {
+        Some(1)
+    } else {
+        // "Only two came, I paid for three": the count said after "only" is what
+        // arrived; the rest is missing.
+        words
+            .iter()
+            .position(|w| w == "only" || w == "just")
+            .and_then(|at| words.get(at + 1))
+            .and_then(|w| small_number(w))
+            .filter(|&got| got < ordered)
+            .map(|got| ordered - got)
+    };
+    if let Some(n) = wrong.filter(|&n| n >= 1 && n < qty) {
+        e.task().after_sale().lines = vec![(line, n)];
+    }
+}
+
+/// A count from one to twelve, in digits or in words.
+fn small_number(w: &str) -> Option<u32> {
+    const WORDS: [&str; 12] = [
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+        "twelve",
+    ];
+    w.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=12).contains(n))
+        .or_else(|| WORDS.iter().position(|n| *n == w).map(|i| i as u32 + 1))
+}
+
+fn choose_lines(
+    e: &mut Engine,
+    order: &Order,
+    open: &[u32],
+    prompt: &'static str,
+    facts: &dyn Facts,
+) -> bool {
     // How many, when the caller said no number: a return takes the whole line, an
     // exchange one of it ("swap my sneakers for an 8" with three pairs on the order is
     // one pair, read back as "one of your three"), never all of them unasked.
@@ -1386,6 +1443,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     // Not where a size or colour is asked: "the navy one" there is the new variant.
     let corrected =
         !matches!(ask, Ask::ReturnItems | Ask::ExchangeVariant) && other_item_named(e, said, facts);
+    // "A replacement please, just the one that's dented": fewer of the line, with the
+    // answer.
+    if matches!(ask, Ask::ProblemResolution | Ask::ProblemKind) {
+        if let Some(order) = e.focus_order(facts) {
+            narrow_to_what_is_wrong(e, &order, &said.words);
+        }
+    }
     let answer = answer_for(e, ask, said, facts);
     if corrected && matches!(answer, Answer::Missed) {
         return Answer::Filled;
