@@ -34,7 +34,18 @@ fn zip_is_a_destination(said: &Said<'_>) -> bool {
 
 /// Copies what the opening utterance of a request already says into the request.
 pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
-    let ent = &said.entities;
+    // "Send the tracking by email rather than text? 1585560494995": thirteen digits are
+    // an order number, whatever word near them made them sound like a phone.
+    let order_shaped;
+    let ent = match said.entities.phone_number.as_ref() {
+        Some(p) if said.entities.order_number.is_none() && is_order_shaped(e, p) => {
+            let mut fixed = said.entities.clone();
+            fixed.order_number = fixed.phone_number.take();
+            order_shaped = fixed;
+            &order_shaped
+        }
+        _ => &said.entities,
+    };
     if let Some(n) = &ent.order_number {
         e.s.heard_order = Some(n.clone());
         // "Order 1 2 3 …, my zip is 78701": the factor is checked without asking again.
@@ -88,6 +99,16 @@ fn several_zips(said: &Said<'_>) -> bool {
     zips.sort_unstable();
     zips.dedup();
     zips.len() > 1
+}
+
+/// Digits of an order number's length that no phone has (not ten or eleven).
+fn is_order_shaped(e: &Engine, digits: &str) -> bool {
+    !(10..=11).contains(&digits.len())
+        && e.config()
+            .policy
+            .verification
+            .order_number_digits
+            .contains(&digits.len())
 }
 
 /// What the caller gave first to find what is theirs.
@@ -768,14 +789,10 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         // Thirteen digits where a phone was asked: the order number, found after all.
         Ask::Phone
-            if ent.phone_number.as_ref().is_some_and(|p| {
-                !(10..=11).contains(&p.len())
-                    && e.config()
-                        .policy
-                        .verification
-                        .order_number_digits
-                        .contains(&p.len())
-            }) =>
+            if ent
+                .phone_number
+                .as_ref()
+                .is_some_and(|p| is_order_shaped(e, p)) =>
         {
             e.s.heard_order = ent.phone_number.clone();
             let mut factors = Factors::of(ent);
