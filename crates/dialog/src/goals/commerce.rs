@@ -27,6 +27,12 @@ fn customer(e: &mut Engine, facts: &dyn Facts) -> Option<i64> {
     if let Some(id) = e.s.customer.filter(|&id| id >= 0) {
         return Some(id);
     }
+    // "Just reorder the same things then" after the caller proved an order: the account
+    // that placed it.
+    if let Some(id) = focus_account(e, facts) {
+        e.s.customer = Some(id);
+        return Some(id);
+    }
     if identity::refuses_more_checks(e) {
         return None;
     }
@@ -36,6 +42,22 @@ fn customer(e: &mut Engine, facts: &dyn Facts) -> Option<i64> {
     }
     e.ask(Ask::AccountEmail, p!("ask_account_email"), &[]);
     None
+}
+
+/// The account behind the order in focus, when the caller proved that order with a
+/// fact only its customer knows.
+fn focus_account(e: &Engine, facts: &dyn Facts) -> Option<i64> {
+    let focus = e.s.focus.as_ref().filter(|n| e.s.proved.contains(n))?;
+    let email = facts.order(focus).ok()??.customer.email?;
+    Some(facts.customer_by_email(&email).ok()??.id)
+}
+
+/// Whether a repeat is of the order just discussed ("reorder the same things", "order it
+/// again").
+fn repeats_the_focus(e: &Engine) -> bool {
+    e.s.focus.is_some()
+        && e.task_ref()
+            .is_some_and(|t| e.phrases().any("same_things", &t.words))
 }
 
 fn product(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<Product> {
@@ -520,6 +542,15 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
             return false;
         }
     };
+    // "Just reorder the same things then" about the order just discussed.
+    if repeats_the_focus(e) {
+        let focus = e.s.focus.clone().unwrap_or_default();
+        if let Ok(Some(order)) = facts.order(&focus) {
+            e.task().purchase().cart = order.items.iter().map(|i| (i.sku.clone(), i.qty)).collect();
+            e.task().purchase().repeats = Some(order.order_number);
+            return true;
+        }
+    }
     let last_order = e.task().cues.contains(&Cue::LastOrder);
     if let Some(sku) = e.task().product().clone() {
         let family = product(e, &sku, facts).map(|p| p.family);
