@@ -19,7 +19,9 @@ use voxorder_domain::order::{
     ItemRecord, Money, Order, OrderRecord, Payment, PaymentMethod, ShippingMethod,
 };
 use voxorder_domain::product_words as pw;
-use voxorder_domain::records::{OrderSummary, Product, Subscription, SubscriptionStatus};
+use voxorder_domain::records::{
+    OrderSummary, Product, PurchasedItem, Subscription, SubscriptionStatus,
+};
 use voxorder_domain::speech_text as st;
 
 /// The caller's account, verified; asks for it when unknown. None while asking.
@@ -577,20 +579,26 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
             e.task().purchase().repeats = latest_order_with(cid, &sku, facts);
         }
         let mut cart = vec![(sku, qty.max(1))];
-        // "My tea and oats": every product they buy that the words name joins the order.
-        let named_too: Vec<(String, u32)> = history
-            .iter()
-            .filter(|h| !cart.iter().any(|(s, _)| *s == h.sku))
-            .filter(|h| {
+        // "My tea and oats": for each other word naming something they buy, the one of
+        // it they bought last joins the order.
+        let ignored = e.phrases().list("pick_ignore");
+        let first_family = facts.product(&cart[0].0).ok().flatten().map(|p| p.family);
+        let mut recent: Vec<&PurchasedItem> = history.iter().collect();
+        recent.sort_by_key(|h| std::cmp::Reverse(h.last_ordered));
+        let mut named_too: Vec<(String, u32)> = Vec::new();
+        let mut families = vec![first_family];
+        for w in words.iter().filter(|w| {
+            w.len() >= 3 && !w.bytes().all(|b| b.is_ascii_digit()) && !ignored.contains(w)
+        }) {
+            let found = recent.iter().find(|h| {
                 let family = facts.product(&h.sku).ok().flatten().map(|p| p.family);
-                let first = facts.product(&cart[0].0).ok().flatten().map(|p| p.family);
-                family != first
-                    && crate::locale::words(&h.name)
-                        .iter()
-                        .any(|w| w.len() > 3 && words.contains(w))
-            })
-            .map(|h| (h.sku.clone(), h.last_qty.max(1)))
-            .collect();
+                !families.contains(&family) && crate::locale::words(&h.name).contains(w)
+            });
+            if let Some(h) = found {
+                families.push(facts.product(&h.sku).ok().flatten().map(|p| p.family));
+                named_too.push((h.sku.clone(), h.last_qty.max(1)));
+            }
+        }
         cart.extend(named_too);
         e.task().purchase().cart = cart;
         return true;
