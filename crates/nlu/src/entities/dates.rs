@@ -97,6 +97,7 @@ pub(crate) fn extract_date(
             .or_else(|| other(week_month_phrase(words, i, today)))
             .or_else(|| other(offset_phrase(words, i, today)))
             .or_else(|| month_first(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)))
+            .or_else(|| part_of_month(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)))
             .or_else(|| day_first(words, i, today, expecting))
             .or_else(|| numeric(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)));
         match found {
@@ -333,6 +334,13 @@ fn could_start_date(w: &str) -> bool {
                 | "in"
                 | "weekend"
                 | "couple"
+                | "start"
+                | "beginning"
+                | "end"
+                | "middle"
+                | "mid"
+                | "early"
+                | "late"
         )
         || weekday_word(w).is_some()
         || month_word(w).is_some()
@@ -664,6 +672,58 @@ fn month_first(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDat
     Some((resolve_month_day(today, month, day, year)?, end))
 }
 
+/// A month without a day: "until April" (its first day), "the start of April", "early
+/// May", "mid April" (the fifteenth), "the end of March", "the end of next month". A month
+/// alone needs a word before it that makes it a time ("until", "in", "by", …), so "may"
+/// and "march" as verbs are not read as months.
+fn part_of_month(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let mut j = i + usize::from(words[i] == "the");
+    let part = match words.get(j).map(String::as_str) {
+        Some("start" | "beginning" | "early") => Some(1),
+        Some("middle" | "mid") => Some(15),
+        Some("end" | "late") => Some(0),
+        _ => None,
+    };
+    if part.is_some() {
+        j += 1;
+        if words.get(j).is_some_and(|w| w == "of") {
+            j += 1;
+        }
+    } else if j != i
+        || !i
+            .checked_sub(1)
+            .and_then(|k| words.get(k))
+            .is_some_and(|w| MONTH_LEADS.contains(&w.as_str()))
+    {
+        return None;
+    }
+    let (first, end) = if words_at(words, j, "next month") {
+        (first_of_next_month(today)?, j + 2)
+    } else if words_at(words, j, "this month") || words_at(words, j, "the month") {
+        (today.with_day(1)?, j + 2)
+    } else {
+        let month = month_word(words.get(j)?)?;
+        let first = resolve_month_day(today, month, 1, None)?;
+        // "Until March" in March is this March's end, not next year's.
+        let first = if month == today.month() {
+            today.with_day(1)?
+        } else {
+            first
+        };
+        (first, j + 1)
+    };
+    let date = match part.unwrap_or(1) {
+        0 => first.checked_add_months(Months::new(1))?.pred_opt()?,
+        day => first.with_day(day)?,
+    };
+    Some((date, end))
+}
+
+/// Words before a month said alone that make it a time.
+const MONTH_LEADS: &[&str] = &[
+    "until", "till", "til", "in", "by", "from", "for", "before", "after", "through", "into",
+];
+
 /// Words after which "the first".."the third" are dates, not ranks ("the second order").
 const DATE_PREPOSITIONS: &[&str] = &[
     "on", "by", "until", "till", "til", "for", "from", "before", "after", "to", "since", "around",
@@ -800,6 +860,25 @@ mod tests {
 
     fn date(s: &str) -> Option<String> {
         date_with(s, None)
+    }
+
+    #[test]
+    fn a_month_without_a_day_is_its_start_middle_or_end() {
+        for (s, want) in [
+            ("pause it until april", "2026-04-01"),
+            ("until the start of april", "2026-04-01"),
+            ("till the beginning of next month", "2026-04-01"),
+            ("can it come in mid april", "2026-04-15"),
+            ("until the end of march", "2026-03-31"),
+            ("by the end of the month", "2026-03-31"),
+            ("i ordered it in february", "2026-02-01"),
+        ] {
+            assert_eq!(date(s).as_deref(), Some(want), "{s}");
+        }
+        // A month word that is a verb, or a month with nothing making it a time.
+        for s in ["you may cancel it", "march on", "april is nice"] {
+            assert_eq!(date(s), None, "{s}");
+        }
     }
 
     #[test]
