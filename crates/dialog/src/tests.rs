@@ -2445,3 +2445,38 @@ fn a_hand_off_summary_says_all_the_caller_wanted_in_their_words_masked() {
     assert!(summary.contains("shipping charge refunded"), "{summary}");
     assert!(!summary.contains("ada.park@example.com"), "{summary}");
 }
+
+#[test]
+fn a_household_speaker_redirects_another_members_order_only_with_its_zip() {
+    let (mut w, _) = household(SubscriptionStatus::Active, None);
+    let rec: OrderRecord = serde_json::from_str(ORDER).expect("fixture parses");
+    let mut order = rec.validate().expect("fixture is valid");
+    w.customer_orders.push(order.order_number.clone());
+    // The speaker's own customer's order: changed without another check.
+    w.orders.insert(order.order_number.clone(), order.clone());
+    let (_, mut e) = household(SubscriptionStatus::Active, None);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::ChangeAddress,
+        "change the delivery address of my order",
+        Entities::default(),
+    );
+    assert!(!s.reply.contains("billing zip"), "{}", s.reply);
+    // Another member's order: the billing zip first.
+    order.customer.email = Some("jonah@example.com".into());
+    order.customer.name = "Jonah Park".into();
+    w.orders.insert(order.order_number.clone(), order);
+    let (_, mut e) = household(SubscriptionStatus::Active, None);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::ChangeAddress,
+        "change the delivery address of jonah's order",
+        Entities::default(),
+    );
+    assert!(s.reply.contains("billing zip"), "{}", s.reply);
+    assert!(s.changes.is_empty());
+    let s = turn(&mut e, &w, Intent::Fallback, "90210", zip("90210"));
+    assert!(!s.reply.contains("street address"), "{}", s.reply);
+}

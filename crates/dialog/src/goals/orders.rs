@@ -994,10 +994,16 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
 /// Changing the shipping address before the order ships.
 pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
-    // On the shop's own call "yes, it's me" lets the order be confirmed; sending the
-    // parcel somewhere else first takes a fact only the customer knows.
+    // On the shop's own call "yes, it's me" lets the order be confirmed, and a household
+    // speaker serves every member's orders; sending a parcel somewhere else first takes a
+    // fact only its customer knows, unless it is the speaker's own customer's order.
     let number = order.order_number.clone();
-    if e.s.called_about.as_ref() == Some(&number) && !e.s.proved.contains(&number) {
+    let someone_elses = e.s.customer.is_some_and(|c| {
+        let own = facts.customer(c).ok().flatten().and_then(|c| c.email);
+        own.is_none() || own != order.customer.email
+    });
+    let called_about = e.s.called_about.as_ref() == Some(&number);
+    if (called_about || someone_elses) && !e.s.proved.contains(&number) {
         e.s.heard_order = Some(number);
         e.s.heard_factors = None;
         e.ask(Ask::Factor, p!("ask_factor_before_redirect"), &[]);
