@@ -6,17 +6,34 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use voxorder_config::{Config, TimeSlot};
 use voxorder_domain::change::Change;
-use voxorder_domain::order::{Order, OrderStatus, PaymentMethod};
+use voxorder_domain::interpretation::Cue;
+use voxorder_domain::order::{Order, OrderItem, OrderStatus, PaymentMethod};
 use voxorder_domain::product_words as pw;
 use voxorder_domain::records::{NoticeKind, NoticeScope, Product, SyncNotice};
 use voxorder_domain::speech_text as st;
 
 use crate::facts::Facts;
 use crate::locale::Catalog;
-use crate::session::{Ask, YesNo};
+use crate::session::{Ask, Said, YesNo};
 use crate::{locale, notices, p, Engine};
 
 impl Engine {
+    /// "Any time", "no preference", "whichever", "doesn't matter": the choice is left to
+    /// the agent.
+    pub(crate) fn no_preference(&self, said: &Said<'_>) -> bool {
+        self.phrases().any("no_preference", &said.words) && !said.has(Cue::Negated)
+            || self.phrases().any("no_preference_negated", &said.words)
+    }
+
+    /// Whether policy takes the item back at all, whenever it is asked: final sale,
+    /// personalised items and the categories never taken back are not (unless faulty).
+    pub(crate) fn ever_returnable(&self, item: &OrderItem) -> bool {
+        let policy = &self.config().policy.returns;
+        !(item.final_sale && !policy.final_sale_returnable
+            || item.personalised && !policy.personalised_returnable
+            || policy.non_returnable_categories.contains(&item.category))
+    }
+
     /// Says a prompt, rotating through its variants on each use.
     pub(crate) fn say(&mut self, key: &'static str, args: &[(&str, String)]) {
         let n = self.uses.entry(key).or_insert(0);

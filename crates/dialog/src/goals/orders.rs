@@ -5,7 +5,6 @@
 use chrono::NaiveDate;
 
 use crate::facts::Facts;
-use crate::goals::returns;
 use crate::identity;
 use crate::request::merge_address;
 use crate::request::Request;
@@ -551,18 +550,13 @@ fn is_pickup(e: &Engine) -> bool {
 /// "Any day, whenever suits": the first day a courier can come (tomorrow), and with "any
 /// time" the first slot; both are read back before anything is booked.
 fn pickup_any_day(e: &mut Engine, said: &Said<'_>) -> Option<NaiveDate> {
-    if !is_pickup(e) || !no_preference(e, said) {
+    if !is_pickup(e) || !e.no_preference(said) {
         return None;
     }
     if e.phrases().any("any_time", &said.words) && said.entities.time_slot.is_none() {
         *e.task().slot() = Some(TimeSlot::Morning);
     }
     e.today().succ_opt()
-}
-
-pub(crate) fn no_preference(e: &Engine, said: &Said<'_>) -> bool {
-    e.phrases().any("no_preference", &said.words) && !said.has(Cue::Negated)
-        || e.phrases().any("no_preference_negated", &said.words)
 }
 
 /// The day meant without a date said: "the first day you can", "whenever" (the first
@@ -576,7 +570,7 @@ fn day_meant_without_a_date(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> O
         let order = e.task_ref()?.order.clone()?;
         return facts.order(&order).ok().flatten()?.estimated_delivery;
     }
-    if !no_preference(e, said) && !e.phrases().any("soonest", &said.words) {
+    if !e.no_preference(said) && !e.phrases().any("soonest", &said.words) {
         return None;
     }
     // The first day a delivery can be moved to is tomorrow (see `date_ok`), and never
@@ -762,7 +756,7 @@ fn one_item_of_many(
     Some((
         item_words(&e.catalog, &item.name, item.qty),
         st::list_and(&others),
-        returns::ever_returnable(e, order, item),
+        e.ever_returnable(item),
     ))
 }
 
@@ -1255,7 +1249,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 if ent.time_slot.is_some() {
                     *e.task().slot() = ent.time_slot;
                 }
-                if no_preference(e, said) && e.task().goal() == Goal::Reschedule {
+                if e.no_preference(said) && e.task().goal() == Goal::Reschedule {
                     // "Any day, any time": the first day and no slot.
                     let any_time = e.phrases().any("any_time", &said.words);
                     if any_time && ent.time_slot.is_none() {
@@ -1280,13 +1274,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             // A delivery may come at any time of the day; a courier's pickup needs a slot.
             None if e.task().goal() == Goal::Reschedule
-                && (no_preference(e, said) || e.phrases().any("soonest", &said.words)) =>
+                && (e.no_preference(said) || e.phrases().any("soonest", &said.words)) =>
             {
                 e.task().reschedule().any_slot = true;
                 Answer::Filled
             }
             // "Any time is fine" for a courier: the first slot, read back before booking.
-            None if is_pickup(e) && no_preference(e, said) => {
+            None if is_pickup(e) && e.no_preference(said) => {
                 *e.task().slot() = Some(TimeSlot::Morning);
                 Answer::Filled
             }

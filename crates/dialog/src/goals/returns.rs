@@ -7,7 +7,6 @@
 use chrono::Duration;
 
 use crate::facts::Facts;
-use crate::goals::orders;
 use crate::request::Request;
 use crate::speak::{
     by_size, card_words, date_ok, distinct, few_options, item_words_brief, load, refund_days,
@@ -90,15 +89,6 @@ fn is_faulty(reason: Option<ReturnReason>) -> bool {
     matches!(
         reason,
         Some(ReturnReason::Damaged | ReturnReason::WrongItem)
-    )
-}
-
-/// Whether policy takes the item back at all, whenever it is asked (final sale,
-/// personalised and gift cards are not, unless faulty).
-pub(crate) fn ever_returnable(e: &Engine, order: &Order, item: &OrderItem) -> bool {
-    matches!(
-        check_item(e, order, item, false),
-        None | Some(Ineligible::Window { .. })
     )
 }
 
@@ -296,6 +286,8 @@ fn small_number(w: &str) -> Option<u32> {
         .or_else(|| WORDS.iter().position(|n| *n == w).map(|i| i as u32 + 1))
 }
 
+/// The lines the request names (by product, by what they are, or the only one), with how
+/// many of each; otherwise asks which. True when lines are set.
 fn choose_lines(
     e: &mut Engine,
     order: &Order,
@@ -1532,7 +1524,7 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             if e.yes_no(said) == Some(true)
                 || names_the_card
                 || e.phrases().any("card", &said.words)
-                || orders::no_preference(e, said)
+                || e.no_preference(said)
             {
                 if let Some(order) = order {
                     let first = refund_options(e, &order).first().copied();
