@@ -182,7 +182,7 @@ impl Engine {
                 .called_about
                 .as_ref()
                 .is_some_and(|n| self.s.verified.contains(n));
-        if on_the_call && self.ask != Ask::ConfirmWho && said.has(Cue::NotThem) {
+        if on_the_call && self.ask != Ask::ConfirmWho && orders::says_not_them(self, said) {
             self.step.answered = true;
             orders::not_them(self, said);
             return;

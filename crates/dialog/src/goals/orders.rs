@@ -1345,7 +1345,7 @@ fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<Strin
 fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let yes = e.yes_no(said);
     let its_them = yes == Some(true) || e.phrases().any("its_me", &said.words);
-    if said.has(Cue::NotThem) || (yes == Some(false) && !said.has(Cue::CallBack)) {
+    if says_not_them(e, said) || (yes == Some(false) && !said.has(Cue::CallBack)) {
         return not_them(e, said);
     }
     if said.has(Cue::CallBack) {
@@ -1382,6 +1382,24 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     Answer::Missed
 }
 
+/// Whether whoever answered the shop's call says they are someone else: "I'm her
+/// roommate", "not Vera", "I'm Vera's sister".
+pub(crate) fn says_not_them(e: &Engine, said: &Said<'_>) -> bool {
+    if said.has(Cue::NotThem) {
+        return true;
+    }
+    let Some(name) = e.s.callee.as_deref().map(str::to_lowercase) else {
+        return false;
+    };
+    let possessive = format!("{name}'s");
+    said.words.iter().enumerate().any(|(i, w)| {
+        let next = said.words.get(i + 1).map(String::as_str);
+        (w == "not" && next == Some(name.as_str()))
+            || (*w == possessive
+                && next.is_some_and(|n| e.phrases().any("relation", &[n.to_string()])))
+    })
+}
+
 /// "I'm her roommate, she's out": whoever answered the shop's call says they are not the
 /// customer, at the first question or later. Nothing more of the order is said or done;
 /// a call back is offered (or booked, when a time was said with it).
@@ -1393,8 +1411,9 @@ pub(crate) fn not_them(e: &mut Engine, said: &Said<'_>) -> Answer {
         task.resume = None;
     }
     let name = e.s.callee.clone().unwrap_or_default();
-    // "She's at work, call back tomorrow": the time is booked without being asked.
-    if names_a_callback_time(said) {
+    // "She's at work, call back tomorrow": the time is booked without being asked. The
+    // numbers of an address said with it are no time.
+    if names_a_callback_time(said) && said.address.is_none() {
         e.say(p!("confirm_not_them_noted"), &[("name", name)]);
         book_callback(e, said.entities.date, said.entities.time_slot);
         return Answer::Handled;
