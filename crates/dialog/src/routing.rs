@@ -943,6 +943,21 @@ impl Engine {
 
     pub(crate) fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
         self.note_primary(said.intent);
+        // "My neighbour asked me to move his order": a change is made for the person who
+        // placed the order, not for someone acting for them (a household's own speaker
+        // serves every member).
+        let changes_something = matches!(
+            goal,
+            Goal::Cancel | Goal::ChangeAddress | Goal::Reschedule | Goal::Return | Goal::Exchange
+        );
+        if changes_something
+            && self.s.customer.is_none()
+            && self.phrases().any("for_someone_else", &said.words)
+        {
+            self.say(p!("change_for_someone_else"), &[]);
+            self.anything_else();
+            return;
+        }
         // What was said of the last return's item is no longer what the caller is on.
         self.s.nothing_to_send_back = false;
         let mut cues = said.cues.clone();
