@@ -419,8 +419,10 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
         .extend(owned.iter().map(|o| o.order_number.clone()));
     e.s.proved
         .extend(owned.iter().map(|o| o.order_number.clone()));
-    // The factor question is answered: whatever is said next is not asked of it.
+    // The factor question is answered: whatever is said next is not asked of it, and the
+    // phone is proved, not a phone still to check for the next request.
     e.ask = Ask::Nothing;
+    e.s.heard_phone = None;
     let scopes: Vec<NoticeScope<'_>> = owned
         .iter()
         .map(|o| NoticeScope::Order(&o.order_number))
