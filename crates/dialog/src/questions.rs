@@ -136,12 +136,7 @@ impl Engine {
                 said.has(Cue::Label)
             }
             // "Fine, place it" at the read-back of an order about to be placed.
-            YesNo::Proceed
-                if self
-                    .task
-                    .as_ref()
-                    .is_some_and(|t| matches!(t.req, Request::Place(_) | Request::Reorder(_))) =>
-            {
+            YesNo::Proceed if commerce::purchasing(self) => {
                 self.phrases().any("place_it", &said.words)
             }
             _ => return None,

@@ -450,6 +450,26 @@ fn checkout_choices(
     (speed, pay)
 }
 
+/// Whether an order is being put together (a new one or a repeat).
+pub(crate) fn purchasing(e: &Engine) -> bool {
+    e.task_ref()
+        .is_some_and(|t| matches!(t.goal(), Goal::Place | Goal::Reorder))
+}
+
+/// What the caller bought of the product, or of another size or colour of it.
+fn bought_before<'a>(
+    history: &'a [PurchasedItem],
+    sku: &str,
+    family: Option<&str>,
+    facts: &dyn Facts,
+) -> Option<&'a PurchasedItem> {
+    history.iter().find(|h| {
+        h.sku == sku
+            || family.is_some()
+                && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(p.family.as_str()) == family)
+    })
+}
+
 /// Whether the words ask for an order to go somewhere other than the address on file
 /// ("send them to 1 Hacker Way", "not to my house").
 pub(crate) fn asks_elsewhere(e: &Engine, said: &Said<'_>) -> bool {
@@ -461,10 +481,7 @@ pub(crate) fn asks_elsewhere(e: &Engine, said: &Said<'_>) -> bool {
 /// Notes a wish for another address said while an order is being put together, so
 /// the read-back says where a new order goes.
 pub(crate) fn note_elsewhere(e: &mut Engine, said: &Said<'_>) {
-    let purchasing = e
-        .task_ref()
-        .is_some_and(|t| matches!(t.req, Request::Place(_) | Request::Reorder(_)));
-    if purchasing && asks_elsewhere(e, said) {
+    if purchasing(e) && asks_elsewhere(e, said) {
         e.task().purchase().elsewhere_asked = true;
     }
 }
@@ -473,10 +490,7 @@ pub(crate) fn note_elsewhere(e: &mut Engine, said: &Said<'_>) {
 /// placed: the choice changes the order, which is read back again before it is placed
 /// (its total may have changed). False when the words choose nothing new.
 pub(crate) fn takes_checkout_choice(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
-    let purchasing = e
-        .task_ref()
-        .is_some_and(|t| matches!(t.req, Request::Place(_) | Request::Reorder(_)));
-    if !purchasing {
+    if !purchasing(e) {
         return false;
     }
     // "No, I said ship to Menlo Park": where a new order goes is said again, and the
@@ -556,21 +570,14 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
     let last_order = e.task().cues.contains(&Cue::LastOrder);
     if let Some(sku) = e.task().product().clone() {
         let family = product(e, &sku, facts).map(|p| p.family);
-        let bought = history
-            .iter()
-            .find(|h| {
-                h.sku == sku
-                    || family.is_some()
-                        && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
+        let bought = bought_before(&history, &sku, family.as_deref(), facts).or_else(|| {
+            // A word naming several products ("the tea"): the one they buy.
+            history.iter().find(|h| {
+                crate::locale::words(&h.name)
+                    .iter()
+                    .any(|w| w.len() > 2 && words.contains(w))
             })
-            .or_else(|| {
-                // A word naming several products ("the tea"): the one they buy.
-                history.iter().find(|h| {
-                    crate::locale::words(&h.name)
-                        .iter()
-                        .any(|w| w.len() > 2 && words.contains(w))
-                })
-            });
+        });
         let (sku, qty) = match bought {
             Some(h) => (h.sku.clone(), e.task().quantity().unwrap_or(h.last_qty)),
             None => (sku, e.task().quantity().unwrap_or(1)),
@@ -857,11 +864,7 @@ pub(crate) fn moves_a_subscription_delivery(
         use voxorder_domain::order::OrderStatus::{Cancelled, Delivered, Returned};
         let on_its_way = |o: &&OrderSummary| !matches!(o.status, Delivered | Cancelled | Returned);
         orders.iter().filter(on_its_way).any(|o| {
-            facts
-                .order(&o.order_number)
-                .ok()
-                .flatten()
-                .is_some_and(|order| order.items.iter().any(|i| same(&i.sku)))
+            matches!(facts.order(&o.order_number), Ok(Some(order)) if identity::holds_product(&order, sku, facts))
         })
     });
     subscribed && !on_an_order
@@ -1605,10 +1608,7 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
 /// said, else as many as the caller last bought, else one; the caller reads it back again.
 /// A product with sizes or colours must be named exactly to be added this way.
 pub(crate) fn adds_to_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
-    let purchasing = e
-        .task_ref()
-        .is_some_and(|t| matches!(t.goal(), Goal::Place | Goal::Reorder));
-    if !purchasing || !e.phrases().any("add_item", &said.words) {
+    if !purchasing(e) || !e.phrases().any("add_item", &said.words) {
         return false;
     }
     let Some(sku) = said.entities.product.clone() else {
@@ -1618,14 +1618,11 @@ pub(crate) fn adds_to_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
         return false;
     };
     // The one they buy, when the word names a family ("the oats").
-    let bought = facts.purchase_history(cid).ok().and_then(|history| {
-        let family = facts.product(&sku).ok().flatten().map(|p| p.family);
-        history.into_iter().find(|h| {
-            h.sku == sku
-                || family.is_some()
-                    && matches!(facts.product(&h.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
-        })
-    });
+    let family = facts.product(&sku).ok().flatten().map(|p| p.family);
+    let bought = facts
+        .purchase_history(cid)
+        .ok()
+        .and_then(|history| bought_before(&history, &sku, family.as_deref(), facts).cloned());
     let (sku, usual) = match bought {
         Some(h) => (h.sku, h.last_qty),
         None => (sku, 1),
@@ -1643,10 +1640,7 @@ pub(crate) fn adds_to_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
 }
 
 pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
-    if !e
-        .task_ref()
-        .is_some_and(|t| matches!(t.goal(), Goal::Place | Goal::Reorder))
-    {
+    if !purchasing(e) {
         return false;
     }
     let cart = e.task().purchase().cart.clone();
