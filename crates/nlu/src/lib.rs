@@ -119,7 +119,11 @@ impl Nlu {
                         (&first.entities.product, &then.entities.product),
                         (Some(a), Some(b)) if a != b
                     );
+                    // Two questions of the shop's policy are two answers.
+                    let two_questions = first.intent == Intent::PolicyQuestion
+                        && then.intent == Intent::PolicyQuestion;
                     let same = first.intent == then.intent
+                        && !two_questions
                         && !other_product
                         && (then.entities.order_number.is_none()
                             || then.entities.order_number == first.entities.order_number);

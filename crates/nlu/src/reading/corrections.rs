@@ -93,6 +93,18 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     ("and skip", 1),
     ("and pause", 1),
     ("and move", 1),
+    // "What's your return window, and do you ship to Canada?": a second question of its
+    // own; cut only when it asks for something the first does not.
+    ("and do you", 1),
+    ("and does", 1),
+    ("and is there", 1),
+    ("and are there", 1),
+    ("and how long", 1),
+    ("and how much", 1),
+    ("and how do i", 1),
+    ("and what is", 1),
+    ("and what's", 1),
+    ("and what are", 1),
 ];
 
 /// The utterance cut before a second request said in the same breath: ("it's 40 Elm
