@@ -366,10 +366,15 @@ impl Engine {
                 }
                 // Queued first, so that finishing the first request takes it up rather
                 // than asking "anything else?".
-                if let Some(then) = heard.then.take() {
+                let queued = heard.then.take().map(|then| {
+                    let names = (heard.intent, then.intent);
                     self.s.later.push_back(*then);
-                }
+                    names
+                });
                 self.hear(&heard, facts);
+                if let Some((first, then)) = queued {
+                    self.say_first_then(first, then);
+                }
             }
         }
         self.resume_if_paused(facts);
@@ -411,6 +416,29 @@ impl Engine {
             keypad: false,
         };
         self.utterance(&said, facts);
+    }
+
+    /// "First the cancellation, then your question": said before the first request's
+    /// reply when the second one waits for it to finish, so the caller knows it was heard.
+    fn say_first_then(&mut self, first: Intent, then: Intent) {
+        if self.s.take_later || self.s.ended || self.out.is_empty() {
+            return;
+        }
+        let (Some(first), Some(then)) = (speak::request_name(first), speak::request_name(then))
+        else {
+            return;
+        };
+        let name = |key| self.catalog.render(key, 0, false, &[]);
+        let args = [("first", name(first)), ("then", name(then))];
+        let key = if first == then {
+            p!("one_at_a_time")
+        } else {
+            p!("first_then")
+        };
+        let line = self.catalog.render(key, 0, false, &args);
+        if !line.is_empty() {
+            self.out.insert(0, line);
+        }
     }
 
     /// The next request said in the same breath as one just finished ("… and can you

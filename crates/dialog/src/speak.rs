@@ -6,6 +6,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use voxorder_config::{Config, TimeSlot};
 use voxorder_domain::change::Change;
+use voxorder_domain::intent::Intent;
 use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{Order, OrderItem, OrderStatus, PaymentMethod};
 use voxorder_domain::product_words as pw;
@@ -588,4 +589,25 @@ pub(crate) fn distinct<'a>(
         }
     }
     seen
+}
+
+/// The prompt naming a request in "first …, then …" ("the cancellation", "your
+/// question"); None for what is no request of its own.
+pub(crate) fn request_name(intent: Intent) -> Option<&'static str> {
+    use Intent::*;
+    Some(match intent {
+        GetOrderStatus | TrackPackage => p!("request_status"),
+        CancelOrder => p!("request_cancel"),
+        ReturnItem => p!("request_return"),
+        ExchangeItem => p!("request_exchange"),
+        ReportProblem => p!("request_problem"),
+        RescheduleDelivery => p!("request_reschedule"),
+        ChangeAddress => p!("request_address"),
+        PlaceOrder => p!("request_place"),
+        Reorder => p!("request_reorder"),
+        ManageSubscription => p!("request_subscription"),
+        CheckReturnStatus => p!("request_return_status"),
+        PolicyQuestion => p!("request_question"),
+        _ => return None,
+    })
 }
