@@ -39,6 +39,10 @@ const B: f32 = 0.75;
 const HEADING_BOOST: f32 = 2.0;
 /// Extra term frequency for a word in the document title, per occurrence.
 const TITLE_BOOST: f32 = 0.5;
+/// Extra score, as a share, for a passage whose heading the question names whole: "what's
+/// your return window" is the section "Return window", not "Past the return window",
+/// whose body says "window" as often.
+const HEADING_FIT: f32 = 0.25;
 /// Query weight of a broad concept (`weak = true` in the table) or a number.
 const WEAK_WEIGHT: f32 = 0.5;
 
@@ -138,6 +142,8 @@ struct Passage {
     sentences: Vec<Sentence>,
     /// Boosted term frequencies over body, heading and title.
     tf: HashMap<String, f32>,
+    /// The section heading's own terms (none for text outside a section).
+    heading: HashSet<String>,
     /// Number of body terms.
     len: f32,
 }
@@ -195,8 +201,10 @@ impl KnowledgeBase {
                 }
                 // Text outside any section is headed by the document title.
                 let heading = raw.heading.as_deref().unwrap_or(&doc.title);
-                for t in analyzer.terms(heading) {
-                    *tf.entry(t).or_default() += HEADING_BOOST;
+                let heading = analyzer.terms(heading);
+                let in_section = raw.heading.is_some();
+                for t in &heading {
+                    *tf.entry(t.clone()).or_default() += HEADING_BOOST;
                 }
                 for t in &title_terms {
                     *tf.entry(t.clone()).or_default() += TITLE_BOOST;
@@ -206,6 +214,12 @@ impl KnowledgeBase {
                     section: raw.heading.unwrap_or_else(|| doc.title.trim().to_string()),
                     sentences,
                     tf,
+                    // Text outside a section fits no question by its title alone.
+                    heading: if in_section {
+                        heading.into_iter().collect()
+                    } else {
+                        HashSet::new()
+                    },
                     len: len.max(1) as f32,
                 });
             }
@@ -317,6 +331,13 @@ impl KnowledgeBase {
         if known_terms > 0 {
             score *= (hits as f32 / known_terms as f32).sqrt();
         }
+        if !p.heading.is_empty() {
+            // Only a heading named whole: naming "return" of "Items that cannot be
+            // returned" says little, naming "return window" says which section.
+            if p.heading.iter().all(|t| query.iter().any(|q| &q.term == t)) {
+                score *= 1.0 + HEADING_FIT;
+            }
+        }
         // Words no document knows count fully against the passage; words the documents
         // use elsewhere only in part: they are still store vocabulary.
         let covered = matched + UNMATCHED_KNOWN_CREDIT * (known - matched);
@@ -378,6 +399,22 @@ impl KnowledgeBase {
             }
         }
         chosen.sort_unstable();
+        // A short answer from inside a section is said after the section's opening,
+        // which states its rule ("Most items … 30 days. Electronics have a shorter
+        // window of 15 days").
+        let chars: usize = chosen
+            .iter()
+            .map(|&j| passage.sentences[j].text.len() + 1)
+            .sum();
+        if let (Some(&first), Some(opening)) = (chosen.first(), passage.sentences.first()) {
+            if first > 0
+                && chosen.len() < MAX_SENTENCES
+                && chars < SHORT_ANSWER_CHARS
+                && chars + opening.text.len() <= MAX_ANSWER_CHARS
+            {
+                chosen.insert(0, 0);
+            }
+        }
         // A lone short sentence rarely answers by itself ("let us know at any time"):
         // the sentence after it usually completes it.
         while chosen.len() < MAX_SENTENCES {
@@ -687,6 +724,26 @@ mod tests {
             "{}",
             a.section
         );
+    }
+
+    /// A question naming a section's heading whole is answered from that section, and
+    /// from its opening rule ("Return window", not "Past the return window").
+    #[test]
+    fn a_heading_named_whole_is_the_section_asked_about() {
+        let kb = kb();
+        for (q, section, says) in [
+            ("what's your return window", "Return window", "30 days"),
+            ("how long is the return period", "Return window", "30 days"),
+            (
+                "what if no one is home for the delivery",
+                "Rescheduling",
+                "another day",
+            ),
+        ] {
+            let a = kb.answer(q).expect("answer");
+            assert!(a.section.contains(section), "{q}: {a:?}");
+            assert!(a.text.contains(says), "{q}: {a:?}");
+        }
     }
 
     /// The spoken questions in `tests/data/policy_questions.tsv`, written before tuning.
