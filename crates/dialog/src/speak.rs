@@ -460,6 +460,14 @@ pub(crate) fn spoken_size_and_colour(
                 .filter_map(|v| v.size.clone())
                 .find(|s| joined.contains(&format!(" {} ", s.to_lowercase())))
                 .or_else(|| {
+                    // A measure said in words: "one metre" for "1M", "a kilo" for "1KG".
+                    variants.iter().filter_map(|v| v.size.clone()).find(|s| {
+                        pw::measure_forms(s)
+                            .iter()
+                            .any(|f| joined.contains(&format!(" {f} ")))
+                    })
+                })
+                .or_else(|| {
                     // A number size said in words: "a hundred dollar", "two fifties".
                     let mut numbers: Vec<(String, String)> = variants
                         .iter()

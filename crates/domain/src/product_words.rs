@@ -72,6 +72,7 @@ const UNITS: &[(&str, &str, &str)] = &[
     ("mah", "milliamp hour", "milliamp hours"),
     ("cm", "centimeter", "centimeters"),
     ("mm", "millimeter", "millimeters"),
+    ("m", "meter", "meters"),
 ];
 
 impl ProductWords {
@@ -361,8 +362,12 @@ pub fn size_rank(size: &str) -> usize {
         .unwrap_or(ORDER.len())
 }
 
-/// A size as said: "L" → "large"; "32" and "10.5" stay as they are.
+/// A size as said: "L" → "large", "1M" → "one meter", "500G" → "five hundred grams";
+/// "32" and "10.5" stay as they are.
 pub fn size_words(size: &str) -> String {
+    if let Some(said) = measure_forms(size).get(UNITS_SAID) {
+        return said.clone();
+    }
     SIZES
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(size))
@@ -466,6 +471,51 @@ fn plural_phrase(phrase: &str) -> String {
         Some((head, last)) => format!("{head} {}", plural_word(last)),
         None => plural_word(phrase),
     }
+}
+
+/// The index in [`measure_forms`] of the form a size is said in: the number in words and
+/// the unit in full, singular or plural as the number needs.
+const UNITS_SAID: usize = 0;
+
+/// The ways a measure size is said ("1M" → "one meter", "1 metre", "one m", …),
+/// lower case; empty for a size that is no number with a unit ("L", "32").
+pub fn measure_forms(size: &str) -> Vec<String> {
+    let lower = size.trim().to_lowercase();
+    let Some(at) = lower.find(|c: char| c.is_alphabetic()).filter(|&i| i > 0) else {
+        return Vec::new();
+    };
+    let (digits, unit) = (lower[..at].trim(), lower[at..].trim());
+    let Ok(n) = digits.parse::<u64>() else {
+        return Vec::new();
+    };
+    let Some((_, one, many)) = UNITS.iter().find(|(k, _, _)| *k == unit) else {
+        return Vec::new();
+    };
+    let mut units = vec![unit.to_string(), one.to_string(), many.to_string()];
+    // British spellings, and the short words people use for a kilogram.
+    for u in [*one, *many] {
+        if let Some(stem) = u.strip_suffix("er") {
+            units.push(format!("{stem}re"));
+        } else if let Some(stem) = u.strip_suffix("ers") {
+            units.push(format!("{stem}res"));
+        }
+    }
+    if unit == "kg" {
+        units.extend(["kilo".to_string(), "kilos".to_string()]);
+    }
+    let said = format!("{} {}", number_words(n), if n == 1 { one } else { many });
+    let numbers = [digits.to_string(), number_words(n).replace('-', " ")];
+    let mut forms: Vec<String> = vec![said];
+    forms.extend(
+        numbers
+            .iter()
+            .flat_map(|n| units.iter().map(move |u| format!("{n} {u}"))),
+    );
+    forms.push(lower.clone());
+    if n == 1 {
+        forms.extend(units.iter().skip(1).map(|u| format!("a {u}")));
+    }
+    forms
 }
 
 /// Whether two words name the same noun, one perhaps the other's plural, whatever the
@@ -687,6 +737,21 @@ mod tests {
             product_phrase_indefinite("Yoga Mat", 2, true),
             "two yoga mats"
         );
+    }
+
+    #[test]
+    fn measure_sizes_are_said_and_heard_in_words() {
+        assert_eq!(size_words("1M"), "one meter");
+        assert_eq!(size_words("2M"), "two meters");
+        assert_eq!(size_words("500G"), "five hundred grams");
+        assert_eq!(size_words("L"), "large");
+        assert_eq!(size_words("32"), "32");
+        let kilo = measure_forms("1KG");
+        for said in ["one kilogram", "1 kilo", "a kilo", "1kg"] {
+            assert!(kilo.iter().any(|f| f == said), "{said}: {kilo:?}");
+        }
+        assert!(measure_forms("2M").iter().any(|f| f == "two metres"));
+        assert!(measure_forms("M").is_empty() && measure_forms("25").is_empty());
     }
 
     #[test]

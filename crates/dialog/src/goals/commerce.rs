@@ -1174,16 +1174,8 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
         return chosen_variant_ask(e, prod, &variants);
     }
     let options = |list: &[String]| -> String {
-        let said: Vec<String> = list
-            .iter()
-            .map(|o| {
-                if pw::size_rank(o) < 8 {
-                    pw::size_words(o)
-                } else {
-                    o.to_lowercase()
-                }
-            })
-            .collect();
+        // "Large", "one meter"; a colour, lower case.
+        let said: Vec<String> = list.iter().map(|o| pw::size_words(o)).collect();
         speak::few_options(e, &said)
     };
     if colour.is_none() && colours.len() > 1 {
