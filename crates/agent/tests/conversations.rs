@@ -90,7 +90,7 @@ struct Expect {
     subscriptions: BTreeMap<String, BTreeMap<String, toml::Value>>,
     #[serde(default)]
     outcome: Option<String>,
-    /// Orders placed in the conversation: count, and the SKUs of the first one.
+    /// The SKUs of every order placed in the conversation, in the order placed.
     #[serde(default)]
     new_orders: Option<Vec<String>>,
 }
@@ -417,18 +417,20 @@ fn check_store(
     }
     if let Some(want) = &expect.new_orders {
         let placed: Vec<_> = outbox.iter().filter(|o| o.kind == "place_order").collect();
-        match placed.first() {
-            None => problems.push("no order was placed".into()),
-            Some(row) => {
+        if placed.is_empty() {
+            problems.push("no order was placed".into());
+        } else {
+            let mut skus: Vec<String> = Vec::new();
+            for row in placed {
                 let number = row.order_number.clone().unwrap_or_default();
                 let order = store
                     .order(&number)
                     .expect("read")
                     .expect("placed order is stored");
-                let skus: Vec<String> = order.items.iter().map(|i| i.sku.clone()).collect();
-                if &skus != want {
-                    problems.push(format!("placed order has {skus:?}, expected {want:?}"));
-                }
+                skus.extend(order.items.iter().map(|i| i.sku.clone()));
+            }
+            if &skus != want {
+                problems.push(format!("placed orders have {skus:?}, expected {want:?}"));
             }
         }
     }

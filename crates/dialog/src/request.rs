@@ -9,7 +9,7 @@ use voxorder_config::{RefundMethod, TimeSlot};
 use voxorder_domain::change::Resolution;
 use voxorder_domain::interpretation::{Cue, SpokenAddress};
 use voxorder_domain::order::{PaymentMethod, ShippingMethod};
-use voxorder_domain::vocab::{CancelReason, Entities, Intent, ReturnReason};
+use voxorder_domain::vocab::{CancelReason, Entities, Intent, ProductWanted, ReturnReason};
 
 use crate::p;
 
@@ -212,6 +212,11 @@ pub(crate) struct Purchase {
     pub elsewhere_asked: bool,
     /// They were told where a new order goes.
     pub elsewhere_told: bool,
+    /// Further products named with the first ("a keyboard and a power bank"), each
+    /// settled (its variant, its count) after the one before joined the cart.
+    pub more: Vec<ProductWanted>,
+    /// `product` is one of `more`, being settled while the cart holds others.
+    pub settling: bool,
 }
 
 /// A subscription started or changed.
@@ -279,7 +284,11 @@ impl Request {
             // is; the new address's zip comes with its street, or is asked.
             Goal::ChangeAddress => Request::ChangeAddress(AddressDraft::default()),
             Goal::Confirm => Request::Confirm(ConfirmReq::default()),
-            Goal::Place => Request::Place(purchase()),
+            // A repeat finds each product named in what the caller bought before.
+            Goal::Place => Request::Place(Purchase {
+                more: ent.more_products.clone(),
+                ..purchase()
+            }),
             Goal::Reorder => Request::Reorder(purchase()),
             Goal::Subscription => Request::Subscription(SubscriptionReq {
                 product: ent.product.clone(),

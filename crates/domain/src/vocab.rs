@@ -114,6 +114,22 @@ pub struct Entities {
     pub refund_method: Option<RefundMethod>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub frequency_days: Option<u32>,
+    /// Further products of other kinds named in the same request ("a keyboard and two
+    /// power banks"), in the order said; `product` is the first.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub more_products: Vec<ProductWanted>,
+}
+
+/// A product named in a request, with the count said with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductWanted {
+    /// Catalog SKU.
+    pub sku: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub quantity: Option<u32>,
+    /// The words said chose this one variant (its colour and size, or it has no other).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub exact: bool,
 }
 
 impl Entities {

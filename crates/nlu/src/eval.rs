@@ -259,6 +259,8 @@ pub fn score_entities(
         now,
         products: Some(products),
         expect: None,
+
+        buying: false,
     };
     let mut per_entity: BTreeMap<String, EntityScore> = BTreeMap::new();
     let mut all_exact = 0usize;

@@ -177,6 +177,7 @@ impl Nlu {
             now,
             products: Some(&self.products),
             expect,
+            buying: intent == Intent::PlaceOrder,
         };
         let (mut entities, reason_denied) = entities::read(text, &ctx);
         if let Some(tail) = reading::after_correction(text) {

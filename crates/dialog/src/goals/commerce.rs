@@ -123,19 +123,39 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     {
         return;
     }
-    if e.task().purchase().cart.is_empty() {
-        let Some(prod) = wanted_product(e, p!("ask_product"), facts) else {
-            return;
-        };
-        let Some(qty) = *e.task().quantity() else {
-            e.ask(
-                Ask::Quantity,
-                p!("ask_quantity"),
-                &[("product", pw::product_name_plural(&prod.name))],
-            );
-            return;
-        };
-        e.task().purchase().cart.push((prod.sku.clone(), qty));
+    loop {
+        let settling = e.task().purchase().settling;
+        if e.task().purchase().cart.is_empty() || settling {
+            let Some(prod) = wanted_product(e, p!("ask_product"), facts) else {
+                return;
+            };
+            let Some(qty) = *e.task().quantity() else {
+                e.ask(
+                    Ask::Quantity,
+                    p!("ask_quantity"),
+                    &[("product", pw::product_name_plural(&prod.name))],
+                );
+                return;
+            };
+            let purchase = e.task().purchase();
+            purchase.settling = false;
+            if !purchase.cart.iter().any(|(s, _)| *s == prod.sku) {
+                purchase.cart.push((prod.sku.clone(), qty));
+            }
+        }
+        // The next product named with the first is settled the same way: its size or
+        // colour asked when not said, its count as said with it.
+        let purchase = e.task().purchase();
+        if purchase.more.is_empty() {
+            break;
+        }
+        let next = purchase.more.remove(0);
+        purchase.variant_checked = next.exact;
+        purchase.variant_words.clear();
+        purchase.settling = true;
+        let task = e.task();
+        *task.product() = Some(next.sku);
+        *task.quantity() = next.quantity;
     }
     // Stock, price and the line items.
     let cart = e.task().purchase().cart.clone();

@@ -30,7 +30,7 @@ use chrono::NaiveDateTime;
 
 pub use products::{ProductMatch, ProductMatcher};
 pub use voxorder_domain::vocab::{
-    CancelReason, Entities, EntityKind, RefundMethod, ReturnReason, TimeSlot,
+    CancelReason, Entities, EntityKind, ProductWanted, RefundMethod, ReturnReason, TimeSlot,
 };
 
 /// What extraction needs besides the text.
@@ -43,6 +43,10 @@ pub struct EntityContext<'a> {
     /// What the dialog just asked for, if anything; biases bare answers
     /// (e.g. a bare "seven eight seven oh one" is a zip_code when expect == Some(EntityKind::ZipCode)).
     pub expect: Option<EntityKind>,
+    /// The request buys ("a keyboard and a power bank"): each product named apart is
+    /// read with its own count, the first as `product`. Elsewhere the best-named
+    /// product is the one the request is about.
+    pub buying: bool,
 }
 
 impl<'a> EntityContext<'a> {
@@ -52,6 +56,7 @@ impl<'a> EntityContext<'a> {
             now,
             products: None,
             expect: None,
+            buying: false,
         }
     }
 }
@@ -93,8 +98,23 @@ pub fn read(text: &str, ctx: &EntityContext<'_>) -> (Entities, bool) {
     let product = ctx
         .products
         .and_then(|m| m.find_in_words(&words, &reserved));
-    let quantity =
+    let mut quantity =
         quantity::extract_quantity(&words, &taken, product.as_ref().map(|p| p.span), ctx.expect);
+    let mut product = product.map(|p| p.found.sku);
+    let mut more_products = Vec::new();
+    if let Some(m) = ctx.products.filter(|_| ctx.buying) {
+        let named = products_named_apart(m, &words, &taken, &reserved, ctx.expect);
+        if named.len() > 1 {
+            // Each product with the count said next to it: "two cables and a charger"
+            // is not two chargers.
+            let mut named = named.into_iter();
+            if let Some(first) = named.next() {
+                product = Some(first.sku);
+                quantity = first.quantity;
+            }
+            more_products = named.collect();
+        }
+    }
 
     let entities = Entities {
         order_number: ids.order_number,
@@ -104,13 +124,66 @@ pub fn read(text: &str, ctx: &EntityContext<'_>) -> (Entities, bool) {
         date,
         time_slot,
         quantity,
-        product: product.map(|p| p.found.sku),
+        product,
         return_reason: reasons.return_reason,
         cancel_reason: reasons.cancel_reason,
         refund_method: reasons.refund_method,
         frequency_days,
+        more_products,
     };
     (entities, reasons.denied)
+}
+
+/// Words that join the products of one request ("a keyboard and a power bank").
+const PRODUCT_JOINS: [&str; 4] = ["and", "plus", "also", "with"];
+/// Words that make a part of the request no product wanted ("… not the black one").
+const NOT_WANTED: [&str; 4] = ["not", "without", "instead", "no"];
+
+/// The products of different kinds named in parts of the utterance joined by "and",
+/// "plus" or "also", each with the count said in its part; one part naming none, or
+/// two naming the same kind, is one product with its description.
+fn products_named_apart(
+    m: &ProductMatcher,
+    words: &[String],
+    taken: &[bool],
+    reserved: &[bool],
+    expect: Option<EntityKind>,
+) -> Vec<ProductWanted> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, w) in words.iter().enumerate() {
+        if PRODUCT_JOINS.contains(&w.as_str()) {
+            parts.push((start, i));
+            start = i + 1;
+        }
+    }
+    parts.push((start, words.len()));
+    if parts.len() < 2 {
+        return Vec::new();
+    }
+    let mut found: Vec<(usize, ProductWanted)> = Vec::new();
+    for (s, e) in parts {
+        let part = &words[s..e];
+        if part.iter().any(|w| NOT_WANTED.contains(&w.as_str())) {
+            continue;
+        }
+        let Some(located) = m.find_in_words(part, &reserved[s..e]) else {
+            continue;
+        };
+        if found.iter().any(|(f, _)| *f == located.family) {
+            return Vec::new();
+        }
+        let quantity = quantity::extract_quantity(part, &taken[s..e], Some(located.span), expect);
+        found.push((
+            located.family,
+            ProductWanted {
+                exact: located.found.candidates.len() <= 1,
+                sku: located.found.sku,
+                quantity,
+            },
+        ));
+    }
+    found.into_iter().map(|(_, p)| p).collect()
 }
 
 #[cfg(test)]

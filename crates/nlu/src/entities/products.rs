@@ -49,6 +49,8 @@ pub(crate) struct Located {
     pub found: ProductMatch,
     /// Word span (start, end) of the family term in the tokenised utterance.
     pub span: (usize, usize),
+    /// The product family matched (its variants differ only in colour or size).
+    pub family: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -444,6 +446,7 @@ impl ProductMatcher {
                 candidates,
             },
             span: (toks[p].start, toks[q - 1].end),
+            family,
         })
     }
 

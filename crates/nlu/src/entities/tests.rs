@@ -25,6 +25,8 @@ fn ex_with(text: &str, expect: Option<EntityKind>) -> Entities {
         now: now(),
         products: Some(matcher()),
         expect,
+
+        buying: false,
     };
     extract(text, &ctx)
 }
@@ -513,4 +515,37 @@ fn a_zip_typed_after_the_order_number_asked_for_is_a_zip() {
     let e = ex_with("1000000000028 02139", Some(EntityKind::OrderNumber));
     assert_eq!(e.order_number.as_deref(), Some("1000000000028"));
     assert_eq!(e.zip_code.as_deref(), Some("02139"));
+}
+
+#[test]
+fn products_of_several_kinds_bought_together_are_each_kept_with_their_count() {
+    let buying = |text: &str| {
+        let ctx = EntityContext {
+            now: now(),
+            products: Some(matcher()),
+            expect: None,
+            buying: true,
+        };
+        extract(text, &ctx)
+    };
+    let e = buying("can i get two usb-c cables, one metre, and a 65 watt charger");
+    assert_eq!(e.product.as_deref(), Some("CBL-USBC-1M"));
+    assert_eq!(e.quantity, Some(2));
+    let more: Vec<(&str, Option<u32>)> = e
+        .more_products
+        .iter()
+        .map(|p| (p.sku.as_str(), p.quantity))
+        .collect();
+    assert_eq!(more, [("CHG-65W", Some(1))]);
+    // One kind described twice, or a product set aside, is one product.
+    assert!(buying("a black hoodie, and make it a large")
+        .more_products
+        .is_empty());
+    assert!(buying("a wireless keyboard and not the mouse")
+        .more_products
+        .is_empty());
+    // Not buying: the request is about one product, as before.
+    assert!(ex("the keyboard and the power bank arrived broken")
+        .more_products
+        .is_empty());
 }
