@@ -1337,17 +1337,24 @@ impl Engine {
     /// has: not about where or how the shop sells ("do you sell internationally?").
     fn asks_if_sold_unknown(&self, said: &Said<'_>) -> bool {
         let ph = self.phrases();
-        ph.any("asks_if_sold", &said.words)
-            && !ph.any("sold_where", &said.words)
-            && said.entities.product.is_none()
-            && !ph.any("refers_back", &said.words)
-            && !(self.s.last_product.is_some()
-                && said.words.iter().any(|w| {
-                    matches!(
-                        w.as_str(),
-                        "it" | "them" | "one" | "ones" | "those" | "these"
-                    )
-                }))
+        // "Is my order in stock?" is about an order, not the catalog.
+        let of_an_order = said
+            .words
+            .iter()
+            .any(|w| matches!(w.as_str(), "my" | "order" | "orders"));
+        let of_the_last_product = self.s.last_product.is_some()
+            && said.words.iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "it" | "them" | "one" | "ones" | "those" | "these"
+                )
+            });
+        let about_something_known = of_an_order
+            || of_the_last_product
+            || said.entities.product.is_some()
+            || ph.any("sold_where", &said.words)
+            || ph.any("refers_back", &said.words);
+        ph.any("asks_if_sold", &said.words) && !about_something_known
     }
 
     pub(crate) fn policy(&mut self, said: &Said<'_>, facts: &dyn Facts) {

@@ -1551,6 +1551,13 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         .collect();
     // The product as the caller named it: the family's name, with what they specified.
     let base = pw::product_name(pw::family_part(&p.name));
+    // "The earbuds are in stock", "the kettle is".
+    let plural = pw::ProductWords::parse(&p.name).is_plural_noun();
+    let (is, comes) = if plural {
+        ("are", "come")
+    } else {
+        ("is", "comes")
+    };
     let name = match (
         colour.as_deref().map(str::to_lowercase),
         size.as_deref().map(pw::size_words),
@@ -1587,6 +1594,8 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
             key,
             &[
                 ("name", name),
+                ("is", is.to_string()),
+                ("comes", comes.to_string()),
                 ("price", st::price_cents(cheapest)),
                 ("colours", st::list_and(&colours)),
                 ("sizes", sizes),
@@ -1606,7 +1615,10 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         (false, _) => p!("product_out_of_stock"),
         (true, false) => p!("product_price"),
     };
-    e.say(key, &[("name", name), ("price", price)]);
+    e.say(
+        key,
+        &[("name", name), ("is", is.to_string()), ("price", price)],
+    );
     e.s.completed += 1;
     e.anything_else();
 }
