@@ -13,6 +13,7 @@ use voxorder_config::VerificationFactor;
 use voxorder_domain::change::HandOffReason;
 use voxorder_domain::interpretation::{Cue, Period};
 use voxorder_domain::order::{Order, OrderStatus};
+use voxorder_domain::product_words as pw;
 use voxorder_domain::records::{CustomerRow, NoticeScope, OrderSummary};
 use voxorder_domain::speech_text as st;
 use voxorder_domain::verification::{IdentityVerdict, LockKey, LockPolicy};
@@ -1110,7 +1111,7 @@ fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
             "item",
             item_words_brief(&e.catalog, &o.first_item, o.first_qty),
         ),
-        ("more", more_items(e, o.item_count)),
+        ("more", more_items(e, o)),
         (
             "last4",
             st::digits_grouped(&o.order_number[o.order_number.len().saturating_sub(4)..]),
@@ -1118,11 +1119,15 @@ fn describe(e: &Engine, o: &OrderSummary) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn more_items(e: &Engine, count: u32) -> String {
-    match count {
-        0 | 1 => String::new(),
-        2 => e.text(p!("more_items_one"), &[]),
-        n => e.text(
+fn more_items(e: &Engine, o: &OrderSummary) -> String {
+    match (o.item_count, &o.second_item) {
+        (0 | 1, _) => String::new(),
+        // Two things are said as two, not "and one more item".
+        (2, Some((name, qty))) => {
+            format!("and {}", pw::product_phrase_indefinite(name, *qty, false))
+        }
+        (2, None) => e.text(p!("more_items_one"), &[]),
+        (n, _) => e.text(
             p!("more_items_many"),
             &[("count", st::number_words(u64::from(n - 1)))],
         ),

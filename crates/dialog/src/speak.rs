@@ -246,7 +246,10 @@ pub(crate) fn item_words_brief(c: &Catalog, name: &str, qty: u32) -> String {
 
 fn item_words_sized(c: &Catalog, name: &str, qty: u32, with_size: bool) -> String {
     let words = pw::ProductWords::parse(name);
-    if qty > 1 {
+    if qty > 1 && words.is_plural_noun() {
+        // "Two packs of coffee beans", not "two coffee beans".
+        pw::counted_sized(name, qty, with_size)
+    } else if qty > 1 {
         c.render(
             p!("item_count"),
             0,

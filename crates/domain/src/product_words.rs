@@ -196,7 +196,9 @@ pub fn product_phrase(name: &str, qty: u32, with_size: bool) -> String {
 /// for lists of an order's lines.
 pub fn product_phrase_indefinite(name: &str, qty: u32, with_size: bool) -> String {
     let words = ProductWords::parse(name);
-    if qty > 1 {
+    if qty > 1 && words.is_plural_noun() {
+        counted_sized(name, qty, with_size)
+    } else if qty > 1 {
         format!(
             "{} {}",
             number_words(u64::from(qty)),
@@ -222,13 +224,19 @@ pub fn product_name(name: &str) -> String {
 /// and for a noun that is already plural, the unit it comes in: "one pair of wireless
 /// headphones", "three packs of house blend coffee beans, 1 kilogram".
 pub fn counted(name: &str, qty: u32) -> String {
+    counted_sized(name, qty, true)
+}
+
+/// [`counted`], with or without the size and measure ("two packs of house blend coffee
+/// beans" in a list of orders).
+pub fn counted_sized(name: &str, qty: u32, with_size: bool) -> String {
     let words = ProductWords::parse(name);
     let count = number_words(u64::from(qty));
     if !words.is_plural_noun() {
         return if qty == 1 {
-            format!("one {}", words.singular(true))
+            format!("one {}", words.singular(with_size))
         } else {
-            format!("{count} {}", words.plural(true))
+            format!("{count} {}", words.plural(with_size))
         };
     }
     let last = words.noun.rsplit(' ').next().unwrap_or("").to_lowercase();
@@ -246,7 +254,7 @@ pub fn counted(name: &str, qty: u32) -> String {
     } else {
         format!("{unit}s")
     };
-    format!("{count} {unit} of {}", words.singular(true))
+    format!("{count} {unit} of {}", words.singular(with_size))
 }
 
 /// The name as said of several, without a count: "black LED desk lamps", for "how
@@ -752,6 +760,22 @@ mod tests {
         }
         assert!(measure_forms("2M").iter().any(|f| f == "two metres"));
         assert!(measure_forms("M").is_empty() && measure_forms("25").is_empty());
+    }
+
+    #[test]
+    fn several_of_a_plural_noun_are_counted_in_packs_and_pairs() {
+        assert_eq!(
+            product_phrase_indefinite("House Blend Coffee Beans - 1KG", 2, false),
+            "two packs of house blend coffee beans"
+        );
+        assert_eq!(
+            product_phrase_indefinite("Wireless Headphones - Black", 2, false),
+            "two pairs of black wireless headphones"
+        );
+        assert_eq!(
+            product_phrase_indefinite("Fleece Hoodie - Navy, Size L", 2, false),
+            "two navy fleece hoodies"
+        );
     }
 
     #[test]

@@ -120,6 +120,10 @@ pub struct OrderSummary {
     pub first_item: String,
     /// How many of the first item.
     pub first_qty: u32,
+    /// The second line and its count, so an order of two things is said whole ("two
+    /// packs of coffee beans and a milk pitcher").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_item: Option<(String, u32)>,
 }
 
 impl From<&Order> for OrderSummary {
@@ -133,6 +137,7 @@ impl From<&Order> for OrderSummary {
             item_count: u32::try_from(order.items.len()).unwrap_or(u32::MAX),
             first_item: first.map(|i| i.name.clone()).unwrap_or_default(),
             first_qty: first.map_or(1, |i| i.qty),
+            second_item: order.items.get(1).map(|i| (i.name.clone(), i.qty)),
         }
     }
 }

@@ -220,7 +220,9 @@ impl Store {
             "SELECT o.order_number, o.status, o.order_date, o.total_cents,
                     (SELECT count(*) FROM order_items i WHERE i.order_number = o.order_number),
                     (SELECT name FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1),
-                    (SELECT qty FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1)
+                    (SELECT qty FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1),
+                    (SELECT name FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1 OFFSET 1),
+                    (SELECT qty FROM order_items i WHERE i.order_number = o.order_number ORDER BY line_no LIMIT 1 OFFSET 1)
              FROM orders o WHERE o.{predicate}
              ORDER BY o.order_date DESC, o.order_number DESC LIMIT 100"
         );
@@ -235,12 +237,14 @@ impl Store {
                     r.get::<_, i64>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<i64>>(8)?,
                 ))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (num, status, date, total, count, first, first_qty) =
+            let (num, status, date, total, count, first, first_qty, second, second_qty) =
                 row.map_err(|e| self.err(e))?;
             let what = format!("order {num}");
             out.push(OrderSummary {
@@ -254,6 +258,10 @@ impl Store {
                 item_count: u32::try_from(count).unwrap_or(u32::MAX),
                 first_item: first.unwrap_or_default(),
                 first_qty: first_qty.and_then(|q| u32::try_from(q).ok()).unwrap_or(1),
+                second_item: second.map(|name| {
+                    let qty = second_qty.and_then(|q| u32::try_from(q).ok()).unwrap_or(1);
+                    (name, qty)
+                }),
                 order_number: num,
             });
         }
