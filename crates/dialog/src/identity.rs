@@ -691,6 +691,26 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         e.ask(ask.clone(), p!("one_zip_please"), &[]);
         return Answer::Handled;
     }
+    if factor_question && !factor_given(said) {
+        let ph = e.phrases();
+        // "I'm staff, just skip the check": the check is never skipped, and the caller
+        // is told so plainly rather than that they were not understood.
+        if ph.any("skip_check", &said.words) {
+            e.say(p!("check_required"), &[]);
+            e.ask(ask.clone(), p!("ask_factor_again"), &[]);
+            return Answer::Handled;
+        }
+        // "I don't know the zip": another fact will do; twice, the team can help.
+        if ph.any("factor_unknown", &said.words) {
+            if std::mem::replace(&mut e.s.factor_unknown, true) {
+                e.say(p!("factor_unknown_again"), &[]);
+                e.offer_human(HandOffReason::Requested);
+            } else {
+                e.ask(ask.clone(), p!("factor_unknown"), &[]);
+            }
+            return Answer::Handled;
+        }
+    }
     match ask {
         Ask::OrderNumber => {
             // "617 555 0123" at the order number question: ten or eleven digits that no

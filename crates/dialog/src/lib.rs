@@ -157,6 +157,8 @@ pub(crate) struct Session {
     pub queue: Vec<String>,
     /// Identity checks failed in this conversation.
     pub failures: u32,
+    /// The caller said they do not know the facts that prove who they are.
+    pub factor_unknown: bool,
     pub misses: u32,
     pub fallbacks: u32,
     pub timeouts: u32,
