@@ -381,7 +381,31 @@ impl Engine {
         }
         self.resume_if_paused(facts);
         self.take_up_later(facts);
+        self.name_the_owner(facts);
         self.finish_step()
+    }
+
+    /// On a household speaker, another member's order is theirs in what is said: "Jonah's
+    /// order of two navy fleece hoodies shipped…", not "your order", which tells the
+    /// member asking it was theirs.
+    fn name_the_owner(&mut self, facts: &dyn Facts) {
+        let Some(number) = self.order_in_focus().map(str::to_string) else {
+            return;
+        };
+        if self.s.customer.is_none_or(|id| id < 0) || self.s.called_about.is_some() {
+            return;
+        }
+        let Ok(Some(order)) = facts.order(&number) else {
+            return;
+        };
+        let Some(name) = goals::orders::other_members(self, &order, facts) else {
+            return;
+        };
+        for line in &mut self.out {
+            *line = line
+                .replace("Your order", &format!("{name}'s order"))
+                .replace("your order", &format!("{name}'s order"));
+        }
     }
 
     /// One utterance, as said.

@@ -2480,3 +2480,33 @@ fn a_household_speaker_redirects_another_members_order_only_with_its_zip() {
     let s = turn(&mut e, &w, Intent::Fallback, "90210", zip("90210"));
     assert!(!s.reply.contains("street address"), "{}", s.reply);
 }
+
+#[test]
+fn another_members_order_is_named_as_theirs_not_yours() {
+    let (mut w, mut e) = household_with_products();
+    let number = w.customer_orders[0].clone();
+    if let Some(order) = w.orders.get_mut(&number) {
+        order.customer.name = "Jonah Park".into();
+        order.customer.email = Some("jonah@example.com".into());
+    }
+    e.handle(
+        Event::Start {
+            confirm_order: None,
+        },
+        now(),
+        &w,
+    );
+    let step = turn(
+        &mut e,
+        &w,
+        Intent::GetOrderStatus,
+        "where's jonah's order",
+        Entities::default(),
+    );
+    assert!(step.reply.contains("Jonah's order"), "{}", step.reply);
+    assert!(
+        !step.reply.to_lowercase().contains("your order"),
+        "{}",
+        step.reply
+    );
+}

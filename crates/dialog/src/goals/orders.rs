@@ -811,7 +811,7 @@ pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
 
 /// Whose order it is, when a household speaker's owner asks about another member's:
 /// that member's first name. None for their own order, and off a household speaker.
-fn other_members(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<String> {
+pub(crate) fn other_members(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<String> {
     let own = facts.customer(e.s.customer?).ok().flatten()?;
     let same = match (&own.email, &order.customer.email) {
         (Some(a), Some(b)) => a == b,
