@@ -19,6 +19,7 @@ use chrono::NaiveDateTime;
 use classifier::{ClassifierError, Decision, IntentClassifier};
 use entities::{EntityContext, EntityKind, ProductMatcher};
 pub use voxorder_domain::intent;
+use voxorder_domain::interpretation::Cue;
 use voxorder_domain::records::Product;
 pub use voxorder_domain::vocab::{Entities, Interpretation, ScoredIntent};
 pub use voxorder_domain::Intent;
@@ -149,7 +150,29 @@ impl Nlu {
                 }
             }
         }
-        self.understand_one(text, now, expect)
+        let whole = self.understand_one(text, now, expect)?;
+        // "No, forget that one. Cancel my headphones order": a refusal, then a new
+        // request in a sentence of its own, heard as a refusal alone. The refusal answers
+        // what was asked; the request is taken up after it, not lost in a "no". ("No. I
+        // want to cancel it", heard as the cancellation, stays one request.)
+        // A first sentence that takes the request back ("forget that one") is never
+        // part of the request after it, however the whole was heard.
+        if requests > 1 {
+            if let Some((head, tail)) = reading::after_first_sentence(text) {
+                let mut first = self.understand_one(head, now, expect)?;
+                let refuses = first.intent == Intent::Deny
+                    && (matches!(whole.intent, Intent::Deny | Intent::Fallback)
+                        || first.cues.contains(&Cue::Withdraw));
+                if refuses && first.entities.is_empty() {
+                    let then = self.understand_parts(tail, now, None, requests - 1)?;
+                    if asks_for_something(&then) {
+                        first.then = Some(Box::new(then));
+                        return Ok(first);
+                    }
+                }
+            }
+        }
+        Ok(whole)
     }
 
     fn understand_one(

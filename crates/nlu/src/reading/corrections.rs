@@ -143,3 +143,19 @@ pub fn second_request(text: &str) -> Option<(&str, &str)> {
     let has_words = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
     (has_words(head) && has_words(tail)).then_some((head, tail))
 }
+
+/// The first sentence of several and the rest ("No, forget that one.", "Cancel my
+/// headphones order"); None for one sentence.
+pub fn after_first_sentence(text: &str) -> Option<(&str, &str)> {
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, '.' | '!' | '?' | ';')
+                && text[i + c.len_utf8()..].starts_with(char::is_whitespace)
+        })
+        .map(|(i, _)| i)?;
+    let head = text[..end].trim();
+    let tail = text[end + 1..].trim();
+    let has_words = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
+    (has_words(head) && has_words(tail)).then_some((head, tail))
+}

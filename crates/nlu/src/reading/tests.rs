@@ -397,3 +397,19 @@ fn a_floor_said_as_an_ordinal_is_part_of_the_street() {
     );
     assert_eq!(a.city.as_deref(), Some("Denver"));
 }
+
+#[test]
+fn the_first_sentence_of_several_is_cut_off() {
+    assert_eq!(
+        after_first_sentence("No, forget that one. Cancel my headphones order"),
+        Some(("No, forget that one", "Cancel my headphones order"))
+    );
+    assert_eq!(
+        after_first_sentence("no! where is it?"),
+        Some(("no", "where is it?"))
+    );
+    // One sentence, a decimal point, or nothing on one side: no cut.
+    assert_eq!(after_first_sentence("cancel order 1.5 please"), None);
+    assert_eq!(after_first_sentence("where is my order?"), None);
+    assert_eq!(after_first_sentence(". where is it"), None);
+}
