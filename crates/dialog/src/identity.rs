@@ -1018,6 +1018,20 @@ fn relevant(goal: Goal, status: OrderStatus) -> bool {
     }
 }
 
+/// Whether the order holds the product, another colour or size of it, or an item
+/// whose name has every word the caller said of it (`named`: "tea").
+fn order_holds(facts: &dyn Facts, number: &str, sku: &str, named: &[String]) -> bool {
+    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    let wanted = family(sku);
+    facts.order(number).ok().flatten().is_some_and(|order| {
+        order.items.iter().any(|i| {
+            i.sku == sku
+                || wanted.is_some() && family(&i.sku) == wanted
+                || !named.is_empty() && item_name_words_said(&i.name, named) == named.len()
+        })
+    })
+}
+
 /// Offers the caller's orders that suit the request: uses the only one, or lists them.
 /// Returns false when none suits (the caller is then asked for an order number).
 fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn Facts) -> bool {
@@ -1026,6 +1040,39 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
         orders.iter().filter(|o| relevant(goal, o.status)).collect();
     if fitting.is_empty() {
         return false;
+    }
+    // "Cancel my lamp order" with no lamp in the orders that can be cancelled: the
+    // order holding one, whose request then says why it cannot be done; with none,
+    // the caller hears that no order holds it before any other order is used.
+    if let Some(sku) = e.task_ref().and_then(|t| t.heard.product.clone()) {
+        // The words said of it ("tea"), for a product named by a word several share.
+        let said = e
+            .task_ref()
+            .map(|t| item_words_said(e, &t.words))
+            .unwrap_or_default();
+        let named: Vec<String> = facts
+            .product(&sku)
+            .ok()
+            .flatten()
+            .map(|p| {
+                crate::locale::words(&p.name)
+                    .iter()
+                    .map(|w| singular(w))
+                    .filter(|w| w.len() > 2 && said.contains(w))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let holds = |o: &OrderSummary| order_holds(facts, &o.order_number, &sku, &named);
+        if !fitting.iter().any(|o| holds(o)) {
+            if let Some(o) = orders.iter().find(|o| holds(o)) {
+                use_order(e, o.order_number.clone());
+                return true;
+            }
+            if let Ok(Some(p)) = facts.product(&sku) {
+                let item = pw::product_name(pw::family_part(&p.name));
+                e.say(p!("named_item_not_found"), &[("item", item)]);
+            }
+        }
     }
     // "The order I cancelled": only cancelled ones, when there are any.
     let said_cancelled = e
