@@ -217,7 +217,14 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         let Some(heard) = e.s.heard_order.clone() else {
             return false;
         };
+        // A number read back already ("where is order …", then "actually, cancel it")
+        // is not read again: only the check is asked.
+        if e.s.read_back.as_ref() == Some(&heard) {
+            e.ask(Ask::Factor, p!("ask_factor_again"), &[]);
+            return false;
+        }
         let number = st::digits_grouped(&heard);
+        e.s.read_back = Some(heard);
         e.ask(Ask::Factor, p!("ask_factor"), &[("number", number)]);
         return false;
     }
@@ -801,7 +808,10 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             match check_factors(e, heard, &Factors::of(ent), true, facts) {
                 Some(answer) => answer,
-                None if e.yes_no(said) == Some(false) => {
+                // "No. I want to cancel it" is another request of the same order.
+                None if e.yes_no(said) == Some(false)
+                    && Goal::from_intent(said.intent).is_none() =>
+                {
                     // "No, that's not my number": take it again.
                     e.s.heard_order = None;
                     ask_order_number(e);

@@ -136,6 +136,8 @@ pub(crate) struct Session {
     pub focus: Option<String>,
     /// An order number heard but not yet verified.
     pub heard_order: Option<String>,
+    /// The order number last read back to the caller for a check.
+    pub read_back: Option<String>,
     /// The order an outbound confirmation call is about.
     pub called_about: Option<String>,
     /// Orders proved in this call by a fact only their customer knows (a zip, an email,
