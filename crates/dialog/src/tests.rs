@@ -841,7 +841,7 @@ fn a_reschedule_read_back_takes_a_new_day_or_slot() {
     };
     let mut e = engine();
     let s = turn(&mut e, &w, Intent::RescheduleDelivery, "move it", start);
-    assert!(s.reply.contains("Monday the sixteenth"), "{}", s.reply);
+    assert!(s.reply.contains("Monday"), "{}", s.reply);
     let s = turn(
         &mut e,
         &w,
@@ -1155,7 +1155,7 @@ fn a_subscription_request_naming_only_a_quantity_changes_the_quantity() {
 fn resuming_keeps_the_delivery_still_ahead_or_starts_a_new_cycle() {
     let march = |d| NaiveDate::from_ymd_opt(2026, 3, d);
     for (next, said) in [
-        (march(15), "Sunday the fifteenth"),
+        (march(15), "Sunday"),
         // Paused past its day: a fresh cycle from today.
         (march(2), "Tuesday the twenty-fourth"),
         (None, "Tuesday the twenty-fourth"),
@@ -1924,11 +1924,7 @@ fn a_parcel_not_received_is_discussed_with_the_day_it_was_marked_delivered() {
     assert!(s.changes.is_empty());
     // Past the wait: the day, then the investigation and a person.
     let s = not_received(&mut engine(), now());
-    assert!(
-        s.reply.contains("delivered Friday the sixth"),
-        "{}",
-        s.reply
-    );
+    assert!(s.reply.contains("delivered Friday"), "{}", s.reply);
     assert!(s.changes.iter().any(|c| c.kind() == "open_investigation"));
     assert!(s.end);
 }
@@ -1958,9 +1954,8 @@ fn a_confirmation_call_says_when_the_order_is_due() {
         Entities::default(),
     );
     assert!(
-        s.reply.contains(
-            "two navy classic tees, fifty-nine ninety-eight, arriving Friday the thirteenth,"
-        ),
+        s.reply
+            .contains("two navy classic tees, fifty-nine ninety-eight, arriving Friday,"),
         "{}",
         s.reply
     );

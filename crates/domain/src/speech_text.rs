@@ -349,14 +349,16 @@ pub fn date(d: NaiveDate, today: NaiveDate) -> String {
     }
 }
 
-/// Like [`date`], but says `"today"`, `"tomorrow"` or `"yesterday"` when it is one, and
-/// leaves out the month people leave out for a day of this month: `"Tuesday the
-/// seventeenth"`.
+/// Like [`date`], but says `"today"`, `"tomorrow"` or `"yesterday"` when it is one, the
+/// weekday alone within the week either side (`"Thursday"`: the coming one, or the
+/// last one of a thing past), and leaves out the month people leave out for a day of
+/// this month: `"Tuesday the seventeenth"`.
 pub fn relative_date(d: NaiveDate, today: NaiveDate) -> String {
     match d.signed_duration_since(today).num_days() {
         0 => "today".to_string(),
         1 => "tomorrow".to_string(),
         -1 => "yesterday".to_string(),
+        -6..=6 => weekday_name(d.weekday()).to_string(),
         _ if d.year() == today.year() && d.month() == today.month() => format!(
             "{} the {}",
             weekday_name(d.weekday()),
@@ -1229,9 +1231,12 @@ mod tests {
             relative_date(ymd(2026, 12, 17), today),
             "Thursday the seventeenth"
         );
+        // Within the week either side, the weekday alone.
+        assert_eq!(relative_date(ymd(2027, 1, 2), today), "Saturday");
+        assert_eq!(relative_date(ymd(2026, 12, 26), today), "Saturday");
         assert_eq!(
-            relative_date(ymd(2027, 1, 2), today),
-            "Saturday, January second"
+            relative_date(ymd(2027, 1, 7), today),
+            "Thursday, January seventh"
         );
     }
 
