@@ -697,6 +697,20 @@ impl Engine {
                     | Intent::Help
                     | Intent::SpeakToAgent
             );
+        // "My neighbour asked me to move his order …", unsurely heard: a change for
+        // someone else is refused as it is when heard surely, not answered as a status.
+        let ph = self.phrases();
+        if about_an_order
+            && self.s.customer.is_none()
+            && ph.any("for_someone_else", &said.words)
+            && ph.any("change_words", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.note_primary(said.intent);
+            self.say(p!("change_for_someone_else"), &[]);
+            self.anything_else();
+            return;
+        }
         if about_an_order {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Status, said, facts);
