@@ -688,6 +688,17 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
             );
             return;
         }
+        // "I'd like to take one thing off my order": no item named, but not the whole
+        // order either; what can be done is said before any reason is asked.
+        if order.items.len() > 1 && e.phrases().any("some_items", &words) {
+            let items = items_phrase(&e.catalog, &order);
+            e.ask(
+                Ask::YesNo(YesNo::CancelWholeOrder),
+                p!("cancel_some_items"),
+                &[("items", items)],
+            );
+            return;
+        }
     }
     let task = e.task();
     if task.cancel().cancel_reason.is_none() {
@@ -864,6 +875,26 @@ fn item_dropped(e: &Engine, words: &[String], order: &Order) -> Option<String> {
     if let Some(at) = ph.find("drop_item", words) {
         let before = &words[at.saturating_sub(4)..at];
         if let [one] = items_named(before).as_slice() {
+            return Some(one.sku.clone());
+        }
+    }
+    // "Just the t-shirt": the one item said after the words that single it out.
+    if let Some(at) = ph.find("just_this_one", words) {
+        let from = at + ph.len_at("just_this_one", words, at).unwrap_or(1);
+        if let [one] = items_named(span(from)).as_slice() {
+            return Some(one.sku.clone());
+        }
+    }
+    // "Keep the yoga mats": every item but those kept, when one is left.
+    if let Some(at) = ph.find("keep_these", words) {
+        let from = at + ph.len_at("keep_these", words, at).unwrap_or(1);
+        let kept = items_named(span(from));
+        let rest: Vec<_> = order
+            .items
+            .iter()
+            .filter(|it| !kept.iter().any(|k| k.sku == it.sku))
+            .collect();
+        if let ([_, ..], [one]) = (kept.as_slice(), rest.as_slice()) {
             return Some(one.sku.clone());
         }
     }
@@ -1231,9 +1262,24 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 (e.phrases().any("no_reason", &said.words) || unclassified)
                     .then_some(CancelReason::Other)
             });
+            // "Just the red t-shirt, I ordered the wrong size, keep the yoga mats": one
+            // item of several named with the reason; the order is never widened to it
+            // without a yes, so whether to cancel it whole is asked next.
+            // A product named only as part of the reason ("I found the skillet cheaper")
+            // singles nothing out.
+            let names_one_item = !e.task().cancel().whole_order_agreed
+                && e.focus_order(facts)
+                    .is_some_and(|order| item_dropped(e, &said.words, &order).is_some());
+            if names_one_item {
+                e.task().words = said.words.clone();
+            }
             match reason {
                 Some(r) => {
                     e.task().cancel().cancel_reason = Some(r);
+                    Answer::Filled
+                }
+                None if names_one_item => {
+                    e.task().cancel().cancel_reason = Some(CancelReason::Other);
                     Answer::Filled
                 }
                 None => Answer::Missed,
