@@ -172,11 +172,25 @@ impl Engine {
 
     pub(crate) fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         // "Tomorrow morning" at "shall we call back another time?" is a yes and its time.
+        // "No. Fine, call her back tonight": the no is to this call, the callback asked.
         if q == YesNo::CallBack
             && orders::names_a_callback_time(said)
-            && self.yes_no(said) != Some(false)
+            && (self.yes_no(said) != Some(false) || said.has(Cue::CallBack))
         {
             return orders::answer(self, &Ask::CallbackTime, said, facts);
+        }
+        // "Come on, just confirm it for her": the order is gone through with the
+        // customer alone, said plainly rather than as a mishearing.
+        if q == YesNo::CallBack
+            && self.yes_no(said).is_none()
+            && (said.intent == Intent::ConfirmOrder
+                || self.phrases().any("skip_check", &said.words)
+                || said.words.iter().any(|w| w.starts_with("confirm")))
+        {
+            let name = self.s.callee.clone().unwrap_or_default();
+            self.say(p!("only_with_the_customer"), &[("name", name)]);
+            self.ask(Ask::YesNo(YesNo::CallBack), p!("ask_call_back"), &[]);
+            return Answer::Handled;
         }
         if q == YesNo::TrackingLink && self.link_question(said, facts) {
             return Answer::Handled;
