@@ -1008,6 +1008,13 @@ impl Engine {
                 }
             }
         }
+        // "Deliver it to my work instead: 1500 Blake Street, Denver 80202": the new
+        // address said with the request is kept through the check, not asked again.
+        if goal == Goal::ChangeAddress {
+            if let Some(heard) = &said.address {
+                crate::request::merge_address(task.address(), heard);
+            }
+        }
         self.task = Some(task);
         self.ask = Ask::Nothing;
         self.advance(facts);

@@ -1701,6 +1701,11 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         let mut task = Task::new(goal, said.words.clone(), said.cues.clone(), when);
         task.order = paused.order.clone();
         task.resume = Some(Box::new(paused));
+        // "Yes, but deliver it to my work: 1500 Blake Street, Denver": kept through the
+        // check, not asked again.
+        if let (Goal::ChangeAddress, Some(heard)) = (goal, &said.address) {
+            merge_address(task.address(), heard);
+        }
         e.task = Some(task);
         e.ask = Ask::Nothing;
         e.advance(facts);
