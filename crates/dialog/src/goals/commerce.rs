@@ -1492,7 +1492,7 @@ pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn F
     let Some(sku) = e.s.last_product.as_deref() else {
         return false;
     };
-    if said.words.len() > 7 || said.entities.product.is_some() {
+    if said.words.len() > 7 || product_said(e, said, facts).is_some() {
         return false;
     }
     let opener = matches!(
@@ -1507,16 +1507,32 @@ pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn F
     opener && (size.is_some() || colour.is_some())
 }
 
+/// The product a question names, unless the word that matched it is a colour or size of
+/// the product just discussed: "what about oatmeal large?" after the fleece hoodie is the
+/// hoodie in oatmeal, not rolled oats, whose own name ("rolled oats") was not said.
+fn product_said(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<String> {
+    let sku = said.entities.product.clone()?;
+    let Some(last) = e.s.last_product.as_deref().filter(|l| *l != sku) else {
+        return Some(sku);
+    };
+    let named = facts.product(&sku).ok().flatten().is_some_and(|p| {
+        crate::locale::words(&p.name)
+            .iter()
+            .any(|w| w.len() > 2 && said.words.iter().any(|s| pw::same_noun(s, w)))
+    });
+    let family = facts.product(last).ok().flatten().map(|p| p.family);
+    let variants = family
+        .map(|f| facts.variants(&f).unwrap_or_default())
+        .unwrap_or_default();
+    let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+    (named || (size.is_none() && colour.is_none())).then_some(sku)
+}
+
 /// A product's price and stock, from the catalog: of the size and colour named, else of
 /// the product as a whole. Changes nothing. A follow-up ("what about large?") keeps the
 /// colour or size of the question before it.
 pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
-    let Some(sku) = said
-        .entities
-        .product
-        .clone()
-        .or_else(|| e.s.last_product.clone())
-    else {
+    let Some(sku) = product_said(e, said, facts).or_else(|| e.s.last_product.clone()) else {
         return;
     };
     e.s.last_product = Some(sku.clone());
@@ -1535,8 +1551,9 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     };
     let (mut size, mut colour) = spoken_size_and_colour(e, &said.words, &variants);
     // "What about large?": is that one there too, and at what price.
-    let follow_up = said.entities.product.is_none() && (size.is_some() || colour.is_some());
-    if said.entities.product.is_none() && e.s.last_product_choice != (None, None) {
+    let named = product_said(e, said, facts).is_some();
+    let follow_up = !named && (size.is_some() || colour.is_some());
+    if !named && e.s.last_product_choice != (None, None) {
         let (last_size, last_colour) = e.s.last_product_choice.clone();
         if size.is_some() != colour.is_some() {
             size = size.or(last_size);
