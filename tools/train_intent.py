@@ -15,9 +15,10 @@ The operating point (`decision` in the manifest) is chosen on the same out-of-fo
 predictions: the confidence an order-changing intent needs, and the most probability it
 may leave to `Fallback`.
 
-A second, small head reads the embedding alone and tells why an item is returned
-(`reasons` in the manifest), from assets/nlu/train/return_reasons.tsv: the understanding
-takes its answer when no phrase names the reason.
+Two small heads read the embedding alone and tell why an item is returned (`reasons` in
+the manifest, from assets/nlu/train/return_reasons.tsv) and why an order is cancelled
+(`cancel_reasons`, from cancel_reasons.tsv): the understanding takes their answer when no
+phrase names the reason.
 
 The held-out sets are never read here (crates/tidy checks it).
 
@@ -70,6 +71,8 @@ ENCODER = {
 EMBEDDING_WEIGHT = 1.0
 # The return-reason head (see crates/nlu/src/classifier.rs `ReasonHead`).
 REASONS_FILE = ROOT / "assets" / "nlu" / "train" / "return_reasons.tsv"
+# The cancel-reason head, trained the same way.
+CANCEL_REASONS_FILE = ROOT / "assets" / "nlu" / "train" / "cancel_reasons.tsv"
 REASON_C_GRID = [1.0, 3.0, 10.0]
 REASON_BAR_GRID = [0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]
 REASON_MAX_FALSE = 0.03
@@ -262,12 +265,12 @@ def export(clf, classes, temperature, path):
     onnx.save(model, str(path))
 
 
-def reason_data():
-    """(labels, texts) of the return-reason file, and its sha256 as the Rust side
-    computes it (crates/nlu/src/classifier.rs `reason_data_sha256`)."""
+def reason_data(path):
+    """(labels, texts) of a reason file, and its sha256 as the Rust side computes it
+    (crates/nlu/src/classifier.rs `reason_data_sha256`)."""
     labels, texts = [], []
     digest = hashlib.sha256()
-    for line in REASONS_FILE.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if not line:
             continue
@@ -278,15 +281,15 @@ def reason_data():
     return labels, texts, digest.hexdigest()
 
 
-def train_reasons():
-    """The return-reason head over the sentence embedding: a multinomial logistic
-    regression, C chosen on out-of-fold accuracy, and the probability a reason needs
-    chosen so that at most REASON_MAX_FALSE of the `none` lines get one out of fold."""
-    labels, texts, data_sha = reason_data()
+def train_reasons(path, name):
+    """A reason head over the sentence embedding: a multinomial logistic regression, C
+    chosen on out-of-fold accuracy, and the probability a reason needs chosen so that at
+    most REASON_MAX_FALSE of the `none` lines get one out of fold."""
+    labels, texts, data_sha = reason_data(path)
     classes = sorted(set(labels))
     assert "none" in classes, classes
     y = np.array([classes.index(l) for l in labels])
-    print(f"{len(texts)} reason lines, {len(classes)} labels", file=sys.stderr)
+    print(f"{name}: {len(texts)} lines, {len(classes)} labels", file=sys.stderr)
     _, E = featurize(texts)
     folds = list(StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED).split(E, y))
     best = None
@@ -297,7 +300,7 @@ def train_reasons():
             clf.fit(E[tr], y[tr])
             p[te] = clf.predict_proba(E[te])
         acc = (p.argmax(axis=1) == y).mean()
-        print(f"reasons C={c}: cross-validated accuracy {acc:.4f}", file=sys.stderr)
+        print(f"{name} C={c}: cross-validated accuracy {acc:.4f}", file=sys.stderr)
         if best is None or acc > best[1]:
             best = (c, acc, p)
     c, acc, p = best
@@ -308,21 +311,21 @@ def train_reasons():
         given = (top != none) & (conf >= b)
         false_rate = given[y == none].mean()
         right = (given & (top == y))[y != none].mean()
-        print(f"reasons bar {b:.2f}: a reason for {false_rate:.3f} of none lines, "
+        print(f"{name} bar {b:.2f}: a reason for {false_rate:.3f} of none lines, "
               f"right reason for {right:.3f} of reason lines", file=sys.stderr)
         if false_rate <= REASON_MAX_FALSE:
             bar = b
             break
     clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
     clf.fit(E, y)
-    print(f"reasons: chosen C={c}, bar {bar}", file=sys.stderr)
+    print(f"{name}: chosen C={c}, bar {bar}", file=sys.stderr)
     return {
         "labels": classes,
         "weights": [[round(float(w), 6) for w in row] for row in clf.coef_],
         "bias": [round(float(b), 6) for b in clf.intercept_],
         "min_confidence": bar,
         "data_sha256": data_sha,
-    }, {"reason_lines": len(texts), "reason_C": c, "reason_cv_accuracy": round(float(acc), 4)}
+    }, {f"{name}_lines": len(texts), f"{name}_C": c, f"{name}_cv_accuracy": round(float(acc), 4)}
 
 
 def main():
@@ -357,7 +360,8 @@ def main():
     (bar, limit), bar_table = choose_operating_point(probabilities(oof, temperature), y, classes)
     print(f"chosen order-change bar {bar}, Fallback at most {limit}", file=sys.stderr)
 
-    reasons, reason_info = train_reasons()
+    reasons, reason_info = train_reasons(REASONS_FILE, "reason")
+    cancel_reasons, cancel_info = train_reasons(CANCEL_REASONS_FILE, "cancel_reason")
 
     clf = fit(X, y, c)
     model_path = OUT_DIR / "intent.onnx"
@@ -373,6 +377,7 @@ def main():
         "encoder": ENCODER,
         "decision": {"order_change_min": bar, "order_change_max_fallback": limit},
         "reasons": reasons,
+        "cancel_reasons": cancel_reasons,
         "training": {
             "data_sha256": data_sha,
             "utterances": len(texts),
@@ -387,6 +392,7 @@ def main():
             "scikit_learn": sklearn.__version__,
             "onnx": onnx.__version__,
             **reason_info,
+            **cancel_info,
         },
     }
     (OUT_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::encoder::{EncoderSpec, SentenceEncoder};
 use super::features::{FeatureSpec, FEATURES_VERSION};
 use super::intent::Intent;
-use voxorder_domain::vocab::ReturnReason;
+use voxorder_domain::vocab::{CancelReason, ReturnReason};
 use voxorder_runtime::models::{IntegrityError, INTENT_HINT};
 use voxorder_runtime::onnx::{ort_environment, OrtError};
 
@@ -68,16 +68,22 @@ pub struct Manifest {
     /// Why an item goes back, read from the sentence embedding when no phrase says it.
     #[serde(default)]
     pub reasons: Option<ReasonHead>,
+    /// Why an order is cancelled, the same way, from `cancel_reasons.tsv`.
+    #[serde(default)]
+    pub cancel_reasons: Option<ReasonHead>,
     pub training: TrainingInfo,
 }
 
-/// A linear head over the sentence embedding that tells why an item is returned: what
-/// a phrase table misses ("the kettle packed in after ten days", "it swamps me").
-/// Trained by `tools/train_intent.py` from `assets/nlu/train/return_reasons.tsv`.
+/// A linear head over the sentence embedding that tells why an item is returned (or,
+/// as the cancel head, why an order is cancelled): what a phrase table misses ("the
+/// kettle packed in after ten days", "it's a bit steep for what it is"). Trained by
+/// `tools/train_intent.py` from `assets/nlu/train/return_reasons.tsv` and
+/// `cancel_reasons.tsv`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonHead {
-    /// `none` (no reason said) and the [`ReturnReason`] values, in snake case.
+    /// `none` (no reason said) and the [`ReturnReason`] (or [`CancelReason`]) values, in
+    /// snake case.
     pub labels: Vec<String>,
     /// One row of embedding weights per label.
     pub weights: Vec<Vec<f32>>,
@@ -92,6 +98,18 @@ impl ReasonHead {
     /// The most likely reason and its probability; None when "none" is likelier or the
     /// reason is below the head's bar.
     pub fn reason(&self, embedding: &[f32]) -> Option<(ReturnReason, f32)> {
+        let (label, p) = self.label(embedding)?;
+        Some((parse_reason(label)?, p))
+    }
+
+    /// Like [`ReasonHead::reason`], for the cancel head.
+    pub fn cancel_reason(&self, embedding: &[f32]) -> Option<(CancelReason, f32)> {
+        let (label, p) = self.label(embedding)?;
+        Some((parse_cancel_reason(label)?, p))
+    }
+
+    /// The most likely label other than `none`, at or above the bar.
+    fn label(&self, embedding: &[f32]) -> Option<(&str, f32)> {
         let logits: Vec<f32> = self
             .weights
             .iter()
@@ -106,11 +124,11 @@ impl ReasonHead {
             .enumerate()
             .map(|(i, e)| (i, e / total))
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
-        let reason = parse_reason(&self.labels[best])?;
-        (p >= self.min_confidence).then_some((reason, p))
+        let label = self.labels[best].as_str();
+        (label != "none" && p >= self.min_confidence).then_some((label, p))
     }
 
-    fn check(&self, dim: usize) -> Result<(), String> {
+    fn check(&self, dim: usize, known: KnownLabel) -> Result<(), String> {
         if self.labels.is_empty()
             || self.weights.len() != self.labels.len()
             || self.bias.len() != self.labels.len()
@@ -121,7 +139,7 @@ impl ReasonHead {
             return Err(format!("reasons: a weight row of {} for {dim}", row.len()));
         }
         for l in &self.labels {
-            if l != "none" && parse_reason(l).is_none() {
+            if l != "none" && !known(l) {
                 return Err(format!("reasons: unknown label {l:?}"));
             }
         }
@@ -139,6 +157,13 @@ impl ReasonHead {
 }
 
 fn parse_reason(label: &str) -> Option<ReturnReason> {
+    serde_json::from_value(serde_json::Value::String(label.to_string())).ok()
+}
+
+/// Whether a reason head's label names a reason the build knows.
+type KnownLabel = fn(&str) -> bool;
+
+fn parse_cancel_reason(label: &str) -> Option<CancelReason> {
     serde_json::from_value(serde_json::Value::String(label.to_string())).ok()
 }
 
@@ -256,11 +281,16 @@ impl Manifest {
                 m.decision.order_change_max_fallback
             )));
         }
-        if let Some(head) = &m.reasons {
+        let heads: [(&Option<ReasonHead>, KnownLabel); 2] = [
+            (&m.reasons, |l| parse_reason(l).is_some()),
+            (&m.cancel_reasons, |l| parse_cancel_reason(l).is_some()),
+        ];
+        for (head, known) in heads {
+            let Some(head) = head else { continue };
             let Some(encoder) = &m.encoder else {
                 return Err(invalid("reasons without a sentence encoder".into()));
             };
-            head.check(encoder.dim).map_err(invalid)?;
+            head.check(encoder.dim, known).map_err(invalid)?;
         }
         Ok(m)
     }
@@ -345,7 +375,7 @@ pub trait IntentClassifier: Send + Sync {
     fn classify_with_reason(&self, text: &str) -> Result<Classified, ClassifierError> {
         Ok(Classified {
             scores: self.classify(text)?,
-            reason: None,
+            ..Classified::default()
         })
     }
 
@@ -361,6 +391,8 @@ pub trait IntentClassifier: Send + Sync {
 pub struct Classified {
     pub scores: Scores,
     pub reason: Option<(ReturnReason, f32)>,
+    /// Why an order is cancelled, as far as the model can tell.
+    pub cancel_reason: Option<(CancelReason, f32)>,
 }
 
 /// The ONNX intent classifier.
@@ -371,6 +403,7 @@ pub struct OnnxIntentClassifier {
     spec: FeatureSpec,
     decision: Decision,
     reasons: Option<ReasonHead>,
+    cancel_reasons: Option<ReasonHead>,
     /// Figures from loading, for benchmarks and `--verbose` output.
     pub load_ms: f64,
     pub model_bytes: u64,
@@ -426,6 +459,7 @@ impl OnnxIntentClassifier {
             spec: manifest.features,
             decision: manifest.decision,
             reasons: manifest.reasons,
+            cancel_reasons: manifest.cancel_reasons,
             load_ms: start.elapsed().as_secs_f64() * 1e3,
             model_bytes: bytes.len() as u64 + encoder.as_ref().map_or(0, |e| e.model_bytes),
             encoder,
@@ -455,7 +489,7 @@ impl IntentClassifier for OnnxIntentClassifier {
             s.sort_by(|a, b| b.1.total_cmp(&a.1));
             return Ok(Classified {
                 scores: s,
-                reason: None,
+                ..Classified::default()
             });
         }
         let n = f.indices.len() as i64;
@@ -472,6 +506,10 @@ impl IntentClassifier for OnnxIntentClassifier {
             .map_err(|_| ClassifierError::SessionPoisoned)?;
         let reason = match (&self.reasons, &embedding) {
             (Some(head), Some(e)) => head.reason(e),
+            _ => None,
+        };
+        let cancel_reason = match (&self.cancel_reasons, &embedding) {
+            (Some(head), Some(e)) => head.cancel_reason(e),
             _ => None,
         };
         let outputs = match embedding {
@@ -500,7 +538,11 @@ impl IntentClassifier for OnnxIntentClassifier {
             .zip(probs.iter().copied())
             .collect();
         scores.sort_by(|a, b| b.1.total_cmp(&a.1));
-        Ok(Classified { scores, reason })
+        Ok(Classified {
+            scores,
+            reason,
+            cancel_reason,
+        })
     }
 
     fn decision(&self) -> Decision {
@@ -542,16 +584,39 @@ mod tests {
 
     #[test]
     fn a_head_that_does_not_fit_the_encoder_or_names_no_reason_is_refused() {
-        assert!(head().check(2).is_ok());
-        assert!(head().check(3).is_err());
+        let returns = |l: &str| parse_reason(l).is_some();
+        assert!(head().check(2, returns).is_ok());
+        assert!(head().check(3, returns).is_err());
         let mut unknown = head();
         unknown.labels[0] = "bored".into();
-        assert!(unknown.check(2).is_err());
+        assert!(unknown.check(2, returns).is_err());
         let mut short = head();
         short.bias.pop();
-        assert!(short.check(2).is_err());
+        assert!(short.check(2, returns).is_err());
         let mut wild = head();
         wild.weights[0][0] = f32::NAN;
-        assert!(wild.check(2).is_err());
+        assert!(wild.check(2, returns).is_err());
+        // A return reason the cancel head does not know ("damaged") is refused there.
+        assert!(head()
+            .check(2, |l| parse_cancel_reason(l).is_some())
+            .is_err());
+    }
+
+    #[test]
+    fn the_cancel_head_reads_cancel_reasons() {
+        let head = ReasonHead {
+            labels: vec!["found_cheaper".into(), "none".into()],
+            weights: vec![vec![4.0, 0.0], vec![0.0, 0.0]],
+            bias: vec![0.0, 0.0],
+            min_confidence: 0.6,
+            data_sha256: String::new(),
+        };
+        assert_eq!(
+            head.cancel_reason(&[1.0, 0.0]).map(|(r, _)| r),
+            Some(CancelReason::FoundCheaper)
+        );
+        assert_eq!(head.cancel_reason(&[0.0, 0.0]), None);
+        // The return reading of a cancel label is nothing.
+        assert_eq!(head.reason(&[1.0, 0.0]), None);
     }
 }

@@ -217,6 +217,18 @@ impl Nlu {
         if entities.return_reason.is_none() && reason_belongs && !reason_denied {
             entities.return_reason = classified.reason.map(|(reason, _)| reason);
         }
+        // The same for why an order is cancelled ("it's a bit steep for what it is"),
+        // when asked or said with a cancellation, and no phrase gave a reason of either
+        // kind (a return-style reason answers the question too).
+        let cancel_belongs =
+            expect == Some(EntityKind::CancelReason) || intent == Intent::CancelOrder;
+        if entities.cancel_reason.is_none()
+            && entities.return_reason.is_none()
+            && cancel_belongs
+            && !reason_denied
+        {
+            entities.cancel_reason = classified.cancel_reason.map(|(reason, _)| reason);
+        }
         let heard = reading::Heard {
             text: text.to_string(),
             intent,

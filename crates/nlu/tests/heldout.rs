@@ -69,6 +69,16 @@ fn committed_model_was_trained_on_the_committed_data() {
         reasons.data_sha256, data,
         "assets/nlu/train/return_reasons.tsv changed since models/intent was trained: run tools/train_intent.sh"
     );
+    let cancels = manifest
+        .cancel_reasons
+        .as_ref()
+        .expect("the model tells cancel reasons");
+    let data = reason_data_sha256(&root().join("assets/nlu/train/cancel_reasons.tsv"))
+        .expect("cancel reason data");
+    assert_eq!(
+        cancels.data_sha256, data,
+        "assets/nlu/train/cancel_reasons.tsv changed since models/intent was trained: run tools/train_intent.sh"
+    );
     // Loading verifies the model file's own checksum.
     classifier();
 }
