@@ -1954,8 +1954,9 @@ fn a_confirmation_call_says_when_the_order_is_due() {
         Entities::default(),
     );
     assert!(
-        s.reply
-            .contains("two navy classic tees, fifty-nine ninety-eight, arriving Friday,"),
+        s.reply.contains(
+            "two navy classic tees, fifty-nine ninety-eight, arriving Friday the thirteenth,"
+        ),
         "{}",
         s.reply
     );

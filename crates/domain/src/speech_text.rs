@@ -350,15 +350,16 @@ pub fn date(d: NaiveDate, today: NaiveDate) -> String {
 }
 
 /// Like [`date`], but says `"today"`, `"tomorrow"` or `"yesterday"` when it is one, the
-/// weekday alone within the week either side (`"Thursday"`: the coming one, or the
-/// last one of a thing past), and leaves out the month people leave out for a day of
-/// this month: `"Tuesday the seventeenth"`.
+/// weekday alone for a day of the past week (`"shipped Sunday"`: the last one), and
+/// leaves out the month people leave out for a day of this month: `"Tuesday the
+/// seventeenth"`. A day ahead keeps its date: "which Saturday?" is the first question a
+/// bare weekday ahead gets, and "shipped Friday, arriving Friday" says two days alike.
 pub fn relative_date(d: NaiveDate, today: NaiveDate) -> String {
     match d.signed_duration_since(today).num_days() {
         0 => "today".to_string(),
         1 => "tomorrow".to_string(),
         -1 => "yesterday".to_string(),
-        -6..=6 => weekday_name(d.weekday()).to_string(),
+        -6..=-2 => weekday_name(d.weekday()).to_string(),
         _ if d.year() == today.year() && d.month() == today.month() => format!(
             "{} the {}",
             weekday_name(d.weekday()),
@@ -1231,8 +1232,11 @@ mod tests {
             relative_date(ymd(2026, 12, 17), today),
             "Thursday the seventeenth"
         );
-        // Within the week either side, the weekday alone.
-        assert_eq!(relative_date(ymd(2027, 1, 2), today), "Saturday");
+        // In the past week, the weekday alone; ahead, its date too.
+        assert_eq!(
+            relative_date(ymd(2027, 1, 2), today),
+            "Saturday, January second"
+        );
         assert_eq!(relative_date(ymd(2026, 12, 26), today), "Saturday");
         assert_eq!(
             relative_date(ymd(2027, 1, 7), today),
