@@ -136,6 +136,8 @@ pub fn read(text: &str, ctx: &EntityContext<'_>) -> (Entities, bool) {
 
 /// Words that join the products of one request ("a keyboard and a power bank").
 const PRODUCT_JOINS: [&str; 4] = ["and", "plus", "also", "with"];
+/// At most this many products are read from one part of a request.
+const MAX_PRODUCTS_PER_PART: usize = 3;
 /// Words that make a part of the request no product wanted ("… not the black one").
 const NOT_WANTED: [&str; 4] = ["not", "without", "instead", "no"];
 
@@ -161,29 +163,44 @@ fn products_named_apart(
     if parts.len() < 2 {
         return Vec::new();
     }
-    let mut found: Vec<(usize, ProductWanted)> = Vec::new();
+    let mut found: Vec<(usize, usize, ProductWanted)> = Vec::new();
     for (s, e) in parts {
         let part = &words[s..e];
         if part.iter().any(|w| NOT_WANTED.contains(&w.as_str())) {
             continue;
         }
-        let Some(located) = m.find_in_words(part, &reserved[s..e]) else {
-            continue;
-        };
-        if found.iter().any(|(f, _)| *f == located.family) {
-            return Vec::new();
+        // "A bag of cat litter, a cast iron skillet": a comma joins products too, so a
+        // part may name several, each found with the words of those before set aside.
+        let mut blocked = reserved[s..e].to_vec();
+        let before = found.len();
+        for _ in 0..MAX_PRODUCTS_PER_PART {
+            let Some(located) = m.find_in_words(part, &blocked) else {
+                break;
+            };
+            let (from, to) = located.span;
+            blocked[from..to].iter_mut().for_each(|b| *b = true);
+            if found[before..].iter().any(|(f, _, _)| *f == located.family) {
+                // The same kind again in one part: a word of it heard twice.
+                continue;
+            }
+            if found[..before].iter().any(|(f, _, _)| *f == located.family) {
+                // Two parts naming one kind describe one product.
+                return Vec::new();
+            }
+            let quantity = quantity::extract_quantity(part, &taken[s..e], Some((from, to)), expect);
+            found.push((
+                located.family,
+                s + from,
+                ProductWanted {
+                    exact: located.found.candidates.len() <= 1,
+                    sku: located.found.sku,
+                    quantity,
+                },
+            ));
         }
-        let quantity = quantity::extract_quantity(part, &taken[s..e], Some(located.span), expect);
-        found.push((
-            located.family,
-            ProductWanted {
-                exact: located.found.candidates.len() <= 1,
-                sku: located.found.sku,
-                quantity,
-            },
-        ));
     }
-    found.into_iter().map(|(_, p)| p).collect()
+    found.sort_by_key(|(_, at, _)| *at);
+    found.into_iter().map(|(_, _, p)| p).collect()
 }
 
 #[cfg(test)]

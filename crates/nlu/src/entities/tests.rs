@@ -537,6 +537,11 @@ fn products_of_several_kinds_bought_together_are_each_kept_with_their_count() {
         .map(|p| (p.sku.as_str(), p.quantity))
         .collect();
     assert_eq!(more, [("CHG-65W", Some(1))]);
+    // A comma joins products as "and" does.
+    let e = buying("can I order a bag of cat litter, a cast iron skillet and a box of dog dental treats please");
+    assert_eq!(e.product.as_deref(), Some("CAT-LIT"));
+    let more: Vec<&str> = e.more_products.iter().map(|p| p.sku.as_str()).collect();
+    assert_eq!(more, ["PAN", "DOG-TRT"]);
     // One kind described twice, or a product set aside, is one product.
     assert!(buying("a black hoodie, and make it a large")
         .more_products
