@@ -28,6 +28,11 @@ pub use voxorder_domain::Intent;
 /// one turn, and the bound keeps a runaway transcript from costing anything.
 pub const MAX_TEXT_CHARS: usize = 4_000;
 
+/// A request said after a refusal, in a sentence of its own, has at least this many
+/// words, and is understood at least this surely.
+const MIN_SECOND_REQUEST_WORDS: usize = 3;
+const MIN_SECOND_REQUEST_CONFIDENCE: f32 = 0.8;
+
 /// How many runner-up intents an interpretation keeps for a clarifying question.
 const ALTERNATIVES: usize = 3;
 
@@ -165,7 +170,11 @@ impl Nlu {
                         || first.cues.contains(&Cue::Withdraw));
                 if refuses && first.entities.is_empty() {
                     let then = self.understand_parts(tail, now, None, requests - 1)?;
-                    if asks_for_something(&then) {
+                    // Only a request said in full is one: "no, just use the Discover
+                    // then. Place it" says nothing new after the no.
+                    let full = then.words.len() >= MIN_SECOND_REQUEST_WORDS
+                        && then.confidence >= MIN_SECOND_REQUEST_CONFIDENCE;
+                    if asks_for_something(&then) && full {
                         first.then = Some(Box::new(then));
                         return Ok(first);
                     }
