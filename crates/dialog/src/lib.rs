@@ -161,6 +161,9 @@ pub(crate) struct Session {
     pub failures: u32,
     /// The caller said they do not know the facts that prove who they are.
     pub factor_unknown: bool,
+    /// The caller asked for a change on someone else's behalf: no change is made in
+    /// this call.
+    pub for_someone_else: bool,
     pub misses: u32,
     pub fallbacks: u32,
     pub timeouts: u32,

@@ -707,6 +707,7 @@ impl Engine {
         {
             self.s.fallbacks = 0;
             self.note_primary(said.intent);
+            self.s.for_someone_else = true;
             self.say(p!("change_for_someone_else"), &[]);
             self.anything_else();
             return;
@@ -968,7 +969,15 @@ impl Engine {
             && self.s.customer.is_none()
             && self.phrases().any("for_someone_else", &said.words)
         {
+            self.s.for_someone_else = true;
             self.say(p!("change_for_someone_else"), &[]);
+            self.anything_else();
+            return;
+        }
+        // "Oh sorry, I misspoke, I AM Ravi": a caller who said they act for someone else
+        // changes nothing in this call, whatever they say of themselves next.
+        if changes_something && self.s.customer.is_none() && self.s.for_someone_else {
+            self.say(p!("change_after_someone_else"), &[]);
             self.anything_else();
             return;
         }
