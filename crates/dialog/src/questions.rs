@@ -258,8 +258,19 @@ impl Engine {
             self.route(said, facts);
             return Answer::Handled;
         }
-        let yes = self
-            .yes_no(said)
+        // "No, just use the Discover then. Place it": what is taken up, named at the
+        // read-back, outweighs a no said to what came before.
+        let named_go_ahead = (q == YesNo::Proceed && commerce::purchasing(self))
+            .then(|| self.phrases().find("place_it", &said.words))
+            .flatten()
+            .filter(|&at| {
+                !said.words[at.saturating_sub(3)..at]
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "not" | "don't" | "dont" | "never" | "do"))
+            })
+            .map(|_| true);
+        let yes = named_go_ahead
+            .or_else(|| self.yes_no(said))
             .or_else(|| self.takes_up(q, said))
             .or(asks_for_person.then_some(true));
         match q {

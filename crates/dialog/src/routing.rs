@@ -342,6 +342,17 @@ impl Engine {
             .task
             .as_ref()
             .is_some_and(|t| t.goal() == Goal::Confirm);
+        // "Can I pay with a different card?" at the read-back of a new order: what it can
+        // be paid with is said, and the order waits for the caller.
+        let buying = commerce::purchasing(self)
+            && matches!(self.ask, Ask::YesNo(YesNo::Proceed))
+            && Goal::from_intent(said.intent)
+                .is_none_or(|g| matches!(g, Goal::Place | Goal::Reorder));
+        if buying && !said.keypad && ph.any("payment_change", &said.words) {
+            self.say(p!("purchase_pay_choices"), &[]);
+            self.ask(Ask::YesNo(YesNo::Proceed), p!("ask_place_order"), &[]);
+            return;
+        }
         if !confirming && !said.keypad && ph.any("payment_change", &said.words) {
             self.task = None;
             self.say(p!("payment_change_unsupported"), &[]);
