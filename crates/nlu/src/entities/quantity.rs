@@ -359,6 +359,11 @@ pub(crate) fn extract_quantity(
     product: Option<(usize, usize)>,
     expect: Option<EntityKind>,
 ) -> Option<u32> {
+    // "I ordered three tees, can I return two of them?": a count of some of what was
+    // named is the count the request is about.
+    if let Some(n) = partitive_count(words, taken) {
+        return Some(n);
+    }
     let mut i = 0;
     while i < words.len() {
         if taken[i] {
@@ -384,6 +389,24 @@ pub(crate) fn extract_quantity(
         i = end;
     }
     None
+}
+
+/// "Two of them", "one of those": a number said of part of what was named.
+fn partitive_count(words: &[String], taken: &[bool]) -> Option<u32> {
+    (0..words.len()).find_map(|i| {
+        if taken[i] {
+            return None;
+        }
+        let (n, used, said) = quantity_phrase(words, i)?;
+        let end = i + used;
+        let of_them = words.get(end).is_some_and(|w| w == "of")
+            && words
+                .get(end + 1)
+                .is_some_and(|w| matches!(w.as_str(), "them" | "those" | "these"));
+        (of_them && said == Said::Number && n > 0 && n <= MAX_QUANTITY)
+            .then(|| u32::try_from(n).ok())
+            .flatten()
+    })
 }
 
 /// After "from N …", the number a following "to" names ("from three tubs to two").

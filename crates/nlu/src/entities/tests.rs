@@ -554,3 +554,12 @@ fn products_of_several_kinds_bought_together_are_each_kept_with_their_count() {
         .more_products
         .is_empty());
 }
+
+#[test]
+fn a_count_of_some_of_them_is_the_count_asked_about() {
+    assert_eq!(
+        ex("i ordered three grey tees but i only need one, can i return two of them?").quantity,
+        Some(2)
+    );
+    assert_eq!(ex("one of those arrived broken").quantity, Some(1));
+}
