@@ -366,15 +366,23 @@ fn choose_lines(
             let l = *l;
             // "I got two pairs but only need one, can I send one back?": one, whatever
             // other count the sentence holds.
-            let just_one = e
-                .task_ref()
-                .is_some_and(|t| e.phrases().any("just_one", &t.words));
+            // "I ordered three but only need one": all but the one kept, unless a count
+            // of them is said ("can I return two of them?").
+            let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+            let just_one = e.phrases().any("just_one", &words);
+            let keep_one = e.phrases().any("keep_one", &words);
+            let ordered = item(order, l).qty;
+            let said = e.task().after_sale().quantity;
             let said_qty = if just_one {
                 Some(1)
+            } else if let Some(q) = said.filter(|&q| q < ordered) {
+                Some(q)
+            } else if keep_one && ordered > 1 {
+                Some(ordered - 1)
             } else {
-                e.task().after_sale().quantity
+                said
             };
-            let qty = said_qty.unwrap_or(unsaid).min(item(order, l).qty);
+            let qty = said_qty.unwrap_or(unsaid).min(ordered);
             e.task().after_sale().lines = vec![(l, qty.max(1))];
             return true;
         }
