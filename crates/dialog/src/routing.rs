@@ -1306,6 +1306,26 @@ impl Engine {
     }
 
     pub(crate) fn goodbye(&mut self) {
+        // "That's everything, thanks" with a return read back but not yet booked: the
+        // caller must not leave thinking it was done.
+        let unfinished_change = self.task.as_ref().is_some_and(|t| {
+            !t.told
+                && matches!(
+                    t.goal(),
+                    Goal::Cancel
+                        | Goal::Return
+                        | Goal::Exchange
+                        | Goal::Problem
+                        | Goal::Reschedule
+                        | Goal::ChangeAddress
+                        | Goal::Place
+                        | Goal::Reorder
+                )
+                && matches!(self.ask, Ask::YesNo(YesNo::Proceed))
+        });
+        if unfinished_change {
+            self.say(p!("goodbye_nothing_done"), &[]);
+        }
         self.say(p!("goodbye"), &[]);
         let offer_pending = matches!(
             self.ask,
