@@ -1046,8 +1046,17 @@ fn order_holds(facts: &dyn Facts, number: &str, sku: &str, named: &[String]) -> 
 /// Returns false when none suits (the caller is then asked for an order number).
 fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn Facts) -> bool {
     let max = e.config().dialog.max_listed_orders;
-    let mut fitting: Vec<&OrderSummary> =
-        orders.iter().filter(|o| relevant(goal, o.status)).collect();
+    // "Did Sofia's order get cancelled?": a status asked of a cancelled order looks
+    // among cancelled orders too.
+    let asks_cancelled = goal == Goal::Status
+        && e.task_ref()
+            .is_some_and(|t| e.phrases().any("was_cancelled", &t.words));
+    let mut fitting: Vec<&OrderSummary> = orders
+        .iter()
+        .filter(|o| {
+            relevant(goal, o.status) || asks_cancelled && o.status == OrderStatus::Cancelled
+        })
+        .collect();
     if fitting.is_empty() {
         return false;
     }
