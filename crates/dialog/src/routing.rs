@@ -823,6 +823,17 @@ impl Engine {
             self.start_goal(Goal::Status, said, facts);
             return;
         }
+        // "Pause my green tea", unsurely classified: a change to a subscription the
+        // household has, named by its product, is that subscription's change (the same
+        // words about someone else's milk round are not).
+        if said.intent == Intent::Fallback
+            && self.phrases().any("subscription_change", &said.words)
+            && self.subscribes_to_named(said, facts)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Subscription, said, facts);
+            return;
+        }
         // "And where's the one with the headphones?", unsurely classified: a question
         // of where or when is about an order's progress.
         if said.intent == Intent::Fallback && self.phrases().any("status_question", &said.words) {
@@ -1303,6 +1314,20 @@ impl Engine {
         }
         self.say(p!("help"), &[]);
         self.ask = Ask::Nothing;
+    }
+
+    /// Whether the caller's household subscribes to the product said, or another size
+    /// or colour of it.
+    fn subscribes_to_named(&self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        let (Some(sku), Some(cid)) = (said.entities.product.as_deref(), self.s.customer) else {
+            return false;
+        };
+        let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+        let wanted = family(sku);
+        facts.subscriptions_of(cid).is_ok_and(|subs| {
+            subs.iter()
+                .any(|s| s.sku == sku || wanted.is_some() && family(&s.sku) == wanted)
+        })
     }
 
     pub(crate) fn goodbye(&mut self) {

@@ -959,6 +959,26 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             }
             None => None,
         };
+        // "Cancel my coffee pods" with no coffee pods among them: said plainly, with what
+        // there is, rather than asked which of the others.
+        let named = e.task().product().clone();
+        if let (None, Some(sku)) = (chosen, named) {
+            let wanted = product(e, &sku, facts).map_or_else(String::new, |p| {
+                pw::ProductWords::parse(&p.name).plural(false)
+            });
+            let names: Vec<String> = subs.iter().map(|s| sub_name(e, s, facts)).collect();
+            let key = if names.len() == 1 {
+                p!("no_such_subscription_one")
+            } else {
+                p!("no_such_subscription")
+            };
+            e.say(
+                key,
+                &[("product", wanted), ("subscriptions", st::list_and(&names))],
+            );
+            e.complete();
+            return;
+        }
         match chosen {
             Some(id) => e.task().subscription().subscription = Some(id),
             None => {
