@@ -164,6 +164,8 @@ pub(crate) struct Session {
     /// The caller asked for a change on someone else's behalf: no change is made in
     /// this call.
     pub for_someone_else: bool,
+    /// The turn of the last policy passage said, and its text.
+    pub last_policy: Option<(u32, String)>,
     pub misses: u32,
     pub fallbacks: u32,
     pub timeouts: u32,

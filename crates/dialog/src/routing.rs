@@ -1452,9 +1452,18 @@ impl Engine {
             self.anything_else();
             return;
         }
+        // "That's about discount codes, I asked about gift cards": the passage just
+        // given is not said again word for word; the documents do not say more.
+        let last_turn = self.s.turns.saturating_sub(1);
+        let repeated = |text: &str| self.s.last_policy.as_ref() == Some(&(last_turn, text.into()));
         match facts.policy_answer(&said.text) {
+            Some(answer) if repeated(&answer.text) => {
+                self.say(p!("policy_unknown"), &[]);
+                self.offer_human(HandOffReason::Requested);
+            }
             Some(answer) => {
                 self.out.push(st::plain(&answer.text));
+                self.s.last_policy = Some((self.s.turns, answer.text.clone()));
                 self.s.completed += 1;
                 self.anything_else();
             }
