@@ -398,6 +398,25 @@ impl Engine {
             self.withdraw(said);
             return;
         }
+        // "What? I didn't say cancel. What's the status?": the request in progress was
+        // never the caller's; it is dropped, and what they do ask is taken up.
+        if self.task.is_some() && self.phrases().any("never_asked", &said.words) {
+            let was = self.task.as_ref().map(|t| t.goal());
+            self.task = None;
+            self.ask = Ask::Nothing;
+            self.s.misses = 0;
+            self.say(p!("not_asked_dropped"), &[]);
+            let asked = if self.phrases().any("status_question", &said.words) {
+                Some(Goal::Status)
+            } else {
+                Goal::from_intent(said.intent).filter(|g| Some(*g) != was)
+            };
+            match asked {
+                Some(goal) => self.start_goal(goal, said, facts),
+                None => self.anything_else(),
+            }
+            return;
+        }
         let closing_question = matches!(
             self.ask,
             Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder)
