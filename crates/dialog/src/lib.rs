@@ -164,6 +164,8 @@ pub(crate) struct Session {
     /// The caller asked for a change on someone else's behalf: no change is made in
     /// this call.
     pub for_someone_else: bool,
+    /// The caller complained once, and was served rather than handed off.
+    pub complained: bool,
     /// The turn of the last policy passage said, and its text.
     pub last_policy: Option<(u32, String)>,
     pub misses: u32,
@@ -389,6 +391,15 @@ impl Engine {
         self.resume_if_paused(facts);
         self.take_up_later(facts);
         self.name_the_owner(facts);
+        // "I'm really sorry about that. Let me sort it out. Sure. What's…": the
+        // apology already says yes.
+        if self.out.len() >= 2
+            && self.out[0] == self.catalog.render(p!("complaint_sorry"), 0, false, &[])
+        {
+            if let Some(rest) = self.out[1].strip_prefix("Sure. ") {
+                self.out[1] = rest.to_string();
+            }
+        }
         self.finish_step()
     }
 
