@@ -614,8 +614,19 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
         recent.sort_by_key(|h| std::cmp::Reverse(h.last_ordered));
         let mut named_too: Vec<(String, u32)> = Vec::new();
         let mut families = vec![first_family];
+        // "The dog food": "dog" is a word of the product named, not a second product
+        // (the dog treats) to add.
+        let first_words = facts
+            .product(&cart[0].0)
+            .ok()
+            .flatten()
+            .map(|p| crate::locale::words(&p.name))
+            .unwrap_or_default();
         for w in words.iter().filter(|w| {
-            w.len() >= 3 && !w.bytes().all(|b| b.is_ascii_digit()) && !ignored.contains(w)
+            w.len() >= 3
+                && !w.bytes().all(|b| b.is_ascii_digit())
+                && !ignored.contains(w)
+                && !first_words.contains(w)
         }) {
             let found = recent.iter().find(|h| {
                 let family = facts.product(&h.sku).ok().flatten().map(|p| p.family);
