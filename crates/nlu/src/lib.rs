@@ -163,7 +163,12 @@ impl Nlu {
         // A first sentence that takes the request back ("forget that one") is never
         // part of the request after it, however the whole was heard.
         if requests > 1 {
-            if let Some((head, tail)) = reading::after_first_sentence(text) {
+            // The first sentence is understood on its own only when it can refuse: the
+            // whole was heard as a refusal, or the sentence takes the request back.
+            let split = reading::after_first_sentence(text).filter(|(head, _)| {
+                matches!(whole.intent, Intent::Deny | Intent::Fallback) || reading::withdraws(head)
+            });
+            if let Some((head, tail)) = split {
                 let mut first = self.understand_one(head, now, expect)?;
                 let refuses = first.intent == Intent::Deny
                     && (matches!(whole.intent, Intent::Deny | Intent::Fallback)

@@ -17,7 +17,7 @@ pub use address::street_line;
 pub use corrections::{after_correction, after_first_sentence, overlay, second_request};
 pub use lists::words;
 
-use voxorder_domain::interpretation::{Interpretation, SpokenAddress};
+use voxorder_domain::interpretation::{Cue, Interpretation, SpokenAddress};
 use voxorder_domain::vocab::{Entities, EntityKind, Intent, ScoredIntent};
 
 /// What the classifier and the extractor made of one utterance, to be read into an
@@ -30,6 +30,12 @@ pub struct Heard {
     /// With any self-correction already applied (see [`overlay`]).
     pub entities: Entities,
     pub alternatives: Vec<ScoredIntent>,
+}
+
+/// Whether the words take back the request in progress ("forget that one"): the
+/// withdraw cue [`read`] would find, without understanding the rest.
+pub fn withdraws(text: &str) -> bool {
+    cues::cues(lists::lists(), &words(text)).contains(&Cue::Withdraw)
 }
 
 /// Reads the structured parts of an utterance into its interpretation. `expect`: what
