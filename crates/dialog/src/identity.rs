@@ -1031,14 +1031,13 @@ fn relevant(goal: Goal, status: OrderStatus) -> bool {
 /// Whether the order holds the product, another colour or size of it, or an item
 /// whose name has every word the caller said of it (`named`: "tea").
 fn order_holds(facts: &dyn Facts, number: &str, sku: &str, named: &[String]) -> bool {
-    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
-    let wanted = family(sku);
     facts.order(number).ok().flatten().is_some_and(|order| {
-        order.items.iter().any(|i| {
-            i.sku == sku
-                || wanted.is_some() && family(&i.sku) == wanted
-                || !named.is_empty() && item_name_words_said(&i.name, named) == named.len()
-        })
+        holds_product(&order, sku, facts)
+            || !named.is_empty()
+                && order
+                    .items
+                    .iter()
+                    .any(|i| item_name_words_said(&i.name, named) == named.len())
     })
 }
 
