@@ -1360,11 +1360,9 @@ impl Engine {
         let (Some(sku), Some(cid)) = (said.entities.product.as_deref(), self.s.customer) else {
             return false;
         };
-        let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
-        let wanted = family(sku);
+        let family = facts.product(sku).ok().flatten().map(|p| p.family);
         facts.subscriptions_of(cid).is_ok_and(|subs| {
-            subs.iter()
-                .any(|s| s.sku == sku || wanted.is_some() && family(&s.sku) == wanted)
+            commerce::subscription_to(&subs, sku, family.as_deref(), facts).is_some()
         })
     }
 

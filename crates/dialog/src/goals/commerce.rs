@@ -490,6 +490,21 @@ fn bought_before<'a>(
     })
 }
 
+/// The subscription of `subs` to the product, or to another size or colour of it
+/// (`family`: the product's, when known).
+pub(crate) fn subscription_to<'a>(
+    subs: &'a [Subscription],
+    sku: &str,
+    family: Option<&str>,
+    facts: &dyn Facts,
+) -> Option<&'a Subscription> {
+    subs.iter().find(|s| {
+        s.sku == sku
+            || family.is_some()
+                && matches!(facts.product(&s.sku), Ok(Some(p)) if Some(p.family.as_str()) == family)
+    })
+}
+
 /// Whether the words ask for an order to go somewhere other than the address on file
 /// ("send them to 1 Hacker Way", "not to my house").
 pub(crate) fn asks_elsewhere(e: &Engine, said: &Said<'_>) -> bool {
@@ -884,12 +899,10 @@ pub(crate) fn moves_a_subscription_delivery(
     let (Some(cid), Some(sku)) = (e.s.customer.filter(|&c| c >= 0), &said.entities.product) else {
         return false;
     };
-    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
-    let wanted = family(sku);
-    let same = |s: &str| s == sku || (wanted.is_some() && family(s) == wanted);
-    let subscribed = facts.household_subscriptions(cid).is_ok_and(|subs| {
-        subs.iter()
-            .any(|s| s.status != SubscriptionStatus::Cancelled && same(&s.sku))
+    let family = facts.product(sku).ok().flatten().map(|p| p.family);
+    let subscribed = facts.household_subscriptions(cid).is_ok_and(|mut subs| {
+        subs.retain(|s| s.status != SubscriptionStatus::Cancelled);
+        subscription_to(&subs, sku, family.as_deref(), facts).is_some()
     });
     let on_an_order = facts.household_orders(cid).is_ok_and(|orders| {
         use voxorder_domain::order::OrderStatus::{Cancelled, Delivered, Returned};
@@ -955,12 +968,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         let chosen = match e.task().product().clone() {
             Some(sku) => {
                 let family = product(e, &sku, facts).map(|p| p.family);
-                subs.iter()
-                    .find(|s| {
-                        s.sku == sku
-                            || matches!(facts.product(&s.sku), Ok(Some(p)) if Some(&p.family) == family.as_ref())
-                    })
-                    .map(|s| s.id)
+                subscription_to(&subs, &sku, family.as_deref(), facts).map(|s| s.id)
             }
             None if subs.len() == 1 => Some(subs[0].id),
             // "Turn it back on": the subscription just talked about.
