@@ -265,23 +265,22 @@ impl Engine {
         // "It's ever so late and I'm getting rather fed up": the request said with the
         // complaint is served first, with an apology; a person is for a caller who asks
         // for one, complains to make a complaint, or complains again.
-        let ph = self.phrases();
-        let serves_it = Goal::from_intent(said.intent).is_some()
-            || said.entities.order_number.is_some()
-            || ph.any("status_question", &said.words)
-            || returns::names_a_problem(self, said);
-        let wants_person = said.intent == Intent::SpeakToAgent
-            || ph.any("ask_person", &said.words)
-            || ph.any("strong_complaint", &said.words);
-        if !said.keypad
-            && said.has(Cue::Complaint)
-            && serves_it
-            && !wants_person
-            && !self.s.complained
-        {
+        let complains = !said.keypad && said.has(Cue::Complaint);
+        let served_first = complains && !self.s.complained && {
+            let ph = self.phrases();
+            let serves_it = Goal::from_intent(said.intent).is_some()
+                || said.entities.order_number.is_some()
+                || ph.any("status_question", &said.words)
+                || returns::names_a_problem(self, said);
+            let wants_person = said.intent == Intent::SpeakToAgent
+                || ph.any("ask_person", &said.words)
+                || ph.any("strong_complaint", &said.words);
+            serves_it && !wants_person
+        };
+        if served_first {
             self.s.complained = true;
             self.say(p!("complaint_sorry"), &[]);
-        } else if !said.keypad && said.has(Cue::Complaint) {
+        } else if complains {
             self.note_primary(said.intent);
             if self.s.heard_order.is_none() {
                 self.s.heard_order = said.entities.order_number.clone();
