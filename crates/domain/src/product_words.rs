@@ -373,8 +373,8 @@ pub fn size_rank(size: &str) -> usize {
 /// A size as said: "L" → "large", "1M" → "one meter", "500G" → "five hundred grams";
 /// "32" and "10.5" stay as they are.
 pub fn size_words(size: &str) -> String {
-    if let Some(said) = measure_forms(size).get(UNITS_SAID) {
-        return said.clone();
+    if let Some((_, n, &(_, one, many))) = measure(size) {
+        return measure_said(n, one, many);
     }
     SIZES
         .iter()
@@ -481,27 +481,37 @@ fn plural_phrase(phrase: &str) -> String {
     }
 }
 
-/// The index in [`measure_forms`] of the form a size is said in: the number in words and
-/// the unit in full, singular or plural as the number needs.
-const UNITS_SAID: usize = 0;
+/// A measure size taken apart, lower case: its digits, their number and the unit's entry
+/// in [`UNITS`] ("1M" → "1", 1, meter); None for a size that is no number with a unit.
+fn measure(
+    size: &str,
+) -> Option<(
+    String,
+    u64,
+    &'static (&'static str, &'static str, &'static str),
+)> {
+    let lower = size.trim().to_lowercase();
+    let at = lower.find(|c: char| c.is_alphabetic()).filter(|&i| i > 0)?;
+    let (digits, unit) = (lower[..at].trim(), lower[at..].trim());
+    let n = digits.parse::<u64>().ok()?;
+    let entry = UNITS.iter().find(|(k, _, _)| *k == unit)?;
+    Some((digits.to_string(), n, entry))
+}
+
+/// A measure as said: the number in words and the unit in full ("one meter").
+fn measure_said(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", number_words(n), if n == 1 { one } else { many })
+}
 
 /// The ways a measure size is said ("1M" → "one meter", "1 metre", "one m", …),
 /// lower case; empty for a size that is no number with a unit ("L", "32").
 pub fn measure_forms(size: &str) -> Vec<String> {
-    let lower = size.trim().to_lowercase();
-    let Some(at) = lower.find(|c: char| c.is_alphabetic()).filter(|&i| i > 0) else {
-        return Vec::new();
-    };
-    let (digits, unit) = (lower[..at].trim(), lower[at..].trim());
-    let Ok(n) = digits.parse::<u64>() else {
-        return Vec::new();
-    };
-    let Some((_, one, many)) = UNITS.iter().find(|(k, _, _)| *k == unit) else {
+    let Some((digits, n, &(unit, one, many))) = measure(size) else {
         return Vec::new();
     };
     let mut units = vec![unit.to_string(), one.to_string(), many.to_string()];
     // British spellings, and the short words people use for a kilogram.
-    for u in [*one, *many] {
+    for u in [one, many] {
         if let Some(stem) = u.strip_suffix("er") {
             units.push(format!("{stem}re"));
         } else if let Some(stem) = u.strip_suffix("ers") {
@@ -511,15 +521,14 @@ pub fn measure_forms(size: &str) -> Vec<String> {
     if unit == "kg" {
         units.extend(["kilo".to_string(), "kilos".to_string()]);
     }
-    let said = format!("{} {}", number_words(n), if n == 1 { one } else { many });
-    let numbers = [digits.to_string(), number_words(n).replace('-', " ")];
-    let mut forms: Vec<String> = vec![said];
+    let numbers = [digits.clone(), number_words(n).replace('-', " ")];
+    let mut forms: Vec<String> = vec![measure_said(n, one, many)];
     forms.extend(
         numbers
             .iter()
             .flat_map(|n| units.iter().map(move |u| format!("{n} {u}"))),
     );
-    forms.push(lower.clone());
+    forms.push(size.trim().to_lowercase());
     if n == 1 {
         forms.extend(units.iter().skip(1).map(|u| format!("a {u}")));
     }
