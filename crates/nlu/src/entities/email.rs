@@ -88,6 +88,7 @@ pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
 /// "lower case k" (an address has no case). "Small" and "big" are not read so: "it came
 /// up small i think" is a sentence.
 fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
+    let chunks = letters_written_plainly(chunks);
     let letter = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphabetic());
     let mut out: Vec<String> = Vec::with_capacity(chunks.len());
     let mut i = 0;
@@ -152,6 +153,141 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
     out
 }
 
+/// The names of letters as callers say them when spelling ("zed", "dee", "aitch"), each
+/// with its letter. Names that are common words ("be", "see", "you", "are", "why") are
+/// left out: they are read as letters nowhere.
+const LETTER_NAMES: &[(&str, &str)] = &[
+    ("ay", "a"),
+    ("bee", "b"),
+    ("cee", "c"),
+    ("dee", "d"),
+    ("ee", "e"),
+    ("eff", "f"),
+    ("gee", "g"),
+    ("aitch", "h"),
+    ("haitch", "h"),
+    ("jay", "j"),
+    ("kay", "k"),
+    ("el", "l"),
+    ("ell", "l"),
+    ("em", "m"),
+    ("en", "n"),
+    ("pee", "p"),
+    ("cue", "q"),
+    ("ar", "r"),
+    ("ess", "s"),
+    ("tee", "t"),
+    ("vee", "v"),
+    ("ex", "x"),
+    ("wye", "y"),
+    ("zed", "z"),
+    ("zee", "z"),
+];
+
+/// Spelling written the way a recogniser writes it, made plain letters: "m-a-r-i-a" (one
+/// chunk of single characters joined by hyphens) is "maria"; "j." in a run of spelled
+/// letters is "j"; and a letter's name ("zed x y", "dee ee vee") is its letter, where it
+/// stands in a run of two or more spelled letters that runs into the address ("at", a
+/// "dot" or another separator), so "jay" alone stays a name and "the em dash" a word.
+fn letters_written_plainly(chunks: Vec<String>) -> Vec<String> {
+    let single = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphanumeric());
+    let mut out: Vec<String> = chunks
+        .into_iter()
+        .map(|c| {
+            let bare = c.trim_end_matches('.');
+            let parts: Vec<&str> = bare.split('-').collect();
+            if parts.len() >= 2 && parts.iter().all(|p| single(p)) {
+                return parts.concat();
+            }
+            c
+        })
+        .collect();
+    let dotted = |c: &str| c.len() == 2 && c.ends_with('.') && single(&c[..1]);
+    for i in 0..out.len() {
+        let spelled_beside = |j: Option<usize>| {
+            j.and_then(|j| out.get(j))
+                .is_some_and(|n| single(n) || dotted(n))
+        };
+        if dotted(&out[i]) && (spelled_beside(i.checked_sub(1)) || spelled_beside(Some(i + 1))) {
+            out[i].truncate(1);
+        }
+    }
+    let name = |c: &str| LETTER_NAMES.iter().find(|(n, _)| *n == c).map(|(_, l)| *l);
+    let spelled = |c: &str| single(c) || name(c).is_some() || c == "oh";
+    let mut i = 0;
+    while i < out.len() {
+        if !spelled(&out[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < out.len() && spelled(&out[i]) {
+            i += 1;
+        }
+        let into_address = out
+            .get(i)
+            .is_some_and(|n| n == "at" || n == "@" || n == "dot" || separator(n).is_some());
+        let names = out[start..i].iter().any(|c| name(c).is_some());
+        if i - start >= 2 && into_address && names {
+            for c in &mut out[start..i] {
+                if let Some(l) = name(c) {
+                    *c = l.to_string();
+                }
+            }
+            // "el oh el": "oh" between two letters is the letter, not a zero.
+            for x in start + 1..i.saturating_sub(1) {
+                let letter = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphabetic());
+                if out[x] == "oh" && letter(&out[x - 1]) && letter(&out[x + 1]) {
+                    out[x] = "o".to_string();
+                }
+            }
+        }
+    }
+    thousands_written(out)
+}
+
+/// "mark two thousand at", "two thousand and five at": a year said in words just before
+/// the address is its digits ("2000", "2005"), as "nineteen ninety" already reads.
+fn thousands_written(mut chunks: Vec<String>) -> Vec<String> {
+    let unit = |c: &str| (1..10).find(|&n| st::SMALL[n] == c);
+    let mut i = 0;
+    while i + 1 < chunks.len() {
+        let Some(thousands) = unit(&chunks[i]).filter(|_| chunks[i + 1] == "thousand") else {
+            i += 1;
+            continue;
+        };
+        let mut end = i + 2;
+        if chunks.get(end).is_some_and(|c| c == "and") {
+            end += 1;
+        }
+        let mut rest = 0;
+        if let Some(n) = chunks
+            .get(end)
+            .and_then(|c| teen_or_tens(c).or(unit(c).map(|u| u as u32)))
+        {
+            rest = n;
+            end += 1;
+            if n >= 20 {
+                if let Some(u) = chunks.get(end).and_then(|c| unit(c)) {
+                    rest += u as u32;
+                    end += 1;
+                }
+            }
+        } else if chunks[i + 2..end].iter().any(|c| c == "and") {
+            end -= 1;
+        }
+        let into_address = chunks
+            .get(end)
+            .is_some_and(|n| n == "at" || n == "@" || separator(n).is_some());
+        if into_address {
+            let year = thousands as u32 * 1000 + rest;
+            chunks.splice(i..end, [year.to_string()]);
+        }
+        i += 1;
+    }
+    chunks
+}
+
 /// How many chunks at the start of `rest` say "the words before are one word": "all one
 /// word", "one word", "no spaces", "all together".
 fn one_word_marker(rest: &[String]) -> usize {
@@ -177,6 +313,27 @@ const DOT_COM_SERVICES: &[&str] = &[
     "aol",
     "protonmail",
 ];
+
+/// Words of [`DOMAIN_STOP`] that are a place or a time in a sentence ("at home", "at
+/// work") but start a domain when more of its name and a "dot" follow ("at work mail dot
+/// net").
+const DOMAIN_STOP_PLACES: &[&str] = &[
+    "home", "work", "night", "noon", "all", "once", "first", "last", "about", "around", "least",
+];
+
+/// Whether `chunks[j]`, a word of [`DOMAIN_STOP`], starts a domain here: Apple's "me dot
+/// com", or a place word with more of the name before the "dot".
+fn stop_word_starts_domain(chunks: &[String], j: usize) -> bool {
+    let w = |i: usize| chunks.get(i).map(String::as_str);
+    match w(j) {
+        Some("me") => w(j + 1) == Some("dot") && w(j + 2) == Some("com"),
+        Some(place) if DOMAIN_STOP_PLACES.contains(&place) => {
+            w(j + 1).is_some_and(|n| n != "dot" && n != "at" && !DOMAIN_STOP.contains(&n))
+                && w(j + 2) == Some("dot")
+        }
+        _ => false,
+    }
+}
 
 /// Every email in `chunks`, as (chunks it spans, normalised address), non-overlapping.
 fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
@@ -310,9 +467,11 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         let group: Vec<&str> = match dot_at {
             Some(d)
                 if d > j
-                    && chunks[j..d]
-                        .iter()
-                        .all(|c| c != "at" && !DOMAIN_STOP.contains(&c.as_str())) =>
+                    && chunks[j..d].iter().enumerate().all(|(x, c)| {
+                        c != "at"
+                            && (!DOMAIN_STOP.contains(&c.as_str())
+                                || stop_word_starts_domain(chunks, j + x))
+                    }) =>
             {
                 chunks[j..d].iter().map(String::as_str).collect()
             }
@@ -357,7 +516,10 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     }
     // A trailing "dot" that led nowhere is not part of the domain.
     let label_refs: Vec<&str> = labels.iter().map(String::as_str).collect();
-    if !valid_domain(&label_refs) || DOMAIN_STOP.contains(&chunks[domain].as_str()) {
+    if !valid_domain(&label_refs)
+        || (DOMAIN_STOP.contains(&chunks[domain].as_str())
+            && !stop_word_starts_domain(chunks, domain))
+    {
         return None;
     }
     let end = j;
@@ -391,6 +553,20 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     if digits(&parts[0])
         && k >= 1
         && local_word(&chunks[k - 1])
+        && spelled_unit(&chunks[k - 1]).is_none()
+        && repeat(&chunks[k - 1]).is_none()
+        && separator(&chunks[k - 1]).is_none()
+    {
+        parts.push(chunks[k - 1].clone());
+        k -= 1;
+    }
+    // "mike h at ...": a name and the initial after it are one local part, as "j smith"
+    // is the other way round.
+    let letter = |p: &str| p.len() == 1 && p.bytes().all(|b| b.is_ascii_alphabetic());
+    if letter(&parts[0])
+        && k >= 1
+        && local_word(&chunks[k - 1])
+        && chunks[k - 1].len() > 1
         && spelled_unit(&chunks[k - 1]).is_none()
         && repeat(&chunks[k - 1]).is_none()
         && separator(&chunks[k - 1]).is_none()
@@ -653,6 +829,61 @@ mod tests {
         );
         // A place said after "at" is not a mail service.
         assert_eq!(email("i'll be home at five"), None);
+    }
+
+    #[test]
+    fn spelling_as_recognisers_write_it_and_letter_names() {
+        assert_eq!(
+            email("m-a-r-i-a underscore l-o-p-e-z at hotmail dot com"),
+            Some("maria_lopez@hotmail.com".into())
+        );
+        assert_eq!(
+            email("It's K. A. T. E. 99 at yahoo.com"),
+            Some("kate99@yahoo.com".into())
+        );
+        assert_eq!(
+            email("email: zed x y at icloud dot com"),
+            Some("zxy@icloud.com".into())
+        );
+        assert_eq!(
+            email("dee ee vee at gmail dot com"),
+            Some("dev@gmail.com".into())
+        );
+        assert_eq!(
+            email("my email is el oh el at gmail dot com"),
+            Some("lol@gmail.com".into())
+        );
+        // A name alone is a name, and "oh" among digits stays a zero.
+        assert_eq!(
+            email("it's jay at gmail dot com"),
+            Some("jay@gmail.com".into())
+        );
+        assert_eq!(
+            email("k a t e oh seven at gmail dot com"),
+            Some("kate07@gmail.com".into())
+        );
+        let (words, _) = split_emails("the em dash is fine");
+        assert_eq!(words, ["the", "em", "dash", "is", "fine"]);
+    }
+
+    #[test]
+    fn initials_years_and_domains_of_place_words() {
+        assert_eq!(email("mike h at me dot com"), Some("mikeh@me.com".into()));
+        assert_eq!(
+            email("it's mark two thousand at hotmail dot com"),
+            Some("mark2000@hotmail.com".into())
+        );
+        assert_eq!(
+            email("a l e x two thousand and five at yahoo dot com"),
+            Some("alex2005@yahoo.com".into())
+        );
+        assert_eq!(
+            email("it is c h r i s dot w at work mail dot net"),
+            Some("chris.w@workmail.net".into())
+        );
+        assert_eq!(email("I'll be at work all day tomorrow"), None);
+        assert_eq!(email("look at me dot"), None);
+        assert_eq!(email("we met at noon dot"), None);
     }
 
     #[test]
