@@ -459,6 +459,9 @@ pub struct OrderPolicy {
     pub max_voice_quantity: u32,
     /// The shortest and longest interval between subscription deliveries, in days.
     pub subscription_frequency_days: [u32; 2],
+    /// A card is charged when the order ships, so an order cancelled before it shipped
+    /// was never charged and has nothing to refund.
+    pub card_charged_at_shipping: bool,
 }
 
 impl Default for OrderPolicy {
@@ -473,6 +476,7 @@ impl Default for OrderPolicy {
             reschedule_max_days_ahead: 14,
             max_voice_quantity: 20,
             subscription_frequency_days: [1, 365],
+            card_charged_at_shipping: true,
         }
     }
 }

@@ -49,8 +49,21 @@ fn refund_sentence(e: &Engine, order: &Order) -> String {
     let sent = order
         .cancelled_at
         .is_some_and(|at| add_business_days(at.date(), max_days) < e.today());
+    let never_charged =
+        e.config().policy.orders.card_charged_at_shipping && order.shipped_at.is_none();
     match order.payment.method {
         PaymentMethod::Cod => e.text(p!("refund_nothing_charged"), &[]),
+        PaymentMethod::Card if never_charged && sent => e.text(
+            p!("refund_card_never_charged_hold_gone"),
+            &[("card", card_words(&e.catalog, order))],
+        ),
+        PaymentMethod::Card if never_charged => e.text(
+            p!("refund_card_never_charged"),
+            &[
+                ("card", card_words(&e.catalog, order)),
+                ("days", refund_days(e)),
+            ],
+        ),
         PaymentMethod::Card if sent => e.text(
             p!("refund_to_card_sent"),
             &[
