@@ -1299,9 +1299,14 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         _ => ReturnReason::Damaged,
     };
     let options = refund_options(e, order);
-    let method = options
-        .first()
-        .copied()
+    // The way the caller asked for, when the shop offers it for this order; else the
+    // first the policy offers.
+    let method = e
+        .task()
+        .after_sale()
+        .refund_method
+        .filter(|m| options.contains(m))
+        .or_else(|| options.first().copied())
         .unwrap_or(RefundMethod::StoreCredit);
     let amount = refund_cents(order, &lines);
     let refund = resolution == Resolution::Refund;
@@ -1586,6 +1591,10 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             match res {
                 Some(r) => {
                     e.task().after_sale().resolution = Some(r);
+                    // "A refund, as store credit": the way is said with the choice.
+                    if let Some(m) = ent.refund_method {
+                        e.task().after_sale().refund_method = Some(m);
+                    }
                     Answer::Filled
                 }
                 None => Answer::Missed,
