@@ -366,6 +366,23 @@ impl Engine {
                 let acknowledged_offer = matches!(self.ask, Ask::YesNo(q) if q.is_offer())
                     && self.only_acknowledgement(&heard.words);
                 let mut heard = *heard;
+                // "Ok yes, and can I pay cash when it arrives?" at a read-back: the yes
+                // waits for what is said with it about the same request (a question, a
+                // change); the read-back comes again before anything is done.
+                let goal = self.task.as_ref().map(Task::goal);
+                let yes_with_more = self.ask == Ask::YesNo(YesNo::Proceed)
+                    && heard.intent == Intent::Affirm
+                    && heard.then.as_ref().is_some_and(|then| {
+                        then.intent == Intent::PolicyQuestion
+                            || (Goal::from_intent(then.intent).is_some()
+                                && Goal::from_intent(then.intent) == goal)
+                            || self.asks_a_question(then)
+                    });
+                if yes_with_more {
+                    if let Some(then) = heard.then.take() {
+                        heard = *then;
+                    }
+                }
                 if (closing && !asks) || acknowledged_offer {
                     if let Some(then) = heard.then.take() {
                         if acknowledged_offer {
@@ -460,6 +477,23 @@ impl Engine {
             keypad: false,
         };
         self.utterance(&said, facts);
+    }
+
+    /// Whether an utterance is a question ("can I pay cash when it arrives?", "and how
+    /// long does it take"): a question mark, or a question's opening words after any
+    /// "and", "but" or "so".
+    fn asks_a_question(&self, heard: &Interpretation) -> bool {
+        if heard.text.trim_end().ends_with('?') {
+            return true;
+        }
+        let ph = self.phrases();
+        let start = heard
+            .words
+            .iter()
+            .enumerate()
+            .position(|(i, _)| ph.len_at("question_lead", &heard.words, i).is_none())
+            .unwrap_or(heard.words.len());
+        ph.len_at("question_openers", &heard.words, start).is_some()
     }
 
     /// "First the cancellation, then your question": said before the first request's
