@@ -217,7 +217,14 @@ pub(crate) struct Session {
     /// The request in progress is done and a later one is waiting: it is taken up at
     /// the end of this step instead of asking "anything else?".
     pub take_later: bool,
+    /// A hand-off for the team to review, waiting for the requests said with the first
+    /// one to be done.
+    pub handoff_after: Option<DeferredHandOff>,
 }
+
+/// A hand-off put off until the requests said with the first one are done: why, and
+/// what is said then with its arguments.
+pub(crate) type DeferredHandOff = (HandOffReason, &'static str, Vec<(String, String)>);
 
 /// The dialog engine of one conversation.
 pub struct Engine {

@@ -1366,6 +1366,14 @@ impl Engine {
     }
 
     pub(crate) fn goodbye(&mut self) {
+        // A hand-off the caller took up, put off for another request: leaving now is
+        // leaving to the team, as agreed.
+        if let Some((reason, key, args)) = self.s.handoff_after.take() {
+            let args: Vec<(&str, String)> =
+                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            self.hand_off_saying(reason, key, &args);
+            return;
+        }
         // "That's everything, thanks" with a return read back but not yet booked: the
         // caller must not leave thinking it was done.
         let unfinished_change = self.task.as_ref().is_some_and(|t| {
@@ -1537,6 +1545,26 @@ impl Engine {
         key: &'static str,
         args: &[(&str, String)],
     ) {
+        // A request said in the same breath is done before a hand-off the team reviews
+        // later (a long delay, an exception), so it is not lost with the call; one the
+        // caller needs now (a complaint, a person asked for) goes at once.
+        let reviewed = matches!(
+            reason,
+            HandOffReason::LongDelay | HandOffReason::Exception | HandOffReason::NotReceived
+        );
+        if reviewed && !self.s.later.is_empty() && self.s.handoff_after.is_none() {
+            let args = args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            self.s.handoff_after = Some((reason, key, args));
+            // The orders still to go through are the team's now.
+            self.s.queue.clear();
+            self.say(p!("handoff_after_other"), &[]);
+            self.task = None;
+            self.anything_else();
+            return;
+        }
         let order_number = self
             .task
             .as_ref()
@@ -1597,6 +1625,23 @@ impl Engine {
                     parts.push(format!("problem: {problem:?}"));
                 }
             }
+        }
+        // Requests said in the same breath and not reached: the team takes them up
+        // ("then the wipes every four weeks" after a late order handed over).
+        let waiting: Vec<String> = self
+            .s
+            .later
+            .iter()
+            .map(|h| {
+                let words: String = voxorder_domain::pii::mask_text(h.text.trim())
+                    .chars()
+                    .take(MAX_SUMMARY_LINE)
+                    .collect();
+                format!("{} \"{words}\"", h.intent)
+            })
+            .collect();
+        if !waiting.is_empty() {
+            parts.push(format!("not reached: {}", waiting.join(" / ")));
         }
         parts.push(format!("turns: {}", self.s.turns));
         // What the caller last said, personal data masked: the team reads what they

@@ -110,6 +110,12 @@ impl Engine {
             self.ask = Ask::Nothing;
             return;
         }
+        if let Some((reason, key, args)) = self.s.handoff_after.take() {
+            let args: Vec<(&str, String)> =
+                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+            self.hand_off_saying(reason, key, &args);
+            return;
+        }
         self.say(p!("anything_else"), &[]);
         self.ask = Ask::YesNo(YesNo::AnythingElse);
         // A question asked before this one must not be asked again in its place.
