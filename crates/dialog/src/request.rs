@@ -117,6 +117,8 @@ pub(crate) enum SubAction {
     /// "Move the next delivery to Friday": a subscription's deliveries follow its
     /// schedule; what can be done instead is said.
     MoveDelivery,
+    /// "When's my next coffee delivery?": the subscription's next date, nothing changed.
+    NextDelivery,
 }
 
 /// A new shipping address, as collected.

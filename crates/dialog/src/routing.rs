@@ -518,10 +518,11 @@ impl Engine {
             // An unsure "repeat" that answers the question ("navy please" at which
             // colour) is the answer.
             Intent::Repeat
-                if self.ask == Ask::Nothing
-                    || (said.confidence >= self.config.dialog.switch_confidence
-                        && !self.gives_an_identity_fact(said))
-                    || !self.answers_the_question(said) =>
+                if !commerce::changes_the_subscription_just_said(self, said)
+                    && (self.ask == Ask::Nothing
+                        || (said.confidence >= self.config.dialog.switch_confidence
+                            && !self.gives_an_identity_fact(said))
+                        || !self.answers_the_question(said)) =>
             {
                 self.repeat();
                 return;
@@ -834,6 +835,23 @@ impl Engine {
                 }
             }
         }
+        // "When's my next coffee delivery?", "is my green tea coming this week?": a
+        // product the household subscribes to, on no order on its way, is answered from
+        // its subscription rather than from past orders of it.
+        let ph = self.phrases();
+        let asks_progress = matches!(said.intent, Intent::GetOrderStatus | Intent::TrackPackage)
+            || (said.intent == Intent::Fallback
+                && (ph.any("status_question", &said.words)
+                    || ph.any("subscription_next", &said.words)));
+        if asks_progress
+            && said.entities.order_number.is_none()
+            && !said.has(Cue::OtherOrder)
+            && commerce::subscribed_not_on_its_way(self, said, facts)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Subscription, said, facts);
+            return;
+        }
         // "What's the delivery date?", "when is the delivery?": a question about the
         // delivery, not a request to move it.
         let asks_when = said.intent == Intent::RescheduleDelivery
@@ -915,7 +933,7 @@ impl Engine {
             && !said.has(Cue::OtherOrder)
             && self.phrases().any("refers_back", &said.words)
             && self.phrases().any("subscription_pause", &said.words);
-        if about_the_subscription {
+        if about_the_subscription || commerce::changes_the_subscription_just_said(self, said) {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Subscription, said, facts);
             return;

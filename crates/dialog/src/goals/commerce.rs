@@ -706,6 +706,7 @@ fn action_from_words(
         ("subscription_quantity", SubAction::ChangeQuantity),
         ("subscription_frequency", SubAction::ChangeFrequency),
         ("subscription_list", SubAction::List),
+        ("subscription_next", SubAction::NextDelivery),
         ("subscription_create", SubAction::Create),
     ];
     let found = order
@@ -844,6 +845,28 @@ fn pause_ends(e: &Engine) -> Option<NaiveDate> {
 }
 
 /// Whether the request points back at what was just talked about ("turn it back on").
+/// "Can you skip that one?" just after a subscription was talked about: a change to
+/// that subscription, however the words were classified.
+pub(crate) fn changes_the_subscription_just_said(e: &Engine, said: &Said<'_>) -> bool {
+    let changes = matches!(
+        action_from_words(e, &said.words, said.entities.frequency_days, None),
+        Some(
+            SubAction::Skip
+                | SubAction::Pause
+                | SubAction::Resume
+                | SubAction::Cancel
+                | SubAction::ChangeFrequency
+        )
+    );
+    e.s.last_goal == Some(Goal::Subscription)
+        && e.s.last_subscription.is_some()
+        && e.task_ref().is_none()
+        && said.entities.order_number.is_none()
+        && said.entities.product.is_none()
+        && e.phrases().any("refers_back", &said.words)
+        && changes
+}
+
 fn refers_back(e: &Engine) -> bool {
     e.task_ref()
         .is_some_and(|t| e.phrases().any("refers_back", &t.words))
@@ -893,9 +916,12 @@ pub(crate) fn moves_a_subscription_delivery(
     said: &Said<'_>,
     facts: &dyn Facts,
 ) -> bool {
-    if e.phrases().any("subscription_word", &said.words) {
-        return true;
-    }
+    e.phrases().any("subscription_word", &said.words) || subscribed_not_on_its_way(e, said, facts)
+}
+
+/// Whether the household subscribes to the product named and no order on its way holds
+/// it: "when's my coffee coming" is then about the subscription's next delivery.
+pub(crate) fn subscribed_not_on_its_way(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
     let (Some(cid), Some(sku)) = (e.s.customer.filter(|&c| c >= 0), &said.entities.product) else {
         return false;
     };
@@ -960,7 +986,11 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
-    if action == SubAction::List {
+    // "When's my next delivery?" with several subscriptions and none named: each with
+    // its next date.
+    let unnamed = e.task().product().is_none() && !refers_back(e);
+    if action == SubAction::List || (action == SubAction::NextDelivery && unnamed && subs.len() > 1)
+    {
         list_subscriptions(e, &subs, facts);
         return;
     }
@@ -1021,6 +1051,24 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     let name = sub_name(e, &sub, facts);
+    if action == SubAction::NextDelivery {
+        let key = match (sub.status, sub.next_date) {
+            (SubscriptionStatus::Paused, _) => p!("sub_next_paused"),
+            (_, Some(_)) => p!("sub_next_delivery"),
+            (_, None) => p!("sub_next_unknown"),
+        };
+        let next = sub.next_date.map(|d| e.date_words(d)).unwrap_or_default();
+        e.say(
+            key,
+            &[
+                ("product", name),
+                ("next", next),
+                ("every", every(&e.catalog, sub.frequency_days)),
+            ],
+        );
+        e.complete();
+        return;
+    }
     if action == SubAction::MoveDelivery {
         // Nothing is changed that was not asked: the schedule stays, and the ways to
         // get it sooner or later are said.
@@ -1128,7 +1176,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             p!("sub_cancelled"),
             String::new(),
         ),
-        SubAction::Create | SubAction::List | SubAction::MoveDelivery => {
+        SubAction::Create | SubAction::List | SubAction::MoveDelivery | SubAction::NextDelivery => {
             unreachable!("handled above")
         }
     };
