@@ -186,6 +186,7 @@ impl Facts for StoreFacts<'_> {
         self.knowledge.answer(question).map(|a| PolicyAnswer {
             doc_id: a.doc_id,
             text: a.text,
+            names_its_section: a.names_its_section,
         })
     }
     fn pending_notices(&self, scope: NoticeScope<'_>) -> Result<Vec<SyncNotice>, FactsError> {

@@ -81,6 +81,8 @@ pub enum FactsError {
 pub struct PolicyAnswer {
     pub doc_id: String,
     pub text: String,
+    /// The question names the section it is answered from ("how do I close my account").
+    pub names_its_section: bool,
 }
 
 /// Read-only answers the dialog needs. Implemented over the SQLite store by the agent,

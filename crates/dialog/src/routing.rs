@@ -234,7 +234,12 @@ impl Engine {
         }
         let open = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
         // "Can you track my Amazon package?": another shop's order, said plainly.
-        if open && !said.keypad && self.phrases().any("other_shops", &said.words) {
+        // "It's cheaper on Amazon, do you price match?" asks this shop's policy.
+        let our_policy = said.intent == Intent::PolicyQuestion
+            && facts
+                .policy_answer(&said.text)
+                .is_some_and(|a| a.names_its_section);
+        if open && !said.keypad && !our_policy && self.phrases().any("other_shops", &said.words) {
             let store = self.config.store.name.clone();
             self.say(p!("other_shop"), &[("store", store)]);
             self.s.completed += 1;
@@ -983,11 +988,14 @@ impl Engine {
             // "Can the driver leave it with my neighbour?" after an answer about an order:
             // a question the classifier did not place, which the shop's documents answer,
             // is answered from them. Opening a call, such a sentence is more likely about
-            // something else altogether ("book a courier for my office parcel").
-            Intent::Fallback
-                if said.words.len() >= 4 && (self.s.focus.is_some() || self.s.completed > 0) =>
-            {
-                match facts.policy_answer(&said.text) {
+            // something else altogether ("book a courier for my office parcel"), unless it
+            // names a section of them whole ("I forgot my password, can you reset it?").
+            Intent::Fallback if said.words.len() >= 4 => {
+                let later = self.s.focus.is_some() || self.s.completed > 0;
+                match facts
+                    .policy_answer(&said.text)
+                    .filter(|a| later || a.names_its_section)
+                {
                     Some(answer) => {
                         self.s.fallbacks = 0;
                         self.out.push(st::plain(&answer.text));

@@ -121,6 +121,9 @@ pub struct Answer {
     /// The passage's BM25 score for the question, after coordination (higher is better;
     /// answers score at least the calibrated minimum).
     pub score: f32,
+    /// The question names the passage's section heading whole ("forgot my password" of
+    /// "Forgotten password"): the question is plainly this section's.
+    pub names_its_section: bool,
 }
 
 /// Passages of the store's documents indexed for question answering; built once.
@@ -285,11 +288,17 @@ impl KnowledgeBase {
             return None;
         }
         let passage = &self.passages[best.index];
+        let names_its_section = !passage.heading.is_empty()
+            && passage
+                .heading
+                .iter()
+                .all(|t| query.iter().any(|q| &q.term == t));
         Some(Answer {
             doc_id: passage.doc_id.clone(),
             section: passage.section.clone(),
             text: self.select_sentences(passage, &query),
             score: best.score,
+            names_its_section,
         })
     }
 
