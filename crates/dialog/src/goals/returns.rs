@@ -846,9 +846,10 @@ pub(crate) fn amend_variant(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) 
     let Some(chosen) = variants.iter().find(|v| v.sku == current).cloned() else {
         return false;
     };
-    // "No, navy" when navy is what was read back: read back again, never dropped.
+    // "No, navy" when navy is what was read back: read back again, never dropped. "Yes,
+    // same colour, only size 36" names what was read back with a yes: that is the yes.
     if wanted_variant(e, &said.words, &own, &variants).as_deref() == Some(current.as_str()) {
-        return true;
+        return e.yes_no(said) != Some(true);
     }
     match wanted_variant(e, &said.words, &chosen, &variants) {
         Some(wanted) if wanted != sku => {
