@@ -1569,6 +1569,17 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
                     e.task().after_sale().exchange_sku = Some(wanted);
                     Answer::Filled
                 }
+                // "No other size, I want my money back": a return of the same item.
+                None if e.phrases().any("refund", &said.words)
+                    || ent.refund_method.is_some()
+                    || said.intent == Intent::ReturnItem =>
+                {
+                    e.task().become_goal(Goal::Return);
+                    if let Some(m) = ent.refund_method {
+                        e.task().after_sale().refund_method = Some(m);
+                    }
+                    Answer::Filled
+                }
                 None => Answer::Missed,
             }
         }
