@@ -226,8 +226,11 @@ impl Nlu {
         // wrong item ("exchange them for a large"; the dialog knows a size swap), nor on
         // a sentence the classifier could not place: the dialog would take a reason
         // there ("and what colours does it come in?") for a return nobody asked for.
-        let reason_belongs = expect == Some(EntityKind::ReturnReason)
-            || matches!(intent, Intent::ReturnItem | Intent::ReportProblem);
+        // Asked why an order is cancelled, a reason is a cancellation's, whatever the
+        // classifier made of "it's a duplicate, I ordered them twice".
+        let reason_belongs = (expect == Some(EntityKind::ReturnReason)
+            || matches!(intent, Intent::ReturnItem | Intent::ReportProblem))
+            && expect != Some(EntityKind::CancelReason);
         if entities.return_reason.is_none() && reason_belongs && !reason_denied {
             entities.return_reason = classified.reason.map(|(reason, _)| reason);
         }
@@ -262,6 +265,7 @@ impl Nlu {
 mod tests {
     use super::*;
     use classifier::Scores;
+    use voxorder_domain::vocab::{CancelReason, ReturnReason};
 
     /// A classifier that returns fixed scores: the NLU logic around it is what is tested.
     struct FixedScores(Scores);
@@ -274,6 +278,49 @@ mod tests {
 
     fn now() -> NaiveDateTime {
         voxorder_domain::clock::parse_now("2026-03-10T10:00:00").unwrap()
+    }
+
+    /// Fixed scores and both reason heads' readings.
+    struct FixedWithReasons(Scores, ReturnReason, CancelReason);
+
+    impl IntentClassifier for FixedWithReasons {
+        fn classify(&self, _text: &str) -> Result<Scores, ClassifierError> {
+            Ok(self.0.clone())
+        }
+        fn classify_with_reason(
+            &self,
+            text: &str,
+        ) -> Result<classifier::Classified, ClassifierError> {
+            Ok(classifier::Classified {
+                scores: self.classify(text)?,
+                reason: Some((self.1, 0.9)),
+                cancel_reason: Some((self.2, 0.9)),
+            })
+        }
+    }
+
+    #[test]
+    fn asked_why_an_order_is_cancelled_a_reason_is_a_cancellations() {
+        let nlu = Nlu::new(
+            Box::new(FixedWithReasons(
+                vec![(Intent::ReportProblem, 0.9), (Intent::Fallback, 0.1)],
+                ReturnReason::WrongItem,
+                CancelReason::Other,
+            )),
+            &[],
+            0.5,
+        );
+        let text = "well the thing is we sorted it another way";
+        let asked = nlu
+            .understand(text, now(), Some(EntityKind::CancelReason))
+            .unwrap();
+        assert_eq!(asked.entities.return_reason, None);
+        assert_eq!(asked.entities.cancel_reason, Some(CancelReason::Other));
+        let unasked = nlu.understand(text, now(), None).unwrap();
+        assert_eq!(
+            unasked.entities.return_reason,
+            Some(ReturnReason::WrongItem)
+        );
     }
 
     #[test]

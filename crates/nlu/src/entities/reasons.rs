@@ -222,6 +222,10 @@ mod tests {
         );
         assert_eq!(can("cancel i ordered two by mistake"), Some(ChangedMind));
         assert_eq!(
+            can("cancel it it's a duplicate i ordered them twice"),
+            Some(ChangedMind)
+        );
+        assert_eq!(
             can("cancel it we bought more chargers than we needed"),
             Some(ChangedMind)
         );
