@@ -1147,6 +1147,14 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
             fitting = vec![fitting[i]];
         }
     }
+    // "What did I order last time?", "where's my latest order?": the newest (orders are
+    // listed newest first).
+    let newest = e
+        .task_ref()
+        .is_some_and(|t| e.phrases().any("newest_order", &t.words));
+    if newest && fitting.len() > 1 {
+        fitting.truncate(1);
+    }
     if fitting.len() == 1 {
         let o = fitting[0];
         let args = describe(e, o);
@@ -1326,6 +1334,10 @@ pub(crate) fn pick(
     }
     if let Some(i) = by_date(e, said, &orders) {
         return Some(i);
+    }
+    // "The most recent one", "my last order": the newest, listed first.
+    if e.phrases().any("newest_order", &said.words) {
+        return Some(0);
     }
     // "Last" in "last week" is not a position (understanding reads it so).
     said.position(numbers.len())
