@@ -367,7 +367,15 @@ impl Engine {
                 // "No thanks. Oh, and can you check my other order": at "anything else?"
                 // a first part that asks for nothing only prefaces the request after it.
                 let closing = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
-                let asks = questions::requests_something(heard.intent, &heard.entities);
+                // "How much are the white sneakers, and do you have a size 12?": a
+                // question about a product asks something, however it was classified.
+                let ph = self.phrases();
+                let asks_about_a_product = heard.entities.product.is_some()
+                    && (ph.any("asks_price", &heard.words)
+                        || ph.any("asks_stock", &heard.words)
+                        || ph.any("asks_variants", &heard.words));
+                let asks = questions::requests_something(heard.intent, &heard.entities)
+                    || asks_about_a_product;
                 // "Ok, and what about order 1780…?" at an offer: the acknowledgement takes
                 // nothing up; the request after it is what the caller wants.
                 let acknowledged_offer = matches!(self.ask, Ask::YesNo(q) if q.is_offer())

@@ -905,7 +905,7 @@ impl Engine {
         // answers, unless the caller clearly asks to buy or change something.
         // "Are there any laptops for sale?": nothing in the catalog by that name, so a
         // plain no, not the start of an order.
-        if self.asks_if_sold_unknown(said) {
+        if self.asks_if_sold_unknown(said, facts) {
             self.s.fallbacks = 0;
             self.note_primary(Intent::PolicyQuestion);
             self.say(p!("product_not_sold"), &[]);
@@ -915,14 +915,21 @@ impl Engine {
         }
         // "I want to know the price of the grey hoodie" scores high for an order; without
         // a word of buying it is a question.
+        // "Do you have a size 12 in stock?" just after the price of the sneakers: a size
+        // or colour of the product asked about, asked about in turn.
+        let ph = self.phrases();
+        let asks_of_a_variant = (ph.any("asks_price", &said.words)
+            || ph.any("asks_stock", &said.words))
+            && said.entities.product.is_none()
+            && commerce::names_a_variant_of_the_last_product(self, said, facts);
+        let product_question = commerce::asks_about_a_product(self, said) || asks_of_a_variant;
         let clear_change = Goal::from_intent(said.intent).is_some()
             && said.confidence >= self.config.dialog.switch_confidence
             && (said.intent != Intent::PlaceOrder
                 || self.phrases().any("asks_to_buy", &said.words)
-                || !commerce::asks_about_a_product(self, said));
+                || !product_question);
         if !clear_change
-            && (commerce::asks_about_a_product(self, said)
-                || commerce::follows_up_on_a_product(self, said, facts))
+            && (product_question || commerce::follows_up_on_a_product(self, said, facts))
         {
             self.s.fallbacks = 0;
             self.note_primary(Intent::PolicyQuestion);
@@ -1490,7 +1497,7 @@ impl Engine {
 
     /// "Do you sell laptops?", "any printer ink for sale?" about nothing the catalog
     /// has: not about where or how the shop sells ("do you sell internationally?").
-    fn asks_if_sold_unknown(&self, said: &Said<'_>) -> bool {
+    fn asks_if_sold_unknown(&self, said: &Said<'_>, facts: &dyn Facts) -> bool {
         let ph = self.phrases();
         // "Is my order in stock?" is about an order, not the catalog.
         let of_an_order = said
@@ -1504,8 +1511,13 @@ impl Engine {
                     "it" | "them" | "one" | "ones" | "those" | "these"
                 )
             });
+        // "…and do you have a size 12 in stock?" after a question about the sneakers: a
+        // size or colour the product asked about last comes in.
+        let a_variant_of_the_last_product = self.s.last_product.is_some()
+            && commerce::names_a_variant_of_the_last_product(self, said, facts);
         let about_something_known = of_an_order
             || of_the_last_product
+            || a_variant_of_the_last_product
             || said.entities.product.is_some()
             || ph.any("sold_where", &said.words)
             || ph.any("refers_back", &said.words);
@@ -1515,7 +1527,7 @@ impl Engine {
     pub(crate) fn policy(&mut self, said: &Said<'_>, facts: &dyn Facts) {
         // "Do you sell laptops?" is about the catalog, whatever policy text shares its
         // words; a product the catalog has was answered before this.
-        if self.asks_if_sold_unknown(said) {
+        if self.asks_if_sold_unknown(said, facts) {
             self.say(p!("product_not_sold"), &[]);
             self.s.completed += 1;
             self.anything_else();

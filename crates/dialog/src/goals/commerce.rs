@@ -1594,6 +1594,26 @@ pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn F
     opener && (size.is_some() || colour.is_some())
 }
 
+/// Whether the words name a size or colour of the product asked about last ("a size
+/// 12", "in red").
+pub(crate) fn names_a_variant_of_the_last_product(
+    e: &Engine,
+    said: &Said<'_>,
+    facts: &dyn Facts,
+) -> bool {
+    let Some(family) =
+        e.s.last_product
+            .as_deref()
+            .and_then(|sku| facts.product(sku).ok().flatten())
+            .map(|p| p.family)
+    else {
+        return false;
+    };
+    let variants = facts.variants(&family).unwrap_or_default();
+    let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+    size.is_some() || colour.is_some()
+}
+
 /// The product a question names, unless the word that matched it is a colour or size of
 /// the product just discussed: "what about oatmeal large?" after the fleece hoodie is the
 /// hoodie in oatmeal, not rolled oats, whose own name ("rolled oats") was not said.
