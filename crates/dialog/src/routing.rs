@@ -978,6 +978,17 @@ impl Engine {
             self.start_goal(goal, said, facts);
             return;
         }
+        // "Can I order two boxes of the green tea, with express shipping?" reads like a
+        // question of shipping; a product named with a word of buying is an order.
+        if said.intent == Intent::PolicyQuestion
+            && said.entities.product.is_some()
+            && self.phrases().any("buying_request", &said.words)
+            && !self.phrases().any("asks_price", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Place, said, facts);
+            return;
+        }
         match said.intent {
             Intent::PolicyQuestion => {
                 self.s.fallbacks = 0;
