@@ -894,6 +894,20 @@ impl Engine {
             self.start_goal(Goal::Subscription, said, facts);
             return;
         }
+        // "Can you reorder the diapers, but three packs this time, and next day
+        // delivery", unsurely classified or heard as a subscription's new quantity: the
+        // word of ordering again with a product is a reorder, unless the subscription
+        // is named.
+        if matches!(said.intent, Intent::Fallback | Intent::ManageSubscription)
+            && said.entities.product.is_some()
+            && self.phrases().any("reorder_request", &said.words)
+            && !self.phrases().any("subscription_word", &said.words)
+            && said.entities.frequency_days.is_none()
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Reorder, said, facts);
+            return;
+        }
         // "And where's the one with the headphones?", unsurely classified: a question
         // of where or when is about an order's progress.
         if said.intent == Intent::Fallback && self.phrases().any("status_question", &said.words) {
