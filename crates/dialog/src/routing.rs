@@ -271,20 +271,29 @@ impl Engine {
         // complaint is served first, with an apology; a person is for a caller who asks
         // for one, complains to make a complaint, or complains again.
         let complains = !said.keypad && said.has(Cue::Complaint);
+        // "That's ridiculous. Fine, forget it": the caller gives the request up; that is
+        // what is done, with an apology, not a hand-off nobody asked for.
+        let withdraws = said.has(Cue::Withdraw);
         let served_first = complains && !self.s.complained && {
             let ph = self.phrases();
             let serves_it = Goal::from_intent(said.intent).is_some()
                 || said.entities.order_number.is_some()
                 || ph.any("status_question", &said.words)
-                || returns::names_a_problem(self, said);
+                || returns::names_a_problem(self, said)
+                || withdraws;
             let wants_person = said.intent == Intent::SpeakToAgent
                 || ph.any("ask_person", &said.words)
-                || ph.any("strong_complaint", &said.words);
+                || (ph.any("strong_complaint", &said.words) && !withdraws);
             serves_it && !wants_person
         };
         if served_first {
             self.s.complained = true;
-            self.say(p!("complaint_sorry"), &[]);
+            let key = if withdraws {
+                p!("complaint_sorry_given_up")
+            } else {
+                p!("complaint_sorry")
+            };
+            self.say(key, &[]);
         } else if complains {
             self.note_primary(said.intent);
             if self.s.heard_order.is_none() {
