@@ -903,6 +903,19 @@ impl Engine {
             self.start_goal(Goal::Subscription, said, facts);
             return;
         }
+        // "Can I add a pair of socks to the order I placed this morning?": a placed order
+        // takes no new items, which the documents say with what to do instead; it is not
+        // a new order.
+        if !commerce::purchasing(self) && adds_to_a_placed_order(&said.words) {
+            if let Some(answer) = facts.policy_answer(ADD_TO_ORDER_QUESTION) {
+                self.s.fallbacks = 0;
+                self.note_primary(Intent::PolicyQuestion);
+                self.out.push(st::plain(&answer.text));
+                self.s.completed += 1;
+                self.anything_else();
+                return;
+            }
+        }
         // "Can you reorder the diapers, but three packs this time, and next day
         // delivery", unsurely classified or heard as a subscription's new quantity: the
         // word of ordering again with a product is a reorder, unless the subscription
@@ -1729,6 +1742,29 @@ impl Engine {
         }
         parts.join("; ")
     }
+}
+
+/// The question the documents answer about adding to a placed order, asked in their
+/// words.
+const ADD_TO_ORDER_QUESTION: &str = "can items be added to an order once it has been placed";
+
+/// "Add a pair of socks to the order I placed", "put it on my order from yesterday": a
+/// word of adding, then "to" or "on" an order of the caller's.
+fn adds_to_a_placed_order(words: &[String]) -> bool {
+    let Some(add) = words
+        .iter()
+        .position(|w| matches!(w.as_str(), "add" | "adding" | "put" | "include" | "throw"))
+    else {
+        return false;
+    };
+    words[add + 1..].windows(3).any(|w| {
+        matches!(w[0].as_str(), "to" | "on" | "onto" | "into" | "in")
+            && matches!(
+                w[1].as_str(),
+                "my" | "the" | "that" | "this" | "our" | "existing" | "yesterday's" | "today's"
+            )
+            && (w[2] == "order" || w[2] == "existing")
+    })
 }
 
 /// How many of the caller's last lines a hand-off's summary quotes.
