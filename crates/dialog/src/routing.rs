@@ -747,6 +747,19 @@ impl Engine {
     }
 
     pub(crate) fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        // "Can you check it for me? The number is 6012 3456 7890" just after how to check
+        // a gift card's balance: the gift card's number, not a short order number. The
+        // balance is not on the device; the team can check it.
+        let after_gift_card_answer = self.s.last_policy.as_ref().is_some_and(|(turn, text)| {
+            *turn + 1 == self.s.turns && text.to_lowercase().contains("gift card")
+        });
+        let digits = said.text.chars().filter(char::is_ascii_digit).count();
+        if after_gift_card_answer && self.task.is_none() && digits >= 8 {
+            self.s.fallbacks = 0;
+            self.say(p!("gift_card_balance_team"), &[]);
+            self.offer_human(HandOffReason::Requested);
+            return;
+        }
         // A caller who just reads out an order number ("and order 1 2 3 ...") wants to
         // know about it, whatever the classifier made of the bare number.
         let about_an_order = said.entities.order_number.is_some()
