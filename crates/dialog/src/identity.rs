@@ -774,6 +774,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.s.heard_factors = (!factors.is_empty()).then_some(factors);
                 return Answer::Filled;
             }
+            // "The zip on the order, 53703": five digits said at the zip question, which
+            // the word "order" made an order number, are the zip.
+            if let Some(n) = other_number.filter(|n| n.len() == 5 && !factor_given(said)) {
+                let mut factors = Factors::of(ent);
+                factors.zip = Some(n.clone());
+                return check_factors(e, heard, &factors, true, facts).unwrap_or(Answer::Missed);
+            }
             if let Some(n) = other_number.filter(|_| !factor_given(said)) {
                 // Six digits at the zip question: a zip misheard or misspoken, not a new
                 // order number. The number read back stands; nothing counts as a failure.

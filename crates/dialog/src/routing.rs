@@ -528,11 +528,15 @@ impl Engine {
             self.say(p!("greeting_reply"), &[("store", store)]);
             return;
         }
+        // "Skip that one" after a subscription, and "speaking" at "am I speaking with
+        // Ravi?" (who answered), are no requests for a repeat.
+        let says_who = self.ask == Ask::ConfirmWho && self.phrases().any("its_me", &said.words);
+        let not_a_repeat = says_who || commerce::changes_the_subscription_just_said(self, said);
         match said.intent {
             // An unsure "repeat" that answers the question ("navy please" at which
             // colour) is the answer.
             Intent::Repeat
-                if !commerce::changes_the_subscription_just_said(self, said)
+                if !not_a_repeat
                     && (self.ask == Ask::Nothing
                         || (said.confidence >= self.config.dialog.switch_confidence
                             && !self.gives_an_identity_fact(said))
