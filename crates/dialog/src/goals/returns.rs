@@ -274,6 +274,33 @@ fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) {
     }
 }
 
+/// How many of an item the words say just before its noun: "one of the power banks",
+/// "two of those candles", "a mug". None when no count is said with it.
+fn count_said_before(words: &[String], noun: &str) -> Option<u32> {
+    let at = words.iter().position(|w| pw::same_noun(w, noun))?;
+    let before = &words[at.saturating_sub(5)..at];
+    // Only this item's words: what comes before an "and" is another item's.
+    let before = match before
+        .iter()
+        .rposition(|w| matches!(w.as_str(), "and" | "plus" | "also" | "with"))
+    {
+        Some(i) => &before[i + 1..],
+        None => before,
+    };
+    // "one of the …", "two of my …".
+    if let Some(of) = before.iter().rposition(|w| w == "of") {
+        return of.checked_sub(1).and_then(|i| small_number(&before[i]));
+    }
+    // "two mugs", "a mug", with at most one word of its name between.
+    before.iter().rev().take(2).find_map(|w| {
+        if w == "a" || w == "an" {
+            Some(1)
+        } else {
+            small_number(w)
+        }
+    })
+}
+
 /// A count from one to twelve, in digits or in words.
 fn small_number(w: &str) -> Option<u32> {
     const WORDS: [&str; 12] = [
@@ -311,9 +338,17 @@ fn choose_lines(
     // "The mug and the hoodie": every line the request names by what it is.
     let named = lines_named(e, order, open);
     if named.len() > 1 {
+        // "The black hoodie and one of the power banks": each line as many as said of it.
+        let said = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+        let nouns = line_nouns(order, &named);
         e.task().after_sale().lines = named
-            .into_iter()
-            .map(|l| (l, item(order, l).qty.min(unsaid).max(1)))
+            .iter()
+            .zip(&nouns)
+            .map(|(&l, noun)| {
+                let ordered = item(order, l).qty;
+                let qty = count_said_before(&said, noun).filter(|&q| q < ordered);
+                (l, qty.unwrap_or(ordered.min(unsaid)).max(1))
+            })
             .collect();
         return true;
     }
@@ -478,20 +513,41 @@ fn lines_named(e: &Engine, order: &Order, open: &[u32]) -> Vec<u32> {
         return Vec::new();
     }
     let nouns = line_nouns(order, open);
+    let names: Vec<Vec<String>> = open
+        .iter()
+        .map(|&l| crate::locale::words(&item(order, l).name))
+        .collect();
     let mut found: Vec<(usize, u32)> = open
         .iter()
-        .zip(&nouns)
-        .filter(|(_, noun)| noun.len() > 2 && nouns.iter().filter(|n| n == noun).count() == 1)
-        .filter_map(|(&l, noun)| {
-            said.iter()
-                .position(|w| pw::same_noun(w, noun))
-                .map(|at| (at, l))
+        .enumerate()
+        .filter(|&(i, _)| nouns[i].len() > 2)
+        .filter_map(|(i, &l)| {
+            let noun = &nouns[i];
+            let sharing: Vec<usize> = (0..open.len())
+                .filter(|&j| j != i && nouns[j] == *noun)
+                .collect();
+            said.iter().enumerate().find_map(|(at, w)| {
+                if !pw::same_noun(w, noun) {
+                    return None;
+                }
+                // "The black hoodie" with a black and an oatmeal one on the order: a
+                // word of this line's name alone, just before the noun, picks it.
+                let before = &said[at.saturating_sub(3)..at];
+                let picked = sharing.is_empty()
+                    || names[i].iter().any(|n| {
+                        n.len() > 2
+                            && before.contains(n)
+                            && !sharing.iter().any(|&j| names[j].contains(n))
+                    });
+                picked.then_some((at, l))
+            })
         })
         .collect();
     found.sort_unstable();
     let joined = found.windows(2).all(|pair| {
         let between = &said[pair[0].0 + 1..pair[1].0];
-        between.len() <= 4 && between.iter().any(|w| w == "and")
+        // "… and one of the power banks": a count and the item's other words between.
+        between.len() <= 6 && between.iter().any(|w| w == "and")
     });
     if !joined {
         return Vec::new();
@@ -1745,4 +1801,27 @@ fn pick_lines(
         return vec![qty_for(open[i])];
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_said_before;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_count_said_with_an_item_is_read_before_its_noun() {
+        let said = words("return the black hoodie and one of the power banks");
+        assert_eq!(count_said_before(&said, "bank"), Some(1));
+        assert_eq!(count_said_before(&said, "hoodie"), None);
+        let said = words("send back two of my candles and a mug");
+        assert_eq!(count_said_before(&said, "candle"), Some(2));
+        assert_eq!(count_said_before(&said, "mug"), Some(1));
+        assert_eq!(
+            count_said_before(&words("the three tees and the lamp"), "tee"),
+            Some(3)
+        );
+    }
 }
