@@ -294,6 +294,12 @@ impl Engine {
                         self.goodbye();
                         Answer::Handled
                     }
+                    // "Yes please do that" after "to close your account, ask us": the
+                    // asking is done, and the team does it.
+                    Some(true) if self.policy_just_said_ask_us() => {
+                        self.hand_off_saying(HandOffReason::Requested, p!("handoff_to_do_it"), &[]);
+                        Answer::Handled
+                    }
                     // "Ok. Can the driver leave it with my neighbour?": the "ok" takes in
                     // the answer; the question after it is what to answer, never a bare
                     // "Sure" that promises nothing.

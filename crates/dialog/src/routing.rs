@@ -239,6 +239,25 @@ impl Engine {
             && facts
                 .policy_answer(&said.text)
                 .is_some_and(|a| a.names_its_section);
+        // "It's cheaper on Amazon, do you price match?": price matching is this shop's
+        // rule about other shops, however the request was classified.
+        let price_match = self.phrases().any("price_match", &said.words);
+        if open && !said.keypad && price_match && self.phrases().any("other_shops", &said.words) {
+            // The story around the question ("I bought a hoodie last week and now…")
+            // must not hide the rule: the rule is looked up in the documents' words.
+            if let Some(answer) = facts
+                .policy_answer(&said.text)
+                .or_else(|| facts.policy_answer(PRICE_MATCH_QUESTION))
+            {
+                self.s.fallbacks = 0;
+                self.note_primary(Intent::PolicyQuestion);
+                self.out.push(st::plain(&answer.text));
+                self.s.last_policy = Some((self.s.turns, answer.text.clone()));
+                self.s.completed += 1;
+                self.anything_else();
+                return;
+            }
+        }
         if open && !said.keypad && !our_policy && self.phrases().any("other_shops", &said.words) {
             let store = self.config.store.name.clone();
             self.say(p!("other_shop"), &[("store", store)]);
@@ -1070,6 +1089,7 @@ impl Engine {
                     Some(answer) => {
                         self.s.fallbacks = 0;
                         self.out.push(st::plain(&answer.text));
+                        self.s.last_policy = Some((self.s.turns, answer.text.clone()));
                         self.s.completed += 1;
                         self.anything_else();
                     }
@@ -1601,7 +1621,15 @@ impl Engine {
         // given is not said again word for word; the documents do not say more.
         let last_turn = self.s.turns.saturating_sub(1);
         let repeated = |text: &str| self.s.last_policy.as_ref() == Some(&(last_turn, text.into()));
+        let asked_us_before = |text: &str| {
+            self.s.last_policy.as_ref().is_some_and(|(_, t)| t == text) && self.asks_us(text)
+        };
         match facts.policy_answer(&said.text) {
+            // "I said close my account please" after "to close your account, ask us":
+            // asked, so the team does it.
+            Some(answer) if asked_us_before(&answer.text) => {
+                self.hand_off_saying(HandOffReason::Requested, p!("handoff_to_do_it"), &[]);
+            }
             Some(answer) if repeated(&answer.text) => {
                 self.say(p!("policy_unknown"), &[]);
                 self.offer_human(HandOffReason::Requested);
@@ -1623,6 +1651,20 @@ impl Engine {
                 self.offer_human(HandOffReason::Requested);
             }
         }
+    }
+
+    /// Whether a policy passage tells the caller to ask the shop ("to close your account,
+    /// ask us"): asking this agent is asking the team.
+    pub(crate) fn asks_us(&self, text: &str) -> bool {
+        self.phrases().any("ask_us", &crate::locale::words(text))
+    }
+
+    /// The last turn's answer was a policy passage that says to ask the shop.
+    pub(crate) fn policy_just_said_ask_us(&self) -> bool {
+        self.s
+            .last_policy
+            .as_ref()
+            .is_some_and(|(turn, text)| *turn + 1 == self.s.turns && self.asks_us(text))
     }
 
     /// Passes the caller to a person with a summary of the conversation.
@@ -1760,6 +1802,9 @@ impl Engine {
         parts.join("; ")
     }
 }
+
+/// The question of price matching, in the documents' words.
+const PRICE_MATCH_QUESTION: &str = "do you match a lower price from another retailer";
 
 /// The question the documents answer about adding to a placed order, asked in their
 /// words.
