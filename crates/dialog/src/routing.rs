@@ -994,8 +994,36 @@ impl Engine {
             || ph.any("asks_stock", &said.words))
             && said.entities.product.is_none()
             && commerce::names_a_variant_of_the_last_product(self, said, facts);
-        let product_question = commerce::asks_about_a_product(self, said) || asks_of_a_variant;
+        // "What about the heather grey t-shirt in large?" just after a product's price or
+        // stock: the same question, of another product.
+        let what_about_another = self.s.last_product.is_some()
+            && said.entities.product.is_some()
+            && self.task.is_none()
+            && (said
+                .words
+                .starts_with(&["what".to_string(), "about".to_string()])
+                || said
+                    .words
+                    .starts_with(&["how".to_string(), "about".to_string()])
+                || said.words.starts_with(&[
+                    "and".to_string(),
+                    "what".to_string(),
+                    "about".to_string(),
+                ]));
+        let product_question =
+            commerce::asks_about_a_product(self, said) || asks_of_a_variant || what_about_another;
+        // "Ok, and in extra large?" just after a product's stock: the same question of
+        // another size, however sure the classifier is of an exchange; a change needs
+        // its own words.
+        let follows_up_now = self
+            .s
+            .product_answered_at
+            .is_some_and(|t| t + 1 == self.s.turns)
+            && commerce::follows_up_on_a_product(self, said, facts)
+            && !ph.any("asks_to_buy", &said.words)
+            && !ph.any("change_words", &said.words);
         let clear_change = Goal::from_intent(said.intent).is_some()
+            && !follows_up_now
             && said.confidence >= self.config.dialog.switch_confidence
             && (said.intent != Intent::PlaceOrder
                 || self.phrases().any("asks_to_buy", &said.words)

@@ -1582,8 +1582,15 @@ pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn F
     if said.words.len() > 7 || product_said(e, said, facts).is_some() {
         return false;
     }
+    // "Ok, and in extra large?": an acknowledgement before the question is no part of it.
+    let first = said.words.iter().map(String::as_str).find(|w| {
+        !matches!(
+            *w,
+            "ok" | "okay" | "right" | "alright" | "so" | "um" | "oh" | "hmm" | "fine"
+        )
+    });
     let opener = matches!(
-        said.words.first().map(String::as_str),
+        first,
         Some("what" | "how" | "and" | "in" | "or" | "also" | "any" | "do" | "is")
     );
     let Some(family) = facts.product(sku).ok().flatten().map(|p| p.family) else {
@@ -1643,6 +1650,7 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         return;
     };
     e.s.last_product = Some(sku.clone());
+    e.s.product_answered_at = Some(e.s.turns);
     let Some(p) = product(e, &sku, facts) else {
         e.say(p!("product_not_sold"), &[]);
         e.anything_else();
