@@ -69,6 +69,12 @@ impl Engine {
             Ask::PickOrder(_) | Ask::ReturnItems | Ask::YesNo(YesNo::NextOrder) => {
                 !said.ordinals.is_empty() && said.words.len() <= 4
             }
+            // "Send me the right one please. What do I do with the toaster?": a way to
+            // put it right, chosen, whatever else is asked with it.
+            Ask::ProblemResolution => {
+                let ph = self.phrases();
+                ph.any("replacement", &said.words) || ph.any("refund", &said.words)
+            }
             _ => false,
         }
     }

@@ -569,6 +569,7 @@ impl Engine {
             // caller's own things, not for the menu.
             Intent::Help
                 if said.entities.order_number.is_none()
+                    && !self.answers_the_question(said)
                     && !self.phrases().any("subscription_list", &said.words)
                     && !orders::asks_order_details(self, &said.words) =>
             {

@@ -1313,10 +1313,13 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         matches!(facts.product(&it.sku), Ok(Some(p)) if p.stock < i64::from(q))
     });
     let Some(resolution) = e.task().after_sale().resolution else {
-        let key = if out_of_stock {
-            p!("problem_offer_no_stock")
-        } else {
-            p!("problem_offer")
+        // A wrong item goes back by a prepaid label, as the policy says; a damaged or
+        // faulty one stays with the caller.
+        let key = match (out_of_stock, pr == Problem::WrongItem) {
+            (true, true) => p!("problem_offer_no_stock_wrong_item"),
+            (true, false) => p!("problem_offer_no_stock"),
+            (false, true) => p!("problem_offer_wrong_item"),
+            (false, false) => p!("problem_offer"),
         };
         e.ask(
             Ask::ProblemResolution,
@@ -1368,6 +1371,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     let amount = refund_cents(order, &lines);
     let refund = resolution == Resolution::Refund;
     e.change(Change::CreateReturn(ReturnRequest {
+    let wrong_item = pr == Problem::WrongItem;
         return_id: return_id.clone(),
         order_number: order.order_number.clone(),
         lines: lines
@@ -1382,16 +1386,21 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         resolution,
         refund_method: refund.then_some(method),
         refund_cents: refund.then_some(amount),
-        ship_back: false,
+        ship_back: wrong_item,
         pickup: None,
     }));
-    e.s.nothing_to_send_back = true;
-    e.change(Change::Notify {
-        channel: Channel::Email,
-        template: Notice::ReturnConfirmation,
-        order_number: Some(order.order_number.clone()),
-        reference: Some(return_id.clone()),
-    });
+    e.s.nothing_to_send_back = !wrong_item;
+    if wrong_item {
+        // The label for the one sent by mistake, by text and email.
+        notify_return(e, order, &return_id, true);
+    } else {
+        e.change(Change::Notify {
+            channel: Channel::Email,
+            template: Notice::ReturnConfirmation,
+            order_number: Some(order.order_number.clone()),
+            reference: Some(return_id.clone()),
+        });
+    }
     let policy = &e.config().policy;
     let id = st::characters_grouped(&return_id);
     if refund {
@@ -1408,6 +1417,9 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         e.say(p!("problem_replaced"), &[("id", id), ("days", days)]);
     }
     e.complete();
+    if wrong_item {
+        e.say(p!("problem_label_for_wrong_item"), &[]);
+    }
 }
 
 /// The state of a return and its refund.
