@@ -202,6 +202,8 @@ pub(crate) struct Session {
     pub card_asked: bool,
     /// The product the caller last asked about ("what colours does it come in?").
     pub last_product: Option<String>,
+    /// The turn a return was refused by the policy (final sale, personalised).
+    pub refused_at: Option<u32>,
     /// The turn a product's price or stock was last answered.
     pub product_answered_at: Option<u32>,
     /// A replacement or refund was just made with nothing to send back: "do I post the

@@ -296,6 +296,17 @@ impl Engine {
                         self.route(said, facts);
                         Answer::Handled
                     }
+                    // "Why not? I only got it a week ago" just after a refusal: a question
+                    // of the rule, not a goodbye; the team can weigh an exception.
+                    Some(false) | None
+                        if self.s.refused_at.is_some_and(|t| t + 1 == self.s.turns)
+                            && self.phrases().any("asks_why", &said.words) =>
+                    {
+                        self.ask = Ask::Nothing;
+                        self.say(p!("why_refused"), &[]);
+                        self.offer_human(HandOffReason::Exception);
+                        Answer::Handled
+                    }
                     Some(false) => {
                         self.goodbye();
                         Answer::Handled

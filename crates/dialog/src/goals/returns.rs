@@ -662,6 +662,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
                 } else {
                     e.say(key, &[("item", name)]);
                     e.say(p!("return_refused_end"), &[]);
+                    e.s.refused_at = Some(e.s.turns);
                     e.drop_task();
                 }
             }
@@ -1370,8 +1371,8 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         .unwrap_or(RefundMethod::StoreCredit);
     let amount = refund_cents(order, &lines);
     let refund = resolution == Resolution::Refund;
-    e.change(Change::CreateReturn(ReturnRequest {
     let wrong_item = pr == Problem::WrongItem;
+    e.change(Change::CreateReturn(ReturnRequest {
         return_id: return_id.clone(),
         order_number: order.order_number.clone(),
         lines: lines
@@ -1416,10 +1417,10 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         let days = st::number_words(u64::from(policy.shipping.standard_business_days[1]));
         e.say(p!("problem_replaced"), &[("id", id), ("days", days)]);
     }
-    e.complete();
     if wrong_item {
         e.say(p!("problem_label_for_wrong_item"), &[]);
     }
+    e.complete();
 }
 
 /// The state of a return and its refund.
