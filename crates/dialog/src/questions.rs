@@ -75,6 +75,8 @@ impl Engine {
                 let ph = self.phrases();
                 ph.any("replacement", &said.words) || ph.any("refund", &said.words)
             }
+            // "Is there really nothing you can do?" at the offer of an exception.
+            Ask::YesNo(YesNo::Exception) => self.phrases().any("pleads_for_exception", &said.words),
             _ => false,
         }
     }
@@ -131,6 +133,11 @@ impl Engine {
     /// An offer taken up by naming what was offered ("text me the link", "send it over"),
     /// with no yes said.
     pub(crate) fn takes_up(&self, q: YesNo, said: &Said<'_>) -> Option<bool> {
+        // "Is there really nothing you can do?" at "shall I ask our team for an
+        // exception?": a plea for one, whatever else the sentence denies.
+        if q == YesNo::Exception && self.phrases().any("pleads_for_exception", &said.words) {
+            return Some(true);
+        }
         let named = match q {
             YesNo::TrackingLink => self.phrases().any("take_up_link", &said.words),
             // "Just send me the label" at the read-back of a return that goes by label.
@@ -248,7 +255,9 @@ impl Engine {
         // and the "ok" takes nothing up.
         // "No that's ok. When did it ship and where is it now?": declined, and asked.
         // "No. Can I get the shipping charge refunded?": declined, and a question asked.
-        let declined_with_request = q.is_offer()
+        // "No, leave it then. What about the hoodie, can I still return that?" at the
+        // offer of an exception: declined, and the other item asked about.
+        let declined_with_request = (q.is_offer() || q == YesNo::Exception)
             && self.names_a_request(said)
             && self.yes_no(said) == Some(false)
             && (Goal::from_intent(said.intent).is_some()
