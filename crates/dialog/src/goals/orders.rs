@@ -602,8 +602,10 @@ fn day_meant_without_a_date(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> O
 /// "Text me the link", said of the verified order just discussed: sent at once, without
 /// reading the tracking again. False when there is no such order or nothing to track.
 pub(crate) fn text_link_asked(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    // "Just text me the label" asks for a return label, which is no tracking link.
     if !e.phrases().any("take_up_link", &said.words)
         || e.phrases().any("not_a_take_up", &said.words)
+        || said.words.iter().any(|w| w == "label" || w == "labels")
         || said.has(Cue::Negated)
         || said.entities.order_number.is_some()
         || said.has(Cue::OtherOrder)
