@@ -41,8 +41,10 @@ fn promised_by(order: &Order, shipping: &ShippingPolicy) -> NaiveDate {
     add_business_days(order.order_date, days)
 }
 
-/// What the caller hears about money for a cancelled order.
-fn refund_sentence(e: &Engine, order: &Order) -> String {
+/// What the caller hears about money for a cancelled order. `just_cancelled`: said as
+/// the cancellation is done, when a hold on the card has only just been released and
+/// nobody needs to check yet: one short sentence.
+fn refund_sentence(e: &Engine, order: &Order, just_cancelled: bool) -> String {
     // Weeks after a cancellation the refund is not "on its way": the longest the policy
     // allows has passed, and it is said as sent.
     let max_days = e.config().policy.returns.refund_business_days_max;
@@ -53,6 +55,10 @@ fn refund_sentence(e: &Engine, order: &Order) -> String {
         e.config().policy.orders.card_charged_at_shipping && order.shipped_at.is_none();
     match order.payment.method {
         PaymentMethod::Cod => e.text(p!("refund_nothing_charged"), &[]),
+        PaymentMethod::Card if never_charged && just_cancelled => e.text(
+            p!("refund_card_never_charged_brief"),
+            &[("card", card_words(&e.catalog, order))],
+        ),
         PaymentMethod::Card if never_charged && sent => e.text(
             p!("refund_card_never_charged_hold_gone"),
             &[("card", card_words(&e.catalog, order))],
@@ -325,7 +331,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
                 .cancelled_at
                 .map(|t| e.date_words(t.date()))
                 .unwrap_or_else(|| "earlier".into());
-            let refund = refund_sentence(e, &order);
+            let refund = refund_sentence(e, &order, false);
             e.say(
                 p!("status_cancelled"),
                 &[("date", when), ("refund", refund)],
@@ -740,7 +746,7 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         order_number: Some(order.order_number.clone()),
         reference: None,
     });
-    let refund = refund_sentence(e, &order);
+    let refund = refund_sentence(e, &order, true);
     e.say(p!("cancelled"), &[("refund", refund)]);
     finish_with_resume(e, Goal::Cancel);
 }
