@@ -775,7 +775,8 @@ impl Engine {
         // a gift card's balance: the gift card's number, not a short order number. The
         // balance is not on the device; the team can check it.
         let after_gift_card_answer = self.s.last_policy.as_ref().is_some_and(|(turn, text)| {
-            *turn + 1 == self.s.turns && text.to_lowercase().contains("gift card")
+            *turn + 1 == self.s.turns
+                && self.phrases().any("gift_card", &crate::locale::words(text))
         });
         let digits = said.text.chars().filter(char::is_ascii_digit).count();
         if after_gift_card_answer && self.task.is_none() && digits >= 8 {
@@ -1000,17 +1001,7 @@ impl Engine {
         let what_about_another = self.s.last_product.is_some()
             && said.entities.product.is_some()
             && self.task.is_none()
-            && (said
-                .words
-                .starts_with(&["what".to_string(), "about".to_string()])
-                || said
-                    .words
-                    .starts_with(&["how".to_string(), "about".to_string()])
-                || said.words.starts_with(&[
-                    "and".to_string(),
-                    "what".to_string(),
-                    "about".to_string(),
-                ]));
+            && ph.len_at("what_about", &said.words, 0).is_some();
         let product_question =
             commerce::asks_about_a_product(self, said) || asks_of_a_variant || what_about_another;
         // "Ok, and in extra large?" just after a product's stock: the same question of
