@@ -75,10 +75,18 @@ impl Engine {
                 let ph = self.phrases();
                 ph.any("replacement", &said.words) || ph.any("refund", &said.words)
             }
+            Ask::Date | Ask::Slot => self.gives_the_day_asked(said),
             // "Is there really nothing you can do?" at the offer of an exception.
             Ask::YesNo(YesNo::Exception) => self.phrases().any("pleads_for_exception", &said.words),
             _ => false,
         }
+    }
+
+    /// "The twenty-fourth please" at "what day?": a day or a part of one, where one is
+    /// asked, however sure the classifier is that the words ask for a repeat.
+    pub(crate) fn gives_the_day_asked(&self, said: &Said<'_>) -> bool {
+        matches!(self.ask, Ask::Date | Ask::Slot)
+            && (said.entities.date.is_some() || said.entities.time_slot.is_some())
     }
 
     /// Whether a question about who the caller is, or which order, is answered with such

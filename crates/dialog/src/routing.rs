@@ -558,7 +558,8 @@ impl Engine {
                 if !not_a_repeat
                     && (self.ask == Ask::Nothing
                         || (said.confidence >= self.config.dialog.switch_confidence
-                            && !self.gives_an_identity_fact(said))
+                            && !self.gives_an_identity_fact(said)
+                            && !self.gives_the_day_asked(said))
                         || !self.answers_the_question(said)) =>
             {
                 self.repeat();
@@ -771,6 +772,12 @@ impl Engine {
     }
 
     pub(crate) fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        // "Could you bring my parcel a bit later?", unsurely classified: a later delivery.
+        if said.intent == Intent::Fallback && self.phrases().any("later_delivery", &said.words) {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Reschedule, said, facts);
+            return;
+        }
         // "Can you check it for me? The number is 6012 3456 7890" just after how to check
         // a gift card's balance: the gift card's number, not a short order number. The
         // balance is not on the device; the team can check it.

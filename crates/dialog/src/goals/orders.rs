@@ -592,6 +592,14 @@ fn day_meant_without_a_date(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> O
     if !e.no_preference(said) && !e.phrases().any("soonest", &said.words) {
         return None;
     }
+    // "Oh any time is fine, I'm always home" at "what day?": no preference of the time,
+    // none said of the day, which is not picked for the caller.
+    if e.phrases().any("any_time", &said.words)
+        && !e.phrases().any("any_day", &said.words)
+        && !e.phrases().any("soonest", &said.words)
+    {
+        return None;
+    }
     // The first day a delivery can be moved to is tomorrow (see `date_ok`), and never
     // before the day it is due: the soonest other day is the one after.
     let tomorrow = e.today() + chrono::Duration::days(1);
@@ -1324,6 +1332,15 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                     }
                 }
                 Answer::Filled
+            }
+            // "Any time is fine" before a day is said: the time is settled, the day is
+            // still asked.
+            None if e.task().goal() == Goal::Reschedule
+                && e.phrases().any("any_time", &said.words) =>
+            {
+                e.task().reschedule().any_slot = true;
+                e.ask(Ask::Date, p!("ask_day_any_time"), &[]);
+                Answer::Handled
             }
             None => Answer::Missed,
         },
