@@ -151,6 +151,18 @@ struct Passage {
     len: f32,
 }
 
+impl Passage {
+    /// Whether the query holds every term of the section heading (a passage outside any
+    /// section has none to name).
+    fn names_heading(&self, query: &[QueryTerm]) -> bool {
+        !self.heading.is_empty()
+            && self
+                .heading
+                .iter()
+                .all(|t| query.iter().any(|q| &q.term == t))
+    }
+}
+
 #[derive(Debug)]
 struct Sentence {
     text: String,
@@ -288,11 +300,7 @@ impl KnowledgeBase {
             return None;
         }
         let passage = &self.passages[best.index];
-        let names_its_section = !passage.heading.is_empty()
-            && passage
-                .heading
-                .iter()
-                .all(|t| query.iter().any(|q| &q.term == t));
+        let names_its_section = passage.names_heading(&query);
         Some(Answer {
             doc_id: passage.doc_id.clone(),
             section: passage.section.clone(),
@@ -340,12 +348,10 @@ impl KnowledgeBase {
         if known_terms > 0 {
             score *= (hits as f32 / known_terms as f32).sqrt();
         }
-        if !p.heading.is_empty() {
-            // Only a heading named whole: naming "return" of "Items that cannot be
-            // returned" says little, naming "return window" says which section.
-            if p.heading.iter().all(|t| query.iter().any(|q| &q.term == t)) {
-                score *= 1.0 + HEADING_FIT;
-            }
+        // Only a heading named whole: naming "return" of "Items that cannot be
+        // returned" says little, naming "return window" says which section.
+        if p.names_heading(query) {
+            score *= 1.0 + HEADING_FIT;
         }
         // Words no document knows count fully against the passage; words the documents
         // use elsewhere only in part: they are still store vocabulary.
