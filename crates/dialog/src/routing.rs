@@ -1512,10 +1512,7 @@ impl Engine {
     pub(crate) fn goodbye(&mut self) {
         // A hand-off the caller took up, put off for another request: leaving now is
         // leaving to the team, as agreed.
-        if let Some((reason, key, args)) = self.s.handoff_after.take() {
-            let args: Vec<(&str, String)> =
-                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            self.hand_off_saying(reason, key, &args);
+        if self.hand_off_put_off() {
             return;
         }
         // "That's everything, thanks" with a return read back but not yet booked: the
@@ -1707,6 +1704,17 @@ impl Engine {
             _ => p!("handoff"),
         };
         self.hand_off_saying(reason, key, &[]);
+    }
+
+    /// Makes the hand-off put off for the requests said with it, if there is one. True
+    /// when the call was handed off.
+    pub(crate) fn hand_off_put_off(&mut self) -> bool {
+        let Some((reason, key, args)) = self.s.handoff_after.take() else {
+            return false;
+        };
+        let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.hand_off_saying(reason, key, &args);
+        true
     }
 
     /// Hands the call to a person, saying `key` (why, in the words of the request).

@@ -110,10 +110,7 @@ impl Engine {
             self.ask = Ask::Nothing;
             return;
         }
-        if let Some((reason, key, args)) = self.s.handoff_after.take() {
-            let args: Vec<(&str, String)> =
-                args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-            self.hand_off_saying(reason, key, &args);
+        if self.hand_off_put_off() {
             return;
         }
         self.say(p!("anything_else"), &[]);
