@@ -251,10 +251,7 @@ impl Engine {
             {
                 self.s.fallbacks = 0;
                 self.note_primary(Intent::PolicyQuestion);
-                self.out.push(st::plain(&answer.text));
-                self.s.last_policy = Some((self.s.turns, answer.text.clone()));
-                self.s.completed += 1;
-                self.anything_else();
+                self.say_policy_passage(&answer.text);
                 return;
             }
         }
@@ -1115,10 +1112,7 @@ impl Engine {
                 {
                     Some(answer) => {
                         self.s.fallbacks = 0;
-                        self.out.push(st::plain(&answer.text));
-                        self.s.last_policy = Some((self.s.turns, answer.text.clone()));
-                        self.s.completed += 1;
-                        self.anything_else();
+                        self.say_policy_passage(&answer.text);
                     }
                     None => self.fallback(said),
                 }
@@ -1659,10 +1653,7 @@ impl Engine {
                 self.offer_human(HandOffReason::Requested);
             }
             Some(answer) => {
-                self.out.push(st::plain(&answer.text));
-                self.s.last_policy = Some((self.s.turns, answer.text.clone()));
-                self.s.completed += 1;
-                self.anything_else();
+                self.say_policy_passage(&answer.text);
             }
             // "Do you sell iPhones?" about nothing in the catalog: a plain no.
             None if self.phrases().any("asks_stock", &said.words) => {
@@ -1675,6 +1666,15 @@ impl Engine {
                 self.offer_human(HandOffReason::Requested);
             }
         }
+    }
+
+    /// Says a passage of the shop's documents as the answer to a question, remembered so
+    /// that it is not said twice in a row and what it tells the caller to ask is known.
+    fn say_policy_passage(&mut self, text: &str) {
+        self.out.push(st::plain(text));
+        self.s.last_policy = Some((self.s.turns, text.to_string()));
+        self.s.completed += 1;
+        self.anything_else();
     }
 
     /// Whether a policy passage tells the caller to ask the shop ("to close your account,
