@@ -373,11 +373,8 @@ impl Engine {
                 let closing = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
                 // "How much are the white sneakers, and do you have a size 12?": a
                 // question about a product asks something, however it was classified.
-                let ph = self.phrases();
                 let asks_about_a_product = heard.entities.product.is_some()
-                    && (ph.any("asks_price", &heard.words)
-                        || ph.any("asks_stock", &heard.words)
-                        || ph.any("asks_variants", &heard.words));
+                    && goals::commerce::asks_price_stock_or_variants(self, &heard.words);
                 let asks = questions::requests_something(heard.intent, &heard.entities)
                     || asks_about_a_product;
                 // "Ok, and what about order 1780…?" at an offer: the acknowledgement takes
@@ -393,8 +390,7 @@ impl Engine {
                     && heard.intent == Intent::Affirm
                     && heard.then.as_ref().is_some_and(|then| {
                         then.intent == Intent::PolicyQuestion
-                            || (Goal::from_intent(then.intent).is_some()
-                                && Goal::from_intent(then.intent) == goal)
+                            || (goal.is_some() && Goal::from_intent(then.intent) == goal)
                             || self.asks_a_question(then)
                     });
                 if yes_with_more {

@@ -844,7 +844,6 @@ fn pause_ends(e: &Engine) -> Option<NaiveDate> {
     }
 }
 
-/// Whether the request points back at what was just talked about ("turn it back on").
 /// "Can you skip that one?" just after a subscription was talked about: a change to
 /// that subscription, however the words were classified.
 pub(crate) fn changes_the_subscription_just_said(e: &Engine, said: &Said<'_>) -> bool {
@@ -867,6 +866,7 @@ pub(crate) fn changes_the_subscription_just_said(e: &Engine, said: &Said<'_>) ->
         && changes
 }
 
+/// Whether the request points back at what was just talked about ("turn it back on").
 fn refers_back(e: &Engine) -> bool {
     e.task_ref()
         .is_some_and(|t| e.phrases().any("refers_back", &t.words))
@@ -1567,19 +1567,20 @@ pub(crate) fn asks_about_a_product(e: &Engine, said: &Said<'_>) -> bool {
     let named = said.entities.product.is_some()
         || (e.s.last_product.is_some()
             && (ph.any("refers_back", &said.words) || said.words.iter().any(|w| w == "one")));
-    named
-        && (ph.any("asks_price", &said.words)
-            || ph.any("asks_stock", &said.words)
-            || ph.any("asks_variants", &said.words))
+    named && asks_price_stock_or_variants(e, &said.words)
+}
+
+/// Whether the words ask a product's price, stock, or the sizes and colours it comes in.
+pub(crate) fn asks_price_stock_or_variants(e: &Engine, words: &[String]) -> bool {
+    let ph = e.phrases();
+    ph.any("asks_price", words) || ph.any("asks_stock", words) || ph.any("asks_variants", words)
 }
 
 /// "What about large?", "and in green?" right after a question about a product: the
 /// same product, another size or colour of it.
 pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
-    let Some(sku) = e.s.last_product.as_deref() else {
-        return false;
-    };
-    if said.words.len() > 7 || product_said(e, said, facts).is_some() {
+    if e.s.last_product.is_none() || said.words.len() > 7 || product_said(e, said, facts).is_some()
+    {
         return false;
     }
     // "Ok, and in extra large?": an acknowledgement before the question is no part of it.
@@ -1593,12 +1594,7 @@ pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn F
         first,
         Some("what" | "how" | "and" | "in" | "or" | "also" | "any" | "do" | "is")
     );
-    let Some(family) = facts.product(sku).ok().flatten().map(|p| p.family) else {
-        return false;
-    };
-    let variants = facts.variants(&family).unwrap_or_default();
-    let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
-    opener && (size.is_some() || colour.is_some())
+    opener && names_a_variant_of_the_last_product(e, said, facts)
 }
 
 /// Whether the words name a size or colour of the product asked about last ("a size
