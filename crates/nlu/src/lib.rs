@@ -39,6 +39,16 @@ const ALTERNATIVES: usize = 3;
 /// Most requests taken from one utterance; a longer list is heard as one.
 const MAX_REQUESTS: usize = 3;
 
+/// Whether the intent acts on or asks about an order, a return or a subscription: what
+/// another business's words can look like ([`entities::names_elsewhere`]).
+fn about_an_order(intent: Intent) -> bool {
+    classifier::changes_orders(intent)
+        || matches!(
+            intent,
+            Intent::GetOrderStatus | Intent::TrackPackage | Intent::CheckReturnStatus
+        )
+}
+
 /// Whether an interpretation asks for something the agent does: a request about an
 /// order or account, or a policy question; not a yes, a no or a courtesy.
 fn asks_for_something(heard: &Interpretation) -> bool {
@@ -202,7 +212,7 @@ impl Nlu {
             .iter()
             .find(|(i, _)| *i == Intent::Fallback)
             .map_or(0.0, |&(_, p)| p);
-        let intent = if self
+        let mut intent = if self
             .decision
             .trusts(best, confidence, fallback, self.threshold)
         {
@@ -219,6 +229,18 @@ impl Nlu {
         let (mut entities, reason_denied) = entities::read(text, &ctx);
         if let Some(tail) = reading::after_correction(text) {
             reading::overlay(&mut entities, entities::extract(tail, &ctx));
+        }
+        // An order's words said of another business ("cancel my gym membership", "return
+        // the scooter I hired", "buy me some cigarettes") are not this shop's request,
+        // unless they name one of its orders or products. Asked something, the caller
+        // answers within this shop's request, whatever the words.
+        if about_an_order(intent)
+            && expect.is_none()
+            && entities.order_number.is_none()
+            && entities.product.is_none()
+            && entities::names_elsewhere(text)
+        {
+            intent = Intent::Fallback;
         }
         // A reason no phrase names ("the kettle packed in after ten days"), taken from
         // the sentence's meaning where a reason belongs: asked for, or with a return or
@@ -433,6 +455,68 @@ mod tests {
         let nlu = Nlu::new(Box::new(WithBar(clear)), &[], 0.45);
         let i = nlu.understand("cancel it", now(), None).unwrap();
         assert_eq!(i.intent, Intent::CancelOrder);
+    }
+
+    #[test]
+    fn an_order_request_of_another_business_is_not_this_shops() {
+        let sure = |intent| FixedScores(vec![(intent, 0.97), (Intent::Fallback, 0.01)]);
+        let understood = |intent, text: &str, expect| {
+            Nlu::new(Box::new(sure(intent)), &[], 0.45)
+                .understand(text, now(), expect)
+                .unwrap()
+                .intent
+        };
+        for (intent, text) in [
+            (Intent::ReturnItem, "i need to return the scooter i hired"),
+            (
+                Intent::ManageSubscription,
+                "cancel my gym membership please",
+            ),
+            (Intent::Reorder, "reorder my usual from the butcher"),
+            (Intent::PlaceOrder, "buy me a bottle of whisky"),
+            (Intent::ReportProblem, "the hotel room was dirty"),
+            (Intent::GetOrderStatus, "where's my pizza"),
+        ] {
+            assert_eq!(understood(intent, text, None), Intent::Fallback, "{text}");
+        }
+        // This shop's order named, or an answer to what was asked, stays the shop's.
+        assert_eq!(
+            understood(
+                Intent::ReturnItem,
+                "return order 1234567891234 i rented it for a wedding",
+                None
+            ),
+            Intent::ReturnItem
+        );
+        assert_eq!(
+            understood(Intent::ChangeAddress, "send it to my hotel instead", None),
+            Intent::ChangeAddress
+        );
+        assert_eq!(
+            understood(
+                Intent::CancelOrder,
+                "my bank says the money is still held, cancel it",
+                None
+            ),
+            Intent::CancelOrder
+        );
+        assert_eq!(
+            understood(
+                Intent::ReturnItem,
+                "i borrowed it for a trip",
+                Some(EntityKind::ReturnReason)
+            ),
+            Intent::ReturnItem
+        );
+        // A question about the shop is not gated.
+        assert_eq!(
+            understood(
+                Intent::PolicyQuestion,
+                "do you deliver to a hotel room",
+                None
+            ),
+            Intent::PolicyQuestion
+        );
     }
 
     #[test]

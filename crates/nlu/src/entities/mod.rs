@@ -73,6 +73,14 @@ pub enum EntityDataError {
     },
 }
 
+/// Whether the transcript names another business's service or something no shop like
+/// this one sells (`assets/nlu/entities/elsewhere.toml`): "my gym membership", "the
+/// scooter I hired", "a bottle of whisky".
+pub fn names_elsewhere(text: &str) -> bool {
+    let words = text::tokenize(text);
+    !phrases::tables().elsewhere.find_all(&words).is_empty()
+}
+
 /// Extracts every entity from one transcript.
 pub fn extract(text: &str, ctx: &EntityContext<'_>) -> Entities {
     read(text, ctx).0

@@ -164,6 +164,18 @@ pub(crate) fn longest_non_overlapping<M: Copy>(
     kept
 }
 
+/// What a phrase of `elsewhere.toml` names: the business of another, not this shop's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Elsewhere {
+    /// Another shop, a service, a membership, a bank, a trip or a meal.
+    Business,
+    /// Something rented, hired or borrowed.
+    Rental,
+    /// Goods no shop like this one sells (live animals, alcohol, medicine, vehicles…).
+    NotSold,
+}
+
 /// Every table the extractor uses.
 #[derive(Debug)]
 pub(crate) struct Tables {
@@ -172,6 +184,7 @@ pub(crate) struct Tables {
     pub refund_methods: PhraseTable<RefundMethod>,
     pub time_slots: PhraseTable<TimeSlot>,
     pub frequencies: PhraseTable<u32>,
+    pub elsewhere: PhraseTable<Elsewhere>,
 }
 
 impl Tables {
@@ -197,6 +210,10 @@ impl Tables {
                 "frequencies",
                 include_str!("../../../../assets/nlu/entities/frequencies.toml"),
             )?,
+            elsewhere: PhraseTable::from_toml(
+                "elsewhere",
+                include_str!("../../../../assets/nlu/entities/elsewhere.toml"),
+            )?,
         })
     }
 }
@@ -217,6 +234,7 @@ mod tests {
         let t = Tables::load().expect("tables parse");
         assert!(t.return_reasons.phrases.len() > 50);
         assert!(t.frequencies.phrases.len() > 10);
+        assert!(t.elsewhere.phrases.len() > 100);
     }
 
     #[test]
