@@ -213,7 +213,17 @@ fn letters_written_plainly(chunks: Vec<String>) -> Vec<String> {
         }
     }
     let name = |c: &str| LETTER_NAMES.iter().find(|(n, _)| *n == c).map(|(_, l)| *l);
-    let spelled = |c: &str| single(c) || name(c).is_some() || c == "oh";
+    let out = letters_named_aloud(out, |c| single(c) || name(c).is_some());
+    // A run of spelled letters goes on through digits and repeats said with it ("zed a
+    // c k seventy seven at", "kay e double l y at").
+    let spelled = |c: &str| {
+        single(c)
+            || name(c).is_some()
+            || c == "oh"
+            || repeat(c).is_some()
+            || spelled_unit(c).is_some()
+    };
+    let mut out = out;
     let mut i = 0;
     while i < out.len() {
         if !spelled(&out[i]) {
@@ -244,6 +254,44 @@ fn letters_written_plainly(chunks: Vec<String>) -> Vec<String> {
         }
     }
     thousands_written(out)
+}
+
+/// How callers name a letter when spelling, made the letter: "double u" is "w" (not two
+/// u's) where spelling goes on around it; "the letter em" is "em"; and "then" between
+/// two spelled letters ("em then a r k o") is dropped.
+fn letters_named_aloud(chunks: Vec<String>, spelled: impl Fn(&str) -> bool) -> Vec<String> {
+    let address_word = |c: &str| c == "at" || c == "@" || c == "dot" || separator(c).is_some();
+    let mut out: Vec<String> = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while i < chunks.len() {
+        let c = chunks[i].as_str();
+        let next = chunks.get(i + 1).map(String::as_str);
+        let after = chunks.get(i + 2).map(String::as_str);
+        let before_spelled = out.last().is_some_and(|p| spelled(p));
+        if c == "double"
+            && matches!(next, Some("u" | "you"))
+            && (before_spelled || after.is_some_and(|a| spelled(a) || address_word(a)))
+        {
+            out.push("w".to_string());
+            i += 2;
+            continue;
+        }
+        if c == "the" && next == Some("letter") && after.is_some_and(&spelled) {
+            i += 1;
+            continue;
+        }
+        if c == "letter" && next.is_some_and(&spelled) {
+            i += 1;
+            continue;
+        }
+        if c == "then" && before_spelled && next.is_some_and(&spelled) {
+            i += 1;
+            continue;
+        }
+        out.push(chunks[i].clone());
+        i += 1;
+    }
+    out
 }
 
 /// "mark two thousand at", "two thousand and five at": a year said in words just before
@@ -351,6 +399,11 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
         } else {
             None
         };
+        if let Some(fixed) = domain_corrected(chunks, i, out.last()) {
+            i = fixed.0.end;
+            *out.last_mut().expect("a corrected email has one before it") = fixed;
+            continue;
+        }
         match found {
             Some((range, email)) if out.last().is_none_or(|(r, _)| r.end <= range.start) => {
                 i = range.end;
@@ -360,6 +413,40 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
         }
     }
     out
+}
+
+/// Words that take back what was just said ("no sorry", "i mean", "actually").
+const TAKE_BACK: &[&str] = &["no", "sorry", "mean", "actually", "wait", "oops", "rather"];
+
+/// "c h r i s at gmail, no sorry, at outlook dot com": an "at" right after an email and
+/// a word taking it back gives that email a new domain; the whole span is the email.
+fn domain_corrected(
+    chunks: &[String],
+    at: usize,
+    last: Option<&(Range<usize>, String)>,
+) -> Option<(Range<usize>, String)> {
+    let (range, email) = last?;
+    if chunks[at] != "at" || at < range.end || at - range.end > 4 {
+        return None;
+    }
+    let between = &chunks[range.end..at];
+    let filler = |c: &str| {
+        TAKE_BACK.contains(&c)
+            || matches!(
+                c,
+                "i" | "it's" | "its" | "make" | "that" | "oh" | "um" | "uh"
+            )
+    };
+    if !between.iter().any(|c| TAKE_BACK.contains(&c.as_str()))
+        || !between.iter().all(|c| filler(c))
+    {
+        return None;
+    }
+    let (local, _) = email.rsplit_once('@')?;
+    let mut said = vec![local.to_string()];
+    said.extend_from_slice(&chunks[at..]);
+    let (span, fixed) = spoken(&said, 1, 2)?;
+    (span.start == 0).then(|| (range.start..at + span.end - 1, fixed))
 }
 
 /// "john.smith@example.com." → "john.smith@example.com".
@@ -884,6 +971,45 @@ mod tests {
         assert_eq!(email("I'll be at work all day tomorrow"), None);
         assert_eq!(email("look at me dot"), None);
         assert_eq!(email("we met at noon dot"), None);
+    }
+
+    #[test]
+    fn letters_named_as_callers_spell_them() {
+        for (said, want) in [
+            (
+                "zed a c k seventy seven at outlook dot com",
+                "zack77@outlook.com",
+            ),
+            ("kay e double l y at icloud dot com", "kelly@icloud.com"),
+            (
+                "double u e n d y dot l at gmail dot com",
+                "wendy.l@gmail.com",
+            ),
+            (
+                "it's the letter em then a r k o at mail dot com",
+                "marko@mail.com",
+            ),
+            ("b o double b at gmail dot com", "bobb@gmail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+    }
+
+    #[test]
+    fn a_domain_taken_back_is_replaced() {
+        assert_eq!(
+            email("it's c h r i s at gmail no sorry at outlook dot com").as_deref(),
+            Some("chris@outlook.com")
+        );
+        assert_eq!(
+            email("jane at gmail dot com no sorry i mean at yahoo dot co dot uk").as_deref(),
+            Some("jane@yahoo.co.uk")
+        );
+        // A sentence after the address is not a correction of it.
+        assert_eq!(
+            email("jane at gmail dot com sorry i'll be in at work").as_deref(),
+            Some("jane@gmail.com")
+        );
     }
 
     #[test]
