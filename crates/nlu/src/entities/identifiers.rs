@@ -152,6 +152,7 @@ pub(crate) fn extract(
     expect: Option<EntityKind>,
 ) -> Identifiers {
     let mut runs = digit_runs(words, taken);
+    join_groups_said_in_turn(words, &mut runs);
     apply_self_corrections(words, &mut runs);
     give_back_trailing_counts(words, &mut runs);
     let mut chosen: Vec<(Kind, String, bool)> = Vec::new();
@@ -227,6 +228,34 @@ fn is_correction_glue(w: &str) -> bool {
             | "be"
             | "was"
     )
+}
+
+/// Groups said one after another with "then" between ("area code three one two, then
+/// five five five ...", "it starts 88, then 12345") are one number.
+fn join_groups_said_in_turn(words: &[String], runs: &mut Vec<DigitRun>) {
+    let mut i = 0;
+    while i + 1 < runs.len() {
+        let gap = &words[runs[i].end..runs[i + 1].start];
+        let in_turn = gap.iter().any(|w| w == "then" || w == "followed")
+            && gap
+                .iter()
+                .all(|w| matches!(w.as_str(), "then" | "and" | "followed" | "by"));
+        // A whole number already said ("order 1234567891234, then 78701") is not a group.
+        let fits =
+            runs[i].digits.len() < 10 && runs[i].digits.len() + runs[i + 1].digits.len() <= 13;
+        if !in_turn || !fits {
+            i += 1;
+            continue;
+        }
+        let next = runs.remove(i + 1);
+        let run = &mut runs[i];
+        let before = run.digits.len();
+        run.digits.push_str(&next.digits);
+        run.end = next.end;
+        run.items += next.items;
+        run.last_item = (next.last_item.0, next.last_item.1 + before);
+        run.last_is_word = next.last_is_word;
+    }
 }
 
 /// A run that corrects the one before it replaces it: a shorter run replaces only as many
@@ -424,6 +453,24 @@ mod tests {
         );
         assert_eq!(order("cancel order ending in 4 5 6"), None);
         assert_eq!(order("cancel my order"), None);
+    }
+
+    #[test]
+    fn groups_said_in_turn_are_one_number() {
+        assert_eq!(
+            order("it starts with 88 then 12345 then 678910").as_deref(),
+            Some("8812345678910")
+        );
+        assert_eq!(
+            ids("area code three one two then five five five oh one four six")
+                .phone_number
+                .as_deref(),
+            Some("3125550146")
+        );
+        // A whole number said first is not a group of the next.
+        let both = ids("order 1234567891234 then 78701");
+        assert_eq!(both.order_number.as_deref(), Some("1234567891234"));
+        assert_eq!(both.zip_code.as_deref(), Some("78701"));
     }
 
     #[test]
