@@ -732,7 +732,9 @@ const DATE_PREPOSITIONS: &[&str] = &[
 /// Words after an ordinal that make it a rank, not a day.
 const RANKED_NOUNS: &[&str] = &[
     "one", "ones", "order", "orders", "item", "items", "time", "times", "line", "option", "choice",
-    "product", "thing", "person", "caller", "place",
+    "product", "thing", "person", "caller", "place", "wash", "washes", "wear", "wears", "use",
+    "uses", "try", "go", "attempt", "week", "weeks", "day", "days", "month", "months", "box",
+    "parcel", "package", "delivery", "charge", "night",
 ];
 
 /// "20th of march", "the 20th of march", "20 march", "the 20th", "on the twentieth".
@@ -771,18 +773,19 @@ fn day_first(
         && (DATE_PREPOSITIONS.contains(&words[i - 1].as_str())
             || weekday_word(&words[i - 1]).is_some())
         || weekday_after;
-    // "The twenty third" is a day: nobody ranks eleven or more things aloud, unless a
-    // noun follows ("the twelfth item").
-    let high_day = has_the
-        && day >= 11
-        && !words
-            .get(end)
-            .is_some_and(|w| RANKED_NOUNS.contains(&w.as_str()));
-    let accepted = if word_ordinal {
-        (has_the && after_preposition) || expecting || high_day
-    } else {
-        has_the || after_preposition || expecting
-    };
+    // "The twenty third" is a day: nobody ranks eleven or more things aloud.
+    let high_day = has_the && day >= 11;
+    // Unless a noun follows, whatever the day: "the twelfth item", "after the first
+    // wash", "the second week".
+    let ranks_a_noun = words
+        .get(end)
+        .is_some_and(|w| RANKED_NOUNS.contains(&w.as_str()));
+    let accepted = !ranks_a_noun
+        && if word_ordinal {
+            (has_the && after_preposition) || expecting || high_day
+        } else {
+            has_the || after_preposition || expecting
+        };
     if !accepted {
         return None;
     }
