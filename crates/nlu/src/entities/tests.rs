@@ -186,6 +186,51 @@ fn returns_and_refunds() {
 }
 
 #[test]
+fn reasons_and_refunds_in_everyday_words() {
+    use ReturnReason::*;
+    for (said, want) in [
+        ("the seams came apart after the first wash", QualityIssue),
+        ("the scarf went all bobbly straight away", QualityIssue),
+        ("it's advertised as waterproof but it isn't", NotAsDescribed),
+        ("i ordered decaf and you sent regular", WrongItem),
+    ] {
+        let e = ex(said);
+        assert_eq!(e.return_reason, Some(want), "{said}");
+        assert_eq!(e.date, None, "{said}");
+    }
+    for (said, want) in [
+        (
+            "they have it for ten pounds less down the road",
+            CancelReason::FoundCheaper,
+        ),
+        ("we decided not to bother", CancelReason::ChangedMind),
+        (
+            "i ordered the king instead of the double",
+            CancelReason::WrongItem,
+        ),
+        (
+            "five days shipping is too long",
+            CancelReason::DeliveryTooSlow,
+        ),
+    ] {
+        assert_eq!(ex(said).cancel_reason, Some(want), "{said}");
+    }
+    for (said, want) in [
+        ("just give me a voucher", RefundMethod::StoreCredit),
+        (
+            "wire it, i can give you my sort code",
+            RefundMethod::BankTransfer,
+        ),
+        (
+            "back where it came from please",
+            RefundMethod::OriginalPayment,
+        ),
+    ] {
+        assert_eq!(ex(said).refund_method, Some(want), "{said}");
+    }
+}
+
+#[test]
 fn a_refund_gift_card_is_not_a_product() {
     let e = ex("return it and put the money on a gift card");
     assert_eq!(e.refund_method, Some(RefundMethod::StoreCredit));
