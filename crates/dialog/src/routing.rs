@@ -740,8 +740,16 @@ impl Engine {
     /// does the refund take?"): answered, then the pending question is asked again and
     /// the request goes on. False when it is not one or the documents have no answer.
     pub(crate) fn side_question(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        // Torn only between two questions ("how long does the refund take": the policy,
+        // or this return's refund), it is still a question; the documents decide.
+        let asked = said
+            .alternatives
+            .iter()
+            .filter(|a| matches!(a.intent, Intent::PolicyQuestion | Intent::CheckReturnStatus))
+            .map(|a| a.confidence)
+            .sum::<f32>();
         let clear = said.intent == Intent::PolicyQuestion
-            && said.confidence >= self.config.dialog.aside_confidence;
+            && said.confidence.max(asked) >= self.config.dialog.aside_confidence;
         let Some(answer) = clear.then(|| facts.policy_answer(&said.text)).flatten() else {
             return false;
         };
