@@ -75,7 +75,8 @@ impl Engine {
     pub(crate) fn full_date_words(&self, d: NaiveDate) -> String {
         let near = st::relative_date(d, self.today());
         let full = st::date(d, self.today());
-        if near == full {
+        // "Thursday" and "Thursday, March fifth": the weekday once.
+        if full.starts_with(&near) {
             full
         } else {
             format!("{near}, {full}")
