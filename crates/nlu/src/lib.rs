@@ -234,8 +234,16 @@ impl Nlu {
         // the scooter I hired", "buy me some cigarettes") are not this shop's request,
         // unless they name one of its orders or products. Asked something, the caller
         // answers within this shop's request, whatever the words.
+        // A delivery moved to a day names the day, whatever it gives as the reason ("I've
+        // a hospital appointment, can it come Friday"); a new address names its number.
+        let own_details = match intent {
+            Intent::RescheduleDelivery => entities.date.is_some() || entities.time_slot.is_some(),
+            Intent::ChangeAddress => text.bytes().any(|b| b.is_ascii_digit()),
+            _ => false,
+        };
         if about_an_order(intent)
             && expect.is_none()
+            && !own_details
             && entities.order_number.is_none()
             && entities.product.is_none()
             && entities::names_elsewhere(text)
@@ -491,6 +499,22 @@ mod tests {
         assert_eq!(
             understood(Intent::ChangeAddress, "send it to my hotel instead", None),
             Intent::ChangeAddress
+        );
+        assert_eq!(
+            understood(
+                Intent::ChangeAddress,
+                "change it from my house to my gym's front desk",
+                None
+            ),
+            Intent::ChangeAddress
+        );
+        assert_eq!(
+            understood(
+                Intent::RescheduleDelivery,
+                "i've a dentist appointment when my parcel's due, can it come another day",
+                None
+            ),
+            Intent::RescheduleDelivery
         );
         assert_eq!(
             understood(

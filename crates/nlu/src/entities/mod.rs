@@ -76,10 +76,27 @@ pub enum EntityDataError {
 /// Whether the transcript names another business's service or something no shop like
 /// this one sells (`assets/nlu/entities/elsewhere.toml`): "my gym membership", "the
 /// scooter I hired", "a bottle of whisky".
+/// A place something is sent to ("send it to my gym's front desk") is only where this
+/// shop's parcel goes, and a parcel named is this shop's ("my parcel's due the day of my
+/// doctor's appointment"): neither counts.
 pub fn names_elsewhere(text: &str) -> bool {
     let words = text::tokenize(text);
-    !phrases::tables().elsewhere.find_all(&words).is_empty()
+    if words.iter().any(|w| PARCEL_WORDS.contains(&w.as_str())) {
+        return false;
+    }
+    phrases::tables()
+        .elsewhere
+        .find_all(&words)
+        .iter()
+        .any(|m| {
+            !words[m.start.saturating_sub(3)..m.start]
+                .iter()
+                .any(|w| w == "to")
+        })
 }
+
+/// Words for this shop's parcel.
+const PARCEL_WORDS: &[&str] = &["parcel", "parcels", "package", "packages", "shipment"];
 
 /// Extracts every entity from one transcript.
 pub fn extract(text: &str, ctx: &EntityContext<'_>) -> Entities {
