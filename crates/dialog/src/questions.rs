@@ -330,7 +330,10 @@ impl Engine {
                     }
                     // "Yes please do that" after "to close your account, ask us": the
                     // asking is done, and the team does it.
-                    Some(true) if self.policy_just_said_ask_us() => {
+                    // "Ok, thanks for explaining" only takes the answer in.
+                    Some(true)
+                        if self.policy_just_said_ask_us() && !self.acknowledges_only(said) =>
+                    {
                         self.hand_off_saying(HandOffReason::Requested, p!("handoff_to_do_it"), &[]);
                         Answer::Handled
                     }
