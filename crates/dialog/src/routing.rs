@@ -777,6 +777,17 @@ impl Engine {
     }
 
     pub(crate) fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        // "So I'd have to ask you to restart it?": whether the caller must ask, not the
+        // asking. Nothing is changed; the answer is that asking is enough, when they like.
+        // The question opens the sentence; "I need to tell you my new address" says it.
+        let ph = self.phrases();
+        let opening = &said.words[..said.words.len().min(6)];
+        if ph.any("must_i", opening) && ph.any("must_i_ask", &said.words) {
+            self.s.fallbacks = 0;
+            self.say(p!("just_ask_when_ready"), &[]);
+            self.anything_else();
+            return;
+        }
         // "Could you bring my parcel a bit later?", unsurely classified: a later delivery.
         if said.intent == Intent::Fallback && self.phrases().any("later_delivery", &said.words) {
             self.s.fallbacks = 0;
