@@ -284,6 +284,7 @@ fn cues_are_typed() {
     assert!(reading("whichever is quickest, up to you").has(Cue::AnyTime));
     assert!(reading("ok laters, gotta run").has(Cue::Goodbye));
     assert!(!reading("yes that's me").has(Cue::NotThem));
+    assert!(!reading("yes this is her").has(Cue::NotThem));
 }
 
 #[test]
