@@ -1224,7 +1224,16 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
         order_number: Some(order.order_number.clone()),
         reference: None,
     });
-    let est = estimate_words(e, &order);
+    // A day just set in this turn was said with it; the order read before it still has
+    // the old estimate.
+    let moved_now = e.step.changes.iter().any(|c| {
+        matches!(c, Change::RescheduleDelivery { order_number, .. } if *order_number == order.order_number)
+    });
+    let est = if moved_now {
+        String::new()
+    } else {
+        estimate_words(e, &order)
+    };
     if e.task().confirmation().read_out {
         e.say(p!("order_confirmed"), &[("estimate", est)]);
     } else {
@@ -1729,7 +1738,11 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         } else {
             Goal::Reschedule
         };
-        let paused = e.task.take().expect("a confirmation is in progress");
+        let mut paused = e.task.take().expect("a confirmation is in progress");
+        // "Yes, I confirm. But could it come Wednesday?": the confirmation said stands once
+        // the day is settled, not asked for again. A bare "yes, but ..." is a condition:
+        // the order is asked about again after the change.
+        paused.confirmed = yes == Some(true) && e.phrases().any("confirm_word", &said.words);
         // Only the day and slot said carry over: the call's other answers are its own.
         let when = Entities {
             date: said.entities.date,
