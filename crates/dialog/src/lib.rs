@@ -204,6 +204,8 @@ pub(crate) struct Session {
     pub last_product: Option<String>,
     /// The turn a return was refused by the policy (final sale, personalised).
     pub refused_at: Option<u32>,
+    /// The order of that refusal, refused for the reason the caller gave.
+    pub refused_order: Option<String>,
     /// The turn a product's price or stock was last answered.
     pub product_answered_at: Option<u32>,
     /// A replacement or refund was just made with nothing to send back: "do I post the

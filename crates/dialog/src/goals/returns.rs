@@ -663,6 +663,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
                     e.say(key, &[("item", name)]);
                     e.say(p!("return_refused_end"), &[]);
                     e.s.refused_at = Some(e.s.turns);
+                    e.s.refused_order = Some(order.order_number.clone());
                     e.drop_task();
                 }
             }
@@ -1297,6 +1298,15 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
             e.say(p!("problem_not_delivered"), &[]);
         }
         e.tell_status(facts);
+        return;
+    }
+    // Refused a return for the reason first given, then told it is faulty or the wrong
+    // item: a story that changed to the one that pays is not settled by voice, whoever
+    // tells it. The team looks at it.
+    if e.s.refused_order.as_deref() == Some(order.order_number.as_str()) {
+        e.end_task();
+        e.say(p!("problem_after_refusal"), &[]);
+        e.offer_human(HandOffReason::Exception);
         return;
     }
     let Some(open) = open_lines(e, order, facts) else {
