@@ -393,7 +393,10 @@ impl Engine {
                     && heard.then.as_ref().is_some_and(|then| {
                         then.intent == Intent::PolicyQuestion
                             || (goal.is_some() && Goal::from_intent(then.intent) == goal)
-                            || self.asks_a_question(then)
+                            // "Yes, and can you also cancel my other order": another
+                            // request, done after this one, not a question about it.
+                            || (self.asks_a_question(then)
+                                && Goal::from_intent(then.intent).is_none())
                     });
                 if yes_with_more {
                     if let Some(then) = heard.then.take() {
