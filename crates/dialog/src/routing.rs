@@ -4,7 +4,7 @@
 
 use voxorder_domain::change::{Change, HandOffReason};
 use voxorder_domain::interpretation::{Cue, Interpretation};
-use voxorder_domain::order::Order;
+use voxorder_domain::order::{Order, OrderStatus, PaymentMethod};
 use voxorder_domain::records::NoticeScope;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{Entities, Intent};
@@ -780,6 +780,29 @@ impl Engine {
         // "So I'd have to ask you to restart it?": whether the caller must ask, not the
         // asking. Nothing is changed; the answer is that asking is enough, when they like.
         // The question opens the sentence; "I need to tell you my new address" says it.
+        // "Do I pay the courier? How much?" about a verified cash-on-delivery order: what
+        // is due, from the order, never a policy passage about paying.
+        if said.entities.product.is_none() && self.phrases().any("asks_amount_due", &said.words) {
+            if let Some(order) = self
+                .order_in_focus()
+                .and_then(|n| facts.order(n).ok().flatten())
+                .filter(|o| {
+                    o.payment.method == PaymentMethod::Cod
+                        && !matches!(
+                            o.status,
+                            OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned
+                        )
+                })
+            {
+                self.s.fallbacks = 0;
+                self.say(
+                    p!("amount_due_cod"),
+                    &[("total", st::price_cents(order.total.cents()))],
+                );
+                self.anything_else();
+                return;
+            }
+        }
         let ph = self.phrases();
         let opening = &said.words[..said.words.len().min(6)];
         if ph.any("must_i", opening) && ph.any("must_i_ask", &said.words) {
