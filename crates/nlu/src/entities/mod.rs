@@ -204,6 +204,9 @@ fn products_named_apart(
             };
             let (from, to) = located.span;
             blocked[from..to].iter_mut().for_each(|b| *b = true);
+            if counts_a_pack(part, from, to) {
+                continue;
+            }
             if found[before..].iter().any(|(f, _, _)| *f == located.family) {
                 // The same kind again in one part: a word of it heard twice.
                 continue;
@@ -226,6 +229,22 @@ fn products_named_apart(
     }
     found.sort_by_key(|(_, at, _)| *at);
     found.into_iter().map(|(_, _, p)| p).collect()
+}
+
+/// Words that name how a product is packed, and are also what some products are
+/// called ("bag" is a backpack's name too).
+const PACK_WORDS: &[&str] = &[
+    "bag", "bags", "box", "boxes", "pack", "packs", "pod", "pods",
+];
+
+/// "The hundred bag boxes", "a 20 pack": a pack word counted by the number before it is
+/// the size of the product named with it, not another product.
+fn counts_a_pack(part: &[String], from: usize, to: usize) -> bool {
+    let counted = from > 0
+        && (part[from - 1].bytes().all(|b| b.is_ascii_digit())
+            || numbers::parse_cardinal(part, from - 1).is_some()
+            || part[from - 1] == "hundred");
+    to == from + 1 && PACK_WORDS.contains(&part[from].as_str()) && counted
 }
 
 #[cfg(test)]

@@ -587,6 +587,10 @@ fn products_of_several_kinds_bought_together_are_each_kept_with_their_count() {
     assert_eq!(e.product.as_deref(), Some("CAT-LIT"));
     let more: Vec<&str> = e.more_products.iter().map(|p| p.sku.as_str()).collect();
     assert_eq!(more, ["PAN", "DOG-TRT"]);
+    // A pack counted by its size is the product's, not a backpack ("bag").
+    let e = buying("the green tea, the hundred bag boxes. three boxes please, and next day");
+    assert_eq!(e.product.as_deref(), Some("TEA-GRN"));
+    assert!(e.more_products.is_empty(), "{:?}", e.more_products);
     // One kind described twice, or a product set aside, is one product.
     assert!(buying("a black hoodie, and make it a large")
         .more_products
