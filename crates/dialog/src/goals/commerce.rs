@@ -1454,9 +1454,25 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .and_then(|sku| facts.product(&sku).ok().flatten())
                 .map(|p| p.family);
             let variants = family
-                .and_then(|f| facts.variants(&f).ok())
+                .as_ref()
+                .and_then(|f| facts.variants(f).ok())
                 .unwrap_or_default();
             let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+            // "No, not a backpack. Green tea. Three boxes of green tea": the product was
+            // misheard; the one named now replaces it, with what is said of it.
+            let other_kind = said
+                .entities
+                .product
+                .as_ref()
+                .and_then(|sku| facts.product(sku).ok().flatten())
+                .filter(|p| Some(&p.family) != family.as_ref());
+            if let (None, None, Some(other)) = (&size, &colour, other_kind) {
+                let purchase = e.task().purchase();
+                purchase.product = Some(other.sku);
+                purchase.variant_words = said.words.clone();
+                purchase.quantity = said.entities.quantity.or(purchase.quantity);
+                return Answer::Filled;
+            }
             if size.is_none() && colour.is_none() {
                 return Answer::Missed;
             }
