@@ -99,7 +99,8 @@ pub(crate) fn extract_date(
             .or_else(|| month_first(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)))
             .or_else(|| part_of_month(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)))
             .or_else(|| day_first(words, i, today, expecting))
-            .or_else(|| numeric(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)));
+            .or_else(|| numeric(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)))
+            .or_else(|| holiday(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)));
         match found {
             Some((date, end, shape)) if end > i && !taken[i..end].iter().any(|&t| t) => {
                 candidates.push(Candidate {
@@ -341,6 +342,14 @@ fn could_start_date(w: &str) -> bool {
                 | "mid"
                 | "early"
                 | "late"
+                | "new"
+                | "christmas"
+                | "xmas"
+                | "boxing"
+                | "halloween"
+                | "valentine's"
+                | "valentines"
+                | "thanksgiving"
         )
         || weekday_word(w).is_some()
         || month_word(w).is_some()
@@ -654,6 +663,35 @@ fn resolve_day(today: NaiveDate, day: u32, next_month: bool) -> Option<NaiveDate
         let d = month.with_day(day)?;
         (d >= today).then_some(d)
     })
+}
+
+/// A holiday said by its name, on its next date: "the new year", "new year's eve",
+/// "christmas", "boxing day", "halloween", "valentine's day", "thanksgiving" (the fourth
+/// Thursday of November).
+fn holiday(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
+    let j = i + usize::from(words[i] == "the");
+    let w = |k: usize| words.get(j + k).map(String::as_str);
+    let (month, day, used) = match (w(0), w(1), w(2)) {
+        (Some("new"), Some("year's" | "years" | "year"), Some("eve")) => (12, 31, 3),
+        (Some("new"), Some("year's" | "years" | "year"), Some("day")) => (1, 1, 3),
+        (Some("new"), Some("year's" | "years" | "year"), _) => (1, 1, 2),
+        (Some("christmas" | "xmas"), Some("eve"), _) => (12, 24, 2),
+        (Some("christmas" | "xmas"), Some("day"), _) => (12, 25, 2),
+        (Some("christmas" | "xmas"), _, _) => (12, 25, 1),
+        (Some("boxing"), Some("day"), _) => (12, 26, 2),
+        (Some("halloween"), _, _) => (10, 31, 1),
+        (Some("valentine's" | "valentines"), Some("day"), _) => (2, 14, 2),
+        (Some("valentine's" | "valentines"), _, _) => (2, 14, 1),
+        (Some("thanksgiving"), _, _) => {
+            let on = |year: i32| NaiveDate::from_weekday_of_month_opt(year, 11, Weekday::Thu, 4);
+            let date = on(today.year())
+                .filter(|d| *d >= today)
+                .or_else(|| on(today.year() + 1))?;
+            return Some((date, j + 1));
+        }
+        _ => return None,
+    };
+    Some((resolve_month_day(today, month, day, None)?, j + used))
 }
 
 /// "march 20th", "march the twentieth", "march 20 2026".
@@ -1005,6 +1043,28 @@ mod tests {
         assert_eq!(date("2/30"), None);
         assert_eq!(date("13/13"), None);
         assert_eq!(date("february 29th").as_deref(), Some("2028-02-29"));
+    }
+
+    #[test]
+    fn holidays_by_name() {
+        assert_eq!(
+            date("pause it until the new year").as_deref(),
+            Some("2027-01-01")
+        );
+        assert_eq!(
+            date("can it come on christmas eve").as_deref(),
+            Some("2026-12-24")
+        );
+        assert_eq!(
+            date("hold it till after boxing day").as_deref(),
+            Some("2026-12-27")
+        );
+        assert_eq!(
+            date("before halloween please").as_deref(),
+            Some("2026-10-31")
+        );
+        assert_eq!(date("by thanksgiving").as_deref(), Some("2026-11-26"));
+        assert_eq!(date("send it to my new address"), None);
     }
 
     #[test]
