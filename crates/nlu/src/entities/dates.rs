@@ -42,6 +42,9 @@ enum Shape {
     DayOfMonth(u32),
     /// A day with its month ("march 18th", "3/18").
     MonthDay,
+    /// A holiday by name ("the new year"): said as a time around the date wanted more
+    /// often than as the date itself ("away till after new year, hold it until the 12th").
+    Holiday,
     Other,
 }
 
@@ -100,7 +103,7 @@ pub(crate) fn extract_date(
             .or_else(|| part_of_month(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)))
             .or_else(|| day_first(words, i, today, expecting))
             .or_else(|| numeric(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)))
-            .or_else(|| holiday(words, i, today).map(|(d, e)| (d, e, Shape::MonthDay)));
+            .or_else(|| holiday(words, i, today).map(|(d, e)| (d, e, Shape::Holiday)));
         match found {
             Some((date, end, shape)) if end > i && !taken[i..end].iter().any(|&t| t) => {
                 candidates.push(Candidate {
@@ -141,6 +144,10 @@ pub(crate) fn extract_date(
         }
         if is_target(words, c.start, c.end) || corrects(words, c.start, prev_end) {
             score += 1;
+        }
+        // A holiday beside a date said by the calendar is the time around it.
+        if c.shape == Shape::Holiday && candidates.len() > 1 {
+            score -= 1;
         }
         if best.is_none_or(|(b, _, _)| score > b) {
             best = Some((score, *c, prev_end));
@@ -1064,6 +1071,10 @@ mod tests {
             Some("2026-10-31")
         );
         assert_eq!(date("by thanksgiving").as_deref(), Some("2026-11-26"));
+        assert_eq!(
+            date("we're travelling over christmas so bring it on january the fifth").as_deref(),
+            Some("2027-01-05")
+        );
         assert_eq!(date("send it to my new address"), None);
     }
 
