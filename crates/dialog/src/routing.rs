@@ -1412,11 +1412,22 @@ impl Engine {
         // A yes/no question ("cancel the whole order?") hears "no, keep it" as its no,
         // with whatever that question says next.
         let yes_no = matches!(self.ask, Ask::YesNo(_) | Ask::ConfirmWho);
-        undoing
-            && !yes_no
-            && said.entities.product.is_none()
-            && said.ordinals.is_empty()
-            && self.phrases().any("keep", &said.words)
+        let ph = self.phrases();
+        // "I'll keep the second one" answers which item; "I saw the sheets cheaper...
+        // never mind, I'll keep it. Don't cancel anything" takes the request back: what
+        // follows the keeping words says which.
+        let takes_back = (0..said.words.len()).any(|i| {
+            ph.len_at("keep", &said.words, i).is_some_and(|n| {
+                said.words.get(i + n).is_none_or(|w| {
+                    matches!(
+                        w.as_str(),
+                        "it" | "them" | "anything" | "everything" | "then" | "please" | "thanks"
+                    )
+                })
+            })
+        });
+        let names_what = said.entities.product.is_some() || !said.ordinals.is_empty();
+        undoing && !yes_no && ph.any("keep", &said.words) && (takes_back || !names_what)
     }
 
     /// Whether the request in progress would undo something: a cancellation, a return,
