@@ -296,6 +296,14 @@ impl Engine {
             .or_else(|| self.yes_no(said))
             .or_else(|| self.takes_up(q, said))
             .or(asks_for_person.then_some(true));
+        // "Don't cancel it, just pause it for now" at a subscription's read-back: the no
+        // is to this change, and the one named instead is read back in its place.
+        if q == YesNo::Proceed
+            && yes != Some(true)
+            && commerce::switches_subscription_action(self, said, facts)
+        {
+            return Answer::Handled;
+        }
         match q {
             YesNo::AnythingElse => {
                 // "No thanks. Oh, and can you check my other order?": the new request wins.

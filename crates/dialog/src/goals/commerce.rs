@@ -690,6 +690,67 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
     }
 }
 
+/// The phrase list of each subscription change, in the order they are looked for: the
+/// first found names the change.
+const SUBSCRIPTION_ACTIONS: [(&str, SubAction); 10] = [
+    ("subscription_move", SubAction::MoveDelivery),
+    ("subscription_skip", SubAction::Skip),
+    ("subscription_resume", SubAction::Resume),
+    ("subscription_pause", SubAction::Pause),
+    ("subscription_cancel", SubAction::Cancel),
+    ("subscription_quantity", SubAction::ChangeQuantity),
+    ("subscription_frequency", SubAction::ChangeFrequency),
+    ("subscription_list", SubAction::List),
+    ("subscription_next", SubAction::NextDelivery),
+    ("subscription_create", SubAction::Create),
+];
+
+/// "Don't cancel it, just pause it": at the read-back of a subscription change, another
+/// change named in place of the one read back (its keeping words aside) becomes the
+/// request, read back anew. False when the words name no other change.
+pub(crate) fn switches_subscription_action(
+    e: &mut Engine,
+    said: &Said<'_>,
+    facts: &dyn Facts,
+) -> bool {
+    let Some(current) = e.task_ref().and_then(|t| match &t.req {
+        Request::Subscription(sub) => Some(sub.sub_action),
+        _ => None,
+    }) else {
+        return false;
+    };
+    let words = e.phrases().without("keep", &said.words);
+    let ent = &said.entities;
+    // "No, not skip it, pause it": the change named last is the one wanted.
+    let ph = e.phrases();
+    let last_named = (0..words.len()).rev().find_map(|i| {
+        SUBSCRIPTION_ACTIONS
+            .iter()
+            .find(|(list, _)| ph.len_at(list, &words, i).is_some())
+            .map(|(_, a)| *a)
+    });
+    let Some(action) =
+        last_named.or_else(|| action_from_words(e, &words, ent.frequency_days, ent.quantity))
+    else {
+        return false;
+    };
+    let changes = !matches!(
+        action,
+        SubAction::List | SubAction::NextDelivery | SubAction::Create
+    );
+    if Some(action) == current || !changes {
+        return false;
+    }
+    let task = e.task();
+    task.confirmed = false;
+    let sub = task.subscription();
+    sub.sub_action = Some(action);
+    sub.frequency = ent.frequency_days.or(sub.frequency);
+    e.ask = Ask::Nothing;
+    e.advance(facts);
+    true
+}
+
 fn action_from_words(
     e: &Engine,
     words: &[String],
@@ -697,19 +758,7 @@ fn action_from_words(
     quantity: Option<u32>,
 ) -> Option<SubAction> {
     let ph = e.phrases();
-    let order = [
-        ("subscription_move", SubAction::MoveDelivery),
-        ("subscription_skip", SubAction::Skip),
-        ("subscription_resume", SubAction::Resume),
-        ("subscription_pause", SubAction::Pause),
-        ("subscription_cancel", SubAction::Cancel),
-        ("subscription_quantity", SubAction::ChangeQuantity),
-        ("subscription_frequency", SubAction::ChangeFrequency),
-        ("subscription_list", SubAction::List),
-        ("subscription_next", SubAction::NextDelivery),
-        ("subscription_create", SubAction::Create),
-    ];
-    let found = order
+    let found = SUBSCRIPTION_ACTIONS
         .iter()
         .find(|(list, _)| ph.any(list, words))
         .map(|(_, a)| *a);
