@@ -248,13 +248,7 @@ fn join_groups_said_in_turn(words: &[String], runs: &mut Vec<DigitRun>) {
             continue;
         }
         let next = runs.remove(i + 1);
-        let run = &mut runs[i];
-        let before = run.digits.len();
-        run.digits.push_str(&next.digits);
-        run.end = next.end;
-        run.items += next.items;
-        run.last_item = (next.last_item.0, next.last_item.1 + before);
-        run.last_is_word = next.last_is_word;
+        runs[i].append(next);
     }
 }
 
@@ -277,11 +271,7 @@ fn apply_self_corrections(words: &[String], runs: &mut Vec<DigitRun>) {
         let run = &mut runs[i];
         let kept = run.digits.len().saturating_sub(fix.digits.len());
         run.digits.truncate(kept);
-        run.digits.push_str(&fix.digits);
-        run.end = fix.end;
-        run.items += fix.items;
-        run.last_item = (fix.last_item.0, fix.last_item.1 + kept);
-        run.last_is_word = fix.last_is_word;
+        run.append(fix);
     }
 }
 

@@ -182,6 +182,18 @@ pub(crate) struct DigitRun {
     pub last_is_word: bool,
 }
 
+impl DigitRun {
+    /// The run said after this one, joined on: its digits follow these.
+    pub(crate) fn append(&mut self, next: DigitRun) {
+        let at = self.digits.len();
+        self.digits.push_str(&next.digits);
+        self.end = next.end;
+        self.items += next.items;
+        self.last_item = (next.last_item.0, next.last_item.1 + at);
+        self.last_is_word = next.last_is_word;
+    }
+}
+
 /// One group at `words[j..]`: its digits and the words it used.
 fn digit_item(words: &[String], j: usize) -> Option<(String, usize)> {
     let w = words.get(j)?.as_str();
