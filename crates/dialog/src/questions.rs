@@ -281,6 +281,24 @@ impl Engine {
             self.route(said, facts);
             return Answer::Handled;
         }
+        // "Ok. When exactly?" at "shall I text you the tracking link?": the "ok" takes the
+        // status in, and the question is about the order just told, not a take-up.
+        if q == YesNo::TrackingLink
+            && !asks_something
+            && self.acknowledges_only(said)
+            && self.asks_a_question(said)
+        {
+            self.s.queue.clear();
+            self.ask = Ask::Nothing;
+            let about_it = Said {
+                heard: said.heard,
+                intent: Intent::GetOrderStatus,
+                confidence: 1.0,
+                keypad: said.keypad,
+            };
+            self.route(&about_it, facts);
+            return Answer::Handled;
+        }
         // "No, just use the Discover then. Place it": what is taken up, named at the
         // read-back, outweighs a no said to what came before.
         let named_go_ahead = (q == YesNo::Proceed && commerce::purchasing(self))
