@@ -950,6 +950,34 @@ impl Engine {
             self.start_goal(Goal::Subscription, said, facts);
             return;
         }
+        // "And when's the next one coming?" just after a subscription was changed: that
+        // subscription's next delivery, not the household's past orders.
+        let next_of_the_subscription = asks_progress
+            && self.task.is_none()
+            && self.s.last_goal == Some(Goal::Subscription)
+            && said.entities.order_number.is_none()
+            && said.entities.product.is_none()
+            && ph.any("subscription_next", &said.words);
+        if let Some(id) = self
+            .s
+            .last_subscription
+            .filter(|_| next_of_the_subscription)
+        {
+            let mut task = Task::new(
+                Goal::Subscription,
+                said.words.clone(),
+                said.cues.clone(),
+                Entities::default(),
+            );
+            let sub = task.subscription();
+            sub.subscription = Some(id);
+            sub.sub_action = Some(SubAction::NextDelivery);
+            self.s.fallbacks = 0;
+            self.note_primary(Intent::ManageSubscription);
+            self.task = Some(task);
+            self.advance(facts);
+            return;
+        }
         // "What's the delivery date?", "when is the delivery?": a question about the
         // delivery, not a request to move it.
         let asks_when = said.intent == Intent::RescheduleDelivery
