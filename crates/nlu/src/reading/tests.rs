@@ -285,6 +285,11 @@ fn cues_are_typed() {
     assert!(reading("ok laters, gotta run").has(Cue::Goodbye));
     assert!(!reading("yes that's me").has(Cue::NotThem));
     assert!(!reading("yes this is her").has(Cue::NotThem));
+    // Where the customer themself will be is no one else answering.
+    assert!(
+        !reading("yes I confirm, but tomorrow I'm not home, can it come monday").has(Cue::NotThem)
+    );
+    assert!(reading("she's not home right now").has(Cue::NotThem));
 }
 
 #[test]
