@@ -310,10 +310,23 @@ impl Engine {
                     .any(|w| matches!(w.as_str(), "not" | "don't" | "dont" | "never" | "do"))
             })
             .map(|_| true);
-        let yes = named_go_ahead
+        let mut yes = named_go_ahead
             .or_else(|| self.yes_no(said))
             .or_else(|| self.takes_up(q, said))
             .or(asks_for_person.then_some(true));
+        // "Okay, thanks for checking" at "shall I place the order?", "okay, I understand,
+        // thanks anyway" at "shall I connect you?": thanks with only an "okay" take the
+        // answer in and leave; they buy nothing and ask for no one. A person offered is
+        // declined; a purchase or a change is asked about again.
+        let thanks_only = yes == Some(true)
+            && named_go_ahead.is_none()
+            && self.acknowledges_only(said)
+            && self.phrases().any("gratitude", &said.words);
+        if thanks_only && matches!(q, YesNo::OfferHuman | YesNo::Exception) {
+            yes = Some(false);
+        } else if thanks_only && q == YesNo::Proceed {
+            return Answer::Missed;
+        }
         // "Don't cancel it, just pause it for now" at a subscription's read-back: the no
         // is to this change, and the one named instead is read back in its place.
         if q == YesNo::Proceed
