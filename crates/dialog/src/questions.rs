@@ -337,6 +337,14 @@ impl Engine {
         }
         match q {
             YesNo::AnythingElse => {
+                // "Well then yes, I'd like to speak to that team you mentioned": the person
+                // offered earlier, asked for now, for the reason they were offered.
+                if self.phrases().any("ask_person", &said.words) && !said.has(Cue::Negated) {
+                    let reason = self.s.offer_reason.unwrap_or(HandOffReason::Requested);
+                    self.note_primary(Intent::SpeakToAgent);
+                    self.hand_off(reason);
+                    return Answer::Handled;
+                }
                 // "No thanks. Oh, and can you check my other order?": the new request wins.
                 let new_request = self.names_a_request(said);
                 match yes {
