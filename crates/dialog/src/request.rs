@@ -167,6 +167,9 @@ pub(crate) struct AfterSale {
     /// A defect was said in words ("it stopped working", "the seam came apart"), whatever
     /// reason was read from them: covered at any time, as damage is.
     pub fault: bool,
+    /// Several items were named with a reason that is no fault ("the hoodie's too big"),
+    /// and which of them is faulty was asked.
+    pub faulty_one_asked: bool,
 }
 
 /// A new delivery day and slot.

@@ -1316,6 +1316,28 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         return;
     }
     let lines = e.task().after_sale().lines.clone();
+    // "The hoodie's too big and the name on the mug is spelled wrong": two items, and
+    // one of them only goes back as a return. Which is faulty is asked, rather than
+    // refunding both as faulty with nothing sent back.
+    let words = e.task().words.clone();
+    if lines.len() > 1
+        && !e.task().after_sale().faulty_one_asked
+        && e.phrases().any("no_fault_reason", &words)
+    {
+        let after = e.task().after_sale();
+        after.faulty_one_asked = true;
+        after.lines.clear();
+        let names: Vec<String> = lines
+            .iter()
+            .map(|&l| chosen_items(e, order, &[l]))
+            .collect();
+        e.ask(
+            Ask::ReturnItems,
+            p!("ask_which_is_faulty"),
+            &[("items", st::list_or(&names))],
+        );
+        return;
+    }
     let items = chosen_items(e, order, &lines);
     // A replacement is only offered when there is one to send. A product the local
     // catalog does not hold has a stock only the OMS knows: it is offered.
