@@ -2506,3 +2506,47 @@ fn another_members_order_is_named_as_theirs_not_yours() {
         step.reply
     );
 }
+
+#[test]
+fn two_sizes_of_one_item_are_named_by_their_sizes_when_asked_which() {
+    let mut w = world();
+    let two_sizes = DELIVERED.replace(
+        r#"{"sku": "MUG-WHITE", "name": "Stoneware Mug - White", "qty": 2, "price": 12.0, "category": "home"}"#,
+        r#"{"sku": "TEE-NAVY-XXL", "name": "Classic Tee - Navy, Size XXL", "qty": 1, "price": 12.0, "category": "apparel"}"#,
+    );
+    assert_ne!(two_sizes, DELIVERED, "the fixture line to replace is there");
+    let rec: OrderRecord = serde_json::from_str(&two_sizes).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.orders.insert(order.order_number.clone(), order);
+    for (sku, name, size) in [
+        ("TEE-NAVY-M", "Classic Tee - Navy, Size M", "M"),
+        ("TEE-NAVY-XXL", "Classic Tee - Navy, Size XXL", "XXL"),
+    ] {
+        let mut tee = product_row(sku, name, true);
+        tee.size = Some(size.into());
+        w.products.insert(sku.into(), tee);
+    }
+    let mut e = engine();
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::ReturnItem,
+        "i'd like to return something",
+        delivered_order(None),
+    );
+    assert!(s.reply.contains("size medium"), "{}", s.reply);
+    assert!(
+        s.reply.contains("size XXL") || s.reply.contains("size double extra large"),
+        "{}",
+        s.reply
+    );
+    assert!(s.changes.is_empty(), "{:?}", s.changes);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Fallback,
+        "the double xl one",
+        Entities::default(),
+    );
+    assert!(!s.reply.contains("didn't quite get"), "{}", s.reply);
+}

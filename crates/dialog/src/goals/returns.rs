@@ -9,8 +9,8 @@ use chrono::Duration;
 use crate::facts::Facts;
 use crate::request::Request;
 use crate::speak::{
-    by_size, card_words, date_ok, distinct, few_options, item_words_brief, load, refund_days,
-    say_return_state, size_span, slot_words, spoken_size_and_colour,
+    by_size, card_words, date_ok, distinct, few_options, item_words, item_words_brief, load,
+    refund_days, say_return_state, size_span, slot_words, spoken_size_and_colour,
 };
 use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
@@ -433,9 +433,22 @@ fn choose_lines(
         e.task().after_sale().lines = vec![(l, qty.max(1))];
         return true;
     }
-    let names: Vec<String> = open
+    let brief: Vec<String> = open
         .iter()
         .map(|&l| item_words_brief(&e.catalog, &item(order, l).name, 1))
+        .collect();
+    // "The red classic tee or the red classic tee": two lines told apart only by their
+    // size are named with it.
+    let names: Vec<String> = open
+        .iter()
+        .zip(&brief)
+        .map(|(&l, b)| {
+            if brief.iter().filter(|x| *x == b).count() > 1 {
+                item_words(&e.catalog, &item(order, l).name, 1)
+            } else {
+                b.clone()
+            }
+        })
         .collect();
     e.ask(Ask::ReturnItems, prompt, &[("items", st::list_or(&names))]);
     false
@@ -1830,6 +1843,22 @@ fn pick_lines(
     }
     if let Some(i) = said.position(open.len()) {
         return vec![qty_for(open[i])];
+    }
+    // "The double XL one": the line of the size said, when one line has it.
+    let products: Vec<(u32, Product)> = open
+        .iter()
+        .filter_map(|&l| Some((l, facts.product(&item(order, l).sku).ok().flatten()?)))
+        .collect();
+    let variants: Vec<Product> = products.iter().map(|(_, p)| p.clone()).collect();
+    if let (Some(size), _) = spoken_size_and_colour(e, &said.words, &variants) {
+        let sized: Vec<u32> = products
+            .iter()
+            .filter(|(_, p)| p.size.as_deref() == Some(size.as_str()))
+            .map(|&(l, _)| l)
+            .collect();
+        if let [l] = sized[..] {
+            return vec![qty_for(l)];
+        }
     }
     let scores: Vec<usize> = open
         .iter()
