@@ -112,6 +112,15 @@ impl Engine {
             return Some(false);
         }
         match said.intent {
+            // "When exactly?", "do I still need to confirm it?": a question, however it
+            // was classified, is no yes unless a yes is in it.
+            Intent::Affirm | Intent::ConfirmOrder
+                if self.asks_a_question(said)
+                    && !said.has(Cue::Yes)
+                    && !self.phrases().any("firm_yes", &said.words) =>
+            {
+                return None
+            }
             Intent::Affirm | Intent::ConfirmOrder => return Some(true),
             Intent::Deny => return Some(false),
             _ => {}
@@ -285,7 +294,7 @@ impl Engine {
         // status in, and the question is about the order just told, not a take-up.
         if q == YesNo::TrackingLink
             && !asks_something
-            && self.acknowledges_only(said)
+            && (self.acknowledges_only(said) || self.yes_no(said).is_none())
             && self.asks_a_question(said)
         {
             self.s.queue.clear();
