@@ -443,7 +443,7 @@ impl Engine {
             .is_some_and(|t| matches!(t.goal(), Goal::ChangeAddress | Goal::Reschedule))
             && self.phrases().any("no_change", &said.words);
         if keeps_as_is || (self.task.is_some() && said.has(Cue::Withdraw) && no_other_request) {
-            self.withdraw(said);
+            self.withdraw(said, facts);
             return;
         }
         // "What? I didn't say cancel. What's the status?": the request in progress was
@@ -493,7 +493,7 @@ impl Engine {
         // request is taken back, not answered. An item or a position named with it ("I'll
         // keep the second one") is part of the answer instead.
         if self.keeps_it(said) {
-            self.withdraw(said);
+            self.withdraw(said, facts);
             return;
         }
         // Courtesy in the middle of a request: "thank you dear" while a question is open
@@ -524,7 +524,7 @@ impl Engine {
                     .without_each(&["decline", "gratitude", "courtesy"], &said.words)
                     .is_empty();
             if declined && !matches!(self.ask, Ask::CancelReason | Ask::ReturnReason) {
-                self.withdraw(said);
+                self.withdraw(said, facts);
                 return;
             }
         }
@@ -1637,13 +1637,15 @@ impl Engine {
 
     /// The caller takes back the request in progress: nothing is done, and that is an
     /// answer, not an unfinished request.
-    pub(crate) fn withdraw(&mut self, said: &Said<'_>) {
+    pub(crate) fn withdraw(&mut self, said: &Said<'_>, facts: &dyn Facts) {
         self.step.answered = true;
         self.s.misses = 0;
         self.s.heard_order = None;
         self.s.heard_factors = None;
         // A change asked in the middle of a confirmation call gives way to the call.
-        let paused = self.task.take().and_then(|t| t.resume);
+        let taken_back = self.task.take();
+        let withdrawn = taken_back.as_ref().map(Task::goal);
+        let paused = taken_back.and_then(|t| t.resume);
         self.ask = Ask::Nothing;
         self.s.completed += 1;
         if said.intent == Intent::EndConversation || said.has(Cue::Goodbye) {
@@ -1651,9 +1653,18 @@ impl Engine {
             return;
         }
         self.say(p!("not_done"), &[]);
-        match paused {
-            Some(paused) => self.task = Some(*paused),
-            None => self.anything_else(),
+        // "I don't want to cancel any more, I want it sent to my office": the request
+        // said in its place is taken up at once.
+        let instead = if self.phrases().any("deliver_elsewhere", &said.words) {
+            Some(Goal::ChangeAddress)
+        } else {
+            Goal::from_intent(said.intent)
+        }
+        .filter(|g| Some(*g) != withdrawn);
+        match (paused, instead) {
+            (Some(paused), _) => self.task = Some(*paused),
+            (None, Some(goal)) => self.start_goal(goal, said, facts),
+            (None, None) => self.anything_else(),
         }
     }
 
