@@ -274,10 +274,14 @@ impl Engine {
         // "No. Can I get the shipping charge refunded?": declined, and a question asked.
         // "No, leave it then. What about the hoodie, can I still return that?" at the
         // offer of an exception: declined, and the other item asked about.
+        // "No, I wanted to know how much I paid for it" at "shall I read the next one?":
+        // declined, and the order's details asked.
+        let asks_details = orders::asks_order_details(self, &said.words);
         let declined_with_request = (q.is_offer() || q == YesNo::Exception)
-            && self.names_a_request(said)
+            && (self.names_a_request(said) || asks_details)
             && self.yes_no(said) == Some(false)
             && (Goal::from_intent(said.intent).is_some()
+                || asks_details
                 || said.intent == Intent::PolicyQuestion
                     && said.confidence >= self.config().dialog.aside_confidence);
         // "Ok, how much is the yoga mat?" at "shall I connect you?" is a new question too.
