@@ -1088,8 +1088,14 @@ impl Engine {
             && commerce::follows_up_on_a_product(self, said, facts)
             && !ph.any("asks_to_buy", &said.words)
             && !ph.any("change_words", &said.words);
+        // "Is it in stock?" just after a product's price: of the product, however sure
+        // the classifier is that "is it" asks about an order.
+        let of_the_product_not_an_order = product_question
+            && said.entities.order_number.is_none()
+            && matches!(said.intent, Intent::GetOrderStatus | Intent::TrackPackage);
         let clear_change = Goal::from_intent(said.intent).is_some()
             && !follows_up_now
+            && !of_the_product_not_an_order
             && said.confidence >= self.config.dialog.switch_confidence
             && (said.intent != Intent::PlaceOrder
                 || self.phrases().any("asks_to_buy", &said.words)

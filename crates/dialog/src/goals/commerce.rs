@@ -1644,7 +1644,7 @@ pub(crate) fn asks_price_stock_or_variants(e: &Engine, words: &[String]) -> bool
 /// "What about large?", "and in green?" right after a question about a product: the
 /// same product, another size or colour of it.
 pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
-    if e.s.last_product.is_none() || said.words.len() > 7 || product_said(e, said, facts).is_some()
+    if e.s.last_product.is_none() || said.words.len() > 9 || product_said(e, said, facts).is_some()
     {
         return false;
     }
@@ -1652,7 +1652,17 @@ pub(crate) fn follows_up_on_a_product(e: &Engine, said: &Said<'_>, facts: &dyn F
     let first = said.words.iter().map(String::as_str).find(|w| {
         !matches!(
             *w,
-            "ok" | "okay" | "right" | "alright" | "so" | "um" | "oh" | "hmm" | "fine"
+            "ok" | "okay"
+                | "right"
+                | "alright"
+                | "so"
+                | "um"
+                | "oh"
+                | "hmm"
+                | "fine"
+                | "no"
+                | "well"
+                | "then"
         )
     });
     let opener = matches!(
