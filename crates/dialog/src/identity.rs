@@ -7,6 +7,7 @@
 use chrono::Datelike;
 
 use crate::facts::Facts;
+use crate::goals::commerce;
 use crate::speak::{first_name, item_words_brief};
 use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
@@ -691,6 +692,22 @@ fn account_of(e: &mut Engine, owned: &[OrderSummary], facts: &dyn Facts) -> Answ
 
 pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let ent = &said.entities;
+    // "I haven't ordered anything yet. Do you have the black hoodie in medium?" asked for
+    // an order number: there is no order to find. The look-up is dropped, and a product
+    // question said with it is answered.
+    if matches!(ask, Ask::OrderNumber | Ask::Phone)
+        && ent.order_number.is_none()
+        && e.phrases().any("no_order_at_all", &said.words)
+    {
+        e.end_task();
+        e.ask = Ask::Nothing;
+        if commerce::asks_about_a_product(e, said) {
+            commerce::product_answer(e, said, facts);
+        } else {
+            e.say(p!("no_order_then"), &[]);
+        }
+        return Answer::Handled;
+    }
     // "78701, sorry, 97205, no, 02139": several zips in one answer are several guesses.
     // None of them is checked, nothing is said of them, and one is asked for.
     let factor_question = matches!(ask, Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_));
