@@ -225,7 +225,12 @@ impl Engine {
         if q == YesNo::TrackingLink && self.link_question(said, facts) {
             return Answer::Handled;
         }
-        if q == YesNo::CancelWholeOrder && orders::another_item_dropped(self, said, facts) {
+        // "Don't cancel it, she wants that rain jacket. Leave it as it is": keeping words
+        // answer no, whatever item they name.
+        if q == YesNo::CancelWholeOrder
+            && !self.phrases().any("keep", &said.words)
+            && orders::another_item_dropped(self, said, facts)
+        {
             return Answer::Handled;
         }
         // "No, that's not it" at the offer or the "anything else?" after an answer about
