@@ -736,10 +736,41 @@ impl Engine {
         }
     }
 
+    /// "Do I pay the courier? How much?" about a verified cash-on-delivery order: what is
+    /// due, from the order, never a policy passage about paying. False, saying nothing,
+    /// when the words ask no amount or no such order is in focus.
+    fn says_the_amount_due(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        if said.entities.product.is_some() || !self.phrases().any("asks_amount_due", &said.words) {
+            return false;
+        }
+        let due = self.focus_order(facts).filter(|o| {
+            o.payment.method == PaymentMethod::Cod
+                && !matches!(
+                    o.status,
+                    OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned
+                )
+        });
+        let Some(order) = due else {
+            return false;
+        };
+        self.s.fallbacks = 0;
+        self.say(
+            p!("amount_due_cod"),
+            &[("total", st::price_cents(order.total.cents()))],
+        );
+        true
+    }
+
     /// A policy question asked in the middle of a request ("before we go on, how long
     /// does the refund take?"): answered, then the pending question is asked again and
     /// the request goes on. False when it is not one or the documents have no answer.
     pub(crate) fn side_question(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        // "And is it cash when he delivers it? How much will I need?" mid-request.
+        if self.task.is_some() && self.says_the_amount_due(said, facts) {
+            self.say(p!("back_to_question"), &[]);
+            self.say_pending_question(false);
+            return true;
+        }
         // Torn only between two questions ("how long does the refund take": the policy,
         // or this return's refund), it is still a question; the documents decide.
         let asked = said
@@ -780,28 +811,9 @@ impl Engine {
         // "So I'd have to ask you to restart it?": whether the caller must ask, not the
         // asking. Nothing is changed; the answer is that asking is enough, when they like.
         // The question opens the sentence; "I need to tell you my new address" says it.
-        // "Do I pay the courier? How much?" about a verified cash-on-delivery order: what
-        // is due, from the order, never a policy passage about paying.
-        if said.entities.product.is_none() && self.phrases().any("asks_amount_due", &said.words) {
-            if let Some(order) = self
-                .order_in_focus()
-                .and_then(|n| facts.order(n).ok().flatten())
-                .filter(|o| {
-                    o.payment.method == PaymentMethod::Cod
-                        && !matches!(
-                            o.status,
-                            OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned
-                        )
-                })
-            {
-                self.s.fallbacks = 0;
-                self.say(
-                    p!("amount_due_cod"),
-                    &[("total", st::price_cents(order.total.cents()))],
-                );
-                self.anything_else();
-                return;
-            }
+        if self.says_the_amount_due(said, facts) {
+            self.anything_else();
+            return;
         }
         let ph = self.phrases();
         let opening = &said.words[..said.words.len().min(6)];
