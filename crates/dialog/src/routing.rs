@@ -1030,8 +1030,16 @@ impl Engine {
         // "Can I add a pair of socks to the order I placed this morning?": a placed order
         // takes no new items, which the documents say with what to do instead; it is not
         // a new order.
-        if !commerce::purchasing(self) && adds_to_a_placed_order(&said.words) {
-            if let Some(answer) = facts.policy_answer(ADD_TO_ORDER_QUESTION) {
+        // "Just change the quantity from three to one": the same rule, for fewer items.
+        let question = if adds_to_a_placed_order(&said.words) {
+            Some(ADD_TO_ORDER_QUESTION)
+        } else if takes_from_a_placed_order(&said.words) {
+            Some(CHANGE_ITEMS_QUESTION)
+        } else {
+            None
+        };
+        if let Some(question) = question.filter(|_| !commerce::purchasing(self)) {
+            if let Some(answer) = facts.policy_answer(question) {
                 self.s.fallbacks = 0;
                 self.note_primary(Intent::PolicyQuestion);
                 self.out.push(st::plain(&answer.text));
@@ -1954,6 +1962,24 @@ const PRICE_MATCH_QUESTION: &str = "do you match a lower price from another reta
 /// The question the documents answer about adding to a placed order, asked in their
 /// words.
 const ADD_TO_ORDER_QUESTION: &str = "can items be added to an order once it has been placed";
+/// The same documents' question for fewer items or another quantity.
+const CHANGE_ITEMS_QUESTION: &str = "how do i change the items in an order";
+
+/// "Change the quantity from three to one", "fewer lamps on it": another quantity of
+/// what a placed order holds. ("Take the candle off it" is a cancellation of one item,
+/// which the cancellation answers with what it can do.)
+fn takes_from_a_placed_order(words: &[String]) -> bool {
+    let joined = format!(" {} ", words.join(" "));
+    [
+        " change the quantity",
+        " change the number of",
+        " lower the quantity",
+        " reduce the quantity",
+        " fewer ",
+    ]
+    .iter()
+    .any(|p| joined.contains(p))
+}
 
 /// "Add a pair of socks to the order I placed", "put it on my order from yesterday": a
 /// word of adding, then "to" or "on" an order of the caller's.
