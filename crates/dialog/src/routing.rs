@@ -264,7 +264,13 @@ impl Engine {
         }
         // "Could you ring me back this evening?" on a call the customer made: no call
         // back is booked from here, and the caller is told what can be done.
-        if open && self.s.called_about.is_none() && said.has(Cue::CallBack) {
+        // "I'm calling for my wife, she's in a meeting" explains; only asking to be
+        // called back ("ring me back") asks for one.
+        if open
+            && self.s.called_about.is_none()
+            && said.has(Cue::CallBack)
+            && self.phrases().any("asks_call_back", &said.words)
+        {
             self.say(p!("no_callback_inbound"), &[]);
             self.s.completed += 1;
             self.anything_else();
