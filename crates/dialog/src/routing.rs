@@ -814,13 +814,13 @@ impl Engine {
     }
 
     pub(crate) fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
-        // "So I'd have to ask you to restart it?": whether the caller must ask, not the
-        // asking. Nothing is changed; the answer is that asking is enough, when they like.
-        // The question opens the sentence; "I need to tell you my new address" says it.
         if self.says_the_amount_due(said, facts) {
             self.anything_else();
             return;
         }
+        // "So I'd have to ask you to restart it?": whether the caller must ask, not the
+        // asking. Nothing is changed; the answer is that asking is enough, when they like.
+        // The question opens the sentence; "I need to tell you my new address" says it.
         let ph = self.phrases();
         let opening = &said.words[..said.words.len().min(6)];
         if ph.any("must_i", opening) && ph.any("must_i_ask", &said.words) {
@@ -1039,7 +1039,7 @@ impl Engine {
         // "Just change the quantity from three to one": the same rule, for fewer items.
         let question = if adds_to_a_placed_order(&said.words) {
             Some(ADD_TO_ORDER_QUESTION)
-        } else if takes_from_a_placed_order(&said.words) {
+        } else if self.phrases().any("changes_quantity", &said.words) {
             Some(CHANGE_ITEMS_QUESTION)
         } else {
             None
@@ -1970,22 +1970,6 @@ const PRICE_MATCH_QUESTION: &str = "do you match a lower price from another reta
 const ADD_TO_ORDER_QUESTION: &str = "can items be added to an order once it has been placed";
 /// The same documents' question for fewer items or another quantity.
 const CHANGE_ITEMS_QUESTION: &str = "how do i change the items in an order";
-
-/// "Change the quantity from three to one", "fewer lamps on it": another quantity of
-/// what a placed order holds. ("Take the candle off it" is a cancellation of one item,
-/// which the cancellation answers with what it can do.)
-fn takes_from_a_placed_order(words: &[String]) -> bool {
-    let joined = format!(" {} ", words.join(" "));
-    [
-        " change the quantity",
-        " change the number of",
-        " lower the quantity",
-        " reduce the quantity",
-        " fewer ",
-    ]
-    .iter()
-    .any(|p| joined.contains(p))
-}
 
 /// "Add a pair of socks to the order I placed", "put it on my order from yesterday": a
 /// word of adding, then "to" or "on" an order of the caller's.
