@@ -149,12 +149,13 @@ impl Facts for StoreFacts<'_> {
     fn check_identity(
         &self,
         key: &LockKey,
+        covered: &[LockKey],
         matched: bool,
         now: chrono::NaiveDateTime,
         policy: LockPolicy,
     ) -> Result<IdentityVerdict, FactsError> {
         self.store
-            .check_identity(key, matched, now, policy)
+            .check_identity(key, covered, matched, now, policy)
             .map_err(facts_err(FactsQuery::IdentityCheck))
     }
     fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnRecord>, FactsError> {

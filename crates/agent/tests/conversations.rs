@@ -621,3 +621,52 @@ fn parallel_conversations_share_one_lock() {
     assert!(lock.is_locked(now));
     assert_eq!(lock.failures as usize, CALLERS, "every wrong guess counted");
 }
+
+/// A caller who used up the tries on one order starts a new call with the phone the
+/// order was placed with, then another order on that phone: both are refused, even with
+/// the right zip, and neither call discloses anything.
+#[test]
+fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
+    let now = parse_now("2026-03-10T10:00:00").expect("valid now");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = fixture_store(dir.path(), now);
+    let nlu = nlu(&store);
+    let knowledge = KnowledgeBase::new(&store.documents().expect("documents"));
+    let catalog = Arc::new(Catalog::load("en-US").expect("catalog"));
+    let config = Arc::new(Config::default());
+    let mut call = |turns: &[&str]| -> Vec<String> {
+        let (mut agent, _) = Agent::start(
+            &mut store,
+            &nlu,
+            &knowledge,
+            config.clone(),
+            catalog.clone(),
+            Clock::fixed(now),
+            StartOptions::default(),
+        )
+        .expect("starts");
+        turns
+            .iter()
+            .map(|t| agent.say(t).expect("turn").reply)
+            .collect()
+    };
+    let first = call(&["where is order 1000000000011", "90210", "12345"]);
+    assert!(first[2].contains("for your security"), "{first:#?}");
+    let by_phone = call(&[
+        "I don't have my order number, can you find my orders by phone",
+        "five one two five five five zero one nine nine",
+        "my zip is 78701",
+    ]);
+    let by_other = call(&["where is order 1000000000042", "78701"]);
+    for reply in by_phone.iter().chain(&by_other) {
+        for secret in ["Classic Tee", "Headphones", "delivered", "matches"] {
+            assert!(!reply.contains(secret), "disclosed {secret}: {reply}");
+        }
+    }
+    let locked = |replies: &[String]| replies.iter().any(|r| r.contains("paused"));
+    assert!(locked(&by_phone), "{by_phone:#?}");
+    assert!(locked(&by_other), "{by_other:#?}");
+    // A customer of another phone is not touched.
+    let omar = call(&["where is order 1000000000028", "02139"]);
+    assert!(!locked(&omar), "{omar:#?}");
+}

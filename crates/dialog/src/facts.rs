@@ -97,11 +97,13 @@ pub trait Facts {
     fn customer_by_email(&self, email: &str) -> Result<Option<CustomerRow>, FactsError>;
     fn lock(&self, key: &LockKey) -> Result<Option<VerificationLock>, FactsError>;
     /// Decides one identity check under `key` atomically (see
-    /// [`voxorder_domain::verification::decide_check`]): refused while the key is locked, whatever this
-    /// conversation saw earlier; a failure counted and the lock set in the same step.
+    /// [`voxorder_domain::verification::decide_covering_check`]): refused while the key
+    /// or a `covered` key of the same customer is locked, whatever this conversation saw
+    /// earlier; a failure counted under each and the locks set in the same step.
     fn check_identity(
         &self,
         key: &LockKey,
+        covered: &[LockKey],
         matched: bool,
         now: NaiveDateTime,
         policy: LockPolicy,

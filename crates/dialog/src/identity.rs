@@ -2,7 +2,8 @@
 //! on the order), or a phone number plus a factor to list the caller's orders, or an
 //! account email plus a factor for buying. A wrong number and a wrong factor get the
 //! same reply, so nothing tells a caller whether an order exists; failures are recorded
-//! per key and lock that key for voice look-ups after the configured attempts.
+//! per key and lock that key for voice look-ups after the configured attempts; a check
+//! covers the keys of the same customer (an order and its phone, a phone and its orders).
 
 use chrono::Datelike;
 
@@ -202,7 +203,14 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             e.ask(Ask::OrderNumber, p!("ask_order_number_again"), &[]);
             return false;
         }
-        if locked(e, &order_key(&heard), facts) {
+        let covers = match facts.order(&heard) {
+            Ok(o) => order_covers(o.as_ref()),
+            Err(err) => {
+                e.store_trouble(&err);
+                return false;
+            }
+        };
+        if locked(e, &order_key(&heard), &covers, facts) {
             e.s.heard_order = None;
             e.s.heard_factors = None;
             return false;
@@ -400,9 +408,6 @@ fn offer_verified(e: &mut Engine, except: Option<&str>, facts: &dyn Facts) -> Op
 /// match are offered; not, the failure counts against the phone.
 fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts) -> Answer {
     let key = LockKey::Phone(phone.clone());
-    if locked(e, &key, facts) {
-        return Answer::Handled;
-    }
     let summaries = match facts.orders_by_phone(&phone) {
         Ok(s) => s,
         Err(err) => {
@@ -410,6 +415,13 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
             return Answer::Handled;
         }
     };
+    let covers: Vec<LockKey> = summaries
+        .iter()
+        .map(|s| order_key(&s.order_number))
+        .collect();
+    if locked(e, &key, &covers, facts) {
+        return Answer::Handled;
+    }
     let mut owned = Vec::new();
     for s in summaries {
         match facts.order(&s.order_number) {
@@ -421,7 +433,7 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
             }
         }
     }
-    if !check(e, key, !owned.is_empty(), Ask::PhoneFactor, facts) {
+    if !check(e, key, &covers, !owned.is_empty(), Ask::PhoneFactor, facts) {
         return Answer::Handled;
     }
     e.s.verified
@@ -492,26 +504,47 @@ fn right_length(e: &mut Engine, number: &str) -> bool {
 
 /// Whether a key is locked now; says so (the same way for any order) when it is. Said
 /// early so a locked caller is not asked for a factor; the check itself asks again.
-fn locked(e: &mut Engine, key: &LockKey, facts: &dyn Facts) -> bool {
-    match facts.lock(key) {
-        Ok(Some(lock)) if lock.is_locked(e.now) => {
-            e.say(p!("order_locked"), &[]);
-            e.task = None;
-            e.anything_else();
-            true
-        }
-        Ok(_) => false,
-        Err(err) => {
-            e.store_trouble(&err);
-            true
+fn locked(e: &mut Engine, key: &LockKey, covered: &[LockKey], facts: &dyn Facts) -> bool {
+    for k in std::iter::once(key).chain(covered) {
+        match facts.lock(k) {
+            Ok(Some(lock)) if lock.is_locked(e.now) => {
+                e.say(p!("order_locked"), &[]);
+                e.task = None;
+                e.anything_else();
+                return true;
+            }
+            Ok(_) => {}
+            Err(err) => {
+                e.store_trouble(&err);
+                return true;
+            }
         }
     }
+    false
+}
+
+/// The keys of the customer behind an order, a phone or an account that a check under
+/// one of them answers for too: the tries used up on one order are not had again on
+/// the phone it was placed with, another order on that phone or the account.
+fn order_covers(order: Option<&Order>) -> Vec<LockKey> {
+    order
+        .and_then(|o| o.customer.phone.clone())
+        .map(LockKey::Phone)
+        .into_iter()
+        .collect()
 }
 
 /// Has the store decide an identity check under `key` and says what a failure or a lock
 /// means. Returns true when the caller is verified. The store, not this conversation,
 /// knows whether the key is locked now and how many failures it has.
-fn check(e: &mut Engine, key: LockKey, matched: bool, retry: Ask, facts: &dyn Facts) -> bool {
+fn check(
+    e: &mut Engine,
+    key: LockKey,
+    covered: &[LockKey],
+    matched: bool,
+    retry: Ask,
+    facts: &dyn Facts,
+) -> bool {
     let policy = &e.config().policy.verification;
     let policy = LockPolicy {
         max_attempts: policy.max_attempts,
@@ -520,7 +553,7 @@ fn check(e: &mut Engine, key: LockKey, matched: bool, retry: Ask, facts: &dyn Fa
     if refuses_more_checks(e) {
         return false;
     }
-    let verdict = match facts.check_identity(&key, matched, e.now, policy) {
+    let verdict = match facts.check_identity(&key, covered, matched, e.now, policy) {
         Ok(v) => v,
         Err(err) => {
             e.store_trouble(&err);
@@ -598,7 +631,8 @@ fn check_factors(
     }
     // An unknown number is checked like a real one: the same questions and replies.
     let matched = order.as_ref().is_some_and(|o| factor_matches(&given, o));
-    if !check(e, order_key(&heard), matched, Ask::Factor, facts) {
+    let covers = order_covers(order.as_ref());
+    if !check(e, order_key(&heard), &covers, matched, Ask::Factor, facts) {
         return Some(Answer::Handled);
     }
     e.s.heard_order = None;
@@ -943,9 +977,6 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Handled;
             }
             let key = LockKey::Account(email);
-            if locked(e, &key, facts) {
-                return Answer::Handled;
-            }
             let customer = match facts.customer(*id) {
                 Ok(c) => c,
                 Err(err) => {
@@ -953,6 +984,15 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                     return Answer::Handled;
                 }
             };
+            let covers: Vec<LockKey> = customer
+                .as_ref()
+                .and_then(|c| c.phone.clone())
+                .map(LockKey::Phone)
+                .into_iter()
+                .collect();
+            if locked(e, &key, &covers, facts) {
+                return Answer::Handled;
+            }
             let matched = customer.as_ref().is_some_and(|c| {
                 let zip = given
                     .zip
@@ -964,7 +1004,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 };
                 zip || phone
             });
-            if !check(e, key, matched, Ask::AccountFactor(*id), facts) {
+            if !check(e, key, &covers, matched, Ask::AccountFactor(*id), facts) {
                 return Answer::Handled;
             }
             e.s.heard_phone = None;

@@ -17,7 +17,7 @@ use voxorder_domain::records::{
     CustomerRow, NoticeKind, NoticeScope, OrderSummary, Product, PurchasedItem, ReturnRecord,
     Subscription, SubscriptionStatus, SyncNotice,
 };
-use voxorder_domain::verification::{decide_check, LockPolicy, VerificationLock};
+use voxorder_domain::verification::{decide_covering_check, LockPolicy, VerificationLock};
 use voxorder_domain::vocab::{CancelReason, ReturnReason};
 use voxorder_domain::vocab::{Entities, EntityKind};
 
@@ -92,16 +92,29 @@ impl Facts for World {
     fn check_identity(
         &self,
         key: &LockKey,
+        covered: &[LockKey],
         matched: bool,
         now: NaiveDateTime,
         policy: LockPolicy,
     ) -> Result<IdentityVerdict, FactsError> {
         let mut locks = self.locks.borrow_mut();
-        let (verdict, after) = decide_check(locks.get(key).copied(), matched, now, policy);
-        match after {
-            Some(lock) => locks.insert(key.clone(), lock),
-            None => locks.remove(key),
-        };
+        let covered_before: Vec<_> = covered.iter().map(|k| locks.get(k).copied()).collect();
+        let (verdict, after, covered_after) = decide_covering_check(
+            locks.get(key).copied(),
+            &covered_before,
+            matched,
+            now,
+            policy,
+        );
+        for (k, a) in std::iter::once(key)
+            .zip([after])
+            .chain(covered.iter().zip(covered_after))
+        {
+            match a {
+                Some(lock) => locks.insert(k.clone(), lock),
+                None => locks.remove(k),
+            };
+        }
         Ok(verdict)
     }
     fn returns_of(&self, _: &str) -> Result<Vec<ReturnRecord>, FactsError> {

@@ -119,3 +119,53 @@ pub fn decide_check(
     };
     (verdict, Some(after))
 }
+
+/// One check under `key` that also covers the keys of the same customer (`covered`: the
+/// orders behind a phone, the phone behind an order or an account), against the state
+/// recorded before it for each: the verdict and the state to record for the key, then
+/// for each covered key in order.
+///
+/// A lock on any of them refuses the check, and a failure counts under every one, so a
+/// caller who has used up the tries on one order cannot start again on the phone, the
+/// account or another order of the same customer. A success forgets the failures under
+/// `key` only: proving a phone says nothing of guesses made at an order number.
+pub fn decide_covering_check(
+    before: Option<VerificationLock>,
+    covered: &[Option<VerificationLock>],
+    matched: bool,
+    now: NaiveDateTime,
+    policy: LockPolicy,
+) -> (
+    IdentityVerdict,
+    Option<VerificationLock>,
+    Vec<Option<VerificationLock>>,
+) {
+    let covered_locked = covered.iter().flatten().any(|l| l.is_locked(now));
+    if !covered_locked {
+        let (verdict, after) = decide_check(before, matched, now, policy);
+        if matched {
+            return (verdict, after, covered.to_vec());
+        }
+        let covered_after: Vec<_> = covered
+            .iter()
+            .map(|c| decide_check(*c, false, now, policy).1)
+            .collect();
+        let verdict = match verdict {
+            IdentityVerdict::Failed { locked } => IdentityVerdict::Failed {
+                locked: locked || covered_after.iter().flatten().any(|l| l.is_locked(now)),
+            },
+            other => other,
+        };
+        return (verdict, after, covered_after);
+    }
+    if matched {
+        return (IdentityVerdict::Locked, before, covered.to_vec());
+    }
+    // Locked through a covered key: the failure still counts everywhere.
+    let after = decide_check(before, false, now, policy).1;
+    let covered_after = covered
+        .iter()
+        .map(|c| decide_check(*c, false, now, policy).1)
+        .collect();
+    (IdentityVerdict::Locked, after, covered_after)
+}

@@ -36,7 +36,7 @@ pub use voxorder_domain::records::{
     ReturnRecord, Subscription, SubscriptionStatus, SyncNotice,
 };
 pub use voxorder_domain::verification::{
-    decide_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock,
+    decide_check, decide_covering_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock,
 };
 
 /// `PRAGMA application_id` of a voxorder store ("VOXR").
@@ -848,7 +848,7 @@ mod tests {
         drop(
             Store::create_with(&path, |s| {
                 s.set_meta("k", "v")?;
-                s.check_identity(&key(), false, now, policy).map(drop)
+                s.check_identity(&key(), &[], false, now, policy).map(drop)
             })
             .unwrap(),
         );
@@ -858,7 +858,7 @@ mod tests {
         assert_eq!(ro.read_only(), Some("the disk is full"));
         assert_eq!(ro.meta("k").unwrap().as_deref(), Some("v"));
         assert_eq!(ro.verification_lock(&key()).unwrap().unwrap().failures, 1);
-        let verdict = ro.check_identity(&key(), false, now, policy).unwrap();
+        let verdict = ro.check_identity(&key(), &[], false, now, policy).unwrap();
         assert_eq!(
             verdict,
             IdentityVerdict::Failed { locked: true },
@@ -872,11 +872,13 @@ mod tests {
             lock_minutes: 30,
         };
         assert_eq!(
-            ro.check_identity(&other(), false, now, generous).unwrap(),
+            ro.check_identity(&other(), &[], false, now, generous)
+                .unwrap(),
             IdentityVerdict::Failed { locked: true }
         );
         assert!(matches!(
-            ro.check_identity(&other(), true, now, generous).unwrap(),
+            ro.check_identity(&other(), &[], true, now, generous)
+                .unwrap(),
             IdentityVerdict::Locked
         ));
         ro.start_conversation("c1", "chat", now).unwrap();

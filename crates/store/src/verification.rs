@@ -18,7 +18,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sha2::Sha256;
 
 use super::{classify, Store, StoreError};
-use super::{decide_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock};
+use super::{decide_covering_check, IdentityVerdict, LockKey, LockPolicy, VerificationLock};
 use voxorder_domain::order::{format_datetime, parse_datetime};
 
 /// Attempts per key and process when the store is read-only and a failure cannot be
@@ -49,9 +49,13 @@ impl Store {
     /// process cannot see them: there one failed check locks the key at once
     /// ([`READ_ONLY_MAX_ATTEMPTS`]), so no process ever gets more guesses than the
     /// policy allows, whatever the number of processes.
+    ///
+    /// `covered`: the keys of the same customer the check also answers for (see
+    /// [`decide_covering_check`]); read and written in the same transaction.
     pub fn check_identity(
         &self,
         key: &LockKey,
+        covered: &[LockKey],
         matched: bool,
         now: NaiveDateTime,
         policy: LockPolicy,
@@ -69,43 +73,72 @@ impl Store {
         // Immediate: read, decide and write under one write lock.
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(sql)?;
-        let stored = stored_key(&tx, key, true)
-            .map_err(sql)?
-            .expect("a secret is created when missing");
-        let before = read_lock(&tx, &stored).map_err(|e| match e {
-            ReadError::Sql(e) => classify(&path, e),
-            ReadError::Date(d) => StoreError::BadRow {
-                path: path.clone(),
-                what: "verification lock".into(),
-                detail: d,
-            },
-        })?;
-        let (verdict, after) = decide_check(before, matched, now, policy);
-        match after {
-            None => tx
-                .execute(
-                    "DELETE FROM verification_locks WHERE order_number = ?1",
-                    [&stored],
-                )
-                .map(drop),
-            Some(lock) => tx
-                .execute(
-                    "INSERT INTO verification_locks (order_number, failures, locked_until, updated_at)
-                     VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT(order_number) DO UPDATE SET failures = excluded.failures,
-                        locked_until = excluded.locked_until, updated_at = excluded.updated_at",
-                    params![
-                        stored,
-                        lock.failures,
-                        lock.locked_until.map(format_datetime),
-                        format_datetime(now)
-                    ],
-                )
-                .map(drop),
+        let read = |k: &LockKey| -> Result<(String, Option<VerificationLock>), StoreError> {
+            let stored = stored_key(&tx, k, true)
+                .map_err(sql)?
+                .expect("a secret is created when missing");
+            let lock = read_lock(&tx, &stored).map_err(|e| match e {
+                ReadError::Sql(e) => classify(&path, e),
+                ReadError::Date(d) => StoreError::BadRow {
+                    path: path.clone(),
+                    what: "verification lock".into(),
+                    detail: d,
+                },
+            })?;
+            Ok((stored, lock))
+        };
+        let (stored, before) = read(key)?;
+        let mut covered_keys = Vec::with_capacity(covered.len());
+        let mut covered_before = Vec::with_capacity(covered.len());
+        for k in covered {
+            let (s, l) = read(k)?;
+            covered_keys.push(s);
+            covered_before.push(l);
         }
-        .map_err(sql)?;
+        let (verdict, after, covered_after) =
+            decide_covering_check(before, &covered_before, matched, now, policy);
+        write_lock(&tx, &stored, before, after, now).map_err(sql)?;
+        for ((k, b), a) in covered_keys.iter().zip(covered_before).zip(covered_after) {
+            write_lock(&tx, k, b, a, now).map_err(sql)?;
+        }
         tx.commit().map_err(sql)?;
         Ok(verdict)
+    }
+}
+
+/// Records the state after a check under one stored key; a key whose state is
+/// unchanged is not written (its `updated_at` says when it last changed).
+fn write_lock(
+    conn: &Connection,
+    stored: &str,
+    before: Option<VerificationLock>,
+    after: Option<VerificationLock>,
+    now: NaiveDateTime,
+) -> rusqlite::Result<()> {
+    if before == after {
+        return Ok(());
+    }
+    match after {
+        None => conn
+            .execute(
+                "DELETE FROM verification_locks WHERE order_number = ?1",
+                [stored],
+            )
+            .map(drop),
+        Some(lock) => conn
+            .execute(
+                "INSERT INTO verification_locks (order_number, failures, locked_until, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(order_number) DO UPDATE SET failures = excluded.failures,
+                    locked_until = excluded.locked_until, updated_at = excluded.updated_at",
+                params![
+                    stored,
+                    lock.failures,
+                    lock.locked_until.map(format_datetime),
+                    format_datetime(now)
+                ],
+            )
+            .map(drop),
     }
 }
 
@@ -218,12 +251,12 @@ mod tests {
         let key = order();
         assert_eq!(store.verification_lock(&key).unwrap(), None);
 
-        let first = store.check_identity(&key, false, at(10, 0), TWO_TRIES);
+        let first = store.check_identity(&key, &[], false, at(10, 0), TWO_TRIES);
         assert_eq!(first.unwrap(), IdentityVerdict::Failed { locked: false });
         let lock = store.verification_lock(&key).unwrap().unwrap();
         assert_eq!((lock.failures, lock.locked_until), (1, None));
 
-        let second = store.check_identity(&key, false, at(10, 5), TWO_TRIES);
+        let second = store.check_identity(&key, &[], false, at(10, 5), TWO_TRIES);
         assert_eq!(second.unwrap(), IdentityVerdict::Failed { locked: true });
         let lock = store.verification_lock(&key).unwrap().unwrap();
         assert_eq!(lock.locked_until, Some(at(10, 35)));
@@ -234,27 +267,27 @@ mod tests {
         assert_eq!(store.verification_lock(&other).unwrap(), None);
 
         // During the lock even the right factor is refused, and does not extend it.
-        let right = store.check_identity(&key, true, at(10, 20), TWO_TRIES);
+        let right = store.check_identity(&key, &[], true, at(10, 20), TWO_TRIES);
         assert_eq!(right.unwrap(), IdentityVerdict::Locked);
         assert_eq!(
             store.verification_lock(&key).unwrap().unwrap().locked_until,
             Some(at(10, 35))
         );
         // A wrong one during the lock counts and extends it from now.
-        let wrong = store.check_identity(&key, false, at(10, 30), TWO_TRIES);
+        let wrong = store.check_identity(&key, &[], false, at(10, 30), TWO_TRIES);
         assert_eq!(wrong.unwrap(), IdentityVerdict::Locked);
         let lock = store.verification_lock(&key).unwrap().unwrap();
         assert_eq!((lock.failures, lock.locked_until), (3, Some(at(11, 0))));
 
         // After expiry one more failure locks again at once (only success forgets).
-        let after = store.check_identity(&key, false, at(11, 0), TWO_TRIES);
+        let after = store.check_identity(&key, &[], false, at(11, 0), TWO_TRIES);
         assert_eq!(after.unwrap(), IdentityVerdict::Failed { locked: true });
 
         // A successful check after the lock forgets everything; counting starts over.
-        let ok = store.check_identity(&key, true, at(12, 0), TWO_TRIES);
+        let ok = store.check_identity(&key, &[], true, at(12, 0), TWO_TRIES);
         assert_eq!(ok.unwrap(), IdentityVerdict::Verified);
         assert_eq!(store.verification_lock(&key).unwrap(), None);
-        let fresh = store.check_identity(&key, false, at(12, 1), TWO_TRIES);
+        let fresh = store.check_identity(&key, &[], false, at(12, 1), TWO_TRIES);
         assert_eq!(fresh.unwrap(), IdentityVerdict::Failed { locked: false });
     }
 
@@ -267,7 +300,9 @@ mod tests {
             lock_minutes: 10,
         };
         for m in 0..3 {
-            store.check_identity(&key, false, at(9, m), three).unwrap();
+            store
+                .check_identity(&key, &[], false, at(9, m), three)
+                .unwrap();
         }
         let locked = store.verification_lock(&key).unwrap().unwrap();
         assert_eq!(locked.locked_until, Some(at(9, 12)));
@@ -277,7 +312,7 @@ mod tests {
         };
         // Past the lock: counted below the new threshold, the old lock time stays.
         let v = store
-            .check_identity(&key, false, at(9, 20), raised)
+            .check_identity(&key, &[], false, at(9, 20), raised)
             .unwrap();
         assert_eq!(v, IdentityVerdict::Failed { locked: false });
         let lock = store.verification_lock(&key).unwrap().unwrap();
@@ -287,7 +322,7 @@ mod tests {
             lock_minutes: 5,
         };
         let v = store
-            .check_identity(&LockKey::Order("9".into()), false, at(9, 0), strict)
+            .check_identity(&LockKey::Order("9".into()), &[], false, at(9, 0), strict)
             .unwrap();
         assert_eq!(v, IdentityVerdict::Failed { locked: true });
     }
@@ -302,7 +337,9 @@ mod tests {
             max_attempts: 1,
             lock_minutes: 30,
         };
-        store.check_identity(&key, false, at(10, 0), one).unwrap();
+        store
+            .check_identity(&key, &[], false, at(10, 0), one)
+            .unwrap();
         drop(store);
         let store = Store::open(&path, OpenMode::Existing).unwrap();
         // The same phone written another way is the same key.
@@ -327,10 +364,12 @@ mod tests {
             let phone = LockKey::Phone("5125550199".into());
             assert_eq!(store.verification_lock(&phone).unwrap(), None);
             assert_eq!(store.meta(SECRET_META_KEY).unwrap(), None);
-            store.check_identity(&phone, false, at(10, 0), one).unwrap();
+            store
+                .check_identity(&phone, &[], false, at(10, 0), one)
+                .unwrap();
             let account = LockKey::Account("Ada.Park@Example.com".into());
             store
-                .check_identity(&account, false, at(10, 0), one)
+                .check_identity(&account, &[], false, at(10, 0), one)
                 .unwrap();
             let keys: Vec<String> = store
                 .conn
@@ -365,7 +404,7 @@ mod tests {
                     let store = Store::open(&path, OpenMode::Existing).unwrap();
                     barrier.wait();
                     store
-                        .check_identity(&order(), false, at(10, 0), TWO_TRIES)
+                        .check_identity(&order(), &[], false, at(10, 0), TWO_TRIES)
                         .unwrap()
                 })
             })
@@ -385,9 +424,82 @@ mod tests {
         );
         assert_eq!(
             store
-                .check_identity(&order(), true, at(10, 1), TWO_TRIES)
+                .check_identity(&order(), &[], true, at(10, 1), TWO_TRIES)
                 .unwrap(),
             IdentityVerdict::Locked
         );
+    }
+
+    #[test]
+    fn a_check_covers_the_keys_of_the_same_customer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.db"), OpenMode::CreateIfMissing).unwrap();
+        let phone = LockKey::Phone("5125550199".into());
+        let first = LockKey::Order("1000000000011".into());
+        let second = LockKey::Order("1000000000042".into());
+        // Two wrong zips on one order lock it and the phone behind it.
+        for m in [0, 1] {
+            store
+                .check_identity(
+                    &first,
+                    std::slice::from_ref(&phone),
+                    false,
+                    at(10, m),
+                    TWO_TRIES,
+                )
+                .unwrap();
+        }
+        assert!(store
+            .verification_lock(&phone)
+            .unwrap()
+            .unwrap()
+            .is_locked(at(10, 2)));
+        // The phone, or another order on it, gets no fresh tries, even with the right
+        // factor, and nothing new is unlocked by trying.
+        let by_phone = [first.clone(), second.clone()];
+        assert_eq!(
+            store
+                .check_identity(&phone, &by_phone, true, at(10, 3), TWO_TRIES)
+                .unwrap(),
+            IdentityVerdict::Locked
+        );
+        assert_eq!(
+            store
+                .check_identity(
+                    &second,
+                    std::slice::from_ref(&phone),
+                    true,
+                    at(10, 4),
+                    TWO_TRIES
+                )
+                .unwrap(),
+            IdentityVerdict::Locked
+        );
+        // Once the locks run out, the right factor verifies and forgets only its own key.
+        let later = at(11, 0);
+        assert_eq!(
+            store
+                .check_identity(&phone, &by_phone, true, later, TWO_TRIES)
+                .unwrap(),
+            IdentityVerdict::Verified
+        );
+        assert_eq!(store.verification_lock(&phone).unwrap(), None);
+        assert_eq!(
+            store.verification_lock(&first).unwrap().unwrap().failures,
+            2
+        );
+        // A wrong factor on the phone counts against each of its orders.
+        store
+            .check_identity(&phone, &by_phone, false, later, TWO_TRIES)
+            .unwrap();
+        assert_eq!(
+            store.verification_lock(&second).unwrap().unwrap().failures,
+            1
+        );
+        assert!(store
+            .verification_lock(&first)
+            .unwrap()
+            .unwrap()
+            .is_locked(later));
     }
 }
