@@ -158,6 +158,21 @@ impl Facts for StoreFacts<'_> {
             .check_identity(key, covered, matched, now, policy)
             .map_err(facts_err(FactsQuery::IdentityCheck))
     }
+    fn record_return_refusal(
+        &self,
+        order_number: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<(), FactsError> {
+        self.store
+            .record_return_refusal(order_number, now)
+            .map_err(facts_err(FactsQuery::Refusals))
+    }
+    fn return_refused(&self, order_number: &str) -> Result<bool, FactsError> {
+        self.store
+            .return_refused_at(order_number)
+            .map(|at| at.is_some())
+            .map_err(facts_err(FactsQuery::Refusals))
+    }
     fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnRecord>, FactsError> {
         self.store
             .returns_of(order_number)

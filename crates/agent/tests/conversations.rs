@@ -670,3 +670,61 @@ fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
     let omar = call(&["where is order 1000000000028", "02139"]);
     assert!(!locked(&omar), "{omar:#?}");
 }
+
+/// A final-sale return refused for the reason first given, then a new call that opens
+/// with a fault on the same order: the team is offered, nothing is refunded or replaced
+/// by voice. Another order of the same caller is put right as usual.
+#[test]
+fn a_refusal_holds_in_the_next_call() {
+    let now = parse_now("2026-03-10T10:00:00").expect("valid now");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut store = fixture_store(dir.path(), now);
+    let nlu = nlu(&store);
+    let knowledge = KnowledgeBase::new(&store.documents().expect("documents"));
+    let catalog = Arc::new(Catalog::load("en-US").expect("catalog"));
+    let config = Arc::new(Config::default());
+    let call = |store: &mut Store, turns: &[&str]| -> Vec<String> {
+        let (mut agent, _) = Agent::start(
+            store,
+            &nlu,
+            &knowledge,
+            config.clone(),
+            catalog.clone(),
+            Clock::fixed(now),
+            StartOptions::default(),
+        )
+        .expect("starts");
+        turns
+            .iter()
+            .map(|t| agent.say(t).expect("turn").reply)
+            .collect()
+    };
+    let first = call(
+        &mut store,
+        &[
+            "I'd like to send back a cardigan, it just doesn't suit me",
+            "1000000000066",
+            "78701",
+        ],
+    );
+    assert!(first[2].contains("final sale"), "{first:#?}");
+    let second = call(
+        &mut store,
+        &[
+            "hi, my cardigan arrived damaged, there's a hole in it",
+            "1000000000066",
+            "78701",
+        ],
+    );
+    let said = second.join(" ");
+    assert!(said.contains("pass you to them"), "{second:#?}");
+    for wrong in ["replacement", "refund you"] {
+        assert!(!said.contains(wrong), "{wrong}: {second:#?}");
+    }
+    let outbox = store.outbox().expect("outbox");
+    assert!(outbox.is_empty(), "{outbox:?}");
+    assert!(store
+        .returns_of("1000000000066")
+        .expect("returns")
+        .is_empty());
+}

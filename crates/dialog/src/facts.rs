@@ -34,6 +34,7 @@ pub enum FactsQuery {
     NewOrderNumber,
     NewReturnId,
     OrdersAsOf,
+    Refusals,
 }
 
 impl std::fmt::Display for FactsQuery {
@@ -55,6 +56,7 @@ impl std::fmt::Display for FactsQuery {
             FactsQuery::NewOrderNumber => "new order number",
             FactsQuery::NewReturnId => "new return id",
             FactsQuery::OrdersAsOf => "data age",
+            FactsQuery::Refusals => "return refusals",
         })
     }
 }
@@ -109,6 +111,14 @@ pub trait Facts {
         policy: LockPolicy,
     ) -> Result<IdentityVerdict, FactsError>;
     fn returns_of(&self, order_number: &str) -> Result<Vec<ReturnRecord>, FactsError>;
+    /// Records that a return on this order was refused by voice, past this call.
+    fn record_return_refusal(
+        &self,
+        order_number: &str,
+        now: NaiveDateTime,
+    ) -> Result<(), FactsError>;
+    /// Whether a return on this order was refused by voice before, in any call.
+    fn return_refused(&self, order_number: &str) -> Result<bool, FactsError>;
     fn product(&self, sku: &str) -> Result<Option<Product>, FactsError>;
     /// The active products of one family (sizes and colours of one item).
     fn variants(&self, family: &str) -> Result<Vec<Product>, FactsError>;

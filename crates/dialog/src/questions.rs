@@ -793,7 +793,7 @@ impl Engine {
                 if yes {
                     self.hand_off(HandOffReason::Exception);
                 } else {
-                    self.drop_task();
+                    returns::decline_exception(self, facts);
                 }
             }
             YesNo::Proceed => {

@@ -26,6 +26,8 @@ struct World {
     orders: HashMap<String, Order>,
     /// Identity checks are decided by the same rules as the store's.
     locks: RefCell<HashMap<LockKey, VerificationLock>>,
+    /// Orders whose return was refused by voice, in any call.
+    refusals: RefCell<std::collections::HashSet<String>>,
     subscriptions: Vec<Subscription>,
     products: HashMap<String, Product>,
     /// Order numbers of the household customer (7), newest first.
@@ -116,6 +118,17 @@ impl Facts for World {
             };
         }
         Ok(verdict)
+    }
+    fn record_return_refusal(
+        &self,
+        order_number: &str,
+        _: NaiveDateTime,
+    ) -> Result<(), FactsError> {
+        self.refusals.borrow_mut().insert(order_number.to_string());
+        Ok(())
+    }
+    fn return_refused(&self, order_number: &str) -> Result<bool, FactsError> {
+        Ok(self.refusals.borrow().contains(order_number))
     }
     fn returns_of(&self, _: &str) -> Result<Vec<ReturnRecord>, FactsError> {
         Ok(Vec::new())

@@ -14,6 +14,7 @@ mod customers;
 pub mod demo;
 pub mod documents;
 mod orders;
+mod refusals;
 mod sync;
 mod verification;
 
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_sync.sql"),
     include_str!("migrations/0003_subscription_ref.sql"),
+    include_str!("migrations/0004_return_refusals.sql"),
 ];
 
 /// The schema version this build reads and writes.
@@ -174,7 +176,7 @@ pub enum OpenMode {
 
 /// Tables a conversation writes besides its changes: the conversation and its audit
 /// trail, verification failures (and `meta`, where the secret keying them is made on
-/// first use) and the notices it tells. A read-only store keeps them in
+/// first use), the notices it tells and the returns it refuses. A read-only store keeps them in
 /// memory for the process (a `TEMP` table shadows the stored one); `true`: the stored
 /// rows are copied in first, so a lock set before still holds and a notice told before
 /// is not told again.
@@ -184,6 +186,7 @@ const SESSION_TABLES: &[(&str, bool)] = &[
     ("verification_locks", true),
     ("meta", true),
     ("sync_notices", true),
+    ("return_refusals", true),
 ];
 
 /// An open voxorder store.

@@ -677,6 +677,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
                     e.say(p!("return_refused_end"), &[]);
                     e.s.refused_at = Some(e.s.turns);
                     e.s.refused_order = Some(order.order_number.clone());
+                    remember_refusal(e, &order.order_number, facts);
                     e.drop_task();
                 }
             }
@@ -1304,6 +1305,34 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
     e.hand_off(HandOffReason::NotReceived);
 }
 
+/// Keeps a refusal past this call. A store that cannot record it (read-only, full)
+/// does not stop the call: the refusal still holds for the rest of it.
+fn remember_refusal(e: &Engine, order_number: &str, facts: &dyn Facts) {
+    if let Err(err) = facts.record_return_refusal(order_number, e.now) {
+        tracing::warn!(error = %err, "a return refusal was not recorded");
+    }
+}
+
+/// "No" to a person after a return outside its window was refused: the refusal stands,
+/// past this call too.
+pub(crate) fn decline_exception(e: &mut Engine, facts: &dyn Facts) {
+    if let Some(number) = e.task_ref().and_then(|t| t.order.clone()) {
+        e.s.refused_order = Some(number.clone());
+        remember_refusal(e, &number, facts);
+    }
+    e.drop_task();
+}
+
+/// Whether a return on this order was refused by voice, in this call or an earlier one.
+fn refused_before(e: &Engine, order_number: &str, facts: &dyn Facts) -> bool {
+    e.s.refused_order.as_deref() == Some(order_number)
+        || facts.return_refused(order_number).unwrap_or_else(|err| {
+            // Unknown: the team, not a refund by voice, settles it.
+            tracing::warn!(error = %err, "return refusals could not be read");
+            true
+        })
+}
+
 fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     if order.status != OrderStatus::Delivered && order.status != OrderStatus::Returned {
         // A cancelled order's status says it all; "not delivered yet" would be untrue.
@@ -1316,7 +1345,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // Refused a return for the reason first given, then told it is faulty or the wrong
     // item: a story that changed to the one that pays is not settled by voice, whoever
     // tells it. The team looks at it.
-    if e.s.refused_order.as_deref() == Some(order.order_number.as_str()) {
+    if refused_before(e, &order.order_number, facts) {
         e.end_task();
         e.say(p!("problem_after_refusal"), &[]);
         e.offer_human(HandOffReason::Exception);
