@@ -503,17 +503,19 @@ impl Engine {
     /// long does it take"): a question mark, or a question's opening words after any
     /// "and", "but" or "so".
     fn asks_a_question(&self, heard: &Interpretation) -> bool {
-        if heard.text.trim_end().ends_with('?') {
-            return true;
-        }
+        heard.text.trim_end().ends_with('?') || self.opens_with(&heard.words, "question_openers")
+    }
+
+    /// Whether the words open with a phrase of the locale's list `phrases` after any
+    /// "and", "but" or "so" ("so what was the candle on its own").
+    pub(crate) fn opens_with(&self, words: &[String], phrases: &str) -> bool {
         let ph = self.phrases();
-        let start = heard
-            .words
+        let start = words
             .iter()
             .enumerate()
-            .position(|(i, _)| ph.len_at("question_lead", &heard.words, i).is_none())
-            .unwrap_or(heard.words.len());
-        ph.len_at("question_openers", &heard.words, start).is_some()
+            .position(|(i, _)| ph.len_at("question_lead", words, i).is_none())
+            .unwrap_or(words.len());
+        ph.len_at(phrases, words, start).is_some()
     }
 
     /// "First the cancellation, then your question": said before the first request's

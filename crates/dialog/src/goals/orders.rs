@@ -185,6 +185,76 @@ fn item_lines(order: &Order) -> Vec<String> {
         .collect()
 }
 
+/// The lines of an order a caller's words name by any word of the item's name ("the
+/// coffee", "the filter"), sizes, colours and pack words aside.
+fn lines_mentioned(order: &Order, words: &[String]) -> Vec<usize> {
+    const GENERIC: &[&str] = &["pack", "set", "size", "the", "and", "with", "for", "one"];
+    order
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| {
+            let named = pw::ProductWords::parse(&item.name);
+            let head = item.name.split(" - ").next().unwrap_or(&item.name);
+            crate::locale::words(&format!("{} {head}", named.noun))
+                .iter()
+                .filter(|w| w.len() > 2 && !GENERIC.contains(&w.as_str()))
+                .any(|n| words.iter().any(|w| pw::same_noun(w, n)))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Answers what the items of the order in focus cost, one by one, or which size,
+/// colour or pack of an item it was. False (nothing said) when no verified order is in
+/// focus or no item of it is named (and the order has more than one).
+fn items_asked(e: &mut Engine, said: &Said<'_>, price: bool, facts: &dyn Facts) -> bool {
+    let Some(number) = e.order_in_focus().map(str::to_string) else {
+        return false;
+    };
+    let Ok(Some(order)) = facts.order(&number) else {
+        return false;
+    };
+    let ph = e.phrases();
+    let each = ph.any("each_item", &said.words);
+    let mut lines = lines_mentioned(&order, &said.words);
+    if lines.is_empty() && (order.items.len() == 1 || (price && each)) {
+        lines = (0..order.items.len()).collect();
+    }
+    if lines.is_empty() {
+        return false;
+    }
+    if !price {
+        let items: Vec<String> = lines
+            .iter()
+            .map(|&i| pw::product_phrase_indefinite(&order.items[i].name, order.items[i].qty, true))
+            .collect();
+        e.say(p!("item_variant"), &[("items", st::list_and(&items))]);
+        return true;
+    }
+    let priced: Vec<String> = lines
+        .iter()
+        .map(|&i| {
+            let item = &order.items[i];
+            let args = [
+                (
+                    "item",
+                    pw::product_phrase_indefinite(&item.name, item.qty, true),
+                ),
+                ("price", st::price_cents(item.price.cents())),
+            ];
+            let key = if item.qty > 1 {
+                p!("item_price_each")
+            } else {
+                p!("item_price")
+            };
+            e.text(key, &args)
+        })
+        .collect();
+    e.say(p!("item_prices"), &[("lines", st::list_and(&priced))]);
+    true
+}
+
 /// Every line of the order and what it cost, for a caller who asked: the status
 /// sentence names only the first item.
 pub(crate) fn say_details(e: &mut Engine, order: &Order) {
@@ -409,6 +479,21 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     if ph.any("why_late", &said.words) {
         return why_late(e, facts);
     }
+    // A question about the order's items ("how much was each thing?", "is the coffee the
+    // one kilo or the half?"), never a change asked with the same words ("return the tee
+    // or the candle").
+    // A price asked opening with "what was" or "how much" is a question whatever the
+    // classifier made of it ("so what was the candle on its own" is no problem report).
+    let question =
+        !Goal::from_intent(said.intent).is_some_and(|g| !matches!(g, Goal::Status | Goal::Track));
+    let priced = (question || e.opens_with(&said.words, "asks_what_was"))
+        && (ph.any("asks_item_paid", &said.words)
+            || (ph.any("each_item", &said.words) && ph.any("asks_what_was", &said.words)));
+    let variant = question && ph.any("asks_item_variant", &said.words);
+    if (priced || variant) && items_asked(e, said, priced, facts) {
+        return true;
+    }
+    let ph = e.phrases();
     let (asks_time, asks_number, disowns_cancel, asks_another) = (
         ph.any("asks_time_of_day", &said.words),
         ph.any("tracking_number_again", &said.words),
