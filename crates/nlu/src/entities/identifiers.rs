@@ -153,7 +153,10 @@ pub(crate) fn extract(
 ) -> Identifiers {
     let mut runs = digit_runs(words, taken);
     join_groups_said_in_turn(words, &mut runs);
+    join_area_code_said_after(words, &mut runs);
+    join_start_said_after_end(words, &mut runs);
     apply_self_corrections(words, &mut runs);
+    join_phone_split_by_an_aside(words, &mut runs);
     give_back_trailing_counts(words, &mut runs);
     let mut chosen: Vec<(Kind, String, bool)> = Vec::new();
     let mut prev_end = 0;
@@ -237,9 +240,12 @@ fn join_groups_said_in_turn(words: &[String], runs: &mut Vec<DigitRun>) {
     while i + 1 < runs.len() {
         let gap = &words[runs[i].end..runs[i + 1].start];
         let in_turn = gap.iter().any(|w| w == "then" || w == "followed")
-            && gap
-                .iter()
-                .all(|w| matches!(w.as_str(), "then" | "and" | "followed" | "by"));
+            && gap.iter().all(|w| {
+                matches!(
+                    w.as_str(),
+                    "then" | "and" | "followed" | "by" | "it's" | "its" | "it" | "is" | "comes"
+                )
+            });
         // A whole number already said ("order 1234567891234, then 78701") is not a group.
         let fits =
             runs[i].digits.len() < 10 && runs[i].digits.len() + runs[i + 1].digits.len() <= 13;
@@ -249,6 +255,98 @@ fn join_groups_said_in_turn(words: &[String], runs: &mut Vec<DigitRun>) {
         }
         let next = runs.remove(i + 1);
         runs[i].append(next);
+    }
+}
+
+/// "555 0199, and the area code is 512": a seven-digit number with its area code said
+/// after it is the ten-digit phone, area code first.
+fn join_area_code_said_after(words: &[String], runs: &mut Vec<DigitRun>) {
+    let mut i = 0;
+    while i + 1 < runs.len() {
+        let gap = &words[runs[i].end..runs[i + 1].start];
+        let area_code = gap.len() <= 8
+            && gap
+                .windows(2)
+                .any(|pair| pair[0] == "area" && pair[1] == "code");
+        // "… oh one seven seven, oh, and the area code …": that last "oh" is no zero.
+        let interjection =
+            runs[i].digits.len() == 8 && runs[i].last_is_word && words[runs[i].last_item.0] == "oh";
+        if area_code && interjection && runs[i + 1].digits.len() == 3 {
+            runs[i].digits.pop();
+        }
+        if !(area_code && runs[i].digits.len() == 7 && runs[i + 1].digits.len() == 3) {
+            i += 1;
+            continue;
+        }
+        let local = runs.remove(i);
+        let (start, end) = (local.start, runs[i].end);
+        runs[i].append(local);
+        (runs[i].start, runs[i].end) = (start, end);
+        i += 1;
+    }
+}
+
+/// "The last four are 0199 and it starts 512 555": an end said before its start, each
+/// named by where it sits, is one number, start first.
+fn join_start_said_after_end(words: &[String], runs: &mut Vec<DigitRun>) {
+    // "The last four are …": the count of the group may itself be a run.
+    let named = |run: &DigitRun, from: usize, names: &[&str]| {
+        words[run.start.saturating_sub(4).max(from)..run.start]
+            .iter()
+            .any(|w| names.contains(&w.as_str()))
+    };
+    let mut i = 0;
+    while i + 1 < runs.len() {
+        let end_first = named(&runs[i], 0, &["last", "ends", "ending", "end"])
+            && named(
+                &runs[i + 1],
+                runs[i].end,
+                &["starts", "start", "begins", "first"],
+            );
+        let length = runs[i].digits.len() + runs[i + 1].digits.len();
+        if !(end_first && (length == 10 || length == 13)) {
+            i += 1;
+            continue;
+        }
+        let tail = runs.remove(i);
+        let (start, end) = (tail.start, runs[i].end);
+        runs[i].append(tail);
+        (runs[i].start, runs[i].end) = (start, end);
+        i += 1;
+    }
+}
+
+/// "Nine one nine five five five, hang on, zero one four seven", "three eight five,
+/// that's Utah, five five five ...": two groups that are no number alone, a few other
+/// words between, making ten digits together, are one phone number.
+fn join_phone_split_by_an_aside(words: &[String], runs: &mut Vec<DigitRun>) {
+    let mut i = 0;
+    while i + 1 < runs.len() {
+        let (a, b) = (&runs[i], &runs[i + 1]);
+        let gap = &words[a.end..b.start];
+        let aside = (1..=3).contains(&gap.len())
+            && !gap.iter().any(|w| {
+                is_order_word(w)
+                    || is_other_id_word(w)
+                    || is_count_noun(w)
+                    || is_correction_word(w)
+                    || w == "zip"
+                    || w == "not"
+                    || w == "or"
+            })
+            && !gap.windows(2).any(|p| p[0] == "post" && p[1] == "code");
+        let partial = |n: usize| !matches!(n, 5 | 9..=20) && n >= 3;
+        let joins = aside
+            && partial(a.digits.len())
+            && partial(b.digits.len())
+            && a.digits.len() + b.digits.len() == 10;
+        if !joins {
+            i += 1;
+            continue;
+        }
+        let next = runs.remove(i + 1);
+        runs[i].append(next);
+        i += 1;
     }
 }
 
@@ -296,7 +394,10 @@ fn classify(
 ) -> Option<(Kind, String)> {
     let n = run.digits.len();
     let d = &run.digits;
-    if has_order_cue(words, run.start, prev_end) && (5..=20).contains(&n) {
+    if has_order_cue(words, run.start, prev_end)
+        && (5..=20).contains(&n)
+        && !phone_of_the_order(words, run.start, prev_end)
+    {
         return Some((Kind::Order, d.clone()));
     }
     let window = run.start.saturating_sub(CUE_WINDOW).max(prev_end)..run.start;
@@ -363,6 +464,35 @@ fn is_other_id_word(w: &str) -> bool {
         w,
         "rma" | "authorization" | "authorisation" | "tracking" | "invoice" | "account" | "card"
     )
+}
+
+/// "The phone number on the order is …", "the mobile for my order, it's …": the order
+/// word says whose phone the number is, not that it is an order number.
+fn phone_of_the_order(words: &[String], start: usize, prev_end: usize) -> bool {
+    let Some((mut k, _)) = nearest_id_word(words, start, prev_end) else {
+        return false;
+    };
+    while k > prev_end
+        && matches!(
+            words[k - 1].as_str(),
+            "the" | "my" | "this" | "that" | "our"
+        )
+    {
+        k -= 1;
+    }
+    if k == prev_end
+        || !matches!(
+            words[k - 1].as_str(),
+            "on" | "for" | "of" | "with" | "under" | "to"
+        )
+    {
+        return false;
+    }
+    k -= 1;
+    while k > prev_end && matches!(words[k - 1].as_str(), "number" | "numbers" | "no") {
+        k -= 1;
+    }
+    k > prev_end && is_phone_word(words, k - 1)
 }
 
 /// "order 123456", "order number is 123456", "odor number 12 34 56".
@@ -531,6 +661,37 @@ mod tests {
                 .as_deref(),
             Some("6175550123")
         );
+        let phone = |s: &str| ids(s).phone_number;
+        let want = Some("5125550199".to_string());
+        assert_eq!(phone("it's 555 0199 and the area code is 512"), want);
+        assert_eq!(
+            phone("five five five oh one nine nine oh and area code five one two"),
+            want
+        );
+        assert_eq!(phone("the last four are 0199 and it starts 512 555"), want);
+        assert_eq!(
+            phone("five one two five five five hang on oh one nine nine"),
+            want
+        );
+        assert_eq!(
+            phone("it's five one two, that's Texas, five five five oh one nine nine"),
+            want
+        );
+        assert_eq!(
+            phone("area code five one two then it's five five five oh one nine nine"),
+            want
+        );
+        let on_the_order =
+            ids("the phone number on the order is five one two five five five oh one nine nine");
+        assert_eq!(on_the_order.phone_number, want);
+        assert_eq!(on_the_order.order_number, None);
+        // An order number said after a phone that broke is still the order's.
+        let broke = ids("my phone died so my order number is 1000000000011");
+        assert_eq!(broke.order_number.as_deref(), Some("1000000000011"));
+        // Two identifiers with a word between stay two.
+        let two = ids("order 1234567891234 and 78701");
+        assert_eq!(two.order_number.as_deref(), Some("1234567891234"));
+        assert_eq!(two.zip_code.as_deref(), Some("78701"));
         let got = ids("cancel the phone charger order 123456789");
         assert_eq!(got.phone_number, None);
         assert_eq!(got.order_number.as_deref(), Some("123456789"));
