@@ -191,6 +191,8 @@ pub(crate) struct ConfirmReq {
     pub outbound: bool,
     /// The customer said it is them.
     pub who_checked: bool,
+    /// Times whoever answered asked about the order without saying who they are.
+    pub dodged: u8,
 }
 
 /// Placing an order or repeating one.

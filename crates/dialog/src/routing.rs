@@ -28,8 +28,8 @@ impl Engine {
         if let Some(number) = confirm_order {
             match facts.order(&number) {
                 Ok(Some(order)) => {
-                    self.s.verified.push(number.clone());
-                    self.s.focus = Some(number.clone());
+                    // Not verified yet: whoever answers has to say they are the customer
+                    // before anything of the order is said or done (`confirm_who`).
                     self.s.called_about = Some(number.clone());
                     self.s.primary = Some(Intent::ConfirmOrder);
                     let mut task =

@@ -1530,7 +1530,21 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         return ask_callback(e, said);
     }
     // "Who's asking?": who calls and why, and the question again; nothing of the order.
-    if !its_them && e.phrases().any("who_calls", &said.words) {
+    // "Just cancel it" or "what did he order?" before saying who they are: the same,
+    // whoever asks.
+    let acts_on_the_order = Goal::from_intent(said.intent).is_some_and(|g| g.needs_order());
+    if !its_them && (e.phrases().any("who_calls", &said.words) || acts_on_the_order) {
+        // Asked twice and still not said: as for anyone else, a call back is offered.
+        e.task().confirmation().dodged += 1;
+        if e.task().confirmation().dodged > 2 {
+            let name = e.s.callee.clone().unwrap_or_default();
+            e.ask(
+                Ask::YesNo(YesNo::CallBack),
+                p!("confirm_not_them"),
+                &[("name", name)],
+            );
+            return Answer::Handled;
+        }
         let store = e.config().store.name.clone();
         let name = e.s.callee.clone().unwrap_or_default();
         e.ask(
@@ -1542,6 +1556,12 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     }
     if its_them {
         e.task().confirmation().who_checked = true;
+        if let Some(number) = e.s.called_about.clone() {
+            if !e.s.verified.contains(&number) {
+                e.s.verified.push(number.clone());
+            }
+            e.s.focus = Some(number);
+        }
         // "Yes it's me, but deliver it to my work": the request said with the yes is the
         // answer to the call, taken up at once.
         let request = matches!(
