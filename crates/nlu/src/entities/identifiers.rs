@@ -157,6 +157,7 @@ pub(crate) fn extract(
     join_start_said_after_end(words, &mut runs);
     apply_self_corrections(words, &mut runs);
     join_phone_split_by_an_aside(words, &mut runs);
+    take_a_repeat_once(words, &mut runs);
     give_back_trailing_counts(words, &mut runs);
     let mut chosen: Vec<(Kind, String, bool)> = Vec::new();
     let mut prev_end = 0;
@@ -347,6 +348,24 @@ fn join_phone_split_by_an_aside(words: &[String], runs: &mut Vec<DigitRun>) {
         let next = runs.remove(i + 1);
         runs[i].append(next);
         i += 1;
+    }
+}
+
+/// "It's 43215. Four three two one five.": a zip, a phone or an order number said twice
+/// in a row is said once, not one number of twice the length (a ten-digit phone whose
+/// halves match stays a phone when a phone is named before it).
+fn take_a_repeat_once(words: &[String], runs: &mut [DigitRun]) {
+    for run in runs.iter_mut() {
+        let n = run.digits.len();
+        let half = n / 2;
+        if n % 2 != 0 || !matches!(half, 5 | 10 | 13) || run.digits[..half] != run.digits[half..] {
+            continue;
+        }
+        let window = run.start.saturating_sub(CUE_WINDOW)..run.start;
+        if half == 5 && window.clone().any(|k| is_phone_word(words, k)) {
+            continue;
+        }
+        run.digits.truncate(half);
     }
 }
 
@@ -688,6 +707,14 @@ mod tests {
         // An order number said after a phone that broke is still the order's.
         let broke = ids("my phone died so my order number is 1000000000011");
         assert_eq!(broke.order_number.as_deref(), Some("1000000000011"));
+        // Said twice, once typed and once spelled: once.
+        let twice = ids("it's 43215. four three two one five.");
+        assert_eq!(twice.zip_code.as_deref(), Some("43215"));
+        assert_eq!(twice.phone_number, None);
+        assert_eq!(
+            phone("my phone is 55555 55555").as_deref(),
+            Some("5555555555")
+        );
         // Two identifiers with a word between stay two.
         let two = ids("order 1234567891234 and 78701");
         assert_eq!(two.order_number.as_deref(), Some("1234567891234"));
