@@ -182,8 +182,11 @@ fn tokens(words: &[String]) -> Vec<Token> {
             continue;
         }
         let text = norm(w);
-        // "a bag of coffee", "three bags": the bag holds or counts, it is not a product.
-        let counted = out.last().is_some_and(|t: &Token| is_digits(&t.text));
+        // "a bag of coffee", "three bags", "the 6 kg bag": the bag holds, counts or is
+        // measured, it is not a product.
+        let counted = out.last().is_some_and(|t: &Token| {
+            is_digits(&t.text) || matches!(t.text.as_str(), "kg" | "g" | "l" | "ml" | "lb" | "oz")
+        });
         let blocked = w == OPAQUE
             || CONTAINERS.contains(&text.as_str())
                 && (words.get(i + 1).is_some_and(|n| n == "of") || counted);

@@ -436,6 +436,30 @@ fn counts(
     if n >= 2 && next.is_some_and(|w| PACK_SIZES.contains(&w)) {
         return false;
     }
+    // "The smaller 6 kilo bag": a weight said of the bag it comes in is its size.
+    let weighs_the_pack = next
+        .is_some_and(|w| matches!(w, "kilo" | "kilos" | "kilogram" | "kilograms" | "pound"))
+        && words.get(end + 1).is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "bag"
+                    | "bags"
+                    | "pack"
+                    | "packs"
+                    | "box"
+                    | "tub"
+                    | "sack"
+                    | "tin"
+                    | "jar"
+                    | "bottle"
+                    | "size"
+                    | "one"
+                    | "ones"
+            )
+        });
+    if weighs_the_pack {
+        return false;
+    }
     // "Three more", "another two": more of something being bought, unless "more" goes
     // on to name what is not a product ("one more time", "two more days").
     if next == Some("more") && !article {

@@ -499,6 +499,15 @@ fn return_reasons_said_many_ways() {
 fn quantities_said_many_ways() {
     let cases: &[(&str, Option<u32>)] = &[
         ("i'd like two hoodies", Some(2)),
+        (
+            "reorder the dog food, but the smaller 6 kilo bag this time",
+            None,
+        ),
+        (
+            "one bag of the chicken and rice dog food, the 6 kg bag",
+            Some(1),
+        ),
+        ("two kilos of the coffee beans", Some(2)),
         ("can i get 3 of the classic tees", Some(3)),
         ("four bath towels please", Some(4)),
         ("order 12 rolls of toilet paper", Some(12)),
