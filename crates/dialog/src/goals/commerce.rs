@@ -477,6 +477,22 @@ pub(crate) fn purchasing(e: &Engine) -> bool {
 }
 
 /// What the caller bought of the product, or of another size or colour of it.
+/// Whether the words say the size or colour of the product `sku` among its family's
+/// variants ("the 6 kilo bag", "in navy").
+fn names_the_variant(e: &Engine, sku: &str, words: &[String], facts: &dyn Facts) -> bool {
+    let Ok(Some(named)) = facts.product(sku) else {
+        return false;
+    };
+    let Ok(variants) = facts.variants(&named.family) else {
+        return false;
+    };
+    let (size, colour) = spoken_size_and_colour(e, words, &variants);
+    let same = |said: Option<String>, own: &Option<String>| {
+        said.is_some_and(|s| own.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(&s)))
+    };
+    same(size, &named.size) || same(colour, &named.color)
+}
+
 fn bought_before<'a>(
     history: &'a [PurchasedItem],
     sku: &str,
@@ -613,8 +629,13 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
                     .any(|w| w.len() > 2 && words.contains(w))
             })
         });
+        // "Reorder the dog food, but the smaller 6 kilo bag this time": a size or colour
+        // said that is the named product's and not the one bought before wins.
+        let other_variant =
+            bought.is_some_and(|h| h.sku != sku && names_the_variant(e, &sku, &words, facts));
         let (sku, qty) = match bought {
-            Some(h) => (h.sku.clone(), e.task().quantity().unwrap_or(h.last_qty)),
+            Some(h) if !other_variant => (h.sku.clone(), e.task().quantity().unwrap_or(h.last_qty)),
+            Some(h) => (sku, e.task().quantity().unwrap_or(h.last_qty)),
             None => (sku, e.task().quantity().unwrap_or(1)),
         };
         if own {
