@@ -111,6 +111,15 @@ impl Engine {
         if self.undoing_request() && self.phrases().any("keep", &said.words) {
             return Some(false);
         }
+        // "One" at "that's six bags, shall I place the order?": a number, never a yes.
+        if !said.words.is_empty()
+            && said.words.iter().all(|w| {
+                w.bytes().all(|b| b.is_ascii_digit())
+                    || self.phrases().any("count_words", std::slice::from_ref(w))
+            })
+        {
+            return None;
+        }
         match said.intent {
             // "When exactly?", "do I still need to confirm it?": a question, however it
             // was classified, is no yes unless a yes is in it.
