@@ -452,6 +452,18 @@ impl Engine {
             self.withdraw(said, facts);
             return;
         }
+        // "Forget it, I'll order it on the website" with nothing in progress: the caller
+        // is done; no answer is looked up for the words ("forget" is no password).
+        if self.task.is_none()
+            && matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse))
+            && said.has(Cue::Withdraw)
+            && Goal::from_intent(said.intent).is_none()
+            && said.intent != Intent::PolicyQuestion
+            && said.entities.order_number.is_none()
+        {
+            self.goodbye();
+            return;
+        }
         // "What? I didn't say cancel. What's the status?": the request in progress was
         // never the caller's; it is dropped, and what they do ask is taken up.
         if self.task.is_some() && self.phrases().any("never_asked", &said.words) {
