@@ -587,7 +587,8 @@ fn measure() {
 /// also short), `MEASURE_ID` (one clip, `voice/id`, with its free decoding printed),
 /// `MEASURE_SNR` (white noise at that many dB; clean when unset), `MEASURE_KNOWN=1` (the
 /// set's order numbers and 5000 other 13-digit numbers as the store's known numbers),
-/// `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the load).
+/// `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the load), `MEASURE_KOKORO=1`
+/// (the Kokoro voices too).
 /// `cargo test --release -p voxorder-speech --lib asr::tests::measure_spoken_digits -- --ignored --nocapture`
 #[test]
 #[ignore = "a measurement that prints misses and counts; needs the rendered spoken set"]
@@ -647,7 +648,8 @@ fn measure_spoken_digits() {
             continue;
         }
         if !kinds.split(',').any(|k| k == kind)
-            || voice.starts_with("kokoro")
+            || (voice.starts_with("kokoro")
+                && !std::env::var("MEASURE_KOKORO").is_ok_and(|v| v == "1"))
             || !fnv(&format!("{voice}/{id}")).is_multiple_of(every)
         {
             continue;
