@@ -1870,6 +1870,31 @@ fn pick_lines(
             }
         }
     }
+    // "One of the oatmeal ones": a word of one line's name alone (its colour here)
+    // picks it before any "one" is read as a position in the list.
+    let names: Vec<Vec<String>> = open
+        .iter()
+        .map(|&l| crate::locale::words(&item(order, l).name))
+        .collect();
+    let unique: Vec<u32> = open
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| {
+            names[i].iter().any(|w| {
+                w.len() > 2
+                    && said.words.contains(w)
+                    && !negated.contains(&w)
+                    && names
+                        .iter()
+                        .enumerate()
+                        .all(|(j, n)| j == i || !n.contains(w))
+            })
+        })
+        .map(|(_, &l)| l)
+        .collect();
+    if let [l] = unique[..] {
+        return vec![qty_for(l)];
+    }
     if let Some(i) = said.position(open.len()) {
         return vec![qty_for(open[i])];
     }
