@@ -241,12 +241,13 @@ impl Nlu {
             Intent::ChangeAddress => text.bytes().any(|b| b.is_ascii_digit()),
             _ => false,
         };
+        // Another business named by its name is that business's, whatever day it names.
         if about_an_order(intent)
             && expect.is_none()
-            && !own_details
             && entities.order_number.is_none()
             && entities.product.is_none()
-            && entities::names_elsewhere(text)
+            && ((!own_details && entities::names_elsewhere(text))
+                || entities::names_another_business(text))
         {
             intent = Intent::Fallback;
         }
@@ -484,6 +485,16 @@ mod tests {
             (Intent::PlaceOrder, "buy me a bottle of whisky"),
             (Intent::ReportProblem, "the hotel room was dirty"),
             (Intent::GetOrderStatus, "where's my pizza"),
+            (Intent::CancelOrder, "cancel the Getir order"),
+            (
+                Intent::RescheduleDelivery,
+                "reschedule my Ocado delivery to the evening",
+            ),
+            (
+                Intent::ChangeAddress,
+                "change my address at Barclays, I've moved",
+            ),
+            (Intent::Reorder, "reorder my usual from Domino's"),
         ] {
             assert_eq!(understood(intent, text, None), Intent::Fallback, "{text}");
         }
@@ -500,6 +511,19 @@ mod tests {
             understood(Intent::ChangeAddress, "send it to my hotel instead", None),
             Intent::ChangeAddress
         );
+        // A household member's order, a carrier, a month and a size are no business.
+        for (intent, text) in [
+            (Intent::CancelOrder, "cancel Jonah's order please"),
+            (
+                Intent::RescheduleDelivery,
+                "can my UPS delivery come on Friday instead",
+            ),
+            (Intent::ExchangeItem, "swap the UK 6 for a UK 7"),
+            (Intent::CancelOrder, "cancel the order I placed in March"),
+            (Intent::ChangeAddress, "send my order to Mum's house"),
+        ] {
+            assert_eq!(understood(intent, text, None), intent, "{text}");
+        }
         assert_eq!(
             understood(
                 Intent::ChangeAddress,

@@ -95,6 +95,164 @@ pub fn names_elsewhere(text: &str) -> bool {
         })
 }
 
+/// Whether the transcript names another business by its name, in the place an order's
+/// business goes: "the Getir order", "my Morrisons delivery", "reorder my usual from
+/// Domino's", "change my address at Lloyds", "I need to tell HMRC". A name is a word
+/// written with a capital inside a sentence (as a recogniser writes proper names); a
+/// carrier, a day, a month, a size, "Mum" and the like are no other business, and a
+/// name said as someone's ("Jonah's order") is a household member's, not a business's.
+pub fn names_another_business(text: &str) -> bool {
+    let tokens: Vec<(String, bool)> = text
+        .split_whitespace()
+        .scan(true, |starts, raw| {
+            let at_start = *starts;
+            *starts = raw.ends_with(['.', '!', '?', ':']);
+            let word: String = raw
+                .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '&' && c != '-')
+                .to_string();
+            Some((word, at_start))
+        })
+        .filter(|(w, _)| !w.is_empty())
+        .collect();
+    let lower: Vec<String> = tokens.iter().map(|(w, _)| w.to_lowercase()).collect();
+    let is_name = |k: usize| {
+        let (word, at_start) = &tokens[k];
+        let bare = word.strip_suffix("'s").unwrap_or(word);
+        let first = bare.chars().next();
+        // "XL", "UK 6", "USB": sizes and kinds of goods, not names.
+        let short_code = bare.len() <= 3
+            && bare
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let excluded = *at_start
+            || short_code
+            || bare.starts_with("I'")
+            || NOT_A_BUSINESS.contains(&bare.to_lowercase().as_str());
+        !excluded && first.is_some_and(char::is_uppercase) && bare.chars().count() >= 2
+    };
+    (0..tokens.len()).any(|k| {
+        if !is_name(k) {
+            return false;
+        }
+        let possessive = tokens[k].0.ends_with("'s");
+        let before = k.checked_sub(1).map(|b| lower[b].as_str());
+        let after = lower.get(k + 1).map(String::as_str);
+        let order_noun_after = !possessive && after.is_some_and(|a| BUSINESS_NOUNS.contains(&a));
+        let by_preposition = before
+            .is_some_and(|b| matches!(b, "from" | "at" | "with" | "tell" | "telling" | "told"));
+        order_noun_after || by_preposition
+    })
+}
+
+/// Capitalised words that name no other business: carriers of this shop's parcels,
+/// days, months, holidays, family and the shop's own words.
+const NOT_A_BUSINESS: &[&str] = &[
+    "ups",
+    "fedex",
+    "usps",
+    "dhl",
+    "royal",
+    "mail",
+    "evri",
+    "hermes",
+    "parcelforce",
+    "ontrac",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "christmas",
+    "easter",
+    "thanksgiving",
+    "halloween",
+    "mum",
+    "mom",
+    "dad",
+    "mummy",
+    "mommy",
+    "daddy",
+    "nan",
+    "nana",
+    "gran",
+    "granny",
+    "grandma",
+    "grandpa",
+    "grandad",
+    "auntie",
+    "aunt",
+    "uncle",
+    "sis",
+    "bro",
+    "sir",
+    "madam",
+    "ok",
+    "okay",
+    "hi",
+    "hello",
+    "thanks",
+    "please",
+    "sorry",
+    "yes",
+    "no",
+    "visa",
+    "mastercard",
+    "amex",
+    "paypal",
+    "harbor",
+    "lane",
+    "goods",
+    "order",
+    "oh",
+    "um",
+    "uh",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+];
+
+/// Nouns after a business's name that make it the one dealt with: "the Getir order".
+const BUSINESS_NOUNS: &[&str] = &[
+    "order",
+    "orders",
+    "delivery",
+    "deliveries",
+    "account",
+    "subscription",
+    "booking",
+    "appointment",
+    "membership",
+    "contract",
+    "plan",
+    "slot",
+    "bill",
+    "policy",
+    "shop",
+    "shopping",
+    "takeaway",
+    "box",
+    "reservation",
+    "card",
+    "loan",
+    "mortgage",
+    "app",
+];
+
 /// Words for this shop's parcel.
 const PARCEL_WORDS: &[&str] = &["parcel", "parcels", "package", "packages", "shipment"];
 
