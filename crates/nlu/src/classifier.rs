@@ -104,12 +104,21 @@ impl ReasonHead {
 
     /// Like [`ReasonHead::reason`], for the cancel head.
     pub fn cancel_reason(&self, embedding: &[f32]) -> Option<(CancelReason, f32)> {
-        let (label, p) = self.label(embedding)?;
+        self.cancel_reason_at(embedding, self.min_confidence)
+    }
+
+    /// The cancel head's reason at a bar of the caller's.
+    pub fn cancel_reason_at(&self, embedding: &[f32], bar: f32) -> Option<(CancelReason, f32)> {
+        let (label, p) = self.label_at(embedding, bar)?;
         Some((parse_cancel_reason(label)?, p))
     }
 
     /// The most likely label other than `none`, at or above the bar.
     fn label(&self, embedding: &[f32]) -> Option<(&str, f32)> {
+        self.label_at(embedding, self.min_confidence)
+    }
+
+    fn label_at(&self, embedding: &[f32], bar: f32) -> Option<(&str, f32)> {
         let logits: Vec<f32> = self
             .weights
             .iter()
@@ -125,7 +134,7 @@ impl ReasonHead {
             .map(|(i, e)| (i, e / total))
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
         let label = self.labels[best].as_str();
-        (label != "none" && p >= self.min_confidence).then_some((label, p))
+        (label != "none" && p >= bar).then_some((label, p))
     }
 
     fn check(&self, dim: usize, known: KnownLabel) -> Result<(), String> {
@@ -393,7 +402,14 @@ pub struct Classified {
     pub reason: Option<(ReturnReason, f32)>,
     /// Why an order is cancelled, as far as the model can tell.
     pub cancel_reason: Option<(CancelReason, f32)>,
+    /// The cancel head's likeliest reason at the lower bar [`UNSURE_CANCEL_BAR`], for a
+    /// sentence long enough to hold one.
+    pub cancel_reason_unsure: Option<(CancelReason, f32)>,
 }
+
+/// The cancel head's bar for a sentence that gives more than the request itself: "none"
+/// lines are short ("just cancel it"), so a long one is likelier to hold a reason.
+pub const UNSURE_CANCEL_BAR: f32 = 0.4;
 
 /// The ONNX intent classifier.
 pub struct OnnxIntentClassifier {
@@ -508,9 +524,12 @@ impl IntentClassifier for OnnxIntentClassifier {
             (Some(head), Some(e)) => head.reason(e),
             _ => None,
         };
-        let cancel_reason = match (&self.cancel_reasons, &embedding) {
-            (Some(head), Some(e)) => head.cancel_reason(e),
-            _ => None,
+        let (cancel_reason, cancel_reason_unsure) = match (&self.cancel_reasons, &embedding) {
+            (Some(head), Some(e)) => (
+                head.cancel_reason(e),
+                head.cancel_reason_at(e, UNSURE_CANCEL_BAR.min(head.min_confidence)),
+            ),
+            _ => (None, None),
         };
         let outputs = match embedding {
             Some(e) => {
@@ -542,6 +561,7 @@ impl IntentClassifier for OnnxIntentClassifier {
             scores,
             reason,
             cancel_reason,
+            cancel_reason_unsure,
         })
     }
 

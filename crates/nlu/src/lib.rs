@@ -39,6 +39,34 @@ const ALTERNATIVES: usize = 3;
 /// Most requests taken from one utterance; a longer list is heard as one.
 const MAX_REQUESTS: usize = 3;
 
+/// Words beyond the request itself a cancellation must have for the cancel head's
+/// unsure reason to be taken.
+const LONG_ENOUGH_FOR_A_REASON: usize = 4;
+
+/// The words of a cancellation that are not the request itself, its identifiers or
+/// its courtesies: what a reason would be said in.
+fn reason_words(text: &str) -> usize {
+    #[rustfmt::skip]
+    const REQUEST: &[&str] = &[
+        "i", "i'd", "i'm", "want", "wanted", "would", "like", "need", "to", "cancel", "cancelled",
+        "canceled", "cancelling", "canceling", "my", "the", "this", "that", "an", "a", "order",
+        "orders", "number", "zip", "code", "is", "it", "its", "it's", "please", "can", "could",
+        "you", "think", "just", "hi", "hello", "hey", "um", "uh", "so", "and", "of", "for", "me",
+        "thanks", "thank", "purchase", "go", "ahead", "now", "yes", "ok", "okay",
+    ];
+    text.split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_lowercase()
+        })
+        .filter(|w| {
+            !w.is_empty()
+                && !w.bytes().all(|b| b.is_ascii_digit())
+                && !REQUEST.contains(&w.as_str())
+        })
+        .count()
+}
+
 /// Whether the intent acts on or asks about an order, a return or a subscription: what
 /// another business's words can look like ([`entities::names_elsewhere`]).
 fn about_an_order(intent: Intent) -> bool {
@@ -275,7 +303,14 @@ impl Nlu {
             && cancel_belongs
             && !reason_denied
         {
-            entities.cancel_reason = classified.cancel_reason.map(|(reason, _)| reason);
+            // A long sentence gives more than the request: the head's unsure reason
+            // is likelier right than none ("someone gave me one for my birthday, so
+            // I'd like to cancel").
+            let long = reason_words(text) >= LONG_ENOUGH_FOR_A_REASON;
+            entities.cancel_reason = classified
+                .cancel_reason
+                .or(classified.cancel_reason_unsure.filter(|_| long))
+                .map(|(reason, _)| reason);
         }
         let heard = reading::Heard {
             text: text.to_string(),
@@ -326,6 +361,7 @@ mod tests {
                 scores: self.classify(text)?,
                 reason: Some((self.1, 0.9)),
                 cancel_reason: Some((self.2, 0.9)),
+                cancel_reason_unsure: None,
             })
         }
     }
