@@ -384,10 +384,24 @@ impl Engine {
                 let acknowledged_offer = matches!(self.ask, Ask::YesNo(q) if q.is_offer())
                     && self.only_acknowledgement(&heard.words);
                 let mut heard = *heard;
+                let goal = self.task.as_ref().map(Task::goal);
+                // "It's 281 not 218. 281 Willow Street" at an address's question or its
+                // read-back: the digits are the address's, not an order number.
+                let address_asked = matches!(self.ask, Ask::Street | Ask::City)
+                    || (self.ask == Ask::YesNo(YesNo::Proceed)
+                        && goal == Some(Goal::ChangeAddress));
+                let lengths = &self.config.policy.verification.order_number_digits;
+                let not_an_order = heard
+                    .entities
+                    .order_number
+                    .as_ref()
+                    .is_some_and(|n| !lengths.is_empty() && !lengths.contains(&n.len()));
+                if address_asked && heard.address.is_some() && not_an_order {
+                    heard.entities.order_number = None;
+                }
                 // "Ok yes, and can I pay cash when it arrives?" at a read-back: the yes
                 // waits for what is said with it about the same request (a question, a
                 // change); the read-back comes again before anything is done.
-                let goal = self.task.as_ref().map(Task::goal);
                 let yes_with_more = self.ask == Ask::YesNo(YesNo::Proceed)
                     && heard.intent == Intent::Affirm
                     && heard.then.as_ref().is_some_and(|then| {

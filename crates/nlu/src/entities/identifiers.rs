@@ -452,8 +452,11 @@ fn classify(
         }
         _ => {}
     }
+    // An address asked for: a number not named an order's is a house or flat number.
+    let address = matches!(expect, Some(EntityKind::Street | EntityKind::City));
     match n {
         5 => Some((Kind::Zip, d.clone())),
+        _ if address && n < 10 => None,
         _ => {
             if let Some(p) = phone(d, false) {
                 Some((Kind::Phone, p))

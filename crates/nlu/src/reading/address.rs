@@ -58,6 +58,25 @@ pub fn corrected(lists: &Lists, text: &str) -> String {
     if let Some(end) = intro {
         raws.drain(..end);
     }
+    // "It's 281 not 218. 281 Willow Street": the number after "not" is taken back, and
+    // the number said again is said once.
+    let mut i = 0;
+    while i + 2 < raws.len() {
+        let (a, not, b) = (
+            address_key(raws[i]),
+            address_key(raws[i + 1]),
+            address_key(raws[i + 2]),
+        );
+        let number = |k: &str| !k.is_empty() && k.chars().all(|c| c.is_ascii_digit());
+        if number(&a) && not == "not" && number(&b) {
+            raws.drain(i + 1..i + 3);
+            if raws.get(i + 1).is_some_and(|r| address_key(r) == a) {
+                raws.remove(i);
+            }
+            continue;
+        }
+        i += 1;
+    }
     loop {
         let keys: Vec<String> = raws.iter().map(|r| address_key(r)).collect();
         let Some((mut at, mut len)) = last_correction(&keys) else {

@@ -185,6 +185,11 @@ fn a_correction_inside_an_address_replaces_only_the_part_said_again() {
     assert_eq!(a.city.as_deref(), Some("Austin"));
     let a = street("40 Elm Road, I mean 44 Elm Road, Austin");
     assert_eq!(a.street, "44 Elm Road");
+    // "281 not 218": the number said first is meant; the one after "not" is taken back.
+    let a = street("oh wait, sorry, it's 281 not 218. 281 Willow Street.");
+    assert_eq!(a.street, "281 Willow Street");
+    let a = street("it's 281 not 218 Willow Street");
+    assert_eq!(a.street, "281 Willow Street");
     let a = street("40 Elm Road, Austin, no sorry, Round Rock");
     assert_eq!(a.street, "40 Elm Road");
     assert_eq!(a.city.as_deref(), Some("Round Rock"));
