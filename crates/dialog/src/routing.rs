@@ -17,6 +17,10 @@ use crate::session::{Answer, Ask, Said, YesNo};
 use crate::speak::first_name;
 use crate::{p, Engine};
 
+/// The share a classifier gives a policy question, as its runner-up to "none of these",
+/// for the documents to be asked at the opening of a call.
+const POLICY_LEANING: f32 = 0.2;
+
 impl Engine {
     /// Says where the order of the current request stands (a goal that finds the
     /// order is not ready for it answers with its status).
@@ -797,9 +801,35 @@ impl Engine {
             .filter(|a| matches!(a.intent, Intent::PolicyQuestion | Intent::CheckReturnStatus))
             .map(|a| a.confidence)
             .sum::<f32>();
-        let clear = said.intent == Intent::PolicyQuestion
-            && said.confidence.max(asked) >= self.config.dialog.aside_confidence;
-        let Some(answer) = clear.then(|| facts.policy_answer(&said.text)).flatten() else {
+        // "There's no cancellation fee or anything, right?": a question the classifier
+        // could not place but leaned to a policy one, asked as a question.
+        let leaned = said.intent == Intent::Fallback
+            && self.asks_a_question(said)
+            && said
+                .alternatives
+                .iter()
+                .any(|a| a.intent == Intent::PolicyQuestion && a.confidence >= POLICY_LEANING);
+        let clear = (said.intent == Intent::PolicyQuestion
+            && (said.confidence.max(asked) >= self.config.dialog.aside_confidence
+                || self.asks_a_question(said)))
+            || leaned;
+        // Asked in the middle of a request, the question is about that request ("no
+        // charge for stopping it?" while a subscription is cancelled): its topic is
+        // asked with it when the words do not name one.
+        // (A return's questions name what they are about: "how long does the refund
+        // take" is the refund's, not the return window's.)
+        let topic = self
+            .task
+            .as_ref()
+            .filter(|t| t.goal() == Goal::Subscription)
+            .map(|_| "subscription");
+        let with_topic = topic
+            .filter(|t| !said.words.iter().any(|w| w.starts_with(t)))
+            .and_then(|t| facts.policy_answer(&format!("{} {t}", said.text)));
+        let Some(answer) = clear
+            .then(|| with_topic.or_else(|| facts.policy_answer(&said.text)))
+            .flatten()
+        else {
             return false;
         };
         self.out.push(st::plain(&answer.text));
@@ -1218,8 +1248,14 @@ impl Engine {
             // is answered from them. Opening a call, such a sentence is more likely about
             // something else altogether ("book a courier for my office parcel"), unless it
             // names a section of them whole ("I forgot my password, can you reset it?").
+            // Nor when the classifier itself leaned to a policy question ("I live in
+            // Montreal, do you deliver to Canada?").
             Intent::Fallback if said.words.len() >= 4 => {
-                let later = self.s.focus.is_some() || self.s.completed > 0;
+                let leaned = said
+                    .alternatives
+                    .iter()
+                    .any(|a| a.intent == Intent::PolicyQuestion && a.confidence >= POLICY_LEANING);
+                let later = self.s.focus.is_some() || self.s.completed > 0 || leaned;
                 match facts
                     .policy_answer(&said.text)
                     .filter(|a| later || a.names_its_section)
