@@ -374,25 +374,7 @@ fn choose_lines(
         // only one of them has in its name pick it.
         if hits.len() > 1 {
             let said = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
-            let names: Vec<Vec<String>> = hits
-                .iter()
-                .map(|&l| crate::locale::words(&item(order, l).name))
-                .collect();
-            let named: Vec<u32> = hits
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| {
-                    names[i].iter().any(|w| {
-                        w.len() > 2
-                            && said.contains(w)
-                            && !names
-                                .iter()
-                                .enumerate()
-                                .any(|(j, n)| j != i && n.contains(w))
-                    })
-                })
-                .map(|(_, &l)| l)
-                .collect();
+            let named = named_alone(order, &hits, &said, &[]);
             if named.len() == 1 {
                 hits = named;
             }
@@ -1812,6 +1794,32 @@ fn other_item_named(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool 
     true
 }
 
+/// The lines among `lines` whose name has a word said that no other of them has ("the
+/// black sneakers" beside grey ones, "the oatmeal one"); words in `set_aside` ("not the
+/// black") do not count.
+fn named_alone(order: &Order, lines: &[u32], said: &[String], set_aside: &[&String]) -> Vec<u32> {
+    let names: Vec<Vec<String>> = lines
+        .iter()
+        .map(|&l| crate::locale::words(&item(order, l).name))
+        .collect();
+    lines
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| {
+            names[i].iter().any(|w| {
+                w.len() > 2
+                    && said.contains(w)
+                    && !set_aside.contains(&w)
+                    && names
+                        .iter()
+                        .enumerate()
+                        .all(|(j, n)| j == i || !n.contains(w))
+            })
+        })
+        .map(|(_, &l)| l)
+        .collect()
+}
+
 /// Which order lines the caller means: all of them, by position, by product, or by name.
 fn pick_lines(
     e: &Engine,
@@ -1872,27 +1880,7 @@ fn pick_lines(
     }
     // "One of the oatmeal ones": a word of one line's name alone (its colour here)
     // picks it before any "one" is read as a position in the list.
-    let names: Vec<Vec<String>> = open
-        .iter()
-        .map(|&l| crate::locale::words(&item(order, l).name))
-        .collect();
-    let unique: Vec<u32> = open
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| {
-            names[i].iter().any(|w| {
-                w.len() > 2
-                    && said.words.contains(w)
-                    && !negated.contains(&w)
-                    && names
-                        .iter()
-                        .enumerate()
-                        .all(|(j, n)| j == i || !n.contains(w))
-            })
-        })
-        .map(|(_, &l)| l)
-        .collect();
-    if let [l] = unique[..] {
+    if let [l] = named_alone(order, open, &said.words, &negated)[..] {
         return vec![qty_for(l)];
     }
     if let Some(i) = said.position(open.len()) {
