@@ -622,26 +622,44 @@ fn parallel_conversations_share_one_lock() {
     assert_eq!(lock.failures as usize, CALLERS, "every wrong guess counted");
 }
 
-/// A caller who used up the tries on one order starts a new call with the phone the
-/// order was placed with, then another order on that phone: both are refused, even with
-/// the right zip, and neither call discloses anything.
-#[test]
-fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
-    let now = parse_now("2026-03-10T10:00:00").expect("valid now");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut store = fixture_store(dir.path(), now);
-    let nlu = nlu(&store);
-    let knowledge = KnowledgeBase::new(&store.documents().expect("documents"));
-    let catalog = Arc::new(Catalog::load("en-US").expect("catalog"));
-    let config = Arc::new(Config::default());
-    let mut call = |turns: &[&str]| -> Vec<String> {
+/// Calls one after another on one fixture store, as callers ringing back would make.
+struct Calls {
+    _dir: tempfile::TempDir,
+    store: Store,
+    nlu: Nlu,
+    knowledge: KnowledgeBase,
+    catalog: Arc<Catalog>,
+    config: Arc<Config>,
+    now: chrono::NaiveDateTime,
+}
+
+impl Calls {
+    fn new() -> Self {
+        let now = parse_now("2026-03-10T10:00:00").expect("valid now");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = fixture_store(dir.path(), now);
+        let nlu = nlu(&store);
+        let knowledge = KnowledgeBase::new(&store.documents().expect("documents"));
+        Calls {
+            _dir: dir,
+            store,
+            nlu,
+            knowledge,
+            catalog: Arc::new(Catalog::load("en-US").expect("catalog")),
+            config: Arc::new(Config::default()),
+            now,
+        }
+    }
+
+    /// One call of these turns; the agent's replies.
+    fn call(&mut self, turns: &[&str]) -> Vec<String> {
         let (mut agent, _) = Agent::start(
-            &mut store,
-            &nlu,
-            &knowledge,
-            config.clone(),
-            catalog.clone(),
-            Clock::fixed(now),
+            &mut self.store,
+            &self.nlu,
+            &self.knowledge,
+            self.config.clone(),
+            self.catalog.clone(),
+            Clock::fixed(self.now),
             StartOptions::default(),
         )
         .expect("starts");
@@ -649,15 +667,23 @@ fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
             .iter()
             .map(|t| agent.say(t).expect("turn").reply)
             .collect()
-    };
-    let first = call(&["where is order 1000000000011", "90210", "12345"]);
+    }
+}
+
+/// A caller who used up the tries on one order starts a new call with the phone the
+/// order was placed with, then another order on that phone: both are refused, even with
+/// the right zip, and neither call discloses anything.
+#[test]
+fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
+    let mut calls = Calls::new();
+    let first = calls.call(&["where is order 1000000000011", "90210", "12345"]);
     assert!(first[2].contains("for your security"), "{first:#?}");
-    let by_phone = call(&[
+    let by_phone = calls.call(&[
         "I don't have my order number, can you find my orders by phone",
         "five one two five five five zero one nine nine",
         "my zip is 78701",
     ]);
-    let by_other = call(&["where is order 1000000000042", "78701"]);
+    let by_other = calls.call(&["where is order 1000000000042", "78701"]);
     for reply in by_phone.iter().chain(&by_other) {
         for secret in ["Classic Tee", "Headphones", "delivered", "matches"] {
             assert!(!reply.contains(secret), "disclosed {secret}: {reply}");
@@ -667,7 +693,7 @@ fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
     assert!(locked(&by_phone), "{by_phone:#?}");
     assert!(locked(&by_other), "{by_other:#?}");
     // A customer of another phone is not touched.
-    let omar = call(&["where is order 1000000000028", "02139"]);
+    let omar = calls.call(&["where is order 1000000000028", "02139"]);
     assert!(!locked(&omar), "{omar:#?}");
 }
 
@@ -676,54 +702,27 @@ fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
 /// by voice. Another order of the same caller is put right as usual.
 #[test]
 fn a_refusal_holds_in_the_next_call() {
-    let now = parse_now("2026-03-10T10:00:00").expect("valid now");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut store = fixture_store(dir.path(), now);
-    let nlu = nlu(&store);
-    let knowledge = KnowledgeBase::new(&store.documents().expect("documents"));
-    let catalog = Arc::new(Catalog::load("en-US").expect("catalog"));
-    let config = Arc::new(Config::default());
-    let call = |store: &mut Store, turns: &[&str]| -> Vec<String> {
-        let (mut agent, _) = Agent::start(
-            store,
-            &nlu,
-            &knowledge,
-            config.clone(),
-            catalog.clone(),
-            Clock::fixed(now),
-            StartOptions::default(),
-        )
-        .expect("starts");
-        turns
-            .iter()
-            .map(|t| agent.say(t).expect("turn").reply)
-            .collect()
-    };
-    let first = call(
-        &mut store,
-        &[
-            "I'd like to send back a cardigan, it just doesn't suit me",
-            "1000000000066",
-            "78701",
-        ],
-    );
+    let mut calls = Calls::new();
+    let first = calls.call(&[
+        "I'd like to send back a cardigan, it just doesn't suit me",
+        "1000000000066",
+        "78701",
+    ]);
     assert!(first[2].contains("final sale"), "{first:#?}");
-    let second = call(
-        &mut store,
-        &[
-            "hi, my cardigan arrived damaged, there's a hole in it",
-            "1000000000066",
-            "78701",
-        ],
-    );
+    let second = calls.call(&[
+        "hi, my cardigan arrived damaged, there's a hole in it",
+        "1000000000066",
+        "78701",
+    ]);
     let said = second.join(" ");
     assert!(said.contains("pass you to them"), "{second:#?}");
     for wrong in ["replacement", "refund you"] {
         assert!(!said.contains(wrong), "{wrong}: {second:#?}");
     }
-    let outbox = store.outbox().expect("outbox");
+    let outbox = calls.store.outbox().expect("outbox");
     assert!(outbox.is_empty(), "{outbox:?}");
-    assert!(store
+    assert!(calls
+        .store
         .returns_of("1000000000066")
         .expect("returns")
         .is_empty());
