@@ -56,7 +56,24 @@ fn is_return_cue(words: &[String], i: usize) -> bool {
 pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
     let return_cue = (0..words.len()).any(|i| is_return_cue(words, i));
-    let negated = |start: usize| start > 0 && words[start - 1] == "not";
+    // "Not damaged", "nothing's broken", "nothing is broken", "it wasn't faulty".
+    let negated = |start: usize| {
+        let before = |k: usize| start.checked_sub(k).map(|i| words[i].as_str());
+        matches!(
+            before(1),
+            Some(
+                "not"
+                    | "nothing"
+                    | "nothing's"
+                    | "nothings"
+                    | "isn't"
+                    | "wasn't"
+                    | "aren't"
+                    | "weren't"
+            )
+        ) || (matches!(before(1), Some("is" | "was" | "that's" | "thats"))
+            && matches!(before(2), Some("nothing" | "nothing's")))
+    };
 
     // Each table keeps its own longest phrases: a longer phrase of the return table
     // ("decided i do not need it") must not hide the cancel table's reading of the same
@@ -74,11 +91,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .map(|m| (m.start, m.end, Reason::Cancel(m.value)))
         .collect();
     let denied = returns.iter().any(|&(start, _, _)| {
-        start > 0
-            && matches!(
-                words[start - 1].as_str(),
-                "not" | "no" | "never" | "nothing"
-            )
+        negated(start) || (start > 0 && matches!(words[start - 1].as_str(), "no" | "never"))
     });
     let mut kept: Vec<(usize, usize, Reason)> = longest_non_overlapping(returns);
     kept.extend(longest_non_overlapping(cancels));
@@ -189,6 +202,8 @@ mod tests {
     fn a_denied_reason_is_seen() {
         let denied = |s: &str| extract(&tokenize(s), tables()).denied;
         assert!(denied("well it's not damaged ok then"));
+        assert!(denied("no, nothing's broken, they just rub my heel"));
+        assert!(denied("nothing is broken, i just don't like them"));
         assert!(!denied("it arrived damaged"));
     }
 
