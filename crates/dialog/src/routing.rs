@@ -17,6 +17,10 @@ use crate::session::{Answer, Ask, Said, YesNo};
 use crate::speak::first_name;
 use crate::{p, Engine};
 
+/// The question a return asked before buying is answered with: the return rules in
+/// short.
+const RETURN_RULES_QUESTION: &str = "what is your return policy";
+
 /// The share a classifier gives a policy question, as its runner-up to "none of these",
 /// for the documents to be asked at the opening of a call.
 const POLICY_LEANING: f32 = 0.2;
@@ -1327,6 +1331,25 @@ impl Engine {
             self.say(p!("change_after_someone_else"), &[]);
             self.anything_else();
             return;
+        }
+        // "I'm thinking about buying a cardigan, if it doesn't fit can I send it back?":
+        // a return asked of something not bought yet is a question of the rules.
+        if matches!(goal, Goal::Return | Goal::Exchange)
+            && said.entities.order_number.is_none()
+            && self.phrases().any("not_bought_yet", &said.words)
+        {
+            // The caller's own words first ("… from the clearance section": final sale),
+            // else the rules in short.
+            let answer = facts
+                .policy_answer(&said.text)
+                .filter(|a| a.doc_id == "returns")
+                .or_else(|| facts.policy_answer(RETURN_RULES_QUESTION));
+            if let Some(answer) = answer {
+                self.s.fallbacks = 0;
+                self.note_primary(Intent::PolicyQuestion);
+                self.say_policy_passage(&answer.text);
+                return;
+            }
         }
         // What was said of the last return's item is no longer what the caller is on.
         self.s.nothing_to_send_back = false;
