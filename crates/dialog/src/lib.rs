@@ -206,6 +206,9 @@ pub(crate) struct Session {
     pub refused_at: Option<u32>,
     /// The order of that refusal, refused for the reason the caller gave.
     pub refused_order: Option<String>,
+    /// The caller said nothing was wrong with what they bought ("there's nothing wrong
+    /// with it, I'm keeping it"): a fault claimed after that is the team's to judge.
+    pub fault_denied: bool,
     /// The turn a product's price or stock was last answered.
     pub product_answered_at: Option<u32>,
     /// A replacement or refund was just made with nothing to send back: "do I post the
@@ -510,7 +513,13 @@ impl Engine {
             confidence,
             keypad: false,
         };
+        // Said after this turn is handled: "nothing's wrong with the jacket, but the
+        // bottle is broken" reports the bottle in the same breath.
+        let denies_fault = self.phrases().any("denies_fault", &heard.words);
         self.utterance(&said, facts);
+        if denies_fault {
+            self.s.fault_denied = true;
+        }
     }
 
     /// Whether an utterance is a question ("can I pay cash when it arrives?", "and how

@@ -1305,9 +1305,11 @@ pub(crate) fn decline_exception(e: &mut Engine, facts: &dyn Facts) {
     e.drop_task();
 }
 
-/// Whether a return on this order was refused by voice, in this call or an earlier one.
+/// Whether a return on this order was refused by voice, in this call or an earlier one,
+/// or the caller said in this call that nothing was wrong.
 fn refused_before(e: &Engine, order_number: &str, facts: &dyn Facts) -> bool {
-    e.s.refused_order.as_deref() == Some(order_number)
+    e.s.fault_denied
+        || e.s.refused_order.as_deref() == Some(order_number)
         || facts.return_refused(order_number).unwrap_or_else(|err| {
             // Unknown: the team, not a refund by voice, settles it.
             tracing::warn!(error = %err, "return refusals could not be read");
@@ -1717,13 +1719,17 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
         },
         Ask::ProblemResolution => {
             let ph = e.phrases();
-            let res = if ph.any("replacement", &said.words) || ph.any("wait_for_stock", &said.words)
-            {
-                Some(Resolution::Replacement)
-            } else if ph.any("refund", &said.words) || ent.refund_method.is_some() {
-                Some(Resolution::Refund)
-            } else {
-                None
+            // "Just refund me. Wait, I don't have to send them back?", "no, no replacement,
+            // stop": a replacement refused is none, and with both said nothing is chosen.
+            let refused = ph.any("no_replacement", &said.words);
+            let replacement = !refused
+                && (ph.any("replacement", &said.words) || ph.any("wait_for_stock", &said.words));
+            let refund = !ph.any("no_refund", &said.words)
+                && (ph.any("refund", &said.words) || ent.refund_method.is_some());
+            let res = match (replacement, refund) {
+                (true, false) => Some(Resolution::Replacement),
+                (false, true) => Some(Resolution::Refund),
+                _ => None,
             };
             match res {
                 Some(r) => {
