@@ -280,9 +280,7 @@ fn join_area_code_said_after(words: &[String], runs: &mut Vec<DigitRun>) {
             continue;
         }
         let local = runs.remove(i);
-        let (start, end) = (local.start, runs[i].end);
-        runs[i].append(local);
-        (runs[i].start, runs[i].end) = (start, end);
+        runs[i].append_said_before(local);
         i += 1;
     }
 }
@@ -310,9 +308,7 @@ fn join_start_said_after_end(words: &[String], runs: &mut Vec<DigitRun>) {
             continue;
         }
         let tail = runs.remove(i);
-        let (start, end) = (tail.start, runs[i].end);
-        runs[i].append(tail);
-        (runs[i].start, runs[i].end) = (start, end);
+        runs[i].append_said_before(tail);
         i += 1;
     }
 }

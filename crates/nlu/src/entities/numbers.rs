@@ -192,6 +192,14 @@ impl DigitRun {
         self.last_item = (next.last_item.0, next.last_item.1 + at);
         self.last_is_word = next.last_is_word;
     }
+
+    /// A run said before this one that belongs after it ("555 0199, and the area code is
+    /// 512"): its digits follow these, and the number spans both from where it was said.
+    pub(crate) fn append_said_before(&mut self, earlier: DigitRun) {
+        let (start, end) = (earlier.start, self.end);
+        self.append(earlier);
+        (self.start, self.end) = (start, end);
+    }
 }
 
 /// One group at `words[j..]`: its digits and the words it used.
