@@ -658,7 +658,6 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
                     e.say(key, &[("item", name)]);
                     e.say(p!("return_refused_end"), &[]);
                     e.s.refused_at = Some(e.s.turns);
-                    e.s.refused_order = Some(order.order_number.clone());
                     remember_refusal(e, &order.order_number, facts);
                     e.drop_task();
                 }
@@ -1287,9 +1286,10 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
     e.hand_off(HandOffReason::NotReceived);
 }
 
-/// Keeps a refusal past this call. A store that cannot record it (read-only, full)
-/// does not stop the call: the refusal still holds for the rest of it.
-fn remember_refusal(e: &Engine, order_number: &str, facts: &dyn Facts) {
+/// Keeps a refusal for the rest of this call and past it. A store that cannot record it
+/// (read-only, full) does not stop the call: the refusal still holds for the rest of it.
+fn remember_refusal(e: &mut Engine, order_number: &str, facts: &dyn Facts) {
+    e.s.refused_order = Some(order_number.to_string());
     if let Err(err) = facts.record_return_refusal(order_number, e.now) {
         tracing::warn!(error = %err, "a return refusal was not recorded");
     }
@@ -1299,7 +1299,6 @@ fn remember_refusal(e: &Engine, order_number: &str, facts: &dyn Facts) {
 /// past this call too.
 pub(crate) fn decline_exception(e: &mut Engine, facts: &dyn Facts) {
     if let Some(number) = e.task_ref().and_then(|t| t.order.clone()) {
-        e.s.refused_order = Some(number.clone());
         remember_refusal(e, &number, facts);
     }
     e.drop_task();
