@@ -827,13 +827,13 @@ impl Engine {
             .as_ref()
             .filter(|t| t.goal() == Goal::Subscription)
             .map(|_| "subscription");
+        if !clear {
+            return false;
+        }
         let with_topic = topic
             .filter(|t| !said.words.iter().any(|w| w.starts_with(t)))
             .and_then(|t| facts.policy_answer(&format!("{} {t}", said.text)));
-        let Some(answer) = clear
-            .then(|| with_topic.or_else(|| facts.policy_answer(&said.text)))
-            .flatten()
-        else {
+        let Some(answer) = with_topic.or_else(|| facts.policy_answer(&said.text)) else {
             return false;
         };
         self.out.push(st::plain(&answer.text));
