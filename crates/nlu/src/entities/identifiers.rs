@@ -744,6 +744,17 @@ mod tests {
 
     #[test]
     fn expectation_biases_bare_answers() {
+        // Asked for a street, a house and flat number run together is no order number;
+        // a whole one still is.
+        let street = Some(EntityKind::Street);
+        assert_eq!(
+            ids_with("it's 281 218 willow street", street).order_number,
+            None
+        );
+        assert_eq!(
+            ids_with("1234567891234", street).order_number.as_deref(),
+            Some("1234567891234")
+        );
         let s = "seven eight seven oh one";
         assert_eq!(
             ids_with(s, Some(EntityKind::ZipCode)).zip_code.as_deref(),
