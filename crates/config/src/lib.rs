@@ -275,6 +275,7 @@ pub struct AsrConfig {
     pub threads: u32,
     pub no_speech_threshold: f32,
     pub use_grammar: bool,
+    pub full_window_for_numbers: bool,
 }
 
 impl Default for AsrConfig {
@@ -286,6 +287,7 @@ impl Default for AsrConfig {
             threads: 2,
             no_speech_threshold: 0.6,
             use_grammar: true,
+            full_window_for_numbers: true,
         }
     }
 }

@@ -588,7 +588,8 @@ fn measure() {
 /// `MEASURE_SNR` (white noise at that many dB; clean when unset), `MEASURE_KNOWN=1` (the
 /// set's order numbers and 5000 other 13-digit numbers as the store's known numbers),
 /// `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the load), `MEASURE_KOKORO=1`
-/// (the Kokoro voices too).
+/// (the Kokoro voices too), `MEASURE_FULL_CTX=1` (whisper's whole 30 s window for every
+/// clip), `MEASURE_SIZED=1` (a window sized to the clip, numbers too), `MEASURE_CTX_MARGIN` (encoder frames added to the clip's).
 /// `cargo test --release -p voxorder-speech --lib asr::tests::measure_spoken_digits -- --ignored --nocapture`
 #[test]
 #[ignore = "a measurement that prints misses and counts; needs the rendered spoken set"]
@@ -620,6 +621,14 @@ fn measure_spoken_digits() {
         .unwrap_or(2);
     asr.set_threads(threads);
     asr.set_adaptive_threads(std::env::var("MEASURE_ADAPTIVE").is_ok_and(|v| v == "1"));
+    asr.set_size_audio_ctx(!std::env::var("MEASURE_FULL_CTX").is_ok_and(|v| v == "1"));
+    asr.set_numbers_full_window(!std::env::var("MEASURE_SIZED").is_ok_and(|v| v == "1"));
+    if let Some(margin) = std::env::var("MEASURE_CTX_MARGIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        asr.audio_ctx_margin = margin;
+    }
     // The locale's short answers, as the device loads them from the dialog's catalog.
     let phrases = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../dialog/assets/locales/en-US/phrases.toml"),
@@ -709,6 +718,9 @@ fn measure_spoken_digits() {
     asr.set_short_answers(&[]);
     asr.set_threads(AsrConfig::default().threads);
     asr.set_adaptive_threads(true);
+    asr.set_size_audio_ctx(true);
+    asr.set_numbers_full_window(AsrConfig::default().full_window_for_numbers);
+    asr.audio_ctx_margin = whisper::AUDIO_CTX_MARGIN;
     ms.sort_by(f64::total_cmp);
     eprintln!(
         "{kinds} every {every} snr {snr:?} threads {threads}: {right}/{total} \
