@@ -1710,6 +1710,13 @@ impl Engine {
                 )
                 && matches!(self.ask, Ask::YesNo(YesNo::Proceed))
         });
+        // "Okay, thanks, bye" to "can you confirm it?": the order is still waiting.
+        let unconfirmed = self.task.as_ref().is_some_and(|t| {
+            t.goal() == Goal::Confirm && !t.confirmed && matches!(self.ask, Ask::ConfirmCall)
+        });
+        if unconfirmed {
+            self.say(p!("goodbye_unconfirmed"), &[]);
+        }
         if unfinished_change {
             self.say(p!("goodbye_nothing_done"), &[]);
         }

@@ -1726,6 +1726,41 @@ pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
 }
 
 /// The answer to an order confirmation call.
+/// What a question asked with a confirmation ("yes, I confirm; how much cash do I
+/// need?") is answered with: the amount due, the items, or the city and zip the order
+/// goes to (never the street). None when no such question was asked.
+fn confirm_side_answer(
+    e: &Engine,
+    said: &Said<'_>,
+    order: &Order,
+) -> Option<(&'static str, Vec<(&'static str, String)>)> {
+    let ph = e.phrases();
+    let total = st::price_cents(order.total.cents());
+    if ph.any("asks_amount_due", &said.words) || said.has(Cue::OtherPayment) {
+        let key = match order.payment.method {
+            PaymentMethod::Cod if ph.any("asks_change", &said.words) => p!("exact_change_cod"),
+            PaymentMethod::Cod => p!("amount_due_cod"),
+            PaymentMethod::Card => p!("amount_due_card"),
+        };
+        return Some((key, vec![("total", total)]));
+    }
+    if ph.any("order_read", &said.words) {
+        let items = st::list_and(&item_lines(order));
+        return Some((
+            p!("items_on_order"),
+            vec![("items", items), ("total", total)],
+        ));
+    }
+    if ph.any("asks_address", &said.words) {
+        let place = order
+            .shipping_address
+            .as_ref()
+            .map(|a| st::city_zip(&a.city, &a.zip))?;
+        return Some((p!("going_to_place"), vec![("place", place)]));
+    }
+    None
+}
+
 fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let mut intent = said.intent;
     let yes = e.yes_no(said);
@@ -1753,6 +1788,19 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // question: the street is never confirmed or denied to a guess.
     let ph = e.phrases();
     let asks_address = ph.any("asks_address", &said.words) || ph.any("no_change", &said.words);
+    // "Yes, I confirm. Will the driver have change?": the confirmation said stands, and
+    // the question is answered before it, not asked back as a reason to confirm again.
+    let confirms = yes == Some(true)
+        && ph.any("confirm_word", &said.words)
+        && intent != Intent::CancelOrder
+        && !said.has(Cue::Withdraw);
+    if confirms {
+        if let Some((key, args)) = confirm_side_answer(e, said, &order) {
+            e.say(key, &args);
+        }
+        e.task().confirmed = true;
+        return Answer::Filled;
+    }
     if asks_address && intent != Intent::CancelOrder {
         let place = order
             .shipping_address
