@@ -1152,10 +1152,20 @@ fn problem_from_words(
     reason: Option<ReturnReason>,
 ) -> Option<Problem> {
     let ph = e.phrases();
-    if let Some(missing) = missing(e, words) {
+    let faulty = ph.any("defective", words)
+        || matches!(
+            reason,
+            Some(ReturnReason::Damaged | ReturnReason::QualityIssue)
+        );
+    if let Some(missing) = missing(e, words, faulty) {
         return Some(missing);
     }
-    if ph.any("not_received", words) || shown_as_delivered(words) {
+    // "I never got round to returning it" is no parcel that failed to come.
+    let not_received = (0..words.len()).any(|i| {
+        ph.len_at("not_received", words, i).is_some()
+            && ph.len_at("not_received_idiom", words, i).is_none()
+    });
+    if not_received || shown_as_delivered(words) {
         return Some(Problem::NotReceived);
     }
     if ph.any("defective", words) {
@@ -1184,8 +1194,9 @@ fn shown_as_delivered(words: &[String]) -> bool {
 /// What the words say is missing: an item from a parcel that came ("the t-shirt
 /// wasn't in it", "never came in the box", "one of the mugs is missing from the
 /// package"), or the whole parcel ("my package is missing"). A person who "wasn't in"
-/// ("i wasn't in when they came") is not a missing item.
-fn missing(e: &Engine, words: &[String]) -> Option<Problem> {
+/// ("i wasn't in when they came") is not a missing item, nor is a count said with a
+/// fault (`faulty`).
+fn missing(e: &Engine, words: &[String], faulty: bool) -> Option<Problem> {
     let ph = e.phrases();
     let first = (0..words.len()).find(|&i| {
         let person_absent = ph.len_at("absent", words, i).is_some()
@@ -1193,6 +1204,10 @@ fn missing(e: &Engine, words: &[String]) -> Option<Problem> {
             && ph.any("person", std::slice::from_ref(&words[i - 1]));
         ph.len_at("missing_item", words, i).is_some() && !person_absent
     })?;
+    // "I ordered three speakers and one of them won't turn on": all came, one is faulty.
+    if ph.len_at("missing_count", words, first).is_some() && faulty {
+        return None;
+    }
     let whole_parcel = words[first.saturating_sub(3)..first]
         .iter()
         .any(|w| ph.any("parcel", std::slice::from_ref(w)));
