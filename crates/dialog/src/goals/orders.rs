@@ -1790,9 +1790,16 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let asks_address = ph.any("asks_address", &said.words) || ph.any("no_change", &said.words);
     // "Yes, I confirm. Will the driver have change?": the confirmation said stands, and
     // the question is answered before it, not asked back as a reason to confirm again.
+    // A yes with a change ("yes, I confirm, but could it come on the 19th?") is settled
+    // by the change first, below.
     let confirms = yes == Some(true)
         && ph.any("confirm_word", &said.words)
-        && intent != Intent::CancelOrder
+        && !matches!(
+            intent,
+            Intent::CancelOrder | Intent::ChangeAddress | Intent::RescheduleDelivery
+        )
+        && said.entities.date.is_none()
+        && said.entities.time_slot.is_none()
         && !said.has(Cue::Withdraw);
     if confirms {
         if let Some((key, args)) = confirm_side_answer(e, said, &order) {
