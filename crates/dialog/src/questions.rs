@@ -522,6 +522,7 @@ impl Engine {
                     (None, _) => Answer::Missed,
                 }
             }
+            YesNo::Proceed if commerce::tells_arrival(self, said) => Answer::Handled,
             YesNo::Proceed
                 if commerce::trim_cart(self, said, facts)
                     || commerce::adds_to_cart(self, said, facts)

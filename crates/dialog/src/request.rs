@@ -211,6 +211,8 @@ pub(crate) struct Purchase {
     pub variant_checked: bool,
     /// How fast it ships, when the caller chose ("with express, please").
     pub speed: Option<ShippingMethod>,
+    /// When the order read back would arrive, for "so it'll be here tomorrow?".
+    pub arrives: Option<NaiveDate>,
     /// How it is paid, when the caller chose: cash on delivery or a card used before.
     pub pay: Option<PaymentMethod>,
     /// The order a repeat copies: its payment is the one used again.
@@ -430,6 +432,14 @@ impl Task {
         match &mut self.req {
             Request::Place(p) | Request::Reorder(p) => p,
             other => unreachable!("not a purchase: {other:?}"),
+        }
+    }
+
+    /// When the purchase read back would arrive; None for any other request.
+    pub(crate) fn purchase_arrives(&self) -> Option<NaiveDate> {
+        match &self.req {
+            Request::Place(p) | Request::Reorder(p) => p.arrives,
+            _ => None,
         }
     }
 

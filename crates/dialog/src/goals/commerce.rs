@@ -269,6 +269,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     };
     let total = subtotal + ship_cents;
     let estimate = add_business_days(e.today(), days);
+    e.task().purchase().arrives = Some(estimate);
     let names: Vec<String> = items.iter().map(|(p, q)| line_words(&p.name, *q)).collect();
     // The city names the saved address well enough in a read-back; its zip read digit by
     // digit would double the sentence.
@@ -284,9 +285,15 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             e.say(p!("order_address_on_file"), &[("place", place.clone())]);
         }
         let amount = [("amount", st::price_cents(ship_cents))];
+        // Paid for speed, the caller hears the day it buys: next-day ordered after the
+        // cut-off on a Friday comes on Tuesday, not tomorrow.
+        let arriving = [
+            ("amount", st::price_cents(ship_cents)),
+            ("date", e.date_words(estimate)),
+        ];
         let shipping_words = match speed {
-            ShippingMethod::Express => e.text(p!("shipping_express_cost"), &amount),
-            ShippingMethod::NextDay => e.text(p!("shipping_next_day_cost"), &amount),
+            ShippingMethod::Express => e.text(p!("shipping_express_cost"), &arriving),
+            ShippingMethod::NextDay => e.text(p!("shipping_next_day_cost"), &arriving),
             _ if ship_cents == 0 => e.text(p!("shipping_free"), &[]),
             _ => e.text(p!("shipping_cost"), &amount),
         };
@@ -1965,4 +1972,20 @@ mod tests {
         assert_eq!(every(&c, 60), "every two months");
         assert_eq!(every(&c, 10), "every ten days");
     }
+}
+
+/// "So it'll be here tomorrow?" at a purchase's read-back: the day it would arrive, and
+/// the read-back's question again. False, saying nothing, for any other words or when
+/// no purchase was read back.
+pub(crate) fn tells_arrival(e: &mut Engine, said: &Said<'_>) -> bool {
+    let Some(date) = e.task.as_ref().and_then(Task::purchase_arrives) else {
+        return false;
+    };
+    if !e.phrases().any("asks_arrival", &said.words) || e.yes_no(said).is_some() {
+        return false;
+    }
+    let date = e.date_words(date);
+    e.say(p!("purchase_arrives"), &[("date", date)]);
+    e.ask(Ask::YesNo(YesNo::Proceed), p!("ask_place_order"), &[]);
+    true
 }
