@@ -20,7 +20,7 @@ pub(super) const STOP_WORDS: &str = "\
     anywhere are as at basically be because been being bit but by can could did do does \
     doing done else er erm everything find for found from get give go going got had happen \
     has have he hello help her here hey hi him his hmm how i if in into is it its just \
-    kind know let like ll may me might mm much must my need no not now of off offer ok \
+    kind know let like ll may me mean meant might mm much must my need no not now of off offer ok \
     okay on once one or our out over please policy question really right rule say see she \
     should so some something somewhere still stuff sure tell than thank thanks that the \
     their them then there these they thing this those to too uh uhm um umm up us very want \
