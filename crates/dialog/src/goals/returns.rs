@@ -1512,6 +1512,20 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
         e.tell_status(facts);
         return;
     }
+    // "Has the money come out of my account yet?" about an order with no return: the
+    // charge, which is taken when the order ships.
+    let words = e.task().words.clone();
+    if returns.is_empty() && e.phrases().any("asks_charged", &words) {
+        let card = order.payment.method == PaymentMethod::Card;
+        let key = match (card, super::orders::has_shipped(&order)) {
+            (true, true) => p!("charged_already"),
+            (true, false) => p!("charged_not_yet"),
+            (false, _) => p!("charged_cod"),
+        };
+        e.say(key, &[]);
+        e.complete();
+        return;
+    }
     if returns.is_empty() {
         if order.status == OrderStatus::Delivered {
             e.ask(
