@@ -227,7 +227,19 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
             number = later;
         }
     }
-    let suffix = (number + 1..words.len()).find(|&i| lists.is("street_types", &words[i].key));
+    let mut suffix = (number + 1..words.len()).find(|&i| lists.is("street_types", &words[i].key));
+    // "No, it's twelve forty. 1240 Harrison Boulevard": the number said again just before
+    // the street is its house number; what was said before the pause is not the street.
+    if let (Some(k), None) = (suffix, unit_first) {
+        let restart = (number..k)
+            .rev()
+            .find(|&i| words[i].pause)
+            .and_then(|p| (p + 1..k).find(|&i| house_number(&words[i].key)));
+        if let Some(later) = restart {
+            number = later;
+            suffix = (number + 1..words.len()).find(|&i| lists.is("street_types", &words[i].key));
+        }
+    }
     // A zip said later in the words: an address follows the number even without a
     // street type ("to 500 Broadway, New York 10012").
     // The word after the number names the street, not what is counted ("2 of those").

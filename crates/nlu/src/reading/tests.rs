@@ -424,3 +424,15 @@ fn the_first_sentence_of_several_is_cut_off() {
     assert_eq!(after_first_sentence("where is my order?"), None);
     assert_eq!(after_first_sentence(". where is it"), None);
 }
+
+#[test]
+fn a_number_said_again_before_the_street_is_its_house_number() {
+    let a = expecting(
+        "no, it's twelve forty. 1240 Harrison Boulevard, apartment 3B",
+        None,
+        EntityKind::Street,
+    )
+    .address
+    .expect("an address");
+    assert_eq!(a.street, "1240 Harrison Boulevard Apartment 3B");
+}
