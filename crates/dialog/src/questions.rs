@@ -604,6 +604,25 @@ impl Engine {
     /// something read back replaces it ("no, make it the evening", "the zip is 78703"),
     /// and a part named as wrong with no new value ("the city's wrong") is asked again.
     /// Returns whether anything changed.
+    /// "Oh wait, the number's 1240 not 1420" at a new address's read-back: a correction
+    /// of its house number, however unsurely it was classified.
+    pub(crate) fn corrects_the_house_number(&self, said: &Said<'_>) -> bool {
+        let Some(task) = self.task.as_ref() else {
+            return false;
+        };
+        let Request::ChangeAddress(address) = &task.req else {
+            return false;
+        };
+        let named = self.phrases().any("field_house_number", &said.words);
+        self.ask == Ask::YesNo(YesNo::Proceed)
+            && said.address.is_none()
+            && address
+                .line1
+                .as_deref()
+                .and_then(|line| crate::request::house_number_corrected(&said.words, line, named))
+                .is_some()
+    }
+
     pub(crate) fn amend(&mut self, said: &Said<'_>) -> bool {
         fn replace<T: PartialEq + Clone>(slot: &mut Option<T>, new: &Option<T>) -> bool {
             match (slot.as_ref(), new) {
@@ -625,6 +644,7 @@ impl Engine {
             named("field_time"),
         );
         let (pickup_named, label_named) = (said.has(Cue::Pickup), said.has(Cue::Label));
+        let house_named = self.phrases().any("field_house_number", &said.words);
         let max_quantity = self.config.policy.orders.max_voice_quantity;
         let heard_street = self
             .task
@@ -651,13 +671,22 @@ impl Engine {
                     // The one exception is the same street with another house number
                     // ("no, it's 54 Oak Street, not 45"): a correction of the number,
                     // which keeps the unit, city and zip heard with it.
+                    let street_only = heard.city.is_none() && heard.zip.is_none();
                     let renumbered = address
                         .line1
                         .as_deref()
-                        .filter(|_| heard.city.is_none() && heard.zip.is_none())
+                        .filter(|_| street_only)
                         .and_then(|old| crate::request::renumbered(old, &heard.street));
+                    // The street as it now stands, said again to be sure of it ("no,
+                    // it's 1240 Harrison Boulevard"): kept whole, and read back again.
+                    let said_again = street_only
+                        && address
+                            .line1
+                            .as_deref()
+                            .is_some_and(|l| l.eq_ignore_ascii_case(&heard.street));
                     match renumbered {
                         Some(line1) => address.line1 = Some(line1),
+                        None if said_again => changed = true,
                         None => {
                             *address = AddressDraft::default();
                             crate::request::merge_address(address, &heard);
@@ -672,6 +701,14 @@ impl Engine {
                 }
                 if !street_said {
                     changed |= replace(&mut address.zip, &ent.zip_code);
+                    // "Oh wait, the number's 1240 not 1420": the house number alone.
+                    let corrected = address.line1.as_deref().and_then(|line| {
+                        crate::request::house_number_corrected(&said.words, line, house_named)
+                    });
+                    if let Some(line1) = corrected {
+                        address.line1 = Some(line1);
+                        changed = true;
+                    }
                 }
                 if city_named {
                     address.state = None;

@@ -499,6 +499,29 @@ impl Task {
 /// The street line `old` with the house number of `new`, when `new` is the same street
 /// with another number and no unit ("54 Oak Street" for "45 Oak Street Apartment 3B"
 /// gives "54 Oak Street Apartment 3B"); None when it is another street.
+/// The street line with its house number put right, from words that correct only the
+/// number: "the number's 1240 not 1420", "1240, not 1420", "not 1420, it's 1240", or
+/// one new number said where the house number is named (`named`: "the house number is
+/// 1240"). None when the words give no other number for it, or more than one.
+pub(crate) fn house_number_corrected(words: &[String], line1: &str, named: bool) -> Option<String> {
+    let mut parts = line1.splitn(2, ' ');
+    let old = parts
+        .next()
+        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))?;
+    let rest = parts.next()?;
+    let number = |w: &str| (1..=6).contains(&w.len()) && w.chars().all(|c| c.is_ascii_digit());
+    let others: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .filter(|w| number(w) && *w != old)
+        .collect();
+    let [new] = others.as_slice() else {
+        return None;
+    };
+    let taken_back = words.windows(2).any(|p| p[0] == "not" && p[1] == old);
+    (taken_back || named).then(|| format!("{new} {rest}"))
+}
+
 pub(crate) fn renumbered(old: &str, new: &str) -> Option<String> {
     const UNITS: [&str; 8] = [
         "apartment",
@@ -525,10 +548,12 @@ pub(crate) fn renumbered(old: &str, new: &str) -> Option<String> {
     };
     let (old_number, old_name, unit) = split(old)?;
     let (new_number, new_name, new_unit) = split(new)?;
-    if old_name != new_name || !new_unit.is_empty() || old_number == new_number {
+    // The same unit said again ("1240 Harrison Boulevard, apartment 3B") is no new one.
+    let another_unit = !new_unit.is_empty() && new_unit.to_lowercase() != unit.to_lowercase();
+    if old_name != new_name || another_unit || old_number == new_number {
         return None;
     }
-    Some(if unit.is_empty() {
+    Some(if unit.is_empty() || !new_unit.is_empty() {
         new.trim().to_string()
     } else {
         format!("{} {unit}", new.trim())

@@ -573,7 +573,9 @@ impl Engine {
         // "Skip that one" after a subscription, and "speaking" at "am I speaking with
         // Ravi?" (who answered), are no requests for a repeat.
         let says_who = self.ask == Ask::ConfirmWho && self.phrases().any("its_me", &said.words);
-        let not_a_repeat = says_who || commerce::changes_the_subscription_just_said(self, said);
+        let not_a_repeat = says_who
+            || commerce::changes_the_subscription_just_said(self, said)
+            || self.corrects_the_house_number(said);
         match said.intent {
             // An unsure "repeat" that answers the question ("navy please" at which
             // colour) is the answer.
