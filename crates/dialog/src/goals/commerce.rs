@@ -786,10 +786,21 @@ fn action_from_words(
     quantity: Option<u32>,
 ) -> Option<SubAction> {
     let ph = e.phrases();
+    // "Start the cat litter deliveries again": a resumption said around what resumes.
+    let started_again = words.iter().enumerate().any(|(i, w)| {
+        matches!(w.as_str(), "start" | "restart" | "starting" | "resume")
+            && words
+                .iter()
+                .skip(i + 1)
+                .take(6)
+                .any(|n| matches!(n.as_str(), "again" | "back" | "up"))
+    });
     let found = SUBSCRIPTION_ACTIONS
         .iter()
         .find(|(list, _)| ph.any(list, words))
-        .map(|(_, a)| *a);
+        .map(|(_, a)| *a)
+        .filter(|a| !(started_again && *a == SubAction::ChangeQuantity))
+        .or(started_again.then_some(SubAction::Resume));
     // With no action word, what was said is what changes: "every week" is the
     // frequency, "two bags each time" the quantity.
     match (found, frequency, quantity) {
@@ -1156,6 +1167,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     let base = sub.next_date.unwrap_or(e.today()).max(e.today());
     let freq = Duration::days(i64::from(sub.frequency_days));
     let mut skipped = 1;
+    let mut also = None;
     let (update, confirm_key, done_key, extra) = match action {
         SubAction::Pause => {
             if sub.status == SubscriptionStatus::Paused {
@@ -1193,10 +1205,28 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
                 .next_date
                 .filter(|d| *d > e.today())
                 .unwrap_or(e.today() + freq);
+            // "Start it again and make it three": the count said with the resumption
+            // changes too, in the same read-back.
+            let new_qty = (*e.task().quantity()).filter(|&q| q != sub.qty);
+            if new_qty.is_some() && !quantity_ok(e) {
+                e.ask(Ask::Quantity, p!("ask_quantity"), &[("product", name)]);
+                return;
+            }
+            let (confirm, done) = match new_qty {
+                Some(qty) => {
+                    also = Some(SubscriptionAction::ChangeQuantity { qty });
+                    skipped = qty;
+                    (
+                        p!("confirm_sub_resume_quantity"),
+                        p!("sub_resumed_quantity"),
+                    )
+                }
+                None => (p!("confirm_sub_resume"), p!("sub_resumed")),
+            };
             (
                 SubscriptionAction::Resume { next_date: next },
-                p!("confirm_sub_resume"),
-                p!("sub_resumed"),
+                confirm,
+                done,
                 e.date_words(next),
             )
         }
@@ -1266,11 +1296,13 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         e.ask(Ask::YesNo(YesNo::Proceed), confirm_key, &args);
         return;
     }
-    e.change(Change::UpdateSubscription {
-        subscription_id: sub.id,
-        subscription_ref: None,
-        action: update,
-    });
+    for action in std::iter::once(update).chain(also) {
+        e.change(Change::UpdateSubscription {
+            subscription_id: sub.id,
+            subscription_ref: None,
+            action,
+        });
+    }
     e.change(Change::Notify {
         channel: Channel::Email,
         template: Notice::SubscriptionChanged,
