@@ -174,6 +174,9 @@ pub(crate) struct Session {
     pub turns: u32,
     pub primary: Option<Intent>,
     pub completed: u32,
+    /// The turn the last change to an order or subscription was made in, for "so it's
+    /// done now, right?" just after.
+    pub changed_at: Option<u32>,
     pub escalated: bool,
     pub ended: bool,
     pub last_reply: String,

@@ -1241,6 +1241,14 @@ impl Engine {
                 self.note_primary(Intent::PolicyQuestion);
                 self.policy(said, facts);
             }
+            // "Great, so it's back on now, right?" just after a change: yes, it is done.
+            Intent::Affirm
+                if self.s.changed_at == Some(self.s.turns.saturating_sub(1))
+                    && self.asks_a_question(said) =>
+            {
+                self.say(p!("yes_done"), &[]);
+                self.anything_else();
+            }
             Intent::Affirm => {
                 self.say(p!("how_can_i_help"), &[]);
             }

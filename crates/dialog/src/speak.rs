@@ -89,6 +89,9 @@ impl Engine {
 
     pub(crate) fn change(&mut self, change: Change) {
         self.s.done.push(change.kind().replace('_', " "));
+        if !matches!(change, Change::Notify { .. }) {
+            self.s.changed_at = Some(self.s.turns);
+        }
         self.step.changes.push(change);
     }
 
