@@ -380,6 +380,11 @@ impl Engine {
                         self.anything_else();
                         Answer::Handled
                     }
+                    // "I can't find it, could you send it again?" just after a return.
+                    _ if returns::resends_label(self, &said.words, facts) => {
+                        self.anything_else();
+                        Answer::Handled
+                    }
                     // "Brilliant, could you send us the tracking link": sent, not offered.
                     _ if orders::text_link_asked(self, said, facts) => Answer::Handled,
                     _ if new_request => {

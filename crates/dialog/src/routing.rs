@@ -861,8 +861,29 @@ impl Engine {
         (clear && goal == current && goal.about_the_order_in_focus()).then_some(goal)
     }
 
+    /// "So it'll be here tomorrow?", "when would it actually arrive?": a question of when
+    /// something comes, by the locale's phrases or a "when" with a word of arriving soon
+    /// after it.
+    pub(crate) fn asks_when_it_arrives(&self, words: &[String]) -> bool {
+        let ph = self.phrases();
+        ph.any("asks_arrival", words)
+            || words.iter().enumerate().any(|(i, w)| {
+                w == "when"
+                    && words
+                        .iter()
+                        .skip(i + 1)
+                        .take(6)
+                        .any(|n| ph.any("arrival_verb", std::slice::from_ref(n)))
+            })
+    }
+
     pub(crate) fn route(&mut self, said: &Said<'_>, facts: &dyn Facts) {
         if self.says_the_amount_due(said, facts) {
+            self.anything_else();
+            return;
+        }
+        if returns::resends_label(self, &said.words, facts) {
+            self.s.fallbacks = 0;
             self.anything_else();
             return;
         }

@@ -777,6 +777,32 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     e.complete();
 }
 
+/// "I can't find the label, could you send it again?" about a verified order whose
+/// return waits for its parcel: the label is sent again, by text and email, and said so.
+/// False, saying and sending nothing, when the words ask no such thing or no return of
+/// the order in focus has a label out.
+pub(crate) fn resends_label(e: &mut Engine, words: &[String], facts: &dyn Facts) -> bool {
+    let ph = e.phrases();
+    let of_a_label = words.iter().any(|w| w.starts_with("label"))
+        || matches!(e.s.last_goal, Some(Goal::ReturnStatus | Goal::Return));
+    if !ph.any("send_again", words) || !of_a_label {
+        return false;
+    }
+    let Some(order) = e.focus_order(facts) else {
+        return false;
+    };
+    let Ok(returns) = facts.returns_of(&order.order_number) else {
+        return false;
+    };
+    let Some(waiting) = returns.iter().rev().find(|r| r.status == "label_sent") else {
+        return false;
+    };
+    let id = waiting.id.clone();
+    notify_return(e, &order, &id, true);
+    e.say(p!("label_sent_again"), &[]);
+    true
+}
+
 fn notify_return(e: &mut Engine, order: &Order, return_id: &str, label: bool) {
     let template = if label {
         Notice::ReturnLabel
@@ -1540,6 +1566,9 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     say_return_state(e, &order, facts);
+    // "I haven't had the label, can you send it again?" asked with the status.
+    let words = e.task().words.clone();
+    resends_label(e, &words, facts);
     e.complete();
 }
 
