@@ -1837,8 +1837,10 @@ fn other_item_named(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool 
             let it = item(&order, l);
             let by_product = sku.as_deref() == Some(it.sku.as_str())
                 || (wanted.is_some() && family(&it.sku) == wanted);
-            // "Back to my card" names a way to pay, not the gift card.
+            // "Back to my card" names a way to pay, not the gift card, whatever was
+            // asked when it is said.
             let by_noun = !matches!(e.ask, Ask::RefundMethod)
+                && said.entities.refund_method.is_none()
                 && noun.len() > 2
                 && nouns.iter().filter(|n| *n == noun).count() == 1
                 && said.words.iter().any(|w| pw::same_noun(w, noun));
