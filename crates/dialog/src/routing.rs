@@ -656,6 +656,12 @@ impl Engine {
             self.step.answered = true;
             return;
         }
+        if self.ask == Ask::YesNo(YesNo::ConfirmPending)
+            && orders::tells_pending_arrival(self, said, facts)
+        {
+            self.step.answered = true;
+            return;
+        }
         // "What's in that order exactly?" at "shall I confirm it now?": the items, then the
         // question again; a confirmation is never asked of an order the caller cannot hear.
         if self.ask == Ask::YesNo(YesNo::ConfirmPending)

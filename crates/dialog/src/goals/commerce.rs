@@ -2013,7 +2013,7 @@ pub(crate) fn tells_arrival(e: &mut Engine, said: &Said<'_>) -> bool {
     let Some(date) = e.task.as_ref().and_then(Task::purchase_arrives) else {
         return false;
     };
-    if !e.phrases().any("asks_arrival", &said.words) || e.yes_no(said).is_some() {
+    if !e.asks_when_it_arrives(&said.words) || e.yes_no(said).is_some() {
         return false;
     }
     let date = e.date_words(date);

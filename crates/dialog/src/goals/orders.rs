@@ -1946,3 +1946,30 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     }
     Answer::Missed
 }
+
+/// "If she confirms, when would they arrive?" at "shall I confirm it now?": the day the
+/// order should come once confirmed, then the question again; a "no" said with it still
+/// leaves the order waiting. False, saying nothing, for other words or no known day.
+pub(crate) fn tells_pending_arrival(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let yes = e.yes_no(said);
+    if yes == Some(true) || !e.asks_when_it_arrives(&said.words) {
+        return false;
+    }
+    let Some(date) = e.focus_order(facts).and_then(|o| o.estimated_delivery) else {
+        return false;
+    };
+    let date = e.date_words(date);
+    e.say(p!("pending_arrives"), &[("date", date)]);
+    if yes == Some(false) {
+        e.say(p!("confirm_left_pending"), &[]);
+        e.complete();
+        e.anything_else();
+    } else {
+        e.ask(
+            Ask::YesNo(YesNo::ConfirmPending),
+            p!("confirm_now_again"),
+            &[],
+        );
+    }
+    true
+}
