@@ -248,6 +248,11 @@ impl Nlu {
         } else {
             Intent::Fallback
         };
+        // "The sheets I ordered still haven't come" names what was bought; it asks where
+        // it is.
+        if intent == Intent::PlaceOrder && reading::ordered_and_not_come(text) {
+            intent = Intent::GetOrderStatus;
+        }
         let ctx = EntityContext {
             now,
             products: Some(&self.products),

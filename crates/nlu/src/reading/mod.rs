@@ -38,6 +38,14 @@ pub fn withdraws(text: &str) -> bool {
     cues::cues(lists::lists(), &words(text)).contains(&Cue::Withdraw)
 }
 
+/// Whether the words speak of something already ordered that has not come ("the bed
+/// sheets I ordered still haven't come"): a question about an order, never a new one.
+pub fn ordered_and_not_come(text: &str) -> bool {
+    let lists = lists::lists();
+    let words = words(text);
+    lists.any("ordered_before", &words) && lists.any("not_come", &words)
+}
+
 /// Reads the structured parts of an utterance into its interpretation. `expect`: what
 /// the dialog just asked for, if anything.
 pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
