@@ -1253,7 +1253,13 @@ impl Engine {
         }
         // "Can I order two boxes of the green tea, with express shipping?" reads like a
         // question of shipping; a product named with a word of buying is an order.
-        if said.intent == Intent::PolicyQuestion
+        // Unsure between the two, it is the same request.
+        let order_or_question = said.intent == Intent::PolicyQuestion
+            || (said.intent == Intent::Fallback
+                && said.alternatives.first().is_some_and(|a| {
+                    matches!(a.intent, Intent::PlaceOrder | Intent::PolicyQuestion)
+                }));
+        if order_or_question
             && said.entities.product.is_some()
             && self.phrases().any("buying_request", &said.words)
             && !self.phrases().any("asks_price", &said.words)
