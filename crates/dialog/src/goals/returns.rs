@@ -1212,7 +1212,16 @@ fn shown_as_delivered(words: &[String]) -> bool {
     words.iter().enumerate().any(|(i, w)| {
         matches!(
             w.as_str(),
-            "says" | "said" | "shows" | "showed" | "marked" | "claims" | "claimed" | "reckons"
+            "says"
+                | "say"
+                | "said"
+                | "shows"
+                | "show"
+                | "showed"
+                | "marked"
+                | "claims"
+                | "claimed"
+                | "reckons"
         ) && words.iter().skip(i + 1).take(5).any(|n| n == "delivered")
     })
 }
