@@ -460,6 +460,13 @@ pub(crate) fn spoken_size_and_colour(
             .map(|t| {
                 t.iter()
                     .filter(|(k, _)| joined.contains(&format!(" {k} ")))
+                    // "A teal yoga mat and a medium tee": a size no variant of this
+                    // family has is another product's.
+                    .filter(|(_, v)| {
+                        variants
+                            .iter()
+                            .any(|p| p.size.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(v)))
+                    })
                     .collect()
             })
             .unwrap_or_default();
