@@ -445,6 +445,19 @@ pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
     e.say(key, &args);
 }
 
+/// Whether the order has left the warehouse, so a card on it has been charged.
+pub(crate) fn has_shipped(order: &Order) -> bool {
+    order.shipped_at.is_some()
+        || matches!(
+            order.status,
+            OrderStatus::Shipped
+                | OrderStatus::OutForDelivery
+                | OrderStatus::Delivered
+                | OrderStatus::Delayed
+                | OrderStatus::Returned
+        )
+}
+
 /// The size and the colour the words name among a family's variants ("a large", "in
 /// white"): sizes as people say them (the catalog's `sizes` table) or as the catalog
 /// writes them, colours as the catalog writes them.

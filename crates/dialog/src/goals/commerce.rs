@@ -1990,22 +1990,6 @@ pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     true
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::locale::Catalog;
-    use crate::speak::every;
-
-    #[test]
-    fn frequencies_are_said_as_people_say_them() {
-        let c = Catalog::load("en-US").expect("catalog");
-        assert_eq!(every(&c, 7), "every week");
-        assert_eq!(every(&c, 14), "every two weeks");
-        assert_eq!(every(&c, 30), "every month");
-        assert_eq!(every(&c, 60), "every two months");
-        assert_eq!(every(&c, 10), "every ten days");
-    }
-}
-
 /// "So it'll be here tomorrow?" at a purchase's read-back: the day it would arrive, and
 /// the read-back's question again. False, saying nothing, for any other words or when
 /// no purchase was read back.
@@ -2020,4 +2004,20 @@ pub(crate) fn tells_arrival(e: &mut Engine, said: &Said<'_>) -> bool {
     e.say(p!("purchase_arrives"), &[("date", date)]);
     e.ask(Ask::YesNo(YesNo::Proceed), p!("ask_place_order"), &[]);
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::locale::Catalog;
+    use crate::speak::every;
+
+    #[test]
+    fn frequencies_are_said_as_people_say_them() {
+        let c = Catalog::load("en-US").expect("catalog");
+        assert_eq!(every(&c, 7), "every week");
+        assert_eq!(every(&c, 14), "every two weeks");
+        assert_eq!(every(&c, 30), "every month");
+        assert_eq!(every(&c, 60), "every two months");
+        assert_eq!(every(&c, 10), "every ten days");
+    }
 }

@@ -261,7 +261,7 @@ pub(crate) fn say_details(e: &mut Engine, order: &Order) {
     let lines = item_lines(order);
     let paid = match order.payment.method {
         // A card is charged when the order ships: before that nothing is taken yet.
-        PaymentMethod::Card if !has_shipped(order) => e.text(
+        PaymentMethod::Card if !crate::speak::has_shipped(order) => e.text(
             p!("details_to_charge_card"),
             &[("card", card_words(&e.catalog, order))],
         ),
@@ -283,19 +283,6 @@ pub(crate) fn say_details(e: &mut Engine, order: &Order) {
             ("paid", paid),
         ],
     );
-}
-
-/// Whether the order has left the warehouse, so a card on it has been charged.
-pub(crate) fn has_shipped(order: &Order) -> bool {
-    order.shipped_at.is_some()
-        || matches!(
-            order.status,
-            OrderStatus::Shipped
-                | OrderStatus::OutForDelivery
-                | OrderStatus::Delivered
-                | OrderStatus::Delayed
-                | OrderStatus::Returned
-        )
 }
 
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {

@@ -1552,7 +1552,7 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
     let words = e.task().words.clone();
     if returns.is_empty() && e.phrases().any("asks_charged", &words) {
         let card = order.payment.method == PaymentMethod::Card;
-        let key = match (card, super::orders::has_shipped(&order)) {
+        let key = match (card, crate::speak::has_shipped(&order)) {
             (true, true) => p!("charged_already"),
             (true, false) => p!("charged_not_yet"),
             (false, _) => p!("charged_cod"),
