@@ -166,6 +166,8 @@ pub(crate) struct Session {
     pub for_someone_else: bool,
     /// The caller complained once, and was served rather than handed off.
     pub complained: bool,
+    /// The caller was told a refund needs the item back ("I'm keeping them").
+    pub keep_refused: bool,
     /// The turn of the last policy passage said, and its text.
     pub last_policy: Option<(u32, String)>,
     pub misses: u32,

@@ -656,6 +656,21 @@ impl Engine {
             self.step.answered = true;
             return;
         }
+        // "No label, I'm keeping them, just the refund" in the middle of a return.
+        let returning = self.task.as_ref().is_some_and(|t| t.goal() == Goal::Return);
+        if returning && self.ask != Ask::Nothing {
+            let reason = said
+                .entities
+                .return_reason
+                .or_else(|| self.task().after_sale().return_reason);
+            if returns::refuses_refund_kept(self, &said.words, reason) {
+                self.step.answered = true;
+                if self.task.is_some() && !self.s.escalated && self.ask_key.is_some() {
+                    self.say_pending_question(false);
+                }
+                return;
+            }
+        }
         if self.ask == Ask::YesNo(YesNo::ConfirmPending)
             && orders::tells_pending_arrival(self, said, facts)
         {

@@ -551,8 +551,41 @@ fn lines_named(e: &Engine, order: &Order, open: &[u32]) -> Vec<u32> {
 }
 
 /// Starting or continuing a return.
+/// "Refund me, but I'm keeping them" during a return, with no fault said: a refund
+/// needs the item back, said plainly once (the return goes on); said again, the team is
+/// offered. False, saying nothing, for any other words.
+pub(crate) fn refuses_refund_kept(
+    e: &mut Engine,
+    words: &[String],
+    reason: Option<ReturnReason>,
+) -> bool {
+    let ph = e.phrases();
+    let fault =
+        is_faulty(reason) || (ph.any("defective", words) && !ph.any("not_defective", words));
+    if fault || !ph.any("keeps_item", words) {
+        return false;
+    }
+    if e.s.keep_refused {
+        e.say(p!("refund_needs_return_again"), &[]);
+        e.offer_human(HandOffReason::Requested);
+        return true;
+    }
+    e.s.keep_refused = true;
+    e.say(p!("refund_needs_return"), &[]);
+    true
+}
+
 pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
+    // "I want a refund for the jeans, but I'm not sending them back": said before the
+    // questions of the return, which go on.
+    if !e.s.keep_refused {
+        let words = e.task().words.clone();
+        let reason = e.task().after_sale().return_reason;
+        if refuses_refund_kept(e, &words, reason) && e.ask != Ask::Nothing {
+            return;
+        }
+    }
     // Set again below while the return is still refused.
     e.task().told = false;
     if not_returnable_state(e, &order) {
