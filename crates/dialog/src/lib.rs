@@ -132,6 +132,8 @@ pub(crate) struct Session {
     pub verified: Vec<String>,
     /// A customer known from a verified phone/email path or a linked speaker.
     pub customer: Option<i64>,
+    /// The household a linked speaker speaks for, known before anyone spoke.
+    pub speaker: Option<i64>,
     /// The order the conversation is about (verified).
     pub focus: Option<String>,
     /// An order number heard but not yet verified.
@@ -269,6 +271,7 @@ impl Engine {
     pub fn new(config: Arc<Config>, catalog: Arc<Catalog>, options: SessionOptions) -> Engine {
         let s = Session {
             customer: options.customer_id,
+            speaker: options.customer_id,
             ..Session::default()
         };
         Engine {

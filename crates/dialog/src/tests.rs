@@ -390,7 +390,7 @@ fn each_identifier_is_proved_only_by_a_different_factor() {
             assert!(!verified(&s) && s.changes.is_empty(), "{}", s.reply);
         }
 
-        // Account email first (buying without a linked speaker).
+        // Account email first (the subscriptions, without a linked speaker).
         let mut w = world();
         w.account = Some(CustomerRow {
             id: 11,
@@ -404,8 +404,8 @@ fn each_identifier_is_proved_only_by_a_different_factor() {
         turn(
             &mut e,
             &w,
-            Intent::PlaceOrder,
-            "i want to buy a tee",
+            Intent::ManageSubscription,
+            "what subscriptions do i have",
             Entities::default(),
         );
         turn(

@@ -114,6 +114,14 @@ fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<Strin
 
 /// Placing an order or reordering.
 pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
+    // A purchase is charged to a saved card: it is taken on a household's own speaker,
+    // or for the account of an order the caller proved with its number. An email or a
+    // phone and a zip are known to too many people to spend someone's money on.
+    if e.s.speaker.is_none() && focus_account(e, facts).is_none() {
+        e.say(p!("order_needs_speaker"), &[]);
+        e.complete();
+        return;
+    }
     let Some(cid) = customer(e, facts) else {
         return;
     };
