@@ -1315,6 +1315,14 @@ pub(crate) fn problem(e: &mut Engine, facts: &dyn Facts) {
         Problem::MissingItem if order.status != OrderStatus::Delivered => {
             e.tell_status(facts);
         }
+        // "The colour isn't like the photo": nothing is broken, so it comes back to us
+        // with a free label before it is refunded or exchanged, as any return.
+        Problem::NotAsDescribed => {
+            let task = e.task();
+            task.become_goal(Goal::Return);
+            task.after_sale().return_reason = Some(ReturnReason::NotAsDescribed);
+            return_item(e, facts);
+        }
         // A missing item is made good like a faulty one: replaced or refunded, nothing
         // to send back (an investigation records the claim for the warehouse).
         _ => faulty_item(e, &order, pr, facts),
