@@ -233,7 +233,10 @@ impl Nlu {
         now: NaiveDateTime,
         expect: Option<EntityKind>,
     ) -> Result<Interpretation, ClassifierError> {
-        let classified = self.classifier.classify_with_reason(text)?;
+        // "No, I don't want to change the address. I want to cancel it": the request is
+        // the one said after the one taken back.
+        let request = reading::after_denied_request(text).unwrap_or(text);
+        let classified = self.classifier.classify_with_reason(request)?;
         let scores = classified.scores;
         let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
         let fallback = scores
@@ -248,6 +251,11 @@ impl Nlu {
         } else {
             Intent::Fallback
         };
+        // "Yeah it's 3841177902892 and the zip's 95814" gives details and asks nothing:
+        // no change is read into the word "zip".
+        if classifier::changes_orders(intent) && reading::only_identifiers(text) {
+            intent = Intent::Fallback;
+        }
         // "The sheets I ordered still haven't come" names what was bought; it asks where
         // it is.
         if intent == Intent::PlaceOrder && reading::ordered_and_not_come(text) {

@@ -28,6 +28,73 @@ pub fn after_correction(text: &str) -> Option<&str> {
     (!tail.trim().is_empty()).then_some(tail)
 }
 
+/// Words that take back a request the caller never made ("no, I don't want to change
+/// the address").
+const DENIALS: &[&str] = &[
+    "don't want to",
+    "do not want to",
+    "didn't ask",
+    "did not ask",
+    "never asked",
+    "not asking",
+    "not what i asked",
+    "not what i said",
+];
+
+/// What follows a sentence that takes back a request ("What? No, I don't want to change
+/// the address. I want to cancel the order."): the request the caller does make, when
+/// something follows. None when no sentence takes one back, or nothing follows it.
+pub fn after_denied_request(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    if !text.is_ascii() || !DENIALS.iter().any(|d| lower.contains(d)) {
+        return None;
+    }
+    let mut start = 0;
+    let mut after = None;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '?' | '!' | ';') {
+            let sentence = &lower[start..i];
+            if DENIALS.iter().any(|d| sentence.contains(d)) {
+                after = Some(i + 1);
+            }
+            start = i + 1;
+        }
+    }
+    let tail = text[after?..].trim();
+    (tail.split_whitespace().count() >= 2).then_some(tail)
+}
+
+/// Words said around an order number, a zip or a phone that ask for nothing ("yeah it's
+/// … and the zip's …").
+const AROUND_IDENTIFIERS: &[&str] = &[
+    "yeah", "yes", "yep", "it's", "its", "it", "is", "and", "the", "my", "zip", "zip's", "zipcode",
+    "code", "postcode", "order", "order's", "number", "number's", "billing", "email", "phone",
+    "hi", "hello", "sure", "ok", "okay", "here", "um", "uh", "so", "that's", "oh", "right",
+    "there", "you", "go", "of", "on", "with", "account", "for",
+];
+
+/// Whether the words give only an order number and the details that prove it, asking
+/// nothing ("Yeah it's 3841177902892 and the zip's 95814").
+pub fn only_identifiers(text: &str) -> bool {
+    let mut digits = false;
+    for raw in text.split_whitespace() {
+        let w = raw
+            .trim_matches(|c: char| !(c.is_alphanumeric() || c == '\''))
+            .to_lowercase();
+        if w.is_empty() {
+            continue;
+        }
+        if w.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            digits = true;
+            continue;
+        }
+        if !AROUND_IDENTIFIERS.contains(&w.as_str()) {
+            return false;
+        }
+    }
+    digits
+}
+
 /// Entities found after a correction replace the ones found before it.
 pub fn overlay(base: &mut Entities, fixed: Entities) {
     macro_rules! take {

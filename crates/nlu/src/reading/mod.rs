@@ -14,7 +14,10 @@ mod lists;
 mod ordinal;
 
 pub use address::street_line;
-pub use corrections::{after_correction, after_first_sentence, overlay, second_request};
+pub use corrections::{
+    after_correction, after_denied_request, after_first_sentence, only_identifiers, overlay,
+    second_request,
+};
 pub use lists::words;
 
 use voxorder_domain::interpretation::{Cue, Interpretation, SpokenAddress};

@@ -436,3 +436,32 @@ fn a_number_said_again_before_the_street_is_its_house_number() {
     .expect("an address");
     assert_eq!(a.street, "1240 Harrison Boulevard Apartment 3B");
 }
+
+#[test]
+fn a_request_taken_back_leaves_the_one_said_after_it() {
+    let t = "What? No, I don't want to change the address. I want to cancel the order.";
+    assert_eq!(after_denied_request(t), Some("I want to cancel the order."));
+    // Nothing after the denial, or no denial: nothing to take instead.
+    assert_eq!(
+        after_denied_request("No, I don't want to change the address."),
+        None
+    );
+    assert_eq!(
+        after_denied_request("I want to change the address. It's 5 Elm Road."),
+        None
+    );
+}
+
+#[test]
+fn details_alone_ask_for_nothing() {
+    assert!(only_identifiers(
+        "Yeah it's 3841177902892 and the zip's 95814"
+    ));
+    assert!(only_identifiers(
+        "order number 1000000000011, zip code 78701"
+    ));
+    assert!(!only_identifiers(
+        "change the address on 3841177902892 please"
+    ));
+    assert!(!only_identifiers("it's the zip that's wrong"));
+}
