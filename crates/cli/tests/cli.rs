@@ -920,9 +920,9 @@ fn an_item_named_picks_among_the_orders_read_out() {
 #[test]
 fn a_restock_question_after_out_of_stock_is_answered() {
     let replies = demo_replies(
-        b"I'd like to order the dishwasher tablets again\nliam dot moreau146 at example dot net\n97205\nany idea when you'll have them in stock again\n",
+        b"have you got the dishwasher tablets in stock?\nany idea when you'll have them in stock again\n",
     );
-    assert!(replies[2].contains("out of stock"), "{replies:?}");
-    assert!(replies[3].contains("back in stock"), "{replies:?}");
-    assert!(!replies[3].contains("orders"), "{replies:?}");
+    assert!(replies[0].contains("out of stock"), "{replies:?}");
+    assert!(replies[1].contains("back in stock"), "{replies:?}");
+    assert!(!replies[1].contains("orders"), "{replies:?}");
 }
