@@ -887,6 +887,10 @@ impl Engine {
     /// after it.
     pub(crate) fn asks_when_it_arrives(&self, words: &[String]) -> bool {
         let ph = self.phrases();
+        // "I pay the man when he comes, yes?" asks what is paid, not when.
+        if ph.any("asks_amount_due", words) {
+            return false;
+        }
         ph.any("asks_arrival", words)
             || words.iter().enumerate().any(|(i, w)| {
                 w == "when"

@@ -1950,7 +1950,6 @@ pub(crate) fn tells_pending_arrival(e: &mut Engine, said: &Said<'_>, facts: &dyn
     if yes == Some(false) {
         e.say(p!("confirm_left_pending"), &[]);
         e.complete();
-        e.anything_else();
     } else {
         e.ask(
             Ask::YesNo(YesNo::ConfirmPending),
