@@ -605,10 +605,6 @@ impl Engine {
             && !said.has(Cue::OtherOrder)
     }
 
-    /// A correction said at the read-back of the current request: a new value for
-    /// something read back replaces it ("no, make it the evening", "the zip is 78703"),
-    /// and a part named as wrong with no new value ("the city's wrong") is asked again.
-    /// Returns whether anything changed.
     /// "Oh wait, the number's 1240 not 1420" at a new address's read-back: a correction
     /// of its house number, however unsurely it was classified.
     pub(crate) fn corrects_the_house_number(&self, said: &Said<'_>) -> bool {
@@ -628,6 +624,10 @@ impl Engine {
                 .is_some()
     }
 
+    /// A correction said at the read-back of the current request: a new value for
+    /// something read back replaces it ("no, make it the evening", "the zip is 78703"),
+    /// and a part named as wrong with no new value ("the city's wrong") is asked again.
+    /// Returns whether anything changed.
     pub(crate) fn amend(&mut self, said: &Said<'_>) -> bool {
         fn replace<T: PartialEq + Clone>(slot: &mut Option<T>, new: &Option<T>) -> bool {
             match (slot.as_ref(), new) {

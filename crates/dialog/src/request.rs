@@ -496,9 +496,6 @@ impl Task {
     }
 }
 
-/// The street line `old` with the house number of `new`, when `new` is the same street
-/// with another number and no unit ("54 Oak Street" for "45 Oak Street Apartment 3B"
-/// gives "54 Oak Street Apartment 3B"); None when it is another street.
 /// The street line with its house number put right, from words that correct only the
 /// number: "the number's 1240 not 1420", "1240, not 1420", "not 1420, it's 1240", or
 /// one new number said where the house number is named (`named`: "the house number is
@@ -522,6 +519,10 @@ pub(crate) fn house_number_corrected(words: &[String], line1: &str, named: bool)
     (taken_back || named).then(|| format!("{new} {rest}"))
 }
 
+/// The street line `old` with the house number of `new`, when `new` is the same street
+/// with another number and no other unit ("54 Oak Street" for "45 Oak Street Apartment
+/// 3B" gives "54 Oak Street Apartment 3B", as does "54 Oak Street Apartment 3B"); None
+/// when it is another street.
 pub(crate) fn renumbered(old: &str, new: &str) -> Option<String> {
     const UNITS: [&str; 8] = [
         "apartment",

@@ -1730,7 +1730,6 @@ pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     e.anything_else();
 }
 
-/// The answer to an order confirmation call.
 /// What a question asked with a confirmation ("yes, I confirm; how much cash do I
 /// need?") is answered with: the amount due, the items, or the city and zip the order
 /// goes to (never the street). None when no such question was asked.
@@ -1766,6 +1765,7 @@ fn confirm_side_answer(
     None
 }
 
+/// The answer to an order confirmation call.
 fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let mut intent = said.intent;
     let yes = e.yes_no(said);

@@ -550,7 +550,6 @@ fn lines_named(e: &Engine, order: &Order, open: &[u32]) -> Vec<u32> {
     found.into_iter().map(|(_, l)| l).collect()
 }
 
-/// Starting or continuing a return.
 /// "Refund me, but I'm keeping them" during a return, with no fault said: a refund
 /// needs the item back, said plainly once (the return goes on); said again, the team is
 /// offered. False, saying nothing, for any other words.
@@ -575,6 +574,7 @@ pub(crate) fn refuses_refund_kept(
     true
 }
 
+/// Starting or continuing a return.
 pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     // "I want a refund for the jeans, but I'm not sending them back": said before the
