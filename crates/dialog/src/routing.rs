@@ -25,6 +25,13 @@ const RETURN_RULES_QUESTION: &str = "what is your return policy";
 /// for the documents to be asked at the opening of a call.
 const POLICY_LEANING: f32 = 0.2;
 
+/// Whether the classifier leaned to a policy question among its runners-up.
+fn leans_to_policy(said: &Said<'_>) -> bool {
+    said.alternatives
+        .iter()
+        .any(|a| a.intent == Intent::PolicyQuestion && a.confidence >= POLICY_LEANING)
+}
+
 impl Engine {
     /// Says where the order of the current request stands (a goal that finds the
     /// order is not ready for it answers with its status).
@@ -665,7 +672,7 @@ impl Engine {
                 .or_else(|| self.task().after_sale().return_reason);
             if returns::refuses_refund_kept(self, &said.words, reason) {
                 self.step.answered = true;
-                if self.task.is_some() && !self.s.escalated && self.ask_key.is_some() {
+                if self.task.is_some() && !self.s.escalated {
                     self.say_pending_question(false);
                 }
                 return;
@@ -830,12 +837,8 @@ impl Engine {
             .sum::<f32>();
         // "There's no cancellation fee or anything, right?": a question the classifier
         // could not place but leaned to a policy one, asked as a question.
-        let leaned = said.intent == Intent::Fallback
-            && self.asks_a_question(said)
-            && said
-                .alternatives
-                .iter()
-                .any(|a| a.intent == Intent::PolicyQuestion && a.confidence >= POLICY_LEANING);
+        let leaned =
+            said.intent == Intent::Fallback && self.asks_a_question(said) && leans_to_policy(said);
         let clear = (said.intent == Intent::PolicyQuestion
             && (said.confidence.max(asked) >= self.config.dialog.aside_confidence
                 || self.asks_a_question(said)))
@@ -1317,11 +1320,7 @@ impl Engine {
             // Nor when the classifier itself leaned to a policy question ("I live in
             // Montreal, do you deliver to Canada?").
             Intent::Fallback if said.words.len() >= 4 => {
-                let leaned = said
-                    .alternatives
-                    .iter()
-                    .any(|a| a.intent == Intent::PolicyQuestion && a.confidence >= POLICY_LEANING);
-                let later = self.s.focus.is_some() || self.s.completed > 0 || leaned;
+                let later = self.s.focus.is_some() || self.s.completed > 0 || leans_to_policy(said);
                 match facts
                     .policy_answer(&said.text)
                     .filter(|a| later || a.names_its_section)

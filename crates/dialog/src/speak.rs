@@ -447,15 +447,7 @@ pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
 
 /// Whether the order has left the warehouse, so a card on it has been charged.
 pub(crate) fn has_shipped(order: &Order) -> bool {
-    order.shipped_at.is_some()
-        || matches!(
-            order.status,
-            OrderStatus::Shipped
-                | OrderStatus::OutForDelivery
-                | OrderStatus::Delivered
-                | OrderStatus::Delayed
-                | OrderStatus::Returned
-        )
+    order.shipped_at.is_some() || order.status.has_shipped()
 }
 
 /// The size and the colour the words name among a family's variants ("a large", "in

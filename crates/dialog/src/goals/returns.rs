@@ -558,10 +558,7 @@ pub(crate) fn refuses_refund_kept(
     words: &[String],
     reason: Option<ReturnReason>,
 ) -> bool {
-    let ph = e.phrases();
-    let fault =
-        is_faulty(reason) || (ph.any("defective", words) && !ph.any("not_defective", words));
-    if fault || !ph.any("keeps_item", words) {
+    if is_faulty(reason) || names_a_fault(e, words) || !e.phrases().any("keeps_item", words) {
         return false;
     }
     if e.s.keep_refused {
@@ -572,6 +569,12 @@ pub(crate) fn refuses_refund_kept(
     e.s.keep_refused = true;
     e.say(p!("refund_needs_return"), &[]);
     true
+}
+
+/// Whether the words name a fault ("it stopped working") and do not deny one.
+fn names_a_fault(e: &Engine, words: &[String]) -> bool {
+    let ph = e.phrases();
+    ph.any("defective", words) && !ph.any("not_defective", words)
 }
 
 /// Starting or continuing a return.
@@ -603,7 +606,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     }
     let fault_words = {
         let words = &e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
-        e.phrases().any("defective", words) && !e.phrases().any("not_defective", words)
+        names_a_fault(e, words)
     };
     if fault_words {
         e.task().after_sale().fault = true;
