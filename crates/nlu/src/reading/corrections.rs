@@ -64,37 +64,6 @@ pub fn after_denied_request(text: &str) -> Option<&str> {
     (tail.split_whitespace().count() >= 2).then_some(tail)
 }
 
-/// Words said around an order number, a zip or a phone that ask for nothing ("yeah it's
-/// … and the zip's …").
-const AROUND_IDENTIFIERS: &[&str] = &[
-    "yeah", "yes", "yep", "it's", "its", "it", "is", "and", "the", "my", "zip", "zip's", "zipcode",
-    "code", "postcode", "order", "order's", "number", "number's", "billing", "email", "phone",
-    "hi", "hello", "sure", "ok", "okay", "here", "um", "uh", "so", "that's", "oh", "right",
-    "there", "you", "go", "of", "on", "with", "account", "for",
-];
-
-/// Whether the words give only an order number and the details that prove it, asking
-/// nothing ("Yeah it's 3841177902892 and the zip's 95814").
-pub fn only_identifiers(text: &str) -> bool {
-    let mut digits = false;
-    for raw in text.split_whitespace() {
-        let w = raw
-            .trim_matches(|c: char| !(c.is_alphanumeric() || c == '\''))
-            .to_lowercase();
-        if w.is_empty() {
-            continue;
-        }
-        if w.chars().all(|c| c.is_ascii_digit() || c == '-') {
-            digits = true;
-            continue;
-        }
-        if !AROUND_IDENTIFIERS.contains(&w.as_str()) {
-            return false;
-        }
-    }
-    digits
-}
-
 /// Entities found after a correction replace the ones found before it.
 pub fn overlay(base: &mut Entities, fixed: Entities) {
     macro_rules! take {

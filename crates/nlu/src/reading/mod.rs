@@ -15,8 +15,7 @@ mod ordinal;
 
 pub use address::street_line;
 pub use corrections::{
-    after_correction, after_denied_request, after_first_sentence, only_identifiers, overlay,
-    second_request,
+    after_correction, after_denied_request, after_first_sentence, overlay, second_request,
 };
 pub use lists::words;
 
@@ -47,6 +46,37 @@ pub fn ordered_and_not_come(text: &str) -> bool {
     let lists = lists::lists();
     let words = words(text);
     lists.any("ordered_before", &words) && lists.any("not_come", &words)
+}
+
+/// Words said around an order number, a zip or a phone that ask for nothing ("yeah it's
+/// … and the zip's …").
+const AROUND_IDENTIFIERS: &[&str] = &[
+    "yeah", "yes", "yep", "it's", "its", "it", "is", "and", "the", "my", "zip", "zip's", "zipcode",
+    "code", "postcode", "order", "order's", "number", "number's", "billing", "email", "phone",
+    "hi", "hello", "sure", "ok", "okay", "here", "um", "uh", "so", "that's", "oh", "right",
+    "there", "you", "go", "of", "on", "with", "account", "for",
+];
+
+/// Whether the words give only an order number and the details that prove it, asking
+/// nothing ("Yeah it's 3841177902892 and the zip's 95814").
+pub fn only_identifiers(text: &str) -> bool {
+    let mut digits = false;
+    for raw in text.split_whitespace() {
+        let w = raw
+            .trim_matches(|c: char| !(c.is_alphanumeric() || c == '\''))
+            .to_lowercase();
+        if w.is_empty() {
+            continue;
+        }
+        if w.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            digits = true;
+            continue;
+        }
+        if !AROUND_IDENTIFIERS.contains(&w.as_str()) {
+            return false;
+        }
+    }
+    digits
 }
 
 /// Reads the structured parts of an utterance into its interpretation. `expect`: what
