@@ -33,6 +33,7 @@ def main() -> None:
     ap.add_argument("dump")
     ap.add_argument("binary")
     ap.add_argument("--json")
+    ap.add_argument("--tsv", help="every reply with its seconds, longest first")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args()
     rows = []
@@ -59,6 +60,10 @@ def main() -> None:
                        "over_8_s": over,
                        "longest": [{"s": s, "script": n, "reply": t} for s, n, t in secs[::-1][:10]]},
                       f, indent=1)
+    if a.tsv:
+        with open(a.tsv, "w", encoding="utf-8") as f:
+            for s, n, t in secs[::-1]:
+                f.write(f"{s:.2f}\t{n}\t{t}\n")
 
 
 if __name__ == "__main__":
