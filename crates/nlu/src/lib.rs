@@ -261,6 +261,10 @@ impl Nlu {
         if intent == Intent::PlaceOrder && reading::ordered_and_not_come(text) {
             intent = Intent::GetOrderStatus;
         }
+        // "What address is it going to?" asks about the order; it moves nothing.
+        if intent == Intent::ChangeAddress && reading::asks_where_it_goes(text) {
+            intent = Intent::GetOrderStatus;
+        }
         let ctx = EntityContext {
             now,
             products: Some(&self.products),

@@ -48,6 +48,16 @@ pub fn ordered_and_not_come(text: &str) -> bool {
     lists.any("ordered_before", &words) && lists.any("not_come", &words)
 }
 
+/// Whether the words ask where an order is going and ask no change of it ("what address
+/// is it going to?"): a question about the order, never an address change.
+pub fn asks_where_it_goes(text: &str) -> bool {
+    let lists = lists::lists();
+    let words = words(text);
+    lists.any("where_it_goes", &words)
+        && !lists.any("address_change_words", &words)
+        && !text.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// Words said around an order number, a zip or a phone that ask for nothing ("yeah it's
 /// … and the zip's …").
 const AROUND_IDENTIFIERS: &[&str] = &[

@@ -465,3 +465,16 @@ fn details_alone_ask_for_nothing() {
     ));
     assert!(!only_identifiers("it's the zip that's wrong"));
 }
+
+#[test]
+fn where_an_order_goes_is_asked_not_changed() {
+    assert!(asks_where_it_goes("which address are they being sent to"));
+    assert!(asks_where_it_goes("hang on, where's it being delivered?"));
+    assert!(!asks_where_it_goes(
+        "what address is it going to, I need to change it"
+    ));
+    assert!(!asks_where_it_goes("send it to 12 Oak Road instead"));
+    assert!(!asks_where_it_goes(
+        "what address is it going to? 5 Elm Road is the new one"
+    ));
+}
