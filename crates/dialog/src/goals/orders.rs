@@ -294,6 +294,14 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     if asked_details {
         say_details(e, &order);
     }
+    // "What address is it going to?": a verified caller hears the street and city.
+    let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+    if e.phrases().any("asks_address", &words) {
+        if let Some(to) = &order.shipping_address {
+            let args = [("line1", to.line1.clone()), ("city", to.city.clone())];
+            e.say(p!("details_address"), &args);
+        }
+    }
     // Once the items were listed, the status sentence does not list them again.
     let key = |full: &'static str, brief: &'static str| if asked_details { brief } else { full };
     let number = st::digits_grouped(&order.order_number);
