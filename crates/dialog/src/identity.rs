@@ -67,6 +67,9 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
         }
         e.s.heard_factors = (!factors.is_empty()).then_some(factors);
     }
+    if let (Some(email), None, None) = (&ent.email, &ent.order_number, &ent.phone_number) {
+        e.s.heard_email = Some(email.clone());
+    }
     if let Some(p) = &ent.phone_number {
         e.s.heard_phone = Some(p.clone());
         // "My phone is 617 555 0117 and my zip is 02139": the zip proves it at once.
@@ -349,6 +352,12 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
     if let Some(found) = offer_verified(e, declined.as_deref(), facts) {
         return found;
     }
+    // "I can't find my order number, my email's …": the account's email finds the
+    // orders, as it does when said after the number is asked for.
+    if let Some(email) = e.s.heard_email.take() {
+        ask_account_factor(e, &email, facts);
+        return false;
+    }
     ask_order_number(e);
     false
 }
@@ -462,6 +471,20 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
         e.drop_task();
     }
     Answer::Handled
+}
+
+/// The account of an email heard is looked up, and a second fact asked to prove it (the
+/// same question whether or not the email is known).
+fn ask_account_factor(e: &mut Engine, email: &str, facts: &dyn Facts) {
+    let id = match facts.customer_by_email(email) {
+        Ok(c) => c.map_or(-1, |c| c.id),
+        Err(err) => {
+            e.store_trouble(&err);
+            return;
+        }
+    };
+    e.s.heard_phone = Some(email.to_string());
+    e.ask(Ask::AccountFactor(id), p!("ask_account_factor"), &[]);
 }
 
 fn ask_order_number(e: &mut Engine) {
@@ -951,15 +974,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         }
         Ask::AccountEmail => match &ent.email {
             Some(email) => {
-                let id = match facts.customer_by_email(email) {
-                    Ok(c) => c.map_or(-1, |c| c.id),
-                    Err(err) => {
-                        e.store_trouble(&err);
-                        return Answer::Handled;
-                    }
-                };
-                e.s.heard_phone = Some(email.clone());
-                e.ask(Ask::AccountFactor(id), p!("ask_account_factor"), &[]);
+                ask_account_factor(e, email, facts);
                 Answer::Handled
             }
             None => Answer::Missed,

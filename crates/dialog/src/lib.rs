@@ -154,6 +154,8 @@ pub(crate) struct Session {
     pub callee: Option<String>,
     /// A phone number heard on the phone path.
     pub heard_phone: Option<String>,
+    /// An account's email said with the first request, before anything was asked.
+    pub heard_email: Option<String>,
     /// Verification factors said together with the heard order number, before the agent
     /// asked for one.
     pub heard_factors: Option<identity::Factors>,
