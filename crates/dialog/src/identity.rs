@@ -51,6 +51,7 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     };
     if let Some(n) = &ent.order_number {
         e.s.heard_order = Some(n.clone());
+        e.s.said_numbers.push(n.clone());
         // "Order 1 2 3 …, my zip is 78701": the factor is checked without asking again.
         // A zip said with an address change is the new address, not a factor.
         // "My order 1 2 3 …, zip 55401" with no street is the billing zip.
@@ -308,12 +309,30 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
                     return true;
                 }
             }
-            let goal_words = e.text(goal.label_key(), &[]);
-            e.ask(
-                Ask::YesNo(YesNo::UseKnownOrder),
-                p!("reuse_order"),
-                &[("number", st::digits_grouped(&focus)), ("goal", goal_words)],
-            );
+            // An order found from the account, not by its number, is named by what it
+            // holds: its thirteen digits are not told to a caller who never said them.
+            let said = e.s.said_numbers.contains(&focus) || called_about;
+            let described = (!said)
+                .then(|| facts.order(&focus).ok().flatten())
+                .flatten()
+                .map(|order| describe(e, &OrderSummary::from(&order)));
+            match described {
+                Some(args) => {
+                    e.ask(
+                        Ask::YesNo(YesNo::UseKnownOrder),
+                        p!("reuse_described_order"),
+                        &args,
+                    );
+                }
+                None => {
+                    let goal_words = e.text(goal.label_key(), &[]);
+                    e.ask(
+                        Ask::YesNo(YesNo::UseKnownOrder),
+                        p!("reuse_order"),
+                        &[("number", st::digits_grouped(&focus)), ("goal", goal_words)],
+                    )
+                }
+            }
             return false;
         }
     }
@@ -809,6 +828,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             if let Some(n) = &ent.order_number {
                 e.s.heard_order = Some(n.clone());
+                e.s.said_numbers.push(n.clone());
                 let factors = Factors::of(ent);
                 e.s.heard_factors = (!factors.is_empty()).then_some(factors);
                 return Answer::Filled;

@@ -138,6 +138,8 @@ pub(crate) struct Session {
     pub focus: Option<String>,
     /// An order number heard but not yet verified.
     pub heard_order: Option<String>,
+    /// Order numbers the caller said in this call: only these are read back in full.
+    pub said_numbers: Vec<String>,
     /// The order number last read back to the caller for a check.
     pub read_back: Option<String>,
     /// The order an outbound confirmation call is about.
