@@ -1216,13 +1216,17 @@ impl Engine {
         let of_the_product_not_an_order = product_question
             && said.entities.order_number.is_none()
             && matches!(said.intent, Intent::GetOrderStatus | Intent::TrackPackage);
+        // "Do you have the green one in a large?" asks the stock of a size: an exchange
+        // or any other change of an order needs its own words ("swap", "change").
+        let asks_the_change = match said.intent {
+            Intent::PlaceOrder => ph.any("asks_to_buy", &said.words),
+            _ => ph.any("change_words", &said.words) || ph.any("own_orders", &said.words),
+        };
         let clear_change = Goal::from_intent(said.intent).is_some()
             && !follows_up_now
             && !of_the_product_not_an_order
             && said.confidence >= self.config.dialog.switch_confidence
-            && (said.intent != Intent::PlaceOrder
-                || self.phrases().any("asks_to_buy", &said.words)
-                || !product_question);
+            && (!product_question || asks_the_change);
         if !clear_change
             && (product_question || commerce::follows_up_on_a_product(self, said, facts))
         {
