@@ -1147,6 +1147,28 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         return;
     };
     let name = sub_name(e, &sub, facts);
+    // "I get green tea every month, can I change it to just one box?": the schedule it
+    // already has describes it; the count said is the change. The same schedule alone
+    // is said to be so, and nothing is written.
+    let mut action = action;
+    let same_schedule = e.task().subscription().frequency == Some(sub.frequency_days);
+    if action == SubAction::ChangeFrequency && same_schedule {
+        match *e.task().quantity() {
+            Some(qty) if qty != sub.qty => {
+                action = SubAction::ChangeQuantity;
+                e.task().subscription().sub_action = Some(action);
+            }
+            _ => {
+                let every = every(&e.catalog, sub.frequency_days);
+                e.say(
+                    p!("subscription_already_every"),
+                    &[("product", name), ("every", every)],
+                );
+                e.complete();
+                return;
+            }
+        }
+    }
     if action == SubAction::NextDelivery {
         let key = match (sub.status, sub.next_date) {
             (SubscriptionStatus::Paused, _) => p!("sub_next_paused"),
