@@ -1576,6 +1576,24 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 if ent.quantity.is_some() {
                     *task.quantity() = ent.quantity;
                 }
+                // "A navy tee in medium and the charcoal socks in large" answering "what
+                // would you like?": each product keeps what was said of it, and none is
+                // dropped. The first one's words end where the next product begins.
+                if let Request::Place(purchase) = &mut task.req {
+                    if purchase.more.is_empty() {
+                        purchase.more = ent.more_products.clone();
+                    }
+                    let first: Vec<String> = if ent.more_products.is_empty() {
+                        said.words.clone()
+                    } else {
+                        said.words
+                            .iter()
+                            .take_while(|w| !matches!(w.as_str(), "and" | "plus"))
+                            .cloned()
+                            .collect()
+                    };
+                    purchase.variant_words.extend(first);
+                }
                 if let (Request::Subscription(sub), Some(days)) =
                     (&mut task.req, ent.frequency_days)
                 {
