@@ -192,6 +192,9 @@ pub(crate) struct Session {
     pub done: Vec<String>,
     /// Why a person was offered, for the hand-off if the caller accepts.
     pub offer_reason: Option<HandOffReason>,
+    /// The question still open when a person was offered for answers not understood,
+    /// with its prompt: an answer to it said then is taken, not as a yes to the offer.
+    pub offered_over: Option<(Ask, Option<AskKey>)>,
     /// The caller said goodbye with a request unfinished.
     pub left_mid_request: bool,
     /// The request finished last, to recognise a "yes, go ahead with it" said after it.
@@ -242,6 +245,9 @@ pub(crate) struct Session {
     pub handoff_after: Option<DeferredHandOff>,
 }
 
+/// A prompt asked and its arguments, to ask it again.
+pub(crate) type AskKey = (&'static str, Vec<(String, String)>);
+
 /// A hand-off put off until the requests said with the first one are done: why, and
 /// what is said then with its arguments.
 pub(crate) type DeferredHandOff = (HandOffReason, &'static str, Vec<(String, String)>);
@@ -257,7 +263,7 @@ pub struct Engine {
     /// How often each prompt was used, to rotate its variants.
     uses: HashMap<&'static str, usize>,
     /// The prompt of the last question and its arguments, to ask it again.
-    ask_key: Option<(&'static str, Vec<(String, String)>)>,
+    ask_key: Option<AskKey>,
     out: Vec<String>,
     step: Step,
 }

@@ -52,6 +52,21 @@ impl Engine {
         }
     }
 
+    /// Whether words said at the offer of a person answer the question the offer was
+    /// made over, more than they say yes to it.
+    fn answers_what_was_asked_before(&mut self, said: &Said<'_>) -> bool {
+        let Some((before, _)) = self.s.offered_over.clone() else {
+            return false;
+        };
+        if self.acknowledges_only(said) || self.phrases().any("ask_person", &said.words) {
+            return false;
+        }
+        let offer = std::mem::replace(&mut self.ask, before);
+        let answers = self.answers_the_question(said);
+        self.ask = offer;
+        answers
+    }
+
     /// Whether the utterance carries what the pending question asks for (a value of the
     /// kind expected), so an unsure intent guess does not override it.
     pub(crate) fn answers_the_question(&self, said: &Said<'_>) -> bool {
@@ -435,6 +450,15 @@ impl Engine {
                         Answer::Handled
                     }
                 }
+            }
+            // "Replacement please" to "shall I connect you?", offered when "replacement
+            // or refund?" was not understood: the answer to that question, late.
+            YesNo::OfferHuman if self.answers_what_was_asked_before(said) => {
+                let (ask, key) = self.s.offered_over.take().expect("checked above");
+                self.s.offer_reason = None;
+                self.ask = ask.clone();
+                self.ask_key = key;
+                self.answer(&ask, said, facts)
             }
             YesNo::OfferHuman => match yes {
                 Some(true) => {

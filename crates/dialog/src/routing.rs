@@ -1574,6 +1574,8 @@ impl Engine {
         self.s.misses += 1;
         if self.s.misses >= self.config.dialog.max_misses {
             self.s.misses = 0;
+            self.s.offered_over = (self.ask != Ask::Nothing && self.task.is_some())
+                .then(|| (self.ask.clone(), self.ask_key.clone()));
             self.say(p!("too_many_misses"), &[]);
             self.offer_human(HandOffReason::NotUnderstood);
             return;
