@@ -485,6 +485,15 @@ impl Engine {
                     self.goodbye();
                     Answer::Handled
                 }
+                // "No, I'll wait. Now the cancellation please": declined, and the request
+                // said earlier in the call is taken up next.
+                Some(false) if !self.s.later.is_empty() => {
+                    self.ask = Ask::Nothing;
+                    self.task = None;
+                    self.say(p!("declined_ok"), &[]);
+                    self.anything_else();
+                    Answer::Handled
+                }
                 Some(false) => {
                     self.ask = Ask::Nothing;
                     self.task = None;
