@@ -603,7 +603,8 @@ impl Engine {
 
     fn finish_step(&mut self) -> Step {
         let mut step = std::mem::take(&mut self.step);
-        let reply = self.out.join(" ");
+        let acks = self.phrases().list("bare_acks");
+        let reply = without_inner_acks(&self.out.join(" "), &acks);
         step.reply = if std::mem::take(&mut self.s.card_asked) {
             reply
         } else {
@@ -618,6 +619,33 @@ impl Engine {
         step.end = self.s.ended;
         step
     }
+}
+
+/// Drops a bare acknowledgement ("Sure.") that is not the reply's first sentence: "No
+/// problem. Now, your other request. Sure. What's your order number?" says one.
+fn without_inner_acks(reply: &str, acks: &[String]) -> String {
+    let mut out = String::with_capacity(reply.len());
+    let mut rest = reply;
+    let mut first = true;
+    while !rest.is_empty() {
+        // A sentence ends at ". ", "? " or "! ", or at the end of the reply.
+        let end = rest
+            .char_indices()
+            .find(|&(i, c)| matches!(c, '.' | '?' | '!') && rest[i + 1..].starts_with(' '))
+            .map_or(rest.len(), |(i, _)| i + 1);
+        let sentence = &rest[..end];
+        rest = rest[end..].trim_start();
+        let core = sentence.trim_end_matches(['.', '!']);
+        let bare = core.len() < sentence.len() && acks.iter().any(|a| core.eq_ignore_ascii_case(a));
+        if first || !bare {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(sentence);
+        }
+        first = false;
+    }
+    out
 }
 
 /// Drops " ending in 4 2 4 2" from a card said earlier in the conversation, and from a
