@@ -579,6 +579,19 @@ impl Engine {
         }
         // "Skip that one" after a subscription, and "speaking" at "am I speaking with
         // Ravi?" (who answered), are no requests for a repeat.
+        // "Ok, can you put it through again then?" after a cancelled order: placed
+        // again, not the last answer said again.
+        if matches!(
+            said.intent,
+            Intent::Repeat | Intent::Fallback | Intent::Affirm
+        ) && self.s.focus.is_some()
+            && self.phrases().any("order_again", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.ask = Ask::Nothing;
+            self.start_goal(Goal::Reorder, said, facts);
+            return;
+        }
         let says_who = self.ask == Ask::ConfirmWho && self.phrases().any("its_me", &said.words);
         let not_a_repeat = says_who
             || commerce::changes_the_subscription_just_said(self, said)
