@@ -970,6 +970,17 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             use_order(e, chosen);
             Answer::Filled
         }
+        // "Is the coffee subscription still coming next week?" at "which order?": the
+        // subscription is asked about, not the order that holds coffee.
+        Ask::PickOrder(_)
+            if said.intent == Intent::ManageSubscription
+                && e.phrases().any("subscription_word", &said.words) =>
+        {
+            e.ask = Ask::Nothing;
+            e.task = None;
+            e.route(said, facts);
+            Answer::Handled
+        }
         Ask::PickOrder(numbers) => match pick(e, said, numbers, facts) {
             Some(i) => {
                 let chosen = numbers[i].clone();
