@@ -543,7 +543,7 @@ impl Engine {
     /// Whether an utterance is a question ("can I pay cash when it arrives?", "and how
     /// long does it take"): a question mark, or a question's opening words after any
     /// "and", "but" or "so".
-    fn asks_a_question(&self, heard: &Interpretation) -> bool {
+    pub(crate) fn asks_a_question(&self, heard: &Interpretation) -> bool {
         heard.text.trim_end().ends_with('?') || self.opens_with(&heard.words, "question_openers")
     }
 

@@ -409,13 +409,26 @@ impl Engine {
                     }
                     // "Why not? I only got it a week ago" just after a refusal: a question
                     // of the rule, not a goodbye; the team can weigh an exception.
+                    // "Even though I haven't worn it?" is the same question.
                     Some(false) | None
                         if self.s.refused_at.is_some_and(|t| t + 1 == self.s.turns)
-                            && self.phrases().any("asks_why", &said.words) =>
+                            && (self.phrases().any("asks_why", &said.words)
+                                || self.phrases().any("objects_to_refusal", &said.words)) =>
                     {
                         self.ask = Ask::Nothing;
                         self.say(p!("why_refused"), &[]);
                         self.offer_human(HandOffReason::Exception);
+                        Answer::Handled
+                    }
+                    // An unsure no that asks something ("oh, so it can't come sooner?")
+                    // is a question, not a goodbye.
+                    Some(false)
+                        if said.intent == Intent::Deny
+                            && said.confidence < self.config().dialog.switch_confidence
+                            && self.asks_a_question(said.heard) =>
+                    {
+                        self.ask = Ask::Nothing;
+                        self.route(said, facts);
                         Answer::Handled
                     }
                     Some(false) => {
