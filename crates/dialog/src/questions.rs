@@ -402,22 +402,25 @@ impl Engine {
                     }
                     // "Brilliant, could you send us the tracking link": sent, not offered.
                     _ if orders::text_link_asked(self, said, facts) => Answer::Handled,
-                    _ if new_request => {
-                        self.ask = Ask::Nothing;
-                        self.route(said, facts);
-                        Answer::Handled
-                    }
                     // "Why not? I only got it a week ago" just after a refusal: a question
-                    // of the rule, not a goodbye; the team can weigh an exception.
-                    // "Even though I haven't worn it?" is the same question.
+                    // of the rule, not a goodbye; the team can weigh an exception. "But
+                    // it still has the tags on?" is the same question, whatever request
+                    // the classifier, unsure, heard in it.
                     Some(false) | None
                         if self.s.refused_at.is_some_and(|t| t + 1 == self.s.turns)
+                            && (!new_request
+                                || said.confidence < self.config().dialog.switch_confidence)
                             && (self.phrases().any("asks_why", &said.words)
                                 || self.phrases().any("objects_to_refusal", &said.words)) =>
                     {
                         self.ask = Ask::Nothing;
                         self.say(p!("why_refused"), &[]);
                         self.offer_human(HandOffReason::Exception);
+                        Answer::Handled
+                    }
+                    _ if new_request => {
+                        self.ask = Ask::Nothing;
+                        self.route(said, facts);
                         Answer::Handled
                     }
                     // An unsure no that asks something ("oh, so it can't come sooner?")
