@@ -939,6 +939,23 @@ impl Engine {
             self.anything_else();
             return;
         }
+        // "Can I upgrade it to express shipping?" names no new address: it asks how fast
+        // the order comes, which its status answers.
+        let of_an_order = match said.intent {
+            Intent::ChangeAddress | Intent::RescheduleDelivery => true,
+            // "Order 1 0 0 0 …, could I upgrade that to express?" asks of that order.
+            Intent::PolicyQuestion => said.entities.order_number.is_some(),
+            _ => false,
+        };
+        if of_an_order
+            && said.address.is_none()
+            && said.entities.date.is_none()
+            && self.phrases().any("wants_faster", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Status, said, facts);
+            return;
+        }
         // "Could you bring my parcel a bit later?", unsurely classified: a later delivery.
         if said.intent == Intent::Fallback && self.phrases().any("later_delivery", &said.words) {
             self.s.fallbacks = 0;

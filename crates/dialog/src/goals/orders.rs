@@ -288,6 +288,13 @@ pub(crate) fn say_details(e: &mut Engine, order: &Order) {
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
+    // "Can I upgrade it to express?": how fast it comes is fixed once ordered, and when
+    // it comes is said.
+    let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+    if e.phrases().any("wants_faster", &words) && speed_fixed(e, &order) {
+        e.complete();
+        return;
+    }
     let asked_details = e
         .task_ref()
         .is_some_and(|t| asks_order_details(e, &t.words));
@@ -295,7 +302,6 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
         say_details(e, &order);
     }
     // "What address is it going to?": a verified caller hears the street and city.
-    let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
     if e.phrases().any("asks_address", &words) {
         if let Some(to) = &order.shipping_address {
             let args = [("line1", to.line1.clone()), ("city", to.city.clone())];
