@@ -259,7 +259,32 @@ fn items_asked(e: &mut Engine, said: &Said<'_>, price: bool, facts: &dyn Facts) 
 /// sentence names only the first item.
 pub(crate) fn say_details(e: &mut Engine, order: &Order) {
     let lines = item_lines(order);
-    let paid = match order.payment.method {
+    let paid = paid_words(e, order);
+    e.say(
+        p!("order_details"),
+        &[
+            ("items", st::list_and(&lines)),
+            ("total", st::price_cents(order.total.cents())),
+            ("paid", paid),
+        ],
+    );
+    // "And the shipping was how much?": the order's own charge, not the price list.
+    let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+    if e.phrases().any("shipping_charge", &words) {
+        say_shipping_charge(e, order);
+    }
+}
+
+fn say_shipping_charge(e: &mut Engine, order: &Order) {
+    match order.shipping_cost.cents() {
+        0 => e.say(p!("details_shipping_free"), &[]),
+        cents => e.say(p!("details_shipping"), &[("cost", st::price_cents(cents))]),
+    }
+}
+
+/// How the order is paid, as said after its total ("charged to your Visa ending in …").
+fn paid_words(e: &Engine, order: &Order) -> String {
+    match order.payment.method {
         // A card is charged when the order ships: before that nothing is taken yet.
         PaymentMethod::Card if !crate::speak::has_shipped(order) => e.text(
             p!("details_to_charge_card"),
@@ -274,15 +299,7 @@ pub(crate) fn say_details(e: &mut Engine, order: &Order) {
             e.text(p!("details_paid_cod"), &[])
         }
         PaymentMethod::Cod => e.text(p!("details_due_cod"), &[]),
-    };
-    e.say(
-        p!("order_details"),
-        &[
-            ("items", st::list_and(&lines)),
-            ("total", st::price_cents(order.total.cents())),
-            ("paid", paid),
-        ],
-    );
+    }
 }
 
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
@@ -511,6 +528,27 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     let variant = question && ph.any("asks_item_variant", &said.words);
     if (priced || variant) && items_asked(e, said, priced, facts) {
         return true;
+    }
+    // "Which card did it go on?", "and the shipping was how much?": from the order,
+    // never the price list or a problem report.
+    let ph = e.phrases();
+    let asks_card = ph.any("asks_which_card", &said.words);
+    let asks_shipping = ph.any("asks_order_shipping", &said.words);
+    if asks_card || asks_shipping {
+        let order = e
+            .order_in_focus()
+            .map(str::to_string)
+            .and_then(|n| facts.order(&n).ok().flatten());
+        if let Some(order) = order {
+            if asks_card {
+                let paid = paid_words(e, &order);
+                e.say(p!("details_paid"), &[("paid", paid)]);
+            }
+            if asks_shipping {
+                say_shipping_charge(e, &order);
+            }
+            return true;
+        }
     }
     let ph = e.phrases();
     let (asks_time, asks_number, disowns_cancel, asks_another) = (
