@@ -840,6 +840,16 @@ impl Engine {
             self.say_pending_question(false);
             return true;
         }
+        // "Remind me what's in that order?", "what sizes were the hoodies?" while a day or
+        // a yes is asked: answered from the order in focus, then the question again.
+        if self.task.is_some()
+            && self.asks_a_question(said)
+            && orders::answers_about_the_order(self, said, facts)
+        {
+            self.say(p!("back_to_question"), &[]);
+            self.say_pending_question(false);
+            return true;
+        }
         // Torn only between two questions ("how long does the refund take": the policy,
         // or this return's refund), it is still a question; the documents decide.
         let asked = said

@@ -507,6 +507,34 @@ pub(crate) fn why_late(e: &mut Engine, facts: &dyn Facts) -> bool {
     true
 }
 
+/// A question about what the verified order in focus holds or cost, asked in the middle
+/// of another question: answered from the order. False, saying nothing, when the words
+/// ask none or no verified order is in focus.
+pub(crate) fn answers_about_the_order(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let ph = e.phrases();
+    let of_items = ph.any("asks_item_variant", &said.words)
+        || ph.any("asks_item_paid", &said.words)
+        || ph.any("asks_which_card", &said.words)
+        || ph.any("asks_order_shipping", &said.words);
+    if of_items && follow_up(e, said, facts) {
+        return true;
+    }
+    if !asks_order_details(e, &said.words) {
+        return false;
+    }
+    let order = e
+        .order_in_focus()
+        .map(str::to_string)
+        .and_then(|n| facts.order(&n).ok().flatten());
+    match order {
+        Some(order) => {
+            say_details(e, &order);
+            true
+        }
+        None => false,
+    }
+}
+
 /// Questions about the verified order just discussed that need no new request: "what
 /// time today?", "read me the tracking number again", "why was it cancelled? I didn't
 /// cancel it". True when one was answered.
