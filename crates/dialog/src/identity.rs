@@ -1209,6 +1209,27 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
     if said_cancelled && fitting.iter().any(|o| o.status == OrderStatus::Cancelled) {
         fitting.retain(|o| o.status == OrderStatus::Cancelled);
     }
+    // "My husband's order, the one that's late": the orders in the state said, when any
+    // is; one alone is the order meant.
+    let states: Vec<OrderStatus> = e
+        .task_ref()
+        .map(|t| {
+            t.cues
+                .iter()
+                .filter_map(|c| match c {
+                    Cue::Status(s) => Some(*s),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !states.is_empty() && fitting.iter().any(|o| states.contains(&o.status)) {
+        fitting.retain(|o| states.contains(&o.status));
+        if fitting.len() == 1 && goal == Goal::Status {
+            use_order(e, fitting[0].order_number.clone());
+            return true;
+        }
+    }
     // "Where's my hoodie order?": the orders whose items the request named, looked for
     // before the list is cut, so a jacket ordered before the newest few is still found.
     if fitting.len() > 1 {
