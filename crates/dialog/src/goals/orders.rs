@@ -308,7 +308,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     // "Can I upgrade it to express?": how fast it comes is fixed once ordered, and when
     // it comes is said.
     let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
-    if e.phrases().any("wants_faster", &words) && speed_fixed(e, &order) {
+    if e.phrases().any("upgrade_speed", &words) && speed_fixed(e, &order) {
         e.complete();
         return;
     }
