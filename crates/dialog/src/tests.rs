@@ -2582,18 +2582,18 @@ fn an_acknowledgement_is_said_once_at_the_start_of_a_reply() {
     let acks = engine().phrases().list("bare_acks");
     assert!(!acks.is_empty());
     assert_eq!(
-        crate::without_inner_acks(
+        without_inner_acks(
             "No problem. Now, your other request. Sure. What's your order number?",
             &acks
         ),
         "No problem. Now, your other request. What's your order number?"
     );
     assert_eq!(
-        crate::without_inner_acks("Sure. What's your order number?", &acks),
+        without_inner_acks("Sure. What's your order number?", &acks),
         "Sure. What's your order number?"
     );
     assert_eq!(
-        crate::without_inner_acks("Is it 4.5 kg? Sure, I can check.", &acks),
+        without_inner_acks("Is it 4.5 kg? Sure, I can check.", &acks),
         "Is it 4.5 kg? Sure, I can check."
     );
 }
