@@ -1211,17 +1211,9 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
     }
     // "My husband's order, the one that's late": the orders in the state said, when any
     // is; one alone is the order meant.
-    let states: Vec<OrderStatus> = e
+    let states = e
         .task_ref()
-        .map(|t| {
-            t.cues
-                .iter()
-                .filter_map(|c| match c {
-                    Cue::Status(s) => Some(*s),
-                    _ => None,
-                })
-                .collect()
-        })
+        .map(|t| statuses_in(&t.cues))
         .unwrap_or_default();
     if !states.is_empty() && fitting.iter().any(|o| states.contains(&o.status)) {
         fitting.retain(|o| states.contains(&o.status));
@@ -1588,8 +1580,12 @@ fn singular(w: &str) -> String {
 
 /// Order states named in a description ("the delayed one", "the one not shipped yet").
 fn statuses_named(said: &Said<'_>) -> Vec<OrderStatus> {
-    said.cues
-        .iter()
+    statuses_in(&said.cues)
+}
+
+/// The order states among the cues of what was said.
+fn statuses_in(cues: &[Cue]) -> Vec<OrderStatus> {
+    cues.iter()
         .filter_map(|c| match c {
             Cue::Status(s) => Some(*s),
             _ => None,
