@@ -753,15 +753,18 @@ impl Engine {
                             address.zip.clone(),
                         );
                 }
+                // "Oh wait, the number's 1240 not 1420": the house number alone, which
+                // names the street line without clearing it.
+                let mut renumbered_house = false;
                 if !street_said {
                     changed |= replace(&mut address.zip, &ent.zip_code);
-                    // "Oh wait, the number's 1240 not 1420": the house number alone.
                     let corrected = address.line1.as_deref().and_then(|line| {
                         crate::request::house_number_corrected(&said.words, line, house_named)
                     });
                     if let Some(line1) = corrected {
                         address.line1 = Some(line1);
                         changed = true;
+                        renumbered_house = true;
                     }
                 }
                 if city_named {
@@ -773,7 +776,10 @@ impl Engine {
                 for (named, part) in [
                     (zip_named && !changed, &mut address.zip),
                     (city_named && !street_said, &mut address.city),
-                    (street_named && !street_said, &mut address.line1),
+                    (
+                        street_named && !street_said && !renumbered_house,
+                        &mut address.line1,
+                    ),
                 ] {
                     if named && part.is_some() {
                         *part = None;
