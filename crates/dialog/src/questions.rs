@@ -431,7 +431,11 @@ impl Engine {
                             && self.asks_a_question(said.heard) =>
                     {
                         self.ask = Ask::Nothing;
-                        self.route(said, facts);
+                        let unsure = Said {
+                            intent: Intent::Fallback,
+                            ..*said
+                        };
+                        self.route(&unsure, facts);
                         Answer::Handled
                     }
                     Some(false) => {

@@ -1019,6 +1019,19 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
                     &args,
                 );
             }
+            // Final sale or made to order: said why, so "why not?" is a question of
+            // that rule.
+            Ineligible::FinalSale | Ineligible::Personalised => {
+                let key = if matches!(why, Ineligible::FinalSale) {
+                    p!("exchange_final_sale")
+                } else {
+                    p!("exchange_personalised")
+                };
+                e.say(key, &[("item", pw::product_name(&it.name))]);
+                e.s.refused_at = Some(e.s.turns);
+                remember_refusal(e, &order.order_number, facts);
+                e.drop_task();
+            }
             _ => {
                 e.say(
                     p!("exchange_not_possible"),
