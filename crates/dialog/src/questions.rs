@@ -52,6 +52,17 @@ impl Engine {
         }
     }
 
+    /// Whether a "no" goes on to say something of its own: a new address, an order
+    /// number or a product, or a long sentence after it that takes no leave.
+    fn says_more_than_no(&self, said: &Said<'_>) -> bool {
+        let ent = &said.entities;
+        let details = said.address.is_some()
+            || ent.order_number.is_some()
+            || ent.product.is_some()
+            || ent.date.is_some();
+        details && !said.has(Cue::Goodbye)
+    }
+
     /// Whether words said at the offer of a person answer the question the offer was
     /// made over, more than they say yes to it.
     fn answers_what_was_asked_before(&mut self, said: &Said<'_>) -> bool {
@@ -436,6 +447,13 @@ impl Engine {
                             ..*said
                         };
                         self.route(&unsure, facts);
+                        Answer::Handled
+                    }
+                    // "No, I mean I moved. It should go to 1200 East Speedway…": a no that
+                    // goes on to say what is wanted is that request, not a goodbye.
+                    Some(false) if self.says_more_than_no(said) => {
+                        self.ask = Ask::Nothing;
+                        self.route(said, facts);
                         Answer::Handled
                     }
                     Some(false) => {

@@ -949,6 +949,25 @@ impl Engine {
             self.anything_else();
             return;
         }
+        // "I moved. The vitamins should go to my new place, 1200 East Speedway Boulevard,
+        // Tucson, 85719" about the order just discussed: a whole address said is where
+        // it should go, however unsure the classifier is of the request.
+        let whole_address = said
+            .address
+            .as_ref()
+            .is_some_and(|a| a.city.is_some() || a.zip.is_some());
+        if whole_address
+            && self.task.is_none()
+            && self.s.focus.is_some()
+            && matches!(
+                said.intent,
+                Intent::Fallback | Intent::PolicyQuestion | Intent::Deny
+            )
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::ChangeAddress, said, facts);
+            return;
+        }
         // "Can I upgrade it to express shipping?" names no new address: it asks how fast
         // the order comes, which its status answers.
         let of_an_order = match said.intent {
