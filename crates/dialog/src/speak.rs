@@ -445,6 +445,27 @@ pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
     e.say(key, &args);
 }
 
+/// The days an order's items can be returned in, said as words: the shortest window of
+/// its returnable items ("fifteen" for an order holding a power bank), so no item is
+/// promised longer than its own window.
+pub(crate) fn return_window_words(config: &Config, order: &Order) -> String {
+    let returns = &config.policy.returns;
+    let days = order
+        .items
+        .iter()
+        .filter(|i| !returns.non_returnable_categories.contains(&i.category))
+        .map(|i| {
+            returns
+                .category_window_days
+                .get(&i.category)
+                .copied()
+                .unwrap_or(returns.window_days)
+        })
+        .min()
+        .unwrap_or(returns.window_days);
+    st::number_words(u64::from(days))
+}
+
 /// Whether the order has left the warehouse, so a card on it has been charged.
 pub(crate) fn has_shipped(order: &Order) -> bool {
     order.shipped_at.is_some() || order.status.has_shipped()

@@ -845,7 +845,7 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     if !policy.orders.cancellable_statuses.contains(&order.status) {
-        let window = st::number_words(u64::from(policy.returns.window_days));
+        let window = crate::speak::return_window_words(e.config(), &order);
         if order.status == OrderStatus::Delivered {
             e.ask(
                 Ask::YesNo(YesNo::StartReturn),
@@ -1004,7 +1004,13 @@ pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
         cancel(e, facts);
         return;
     }
-    let window = st::number_words(u64::from(e.config().policy.returns.window_days));
+    let window = match e.task_ref().and_then(|t| t.order.clone()) {
+        Some(n) => match facts.order(&n) {
+            Ok(Some(order)) => crate::speak::return_window_words(e.config(), &order),
+            _ => st::number_words(u64::from(e.config().policy.returns.window_days)),
+        },
+        None => st::number_words(u64::from(e.config().policy.returns.window_days)),
+    };
     e.say(p!("cancel_one_item_kept"), &[("window", window)]);
     // On the call about this order, keeping it goes back to confirming it.
     let order = e.task_ref().and_then(|t| t.order.clone());

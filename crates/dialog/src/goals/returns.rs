@@ -196,7 +196,7 @@ fn reason_words(e: &Engine, r: ReturnReason) -> String {
 /// Says why an order that is not delivered cannot have a return or problem yet.
 /// Returns true when it said so (the request is then over or redirected).
 fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
-    let window = st::number_words(u64::from(e.config().policy.returns.window_days));
+    let window = crate::speak::return_window_words(e.config(), order);
     match order.status {
         OrderStatus::Delivered => false,
         OrderStatus::PendingConfirmation | OrderStatus::Processing => {
