@@ -1979,13 +1979,16 @@ fn a_confirmation_call_says_when_the_order_is_due() {
         "yes speaking",
         Entities::default(),
     );
+    // Paid by card, it is read as paid by card, never as cash at the door.
     assert!(
         s.reply.contains(
-            "two navy classic tees, fifty-nine ninety-eight, arriving Friday the thirteenth,"
+            "two navy classic tees, fifty-nine ninety-eight, paid with your Visa ending in \
+             4 2 4 2, arriving Friday the thirteenth,"
         ),
         "{}",
         s.reply
     );
+    assert!(!s.reply.contains("cash on delivery"), "{}", s.reply);
     // No estimate: nothing is made up.
     let mut w = World::default();
     let mut undated = order;
@@ -2002,7 +2005,7 @@ fn a_confirmation_call_says_when_the_order_is_due() {
     let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
     assert!(
         s.reply
-            .contains("two navy classic tees, fifty-nine ninety-eight, to Austin"),
+            .contains("fifty-nine ninety-eight, paid with your Visa ending in 4 2 4 2, to Austin"),
         "{}",
         s.reply
     );

@@ -1388,7 +1388,12 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
             ("arrival", arrival),
             ("owner", owner),
         ];
-        e.ask(Ask::ConfirmCall, p!("confirm_read"), &args);
+        // A waiting order paid by card is read as paid by card, not as cash at the door.
+        let key = match order.payment.method {
+            PaymentMethod::Cod => p!("confirm_read"),
+            PaymentMethod::Card => p!("confirm_read_card"),
+        };
+        e.ask(Ask::ConfirmCall, key, &args);
         return;
     }
     e.change(Change::ConfirmOrder {
