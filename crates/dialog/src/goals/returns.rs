@@ -1243,7 +1243,10 @@ fn problem_from_words(
     if not_received || shown_as_delivered(words) {
         return Some(Problem::NotReceived);
     }
-    if ph.any("defective", words) {
+    // "It arrived and the jar is cracked": damage on the way, which the reason heard
+    // says, not a fault of the product, though "cracked" can be either.
+    let arrived_damaged = reason == Some(ReturnReason::Damaged) && ph.any("arrived_so", words);
+    if ph.any("defective", words) && !arrived_damaged {
         return Some(Problem::Defective);
     }
     match reason {
