@@ -151,7 +151,6 @@ fn say_data_age(e: &mut Engine, facts: &dyn Facts) {
     e.say(p!("data_age"), &[("age", st::elapsed_words(minutes))]);
 }
 
-/// Order status, for every state.
 /// Whether the words ask what the order holds or what it cost ("what did I buy", "how
 /// much did I pay").
 pub(crate) fn asks_order_details(e: &Engine, words: &[String]) -> bool {
@@ -275,6 +274,7 @@ pub(crate) fn say_details(e: &mut Engine, order: &Order) {
     }
 }
 
+/// The order's own shipping charge, or that it shipped free.
 fn say_shipping_charge(e: &mut Engine, order: &Order) {
     match order.shipping_cost.cents() {
         0 => e.say(p!("details_shipping_free"), &[]),
@@ -302,6 +302,7 @@ fn paid_words(e: &Engine, order: &Order) -> String {
     }
 }
 
+/// Order status, for every state.
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
