@@ -492,6 +492,68 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
     Answer::Handled
 }
 
+/// The order number `heard` with its last digits replaced by those said after "the last
+/// (two) digits are" or "it ends in" ("the last digits are 583, not 588"). None when the
+/// words correct no ending, name a phone, card or zip, or change nothing.
+pub(crate) fn tail_corrected(words: &[String], heard: &str) -> Option<String> {
+    if words
+        .iter()
+        .any(|w| matches!(w.as_str(), "phone" | "card" | "zip" | "postcode"))
+    {
+        return None;
+    }
+    let digit = |w: &str| -> Option<String> {
+        if !w.is_empty() && w.len() <= 6 && w.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(w.to_string());
+        }
+        let d = match w {
+            "zero" | "oh" | "o" => '0',
+            "one" => '1',
+            "two" => '2',
+            "three" => '3',
+            "four" => '4',
+            "five" => '5',
+            "six" => '6',
+            "seven" => '7',
+            "eight" => '8',
+            "nine" => '9',
+            _ => return None,
+        };
+        Some(d.to_string())
+    };
+    // Where the ending starts: after "last … digit(s) are/is" or "ends in/with".
+    let start = words.iter().enumerate().find_map(|(i, w)| {
+        let next = words.get(i + 1).map(String::as_str);
+        match w.as_str() {
+            "ends" | "ending" if matches!(next, Some("in" | "with")) => Some(i + 2),
+            "last" => {
+                let rest = &words[i + 1..words.len().min(i + 5)];
+                let at = rest
+                    .iter()
+                    .position(|w| matches!(w.as_str(), "digits" | "digit" | "numbers"))?;
+                let mut j = i + 1 + at + 1;
+                if matches!(
+                    words.get(j).map(String::as_str),
+                    Some("are" | "is" | "should")
+                ) {
+                    j += 1;
+                }
+                if matches!(words.get(j).map(String::as_str), Some("be")) {
+                    j += 1;
+                }
+                Some(j)
+            }
+            _ => None,
+        }
+    })?;
+    let tail: String = words.iter().skip(start).map_while(|w| digit(w)).collect();
+    if tail.is_empty() || tail.len() >= heard.len() || tail.len() > 6 {
+        return None;
+    }
+    let fixed = format!("{}{tail}", &heard[..heard.len() - tail.len()]);
+    (fixed != heard).then_some(fixed)
+}
+
 /// The account of an email heard is looked up, and a second fact asked to prove it (the
 /// same question whether or not the email is known).
 fn ask_account_factor(e: &mut Engine, email: &str, facts: &dyn Facts) {
@@ -859,6 +921,16 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let Some(heard) = e.s.heard_order.clone() else {
                 return Answer::Missed;
             };
+            // "No sorry, the last two digits are 9 0": the number read back with its end
+            // put right, read back again to be checked.
+            if let Some(fixed) = tail_corrected(&said.words, &heard) {
+                e.s.heard_order = Some(fixed.clone());
+                e.s.said_numbers.push(fixed.clone());
+                e.s.read_back = Some(fixed.clone());
+                let number = st::digits_grouped(&fixed);
+                e.ask(Ask::Factor, p!("ask_factor"), &[("number", number)]);
+                return Answer::Handled;
+            }
             let other_number = ent.order_number.as_ref().filter(|n| **n != heard);
             if let Some(n) = other_number.filter(|n| !too_short_for_an_order(e, n)) {
                 // A corrected order number replaces the one read back; a factor said

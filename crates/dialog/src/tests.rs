@@ -2600,3 +2600,30 @@ fn an_acknowledgement_is_said_once_at_the_start_of_a_reply() {
         "Is it 4.5 kg? Sure, I can check."
     );
 }
+
+#[test]
+fn the_end_of_an_order_number_is_put_right() {
+    let w = |s: &str| locale::words(s);
+    let heard = "1316169153409";
+    assert_eq!(
+        identity::tail_corrected(&w("no sorry, the last two digits are 9 0"), heard),
+        Some("1316169153490".to_string())
+    );
+    assert_eq!(
+        identity::tail_corrected(&w("it ends in 490, not 409"), heard),
+        Some("1316169153490".to_string())
+    );
+    assert_eq!(
+        identity::tail_corrected(&w("the last digits should be four nine oh"), heard),
+        Some("1316169153490".to_string())
+    );
+    // A phone's last digits, or the same ending, correct nothing.
+    assert_eq!(
+        identity::tail_corrected(&w("the last four digits of my phone are 0108"), heard),
+        None
+    );
+    assert_eq!(
+        identity::tail_corrected(&w("yes, it ends in 409"), heard),
+        None
+    );
+}
