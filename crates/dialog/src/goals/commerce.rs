@@ -1918,11 +1918,14 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     }
     let price = st::price_cents(cheapest);
     let in_stock = fitting.iter().any(|v| v.stock > 0);
+    // "What does it cost?" of something out of stock is still answered with its price.
+    let asks_price = e.phrases().any("asks_price", &said.words);
     let key = match (
         in_stock,
         follow_up || e.phrases().any("asks_stock", &said.words),
     ) {
         (true, true) => p!("product_in_stock"),
+        (false, _) if asks_price => p!("product_out_of_stock_price"),
         (false, _) => p!("product_out_of_stock"),
         (true, false) => p!("product_price"),
     };
