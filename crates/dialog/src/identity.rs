@@ -506,20 +506,7 @@ pub(crate) fn tail_corrected(words: &[String], heard: &str) -> Option<String> {
         if !w.is_empty() && w.len() <= 6 && w.bytes().all(|b| b.is_ascii_digit()) {
             return Some(w.to_string());
         }
-        let d = match w {
-            "zero" | "oh" | "o" => '0',
-            "one" => '1',
-            "two" => '2',
-            "three" => '3',
-            "four" => '4',
-            "five" => '5',
-            "six" => '6',
-            "seven" => '7',
-            "eight" => '8',
-            "nine" => '9',
-            _ => return None,
-        };
-        Some(d.to_string())
+        st::digit_word(w).map(|d| d.to_string())
     };
     // Where the ending starts: after "last … digit(s) are/is" or "ends in/with".
     let start = words.iter().enumerate().find_map(|(i, w)| {
