@@ -35,6 +35,19 @@ fn zip_is_a_destination(said: &Said<'_>) -> bool {
         .any(|w| matches!(w.as_str(), "to" | "new" | "moving" | "move"))
 }
 
+/// Whether the zip said belongs to a place the parcel should go rather than to the
+/// account: said inside a street address ("change it to 99 Depot Road, Columbus 43201"),
+/// whatever the request, unless the caller calls it the billing address, or named as a
+/// destination. Such a zip never counts as the verification answer: an attacker who
+/// guesses a city's zip for a "new address" must not prove the order with it.
+fn zip_is_not_a_factor(said: &Said<'_>) -> bool {
+    let billing = said
+        .words
+        .iter()
+        .any(|w| matches!(w.as_str(), "billing" | "bill" | "billed"));
+    (said.address.is_some() && !billing) || zip_is_a_destination(said)
+}
+
 /// Copies what the opening utterance of a request already says into the request.
 pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     // "Send the tracking by email rather than text? 1585560494995": thirteen digits are
@@ -57,9 +70,7 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
         // "My order 1 2 3 …, zip 55401" with no street is the billing zip.
         // "Change the address to zip 30301" names where it goes.
         let mut factors = Factors::of(ent);
-        if task.goal() == Goal::ChangeAddress
-            && (said.address.is_some() || zip_is_a_destination(said))
-        {
+        if zip_is_not_a_factor(said) {
             factors.zip = None;
         }
         // Several zips in the first breath prove nothing: the zip is asked for.
@@ -945,23 +956,25 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Handled;
             }
             // The new address said at "to verify, what's the zip?": its zip is where
-            // the parcel goes, not a guess at the billing zip. Kept for later; asked again.
-            let is_new_address = said.address.is_some()
-                && e.task_ref()
+            // the parcel goes, not a guess at the billing zip. Kept for later when the
+            // request is the address change; asked again either way.
+            if zip_is_not_a_factor(said) {
+                let changes_address = e
+                    .task_ref()
                     .is_some_and(|t| t.goal() == Goal::ChangeAddress);
-            if is_new_address {
-                if let Some(heard) = &said.address {
+                if let Some(heard) = said.address.as_ref().filter(|_| changes_address) {
                     crate::request::merge_address(e.task().address(), heard);
                 }
                 let mut factors = Factors::of(ent);
                 factors.zip = None;
                 if factors.is_empty() {
                     let number = st::digits_grouped(&heard);
-                    e.ask(
-                        Ask::Factor,
-                        p!("ask_factor_after_address"),
-                        &[("number", number)],
-                    );
+                    let prompt = if changes_address {
+                        p!("ask_factor_after_address")
+                    } else {
+                        p!("ask_factor_before_change")
+                    };
+                    e.ask(Ask::Factor, prompt, &[("number", number)]);
                     return Answer::Handled;
                 }
                 return check_factors(e, heard, &factors, true, facts).unwrap_or(Answer::Missed);
