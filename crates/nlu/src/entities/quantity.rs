@@ -384,11 +384,59 @@ pub(crate) fn extract_quantity(
             if let Some(to) = changed_to(words, i, end) {
                 return u32::try_from(to).ok();
             }
+            // "I bought three as gifts but want to send two back": the count already
+            // had is not the count the request is about.
+            if after_one_of(words, i, OWNED) {
+                if let Some(acted) = acted_on_count(words, taken, end, n) {
+                    return u32::try_from(acted).ok();
+                }
+            }
             return u32::try_from(n).ok();
         }
         i = end;
     }
     None
+}
+
+/// Verbs after which a count is what the caller already has ("i bought three").
+const OWNED: &[&str] = &["bought", "ordered", "got", "purchased", "received", "had"];
+
+/// Verbs after which a count is what a request acts on ("send two back", "return two").
+const ACTING: &[&str] = &[
+    "return",
+    "returning",
+    "send",
+    "sending",
+    "cancel",
+    "cancelling",
+    "canceling",
+    "exchange",
+    "swap",
+    "refund",
+];
+
+/// Whether one of `verbs` stands right before `words[at]` ("bought three", "bought all
+/// three", "send back two").
+fn after_one_of(words: &[String], at: usize, verbs: &[&str]) -> bool {
+    let mut k = at;
+    while k > 0 && matches!(words[k - 1].as_str(), "all" | "back" | "just" | "only") {
+        k -= 1;
+    }
+    k > 0 && verbs.contains(&words[k - 1].as_str())
+}
+
+/// A count after `from`, said right after a verb that acts on some of what was had,
+/// and no more than the `had` count.
+fn acted_on_count(words: &[String], taken: &[bool], from: usize, had: u64) -> Option<u64> {
+    (from..words.len()).find_map(|j| {
+        if taken[j] || !after_one_of(words, j, ACTING) {
+            return None;
+        }
+        let (n, used, said) = quantity_phrase(words, j)?;
+        let next = words.get(j + used).map(String::as_str);
+        let ends = ends_a_count(next) || next == Some("back");
+        (said != Said::Vague && said != Said::Article && ends && n > 0 && n <= had).then_some(n)
+    })
 }
 
 /// "Two of them", "one of those": a number said of part of what was named.
@@ -594,6 +642,17 @@ mod tests {
     }
 
     #[test]
+    fn the_count_acted_on_wins_over_the_count_had() {
+        let said = "i bought three of the wool beanies as gifts but i want to send two back";
+        assert_eq!(qty_with(said, Some("wool beanies"), None), Some(2));
+        assert_eq!(qty("we ordered 4 mugs, please cancel one"), Some(1));
+        assert_eq!(qty("i got five candles and want to return all five"), Some(5));
+        // Nothing acted on: the count had stands; a larger "acted" count is no part.
+        assert_eq!(qty("i bought three candles"), Some(3));
+        assert_eq!(qty("i bought two candles and want to return six"), Some(2));
+    }
+
+    #[test]
     fn counts_said_with_other_verbs_both_all_and_a_change() {
         assert_eq!(qty("pop me down for four"), Some(4));
         assert_eq!(qty("give me eleven"), Some(11));
@@ -687,9 +746,10 @@ mod tests {
     fn bare_numbers_with_a_buying_verb() {
         assert_eq!(qty("yes i'll take two"), Some(2));
         assert_eq!(qty("make it three please"), Some(3));
+        // The count acted on, not the count bought.
         assert_eq!(
             qty("i accidentally bought two i want to return one"),
-            Some(2)
+            Some(1)
         );
         assert_eq!(qty("change the quantity to five"), Some(5));
     }
