@@ -265,6 +265,11 @@ impl Nlu {
         if intent == Intent::ChangeAddress && reading::asks_where_it_goes(text) {
             intent = Intent::GetOrderStatus;
         }
+        // "Let me stock up on green tea instead, fifteen boxes" buys once, even from
+        // a caller whose subscription brings green tea.
+        if intent == Intent::ManageSubscription && reading::buys_once(text) {
+            intent = Intent::PlaceOrder;
+        }
         let ctx = EntityContext {
             now,
             products: Some(&self.products),

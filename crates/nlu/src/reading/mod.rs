@@ -58,6 +58,17 @@ pub fn asks_where_it_goes(text: &str) -> bool {
         && !text.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// Whether the words ask for a buy made once ("let me stock up on green tea, fifteen
+/// boxes", "one-time order of twenty") and speak of no subscription's schedule: a new
+/// order, never a change to a subscription that brings the same product.
+pub fn buys_once(text: &str) -> bool {
+    let lists = lists::lists();
+    let words = words(text);
+    let schedule_said =
+        lists.any("subscription_words", &words) && !lists.any("schedule_denied", &words);
+    lists.any("one_off", &words) && !schedule_said
+}
+
 /// Words said around an order number, a zip or a phone that ask for nothing ("yeah it's
 /// … and the zip's …").
 const AROUND_IDENTIFIERS: &[&str] = &[

@@ -478,3 +478,13 @@ fn where_an_order_goes_is_asked_not_changed() {
         "what address is it going to? 5 Elm Road is the new one"
     ));
 }
+
+#[test]
+fn a_buy_made_once_is_no_subscription_change() {
+    assert!(buys_once("i'll stock up on the candles then, six of them"));
+    assert!(buys_once("just a one-time order of ten bags of coffee"));
+    assert!(buys_once("a single order, not every month"));
+    assert!(!buys_once("change my coffee subscription to two bags"));
+    assert!(!buys_once("pause it one time, the next delivery"));
+    assert!(!buys_once("skip just once my next delivery"));
+}
