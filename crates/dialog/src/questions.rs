@@ -621,6 +621,15 @@ impl Engine {
                     return Answer::Handled;
                 }
                 match yes {
+                    // "No, not every time, just the once" at a subscription's new count:
+                    // the subscription stays, and the count becomes an order of its own.
+                    Some(false)
+                        if q == YesNo::Proceed && commerce::count_wanted_once(self, said) =>
+                    {
+                        self.ask = Ask::Nothing;
+                        commerce::order_once_instead(self, facts);
+                        Answer::Handled
+                    }
                     // "No that's fine, thank you, that's all" at an offer: declining
                     // does nothing, and the call ends rather than asking "anything else?".
                     Some(false)

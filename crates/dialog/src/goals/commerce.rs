@@ -819,6 +819,35 @@ fn action_from_words(
     }
 }
 
+/// Whether a no to a subscription's new count says the count is wanted once ("no, not
+/// every time, just the once"): a one-off order, not a change to the subscription.
+pub(crate) fn count_wanted_once(e: &Engine, said: &Said<'_>) -> bool {
+    let changes_count = e.task_ref().is_some_and(|t| {
+        matches!(&t.req, Request::Subscription(s) if s.sub_action == Some(SubAction::ChangeQuantity))
+    });
+    changes_count && e.phrases().any("once_only", &said.words)
+}
+
+/// The count read back as a subscription's, ordered once instead: the subscription's
+/// product in that count, read back as a new order for its own yes.
+pub(crate) fn order_once_instead(e: &mut Engine, facts: &dyn Facts) {
+    let sub = e.task().subscription().clone();
+    let sku = sub.product.clone().or_else(|| {
+        let id = sub.subscription?;
+        let cid = e.s.customer?;
+        let subs = facts.household_subscriptions(cid).ok()?;
+        subs.into_iter().find(|s| s.id == id).map(|s| s.sku)
+    });
+    let qty = sub.quantity;
+    e.task().become_goal(Goal::Place);
+    let purchase = e.task().purchase();
+    purchase.product = sku;
+    purchase.quantity = qty;
+    purchase.more.clear();
+    e.task().confirmed = false;
+    e.advance(facts);
+}
+
 fn sub_name(e: &mut Engine, sub: &Subscription, facts: &dyn Facts) -> String {
     match facts.product(&sub.sku) {
         Ok(Some(p)) => pw::product_name_brief(&p.name),
