@@ -228,6 +228,10 @@ pub(crate) struct Session {
     /// A replacement or refund was just made with nothing to send back: "do I post the
     /// wrong one back?" is answered with that.
     pub nothing_to_send_back: bool,
+    /// A new item this call arranged to send for an order (an exchange's new size or a
+    /// replacement), and whether it waits for the return: "when will it come?" about
+    /// that order asks after the new item, not the one already delivered.
+    pub new_item_for: Option<(String, NewItem)>,
     /// The last reply said "our team can check" (a refund not seen): "can they check?"
     /// takes that up.
     pub team_check_offered: bool,
@@ -243,6 +247,15 @@ pub(crate) struct Session {
     /// A hand-off for the team to review, waiting for the requests said with the first
     /// one to be done.
     pub handoff_after: Option<DeferredHandOff>,
+}
+
+/// When a new item arranged in a call is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NewItem {
+    /// An exchange: sent once the item coming back reaches the shop.
+    AfterReturn,
+    /// A replacement: sent straight away.
+    Now,
 }
 
 /// A prompt asked and its arguments, to ask it again.

@@ -985,6 +985,23 @@ impl Engine {
             self.start_goal(Goal::Status, said, facts);
             return;
         }
+        // "And how long till the new one gets here?" just after an exchange or a
+        // replacement: when the new item comes, however unsure the classifier is.
+        let new_item_pending =
+            self.s.new_item_for.as_ref().map(|(n, _)| n) == self.s.focus.as_ref();
+        if new_item_pending
+            && self.task.is_none()
+            && self.s.focus.is_some()
+            && matches!(
+                said.intent,
+                Intent::Fallback | Intent::PolicyQuestion | Intent::TrackPackage
+            )
+            && self.asks_when_it_arrives(&said.words)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Status, said, facts);
+            return;
+        }
         // "Could you bring my parcel a bit later?", unsurely classified: a later delivery.
         if said.intent == Intent::Fallback && self.phrases().any("later_delivery", &said.words) {
             self.s.fallbacks = 0;

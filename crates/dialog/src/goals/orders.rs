@@ -12,7 +12,7 @@ use crate::speak::{
     add_business_days, card_words, date_ok, item_words, items_phrase, load, refund_days,
     say_return_state, slot_words, state_key,
 };
-use crate::{p, Answer, Ask, Engine, Goal, Said, Task, YesNo};
+use crate::{p, Answer, Ask, Engine, Goal, NewItem, Said, Task, YesNo};
 use voxorder_config::ShippingPolicy;
 use voxorder_config::TimeSlot;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
@@ -303,9 +303,43 @@ fn paid_words(e: &Engine, order: &Order) -> String {
 }
 
 /// Order status, for every state.
+/// Says when the new item arranged in this call for `order` comes, if one was; false
+/// when none was.
+fn new_item_arrival(e: &mut Engine, order: &Order) -> bool {
+    let Some((_, when)) =
+        e.s.new_item_for
+            .clone()
+            .filter(|(number, _)| *number == order.order_number)
+    else {
+        return false;
+    };
+    let shipping = &e.config().policy.shipping;
+    let [fastest, slowest] = shipping.standard_business_days;
+    match when {
+        NewItem::AfterReturn => {
+            let args = [
+                ("min", st::number_words(u64::from(fastest))),
+                ("max", st::number_words(u64::from(slowest))),
+            ];
+            e.say(p!("new_item_after_return"), &args);
+        }
+        NewItem::Now => {
+            let date = e.date_words(add_business_days(e.today(), slowest));
+            e.say(p!("new_item_now"), &[("date", date)]);
+        }
+    }
+    true
+}
+
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
+    // "When will the new size come?" just after an exchange or a replacement of this
+    // order: the new item's arrival, not the delivery already made.
+    if new_item_arrival(e, &order) {
+        e.complete();
+        return;
+    }
     // "Can I upgrade it to express?": how fast it comes is fixed once ordered, and when
     // it comes is said.
     let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();

@@ -12,7 +12,7 @@ use crate::speak::{
     by_size, card_words, date_ok, distinct, few_options, item_words, item_words_brief, load,
     refund_days, say_return_state, size_span, slot_words, spoken_size_and_colour,
 };
-use crate::{p, Answer, Ask, Engine, Goal, Problem, Said, YesNo};
+use crate::{p, Answer, Ask, Engine, Goal, NewItem, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
 use voxorder_domain::change::{
     Change, Channel, HandOffReason, InvestigationReason, Notice, Pickup, Resolution, ReturnLine,
@@ -1177,6 +1177,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         pickup: None,
     }));
     notify_return(e, &order, &return_id, true);
+    e.s.new_item_for = Some((order.order_number.clone(), NewItem::AfterReturn));
     let ship_days = st::number_words(u64::from(e.config().policy.returns.ship_back_days));
     e.say(
         p!("exchange_created"),
@@ -1558,6 +1559,9 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         pickup: None,
     }));
     e.s.nothing_to_send_back = !wrong_item;
+    if !refund {
+        e.s.new_item_for = Some((order.order_number.clone(), NewItem::Now));
+    }
     if wrong_item {
         // The label for the one sent by mistake, by text and email.
         notify_return(e, order, &return_id, true);
