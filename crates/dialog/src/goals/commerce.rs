@@ -112,14 +112,35 @@ fn unavailable_name(sku: &str, customer: i64, facts: &dyn Facts) -> Option<Strin
         .map(|i| i.name)
 }
 
+/// "Can you send me the same candle again?" where no household speaker vouches for the
+/// caller: one of their orders, proved by its number and a fact on it, shows whose
+/// saved card and address to use. The number is asked for (or the one said is checked)
+/// and the purchase goes on once proved. True when proved now; false while asking, or
+/// when this call may prove nothing more, or proved an account only by email or phone
+/// (too widely known to spend someone's money on), which is said.
+fn order_proved_for(e: &mut Engine, facts: &dyn Facts) -> bool {
+    let account_only = e.s.customer.is_some() && e.s.heard_order.is_none();
+    if account_only || (e.s.heard_order.is_none() && e.s.focus.is_some()) {
+        e.say(p!("order_needs_speaker"), &[]);
+        e.complete();
+        return false;
+    }
+    if e.s.heard_order.is_none() {
+        if !identity::refuses_more_checks(e) {
+            e.ask(Ask::OrderNumber, p!("order_needs_number"), &[]);
+        }
+        return false;
+    }
+    identity::resolve_order(e, facts) && focus_account(e, facts).is_some()
+}
+
 /// Placing an order or reordering.
 pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     // A purchase is charged to a saved card: it is taken on a household's own speaker,
     // or for the account of an order the caller proved with its number. An email or a
     // phone and a zip are known to too many people to spend someone's money on.
-    if e.s.speaker.is_none() && focus_account(e, facts).is_none() {
-        e.say(p!("order_needs_speaker"), &[]);
-        e.complete();
+    if e.s.speaker.is_none() && focus_account(e, facts).is_none() && !order_proved_for(e, facts)
+    {
         return;
     }
     let Some(cid) = customer(e, facts) else {
