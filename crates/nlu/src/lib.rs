@@ -334,6 +334,17 @@ impl Nlu {
                 .or(classified.cancel_reason_unsure.filter(|_| long))
                 .map(|(reason, _)| reason);
         }
+        // "Yes I know, I want to order another one": the acknowledgement is no part of
+        // the request, and can blur it; what follows, understood alone, is the request
+        // when that is clear.
+        if intent == Intent::Fallback && expect.is_none() {
+            if let Some(tail) = reading::after_acknowledgement(text) {
+                let then = self.understand_one(tail, now, expect)?;
+                if then.intent != Intent::Fallback {
+                    return Ok(then);
+                }
+            }
+        }
         let heard = reading::Heard {
             text: text.to_string(),
             intent,

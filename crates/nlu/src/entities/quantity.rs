@@ -646,7 +646,10 @@ mod tests {
         let said = "i bought three of the wool beanies as gifts but i want to send two back";
         assert_eq!(qty_with(said, Some("wool beanies"), None), Some(2));
         assert_eq!(qty("we ordered 4 mugs, please cancel one"), Some(1));
-        assert_eq!(qty("i got five candles and want to return all five"), Some(5));
+        assert_eq!(
+            qty("i got five candles and want to return all five"),
+            Some(5)
+        );
         // Nothing acted on: the count had stands; a larger "acted" count is no part.
         assert_eq!(qty("i bought three candles"), Some(3));
         assert_eq!(qty("i bought two candles and want to return six"), Some(2));

@@ -40,6 +40,38 @@ pub fn withdraws(text: &str) -> bool {
     cues::cues(lists::lists(), &words(text)).contains(&Cue::Withdraw)
 }
 
+/// What follows the words that open an utterance only to acknowledge ("yes I know, I
+/// want to order another one"): the caller's own request, when at least
+/// [`MIN_AFTER_ACKNOWLEDGEMENT`] words follow. None when nothing acknowledges first.
+pub fn after_acknowledgement(text: &str) -> Option<&str> {
+    let lists = lists::lists();
+    // Each word with where it ends in the text, to cut the text after the last ack.
+    let mut ends = Vec::new();
+    let mut words = Vec::new();
+    for raw in text.split_whitespace() {
+        let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+        ends.push(start + raw.len());
+        words.push(
+            raw.chars()
+                .filter(|c| c.is_alphanumeric() || *c == '\'')
+                .collect::<String>()
+                .to_lowercase(),
+        );
+    }
+    let mut i = 0;
+    while let Some(len) = lists.len_at("acknowledgement", &words, i) {
+        i += len;
+    }
+    if i == 0 || words.len() - i < MIN_AFTER_ACKNOWLEDGEMENT {
+        return None;
+    }
+    let tail = text[ends[i - 1]..].trim_start_matches(|c: char| !c.is_alphanumeric());
+    (!tail.is_empty()).then_some(tail)
+}
+
+/// Fewest words after an acknowledgement that make a request of their own.
+const MIN_AFTER_ACKNOWLEDGEMENT: usize = 4;
+
 /// Whether the words speak of something already ordered that has not come ("the bed
 /// sheets I ordered still haven't come"): a question about an order, never a new one.
 pub fn ordered_and_not_come(text: &str) -> bool {

@@ -488,3 +488,18 @@ fn a_buy_made_once_is_no_subscription_change() {
     assert!(!buys_once("pause it one time, the next delivery"));
     assert!(!buys_once("skip just once my next delivery"));
 }
+
+#[test]
+fn a_request_after_an_acknowledgement_is_found() {
+    assert_eq!(
+        after_acknowledgement("Yes, I know. I want to order another of the tees"),
+        Some("I want to order another of the tees")
+    );
+    assert_eq!(
+        after_acknowledgement("ok thanks, and can you cancel the other one"),
+        Some("and can you cancel the other one")
+    );
+    // Too little follows to be a request of its own, or nothing acknowledges first.
+    assert_eq!(after_acknowledgement("yes that's right"), None);
+    assert_eq!(after_acknowledgement("I want to order another tee"), None);
+}
