@@ -270,6 +270,10 @@ impl Nlu {
         if intent == Intent::ManageSubscription && reading::buys_once(text) {
             intent = Intent::PlaceOrder;
         }
+        // "Not the subscription, the order she placed: has it come?" asks after an order.
+        if intent == Intent::ManageSubscription && reading::asks_order_not_subscription(text) {
+            intent = Intent::GetOrderStatus;
+        }
         let ctx = EntityContext {
             now,
             products: Some(&self.products),

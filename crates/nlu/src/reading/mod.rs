@@ -69,6 +69,14 @@ pub fn after_acknowledgement(text: &str) -> Option<&str> {
     (!tail.is_empty()).then_some(tail)
 }
 
+/// Whether the words set a subscription aside to ask whether an order went out or came
+/// ("no, not the subscription, the order she placed, has it come?").
+pub fn asks_order_not_subscription(text: &str) -> bool {
+    let lists = lists::lists();
+    let words = words(text);
+    lists.any("not_the_subscription", &words) && lists.any("progress_words", &words)
+}
+
 /// Fewest words after an acknowledgement that make a request of their own.
 const MIN_AFTER_ACKNOWLEDGEMENT: usize = 4;
 

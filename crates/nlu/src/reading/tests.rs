@@ -503,3 +503,16 @@ fn a_request_after_an_acknowledgement_is_found() {
     assert_eq!(after_acknowledgement("yes that's right"), None);
     assert_eq!(after_acknowledgement("I want to order another tee"), None);
 }
+
+#[test]
+fn a_subscription_set_aside_for_an_order_is_a_status_question() {
+    assert!(asks_order_not_subscription(
+        "not the subscription, the order I placed with the dog food, has it arrived"
+    ));
+    assert!(!asks_order_not_subscription(
+        "pause the subscription until june"
+    ));
+    assert!(!asks_order_not_subscription(
+        "not the subscription, cancel the order"
+    ));
+}
