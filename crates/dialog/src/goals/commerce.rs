@@ -139,8 +139,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     // A purchase is charged to a saved card: it is taken on a household's own speaker,
     // or for the account of an order the caller proved with its number. An email or a
     // phone and a zip are known to too many people to spend someone's money on.
-    if e.s.speaker.is_none() && focus_account(e, facts).is_none() && !order_proved_for(e, facts)
-    {
+    if e.s.speaker.is_none() && focus_account(e, facts).is_none() && !order_proved_for(e, facts) {
         return;
     }
     let Some(cid) = customer(e, facts) else {
@@ -1083,7 +1082,32 @@ pub(crate) fn subscribed_not_on_its_way(e: &Engine, said: &Said<'_>, facts: &dyn
             matches!(facts.order(&o.order_number), Ok(Some(order)) if identity::holds_product(&order, sku, facts))
         })
     });
-    subscribed && !on_an_order
+    // "Did my mum's order go out, the one with the coffee?", "not the subscription":
+    // an order of the product the caller speaks of, whatever brings it otherwise.
+    let ph = e.phrases();
+    let an_order_meant = ph.any("not_the_subscription", &said.words)
+        || (speaks_of_an_order(e, &said.words)
+            && facts.household_orders(cid).is_ok_and(|orders| {
+                orders.iter().any(|o| {
+                    matches!(facts.order(&o.order_number), Ok(Some(order)) if identity::holds_product(&order, sku, facts))
+                })
+            }));
+    subscribed && !on_an_order && !an_order_meant
+}
+
+/// Whether the words speak of an order someone placed ("her order", "mum's order", "the
+/// order she placed", "the one with the …"), not of a product's deliveries ("my coffee
+/// order" is the coffee that comes).
+fn speaks_of_an_order(e: &Engine, words: &[String]) -> bool {
+    let owner_before_order = words.windows(2).any(|w| {
+        w[1] == "order"
+            && (w[0].ends_with("'s")
+                || matches!(
+                    w[0].as_str(),
+                    "my" | "her" | "his" | "their" | "our" | "the"
+                ))
+    });
+    owner_before_order || e.phrases().any("an_order_placed", words)
 }
 
 /// Subscriptions: list, create, pause, resume, skip, change frequency or quantity,
