@@ -69,15 +69,35 @@ pub fn cues(lists: &Lists, words: &[String]) -> Vec<Cue> {
     }
     let states: Vec<Cue> = STATES
         .iter()
-        .filter(|(list, _)| lists.any(list, words))
+        .filter(|&&(list, status)| match status {
+            OrderStatus::Delivered | OrderStatus::OutForDelivery => described(lists, list, words),
+            _ => lists.any(list, words),
+        })
         .map(|&(_, status)| Cue::Status(status))
         .collect();
     // "Not shipped yet" names processing; "shipped" alone names a shipped order.
-    if states.is_empty() && lists.any("state_shipped", words) {
+    if states.is_empty() && described(lists, "state_shipped", words) {
         found.push(Cue::Status(OrderStatus::Shipped));
     }
     found.extend(states);
     found
+}
+
+/// Words just before a state that make it the question, not a description ("did it
+/// get delivered?", "has it shipped", "if the order he placed got delivered").
+const ASKED_BEFORE: [&str; 9] = [
+    "got", "get", "gets", "been", "has", "have", "did", "if", "whether",
+];
+
+/// Whether a phrase of the list describes an order somewhere in the words ("the one
+/// that was delivered"), rather than being asked about ("has it been delivered?").
+fn described(lists: &Lists, list: &str, words: &[String]) -> bool {
+    (0..words.len()).any(|i| {
+        lists.len_at(list, words, i).is_some()
+            && !words[i.saturating_sub(2)..i]
+                .iter()
+                .any(|w| ASKED_BEFORE.contains(&w.as_str()))
+    })
 }
 
 /// The words are a number and nothing else that asks for anything ("it's one oh oh

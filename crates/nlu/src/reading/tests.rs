@@ -306,6 +306,15 @@ fn not_shipped_names_processing_and_shipped_alone_names_shipped() {
 }
 
 #[test]
+fn a_state_asked_about_describes_no_order() {
+    let asked = reading("he wants to know if the order he placed got delivered");
+    assert!(!asked.has(Cue::Status(OrderStatus::Delivered)));
+    assert!(!reading("has it shipped yet").has(Cue::Status(OrderStatus::Shipped)));
+    let described = reading("the one that was delivered last week");
+    assert!(described.has(Cue::Status(OrderStatus::Delivered)));
+}
+
+#[test]
 fn a_second_request_is_cut_only_at_a_clear_joining_phrase() {
     assert_eq!(
         second_request("it's 40 Elm Road and can you also tell me when it will arrive"),
