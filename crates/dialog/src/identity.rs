@@ -1294,6 +1294,24 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
             return true;
         }
     }
+    // "Diego's diapers are still not here": an order still to come, when any is; one
+    // alone is the order meant.
+    let still_waiting = e
+        .task_ref()
+        .is_some_and(|t| e.phrases().any("still_waiting", &t.words));
+    let to_come = |o: &&OrderSummary| {
+        !matches!(
+            o.status,
+            OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned
+        )
+    };
+    if still_waiting && fitting.iter().any(|o| to_come(&o)) {
+        fitting.retain(|o| to_come(&o));
+        if fitting.len() == 1 && goal == Goal::Status {
+            use_order(e, fitting[0].order_number.clone());
+            return true;
+        }
+    }
     // "Where's my hoodie order?": the orders whose items the request named, looked for
     // before the list is cut, so a jacket ordered before the newest few is still found.
     if fitting.len() > 1 {
