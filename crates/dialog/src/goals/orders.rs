@@ -1047,6 +1047,9 @@ pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
         None => st::number_words(u64::from(e.config().policy.returns.window_days)),
     };
     e.say(p!("cancel_one_item_kept"), &[("window", window)]);
+    // "No, I'll return it when it comes then": the return once it arrives was just
+    // told; it is no second request to take up now.
+    e.s.later.retain(|later| later.intent != Intent::ReturnItem);
     // On the call about this order, keeping it goes back to confirming it.
     let order = e.task_ref().and_then(|t| t.order.clone());
     if order.is_some() && order == e.s.called_about {
