@@ -314,8 +314,17 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             // about by its thirteen digits; the caller can still say it is another.
             if e.s.verified.len() == 1 && e.s.verified[0] == focus {
                 if let Ok(Some(order)) = facts.order(&focus) {
-                    let args = describe(e, &OrderSummary::from(&order));
-                    e.say(p!("using_order"), &args);
+                    // Just discussed, or named by its items ("return the candle from
+                    // it"), the order needs no words on which one it is.
+                    let just_discussed = e.s.completed_at.is_some_and(|t| t + 1 == e.s.turns);
+                    let words = e
+                        .task_ref()
+                        .map(|t| item_words_said(e, &t.words))
+                        .unwrap_or_default();
+                    if !just_discussed && name_words_said(&order, &words) == 0 {
+                        let args = describe(e, &OrderSummary::from(&order));
+                        e.say(p!("using_order"), &args);
+                    }
                     use_order(e, focus);
                     return true;
                 }
@@ -1574,7 +1583,13 @@ fn names_what_focus_lacks(e: &Engine, focus: &str, facts: &dyn Facts) -> bool {
     let Ok(Some(order)) = facts.order(focus) else {
         return false;
     };
-    !holds_product(&order, &sku, facts)
+    // "Return the candle from it": an item of the order named by its own words is the
+    // order's, whichever catalog product the words matched best.
+    let words = e
+        .task_ref()
+        .map(|t| item_words_said(e, &t.words))
+        .unwrap_or_default();
+    !holds_product(&order, &sku, facts) && name_words_said(&order, &words) == 0
 }
 
 /// Whether a line of the order is the product, or another size or colour of it.

@@ -182,6 +182,9 @@ pub(crate) struct Session {
     pub turns: u32,
     pub primary: Option<Intent>,
     pub completed: u32,
+    /// The turn the last request was completed in: the order it was about is the one
+    /// just discussed, and a request said next needs no words on which order it is.
+    pub completed_at: Option<u32>,
     /// The turn the last change to an order or subscription was made in, for "so it's
     /// done now, right?" just after.
     pub changed_at: Option<u32>,

@@ -1578,6 +1578,7 @@ impl Engine {
     /// The current request is done: resume a paused one, or offer more help.
     pub(crate) fn complete(&mut self) {
         self.s.completed += 1;
+        self.s.completed_at = Some(self.s.turns);
         self.s.last_goal = self.task.as_ref().map(|t| t.goal());
         let resume = self.task.take().and_then(|t| t.resume);
         self.ask = Ask::Nothing;
