@@ -162,7 +162,8 @@ impl Engine {
         }
         if said.has(Cue::Yes) {
             Some(true)
-        } else if said.has(Cue::No) {
+        } else if said.has(Cue::No) || self.phrases().any("declines", &said.words) {
+            // "Oh tomorrow's fine, no need, thanks!": declined without a first "no".
             Some(false)
         } else {
             None
