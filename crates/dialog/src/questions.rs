@@ -237,6 +237,15 @@ impl Engine {
     }
 
     pub(crate) fn answer_yes_no(&mut self, q: YesNo, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+        // "Can I make it two instead of three first?" at "shall I confirm it?": the count
+        // is fixed once ordered, said with what can be done; the question is asked again.
+        if q == YesNo::ConfirmPending
+            && self.yes_no(said).is_none()
+            && orders::count_fixed(self, said, facts)
+        {
+            self.say_pending_question(false);
+            return Answer::Handled;
+        }
         // "Tomorrow morning" at "shall we call back another time?" is a yes and its time.
         // "No. Fine, call her back tonight": the no is to this call, the callback asked.
         if q == YesNo::CallBack

@@ -985,6 +985,17 @@ impl Engine {
             self.start_goal(Goal::Status, said, facts);
             return;
         }
+        // "Can I have two of the sheet sets instead of three?" about the order just
+        // discussed: the count is fixed once ordered, said with what can be done.
+        let buying = matches!(
+            said.intent,
+            Intent::PlaceOrder | Intent::Reorder | Intent::ManageSubscription
+        );
+        if self.task.is_none() && !buying && orders::count_fixed(self, said, facts) {
+            self.s.fallbacks = 0;
+            self.anything_else();
+            return;
+        }
         // "And how long till the new one gets here?" just after an exchange or a
         // replacement: when the new item comes, however unsure the classifier is.
         let new_item_pending =

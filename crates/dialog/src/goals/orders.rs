@@ -1033,6 +1033,45 @@ pub(crate) fn another_item_dropped(e: &mut Engine, said: &Said<'_>, facts: &dyn 
 }
 
 /// A yes or no to cancelling the whole order when one item was named.
+/// "Can I change it to two sheet sets instead of three?" about an order placed: how many
+/// of an item an order holds is fixed once it is placed, which is said plainly with what
+/// can be done instead. True when the words asked that and it was said.
+pub(crate) fn count_fixed(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let Some(wanted) = said.entities.quantity else {
+        return false;
+    };
+    if !e.phrases().any("changes_count", &said.words) {
+        return false;
+    }
+    let Some(order) = e.focus_order(facts) else {
+        return false;
+    };
+    let line = match &said.entities.product {
+        Some(sku) => identity::line_of(&order, sku, facts)
+            .and_then(|sku| order.items.iter().find(|it| it.sku == sku)),
+        None if order.items.len() == 1 => order.items.first(),
+        None => None,
+    };
+    let Some(line) = line.filter(|it| it.qty != wanted) else {
+        return false;
+    };
+    let shipped = !matches!(
+        order.status,
+        OrderStatus::PendingConfirmation | OrderStatus::Processing
+    );
+    let key = if shipped {
+        p!("order_count_fixed_shipped")
+    } else {
+        p!("order_count_fixed")
+    };
+    let args = [
+        ("had", pw::counted(&line.name, line.qty)),
+        ("wanted", st::number_words(u64::from(wanted))),
+    ];
+    e.say(key, &args);
+    true
+}
+
 pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     if yes {
         e.task().cancel().whole_order_agreed = true;
@@ -1916,6 +1955,11 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let Some(order) = load(e, facts) else {
         return Answer::Handled;
     };
+    // "Could I make it two of the skillets first?": the count is fixed once ordered.
+    if yes.is_none() && count_fixed(e, said, facts) {
+        e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
+        return Answer::Handled;
+    }
     // "What address do you have?": the city and zip, never the street, and the order is
     // asked about again.
     // "I don't want to change it if it's right, is it Brattle Street?" is the same
