@@ -1314,8 +1314,8 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
             OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned
         )
     };
-    if still_waiting && fitting.iter().any(|o| to_come(&o)) {
-        fitting.retain(|o| to_come(&o));
+    if still_waiting && fitting.iter().any(to_come) {
+        fitting.retain(to_come);
         if fitting.len() == 1 && goal == Goal::Status {
             use_order(e, fitting[0].order_number.clone());
             return true;
