@@ -146,6 +146,30 @@ impl Engine {
         e
     }
 
+    /// "Do you need my bank details now?", "how will you know my bank account?": bank
+    /// details are never taken by voice, and how they are given is said, whatever else
+    /// the line says. True when the line asked only that: the pending question is
+    /// asked again (or "anything else?") and nothing more is done with it.
+    fn bank_details_asked(&mut self, said: &Said<'_>) -> bool {
+        if !self.phrases().any("asks_bank_details", &said.words) {
+            return false;
+        }
+        self.say(p!("bank_details_by_link"), &[]);
+        let only_that = matches!(
+            said.intent,
+            Intent::PolicyQuestion | Intent::CheckReturnStatus | Intent::Fallback
+        ) && said.entities.is_empty();
+        if !only_that {
+            return false;
+        }
+        if self.ask == Ask::Nothing || self.ask == Ask::YesNo(YesNo::AnythingElse) {
+            self.anything_else();
+        } else {
+            self.say_pending_question(false);
+        }
+        true
+    }
+
     pub(crate) fn utterance(&mut self, said: &Said<'_>, facts: &dyn Facts) {
         self.s.turns += 1;
         self.s.timeouts = 0;
@@ -178,6 +202,9 @@ impl Engine {
         if said.text.trim().is_empty() {
             self.say(p!("heard_nothing"), &[]);
             self.ask_again();
+            return;
+        }
+        if self.bank_details_asked(said) {
             return;
         }
         // "There's no Oscar here, you've got the wrong number" on the shop's own call:
