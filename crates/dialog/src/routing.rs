@@ -506,6 +506,26 @@ impl Engine {
             self.goodbye();
             return;
         }
+        // "That's not what I asked. Is the return shipping free?" just after a policy
+        // answer mid-request: the answer missed, not the request; the question is looked
+        // up again and the request goes on.
+        let after_policy = self
+            .s
+            .last_policy
+            .as_ref()
+            .is_some_and(|(turn, _)| *turn + 1 == self.s.turns);
+        if after_policy && self.task.is_some() && self.phrases().any("answer_missed", &said.words) {
+            let asked = Said {
+                intent: Intent::PolicyQuestion,
+                confidence: 1.0,
+                ..*said
+            };
+            if !self.side_question(&asked, facts) {
+                self.say(p!("answer_missed"), &[]);
+                self.say_pending_question(false);
+            }
+            return;
+        }
         // "What? I didn't say cancel. What's the status?": the request in progress was
         // never the caller's; it is dropped, and what they do ask is taken up.
         if self.task.is_some() && self.phrases().any("never_asked", &said.words) {
@@ -912,6 +932,7 @@ impl Engine {
         let Some(answer) = with_topic.or_else(|| facts.policy_answer(&said.text)) else {
             return false;
         };
+        self.s.last_policy = Some((self.s.turns, answer.text.clone()));
         self.out.push(st::plain(&answer.text));
         self.say(p!("back_to_question"), &[]);
         self.say_pending_question(false);
