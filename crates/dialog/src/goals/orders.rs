@@ -482,6 +482,15 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
         OrderStatus::Returned => {
             e.say(p!("status_returned"), &[("items", items)]);
             say_return_state(e, &order, facts);
+            // "How much will the refund be?" of a whole order returned before its return
+            // was kept here: what its items came to.
+            let unrecorded = facts
+                .returns_of(&order.order_number)
+                .is_ok_and(|r| r.is_empty());
+            if unrecorded && e.phrases().any("asks_refund_amount", &words) {
+                let amount = st::price_cents(order.subtotal.cents());
+                e.say(p!("refund_amount_items"), &[("amount", amount)]);
+            }
             e.complete();
         }
     }
