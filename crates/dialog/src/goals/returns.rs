@@ -1481,6 +1481,12 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         let it = item(order, l);
         matches!(facts.product(&it.sku), Ok(Some(p)) if p.stock < i64::from(q))
     });
+    // "It stopped working and I just want my money back": the way said with the
+    // problem is the caller's choice; it is not asked again.
+    if e.task().after_sale().resolution.is_none() {
+        let method_said = e.task().after_sale().refund_method.is_some();
+        e.task().after_sale().resolution = resolution_said(e, &words, method_said);
+    }
     let Some(resolution) = e.task().after_sale().resolution else {
         // A wrong item goes back by a prepaid label, as the policy says; a damaged or
         // faulty one stays with the caller.
@@ -1848,19 +1854,7 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             None => Answer::Missed,
         },
         Ask::ProblemResolution => {
-            let ph = e.phrases();
-            // "Just refund me. Wait, I don't have to send them back?", "no, no replacement,
-            // stop": a replacement refused is none, and with both said nothing is chosen.
-            let refused = ph.any("no_replacement", &said.words);
-            let replacement = !refused
-                && (ph.any("replacement", &said.words) || ph.any("wait_for_stock", &said.words));
-            let refund = !ph.any("no_refund", &said.words)
-                && (ph.any("refund", &said.words) || ent.refund_method.is_some());
-            let res = match (replacement, refund) {
-                (true, false) => Some(Resolution::Replacement),
-                (false, true) => Some(Resolution::Refund),
-                _ => None,
-            };
+            let res = resolution_said(e, &said.words, ent.refund_method.is_some());
             match res {
                 Some(r) => {
                     e.task().after_sale().resolution = Some(r);
@@ -1874,6 +1868,21 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             }
         }
         _ => Answer::Missed,
+    }
+}
+
+/// The way a problem is made good that the words choose: "a new pair", "just refund me".
+/// A replacement refused is none ("no, no replacement"), and with both said nothing is
+/// chosen. `method_said`: a refund's way was named ("as store credit").
+fn resolution_said(e: &Engine, words: &[String], method_said: bool) -> Option<Resolution> {
+    let ph = e.phrases();
+    let refused = ph.any("no_replacement", words);
+    let replacement = !refused && (ph.any("replacement", words) || ph.any("wait_for_stock", words));
+    let refund = !ph.any("no_refund", words) && (ph.any("refund", words) || method_said);
+    match (replacement, refund) {
+        (true, false) => Some(Resolution::Replacement),
+        (false, true) => Some(Resolution::Refund),
+        _ => None,
     }
 }
 
