@@ -193,6 +193,8 @@ fn reasons_and_refunds_in_everyday_words() {
         ("the scarf went all bobbly straight away", QualityIssue),
         ("it's advertised as waterproof but it isn't", NotAsDescribed),
         ("i ordered decaf and you sent regular", WrongItem),
+        ("the boots in the box are two different colours", WrongItem),
+        ("the pair is mismatched, one brown one tan", WrongItem),
     ] {
         let e = ex(said);
         assert_eq!(e.return_reason, Some(want), "{said}");
