@@ -1427,6 +1427,31 @@ fn refused_before(e: &Engine, order_number: &str, facts: &dyn Facts) -> bool {
         })
 }
 
+/// The order's item named closest before the words that say something is missing
+/// ("the tee was fine but the headphones weren't there"): its SKU.
+fn named_as_missing(e: &Engine, order: &Order, words: &[String]) -> Option<String> {
+    let ph = e.phrases();
+    let at = (0..words.len()).find(|&i| ph.len_at("missing_item", words, i).is_some())?;
+    let before = &words[at.saturating_sub(6)..at];
+    let singular = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
+    let said: Vec<String> = before.iter().map(|w| singular(w)).collect();
+    // The item whose name has a word said nearest the missing words.
+    order
+        .items
+        .iter()
+        .filter_map(|it| {
+            let name: Vec<String> = crate::locale::words(&it.name)
+                .iter()
+                .map(|w| singular(w))
+                .filter(|w| w.len() > 2)
+                .collect();
+            let last = said.iter().rposition(|w| name.contains(w))?;
+            Some((last, it.sku.clone()))
+        })
+        .max_by_key(|(last, _)| *last)
+        .map(|(_, sku)| sku)
+}
+
 fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     if order.status != OrderStatus::Delivered && order.status != OrderStatus::Returned {
         // A cancelled order's status says it all; "not delivered yet" would be untrue.
@@ -1448,6 +1473,14 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     let Some(open) = open_lines(e, order, facts) else {
         return;
     };
+    // "The tee was fine but the headphones just weren't there": the item said just
+    // before the words of it missing, not the first item named.
+    if pr == Problem::MissingItem && e.task().after_sale().lines.is_empty() {
+        let words = e.task().words.clone();
+        if let Some(sku) = named_as_missing(e, order, &words) {
+            e.task().after_sale().product = Some(sku);
+        }
+    }
     if !ensure_lines(e, order, &open, p!("ask_problem_item"), facts) {
         return;
     }
