@@ -162,6 +162,9 @@ pub(crate) struct AfterSale {
     pub exchange_sku: Option<String>,
     pub problem: Option<Problem>,
     pub resolution: Option<Resolution>,
+    /// The resolution was heard in the caller's telling, not chosen at the question: it
+    /// is read back for a yes before it is done.
+    pub resolution_unconfirmed: bool,
     /// The caller said whether a "wrong colour" or "wrong size" was sent by mistake.
     pub sent_wrong_checked: bool,
     /// A defect was said in words ("it stopped working", "the seam came apart"), whatever

@@ -1485,6 +1485,17 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         return;
     }
     let lines = e.task().after_sale().lines.clone();
+    // "Refund the gift card, it doesn't work": a card's balance is not something sent
+    // back or replaced by voice; the team checks it. Nothing is refunded here.
+    if lines
+        .iter()
+        .any(|&(l, _)| item(order, l).category == "gift_card")
+    {
+        e.end_task();
+        e.say(p!("gift_card_problem"), &[]);
+        e.offer_human(HandOffReason::Exception);
+        return;
+    }
     // "The hoodie's too big and the name on the mug is spelled wrong": two items, and
     // one of them only goes back as a return. Which is faulty is asked, rather than
     // refunding both as faulty with nothing sent back.
@@ -1518,7 +1529,10 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // problem is the caller's choice; it is not asked again.
     if e.task().after_sale().resolution.is_none() {
         let method_said = e.task().after_sale().refund_method.is_some();
-        e.task().after_sale().resolution = resolution_said(e, &words, method_said);
+        let said = resolution_said(e, &words, method_said);
+        let after = e.task().after_sale();
+        after.resolution = said;
+        after.resolution_unconfirmed = said.is_some();
     }
     let Some(resolution) = e.task().after_sale().resolution else {
         // A wrong item goes back by a prepaid label, as the policy says; a damaged or
@@ -1546,6 +1560,34 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         );
         return;
     }
+    let options = refund_options(e, order);
+    // The way the caller asked for, when the shop offers it for this order; else the
+    // first the policy offers.
+    let method = e
+        .task()
+        .after_sale()
+        .refund_method
+        .filter(|m| options.contains(m))
+        .or_else(|| options.first().copied())
+        .unwrap_or(RefundMethod::StoreCredit);
+    let amount = refund_cents(order, &lines);
+    // "It stopped working, I just want my money back": a choice heard in the telling,
+    // never asked as a choice, is read back for a yes before anything is refunded or
+    // sent.
+    if e.task().after_sale().resolution_unconfirmed && !e.task().confirmed {
+        let key = match (resolution, pr == Problem::WrongItem) {
+            (Resolution::Refund, _) => p!("problem_confirm_refund"),
+            (_, true) => p!("problem_confirm_replacement_wrong_item"),
+            _ => p!("problem_confirm_replacement"),
+        };
+        let args = [
+            ("items", items),
+            ("amount", st::price_cents(amount)),
+            ("method", method_words(e, order, method)),
+        ];
+        e.ask(Ask::YesNo(YesNo::Proceed), key, &args);
+        return;
+    }
     let return_id = match facts.new_return_id(&order.order_number) {
         Ok(id) => id,
         Err(err) => {
@@ -1566,17 +1608,6 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         Problem::Defective => ReturnReason::QualityIssue,
         _ => ReturnReason::Damaged,
     };
-    let options = refund_options(e, order);
-    // The way the caller asked for, when the shop offers it for this order; else the
-    // first the policy offers.
-    let method = e
-        .task()
-        .after_sale()
-        .refund_method
-        .filter(|m| options.contains(m))
-        .or_else(|| options.first().copied())
-        .unwrap_or(RefundMethod::StoreCredit);
-    let amount = refund_cents(order, &lines);
     let refund = resolution == Resolution::Refund;
     let wrong_item = pr == Problem::WrongItem;
     e.change(Change::CreateReturn(ReturnRequest {
