@@ -70,6 +70,18 @@ pub enum ReturnReason {
     ChangedMind,
 }
 
+impl ReturnReason {
+    /// The reason for a cancellation this return-style reason gives ("I don't need it",
+    /// "it's the wrong size"); none when it says nothing of why an order is stopped.
+    pub fn as_cancel_reason(self) -> Option<CancelReason> {
+        match self {
+            ReturnReason::ChangedMind => Some(CancelReason::ChangedMind),
+            ReturnReason::WrongItem | ReturnReason::SizeIssue => Some(CancelReason::WrongItem),
+            _ => None,
+        }
+    }
+}
+
 /// Why an order is cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

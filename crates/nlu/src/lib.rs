@@ -349,6 +349,14 @@ impl Nlu {
                 }
             }
         }
+        // "Cancel it, my son doesn't want it any more": a reason read in a return's
+        // words is the cancellation's, with the request that names it.
+        if intent == Intent::CancelOrder && entities.cancel_reason.is_none() {
+            if let Some(reason) = entities.return_reason.and_then(|r| r.as_cancel_reason()) {
+                entities.cancel_reason = Some(reason);
+                entities.return_reason = None;
+            }
+        }
         let heard = reading::Heard {
             text: text.to_string(),
             intent,

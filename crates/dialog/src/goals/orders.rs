@@ -23,7 +23,7 @@ use voxorder_domain::order::{
 use voxorder_domain::product_words as pw;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::us_states;
-use voxorder_domain::vocab::{CancelReason, ReturnReason};
+use voxorder_domain::vocab::CancelReason;
 use voxorder_domain::vocab::{Entities, Intent};
 
 fn status_words(e: &Engine, status: OrderStatus) -> String {
@@ -1544,11 +1544,9 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     match ask {
         Ask::CancelReason => {
             // A return-style reason answers too ("it's the wrong size", "don't need it").
-            let from_return_reason = ent.return_reason.map(|r| match r {
-                ReturnReason::ChangedMind => CancelReason::ChangedMind,
-                ReturnReason::WrongItem | ReturnReason::SizeIssue => CancelReason::WrongItem,
-                _ => CancelReason::Other,
-            });
+            let from_return_reason = ent
+                .return_reason
+                .map(|r| r.as_cancel_reason().unwrap_or(CancelReason::Other));
             // Asked twice, a reason that fits no category is still the caller's reason:
             // "other", rather than a third question.
             let unclassified = e.s.misses >= 1
