@@ -226,6 +226,23 @@ mod tests {
         assert_eq!(can("cancel i ordered the wrong size"), Some(WrongItem));
         assert_eq!(can("cancel it for personal reasons"), Some(Other));
         assert_eq!(can("i want to cancel my order"), None);
+        // Said another way than the table's first phrases.
+        assert_eq!(
+            can("cancel it, the wedding it was for isn't happening any more"),
+            Some(ChangedMind)
+        );
+        assert_eq!(
+            can("cancel, the shop near me has the same blender on offer"),
+            Some(FoundCheaper)
+        );
+        assert_eq!(
+            can("cancel it, i need it for friday and you're saying next tuesday"),
+            Some(DeliveryTooSlow)
+        );
+        assert_eq!(
+            can("cancel please, i ordered the decaf and we only drink regular"),
+            Some(WrongItem)
+        );
         // A longer phrase of the return table does not hide the cancel table's reading.
         assert_eq!(
             can("cancel it i decided i do not need it"),
