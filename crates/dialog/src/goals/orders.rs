@@ -1240,15 +1240,26 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
         }
     }
     // The day it is already due, with no new slot, is the day the caller cannot take
-    // ("i'm away monday, can i change the day"): ask for the new one.
-    let task = e.task();
-    if task.reschedule().date.is_some()
-        && task.reschedule().date == order.estimated_delivery
-        && task.reschedule().slot.is_none()
+    // ("i'm away monday, can i change the day"): ask for the new one. Asked for as the
+    // day wanted ("can it come on Saturday instead?"), it is already that day.
+    let wanted = e.task().reschedule().clone();
+    if let Some(due) = wanted
+        .date
+        .filter(|&d| Some(d) == order.estimated_delivery && wanted.slot.is_none())
     {
+        let words = e.task().words.clone();
+        let cannot_take = e.phrases().any("day_not_possible", &words);
+        if !cannot_take && !wanted.any_slot {
+            let due = e.date_words(due);
+            e.say(p!("already_due_that_day"), &[("date", due)]);
+            e.complete();
+            return;
+        }
+        let task = e.task();
         task.reschedule().date = None;
         task.confirmed = false;
     }
+    let task = e.task();
     let (date, slot, any_slot, confirmed) = (
         task.reschedule().date,
         task.reschedule().slot,
