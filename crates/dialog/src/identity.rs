@@ -581,7 +581,10 @@ fn ask_order_number(e: &mut Engine) {
     let no_number = e.task_ref().is_some_and(|t| {
         t.cues.contains(&Cue::NoNumber) && t.words.iter().any(|w| w.starts_with("number"))
     });
-    if no_number {
+    // Said once in the call, it stays said: a request made next is not asked for the
+    // number again.
+    if no_number || e.s.number_unknown {
+        e.s.number_unknown = true;
         e.ask(Ask::Phone, p!("ask_phone"), &[]);
         return;
     }
@@ -913,6 +916,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return answer(e, &Ask::AccountEmail, said, facts);
             }
             if said.intent == Intent::Deny || said.has(Cue::NoNumber) {
+                e.s.number_unknown = true;
                 e.ask(Ask::Phone, p!("ask_phone"), &[]);
                 return Answer::Handled;
             }

@@ -165,6 +165,9 @@ pub(crate) struct Session {
     pub queue: Vec<String>,
     /// Identity checks failed in this conversation.
     pub failures: u32,
+    /// The caller said they do not have the order number: the phone or email on the
+    /// order is asked instead, for this request and the next.
+    pub number_unknown: bool,
     /// The caller said they do not know the facts that prove who they are.
     pub factor_unknown: bool,
     /// The caller asked for a change on someone else's behalf: no change is made in

@@ -1033,6 +1033,19 @@ impl Engine {
             self.start_goal(Goal::Status, said, facts);
             return;
         }
+        // "Hello, I don't have my order number handy" before saying what they want: the
+        // order can be found without it, and what they want is asked.
+        if self.task.is_none()
+            && self.ask == Ask::Nothing
+            && said.has(Cue::NoNumber)
+            && matches!(said.intent, Intent::Fallback | Intent::Deny)
+            && said.entities.is_empty()
+        {
+            self.s.fallbacks = 0;
+            self.s.number_unknown = true;
+            self.say(p!("no_number_first"), &[]);
+            return;
+        }
         // "Can I have two of the sheet sets instead of three?" about the order just
         // discussed: the count is fixed once ordered, said with what can be done.
         let buying = matches!(
