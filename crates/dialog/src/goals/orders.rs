@@ -1714,6 +1714,13 @@ fn same_city(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<Strin
 fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let yes = e.yes_no(said);
     let its_them = yes == Some(true) || e.phrases().any("its_me", &said.words);
+    // "No, she's upstairs, hold on, I'll get her": whoever answered fetches the
+    // customer; nothing is said of the order, and the question waits for them.
+    if !its_them && e.phrases().any("fetches_them", &said.words) {
+        let name = e.s.callee.clone().unwrap_or_default();
+        e.ask(Ask::ConfirmWho, p!("hold_for_callee"), &[("name", name)]);
+        return Answer::Handled;
+    }
     if says_not_them(e, said) || (yes == Some(false) && !said.has(Cue::CallBack)) {
         return not_them(e, said);
     }
