@@ -1623,6 +1623,15 @@ impl Engine {
         {
             return;
         }
+        // "I started a return for the beanies, where's that at?" heard as the order's
+        // status: an order with a return, asked about in words of returning, is asked
+        // about its return.
+        let goal = if goal == Goal::Status && self.asks_after_its_return(facts) {
+            self.task().become_goal(Goal::ReturnStatus);
+            Goal::ReturnStatus
+        } else {
+            goal
+        };
         match goal {
             Goal::Status => orders::status(self, facts),
             Goal::Track => orders::track(self, facts),
@@ -1637,6 +1646,19 @@ impl Engine {
             Goal::Place | Goal::Reorder => commerce::purchase(self, facts),
             Goal::Subscription => commerce::subscription(self, facts),
         }
+    }
+
+    /// Whether the request speaks of returning ("my return", "sent them back") about an
+    /// order that has a return on record.
+    fn asks_after_its_return(&self, facts: &dyn Facts) -> bool {
+        let Some(task) = self.task.as_ref() else {
+            return false;
+        };
+        let Some(number) = task.order.as_ref() else {
+            return false;
+        };
+        self.phrases().any("speaks_of_return", &task.words)
+            && facts.returns_of(number).is_ok_and(|r| !r.is_empty())
     }
 
     pub(crate) fn task(&mut self) -> &mut Task {
