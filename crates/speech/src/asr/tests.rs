@@ -4,6 +4,7 @@
 //! the default voice's "my order" comes out as "more than"), `digits.wav` ("one two three
 //! four five") and `yes.wav` ("yes") with the default voice. They need the fetched CTranslate2 files (`bash scripts/setup.sh`).
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -582,15 +583,29 @@ fn measure() {
 /// Digit and short answers of the rendered spoken set (`tools/spoken_set`) through the
 /// recogniser alone: a quicker look than `voxorder bench --accuracy`, which also runs the
 /// NLU. Digits are read from the transcript as the recogniser writes them; short answers
-/// are compared word for word. Clips are picked as the bench picks them. Environment:
-/// `SPOKEN_CACHE` (the set), `MEASURE_EVERY` (8), `MEASURE_KINDS` (order_number,zip,phone;
-/// also short), `MEASURE_ID` (one clip, `voice/id`, with its free decoding printed),
-/// `MEASURE_SNR` (white noise at that many dB; clean when unset), `MEASURE_KNOWN=1` (the
-/// set's order numbers and 5000 other 13-digit numbers as the store's known numbers),
-/// `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the load), `MEASURE_KOKORO=1`
-/// (the Kokoro voices too), `MEASURE_FULL_CTX=1` (whisper's whole 30 s window for every
-/// clip), `MEASURE_SIZED=1` (a window sized to the clip, numbers too), `MEASURE_CTX_MARGIN` (encoder frames added to the clip's).
-/// `cargo test --release -p voxorder-speech --lib asr::tests::measure_spoken_digits -- --ignored --nocapture`
+/// are compared word for word. Clips are picked as the bench picks them. Prints each miss,
+/// then per kind (and pooled as `all`), condition and setting the exact count with its 95%
+/// Wilson interval, the clips fixed and broken against the first setting, and decode
+/// times (p50/p90) per setting; it asserts nothing timed. Environment:
+/// - `SPOKEN_CACHE` (the set), `MEASURE_EVERY` (8: every clip whose name hashes to a
+///   multiple), `MEASURE_KINDS` (order_number,zip,phone; also short), `MEASURE_KOKORO=1`
+///   (the Kokoro voices too), `MEASURE_ID` (one clip, `voice/id`, with its free decoding
+///   printed);
+/// - `MEASURE_SNR`: conditions, comma-separated, run in turn: `clean`, a number (white
+///   noise at that many dB) or `b` and a number (babble of four other voices at that
+///   many dB); `clean` when unset, e.g. `clean,10,b10`;
+/// - `MEASURE_REPEAT_BONUS`: the A/B switch, values of the logit bonus on "double" and
+///   "triple" (`whisper::REPEAT_BONUS` when unset), each clip decoded under every one,
+///   the first the reference, e.g. `0,3`;
+/// - `MEASURE_KNOWN=1` (the set's order numbers and 5000 other 13-digit numbers as the
+///   store's known numbers), `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the
+///   load), `MEASURE_FULL_CTX=1` (whisper's whole 30 s window for every clip),
+///   `MEASURE_SIZED=1` (a window sized to the clip, numbers too), `MEASURE_CTX_MARGIN`
+///   (encoder frames added to the clip's).
+///
+/// `SPOKEN_CACHE=~/.cache/voxorder/spoken MEASURE_KOKORO=1 MEASURE_SNR=clean,10
+/// MEASURE_REPEAT_BONUS=0,3 cargo test --release -p voxorder-speech --lib
+/// asr::tests::measure_spoken_digits -- --ignored --nocapture`
 #[test]
 #[ignore = "a measurement that prints misses and counts; needs the rendered spoken set"]
 fn measure_spoken_digits() {
@@ -600,9 +615,7 @@ fn measure_spoken_digits() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(8);
     let kinds = std::env::var("MEASURE_KINDS").unwrap_or("order_number,zip,phone".into());
-    let snr: Option<f32> = std::env::var("MEASURE_SNR")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let snr_list = std::env::var("MEASURE_SNR").unwrap_or("clean".into());
     let fnv = |text: &str| {
         text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -649,69 +662,128 @@ fn measure_spoken_digits() {
         known.extend(random_order_numbers(5000, 0x9e37_79b9_7f4a_7c15));
         asr.set_known_numbers(&known);
     }
-    let (mut right, mut total, mut ms) = (0usize, 0usize, Vec::new());
-    for clip in &clips {
-        let (kind, voice, id) = (field(clip, "kind"), field(clip, "voice"), field(clip, "id"));
-        let only = std::env::var("MEASURE_ID").ok();
-        if only.is_some_and(|o| o != format!("{voice}/{id}")) {
-            continue;
-        }
-        if !kinds.split(',').any(|k| k == kind)
-            || (voice.starts_with("kokoro")
-                && !std::env::var("MEASURE_KOKORO").is_ok_and(|v| v == "1"))
-            || !fnv(&format!("{voice}/{id}")).is_multiple_of(every)
-        {
-            continue;
-        }
-        let want = field(clip, "digits");
-        let expect = match kind.as_str() {
-            "short" => Expect::YesNo,
-            "zip" => Expect::Digits { min: 5, max: 5 },
-            "phone" => Expect::Digits { min: 10, max: 11 },
-            _ => Expect::Digits {
-                min: want.len(),
-                max: want.len(),
-            },
-        };
-        let mut audio = load_wav(&PathBuf::from(field(clip, "path")));
-        if let Some(db) = snr {
-            let power = audio.iter().map(|x| x * x).sum::<f32>() / audio.len().max(1) as f32;
-            let level = (power / 10f32.powf(db / 10.0) * 3.0).sqrt();
-            let mut s: u32 = fnv(&id) as u32 | 1;
-            for x in audio.iter_mut() {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                *x += (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * level;
+    // Conditions: `clean`, a number (white noise at that SNR) or `b` and a number (babble:
+    // four clips of other voices at equal level) — several separated by commas.
+    let conditions: Vec<(String, Option<(bool, f32)>)> = snr_list
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            let (babble, db) = match c.strip_prefix('b') {
+                Some(db) => (true, db),
+                None => (false, c),
+            };
+            let noise = (c != "clean").then(|| {
+                let db = db.parse().expect("MEASURE_SNR: clean, <dB> or b<dB>");
+                (babble, db)
+            });
+            (c.to_string(), noise)
+        })
+        .collect();
+    // Babble: four `intent` clips of voices other than the speaker's, each at unit power,
+    // summed and scaled to the condition's SNR.
+    let babble_pool: Vec<(String, String)> = clips
+        .iter()
+        .filter(|c| field(c, "kind") == "intent")
+        .map(|c| (field(c, "voice"), field(c, "path")))
+        .collect();
+    // Settings compared clip by clip (an A/B switch): values of the logit bonus on
+    // "double" and "triple" (`whisper::REPEAT_BONUS`), comma-separated. The first is the
+    // reference each other one is paired with.
+    let settings: Vec<f32> = std::env::var("MEASURE_REPEAT_BONUS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|b| b.trim().parse().ok()).collect())
+        .filter(|v: &Vec<f32>| !v.is_empty())
+        .unwrap_or_else(|| vec![whisper::REPEAT_BONUS]);
+    // (kind or "all", condition, setting) → (right, total); (clip, condition, setting) →
+    // whether it was right, for the pairing; decode times per setting.
+    let mut tally: BTreeMap<(String, String, usize), (usize, usize)> = BTreeMap::new();
+    let mut per_clip: HashMap<(String, String, usize), bool> = HashMap::new();
+    let mut ms: Vec<Vec<f64>> = vec![Vec::new(); settings.len()];
+    let only = std::env::var("MEASURE_ID").ok();
+    for (cond, noise) in &conditions {
+        for clip in &clips {
+            let (kind, voice, id) = (field(clip, "kind"), field(clip, "voice"), field(clip, "id"));
+            if only.as_ref().is_some_and(|o| *o != format!("{voice}/{id}")) {
+                continue;
             }
-        }
-        let t = asr.transcribe(&audio, &expect).expect("transcribe");
-        let (got, ok) = if kind == "short" {
-            (
-                squash(&t.text),
-                squash(&t.text) == squash(&field(clip, "text")),
-            )
-        } else {
-            let got = whisper::digits_of(&t.text);
-            let ok = got == want || got.strip_prefix('1') == Some(want.as_str());
-            (got, ok)
-        };
-        right += usize::from(ok);
-        total += 1;
-        ms.push(t.decode_seconds * 1000.0);
-        if std::env::var("MEASURE_ID").is_ok() {
-            let free = asr.transcribe(&audio, &Expect::Anything).expect("free");
-            eprintln!(
-                "biased {:?} lp {:.3}; free {:?} lp {:.3}",
-                t.text, t.avg_logprob, free.text, free.avg_logprob
-            );
-        }
-        if !ok {
-            eprintln!(
-                "miss {voice} {kind}: {:?} → {:?} ({got})",
-                field(clip, "text"),
-                t.text
-            );
+            if !kinds.split(',').any(|k| k == kind)
+                || (voice.starts_with("kokoro")
+                    && !std::env::var("MEASURE_KOKORO").is_ok_and(|v| v == "1"))
+                || !fnv(&format!("{voice}/{id}")).is_multiple_of(every)
+            {
+                continue;
+            }
+            let want = field(clip, "digits");
+            let expect = match kind.as_str() {
+                "short" => Expect::YesNo,
+                "zip" => Expect::Digits { min: 5, max: 5 },
+                "phone" => Expect::Digits { min: 10, max: 11 },
+                _ => Expect::Digits {
+                    min: want.len(),
+                    max: want.len(),
+                },
+            };
+            let mut audio = load_wav(&PathBuf::from(field(clip, "path")));
+            let power = audio.iter().map(|x| x * x).sum::<f32>() / audio.len().max(1) as f32;
+            match noise {
+                Some((false, db)) => {
+                    let level = (power / 10f32.powf(db / 10.0) * 3.0).sqrt();
+                    let mut s: u32 = fnv(&id) as u32 | 1;
+                    for x in audio.iter_mut() {
+                        s ^= s << 13;
+                        s ^= s >> 17;
+                        s ^= s << 5;
+                        *x += (s as f32 / u32::MAX as f32 * 2.0 - 1.0) * level;
+                    }
+                }
+                Some((true, db)) => {
+                    let babble = babble_for(&babble_pool, &voice, &id, audio.len(), fnv);
+                    let pb = babble.iter().map(|x| x * x).sum::<f32>() / babble.len().max(1) as f32;
+                    if pb > 0.0 {
+                        let gain = (power / (pb * 10f32.powf(db / 10.0))).sqrt();
+                        for (x, b) in audio.iter_mut().zip(&babble) {
+                            *x += b * gain;
+                        }
+                    }
+                }
+                None => {}
+            }
+            let key = format!("{kind} {voice}/{id}");
+            for (si, &bonus) in settings.iter().enumerate() {
+                asr.repeat_bonus = bonus;
+                let t = asr.transcribe(&audio, &expect).expect("transcribe");
+                let (got, ok) = if kind == "short" {
+                    (
+                        squash(&t.text),
+                        squash(&t.text) == squash(&field(clip, "text")),
+                    )
+                } else {
+                    let got = whisper::digits_of(&t.text);
+                    let ok = got == want || got.strip_prefix('1') == Some(want.as_str());
+                    (got, ok)
+                };
+                for k in [kind.as_str(), "all"] {
+                    let entry = tally.entry((k.into(), cond.clone(), si)).or_default();
+                    entry.0 += usize::from(ok);
+                    entry.1 += 1;
+                }
+                per_clip.insert((key.clone(), cond.clone(), si), ok);
+                ms[si].push(t.decode_seconds * 1000.0);
+                if only.is_some() {
+                    let free = asr.transcribe(&audio, &Expect::Anything).expect("free");
+                    eprintln!(
+                        "bonus {bonus}: biased {:?} lp {:.3}; free {:?} lp {:.3}",
+                        t.text, t.avg_logprob, free.text, free.avg_logprob
+                    );
+                }
+                if !ok {
+                    eprintln!(
+                        "miss {cond} bonus={bonus} {voice} {kind}: {:?} → {:?} ({got})",
+                        field(clip, "text"),
+                        t.text
+                    );
+                }
+            }
         }
     }
     asr.set_known_numbers(&[]);
@@ -721,11 +793,89 @@ fn measure_spoken_digits() {
     asr.set_size_audio_ctx(true);
     asr.set_numbers_full_window(AsrConfig::default().full_window_for_numbers);
     asr.audio_ctx_margin = whisper::AUDIO_CTX_MARGIN;
-    ms.sort_by(f64::total_cmp);
-    eprintln!(
-        "{kinds} every {every} snr {snr:?} threads {threads}: {right}/{total} \
-         exact; decode p50 {:.0} ms, p90 {:.0} ms",
-        ms.get(ms.len() / 2).copied().unwrap_or(0.0),
-        ms.get(ms.len() * 9 / 10).copied().unwrap_or(0.0)
-    );
+    asr.repeat_bonus = whisper::REPEAT_BONUS;
+    for ((kind, cond, si), (right, total)) in &tally {
+        let (lo, hi) = wilson(*right, *total);
+        // Against the reference setting, clip by clip: right only with this one (fixed)
+        // and right only with the reference (broken).
+        let paired = if *si > 0 {
+            let (mut fixed, mut broken) = (0, 0);
+            for ((clip, c, s), ok) in &per_clip {
+                let of_kind = kind == "all" || clip.split(' ').next() == Some(kind.as_str());
+                if c != cond || s != si || !of_kind {
+                    continue;
+                }
+                match per_clip.get(&(clip.clone(), c.clone(), 0)) {
+                    Some(false) if *ok => fixed += 1,
+                    Some(true) if !*ok => broken += 1,
+                    _ => {}
+                }
+            }
+            format!(" vs bonus {}: fixed {fixed}, broken {broken}", settings[0])
+        } else {
+            String::new()
+        };
+        eprintln!(
+            "{kind:12} {cond:6} bonus {:4} every {every} threads {threads}: \
+             {right}/{total} exact = {:.2} [{lo:.2}, {hi:.2}]{paired}",
+            settings[*si],
+            *right as f64 / (*total).max(1) as f64
+        );
+    }
+    for (bonus, ms) in settings.iter().zip(ms.iter_mut()) {
+        ms.sort_by(f64::total_cmp);
+        eprintln!(
+            "bonus {bonus}: decode p50 {:.0} ms, p90 {:.0} ms over {} clips",
+            ms.get(ms.len() / 2).copied().unwrap_or(0.0),
+            ms.get(ms.len() * 9 / 10).copied().unwrap_or(0.0),
+            ms.len()
+        );
+    }
+}
+
+/// Babble for one clip: four `intent` clips (`pool`, voice and path) of voices other than
+/// `voice`, each scaled to unit power, started at a point chosen from the clip's id and
+/// looped to `len` samples, summed. Deterministic per clip, so every run hears the same.
+fn babble_for(
+    pool: &[(String, String)],
+    voice: &str,
+    id: &str,
+    len: usize,
+    fnv: impl Fn(&str) -> u64,
+) -> Vec<f32> {
+    let mut babble = vec![0f32; len];
+    let mut state = fnv(&format!("{voice}/{id}/babble"));
+    let (mut talkers, mut tries) = (0, 0);
+    while talkers < 4 && tries < 64 && !pool.is_empty() {
+        tries += 1;
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let (v, path) = &pool[(state >> 33) as usize % pool.len()];
+        if v == voice {
+            continue;
+        }
+        let other = load_wav(Path::new(path));
+        let p = other.iter().map(|x| x * x).sum::<f32>() / other.len().max(1) as f32;
+        if p == 0.0 {
+            continue;
+        }
+        let start = (state >> 17) as usize % other.len();
+        for (j, b) in babble.iter_mut().enumerate() {
+            *b += other[(start + j) % other.len()] / p.sqrt();
+        }
+        talkers += 1;
+    }
+    babble
+}
+
+/// 95% Wilson score interval of `right` out of `items` (the same as the accuracy bench's).
+fn wilson(right: usize, items: usize) -> (f64, f64) {
+    if items == 0 {
+        return (0.0, 1.0);
+    }
+    let (n, p, z) = (items as f64, right as f64 / items as f64, 1.96f64);
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
