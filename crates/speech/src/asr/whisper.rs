@@ -1519,9 +1519,12 @@ fn digits_for_number_words(text: &str) -> String {
         if pieces.iter().all(|p| number_piece(p).is_some()) {
             for piece in &pieces {
                 let (bare, part) = number_piece(piece).expect("checked above");
+                // "double, 7": a comma written after a repeat does not end the number;
+                // the repeat is of the digit that follows.
+                let repeat = matches!(part, NumberPart::Repeat(_));
                 group.push((bare.to_string(), part));
                 let punct = &piece[bare.len()..];
-                if !punct.is_empty() {
+                if !punct.is_empty() && !repeat {
                     tail = punct.to_string();
                     flush(&mut group, &mut tail, &mut out);
                 }
@@ -2201,6 +2204,7 @@ mod tests {
             assert_eq!(digits_for_number_words(heard), written, "{heard}");
         }
         assert_eq!(digits_of("7-4, eighty three, double 5"), "748355");
+        assert_eq!(digits_of("Yes, 0, 6, double, 7, 4"), "06774");
     }
 
     #[test]
