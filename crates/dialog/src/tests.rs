@@ -734,7 +734,24 @@ fn a_change_to_the_one_order_verified_names_it_without_its_digits() {
         Entities::default(),
     );
     assert!(!s.reply.contains("Can I use it"), "{}", s.reply);
+    // Just discussed, the order is not described again as if the call started over.
+    assert!(!s.reply.contains("I found your order"), "{}", s.reply);
+    assert!(!s.reply.contains("1 2 3 4"), "{}", s.reply);
+    assert!(s.changes.is_empty(), "{}", s.reply);
+    // A turn later, the change names the order it is about, still without its digits.
+    let mut e = engine();
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    turn(&mut e, &w, Intent::Affirm, "ok", Entities::default());
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::CancelOrder,
+        "cancel it",
+        Entities::default(),
+    );
     assert!(s.reply.contains("I found your order"), "{}", s.reply);
+    assert!(!s.reply.contains("1 2 3 4"), "{}", s.reply);
     assert!(s.changes.is_empty(), "{}", s.reply);
 }
 
@@ -742,11 +759,11 @@ fn a_change_to_the_one_order_verified_names_it_without_its_digits() {
 fn rescheduling_to_the_day_already_due_asks_for_another_day() {
     let w = world();
     let due = NaiveDate::from_ymd_opt(2026, 3, 13).expect("valid");
-    for (date, slot, asks_day) in [
-        (Some(due), None, true),
-        (None, None, true),
-        (Some(due), Some(TimeSlot::Evening), false),
-        (NaiveDate::from_ymd_opt(2026, 3, 16), None, false),
+    for (text, date, slot, asks_day) in [
+        ("i'm away that day, can you move it", Some(due), None, true),
+        ("move it", None, None, true),
+        ("move it", Some(due), Some(TimeSlot::Evening), false),
+        ("move it", NaiveDate::from_ymd_opt(2026, 3, 16), None, false),
     ] {
         let mut e = engine();
         let ent = Entities {
@@ -756,7 +773,7 @@ fn rescheduling_to_the_day_already_due_asks_for_another_day() {
             time_slot: slot,
             ..Entities::default()
         };
-        let s = turn(&mut e, &w, Intent::RescheduleDelivery, "move it", ent);
+        let s = turn(&mut e, &w, Intent::RescheduleDelivery, text, ent);
         assert_eq!(
             s.reply.contains("What day"),
             asks_day,
@@ -764,6 +781,23 @@ fn rescheduling_to_the_day_already_due_asks_for_another_day() {
             s.reply
         );
     }
+    // Asked for as the day wanted, the day it is already due changes nothing.
+    let mut e = engine();
+    let ent = Entities {
+        order_number: Some("1234567891234".into()),
+        zip_code: Some("78701".into()),
+        date: Some(due),
+        ..Entities::default()
+    };
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::RescheduleDelivery,
+        "can it come friday instead",
+        ent,
+    );
+    assert!(s.reply.contains("already due"), "{}", s.reply);
+    assert!(s.changes.is_empty(), "{}", s.reply);
 }
 
 /// An address change on the fixture order up to the city question.
@@ -1223,7 +1257,7 @@ fn a_request_taken_back_is_dropped_and_a_goodbye_with_it_ends_the_call() {
             "can you move it",
             Entities::default(),
         );
-        assert!(s.reply.contains("I found your order"), "{}", s.reply);
+        assert!(s.reply.contains("What day"), "{}", s.reply);
         let s = turn(&mut e, &w, intent, text, Entities::default());
         assert!(s.changes.is_empty(), "{text}");
         assert_eq!(s.end, ends, "{text}: {}", s.reply);
