@@ -52,6 +52,20 @@ fn is_return_cue(words: &[String], i: usize) -> bool {
     ) && words.iter().skip(i + 1).take(4).any(|n| n == "back")
 }
 
+/// Words after "original" that make it the item's, not the payment's ("the original
+/// packaging", "original box").
+const ORIGINAL_OF_THE_ITEM: [&str; 10] = [
+    "packaging",
+    "package",
+    "packing",
+    "box",
+    "boxes",
+    "bag",
+    "wrapping",
+    "tags",
+    "condition",
+    "receipt",
+];
 /// Reads the three table-driven entities from `words`.
 pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
@@ -121,9 +135,17 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .into_iter()
         .map(|m| (m.start, m.end, m.value))
         .collect();
+    // "In the original packaging", "the original box": the item's, not a payment.
+    let of_the_item = |s: usize, e: usize| {
+        e == s + 1
+            && words[s] == "original"
+            && words
+                .get(e)
+                .is_some_and(|w| ORIGINAL_OF_THE_ITEM.contains(&w.as_str()))
+    };
     let refund = longest_non_overlapping(refunds)
         .into_iter()
-        .find(|&(s, _, _)| !negated(s));
+        .find(|&(s, e, _)| !negated(s) && !of_the_item(s, e));
 
     Reasons {
         return_reason,
@@ -339,6 +361,8 @@ mod tests {
         assert_eq!(rm("can you do a bank transfer"), Some(BankTransfer));
         assert_eq!(rm("refund to my bank account please"), Some(BankTransfer));
         assert_eq!(rm("i want to buy a gift card"), None);
+        assert_eq!(rm("do they need to be in the original packaging?"), None);
+        assert_eq!(rm("the original please"), Some(OriginalPayment));
         for s in [
             "back on my mastercard is fine",
             "put it on the visa",
