@@ -1312,14 +1312,8 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
     let still_waiting = e
         .task_ref()
         .is_some_and(|t| e.phrases().any("still_waiting", &t.words));
-    let to_come = |o: &&OrderSummary| {
-        !matches!(
-            o.status,
-            OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned
-        )
-    };
-    if still_waiting && fitting.iter().any(to_come) {
-        fitting.retain(to_come);
+    if still_waiting && fitting.iter().any(|o| o.status.is_still_to_come()) {
+        fitting.retain(|o| o.status.is_still_to_come());
         if fitting.len() == 1 && goal == Goal::Status {
             use_order(e, fitting[0].order_number.clone());
             return true;
@@ -1661,7 +1655,7 @@ fn item_words_said(e: &Engine, words: &[String]) -> Vec<String> {
 }
 
 /// How many words of an item's name were said (`said`: from [`item_words_said`]).
-fn item_name_words_said(name: &str, said: &[String]) -> usize {
+pub(crate) fn item_name_words_said(name: &str, said: &[String]) -> usize {
     crate::locale::words(name)
         .iter()
         .map(|w| singular(w))
@@ -1680,7 +1674,7 @@ fn name_words_said(order: &Order, said: &[String]) -> usize {
 }
 
 /// "bottles" and "bottle" are the same item word.
-fn singular(w: &str) -> String {
+pub(crate) fn singular(w: &str) -> String {
     match w.strip_suffix('s') {
         Some(stem) if stem.len() > 2 && !stem.ends_with('s') => stem.to_string(),
         _ => w.to_string(),

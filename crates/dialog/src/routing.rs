@@ -4,7 +4,7 @@
 
 use voxorder_domain::change::{Change, HandOffReason};
 use voxorder_domain::interpretation::{Cue, Interpretation};
-use voxorder_domain::order::{Order, OrderStatus, PaymentMethod};
+use voxorder_domain::order::{Order, PaymentMethod};
 use voxorder_domain::records::NoticeScope;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{Entities, Intent};
@@ -859,13 +859,9 @@ impl Engine {
         if said.entities.product.is_some() || !self.phrases().any("asks_amount_due", &said.words) {
             return false;
         }
-        let due = self.focus_order(facts).filter(|o| {
-            o.payment.method == PaymentMethod::Cod
-                && !matches!(
-                    o.status,
-                    OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned
-                )
-        });
+        let due = self
+            .focus_order(facts)
+            .filter(|o| o.payment.method == PaymentMethod::Cod && o.status.is_still_to_come());
         let Some(order) = due else {
             return false;
         };

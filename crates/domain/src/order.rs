@@ -48,6 +48,15 @@ impl OrderStatus {
         }
     }
 
+    /// Whether the order is still to come to the customer: not delivered, and neither
+    /// cancelled nor returned.
+    pub fn is_still_to_come(self) -> bool {
+        !matches!(
+            self,
+            OrderStatus::Delivered | OrderStatus::Cancelled | OrderStatus::Returned
+        )
+    }
+
     /// Whether the parcel has left the warehouse (a carrier holds it or held it).
     pub fn has_shipped(self) -> bool {
         matches!(

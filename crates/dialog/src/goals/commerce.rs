@@ -19,9 +19,7 @@ use voxorder_domain::order::{
     ItemRecord, Money, Order, OrderRecord, Payment, PaymentMethod, ShippingMethod,
 };
 use voxorder_domain::product_words as pw;
-use voxorder_domain::records::{
-    OrderSummary, Product, PurchasedItem, Subscription, SubscriptionStatus,
-};
+use voxorder_domain::records::{Product, PurchasedItem, Subscription, SubscriptionStatus};
 use voxorder_domain::speech_text as st;
 
 /// The caller's account, verified; asks for it when unknown. None while asking.
@@ -1076,9 +1074,7 @@ pub(crate) fn subscribed_not_on_its_way(e: &Engine, said: &Said<'_>, facts: &dyn
         subscription_to(&subs, sku, family.as_deref(), facts).is_some()
     });
     let on_an_order = facts.household_orders(cid).is_ok_and(|orders| {
-        use voxorder_domain::order::OrderStatus::{Cancelled, Delivered, Returned};
-        let on_its_way = |o: &&OrderSummary| !matches!(o.status, Delivered | Cancelled | Returned);
-        orders.iter().filter(on_its_way).any(|o| {
+        orders.iter().filter(|o| o.status.is_still_to_come()).any(|o| {
             matches!(facts.order(&o.order_number), Ok(Some(order)) if identity::holds_product(&order, sku, facts))
         })
     });
