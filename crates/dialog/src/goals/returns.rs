@@ -7,6 +7,7 @@
 use chrono::Duration;
 
 use crate::facts::Facts;
+use crate::identity;
 use crate::request::Request;
 use crate::speak::{
     by_size, card_words, date_ok, distinct, few_options, item_words, item_words_brief, load,
@@ -1433,19 +1434,15 @@ fn named_as_missing(e: &Engine, order: &Order, words: &[String]) -> Option<Strin
     let ph = e.phrases();
     let at = (0..words.len()).find(|&i| ph.len_at("missing_item", words, i).is_some())?;
     let before = &words[at.saturating_sub(6)..at];
-    let singular = |w: &str| w.strip_suffix('s').unwrap_or(w).to_string();
-    let said: Vec<String> = before.iter().map(|w| singular(w)).collect();
+    let said: Vec<String> = before.iter().map(|w| identity::singular(w)).collect();
     // The item whose name has a word said nearest the missing words.
     order
         .items
         .iter()
         .filter_map(|it| {
-            let name: Vec<String> = crate::locale::words(&it.name)
-                .iter()
-                .map(|w| singular(w))
-                .filter(|w| w.len() > 2)
-                .collect();
-            let last = said.iter().rposition(|w| name.contains(w))?;
+            let last = said.iter().rposition(|w| {
+                identity::item_name_words_said(&it.name, std::slice::from_ref(w)) > 0
+            })?;
             Some((last, it.sku.clone()))
         })
         .max_by_key(|(last, _)| *last)
