@@ -187,6 +187,12 @@ impl Nlu {
                         if shares && mine.phone_number.is_none() {
                             mine.phone_number.clone_from(&theirs.phone_number);
                         }
+                        // "… The sheets one is 8604… and my zip is 27601": the zip
+                        // proves the number said for both, unless it is part of an
+                        // address the second request gives.
+                        if shares && mine.zip_code.is_none() && then.address.is_none() {
+                            mine.zip_code.clone_from(&theirs.zip_code);
+                        }
                         first.then = Some(Box::new(then));
                         return Ok(first);
                     }
