@@ -1575,19 +1575,31 @@ fn unique_best(scores: &[usize]) -> Option<usize> {
 /// belt"), when the order in focus holds no such item and exactly one other does.
 /// Whether the request names a product (or its family) that no line of `focus` holds.
 fn names_what_focus_lacks(e: &Engine, focus: &str, facts: &dyn Facts) -> bool {
-    let Some(sku) = e.task_ref().and_then(|t| t.heard.product.clone()) else {
+    let Some(task) = e.task_ref() else {
         return false;
     };
-    let Ok(Some(order)) = facts.order(focus) else {
+    names_what_order_lacks(e, focus, task.heard.product.as_deref(), &task.words, facts)
+}
+
+/// Whether `words` (with `sku`, the product heard in them) name a product that no line
+/// of order `number` holds.
+pub(crate) fn names_what_order_lacks(
+    e: &Engine,
+    number: &str,
+    sku: Option<&str>,
+    words: &[String],
+    facts: &dyn Facts,
+) -> bool {
+    let Some(sku) = sku else {
+        return false;
+    };
+    let Ok(Some(order)) = facts.order(number) else {
         return false;
     };
     // "Return the candle from it": an item of the order named by its own words is the
     // order's, whichever catalog product the words matched best.
-    let words = e
-        .task_ref()
-        .map(|t| item_words_said(e, &t.words))
-        .unwrap_or_default();
-    !holds_product(&order, &sku, facts) && name_words_said(&order, &words) == 0
+    let words = item_words_said(e, words);
+    !holds_product(&order, sku, facts) && name_words_said(&order, &words) == 0
 }
 
 /// Whether a line of the order is the product, or another size or colour of it.

@@ -38,7 +38,7 @@ use serde::Serialize;
 use voxorder_config::Config;
 use voxorder_domain::change::Change;
 use voxorder_domain::change::HandOffReason;
-use voxorder_domain::interpretation::Interpretation;
+use voxorder_domain::interpretation::{Cue, Interpretation};
 use voxorder_domain::verification::{IdentityVerdict, LockKey};
 use voxorder_domain::vocab::EntityKind;
 use voxorder_domain::vocab::Intent;
@@ -466,6 +466,11 @@ impl Engine {
                         heard = *then;
                     }
                 }
+                // "Nope. Ok, the backpack now, it's order 1270…" with a request waiting:
+                // the waiting request is the one meant, with what identifies it.
+                if let Some(meant) = self.queued_request_meant(&heard, facts) {
+                    heard = meant;
+                }
                 // Queued first, so that finishing the first request takes it up rather
                 // than asking "anything else?".
                 let queued = heard.then.take().map(|then| {
@@ -601,6 +606,66 @@ impl Engine {
         }
     }
 
+    /// The request waiting its turn, when the utterance takes it up itself: it names
+    /// the waiting request's product (or another size or colour of it), or gives an order
+    /// number after words that move on ("now", "next"), and is no confident request of
+    /// another kind. The order number and facts said come with it; the waiting request
+    /// leaves the queue.
+    fn queued_request_meant(
+        &mut self,
+        heard: &Interpretation,
+        facts: &dyn Facts,
+    ) -> Option<Interpretation> {
+        // Only once the first request has nothing left to ask but an offer.
+        let done = match self.ask {
+            Ask::Nothing => self.task.is_none(),
+            Ask::YesNo(q) => q == YesNo::AnythingElse || q.is_offer(),
+            _ => false,
+        };
+        if !done {
+            return None;
+        }
+        let waiting = self.s.later.front()?;
+        let goal = Goal::from_intent(waiting.intent)?;
+        let own = Goal::from_intent(heard.intent);
+        let another_request =
+            own.is_some_and(|g| g != goal) && heard.confidence >= QUEUED_TAKE_UP_BELOW;
+        if another_request || heard.then.is_some() {
+            return None;
+        }
+        let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
+        let same_product = match (&waiting.entities.product, &heard.entities.product) {
+            (Some(a), Some(b)) => a == b || family(a).is_some_and(|f| family(b) == Some(f)),
+            _ => false,
+        };
+        let moves_on = heard.entities.order_number.is_some()
+            && own.is_none_or(|g| g == goal || heard.confidence < QUEUED_TAKE_UP_BELOW)
+            && self.phrases().any("moves_on", &heard.words);
+        if !same_product && !moves_on {
+            return None;
+        }
+        let mut meant = self.s.later.pop_front()?;
+        // The offer is passed over, as a request said at it always is.
+        if self.task.is_some() {
+            self.end_task();
+        }
+        self.ask = Ask::Nothing;
+        let (mine, said) = (&mut meant.entities, &heard.entities);
+        if said.order_number.is_some() {
+            mine.order_number.clone_from(&said.order_number);
+        }
+        if said.zip_code.is_some() {
+            mine.zip_code.clone_from(&said.zip_code);
+        }
+        if said.email.is_some() {
+            mine.email.clone_from(&said.email);
+        }
+        if said.phone_number.is_some() {
+            mine.phone_number.clone_from(&said.phone_number);
+        }
+        Some(meant)
+    }
+
     /// The next request said in the same breath as one just finished ("… and can you
     /// also check my other order"), taken up without being asked for again.
     fn take_up_later(&mut self, facts: &dyn Facts) {
@@ -610,6 +675,35 @@ impl Engine {
             };
             if let Some(then) = next.then.take() {
                 self.s.later.push_front(*then);
+            }
+            // "Where are my tees, and I want to return the headphones from my other
+            // order. The tees one is 1011…": the number was said for the first request;
+            // the order holding what the second names is found or asked for.
+            // Only a proved order is looked into: what an unproved one holds is not told.
+            let lacks = next.entities.order_number.as_deref().is_some_and(|number| {
+                self.s.verified.iter().any(|v| v == number)
+                    && identity::names_what_order_lacks(
+                        self,
+                        number,
+                        next.entities.product.as_deref(),
+                        // The product heard alone: the sentence with the number names the
+                        // first request's item ("the tees one is …").
+                        &[],
+                        facts,
+                    )
+            });
+            if lacks {
+                // Another proved order in focus that holds it is the one meant.
+                let focus = self.s.focus.clone().filter(|f| {
+                    self.s.verified.contains(f)
+                        && next.entities.product.as_deref().is_some_and(|sku| {
+                            !identity::names_what_order_lacks(self, f, Some(sku), &[], facts)
+                        })
+                });
+                next.entities.order_number = focus.clone();
+                if focus.is_none() {
+                    next.cues.push(Cue::OtherOrder);
+                }
             }
             self.say(p!("other_request"), &[]);
             self.hear(&next, facts);
@@ -639,6 +733,11 @@ impl Engine {
         step
     }
 }
+
+/// Below this confidence, a request of another kind heard while one waits its turn is
+/// taken as the caller moving on to the waiting one ("now the beanie, order 8416…" heard
+/// as a purchase at 0.56).
+const QUEUED_TAKE_UP_BELOW: f32 = 0.8;
 
 /// Drops a bare acknowledgement ("Sure.") that is not the reply's first sentence: "No
 /// problem. Now, your other request. Sure. What's your order number?" says one.
