@@ -280,6 +280,13 @@ impl Nlu {
         if intent == Intent::ManageSubscription && reading::asks_order_not_subscription(text) {
             intent = Intent::GetOrderStatus;
         }
+        // "Can I return sale items?" asks the rule for a kind of thing; nothing of the
+        // caller's is sent back.
+        if matches!(intent, Intent::ReturnItem | Intent::ExchangeItem)
+            && reading::asks_what_may_be_returned(text)
+        {
+            intent = Intent::PolicyQuestion;
+        }
         let ctx = EntityContext {
             now,
             products: Some(&self.products),

@@ -109,6 +109,18 @@ pub fn buys_once(text: &str) -> bool {
     lists.any("one_off", &words) && !schedule_said
 }
 
+/// Whether the words ask what may be returned of a kind of thing ("can I return sale
+/// items?", "and stuff that was on sale, can I return that too?") and name no order of
+/// the caller's: a question of the returns policy, never a return.
+pub fn asks_what_may_be_returned(text: &str) -> bool {
+    let lists = lists::lists();
+    let words = words(text);
+    lists.any("may_return_asked", &words)
+        && lists.any("kind_of_goods", &words)
+        && !lists.any("own_order_said", &words)
+        && !text.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// Words said around an order number, a zip or a phone that ask for nothing ("yeah it's
 /// … and the zip's …").
 const AROUND_IDENTIFIERS: &[&str] = &[

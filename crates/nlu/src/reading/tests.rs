@@ -525,3 +525,26 @@ fn a_subscription_set_aside_for_an_order_is_a_status_question() {
         "not the subscription, cancel the order"
     ));
 }
+
+#[test]
+fn what_may_be_returned_of_a_kind_is_a_question() {
+    assert!(asks_what_may_be_returned("can I return sale items?"));
+    assert!(asks_what_may_be_returned(
+        "and what about stuff that was on sale, can I return that too?"
+    ));
+    assert!(asks_what_may_be_returned(
+        "do you take back opened electronics"
+    ));
+    assert!(asks_what_may_be_returned(
+        "are personalised mugs returnable?"
+    ));
+    assert!(!asks_what_may_be_returned(
+        "I want to return the cardigan I bought on sale"
+    ));
+    assert!(!asks_what_may_be_returned(
+        "can I return the sale jacket from my order 1000000000066"
+    ));
+    assert!(!asks_what_may_be_returned(
+        "can I return the blue mug please"
+    ));
+}
