@@ -1771,6 +1771,11 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     // "No, not the dog food, it's the USB cable that's missing" at any later question:
     // the item is corrected and the request goes on with it.
     // Not where a size or colour is asked: "the navy one" there is the new variant.
+    if matches!(ask, Ask::ProblemResolution | Ask::ProblemKind)
+        && another_item_returned(e, said, facts)
+    {
+        return Answer::Handled;
+    }
     let corrected =
         !matches!(ask, Ask::ReturnItems | Ask::ExchangeVariant) && other_item_named(e, said, facts);
     // "A replacement please, just the one that's dented": fewer of the line, with the
@@ -1951,21 +1956,32 @@ fn resolution_said(e: &Engine, words: &[String], method_said: bool) -> Option<Re
 /// it: the chosen lines become that item's, and what was decided about the old item
 /// (how to resolve it) is asked again.
 fn other_item_named(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
-    let sku = said.entities.product.clone();
-    let Some(order) = e.focus_order(facts) else {
+    let Some((order, line)) = other_line_named(e, said, facts) else {
         return false;
     };
+    let qty = item(&order, line).qty;
+    let after_sale = e.task().after_sale();
+    after_sale.lines = vec![(line, qty)];
+    after_sale.resolution = None;
+    e.task().confirmed = false;
+    true
+}
+
+/// The one line of the order in focus, other than those chosen, that the words name.
+fn other_line_named(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<(Order, u32)> {
+    let sku = said.entities.product.clone();
+    let order = e.focus_order(facts)?;
     let chosen = match e.task_ref() {
         Some(t) if t.goal().after_sales() && t.order.as_ref() == Some(&order.order_number) => {
             match &t.req {
                 Request::Return(a) | Request::Exchange(a) | Request::Problem(a) => a.lines.clone(),
-                _ => return false,
+                _ => return None,
             }
         }
-        _ => return false,
+        _ => return None,
     };
     if chosen.is_empty() {
-        return false;
+        return None;
     }
     let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
     let wanted = sku.as_deref().and_then(family);
@@ -1992,13 +2008,42 @@ fn other_item_named(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool 
         .map(|(&l, _)| l)
         .collect();
     let [line] = named.as_slice() else {
+        return None;
+    };
+    Some((order, *line))
+}
+
+/// "And the tee, I just don't like the fit" while a faulty item's remedy is asked:
+/// another item of the order, added with a reason that is no fault, is a return of its
+/// own, sent back first and taken up after this one. The fault's remedy (nothing to send
+/// back) never passes to it, and the question asked stays.
+fn another_item_returned(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let ph = e.phrases();
+    let no_fault = matches!(
+        said.entities.return_reason,
+        Some(ReturnReason::SizeIssue | ReturnReason::ChangedMind)
+    );
+    let adds = ph.any("adds_another", &said.words);
+    if !(no_fault || adds) || ph.any("defective", &said.words) {
+        return false;
+    }
+    if !e.task_ref().is_some_and(|t| t.goal() == Goal::Problem) {
+        return false;
+    }
+    let Some((order, line)) = other_line_named(e, said, facts) else {
         return false;
     };
-    let qty = item(&order, *line).qty;
-    let after_sale = e.task().after_sale();
-    after_sale.lines = vec![(*line, qty)];
-    after_sale.resolution = None;
-    e.task().confirmed = false;
+    let it = item(&order, line);
+    let name = item_words_brief(&e.catalog, &it.name, 1);
+    let mut later = said.heard.clone();
+    later.intent = Intent::ReturnItem;
+    later.then = None;
+    later.entities.order_number = Some(order.order_number.clone());
+    later.entities.product = Some(it.sku.clone());
+    e.s.later.push_back(later);
+    e.say(p!("return_after_this"), &[("item", name)]);
+    // The question's short form: its offer was heard a moment ago.
+    e.say_pending_question(true);
     true
 }
 
