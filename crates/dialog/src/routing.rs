@@ -717,11 +717,13 @@ impl Engine {
         commerce::note_elsewhere(self, said);
         // "Can I pay by card?", "yes, with express" at the read-back of an order about to
         // be placed: the order changes and is read back again.
-        if self.ask == Ask::YesNo(YesNo::Proceed)
-            && commerce::takes_checkout_choice(self, said, facts)
-        {
-            self.step.answered = true;
-            return;
+        if self.ask == Ask::YesNo(YesNo::Proceed) {
+            if commerce::takes_checkout_choice(self, said, facts) {
+                self.step.answered = true;
+                return;
+            }
+        } else {
+            commerce::note_checkout_choices(self, said);
         }
         // "No label, I'm keeping them, just the refund" in the middle of a return.
         let returning = self.task.as_ref().is_some_and(|t| t.goal() == Goal::Return);

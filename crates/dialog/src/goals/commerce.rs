@@ -570,6 +570,23 @@ pub(crate) fn note_elsewhere(e: &mut Engine, said: &Said<'_>) {
     }
 }
 
+/// "Just the one. Can it come next day?" at a question of an order being put together:
+/// the shipping speed or way to pay said with the answer is the order's, and the
+/// read-back says it.
+pub(crate) fn note_checkout_choices(e: &mut Engine, said: &Said<'_>) {
+    if !purchasing(e) {
+        return;
+    }
+    let (speed, pay) = checkout_choices(e, &said.words);
+    let purchase = e.task().purchase();
+    if speed.is_some() {
+        purchase.speed = speed;
+    }
+    if pay.is_some() {
+        purchase.pay = pay;
+    }
+}
+
 /// "Can I pay by card?", "with express, please" at the read-back of an order not yet
 /// placed: the choice changes the order, which is read back again before it is placed
 /// (its total may have changed). False when the words choose nothing new.
