@@ -45,9 +45,16 @@ fn customer(e: &mut Engine, facts: &dyn Facts) -> Option<i64> {
 }
 
 /// The account behind the order in focus, when the caller proved that order with a
-/// fact only its customer knows.
+/// fact only its customer knows (or, with an unproved order in focus, behind the order
+/// last proved).
 fn focus_account(e: &Engine, facts: &dyn Facts) -> Option<i64> {
-    let focus = e.s.focus.as_ref().filter(|n| e.s.proved.contains(n))?;
+    // An order placed (or cancelled) in this call is in focus after it: the order
+    // proved before it still shows whose account this is.
+    let focus =
+        e.s.focus
+            .as_ref()
+            .filter(|n| e.s.proved.contains(n))
+            .or_else(|| e.s.proved.last())?;
     let email = facts.order(focus).ok()??.customer.email?;
     Some(facts.customer_by_email(&email).ok()??.id)
 }
