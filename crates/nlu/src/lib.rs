@@ -31,7 +31,7 @@ pub const MAX_TEXT_CHARS: usize = 4_000;
 /// A request said after a refusal, in a sentence of its own, has at least this many
 /// words, and is understood at least this surely.
 const MIN_SECOND_REQUEST_WORDS: usize = 3;
-const MIN_SECOND_REQUEST_CONFIDENCE: f32 = 0.8;
+const MIN_SECOND_REQUEST_CONFIDENCE: f32 = 0.7;
 
 /// How many runner-up intents an interpretation keeps for a clarifying question.
 const ALTERNATIVES: usize = 3;

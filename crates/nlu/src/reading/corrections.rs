@@ -23,9 +23,23 @@ pub fn after_correction(text: &str) -> Option<&str> {
     let end = CORRECTIONS
         .iter()
         .filter_map(|c| lower.rfind(c).map(|i| i + c.len()))
-        .max()?;
+        .max()
+        .or_else(|| after_echo(text))?;
     let tail = text[end..].trim_start_matches([',', ' ', '.', '-']);
     (!tail.trim().is_empty()).then_some(tail)
+}
+
+/// Most words of a first sentence that only echoes what was said to the caller, as a
+/// question ("Wait, the fifteenth?").
+const MAX_ECHO_WORDS: usize = 4;
+
+/// Where the rest begins after a short first question that echoes what the caller
+/// heard ("Wait, the fifteenth? I need it by Tuesday the eighth"): what they say next is
+/// what they want, as after a correction.
+fn after_echo(text: &str) -> Option<usize> {
+    let at = text.find('?')?;
+    let words = text[..at].split_whitespace().count();
+    (words <= MAX_ECHO_WORDS && !text[at + 1..].trim().is_empty()).then_some(at + 1)
 }
 
 /// Words that take back a request the caller never made ("no, I don't want to change
@@ -183,15 +197,54 @@ pub fn second_request(text: &str) -> Option<(&str, &str)> {
 /// The first sentence of several and the rest ("No, forget that one.", "Cancel my
 /// headphones order"); None for one sentence.
 pub fn after_first_sentence(text: &str) -> Option<(&str, &str)> {
-    let end = text
+    let sentence_end = text
         .char_indices()
         .find(|&(i, c)| {
             matches!(c, '.' | '!' | '?' | ';')
                 && text[i + c.len_utf8()..].starts_with(char::is_whitespace)
         })
-        .map(|(i, _)| i)?;
+        .map(|(i, _)| i);
+    // "Actually no, cancel that one": in a single sentence, a refusal alone before a
+    // comma is a sentence of its own, as if a full stop were written.
+    let end = sentence_end.or_else(|| refusal_before_comma(text))?;
     let head = text[..end].trim();
     let tail = text[end + 1..].trim();
     let has_words = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count() >= 2;
     (has_words(head) && has_words(tail)).then_some((head, tail))
+}
+
+/// Words that keep things as they are ("leave it as it is").
+const KEEPS: &[&str] = &[
+    "leave it",
+    "keep it",
+    "forget it",
+    "forget that",
+    "never mind",
+    "nevermind",
+    "as it is",
+    "as they are",
+];
+
+/// Words that may open a refusal said alone ("actually no", "oh no no").
+const REFUSAL_WORDS: &[&str] = &[
+    "no", "nope", "nah", "actually", "oh", "wait", "sorry", "um", "uh", "well", "hmm", "er",
+];
+
+/// Where the first comma is, when everything before it is a refusal ("actually no,
+/// cancel that one").
+fn refusal_before_comma(text: &str) -> Option<usize> {
+    let at = text.find(',')?;
+    let words: Vec<String> = text[..at]
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let refuses = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "no" | "nope" | "nah"));
+    let only = words.iter().all(|w| REFUSAL_WORDS.contains(&w.as_str()));
+    // "No wait, I don't want to change it, leave it as it is": what follows refuses
+    // too, and the whole is one refusal.
+    let rest = text[at..].to_ascii_lowercase();
+    let refuses_on = DENIALS.iter().chain(KEEPS).any(|d| rest.contains(d));
+    (refuses && only && !refuses_on).then_some(at)
 }

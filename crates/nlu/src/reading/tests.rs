@@ -54,6 +54,16 @@ fn what_follows_the_last_correction_is_the_text_that_counts() {
     );
     assert_eq!(after_correction("no wait"), None);
     assert_eq!(after_correction("my zip is 78701"), None);
+    // A short question echoing what was heard, then what is wanted.
+    assert_eq!(
+        after_correction("Wait, the fifteenth? I need it by Tuesday the eighth!"),
+        Some("I need it by Tuesday the eighth!")
+    );
+    assert_eq!(after_correction("can it come on friday?"), None);
+    assert_eq!(
+        after_correction("is it possible to change where it goes? to 5 Elm Road"),
+        None
+    );
 }
 
 #[test]
@@ -427,6 +437,19 @@ fn the_first_sentence_of_several_is_cut_off() {
     assert_eq!(
         after_first_sentence("no! where is it?"),
         Some(("no", "where is it?"))
+    );
+    assert_eq!(
+        after_first_sentence("actually no, cancel that one, my sister got him one"),
+        Some(("actually no", "cancel that one, my sister got him one"))
+    );
+    assert_eq!(
+        after_first_sentence("no, that's all, thanks"),
+        Some(("no", "that's all, thanks"))
+    );
+    assert_eq!(after_first_sentence("the blue one, not the red"), None);
+    assert_eq!(
+        after_first_sentence("no wait, I don't want to change it, leave it as it is"),
+        None
     );
     // One sentence, a decimal point, or nothing on one side: no cut.
     assert_eq!(after_first_sentence("cancel order 1.5 please"), None);
