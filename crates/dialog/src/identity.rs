@@ -299,7 +299,15 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             let named = e
                 .task_ref()
                 .is_some_and(|t| t.cues.contains(&Cue::SameOrder));
-            if (goal.about_the_order_in_focus() || called_about || named) && !elsewhere {
+            // "Actually no, cancel that one" just after an order was told or placed: the
+            // words point back at it.
+            let just_discussed = e.s.completed_at.is_some_and(|t| t + 1 == e.s.turns);
+            let points_back = just_discussed
+                && e.task_ref()
+                    .is_some_and(|t| e.phrases().any("points_at_that_order", &t.words));
+            if (goal.about_the_order_in_focus() || called_about || named || points_back)
+                && !elsewhere
+            {
                 use_order(e, focus);
                 return true;
             }
