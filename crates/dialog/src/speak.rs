@@ -75,8 +75,10 @@ impl Engine {
     pub(crate) fn full_date_words(&self, d: NaiveDate) -> String {
         let near = st::relative_date(d, self.today());
         let full = st::date(d, self.today());
-        // "Thursday" and "Thursday, March fifth": the weekday once.
-        if full.starts_with(&near) {
+        // "Thursday" (or "Monday the second") and "Thursday, March fifth": the weekday
+        // once.
+        let weekday = |s: &str| s.split([' ', ',']).next().unwrap_or_default().to_string();
+        if full.starts_with(&near) || weekday(&near) == weekday(&full) {
             full
         } else {
             format!("{near}, {full}")
