@@ -268,8 +268,13 @@ pub(crate) enum NewItem {
 pub(crate) type AskKey = (&'static str, Vec<(String, String)>);
 
 /// A hand-off put off until the requests said with the first one are done: why, and
-/// what is said then with its arguments.
-pub(crate) type DeferredHandOff = (HandOffReason, &'static str, Vec<(String, String)>);
+/// what is said then with its arguments, and the order it is about.
+pub(crate) type DeferredHandOff = (
+    HandOffReason,
+    &'static str,
+    Vec<(String, String)>,
+    Option<String>,
+);
 
 /// The dialog engine of one conversation.
 pub struct Engine {

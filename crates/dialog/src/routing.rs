@@ -2147,11 +2147,11 @@ impl Engine {
     /// Makes the hand-off put off for the requests said with it, if there is one. True
     /// when the call was handed off.
     pub(crate) fn hand_off_put_off(&mut self) -> bool {
-        let Some((reason, key, args)) = self.s.handoff_after.take() else {
+        let Some((reason, key, args, order_number)) = self.s.handoff_after.take() else {
             return false;
         };
         let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        self.hand_off_saying(reason, key, &args);
+        self.hand_off_about(reason, key, &args, order_number);
         true
     }
 
@@ -2169,19 +2169,6 @@ impl Engine {
             reason,
             HandOffReason::LongDelay | HandOffReason::Exception | HandOffReason::NotReceived
         );
-        if reviewed && !self.s.later.is_empty() && self.s.handoff_after.is_none() {
-            let args = args
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect();
-            self.s.handoff_after = Some((reason, key, args));
-            // The orders still to go through are the team's now.
-            self.s.queue.clear();
-            self.say(p!("handoff_after_other"), &[]);
-            self.task = None;
-            self.anything_else();
-            return;
-        }
         let order_number = self
             .task
             .as_ref()
@@ -2190,6 +2177,31 @@ impl Engine {
             // The number an angry caller said before any check: the team needs it, and
             // the summary marks it unverified.
             .or_else(|| self.s.heard_order.clone());
+        if reviewed && !self.s.later.is_empty() && self.s.handoff_after.is_none() {
+            let args = args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            // The hand-off is about this order, whichever the next request is about.
+            self.s.handoff_after = Some((reason, key, args, order_number));
+            // The orders still to go through are the team's now.
+            self.s.queue.clear();
+            self.say(p!("handoff_after_other"), &[]);
+            self.task = None;
+            self.anything_else();
+            return;
+        }
+        self.hand_off_about(reason, key, args, order_number);
+    }
+
+    /// Hands the call to a person about `order_number`, saying `key`.
+    fn hand_off_about(
+        &mut self,
+        reason: HandOffReason,
+        key: &'static str,
+        args: &[(&str, String)],
+        order_number: Option<String>,
+    ) {
         let summary = self.summary(reason, order_number.as_deref());
         self.change(Change::HandOff {
             reason,
