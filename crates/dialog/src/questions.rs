@@ -254,6 +254,18 @@ impl Engine {
         {
             return orders::answer(self, &Ask::CallbackTime, said, facts);
         }
+        // "What's it about? Is it the jacket he ordered?" from whoever answered for the
+        // customer: nothing of the order is told or looked up for them; the call back is
+        // asked again.
+        if q == YesNo::CallBack
+            && self.yes_no(said).is_none()
+            && (self.names_a_request(said) || self.asks_a_question(said.heard))
+        {
+            let name = self.s.callee.clone().unwrap_or_default();
+            self.say(p!("only_with_the_customer"), &[("name", name)]);
+            self.ask(Ask::YesNo(YesNo::CallBack), p!("ask_call_back"), &[]);
+            return Answer::Handled;
+        }
         // "Come on, just confirm it for her": the order is gone through with the
         // customer alone, said plainly rather than as a mishearing.
         if q == YesNo::CallBack
