@@ -166,9 +166,15 @@ impl Nlu {
                     // Two questions of the shop's policy are two answers.
                     let two_questions = first.intent == Intent::PolicyQuestion
                         && then.intent == Intent::PolicyQuestion;
+                    // "Start my cat litter again, and make it every six weeks": a new
+                    // schedule said only second is a change of its own.
+                    let new_schedule = first.intent == Intent::ManageSubscription
+                        && then.entities.frequency_days.is_some()
+                        && first.entities.frequency_days.is_none();
                     let same = first.intent == then.intent
                         && !two_questions
                         && !other_product
+                        && !new_schedule
                         && (then.entities.order_number.is_none()
                             || then.entities.order_number == first.entities.order_number);
                     if !same {

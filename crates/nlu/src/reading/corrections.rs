@@ -139,6 +139,12 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     // "Restart the cat litter, and make the dog food every six weeks": a second change
     // of a subscription or delivery; cut only when it asks for something of its own.
     ("and make", 1),
+    ("and actually make", 2),
+    ("and actually change", 2),
+    // "Send it to my work address, and have it come on Monday": the day is a request
+    // of its own.
+    ("and have it", 1),
+    ("and have them", 1),
     ("and change", 1),
     ("and skip", 1),
     ("and pause", 1),

@@ -348,6 +348,22 @@ fn a_second_request_is_cut_only_at_a_clear_joining_phrase() {
             "make the dog food every six weeks"
         ))
     );
+    assert_eq!(
+        second_request(
+            "Could you start my cat litter deliveries again? And actually make them every six weeks"
+        ),
+        Some((
+            "Could you start my cat litter deliveries again?",
+            "make them every six weeks"
+        ))
+    );
+    assert_eq!(
+        second_request("send it to my work address instead, and have it come on Monday"),
+        Some((
+            "send it to my work address instead",
+            "have it come on Monday"
+        ))
+    );
     // One request with "and" in it, a phrase inside a word, nothing before it.
     assert_eq!(
         second_request("cancel order 1000000000011 please, and has my beanie order arrived"),
