@@ -137,10 +137,15 @@ pub(crate) fn extract_date(
     // score wins, the earliest on ties.
     let mut best: Option<(i32, Candidate, usize)> = None;
     let mut prev_end = 0;
-    for c in &candidates {
+    for (n, c) in candidates.iter().enumerate() {
         let mut score = 0;
         if rejected(c, prev_end) || ruled_out(words, c, prev_end) {
             score -= 2;
+        } else if candidates.len() > 1 {
+            let next_start = candidates.get(n + 1).map_or(words.len(), |d| d.start);
+            if away_or_current(words, c, next_start) {
+                score -= 2;
+            }
         }
         if is_target(words, c.start, c.end) || corrects(words, c.start, prev_end) {
             score += 1;
@@ -253,6 +258,61 @@ fn ruled_out(words: &[String], c: &Candidate, prev_end: usize) -> bool {
             && !harmless(k)
     });
     governed_before == Some(true) || governed_after
+}
+
+/// Words shortly after a date that say the caller is away then ("friday I'm at my
+/// mum's", "the 13th, we'll be away that weekend"), as the words are read (contractions
+/// spelt out).
+const AWAY_AFTER: &[&str] = &[
+    "i am at",
+    "i am away",
+    "we are away",
+    "be away",
+    "i am out",
+    "we are out",
+    "i am busy",
+    "i am working",
+    "be working",
+    "not be home",
+    "not be in",
+    "not be there",
+    "not around",
+    "on holiday",
+    "on vacation",
+    "out of town",
+];
+/// Words shortly before a date that say the caller is away then ("we'll be away that
+/// weekend"). Not "I'm at" ("I'm at home on Friday") nor "I'm working", often said
+/// of the date before ("Thursday I'm working, Friday's better").
+const AWAY_BEFORE: &[&str] = &[
+    "away",
+    "out of town",
+    "on holiday",
+    "on vacation",
+    "not be home",
+    "not around",
+];
+/// Words shortly before a date that say it is the day the order is due now ("it's due
+/// on the thirteenth but …"), not the day wanted.
+const CURRENT_BEFORE: &[&str] = &["due", "supposed to", "scheduled", "currently", "meant to"];
+/// How far after a date the words that say the caller is away reach.
+const AWAY_REACH: usize = 6;
+
+/// Whether the date is one the caller will be away for, or the day it is due now,
+/// said beside another date ("Friday? Oh wait, Friday I'm at my mum's. Saturday").
+fn away_or_current(words: &[String], c: &Candidate, next_start: usize) -> bool {
+    let after = c.end..(c.end + AWAY_REACH).min(next_start).min(words.len());
+    let away = after
+        .clone()
+        .any(|k| AWAY_AFTER.iter().any(|p| words_at(words, k, p)));
+    let before = c.start.saturating_sub(3)..c.start;
+    let current = before
+        .clone()
+        .any(|k| CURRENT_BEFORE.iter().any(|p| words_at(words, k, p)));
+    let away_before = before
+        .clone()
+        .any(|k| AWAY_BEFORE.iter().any(|p| words_at(words, k, p)));
+    away || current || away_before
 }
 
 /// Whether a correction cue comes shortly before the date ("no wait, make that ...").
@@ -908,6 +968,26 @@ mod tests {
 
     fn date(s: &str) -> Option<String> {
         date_with(s, None)
+    }
+
+    #[test]
+    fn a_date_the_caller_is_away_or_the_one_due_loses_to_the_one_wanted() {
+        for (s, want) in [
+            (
+                "Can you do Friday? Oh wait, no, Friday I'm at my mum's. Saturday please.",
+                "2026-03-14",
+            ),
+            (
+                "it's due on the thirteenth but we'll be away that weekend. can it come wednesday the eighteenth",
+                "2026-03-18",
+            ),
+            ("thursday I'm working, friday is better", "2026-03-13"),
+            ("we're away on friday, could it come monday", "2026-03-16"),
+            // One date alone keeps its day, whatever is said around it.
+            ("it's due friday but I'm not sure I'll be in", "2026-03-13"),
+        ] {
+            assert_eq!(date(s).as_deref(), Some(want), "{s}");
+        }
     }
 
     #[test]
