@@ -1609,12 +1609,11 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 if ent.time_slot.is_some() {
                     *e.task().slot() = ent.time_slot;
                 }
-                if e.no_preference(said) && e.task().goal() == Goal::Reschedule {
-                    // "Any day, any time": the first day and no slot.
-                    let any_time = e.phrases().any("any_time", &said.words);
-                    if any_time && ent.time_slot.is_none() {
-                        e.task().reschedule().any_slot = true;
-                    }
+                // "Any day, any time", "Saturday please, any time of day is fine": the
+                // day and no slot.
+                let any_time = e.phrases().any("any_time", &said.words);
+                if any_time && ent.time_slot.is_none() && e.task().goal() == Goal::Reschedule {
+                    e.task().reschedule().any_slot = true;
                 }
                 Answer::Filled
             }
@@ -1631,9 +1630,14 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         },
         // "No, I said Tuesday the seventeenth" at "which part of Wednesday?": the day is
         // corrected, and the part of the day asked for that day.
+        // "No, Saturday, I said Saturday. Any time of day is fine": the day, and no slot.
         Ask::Slot if ent.date.is_some_and(|d| Some(d) != *e.task().day()) => {
             *e.task().day() = ent.date;
             *e.task().slot() = ent.time_slot;
+            let any_time = e.phrases().any("any_time", &said.words);
+            if any_time && ent.time_slot.is_none() && e.task().goal() == Goal::Reschedule {
+                e.task().reschedule().any_slot = true;
+            }
             Answer::Filled
         }
         Ask::Slot => match ent.time_slot {
