@@ -303,6 +303,23 @@ impl Nlu {
         if let Some(tail) = reading::after_correction(text) {
             reading::overlay(&mut entities, entities::extract(tail, &ctx));
         }
+        // "…4289, no wait, the last digit is an 8": that digit of the number said.
+        if let Some((at, digits)) = reading::digit_corrected(text) {
+            let number = [
+                &mut entities.order_number,
+                &mut entities.phone_number,
+                &mut entities.zip_code,
+            ]
+            .into_iter()
+            .find_map(Option::as_mut);
+            if let Some(number) = number.filter(|n| n.len() > digits.len()) {
+                let range = match at {
+                    reading::DigitAt::Last => number.len() - digits.len()..number.len(),
+                    reading::DigitAt::First => 0..digits.len(),
+                };
+                number.replace_range(range, &digits);
+            }
+        }
         // An order's words said of another business ("cancel my gym membership", "return
         // the scooter I hired", "buy me some cigarettes") are not this shop's request,
         // unless they name one of its orders or products. Asked something, the caller

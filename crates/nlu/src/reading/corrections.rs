@@ -254,3 +254,73 @@ fn refusal_before_comma(text: &str) -> Option<usize> {
     let refuses_on = DENIALS.iter().chain(KEEPS).any(|d| rest.contains(d));
     (refuses && only && !refuses_on).then_some(at)
 }
+
+/// Which digit of a number said before a correction names again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigitAt {
+    First,
+    Last,
+}
+
+/// Phrases that name one digit of the number just said, and where it is.
+const DIGIT_NAMED: &[(&str, DigitAt)] = &[
+    ("last digit is", DigitAt::Last),
+    ("last digit's", DigitAt::Last),
+    ("last digit should be", DigitAt::Last),
+    ("last number is", DigitAt::Last),
+    ("last one is", DigitAt::Last),
+    ("ends in", DigitAt::Last),
+    ("ends with", DigitAt::Last),
+    ("end in", DigitAt::Last),
+    ("end with", DigitAt::Last),
+    ("first digit is", DigitAt::First),
+    ("first digit's", DigitAt::First),
+    ("first digit should be", DigitAt::First),
+    ("first number is", DigitAt::First),
+    ("starts with", DigitAt::First),
+];
+
+/// "…289, no wait, the last digit is an 8, not a 9", "sorry, it ends in four three": a
+/// correction of the first or last digits of the number said before it, as (which end,
+/// the digits). The digits said straight after the phrase count, at most four ("an 8, not
+/// a 9" is 8). None when no such phrase is followed by a digit.
+pub fn digit_corrected(text: &str) -> Option<(DigitAt, String)> {
+    let lower = text.to_ascii_lowercase();
+    let (at, end, which) = DIGIT_NAMED
+        .iter()
+        .filter_map(|&(p, which)| lower.find(p).map(|i| (i, i + p.len(), which)))
+        .min_by_key(|&(i, _, _)| i)?;
+    // Something must come before: the number being corrected.
+    if !lower[..at].bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits = String::new();
+    for word in lower[end..]
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let digit = match word {
+            w if w.bytes().all(|b| b.is_ascii_digit()) => {
+                digits.push_str(w);
+                continue;
+            }
+            "zero" | "oh" => '0',
+            "one" => '1',
+            "two" => '2',
+            "three" => '3',
+            "four" => '4',
+            "five" => '5',
+            "six" => '6',
+            "seven" => '7',
+            "eight" => '8',
+            "nine" => '9',
+            "a" | "an" if digits.is_empty() => continue,
+            _ => break,
+        };
+        digits.push(digit);
+    }
+    (!digits.is_empty() && digits.len() <= MAX_DIGITS_NAMED).then_some((which, digits))
+}
+
+/// Most digits a correction of one end of a number names ("it ends in 4 3 2 1").
+const MAX_DIGITS_NAMED: usize = 4;

@@ -587,3 +587,22 @@ fn what_may_be_returned_of_a_kind_is_a_question() {
         "can I return the blue mug please"
     ));
 }
+
+#[test]
+fn one_digit_named_again_corrects_the_number() {
+    assert_eq!(
+        digit_corrected("6836711404289... no wait, sorry, the last digit is an 8, not a 9"),
+        Some((DigitAt::Last, "8".to_string()))
+    );
+    assert_eq!(
+        digit_corrected("1000000000042, sorry it ends in four three"),
+        Some((DigitAt::Last, "43".to_string()))
+    );
+    assert_eq!(
+        digit_corrected("78710 actually the first digit is seven"),
+        Some((DigitAt::First, "7".to_string()))
+    );
+    // Nothing said before, or no digit after: no correction.
+    assert_eq!(digit_corrected("it ends in 8"), None);
+    assert_eq!(digit_corrected("42 and the last one is broken"), None);
+}
