@@ -271,21 +271,51 @@ impl KnowledgeBase {
         if let Some(answer) = self.answer_one(question) {
             return Some(answer);
         }
-        let sentences: Vec<&str> = question
-            .split(['.', '?', '!', ';'])
+        // Talk around the question ("I'm ringing from Manchester") hides it: each
+        // sentence, and failing that each clause, is asked on its own.
+        self.answer_parts(question, &['.', '?', '!', ';'])
+            .or_else(|| self.answer_parts(question, &['.', '?', '!', ';', ',']))
+    }
+
+    /// The best answer to one of the parts of `question` cut at `marks`, when there are
+    /// several parts.
+    fn answer_parts(&self, question: &str, marks: &[char]) -> Option<Answer> {
+        let parts: Vec<&str> = question
+            .split(marks)
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .collect();
-        if sentences.len() < 2 {
+        if parts.len() < 2 {
             return None;
         }
-        sentences
-            .into_iter()
-            .filter_map(|s| self.answer_one(s))
-            .fold(None, |best: Option<Answer>, a| match best {
+        parts.into_iter().filter_map(|s| self.answer_one(s)).fold(
+            None,
+            |best: Option<Answer>, a| match best {
                 Some(b) if b.score >= a.score => Some(b),
                 _ => Some(a),
-            })
+            },
+        )
+    }
+
+    /// The answer to a question asked within one section ("and how long would it take
+    /// to get here?" just after the section on shipping abroad): that section's sentences
+    /// that best answer the question, when the question shares a specific term with the
+    /// section; None otherwise, or when no section has that heading.
+    pub fn answer_within(&self, question: &str, section: &str) -> Option<Answer> {
+        let query = self.analyzer.query(&without_asides(question));
+        let index = self.passages.iter().position(|p| p.section == section)?;
+        let found = self.score_passage(index, &query);
+        if found.strong == 0 {
+            return None;
+        }
+        let passage = &self.passages[index];
+        Some(Answer {
+            doc_id: passage.doc_id.clone(),
+            section: passage.section.clone(),
+            text: self.select_sentences(passage, &query),
+            score: found.score,
+            names_its_section: passage.names_heading(&query),
+        })
     }
 
     fn answer_one(&self, question: &str) -> Option<Answer> {
@@ -741,6 +771,26 @@ mod tests {
         );
     }
 
+    /// A follow-up asked within a section is answered from that section when it shares
+    /// a specific term with it, and not otherwise.
+    #[test]
+    fn a_follow_up_is_answered_within_its_section() {
+        let kb = kb();
+        let a = kb
+            .answer_within(
+                "and roughly how long would it take to get here?",
+                "International shipping",
+            )
+            .expect("answer");
+        assert!(a.text.contains("10 to 21 business days"), "{a:?}");
+        assert!(kb
+            .answer_within("would I pay customs charges on top?", "Returning a gift")
+            .is_none());
+        assert!(kb
+            .answer_within("how long does it take", "No such section")
+            .is_none());
+    }
+
     /// A question naming a section's heading whole is answered from that section, and
     /// from its opening rule ("Return window", not "Past the return window").
     #[test]
@@ -751,7 +801,7 @@ mod tests {
             ("how long is the return period", "Return window", "30 days"),
             (
                 "what if no one is home for the delivery",
-                "Rescheduling",
+                "If no one is home",
                 "another day",
             ),
         ] {
