@@ -110,14 +110,14 @@ pub fn buys_once(text: &str) -> bool {
     lists.any("one_off", &words) && !schedule_said
 }
 
-/// Whether the words ask what may be returned of a kind of thing ("can I return sale
-/// items?", "and stuff that was on sale, can I return that too?") and name no order of
-/// the caller's: a question of the returns policy, never a return.
+/// Whether the words ask what may be returned of a kind of thing, or on a condition
+/// ("can I return sale items?", "can he return them without the receipt?") and name no
+/// order of the caller's: a question of the returns policy, never a return.
 pub fn asks_what_may_be_returned(text: &str) -> bool {
     let lists = lists::lists();
     let words = words(text);
     lists.any("may_return_asked", &words)
-        && lists.any("kind_of_goods", &words)
+        && (lists.any("kind_of_goods", &words) || lists.any("return_condition", &words))
         && !lists.any("own_order_said", &words)
         && !text.bytes().any(|b| b.is_ascii_digit())
 }

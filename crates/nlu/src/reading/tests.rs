@@ -577,6 +577,9 @@ fn what_may_be_returned_of_a_kind_is_a_question() {
     assert!(asks_what_may_be_returned(
         "are personalised mugs returnable?"
     ));
+    assert!(asks_what_may_be_returned(
+        "can he return them without the receipt, it's a gift?"
+    ));
     assert!(!asks_what_may_be_returned(
         "I want to return the cardigan I bought on sale"
     ));
