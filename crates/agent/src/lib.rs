@@ -199,11 +199,12 @@ impl Facts for StoreFacts<'_> {
             .map_err(facts_err(FactsQuery::Subscriptions))
     }
     fn policy_answer(&self, question: &str) -> Option<PolicyAnswer> {
-        self.knowledge.answer(question).map(|a| PolicyAnswer {
-            doc_id: a.doc_id,
-            text: a.text,
-            names_its_section: a.names_its_section,
-        })
+        self.knowledge.answer(question).map(policy_answer)
+    }
+    fn policy_answer_within(&self, question: &str, section: &str) -> Option<PolicyAnswer> {
+        self.knowledge
+            .answer_within(question, section)
+            .map(policy_answer)
     }
     fn pending_notices(&self, scope: NoticeScope<'_>) -> Result<Vec<SyncNotice>, FactsError> {
         self.store
@@ -607,5 +608,16 @@ impl Drop for Agent<'_> {
                 tracing::warn!(error = %Redacted(&err), "could not record the end of a conversation");
             }
         }
+    }
+}
+
+/// A passage of the shop's documents, as the dialog uses it.
+fn policy_answer(a: voxorder_nlu::knowledge::Answer) -> PolicyAnswer {
+    PolicyAnswer {
+        doc_id: a.doc_id,
+        section: a.section,
+        text: a.text,
+        score: a.score,
+        names_its_section: a.names_its_section,
     }
 }

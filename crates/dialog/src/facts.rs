@@ -82,7 +82,12 @@ pub enum FactsError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyAnswer {
     pub doc_id: String,
+    /// The heading of the section the passage is from.
+    pub section: String,
     pub text: String,
+    /// How well the passage answers the question (higher is better; comparable between
+    /// answers to the same question).
+    pub score: f32,
     /// The question names the section it is answered from ("how do I close my account").
     pub names_its_section: bool,
 }
@@ -148,6 +153,11 @@ pub trait Facts {
         Ok(subs)
     }
     fn policy_answer(&self, question: &str) -> Option<PolicyAnswer>;
+    /// The answer to a question from one section of the documents only, when the question
+    /// shares a specific term with it.
+    fn policy_answer_within(&self, _question: &str, _section: &str) -> Option<PolicyAnswer> {
+        None
+    }
     /// What sync learned that has not yet been said to the customer, oldest first.
     fn pending_notices(&self, scope: NoticeScope<'_>) -> Result<Vec<SyncNotice>, FactsError>;
     /// A number for an order about to be placed.

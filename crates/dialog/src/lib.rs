@@ -179,6 +179,8 @@ pub(crate) struct Session {
     pub keep_refused: bool,
     /// The turn of the last policy passage said, and its text.
     pub last_policy: Option<(u32, String)>,
+    /// The heading of the section the last policy passage came from.
+    pub last_section: Option<String>,
     pub misses: u32,
     pub fallbacks: u32,
     pub timeouts: u32,

@@ -9,13 +9,17 @@ use voxorder_domain::records::NoticeScope;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{Entities, Intent};
 
-use crate::facts::{Facts, FactsError};
+use crate::facts::{Facts, FactsError, PolicyAnswer};
 use crate::goals::{commerce, orders, returns};
 use crate::identity;
 use crate::request::{Goal, Request, SubAction, Task};
 use crate::session::{Answer, Ask, Said, YesNo};
 use crate::speak::first_name;
 use crate::{p, Engine};
+
+/// The share of the best passage's score a follow-up's answer from the section just given
+/// needs, to be preferred to it.
+const FOLLOW_UP_SHARE: f32 = 0.9;
 
 /// The question a return asked before buying is answered with: the return rules in
 /// short.
@@ -319,7 +323,11 @@ impl Engine {
             return;
         }
         // "Can you email me a receipt?": not something done by voice, said plainly.
-        if !said.keypad && self.phrases().any("asks_receipt", &said.words) {
+        // "Can he return it without the receipt?" asks the returns policy.
+        if !said.keypad
+            && self.phrases().any("asks_receipt", &said.words)
+            && !self.phrases().any("without_receipt", &said.words)
+        {
             self.say(p!("receipt_unsupported"), &[]);
             self.s.completed += 1;
             self.anything_else();
@@ -931,6 +939,7 @@ impl Engine {
             return false;
         };
         self.s.last_policy = Some((self.s.turns, answer.text.clone()));
+        self.s.last_section = Some(answer.section.clone());
         self.out.push(st::plain(&answer.text));
         self.say(p!("back_to_question"), &[]);
         self.say_pending_question(false);
@@ -1471,13 +1480,13 @@ impl Engine {
             // Montreal, do you deliver to Canada?").
             Intent::Fallback if said.words.len() >= 4 => {
                 let later = self.s.focus.is_some() || self.s.completed > 0 || leans_to_policy(said);
-                match facts
-                    .policy_answer(&said.text)
+                match self
+                    .find_policy(said, facts)
                     .filter(|a| later || a.names_its_section)
                 {
                     Some(answer) => {
                         self.s.fallbacks = 0;
-                        self.say_policy_passage(&answer.text);
+                        self.say_policy_answer(&answer);
                     }
                     None => self.fallback(said),
                 }
@@ -2080,7 +2089,7 @@ impl Engine {
         let asked_us_before = |text: &str| {
             self.s.last_policy.as_ref().is_some_and(|(_, t)| t == text) && self.asks_us(text)
         };
-        match facts.policy_answer(&said.text) {
+        match self.find_policy(said, facts) {
             // "I said close my account please" after "to close your account, ask us":
             // asked, so the team does it.
             Some(answer) if asked_us_before(&answer.text) => {
@@ -2090,9 +2099,7 @@ impl Engine {
                 self.say(p!("policy_unknown"), &[]);
                 self.offer_human(HandOffReason::Requested);
             }
-            Some(answer) => {
-                self.say_policy_passage(&answer.text);
-            }
+            Some(answer) => self.say_policy_answer(&answer),
             // "Do you sell iPhones?" about nothing in the catalog: a plain no.
             None if self.phrases().any("asks_stock", &said.words) => {
                 self.say(p!("product_not_sold"), &[]);
@@ -2104,6 +2111,42 @@ impl Engine {
                 self.offer_human(HandOffReason::Requested);
             }
         }
+    }
+
+    /// The passage of the shop's documents that answers what was said. A question
+    /// following on from the passage just given ("and roughly how long would it take to
+    /// get here?" after shipping abroad) is asked within that passage's section first.
+    fn find_policy(&self, said: &Said<'_>, facts: &dyn Facts) -> Option<PolicyAnswer> {
+        let follows_on = self
+            .s
+            .last_policy
+            .as_ref()
+            .is_some_and(|(turn, _)| *turn + 1 == self.s.turns)
+            && self
+                .phrases()
+                .len_at("follows_on", &said.words, 0)
+                .is_some();
+        let plain = facts.policy_answer(&said.text);
+        let within = self
+            .s
+            .last_section
+            .as_ref()
+            .filter(|_| follows_on)
+            .and_then(|section| facts.policy_answer_within(&said.text, section))
+            // The topic kept when it answers nearly as well as any passage: "and what
+            // happens if nobody's in?" after shipping abroad is about something else.
+            .filter(|w| {
+                plain
+                    .as_ref()
+                    .is_none_or(|p| w.score >= FOLLOW_UP_SHARE * p.score)
+            });
+        within.or(plain)
+    }
+
+    /// [`Engine::say_policy_passage`] for an answer found, remembering its section.
+    fn say_policy_answer(&mut self, answer: &PolicyAnswer) {
+        self.s.last_section = Some(answer.section.clone());
+        self.say_policy_passage(&answer.text);
     }
 
     /// Says a passage of the shop's documents as the answer to a question, remembered so
