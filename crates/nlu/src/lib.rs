@@ -384,6 +384,19 @@ impl Nlu {
                     return Ok(then);
                 }
             }
+            // "We're away for the whole of January, so please pause the dog food": the
+            // story before "so" can blur the request after it; what the story says (the
+            // month) still counts where the request does not say it again.
+            if let Some(tail) = reading::request_after_so(text) {
+                let mut then = self.understand_one(tail, now, expect)?;
+                if then.intent != Intent::Fallback {
+                    let mut merged = entities.clone();
+                    reading::overlay(&mut merged, then.entities);
+                    then.entities = merged;
+                    then.text = text.to_string();
+                    return Ok(then);
+                }
+            }
         }
         // "Cancel it, my son doesn't want it any more": a reason read in a return's
         // words is the cancellation's, with the request that names it.

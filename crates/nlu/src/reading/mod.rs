@@ -70,6 +70,27 @@ pub fn after_acknowledgement(text: &str) -> Option<&str> {
     (!tail.is_empty()).then_some(tail)
 }
 
+/// The request after a story that leads to it with "so" ("we're away all January, so
+/// please pause the dog food"), when at least [`MIN_AFTER_ACKNOWLEDGEMENT`] words follow.
+/// "So" must open a clause: after a comma or a full stop, or at a "so please / so can
+/// you" that asks.
+pub fn request_after_so(text: &str) -> Option<&str> {
+    if !text.is_ascii() {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let opened = [", so ", ". so ", "; so "]
+        .iter()
+        .filter_map(|m| lower.rfind(m).map(|i| i + m.len()));
+    // "… so please pause it": the request starts at "please".
+    let asking = [" so please ", " so can you ", " so could you "]
+        .iter()
+        .filter_map(|m| lower.rfind(m).map(|i| i + " so ".len()));
+    let at = opened.chain(asking).max()?;
+    let tail = text[at..].trim_start_matches(|c: char| !c.is_alphanumeric());
+    (tail.split_whitespace().count() >= MIN_AFTER_ACKNOWLEDGEMENT).then_some(tail)
+}
+
 /// Whether the words set a subscription aside to ask whether an order went out or came
 /// ("no, not the subscription, the order she placed, has it come?").
 pub fn asks_order_not_subscription(text: &str) -> bool {

@@ -609,3 +609,19 @@ fn one_digit_named_again_corrects_the_number() {
     assert_eq!(digit_corrected("it ends in 8"), None);
     assert_eq!(digit_corrected("42 and the last one is broken"), None);
 }
+
+#[test]
+fn the_request_after_a_story_led_by_so() {
+    assert_eq!(
+        request_after_so(
+            "We're away in Lebanon for the whole of January, so please pause the dog food deliveries"
+        ),
+        Some("please pause the dog food deliveries")
+    );
+    assert_eq!(
+        request_after_so("it's for my brother. So can you tell me when it comes"),
+        Some("can you tell me when it comes")
+    );
+    assert_eq!(request_after_so("so where is it"), None);
+    assert_eq!(request_after_so("it's late, so what"), None);
+}
