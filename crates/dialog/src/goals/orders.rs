@@ -1084,6 +1084,9 @@ pub(crate) fn count_fixed(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) ->
 pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     if yes {
         e.task().cancel().whole_order_agreed = true;
+        // "Shall I cancel it all?", naming what else the order holds, asked for this
+        // yes: no second read-back of the same cancellation.
+        e.task().confirmed = true;
         cancel(e, facts);
         return;
     }
@@ -2029,8 +2032,13 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         return Answer::Handled;
     }
     // "How much cash do I need?": the order's total and how it is paid, and the order
-    // asked about again; never a policy passage.
-    if e.phrases().any("asks_amount_due", &said.words) && intent != Intent::CancelOrder {
+    // asked about again; never a policy passage. "Yes, I'll have the cash ready" asks
+    // nothing: it is the yes.
+    let says_yes_only = e.yes_no(said) == Some(true) && !e.asks_a_question(said.heard);
+    if e.phrases().any("asks_amount_due", &said.words)
+        && intent != Intent::CancelOrder
+        && !says_yes_only
+    {
         let key = match order.payment.method {
             PaymentMethod::Cod => p!("confirm_amount_cod"),
             PaymentMethod::Card => p!("confirm_amount_card"),

@@ -247,13 +247,13 @@ fn ensure_lines(
 
 /// "One of the bottles came dented", "only two of the three tees came": a problem with
 /// some of a line is about that many, never the whole line unasked.
-fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) {
+fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) -> bool {
     let is_problem = e.task_ref().is_some_and(|t| t.goal() == Goal::Problem);
     let [(line, qty)] = e.task().after_sale().lines.clone()[..] else {
-        return;
+        return false;
     };
     if !is_problem || qty < 2 {
-        return;
+        return false;
     }
     let ordered = item(order, line).qty;
     let ph = e.phrases();
@@ -270,8 +270,12 @@ fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) {
             .filter(|&got| got < ordered)
             .map(|got| ordered - got)
     };
-    if let Some(n) = wrong.filter(|&n| n >= 1 && n < qty) {
-        e.task().after_sale().lines = vec![(line, n)];
+    match wrong.filter(|&n| n >= 1 && n < qty) {
+        Some(n) => {
+            e.task().after_sale().lines = vec![(line, n)];
+            true
+        }
+        None => false,
     }
 }
 
@@ -1780,12 +1784,21 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         !matches!(ask, Ask::ReturnItems | Ask::ExchangeVariant) && other_item_named(e, said, facts);
     // "A replacement please, just the one that's dented": fewer of the line, with the
     // answer.
-    if matches!(ask, Ask::ProblemResolution | Ask::ProblemKind) {
-        if let Some(order) = e.focus_order(facts) {
-            narrow_to_what_is_wrong(e, &order, &said.words);
-        }
-    }
+    let narrowed = matches!(ask, Ask::ProblemResolution | Ask::ProblemKind)
+        && e.focus_order(facts)
+            .is_some_and(|order| narrow_to_what_is_wrong(e, &order, &said.words));
     let answer = answer_for(e, ask, said, facts);
+    // "Just the one speaker, the other two are fine": heard, and the choice asked again
+    // for that one, not met with "sorry, I didn't get that".
+    if narrowed && matches!(answer, Answer::Missed) && *ask == Ask::ProblemResolution {
+        let count = e.task().after_sale().lines.first().map_or(1, |&(_, n)| n);
+        e.say(
+            p!("just_that_many"),
+            &[("count", st::number_words(u64::from(count)))],
+        );
+        e.say_pending_question(true);
+        return Answer::Handled;
+    }
     if corrected && matches!(answer, Answer::Missed) {
         return Answer::Filled;
     }
