@@ -496,11 +496,19 @@ impl Engine {
         self.name_the_owner(facts);
         // "I'm really sorry about that. Let me sort it out. Sure. What's…": the
         // apology already says yes.
+        // Nor is a second apology said after it ("… Thanks, that matches. I'm so sorry.").
         if self.out.len() >= 2
             && self.out[0] == self.catalog.render(p!("complaint_sorry"), 0, false, &[])
         {
             if let Some(rest) = self.out[1].strip_prefix("Sure. ") {
                 self.out[1] = rest.to_string();
+            }
+            for line in &mut self.out[1..] {
+                for apology in ["I'm so sorry. ", "I'm sorry. ", "I'm sorry about that. "] {
+                    if let Some(at) = line.find(apology) {
+                        line.replace_range(at..at + apology.len(), "");
+                    }
+                }
             }
         }
         self.finish_step()

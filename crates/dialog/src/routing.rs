@@ -353,9 +353,14 @@ impl Engine {
                 || ph.any("status_question", &said.words)
                 || returns::names_a_problem(self, said)
                 || withdraws;
+            // "This is ridiculous. The speaker came cracked": however strong the words,
+            // a clear request said with them is served first; a person is for a caller
+            // who asks for one, or complains with nothing to serve.
+            let clear_request = Goal::from_intent(said.intent).is_some()
+                && said.confidence >= self.config.dialog.switch_confidence;
             let wants_person = said.intent == Intent::SpeakToAgent
                 || ph.any("ask_person", &said.words)
-                || (ph.any("strong_complaint", &said.words) && !withdraws);
+                || (ph.any("strong_complaint", &said.words) && !withdraws && !clear_request);
             serves_it && !wants_person
         };
         if served_first {
