@@ -679,7 +679,9 @@ impl Engine {
                     && !self.phrases().any("subscription_list", &said.words)
                     && !orders::asks_order_details(self, &said.words) =>
             {
-                self.help();
+                if !self.what_now_after_an_answer(said) {
+                    self.help();
+                }
                 return;
             }
             // At an open question ("which one?"), only words of leaving end the call:
@@ -1849,6 +1851,22 @@ impl Engine {
             || e.product.is_some()
     }
 
+    /// "So what can I do then?" just after a refusal or an answer: what else can be done
+    /// is for the team to look at, which is offered; never the menu or "I can't help
+    /// with that". True when offered.
+    fn what_now_after_an_answer(&mut self, said: &Said<'_>) -> bool {
+        let recent = |turn: Option<u32>| turn.is_some_and(|t| t + 2 >= self.s.turns);
+        let after_an_answer = recent(self.s.refused_at)
+            || recent(self.s.last_policy.as_ref().map(|(t, _)| *t))
+            || recent(self.s.completed_at);
+        if !after_an_answer || !self.phrases().any("what_now", &said.words) {
+            return false;
+        }
+        self.say(p!("what_now_team"), &[]);
+        self.offer_human(HandOffReason::Requested);
+        true
+    }
+
     pub(crate) fn fallback(&mut self, said: &Said<'_>) {
         // A clear sentence about nothing this shop does ("tell me a joke", "what time does
         // the pharmacy open") was understood: it is said so each time, and never counts
@@ -1863,6 +1881,9 @@ impl Engine {
             .map(|(intent, g)| (intent, self.text(g.label_key(), &[])))
             .collect();
         let options: Vec<String> = offered.iter().map(|(_, label)| label.clone()).collect();
+        if options.len() < 2 && self.what_now_after_an_answer(said) {
+            return;
+        }
         let plainly_elsewhere = options.len() < 2
             && said.words.len() >= 4
             && !self.names_something_of_ours(said)
