@@ -1035,7 +1035,15 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             // "Oh, here it is: 1 0 0 0 …": the order number found after all.
             None if ent.order_number.is_some() => answer(e, &Ask::OrderNumber, said, facts),
-            None => Answer::Missed,
+            // "My email, it's …" where the phone was asked: the email finds the account
+            // as well, and a second fact is asked the same way.
+            None => match ent.email.clone() {
+                Some(email) => {
+                    ask_account_factor(e, &email, facts);
+                    Answer::Handled
+                }
+                None => Answer::Missed,
+            },
         },
         Ask::PhoneFactor => {
             let Some(phone) = e.s.heard_phone.clone() else {
