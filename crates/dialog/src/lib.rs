@@ -446,6 +446,16 @@ impl Engine {
                 if address_asked && heard.address.is_some() && not_an_order {
                     heard.entities.order_number = None;
                 }
+                // "It's account 0 4 4 0 0 0 0 3, routing 0 2 1 …": digits said as bank
+                // details are never an order number, a phone or a zip.
+                if self.phrases().any("asks_bank_details", &heard.words)
+                    || self.phrases().any("bank_digits", &heard.words)
+                {
+                    let ent = &mut heard.entities;
+                    ent.order_number = None;
+                    ent.phone_number = None;
+                    ent.zip_code = None;
+                }
                 // "Ok yes, and can I pay cash when it arrives?" at a read-back: the yes
                 // waits for what is said with it about the same request (a question, a
                 // change); the read-back comes again before anything is done.
