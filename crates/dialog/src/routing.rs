@@ -1229,11 +1229,19 @@ impl Engine {
         }
         // "And when's the next one coming?" just after a subscription was changed: that
         // subscription's next delivery, not the household's past orders.
+        // "And when's the next box of wipes coming?" names that subscription's product.
+        let its_product = match said.entities.product.as_deref() {
+            None => true,
+            Some(sku) => self
+                .s
+                .last_subscription
+                .is_some_and(|id| commerce::subscription_is_of(self, id, sku, facts)),
+        };
         let next_of_the_subscription = asks_progress
             && self.task.is_none()
             && self.s.last_goal == Some(Goal::Subscription)
             && said.entities.order_number.is_none()
-            && said.entities.product.is_none()
+            && its_product
             && ph.any("subscription_next", &said.words);
         if let Some(id) = self
             .s

@@ -768,6 +768,21 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
     }
 }
 
+/// Whether subscription `id` of the caller's household brings the product `sku`, or
+/// another size or colour of it.
+pub(crate) fn subscription_is_of(e: &Engine, id: i64, sku: &str, facts: &dyn Facts) -> bool {
+    let Some(customer) = e.s.customer else {
+        return false;
+    };
+    let Ok(subs) = facts.household_subscriptions(customer) else {
+        return false;
+    };
+    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    subs.iter()
+        .find(|s| s.id == id)
+        .is_some_and(|s| s.sku == sku || family(&s.sku).is_some_and(|f| family(sku) == Some(f)))
+}
+
 /// The phrase list of each subscription change, in the order they are looked for: the
 /// first found names the change.
 const SUBSCRIPTION_ACTIONS: [(&str, SubAction); 10] = [
@@ -845,6 +860,11 @@ fn action_from_words(
                 .take(6)
                 .any(|n| matches!(n.as_str(), "again" | "back" | "up"))
     });
+    // "How often does it come, remind me?" with no new schedule said asks the schedule
+    // it has: the next delivery is said, with how often it comes.
+    if frequency.is_none() && quantity.is_none() && ph.any("asks_schedule", words) {
+        return Some(SubAction::NextDelivery);
+    }
     let found = SUBSCRIPTION_ACTIONS
         .iter()
         .find(|(list, _)| ph.any(list, words))
