@@ -1334,6 +1334,37 @@ fn product_row(sku: &str, name: &str, active: bool) -> Product {
 }
 
 #[test]
+fn a_repeated_order_leaves_out_a_sold_out_item_and_reads_back_the_rest() {
+    let (mut w, mut e) = household(SubscriptionStatus::Active, None);
+    let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    w.customer_orders.push(order.order_number.clone());
+    w.orders.insert(order.order_number.clone(), order);
+    w.products.insert(
+        "TEE-NAVY-M".into(),
+        product_row("TEE-NAVY-M", "Classic Tee - Navy, Size M", true),
+    );
+    let mut mug = product_row("MUG-WHITE", "Stoneware Mug - White", true);
+    mug.stock = 0;
+    w.products.insert("MUG-WHITE".into(), mug);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Reorder,
+        "same as last time please",
+        Entities::default(),
+    );
+    assert!(
+        s.reply
+            .contains("white stoneware mug is out of stock right now, so I've left it out"),
+        "{}",
+        s.reply
+    );
+    assert!(s.reply.contains("one navy classic tee"), "{}", s.reply);
+    assert!(s.changes.is_empty(), "{:?}", s.changes);
+}
+
+#[test]
 fn a_repeated_order_names_the_item_no_longer_sold() {
     let (mut w, mut e) = household(SubscriptionStatus::Active, None);
     let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");

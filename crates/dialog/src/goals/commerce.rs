@@ -215,6 +215,16 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             }
             continue;
         };
+        // "The coffee and the two belts again": a sold-out item of several is left out,
+        // said so, and the rest read back; the whole repeat is not given up for it.
+        if prod.stock <= 0 && e.task().purchase().cart.len() > 1 {
+            e.task().purchase().cart.retain(|(s, _)| s != sku);
+            e.say(
+                p!("out_of_stock_left_out"),
+                &[("product", pw::product_name(&prod.name))],
+            );
+            continue;
+        }
         if prod.stock < i64::from(*qty) {
             let task = e.task();
             task.purchase().cart.clear();
