@@ -387,7 +387,11 @@ impl Nlu {
             // "We're away for the whole of January, so please pause the dog food": the
             // story before "so" can blur the request after it; what the story says (the
             // month) still counts where the request does not say it again.
-            if let Some(tail) = reading::request_after_so(text) {
+            // A story of another business ("I booked a haircut for Thursday, so can it go
+            // to Friday") is that business's, whatever the request after it reads as.
+            let elsewhere =
+                entities::names_elsewhere(text) || entities::names_another_business(text);
+            if let Some(tail) = reading::request_after_so(text).filter(|_| !elsewhere) {
                 let mut then = self.understand_one(tail, now, expect)?;
                 if then.intent != Intent::Fallback {
                     let mut merged = entities.clone();
