@@ -1,6 +1,7 @@
 //! Self-corrections: "seven eight seven one oh, no wait, seven eight seven oh one".
 //! What follows the last correction replaces what was said before it.
 
+use voxorder_domain::speech_text::digit_word;
 use voxorder_domain::vocab::Entities;
 
 /// Words a speaker uses to take back what they just said.
@@ -299,25 +300,13 @@ pub fn digit_corrected(text: &str) -> Option<(DigitAt, String)> {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        let digit = match word {
-            w if w.bytes().all(|b| b.is_ascii_digit()) => {
-                digits.push_str(w);
-                continue;
-            }
-            "zero" | "oh" => '0',
-            "one" => '1',
-            "two" => '2',
-            "three" => '3',
-            "four" => '4',
-            "five" => '5',
-            "six" => '6',
-            "seven" => '7',
-            "eight" => '8',
-            "nine" => '9',
-            "a" | "an" if digits.is_empty() => continue,
-            _ => break,
-        };
-        digits.push(digit);
+        if word.bytes().all(|b| b.is_ascii_digit()) {
+            digits.push_str(word);
+        } else if let Some(d) = digit_word(word) {
+            digits.push(char::from(b'0' + d));
+        } else if !(digits.is_empty() && matches!(word, "a" | "an")) {
+            break;
+        }
     }
     (!digits.is_empty() && digits.len() <= MAX_DIGITS_NAMED).then_some((which, digits))
 }
