@@ -15,14 +15,6 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 // Identifiers read aloud
 // ---------------------------------------------------------------------------------------
 
-/// Reads an identifier digit by digit in groups: `"1234567891234"` →
-/// `"1 2 3 4, 5 6 7 8 9, 1 2 3 4"`.
-///
-/// Thirteen characters group 4-5-4 (order numbers), ten group 3-3-4 (US phones), five or
-/// fewer stay one group, and any other length is split into groups of four ending in
-/// threes, so no group is longer than four or shorter than three. Punctuation and spaces
-/// are ignored; letters are kept (upper-cased) so a mistyped identifier is read back as
-/// given rather than silently shortened.
 /// "zero".."nine" and the spoken zeros "oh", "o", "nought".
 pub fn digit_word(w: &str) -> Option<u8> {
     Some(match w {
@@ -40,6 +32,14 @@ pub fn digit_word(w: &str) -> Option<u8> {
     })
 }
 
+/// Reads an identifier digit by digit in groups: `"1234567891234"` →
+/// `"1 2 3 4, 5 6 7 8 9, 1 2 3 4"`.
+///
+/// Thirteen characters group 4-5-4 (order numbers), ten group 3-3-4 (US phones), five or
+/// fewer stay one group, and any other length is split into groups of four ending in
+/// threes, so no group is longer than four or shorter than three. Punctuation and spaces
+/// are ignored; letters are kept (upper-cased) so a mistyped identifier is read back as
+/// given rather than silently shortened.
 pub fn digits_grouped(digits: &str) -> String {
     let chars = identifier_chars(digits);
     let sizes = digit_group_sizes(chars.len());
