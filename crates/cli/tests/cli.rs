@@ -514,7 +514,7 @@ fn a_store_that_cannot_be_written_still_answers_look_ups() {
     );
     let by_phone = Env::run_with_input(
         by_phone,
-        b"where is my order\nI don't have the order number\n5125550199\n78701\n",
+        b"where is my order\nI don't have the order number\n5125550199\nada.park@example.com\n",
     );
     mode(&dir, 0o755).unwrap();
     mode(&db, 0o644).unwrap();
@@ -906,7 +906,7 @@ fn demo_replies(input: &[u8]) -> Vec<String> {
 #[test]
 fn an_item_named_picks_among_the_orders_read_out() {
     let replies = demo_replies(
-        b"where's my order\nI don't have the number\n8045550114\n23219\nthe rain jacket one\n",
+        b"where's my order\nI don't have the number\n8045550114\njamal.bello236@example.org\nthe rain jacket one\n",
     );
     assert!(replies[3].contains("rain jackets from"), "{replies:?}");
     let last = replies.last().expect("a reply");

@@ -24,6 +24,8 @@ const ORDER: &str = "1000000000028";
 const ZIP: &str = "02139";
 /// The phone of the caller whose orders these are.
 const PHONE: &str = "6175550123";
+/// The email on the orders placed with [`PHONE`]: what proves them.
+const EMAIL: &str = "omar.haddad@example.net";
 
 /// A running `voxorder chat --screen`, killed if the test fails before it ends.
 struct Chat {
@@ -331,7 +333,7 @@ async fn an_idle_screen_clears_itself_and_shows_nothing_unverified() {
 }
 
 /// A caller found by phone with several orders picks one with a button: one per order
-/// the agent read out, shown only after the phone and zip verified, answered in the
+/// the agent read out, shown only after the phone and email verified, answered in the
 /// terminal as the spoken pick would be, and the card follows the pick.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn which_order_is_asked_with_a_button_per_verified_order() {
@@ -355,7 +357,7 @@ async fn which_order_is_asked_with_a_button_per_verified_order() {
     assert_eq!(before["order"], serde_json::Value::Null, "{before}");
     assert!(!browser.text().await.to_lowercase().contains("water bottle"));
 
-    chat.type_line(&format!("/keypad {ZIP}"));
+    chat.type_line(EMAIL);
     let listed = chat.printed();
     assert!(verified(&listed), "{listed}");
     browser

@@ -143,7 +143,9 @@ pub(crate) enum Identifier {
 /// Whether `factor` can prove a caller who identified themselves with `identifier`. The
 /// one rule every path checks: a factor must be a different fact from the identifier (a
 /// phone number said twice proves nothing, as anyone who has the number can say it
-/// twice), and one the store's policy accepts.
+/// twice), and one the store's policy accepts. A billing zip proves only an order said by
+/// its number: a phone or an email opens every order of an account, and a zip, shared by a
+/// whole town and said with a guessed phone, is too easily right to open them.
 pub(crate) fn factor_counts(
     identifier: Identifier,
     factor: VerificationFactor,
@@ -154,7 +156,9 @@ pub(crate) fn factor_counts(
         (Identifier::Phone, VerificationFactor::Phone)
             | (Identifier::AccountEmail, VerificationFactor::Email)
     );
-    !same && accepted.contains(&factor)
+    let town_wide =
+        identifier != Identifier::OrderNumber && factor == VerificationFactor::BillingZip;
+    !same && !town_wide && accepted.contains(&factor)
 }
 
 /// The verification factors one utterance gave.
@@ -868,7 +872,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     // None of them is checked, nothing is said of them, and one is asked for.
     let factor_question = matches!(ask, Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_));
     if factor_question && several_zips(said) {
-        e.ask(ask.clone(), p!("one_zip_please"), &[]);
+        // Where a phone or an email found the orders, no zip proves them at all.
+        let key = match ask {
+            Ask::PhoneFactor => p!("zip_not_for_account_phone"),
+            Ask::AccountFactor(_) => p!("zip_not_for_account_email"),
+            _ => p!("one_zip_please"),
+        };
+        e.ask(ask.clone(), key, &[]);
         return Answer::Handled;
     }
     if factor_question && !factor_given(said) {
@@ -1056,8 +1066,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let given = Factors::of(ent).usable(Identifier::Phone, &accepted);
             if given.is_empty() {
                 // The phone number again (or another one): it finds the orders, it
-                // cannot also prove whose they are.
-                e.ask(Ask::PhoneFactor, p!("factor_not_the_phone"), &[]);
+                // cannot also prove whose they are. Nor can a zip.
+                let key = if ent.zip_code.is_some() {
+                    p!("zip_not_for_account_phone")
+                } else {
+                    p!("factor_not_the_phone")
+                };
+                e.ask(Ask::PhoneFactor, key, &[]);
                 return Answer::Handled;
             }
             check_phone(e, phone, &given, facts)
@@ -1120,7 +1135,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let given = Factors::of(ent).usable(Identifier::AccountEmail, &accepted);
             if given.is_empty() {
                 // The account's email again: it finds the account, it cannot prove it.
-                e.ask(Ask::AccountFactor(*id), p!("factor_not_the_email"), &[]);
+                // Nor can a zip.
+                let key = if ent.zip_code.is_some() {
+                    p!("zip_not_for_account_email")
+                } else {
+                    p!("factor_not_the_email")
+                };
+                e.ask(Ask::AccountFactor(*id), key, &[]);
                 return Answer::Handled;
             }
             let key = LockKey::Account(email);

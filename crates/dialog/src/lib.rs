@@ -354,7 +354,11 @@ impl Engine {
             Ask::OrderNumber => AnswerShape::OrderNumber,
             Ask::Zip => AnswerShape::Zip,
             Ask::Phone => AnswerShape::Phone,
-            Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_) => AnswerShape::Factor,
+            Ask::Factor => AnswerShape::Factor,
+            // Orders found by a phone are proved by their email, said rather than typed;
+            // an account found by its email, by its phone.
+            Ask::PhoneFactor => AnswerShape::Free,
+            Ask::AccountFactor(_) => AnswerShape::Phone,
             Ask::YesNo(_) | Ask::ConfirmWho => AnswerShape::YesNo,
             Ask::Product | Ask::ExchangeVariant | Ask::ProductVariant => AnswerShape::Product,
             _ => AnswerShape::Free,

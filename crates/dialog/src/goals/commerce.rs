@@ -46,15 +46,23 @@ fn customer(e: &mut Engine, facts: &dyn Facts) -> Option<i64> {
 
 /// The account behind the order in focus, when the caller proved that order with a
 /// fact only its customer knows (or, with an unproved order in focus, behind the order
-/// last proved).
+/// last proved by its number).
 fn focus_account(e: &Engine, facts: &dyn Facts) -> Option<i64> {
     // An order placed (or cancelled) in this call is in focus after it: the order
-    // proved before it still shows whose account this is.
+    // proved before it by its number still shows whose account this is. One found by a
+    // phone or an email, and proved with a second fact, never spends its customer's
+    // money.
+    let by_number = || {
+        e.s.proved
+            .iter()
+            .rev()
+            .find(|n| e.s.said_numbers.contains(n))
+    };
     let focus =
         e.s.focus
             .as_ref()
             .filter(|n| e.s.proved.contains(n))
-            .or_else(|| e.s.proved.last())?;
+            .or_else(by_number)?;
     let email = facts.order(focus).ok()??.customer.email?;
     Some(facts.customer_by_email(&email).ok()??.id)
 }
