@@ -672,7 +672,7 @@ impl Calls {
 
 /// A caller who used up the tries on one order starts a new call with the phone the
 /// order was placed with, then another order on that phone: both are refused, even with
-/// the right zip, and neither call discloses anything.
+/// the right email or zip, and neither call discloses anything.
 #[test]
 fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
     let mut calls = Calls::new();
@@ -681,7 +681,7 @@ fn a_new_call_gets_no_fresh_tries_on_the_same_customer() {
     let by_phone = calls.call(&[
         "I don't have my order number, can you find my orders by phone",
         "five one two five five five zero one nine nine",
-        "my zip is 78701",
+        "my email is ada.park@example.com",
     ]);
     let by_other = calls.call(&["where is order 1000000000042", "78701"]);
     for reply in by_phone.iter().chain(&by_other) {
