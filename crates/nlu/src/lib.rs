@@ -53,6 +53,11 @@ fn reason_words(text: &str) -> usize {
         "orders", "number", "zip", "code", "is", "it", "its", "it's", "please", "can", "could",
         "you", "think", "just", "hi", "hello", "hey", "um", "uh", "so", "and", "of", "for", "me",
         "thanks", "thank", "purchase", "go", "ahead", "now", "yes", "ok", "okay",
+        // When and what was ordered names the order, not why it is stopped ("the
+        // candle I ordered on Thursday").
+        "also", "ordered", "bought", "placed", "got", "on", "from", "last", "week", "month",
+        "yesterday", "today", "monday", "tuesday", "wednesday", "thursday", "friday",
+        "saturday", "sunday", "both", "all", "whole", "item", "items", "thing",
     ];
     text.split_whitespace()
         .map(|w| {
@@ -430,6 +435,20 @@ mod tests {
     use super::*;
     use classifier::Scores;
     use voxorder_domain::vocab::{CancelReason, ReturnReason};
+
+    /// When and what was ordered is no reason for stopping it; a story around the
+    /// request is.
+    #[test]
+    fn the_order_named_is_no_reason_given() {
+        assert!(
+            reason_words("and also I want to cancel the candle I ordered on Thursday")
+                < LONG_ENOUGH_FOR_A_REASON
+        );
+        assert!(
+            reason_words("someone gave me one for my birthday, so I'd like to cancel")
+                >= LONG_ENOUGH_FOR_A_REASON
+        );
+    }
 
     /// A classifier that returns fixed scores: the NLU logic around it is what is tested.
     struct FixedScores(Scores);
