@@ -1362,9 +1362,10 @@ fn product_row(sku: &str, name: &str, active: bool) -> Product {
     }
 }
 
-#[test]
-fn a_repeated_order_leaves_out_a_sold_out_item_and_reads_back_the_rest() {
-    let (mut w, mut e) = household(SubscriptionStatus::Active, None);
+/// A household speaker whose customer has the delivered fixture order (a navy tee, in
+/// stock, and a white mug, whose row each test sets).
+fn household_with_the_delivered_order() -> (World, Engine) {
+    let (mut w, e) = household(SubscriptionStatus::Active, None);
     let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
     let order = rec.validate().expect("fixture is valid");
     w.customer_orders.push(order.order_number.clone());
@@ -1373,16 +1374,26 @@ fn a_repeated_order_leaves_out_a_sold_out_item_and_reads_back_the_rest() {
         "TEE-NAVY-M".into(),
         product_row("TEE-NAVY-M", "Classic Tee - Navy, Size M", true),
     );
-    let mut mug = product_row("MUG-WHITE", "Stoneware Mug - White", true);
-    mug.stock = 0;
-    w.products.insert("MUG-WHITE".into(), mug);
-    let s = turn(
-        &mut e,
-        &w,
+    (w, e)
+}
+
+fn reorder_the_same(e: &mut Engine, w: &World) -> Step {
+    turn(
+        e,
+        w,
         Intent::Reorder,
         "same as last time please",
         Entities::default(),
-    );
+    )
+}
+
+#[test]
+fn a_repeated_order_leaves_out_a_sold_out_item_and_reads_back_the_rest() {
+    let (mut w, mut e) = household_with_the_delivered_order();
+    let mut mug = product_row("MUG-WHITE", "Stoneware Mug - White", true);
+    mug.stock = 0;
+    w.products.insert("MUG-WHITE".into(), mug);
+    let s = reorder_the_same(&mut e, &w);
     assert!(
         s.reply
             .contains("white stoneware mug is out of stock right now, so I've left it out"),
@@ -1395,26 +1406,12 @@ fn a_repeated_order_leaves_out_a_sold_out_item_and_reads_back_the_rest() {
 
 #[test]
 fn a_repeated_order_names_the_item_no_longer_sold() {
-    let (mut w, mut e) = household(SubscriptionStatus::Active, None);
-    let rec: OrderRecord = serde_json::from_str(DELIVERED).expect("fixture parses");
-    let order = rec.validate().expect("fixture is valid");
-    w.customer_orders.push(order.order_number.clone());
-    w.orders.insert(order.order_number.clone(), order);
-    w.products.insert(
-        "TEE-NAVY-M".into(),
-        product_row("TEE-NAVY-M", "Classic Tee - Navy, Size M", true),
-    );
+    let (mut w, mut e) = household_with_the_delivered_order();
     w.products.insert(
         "MUG-WHITE".into(),
         product_row("MUG-WHITE", "Stoneware Mug - White", false),
     );
-    let s = turn(
-        &mut e,
-        &w,
-        Intent::Reorder,
-        "same as last time please",
-        Entities::default(),
-    );
+    let s = reorder_the_same(&mut e, &w);
     assert!(
         s.reply
             .contains("The white stoneware mug isn't available any more"),
