@@ -17,6 +17,10 @@ use crate::session::{Answer, Ask, Said, YesNo};
 use crate::speak::first_name;
 use crate::{p, Engine};
 
+/// How many words before a request for a person can negate it ("I don't need to speak
+/// to someone").
+const NEGATION_REACH: usize = 3;
+
 /// The share of the best passage's score a follow-up's answer from the section just given
 /// needs, to be preferred to it.
 const FOLLOW_UP_SHARE: f32 = 0.9;
@@ -405,10 +409,7 @@ impl Engine {
         }
         // "Can I speak to someone?" in words the classifier took for something else, at
         // any point: honoured, unless it answers "shall I connect you?".
-        if !said.keypad
-            && self.phrases().any("ask_person", &said.words)
-            && !said.has(Cue::Negated)
-            && self.ask != Ask::YesNo(YesNo::OfferHuman)
+        if !said.keypad && self.asks_for_a_person(said) && self.ask != Ask::YesNo(YesNo::OfferHuman)
         {
             self.note_primary(Intent::SpeakToAgent);
             self.hand_off(HandOffReason::Requested);
@@ -1857,6 +1858,22 @@ impl Engine {
             || e.phone_number.is_some()
             || e.zip_code.is_some()
             || e.product.is_some()
+    }
+
+    /// Whether the words ask for a person, and the asking is not itself negated: "I don't
+    /// need to speak to someone" is no request, "that's not acceptable, get me a
+    /// manager" is.
+    fn asks_for_a_person(&self, said: &Said<'_>) -> bool {
+        let Some(at) = self.phrases().find("ask_person", &said.words) else {
+            return false;
+        };
+        let before = &said.words[at.saturating_sub(NEGATION_REACH)..at];
+        !before.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "not" | "no" | "don't" | "dont" | "never" | "without" | "won't" | "needn't"
+            )
+        })
     }
 
     /// "So what can I do then?" just after a refusal or an answer: what else can be done
