@@ -1639,6 +1639,17 @@ pub(crate) fn names_what_order_lacks(
     !holds_product(&order, sku, facts) && name_words_said(&order, &words) == 0
 }
 
+/// The family of a catalog product (every size and colour of one item share it), when
+/// the catalog has the product.
+pub(crate) fn family_of(sku: &str, facts: &dyn Facts) -> Option<String> {
+    facts.product(sku).ok().flatten().map(|p| p.family)
+}
+
+/// Whether two SKUs are the same product, or sizes or colours of one.
+pub(crate) fn same_product(a: &str, b: &str, facts: &dyn Facts) -> bool {
+    a == b || family_of(a, facts).is_some_and(|f| family_of(b, facts) == Some(f))
+}
+
 /// Whether a line of the order is the product, or another size or colour of it.
 pub(crate) fn holds_product(order: &Order, sku: &str, facts: &dyn Facts) -> bool {
     line_of(order, sku, facts).is_some()
@@ -1646,12 +1657,11 @@ pub(crate) fn holds_product(order: &Order, sku: &str, facts: &dyn Facts) -> bool
 
 /// The SKU of the order's line that is the product, or another size or colour of it.
 pub(crate) fn line_of(order: &Order, sku: &str, facts: &dyn Facts) -> Option<String> {
-    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
-    let wanted = family(sku);
+    let wanted = family_of(sku, facts);
     order
         .items
         .iter()
-        .find(|it| it.sku == sku || (wanted.is_some() && family(&it.sku) == wanted))
+        .find(|it| it.sku == sku || (wanted.is_some() && family_of(&it.sku, facts) == wanted))
         .map(|it| it.sku.clone())
 }
 
@@ -1675,7 +1685,7 @@ fn verified_order_named(e: &mut Engine, focus: &str, facts: &dyn Facts) -> Optio
 /// How well what was said describes the items of an order: the product heard (exactly,
 /// or another size or colour of it), then the words of an item's name said.
 fn item_score(e: &Engine, said: &Said<'_>, order: &Order, facts: &dyn Facts) -> usize {
-    let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
+    let family = |sku: &str| family_of(sku, facts);
     let heard = said.entities.product.as_deref();
     let heard_family = heard.and_then(family);
     let said_words = item_words_said(e, &said.words);

@@ -662,9 +662,8 @@ impl Engine {
         if another_request || heard.then.is_some() {
             return None;
         }
-        let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
         let same_product = match (&waiting.entities.product, &heard.entities.product) {
-            (Some(a), Some(b)) => a == b || family(a).is_some_and(|f| family(b) == Some(f)),
+            (Some(a), Some(b)) => identity::same_product(a, b, facts),
             _ => false,
         };
         let moves_on = heard.entities.order_number.is_some()

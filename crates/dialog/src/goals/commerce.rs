@@ -795,10 +795,9 @@ pub(crate) fn subscription_is_of(e: &Engine, id: i64, sku: &str, facts: &dyn Fac
     let Ok(subs) = facts.household_subscriptions(customer) else {
         return false;
     };
-    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
     subs.iter()
         .find(|s| s.id == id)
-        .is_some_and(|s| s.sku == sku || family(&s.sku).is_some_and(|f| family(sku) == Some(f)))
+        .is_some_and(|s| identity::same_product(&s.sku, sku, facts))
 }
 
 /// The phrase list of each subscription change, in the order they are looked for: the

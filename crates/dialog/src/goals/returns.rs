@@ -1726,14 +1726,9 @@ fn item_on_another_order(
     facts: &dyn Facts,
 ) -> bool {
     let named = said.entities.product.clone();
-    let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
-    let on_this_order = named.as_deref().is_some_and(|sku| {
-        let wanted = family(sku);
-        order
-            .items
-            .iter()
-            .any(|it| it.sku == sku || (wanted.is_some() && family(&it.sku) == wanted))
-    });
+    let on_this_order = named
+        .as_deref()
+        .is_some_and(|sku| identity::holds_product(order, sku, facts));
     let elsewhere = said.has(Cue::OtherOrder) || e.phrases().any("none_of_these", &said.words);
     if on_this_order || (named.is_none() && !elsewhere) {
         return false;
@@ -1996,7 +1991,7 @@ fn other_line_named(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<(O
     if chosen.is_empty() {
         return None;
     }
-    let family = |s: &str| facts.product(s).ok().flatten().map(|p| p.family);
+    let family = |s: &str| identity::family_of(s, facts);
     let wanted = sku.as_deref().and_then(family);
     let all: Vec<u32> = (1..=order.items.len() as u32).collect();
     let nouns = line_nouns(&order, &all);
