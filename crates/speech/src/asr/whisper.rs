@@ -1857,6 +1857,27 @@ mod tests {
         }
     }
 
+    /// The bias of a digit turn expecting exactly `count` digits, with no closed or
+    /// known set of answers.
+    fn digit_turn(
+        classes: &TokenClasses,
+        count: usize,
+        hard: bool,
+        repeat_bonus: f32,
+    ) -> LogitBias<'_> {
+        LogitBias {
+            classes,
+            digits: true,
+            max_digit_run: Some(count),
+            min_digits: Some(count),
+            hard_digits: hard,
+            yes_no: false,
+            closed: None,
+            known: None,
+            repeat_bonus,
+        }
+    }
+
     fn filtered(bias: &LogitBias<'_>, so_far: &[WhisperTokenData]) -> Vec<f32> {
         let mut logits = vec![0.0f32; bias.classes.n_vocab];
         // SAFETY: the pointers and lengths are those of live slices, as whisper.cpp passes.
@@ -1876,17 +1897,7 @@ mod tests {
     #[test]
     fn an_unfinished_number_is_not_ended_by_endoftext_or_a_timestamp() {
         let classes = toy_classes();
-        let number = LogitBias {
-            classes: &classes,
-            digits: true,
-            max_digit_run: Some(4),
-            min_digits: Some(4),
-            hard_digits: false,
-            yes_no: false,
-            closed: None,
-            known: None,
-            repeat_bonus: 0.0,
-        };
+        let number = digit_turn(&classes, 4, false, 0.0);
         // Two digits of four: ending the text, by <|endoftext|> or a timestamp, costs.
         let logits = filtered(&number, &[token(12), token(3), token(5)]);
         assert_eq!(logits[10], -EARLY_END_PENALTY);
@@ -1907,17 +1918,7 @@ mod tests {
         // Token 8 is a homophone ("to"): a word before the number, a digit inside it.
         let classes = toy_vocabulary(&["0", "1", "2", "3", "4", "5", "6", "7", " to", " the"]);
         assert!(classes.homophone[8] && !classes.digit_like[8]);
-        let number = LogitBias {
-            classes: &classes,
-            digits: true,
-            max_digit_run: Some(3),
-            min_digits: Some(3),
-            hard_digits: true,
-            yes_no: false,
-            closed: None,
-            known: None,
-            repeat_bonus: 0.0,
-        };
+        let number = digit_turn(&classes, 3, true, 0.0);
         // Before any digit, words are only penalised: "my order number is …".
         let logits = filtered(&number, &[token(12)]);
         assert_eq!(logits[9], -DIGIT_PENALTY);
@@ -2120,17 +2121,7 @@ mod tests {
     #[test]
     fn a_number_word_cannot_overrun_the_expected_length() {
         let classes = toy_vocabulary(&NUMBER_WORD_VOCABULARY);
-        let number = LogitBias {
-            classes: &classes,
-            digits: true,
-            max_digit_run: Some(4),
-            min_digits: Some(4),
-            hard_digits: true,
-            yes_no: false,
-            closed: None,
-            known: None,
-            repeat_bonus: 0.0,
-        };
+        let number = digit_turn(&classes, 4, true, 0.0);
         // Before the number, a lead-in word is not penalised, another word is.
         let logits = filtered(&number, &[]);
         assert_eq!(logits[7], 0.0);
@@ -2158,17 +2149,7 @@ mod tests {
     #[test]
     fn double_and_triple_get_the_bonus_only_where_the_count_has_room() {
         let classes = toy_vocabulary(&NUMBER_WORD_VOCABULARY);
-        let mut bias = LogitBias {
-            classes: &classes,
-            digits: true,
-            max_digit_run: Some(4),
-            min_digits: Some(4),
-            hard_digits: true,
-            yes_no: false,
-            closed: None,
-            known: None,
-            repeat_bonus: 3.0,
-        };
+        let mut bias = digit_turn(&classes, 4, true, 3.0);
         // Before the number and inside it, "double" gets the bonus; other tokens do not.
         assert_eq!(filtered(&bias, &[])[6], 3.0);
         let logits = filtered(&bias, &[token(0), token(0)]);
