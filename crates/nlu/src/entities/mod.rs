@@ -88,11 +88,20 @@ pub fn names_elsewhere(text: &str) -> bool {
         .elsewhere
         .find_all(&words)
         .iter()
-        .any(|m| {
-            !words[m.start.saturating_sub(3)..m.start]
-                .iter()
-                .any(|w| w == "to")
-        })
+        .any(|m| !sent_to(&words[..m.start]))
+}
+
+/// Whether the words before a phrase end in "to", with at most a determiner between
+/// ("send it to my gym"): the phrase is where something goes. "I'd like to order a
+/// new car" or "I want to get a tattoo" name what is wanted.
+fn sent_to(before: &[String]) -> bool {
+    const DETERMINERS: &[&str] = &["the", "my", "our", "his", "her", "their", "a", "an"];
+    let mut back = before.iter().rev();
+    match back.next().map(String::as_str) {
+        Some("to") => true,
+        Some(w) if DETERMINERS.contains(&w) => back.next().is_some_and(|w| w == "to"),
+        _ => false,
+    }
 }
 
 /// Whether the transcript names another business by its name, in the place an order's
@@ -135,11 +144,20 @@ pub fn names_another_business(text: &str) -> bool {
             return false;
         }
         let possessive = tokens[k].0.ends_with("'s");
-        let before = k.checked_sub(1).map(|b| lower[b].as_str());
-        let after = lower.get(k + 1).map(String::as_str);
-        let order_noun_after = !possessive && after.is_some_and(|a| BUSINESS_NOUNS.contains(&a));
-        let by_preposition = before
-            .is_some_and(|b| matches!(b, "from" | "at" | "with" | "tell" | "telling" | "told"));
+        let word = |at: Option<usize>| at.and_then(|i| lower.get(i)).map(String::as_str);
+        // "the Coles online order", "the Nike outlet store": one word of the kind of
+        // business may stand between the name and its noun.
+        let noun_at = |i: usize| word(Some(i)).is_some_and(|a| BUSINESS_NOUNS.contains(&a));
+        let order_noun_after = !possessive
+            && (noun_at(k + 1)
+                || (word(Some(k + 1)).is_some_and(|m| BUSINESS_KINDS.contains(&m))
+                    && noun_at(k + 2)));
+        // "at Lloyds", "at the Apple store", "from the Nike outlet".
+        let preposition = |w: Option<&str>| {
+            w.is_some_and(|b| matches!(b, "from" | "at" | "with" | "tell" | "telling" | "told"))
+        };
+        let by_preposition = preposition(word(k.checked_sub(1)))
+            || (word(k.checked_sub(1)) == Some("the") && preposition(word(k.checked_sub(2))));
         order_noun_after || by_preposition
     })
 }
@@ -251,7 +269,14 @@ const BUSINESS_NOUNS: &[&str] = &[
     "loan",
     "mortgage",
     "app",
+    "store",
+    "stores",
+    "outlet",
 ];
+
+/// Words for the kind of a business, between its name and the thing dealt with: "the
+/// Coles online order".
+const BUSINESS_KINDS: &[&str] = &["online", "outlet", "grocery", "food", "home", "pharmacy"];
 
 /// Words for this shop's parcel.
 const PARCEL_WORDS: &[&str] = &["parcel", "parcels", "package", "packages", "shipment"];

@@ -623,3 +623,35 @@ fn a_count_of_some_of_them_is_the_count_asked_about() {
     );
     assert_eq!(ex("one of those arrived broken").quantity, Some(1));
 }
+
+/// "to" just before a phrase (or a determiner) sends something there; further back it
+/// belongs to a wish ("I'd like to book …").
+#[test]
+fn a_phrase_after_a_wish_names_what_is_wanted() {
+    assert!(names_elsewhere("I'd love to book a haircut for Friday"));
+    assert!(names_elsewhere("can I get a tattoo done"));
+    assert!(!names_elsewhere(
+        "please bring it to the salon where I work"
+    ));
+    assert!(!names_elsewhere("could you drop it to my barber instead"));
+}
+
+/// A business named after "at the", or with the kind of business before its noun.
+#[test]
+fn a_business_named_after_a_determiner_or_a_kind() {
+    assert!(names_another_business(
+        "swap the trainers I picked up at the Adidas shop"
+    ));
+    assert!(names_another_business(
+        "move my Waitrose food delivery to Friday"
+    ));
+    assert!(names_another_business(
+        "cancel what I ordered from the Boots pharmacy app"
+    ));
+    assert!(!names_another_business(
+        "I bought it at the weekend, can I send it back"
+    ));
+    assert!(!names_another_business(
+        "cancel the order I placed on Monday"
+    ));
+}
