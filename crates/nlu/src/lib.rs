@@ -306,7 +306,15 @@ impl Nlu {
         };
         let (mut entities, reason_denied) = entities::read(text, &ctx);
         if let Some(tail) = reading::after_correction(text) {
-            reading::overlay(&mut entities, entities::extract(tail, &ctx));
+            // "Sixteen of the hangers, no, eighteen": a bare number corrects the count.
+            let tail_ctx = match (ctx.expect, entities.quantity) {
+                (None, Some(_)) => EntityContext {
+                    expect: Some(EntityKind::Quantity),
+                    ..ctx
+                },
+                _ => ctx,
+            };
+            reading::overlay(&mut entities, entities::extract(tail, &tail_ctx));
         }
         // "…4289, no wait, the last digit is an 8": that digit of the number said.
         if let Some((at, digits)) = reading::digit_corrected(text) {

@@ -4,15 +4,33 @@
 use voxorder_domain::speech_text::digit_word;
 use voxorder_domain::vocab::Entities;
 
-/// Words a speaker uses to take back what they just said.
+/// Words a speaker uses to take back what they just said. A bare "no" counts only
+/// between commas or after a hesitation ("sixteen, no, eighteen"; "six, er no, nine"):
+/// elsewhere it is part of what is said ("no dots", "no that's not a joke"). "Hang on"
+/// alone is a pause in the middle of a number, not a correction.
 const CORRECTIONS: &[&str] = &[
     "no wait",
     "sorry i mean",
     "i mean",
+    "i meant",
     "make that",
+    "make it",
     "correction",
     "no sorry",
     "sorry no",
+    "no hang on",
+    ", no,",
+    "er no",
+    "uh no",
+    "um no",
+    "actually",
+    "or rather",
+    "scratch that",
+    "i skipped one",
+    "i missed one",
+    "let me start again",
+    "start again",
+    "from the top",
 ];
 
 /// The text after the last self-correction, if there is one with something after it.
@@ -23,12 +41,48 @@ pub fn after_correction(text: &str) -> Option<&str> {
     let lower = text.to_ascii_lowercase();
     let end = CORRECTIONS
         .iter()
-        .filter_map(|c| lower.rfind(c).map(|i| i + c.len()))
+        .filter_map(|c| rfind_words(&lower, c).map(|i| i + c.len()))
+        .chain(restart(text))
         .max()
         .or_else(|| after_echo(text))?;
     let tail = text[end..].trim_start_matches([',', ' ', '.', '-']);
     (!tail.trim().is_empty()).then_some(tail)
 }
+
+/// The last place a phrase stands as whole words ("make it", not "to make items").
+fn rfind_words(lower: &str, phrase: &str) -> Option<usize> {
+    let bytes = lower.as_bytes();
+    let edge = |i: usize| bytes.get(i).is_none_or(|b| !b.is_ascii_alphanumeric());
+    lower.rmatch_indices(phrase).map(|(i, _)| i).find(|&i| {
+        let starts = i == 0 || edge(i - 1) || !phrase.as_bytes()[0].is_ascii_alphanumeric();
+        starts && edge(i + phrase.len())
+    })
+}
+
+/// Where a restart begins: after a trailing-off ("…") the caller says again the words
+/// they had just begun with ("nine oh four... nine oh four two two seven…"). Only a
+/// repeat counts: a pause inside one number ("five one two... three four") goes on.
+fn restart(text: &str) -> Option<usize> {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    text.match_indices("...")
+        .map(|(i, _)| i)
+        .filter(|&i| {
+            let before = words(&text[..i]);
+            let after = words(&text[i + 3..]);
+            let run = &before[before.len().saturating_sub(RESTART_LOOKBACK)..];
+            after.len() >= 2 && run.windows(2).any(|w| w == &after[..2])
+        })
+        .map(|i| i + 3)
+        .max()
+}
+
+/// How many words before a trailing-off a restart may repeat from.
+const RESTART_LOOKBACK: usize = 4;
 
 /// Most words of a first sentence that only echoes what was said to the caller, as a
 /// question ("Wait, the fifteenth?").

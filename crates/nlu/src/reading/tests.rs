@@ -60,6 +60,22 @@ fn what_follows_the_last_correction_is_the_text_that_counts() {
         Some("I need it by Tuesday the eighth!")
     );
     assert_eq!(after_correction("can it come on friday?"), None);
+    // A bare "no" between commas, "make it", "actually" and a restart after a pause.
+    assert_eq!(
+        after_correction("three of the mugs, no, four"),
+        Some("four")
+    );
+    assert_eq!(
+        after_correction("refund it to my card, actually to a gift card"),
+        Some("to a gift card")
+    );
+    assert_eq!(
+        after_correction("two oh six... two oh six five five five"),
+        Some("two oh six five five five")
+    );
+    assert_eq!(after_correction("five one two... three four"), None);
+    assert_eq!(after_correction("no dots, all lower case"), None);
+    assert_eq!(after_correction("I want to make items for a fair"), None);
     assert_eq!(
         after_correction("is it possible to change where it goes? to 5 Elm Road"),
         None
