@@ -58,7 +58,16 @@ pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
         })
         .collect();
     let chunks = spelling_aids_removed(chunks);
-    let found = find_emails(&chunks);
+    // Remarks are taken out only where an address is then found: elsewhere "the
+    // number" or "then" are the sentence's.
+    let remarked = address_remarks_removed(chunks.clone());
+    let (chunks, found) = match find_emails(&remarked) {
+        found if !found.is_empty() => (remarked, found),
+        _ => {
+            let found = find_emails(&chunks);
+            (chunks, found)
+        }
+    };
     let mut words = Vec::with_capacity(chunks.len() + 8);
     let mut emails = Vec::new();
     let mut next = found.iter().peekable();
@@ -152,6 +161,85 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
     }
     out
 }
+
+/// How far before its "at" a remark inside an address may stand.
+const REMARK_REACH: usize = 16;
+
+/// Remarks callers make inside an address they spell, which are no part of it: "then"
+/// between its parts ("sarah then oconnor"), "the year" or "the number" before digits
+/// ("b o b b y then the year 1 9 7 5", "the number two"), a letter named after a word
+/// ("smyth with a y"), a word spelled out again right after it ("oconnor o c o n n o r"), and "one" said of the
+/// address itself ("it's my work one, j dot henderson").
+fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
+    let single = |c: &str| c.chars().count() == 1 && c.chars().all(|ch| ch.is_ascii_alphanumeric());
+    let digitish = |c: &str| spelled_unit(c).is_some_and(|u| u.bytes().all(|b| b.is_ascii_digit()));
+    let mut out: Vec<String> = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while i < chunks.len() {
+        let c = chunks[i].as_str();
+        let at = |k: usize| chunks.get(k).map(String::as_str);
+        let at_follows = chunks[i + 1..].iter().take(REMARK_REACH).any(|n| n == "at");
+        let after_word = out.last().is_some_and(|p| {
+            (single(p) || !LOCAL_STOP.contains(&p.as_str())) && p.chars().all(is_local_char)
+        });
+        if !at_follows {
+            out.push(chunks[i].clone());
+            i += 1;
+            continue;
+        }
+        if c == "then" && after_word {
+            i += 1;
+            continue;
+        }
+        if c == "the"
+            && matches!(at(i + 1), Some("year" | "number" | "numbers" | "digits"))
+            && at(i + 2).is_some_and(digitish)
+        {
+            i += 2;
+            continue;
+        }
+        if matches!(c, "number" | "year") && after_word && at(i + 1).is_some_and(digitish) {
+            i += 1;
+            continue;
+        }
+        if c == "with"
+            && after_word
+            && matches!(at(i + 1), Some("a" | "an"))
+            && at(i + 2).is_some_and(|l| single(l) && l.bytes().all(|b| b.is_ascii_alphabetic()))
+            && at(i + 3).is_none_or(|n| !single(n) || n == "at")
+        {
+            i += 3;
+            continue;
+        }
+        if c == "one"
+            && out
+                .last()
+                .is_some_and(|p| ADDRESS_KINDS.contains(&p.as_str()))
+        {
+            i += 1;
+            continue;
+        }
+        // A word spelled again: the letters after it make the word once more.
+        let run = chunks[i..].iter().take_while(|n| single(n)).count();
+        if run >= 3
+            && out
+                .last()
+                .is_some_and(|p| p.len() == run && chunks[i..i + run].concat() == *p)
+        {
+            i += run;
+            continue;
+        }
+        out.push(chunks[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// Words for which of a caller's addresses is meant ("my work one").
+const ADDRESS_KINDS: &[&str] = &[
+    "work", "personal", "home", "old", "new", "other", "main", "business", "usual", "school",
+    "private",
+];
 
 /// The names of letters as callers say them when spelling ("zed", "dee", "aitch"), each
 /// with its letter. Names that are common words ("be", "see", "you", "are", "why") are
@@ -406,6 +494,8 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
         }
         match found {
             Some((range, email)) if out.last().is_none_or(|(r, _)| r.end <= range.start) => {
+                let (range, email) = spelled_after(chunks, range, email);
+                let (range, email) = said_as_one_word(chunks, range, email);
                 i = range.end;
                 out.push((range, email));
             }
@@ -413,6 +503,100 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
         }
     }
     out
+}
+
+/// "chen wei at qq dot com, c h e n w e i": letters spelled right after an address
+/// that end with its local part give the whole of it (the words before "at" were more
+/// than one).
+fn spelled_after(chunks: &[String], range: Range<usize>, email: String) -> (Range<usize>, String) {
+    let single =
+        |c: &String| c.chars().count() == 1 && c.chars().all(|ch| ch.is_ascii_alphanumeric());
+    let run = chunks[range.end..].iter().take_while(|c| single(c)).count();
+    let spelled = chunks[range.end..range.end + run].concat();
+    match email.split_once('@') {
+        Some((local, domain))
+            if run >= 3 && spelled.len() > local.len() && spelled.ends_with(local) =>
+        {
+            // The words the letters spell again are the address's too.
+            let mut start = range.start;
+            let mut covered = local.to_string();
+            while start > 0 {
+                let wider = format!("{}{covered}", chunks[start - 1]);
+                if !spelled.ends_with(&wider) {
+                    break;
+                }
+                covered = wider;
+                start -= 1;
+            }
+            (start..range.end + run, format!("{spelled}@{domain}"))
+        }
+        _ => (range, email),
+    }
+}
+
+/// "jess dash and dash tom": a word between two separators is the address's, even one
+/// that is elsewhere the sentence's.
+fn between_separators(chunks: &[String], k: usize) -> bool {
+    k >= 1
+        && separator(&chunks[k - 1]).is_some()
+        && chunks[k].bytes().all(|b| b.is_ascii_alphabetic())
+        && !chunks[k].is_empty()
+}
+
+/// Remarks after an address that its words are one: "all one word", "no spaces".
+const SAID_AS_ONE: &[&[&str]] = &[
+    &["all", "one", "word"],
+    &["one", "word"],
+    &["all", "together"],
+    &["no", "spaces"],
+    &["no", "dots"],
+    &["no", "dot"],
+];
+
+/// Words before an address's local part that are the sentence's even when the caller
+/// says its words are one.
+const BEFORE_AN_ADDRESS: &[&str] = &[
+    "is", "was", "it's", "its", "email", "e", "mail", "address", "my", "me", "to", "under", "use",
+    "try", "at", "and", "or", "i", "it", "for", "on", "with", "send", "yes", "yeah", "so", "um",
+    "uh", "er", "ok", "okay", "hi", "hello",
+];
+
+/// Most words that "all one word" joins into a local part.
+const MAX_JOINED_WORDS: usize = 4;
+
+/// "dan the man ninety nine at yahoo dot com, all one word": the words before the local
+/// part found are part of it when the caller says the address is one word.
+fn said_as_one_word(
+    chunks: &[String],
+    range: Range<usize>,
+    email: String,
+) -> (Range<usize>, String) {
+    let after = &chunks[range.end..(range.end + 4).min(chunks.len())];
+    let remark = SAID_AS_ONE.iter().any(|r| {
+        after
+            .windows(r.len())
+            .any(|w| w.iter().zip(r.iter()).all(|(a, b)| a == b))
+    });
+    let Some((local, domain)) = email.split_once('@') else {
+        return (range, email);
+    };
+    if !remark {
+        return (range, email);
+    }
+    let mut start = range.start;
+    while start > 0
+        && range.start - start < MAX_JOINED_WORDS
+        && chunks[start - 1].bytes().all(|b| b.is_ascii_alphabetic())
+        && !chunks[start - 1].is_empty()
+        && !BEFORE_AN_ADDRESS.contains(&chunks[start - 1].as_str())
+    {
+        start -= 1;
+    }
+    if start == range.start {
+        return (range, email);
+    }
+    let words = chunks[start..range.start].concat();
+    (start..range.end, format!("{words}{local}@{domain}"))
 }
 
 /// Words that take back what was just said ("no sorry", "i mean", "actually").
@@ -668,7 +852,9 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         let single_letter = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphanumeric());
         if k >= 2
             && separator(&chunks[k - 1]).is_some()
-            && (local_word(&chunks[k - 2]) || single_letter(&chunks[k - 2]))
+            && (local_word(&chunks[k - 2])
+                || single_letter(&chunks[k - 2])
+                || between_separators(chunks, k - 2))
         {
             let sep = separator(&chunks[k - 1]).expect("checked just above");
             parts.push(sep.to_string());
@@ -993,6 +1179,53 @@ mod tests {
         ] {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
+    }
+
+    /// Remarks inside a spelled address, a word spelled again, "one" said of the
+    /// address, and a word between two dashes.
+    #[test]
+    fn remarks_inside_an_address_are_no_part_of_it() {
+        assert_eq!(
+            email("it's k a t i e then the year 2 0 0 1 at outlook dot com").as_deref(),
+            Some("katie2001@outlook.com")
+        );
+        assert_eq!(
+            email("m i l o, the number seven, at proton dot me").as_deref(),
+            Some("milo7@proton.me")
+        );
+        assert_eq!(
+            email("it's thomson with a p then 44 at gmail dot com").as_deref(),
+            Some("thomson44@gmail.com")
+        );
+        assert_eq!(
+            email("the surname is nakamura, n a k a m u r a, at yahoo dot com").as_deref(),
+            Some("nakamura@yahoo.com")
+        );
+        assert_eq!(
+            email("use my old one, p dot nash at mail dot com").as_deref(),
+            Some("p.nash@mail.com")
+        );
+        assert_eq!(
+            email("sam dash or dash alex at fastmail dot com").as_deref(),
+            Some("sam-or-alex@fastmail.com")
+        );
+    }
+
+    /// Letters spelled after an address, or "all one word", make its words one.
+    #[test]
+    fn words_of_an_address_said_as_one() {
+        assert_eq!(
+            email("it's li na at hey dot com, l i n a").as_deref(),
+            Some("lina@hey.com")
+        );
+        assert_eq!(
+            email("my email is big red bus at gmail dot com, all one word").as_deref(),
+            Some("bigredbus@gmail.com")
+        );
+        assert_eq!(
+            email("my email is red at gmail dot com").as_deref(),
+            Some("red@gmail.com")
+        );
     }
 
     #[test]
