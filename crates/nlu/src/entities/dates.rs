@@ -160,9 +160,15 @@ pub(crate) fn extract_date(
         prev_end = c.end;
     }
     // The other dates were read as dates too: they must not become quantities.
+    // A part of the day inside one ("tonight", "Wednesday morning, that's the 18th")
+    // is still the time slot's.
     for c in &candidates {
-        for t in &mut taken[c.start..c.end] {
-            *t = true;
+        for k in c.start..c.end {
+            let slot = matches!(
+                words[k].as_str(),
+                "tonight" | "morning" | "afternoon" | "evening"
+            );
+            taken[k] |= !slot;
         }
     }
     let (score, best, best_prev_end) = best?;
@@ -321,6 +327,9 @@ fn corrects(words: &[String], start: usize, prev_end: usize) -> bool {
     (from..start).any(|k| CORRECTING_BEFORE.iter().any(|cue| words_at(words, k, cue)))
 }
 
+/// Most words between a weekday and the day of the month that name the same day.
+const MAX_JOINING_WORDS: usize = 3;
+
 /// Joins a weekday said next to a day of the month ("wednesday the eighteenth",
 /// "the 18th, a wednesday", "thursday march 19th") into one date. The day of the month
 /// decides; when the weekday does not fall on it this month, the next month where it
@@ -333,9 +342,30 @@ fn merge_weekday_and_day(
     let mut out: Vec<Candidate> = Vec::with_capacity(candidates.len());
     for c in candidates {
         if let Some(prev) = out.last_mut() {
-            let adjacent = prev.end == c.start
-                || (prev.end + 1 == c.start
-                    && matches!(words[prev.end].as_str(), "a" | "on" | "that" | "is" | "it"));
+            // "Wednesday the 18th", "Wednesday morning, that's the eighteenth": a few
+            // words that only join the two, or name the part of the day.
+            let adjacent = prev.end <= c.start
+                && c.start - prev.end <= MAX_JOINING_WORDS
+                && words[prev.end..c.start].iter().all(|w| {
+                    matches!(
+                        w.as_str(),
+                        "a" | "on"
+                            | "that"
+                            | "that's"
+                            | "thats"
+                            | "s"
+                            | "is"
+                            | "it"
+                            | "it's"
+                            | "which"
+                            | "which's"
+                            | "will"
+                            | "be"
+                            | "morning"
+                            | "afternoon"
+                            | "evening"
+                    )
+                });
             let pair = match (prev.shape, c.shape) {
                 (Shape::Weekday(w), Shape::DayOfMonth(d))
                 | (Shape::DayOfMonth(d), Shape::Weekday(w)) => {
@@ -382,6 +412,7 @@ fn could_start_date(w: &str) -> bool {
             "the"
                 | "day"
                 | "today"
+                | "tonight"
                 | "tomorrow"
                 | "tomorow"
                 | "tommorow"
@@ -454,7 +485,7 @@ fn relative_day(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDa
         return Some((add_days(today, -2)?, j + 3));
     }
     let offset = match words[i].as_str() {
-        "today" => 0,
+        "today" | "tonight" => 0,
         "tomorrow" | "tomorow" | "tommorow" | "tommorrow" | "tmrw" | "tmr" => 1,
         "yesterday" => -1,
         _ => return None,
@@ -600,6 +631,9 @@ fn offset_phrase(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveD
     if needs_from {
         if words_at(words, end, "from now") || words_at(words, end, "from today") {
             end += 2;
+        } else if words_at(words, end, "today") {
+            // "a fortnight today", "a week today": British for that long from today.
+            end += 1;
         } else if words_at(words, end, "time") {
             end += 1;
         } else {
@@ -1092,6 +1126,12 @@ mod tests {
         assert_eq!(date("ten days from now").as_deref(), Some("2026-03-20"));
         assert_eq!(date("in a month").as_deref(), Some("2026-04-10"));
         assert_eq!(date("in a fortnight").as_deref(), Some("2026-03-24"));
+        assert_eq!(date("a week today suits me").as_deref(), Some("2026-03-17"));
+        assert_eq!(
+            date("next Tuesday afternoon, which is the 24th").as_deref(),
+            Some("2026-03-24")
+        );
+        assert_eq!(date("can it come tonight").as_deref(), Some("2026-03-10"));
         assert_eq!(date("the week after next").as_deref(), Some("2026-03-23"));
         assert_eq!(date("next month").as_deref(), Some("2026-04-01"));
         assert_eq!(

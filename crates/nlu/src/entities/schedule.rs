@@ -257,6 +257,9 @@ mod tests {
             Some(Morning)
         );
         assert_eq!(slot("coming at 8 tonight"), Some(Evening));
+        assert_eq!(slot("Friday, in the am if you can"), Some(Morning));
+        assert_eq!(slot("can the van come before ten"), Some(Morning));
+        assert_eq!(slot("Thursday arvo suits me"), Some(Afternoon));
     }
 
     #[test]
