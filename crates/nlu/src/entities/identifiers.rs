@@ -420,8 +420,15 @@ fn classify(
     let phone_cue = window.clone().any(|k| is_phone_word(words, k));
     if let Some((at, w)) = nearest_id_word(words, run.start, prev_end) {
         // "the phone number on the account is …" names the phone, not the account.
-        let described =
-            (window.start..at).any(|k| is_zip_word(words, k) || is_phone_word(words, k));
+        // So does "the number on the account is …": an account's own number would be
+        // its "account number".
+        let described = (window.start..at).any(|k| {
+            is_zip_word(words, k)
+                || is_phone_word(words, k)
+                || (w == "account"
+                    && words[k] == "number"
+                    && words.get(k + 1).is_some_and(|n| n == "on"))
+        });
         if is_other_id_word(w) && !described {
             return None;
         }
@@ -678,6 +685,12 @@ mod tests {
                 .phone_number
                 .as_deref(),
             Some("6175550123")
+        );
+        assert_eq!(
+            ids("the number on my account is 2 0 6 5 5 5 0 1 1 1")
+                .phone_number
+                .as_deref(),
+            Some("2065550111")
         );
         let phone = |s: &str| ids(s).phone_number;
         let want = Some("5125550199".to_string());

@@ -520,6 +520,10 @@ fn counts(
     if prev == Some("another") && !article {
         return true;
     }
+    // "Just the one kettle": the idiom is a count whatever it is of.
+    if said == Said::Idiom && matches!(words[start].as_str(), "just" | "only") {
+        return true;
+    }
     // "A pair of the grey ones": an idiom ending in "of" names what it counts next.
     if said == Said::Idiom && (ends_a_count(next) || words[end - 1] == "of") {
         return true;
@@ -706,6 +710,7 @@ mod tests {
         assert_eq!(qty("a pair of trainers size nine"), Some(2));
         assert_eq!(qty("two dozen eggs"), Some(24));
         assert_eq!(qty("i ordered a dozen and only need six"), Some(12));
+        assert_eq!(qty("only the one toaster please"), Some(1));
     }
 
     #[test]

@@ -324,6 +324,8 @@ const DIGIT_NAMED: &[(&str, DigitAt)] = &[
     ("last digit should be", DigitAt::Last),
     ("last number is", DigitAt::Last),
     ("last one is", DigitAt::Last),
+    ("last one's", DigitAt::Last),
+    ("last number's", DigitAt::Last),
     ("ends in", DigitAt::Last),
     ("ends with", DigitAt::Last),
     ("end in", DigitAt::Last),
@@ -332,6 +334,9 @@ const DIGIT_NAMED: &[(&str, DigitAt)] = &[
     ("first digit's", DigitAt::First),
     ("first digit should be", DigitAt::First),
     ("first number is", DigitAt::First),
+    ("first number's", DigitAt::First),
+    ("first one is", DigitAt::First),
+    ("first one's", DigitAt::First),
     ("starts with", DigitAt::First),
 ];
 
@@ -346,7 +351,11 @@ pub fn digit_corrected(text: &str) -> Option<(DigitAt, String)> {
         .filter_map(|&(p, which)| lower.find(p).map(|i| (i, i + p.len(), which)))
         .min_by_key(|&(i, _, _)| i)?;
     // Something must come before: the number being corrected.
-    if !lower[..at].bytes().any(|b| b.is_ascii_digit()) {
+    let a_digit = |w: &str| w.bytes().any(|b| b.is_ascii_digit()) || digit_word(w).is_some();
+    if !lower[..at]
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(a_digit)
+    {
         return None;
     }
     let mut digits = String::new();

@@ -621,6 +621,10 @@ fn one_digit_named_again_corrects_the_number() {
         digit_corrected("78710 actually the first digit is seven"),
         Some((DigitAt::First, "7".to_string()))
     );
+    assert_eq!(
+        digit_corrected("two oh one five, nine nine... wait the last one's a six"),
+        Some((DigitAt::Last, "6".to_string()))
+    );
     // Nothing said before, or no digit after: no correction.
     assert_eq!(digit_corrected("it ends in 8"), None);
     assert_eq!(digit_corrected("42 and the last one is broken"), None);
