@@ -616,6 +616,15 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if fault_words {
         e.task().after_sale().fault = true;
     }
+    // "It was never in the box": nothing can be sent back; what is missing is looked
+    // into and replaced or refunded, as a missing item reported.
+    if reason == Some(ReturnReason::MissingItem) {
+        let task = e.task();
+        task.become_goal(Goal::Problem);
+        task.after_sale().problem = Some(Problem::MissingItem);
+        problem(e, facts);
+        return;
+    }
     if is_faulty(reason) || e.task().after_sale().fault {
         let task = e.task();
         task.become_goal(Goal::Problem);
