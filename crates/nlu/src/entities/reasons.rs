@@ -182,6 +182,8 @@ mod tests {
             Some(SizeIssue)
         );
         assert_eq!(ret("it does not fit"), Some(SizeIssue));
+        assert_eq!(ret("the remote wasn't in the box"), Some(MissingItem));
+        assert_eq!(ret("two of the screws are missing"), Some(MissingItem));
         assert_eq!(
             ret("the trainers are too small i'd like to return them"),
             Some(SizeIssue)
