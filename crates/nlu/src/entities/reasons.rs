@@ -185,6 +185,15 @@ mod tests {
         assert_eq!(ret("the remote wasn't in the box"), Some(MissingItem));
         assert_eq!(ret("two of the screws are missing"), Some(MissingItem));
         assert_eq!(
+            ret("the rug is darker than the photos"),
+            Some(NotAsDescribed)
+        );
+        assert_eq!(
+            ret("the blazer's a bit tight under the arms"),
+            Some(SizeIssue)
+        );
+        assert_eq!(ret("the blender broke within two days"), Some(QualityIssue));
+        assert_eq!(
             ret("the trainers are too small i'd like to return them"),
             Some(SizeIssue)
         );
@@ -240,6 +249,14 @@ mod tests {
         );
         assert_eq!(
             can("cancel my order it takes too long"),
+            Some(DeliveryTooSlow)
+        );
+        assert_eq!(
+            can("my flatmate bought it on my card without telling me, cancel it"),
+            Some(Other)
+        );
+        assert_eq!(
+            can("it's still processing after a fortnight, cancel it"),
             Some(DeliveryTooSlow)
         );
         assert_eq!(
