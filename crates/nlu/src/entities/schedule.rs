@@ -26,6 +26,19 @@ fn replaced(words: &[String], start: usize, prev_end: usize) -> bool {
             .any(|k| words[k] == "instead" && words.get(k + 1).is_some_and(|w| w == "of"))
 }
 
+/// True when the words just after a match find fault with it ("every week is too
+/// much", "weekly's too often", "mornings are too early").
+fn found_wanting(words: &[String], end: usize) -> bool {
+    let after = &words[end..(end + 4).min(words.len())];
+    after.windows(2).any(|w| {
+        w[0] == "too"
+            && matches!(
+                w[1].as_str(),
+                "much" | "often" | "frequent" | "many" | "soon" | "early" | "late" | "long" | "far"
+            )
+    })
+}
+
 /// Picks the first match that is not replaced, else the first; marks it taken.
 fn choose<T: Copy>(
     words: &[String],
@@ -42,7 +55,7 @@ fn choose<T: Copy>(
     let mut best: Option<(i32, T)> = None;
     for &(s, e, v) in &found {
         let mut score = 0;
-        if replaced(words, s, prev_end) {
+        if replaced(words, s, prev_end) || found_wanting(words, e) {
             score -= 2;
         }
         if is_target(words, s, e) {
@@ -292,6 +305,14 @@ mod tests {
         assert_eq!(freq("set up a monthly subscription"), Some(30));
         assert_eq!(freq("change my subscription to every month"), Some(30));
         assert_eq!(freq("change frequency to every 10 days"), Some(10));
+        assert_eq!(
+            freq("monthly is too long between, can we do every three weeks"),
+            Some(21)
+        );
+        assert_eq!(
+            slot("mornings are too early for me, evening please"),
+            Some(Evening)
+        );
         assert_eq!(freq("every two months"), Some(60));
         assert_eq!(freq("every day"), Some(1));
         assert_eq!(freq("every 90 days"), Some(90));
