@@ -1435,6 +1435,19 @@ impl Engine {
             self.start_goal(Goal::Subscription, said, facts);
             return;
         }
+        // "Cancel the baby wipes one" just after the subscriptions were read out: the
+        // subscription of that product, not an order of it.
+        let cancels_a_subscription_just_said = said.intent == Intent::CancelOrder
+            && self.task.is_none()
+            && self.s.last_goal == Some(Goal::Subscription)
+            && said.entities.order_number.is_none()
+            && !said.has(Cue::OtherOrder)
+            && self.subscribes_to_named(said, facts);
+        if cancels_a_subscription_just_said {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Subscription, said, facts);
+            return;
+        }
         // "Move the next cat litter delivery to Friday" on a cat litter subscription.
         if said.intent == Intent::RescheduleDelivery
             && commerce::moves_a_subscription_delivery(self, said, facts)
