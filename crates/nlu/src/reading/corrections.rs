@@ -200,6 +200,18 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     // of its own.
     ("and have it", 1),
     ("and have them", 1),
+    // "Cancel it, and then order me the same tee in a large": a purchase of its own
+    // after a change ("cancel it and then refund me" stays one request).
+    ("and then order", 2),
+    ("and then buy", 2),
+    ("and then get me", 2),
+    ("and then send me", 2),
+    ("and then place", 2),
+    ("and order me", 1),
+    ("and order the", 1),
+    ("and order a", 1),
+    ("and order another", 1),
+    ("and buy me", 1),
     ("and change", 1),
     ("and skip", 1),
     ("and pause", 1),

@@ -354,6 +354,11 @@ fn a_second_request_is_cut_only_at_a_clear_joining_phrase() {
         Some(("No thanks", "check order 1000000000080"))
     );
     assert_eq!(
+        second_request("sure cancel that, and then order me two of the grey mugs"),
+        Some(("sure cancel that", "order me two of the grey mugs"))
+    );
+    assert_eq!(second_request("cancel it and then refund me"), None);
+    assert_eq!(
         second_request("cancel order 1000000000011, and also what's your return policy"),
         Some(("cancel order 1000000000011", "what's your return policy"))
     );
