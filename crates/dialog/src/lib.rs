@@ -494,7 +494,19 @@ impl Engine {
                 }
                 // Queued first, so that finishing the first request takes it up rather
                 // than asking "anything else?".
-                let queued = heard.then.take().map(|then| {
+                let queued = heard.then.take().map(|mut then| {
+                    // "Cancel it, and then order me the same tee in a large instead": a
+                    // swap of the order being cancelled is a new order.
+                    let same_order = then.entities.order_number.is_none()
+                        || then.entities.order_number == heard.entities.order_number;
+                    if heard.intent == Intent::CancelOrder
+                        && then.intent == Intent::ExchangeItem
+                        && same_order
+                        && !then.cues.contains(&Cue::OtherOrder)
+                    {
+                        then.intent = Intent::PlaceOrder;
+                        then.entities.order_number = None;
+                    }
                     let names = (heard.intent, then.intent);
                     self.s.later.push_back(*then);
                     names
@@ -732,6 +744,26 @@ impl Engine {
                 if focus.is_none() {
                     next.cues.push(Cue::OtherOrder);
                 }
+            }
+            // "Cancel it, and then order me the same tee in a large instead": once the
+            // order is cancelled there is nothing of it to swap; the size wanted is a
+            // new order.
+            let of_the_cancelled = self.s.focus.as_deref().is_some_and(|focus| {
+                next.entities
+                    .order_number
+                    .as_deref()
+                    .is_none_or(|n| n == focus)
+                    && (self.step.changes.iter().any(|c| {
+                        matches!(c, Change::CancelOrder { order_number, .. } if order_number == focus)
+                    }) || facts
+                        .order(focus)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|o| o.status == voxorder_domain::order::OrderStatus::Cancelled))
+            });
+            if next.intent == Intent::ExchangeItem && of_the_cancelled {
+                next.intent = Intent::PlaceOrder;
+                next.entities.order_number = None;
             }
             self.say(p!("other_request"), &[]);
             self.hear(&next, facts);
