@@ -448,10 +448,6 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
             e.complete();
         }
         OrderStatus::Delayed => {
-            let est = order.estimated_delivery;
-            let late_until = est.unwrap_or(e.today()).max(e.today());
-            let late_days =
-                (late_until - promised_by(&order, &e.config().policy.shipping)).num_days();
             let est_words = estimate_words(e, &order);
             e.say(
                 key(p!("status_delayed"), p!("status_delayed_brief")),
@@ -459,11 +455,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
             );
             // Over the limit, the team takes it on, when the caller wants: one who only
             // wanted the date has it and is not cut off.
-            if late_days > i64::from(e.config().policy.orders.delay_handoff_days) {
-                e.end_task();
-                e.say(p!("offer_delay_handoff"), &[]);
-                e.offer_human(HandOffReason::LongDelay);
-            } else {
+            if !offer_team_when_very_late(e, &order) {
                 e.complete();
             }
         }
@@ -509,6 +501,26 @@ fn scan_words(ev: &voxorder_domain::order::TrackingEvent) -> (String, String) {
         .map(|l| format!(" in {l}"))
         .unwrap_or_default();
     (what, place)
+}
+
+/// How many days past its promise a delayed order is, counted to its new estimate.
+fn days_late(e: &Engine, order: &Order) -> i64 {
+    let late_until = order.estimated_delivery.unwrap_or(e.today()).max(e.today());
+    (late_until - promised_by(order, &e.config().policy.shipping)).num_days()
+}
+
+/// A delayed order past the policy's limit is for the team, whatever was asked of it
+/// ("I just want a refund", "cancel it"): the team is offered, after what was said.
+/// True when offered; nothing is said otherwise.
+pub(crate) fn offer_team_when_very_late(e: &mut Engine, order: &Order) -> bool {
+    let limit = i64::from(e.config().policy.orders.delay_handoff_days);
+    if order.status != OrderStatus::Delayed || days_late(e, order) <= limit {
+        return false;
+    }
+    e.end_task();
+    e.say(p!("offer_delay_handoff"), &[]);
+    e.offer_human(HandOffReason::LongDelay);
+    true
 }
 
 /// "Why is it late?" about the verified order in focus: the carrier's latest scan and
@@ -904,7 +916,9 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
                 p!("cancel_shipped"),
                 &[("state", status_words(e, order.status)), ("window", window)],
             );
-            e.complete();
+            if !offer_team_when_very_late(e, &order) {
+                e.complete();
+            }
         }
         return;
     }

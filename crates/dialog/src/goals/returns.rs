@@ -210,7 +210,9 @@ fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
         }
         OrderStatus::Shipped | OrderStatus::OutForDelivery | OrderStatus::Delayed => {
             e.say(p!("return_not_delivered"), &[("window", window)]);
-            e.complete();
+            if !super::orders::offer_team_when_very_late(e, order) {
+                e.complete();
+            }
             true
         }
         OrderStatus::Cancelled => {
