@@ -1881,11 +1881,32 @@ impl Engine {
             return false;
         };
         let before = &said.words[at.saturating_sub(NEGATION_REACH)..at];
-        !before.iter().any(|w| {
-            matches!(
-                w.as_str(),
-                "not" | "no" | "don't" | "dont" | "never" | "without" | "won't" | "needn't"
-            )
+        // "That's not acceptable. Get me a manager": a negation that judges what
+        // happened ("not acceptable", "not good enough") does not take back the request.
+        !before.iter().enumerate().any(|(k, w)| {
+            let judges = before.get(k + 1).is_some_and(|n| {
+                matches!(
+                    n.as_str(),
+                    "acceptable"
+                        | "good"
+                        | "happy"
+                        | "fair"
+                        | "ok"
+                        | "okay"
+                        | "right"
+                        | "on"
+                        | "helpful"
+                        | "funny"
+                        | "working"
+                        | "great"
+                        | "impressed"
+                )
+            });
+            !judges
+                && matches!(
+                    w.as_str(),
+                    "not" | "no" | "don't" | "dont" | "never" | "without" | "won't" | "needn't"
+                )
         })
     }
 
