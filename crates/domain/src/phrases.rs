@@ -88,11 +88,61 @@ impl PhraseLists {
 }
 
 /// The lower-case words of a text: letters, digits and inner apostrophes ("didn't").
+/// A contraction typed or transcribed without its apostrophe ("dont", "wasnt", "im")
+/// is written with it, as the phrase lists write it; curly apostrophes are straight.
 pub fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
+        .replace(['\u{2019}', '\u{2018}', '`'], "'")
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
-        .map(str::to_string)
+        .map(|w| {
+            BARE_CONTRACTIONS
+                .iter()
+                .find(|(bare, _)| *bare == w)
+                .map_or_else(|| w.to_string(), |(_, with)| (*with).to_string())
+        })
         .collect()
+}
+
+/// Contractions as written without the apostrophe, each with it. Only forms that are no
+/// other English word ("ill", "were", "its" and "id" are left alone).
+pub const BARE_CONTRACTIONS: &[(&str, &str)] = &[
+    ("dont", "don't"),
+    ("doesnt", "doesn't"),
+    ("didnt", "didn't"),
+    ("isnt", "isn't"),
+    ("wasnt", "wasn't"),
+    ("werent", "weren't"),
+    ("arent", "aren't"),
+    ("cant", "can't"),
+    ("couldnt", "couldn't"),
+    ("wouldnt", "wouldn't"),
+    ("shouldnt", "shouldn't"),
+    ("havent", "haven't"),
+    ("hasnt", "hasn't"),
+    ("hadnt", "hadn't"),
+    ("wont", "won't"),
+    ("im", "i'm"),
+    ("ive", "i've"),
+    ("thats", "that's"),
+    ("whats", "what's"),
+    ("theres", "there's"),
+    ("youre", "you're"),
+    ("theyre", "they're"),
+    ("weve", "we've"),
+    ("theyve", "they've"),
+    ("youve", "you've"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn contractions_are_written_one_way() {
+        assert_eq!(words("I dont need it"), ["i", "don't", "need", "it"]);
+        assert_eq!(words("it wasn’t there"), ["it", "wasn't", "there"]);
+        assert_eq!(words("its ill"), ["its", "ill"]);
+    }
 }

@@ -110,6 +110,13 @@ fn strip_digit_commas(s: &str) -> String {
 /// One alphanumeric piece: expands contractions, splits "6pm" into "6 pm" (but keeps
 /// "20th"), drops fillers and possessive "'s".
 fn push_piece(piece: &str, out: &mut Vec<String>) {
+    // "dont", "wasnt": a contraction without its apostrophe is read as with it.
+    if let Some((_, with)) = voxorder_domain::phrases::BARE_CONTRACTIONS
+        .iter()
+        .find(|(bare, _)| *bare == piece)
+    {
+        return push_piece(with, out);
+    }
     if let Some((_, expansion)) = CONTRACTIONS.iter().find(|(c, _)| *c == piece) {
         out.extend(expansion.split(' ').map(str::to_string));
         return;
@@ -218,6 +225,8 @@ mod tests {
     fn expands_contractions_and_drops_fillers() {
         assert_eq!(t("it doesn't fit"), ["it", "does", "not", "fit"]);
         assert_eq!(t("I won't be home"), ["i", "will", "not", "be", "home"]);
+        assert_eq!(t("it wasnt there"), ["it", "was", "not", "there"]);
+        assert_eq!(t("im away"), ["i", "am", "away"]);
         assert_eq!(t("it's um one uh two"), ["it", "is", "one", "two"]);
         assert_eq!(t("i'll take it"), ["i", "will", "take", "it"]);
         assert_eq!(t("wednesday's no good"), ["wednesday", "no", "good"]);
