@@ -345,12 +345,14 @@ impl Nlu {
             _ => false,
         };
         // Another business named by its name is that business's, whatever day it names.
+        // Another shop named by name is that shop's, whatever of ours its goods are called.
         if about_an_order(intent)
             && expect.is_none()
             && entities.order_number.is_none()
-            && entities.product.is_none()
-            && ((!own_details && entities::names_elsewhere(text))
-                || entities::names_another_business(text))
+            && (entities::names_another_shop(text)
+                || (entities.product.is_none()
+                    && ((!own_details && entities::names_elsewhere(text))
+                        || entities::names_another_business(text))))
         {
             intent = Intent::Fallback;
         }

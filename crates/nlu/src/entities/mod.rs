@@ -88,7 +88,56 @@ pub fn names_elsewhere(text: &str) -> bool {
         .elsewhere
         .find_all(&words)
         .iter()
-        .any(|m| !sent_to(&words[..m.start]))
+        .any(|m| {
+            !sent_to(&words[..m.start])
+                && (m.value != phrases::Elsewhere::Maker || named_as_a_shop(&words, m.start, m.end))
+        })
+}
+
+/// Whether the transcript names another shop by its name (a chain, or a maker named as
+/// a shop): "exchange the jeans I got from primark", "return the hoodie to adidas
+/// online", "reschedule my asda delivery to Saturday". A price compared with one
+/// ("zara has it for less") is this shop's business, and does not count.
+pub fn names_another_shop(text: &str) -> bool {
+    let words = text::tokenize(text);
+    if words.iter().any(|w| COMPARES.contains(&w.as_str())) {
+        return false;
+    }
+    phrases::tables()
+        .elsewhere
+        .find_all(&words)
+        .iter()
+        .any(|m| match m.value {
+            phrases::Elsewhere::Retailer => true,
+            phrases::Elsewhere::Maker => named_as_a_shop(&words, m.start, m.end),
+            _ => false,
+        })
+}
+
+/// Words of a price compared with another shop's.
+const COMPARES: &[&str] = &[
+    "cheaper", "less", "price", "prices", "deal", "offer", "match",
+];
+
+/// A maker named as the shop something came from or goes to: after "at", "from", "to",
+/// "in" or "with" (a determiner between), or before "store", "online" and the like.
+fn named_as_a_shop(words: &[String], start: usize, end: usize) -> bool {
+    let mut k = start;
+    if k > 0 && matches!(words[k - 1].as_str(), "the" | "my" | "an" | "a") {
+        k -= 1;
+    }
+    let by_preposition = k > 0
+        && matches!(
+            words[k - 1].as_str(),
+            "at" | "from" | "to" | "in" | "with" | "on"
+        );
+    let as_a_shop = words.get(end).is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "store" | "stores" | "shop" | "outlet" | "online" | "website" | "app" | "order"
+        )
+    });
+    by_preposition || as_a_shop
 }
 
 /// Whether the words before a phrase end in "to", with at most a determiner between
@@ -281,6 +330,42 @@ const BUSINESS_KINDS: &[&str] = &["online", "outlet", "grocery", "food", "home",
 /// Words for this shop's parcel.
 const PARCEL_WORDS: &[&str] = &["parcel", "parcels", "package", "packages", "shipment"];
 
+/// The email meant of those said: the first, unless the words between take it back or
+/// name the last as the new one ("tom at gmail dot com, sorry, tom one at gmail dot
+/// com"; "the old one was …, the new one is …").
+fn email_meant(words: &[String], emails: Vec<String>) -> Option<String> {
+    let at: Vec<usize> = (0..words.len())
+        .filter(|&k| words[k] == text::OPAQUE)
+        .collect();
+    let replaced = match (at.first(), at.last()) {
+        (Some(&first), Some(&last)) if emails.len() >= 2 && last > first => words[first..last]
+            .iter()
+            .any(|w| TAKES_BACK_AN_EMAIL.contains(&w.as_str())),
+        _ => false,
+    };
+    if replaced {
+        emails.into_iter().last()
+    } else {
+        emails.into_iter().next()
+    }
+}
+
+/// Words between two emails that make the last the one meant.
+const TAKES_BACK_AN_EMAIL: &[&str] = &[
+    "sorry",
+    "no",
+    "actually",
+    "mean",
+    "meant",
+    "wait",
+    "rather",
+    "new",
+    "now",
+    "correction",
+    "instead",
+    "oops",
+];
+
 /// Extracts every entity from one transcript.
 pub fn extract(text: &str, ctx: &EntityContext<'_>) -> Entities {
     read(text, ctx).0
@@ -326,7 +411,7 @@ pub fn read(text: &str, ctx: &EntityContext<'_>) -> (Entities, bool) {
 
     let entities = Entities {
         order_number: ids.order_number,
-        email: emails.into_iter().next(),
+        email: email_meant(&words, emails),
         zip_code: ids.zip_code,
         phone_number: ids.phone_number,
         date,

@@ -174,6 +174,10 @@ pub(crate) enum Elsewhere {
     Rental,
     /// Goods no shop like this one sells (live animals, alcohol, medicine, vehicles…).
     NotSold,
+    /// Another shop or chain named by its name.
+    Retailer,
+    /// A maker of goods, which is another business only when named as a shop.
+    Maker,
 }
 
 /// Every table the extractor uses.

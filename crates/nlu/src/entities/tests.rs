@@ -655,3 +655,47 @@ fn a_business_named_after_a_determiner_or_a_kind() {
         "cancel the order I placed on Monday"
     ));
 }
+
+/// A chain named in lower case, as a recogniser writes it, is another shop; a maker is
+/// one only when named as a shop; a price compared with either is ours to answer.
+#[test]
+fn another_shop_by_its_name() {
+    assert!(names_another_shop("move my sainsburys delivery to friday"));
+    assert!(names_another_shop(
+        "swap the top i got in uniqlo for a medium"
+    ));
+    assert!(names_another_shop("send the trainers back to puma online"));
+    assert!(!names_another_shop(
+        "my puma trainers have split at the toe"
+    ));
+    assert!(!names_another_shop(
+        "uniqlo has the same jumper for less, cancel mine"
+    ));
+    assert!(!names_another_shop("cancel the hoodie order"));
+}
+
+/// Of two emails, the last is meant when the caller takes the first back or calls the
+/// last the new one.
+#[test]
+fn the_email_meant_of_two() {
+    let ctx = EntityContext {
+        now: now(),
+        products: None,
+        expect: None,
+        buying: false,
+    };
+    let email = |s: &str| extract(s, &ctx).email;
+    assert_eq!(
+        email("ann at mail dot com, sorry, ann two at mail dot com").as_deref(),
+        Some("ann2@mail.com")
+    );
+    assert_eq!(
+        email("it used to be bo at aol dot com but the new one is bo dot ray at gmail dot com")
+            .as_deref(),
+        Some("bo.ray@gmail.com")
+    );
+    assert_eq!(
+        email("send it to ann at mail dot com and copy bo at mail dot com").as_deref(),
+        Some("ann@mail.com")
+    );
+}
