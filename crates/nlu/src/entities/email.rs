@@ -138,7 +138,12 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
             _ => 0,
         };
         if case_words > 0 && chunks.get(i + case_words).is_some_and(|n| letter(n)) {
-            i += case_words;
+            // "capital p priya": the letter is the name's first, said before it.
+            let initial = &chunks[i + case_words];
+            let names_it = chunks
+                .get(i + case_words + 1)
+                .is_some_and(|w| w.len() > 1 && w.starts_with(initial.as_str()) && !letter(w));
+            i += case_words + usize::from(names_it);
             continue;
         }
         out.push(chunks[i].clone());
@@ -218,6 +223,19 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
         {
             i += 1;
             continue;
+        }
+        // "s m i t h, smith": the word said after its letters is no more of it.
+        let spelled_before = out
+            .iter()
+            .rev()
+            .take_while(|p| single(p))
+            .collect::<Vec<_>>();
+        if spelled_before.len() >= 3 && c.len() == spelled_before.len() {
+            let letters: String = spelled_before.iter().rev().map(|p| p.as_str()).collect();
+            if letters == c {
+                i += 1;
+                continue;
+            }
         }
         // A word spelled again: the letters after it make the word once more.
         let run = chunks[i..].iter().take_while(|n| single(n)).count();
@@ -1208,6 +1226,20 @@ mod tests {
         assert_eq!(
             email("sam dash or dash alex at fastmail dot com").as_deref(),
             Some("sam-or-alex@fastmail.com")
+        );
+    }
+
+    /// A letter named with its case before the name it starts, or a word said again
+    /// after its letters, is said once.
+    #[test]
+    fn an_initial_or_a_word_said_twice_is_one() {
+        assert_eq!(
+            email("capital r rosa dot lin at mail dot com").as_deref(),
+            Some("rosa.lin@mail.com")
+        );
+        assert_eq!(
+            email("it's k e l l y, kelly, at fastmail dot com").as_deref(),
+            Some("kelly@fastmail.com")
         );
     }
 
