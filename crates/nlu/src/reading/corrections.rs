@@ -28,6 +28,14 @@ const CORRECTIONS: &[&str] = &[
     "scratch that",
     "i skipped one",
     "i missed one",
+    "missed a digit",
+    "skipped a digit",
+    "missed a number",
+    "meant to be",
+    "should have been",
+    ", sorry,",
+    ", nah,",
+    "nah make it",
     "let me start again",
     "start again",
     "from the top",
@@ -69,17 +77,25 @@ fn restart(text: &str) -> Option<usize> {
             .map(str::to_ascii_lowercase)
             .collect()
     };
-    text.match_indices("...")
-        .map(|(i, _)| i)
-        .filter(|&i| {
+    let lower = text.to_ascii_lowercase();
+    PAUSES
+        .iter()
+        .flat_map(|p| lower.match_indices(p).map(|(i, m)| (i, i + m.len())))
+        .filter(|&(i, end)| {
             let before = words(&text[..i]);
-            let after = words(&text[i + 3..]);
+            let after = words(&text[end..]);
             let run = &before[before.len().saturating_sub(RESTART_LOOKBACK)..];
             after.len() >= 2 && run.windows(2).any(|w| w == &after[..2])
         })
-        .map(|i| i + 3)
+        .map(|(_, end)| end)
         .max()
 }
+
+/// A trailing-off, or a hesitation between commas, after which a caller may start
+/// again ("two seven six, ah, two seven six oh one").
+const PAUSES: &[&str] = &[
+    "...", ", ah,", ", er,", ", erm,", ", um,", ", uh,", ", hmm,",
+];
 
 /// How many words before a trailing-off a restart may repeat from.
 const RESTART_LOOKBACK: usize = 4;
@@ -337,6 +353,13 @@ const DIGIT_NAMED: &[(&str, DigitAt)] = &[
     ("last number is", DigitAt::Last),
     ("last one is", DigitAt::Last),
     ("last one's", DigitAt::Last),
+    ("last two are", DigitAt::Last),
+    ("last two digits are", DigitAt::Last),
+    ("last two should be", DigitAt::Last),
+    ("last three are", DigitAt::Last),
+    ("last three digits are", DigitAt::Last),
+    ("first two are", DigitAt::First),
+    ("first two digits are", DigitAt::First),
     ("last number's", DigitAt::Last),
     ("ends in", DigitAt::Last),
     ("ends with", DigitAt::Last),

@@ -74,6 +74,14 @@ fn what_follows_the_last_correction_is_the_text_that_counts() {
         Some("two oh six five five five")
     );
     assert_eq!(after_correction("five one two... three four"), None);
+    assert_eq!(
+        after_correction("zip is nine eight, um, nine eight one oh four"),
+        Some("nine eight one oh four")
+    );
+    assert_eq!(
+        after_correction("I said 40 but it's meant to be 14"),
+        Some("14")
+    );
     assert_eq!(after_correction("no dots, all lower case"), None);
     assert_eq!(after_correction("I want to make items for a fair"), None);
     assert_eq!(
@@ -629,6 +637,10 @@ fn one_digit_named_again_corrects_the_number() {
     assert_eq!(
         digit_corrected("two oh one five, nine nine... wait the last one's a six"),
         Some((DigitAt::Last, "6".to_string()))
+    );
+    assert_eq!(
+        digit_corrected("5 5 1 2 0 8 7 7 3 4 1 1 0 ... hang on, the last two are 0 9"),
+        Some((DigitAt::Last, "09".to_string()))
     );
     // Nothing said before, or no digit after: no correction.
     assert_eq!(digit_corrected("it ends in 8"), None);
