@@ -202,14 +202,43 @@ pub(crate) fn extract_date(
     }
     // "I ordered it on the fifth of March": a month and day that has passed, said of
     // something that already happened, is this year's, not next year's.
-    if matches!(best.shape, Shape::MonthDay) && best.date > today && said_of_the_past(words, &best)
-    {
-        let last = (1..=4).find_map(|k| best.date.with_year(best.date.year() - k));
-        if let Some(last) = last.filter(|d| *d <= today) {
-            return Some(last);
+    // "It arrived on Monday", "I sent it back on the 5th": a weekday or a day of the
+    // month said of what already happened is the last one, not the next.
+    if best.date > today && said_of_the_past(words, &best) {
+        if let Some(past) = the_last_such_day(words, &best, today) {
+            return Some(past);
         }
     }
     Some(best.date)
+}
+
+/// The last date on or before `today` said as the candidate was: its weekday a week
+/// back at a time; its day of the month a month back at a time (keeping a weekday said
+/// with it); a month named, a year back.
+fn the_last_such_day(words: &[String], c: &Candidate, today: NaiveDate) -> Option<NaiveDate> {
+    let span = &words[c.start..c.end];
+    let month_said = span.iter().any(|w| month_word(w).is_some());
+    let weekday_said = span.iter().find_map(|w| weekday_word(w));
+    match c.shape {
+        Shape::Weekday(_) => {
+            let mut d = c.date;
+            while d > today {
+                d = d.checked_sub_days(Days::new(7))?;
+            }
+            Some(d)
+        }
+        Shape::DayOfMonth(_) | Shape::MonthDay if !month_said => (1..=12)
+            .filter_map(|k| c.date.checked_sub_months(Months::new(k)))
+            .find(|d| {
+                *d <= today
+                    && d.day() == c.date.day()
+                    && weekday_said.is_none_or(|w| d.weekday() == w)
+            }),
+        Shape::MonthDay => (1..=4)
+            .find_map(|k| c.date.with_year(c.date.year() - k))
+            .filter(|d| *d <= today),
+        _ => None,
+    }
 }
 
 /// Verbs of what has already happened to an order, before a date in the same clause.
@@ -223,6 +252,12 @@ const PAST_EVENTS: &[&str] = &[
     "paid",
     "got",
     "came",
+    "returned",
+    "sent",
+    "posted",
+    "delivered",
+    "dropped",
+    "shipped",
 ];
 
 /// Whether the date is said of something that already happened ("ordered on …",
@@ -1132,6 +1167,27 @@ mod tests {
             Some("2026-03-24")
         );
         assert_eq!(date("can it come tonight").as_deref(), Some("2026-03-10"));
+        // Said of what already happened: the last such day.
+        assert_eq!(
+            date("it came on thursday, broken").as_deref(),
+            Some("2026-03-05")
+        );
+        assert_eq!(
+            date("I posted it back on the 20th").as_deref(),
+            Some("2026-02-20")
+        );
+        assert_eq!(
+            date("it got here on saturday the 28th").as_deref(),
+            Some("2026-02-28")
+        );
+        assert_eq!(
+            date("I sent it back on february the 27th").as_deref(),
+            Some("2026-02-27")
+        );
+        assert_eq!(
+            date("it was delivered on friday the 6th").as_deref(),
+            Some("2026-03-06")
+        );
         assert_eq!(date("the week after next").as_deref(), Some("2026-03-23"));
         assert_eq!(date("next month").as_deref(), Some("2026-04-01"));
         assert_eq!(

@@ -231,6 +231,11 @@ fn clock_time(words: &[String], i: usize) -> Option<(TimeSlot, usize)> {
         (Some("at" | "around" | "about"), 8..=11) => TimeSlot::Morning,
         (Some("at" | "around" | "about"), 12 | 1..=4) => TimeSlot::Afternoon,
         (Some("at" | "around" | "about"), 5..=9) => TimeSlot::Evening,
+        // "Between 8 and 12", "from 9 till 1": the window starts when the hour does.
+        (Some("between" | "from"), 7..=11) => TimeSlot::Morning,
+        (Some("between" | "from"), 12 | 1..=3) => TimeSlot::Afternoon,
+        (Some("between" | "from"), 5..=8) => TimeSlot::Evening,
+        (Some("before" | "by"), 9..=12) => TimeSlot::Morning,
         _ => return None,
     };
     Some((slot, end))
@@ -273,6 +278,8 @@ mod tests {
         assert_eq!(slot("Friday, in the am if you can"), Some(Morning));
         assert_eq!(slot("can the van come before ten"), Some(Morning));
         assert_eq!(slot("Thursday arvo suits me"), Some(Afternoon));
+        assert_eq!(slot("any time between 9 and 12 is fine"), Some(Morning));
+        assert_eq!(slot("from 6 till 9 please"), Some(Evening));
     }
 
     #[test]
