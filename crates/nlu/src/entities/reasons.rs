@@ -193,6 +193,16 @@ mod tests {
             Some(SizeIssue)
         );
         assert_eq!(ret("the blender broke within two days"), Some(QualityIssue));
+        assert_eq!(ret("the lamp came without its shade"), Some(MissingItem));
+        assert_eq!(
+            ret("the throw is a different pattern from the listing"),
+            Some(NotAsDescribed)
+        );
+        assert_eq!(
+            ret("honestly I like the other one better"),
+            Some(ChangedMind)
+        );
+        assert_eq!(ret("I dont like it"), Some(ChangedMind));
         assert_eq!(
             ret("the trainers are too small i'd like to return them"),
             Some(SizeIssue)
@@ -258,6 +268,15 @@ mod tests {
         assert_eq!(
             can("it's still processing after a fortnight, cancel it"),
             Some(DeliveryTooSlow)
+        );
+        assert_eq!(can("we're emigrating next month so cancel"), Some(Other));
+        assert_eq!(
+            can("four weeks to deliver? cancel it"),
+            Some(DeliveryTooSlow)
+        );
+        assert_eq!(
+            can("the shop down the road has it for less"),
+            Some(FoundCheaper)
         );
         assert_eq!(
             can("please cancel it's taking too long to arrive"),
