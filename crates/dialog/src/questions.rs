@@ -393,7 +393,9 @@ impl Engine {
         // thanks anyway" at "shall I connect you?": thanks with only an "okay" take the
         // answer in and leave; they buy nothing and ask for no one. A person offered is
         // declined; a purchase or a change is asked about again.
-        let thanks_only = yes == Some(true)
+        // "Oh dear. Alright, thank you for checking" is the same, whatever else the
+        // words of the moment leave unsure.
+        let thanks_only = yes != Some(false)
             && named_go_ahead.is_none()
             && self.acknowledges_only(said)
             && self.phrases().any("gratitude", &said.words);
