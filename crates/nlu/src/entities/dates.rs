@@ -267,10 +267,33 @@ fn said_of_the_past(words: &[String], c: &Candidate) -> bool {
         .iter()
         .any(|w| w.len() == 4 && is_digits(w));
     let before = c.start.saturating_sub(6)..c.start;
+    // "I need it delivered Saturday", "can it be sent on the 19th": a wish, not a past.
+    let wished = |k: usize| {
+        words[k.saturating_sub(3)..k].iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "need"
+                    | "needs"
+                    | "want"
+                    | "wants"
+                    | "like"
+                    | "get"
+                    | "be"
+                    | "can"
+                    | "could"
+                    | "will"
+                    | "please"
+                    | "to"
+                    | "should"
+                    | "would"
+                    | "have"
+            )
+        })
+    };
     !year_said
         && before
             .into_iter()
-            .any(|k| PAST_EVENTS.contains(&words[k].as_str()))
+            .any(|k| PAST_EVENTS.contains(&words[k].as_str()) && !wished(k))
 }
 
 /// Whether a negation governs the date: a negator shortly before it with nothing that
@@ -1167,6 +1190,10 @@ mod tests {
             Some("2026-03-24")
         );
         assert_eq!(date("can it come tonight").as_deref(), Some("2026-03-10"));
+        assert_eq!(
+            date("I'd like it delivered on the 20th").as_deref(),
+            Some("2026-03-20")
+        );
         // Said of what already happened: the last such day.
         assert_eq!(
             date("it came on thursday, broken").as_deref(),
