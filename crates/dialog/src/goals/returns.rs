@@ -934,6 +934,21 @@ fn wanted_variant(
         .collect();
     let (up, down) = (ph.any("size_up", words), ph.any("size_down", words));
     let (mut spoken_size, spoken_color) = spoken_size_and_colour(e, &kept, variants);
+    // "Black, size 30, too small; I want size 32": the size the caller has is said
+    // too; the other one said is the one wanted.
+    let own_size = own.size.as_deref().map(str::to_lowercase);
+    if spoken_size.as_deref().map(str::to_lowercase) == own_size && own_size.is_some() {
+        let names_own = |w: &String| {
+            spoken_size_and_colour(e, std::slice::from_ref(w), variants)
+                .0
+                .map(|s| s.to_lowercase())
+                == own_size
+        };
+        let without_own: Vec<String> = kept.iter().filter(|w| !names_own(w)).cloned().collect();
+        if let (Some(other), _) = spoken_size_and_colour(e, &without_own, variants) {
+            spoken_size = Some(other);
+        }
+    }
     if spoken_size.is_none() && up != down {
         spoken_size = next_size(own, variants, up);
     }
