@@ -4,11 +4,11 @@
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
-use voxorder_config::{Config, TimeSlot};
-use voxorder_domain::change::Change;
+use voxorder_config::{Config, ShippingPolicy, TimeSlot};
+use voxorder_domain::change::{Change, HandOffReason};
 use voxorder_domain::intent::Intent;
 use voxorder_domain::interpretation::Cue;
-use voxorder_domain::order::{Order, OrderItem, OrderStatus, PaymentMethod};
+use voxorder_domain::order::{Order, OrderItem, OrderStatus, PaymentMethod, ShippingMethod};
 use voxorder_domain::product_words as pw;
 use voxorder_domain::records::{NoticeKind, NoticeScope, Product, SyncNotice};
 use voxorder_domain::speech_text as st;
@@ -312,6 +312,42 @@ pub(crate) fn state_key(status: OrderStatus) -> &'static str {
         OrderStatus::Delayed => p!("state_delayed"),
         OrderStatus::Cancelled => p!("state_cancelled"),
         OrderStatus::Returned => p!("state_returned"),
+    }
+}
+
+/// The latest delivery date the shipping method promised at checkout.
+pub(crate) fn promised_by(order: &Order, shipping: &ShippingPolicy) -> NaiveDate {
+    let days = match order.shipping_method {
+        ShippingMethod::Standard => shipping.standard_business_days[1],
+        ShippingMethod::Express => shipping.express_business_days[1],
+        ShippingMethod::NextDay => 1,
+        ShippingMethod::International => shipping.international_business_days[1],
+    };
+    add_business_days(order.order_date, days)
+}
+
+impl Engine {
+    /// How many days past its promise a delayed order is, counted to its new estimate.
+    fn days_late(&self, order: &Order) -> i64 {
+        let late_until = order
+            .estimated_delivery
+            .unwrap_or(self.today())
+            .max(self.today());
+        (late_until - promised_by(order, &self.config().policy.shipping)).num_days()
+    }
+
+    /// A delayed order past the policy's limit is for the team, whatever was asked of it
+    /// ("I just want a refund", "cancel it"): the team is offered, after what was said.
+    /// True when offered; nothing is said otherwise.
+    pub(crate) fn offer_team_when_very_late(&mut self, order: &Order) -> bool {
+        let limit = i64::from(self.config().policy.orders.delay_handoff_days);
+        if order.status != OrderStatus::Delayed || self.days_late(order) <= limit {
+            return false;
+        }
+        self.end_task();
+        self.say(p!("offer_delay_handoff"), &[]);
+        self.offer_human(HandOffReason::LongDelay);
+        true
     }
 }
 

@@ -13,13 +13,10 @@ use crate::speak::{
     say_return_state, slot_words, state_key,
 };
 use crate::{p, Answer, Ask, Engine, Goal, NewItem, Said, Task, YesNo};
-use voxorder_config::ShippingPolicy;
 use voxorder_config::TimeSlot;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
 use voxorder_domain::interpretation::Cue;
-use voxorder_domain::order::{
-    Address, AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod,
-};
+use voxorder_domain::order::{Address, AddressRecord, Order, OrderStatus, PaymentMethod};
 use voxorder_domain::product_words as pw;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::us_states;
@@ -28,17 +25,6 @@ use voxorder_domain::vocab::{Entities, Intent};
 
 fn status_words(e: &Engine, status: OrderStatus) -> String {
     e.text(state_key(status), &[])
-}
-
-/// The latest delivery date the shipping method promised at checkout.
-fn promised_by(order: &Order, shipping: &ShippingPolicy) -> NaiveDate {
-    let days = match order.shipping_method {
-        ShippingMethod::Standard => shipping.standard_business_days[1],
-        ShippingMethod::Express => shipping.express_business_days[1],
-        ShippingMethod::NextDay => 1,
-        ShippingMethod::International => shipping.international_business_days[1],
-    };
-    add_business_days(order.order_date, days)
 }
 
 /// What the caller hears about money for a cancelled order. `just_cancelled`: said as
@@ -455,7 +441,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
             );
             // Over the limit, the team takes it on, when the caller wants: one who only
             // wanted the date has it and is not cut off.
-            if !offer_team_when_very_late(e, &order) {
+            if !e.offer_team_when_very_late(&order) {
                 e.complete();
             }
         }
@@ -501,26 +487,6 @@ fn scan_words(ev: &voxorder_domain::order::TrackingEvent) -> (String, String) {
         .map(|l| format!(" in {l}"))
         .unwrap_or_default();
     (what, place)
-}
-
-/// How many days past its promise a delayed order is, counted to its new estimate.
-fn days_late(e: &Engine, order: &Order) -> i64 {
-    let late_until = order.estimated_delivery.unwrap_or(e.today()).max(e.today());
-    (late_until - promised_by(order, &e.config().policy.shipping)).num_days()
-}
-
-/// A delayed order past the policy's limit is for the team, whatever was asked of it
-/// ("I just want a refund", "cancel it"): the team is offered, after what was said.
-/// True when offered; nothing is said otherwise.
-pub(crate) fn offer_team_when_very_late(e: &mut Engine, order: &Order) -> bool {
-    let limit = i64::from(e.config().policy.orders.delay_handoff_days);
-    if order.status != OrderStatus::Delayed || days_late(e, order) <= limit {
-        return false;
-    }
-    e.end_task();
-    e.say(p!("offer_delay_handoff"), &[]);
-    e.offer_human(HandOffReason::LongDelay);
-    true
 }
 
 /// "Why is it late?" about the verified order in focus: the carrier's latest scan and
@@ -916,7 +882,7 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
                 p!("cancel_shipped"),
                 &[("state", status_words(e, order.status)), ("window", window)],
             );
-            if !offer_team_when_very_late(e, &order) {
+            if !e.offer_team_when_very_late(&order) {
                 e.complete();
             }
         }

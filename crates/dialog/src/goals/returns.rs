@@ -210,7 +210,7 @@ fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
         }
         OrderStatus::Shipped | OrderStatus::OutForDelivery | OrderStatus::Delayed => {
             e.say(p!("return_not_delivered"), &[("window", window)]);
-            if !super::orders::offer_team_when_very_late(e, order) {
+            if !e.offer_team_when_very_late(order) {
                 e.complete();
             }
             true
