@@ -2117,6 +2117,26 @@ fn pick_lines(
 ) -> Vec<(u32, u32)> {
     let whole = |l: u32| (l, item(order, l).qty);
     if e.phrases().any("all_items", &said.words) {
+        // "The beanies, all three": all of the item named, never every item.
+        let by_product: Vec<u32> = said
+            .entities
+            .product
+            .as_ref()
+            .map(|sku| {
+                open.iter()
+                    .copied()
+                    .filter(|&l| item(order, l).sku == *sku)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let named = if by_product.is_empty() {
+            named_alone(order, open, &said.words, &[])
+        } else {
+            by_product
+        };
+        if let [l] = named[..] {
+            return vec![whole(l)];
+        }
         return open.iter().map(|&l| whole(l)).collect();
     }
     let qty_for = |l: u32| {
