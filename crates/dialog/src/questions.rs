@@ -808,6 +808,21 @@ impl Engine {
                             address.zip.clone(),
                         );
                 }
+                // "Yes, and it's apartment 2": a unit said at the read-back is added to
+                // the street line and read back again, never left out of what is stored.
+                let mut unit_added = false;
+                if !street_said {
+                    if let (Some(line), Some(unit)) =
+                        (address.line1.as_mut(), unit_said(&said.words))
+                    {
+                        if !line.to_lowercase().contains(&unit.to_lowercase()) {
+                            line.push(' ');
+                            line.push_str(&unit);
+                            changed = true;
+                        }
+                        unit_added = true;
+                    }
+                }
                 // "Oh wait, the number's 1240 not 1420": the house number alone, which
                 // names the street line without clearing it.
                 let mut renumbered_house = false;
@@ -832,7 +847,7 @@ impl Engine {
                     (zip_named && !changed, &mut address.zip),
                     (city_named && !street_said, &mut address.city),
                     (
-                        street_named && !street_said && !renumbered_house,
+                        street_named && !street_said && !renumbered_house && !unit_added,
                         &mut address.line1,
                     ),
                 ] {
@@ -970,6 +985,27 @@ impl Engine {
             YesNo::AnythingElse | YesNo::OfferHuman | YesNo::NextOrder => {}
         }
     }
+}
+
+/// A unit of a building said in words ("apartment 2", "flat 3b", "unit twelve"), as it
+/// is written in an address line ("Apartment 2").
+fn unit_said(words: &[String]) -> Option<String> {
+    let k = words
+        .iter()
+        .position(|w| matches!(w.as_str(), "apartment" | "apt" | "unit" | "flat" | "suite"))?;
+    let id = words.get(k + 1)?;
+    let id = match voxorder_domain::speech_text::digit_word(id) {
+        Some(d) => d.to_string(),
+        None if id.chars().all(|c| c.is_ascii_alphanumeric()) && id.len() <= 5 => id.to_uppercase(),
+        None => return None,
+    };
+    let kind = match words[k].as_str() {
+        "apt" | "apartment" => "Apartment",
+        "unit" => "Unit",
+        "flat" => "Flat",
+        _ => "Suite",
+    };
+    Some(format!("{kind} {id}"))
 }
 
 /// Whether an utterance of this intent and these values asks for something besides a
