@@ -294,7 +294,7 @@ impl Nlu {
         // "Can I return sale items?" asks the rule for a kind of thing; nothing of the
         // caller's is sent back.
         if matches!(intent, Intent::ReturnItem | Intent::ExchangeItem)
-            && reading::asks_what_may_be_returned(text)
+            && (reading::asks_what_may_be_returned(text) || reading::asks_what_return_costs(text))
         {
             intent = Intent::PolicyQuestion;
         }

@@ -143,6 +143,16 @@ pub fn asks_what_may_be_returned(text: &str) -> bool {
         && !text.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// Whether the words ask what sending something back costs ("do I have to pay the
+/// postage?", "is return shipping free?"), of no order of the caller's named.
+pub fn asks_what_return_costs(text: &str) -> bool {
+    let lists = lists::lists();
+    let words = words(text);
+    lists.any("return_cost_asked", &words)
+        && !lists.any("own_order_said", &words)
+        && !text.bytes().any(|b| b.is_ascii_digit())
+}
+
 /// Words said around an order number, a zip or a phone that ask for nothing ("yeah it's
 /// … and the zip's …").
 const AROUND_IDENTIFIERS: &[&str] = &[

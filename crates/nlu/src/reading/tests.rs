@@ -621,6 +621,20 @@ fn what_may_be_returned_of_a_kind_is_a_question() {
 }
 
 #[test]
+fn what_a_return_costs_is_a_question_of_the_rule() {
+    assert!(asks_what_return_costs(
+        "would I have to pay to post it back"
+    ));
+    assert!(asks_what_return_costs(
+        "is return shipping free with you lot"
+    ));
+    assert!(!asks_what_return_costs(
+        "I want to return order 1000000000042"
+    ));
+    assert!(!asks_what_return_costs("I'd like to send the lamp back"));
+}
+
+#[test]
 fn one_digit_named_again_corrects_the_number() {
     assert_eq!(
         digit_corrected("6836711404289... no wait, sorry, the last digit is an 8, not a 9"),
