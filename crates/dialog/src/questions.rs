@@ -623,6 +623,9 @@ impl Engine {
                 }
             }
             YesNo::Proceed if commerce::tells_arrival(self, said) => Answer::Handled,
+            YesNo::Proceed if commerce::tells_next_of_the_subscription(self, said, facts) => {
+                Answer::Handled
+            }
             YesNo::Proceed
                 if commerce::trim_cart(self, said, facts)
                     || commerce::adds_to_cart(self, said, facts)

@@ -2188,6 +2188,49 @@ pub(crate) fn tells_arrival(e: &mut Engine, said: &Said<'_>) -> bool {
     true
 }
 
+/// "When's the next one due, before I say yes?" at the read-back of a change to a
+/// subscription: its next delivery is said, and the read-back asked again. False, with
+/// nothing said, for anything else.
+pub(crate) fn tells_next_of_the_subscription(
+    e: &mut Engine,
+    said: &Said<'_>,
+    facts: &dyn Facts,
+) -> bool {
+    let id = match e.task.as_ref().map(|t| &t.req) {
+        Some(Request::Subscription(s)) => s.subscription,
+        _ => None,
+    };
+    let (Some(id), Some(cid)) = (id, e.s.customer) else {
+        return false;
+    };
+    let asks = e.phrases().any("subscription_next", &said.words)
+        && said
+            .words
+            .iter()
+            .any(|w| matches!(w.as_str(), "when" | "when's" | "whens" | "what"));
+    if !asks || e.yes_no(said) == Some(false) {
+        return false;
+    }
+    let Some(sub) = facts
+        .subscriptions_of(cid)
+        .ok()
+        .and_then(|subs| subs.into_iter().find(|s| s.id == id))
+    else {
+        return false;
+    };
+    let name = sub_name(e, &sub, facts);
+    let key = match (sub.status, sub.next_date) {
+        (SubscriptionStatus::Paused, _) => p!("sub_next_paused"),
+        (_, Some(_)) => p!("sub_next_delivery"),
+        (_, None) => p!("sub_next_unknown"),
+    };
+    let next = sub.next_date.map(|d| e.date_words(d)).unwrap_or_default();
+    let every = every(&e.catalog, sub.frequency_days);
+    e.say(key, &[("product", name), ("next", next), ("every", every)]);
+    e.say_pending_question(false);
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use crate::locale::Catalog;
