@@ -282,14 +282,14 @@ impl Nlu {
         if intent == Intent::ChangeAddress && reading::asks_where_it_goes(text) {
             intent = Intent::GetOrderStatus;
         }
+        // "Not the subscription, the order she placed: has it come?" asks after an order.
+        if intent == Intent::ManageSubscription && reading::asks_order_not_subscription(text) {
+            intent = Intent::GetOrderStatus;
+        }
         // "Let me stock up on green tea instead, fifteen boxes" buys once, even from
         // a caller whose subscription brings green tea.
         if intent == Intent::ManageSubscription && reading::buys_once(text) {
             intent = Intent::PlaceOrder;
-        }
-        // "Not the subscription, the order she placed: has it come?" asks after an order.
-        if intent == Intent::ManageSubscription && reading::asks_order_not_subscription(text) {
-            intent = Intent::GetOrderStatus;
         }
         // "Can I return sale items?" asks the rule for a kind of thing; nothing of the
         // caller's is sent back.

@@ -561,6 +561,9 @@ fn a_buy_made_once_is_no_subscription_change() {
     assert!(buys_once("i'll stock up on the candles then, six of them"));
     assert!(buys_once("just a one-time order of ten bags of coffee"));
     assert!(buys_once("a single order, not every month"));
+    assert!(buys_once(
+        "no, not my subscription, just send me two boxes today"
+    ));
     assert!(!buys_once("change my coffee subscription to two bags"));
     assert!(!buys_once("pause it one time, the next delivery"));
     assert!(!buys_once("skip just once my next delivery"));
