@@ -1810,6 +1810,32 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             _ => Answer::Missed,
         },
         Ask::SubscriptionAction => {
+            // "No, not the subscription, I want to order one bag now": a purchase made
+            // once, which leaves the subscription as it is.
+            if said.intent == voxorder_domain::intent::Intent::PlaceOrder
+                && said.confidence >= e.config().dialog.switch_confidence
+            {
+                // The product is the subscription's, when the answer names none ("one
+                // bag now").
+                let sub_sku = e.task().subscription().subscription.and_then(|id| {
+                    let cid = e.s.customer?;
+                    let subs = facts.household_subscriptions(cid).ok()?;
+                    subs.into_iter().find(|s| s.id == id).map(|s| s.sku)
+                });
+                let product = e.task().product().clone().or(sub_sku);
+                let mut heard = said.heard.clone();
+                if heard.entities.product.is_none() {
+                    heard.entities.product = product;
+                }
+                let said = Said {
+                    heard: &heard,
+                    ..*said
+                };
+                e.end_task();
+                e.ask = Ask::Nothing;
+                e.start_goal(Goal::Place, &said, facts);
+                return Answer::Handled;
+            }
             match action_from_words(e, &said.words, ent.frequency_days, ent.quantity) {
                 Some(a) => {
                     let task = e.task();
