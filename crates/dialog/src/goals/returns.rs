@@ -2118,19 +2118,41 @@ fn pick_lines(
     let whole = |l: u32| (l, item(order, l).qty);
     if e.phrases().any("all_items", &said.words) {
         // "The beanies, all three": all of the item named, never every item.
+        // The product heard may be another colour of the item ("the beanies" heard as
+        // the charcoal one): the line of its family is the one named.
+        let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
         let by_product: Vec<u32> = said
             .entities
             .product
             .as_ref()
             .map(|sku| {
-                open.iter()
+                let exact: Vec<u32> = open
+                    .iter()
                     .copied()
                     .filter(|&l| item(order, l).sku == *sku)
+                    .collect();
+                if !exact.is_empty() {
+                    return exact;
+                }
+                let wanted = family(sku);
+                open.iter()
+                    .copied()
+                    .filter(|&l| wanted.is_some() && family(&item(order, l).sku) == wanted)
                     .collect()
             })
             .unwrap_or_default();
+        let singular: Vec<String> = said
+            .words
+            .iter()
+            .map(|w| {
+                w.strip_suffix('s')
+                    .filter(|s| s.len() > 2)
+                    .unwrap_or(w)
+                    .to_string()
+            })
+            .collect();
         let named = if by_product.is_empty() {
-            named_alone(order, open, &said.words, &[])
+            named_alone(order, open, &singular, &[])
         } else {
             by_product
         };
