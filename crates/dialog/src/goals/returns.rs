@@ -2107,6 +2107,26 @@ fn named_alone(order: &Order, lines: &[u32], said: &[String], set_aside: &[&Stri
         .collect()
 }
 
+/// The open lines that are the product: those of its SKU, or else those of another size
+/// or colour of it.
+fn lines_of_product(order: &Order, open: &[u32], sku: &str, facts: &dyn Facts) -> Vec<u32> {
+    let exact: Vec<u32> = open
+        .iter()
+        .copied()
+        .filter(|&l| item(order, l).sku == sku)
+        .collect();
+    if !exact.is_empty() {
+        return exact;
+    }
+    let Some(wanted) = identity::family_of(sku, facts) else {
+        return Vec::new();
+    };
+    open.iter()
+        .copied()
+        .filter(|&l| identity::family_of(&item(order, l).sku, facts).as_ref() == Some(&wanted))
+        .collect()
+}
+
 /// Which order lines the caller means: all of them, by position, by product, or by name.
 fn pick_lines(
     e: &Engine,
@@ -2120,37 +2140,13 @@ fn pick_lines(
         // "The beanies, all three": all of the item named, never every item.
         // The product heard may be another colour of the item ("the beanies" heard as
         // the charcoal one): the line of its family is the one named.
-        let family = |sku: &str| facts.product(sku).ok().flatten().map(|p| p.family);
         let by_product: Vec<u32> = said
             .entities
             .product
             .as_ref()
-            .map(|sku| {
-                let exact: Vec<u32> = open
-                    .iter()
-                    .copied()
-                    .filter(|&l| item(order, l).sku == *sku)
-                    .collect();
-                if !exact.is_empty() {
-                    return exact;
-                }
-                let wanted = family(sku);
-                open.iter()
-                    .copied()
-                    .filter(|&l| wanted.is_some() && family(&item(order, l).sku) == wanted)
-                    .collect()
-            })
+            .map(|sku| lines_of_product(order, open, sku, facts))
             .unwrap_or_default();
-        let singular: Vec<String> = said
-            .words
-            .iter()
-            .map(|w| {
-                w.strip_suffix('s')
-                    .filter(|s| s.len() > 2)
-                    .unwrap_or(w)
-                    .to_string()
-            })
-            .collect();
+        let singular: Vec<String> = said.words.iter().map(|w| identity::singular(w)).collect();
         let named = if by_product.is_empty() {
             named_alone(order, open, &singular, &[])
         } else {
@@ -2193,18 +2189,11 @@ fn pick_lines(
             .any(|&l| item(order, l).sku == **sku && named_only_negated(l))
     });
     if let Some(sku) = product {
-        if let Some(&l) = open.iter().find(|&&l| item(order, l).sku == *sku) {
-            return vec![qty_for(l)];
-        }
-        if let Ok(Some(p)) = facts.product(sku) {
-            let same_family: Vec<u32> = open
-                .iter()
-                .copied()
-                .filter(|&l| matches!(facts.product(&item(order, l).sku), Ok(Some(q)) if q.family == p.family))
-                .collect();
-            if same_family.len() == 1 && !named_only_negated(same_family[0]) {
-                return vec![qty_for(same_family[0])];
-            }
+        let lines = lines_of_product(order, open, sku, facts);
+        match lines[..] {
+            [l, ..] if item(order, l).sku == *sku => return vec![qty_for(l)],
+            [l] if !named_only_negated(l) => return vec![qty_for(l)],
+            _ => {}
         }
     }
     // "One of the oatmeal ones": a word of one line's name alone (its colour here)
