@@ -907,16 +907,20 @@ pub(crate) fn count_wanted_once(e: &Engine, said: &Said<'_>) -> bool {
     changes_count && e.phrases().any("once_only", &said.words)
 }
 
+/// The household's subscription of this id, as the subscription requests list them.
+fn household_subscription(e: &Engine, id: i64, facts: &dyn Facts) -> Option<Subscription> {
+    let subs = facts.household_subscriptions(e.s.customer?).ok()?;
+    subs.into_iter().find(|s| s.id == id)
+}
+
 /// The count read back as a subscription's, ordered once instead: the subscription's
 /// product in that count, read back as a new order for its own yes.
 pub(crate) fn order_once_instead(e: &mut Engine, facts: &dyn Facts) {
     let sub = e.task().subscription().clone();
-    let sku = sub.product.clone().or_else(|| {
-        let id = sub.subscription?;
-        let cid = e.s.customer?;
-        let subs = facts.household_subscriptions(cid).ok()?;
-        subs.into_iter().find(|s| s.id == id).map(|s| s.sku)
-    });
+    let sku = sub
+        .product
+        .clone()
+        .or_else(|| household_subscription(e, sub.subscription?, facts).map(|s| s.sku));
     let qty = sub.quantity;
     e.task().become_goal(Goal::Place);
     let purchase = e.task().purchase();
@@ -1301,20 +1305,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         }
     }
     if action == SubAction::NextDelivery {
-        let key = match (sub.status, sub.next_date) {
-            (SubscriptionStatus::Paused, _) => p!("sub_next_paused"),
-            (_, Some(_)) => p!("sub_next_delivery"),
-            (_, None) => p!("sub_next_unknown"),
-        };
-        let next = sub.next_date.map(|d| e.date_words(d)).unwrap_or_default();
-        e.say(
-            key,
-            &[
-                ("product", name),
-                ("next", next),
-                ("every", every(&e.catalog, sub.frequency_days)),
-            ],
-        );
+        say_next_delivery(e, &sub, name);
         e.complete();
         return;
     }
@@ -1817,11 +1808,12 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             {
                 // The product is the subscription's, when the answer names none ("one
                 // bag now").
-                let sub_sku = e.task().subscription().subscription.and_then(|id| {
-                    let cid = e.s.customer?;
-                    let subs = facts.household_subscriptions(cid).ok()?;
-                    subs.into_iter().find(|s| s.id == id).map(|s| s.sku)
-                });
+                let sub_sku = e
+                    .task()
+                    .subscription()
+                    .subscription
+                    .and_then(|id| household_subscription(e, id, facts))
+                    .map(|s| s.sku);
                 let product = e.task().product().clone().or(sub_sku);
                 let mut heard = said.heard.clone();
                 if heard.entities.product.is_none() {
@@ -2226,7 +2218,7 @@ pub(crate) fn tells_next_of_the_subscription(
         Some(Request::Subscription(s)) => s.subscription,
         _ => None,
     };
-    let (Some(id), Some(cid)) = (id, e.s.customer) else {
+    let Some(id) = id else {
         return false;
     };
     let asks = e.phrases().any("subscription_next", &said.words)
@@ -2237,14 +2229,17 @@ pub(crate) fn tells_next_of_the_subscription(
     if !asks || e.yes_no(said) == Some(false) {
         return false;
     }
-    let Some(sub) = facts
-        .subscriptions_of(cid)
-        .ok()
-        .and_then(|subs| subs.into_iter().find(|s| s.id == id))
-    else {
+    let Some(sub) = household_subscription(e, id, facts) else {
         return false;
     };
     let name = sub_name(e, &sub, facts);
+    say_next_delivery(e, &sub, name);
+    e.say_pending_question(false);
+    true
+}
+
+/// When the subscription's next delivery comes (or that it is paused, or not yet set).
+fn say_next_delivery(e: &mut Engine, sub: &Subscription, name: String) {
     let key = match (sub.status, sub.next_date) {
         (SubscriptionStatus::Paused, _) => p!("sub_next_paused"),
         (_, Some(_)) => p!("sub_next_delivery"),
@@ -2253,8 +2248,6 @@ pub(crate) fn tells_next_of_the_subscription(
     let next = sub.next_date.map(|d| e.date_words(d)).unwrap_or_default();
     let every = every(&e.catalog, sub.frequency_days);
     e.say(key, &[("product", name), ("next", next), ("every", every)]);
-    e.say_pending_question(false);
-    true
 }
 
 #[cfg(test)]
