@@ -11,6 +11,16 @@ use voxorder_domain::speech_text as st;
 
 use super::text::{push_chunk, MAX_CHUNKS, MAX_CHUNK_BYTES, OPAQUE};
 
+/// One ASCII letter said alone ("j", "o").
+fn one_letter(c: &str) -> bool {
+    c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// One ASCII letter or digit said alone.
+fn one_char(c: &str) -> bool {
+    c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// Spoken separators inside the local part.
 fn separator(w: &str) -> Option<char> {
     match w {
@@ -98,7 +108,7 @@ pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
 /// up small i think" is a sentence.
 fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
     let chunks = letters_written_plainly(chunks);
-    let letter = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphabetic());
+    let letter = one_letter;
     let mut out: Vec<String> = Vec::with_capacity(chunks.len());
     let mut i = 0;
     while i < chunks.len() {
@@ -176,7 +186,7 @@ const REMARK_REACH: usize = 16;
 /// ("smyth with a y"), a word spelled out again right after it ("oconnor o c o n n o r"), and "one" said of the
 /// address itself ("it's my work one, j dot henderson").
 fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
-    let single = |c: &str| c.chars().count() == 1 && c.chars().all(|ch| ch.is_ascii_alphanumeric());
+    let single = one_char;
     let digitish = |c: &str| spelled_unit(c).is_some_and(|u| u.bytes().all(|b| b.is_ascii_digit()));
     let mut out: Vec<String> = Vec::with_capacity(chunks.len());
     let mut i = 0;
@@ -296,7 +306,7 @@ const LETTER_NAMES: &[(&str, &str)] = &[
 /// stands in a run of two or more spelled letters that runs into the address ("at", a
 /// "dot" or another separator), so "jay" alone stays a name and "the em dash" a word.
 fn letters_written_plainly(chunks: Vec<String>) -> Vec<String> {
-    let single = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphanumeric());
+    let single = one_char;
     let mut out: Vec<String> = chunks
         .into_iter()
         .map(|c| {
@@ -352,7 +362,7 @@ fn letters_written_plainly(chunks: Vec<String>) -> Vec<String> {
             }
             // "el oh el": "oh" between two letters is the letter, not a zero.
             for x in start + 1..i.saturating_sub(1) {
-                let letter = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphabetic());
+                let letter = one_letter;
                 if out[x] == "oh" && letter(&out[x - 1]) && letter(&out[x + 1]) {
                     out[x] = "o".to_string();
                 }
@@ -527,9 +537,10 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
 /// that end with its local part give the whole of it (the words before "at" were more
 /// than one).
 fn spelled_after(chunks: &[String], range: Range<usize>, email: String) -> (Range<usize>, String) {
-    let single =
-        |c: &String| c.chars().count() == 1 && c.chars().all(|ch| ch.is_ascii_alphanumeric());
-    let run = chunks[range.end..].iter().take_while(|c| single(c)).count();
+    let run = chunks[range.end..]
+        .iter()
+        .take_while(|c| one_char(c))
+        .count();
     let spelled = chunks[range.end..range.end + run].concat();
     match email.split_once('@') {
         Some((local, domain))
@@ -767,7 +778,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             _ => {
                 // The last label: a word, or letters spelled one by one.
                 let mut g = vec![chunks.get(j)?.as_str()];
-                let single = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphabetic());
+                let single = one_letter;
                 if single(g[0]) {
                     while g.len() < 3 && chunks.get(j + g.len()).is_some_and(|c| single(c)) {
                         g.push(chunks[j + g.len()].as_str());
@@ -851,7 +862,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     }
     // "mike h at ...": a name and the initial after it are one local part, as "j smith"
     // is the other way round.
-    let letter = |p: &str| p.len() == 1 && p.bytes().all(|b| b.is_ascii_alphabetic());
+    let letter = one_letter;
     if letter(&parts[0])
         && k >= 1
         && local_word(&chunks[k - 1])
@@ -867,7 +878,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     while parts.len() < 64 {
         // Before a separator, a spelled letter counts even when it is also a word of the
         // sentence ("m i k e dot r o s s").
-        let single_letter = |c: &str| c.len() == 1 && c.bytes().all(|b| b.is_ascii_alphanumeric());
+        let single_letter = one_char;
         if k >= 2
             && separator(&chunks[k - 1]).is_some()
             && (local_word(&chunks[k - 2])
