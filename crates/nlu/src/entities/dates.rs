@@ -61,8 +61,12 @@ const NEGATION_BREAKS: &[&str] = &[
     "better", "could", "can", "please", "and", "or", "if", "before", "after", "until", "till",
     "til", "than", "later", "earlier",
 ];
-/// Words after a "no"/"not" that make it harmless ("friday is not a problem").
-const HARMLESS_AFTER_NEGATION: &[&str] = &["problem", "worries", "issue", "bother"];
+/// Words after a "no"/"not" that make it harmless ("friday is not a problem", "friday
+/// please, no rush", "april 1st, no joke").
+const HARMLESS_AFTER_NEGATION: &[&str] = &[
+    "problem", "worries", "issue", "bother", "rush", "hurry", "pressure", "joke", "kidding", "lie",
+    "doubt", "stress",
+];
 /// Words that, shortly before a date, correct an earlier one ("no wait, make that
 /// thursday", "i mean friday", "actually the 20th").
 const CORRECTING_BEFORE: &[&str] = &[
@@ -128,7 +132,14 @@ pub(crate) fn extract_date(
                 .any(|k| words[k] == "instead" && words.get(k + 1).is_some_and(|w| w == "of"));
         let after = c.end..(c.end + 3).min(words.len());
         let negated_after = after.clone().any(|k| {
-            NEGATING_AFTER.contains(&words[k].as_str()) && !words_at(words, k, "not later")
+            NEGATING_AFTER.contains(&words[k].as_str())
+                && !words_at(words, k, "not later")
+                && !words
+                    .get(k + 1..(k + 3).min(words.len()))
+                    .is_some_and(|next| {
+                        next.iter()
+                            .any(|w| HARMLESS_AFTER_NEGATION.contains(&w.as_str()))
+                    })
         });
         negated_before || negated_after
     };
@@ -1371,6 +1382,8 @@ mod tests {
             ("i'm not home until friday", "2026-03-13"),
             ("skip the delivery on friday", "2026-03-13"),
             ("no, friday", "2026-03-13"),
+            ("friday please, no rush", "2026-03-13"),
+            ("april 1st please no joke", "2026-04-01"),
         ] {
             assert_eq!(date(s).as_deref(), Some(want), "{s}");
         }
