@@ -137,6 +137,18 @@ pub(crate) fn is_count_noun(w: &str) -> bool {
     )
 }
 
+/// "Can you", "can i": the verb that starts a question, not a can of something
+/// ("... nine zero can you deliver it in the afternoon").
+fn asks_something(words: &[String], at: usize) -> bool {
+    words[at] == "can"
+        && words.get(at + 1).is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "you" | "i" | "we" | "u" | "someone" | "somebody"
+            )
+        })
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Order,
@@ -392,7 +404,8 @@ fn apply_self_corrections(words: &[String], runs: &mut Vec<DigitRun>) {
 fn give_back_trailing_counts(words: &[String], runs: &mut [DigitRun]) {
     for run in runs.iter_mut() {
         let (item_start, digits_before) = run.last_item;
-        let counts_next = words.get(run.end).is_some_and(|w| is_count_noun(w));
+        let counts_next =
+            words.get(run.end).is_some_and(|w| is_count_noun(w)) && !asks_something(words, run.end);
         if run.last_is_word && run.items >= 2 && digits_before >= 6 && counts_next {
             run.digits.truncate(digits_before);
             run.end = item_start;
@@ -626,6 +639,11 @@ mod tests {
         assert_eq!(got.order_number.as_deref(), Some("12345678"));
         let two = w.iter().position(|x| x == "bags").expect("word") - 1;
         assert!(!taken[two]);
+        // A question that starts with "can" counts nothing.
+        let asked = ids("order number four three eight one two nine zero can you deliver it");
+        assert_eq!(asked.order_number.as_deref(), Some("4381290"));
+        let five_cans = ids("order one two three four five six seven eight five cans of soup");
+        assert_eq!(five_cans.order_number.as_deref(), Some("12345678"));
     }
 
     #[test]
