@@ -766,7 +766,8 @@ fn zero_word(w: &str) -> bool {
     matches!(w, "zero" | "oh" | "o")
 }
 
-fn is_number_word(w: &str) -> bool {
+/// A word that says a number or part of one: "zero" to "ninety", "oh", "hundred".
+pub fn is_number_word(w: &str) -> bool {
     small_value(w).is_some()
         || tens_value(w).is_some()
         || zero_word(w)

@@ -1,7 +1,7 @@
 //! Self-corrections: "seven eight seven one oh, no wait, seven eight seven oh one".
 //! What follows the last correction replaces what was said before it.
 
-use voxorder_domain::speech_text::digit_word;
+use voxorder_domain::speech_text::{digit_word, is_number_word};
 use voxorder_domain::vocab::Entities;
 
 /// Words a speaker uses to take back what they just said. A bare "no" counts only
@@ -51,6 +51,7 @@ pub fn after_correction(text: &str) -> Option<&str> {
         .iter()
         .filter_map(|c| rfind_words(&lower, c).map(|i| i + c.len()))
         .chain(restart(text))
+        .chain(no_between_numbers(&lower))
         .max()
         .or_else(|| after_echo(text))?;
     let tail = text[end..].trim_start_matches([',', ' ', '.', '-']);
@@ -90,6 +91,51 @@ fn restart(text: &str) -> Option<usize> {
         .map(|(_, end)| end)
         .max()
 }
+
+/// Where the rest begins after a bare "no" between two numbers, as a recogniser prints
+/// it without commas ("one two six six ah no one two seven", "three no four packs"):
+/// the number after it replaces the one before.
+fn no_between_numbers(lower: &str) -> Option<usize> {
+    let numeric = |w: &str| {
+        is_number_word(w)
+            || matches!(w, "double" | "triple")
+            || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let words: Vec<(usize, &str)> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .zip(word_starts(lower))
+        .filter(|(w, _)| !w.is_empty())
+        .map(|(w, at)| (at, w))
+        .collect();
+    words
+        .iter()
+        .enumerate()
+        .filter(|&(k, &(_, w))| {
+            let before = words[..k]
+                .iter()
+                .rev()
+                .map(|&(_, w)| w)
+                .find(|w| !HESITATIONS.contains(w));
+            w == "no"
+                && before.is_some_and(numeric)
+                && words.get(k + 1).is_some_and(|&(_, next)| numeric(next))
+        })
+        .map(|(_, &(at, w))| at + w.len())
+        .max()
+}
+
+/// The start of every piece `split` makes of `lower` on non-alphanumeric characters.
+fn word_starts(lower: &str) -> impl Iterator<Item = usize> + '_ {
+    std::iter::once(0).chain(
+        lower
+            .char_indices()
+            .filter(|&(_, c)| !c.is_ascii_alphanumeric())
+            .map(|(i, c)| i + c.len_utf8()),
+    )
+}
+
+/// Sounds a caller makes before taking a number back ("six six ah no").
+const HESITATIONS: &[&str] = &["ah", "er", "erm", "uh", "um", "hmm"];
 
 /// A trailing-off, or a hesitation between commas, after which a caller may start
 /// again ("two seven six, ah, two seven six oh one").

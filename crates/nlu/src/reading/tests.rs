@@ -83,6 +83,17 @@ fn what_follows_the_last_correction_is_the_text_that_counts() {
         Some("14")
     );
     assert_eq!(after_correction("no dots, all lower case"), None);
+    // A bare "no" between two numbers, printed without commas.
+    assert_eq!(
+        after_correction("one two six six ah no one two seven seven four one"),
+        Some("one two seven seven four one")
+    );
+    assert_eq!(
+        after_correction("three no four packs of nappies"),
+        Some("four packs of nappies")
+    );
+    assert_eq!(after_correction("seven eight seven no"), None);
+    assert_eq!(after_correction("is it five no thanks"), None);
     assert_eq!(after_correction("I want to make items for a fair"), None);
     assert_eq!(
         after_correction("is it possible to change where it goes? to 5 Elm Road"),
