@@ -754,6 +754,9 @@ fn tens_joined(chunks: &[String], parts: &mut [String], k: &mut usize) {
 }
 
 /// A spoken email around the "at" at `chunks[at]`, its domain from `chunks[domain]`.
+/// Most characters of a domain label spelled one by one ("z a c h dot io").
+const MAX_SPELLED_LABEL: usize = 16;
+
 fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, String)> {
     // Domain: label ("dot" label)+, where a chunk may itself hold dots ("gmail.com").
     // A label the recogniser split ("g mail", "b t internet", "a o l") is the chunks up
@@ -763,15 +766,24 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     let mut j = domain;
     let is_dot = |c: &String| c == "dot" || c == "." || c == "period";
     loop {
-        let dot_at = (j..(j + 4).min(chunks.len())).find(|&x| is_dot(&chunks[x]));
+        // A label spelled letter by letter ("z a c h dot io") may be longer than the
+        // few words a split label has.
+        let spelled_run = chunks[j.min(chunks.len())..]
+            .iter()
+            .take(MAX_SPELLED_LABEL + 1)
+            .take_while(|c| spelled_unit(c).is_some())
+            .count();
+        let dot_at =
+            (j..(j + 4).max(j + spelled_run + 1).min(chunks.len())).find(|&x| is_dot(&chunks[x]));
         let group: Vec<&str> = match dot_at {
             Some(d)
                 if d > j
-                    && chunks[j..d].iter().enumerate().all(|(x, c)| {
-                        c != "at"
-                            && (!DOMAIN_STOP.contains(&c.as_str())
-                                || stop_word_starts_domain(chunks, j + x))
-                    }) =>
+                    && (d - j >= 2 && chunks[j..d].iter().all(|c| one_char(c))
+                        || chunks[j..d].iter().enumerate().all(|(x, c)| {
+                            c != "at"
+                                && (!DOMAIN_STOP.contains(&c.as_str())
+                                    || stop_word_starts_domain(chunks, j + x))
+                        })) =>
             {
                 chunks[j..d].iter().map(String::as_str).collect()
             }
@@ -787,11 +799,17 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
                 g
             }
         };
+        // "k nine dogs": a number word beside a spelled letter is a digit of the label.
+        let spelled_group = group.iter().any(|c| one_letter(c));
         let joined: String = group
             .iter()
             .map(|c| match *c {
-                "dash" | "hyphen" => "-",
-                other => other,
+                "dash" | "hyphen" => "-".to_string(),
+                other if spelled_group && !one_char(other) => match spelled_unit(other) {
+                    Some(digit) if other.bytes().all(|b| b.is_ascii_alphabetic()) => digit,
+                    _ => other.to_string(),
+                },
+                other => other.to_string(),
             })
             .collect();
         let chunk = joined.trim_end_matches('.');
@@ -1013,6 +1031,19 @@ mod tests {
             Some("anna@btinternet.com".into())
         );
         assert_eq!(email("sam at a o l dot com"), Some("sam@aol.com".into()));
+        // A domain spelled letter by letter however long, digits said as words in it.
+        assert_eq!(
+            email("z a c h at z a c h dot io"),
+            Some("zach@zach.io".into())
+        );
+        assert_eq!(
+            email("bob at c h i p s h o p dot com"),
+            Some("bob@chipshop.com".into())
+        );
+        assert_eq!(
+            email("k nine at k nine dogs dot com"),
+            Some("k9@k9dogs.com".into())
+        );
         assert_eq!(
             email("kate at mail dot ru thanks"),
             Some("kate@mail.ru".into())
