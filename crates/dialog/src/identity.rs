@@ -1415,7 +1415,12 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
     if fitting.len() == 1 {
         let o = fitting[0];
         let args = describe(e, o);
-        e.say(p!("using_order"), &args);
+        let key = if goal == Goal::Status {
+            p!("using_order_dated")
+        } else {
+            p!("using_order")
+        };
+        e.say(key, &args);
         use_order(e, o.order_number.clone());
         return true;
     }
