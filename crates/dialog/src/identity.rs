@@ -1386,22 +1386,19 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
             fitting.retain(|_| named.next().unwrap_or(false));
         }
     }
-    // "The tracking for something I ordered on the fifth of March": the order of that
-    // day, when one alone was placed then. A date with another request is when to
-    // deliver, not when it was ordered.
-    let ordered_on = e.task_ref().and_then(|t| {
-        let said = t.heard.date?;
-        e.phrases()
-            .any("ordered_on", &t.words)
-            .then_some((said.month(), said.day()))
-    });
-    if let (true, Some((month, day))) = (fitting.len() > 1, ordered_on) {
-        let hits: Vec<usize> = fitting
-            .iter()
-            .map(|o| usize::from(o.order_date.month() == month && o.order_date.day() == day))
-            .collect();
-        if let Some(i) = unique_best(&hits) {
-            fitting = vec![fitting[i]];
+    // "The tracking for something I ordered on the fifth of March", "my coffee order
+    // from November", "last month's order": the orders of that day, month or period,
+    // when any was placed then. A date with another request is when to deliver, not
+    // when it was ordered.
+    if fitting.len() > 1 {
+        let placed_when = e.task_ref().and_then(|t| {
+            let window = placed_window(e, &t.words, &t.cues, t.heard.date)?;
+            let hits: Vec<bool> = fitting.iter().map(|o| window(o.order_date)).collect();
+            hits.contains(&true).then_some(hits)
+        });
+        if let Some(hits) = placed_when {
+            let mut hit = hits.into_iter();
+            fitting.retain(|_| hit.next().unwrap_or(false));
         }
     }
     // "What did I order last time?", "where's my latest order?": the newest (orders are
@@ -1620,7 +1617,17 @@ fn names_what_focus_lacks(e: &Engine, focus: &str, facts: &dyn Facts) -> bool {
     let Some(task) = e.task_ref() else {
         return false;
     };
-    names_what_order_lacks(e, focus, task.heard.product.as_deref(), &task.words, facts)
+    // "And my order from last week?" after February's: placed at another time.
+    let placed_otherwise =
+        placed_window(e, &task.words, &task.cues, task.heard.date).is_some_and(|window| {
+            facts
+                .order(focus)
+                .ok()
+                .flatten()
+                .is_some_and(|o| !window(o.order_date))
+        });
+    placed_otherwise
+        || names_what_order_lacks(e, focus, task.heard.product.as_deref(), &task.words, facts)
 }
 
 /// Whether `words` (with `sku`, the product heard in them) name a product that no line
@@ -1763,6 +1770,55 @@ fn statuses_in(cues: &[Cue]) -> Vec<OrderStatus> {
 /// An order picked by when it was placed: the date said (callers mean a past date, so a
 /// month and day match whatever year the date reader chose, and a day alone matches the
 /// day of the month), or a period ("last week", "this month").
+/// When the words say an order was placed, as a test of its order date: a day ("ordered
+/// on the fifth of March"), a month said alone ("my order from November") or a period
+/// ("last month's order"). None when they say no such time.
+fn placed_window(
+    e: &Engine,
+    words: &[String],
+    cues: &[Cue],
+    date: Option<chrono::NaiveDate>,
+) -> Option<Box<dyn Fn(chrono::NaiveDate) -> bool>> {
+    if let Some(date) = date.filter(|_| e.phrases().any("ordered_on", words)) {
+        // "November" reads as the first of November: a month said without a day is
+        // the month alone.
+        let day_said = words
+            .iter()
+            .any(|w| matches!(w.as_str(), "first" | "1st" | "1"));
+        let (month, day) = (date.month(), date.day());
+        return Some(if day == 1 && !day_said {
+            Box::new(move |d: chrono::NaiveDate| d.month() == month)
+        } else {
+            Box::new(move |d: chrono::NaiveDate| d.month() == month && d.day() == day)
+        });
+    }
+    let (from, to) = period_bounds(e, cues)?;
+    Some(Box::new(move |d| d >= from && d <= to))
+}
+
+/// The first and last day of the period said ("last week", "this month"), if any.
+fn period_bounds(e: &Engine, cues: &[Cue]) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let today = e.today();
+    let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let first_of_month = today.with_day(1).unwrap_or(today);
+    let period = cues.iter().find_map(|c| match c {
+        Cue::Period(p) => Some(*p),
+        _ => None,
+    })?;
+    Some(match period {
+        Period::LastWeek => (
+            monday - chrono::Duration::days(7),
+            monday - chrono::Duration::days(1),
+        ),
+        Period::ThisWeek => (monday, today),
+        Period::LastMonth => {
+            let last = first_of_month - chrono::Duration::days(1);
+            (last.with_day(1).unwrap_or(last), last)
+        }
+        Period::ThisMonth => (first_of_month, today),
+    })
+}
+
 fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usize> {
     let dates: Vec<Option<chrono::NaiveDate>> = orders
         .iter()
@@ -1794,24 +1850,6 @@ fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usiz
             return Some(i);
         }
     }
-    let today = e.today();
-    let monday = today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
-    let first_of_month = today.with_day(1).unwrap_or(today);
-    let period = said.cues.iter().find_map(|c| match c {
-        Cue::Period(p) => Some(*p),
-        _ => None,
-    })?;
-    let (from, to) = match period {
-        Period::LastWeek => (
-            monday - chrono::Duration::days(7),
-            monday - chrono::Duration::days(1),
-        ),
-        Period::ThisWeek => (monday, today),
-        Period::LastMonth => {
-            let last = first_of_month - chrono::Duration::days(1);
-            (last.with_day(1).unwrap_or(last), last)
-        }
-        Period::ThisMonth => (first_of_month, today),
-    };
+    let (from, to) = period_bounds(e, &said.cues)?;
     fits(&|d| d >= from && d <= to)
 }

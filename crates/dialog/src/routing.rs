@@ -1219,9 +1219,14 @@ impl Engine {
             || (said.intent == Intent::Fallback
                 && (ph.any("status_question", &said.words)
                     || ph.any("subscription_next", &said.words)));
+        // "What was in my coffee order from November?", "did last month's coffee
+        // come?": an order gone by is asked after, not the next delivery.
+        let asks_a_past_order = orders::asks_order_details(self, &said.words)
+            || said.cues.iter().any(|c| matches!(c, Cue::Period(_)));
         if asks_progress
             && said.entities.order_number.is_none()
             && !said.has(Cue::OtherOrder)
+            && !asks_a_past_order
             && commerce::subscribed_not_on_its_way(self, said, facts)
         {
             self.s.fallbacks = 0;

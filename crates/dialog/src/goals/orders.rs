@@ -157,7 +157,17 @@ pub(crate) fn asks_order_details(e: &Engine, words: &[String]) -> bool {
                 .skip(j + 1)
                 .any(|w| matches!(w.as_str(), "order" | "buy" | "get" | "purchase"))
         });
-    what_did_buy || ph.any("asks_items", words) || ph.any("asks_paid", words)
+    // "What was in my coffee order?": what, then in or on close after it, then order.
+    let what_in_order = at("what", 0).is_some_and(|i| {
+        words
+            .iter()
+            .enumerate()
+            .skip(i + 1)
+            .take(3)
+            .find(|(_, w)| matches!(w.as_str(), "in" | "on"))
+            .is_some_and(|(j, _)| at("order", j + 1).is_some())
+    });
+    what_did_buy || what_in_order || ph.any("asks_items", words) || ph.any("asks_paid", words)
 }
 
 /// Every line of the order as said when the items are asked for ("two navy classic
