@@ -1420,7 +1420,21 @@ impl Engine {
             && !said.has(Cue::OtherOrder)
             && self.phrases().any("refers_back", &said.words)
             && self.phrases().any("subscription_pause", &said.words);
-        if about_the_subscription || commerce::changes_the_subscription_just_said(self, said) {
+        // "Postpone the next coffee delivery by a week", torn between a subscription and
+        // a delivery: a product the household subscribes to, on no order on its way, is
+        // its subscription's delivery.
+        let torn_for_a_subscription =
+            matches!(said.intent, Intent::Fallback | Intent::RescheduleDelivery)
+                && said.entities.order_number.is_none()
+                && said.alternatives.iter().take(2).any(|a| {
+                    a.intent == Intent::ManageSubscription
+                        && a.confidence >= self.config.dialog.clarify_confidence
+                })
+                && commerce::subscribed_not_on_its_way(self, said, facts);
+        if about_the_subscription
+            || torn_for_a_subscription
+            || commerce::changes_the_subscription_just_said(self, said)
+        {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Subscription, said, facts);
             return;

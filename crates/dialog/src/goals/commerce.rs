@@ -882,6 +882,16 @@ fn action_from_words(
     if frequency.is_none() && quantity.is_none() && ph.any("asks_schedule", words) {
         return Some(SubAction::NextDelivery);
     }
+    // "Push it back two weeks": a later next delivery, kept as a pause that ends then;
+    // said with no span, the next delivery is skipped.
+    if ph.any("subscription_delay", words) {
+        if delay_said(words).is_some() {
+            return Some(SubAction::Pause);
+        }
+        if !ph.any("subscription_skip", words) {
+            return Some(SubAction::Skip);
+        }
+    }
     let found = SUBSCRIPTION_ACTIONS
         .iter()
         .find(|(list, _)| ph.any(list, words))
@@ -998,10 +1008,16 @@ pub(crate) fn bounds_a_pause(words: &[String], date: Option<NaiveDate>) -> bool 
 
 /// When a pause the caller bounded ends: "until April twentieth", "for a month", "for
 /// two weeks", "for a couple of months". None for a pause without an end.
-fn pause_ends(e: &Engine) -> Option<NaiveDate> {
+fn pause_ends(e: &Engine, next: Option<NaiveDate>) -> Option<NaiveDate> {
     let task = e.task_ref()?;
     let words = &task.words;
     let today = e.today();
+    // "Push it back a couple of weeks": the next delivery, that much later.
+    if e.phrases().any("subscription_delay", words) {
+        if let Some(later) = delay_said(words) {
+            return add_span(next.unwrap_or(today).max(today), later);
+        }
+    }
     if let Some(d) = task.heard.date.filter(|d| *d > today) {
         if words.iter().any(|w| PAUSE_BOUNDS.contains(&w.as_str())) {
             return Some(d);
@@ -1021,7 +1037,28 @@ fn pause_ends(e: &Engine) -> Option<NaiveDate> {
         return NaiveDate::from_ymd_opt(year, month, 1);
     }
     let at = words.iter().position(|w| w == "for")?;
-    let rest: Vec<&str> = words[at + 1..].iter().map(String::as_str).collect();
+    add_span(today, span_at(&words[at + 1..])?)
+}
+
+/// How much later a delay says ("back a couple of weeks", "by a week", "two weeks
+/// later"), as a count and its unit.
+fn delay_said(words: &[String]) -> Option<(u32, &str)> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        if matches!(w.as_str(), "back" | "by" | "for") {
+            span_at(&words[i + 1..])
+        } else if w == "later" {
+            span_at(&words[i.saturating_sub(2)..i])
+                .or_else(|| span_at(&words[i.saturating_sub(4)..i]))
+        } else {
+            None
+        }
+    })
+}
+
+/// A span of time said at the start of `words`: "two weeks", "a couple of months", "a
+/// fortnight", as a count and its unit (day, week or month).
+fn span_at(words: &[String]) -> Option<(u32, &str)> {
+    let rest: Vec<&str> = words.iter().map(String::as_str).collect();
     let count = |w: &str| -> Option<u32> {
         Some(match w {
             "a" | "an" | "one" => 1,
@@ -1044,11 +1081,16 @@ fn pause_ends(e: &Engine) -> Option<NaiveDate> {
         [n, unit, ..] => (count(n)?, *unit),
         _ => return None,
     };
-    match unit.trim_end_matches('s') {
-        "day" => today.checked_add_days(chrono::Days::new(u64::from(n))),
-        "week" => today.checked_add_days(chrono::Days::new(7 * u64::from(n))),
-        "month" => today.checked_add_months(chrono::Months::new(n)),
-        _ => None,
+    let unit = unit.trim_end_matches('s');
+    matches!(unit, "day" | "week" | "month").then_some((n, unit))
+}
+
+/// The day a span after `from` ends.
+fn add_span(from: NaiveDate, (n, unit): (u32, &str)) -> Option<NaiveDate> {
+    match unit {
+        "day" => from.checked_add_days(chrono::Days::new(u64::from(n))),
+        "week" => from.checked_add_days(chrono::Days::new(7 * u64::from(n))),
+        _ => from.checked_add_months(chrono::Months::new(n)),
     }
 }
 
@@ -1327,7 +1369,7 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
                 e.complete();
                 return;
             }
-            if let Some(until) = pause_ends(e) {
+            if let Some(until) = pause_ends(e, sub.next_date) {
                 // A pause with an end is a later next delivery: nothing to remember to
                 // resume, and the OMS sees one change.
                 let next = until.max(base);
