@@ -1793,6 +1793,17 @@ fn item_on_another_order(
 
 /// Answers to the questions of these requests.
 pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
+    // "Not a refund, an exchange" at any question of a return: the same item is swapped
+    // instead, with what the return has collected.
+    if e.task_ref().is_some_and(|t| t.goal() == Goal::Return) && asks_an_exchange_instead(e, said) {
+        e.task().become_goal(Goal::Exchange);
+        // "Could I swap it for a small instead?": the size or colour said with it is
+        // the one wanted.
+        if let Some(wanted) = variant_said(e, said, facts) {
+            e.task().after_sale().exchange_sku = Some(wanted);
+        }
+        return Answer::Filled;
+    }
     // "No, not the dog food, it's the USB cable that's missing" at any later question:
     // the item is corrected and the request goes on with it.
     // Not where a size or colour is asked: "the navy one" there is the new variant.
@@ -1824,6 +1835,36 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         return Answer::Filled;
     }
     answer
+}
+
+/// Whether the words ask for an exchange in place of the return under way ("not a
+/// refund, an exchange", "can I swap it instead?"), not refuse one ("not an exchange").
+fn asks_an_exchange_instead(e: &Engine, said: &Said<'_>) -> bool {
+    let Some(at) = e.phrases().find("exchange_instead", &said.words) else {
+        return false;
+    };
+    !said.words[at.saturating_sub(2)..at].iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "not" | "no" | "don't" | "dont" | "never" | "without"
+        )
+    })
+}
+
+/// The other size, colour or variant of the item being exchanged that the words name
+/// ("a large", "the olive one"), if any.
+fn variant_said(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<String> {
+    let number = e.task_ref()?.order.clone()?;
+    let order = facts.order(&number).ok()??;
+    let (line, _) = *e.task().after_sale().lines.first()?;
+    let sku = item(&order, line).sku.clone();
+    let (own, variants) = family_of(e, &sku, facts)?;
+    let from_product = said
+        .entities
+        .product
+        .clone()
+        .filter(|s| *s != sku && variants.iter().any(|v| v.sku == *s));
+    wanted_variant(e, &said.words, &own, &variants).or(from_product)
 }
 
 fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
@@ -1920,14 +1961,10 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             };
             let (line, _) = e.task().after_sale().lines[0];
             let sku = item(&order, line).sku.clone();
-            let Some((own, variants)) = family_of(e, &sku, facts) else {
+            if family_of(e, &sku, facts).is_none() {
                 return Answer::Handled;
-            };
-            let from_product = ent
-                .product
-                .clone()
-                .filter(|s| *s != sku && variants.iter().any(|v| v.sku == *s));
-            match wanted_variant(e, &said.words, &own, &variants).or(from_product) {
+            }
+            match variant_said(e, said, facts) {
                 Some(wanted) => {
                     e.task().after_sale().exchange_sku = Some(wanted);
                     Answer::Filled
