@@ -254,17 +254,28 @@ fn items_asked(e: &mut Engine, said: &Said<'_>, price: bool, facts: &dyn Facts) 
 /// sentence names only the first item.
 pub(crate) fn say_details(e: &mut Engine, order: &Order) {
     let lines = item_lines(order);
-    let paid = paid_words(e, order);
-    e.say(
-        p!("order_details"),
-        &[
-            ("items", st::list_and(&lines)),
-            ("total", st::price_cents(order.total.cents())),
-            ("paid", paid),
-        ],
-    );
-    // "And the shipping was how much?": the order's own charge, not the price list.
     let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+    // "What was in my order?" asks the items alone; "what did I order and what did I
+    // pay?" or a bare "the details" both, as does an order whose cash is still due at
+    // the door.
+    let cash_due =
+        order.payment.method == PaymentMethod::Cod && order.status != OrderStatus::Delivered;
+    let items_only =
+        e.phrases().any("asks_items", &words) && !e.phrases().any("asks_paid", &words) && !cash_due;
+    if items_only {
+        e.say(p!("order_items"), &[("items", st::list_and(&lines))]);
+    } else {
+        let paid = paid_words(e, order);
+        e.say(
+            p!("order_details"),
+            &[
+                ("items", st::list_and(&lines)),
+                ("total", st::price_cents(order.total.cents())),
+                ("paid", paid),
+            ],
+        );
+    }
+    // "And the shipping was how much?": the order's own charge, not the price list.
     if e.phrases().any("shipping_charge", &words) {
         say_shipping_charge(e, order);
     }
