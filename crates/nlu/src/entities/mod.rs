@@ -90,7 +90,14 @@ pub fn names_elsewhere(text: &str) -> bool {
         .iter()
         .any(|m| {
             !sent_to(&words[..m.start])
-                && (m.value != phrases::Elsewhere::Maker || named_as_a_shop(&words, m.start, m.end))
+                && match m.value {
+                    phrases::Elsewhere::Retailer => another_shop_meant(&words, m.start),
+                    phrases::Elsewhere::Maker => {
+                        another_shop_meant(&words, m.start)
+                            && named_as_a_shop(&words, m.start, m.end)
+                    }
+                    _ => true,
+                }
         })
 }
 
@@ -100,18 +107,27 @@ pub fn names_elsewhere(text: &str) -> bool {
 /// ("zara has it for less") is this shop's business, and does not count.
 pub fn names_another_shop(text: &str) -> bool {
     let words = text::tokenize(text);
-    if words.iter().any(|w| COMPARES.contains(&w.as_str())) {
-        return false;
-    }
     phrases::tables()
         .elsewhere
         .find_all(&words)
         .iter()
         .any(|m| match m.value {
-            phrases::Elsewhere::Retailer => true,
-            phrases::Elsewhere::Maker => named_as_a_shop(&words, m.start, m.end),
+            phrases::Elsewhere::Retailer => another_shop_meant(&words, m.start),
+            phrases::Elsewhere::Maker => {
+                another_shop_meant(&words, m.start) && named_as_a_shop(&words, m.start, m.end)
+            }
             _ => false,
         })
+}
+
+/// Whether a shop named at `at` is the business the request is about: not when a
+/// price is compared with it ("cheaper at zara") nor when it is named only to be set
+/// aside ("not the amazon one, the one from you").
+fn another_shop_meant(words: &[String], at: usize) -> bool {
+    let set_aside = words[at.saturating_sub(2)..at]
+        .iter()
+        .any(|w| matches!(w.as_str(), "not" | "never" | "nothing"));
+    !set_aside && !words.iter().any(|w| COMPARES.contains(&w.as_str()))
 }
 
 /// Words of a price compared with another shop's.

@@ -672,6 +672,16 @@ fn another_shop_by_its_name() {
         "uniqlo has the same jumper for less, cancel mine"
     ));
     assert!(!names_another_shop("cancel the hoodie order"));
+    assert!(names_another_shop("has my ebay parcel been posted"));
+    // Set aside, or compared for price, a shop named is not the one meant; nor is it
+    // another business's matter then.
+    assert!(!names_another_shop(
+        "where is my order, not the amazon one, the one from you"
+    ));
+    assert!(!names_elsewhere("cancel my order i saw it cheaper at zara"));
+    assert!(names_elsewhere(
+        "has the refund from my energy company gone in"
+    ));
 }
 
 /// Of two emails, the last is meant when the caller takes the first back or calls the
