@@ -58,10 +58,12 @@ fn focus_account(e: &Engine, facts: &dyn Facts) -> Option<i64> {
             .rev()
             .find(|n| e.s.said_numbers.contains(n))
     };
+    // An order picked from the list an email and a phone found is in focus and proved,
+    // but not by its number: it spends nothing either.
     let focus =
         e.s.focus
             .as_ref()
-            .filter(|n| e.s.proved.contains(n))
+            .filter(|n| e.s.proved.contains(n) && e.s.said_numbers.contains(n))
             .or_else(by_number)?;
     let email = facts.order(focus).ok()??.customer.email?;
     Some(facts.customer_by_email(&email).ok()??.id)
