@@ -727,3 +727,37 @@ fn a_refusal_holds_in_the_next_call() {
         .expect("returns")
         .is_empty());
 }
+
+/// Round 32: a missing item refunded in one call and claimed missing again in the next
+/// was moved to the order's other lines and refunded with nothing to send back. The
+/// second claim hears the item is already refunded, and nothing more is refunded.
+#[test]
+fn an_item_refunded_once_is_not_refunded_again_as_another() {
+    let mut calls = Calls::new();
+    let first = calls.call(&[
+        "the headphones were missing from order 1000000000042, zip 78701, I want a refund please",
+        "yes go ahead",
+    ]);
+    assert!(first[1].contains("refunded"), "{first:#?}");
+    let refunds = |calls: &Calls| {
+        calls
+            .store
+            .returns_of("1000000000042")
+            .expect("returns")
+            .len()
+    };
+    assert_eq!(refunds(&calls), 1, "{first:#?}");
+    let second = calls.call(&[
+        "hi, the headphones were missing from order 1000000000042, zip 78701, I want a refund to my card",
+        "yes go ahead",
+    ]);
+    let said = second.join(" ");
+    assert!(
+        said.contains("already has a return or refund"),
+        "{second:#?}"
+    );
+    for wrong in ["classic tee", "gift card", "Which item"] {
+        assert!(!said.contains(wrong), "{wrong}: {second:#?}");
+    }
+    assert_eq!(refunds(&calls), 1, "{second:#?}");
+}

@@ -342,6 +342,15 @@ fn choose_lines(
         e.complete();
         return false;
     }
+    // "The cat food was missing" again, when the cat food is already in a return: said
+    // so, and no other item is ever taken in its place.
+    if let Some(line) = named_line_in_a_return(e, order, open, facts) {
+        let name = pw::product_name_brief(&item(order, line).name);
+        e.say(p!("item_already_returned"), &[("item", name)]);
+        e.end_task();
+        e.offer_human(HandOffReason::Exception);
+        return false;
+    }
     // "The mug and the hoodie": every line the request names by what it is.
     let named = lines_named(e, order, open);
     if named.len() > 1 {
@@ -445,6 +454,44 @@ fn choose_lines(
 
 /// The last word of each line's noun, lower case ("cable", "hoodie"): what a caller
 /// calls the item.
+/// The line the request names by its product or its noun when that line is already in
+/// a return and no open line is named: None when an open line is named, or none at all.
+fn named_line_in_a_return(
+    e: &Engine,
+    order: &Order,
+    open: &[u32],
+    facts: &dyn Facts,
+) -> Option<u32> {
+    let task = e.task_ref()?;
+    let words = &task.words;
+    let closed: Vec<u32> = (1..=order.items.len() as u32)
+        .filter(|l| !open.contains(l))
+        .collect();
+    // The product heard decides first ("the headphones ..., refund to my card": the card
+    // is no gift card named); the nouns of the items only when no product was heard.
+    if let Some(sku) = task.heard.product.as_deref() {
+        let holds = |l: &u32| identity::same_product(&item(order, *l).sku, sku, facts);
+        if open.iter().any(holds) {
+            return None;
+        }
+        if let Some(&l) = closed.iter().find(|l| holds(l)) {
+            return Some(l);
+        }
+    }
+    let by_noun = |lines: &[u32]| -> Option<u32> {
+        let nouns = line_nouns(order, lines);
+        lines
+            .iter()
+            .zip(&nouns)
+            .find(|(_, noun)| noun.len() > 2 && words.iter().any(|w| pw::same_noun(w, noun)))
+            .map(|(&l, _)| l)
+    };
+    if by_noun(open).is_some() {
+        return None;
+    }
+    by_noun(&closed)
+}
+
 fn line_nouns(order: &Order, lines: &[u32]) -> Vec<String> {
     lines
         .iter()
