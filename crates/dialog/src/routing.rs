@@ -1475,6 +1475,31 @@ impl Engine {
             self.start_goal(Goal::Subscription, said, facts);
             return;
         }
+        // "Order a fifty dollar gift card and ship it to my friend at 9 Elm Road": a
+        // product after a word of buying that opens the sentence is a new order, however
+        // the address said with it swayed the classifier; it never moves an order placed.
+        let opens_buying = said
+            .words
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "order" | "buy" | "purchase"))
+            || self.phrases().any("buying_request", &said.words);
+        if matches!(
+            said.intent,
+            Intent::ChangeAddress | Intent::RescheduleDelivery
+        ) && said.confidence < self.config.dialog.switch_confidence
+            && said.entities.product.is_some()
+            && said.entities.order_number.is_none()
+            && opens_buying
+            && said
+                .alternatives
+                .iter()
+                .take(2)
+                .any(|a| a.intent == Intent::PlaceOrder)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Place, said, facts);
+            return;
+        }
         if let Some(goal) = Goal::from_intent(said.intent) {
             self.s.fallbacks = 0;
             self.start_goal(goal, said, facts);

@@ -331,6 +331,11 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         .as_ref()
         .map(|a| a.city.clone())
         .unwrap_or_default();
+    // "Order a gift card and ship it to my friend at 9 Elm Road" in the request itself.
+    let words = e.task().words.clone();
+    if e.phrases().any("ship_elsewhere", &words) || e.phrases().any("deliver_elsewhere", &words) {
+        e.task().purchase().elsewhere_asked = true;
+    }
     if !e.task().confirmed {
         // "Send them to 1 Hacker Way": said plainly where a new order goes, once.
         if e.task().purchase().elsewhere_asked && !e.task().purchase().elsewhere_told {
