@@ -390,7 +390,12 @@ impl Engine {
         // a delivery today, order 1 0 0 …") is about that order.
         let unsure_with_order = said.entities.order_number.is_some()
             && said.confidence < self.config.dialog.switch_confidence;
-        if said.intent == Intent::SpeakToAgent && self.ask == Ask::Nothing && !unsure_with_order {
+        // "Anything else?" is no question a person asked for answers: "agent please"
+        // there, heard surely, is the request.
+        let nothing_pending = self.ask == Ask::Nothing
+            || (self.ask == Ask::YesNo(YesNo::AnythingElse)
+                && said.confidence >= self.config.dialog.switch_confidence);
+        if said.intent == Intent::SpeakToAgent && nothing_pending && !unsure_with_order {
             self.note_primary(said.intent);
             self.hand_off(HandOffReason::Requested);
             return;
