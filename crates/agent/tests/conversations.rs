@@ -756,6 +756,7 @@ fn an_item_refunded_once_is_not_refunded_again_as_another() {
         said.contains("already has a return or refund"),
         "{second:#?}"
     );
+    assert!(second[0].contains("our team"), "{second:#?}");
     for wrong in ["classic tee", "gift card", "Which item"] {
         assert!(!said.contains(wrong), "{wrong}: {second:#?}");
     }
