@@ -80,7 +80,7 @@ pub enum EntityDataError {
 /// shop's parcel goes, and a parcel named is this shop's ("my parcel's due the day of my
 /// doctor's appointment"): neither counts.
 pub fn names_elsewhere(text: &str) -> bool {
-    let words = text::tokenize(text);
+    let words = words_outside_emails(text);
     if words.iter().any(|w| PARCEL_WORDS.contains(&w.as_str())) {
         return false;
     }
@@ -106,7 +106,7 @@ pub fn names_elsewhere(text: &str) -> bool {
 /// online", "reschedule my asda delivery to Saturday". A price compared with one
 /// ("zara has it for less") is this shop's business, and does not count.
 pub fn names_another_shop(text: &str) -> bool {
-    let words = text::tokenize(text);
+    let words = words_outside_emails(text);
     phrases::tables()
         .elsewhere
         .find_all(&words)
@@ -118,6 +118,12 @@ pub fn names_another_shop(text: &str) -> bool {
             }
             _ => false,
         })
+}
+
+/// The words of the transcript with each email one opaque word: "zara.baker@…" names
+/// no shop.
+fn words_outside_emails(text: &str) -> Vec<String> {
+    email::split_emails(text).0
 }
 
 /// Whether a shop named at `at` is the business the request is about: not when a
