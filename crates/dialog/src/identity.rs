@@ -1780,13 +1780,8 @@ fn placed_window(
     date: Option<chrono::NaiveDate>,
 ) -> Option<Box<dyn Fn(chrono::NaiveDate) -> bool>> {
     if let Some(date) = date.filter(|_| e.phrases().any("ordered_on", words)) {
-        // "November" reads as the first of November: a month said without a day is
-        // the month alone.
-        let day_said = words
-            .iter()
-            .any(|w| matches!(w.as_str(), "first" | "1st" | "1"));
         let (month, day) = (date.month(), date.day());
-        return Some(if day == 1 && !day_said {
+        return Some(if month_alone(words, date) {
             Box::new(move |d: chrono::NaiveDate| d.month() == month)
         } else {
             Box::new(move |d: chrono::NaiveDate| d.month() == month && d.day() == day)
@@ -1794,6 +1789,15 @@ fn placed_window(
     }
     let (from, to) = period_bounds(e, cues)?;
     Some(Box::new(move |d| d >= from && d <= to))
+}
+
+/// Whether a date read from `words` is a month said without its day: "the February
+/// one", "my order from November" read as the first of the month.
+fn month_alone(words: &[String], date: chrono::NaiveDate) -> bool {
+    date.day() == 1
+        && !words
+            .iter()
+            .any(|w| matches!(w.as_str(), "first" | "1st" | "1"))
 }
 
 /// The first and last day of the period said ("last week", "this month"), if any.
@@ -1832,13 +1836,7 @@ fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usiz
         unique_best(&hits)
     };
     if let Some(date) = said.entities.date {
-        // "The February one" reads as the first of February: a month said without a day
-        // picks by the month alone.
-        let day_said = said
-            .words
-            .iter()
-            .any(|w| matches!(w.as_str(), "first" | "1st" | "1"));
-        if date.day() == 1 && !day_said {
+        if month_alone(&said.words, date) {
             if let Some(i) = fits(&|d| d.month() == date.month()) {
                 return Some(i);
             }
