@@ -1767,9 +1767,6 @@ fn statuses_in(cues: &[Cue]) -> Vec<OrderStatus> {
         .collect()
 }
 
-/// An order picked by when it was placed: the date said (callers mean a past date, so a
-/// month and day match whatever year the date reader chose, and a day alone matches the
-/// day of the month), or a period ("last week", "this month").
 /// When the words say an order was placed, as a test of its order date: a day ("ordered
 /// on the fifth of March"), a month said alone ("my order from November") or a period
 /// ("last month's order"). None when they say no such time.
@@ -1823,6 +1820,9 @@ fn period_bounds(e: &Engine, cues: &[Cue]) -> Option<(chrono::NaiveDate, chrono:
     })
 }
 
+/// An order picked by when it was placed: the date said (callers mean a past date, so a
+/// month and day match whatever year the date reader chose, and a day alone matches the
+/// day of the month), or a period ("last week", "this month").
 fn by_date(e: &Engine, said: &Said<'_>, orders: &[Option<Order>]) -> Option<usize> {
     let dates: Vec<Option<chrono::NaiveDate>> = orders
         .iter()

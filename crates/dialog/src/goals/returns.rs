@@ -452,8 +452,6 @@ fn choose_lines(
     false
 }
 
-/// The last word of each line's noun, lower case ("cable", "hoodie"): what a caller
-/// calls the item.
 /// The line the request names by its product or its noun when that line is already in
 /// a return and no open line is named: None when an open line is named, or none at all.
 fn named_line_in_a_return(
@@ -492,6 +490,8 @@ fn named_line_in_a_return(
     by_noun(&closed)
 }
 
+/// The last word of each line's noun, lower case ("cable", "hoodie"): what a caller
+/// calls the item.
 fn line_nouns(order: &Order, lines: &[u32]) -> Vec<String> {
     lines
         .iter()
