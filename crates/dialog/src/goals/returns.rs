@@ -1906,12 +1906,24 @@ fn variant_said(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<St
     let (line, _) = *e.task().after_sale().lines.first()?;
     let sku = item(&order, line).sku.clone();
     let (own, variants) = family_of(e, &sku, facts)?;
+    variant_named(e, said, &sku, &own, &variants)
+}
+
+/// Of the variants of the family of `sku` (the item being exchanged), the one the words
+/// name by its size or colour, or by the product heard.
+fn variant_named(
+    e: &Engine,
+    said: &Said<'_>,
+    sku: &str,
+    own: &Product,
+    variants: &[Product],
+) -> Option<String> {
     let from_product = said
         .entities
         .product
         .clone()
-        .filter(|s| *s != sku && variants.iter().any(|v| v.sku == *s));
-    wanted_variant(e, &said.words, &own, &variants).or(from_product)
+        .filter(|s| s != sku && variants.iter().any(|v| v.sku == *s));
+    wanted_variant(e, &said.words, own, variants).or(from_product)
 }
 
 fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
@@ -2008,10 +2020,10 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             };
             let (line, _) = e.task().after_sale().lines[0];
             let sku = item(&order, line).sku.clone();
-            if family_of(e, &sku, facts).is_none() {
+            let Some((own, variants)) = family_of(e, &sku, facts) else {
                 return Answer::Handled;
-            }
-            match variant_said(e, said, facts) {
+            };
+            match variant_named(e, said, &sku, &own, &variants) {
                 Some(wanted) => {
                     e.task().after_sale().exchange_sku = Some(wanted);
                     Answer::Filled
