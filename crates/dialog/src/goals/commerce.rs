@@ -333,7 +333,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         .unwrap_or_default();
     // "Order a gift card and ship it to my friend at 9 Elm Road" in the request itself.
     let words = e.task().words.clone();
-    if e.phrases().any("ship_elsewhere", &words) || e.phrases().any("deliver_elsewhere", &words) {
+    if words_ask_elsewhere(e, &words) {
         e.task().purchase().elsewhere_asked = true;
     }
     if !e.task().confirmed {
@@ -589,9 +589,13 @@ pub(crate) fn subscription_to<'a>(
 /// Whether the words ask for an order to go somewhere other than the address on file
 /// ("send them to 1 Hacker Way", "not to my house").
 pub(crate) fn asks_elsewhere(e: &Engine, said: &Said<'_>) -> bool {
-    said.address.is_some()
-        || e.phrases().any("deliver_elsewhere", &said.words)
-        || e.phrases().any("ship_elsewhere", &said.words)
+    said.address.is_some() || words_ask_elsewhere(e, &said.words)
+}
+
+/// Whether the words ask for a delivery somewhere else ("ship it to my friend at …",
+/// "send it to my office").
+fn words_ask_elsewhere(e: &Engine, words: &[String]) -> bool {
+    e.phrases().any("deliver_elsewhere", words) || e.phrases().any("ship_elsewhere", words)
 }
 
 /// Notes a wish for another address said while an order is being put together, so
