@@ -67,6 +67,13 @@ const HARMLESS_AFTER_NEGATION: &[&str] = &[
     "problem", "worries", "issue", "bother", "rush", "hurry", "pressure", "joke", "kidding", "lie",
     "doubt", "stress",
 ];
+/// Whether one of the `reach` words after the negation at `k` makes it harmless ("no
+/// rush", "not a problem").
+fn harmless_after(words: &[String], k: usize, reach: usize) -> bool {
+    (k + 1..(k + 1 + reach).min(words.len()))
+        .any(|j| HARMLESS_AFTER_NEGATION.contains(&words[j].as_str()))
+}
+
 /// Words that, shortly before a date, correct an earlier one ("no wait, make that
 /// thursday", "i mean friday", "actually the 20th").
 const CORRECTING_BEFORE: &[&str] = &[
@@ -134,12 +141,7 @@ pub(crate) fn extract_date(
         let negated_after = after.clone().any(|k| {
             NEGATING_AFTER.contains(&words[k].as_str())
                 && !words_at(words, k, "not later")
-                && !words
-                    .get(k + 1..(k + 3).min(words.len()))
-                    .is_some_and(|next| {
-                        next.iter()
-                            .any(|w| HARMLESS_AFTER_NEGATION.contains(&w.as_str()))
-                    })
+                && !harmless_after(words, k, 2)
         });
         negated_before || negated_after
     };
@@ -311,10 +313,7 @@ fn said_of_the_past(words: &[String], c: &Candidate) -> bool {
 /// ends its reach in between ("i am not gonna be home on monday", but not "not sure,
 /// maybe monday"), or a rejection right after it ("monday does not work").
 fn ruled_out(words: &[String], c: &Candidate, prev_end: usize) -> bool {
-    let harmless = |k: usize| {
-        (k + 1..(k + 4).min(words.len()))
-            .any(|j| HARMLESS_AFTER_NEGATION.contains(&words[j].as_str()))
-    };
+    let harmless = |k: usize| harmless_after(words, k, 3);
     let before = c.start.saturating_sub(6).max(prev_end)..c.start;
     let governed_before = before.clone().rev().find_map(|k| {
         let w = words[k].as_str();
