@@ -139,8 +139,12 @@ pub fn asks_what_may_be_returned(text: &str) -> bool {
     let words = words(text);
     lists.any("may_return_asked", &words)
         && (lists.any("kind_of_goods", &words) || lists.any("return_condition", &words))
-        && !lists.any("own_order_said", &words)
-        && !text.bytes().any(|b| b.is_ascii_digit())
+        && names_no_own_order(text, &words)
+}
+
+/// Whether the words name no order of the caller's: no "my order", and no number.
+fn names_no_own_order(text: &str, words: &[String]) -> bool {
+    !lists::lists().any("own_order_said", words) && !text.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// Whether the words ask what sending something back costs ("do I have to pay the
@@ -148,9 +152,7 @@ pub fn asks_what_may_be_returned(text: &str) -> bool {
 pub fn asks_what_return_costs(text: &str) -> bool {
     let lists = lists::lists();
     let words = words(text);
-    lists.any("return_cost_asked", &words)
-        && !lists.any("own_order_said", &words)
-        && !text.bytes().any(|b| b.is_ascii_digit())
+    lists.any("return_cost_asked", &words) && names_no_own_order(text, &words)
 }
 
 /// Words said around an order number, a zip or a phone that ask for nothing ("yeah it's
