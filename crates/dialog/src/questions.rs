@@ -763,6 +763,7 @@ impl Engine {
             .as_ref()
             .filter(|t| t.goal() == Goal::ChangeAddress)
             .and_then(|_| said.address.clone());
+        let (heard_city, heard_city_state) = (said.city.clone(), said.city_state.clone());
         let Some(task) = self.task.as_mut() else {
             return false;
         };
@@ -819,8 +820,7 @@ impl Engine {
                         (address.line1.as_mut(), unit_said(&said.words))
                     {
                         if !line.to_lowercase().contains(&unit.to_lowercase()) {
-                            line.push(' ');
-                            line.push_str(&unit);
+                            *line = with_unit(line, &unit);
                             changed = true;
                         }
                         unit_added = true;
@@ -840,7 +840,21 @@ impl Engine {
                         renumbered_house = true;
                     }
                 }
-                if city_named {
+                // "Cambridge, Massachusetts 02139" at the read-back: another city
+                // replaces the city; the same one said again is read back again.
+                if let (false, Some(city)) = (street_said, heard_city) {
+                    if address
+                        .city
+                        .as_deref()
+                        .is_some_and(|old| old.eq_ignore_ascii_case(&city))
+                    {
+                        changed = true;
+                    } else {
+                        address.city = Some(city);
+                        address.state = heard_city_state;
+                        changed = true;
+                    }
+                } else if city_named {
                     address.state = None;
                 }
                 // "The city's wrong": a part named with no new value is asked again. A
@@ -993,9 +1007,13 @@ impl Engine {
 /// A unit of a building said in words ("apartment 2", "flat 3b", "unit twelve"), as it
 /// is written in an address line ("Apartment 2").
 fn unit_said(words: &[String]) -> Option<String> {
-    let k = words
-        .iter()
-        .position(|w| matches!(w.as_str(), "apartment" | "apt" | "unit" | "flat" | "suite"))?;
+    // "Apartment 14, not apartment 4": the unit said last, unless it is the one taken
+    // back.
+    let is_unit = |w: &str| matches!(w, "apartment" | "apt" | "unit" | "flat" | "suite");
+    let k = (0..words.len())
+        .rev()
+        .filter(|&k| is_unit(&words[k]))
+        .find(|&k| k == 0 || words[k - 1] != "not")?;
     let id = words.get(k + 1)?;
     let id = match voxorder_domain::speech_text::digit_word(id) {
         Some(d) => d.to_string(),
@@ -1009,6 +1027,26 @@ fn unit_said(words: &[String]) -> Option<String> {
         _ => "Suite",
     };
     Some(format!("{kind} {id}"))
+}
+
+/// The street line with this unit: a unit already on the line ("Apartment 4") is
+/// replaced by it ("oh sorry, it's apartment 14 not 4"), otherwise it is added.
+fn with_unit(line: &str, unit: &str) -> String {
+    let mut parts: Vec<&str> = line.split_whitespace().collect();
+    let at = parts.iter().position(|w| {
+        matches!(
+            w.trim_end_matches([',', '.']).to_lowercase().as_str(),
+            "apartment" | "apt" | "unit" | "flat" | "suite" | "#"
+        )
+    });
+    match at {
+        Some(k) => {
+            let end = (k + 2).min(parts.len());
+            parts.splice(k..end, [unit]);
+            parts.join(" ")
+        }
+        None => format!("{line} {unit}"),
+    }
 }
 
 /// Whether an utterance of this intent and these values asks for something besides a

@@ -319,13 +319,26 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
     let end = end.min(words.len());
     let join = |ws: &[AddressWord<'_>]| ws.iter().map(|w| w.raw).collect::<Vec<_>>().join(" ");
     if let Some((unit, house)) = unit_first {
+        let street_words = join(&words[house..end]);
+        // "Just apartment 14. 88 Pearl Street apartment 14": the unit said again with
+        // the street is the one kept, never written twice.
+        if words[house..end]
+            .iter()
+            .any(|w| lists.is("address_units", &w.key))
+        {
+            return Some(AddressParts {
+                before: join(&words[..unit]),
+                street: street_words,
+                rest: join(&words[end..]),
+            });
+        }
         // Written the usual way round: the street, then the unit.
         let unit_words = join(&words[unit..house]);
         return Some(AddressParts {
             before: join(&words[..unit]),
             street: format!(
                 "{} {}",
-                join(&words[house..end]).trim_end_matches([',', '.', ';']),
+                street_words.trim_end_matches([',', '.', ';']),
                 unit_words.trim_end_matches([',', '.', ';'])
             ),
             rest: join(&words[end..]),
@@ -410,6 +423,20 @@ pub fn state_said(text: &str) -> Option<String> {
     voxorder_domain::us_states::trailing(&before_zip)
         .filter(|&(_, words)| words < before_zip.len())
         .map(|(code, _)| code.to_string())
+}
+
+/// "Cambridge, Massachusetts 02139" said where no city was asked (at an address's
+/// read-back): a city, only in that shape (a state and a zip after it), so a yes or a
+/// no with a zip names no city.
+pub fn city_with_state_and_zip(lists: &Lists, text: &str) -> Option<String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let last = tokens
+        .last()?
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    let zip_last = last.len() == 5 && last.chars().all(|c| c.is_ascii_digit());
+    (zip_last && tokens.len() <= 7 && state_said(text).is_some())
+        .then(|| city_before_zip(lists, text))
+        .flatten()
 }
 
 /// The city in what follows a street: the words before the zip, without a state or

@@ -209,9 +209,13 @@ pub fn read(heard: Heard, expect: Option<EntityKind>) -> Interpretation {
         }),
         _ => address::address(lists, &said, zip, true),
     };
-    let city = (expect == Some(EntityKind::City))
-        .then(|| address::city(lists, &said))
-        .flatten();
+    let city = if expect == Some(EntityKind::City) {
+        address::city(lists, &said)
+    } else if address.is_none() {
+        address::city_with_state_and_zip(lists, &said)
+    } else {
+        None
+    };
     let city_state = city.as_ref().and_then(|_| address::state_said(&said));
     Interpretation {
         ordinals: ordinal::ordinals(lists, &words),

@@ -690,3 +690,44 @@ fn the_request_after_a_story_led_by_so() {
     assert_eq!(request_after_so("so where is it"), None);
     assert_eq!(request_after_so("it's late, so what"), None);
 }
+
+/// A city said where none was asked counts only in the shape "city, state zip": a yes,
+/// a no or a zip alone names no city.
+#[test]
+fn a_city_unasked_needs_its_state_and_zip() {
+    assert_eq!(
+        reading("Cambridge, Massachusetts 02139").city.as_deref(),
+        Some("Cambridge")
+    );
+    assert_eq!(
+        reading("round rock texas 78664").city.as_deref(),
+        Some("Round Rock")
+    );
+    for text in [
+        "no, 02139",
+        "yes that's right",
+        "Cambridge 02139",
+        "no it's texas",
+    ] {
+        assert_eq!(reading(text).city, None, "{text}");
+    }
+    // A street said with them keeps its city in the address, not here.
+    let said = reading("88 Pearl Street, Cambridge, Massachusetts 02139");
+    assert_eq!(said.city, None);
+    assert!(said.address.is_some());
+}
+
+/// "Just apartment 14. 88 Pearl Street apartment 14": the unit said again with the
+/// street is written once.
+#[test]
+fn a_unit_said_before_and_with_the_street_is_written_once() {
+    let said = expecting(
+        "no, that's wrong. just apartment 14. 88 Pearl Street apartment 14",
+        None,
+        EntityKind::Street,
+    );
+    assert_eq!(
+        said.address.map(|a| a.street).as_deref(),
+        Some("88 Pearl Street Apartment 14")
+    );
+}
