@@ -165,6 +165,10 @@ pub(crate) struct AfterSale {
     /// The resolution was heard in the caller's telling, not chosen at the question: it
     /// is read back for a yes before it is done.
     pub resolution_unconfirmed: bool,
+    /// Another address was said for a replacement ("send it to my new place, 22 Oak
+    /// Street"): a replacement goes only where the order went, and the caller hears so
+    /// before anything is sent.
+    pub replacement_elsewhere: bool,
     /// The caller said whether a "wrong colour" or "wrong size" was sent by mistake.
     pub sent_wrong_checked: bool,
     /// A defect was said in words ("it stopped working", "the seam came apart"), whatever

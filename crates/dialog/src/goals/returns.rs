@@ -1649,15 +1649,25 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // never asked as a choice, is read back for a yes before anything is refunded or
     // sent.
     if e.task().after_sale().resolution_unconfirmed && !e.task().confirmed {
+        let elsewhere = e.task().after_sale().replacement_elsewhere;
         let key = match (resolution, pr == Problem::WrongItem) {
             (Resolution::Refund, _) => p!("problem_confirm_refund"),
+            // Where a replacement goes is where the order went: a new address said for
+            // it is not taken, and the caller hears so before saying yes.
+            (_, _) if elsewhere => p!("problem_confirm_replacement_order_address"),
             (_, true) => p!("problem_confirm_replacement_wrong_item"),
             _ => p!("problem_confirm_replacement"),
         };
+        let city = order
+            .shipping_address
+            .as_ref()
+            .map(|a| a.city.clone())
+            .unwrap_or_default();
         let args = [
             ("items", items),
             ("amount", st::price_cents(amount)),
             ("method", method_words(e, order, method)),
+            ("city", city),
         ];
         e.ask(Ask::YesNo(YesNo::Proceed), key, &args);
         return;
@@ -2054,6 +2064,11 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             match res {
                 Some(r) => {
                     e.task().after_sale().resolution = Some(r);
+                    if r == Resolution::Replacement && said.address.is_some() {
+                        let after = e.task().after_sale();
+                        after.replacement_elsewhere = true;
+                        after.resolution_unconfirmed = true;
+                    }
                     // "A refund, as store credit": the way is said with the choice.
                     if let Some(m) = ent.refund_method {
                         e.task().after_sale().refund_method = Some(m);
