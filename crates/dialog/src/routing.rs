@@ -761,6 +761,10 @@ impl Engine {
                 return;
             }
         }
+        if orders::tells_arrival_mid_request(self, said, facts) {
+            self.step.answered = true;
+            return;
+        }
         if self.ask == Ask::YesNo(YesNo::ConfirmPending)
             && orders::tells_pending_arrival(self, said, facts)
         {

@@ -2145,6 +2145,42 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     Answer::Missed
 }
 
+/// "Hmm, wait. When is it supposed to arrive?" in the middle of a cancellation, a new
+/// address or a new day: the arrival of the order in focus, then the pending question
+/// again. Nothing is decided by the question, and a "don't cancel yet" with it keeps the
+/// request open. False, with nothing said, for anything else (a yes with it goes ahead).
+pub(crate) fn tells_arrival_mid_request(
+    e: &mut Engine,
+    said: &Said<'_>,
+    facts: &dyn Facts,
+) -> bool {
+    let about_the_order = e.task.as_ref().is_some_and(|t| {
+        matches!(
+            t.goal(),
+            Goal::Cancel | Goal::ChangeAddress | Goal::Reschedule
+        )
+    });
+    if !about_the_order
+        || matches!(e.ask, Ask::Nothing | Ask::YesNo(YesNo::ConfirmPending))
+        || e.yes_no(said) == Some(true)
+        || !e.asks_a_question(said)
+        || !e.asks_when_it_arrives(&said.words)
+    {
+        return false;
+    }
+    let Some(order) = e.focus_order(facts).filter(|o| o.status.is_still_to_come()) else {
+        return false;
+    };
+    let Some(date) = order.estimated_delivery else {
+        return false;
+    };
+    let date = e.date_words(date);
+    e.say(p!("purchase_arrives"), &[("date", date)]);
+    e.say(p!("back_to_question"), &[]);
+    e.say_pending_question(false);
+    true
+}
+
 /// "If she confirms, when would they arrive?" at "shall I confirm it now?": the day the
 /// order should come once confirmed, then the question again; a "no" said with it still
 /// leaves the order waiting. False, saying nothing, for other words or no known day.
