@@ -739,7 +739,10 @@ impl Engine {
         // "Can I pay by card?", "yes, with express" at the read-back of an order about to
         // be placed: the order changes and is read back again.
         if self.ask == Ask::YesNo(YesNo::Proceed) {
-            if commerce::takes_checkout_choice(self, said, facts) {
+            // "How much more for free shipping?" asks about shipping, never chooses it.
+            if commerce::tells_free_shipping(self, said, facts)
+                || commerce::takes_checkout_choice(self, said, facts)
+            {
                 self.step.answered = true;
                 return;
             }

@@ -2243,6 +2243,44 @@ pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     true
 }
 
+/// "How much more do I need for free shipping?" at the read-back of a new order: how
+/// far its items are from the free-shipping threshold, then the read-back's question
+/// again. False, with nothing said, for anything else (or a yes or no said with it).
+pub(crate) fn tells_free_shipping(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let buying = e
+        .task
+        .as_ref()
+        .is_some_and(|t| matches!(t.goal(), Goal::Place | Goal::Reorder));
+    if !buying
+        || !e.phrases().any("asks_free_shipping", &said.words)
+        || e.yes_no(said).is_some()
+        || said.entities.quantity.is_some()
+    {
+        return false;
+    }
+    let cart = e.task().purchase().cart.clone();
+    let mut subtotal = 0;
+    for (sku, qty) in &cart {
+        match facts.product(sku) {
+            Ok(Some(p)) => subtotal += p.price_cents * i64::from(*qty),
+            _ => return false,
+        }
+    }
+    let threshold = Money::from_decimal(e.config().policy.shipping.free_standard_threshold)
+        .map_or(0, Money::cents);
+    let args = [
+        ("threshold", st::price_cents(threshold)),
+        ("short", st::price_cents((threshold - subtotal).max(0))),
+    ];
+    if subtotal >= threshold {
+        e.say(p!("free_shipping_reached"), &args);
+    } else {
+        e.say(p!("free_shipping_short"), &args);
+    }
+    e.ask(Ask::YesNo(YesNo::Proceed), p!("ask_place_order"), &[]);
+    true
+}
+
 /// "So it'll be here tomorrow?" at a purchase's read-back: the day it would arrive, and
 /// the read-back's question again. False, saying nothing, for any other words or when
 /// no purchase was read back.
