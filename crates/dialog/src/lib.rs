@@ -584,6 +584,10 @@ impl Engine {
         } else if heard.intent == Intent::GetOrderStatus && ph.any("where_now", &heard.words) {
             // "Where is it right now?": the carrier's last scan, not the summary again.
             (Intent::TrackPackage, heard.confidence)
+        } else if heard.intent == Intent::Fallback && ends_with_goodbye(&ph, &heard.words) {
+            // "Ok, I'll ask my aunt for her zip and call back. Bye": whatever the
+            // classifier made of the rest, the call ends on the last word.
+            (Intent::EndConversation, 1.0)
         } else if heard.intent == Intent::EndConversation && ph.any("hold_on", &heard.words) {
             // "Hang on…" asks the agent to wait, never to hang up.
             (Intent::Fallback, 0.0)
@@ -866,3 +870,9 @@ fn name_cards_once(reply: String, said: &mut Vec<String>) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether the words end in a goodbye ("…and call back. bye", "…see ya") said after
+/// something else: the last words take leave, whatever came before them.
+fn ends_with_goodbye(ph: &locale::Phrases, words: &[String]) -> bool {
+    (1..words.len()).any(|i| ph.len_at("goodbye_words", words, i) == Some(words.len() - i))
+}

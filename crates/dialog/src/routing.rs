@@ -698,6 +698,9 @@ impl Engine {
                     || said.confidence >= self.config.dialog.switch_confidence)
                     && (matches!(self.ask, Ask::Nothing | Ask::YesNo(_))
                         || said.has(Cue::Goodbye)
+                        // "Stop" alone at a list is no pick: the caller wants out.
+                        || self.phrases().len_at("stop_alone", &said.words, 0)
+                            == Some(said.words.len())
                         || self.phrases().any("thanks", &said.words))
                     && !self.answers_with_thanks(said) =>
             {
