@@ -1524,6 +1524,19 @@ fn first_name_said(full_name: &str, words: &[String]) -> bool {
         })
 }
 
+/// Whether the words hold this tracking number, however it was grouped or spaced
+/// ("276207980797", "2762 0798 0797", "1Z 999 AA1…"): at least eight characters of it.
+fn tracking_said(text: &str, tracking: &str) -> bool {
+    let squash = |t: &str| {
+        t.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<String>()
+    };
+    let tracking = squash(tracking);
+    tracking.len() >= 8 && squash(text).contains(&tracking)
+}
+
 pub(crate) fn pick(
     e: &Engine,
     said: &Said<'_>,
@@ -1555,6 +1568,15 @@ pub(crate) fn pick(
         .iter()
         .map(|n| facts.order(n).ok().flatten())
         .collect();
+    // "The one with tracking 2762 0798 0797": the carrier's number on the label names
+    // its order as well as the order number does.
+    if let Some(i) = orders.iter().position(|o| {
+        o.as_ref()
+            .and_then(|o| o.tracking_number.as_deref())
+            .is_some_and(|t| tracking_said(&said.text, t))
+    }) {
+        return Some(i);
+    }
     // A person named ("Jonah's order") outweighs what is in it; the items then choose
     // among that person's orders.
     let by_item: Vec<usize> = orders
