@@ -864,6 +864,10 @@ pub(crate) fn switches_subscription_action(
     }
     let task = e.task();
     task.confirmed = false;
+    // "Can I just pause it instead? For like a month": what the new change says of
+    // itself (how long, until when) is heard with it.
+    task.words.extend(said.words.iter().cloned());
+    task.heard.date = ent.date.or(task.heard.date);
     let sub = task.subscription();
     sub.sub_action = Some(action);
     sub.frequency = ent.frequency_days.or(sub.frequency);
@@ -1069,7 +1073,17 @@ fn delay_said(words: &[String]) -> Option<(u32, &str)> {
 /// A span of time said at the start of `words`: "two weeks", "a couple of months", "a
 /// fortnight", as a count and its unit (day, week or month).
 fn span_at(words: &[String]) -> Option<(u32, &str)> {
-    let rest: Vec<&str> = words.iter().map(String::as_str).collect();
+    // "For like a month", "about two weeks": the hedge is no part of the span.
+    let rest: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .skip_while(|w| {
+            matches!(
+                *w,
+                "like" | "about" | "around" | "maybe" | "just" | "roughly" | "say" | "um" | "uh"
+            )
+        })
+        .collect();
     let count = |w: &str| -> Option<u32> {
         Some(match w {
             "a" | "an" | "one" => 1,
