@@ -236,6 +236,9 @@ pub(crate) struct Session {
     /// A replacement or refund was just made with nothing to send back: "do I post the
     /// wrong one back?" is answered with that.
     pub nothing_to_send_back: bool,
+    /// An exchange on this order, not yet shipped, was told it must wait for delivery:
+    /// asked again, the answer is the same, without the cancellation offered again.
+    pub exchange_waits_for: Option<String>,
     /// A new item this call arranged to send for an order (an exchange's new size or a
     /// replacement), and whether it waits for the return: "when will it come?" about
     /// that order asks after the new item, not the one already delivered.

@@ -966,6 +966,13 @@ impl Engine {
                     }
                     self.advance(facts);
                 } else {
+                    if self
+                        .task
+                        .as_ref()
+                        .is_some_and(|t| t.goal() == Goal::Exchange)
+                    {
+                        self.say(p!("exchange_after_arrival"), &[]);
+                    }
                     self.complete();
                 }
             }

@@ -201,11 +201,21 @@ fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
     match order.status {
         OrderStatus::Delivered => false,
         OrderStatus::PendingConfirmation | OrderStatus::Processing => {
-            e.ask(
-                Ask::YesNo(YesNo::StartCancel),
-                p!("return_not_shipped"),
-                &[],
-            );
+            // "Can I change the size before it ships?": said plainly that an item of an
+            // order not yet sent cannot be swapped, and what can be done instead.
+            let exchange = e.task_ref().is_some_and(|t| t.goal() == Goal::Exchange);
+            if exchange && e.s.exchange_waits_for.as_deref() == Some(&order.order_number) {
+                e.say(p!("exchange_after_arrival"), &[]);
+                e.complete();
+                return true;
+            }
+            let key = if exchange {
+                e.s.exchange_waits_for = Some(order.order_number.clone());
+                p!("exchange_not_shipped")
+            } else {
+                p!("return_not_shipped")
+            };
+            e.ask(Ask::YesNo(YesNo::StartCancel), key, &[]);
             true
         }
         OrderStatus::Shipped | OrderStatus::OutForDelivery | OrderStatus::Delayed => {
