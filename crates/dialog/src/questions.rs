@@ -406,8 +406,10 @@ impl Engine {
         }
         // "Don't cancel it, just pause it for now" at a subscription's read-back: the no
         // is to this change, and the one named instead is read back in its place.
+        // ("How often does it come now?" asks; it changes nothing.)
         if q == YesNo::Proceed
             && yes != Some(true)
+            && !self.phrases().any("asks_frequency", &said.words)
             && commerce::switches_subscription_action(self, said, facts)
         {
             return Answer::Handled;

@@ -2326,11 +2326,13 @@ pub(crate) fn tells_next_of_the_subscription(
     let Some(id) = id else {
         return false;
     };
-    let asks = e.phrases().any("subscription_next", &said.words)
+    // "Wait, how often does it come now?": the schedule is said with the next one.
+    let asks = (e.phrases().any("subscription_next", &said.words)
         && said
             .words
             .iter()
-            .any(|w| matches!(w.as_str(), "when" | "when's" | "whens" | "what"));
+            .any(|w| matches!(w.as_str(), "when" | "when's" | "whens" | "what")))
+        || e.phrases().any("asks_frequency", &said.words);
     if !asks || e.yes_no(said) == Some(false) {
         return false;
     }
