@@ -759,7 +759,7 @@ impl Engine {
                 .entities
                 .return_reason
                 .or_else(|| self.task().after_sale().return_reason);
-            if returns::refuses_refund_kept(self, &said.words, reason) {
+            if returns::refuses_refund_kept(self, &said.words, reason, facts) {
                 self.step.answered = true;
                 if self.task.is_some() && !self.s.escalated {
                     self.say_pending_question(false);

@@ -621,6 +621,7 @@ pub(crate) fn refuses_refund_kept(
     e: &mut Engine,
     words: &[String],
     reason: Option<ReturnReason>,
+    facts: &dyn Facts,
 ) -> bool {
     if is_faulty(reason) || names_a_fault(e, words) || !e.phrases().any("keeps_item", words) {
         return false;
@@ -631,6 +632,11 @@ pub(crate) fn refuses_refund_kept(
         return true;
     }
     e.s.keep_refused = true;
+    // A fault claimed after this refusal, in this call or a later one, is a story that
+    // changed to the one that pays: the team settles it, never a refund by voice.
+    if let Some(number) = e.task_ref().and_then(|t| t.order.clone()) {
+        remember_refusal(e, &number, facts);
+    }
     e.say(p!("refund_needs_return"), &[]);
     true
 }
@@ -649,7 +655,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if !e.s.keep_refused {
         let words = e.task().words.clone();
         let reason = e.task().after_sale().return_reason;
-        if refuses_refund_kept(e, &words, reason) && e.ask != Ask::Nothing {
+        if refuses_refund_kept(e, &words, reason, facts) && e.ask != Ask::Nothing {
             return;
         }
     }
@@ -1507,6 +1513,7 @@ pub(crate) fn decline_exception(e: &mut Engine, facts: &dyn Facts) {
 /// or the caller said in this call that nothing was wrong.
 fn refused_before(e: &Engine, order_number: &str, facts: &dyn Facts) -> bool {
     e.s.fault_denied
+        || e.s.keep_refused
         || e.s.refused_order.as_deref() == Some(order_number)
         || facts.return_refused(order_number).unwrap_or_else(|err| {
             // Unknown: the team, not a refund by voice, settles it.
