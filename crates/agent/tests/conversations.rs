@@ -320,7 +320,11 @@ fn check_store(
             for (field, want) in fields {
                 let got = field
                     .split('.')
-                    .try_fold(&row.payload, |v, key| v.get(key))
+                    // "lines.0.qty": a number indexes an array.
+                    .try_fold(&row.payload, |v, key| {
+                        v.get(key)
+                            .or_else(|| key.parse::<usize>().ok().and_then(|i| v.get(i)))
+                    })
                     .map(json_str)
                     .unwrap_or_default();
                 if got != toml_str(want) {

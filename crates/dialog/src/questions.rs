@@ -632,6 +632,7 @@ impl Engine {
                 if commerce::trim_cart(self, said, facts)
                     || commerce::adds_to_cart(self, said, facts)
                     || returns::amend_variant(self, said, facts)
+                    || returns::amend_exchange_count(self, said, facts)
                     || self.amend(said) =>
             {
                 // "Oh no, the zip's wrong, it's 78703": the read-back is corrected and

@@ -1032,6 +1032,42 @@ fn wanted_variant(
         .filter(|sku| *sku != own.sku)
 }
 
+/// "Both pairs actually", "two of them" at the read-back of an exchange of part of a
+/// line: how many of the line are swapped changes, and the exchange is read back
+/// again (stock is checked for the new count). Whether it changed.
+pub(crate) fn amend_exchange_count(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let Some(task) = e.task_ref().filter(|t| t.goal() == Goal::Exchange) else {
+        return false;
+    };
+    let (Some(number), Request::Exchange(a)) = (task.order.clone(), &task.req) else {
+        return false;
+    };
+    let &[(line, qty)] = a.lines.as_slice() else {
+        return false;
+    };
+    let Ok(Some(order)) = facts.order(&number) else {
+        return false;
+    };
+    let whole = item(&order, line).qty;
+    // "No, all of them" corrects the count; "not both" does not ask for both.
+    let ph = e.phrases();
+    let all = (0..said.words.len()).any(|i| {
+        ph.len_at("all_items", &said.words, i).is_some() && (i == 0 || said.words[i - 1] != "not")
+    });
+    let wanted = said
+        .entities
+        .quantity
+        .filter(|q| (1..=whole).contains(q))
+        .or(all.then_some(whole));
+    match wanted {
+        Some(n) if n != qty => {
+            e.task().after_sale().lines = vec![(line, n)];
+            true
+        }
+        _ => false,
+    }
+}
+
 /// "No, navy" at "swap your olive tee for the white one?": a size or colour said at the
 /// read-back of an exchange replaces the one read back (what was not said is kept from
 /// it). Whether it changed.
@@ -1225,6 +1261,15 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
                         ),
                     ),
                 ],
+            )
+        } else if it.qty > 1 {
+            // The whole line of several: "your three oatmeal fleece hoodies".
+            e.text(
+                p!("exchange_your_item"),
+                &[(
+                    "item",
+                    pw::product_phrase_indefinite(&pw::product_name_brief(&it.name), it.qty, false),
+                )],
             )
         } else {
             e.text(
