@@ -751,7 +751,15 @@ fn check_factors(
         }
     };
     let accepted = &e.config().policy.verification.factors;
-    let given = given.usable(Identifier::OrderNumber, accepted);
+    let mut given = given.usable(Identifier::OrderNumber, accepted);
+    // On the shop's own call about this order, the phone it dialled is known to whoever
+    // answered: it proves nothing, and the caller hears what would.
+    if e.s.called_about.as_deref() == Some(heard.as_str()) && given.phone.take().is_some() {
+        if given.is_empty() {
+            e.ask(Ask::Factor, p!("called_phone_proves_nothing"), &[]);
+            return Some(Answer::Handled);
+        }
+    }
     if given.is_empty() {
         return None;
     }
@@ -895,6 +903,9 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             if std::mem::replace(&mut e.s.factor_unknown, true) {
                 e.say(p!("factor_unknown_again"), &[]);
                 e.offer_human(HandOffReason::Requested);
+            } else if e.s.called_about.is_some() {
+                // The shop dialled the phone: the answerer knows it, so it proves nothing.
+                e.ask(ask.clone(), p!("factor_unknown_called"), &[]);
             } else {
                 e.ask(ask.clone(), p!("factor_unknown"), &[]);
             }
