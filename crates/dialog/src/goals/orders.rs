@@ -1326,15 +1326,13 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
 pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     // On the shop's own call "yes, it's me" lets the order be confirmed, and a household
-    // speaker serves every member's orders; sending a parcel somewhere else first takes a
-    // fact only its customer knows, unless it is the speaker's own customer's order.
+    // speaker serves every member's orders to whoever is in the room; sending a parcel
+    // somewhere else first takes a fact only its customer knows. (Otherwise an order
+    // bought on the household's card by voice could be sent anywhere.)
     let number = order.order_number.clone();
-    let someone_elses = e.s.customer.is_some_and(|c| {
-        let own = facts.customer(c).ok().flatten().and_then(|c| c.email);
-        own.is_none() || own != order.customer.email
-    });
+    let on_a_speaker = e.s.customer.is_some();
     let called_about = e.s.called_about.as_ref() == Some(&number);
-    if (called_about || someone_elses) && !e.s.proved.contains(&number) {
+    if (called_about || on_a_speaker) && !e.s.proved.contains(&number) {
         e.s.heard_order = Some(number);
         e.s.heard_factors = None;
         e.ask(Ask::Factor, p!("ask_factor_before_redirect"), &[]);
