@@ -50,7 +50,9 @@ const STATES: [(&str, OrderStatus); 7] = [
 /// Every cue the words carry.
 pub fn cues(lists: &Lists, words: &[String]) -> Vec<Cue> {
     let mut found = Vec::new();
-    if let Some(first) = words.first() {
+    // "Oh sorry, yes, cancel it": the interjections before the answer are not it.
+    const INTERJECTIONS: &[&str] = &["oh", "ah", "um", "uh", "er", "erm", "hmm", "sorry", "oops"];
+    if let Some(first) = words.iter().find(|w| !INTERJECTIONS.contains(&w.as_str())) {
         if lists.is("yes", first) {
             found.push(Cue::Yes);
         } else if lists.is("no", first) {

@@ -731,3 +731,12 @@ fn a_unit_said_before_and_with_the_street_is_written_once() {
         Some("88 Pearl Street Apartment 14")
     );
 }
+
+/// The interjections before an answer are not the answer: "oh sorry, yes" is a yes,
+/// "um, no" a no.
+#[test]
+fn a_yes_or_no_after_interjections_is_still_one() {
+    assert!(reading("oh sorry, yes, cancel it").cues.contains(&Cue::Yes));
+    assert!(reading("um, no").cues.contains(&Cue::No));
+    assert!(!reading("oh the tee please").cues.contains(&Cue::Yes));
+}
