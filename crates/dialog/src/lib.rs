@@ -587,9 +587,12 @@ impl Engine {
         } else if heard.intent == Intent::GetOrderStatus && ph.any("where_now", &heard.words) {
             // "Where is it right now?": the carrier's last scan, not the summary again.
             (Intent::TrackPackage, heard.confidence)
-        } else if heard.intent == Intent::Fallback && ends_with_goodbye(&ph, &heard.words) {
-            // "Ok, I'll ask my aunt for her zip and call back. Bye": whatever the
-            // classifier made of the rest, the call ends on the last word.
+        } else if (heard.intent == Intent::Fallback || heard.cues.contains(&Cue::Withdraw))
+            && ends_with_goodbye(&ph, &heard.words)
+        {
+            // "Ok, I'll ask my aunt for her zip and call back. Bye", "…oh wait, that's
+            // not mine. Never mind. Bye": whatever the classifier made of the rest (or
+            // of a request taken back), the call ends on the last word.
             (Intent::EndConversation, 1.0)
         } else if heard.intent == Intent::EndConversation && ph.any("hold_on", &heard.words) {
             // "Hang on…" asks the agent to wait, never to hang up.
