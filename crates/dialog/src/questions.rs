@@ -328,8 +328,10 @@ impl Engine {
             return Answer::Handled;
         }
         // "Can somebody at least review it?" when a person was offered is a yes.
+        // So is "it was due last week! yes fine, pass me over", however it was classified.
         let asks_for_person = matches!(q, YesNo::OfferHuman | YesNo::Exception)
-            && said.intent == Intent::SpeakToAgent;
+            && (said.intent == Intent::SpeakToAgent
+                || (self.phrases().any("ask_person", &said.words) && !said.has(Cue::Negated)));
         // "Ok, where is order 1780… going?" at an offer: the new request is the answer,
         // and the "ok" takes nothing up.
         // "No that's ok. When did it ship and where is it now?": declined, and asked.
