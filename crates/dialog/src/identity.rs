@@ -754,11 +754,12 @@ fn check_factors(
     let mut given = given.usable(Identifier::OrderNumber, accepted);
     // On the shop's own call about this order, the phone it dialled is known to whoever
     // answered: it proves nothing, and the caller hears what would.
-    if e.s.called_about.as_deref() == Some(heard.as_str()) && given.phone.take().is_some() {
-        if given.is_empty() {
-            e.ask(Ask::Factor, p!("called_phone_proves_nothing"), &[]);
-            return Some(Answer::Handled);
-        }
+    if e.s.called_about.as_deref() == Some(heard.as_str())
+        && given.phone.take().is_some()
+        && given.is_empty()
+    {
+        e.ask(Ask::Factor, p!("called_phone_proves_nothing"), &[]);
+        return Some(Answer::Handled);
     }
     if given.is_empty() {
         return None;

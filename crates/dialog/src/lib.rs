@@ -588,7 +588,7 @@ impl Engine {
             // "Where is it right now?": the carrier's last scan, not the summary again.
             (Intent::TrackPackage, heard.confidence)
         } else if (heard.intent == Intent::Fallback || heard.cues.contains(&Cue::Withdraw))
-            && ends_with_goodbye(&ph, &heard.words)
+            && ends_with_goodbye(ph, &heard.words)
         {
             // "Ok, I'll ask my aunt for her zip and call back. Bye", "…oh wait, that's
             // not mine. Never mind. Bye": whatever the classifier made of the rest (or
