@@ -50,14 +50,14 @@ const STATES: [(&str, OrderStatus); 7] = [
 /// Every cue the words carry.
 pub fn cues(lists: &Lists, words: &[String]) -> Vec<Cue> {
     let mut found = Vec::new();
-    // "Oh sorry, yes, cancel it": the interjections before the answer are not it.
+    // "Oh sorry, yes, cancel it": the interjections before a yes are not the answer.
+    // ("Oh no. What about a medium?" is dismay, not a no: only a first word says no.)
     const INTERJECTIONS: &[&str] = &["oh", "ah", "um", "uh", "er", "erm", "hmm", "sorry", "oops"];
-    if let Some(first) = words.iter().find(|w| !INTERJECTIONS.contains(&w.as_str())) {
-        if lists.is("yes", first) {
-            found.push(Cue::Yes);
-        } else if lists.is("no", first) {
-            found.push(Cue::No);
-        }
+    let answer = words.iter().find(|w| !INTERJECTIONS.contains(&w.as_str()));
+    if answer.is_some_and(|w| lists.is("yes", w)) {
+        found.push(Cue::Yes);
+    } else if words.first().is_some_and(|w| lists.is("no", w)) {
+        found.push(Cue::No);
     }
     found.extend(
         ANYWHERE

@@ -732,11 +732,14 @@ fn a_unit_said_before_and_with_the_street_is_written_once() {
     );
 }
 
-/// The interjections before an answer are not the answer: "oh sorry, yes" is a yes,
-/// "um, no" a no.
+/// The interjections before a yes are not the answer: "oh sorry, yes" is a yes; "oh
+/// no" is dismay, no answer.
 #[test]
-fn a_yes_or_no_after_interjections_is_still_one() {
+fn a_yes_after_interjections_is_still_one() {
     assert!(reading("oh sorry, yes, cancel it").cues.contains(&Cue::Yes));
-    assert!(reading("um, no").cues.contains(&Cue::No));
     assert!(!reading("oh the tee please").cues.contains(&Cue::Yes));
+    assert!(!reading("oh no. what about a medium in black?")
+        .cues
+        .contains(&Cue::No));
+    assert!(reading("no, keep it").cues.contains(&Cue::No));
 }
