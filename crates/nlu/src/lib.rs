@@ -252,7 +252,11 @@ impl Nlu {
     ) -> Result<Interpretation, ClassifierError> {
         // "No, I don't want to change the address. I want to cancel it": the request is
         // the one said after the one taken back.
-        let request = reading::after_denied_request(text).unwrap_or(text);
+        // "Cancel it. Actually wait, keep it, yes I confirm": what follows the words that
+        // take the request back.
+        let request = reading::after_retraction(text)
+            .or_else(|| reading::after_denied_request(text))
+            .unwrap_or(text);
         let classified = self.classifier.classify_with_reason(request)?;
         let scores = classified.scores;
         let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));

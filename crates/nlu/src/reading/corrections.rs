@@ -195,6 +195,46 @@ pub fn after_denied_request(text: &str) -> Option<&str> {
     (tail.split_whitespace().count() >= 2).then_some(tail)
 }
 
+/// Words that take back what was just asked, in the same breath.
+const RETRACTIONS: &[&str] = &[
+    "actually wait",
+    "actually no",
+    "no wait",
+    "wait no",
+    "on second thought",
+    "on second thoughts",
+    "scratch that",
+    "forget what i said",
+];
+
+/// "No, I don't want it any more, cancel it. Actually wait, keep it, yes I confirm": the
+/// request is what follows the last words that take back what came before them (at
+/// least two words of it).
+pub fn after_retraction(text: &str) -> Option<&str> {
+    if !text.is_ascii() {
+        return None;
+    }
+    let lower = text.to_ascii_lowercase();
+    let at = RETRACTIONS
+        .iter()
+        .filter_map(|r| {
+            lower.rmatch_indices(r).find_map(|(i, m)| {
+                let starts_word = i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric();
+                let end = i + m.len();
+                let ends_word = lower
+                    .as_bytes()
+                    .get(end)
+                    .is_none_or(|b| !b.is_ascii_alphanumeric());
+                (starts_word && ends_word).then_some(end)
+            })
+        })
+        .max()?;
+    let tail = text[at..]
+        .trim_start_matches([',', '.', ' ', '!', ';', ':', '-'])
+        .trim();
+    (at > 0 && tail.split_whitespace().count() >= 2 && at < text.len()).then_some(tail)
+}
+
 /// Entities found after a correction replace the ones found before it.
 pub fn overlay(base: &mut Entities, fixed: Entities) {
     macro_rules! take {

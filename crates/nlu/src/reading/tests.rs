@@ -743,3 +743,25 @@ fn a_yes_after_interjections_is_still_one() {
         .contains(&Cue::No));
     assert!(reading("no, keep it").cues.contains(&Cue::No));
 }
+
+/// What is taken back in the same breath is not the request: the words after the last
+/// retraction are.
+#[test]
+fn the_request_follows_the_last_retraction() {
+    assert_eq!(
+        after_retraction("cancel it. Actually wait, keep it, yes I confirm"),
+        Some("keep it, yes I confirm")
+    );
+    assert_eq!(
+        after_retraction("I want to cancel, no wait, I want to return it"),
+        Some("I want to return it")
+    );
+    // Nothing after it, or nothing before it: nothing to take.
+    assert_eq!(after_retraction("cancel it. actually wait"), None);
+    assert_eq!(after_retraction("cancel my order"), None);
+    // Inside another word is no retraction ("snow waiting").
+    assert_eq!(
+        after_retraction("the snow waiting outside, where's my parcel"),
+        None
+    );
+}
