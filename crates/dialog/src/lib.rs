@@ -584,6 +584,14 @@ impl Engine {
             // "A text asked me to confirm my order, but cancel it": the cancellation is
             // what is asked, however much the words speak of confirming.
             (Intent::CancelOrder, heard.confidence)
+        } else if heard.intent == Intent::Fallback
+            && heard.cues.contains(&Cue::NoNumber)
+            && ent.email.is_some()
+            && ent.order_number.is_none()
+        {
+            // "I forgot my order number, can you tell me? Email is …": a request about
+            // the account's orders, found by its email.
+            (Intent::GetOrderStatus, 1.0)
         } else if heard.intent == Intent::GetOrderStatus && ph.any("where_now", &heard.words) {
             // "Where is it right now?": the carrier's last scan, not the summary again.
             (Intent::TrackPackage, heard.confidence)
