@@ -783,7 +783,13 @@ impl Engine {
                 next.intent = Intent::PlaceOrder;
                 next.entities.order_number = None;
             }
-            self.say(p!("other_request"), &[]);
+            // "Do you price match? And do you ship to Canada?": answers in a row need no
+            // "now, your other request" between them; after something done, it helps.
+            let answers_only =
+                next.intent == Intent::PolicyQuestion && self.step.changes.is_empty();
+            if !answers_only {
+                self.say(p!("other_request"), &[]);
+            }
             self.hear(&next, facts);
             self.resume_if_paused(facts);
         }
