@@ -302,7 +302,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         .iter()
         .map(|(p, q)| p.price_cents * i64::from(*q))
         .sum();
-    let threshold = Money::from_decimal(shipping.free_standard_threshold).map_or(0, Money::cents);
+    let threshold = free_shipping_from(e);
     let cents = |price: f64| Money::from_decimal(price).map_or(0, Money::cents);
     let (ship_cents, days) = match speed {
         ShippingMethod::Express => (
@@ -2257,6 +2257,11 @@ pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     true
 }
 
+/// The subtotal, in cents, from which standard shipping is free.
+fn free_shipping_from(e: &Engine) -> i64 {
+    Money::from_decimal(e.config().policy.shipping.free_standard_threshold).map_or(0, Money::cents)
+}
+
 /// "How much more do I need for free shipping?" at the read-back of a new order: how
 /// far its items are from the free-shipping threshold, then the read-back's question
 /// again. False, with nothing said, for anything else (or a yes or no said with it).
@@ -2280,8 +2285,7 @@ pub(crate) fn tells_free_shipping(e: &mut Engine, said: &Said<'_>, facts: &dyn F
             _ => return false,
         }
     }
-    let threshold = Money::from_decimal(e.config().policy.shipping.free_standard_threshold)
-        .map_or(0, Money::cents);
+    let threshold = free_shipping_from(e);
     let args = [
         ("threshold", st::price_cents(threshold)),
         ("short", st::price_cents((threshold - subtotal).max(0))),
