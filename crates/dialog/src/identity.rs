@@ -1539,12 +1539,7 @@ fn first_name_said(full_name: &str, words: &[String]) -> bool {
 /// Whether the words hold this tracking number, however it was grouped or spaced
 /// ("276207980797", "2762 0798 0797", "1Z 999 AA1…"): at least eight characters of it.
 fn tracking_said(text: &str, tracking: &str) -> bool {
-    let squash = |t: &str| {
-        t.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect::<String>()
-    };
+    let squash = |t: &str| st::identifier_chars(t).into_iter().collect::<String>();
     let tracking = squash(tracking);
     tracking.len() >= 8 && squash(text).contains(&tracking)
 }

@@ -99,7 +99,7 @@ pub fn city_zip(city: &str, zip: &str) -> String {
 }
 
 /// The ASCII letters and digits of `s`, letters upper-cased.
-fn identifier_chars(s: &str) -> Vec<char> {
+pub fn identifier_chars(s: &str) -> Vec<char> {
     s.chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_uppercase())
