@@ -848,17 +848,15 @@ impl Engine {
                 // "Cambridge, Massachusetts 02139" at the read-back: another city
                 // replaces the city; the same one said again is read back again.
                 if let (false, Some(city)) = (street_said, heard_city) {
-                    if address
+                    let same = address
                         .city
                         .as_deref()
-                        .is_some_and(|old| old.eq_ignore_ascii_case(&city))
-                    {
-                        changed = true;
-                    } else {
+                        .is_some_and(|old| old.eq_ignore_ascii_case(&city));
+                    if !same {
                         address.city = Some(city);
                         address.state = heard_city_state;
-                        changed = true;
                     }
+                    changed = true;
                 } else if city_named {
                     address.state = None;
                 }
@@ -1021,10 +1019,9 @@ impl Engine {
 fn unit_said(words: &[String]) -> Option<String> {
     // "Apartment 14, not apartment 4": the unit said last, unless it is the one taken
     // back.
-    let is_unit = |w: &str| matches!(w, "apartment" | "apt" | "unit" | "flat" | "suite");
     let k = (0..words.len())
         .rev()
-        .filter(|&k| is_unit(&words[k]))
+        .filter(|&k| is_unit_word(&words[k]))
         .find(|&k| k == 0 || words[k - 1] != "not")?;
     let id = words.get(k + 1)?;
     let id = match voxorder_domain::speech_text::digit_word(id) {
@@ -1041,15 +1038,18 @@ fn unit_said(words: &[String]) -> Option<String> {
     Some(format!("{kind} {id}"))
 }
 
+/// A word that names a unit of a building ("apartment", "flat").
+fn is_unit_word(w: &str) -> bool {
+    matches!(w, "apartment" | "apt" | "unit" | "flat" | "suite")
+}
+
 /// The street line with this unit: a unit already on the line ("Apartment 4") is
 /// replaced by it ("oh sorry, it's apartment 14 not 4"), otherwise it is added.
 fn with_unit(line: &str, unit: &str) -> String {
     let mut parts: Vec<&str> = line.split_whitespace().collect();
     let at = parts.iter().position(|w| {
-        matches!(
-            w.trim_end_matches([',', '.']).to_lowercase().as_str(),
-            "apartment" | "apt" | "unit" | "flat" | "suite" | "#"
-        )
+        let w = w.trim_end_matches([',', '.']).to_lowercase();
+        w == "#" || is_unit_word(&w)
     });
     match at {
         Some(k) => {
