@@ -232,7 +232,7 @@ pub fn after_retraction(text: &str) -> Option<&str> {
     let tail = text[at..]
         .trim_start_matches([',', '.', ' ', '!', ';', ':', '-'])
         .trim();
-    (at > 0 && tail.split_whitespace().count() >= 2 && at < text.len()).then_some(tail)
+    (tail.split_whitespace().count() >= 2).then_some(tail)
 }
 
 /// Entities found after a correction replace the ones found before it.
