@@ -2,8 +2,10 @@
 //!
 //! The three share one source (a [`DigitRun`]) and differ only in cue words, length and
 //! what the dialog asked for, so they are decided together, in this order:
-//! 1. "order"/"order number"/"reference" right before the run → order number (5–20
-//!    digits; five only with this cue, because a bare five-digit run is a zip).
+//! 1. "order"/"order number"/"reference" right before the run → order number (4–20
+//!    digits; four and five only with this cue, because a bare five-digit run is a zip
+//!    and four digits alone are a year, a time or the end of a number). A short number
+//!    heard is one the dialog can say it does not know, not a question asked again.
 //! 2. a zip cue ("zip", "postcode", "postal code") in the words before → zip (5 digits,
 //!    or the first five of a zip+4);
 //!    a phone cue ("phone", "mobile", "cell", "call", not "phone charger") → phone.
@@ -423,7 +425,7 @@ fn classify(
     let n = run.digits.len();
     let d = &run.digits;
     if has_order_cue(words, run.start, prev_end)
-        && (5..=20).contains(&n)
+        && ((5..=20).contains(&n) || n == 4 && names_an_order(words, run.start, prev_end))
         && !phone_of_the_order(words, run.start, prev_end)
     {
         return Some((Kind::Order, d.clone()));
@@ -538,6 +540,48 @@ fn has_order_cue(words: &[String], start: usize, prev_end: usize) -> bool {
     nearest_id_word(words, start, prev_end).is_some_and(|(_, w)| is_order_word(w))
 }
 
+/// "My order 5039", "order number 5039", "deliver order 9912": the order word names an
+/// order. Not "order 1000 plates" or "I'd like to order 2000": there it is the verb and
+/// the number a count.
+fn names_an_order(words: &[String], start: usize, prev_end: usize) -> bool {
+    let Some((k, w)) = nearest_id_word(words, start, prev_end) else {
+        return false;
+    };
+    if w != "order" || start > k + 1 {
+        return true;
+    }
+    let before = k.checked_sub(1).map(|b| words[b].as_str());
+    let verb_lead = matches!(
+        before,
+        None | Some(
+            "to" | "i"
+                | "we"
+                | "please"
+                | "and"
+                | "also"
+                | "can"
+                | "could"
+                | "will"
+                | "would"
+                | "wanna"
+                | "gonna"
+                | "just"
+                | "you"
+                | "then"
+                | "should"
+                | "might"
+                | "me"
+        )
+    );
+    let count_follows = words
+        .get(start..)
+        .into_iter()
+        .flatten()
+        .find(|w| !w.bytes().all(|b| b.is_ascii_digit()))
+        .is_some_and(|w| !matches!(w.as_str(), "is" | "please" | "hasn't" | "has" | "was"));
+    !(verb_lead && count_follows)
+}
+
 /// The word naming the number that starts at `start` ("order" in "order number is
 /// 123"), looking back over a few glue words.
 fn nearest_id_word(words: &[String], start: usize, prev_end: usize) -> Option<(usize, &str)> {
@@ -576,6 +620,19 @@ mod tests {
 
     #[test]
     fn order_numbers() {
+        // Four digits are an order's only when the order word names one.
+        assert_eq!(order("where's my order 4 8 1 7").as_deref(), Some("4817"));
+        assert_eq!(
+            order("the order number is eight two oh six").as_deref(),
+            Some("8206")
+        );
+        assert_eq!(
+            order("push order double three one seven back a day").as_deref(),
+            Some("3317")
+        );
+        assert_eq!(order("order 1500 paper cups").as_deref(), None);
+        assert_eq!(order("i'd like to order 3000 labels").as_deref(), None);
+        assert_eq!(order("my order from 2024").as_deref(), None);
         assert_eq!(
             order("one two three four five six seven eight nine one two three four").as_deref(),
             Some("1234567891234")

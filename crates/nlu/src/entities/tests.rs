@@ -311,7 +311,7 @@ proptest! {
             prop_assert!(d <= today + chrono::Duration::days(1100));
         }
         if let Some(o) = &e.order_number {
-            prop_assert!(o.bytes().all(|b| b.is_ascii_digit()) && (5..=20).contains(&o.len()));
+            prop_assert!(o.bytes().all(|b| b.is_ascii_digit()) && (4..=20).contains(&o.len()));
         }
         if let Some(z) = &e.zip_code {
             prop_assert_eq!(z.len(), 5);
