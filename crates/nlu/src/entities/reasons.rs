@@ -178,6 +178,34 @@ mod tests {
     fn return_reasons() {
         use ReturnReason::*;
         assert_eq!(
+            ret("they gave me the small kettle instead of the big one"),
+            Some(WrongItem)
+        );
+        assert_eq!(
+            ret("it's a different version from the one i bought"),
+            Some(WrongItem)
+        );
+        assert_eq!(
+            ret("the fan stopped spinning after a week"),
+            Some(QualityIssue)
+        );
+        assert_eq!(
+            ret("the hem split the first time i wore it"),
+            Some(QualityIssue)
+        );
+        assert_eq!(
+            ret("the shelf is nowhere near the measurements"),
+            Some(NotAsDescribed)
+        );
+        assert_eq!(
+            ret("it doesn't match the size chart at all"),
+            Some(NotAsDescribed)
+        );
+        assert_eq!(
+            ret("i already had one so it's going back"),
+            Some(ChangedMind)
+        );
+        assert_eq!(
             ret("the jacket doesn't fit i want to return it"),
             Some(SizeIssue)
         );
@@ -253,6 +281,9 @@ mod tests {
     #[test]
     fn cancel_reasons() {
         use CancelReason::*;
+        assert_eq!(can("cancel it please, it's personal"), Some(Other));
+        assert_eq!(can("cancel, none of the above applies"), Some(Other));
+        assert_eq!(can("cancel it i've gone off it"), Some(ChangedMind));
         assert_eq!(
             can("cancel it i found it cheaper elsewhere"),
             Some(FoundCheaper)
@@ -389,6 +420,11 @@ mod tests {
     fn refund_methods() {
         use RefundMethod::*;
         let rm = |s: &str| reasons(s).refund_method;
+        assert_eq!(
+            rm("i'd take credit to spend in the store"),
+            Some(StoreCredit)
+        );
+        assert_eq!(rm("use my bank details for it"), Some(BankTransfer));
         assert_eq!(rm("put it back to my card please"), Some(OriginalPayment));
         assert_eq!(
             rm("refund it to the original payment method"),
