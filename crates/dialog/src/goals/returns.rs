@@ -117,24 +117,32 @@ fn check_item(e: &Engine, order: &Order, item: &OrderItem, faulty: bool) -> Opti
     (e.today() > deadline).then_some(Ineligible::Window { deadline, days })
 }
 
-/// Order lines (1-based) not already in a return.
-fn open_lines(e: &mut Engine, order: &Order, facts: &dyn Facts) -> Option<Vec<u32>> {
-    let returned: Vec<u32> = match facts.returns_of(&order.order_number) {
-        Ok(rs) => rs
-            .iter()
-            .filter(|r| r.status != "rejected")
-            .flat_map(|r| r.lines.iter().map(|l| l.0))
-            .collect(),
+/// The order as it stands for a return: each line's quantity less what returns already
+/// hold ("three lamps, one refunded" leaves two), with the lines (1-based) that still
+/// have any left. A second lamp broken later is still taken care of; what a return
+/// already holds is never taken twice.
+fn left_to_return(e: &mut Engine, order: &Order, facts: &dyn Facts) -> Option<(Order, Vec<u32>)> {
+    let returns = match facts.returns_of(&order.order_number) {
+        Ok(rs) => rs,
         Err(err) => {
             e.store_trouble(&err);
             return None;
         }
     };
-    Some(
-        (1..=order.items.len() as u32)
-            .filter(|l| !returned.contains(l))
-            .collect(),
-    )
+    let mut left = order.clone();
+    for l in returns
+        .iter()
+        .filter(|r| r.status != "rejected")
+        .flat_map(|r| &r.lines)
+    {
+        if let Some(it) = left.items.get_mut((l.0 as usize).wrapping_sub(1)) {
+            it.qty = it.qty.saturating_sub(l.1);
+        }
+    }
+    let open = (1..=left.items.len() as u32)
+        .filter(|&l| item(&left, l).qty > 0)
+        .collect();
+    Some((left, open))
 }
 
 fn item(order: &Order, line: u32) -> &OrderItem {
@@ -257,20 +265,24 @@ fn ensure_lines(
     chosen
 }
 
-/// "One of the bottles came dented", "only two of the three tees came": a problem with
-/// some of a line is about that many, never the whole line unasked.
+/// "One of the bottles came dented", "only two of the three tees came": a problem (or a
+/// return) with some of a line is about that many, never the whole line unasked.
 fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) -> bool {
     let is_problem = e.task_ref().is_some_and(|t| t.goal() == Goal::Problem);
     let [(line, qty)] = e.task().after_sale().lines.clone()[..] else {
         return false;
     };
-    if !is_problem || qty < 2 {
+    if qty < 2 {
         return false;
     }
     let ordered = item(order, line).qty;
     let ph = e.phrases();
+    // "The second lamp is broken too", "send another one back": one, in a return as
+    // much as in a problem.
     let wrong = if ph.any("just_one", words) || ph.any("one_of_them", words) {
         Some(1)
+    } else if !is_problem {
+        None
     } else {
         // "Only two came, I paid for three": the count said after "only" is what
         // arrived; the rest is missing.
@@ -479,6 +491,12 @@ fn named_line_in_a_return(
     // is no gift card named); the nouns of the items only when no product was heard.
     if let Some(sku) = task.heard.product.as_deref() {
         let holds = |l: &u32| identity::same_product(&item(order, *l).sku, sku, facts);
+        // "One more oatmeal hoodie is torn" with every oatmeal one in a return and a
+        // black one still open: the words that only one of the kind's lines has decide.
+        let kind: Vec<u32> = (1..=order.items.len() as u32).filter(holds).collect();
+        if let [l] = named_alone(order, &kind, words, &[])[..] {
+            return closed.contains(&l).then_some(l);
+        }
         if open.iter().any(holds) {
             return None;
         }
@@ -664,7 +682,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if not_returnable_state(e, &order) {
         return;
     }
-    let Some(open) = open_lines(e, &order, facts) else {
+    let Some((order, open)) = left_to_return(e, &order, facts) else {
         return;
     };
     if !ensure_lines(e, &order, &open, p!("ask_return_items"), facts) {
@@ -1127,7 +1145,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     if not_returnable_state(e, &order) {
         return;
     }
-    let Some(open) = open_lines(e, &order, facts) else {
+    let Some((order, open)) = left_to_return(e, &order, facts) else {
         return;
     };
     if !ensure_lines(e, &order, &open, p!("ask_exchange_item"), facts) {
@@ -1606,9 +1624,10 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         e.offer_human(HandOffReason::Exception);
         return;
     }
-    let Some(open) = open_lines(e, order, facts) else {
+    let Some((left, open)) = left_to_return(e, order, facts) else {
         return;
     };
+    let order = &left;
     // "The tee was fine but the headphones just weren't there": the item said just
     // before the words of it missing, not the first item named.
     if pr == Problem::MissingItem && e.task().after_sale().lines.is_empty() {
@@ -2008,7 +2027,7 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             let Ok(Some(order)) = facts.order(&order) else {
                 return Answer::Missed;
             };
-            let Some(open) = open_lines(e, &order, facts) else {
+            let Some((order, open)) = left_to_return(e, &order, facts) else {
                 return Answer::Handled;
             };
             let lines = pick_lines(e, said, &order, &open, facts);
@@ -2191,8 +2210,16 @@ fn other_line_named(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> Option<(O
         return None;
     }
     let family = |s: &str| identity::family_of(s, facts);
-    let wanted = sku.as_deref().and_then(family);
     let all: Vec<u32> = (1..=order.items.len() as u32).collect();
+    // "Another of the oatmeal hoodies" with the oatmeal line chosen is more of that
+    // line: another colour of the same kind is named only when no line is the very
+    // product heard.
+    let exact = |l: &u32| sku.as_deref() == Some(item(&order, *l).sku.as_str());
+    let wanted = if all.iter().any(exact) {
+        None
+    } else {
+        sku.as_deref().and_then(family)
+    };
     let nouns = line_nouns(&order, &all);
     // The lines the words name, by the product heard or by what each line is ("the
     // cable"), other than the one chosen.
