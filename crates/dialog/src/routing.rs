@@ -1624,11 +1624,15 @@ impl Engine {
             goal,
             Goal::Cancel | Goal::ChangeAddress | Goal::Reschedule | Goal::Return | Goal::Exchange
         );
-        if changes_something
-            && self.s.customer.is_none()
-            && self.phrases().any("for_someone_else", &said.words)
-        {
+        let for_someone_else =
+            self.s.customer.is_none() && self.phrases().any("for_someone_else", &said.words);
+        // "I'm calling for my wife, when will it come?": a question is answered once the
+        // order is proved, and what the caller said of themselves holds for the rest of
+        // the call ("…then send it to my office" is refused).
+        if for_someone_else {
             self.s.for_someone_else = true;
+        }
+        if changes_something && for_someone_else {
             self.say(p!("change_for_someone_else"), &[]);
             self.anything_else();
             return;
