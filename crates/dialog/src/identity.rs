@@ -634,9 +634,10 @@ fn locked(e: &mut Engine, key: &LockKey, covered: &[LockKey], facts: &dyn Facts)
     for k in std::iter::once(key).chain(covered) {
         match facts.lock(k) {
             Ok(Some(lock)) if lock.is_locked(e.now) => {
-                e.say(p!("order_locked"), &[]);
-                e.task = None;
-                e.anything_else();
+                let minutes = lock
+                    .locked_until
+                    .map_or(0, |until| (until - e.now).num_minutes() + 1);
+                say_locked(e, p!("order_locked"), minutes);
                 return true;
             }
             Ok(_) => {}
@@ -647,6 +648,34 @@ fn locked(e: &mut Engine, key: &LockKey, covered: &[LockKey], facts: &dyn Facts)
         }
     }
     false
+}
+
+/// A lock said with how long it lasts and the way past it: a person checks who the
+/// caller is another way. The real customer, locked out by someone else's guesses, is
+/// never left with nothing to do.
+fn say_locked(e: &mut Engine, key: &'static str, minutes: i64) {
+    e.s.locked_out = true;
+    e.task = None;
+    e.say(key, &[("minutes", minutes_words(minutes.max(1)))]);
+    e.offer_human(HandOffReason::Requested);
+}
+
+/// "Five minutes", "about twenty minutes", "the next half hour", "about two hours".
+fn minutes_words(minutes: i64) -> String {
+    match minutes {
+        1 => "the next minute".to_string(),
+        2..=5 => format!("the next {} minutes", st::number_words(minutes as u64)),
+        6..=25 => format!(
+            "about {} minutes",
+            st::number_words((minutes as u64).div_ceil(5) * 5)
+        ),
+        26..=35 => "the next half hour".to_string(),
+        36..=89 => "about an hour".to_string(),
+        _ => format!(
+            "about {} hours",
+            st::number_words((minutes as u64 + 30) / 60)
+        ),
+    }
 }
 
 /// The keys of the customer behind an order, a phone or an account that a check under
@@ -690,26 +719,23 @@ fn check(
     let locked_now = match verdict {
         IdentityVerdict::Verified => return true,
         IdentityVerdict::Locked => {
-            e.say(p!("order_locked"), &[]);
             e.s.heard_order = None;
             e.s.heard_factors = None;
-            e.task = None;
-            e.anything_else();
+            say_locked(e, p!("order_locked"), i64::from(policy.lock_minutes));
             return false;
         }
         IdentityVerdict::Failed { locked } => locked,
     };
     e.s.failures += 1;
     if locked_now || e.s.failures >= policy.max_attempts {
-        e.say(p!("verification_locked"), &[]);
         e.s.heard_order = None;
-        e.task = None;
-        e.anything_else();
+        say_locked(e, p!("verification_locked"), i64::from(policy.lock_minutes));
         return false;
     }
     let prompt = match retry {
         Ask::PhoneFactor => p!("verification_failed_phone"),
         Ask::AccountFactor(_) => p!("verification_failed_account"),
+        _ if e.s.called_about.is_some() => p!("verification_failed_called"),
         _ => p!("verification_failed"),
     };
     e.ask(retry, prompt, &[]);
@@ -763,6 +789,19 @@ fn check_factors(
     }
     if given.is_empty() {
         return None;
+    }
+    // A billing zip can be guessed from the city (said on the shop's own call, or known
+    // to anyone nearby): once a check has failed in this call, a zip proves nothing more
+    // and the email or phone is asked, without counting a failure.
+    let max = e.config().policy.verification.max_attempts;
+    if e.s.failures > 0 && e.s.failures < max && given.zip.take().is_some() && given.is_empty() {
+        let key = if e.s.called_about.is_some() {
+            p!("zip_after_failure_called")
+        } else {
+            p!("zip_after_failure")
+        };
+        e.ask(Ask::Factor, key, &[]);
+        return Some(Answer::Handled);
     }
     // An unknown number is checked like a real one: the same questions and replies.
     let matched = order.as_ref().is_some_and(|o| factor_matches(&given, o));

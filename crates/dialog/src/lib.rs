@@ -165,6 +165,8 @@ pub(crate) struct Session {
     pub queue: Vec<String>,
     /// Identity checks failed in this conversation.
     pub failures: u32,
+    /// Voice look-ups were refused in this call for a lock: the team hears so.
+    pub locked_out: bool,
     /// The caller said they do not have the order number: the phone or email on the
     /// order is asked instead, for this request and the next.
     pub number_unknown: bool,
@@ -329,6 +331,16 @@ impl Engine {
 
     /// The entity the agent's last question expects, to bias understanding.
     pub fn expecting(&self) -> Option<EntityKind> {
+        // After a failed check a zip proves nothing more: the phone is what is typed
+        // (on the shop's own call, where the dialled phone proves nothing either, the
+        // email is said).
+        if self.ask == Ask::Factor && self.s.failures > 0 {
+            return self
+                .s
+                .called_about
+                .is_none()
+                .then_some(EntityKind::PhoneNumber);
+        }
         self.ask.expects()
     }
 
@@ -357,6 +369,7 @@ impl Engine {
             Ask::OrderNumber => AnswerShape::OrderNumber,
             Ask::Zip => AnswerShape::Zip,
             Ask::Phone => AnswerShape::Phone,
+            Ask::Factor if self.s.failures > 0 => AnswerShape::Free,
             Ask::Factor => AnswerShape::Factor,
             // Orders found by a phone are proved by their email, said rather than typed;
             // an account found by its email, by its phone.

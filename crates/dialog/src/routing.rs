@@ -2431,6 +2431,17 @@ impl Engine {
         if !self.s.done.is_empty() {
             parts.push(format!("done: {}", self.s.done.join(", ")));
         }
+        if self.s.failures > 0 || self.s.locked_out {
+            let locked = if self.s.locked_out {
+                "; voice look-ups locked"
+            } else {
+                ""
+            };
+            parts.push(format!(
+                "identity: {} failed check(s){locked}",
+                self.s.failures
+            ));
+        }
         if let Some(task) = &self.task {
             if let Request::Return(a) | Request::Exchange(a) | Request::Problem(a) = &task.req {
                 if !a.lines.is_empty() {

@@ -468,7 +468,11 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
     turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
     let first = turn(&mut e, &w, Intent::Fallback, "11111", zip("11111"));
     assert_eq!(first.checks.len(), 1);
-    let second = turn(&mut e, &w, Intent::Fallback, "22222", zip("22222"));
+    let wrong_phone = Entities {
+        phone_number: Some("2225550100".into()),
+        ..Entities::default()
+    };
+    let second = turn(&mut e, &w, Intent::Fallback, "2225550100", wrong_phone);
     assert!(
         second.reply.contains("for your security"),
         "{}",
@@ -480,14 +484,59 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
     let step = turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
     assert!(step.reply.contains("paused"), "{}", step.reply);
     assert!(step.changes.is_empty());
+    // The real customer, locked out by someone else's guesses, hears for how long and
+    // is offered a person, who hears why the call came to them.
+    assert!(step.reply.contains("half hour"), "{}", step.reply);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Affirm,
+        "yes please",
+        Entities::default(),
+    );
+    let summary = s
+        .changes
+        .iter()
+        .find_map(|c| match c {
+            Change::HandOff { summary, .. } => Some(summary.clone()),
+            _ => None,
+        })
+        .expect("handed off");
+    assert!(summary.contains("voice look-ups locked"), "{summary}");
 }
 
-/// "Sorry, 78701" after a wrong zip answers the question; the "sorry" does not make it a
+/// A billing zip can be guessed from the city: after one failed check, even the right
+/// zip proves nothing, is not counted as a try, and the email or phone is asked.
+#[test]
+fn a_zip_after_a_failed_check_proves_nothing() {
+    let w = world();
+    let mut e = engine();
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    let wrong = turn(&mut e, &w, Intent::Fallback, "78700", zip("78700"));
+    assert_eq!(wrong.checks.len(), 1);
+    let right = turn(&mut e, &w, Intent::Fallback, "or 78701", zip("78701"));
+    assert!(right.checks.is_empty(), "{}", right.reply);
+    assert!(
+        right.reply.contains("email address or phone number"),
+        "{}",
+        right.reply
+    );
+    let by_email = turn(
+        &mut e,
+        &w,
+        Intent::Fallback,
+        "ada@example.com",
+        email("ada@example.com"),
+    );
+    assert_eq!(by_email.checks[0].verdict, IdentityVerdict::Verified);
+}
+
+/// "Sorry, ada@example.com" after a wrong zip answers the question; the "sorry" does not make it a
 /// request to hear the question again, however sure the classifier is of that.
 #[test]
 fn an_apology_with_the_right_fact_after_a_wrong_one_is_the_answer() {
     for (text, entities) in [
-        ("sorry, 78701", zip("78701")),
+        ("sorry, ada@example.com", email("ada@example.com")),
         (
             "pardon me, it's 5125550199",
             Entities {
