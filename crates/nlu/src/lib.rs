@@ -368,7 +368,24 @@ impl Nlu {
         // there ("and what colours does it come in?") for a return nobody asked for.
         // Asked why an order is cancelled, a reason is a cancellation's, whatever the
         // classifier made of "it's a duplicate, I ordered them twice".
-        let reason_belongs = (expect == Some(EntityKind::ReturnReason)
+        // Asked why, a sentence that is plainly another request ("oh shame. and my other
+        // order?") gives no reason: its nearest reason in meaning is a guess the dialog
+        // would act on.
+        let another_request = matches!(
+            intent,
+            Intent::GetOrderStatus
+                | Intent::TrackPackage
+                | Intent::CheckReturnStatus
+                | Intent::PlaceOrder
+                | Intent::Reorder
+                | Intent::ManageSubscription
+                | Intent::ConfirmOrder
+                | Intent::SpeakToAgent
+                | Intent::EndConversation
+                | Intent::Repeat
+                | Intent::Help
+        );
+        let reason_belongs = ((expect == Some(EntityKind::ReturnReason) && !another_request)
             || matches!(intent, Intent::ReturnItem | Intent::ReportProblem))
             && expect != Some(EntityKind::CancelReason);
         if entities.return_reason.is_none() && reason_belongs && !reason_denied {
