@@ -2055,6 +2055,29 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
                 e.policy(said, facts);
                 return Answer::Handled;
             }
+            // Refused, then "oh shame. and my other order?": no fault, another request.
+            // The refusal stands; a request queued earlier goes next, else this one.
+            let moves_on = matches!(
+                said.intent,
+                Intent::GetOrderStatus
+                    | Intent::TrackPackage
+                    | Intent::CheckReturnStatus
+                    | Intent::PlaceOrder
+                    | Intent::Reorder
+                    | Intent::ManageSubscription
+            ) && said.confidence >= 0.5
+                && ent.return_reason.is_none()
+                && !e.phrases().any("defective", &said.words);
+            if moves_on && e.task_ref().is_some_and(|t| t.told) {
+                e.end_task();
+                e.ask = Ask::Nothing;
+                if e.s.later.is_empty() {
+                    e.route(said, facts);
+                } else {
+                    e.anything_else();
+                }
+                return Answer::Handled;
+            }
             // "It crackles when it's loud, it's faulty": a defect said in words, whatever
             // reason the words also read as, is the fault the question invited.
             let fault = e.phrases().any("defective", &said.words)
