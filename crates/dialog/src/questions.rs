@@ -965,7 +965,15 @@ impl Engine {
             YesNo::StartCancel => {
                 if yes {
                     if let Some(task) = self.task.as_mut() {
+                        // Cancelled instead of a size or colour swap: the wrong one was
+                        // ordered, which the caller has already said.
+                        let swap = task.goal() == Goal::Exchange;
                         task.become_goal(Goal::Cancel);
+                        if swap {
+                            task.cancel()
+                                .cancel_reason
+                                .get_or_insert(voxorder_domain::vocab::CancelReason::WrongItem);
+                        }
                     }
                     self.advance(facts);
                 } else {
