@@ -362,8 +362,18 @@ impl Engine {
             // who asks for one, or complains with nothing to serve.
             let clear_request = Goal::from_intent(said.intent).is_some()
                 && said.confidence >= self.config.dialog.switch_confidence;
+            // "…Just cancel the whole thing. 8467…": the anger blurs the request, but an
+            // order named with a likeliest request is one to serve (asked which, if
+            // unsure), not a hand-off.
+            let request_with_order = said.entities.order_number.is_some()
+                && said
+                    .alternatives
+                    .first()
+                    .is_some_and(|a| Goal::from_intent(a.intent).is_some() && a.confidence >= 0.5);
+            let clear_request = clear_request || request_with_order;
             let wants_person = said.intent == Intent::SpeakToAgent
                 || ph.any("ask_person", &said.words)
+                || ph.any("makes_a_complaint", &said.words)
                 || (ph.any("strong_complaint", &said.words) && !withdraws && !clear_request);
             serves_it && !wants_person
         };
