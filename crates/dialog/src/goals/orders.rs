@@ -909,6 +909,15 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         }
         return;
     }
+    // "I ordered tees and a candle … just cancel the whole thing": the whole order,
+    // said so, whatever items the story names.
+    let said_whole = {
+        let words = e.task().words.clone();
+        e.phrases().any("whole_order_said", &words)
+    };
+    if said_whole {
+        e.task().cancel().whole_order_agreed = true;
+    }
     // "Cancel the candle from my order": an order is cancelled whole, so the caller
     // chooses; it is never widened without a yes.
     if !e.task().cancel().whole_order_agreed {
