@@ -391,6 +391,14 @@ impl Engine {
             .or_else(|| self.yes_no(said))
             .or_else(|| self.takes_up(q, said))
             .or(asks_for_person.then_some(true));
+        // "Cancel it" at "shall I cancel your order…?": the request said again, surely,
+        // briefly and with nothing new, is the go-ahead.
+        if yes.is_none()
+            && matches!(q, YesNo::Proceed | YesNo::CancelWholeOrder)
+            && self.names_the_request_again(said)
+        {
+            yes = Some(true);
+        }
         // "Okay, thanks for checking" at "shall I place the order?", "okay, I understand,
         // thanks anyway" at "shall I connect you?": thanks with only an "okay" take the
         // answer in and leave; they buy nothing and ask for no one. A person offered is
@@ -690,6 +698,28 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// The request being read back, named again in a few words and nothing else ("cancel
+    /// it", "yeah return them"): no other order, no negation.
+    fn names_the_request_again(&self, said: &Said<'_>) -> bool {
+        let Some(task) = self.task.as_ref() else {
+            return false;
+        };
+        let same = Goal::from_intent(said.intent) == Some(task.goal());
+        let sure = said.confidence >= self.config().dialog.switch_confidence;
+        let other_order = said
+            .entities
+            .order_number
+            .as_ref()
+            .is_some_and(|n| task.order.as_ref() != Some(n));
+        let negated = said.words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "not" | "don't" | "dont" | "never" | "no" | "nope" | "instead" | "or"
+            )
+        });
+        same && sure && !other_order && !negated && said.words.len() <= 6
     }
 
     /// "Yes, go ahead with the refund" after the refund was made: a go-ahead for the
