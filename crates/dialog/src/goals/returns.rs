@@ -281,16 +281,29 @@ fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) -> b
     // much as in a problem.
     let wrong = if ph.any("just_one", words) || ph.any("one_of_them", words) {
         Some(1)
+    } else if let Some(n) = count_said_wrong(words) {
+        // "The two missing ones", "two of them are cracked".
+        Some(n)
     } else if !is_problem {
         None
     } else {
-        // "Only two came, I paid for three": the count said after "only" is what
-        // arrived; the rest is missing.
+        // "Only two came, I paid for three", "I only got one": the count said after
+        // "only" is what arrived; the rest is missing.
         words
             .iter()
             .position(|w| w == "only" || w == "just")
-            .and_then(|at| words.get(at + 1))
-            .and_then(|w| small_number(w))
+            .and_then(|at| {
+                words[at + 1..]
+                    .iter()
+                    .take(3)
+                    .skip_while(|w| {
+                        matches!(
+                            w.as_str(),
+                            "got" | "get" | "received" | "had" | "have" | "came" | "arrived"
+                        )
+                    })
+                    .find_map(|w| small_number(w))
+            })
             .filter(|&got| got < ordered)
             .map(|got| ordered - got)
     };
@@ -301,6 +314,19 @@ fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) -> b
         }
         None => false,
     }
+}
+
+/// A count said of the items that are wrong: "the two missing ones", "two of them are
+/// cracked", "three were broken". None when no count stands with such a word.
+fn count_said_wrong(words: &[String]) -> Option<u32> {
+    const WRONG: [&str; 8] = [
+        "missing", "broken", "damaged", "cracked", "faulty", "smashed", "dented", "torn",
+    ];
+    let at = words.iter().position(|w| WRONG.contains(&w.as_str()))?;
+    words[at.saturating_sub(5)..at]
+        .iter()
+        .rev()
+        .find_map(|w| small_number(w))
 }
 
 /// How many of an item the words say just before its noun: "one of the power banks",
@@ -2042,6 +2068,8 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             if task.after_sale().return_reason.is_none() {
                 task.after_sale().return_reason = ent.return_reason;
             }
+            // "I ordered three and only got one", answering which item.
+            narrow_to_what_is_wrong(e, &order, &said.words);
             Answer::Filled
         }
         Ask::ReturnReason => {
@@ -2168,6 +2196,15 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             match res {
                 Some(r) => {
                     e.task().after_sale().resolution = Some(r);
+                    // "A refund for the two missing ones": that many, not the line.
+                    let order = e.focus_order(facts);
+                    if let (Some(order), Some(n)) = (order, count_said_wrong(&said.words)) {
+                        if let [(line, qty)] = e.task().after_sale().lines[..] {
+                            if n >= 1 && n <= item(&order, line).qty && n != qty {
+                                e.task().after_sale().lines = vec![(line, n)];
+                            }
+                        }
+                    }
                     if r == Resolution::Replacement && said.address.is_some() {
                         let after = e.task().after_sale();
                         after.replacement_elsewhere = true;
