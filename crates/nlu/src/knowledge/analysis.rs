@@ -18,7 +18,7 @@ pub(super) const STOP_WORDS: &str = "\
     a about actually after again ago ah all already also am an and any anything anyway \
     approximately around average generally normally roughly typically usually \
     anywhere are as at basically be because been being bit but by can could did do does \
-    doing done else er erm everything find for found from get give go going got had happen \
+    doing done each else er erm everything find for found from get give go going got had happen \
     has have he hello help her here hey hi him his hmm how i if in into is it its just \
     kind know let like ll may me mean meant might mm much must my need no not now of off offer ok \
     okay on once one or our out over please policy question really right rule say see she \

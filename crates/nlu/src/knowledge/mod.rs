@@ -642,6 +642,26 @@ mod tests {
         );
     }
 
+    /// Refusing a parcel at the door is no declined payment, and "each" is no word of the
+    /// rule about parcels charged one by one.
+    #[test]
+    fn words_of_other_things_do_not_pull_in_a_payment_rule() {
+        let kb = kb();
+        for q in [
+            "what happens if i refuse the parcel at the door",
+            "and if i refused delivery",
+            "how much does each delivery cost me",
+        ] {
+            let section = kb.answer(q).map(|a| a.section).unwrap_or_default();
+            assert!(
+                section != "Declined payments" && section != "When your card is charged",
+                "{q}: {section}"
+            );
+        }
+        let a = kb.answer("my card was refused").expect("answered");
+        assert_eq!(a.section, "Declined payments");
+    }
+
     #[test]
     fn a_document_without_sections_is_answered_by_paragraph() {
         let doc = Document {
