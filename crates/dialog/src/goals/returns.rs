@@ -1582,6 +1582,22 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
 
 /// Keeps a refusal for the rest of this call and past it. A store that cannot record it
 /// (read-only, full) does not stop the call: the refusal still holds for the rest of it.
+/// Whether an order already has two returns or remedies on record, or one that left
+/// the goods with the customer (a fault refunded or replaced with nothing sent back).
+fn repeat_claims(order_number: &str, facts: &dyn Facts) -> bool {
+    let Ok(records) = facts.returns_of(order_number) else {
+        return false;
+    };
+    let standing: Vec<_> = records.iter().filter(|r| r.status != "rejected").collect();
+    let kept_goods = standing.iter().any(|r| {
+        matches!(
+            r.reason.as_str(),
+            "damaged" | "missing_item" | "quality_issue"
+        ) && matches!(r.resolution.as_str(), "refund" | "replacement")
+    });
+    standing.len() >= 2 || kept_goods
+}
+
 fn remember_refusal(e: &mut Engine, order_number: &str, facts: &dyn Facts) {
     e.s.refused_order = Some(order_number.to_string());
     if let Err(err) = facts.record_return_refusal(order_number, e.now) {
@@ -1665,6 +1681,16 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
             e.offer_human(HandOffReason::Exception);
             return;
         }
+    }
+    // A third claim on one order, or a second kept-goods remedy ("then the candle came
+    // damaged too, refund please"): a pattern the team looks at, not paid by voice.
+    if matches!(pr, Problem::Damaged | Problem::MissingItem)
+        && repeat_claims(&order.order_number, facts)
+    {
+        e.end_task();
+        e.say(p!("problem_repeat_claim"), &[]);
+        e.offer_human(HandOffReason::Exception);
+        return;
     }
     let Some((left, open)) = left_to_return(e, order, facts) else {
         return;
