@@ -279,7 +279,9 @@ fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) -> b
     let ph = e.phrases();
     // "The second lamp is broken too", "send another one back": one, in a return as
     // much as in a problem.
-    let wrong = if ph.any("just_one", words) || ph.any("one_of_them", words) {
+    // "Another oatmeal hoodie is torn": one more of them.
+    let another = words.iter().any(|w| w == "another");
+    let wrong = if ph.any("just_one", words) || ph.any("one_of_them", words) || another {
         Some(1)
     } else if let Some(n) = count_said_wrong(words) {
         // "The two missing ones", "two of them are cracked".
