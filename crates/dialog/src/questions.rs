@@ -312,6 +312,27 @@ impl Engine {
                 return Answer::Handled;
             }
         }
+        // "And one of the oatmeal hoodies too, also doesn't fit" at "anything else?" just
+        // after a return: the same request for another item of the order, however unsure
+        // the classifier was of so short a sentence.
+        if q == YesNo::AnythingElse
+            && said.confidence < self.config().dialog.switch_confidence
+            && self.phrases().any("adds_another", &said.words)
+            && matches!(
+                self.s.last_goal,
+                Some(Goal::Return | Goal::Exchange | Goal::Problem)
+            )
+        {
+            let on_the_order = said.entities.product.as_deref().is_some_and(|sku| {
+                self.focus_order(facts)
+                    .is_some_and(|o| identity::holds_product(&o, sku, facts))
+            });
+            if let (true, Some(goal)) = (on_the_order, self.s.last_goal) {
+                self.ask = Ask::Nothing;
+                self.start_goal(goal, said, facts);
+                return Answer::Handled;
+            }
+        }
         // "A week? Can't you send it faster?": a complaint or another wish at the offer is
         // no yes, whatever words of sending it holds.
         if q == YesNo::TrackingLink
