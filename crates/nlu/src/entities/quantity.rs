@@ -576,7 +576,7 @@ fn counts(
         }
     }
     if article {
-        return false;
+        return buys_one(words, start, end);
     }
     if expect == Some(EntityKind::Quantity) {
         return true;
@@ -608,6 +608,142 @@ fn counts(
         }
     };
     cue_before && ends_a_count(next) && !is_digits_label(words, start)
+}
+
+/// Verbs of getting after which "a"/"an" counts one of what is named, whatever it is
+/// ("can i get a toaster", "i'm after a new hoover"): the catalog may not know it.
+const GETTING: &[&str] = &[
+    "take", "buy", "want", "need", "get", "order", "grab", "like", "after", "fancy",
+];
+
+/// Words after "a"/"an" that name no product: "i want a refund", "i need a word with".
+const NOT_A_PRODUCT: &[&str] = &[
+    "refund",
+    "return",
+    "replacement",
+    "exchange",
+    "label",
+    "word",
+    "call",
+    "callback",
+    "question",
+    "minute",
+    "second",
+    "moment",
+    "look",
+    "person",
+    "human",
+    "agent",
+    "manager",
+    "supervisor",
+    "receipt",
+    "copy",
+    "update",
+    "discount",
+    "code",
+    "voucher",
+    "credit",
+    "quote",
+    "number",
+    "tracking",
+    "reference",
+    "chance",
+    "favour",
+    "favor",
+    "hand",
+    "problem",
+    "complaint",
+    "way",
+    "bit",
+    "lot",
+    "size",
+    "colour",
+    "color",
+    "address",
+    "day",
+    "date",
+    "time",
+    "slot",
+    "delivery",
+    "reply",
+    "answer",
+    "break",
+    "change",
+    "cancellation",
+    "confirmation",
+    "email",
+    "text",
+    "link",
+    "password",
+    "account",
+    "reminder",
+    "pickup",
+    "courier",
+    "collection",
+    "repair",
+    "fix",
+    "response",
+    "solution",
+    "explanation",
+    "apology",
+    "status",
+    "photo",
+    "picture",
+    "rest",
+    "job",
+    "pause",
+    "skip",
+    "recap",
+    "summary",
+    "list",
+    "few",
+    "couple",
+    "dozen",
+    "pair",
+];
+
+/// Words that describe before the noun: "a new kettle", "a different one".
+const DESCRIBING: &[&str] = &[
+    "new",
+    "different",
+    "other",
+    "bigger",
+    "smaller",
+    "big",
+    "small",
+    "little",
+    "nice",
+    "cheap",
+    "good",
+    "large",
+    "spare",
+    "second",
+];
+
+/// "Can I get a toaster", "an air fryer please": one of a thing asked for, named after
+/// a verb of getting or opening a short request, when the thing is no service or detail.
+fn buys_one(words: &[String], start: usize, end: usize) -> bool {
+    let mut k = start;
+    while k > 0 && matches!(words[k - 1].as_str(), "me" | "us" | "myself" | "just") {
+        k -= 1;
+    }
+    let after_getting = k > 0 && GETTING.contains(&words[k - 1].as_str());
+    let opens =
+        words[..start].iter().all(|w| OPENERS.contains(&w.as_str())) && words.len() <= end + 4;
+    if !(after_getting || opens) {
+        return false;
+    }
+    let noun = words[end..]
+        .iter()
+        .map(String::as_str)
+        .find(|w| !DESCRIBING.contains(w));
+    noun.is_some_and(|w| {
+        !NOT_A_PRODUCT.contains(&w)
+            && !BLOCKERS.contains(&w)
+            && !NOT_COUNTED.contains(&w)
+            && !MEASURES.contains(&w)
+            && !w.bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// A plain digit string right after "order" is a (short) order number, not a count,
@@ -674,6 +810,20 @@ mod tests {
         assert_eq!(qty("i'm sending back all four"), Some(4));
         assert_eq!(qty("go from five bottles to three"), Some(3));
         assert_eq!(qty("i'll go for two"), Some(2));
+    }
+
+    /// One of a thing the catalog may not know, asked for with a verb of getting; never
+    /// a service or a detail ("a refund", "a word with someone", "a different size").
+    #[test]
+    fn an_article_after_getting_counts_one() {
+        assert_eq!(qty("could i buy a waffle maker"), Some(1));
+        assert_eq!(qty("i'm after a new ironing board"), Some(1));
+        assert_eq!(qty("a slow cooker please"), Some(1));
+        assert_eq!(qty("i want a refund on the mug"), None);
+        assert_eq!(qty("i need a replacement sent out"), None);
+        assert_eq!(qty("i'd like a word with your manager"), None);
+        assert_eq!(qty("i want a different colour"), None);
+        assert_eq!(qty("can i get a few of those"), None);
     }
 
     #[test]
