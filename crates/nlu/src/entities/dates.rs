@@ -303,11 +303,49 @@ fn said_of_the_past(words: &[String], c: &Candidate) -> bool {
             )
         })
     };
+    // "Delivered", "sent", "shipped" are as often what is wanted ("three boxes of cereal
+    // delivered saturday morning") as what happened: they tell of the past only after a
+    // word that makes them so ("it was delivered", "they sent it", "already posted").
+    let told_as_past = |k: usize| {
+        if !PARTICIPLES.contains(&words[k].as_str()) {
+            return true;
+        }
+        // "The parcel delivered on monday was empty": told as past after the date.
+        let past_after = words[c.end..(c.end + 2).min(words.len())]
+            .iter()
+            .any(|w| matches!(w.as_str(), "was" | "were" | "wasn't" | "weren't"));
+        past_after
+            || k.checked_sub(1).is_some_and(|b| {
+                matches!(
+                    words[b].as_str(),
+                    "was"
+                        | "were"
+                        | "got"
+                        | "been"
+                        | "has"
+                        | "had"
+                        | "have"
+                        | "they"
+                        | "you"
+                        | "we"
+                        | "i"
+                        | "he"
+                        | "she"
+                        | "it's"
+                        | "already"
+                        | "finally"
+                        | "just"
+                )
+            })
+    };
     !year_said
         && before
             .into_iter()
-            .any(|k| PAST_EVENTS.contains(&words[k].as_str()) && !wished(k))
+            .any(|k| PAST_EVENTS.contains(&words[k].as_str()) && !wished(k) && told_as_past(k))
 }
+
+/// Past forms that are also the participle of a wish ("I want it delivered Friday").
+const PARTICIPLES: &[&str] = &["delivered", "sent", "shipped", "posted", "dropped"];
 
 /// Whether a negation governs the date: a negator shortly before it with nothing that
 /// ends its reach in between ("i am not gonna be home on monday", but not "not sure,
@@ -1183,6 +1221,27 @@ mod tests {
             Some("2026-03-11")
         );
         assert_eq!(date("this coming saturday").as_deref(), Some("2026-03-14"));
+    }
+
+    /// "Delivered" is a wish as often as a past: only words around it make it past.
+    #[test]
+    fn delivered_is_past_only_when_told_so() {
+        assert_eq!(
+            date("two bags of dog food delivered friday please").as_deref(),
+            Some("2026-03-13")
+        );
+        assert_eq!(
+            date("could i have the desk shipped on the 28th").as_deref(),
+            Some("2026-03-28")
+        );
+        assert_eq!(
+            date("it got delivered on friday").as_deref(),
+            Some("2026-03-06")
+        );
+        assert_eq!(
+            date("the box delivered on sunday was crushed").as_deref(),
+            Some("2026-03-08")
+        );
     }
 
     #[test]
