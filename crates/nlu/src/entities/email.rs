@@ -135,7 +135,16 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
                 start -= 1;
             }
             if out.len() - start >= 2 {
-                let word: String = out.drain(start..).collect();
+                // "happy hippo seven all one word": a digit said as a word among the
+                // words is the digit.
+                let word: String = out
+                    .drain(start..)
+                    .map(|w| {
+                        spelled_unit(&w)
+                            .filter(|u| u.len() == 1 && u.as_bytes()[0].is_ascii_digit())
+                            .unwrap_or(w)
+                    })
+                    .collect();
                 out.push(word);
             }
             i += joined;
@@ -1288,6 +1297,10 @@ mod tests {
     /// Letters spelled after an address, or "all one word", make its words one.
     #[test]
     fn words_of_an_address_said_as_one() {
+        assert_eq!(
+            email("lucky cat four all one word at gmail dot com").as_deref(),
+            Some("luckycat4@gmail.com")
+        );
         assert_eq!(
             email("it's li na at hey dot com, l i n a").as_deref(),
             Some("lina@hey.com")
