@@ -206,6 +206,14 @@ mod tests {
             Some(ChangedMind)
         );
         assert_eq!(
+            ret("returning it, the website said solid oak on the listing but it's veneer"),
+            Some(NotAsDescribed)
+        );
+        assert_eq!(
+            ret("returning it, my sister bought the same thing"),
+            Some(ChangedMind)
+        );
+        assert_eq!(
             ret("the jacket doesn't fit i want to return it"),
             Some(SizeIssue)
         );
@@ -284,6 +292,8 @@ mod tests {
         assert_eq!(can("cancel it please, it's personal"), Some(Other));
         assert_eq!(can("cancel, none of the above applies"), Some(Other));
         assert_eq!(can("cancel it i've gone off it"), Some(ChangedMind));
+        assert_eq!(can("cancel it, we won't bother now"), Some(ChangedMind));
+        assert_eq!(can("cancel it, there's been a bereavement"), Some(Other));
         assert_eq!(
             can("cancel it i found it cheaper elsewhere"),
             Some(FoundCheaper)
@@ -420,6 +430,8 @@ mod tests {
     fn refund_methods() {
         use RefundMethod::*;
         let rm = |s: &str| reasons(s).refund_method;
+        assert_eq!(rm("keep it as credit for next time"), Some(StoreCredit));
+        assert_eq!(rm("put it on an e gift card"), Some(StoreCredit));
         assert_eq!(
             rm("i'd take credit to spend in the store"),
             Some(StoreCredit)
