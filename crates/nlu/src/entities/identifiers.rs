@@ -30,6 +30,13 @@ const CUE_WINDOW: usize = 10;
 
 /// Words allowed between "order" and its number: "order number is", "order no".
 const ORDER_GLUE: &[&str] = &[
+    // "the order number, let me read it out, five two …".
+    "let",
+    "me",
+    "read",
+    "out",
+    "here",
+    "goes",
     "number",
     "numbers",
     "no",
@@ -592,7 +599,7 @@ fn nearest_id_word(words: &[String], start: usize, prev_end: usize) -> Option<(u
         if is_order_word(w) || is_other_id_word(w) {
             return Some((k, w));
         }
-        if !ORDER_GLUE.contains(&w) || start - k > 4 {
+        if !ORDER_GLUE.contains(&w) || start - k > 7 {
             return None;
         }
     }
@@ -631,6 +638,10 @@ mod tests {
             Some("3317")
         );
         assert_eq!(order("order 1500 paper cups").as_deref(), None);
+        assert_eq!(
+            order("the order number let me read it out 4 4 1 9 0 2 7 7 3 1").as_deref(),
+            Some("4419027731")
+        );
         assert_eq!(order("i'd like to order 3000 labels").as_deref(), None);
         assert_eq!(order("my order from 2024").as_deref(), None);
         assert_eq!(
