@@ -662,6 +662,7 @@ impl Engine {
             YesNo::Proceed
                 if commerce::trim_cart(self, said, facts)
                     || commerce::adds_to_cart(self, said, facts)
+                    || orders::narrows_cancel(self, said, facts)
                     || returns::amend_variant(self, said, facts)
                     || returns::amend_exchange_count(self, said, facts)
                     || self.amend(said) =>

@@ -1138,6 +1138,32 @@ pub(crate) fn other_members(e: &Engine, order: &Order, facts: &dyn Facts) -> Opt
 /// The item of a several-item order the caller says they no longer want ("I don't want
 /// the belt any more", "take the belt off"): the one whose name follows the words that
 /// drop it.
+/// "No, keep the tee, just cancel the belts" at a whole order's read-back: the request
+/// narrows to one item, which is never cancelled alone; true when it did (the caller
+/// then hears what can be done), and nothing is cancelled.
+pub(crate) fn narrows_cancel(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if !e.task_ref().is_some_and(|t| t.goal() == Goal::Cancel) {
+        return false;
+    }
+    let singles_out = said
+        .words
+        .iter()
+        .any(|w| matches!(w.as_str(), "just" | "only" | "keep"));
+    if !singles_out {
+        return false;
+    }
+    let Some(order) = e.focus_order(facts) else {
+        return false;
+    };
+    let Some(sku) = item_dropped(e, &said.words, &order) else {
+        return false;
+    };
+    let task = e.task();
+    task.heard.product = Some(sku);
+    task.cancel().whole_order_agreed = false;
+    true
+}
+
 fn item_dropped(e: &Engine, words: &[String], order: &Order) -> Option<String> {
     if order.items.len() < 2 {
         return None;
