@@ -263,6 +263,17 @@ impl Engine {
         // didn't cancel it": answered about the order just discussed, at no question or a
         // yes/no one, then the question still pending.
         let offered_person = matches!(self.ask, Ask::YesNo(YesNo::OfferHuman));
+        // "Why is it late though?" when the team is offered for a late order: the
+        // carrier's latest word, then the offer again, not the same paragraph.
+        if offered_person
+            && said.entities.order_number.is_none()
+            && self.phrases().any("why_late", &said.words)
+            && orders::why_late(self, facts)
+        {
+            self.s.fallbacks = 0;
+            self.say_pending_question(true);
+            return;
+        }
         if matches!(self.ask, Ask::Nothing | Ask::YesNo(_))
             && !offered_person
             && said.entities.order_number.is_none()
