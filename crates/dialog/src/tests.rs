@@ -252,6 +252,17 @@ fn number_and_zip(z: &str) -> Entities {
     }
 }
 
+/// The summary of the hand-off a step made; the step must have made one.
+fn hand_off_summary(step: &Step) -> String {
+    step.changes
+        .iter()
+        .find_map(|c| match c {
+            Change::HandOff { summary, .. } => Some(summary.clone()),
+            _ => None,
+        })
+        .expect("handed off")
+}
+
 fn zip(z: &str) -> Entities {
     Entities {
         zip_code: Some(z.into()),
@@ -494,14 +505,7 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
         "yes please",
         Entities::default(),
     );
-    let summary = s
-        .changes
-        .iter()
-        .find_map(|c| match c {
-            Change::HandOff { summary, .. } => Some(summary.clone()),
-            _ => None,
-        })
-        .expect("handed off");
+    let summary = hand_off_summary(&s);
     assert!(summary.contains("voice look-ups locked"), "{summary}");
 }
 
@@ -2615,14 +2619,7 @@ fn a_hand_off_summary_says_all_the_caller_wanted_in_their_words_masked() {
         "put me through to someone",
         Entities::default(),
     );
-    let summary = s
-        .changes
-        .iter()
-        .find_map(|c| match c {
-            Change::HandOff { summary, .. } => Some(summary.clone()),
-            _ => None,
-        })
-        .expect("handed off");
+    let summary = hand_off_summary(&s);
     assert!(summary.contains("request: GetOrderStatus"), "{summary}");
     assert!(summary.contains("also asked: PolicyQuestion"), "{summary}");
     assert!(summary.contains("shipping charge refunded"), "{summary}");
