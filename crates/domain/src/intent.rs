@@ -60,6 +60,22 @@ intents!(
 #[error("unknown intent {0:?}")]
 pub struct UnknownIntent(pub String);
 
+impl Intent {
+    /// A request about another matter than a return's or a problem's: said where a
+    /// reason for one is asked, it is that other request, not the reason.
+    pub fn asks_another_matter(self) -> bool {
+        matches!(
+            self,
+            Intent::GetOrderStatus
+                | Intent::TrackPackage
+                | Intent::CheckReturnStatus
+                | Intent::PlaceOrder
+                | Intent::Reorder
+                | Intent::ManageSubscription
+        )
+    }
+}
+
 impl fmt::Display for Intent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())

@@ -371,20 +371,15 @@ impl Nlu {
         // Asked why, a sentence that is plainly another request ("oh shame. and my other
         // order?") gives no reason: its nearest reason in meaning is a guess the dialog
         // would act on.
-        let another_request = matches!(
-            intent,
-            Intent::GetOrderStatus
-                | Intent::TrackPackage
-                | Intent::CheckReturnStatus
-                | Intent::PlaceOrder
-                | Intent::Reorder
-                | Intent::ManageSubscription
-                | Intent::ConfirmOrder
-                | Intent::SpeakToAgent
-                | Intent::EndConversation
-                | Intent::Repeat
-                | Intent::Help
-        );
+        let another_request = intent.asks_another_matter()
+            || matches!(
+                intent,
+                Intent::ConfirmOrder
+                    | Intent::SpeakToAgent
+                    | Intent::EndConversation
+                    | Intent::Repeat
+                    | Intent::Help
+            );
         let reason_belongs = ((expect == Some(EntityKind::ReturnReason) && !another_request)
             || matches!(intent, Intent::ReturnItem | Intent::ReportProblem))
             && expect != Some(EntityKind::CancelReason);

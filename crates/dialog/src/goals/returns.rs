@@ -2129,15 +2129,8 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             }
             // Refused, then "oh shame. and my other order?": no fault, another request.
             // The refusal stands; a request queued earlier goes next, else this one.
-            let moves_on = matches!(
-                said.intent,
-                Intent::GetOrderStatus
-                    | Intent::TrackPackage
-                    | Intent::CheckReturnStatus
-                    | Intent::PlaceOrder
-                    | Intent::Reorder
-                    | Intent::ManageSubscription
-            ) && said.confidence >= 0.5
+            let moves_on = said.intent.asks_another_matter()
+                && said.confidence >= 0.5
                 && ent.return_reason.is_none()
                 && !e.phrases().any("defective", &said.words);
             if moves_on && e.task_ref().is_some_and(|t| t.told) {
