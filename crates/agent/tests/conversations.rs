@@ -572,7 +572,10 @@ fn parallel_conversations_share_one_lock() {
                     let asked = agent.say("1000000000011").expect("turn");
                     assert!(asked.reply.contains("verify"), "{}", asked.reply);
                     guessed.wait();
-                    agent.say("my zip is 11111").expect("turn").reply
+                    agent
+                        .say("my email is guess@example.com")
+                        .expect("turn")
+                        .reply
                 })
             })
             .collect();
@@ -614,7 +617,7 @@ fn parallel_conversations_share_one_lock() {
         "verified after the lock: {late}"
     );
     assert!(
-        late.contains("for your security") || late.contains("paused"),
+        late.contains("for your security") || late.contains("paused") || late.contains("won't do"),
         "{late}"
     );
     let store = Store::open(&path, OpenMode::Existing).expect("store");
@@ -672,6 +675,25 @@ impl Calls {
             .map(|t| agent.say(t).expect("turn").reply)
             .collect()
     }
+}
+
+/// One wrong zip, then a new call with the zip the city gives away: hanging up buys no
+/// fresh guess; the zip proves nothing until the email or phone does.
+#[test]
+fn a_new_call_after_a_wrong_zip_gets_no_fresh_zip_guess() {
+    let mut calls = Calls::new();
+    let first = calls.call(&["where is order 1000000000028", "02138", "bye"]);
+    assert!(first[1].contains("couldn't verify"), "{first:#?}");
+    let second = calls.call(&["status of order 1000000000028 please, zip 02139"]);
+    for secret in ["Headphones", "shipped", "UPS", "matches"] {
+        assert!(
+            !second[0].contains(secret),
+            "disclosed {secret}: {second:#?}"
+        );
+    }
+    assert!(second[0].contains("zip code won't do"), "{second:#?}");
+    let third = calls.call(&["status of order 1000000000028", "omar.haddad@example.net"]);
+    assert!(third[1].contains("shipped"), "{third:#?}");
 }
 
 /// A caller who used up the tries on one order starts a new call with the phone the

@@ -500,6 +500,8 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
         .extend(owned.iter().map(|o| o.order_number.clone()));
     e.s.proved
         .extend(owned.iter().map(|o| o.order_number.clone()));
+    e.s.proved_strongly
+        .extend(owned.iter().map(|o| o.order_number.clone()));
     // The factor question is answered: whatever is said next is not asked of it, and the
     // phone is proved, not a phone still to check for the next request.
     e.ask = Ask::Nothing;
@@ -793,16 +795,29 @@ fn check_factors(
     // A billing zip can be guessed from the city (said on the shop's own call, or known
     // to anyone nearby): once a check has failed in this call, a zip proves nothing more
     // and the email or phone is asked, without counting a failure.
+    // The same holds after a failure on this order in an earlier call (hanging up and
+    // calling again buys no fresh guess), and for a redirect, which only the email or
+    // phone allows.
     let max = e.config().policy.verification.max_attempts;
-    if e.s.failures > 0 && e.s.failures < max && given.zip.take().is_some() && given.is_empty() {
-        let key = if e.s.called_about.is_some() {
-            p!("zip_after_failure_called")
-        } else {
-            p!("zip_after_failure")
+    let failed_before = e.s.failures > 0
+        || facts
+            .lock(&order_key(&heard))
+            .ok()
+            .flatten()
+            .is_some_and(|l| l.failures > 0);
+    let for_redirect = e.s.redirect_needs.as_deref() == Some(heard.as_str());
+    let zip_refused = (failed_before && e.s.failures < max) || for_redirect;
+    if zip_refused && given.zip.take().is_some() && given.is_empty() {
+        let key = match (for_redirect, e.s.called_about.is_some()) {
+            (true, true) => p!("zip_not_for_redirect_called"),
+            (true, false) => p!("zip_not_for_redirect"),
+            (false, true) => p!("zip_after_failure_called"),
+            (false, false) => p!("zip_after_failure"),
         };
         e.ask(Ask::Factor, key, &[]);
         return Some(Answer::Handled);
     }
+    let strong = given.email.is_some() || given.phone.is_some();
     // An unknown number is checked like a real one: the same questions and replies.
     let matched = order.as_ref().is_some_and(|o| factor_matches(&given, o));
     let covers = order_covers(order.as_ref());
@@ -812,6 +827,12 @@ fn check_factors(
     e.s.heard_order = None;
     e.s.verified.push(heard.clone());
     e.s.proved.push(heard.clone());
+    if strong {
+        e.s.proved_strongly.push(heard.clone());
+        if for_redirect {
+            e.s.redirect_needs = None;
+        }
+    }
     if read_back {
         e.say_verified(facts, &[NoticeScope::Order(&heard)]);
     } else {

@@ -147,6 +147,15 @@ pub(crate) struct Session {
     /// Orders proved in this call by a fact only their customer knows (a zip, an email,
     /// the phone on them), not only by answering the shop's call with "yes, it's me".
     pub proved: Vec<String>,
+    /// Orders proved by their email or phone, not a billing zip alone: a zip can be
+    /// guessed from the city, so only these may be sent somewhere else.
+    pub proved_strongly: Vec<String>,
+    /// Faults made good in this call with the goods left with the caller (refunded or
+    /// replaced, nothing sent back): a second such claim goes to the team.
+    pub kept_goods_remedies: u32,
+    /// The order a redirect is asked for, while its email or phone is asked: a zip does
+    /// not answer that question.
+    pub redirect_needs: Option<String>,
     /// Every request heard in this call, in the order first heard: a hand-off's summary
     /// says all that the caller wanted, not only the first.
     pub asked: Vec<Intent>,
@@ -334,7 +343,7 @@ impl Engine {
         // After a failed check a zip proves nothing more: the phone is what is typed
         // (on the shop's own call, where the dialled phone proves nothing either, the
         // email is said).
-        if self.ask == Ask::Factor && self.s.failures > 0 {
+        if self.ask == Ask::Factor && (self.s.failures > 0 || self.s.redirect_needs.is_some()) {
             return self
                 .s
                 .called_about
@@ -369,7 +378,9 @@ impl Engine {
             Ask::OrderNumber => AnswerShape::OrderNumber,
             Ask::Zip => AnswerShape::Zip,
             Ask::Phone => AnswerShape::Phone,
-            Ask::Factor if self.s.failures > 0 => AnswerShape::Free,
+            Ask::Factor if self.s.failures > 0 || self.s.redirect_needs.is_some() => {
+                AnswerShape::Free
+            }
             Ask::Factor => AnswerShape::Factor,
             // Orders found by a phone are proved by their email, said rather than typed;
             // an account found by its email, by its phone.

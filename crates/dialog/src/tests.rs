@@ -2627,13 +2627,13 @@ fn a_hand_off_summary_says_all_the_caller_wanted_in_their_words_masked() {
 }
 
 #[test]
-fn a_household_speaker_redirects_any_order_only_with_its_zip() {
+fn a_household_speaker_redirects_any_order_only_with_its_email_or_phone() {
     let (mut w, _) = household(SubscriptionStatus::Active, None);
     let rec: OrderRecord = serde_json::from_str(ORDER).expect("fixture parses");
     let mut order = rec.validate().expect("fixture is valid");
     w.customer_orders.push(order.order_number.clone());
     // The speaker's own customer's order: anyone in the room could be speaking, so the
-    // billing zip first too.
+    // email or phone first too (a zip is guessed from the city).
     w.orders.insert(order.order_number.clone(), order.clone());
     let (_, mut e) = household(SubscriptionStatus::Active, None);
     let s = turn(
@@ -2643,8 +2643,12 @@ fn a_household_speaker_redirects_any_order_only_with_its_zip() {
         "change the delivery address of my order",
         Entities::default(),
     );
-    assert!(s.reply.contains("billing zip"), "{}", s.reply);
-    // Another member's order: the billing zip first.
+    assert!(
+        s.reply.contains("email address or the phone"),
+        "{}",
+        s.reply
+    );
+    // Another member's order: the email or phone first.
     order.customer.email = Some("jonah@example.com".into());
     order.customer.name = "Jonah Park".into();
     w.orders.insert(order.order_number.clone(), order);
@@ -2656,7 +2660,11 @@ fn a_household_speaker_redirects_any_order_only_with_its_zip() {
         "change the delivery address of jonah's order",
         Entities::default(),
     );
-    assert!(s.reply.contains("billing zip"), "{}", s.reply);
+    assert!(
+        s.reply.contains("email address or the phone"),
+        "{}",
+        s.reply
+    );
     assert!(s.changes.is_empty());
     let s = turn(&mut e, &w, Intent::Fallback, "90210", zip("90210"));
     assert!(!s.reply.contains("street address"), "{}", s.reply);

@@ -1364,13 +1364,27 @@ pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     // speaker serves every member's orders to whoever is in the room; sending a parcel
     // somewhere else first takes a fact only its customer knows. (Otherwise an order
     // bought on the household's card by voice could be sent anywhere.)
+    // A billing zip is shared by a whole neighbourhood and guessed from the city: a
+    // parcel goes somewhere else only for a caller who proved the order by its email or
+    // phone (on the shop's own call, the email: the dialled phone proves nothing).
     let number = order.order_number.clone();
-    let on_a_speaker = e.s.customer.is_some();
     let called_about = e.s.called_about.as_ref() == Some(&number);
-    if (called_about || on_a_speaker) && !e.s.proved.contains(&number) {
-        e.s.heard_order = Some(number);
+    let changeable = e
+        .config()
+        .policy
+        .orders
+        .address_change_statuses
+        .contains(&order.status);
+    if changeable && !e.s.proved_strongly.contains(&number) {
+        let key = if called_about {
+            p!("ask_strong_fact_before_redirect_called")
+        } else {
+            p!("ask_strong_fact_before_redirect")
+        };
+        e.s.heard_order = Some(number.clone());
         e.s.heard_factors = None;
-        e.ask(Ask::Factor, p!("ask_factor_before_redirect"), &[]);
+        e.s.redirect_needs = Some(number);
+        e.ask(Ask::Factor, key, &[]);
         return;
     }
     if !e
