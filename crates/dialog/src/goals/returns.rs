@@ -1686,11 +1686,22 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     }
     // A third claim on one order, or a second kept-goods remedy ("then the candle came
     // damaged too, refund please"): a pattern the team looks at, not paid by voice.
-    if matches!(pr, Problem::Damaged | Problem::MissingItem)
-        && repeat_claims(&order.order_number, facts)
+    // One caller, one call, claims on order after order: after one remedy that left the
+    // goods with them, the next such claim is the team's too. So is any claim on an
+    // order already returned.
+    let kept_goods_claim = matches!(pr, Problem::Damaged | Problem::MissingItem);
+    let second_in_call = kept_goods_claim && e.s.kept_goods_remedies > 0;
+    if order.status == OrderStatus::Returned
+        || second_in_call
+        || kept_goods_claim && repeat_claims(&order.order_number, facts)
     {
         e.end_task();
-        e.say(p!("problem_repeat_claim"), &[]);
+        let key = if second_in_call && order.status != OrderStatus::Returned {
+            p!("problem_second_claim_in_call")
+        } else {
+            p!("problem_repeat_claim")
+        };
+        e.say(key, &[]);
         e.offer_human(HandOffReason::Exception);
         return;
     }
@@ -1864,6 +1875,9 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         pickup: None,
     }));
     e.s.nothing_to_send_back = !wrong_item;
+    if !wrong_item {
+        e.s.kept_goods_remedies += 1;
+    }
     if !refund {
         e.s.new_item_for = Some((order.order_number.clone(), NewItem::Now));
     }
