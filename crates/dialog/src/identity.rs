@@ -1072,10 +1072,14 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 factors.zip = None;
                 if factors.is_empty() {
                     let number = st::digits_grouped(&heard);
-                    let prompt = if changes_address {
-                        p!("ask_factor_after_address")
-                    } else {
-                        p!("ask_factor_before_change")
+                    // Asked for the email or phone before a redirect, the question
+                    // names only those: a zip would not do.
+                    let strong = e.s.redirect_needs.as_deref() == Some(heard.as_str());
+                    let prompt = match (strong, e.s.called_about.is_some()) {
+                        (true, true) => p!("ask_strong_fact_after_address_called"),
+                        (true, false) => p!("ask_strong_fact_after_address"),
+                        _ if changes_address => p!("ask_factor_after_address"),
+                        _ => p!("ask_factor_before_change"),
                     };
                     e.ask(Ask::Factor, prompt, &[("number", number)]);
                     return Answer::Handled;
