@@ -1034,11 +1034,15 @@ fn wanted_variant(
     variants: &[Product],
 ) -> Option<String> {
     let ph = e.phrases();
-    // The words of the fit complained of, without "too" and the size word after it.
+    // The words of the fit complained of, without "too" and the size word after it,
+    // nor a size word made a comparison ("a more small one" is smaller, not size S).
     let kept: Vec<String> = words
         .iter()
         .enumerate()
-        .filter(|(i, w)| *w != "too" && !(*i > 0 && words[i - 1] == "too"))
+        .filter(|(i, w)| {
+            let before = i.checked_sub(1).map(|b| words[b].as_str());
+            *w != "too" && !matches!(before, Some("too" | "more" | "less"))
+        })
         .map(|(_, w)| w.clone())
         .collect();
     let (up, down) = (ph.any("size_up", words), ph.any("size_down", words));
