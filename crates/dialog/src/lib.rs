@@ -338,12 +338,18 @@ impl Engine {
         }
     }
 
+    /// Whether the factor asked for now can no longer be a zip: a check failed in this
+    /// call, or a redirect waits for the email or phone.
+    fn zip_will_not_do(&self) -> bool {
+        self.s.failures > 0 || self.s.redirect_needs.is_some()
+    }
+
     /// The entity the agent's last question expects, to bias understanding.
     pub fn expecting(&self) -> Option<EntityKind> {
         // After a failed check a zip proves nothing more: the phone is what is typed
         // (on the shop's own call, where the dialled phone proves nothing either, the
         // email is said).
-        if self.ask == Ask::Factor && (self.s.failures > 0 || self.s.redirect_needs.is_some()) {
+        if self.ask == Ask::Factor && self.zip_will_not_do() {
             return self
                 .s
                 .called_about
@@ -378,9 +384,7 @@ impl Engine {
             Ask::OrderNumber => AnswerShape::OrderNumber,
             Ask::Zip => AnswerShape::Zip,
             Ask::Phone => AnswerShape::Phone,
-            Ask::Factor if self.s.failures > 0 || self.s.redirect_needs.is_some() => {
-                AnswerShape::Free
-            }
+            Ask::Factor if self.zip_will_not_do() => AnswerShape::Free,
             Ask::Factor => AnswerShape::Factor,
             // Orders found by a phone are proved by their email, said rather than typed;
             // an account found by its email, by its phone.
