@@ -1360,13 +1360,12 @@ pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
 /// Changing the shipping address before the order ships.
 pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
-    // On the shop's own call "yes, it's me" lets the order be confirmed, and a household
-    // speaker serves every member's orders to whoever is in the room; sending a parcel
-    // somewhere else first takes a fact only its customer knows. (Otherwise an order
-    // bought on the household's card by voice could be sent anywhere.)
-    // A billing zip is shared by a whole neighbourhood and guessed from the city: a
-    // parcel goes somewhere else only for a caller who proved the order by its email or
-    // phone (on the shop's own call, the email: the dialled phone proves nothing).
+    // Sending a parcel somewhere else takes a fact only its customer knows, and a
+    // billing zip is not one: it is shared by a whole neighbourhood and guessed from
+    // the city. So the order must be proved by its email or phone (on the shop's own
+    // call, the email: the dialled phone proves nothing), whoever asks: a caller who
+    // gave the zip, "yes, it's me" on the shop's call, anyone in the room of a
+    // household speaker.
     let number = order.order_number.clone();
     let called_about = e.s.called_about.as_ref() == Some(&number);
     let changeable = e
@@ -1387,13 +1386,7 @@ pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
         e.ask(Ask::Factor, key, &[]);
         return;
     }
-    if !e
-        .config()
-        .policy
-        .orders
-        .address_change_statuses
-        .contains(&order.status)
-    {
+    if !changeable {
         let key = if order.status.has_shipped() && order.tracking_number.is_some() {
             p!("address_shipped")
         } else {
