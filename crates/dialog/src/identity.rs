@@ -808,6 +808,7 @@ fn check_factors(
     let for_redirect = e.s.redirect_needs.as_deref() == Some(heard.as_str());
     let zip_refused = (failed_before && e.s.failures < max) || for_redirect;
     if zip_refused && given.zip.take().is_some() && given.is_empty() {
+        e.s.zip_refused = true;
         let key = match (for_redirect, e.s.called_about.is_some()) {
             (true, true) => p!("zip_not_for_redirect_called"),
             (true, false) => p!("zip_not_for_redirect"),

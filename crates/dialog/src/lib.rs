@@ -176,6 +176,9 @@ pub(crate) struct Session {
     pub failures: u32,
     /// Voice look-ups were refused in this call for a lock: the team hears so.
     pub locked_out: bool,
+    /// A zip was refused as the factor in this call (a check on the order failed, here
+    /// or in an earlier call): the email or phone is what is asked now.
+    pub zip_refused: bool,
     /// The caller said they do not have the order number: the phone or email on the
     /// order is asked instead, for this request and the next.
     pub number_unknown: bool,
@@ -339,9 +342,9 @@ impl Engine {
     }
 
     /// Whether the factor asked for now can no longer be a zip: a check failed in this
-    /// call, or a redirect waits for the email or phone.
+    /// call, a zip was refused already, or a redirect waits for the email or phone.
     fn zip_will_not_do(&self) -> bool {
-        self.s.failures > 0 || self.s.redirect_needs.is_some()
+        self.s.failures > 0 || self.s.zip_refused || self.s.redirect_needs.is_some()
     }
 
     /// The entity the agent's last question expects, to bias understanding.

@@ -535,6 +535,27 @@ fn a_zip_after_a_failed_check_proves_nothing() {
     assert_eq!(by_email.checks[0].verdict, IdentityVerdict::Verified);
 }
 
+/// A failure on the order in an earlier call refuses the zip in this one, and what is
+/// asked next (the keypad's digits, the recogniser's bias) is the phone, not a zip.
+#[test]
+fn a_zip_refused_for_an_earlier_failure_asks_for_the_phone_next() {
+    let w = world();
+    w.locks.borrow_mut().insert(
+        LockKey::Order("1234567891234".into()),
+        VerificationLock {
+            failures: 1,
+            locked_until: None,
+        },
+    );
+    let mut e = engine();
+    turn(&mut e, &w, Intent::GetOrderStatus, "status", order_no());
+    assert_eq!(e.expecting(), Some(EntityKind::ZipCode));
+    let refused = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    assert!(refused.checks.is_empty(), "{}", refused.reply);
+    assert!(refused.reply.contains("won't do"), "{}", refused.reply);
+    assert_eq!(e.expecting(), Some(EntityKind::PhoneNumber));
+}
+
 /// "Sorry, ada@example.com" after a wrong zip answers the question; the "sorry" does not make it a
 /// request to hear the question again, however sure the classifier is of that.
 #[test]
