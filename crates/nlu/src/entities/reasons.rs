@@ -45,6 +45,10 @@ fn is_return_cue(words: &[String], i: usize) -> bool {
     if w == "re" && words.get(i + 1).is_some_and(|n| n == "fund") {
         return true;
     }
+    // "it's going back", "they go back today".
+    if matches!(w, "going" | "goes" | "go") && words.get(i + 1).is_some_and(|n| n == "back") {
+        return true;
+    }
     // "send it back", "sending them back", "take it back".
     matches!(
         w,
@@ -66,6 +70,18 @@ const ORIGINAL_OF_THE_ITEM: [&str; 10] = [
     "condition",
     "receipt",
 ];
+/// Why an item goes back, for a reason worded as a cancellation's: what the buyer decided
+/// (a better price, a delivery too late to be of use) is a change of mind.
+fn as_return_reason(reason: CancelReason) -> ReturnReason {
+    match reason {
+        CancelReason::WrongItem => ReturnReason::WrongItem,
+        CancelReason::ChangedMind
+        | CancelReason::FoundCheaper
+        | CancelReason::DeliveryTooSlow
+        | CancelReason::Other => ReturnReason::ChangedMind,
+    }
+}
+
 /// Reads the three table-driven entities from `words`.
 pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
@@ -126,6 +142,9 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let (return_reason, cancel_reason) = match (cancel_cue, return_cue) {
         (true, false) if first_cancel.is_some() => (None, first_cancel),
         (false, true) if first_return.is_some() => (first_return, None),
+        // "I found the same speaker cheaper, so I want to return this one": a reason only
+        // the cancel table words is, said of a return, the return's reason.
+        (false, true) => (first_cancel.map(as_return_reason), None),
         _ => (first_return, first_cancel),
     };
 
@@ -417,6 +436,18 @@ mod tests {
         assert_eq!(
             (r.return_reason, r.cancel_reason),
             (Some(ReturnReason::Damaged), None)
+        );
+        // Only the cancel table words a better price: said of a return, the buyer's
+        // decision is a change of mind.
+        let r = reasons("i found the same speaker cheaper so i want to return this one");
+        assert_eq!(
+            (r.return_reason, r.cancel_reason),
+            (Some(ReturnReason::ChangedMind), None)
+        );
+        let r = reasons("it took so long we bought one in town so it's going back");
+        assert_eq!(
+            (r.return_reason, r.cancel_reason),
+            (Some(ReturnReason::ChangedMind), None)
         );
         // "too long" alone is a size; "takes too long" is a delay.
         let r = reasons("the sleeves are too long");
