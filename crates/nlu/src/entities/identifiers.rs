@@ -82,7 +82,13 @@ fn is_phone_word(words: &[String], k: usize) -> bool {
                 | "screen"
         )
     });
+    // "Reading it off my phone", "it's saved in my phone": the phone the number is read
+    // from, not the number said.
+    let device = k >= 2
+        && matches!(words[k - 1].as_str(), "my" | "the")
+        && matches!(words[k - 2].as_str(), "off" | "from" | "in");
     !object
+        && !device
         && matches!(
             words[k].as_str(),
             "phone"
@@ -437,6 +443,12 @@ fn classify(
     {
         return Some((Kind::Order, d.clone()));
     }
+    if (6..=20).contains(&n)
+        && (order_number_said_before(words, run.start, prev_end)
+            || status_of(words, run.start, prev_end))
+    {
+        return Some((Kind::Order, d.clone()));
+    }
     let window = run.start.saturating_sub(CUE_WINDOW).max(prev_end)..run.start;
     let zip_cue = window.clone().any(|k| is_zip_word(words, k));
     let phone_cue = window.clone().any(|k| is_phone_word(words, k));
@@ -540,6 +552,32 @@ fn phone_of_the_order(words: &[String], start: usize, prev_end: usize) -> bool {
         k -= 1;
     }
     k > prev_end && is_phone_word(words, k - 1)
+}
+
+/// "The order number, it's on the email, hang on, 2 0 2 6 …": the order number named
+/// earlier in the sentence, with no other number named since, is the number said.
+fn order_number_said_before(words: &[String], start: usize, prev_end: usize) -> bool {
+    let Some(k) = (prev_end..start).rev().find(|&k| {
+        is_order_word(&words[k])
+            && words
+                .get(k + 1)
+                .is_some_and(|n| matches!(n.as_str(), "number" | "no" | "num" | "id"))
+    }) else {
+        return false;
+    };
+    !(k + 2..start).any(|j| {
+        is_zip_word(words, j)
+            || is_phone_word(words, j)
+            || is_other_id_word(&words[j])
+            || is_order_word(&words[j])
+    })
+}
+
+/// "What's the status of 6120458839": the number whose status is asked is an order's.
+fn status_of(words: &[String], start: usize, prev_end: usize) -> bool {
+    start >= prev_end + 2
+        && matches!(words[start - 1].as_str(), "of" | "for" | "on")
+        && words[start - 2] == "status"
 }
 
 /// "order 123456", "order number is 123456", "odor number 12 34 56".
@@ -676,6 +714,26 @@ mod tests {
         assert_eq!(
             order("the order's number is triple two four five six").as_deref(),
             Some("222456")
+        );
+        // The order number named earlier, with an aside before the digits.
+        assert_eq!(
+            order("the order number it's on the email hang on 2 0 2 6 0 3 1 1 7 4").as_deref(),
+            Some("2026031174")
+        );
+        assert_eq!(
+            order("what's the status of 6120458839").as_deref(),
+            Some("6120458839")
+        );
+        // The phone it is read from is not the number's kind.
+        assert_eq!(
+            order("reading it off my phone it's 3 3 0 9 1 8 4 4 2 7 5").as_deref(),
+            Some("33091844275")
+        );
+        let both = ids("my order number is 1234567891234 and my phone is 5125550199");
+        assert_eq!(both.phone_number.as_deref(), Some("5125550199"));
+        assert_eq!(
+            ids("the order number is on my email and my phone is 5125550199").phone_number,
+            Some("5125550199".to_string())
         );
         assert_eq!(order("cancel order ending in 4 5 6"), None);
         assert_eq!(order("cancel my order"), None);
