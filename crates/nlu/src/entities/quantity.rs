@@ -578,6 +578,10 @@ fn counts(
     if article {
         return buys_one(words, start, end);
     }
+    // "I want one toaster, the red one": "one" counts as "a" does.
+    if one && buys_one(words, start, end) {
+        return true;
+    }
     if expect == Some(EntityKind::Quantity) {
         return true;
     }
@@ -824,6 +828,9 @@ mod tests {
         assert_eq!(qty("i'd like a word with your manager"), None);
         assert_eq!(qty("i want a different colour"), None);
         assert_eq!(qty("can i get a few of those"), None);
+        assert_eq!(qty("i want one toaster the red one"), Some(1));
+        assert_eq!(qty("i want one refund not two"), None);
+        assert_eq!(qty("i want the blue one"), None);
     }
 
     #[test]
