@@ -52,6 +52,7 @@ pub fn after_correction(text: &str) -> Option<&str> {
         .filter_map(|c| rfind_words(&lower, c).map(|i| i + c.len()))
         .chain(restart(text))
         .chain(no_between_numbers(&lower))
+        .chain(no_then_said_again(&lower))
         .max()
         .or_else(|| after_echo(text))?;
     let tail = text[end..].trim_start_matches([',', ' ', '.', '-']);
@@ -121,6 +122,28 @@ fn no_between_numbers(lower: &str) -> Option<usize> {
                 && words.get(k + 1).is_some_and(|&(_, next)| numeric(next))
         })
         .map(|(_, &(at, w))| at + w.len())
+        .max()
+}
+
+/// "Every month no every three weeks", "on friday no on saturday": a bare "no" followed by
+/// the words that began what it takes back says that part again, corrected.
+fn no_then_said_again(lower: &str) -> Option<usize> {
+    let words: Vec<(usize, &str)> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .zip(word_starts(lower))
+        .filter(|(w, _)| !w.is_empty())
+        .map(|(w, at)| (at, w))
+        .collect();
+    (1..words.len().saturating_sub(2))
+        .filter(|&k| {
+            let again = words[k + 1].1;
+            words[k].1 == "no"
+                && again != "no"
+                && words[k.saturating_sub(3)..k]
+                    .iter()
+                    .any(|&(_, w)| w == again && !HESITATIONS.contains(&w))
+        })
+        .map(|k| words[k].0 + 2)
         .max()
 }
 

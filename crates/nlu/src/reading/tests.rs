@@ -53,6 +53,17 @@ fn what_follows_the_last_correction_is_the_text_that_counts() {
         Some("thursday")
     );
     assert_eq!(after_correction("no wait"), None);
+    assert_eq!(
+        after_correction("set it to every month no every three weeks"),
+        Some("every three weeks")
+    );
+    assert_eq!(
+        after_correction("bring it on friday no on saturday morning"),
+        Some("on saturday morning")
+    );
+    // A "no" that takes nothing back.
+    assert_eq!(after_correction("there is no order no"), None);
+    assert_eq!(after_correction("i said no to the blue no"), None);
     assert_eq!(after_correction("my zip is 78701"), None);
     // A short question echoing what was heard, then what is wanted.
     assert_eq!(
