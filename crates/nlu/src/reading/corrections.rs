@@ -255,7 +255,23 @@ pub fn after_retraction(text: &str) -> Option<&str> {
     let tail = text[at..]
         .trim_start_matches([',', '.', ' ', '!', ';', ':', '-'])
         .trim();
-    (tail.split_whitespace().count() >= 2).then_some(tail)
+    (tail.split_whitespace().count() >= 2 && !rescopes_only(tail)).then_some(tail)
+}
+
+/// "Cancel the order, no wait, the whole order, not just the socks", "send these jeans back,
+/// no wait, both pairs": what follows says again how much the request covers, and the
+/// request is still the one said before it.
+fn rescopes_only(tail: &str) -> bool {
+    let lower = tail.to_ascii_lowercase();
+    let mut words = lower
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty());
+    matches!(
+        (words.next(), words.next()),
+        (Some("both" | "all" | "whole" | "just" | "only"), _)
+            | (Some("the" | "my"), Some("whole" | "entire" | "lot"))
+            | (Some("not"), Some("just" | "only"))
+    )
 }
 
 /// Entities found after a correction replace the ones found before it.

@@ -767,6 +767,15 @@ fn the_request_follows_the_last_retraction() {
         after_retraction("I want to cancel, no wait, I want to return it"),
         Some("I want to return it")
     );
+    // What follows only says how much: the request is still the one before it.
+    assert_eq!(
+        after_retraction("cancel the order no wait the whole order not just the socks"),
+        None
+    );
+    assert_eq!(
+        after_retraction("i want to send these jeans back no wait both pairs of jeans"),
+        None
+    );
     // Nothing after it, or nothing before it: nothing to take.
     assert_eq!(after_retraction("cancel it. actually wait"), None);
     assert_eq!(after_retraction("cancel my order"), None);
