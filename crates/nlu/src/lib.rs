@@ -45,6 +45,12 @@ const LONG_ENOUGH_FOR_A_REASON: usize = 4;
 
 /// The words of a cancellation that are not the request itself, its identifiers or
 /// its courtesies: what a reason would be said in.
+/// With an order number said and the classifier leaning to Fallback, the share of the
+/// rest an intent of the shop's needs to be taken, and the least score it may have.
+const ORDER_NAMED_SHARE: f32 = 0.5;
+const ORDER_NAMED_FLOOR: f32 = 0.1;
+const ORDER_NAMED_CHANGE_SHARE: f32 = 0.75;
+
 fn reason_words(text: &str) -> usize {
     #[rustfmt::skip]
     const REQUEST: &[&str] = &[
@@ -259,7 +265,7 @@ impl Nlu {
             .unwrap_or(text);
         let classified = self.classifier.classify_with_reason(request)?;
         let scores = classified.scores;
-        let (best, confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
+        let (best, mut confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
         let fallback = scores
             .iter()
             .find(|(i, _)| *i == Intent::Fallback)
@@ -309,6 +315,29 @@ impl Nlu {
             buying: intent == Intent::PlaceOrder,
         };
         let (mut entities, reason_denied) = entities::read(text, &ctx);
+        // "My coffee from order 1000000000110 came with the bag split open": an order
+        // number said makes the request this shop's, whatever share the classifier left
+        // to requests it does not serve; what it is, is read among the shop's own, when
+        // one of them clearly leads.
+        if intent == Intent::Fallback
+            && expect.is_none()
+            && entities.order_number.is_some()
+            && !reading::only_identifiers(text)
+        {
+            if let Some(&(lead, p)) = scores.iter().find(|(i, _)| *i != Intent::Fallback) {
+                let share = p / (1.0 - fallback).max(f32::EPSILON);
+                // A change needs more of it than a question, as everywhere.
+                let needed = if classifier::changes_orders(lead) {
+                    ORDER_NAMED_CHANGE_SHARE
+                } else {
+                    ORDER_NAMED_SHARE
+                };
+                if share >= needed && p >= ORDER_NAMED_FLOOR {
+                    intent = lead;
+                    confidence = share;
+                }
+            }
+        }
         if let Some(tail) = reading::after_correction(text) {
             // "Sixteen of the hangers, no, eighteen": a bare number corrects the count.
             let tail_ctx = match (ctx.expect, entities.quantity) {
@@ -559,6 +588,66 @@ mod tests {
                 Intent::ReportProblem
             ]
         );
+    }
+
+    /// An order number said makes the request the shop's: the lead among its own intents
+    /// is taken when it clearly leads the rest; not for details alone, nor without a number.
+    #[test]
+    fn an_order_named_reads_the_request_among_the_shops_own() {
+        let nlu = Nlu::new(
+            Box::new(FixedScores(vec![
+                (Intent::Fallback, 0.80),
+                (Intent::ReportProblem, 0.16),
+                (Intent::ManageSubscription, 0.04),
+            ])),
+            &[],
+            0.5,
+        );
+        let named = nlu
+            .understand(
+                "my coffee from order 1000000000110 came with the bag split open",
+                now(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(named.intent, Intent::ReportProblem);
+        assert!((named.confidence - 0.8).abs() < 1e-3);
+        let unnamed = nlu
+            .understand("my coffee came with the bag split open", now(), None)
+            .unwrap();
+        assert_eq!(unnamed.intent, Intent::Fallback);
+        let details = nlu
+            .understand("yeah it's 1000000000110 and the zip's 78701", now(), None)
+            .unwrap();
+        assert_eq!(details.intent, Intent::Fallback);
+        let split = Nlu::new(
+            Box::new(FixedScores(vec![
+                (Intent::Fallback, 0.60),
+                (Intent::ReportProblem, 0.18),
+                (Intent::GetOrderStatus, 0.16),
+                (Intent::ReturnItem, 0.06),
+            ])),
+            &[],
+            0.5,
+        );
+        let unsure = split
+            .understand("order 1000000000110 the bag thing", now(), None)
+            .unwrap();
+        assert_eq!(unsure.intent, Intent::Fallback);
+        // A change leading the rest by little is not read into a number said.
+        let weak_change = Nlu::new(
+            Box::new(FixedScores(vec![
+                (Intent::Fallback, 0.64),
+                (Intent::ChangeAddress, 0.21),
+                (Intent::GetOrderStatus, 0.15),
+            ])),
+            &[],
+            0.5,
+        );
+        let status = weak_change
+            .understand("hiya, status of 1000000000028 please", now(), None)
+            .unwrap();
+        assert_eq!(status.intent, Intent::Fallback);
     }
 
     #[test]
