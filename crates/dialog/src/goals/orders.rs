@@ -2043,7 +2043,9 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // the question is answered before it, not asked back as a reason to confirm again.
     // A yes with a change ("yes, I confirm, but could it come on the 19th?") is settled
     // by the change first, below.
-    let confirms = yes == Some(true)
+    // "I confirm it, does the driver carry change?" read as a question is still the yes.
+    let firm = yes.is_none() && ph.any("confirm_firm", &said.words);
+    let confirms = (yes == Some(true) || firm)
         && ph.any("confirm_word", &said.words)
         && !matches!(
             intent,
