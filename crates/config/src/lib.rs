@@ -352,7 +352,7 @@ impl Default for DialogConfig {
             max_misses: 2,
             max_fallbacks: 2,
             max_timeouts: 2,
-            switch_confidence: 0.85,
+            switch_confidence: 0.8,
             aside_confidence: 0.6,
             clarify_confidence: 0.2,
             max_listed_orders: 3,
