@@ -212,6 +212,11 @@ impl Engine {
             self.ask_again();
             return;
         }
+        // "It's for my neighbour Rosa", said while answering the zip question: what the
+        // caller says of whose order it is holds for the rest of the call, whenever said.
+        if self.phrases().any("for_someone_else", &said.words) {
+            self.s.for_someone_else = true;
+        }
         if self.bank_details_asked(said) {
             return;
         }
@@ -1636,6 +1641,24 @@ impl Engine {
         }
     }
 
+    /// The caller said they act for someone else, and that person is not one this device
+    /// serves: on a household's own speaker, a member's order is the household's, but
+    /// "it's for my neighbour Rosa" about an order of someone outside it is not.
+    pub(crate) fn acts_for_another(&self, facts: &dyn Facts) -> bool {
+        if !self.s.for_someone_else {
+            return false;
+        }
+        let Some(household) = self.s.speaker else {
+            return true;
+        };
+        let Some(focus) = self.s.focus.as_ref() else {
+            return false;
+        };
+        !facts
+            .household_orders(household)
+            .is_ok_and(|orders| orders.iter().any(|o| &o.order_number == focus))
+    }
+
     pub(crate) fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
         self.note_primary(said.intent);
         // "My neighbour asked me to move his order": a change is made for the person who
@@ -1645,22 +1668,21 @@ impl Engine {
             goal,
             Goal::Cancel | Goal::ChangeAddress | Goal::Reschedule | Goal::Return | Goal::Exchange
         );
-        let for_someone_else =
-            self.s.customer.is_none() && self.phrases().any("for_someone_else", &said.words);
+        let for_someone_else = self.phrases().any("for_someone_else", &said.words);
         // "I'm calling for my wife, when will it come?": a question is answered once the
         // order is proved, and what the caller said of themselves holds for the rest of
         // the call ("…then send it to my office" is refused).
         if for_someone_else {
             self.s.for_someone_else = true;
         }
-        if changes_something && for_someone_else {
+        if changes_something && for_someone_else && self.acts_for_another(facts) {
             self.say(p!("change_for_someone_else"), &[]);
             self.anything_else();
             return;
         }
         // "Oh sorry, I misspoke, I AM Ravi": a caller who said they act for someone else
         // changes nothing in this call, whatever they say of themselves next.
-        if changes_something && self.s.customer.is_none() && self.s.for_someone_else {
+        if changes_something && self.acts_for_another(facts) {
             self.say(p!("change_after_someone_else"), &[]);
             self.anything_else();
             return;
