@@ -864,6 +864,27 @@ fn factor_matches(given: &Factors, order: &Order) -> bool {
     said.iter().any(Option::is_some) && said.iter().all(|m| m.unwrap_or(true))
 }
 
+/// "My email is omar@…", said after the order was proved by its zip: the email or phone
+/// of the order, given now, proves it as strongly as if given first (the street may be
+/// read, the parcel sent elsewhere). A wrong one proves nothing more.
+pub(crate) fn strengthen(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
+    let Some(focus) = e.s.focus.clone() else {
+        return;
+    };
+    let given = Factors {
+        zip: None,
+        ..Factors::of(&said.entities)
+    };
+    if given.is_empty() || !e.s.verified.contains(&focus) || e.s.proved_strongly.contains(&focus) {
+        return;
+    }
+    if let Ok(Some(order)) = facts.order(&focus) {
+        if factor_matches(&given, &order) {
+            e.s.proved_strongly.push(focus);
+        }
+    }
+}
+
 fn same_phone(a: &str, b: &str) -> bool {
     let tail = |s: &str| -> String {
         let d: String = s.chars().filter(char::is_ascii_digit).collect();

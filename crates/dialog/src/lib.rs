@@ -156,6 +156,9 @@ pub(crate) struct Session {
     /// The order a redirect is asked for, while its email or phone is asked: a zip does
     /// not answer that question.
     pub redirect_needs: Option<String>,
+    /// The order whose street was not read for want of its email or phone: given next,
+    /// the street is read.
+    pub street_withheld: Option<String>,
     /// Every request heard in this call, in the order first heard: a hand-off's summary
     /// says all that the caller wanted, not only the first.
     pub asked: Vec<Intent>,

@@ -216,6 +216,11 @@ impl Engine {
     /// holds "send it" but refuses the text.
     fn link_question(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
         let ph = self.phrases();
+        // "My email is omar@…, so what address is it going to?" gives the email, as a
+        // proof; it asks for nothing by email.
+        if said.entities.email.is_some() || ph.any("asks_address", &said.words) {
+            return false;
+        }
         let key = if ph.any("link_by_email", &said.words) {
             p!("link_by_text_only")
         } else if ph.any("which_phone", &said.words) {

@@ -217,6 +217,13 @@ impl Engine {
         if self.phrases().any("for_someone_else", &said.words) {
             self.s.for_someone_else = true;
         }
+        identity::strengthen(self, said, facts);
+        // "omar.haddad@example.net", given after hearing the street needs it: the street,
+        // and the question that was waiting asked again.
+        if orders::read_withheld_street(self, facts) {
+            self.ask_again();
+            return;
+        }
         if self.bank_details_asked(said) {
             return;
         }

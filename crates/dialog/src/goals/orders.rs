@@ -338,6 +338,44 @@ fn new_item_arrival(e: &mut Engine, order: &Order) -> bool {
     true
 }
 
+/// "It's omar@…": the email or phone just given proved the order whose street was
+/// withheld; the street is read now.
+pub(crate) fn read_withheld_street(e: &mut Engine, facts: &dyn Facts) -> bool {
+    let Some(number) = e.s.street_withheld.clone() else {
+        return false;
+    };
+    if !street_may_be_read(e, &number, facts) {
+        return false;
+    }
+    e.s.street_withheld = None;
+    let Ok(Some(order)) = facts.order(&number) else {
+        return false;
+    };
+    let Some(to) = order.shipping_address else {
+        return false;
+    };
+    let args = [("line1", to.line1), ("city", to.city)];
+    e.say(p!("details_address"), &args);
+    true
+}
+
+/// Whether the street an order goes to may be read out: its email or phone was given
+/// in this call, or it is a household's own order on the household's speaker, and the
+/// caller does not act for someone else.
+fn street_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
+    if e.acts_for_another(facts) {
+        return false;
+    }
+    let households = e.s.speaker.is_some_and(|household| {
+        facts
+            .household_orders(household)
+            .is_ok_and(|orders| orders.iter().any(|o| o.order_number == number))
+    });
+    // A caller found by the account's email and phone proved both.
+    let by_account = e.s.speaker.is_none() && e.s.customer.is_some();
+    households || by_account || e.s.proved_strongly.iter().any(|n| n == number)
+}
+
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
@@ -360,11 +398,18 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     if asked_details {
         say_details(e, &order);
     }
-    // "What address is it going to?": a verified caller hears the street and city.
+    // "What address is it going to?": the street only to a caller who proved the order by
+    // its email or phone (or a household hearing its own order); a billing zip can be
+    // guessed from the city, and someone acting for another hears the city alone.
     if e.phrases().any("asks_address", &words) {
         if let Some(to) = &order.shipping_address {
-            let args = [("line1", to.line1.clone()), ("city", to.city.clone())];
-            e.say(p!("details_address"), &args);
+            if street_may_be_read(e, &order.order_number, facts) {
+                let args = [("line1", to.line1.clone()), ("city", to.city.clone())];
+                e.say(p!("details_address"), &args);
+            } else {
+                e.say(p!("details_address_city"), &[("city", to.city.clone())]);
+                e.s.street_withheld = Some(order.order_number.clone());
+            }
         }
     }
     // Once the items were listed, the status sentence does not list them again.
