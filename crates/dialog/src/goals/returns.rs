@@ -1675,18 +1675,15 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // "Only one mat in the box" about a box delivered weeks ago, past the return
     // window: what was or was not in it is for the team to look into, not refunded by
     // voice on the word of the call.
-    if pr == Problem::MissingItem {
-        let window = i64::from(e.config().policy.returns.window_days);
+    if pr == Problem::MissingItem && past_window(e, order) {
         let delivered = order.delivered_at.map_or(order.order_date, |t| t.date());
-        if (e.today() - delivered).num_days() > window {
-            e.end_task();
-            e.say(
-                p!("missing_reported_late"),
-                &[("delivered", e.date_words(delivered))],
-            );
-            e.offer_human(HandOffReason::Exception);
-            return;
-        }
+        e.end_task();
+        e.say(
+            p!("missing_reported_late"),
+            &[("delivered", e.date_words(delivered))],
+        );
+        e.offer_human(HandOffReason::Exception);
+        return;
     }
     // A third claim on one order, or a second kept-goods remedy ("then the candle came
     // damaged too, refund please"): a pattern the team looks at, not paid by voice.
@@ -1774,10 +1771,15 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         after.resolution = said;
         after.resolution_unconfirmed = said.is_some();
     }
+    // A fault told of past the return window is still made good, but the item comes
+    // back first (a prepaid label): goods kept are for what was wrong on arrival, not a
+    // seam ripped ten weeks on, told on the word of a call.
+    let comes_back_first = pr != Problem::WrongItem && past_window(e, order);
     let Some(resolution) = e.task().after_sale().resolution else {
         // A wrong item goes back by a prepaid label, as the policy says; a damaged or
         // faulty one stays with the caller.
         let key = match (out_of_stock, pr == Problem::WrongItem) {
+            _ if comes_back_first => p!("problem_offer_send_back_first"),
             (true, true) => p!("problem_offer_no_stock_wrong_item"),
             (true, false) => p!("problem_offer_no_stock"),
             (false, true) => p!("problem_offer_wrong_item"),
@@ -1817,6 +1819,8 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     if e.task().after_sale().resolution_unconfirmed && !e.task().confirmed {
         let elsewhere = e.task().after_sale().replacement_elsewhere;
         let key = match (resolution, pr == Problem::WrongItem) {
+            (Resolution::Refund, _) if comes_back_first => p!("problem_confirm_refund_on_return"),
+            (_, _) if comes_back_first => p!("problem_confirm_replacement_on_return"),
             (Resolution::Refund, _) => p!("problem_confirm_refund"),
             // Where a replacement goes is where the order went: a new address said for
             // it is not taken, and the caller hears so before saying yes.
@@ -1860,6 +1864,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     };
     let refund = resolution == Resolution::Refund;
     let wrong_item = pr == Problem::WrongItem;
+    let ship_back = wrong_item || comes_back_first;
     e.change(Change::CreateReturn(ReturnRequest {
         return_id: return_id.clone(),
         order_number: order.order_number.clone(),
@@ -1875,18 +1880,24 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         resolution,
         refund_method: refund.then_some(method),
         refund_cents: refund.then_some(amount),
-        ship_back: wrong_item,
+        ship_back,
         pickup: None,
     }));
-    e.s.nothing_to_send_back = !wrong_item;
-    if !wrong_item {
+    e.s.nothing_to_send_back = !ship_back;
+    if !ship_back {
         e.s.kept_goods_remedies += 1;
     }
     if !refund {
-        e.s.new_item_for = Some((order.order_number.clone(), NewItem::Now));
+        let when = if comes_back_first {
+            NewItem::AfterReturn
+        } else {
+            NewItem::Now
+        };
+        e.s.new_item_for = Some((order.order_number.clone(), when));
     }
-    if wrong_item {
-        // The label for the one sent by mistake, by text and email.
+    if ship_back {
+        // The label for the one sent by mistake, or for the faulty one to be checked, by
+        // text and email.
         notify_return(e, order, &return_id, true);
     } else {
         e.change(Change::Notify {
@@ -1906,15 +1917,32 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
             ("days", days),
             ("id", id),
         ];
-        e.say(p!("problem_refunded"), &args);
+        let key = if comes_back_first {
+            p!("problem_refund_on_return")
+        } else {
+            p!("problem_refunded")
+        };
+        e.say(key, &args);
+    } else if comes_back_first {
+        e.say(p!("problem_replacement_on_return"), &[("id", id)]);
     } else {
         let days = st::number_words(u64::from(policy.shipping.standard_business_days[1]));
         e.say(p!("problem_replaced"), &[("id", id), ("days", days)]);
     }
     if wrong_item {
         e.say(p!("problem_label_for_wrong_item"), &[]);
+    } else if comes_back_first {
+        e.say(p!("problem_label_for_the_check"), &[]);
     }
     e.complete();
+}
+
+/// Delivered longer ago than the return window (its order date when no delivery is on
+/// record).
+fn past_window(e: &Engine, order: &Order) -> bool {
+    let window = i64::from(e.config().policy.returns.window_days);
+    let delivered = order.delivered_at.map_or(order.order_date, |t| t.date());
+    (e.today() - delivered).num_days() > window
 }
 
 /// The state of a return and its refund.
