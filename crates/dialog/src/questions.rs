@@ -160,7 +160,10 @@ impl Engine {
             Intent::Deny => return Some(false),
             _ => {}
         }
-        if said.has(Cue::Yes) {
+        // "Lovely, cheers" at a read-back approves it.
+        let approves = matches!(self.ask, Ask::YesNo(YesNo::Proceed))
+            && self.phrases().any("approves", &said.words);
+        if said.has(Cue::Yes) || (approves && !said.has(Cue::No)) {
             Some(true)
         } else if said.has(Cue::No) || self.phrases().any("declines", &said.words) {
             // "Oh tomorrow's fine, no need, thanks!": declined without a first "no".

@@ -900,6 +900,8 @@ impl Engine {
                     || ph.any("wait_for_stock", &said.words)
             }
             Ask::RefundMethod => e.refund_method.is_some() || ph.any("card", &said.words),
+            // "Lovely, cheers" to "shall I go ahead?": the yes, said with thanks.
+            Ask::YesNo(YesNo::Proceed) => ph.any("approves", &said.words) && !said.has(Cue::No),
             Ask::PickOrder(_) | Ask::ReturnItems => {
                 !said.ordinals.is_empty() || e.product.is_some()
             }
