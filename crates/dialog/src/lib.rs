@@ -817,6 +817,27 @@ impl Engine {
                 next.intent = Intent::PlaceOrder;
                 next.entities.order_number = None;
             }
+            // "No. Just tell me when it comes", at the offer of the team for a late order:
+            // the day it should come, not the whole status again as another request.
+            if next.intent == Intent::GetOrderStatus
+                && self.asks_when_it_arrives(&next.words)
+                && next
+                    .entities
+                    .order_number
+                    .as_deref()
+                    .is_none_or(|n| self.s.focus.as_deref() == Some(n))
+            {
+                let due = self
+                    .focus_order(facts)
+                    .filter(|o| o.status.is_still_to_come())
+                    .and_then(|o| o.estimated_delivery);
+                if let Some(date) = due {
+                    let date = self.date_words(date);
+                    self.say(p!("estimate"), &[("date", date)]);
+                    self.anything_else();
+                    continue;
+                }
+            }
             // "Do you price match? And do you ship to Canada?": answers in a row need no
             // "now, your other request" between them; after something done, it helps.
             let answers_only =
