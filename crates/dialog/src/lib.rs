@@ -29,6 +29,7 @@ mod routing;
 mod session;
 mod speak;
 
+use crate::speak::capitalised;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -437,6 +438,8 @@ impl Engine {
             self.say(p!("already_ended"), &[]);
             return self.finish_step();
         }
+        // "Yes please text it. Thanks, bye!": the words the utterance ends on.
+        let mut ends_on_goodbye = false;
         match event {
             Event::Start { confirm_order } => self.start(confirm_order, facts),
             Event::Timeout => self.timeout(),
@@ -458,6 +461,11 @@ impl Engine {
                 self.utterance(&said, facts);
             }
             Event::Utterance(heard) => {
+                let mut last = &*heard;
+                while let Some(then) = &last.then {
+                    last = then;
+                }
+                ends_on_goodbye = ends_with_goodbye(self.phrases(), &last.words);
                 // "No thanks. Oh, and can you check my other order": at "anything else?"
                 // a first part that asks for nothing only prefaces the request after it.
                 let closing = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
@@ -556,6 +564,28 @@ impl Engine {
         }
         self.resume_if_paused(facts);
         self.take_up_later(facts);
+        // What was asked is done and the caller said goodbye with it: the call ends there,
+        // without "anything else?" or the offer of another order.
+        if ends_on_goodbye
+            && !self.s.ended
+            && self.s.later.is_empty()
+            && matches!(self.ask, Ask::YesNo(YesNo::AnythingElse | YesNo::NextOrder))
+        {
+            if let Some((key, args)) = self.ask_key.clone() {
+                let args: Vec<(&str, String)> =
+                    args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                // Whichever wording of the question was said.
+                let asked = |n: usize| capitalised(self.catalog.render(key, n, false, &args));
+                if self
+                    .out
+                    .last()
+                    .is_some_and(|l| (0..4).any(|n| *l == asked(n)))
+                {
+                    self.out.pop();
+                }
+            }
+            self.goodbye();
+        }
         self.name_the_owner(facts);
         // "I'm really sorry about that. Let me sort it out. Sure. What's…": the
         // apology already says yes.
