@@ -30,13 +30,28 @@ fn replaced(words: &[String], start: usize, prev_end: usize) -> bool {
 /// much", "weekly's too often", "mornings are too early").
 fn found_wanting(words: &[String], end: usize) -> bool {
     let after = &words[end..(end + 4).min(words.len())];
-    after.windows(2).any(|w| {
+    let too = after.windows(2).any(|w| {
         w[0] == "too"
             && matches!(
                 w[1].as_str(),
                 "much" | "often" | "frequent" | "many" | "soon" | "early" | "late" | "long" | "far"
             )
-    })
+    });
+    // "Mornings are no good", "afternoons don't work for me", "evenings are out".
+    let refused = after.windows(2).any(|w| {
+        matches!(
+            (w[0].as_str(), w[1].as_str()),
+            ("no", "good" | "use")
+                | (
+                    "not",
+                    "good" | "great" | "ideal" | "possible" | "work" | "working"
+                )
+                | ("are" | "is", "out" | "impossible" | "bad")
+                | ("won't" | "wont", "work")
+                | ("never", "work")
+        )
+    });
+    too || refused
 }
 
 /// Picks the first match that is not replaced, else the first; marks it taken.
@@ -270,6 +285,15 @@ mod tests {
         assert_eq!(slot("switch me to an evening slot"), Some(Evening));
         assert_eq!(slot("good morning i'd like to place an order"), None);
         assert_eq!(slot("not in the morning, the afternoon"), Some(Afternoon));
+        assert_eq!(
+            slot("mornings are no good, i'll be out, afternoon is best"),
+            Some(Afternoon)
+        );
+        assert_eq!(
+            slot("evenings don't work for me, morning then"),
+            Some(Morning)
+        );
+        assert_eq!(slot("the morning is good for me"), Some(Morning));
         assert_eq!(
             slot("coming at 8 tonight can you make it tomorrow morning instead"),
             Some(Morning)
