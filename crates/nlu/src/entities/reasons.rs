@@ -162,9 +162,22 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
                 .get(e)
                 .is_some_and(|w| ORIGINAL_OF_THE_ITEM.contains(&w.as_str()))
     };
+    // "My card's been cancelled, so transfer it to my bank": a card said to be gone is
+    // where the money cannot go.
+    let gone = |e: usize| {
+        words[e..(e + 4).min(words.len())].iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "cancelled" | "canceled" | "expired" | "closed" | "lost" | "stolen" | "blocked"
+            )
+        })
+    };
     let refund = longest_non_overlapping(refunds)
         .into_iter()
-        .find(|&(s, e, _)| !negated(s) && !of_the_item(s, e));
+        .find(|&(s, e, m)| {
+            let card_gone = m == RefundMethod::OriginalPayment && gone(e);
+            !(negated(s) || of_the_item(s, e) || card_gone)
+        });
 
     Reasons {
         return_reason,
@@ -455,6 +468,16 @@ mod tests {
             (r.return_reason, r.cancel_reason),
             (Some(ReturnReason::SizeIssue), None)
         );
+    }
+
+    #[test]
+    fn a_card_said_to_be_gone_is_not_where_the_money_goes() {
+        let r = reasons("my card's been cancelled so can you transfer it to my bank");
+        assert_eq!(r.refund_method, Some(RefundMethod::BankTransfer));
+        let r = reasons("the card expired so i want it paid into my bank");
+        assert_eq!(r.refund_method, Some(RefundMethod::BankTransfer));
+        let r = reasons("put it back on my card please");
+        assert_eq!(r.refund_method, Some(RefundMethod::OriginalPayment));
     }
 
     #[test]
