@@ -696,6 +696,27 @@ fn a_new_call_after_a_wrong_zip_gets_no_fresh_zip_guess() {
     assert!(third[1].contains("shipped"), "{third:#?}");
 }
 
+/// Round 37: refused a cancellation "for my roommate", the same caller rang back as the
+/// order's owner with the zip the city gives away, and it was cancelled. The order now
+/// carries the mark of a change asked for someone else: the zip will not do for it, the
+/// owner's email will, and nothing is cancelled on the zip.
+#[test]
+fn a_change_refused_for_someone_else_needs_more_than_a_zip_next_call() {
+    let mut calls = Calls::new();
+    let first = calls.call(&[
+        "I need to cancel order 1000000000011, it's for my roommate, he asked me to",
+        "bye",
+    ]);
+    assert!(first[0].contains("person who placed it"), "{first:#?}");
+    let second = calls.call(&["cancel my order 1000000000011", "78701", "yes"]);
+    let said = second.join(" ");
+    assert!(said.contains("zip code won't do"), "{second:#?}");
+    assert!(!said.contains("is cancelled"), "{second:#?}");
+    assert!(calls.store.outbox().expect("outbox").is_empty());
+    let third = calls.call(&["where is order 1000000000011", "ada.park@example.com"]);
+    assert!(third[1].contains("hasn't shipped"), "{third:#?}");
+}
+
 /// A caller who used up the tries on one order starts a new call with the phone the
 /// order was placed with, then another order on that phone: both are refused, even with
 /// the right email or zip, and neither call discloses anything.

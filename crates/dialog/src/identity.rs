@@ -744,6 +744,32 @@ fn check(
     false
 }
 
+/// "It's for my roommate, cancel it": a change refused because the caller acts for
+/// someone else leaves a mark on the order, as a failed check does, so that calling
+/// again as its owner does not get the change with a zip guessed from the city; the
+/// owner still proves it with the email or phone.
+pub(crate) fn mark_asked_for_another(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
+    let Some(number) = said
+        .entities
+        .order_number
+        .clone()
+        .or_else(|| e.s.focus.clone())
+        .or_else(|| e.s.heard_order.clone())
+    else {
+        return;
+    };
+    let policy = &e.config().policy.verification;
+    let policy = LockPolicy {
+        max_attempts: policy.max_attempts,
+        lock_minutes: policy.lock_minutes,
+    };
+    let key = order_key(&number);
+    match facts.check_identity(&key, &[], false, e.now, policy) {
+        Ok(verdict) => e.step.checks.push(IdentityCheck { key, verdict }),
+        Err(err) => e.store_trouble(&err),
+    }
+}
+
 /// A call that has failed its checks checks nothing more, whatever order or phone it
 /// moves on to (guessing order after order is still guessing): said, with a person
 /// offered, and true.

@@ -1184,6 +1184,7 @@ impl Engine {
             self.note_primary(said.intent);
             self.s.for_someone_else = true;
             self.say(p!("change_for_someone_else"), &[]);
+            identity::mark_asked_for_another(self, said, facts);
             self.anything_else();
             return;
         }
@@ -1686,6 +1687,7 @@ impl Engine {
         }
         if changes_something && for_someone_else && self.acts_for_another(facts) {
             self.say(p!("change_for_someone_else"), &[]);
+            identity::mark_asked_for_another(self, said, facts);
             self.anything_else();
             return;
         }
@@ -1693,6 +1695,7 @@ impl Engine {
         // changes nothing in this call, whatever they say of themselves next.
         if changes_something && self.acts_for_another(facts) {
             self.say(p!("change_after_someone_else"), &[]);
+            identity::mark_asked_for_another(self, said, facts);
             self.anything_else();
             return;
         }
