@@ -1172,7 +1172,14 @@ pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
 /// Whose order it is, when a household speaker's owner asks about another member's:
 /// that member's first name. None for their own order, and off a household speaker.
 pub(crate) fn other_members(e: &Engine, order: &Order, facts: &dyn Facts) -> Option<String> {
-    let own = facts.customer(e.s.customer?).ok().flatten()?;
+    let customer = e.s.customer?;
+    // Only a member's name: an order of someone outside the household, proved by its
+    // zip on the household's speaker, never names whose it is.
+    let members = facts.household_orders(customer).ok()?;
+    if !members.iter().any(|o| o.order_number == order.order_number) {
+        return None;
+    }
+    let own = facts.customer(customer).ok().flatten()?;
     let same = match (&own.email, &order.customer.email) {
         (Some(a), Some(b)) => a == b,
         _ => own.name.eq_ignore_ascii_case(&order.customer.name),
