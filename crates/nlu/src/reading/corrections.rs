@@ -102,12 +102,7 @@ fn no_between_numbers(lower: &str) -> Option<usize> {
             || matches!(w, "double" | "triple")
             || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
     };
-    let words: Vec<(usize, &str)> = lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .zip(word_starts(lower))
-        .filter(|(w, _)| !w.is_empty())
-        .map(|(w, at)| (at, w))
-        .collect();
+    let words = words_at(lower);
     words
         .iter()
         .enumerate()
@@ -128,12 +123,7 @@ fn no_between_numbers(lower: &str) -> Option<usize> {
 /// "Every month no every three weeks", "on friday no on saturday": a bare "no" followed by
 /// the words that began what it takes back says that part again, corrected.
 fn no_then_said_again(lower: &str) -> Option<usize> {
-    let words: Vec<(usize, &str)> = lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .zip(word_starts(lower))
-        .filter(|(w, _)| !w.is_empty())
-        .map(|(w, at)| (at, w))
-        .collect();
+    let words = words_at(lower);
     (1..words.len().saturating_sub(2))
         .filter(|&k| {
             let again = words[k + 1].1;
@@ -145,6 +135,16 @@ fn no_then_said_again(lower: &str) -> Option<usize> {
         })
         .map(|k| words[k].0 + 2)
         .max()
+}
+
+/// The words of `lower`, each with where it starts.
+fn words_at(lower: &str) -> Vec<(usize, &str)> {
+    lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .zip(word_starts(lower))
+        .filter(|(w, _)| !w.is_empty())
+        .map(|(w, at)| (at, w))
+        .collect()
 }
 
 /// The start of every piece `split` makes of `lower` on non-alphanumeric characters.
