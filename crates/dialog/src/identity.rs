@@ -694,6 +694,15 @@ fn order_covers(order: Option<&Order>) -> Vec<LockKey> {
 /// Has the store decide an identity check under `key` and says what a failure or a lock
 /// means. Returns true when the caller is verified. The store, not this conversation,
 /// knows whether the key is locked now and how many failures it has.
+/// How many failed checks lock a key, and for how long, as configured.
+fn lock_policy(e: &Engine) -> LockPolicy {
+    let policy = &e.config().policy.verification;
+    LockPolicy {
+        max_attempts: policy.max_attempts,
+        lock_minutes: policy.lock_minutes,
+    }
+}
+
 fn check(
     e: &mut Engine,
     key: LockKey,
@@ -702,11 +711,7 @@ fn check(
     retry: Ask,
     facts: &dyn Facts,
 ) -> bool {
-    let policy = &e.config().policy.verification;
-    let policy = LockPolicy {
-        max_attempts: policy.max_attempts,
-        lock_minutes: policy.lock_minutes,
-    };
+    let policy = lock_policy(e);
     if refuses_more_checks(e) {
         return false;
     }
@@ -758,11 +763,7 @@ pub(crate) fn mark_asked_for_another(e: &mut Engine, said: &Said<'_>, facts: &dy
     else {
         return;
     };
-    let policy = &e.config().policy.verification;
-    let policy = LockPolicy {
-        max_attempts: policy.max_attempts,
-        lock_minutes: policy.lock_minutes,
-    };
+    let policy = lock_policy(e);
     let key = order_key(&number);
     match facts.check_identity(&key, &[], false, e.now, policy) {
         Ok(verdict) => e.step.checks.push(IdentityCheck { key, verdict }),
