@@ -763,8 +763,13 @@ pub(crate) fn mark_asked_for_another(e: &mut Engine, said: &Said<'_>, facts: &dy
     else {
         return;
     };
+    mark_order_for_another(e, &number, facts);
+}
+
+/// The mark of [`mark_asked_for_another`] on the order named.
+pub(crate) fn mark_order_for_another(e: &mut Engine, number: &str, facts: &dyn Facts) {
     let policy = lock_policy(e);
-    let key = order_key(&number);
+    let key = order_key(number);
     match facts.check_identity(&key, &[], false, e.now, policy) {
         Ok(verdict) => e.step.checks.push(IdentityCheck { key, verdict }),
         Err(err) => e.store_trouble(&err),

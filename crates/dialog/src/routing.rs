@@ -1777,6 +1777,22 @@ impl Engine {
         {
             return;
         }
+        // "Cancel order 1000…080 for my neighbour", on a household's speaker: whose order
+        // it is, is known once it is proved; a change of an outsider's order is refused
+        // then, as it is when the order was known first.
+        let changes_something = matches!(
+            goal,
+            Goal::Cancel | Goal::ChangeAddress | Goal::Reschedule | Goal::Return | Goal::Exchange
+        );
+        if changes_something && self.s.speaker.is_some() && self.acts_for_another(facts) {
+            self.say(p!("change_for_someone_else"), &[]);
+            if let Some(number) = self.s.focus.clone() {
+                identity::mark_order_for_another(self, &number, facts);
+            }
+            self.end_task();
+            self.anything_else();
+            return;
+        }
         // "I started a return for the beanies, where's that at?" heard as the order's
         // status: an order with a return, asked about in words of returning, is asked
         // about its return.
