@@ -859,11 +859,10 @@ impl Engine {
             {
                 let due = self
                     .focus_order(facts)
-                    .filter(|o| o.status.is_still_to_come())
-                    .and_then(|o| o.estimated_delivery);
-                if let Some(date) = due {
-                    let date = self.date_words(date);
-                    self.say(p!("estimate"), &[("date", date)]);
+                    .filter(|o| o.status.is_still_to_come() && o.estimated_delivery.is_some());
+                if let Some(order) = due {
+                    let words = goals::orders::estimate_words(self, &order);
+                    self.out.push(words);
                     self.anything_else();
                     continue;
                 }

@@ -106,8 +106,13 @@ pub(crate) fn speed_fixed(e: &mut Engine, order: &Order) -> bool {
     true
 }
 
-fn estimate_words(e: &Engine, order: &Order) -> String {
+pub(crate) fn estimate_words(e: &Engine, order: &Order) -> String {
     match order.estimated_delivery {
+        // "Hasn't shipped yet. It should arrive today", at three in the afternoon, cannot
+        // be true: an order not yet sent by its day is said to be later than that.
+        Some(d) if !order.status.has_shipped() && d <= e.today() => {
+            e.text(p!("estimate_passed"), &[("date", e.date_words(d))])
+        }
         Some(d) => e.text(p!("estimate"), &[("date", e.date_words(d))]),
         None => String::new(),
     }
