@@ -216,6 +216,25 @@ impl Engine {
         // caller says of whose order it is holds for the rest of the call, whenever said.
         if self.phrases().any("for_someone_else", &said.words) {
             self.s.for_someone_else = true;
+            // "I'm her son, she asked me to sort it", said in the middle of a change: the
+            // change stops here, whatever question it was at.
+            let changing = self.task.as_ref().is_some_and(|t| {
+                matches!(
+                    t.goal(),
+                    Goal::Cancel
+                        | Goal::ChangeAddress
+                        | Goal::Reschedule
+                        | Goal::Return
+                        | Goal::Exchange
+                )
+            });
+            if changing && self.acts_for_another(facts) {
+                self.say(p!("change_for_someone_else"), &[]);
+                identity::mark_asked_for_another(self, said, facts);
+                self.end_task();
+                self.anything_else();
+                return;
+            }
         }
         identity::strengthen(self, said, facts);
         // "omar.haddad@example.net", given after hearing the street needs it: the street,
@@ -1777,14 +1796,15 @@ impl Engine {
         {
             return;
         }
-        // "Cancel order 1000…080 for my neighbour", on a household's speaker: whose order
-        // it is, is known once it is proved; a change of an outsider's order is refused
-        // then, as it is when the order was known first.
+        // "Cancel order 1000…080 for my neighbour" on a household's speaker (whose order
+        // it is, is known once it is proved), or "it's my wife's order" said while
+        // answering the identity question, or "I'm his son" said after it: a change asked
+        // by someone acting for another is refused at whatever step it comes out.
         let changes_something = matches!(
             goal,
             Goal::Cancel | Goal::ChangeAddress | Goal::Reschedule | Goal::Return | Goal::Exchange
         );
-        if changes_something && self.s.speaker.is_some() && self.acts_for_another(facts) {
+        if changes_something && self.acts_for_another(facts) {
             self.say(p!("change_for_someone_else"), &[]);
             if let Some(number) = self.s.focus.clone() {
                 identity::mark_order_for_another(self, &number, facts);
