@@ -63,6 +63,20 @@ impl Goal {
         matches!(self, Goal::Status | Goal::Track)
     }
 
+    /// Whether the goal changes an order or pays out on it: only the person who placed
+    /// the order may ask it, not someone acting for them.
+    pub(crate) fn acts_on_the_order(self) -> bool {
+        matches!(
+            self,
+            Goal::Cancel
+                | Goal::ChangeAddress
+                | Goal::Reschedule
+                | Goal::Return
+                | Goal::Exchange
+                | Goal::Problem
+        )
+    }
+
     /// A request after delivery: a return, an exchange, a problem or a return's state.
     pub(crate) fn after_sales(self) -> bool {
         matches!(

@@ -214,20 +214,14 @@ impl Engine {
         }
         // "It's for my neighbour Rosa", said while answering the zip question: what the
         // caller says of whose order it is holds for the rest of the call, whenever said.
-        if self.phrases().any("for_someone_else", &said.words) {
+        if self.speaks_for_another(&said.words) {
             self.s.for_someone_else = true;
             // "I'm her son, she asked me to sort it", said in the middle of a change: the
             // change stops here, whatever question it was at.
-            let changing = self.task.as_ref().is_some_and(|t| {
-                matches!(
-                    t.goal(),
-                    Goal::Cancel
-                        | Goal::ChangeAddress
-                        | Goal::Reschedule
-                        | Goal::Return
-                        | Goal::Exchange
-                )
-            });
+            let changing = self
+                .task
+                .as_ref()
+                .is_some_and(|t| t.goal().acts_on_the_order());
             if changing && self.acts_for_another(facts) {
                 self.say(p!("change_for_someone_else"), &[]);
                 identity::mark_asked_for_another(self, said, facts);
@@ -1670,6 +1664,40 @@ impl Engine {
         }
     }
 
+    /// "It's for my neighbour", "her order", or a relation's possessive with or without
+    /// a name ("my wife Amara's rain jacket order", "my dad's parcel").
+    pub(crate) fn speaks_for_another(&self, words: &[String]) -> bool {
+        let ph = self.phrases();
+        if ph.any("for_someone_else", words) {
+            return true;
+        }
+        let relation = |w: &str| {
+            let bare = [w.strip_suffix("'s").unwrap_or(w).to_string()];
+            ph.len_at("relations", &bare, 0) == Some(1)
+        };
+        // Whose order, parcel or account: "at my mum's" is a place, "my dad's name" a
+        // name, neither an order of theirs.
+        let owned_thing = |after: usize| {
+            words.iter().skip(after).take(3).any(|w| {
+                matches!(
+                    w.as_str(),
+                    "order" | "orders" | "parcel" | "package" | "delivery" | "purchase" | "account"
+                )
+            })
+        };
+        words.windows(2).enumerate().any(|(i, pair)| {
+            let possessive = if pair[1].ends_with("'s") {
+                Some(i + 2)
+            } else {
+                words
+                    .get(i + 2)
+                    .filter(|name| name.ends_with("'s"))
+                    .map(|_| i + 3)
+            };
+            pair[0] == "my" && relation(&pair[1]) && possessive.is_some_and(owned_thing)
+        })
+    }
+
     /// The caller said they act for someone else, and that person is not one this device
     /// serves: on a household's own speaker, a member's order is the household's, but
     /// "it's for my neighbour Rosa" about an order of someone outside it is not.
@@ -1693,11 +1721,8 @@ impl Engine {
         // "My neighbour asked me to move his order": a change is made for the person who
         // placed the order, not for someone acting for them (a household's own speaker
         // serves every member).
-        let changes_something = matches!(
-            goal,
-            Goal::Cancel | Goal::ChangeAddress | Goal::Reschedule | Goal::Return | Goal::Exchange
-        );
-        let for_someone_else = self.phrases().any("for_someone_else", &said.words);
+        let changes_something = goal.acts_on_the_order();
+        let for_someone_else = self.speaks_for_another(&said.words);
         // "I'm calling for my wife, when will it come?": a question is answered once the
         // order is proved, and what the caller said of themselves holds for the rest of
         // the call ("…then send it to my office" is refused).
@@ -1800,10 +1825,7 @@ impl Engine {
         // it is, is known once it is proved), or "it's my wife's order" said while
         // answering the identity question, or "I'm his son" said after it: a change asked
         // by someone acting for another is refused at whatever step it comes out.
-        let changes_something = matches!(
-            goal,
-            Goal::Cancel | Goal::ChangeAddress | Goal::Reschedule | Goal::Return | Goal::Exchange
-        );
+        let changes_something = goal.acts_on_the_order();
         if changes_something && self.acts_for_another(facts) {
             self.say(p!("change_for_someone_else"), &[]);
             if let Some(number) = self.s.focus.clone() {
