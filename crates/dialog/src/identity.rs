@@ -749,6 +749,14 @@ fn check(
     false
 }
 
+/// Whether the order is one of the household's (a household's speaker, or the household
+/// of a customer known in the call).
+pub(crate) fn household_holds(facts: &dyn Facts, household: i64, number: &str) -> bool {
+    facts
+        .household_orders(household)
+        .is_ok_and(|orders| orders.iter().any(|o| o.order_number == number))
+}
+
 /// "It's for my roommate, cancel it": a change refused because the caller acts for
 /// someone else leaves a mark on the order, as a failed check does, so that calling
 /// again as its owner does not get the change with a zip guessed from the city; the

@@ -1711,9 +1711,7 @@ impl Engine {
         let Some(focus) = self.s.focus.as_ref() else {
             return false;
         };
-        !facts
-            .household_orders(household)
-            .is_ok_and(|orders| orders.iter().any(|o| &o.order_number == focus))
+        !identity::household_holds(facts, household, focus)
     }
 
     pub(crate) fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {

@@ -371,11 +371,9 @@ fn street_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
     if e.acts_for_another(facts) {
         return false;
     }
-    let households = e.s.speaker.is_some_and(|household| {
-        facts
-            .household_orders(household)
-            .is_ok_and(|orders| orders.iter().any(|o| o.order_number == number))
-    });
+    let households =
+        e.s.speaker
+            .is_some_and(|household| identity::household_holds(facts, household, number));
     // A caller found by the account's email and phone proved both.
     let by_account = e.s.speaker.is_none() && e.s.customer.is_some();
     households || by_account || e.s.proved_strongly.iter().any(|n| n == number)
@@ -1180,8 +1178,7 @@ pub(crate) fn other_members(e: &Engine, order: &Order, facts: &dyn Facts) -> Opt
     let customer = e.s.customer?;
     // Only a member's name: an order of someone outside the household, proved by its
     // zip on the household's speaker, never names whose it is.
-    let members = facts.household_orders(customer).ok()?;
-    if !members.iter().any(|o| o.order_number == order.order_number) {
+    if !identity::household_holds(facts, customer, &order.order_number) {
         return None;
     }
     let own = facts.customer(customer).ok().flatten()?;
