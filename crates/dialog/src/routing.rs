@@ -223,8 +223,7 @@ impl Engine {
                 .as_ref()
                 .is_some_and(|t| t.goal().acts_on_the_order());
             if changing && self.acts_for_another(facts) {
-                self.say(p!("change_for_someone_else"), &[]);
-                identity::mark_asked_for_another(self, said, facts);
+                self.refuse_for_another(p!("change_for_someone_else"), said, facts);
                 self.end_task();
                 self.anything_else();
                 return;
@@ -1196,8 +1195,7 @@ impl Engine {
             self.s.fallbacks = 0;
             self.note_primary(said.intent);
             self.s.for_someone_else = true;
-            self.say(p!("change_for_someone_else"), &[]);
-            identity::mark_asked_for_another(self, said, facts);
+            self.refuse_for_another(p!("change_for_someone_else"), said, facts);
             self.anything_else();
             return;
         }
@@ -1664,6 +1662,13 @@ impl Engine {
         }
     }
 
+    /// A change refused because the caller acts for someone else: said, and the order
+    /// marked for the next call ([`identity::mark_asked_for_another`]).
+    fn refuse_for_another(&mut self, key: &'static str, said: &Said<'_>, facts: &dyn Facts) {
+        self.say(key, &[]);
+        identity::mark_asked_for_another(self, said, facts);
+    }
+
     /// "It's for my neighbour", "her order", or a relation's possessive with or without
     /// a name ("my wife Amara's rain jacket order", "my dad's parcel").
     pub(crate) fn speaks_for_another(&self, words: &[String]) -> bool {
@@ -1728,16 +1733,14 @@ impl Engine {
             self.s.for_someone_else = true;
         }
         if changes_something && for_someone_else && self.acts_for_another(facts) {
-            self.say(p!("change_for_someone_else"), &[]);
-            identity::mark_asked_for_another(self, said, facts);
+            self.refuse_for_another(p!("change_for_someone_else"), said, facts);
             self.anything_else();
             return;
         }
         // "Oh sorry, I misspoke, I AM Ravi": a caller who said they act for someone else
         // changes nothing in this call, whatever they say of themselves next.
         if changes_something && self.acts_for_another(facts) {
-            self.say(p!("change_after_someone_else"), &[]);
-            identity::mark_asked_for_another(self, said, facts);
+            self.refuse_for_another(p!("change_after_someone_else"), said, facts);
             self.anything_else();
             return;
         }
