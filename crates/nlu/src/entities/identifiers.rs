@@ -87,21 +87,36 @@ fn is_phone_word(words: &[String], k: usize) -> bool {
     let device = k >= 2
         && matches!(words[k - 1].as_str(), "my" | "the")
         && matches!(words[k - 2].as_str(), "off" | "from" | "in");
-    !object
-        && !device
+    // "The text has a number …", "a call from you": the message, not the phone.
+    let message = matches!(words[k].as_str(), "text" | "call" | "ring")
+        && k >= 1
         && matches!(
-            words[k].as_str(),
-            "phone"
-                | "mobile"
-                | "cell"
-                | "cellphone"
-                | "telephone"
-                | "tel"
-                | "call"
-                | "landline"
-                | "text"
-                | "ring"
-        )
+            words[k - 1].as_str(),
+            "the" | "a" | "your" | "that" | "this" | "last"
+        );
+    // "My contact number is …": the phone; "contact me" says nothing of a number.
+    let contact = words[k] == "contact"
+        && words
+            .get(k + 1)
+            .is_some_and(|n| matches!(n.as_str(), "number" | "no" | "details" | "is"));
+    contact
+        || !object
+            && !device
+            && !message
+            && matches!(
+                words[k].as_str(),
+                "phone"
+                    | "mobile"
+                    | "cell"
+                    | "cellphone"
+                    | "telephone"
+                    | "tel"
+                    | "call"
+                    | "landline"
+                    | "whatsapp"
+                    | "text"
+                    | "ring"
+            )
 }
 
 /// Words that count things: a number word right before one is a quantity, not the
@@ -860,6 +875,20 @@ mod tests {
             ids("the phone number on the order is five one two five five five oh one nine nine");
         assert_eq!(on_the_order.phone_number, want);
         assert_eq!(on_the_order.order_number, None);
+        // The text message a number is read from is no phone cue; texting is.
+        let message = ids("the text has a number... 2829731447294");
+        assert_eq!(message.order_number.as_deref(), Some("2829731447294"));
+        assert_eq!(message.phone_number, None);
+        assert_eq!(phone("text me at 5125550199"), want);
+        let uk = Some("02079460018".to_string());
+        assert_eq!(
+            phone("contact number oh two oh seven nine four six double oh one eight"),
+            uk
+        );
+        assert_eq!(
+            phone("whatsapp me on oh seven nine double oh nine double oh triple seven"),
+            Some("07900900777".to_string())
+        );
         // An order number said after a phone that broke is still the order's.
         let broke = ids("my phone died so my order number is 1000000000011");
         assert_eq!(broke.order_number.as_deref(), Some("1000000000011"));
