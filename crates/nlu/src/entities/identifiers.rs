@@ -167,14 +167,31 @@ pub(crate) fn is_count_noun(w: &str) -> bool {
     )
 }
 
-/// "Can you", "can i": the verb that starts a question, not a can of something
-/// ("... nine zero can you deliver it in the afternoon").
+/// "Can you", "can i", "can it come", "can the money go": the verb that starts a
+/// question, not a can of something ("... nine zero can you deliver it in the
+/// afternoon"; a can of something is "a can of", "cans").
 fn asks_something(words: &[String], at: usize) -> bool {
     words[at] == "can"
         && words.get(at + 1).is_some_and(|w| {
             matches!(
                 w.as_str(),
-                "you" | "i" | "we" | "u" | "someone" | "somebody"
+                "you"
+                    | "i"
+                    | "we"
+                    | "u"
+                    | "someone"
+                    | "somebody"
+                    | "it"
+                    | "they"
+                    | "he"
+                    | "she"
+                    | "the"
+                    | "my"
+                    | "this"
+                    | "that"
+                    | "these"
+                    | "those"
+                    | "your"
             )
         })
 }
@@ -783,6 +800,11 @@ mod tests {
         // A question that starts with "can" counts nothing.
         let asked = ids("order number four three eight one two nine zero can you deliver it");
         assert_eq!(asked.order_number.as_deref(), Some("4381290"));
+        let come = ids("for order nine double eight seven four two oh six one can it come friday");
+        assert_eq!(come.order_number.as_deref(), Some("988742061"));
+        let money =
+            ids("for order fifty fifty twelve nineteen oh eight can the money go to my bank");
+        assert_eq!(money.order_number.as_deref(), Some("5050121908"));
         let five_cans = ids("order one two three four five six seven eight five cans of soup");
         assert_eq!(five_cans.order_number.as_deref(), Some("12345678"));
     }
