@@ -1057,6 +1057,16 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.s.heard_factors = (!factors.is_empty()).then_some(factors);
                 return Answer::Filled;
             }
+            // "The text has a number… 2829731447294": a number of an order's length
+            // that no phone has, where the order number was asked, is the order number.
+            if let Some(n) = ent.phone_number.as_ref().filter(|p| is_order_shaped(e, p)) {
+                e.s.heard_order = Some(n.clone());
+                e.s.said_numbers.push(n.clone());
+                let mut factors = Factors::of(ent);
+                factors.phone = None;
+                e.s.heard_factors = (!factors.is_empty()).then_some(factors);
+                return Answer::Filled;
+            }
             if let Some(phone) = ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
                 e.s.heard_phone = Some(phone.clone());
                 e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
@@ -1197,6 +1207,33 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             let Some(phone) = e.s.heard_phone.clone() else {
                 return Answer::Missed;
             };
+            // "No wait, that was the order number" or a number of an order's length:
+            // what was taken for a phone was the order number.
+            if let Some(n) = ent
+                .order_number
+                .clone()
+                .filter(|_| ent.phone_number.is_none())
+                .or_else(|| ent.phone_number.clone().filter(|p| is_order_shaped(e, p)))
+            {
+                e.s.heard_phone = None;
+                e.s.heard_order = Some(n.clone());
+                e.s.said_numbers.push(n);
+                let mut factors = Factors::of(ent);
+                factors.phone = None;
+                e.s.heard_factors = (!factors.is_empty()).then_some(factors);
+                return Answer::Filled;
+            }
+            // "My phone, 512 555 0108": another phone than the one heard is a correction
+            // of it, asked about the same way (nothing is looked up yet).
+            if let Some(other) = ent
+                .phone_number
+                .as_ref()
+                .filter(|p| p.len() >= 10 && **p != phone && ent.email.is_none())
+            {
+                e.s.heard_phone = Some(other.clone());
+                e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
+                return Answer::Handled;
+            }
             if !factor_given(said) {
                 return Answer::Missed;
             }
