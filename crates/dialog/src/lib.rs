@@ -157,9 +157,12 @@ pub(crate) struct Session {
     /// The order a redirect is asked for, while its email or phone is asked: a zip does
     /// not answer that question.
     pub redirect_needs: Option<String>,
-    /// The order whose street was not read for want of its email or phone: given next,
-    /// the street is read.
-    pub street_withheld: Option<String>,
+    /// A purchase on a saved card waits for an order proved by its email or phone: a zip
+    /// does not answer that question either.
+    pub spending_needs_strong: bool,
+    /// What of an order was not read for want of its email or phone (the street, the
+    /// tracking number): given next, it is read.
+    pub withheld: Option<(String, Withheld)>,
     /// Every request heard in this call, in the order first heard: a hand-off's summary
     /// says all that the caller wanted, not only the first.
     pub asked: Vec<Intent>,
@@ -285,6 +288,15 @@ pub(crate) enum NewItem {
     AfterReturn,
     /// A replacement: sent straight away.
     Now,
+}
+
+/// What of an order is read only to a caller who proved it by its email or phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Withheld {
+    /// The street it goes to.
+    Street,
+    /// Its tracking number (the carrier's page shows where it goes).
+    TrackingNumber,
 }
 
 /// A prompt asked and its arguments, to ask it again.

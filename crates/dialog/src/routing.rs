@@ -230,9 +230,9 @@ impl Engine {
             }
         }
         identity::strengthen(self, said, facts);
-        // "omar.haddad@example.net", given after hearing the street needs it: the street,
-        // and the question that was waiting asked again.
-        if orders::read_withheld_street(self, facts) {
+        // "omar.haddad@example.net", given after hearing the street or the tracking number
+        // needs it: that, and the question that was waiting asked again.
+        if orders::read_withheld(self, facts) {
             self.ask_again();
             return;
         }

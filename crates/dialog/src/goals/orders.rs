@@ -12,7 +12,7 @@ use crate::speak::{
     add_business_days, card_words, date_ok, item_words, items_phrase, load, refund_days,
     say_return_state, slot_words, state_key,
 };
-use crate::{p, Answer, Ask, Engine, Goal, NewItem, Said, Task, YesNo};
+use crate::{p, Answer, Ask, Engine, Goal, NewItem, Said, Task, Withheld, YesNo};
 use voxorder_config::TimeSlot;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
 use voxorder_domain::interpretation::Cue;
@@ -345,29 +345,46 @@ fn new_item_arrival(e: &mut Engine, order: &Order) -> bool {
 
 /// "It's omar@…": the email or phone just given proved the order whose street was
 /// withheld; the street is read now.
-pub(crate) fn read_withheld_street(e: &mut Engine, facts: &dyn Facts) -> bool {
-    let Some(number) = e.s.street_withheld.clone() else {
+pub(crate) fn read_withheld(e: &mut Engine, facts: &dyn Facts) -> bool {
+    let Some((number, what)) = e.s.withheld.clone() else {
         return false;
     };
-    if !street_may_be_read(e, &number, facts) {
+    if !private_details_may_be_read(e, &number, facts) {
         return false;
     }
-    e.s.street_withheld = None;
+    e.s.withheld = None;
     let Ok(Some(order)) = facts.order(&number) else {
         return false;
     };
-    let Some(to) = order.shipping_address else {
-        return false;
-    };
-    let args = [("line1", to.line1), ("city", to.city)];
-    e.say(p!("details_address"), &args);
+    match what {
+        Withheld::Street => {
+            let Some(to) = order.shipping_address else {
+                return false;
+            };
+            let args = [("line1", to.line1), ("city", to.city)];
+            e.say(p!("details_address"), &args);
+        }
+        Withheld::TrackingNumber => {
+            let Some(tracking) = order.tracking_number else {
+                return false;
+            };
+            e.say(
+                p!("tracking_number_slow"),
+                &[("tracking", st::characters_grouped(&tracking))],
+            );
+            // The offer waiting is the link's, no longer said with the number withheld.
+            if e.ask == Ask::YesNo(YesNo::TrackingLink) {
+                e.ask_key = Some((p!("offer_tracking_link"), Vec::new()));
+            }
+        }
+    }
     true
 }
 
-/// Whether the street an order goes to may be read out: its email or phone was given
-/// in this call, or it is a household's own order on the household's speaker, and the
-/// caller does not act for someone else.
-fn street_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
+/// Whether the street an order goes to, or its tracking number, may be read out: its
+/// email or phone was given in this call, or it is a household's own order on the
+/// household's speaker, and the caller does not act for someone else.
+fn private_details_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
     if e.acts_for_another(facts) {
         return false;
     }
@@ -406,12 +423,12 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     // guessed from the city, and someone acting for another hears the city alone.
     if e.phrases().any("asks_address", &words) {
         if let Some(to) = &order.shipping_address {
-            if street_may_be_read(e, &order.order_number, facts) {
+            if private_details_may_be_read(e, &order.order_number, facts) {
                 let args = [("line1", to.line1.clone()), ("city", to.city.clone())];
                 e.say(p!("details_address"), &args);
             } else {
                 e.say(p!("details_address_city"), &[("city", to.city.clone())]);
-                e.s.street_withheld = Some(order.order_number.clone());
+                e.s.withheld = Some((order.order_number.clone(), Withheld::Street));
             }
         }
     }
@@ -715,10 +732,15 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     }
     if asks_number {
         if let Some(tracking) = &order.tracking_number {
-            e.say(
-                p!("tracking_number_slow"),
-                &[("tracking", st::characters_grouped(tracking))],
-            );
+            if private_details_may_be_read(e, &order.order_number, facts) {
+                e.say(
+                    p!("tracking_number_slow"),
+                    &[("tracking", st::characters_grouped(tracking))],
+                );
+            } else {
+                e.s.withheld = Some((order.order_number.clone(), Withheld::TrackingNumber));
+                e.say(p!("tracking_number_withheld"), &[]);
+            }
             return true;
         }
         return false;
@@ -798,7 +820,8 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
     let asked_number = e
         .task_ref()
         .is_some_and(|t| e.phrases().any("asks_tracking_number", &t.words));
-    let key = if asked_number {
+    let withheld = asked_number && !private_details_may_be_read(e, &order.order_number, facts);
+    let key = if asked_number && !withheld {
         p!("track_info")
     } else {
         p!("track_info_brief")
@@ -812,9 +835,26 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
             ("outlook", outlook),
         ],
     );
+    if withheld {
+        withhold_tracking_number(e, &order);
+        return;
+    }
     e.ask(
         Ask::YesNo(YesNo::TrackingLink),
         p!("offer_tracking_link"),
+        &[],
+    );
+}
+
+/// A tracking number asked for by a caller who proved the order by its zip alone: the
+/// carrier's page shows where the parcel goes, so the number waits for the order's
+/// email or phone, and the link is offered by text to the phone on the order.
+fn withhold_tracking_number(e: &mut Engine, order: &Order) {
+    e.s.withheld = Some((order.order_number.clone(), Withheld::TrackingNumber));
+    e.say(p!("tracking_number_withheld"), &[]);
+    e.ask(
+        Ask::YesNo(YesNo::TrackingLink),
+        p!("offer_tracking_link_instead"),
         &[],
     );
 }
