@@ -253,7 +253,13 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         }
         let number = st::digits_grouped(&heard);
         e.s.read_back = Some(heard);
-        e.ask(Ask::Factor, p!("ask_factor"), &[("number", number)]);
+        // For a purchase on the saved card a zip will not do: the question says so.
+        let key = if e.s.spending_needs_strong {
+            p!("ask_strong_factor")
+        } else {
+            p!("ask_factor")
+        };
+        e.ask(Ask::Factor, key, &[("number", number)]);
         return false;
     }
     // "And what about mine?" on a household speaker after another member's order: the
@@ -846,14 +852,16 @@ fn check_factors(
             .flatten()
             .is_some_and(|l| l.failures > 0);
     let for_redirect = e.s.redirect_needs.as_deref() == Some(heard.as_str());
-    let zip_refused = (failed_before && e.s.failures < max) || for_redirect;
+    let for_spending = e.s.spending_needs_strong;
+    let zip_refused = (failed_before && e.s.failures < max) || for_redirect || for_spending;
     if zip_refused && given.zip.take().is_some() && given.is_empty() {
         e.s.zip_refused = true;
-        let key = match (for_redirect, e.s.called_about.is_some()) {
-            (true, true) => p!("zip_not_for_redirect_called"),
-            (true, false) => p!("zip_not_for_redirect"),
-            (false, true) => p!("zip_after_failure_called"),
-            (false, false) => p!("zip_after_failure"),
+        let key = match (for_redirect, for_spending, e.s.called_about.is_some()) {
+            (true, _, true) => p!("zip_not_for_redirect_called"),
+            (true, _, false) => p!("zip_not_for_redirect"),
+            (false, true, _) => p!("zip_not_for_spending"),
+            (false, false, true) => p!("zip_after_failure_called"),
+            (false, false, false) => p!("zip_after_failure"),
         };
         e.ask(Ask::Factor, key, &[]);
         return Some(Answer::Handled);
@@ -873,6 +881,7 @@ fn check_factors(
         if for_redirect {
             e.s.redirect_needs = None;
         }
+        e.s.spending_needs_strong = false;
     }
     if read_back {
         e.say_verified(facts, &[NoticeScope::Order(&heard)]);

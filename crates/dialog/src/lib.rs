@@ -360,7 +360,10 @@ impl Engine {
     /// Whether the factor asked for now can no longer be a zip: a check failed in this
     /// call, a zip was refused already, or a redirect waits for the email or phone.
     fn zip_will_not_do(&self) -> bool {
-        self.s.failures > 0 || self.s.zip_refused || self.s.redirect_needs.is_some()
+        self.s.failures > 0
+            || self.s.zip_refused
+            || self.s.redirect_needs.is_some()
+            || self.s.spending_needs_strong
     }
 
     /// The entity the agent's last question expects, to bias understanding.

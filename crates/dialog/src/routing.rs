@@ -1721,6 +1721,9 @@ impl Engine {
 
     pub(crate) fn start_goal(&mut self, goal: Goal, said: &Said<'_>, facts: &dyn Facts) {
         self.note_primary(said.intent);
+        if !matches!(goal, Goal::Place | Goal::Reorder) {
+            self.s.spending_needs_strong = false;
+        }
         // "My neighbour asked me to move his order": a change is made for the person who
         // placed the order, not for someone acting for them (a household's own speaker
         // serves every member).

@@ -48,6 +48,14 @@ fn customer(e: &mut Engine, facts: &dyn Facts) -> Option<i64> {
 /// fact only its customer knows (or, with an unproved order in focus, behind the order
 /// last proved by its number).
 fn focus_account(e: &Engine, facts: &dyn Facts) -> Option<i64> {
+    let focus = spending_order(e)?;
+    let email = facts.order(focus).ok()??.customer.email?;
+    Some(facts.customer_by_email(&email).ok()??.id)
+}
+
+/// The order whose account a purchase is charged to: the one in focus, or the last one
+/// proved, as long as the caller said its number.
+fn spending_order(e: &Engine) -> Option<&String> {
     // An order placed (or cancelled) in this call is in focus after it: the order
     // proved before it by its number still shows whose account this is. One found by a
     // phone or an email, and proved with a second fact, never spends its customer's
@@ -60,13 +68,32 @@ fn focus_account(e: &Engine, facts: &dyn Facts) -> Option<i64> {
     };
     // An order picked from the list an email and a phone found is in focus and proved,
     // but not by its number: it spends nothing either.
-    let focus =
-        e.s.focus
-            .as_ref()
-            .filter(|n| e.s.proved.contains(n) && e.s.said_numbers.contains(n))
-            .or_else(by_number)?;
-    let email = facts.order(focus).ok()??.customer.email?;
-    Some(facts.customer_by_email(&email).ok()??.id)
+    e.s.focus
+        .as_ref()
+        .filter(|n| e.s.proved.contains(n) && e.s.said_numbers.contains(n))
+        .or_else(by_number)
+}
+
+/// "Order 1000000000011, zip 78701. Two more tees please": a billing zip is guessed
+/// from the city, so a purchase on the saved card waits for the order's email or phone
+/// as well. True when the order behind the purchase was proved by one of them (or the
+/// household's speaker vouches); false while it is asked.
+fn spending_proved(e: &mut Engine) -> bool {
+    if e.s.speaker.is_some() {
+        return true;
+    }
+    let Some(number) = spending_order(e).cloned() else {
+        return true;
+    };
+    if e.s.proved_strongly.contains(&number) {
+        e.s.spending_needs_strong = false;
+        return true;
+    }
+    e.s.spending_needs_strong = true;
+    e.s.heard_order = Some(number);
+    e.s.heard_factors = None;
+    e.ask(Ask::Factor, p!("ask_strong_fact_before_spending"), &[]);
+    false
 }
 
 /// Whether a repeat is of the order just discussed ("reorder the same things", "order it
@@ -142,6 +169,7 @@ fn order_proved_for(e: &mut Engine, facts: &dyn Facts) -> bool {
     }
     if e.s.heard_order.is_none() {
         if !identity::refuses_more_checks(e) {
+            e.s.spending_needs_strong = true;
             e.ask(Ask::OrderNumber, p!("order_needs_number"), &[]);
         }
         return false;
@@ -155,6 +183,9 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     // or for the account of an order the caller proved with its number. An email or a
     // phone and a zip are known to too many people to spend someone's money on.
     if e.s.speaker.is_none() && focus_account(e, facts).is_none() && !order_proved_for(e, facts) {
+        return;
+    }
+    if !spending_proved(e) {
         return;
     }
     let Some(cid) = customer(e, facts) else {
