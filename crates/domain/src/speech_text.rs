@@ -443,7 +443,8 @@ pub fn time_of_day(t: NaiveTime) -> String {
     }
 }
 
-fn weekday_name(w: Weekday) -> &'static str {
+/// The English name of a day of the week ("Sunday").
+pub fn weekday_name(w: Weekday) -> &'static str {
     match w {
         Weekday::Mon => "Monday",
         Weekday::Tue => "Tuesday",

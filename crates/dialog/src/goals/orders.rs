@@ -2,7 +2,7 @@
 //! rescheduling the delivery, changing the address, and the confirmation of an order
 //! waiting for the customer (cash on delivery included, inbound or as an outbound call).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::facts::Facts;
 use crate::identity;
@@ -1331,6 +1331,34 @@ fn item_dropped(e: &Engine, words: &[String], order: &Order) -> Option<String> {
     }
 }
 
+/// "Sunday's fine then", said to the question of a new day after hearing the parcel is
+/// due Sunday the thirteenth: a bare weekday, read as the nearest one, a week before the
+/// day it is due, is that day.
+fn due_weekday_meant(e: &Engine, d: NaiveDate, said: &Said<'_>, facts: &dyn Facts) -> NaiveDate {
+    let due = match (e.task_ref().map(Task::goal), e.s.focus.as_ref()) {
+        (Some(Goal::Reschedule), Some(focus)) => match facts.order(focus) {
+            Ok(Some(order)) => order.estimated_delivery,
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(due) = due else { return d };
+    let weekday = st::weekday_name(d.weekday()).to_ascii_lowercase();
+    let bare_weekday = said
+        .words
+        .iter()
+        .any(|w| w.strip_suffix("'s").unwrap_or(w) == weekday)
+        && !said
+            .words
+            .iter()
+            .any(|w| matches!(w.as_str(), "tomorrow" | "today" | "next" | "this"));
+    if bare_weekday && d.weekday() == due.weekday() && (due - d).num_days() == 7 {
+        due
+    } else {
+        d
+    }
+}
+
 /// Moving the delivery to another day and time slot.
 pub(crate) fn reschedule(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
@@ -1743,6 +1771,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             .or_else(|| pickup_any_day(e, said))
         {
             Some(d) => {
+                let d = due_weekday_meant(e, d, said, facts);
                 *e.task().day() = Some(d);
                 if ent.time_slot.is_some() {
                     *e.task().slot() = ent.time_slot;
