@@ -84,7 +84,13 @@ fn is_kept_whole(s: &str) -> bool {
         return true;
     }
     let dash = parts('-');
-    if dash.len() == 3 && all_digits(&dash) && dash[0].len() == 4 {
+    // "2047-5518-339" is an order number read out in groups, not a date.
+    if dash.len() == 3
+        && all_digits(&dash)
+        && dash[0].len() == 4
+        && dash[1].len() <= 2
+        && dash[2].len() <= 2
+    {
         return true;
     }
     let colon = parts(':');
@@ -243,6 +249,7 @@ mod tests {
         assert_eq!(t("2xl"), ["2", "xl"]);
         assert_eq!(t("1,000 bags"), ["1000", "bags"]);
         assert_eq!(t("512-555-0199"), ["512", "555", "0199"]);
+        assert_eq!(t("2047-5518-339"), ["2047", "5518", "339"]);
     }
 
     #[test]
