@@ -732,8 +732,13 @@ fn buys_one(words: &[String], start: usize, end: usize) -> bool {
         k -= 1;
     }
     let after_getting = k > 0 && GETTING.contains(&words[k - 1].as_str());
-    let opens =
-        words[..start].iter().all(|w| OPENERS.contains(&w.as_str())) && words.len() <= end + 4;
+    // "One kettle please, the stainless steel": the request ends at "please", whatever
+    // describes it after.
+    let short = words.len() <= end + 4
+        || words[end..words.len().min(end + 4)]
+            .iter()
+            .any(|w| matches!(w.as_str(), "please" | "thanks" | "cheers"));
+    let opens = words[..start].iter().all(|w| OPENERS.contains(&w.as_str())) && short;
     if !(after_getting || opens) {
         return false;
     }
@@ -829,6 +834,7 @@ mod tests {
         assert_eq!(qty("i want a different colour"), None);
         assert_eq!(qty("can i get a few of those"), None);
         assert_eq!(qty("i want one toaster the red one"), Some(1));
+        assert_eq!(qty("one kettle please the stainless steel"), Some(1));
         assert_eq!(qty("i want one refund not two"), None);
         assert_eq!(qty("i want the blue one"), None);
     }
