@@ -53,6 +53,7 @@ pub fn after_correction(text: &str) -> Option<&str> {
         .chain(restart(text))
         .chain(no_between_numbers(&lower))
         .chain(no_then_said_again(&lower))
+        .chain(a_number_taken_back_at_the_end(&lower))
         .max()
         .or_else(|| after_echo(text))?;
     let tail = text[end..].trim_start_matches([',', ' ', '.', '-']);
@@ -118,6 +119,38 @@ fn no_between_numbers(lower: &str) -> Option<usize> {
         })
         .map(|(_, &(at, w))| at + w.len())
         .max()
+}
+
+/// "Six tins of the salmon cat food sorry eight", "two of the HDMI cables. No, three.":
+/// a number said after "sorry" or "no" at the very end, once a number was said before,
+/// replaces it.
+fn a_number_taken_back_at_the_end(lower: &str) -> Option<usize> {
+    let numeric =
+        |w: &str| is_number_word(w) || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()));
+    let words = words_at(lower);
+    let last = words.len().checked_sub(1)?;
+    let at = (1..last).rev().find(|&k| {
+        matches!(words[k].1, "sorry" | "no" | "nah" | "oops")
+            && numeric(words[k + 1].1)
+            && words[k + 2..]
+                .iter()
+                .all(|&(_, w)| matches!(w, "please" | "thanks" | "actually" | "then"))
+    })?;
+    words[..at]
+        .iter()
+        .any(|&(_, w)| numeric(w) && w != "one")
+        .then(|| words[at].0 + words[at].1.len())
+}
+
+/// The last unit of time said ("days", "weeks", "months"), in the plural.
+pub fn last_time_unit(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    words_at(&lower).iter().rev().find_map(|&(_, w)| match w {
+        "day" | "days" => Some("days"),
+        "week" | "weeks" => Some("weeks"),
+        "month" | "months" => Some("months"),
+        _ => None,
+    })
 }
 
 /// "Every month no every three weeks", "on friday no on saturday": a bare "no" followed by

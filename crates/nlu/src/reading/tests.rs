@@ -54,6 +54,16 @@ fn what_follows_the_last_correction_is_the_text_that_counts() {
     );
     assert_eq!(after_correction("no wait"), None);
     assert_eq!(
+        after_correction("put me down for six tins of the salmon cat food sorry eight"),
+        Some("eight")
+    );
+    assert_eq!(
+        after_correction("Give me two of the HDMI cables. No, three."),
+        Some("three.")
+    );
+    assert_eq!(after_correction("two of the cables please, no"), None);
+    assert_eq!(after_correction("is it one no"), None);
+    assert_eq!(
         after_correction("set it to every month no every three weeks"),
         Some("every three weeks")
     );
