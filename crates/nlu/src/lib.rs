@@ -347,7 +347,17 @@ impl Nlu {
                 },
                 _ => ctx,
             };
-            reading::overlay(&mut entities, entities::extract(tail, &tail_ctx));
+            let mut corrected = entities::extract(tail, &tail_ctx);
+            // "Every two weeks, no actually make it every three": the unit said before
+            // holds for the number said again without it.
+            if corrected.frequency_days.is_none() && entities.frequency_days.is_some() {
+                let before = &text[..text.len() - tail.len()];
+                if let Some(unit) = reading::last_time_unit(before) {
+                    let whole = format!("{tail} {unit}");
+                    corrected.frequency_days = entities::extract(&whole, &tail_ctx).frequency_days;
+                }
+            }
+            reading::overlay(&mut entities, corrected);
         }
         // "…4289, no wait, the last digit is an 8": that digit of the number said.
         if let Some((at, digits)) = reading::digit_corrected(text) {
@@ -665,6 +675,23 @@ mod tests {
             .unwrap();
         assert_eq!(i.intent, Intent::GetOrderStatus);
         assert_eq!(i.entities.order_number.as_deref(), Some("1234567891234"));
+    }
+
+    #[test]
+    fn a_number_said_again_without_its_unit_keeps_the_unit() {
+        let nlu = Nlu::new(
+            Box::new(FixedScores(vec![
+                (Intent::ManageSubscription, 0.9),
+                (Intent::Fallback, 0.1),
+            ])),
+            &[],
+            0.5,
+        );
+        let heard = |s: &str| nlu.understand(s, now(), None).unwrap().entities;
+        let three = heard("every two weeks no actually make it every three");
+        assert_eq!(three.frequency_days, Some(21));
+        let month = heard("every month, no, every three weeks");
+        assert_eq!(month.frequency_days, Some(21));
     }
 
     /// Scores with the model's operating point: order changes need 0.7.

@@ -16,7 +16,7 @@ mod ordinal;
 pub use address::street_line;
 pub use corrections::{
     after_correction, after_denied_request, after_first_sentence, after_retraction,
-    digit_corrected, overlay, second_request, DigitAt,
+    digit_corrected, last_time_unit, overlay, second_request, DigitAt,
 };
 pub use lists::words;
 
