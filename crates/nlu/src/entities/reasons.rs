@@ -56,6 +56,35 @@ fn is_return_cue(words: &[String], i: usize) -> bool {
     ) && words.iter().skip(i + 1).take(4).any(|n| n == "back")
 }
 
+/// "I don't want store credit", "don't bother with the card", "instead of my card", "not
+/// to the card": a way of refunding the caller turns down, within the few words before it.
+fn refused_way(words: &[String], start: usize) -> bool {
+    let from = start.saturating_sub(4);
+    let wanting = words[from..start].windows(2).any(|p| {
+        p[0] == "not" && matches!(p[1].as_str(), "want" | "bother" | "need" | "like" | "fancy")
+    });
+    // "Not the card", "instead of my card", "rather than to the card", "no store
+    // credit": the refusing word right before the way, with only "the", "my", "to" and
+    // the like between.
+    let mut k = start;
+    while k > 0
+        && matches!(
+            words[k - 1].as_str(),
+            "the" | "my" | "a" | "your" | "to" | "on" | "into" | "onto" | "back"
+        )
+    {
+        k -= 1;
+    }
+    let right_before = |w: &str| k > 0 && words[k - 1] == w;
+    let pair_before = |a: &str, b: &str| k > 1 && words[k - 2] == a && words[k - 1] == b;
+    wanting
+        || right_before("not")
+        || right_before("no")
+        || right_before("without")
+        || pair_before("instead", "of")
+        || pair_before("rather", "than")
+}
+
 /// Words after "original" that make it the item's, not the payment's ("the original
 /// packaging", "original box").
 const ORIGINAL_OF_THE_ITEM: [&str; 10] = [
@@ -176,7 +205,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .into_iter()
         .find(|&(s, e, m)| {
             let card_gone = m == RefundMethod::OriginalPayment && gone(e);
-            !(negated(s) || of_the_item(s, e) || card_gone)
+            !(negated(s) || refused_way(words, s) || of_the_item(s, e) || card_gone)
         });
 
     Reasons {
@@ -500,6 +529,31 @@ mod tests {
         assert_eq!(rm("as gift card balance"), Some(StoreCredit));
         assert_eq!(rm("can you do a bank transfer"), Some(BankTransfer));
         assert_eq!(rm("refund to my bank account please"), Some(BankTransfer));
+        assert_eq!(
+            rm("Don't bother with the card, store credit is easier."),
+            Some(StoreCredit)
+        );
+        assert_eq!(
+            rm("i dont want store credit just put it in my bank account"),
+            Some(BankTransfer)
+        );
+        assert_eq!(
+            rm("store credit instead of my card please"),
+            Some(StoreCredit)
+        );
+        assert_eq!(rm("can't i just have store credit"), Some(StoreCredit));
+        assert_eq!(
+            rm("No, not the card, straight to my bank account."),
+            Some(BankTransfer)
+        );
+        assert_eq!(
+            rm("wrong flavour, chocolate instead of vanilla, refund to my bank"),
+            Some(BankTransfer)
+        );
+        assert_eq!(
+            rm("it's really not my thing, refund to the card it was paid on"),
+            Some(OriginalPayment)
+        );
         assert_eq!(rm("i want to buy a gift card"), None);
         assert_eq!(rm("do they need to be in the original packaging?"), None);
         assert_eq!(rm("the original please"), Some(OriginalPayment));
