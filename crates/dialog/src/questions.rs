@@ -384,6 +384,11 @@ impl Engine {
         if declined_with_request || (offered && asks_something && self.acknowledges_only(said)) {
             self.s.queue.clear();
             self.ask = Ask::Nothing;
+            // The offer was the request's last step: declined, the request is over, and
+            // is not told again once the new one is answered.
+            if q.is_offer() {
+                self.task = None;
+            }
             self.route(said, facts);
             return Answer::Handled;
         }
