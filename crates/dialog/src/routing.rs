@@ -1724,6 +1724,15 @@ impl Engine {
         if !matches!(goal, Goal::Place | Goal::Reorder) {
             self.s.spending_needs_strong = false;
         }
+        // "And the street address?" about an order: where it goes, not a change of it.
+        let goal = if goal == Goal::ChangeAddress
+            && said.address.is_none()
+            && orders::asks_where_it_goes(self, &said.words)
+        {
+            Goal::Status
+        } else {
+            goal
+        };
         // "My neighbour asked me to move his order": a change is made for the person who
         // placed the order, not for someone acting for them (a household's own speaker
         // serves every member).

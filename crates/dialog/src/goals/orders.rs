@@ -381,6 +381,22 @@ pub(crate) fn read_withheld(e: &mut Engine, facts: &dyn Facts) -> bool {
     true
 }
 
+/// "What address is it going to?", "and the street address?": the address an order
+/// goes to asked about, with no word of changing it.
+pub(crate) fn asks_where_it_goes(e: &Engine, words: &[String]) -> bool {
+    let ph = e.phrases();
+    ph.any("asks_address", words)
+        || (ph.any("address_named", words)
+            && !ph.any("change_words", words)
+            && !ph.any("deliver_elsewhere", words)
+            && !words.iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "new" | "update" | "different" | "wrong" | "moved" | "incorrect" | "fix"
+                )
+            }))
+}
+
 /// Whether the street an order goes to, or its tracking number, may be read out: its
 /// email or phone was given in this call, or it is a household's own order on the
 /// household's speaker, and the caller does not act for someone else.
@@ -421,7 +437,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     // "What address is it going to?": the street only to a caller who proved the order by
     // its email or phone (or a household hearing its own order); a billing zip can be
     // guessed from the city, and someone acting for another hears the city alone.
-    if e.phrases().any("asks_address", &words) {
+    if asks_where_it_goes(e, &words) {
         if let Some(to) = &order.shipping_address {
             if private_details_may_be_read(e, &order.order_number, facts) {
                 let args = [("line1", to.line1.clone()), ("city", to.city.clone())];
