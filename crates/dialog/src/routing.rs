@@ -283,6 +283,20 @@ impl Engine {
             self.ask_again();
             return;
         }
+        // "What email address is on the account? Read it to me": an account's email and
+        // phone are never read out (saying them is how a caller proves an order), which
+        // is said plainly rather than answering something else.
+        let ph = self.phrases();
+        if ph.any("asks_contact_details", &said.words)
+            && !ph.any("asks_what_to_give", &said.words)
+            && said.entities.email.is_none()
+            && said.entities.phone_number.is_none()
+        {
+            self.step.answered = true;
+            self.say(p!("contact_details_refused"), &[]);
+            self.ask_again();
+            return;
+        }
         // "Why is it late?", "what time today?", "read me the tracking number again", "I
         // didn't cancel it": answered about the order just discussed, at no question or a
         // yes/no one, then the question still pending.
