@@ -572,6 +572,7 @@ impl Engine {
                     names
                 });
                 self.hear(&heard, facts);
+                self.keep_order_said_with_a_question(&heard);
                 if let Some((first, then)) = queued {
                     self.say_first_then(first, then);
                 }
@@ -801,6 +802,30 @@ impl Engine {
             mine.phone_number.clone_from(&said.phone_number);
         }
         Some(meant)
+    }
+
+    /// "Can they leave it with my neighbour? Order 1318…, phone 512…": the order and its
+    /// fact said with a question the shop's documents answered are kept for the request
+    /// that follows ("ok, text me that tracking link then"), not asked for again.
+    fn keep_order_said_with_a_question(&mut self, heard: &Interpretation) {
+        let answered_now = self
+            .s
+            .last_policy
+            .as_ref()
+            .is_some_and(|(turn, _)| *turn == self.s.turns);
+        if !answered_now || self.task.is_some() || self.s.heard_order.is_some() {
+            return;
+        }
+        let Some(number) = heard.entities.order_number.clone() else {
+            return;
+        };
+        if self.s.verified.contains(&number) {
+            return;
+        }
+        let factors = identity::Factors::of(&heard.entities);
+        self.s.said_numbers.push(number.clone());
+        self.s.heard_order = Some(number);
+        self.s.heard_factors = (!factors.is_empty()).then_some(factors);
     }
 
     /// The next request said in the same breath as one just finished ("… and can you
