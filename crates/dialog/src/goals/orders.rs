@@ -855,6 +855,14 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
         withhold_tracking_number(e, &order);
         return;
     }
+    // "Can you text me the tracking link?": sent, not offered back.
+    let link_asked = e
+        .task_ref()
+        .is_some_and(|t| e.phrases().any("asks_link_sent", &t.words));
+    if link_asked {
+        send_tracking(e, true);
+        return;
+    }
     e.ask(
         Ask::YesNo(YesNo::TrackingLink),
         p!("offer_tracking_link"),
