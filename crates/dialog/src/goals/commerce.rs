@@ -2075,6 +2075,13 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     let Some(sku) = product_said(e, said, facts).or_else(|| e.s.last_product.clone()) else {
         return;
     };
+    // "How much is the grey yoga mat and do you have it in stock?": the second part is
+    // answered without the price just said.
+    let answered_just_now = e
+        .s
+        .product_answered_at
+        .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1)
+        && e.s.last_product.as_deref() == Some(sku.as_str());
     e.s.last_product = Some(sku.clone());
     e.s.product_answered_at = Some(e.s.turns);
     let Some(p) = product(e, &sku, facts) else {
@@ -2171,14 +2178,21 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         in_stock,
         follow_up || e.phrases().any("asks_stock", &said.words),
     ) {
+        (true, true) if answered_just_now => p!("product_in_stock_too"),
         (true, true) => p!("product_in_stock"),
         (false, _) if asks_price => p!("product_out_of_stock_price"),
         (false, _) => p!("product_out_of_stock"),
         (true, false) => p!("product_price"),
     };
+    let is_it = if plural { "they're" } else { "it's" };
     e.say(
         key,
-        &[("name", name), ("is", is.to_string()), ("price", price)],
+        &[
+            ("name", name),
+            ("is", is.to_string()),
+            ("price", price),
+            ("is_it", is_it.to_string()),
+        ],
     );
     e.s.completed += 1;
     e.anything_else();
