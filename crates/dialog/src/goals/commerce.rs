@@ -179,6 +179,19 @@ fn order_proved_for(e: &mut Engine, facts: &dyn Facts) -> bool {
 
 /// Placing an order or reordering.
 pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
+    // "Great, I'd like to order one please" just after hearing the grey yoga mat's
+    // price: that product, not "what would you like to order?" once proved.
+    let just_answered = e
+        .s
+        .product_answered_at
+        .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1);
+    if e.task().goal() == Goal::Place
+        && just_answered
+        && e.task().product().is_none()
+        && e.task().purchase().cart.is_empty()
+    {
+        *e.task().product() = e.s.last_product.clone();
+    }
     // A purchase is charged to a saved card: it is taken on a household's own speaker,
     // or for the account of an order the caller proved with its number. An email or a
     // phone and a zip are known to too many people to spend someone's money on.
