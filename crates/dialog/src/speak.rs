@@ -536,10 +536,21 @@ pub(crate) fn spoken_size_and_colour(
             .unwrap_or_default();
         hits.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
         hits.first().map(|(_, v)| (*v).clone()).or_else(|| {
+            // "You said 7 to 12, so is 9 in stock? ok then white in size 9": a size
+            // named as one ("size 9") over a number said in passing, else the last said.
             variants
                 .iter()
                 .filter_map(|v| v.size.clone())
-                .find(|s| joined.contains(&format!(" {} ", s.to_lowercase())))
+                .filter_map(|s| {
+                    let said = format!(" {} ", s.to_lowercase());
+                    let at = joined.match_indices(&said).map(|(at, _)| at).last()?;
+                    let named = joined.match_indices(&said).any(|(at, _)| {
+                        joined[..at].ends_with(" size") || joined[..at].ends_with(" a size")
+                    });
+                    Some((named, at, s))
+                })
+                .max_by_key(|(named, at, _)| (*named, *at))
+                .map(|(_, _, s)| s)
                 .or_else(|| {
                     // A measure said in words: "one metre" for "1M", "a kilo" for "1KG".
                     variants.iter().filter_map(|v| v.size.clone()).find(|s| {
