@@ -1738,6 +1738,17 @@ impl Engine {
         if !matches!(goal, Goal::Place | Goal::Reorder) {
             self.s.spending_needs_strong = false;
         }
+        // "Not the address! Change the refund to store credit": how a return is refunded,
+        // not where a parcel goes.
+        let goal = if matches!(goal, Goal::ChangeAddress | Goal::Status | Goal::Track)
+            && said.address.is_none()
+            && said.entities.refund_method.is_some()
+            && self.phrases().any("changes_refund_way", &said.words)
+        {
+            Goal::ReturnStatus
+        } else {
+            goal
+        };
         // "And the street address?" about an order: where it goes, not a change of it.
         let goal = if goal == Goal::ChangeAddress
             && said.address.is_none()

@@ -1989,9 +1989,19 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
         }
         return;
     }
+    // "Not the address! The refund. Change the refund to store credit": how an opened
+    // return is refunded is not changed by voice; the team can, and is offered.
+    let words = e.task().words.clone();
+    let another_way = e.task().heard.refund_method.is_some()
+        && e.phrases().any("changes_refund_way", &words);
+    if another_way {
+        e.end_task();
+        e.say(p!("refund_way_fixed"), &[]);
+        e.offer_human(HandOffReason::Requested);
+        return;
+    }
     say_return_state(e, &order, facts);
     // "I haven't had the label, can you send it again?" asked with the status.
-    let words = e.task().words.clone();
     resends_label(e, &words, facts);
     e.complete();
 }
