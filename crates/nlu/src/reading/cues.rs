@@ -63,6 +63,7 @@ pub fn cues(lists: &Lists, words: &[String]) -> Vec<Cue> {
         ANYWHERE
             .iter()
             .filter(|(list, _)| lists.any(list, words))
+            .filter(|&&(_, cue)| cue != Cue::Goodbye || takes_leave(lists, words))
             .map(|&(_, cue)| cue),
     );
     // The first period named, as a caller says one.
@@ -83,6 +84,24 @@ pub fn cues(lists: &Lists, words: &[String]) -> Vec<Cue> {
     }
     found.extend(states);
     found
+}
+
+/// Whether a goodbye phrase takes leave: "that's all I'm asking", "that's all I want" go
+/// on to say what the caller wants, and are no goodbye.
+fn takes_leave(lists: &Lists, words: &[String]) -> bool {
+    (0..words.len()).any(|i| {
+        let Some(len) = lists.len_at("goodbye", words, i) else {
+            return false;
+        };
+        let all = words[i..i + len].last().is_some_and(|w| w == "all");
+        let goes_on = words.get(i + len).is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "i" | "we" | "you" | "i'm" | "i've" | "i'd" | "it" | "that" | "the" | "he" | "she"
+            )
+        });
+        !(all && goes_on)
+    })
 }
 
 /// Words just before a state that make it the question, not a description ("did it

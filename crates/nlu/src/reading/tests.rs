@@ -354,6 +354,13 @@ fn cues_are_typed() {
     assert!(reading("any time, doesn't matter").has(Cue::AnyTime));
     assert!(reading("whichever is quickest, up to you").has(Cue::AnyTime));
     assert!(reading("ok laters, gotta run").has(Cue::Goodbye));
+    assert!(reading("no that's all, thanks").has(Cue::Goodbye));
+    assert!(reading("that's all").has(Cue::Goodbye));
+    assert!(
+        !reading("just put 59 dollars store credit on my account, that's all i'm asking")
+            .has(Cue::Goodbye)
+    );
+    assert!(!reading("that's all i want, a refund").has(Cue::Goodbye));
     assert!(!reading("yes that's me").has(Cue::NotThem));
     assert!(!reading("yes this is her").has(Cue::NotThem));
     // Where the customer themself will be is no one else answering.
