@@ -1078,6 +1078,11 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             if let Some(phone) = ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
                 e.s.heard_phone = Some(phone.clone());
+                // "I don't have the order number. Phone 503…, email oscar@…": the email
+                // said with it is the second fact, not asked for again.
+                if ent.email.is_some() {
+                    return answer(e, &Ask::PhoneFactor, said, facts);
+                }
                 e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
                 return Answer::Handled;
             }
@@ -1197,6 +1202,9 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::Phone => match ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
             Some(phone) => {
                 e.s.heard_phone = Some(phone.clone());
+                if ent.email.is_some() {
+                    return answer(e, &Ask::PhoneFactor, said, facts);
+                }
                 e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
                 Answer::Handled
             }
