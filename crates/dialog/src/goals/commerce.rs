@@ -181,10 +181,9 @@ fn order_proved_for(e: &mut Engine, facts: &dyn Facts) -> bool {
 pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     // "Great, I'd like to order one please" just after hearing the grey yoga mat's
     // price: that product, not "what would you like to order?" once proved.
-    let just_answered = e
-        .s
-        .product_answered_at
-        .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1);
+    let just_answered =
+        e.s.product_answered_at
+            .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1);
     if e.task().goal() == Goal::Place
         && just_answered
         && e.task().product().is_none()
@@ -2090,11 +2089,10 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     };
     // "How much is the grey yoga mat and do you have it in stock?": the second part is
     // answered without the price just said.
-    let answered_just_now = e
-        .s
-        .product_answered_at
-        .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1)
-        && e.s.last_product.as_deref() == Some(sku.as_str());
+    let answered_just_now =
+        e.s.product_answered_at
+            .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1)
+            && e.s.last_product.as_deref() == Some(sku.as_str());
     e.s.last_product = Some(sku.clone());
     e.s.product_answered_at = Some(e.s.turns);
     let Some(p) = product(e, &sku, facts) else {
@@ -2191,7 +2189,9 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         in_stock,
         follow_up || e.phrases().any("asks_stock", &said.words),
     ) {
-        (true, true) if answered_just_now => p!("product_in_stock_too"),
+        (true, true) if answered_just_now && !named && size.is_none() && colour.is_none() => {
+            p!("product_in_stock_too")
+        }
         (true, true) => p!("product_in_stock"),
         (false, _) if asks_price => p!("product_out_of_stock_price"),
         (false, _) => p!("product_out_of_stock"),
