@@ -761,7 +761,11 @@ impl Engine {
                         || self.phrases().len_at("stop_alone", &said.words, 0)
                             == Some(said.words.len())
                         || self.phrases().any("thanks", &said.words))
-                    && !self.answers_with_thanks(said) =>
+                    && !self.answers_with_thanks(said)
+                    // "Yes please text it. Thanks, bye!" at an offer: the yes is taken
+                    // first, however sure the classifier is of the goodbye after it.
+                    && !(matches!(self.ask, Ask::YesNo(q) if q != YesNo::AnythingElse)
+                        && self.yes_no(said) == Some(true)) =>
             {
                 self.goodbye();
                 return;
