@@ -58,7 +58,8 @@ fn reason_words(text: &str) -> usize {
         "canceled", "cancelling", "canceling", "my", "the", "this", "that", "an", "a", "order",
         "orders", "number", "zip", "code", "is", "it", "its", "it's", "please", "can", "could",
         "you", "think", "just", "hi", "hello", "hey", "um", "uh", "so", "and", "of", "for", "me",
-        "thanks", "thank", "purchase", "go", "ahead", "now", "yes", "ok", "okay",
+        "thanks", "thank", "purchase", "go", "ahead", "now", "yes", "ok", "okay", "hmm", "hmmm",
+        "mm", "mmm", "er", "erm", "ah", "oh", "well", "right",
         // When and what was ordered names the order, not why it is stopped ("the
         // candle I ordered on Thursday").
         "also", "ordered", "bought", "placed", "got", "on", "from", "last", "week", "month",
@@ -438,9 +439,12 @@ impl Nlu {
             // A long sentence gives more than the request: the head's unsure reason
             // is likelier right than none ("someone gave me one for my birthday, so
             // I'd like to cancel").
-            let long = reason_words(text) >= LONG_ENOUGH_FOR_A_REASON;
+            // "Hmm" says no reason, however the head leans.
+            let said = reason_words(text);
+            let long = said >= LONG_ENOUGH_FOR_A_REASON;
             entities.cancel_reason = classified
                 .cancel_reason
+                .filter(|_| said > 0)
                 .or(classified.cancel_reason_unsure.filter(|_| long))
                 .map(|(reason, _)| reason);
         }
@@ -513,6 +517,8 @@ mod tests {
             reason_words("someone gave me one for my birthday, so I'd like to cancel")
                 >= LONG_ENOUGH_FOR_A_REASON
         );
+        assert_eq!(reason_words("hmm"), 0);
+        assert_eq!(reason_words("um, well"), 0);
     }
 
     /// A classifier that returns fixed scores: the NLU logic around it is what is tested.
