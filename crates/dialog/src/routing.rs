@@ -718,6 +718,17 @@ impl Engine {
             return;
         }
         let says_who = self.ask == Ask::ConfirmWho && self.phrases().any("its_me", &said.words);
+        // "Can you text me the tracking link again please": the link asked for again is
+        // sent again; said back, "done, I've texted it" would claim what was not done.
+        let link_again = said.intent == Intent::Repeat
+            && said.confidence < self.config.dialog.switch_confidence
+            && self.phrases().any("asks_link_sent", &said.words);
+        if link_again {
+            self.s.fallbacks = 0;
+            self.ask = Ask::Nothing;
+            self.start_goal(Goal::Track, said, facts);
+            return;
+        }
         let not_a_repeat = says_who
             || commerce::changes_the_subscription_just_said(self, said)
             || self.corrects_the_house_number(said);
