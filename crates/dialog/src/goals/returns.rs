@@ -1992,8 +1992,8 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
     // "Not the address! The refund. Change the refund to store credit": how an opened
     // return is refunded is not changed by voice; the team can, and is offered.
     let words = e.task().words.clone();
-    let another_way = e.task().heard.refund_method.is_some()
-        && e.phrases().any("changes_refund_way", &words);
+    let another_way =
+        e.task().heard.refund_method.is_some() && e.phrases().any("changes_refund_way", &words);
     if another_way {
         e.end_task();
         e.say(p!("refund_way_fixed"), &[]);
