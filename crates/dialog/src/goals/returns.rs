@@ -1675,7 +1675,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // "Only one mat in the box" about a box delivered weeks ago, past the return
     // window: what was or was not in it is for the team to look into, not refunded by
     // voice on the word of the call.
-    if pr == Problem::MissingItem && past_window(e, order) {
+    if pr == Problem::MissingItem && past_window(e, order, &[]) {
         let delivered = order.delivered_at.map_or(order.order_date, |t| t.date());
         e.end_task();
         e.say(
@@ -1774,7 +1774,17 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // A fault told of past the return window is still made good, but the item comes
     // back first (a prepaid label): goods kept are for what was wrong on arrival, not a
     // seam ripped ten weeks on, told on the word of a call.
-    let comes_back_first = pr != Problem::WrongItem && past_window(e, order);
+    // The same holds for a caller who proved the order by its zip alone: a zip is
+    // guessed from the city, and money or goods with nothing sent back want the order's
+    // email or phone (or a household's own speaker).
+    let late = past_window(e, order, &lines);
+    let comes_back_first =
+        pr != Problem::WrongItem && (late || !proved_for_kept_goods(e, order, facts));
+    let why_back_first = if late {
+        e.text(p!("back_first_late"), &[])
+    } else {
+        e.text(p!("back_first_unproved"), &[])
+    };
     let Some(resolution) = e.task().after_sale().resolution else {
         // A wrong item goes back by a prepaid label, as the policy says; a damaged or
         // faulty one stays with the caller.
@@ -1788,7 +1798,11 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         e.ask(
             Ask::ProblemResolution,
             key,
-            &[("items", items), ("problem", problem_words(e, pr))],
+            &[
+                ("items", items),
+                ("problem", problem_words(e, pr)),
+                ("why", why_back_first),
+            ],
         );
         return;
     };
@@ -1838,6 +1852,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
             ("amount", st::price_cents(amount)),
             ("method", method_words(e, order, method)),
             ("city", city),
+            ("why", why_back_first),
         ];
         e.ask(Ask::YesNo(YesNo::Proceed), key, &args);
         return;
@@ -1939,10 +1954,29 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
 
 /// Delivered longer ago than the return window (its order date when no delivery is on
 /// record).
-fn past_window(e: &Engine, order: &Order) -> bool {
-    let window = i64::from(e.config().policy.returns.window_days);
+/// Whether the items told of are past their return window (each by its category's
+/// window: electronics close sooner); with none named, the order by the shop's window.
+fn past_window(e: &Engine, order: &Order, lines: &[(u32, u32)]) -> bool {
+    let policy = &e.config().policy.returns;
     let delivered = order.delivered_at.map_or(order.order_date, |t| t.date());
-    (e.today() - delivered).num_days() > window
+    if lines.is_empty() {
+        return (e.today() - delivered).num_days() > i64::from(policy.window_days);
+    }
+    lines.iter().any(|&(l, _)| {
+        let days = policy.window_for(&item(order, l).category);
+        (e.today() - delivered).num_days() > i64::from(days)
+    })
+}
+
+/// Whether a fault may be made good with the goods kept: the order was proved by its
+/// email or phone in this call, or it is the household's own on its speaker.
+fn proved_for_kept_goods(e: &Engine, order: &Order, facts: &dyn Facts) -> bool {
+    let number = &order.order_number;
+    e.s.proved_strongly.contains(number)
+        || (e.s.speaker.is_none() && e.s.customer.is_some())
+        || e.s
+            .speaker
+            .is_some_and(|household| identity::household_holds(facts, household, number))
 }
 
 /// The state of a return and its refund.
