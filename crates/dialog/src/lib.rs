@@ -160,6 +160,9 @@ pub(crate) struct Session {
     /// A purchase on a saved card waits for an order proved by its email or phone: a zip
     /// does not answer that question either.
     pub spending_needs_strong: bool,
+    /// The caller said they are a guest of the household whose speaker this is ("Ada's
+    /// friend, staying over"): the speaker vouches for its members only.
+    pub guest: bool,
     /// What of an order was not read for want of its email or phone (the street, the
     /// tracking number): given next, it is read.
     pub withheld: Option<(String, Withheld)>,

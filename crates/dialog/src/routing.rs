@@ -214,6 +214,18 @@ impl Engine {
         }
         // "It's for my neighbour Rosa", said while answering the zip question: what the
         // caller says of whose order it is holds for the rest of the call, whenever said.
+        // "This is Ada's friend, I'm staying over": a guest of the household is no
+        // member of it, and the speaker vouches for no one else.
+        let someones_friend = said
+            .words
+            .windows(2)
+            .any(|p| p[0].ends_with("'s") && matches!(p[1].as_str(), "friend" | "mate" | "guest"));
+        if self.s.speaker.is_some()
+            && (someones_friend || self.phrases().any("household_guest", &said.words))
+        {
+            self.s.guest = true;
+            self.s.for_someone_else = true;
+        }
         if self.speaks_for_another(&said.words) {
             self.s.for_someone_else = true;
             // "I'm her son, she asked me to sort it", said in the middle of a change: the
@@ -1742,6 +1754,9 @@ impl Engine {
         let Some(household) = self.s.speaker else {
             return true;
         };
+        if self.s.guest {
+            return true;
+        }
         let Some(focus) = self.s.focus.as_ref() else {
             return false;
         };

@@ -179,6 +179,13 @@ fn order_proved_for(e: &mut Engine, facts: &dyn Facts) -> bool {
 
 /// Placing an order or reordering.
 pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
+    // A guest of the household buys nothing on its saved card by its speaker.
+    if e.s.guest && e.s.speaker.is_some() {
+        e.say(p!("guest_cannot_order"), &[]);
+        e.complete();
+        e.anything_else();
+        return;
+    }
     // "Great, I'd like to order one please" just after hearing the grey yoga mat's
     // price: that product, not "what would you like to order?" once proved.
     let just_answered =
