@@ -183,7 +183,6 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     if e.s.guest && e.s.speaker.is_some() {
         e.say(p!("guest_cannot_order"), &[]);
         e.complete();
-        e.anything_else();
         return;
     }
     // "Great, I'd like to order one please" just after hearing the grey yoga mat's
