@@ -571,6 +571,17 @@ impl Engine {
                         then.entities.order_number = None;
                     }
                     let names = (heard.intent, then.intent);
+                    // "No, now cancel the other one, the hoodie one" with "cancel my other
+                    // order, the one with the hoodie" still waiting from an earlier breath:
+                    // the same request said again, not a second one to take up after it.
+                    if let Some(i) = self
+                        .s
+                        .later
+                        .iter()
+                        .position(|w| said_again(w, &then, facts))
+                    {
+                        self.s.later.remove(i);
+                    }
                     self.s.later.push_back(*then);
                     names
                 });
@@ -1020,6 +1031,19 @@ mod tests;
 
 /// Whether the words end in a goodbye ("…and call back. bye", "…see ya") said after
 /// something else: the last words take leave, whatever came before them.
+/// Whether a request waiting from an earlier breath is the one said now: the same kind,
+/// of the same order (or none named) and the same product (or none named).
+fn said_again(waiting: &Interpretation, now: &Interpretation, facts: &dyn Facts) -> bool {
+    let (w, n) = (&waiting.entities, &now.entities);
+    Goal::from_intent(waiting.intent).is_some()
+        && Goal::from_intent(waiting.intent) == Goal::from_intent(now.intent)
+        && w.order_number == n.order_number
+        && match (&w.product, &n.product) {
+            (Some(a), Some(b)) => identity::same_product(a, b, facts),
+            _ => true,
+        }
+}
+
 fn ends_with_goodbye(ph: &locale::Phrases, words: &[String]) -> bool {
     (1..words.len()).any(|i| ph.len_at("goodbye_words", words, i) == Some(words.len() - i))
 }
