@@ -231,7 +231,11 @@ impl Engine {
         } else {
             return false;
         };
-        let order = self.focus_order(facts);
+        // The phone's last digits only to a caller who proved the order by its email or
+        // phone: to one who gave a guessed zip they are a piece of someone's number.
+        let order = self
+            .focus_order(facts)
+            .filter(|o| orders::private_details_may_be_read(self, &o.order_number, facts));
         let ending = order
             .and_then(|o| o.customer.phone)
             .filter(|p| p.len() >= 4)

@@ -400,7 +400,7 @@ pub(crate) fn asks_where_it_goes(e: &Engine, words: &[String]) -> bool {
 /// Whether the street an order goes to, or its tracking number, may be read out: its
 /// email or phone was given in this call, or it is a household's own order on the
 /// household's speaker, and the caller does not act for someone else.
-fn private_details_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
+pub(crate) fn private_details_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
     if e.acts_for_another(facts) {
         return false;
     }
