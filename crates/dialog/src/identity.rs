@@ -129,6 +129,14 @@ fn is_order_shaped(e: &Engine, digits: &str) -> bool {
             .contains(&digits.len())
 }
 
+/// An order number heard, to be checked by the facts said with it (asked for when none
+/// was): said by its number, it may later show whose account a purchase is for.
+pub(crate) fn hear_order(e: &mut Engine, number: String, factors: Factors) {
+    e.s.said_numbers.push(number.clone());
+    e.s.heard_order = Some(number);
+    e.s.heard_factors = (!factors.is_empty()).then_some(factors);
+}
+
 /// What the caller gave first to find what is theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Identifier {
@@ -1060,20 +1068,17 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Handled;
             }
             if let Some(n) = &ent.order_number {
-                e.s.heard_order = Some(n.clone());
-                e.s.said_numbers.push(n.clone());
-                let factors = Factors::of(ent);
-                e.s.heard_factors = (!factors.is_empty()).then_some(factors);
+                hear_order(e, n.clone(), Factors::of(ent));
                 return Answer::Filled;
             }
             // "The text has a number… 2829731447294": a number of an order's length
             // that no phone has, where the order number was asked, is the order number.
             if let Some(n) = ent.phone_number.as_ref().filter(|p| is_order_shaped(e, p)) {
-                e.s.heard_order = Some(n.clone());
-                e.s.said_numbers.push(n.clone());
-                let mut factors = Factors::of(ent);
-                factors.phone = None;
-                e.s.heard_factors = (!factors.is_empty()).then_some(factors);
+                let factors = Factors {
+                    phone: None,
+                    ..Factors::of(ent)
+                };
+                hear_order(e, n.clone(), factors);
                 return Answer::Filled;
             }
             if let Some(phone) = ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
@@ -1233,11 +1238,11 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .or_else(|| ent.phone_number.clone().filter(|p| is_order_shaped(e, p)))
             {
                 e.s.heard_phone = None;
-                e.s.heard_order = Some(n.clone());
-                e.s.said_numbers.push(n);
-                let mut factors = Factors::of(ent);
-                factors.phone = None;
-                e.s.heard_factors = (!factors.is_empty()).then_some(factors);
+                let factors = Factors {
+                    phone: None,
+                    ..Factors::of(ent)
+                };
+                hear_order(e, n, factors);
                 return Answer::Filled;
             }
             // "My phone, 512 555 0108": another phone than the one heard is a correction

@@ -836,10 +836,7 @@ impl Engine {
         if self.s.verified.contains(&number) {
             return;
         }
-        let factors = identity::Factors::of(&heard.entities);
-        self.s.said_numbers.push(number.clone());
-        self.s.heard_order = Some(number);
-        self.s.heard_factors = (!factors.is_empty()).then_some(factors);
+        identity::hear_order(self, number, identity::Factors::of(&heard.entities));
     }
 
     /// The next request said in the same breath as one just finished ("… and can you
