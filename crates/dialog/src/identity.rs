@@ -129,6 +129,17 @@ fn is_order_shaped(e: &Engine, digits: &str) -> bool {
             .contains(&digits.len())
 }
 
+/// Whether the order was proved by more than a billing zip (which is guessed from the
+/// city): its email or phone given in this call, the account found by its email and
+/// phone together, or the household's own order on its speaker.
+pub(crate) fn proved_beyond_a_zip(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
+    let households =
+        e.s.speaker
+            .is_some_and(|household| household_holds(facts, household, number));
+    let by_account = e.s.speaker.is_none() && e.s.customer.is_some();
+    households || by_account || e.s.proved_strongly.iter().any(|n| n == number)
+}
+
 /// An order number heard, to be checked by the facts said with it (asked for when none
 /// was): said by its number, it may later show whose account a purchase is for.
 pub(crate) fn hear_order(e: &mut Engine, number: String, factors: Factors) {

@@ -401,15 +401,7 @@ pub(crate) fn asks_where_it_goes(e: &Engine, words: &[String]) -> bool {
 /// email or phone was given in this call, or it is a household's own order on the
 /// household's speaker, and the caller does not act for someone else.
 pub(crate) fn private_details_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
-    if e.acts_for_another(facts) {
-        return false;
-    }
-    let households =
-        e.s.speaker
-            .is_some_and(|household| identity::household_holds(facts, household, number));
-    // A caller found by the account's email and phone proved both.
-    let by_account = e.s.speaker.is_none() && e.s.customer.is_some();
-    households || by_account || e.s.proved_strongly.iter().any(|n| n == number)
+    !e.acts_for_another(facts) && identity::proved_beyond_a_zip(e, number, facts)
 }
 
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {

@@ -1778,8 +1778,8 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // guessed from the city, and money or goods with nothing sent back want the order's
     // email or phone (or a household's own speaker).
     let late = past_window(e, order, &lines);
-    let comes_back_first =
-        pr != Problem::WrongItem && (late || !proved_for_kept_goods(e, order, facts));
+    let comes_back_first = pr != Problem::WrongItem
+        && (late || !identity::proved_beyond_a_zip(e, &order.order_number, facts));
     let why_back_first = if late {
         e.text(p!("back_first_late"), &[])
     } else {
@@ -1966,17 +1966,6 @@ fn past_window(e: &Engine, order: &Order, lines: &[(u32, u32)]) -> bool {
         let days = policy.window_for(&item(order, l).category);
         (e.today() - delivered).num_days() > i64::from(days)
     })
-}
-
-/// Whether a fault may be made good with the goods kept: the order was proved by its
-/// email or phone in this call, or it is the household's own on its speaker.
-fn proved_for_kept_goods(e: &Engine, order: &Order, facts: &dyn Facts) -> bool {
-    let number = &order.order_number;
-    e.s.proved_strongly.contains(number)
-        || (e.s.speaker.is_none() && e.s.customer.is_some())
-        || e.s
-            .speaker
-            .is_some_and(|household| identity::household_holds(facts, household, number))
 }
 
 /// The state of a return and its refund.
