@@ -177,6 +177,12 @@ fn order_proved_for(e: &mut Engine, facts: &dyn Facts) -> bool {
     identity::resolve_order(e, facts) && focus_account(e, facts).is_some()
 }
 
+/// A product's price or stock was told in this turn or the one before it.
+fn product_just_answered(e: &Engine) -> bool {
+    e.s.product_answered_at
+        .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1)
+}
+
 /// Placing an order or reordering.
 pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     // A guest of the household buys nothing on its saved card by its speaker.
@@ -187,11 +193,8 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     }
     // "Great, I'd like to order one please" just after hearing the grey yoga mat's
     // price: that product, not "what would you like to order?" once proved.
-    let just_answered =
-        e.s.product_answered_at
-            .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1);
     if e.task().goal() == Goal::Place
-        && just_answered
+        && product_just_answered(e)
         && e.task().product().is_none()
         && e.task().purchase().cart.is_empty()
     {
@@ -2096,9 +2099,7 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     // "How much is the grey yoga mat and do you have it in stock?": the second part is
     // answered without the price just said.
     let answered_just_now =
-        e.s.product_answered_at
-            .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1)
-            && e.s.last_product.as_deref() == Some(sku.as_str());
+        product_just_answered(e) && e.s.last_product.as_deref() == Some(sku.as_str());
     e.s.last_product = Some(sku.clone());
     e.s.product_answered_at = Some(e.s.turns);
     let Some(p) = product(e, &sku, facts) else {
