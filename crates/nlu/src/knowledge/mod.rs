@@ -147,6 +147,10 @@ struct Passage {
     tf: HashMap<String, f32>,
     /// The section heading's own terms (none for text outside a section).
     heading: HashSet<String>,
+    /// The document's opening text, outside any section: what it says in short.
+    opening: bool,
+    /// The terms of the document's title.
+    title: HashSet<String>,
     /// Number of body terms.
     len: f32,
 }
@@ -235,6 +239,8 @@ impl KnowledgeBase {
                     } else {
                         HashSet::new()
                     },
+                    opening: !in_section,
+                    title: title_terms.iter().cloned().collect(),
                     len: len.max(1) as f32,
                 });
             }
@@ -320,6 +326,9 @@ impl KnowledgeBase {
 
     fn answer_one(&self, question: &str) -> Option<Answer> {
         let query = self.analyzer.query(question);
+        if let Some(answer) = self.opening_named(&query) {
+            return Some(answer);
+        }
         let best = self.best_passage(&query)?;
         let min_coverage = match best.strong {
             0 => return None,
@@ -337,6 +346,33 @@ impl KnowledgeBase {
             text: self.select_sentences(passage, &query),
             score: best.score,
             names_its_section,
+        })
+    }
+
+    /// "What's your return policy in general?", "how do returns work?": a question
+    /// whose every term is the topic of one document's title asks what the document says
+    /// in short, which its opening text does (when it has one), not one section that
+    /// happens to repeat the topic word.
+    fn opening_named(&self, query: &[QueryTerm]) -> Option<Answer> {
+        // "What's your policy on exchanges?" names the section "Exchanges" whole.
+        if query.is_empty() || self.passages.iter().any(|p| p.names_heading(query)) {
+            return None;
+        }
+        let passage = self
+            .passages
+            .iter()
+            .find(|p| p.opening && query.iter().all(|q| p.title.contains(&q.term)))?;
+        let score = query
+            .iter()
+            .map(|q| q.weight * self.idf_or_unknown(&q.term))
+            .sum::<f32>()
+            .max(MIN_SCORE);
+        Some(Answer {
+            doc_id: passage.doc_id.clone(),
+            section: passage.section.clone(),
+            text: self.select_sentences(passage, query),
+            score,
+            names_its_section: true,
         })
     }
 
@@ -829,6 +865,37 @@ mod tests {
             assert!(a.section.contains(section), "{q}: {a:?}");
             assert!(a.text.contains(says), "{q}: {a:?}");
         }
+    }
+
+    /// A topic asked alone is what its document says in short; a topic with a detail
+    /// is that detail's section, and an item named is no word against the rule.
+    #[test]
+    fn a_topic_alone_is_answered_by_the_documents_opening() {
+        let kb = kb();
+        for q in [
+            "so what's the deal with returns",
+            "tell me your return policy in general",
+            "what's your shipping policy overall",
+        ] {
+            let a = kb.answer(q).expect("answered");
+            assert!(
+                a.section == "Returns, refunds and exchanges"
+                    || a.section == "Shipping and delivery",
+                "{q}: {a:?}"
+            );
+        }
+        let a = kb
+            .answer("what's your policy on exchanges")
+            .expect("answered");
+        assert_eq!(a.section, "Exchanges");
+        let a = kb
+            .answer("when will my refund come through")
+            .expect("answered");
+        assert_eq!(a.section, "Refund timing and method");
+        let a = kb
+            .answer("can I still send back a jacket I wore to a wedding")
+            .expect("answered");
+        assert_eq!(a.section, "Condition of returned items");
     }
 
     /// The spoken questions in `tests/data/policy_questions.tsv`, written before tuning.
