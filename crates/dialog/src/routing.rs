@@ -873,7 +873,7 @@ impl Engine {
             let order = self.focus_order(facts);
             if let Some(order) = order {
                 self.step.answered = true;
-                orders::say_details(self, &order);
+                orders::say_details(self, facts, &order);
                 self.say(p!("confirm_now_again"), &[]);
                 return;
             }

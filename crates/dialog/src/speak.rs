@@ -373,8 +373,18 @@ pub(crate) fn refund_days(e: &Engine) -> String {
     )
 }
 
-pub(crate) fn card_words(c: &Catalog, order: &Order) -> String {
-    match (&order.payment.brand, &order.payment.last4) {
+/// "your Visa ending in 4 2 4 2": the card an order was paid with. Its last four are a
+/// piece of the customer's card, said only to a caller who proved the order beyond a zip
+/// (which anyone near the customer can guess); others hear the brand alone.
+pub(crate) fn card_words(e: &Engine, facts: &dyn Facts, order: &Order) -> String {
+    let c = &e.catalog;
+    let last4 = order.payment.last4.as_ref().filter(|_| {
+        // The shop's own call reached the order's phone: that is the phone proved.
+        e.s.called_about.as_deref() == Some(order.order_number.as_str())
+            || crate::identity::proved_beyond_a_zip(e, &order.order_number, facts)
+    });
+    match (&order.payment.brand, last4) {
+        (Some(b), None) => st::card(b, ""),
         (Some(b), Some(l)) => st::card(b, l),
         (None, Some(l)) => st::card(&c.render(p!("card_unbranded"), 0, false, &[]), l),
         _ => c.render(p!("card_original"), 0, false, &[]),
@@ -429,7 +439,7 @@ pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
                 PaymentMethod::Card => e.say(
                     p!("return_state_unrecorded"),
                     &[
-                        ("card", card_words(&e.catalog, order)),
+                        ("card", card_words(e, facts, order)),
                         ("days", refund_days(e)),
                     ],
                 ),
@@ -444,7 +454,7 @@ pub(crate) fn say_return_state(e: &mut Engine, order: &Order, facts: &dyn Facts)
         Some("bank_transfer") => e.text(p!("refund_method_bank"), &[]),
         _ => e.text(
             p!("refund_method_original"),
-            &[("card", card_words(&e.catalog, order))],
+            &[("card", card_words(e, facts, order))],
         ),
     };
     let amount = r.refund_cents.map(st::price_cents).unwrap_or_default();

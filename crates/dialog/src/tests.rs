@@ -1194,11 +1194,9 @@ fn the_card_named_by_its_brand_is_the_original_payment() {
             ..delivered_order(Some("TEE-NAVY-M"))
         };
         let s = turn(&mut e, &w, Intent::ReturnItem, "return the tee", start);
-        assert!(
-            s.reply.contains("Mastercard ending in 5 4 5 4"),
-            "{}",
-            s.reply
-        );
+        // Proved by its zip alone, the card is named by its brand only.
+        assert!(s.reply.contains("your Mastercard"), "{}", s.reply);
+        assert!(!s.reply.contains("5 4 5 4"), "{}", s.reply);
         let s = turn(&mut e, &w, Intent::Fallback, answer, Entities::default());
         assert!(s.reply.contains("label"), "{answer}: {}", s.reply);
     }
@@ -1399,7 +1397,7 @@ fn cancelling_an_order_already_cancelled_says_when_and_where_the_refund_is() {
     let mut e = engine();
     let ent = Entities {
         order_number: Some("2000000000002".into()),
-        zip_code: Some("78701".into()),
+        email: Some("ada@example.com".into()),
         ..Entities::default()
     };
     let s = turn(

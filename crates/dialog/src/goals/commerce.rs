@@ -409,10 +409,9 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         };
         let payment = match template.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
-            PaymentMethod::Card => e.text(
-                p!("pay_card"),
-                &[("card", card_words(&e.catalog, &template))],
-            ),
+            PaymentMethod::Card => {
+                e.text(p!("pay_card"), &[("card", card_words(e, facts, &template))])
+            }
         };
         let args = [
             ("items", st::list_and(&names)),

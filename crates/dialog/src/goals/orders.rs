@@ -30,7 +30,7 @@ fn status_words(e: &Engine, status: OrderStatus) -> String {
 /// What the caller hears about money for a cancelled order. `just_cancelled`: said as
 /// the cancellation is done, when a hold on the card has only just been released and
 /// nobody needs to check yet: one short sentence.
-fn refund_sentence(e: &Engine, order: &Order, just_cancelled: bool) -> String {
+fn refund_sentence(e: &Engine, facts: &dyn Facts, order: &Order, just_cancelled: bool) -> String {
     // Weeks after a cancellation the refund is not "on its way": the longest the policy
     // allows has passed, and it is said as sent.
     let max_days = e.config().policy.returns.refund_business_days_max;
@@ -43,16 +43,16 @@ fn refund_sentence(e: &Engine, order: &Order, just_cancelled: bool) -> String {
         PaymentMethod::Cod => e.text(p!("refund_nothing_charged"), &[]),
         PaymentMethod::Card if never_charged && just_cancelled => e.text(
             p!("refund_card_never_charged_brief"),
-            &[("card", card_words(&e.catalog, order))],
+            &[("card", card_words(e, facts, order))],
         ),
         PaymentMethod::Card if never_charged && sent => e.text(
             p!("refund_card_never_charged_hold_gone"),
-            &[("card", card_words(&e.catalog, order))],
+            &[("card", card_words(e, facts, order))],
         ),
         PaymentMethod::Card if never_charged => e.text(
             p!("refund_card_never_charged"),
             &[
-                ("card", card_words(&e.catalog, order)),
+                ("card", card_words(e, facts, order)),
                 ("days", refund_days(e)),
             ],
         ),
@@ -60,14 +60,14 @@ fn refund_sentence(e: &Engine, order: &Order, just_cancelled: bool) -> String {
             p!("refund_to_card_sent"),
             &[
                 ("amount", st::price_cents(order.total.cents())),
-                ("card", card_words(&e.catalog, order)),
+                ("card", card_words(e, facts, order)),
             ],
         ),
         PaymentMethod::Card => e.text(
             p!("refund_to_card"),
             &[
                 ("amount", st::price_cents(order.total.cents())),
-                ("card", card_words(&e.catalog, order)),
+                ("card", card_words(e, facts, order)),
                 ("days", refund_days(e)),
             ],
         ),
@@ -257,7 +257,7 @@ fn items_asked(e: &mut Engine, said: &Said<'_>, price: bool, facts: &dyn Facts) 
 
 /// Every line of the order and what it cost, for a caller who asked: the status
 /// sentence names only the first item.
-pub(crate) fn say_details(e: &mut Engine, order: &Order) {
+pub(crate) fn say_details(e: &mut Engine, facts: &dyn Facts, order: &Order) {
     let lines = item_lines(order);
     let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
     // "What was in my order?" asks the items alone; "what did I order and what did I
@@ -270,7 +270,7 @@ pub(crate) fn say_details(e: &mut Engine, order: &Order) {
     if items_only {
         e.say(p!("order_items"), &[("items", st::list_and(&lines))]);
     } else {
-        let paid = paid_words(e, order);
+        let paid = paid_words(e, facts, order);
         e.say(
             p!("order_details"),
             &[
@@ -295,16 +295,16 @@ fn say_shipping_charge(e: &mut Engine, order: &Order) {
 }
 
 /// How the order is paid, as said after its total ("charged to your Visa ending in …").
-fn paid_words(e: &Engine, order: &Order) -> String {
+fn paid_words(e: &Engine, facts: &dyn Facts, order: &Order) -> String {
     match order.payment.method {
         // A card is charged when the order ships: before that nothing is taken yet.
         PaymentMethod::Card if !crate::speak::has_shipped(order) => e.text(
             p!("details_to_charge_card"),
-            &[("card", card_words(&e.catalog, order))],
+            &[("card", card_words(e, facts, order))],
         ),
         PaymentMethod::Card => e.text(
             p!("details_paid_card"),
-            &[("card", card_words(&e.catalog, order))],
+            &[("card", card_words(e, facts, order))],
         ),
         // Cash is paid at the door: before delivery nothing is paid yet.
         PaymentMethod::Cod if order.status == OrderStatus::Delivered => {
@@ -424,7 +424,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
         .task_ref()
         .is_some_and(|t| asks_order_details(e, &t.words));
     if asked_details {
-        say_details(e, &order);
+        say_details(e, facts, &order);
     }
     // "What address is it going to?": the street only to a caller who proved the order by
     // its email or phone (or a household hearing its own order); a billing zip can be
@@ -544,7 +544,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
                 .cancelled_at
                 .map(|t| e.date_words(t.date()))
                 .unwrap_or_else(|| "earlier".into());
-            let refund = refund_sentence(e, &order, false);
+            let refund = refund_sentence(e, facts, &order, false);
             e.say(
                 p!("status_cancelled"),
                 &[("date", when), ("refund", refund)],
@@ -644,7 +644,7 @@ pub(crate) fn answers_about_the_order(e: &mut Engine, said: &Said<'_>, facts: &d
         .and_then(|n| facts.order(&n).ok().flatten());
     match order {
         Some(order) => {
-            say_details(e, &order);
+            say_details(e, facts, &order);
             true
         }
         None => false,
@@ -685,7 +685,7 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
             .and_then(|n| facts.order(&n).ok().flatten());
         if let Some(order) = order {
             if asks_card {
-                let paid = paid_words(e, &order);
+                let paid = paid_words(e, facts, &order);
                 e.say(p!("details_paid"), &[("paid", paid)]);
             }
             if asks_shipping {
@@ -1082,7 +1082,7 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         order_number: Some(order.order_number.clone()),
         reference: None,
     });
-    let refund = refund_sentence(e, &order, true);
+    let refund = refund_sentence(e, facts, &order, true);
     e.say(p!("cancelled"), &[("refund", refund)]);
     finish_with_resume(e, Goal::Cancel);
 }
@@ -1647,7 +1647,7 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
         let payment = match order.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
             PaymentMethod::Card => {
-                e.text(p!("pay_card"), &[("card", card_words(&e.catalog, &order))])
+                e.text(p!("pay_card"), &[("card", card_words(e, facts, &order))])
             }
         };
         // The delivery day matters to someone who pays at the door.

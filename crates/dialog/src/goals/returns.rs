@@ -178,11 +178,11 @@ fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
         .collect()
 }
 
-fn method_words(e: &Engine, order: &Order, m: RefundMethod) -> String {
+fn method_words(e: &Engine, facts: &dyn Facts, order: &Order, m: RefundMethod) -> String {
     match m {
         RefundMethod::OriginalPayment => e.text(
             p!("refund_method_original"),
-            &[("card", card_words(&e.catalog, order))],
+            &[("card", card_words(e, facts, order))],
         ),
         RefundMethod::StoreCredit => e.text(p!("refund_method_credit"), &[]),
         RefundMethod::BankTransfer => e.text(p!("refund_method_bank"), &[]),
@@ -841,7 +841,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     if e.task().after_sale().refund_method.is_none() {
         let words: Vec<String> = options
             .iter()
-            .map(|&m| method_words(e, &order, m))
+            .map(|&m| method_words(e, facts, &order, m))
             .collect();
         e.ask(
             Ask::RefundMethod,
@@ -872,7 +872,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
             ("items", chosen_items(e, &order, &task.after_sale().lines)),
             ("reason", reason_words(e, reason)),
             ("amount", st::price_cents(amount)),
-            ("method", method_words(e, &order, method)),
+            ("method", method_words(e, facts, &order, method)),
             ("how", how),
         ];
         let key = if task.after_sale().pickup == Some(true) {
@@ -1850,7 +1850,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         let args = [
             ("items", items),
             ("amount", st::price_cents(amount)),
-            ("method", method_words(e, order, method)),
+            ("method", method_words(e, facts, order, method)),
             ("city", city),
             ("why", why_back_first),
         ];
@@ -1928,7 +1928,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         let days = refund_days(e);
         let args = [
             ("amount", st::price_cents(amount)),
-            ("method", method_words(e, order, method)),
+            ("method", method_words(e, facts, order, method)),
             ("days", days),
             ("id", id),
         ];
