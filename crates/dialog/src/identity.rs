@@ -79,6 +79,21 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
         }
         e.s.heard_factors = (!factors.is_empty()).then_some(factors);
     }
+    // "…tell me if it was delivered? Her zip is 78701", the order named a turn before
+    // and not yet proved: the zip proves that order.
+    let unproved_order =
+        e.s.heard_order
+            .as_ref()
+            .is_some_and(|n| !e.s.verified.contains(n));
+    if ent.order_number.is_none() && ent.phone_number.is_none() && unproved_order {
+        let mut factors = Factors::of(ent);
+        if zip_is_not_a_factor(said) || several_zips(said) {
+            factors.zip = None;
+        }
+        if factors.zip.is_some() {
+            e.s.heard_factors = Some(factors);
+        }
+    }
     if let (Some(email), None, None) = (&ent.email, &ent.order_number, &ent.phone_number) {
         e.s.heard_email = Some(email.clone());
     }
@@ -804,7 +819,12 @@ pub(crate) fn mark_order_for_another(e: &mut Engine, number: &str, facts: &dyn F
     let policy = lock_policy(e);
     let key = order_key(number);
     match facts.check_identity(&key, &[], false, e.now, policy) {
-        Ok(verdict) => e.step.checks.push(IdentityCheck { key, verdict }),
+        Ok(verdict) => {
+            e.step.checks.push(IdentityCheck { key, verdict });
+            if !e.s.marked_for_another.iter().any(|n| n == number) {
+                e.s.marked_for_another.push(number.to_string());
+            }
+        }
         Err(err) => e.store_trouble(&err),
     }
 }
@@ -864,12 +884,16 @@ fn check_factors(
     // calling again buys no fresh guess), and for a redirect, which only the email or
     // phone allows.
     let max = e.config().policy.verification.max_attempts;
+    // "I'm calling for my mother… can you at least tell me if it was delivered?": the
+    // mark this call left on her order is no failure of this caller's, who changes
+    // nothing in this call and may hear how the order stands.
+    let own_marks = u32::from(e.s.marked_for_another.contains(&heard));
     let failed_before = e.s.failures > 0
         || facts
             .lock(&order_key(&heard))
             .ok()
             .flatten()
-            .is_some_and(|l| l.failures > 0);
+            .is_some_and(|l| l.failures > own_marks);
     let for_redirect = e.s.redirect_needs.as_deref() == Some(heard.as_str());
     let for_spending = e.s.spending_needs_strong;
     let zip_refused = (failed_before && e.s.failures < max) || for_redirect || for_spending;
@@ -893,6 +917,12 @@ fn check_factors(
         return Some(Answer::Handled);
     }
     e.s.heard_order = None;
+    // A check that matched forgets the failures under the order: the mark stays for
+    // the caller who acts for another, so that calling back as the owner with the zip
+    // still changes nothing.
+    if own_marks > 0 {
+        mark_order_for_another(e, &heard, facts);
+    }
     e.s.verified.push(heard.clone());
     e.s.proved.push(heard.clone());
     if strong {

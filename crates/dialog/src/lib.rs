@@ -197,6 +197,9 @@ pub(crate) struct Session {
     /// The caller asked for a change on someone else's behalf: no change is made in
     /// this call.
     pub for_someone_else: bool,
+    /// Orders marked in this call because the caller said they act for someone else:
+    /// the mark guards later calls, not this caller's promised read of the order.
+    pub marked_for_another: Vec<String>,
     /// The caller complained once, and was served rather than handed off.
     pub complained: bool,
     /// The caller was told a refund needs the item back ("I'm keeping them").

@@ -1708,6 +1708,13 @@ impl Engine {
     fn refuse_for_another(&mut self, key: &'static str, said: &Said<'_>, facts: &dyn Facts) {
         self.say(key, &[]);
         identity::mark_asked_for_another(self, said, facts);
+        // "…from order 1000…042": the number said with the refused change is the one
+        // the next question is about ("can you at least tell me if it came?").
+        if let Some(number) = said.entities.order_number.clone() {
+            if !self.s.verified.contains(&number) {
+                self.s.heard_order = Some(number);
+            }
+        }
     }
 
     /// "It's for my neighbour", "her order", or a relation's possessive with or without
