@@ -1213,8 +1213,15 @@ impl Engine {
             return;
         }
         // A caller who just reads out an order number ("and order 1 2 3 ...") wants to
-        // know about it, whatever the classifier made of the bare number.
+        // know about it, whatever the classifier made of the bare number; one who says
+        // to buy with it ("the same again please, order 5270…", "order one please, I've
+        // ordered before, order 4547…") gives the number to prove who they are.
+        let buys_with_it = matches!(said.intent, Intent::PlaceOrder | Intent::Reorder)
+            && (self.phrases().any("buying_request", &said.words)
+                || self.phrases().any("reorder_request", &said.words)
+                || commerce::product_just_answered(self));
         let about_an_order = said.entities.order_number.is_some()
+            && !buys_with_it
             && said.entities.product.is_none()
             && matches!(
                 said.intent,
@@ -1598,6 +1605,20 @@ impl Engine {
                 .iter()
                 .take(2)
                 .any(|a| a.intent == Intent::PlaceOrder)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Place, said, facts);
+            return;
+        }
+        // "Great, order one please. I've ordered before, order 4547…, email …" just after
+        // hearing a product's price: an order of that product, however the order number
+        // said with it swayed the classifier toward the order's status.
+        if matches!(
+            said.intent,
+            Intent::GetOrderStatus | Intent::TrackPackage | Intent::Fallback
+        ) && said.confidence < self.config.dialog.switch_confidence
+            && commerce::product_just_answered(self)
+            && self.phrases().any("buying_request", &said.words)
         {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Place, said, facts);

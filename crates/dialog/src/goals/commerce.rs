@@ -174,11 +174,20 @@ fn order_proved_for(e: &mut Engine, facts: &dyn Facts) -> bool {
         }
         return false;
     }
+    // "The same again please, order 5270…": the number said with the purchase is asked
+    // its email or phone, not a zip that would then be turned down.
+    let heard_proved =
+        e.s.heard_order
+            .as_ref()
+            .is_some_and(|n| e.s.proved_strongly.contains(n));
+    if !heard_proved {
+        e.s.spending_needs_strong = true;
+    }
     identity::resolve_order(e, facts) && focus_account(e, facts).is_some()
 }
 
 /// A product's price or stock was told in this turn or the one before it.
-fn product_just_answered(e: &Engine) -> bool {
+pub(crate) fn product_just_answered(e: &Engine) -> bool {
     e.s.product_answered_at
         .is_some_and(|at| e.s.turns.saturating_sub(at) <= 1)
 }
@@ -2203,6 +2212,11 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         (false, _) => p!("product_out_of_stock"),
         (true, false) => p!("product_price"),
     };
+    // "Do you have it in medium, and how much is it?": the price said with the stock in
+    // this reply is not said again for the second clause.
+    if key == p!("product_price") && e.out.iter().any(|line| line.contains(&price)) {
+        return;
+    }
     let is_it = if plural { "they're" } else { "it's" };
     e.say(
         key,
