@@ -13,7 +13,7 @@ use crate::speak::{first_name, item_words_brief};
 use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
 use voxorder_domain::change::HandOffReason;
-use voxorder_domain::interpretation::{Cue, Period};
+use voxorder_domain::interpretation::{Cue, Interpretation, Period};
 use voxorder_domain::order::{Order, OrderStatus};
 use voxorder_domain::product_words as pw;
 use voxorder_domain::records::{CustomerRow, NoticeScope, OrderSummary};
@@ -135,6 +135,25 @@ fn several_zips(said: &Said<'_>) -> bool {
 }
 
 /// Digits of an order number's length that no phone has (not ten or eleven).
+/// "Sorry, wrong number, it's 7132 7314 90198": thirteen digits heard as a phone (the
+/// words around them sounded like one) are an order number, at any question; no phone
+/// is that long. Over every part of the utterance.
+pub(crate) fn order_shaped_phones_are_orders(e: &Engine, heard: &mut Interpretation) {
+    let mut part = Some(heard);
+    while let Some(h) = part {
+        let ent = &mut h.entities;
+        if ent.order_number.is_none()
+            && ent
+                .phone_number
+                .as_deref()
+                .is_some_and(|p| is_order_shaped(e, p))
+        {
+            ent.order_number = ent.phone_number.take();
+        }
+        part = h.then.as_deref_mut();
+    }
+}
+
 fn is_order_shaped(e: &Engine, digits: &str) -> bool {
     !(10..=11).contains(&digits.len())
         && e.config()

@@ -481,7 +481,8 @@ impl Engine {
                 };
                 self.utterance(&said, facts);
             }
-            Event::Utterance(heard) => {
+            Event::Utterance(mut heard) => {
+                identity::order_shaped_phones_are_orders(self, &mut heard);
                 let mut last = &*heard;
                 while let Some(then) = &last.then {
                     last = then;

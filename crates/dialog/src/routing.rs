@@ -1229,6 +1229,9 @@ impl Engine {
                     | Intent::Reorder
                     | Intent::Fallback
                     | Intent::Affirm
+                    // "No. Order number 7132…" at the offer of a person: declined, and
+                    // the order asked about.
+                    | Intent::Deny
                     | Intent::Help
                     | Intent::SpeakToAgent
             );
