@@ -721,3 +721,52 @@ pub(crate) fn request_name(intent: Intent) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// "Just the skillet", "not the belt", "the jeans only": which of several lines, each
+/// given by the words of its name, the words keep. A line is named by a word of its name
+/// that no other line shares; those named after "just" or "only" are all that is kept,
+/// else those named after "not" or one of `drop_cues` are left out. None when the words
+/// keep every line or none.
+pub(crate) fn lines_kept(
+    names: &[Vec<String>],
+    words: &[String],
+    drop_cues: &[&str],
+) -> Option<Vec<usize>> {
+    let own = |i: usize| -> Vec<&String> {
+        names[i]
+            .iter()
+            .filter(|w| {
+                w.len() > 2
+                    && !names
+                        .iter()
+                        .enumerate()
+                        .any(|(j, n)| j != i && n.iter().any(|o| pw::same_noun(o, w)))
+            })
+            .collect()
+    };
+    let before = |at: usize, cues: &[&str]| {
+        (at.saturating_sub(3)..at).any(|k| cues.contains(&words[k].as_str()))
+    };
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for i in 0..names.len() {
+        let own = own(i);
+        for (at, w) in words.iter().enumerate() {
+            if !own.iter().any(|o| pw::same_noun(o, w)) {
+                continue;
+            }
+            // "Just the skillet", or "the skillet only".
+            if before(at, &["just", "only"]) || words.get(at + 1).is_some_and(|n| n == "only") {
+                kept.push(i);
+            } else if before(at, &["not", "without", "minus", "no"]) || before(at, drop_cues) {
+                dropped.push(i);
+            }
+        }
+    }
+    let keep: Vec<usize> = if !kept.is_empty() {
+        (0..names.len()).filter(|i| kept.contains(i)).collect()
+    } else {
+        (0..names.len()).filter(|i| !dropped.contains(i)).collect()
+    };
+    (!keep.is_empty() && keep.len() < names.len()).then_some(keep)
+}

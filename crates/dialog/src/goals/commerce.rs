@@ -2231,10 +2231,6 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     e.anything_else();
 }
 
-/// "Oh no, not the belt, just the skillet" at the read-back of an order of several
-/// items: the lines said after "just" or "only" are all that is kept, or those said
-/// after "not" or "without" are dropped. True when the cart changed and still holds
-/// something.
 /// "And add the rolled oats too" at the read-back of an order about to be placed: the
 /// product joins the same order (one delivery, one shipping charge), in the amount
 /// said, else as many as the caller last bought, else one; the caller reads it back again.
@@ -2271,6 +2267,10 @@ pub(crate) fn adds_to_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
     true
 }
 
+/// "Oh no, not the belt, just the skillet" at the read-back of an order of several
+/// items: the lines said after "just" or "only" are all that is kept, or those said
+/// after "not" or "without" are dropped. True when the cart changed and still holds
+/// something.
 pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
     if !purchasing(e) {
         return false;
@@ -2290,47 +2290,9 @@ pub(crate) fn trim_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
                 .unwrap_or_default()
         })
         .collect();
-    // A line is named by the words of its name no other line shares.
-    let own = |i: usize| -> Vec<&String> {
-        names[i]
-            .iter()
-            .filter(|w| {
-                w.len() > 2
-                    && !names
-                        .iter()
-                        .enumerate()
-                        .any(|(j, n)| j != i && n.contains(w))
-            })
-            .collect()
-    };
-    let words = &said.words;
-    let before = |at: usize, cues: &[&str]| {
-        (at.saturating_sub(3)..at).any(|k| cues.contains(&words[k].as_str()))
-    };
-    let mut kept = Vec::new();
-    let mut dropped = Vec::new();
-    for i in 0..cart.len() {
-        let own = own(i);
-        for (at, w) in words.iter().enumerate() {
-            if !own.contains(&w) {
-                continue;
-            }
-            // "Just the skillet", or "the skillet only".
-            if before(at, &["just", "only"]) || words.get(at + 1).is_some_and(|n| n == "only") {
-                kept.push(i);
-            } else if before(at, &["not", "without", "minus", "no", "drop", "remove"]) {
-                dropped.push(i);
-            }
-        }
-    }
-    let keep: Vec<usize> = if !kept.is_empty() {
-        (0..cart.len()).filter(|i| kept.contains(i)).collect()
-    } else {
-        (0..cart.len()).filter(|i| !dropped.contains(i)).collect()
-    };
-    if keep.is_empty() || keep.len() == cart.len() {
+    let Some(keep) = speak::lines_kept(&names, &said.words, &["drop", "remove"]) else {
         return false;
-    }
+    };
     e.task().purchase().cart = keep.into_iter().map(|i| cart[i].clone()).collect();
     true
 }

@@ -10,8 +10,8 @@ use crate::facts::Facts;
 use crate::identity;
 use crate::request::Request;
 use crate::speak::{
-    by_size, card_words, date_ok, distinct, few_options, item_words, item_words_brief, load,
-    refund_days, say_return_state, size_span, slot_words, spoken_size_and_colour,
+    by_size, card_words, date_ok, distinct, few_options, item_words, item_words_brief, lines_kept,
+    load, refund_days, say_return_state, size_span, slot_words, spoken_size_and_colour,
 };
 use crate::{p, Answer, Ask, Engine, Goal, NewItem, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
@@ -649,6 +649,19 @@ fn lines_named(e: &Engine, order: &Order, open: &[u32]) -> Vec<u32> {
         })
         .collect();
     found.sort_unstable();
+    // "I bought some jeans and a hoodie, and the jeans don't fit": the list says what
+    // was bought, not what goes back.
+    let tells_the_purchase = found.first().is_some_and(|&(at, _)| {
+        said[at.saturating_sub(4)..at].iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "bought" | "ordered" | "got" | "purchased" | "buy" | "order"
+            )
+        })
+    });
+    if tells_the_purchase {
+        return Vec::new();
+    }
     let joined = found.windows(2).all(|pair| {
         let between = &said[pair[0].0 + 1..pair[1].0];
         // "… and one of the power banks": a count and the item's other words between.
@@ -2099,8 +2112,12 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     {
         return Answer::Handled;
     }
-    let corrected =
-        !matches!(ask, Ask::ReturnItems | Ask::ExchangeVariant) && other_item_named(e, said, facts);
+    // "Back on the card. Oh, and it's only the jeans, not the hoodie": the return is
+    // narrowed, and the answer taken with it.
+    let trimmed = !matches!(ask, Ask::ReturnItems) && trim_lines(e, said, facts);
+    let corrected = !trimmed
+        && !matches!(ask, Ask::ReturnItems | Ask::ExchangeVariant)
+        && other_item_named(e, said, facts);
     // "A replacement please, just the one that's dented": fewer of the line, with the
     // answer.
     let narrowed = matches!(ask, Ask::ProblemResolution | Ask::ProblemKind)
@@ -2118,7 +2135,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         e.say_pending_question(true);
         return Answer::Handled;
     }
-    if corrected && matches!(answer, Answer::Missed) {
+    if (corrected || trimmed) && matches!(answer, Answer::Missed) {
         return Answer::Filled;
     }
     answer
@@ -2365,6 +2382,34 @@ fn other_item_named(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool 
     let after_sale = e.task().after_sale();
     after_sale.lines = vec![(line, qty)];
     after_sale.resolution = None;
+    e.task().confirmed = false;
+    true
+}
+
+/// "Oh, and it's only the jeans, not the hoodie, I'm keeping that" at a question of a
+/// return of several items, or "no, NOT the hoodie, just the jeans" at its read-back:
+/// the lines the words keep are all that goes back. True when the lines changed.
+pub(crate) fn trim_lines(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if e.task_ref().map(|t| t.goal()) != Some(Goal::Return) {
+        return false;
+    }
+    let lines = e.task().after_sale().lines.clone();
+    if lines.len() < 2 {
+        return false;
+    }
+    let Some(order) = e.focus_order(facts) else {
+        return false;
+    };
+    let names: Vec<Vec<String>> = lines
+        .iter()
+        .map(|(l, _)| crate::locale::words(&item(&order, *l).name))
+        .collect();
+    // In a return, the item kept is the one not sent back.
+    let left_out = ["keeping", "keep", "except", "apart"];
+    let Some(keep) = lines_kept(&names, &said.words, &left_out) else {
+        return false;
+    };
+    e.task().after_sale().lines = keep.into_iter().map(|i| lines[i]).collect();
     e.task().confirmed = false;
     true
 }
