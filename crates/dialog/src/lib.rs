@@ -589,6 +589,7 @@ impl Engine {
                     self.s.later.push_back(*then);
                     names
                 });
+                self.address_for_the_waiting_change(&heard);
                 self.hear(&heard, facts);
                 self.keep_order_said_with_a_question(&heard);
                 if let Some((first, then)) = queued {
@@ -639,6 +640,33 @@ impl Engine {
             }
         }
         self.finish_step()
+    }
+
+    /// "The Monday's fine then. Just change the address to 200 Main Street, Cambridge"
+    /// at the day question, with "…and send it to my work address" waiting from the first
+    /// breath: the address said now is the waiting change's, not asked for again.
+    fn address_for_the_waiting_change(&mut self, heard: &Interpretation) {
+        let Some(address) = heard.address.as_ref() else {
+            return;
+        };
+        if heard.intent == Intent::ChangeAddress && self.task.is_none() {
+            return;
+        }
+        let changing_now = self
+            .task
+            .as_ref()
+            .is_some_and(|t| t.goal() == Goal::ChangeAddress);
+        if changing_now {
+            return;
+        }
+        if let Some(waiting) = self
+            .s
+            .later
+            .iter_mut()
+            .find(|w| w.intent == Intent::ChangeAddress && w.address.is_none())
+        {
+            waiting.address = Some(address.clone());
+        }
     }
 
     /// On a household speaker, another member's order is theirs in what is said: "Jonah's
