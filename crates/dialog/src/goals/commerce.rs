@@ -1182,8 +1182,14 @@ fn add_span(from: NaiveDate, (n, unit): (u32, &str)) -> Option<NaiveDate> {
 /// "Can you skip that one?" just after a subscription was talked about: a change to
 /// that subscription, however the words were classified.
 pub(crate) fn changes_the_subscription_just_said(e: &Engine, said: &Said<'_>) -> bool {
+    let action = action_from_words(e, &said.words, said.entities.frequency_days, None);
+    // "Start it again please" when asked what to do with the subscription: the answer,
+    // however much it sounded like "say it again".
+    if e.ask == Ask::SubscriptionAction && action.is_some() {
+        return true;
+    }
     let changes = matches!(
-        action_from_words(e, &said.words, said.entities.frequency_days, None),
+        action,
         Some(
             SubAction::Skip
                 | SubAction::Pause
