@@ -227,21 +227,52 @@ impl Nlu {
         if requests > 1 {
             // The first sentence is understood on its own only when it can refuse: the
             // whole was heard as a refusal, or the sentence takes the request back.
+            // "Yes, confirm it. Also my cat litter subscription is paused, can you start
+            // it again": a yes in a sentence of its own, then a request heard as the
+            // whole. The yes answers what was asked; the request is taken up after it.
+            let opens_with_yes = |head: &str| {
+                head.split_whitespace().next().is_some_and(|w| {
+                    let w: String = w
+                        .chars()
+                        .filter(|c| c.is_alphanumeric())
+                        .collect::<String>()
+                        .to_lowercase();
+                    matches!(
+                        w.as_str(),
+                        "yes" | "yeah" | "yep" | "yup" | "sure" | "ok" | "okay" | "confirm"
+                    )
+                })
+            };
             let split = reading::after_first_sentence(text).filter(|(head, _)| {
-                matches!(whole.intent, Intent::Deny | Intent::Fallback) || reading::withdraws(head)
+                matches!(whole.intent, Intent::Deny | Intent::Fallback)
+                    || reading::withdraws(head)
+                    || (!matches!(whole.intent, Intent::Affirm | Intent::ConfirmOrder)
+                        && opens_with_yes(head))
             });
             if let Some((head, tail)) = split {
                 let mut first = self.understand_one(head, now, expect)?;
                 let refuses = first.intent == Intent::Deny
                     && (matches!(whole.intent, Intent::Deny | Intent::Fallback)
                         || first.cues.contains(&Cue::Withdraw));
-                if refuses && first.entities.is_empty() {
+                let agrees = opens_with_yes(head)
+                    && matches!(first.intent, Intent::Affirm | Intent::ConfirmOrder)
+                    && whole.intent != first.intent;
+                if (refuses || agrees) && first.entities.is_empty() {
                     let then = self.understand_parts(tail, now, None, requests - 1)?;
                     // Only a request said in full is one: "no, just use the Discover
                     // then. Place it" says nothing new after the no.
                     let full = then.words.len() >= MIN_SECOND_REQUEST_WORDS
                         && then.confidence >= MIN_SECOND_REQUEST_CONFIDENCE;
-                    if asks_for_something(&then) && full {
+                    // After a yes, only a request of the account's own (a subscription,
+                    // a purchase) is one apart: "yes I confirm, but could it come on the
+                    // nineteenth?" or "…does the driver carry change?" is about the
+                    // order said yes to, and heard whole.
+                    let apart = refuses
+                        || matches!(
+                            then.intent,
+                            Intent::ManageSubscription | Intent::PlaceOrder | Intent::Reorder
+                        );
+                    if asks_for_something(&then) && full && apart {
                         first.then = Some(Box::new(then));
                         return Ok(first);
                     }
