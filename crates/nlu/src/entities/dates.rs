@@ -129,6 +129,10 @@ pub(crate) fn extract_date(
         }
     }
     let candidates = merge_weekday_and_day(words, candidates, today);
+    // "Tomorrow evening and not today": a "not" just before another date is that
+    // date's, not a rejection of the one before it.
+    let starts: Vec<usize> = candidates.iter().map(|c| c.start).collect();
+    let of_the_next = |k: usize| starts.iter().any(|&s| s > k && s <= k + 2);
     let rejected = |c: &Candidate, prev_end: usize| -> bool {
         let before = c.start.saturating_sub(5).max(prev_end)..c.start;
         let negated_before = before
@@ -142,35 +146,55 @@ pub(crate) fn extract_date(
             NEGATING_AFTER.contains(&words[k].as_str())
                 && !words_at(words, k, "not later")
                 && !harmless_after(words, k, 2)
+                && !of_the_next(k)
         });
         negated_before || negated_after
     };
     // A date that is given up scores -2; one marked as the new date ("to monday",
     // "till the 20th", "saturday instead", "no wait, make that thursday") +1. The best
     // score wins, the earliest on ties.
-    let mut best: Option<(i32, Candidate, usize)> = None;
+    let mut scored: Vec<(i32, bool, Candidate, usize)> = Vec::new();
     let mut prev_end = 0;
     for (n, c) in candidates.iter().enumerate() {
         let mut score = 0;
-        if rejected(c, prev_end) || ruled_out(words, c, prev_end) {
-            score -= 2;
+        let given_up = if rejected(c, prev_end) || ruled_out(words, c, prev_end, &starts) {
+            true
         } else if candidates.len() > 1 {
             let next_start = candidates.get(n + 1).map_or(words.len(), |d| d.start);
-            if away_or_current(words, c, next_start) {
-                score -= 2;
-            }
+            away_or_current(words, c, next_start)
+        } else {
+            false
+        };
+        if given_up {
+            score -= 2;
         }
         if is_target(words, c.start, c.end) || corrects(words, c.start, prev_end) {
             score += 1;
+        }
+        // "Could it be thursday next week?", "could you deliver it on the 16th": the day
+        // asked for outweighs the days told as the story around it ("booked for this
+        // friday", "redone until the weekend").
+        if asked_for(words, c.start, prev_end) {
+            score += 2;
         }
         // A holiday beside a date said by the calendar is the time around it.
         if c.shape == Shape::Holiday && candidates.len() > 1 {
             score -= 1;
         }
-        if best.is_none_or(|(b, _, _)| score > b) {
-            best = Some((score, *c, prev_end));
-        }
+        scored.push((score, given_up, *c, prev_end));
         prev_end = c.end;
+    }
+    // "Can you do Friday? Oh wait, Friday I'm at my mum's": a day given up anywhere is
+    // given up wherever it was said.
+    let mut best: Option<(i32, Candidate, usize)> = None;
+    for &(score, _, c, prev) in &scored {
+        let given_up_later = scored
+            .iter()
+            .any(|&(_, gave_up, d, _)| gave_up && d.date == c.date && d.start != c.start);
+        let score = if given_up_later { score.min(-2) } else { score };
+        if best.is_none_or(|(b, _, _)| score > b) {
+            best = Some((score, c, prev));
+        }
     }
     // The other dates were read as dates too: they must not become quantities.
     // A part of the day inside one ("tonight", "Wednesday morning, that's the 18th")
@@ -186,7 +210,7 @@ pub(crate) fn extract_date(
     }
     let (score, best, best_prev_end) = best?;
     // Every date said is ruled out ("i'm not home on monday"): none is the date wanted.
-    if score < 0 && ruled_out(words, &best, best_prev_end) {
+    if score < 0 && ruled_out(words, &best, best_prev_end, &starts) {
         return None;
     }
     // "After the 20th", "away until the 20th, can it come after that": the day after.
@@ -350,7 +374,7 @@ const PARTICIPLES: &[&str] = &["delivered", "sent", "shipped", "posted", "droppe
 /// Whether a negation governs the date: a negator shortly before it with nothing that
 /// ends its reach in between ("i am not gonna be home on monday", but not "not sure,
 /// maybe monday"), or a rejection right after it ("monday does not work").
-fn ruled_out(words: &[String], c: &Candidate, prev_end: usize) -> bool {
+fn ruled_out(words: &[String], c: &Candidate, prev_end: usize, starts: &[usize]) -> bool {
     let harmless = |k: usize| harmless_after(words, k, 3);
     let before = c.start.saturating_sub(6).max(prev_end)..c.start;
     let governed_before = before.clone().rev().find_map(|k| {
@@ -368,6 +392,7 @@ fn ruled_out(words: &[String], c: &Candidate, prev_end: usize) -> bool {
         NEGATING_AFTER.contains(&words[k].as_str())
             && !words_at(words, k, "not later")
             && !harmless(k)
+            && !starts.iter().any(|&s| s > k && s <= k + 2)
     });
     governed_before == Some(true) || governed_after
 }
@@ -406,7 +431,35 @@ const AWAY_BEFORE: &[&str] = &[
 ];
 /// Words shortly before a date that say it is the day the order is due now ("it's due
 /// on the thirteenth but …"), not the day wanted.
-const CURRENT_BEFORE: &[&str] = &["due", "supposed to", "scheduled", "currently", "meant to"];
+const CURRENT_BEFORE: &[&str] = &[
+    "due",
+    "supposed to",
+    "scheduled",
+    "currently",
+    "meant to",
+    "booked",
+    "set for",
+];
+/// Words shortly before a date that ask for it ("could it be thursday?", "how about
+/// the 20th", "can you deliver it on monday").
+const ASKED_BEFORE: &[&str] = &[
+    "could it be",
+    "can it be",
+    "could it come",
+    "can it come",
+    "could you do",
+    "can you do",
+    "could we do",
+    "can we do",
+    "how about",
+    "what about",
+    "deliver it on",
+    "deliver them on",
+    "deliver on",
+];
+/// How far before a date the words that ask for it reach (past the object of "deliver
+/// the dishwasher on").
+const ASKED_REACH: usize = 4;
 /// How far after a date the words that say the caller is away reach.
 const AWAY_REACH: usize = 6;
 
@@ -425,6 +478,16 @@ fn away_or_current(words: &[String], c: &Candidate, next_start: usize) -> bool {
         .clone()
         .any(|k| AWAY_BEFORE.iter().any(|p| words_at(words, k, p)));
     away || current || away_before
+}
+
+/// Whether words that ask for the date come shortly before it: "could it be", "how
+/// about", or "deliver" with its object and "on" ("deliver the dishwasher on the 16th").
+fn asked_for(words: &[String], start: usize, prev_end: usize) -> bool {
+    let from = start.saturating_sub(ASKED_REACH).max(prev_end);
+    let asked = (from..start).any(|k| ASKED_BEFORE.iter().any(|p| words_at(words, k, p)));
+    let delivered_on =
+        start > 0 && words[start - 1] == "on" && (from..start - 1).any(|k| words[k] == "deliver");
+    asked || delivered_on
 }
 
 /// Whether a correction cue comes shortly before the date ("no wait, make that ...").
@@ -1108,6 +1171,29 @@ mod tests {
 
     fn date(s: &str) -> Option<String> {
         date_with(s, None)
+    }
+
+    /// The day asked for ("could it be…", "how about…", "deliver it on…") wins over the
+    /// days of the story around it, and a "not" before a later date is that date's.
+    #[test]
+    fn a_day_asked_for_beats_the_days_told_around_it() {
+        // Now is Tuesday 2026-03-10.
+        assert_eq!(
+            date("my sofa is booked for this saturday but the painters are in, could it be monday week instead").as_deref(),
+            Some("2026-03-23")
+        );
+        assert_eq!(
+            date("we're away until friday so how about the 17th").as_deref(),
+            Some("2026-03-17")
+        );
+        assert_eq!(
+            date("the floor's being sanded till the weekend, can you deliver the wardrobe on the 18th").as_deref(),
+            Some("2026-03-18")
+        );
+        assert_eq!(
+            date("bring it thursday morning and not wednesday").as_deref(),
+            Some("2026-03-12")
+        );
     }
 
     #[test]
