@@ -329,6 +329,7 @@ fn quantity_phrase(words: &[String], i: usize) -> Option<(u64, usize, Said)> {
         ("only the one", 1, Said::Idiom),
         ("just the 1", 1, Said::Idiom),
         ("a single", 1, Said::Idiom),
+        ("another dozen", 12, Said::Idiom),
     ] {
         if words_at(words, i, phrase) {
             return Some((n, phrase.split(' ').count(), said));
@@ -563,7 +564,9 @@ fn counts(
         if at_product || counted {
             return true;
         }
-        if STREET_WORDS.contains(&w) {
+        // "Two floor lamps": a street word naming the kind of a plural product after it
+        // is no address.
+        if STREET_WORDS.contains(&w) && !words.get(k + 1).is_some_and(|n| looks_plural(n)) {
             return false;
         }
         if BLOCKERS.contains(&w) {
@@ -575,7 +578,8 @@ fn counts(
             return true;
         }
     }
-    if article {
+    // "Can I order a single pillowcase": "a single" counts one as "a" does.
+    if article || words_at(words, start, "a single") {
         return buys_one(words, start, end);
     }
     // "I want one toaster, the red one": "one" counts as "a" does.
@@ -868,6 +872,10 @@ mod tests {
     fn idioms() {
         assert_eq!(qty("i need a couple of t shirts in medium"), Some(2));
         assert_eq!(qty("a few bags"), None);
+        assert_eq!(qty("could i get a single bath towel"), Some(1));
+        assert_eq!(qty("and another dozen tins of the tuna"), Some(12));
+        assert_eq!(qty("we'd like three floor cushions please"), Some(3));
+        assert_eq!(qty("send it to the third floor please"), None);
         assert_eq!(qty("i'd like a dozen rolls of toilet paper"), Some(12));
         assert_eq!(qty("get me half a dozen coffee pods"), Some(6));
         assert_eq!(qty("a pair of trainers size nine"), Some(2));
