@@ -469,6 +469,21 @@ fn classify(
 ) -> Option<(Kind, String)> {
     let n = run.digits.len();
     let d = &run.digits;
+    // "The zip code on my order is wrong, it's 19103": the order is where the zip is,
+    // not what the digits are.
+    let window = run.start.saturating_sub(CUE_WINDOW).max(prev_end)..run.start;
+    let zip_of_the_order = window.clone().any(|k| {
+        is_zip_word(words, k)
+            && (k + 1..run.start).any(|j| {
+                words[j] == "order"
+                    && j >= 2
+                    && matches!(words[j - 1].as_str(), "my" | "the" | "this" | "that")
+                    && matches!(words[j - 2].as_str(), "on" | "for" | "of" | "in")
+            })
+    });
+    if zip_of_the_order && (n == 5 || n == 9) {
+        return Some((Kind::Zip, d[..5].to_string()));
+    }
     if has_order_cue(words, run.start, prev_end)
         && ((5..=20).contains(&n) || n == 4 && names_an_order(words, run.start, prev_end))
         && !phone_of_the_order(words, run.start, prev_end)
@@ -481,7 +496,6 @@ fn classify(
     {
         return Some((Kind::Order, d.clone()));
     }
-    let window = run.start.saturating_sub(CUE_WINDOW).max(prev_end)..run.start;
     let zip_cue = window.clone().any(|k| is_zip_word(words, k));
     let phone_cue = window.clone().any(|k| is_phone_word(words, k));
     if let Some((at, w)) = nearest_id_word(words, run.start, prev_end) {
@@ -827,6 +841,12 @@ mod tests {
             Some("78701")
         );
         assert_eq!(ids("zip 78701 1234").zip_code.as_deref(), Some("78701"));
+        assert_eq!(
+            ids("the postcode for this order is out of date, it's three oh three one two")
+                .zip_code
+                .as_deref(),
+            Some("30312")
+        );
         let s = "the zip code on my order is wrong it's nine four one oh seven not nine four one seven oh";
         assert_eq!(ids(s).zip_code.as_deref(), Some("94107"));
         let s = "not nine four one seven oh it's nine four one oh seven";
