@@ -183,6 +183,19 @@ impl Nlu {
                     let new_schedule = first.intent == Intent::ManageSubscription
                         && then.entities.frequency_days.is_some()
                         && first.entities.frequency_days.is_none();
+                    // "I'd like to return the kettle, and can you do the refund as a
+                    // bank transfer": how the return is refunded, asked as a question,
+                    // is part of the return.
+                    let refund_way_of_it = matches!(
+                        first.intent,
+                        Intent::ReturnItem | Intent::ReportProblem | Intent::CancelOrder
+                    ) && then.intent == Intent::PolicyQuestion
+                        && then.entities.refund_method.is_some()
+                        && first.entities.refund_method.is_none();
+                    if refund_way_of_it {
+                        first.entities.refund_method = then.entities.refund_method;
+                        return Ok(first);
+                    }
                     let same = first.intent == then.intent
                         && !two_questions
                         && !other_product
