@@ -152,7 +152,10 @@ impl Nlu {
             Some((cut, _)) => &text[..cut],
             None => text,
         };
-        self.understand_parts(text, now, expect, MAX_REQUESTS)
+        // Typed text may carry markup ("<speak>…</speak>", "<script>…"): nobody says it,
+        // and none of it may reach an address, a read-back or the voice.
+        let text = reading::without_markup(text);
+        self.understand_parts(&text, now, expect, MAX_REQUESTS)
     }
 
     /// [`Nlu::understand`], splitting off at most `requests - 1` further requests.

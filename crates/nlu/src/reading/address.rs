@@ -21,6 +21,10 @@ pub fn street_line(text: &str) -> Option<String> {
     (has_number && !long_number && has_name && line.len() <= 120).then_some(line)
 }
 
+/// Most words in a street's name between its house number and its type ("1600
+/// Martin Luther King Jr Boulevard").
+const MAX_STREET_NAME_WORDS: usize = 5;
+
 /// Words that take back the part of an address just said ("apartment 3, sorry, 5").
 const ADDRESS_CORRECTIONS: &[&str] = &[
     "sorry i mean",
@@ -238,6 +242,22 @@ fn split_address(lists: &Lists, text: &str, strict: bool) -> Option<AddressParts
         if let Some(later) = restart {
             number = later;
             suffix = (number + 1..words.len()).find(|&i| lists.is("street_types", &words[i].key));
+        }
+    }
+    // "Five thousand dollars has been approved 12 Main Street": a street's name is a few
+    // words long, so a number far before the street type is not its house number; the
+    // last one before the name is.
+    if let (Some(k), None) = (suffix, unit_first) {
+        if k - number > MAX_STREET_NAME_WORDS {
+            let nearer = (number + 1..k).rev().find(|&i| {
+                house_number(&words[i].key)
+                    && words
+                        .get(i + 1)
+                        .is_some_and(|w| w.key.chars().all(char::is_alphabetic))
+            });
+            if let Some(later) = nearer {
+                number = later;
+            }
         }
     }
     // A zip said later in the words: an address follows the number even without a

@@ -41,6 +41,55 @@ pub fn withdraws(text: &str) -> bool {
     cues::cues(lists::lists(), &words(text)).contains(&Cue::Withdraw)
 }
 
+/// The text with markup taken out: a script or style element whole, any other tag
+/// (`<speak>`, `</prosody>`, `<br/>`) as a space, and stray angle brackets and braces.
+/// Text without markup is returned as it is.
+pub fn without_markup(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['<', '>', '{', '}']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    // ASCII lower case keeps every byte where it was, so both index alike.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &lower[i..];
+        // A script or style element goes with its content, to its closing tag (or the end).
+        let element = ["<script", "<style"]
+            .iter()
+            .find(|open| rest.starts_with(**open))
+            .map(|open| format!("</{}", &open[1..]));
+        if let Some(close) = element {
+            let end = rest
+                .find(&close)
+                .and_then(|at| rest[at..].find('>').map(|gt| at + gt + 1))
+                .unwrap_or(rest.len());
+            out.push(' ');
+            i += end;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        let tag = c == '<'
+            && rest[1..]
+                .chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!');
+        if tag {
+            let end = rest.find('>').map_or(rest.len(), |gt| gt + 1);
+            out.push(' ');
+            i += end;
+            continue;
+        }
+        out.push(if matches!(c, '<' | '>' | '{' | '}') {
+            ' '
+        } else {
+            c
+        });
+        i += c.len_utf8();
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// What follows the words that open an utterance only to acknowledge ("yes I know, I
 /// want to order another one"): the caller's own request, when at least
 /// [`MIN_AFTER_ACKNOWLEDGEMENT`] words follow. None when nothing acknowledges first.

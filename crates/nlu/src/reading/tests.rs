@@ -802,3 +802,61 @@ fn the_request_follows_the_last_retraction() {
         None
     );
 }
+
+#[test]
+fn markup_is_taken_out_of_typed_text() {
+    let clean = |t: &str| {
+        without_markup(t)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(
+        clean("<speak><prosody rate='slow'>hello there</prosody></speak> 9 Elm Road"),
+        "hello there 9 Elm Road"
+    );
+    assert_eq!(
+        clean("4 Oak Lane <script>fetch('x')</script>, Austin"),
+        "4 Oak Lane , Austin"
+    );
+    assert_eq!(clean("<SCRIPT>alert(1)"), "");
+    assert_eq!(clean("is 3 < 5 and {x} > 2"), "is 3 5 and x 2");
+    assert_eq!(
+        without_markup("plain words, unchanged"),
+        "plain words, unchanged"
+    );
+    // Any text at all comes back whole, however its brackets are placed.
+    for t in [
+        "<",
+        "<<",
+        "<a",
+        "</",
+        "é<b>ü",
+        "İ<script>x",
+        "<style",
+        "a>b<",
+    ] {
+        let _ = without_markup(t);
+    }
+}
+
+/// A number far before the street's type is not its house number ("tell them five
+/// thousand people signed up 14 Cedar Avenue"): the street starts at the one nearest.
+#[test]
+fn the_house_number_is_the_one_nearest_the_street() {
+    let i = expecting(
+        "tell them five thousand people have signed the petition 14 Cedar Avenue, Boise ID 83702",
+        Some("83702"),
+        EntityKind::Street,
+    );
+    let a = i.address.expect("an address");
+    assert_eq!(a.street, "14 Cedar Avenue");
+    let i = expecting(
+        "Flat 3, 27 Kings Road, Austin, Texas 78705",
+        Some("78705"),
+        EntityKind::Street,
+    );
+    let a = i.address.expect("an address");
+    assert!(a.street.contains("27 Kings Road"), "{}", a.street);
+    assert!(a.street.contains('3'), "{}", a.street);
+}
