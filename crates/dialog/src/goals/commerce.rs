@@ -1307,6 +1307,15 @@ fn speaks_of_an_order(e: &Engine, words: &[String]) -> bool {
 /// Subscriptions: list, create, pause, resume, skip, change frequency or quantity,
 /// cancel.
 pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
+    // "I'm Sofia's friend staying over, she said to cancel the diapers": a guest of the
+    // household, or anyone acting for someone else, neither hears nor changes its
+    // subscriptions.
+    if (e.s.guest && e.s.speaker.is_some()) || (e.s.speaker.is_none() && e.acts_for_another(facts))
+    {
+        e.say(p!("subscription_for_someone_else"), &[]);
+        e.complete();
+        return;
+    }
     let Some(cid) = customer(e, facts) else {
         return;
     };
