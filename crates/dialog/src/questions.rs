@@ -132,6 +132,11 @@ impl Engine {
 
     /// Reads a yes or a no.
     pub(crate) fn yes_no(&self, said: &Said<'_>) -> Option<bool> {
+        // "Oh yes, the speaker. Before I say yes, does the driver carry change?": the
+        // yes is held back for the question, not given.
+        if self.phrases().any("holds_the_yes", &said.words) {
+            return None;
+        }
         // "I do NOT want to cancel, leave it alone" at "cancel your order?" reads as a
         // cancellation to the classifier; for the question it is a no.
         if self.undoing_request() && self.phrases().any("keep", &said.words) {

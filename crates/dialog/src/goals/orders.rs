@@ -2183,7 +2183,9 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // A yes with a change ("yes, I confirm, but could it come on the 19th?") is settled
     // by the change first, below.
     // "I confirm it, does the driver carry change?" read as a question is still the yes.
-    let firm = yes.is_none() && ph.any("confirm_firm", &said.words);
+    let firm = yes.is_none()
+        && ph.any("confirm_firm", &said.words)
+        && !ph.any("holds_the_yes", &said.words);
     let confirms = (yes == Some(true) || firm)
         && ph.any("confirm_word", &said.words)
         && !matches!(
@@ -2222,6 +2224,10 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         && !says_yes_only
     {
         let key = match order.payment.method {
+            // "Does the driver carry change?": the exact amount is best.
+            PaymentMethod::Cod if e.phrases().any("asks_change", &said.words) => {
+                p!("confirm_exact_change_cod")
+            }
             PaymentMethod::Cod => p!("confirm_amount_cod"),
             PaymentMethod::Card => p!("confirm_amount_card"),
         };
