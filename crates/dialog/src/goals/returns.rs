@@ -2112,6 +2112,19 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     {
         return Answer::Handled;
     }
+    // "I didn't get anything by mistake, the bottle just isn't in the box" at the
+    // offer made for a wrong item: a missing item, and the answer is taken for it.
+    if matches!(ask, Ask::ProblemResolution | Ask::ProblemKind)
+        && e.task_ref().is_some_and(|t| t.goal() == Goal::Problem)
+        && e.task().after_sale().problem == Some(Problem::WrongItem)
+        && missing(e, &said.words, false) == Some(Problem::MissingItem)
+    {
+        let after_sale = e.task().after_sale();
+        after_sale.problem = Some(Problem::MissingItem);
+        after_sale.resolution = None;
+        after_sale.return_reason = None;
+        e.task().confirmed = false;
+    }
     // "Back on the card. Oh, and it's only the jeans, not the hoodie": the return is
     // narrowed, and the answer taken with it.
     let trimmed = !matches!(ask, Ask::ReturnItems) && trim_lines(e, said, facts);
