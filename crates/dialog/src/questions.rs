@@ -986,7 +986,13 @@ impl Engine {
                     }
                 }
             }
-            Request::Exchange(a) | Request::Problem(a) => {
+            Request::Exchange(a) => {
+                changed |= replace(&mut a.return_reason, &ent.return_reason);
+                // "Yes, and can the courier pick the old one up?": the read-back again,
+                // by pickup.
+                changed |= amend_pickup(a, ent, pickup_named, label_named);
+            }
+            Request::Problem(a) => {
                 changed |= replace(&mut a.refund_method, &ent.refund_method);
                 changed |= replace(&mut a.return_reason, &ent.return_reason);
             }

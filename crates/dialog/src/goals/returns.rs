@@ -1308,6 +1308,10 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         }
         return;
     }
+    // "Can the courier pick the old one up? I don't drive": the day and part of it.
+    if !pickup_settled(e) {
+        return;
+    }
     if !e.task().confirmed {
         // Part of a line is said as such: "one of your three black sneakers".
         let item = if qty < it.qty {
@@ -1340,11 +1344,26 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
                 &[("item", pw::product_name_brief(&it.name))],
             )
         };
-        let args = [
-            ("item", item),
-            ("variant", pw::variant_change(&it.name, &target.name)),
-        ];
-        e.ask(Ask::YesNo(YesNo::Proceed), p!("confirm_exchange"), &args);
+        let pickup = match (e.task().after_sale().date, e.task().after_sale().slot) {
+            (Some(d), Some(s)) if e.task().after_sale().pickup == Some(true) => Some(e.text(
+                p!("how_pickup"),
+                &[("date", e.date_words(d)), ("slot", slot_words(e, s))],
+            )),
+            _ => None,
+        };
+        let variant = pw::variant_change(&it.name, &target.name);
+        match pickup {
+            Some(how) => e.ask(
+                Ask::YesNo(YesNo::Proceed),
+                p!("confirm_exchange_pickup"),
+                &[("item", item), ("variant", variant), ("how", how)],
+            ),
+            None => e.ask(
+                Ask::YesNo(YesNo::Proceed),
+                p!("confirm_exchange"),
+                &[("item", item), ("variant", variant)],
+            ),
+        }
         return;
     }
     let return_id = match facts.new_return_id(&order.order_number) {
@@ -1353,6 +1372,14 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
             e.store_trouble(&err);
             return;
         }
+    };
+    let pickup = match (
+        e.task().after_sale().pickup,
+        e.task().after_sale().date,
+        e.task().after_sale().slot,
+    ) {
+        (Some(true), Some(date), Some(slot)) => Some(Pickup { date, slot }),
+        _ => None,
     };
     let reason = e
         .task()
@@ -1376,13 +1403,18 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
         refund_method: None,
         refund_cents: None,
         ship_back: true,
-        pickup: None,
+        pickup,
     }));
-    notify_return(e, &order, &return_id, true);
+    notify_return(e, &order, &return_id, pickup.is_none());
     e.s.new_item_for = Some((order.order_number.clone(), NewItem::AfterReturn));
     let ship_days = st::number_words(u64::from(e.config().policy.returns.ship_back_days));
+    let key = if pickup.is_some() {
+        p!("exchange_created_pickup")
+    } else {
+        p!("exchange_created")
+    };
     e.say(
-        p!("exchange_created"),
+        key,
         &[
             ("id", st::characters_grouped(&return_id)),
             ("variant", pw::product_name(&target.name)),
