@@ -926,6 +926,28 @@ impl Engine {
                         .flatten()
                         .is_some_and(|o| o.status == voxorder_domain::order::OrderStatus::Cancelled))
             });
+            // "I want two more packs of the same socks", waiting while that very order
+            // was read back and placed: done already, not read back and placed twice.
+            let placed_now: Vec<String> = self
+                .step
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::PlaceOrder { order } => Some(order.items.iter().map(|i| i.sku.clone())),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            let buys_it_again = matches!(next.intent, Intent::PlaceOrder | Intent::Reorder)
+                && !placed_now.is_empty()
+                && next.entities.product.as_deref().is_none_or(|sku| {
+                    placed_now
+                        .iter()
+                        .any(|p| identity::same_product(p, sku, facts))
+                });
+            if buys_it_again {
+                continue;
+            }
             if next.intent == Intent::ExchangeItem && of_the_cancelled {
                 next.intent = Intent::PlaceOrder;
                 next.entities.order_number = None;

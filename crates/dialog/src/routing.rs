@@ -905,6 +905,12 @@ impl Engine {
                     self.s.misses = 0;
                     self.s.fallbacks = 0;
                     self.ask = Ask::Nothing;
+                    if matches!(
+                        ask,
+                        Ask::OrderNumber | Ask::Factor | Ask::Phone | Ask::PhoneFactor
+                    ) {
+                        commerce::take_purchase_details(self, said, facts);
+                    }
                     self.advance(facts);
                 }
                 Answer::Handled => {

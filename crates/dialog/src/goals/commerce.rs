@@ -186,6 +186,34 @@ fn order_proved_for(e: &mut Engine, facts: &dyn Facts) -> bool {
     identity::resolve_order(e, facts) && focus_account(e, facts).is_some()
 }
 
+/// "The order is 1000…011, my phone is 512…. I want two more of the navy tees in
+/// medium": what the purchase waiting on the check is of, said with the facts that
+/// prove the caller, is kept: the count, the product when none was named yet, and the
+/// size or colour said of the one named.
+pub(crate) fn take_purchase_details(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
+    if !purchasing(e) || !e.task().purchase().cart.is_empty() {
+        return;
+    }
+    if let Some(q) = said.entities.quantity.filter(|&q| q > 0) {
+        if e.task().quantity().is_none() {
+            *e.task().quantity() = Some(q);
+        }
+    }
+    let Some(heard) = said.entities.product.clone() else {
+        return;
+    };
+    match e.task().product().clone() {
+        None => *e.task().product() = Some(heard),
+        // "…of the navy tees in medium": the size and colour said are the variant's
+        // answer, as if given to "which size?".
+        Some(sku) if identity::same_product(&sku, &heard, facts) => {
+            let words = said.words.clone();
+            e.task().purchase().variant_words.extend(words);
+        }
+        Some(_) => {}
+    }
+}
+
 /// A product's price or stock was told in this turn or the one before it.
 pub(crate) fn product_just_answered(e: &Engine) -> bool {
     e.s.product_answered_at
