@@ -1974,12 +1974,20 @@ pub(crate) fn says_not_them(e: &Engine, said: &Said<'_>) -> bool {
     let Some(name) = e.s.callee.as_deref().map(str::to_lowercase) else {
         return false;
     };
+    // "She's in the shower", "he's at work": the one asked for is not the one here.
+    if e.phrases().any("callee_away", &said.words) {
+        return true;
+    }
     let possessive = format!("{name}'s");
+    let relation =
+        |w: Option<&String>| w.is_some_and(|n| e.phrases().any("relation", &[n.clone()]));
     said.words.iter().enumerate().any(|(i, w)| {
-        let next = said.words.get(i + 1).map(String::as_str);
-        (w == "not" && next == Some(name.as_str()))
+        let next = said.words.get(i + 1);
+        // "Not Vera", "Vera's husband", "Vera's my mum".
+        (w == "not" && next.map(String::as_str) == Some(name.as_str()))
             || (*w == possessive
-                && next.is_some_and(|n| e.phrases().any("relation", &[n.to_string()])))
+                && (relation(next)
+                    || (next.is_some_and(|n| n == "my") && relation(said.words.get(i + 2)))))
     })
 }
 
