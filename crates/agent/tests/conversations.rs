@@ -717,6 +717,34 @@ fn a_change_refused_for_someone_else_needs_more_than_a_zip_next_call() {
     assert!(third[1].contains("hasn't shipped"), "{third:#?}");
 }
 
+/// Round 40: an "assistant" refused a redirect for her boss called straight back as the
+/// boss, with the order's phone, and the parcel was redirected. A parcel someone failed
+/// to prove, or asked about for another, in an earlier call is sent elsewhere only by the
+/// team; a question about it is still answered once the phone matches.
+#[test]
+fn a_redirect_after_an_earlier_call_for_someone_else_goes_to_the_team() {
+    let mut calls = Calls::new();
+    let first = calls.call(&[
+        "please send order 1000000000011 to 500 Congress Avenue, Austin TX 78701, it's for my roommate, he asked me to",
+        "bye",
+    ]);
+    assert!(first[0].contains("person who placed it"), "{first:#?}");
+    let second = calls.call(&[
+        "Hello, Ada here. I need the delivery address on order 1000000000011 changed to 500 Congress Avenue, Austin TX 78701. My phone is 512 555 0199.",
+        "yes",
+    ]);
+    let said = second.join(" ");
+    assert!(said.contains("our team"), "{second:#?}");
+    assert!(!said.contains("will now go to"), "{second:#?}");
+    let outbox = calls.store.outbox().expect("outbox");
+    assert!(
+        !outbox.iter().any(|e| e.kind == "change_address"),
+        "{outbox:#?}"
+    );
+    let third = calls.call(&["where is order 1000000000011, phone 512 555 0199"]);
+    assert!(third[0].contains("hasn't shipped"), "{third:#?}");
+}
+
 /// A caller who used up the tries on one order starts a new call with the phone the
 /// order was placed with, then another order on that phone: both are refused, even with
 /// the right email or zip, and neither call discloses anything.

@@ -907,12 +907,16 @@ fn check_factors(
     // mark this call left on her order is no failure of this caller's, who changes
     // nothing in this call and may hear how the order stands.
     let own_marks = u32::from(e.s.marked_for_another.contains(&heard));
-    let failed_before = e.s.failures > 0
-        || facts
-            .lock(&order_key(&heard))
-            .ok()
-            .flatten()
-            .is_some_and(|l| l.failures > own_marks);
+    let recorded = facts
+        .lock(&order_key(&heard))
+        .ok()
+        .flatten()
+        .map_or(0, |l| l.failures);
+    // Failures under the order from other calls: more than this call's own.
+    if recorded > own_marks + e.s.failures && !e.s.tried_before.contains(&heard) {
+        e.s.tried_before.push(heard.clone());
+    }
+    let failed_before = e.s.failures > 0 || recorded > own_marks;
     let for_redirect = e.s.redirect_needs.as_deref() == Some(heard.as_str());
     let for_spending = e.s.spending_needs_strong;
     let zip_refused = (failed_before && e.s.failures < max) || for_redirect || for_spending;

@@ -200,6 +200,9 @@ pub(crate) struct Session {
     /// Orders marked in this call because the caller said they act for someone else:
     /// the mark guards later calls, not this caller's promised read of the order.
     pub marked_for_another: Vec<String>,
+    /// Orders with failed checks, or a change refused for someone else, from earlier
+    /// calls: found when the order is checked, before a match forgets them.
+    pub tried_before: Vec<String>,
     /// The caller complained once, and was served rather than handed off.
     pub complained: bool,
     /// The caller was told a refund needs the item back ("I'm keeping them").

@@ -1524,6 +1524,15 @@ pub(crate) fn change_address(e: &mut Engine, facts: &dyn Facts) {
         e.ask(Ask::Factor, key, &[]);
         return;
     }
+    // A parcel that someone failed to prove, or said they asked about for another, in
+    // an earlier call: sending it elsewhere by voice now, even with its phone, is how
+    // such a caller tries again as the owner. The team checks it.
+    if changeable && e.s.tried_before.contains(&number) {
+        e.end_task();
+        e.say(p!("redirect_after_earlier_tries"), &[]);
+        e.offer_human(HandOffReason::Requested);
+        return;
+    }
     if !changeable {
         let key = if order.status.has_shipped() && order.tracking_number.is_some() {
             p!("address_shipped")
