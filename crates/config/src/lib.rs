@@ -459,6 +459,10 @@ pub struct OrderPolicy {
     pub not_received_wait_hours: u32,
     pub reschedule_max_days_ahead: u32,
     pub max_voice_quantity: u32,
+    /// The most one order by voice may spend on gift cards, in whole currency units:
+    /// they pass for cash, so whoever speaks near a household's speaker cannot turn its
+    /// saved card into a stack of them.
+    pub max_voice_gift_card_value: u32,
     /// The shortest and longest interval between subscription deliveries, in days.
     pub subscription_frequency_days: [u32; 2],
     /// A card is charged when the order ships, so an order cancelled before it shipped
@@ -477,6 +481,7 @@ impl Default for OrderPolicy {
             not_received_wait_hours: 48,
             reschedule_max_days_ahead: 14,
             max_voice_quantity: 20,
+            max_voice_gift_card_value: 200,
             subscription_frequency_days: [1, 365],
             card_charged_at_shipping: true,
         }
@@ -648,6 +653,12 @@ impl Config {
                 n(o.max_voice_quantity),
                 1,
                 1000,
+            ),
+            (
+                "policy.orders.max_voice_gift_card_value",
+                n(o.max_voice_gift_card_value),
+                0,
+                100_000,
             ),
             ("policy.verification.max_attempts", n(v.max_attempts), 1, 10),
             (

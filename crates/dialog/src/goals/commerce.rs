@@ -115,6 +115,9 @@ fn product(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<Product> {
     }
 }
 
+/// The catalog category of gift cards.
+const GIFT_CARD_CATEGORY: &str = "gift_card";
+
 fn quantity_ok(e: &mut Engine) -> bool {
     let max = e.config().policy.orders.max_voice_quantity;
     match *e.task().quantity() {
@@ -1807,7 +1810,7 @@ fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> O
     } else {
         prod
     };
-    if !quantity_ok(e) {
+    if !quantity_ok(e) || !gift_card_value_ok(e, &prod, facts) {
         e.ask(
             Ask::Quantity,
             p!("ask_quantity"),
@@ -1816,6 +1819,38 @@ fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> O
         return None;
     }
     Some(prod)
+}
+
+/// "Twenty of the fifty-dollar gift cards": gift cards pass for cash, so a voice order
+/// spends at most the configured value on them, counting those already in the cart.
+/// Said, and the count asked again, when the count would go past it.
+fn gift_card_value_ok(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> bool {
+    if prod.category != GIFT_CARD_CATEGORY {
+        return true;
+    }
+    let Some(qty) = *e.task().quantity() else {
+        return true;
+    };
+    let max_cents = i64::from(e.config().policy.orders.max_voice_gift_card_value) * 100;
+    let in_cart: i64 = e
+        .task()
+        .purchase()
+        .cart
+        .iter()
+        .filter_map(|(sku, q)| {
+            let p = facts.product(sku).ok().flatten()?;
+            (p.category == GIFT_CARD_CATEGORY).then(|| i64::from(*q) * p.price_cents)
+        })
+        .sum();
+    if in_cart + i64::from(qty) * prod.price_cents <= max_cents {
+        return true;
+    }
+    e.say(
+        p!("gift_cards_too_much"),
+        &[("max", st::price_cents(max_cents))],
+    );
+    *e.task().quantity() = None;
+    false
 }
 
 fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
