@@ -203,6 +203,9 @@ pub(crate) struct Session {
     /// Orders with failed checks, or a change refused for someone else, from earlier
     /// calls: found when the order is checked, before a match forgets them.
     pub tried_before: Vec<String>,
+    /// The caller was told to stop using an item that smokes, sparks or smells of
+    /// burning.
+    pub safety_told: bool,
     /// The caller complained once, and was served rather than handed off.
     pub complained: bool,
     /// The caller was told a refund needs the item back ("I'm keeping them").

@@ -190,6 +190,12 @@ impl Engine {
             let extra = self.s.last_lines.len().saturating_sub(SUMMARY_LINES);
             self.s.last_lines.drain(..extra);
         }
+        // "Is it safe to keep using a charger that smells of burning?": whatever else is
+        // asked, the caller first hears to stop using it, once in the call.
+        if !self.s.safety_told && self.phrases().any("safety_hazard", &said.words) {
+            self.s.safety_told = true;
+            self.say(p!("safety_stop_using"), &[]);
+        }
         // "Check the status" to "do you want to check your order status or return an
         // item?": the request chosen, taken up with what the first line said (the phone
         // number, the product), which the short answer does not repeat.
