@@ -2342,6 +2342,13 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         e.advance(facts);
         return Answer::Handled;
     }
+    // "Oh right, the jeans. Can I change them to a 36?": a change of size or colour is
+    // no yes; it cannot be made before the order ships, and the order is asked about
+    // again as it is.
+    if intent == Intent::ExchangeItem && said.confidence >= e.config().dialog.switch_confidence {
+        e.ask(Ask::ConfirmCall, p!("confirm_no_variant_change"), &[]);
+        return Answer::Handled;
+    }
     if yes == Some(true) {
         e.task().confirmed = true;
         return Answer::Filled;
