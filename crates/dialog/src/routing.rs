@@ -257,6 +257,19 @@ impl Engine {
         if self.bank_details_asked(said) {
             return;
         }
+        // "A parcel for a Vera Rossi was delivered to my house by mistake": the finder is
+        // no customer of that order; nothing of it is checked or told, and the team
+        // arranges its collection.
+        if self.s.called_about.is_none()
+            && self
+                .phrases()
+                .any("delivered_to_me_by_mistake", &said.words)
+        {
+            self.task = None;
+            self.s.heard_order = None;
+            self.hand_off_saying(HandOffReason::Exception, p!("handoff_found_parcel"), &[]);
+            return;
+        }
         // "There's no Oscar here, you've got the wrong number" on the shop's own call:
         // noted for the team, and the call ends; no call back to a stranger's number.
         let who_asked = matches!(self.ask, Ask::ConfirmWho | Ask::YesNo(YesNo::CallBack));
