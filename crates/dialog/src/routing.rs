@@ -270,6 +270,19 @@ impl Engine {
             self.hand_off_saying(HandOffReason::Exception, p!("handoff_found_parcel"), &[]);
             return;
         }
+        // "I want the next-day shipping charge refunded, it's ten days late": not a price
+        // to be told nor a return; the team decides on a shipping refund.
+        let open_question = matches!(
+            self.ask,
+            Ask::Nothing
+                | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::TrackingLink)
+        );
+        if open_question && self.phrases().any("shipping_fee_refund", &said.words) {
+            self.task = None;
+            self.say(p!("shipping_refund_team"), &[]);
+            self.offer_human(HandOffReason::Exception);
+            return;
+        }
         // "There's no Oscar here, you've got the wrong number" on the shop's own call:
         // noted for the team, and the call ends; no call back to a stranger's number.
         let who_asked = matches!(self.ask, Ask::ConfirmWho | Ask::YesNo(YesNo::CallBack));
