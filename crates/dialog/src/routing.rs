@@ -265,6 +265,7 @@ impl Engine {
                 .phrases()
                 .any("delivered_to_me_by_mistake", &said.words)
         {
+            self.note_primary(said.intent);
             self.task = None;
             self.s.heard_order = None;
             self.hand_off_saying(HandOffReason::Exception, p!("handoff_found_parcel"), &[]);
@@ -278,6 +279,7 @@ impl Engine {
                 | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman | YesNo::TrackingLink)
         );
         if open_question && self.phrases().any("shipping_fee_refund", &said.words) {
+            self.note_primary(said.intent);
             self.task = None;
             self.say(p!("shipping_refund_team"), &[]);
             self.offer_human(HandOffReason::Exception);
