@@ -1252,6 +1252,34 @@ impl Engine {
             self.offer_human(HandOffReason::Requested);
             return;
         }
+        // "Has the money actually come out of my account yet?" about the order just
+        // discussed: its charge (taken when it ships) or its refund, however the
+        // classifier heard the question.
+        if self.task.is_none()
+            && self.s.focus.is_some()
+            && said.entities.order_number.is_none()
+            && matches!(
+                said.intent,
+                Intent::PolicyQuestion | Intent::Fallback | Intent::GetOrderStatus
+            )
+            && self.phrases().any("asks_charged", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::ReturnStatus, said, facts);
+            return;
+        }
+        // "I got two bags of coffee but only need one, can I send the rest back? Order
+        // 1000…110", unsurely classified: sending something of a named order back is a
+        // return.
+        if said.intent == Intent::Fallback
+            && self.task.is_none()
+            && said.entities.order_number.is_some()
+            && self.phrases().any("sends_back", &said.words)
+        {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Return, said, facts);
+            return;
+        }
         // A caller who just reads out an order number ("and order 1 2 3 ...") wants to
         // know about it, whatever the classifier made of the bare number; one who says
         // to buy with it ("the same again please, order 5270…", "order one please, I've
@@ -1631,11 +1659,12 @@ impl Engine {
         // "Order a fifty dollar gift card and ship it to my friend at 9 Elm Road": a
         // product after a word of buying that opens the sentence is a new order, however
         // the address said with it swayed the classifier; it never moves an order placed.
-        let opens_buying = said
+        // The imperative itself ("order a…", "buy me…") needs no runner-up to say so.
+        let imperative = said
             .words
             .first()
-            .is_some_and(|w| matches!(w.as_str(), "order" | "buy" | "purchase"))
-            || self.phrases().any("buying_request", &said.words);
+            .is_some_and(|w| matches!(w.as_str(), "order" | "buy" | "purchase"));
+        let opens_buying = imperative || self.phrases().any("buying_request", &said.words);
         if matches!(
             said.intent,
             Intent::ChangeAddress | Intent::RescheduleDelivery
@@ -1643,11 +1672,12 @@ impl Engine {
             && said.entities.product.is_some()
             && said.entities.order_number.is_none()
             && opens_buying
-            && said
-                .alternatives
-                .iter()
-                .take(2)
-                .any(|a| a.intent == Intent::PlaceOrder)
+            && (imperative
+                || said
+                    .alternatives
+                    .iter()
+                    .take(2)
+                    .any(|a| a.intent == Intent::PlaceOrder))
         {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Place, said, facts);
