@@ -1066,10 +1066,17 @@ impl Engine {
         // could not place but leaned to a policy one, asked as a question.
         let leaned =
             said.intent == Intent::Fallback && self.asks_a_question(said) && leans_to_policy(said);
+        // "There's no charge for stopping it, is there?" at a read-back, unsurely heard
+        // as a request: a question with no yes or no in it is asked of the rules.
+        let unsure_at_read_back = matches!(self.ask, Ask::YesNo(YesNo::Proceed))
+            && said.confidence < self.config.dialog.switch_confidence
+            && self.asks_a_question(said)
+            && self.yes_no(said).is_none();
         let clear = (said.intent == Intent::PolicyQuestion
             && (said.confidence.max(asked) >= self.config.dialog.aside_confidence
                 || self.asks_a_question(said)))
-            || leaned;
+            || leaned
+            || unsure_at_read_back;
         // Asked in the middle of a request, the question is about that request ("no
         // charge for stopping it?" while a subscription is cancelled): its topic is
         // asked with it when the words do not name one.
