@@ -2248,9 +2248,13 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
                 }
                 return Answer::Missed;
             }
+            // "Oh not the tee, sorry, it was the headphones": a pick put right, not a
+            // wrong item sent.
+            let corrects_the_pick = ent.return_reason == Some(ReturnReason::WrongItem)
+                && said.words.iter().any(|w| w == "not");
             let task = e.task();
             task.after_sale().lines = lines;
-            if task.after_sale().return_reason.is_none() {
+            if task.after_sale().return_reason.is_none() && !corrects_the_pick {
                 task.after_sale().return_reason = ent.return_reason;
             }
             // "I ordered three and only got one", answering which item.
