@@ -1057,6 +1057,11 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
     }
+    // "This is ridiculous, just cancel the whole thing": a caller who complained is not
+    // asked why as well; the reason stays "other".
+    if e.s.complained && e.task().cancel().cancel_reason.is_none() {
+        e.task().cancel().cancel_reason = Some(CancelReason::Other);
+    }
     let task = e.task();
     if task.cancel().cancel_reason.is_none() {
         e.ask(Ask::CancelReason, p!("ask_cancel_reason"), &[]);
@@ -1763,8 +1768,12 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                         | Intent::SpeakToAgent
                 )
                 && Goal::from_intent(said.intent).is_none_or(|g| g == Goal::Cancel);
+            // "Just cancel it" when asked why: the caller wants it done, not to say why.
+            let just_cancel = said.intent == Intent::CancelOrder
+                && said.words.len() <= 4
+                && said.entities.order_number.is_none();
             let reason = ent.cancel_reason.or(from_return_reason).or_else(|| {
-                (e.phrases().any("no_reason", &said.words) || unclassified)
+                (e.phrases().any("no_reason", &said.words) || unclassified || just_cancel)
                     .then_some(CancelReason::Other)
             });
             // "Just the red t-shirt, I ordered the wrong size, keep the yoga mats": one
