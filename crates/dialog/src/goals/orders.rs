@@ -1997,8 +1997,9 @@ pub(crate) fn says_not_them(e: &Engine, said: &Said<'_>) -> bool {
         return true;
     }
     let possessive = format!("{name}'s");
-    let relation =
-        |w: Option<&String>| w.is_some_and(|n| e.phrases().any("relation", &[n.clone()]));
+    let relation = |w: Option<&String>| {
+        w.is_some_and(|n| e.phrases().any("relation", std::slice::from_ref(n)))
+    };
     said.words.iter().enumerate().any(|(i, w)| {
         let next = said.words.get(i + 1);
         // "Not Vera", "Vera's husband", "Vera's my mum".
