@@ -398,10 +398,16 @@ pub(crate) fn asks_where_it_goes(e: &Engine, words: &[String]) -> bool {
 }
 
 /// Whether the street an order goes to, or its tracking number, may be read out: its
-/// email or phone was given in this call, or it is a household's own order on the
-/// household's speaker, and the caller does not act for someone else.
+/// email or phone was given in this call (on a household's speaker too, as for a
+/// redirect: anyone in the room may be asking), and the caller does not act for
+/// someone else.
 pub(crate) fn private_details_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
-    !e.acts_for_another(facts) && identity::proved_beyond_a_zip(e, number, facts)
+    let proved = if e.s.speaker.is_some() {
+        e.s.proved_strongly.iter().any(|n| n == number)
+    } else {
+        identity::proved_beyond_a_zip(e, number, facts)
+    };
+    !e.acts_for_another(facts) && proved
 }
 
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
