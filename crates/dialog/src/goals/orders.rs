@@ -1639,6 +1639,14 @@ fn new_state(said: Option<&str>, zip: &str, old: Option<&Address>) -> Option<Str
 /// An order waiting for the customer's confirmation: read it, then confirm, cancel,
 /// change the address or the date.
 pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
+    // "I'm Aisha's friend, just visiting… yes" to "shall I confirm it now?": a
+    // confirmation is a change, made only by the one who placed the order.
+    if e.acts_for_another(facts) {
+        e.say(p!("change_for_someone_else"), &[]);
+        e.end_task();
+        e.anything_else();
+        return;
+    }
     let Some(order) = load(e, facts) else { return };
     if order.status != OrderStatus::PendingConfirmation {
         e.say(
