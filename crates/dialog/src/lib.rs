@@ -206,6 +206,8 @@ pub(crate) struct Session {
     /// The caller was told to stop using an item that smokes, sparks or smells of
     /// burning.
     pub safety_told: bool,
+    /// Whoever answered the shop's own call said the customer was not there.
+    pub someone_else_answered: bool,
     /// The caller complained once, and was served rather than handed off.
     pub complained: bool,
     /// The caller was told a refund needs the item back ("I'm keeping them").

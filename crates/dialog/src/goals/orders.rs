@@ -1940,7 +1940,10 @@ fn confirm_who(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
         e.ask(Ask::ConfirmWho, p!("hold_for_callee"), &[("name", name)]);
         return Answer::Handled;
     }
-    if says_not_them(e, said) || (yes == Some(false) && !said.has(Cue::CallBack)) {
+    // "No, Noah's not in… actually yeah, it's me": whoever said the customer was not
+    // there is not believed to be the customer a moment later.
+    let changed_story = e.s.someone_else_answered && its_them;
+    if changed_story || says_not_them(e, said) || (yes == Some(false) && !said.has(Cue::CallBack)) {
         return not_them(e, said);
     }
     if said.has(Cue::CallBack) {
@@ -2016,10 +2019,11 @@ pub(crate) fn says_not_them(e: &Engine, said: &Said<'_>) -> bool {
     };
     said.words.iter().enumerate().any(|(i, w)| {
         let next = said.words.get(i + 1);
-        // "Not Vera", "Vera's husband", "Vera's my mum".
+        // "Not Vera", "Vera's husband", "Vera's my mum", "Noah's not in".
         (w == "not" && next.map(String::as_str) == Some(name.as_str()))
             || (*w == possessive
                 && (relation(next)
+                    || next.is_some_and(|n| n == "not" || n == "out" || n == "away")
                     || (next.is_some_and(|n| n == "my") && relation(said.words.get(i + 2)))))
     })
 }
@@ -2053,6 +2057,7 @@ pub(crate) fn not_them(e: &mut Engine, said: &Said<'_>) -> Answer {
 /// Whoever answered the shop's call is not the customer: the order called about is not
 /// theirs to hear about or act on.
 pub(crate) fn answered_by_someone_else(e: &mut Engine) {
+    e.s.someone_else_answered = true;
     if let Some(number) = e.s.called_about.clone() {
         e.s.verified.retain(|v| *v != number);
         e.s.focus = None;
