@@ -288,6 +288,28 @@ pub fn after_retraction(text: &str) -> Option<&str> {
     let tail = text[at..]
         .trim_start_matches([',', '.', ' ', '!', ';', ':', '-'])
         .trim();
+    // "No wait, don't cancel, just pause it till after Christmas": the clause that
+    // takes the first request back is no request either; what follows it is.
+    let lower_tail = tail.to_ascii_lowercase();
+    let taken_back = ["don't ", "do not ", "dont ", "not "]
+        .iter()
+        .any(|p| lower_tail.starts_with(p));
+    // Only when another request follows ("just pause it", "instead move it"): "don't
+    // cancel it, I'll keep it" keeps the order, which the whole says.
+    let tail = match tail.find(',').filter(|_| taken_back) {
+        Some(comma) => {
+            let after = tail[comma + 1..].trim();
+            let another = ["just ", "instead ", "but "]
+                .iter()
+                .any(|p| after.to_ascii_lowercase().starts_with(p));
+            if another && after.split_whitespace().count() >= 2 {
+                after
+            } else {
+                tail
+            }
+        }
+        None => tail,
+    };
     (tail.split_whitespace().count() >= 2 && !rescopes_only(tail)).then_some(tail)
 }
 
@@ -299,9 +321,28 @@ fn rescopes_only(tail: &str) -> bool {
     let mut words = lower
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty());
+    // "Just the socks", "only one": how much; "just pause it": another request.
     matches!(
         (words.next(), words.next()),
-        (Some("both" | "all" | "whole" | "just" | "only"), _)
+        (Some("both" | "all" | "whole"), _)
+            | (
+                Some("just" | "only"),
+                None | Some(
+                    "the"
+                        | "one"
+                        | "that"
+                        | "this"
+                        | "those"
+                        | "these"
+                        | "a"
+                        | "an"
+                        | "my"
+                        | "half"
+                        | "two"
+                        | "three"
+                        | "some"
+                )
+            )
             | (Some("the" | "my"), Some("whole" | "entire" | "lot"))
             | (Some("not"), Some("just" | "only"))
     )

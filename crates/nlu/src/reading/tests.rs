@@ -860,3 +860,19 @@ fn the_house_number_is_the_one_nearest_the_street() {
     assert!(a.street.contains("27 Kings Road"), "{}", a.street);
     assert!(a.street.contains('3'), "{}", a.street);
 }
+
+#[test]
+fn a_request_taken_back_then_undone_leaves_the_one_after() {
+    assert_eq!(
+        after_retraction("skip the next tea delivery. no wait, don't skip, just move it to friday"),
+        Some("just move it to friday")
+    );
+    assert_eq!(
+        after_retraction("cancel it, actually no, not cancel, just pause it for a month please"),
+        Some("just pause it for a month please")
+    );
+    assert_eq!(
+        after_retraction("cancel it. actually no, don't cancel it, i'll keep it"),
+        Some("don't cancel it, i'll keep it")
+    );
+}
