@@ -2427,6 +2427,19 @@ fn other_item_named(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool 
     let Some((order, line)) = other_line_named(e, said, facts) else {
         return false;
     };
+    // "Refund for the keyboard, then swap the tee": an item named after "then" or "also"
+    // is for a request of its own, not a correction of the one being dealt with.
+    let noun = line_nouns(&order, &[line]).pop().unwrap_or_default();
+    let later_request = said.words.iter().enumerate().any(|(at, w)| {
+        noun.len() > 2
+            && pw::same_noun(w, &noun)
+            && said.words[at.saturating_sub(4)..at]
+                .iter()
+                .any(|b| matches!(b.as_str(), "then" | "also" | "next" | "afterwards"))
+    });
+    if later_request {
+        return false;
+    }
     let qty = item(&order, line).qty;
     let after_sale = e.task().after_sale();
     after_sale.lines = vec![(line, qty)];
@@ -2539,6 +2552,19 @@ fn another_item_returned(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> 
     };
     let it = item(&order, line);
     let name = item_words_brief(&e.catalog, &it.name, 1);
+    // "And the tee swap?" with the tee's exchange already waiting from the first
+    // breath: that request comes next; no return of it is added.
+    let waiting = e.s.later.iter().any(|w| {
+        w.entities
+            .product
+            .as_deref()
+            .is_some_and(|sku| identity::same_product(sku, &it.sku, facts))
+    });
+    if waiting {
+        e.say(p!("other_item_after_this"), &[("item", name)]);
+        e.say_pending_question(true);
+        return true;
+    }
     let mut later = said.heard.clone();
     later.intent = Intent::ReturnItem;
     later.then = None;
