@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use voxorder_config::{RefundMethod, TimeSlot};
-use voxorder_domain::change::Resolution;
+use voxorder_domain::change::{Pickup, Resolution};
 use voxorder_domain::interpretation::{Cue, SpokenAddress};
 use voxorder_domain::order::{PaymentMethod, ShippingMethod};
 use voxorder_domain::vocab::{CancelReason, Entities, Intent, ProductWanted, ReturnReason};
@@ -191,6 +191,16 @@ pub(crate) struct AfterSale {
     /// Several items were named with a reason that is no fault ("the hoodie's too big"),
     /// and which of them is faulty was asked.
     pub faulty_one_asked: bool,
+}
+
+impl AfterSale {
+    /// The courier pickup asked for, once its day and part of the day are known.
+    pub(crate) fn booked_pickup(&self) -> Option<Pickup> {
+        match (self.pickup, self.date, self.slot) {
+            (Some(true), Some(date), Some(slot)) => Some(Pickup { date, slot }),
+            _ => None,
+        }
+    }
 }
 
 /// A new delivery day and slot.

@@ -869,16 +869,9 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let mut task = e.task_ref().expect("a return is in progress").clone();
     let amount = refund_cents(&order, &task.after_sale().lines);
     let method = task.after_sale().refund_method.expect("checked above");
-    let how = match (
-        task.after_sale().pickup,
-        task.after_sale().date,
-        task.after_sale().slot,
-    ) {
-        (Some(true), Some(d), Some(s)) => e.text(
-            p!("how_pickup"),
-            &[("date", e.date_words(d)), ("slot", slot_words(e, s))],
-        ),
-        _ => e.text(p!("how_label"), &[]),
+    let how = match task.after_sale().booked_pickup() {
+        Some(pickup) => pickup_words(e, pickup),
+        None => e.text(p!("how_label"), &[]),
     };
     if !task.confirmed {
         let args = [
@@ -903,14 +896,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
     };
-    let pickup = match (
-        task.after_sale().pickup,
-        task.after_sale().date,
-        task.after_sale().slot,
-    ) {
-        (Some(true), Some(date), Some(slot)) => Some(Pickup { date, slot }),
-        _ => None,
-    };
+    let pickup = task.after_sale().booked_pickup();
     e.change(Change::CreateReturn(ReturnRequest {
         return_id: return_id.clone(),
         order_number: order.order_number.clone(),
@@ -991,6 +977,17 @@ fn notify_return(e: &mut Engine, order: &Order, return_id: &str, label: bool) {
             reference: Some(return_id.to_string()),
         });
     }
+}
+
+/// "with a courier pickup Thursday the twelfth, in the morning".
+fn pickup_words(e: &Engine, pickup: Pickup) -> String {
+    e.text(
+        p!("how_pickup"),
+        &[
+            ("date", e.date_words(pickup.date)),
+            ("slot", slot_words(e, pickup.slot)),
+        ],
+    )
 }
 
 /// The pickup's date and slot when a courier pickup was asked for. True when settled. A
@@ -1344,15 +1341,9 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
                 &[("item", pw::product_name_brief(&it.name))],
             )
         };
-        let pickup = match (e.task().after_sale().date, e.task().after_sale().slot) {
-            (Some(d), Some(s)) if e.task().after_sale().pickup == Some(true) => Some(e.text(
-                p!("how_pickup"),
-                &[("date", e.date_words(d)), ("slot", slot_words(e, s))],
-            )),
-            _ => None,
-        };
+        let pickup = e.task().after_sale().booked_pickup();
         let variant = pw::variant_change(&it.name, &target.name);
-        match pickup {
+        match pickup.map(|pickup| pickup_words(e, pickup)) {
             Some(how) => e.ask(
                 Ask::YesNo(YesNo::Proceed),
                 p!("confirm_exchange_pickup"),
@@ -1373,14 +1364,7 @@ pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
             return;
         }
     };
-    let pickup = match (
-        e.task().after_sale().pickup,
-        e.task().after_sale().date,
-        e.task().after_sale().slot,
-    ) {
-        (Some(true), Some(date), Some(slot)) => Some(Pickup { date, slot }),
-        _ => None,
-    };
+    let pickup = e.task().after_sale().booked_pickup();
     let reason = e
         .task()
         .after_sale()
