@@ -50,18 +50,9 @@ fn zip_is_not_a_factor(said: &Said<'_>) -> bool {
 
 /// Copies what the opening utterance of a request already says into the request.
 pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
-    // "Send the tracking by email rather than text? 1585560494995": thirteen digits are
-    // an order number, whatever word near them made them sound like a phone.
-    let order_shaped;
-    let ent = match said.entities.phone_number.as_ref() {
-        Some(p) if said.entities.order_number.is_none() && is_order_shaped(e, p) => {
-            let mut fixed = said.entities.clone();
-            fixed.order_number = fixed.phone_number.take();
-            order_shaped = fixed;
-            &order_shaped
-        }
-        _ => &said.entities,
-    };
+    // (Thirteen digits heard as a phone are already the order number here: see
+    // `order_shaped_phones_are_orders`.)
+    let ent = &said.entities;
     if let Some(n) = &ent.order_number {
         e.s.heard_order = Some(n.clone());
         e.s.said_numbers.push(n.clone());
@@ -1135,16 +1126,6 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 hear_order(e, n.clone(), Factors::of(ent));
                 return Answer::Filled;
             }
-            // "The text has a number… 2829731447294": a number of an order's length
-            // that no phone has, where the order number was asked, is the order number.
-            if let Some(n) = ent.phone_number.as_ref().filter(|p| is_order_shaped(e, p)) {
-                let factors = Factors {
-                    phone: None,
-                    ..Factors::of(ent)
-                };
-                hear_order(e, n.clone(), factors);
-                return Answer::Filled;
-            }
             if let Some(phone) = ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
                 e.s.heard_phone = Some(phone.clone());
                 // "I don't have the order number. Phone 503…, email oscar@…": the email
@@ -1255,19 +1236,6 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 None => Answer::Missed,
             }
         }
-        // Thirteen digits where a phone was asked: the order number, found after all.
-        Ask::Phone
-            if ent
-                .phone_number
-                .as_ref()
-                .is_some_and(|p| is_order_shaped(e, p)) =>
-        {
-            e.s.heard_order = ent.phone_number.clone();
-            let mut factors = Factors::of(ent);
-            factors.phone = None;
-            e.s.heard_factors = (!factors.is_empty()).then_some(factors);
-            Answer::Filled
-        }
         Ask::Phone => match ent.phone_number.as_ref().filter(|p| p.len() >= 10) {
             Some(phone) => {
                 e.s.heard_phone = Some(phone.clone());
@@ -1299,7 +1267,6 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .order_number
                 .clone()
                 .filter(|_| ent.phone_number.is_none())
-                .or_else(|| ent.phone_number.clone().filter(|p| is_order_shaped(e, p)))
             {
                 e.s.heard_phone = None;
                 let factors = Factors {

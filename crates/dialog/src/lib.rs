@@ -475,12 +475,13 @@ impl Engine {
             Event::ApplyFailed => self.apply_failed(),
             Event::Keypad(digits) => {
                 let digits: String = digits.chars().filter(char::is_ascii_digit).collect();
-                let heard = Interpretation {
+                let mut heard = Interpretation {
                     words: vec![digits.clone()],
                     entities: self.keypad_entities(&digits),
                     text: digits,
                     ..Interpretation::unclear()
                 };
+                identity::order_shaped_phones_are_orders(self, &mut heard);
                 let said = Said {
                     heard: &heard,
                     intent: Intent::Fallback,
