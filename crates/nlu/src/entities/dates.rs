@@ -132,7 +132,7 @@ pub(crate) fn extract_date(
     // "Tomorrow evening and not today": a "not" just before another date is that
     // date's, not a rejection of the one before it.
     let starts: Vec<usize> = candidates.iter().map(|c| c.start).collect();
-    let of_the_next = |k: usize| starts.iter().any(|&s| s > k && s <= k + 2);
+    let of_the_next = |k: usize| of_a_later_date(&starts, k);
     let rejected = |c: &Candidate, prev_end: usize| -> bool {
         let before = c.start.saturating_sub(5).max(prev_end)..c.start;
         let negated_before = before
@@ -392,7 +392,7 @@ fn ruled_out(words: &[String], c: &Candidate, prev_end: usize, starts: &[usize])
         NEGATING_AFTER.contains(&words[k].as_str())
             && !words_at(words, k, "not later")
             && !harmless(k)
-            && !starts.iter().any(|&s| s > k && s <= k + 2)
+            && !of_a_later_date(starts, k)
     });
     governed_before == Some(true) || governed_after
 }
@@ -478,6 +478,12 @@ fn away_or_current(words: &[String], c: &Candidate, next_start: usize) -> bool {
         .clone()
         .any(|k| AWAY_BEFORE.iter().any(|p| words_at(words, k, p)));
     away || current || away_before
+}
+
+/// Whether the negation at `k` stands just before another date said (`starts`: where
+/// each begins): "tomorrow and not today" rules out today, not tomorrow.
+fn of_a_later_date(starts: &[usize], k: usize) -> bool {
+    starts.iter().any(|&s| s > k && s <= k + 2)
 }
 
 /// Whether words that ask for the date come shortly before it: "could it be", "how
