@@ -299,9 +299,11 @@ pub fn after_retraction(text: &str) -> Option<&str> {
     let tail = match tail.find(',').filter(|_| taken_back) {
         Some(comma) => {
             let after = tail[comma + 1..].trim();
+            // The text is ASCII (checked above), so both cases index alike.
+            let lower_after = lower_tail[comma + 1..].trim();
             let another = ["just ", "instead ", "but "]
                 .iter()
-                .any(|p| after.to_ascii_lowercase().starts_with(p));
+                .any(|p| lower_after.starts_with(p));
             if another && after.split_whitespace().count() >= 2 {
                 after
             } else {
