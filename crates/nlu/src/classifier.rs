@@ -98,7 +98,12 @@ impl ReasonHead {
     /// The most likely reason and its probability; None when "none" is likelier or the
     /// reason is below the head's bar.
     pub fn reason(&self, embedding: &[f32]) -> Option<(ReturnReason, f32)> {
-        let (label, p) = self.label(embedding)?;
+        self.reason_at(embedding, self.min_confidence)
+    }
+
+    /// The return head's reason at a bar of the caller's.
+    pub fn reason_at(&self, embedding: &[f32], bar: f32) -> Option<(ReturnReason, f32)> {
+        let (label, p) = self.label_at(embedding, bar)?;
         Some((parse_reason(label)?, p))
     }
 
@@ -114,10 +119,6 @@ impl ReasonHead {
     }
 
     /// The most likely label other than `none`, at or above the bar.
-    fn label(&self, embedding: &[f32]) -> Option<(&str, f32)> {
-        self.label_at(embedding, self.min_confidence)
-    }
-
     fn label_at(&self, embedding: &[f32], bar: f32) -> Option<(&str, f32)> {
         let logits: Vec<f32> = self
             .weights
@@ -135,6 +136,23 @@ impl ReasonHead {
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
         let label = self.labels[best].as_str();
         (label != "none" && p >= bar).then_some((label, p))
+    }
+
+    /// The probability the head leaves to `none`.
+    fn none_share(&self, embedding: &[f32]) -> f32 {
+        let logits: Vec<f32> = self
+            .weights
+            .iter()
+            .zip(&self.bias)
+            .map(|(w, b)| w.iter().zip(embedding).map(|(w, e)| w * e).sum::<f32>() + b)
+            .collect();
+        let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let exp: Vec<f32> = logits.iter().map(|l| (l - top).exp()).collect();
+        let total: f32 = exp.iter().sum();
+        self.labels
+            .iter()
+            .position(|l| l == "none")
+            .map_or(0.0, |i| exp[i] / total)
     }
 
     fn check(&self, dim: usize, known: KnownLabel) -> Result<(), String> {
@@ -405,11 +423,24 @@ pub struct Classified {
     /// The cancel head's likeliest reason at the lower bar [`UNSURE_CANCEL_BAR`], for a
     /// sentence long enough to hold one.
     pub cancel_reason_unsure: Option<(CancelReason, f32)>,
+    /// The return head's likeliest reason at the lower bar [`UNSURE_RETURN_BAR`], for a
+    /// return told as a story ("the photos showed a wooden handle and it's plastic").
+    pub reason_unsure: Option<(ReturnReason, f32)>,
 }
 
 /// The cancel head's bar for a sentence that gives more than the request itself: "none"
 /// lines are short ("just cancel it"), so a long one is likelier to hold a reason.
 pub const UNSURE_CANCEL_BAR: f32 = 0.4;
+
+/// The return head's bar for a return told with a story of its own: the head spreads
+/// its probability over reasons on a story no phrase names, and its first choice there
+/// is right far more often than it is a reason nobody gave.
+pub const UNSURE_RETURN_BAR: f32 = 0.45;
+
+/// The most the return head may leave to `none` for its unsure reason to be taken: a
+/// request said with its order and zip ("send back the backpack from my other order,
+/// the headphones one is …") can lean to a reason as much as to none.
+pub const UNSURE_RETURN_NONE_MAX: f32 = 0.3;
 
 /// The ONNX intent classifier.
 pub struct OnnxIntentClassifier {
@@ -520,9 +551,13 @@ impl IntentClassifier for OnnxIntentClassifier {
             .session
             .lock()
             .map_err(|_| ClassifierError::SessionPoisoned)?;
-        let reason = match (&self.reasons, &embedding) {
-            (Some(head), Some(e)) => head.reason(e),
-            _ => None,
+        let (reason, reason_unsure) = match (&self.reasons, &embedding) {
+            (Some(head), Some(e)) => (
+                head.reason(e),
+                head.reason_at(e, UNSURE_RETURN_BAR.min(head.min_confidence))
+                    .filter(|_| head.none_share(e) <= UNSURE_RETURN_NONE_MAX),
+            ),
+            _ => (None, None),
         };
         let (cancel_reason, cancel_reason_unsure) = match (&self.cancel_reasons, &embedding) {
             (Some(head), Some(e)) => (
@@ -562,6 +597,7 @@ impl IntentClassifier for OnnxIntentClassifier {
             reason,
             cancel_reason,
             cancel_reason_unsure,
+            reason_unsure,
         })
     }
 

@@ -39,11 +39,11 @@ const ALTERNATIVES: usize = 3;
 /// Most requests taken from one utterance; a longer list is heard as one.
 const MAX_REQUESTS: usize = 3;
 
-/// Words beyond the request itself a cancellation must have for the cancel head's
-/// unsure reason to be taken.
+/// Words beyond the request itself a cancellation or a return must have for a reason
+/// head's unsure reason to be taken.
 const LONG_ENOUGH_FOR_A_REASON: usize = 4;
 
-/// The words of a cancellation that are not the request itself, its identifiers or
+/// The words of a cancellation or a return that are not the request itself, its identifiers or
 /// its courtesies: what a reason would be said in.
 /// With an order number said and the classifier leaning to Fallback, the share of the
 /// rest an intent of the shop's needs to be taken, and the least score it may have.
@@ -65,6 +65,9 @@ fn reason_words(text: &str) -> usize {
         "also", "ordered", "bought", "placed", "got", "on", "from", "last", "week", "month",
         "yesterday", "today", "monday", "tuesday", "wednesday", "thursday", "friday",
         "saturday", "sunday", "both", "all", "whole", "item", "items", "thing",
+        // A return's own words.
+        "return", "returned", "returning", "send", "sending", "back", "refund", "label",
+        "them", "they", "these", "those", "get", "money",
     ];
     text.split_whitespace()
         .map(|w| {
@@ -471,7 +474,22 @@ impl Nlu {
             || matches!(intent, Intent::ReturnItem | Intent::ReportProblem))
             && expect != Some(EntityKind::CancelReason);
         if entities.return_reason.is_none() && reason_belongs && !reason_denied {
-            entities.return_reason = classified.reason.map(|(reason, _)| reason);
+            // A return told as a story ("my daughter says the colour's not really her")
+            // holds its reason in the story; the head's first choice is taken there at
+            // a lower bar, as for a cancellation.
+            // Said with where the refund goes, the reason is read from the rest.
+            let story = entities::reason_story(text);
+            let (reason, reason_unsure) = match &story {
+                Some(story) => {
+                    let told = self.classifier.classify_with_reason(story)?;
+                    (told.reason, told.reason_unsure)
+                }
+                None => (classified.reason, classified.reason_unsure),
+            };
+            let long = reason_words(story.as_deref().unwrap_or(text)) >= LONG_ENOUGH_FOR_A_REASON;
+            entities.return_reason = reason
+                .or(reason_unsure.filter(|_| long))
+                .map(|(reason, _)| reason);
         }
         // The same for why an order is cancelled ("it's a bit steep for what it is"),
         // when asked or said with a cancellation, and no phrase gave a reason of either
@@ -597,6 +615,7 @@ mod tests {
                 reason: Some((self.1, 0.9)),
                 cancel_reason: Some((self.2, 0.9)),
                 cancel_reason_unsure: None,
+                reason_unsure: None,
             })
         }
     }

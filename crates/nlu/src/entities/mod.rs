@@ -73,6 +73,85 @@ pub enum EntityDataError {
     },
 }
 
+/// The words a return's reason is told in: the transcript without the part that says
+/// where the refund goes ("…and get the money back on the card I paid with", "as store
+/// credit"). Read whole, a sentence's meaning leans to the refund's words, which say
+/// nothing of why the item goes back. None when no refund way is said, or nothing else
+/// is left.
+pub fn reason_story(text: &str) -> Option<String> {
+    let tables = phrases::tables();
+    let refund_span = |part: &str| {
+        let (words, _) = email::split_emails(part);
+        let span = reasons::extract(&words, tables).refund_span;
+        span.map(|span| (words, span))
+    };
+    refund_span(text)?;
+    let mut kept: Vec<String> = Vec::new();
+    for clause in text.split_inclusive(['.', ',', ';', '?', '!']) {
+        let Some((words, (start, end))) = refund_span(clause) else {
+            kept.push(clause.trim().to_string());
+            continue;
+        };
+        let parts = split_at_joins(clause);
+        if parts.len() > 1 {
+            kept.extend(
+                parts
+                    .into_iter()
+                    .filter(|part| refund_span(part).is_none())
+                    .map(str::to_string),
+            );
+            continue;
+        }
+        // One clause, no join: the way and the word that leads into it ("as store
+        // credit", "by bank transfer") go; the rest stays.
+        let lead = (start.saturating_sub(2)..start)
+            .rev()
+            .find(|&i| LEADS_TO_A_WAY.contains(&words[i].as_str()))
+            .unwrap_or(start);
+        kept.extend(words[..lead].iter().chain(&words[end..]).cloned());
+    }
+    let story = kept.join(" ");
+    let story = story.trim();
+    // "Store credit please": what is left tells nothing.
+    let tells = story.split_whitespace().count() >= MIN_STORY_WORDS;
+    (tells && story != text.trim()).then(|| story.to_string())
+}
+
+/// The fewest words left once the refund way is out for them to tell a reason.
+const MIN_STORY_WORDS: usize = 3;
+
+/// Words that lead into a refund way said inside a clause: "as store credit", "by bank
+/// transfer", "to my card".
+const LEADS_TO_A_WAY: &[&str] = &[
+    "as", "by", "to", "into", "onto", "on", "in", "for", "with", "via", "through", "a",
+];
+
+/// A clause cut where "and", "but", "so" or "because" join two of its parts.
+fn split_at_joins(clause: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut from = 0;
+    let lower = clause.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(' ') {
+        let space = at + found;
+        let next = &lower[space + 1..];
+        let word = next.split(' ').next().unwrap_or("");
+        if matches!(word, "and" | "but" | "so" | "because" | "cause") {
+            let part = clause[from..space].trim();
+            if !part.is_empty() {
+                parts.push(part);
+            }
+            from = space + 1 + word.len();
+        }
+        at = space + 1;
+    }
+    let last = clause[from..].trim();
+    if !last.is_empty() {
+        parts.push(last);
+    }
+    parts
+}
+
 /// Whether the transcript names another business's service or something no shop like
 /// this one sells (`assets/nlu/entities/elsewhere.toml`): "my gym membership", "the
 /// scooter I hired", "a bottle of whisky".

@@ -709,3 +709,26 @@ fn the_email_meant_of_two() {
         Some("ann@mail.com")
     );
 }
+
+/// The words a return's reason is read from leave out where the refund goes, and only
+/// that.
+#[test]
+fn a_reason_story_leaves_out_the_refund_way() {
+    assert_eq!(
+        reason_story("the lights came after christmas. I want to return them and get the money back on my card")
+            .as_deref(),
+        Some("the lights came after christmas. I want to return them")
+    );
+    assert_eq!(
+        reason_story(
+            "can i have the refund as store credit i'm returning the jumper i didn't like"
+        )
+        .as_deref(),
+        Some("can i have the refund i am returning the jumper i did not like")
+    );
+    assert_eq!(
+        reason_story("the lamp looks nothing like the photos, return it"),
+        None
+    );
+    assert_eq!(reason_story("store credit please"), None);
+}
