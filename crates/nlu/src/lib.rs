@@ -445,7 +445,8 @@ impl Nlu {
             && entities.order_number.is_none()
             && (entities::names_another_shop(text)
                 || (entities.product.is_none()
-                    && ((!own_details && entities::names_elsewhere(text))
+                    && (((!own_details || entities::acts_on_elsewhere(text))
+                        && entities::names_elsewhere(text))
                         || entities::names_another_business(text))))
         {
             intent = Intent::Fallback;

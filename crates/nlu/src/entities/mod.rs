@@ -246,12 +246,63 @@ fn named_as_a_shop(words: &[String], start: usize, end: usize) -> bool {
 /// new car" or "I want to get a tattoo" name what is wanted.
 fn sent_to(before: &[String]) -> bool {
     const DETERMINERS: &[&str] = &["the", "my", "our", "his", "her", "their", "a", "an"];
+    // "A subscription to the wine club", "signed up to my channel": what is joined, not
+    // where a parcel goes.
+    const JOINED: &[&str] = &[
+        "subscription",
+        "subscriptions",
+        "subscribe",
+        "subscribed",
+        "membership",
+        "member",
+        "up",
+        "joined",
+    ];
     let mut back = before.iter().rev();
-    match back.next().map(String::as_str) {
+    let to = match back.next().map(String::as_str) {
         Some("to") => true,
         Some(w) if DETERMINERS.contains(&w) => back.next().is_some_and(|w| w == "to"),
         _ => false,
-    }
+    };
+    to && !back.next().is_some_and(|w| JOINED.contains(&w.as_str()))
+}
+
+/// Whether another business's service is itself what the request acts on: "reschedule
+/// the movers to next week", "move my dentist to Friday", "cancel the plumber". Unlike a
+/// story around a delivery ("I've a dentist appointment, can it come Friday"), the day
+/// said then belongs to that business.
+pub fn acts_on_elsewhere(text: &str) -> bool {
+    const ACTS: &[&str] = &[
+        "reschedule",
+        "rebook",
+        "move",
+        "postpone",
+        "cancel",
+        "change",
+        "push",
+        "book",
+        "rearrange",
+        "delay",
+    ];
+    const DETERMINERS: &[&str] = &["the", "my", "our", "a", "an", "his", "her", "their"];
+    let words = words_outside_emails(text);
+    phrases::tables()
+        .elsewhere
+        .find_all(&words)
+        .iter()
+        .filter(|m| {
+            !matches!(
+                m.value,
+                phrases::Elsewhere::Retailer | phrases::Elsewhere::Maker
+            )
+        })
+        .any(|m| {
+            let mut k = m.start;
+            if k > 0 && DETERMINERS.contains(&words[k - 1].as_str()) {
+                k -= 1;
+            }
+            k > 0 && ACTS.contains(&words[k - 1].as_str())
+        })
 }
 
 /// Whether the transcript names another business by its name, in the place an order's

@@ -710,6 +710,29 @@ fn the_email_meant_of_two() {
     );
 }
 
+/// A subscription to another business is that business's; the place a parcel is sent
+/// to is not.
+#[test]
+fn a_subscription_to_another_business_is_elsewhere() {
+    assert!(names_elsewhere(
+        "subscription to the wine club, cancel it please"
+    ));
+    assert!(names_elsewhere("i signed up to the wine club, cancel it"));
+    assert!(!names_elsewhere("send it to my gym's front desk"));
+}
+
+/// Another business's service acted on names its own day; one told around a delivery
+/// does not.
+#[test]
+fn a_service_acted_on_is_elsewhere_whatever_day_it_names() {
+    assert!(acts_on_elsewhere("reschedule the movers to next week"));
+    assert!(acts_on_elsewhere("can you move my dentist to friday"));
+    assert!(!acts_on_elsewhere(
+        "i've a dentist appointment when my parcel's due, can it come another day"
+    ));
+    assert!(!acts_on_elsewhere("move the delivery to friday please"));
+}
+
 /// The words a return's reason is read from leave out where the refund goes, and only
 /// that.
 #[test]
