@@ -388,8 +388,13 @@ impl Engine {
                     && said.confidence >= self.config().dialog.aside_confidence);
         // "Ok, how much is the yoga mat?" at "shall I connect you?" is a new question too.
         let offered = q.is_offer() || matches!(q, YesNo::OfferHuman);
-        let asks_something =
-            self.names_a_request(said) || commerce::asks_about_a_product(self, said);
+        // "Ok fine, confirm it as it is then" at "shall I confirm it now?" is the yes to
+        // it, not a new confirmation to read the order out for again.
+        let confirms_the_offer = q == YesNo::ConfirmPending
+            && said.intent == Intent::ConfirmOrder
+            && said.entities.order_number.is_none();
+        let asks_something = !confirms_the_offer
+            && (self.names_a_request(said) || commerce::asks_about_a_product(self, said));
         if declined_with_request || (offered && asks_something && self.acknowledges_only(said)) {
             self.s.queue.clear();
             self.ask = Ask::Nothing;
