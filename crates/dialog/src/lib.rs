@@ -957,6 +957,23 @@ impl Engine {
             if buys_it_again {
                 continue;
             }
+            // "Great, and can you text me the link as well": the yes sent the link; the
+            // same link asked after it is already on its way.
+            let link_sent_now = self.step.changes.iter().any(|c| {
+                matches!(
+                    c,
+                    Change::Notify {
+                        template: voxorder_domain::change::Notice::TrackingLink,
+                        ..
+                    }
+                )
+            });
+            if link_sent_now
+                && next.intent == Intent::TrackPackage
+                && self.phrases().any("take_up_link", &next.words)
+            {
+                continue;
+            }
             if next.intent == Intent::ExchangeItem && of_the_cancelled {
                 next.intent = Intent::PlaceOrder;
                 next.entities.order_number = None;
