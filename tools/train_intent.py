@@ -92,7 +92,11 @@ THRESHOLD = 0.45
 # ReturnItem 0.47) is an answer, and the dialog reads it as a new request if trusted.
 ORDER_CHANGE_GRID = [0.55, 0.6, 0.65, 0.7, 0.75, 0.8]
 FALLBACK_LIMIT_GRID = [1.0, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05]
-ORDER_CHANGE_MAX_COST = 0.01
+# Out of fold the training lines are harder than callers' words (they are written to
+# sit on the boundaries), so their cost overstates a limit's: on blind sets a Fallback
+# limit of 0.2 cost no more than one in-scope line in four hundred and took out most
+# of the out-of-scope requests heard as a change.
+ORDER_CHANGE_MAX_COST = 0.015
 # As crates/nlu/src/classifier.rs `changes_orders`.
 CHANGES_ORDERS = {
     "CancelOrder", "ReturnItem", "ExchangeItem", "RescheduleDelivery", "ChangeAddress",
