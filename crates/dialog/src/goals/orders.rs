@@ -1051,6 +1051,21 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
             );
             return;
         }
+        // "Cancel one of the jeans, I ordered two by mistake": part of the order's one
+        // line is no cancellation of the whole; the caller chooses.
+        if let Some((whole, returnable)) = part_of_the_line(e, &order) {
+            let key = if returnable {
+                p!("cancel_part_of_line")
+            } else {
+                p!("cancel_part_of_line_whole_only")
+            };
+            e.ask(
+                Ask::YesNo(YesNo::CancelWholeOrder),
+                key,
+                &[("whole", whole)],
+            );
+            return;
+        }
         // "I'd like to take one thing off my order": no item named, but not the whole
         // order either; what can be done is said before any reason is asked.
         if order.items.len() > 1 && e.phrases().any("some_items", &words) {
@@ -1137,6 +1152,29 @@ fn one_item_of_many(
         st::list_and(&others),
         e.ever_returnable(item),
     ))
+}
+
+/// Of an order of one line of several ("two pairs of jeans"), whether the cancellation
+/// asks for fewer of them: a count below the line's said with the product, or "one of
+/// them", "only one". The whole line in words, and whether it can be returned later.
+fn part_of_the_line(e: &Engine, order: &Order) -> Option<(String, bool)> {
+    let [item] = order.items.as_slice() else {
+        return None;
+    };
+    if item.qty < 2 {
+        return None;
+    }
+    let task = e.task_ref()?;
+    let fewer =
+        task.heard.product.is_some() && task.heard.quantity.is_some_and(|q| q > 0 && q < item.qty);
+    let ph = e.phrases();
+    let one_of = ph.any("one_of_them", &task.words) || ph.any("just_one", &task.words);
+    (fewer || one_of).then(|| {
+        (
+            item_words(&e.catalog, &item.name, item.qty),
+            e.ever_returnable(item),
+        )
+    })
 }
 
 /// "No, not the gift card, it's the belts I don't want" at "shall I cancel it all?": the
