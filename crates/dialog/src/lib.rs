@@ -197,6 +197,10 @@ pub(crate) struct Session {
     /// The caller asked for a change on someone else's behalf: no change is made in
     /// this call.
     pub for_someone_else: bool,
+    /// The caller said the item was a gift to them ("my aunt sent me a present"): a
+    /// return of it may be made for whoever placed the order, with the refund going
+    /// back to them, as the returns policy allows.
+    pub gift_received: bool,
     /// Orders marked in this call because the caller said they act for someone else:
     /// the mark guards later calls, not this caller's promised read of the order.
     pub marked_for_another: Vec<String>,

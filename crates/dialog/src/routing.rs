@@ -232,6 +232,9 @@ impl Engine {
             self.s.guest = true;
             self.s.for_someone_else = true;
         }
+        if self.phrases().any("gift_received", &said.words) {
+            self.s.gift_received = true;
+        }
         if self.speaks_for_another(&said.words) {
             self.s.for_someone_else = true;
             // "I'm her son, she asked me to sort it", said in the middle of a change: the
@@ -240,7 +243,7 @@ impl Engine {
                 .task
                 .as_ref()
                 .is_some_and(|t| t.goal().acts_on_the_order());
-            if changing && self.acts_for_another(facts) {
+            if changing && self.acts_for_another(facts) && !self.returns_a_gift(self.task_goal()) {
                 self.refuse_for_another(p!("change_for_someone_else"), said, facts);
                 self.end_task();
                 self.anything_else();
@@ -1852,6 +1855,18 @@ impl Engine {
         })
     }
 
+    /// A return of a gift the caller received: made for whoever placed the order, with
+    /// the refund going back to them (the returns policy's gift rule). Nothing else is
+    /// done for someone else, and no detail of the order is read.
+    pub(crate) fn returns_a_gift(&self, goal: Option<Goal>) -> bool {
+        self.s.gift_received && goal == Some(Goal::Return)
+    }
+
+    /// The goal of the request in progress.
+    fn task_goal(&self) -> Option<Goal> {
+        self.task.as_ref().map(|t| t.goal())
+    }
+
     /// The caller said they act for someone else, and that person is not one this device
     /// serves: on a household's own speaker, a member's order is the household's, but
     /// "it's for my neighbour Rosa" about an order of someone outside it is not.
@@ -1907,14 +1922,15 @@ impl Engine {
         if for_someone_else {
             self.s.for_someone_else = true;
         }
-        if changes_something && for_someone_else && self.acts_for_another(facts) {
+        let gift = self.returns_a_gift(Some(goal));
+        if changes_something && for_someone_else && self.acts_for_another(facts) && !gift {
             self.refuse_for_another(p!("change_for_someone_else"), said, facts);
             self.anything_else();
             return;
         }
         // "Oh sorry, I misspoke, I AM Ravi": a caller who said they act for someone else
         // changes nothing in this call, whatever they say of themselves next.
-        if changes_something && self.acts_for_another(facts) {
+        if changes_something && self.acts_for_another(facts) && !gift {
             self.refuse_for_another(p!("change_after_someone_else"), said, facts);
             self.anything_else();
             return;
@@ -2002,7 +2018,7 @@ impl Engine {
         // answering the identity question, or "I'm his son" said after it: a change asked
         // by someone acting for another is refused at whatever step it comes out.
         let changes_something = goal.acts_on_the_order();
-        if changes_something && self.acts_for_another(facts) {
+        if changes_something && self.acts_for_another(facts) && !self.returns_a_gift(Some(goal)) {
             self.say(p!("change_for_someone_else"), &[]);
             if let Some(number) = self.s.focus.clone() {
                 identity::mark_order_for_another(self, &number, facts);

@@ -166,7 +166,8 @@ fn refund_cents(order: &Order, lines: &[(u32, u32)]) -> i64 {
 
 /// Refund methods offered for this order, the default first.
 fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
-    e.config()
+    let options = e
+        .config()
         .policy
         .returns
         .refund_methods
@@ -174,12 +175,23 @@ fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
         .copied()
         .filter(|m| {
             !(order.payment.method == PaymentMethod::Cod && *m == RefundMethod::OriginalPayment)
-        })
-        .collect()
+        });
+    // A gift returned by the one who received it: the money goes back to whoever paid,
+    // the way they paid (as store credit on their account for cash on delivery).
+    if e.s.gift_received && e.s.for_someone_else {
+        return options
+            .filter(|m| *m != RefundMethod::BankTransfer)
+            .take(1)
+            .collect();
+    }
+    options.collect()
 }
 
 fn method_words(e: &Engine, facts: &dyn Facts, order: &Order, m: RefundMethod) -> String {
     match m {
+        RefundMethod::OriginalPayment if e.s.gift_received && e.s.for_someone_else => {
+            e.text(p!("refund_method_payer"), &[])
+        }
         RefundMethod::OriginalPayment => e.text(
             p!("refund_method_original"),
             &[("card", card_words(e, facts, order))],
@@ -851,6 +863,10 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     {
         e.task().after_sale().refund_method = None;
     }
+    // A gift's refund has one way, back to whoever paid: taken, not asked.
+    if e.s.gift_received && e.s.for_someone_else && options.len() == 1 {
+        e.task().after_sale().refund_method = options.first().copied();
+    }
     if e.task().after_sale().refund_method.is_none() {
         let words: Vec<String> = options
             .iter()
@@ -863,13 +879,20 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         );
         return;
     }
+    if e.s.gift_received && e.s.for_someone_else {
+        e.task().after_sale().pickup = Some(false);
+    }
     if !pickup_settled(e) {
         return;
     }
     let mut task = e.task_ref().expect("a return is in progress").clone();
     let amount = refund_cents(&order, &task.after_sale().lines);
     let method = task.after_sale().refund_method.expect("checked above");
+    // A gift's label goes to whoever placed the order, whose contacts are the order's;
+    // no courier is sent to their address for someone else's return.
+    let gift = e.s.gift_received && e.s.for_someone_else;
     let how = match task.after_sale().booked_pickup() {
+        _ if gift => e.text(p!("how_label_to_payer"), &[]),
         Some(pickup) => pickup_words(e, pickup),
         None => e.text(p!("how_label"), &[]),
     };
@@ -881,7 +904,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
             ("method", method_words(e, facts, &order, method)),
             ("how", how),
         ];
-        let key = if task.after_sale().pickup == Some(true) {
+        let key = if task.after_sale().pickup == Some(true) || gift {
             p!("confirm_return")
         } else {
             p!("confirm_return_offer_pickup")
