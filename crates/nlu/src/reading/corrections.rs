@@ -402,6 +402,14 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     ("and when will my", 1),
     ("and when is my", 1),
     ("and when does my", 1),
+    // "Where are my desk lamps, and has the candle shipped?": another item's own
+    // question.
+    ("and has the", 1),
+    ("and have the", 1),
+    ("and did the", 1),
+    ("and where is the", 1),
+    ("and where's the", 1),
+    ("and when will the", 1),
     ("and how about", 1),
     ("and can i also", 1),
     ("and could i also", 1),

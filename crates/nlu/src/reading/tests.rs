@@ -406,6 +406,10 @@ fn a_second_request_is_cut_only_at_a_clear_joining_phrase() {
     );
     assert_eq!(second_request("cancel it and then refund me"), None);
     assert_eq!(
+        second_request("where are my desk lamps, and has the candle shipped?"),
+        Some(("where are my desk lamps", "has the candle shipped?"))
+    );
+    assert_eq!(
         second_request("cancel order 1000000000011, and also what's your return policy"),
         Some(("cancel order 1000000000011", "what's your return policy"))
     );
