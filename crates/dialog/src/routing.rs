@@ -2484,12 +2484,12 @@ impl Engine {
     }
 
     pub(crate) fn refuse_card(&mut self, facts: &dyn Facts) {
-        // Only a verified order's card is named, even by its last four.
-        let card = self.focus_order(facts).and_then(|o| {
-            let brand = o.payment.brand.clone()?;
-            let last4 = o.payment.last4.clone()?;
-            Some(st::card(&brand, &last4))
-        });
+        // Only a verified order's card is named, by its last four only to whom they may
+        // be said (`card_words`).
+        let card = self
+            .focus_order(facts)
+            .filter(|o| o.payment.brand.is_some())
+            .map(|o| crate::speak::card_words(self, facts, &o));
         self.s.card_asked = true;
         match card {
             Some(card) => self.say(p!("card_refused_with_last4"), &[("card", card)]),

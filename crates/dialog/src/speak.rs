@@ -378,17 +378,34 @@ pub(crate) fn refund_days(e: &Engine) -> String {
 /// (which anyone near the customer can guess); others hear the brand alone.
 pub(crate) fn card_words(e: &Engine, facts: &dyn Facts, order: &Order) -> String {
     let c = &e.catalog;
-    let last4 = order.payment.last4.as_ref().filter(|_| {
-        // The shop's own call reached the order's phone: that is the phone proved.
-        e.s.called_about.as_deref() == Some(order.order_number.as_str())
-            || crate::identity::proved_beyond_a_zip(e, &order.order_number, facts)
-    });
+    let last4 = order
+        .payment
+        .last4
+        .as_ref()
+        .filter(|_| last4_may_be_said(e, facts, order));
     match (&order.payment.brand, last4) {
         (Some(b), None) => st::card(b, ""),
         (Some(b), Some(l)) => st::card(b, l),
         (None, Some(l)) => st::card(&c.render(p!("card_unbranded"), 0, false, &[]), l),
         _ => c.render(p!("card_original"), 0, false, &[]),
     }
+}
+
+/// Whether a card's last four may be said of an order: to one who proved it beyond a
+/// zip in this call, or on the shop's own call that reached its phone; never to someone
+/// acting for another or a guest, and on a household's speaker (where anyone in the
+/// room may be asking, and members share it) only once the order's own email or phone
+/// was given in this call.
+pub(crate) fn last4_may_be_said(e: &Engine, facts: &dyn Facts, order: &Order) -> bool {
+    let number = order.order_number.as_str();
+    if e.acts_for_another(facts) || e.s.guest {
+        return false;
+    }
+    if e.s.speaker.is_some() {
+        return e.s.proved_strongly.iter().any(|n| n == number);
+    }
+    e.s.called_about.as_deref() == Some(number)
+        || crate::identity::proved_beyond_a_zip(e, number, facts)
 }
 
 /// "every two weeks", "every month".

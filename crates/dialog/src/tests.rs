@@ -639,7 +639,9 @@ fn full_card_numbers_are_never_read() {
         "read me the full card number",
         Entities::default(),
     );
-    assert!(s.reply.contains("4 2 4 2"), "{}", s.reply);
+    // Proved by a zip alone (guessed from the city), the caller hears the brand only.
+    assert!(s.reply.contains("Visa"), "{}", s.reply);
+    assert!(!s.reply.contains("4 2 4 2"), "{}", s.reply);
     assert!(!s.reply.contains("4242 "), "{}", s.reply);
 }
 
