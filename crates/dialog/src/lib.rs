@@ -197,6 +197,9 @@ pub(crate) struct Session {
     /// The caller asked for a change on someone else's behalf: no change is made in
     /// this call.
     pub for_someone_else: bool,
+    /// Gift cards bought by voice in this call, in cents: the cap on them holds for the
+    /// call (and, on a household's speaker, the day), not only for each order.
+    pub gift_cards_bought_cents: i64,
     /// The caller said the item was a gift to them ("my aunt sent me a present"): a
     /// return of it may be made for whoever placed the order, with the refund going
     /// back to them, as the returns policy allows.

@@ -503,6 +503,11 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     record.internal_notes = None;
     record.version = None;
     record.estimated_delivery = Some(estimate.to_string());
+    e.s.gift_cards_bought_cents += items
+        .iter()
+        .filter(|(p, _)| p.category == GIFT_CARD_CATEGORY)
+        .map(|(p, q)| i64::from(*q) * p.price_cents)
+        .sum::<i64>();
     e.change(Change::PlaceOrder {
         order: Box::new(record),
     });
@@ -1842,7 +1847,10 @@ fn gift_card_value_ok(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> bool
             (p.category == GIFT_CARD_CATEGORY).then(|| i64::from(*q) * p.price_cents)
         })
         .sum();
-    if in_cart + i64::from(qty) * prod.price_cents <= max_cents {
+    // "Another two hundred on a new order": what was bought already counts, in this
+    // call and, on a household's speaker, today.
+    let before = e.s.gift_cards_bought_cents.max(gift_cards_today(e, facts));
+    if before + in_cart + i64::from(qty) * prod.price_cents <= max_cents {
         return true;
     }
     e.say(
@@ -1851,6 +1859,26 @@ fn gift_card_value_ok(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> bool
     );
     *e.task().quantity() = None;
     false
+}
+
+/// Gift cards on the household's orders placed today, in cents (none off a speaker).
+fn gift_cards_today(e: &Engine, facts: &dyn Facts) -> i64 {
+    let Some(customer) = e.s.customer.filter(|_| e.s.speaker.is_some()) else {
+        return 0;
+    };
+    let today = e.today();
+    facts
+        .household_orders(customer)
+        .unwrap_or_default()
+        .iter()
+        .filter(|o| {
+            o.order_date == today && o.status != voxorder_domain::order::OrderStatus::Cancelled
+        })
+        .filter_map(|o| facts.order(&o.order_number).ok().flatten())
+        .flat_map(|o| o.items)
+        .filter(|i| i.category == GIFT_CARD_CATEGORY)
+        .map(|i| i64::from(i.qty) * i.price.cents())
+        .sum()
 }
 
 fn create_subscription(e: &mut Engine, cid: i64, facts: &dyn Facts) {
