@@ -1742,7 +1742,11 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // One caller, one call, claims on order after order: after one remedy that left the
     // goods with them, the next such claim is the team's too. So is any claim on an
     // order already returned.
-    let kept_goods_claim = matches!(pr, Problem::Damaged | Problem::MissingItem);
+    // A wrong item is refunded before it comes back, so it counts as one too.
+    let kept_goods_claim = matches!(
+        pr,
+        Problem::Damaged | Problem::MissingItem | Problem::WrongItem
+    );
     let second_in_call = kept_goods_claim && e.s.kept_goods_remedies > 0;
     if order.status == OrderStatus::Returned
         || second_in_call
