@@ -2654,8 +2654,16 @@ fn pick_lines(
             .map(|sku| lines_of_product(order, open, sku, facts))
             .unwrap_or_default();
         let singular: Vec<String> = said.words.iter().map(|w| identity::singular(w)).collect();
+        // A name's own plural ("headphones") is said as it is.
+        let forms: Vec<String> = singular.iter().chain(&said.words).cloned().collect();
+        let by_name = named_alone(order, open, &forms, &[]);
+        // "All of them: the tee, the cardigans and the socks": every item named, whichever
+        // one the product heard is.
+        if by_name.len() > 1 {
+            return by_name.into_iter().map(whole).collect();
+        }
         let named = if by_product.is_empty() {
-            named_alone(order, open, &singular, &[])
+            by_name
         } else {
             by_product
         };
