@@ -310,9 +310,14 @@ impl Engine {
         // "No, that's not it" at the offer or the "anything else?" after an answer about
         // an order: the answer was about the wrong one; the request is asked again of
         // the caller's other orders.
+        // "No, not Ada's. Mine": another member's order was not the one meant.
+        let not_whose = said
+            .words
+            .windows(2)
+            .any(|w| w[0] == "not" && w[1].ends_with("'s") && w[1].len() > 3);
         if (q.is_offer() || q == YesNo::AnythingElse)
             && self.yes_no(said) != Some(true)
-            && self.phrases().any("not_that_order", &said.words)
+            && (not_whose || self.phrases().any("not_that_order", &said.words))
         {
             let goal = self
                 .task
