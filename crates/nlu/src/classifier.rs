@@ -120,19 +120,10 @@ impl ReasonHead {
 
     /// The most likely label other than `none`, at or above the bar.
     fn label_at(&self, embedding: &[f32], bar: f32) -> Option<(&str, f32)> {
-        let logits: Vec<f32> = self
-            .weights
-            .iter()
-            .zip(&self.bias)
-            .map(|(w, b)| w.iter().zip(embedding).map(|(w, e)| w * e).sum::<f32>() + b)
-            .collect();
-        let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let exp: Vec<f32> = logits.iter().map(|l| (l - top).exp()).collect();
-        let total: f32 = exp.iter().sum();
-        let (best, p) = exp
-            .iter()
+        let (best, p) = self
+            .probabilities(embedding)
+            .into_iter()
             .enumerate()
-            .map(|(i, e)| (i, e / total))
             .max_by(|a, b| a.1.total_cmp(&b.1))?;
         let label = self.labels[best].as_str();
         (label != "none" && p >= bar).then_some((label, p))
@@ -140,6 +131,15 @@ impl ReasonHead {
 
     /// The probability the head leaves to `none`.
     fn none_share(&self, embedding: &[f32]) -> f32 {
+        let probabilities = self.probabilities(embedding);
+        self.labels
+            .iter()
+            .position(|l| l == "none")
+            .map_or(0.0, |i| probabilities[i])
+    }
+
+    /// Each label's probability for the embedding (a softmax of the head's logits).
+    fn probabilities(&self, embedding: &[f32]) -> Vec<f32> {
         let logits: Vec<f32> = self
             .weights
             .iter()
@@ -149,10 +149,7 @@ impl ReasonHead {
         let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let exp: Vec<f32> = logits.iter().map(|l| (l - top).exp()).collect();
         let total: f32 = exp.iter().sum();
-        self.labels
-            .iter()
-            .position(|l| l == "none")
-            .map_or(0.0, |i| exp[i] / total)
+        exp.into_iter().map(|e| e / total).collect()
     }
 
     fn check(&self, dim: usize, known: KnownLabel) -> Result<(), String> {
