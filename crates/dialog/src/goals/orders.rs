@@ -2096,6 +2096,9 @@ pub(crate) fn not_them(e: &mut Engine, said: &Said<'_>) -> Answer {
 /// theirs to hear about or act on.
 pub(crate) fn answered_by_someone_else(e: &mut Engine) {
     e.s.someone_else_answered = true;
+    // "I'm his roommate … send it to my work instead": whatever they prove next, they
+    // speak for the customer, and change nothing of the order in this call.
+    e.s.for_someone_else = true;
     if let Some(number) = e.s.called_about.clone() {
         e.s.verified.retain(|v| *v != number);
         e.s.focus = None;
