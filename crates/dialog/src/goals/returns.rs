@@ -674,11 +674,19 @@ fn lines_named(e: &Engine, order: &Order, open: &[u32]) -> Vec<u32> {
     if tells_the_purchase {
         return Vec::new();
     }
-    let joined = found.windows(2).all(|pair| {
-        let between = &said[pair[0].0 + 1..pair[1].0];
+    let between = |pair: &[(usize, u32)]| &said[pair[0].0 + 1..pair[1].0];
+    let with_and = |pair: &[(usize, u32)]| {
+        let between = between(pair);
         // "… and one of the power banks": a count and the item's other words between.
         between.len() <= 6 && between.iter().any(|w| w == "and")
-    });
+    };
+    // "The tee, the headphones and the gift card": a list whose last two are joined by
+    // "and" has only an article or so between the others.
+    let listed = found.windows(2).last().is_some_and(with_and)
+        && found
+            .windows(2)
+            .all(|pair| with_and(pair) || between(pair).len() <= 2);
+    let joined = found.windows(2).all(with_and) || listed;
     if !joined {
         return Vec::new();
     }
