@@ -307,6 +307,17 @@ impl Engine {
         {
             return Answer::Handled;
         }
+        // "Actually wait, no, don't cancel it, I'll keep it" at "anything else?" after a
+        // cancellation that could not be done: the no takes the request back, it does
+        // not end the call.
+        if q == YesNo::AnythingElse
+            && self.yes_no(said) == Some(false)
+            && self.phrases().any("keep", &said.words)
+        {
+            self.say(p!("not_done"), &[]);
+            self.anything_else();
+            return Answer::Handled;
+        }
         // "No, that's not it" at the offer or the "anything else?" after an answer about
         // an order: the answer was about the wrong one; the request is asked again of
         // the caller's other orders.
