@@ -1490,6 +1490,15 @@ fn problem_from_words(
         ph.len_at("not_received", words, i).is_some()
             && ph.len_at("not_received_idiom", words, i).is_none()
     });
+    // "One item is not received": a part of a parcel that came, not the parcel.
+    // (An order named by its number is no parcel said lost.)
+    let parcel_named = words
+        .iter()
+        .any(|w| w != "order" && w != "orders" && ph.any("parcel", std::slice::from_ref(w)));
+    let an_item = ph.any("item_words", words) && !parcel_named;
+    if not_received && an_item {
+        return Some(Problem::MissingItem);
+    }
     if not_received || shown_as_delivered(words) {
         return Some(Problem::NotReceived);
     }
