@@ -239,11 +239,8 @@ impl Engine {
             self.s.for_someone_else = true;
             // "I'm her son, she asked me to sort it", said in the middle of a change: the
             // change stops here, whatever question it was at.
-            let changing = self
-                .task
-                .as_ref()
-                .is_some_and(|t| t.goal().acts_on_the_order());
-            if changing && self.acts_for_another(facts) && !self.returns_a_gift(self.task_goal()) {
+            let goal = self.task.as_ref().map(|t| t.goal());
+            if goal.is_some_and(|g| self.change_refused_for_another(g, facts)) {
                 self.refuse_for_another(p!("change_for_someone_else"), said, facts);
                 self.end_task();
                 self.anything_else();
@@ -1855,16 +1852,18 @@ impl Engine {
         })
     }
 
-    /// A return of a gift the caller received: made for whoever placed the order, with
-    /// the refund going back to them (the returns policy's gift rule). Nothing else is
-    /// done for someone else, and no detail of the order is read.
-    pub(crate) fn returns_a_gift(&self, goal: Option<Goal>) -> bool {
-        self.s.gift_received && goal == Some(Goal::Return)
+    /// Whether `goal` changes an order for someone the caller acts for, which is refused:
+    /// every change, except the return of a gift the caller received (made for whoever
+    /// placed the order, the refund going back to them, as the returns policy allows).
+    pub(crate) fn change_refused_for_another(&self, goal: Goal, facts: &dyn Facts) -> bool {
+        let gift_return = self.s.gift_received && goal == Goal::Return;
+        goal.acts_on_the_order() && !gift_return && self.acts_for_another(facts)
     }
 
-    /// The goal of the request in progress.
-    fn task_goal(&self) -> Option<Goal> {
-        self.task.as_ref().map(|t| t.goal())
+    /// A gift the caller received, returned for whoever placed the order: the refund has
+    /// one way, back to whoever paid, and the label goes to the order's own contacts.
+    pub(crate) fn returns_a_gift_for_another(&self) -> bool {
+        self.s.gift_received && self.s.for_someone_else
     }
 
     /// The caller said they act for someone else, and that person is not one this device
@@ -1914,7 +1913,6 @@ impl Engine {
         // "My neighbour asked me to move his order": a change is made for the person who
         // placed the order, not for someone acting for them (a household's own speaker
         // serves every member).
-        let changes_something = goal.acts_on_the_order();
         let for_someone_else = self.speaks_for_another(&said.words);
         // "I'm calling for my wife, when will it come?": a question is answered once the
         // order is proved, and what the caller said of themselves holds for the rest of
@@ -1922,15 +1920,15 @@ impl Engine {
         if for_someone_else {
             self.s.for_someone_else = true;
         }
-        let gift = self.returns_a_gift(Some(goal));
-        if changes_something && for_someone_else && self.acts_for_another(facts) && !gift {
+        let refused = self.change_refused_for_another(goal, facts);
+        if for_someone_else && refused {
             self.refuse_for_another(p!("change_for_someone_else"), said, facts);
             self.anything_else();
             return;
         }
         // "Oh sorry, I misspoke, I AM Ravi": a caller who said they act for someone else
         // changes nothing in this call, whatever they say of themselves next.
-        if changes_something && self.acts_for_another(facts) && !gift {
+        if refused {
             self.refuse_for_another(p!("change_after_someone_else"), said, facts);
             self.anything_else();
             return;
@@ -2017,8 +2015,7 @@ impl Engine {
         // it is, is known once it is proved), or "it's my wife's order" said while
         // answering the identity question, or "I'm his son" said after it: a change asked
         // by someone acting for another is refused at whatever step it comes out.
-        let changes_something = goal.acts_on_the_order();
-        if changes_something && self.acts_for_another(facts) && !self.returns_a_gift(Some(goal)) {
+        if self.change_refused_for_another(goal, facts) {
             self.say(p!("change_for_someone_else"), &[]);
             if let Some(number) = self.s.focus.clone() {
                 identity::mark_order_for_another(self, &number, facts);

@@ -391,21 +391,16 @@ pub(crate) fn card_words(e: &Engine, facts: &dyn Facts, order: &Order) -> String
     }
 }
 
-/// Whether a card's last four may be said of an order: to one who proved it beyond a
-/// zip in this call, or on the shop's own call that reached its phone; never to someone
-/// acting for another or a guest, and on a household's speaker (where anyone in the
-/// room may be asking, and members share it) only once the order's own email or phone
-/// was given in this call.
+/// Whether a card's last four may be said of an order: where its street and tracking
+/// number may be read (proved beyond a zip, on a speaker by its email or phone, never
+/// to someone acting for another or a guest), or on the shop's own call that reached
+/// its phone.
 pub(crate) fn last4_may_be_said(e: &Engine, facts: &dyn Facts, order: &Order) -> bool {
     let number = order.order_number.as_str();
-    if e.acts_for_another(facts) || e.s.guest {
-        return false;
-    }
-    if e.s.speaker.is_some() {
-        return e.s.proved_strongly.iter().any(|n| n == number);
-    }
-    e.s.called_about.as_deref() == Some(number)
-        || crate::identity::proved_beyond_a_zip(e, number, facts)
+    let shops_call = e.s.speaker.is_none()
+        && e.s.called_about.as_deref() == Some(number)
+        && !e.acts_for_another(facts);
+    shops_call || crate::goals::orders::private_details_may_be_read(e, number, facts)
 }
 
 /// "every two weeks", "every month".

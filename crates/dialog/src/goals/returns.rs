@@ -178,7 +178,7 @@ fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
         });
     // A gift returned by the one who received it: the money goes back to whoever paid,
     // the way they paid (as store credit on their account for cash on delivery).
-    if e.s.gift_received && e.s.for_someone_else {
+    if e.returns_a_gift_for_another() {
         return options
             .filter(|m| *m != RefundMethod::BankTransfer)
             .take(1)
@@ -189,7 +189,7 @@ fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
 
 fn method_words(e: &Engine, facts: &dyn Facts, order: &Order, m: RefundMethod) -> String {
     match m {
-        RefundMethod::OriginalPayment if e.s.gift_received && e.s.for_someone_else => {
+        RefundMethod::OriginalPayment if e.returns_a_gift_for_another() => {
             e.text(p!("refund_method_payer"), &[])
         }
         RefundMethod::OriginalPayment => e.text(
@@ -872,7 +872,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         e.task().after_sale().refund_method = None;
     }
     // A gift's refund has one way, back to whoever paid: taken, not asked.
-    if e.s.gift_received && e.s.for_someone_else && options.len() == 1 {
+    if e.returns_a_gift_for_another() && options.len() == 1 {
         e.task().after_sale().refund_method = options.first().copied();
     }
     if e.task().after_sale().refund_method.is_none() {
@@ -887,7 +887,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         );
         return;
     }
-    if e.s.gift_received && e.s.for_someone_else {
+    if e.returns_a_gift_for_another() {
         e.task().after_sale().pickup = Some(false);
     }
     if !pickup_settled(e) {
@@ -898,7 +898,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     let method = task.after_sale().refund_method.expect("checked above");
     // A gift's label goes to whoever placed the order, whose contacts are the order's;
     // no courier is sent to their address for someone else's return.
-    let gift = e.s.gift_received && e.s.for_someone_else;
+    let gift = e.returns_a_gift_for_another();
     let how = match task.after_sale().booked_pickup() {
         _ if gift => e.text(p!("how_label_to_payer"), &[]),
         Some(pickup) => pickup_words(e, pickup),
