@@ -43,14 +43,14 @@ const MAX_REQUESTS: usize = 3;
 /// head's unsure reason to be taken.
 const LONG_ENOUGH_FOR_A_REASON: usize = 4;
 
-/// The words of a cancellation or a return that are not the request itself, its identifiers or
-/// its courtesies: what a reason would be said in.
 /// With an order number said and the classifier leaning to Fallback, the share of the
 /// rest an intent of the shop's needs to be taken, and the least score it may have.
 const ORDER_NAMED_SHARE: f32 = 0.5;
 const ORDER_NAMED_FLOOR: f32 = 0.1;
 const ORDER_NAMED_CHANGE_SHARE: f32 = 0.75;
 
+/// The words of a cancellation or a return that are not the request itself, its
+/// identifiers or its courtesies: what a reason would be said in.
 fn reason_words(text: &str) -> usize {
     #[rustfmt::skip]
     const REQUEST: &[&str] = &[

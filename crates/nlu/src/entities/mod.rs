@@ -245,7 +245,6 @@ fn named_as_a_shop(words: &[String], start: usize, end: usize) -> bool {
 /// ("send it to my gym"): the phrase is where something goes. "I'd like to order a
 /// new car" or "I want to get a tattoo" name what is wanted.
 fn sent_to(before: &[String]) -> bool {
-    const DETERMINERS: &[&str] = &["the", "my", "our", "his", "her", "their", "a", "an"];
     // "A subscription to the wine club", "signed up to my channel": what is joined, not
     // where a parcel goes.
     const JOINED: &[&str] = &[
@@ -267,6 +266,9 @@ fn sent_to(before: &[String]) -> bool {
     to && !back.next().is_some_and(|w| JOINED.contains(&w.as_str()))
 }
 
+/// Words that stand before what they name: "send it to the gym", "move my dentist".
+const DETERMINERS: &[&str] = &["the", "my", "our", "his", "her", "their", "a", "an"];
+
 /// Whether another business's service is itself what the request acts on: "reschedule
 /// the movers to next week", "move my dentist to Friday", "cancel the plumber". Unlike a
 /// story around a delivery ("I've a dentist appointment, can it come Friday"), the day
@@ -284,7 +286,6 @@ pub fn acts_on_elsewhere(text: &str) -> bool {
         "rearrange",
         "delay",
     ];
-    const DETERMINERS: &[&str] = &["the", "my", "our", "a", "an", "his", "her", "their"];
     let words = words_outside_emails(text);
     phrases::tables()
         .elsewhere
