@@ -158,8 +158,9 @@ fn is_order_shaped(e: &Engine, digits: &str) -> bool {
 /// city): its email or phone given in this call, the account found by its email and
 /// phone together, or the household's own order on its speaker.
 pub(crate) fn proved_beyond_a_zip(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
-    let households =
-        e.s.speaker
+    let households = !e.s.guest
+        && e.s
+            .speaker
             .is_some_and(|household| household_holds(facts, household, number));
     let by_account = e.s.speaker.is_none() && e.s.customer.is_some();
     households || by_account || e.s.proved_strongly.iter().any(|n| n == number)
@@ -418,7 +419,8 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
             return false;
         }
     }
-    if let Some(customer) = e.s.customer {
+    // A guest of the household ("I'm just visiting Sofia") hears none of its orders.
+    if let Some(customer) = e.s.customer.filter(|_| !e.s.guest) {
         // A household's speaker serves every member: their orders are the household's.
         match facts.household_orders(customer) {
             Ok(mut orders) => {

@@ -222,10 +222,14 @@ impl Engine {
         // caller says of whose order it is holds for the rest of the call, whenever said.
         // "This is Ada's friend, I'm staying over": a guest of the household is no
         // member of it, and the speaker vouches for no one else.
-        let someones_friend = said
-            .words
-            .windows(2)
-            .any(|p| p[0].ends_with("'s") && matches!(p[1].as_str(), "friend" | "mate" | "guest"));
+        // "I'm Ada's cleaner, she asked me to cancel it": whoever works for or visits a
+        // member is no member either.
+        let someones_friend = said.words.windows(2).any(|p| {
+            p[0].ends_with("'s")
+                && self
+                    .phrases()
+                    .any("outside_household", std::slice::from_ref(&p[1]))
+        });
         if self.s.speaker.is_some()
             && (someones_friend || self.phrases().any("household_guest", &said.words))
         {
