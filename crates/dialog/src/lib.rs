@@ -197,6 +197,9 @@ pub(crate) struct Session {
     /// The caller asked for a change on someone else's behalf: no change is made in
     /// this call.
     pub for_someone_else: bool,
+    /// The caller named someone else's account, card or order as what pays ("put it on
+    /// my mom's account", "her card"): nothing is bought on it in this call.
+    pub anothers_account: bool,
     /// Gift cards bought by voice in this call, in cents: the cap on them holds for the
     /// call (and, on a household's speaker, the day), not only for each order.
     pub gift_cards_bought_cents: i64,

@@ -236,6 +236,9 @@ impl Engine {
             self.s.guest = true;
             self.s.for_someone_else = true;
         }
+        if self.names_anothers_account(&said.words) {
+            self.s.anothers_account = true;
+        }
         if self.phrases().any("gift_received", &said.words) {
             self.s.gift_received = true;
         }
@@ -1853,6 +1856,29 @@ impl Engine {
                     .map(|_| i + 3)
             };
             pair[0] == "my" && relation(&pair[1]) && possessive.is_some_and(owned_thing)
+        })
+    }
+
+    /// "Put it on my mom's account", "use her card", "her order number is …": someone
+    /// else's account named as what pays or proves a purchase. A gift bought for someone
+    /// ("a hoodie for my mum") names no account of theirs.
+    pub(crate) fn names_anothers_account(&self, words: &[String]) -> bool {
+        if self.phrases().any("anothers_account", words) {
+            return true;
+        }
+        let ph = self.phrases();
+        let relation = |w: &str| {
+            let bare = [w.strip_suffix("'s").unwrap_or(w).to_string()];
+            ph.len_at("relations", &bare, 0) == Some(1)
+        };
+        words.windows(3).any(|w| {
+            w[0] == "my"
+                && w[1].ends_with("'s")
+                && relation(&w[1])
+                && matches!(
+                    w[2].as_str(),
+                    "account" | "card" | "order" | "details" | "phone" | "email" | "number"
+                )
         })
     }
 

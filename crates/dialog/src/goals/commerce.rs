@@ -231,6 +231,12 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
+    // "Put it on my mom's account": an account is spent on by its holder alone.
+    if e.s.anothers_account && e.s.speaker.is_none() {
+        e.say(p!("order_on_anothers_account"), &[]);
+        e.complete();
+        return;
+    }
     // "Great, I'd like to order one please" just after hearing the grey yoga mat's
     // price: that product, not "what would you like to order?" once proved.
     if e.task().goal() == Goal::Place
