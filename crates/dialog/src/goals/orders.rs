@@ -218,6 +218,19 @@ fn items_asked(e: &mut Engine, said: &Said<'_>, price: bool, facts: &dyn Facts) 
     let ph = e.phrases();
     let each = ph.any("each_item", &said.words);
     let mut lines = lines_mentioned(&order, &said.words);
+    // "How much did I pay for it?", "and how much was shipping?" with no item named: the
+    // order's own total (its details, `say_details`) or shipping charge, not the price
+    // of its one item.
+    if lines.is_empty() && price && !each {
+        if ph.any("asks_order_shipping", &said.words) {
+            say_shipping_charge(e, &order);
+            return true;
+        }
+        if ph.any("asks_total_paid", &said.words) {
+            say_details_asked(e, facts, &order, &said.words);
+            return true;
+        }
+    }
     if lines.is_empty() && (order.items.len() == 1 || (price && each)) {
         lines = (0..order.items.len()).collect();
     }
@@ -258,15 +271,20 @@ fn items_asked(e: &mut Engine, said: &Said<'_>, price: bool, facts: &dyn Facts) 
 /// Every line of the order and what it cost, for a caller who asked: the status
 /// sentence names only the first item.
 pub(crate) fn say_details(e: &mut Engine, facts: &dyn Facts, order: &Order) {
-    let lines = item_lines(order);
     let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+    say_details_asked(e, facts, order, &words);
+}
+
+/// [`say_details`] for the question in `words`.
+fn say_details_asked(e: &mut Engine, facts: &dyn Facts, order: &Order, words: &[String]) {
+    let lines = item_lines(order);
     // "What was in my order?" asks the items alone; "what did I order and what did I
     // pay?" or a bare "the details" both, as does an order whose cash is still due at
     // the door.
     let cash_due =
         order.payment.method == PaymentMethod::Cod && order.status != OrderStatus::Delivered;
     let items_only =
-        e.phrases().any("asks_items", &words) && !e.phrases().any("asks_paid", &words) && !cash_due;
+        e.phrases().any("asks_items", words) && !e.phrases().any("asks_paid", words) && !cash_due;
     if items_only {
         e.say(p!("order_items"), &[("items", st::list_and(&lines))]);
     } else {
@@ -281,7 +299,7 @@ pub(crate) fn say_details(e: &mut Engine, facts: &dyn Facts, order: &Order) {
         );
     }
     // "And the shipping was how much?": the order's own charge, not the price list.
-    if e.phrases().any("shipping_charge", &words) {
+    if e.phrases().any("shipping_charge", words) {
         say_shipping_charge(e, order);
     }
 }
