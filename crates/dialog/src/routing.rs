@@ -1762,7 +1762,9 @@ impl Engine {
             // names a section of them whole ("I forgot my password, can you reset it?").
             // Nor when the classifier itself leaned to a policy question ("I live in
             // Montreal, do you deliver to Canada?").
-            Intent::Fallback if said.words.len() >= 4 => {
+            // "How do I cancel my Netflix?" is that business's question: its words would
+            // find the shop's own subscription passage.
+            Intent::Fallback if said.words.len() >= 4 && !said.has(Cue::Elsewhere) => {
                 let later = self.s.focus.is_some() || self.s.completed > 0 || leans_to_policy(said);
                 match self
                     .find_policy(said, facts)
@@ -2342,7 +2344,8 @@ impl Engine {
             && said.words.len() >= 4
             && !self.names_something_of_ours(said)
             && said.intent == Intent::Fallback
-            && said.confidence >= self.config.dialog.switch_confidence;
+            && (said.confidence >= self.config.dialog.switch_confidence
+                || said.has(Cue::Elsewhere));
         if plainly_elsewhere {
             self.ask = Ask::Nothing;
             self.ask_key = None;

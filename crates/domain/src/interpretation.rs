@@ -165,6 +165,10 @@ pub enum Cue {
     OtherPayment,
     /// Any time or choice suits ("any time", "no preference", "whenever").
     AnyTime,
+    /// Names another business or what no shop like this one serves ("my Netflix
+    /// subscription", "Domino's", "my gym membership"): the shop's own documents do not
+    /// answer for it.
+    Elsewhere,
     /// When an order was placed.
     Period(Period),
     /// An order state named in a description ("the delayed one").

@@ -561,7 +561,13 @@ impl Nlu {
                 .map(|&(intent, confidence)| ScoredIntent { intent, confidence })
                 .collect(),
         };
-        Ok(reading::read(heard, expect))
+        let mut read = reading::read(heard, expect);
+        // Named by the tables, not by a capital letter: "ringing from Manchester" is a
+        // caller's town.
+        if entities::names_elsewhere(text) || entities::names_another_shop(text) {
+            read.cues.push(Cue::Elsewhere);
+        }
+        Ok(read)
     }
 }
 
