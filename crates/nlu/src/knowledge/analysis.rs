@@ -18,11 +18,11 @@ pub(super) const STOP_WORDS: &str = "\
     a about actually after again ago ah all already also am an and any anything anyway \
     approximately around average generally normally roughly typically usually \
     anywhere are as at basically be because been being bit but by can could did do does \
-    doing done each else er erm everything find for found from general get give go going got \
+    doing done each else er erm everything find fine for found from general get give go going got \
     had happen \
     has have he hello help her here hey hi him his hmm how i if in into is it its just \
     kind know let like ll may me mean meant might mm much must my need no not now of off offer ok \
-    okay on once one or our out over overall please policy question really right rule say see \
+    okay on once one or our out over overall own please policy question really right rule say see \
     she \
     should so some something somewhere still stuff sure tell than thank thanks that the \
     their them then there these they thing this those through to too uh uhm um umm up us very \
