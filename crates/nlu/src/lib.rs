@@ -474,7 +474,9 @@ impl Nlu {
         let reason_belongs = ((expect == Some(EntityKind::ReturnReason) && !another_request)
             || matches!(intent, Intent::ReturnItem | Intent::ReportProblem))
             && expect != Some(EntityKind::CancelReason);
-        if entities.return_reason.is_none() && reason_belongs && !reason_denied {
+        // "It says delivered but it's not here": a parcel lost has no reason to read.
+        let lost_parcel = intent == Intent::ReportProblem && reading::parcel_not_here(text);
+        if entities.return_reason.is_none() && reason_belongs && !reason_denied && !lost_parcel {
             // A return told as a story ("my daughter says the colour's not really her")
             // holds its reason in the story; the head's first choice is taken there at
             // a lower bar, as for a cancellation.
@@ -513,6 +515,22 @@ impl Nlu {
                 .filter(|_| said > 0)
                 .or(classified.cancel_reason_unsure.filter(|_| long))
                 .map(|(reason, _)| reason);
+        }
+        // "We've a funeral on Friday, can the fridge come Monday?": the words of a reason
+        // said with another request are no cancellation's reason.
+        let cancels = matches!(
+            intent,
+            Intent::CancelOrder
+                | Intent::ManageSubscription
+                | Intent::Fallback
+                | Intent::Affirm
+                | Intent::Deny
+        );
+        let says_cancel = text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| entities::reasons::is_cancel_cue(&w.to_lowercase()));
+        if !cancels && !says_cancel && expect != Some(EntityKind::CancelReason) {
+            entities.cancel_reason = None;
         }
         // "Yes I know, I want to order another one": the acknowledgement is no part of
         // the request, and can blur it; what follows, understood alone, is the request
@@ -649,6 +667,53 @@ mod tests {
             unasked.entities.return_reason,
             Some(ReturnReason::WrongItem)
         );
+    }
+
+    /// A reason's words said with another request are no cancellation's reason, and a
+    /// parcel that never came has no reason of a return.
+    #[test]
+    fn reasons_belong_to_their_own_request() {
+        let reschedule = Nlu::new(
+            Box::new(FixedScores(vec![
+                (Intent::RescheduleDelivery, 0.95),
+                (Intent::Fallback, 0.05),
+            ])),
+            &[],
+            0.5,
+        );
+        let moved = reschedule
+            .understand(
+                "we've got a funeral on friday can the fridge come monday instead",
+                now(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(moved.entities.cancel_reason, None);
+        assert!(moved.entities.date.is_some());
+        let lost = Nlu::new(
+            Box::new(FixedWithReasons(
+                vec![(Intent::ReportProblem, 0.95), (Intent::Fallback, 0.05)],
+                ReturnReason::WrongItem,
+                CancelReason::Other,
+            )),
+            &[],
+            0.5,
+        );
+        for text in [
+            "my order says delivered but it's not here",
+            "i ordered a raincoat a while back and i don't think i ever got it",
+        ] {
+            let i = lost.understand(text, now(), None).unwrap();
+            assert_eq!(i.entities.return_reason, None, "{text}");
+        }
+        let broken = lost
+            .understand(
+                "the kettle that came last week is just not right",
+                now(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(broken.entities.return_reason, Some(ReturnReason::WrongItem));
     }
 
     #[test]

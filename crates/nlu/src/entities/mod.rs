@@ -22,7 +22,7 @@ mod phonetic;
 mod phrases;
 mod products;
 mod quantity;
-mod reasons;
+pub(crate) mod reasons;
 mod schedule;
 mod text;
 

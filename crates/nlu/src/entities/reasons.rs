@@ -33,7 +33,8 @@ enum Reason {
     Cancel(CancelReason),
 }
 
-fn is_cancel_cue(w: &str) -> bool {
+/// "Cancel", "cancellation", "cancelled", and the recogniser's "cancer".
+pub(crate) fn is_cancel_cue(w: &str) -> bool {
     w.starts_with("cancel") || w == "cancer" || w == "cancelation"
 }
 

@@ -159,6 +159,15 @@ pub fn ordered_and_not_come(text: &str) -> bool {
     lists.any("ordered_before", &words) && lists.any("not_come", &words)
 }
 
+/// Whether the words say a parcel has not come, or was marked delivered and is not
+/// there ("it says delivered but it's not here"): a lost parcel, which no return reason
+/// explains.
+pub fn parcel_not_here(text: &str) -> bool {
+    let lists = lists::lists();
+    let words = words(text);
+    lists.any("not_come", &words) || lists.any("parcel_not_here", &words)
+}
+
 /// Whether the words ask where an order is going and ask no change of it ("what address
 /// is it going to?"): a question about the order, never an address change.
 pub fn asks_where_it_goes(text: &str) -> bool {
