@@ -48,6 +48,12 @@ const NOT_COUNTED: &[&str] = &[
     "minutes",
     "seconds",
     "times",
+    "uses",
+    "wears",
+    "washes",
+    "goes",
+    "tries",
+    "nights",
     "dollars",
     "pounds",
     "euros",
@@ -126,8 +132,8 @@ const MEASURES: &[&str] = &[
     "l", "litre", "liter", "litres", "liters", "oz", "ounce", "ounces", "percent", "inch",
     "inches", "cm", "mm", "m", "w", "watt", "watts", "gb", "mah", "am", "pm", "oclock", "euro",
     "euros", "quid", "bucks", "cents", "pence", "days", "day", "weeks", "week", "months", "month",
-    "years", "year", "hours", "hour", "minutes", "minute", "times", "star", "stars", "degrees",
-    "k", "mile", "miles", "o", "z",
+    "years", "year", "hours", "hour", "minutes", "minute", "times", "uses", "wears", "washes",
+    "night", "nights", "star", "stars", "degrees", "k", "mile", "miles", "o", "z",
 ];
 
 /// Words of an address: a number before them is a house number.
@@ -943,6 +949,9 @@ mod tests {
             "a 50 dollar gift card",
             "it's been three weeks",
             "it took ten days",
+            "the handle came loose after about three uses",
+            "holes under the arms after a couple of wears",
+            "it shrank after two washes",
             "deliver at 6 pm",
             "cancel order 12",
             "one more time please",
