@@ -76,6 +76,10 @@ fn choose<T: Copy>(
         if is_target(words, s, e) {
             score += 1;
         }
+        // "Booked for the morning but can they come after lunch": the one after "but".
+        if prev_end > 0 && prev_end <= s && words[prev_end..s].iter().any(|w| w == "but") {
+            score += 1;
+        }
         if best.is_none_or(|(b, _)| score > b) {
             best = Some((score, v));
         }
@@ -146,14 +150,42 @@ pub(crate) fn extract_time_slot(
         .into_iter()
         // "good morning" greets; it does not ask for a morning slot.
         .filter(|m| !(m.start > 0 && words[m.start - 1] == "good"))
+        .filter(|m| !happened_at(words, m.start))
         .map(|m| (m.start, m.end, m.value))
         .collect();
     for i in 0..words.len() {
-        if let Some((slot, end)) = clock_time(words, i) {
+        if let Some((slot, end)) = clock_time(words, i).filter(|_| !happened_at(words, i)) {
             found.push((i, end, slot));
         }
     }
     choose(words, taken, found)
+}
+
+/// Whether the time at `start` is when something already happened ("the microwave went
+/// bang this morning", "I ordered it this morning", "the driver turned up at eight"),
+/// not a time asked for.
+fn happened_at(words: &[String], start: usize) -> bool {
+    const HAPPENED: &[&str] = &[
+        "ordered",
+        "arrived",
+        "came",
+        "went",
+        "broke",
+        "happened",
+        "delivered",
+        "turned",
+        "showed",
+        "placed",
+        "bought",
+        "rang",
+        "called",
+        "dropped",
+        "tried",
+        "knocked",
+    ];
+    words[start.saturating_sub(3)..start]
+        .iter()
+        .any(|w| HAPPENED.contains(&w.as_str()))
 }
 
 /// Whether the words after a number make it a count or part of a longer number, not
@@ -284,6 +316,20 @@ mod tests {
         assert_eq!(slot("reschedule for wednesday morning"), Some(Morning));
         assert_eq!(slot("switch me to an evening slot"), Some(Evening));
         assert_eq!(slot("good morning i'd like to place an order"), None);
+        // When something happened is no slot asked for.
+        assert_eq!(
+            slot("i need a new microwave the old one went bang this morning"),
+            None
+        );
+        assert_eq!(slot("cancel what i ordered this morning"), None);
+        assert_eq!(
+            slot("the driver turned up at eight, can he come back tomorrow in the afternoon"),
+            Some(Afternoon)
+        );
+        assert_eq!(
+            slot("the delivery's booked for the morning but can they come after lunch"),
+            Some(Afternoon)
+        );
         assert_eq!(slot("not in the morning, the afternoon"), Some(Afternoon));
         assert_eq!(
             slot("mornings are no good, i'll be out, afternoon is best"),
