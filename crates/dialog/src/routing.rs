@@ -4,7 +4,7 @@
 
 use voxorder_domain::change::{Change, HandOffReason};
 use voxorder_domain::interpretation::{Cue, Interpretation};
-use voxorder_domain::order::{Order, PaymentMethod};
+use voxorder_domain::order::{Order, OrderStatus, PaymentMethod};
 use voxorder_domain::records::NoticeScope;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{Entities, Intent};
@@ -1933,6 +1933,25 @@ impl Engine {
         } else {
             goal
         };
+        // "My order never came, I want my money back": a parcel lost, not a return; and
+        // "delivered? well I haven't got it", told the order in hand was delivered, is
+        // no question of where it is. ("Still not here, where is it?" before any order
+        // is found asks where it is.)
+        let delivered_in_focus = || {
+            self.s
+                .focus
+                .as_deref()
+                .and_then(|n| facts.order(n).ok().flatten())
+                .is_some_and(|o| o.status == OrderStatus::Delivered)
+        };
+        let lost = match goal {
+            Goal::Return => returns::parcel_never_came(self, said),
+            Goal::Status | Goal::Track => {
+                returns::parcel_never_came(self, said) && delivered_in_focus()
+            }
+            _ => false,
+        };
+        let goal = if lost { Goal::Problem } else { goal };
         // "And the street address?" about an order: where it goes, not a change of it.
         let goal = if goal == Goal::ChangeAddress
             && said.address.is_none()

@@ -1467,6 +1467,12 @@ fn variant_options(e: &Engine, own: &Product, in_stock: &[&Product]) -> String {
 }
 
 /// The words name a problem with an order (damaged, wrong, missing, not received).
+/// "It never arrived, tracking says delivered": the words tell of a whole parcel that
+/// never reached the caller, whatever request they were heard as.
+pub(crate) fn parcel_never_came(e: &Engine, said: &Said<'_>) -> bool {
+    problem_from_words(e, &said.words, said.entities.return_reason) == Some(Problem::NotReceived)
+}
+
 pub(crate) fn names_a_problem(e: &Engine, said: &Said<'_>) -> bool {
     problem_from_words(e, &said.words, said.entities.return_reason).is_some()
 }
@@ -2290,6 +2296,14 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             Answer::Filled
         }
         Ask::ReturnReason => {
+            // "I told you, it never arrived": no return's reason but a lost parcel, which
+            // is the problem's to deal with (an investigation, never a label).
+            if parcel_never_came(e, said) {
+                e.end_task();
+                e.ask = Ask::Nothing;
+                e.start_goal(Goal::Problem, said, facts);
+                return Answer::Handled;
+            }
             // Refused already ("final sale, unless it's faulty"), then "so what happens
             // if something arrives broken?": a question about the policy, not a fault.
             let asks_policy = said.intent == Intent::PolicyQuestion
