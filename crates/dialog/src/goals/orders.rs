@@ -379,7 +379,7 @@ pub(crate) fn read_withheld(e: &mut Engine, facts: &dyn Facts) -> bool {
             let Some(to) = order.shipping_address else {
                 return false;
             };
-            let args = [("line1", to.line1), ("city", to.city)];
+            let args = [("line1", street_lines(&to)), ("city", to.city)];
             e.say(p!("details_address"), &args);
         }
         Withheld::TrackingNumber => {
@@ -413,6 +413,15 @@ pub(crate) fn asks_where_it_goes(e: &Engine, words: &[String]) -> bool {
                     "new" | "update" | "different" | "wrong" | "moved" | "incorrect" | "fix"
                 )
             }))
+}
+
+/// The street as the parcel carries it, the flat or suite with it ("6878 Lakeview Rd,
+/// Apt 5"): a caller checking the address asks about that line most.
+fn street_lines(to: &Address) -> String {
+    match to.line2.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        Some(unit) => format!("{}, {unit}", to.line1),
+        None => to.line1.clone(),
+    }
 }
 
 /// Whether the street an order goes to, or its tracking number, may be read out: its
@@ -456,7 +465,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     if asks_where_it_goes(e, &words) {
         if let Some(to) = &order.shipping_address {
             if private_details_may_be_read(e, &order.order_number, facts) {
-                let args = [("line1", to.line1.clone()), ("city", to.city.clone())];
+                let args = [("line1", street_lines(to)), ("city", to.city.clone())];
                 e.say(p!("details_address"), &args);
             } else {
                 e.say(p!("details_address_city"), &[("city", to.city.clone())]);
