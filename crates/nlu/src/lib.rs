@@ -202,6 +202,11 @@ impl Nlu {
                         first.entities.refund_method = then.entities.refund_method;
                         return Ok(first);
                     }
+                    // "Thanks. And can you deliver it Friday instead?": a thanks with no
+                    // goodbye closes nothing when a request follows it.
+                    if first.intent == Intent::EndConversation && !first.has(Cue::Goodbye) {
+                        return Ok(then);
+                    }
                     let same = first.intent == then.intent
                         && !two_questions
                         && !other_product
