@@ -443,15 +443,20 @@ impl Nlu {
             Intent::ChangeAddress => text.bytes().any(|b| b.is_ascii_digit()),
             _ => false,
         };
+        // Read once: what the tables name of another business or shop decides below
+        // whether an order's words are this shop's, and is marked on the reading.
+        let (named_elsewhere, named_shop) = (
+            entities::names_elsewhere(text),
+            entities::names_another_shop(text),
+        );
         // Another business named by its name is that business's, whatever day it names.
         // Another shop named by name is that shop's, whatever of ours its goods are called.
         if about_an_order(intent)
             && expect.is_none()
             && entities.order_number.is_none()
-            && (entities::names_another_shop(text)
+            && (named_shop
                 || (entities.product.is_none()
-                    && (((!own_details || entities::acts_on_elsewhere(text))
-                        && entities::names_elsewhere(text))
+                    && (((!own_details || entities::acts_on_elsewhere(text)) && named_elsewhere)
                         || entities::names_another_business(text))))
         {
             intent = Intent::Fallback;
@@ -552,8 +557,7 @@ impl Nlu {
             // month) still counts where the request does not say it again.
             // A story of another business ("I booked a haircut for Thursday, so can it go
             // to Friday") is that business's, whatever the request after it reads as.
-            let elsewhere =
-                entities::names_elsewhere(text) || entities::names_another_business(text);
+            let elsewhere = named_elsewhere || entities::names_another_business(text);
             if let Some(tail) = reading::request_after_so(text).filter(|_| !elsewhere) {
                 let mut then = self.understand_one(tail, now, expect)?;
                 if then.intent != Intent::Fallback {
@@ -587,7 +591,7 @@ impl Nlu {
         let mut read = reading::read(heard, expect);
         // Named by the tables, not by a capital letter: "ringing from Manchester" is a
         // caller's town.
-        if entities::names_elsewhere(text) || entities::names_another_shop(text) {
+        if named_elsewhere || named_shop {
             read.cues.push(Cue::Elsewhere);
         }
         Ok(read)
