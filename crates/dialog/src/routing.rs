@@ -1834,10 +1834,6 @@ impl Engine {
         if ph.any("for_someone_else", words) {
             return true;
         }
-        let relation = |w: &str| {
-            let bare = [w.strip_suffix("'s").unwrap_or(w).to_string()];
-            ph.len_at("relations", &bare, 0) == Some(1)
-        };
         // Whose order, parcel or account: "at my mum's" is a place, "my dad's name" a
         // name, neither an order of theirs.
         let owned_thing = |after: usize| {
@@ -1857,8 +1853,14 @@ impl Engine {
                     .filter(|name| name.ends_with("'s"))
                     .map(|_| i + 3)
             };
-            pair[0] == "my" && relation(&pair[1]) && possessive.is_some_and(owned_thing)
+            pair[0] == "my" && self.is_relation(&pair[1]) && possessive.is_some_and(owned_thing)
         })
+    }
+
+    /// A relation's word, with or without its possessive ("mum", "wife's").
+    fn is_relation(&self, w: &str) -> bool {
+        let bare = [w.strip_suffix("'s").unwrap_or(w).to_string()];
+        self.phrases().len_at("relations", &bare, 0) == Some(1)
     }
 
     /// "Put it on my mom's account", "use her card", "her order number is …": someone
@@ -1868,15 +1870,10 @@ impl Engine {
         if self.phrases().any("anothers_account", words) {
             return true;
         }
-        let ph = self.phrases();
-        let relation = |w: &str| {
-            let bare = [w.strip_suffix("'s").unwrap_or(w).to_string()];
-            ph.len_at("relations", &bare, 0) == Some(1)
-        };
         words.windows(3).any(|w| {
             w[0] == "my"
                 && w[1].ends_with("'s")
-                && relation(&w[1])
+                && self.is_relation(&w[1])
                 && matches!(
                     w[2].as_str(),
                     "account" | "card" | "order" | "details" | "phone" | "email" | "number"
