@@ -374,30 +374,21 @@ pub(crate) fn refund_days(e: &Engine) -> String {
 }
 
 /// "your Visa ending in 4 2 4 2": the card an order was paid with. Its last four are a
-/// piece of the customer's card, said only to a caller who proved the order beyond a zip
-/// (which anyone near the customer can guess); others hear the brand alone.
+/// piece of the customer's card, said only where the street and tracking number may be
+/// read (`private_details_may_be_read`: proved beyond a zip, which anyone near the
+/// customer can guess; never to a guest or someone acting for another; on the shop's
+/// own call not for "yeah, that's me" alone); others hear the brand alone.
 pub(crate) fn card_words(e: &Engine, facts: &dyn Facts, order: &Order) -> String {
     let c = &e.catalog;
-    let last4 = order
-        .payment
-        .last4
-        .as_ref()
-        .filter(|_| last4_may_be_said(e, facts, order));
+    let last4 = order.payment.last4.as_ref().filter(|_| {
+        crate::goals::orders::private_details_may_be_read(e, &order.order_number, facts)
+    });
     match (&order.payment.brand, last4) {
         (Some(b), None) => st::card(b, ""),
         (Some(b), Some(l)) => st::card(b, l),
         (None, Some(l)) => st::card(&c.render(p!("card_unbranded"), 0, false, &[]), l),
         _ => c.render(p!("card_original"), 0, false, &[]),
     }
-}
-
-/// Whether a card's last four may be said of an order: where its street and tracking
-/// number may be read (proved beyond a zip, on a speaker by its email or phone, never
-/// to someone acting for another or a guest). On the shop's own call, whoever picks up
-/// and says "yeah, that's me" has proved nothing yet: the phone may be a housemate's
-/// hand.
-pub(crate) fn last4_may_be_said(e: &Engine, facts: &dyn Facts, order: &Order) -> bool {
-    crate::goals::orders::private_details_may_be_read(e, &order.order_number, facts)
 }
 
 /// "every two weeks", "every month".
