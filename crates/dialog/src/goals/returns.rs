@@ -1466,13 +1466,13 @@ fn variant_options(e: &Engine, own: &Product, in_stock: &[&Product]) -> String {
     parts.join(", or ")
 }
 
-/// The words name a problem with an order (damaged, wrong, missing, not received).
 /// "It never arrived, tracking says delivered": the words tell of a whole parcel that
 /// never reached the caller, whatever request they were heard as.
 pub(crate) fn parcel_never_came(e: &Engine, said: &Said<'_>) -> bool {
     problem_from_words(e, &said.words, said.entities.return_reason) == Some(Problem::NotReceived)
 }
 
+/// The words name a problem with an order (damaged, wrong, missing, not received).
 pub(crate) fn names_a_problem(e: &Engine, said: &Said<'_>) -> bool {
     problem_from_words(e, &said.words, said.entities.return_reason).is_some()
 }
