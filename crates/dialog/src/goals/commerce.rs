@@ -118,6 +118,17 @@ fn product(e: &mut Engine, sku: &str, facts: &dyn Facts) -> Option<Product> {
 /// The catalog category of gift cards.
 const GIFT_CARD_CATEGORY: &str = "gift_card";
 
+/// What a line spends on gift cards, in cents: its whole value when the line is of
+/// gift cards, nothing otherwise. The one count the gift-card ceiling adds up, over a
+/// cart, the orders of the call and the household's orders of the day.
+fn gift_card_cents(category: &str, qty: u32, price_cents: i64) -> i64 {
+    if category == GIFT_CARD_CATEGORY {
+        i64::from(qty) * price_cents
+    } else {
+        0
+    }
+}
+
 fn quantity_ok(e: &mut Engine) -> bool {
     let max = e.config().policy.orders.max_voice_quantity;
     match *e.task().quantity() {
@@ -511,8 +522,7 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
     record.estimated_delivery = Some(estimate.to_string());
     e.s.gift_cards_bought_cents += items
         .iter()
-        .filter(|(p, _)| p.category == GIFT_CARD_CATEGORY)
-        .map(|(p, q)| i64::from(*q) * p.price_cents)
+        .map(|(p, q)| gift_card_cents(&p.category, *q, p.price_cents))
         .sum::<i64>();
     e.change(Change::PlaceOrder {
         order: Box::new(record),
@@ -1850,7 +1860,7 @@ fn gift_card_value_ok(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> bool
         .iter()
         .filter_map(|(sku, q)| {
             let p = facts.product(sku).ok().flatten()?;
-            (p.category == GIFT_CARD_CATEGORY).then(|| i64::from(*q) * p.price_cents)
+            Some(gift_card_cents(&p.category, *q, p.price_cents))
         })
         .sum();
     // "Another two hundred on a new order": what was bought already counts, in this
@@ -1882,8 +1892,7 @@ fn gift_cards_today(e: &Engine, facts: &dyn Facts) -> i64 {
         })
         .filter_map(|o| facts.order(&o.order_number).ok().flatten())
         .flat_map(|o| o.items)
-        .filter(|i| i.category == GIFT_CARD_CATEGORY)
-        .map(|i| i64::from(i.qty) * i.price.cents())
+        .map(|i| gift_card_cents(&i.category, i.qty, i.price.cents()))
         .sum()
 }
 
