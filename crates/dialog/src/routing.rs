@@ -242,6 +242,12 @@ impl Engine {
         if self.phrases().any("gift_received", &said.words) {
             self.s.gift_received = true;
         }
+        // "My friend sent me a t-shirt as a gift": given by someone else, so the order is
+        // theirs, whoever's zip proves it next.
+        if self.given_as_a_gift(&said.words) {
+            self.s.gift_received = true;
+            self.s.for_someone_else = true;
+        }
         if self.speaks_for_another(&said.words) {
             self.s.for_someone_else = true;
             // "I'm her son, she asked me to sort it", said in the middle of a change: the
@@ -1855,6 +1861,17 @@ impl Engine {
             };
             pair[0] == "my" && self.is_relation(&pair[1]) && possessive.is_some_and(owned_thing)
         })
+    }
+
+    /// "My aunt sent me a present", "my friend sent me a t-shirt as a gift": someone
+    /// gave the caller the item, so the caller did not buy it. ("It was a gift" alone may
+    /// be the buyer's own gift to someone; "I bought it as a gift for my sister" gives
+    /// nothing to the caller.)
+    fn given_as_a_gift(&self, words: &[String]) -> bool {
+        self.phrases().any("given_to_me", words)
+            && words
+                .iter()
+                .any(|w| matches!(w.as_str(), "gift" | "present"))
     }
 
     /// A relation's word, with or without its possessive ("mum", "wife's").
