@@ -774,6 +774,10 @@ fn check(
             return false;
         }
     };
+    let checked_order = match &key {
+        LockKey::Order(number) => Some(number.clone()),
+        _ => None,
+    };
     e.step.checks.push(IdentityCheck { key, verdict });
     let locked_now = match verdict {
         IdentityVerdict::Verified => return true,
@@ -786,6 +790,14 @@ fn check(
         IdentityVerdict::Failed { locked } => locked,
     };
     e.s.failures += 1;
+    // The order was proved by its zip, and now its email or phone was guessed wrong: the
+    // zip may have been a guess too (a city shares one). Whatever comes next of that
+    // order, a cancellation too, waits for its email or phone.
+    if let Some(number) = checked_order {
+        if !e.s.proved_strongly.contains(&number) {
+            e.s.verified.retain(|v| *v != number);
+        }
+    }
     if locked_now || e.s.failures >= policy.max_attempts {
         e.s.heard_order = None;
         say_locked(e, p!("verification_locked"), i64::from(policy.lock_minutes));
@@ -915,7 +927,14 @@ fn check_factors(
     let zip_refused = (failed_before && e.s.failures < max) || for_redirect || for_spending;
     if zip_refused && given.zip.take().is_some() && given.is_empty() {
         e.s.zip_refused = true;
-        let key = match (for_redirect, for_spending, e.s.called_about.is_some()) {
+        // A miss a moment ago is the reason to say, whatever the request: a redirect
+        // given up for a cancellation is no longer what the zip cannot do.
+        let after_miss = e.s.failures > 0 && e.s.failures < max;
+        let key = match (
+            for_redirect && !after_miss,
+            for_spending,
+            e.s.called_about.is_some(),
+        ) {
             (true, _, true) => p!("zip_not_for_redirect_called"),
             (true, _, false) => p!("zip_not_for_redirect"),
             (false, true, _) => p!("zip_not_for_spending"),
