@@ -1765,10 +1765,12 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // One caller, one call, claims on order after order: after one remedy that left the
     // goods with them, the next such claim is the team's too. So is any claim on an
     // order already returned.
-    // A wrong item is refunded before it comes back, so it counts as one too.
+    // A wrong item is refunded before it comes back, so it counts as one too; so does a
+    // fault ("the base is cracked too"), replaced with nothing sent back as a damage is,
+    // and counted among the kept-goods records (`repeat_claims`) as its reason is.
     let kept_goods_claim = matches!(
         pr,
-        Problem::Damaged | Problem::MissingItem | Problem::WrongItem
+        Problem::Damaged | Problem::MissingItem | Problem::WrongItem | Problem::Defective
     );
     let second_in_call = kept_goods_claim && e.s.kept_goods_remedies > 0;
     if order.status == OrderStatus::Returned
