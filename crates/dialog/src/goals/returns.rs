@@ -1613,6 +1613,14 @@ pub(crate) fn problem(e: &mut Engine, facts: &dyn Facts) {
     }
 }
 
+/// Whether `lines` (line, count) take in every unit of every line the order was
+/// placed with.
+fn every_item_of(order: &Order, lines: &[(u32, u32)]) -> bool {
+    let said: u64 = lines.iter().map(|&(_, q)| u64::from(q)).sum();
+    let placed: u64 = order.items.iter().map(|i| u64::from(i.qty)).sum();
+    !lines.is_empty() && said == placed
+}
+
 fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
     if order.status != OrderStatus::Delivered {
         // Not marked delivered: what the caller needs is where it is.
@@ -1787,6 +1795,7 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         e.offer_human(HandOffReason::Exception);
         return;
     }
+    let placed = order;
     let Some((left, open)) = left_to_return(e, order, facts) else {
         return;
     };
@@ -1803,6 +1812,16 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         return;
     }
     let lines = e.task().after_sale().lines.clone();
+    // "Both of them, the whole parcel", said of items missing: nothing of the parcel
+    // came, which is a parcel not received (the carrier's scan first, then an
+    // investigation), never every item refunded as missing from a parcel that came.
+    if pr == Problem::MissingItem && every_item_of(placed, &lines) {
+        let after = e.task().after_sale();
+        after.problem = Some(Problem::NotReceived);
+        after.lines.clear();
+        not_received(e, placed, facts);
+        return;
+    }
     // "Refund the gift card, it doesn't work": a card's balance is not something sent
     // back or replaced by voice; the team checks it. Nothing is refunded here.
     if lines
