@@ -428,6 +428,13 @@ const AWAY_BEFORE: &[&str] = &[
     "on vacation",
     "not be home",
     "not around",
+    // "I leave on the nineteenth, so Friday the eighteenth": the day of leaving is the
+    // first day away.
+    "leave on",
+    "leaving on",
+    "fly on",
+    "flying on",
+    "fly out on",
 ];
 /// Words shortly before a date that say it is the day the order is due now ("it's due
 /// on the thirteenth but …"), not the day wanted.
@@ -1191,6 +1198,10 @@ mod tests {
         assert_eq!(
             date("we're away until friday so how about the 17th").as_deref(),
             Some("2026-03-17")
+        );
+        assert_eq!(
+            date("right. i leave on the nineteenth. so the eighteenth then").as_deref(),
+            Some("2026-03-18")
         );
         assert_eq!(
             date("the floor's being sanded till the weekend, can you deliver the wardrobe on the 18th").as_deref(),
