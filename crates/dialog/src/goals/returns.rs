@@ -1880,6 +1880,20 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     let late = past_window(e, order, &lines);
     let comes_back_first = pr != Problem::WrongItem
         && (late || !identity::proved_beyond_a_zip(e, &order.order_number, facts));
+    // Nothing of a missing item can come back first: made good with nothing sent back
+    // only on the order's email or phone and within its window; otherwise the team
+    // checks it, never a label for goods that never came.
+    if pr == Problem::MissingItem && comes_back_first {
+        e.end_task();
+        let key = if late {
+            p!("missing_item_late")
+        } else {
+            p!("missing_item_unproved")
+        };
+        e.say(key, &[]);
+        e.offer_human(HandOffReason::Exception);
+        return;
+    }
     let why_back_first = if late {
         e.text(p!("back_first_late"), &[])
     } else {
