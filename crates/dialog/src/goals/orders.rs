@@ -699,7 +699,9 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     // classifier made of it ("so what was the candle on its own" is no problem report).
     let question =
         !Goal::from_intent(said.intent).is_some_and(|g| !matches!(g, Goal::Status | Goal::Track));
+    // "Which card did I pay for them with?" asks the card, whatever "pay for" says.
     let priced = (question || e.opens_with(&said.words, "asks_what_was"))
+        && !ph.any("asks_which_card", &said.words)
         && (ph.any("asks_item_paid", &said.words)
             || (ph.any("each_item", &said.words) && ph.any("asks_what_was", &said.words)));
     let variant = question && ph.any("asks_item_variant", &said.words);
