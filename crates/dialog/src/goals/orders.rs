@@ -205,6 +205,22 @@ fn lines_mentioned(order: &Order, words: &[String]) -> Vec<usize> {
         .collect()
 }
 
+/// "And what did I pay for the coffee beans last time?" with the tee's order in focus:
+/// a product heard that the order in focus does not hold, by its catalog entry or any
+/// word of its items' names, is another order's question.
+fn names_another_orders_item(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let Some(sku) = said.entities.product.as_deref() else {
+        return false;
+    };
+    let Some(order) = e
+        .order_in_focus()
+        .and_then(|n| facts.order(n).ok().flatten())
+    else {
+        return false;
+    };
+    !order.items.iter().any(|i| i.sku == sku) && lines_mentioned(&order, &said.words).is_empty()
+}
+
 /// Answers what the items of the order in focus cost, one by one, or which size,
 /// colour or pack of an item it was. False (nothing said) when no verified order is in
 /// focus or no item of it is named (and the order has more than one).
@@ -660,6 +676,9 @@ pub(crate) fn why_late(e: &mut Engine, facts: &dyn Facts) -> bool {
 /// of another question: answered from the order. False, saying nothing, when the words
 /// ask none or no verified order is in focus.
 pub(crate) fn answers_about_the_order(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if names_another_orders_item(e, said, facts) {
+        return false;
+    }
     let ph = e.phrases();
     let of_items = ph.any("asks_item_variant", &said.words)
         || ph.any("asks_item_paid", &said.words)
@@ -688,6 +707,9 @@ pub(crate) fn answers_about_the_order(e: &mut Engine, said: &Said<'_>, facts: &d
 /// time today?", "read me the tracking number again", "why was it cancelled? I didn't
 /// cancel it". True when one was answered.
 pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if names_another_orders_item(e, said, facts) {
+        return false;
+    }
     let ph = e.phrases();
     if ph.any("why_late", &said.words) {
         return why_late(e, facts);
