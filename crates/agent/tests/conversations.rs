@@ -809,12 +809,13 @@ fn a_refusal_holds_in_the_next_call() {
 
 /// Round 32: a missing item refunded in one call and claimed missing again in the next
 /// was moved to the order's other lines and refunded with nothing to send back. The
-/// second claim hears the item is already refunded, and nothing more is refunded.
+/// second claim hears the item is already refunded, and nothing more is refunded. (Proved
+/// by the order's email: on a zip alone a missing item goes to the team at once.)
 #[test]
 fn an_item_refunded_once_is_not_refunded_again_as_another() {
     let mut calls = Calls::new();
     let first = calls.call(&[
-        "the headphones were missing from order 1000000000042, zip 78701, I want a refund please",
+        "the headphones were missing from order 1000000000042, email ada.park@example.com, I want a refund please",
         "yes go ahead",
     ]);
     assert!(first[1].contains("refunded"), "{first:#?}");
@@ -827,7 +828,7 @@ fn an_item_refunded_once_is_not_refunded_again_as_another() {
     };
     assert_eq!(refunds(&calls), 1, "{first:#?}");
     let second = calls.call(&[
-        "hi, the headphones were missing from order 1000000000042, zip 78701, I want a refund to my card",
+        "hi, the headphones were missing from order 1000000000042, email ada.park@example.com, I want a refund to my card",
         "yes go ahead",
     ]);
     let said = second.join(" ");
