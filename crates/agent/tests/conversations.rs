@@ -93,6 +93,12 @@ struct Expect {
     /// The SKUs of every order placed in the conversation, in the order placed.
     #[serde(default)]
     new_orders: Option<Vec<String>>,
+    /// Every line of every order placed, as "SKU xN", in the order placed.
+    #[serde(default)]
+    new_order_lines: Option<Vec<String>>,
+    /// How every order placed is paid: "cod", or a card as "Visa 4242".
+    #[serde(default)]
+    new_order_payment: Option<String>,
 }
 
 fn nlu(store: &Store) -> Nlu {
@@ -435,6 +441,35 @@ fn check_store(
             }
             if &skus != want {
                 problems.push(format!("placed orders have {skus:?}, expected {want:?}"));
+            }
+        }
+    }
+    if expect.new_order_lines.is_some() || expect.new_order_payment.is_some() {
+        let mut lines: Vec<String> = Vec::new();
+        let mut payments: Vec<String> = Vec::new();
+        for row in outbox.iter().filter(|o| o.kind == "place_order") {
+            let number = row.order_number.clone().unwrap_or_default();
+            let order = store
+                .order(&number)
+                .expect("read")
+                .expect("placed order is stored");
+            lines.extend(order.items.iter().map(|i| format!("{} x{}", i.sku, i.qty)));
+            let p = &order.payment;
+            payments.push(match (&p.brand, &p.last4) {
+                (Some(b), Some(l)) => format!("{b} {l}"),
+                _ => "cod".to_string(),
+            });
+        }
+        if let Some(want) = &expect.new_order_lines {
+            if &lines != want {
+                problems.push(format!("placed lines are {lines:?}, expected {want:?}"));
+            }
+        }
+        if let Some(want) = &expect.new_order_payment {
+            if payments.is_empty() || payments.iter().any(|p| p != want) {
+                problems.push(format!(
+                    "placed orders are paid {payments:?}, expected {want}"
+                ));
             }
         }
     }
