@@ -151,6 +151,9 @@ impl Engine {
         {
             return None;
         }
+        if self.yes_after_but(said) {
+            return Some(true);
+        }
         match said.intent {
             // "When exactly?", "do I still need to confirm it?": a question, however it
             // was classified, is no yes unless a yes is in it.
@@ -176,6 +179,28 @@ impl Engine {
         } else {
             None
         }
+    }
+
+    /// "That's not what I asked, but ok, yes go ahead", "oh never mind, the Visa is
+    /// fine, go ahead": a complaint, a doubt or a withdrawal, then a plain yes after it
+    /// ("but", "never mind", "anyway") with no no of its own: the yes is the answer.
+    pub(crate) fn yes_after_but(&self, said: &Said<'_>) -> bool {
+        let ph = self.phrases();
+        let words = &said.words;
+        let Some(end) = (0..words.len())
+            .rev()
+            .find_map(|i| ph.len_at("second_thoughts", words, i).map(|n| i + n))
+        else {
+            return false;
+        };
+        let tail = &words[end..];
+        let negated = tail.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "no" | "not" | "don't" | "dont" | "never" | "nope" | "cancel" | "stop"
+            )
+        });
+        !tail.is_empty() && !negated && ph.any("grudging_yes", tail)
     }
 
     /// The utterance asks for something besides its yes or no: a request, a policy

@@ -627,7 +627,9 @@ impl Engine {
             .as_ref()
             .is_some_and(|t| matches!(t.goal(), Goal::ChangeAddress | Goal::Reschedule))
             && self.phrases().any("no_change", &said.words);
-        if keeps_as_is || (self.task.is_some() && said.has(Cue::Withdraw) && no_other_request) {
+        let withdraws = said.has(Cue::Withdraw)
+            && !(matches!(self.ask, Ask::YesNo(_)) && self.yes_after_but(said));
+        if keeps_as_is || (self.task.is_some() && withdraws && no_other_request) {
             self.withdraw(said, facts);
             return;
         }
@@ -665,7 +667,10 @@ impl Engine {
         }
         // "What? I didn't say cancel. What's the status?": the request in progress was
         // never the caller's; it is dropped, and what they do ask is taken up.
-        if self.task.is_some() && self.phrases().any("never_asked", &said.words) {
+        if self.task.is_some()
+            && self.phrases().any("never_asked", &said.words)
+            && !self.yes_after_but(said)
+        {
             let was = self.task.as_ref().map(|t| t.goal());
             self.task = None;
             self.ask = Ask::Nothing;
