@@ -731,6 +731,7 @@ impl Engine {
                 if commerce::trim_cart(self, said, facts)
                     || returns::trim_lines(self, said, facts)
                     || commerce::adds_to_cart(self, said, facts)
+                    || commerce::recount_cart(self, said, facts)
                     || orders::narrows_cancel(self, said, facts)
                     || returns::amend_variant(self, said, facts)
                     || returns::amend_exchange_count(self, said, facts)

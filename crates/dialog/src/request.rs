@@ -8,9 +8,10 @@ use chrono::NaiveDate;
 use voxorder_config::{RefundMethod, TimeSlot};
 use voxorder_domain::change::{Pickup, Resolution};
 use voxorder_domain::interpretation::{Cue, SpokenAddress};
-use voxorder_domain::order::{PaymentMethod, ShippingMethod};
+use voxorder_domain::order::{Payment, PaymentMethod, ShippingMethod};
 use voxorder_domain::vocab::{CancelReason, Entities, Intent, ProductWanted, ReturnReason};
 
+use crate::locale::Phrases;
 use crate::p;
 
 /// What the caller wants done.
@@ -257,6 +258,83 @@ pub(crate) struct Purchase {
     pub more: Vec<ProductWanted>,
     /// `product` is one of `more`, being settled while the cart holds others.
     pub settling: bool,
+    /// A saved card the caller named ("my Visa ending 6334"), not yet looked up.
+    pub card_asked: Option<CardAsked>,
+    /// The saved card the caller chose by name.
+    pub card: Option<Payment>,
+    /// The card the order was last read back with.
+    pub read_card: Option<Payment>,
+}
+
+/// A card as the caller names it: its brand, its last four digits, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CardAsked {
+    pub brand: Option<String>,
+    pub last4: Option<String>,
+}
+
+impl CardAsked {
+    /// The brand (by the locale's `card_brands` table) and last four digits said in
+    /// the words: four digits said together, or one by one after "ending" or "ends".
+    pub(crate) fn from_words(phrases: &Phrases, words: &[String]) -> Option<CardAsked> {
+        // "Not the Amex, my Visa": of several brands, the last one not set aside.
+        let set_aside = |at: usize| phrases.any("set_aside", &words[at.saturating_sub(2)..at]);
+        let brand = phrases.table("card_brands").and_then(|table| {
+            (0..words.len()).rev().find_map(|i| {
+                let two = words.get(i + 1).map(|w| format!("{} {w}", words[i]));
+                two.and_then(|t| table.get(&t))
+                    .or_else(|| table.get(&words[i]))
+                    .filter(|_| !set_aside(i))
+                    .cloned()
+            })
+        });
+        let last4 = words
+            .iter()
+            .find(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))
+            .cloned()
+            .or_else(|| {
+                let at = words
+                    .iter()
+                    .position(|w| matches!(w.as_str(), "ending" | "ends" | "ended"))?;
+                let digits: String = words[at + 1..]
+                    .iter()
+                    .skip_while(|w| *w == "in" || *w == "with")
+                    .take_while(|w| w.len() == 1 && w.bytes().all(|b| b.is_ascii_digit()))
+                    .map(String::as_str)
+                    .collect();
+                (digits.len() == 4).then_some(digits)
+            });
+        (brand.is_some() || last4.is_some()).then_some(CardAsked { brand, last4 })
+    }
+
+    /// The saved card this names: by brand, and by its digits only where the caller may
+    /// hear a card's digits (otherwise a guess of them is neither confirmed nor denied).
+    /// Whether this names the card (by its brand, and by its digits when said).
+    pub(crate) fn names(&self, card: &Payment) -> bool {
+        let brand_fits = self.brand.as_ref().is_none_or(|b| {
+            card.brand
+                .as_deref()
+                .is_some_and(|cb| cb.eq_ignore_ascii_case(b))
+        });
+        brand_fits
+            && self
+                .last4
+                .as_ref()
+                .is_none_or(|l| card.last4.as_ref() == Some(l))
+    }
+
+    /// The most recent of several that fit; None when no saved card fits.
+    pub(crate) fn pick(&self, cards: &[Payment], digits: bool) -> Option<Payment> {
+        let last4 = self.last4.as_ref().filter(|_| digits);
+        if self.brand.is_none() && last4.is_none() {
+            return None;
+        }
+        let asked = CardAsked {
+            brand: self.brand.clone(),
+            last4: last4.cloned(),
+        };
+        cards.iter().find(|c| asked.names(c)).cloned()
+    }
 }
 
 /// A subscription started or changed.

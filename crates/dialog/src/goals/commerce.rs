@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate, Timelike};
 
 use crate::facts::Facts;
 use crate::identity;
-use crate::request::Request;
+use crate::request::{CardAsked, Request};
 use crate::speak::{
     self, add_business_days, by_size, card_words, distinct, every, spoken_size_and_colour,
 };
@@ -371,13 +371,23 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         }
         items.push((prod, *qty));
     }
-    // Payment and address come from the customer's latest order.
-    let latest = match facts.orders_of_customer(cid) {
-        Ok(orders) => orders.first().map(|o| o.order_number.clone()),
-        Err(err) => {
-            e.store_trouble(&err);
-            return;
-        }
+    // Payment and address come from the order the caller proved to buy on its account
+    // ("the same card as yesterday's order" is that order's), or on a household's
+    // speaker from the customer's latest order.
+    let proved =
+        e.s.speaker
+            .is_none()
+            .then(|| spending_order(e).cloned())
+            .flatten();
+    let latest = match proved {
+        Some(number) => Some(number),
+        None => match facts.orders_of_customer(cid) {
+            Ok(orders) => orders.first().map(|o| o.order_number.clone()),
+            Err(err) => {
+                e.store_trouble(&err);
+                return;
+            }
+        },
     };
     let mut template = match latest.map(|n| facts.order(&n)) {
         Some(Ok(Some(o))) if o.shipping_address.is_some() => o,
@@ -464,6 +474,8 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
             _ if ship_cents == 0 => e.text(p!("shipping_free"), &[]),
             _ => e.text(p!("shipping_cost"), &amount),
         };
+        e.task().purchase().read_card =
+            (template.payment.method == PaymentMethod::Card).then(|| template.payment.clone());
         let payment = match template.payment.method {
             PaymentMethod::Cod => e.text(p!("pay_cod"), &[]),
             PaymentMethod::Card => {
@@ -565,6 +577,40 @@ fn payment_for(e: &mut Engine, cid: i64, latest: &Order, facts: &dyn Facts) -> O
         // "… and I'll pay by card": a choice said with the request.
         let words = e.task().words.clone();
         e.task().purchase().pay = checkout_choices(e, &words).1;
+        if e.task().purchase().card.is_none() {
+            e.task().purchase().card_asked = CardAsked::from_words(e.phrases(), &words);
+        }
+    }
+    // "On my Visa ending 6334": the saved card the caller names, when there is one.
+    if let Some(asked) = e.task().purchase().card_asked.take() {
+        let digits =
+            crate::goals::orders::private_details_may_be_read(e, &latest.order_number, facts);
+        // "The one ending 4642?" where a card's digits are not read: neither confirmed
+        // nor denied, and said so.
+        if asked.last4.is_some() && !digits {
+            e.say(p!("card_digits_not_checked"), &[]);
+        }
+        match saved_cards(cid, facts) {
+            Ok(cards) => match asked.pick(&cards, digits) {
+                Some(card) => {
+                    payment = card;
+                    e.task().purchase().pay = Some(PaymentMethod::Card);
+                    e.task().purchase().card = Some(payment.clone());
+                    return Some(payment);
+                }
+                None if asked.brand.is_some() || digits => e.say(p!("card_not_saved"), &[]),
+                None => {}
+            },
+            Err(err) => {
+                e.store_trouble(&err);
+                return None;
+            }
+        }
+    }
+    if let Some(card) = e.task().purchase().card.clone() {
+        if e.task().purchase().pay != Some(PaymentMethod::Cod) {
+            return Some(card);
+        }
     }
     match e.task().purchase().pay {
         Some(PaymentMethod::Card) if payment.method != PaymentMethod::Card => {
@@ -599,6 +645,23 @@ fn payment_for(e: &mut Engine, cid: i64, latest: &Order, facts: &dyn Facts) -> O
         _ => {}
     }
     Some(payment)
+}
+
+/// The cards the customer has paid with, most recent first, each once.
+fn saved_cards(cid: i64, facts: &dyn Facts) -> Result<Vec<Payment>, crate::facts::FactsError> {
+    let mut cards: Vec<Payment> = Vec::new();
+    for summary in facts.orders_of_customer(cid)? {
+        if let Some(order) = facts.order(&summary.order_number)? {
+            let p = order.payment;
+            let seen = cards
+                .iter()
+                .any(|c| c.brand == p.brand && c.last4 == p.last4);
+            if p.method == PaymentMethod::Card && !seen {
+                cards.push(p);
+            }
+        }
+    }
+    Ok(cards)
 }
 
 /// The card of the customer's most recent order paid by card.
@@ -752,14 +815,46 @@ pub(crate) fn takes_checkout_choice(e: &mut Engine, said: &Said<'_>, facts: &dyn
         e.advance(facts);
         return true;
     }
+    // "Make it three bags so we get free shipping": the count changes with any
+    // choice said with it.
+    let recounted = recount_cart(e, said, facts);
+    // "Can you use my Visa ending 6334 instead": a saved card by its brand or digits.
+    if let Some(asked) = CardAsked::from_words(e.phrases(), &said.words) {
+        // "The Visa is fine, go ahead" when it is on that Visa: a yes.
+        let read = e.task().purchase().read_card.clone();
+        // "No, just use the Visa then. Place it": the "no" answers the card question.
+        let ph = e.phrases();
+        let place_it = ph
+            .find("place_it", &said.words)
+            .is_some_and(|i| !ph.any("set_aside", &said.words[i.saturating_sub(2)..i]));
+        let yes = e.yes_no(said) == Some(true) || e.yes_after_but(said) || place_it;
+        if yes && read.is_some_and(|card| asked.names(&card)) {
+            return false;
+        }
+        let purchase = e.task().purchase();
+        purchase.card_asked = Some(asked);
+        purchase.card = None;
+        purchase.pay = Some(PaymentMethod::Card);
+        e.task().confirmed = false;
+        e.ask = Ask::Nothing;
+        e.advance(facts);
+        return true;
+    }
     let (speed, pay) = checkout_choices(e, &said.words);
     let current = e.task().purchase();
     let new_speed = speed.filter(|s| current.speed != Some(*s));
     let new_pay = pay.filter(|m| current.pay != Some(*m));
     if new_speed.is_none() && new_pay.is_none() {
+        if recounted {
+            e.task().confirmed = false;
+            e.ask = Ask::Nothing;
+            e.advance(facts);
+            return true;
+        }
         // "Use the same card please" when it is on that card already: the read-back
         // says so again, and asks again.
-        if (speed.is_some() || pay.is_some()) && e.yes_no(said).is_none() {
+        // "No, not cash, on my card" when it is on the card: said again, never placed.
+        if (speed.is_some() || pay.is_some()) && (e.yes_no(said).is_none() || said.has(Cue::No)) {
             e.ask = Ask::Nothing;
             e.advance(facts);
             return true;
@@ -831,9 +926,15 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
         // said that is the named product's and not the one bought before wins.
         let other_variant =
             bought.is_some_and(|h| h.sku != sku && names_the_variant(e, &sku, &words, facts));
+        // "Another box of the tea I got", "one more of the belt": one, not the count
+        // bought last time.
+        let one_more = e.phrases().any("one_more", &words);
+        let last_qty = |h: &PurchasedItem| if one_more { 1 } else { h.last_qty };
         let (sku, qty) = match bought {
-            Some(h) if !other_variant => (h.sku.clone(), e.task().quantity().unwrap_or(h.last_qty)),
-            Some(h) => (sku, e.task().quantity().unwrap_or(h.last_qty)),
+            Some(h) if !other_variant => {
+                (h.sku.clone(), e.task().quantity().unwrap_or(last_qty(h)))
+            }
+            Some(h) => (sku, e.task().quantity().unwrap_or(last_qty(h))),
             None => (sku, e.task().quantity().unwrap_or(1)),
         };
         if own {
@@ -2386,6 +2487,50 @@ pub(crate) fn adds_to_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
     }
     cart.push((sku, qty));
     true
+}
+
+/// "Actually make it three bags of coffee so we get free shipping" at the read-back of a
+/// new order: the count said of a line in the cart (or, with words that change a count,
+/// of its only line) replaces that line's count; "two more bags of coffee" adds to it.
+/// True when a count changed, so the order is read back again before any yes.
+pub(crate) fn recount_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if !purchasing(e) {
+        return false;
+    }
+    let Some(qty) = said.entities.quantity.filter(|&q| q > 0) else {
+        return false;
+    };
+    let cart = e.task().purchase().cart.clone();
+    let mut wanted: Vec<(String, u32)> = Vec::new();
+    match said.entities.product.clone() {
+        Some(sku) => wanted.push((sku, qty)),
+        None if cart.len() == 1 && e.phrases().any("changes_count", &said.words) => {
+            wanted.push((cart[0].0.clone(), qty));
+        }
+        None => return false,
+    }
+    for more in &said.entities.more_products {
+        if let Some(q) = more.quantity.filter(|&q| q > 0) {
+            wanted.push((more.sku.clone(), q));
+        }
+    }
+    let adds = e.phrases().any("count_added", &said.words);
+    let mut changed = false;
+    for (heard, q) in wanted {
+        let Some(line) = cart
+            .iter()
+            .position(|(sku, _)| identity::same_product(sku, &heard, facts))
+        else {
+            continue;
+        };
+        let now = cart[line].1;
+        let new = if adds { now.saturating_add(q) } else { q };
+        if new != now {
+            e.task().purchase().cart[line].1 = new;
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// "Oh no, not the belt, just the skillet" at the read-back of an order of several
