@@ -1072,6 +1072,13 @@ impl Engine {
             self.say_pending_question(false);
             return true;
         }
+        // "And if the skillet doesn't suit, can I send it back later?" of the order in
+        // focus, not yet delivered: the window (or its final sale), then the question.
+        if self.task.is_some() && returns::tells_return_later(self, said, facts) {
+            self.say(p!("back_to_question"), &[]);
+            self.say_pending_question(false);
+            return true;
+        }
         // Torn only between two questions ("how long does the refund take": the policy,
         // or this return's refund), it is still a question; the documents decide.
         let asked = said
@@ -2033,8 +2040,16 @@ impl Engine {
         identity::take_entities(self, &mut task, said);
         // A confirmation call paused for an address or date change comes back after it.
         if let Some(current) = self.task.take() {
+            // So does one paused for a question of the same order ("if the cardigan
+            // doesn't fit, can I send it back?"): once answered, the call goes on.
+            let about_it = matches!(
+                goal,
+                Goal::Return | Goal::Exchange | Goal::Problem | Goal::Status | Goal::Track
+            ) && task.order.is_none()
+                && said.entities.order_number.is_none()
+                && !said.has(Cue::OtherOrder);
             if current.goal() == Goal::Confirm
-                && matches!(goal, Goal::ChangeAddress | Goal::Reschedule)
+                && (matches!(goal, Goal::ChangeAddress | Goal::Reschedule) || about_it)
             {
                 task.order = current.order.clone();
                 task.resume = Some(Box::new(current));
@@ -2171,7 +2186,14 @@ impl Engine {
     /// Ends the current request without doing it (the caller declined, or policy does
     /// not allow it and the caller was told why): handled, nothing left pending.
     pub(crate) fn drop_task(&mut self) {
+        // A confirmation call paused for this request goes on.
+        let paused = self.task.as_mut().and_then(|t| t.resume.take());
         self.end_task();
+        if let Some(paused) = paused {
+            self.task = Some(*paused);
+            self.ask = Ask::Nothing;
+            return;
+        }
         self.anything_else();
     }
 

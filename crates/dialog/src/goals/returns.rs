@@ -216,7 +216,7 @@ fn reason_words(e: &Engine, r: ReturnReason) -> String {
 
 /// Says why an order that is not delivered cannot have a return or problem yet.
 /// Returns true when it said so (the request is then over or redirected).
-fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
+fn not_returnable_state(e: &mut Engine, order: &Order, facts: &dyn Facts) -> bool {
     let window = crate::speak::return_window_words(e.config(), order);
     match order.status {
         OrderStatus::Delivered => false,
@@ -227,6 +227,9 @@ fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
             if exchange && e.s.exchange_waits_for.as_deref() == Some(&order.order_number) {
                 e.say(p!("exchange_after_arrival"), &[]);
                 e.complete();
+                return true;
+            }
+            if !exchange && returnable_later(e, order, &window, facts) {
                 return true;
             }
             let key = if exchange {
@@ -256,6 +259,82 @@ fn not_returnable_state(e: &mut Engine, order: &Order) -> bool {
             true
         }
     }
+}
+
+/// The line of the order a return is asked of: the product named, or the only item.
+fn line_asked_of<'o>(
+    order: &'o Order,
+    named: Option<&str>,
+    facts: &dyn Facts,
+) -> Option<&'o OrderItem> {
+    match named {
+        Some(sku) => identity::line_of(order, sku, facts)
+            .and_then(|s| order.items.iter().find(|it| it.sku == s)),
+        None if order.items.len() == 1 => order.items.first(),
+        None => None,
+    }
+}
+
+/// "If the cardigan doesn't fit, can I send it back?" of an order not yet sent: the
+/// item asked of (or the only one) is final sale, so it is said that it cannot be
+/// returned and the cancellation is offered while it can still be made; or the return
+/// is asked of for later ("if it doesn't fit", "once it arrives"), so the window is the
+/// answer and nothing is offered. False, with nothing said, otherwise.
+fn returnable_later(e: &mut Engine, order: &Order, window: &str, facts: &dyn Facts) -> bool {
+    let named = e.task_ref().and_then(|t| t.heard.product.clone());
+    if let Some(line) = line_asked_of(order, named.as_deref(), facts).filter(|it| it.final_sale) {
+        let item = pw::product_name_brief(&line.name);
+        e.ask(
+            Ask::YesNo(YesNo::StartCancel),
+            p!("return_final_sale_not_shipped"),
+            &[("item", item)],
+        );
+        return true;
+    }
+    let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+    if !e.phrases().any("return_later", &words) {
+        return false;
+    }
+    e.say(p!("return_later"), &[("window", window.to_string())]);
+    e.complete();
+    true
+}
+
+/// "And if the skillet doesn't suit, can I send it back later?" asked in the middle of
+/// another request (a confirmation call, a read-back) of the order in focus, not yet
+/// delivered: whether it may come back, and for how long, is said; nothing starts.
+/// False, with nothing said, for anything else.
+pub(crate) fn tells_return_later(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let ph = e.phrases();
+    if !ph.any("return_later", &said.words) || !ph.any("return_asked_later", &said.words) {
+        return false;
+    }
+    let Some(order) = e.focus_order(facts) else {
+        return false;
+    };
+    let not_yet = matches!(
+        order.status,
+        OrderStatus::PendingConfirmation
+            | OrderStatus::Processing
+            | OrderStatus::Shipped
+            | OrderStatus::OutForDelivery
+            | OrderStatus::Delayed
+    );
+    if !not_yet {
+        return false;
+    }
+    let named = said.entities.product.as_deref();
+    match line_asked_of(&order, named, facts) {
+        Some(line) if line.final_sale => {
+            let item = pw::product_name_brief(&line.name);
+            e.say(p!("return_final_sale_later"), &[("item", item)]);
+        }
+        _ => {
+            let window = crate::speak::return_window_words(e.config(), &order);
+            e.say(p!("return_later"), &[("window", window)]);
+        }
+    }
+    true
 }
 
 /// Picks the lines when the order has only one; otherwise asks. True when lines are set.
@@ -740,7 +819,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
     }
     // Set again below while the return is still refused.
     e.task().told = false;
-    if not_returnable_state(e, &order) {
+    if not_returnable_state(e, &order, facts) {
         return;
     }
     let Some((order, open)) = left_to_return(e, &order, facts) else {
@@ -1215,7 +1294,7 @@ fn next_size(own: &Product, variants: &[Product], up: bool) -> Option<String> {
 /// An exchange for another size or colour of the same item.
 pub(crate) fn exchange(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
-    if not_returnable_state(e, &order) {
+    if not_returnable_state(e, &order, facts) {
         return;
     }
     let Some((order, open)) = left_to_return(e, &order, facts) else {
