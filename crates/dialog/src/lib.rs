@@ -269,6 +269,11 @@ pub(crate) struct Session {
     pub card_asked: bool,
     /// The product the caller last asked about ("what colours does it come in?").
     pub last_product: Option<String>,
+    /// The cash-on-delivery order a payment link was offered for in this call and not
+    /// yet sent.
+    pub payment_link_offered: Option<String>,
+    /// A payment link was sent in this call.
+    pub payment_link_sent: bool,
     /// The turn a return was refused by the policy (final sale, personalised).
     pub refused_at: Option<u32>,
     /// The order of that refusal, refused for the reason the caller gave.

@@ -288,6 +288,24 @@ impl Engine {
             self.say_pending_question(false);
             return Answer::Handled;
         }
+        // "Hmm no, I'll just pay cash. Yes I confirm" at the payment link's offer: cash
+        // it stays, and a confirmation said with it stands.
+        let ph = self.phrases();
+        if q == YesNo::PaymentLink
+            && ph.any("pay_cash", &said.words)
+            && !ph.any("payment_link_named", &said.words)
+        {
+            let confirms = ph.any("confirm_word", &said.words)
+                && (said.has(Cue::Yes) || ph.any("confirm_firm", &said.words));
+            self.s.payment_link_offered = None;
+            if confirms && self.task.is_some() {
+                self.ask = Ask::Nothing;
+                self.task().confirmed = true;
+                return Answer::Filled;
+            }
+            self.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
+            return Answer::Handled;
+        }
         // "Tomorrow morning" at "shall we call back another time?" is a yes and its time.
         // "No. Fine, call her back tonight": the no is to this call, the callback asked.
         if q == YesNo::CallBack

@@ -665,6 +665,10 @@ impl Engine {
             }
             return;
         }
+        // "And the card link?" after the confirmation call's request: the link offered.
+        if orders::send_offered_link(self, said, facts) {
+            return;
+        }
         // "What? I didn't say cancel. What's the status?": the request in progress was
         // never the caller's; it is dropped, and what they do ask is taken up.
         if self.task.is_some()

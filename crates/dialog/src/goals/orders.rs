@@ -2229,6 +2229,52 @@ fn format_when(e: &Engine, d: NaiveDate, slot: Option<TimeSlot>) -> String {
     }
 }
 
+/// "Text me that card payment link", "and the card link?": the payment link asked for
+/// by name (not refused), after it was offered or with a word that sends it.
+pub(crate) fn wants_the_payment_link(e: &Engine, said: &Said<'_>) -> bool {
+    let ph = e.phrases();
+    ph.any("payment_link_named", &said.words)
+        && (e.s.payment_link_offered.is_some() || ph.any("firm_yes", &said.words))
+        && !said.has(Cue::Negated)
+        && !ph.any("declines", &said.words)
+}
+
+/// "And the card link?" once the confirmation call's request is over: the link offered
+/// earlier in the call is sent for its order, while that order is still paid in cash.
+pub(crate) fn send_offered_link(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if e.task.is_some() {
+        return false;
+    }
+    // Asked again once sent: it is on its way, not sent twice.
+    let named = e.phrases().any("payment_link_named", &said.words) && !said.has(Cue::Negated);
+    if e.s.payment_link_sent && e.s.payment_link_offered.is_none() && named {
+        e.say(p!("payment_link_already_sent"), &[]);
+        e.anything_else();
+        return true;
+    }
+    let Some(number) = e.s.payment_link_offered.clone() else {
+        return false;
+    };
+    if !wants_the_payment_link(e, said) {
+        return false;
+    }
+    let cod = matches!(facts.order(&number), Ok(Some(o)) if o.payment.method == PaymentMethod::Cod
+        && matches!(o.status, OrderStatus::PendingConfirmation | OrderStatus::Processing));
+    if !cod {
+        return false;
+    }
+    let mut task = Task::new(
+        Goal::Confirm,
+        said.words.clone(),
+        Vec::new(),
+        Default::default(),
+    );
+    task.order = Some(number);
+    e.task = Some(task);
+    send_payment_link(e, true, facts);
+    true
+}
+
 /// "Can I pay by card instead?" on a cash-on-delivery confirmation: a secure link by
 /// text, never card digits by voice; the order stays unconfirmed until it is paid.
 pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
@@ -2243,6 +2289,8 @@ pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
         order_number: Some(order.order_number.clone()),
         reference: None,
     });
+    e.s.payment_link_offered = None;
+    e.s.payment_link_sent = true;
     e.say(p!("payment_link_sent"), &[]);
     e.end_task();
     e.anything_else();
@@ -2305,6 +2353,15 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     let Some(order) = load(e, facts) else {
         return Answer::Handled;
     };
+    // "Confirm it then, and text me that card payment link": the link is what is
+    // wanted, and the order goes ahead once it is paid.
+    if order.payment.method == PaymentMethod::Cod
+        && wants_the_payment_link(e, said)
+        && intent != Intent::CancelOrder
+    {
+        send_payment_link(e, true, facts);
+        return Answer::Handled;
+    }
     // "Could I make it two of the skillets first?": the count is fixed once ordered.
     if yes.is_none() && count_fixed(e, said, facts) {
         e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
@@ -2393,6 +2450,7 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // "Can I pay by card?": asked before anything is confirmed or cancelled.
     let cod = order.payment.method == PaymentMethod::Cod;
     if cod && said.has(Cue::OtherPayment) && intent != Intent::CancelOrder {
+        e.s.payment_link_offered = Some(order.order_number.clone());
         e.ask(
             Ask::YesNo(YesNo::PaymentLink),
             p!("offer_payment_link"),
