@@ -1105,7 +1105,11 @@ fn pickup_words(e: &Engine, pickup: Pickup) -> String {
 /// read-back offers.
 fn pickup_settled(e: &mut Engine) -> bool {
     if let Some(d) = e.task().after_sale().date {
-        if !date_ok(e, d) {
+        // "I got a delivery on Friday and the jeans don't fit": a past day said with a
+        // return tells when it came, not when to collect it; it is dropped unsaid
+        // unless a pickup was asked for.
+        let pickup_asked = e.task().after_sale().pickup == Some(true);
+        if (d <= e.today() && !pickup_asked) || !date_ok(e, d) {
             e.task().after_sale().date = None;
         }
     }
