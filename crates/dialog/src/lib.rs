@@ -272,6 +272,9 @@ pub(crate) struct Session {
     /// The cash-on-delivery order a payment link was offered for in this call and not
     /// yet sent.
     pub payment_link_offered: Option<String>,
+    /// The caller said an order was placed without them ("I never ordered that"): it is
+    /// cancelled for no reason of theirs, and the team looks into the account.
+    pub order_disputed: bool,
     /// A payment link was sent in this call.
     pub payment_link_sent: bool,
     /// The turn a return was refused by the policy (final sale, personalised).

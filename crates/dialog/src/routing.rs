@@ -190,6 +190,11 @@ impl Engine {
             let extra = self.s.last_lines.len().saturating_sub(SUMMARY_LINES);
             self.s.last_lines.drain(..extra);
         }
+        // "I never ordered that!", "how did someone order on my account?": whatever is
+        // done about the order, a person looks into the account afterwards.
+        if !said.keypad && self.phrases().any("order_not_placed", &said.words) {
+            self.s.order_disputed = true;
+        }
         // "Is it safe to keep using a charger that smells of burning?": whatever else is
         // asked, the caller first hears to stop using it, once in the call.
         if !self.s.safety_told && self.phrases().any("safety_hazard", &said.words) {

@@ -1049,6 +1049,11 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     if !policy.orders.cancellable_statuses.contains(&order.status) {
+        // "I never ordered that" of an order already on its way: the team stops it.
+        if e.s.order_disputed {
+            e.hand_off_saying(HandOffReason::Disputed, p!("disputed_order_team"), &[]);
+            return;
+        }
         let window = crate::speak::return_window_words(e.config(), &order);
         if order.status == OrderStatus::Delivered {
             e.ask(
@@ -1134,6 +1139,10 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
     if e.s.complained && e.task().cancel().cancel_reason.is_none() {
         e.task().cancel().cancel_reason = Some(CancelReason::Other);
     }
+    // An order the caller never placed is no wrong item of theirs, and is not asked why.
+    if e.s.order_disputed {
+        e.task().cancel().cancel_reason = Some(CancelReason::Other);
+    }
     let task = e.task();
     if task.cancel().cancel_reason.is_none() {
         e.ask(Ask::CancelReason, p!("ask_cancel_reason"), &[]);
@@ -1161,6 +1170,10 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
     });
     let refund = refund_sentence(e, facts, &order, true);
     e.say(p!("cancelled"), &[("refund", refund)]);
+    if e.s.order_disputed {
+        e.hand_off_saying(HandOffReason::Disputed, p!("disputed_cancelled"), &[]);
+        return;
+    }
     finish_with_resume(e, Goal::Cancel);
 }
 
