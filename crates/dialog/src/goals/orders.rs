@@ -16,7 +16,9 @@ use crate::{p, Answer, Ask, Engine, Goal, NewItem, Said, Task, Withheld, YesNo};
 use voxorder_config::TimeSlot;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
 use voxorder_domain::interpretation::Cue;
-use voxorder_domain::order::{Address, AddressRecord, Order, OrderStatus, PaymentMethod};
+use voxorder_domain::order::{
+    Address, AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod,
+};
 use voxorder_domain::product_words as pw;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::us_states;
@@ -86,7 +88,9 @@ pub(crate) fn speed_fixed(e: &mut Engine, order: &Order) -> bool {
             | OrderStatus::OutForDelivery
             | OrderStatus::Delayed
     );
-    if !on_its_way {
+    // A delayed order's answer is its delay (and the team when it is very late), not
+    // that it cannot be made faster.
+    if !on_its_way || order.status == OrderStatus::Delayed {
         return false;
     }
     let key = match (&order.carrier, order.status) {
@@ -465,7 +469,10 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     // "Can I upgrade it to express?": how fast it comes is fixed once ordered, and when
     // it comes is said.
     let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
-    if e.phrases().any("upgrade_speed", &words) && speed_fixed(e, &order) {
+    // "It was supposed to be express" of an express order is no upgrade asked for.
+    let upgrade = e.phrases().any("upgrade_speed", &words)
+        && order.shipping_method == ShippingMethod::Standard;
+    if upgrade && speed_fixed(e, &order) {
         e.complete();
         return;
     }
