@@ -275,6 +275,8 @@ pub(crate) struct Session {
     /// The caller said an order was placed without them ("I never ordered that"): it is
     /// cancelled for no reason of theirs, and the team looks into the account.
     pub order_disputed: bool,
+    /// The caller said the item is gone ("I threw it away"): it cannot be sent back.
+    pub item_gone: bool,
     /// A payment link was sent in this call.
     pub payment_link_sent: bool,
     /// The turn a return was refused by the policy (final sale, personalised).

@@ -190,6 +190,9 @@ impl Engine {
             let extra = self.s.last_lines.len().saturating_sub(SUMMARY_LINES);
             self.s.last_lines.drain(..extra);
         }
+        if !said.keypad && self.phrases().any("item_gone", &said.words) {
+            self.s.item_gone = true;
+        }
         // "I never ordered that!", "how did someone order on my account?": whatever is
         // done about the order, a person looks into the account afterwards.
         if !said.keypad && self.phrases().any("order_not_placed", &said.words) {

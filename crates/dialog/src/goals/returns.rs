@@ -1977,6 +1977,14 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         e.offer_human(HandOffReason::Exception);
         return;
     }
+    // "I threw it away already, it was dangerous": what has to come back first cannot,
+    // so no label is sent for it; the team judges it.
+    if comes_back_first && e.s.item_gone {
+        e.end_task();
+        e.say(p!("item_gone_team"), &[]);
+        e.offer_human(HandOffReason::Exception);
+        return;
+    }
     let why_back_first = if late {
         e.text(p!("back_first_late"), &[])
     } else {
