@@ -190,6 +190,18 @@ impl Engine {
             let extra = self.s.last_lines.len().saturating_sub(SUMMARY_LINES);
             self.s.last_lines.drain(..extra);
         }
+        // "Actually can you make that a bank transfer instead?" once a return was opened
+        // in this call, heard as a question of the rules: that return's refund.
+        if self.task.is_none()
+            && self.s.last_goal.is_some_and(|g| g.after_sales())
+            && said.entities.refund_method.is_some()
+            && said.address.is_none()
+            && self.phrases().any("changes_refund_way", &said.words)
+            && Goal::from_intent(said.intent).is_none()
+        {
+            self.start_goal(Goal::ReturnStatus, said, facts);
+            return;
+        }
         if !said.keypad && self.phrases().any("item_gone", &said.words) {
             self.s.item_gone = true;
         }
@@ -1962,7 +1974,12 @@ impl Engine {
         }
         // "Not the address! Change the refund to store credit": how a return is refunded,
         // not where a parcel goes.
-        let goal = if matches!(goal, Goal::ChangeAddress | Goal::Status | Goal::Track)
+        // So is "change the refund on my return to a bank transfer" once a return was
+        // opened in this call: that return's refund, not a second return.
+        let just_returned =
+            goal == Goal::Return && self.s.last_goal.is_some_and(|g| g.after_sales());
+        let goal = if (matches!(goal, Goal::ChangeAddress | Goal::Status | Goal::Track)
+            || just_returned)
             && said.address.is_none()
             && said.entities.refund_method.is_some()
             && self.phrases().any("changes_refund_way", &said.words)
