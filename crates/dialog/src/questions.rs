@@ -902,7 +902,6 @@ impl Engine {
         );
         let (pickup_named, label_named) = (said.has(Cue::Pickup), said.has(Cue::Label));
         let house_named = self.phrases().any("field_house_number", &said.words);
-        let max_quantity = self.config.policy.orders.max_voice_quantity;
         let heard_street = self
             .task
             .as_ref()
@@ -1060,9 +1059,6 @@ impl Engine {
             Request::Problem(a) => {
                 changed |= replace(&mut a.refund_method, &ent.refund_method);
                 changed |= replace(&mut a.return_reason, &ent.return_reason);
-            }
-            Request::Place(_) | Request::Reorder(_) => {
-                changed |= amend_cart(task, ent, max_quantity)
             }
             // "Yeah, until next month" at "to confirm, pause it?": the pause gets its end,
             // and the read-back is said again with it.
@@ -1251,42 +1247,4 @@ pub(crate) fn amend_pickup(
     } else {
         false
     }
-}
-
-/// A quantity said at the read-back of an order being placed ("actually make it three
-/// bags"): it belongs to this order, not to a subscription of the same product. It
-/// changes the line it names, or the only line. A one-line order goes back through the
-/// product-and-quantity path, so the new quantity is checked like any other.
-fn amend_cart(task: &mut Task, ent: &Entities, max: u32) -> bool {
-    let Some(qty) = ent.quantity else {
-        return false;
-    };
-    let line = ent
-        .product
-        .as_ref()
-        .and_then(|sku| task.purchase().cart.iter().position(|(s, _)| s == sku))
-        .or_else(|| (task.purchase().cart.len() == 1).then_some(0));
-    let Some(i) = line else {
-        return false;
-    };
-    let cart = &mut task.purchase().cart;
-    let (sku, old) = cart[i].clone();
-    if old == qty {
-        return false;
-    }
-    // Too many for one line of a larger order: it is asked again like a stock shortage,
-    // on its own.
-    if cart.len() == 1 || qty > max {
-        cart.clear();
-        task.become_goal(Goal::Place);
-        // The line's own variant, read back already: nothing left to choose.
-        task.purchase().variant_checked = true;
-        *task.product() = Some(sku);
-        *task.quantity() = Some(qty);
-    } else if qty > 0 {
-        cart[i].1 = qty;
-    } else {
-        cart.remove(i);
-    }
-    true
 }

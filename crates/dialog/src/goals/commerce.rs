@@ -2515,6 +2515,7 @@ pub(crate) fn recount_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
         }
     }
     let adds = e.phrases().any("count_added", &said.words);
+    let max = e.config().policy.orders.max_voice_quantity;
     let mut changed = false;
     for (heard, q) in wanted {
         let Some(line) = cart
@@ -2523,12 +2524,25 @@ pub(crate) fn recount_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
         else {
             continue;
         };
-        let now = cart[line].1;
+        let (sku, now) = cart[line].clone();
         let new = if adds { now.saturating_add(q) } else { q };
-        if new != now {
-            e.task().purchase().cart[line].1 = new;
-            changed = true;
+        if new == now {
+            continue;
         }
+        changed = true;
+        // One line, or too many for a line of a larger order: it goes back through the
+        // product-and-count path, so the new count is checked like any other.
+        if cart.len() == 1 || new > max {
+            let task = e.task();
+            task.purchase().cart.clear();
+            task.become_goal(Goal::Place);
+            // The line's own variant, read back already: nothing left to choose.
+            task.purchase().variant_checked = true;
+            *task.product() = Some(sku);
+            *task.quantity() = Some(new);
+            break;
+        }
+        e.task().purchase().cart[line].1 = new;
     }
     changed
 }
