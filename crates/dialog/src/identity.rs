@@ -516,6 +516,21 @@ fn offer_verified(e: &mut Engine, except: Option<&str>, facts: &dyn Facts) -> Op
     offer_orders(e, &orders, goal, facts).then(|| e.task().order.is_some())
 }
 
+/// "I'm Mei's nanny", then Mei's phone and email on the household's speaker: a guest
+/// hears none of the household's orders, whatever details of a member they hold. Said,
+/// and the request dropped; true when refused.
+fn refuses_household_order_to_guest(e: &mut Engine, number: &str, facts: &dyn Facts) -> bool {
+    let Some(household) = e.s.speaker else {
+        return false;
+    };
+    if !e.s.guest || !household_holds(facts, household, number) {
+        return false;
+    }
+    e.say(p!("guest_household_orders"), &[]);
+    e.drop_task();
+    true
+}
+
 /// Checks a factor given for the orders of a phone number: verified, the orders that
 /// match are offered; not, the failure counts against the phone.
 fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts) -> Answer {
@@ -546,6 +561,12 @@ fn check_phone(e: &mut Engine, phone: String, given: &Factors, facts: &dyn Facts
         }
     }
     if !check(e, key, &covers, !owned.is_empty(), Ask::PhoneFactor, facts) {
+        return Answer::Handled;
+    }
+    if owned
+        .iter()
+        .any(|o| refuses_household_order_to_guest(e, &o.order_number, facts))
+    {
         return Answer::Handled;
     }
     e.s.verified
@@ -952,6 +973,9 @@ fn check_factors(
         return Some(Answer::Handled);
     }
     e.s.heard_order = None;
+    if refuses_household_order_to_guest(e, &heard, facts) {
+        return Some(Answer::Handled);
+    }
     // A check that matched forgets the failures under the order: the mark stays for
     // the caller who acts for another, so that calling back as the owner with the zip
     // still changes nothing.
