@@ -261,6 +261,11 @@ impl Engine {
         }
         if self.phrases().any("gift_received", &said.words) {
             self.s.gift_received = true;
+            // "I got a belt as a present, the number's on the gift receipt": the one it
+            // was given to, so the order is whoever paid for it, not the caller's.
+            if !self.phrases().any("gift_bought", &said.words) {
+                self.s.for_someone_else = true;
+            }
         }
         // "My friend sent me a t-shirt as a gift": given by someone else, so the order is
         // theirs, whoever's zip proves it next.
