@@ -2490,8 +2490,8 @@ pub(crate) fn adds_to_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
 }
 
 /// "Actually make it three bags of coffee so we get free shipping" at the read-back of a
-/// new order: the count said of a line in the cart (or, with words that change a count,
-/// of its only line) replaces that line's count; "two more bags of coffee" adds to it.
+/// new order: the count said of a line in the cart (or of its only line) replaces that
+/// line's count; "two more bags of coffee" adds to it.
 /// True when a count changed, so the order is read back again before any yes.
 pub(crate) fn recount_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
     if !purchasing(e) {
@@ -2504,9 +2504,7 @@ pub(crate) fn recount_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
     let mut wanted: Vec<(String, u32)> = Vec::new();
     match said.entities.product.clone() {
         Some(sku) => wanted.push((sku, qty)),
-        None if cart.len() == 1 && e.phrases().any("changes_count", &said.words) => {
-            wanted.push((cart[0].0.clone(), qty));
-        }
+        None if cart.len() == 1 => wanted.push((cart[0].0.clone(), qty)),
         None => return false,
     }
     for more in &said.entities.more_products {
