@@ -752,6 +752,33 @@ fn a_change_refused_for_someone_else_needs_more_than_a_zip_next_call() {
     assert!(third[1].contains("hasn't shipped"), "{third:#?}");
 }
 
+/// Round 46: a neighbour who truthfully said he called for Ruth was refused, twice, and
+/// Ruth was then locked out of her own order "as details didn't match". A change refused
+/// for someone else marks the order (the zip alone no longer proves it) but never locks
+/// it: its owner still hears it with the email or phone, told why the zip won't do.
+#[test]
+fn refusals_for_someone_else_never_lock_the_owner_out() {
+    let mut calls = Calls::new();
+    for who in ["my roommate", "my neighbour Ada"] {
+        let refused = calls.call(&[
+            &format!("I need to cancel order 1000000000011, zip 78701, it's for {who}"),
+            "bye",
+        ]);
+        assert!(
+            refused.join(" ").contains("person who placed it"),
+            "{refused:#?}"
+        );
+    }
+    let owner = calls.call(&["where is my order 1000000000011", "78701"]);
+    let said = owner.join(" ");
+    assert!(!said.contains("paused"), "{owner:#?}");
+    assert!(said.contains("asked about for someone else"), "{owner:#?}");
+    assert!(!said.contains("didn't match"), "{owner:#?}");
+    let proved = calls.call(&["where is my order 1000000000011", "ada.park@example.com"]);
+    assert!(proved.join(" ").contains("hasn't shipped"), "{proved:#?}");
+    assert!(calls.store.outbox().expect("outbox").is_empty());
+}
+
 /// Round 40: an "assistant" refused a redirect for her boss called straight back as the
 /// boss, with the order's phone, and the parcel was redirected. A parcel someone failed
 /// to prove, or asked about for another, in an earlier call is sent elsewhere only by the

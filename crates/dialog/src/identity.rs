@@ -843,9 +843,10 @@ pub(crate) fn household_holds(facts: &dyn Facts, household: i64, number: &str) -
 }
 
 /// "It's for my roommate, cancel it": a change refused because the caller acts for
-/// someone else leaves a mark on the order, as a failed check does, so that calling
-/// again as its owner does not get the change with a zip guessed from the city; the
-/// owner still proves it with the email or phone.
+/// someone else leaves a mark on the order, so that calling again as its owner does
+/// not get the change with a zip guessed from the city; the owner still proves it with
+/// the email or phone. The mark is no failed check: telling the truth about whose order
+/// it is never locks its owner out.
 pub(crate) fn mark_asked_for_another(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
     let Some(number) = said
         .entities
@@ -861,17 +862,25 @@ pub(crate) fn mark_asked_for_another(e: &mut Engine, said: &Said<'_>, facts: &dy
 
 /// The mark of [`mark_asked_for_another`] on the order named.
 pub(crate) fn mark_order_for_another(e: &mut Engine, number: &str, facts: &dyn Facts) {
+    if e.s.marked_for_another.iter().any(|n| n == number) {
+        return;
+    }
     let policy = lock_policy(e);
-    let key = order_key(number);
+    let key = LockKey::ForAnother(number.to_string());
     match facts.check_identity(&key, &[], false, e.now, policy) {
-        Ok(verdict) => {
-            e.step.checks.push(IdentityCheck { key, verdict });
-            if !e.s.marked_for_another.iter().any(|n| n == number) {
-                e.s.marked_for_another.push(number.to_string());
-            }
-        }
+        Ok(_) => e.s.marked_for_another.push(number.to_string()),
         Err(err) => e.store_trouble(&err),
     }
+}
+
+/// Whether another call left the mark of [`mark_order_for_another`] on the order.
+fn marked_by_another_call(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
+    let marks = facts
+        .lock(&LockKey::ForAnother(number.to_string()))
+        .ok()
+        .flatten()
+        .map_or(0, |l| l.failures);
+    marks > u32::from(e.s.marked_for_another.iter().any(|n| n == number))
 }
 
 /// A call that has failed its checks checks nothing more, whatever order or phone it
@@ -929,20 +938,22 @@ fn check_factors(
     // calling again buys no fresh guess), and for a redirect, which only the email or
     // phone allows.
     let max = e.config().policy.verification.max_attempts;
-    // "I'm calling for my mother… can you at least tell me if it was delivered?": the
-    // mark this call left on her order is no failure of this caller's, who changes
-    // nothing in this call and may hear how the order stands.
-    let own_marks = u32::from(e.s.marked_for_another.contains(&heard));
     let recorded = facts
         .lock(&order_key(&heard))
         .ok()
         .flatten()
         .map_or(0, |l| l.failures);
-    // Failures under the order from other calls: more than this call's own.
-    if recorded > own_marks + e.s.failures && !e.s.tried_before.contains(&heard) {
+    // "I'm calling for my mother… can you at least tell me if it was delivered?": the
+    // mark this call left on her order asks nothing more of this caller, who changes
+    // nothing in this call and may hear how the order stands; one left by another call
+    // asks its owner for the email or phone.
+    let marked = marked_by_another_call(e, &heard, facts);
+    // Failures under the order from other calls (more than this call's own), or their
+    // mark: a parcel tried before is sent elsewhere only by the team.
+    if (recorded > e.s.failures || marked) && !e.s.tried_before.contains(&heard) {
         e.s.tried_before.push(heard.clone());
     }
-    let failed_before = e.s.failures > 0 || recorded > own_marks;
+    let failed_before = e.s.failures > 0 || recorded > 0 || marked;
     let for_redirect = e.s.redirect_needs.as_deref() == Some(heard.as_str());
     let for_spending = e.s.spending_needs_strong;
     let zip_refused = (failed_before && e.s.failures < max) || for_redirect || for_spending;
@@ -960,6 +971,10 @@ fn check_factors(
             (true, _, false) => p!("zip_not_for_redirect"),
             (false, true, _) => p!("zip_not_for_spending"),
             (false, false, true) => p!("zip_after_failure_called"),
+            // Only asked about for someone else before: no details failed to match.
+            (false, false, false) if marked && e.s.failures == 0 && recorded == 0 => {
+                p!("zip_after_mark")
+            }
             (false, false, false) => p!("zip_after_failure"),
         };
         e.ask(Ask::Factor, key, &[]);
@@ -975,12 +990,6 @@ fn check_factors(
     e.s.heard_order = None;
     if refuses_household_order_to_guest(e, &heard, facts) {
         return Some(Answer::Handled);
-    }
-    // A check that matched forgets the failures under the order: the mark stays for
-    // the caller who acts for another, so that calling back as the owner with the zip
-    // still changes nothing.
-    if own_marks > 0 {
-        mark_order_for_another(e, &heard, facts);
     }
     e.s.verified.push(heard.clone());
     e.s.proved.push(heard.clone());

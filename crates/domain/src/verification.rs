@@ -14,6 +14,9 @@ pub enum LockKey {
     Phone(String),
     /// An account's email (buying for a household).
     Account(String),
+    /// An order a change was refused for, asked by someone acting for its customer: a
+    /// mark, never a lock, that a zip alone no longer proves the order.
+    ForAnother(String),
 }
 
 impl LockKey {
@@ -23,6 +26,7 @@ impl LockKey {
             LockKey::Order(_) => "order",
             LockKey::Phone(_) => "phone",
             LockKey::Account(_) => "account",
+            LockKey::ForAnother(_) => "for_another",
         }
     }
 }
@@ -32,6 +36,7 @@ impl Serialize for LockKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             LockKey::Order(n) => s.serialize_str(&format!("order:{n}")),
+            LockKey::ForAnother(n) => s.serialize_str(&format!("for_another:{n}")),
             other => s.serialize_str(other.kind()),
         }
     }

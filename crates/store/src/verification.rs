@@ -175,6 +175,7 @@ fn read_lock(conn: &Connection, stored: &str) -> Result<Option<VerificationLock>
 fn stored_key(conn: &Connection, key: &LockKey, create: bool) -> rusqlite::Result<Option<String>> {
     let (kind, value) = match key {
         LockKey::Order(n) => return Ok(Some(format!("order:{n}"))),
+        LockKey::ForAnother(n) => return Ok(Some(format!("for_another:{n}"))),
         LockKey::Phone(p) => ("phone", phone_digits(p)),
         LockKey::Account(e) => ("account", e.trim().to_lowercase()),
     };
