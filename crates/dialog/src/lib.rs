@@ -546,6 +546,21 @@ impl Engine {
                 if address_asked && heard.address.is_some() && not_an_order {
                     heard.entities.order_number = None;
                 }
+                // "What? It's my order. 612 555 0115" asked for the order's email or
+                // phone: ten digits there are the phone, not an order number too short.
+                let factor_asked = matches!(self.ask, Ask::Factor);
+                let phone_like = heard
+                    .entities
+                    .order_number
+                    .as_ref()
+                    .is_some_and(|n| n.len() == 10 || (n.len() == 11 && n.starts_with('1')));
+                if factor_asked
+                    && not_an_order
+                    && phone_like
+                    && heard.entities.phone_number.is_none()
+                {
+                    heard.entities.phone_number = heard.entities.order_number.take();
+                }
                 // "It's account 0 4 4 0 0 0 0 3, routing 0 2 1 …": digits said as bank
                 // details are never an order number, a phone or a zip.
                 if self.phrases().any("asks_bank_details", &heard.words)
