@@ -123,6 +123,22 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
             i += 1;
             continue;
         }
+        // "t o m full stop h at": the British name of the dot, inside an address only
+        // (an "at" follows), so a sentence's "came to a full stop" keeps its words.
+        if c == "full"
+            && chunks.get(i + 1).is_some_and(|n| n == "stop")
+            && chunks[i + 2..].iter().take(REMARK_REACH).any(|n| n == "at")
+            && out
+                .last()
+                .is_some_and(|p| !LOCAL_STOP.contains(&p.as_str()) && p.chars().all(is_local_char))
+            && chunks.get(i + 2).is_some_and(|n| {
+                n != "at" && !LOCAL_STOP.contains(&n.as_str()) && n.chars().all(is_local_char)
+            })
+        {
+            out.push("dot".to_string());
+            i += 2;
+            continue;
+        }
         // "john smith all one word at": the words before are one.
         let joined = one_word_marker(&chunks[i..]);
         if joined > 0 && chunks.get(i + joined).is_some_and(|n| n == "at") {
@@ -641,14 +657,25 @@ fn said_as_one_word(
 const TAKE_BACK: &[&str] = &["no", "sorry", "mean", "actually", "wait", "oops", "rather"];
 
 /// "c h r i s at gmail, no sorry, at outlook dot com": an "at" right after an email and
-/// a word taking it back gives that email a new domain; the whole span is the email.
+/// a word taking it back gives that email a new domain; the whole span is the email. The
+/// new domain may be said without its "at" ("at hotmail no gmail dot com").
 fn domain_corrected(
     chunks: &[String],
     at: usize,
     last: Option<&(Range<usize>, String)>,
 ) -> Option<(Range<usize>, String)> {
     let (range, email) = last?;
-    if chunks[at] != "at" || at < range.end || at - range.end > 4 {
+    if at < range.end || at - range.end > 4 {
+        return None;
+    }
+    // "at hotmail, no, gmail dot com": the new domain may come without its "at".
+    let with_at = chunks[at] == "at";
+    let domain_word = |c: &str| {
+        !DOMAIN_STOP.contains(&c)
+            && !TAKE_BACK.contains(&c)
+            && c.chars().all(|ch| ch.is_ascii_alphanumeric())
+    };
+    if !with_at && (at == range.end || !domain_word(&chunks[at])) {
         return None;
     }
     let between = &chunks[range.end..at];
@@ -666,9 +693,13 @@ fn domain_corrected(
     }
     let (local, _) = email.rsplit_once('@')?;
     let mut said = vec![local.to_string()];
+    if !with_at {
+        said.push("at".to_string());
+    }
+    let added = said.len();
     said.extend_from_slice(&chunks[at..]);
     let (span, fixed) = spoken(&said, 1, 2)?;
-    (span.start == 0).then(|| (range.start..at + span.end - 1, fixed))
+    (span.start == 0).then(|| (range.start..at + span.end - added, fixed))
 }
 
 /// "john.smith@example.com." → "john.smith@example.com".
@@ -790,6 +821,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
                     && (d - j >= 2 && chunks[j..d].iter().all(|c| one_char(c))
                         || chunks[j..d].iter().enumerate().all(|(x, c)| {
                             c != "at"
+                                && !TAKE_BACK.contains(&c.as_str())
                                 && (!DOMAIN_STOP.contains(&c.as_str())
                                     || stop_word_starts_domain(chunks, j + x))
                         })) =>
@@ -924,7 +956,20 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             .then(|| repeat(&chunks[k - 1]))
             .flatten()
         {
-            let last = parts.last().cloned().unwrap_or_default();
+            let mut last = parts.last().cloned().unwrap_or_default();
+            // "double o seven", "one double o": an o said among digits is a zero.
+            let digit = |p: Option<&str>| p.is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+            let beside_digits = digit(parts.len().checked_sub(2).map(|x| parts[x].as_str()))
+                || digit(
+                    (k >= 2)
+                        .then(|| spelled_unit(&chunks[k - 2]))
+                        .flatten()
+                        .as_deref(),
+                );
+            if last == "o" && beside_digits {
+                last = "0".to_string();
+                *parts.last_mut().expect("a part was just taken") = last.clone();
+            }
             for _ in 1..n {
                 parts.push(last.clone());
             }
@@ -1329,6 +1374,34 @@ mod tests {
         assert_eq!(
             email("jane at gmail dot com sorry i'll be in at work").as_deref(),
             Some("jane@gmail.com")
+        );
+    }
+
+    /// An o among digits is a zero, the dot may be a full stop, and a domain taken
+    /// back may be said again without its "at".
+    #[test]
+    fn zeros_full_stops_and_domains_said_again() {
+        for (said, want) in [
+            (
+                "it's m i l e s double o four at gmail dot com",
+                "miles004@gmail.com",
+            ),
+            ("t r e v one double o at aol dot com", "trev100@aol.com"),
+            ("h double o k at mail dot com", "hook@mail.com"),
+            ("p a m full stop g at web dot de", "pam.g@web.de"),
+            ("r u t h at yahoo sorry outlook dot com", "ruth@outlook.com"),
+            (
+                "d a n at icloud dot com no i mean hotmail",
+                "dan@hotmail.com",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        let (words, _) = split_emails("it came to a full stop at the depot");
+        assert_eq!(words[4..6], ["full", "stop"]);
+        assert_eq!(
+            email("gus at gmail dot com no thanks").as_deref(),
+            Some("gus@gmail.com")
         );
     }
 
