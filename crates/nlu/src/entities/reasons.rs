@@ -100,6 +100,55 @@ const ORIGINAL_OF_THE_ITEM: [&str; 10] = [
     "condition",
     "receipt",
 ];
+/// What the buyer stopped doing with a thing, not what the thing stopped doing: "we
+/// stopped using it" is no fault in it.
+const STOPPED_BY_THE_BUYER: &[&str] = &[
+    "using",
+    "wearing",
+    "needing",
+    "wanting",
+    "selling",
+    "shipping",
+    "sending",
+    "taking",
+    "ordering",
+    "buying",
+    "paying",
+    "waiting",
+    "eating",
+    "drinking",
+    "liking",
+    "caring",
+    "bothering",
+    "being",
+    "delivering",
+    "stocking",
+    "carrying",
+    "offering",
+    "answering",
+    "replying",
+    "responding",
+    "trying",
+    "getting",
+    "receiving",
+    "feeding",
+    "playing",
+];
+
+/// "The printer stopped printing", "the fan quit spinning": a thing that stopped doing
+/// its job in use, however its job is named. The tables name the common ones; this
+/// reads the rest. Not after "not" or "never".
+fn stopped_doing_its_job(words: &[String]) -> bool {
+    words.windows(2).enumerate().any(|(i, pair)| {
+        let denied = i > 0 && matches!(words[i - 1].as_str(), "not" | "never");
+        matches!(pair[0].as_str(), "stopped" | "stops" | "quit" | "quits")
+            && pair[1].len() > 5
+            && pair[1].ends_with("ing")
+            && !STOPPED_BY_THE_BUYER.contains(&pair[1].as_str())
+            && !denied
+    })
+}
+
 /// Why an item goes back, for a reason worded as a cancellation's: what the buyer decided
 /// (a better price, a delivery too late to be of use) is a change of mind.
 fn as_return_reason(reason: CancelReason) -> ReturnReason {
@@ -161,10 +210,13 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .filter(|&(s, _, _)| !negated(s))
         .map(|(_, _, r)| r)
         .collect();
-    let first_return = kept.iter().find_map(|r| match r {
-        Reason::Return(v) => Some(*v),
-        Reason::Cancel(_) => None,
-    });
+    let first_return = kept
+        .iter()
+        .find_map(|r| match r {
+            Reason::Return(v) => Some(*v),
+            Reason::Cancel(_) => None,
+        })
+        .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue));
     let first_cancel = kept.iter().find_map(|r| match r {
         Reason::Cancel(v) => Some(*v),
         Reason::Return(_) => None,
@@ -346,6 +398,67 @@ mod tests {
         assert!(denied("no, nothing's broken, they just rub my heel"));
         assert!(denied("nothing is broken, i just don't like them"));
         assert!(!denied("it arrived damaged"));
+    }
+
+    /// A thing that stopped doing its job is a fault in use, whatever the job; what the
+    /// buyer stopped doing is not.
+    #[test]
+    fn a_thing_that_stopped_doing_its_job_is_a_quality_issue() {
+        for s in [
+            "the scale stopped weighing properly after a fortnight",
+            "my toaster quit toasting on one side",
+            "the doorbell stops ringing when it gets cold",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::QualityIssue), "{s}");
+        }
+        assert_eq!(ret("we stopped using it so i want to send it back"), None);
+        assert_eq!(ret("it never stopped beeping"), None);
+        assert_eq!(ret("i want to return the kettle"), None);
+    }
+
+    /// Stories of returns the tables read: worn through, gone off, smaller than the
+    /// photos, not what was expected in the box, and will not go on.
+    #[test]
+    fn return_reasons_told_as_stories() {
+        use ReturnReason::*;
+        for (s, want) in [
+            (
+                "the socks have holes in the heels after two washes",
+                QualityIssue,
+            ),
+            ("the clock never worked from the day it came", QualityIssue),
+            (
+                "we went off the pattern after a week of it on the bed",
+                ChangedMind,
+            ),
+            ("the lamp really doesn't go with the hallway", ChangedMind),
+            ("i got three of them but only needed one", ChangedMind),
+            (
+                "the pans are far lighter than they look in the pictures",
+                NotAsDescribed,
+            ),
+            (
+                "the vase looked enormous in the advert but it's tiny",
+                NotAsDescribed,
+            ),
+            (
+                "i was expecting a kettle and got a set of towels",
+                WrongItem,
+            ),
+            (
+                "you sent the grey and my order clearly says navy",
+                WrongItem,
+            ),
+            ("i can't get the boots over my calves", SizeIssue),
+            (
+                "that is my usual size and the coat still swamps me",
+                SizeIssue,
+            ),
+        ] {
+            assert_eq!(ret(s), Some(want), "{s}");
+        }
+        // A size of something else is no size of the thing sent back.
+        assert_eq!(ret("the dog is drowning in fur this spring"), None);
     }
 
     #[test]
