@@ -391,15 +391,6 @@ mod tests {
         assert_eq!(ret("you broke up there what did you say"), None);
     }
 
-    #[test]
-    fn a_denied_reason_is_seen() {
-        let denied = |s: &str| extract(&tokenize(s), tables()).denied;
-        assert!(denied("well it's not damaged ok then"));
-        assert!(denied("no, nothing's broken, they just rub my heel"));
-        assert!(denied("nothing is broken, i just don't like them"));
-        assert!(!denied("it arrived damaged"));
-    }
-
     /// A thing that stopped doing its job is a fault in use, whatever the job; what the
     /// buyer stopped doing is not.
     #[test]
@@ -459,6 +450,15 @@ mod tests {
         }
         // A size of something else is no size of the thing sent back.
         assert_eq!(ret("the dog is drowning in fur this spring"), None);
+    }
+
+    #[test]
+    fn a_denied_reason_is_seen() {
+        let denied = |s: &str| extract(&tokenize(s), tables()).denied;
+        assert!(denied("well it's not damaged ok then"));
+        assert!(denied("no, nothing's broken, they just rub my heel"));
+        assert!(denied("nothing is broken, i just don't like them"));
+        assert!(!denied("it arrived damaged"));
     }
 
     #[test]
@@ -540,6 +540,15 @@ mod tests {
         assert_eq!(
             can("cancel it i got it for less down the road"),
             Some(FoundCheaper)
+        );
+        // The caller's slip, said with what they meant, is the wrong item.
+        assert_eq!(
+            can("cancel it, i tapped the decaf by accident i wanted the regular"),
+            Some(WrongItem)
+        );
+        assert_eq!(
+            can("please cancel i actually wanted the bigger pack"),
+            Some(WrongItem)
         );
     }
 
