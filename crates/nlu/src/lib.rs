@@ -69,16 +69,20 @@ fn reason_words(text: &str) -> usize {
         "return", "returned", "returning", "send", "sending", "back", "refund", "label",
         "them", "they", "these", "those", "get", "money",
     ];
+    let counts = |w: &String| {
+        !w.is_empty() && !w.bytes().all(|b| b.is_ascii_digit()) && !REQUEST.contains(&w.as_str())
+    };
+    // An email spelled out is an identifier, however many words it takes; only there
+    // are the words read as the tokeniser gives them, so other sentences count as ever.
+    if let Some(words) = entities::words_without_emails(text) {
+        return words.iter().filter(|w| counts(w)).count();
+    }
     text.split_whitespace()
         .map(|w| {
             w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
                 .to_lowercase()
         })
-        .filter(|w| {
-            !w.is_empty()
-                && !w.bytes().all(|b| b.is_ascii_digit())
-                && !REQUEST.contains(&w.as_str())
-        })
+        .filter(counts)
         .count()
 }
 
@@ -486,6 +490,8 @@ impl Nlu {
             && expect != Some(EntityKind::CancelReason);
         // "It says delivered but it's not here": a parcel lost has no reason to read.
         let lost_parcel = intent == Intent::ReportProblem && reading::parcel_not_here(text);
+        // An email spelled out says nothing of why: the reason heads read the rest.
+        let without_email = entities::words_without_emails(text).map(|w| w.join(" "));
         if entities.return_reason.is_none() && reason_belongs && !reason_denied && !lost_parcel {
             // A return told as a story ("my daughter says the colour's not really her")
             // holds its reason in the story; the head's first choice is taken there at
@@ -497,7 +503,13 @@ impl Nlu {
                     let told = self.classifier.classify_with_reason(story)?;
                     (told.reason, told.reason_unsure)
                 }
-                None => (classified.reason, classified.reason_unsure),
+                None => match &without_email {
+                    Some(rest) => {
+                        let told = self.classifier.classify_with_reason(rest)?;
+                        (told.reason, told.reason_unsure)
+                    }
+                    None => (classified.reason, classified.reason_unsure),
+                },
             };
             let long = reason_words(story.as_deref().unwrap_or(text)) >= LONG_ENOUGH_FOR_A_REASON;
             entities.return_reason = reason
@@ -520,10 +532,16 @@ impl Nlu {
             // "Hmm" says no reason, however the head leans.
             let said = reason_words(text);
             let long = said >= LONG_ENOUGH_FOR_A_REASON;
-            entities.cancel_reason = classified
-                .cancel_reason
+            let (sure, unsure) = match &without_email {
+                Some(rest) => {
+                    let told = self.classifier.classify_with_reason(rest)?;
+                    (told.cancel_reason, told.cancel_reason_unsure)
+                }
+                None => (classified.cancel_reason, classified.cancel_reason_unsure),
+            };
+            entities.cancel_reason = sure
                 .filter(|_| said > 0)
-                .or(classified.cancel_reason_unsure.filter(|_| long))
+                .or(unsure.filter(|_| long))
                 .map(|(reason, _)| reason);
         }
         // "We've a funeral on Friday, can the fridge come Monday?": the words of a reason
@@ -617,6 +635,10 @@ mod tests {
                 >= LONG_ENOUGH_FOR_A_REASON
         );
         assert_eq!(reason_words("hmm"), 0);
+        assert!(
+            reason_words("cancel it please, the email on it is t o m underscore b at mail dot com")
+                < LONG_ENOUGH_FOR_A_REASON
+        );
         assert_eq!(reason_words("um, well"), 0);
     }
 
@@ -676,6 +698,44 @@ mod tests {
             unasked.entities.return_reason,
             Some(ReturnReason::WrongItem)
         );
+    }
+
+    /// Reason heads that see an email spelled out lean to a reason, as a real head
+    /// does on words it cannot place.
+    struct LeansOnEmails(Intent);
+
+    impl IntentClassifier for LeansOnEmails {
+        fn classify(&self, _text: &str) -> Result<Scores, ClassifierError> {
+            Ok(vec![(self.0, 0.9), (Intent::Fallback, 0.1)])
+        }
+        fn classify_with_reason(
+            &self,
+            text: &str,
+        ) -> Result<classifier::Classified, ClassifierError> {
+            let email = text.contains(" dot ");
+            Ok(classifier::Classified {
+                scores: self.classify(text)?,
+                reason: email.then_some((ReturnReason::WrongItem, 0.9)),
+                cancel_reason: email.then_some((CancelReason::Other, 0.9)),
+                cancel_reason_unsure: None,
+                reason_unsure: None,
+            })
+        }
+    }
+
+    /// An email spelled out gives no reason.
+    #[test]
+    fn an_email_is_no_reason() {
+        let cancel = Nlu::new(Box::new(LeansOnEmails(Intent::CancelOrder)), &[], 0.5);
+        let i = cancel
+            .understand(
+                "cancel the order on my account, it's p a t dot king at mail dot com",
+                now(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(i.entities.email.as_deref(), Some("pat.king@mail.com"));
+        assert_eq!(i.entities.cancel_reason, None);
     }
 
     /// A reason's words said with another request are no cancellation's reason, and a

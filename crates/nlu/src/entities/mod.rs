@@ -205,6 +205,13 @@ fn words_outside_emails(text: &str) -> Vec<String> {
     email::split_emails(text).0
 }
 
+/// The words of the transcript outside any email it says, or `None` when it says none:
+/// the letters of "m a r k at gmail dot com" give no reason for a cancellation.
+pub fn words_without_emails(text: &str) -> Option<Vec<String>> {
+    let (words, emails) = email::split_emails(text);
+    (!emails.is_empty()).then(|| words.into_iter().filter(|w| w != text::OPAQUE).collect())
+}
+
 /// Whether a shop named at `at` is the business the request is about: not when a
 /// price is compared with it ("cheaper at zara") nor when it is named only to be set
 /// aside ("not the amazon one, the one from you").
