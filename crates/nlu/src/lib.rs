@@ -490,9 +490,20 @@ impl Nlu {
             && expect != Some(EntityKind::CancelReason);
         // "It says delivered but it's not here": a parcel lost has no reason to read.
         let lost_parcel = intent == Intent::ReportProblem && reading::parcel_not_here(text);
+        let says_cancel = text
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| entities::reasons::is_cancel_cue(&w.to_lowercase()));
+        // "Cancel it, I clicked the wrong colour": a reason the words gave a cancellation
+        // is no return's, however the classifier placed the request.
+        let cancellation_reasoned = says_cancel && entities.cancel_reason.is_some();
         // An email spelled out says nothing of why: the reason heads read the rest.
         let without_email = entities::words_without_emails(text).map(|w| w.join(" "));
-        if entities.return_reason.is_none() && reason_belongs && !reason_denied && !lost_parcel {
+        if entities.return_reason.is_none()
+            && reason_belongs
+            && !reason_denied
+            && !lost_parcel
+            && !cancellation_reasoned
+        {
             // A return told as a story ("my daughter says the colour's not really her")
             // holds its reason in the story; the head's first choice is taken there at
             // a lower bar, as for a cancellation.
@@ -554,9 +565,6 @@ impl Nlu {
                 | Intent::Affirm
                 | Intent::Deny
         );
-        let says_cancel = text
-            .split(|c: char| !c.is_alphanumeric())
-            .any(|w| entities::reasons::is_cancel_cue(&w.to_lowercase()));
         if !cancels && !says_cancel && expect != Some(EntityKind::CancelReason) {
             entities.cancel_reason = None;
         }
@@ -586,6 +594,17 @@ impl Nlu {
                     return Ok(then);
                 }
             }
+        }
+        // "I don't want it any more, stop the order": the same words read by both tables
+        // are the cancellation's reason, unless something is also sent back.
+        // Asked why something goes back, the answer is the return's whatever it sounds
+        // like.
+        if intent == Intent::CancelOrder
+            && entities.cancel_reason.is_some()
+            && expect != Some(EntityKind::ReturnReason)
+            && !entities::sends_back(text)
+        {
+            entities.return_reason = None;
         }
         // "Cancel it, my son doesn't want it any more": a reason read in a return's
         // words is the cancellation's, with the request that names it.
@@ -736,6 +755,43 @@ mod tests {
             .unwrap();
         assert_eq!(i.entities.email.as_deref(), Some("pat.king@mail.com"));
         assert_eq!(i.entities.cancel_reason, None);
+    }
+
+    /// A cancellation's reason is no return's, whatever the request was taken for,
+    /// unless something is also sent back or a return's reason was asked for.
+    #[test]
+    fn reasons_of_a_cancellation_stay_its_own() {
+        let cancel = Nlu::new(Box::new(LeansOnEmails(Intent::CancelOrder)), &[], 0.5);
+        let i = cancel
+            .understand("we no longer need it, stop the order", now(), None)
+            .unwrap();
+        assert_eq!(i.entities.cancel_reason, Some(CancelReason::ChangedMind));
+        assert_eq!(i.entities.return_reason, None);
+        let asked = cancel
+            .understand(
+                "we no longer need it",
+                now(),
+                Some(EntityKind::ReturnReason),
+            )
+            .unwrap();
+        assert_eq!(
+            asked.entities.return_reason,
+            Some(ReturnReason::ChangedMind)
+        );
+        let problem = Nlu::new(
+            Box::new(FixedWithReasons(
+                vec![(Intent::ReportProblem, 0.9), (Intent::Fallback, 0.1)],
+                ReturnReason::Damaged,
+                CancelReason::Other,
+            )),
+            &[],
+            0.5,
+        );
+        let i = problem
+            .understand("cancel it, i picked the wrong size", now(), None)
+            .unwrap();
+        assert_eq!(i.entities.cancel_reason, Some(CancelReason::WrongItem));
+        assert_eq!(i.entities.return_reason, None);
     }
 
     /// A reason's words said with another request are no cancellation's reason, and a

@@ -205,6 +205,12 @@ fn words_outside_emails(text: &str) -> Vec<String> {
     email::split_emails(text).0
 }
 
+/// Whether the transcript talks of sending something back ("return it", "send them
+/// back"); a refund alone sends nothing.
+pub fn sends_back(text: &str) -> bool {
+    reasons::sends_back(&text::tokenize(text))
+}
+
 /// The words of the transcript outside any email it says, or `None` when it says none:
 /// the letters of "m a r k at gmail dot com" give no reason for a cancellation.
 pub fn words_without_emails(text: &str) -> Option<Vec<String>> {

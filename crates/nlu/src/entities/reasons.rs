@@ -38,6 +38,18 @@ pub(crate) fn is_cancel_cue(w: &str) -> bool {
     w.starts_with("cancel") || w == "cancer" || w == "cancelation"
 }
 
+/// "Refund", "refunded", and the recogniser's "re fund".
+fn is_refund_word(words: &[String], i: usize) -> bool {
+    words[i].starts_with("refund")
+        || (words[i] == "re" && words.get(i + 1).is_some_and(|n| n == "fund"))
+}
+
+/// Whether the words talk of sending something back ("return it", "send them back"), a
+/// refund alone aside.
+pub(crate) fn sends_back(words: &[String]) -> bool {
+    (0..words.len()).any(|i| is_return_cue(words, i) && !is_refund_word(words, i))
+}
+
 fn is_return_cue(words: &[String], i: usize) -> bool {
     let w = words[i].as_str();
     if w.starts_with("return") || w.starts_with("refund") || w == "rma" {
@@ -164,7 +176,10 @@ fn as_return_reason(reason: CancelReason) -> ReturnReason {
 /// Reads the three table-driven entities from `words`.
 pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
-    let return_cue = (0..words.len()).any(|i| is_return_cue(words, i));
+    // "Cancel it and refund me to my card": the money of a cancelled order comes back
+    // too, so a refund said with a cancellation sends nothing back.
+    let return_cue = (0..words.len())
+        .any(|i| is_return_cue(words, i) && !(cancel_cue && is_refund_word(words, i)));
     // "Not damaged", "nothing's broken", "nothing is broken", "it wasn't faulty".
     let negated = |start: usize| {
         let before = |k: usize| start.checked_sub(k).map(|i| words[i].as_str());
@@ -587,6 +602,12 @@ mod tests {
         assert_eq!(
             (r.return_reason, r.cancel_reason),
             (Some(ReturnReason::ChangedMind), None)
+        );
+        // A refund asked with a cancellation is the cancellation's money.
+        let r = reasons("cancel it and refund me, i found it cheaper at the market");
+        assert_eq!(
+            (r.return_reason, r.cancel_reason),
+            (None, Some(CancelReason::FoundCheaper))
         );
         let r = reasons("i changed my mind");
         assert_eq!(
