@@ -460,6 +460,16 @@ mod tests {
                 "that is my usual size and the coat still swamps me",
                 SizeIssue,
             ),
+            ("the shirt hangs on me like a sack", SizeIssue),
+            (
+                "the earbuds only work in one ear after a week",
+                QualityIssue,
+            ),
+            (
+                "the torch barely lasts ten minutes on a charge",
+                QualityIssue,
+            ),
+            ("the parcel had someone else's jumper in it", WrongItem),
         ] {
             assert_eq!(ret(s), Some(want), "{s}");
         }
