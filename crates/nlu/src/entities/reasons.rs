@@ -575,6 +575,14 @@ mod tests {
             can("please cancel i actually wanted the bigger pack"),
             Some(WrongItem)
         );
+        assert_eq!(
+            can("cancel it, the charger isn't compatible with my laptop"),
+            Some(WrongItem)
+        );
+        assert_eq!(
+            can("cancel, the market has the same pans at half price"),
+            Some(FoundCheaper)
+        );
     }
 
     #[test]
