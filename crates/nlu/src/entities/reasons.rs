@@ -473,8 +473,16 @@ mod tests {
         ] {
             assert_eq!(ret(s), Some(want), "{s}");
         }
-        // A size of something else is no size of the thing sent back.
+        // A size of something else is no size of the thing sent back, and a question
+        // before buying is no reason.
         assert_eq!(ret("the dog is drowning in fur this spring"), None);
+        assert_eq!(ret("will the desk fit under the stairs"), None);
+        assert_eq!(ret("do you have two left in the large"), None);
+        assert_eq!(ret("friday clashes with my sister's wedding"), None);
+        assert_eq!(ret("i only want one tin of polish each month"), None);
+        assert_eq!(ret("my old wellies have holes so i need new ones"), None);
+        let r = reasons("can i return a coat i bought on clearance");
+        assert_eq!((r.return_reason, r.cancel_reason), (None, None));
     }
 
     #[test]
