@@ -470,6 +470,15 @@ mod tests {
                 QualityIssue,
             ),
             ("the parcel had someone else's jumper in it", WrongItem),
+            ("the bangle won't go over my knuckle", SizeIssue),
+            ("the iron trips the fuse whenever it heats up", QualityIssue),
+            ("they sent two left boots", WrongItem),
+            (
+                "it was sold as a pair and only one came out of the bag",
+                NotAsDescribed,
+            ),
+            ("the bookcase won't fit in my flat after all", ChangedMind),
+            ("my brother had already ordered one for us", ChangedMind),
         ] {
             assert_eq!(ret(s), Some(want), "{s}");
         }
