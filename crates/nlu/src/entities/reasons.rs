@@ -225,12 +225,20 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .filter(|&(s, _, _)| !negated(s))
         .map(|(_, _, r)| r)
         .collect();
-    let first_return = kept
+    // "I got it as a present and it's the wrong size": whatever is wrong with the goods
+    // says more than that they are unwanted, wherever it is said.
+    let returns_said: Vec<ReturnReason> = kept
         .iter()
-        .find_map(|r| match r {
+        .filter_map(|r| match r {
             Reason::Return(v) => Some(*v),
             Reason::Cancel(_) => None,
         })
+        .collect();
+    let first_return = returns_said
+        .iter()
+        .copied()
+        .find(|&v| v != ReturnReason::ChangedMind)
+        .or_else(|| returns_said.first().copied())
         .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue));
     let first_cancel = kept.iter().find_map(|r| match r {
         Reason::Cancel(v) => Some(*v),
@@ -301,6 +309,23 @@ mod tests {
 
     fn can(s: &str) -> Option<CancelReason> {
         reasons(s).cancel_reason
+    }
+
+    #[test]
+    fn what_is_wrong_says_more_than_unwanted() {
+        use ReturnReason::*;
+        assert_eq!(
+            ret("my aunt got me a vase as a present but it arrived cracked"),
+            Some(Damaged)
+        );
+        assert_eq!(
+            ret("i got a jacket as a gift and it is far too small"),
+            Some(SizeIssue)
+        );
+        assert_eq!(
+            ret("i got a jacket as a gift, i do not need it"),
+            Some(ChangedMind)
+        );
     }
 
     #[test]
