@@ -377,6 +377,13 @@ fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) -> b
     } else if let Some(n) = count_said_wrong(words) {
         // "The two missing ones", "two of them are cracked".
         Some(n)
+    } else if let Some(n) = line_nouns(order, &[line])
+        .pop()
+        .and_then(|noun| count_said_before(words, &noun))
+        .filter(|&n| n < ordered)
+    {
+        // "I ordered a navy hoodie and got something else" of two navy hoodies: the one.
+        Some(n)
     } else if !is_problem {
         None
     } else {
