@@ -166,6 +166,19 @@ pub(crate) fn proved_beyond_a_zip(e: &Engine, number: &str, facts: &dyn Facts) -
     households || by_account || e.s.proved_strongly.iter().any(|n| n == number)
 }
 
+/// Whether the street an order goes to, or its tracking number, may be read out: its
+/// email or phone was given in this call (on a household's speaker too, as for a
+/// redirect: anyone in the room may be asking), and the caller does not act for
+/// someone else.
+pub(crate) fn private_details_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
+    let proved = if e.s.speaker.is_some() {
+        e.s.proved_strongly.iter().any(|n| n == number)
+    } else {
+        proved_beyond_a_zip(e, number, facts)
+    };
+    !e.acts_for_another(facts) && proved
+}
+
 /// An order number heard, to be checked by the facts said with it (asked for when none
 /// was): said by its number, it may later show whose account a purchase is for.
 pub(crate) fn hear_order(e: &mut Engine, number: String, factors: Factors) {

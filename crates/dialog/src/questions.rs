@@ -265,7 +265,7 @@ impl Engine {
         // phone: to one who gave a guessed zip they are a piece of someone's number.
         let order = self
             .focus_order(facts)
-            .filter(|o| orders::private_details_may_be_read(self, &o.order_number, facts));
+            .filter(|o| identity::private_details_may_be_read(self, &o.order_number, facts));
         let ending = order
             .and_then(|o| o.customer.phone)
             .filter(|p| p.len() >= 4)

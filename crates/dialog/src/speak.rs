@@ -380,9 +380,10 @@ pub(crate) fn refund_days(e: &Engine) -> String {
 /// own call not for "yeah, that's me" alone); others hear the brand alone.
 pub(crate) fn card_words(e: &Engine, facts: &dyn Facts, order: &Order) -> String {
     let c = &e.catalog;
-    let last4 = order.payment.last4.as_ref().filter(|_| {
-        crate::goals::orders::private_details_may_be_read(e, &order.order_number, facts)
-    });
+    let last4 =
+        order.payment.last4.as_ref().filter(|_| {
+            crate::identity::private_details_may_be_read(e, &order.order_number, facts)
+        });
     match (&order.payment.brand, last4) {
         (Some(b), None) => st::card(b, ""),
         (Some(b), Some(l)) => st::card(b, l),

@@ -583,8 +583,7 @@ fn payment_for(e: &mut Engine, cid: i64, latest: &Order, facts: &dyn Facts) -> O
     }
     // "On my Visa ending 6334": the saved card the caller names, when there is one.
     if let Some(asked) = e.task().purchase().card_asked.take() {
-        let digits =
-            crate::goals::orders::private_details_may_be_read(e, &latest.order_number, facts);
+        let digits = identity::private_details_may_be_read(e, &latest.order_number, facts);
         // "The one ending 4642?" where a card's digits are not read: neither confirmed
         // nor denied, and said so.
         if asked.last4.is_some() && !digits {

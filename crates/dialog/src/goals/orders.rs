@@ -387,7 +387,7 @@ pub(crate) fn read_withheld(e: &mut Engine, facts: &dyn Facts) -> bool {
     let Some((number, what)) = e.s.withheld.clone() else {
         return false;
     };
-    if !private_details_may_be_read(e, &number, facts) {
+    if !identity::private_details_may_be_read(e, &number, facts) {
         return false;
     }
     e.s.withheld = None;
@@ -444,19 +444,6 @@ fn street_lines(to: &Address) -> String {
     }
 }
 
-/// Whether the street an order goes to, or its tracking number, may be read out: its
-/// email or phone was given in this call (on a household's speaker too, as for a
-/// redirect: anyone in the room may be asking), and the caller does not act for
-/// someone else.
-pub(crate) fn private_details_may_be_read(e: &Engine, number: &str, facts: &dyn Facts) -> bool {
-    let proved = if e.s.speaker.is_some() {
-        e.s.proved_strongly.iter().any(|n| n == number)
-    } else {
-        identity::proved_beyond_a_zip(e, number, facts)
-    };
-    !e.acts_for_another(facts) && proved
-}
-
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
@@ -487,7 +474,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     // guessed from the city, and someone acting for another hears the city alone.
     if asks_where_it_goes(e, &words) {
         if let Some(to) = &order.shipping_address {
-            if private_details_may_be_read(e, &order.order_number, facts) {
+            if identity::private_details_may_be_read(e, &order.order_number, facts) {
                 let args = [("line1", street_lines(to)), ("city", to.city.clone())];
                 e.say(p!("details_address"), &args);
             } else {
@@ -804,7 +791,7 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     }
     if asks_number {
         if let Some(tracking) = &order.tracking_number {
-            if private_details_may_be_read(e, &order.order_number, facts) {
+            if identity::private_details_may_be_read(e, &order.order_number, facts) {
                 e.say(
                     p!("tracking_number_slow"),
                     &[("tracking", st::characters_grouped(tracking))],
@@ -892,7 +879,8 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
     let asked_number = e
         .task_ref()
         .is_some_and(|t| e.phrases().any("asks_tracking_number", &t.words));
-    let withheld = asked_number && !private_details_may_be_read(e, &order.order_number, facts);
+    let withheld =
+        asked_number && !identity::private_details_may_be_read(e, &order.order_number, facts);
     let key = if asked_number && !withheld {
         p!("track_info")
     } else {
