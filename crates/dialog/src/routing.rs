@@ -625,12 +625,20 @@ impl Engine {
                     if r.sub_action == Some(SubAction::Cancel))
         });
         // "Yes, cancel it" answers a cancellation's read-back; it changes no action.
-        if changing_subscription
+        let cancels_a_subscription = changing_subscription
             && self.yes_no(said) != Some(true)
             && said.intent == Intent::CancelOrder
             && said.entities.order_number.is_none()
-            && !said.words.iter().any(|w| w == "order")
+            && !said.words.iter().any(|w| w == "order");
+        // "…and cancel my dog food one" names another subscription: its own request.
+        if cancels_a_subscription
+            && commerce::names_another_subscription(self, said, facts)
+            && commerce::switches_subscription_action(self, said, facts)
         {
+            self.step.answered = true;
+            return;
+        }
+        if cancels_a_subscription {
             let task = self.task();
             task.subscription().sub_action = Some(SubAction::Cancel);
             task.confirmed = false;

@@ -1038,6 +1038,29 @@ const SUBSCRIPTION_ACTIONS: [(&str, SubAction); 10] = [
     ("subscription_create", SubAction::Create),
 ];
 
+/// "…and cancel my dog food one" while a subscription of the cat litter is changed: the
+/// words name a product other than the subscription's in hand.
+pub(crate) fn names_another_subscription(
+    e: &mut Engine,
+    said: &Said<'_>,
+    facts: &dyn Facts,
+) -> bool {
+    let Some(named) = said.entities.product.as_deref() else {
+        return false;
+    };
+    let Some(sub) = e.task_ref().and_then(|t| match &t.req {
+        Request::Subscription(sub) => Some(sub.clone()),
+        _ => None,
+    }) else {
+        return false;
+    };
+    let held = sub
+        .product
+        .clone()
+        .or_else(|| household_subscription(e, sub.subscription?, facts).map(|s| s.sku));
+    held.is_some_and(|held| !identity::same_product(named, &held, facts))
+}
+
 /// "Don't cancel it, just pause it": at the read-back of a subscription change, another
 /// change named in place of the one read back (its keeping words aside) becomes the
 /// request, read back anew. False when the words name no other change.
@@ -1071,6 +1094,28 @@ pub(crate) fn switches_subscription_action(
         action,
         SubAction::List | SubAction::NextDelivery | SubAction::Create
     );
+    // "…and cancel my dog food one" while the cat litter's resumption is read back: a
+    // change of another subscription is a request of its own, done first; the
+    // read-back comes back after it, never turned into that change.
+    if let Some(named) = said.entities.product.clone() {
+        if changes && names_another_subscription(e, said, facts) {
+            let mut next = Task::new(
+                Goal::Subscription,
+                said.words.clone(),
+                said.cues.clone(),
+                said.entities.clone(),
+            );
+            next.subscription().sub_action = Some(action);
+            next.subscription().product = Some(named);
+            let mut paused = e.task.take().expect("a subscription task is read back");
+            paused.confirmed = false;
+            next.resume = Some(Box::new(paused));
+            e.task = Some(next);
+            e.ask = Ask::Nothing;
+            e.advance(facts);
+            return true;
+        }
+    }
     if Some(action) == current || !changes {
         return false;
     }
