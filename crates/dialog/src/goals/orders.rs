@@ -80,14 +80,7 @@ fn refund_sentence(e: &Engine, facts: &dyn Facts, order: &Order, just_cancelled:
 /// speed cannot change, which is said plainly with when it comes, instead of the status
 /// read again or a text sent. False for an order that is no longer on its way.
 pub(crate) fn speed_fixed(e: &mut Engine, order: &Order) -> bool {
-    let on_its_way = matches!(
-        order.status,
-        OrderStatus::PendingConfirmation
-            | OrderStatus::Processing
-            | OrderStatus::Shipped
-            | OrderStatus::OutForDelivery
-            | OrderStatus::Delayed
-    );
+    let on_its_way = order.status.is_still_to_come();
     // A delayed order's answer is its delay (and the team when it is very late), not
     // that it cannot be made faster.
     if !on_its_way || order.status == OrderStatus::Delayed {

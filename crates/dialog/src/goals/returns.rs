@@ -312,15 +312,7 @@ pub(crate) fn tells_return_later(e: &mut Engine, said: &Said<'_>, facts: &dyn Fa
     let Some(order) = e.focus_order(facts) else {
         return false;
     };
-    let not_yet = matches!(
-        order.status,
-        OrderStatus::PendingConfirmation
-            | OrderStatus::Processing
-            | OrderStatus::Shipped
-            | OrderStatus::OutForDelivery
-            | OrderStatus::Delayed
-    );
-    if !not_yet {
+    if !order.status.is_still_to_come() {
         return false;
     }
     let named = said.entities.product.as_deref();
