@@ -562,6 +562,18 @@ fn merge_weekday_and_day(
                 (Shape::MonthDay, Shape::Weekday(_)) => Some(prev.date),
                 _ => None,
             };
+            // "No, the Wednesday after, the sixteenth": a weekday and a day of the month
+            // that fall together name one day, said apart by a word of sequence.
+            let same_day = match (prev.shape, pair) {
+                (Shape::Weekday(w), Some(date)) => date.weekday() == w,
+                _ => false,
+            };
+            let apart_by_sequence = prev.end <= c.start
+                && c.start - prev.end <= MAX_JOINING_WORDS
+                && words[prev.end..c.start]
+                    .iter()
+                    .all(|w| matches!(w.as_str(), "after" | "following" | "next" | "then" | "so"));
+            let adjacent = adjacent || (same_day && apart_by_sequence);
             if let (true, Some(date)) = (adjacent, pair) {
                 prev.end = c.end;
                 prev.date = date;
@@ -1188,6 +1200,19 @@ mod tests {
 
     /// The day asked for ("could it be…", "how about…", "deliver it on…") wins over the
     /// days of the story around it, and a "not" before a later date is that date's.
+    #[test]
+    fn a_weekday_and_its_day_said_apart_are_one_day() {
+        // 2026-03-10 is a Tuesday: the Wednesday after is the 11th, the one after the 18th.
+        assert_eq!(
+            date("no, the wednesday after, the eighteenth").as_deref(),
+            Some("2026-03-18")
+        );
+        assert_eq!(
+            date("no, the wednesday after").as_deref(),
+            Some("2026-03-11")
+        );
+    }
+
     #[test]
     fn a_day_asked_for_beats_the_days_told_around_it() {
         // Now is Tuesday 2026-03-10.
