@@ -849,9 +849,17 @@ impl Engine {
             && (goal == last || (goal.after_sales() && last.after_sales()));
         // "Yes, go ahead with it" is short; a sentence says what it wants.
         let short = said.words.len() <= 8;
+        // "Ok well actually it arrived broken" after a return was refused: nothing was
+        // done to go ahead with, and a problem told is a request of its own.
+        let refused_last = self
+            .s
+            .refused_at
+            .is_some_and(|at| self.s.turns.saturating_sub(at) <= 2);
         starts_yes
             && short
             && related
+            && !refused_last
+            && !returns::names_a_problem(self, said)
             && said.entities.order_number.is_none()
             && said.entities.product.is_none()
             && !said.has(Cue::OtherOrder)
