@@ -437,6 +437,31 @@ fn street_lines(to: &Address) -> String {
     }
 }
 
+/// Whether the words of the request name the order's customer, by first name, as
+/// someone other than the caller ("a surprise for Leah", "Leah's order"), not as
+/// themselves ("this is Leah", "I'm Leah").
+fn names_the_customer_as_another(e: &Engine, order: &Order) -> bool {
+    let Some(first) = order
+        .customer
+        .name
+        .split_whitespace()
+        .next()
+        .map(str::to_lowercase)
+    else {
+        return false;
+    };
+    let Some(words) = e.task_ref().map(|t| &t.words) else {
+        return false;
+    };
+    words.iter().enumerate().any(|(i, w)| {
+        let named = w == &first || w.strip_suffix("'s") == Some(first.as_str());
+        let before = |k: usize| i.checked_sub(k).map(|j| words[j].as_str());
+        let self_named = matches!(before(1), Some("i'm" | "im" | "am" | "it's" | "its"))
+            || (before(1) == Some("is") && matches!(before(2), Some("this" | "name" | "it")));
+        named && !self_named
+    })
+}
+
 pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
     say_data_age(e, facts);
@@ -484,7 +509,23 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
         .carrier
         .clone()
         .unwrap_or_else(|| "the carrier".into());
+    // "I'm delivering a surprise to Leah and need her street": the order's customer
+    // named as someone else is whom the caller acts for.
+    if names_the_customer_as_another(e, &order) {
+        e.s.for_someone_else = true;
+    }
     match order.status {
+        // Whoever acts for the customer hears that it waits; confirming it is theirs.
+        OrderStatus::PendingConfirmation if e.acts_for_another(facts) => {
+            e.say(
+                p!("status_pending_for_another"),
+                &[
+                    ("total", st::price_cents(order.total.cents())),
+                    ("date", e.date_words(order.order_date)),
+                ],
+            );
+            e.complete();
+        }
         OrderStatus::PendingConfirmation => {
             let args = [
                 ("number", number),
