@@ -453,12 +453,18 @@ fn names_the_customer_as_another(e: &Engine, order: &Order) -> bool {
     let Some(words) = e.task_ref().map(|t| &t.words) else {
         return false;
     };
+    // Said of another: "Leah's", or "to Leah", "for Leah"; never a word of an email
+    // spelled out ("my email is leah.hughes@…") or the caller's own name ("I'm Leah").
     words.iter().enumerate().any(|(i, w)| {
-        let named = w == &first || w.strip_suffix("'s") == Some(first.as_str());
-        let before = |k: usize| i.checked_sub(k).map(|j| words[j].as_str());
-        let self_named = matches!(before(1), Some("i'm" | "im" | "am" | "it's" | "its"))
-            || (before(1) == Some("is") && matches!(before(2), Some("this" | "name" | "it")));
-        named && !self_named
+        let before = i.checked_sub(1).map(|j| words[j].as_str());
+        w.strip_suffix("'s") == Some(first.as_str())
+            || (w == &first
+                && matches!(
+                    before,
+                    Some(
+                        "to" | "for" | "from" | "about" | "visiting" | "helping" | "tell" | "give"
+                    )
+                ))
     })
 }
 
