@@ -1026,8 +1026,12 @@ fn day_meant_without_a_date(e: &Engine, said: &Said<'_>, facts: &dyn Facts) -> O
 /// reading the tracking again. False when there is no such order or nothing to track.
 pub(crate) fn text_link_asked(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
     // "Just text me the label" asks for a return label, which is no tracking link.
+    // "Can you send it to a different address?" asks a redirect, not the link.
     if !e.phrases().any("take_up_link", &said.words)
         || e.phrases().any("not_a_take_up", &said.words)
+        || e.phrases().any("deliver_elsewhere", &said.words)
+        || said.words.iter().any(|w| w.starts_with("address"))
+        || said.address.is_some()
         || said.words.iter().any(|w| w == "label" || w == "labels")
         || said.has(Cue::Negated)
         || said.entities.order_number.is_some()
