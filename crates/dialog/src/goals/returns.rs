@@ -1965,22 +1965,17 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // Nothing of a missing item can come back first: made good with nothing sent back
     // only on the order's email or phone and within its window; otherwise the team
     // checks it, never a label for goods that never came.
-    if pr == Problem::MissingItem && comes_back_first {
+    // So is what the caller threw away ("I threw it away already, it was dangerous"):
+    // what has to come back first cannot, so no label is sent for it.
+    let missing = pr == Problem::MissingItem;
+    if comes_back_first && (missing || e.s.item_gone) {
         e.end_task();
-        let key = if late {
-            p!("missing_item_late")
-        } else {
-            p!("missing_item_unproved")
+        let key = match (missing, late) {
+            (true, true) => p!("missing_item_late"),
+            (true, false) => p!("missing_item_unproved"),
+            (false, _) => p!("item_gone_team"),
         };
         e.say(key, &[]);
-        e.offer_human(HandOffReason::Exception);
-        return;
-    }
-    // "I threw it away already, it was dangerous": what has to come back first cannot,
-    // so no label is sent for it; the team judges it.
-    if comes_back_first && e.s.item_gone {
-        e.end_task();
-        e.say(p!("item_gone_team"), &[]);
         e.offer_human(HandOffReason::Exception);
         return;
     }
