@@ -279,6 +279,15 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         let settling = e.task().purchase().settling;
         if e.task().purchase().cart.is_empty() || settling {
             let Some(prod) = wanted_product(e, p!("ask_product"), facts) else {
+                // A gift card let go past its limit, with other goods in the basket:
+                // those go on to their read-back.
+                let goes_on = e.ask == Ask::Nothing
+                    && e.task_ref().is_some_and(
+                        |t| matches!(&t.req, Request::Place(p) if !p.cart.is_empty() && !p.settling),
+                    );
+                if goes_on {
+                    continue;
+                }
                 return;
             };
             let Some(qty) = *e.task().quantity() else {
@@ -1969,26 +1978,55 @@ fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> O
     } else {
         prod
     };
-    if !quantity_ok(e) || !gift_card_value_ok(e, &prod, facts) {
-        e.ask(
-            Ask::Quantity,
-            p!("ask_quantity"),
-            &[("product", pw::product_name_plural(&prod.name))],
-        );
-        return None;
+    let room = if quantity_ok(e) {
+        gift_card_room(e, &prod, facts)
+    } else {
+        GiftCardRoom::AskCount
+    };
+    match room {
+        GiftCardRoom::Fits => Some(prod),
+        GiftCardRoom::AskCount => {
+            e.ask(
+                Ask::Quantity,
+                p!("ask_quantity"),
+                &[("product", pw::product_name_plural(&prod.name))],
+            );
+            None
+        }
+        // Asking how many again would only loop: the gift card is let go, and what
+        // else is in the basket goes on to its read-back.
+        GiftCardRoom::NoneLeft => {
+            let purchase = e.task().purchase();
+            purchase.settling = false;
+            purchase.product = None;
+            purchase.quantity = None;
+            if purchase.cart.is_empty() {
+                e.drop_task();
+            }
+            None
+        }
     }
-    Some(prod)
+}
+
+/// Whether a gift card's count fits the voice limit on gift cards.
+enum GiftCardRoom {
+    /// It fits (or the product is no gift card).
+    Fits,
+    /// Fewer would fit: said, and the count is asked again.
+    AskCount,
+    /// Not even one fits: said, with where more can be bought.
+    NoneLeft,
 }
 
 /// "Twenty of the fifty-dollar gift cards": gift cards pass for cash, so a voice order
 /// spends at most the configured value on them, counting those already in the cart.
-/// Said, and the count asked again, when the count would go past it.
-fn gift_card_value_ok(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> bool {
+/// Said when the count would go past it, with how many still fit, or that none does.
+fn gift_card_room(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> GiftCardRoom {
     if prod.category != GIFT_CARD_CATEGORY {
-        return true;
+        return GiftCardRoom::Fits;
     }
     let Some(qty) = *e.task().quantity() else {
-        return true;
+        return GiftCardRoom::Fits;
     };
     let max_cents = i64::from(e.config().policy.orders.max_voice_gift_card_value) * 100;
     let in_cart: i64 = e
@@ -2003,16 +2041,29 @@ fn gift_card_value_ok(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> bool
         .sum();
     // "Another two hundred on a new order": what was bought already counts, in this
     // call and, on a household's speaker, today.
-    let before = e.s.gift_cards_bought_cents.max(gift_cards_today(e, facts));
-    if before + in_cart + i64::from(qty) * prod.price_cents <= max_cents {
-        return true;
+    let today = gift_cards_today(e, facts);
+    let before = e.s.gift_cards_bought_cents.max(today);
+    let room = max_cents - before - in_cart;
+    if i64::from(qty) * prod.price_cents <= room {
+        return GiftCardRoom::Fits;
+    }
+    *e.task().quantity() = None;
+    let max = st::price_cents(max_cents);
+    let fits = u64::try_from(room / prod.price_cents.max(1)).unwrap_or(0);
+    if fits == 0 {
+        let key = if before > 0 && today >= e.s.gift_cards_bought_cents {
+            p!("gift_cards_used_up_today")
+        } else {
+            p!("gift_cards_used_up")
+        };
+        e.say(key, &[("max", max)]);
+        return GiftCardRoom::NoneLeft;
     }
     e.say(
         p!("gift_cards_too_much"),
-        &[("max", st::price_cents(max_cents))],
+        &[("max", max), ("fits", st::number_words(fits))],
     );
-    *e.task().quantity() = None;
-    false
+    GiftCardRoom::AskCount
 }
 
 /// Gift cards on the household's orders placed today, in cents (none off a speaker).
