@@ -2363,6 +2363,22 @@ impl Engine {
 
     /// Whether the words name anything of this shop's: an order, a contact detail, a
     /// zip or a product. ("What's the weather today" names only a day.)
+    /// A question (asked as one: "will", "can", "how" …) about the shop's deliveries,
+    /// orders or refunds.
+    fn asks_of_our_service(&self, said: &Said<'_>) -> bool {
+        // "Oh lovely, and will the driver …": a question may open after a word or two
+        // of its own, at a lead word ("and", "so").
+        let ph = self.phrases();
+        let opens_at = |i: usize| {
+            (i == 0 || ph.len_at("question_lead", &said.words, i - 1).is_some())
+                && (ph.len_at("question_openers", &said.words, i).is_some()
+                    || ph.len_at("yes_no_openers", &said.words, i).is_some())
+        };
+        let asked =
+            said.text.trim_end().ends_with('?') || (0..said.words.len().min(4)).any(opens_at);
+        asked && self.phrases().any("of_our_service", &said.words)
+    }
+
     fn names_something_of_ours(&self, said: &Said<'_>) -> bool {
         let e = &said.entities;
         e.order_number.is_some()
@@ -2448,6 +2464,15 @@ impl Engine {
             && said.intent == Intent::Fallback
             && (said.confidence >= self.config.dialog.switch_confidence
                 || said.has(Cue::Elsewhere));
+        // "Will the driver need me to sign?": a question about the shop's own deliveries
+        // or orders that no passage answers is not someone else's business.
+        if options.len() < 2 && said.words.len() >= 3 && self.asks_of_our_service(said) {
+            self.ask = Ask::Nothing;
+            self.ask_key = None;
+            self.say(p!("policy_unknown"), &[]);
+            self.offer_human(HandOffReason::Requested);
+            return;
+        }
         if plainly_elsewhere {
             self.ask = Ask::Nothing;
             self.ask_key = None;
