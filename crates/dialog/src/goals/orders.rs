@@ -142,34 +142,120 @@ fn say_data_age(e: &mut Engine, facts: &dyn Facts) {
 /// Whether the words ask what the order holds or what it cost ("what did I buy", "how
 /// much did I pay").
 pub(crate) fn asks_order_details(e: &Engine, words: &[String]) -> bool {
-    let ph = e.phrases();
+    asks_items(e, words) || asks_paid(e, words)
+}
+
+/// Words that stand for the order just spoken of, after "what was in" or "how much
+/// was": "what was in it", "how much were they", "what's in the parcel".
+const THE_ORDER: &[&str] = &[
+    "it",
+    "that",
+    "them",
+    "they",
+    "those",
+    "this",
+    "these",
+    "there",
+    "order",
+    "parcel",
+    "package",
+    "box",
+    "delivery",
+    "shipment",
+    "everything",
+];
+
+/// The position of `w` in `words` at or after `from`.
+fn word_at(words: &[String], w: &str, from: usize) -> Option<usize> {
+    words
+        .iter()
+        .skip(from)
+        .position(|x| x == w)
+        .map(|i| i + from)
+}
+
+/// Whether the words ask what the order holds: "what did Ada order last week?", "what
+/// was in it?", "what's in the parcel?".
+fn asks_items(e: &Engine, words: &[String]) -> bool {
     // "What did Ada order last week?": what, did, then a buying word, in that order.
-    let at = |w: &str, from: usize| {
-        words
-            .iter()
-            .skip(from)
-            .position(|x| x == w)
-            .map(|i| i + from)
-    };
-    let what_did_buy = at("what", 0)
-        .and_then(|i| at("did", i + 1))
+    let what_did_buy = word_at(words, "what", 0)
+        .and_then(|i| word_at(words, "did", i + 1))
         .is_some_and(|j| {
             words
                 .iter()
                 .skip(j + 1)
                 .any(|w| matches!(w.as_str(), "order" | "buy" | "get" | "purchase"))
         });
-    // "What was in my coffee order?": what, then in or on close after it, then order.
-    let what_in_order = at("what", 0).is_some_and(|i| {
+    // "What was in my coffee order?", "and what was in it?": what, then in or on close
+    // after it, then the order or a word standing for it.
+    let what_in_order = word_at(words, "what", 0).is_some_and(|i| {
         words
             .iter()
             .enumerate()
             .skip(i + 1)
             .take(3)
             .find(|(_, w)| matches!(w.as_str(), "in" | "on"))
-            .is_some_and(|(j, _)| at("order", j + 1).is_some())
+            .is_some_and(|(j, _)| {
+                word_at(words, "order", j + 1).is_some()
+                    || words
+                        .iter()
+                        .skip(j + 1)
+                        .take(2)
+                        .any(|w| THE_ORDER.contains(&w.as_str()))
+            })
     });
-    what_did_buy || what_in_order || ph.any("asks_items", words) || ph.any("asks_paid", words)
+    what_did_buy || what_in_order || e.phrases().any("asks_items", words)
+}
+
+/// Whether the words ask what the order cost or how it was paid.
+fn asks_paid(e: &Engine, words: &[String]) -> bool {
+    e.phrases().any("asks_paid", words) || asks_what_was_paid(words)
+}
+
+/// "What I actually paid for them", "how much was that?", "how much did they charge
+/// me?": a question word, then a word of paying in the past, or "how much" with the
+/// order in the past tense. "How much is it to ship?" and "how much did it cost to
+/// send back?" ask a price or a policy, not what this order cost.
+fn asks_what_was_paid(words: &[String]) -> bool {
+    let how_much = words
+        .windows(2)
+        .position(|w| w[0] == "how" && w[1] == "much");
+    let what = word_at(words, "what", 0);
+    let Some(q) = [how_much, what].into_iter().flatten().min() else {
+        return false;
+    };
+    let after = &words[q + 1..];
+    let paid_word = after
+        .iter()
+        .take(6)
+        .any(|w| matches!(w.as_str(), "paid" | "charged" | "spent"));
+    let of_the_order = how_much.is_some_and(|h| {
+        let rest = &words[h + 2..];
+        let past = rest
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "was" | "were" | "did"));
+        let stands_for_it = rest
+            .iter()
+            .skip(1)
+            .take(2)
+            .any(|w| THE_ORDER.contains(&w.as_str()));
+        past && stands_for_it
+    });
+    (paid_word || of_the_order) && !price_of_doing(after)
+}
+
+/// "To ship", "to send it back": the price of doing something. "Come to" is an order's
+/// total, "paid to me" whom it went to.
+fn price_of_doing(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(i, w)| {
+        w == "to"
+            && !i
+                .checked_sub(1)
+                .is_some_and(|p| matches!(words[p].as_str(), "come" | "came"))
+            && !words
+                .get(i + 1)
+                .is_some_and(|n| matches!(n.as_str(), "me" | "you" | "us"))
+    })
 }
 
 /// Every line of the order as said when the items are asked for ("two navy classic
@@ -296,8 +382,7 @@ fn say_details_asked(e: &mut Engine, facts: &dyn Facts, order: &Order, words: &[
     // the door.
     let cash_due =
         order.payment.method == PaymentMethod::Cod && order.status != OrderStatus::Delivered;
-    let items_only =
-        e.phrases().any("asks_items", words) && !e.phrases().any("asks_paid", words) && !cash_due;
+    let items_only = asks_items(e, words) && !asks_paid(e, words) && !cash_due;
     if items_only {
         e.say(p!("order_items"), &[("items", st::list_and(&lines))]);
     } else {
@@ -769,6 +854,17 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     let ph = e.phrases();
     let asks_card = ph.any("asks_which_card", &said.words);
     let asks_shipping = ph.any("asks_order_shipping", &said.words);
+    // "How much was that, and which card?": the total and the card together.
+    if asks_card && asks_what_was_paid(&said.words) {
+        let order = e
+            .order_in_focus()
+            .map(str::to_string)
+            .and_then(|n| facts.order(&n).ok().flatten());
+        if let Some(order) = order {
+            say_details_asked(e, facts, &order, &said.words);
+            return true;
+        }
+    }
     if asks_card || asks_shipping {
         let order = e
             .order_in_focus()
