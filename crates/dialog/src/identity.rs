@@ -678,8 +678,10 @@ fn ask_account_factor(e: &mut Engine, email: &str, facts: &dyn Facts) {
 fn ask_order_number(e: &mut Engine) {
     // "Where are my headphones? I don't have the order number": the phone is asked.
     // ("I don't have a car" is not about the number.)
+    // "List all my orders" asks for no one order: the account's phone finds them.
     let no_number = e.task_ref().is_some_and(|t| {
-        t.cues.contains(&Cue::NoNumber) && t.words.iter().any(|w| w.starts_with("number"))
+        (t.cues.contains(&Cue::NoNumber) && t.words.iter().any(|w| w.starts_with("number")))
+            || e.phrases().any("asks_order_list", &t.words)
     });
     // Said once in the call, it stays said: a request made next is not asked for the
     // number again.

@@ -854,6 +854,7 @@ impl Engine {
                 if said.entities.order_number.is_none()
                     && !self.answers_the_question(said)
                     && !self.phrases().any("subscription_list", &said.words)
+                    && !self.phrases().any("asks_order_list", &said.words)
                     && !orders::asks_order_details(self, &said.words) =>
             {
                 if !self.what_now_after_an_answer(said) {
@@ -1540,7 +1541,11 @@ impl Engine {
         let other_request = Goal::from_intent(said.intent).is_some_and(|g| {
             !matches!(g, Goal::Status | Goal::Track | Goal::Reorder | Goal::Place)
         });
-        if !other_request && orders::asks_order_details(self, &said.words) {
+        // "Can you list all my orders?", "what orders do I have?": the caller's orders,
+        // found as a status finds them (by the account's phone and email, or the
+        // household's speaker), never the menu or a guess between two requests.
+        let asks_the_list = self.phrases().any("asks_order_list", &said.words);
+        if !other_request && (asks_the_list || orders::asks_order_details(self, &said.words)) {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Status, said, facts);
             return;
