@@ -476,12 +476,21 @@ fn city_before_zip(lists: &Lists, rest: &str) -> Option<String> {
     city(lists, &kept.join(" "))
 }
 
+/// Marks of typed code ("'); DROP …;--", "<b>", "1=1"), which no spoken place name has.
+fn reads_as_code(text: &str) -> bool {
+    [
+        "--", "');", "';", "\");", "<", ">", "=", "{", "}", "/*", "`",
+    ]
+    .iter()
+    .any(|mark| text.contains(mark))
+}
+
 /// A city name from a short answer ("it's round rock" → "Round Rock"). Only the first
 /// clause names it: what follows a comma is a remark ("austin, same city"); remarks
 /// said without a pause ("austin same as before thanks") and a trailing state name
 /// ("austin texas") are left out too.
 pub fn city(lists: &Lists, text: &str) -> Option<String> {
-    if text.chars().count() > 60 {
+    if text.chars().count() > 60 || reads_as_code(text) {
         return None;
     }
     let first_clause = text
@@ -506,7 +515,10 @@ pub fn city(lists: &Lists, text: &str) -> Option<String> {
     }) {
         kept.truncate(k);
     }
-    if kept.is_empty() || kept.len() > 4 {
+    // "Delete From Orders": words of a database query, not a place ("Table Rock" and
+    // "Union" have one such word, not two).
+    let query_words = kept.iter().filter(|w| lists.is("query_words", w)).count();
+    if kept.is_empty() || kept.len() > 4 || query_words >= 2 {
         return None;
     }
     let city: Vec<String> = kept

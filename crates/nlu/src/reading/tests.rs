@@ -317,6 +317,18 @@ fn a_city_is_read_only_when_asked_and_without_remarks_or_state() {
 }
 
 #[test]
+fn a_database_query_is_no_city() {
+    let city = |text: &str| expecting(text, None, EntityKind::City).city;
+    assert_eq!(city("Drop Table Orders"), None);
+    assert_eq!(city("'); DELETE FROM orders;--"), None);
+    assert_eq!(city("x' OR '1'='1"), None);
+    assert_eq!(city("<b>Cambridge</b>"), None);
+    // One such word is a place's own.
+    assert_eq!(city("table rock").as_deref(), Some("Table Rock"));
+    assert_eq!(city("union").as_deref(), Some("Union"));
+}
+
+#[test]
 fn positions_are_read_from_either_end_and_not_from_pronouns_or_periods() {
     assert_eq!(reading("the second one").ordinals, vec![Ordinal(2)]);
     assert_eq!(reading("the last").ordinals, vec![Ordinal(-1)]);
