@@ -1291,8 +1291,29 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 }
                 return check_factors(e, heard, &factors, true, facts).unwrap_or(Answer::Missed);
             }
+            // Asked for the proof a redirect needs, on an order the caller did not just
+            // read out (the shop's call, a household's order), "no" turns the redirect
+            // down: it says nothing of the number.
+            let declines_the_redirect = e.s.redirect_needs.as_deref() == Some(heard.as_str())
+                && e.s.read_back.as_deref() != Some(heard.as_str());
             match check_factors(e, heard, &Factors::of(ent), true, facts) {
                 Some(answer) => answer,
+                None if e.yes_no(said) == Some(false)
+                    && Goal::from_intent(said.intent).is_none()
+                    && declines_the_redirect =>
+                {
+                    e.s.redirect_needs = None;
+                    e.say(p!("redirect_dropped"), &[]);
+                    e.drop_task();
+                    // "No, just cancel it" on the shop's call: the request said with the
+                    // no answers the call's own question, now.
+                    let on_the_call = e.task_ref().is_some_and(|t| t.goal() == Goal::Confirm);
+                    if let Some(next) = e.s.later.pop_front().filter(|_| on_the_call) {
+                        e.ask = Ask::ConfirmCall;
+                        e.hear(&next, facts);
+                    }
+                    Answer::Handled
+                }
                 // "No. I want to cancel it" is another request of the same order.
                 None if e.yes_no(said) == Some(false)
                     && Goal::from_intent(said.intent).is_none() =>
