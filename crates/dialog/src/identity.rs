@@ -1314,9 +1314,12 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                     }
                     Answer::Handled
                 }
-                // "No. I want to cancel it" is another request of the same order.
+                // "No. I want to cancel it" is another request of the same order. "Ok,
+                // and the other one" read as a no opens with a yes: it takes back no
+                // number, and the question is asked again.
                 None if e.yes_no(said) == Some(false)
-                    && Goal::from_intent(said.intent).is_none() =>
+                    && Goal::from_intent(said.intent).is_none()
+                    && !said.has(Cue::Yes) =>
                 {
                     // "No, that's not my number": take it again.
                     e.s.heard_order = None;
