@@ -2034,6 +2034,8 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         let key = match (resolution, pr == Problem::WrongItem) {
             (Resolution::Refund, _) if comes_back_first => p!("problem_confirm_refund_on_return"),
             (_, _) if comes_back_first => p!("problem_confirm_replacement_on_return"),
+            // The one sent by mistake comes back, whatever is given for it.
+            (Resolution::Refund, true) => p!("problem_confirm_refund_wrong_item"),
             (Resolution::Refund, _) => p!("problem_confirm_refund"),
             // Where a replacement goes is where the order went: a new address said for
             // it is not taken, and the caller hears so before saying yes.
