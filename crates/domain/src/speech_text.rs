@@ -589,6 +589,12 @@ pub fn street_line_from_speech(text: &str) -> String {
     let mut i = skip_fillers(&keys);
     let mut out: Vec<String> = Vec::new();
     if let Some((digits, next)) = number_run(&keys, i, false) {
+        // "Send the newest one to 12 Fake Road": a number said before "to" or "at" and
+        // another number counts or points; the house number is the second.
+        let (digits, next) = match keys.get(next) {
+            Some(&"to" | &"at") => number_run(&keys, next + 1, false).unwrap_or((digits, next)),
+            _ => (digits, next),
+        };
         out.push(digits);
         i = next;
     }
@@ -1322,6 +1328,8 @@ mod tests {
                 "1205 Park Place",
             ),
             ("nineteen oh five ranch road", "1905 Ranch Road"),
+            ("one to 12 Fake Road", "12 Fake Road"),
+            ("one at 5 Pine St", "5 Pine St"),
             ("twenty-three cedar lane", "23 Cedar Lane"),
             ("nine nine nine highway seventy one", "999 Highway 71"),
             (
