@@ -762,6 +762,12 @@ impl Engine {
             // "I forgot my order number, can you tell me? Email is …": a request about
             // the account's orders, found by its email.
             (Intent::GetOrderStatus, 1.0)
+        } else if heard.intent == Intent::CheckReturnStatus
+            && ph.any("wants_refund", &heard.words)
+            && !self.asks_a_question(heard)
+        {
+            // "I want my money back NOW": a refund asked for, not asked after.
+            (Intent::ReturnItem, heard.confidence)
         } else if heard.intent == Intent::GetOrderStatus && ph.any("where_now", &heard.words) {
             // "Where is it right now?": the carrier's last scan, not the summary again.
             (Intent::TrackPackage, heard.confidence)

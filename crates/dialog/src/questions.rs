@@ -599,6 +599,17 @@ impl Engine {
                         self.route(said, facts);
                         Answer::Handled
                     }
+                    // "No I don't want to talk to anyone, just refund it": a no to more
+                    // talk that asks for the money back is that request.
+                    Some(false) if self.phrases().any("wants_refund", &said.words) => {
+                        self.ask = Ask::Nothing;
+                        let wants = Said {
+                            intent: Intent::ReturnItem,
+                            ..*said
+                        };
+                        self.route(&wants, facts);
+                        Answer::Handled
+                    }
                     Some(false) => {
                         self.goodbye();
                         Answer::Handled
