@@ -598,7 +598,9 @@ fn measure() {
 ///   "triple" (`whisper::REPEAT_BONUS` when unset), each clip decoded under every one,
 ///   the first the reference, e.g. `0,3`;
 /// - `MEASURE_KNOWN=1` (the set's order numbers and 5000 other 13-digit numbers as the
-///   store's known numbers), `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the
+///   store's known numbers; `=2` the same less each clip's own number, as for a number
+///   the store does not hold; every known-number decoding is printed as `known-try` with
+///   its distance from the number heard), `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the
 ///   load), `MEASURE_FULL_CTX=1` (whisper's whole 30 s window for every clip),
 ///   `MEASURE_SIZED=1` (a window sized to the clip, numbers too), `MEASURE_CTX_MARGIN`
 ///   (encoder frames added to the clip's).
@@ -653,7 +655,11 @@ fn measure_spoken_digits() {
         .and_then(|list| serde_json::from_str(list).ok())
         .expect("short_answers");
     asr.set_short_answers(&answers);
-    if std::env::var("MEASURE_KNOWN").is_ok_and(|v| v == "1") {
+    // `MEASURE_KNOWN=2`: each clip's own number left out of the known ones, as for a
+    // caller who says a number the store does not hold.
+    let known_without_own = std::env::var("MEASURE_KNOWN").is_ok_and(|v| v == "2");
+    let mut all_known: Vec<String> = Vec::new();
+    if std::env::var("MEASURE_KNOWN").is_ok_and(|v| v == "1" || v == "2") {
         let mut known: Vec<String> = clips
             .iter()
             .filter(|c| field(c, "kind") == "order_number")
@@ -661,6 +667,7 @@ fn measure_spoken_digits() {
             .collect();
         known.extend(random_order_numbers(5000, 0x9e37_79b9_7f4a_7c15));
         asr.set_known_numbers(&known);
+        all_known = known;
     }
     // Conditions: `clean`, a number (white noise at that SNR) or `b` and a number (babble:
     // four clips of other voices at equal level) — several separated by commas.
@@ -749,9 +756,23 @@ fn measure_spoken_digits() {
                 None => {}
             }
             let key = format!("{kind} {voice}/{id}");
+            if known_without_own {
+                let others: Vec<String> =
+                    all_known.iter().filter(|n| **n != want).cloned().collect();
+                asr.set_known_numbers(&others);
+            }
             for (si, &bonus) in settings.iter().enumerate() {
                 asr.repeat_bonus = bonus;
+                asr.last_known = None;
                 let t = asr.transcribe(&audio, &expect).expect("transcribe");
+                if let Some((heard, heard_lp, known, known_lp)) = asr.last_known.take() {
+                    eprintln!(
+                        "known-try {cond} {voice} truth={want} heard={heard} h={heard_lp:.3} \
+                         known={known} k={known_lp:.3} dist={} known_right={}",
+                        whisper::digit_distance(&known, &heard),
+                        known == want
+                    );
+                }
                 let (got, ok) = if kind == "short" {
                     (
                         squash(&t.text),

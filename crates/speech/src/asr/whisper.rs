@@ -712,6 +712,10 @@ pub struct WhisperRecognizer {
     /// Numbers the device knows (the store's order numbers), digits only.
     known_numbers: BTreeSet<String>,
     adaptive_threads: bool,
+    /// The last known-number decoding, for the measurement: the number heard and its
+    /// mean log-probability, the known number written and its own.
+    #[cfg(test)]
+    pub(crate) last_known: Option<(String, f32, String, f32)>,
 }
 
 /// Sends whisper.cpp's and ggml's log lines to `tracing` (whisper.cpp hands ggml the same
@@ -813,6 +817,8 @@ impl WhisperRecognizer {
             closed_set: ClosedSet::default(),
             known_numbers: BTreeSet::new(),
             adaptive_threads: true,
+            #[cfg(test)]
+            last_known: None,
         })
     }
 
@@ -1199,8 +1205,37 @@ const KNOWN_NUMBER_MARGIN: f32 = 0.35;
 /// number heard and still be taken for it.
 const KNOWN_NUMBER_MAX_DISTANCE: usize = 2;
 
+/// The most digits in thirteen (so in proportion for other lengths) a known number may
+/// differ by from the number heard when no other known number is as near to it. In noise tiny.en shifts a group ("seventy four eighty
+/// three" as "7 3 4 8 3") or drops a digit and pads the end, three to five digits from
+/// what was said; the known decoding then writes the right number. On the spoken set's
+/// 13-digit numbers among 5,000 others (`asr::tests::measure_spoken_digits`,
+/// `MEASURE_KNOWN=1` and `=2`): every right known number was within 5 of the one
+/// heard (5 of them at 3 to 5, all at 10 dB), and with the number said left out of the
+/// store, the known decoding never wrote one nearer than 7. A store whose numbers sit
+/// close together (counted up one by one) has many within 5: there, the near rule alone
+/// decides.
+const KNOWN_NUMBER_MAX_DISTANCE_ALONE: usize = 5;
+
+/// Whether the known number `known` is near enough to the number heard to be taken for
+/// it: within [`KNOWN_NUMBER_MAX_DISTANCE`], or within [`KNOWN_NUMBER_MAX_DISTANCE_ALONE`]
+/// (in proportion to its length) when no other of the `known` numbers is as near.
+fn known_is_near(known: &str, heard: &str, candidates: &BTreeSet<String>) -> bool {
+    let distance = digit_distance(known, heard);
+    if distance <= KNOWN_NUMBER_MAX_DISTANCE {
+        return true;
+    }
+    let most_alone = known.len() * KNOWN_NUMBER_MAX_DISTANCE_ALONE / 13;
+    distance <= most_alone
+        && candidates
+            .iter()
+            .filter(|n| digit_distance(n, heard) <= distance)
+            .count()
+            == 1
+}
+
 /// Edit distance between two digit strings: digits changed, dropped or added.
-fn digit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn digit_distance(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, &x) in a.iter().enumerate() {
@@ -1341,11 +1376,21 @@ impl WhisperRecognizer {
         let avg = answer.avg_logprob;
         let known = digits_of(&answer.text);
         let whole = candidates.contains(&known);
-        // Only a close call: a known number a digit or two from what was heard. Any
-        // reading is some distance from some known number, and one far from what was
-        // heard is another customer's order, not this caller's mishearing.
-        let near = digit_distance(&known, &digits_of(&heard.text)) <= KNOWN_NUMBER_MAX_DISTANCE;
+        // Only a close call: a known number a digit or two from what was heard, or up to
+        // five when no other known number is as near. Any reading is some distance from
+        // some known number, and one far from what was heard is another customer's
+        // order, not this caller's mishearing.
+        let near = whole && known_is_near(&known, &digits_of(&heard.text), &candidates);
         let kept = whole && near && avg >= heard.avg_logprob - KNOWN_NUMBER_MARGIN;
+        #[cfg(test)]
+        {
+            self.last_known = Some((
+                digits_of(&heard.text),
+                heard.avg_logprob,
+                known.clone(),
+                avg,
+            ));
+        }
         // Whether a number is known is not logged: the log would tell what the store holds.
         tracing::debug!(
             avg_logprob = avg,
@@ -2193,6 +2238,29 @@ mod tests {
         }
         assert_eq!(digits_of("7-4, eighty three, double 5"), "748355");
         assert_eq!(digits_of("Yes, 0, 6, double, 7, 4"), "06774");
+    }
+
+    #[test]
+    fn a_known_number_further_off_is_taken_only_when_alone() {
+        let sparse: BTreeSet<String> = ["7483262755734", "1027607874317", "5655187181257"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        // "Seventy four eighty three …" heard shifted, three digits off.
+        assert!(known_is_near("7483262755734", "7348326275573", &sparse));
+        // Two off, whatever else is known.
+        assert!(known_is_near("7483262755734", "7483262755700", &sparse));
+        // Seven off is someone else's number.
+        assert!(!known_is_near("7483262755734", "7483200000000", &sparse));
+        // Numbers counted up one by one: many are as near, so only the near rule holds.
+        let dense: BTreeSet<String> = (0..200)
+            .map(|n| format!("{}", 1_000_000_000_000u64 + n))
+            .collect();
+        assert!(!known_is_near("1000000000042", "1000000099942", &dense));
+        assert!(known_is_near("1000000000042", "1000000000049", &dense));
+        // Short numbers: in proportion, a zip's length leaves no more than the near rule.
+        let zips: BTreeSet<String> = ["12345"].into_iter().map(String::from).collect();
+        assert!(!known_is_near("12345", "12999", &zips));
     }
 
     #[test]
