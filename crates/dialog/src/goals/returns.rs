@@ -2376,11 +2376,21 @@ fn variant_named(
     own: &Product,
     variants: &[Product],
 ) -> Option<String> {
+    // The product heard counts only by a size or colour the caller said of it: "not
+    // the sheets, the socks" may be heard as one set of sheets, which names none.
+    let (size, colour) = spoken_size_and_colour(e, &said.words, variants);
+    let said_of = |spoken: &Option<String>, its: &Option<String>, owns: &Option<String>| {
+        let low = |v: &Option<String>| v.as_deref().map(str::to_lowercase);
+        spoken.is_some() && low(spoken) == low(its) && low(its) != low(owns)
+    };
     let from_product = said
         .entities
         .product
-        .clone()
-        .filter(|s| s != sku && variants.iter().any(|v| v.sku == *s));
+        .as_deref()
+        .filter(|s| *s != sku)
+        .and_then(|s| variants.iter().find(|v| v.sku == s))
+        .filter(|v| said_of(&size, &v.size, &own.size) || said_of(&colour, &v.color, &own.color))
+        .map(|v| v.sku.clone());
     wanted_variant(e, &said.words, own, variants).or(from_product)
 }
 
@@ -2506,7 +2516,14 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             let Ok(Some(order)) = facts.order(&order) else {
                 return Answer::Missed;
             };
-            let (line, _) = e.task().after_sale().lines[0];
+            let (mut line, _) = e.task().after_sale().lines[0];
+            // "No, not the sheets, the socks": the item put right, then its size.
+            if let Some(other) = item_put_right(said, &order, line) {
+                line = other;
+                let after = e.task().after_sale();
+                after.lines = vec![(other, item(&order, other).qty)];
+                after.exchange_sku = None;
+            }
             let sku = item(&order, line).sku.clone();
             let Some((own, variants)) = family_of(e, &sku, facts) else {
                 return Answer::Handled;
@@ -2785,6 +2802,45 @@ fn lines_of_product(order: &Order, open: &[u32], sku: &str, facts: &dyn Facts) -
         .copied()
         .filter(|&l| identity::family_of(&item(order, l).sku, facts).as_ref() == Some(&wanted))
         .collect()
+}
+
+/// "Not the sheets, the socks": the one other line of the order named once what follows
+/// "not" is set aside, when the words set aside the line `current`.
+fn item_put_right(said: &Said<'_>, order: &Order, current: u32) -> Option<u32> {
+    let at = said.words.iter().position(|w| w == "not")?;
+    let skip = if said.words.get(at + 1).is_some_and(|w| w == "the") {
+        3
+    } else {
+        2
+    };
+    let set_aside: Vec<String> = said.words[at..(at + skip).min(said.words.len())].to_vec();
+    let rest: Vec<String> = said
+        .words
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(at..at + skip).contains(i))
+        .map(|(_, w)| identity::singular(w))
+        .collect();
+    let aside: Vec<String> = set_aside.iter().map(|w| identity::singular(w)).collect();
+    let name = |l: u32| -> Vec<String> {
+        crate::locale::words(&item(order, l).name)
+            .iter()
+            .map(|w| identity::singular(w))
+            .filter(|w| w.len() > 2)
+            .collect()
+    };
+    let own = name(current);
+    if !own.iter().any(|w| aside.contains(w)) {
+        return None;
+    }
+    let others: Vec<u32> = (1..=order.items.len() as u32)
+        .filter(|&l| l != current)
+        .filter(|&l| name(l).iter().any(|w| rest.contains(w) && !own.contains(w)))
+        .collect();
+    match others[..] {
+        [other] => Some(other),
+        _ => None,
+    }
 }
 
 /// Which order lines the caller means: all of them, by position, by product, or by name.
