@@ -2818,3 +2818,37 @@ fn the_end_of_an_order_number_is_put_right() {
         None
     );
 }
+
+/// "Status of 1234…" taken by the classifier for a return's status: with no return on the
+/// order and no word of one said, the order's own status is told; asked with a word of a
+/// return, there is none to tell.
+#[test]
+fn a_return_status_with_no_return_and_no_word_of_one_is_the_orders_status() {
+    let w = world();
+    for (text, of_the_order) in [
+        ("status of 1234567891234, zip 78701", true),
+        ("where's my refund for 1234567891234, zip 78701", false),
+    ] {
+        let mut e = engine();
+        let step = turn(
+            &mut e,
+            &w,
+            Intent::CheckReturnStatus,
+            text,
+            number_and_zip("78701"),
+        );
+        assert_eq!(
+            step.reply.contains("don't see a return"),
+            !of_the_order,
+            "{text}: {}",
+            step.reply
+        );
+        assert_eq!(
+            step.reply.contains("hasn't shipped") || step.reply.contains("preparing"),
+            of_the_order,
+            "{text}: {}",
+            step.reply
+        );
+        assert!(step.changes.is_empty(), "{:?}", step.changes);
+    }
+}

@@ -2200,6 +2200,24 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
+    // "Status of 7117…", taken for a return's: with no return to tell and no word of
+    // one said, the order's own status is what was asked.
+    let of_a_return = words.iter().any(|w| {
+        [
+            "return",
+            "refund",
+            "money",
+            "credit",
+            "exchange",
+            "reimburse",
+        ]
+        .iter()
+        .any(|r| w.starts_with(r))
+    });
+    if returns.is_empty() && !of_a_return {
+        e.tell_status(facts);
+        return;
+    }
     if returns.is_empty() {
         if order.status == OrderStatus::Delivered {
             e.ask(
