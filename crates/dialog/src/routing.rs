@@ -1913,7 +1913,14 @@ impl Engine {
                     .filter(|name| name.ends_with("'s"))
                     .map(|_| i + 3)
             };
-            pair[0] == "my" && self.is_relation(&pair[1]) && possessive.is_some_and(owned_thing)
+            // "Order 1037… is my wife's": the possessive said of what was named before.
+            let said_of_it = pair[1].ends_with("'s")
+                && i.checked_sub(1).is_some_and(|b| {
+                    matches!(words[b].as_str(), "is" | "it's" | "its" | "was" | "that's")
+                });
+            pair[0] == "my"
+                && self.is_relation(&pair[1])
+                && (possessive.is_some_and(owned_thing) || said_of_it)
         })
     }
 
