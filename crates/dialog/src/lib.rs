@@ -762,6 +762,16 @@ impl Engine {
             // "I forgot my order number, can you tell me? Email is …": a request about
             // the account's orders, found by its email.
             (Intent::GetOrderStatus, 1.0)
+        } else if matches!(
+            heard.intent,
+            Intent::Fallback | Intent::TrackPackage | Intent::GetOrderStatus
+        ) && heard.confidence < self.config.dialog.switch_confidence
+            && heard.address.is_some()
+            && ph.any("send_it_to", &heard.words)
+        {
+            // "Can you send it to 77 Harbor Rd, Portland ME 04101?": a street said after
+            // "send it to" is where the parcel should go, however unsure the classifier.
+            (Intent::ChangeAddress, self.config.dialog.switch_confidence)
         } else if heard.intent == Intent::CheckReturnStatus
             && ph.any("wants_refund", &heard.words)
             && !self.asks_a_question(heard)
