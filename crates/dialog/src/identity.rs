@@ -1421,8 +1421,30 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::PickOrder(numbers) => match pick(e, said, numbers, facts) {
             Some(i) => {
                 let chosen = numbers[i].clone();
-                if e.task().goal() == Goal::Status {
-                    e.s.queue = numbers.iter().filter(|n| **n != chosen).cloned().collect();
+                // "Send the latest one to 9 Rose Lane, Dallas" at the list of orders
+                // found for a status: the change is what is wanted now, of the order
+                // picked, not that order's status.
+                let change = Goal::from_intent(said.intent).filter(|g| {
+                    g.acts_on_the_order() && said.confidence >= e.config().dialog.switch_confidence
+                });
+                match change.filter(|_| e.task().goal() == Goal::Status) {
+                    Some(goal) => {
+                        let task = e.task();
+                        task.words = said.words.clone();
+                        task.cues = said.cues.clone();
+                        task.heard = said.entities.clone();
+                        task.become_goal(goal);
+                        if let Some(address) = said.address.as_ref() {
+                            if goal == Goal::ChangeAddress {
+                                crate::request::merge_address(e.task().address(), address);
+                            }
+                        }
+                        e.s.queue.clear();
+                    }
+                    None if e.task().goal() == Goal::Status => {
+                        e.s.queue = numbers.iter().filter(|n| **n != chosen).cloned().collect();
+                    }
+                    None => {}
                 }
                 use_order(e, chosen);
                 Answer::Filled
