@@ -772,6 +772,14 @@ impl Engine {
             // "Can you send it to 77 Harbor Rd, Portland ME 04101?": a street said after
             // "send it to" is where the parcel should go, however unsure the classifier.
             (Intent::ChangeAddress, self.config.dialog.switch_confidence)
+        } else if let Some(intent) = (heard.intent == Intent::Fallback
+            && heard.confidence < self.config.dialog.switch_confidence)
+            .then(|| order_verb_first(ph, &heard.words))
+            .flatten()
+        {
+            // "Cancel my mum Ada's order with the red tee": a sentence that opens on
+            // what to do to an order asks that, whoever's order it names.
+            (intent, self.config.dialog.switch_confidence)
         } else if heard.intent == Intent::CheckReturnStatus
             && ph.any("wants_refund", &heard.words)
             && !self.asks_a_question(heard)
@@ -1174,4 +1182,25 @@ fn said_again(waiting: &Interpretation, now: &Interpretation, facts: &dyn Facts)
 
 fn ends_with_goodbye(ph: &locale::Phrases, words: &[String]) -> bool {
     (1..words.len()).any(|i| ph.len_at("goodbye_words", words, i) == Some(words.len() - i))
+}
+
+/// The request a sentence opens with when its first word (after "please", "can you")
+/// is what to do to an order and an order is named close after it: "cancel my mum Ada's
+/// order", "return the order with the red tee". Subscriptions have their own words.
+fn order_verb_first(ph: &locale::Phrases, words: &[String]) -> Option<Intent> {
+    let mut start = 0;
+    while let Some(n) = ph.len_at("request_lead", words, start) {
+        start += n;
+    }
+    let intent = match words.get(start).map(String::as_str) {
+        Some("cancel") => Intent::CancelOrder,
+        Some("return") => Intent::ReturnItem,
+        _ => return None,
+    };
+    let names_an_order = words
+        .iter()
+        .skip(start + 1)
+        .take(5)
+        .any(|w| matches!(w.as_str(), "order" | "orders" | "parcel" | "package"));
+    (names_an_order && !ph.any("subscription_word", words)).then_some(intent)
 }

@@ -2852,3 +2852,30 @@ fn a_return_status_with_no_return_and_no_word_of_one_is_the_orders_status() {
         assert!(step.changes.is_empty(), "{:?}", step.changes);
     }
 }
+
+/// "Cancel my mum Ada's order with the red tee", which the classifier could not place: a
+/// sentence opening on what to do to an order asks that; "cancel my subscription" and a
+/// sentence that only mentions an order later do not.
+#[test]
+fn a_sentence_opening_on_what_to_do_to_an_order_asks_it() {
+    let w = world();
+    for (text, cancels) in [
+        ("please cancel the old order with the navy tees", true),
+        ("cancel my subscription to the tees", false),
+        (
+            "cancel, whatever, I'm not sure what I want with this order",
+            false,
+        ),
+    ] {
+        let mut e = engine();
+        let event = heard(Intent::Fallback, 0.3, text, number_and_zip("78701"), None);
+        let step = e.handle(event, now(), &w);
+        assert_eq!(
+            step.reply.contains("why"),
+            cancels,
+            "{text}: {}",
+            step.reply
+        );
+        assert!(step.changes.is_empty(), "{:?}", step.changes);
+    }
+}
