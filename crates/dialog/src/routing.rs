@@ -2632,8 +2632,12 @@ impl Engine {
         self.say(p!("not_done"), &[]);
         // "I don't want to cancel any more, I want it sent to my office": the request
         // said in its place is taken up at once.
+        // "Actually I don't want to cancel, just tell me when it arrives": the order's
+        // status, whatever the classifier made of the cancel words.
         let instead = if self.phrases().any("deliver_elsewhere", &said.words) {
             Some(Goal::ChangeAddress)
+        } else if self.phrases().any("tell_me_when", &said.words) {
+            Some(Goal::Status)
         } else {
             Goal::from_intent(said.intent)
         }
