@@ -2373,8 +2373,6 @@ impl Engine {
         rest.is_empty() && !said.words.is_empty()
     }
 
-    /// Whether the words name anything of this shop's: an order, a contact detail, a
-    /// zip or a product. ("What's the weather today" names only a day.)
     /// A question (asked as one: "will", "can", "how" …) about the shop's deliveries,
     /// orders or refunds.
     fn asks_of_our_service(&self, said: &Said<'_>) -> bool {
@@ -2391,6 +2389,8 @@ impl Engine {
         asked && self.phrases().any("of_our_service", &said.words)
     }
 
+    /// Whether the words name anything of this shop's: an order, a contact detail, a
+    /// zip or a product. ("What's the weather today" names only a day.)
     fn names_something_of_ours(&self, said: &Said<'_>) -> bool {
         let e = &said.entities;
         e.order_number.is_some()
