@@ -1206,9 +1206,9 @@ const KNOWN_NUMBER_MARGIN: f32 = 0.35;
 const KNOWN_NUMBER_MAX_DISTANCE: usize = 2;
 
 /// The most digits in thirteen (so in proportion for other lengths) a known number may
-/// differ by from the number heard when no other known number is as near to it. In noise tiny.en shifts a group ("seventy four eighty
-/// three" as "7 3 4 8 3") or drops a digit and pads the end, three to five digits from
-/// what was said; the known decoding then writes the right number. On the spoken set's
+/// differ by from the number heard when no other known number is as near to it. In
+/// noise tiny.en shifts a group ("seventy four eighty three" as "7 3 4 8 3") or drops a
+/// digit and pads the end, three to five digits from what was said; the known decoding then writes the right number. On the spoken set's
 /// 13-digit numbers among 5,000 others (`asr::tests::measure_spoken_digits`,
 /// `MEASURE_KNOWN=1` and `=2`): every right known number was within 5 of the one
 /// heard (5 of them at 3 to 5, all at 10 dB), and with the number said left out of the
