@@ -1996,10 +1996,10 @@ fn wanted_product(e: &mut Engine, ask_key: &'static str, facts: &dyn Facts) -> O
         // Asking how many again would only loop: the gift card is let go, and what
         // else is in the basket goes on to its read-back.
         GiftCardRoom::NoneLeft => {
+            // The count was forgotten when the limit was said.
             let purchase = e.task().purchase();
             purchase.settling = false;
             purchase.product = None;
-            purchase.quantity = None;
             if purchase.cart.is_empty() {
                 e.drop_task();
             }
