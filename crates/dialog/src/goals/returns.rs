@@ -2831,15 +2831,17 @@ fn item_put_right(said: &Said<'_>, order: &Order, current: u32) -> Option<u32> {
     } else {
         2
     };
-    let set_aside: Vec<String> = said.words[at..(at + skip).min(said.words.len())].to_vec();
-    let rest: Vec<String> = said
+    let (aside, rest): (Vec<_>, Vec<_>) = said
         .words
         .iter()
         .enumerate()
-        .filter(|(i, _)| !(at..at + skip).contains(i))
-        .map(|(_, w)| identity::singular(w))
-        .collect();
-    let aside: Vec<String> = set_aside.iter().map(|w| identity::singular(w)).collect();
+        .partition(|(i, _)| (at..at + skip).contains(i));
+    let singular = |part: Vec<(usize, &String)>| -> Vec<String> {
+        part.into_iter()
+            .map(|(_, w)| identity::singular(w))
+            .collect()
+    };
+    let (aside, rest) = (singular(aside), singular(rest));
     let name = |l: u32| -> Vec<String> {
         crate::locale::words(&item(order, l).name)
             .iter()
