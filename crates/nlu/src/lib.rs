@@ -49,6 +49,11 @@ const ORDER_NAMED_SHARE: f32 = 0.5;
 const ORDER_NAMED_FLOOR: f32 = 0.1;
 const ORDER_NAMED_CHANGE_SHARE: f32 = 0.75;
 
+/// With goods of a kind the shop sells named and the classifier leaning to Fallback, the
+/// share of the rest a new order needs to be taken, and the least score it may have.
+const GOODS_NAMED_SHARE: f32 = 0.75;
+const GOODS_NAMED_FLOOR: f32 = 0.25;
+
 /// The words of a cancellation or a return that are not the request itself, its
 /// identifiers or its courtesies: what a reason would be said in.
 fn reason_words(text: &str) -> usize {
@@ -393,6 +398,23 @@ impl Nlu {
                     ORDER_NAMED_SHARE
                 };
                 if share >= needed && p >= ORDER_NAMED_FLOOR {
+                    intent = lead;
+                    confidence = share;
+                }
+            }
+        }
+        // "I want to buy a laptop for uni", "send me a big box of nappies": goods of a kind
+        // this shop sells, asked for, are a new order even where the classifier, unsure
+        // of a thing its training never named, leaves much to requests the shop does not
+        // serve. Another business or goods not sold, named as well, still make it theirs
+        // (below).
+        if intent == Intent::Fallback && expect.is_none() && entities::names_goods(text) {
+            if let Some(&(lead, p)) = scores.iter().find(|(i, _)| *i != Intent::Fallback) {
+                let share = p / (1.0 - fallback).max(f32::EPSILON);
+                if lead == Intent::PlaceOrder
+                    && share >= GOODS_NAMED_SHARE
+                    && p >= GOODS_NAMED_FLOOR
+                {
                     intent = lead;
                     confidence = share;
                 }

@@ -180,6 +180,14 @@ pub fn names_elsewhere(text: &str) -> bool {
         })
 }
 
+/// Whether the transcript names a kind of thing a shop like this one sells
+/// (`assets/nlu/entities/goods.toml`): "a laptop", "a big box of nappies", "a
+/// scratching post for the cat".
+pub fn names_goods(text: &str) -> bool {
+    let words = words_outside_emails(text);
+    !phrases::tables().goods.find_all(&words).is_empty()
+}
+
 /// Whether the transcript names another shop by its name (a chain, or a maker named as
 /// a shop): "exchange the jeans I got from primark", "return the hoodie to adidas
 /// online", "reschedule my asda delivery to Saturday". A price compared with one

@@ -180,6 +180,20 @@ pub(crate) enum Elsewhere {
     Maker,
 }
 
+/// What a phrase of `goods.toml` names: a kind of thing a shop like this one sells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Goods {
+    Clothing,
+    Footwear,
+    Electronics,
+    Home,
+    Kitchen,
+    Household,
+    Grocery,
+    Pet,
+}
+
 /// Every table the extractor uses.
 #[derive(Debug)]
 pub(crate) struct Tables {
@@ -189,6 +203,7 @@ pub(crate) struct Tables {
     pub time_slots: PhraseTable<TimeSlot>,
     pub frequencies: PhraseTable<u32>,
     pub elsewhere: PhraseTable<Elsewhere>,
+    pub goods: PhraseTable<Goods>,
 }
 
 impl Tables {
@@ -217,6 +232,10 @@ impl Tables {
             elsewhere: PhraseTable::from_toml(
                 "elsewhere",
                 include_str!("../../../../assets/nlu/entities/elsewhere.toml"),
+            )?,
+            goods: PhraseTable::from_toml(
+                "goods",
+                include_str!("../../../../assets/nlu/entities/goods.toml"),
             )?,
         })
     }
