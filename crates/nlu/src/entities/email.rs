@@ -70,7 +70,7 @@ pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
     let chunks = spelling_aids_removed(chunks);
     // Remarks are taken out only where an address is then found: elsewhere "the
     // number" or "then" are the sentence's.
-    let remarked = address_remarks_removed(chunks.clone());
+    let remarked = address_remarks_removed(spelled_again_removed(chunks.clone()));
     let (chunks, found) = match find_emails(&remarked) {
         found if !found.is_empty() => (remarked, found),
         _ => {
@@ -193,6 +193,13 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
                     .get(i + 1 + aid)
                     .is_some_and(|w| w.len() > 1 && w.starts_with(c));
             if starts_with_letter {
+                // "dot n, n for november": the letter said, then said again with its
+                // aid, is one letter.
+                let said_twice =
+                    out.len() >= 3 && out[out.len() - 2] == c && !letter(&out[out.len() - 3]);
+                if said_twice {
+                    out.pop();
+                }
                 i += 2 + aid;
                 continue;
             }
@@ -244,7 +251,7 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
         }
         if c == "with"
             && after_word
-            && matches!(at(i + 1), Some("a" | "an"))
+            && matches!(at(i + 1), Some("a" | "an" | "one"))
             && at(i + 2).is_some_and(|l| single(l) && l.bytes().all(|b| b.is_ascii_alphabetic()))
             && at(i + 3).is_none_or(|n| !single(n) || n == "at")
         {
@@ -281,6 +288,151 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
         {
             i += run;
             continue;
+        }
+        out.push(chunks[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// Words callers put between a word of an address and its spelling: "bell, b e double
+/// l", "o'connor, that's o c o n n o r", "o'neill but there's no apostrophe so o n e i
+/// double l", "kevin dot o brien no gap o b r i e n".
+const SPELLING_REMARKS: &[&str] = &[
+    "that's",
+    "thats",
+    "that",
+    "is",
+    "it's",
+    "its",
+    "spelled",
+    "spelt",
+    "spelling",
+    "no",
+    "gap",
+    "space",
+    "apostrophe",
+    "but",
+    "there's",
+    "theres",
+    "so",
+    "as",
+    "in",
+    "with",
+    "a",
+    "an",
+    "like",
+    "i",
+    "mean",
+    "just",
+];
+
+/// How many remark words may stand between a word and its spelling.
+const MAX_SPELLING_REMARKS: usize = 6;
+
+/// A word of an address spelled out again after it (with "double l" in the spelling and
+/// remarks between) is said once: the spelling, the remarks, and a second saying of the
+/// word before the remarks ("smyth, that's smyth with a y, s m y t h") go. Two words the
+/// spelling joins ("o brien", "o b r i e n") are one; an apostrophe the spelling leaves
+/// out ("o'connor") is no part of the address. "No apostrophe" and "no gap" after a
+/// spelling go too. Only where an address's "at" follows.
+fn spelled_again_removed(chunks: Vec<String>) -> Vec<String> {
+    let at_within = |from: usize| {
+        chunks[from..]
+            .iter()
+            .take(REMARK_REACH)
+            .any(|n| n == "at" || n == "@")
+    };
+    let plain = |w: &str| -> String { w.chars().filter(|&c| c != '\'' && c != '-').collect() };
+    let mut out: Vec<String> = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while i < chunks.len() {
+        if !at_within(i) {
+            out.push(chunks[i].clone());
+            i += 1;
+            continue;
+        }
+        if chunks[i] == "no"
+            && matches!(
+                chunks.get(i + 1).map(String::as_str),
+                Some("apostrophe" | "apostrophes" | "gap" | "gaps")
+            )
+            && out.last().is_some_and(|p| p.chars().all(is_local_char))
+        {
+            i += 2;
+            continue;
+        }
+        // The letters spelled from here, "double l" as two.
+        let mut letters = String::new();
+        let mut j = i;
+        while j < chunks.len() {
+            if one_letter(&chunks[j]) {
+                letters.push_str(&chunks[j]);
+                j += 1;
+            } else if let (Some(n), Some(l)) = (repeat(&chunks[j]), chunks.get(j + 1)) {
+                if !one_letter(l) {
+                    break;
+                }
+                for _ in 0..n {
+                    letters.push_str(l);
+                }
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        if letters.len() >= 2 {
+            // Back over the remarks to the word spelled.
+            let mut p = out.len();
+            let mut skipped = 0;
+            while p > 0 && skipped < MAX_SPELLING_REMARKS {
+                let w = out[p - 1].as_str();
+                if SPELLING_REMARKS.contains(&w) {
+                    p -= 1;
+                    skipped += 1;
+                } else if one_letter(w)
+                    && p >= 3
+                    && matches!(out[p - 2].as_str(), "a" | "an" | "one")
+                    && out[p - 3] == "with"
+                {
+                    // "with a y": a letter named after the word.
+                    p -= 3;
+                    skipped += 3;
+                } else {
+                    break;
+                }
+            }
+            let word = p.checked_sub(1).map(|x| plain(&out[x]));
+            let two = (p >= 2).then(|| format!("{}{}", plain(&out[p - 2]), plain(&out[p - 1])));
+            let found = if word.as_deref() == Some(letters.as_str())
+                && letters.len() >= 2
+                && out[p - 1].chars().count() > 1
+            {
+                Some(p - 1)
+            } else if two.as_deref() == Some(letters.as_str()) {
+                Some(p - 2)
+            } else {
+                None
+            };
+            if let Some(start) = found {
+                out.truncate(start);
+                // "smyth that's smyth": the word said before the remarks too.
+                let mut q = out.len();
+                let mut between = 0;
+                while q > 0
+                    && between < MAX_SPELLING_REMARKS
+                    && SPELLING_REMARKS.contains(&out[q - 1].as_str())
+                {
+                    q -= 1;
+                    between += 1;
+                }
+                if between > 0 && q > 0 && plain(&out[q - 1]) == letters {
+                    out.truncate(q - 1);
+                }
+                out.push(letters);
+                i = j;
+                continue;
+            }
         }
         out.push(chunks[i].clone());
         i += 1;
@@ -379,7 +531,10 @@ fn letters_written_plainly(chunks: Vec<String>) -> Vec<String> {
             .get(i)
             .is_some_and(|n| n == "at" || n == "@" || n == "dot" || separator(n).is_some());
         let names = out[start..i].iter().any(|c| name(c).is_some());
-        if i - start >= 2 && into_address && names {
+        // "fatima underscore zed at": a letter's name alone after a separator is the
+        // letter, as in a run.
+        let after_separator = start >= 1 && separator(&out[start - 1]).is_some();
+        if (i - start >= 2 || after_separator) && into_address && names {
             for c in &mut out[start..i] {
                 if let Some(l) = name(c) {
                     *c = l.to_string();
@@ -409,9 +564,17 @@ fn letters_named_aloud(chunks: Vec<String>, spelled: impl Fn(&str) -> bool) -> V
         let next = chunks.get(i + 1).map(String::as_str);
         let after = chunks.get(i + 2).map(String::as_str);
         let before_spelled = out.last().is_some_and(|p| spelled(p));
+        // "double u brown at aol": before an address's "at", "double u" is always the
+        // letter; no caller spells two u's so.
+        let in_local_part = chunks[i + 1..]
+            .iter()
+            .take(REMARK_REACH)
+            .any(|n| n == "at" || n == "@");
         if c == "double"
             && matches!(next, Some("u" | "you"))
-            && (before_spelled || after.is_some_and(|a| spelled(a) || address_word(a)))
+            && (before_spelled
+                || in_local_part
+                || after.is_some_and(|a| spelled(a) || address_word(a)))
         {
             out.push("w".to_string());
             i += 2;
@@ -603,6 +766,8 @@ const SAID_AS_ONE: &[&[&str]] = &[
     &["one", "word"],
     &["all", "together"],
     &["no", "spaces"],
+    &["no", "space"],
+    &["no", "gap"],
     &["no", "dots"],
     &["no", "dot"],
 ];
@@ -793,6 +958,16 @@ fn tens_joined(chunks: &[String], parts: &mut [String], k: &mut usize) {
     }
 }
 
+/// Most words a label said in parts may have before its "dot" ("tidy homes l t d dot
+/// co dot uk").
+const MAX_LABEL_WORDS: usize = 5;
+
+/// Words of [`DOMAIN_STOP`] that may stand inside a company's name in a label said in
+/// parts ("maple and oak dot org", "fix it plumbing dot com"), never first.
+const INSIDE_A_NAME: &[&str] = &[
+    "and", "it", "of", "the", "my", "for", "on", "me", "by", "home", "work",
+];
+
 /// A spoken email around the "at" at `chunks[at]`, its domain from `chunks[domain]`.
 /// Most characters of a domain label spelled one by one ("z a c h dot io").
 const MAX_SPELLED_LABEL: usize = 16;
@@ -813,8 +988,10 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             .take(MAX_SPELLED_LABEL + 1)
             .take_while(|c| spelled_unit(c).is_some())
             .count();
-        let dot_at =
-            (j..(j + 4).max(j + spelled_run + 1).min(chunks.len())).find(|&x| is_dot(&chunks[x]));
+        let dot_at = (j..(j + MAX_LABEL_WORDS + 1)
+            .max(j + spelled_run + 1)
+            .min(chunks.len()))
+            .find(|&x| is_dot(&chunks[x]));
         let group: Vec<&str> = match dot_at {
             Some(d)
                 if d > j
@@ -823,6 +1000,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
                             c != "at"
                                 && !TAKE_BACK.contains(&c.as_str())
                                 && (!DOMAIN_STOP.contains(&c.as_str())
+                                    || (x > 0 && INSIDE_A_NAME.contains(&c.as_str()))
                                     || stop_word_starts_domain(chunks, j + x))
                         })) =>
             {
@@ -842,9 +1020,14 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         };
         // "k nine dogs": a number word beside a spelled letter is a digit of the label.
         let spelled_group = group.iter().any(|c| one_letter(c));
+        let letter_name = |c: &str| LETTER_NAMES.iter().find(|(n, _)| *n == c).map(|(_, l)| *l);
         let joined: String = group
             .iter()
             .map(|c| match *c {
+                // "gee mail": a letter's name in a label said in parts is the letter.
+                name if group.len() >= 2 && letter_name(name).is_some() => {
+                    letter_name(name).unwrap_or(name).to_string()
+                }
                 "dash" | "hyphen" => "-".to_string(),
                 other if spelled_group && !one_char(other) => match spelled_unit(other) {
                     Some(digit) if other.bytes().all(|b| b.is_ascii_alphabetic()) => digit,
@@ -897,7 +1080,9 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     // when the chunk before it is spelled too (or doubles it: "double e at").
     let spelled_letter_core = matches!(core.as_str(), "a" | "e" | "i")
         && at >= 2
-        && (spelled_unit(&chunks[at - 2]).is_some() || repeat(&chunks[at - 2]).is_some());
+        && (spelled_unit(&chunks[at - 2]).is_some()
+            || repeat(&chunks[at - 2]).is_some()
+            || separator(&chunks[at - 2]).is_some());
     if !(local_word(core) || spelled_letter_core) || separator(core).is_some() {
         return None;
     }
@@ -996,7 +1181,12 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         }
         // "rahul underscore kumar one nine nine two at": digits spelled one by one
         // follow a word of the address, as "jo 42" does.
-        let all_digits = parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+        // "mandy nine nine x at": so do spelled characters that start with digits.
+        let all_digits = parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+            || (parts.iter().all(|p| p.chars().count() == 1)
+                && parts
+                    .last()
+                    .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())));
         if all_digits
             && k >= 1
             && local_word(&chunks[k - 1])
@@ -1010,6 +1200,19 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         break;
     }
     parts.reverse();
+    // "carl dot s at outlook, no sorry, f for freddie, carl dot f at outlook": the letter
+    // said right after taking the first back is the one the restated address ends with,
+    // not its first (the words after "no sorry" are also read alone, from the letter).
+    let restated_letter = parts.len() >= 2
+        && parts[0].len() == 1
+        && parts[0].bytes().all(|b| b.is_ascii_alphabetic())
+        && parts[1].len() > 1
+        && parts.last().is_some_and(|l| l.ends_with(parts[0].as_str()))
+        && (k == 0 || TAKE_BACK.contains(&chunks[k - 1].as_str()));
+    if restated_letter {
+        parts.remove(0);
+        k += 1;
+    }
     let local: String = parts.concat();
     if local.starts_with(['.', '-', '_']) || local.len() > 64 {
         return None;
@@ -1042,6 +1245,74 @@ mod tests {
         assert_eq!(email("@ handle"), None);
         assert_eq!(email("me@localhost"), None);
         assert_eq!(email("x@y.c0m"), None);
+    }
+
+    /// A word spelled again after remarks, letters named alone, company names said in
+    /// words, and the letter of a correction said before the address again.
+    #[test]
+    fn spellings_remarks_and_names_in_words() {
+        for (said, want) in [
+            (
+                "tom dot bell b e double l at outlook dot com",
+                "tom.bell@outlook.com",
+            ),
+            (
+                "b dot o'connor that's o c o n n o r at proton dot me",
+                "b.oconnor@proton.me",
+            ),
+            (
+                "p dot o'neill but there's no apostrophe so o n e i double l at gmail dot com",
+                "p.oneill@gmail.com",
+            ),
+            (
+                "kevin dot o brien no gap o b r i e n at yahoo dot com",
+                "kevin.obrien@yahoo.com",
+            ),
+            (
+                "lorna underscore smyth that's smyth with a y s m y t h at b t internet dot com",
+                "lorna_smyth@btinternet.com",
+            ),
+            (
+                "laura with a u l a u r a dot b at outlook dot com",
+                "laura.b@outlook.com",
+            ),
+            (
+                "fatima underscore zed at yahoo dot com",
+                "fatima_z@yahoo.com",
+            ),
+            ("double u brown at aol dot com", "wbrown@aol.com"),
+            ("uh sunita dot k at gee mail dot com", "sunita.k@gmail.com"),
+            (
+                "mandy nine nine x at yahoo dot co dot uk",
+                "mandy99x@yahoo.co.uk",
+            ),
+            ("info at maple and oak dot org", "info@mapleandoak.org"),
+            (
+                "tim at fix it plumbing dot com all one word",
+                "tim@fixitplumbing.com",
+            ),
+            (
+                "hello at tidy homes l t d dot co dot uk",
+                "hello@tidyhomesltd.co.uk",
+            ),
+            (
+                "ruth r u t h dot e at bt internet dot com",
+                "ruth.e@btinternet.com",
+            ),
+            (
+                "carl dot s at outlook no sorry f for freddie carl dot f at outlook dot com",
+                "carl.f@outlook.com",
+            ),
+        ] {
+            assert_eq!(
+                split_emails(said).1.last().cloned(),
+                Some(want.to_string()),
+                "{said}"
+            );
+        }
+        // A sentence's words stay the sentence's.
+        assert_eq!(email("i'll be at home and then at work dot"), None);
+        assert_eq!(email("we were at the shop and it was shut"), None);
     }
 
     #[test]
