@@ -161,6 +161,62 @@ fn stopped_doing_its_job(words: &[String]) -> bool {
     })
 }
 
+/// Words that say a thing broke while it was being used, not on its way: "after two
+/// washes", "on its first trip", "it's already got a hole".
+const IN_USE: &[&str] = &[
+    "wash", "washes", "washing", "washed", "wear", "wears", "wearing", "worn", "wore", "uses",
+    "using", "already", "trip", "outing", "walk", "walks", "run", "runs", "ride", "rides",
+];
+
+/// Spans of time a thing was used for before it broke ("after a week").
+const TIME_OF_USE: &[&str] = &[
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "fortnight",
+    "month",
+    "months",
+    "year",
+    "time",
+    "times",
+];
+
+/// Words that place damage on the way: "it arrived cracked", "the box was soaked".
+const ON_THE_WAY: &[&str] = &[
+    "arrived",
+    "arrives",
+    "came",
+    "delivered",
+    "delivery",
+    "box",
+    "packaging",
+    "parcel",
+    "package",
+    "courier",
+    "driver",
+    "transit",
+    "post",
+    "opened",
+    "unboxed",
+    "doorstep",
+];
+
+/// "The print cracked and peeled after two washes", "the zip split on its first trip":
+/// damage a thing took in use is a fault in it, not damage on the way, unless the words
+/// also place it on the way.
+fn broke_in_use(words: &[String]) -> bool {
+    let in_use = words.iter().any(|w| IN_USE.contains(&w.as_str()))
+        || words.iter().enumerate().any(|(i, w)| {
+            w == "after"
+                && words[i + 1..]
+                    .iter()
+                    .take(3)
+                    .any(|n| TIME_OF_USE.contains(&n.as_str()))
+        });
+    in_use && !words.iter().any(|w| ON_THE_WAY.contains(&w.as_str()))
+}
+
 /// Why an item goes back, for a reason worded as a cancellation's: what the buyer decided
 /// (a better price, a delivery too late to be of use) is a change of mind.
 fn as_return_reason(reason: CancelReason) -> ReturnReason {
@@ -239,7 +295,11 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .copied()
         .find(|&v| v != ReturnReason::ChangedMind)
         .or_else(|| returns_said.first().copied())
-        .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue));
+        .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue))
+        .map(|r| match r {
+            ReturnReason::Damaged if broke_in_use(words) => ReturnReason::QualityIssue,
+            r => r,
+        });
     let first_cancel = kept.iter().find_map(|r| match r {
         Reason::Cancel(v) => Some(*v),
         Reason::Return(_) => None,
@@ -443,6 +503,20 @@ mod tests {
             assert_eq!(ret(s), Some(ReturnReason::QualityIssue), "{s}");
         }
         assert_eq!(ret("we stopped using it so i want to send it back"), None);
+        // Broken in use, not on the way.
+        for s in [
+            "the mug cracked after a week of using it",
+            "the print has cracked and peeled after two washes",
+            "the suitcase zip split open on its first trip",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::QualityIssue), "{s}");
+        }
+        for s in [
+            "the mug arrived cracked",
+            "the box was soaked and the frame is split",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::Damaged), "{s}");
+        }
         assert_eq!(ret("it never stopped beeping"), None);
         assert_eq!(ret("i want to return the kettle"), None);
     }
