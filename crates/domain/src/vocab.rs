@@ -149,6 +149,29 @@ impl Entities {
     pub fn is_empty(&self) -> bool {
         *self == Entities::default()
     }
+
+    /// What `newer` says replaces what was said before; what it leaves out stays. A
+    /// self-correction ("78710, no, 78701") and an answer that adds to the line it
+    /// answers ("cancel, order 1000…011") both read so.
+    pub fn overlay(&mut self, newer: Entities) {
+        macro_rules! take {
+            ($($f:ident),+) => { $( if newer.$f.is_some() { self.$f = newer.$f; } )+ };
+        }
+        take!(
+            order_number,
+            email,
+            zip_code,
+            phone_number,
+            date,
+            time_slot,
+            quantity,
+            product,
+            return_reason,
+            cancel_reason,
+            refund_method,
+            frequency_days
+        );
+    }
 }
 
 /// One intent and its calibrated probability.

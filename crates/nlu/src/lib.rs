@@ -439,7 +439,7 @@ impl Nlu {
                     corrected.frequency_days = entities::extract(&whole, &tail_ctx).frequency_days;
                 }
             }
-            reading::overlay(&mut entities, corrected);
+            entities.overlay(corrected);
         }
         // "…4289, no wait, the last digit is an 8": that digit of the number said.
         if let Some((at, digits)) = reading::digit_corrected(text) {
@@ -610,7 +610,7 @@ impl Nlu {
                 let mut then = self.understand_one(tail, now, expect)?;
                 if then.intent != Intent::Fallback {
                     let mut merged = entities.clone();
-                    reading::overlay(&mut merged, then.entities);
+                    merged.overlay(then.entities);
                     then.entities = merged;
                     then.text = text.to_string();
                     return Ok(then);

@@ -2,7 +2,6 @@
 //! What follows the last correction replaces what was said before it.
 
 use voxorder_domain::speech_text::{digit_word, is_number_word};
-use voxorder_domain::vocab::Entities;
 
 /// Words a speaker uses to take back what they just said. A bare "no" counts only
 /// between commas or after a hesitation ("sixteen, no, eighteen"; "six, er no, nine"):
@@ -348,27 +347,6 @@ fn rescopes_only(tail: &str) -> bool {
             | (Some("the" | "my"), Some("whole" | "entire" | "lot"))
             | (Some("not"), Some("just" | "only"))
     )
-}
-
-/// Entities found after a correction replace the ones found before it.
-pub fn overlay(base: &mut Entities, fixed: Entities) {
-    macro_rules! take {
-        ($($f:ident),+) => { $( if fixed.$f.is_some() { base.$f = fixed.$f; } )+ };
-    }
-    take!(
-        order_number,
-        email,
-        zip_code,
-        phone_number,
-        date,
-        time_slot,
-        quantity,
-        product,
-        return_reason,
-        cancel_reason,
-        refund_method,
-        frequency_days
-    );
 }
 
 /// Phrases that start a second request, and how many of their words go before it

@@ -16,7 +16,7 @@ mod ordinal;
 pub use address::street_line;
 pub use corrections::{
     after_correction, after_denied_request, after_first_sentence, after_retraction,
-    digit_corrected, last_time_unit, overlay, second_request, DigitAt,
+    digit_corrected, last_time_unit, second_request, DigitAt,
 };
 pub use lists::words;
 
@@ -30,7 +30,7 @@ pub struct Heard {
     pub text: String,
     pub intent: Intent,
     pub confidence: f32,
-    /// With any self-correction already applied (see [`overlay`]).
+    /// With any self-correction already applied (see [`Entities::overlay`]).
     pub entities: Entities,
     pub alternatives: Vec<ScoredIntent>,
 }

@@ -129,13 +129,10 @@ fn corrected_entities_replace_only_what_was_said_again() {
         order_number: Some("1234567891234".into()),
         ..Entities::default()
     };
-    overlay(
-        &mut base,
-        Entities {
-            zip_code: Some("78701".into()),
-            ..Entities::default()
-        },
-    );
+    base.overlay(Entities {
+        zip_code: Some("78701".into()),
+        ..Entities::default()
+    });
     assert_eq!(base.zip_code.as_deref(), Some("78701"));
     assert_eq!(base.order_number.as_deref(), Some("1234567891234"));
 }
