@@ -1843,7 +1843,8 @@ impl Engine {
 
     /// The line a clarifying question of the last turn was about, as the request the
     /// answer chose: the offered request whose intent was heard, else the only one whose
-    /// words the answer says ("the status", "return it"). `None` for anything else.
+    /// words the answer says ("the status", "return it"), with what the answer adds.
+    /// `None` for anything else.
     fn clarified_line(&mut self, said: &Said<'_>) -> Option<Interpretation> {
         let (mut first, offered) = self.s.clarifying.take()?;
         if self.s.clarified_at != Some(self.s.turns - 1) || self.task.is_some() {
@@ -1851,16 +1852,39 @@ impl Engine {
         }
         let by_intent = offered.iter().find(|(intent, _)| *intent == said.intent);
         let by_position = || said.position(offered.len()).map(|i| &offered[i]);
+        // "Status or tracking?" answered with the email the order is under: the caller
+        // goes along with the likelier, when every choice only reads an order (a change
+        // is never picked for them).
+        let by_details = || {
+            let e = &said.entities;
+            let details = e.order_number.is_some()
+                || e.email.is_some()
+                || e.phone_number.is_some()
+                || e.zip_code.is_some();
+            let only_reads = offered.iter().all(|(intent, _)| {
+                matches!(
+                    intent,
+                    Intent::GetOrderStatus
+                        | Intent::TrackPackage
+                        | Intent::CheckReturnStatus
+                        | Intent::PolicyQuestion
+                )
+            });
+            (details && only_reads && said.intent == Intent::Fallback).then(|| &offered[0])
+        };
         let chosen = by_intent.or_else(by_position).or_else(|| {
             let naming: Vec<&(Intent, String)> = offered
                 .iter()
                 .filter(|(_, label)| label_named(label, &said.words, &offered))
                 .collect();
             (naming.len() == 1).then(|| naming[0])
-        })?;
+        });
+        let chosen = chosen.or_else(by_details)?;
         first.intent = chosen.0;
         first.confidence = 1.0;
         first.then = None;
+        // "Cancel, order 1000…011": what the answer says is the request's too.
+        first.entities.overlay(said.entities.clone());
         Some(first)
     }
 

@@ -2626,6 +2626,88 @@ fn a_clarifying_answer_keeps_what_the_first_line_said() {
     assert!(s.reply.contains("hasn't shipped yet"), "{}", s.reply);
 }
 
+/// A first line unsure between two requests, as the classifier leaves it.
+fn unsure_between(text: &str, first: Intent, second: Intent) -> Event {
+    let heard = voxorder_nlu::reading::Heard {
+        text: text.into(),
+        intent: Intent::Fallback,
+        confidence: 0.4,
+        entities: Entities::default(),
+        alternatives: vec![
+            voxorder_domain::vocab::ScoredIntent {
+                intent: first,
+                confidence: 0.3,
+            },
+            voxorder_domain::vocab::ScoredIntent {
+                intent: second,
+                confidence: 0.25,
+            },
+        ],
+    };
+    Event::Utterance(Box::new(voxorder_nlu::reading::read(heard, None)))
+}
+
+#[test]
+fn a_clarifying_answer_adds_what_it_says_and_details_go_with_the_likelier_reading() {
+    // "Cancel, order 1234…": the number said with the choice is not asked for again.
+    let w = world();
+    let mut e = engine();
+    let s = e.handle(
+        unsure_between("about my order", Intent::CancelOrder, Intent::PlaceOrder),
+        now(),
+        &w,
+    );
+    assert!(s.reply.contains("Do you want to"), "{}", s.reply);
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::CancelOrder,
+        "cancel it, order 1234567891234",
+        order_no(),
+    );
+    assert!(!s.reply.contains("order number"), "{}", s.reply);
+    // "Status or tracking?" answered with an email: the likelier reading goes on.
+    let mut e = engine();
+    e.handle(
+        unsure_between(
+            "about my order",
+            Intent::GetOrderStatus,
+            Intent::TrackPackage,
+        ),
+        now(),
+        &w,
+    );
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Fallback,
+        "ada@example.com",
+        email("ada@example.com"),
+    );
+    assert!(!s.reply.contains("trouble"), "{}", s.reply);
+    assert!(!s.reply.contains("Do you want to"), "{}", s.reply);
+    // Never a change picked for the caller by details alone.
+    let mut e = engine();
+    e.handle(
+        unsure_between(
+            "about my order",
+            Intent::CancelOrder,
+            Intent::GetOrderStatus,
+        ),
+        now(),
+        &w,
+    );
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Fallback,
+        "ada@example.com",
+        email("ada@example.com"),
+    );
+    assert!(s.changes.is_empty());
+    assert!(!s.reply.contains("cancel"), "{}", s.reply);
+}
+
 #[test]
 fn a_hand_off_summary_says_all_the_caller_wanted_in_their_words_masked() {
     let w = world();
