@@ -343,6 +343,22 @@ impl Nlu {
         } else {
             Intent::Fallback
         };
+        // "Can you check on my order, I don't have the number but my phone is 617…": the
+        // request is the words before the details, when the whole could not be placed.
+        if intent == Intent::Fallback && expect.is_none() {
+            if let Some(head) = reading::before_identity_clause(request) {
+                let told = self.classifier.classify_with_reason(head)?.scores;
+                let (lead, p) = told.first().copied().unwrap_or((Intent::Fallback, 0.0));
+                let left = told
+                    .iter()
+                    .find(|(i, _)| *i == Intent::Fallback)
+                    .map_or(0.0, |&(_, p)| p);
+                if lead != Intent::Fallback && self.decision.trusts(lead, p, left, self.threshold) {
+                    intent = lead;
+                    confidence = p;
+                }
+            }
+        }
         // "Yeah it's 3841177902892 and the zip's 95814" gives details and asks nothing:
         // no change is read into the word "zip".
         if classifier::changes_orders(intent) && reading::only_identifiers(text) {

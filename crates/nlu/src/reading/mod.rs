@@ -140,6 +140,35 @@ pub fn request_after_so(text: &str) -> Option<&str> {
     (tail.split_whitespace().count() >= MIN_AFTER_ACKNOWLEDGEMENT).then_some(tail)
 }
 
+/// The request said before a clause that only says how the caller will prove who they
+/// are ("can you check on my order, I don't have the number but my phone is 617…"),
+/// when at least [`MIN_AFTER_ACKNOWLEDGEMENT`] words come before it: such a clause says
+/// nothing of what is wanted and can blur it.
+pub fn before_identity_clause(text: &str) -> Option<&str> {
+    let lists = lists::lists();
+    let mut starts = Vec::new();
+    let mut words = Vec::new();
+    for raw in text.split_whitespace() {
+        starts.push(raw.as_ptr() as usize - text.as_ptr() as usize);
+        words.push(
+            raw.chars()
+                .filter(|c| c.is_alphanumeric() || *c == '\'')
+                .collect::<String>()
+                .to_lowercase(),
+        );
+    }
+    let at = (MIN_AFTER_ACKNOWLEDGEMENT..words.len())
+        .find(|&i| lists.len_at("identity_clause", &words, i).is_some())?;
+    // "…, but my phone is": the joining word goes with the clause.
+    let at = if matches!(words[at - 1].as_str(), "but" | "and" | "so") {
+        at - 1
+    } else {
+        at
+    };
+    let head = text[..starts[at]].trim_end_matches(|c: char| !c.is_alphanumeric());
+    (head.split_whitespace().count() >= MIN_AFTER_ACKNOWLEDGEMENT).then_some(head)
+}
+
 /// Whether the words set a subscription aside to ask whether an order went out or came
 /// ("no, not the subscription, the order she placed, has it come?").
 pub fn asks_order_not_subscription(text: &str) -> bool {
