@@ -23,8 +23,10 @@ const MIN_ENTITY_EXACT: f64 = 0.90;
 /// almost none is taken for a change to an order.
 const MIN_OUT_OF_SCOPE_RECALL: f64 = 0.94;
 const MAX_OUT_OF_SCOPE_AS_CHANGE: f64 = 0.02;
-/// `near_misses.tsv`, measured when the model was committed, less a small margin.
-const MIN_NEAR_MISS_IN_SCOPE_ACCURACY: f64 = 0.96;
+/// `near_misses.tsv`, measured when the model was committed, less a small margin. The
+/// in-scope side grew by the hardest boundaries (a purchase told as a need, a delivery
+/// moved by naming the thing, a parcel someone else sent): 0.9515 when measured.
+const MIN_NEAR_MISS_IN_SCOPE_ACCURACY: f64 = 0.94;
 const MIN_NEAR_MISS_RECALL: f64 = 0.90;
 const MAX_NEAR_MISS_AS_CHANGE: f64 = 0.06;
 
