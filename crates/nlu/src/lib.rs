@@ -49,6 +49,10 @@ const ORDER_NAMED_SHARE: f32 = 0.5;
 const ORDER_NAMED_FLOOR: f32 = 0.1;
 const ORDER_NAMED_CHANGE_SHARE: f32 = 0.75;
 
+/// How sure the opening words of a long story must be of a request to be taken for the
+/// whole.
+const OPENING_MIN: f32 = 0.8;
+
 /// With goods of a kind the shop sells named and the classifier leaning to Fallback, the
 /// share of the rest a new order needs to be taken, and the least score it may have.
 const GOODS_NAMED_SHARE: f32 = 0.75;
@@ -345,15 +349,24 @@ impl Nlu {
         };
         // "Can you check on my order, I don't have the number but my phone is 617…": the
         // request is the words before the details, when the whole could not be placed.
+        // "I want to return the dress my daughter picked for prom, she's decided to wear
+        // her sister's instead": a long story after a plain request can blur it; the
+        // opening words, understood alone, are the request when they are clearly one.
         if intent == Intent::Fallback && expect.is_none() {
-            if let Some(head) = reading::before_identity_clause(request) {
-                let told = self.classifier.classify_with_reason(head)?.scores;
+            let part = reading::before_identity_clause(request)
+                .map(|head| (head, 0.0))
+                .or_else(|| reading::opening_of_a_story(request).map(|o| (o, OPENING_MIN)));
+            if let Some((part, least)) = part {
+                let told = self.classifier.classify_with_reason(part)?.scores;
                 let (lead, p) = told.first().copied().unwrap_or((Intent::Fallback, 0.0));
                 let left = told
                     .iter()
                     .find(|(i, _)| *i == Intent::Fallback)
                     .map_or(0.0, |&(_, p)| p);
-                if lead != Intent::Fallback && self.decision.trusts(lead, p, left, self.threshold) {
+                if lead != Intent::Fallback
+                    && p >= least
+                    && self.decision.trusts(lead, p, left, self.threshold)
+                {
                     intent = lead;
                     confidence = p;
                 }

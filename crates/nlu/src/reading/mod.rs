@@ -169,6 +169,23 @@ pub fn before_identity_clause(text: &str) -> Option<&str> {
     (head.split_whitespace().count() >= MIN_AFTER_ACKNOWLEDGEMENT).then_some(head)
 }
 
+/// Fewest words a story must have for its opening to be read alone.
+const STORY_WORDS: usize = 12;
+/// How many words open a story.
+const OPENING_WORDS: usize = 7;
+
+/// The opening words of a long sentence ("i want to return the dress my daughter
+/// picked for prom she's decided…"), where a request said first is likeliest.
+pub fn opening_of_a_story(text: &str) -> Option<&str> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() < STORY_WORDS {
+        return None;
+    }
+    let last = words[OPENING_WORDS - 1];
+    let end = last.as_ptr() as usize - text.as_ptr() as usize + last.len();
+    Some(text[..end].trim_end_matches(|c: char| !c.is_alphanumeric()))
+}
+
 /// Whether the words set a subscription aside to ask whether an order went out or came
 /// ("no, not the subscription, the order she placed, has it come?").
 pub fn asks_order_not_subscription(text: &str) -> bool {

@@ -914,3 +914,18 @@ fn the_request_before_how_the_caller_proves_who_they_are() {
         None
     );
 }
+
+#[test]
+fn a_long_story_opens_with_its_first_seven_words() {
+    assert_eq!(
+        super::opening_of_a_story(
+            "i want to return the dress my daughter picked for prom she's decided to wear \
+             her sister's instead"
+        ),
+        Some("i want to return the dress my")
+    );
+    assert_eq!(
+        super::opening_of_a_story("i want to return the dress please"),
+        None
+    );
+}
