@@ -840,7 +840,9 @@ impl Engine {
                 "not" | "don't" | "dont" | "never" | "no" | "nope" | "instead" | "or"
             )
         });
-        same && sure && !other_order && !negated && said.words.len() <= 6
+        // "Resume it please" while a new count is read back: another change of it.
+        let another_change = commerce::names_another_subscription_action(self, said);
+        same && sure && !other_order && !negated && !another_change && said.words.len() <= 6
     }
 
     /// "Yes, go ahead with the refund" after the refund was made: a go-ahead for the

@@ -1040,6 +1040,20 @@ const SUBSCRIPTION_ACTIONS: [(&str, SubAction); 10] = [
     ("subscription_create", SubAction::Create),
 ];
 
+/// Whether the words name a change of the subscription in hand other than the one read
+/// back ("resume it please" while a new count is read back).
+pub(crate) fn names_another_subscription_action(e: &Engine, said: &Said<'_>) -> bool {
+    let Some(current) = e.task_ref().and_then(|t| match &t.req {
+        Request::Subscription(sub) => Some(sub.sub_action),
+        _ => None,
+    }) else {
+        return false;
+    };
+    let ent = &said.entities;
+    action_from_words(e, &said.words, ent.frequency_days, ent.quantity)
+        .is_some_and(|named| current.is_some_and(|c| c != named))
+}
+
 /// "…and cancel my dog food one" while a subscription of the cat litter is changed: the
 /// words name a product other than the subscription's in hand.
 pub(crate) fn names_another_subscription(
@@ -1172,6 +1186,13 @@ fn action_from_words(
         .map(|(_, a)| *a)
         .filter(|a| !(started_again && *a == SubAction::ChangeQuantity))
         .or(started_again.then_some(SubAction::Resume));
+    // "Do we have a cat litter subscription?": an article is no count to change to.
+    let quantity = quantity.filter(|&q| {
+        q != 1
+            || words
+                .iter()
+                .any(|w| matches!(w.as_str(), "one" | "1" | "single" | "once"))
+    });
     // With no action word, what was said is what changes: "every week" is the
     // frequency, "two bags each time" the quantity.
     match (found, frequency, quantity) {
@@ -1414,6 +1435,14 @@ fn refers_back(e: &Engine) -> bool {
 
 /// Every active or paused subscription: what, how many, how often, and when next.
 fn list_subscriptions(e: &mut Engine, subs: &[Subscription], facts: &dyn Facts) {
+    // "Do we have a cat litter subscription?": the one asked about is the one "resume
+    // it" then means.
+    if let Some(sku) = e.task().product().clone() {
+        let family = product(e, &sku, facts).map(|p| p.family);
+        if let Some(asked) = subscription_to(subs, &sku, family.as_deref(), facts) {
+            e.s.last_subscription = Some(asked.id);
+        }
+    }
     let lines: Vec<String> = subs
         .iter()
         .map(|sub| {
@@ -1447,6 +1476,21 @@ fn list_subscriptions(e: &mut Engine, subs: &[Subscription], facts: &dyn Facts) 
         ],
     );
     e.complete();
+}
+
+/// The only subscription a resumption (of a paused one) or a pause (of a running one)
+/// can apply to, when there is exactly one.
+fn only_one_in_state(subs: &[Subscription], action: SubAction) -> Option<i64> {
+    let state = match action {
+        SubAction::Resume => SubscriptionStatus::Paused,
+        SubAction::Pause => SubscriptionStatus::Active,
+        _ => return None,
+    };
+    let mut those = subs.iter().filter(|s| s.status == state);
+    match (those.next(), those.next()) {
+        (Some(one), None) => Some(one.id),
+        _ => None,
+    }
 }
 
 /// "Can you move the next cat litter delivery to Friday?" on a household that subscribes
@@ -1573,6 +1617,9 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
                 subscription_to(&subs, &sku, family.as_deref(), facts).map(|s| s.id)
             }
             None if subs.len() == 1 => Some(subs[0].id),
+            // "Resume it" with one paused among them, "pause it" with one running: the
+            // only one the change can apply to.
+            None if only_one_in_state(&subs, action).is_some() => only_one_in_state(&subs, action),
             // "Turn it back on": the subscription just talked about.
             None if refers_back(e) => {
                 e.s.last_subscription
