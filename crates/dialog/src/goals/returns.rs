@@ -376,6 +376,9 @@ fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) -> b
     {
         // "I ordered a navy hoodie and got something else" of two navy hoodies: the one.
         Some(n)
+    } else if said_in_the_singular(order, line, words) {
+        // "My bluetooth speaker stopped working" of three on the order: the one said.
+        Some(1)
     } else if !is_problem {
         None
     } else {
@@ -406,6 +409,29 @@ fn narrow_to_what_is_wrong(e: &mut Engine, order: &Order, words: &[String]) -> b
         }
         None => false,
     }
+}
+
+/// Whether the words name the line's thing in the singular only ("my speaker stopped
+/// working"), with no plural of it and nothing that speaks of several ("all", "both",
+/// "them"). A name that is always plural ("headphones") says nothing of a count.
+fn said_in_the_singular(order: &Order, line: u32, words: &[String]) -> bool {
+    let Some(noun) = line_nouns(order, &[line]).pop() else {
+        return false;
+    };
+    if noun.len() < 3 || identity::singular(&noun) != noun {
+        return false;
+    }
+    let singular = words.iter().any(|w| *w == noun);
+    let plural = words
+        .iter()
+        .any(|w| *w != noun && identity::singular(w) == noun);
+    let several = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "all" | "both" | "them" | "they" | "these" | "those" | "each" | "every"
+        )
+    });
+    singular && !plural && !several
 }
 
 /// A count said of the items that are wrong: "the two missing ones", "two of them are
