@@ -310,6 +310,8 @@ pub(crate) struct Session {
     /// The request in progress is done and a later one is waiting: it is taken up at
     /// the end of this step instead of asking "anything else?".
     pub take_later: bool,
+    /// The utterance of this step ends on a goodbye ("thanks, bye"), not only thanks.
+    pub goodbye_said: bool,
     /// A hand-off for the team to review, waiting for the requests said with the first
     /// one to be done.
     pub handoff_after: Option<DeferredHandOff>,
@@ -489,6 +491,7 @@ impl Engine {
         }
         // "Yes please text it. Thanks, bye!": the words the utterance ends on.
         let mut ends_on_goodbye = false;
+        self.s.goodbye_said = false;
         match event {
             Event::Start { confirm_order } => self.start(confirm_order, facts),
             Event::Timeout => self.timeout(),
@@ -517,6 +520,7 @@ impl Engine {
                     last = then;
                 }
                 ends_on_goodbye = ends_with_goodbye(self.phrases(), &last.words);
+                self.s.goodbye_said = ends_on_goodbye;
                 // "No thanks. Oh, and can you check my other order": at "anything else?"
                 // a first part that asks for nothing only prefaces the request after it.
                 let closing = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));

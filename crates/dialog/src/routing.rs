@@ -2584,6 +2584,21 @@ impl Engine {
         if self.hand_off_put_off() {
             return;
         }
+        // "Thanks" at the tracking link's offer, with the return policy asked in the
+        // same breath still to answer: the offer is passed over and the question taken
+        // up. Only a goodbye said ends the call before it.
+        let closing_offer = matches!(
+            self.ask,
+            Ask::YesNo(YesNo::TrackingLink | YesNo::NextOrder | YesNo::AnythingElse)
+        );
+        if closing_offer && !self.s.later.is_empty() && !self.s.goodbye_said {
+            if self.task.take().is_some() {
+                self.s.completed += 1;
+            }
+            self.ask = Ask::Nothing;
+            self.s.take_later = true;
+            return;
+        }
         // "That's everything, thanks" with a return read back but not yet booked: the
         // caller must not leave thinking it was done.
         let unfinished_change = self.task.as_ref().is_some_and(|t| {
