@@ -144,6 +144,31 @@ pub trait Facts {
             .sort_by(|a, b| (b.order_date, &b.order_number).cmp(&(a.order_date, &a.order_number)));
         Ok(orders)
     }
+    /// What every member of the customer's household has bought, each product once
+    /// (its latest purchase, with the times counted over all of them), latest first: on
+    /// a household's speaker "the diapers and wipes" may be another member's.
+    fn household_purchase_history(
+        &self,
+        customer_id: i64,
+    ) -> Result<Vec<PurchasedItem>, FactsError> {
+        let mut by_sku: Vec<PurchasedItem> = Vec::new();
+        for member in self.household_members(customer_id)? {
+            for item in self.purchase_history(member)? {
+                match by_sku.iter_mut().find(|h| h.sku == item.sku) {
+                    Some(h) => {
+                        let times = h.times_ordered + item.times_ordered;
+                        if item.last_ordered > h.last_ordered {
+                            *h = item;
+                        }
+                        h.times_ordered = times;
+                    }
+                    None => by_sku.push(item),
+                }
+            }
+        }
+        by_sku.sort_by_key(|h| std::cmp::Reverse(h.last_ordered));
+        Ok(by_sku)
+    }
     /// The subscriptions of every member of the customer's household.
     fn household_subscriptions(&self, customer_id: i64) -> Result<Vec<Subscription>, FactsError> {
         let mut subs = Vec::new();

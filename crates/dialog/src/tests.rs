@@ -38,6 +38,10 @@ struct World {
     orders_as_of: Option<NaiveDateTime>,
     /// An account found by its email (buying without a linked speaker).
     account: Option<CustomerRow>,
+    /// What each customer has bought.
+    histories: HashMap<i64, Vec<PurchasedItem>>,
+    /// The household of the customer (7), when it has other members.
+    household: Vec<i64>,
 }
 
 impl Facts for World {
@@ -139,8 +143,15 @@ impl Facts for World {
     fn variants(&self, _: &str) -> Result<Vec<Product>, FactsError> {
         Ok(Vec::new())
     }
-    fn purchase_history(&self, _: i64) -> Result<Vec<PurchasedItem>, FactsError> {
-        Ok(Vec::new())
+    fn purchase_history(&self, customer: i64) -> Result<Vec<PurchasedItem>, FactsError> {
+        Ok(self.histories.get(&customer).cloned().unwrap_or_default())
+    }
+    fn household_members(&self, customer: i64) -> Result<Vec<i64>, FactsError> {
+        if self.household.contains(&customer) {
+            Ok(self.household.clone())
+        } else {
+            Ok(vec![customer])
+        }
     }
     fn subscriptions_of(&self, customer: i64) -> Result<Vec<Subscription>, FactsError> {
         Ok(self
@@ -1453,6 +1464,46 @@ fn household_with_the_delivered_order() -> (World, Engine) {
         product_row("TEE-NAVY-M", "Classic Tee - Navy, Size M", true),
     );
     (w, e)
+}
+
+#[test]
+fn a_reorder_of_two_things_finds_what_another_member_bought() {
+    // "Reorder the diapers and wipes" on a household speaker: another member bought
+    // them; both are ordered, not the diapers alone.
+    let (mut w, mut e) = household_with_the_delivered_order();
+    for (sku, name) in [
+        ("DIAPER", "Diapers Size 3 Pack of 84"),
+        ("WIPES", "Baby Wipes 6-Pack"),
+    ] {
+        w.products.insert(sku.into(), product_row(sku, name, true));
+    }
+    w.household = vec![7, 8];
+    let bought = |sku: &str, name: &str, qty| PurchasedItem {
+        sku: sku.into(),
+        name: name.into(),
+        times_ordered: 1,
+        last_qty: qty,
+        last_ordered: NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
+    };
+    w.histories.insert(
+        8,
+        vec![
+            bought("DIAPER", "Diapers Size 3 Pack of 84", 1),
+            bought("WIPES", "Baby Wipes 6-Pack", 3),
+        ],
+    );
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Reorder,
+        "reorder the diapers and wipes",
+        Entities {
+            product: Some("DIAPER".into()),
+            ..Entities::default()
+        },
+    );
+    assert!(s.reply.contains("diapers"), "{}", s.reply);
+    assert!(s.reply.contains("three packs of baby wipes"), "{}", s.reply);
 }
 
 fn reorder_the_same(e: &mut Engine, w: &World) -> Step {

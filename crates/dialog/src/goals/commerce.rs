@@ -943,11 +943,24 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
         }
         let mut cart = vec![(sku, qty.max(1))];
         // "My tea and oats": for each other word naming something they buy, the one of
-        // it they bought last joins the order.
+        // it they bought last joins the order; on a household's speaker, what any of
+        // them bought ("the diapers and wipes" Diego ordered).
         let ignored = e.phrases().list("pick_ignore");
         let first_family = facts.product(&cart[0].0).ok().flatten().map(|p| p.family);
+        let household = match facts.household_purchase_history(cid) {
+            Ok(h) => h,
+            Err(err) => {
+                e.store_trouble(&err);
+                return false;
+            }
+        };
         let mut recent: Vec<&PurchasedItem> = history.iter().collect();
         recent.sort_by_key(|h| std::cmp::Reverse(h.last_ordered));
+        recent.extend(
+            household
+                .iter()
+                .filter(|h| !history.iter().any(|o| o.sku == h.sku)),
+        );
         let mut named_too: Vec<(String, u32)> = Vec::new();
         let mut families = vec![first_family];
         // "The dog food": "dog" is a word of the product named, not a second product
