@@ -1545,7 +1545,15 @@ impl Engine {
         // found as a status finds them (by the account's phone and email, or the
         // household's speaker), never the menu or a guess between two requests.
         let asks_the_list = self.phrases().any("asks_order_list", &said.words);
-        if !other_request && (asks_the_list || orders::asks_order_details(self, &said.words)) {
+        // "How much cash do I need for order 2179…?", "order 4151…, can I pay by card
+        // instead of cash?": that order's own sum or payment, not the policy.
+        let of_the_order_named = said.entities.order_number.is_some()
+            && (self.phrases().any("asks_amount_due", &said.words) || said.has(Cue::OtherPayment));
+        if !other_request
+            && (asks_the_list
+                || of_the_order_named
+                || orders::asks_order_details(self, &said.words))
+        {
             self.s.fallbacks = 0;
             self.start_goal(Goal::Status, said, facts);
             return;

@@ -572,11 +572,32 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
+    // "Order 4151…, can I pay by card instead of cash?": an order still to be paid at
+    // the door may be paid by the link instead, offered as on the confirmation call.
+    let cash_due = order.payment.method == PaymentMethod::Cod && order.status.is_still_to_come();
+    let other_payment = e
+        .task_ref()
+        .is_some_and(|t| t.cues.contains(&Cue::OtherPayment));
+    if cash_due && other_payment && !e.s.payment_link_sent {
+        e.s.payment_link_offered = Some(order.order_number.clone());
+        e.ask(
+            Ask::YesNo(YesNo::PaymentLink),
+            p!("offer_payment_link"),
+            &[],
+        );
+        return;
+    }
     let asked_details = e
         .task_ref()
         .is_some_and(|t| asks_order_details(e, &t.words));
     if asked_details {
         say_details(e, facts, &order);
+    } else if cash_due && e.phrases().any("asks_amount_due", &words) {
+        // "How much cash do I need for order 2179…?": the sum, before the status.
+        e.say(
+            p!("amount_due_cod"),
+            &[("total", st::price_cents(order.total.cents()))],
+        );
     }
     // "What address is it going to?": the street only to a caller who proved the order by
     // its email or phone (or a household hearing its own order); a billing zip can be
@@ -2427,8 +2448,17 @@ pub(crate) fn send_offered_link(e: &mut Engine, said: &Said<'_>, facts: &dyn Fac
 /// text, never card digits by voice; the order stays unconfirmed until it is paid.
 pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
-    if !yes {
+    let on_the_call = e.task_ref().is_some_and(|t| t.goal() == Goal::Confirm);
+    if !yes && on_the_call {
         e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
+        return;
+    }
+    if !yes {
+        // Asked on a call of the caller's own: cash on delivery it stays.
+        e.s.payment_link_offered = None;
+        e.say(p!("payment_stays_cash"), &[]);
+        e.end_task();
+        e.anything_else();
         return;
     }
     e.change(Change::Notify {
