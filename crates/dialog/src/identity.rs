@@ -1192,6 +1192,20 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Handled;
             }
             if let Some(n) = &ent.order_number {
+                // "Where is order 1055…" at the number asked for a cancellation the
+                // classifier was unsure of: the request said now, surely, is the one.
+                let instead = Goal::from_intent(said.intent).filter(|g| {
+                    e.task_ref().is_some_and(|t| t.unsure && t.goal() != *g)
+                        && said.confidence >= e.config().dialog.switch_confidence
+                });
+                if let Some(goal) = instead {
+                    let task = e.task();
+                    task.words = said.words.clone();
+                    task.cues = said.cues.clone();
+                    task.heard = said.entities.clone();
+                    task.unsure = false;
+                    task.become_goal(goal);
+                }
                 hear_order(e, n.clone(), Factors::of(ent));
                 return Answer::Filled;
             }

@@ -458,6 +458,8 @@ pub(crate) struct Task {
     /// A request to go back to when this one is done (a confirmation call paused for an
     /// address change).
     pub resume: Option<Box<Task>>,
+    /// The request was started from a reading the classifier was unsure of.
+    pub unsure: bool,
     pub req: Request,
 }
 
@@ -473,6 +475,7 @@ impl Task {
             req: Request::new(goal, &heard),
             heard,
             resume: None,
+            unsure: false,
         }
     }
 

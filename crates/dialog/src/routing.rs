@@ -2123,6 +2123,7 @@ impl Engine {
             cues.push(Cue::OtherOrder);
         }
         let mut task = Task::new(goal, said.words.clone(), cues, said.entities.clone());
+        task.unsure = said.confidence < self.config.dialog.switch_confidence;
         identity::take_entities(self, &mut task, said);
         // A confirmation call paused for an address or date change comes back after it.
         if let Some(current) = self.task.take() {
