@@ -2599,7 +2599,14 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             None => Answer::Missed,
         },
         Ask::ProblemResolution => {
-            let res = resolution_said(e, &said.words, ent.refund_method.is_some());
+            // "The first one": the choices are offered replacement first, then refund.
+            let by_position = || match said.position(2) {
+                Some(0) => Some(Resolution::Replacement),
+                Some(1) => Some(Resolution::Refund),
+                _ => None,
+            };
+            let res =
+                resolution_said(e, &said.words, ent.refund_method.is_some()).or_else(by_position);
             match res {
                 Some(r) => {
                     e.task().after_sale().resolution = Some(r);
