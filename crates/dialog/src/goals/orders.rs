@@ -2099,6 +2099,13 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 e.ask(Ask::Date, p!("ask_day_any_time"), &[]);
                 Answer::Handled
             }
+            // "Morning" before a day is said: the part of the day is kept, the day asked.
+            None if ent.time_slot.is_some() => {
+                *e.task().slot() = ent.time_slot;
+                let slot = ent.time_slot.map(|s| slot_words(e, s)).unwrap_or_default();
+                e.ask(Ask::Date, p!("ask_day_slot_kept"), &[("slot", slot)]);
+                Answer::Handled
+            }
             None => Answer::Missed,
         },
         // "No, I said Tuesday the seventeenth" at "which part of Wednesday?": the day is
