@@ -516,9 +516,11 @@ impl Engine {
             && named_go_ahead.is_none()
             && self.acknowledges_only(said)
             && self.phrases().any("gratitude", &said.words);
+        // "Ok thanks" at "shall I confirm it now?", after hearing what was paid, takes
+        // the answer in; an order is confirmed only on a yes to it.
         if thanks_only && matches!(q, YesNo::OfferHuman | YesNo::Exception) {
             yes = Some(false);
-        } else if thanks_only && q == YesNo::Proceed {
+        } else if thanks_only && matches!(q, YesNo::Proceed | YesNo::ConfirmPending) {
             return Answer::Missed;
         }
         // "Don't cancel it, just pause it for now" at a subscription's read-back: the no
