@@ -164,6 +164,20 @@ fn refund_cents(order: &Order, lines: &[(u32, u32)]) -> i64 {
         .sum()
 }
 
+/// Whether the words ask for a refund to a card other than the one that paid: "my
+/// other card", "a different card", or a card's last four that are not the order's.
+fn names_another_card(e: &Engine, said: &Said<'_>, order: &Order) -> bool {
+    if e.phrases().any("another_card", &said.words) {
+        return true;
+    }
+    let card_said = said.words.iter().any(|w| w == "card");
+    let paid_with = order.payment.last4.as_deref();
+    card_said
+        && said.words.iter().any(|w| {
+            w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()) && Some(w.as_str()) != paid_with
+        })
+}
+
 /// Refund methods offered for this order, the default first.
 fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
     let options = e
@@ -2524,12 +2538,27 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             }
         }
         Ask::RefundMethod => {
+            let order = e.task_ref().and_then(|t| t.order.clone());
+            let order = order.and_then(|n| facts.order(&n).ok().flatten());
+            // "To my other card ending 9999": a refund goes back only to the card that
+            // paid, which is said, with the ways there are; never swapped silently.
+            if let Some(order) = order.as_ref().filter(|o| names_another_card(e, said, o)) {
+                let words: Vec<String> = refund_options(e, order)
+                    .iter()
+                    .map(|&m| method_words(e, facts, order, m))
+                    .collect();
+                e.say(p!("refund_other_card"), &[]);
+                e.ask(
+                    Ask::RefundMethod,
+                    p!("ask_refund_method"),
+                    &[("options", st::list_or(&words))],
+                );
+                return Answer::Handled;
+            }
             if let Some(m) = ent.refund_method {
                 e.task().after_sale().refund_method = Some(m);
                 return Answer::Filled;
             }
-            let order = e.task_ref().and_then(|t| t.order.clone());
-            let order = order.and_then(|n| facts.order(&n).ok().flatten());
             // "Back on my mastercard": the card the order was paid with, by its name.
             let names_the_card = order
                 .as_ref()
