@@ -435,7 +435,7 @@ fn said_in_the_singular(order: &Order, line: u32, words: &[String]) -> bool {
     if noun.len() < 3 || identity::singular(&noun) != noun {
         return false;
     }
-    let singular = words.iter().any(|w| *w == noun);
+    let singular = words.contains(&noun);
     let plural = words
         .iter()
         .any(|w| *w != noun && identity::singular(w) == noun);

@@ -893,39 +893,31 @@ fn a_request_taken_back_then_undone_leaves_the_one_after() {
 #[test]
 fn the_request_before_how_the_caller_proves_who_they_are() {
     assert_eq!(
-        super::before_identity_clause(
+        before_identity_clause(
             "can you check on my order, I don't have the number but my phone is 617 555 0123"
         ),
         Some("can you check on my order")
     );
     assert_eq!(
-        super::before_identity_clause(
-            "i want to cancel my order my email is ada at example dot com"
-        ),
+        before_identity_clause("i want to cancel my order my email is ada at example dot com"),
         Some("i want to cancel my order")
     );
     // Too little before the clause to be a request of its own.
-    assert_eq!(
-        super::before_identity_clause("hi, my phone is 617 555 0123"),
-        None
-    );
-    assert_eq!(
-        super::before_identity_clause("where is my parcel please"),
-        None
-    );
+    assert_eq!(before_identity_clause("hi, my phone is 617 555 0123"), None);
+    assert_eq!(before_identity_clause("where is my parcel please"), None);
 }
 
 #[test]
 fn a_long_story_opens_with_its_first_seven_words() {
     assert_eq!(
-        super::opening_of_a_story(
+        opening_of_a_story(
             "i want to return the dress my daughter picked for prom she's decided to wear \
              her sister's instead"
         ),
         Some("i want to return the dress my")
     );
     assert_eq!(
-        super::opening_of_a_story("i want to return the dress please"),
+        opening_of_a_story("i want to return the dress please"),
         None
     );
 }
