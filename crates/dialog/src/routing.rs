@@ -1923,7 +1923,7 @@ impl Engine {
     /// a name ("my wife Amara's rain jacket order", "my dad's parcel").
     pub(crate) fn speaks_for_another(&self, words: &[String]) -> bool {
         let ph = self.phrases();
-        if ph.any("for_someone_else", words) {
+        if ph.any("for_someone_else", words) || self.acts_for_someone(words) {
             return true;
         }
         // Whose order, parcel or account: "at my mum's" is a place, "my dad's name" a
@@ -1953,6 +1953,62 @@ impl Engine {
             pair[0] == "my"
                 && self.is_relation(&pair[1])
                 && (possessive.is_some_and(owned_thing) || said_of_it)
+        })
+    }
+
+    /// "I'm doing this for my mum", "I'm the manager doing it for the customer", "just
+    /// sorting it for a friend": the caller acts for someone, by the doing, not by what
+    /// was bought ("the hoodie I bought for my mum" is the caller's own order).
+    fn acts_for_someone(&self, words: &[String]) -> bool {
+        const DOING: &[&str] = &[
+            "doing",
+            "sorting",
+            "handling",
+            "calling",
+            "ringing",
+            "phoning",
+            "asking",
+            "helping",
+            "speaking",
+            "acting",
+            "cancelling",
+            "canceling",
+            "changing",
+            "here",
+        ];
+        const SOMEONE: &[&str] = &[
+            "customer",
+            "client",
+            "boss",
+            "employer",
+            "friend",
+            "neighbour",
+            "neighbor",
+            "tenant",
+            "patient",
+            "resident",
+            "colleague",
+            "flatmate",
+            "roommate",
+            "lodger",
+        ];
+        words.iter().enumerate().any(|(i, w)| {
+            let by_doing = i >= 1
+                && (DOING.contains(&words[i - 1].as_str())
+                    || (i >= 2
+                        && matches!(words[i - 1].as_str(), "this" | "it" | "that")
+                        && DOING.contains(&words[i - 2].as_str())));
+            let whom = words.get(i + 2).is_some_and(|p| {
+                let bare = p.strip_suffix("'s").unwrap_or(p);
+                SOMEONE.contains(&bare) || self.is_relation(bare)
+            });
+            w == "for"
+                && by_doing
+                && matches!(
+                    words.get(i + 1).map(String::as_str),
+                    Some("my" | "the" | "a" | "our")
+                )
+                && whom
         })
     }
 

@@ -3012,3 +3012,22 @@ fn a_sentence_opening_on_what_to_do_to_an_order_asks_it() {
         assert!(step.changes.is_empty(), "{:?}", step.changes);
     }
 }
+
+#[test]
+fn acting_for_someone_is_read_from_the_doing_not_from_what_was_bought() {
+    let e = engine();
+    let words = |s: &str| locale::words(s);
+    for s in [
+        "the zip is 78701, I'm doing this for my mum, she can't use the phone",
+        "I'm the manager doing it for the customer",
+        "just sorting it for a friend",
+    ] {
+        assert!(e.speaks_for_another(&words(s)), "{s}");
+    }
+    for s in [
+        "cancel the hoodie I bought for my mum",
+        "I ordered a scarf for my dad, where is it",
+    ] {
+        assert!(!e.speaks_for_another(&words(s)), "{s}");
+    }
+}
