@@ -318,6 +318,11 @@ pub(crate) fn purchase(e: &mut Engine, facts: &dyn Facts) {
         *task.product() = Some(next.sku);
         *task.quantity() = next.quantity;
     }
+    // The gift card ceiling holds however the cart was filled: "order that again" after
+    // a gift card, or another read as a reorder, as much as a gift card asked for.
+    if !gift_cards_within_the_ceiling(e, facts) {
+        return;
+    }
     // Stock, price and the line items.
     let cart = e.task().purchase().cart.clone();
     let mut items = Vec::new();
@@ -2124,6 +2129,52 @@ fn gift_card_room(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> GiftCard
         &[("max", max), ("fits", st::number_words(fits))],
     );
     GiftCardRoom::AskCount
+}
+
+/// Whether the cart's gift cards fit under the ceiling with those bought in this call
+/// and, on a household's speaker, today. Past it, the gift cards leave the cart, which
+/// is said; `false` when nothing is then left to order (the request is over).
+fn gift_cards_within_the_ceiling(e: &mut Engine, facts: &dyn Facts) -> bool {
+    let max_cents = i64::from(e.config().policy.orders.max_voice_gift_card_value) * 100;
+    let cart = e.task().purchase().cart.clone();
+    let is_gift_card = |sku: &str| {
+        facts
+            .product(sku)
+            .ok()
+            .flatten()
+            .filter(|p| p.category == GIFT_CARD_CATEGORY)
+    };
+    let in_cart: i64 = cart
+        .iter()
+        .filter_map(|(sku, q)| {
+            is_gift_card(sku).map(|p| gift_card_cents(&p.category, *q, p.price_cents))
+        })
+        .sum();
+    if in_cart == 0 {
+        return true;
+    }
+    let today = gift_cards_today(e, facts);
+    let before = e.s.gift_cards_bought_cents.max(today);
+    if before + in_cart <= max_cents {
+        return true;
+    }
+    let max = st::price_cents(max_cents);
+    let key = if before > 0 && today >= e.s.gift_cards_bought_cents {
+        p!("gift_cards_used_up_today")
+    } else {
+        p!("gift_cards_used_up")
+    };
+    e.say(key, &[("max", max)]);
+    let rest: Vec<(String, u32)> = cart
+        .into_iter()
+        .filter(|(sku, _)| is_gift_card(sku).is_none())
+        .collect();
+    if rest.is_empty() {
+        e.complete();
+        return false;
+    }
+    e.task().purchase().cart = rest;
+    true
 }
 
 /// Gift cards on the household's orders placed today, in cents (none off a speaker).
