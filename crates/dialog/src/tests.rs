@@ -2718,43 +2718,22 @@ fn a_clarifying_answer_adds_what_it_says_and_details_go_with_the_likelier_readin
     );
     assert!(!s.reply.contains("order number"), "{}", s.reply);
     // "Status or tracking?" answered with an email: the likelier reading goes on.
-    let mut e = engine();
-    e.handle(
-        unsure_between(
-            "about my order",
-            Intent::GetOrderStatus,
-            Intent::TrackPackage,
-        ),
-        now(),
-        &w,
-    );
-    let s = turn(
-        &mut e,
-        &w,
-        Intent::Fallback,
-        "ada@example.com",
-        email("ada@example.com"),
-    );
+    let email_after = |first: Intent, second: Intent| {
+        let mut e = engine();
+        e.handle(unsure_between("about my order", first, second), now(), &w);
+        turn(
+            &mut e,
+            &w,
+            Intent::Fallback,
+            "ada@example.com",
+            email("ada@example.com"),
+        )
+    };
+    let s = email_after(Intent::GetOrderStatus, Intent::TrackPackage);
     assert!(!s.reply.contains("trouble"), "{}", s.reply);
     assert!(!s.reply.contains("Do you want to"), "{}", s.reply);
     // Never a change picked for the caller by details alone.
-    let mut e = engine();
-    e.handle(
-        unsure_between(
-            "about my order",
-            Intent::CancelOrder,
-            Intent::GetOrderStatus,
-        ),
-        now(),
-        &w,
-    );
-    let s = turn(
-        &mut e,
-        &w,
-        Intent::Fallback,
-        "ada@example.com",
-        email("ada@example.com"),
-    );
+    let s = email_after(Intent::CancelOrder, Intent::GetOrderStatus);
     assert!(s.changes.is_empty());
     assert!(!s.reply.contains("cancel"), "{}", s.reply);
 }
