@@ -1909,6 +1909,9 @@ impl Engine {
     /// marked for the next call ([`identity::mark_asked_for_another`]).
     fn refuse_for_another(&mut self, key: &'static str, said: &Said<'_>, facts: &dyn Facts) {
         self.say(key, &[]);
+        // "Yes cancel it" next is the refused request asked again, never a go-ahead
+        // for something done.
+        self.s.refused_at = Some(self.s.turns);
         identity::mark_asked_for_another(self, said, facts);
         // "…from order 1000…042": the number said with the refused change is the one
         // the next question is about ("can you at least tell me if it came?").
