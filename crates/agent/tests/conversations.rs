@@ -44,6 +44,9 @@ struct Script {
     /// The agent's opening words (outbound calls) must contain these.
     #[serde(default)]
     opening_says: Vec<String>,
+    /// …and must not contain these.
+    #[serde(default)]
+    opening_not_says: Vec<String>,
     turn: Vec<TurnSpec>,
     #[serde(default)]
     expect: Expect,
@@ -202,6 +205,11 @@ fn run_script(path: &Path, spoken: &mut Vec<String>) -> Vec<String> {
         for want in &script.opening_says {
             if !lower(&opening.reply).contains(&lower(want)) {
                 problems.push(format!("opening: missing {want:?}"));
+            }
+        }
+        for banned in &script.opening_not_says {
+            if lower(&opening.reply).contains(&lower(banned)) {
+                problems.push(format!("opening: says {banned:?}"));
             }
         }
         for (i, spec) in script.turn.iter().enumerate() {

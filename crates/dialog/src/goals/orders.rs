@@ -1907,10 +1907,19 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
     }
     let Some(order) = load(e, facts) else { return };
     if order.status != OrderStatus::PendingConfirmation {
-        e.say(
-            p!("confirm_not_needed"),
-            &[("state", status_words(e, order.status))],
-        );
+        // Calling out, before whoever answered said who they are: nothing of the order,
+        // not even how far along it is.
+        let unheard = e
+            .task_ref()
+            .is_some_and(|t| matches!(&t.req, Request::Confirm(c) if c.outbound && !c.who_checked));
+        if unheard {
+            e.say(p!("confirm_not_needed_unheard"), &[]);
+        } else {
+            e.say(
+                p!("confirm_not_needed"),
+                &[("state", status_words(e, order.status))],
+            );
+        }
         e.complete();
         return;
     }

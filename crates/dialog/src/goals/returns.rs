@@ -1939,7 +1939,9 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // investigation), never every item refunded as missing from a parcel that came.
     // "Something was missing from my box": the box came, so a thing missing from it is
     // missing from a parcel that came, whatever the order holds.
-    let box_came = e.task_ref().is_some_and(|t| e.phrases().any("from_the_parcel", &t.words));
+    let box_came = e
+        .task_ref()
+        .is_some_and(|t| e.phrases().any("from_the_parcel", &t.words));
     if pr == Problem::MissingItem && every_item_of(placed, &lines) && !box_came {
         let after = e.task().after_sale();
         after.problem = Some(Problem::NotReceived);
