@@ -2093,35 +2093,17 @@ fn gift_card_room(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> GiftCard
     let Some(qty) = *e.task().quantity() else {
         return GiftCardRoom::Fits;
     };
-    let max_cents = i64::from(e.config().policy.orders.max_voice_gift_card_value) * 100;
-    let in_cart: i64 = e
-        .task()
-        .purchase()
-        .cart
-        .iter()
-        .filter_map(|(sku, q)| {
-            let p = facts.product(sku).ok().flatten()?;
-            Some(gift_card_cents(&p.category, *q, p.price_cents))
-        })
-        .sum();
-    // "Another two hundred on a new order": what was bought already counts, in this
-    // call and, on a household's speaker, today.
-    let today = gift_cards_today(e, facts);
-    let before = e.s.gift_cards_bought_cents.max(today);
-    let room = max_cents - before - in_cart;
+    let in_cart = cart_gift_card_cents(&e.task().purchase().cart, facts);
+    let ceiling = GiftCardCeiling::of(e, facts);
+    let room = ceiling.max_cents - ceiling.before - in_cart;
     if i64::from(qty) * prod.price_cents <= room {
         return GiftCardRoom::Fits;
     }
     *e.task().quantity() = None;
-    let max = st::price_cents(max_cents);
+    let max = st::price_cents(ceiling.max_cents);
     let fits = u64::try_from(room / prod.price_cents.max(1)).unwrap_or(0);
     if fits == 0 {
-        let key = if before > 0 && today >= e.s.gift_cards_bought_cents {
-            p!("gift_cards_used_up_today")
-        } else {
-            p!("gift_cards_used_up")
-        };
-        e.say(key, &[("max", max)]);
+        e.say(ceiling.used_up_key(), &[("max", max)]);
         return GiftCardRoom::NoneLeft;
     }
     e.say(
@@ -2135,39 +2117,22 @@ fn gift_card_room(e: &mut Engine, prod: &Product, facts: &dyn Facts) -> GiftCard
 /// and, on a household's speaker, today. Past it, the gift cards leave the cart, which
 /// is said; `false` when nothing is then left to order (the request is over).
 fn gift_cards_within_the_ceiling(e: &mut Engine, facts: &dyn Facts) -> bool {
-    let max_cents = i64::from(e.config().policy.orders.max_voice_gift_card_value) * 100;
     let cart = e.task().purchase().cart.clone();
-    let is_gift_card = |sku: &str| {
-        facts
-            .product(sku)
-            .ok()
-            .flatten()
-            .filter(|p| p.category == GIFT_CARD_CATEGORY)
-    };
-    let in_cart: i64 = cart
-        .iter()
-        .filter_map(|(sku, q)| {
-            is_gift_card(sku).map(|p| gift_card_cents(&p.category, *q, p.price_cents))
-        })
-        .sum();
+    let in_cart = cart_gift_card_cents(&cart, facts);
     if in_cart == 0 {
         return true;
     }
-    let today = gift_cards_today(e, facts);
-    let before = e.s.gift_cards_bought_cents.max(today);
-    if before + in_cart <= max_cents {
+    let ceiling = GiftCardCeiling::of(e, facts);
+    if ceiling.before + in_cart <= ceiling.max_cents {
         return true;
     }
-    let max = st::price_cents(max_cents);
-    let key = if before > 0 && today >= e.s.gift_cards_bought_cents {
-        p!("gift_cards_used_up_today")
-    } else {
-        p!("gift_cards_used_up")
-    };
-    e.say(key, &[("max", max)]);
+    e.say(
+        ceiling.used_up_key(),
+        &[("max", st::price_cents(ceiling.max_cents))],
+    );
     let rest: Vec<(String, u32)> = cart
         .into_iter()
-        .filter(|(sku, _)| is_gift_card(sku).is_none())
+        .filter(|(sku, q)| cart_gift_card_cents(&[(sku.clone(), *q)], facts) == 0)
         .collect();
     if rest.is_empty() {
         e.complete();
@@ -2175,6 +2140,52 @@ fn gift_cards_within_the_ceiling(e: &mut Engine, facts: &dyn Facts) -> bool {
     }
     e.task().purchase().cart = rest;
     true
+}
+
+/// The gift card value of a cart, in cents.
+fn cart_gift_card_cents(cart: &[(String, u32)], facts: &dyn Facts) -> i64 {
+    cart.iter()
+        .filter_map(|(sku, q)| {
+            let p = facts.product(sku).ok().flatten()?;
+            Some(gift_card_cents(&p.category, *q, p.price_cents))
+        })
+        .sum()
+}
+
+/// The ceiling on gift cards bought by voice, and what of it is spent before the cart
+/// in hand: in this call and, on a household's speaker, today ("another two hundred on
+/// a new order" counts what was bought already).
+struct GiftCardCeiling {
+    max_cents: i64,
+    /// The larger of this call's and today's on the speaker.
+    before: i64,
+    /// Today's on the household's speaker.
+    today: i64,
+    /// This call's.
+    in_call: i64,
+}
+
+impl GiftCardCeiling {
+    fn of(e: &Engine, facts: &dyn Facts) -> GiftCardCeiling {
+        let today = gift_cards_today(e, facts);
+        let in_call = e.s.gift_cards_bought_cents;
+        GiftCardCeiling {
+            max_cents: i64::from(e.config().policy.orders.max_voice_gift_card_value) * 100,
+            before: in_call.max(today),
+            today,
+            in_call,
+        }
+    }
+
+    /// What is said when nothing more fits: the day's ceiling on a speaker when today's
+    /// purchases reached it, else the call's.
+    fn used_up_key(&self) -> &'static str {
+        if self.before > 0 && self.today >= self.in_call {
+            p!("gift_cards_used_up_today")
+        } else {
+            p!("gift_cards_used_up")
+        }
+    }
 }
 
 /// Gift cards on the household's orders placed today, in cents (none off a speaker).
