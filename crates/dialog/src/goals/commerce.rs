@@ -1058,13 +1058,19 @@ const SUBSCRIPTION_ACTIONS: [(&str, SubAction); 10] = [
     ("subscription_create", SubAction::Create),
 ];
 
+/// The change of the subscription request in hand (`None` inside when not yet said);
+/// `None` when the request in hand is not a subscription's.
+fn action_in_hand(e: &Engine) -> Option<Option<SubAction>> {
+    e.task_ref().and_then(|t| match &t.req {
+        Request::Subscription(sub) => Some(sub.sub_action),
+        _ => None,
+    })
+}
+
 /// Whether the words name a change of the subscription in hand other than the one read
 /// back ("resume it please" while a new count is read back).
 pub(crate) fn names_another_subscription_action(e: &Engine, said: &Said<'_>) -> bool {
-    let Some(current) = e.task_ref().and_then(|t| match &t.req {
-        Request::Subscription(sub) => Some(sub.sub_action),
-        _ => None,
-    }) else {
+    let Some(current) = action_in_hand(e) else {
         return false;
     };
     let ent = &said.entities;
@@ -1103,10 +1109,7 @@ pub(crate) fn switches_subscription_action(
     said: &Said<'_>,
     facts: &dyn Facts,
 ) -> bool {
-    let Some(current) = e.task_ref().and_then(|t| match &t.req {
-        Request::Subscription(sub) => Some(sub.sub_action),
-        _ => None,
-    }) else {
+    let Some(current) = action_in_hand(e) else {
         return false;
     };
     let words = e.phrases().without("keep", &said.words);
