@@ -1640,13 +1640,11 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
             None if subs.len() == 1 => Some(subs[0].id),
             // "Resume it" with one paused among them, "pause it" with one running: the
             // only one the change can apply to.
-            None if only_one_in_state(&subs, action).is_some() => only_one_in_state(&subs, action),
             // "Turn it back on": the subscription just talked about.
-            None if refers_back(e) => {
+            None => only_one_in_state(&subs, action).or_else(|| {
                 e.s.last_subscription
-                    .filter(|id| subs.iter().any(|s| s.id == *id))
-            }
-            None => None,
+                    .filter(|id| refers_back(e) && subs.iter().any(|s| s.id == *id))
+            }),
         };
         // "Cancel my coffee pods" with no coffee pods among them: said plainly, with what
         // there is, rather than asked which of the others.
