@@ -178,6 +178,19 @@ fn names_another_card(e: &Engine, said: &Said<'_>, order: &Order) -> bool {
         })
 }
 
+/// Asks how the refund should come back, naming the ways this order offers.
+fn ask_refund_method(e: &mut Engine, facts: &dyn Facts, order: &Order) {
+    let words: Vec<String> = refund_options(e, order)
+        .iter()
+        .map(|&m| method_words(e, facts, order, m))
+        .collect();
+    e.ask(
+        Ask::RefundMethod,
+        p!("ask_refund_method"),
+        &[("options", st::list_or(&words))],
+    );
+}
+
 /// Refund methods offered for this order, the default first.
 fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
     let options = e
@@ -994,15 +1007,7 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
         e.task().after_sale().refund_method = options.first().copied();
     }
     if e.task().after_sale().refund_method.is_none() {
-        let words: Vec<String> = options
-            .iter()
-            .map(|&m| method_words(e, facts, &order, m))
-            .collect();
-        e.ask(
-            Ask::RefundMethod,
-            p!("ask_refund_method"),
-            &[("options", st::list_or(&words))],
-        );
+        ask_refund_method(e, facts, &order);
         return;
     }
     if e.returns_a_gift_for_another() {
@@ -2548,16 +2553,8 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             // "To my other card ending 9999": a refund goes back only to the card that
             // paid, which is said, with the ways there are; never swapped silently.
             if let Some(order) = order.as_ref().filter(|o| names_another_card(e, said, o)) {
-                let words: Vec<String> = refund_options(e, order)
-                    .iter()
-                    .map(|&m| method_words(e, facts, order, m))
-                    .collect();
                 e.say(p!("refund_other_card"), &[]);
-                e.ask(
-                    Ask::RefundMethod,
-                    p!("ask_refund_method"),
-                    &[("options", st::list_or(&words))],
-                );
+                ask_refund_method(e, facts, order);
                 return Answer::Handled;
             }
             if let Some(m) = ent.refund_method {
