@@ -95,19 +95,7 @@ pub fn without_markup(text: &str) -> std::borrow::Cow<'_, str> {
 /// [`MIN_AFTER_ACKNOWLEDGEMENT`] words follow. None when nothing acknowledges first.
 pub fn after_acknowledgement(text: &str) -> Option<&str> {
     let lists = lists::lists();
-    // Each word with where it ends in the text, to cut the text after the last ack.
-    let mut ends = Vec::new();
-    let mut words = Vec::new();
-    for raw in text.split_whitespace() {
-        let start = raw.as_ptr() as usize - text.as_ptr() as usize;
-        ends.push(start + raw.len());
-        words.push(
-            raw.chars()
-                .filter(|c| c.is_alphanumeric() || *c == '\'')
-                .collect::<String>()
-                .to_lowercase(),
-        );
-    }
+    let (spans, words) = words_with_spans(text);
     let mut i = 0;
     while let Some(len) = lists.len_at("acknowledgement", &words, i) {
         i += len;
@@ -115,8 +103,25 @@ pub fn after_acknowledgement(text: &str) -> Option<&str> {
     if i == 0 || words.len() - i < MIN_AFTER_ACKNOWLEDGEMENT {
         return None;
     }
-    let tail = text[ends[i - 1]..].trim_start_matches(|c: char| !c.is_alphanumeric());
+    let tail = text[spans[i - 1].end..].trim_start_matches(|c: char| !c.is_alphanumeric());
     (!tail.is_empty()).then_some(tail)
+}
+
+/// Each whitespace-separated word of `text` with where it stands in the text (to cut
+/// the text at a word), and the words as the lists match them: lower case, letters,
+/// digits and apostrophes only.
+fn words_with_spans(text: &str) -> (Vec<std::ops::Range<usize>>, Vec<String>) {
+    text.split_whitespace()
+        .map(|raw| {
+            let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+            let word = raw
+                .chars()
+                .filter(|c| c.is_alphanumeric() || *c == '\'')
+                .collect::<String>()
+                .to_lowercase();
+            (start..start + raw.len(), word)
+        })
+        .unzip()
 }
 
 /// The request after a story that leads to it with "so" ("we're away all January, so
@@ -146,17 +151,7 @@ pub fn request_after_so(text: &str) -> Option<&str> {
 /// nothing of what is wanted and can blur it.
 pub fn before_identity_clause(text: &str) -> Option<&str> {
     let lists = lists::lists();
-    let mut starts = Vec::new();
-    let mut words = Vec::new();
-    for raw in text.split_whitespace() {
-        starts.push(raw.as_ptr() as usize - text.as_ptr() as usize);
-        words.push(
-            raw.chars()
-                .filter(|c| c.is_alphanumeric() || *c == '\'')
-                .collect::<String>()
-                .to_lowercase(),
-        );
-    }
+    let (spans, words) = words_with_spans(text);
     let at = (MIN_AFTER_ACKNOWLEDGEMENT..words.len())
         .find(|&i| lists.len_at("identity_clause", &words, i).is_some())?;
     // "…, but my phone is": the joining word goes with the clause.
@@ -165,7 +160,7 @@ pub fn before_identity_clause(text: &str) -> Option<&str> {
     } else {
         at
     };
-    let head = text[..starts[at]].trim_end_matches(|c: char| !c.is_alphanumeric());
+    let head = text[..spans[at].start].trim_end_matches(|c: char| !c.is_alphanumeric());
     (head.split_whitespace().count() >= MIN_AFTER_ACKNOWLEDGEMENT).then_some(head)
 }
 
@@ -177,12 +172,11 @@ const OPENING_WORDS: usize = 7;
 /// The opening words of a long sentence ("i want to return the dress my daughter
 /// picked for prom she's decided…"), where a request said first is likeliest.
 pub fn opening_of_a_story(text: &str) -> Option<&str> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    if words.len() < STORY_WORDS {
+    let (spans, _) = words_with_spans(text);
+    if spans.len() < STORY_WORDS {
         return None;
     }
-    let last = words[OPENING_WORDS - 1];
-    let end = last.as_ptr() as usize - text.as_ptr() as usize + last.len();
+    let end = spans[OPENING_WORDS - 1].end;
     Some(text[..end].trim_end_matches(|c: char| !c.is_alphanumeric()))
 }
 
