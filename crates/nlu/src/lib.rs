@@ -95,6 +95,16 @@ fn reason_words(text: &str) -> usize {
         .count()
 }
 
+/// The likeliest intent with its score, and the score left to `Fallback`.
+fn lead_and_fallback(scores: &[(Intent, f32)]) -> ((Intent, f32), f32) {
+    let lead = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
+    let fallback = scores
+        .iter()
+        .find(|(i, _)| *i == Intent::Fallback)
+        .map_or(0.0, |&(_, p)| p);
+    (lead, fallback)
+}
+
 /// Whether the intent acts on or asks about an order, a return or a subscription: what
 /// another business's words can look like ([`entities::names_elsewhere`]).
 fn about_an_order(intent: Intent) -> bool {
@@ -334,11 +344,7 @@ impl Nlu {
             .unwrap_or(text);
         let classified = self.classifier.classify_with_reason(request)?;
         let scores = classified.scores;
-        let (best, mut confidence) = scores.first().copied().unwrap_or((Intent::Fallback, 0.0));
-        let fallback = scores
-            .iter()
-            .find(|(i, _)| *i == Intent::Fallback)
-            .map_or(0.0, |&(_, p)| p);
+        let ((best, mut confidence), fallback) = lead_and_fallback(&scores);
         let mut intent = if self
             .decision
             .trusts(best, confidence, fallback, self.threshold)
@@ -358,11 +364,7 @@ impl Nlu {
                 .or_else(|| reading::opening_of_a_story(request).map(|o| (o, OPENING_MIN)));
             if let Some((part, least)) = part {
                 let told = self.classifier.classify_with_reason(part)?.scores;
-                let (lead, p) = told.first().copied().unwrap_or((Intent::Fallback, 0.0));
-                let left = told
-                    .iter()
-                    .find(|(i, _)| *i == Intent::Fallback)
-                    .map_or(0.0, |&(_, p)| p);
+                let ((lead, p), left) = lead_and_fallback(&told);
                 if lead != Intent::Fallback
                     && p >= least
                     && self.decision.trusts(lead, p, left, self.threshold)
