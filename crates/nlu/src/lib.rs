@@ -105,6 +105,13 @@ fn lead_and_fallback(scores: &[(Intent, f32)]) -> ((Intent, f32), f32) {
     (lead, fallback)
 }
 
+/// The likeliest of the shop's own intents, with its score and its share of what
+/// `Fallback` leaves (`fallback` being Fallback's score).
+fn shops_own_lead(scores: &[(Intent, f32)], fallback: f32) -> Option<(Intent, f32, f32)> {
+    let &(lead, p) = scores.iter().find(|(i, _)| *i != Intent::Fallback)?;
+    Some((lead, p, p / (1.0 - fallback).max(f32::EPSILON)))
+}
+
 /// Whether the intent acts on or asks about an order, a return or a subscription: what
 /// another business's words can look like ([`entities::names_elsewhere`]).
 fn about_an_order(intent: Intent) -> bool {
@@ -420,8 +427,7 @@ impl Nlu {
             && entities.order_number.is_some()
             && !reading::only_identifiers(text)
         {
-            if let Some(&(lead, p)) = scores.iter().find(|(i, _)| *i != Intent::Fallback) {
-                let share = p / (1.0 - fallback).max(f32::EPSILON);
+            if let Some((lead, p, share)) = shops_own_lead(&scores, fallback) {
                 // A change needs more of it than a question, as everywhere.
                 let needed = if classifier::changes_orders(lead) {
                     ORDER_NAMED_CHANGE_SHARE
@@ -440,8 +446,7 @@ impl Nlu {
         // serve. Another business or goods not sold, named as well, still make it theirs
         // (below).
         if intent == Intent::Fallback && expect.is_none() && entities::names_goods(text) {
-            if let Some(&(lead, p)) = scores.iter().find(|(i, _)| *i != Intent::Fallback) {
-                let share = p / (1.0 - fallback).max(f32::EPSILON);
+            if let Some((lead, p, share)) = shops_own_lead(&scores, fallback) {
                 if lead == Intent::PlaceOrder
                     && share >= GOODS_NAMED_SHARE
                     && p >= GOODS_NAMED_FLOOR
