@@ -980,8 +980,14 @@ pub(crate) fn return_item(e: &mut Engine, facts: &dyn Facts) {
                     e.task().told = true;
                     e.ask(Ask::ReturnReason, key, &[("item", name)]);
                 } else {
-                    e.say(key, &[("item", name)]);
-                    e.say(p!("return_refused_end"), &[]);
+                    // "It's the wrong size" just after the refusal was said: the refusal
+                    // stands, and is not said twice in a row.
+                    if e.ask_key.as_ref().is_some_and(|(k, _)| *k == key) {
+                        e.say(p!("return_refused_no_fault"), &[]);
+                    } else {
+                        e.say(key, &[("item", name)]);
+                        e.say(p!("return_refused_end"), &[]);
+                    }
                     e.s.refused_at = Some(e.s.turns);
                     remember_refusal(e, &order.order_number, facts);
                     e.drop_task();
