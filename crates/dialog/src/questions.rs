@@ -102,6 +102,9 @@ impl Engine {
                 ph.any("replacement", &said.words) || ph.any("refund", &said.words)
             }
             Ask::Date | Ask::Slot => self.gives_the_day_asked(said),
+            // "Back to my card" at the offer of a person, made over "how would you like
+            // your refund?": a way of refund named is that question's answer.
+            Ask::RefundMethod => self.answers_with_thanks(said),
             // "Is there really nothing you can do?" at the offer of an exception.
             Ask::YesNo(YesNo::Exception) => self.phrases().any("pleads_for_exception", &said.words),
             _ => false,
@@ -654,6 +657,12 @@ impl Engine {
                 self.ask_key = key;
                 self.answer(&ask, said, facts)
             }
+            // "Refund me" when the team was offered because a refund could not be made
+            // by voice: still not by voice, and the team still can.
+            YesNo::OfferHuman if yes.is_none() && self.refund_asked_after_a_refusal(said) => {
+                self.say(p!("refund_needs_team"), &[]);
+                Answer::Handled
+            }
             YesNo::OfferHuman => match yes {
                 Some(true) => {
                     let reason = self
@@ -776,6 +785,11 @@ impl Engine {
                 Answer::Handled
             }
             _ => {
+                // "Refund" at the read-back of a refund: what is held, said again.
+                if yes.is_none() && self.restates_what_is_held(said, facts) {
+                    self.say_held_already();
+                    return Answer::Handled;
+                }
                 // "No, but can I reschedule it?": the answer, then the new request. A yes
                 // that names the request ("yes, cancel it") is only a yes.
                 if let Some(goal) = self.switch_goal(said).filter(|_| yes != Some(true)) {
@@ -821,6 +835,28 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// A refund asked for in a few words, just after a problem or a return of the order
+    /// in focus was passed to the team as one that cannot be settled by voice.
+    fn refund_asked_after_a_refusal(&self, said: &Said<'_>) -> bool {
+        /// Longer than this, the words say more than "refund me".
+        const DEMAND_MAX_WORDS: usize = 6;
+        let ph = self.phrases();
+        let refused_here = self.s.offer_reason == Some(HandOffReason::Exception)
+            && matches!(self.s.last_goal, Some(Goal::Problem | Goal::Return));
+        let same_order = said
+            .entities
+            .order_number
+            .as_ref()
+            .is_none_or(|n| self.s.focus.as_ref() == Some(n));
+        let demands = ph.any("wants_refund", &said.words)
+            || ph.any("refund", &said.words) && said.words.len() <= DEMAND_MAX_WORDS;
+        refused_here
+            && same_order
+            && demands
+            && said.words.len() <= DEMAND_MAX_WORDS
+            && !ph.any("no_refund", &said.words)
     }
 
     /// The request being read back, named again in a few words and nothing else ("cancel

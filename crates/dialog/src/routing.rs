@@ -2,7 +2,7 @@
 //! utterance starts or interrupts, requests taken in turn, and how a request ends
 //! (done, dropped, withdrawn, handed to a person, goodbye).
 
-use voxorder_domain::change::{Change, HandOffReason};
+use voxorder_domain::change::{Change, HandOffReason, Resolution};
 use voxorder_domain::interpretation::{Cue, Interpretation};
 use voxorder_domain::order::{Order, OrderStatus, PaymentMethod};
 use voxorder_domain::records::NoticeScope;
@@ -1014,6 +1014,15 @@ impl Engine {
                     {
                         self.note_primary(said.intent);
                         self.hand_off(HandOffReason::Requested);
+                    } else if returns::refund_chosen_for_the_problem(self, said) {
+                        self.step.answered = true;
+                        self.s.misses = 0;
+                        self.say(p!("refund_noted"), &[]);
+                        self.advance(facts);
+                    } else if self.restates_what_is_held(said, facts) {
+                        // Before any switch: a product named alone reads as a new order.
+                        self.step.answered = true;
+                        self.say_held_already();
                     } else if let Some(goal) = self.switch_goal(said) {
                         self.s.misses = 0;
                         self.start_goal(goal, said, facts);
@@ -1038,7 +1047,7 @@ impl Engine {
 
     /// "A replacement, cheers" at "replacement or refund?": an answer to the open
     /// question with thanks or a goodbye around it is the answer, not the end of the call.
-    fn answers_with_thanks(&self, said: &Said<'_>) -> bool {
+    pub(crate) fn answers_with_thanks(&self, said: &Said<'_>) -> bool {
         use voxorder_domain::vocab::EntityKind as K;
         let e = &said.entities;
         let ph = self.phrases();
@@ -1173,6 +1182,60 @@ impl Engine {
         let current = self.task.as_ref().map(|t| t.goal());
         let clear = said.confidence >= self.config.dialog.switch_confidence;
         (clear && current != Some(goal)).then_some(goal)
+    }
+
+    /// "The charcoal merino socks" or "they don't fit" at "how would you like your
+    /// refund?", when the return already holds that item and that reason: the caller
+    /// says again what was taken, which is no miss and no new request.
+    pub(crate) fn restates_what_is_held(&self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        /// Longer than this, the words say more than the item or reason again.
+        const RESTATEMENT_MAX_WORDS: usize = 8;
+        let Some(Request::Return(a) | Request::Exchange(a) | Request::Problem(a)) =
+            self.task.as_ref().map(|t| &t.req)
+        else {
+            return false;
+        };
+        let e = &said.entities;
+        if said.words.len() > RESTATEMENT_MAX_WORDS {
+            return false;
+        }
+        // "Refund" at the read-back of a refund for a problem.
+        let refund_again = a.resolution == Some(Resolution::Refund)
+            && returns::resolution_said(self, &said.words, e.refund_method.is_some())
+                == Some(Resolution::Refund);
+        if refund_again && e.product.is_none() && e.order_number.is_none() {
+            return true;
+        }
+        if e.product.is_none() && e.return_reason.is_none() {
+            return false;
+        }
+        let item_held = |sku: &str| {
+            a.product.as_deref() == Some(sku)
+                || self.focus_order(facts).is_some_and(|o| {
+                    identity::line_of(&o, sku, facts).is_some_and(|line| {
+                        a.lines.iter().any(|(n, _)| {
+                            o.items
+                                .get(*n as usize - 1)
+                                .is_some_and(|it| it.sku == line)
+                        })
+                    })
+                })
+        };
+        let held = e.product.as_deref().is_none_or(item_held)
+            && (e.return_reason.is_none() || e.return_reason == a.return_reason);
+        let mut rest = e.clone();
+        rest.product = None;
+        rest.return_reason = None;
+        // The reader takes "changed my mind" as a cancellation's reason as well.
+        rest.cancel_reason = None;
+        held && rest.is_empty() && !said.has(Cue::No)
+    }
+
+    /// What the caller said again is taken in, and the open question asked again as
+    /// first put.
+    pub(crate) fn say_held_already(&mut self) {
+        self.say(p!("held_already"), &[]);
+        self.say_pending_question(false);
     }
 
     /// The question the current request answered, asked again (what it said about the

@@ -2674,10 +2674,44 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
     }
 }
 
+/// "Refund please, I'll throw it away" at "which item is affected?", "refund me" at the
+/// reason question of a problem: the money back is how the problem is to be made good,
+/// never a new return or a question about one. Taken when the problem has no way chosen
+/// yet and the words name no other order; true when taken.
+pub(crate) fn refund_chosen_for_the_problem(e: &mut Engine, said: &Said<'_>) -> bool {
+    let open = e.task.as_ref().is_some_and(|t| {
+        matches!(&t.req, Request::Problem(a) if a.resolution.is_none())
+            && said
+                .entities
+                .order_number
+                .as_ref()
+                .is_none_or(|n| t.order.as_ref() == Some(n))
+    });
+    let asked_after = said.intent == Intent::CheckReturnStatus && e.asks_a_question(said.heard);
+    if !open
+        || asked_after
+        || resolution_said(e, &said.words, said.entities.refund_method.is_some())
+            != Some(Resolution::Refund)
+    {
+        return false;
+    }
+    let after = e.task().after_sale();
+    after.resolution = Some(Resolution::Refund);
+    after.resolution_unconfirmed = true;
+    if let Some(m) = said.entities.refund_method {
+        after.refund_method = Some(m);
+    }
+    true
+}
+
 /// The way a problem is made good that the words choose: "a new pair", "just refund me".
 /// A replacement refused is none ("no, no replacement"), and with both said nothing is
 /// chosen. `method_said`: a refund's way was named ("as store credit").
-fn resolution_said(e: &Engine, words: &[String], method_said: bool) -> Option<Resolution> {
+pub(crate) fn resolution_said(
+    e: &Engine,
+    words: &[String],
+    method_said: bool,
+) -> Option<Resolution> {
     let ph = e.phrases();
     let refused = ph.any("no_replacement", words);
     let replacement = !refused && (ph.any("replacement", words) || ph.any("wait_for_stock", words));
