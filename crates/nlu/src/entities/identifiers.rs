@@ -218,6 +218,7 @@ pub(crate) fn extract(
     join_phone_split_by_an_aside(words, &mut runs);
     take_a_repeat_once(words, &mut runs);
     give_back_trailing_counts(words, &mut runs);
+    give_back_a_count_before_a_price(words, &mut runs);
     let mut chosen: Vec<(Kind, String, bool)> = Vec::new();
     let mut prev_end = 0;
     for run in &runs {
@@ -460,6 +461,29 @@ fn give_back_trailing_counts(words: &[String], runs: &mut [DigitRun]) {
         }
     }
 }
+
+/// "Two 200 dollar gift cards", "three fifty dollar vouchers": a small count said just
+/// before a price is how many, not the first digits of one number with the price.
+fn give_back_a_count_before_a_price(words: &[String], runs: &mut [DigitRun]) {
+    /// A count has at most this many digits ("twelve 20 dollar cards").
+    const COUNT_MAX_DIGITS: usize = 2;
+    for run in runs.iter_mut() {
+        let (item_start, digits_before) = run.last_item;
+        let priced = words
+            .get(run.end)
+            .is_some_and(|w| MONEY_WORDS.contains(&w.as_str()));
+        if run.items == 2 && digits_before <= COUNT_MAX_DIGITS && item_start > run.start && priced {
+            run.digits = run.digits.split_off(digits_before);
+            run.start = item_start;
+            run.items = 1;
+        }
+    }
+}
+
+/// Words that make the number before them a price.
+const MONEY_WORDS: &[&str] = &[
+    "dollar", "dollars", "bucks", "buck", "pound", "pounds", "euro", "euros",
+];
 
 fn classify(
     words: &[String],

@@ -755,3 +755,15 @@ fn a_reason_story_leaves_out_the_refund_way() {
     );
     assert_eq!(reason_story("store credit please"), None);
 }
+
+#[test]
+fn a_count_before_a_priced_gift_card() {
+    for text in [
+        "i want two 200 dollar gift cards",
+        "two $50 gift cards please",
+        "i want two two hundred dollar gift cards",
+    ] {
+        let e = ex(text);
+        assert_eq!(e.quantity, Some(2), "{text}");
+    }
+}

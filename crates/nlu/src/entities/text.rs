@@ -59,6 +59,17 @@ pub(crate) fn push_chunk(chunk: &str, out: &mut Vec<String>) {
     if trimmed.is_empty() {
         return;
     }
+    // "$50" is said "fifty dollars": the sign is a word, which tells a price from a count
+    // ("two $50 gift cards").
+    let priced = chunk
+        .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '$')
+        .strip_prefix('$')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+    if priced {
+        push_chunk(trimmed, out);
+        out.push("dollars".to_string());
+        return;
+    }
     if is_kept_whole(trimmed) {
         out.push(trimmed.to_string());
         return;
