@@ -165,7 +165,16 @@ impl ProductWords {
         if !with_size {
             return out;
         }
-        if let Some(m) = &self.measure {
+        // A value in whole dollars is said before the noun, as people say it: "a fifty
+        // dollar gift card", "two fifty dollar gift cards".
+        let value = self
+            .measure
+            .as_deref()
+            .and_then(|m| m.strip_suffix(" dollars"))
+            .filter(|amount| !amount.contains(','));
+        if let Some(amount) = value {
+            out = format!("{amount} dollar {out}");
+        } else if let Some(m) = &self.measure {
             out.push_str(", ");
             out.push_str(m);
         }
@@ -645,7 +654,11 @@ mod tests {
             product_name("House Blend Coffee Beans - 1KG"),
             "house blend coffee beans, 1 kilogram"
         );
-        assert_eq!(product_name("Gift Card - $50"), "gift card, fifty dollars");
+        assert_eq!(product_name("Gift Card - $50"), "fifty dollar gift card");
+        assert_eq!(
+            product_phrase("Gift Card - $200", 2, true),
+            "two two hundred dollar gift cards"
+        );
         assert_eq!(
             product_name("Laundry Detergent 2 L"),
             "laundry detergent, 2 liters"
