@@ -771,6 +771,7 @@ impl Engine {
                 if commerce::trim_cart(self, said, facts)
                     || returns::trim_lines(self, said, facts)
                     || commerce::adds_to_cart(self, said, facts)
+                    || commerce::swaps_variant_in_cart(self, said, facts)
                     || commerce::recount_cart(self, said, facts)
                     || orders::narrows_cancel(self, said, facts)
                     || returns::amend_variant(self, said, facts)

@@ -2756,6 +2756,65 @@ pub(crate) fn recount_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
     changed
 }
 
+/// "No, make it a large", "make that two $25 gift cards instead" at the read-back of a
+/// new order of one item: another size, colour or value of the same product replaces
+/// the one read back (never adds to it), and goes through the product's checks again.
+/// Words that refuse ("not the large") change nothing here. True when taken.
+pub(crate) fn swaps_variant_in_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    if !purchasing(e) {
+        return false;
+    }
+    let cart = e.task().purchase().cart.clone();
+    let [(sku, qty)] = &cart[..] else {
+        return false;
+    };
+    let refuses = said
+        .words
+        .iter()
+        .any(|w| matches!(w.as_str(), "not" | "don't" | "dont" | "never" | "without"));
+    let Ok(Some(own)) = facts.product(sku) else {
+        return false;
+    };
+    let Ok(variants) = facts.variants(&own.family) else {
+        return false;
+    };
+    let named = said
+        .entities
+        .product
+        .as_deref()
+        .filter(|p| *p != sku.as_str())
+        .and_then(|p| variants.iter().find(|v| v.sku == p));
+    let target = named.cloned().or_else(|| {
+        let (size, colour) = spoken_size_and_colour(e, &said.words, &variants);
+        if size.is_none() && colour.is_none() {
+            return None;
+        }
+        let size = size.or_else(|| own.size.clone());
+        let colour = colour.or_else(|| own.color.clone());
+        let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            (None, None) => true,
+            _ => false,
+        };
+        variants
+            .iter()
+            .find(|v| same(&v.size, &size) && same(&v.color, &colour))
+            .filter(|v| v.sku != own.sku)
+            .cloned()
+    });
+    let Some(target) = target.filter(|_| !refuses) else {
+        return false;
+    };
+    let qty = said.entities.quantity.filter(|&q| q > 0).unwrap_or(*qty);
+    let task = e.task();
+    task.purchase().cart.clear();
+    task.become_goal(Goal::Place);
+    task.purchase().variant_checked = true;
+    *task.product() = Some(target.sku);
+    *task.quantity() = Some(qty);
+    true
+}
+
 /// "Oh no, not the belt, just the skillet" at the read-back of an order of several
 /// items: the lines said after "just" or "only" are all that is kept, or those said
 /// after "not" or "without" are dropped. True when the cart changed and still holds
