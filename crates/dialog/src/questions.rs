@@ -503,8 +503,11 @@ impl Engine {
             .or(asks_for_person.then_some(true));
         // "Cancel it" at "shall I cancel your order…?": the request said again, surely,
         // briefly and with nothing new, is the go-ahead.
+        // "It doesn't fit" names only the reason already read back: no go-ahead.
+        let reason_only = said.entities.return_reason.is_some() && said.entities.product.is_none();
         if yes.is_none()
             && matches!(q, YesNo::Proceed | YesNo::CancelWholeOrder)
+            && !reason_only
             && self.names_the_request_again(said)
         {
             yes = Some(true);

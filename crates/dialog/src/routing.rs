@@ -1232,8 +1232,12 @@ impl Engine {
     }
 
     /// What the caller said again is taken in, and the open question asked again as
-    /// first put.
+    /// first put. A read-back is not read again whole: only its question is.
     pub(crate) fn say_held_already(&mut self) {
+        if self.ask == Ask::YesNo(YesNo::Proceed) {
+            self.say(p!("held_already_go_ahead"), &[]);
+            return;
+        }
         self.say(p!("held_already"), &[]);
         self.say_pending_question(false);
     }
