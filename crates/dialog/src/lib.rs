@@ -281,6 +281,8 @@ pub(crate) struct Session {
     pub payment_link_sent: bool,
     /// The turn a return was refused by the policy (final sale, personalised).
     pub refused_at: Option<u32>,
+    /// The turn a caller missing a parcel marked delivered was asked to wait for it.
+    pub wait_told_at: Option<u32>,
     /// The order of that refusal, refused for the reason the caller gave.
     pub refused_order: Option<String>,
     /// The caller said nothing was wrong with what they bought ("there's nothing wrong

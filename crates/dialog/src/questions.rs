@@ -14,6 +14,9 @@ use crate::request::{AddressDraft, AfterSale, Goal, Request, SubAction, Task};
 use crate::session::{Answer, Ask, Said, YesNo};
 use crate::{p, Engine};
 
+/// "No, I've looked" and longer says more about the parcel than "no, that's all".
+const INSISTS_MIN_WORDS: usize = 3;
+
 impl Engine {
     /// Answers the current question from what was said.
     pub(crate) fn answer(&mut self, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> Answer {
@@ -577,6 +580,22 @@ impl Engine {
                     {
                         self.ask = Ask::Nothing;
                         self.say(p!("why_refused"), &[]);
+                        self.offer_human(HandOffReason::Exception);
+                        Answer::Handled
+                    }
+                    // "No, it's not with the neighbours, I checked everywhere" just after
+                    // being asked to wait for a parcel marked delivered: the caller is
+                    // still on the parcel, not leaving; the team can look into it now.
+                    Some(false) | None
+                        if self.s.wait_told_at.is_some_and(|t| t + 1 == self.s.turns)
+                            && !new_request
+                            && said.words.len() > INSISTS_MIN_WORDS
+                            && !said.has(Cue::Goodbye)
+                            && !self.phrases().any("finished", &said.words) =>
+                    {
+                        self.ask = Ask::Nothing;
+                        self.say(p!("not_received_insists"), &[]);
+                        // Not the claim opened after the wait: the team weighs it.
                         self.offer_human(HandOffReason::Exception);
                         Answer::Handled
                     }

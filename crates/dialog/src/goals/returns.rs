@@ -1778,6 +1778,7 @@ fn not_received(e: &mut Engine, order: &Order, facts: &dyn Facts) {
                 ("until", st::day_and_part(until, e.today())),
             ],
         );
+        e.s.wait_told_at = Some(e.s.turns);
         e.complete();
         return;
     }
