@@ -14,7 +14,7 @@ use crate::{p, Answer, Ask, Engine, Goal, IdentityCheck, Said, Task, YesNo};
 use voxorder_config::VerificationFactor;
 use voxorder_domain::change::HandOffReason;
 use voxorder_domain::interpretation::{Cue, Interpretation, Period};
-use voxorder_domain::order::{Order, OrderStatus};
+use voxorder_domain::order::{Customer, Order, OrderStatus};
 use voxorder_domain::product_words as pw;
 use voxorder_domain::records::{CustomerRow, NoticeScope, OrderSummary};
 use voxorder_domain::speech_text as st;
@@ -971,7 +971,9 @@ fn check_factors(
     let failed_before = e.s.failures > 0 || recorded > 0 || marked;
     let for_redirect = e.s.redirect_needs.as_deref() == Some(heard.as_str());
     let for_spending = e.s.spending_needs_strong;
-    let zip_refused = (failed_before && e.s.failures < max) || for_redirect || for_spending;
+    let another_account = another_account_in_the_call(e, order.as_ref(), facts);
+    let zip_refused =
+        (failed_before && e.s.failures < max) || for_redirect || for_spending || another_account;
     if zip_refused && given.zip.take().is_some() && given.is_empty() {
         e.s.zip_refused = true;
         // A miss a moment ago is the reason to say, whatever the request: a redirect
@@ -982,6 +984,9 @@ fn check_factors(
             for_spending,
             e.s.called_about.is_some(),
         ) {
+            (false, false, _) if another_account && !failed_before => {
+                p!("zip_not_for_another_account")
+            }
             (true, _, true) => p!("zip_not_for_redirect_called"),
             (true, _, false) => p!("zip_not_for_redirect"),
             (false, true, _) => p!("zip_not_for_spending"),
@@ -1022,6 +1027,39 @@ fn check_factors(
     }
     use_order(e, heard);
     Some(Answer::Filled)
+}
+
+/// Whether the caller proved an order of one customer earlier in this call and now
+/// gives a zip for an order that is not that customer's (or no order at all, which is
+/// asked the same, so nothing tells whether it exists): a zip shared by a whole city
+/// proves nothing of a second person's order. A household's speaker and a linked
+/// account keep their own rules.
+fn another_account_in_the_call(e: &Engine, order: Option<&Order>, facts: &dyn Facts) -> bool {
+    if e.s.speaker.is_some() || e.s.customer.is_some() {
+        return false;
+    }
+    let owners: Vec<Customer> =
+        e.s.verified
+            .iter()
+            .filter_map(|n| facts.order(n).ok().flatten())
+            .map(|o| o.customer)
+            .collect();
+    if owners.is_empty() {
+        return false;
+    }
+    let Some(order) = order else {
+        return true;
+    };
+    let same = |a: &Customer, b: &Customer| {
+        let email = a.email.is_some() && a.email == b.email;
+        let phone = a
+            .phone
+            .as_deref()
+            .zip(b.phone.as_deref())
+            .is_some_and(|(x, y)| same_phone(x, y));
+        email || phone
+    };
+    !owners.iter().any(|c| same(c, &order.customer))
 }
 
 /// Every factor given matches the order: one right answer does not make up for a
