@@ -174,6 +174,14 @@ impl Engine {
             Intent::Deny => return Some(false),
             _ => {}
         }
+        // "Please cancel it" at "shall I text you the tracking link?": a "please" that
+        // opens another request asks for that request; it is no yes to the offer.
+        if said.words.first().is_some_and(|w| w == "please")
+            && matches!(self.ask, Ask::YesNo(q) if q.is_offer())
+            && self.switch_goal(said).is_some()
+        {
+            return None;
+        }
         // "Lovely, cheers" at a read-back approves it.
         let approves = matches!(self.ask, Ask::YesNo(YesNo::Proceed))
             && self.phrases().any("approves", &said.words);
