@@ -540,6 +540,20 @@ impl Engine {
         } else if thanks_only && matches!(q, YesNo::Proceed | YesNo::ConfirmPending) {
             return Answer::Missed;
         }
+        // "Ok and the second one" at "shall I confirm it now?": the "ok" takes the
+        // answer in and moves on; a change is made only on a yes to it.
+        let moves_on = said
+            .words
+            .get(1)
+            .is_some_and(|w| matches!(w.as_str(), "and" | "but" | "now" | "what" | "so" | "then"));
+        if yes == Some(true)
+            && named_go_ahead.is_none()
+            && moves_on
+            && self.acknowledges_only(said)
+            && matches!(q, YesNo::Proceed | YesNo::ConfirmPending)
+        {
+            return Answer::Missed;
+        }
         // "Don't cancel it, just pause it for now" at a subscription's read-back: the no
         // is to this change, and the one named instead is read back in its place.
         // ("How often does it come now?" asks; it changes nothing.)
