@@ -61,6 +61,8 @@ impl Engine {
         let ent = &said.entities;
         let details = said.address.is_some()
             || ent.order_number.is_some()
+            || ent.phone_number.is_some()
+            || ent.email.is_some()
             || ent.product.is_some()
             || ent.date.is_some();
         details && !said.has(Cue::Goodbye)

@@ -1889,6 +1889,13 @@ impl Engine {
             Intent::Deny if self.s.clarified_at == Some(self.s.turns - 1) => {
                 self.say(p!("how_else"), &[]);
             }
+            // "No I don't have it, my phone is 614 555 0114": a no that gives a way to
+            // find the caller's orders is no goodbye; the orders are looked up by it.
+            Intent::Deny
+                if said.entities.phone_number.is_some() || said.entities.email.is_some() =>
+            {
+                self.start_goal(Goal::Status, said, facts);
+            }
             Intent::Deny | Intent::EndConversation => self.goodbye(),
             // "Can the driver leave it with my neighbour?" after an answer about an order:
             // a question the classifier did not place, which the shop's documents answer,
