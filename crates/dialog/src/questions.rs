@@ -897,8 +897,7 @@ impl Engine {
             .order_number
             .as_ref()
             .is_none_or(|n| self.s.focus.as_ref() == Some(n));
-        let demands = ph.any("wants_refund", &said.words)
-            || ph.any("refund", &said.words) && said.words.len() <= DEMAND_MAX_WORDS;
+        let demands = ph.any("wants_refund", &said.words) || ph.any("refund", &said.words);
         refused_here
             && same_order
             && demands
