@@ -1213,9 +1213,11 @@ impl Engine {
             a.product.as_deref() == Some(sku)
                 || self.focus_order(facts).is_some_and(|o| {
                     identity::line_of(&o, sku, facts).is_some_and(|line| {
+                        // Lines are counted from one.
                         a.lines.iter().any(|(n, _)| {
-                            o.items
-                                .get(*n as usize - 1)
+                            (*n as usize)
+                                .checked_sub(1)
+                                .and_then(|i| o.items.get(i))
                                 .is_some_and(|it| it.sku == line)
                         })
                     })
