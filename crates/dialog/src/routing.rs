@@ -251,7 +251,9 @@ impl Engine {
                     .any("outside_household", std::slice::from_ref(&p[1]))
         });
         if self.s.speaker.is_some()
-            && (someones_friend || self.phrases().any("household_guest", &said.words))
+            && (someones_friend
+                || self.someone_elses_not_kin(&said.words)
+                || self.phrases().any("household_guest", &said.words))
         {
             self.s.guest = true;
             self.s.for_someone_else = true;
@@ -1182,6 +1184,33 @@ impl Engine {
         let current = self.task.as_ref().map(|t| t.goal());
         let clear = said.confidence >= self.config.dialog.switch_confidence;
         (clear && current != Some(goal)).then_some(goal)
+    }
+
+    /// "I'm the Haddads' dog walker", "I'm Omar's tutor": a caller who says whose they
+    /// are, as anything but family, is no member of the household (whatever the role:
+    /// no list of jobs is ever whole).
+    fn someone_elses_not_kin(&self, words: &[String]) -> bool {
+        let ph = self.phrases();
+        (0..words.len()).any(|i| {
+            let says_who = matches!(words[i].as_str(), "i'm" | "im")
+                || words[i] == "am" && i > 0 && words[i - 1] == "i";
+            if !says_who {
+                return false;
+            }
+            let mut j = i + 1;
+            let the = words.get(j).is_some_and(|w| w == "the");
+            if the {
+                j += 1;
+            }
+            let Some(whose) = words.get(j) else {
+                return false;
+            };
+            // "Ada's", or "the Haddads'" (its apostrophe is lost with the punctuation).
+            let possessive =
+                whose.ends_with("'s") || the && whose.len() > 3 && whose.ends_with('s');
+            let what = words.get(j + 1);
+            possessive && what.is_some_and(|w| !ph.any("kin", std::slice::from_ref(w)))
+        })
     }
 
     /// "The charcoal merino socks" or "they don't fit" at "how would you like your
