@@ -952,9 +952,15 @@ impl Engine {
             .s
             .refused_at
             .is_some_and(|at| self.s.turns.saturating_sub(at) <= 2);
+        // "Yes refund" after hearing a parcel is out for delivery: nothing was done yet.
+        let done_lately = self
+            .s
+            .changed_at
+            .is_some_and(|at| self.s.turns.saturating_sub(at) <= 2);
         starts_yes
             && short
             && related
+            && done_lately
             && !refused_last
             && !returns::names_a_problem(self, said)
             && said.entities.order_number.is_none()
