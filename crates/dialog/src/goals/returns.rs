@@ -613,7 +613,22 @@ fn choose_lines(
             return true;
         }
     }
-    if open.len() == 1 {
+    // "My mug arrived smashed" of an order that holds only a hoodie: the thing named is
+    // not on it, so its only item is never taken in its place; the items are asked.
+    let lacking = e.task().after_sale().product.clone().filter(|sku| {
+        let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+        identity::names_what_order_lacks(e, &order.order_number, Some(sku), &words, facts)
+    });
+    if let Some(sku) = &lacking {
+        let name = facts
+            .product(sku)
+            .ok()
+            .flatten()
+            .map(|p| pw::product_name_brief(&p.name))
+            .unwrap_or_default();
+        e.say(p!("item_not_on_the_order"), &[("item", name)]);
+    }
+    if open.len() == 1 && lacking.is_none() {
         let l = open[0];
         let qty = e
             .task()
