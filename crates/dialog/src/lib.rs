@@ -751,7 +751,10 @@ impl Engine {
         let identifier =
             ent.order_number.is_some() || ent.zip_code.is_some() || ent.phone_number.is_some();
         let ph = self.phrases();
-        let (intent, confidence) = if identifier && heard.bare_number {
+        // "Sorry I mean 1316…490", "no wait, that's 8333…": a number said again to
+        // correct it reads as "say that again" to the classifier; it is the number.
+        let corrects_a_number = heard.intent == Intent::Repeat && ent.order_number.is_some();
+        let (intent, confidence) = if identifier && heard.bare_number || corrects_a_number {
             (Intent::Fallback, 0.0)
         } else if heard.intent == Intent::ConfirmOrder
             && ph.any("cancel_request", &heard.words)
