@@ -2742,13 +2742,7 @@ pub(crate) fn recount_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
         // One line, or too many for a line of a larger order: it goes back through the
         // product-and-count path, so the new count is checked like any other.
         if cart.len() == 1 || new > max {
-            let task = e.task();
-            task.purchase().cart.clear();
-            task.become_goal(Goal::Place);
-            // The line's own variant, read back already: nothing left to choose.
-            task.purchase().variant_checked = true;
-            *task.product() = Some(sku);
-            *task.quantity() = Some(new);
+            through_the_product_again(e, sku, new);
             break;
         }
         e.task().purchase().cart[line].1 = new;
@@ -2806,13 +2800,20 @@ pub(crate) fn swaps_variant_in_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn
         return false;
     };
     let qty = said.entities.quantity.filter(|&q| q > 0).unwrap_or(*qty);
+    through_the_product_again(e, target.sku, qty);
+    true
+}
+
+/// The cart is emptied and `sku`, `qty` of it, goes back through the product-and-count
+/// path, checked like any other line: its variant is the one read back or chosen, so
+/// nothing is left to choose.
+fn through_the_product_again(e: &mut Engine, sku: String, qty: u32) {
     let task = e.task();
     task.purchase().cart.clear();
     task.become_goal(Goal::Place);
     task.purchase().variant_checked = true;
-    *task.product() = Some(target.sku);
+    *task.product() = Some(sku);
     *task.quantity() = Some(qty);
-    true
 }
 
 /// "Oh no, not the belt, just the skillet" at the read-back of an order of several
