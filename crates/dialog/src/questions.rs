@@ -946,17 +946,12 @@ impl Engine {
             && (goal == last || (goal.after_sales() && last.after_sales()));
         // "Yes, go ahead with it" is short; a sentence says what it wants.
         let short = said.words.len() <= 8;
+        let lately = |at: Option<u32>| at.is_some_and(|at| self.s.turns.saturating_sub(at) <= 2);
         // "Ok well actually it arrived broken" after a return was refused: nothing was
         // done to go ahead with, and a problem told is a request of its own.
-        let refused_last = self
-            .s
-            .refused_at
-            .is_some_and(|at| self.s.turns.saturating_sub(at) <= 2);
+        let refused_last = lately(self.s.refused_at);
         // "Yes refund" after hearing a parcel is out for delivery: nothing was done yet.
-        let done_lately = self
-            .s
-            .changed_at
-            .is_some_and(|at| self.s.turns.saturating_sub(at) <= 2);
+        let done_lately = lately(self.s.changed_at);
         starts_yes
             && short
             && related
