@@ -219,7 +219,7 @@ fn a_known_number_wins_over_a_near_reading_and_not_over_a_far_one() {
     });
     let near = misheard
         .as_ref()
-        .map(|m| asr.known_number_answer(&audio, m, 5, 5));
+        .map(|m| asr.known_number_answer(&audio, m, &[], 5, 5));
     asr.set_known_numbers(&["67890".into(), "99812".into()]);
     let far = asr.transcribe(&audio, &expect);
     // Known numbers of another length are not considered at all.

@@ -1082,13 +1082,16 @@ impl Recognizer for WhisperRecognizer {
                 }
             }
         }
+        // Other readings of the number, beside the one kept, that a known number may be
+        // near.
+        let mut also_heard: Vec<String> = Vec::new();
         if let Expect::Digits { min, max } = expect {
             // The digit bias rescues a number whisper would garble, but it also pushes
             // past words said around it ("my order number is …"), sometimes to an empty
             // or cut-off text. When the biased text holds no number of the expected
             // length, decode without the bias too and keep the one that comes closer.
             let miss = |t: &Transcript| digit_length_miss(&t.text, *min, *max);
-            if miss(&best) > 0 {
+            if miss(&best) > 0 || pads_a_digit(&best.text) {
                 let plain = self.decode_all(&clean, &Expect::Anything)?;
                 // Lengths only: what a caller said never reaches a log, masked or not
                 // (masking finds digits and emails, not names or cities).
@@ -1097,15 +1100,25 @@ impl Recognizer for WhisperRecognizer {
                     plain_chars = plain.text.chars().count(),
                     "digits: second decoding"
                 );
+                let plain_digits = digits_of(&digits_for_number_words(&digits_for_homophones(
+                    &plain.text,
+                )));
                 if miss(&plain) < miss(&best) && !plain.text.is_empty() {
                     best = plain;
+                } else if !plain_digits.is_empty() {
+                    // The free reading, of whatever length, is another reading a known
+                    // number may be near: the held one may be the filter filling the
+                    // count with one digit ("2000000000000").
+                    also_heard.push(plain_digits);
                 }
             }
         }
         if let Expect::Digits { min, max } = expect {
             best.text = digits_for_number_words(&digits_for_homophones(&best.text));
             if self.biasing.token_bias && audio.len() <= WINDOW_SAMPLES {
-                if let Some(known) = self.known_number_answer(&clean, &best, *min, *max)? {
+                if let Some(known) =
+                    self.known_number_answer(&clean, &best, &also_heard, *min, *max)?
+                {
                     best = known;
                 }
             }
@@ -1367,12 +1380,15 @@ impl WhisperRecognizer {
     }
 
     /// The number the audio holds when it is one the device knows and the decoder is
-    /// about as sure of it as of the number heard (`heard`, a digit decoding). None when
-    /// no number of the expected length is known, or the heard one is already known.
+    /// about as sure of it as of the number heard (`heard`, a digit decoding). A known
+    /// number may be near `heard` or one of `also_heard`, other readings of the same
+    /// audio. None when no number of the expected length is known, or the heard one is
+    /// already known.
     pub(crate) fn known_number_answer(
         &mut self,
         clean: &[f32],
         heard: &Transcript,
+        also_heard: &[String],
         min: usize,
         max: usize,
     ) -> Result<Option<Transcript>, AsrError> {
@@ -1390,7 +1406,13 @@ impl WhisperRecognizer {
         // five when no other known number is as near. Any reading is some distance from
         // some known number, and one far from what was heard is another customer's
         // order, not this caller's mishearing.
-        let near = near_known(&heard_digits, &candidates);
+        let readings: Vec<&str> = std::iter::once(heard_digits.as_str())
+            .chain(also_heard.iter().map(String::as_str))
+            .collect();
+        let near: BTreeSet<String> = readings
+            .iter()
+            .flat_map(|reading| near_known(reading, &candidates))
+            .collect();
         if near.is_empty() {
             return Ok(None);
         }
@@ -1402,7 +1424,12 @@ impl WhisperRecognizer {
         // what was heard, not just about as surely: it would otherwise replace a number
         // heard right that the store does not hold yet, and read that customer's
         // number back.
-        let least = if digit_distance(&known, &heard_digits) <= KNOWN_NUMBER_MAX_DISTANCE {
+        let distance = readings
+            .iter()
+            .map(|reading| digit_distance(&known, reading))
+            .min()
+            .unwrap_or(usize::MAX);
+        let least = if distance <= KNOWN_NUMBER_MAX_DISTANCE {
             heard.avg_logprob - KNOWN_NUMBER_MARGIN
         } else {
             heard.avg_logprob + KNOWN_NUMBER_FAR_MARGIN
@@ -1764,6 +1791,20 @@ fn windows(audio: &[f32]) -> Vec<&[f32]> {
         out.push(rest);
     }
     out
+}
+
+/// The fewest times one digit repeated in a row that shows the digit filter filling the
+/// count for a number whisper stopped reading ("2,0,0,0,0,0,0,0,0,0,0,0,0"). An order
+/// number holding six of one digit in a row is about one in ten thousand.
+const PADDED_RUN: usize = 6;
+
+/// Whether a digit reading ends in a run of one digit the filter padded it with.
+fn pads_a_digit(text: &str) -> bool {
+    let digits = digits_of(text);
+    let Some(last) = digits.chars().last() else {
+        return false;
+    };
+    digits.chars().rev().take_while(|&c| c == last).count() >= PADDED_RUN
 }
 
 /// whisper sometimes reads a number and then reads it again ("28173 28173",
@@ -2264,6 +2305,17 @@ mod tests {
         }
         assert_eq!(digits_of("7-4, eighty three, double 5"), "748355");
         assert_eq!(digits_of("Yes, 0, 6, double, 7, 4"), "06774");
+    }
+
+    #[test]
+    fn a_count_filled_with_one_digit_is_told_from_a_number() {
+        assert!(pads_a_digit("2,0,0,0,0,0,0,0,0,0,0,0,0"));
+        assert!(pads_a_digit("5.5.5.5.5.5.5.5.5.5.5.5.5"));
+        // Five of a digit is still a number someone could say.
+        assert!(!pads_a_digit("2880007943171"));
+        assert!(!pads_a_digit("7000001234"));
+        assert!(!pads_a_digit("12345600000"));
+        assert!(!pads_a_digit("no number"));
     }
 
     #[test]
