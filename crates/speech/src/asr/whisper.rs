@@ -53,7 +53,7 @@
 
 use std::collections::BTreeSet;
 use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
-use std::ops::Bound;
+use std::ops::{Bound, RangeInclusive};
 use std::path::Path;
 use std::sync::Once;
 use std::time::Instant;
@@ -1242,28 +1242,45 @@ const KNOWN_NUMBER_FAR_MARGIN: f32 = 0.2;
 /// [`KNOWN_NUMBER_MAX_DISTANCE`], and one within [`KNOWN_NUMBER_MAX_DISTANCE_ALONE`] (in
 /// proportion to its length) when no other known number is as near. Only these are
 /// decoded against the audio: a decoding through every known number follows the wrong
-/// one as soon as its first digits are misheard, and then writes nothing near.
-fn near_known(heard: &str, candidates: &BTreeSet<String>) -> BTreeSet<String> {
-    let distances: Vec<(usize, &String)> = candidates
+/// one as soon as its first digits are misheard, and then writes nothing near. Known
+/// numbers outside `lengths` are not considered.
+fn near_known(
+    heard: &str,
+    known: &BTreeSet<String>,
+    lengths: RangeInclusive<usize>,
+) -> BTreeSet<String> {
+    let most_alone = |len: usize| len * KNOWN_NUMBER_MAX_DISTANCE_ALONE / 13;
+    // No distance past this counts for any length allowed, so a store's numbers are
+    // scanned without finishing the distance of the many far ones.
+    let limit = KNOWN_NUMBER_MAX_DISTANCE.max(most_alone(*lengths.end()));
+    let within: Vec<(usize, &String)> = known
         .iter()
-        .map(|k| (digit_distance(k, heard), k))
+        .filter(|k| lengths.contains(&k.len()))
+        .filter_map(|k| digit_distance_within(k, heard, limit).map(|d| (d, k)))
         .collect();
-    distances
+    within
         .iter()
-        .filter(|&&(distance, known)| {
-            if distance <= KNOWN_NUMBER_MAX_DISTANCE {
-                return true;
-            }
-            let most_alone = known.len() * KNOWN_NUMBER_MAX_DISTANCE_ALONE / 13;
-            distance <= most_alone && distances.iter().filter(|(d, _)| *d <= distance).count() == 1
+        .filter(|&&(distance, k)| {
+            distance <= KNOWN_NUMBER_MAX_DISTANCE
+                || (distance <= most_alone(k.len())
+                    && within.iter().filter(|(d, _)| *d <= distance).count() == 1)
         })
-        .map(|&(_, known)| known.clone())
+        .map(|&(_, k)| k.clone())
         .collect()
 }
 
 /// Edit distance between two digit strings: digits changed, dropped or added.
 pub(crate) fn digit_distance(a: &str, b: &str) -> usize {
+    digit_distance_within(a, b, usize::MAX).unwrap_or(usize::MAX)
+}
+
+/// [`digit_distance`] when it is at most `limit`; none, found as soon as every path
+/// is past it, when it is more.
+fn digit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
     let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, &x) in a.iter().enumerate() {
         let mut diagonal = row[0];
@@ -1275,8 +1292,11 @@ pub(crate) fn digit_distance(a: &str, b: &str) -> usize {
                 .min(diagonal + usize::from(x != y));
             diagonal = above;
         }
+        if row.iter().all(|&d| d > limit) {
+            return None;
+        }
     }
-    row[b.len()]
+    Some(row[b.len()]).filter(|&d| d <= limit)
 }
 
 /// Runnable tasks on the machine now, from `/proc/loadavg`'s fourth field
@@ -1392,14 +1412,8 @@ impl WhisperRecognizer {
         min: usize,
         max: usize,
     ) -> Result<Option<Transcript>, AsrError> {
-        let candidates: BTreeSet<String> = self
-            .known_numbers
-            .iter()
-            .filter(|n| (min..=max).contains(&n.len()))
-            .cloned()
-            .collect();
         let heard_digits = digits_of(&heard.text);
-        if candidates.is_empty() || candidates.contains(&heard_digits) {
+        if self.known_numbers.contains(&heard_digits) {
             return Ok(None);
         }
         // Only a close call: a known number a digit or two from what was heard, or up to
@@ -1411,7 +1425,7 @@ impl WhisperRecognizer {
             .collect();
         let near: BTreeSet<String> = readings
             .iter()
-            .flat_map(|reading| near_known(reading, &candidates))
+            .flat_map(|reading| near_known(reading, &self.known_numbers, min..=max))
             .collect();
         if near.is_empty() {
             return Ok(None);
@@ -2208,6 +2222,17 @@ mod tests {
         assert_eq!(digit_distance("1234567890123", "12345567890123"), 1);
         assert_eq!(digit_distance("1234567890123", "9876543210987"), 11);
         assert_eq!(digit_distance("", "123"), 3);
+        // Within a limit: the distance, or none once it is past the limit.
+        assert_eq!(
+            digit_distance_within("1234567890123", "1234567800123", 1),
+            Some(1)
+        );
+        assert_eq!(
+            digit_distance_within("1234567890123", "9876543210987", 5),
+            None
+        );
+        assert_eq!(digit_distance_within("1234567890123", "123", 5), None);
+        assert_eq!(digit_distance_within("12345", "12354", 2), Some(2));
     }
 
     #[test]
@@ -2326,22 +2351,22 @@ mod tests {
         let sparse = set(&["7483262755734", "1027607874317", "5655187181257"]);
         // "Seventy four eighty three …" heard shifted, three digits off.
         assert_eq!(
-            near_known("7348326275573", &sparse),
+            near_known("7348326275573", &sparse, 13..=13),
             set(&["7483262755734"])
         );
         // Two off, whatever else is known.
         assert_eq!(
-            near_known("7483262755700", &sparse),
+            near_known("7483262755700", &sparse, 13..=13),
             set(&["7483262755734"])
         );
         // Seven off is someone else's number.
-        assert!(near_known("7483200000000", &sparse).is_empty());
+        assert!(near_known("7483200000000", &sparse, 13..=13).is_empty());
         // Numbers counted up one by one: many are as near, so only the near rule holds.
         let dense: BTreeSet<String> = (0..200)
             .map(|n| format!("{}", 1_000_000_000_000u64 + n))
             .collect();
-        assert!(near_known("1000000099942", &dense).is_empty());
-        let close = near_known("1000000000049", &dense);
+        assert!(near_known("1000000099942", &dense, 13..=13).is_empty());
+        let close = near_known("1000000000049", &dense, 13..=13);
         assert!(
             close.contains("1000000000042")
                 && close
@@ -2349,7 +2374,9 @@ mod tests {
                     .all(|k| digit_distance(k, "1000000000049") <= 2)
         );
         // Short numbers: in proportion, a zip's length leaves no more than the near rule.
-        assert!(near_known("12999", &set(&["12345"])).is_empty());
+        assert!(near_known("12999", &set(&["12345"]), 5..=5).is_empty());
+        // A known number of a length the turn does not take is never near.
+        assert!(near_known("7483262755700", &sparse, 5..=10).is_empty());
     }
 
     #[test]
