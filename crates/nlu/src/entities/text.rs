@@ -74,6 +74,10 @@ pub(crate) fn push_chunk(chunk: &str, out: &mut Vec<String>) {
         out.push(trimmed.to_string());
         return;
     }
+    if let Some(identifier) = identifier_with_points(trimmed) {
+        out.push(identifier);
+        return;
+    }
     let without_thousands = strip_digit_commas(trimmed);
     for piece in without_thousands.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
         let piece = piece.trim_matches('\'');
@@ -106,6 +110,21 @@ fn is_kept_whole(s: &str) -> bool {
     }
     let colon = parts(':');
     colon.len() == 2 && all_digits(&colon) && colon[1].len() == 2
+}
+
+/// "105.5903638692", "2111-835607621": an order number or a phone written by the
+/// recogniser with a point or a dash between its groups, as if it were a decimal. A
+/// decimal or a price never has ten digits; an identifier has ten to thirteen. None for
+/// anything else.
+fn identifier_with_points(s: &str) -> Option<String> {
+    let groups: Vec<&str> = s.split(['.', '-']).collect();
+    let digits: String = groups.concat();
+    let shaped = groups.len() >= 2
+        && groups
+            .iter()
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && (10..=13).contains(&digits.len());
+    shaped.then_some(digits)
 }
 
 /// "1,000" → "1000": a comma between digits groups thousands, it does not split numbers.
@@ -259,8 +278,12 @@ mod tests {
         assert_eq!(t("6pm"), ["6", "pm"]);
         assert_eq!(t("2xl"), ["2", "xl"]);
         assert_eq!(t("1,000 bags"), ["1000", "bags"]);
-        assert_eq!(t("512-555-0199"), ["512", "555", "0199"]);
-        assert_eq!(t("2047-5518-339"), ["2047", "5518", "339"]);
+        // Identifiers written with dashes or points are one number; decimals are not.
+        assert_eq!(t("512-555-0199"), ["5125550199"]);
+        assert_eq!(t("2047-5518-339"), ["20475518339"]);
+        assert_eq!(t("it is 105.5903638692"), ["it", "is", "1055903638692"]);
+        assert_eq!(t("19.99"), ["19", "99"]);
+        assert_eq!(t("555-0199"), ["555", "0199"]);
     }
 
     #[test]
