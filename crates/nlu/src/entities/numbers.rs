@@ -316,6 +316,9 @@ fn is_weak_zero(w: &str) -> bool {
     matches!(w, "oh" | "o")
 }
 
+/// The digits of an order number.
+const ORDER_NUMBER_DIGITS: usize = 13;
+
 /// Every maximal digit run in `words`, skipping words already `taken` by another
 /// extractor (a run never crosses a taken word).
 pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
@@ -351,7 +354,14 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
                 break;
             }
             let this_whole = used == 1 && whole(&words[j]);
-            if items > 0 && (last_whole || this_whole) {
+            // "303 5072990601": the recogniser wrote an order number's first group
+            // apart from the rest, and together they are exactly an order number's
+            // thirteen digits, which no phone or zip before a phone makes.
+            let completes_an_order_number = this_whole
+                && !last_whole
+                && digits.len() < 10
+                && digits.len() + words[j].len() == ORDER_NUMBER_DIGITS;
+            if items > 0 && (last_whole || this_whole) && !completes_an_order_number {
                 break;
             }
             last_whole = this_whole;
@@ -405,6 +415,10 @@ mod tests {
         assert_eq!(runs("78701 5125550199"), ["78701", "5125550199"]);
         assert_eq!(runs("1000 00000 0028"), ["1000000000028"]);
         assert_eq!(runs("one two 34"), ["1234"]);
+        // A first group written apart that makes an order number with the block.
+        assert_eq!(runs("it's 303 5072990601"), ["3035072990601"]);
+        assert_eq!(runs("2 5125550199"), ["2", "5125550199"]);
+        assert_eq!(runs("5125550199 303"), ["5125550199", "303"]);
     }
 
     #[test]
