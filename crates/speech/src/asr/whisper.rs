@@ -1179,8 +1179,16 @@ impl WhisperRecognizer {
     }
 }
 
+/// Words that say which number follows ("billing zip is", "my phone number would be"):
+/// with the lead-ins, they are not counted among a number's other words.
+const NAMING_WORDS: [&str; 16] = [
+    "my", "the", "billing", "zip", "code", "postal", "postcode", "phone", "mobile", "cell",
+    "number", "is", "its", "would", "be", "of",
+];
+
 /// Whether a free reading is a number said with at most a few other words around it
-/// (a misheard digit, "it's", "sadly"), not an email or a sentence.
+/// (a misheard digit, "sadly") besides lead-ins and the words naming it ("billing zip
+/// is", "it's"), not an email or a sentence.
 fn reads_as_a_number(text: &str) -> bool {
     let lower = text.to_lowercase();
     if lower.contains('@')
@@ -1196,7 +1204,11 @@ fn reads_as_a_number(text: &str) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     let numeric = words.iter().filter(|w| !digits_of(w).is_empty()).count();
-    numeric >= 1 && words.len() - numeric <= 2 && digits_of(&lower).len() >= 3
+    let naming = words
+        .iter()
+        .filter(|w| LEAD_IN_WORDS.contains(w) || NAMING_WORDS.contains(w))
+        .count();
+    numeric >= 1 && words.len() - numeric - naming <= 2 && digits_of(&lower).len() >= 3
 }
 
 /// How many digits `count` is short of `min` or past `max`.
@@ -2244,6 +2256,11 @@ mod tests {
             "seven eight seven oh one",
             "it's 555 0100",
             "78701",
+            // Words naming the number do not make it a sentence.
+            "Billings zip is 5, 5, 4, 1",
+            "Is it? It's 2, 3, 4, 5",
+            "Zip is to three you four five",
+            "my phone number would be 512 555 01",
         ] {
             assert!(reads_as_a_number(number), "{number:?}");
         }
@@ -2252,6 +2269,7 @@ mod tests {
             "ada99@example.com",
             "I don't know the zip, sorry",
             "my zip code is not 5 either",
+            "I think I sent 3 back last week",
             "yes",
             "12",
         ] {
