@@ -1261,7 +1261,8 @@ fn near_known(
     known: &BTreeSet<String>,
     lengths: RangeInclusive<usize>,
 ) -> BTreeSet<String> {
-    let most_alone = |len: usize| len * KNOWN_NUMBER_MAX_DISTANCE_ALONE / 13;
+    // Saturating: the longest length a turn allows comes from the configuration.
+    let most_alone = |len: usize| len.saturating_mul(KNOWN_NUMBER_MAX_DISTANCE_ALONE) / 13;
     // No distance past this counts for any length allowed, so a store's numbers are
     // scanned without finishing the distance of the many far ones.
     let limit = KNOWN_NUMBER_MAX_DISTANCE.max(most_alone(*lengths.end()));
@@ -2395,6 +2396,11 @@ mod tests {
         assert!(near_known("12999", &set(&["12345"]), 5..=5).is_empty());
         // A known number of a length the turn does not take is never near.
         assert!(near_known("7483262755700", &sparse, 5..=10).is_empty());
+        // Any length allowed: no overflow, and the near rule still holds.
+        assert_eq!(
+            near_known("7483262755700", &sparse, 1..=usize::MAX),
+            set(&["7483262755734"])
+        );
     }
 
     #[test]
