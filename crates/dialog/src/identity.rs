@@ -1225,8 +1225,18 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .filter(|n| (10..=11).contains(&n.len()) && !lengths.contains(&n.len()))
                 .filter(|_| ent.phone_number.is_none());
             if let Some(phone) = phone_shaped.cloned() {
+                // Said as what it was taken for: a caller who read an order number and
+                // was heard short learns why no number is read back.
+                let expected: Vec<String> = lengths
+                    .iter()
+                    .map(|&n| st::number_words(n as u64))
+                    .collect();
                 e.s.heard_phone = Some(phone);
-                e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]);
+                e.ask(
+                    Ask::PhoneFactor,
+                    p!("ask_phone_factor_for_the_number"),
+                    &[("expected", st::list_or(&expected))],
+                );
                 return Answer::Handled;
             }
             if let Some(n) = &ent.order_number {
