@@ -698,20 +698,26 @@ fn use_order(e: &mut Engine, number: String) {
     e.task().order = Some(number);
 }
 
+/// The store's order number lengths as said: "thirteen", "twelve or thirteen".
+fn lengths_in_words(lengths: &[usize]) -> String {
+    let words: Vec<String> = lengths
+        .iter()
+        .map(|&n| st::number_words(n as u64))
+        .collect();
+    st::list_or(&words)
+}
+
 /// Whether a heard order number has a length this store uses; says so when not.
 fn right_length(e: &mut Engine, number: &str) -> bool {
     let lengths = &e.config().policy.verification.order_number_digits;
     if lengths.is_empty() || lengths.contains(&number.len()) {
         return true;
     }
-    let expected: Vec<String> = lengths
-        .iter()
-        .map(|&n| st::number_words(n as u64))
-        .collect();
+    let expected = lengths_in_words(lengths);
     e.say(
         p!("order_number_wrong_length"),
         &[
-            ("expected", st::list_or(&expected)),
+            ("expected", expected),
             ("heard", st::number_words(number.len() as u64)),
         ],
     );
@@ -1226,17 +1232,18 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 .filter(|_| ent.phone_number.is_none());
             if let Some(phone) = phone_shaped.cloned() {
                 // Said as what it was taken for: a caller who read an order number and
-                // was heard short learns why no number is read back.
-                let expected: Vec<String> = lengths
-                    .iter()
-                    .map(|&n| st::number_words(n as u64))
-                    .collect();
+                // was heard short learns why no number is read back. A store that sets
+                // no length has none to name.
+                let expected = (!lengths.is_empty()).then(|| lengths_in_words(lengths));
                 e.s.heard_phone = Some(phone);
-                e.ask(
-                    Ask::PhoneFactor,
-                    p!("ask_phone_factor_for_the_number"),
-                    &[("expected", st::list_or(&expected))],
-                );
+                match expected {
+                    Some(expected) => e.ask(
+                        Ask::PhoneFactor,
+                        p!("ask_phone_factor_for_the_number"),
+                        &[("expected", expected)],
+                    ),
+                    None => e.ask(Ask::PhoneFactor, p!("ask_phone_factor"), &[]),
+                }
                 return Answer::Handled;
             }
             if let Some(n) = &ent.order_number {
