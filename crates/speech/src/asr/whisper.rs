@@ -1100,9 +1100,7 @@ impl Recognizer for WhisperRecognizer {
                     plain_chars = plain.text.chars().count(),
                     "digits: second decoding"
                 );
-                let plain_digits = digits_of(&digits_for_number_words(&digits_for_homophones(
-                    &plain.text,
-                )));
+                let plain_digits = digits_of(&number_as_digits(&plain.text));
                 if miss(&plain) < miss(&best) && !plain.text.is_empty() {
                     best = plain;
                 } else if !plain_digits.is_empty() {
@@ -1114,7 +1112,7 @@ impl Recognizer for WhisperRecognizer {
             }
         }
         if let Expect::Digits { min, max } = expect {
-            best.text = digits_for_number_words(&digits_for_homophones(&best.text));
+            best.text = number_as_digits(&best.text);
             if self.biasing.token_bias && audio.len() <= WINDOW_SAMPLES {
                 if let Some(known) =
                     self.known_number_answer(&clean, &best, &also_heard, *min, *max)?
@@ -1168,7 +1166,7 @@ impl WhisperRecognizer {
             return Ok(None);
         };
         let mut held = self.decode_all(clean, &Expect::Digits { min, max })?;
-        held.text = digits_for_number_words(&digits_for_homophones(&held.text));
+        held.text = number_as_digits(&held.text);
         // Lengths only: what a caller said never reaches a log.
         tracing::debug!(
             free_digits = count,
@@ -1589,6 +1587,12 @@ fn cut_word_loops(text: &str, max_run: usize) -> String {
         i = j;
     }
     normalize(&out.join(" "))
+}
+
+/// A reading's number as the dialog takes it: homophones inside it read as digit words
+/// ("4 0 for 2"), then number words and groups written as digits.
+fn number_as_digits(text: &str) -> String {
+    digits_for_number_words(&digits_for_homophones(text))
 }
 
 /// Digit homophones inside a number read as the digit words they stand for ("4 0 for
