@@ -216,6 +216,9 @@ fn parse_entity_kind(s: &str) -> Result<EntityKind, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    if !voxorder_runtime::memory::return_large_buffers() {
+        tracing::debug!("the allocator keeps its own threshold for large buffers");
+    }
     match run(cli) {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         Err(err) => {
