@@ -18,9 +18,9 @@ const EOS: char = '$';
 /// The first chunk is kept short so the first audio comes early (at about 0.13 s of
 /// synthesis per second of speech, 30 characters take some 200 ms); later chunks can be
 /// longer because they are synthesised while earlier ones play. Limits are in spoken
-/// length (`spoken_len`). The model's working memory grows with the chunk (about 1.5 MB
-/// a character on this voice: 186 MB peak for 40 characters, 382 MB for 180), so the
-/// limit also bounds the device's peak memory.
+/// length (`spoken_len`). The model's working memory grows with the chunk (about 0.6 MB
+/// a character on this voice, freed after each chunk), so the limit also bounds the
+/// device's peak memory.
 const FIRST_CHUNK_CHARS: usize = 30;
 const MAX_CHUNK_CHARS: usize = 90;
 
@@ -213,11 +213,15 @@ impl PiperVoice {
             .map_err(|e| invalid(e.to_string()))?
             .with_intra_op_spinning(options.intra_spinning)
             .map_err(|e| invalid(e.to_string()))?
-            // Shapes change with every sentence, so a planned memory pattern is rebuilt
-            // each run; without it the arena stays smaller on a device. The CPU arena
-            // itself stays on: without it `voxorder bench` peaked higher (416–430 MB
-            // against 381 MB), freed buffers fragmenting the system heap instead.
+            // Shapes change with every sentence, so a planned memory pattern would be
+            // rebuilt each run.
             .with_memory_pattern(false)
+            .map_err(|e| invalid(e.to_string()))?
+            // No arena: it kept the largest chunk's working tensors (about 85 MB) for the
+            // rest of the process, on top of the recogniser's. Each run's tensors are
+            // returned on free instead, as the process's heap maps large buffers on their
+            // own (`voxorder_runtime::memory`); without that, this peaked higher.
+            .with_execution_providers([ort::ep::CPU::default().with_arena_allocator(false).build()])
             .map_err(|e| invalid(e.to_string()))?
             // From the file, not a copy in memory: loading does not hold the model twice.
             .commit_from_file(model)
