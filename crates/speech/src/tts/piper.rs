@@ -22,7 +22,7 @@ const EOS: char = '$';
 /// a character on this voice, freed after each chunk), so the limit also bounds the
 /// device's peak memory.
 const FIRST_CHUNK_CHARS: usize = 30;
-const MAX_CHUNK_CHARS: usize = 90;
+const MAX_CHUNK_CHARS: usize = 70;
 
 /// Words a long clause is preferably cut before: the intonation of a phrase that ends
 /// there still sounds finished.
