@@ -287,7 +287,7 @@ impl Default for AsrConfig {
             threads: 2,
             no_speech_threshold: 0.6,
             use_grammar: true,
-            full_window_for_numbers: true,
+            full_window_for_numbers: false,
         }
     }
 }

@@ -602,7 +602,8 @@ fn measure() {
 ///   the store does not hold; every known-number decoding is printed as `known-try` with
 ///   its distance from the number heard), `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the
 ///   load), `MEASURE_FULL_CTX=1` (whisper's whole 30 s window for every clip),
-///   `MEASURE_SIZED=1` (a window sized to the clip, numbers too), `MEASURE_FACTOR=1`
+///   `MEASURE_SIZED=1` (a window sized to the clip, numbers too) or `MEASURE_NUMBERS_FULL=1`
+///   (numbers over the whole window; without either, as configured), `MEASURE_FACTOR=1`
 ///   (zips and phones heard as at the identity question, not as digit turns), `MEASURE_CTX_MARGIN`
 ///   (encoder frames added to the clip's).
 ///
@@ -638,7 +639,17 @@ fn measure_spoken_digits() {
     asr.set_threads(threads);
     asr.set_adaptive_threads(std::env::var("MEASURE_ADAPTIVE").is_ok_and(|v| v == "1"));
     asr.set_size_audio_ctx(!std::env::var("MEASURE_FULL_CTX").is_ok_and(|v| v == "1"));
-    asr.set_numbers_full_window(!std::env::var("MEASURE_SIZED").is_ok_and(|v| v == "1"));
+    let measure_flag = |name: &str| std::env::var(name).ok();
+    asr.set_numbers_full_window(
+        match (
+            measure_flag("MEASURE_SIZED").as_deref(),
+            measure_flag("MEASURE_NUMBERS_FULL").as_deref(),
+        ) {
+            (Some("1"), _) => false,
+            (_, Some("1")) => true,
+            _ => AsrConfig::default().full_window_for_numbers,
+        },
+    );
     if let Some(margin) = std::env::var("MEASURE_CTX_MARGIN")
         .ok()
         .and_then(|v| v.parse().ok())
