@@ -202,6 +202,31 @@ fn a_short_answer_with_nothing_expected_is_a_word() {
     short_answer_and_sentence_under(Expect::Anything);
 }
 
+/// A catalogue far longer than whisper's prompt gives a prompt of its first whole names
+/// within the limit, and the turn is still transcribed. whisper-rs reads whisper.cpp's
+/// "too many tokens" as a length, so such a catalogue once gave a vector claiming
+/// billions of tokens.
+#[test]
+fn a_catalogue_longer_than_the_prompt_is_cut_to_whole_names() {
+    let names: Vec<String> = (0..300)
+        .map(|i| format!("Fleece Hoodie {i} - Forest Green, Size XXL"))
+        .collect();
+    let mut asr = recognizer();
+    let prompt = asr.prompt_tokens(&Expect::Phrases(names.clone()));
+    assert!(
+        (100..=200).contains(&prompt.len()),
+        "{} prompt tokens",
+        prompt.len()
+    );
+    let first_name = asr.prompt_tokens(&Expect::Phrases(names[..1].to_vec()));
+    let without_stop = &first_name[..first_name.len() - 1];
+    assert_eq!(&prompt[..without_stop.len()], without_stop);
+    let heard = asr
+        .transcribe(&load_clip("order.wav"), &Expect::Phrases(names))
+        .expect("transcribed");
+    assert!(heard.text.to_lowercase().contains("order"), "{heard:?}");
+}
+
 /// With the store's numbers known, a reading one digit off a known number gives way to
 /// it, and a number far from every known one is kept as heard. The recogniser is shared
 /// by the tests: the known numbers are cleared before anything is asserted.

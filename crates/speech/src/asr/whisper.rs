@@ -376,6 +376,52 @@ struct ClosedSet {
     phrases: Vec<(String, Vec<c_int>)>,
 }
 
+/// whisper keeps at most half its text context (448 tokens) for a prompt.
+const PROMPT_TOKENS: usize = 200;
+/// A short answer longer than this is not scored as one (and would not be said as one).
+const CLOSED_PHRASE_TOKENS: usize = 16;
+
+/// whisper's tokens for `text`, or `None` when there are more than `limit`.
+///
+/// whisper.cpp reports a buffer too small for the text as minus the count it needs, and
+/// whisper-rs 0.16 takes any result but -1 as the vector's length: a long text gave a
+/// vector claiming billions of tokens. Room for one token per byte of text (a token is
+/// at least one byte) means the buffer is never too small.
+fn tokens_within(
+    ctx: &WhisperContext,
+    text: &str,
+    limit: usize,
+) -> Result<Option<Vec<c_int>>, whisper_rs::WhisperError> {
+    let tokens = ctx.tokenize(text, text.len().max(1))?;
+    Ok((tokens.len() <= limit).then_some(tokens))
+}
+
+/// The prompt for `phrases`, as many whole phrases as fit in `limit` tokens, in order: a
+/// store's catalogue can be far longer than whisper's prompt.
+fn prompt_within(
+    ctx: &WhisperContext,
+    phrases: &[String],
+    limit: usize,
+) -> Result<Vec<c_int>, whisper_rs::WhisperError> {
+    let mut text = String::new();
+    let mut best = Vec::new();
+    for phrase in phrases {
+        let candidate = if text.is_empty() {
+            format!(" {phrase}")
+        } else {
+            format!("{text}, {phrase}")
+        };
+        match tokens_within(ctx, &format!("{candidate}."), limit)? {
+            Some(tokens) => {
+                best = tokens;
+                text = candidate;
+            }
+            None => break,
+        }
+    }
+    Ok(best)
+}
+
 impl ClosedSet {
     fn new(ctx: &WhisperContext, phrases: &[String]) -> ClosedSet {
         let mut out: Vec<(String, Vec<c_int>)> = Vec::new();
@@ -389,8 +435,10 @@ impl ClosedSet {
                 first.make_ascii_uppercase();
             }
             for written in [capital, phrase.to_lowercase()] {
-                match ctx.tokenize(&format!(" {written}"), 16) {
-                    Ok(tokens) if !tokens.is_empty() && !out.iter().any(|(_, t)| *t == tokens) => {
+                match tokens_within(ctx, &format!(" {written}"), CLOSED_PHRASE_TOKENS) {
+                    Ok(Some(tokens))
+                        if !tokens.is_empty() && !out.iter().any(|(_, t)| *t == tokens) =>
+                    {
                         out.push((phrase.to_lowercase(), tokens));
                     }
                     _ => {}
@@ -869,31 +917,25 @@ impl WhisperRecognizer {
         self.numbers_full_window = on;
     }
 
-    fn prompt_tokens(&self, expect: &Expect) -> Vec<c_int> {
+    pub(crate) fn prompt_tokens(&self, expect: &Expect) -> Vec<c_int> {
         if !self.biasing.prompts {
             return Vec::new();
         }
-        let prompt = match expect {
+        let prompt: &[String] = match expect {
             // Prompts for digits ("Order number 4 7 2 9 1 5.") and yes/no ("Yes. No.")
             // made tiny.en repeat the pattern ("Yes. Yes. Yes. ...") on espeak clips;
             // the logit bias alone did better, so only phrases are prompted.
             Expect::Anything | Expect::Digits { .. } | Expect::NumberOrFree(_) | Expect::YesNo => {
                 return Vec::new()
             }
-            Expect::Phrases(phrases) => {
-                let list: Vec<String> = phrases
-                    .iter()
-                    .map(|p| p.replace('\0', " ").trim().to_string())
-                    .filter(|p| !p.is_empty())
-                    .collect();
-                if list.is_empty() {
-                    return Vec::new();
-                }
-                format!("{}.", list.join(", "))
-            }
+            Expect::Phrases(phrases) => phrases,
         };
-        // whisper keeps at most half its text context for the prompt.
-        match self.ctx.tokenize(&format!(" {prompt}"), 200) {
+        let list: Vec<String> = prompt
+            .iter()
+            .map(|p| p.replace('\0', " ").trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect();
+        match prompt_within(&self.ctx, &list, PROMPT_TOKENS) {
             Ok(tokens) => tokens,
             Err(e) => {
                 tracing::warn!(error = %e, "could not tokenize the recogniser prompt");
