@@ -275,7 +275,7 @@ pub struct AsrConfig {
     pub threads: u32,
     pub no_speech_threshold: f32,
     pub use_grammar: bool,
-    pub full_window_for_numbers: bool,
+    pub number_window_seconds: u32,
 }
 
 impl Default for AsrConfig {
@@ -287,7 +287,7 @@ impl Default for AsrConfig {
             threads: 2,
             no_speech_threshold: 0.6,
             use_grammar: true,
-            full_window_for_numbers: false,
+            number_window_seconds: 20,
         }
     }
 }
@@ -763,6 +763,12 @@ impl Config {
                 300,
             ),
             ("speech.asr.threads", n(sp.asr.threads), 1, 16),
+            (
+                "speech.asr.number_window_seconds",
+                n(sp.asr.number_window_seconds),
+                0,
+                30,
+            ),
             (
                 "speech.tts.sentence_silence_ms",
                 n(sp.tts.sentence_silence_ms),

@@ -627,8 +627,8 @@ fn measure() {
 ///   the store does not hold; every known-number decoding is printed as `known-try` with
 ///   its distance from the number heard), `MEASURE_THREADS` (2), `MEASURE_ADAPTIVE=1` (threads from the
 ///   load), `MEASURE_FULL_CTX=1` (whisper's whole 30 s window for every clip),
-///   `MEASURE_SIZED=1` (a window sized to the clip, numbers too) or `MEASURE_NUMBERS_FULL=1`
-///   (numbers over the whole window; without either, as configured), `MEASURE_FACTOR=1`
+///   `MEASURE_SIZED=1` (a window sized to the clip, numbers too) or `MEASURE_NUMBER_WINDOW=N`
+///   (numbers over at least N seconds; without either, as configured), `MEASURE_FACTOR=1`
 ///   (zips and phones heard as at the identity question, not as digit turns), `MEASURE_CTX_MARGIN`
 ///   (encoder frames added to the clip's).
 ///
@@ -665,14 +665,14 @@ fn measure_spoken_digits() {
     asr.set_adaptive_threads(std::env::var("MEASURE_ADAPTIVE").is_ok_and(|v| v == "1"));
     asr.set_size_audio_ctx(!std::env::var("MEASURE_FULL_CTX").is_ok_and(|v| v == "1"));
     let measure_flag = |name: &str| std::env::var(name).ok();
-    asr.set_numbers_full_window(
+    asr.set_number_window_seconds(
         match (
             measure_flag("MEASURE_SIZED").as_deref(),
-            measure_flag("MEASURE_NUMBERS_FULL").as_deref(),
+            measure_flag("MEASURE_NUMBER_WINDOW").and_then(|v| v.parse().ok()),
         ) {
-            (Some("1"), _) => false,
-            (_, Some("1")) => true,
-            _ => AsrConfig::default().full_window_for_numbers,
+            (Some("1"), _) => 0,
+            (_, Some(seconds)) => seconds,
+            _ => AsrConfig::default().number_window_seconds,
         },
     );
     if let Some(margin) = std::env::var("MEASURE_CTX_MARGIN")
@@ -854,7 +854,7 @@ fn measure_spoken_digits() {
     asr.set_threads(AsrConfig::default().threads);
     asr.set_adaptive_threads(true);
     asr.set_size_audio_ctx(true);
-    asr.set_numbers_full_window(AsrConfig::default().full_window_for_numbers);
+    asr.set_number_window_seconds(AsrConfig::default().number_window_seconds);
     asr.audio_ctx_margin = whisper::AUDIO_CTX_MARGIN;
     asr.repeat_bonus = whisper::REPEAT_BONUS;
     for ((kind, cond, si), (right, total)) in &tally {

@@ -81,6 +81,11 @@ const FRAMES_PER_SECOND: f64 = 50.0;
 /// it's my order" with +64, right with +192 and with the full window), digits equal
 /// (6/8), at still a fraction of the full window's cost.
 pub(crate) const AUDIO_CTX_MARGIN: i32 = 192;
+/// Encoder frames for a window of `seconds`, within the model's `model_ctx`.
+fn window_frames(seconds: u32, model_ctx: i32) -> i32 {
+    let frames = (f64::from(seconds) * FRAMES_PER_SECOND) as i64;
+    frames.min(i64::from(model_ctx)) as i32
+}
 /// Logit penalty on text tokens that do not fit an expected number.
 const DIGIT_PENALTY: f32 = 2.0;
 /// Logit bonus for yes/no words as the first word of an answer.
@@ -749,9 +754,9 @@ pub struct WhisperRecognizer {
     no_speech_threshold: f32,
     biasing: Biasing,
     size_audio_ctx: bool,
-    /// Digit turns decode over the whole window even when `size_audio_ctx` is on
-    /// (`speech.asr.full_window_for_numbers`).
-    numbers_full_window: bool,
+    /// Encoder frames an expected number is decoded over, at least, when `size_audio_ctx`
+    /// is on (`speech.asr.number_window_seconds`); 0 sizes it to the speech as well.
+    number_window: i32,
     /// A number turn decoded since the state was made: its buffers grew for the whole
     /// window and the beam, and are let go at the end of the turn.
     state_grown: bool,
@@ -861,7 +866,7 @@ impl WhisperRecognizer {
                 token_bias: cfg.use_grammar,
             },
             size_audio_ctx: true,
-            numbers_full_window: cfg.full_window_for_numbers,
+            number_window: window_frames(cfg.number_window_seconds, summary.hparams.n_audio_ctx),
             state_grown: false,
             model_audio_ctx: summary.hparams.n_audio_ctx,
             audio_ctx_margin: AUDIO_CTX_MARGIN,
@@ -913,12 +918,14 @@ impl WhisperRecognizer {
         self.size_audio_ctx = on;
     }
 
-    /// Whether an expected number is decoded over the whole 30 s window. The sized window
-    /// that keeps free speech fast costs numbers most: on the spoken set's 13-digit
-    /// numbers (61 clips) it heard 33 exactly clean and 18 at 10 dB, the whole window 39
-    /// and 22, at about three times the decoding time.
-    pub fn set_numbers_full_window(&mut self, on: bool) {
-        self.numbers_full_window = on;
+    /// How many seconds an expected number is decoded over, at least (0: sized to the
+    /// speech, as free speech is; 30: whisper's whole window). A window sized to a short
+    /// clip costs numbers most. On the spoken calls of `a_noisy_flite_caller` at 10 dB
+    /// (the number and the zip in one try): 6 of 10 sized, 9 of 10 over 20 s and over the
+    /// whole 30 s. The encoder's memory grows with the square of the window: the device
+    /// peaked at 381 MB with 20 s and 431 MB with 30 s (`voxorder bench`).
+    pub fn set_number_window_seconds(&mut self, seconds: u32) {
+        self.number_window = window_frames(seconds, self.model_audio_ctx);
     }
 
     pub(crate) fn prompt_tokens(&self, expect: &Expect) -> Vec<c_int> {
@@ -1008,10 +1015,14 @@ impl WhisperRecognizer {
         params.set_max_tokens((seconds * 8.0).ceil() as c_int + 16);
         let number_turn = digits || known.is_some();
         self.state_grown |= number_turn;
-        if self.size_audio_ctx && !(number_turn && self.numbers_full_window) {
-            let ctx = ((seconds * FRAMES_PER_SECOND).ceil() as i32 + self.audio_ctx_margin)
-                .min(self.model_audio_ctx);
-            params.set_audio_ctx(ctx);
+        if self.size_audio_ctx {
+            let sized = (seconds * FRAMES_PER_SECOND).ceil() as i32 + self.audio_ctx_margin;
+            let ctx = if number_turn {
+                sized.max(self.number_window)
+            } else {
+                sized
+            };
+            params.set_audio_ctx(ctx.min(self.model_audio_ctx));
         }
         if !prompt.is_empty() {
             params.set_tokens(prompt);
