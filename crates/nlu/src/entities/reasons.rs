@@ -236,23 +236,29 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     // too, so a refund said with a cancellation sends nothing back.
     let return_cue = (0..words.len())
         .any(|i| is_return_cue(words, i) && !(cancel_cue && is_refund_word(words, i)));
-    // "Not damaged", "nothing's broken", "nothing is broken", "it wasn't faulty".
+    // "Not damaged", "nothing's broken", "nothing is broken", "it wasn't faulty". A "not"
+    // after "can", "could" or "will" says the goods cannot be used, not that the reason is
+    // denied: "I can't get my foot in", "it won't close".
     let negated = |start: usize| {
         let before = |k: usize| start.checked_sub(k).map(|i| words[i].as_str());
-        matches!(
-            before(1),
-            Some(
-                "not"
-                    | "nothing"
-                    | "nothing's"
-                    | "nothings"
-                    | "isn't"
-                    | "wasn't"
-                    | "aren't"
-                    | "weren't"
+        let unable = before(1) == Some("not")
+            && matches!(before(2), Some("can" | "could" | "will" | "would"));
+        !unable
+            && matches!(
+                before(1),
+                Some(
+                    "not"
+                        | "nothing"
+                        | "nothing's"
+                        | "nothings"
+                        | "isn't"
+                        | "wasn't"
+                        | "aren't"
+                        | "weren't"
+                )
             )
-        ) || (matches!(before(1), Some("is" | "was" | "that's" | "thats"))
-            && matches!(before(2), Some("nothing" | "nothing's")))
+            || (matches!(before(1), Some("is" | "was" | "that's" | "thats"))
+                && matches!(before(2), Some("nothing" | "nothing's")))
     };
 
     // Each table keeps its own longest phrases: a longer phrase of the return table
@@ -300,10 +306,20 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
             ReturnReason::Damaged if broke_in_use(words) => ReturnReason::QualityIssue,
             r => r,
         });
-    let first_cancel = kept.iter().find_map(|r| match r {
-        Reason::Cancel(v) => Some(*v),
-        Reason::Return(_) => None,
-    });
+    // "I don't want it if it can't get here before the party": why it is unwanted says
+    // more than that it is, as for returns.
+    let cancels_said: Vec<CancelReason> = kept
+        .iter()
+        .filter_map(|r| match r {
+            Reason::Cancel(v) => Some(*v),
+            Reason::Return(_) => None,
+        })
+        .collect();
+    let first_cancel = cancels_said
+        .iter()
+        .copied()
+        .find(|&v| v != CancelReason::ChangedMind)
+        .or_else(|| cancels_said.first().copied());
     let (return_reason, cancel_reason) = match (cancel_cue, return_cue) {
         (true, false) if first_cancel.is_some() => (None, first_cancel),
         (false, true) if first_return.is_some() => (first_return, None),
@@ -369,6 +385,40 @@ mod tests {
 
     fn can(s: &str) -> Option<CancelReason> {
         reasons(s).cancel_reason
+    }
+
+    /// "Can't", "couldn't" and "won't" before a reason say the goods cannot be used; a
+    /// plain "not" still denies it.
+    #[test]
+    fn what_cannot_be_done_is_a_reason_and_not_a_denial() {
+        use ReturnReason::*;
+        assert_eq!(
+            ret("they're cut really small, i can't get my foot in, i want to return them"),
+            Some(SizeIssue)
+        );
+        assert_eq!(
+            ret("i couldn't get them over my hips so i'm sending them back"),
+            Some(SizeIssue)
+        );
+        assert_eq!(ret("it's not broken i just want to return it"), None);
+    }
+
+    /// Why a cancelled order is unwanted says more than that it is.
+    #[test]
+    fn why_it_is_unwanted_says_more_than_unwanted() {
+        use CancelReason::*;
+        assert_eq!(
+            can("if it can't get here before the party i don't want it, cancel it"),
+            Some(DeliveryTooSlow)
+        );
+        assert_eq!(
+            can("i don't want it any more, the shop round the corner has it half price on offer, cancel"),
+            Some(FoundCheaper)
+        );
+        assert_eq!(
+            can("i don't want it any more, cancel it"),
+            Some(ChangedMind)
+        );
     }
 
     #[test]
