@@ -549,7 +549,32 @@ fn letters_written_plainly(chunks: Vec<String>) -> Vec<String> {
             }
         }
     }
+    oh_as_a_letter(&mut out);
     thousands_written(out)
+}
+
+/// "oh l l i e", "oh dot brien": an "oh" that starts spelled letters, or stands alone as
+/// an initial before a "dot" and a name, is the letter o. Among digits, or after one, it
+/// stays a zero ("five oh two").
+fn oh_as_a_letter(out: &mut [String]) {
+    let digit = |c: &str| spelled_unit(c).is_some_and(|d| d.chars().all(|ch| ch.is_ascii_digit()));
+    for x in 0..out.len() {
+        if out[x] != "oh" {
+            continue;
+        }
+        let prev = x.checked_sub(1).map(|p| out[p].as_str());
+        if prev.is_some_and(|p| digit(p) || one_letter(p)) {
+            continue;
+        }
+        let next = out.get(x + 1).map(String::as_str);
+        let after = out.get(x + 2).map(String::as_str);
+        let starts_letters = next.is_some_and(one_letter) && after.is_some_and(one_letter);
+        let initial = next == Some("dot")
+            && after.is_some_and(|a| a.chars().count() > 1 && a.chars().all(char::is_alphabetic));
+        if starts_letters || initial {
+            out[x] = "o".to_string();
+        }
+    }
 }
 
 /// How callers name a letter when spelling, made the letter: "double u" is "w" (not two
@@ -1226,6 +1251,24 @@ mod tests {
 
     fn email(s: &str) -> Option<String> {
         split_emails(s).1.into_iter().next()
+    }
+
+    /// "oh" starting spelled letters, or an initial before "dot", is the letter o; among
+    /// digits it stays a zero.
+    #[test]
+    fn oh_is_a_letter_where_letters_follow() {
+        assert_eq!(
+            email("oh l l i e dot b at gmail dot com"),
+            Some("ollie.b@gmail.com".into())
+        );
+        assert_eq!(
+            email("it's under oh dot brien at eircom dot net"),
+            Some("o.brien@eircom.net".into())
+        );
+        assert_eq!(
+            email("j five oh two at gmail dot com"),
+            Some("j502@gmail.com".into())
+        );
     }
 
     #[test]
