@@ -678,6 +678,17 @@ fn relative_day(words: &[String], i: usize, today: NaiveDate) -> Option<(NaiveDa
     if words_at(words, j, "day before yesterday") {
         return Some((add_days(today, -2)?, j + 3));
     }
+    // British: "a week tomorrow", "tomorrow week", "a week today" are that day a week on.
+    for (phrase, days) in [
+        ("a week tomorrow", 8),
+        ("a week today", 7),
+        ("tomorrow week", 8),
+        ("today week", 7),
+    ] {
+        if words_at(words, i, phrase) {
+            return Some((add_days(today, days)?, i + phrase.split(' ').count()));
+        }
+    }
     let offset = match words[i].as_str() {
         "today" | "tonight" => 0,
         "tomorrow" | "tomorow" | "tommorow" | "tommorrow" | "tmrw" | "tmr" => 1,
@@ -747,6 +758,16 @@ fn weekday_phrase(
     let day = weekday_word(words.get(j)?)?;
     let mut end = j + 1;
     let mut mode = mode;
+    // British: "monday just gone", "friday gone" are the last ones.
+    if mode == Mode::Next && j == i {
+        for suffix in ["just gone", "gone", "just past"] {
+            if words_at(words, end, suffix) {
+                end += suffix.split(' ').count();
+                mode = Mode::Last;
+                break;
+            }
+        }
+    }
     if mode == Mode::Next {
         for (suffix, m) in [
             ("of next week", Mode::NextWeek),
@@ -1196,6 +1217,20 @@ mod tests {
 
     fn date(s: &str) -> Option<String> {
         date_with(s, None)
+    }
+
+    /// British ways of counting from today: "a week tomorrow", "tomorrow week", "monday
+    /// just gone" (now is Tuesday 10 March).
+    #[test]
+    fn a_week_tomorrow_and_a_day_just_gone() {
+        assert_eq!(date("bring it a week tomorrow"), Some("2026-03-18".into()));
+        assert_eq!(date("can it come tomorrow week"), Some("2026-03-18".into()));
+        assert_eq!(date("a week today if you can"), Some("2026-03-17".into()));
+        assert_eq!(
+            date("monday just gone the box came crushed"),
+            Some("2026-03-09".into())
+        );
+        assert_eq!(date("bring it tomorrow"), Some("2026-03-11".into()));
     }
 
     /// The day asked for ("could it be…", "how about…", "deliver it on…") wins over the
