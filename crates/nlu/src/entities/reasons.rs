@@ -229,6 +229,14 @@ fn as_return_reason(reason: CancelReason) -> ReturnReason {
     }
 }
 
+/// The first reason said that is more than `unwanted`, else the first said.
+fn most_telling<T: Copy + PartialEq>(said: &[T], unwanted: T) -> Option<T> {
+    said.iter()
+        .copied()
+        .find(|&v| v != unwanted)
+        .or_else(|| said.first().copied())
+}
+
 /// Reads the three table-driven entities from `words`.
 pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
@@ -296,11 +304,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
             Reason::Cancel(_) => None,
         })
         .collect();
-    let first_return = returns_said
-        .iter()
-        .copied()
-        .find(|&v| v != ReturnReason::ChangedMind)
-        .or_else(|| returns_said.first().copied())
+    let first_return = most_telling(&returns_said, ReturnReason::ChangedMind)
         .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue))
         .map(|r| match r {
             ReturnReason::Damaged if broke_in_use(words) => ReturnReason::QualityIssue,
@@ -315,11 +319,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
             Reason::Return(_) => None,
         })
         .collect();
-    let first_cancel = cancels_said
-        .iter()
-        .copied()
-        .find(|&v| v != CancelReason::ChangedMind)
-        .or_else(|| cancels_said.first().copied());
+    let first_cancel = most_telling(&cancels_said, CancelReason::ChangedMind);
     let (return_reason, cancel_reason) = match (cancel_cue, return_cue) {
         (true, false) if first_cancel.is_some() => (None, first_cancel),
         (false, true) if first_return.is_some() => (first_return, None),
