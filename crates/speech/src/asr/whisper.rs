@@ -81,11 +81,6 @@ const FRAMES_PER_SECOND: f64 = 50.0;
 /// it's my order" with +64, right with +192 and with the full window), digits equal
 /// (6/8), at still a fraction of the full window's cost.
 pub(crate) const AUDIO_CTX_MARGIN: i32 = 192;
-/// Encoder frames for a window of `seconds`, within the model's `model_ctx`.
-fn window_frames(seconds: u32, model_ctx: i32) -> i32 {
-    let frames = (f64::from(seconds) * FRAMES_PER_SECOND) as i64;
-    frames.min(i64::from(model_ctx)) as i32
-}
 /// Logit penalty on text tokens that do not fit an expected number.
 const DIGIT_PENALTY: f32 = 2.0;
 /// Logit bonus for yes/no words as the first word of an answer.
@@ -379,6 +374,12 @@ impl TokenClasses {
 #[derive(Debug, Clone, Default)]
 struct ClosedSet {
     phrases: Vec<(String, Vec<c_int>)>,
+}
+
+/// Encoder frames for a window of `seconds`, within the model's `model_ctx`.
+fn window_frames(seconds: u32, model_ctx: i32) -> i32 {
+    let frames = (f64::from(seconds) * FRAMES_PER_SECOND) as i64;
+    frames.min(i64::from(model_ctx)) as i32
 }
 
 /// whisper keeps at most half its text context (448 tokens) for a prompt.
@@ -757,8 +758,8 @@ pub struct WhisperRecognizer {
     /// Encoder frames an expected number is decoded over, at least, when `size_audio_ctx`
     /// is on (`speech.asr.number_window_seconds`); 0 sizes it to the speech as well.
     number_window: i32,
-    /// A number turn decoded since the state was made: its buffers grew for the whole
-    /// window and the beam, and are let go at the end of the turn.
+    /// A number turn decoded since the state was made: its buffers grew for the number's
+    /// long window and the beam, and are let go at the end of the turn.
     state_grown: bool,
     model_audio_ctx: i32,
     pub(crate) audio_ctx_margin: i32,
@@ -1180,10 +1181,11 @@ impl WhisperRecognizer {
         Ok(best)
     }
 
-    /// Lets go of what a number turn grew: whisper's buffers for the whole 30 s window
-    /// and the beam's caches stay resident once touched (86 MB and 22 MB on tiny.en), and
-    /// would otherwise sit beside the voice's working memory when it speaks the reply. A
-    /// new state costs about 20 ms, on number turns only.
+    /// Lets go of what a number turn grew: whisper's buffers for the number's long window
+    /// and the beam's caches stay resident once touched (86 MB over the whole 30 s window
+    /// and 22 MB for the beam on tiny.en), and would otherwise sit beside the voice's
+    /// working memory when it speaks the reply. A new state costs about 20 ms, on number
+    /// turns only.
     fn release_working_memory(&mut self) -> Result<(), AsrError> {
         self.state = self.ctx.create_state().map_err(AsrError::Whisper)?;
         self.state_grown = false;
