@@ -6,8 +6,9 @@
 //! glibc serves a large request from its own mapping and unmaps it on free, but only above
 //! a threshold that it raises each time such a block is freed (up to 32 MiB on 64-bit).
 //! After the first few frees, a voice chunk's tensors came from the main heap instead,
-//! where freed space stays resident and fragments: `voxorder bench` peaked 85 MB higher.
-//! Fixing the threshold keeps every large block in its own mapping.
+//! where freed space stays resident and fragments: with the voice's arena off,
+//! `voxorder bench` peaked about 90 MB higher. Fixing the threshold keeps every large
+//! block in its own mapping.
 
 /// Requests at least this large get their own mapping: glibc's own starting threshold.
 pub const OWN_MAPPING_BYTES: i32 = 128 * 1024;
