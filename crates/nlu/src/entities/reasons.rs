@@ -290,20 +290,16 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let mut kept: Vec<(usize, usize, Reason)> = longest_non_overlapping(returns);
     kept.extend(longest_non_overlapping(cancels));
     kept.sort_by_key(|&(s, _, _)| s);
-    let kept: Vec<Reason> = kept
-        .into_iter()
-        .filter(|&(s, _, _)| !negated(s))
-        .map(|(_, _, r)| r)
-        .collect();
+    // Each table's reasons in the order said, those denied left out.
+    let (mut returns_said, mut cancels_said) = (Vec::new(), Vec::new());
+    for (_, _, reason) in kept.into_iter().filter(|&(s, _, _)| !negated(s)) {
+        match reason {
+            Reason::Return(v) => returns_said.push(v),
+            Reason::Cancel(v) => cancels_said.push(v),
+        }
+    }
     // "I got it as a present and it's the wrong size": whatever is wrong with the goods
     // says more than that they are unwanted, wherever it is said.
-    let returns_said: Vec<ReturnReason> = kept
-        .iter()
-        .filter_map(|r| match r {
-            Reason::Return(v) => Some(*v),
-            Reason::Cancel(_) => None,
-        })
-        .collect();
     let first_return = most_telling(&returns_said, ReturnReason::ChangedMind)
         .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue))
         .map(|r| match r {
@@ -312,13 +308,6 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         });
     // "I don't want it if it can't get here before the party": why it is unwanted says
     // more than that it is, as for returns.
-    let cancels_said: Vec<CancelReason> = kept
-        .iter()
-        .filter_map(|r| match r {
-            Reason::Cancel(v) => Some(*v),
-            Reason::Return(_) => None,
-        })
-        .collect();
     let first_cancel = most_telling(&cancels_said, CancelReason::ChangedMind);
     let (return_reason, cancel_reason) = match (cancel_cue, return_cue) {
         (true, false) if first_cancel.is_some() => (None, first_cancel),
