@@ -57,11 +57,11 @@ const MIN_COVERAGE_ONE_TERM: f32 = 0.6;
 const MIN_COVERAGE_MORE_TERMS: f32 = 0.35;
 
 /// A spoken answer stays under this many characters when the passage allows it.
-const MAX_ANSWER_CHARS: usize = 300;
+const MAX_ANSWER_CHARS: usize = 260;
 /// An answer shorter than this is completed with the sentence that follows it.
 const SHORT_ANSWER_CHARS: usize = 120;
 /// At most this many sentences are spoken.
-const MAX_SENTENCES: usize = 3;
+const MAX_SENTENCES: usize = 2;
 /// The credit toward coverage of a question word that the documents use but the passage
 /// does not.
 const UNMATCHED_KNOWN_CREDIT: f32 = 0.5;
