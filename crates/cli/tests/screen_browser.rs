@@ -106,10 +106,9 @@ impl Chat {
     }
 }
 
-/// The agent's reply acknowledges a passed identity check ("Thanks. …", "Thank you. …"
-/// or "Thanks, that matches.").
+/// The agent's reply acknowledges a passed identity check ("Thanks. …" or "Thank you. …").
 fn verified(reply: &str) -> bool {
-    reply.contains("Thanks. ") || reply.contains("Thank you. ") || reply.contains("that matches")
+    reply.contains("Thanks. ") || reply.contains("Thank you. ")
 }
 
 async fn assert_accessible(browser: &Browser, state: &str) {

@@ -2210,7 +2210,7 @@ fn a_confirmation_call_says_when_the_order_is_due() {
     // picked up has proved nothing yet, so the card's digits are not read.
     assert!(
         s.reply.contains(
-            "two navy classic tees, fifty-nine ninety-eight, paid with your Visa, arriving \
+            "two navy classic tees, fifty-nine ninety-eight, on your Visa, arriving \
              Friday the thirteenth,"
         ),
         "{}",
@@ -2233,7 +2233,7 @@ fn a_confirmation_call_says_when_the_order_is_due() {
     let s = turn(&mut e, &w, Intent::Affirm, "yes", Entities::default());
     assert!(
         s.reply
-            .contains("fifty-nine ninety-eight, paid with your Visa, to Austin"),
+            .contains("fifty-nine ninety-eight, on your Visa, to Austin"),
         "{}",
         s.reply
     );
