@@ -345,6 +345,7 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
                 if let Ok(Some(order)) = facts.order(&named) {
                     let args = describe(e, &OrderSummary::from(&order));
                     e.say(p!("using_order"), &args);
+                    e.items_named = Some(named.clone());
                 }
             }
             use_order(e, named);
@@ -400,6 +401,7 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
                     if !just_discussed && name_words_said(&order, &words) == 0 {
                         let args = describe(e, &OrderSummary::from(&order));
                         e.say(p!("using_order"), &args);
+                        e.items_named = Some(focus.clone());
                     }
                     use_order(e, focus);
                     return true;
@@ -1827,6 +1829,7 @@ fn offer_orders(e: &mut Engine, orders: &[OrderSummary], goal: Goal, facts: &dyn
         let key = if goal == Goal::Status {
             p!("using_order_dated")
         } else {
+            e.items_named = Some(o.order_number.clone());
             p!("using_order")
         };
         e.say(key, &args);

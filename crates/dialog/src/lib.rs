@@ -362,6 +362,9 @@ pub struct Engine {
     /// The prompt of the last question and its arguments, to ask it again.
     ask_key: Option<AskKey>,
     out: Vec<String>,
+    /// The order whose items this turn's reply has already named ("I found your order
+    /// from … for the speaker"), so a status after it does not list them again.
+    items_named: Option<String>,
     step: Step,
 }
 
@@ -391,6 +394,7 @@ impl Engine {
             uses: HashMap::new(),
             ask_key: None,
             out: Vec::new(),
+            items_named: None,
             step: Step::default(),
         }
     }
@@ -486,6 +490,7 @@ impl Engine {
     pub fn handle(&mut self, event: Event, now: NaiveDateTime, facts: &dyn Facts) -> Step {
         self.now = now;
         self.out.clear();
+        self.items_named = None;
         self.step = Step::default();
         if self.s.ended {
             self.say(p!("already_ended"), &[]);
@@ -672,9 +677,9 @@ impl Engine {
             self.goodbye();
         }
         self.name_the_owner(facts);
-        // "I'm really sorry about that. Let me sort it out. Sure. What's…": the
+        // "I'm sorry about that; let's sort it out. Sure. What's…": the
         // apology already says yes.
-        // Nor is a second apology said after it ("… Thanks, that matches. I'm so sorry.").
+        // Nor is a second apology said after it ("… Thanks. I'm so sorry.").
         if self.out.len() >= 2
             && self.out[0] == self.catalog.render(p!("complaint_sorry"), 0, false, &[])
         {

@@ -613,8 +613,10 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
             }
         }
     }
-    // Once the items were listed, the status sentence does not list them again.
-    let key = |full: &'static str, brief: &'static str| if asked_details { brief } else { full };
+    // Once the items were listed, or the order was named by them this turn, the status
+    // sentence does not list them again.
+    let brief = asked_details || e.items_named.as_deref() == Some(order.order_number.as_str());
+    let key = |full: &'static str, brief_key: &'static str| if brief { brief_key } else { full };
     let number = st::digits_grouped(&order.order_number);
     let items = items_phrase(&e.catalog, &order);
     let carrier = order
