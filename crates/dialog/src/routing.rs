@@ -1172,7 +1172,7 @@ impl Engine {
         };
         self.s.last_policy = Some((self.s.turns, answer.text.clone()));
         self.s.last_section = Some(answer.section.clone());
-        self.out.push(st::plain(&answer.text));
+        self.push_passage(&answer.text);
         self.say(p!("back_to_question"), &[]);
         self.say_pending_question(false);
         true
@@ -1682,7 +1682,7 @@ impl Engine {
             if let Some(answer) = facts.policy_answer(question) {
                 self.s.fallbacks = 0;
                 self.note_primary(Intent::PolicyQuestion);
-                self.out.push(st::plain(&answer.text));
+                self.push_passage(&answer.text);
                 self.s.completed += 1;
                 self.anything_else();
                 return;
@@ -2990,10 +2990,29 @@ impl Engine {
     /// Says a passage of the shop's documents as the answer to a question, remembered so
     /// that it is not said twice in a row and what it tells the caller to ask is known.
     fn say_policy_passage(&mut self, text: &str) {
-        self.out.push(st::plain(text));
+        self.push_passage(text);
         self.s.last_policy = Some((self.s.turns, text.to_string()));
         self.s.completed += 1;
         self.anything_else();
+    }
+
+    /// Says a policy passage, unless this turn's reply already said it in other words
+    /// ("we email you a secure link for bank details" twice): most of its content words
+    /// said already means the caller would hear the same rule again.
+    fn push_passage(&mut self, text: &str) {
+        let content = |t: &str| -> Vec<String> {
+            crate::locale::words(t)
+                .into_iter()
+                .filter(|w| w.chars().count() > 3)
+                .collect()
+        };
+        let passage = content(text);
+        let said: std::collections::HashSet<String> =
+            self.out.iter().flat_map(|line| content(line)).collect();
+        let known = passage.iter().filter(|w| said.contains(*w)).count();
+        if passage.is_empty() || known * 5 < passage.len() * 3 {
+            self.out.push(st::plain(text));
+        }
     }
 
     /// Whether a policy passage tells the caller to ask the shop ("to close your account,
