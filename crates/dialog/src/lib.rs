@@ -692,6 +692,15 @@ impl Engine {
                         line.replace_range(at..at + apology.len(), "");
                     }
                 }
+                // "I'm sorry, your order is running late": the sentence stands without
+                // its apology, which is capitalised away.
+                for apology in ["I'm so sorry, ", "I'm sorry, "] {
+                    let starts = |at: usize| at == 0 || line[..at].ends_with(". ");
+                    if let Some(at) = line.find(apology).filter(|&at| starts(at)) {
+                        let rest = capitalised(line[at + apology.len()..].to_string());
+                        line.replace_range(at.., &rest);
+                    }
+                }
             }
         }
         self.finish_step()
