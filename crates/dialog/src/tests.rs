@@ -496,7 +496,7 @@ fn two_failures_lock_and_a_locked_order_is_refused() {
     };
     let second = turn(&mut e, &w, Intent::Fallback, "2225550100", wrong_phone);
     assert!(
-        second.reply.contains("for your security"),
+        second.reply.contains("access to that order is paused"),
         "{}",
         second.reply.to_lowercase()
     );
