@@ -1922,8 +1922,12 @@ impl Engine {
             }
             // "No I don't have it, my phone is 614 555 0114": a no that gives a way to
             // find the caller's orders is no goodbye; the orders are looked up by it.
+            // "The number is 4521… no wait, that's wrong… 4521…": a no that corrects an
+            // order number is about that order.
             Intent::Deny
-                if said.entities.phone_number.is_some() || said.entities.email.is_some() =>
+                if said.entities.phone_number.is_some()
+                    || said.entities.email.is_some()
+                    || said.entities.order_number.is_some() =>
             {
                 self.start_goal(Goal::Status, said, facts);
             }
@@ -1947,10 +1951,26 @@ impl Engine {
                         self.s.fallbacks = 0;
                         self.say_policy_answer(&answer);
                     }
-                    None => self.fallback(said),
+                    None => self.fallback_or_the_order(said, facts),
                 }
             }
-            _ => self.fallback(said),
+            _ => self.fallback_or_the_order(said, facts),
+        }
+    }
+
+    /// Nothing else understood, but an order number was said with words of what it
+    /// holds ("it's about my tee shirts, the number is 1000…011"): the caller wants to
+    /// know about that order, which is looked up as a status. Anything else is a miss.
+    fn fallback_or_the_order(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        let about_its_items = said.entities.order_number.is_some()
+            && said.entities.product.is_some()
+            && self.task.is_none()
+            && !self.phrases().any("buying_request", &said.words);
+        if about_its_items {
+            self.s.fallbacks = 0;
+            self.start_goal(Goal::Status, said, facts);
+        } else {
+            self.fallback(said);
         }
     }
 
