@@ -1640,9 +1640,12 @@ fn problem_from_words(
         return Some(missing);
     }
     // "I never got round to returning it" is no parcel that failed to come.
+    // "It says delivered but the lamp inside is smashed": the records' word, said with
+    // damage, is a parcel that came; only the caller's own "never came" outweighs it.
     let not_received = (0..words.len()).any(|i| {
         ph.len_at("not_received", words, i).is_some()
             && ph.len_at("not_received_idiom", words, i).is_none()
+            && !(faulty && SHOWN.contains(&words[i].as_str()))
     });
     // "One item is not received": a part of a parcel that came, not the parcel.
     // (An order named by its number is no parcel said lost.)
@@ -1653,7 +1656,7 @@ fn problem_from_words(
     if not_received && an_item {
         return Some(Problem::MissingItem);
     }
-    if not_received || shown_as_delivered(words) {
+    if not_received || (shown_as_delivered(words) && !faulty) {
         return Some(Problem::NotReceived);
     }
     // "It arrived and the jar is cracked": damage on the way, which the reason heard
@@ -1675,21 +1678,14 @@ fn problem_from_words(
 /// the records call delivered, said as a problem, did not reach the caller.
 fn shown_as_delivered(words: &[String]) -> bool {
     words.iter().enumerate().any(|(i, w)| {
-        matches!(
-            w.as_str(),
-            "says"
-                | "say"
-                | "said"
-                | "shows"
-                | "show"
-                | "showed"
-                | "marked"
-                | "claims"
-                | "claimed"
-                | "reckons"
-        ) && words.iter().skip(i + 1).take(5).any(|n| n == "delivered")
+        SHOWN.contains(&w.as_str()) && words.iter().skip(i + 1).take(5).any(|n| n == "delivered")
     })
 }
+
+/// Words by which the records, not the caller, say a parcel was delivered.
+const SHOWN: &[&str] = &[
+    "says", "say", "said", "shows", "show", "showed", "marked", "claims", "claimed", "reckons",
+];
 
 /// What the words say is missing: an item from a parcel that came ("the t-shirt
 /// wasn't in it", "never came in the box", "one of the mugs is missing from the
