@@ -2192,6 +2192,8 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         });
     }
     let policy = &e.config().policy;
+    // The days to send it back are the policy's, as for any return.
+    let ship_days = st::number_words(u64::from(policy.returns.ship_back_days));
     let id = st::characters_grouped(&return_id);
     if refund {
         let days = refund_days(e);
@@ -2214,9 +2216,15 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
         e.say(p!("problem_replaced"), &[("id", id), ("days", days)]);
     }
     if wrong_item {
-        e.say(p!("problem_label_for_wrong_item"), &[]);
+        e.say(
+            p!("problem_label_for_wrong_item"),
+            &[("ship_days", ship_days)],
+        );
     } else if comes_back_first {
-        e.say(p!("problem_label_for_the_check"), &[]);
+        e.say(
+            p!("problem_label_for_the_check"),
+            &[("ship_days", ship_days)],
+        );
     }
     e.complete();
 }
