@@ -145,6 +145,13 @@ impl Engine {
         if self.phrases().any("holds_the_yes", &said.words) {
             return None;
         }
+        // "Yeah nah, I'll wait": the last of the two words is the answer.
+        if self.phrases().any("yes_then_no", &said.words) {
+            return Some(false);
+        }
+        if self.phrases().any("no_then_yes", &said.words) {
+            return Some(true);
+        }
         // "I do NOT want to cancel, leave it alone" at "cancel your order?" reads as a
         // cancellation to the classifier; for the question it is a no.
         if self.undoing_request() && self.phrases().any("keep", &said.words) {
