@@ -503,16 +503,20 @@ pub(crate) fn return_window_words(config: &Config, order: &Order) -> String {
         .items
         .iter()
         .filter(|i| !returns.non_returnable_categories.contains(&i.category))
-        .map(|i| {
-            returns
-                .category_window_days
-                .get(&i.category)
-                .copied()
-                .unwrap_or(returns.window_days)
-        })
+        .map(|i| item_window_days(config, i))
         .min()
         .unwrap_or(returns.window_days);
     st::number_words(u64::from(days))
+}
+
+/// The days one item can be returned in: its category's window, else the shop's.
+pub(crate) fn item_window_days(config: &Config, item: &OrderItem) -> u32 {
+    let returns = &config.policy.returns;
+    returns
+        .category_window_days
+        .get(&item.category)
+        .copied()
+        .unwrap_or(returns.window_days)
 }
 
 /// Whether the order has left the warehouse, so a card on it has been charged.

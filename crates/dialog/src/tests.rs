@@ -3010,3 +3010,44 @@ fn acting_for_someone_is_read_from_the_doing_not_from_what_was_bought() {
         assert!(!e.speaks_for_another(&words(s)), "{s}");
     }
 }
+
+#[test]
+fn an_item_kept_from_a_cancellation_is_told_its_own_return_window() {
+    let json = ORDER.replace(
+        r#"{"sku": "TEE-NAVY-M", "name": "Classic Tee - Navy, Size M", "qty": 2, "price": 29.99, "category": "apparel"}"#,
+        r#"{"sku": "TEE-NAVY-M", "name": "Classic Tee - Navy, Size M", "qty": 2, "price": 29.99, "category": "apparel"},
+           {"sku": "CABLE-USBC", "name": "USB-C Cable", "qty": 1, "price": 9.99, "category": "electronics"}"#,
+    );
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    let mut w = World::default();
+    w.orders.insert(order.order_number.clone(), order);
+    // The tee is apparel (thirty days); the cable beside it is electronics (fifteen).
+    for (sku, window) in [
+        ("TEE-NAVY-M", "thirty days"),
+        ("CABLE-USBC", "fifteen days"),
+    ] {
+        let mut e = engine();
+        let ent = Entities {
+            product: Some(sku.into()),
+            ..number_and_zip("78701")
+        };
+        let s = turn(
+            &mut e,
+            &w,
+            Intent::CancelOrder,
+            "cancel just that one item",
+            ent,
+        );
+        assert!(s.reply.contains("cancel it all"), "{}", s.reply);
+        let s = turn(
+            &mut e,
+            &w,
+            Intent::Deny,
+            "no, leave it",
+            Entities::default(),
+        );
+        assert!(s.reply.contains(window), "{sku}: {}", s.reply);
+        assert!(s.changes.is_empty(), "{:?}", s.changes);
+    }
+}

@@ -1475,9 +1475,23 @@ pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
         cancel(e, facts);
         return;
     }
+    // The window of the item the caller wanted gone ("the pillow", thirty days), not the
+    // shortest of the order's (the cable's fifteen).
+    let named = e.task_ref().and_then(|t| t.heard.product.clone());
     let window = match e.task_ref().and_then(|t| t.order.clone()) {
         Some(n) => match facts.order(&n) {
-            Ok(Some(order)) => crate::speak::return_window_words(e.config(), &order),
+            Ok(Some(order)) => {
+                let item = named
+                    .and_then(|sku| identity::line_of(&order, &sku, facts))
+                    .and_then(|line| order.items.iter().find(|it| it.sku == line));
+                match item {
+                    Some(item) => st::number_words(u64::from(crate::speak::item_window_days(
+                        e.config(),
+                        item,
+                    ))),
+                    None => crate::speak::return_window_words(e.config(), &order),
+                }
+            }
             _ => st::number_words(u64::from(e.config().policy.returns.window_days)),
         },
         None => st::number_words(u64::from(e.config().policy.returns.window_days)),
