@@ -3051,3 +3051,26 @@ fn an_item_kept_from_a_cancellation_is_told_its_own_return_window() {
         assert!(s.changes.is_empty(), "{:?}", s.changes);
     }
 }
+
+#[test]
+fn a_scan_stamped_after_now_is_not_told_as_the_latest() {
+    let json = ORDER.replace("\"processing\"", "\"shipped\"").replace(
+        r#""shipping_method": "standard","#,
+        r#""shipping_method": "standard", "carrier": "UPS", "tracking_number": "1Z999AA10123456784",
+           "shipped_at": "2026-03-10T09:15:00",
+           "tracking_events": [
+             {"at": "2026-03-10T09:15:00", "status": "label_created", "location": "Columbus, OH", "description": "Shipping label created"},
+             {"at": "2026-03-10T17:40:00", "status": "picked_up", "location": "Columbus, OH", "description": "Picked up by carrier"}
+           ],"#,
+    );
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    let mut w = World::default();
+    w.orders.insert(order.order_number.clone(), order);
+    let mut e = engine();
+    turn(&mut e, &w, Intent::TrackPackage, "where is it", order_no());
+    // The clock says ten in the morning: the evening's pickup has not happened.
+    let s = turn(&mut e, &w, Intent::Fallback, "78701", zip("78701"));
+    assert!(s.reply.contains("label created"), "{}", s.reply);
+    assert!(!s.reply.contains("Picked up"), "{}", s.reply);
+}

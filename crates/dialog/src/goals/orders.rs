@@ -17,7 +17,7 @@ use voxorder_config::TimeSlot;
 use voxorder_domain::change::{Change, Channel, HandOffReason, Notice};
 use voxorder_domain::interpretation::Cue;
 use voxorder_domain::order::{
-    Address, AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod,
+    Address, AddressRecord, Order, OrderStatus, PaymentMethod, ShippingMethod, TrackingEvent,
 };
 use voxorder_domain::product_words as pw;
 use voxorder_domain::speech_text as st;
@@ -761,7 +761,7 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
 
 /// What a carrier's scan says and where: ("Arrived at a sorting facility", " in
 /// Hartford, CT").
-fn scan_words(ev: &voxorder_domain::order::TrackingEvent) -> (String, String) {
+fn scan_words(ev: &TrackingEvent) -> (String, String) {
     let what = ev
         .description
         .clone()
@@ -792,7 +792,7 @@ pub(crate) fn why_late(e: &mut Engine, facts: &dyn Facts) -> bool {
     let estimate = estimate_words(e, &order);
     if !late {
         e.say(p!("not_late"), &[("estimate", estimate)]);
-    } else if let Some(ev) = order.tracking_events.last() {
+    } else if let Some(ev) = last_scan(e, &order) {
         let (what, place) = scan_words(ev);
         let carrier = order
             .carrier
@@ -1009,7 +1009,7 @@ pub(crate) fn track(e: &mut Engine, facts: &dyn Facts) {
         .carrier
         .clone()
         .unwrap_or_else(|| "the carrier".into());
-    let scan = order.tracking_events.last().map(|ev| {
+    let scan = last_scan(e, &order).map(|ev| {
         let (what, place) = scan_words(ev);
         e.text(
             p!("track_last_scan"),
@@ -2805,4 +2805,14 @@ pub(crate) fn tells_pending_arrival(e: &mut Engine, said: &Said<'_>, facts: &dyn
         );
     }
     true
+}
+
+/// The carrier's latest scan that has happened by now: an event stamped later (a clock
+/// ahead of the device's, or a planned step) is not told as news.
+fn last_scan<'o>(e: &Engine, order: &'o Order) -> Option<&'o TrackingEvent> {
+    order
+        .tracking_events
+        .iter()
+        .filter(|ev| ev.at <= e.now)
+        .last()
 }
