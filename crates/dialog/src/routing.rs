@@ -613,7 +613,15 @@ impl Engine {
             self.ask(Ask::YesNo(YesNo::Proceed), p!("ask_place_order"), &[]);
             return;
         }
-        if !confirming && !said.keypad && ph.any("payment_change", &said.words) {
+        // "Return the headphones and have the money go onto another card": where a
+        // refund goes is the return's question, not how the order was paid.
+        let about_a_refund = said.words.iter().any(|w| w == "refund" || w == "refunded")
+            || (said.words.iter().any(|w| w == "money")
+                && matches!(
+                    said.intent,
+                    Intent::ReturnItem | Intent::ReportProblem | Intent::CancelOrder
+                ));
+        if !confirming && !said.keypad && !about_a_refund && ph.any("payment_change", &said.words) {
             self.task = None;
             self.say(p!("payment_change_unsupported"), &[]);
             self.offer_human(HandOffReason::Requested);

@@ -228,7 +228,15 @@ impl Nlu {
                     ) && then.intent == Intent::PolicyQuestion
                         && then.entities.refund_method.is_some()
                         && first.entities.refund_method.is_none();
-                    if refund_way_of_it {
+                    // "I want to return the sneakers and have the refund go to my new
+                    // card": where the money goes, said as a wish rather than asked, is
+                    // part of the return too (the return asks how to refund it).
+                    let refund_way_wished = matches!(
+                        first.intent,
+                        Intent::ReturnItem | Intent::ReportProblem | Intent::CancelOrder
+                    ) && first.entities.refund_method.is_none()
+                        && says_where_the_money_goes(&then.words);
+                    if refund_way_of_it || refund_way_wished {
                         first.entities.refund_method = then.entities.refund_method;
                         return Ok(first);
                     }
@@ -1200,4 +1208,30 @@ mod tests {
         let i = nlu.understand(&text, now(), None).unwrap();
         assert_eq!(i.intent, Intent::Fallback);
     }
+}
+
+/// "Have the refund go to my new card", "put the money back on my Mastercard": where a
+/// refund goes, said as a wish (a question such as "how long does the refund take" is
+/// asked, and answered, on its own).
+fn says_where_the_money_goes(words: &[String]) -> bool {
+    const MONEY: &[&str] = &["refund", "money", "refunded"];
+    const PLACES: &[&str] = &[
+        "card",
+        "account",
+        "bank",
+        "visa",
+        "mastercard",
+        "amex",
+        "paypal",
+        "credit",
+        "voucher",
+    ];
+    const ASKS: &[&str] = &[
+        "how", "when", "what", "will", "would", "can", "could", "do", "does", "is", "are", "why",
+        "where", "which",
+    ];
+    let opens_a_question = words.first().is_some_and(|w| ASKS.contains(&w.as_str()));
+    !opens_a_question
+        && words.iter().any(|w| MONEY.contains(&w.as_str()))
+        && words.iter().any(|w| PLACES.contains(&w.as_str()))
 }
