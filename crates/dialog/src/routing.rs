@@ -216,6 +216,9 @@ impl Engine {
             self.s.safety_told = true;
             self.say(p!("safety_stop_using"), &[]);
         }
+        // "Mastercard's fine. How long does the refund take?" at a question: the answer
+        // is taken below, and the question after it is answered first, not dropped.
+        self.answer_the_question_after_an_answer(said, facts);
         // "Check the status" to "do you want to check your order status or return an
         // item?": the request chosen, taken up with what the first line said (the phone
         // number, the product), which the short answer does not repeat.
@@ -3022,6 +3025,42 @@ impl Engine {
         self.s.last_policy = Some((self.s.turns, text.to_string()));
         self.s.completed += 1;
         self.anything_else();
+    }
+
+    /// An answer to the pending question followed by a question of the shop's rules in a
+    /// sentence of its own: the rule is said first (the answer is then taken as usual).
+    fn answer_the_question_after_an_answer(&mut self, said: &Said<'_>, facts: &dyn Facts) {
+        const ASKS: &[&str] = &[
+            "how", "when", "what", "will", "would", "can", "could", "do", "does", "is", "are",
+            "why", "where", "which",
+        ];
+        // A yes or no with a question after it is read as a whole elsewhere ("no thanks,
+        // can I pay by card instead?" asks to pay, not a rule).
+        let pending = !matches!(self.ask, Ask::Nothing | Ask::YesNo(_));
+        if !pending
+            || said.keypad
+            || said.intent != Intent::PolicyQuestion
+            || said.entities.is_empty()
+        {
+            return;
+        }
+        let text = said.text.trim();
+        let Some(end) = text
+            .trim_end_matches(['?', '.', '!', ' '])
+            .rfind(['.', '!', '?'])
+        else {
+            return;
+        };
+        let last = text[end + 1..].trim();
+        let words = crate::locale::words(last);
+        let asks = last.ends_with('?') || words.first().is_some_and(|w| ASKS.contains(&w.as_str()));
+        if words.len() < 3 || !asks {
+            return;
+        }
+        if let Some(answer) = facts.policy_answer(last) {
+            self.s.last_policy = Some((self.s.turns, answer.text.clone()));
+            self.push_passage(&answer.text);
+        }
     }
 
     /// Says a policy passage, unless this turn's reply already said it in other words
