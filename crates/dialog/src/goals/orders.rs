@@ -2810,9 +2810,5 @@ pub(crate) fn tells_pending_arrival(e: &mut Engine, said: &Said<'_>, facts: &dyn
 /// The carrier's latest scan that has happened by now: an event stamped later (a clock
 /// ahead of the device's, or a planned step) is not told as news.
 fn last_scan<'o>(e: &Engine, order: &'o Order) -> Option<&'o TrackingEvent> {
-    order
-        .tracking_events
-        .iter()
-        .filter(|ev| ev.at <= e.now)
-        .last()
+    order.tracking_events.iter().rev().find(|ev| ev.at <= e.now)
 }
