@@ -701,6 +701,32 @@ impl Nlu {
     }
 }
 
+/// "Have the refund go to my new card", "put the money back on my Mastercard": where a
+/// refund goes, said as a wish (a question such as "how long does the refund take" is
+/// asked, and answered, on its own).
+fn says_where_the_money_goes(words: &[String]) -> bool {
+    const MONEY: &[&str] = &["refund", "money", "refunded"];
+    const PLACES: &[&str] = &[
+        "card",
+        "account",
+        "bank",
+        "visa",
+        "mastercard",
+        "amex",
+        "paypal",
+        "credit",
+        "voucher",
+    ];
+    const ASKS: &[&str] = &[
+        "how", "when", "what", "will", "would", "can", "could", "do", "does", "is", "are", "why",
+        "where", "which",
+    ];
+    let opens_a_question = words.first().is_some_and(|w| ASKS.contains(&w.as_str()));
+    !opens_a_question
+        && words.iter().any(|w| MONEY.contains(&w.as_str()))
+        && words.iter().any(|w| PLACES.contains(&w.as_str()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1208,30 +1234,4 @@ mod tests {
         let i = nlu.understand(&text, now(), None).unwrap();
         assert_eq!(i.intent, Intent::Fallback);
     }
-}
-
-/// "Have the refund go to my new card", "put the money back on my Mastercard": where a
-/// refund goes, said as a wish (a question such as "how long does the refund take" is
-/// asked, and answered, on its own).
-fn says_where_the_money_goes(words: &[String]) -> bool {
-    const MONEY: &[&str] = &["refund", "money", "refunded"];
-    const PLACES: &[&str] = &[
-        "card",
-        "account",
-        "bank",
-        "visa",
-        "mastercard",
-        "amex",
-        "paypal",
-        "credit",
-        "voucher",
-    ];
-    const ASKS: &[&str] = &[
-        "how", "when", "what", "will", "would", "can", "could", "do", "does", "is", "are", "why",
-        "where", "which",
-    ];
-    let opens_a_question = words.first().is_some_and(|w| ASKS.contains(&w.as_str()));
-    !opens_a_question
-        && words.iter().any(|w| MONEY.contains(&w.as_str()))
-        && words.iter().any(|w| PLACES.contains(&w.as_str()))
 }
