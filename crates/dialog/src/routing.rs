@@ -3030,10 +3030,6 @@ impl Engine {
     /// An answer to the pending question followed by a question of the shop's rules in a
     /// sentence of its own: the rule is said first (the answer is then taken as usual).
     fn answer_the_question_after_an_answer(&mut self, said: &Said<'_>, facts: &dyn Facts) {
-        const ASKS: &[&str] = &[
-            "how", "when", "what", "will", "would", "can", "could", "do", "does", "is", "are",
-            "why", "where", "which",
-        ];
         // A yes or no with a question after it is read as a whole elsewhere ("no thanks,
         // can I pay by card instead?" asks to pay, not a rule).
         let pending = !matches!(self.ask, Ask::Nothing | Ask::YesNo(_));
@@ -3053,7 +3049,7 @@ impl Engine {
         };
         let last = text[end + 1..].trim();
         let words = crate::locale::words(last);
-        let asks = last.ends_with('?') || words.first().is_some_and(|w| ASKS.contains(&w.as_str()));
+        let asks = last.ends_with('?') || self.opens_with(&words, "question_openers");
         if words.len() < 3 || !asks {
             return;
         }
