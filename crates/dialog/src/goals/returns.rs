@@ -107,11 +107,7 @@ fn check_item(e: &Engine, order: &Order, item: &OrderItem, faulty: bool) -> Opti
     if policy.non_returnable_categories.contains(&item.category) {
         return Some(Ineligible::Category);
     }
-    let days = policy
-        .category_window_days
-        .get(&item.category)
-        .copied()
-        .unwrap_or(policy.window_days);
+    let days = crate::speak::item_window_days(e.config(), item);
     let delivered = order.delivered_at.map_or(order.order_date, |t| t.date());
     let deadline = delivered + Duration::days(i64::from(days));
     (e.today() > deadline).then_some(Ineligible::Window { deadline, days })
