@@ -1478,23 +1478,20 @@ pub(crate) fn decide_whole_order(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     // The window of the item the caller wanted gone ("the pillow", thirty days), not the
     // shortest of the order's (the cable's fifteen).
     let named = e.task_ref().and_then(|t| t.heard.product.clone());
-    let window = match e.task_ref().and_then(|t| t.order.clone()) {
-        Some(n) => match facts.order(&n) {
-            Ok(Some(order)) => {
-                let item = named
-                    .and_then(|sku| identity::line_of(&order, &sku, facts))
-                    .and_then(|line| order.items.iter().find(|it| it.sku == line));
-                match item {
-                    Some(item) => st::number_words(u64::from(crate::speak::item_window_days(
-                        e.config(),
-                        item,
-                    ))),
-                    None => crate::speak::return_window_words(e.config(), &order),
-                }
-            }
-            _ => st::number_words(u64::from(e.config().policy.returns.window_days)),
-        },
-        None => st::number_words(u64::from(e.config().policy.returns.window_days)),
+    let order = e
+        .task_ref()
+        .and_then(|t| t.order.clone())
+        .and_then(|n| facts.order(&n).ok().flatten());
+    let item = order.as_ref().and_then(|order| {
+        let line = identity::line_of(order, named.as_deref()?, facts)?;
+        order.items.iter().find(|it| it.sku == line)
+    });
+    let window = match (item, &order) {
+        (Some(item), _) => {
+            st::number_words(u64::from(crate::speak::item_window_days(e.config(), item)))
+        }
+        (None, Some(order)) => crate::speak::return_window_words(e.config(), order),
+        (None, None) => st::number_words(u64::from(e.config().policy.returns.window_days)),
     };
     e.say(p!("cancel_one_item_kept"), &[("window", window)]);
     // "No, I'll return it when it comes then": the return once it arrives was just
