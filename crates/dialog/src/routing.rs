@@ -2085,7 +2085,26 @@ impl Engine {
                     .map(|_| i + 3)
             };
             // "Order 1037… is my wife's": the possessive said of what was named before.
+            // "That's my sister's number, mine is …" owns a detail, not the order: the
+            // caller corrects the proof they gave.
+            let owns_a_detail = words.get(i + 2).is_some_and(|w| {
+                matches!(
+                    w.as_str(),
+                    "number"
+                        | "phone"
+                        | "mobile"
+                        | "cell"
+                        | "email"
+                        | "e-mail"
+                        | "address"
+                        | "zip"
+                        | "postcode"
+                        | "card"
+                        | "details"
+                )
+            });
             let said_of_it = pair[1].ends_with("'s")
+                && !owns_a_detail
                 && i.checked_sub(1).is_some_and(|b| {
                     matches!(words[b].as_str(), "is" | "it's" | "its" | "was" | "that's")
                 });
