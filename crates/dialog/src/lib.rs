@@ -522,9 +522,13 @@ impl Engine {
             }
             Event::Utterance(mut heard) => {
                 identity::order_shaped_phones_are_orders(self, &mut heard);
+                // Who is speaking, said in any part of the breath, even a preface that
+                // is dropped below because it asks for nothing.
                 let mut last = &*heard;
+                self.note_whose_order(&last.words);
                 while let Some(then) = &last.then {
                     last = then;
+                    self.note_whose_order(&last.words);
                 }
                 ends_on_goodbye = ends_with_goodbye(self.phrases(), &last.words);
                 self.s.goodbye_said = ends_on_goodbye;

@@ -241,43 +241,7 @@ impl Engine {
             self.ask_again();
             return;
         }
-        // "It's for my neighbour Rosa", said while answering the zip question: what the
-        // caller says of whose order it is holds for the rest of the call, whenever said.
-        // "This is Ada's friend, I'm staying over": a guest of the household is no
-        // member of it, and the speaker vouches for no one else.
-        // "I'm Ada's cleaner, she asked me to cancel it": whoever works for or visits a
-        // member is no member either.
-        let someones_friend = said.words.windows(2).any(|p| {
-            p[0].ends_with("'s")
-                && self
-                    .phrases()
-                    .any("outside_household", std::slice::from_ref(&p[1]))
-        });
-        if self.s.speaker.is_some()
-            && (someones_friend
-                || self.someone_elses_not_kin(&said.words)
-                || self.phrases().any("household_guest", &said.words))
-        {
-            self.s.guest = true;
-            self.s.for_someone_else = true;
-        }
-        if self.names_anothers_account(&said.words) {
-            self.s.anothers_account = true;
-        }
-        if self.phrases().any("gift_received", &said.words) {
-            self.s.gift_received = true;
-            // "I got a belt as a present, the number's on the gift receipt": the one it
-            // was given to, so the order is whoever paid for it, not the caller's.
-            if !self.phrases().any("gift_bought", &said.words) {
-                self.s.for_someone_else = true;
-            }
-        }
-        // "My friend sent me a t-shirt as a gift": given by someone else, so the order is
-        // theirs, whoever's zip proves it next.
-        if self.given_as_a_gift(&said.words) {
-            self.s.gift_received = true;
-            self.s.for_someone_else = true;
-        }
+        self.note_whose_order(&said.words);
         if self.speaks_for_another(&said.words) {
             self.s.for_someone_else = true;
             // "I'm her son, she asked me to sort it", said in the middle of a change: the
@@ -1195,6 +1159,53 @@ impl Engine {
         let current = self.task.as_ref().map(|t| t.goal());
         let clear = said.confidence >= self.config.dialog.switch_confidence;
         (clear && current != Some(goal)).then_some(goal)
+    }
+
+    /// What the caller says of whose order it is, or who they are to the household,
+    /// holds for the rest of the call, whichever part of a breath says it: "Hi, I'm
+    /// Ada's cleaner, she asked me to …" is a preface that asks nothing, but it still
+    /// says who is speaking.
+    pub(crate) fn note_whose_order(&mut self, words: &[String]) {
+        // "It's for my neighbour Rosa", said while answering the zip question: what the
+        // caller says of whose order it is holds for the rest of the call, whenever said.
+        // "This is Ada's friend, I'm staying over": a guest of the household is no
+        // member of it, and the speaker vouches for no one else.
+        // "I'm Ada's cleaner, she asked me to cancel it": whoever works for or visits a
+        // member is no member either.
+        let someones_friend = words.windows(2).any(|p| {
+            p[0].ends_with("'s")
+                && self
+                    .phrases()
+                    .any("outside_household", std::slice::from_ref(&p[1]))
+        });
+        if self.s.speaker.is_some()
+            && (someones_friend
+                || self.someone_elses_not_kin(words)
+                || self.phrases().any("household_guest", words))
+        {
+            self.s.guest = true;
+            self.s.for_someone_else = true;
+        }
+        if self.names_anothers_account(words) {
+            self.s.anothers_account = true;
+        }
+        if self.phrases().any("gift_received", words) {
+            self.s.gift_received = true;
+            // "I got a belt as a present, the number's on the gift receipt": the one it
+            // was given to, so the order is whoever paid for it, not the caller's.
+            if !self.phrases().any("gift_bought", words) {
+                self.s.for_someone_else = true;
+            }
+        }
+        // "My friend sent me a t-shirt as a gift": given by someone else, so the order is
+        // theirs, whoever's zip proves it next.
+        if self.given_as_a_gift(words) {
+            self.s.gift_received = true;
+            self.s.for_someone_else = true;
+        }
+        if self.speaks_for_another(words) {
+            self.s.for_someone_else = true;
+        }
     }
 
     /// "I'm the Haddads' dog walker", "I'm Omar's tutor": a caller who says whose they
