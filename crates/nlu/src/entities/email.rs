@@ -26,10 +26,17 @@ fn separator(w: &str) -> Option<char> {
     match w {
         "dot" | "period" | "point" => Some('.'),
         "underscore" => Some('_'),
-        "dash" | "hyphen" => Some('-'),
+        "dash" | "hyphen" | "minus" => Some('-'),
         _ => None,
     }
 }
+
+/// Endings a spoken "point" leads to in a domain ("btinternet point com"). Elsewhere
+/// "point" is the sentence's ("at that point", "meet at the point").
+const POINT_ENDINGS: &[&str] = &[
+    "com", "net", "org", "co", "uk", "io", "edu", "gov", "us", "ca", "au", "ie", "de", "fr", "nl",
+    "info", "biz", "sch", "ac", "nz", "eu",
+];
 
 /// Words that end a local part when met walking back from "at": they belong to the
 /// sentence ("my email is", "send it to", "the order's under"), not to the address.
@@ -121,6 +128,15 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
         }
         if matches!(c, "sign" | "symbol") && out.last().is_some_and(|w| w == "at") {
             i += 1;
+            continue;
+        }
+        // "jo under score lee at": the recogniser split the separator's name.
+        if c == "under"
+            && chunks.get(i + 1).is_some_and(|n| n == "score")
+            && chunks[i + 2..].iter().take(REMARK_REACH).any(|n| n == "at")
+        {
+            out.push("underscore".to_string());
+            i += 2;
             continue;
         }
         // "t o m full stop h at": the British name of the dot, inside an address only
@@ -1004,7 +1020,14 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     // ("u k"), so the words after the address stay out of it.
     let mut labels: Vec<String> = Vec::new();
     let mut j = domain;
-    let is_dot = |c: &String| c == "dot" || c == "." || c == "period";
+    // "point" is a dot only before a known ending, so "at bob point" stays words.
+    let is_dot_at = |x: usize| match chunks[x].as_str() {
+        "dot" | "." | "period" => true,
+        "point" => chunks
+            .get(x + 1)
+            .is_some_and(|n| POINT_ENDINGS.contains(&n.trim_end_matches('.'))),
+        _ => false,
+    };
     loop {
         // A label spelled letter by letter ("z a c h dot io") may be longer than the
         // few words a split label has.
@@ -1016,7 +1039,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         let dot_at = (j..(j + MAX_LABEL_WORDS + 1)
             .max(j + spelled_run + 1)
             .min(chunks.len()))
-            .find(|&x| is_dot(&chunks[x]));
+            .find(|&x| is_dot_at(x));
         let group: Vec<&str> = match dot_at {
             Some(d)
                 if d > j
@@ -1068,7 +1091,8 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         }
         labels.extend(parts.iter().map(|p| p.to_string()));
         j += group.len();
-        let more = chunks.get(j).is_some_and(is_dot)
+        let more = j < chunks.len()
+            && is_dot_at(j)
             && chunks
                 .get(j + 1)
                 .is_some_and(|c| is_label(c.trim_end_matches('.')));
@@ -1148,6 +1172,13 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         // Before a separator, a spelled letter counts even when it is also a word of the
         // sentence ("m i k e dot r o s s").
         let single_letter = one_char;
+        // "x underscore underscore y": a separator said twice is two.
+        if k >= 2 && separator(&chunks[k - 1]).is_some() && separator(&chunks[k - 2]).is_some() {
+            let sep = separator(&chunks[k - 1]).expect("checked just above");
+            parts.push(sep.to_string());
+            k -= 1;
+            continue;
+        }
         if k >= 2
             && separator(&chunks[k - 1]).is_some()
             && (local_word(&chunks[k - 2])
@@ -1728,6 +1759,35 @@ mod tests {
         assert_eq!(email("x at"), None);
         assert_eq!(email("x at y dot"), None);
         assert_eq!(email("dot at gmail dot com"), None);
+    }
+
+    /// Separators the recogniser wrote as two words or callers name otherwise: "under
+    /// score", "minus", "point" before a known ending, and one said twice.
+    #[test]
+    fn separators_said_otherwise() {
+        for (said, want) in [
+            (
+                "rachel under score green at gmail dot com",
+                "rachel_green@gmail.com",
+            ),
+            ("my email is k under score p at aol dot com", "k_p@aol.com"),
+            ("it's kim minus lee at yahoo dot com", "kim-lee@yahoo.com"),
+            (
+                "pete point ross at btinternet point com",
+                "pete.ross@btinternet.com",
+            ),
+            ("omar period k at web period de", "omar.k@web.de"),
+            (
+                "x underscore underscore y at gmail dot com",
+                "x__y@gmail.com",
+            ),
+            ("ali dot dot b at mail dot com", "ali..b@mail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        assert_eq!(email("meet me at the point"), None);
+        assert_eq!(email("at that point it broke"), None);
+        assert_eq!(email("i was under score pressure at work"), None);
     }
 
     #[test]
