@@ -155,6 +155,31 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
             i += 2;
             continue;
         }
+        // "at acme logistics all one word dot com", "at sue's crafts no apostrophe dot
+        // com": remarks on a domain's words before its dot go (its words are joined).
+        let remarks = domain_remarks(&chunks[i..]);
+        if remarks > 0
+            && chunks
+                .get(i + remarks)
+                .is_some_and(|n| n == "dot" || n == "point")
+            && in_a_domain(&out)
+        {
+            i += remarks;
+            continue;
+        }
+        // "at i cloud", "at hot mail": a service's name the recogniser split.
+        if out.last().is_some_and(|w| w == "at") {
+            if let Some(n) = chunks.get(i + 1) {
+                if let Some((_, _, whole)) = SPLIT_SERVICES
+                    .iter()
+                    .find(|(a, b, _)| *a == c && *b == n.as_str())
+                {
+                    out.push(whole.to_string());
+                    i += 2;
+                    continue;
+                }
+            }
+        }
         // "john smith all one word at": the words before are one.
         let joined = one_word_marker(&chunks[i..]);
         if joined > 0 && chunks.get(i + joined).is_some_and(|n| n == "at") {
@@ -223,6 +248,58 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// Mail services the recogniser writes as two words, said right after "at".
+const SPLIT_SERVICES: &[(&str, &str, &str)] = &[
+    ("i", "cloud", "icloud"),
+    ("hot", "mail", "hotmail"),
+    ("out", "look", "outlook"),
+    ("g", "mail", "gmail"),
+    ("gee", "mail", "gmail"),
+    ("google", "mail", "googlemail"),
+    ("proton", "mail", "protonmail"),
+];
+
+/// How many chunks at the start of `rest` remark on a domain's words: that they are one
+/// ("all one word", "no spaces") or have no apostrophe ("no apostrophe", "without the
+/// apostrophe"), one remark after another.
+fn domain_remarks(rest: &[String]) -> usize {
+    let mut n = 0;
+    loop {
+        let w = |i: usize| rest.get(n + i).map(String::as_str);
+        let apostrophe = |i: usize| matches!(w(i), Some("apostrophe" | "apostrophes"));
+        let step = match (w(0), w(1)) {
+            _ if one_word_marker(&rest[n..]) > 0 => one_word_marker(&rest[n..]),
+            (Some("no"), _) if apostrophe(1) => 2,
+            (Some("with"), Some("no")) if apostrophe(2) => 3,
+            (Some("without"), _) if apostrophe(1) => 2,
+            (Some("without"), Some("an" | "the" | "any")) if apostrophe(2) => 3,
+            _ => 0,
+        };
+        if step == 0 {
+            return n;
+        }
+        n += step;
+    }
+}
+
+/// Whether the words read so far end inside a domain's first label: an "at", then a few
+/// words of a name.
+fn in_a_domain(out: &[String]) -> bool {
+    let Some(back) = out
+        .iter()
+        .rev()
+        .take(MAX_LABEL_WORDS + 1)
+        .position(|w| w == "at")
+    else {
+        return false;
+    };
+    back >= 1
+        && out[out.len() - back..].iter().all(|w| {
+            !DOMAIN_STOP.contains(&w.as_str())
+                && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '\'')
+        })
 }
 
 /// How far before its "at" a remark inside an address may stand.
@@ -358,6 +435,15 @@ fn spelled_again_removed(chunks: Vec<String>) -> Vec<String> {
             .iter()
             .take(REMARK_REACH)
             .any(|n| n == "at" || n == "@")
+            // "at sue's crafts no apostrophe s u e s c r a f t s dot com": a domain's
+            // words spelled again before its dot.
+            || (chunks[from.saturating_sub(MAX_LABEL_WORDS + MAX_SPELLING_REMARKS)..from]
+                .iter()
+                .any(|n| n == "at")
+                && chunks[from..]
+                    .iter()
+                    .take(MAX_SPELLED_LABEL + 1)
+                    .any(|n| n == "dot"))
     };
     let plain = |w: &str| -> String { w.chars().filter(|&c| c != '\'' && c != '-').collect() };
     let mut out: Vec<String> = Vec::with_capacity(chunks.len());
@@ -1044,7 +1130,10 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             Some(d)
                 if d > j
                     && (d - j >= 2 && chunks[j..d].iter().all(|c| one_char(c))
-                        || chunks[j..d].iter().enumerate().all(|(x, c)| {
+                        // A name said in words is the first label: after a dot, words
+                        // are the sentence's ("dot com not ben dot p").
+                        || (labels.is_empty() || d - j == 1)
+                        && chunks[j..d].iter().enumerate().all(|(x, c)| {
                             c != "at"
                                 && !TAKE_BACK.contains(&c.as_str())
                                 && (!DOMAIN_STOP.contains(&c.as_str())
@@ -1066,8 +1155,13 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
                 g
             }
         };
-        // "k nine dogs": a number word beside a spelled letter is a digit of the label.
-        let spelled_group = group.iter().any(|c| one_letter(c));
+        // "k nine dogs": a number word beside a spelled letter is a digit of the label,
+        // and so is each of digits said one by one ("one six three dot com").
+        let digit_word = |c: &str| {
+            spelled_unit(c).is_some_and(|u| u.len() == 1 && u.as_bytes()[0].is_ascii_digit())
+        };
+        let spelled_group = group.iter().any(|c| one_letter(c))
+            || (group.len() >= 2 && group.iter().all(|c| digit_word(c)));
         let letter_name = |c: &str| LETTER_NAMES.iter().find(|(n, _)| *n == c).map(|(_, l)| *l);
         let joined: String = group
             .iter()
@@ -1084,6 +1178,8 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
                 other => other.to_string(),
             })
             .collect();
+        // "sue's crafts": an address has no apostrophe.
+        let joined = joined.replace('\'', "");
         let chunk = joined.trim_end_matches('.');
         let parts: Vec<&str> = chunk.split('.').collect();
         if !parts.iter().all(|p| is_label(p)) || parts.len() > 4 {
@@ -1788,6 +1884,54 @@ mod tests {
         assert_eq!(email("meet me at the point"), None);
         assert_eq!(email("at that point it broke"), None);
         assert_eq!(email("i was under score pressure at work"), None);
+    }
+
+    /// A domain said in words: remarks that they are one word or have no apostrophe,
+    /// apostrophes, a service's name split in two, digits said one by one, and its
+    /// words spelled again before the dot.
+    #[test]
+    fn domains_said_in_words() {
+        for (said, want) in [
+            (
+                "it's jo at pine tree farms all one word dot com",
+                "jo@pinetreefarms.com",
+            ),
+            (
+                "send it to ken at kens tools no spaces dot net",
+                "ken@kenstools.net",
+            ),
+            ("mia at mia's flowers dot com", "mia@miasflowers.com"),
+            (
+                "it's rob at rob's motors no apostrophe all one word dot co dot uk",
+                "rob@robsmotors.co.uk",
+            ),
+            ("lily dot w at i cloud dot com", "lily.w@icloud.com"),
+            ("it's dan at hot mail dot co dot uk", "dan@hotmail.co.uk"),
+            ("li at one two six dot com", "li@126.com"),
+            (
+                "ava at ava's cakes no apostrophe a v a s c a k e s dot com",
+                "ava@avascakes.com",
+            ),
+            (
+                "its m a r k dot t at gmail dot com not mark dot p",
+                "mark.t@gmail.com",
+            ),
+            (
+                "write to me at pat at pats pets all one word dot org",
+                "pat@patspets.org",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        for said in [
+            "we were at sams bakery all day",
+            "i'm at home",
+            "look at the time",
+            "i'll be at the office at nine",
+            "it's at one two three main street",
+        ] {
+            assert_eq!(email(said), None, "{said}");
+        }
     }
 
     #[test]
