@@ -839,6 +839,7 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
             Some((range, email)) if out.last().is_none_or(|(r, _)| r.end <= range.start) => {
                 let (range, email) = spelled_after(chunks, range, email);
                 let (range, email) = said_as_one_word(chunks, range, email);
+                let (range, email) = two_words_alone(chunks, range, email);
                 i = range.end;
                 out.push((range, email));
             }
@@ -943,6 +944,67 @@ fn said_as_one_word(
     }
     let words = chunks[start..range.start].concat();
     (start..range.end, format!("{words}{local}@{domain}"))
+}
+
+/// Words that may open a line that is otherwise only an address ("it's", "put down",
+/// "send it to").
+const LEAD_IN: &[&str] = &[
+    "put", "down", "write", "note", "take", "that's", "thats", "that", "sure", "right", "well",
+    "please", "email's", "name", "the", "should", "be", "can", "you", "reach", "as", "oh", "yep",
+    "hey", "now", "just", "copy", "mine", "here",
+];
+
+/// Words after an address that leave the line only the address.
+const POLITE: &[&str] = &["please", "thanks", "thank", "you", "cheers", "ta"];
+
+/// Words that are never the first of two plain words making a local part.
+const NOT_A_NAME: &[&str] = &[
+    "thanks", "please", "hey", "yes", "yeah", "no", "ok", "okay", "sure", "right", "well", "so",
+    "now", "just", "oh", "email", "mail", "address", "name", "send", "put", "write", "down",
+    "copy", "reach", "contact", "forward", "reply", "then", "also", "sorry", "wait", "mean",
+    "actually", "here", "there", "this", "that", "hello", "hi", "again", "still", "only",
+];
+
+/// "frank miller at gmail dot com" said alone (or after "it's", "put down"): two plain
+/// words before "at" are the local part when the line says nothing else, as callers
+/// whose address is their name say it. In a sentence the first word may be its own.
+fn two_words_alone(
+    chunks: &[String],
+    range: Range<usize>,
+    email: String,
+) -> (Range<usize>, String) {
+    let s = range.start;
+    let Some((local, domain)) = email.split_once('@') else {
+        return (range, email);
+    };
+    let plain = |w: &str| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_alphabetic());
+    let name = |w: &str| {
+        plain(w)
+            && !LOCAL_STOP.contains(&w)
+            && !BEFORE_AN_ADDRESS.contains(&w)
+            && !NOT_A_NAME.contains(&w)
+            && !TAKE_BACK.contains(&w)
+            && !ADDRESS_KINDS.contains(&w)
+            && spelled_unit(w).is_none()
+            && teen_or_tens(w).is_none()
+    };
+    let alone = s >= 1
+        && chunks[s] == local
+        && name(local)
+        && name(&chunks[s - 1])
+        && chunks[range.end..]
+            .iter()
+            .all(|w| POLITE.contains(&w.as_str()))
+        && chunks[..s - 1]
+            .iter()
+            .all(|w| LEAD_IN.contains(&w.as_str()) || BEFORE_AN_ADDRESS.contains(&w.as_str()));
+    if !alone {
+        return (range, email);
+    }
+    (
+        s - 1..range.end,
+        format!("{}{local}@{domain}", chunks[s - 1]),
+    )
 }
 
 /// Words that take back what was just said ("no sorry", "i mean", "actually").
@@ -1931,6 +1993,35 @@ mod tests {
             "it's at one two three main street",
         ] {
             assert_eq!(email(said), None, "{said}");
+        }
+    }
+
+    /// Two plain words before "at" on a line that is only the address are its local
+    /// part; in a sentence, or with more said after, the last word alone is.
+    #[test]
+    fn two_words_alone_are_the_local_part() {
+        for (said, want) in [
+            ("frank miller at gmail dot com", "frankmiller@gmail.com"),
+            (
+                "put down greta lind at outlook dot com",
+                "gretalind@outlook.com",
+            ),
+            ("it's nora quinn at yahoo.com thanks", "noraquinn@yahoo.com"),
+            (
+                "send it to omar farid at hotmail dot com",
+                "omarfarid@hotmail.com",
+            ),
+            // Not alone: the sentence goes on, or the word before is no name.
+            (
+                "the parcel for bella at gmail dot com arrived",
+                "bella@gmail.com",
+            ),
+            ("thanks tom at gmail dot com", "tom@gmail.com"),
+            ("my email is red at gmail dot com", "red@gmail.com"),
+            ("i want a refund paul at aol dot com", "paul@aol.com"),
+            ("it's jane nine at gmail dot com", "jane9@gmail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
     }
 
