@@ -179,6 +179,10 @@ impl Engine {
             {
                 return None
             }
+            // "No no, it's my order, I want the bigger size" at "shall I cancel it?": the
+            // words "my order" lead the classifier to a confirmation; the first word
+            // answers.
+            Intent::ConfirmOrder if said.has(Cue::No) => return Some(false),
             Intent::Affirm | Intent::ConfirmOrder => return Some(true),
             Intent::Deny => return Some(false),
             _ => {}
