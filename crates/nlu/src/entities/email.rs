@@ -342,11 +342,30 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
             i += 1;
             continue;
         }
-        if c == "with"
+        // "smyth with a y", "not with an e", "that's double g on the end", "with a p h":
+        // what the spelling has or lacks, said after it.
+        let remark = letter_remark(&chunks, i, &out);
+        if remark > 0 && after_word && at(i + remark).is_none_or(|n| !single(n) || n == "at") {
+            i += remark;
+            continue;
+        }
+        // "g r a n t no wait there's no t g r a n": a letter said to be left out is
+        // no letter of the address.
+        let left_out = match (c, at(i + 1), at(i + 2), at(i + 3)) {
+            ("there's" | "theres", Some("no"), Some(l), _) if one_letter(l) => 3,
+            ("there", Some("is"), Some("no"), Some(l)) if one_letter(l) => 4,
+            ("without", Some("the" | "an" | "a"), Some(l), _) if one_letter(l) => 3,
+            _ => 0,
+        };
+        if left_out > 0 && at(i + left_out).is_some_and(|n| one_letter(n)) {
+            i += left_out;
+            continue;
+        }
+        // "b e t t on the end at": where in the spelling a remark's letter stands.
+        if matches!(c, "on" | "at")
             && after_word
-            && matches!(at(i + 1), Some("a" | "an" | "one"))
-            && at(i + 2).is_some_and(|l| single(l) && l.bytes().all(|b| b.is_ascii_alphabetic()))
-            && at(i + 3).is_none_or(|n| !single(n) || n == "at")
+            && at(i + 1) == Some("the")
+            && matches!(at(i + 2), Some("end" | "start" | "front" | "beginning"))
         {
             i += 3;
             continue;
@@ -386,6 +405,68 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// How many chunks from `chunks[i]` remark on the letters just spelled: "with a y",
+/// "not with an e", "without an h", "with two l's", "that's double g on the end", "with a
+/// p h" (two letters only where the spelling has them). 0 when none.
+fn letter_remark(chunks: &[String], i: usize, before: &[String]) -> usize {
+    let w = |k: usize| chunks.get(k).map(String::as_str);
+    let mut k = i;
+    let that = match (w(k), w(k + 1)) {
+        (Some("that's" | "thats"), _) => 1,
+        (Some("that"), Some("is")) => 2,
+        _ => 0,
+    };
+    k += that;
+    if w(k) == Some("not") && w(k + 1) == Some("with") {
+        k += 1;
+    }
+    let with = matches!(w(k), Some("with" | "without"));
+    k += usize::from(with);
+    let counted = match w(k) {
+        Some("a" | "an" | "one" | "no") => with,
+        Some("two" | "double" | "three" | "triple") => with || that > 0,
+        _ => false,
+    };
+    if !counted {
+        return 0;
+    }
+    k += 1;
+    // "l's", "ls": a letter said in the plural.
+    let plural = |c: &str| {
+        let bare = c.strip_suffix("'s").or_else(|| c.strip_suffix('s'));
+        bare.is_some_and(one_letter)
+    };
+    match w(k) {
+        Some(l) if one_letter(l) => {
+            k += 1;
+            // "with a p h at": a second letter only where the spelling has the pair.
+            if let Some(l2) = w(k).filter(|l2| one_letter(l2)) {
+                let spelled: String = before
+                    .iter()
+                    .rev()
+                    .take_while(|p| one_char(p))
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                if w(k + 1) == Some("at") && spelled.contains(&format!("{l}{l2}")) {
+                    k += 1;
+                }
+            }
+        }
+        Some(p) if p.len() >= 2 && plural(p) => k += 1,
+        _ => return 0,
+    }
+    if matches!(w(k), Some("on" | "at"))
+        && w(k + 1) == Some("the")
+        && matches!(w(k + 2), Some("end" | "start" | "front" | "beginning"))
+    {
+        k += 3;
+    }
+    k - i
 }
 
 /// Words callers put between a word of an address and its spelling: "bell, b e double
@@ -454,6 +535,17 @@ fn spelled_again_removed(chunks: Vec<String>) -> Vec<String> {
             i += 1;
             continue;
         }
+        // "mc donald no space between the mc and donald": the two words are one.
+        if let Some((len, first, second)) = no_space_between(&chunks[i..]) {
+            let n = out.len();
+            if n >= 2 && out[n - 2] == first && out[n - 1] == second {
+                let joined = format!("{first}{second}");
+                out.truncate(n - 2);
+                out.push(joined);
+            }
+            i += len;
+            continue;
+        }
         if chunks[i] == "no"
             && matches!(
                 chunks.get(i + 1).map(String::as_str),
@@ -511,7 +603,10 @@ fn spelled_again_removed(chunks: Vec<String>) -> Vec<String> {
                 && out[p - 1].chars().count() > 1
             {
                 Some(p - 1)
-            } else if two.as_deref() == Some(letters.as_str()) {
+            } else if two.as_deref() == Some(letters.as_str())
+                // Two letters are spelled already ("p h i a with a p h"), not a word.
+                && (out[p - 2].chars().count() > 1 || out[p - 1].chars().count() > 1)
+            {
                 Some(p - 2)
             } else {
                 None
@@ -540,6 +635,29 @@ fn spelled_again_removed(chunks: Vec<String>) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// "no space between the o and connor": the remark's length and the two words it
+/// joins.
+fn no_space_between(rest: &[String]) -> Option<(usize, &str, &str)> {
+    let w = |k: usize| rest.get(k).map(String::as_str);
+    if !(w(0) == Some("no")
+        && matches!(w(1), Some("space" | "spaces" | "gap" | "gaps"))
+        && w(2) == Some("between"))
+    {
+        return None;
+    }
+    let article = |c: Option<&str>| matches!(c, Some("the" | "a" | "an"));
+    let mut k = 3 + usize::from(article(w(3)));
+    let first = w(k)?;
+    k += 1;
+    if w(k) != Some("and") {
+        return None;
+    }
+    k += 1;
+    k += usize::from(article(w(k)));
+    let second = w(k)?;
+    Some((k + 1, first, second))
 }
 
 /// Words for which of a caller's addresses is meant ("my work one").
@@ -2020,6 +2138,43 @@ mod tests {
             ("my email is red at gmail dot com", "red@gmail.com"),
             ("i want a refund paul at aol dot com", "paul@aol.com"),
             ("it's jane nine at gmail dot com", "jane9@gmail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+    }
+
+    /// Remarks on the letters spelled, a letter said to be left out, and two words
+    /// said to have no space between them.
+    #[test]
+    fn remarks_on_the_spelling_are_no_part_of_it() {
+        for (said, want) in [
+            ("a n n not with an e at gmail dot com", "ann@gmail.com"),
+            ("b r i a n not with a y at gmail dot com", "brian@gmail.com"),
+            (
+                "p h i l l i p with two l's at yahoo dot com",
+                "phillip@yahoo.com",
+            ),
+            (
+                "s o p h i a with a p h at yahoo dot com",
+                "sophia@yahoo.com",
+            ),
+            (
+                "b e t t that's double t on the end at aol dot com",
+                "bett@aol.com",
+            ),
+            ("j o n without an h at mail dot com", "jon@mail.com"),
+            (
+                "it's g r a n t no wait there's no t g r a n at mail dot com",
+                "gran@mail.com",
+            ),
+            (
+                "sean dot mc donald no space between the mc and donald at gmail dot com",
+                "sean.mcdonald@gmail.com",
+            ),
+            (
+                "it's van dyke no gap between the van and dyke at aol dot com",
+                "vandyke@aol.com",
+            ),
         ] {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
