@@ -944,7 +944,10 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
             // say the @ sign.
             let rate = chunks.get(i + 1).is_some_and(|c| c == "the")
                 && chunks.get(i + 2).is_some_and(|c| c == "rate");
-            spoken(chunks, i, if rate { i + 3 } else { i + 1 })
+            match domain_after_not(chunks, i) {
+                Some(d) => spoken(chunks, i, d),
+                None => spoken(chunks, i, if rate { i + 3 } else { i + 1 }),
+            }
         } else {
             None
         };
@@ -958,6 +961,7 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
                 let (range, email) = spelled_after(chunks, range, email);
                 let (range, email) = said_as_one_word(chunks, range, email);
                 let (range, email) = two_words_alone(chunks, range, email);
+                let (range, email) = respelled_after(chunks, range, email);
                 i = range.end;
                 out.push((range, email));
             }
@@ -965,6 +969,99 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
         }
     }
     out
+}
+
+/// "at not gmail sorry icloud dot com": where the domain starts after an "at" whose
+/// first word is named as not meant, and the words taking it back.
+fn domain_after_not(chunks: &[String], at: usize) -> Option<usize> {
+    if chunks.get(at + 1).is_none_or(|c| c != "not") {
+        return None;
+    }
+    let named = chunks.get(at + 2)?;
+    if DOMAIN_STOP.contains(&named.as_str()) || !named.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let mut d = at + 3;
+    while chunks.get(d).is_some_and(|c| {
+        TAKE_BACK.contains(&c.as_str()) || matches!(c.as_str(), "i" | "but" | "it's" | "its" | "it")
+    }) {
+        d += 1;
+    }
+    Some(d)
+}
+
+/// Words between an address taken back and its local part spelled again ("no wait,
+/// two t's, so m a t t").
+const RESPELL_REMARKS: &[&str] = &[
+    "it's", "its", "it", "is", "that's", "thats", "so", "i", "mean", "with", "a", "an", "two",
+    "three", "double", "triple", "there's", "should", "be", "spelled", "spelt", "like", "ok",
+    "okay", "oh", "then", "the", "on", "end", "one", "not", "no", "um", "uh", "let", "me", "spell",
+    "again",
+];
+
+/// "b o at hotmail dot com, no wait, two b's, so b o b": letters spelled at the end of
+/// the line after taking the address back are its local part (its last part, after a
+/// separator) when they are close to it: the same first letter, at most two letters
+/// more or fewer.
+fn respelled_after(
+    chunks: &[String],
+    range: Range<usize>,
+    email: String,
+) -> (Range<usize>, String) {
+    let unchanged = (range.clone(), email.clone());
+    let Some((local, domain)) = email.split_once('@') else {
+        return unchanged;
+    };
+    let mut end = chunks.len();
+    while end > range.end && POLITE.contains(&chunks[end - 1].as_str()) {
+        end -= 1;
+    }
+    // The run of letters ending the line, walking back ("double b" as two).
+    let mut start = end;
+    let mut letters: Vec<String> = Vec::new();
+    while start > range.end && one_letter(&chunks[start - 1]) {
+        start -= 1;
+        let l = chunks[start].clone();
+        let times = (start > range.end)
+            .then(|| repeat(&chunks[start - 1]))
+            .flatten()
+            .unwrap_or(1);
+        if times > 1 {
+            start -= 1;
+        }
+        for _ in 0..times {
+            letters.push(l.clone());
+        }
+    }
+    letters.reverse();
+    let spelled = letters.concat();
+    let plural = |c: &str| c.strip_suffix("'s").is_some_and(one_letter);
+    let between = &chunks[range.end..start];
+    if spelled.len() < 2
+        || between.len() > 12
+        || !between.iter().any(|c| TAKE_BACK.contains(&c.as_str()))
+        || !between.iter().all(|c| {
+            TAKE_BACK.contains(&c.as_str())
+                || RESPELL_REMARKS.contains(&c.as_str())
+                || plural(c)
+                || one_letter(c)
+        })
+    {
+        return unchanged;
+    }
+    let cut = local.rfind(['.', '_', '-']).map_or(0, |x| x + 1);
+    let last = &local[cut..];
+    let close = last.len() >= 2
+        && spelled != last
+        && spelled.chars().next() == last.chars().next()
+        && spelled.len().abs_diff(last.len()) <= 2;
+    if !close {
+        return unchanged;
+    }
+    (
+        range.start..end,
+        format!("{}{spelled}@{domain}", &local[..cut]),
+    )
 }
 
 /// "chen wei at qq dot com, c h e n w e i": letters spelled right after an address
@@ -1142,12 +1239,14 @@ fn domain_corrected(
     }
     // "at hotmail, no, gmail dot com": the new domain may come without its "at".
     let with_at = chunks[at] == "at";
+    // "at outlook dot com, no wait, dot co dot uk": a new ending for the same name.
+    let ending = chunks[at] == "dot" && at > range.end;
     let domain_word = |c: &str| {
         !DOMAIN_STOP.contains(&c)
             && !TAKE_BACK.contains(&c)
             && c.chars().all(|ch| ch.is_ascii_alphanumeric())
     };
-    if !with_at && (at == range.end || !domain_word(&chunks[at])) {
+    if !with_at && !ending && (at == range.end || !domain_word(&chunks[at])) {
         return None;
     }
     let between = &chunks[range.end..at];
@@ -1163,10 +1262,13 @@ fn domain_corrected(
     {
         return None;
     }
-    let (local, _) = email.rsplit_once('@')?;
+    let (local, domain) = email.rsplit_once('@')?;
     let mut said = vec![local.to_string()];
     if !with_at {
         said.push("at".to_string());
+    }
+    if ending {
+        said.push(domain.split('.').next()?.to_string());
     }
     let added = said.len();
     said.extend_from_slice(&chunks[at..]);
@@ -1315,6 +1417,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
                         || (labels.is_empty() || d - j == 1)
                         && chunks[j..d].iter().enumerate().all(|(x, c)| {
                             c != "at"
+                                && c != "not"
                                 && !TAKE_BACK.contains(&c.as_str())
                                 && (!DOMAIN_STOP.contains(&c.as_str())
                                     || (x > 0 && INSIDE_A_NAME.contains(&c.as_str()))
@@ -2178,6 +2281,43 @@ mod tests {
         ] {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
+    }
+
+    /// Taken back after the address: a new ending, a service named as not meant, and
+    /// the local part spelled again at the end of the line.
+    #[test]
+    fn corrections_after_the_address() {
+        for (said, want) in [
+            (
+                "it's n e d at g mail dot com no wait it's dot co dot uk",
+                "ned@gmail.co.uk",
+            ),
+            (
+                "k i m dot l at outlook dot com sorry dot co dot uk not dot com",
+                "kim.l@outlook.co.uk",
+            ),
+            (
+                "it's ray at not yahoo sorry outlook dot com",
+                "ray@outlook.com",
+            ),
+            ("abe at not hotmail but gmail dot com", "abe@gmail.com"),
+            (
+                "it's b o at hotmail dot com no wait two b's so b o b",
+                "bob@hotmail.com",
+            ),
+            (
+                "sue dot k e l at aol dot com sorry i mean k e l l y",
+                "sue.kelly@aol.com",
+            ),
+            // Letters that are not the address's again stay out of it.
+            (
+                "b o at hotmail dot com no wait the order is a b c",
+                "bo@hotmail.com",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        assert_eq!(email("i'm at not my best today"), None);
     }
 
     #[test]
