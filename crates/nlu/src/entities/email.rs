@@ -357,7 +357,7 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
             ("without", Some("the" | "an" | "a"), Some(l), _) if one_letter(l) => 3,
             _ => 0,
         };
-        if left_out > 0 && at(i + left_out).is_some_and(|n| one_letter(n)) {
+        if left_out > 0 && at(i + left_out).is_some_and(one_letter) {
             i += left_out;
             continue;
         }
