@@ -217,6 +217,472 @@ fn broke_in_use(words: &[String]) -> bool {
     in_use && !words.iter().any(|w| ON_THE_WAY.contains(&w.as_str()))
 }
 
+/// Words that end a clause's naming of a thing: "i ordered the blue ones *and* …", "what
+/// came is a single *so* …", or begin something other than the thing ("on monday", "last
+/// week", "to my house").
+const CLAUSE_ENDS: &[&str] = &[
+    "but",
+    "and",
+    "yet",
+    "though",
+    "although",
+    "whereas",
+    "while",
+    "so",
+    "because",
+    "instead",
+    "then",
+    "not",
+    "you",
+    "they",
+    "i",
+    "we",
+    "he",
+    "she",
+    "it",
+    "these",
+    "those",
+    "this",
+    "that",
+    "what",
+    "which",
+    "who",
+    "is",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "can",
+    "could",
+    "did",
+    "does",
+    "do",
+    "on",
+    "from",
+    "last",
+    "yesterday",
+    "today",
+    "ago",
+    "online",
+    "at",
+    "by",
+    "via",
+    "through",
+    "when",
+    "if",
+    "please",
+    "kindly",
+    "to",
+    "with",
+    "after",
+    "before",
+    "back",
+    "here",
+    "there",
+    "home",
+    "yet",
+    "ages",
+    "weeks",
+    "week",
+    "days",
+    "day",
+    "month",
+    "months",
+    "earlier",
+    "already",
+    "just",
+    "only",
+    "came",
+    "come",
+    "arrived",
+    "turned",
+    "got",
+    "received",
+    "sent",
+    "delivered",
+];
+
+/// Words around a thing that do not tell one thing from another: "the", "a pair of",
+/// "the one for", "in colour".
+const NOT_THE_THING: &[&str] = &[
+    "a", "an", "the", "some", "one", "ones", "pair", "pairs", "of", "in", "my", "our", "your",
+    "me", "us", "colour", "color", "coloured", "colored", "version", "model", "kind", "type",
+    "variety", "for", "actually", "really", "item", "thing", "product",
+];
+
+/// What is sent or got that is no goods: "you sent me an email", "I ordered a kettle and got
+/// a text", "got charged twice". Said after what came, these make no wrong item.
+const NOT_GOODS: &[&str] = &[
+    "email",
+    "emails",
+    "mail",
+    "e",
+    "text",
+    "texts",
+    "message",
+    "messages",
+    "sms",
+    "link",
+    "links",
+    "code",
+    "codes",
+    "refund",
+    "reply",
+    "response",
+    "answer",
+    "confirmation",
+    "notification",
+    "notifications",
+    "notice",
+    "invoice",
+    "receipt",
+    "bill",
+    "charge",
+    "charged",
+    "tracking",
+    "update",
+    "updates",
+    "voucher",
+    "coupon",
+    "letter",
+    "call",
+    "calls",
+    "nothing",
+    "no",
+    "question",
+    "questions",
+    "delivery",
+    "date",
+    "order",
+    "orders",
+    "parcel",
+    "package",
+    "time",
+    "slot",
+    "estimate",
+    "alert",
+    "survey",
+    "password",
+    "account",
+    "reminder",
+    "warning",
+    "apology",
+    "explanation",
+    "told",
+    "asked",
+    "offered",
+    "sent",
+    "lost",
+    "delayed",
+    "stuck",
+    "cancelled",
+    "canceled",
+    "refunded",
+    "shipped",
+    "delivered",
+    "dispatched",
+    "returned",
+    "it",
+    "them",
+    "nowhere",
+    "anything",
+    "everything",
+    "number",
+    "reference",
+    "discount",
+    "offer",
+];
+
+/// Words a wrong item's phrase ends on before naming what came: "you sent me …", "ordered
+/// a kettle and got …", "received a different …".
+const CAME_WORDS: &[&str] = &[
+    "sent",
+    "got",
+    "received",
+    "delivered",
+    "brought",
+    "gave",
+    "me",
+    "us",
+    "different",
+];
+
+/// Whether what follows `end` names something other than goods ("… an email about it").
+fn names_no_goods_after(words: &[String], end: usize) -> bool {
+    let mut k = end;
+    while k < words.len()
+        && matches!(
+            words[k].as_str(),
+            "me" | "us" | "a" | "an" | "the" | "my" | "our" | "some" | "another" | "two" | "second"
+        )
+    {
+        k += 1;
+    }
+    words
+        .get(k)
+        .is_some_and(|w| NOT_GOODS.contains(&w.as_str()))
+}
+
+/// Colours, and sizes said as words: what tells one variant of a thing from another.
+const COLOURS: &[&str] = &[
+    "black",
+    "white",
+    "red",
+    "blue",
+    "green",
+    "yellow",
+    "pink",
+    "purple",
+    "orange",
+    "brown",
+    "grey",
+    "gray",
+    "navy",
+    "beige",
+    "cream",
+    "silver",
+    "gold",
+    "teal",
+    "khaki",
+    "burgundy",
+    "maroon",
+    "ivory",
+    "tan",
+    "charcoal",
+    "turquoise",
+    "lilac",
+    "mint",
+    "olive",
+    "coral",
+];
+const SIZE_WORDS: &[&str] = &[
+    "xs", "xxs", "small", "medium", "large", "xl", "xxl", "xxxl", "single", "double", "king",
+    "queen", "petite", "tall", "regular",
+];
+
+fn is_number_word(w: &str) -> bool {
+    super::text::is_digits(w)
+        || super::numbers::unit_word(w).is_some()
+        || super::numbers::teen_word(w).is_some()
+        || super::numbers::tens_word(w).is_some()
+}
+
+/// Units a listing states a measure in: "28 centimetres", "50 litres", "15 inch".
+const UNITS: &[&str] = &[
+    "cm",
+    "centimetres",
+    "centimeters",
+    "centimetre",
+    "centimeter",
+    "mm",
+    "millimetres",
+    "millimeters",
+    "m",
+    "metre",
+    "metres",
+    "meter",
+    "meters",
+    "inch",
+    "inches",
+    "foot",
+    "feet",
+    "ft",
+    "l",
+    "litre",
+    "litres",
+    "liter",
+    "liters",
+    "ml",
+    "cl",
+    "kg",
+    "kilo",
+    "kilos",
+    "kilogram",
+    "kilograms",
+    "g",
+    "gram",
+    "grams",
+    "lb",
+    "lbs",
+    "oz",
+    "ounce",
+    "ounces",
+    "watt",
+    "watts",
+    "w",
+    "mah",
+    "gb",
+    "tb",
+    "gallon",
+    "gallons",
+    "pint",
+    "pints",
+    "tog",
+    "seater",
+];
+
+/// The words naming a thing from `from` on, up to where its clause ends, without the
+/// words that tell no thing from another: "the size 8 sandals" → size 8 sandals. A count
+/// alone ("two", "3") names no thing; a number of a size or a measure does.
+fn thing_named(words: &[String], from: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    for k in from..words.len().min(from + 7) {
+        let w = words[k].as_str();
+        if CLAUSE_ENDS.contains(&w) {
+            break;
+        }
+        if NOT_THE_THING.contains(&w) {
+            continue;
+        }
+        // "Size 8", "a 40", "the 38": a size; "28 centimetres": a measure.
+        let measured = k > 0 && matches!(words[k - 1].as_str(), "size" | "a" | "an" | "the")
+            || words
+                .get(k + 1)
+                .is_some_and(|n| UNITS.contains(&n.as_str()));
+        if is_number_word(w) && !measured {
+            continue;
+        }
+        out.push(w);
+    }
+    out
+}
+
+/// What was ordered: the words after "ordered" ("I'd ordered the oat milk"), "asked for",
+/// "paid for", "chose" or "selected", with where they start. "It in red" names the red.
+fn things_ordered(words: &[String]) -> Vec<(usize, Vec<&str>)> {
+    let mut out = Vec::new();
+    for i in 0..words.len() {
+        let from = match words[i].as_str() {
+            "ordered" | "chose" | "selected" => i + 1,
+            "asked" | "paid" if words.get(i + 1).is_some_and(|n| n == "for") => i + 2,
+            _ => continue,
+        };
+        if i > 0 && matches!(words[i - 1].as_str(), "not" | "never" | "you") {
+            continue;
+        }
+        let from = match words.get(from).map(String::as_str) {
+            Some("it" | "them") if words.get(from + 1).is_some_and(|n| n == "in") => from + 2,
+            // "Ordered for my mum", "ordered on monday": no thing named.
+            Some("for" | "in") => continue,
+            _ => from,
+        };
+        let thing = thing_named(words, from);
+        if !thing.is_empty() {
+            out.push((i, thing));
+        }
+    }
+    out
+}
+
+/// What came, with where it is said and whether only a variant is comparable: "you sent
+/// the sparkling water", "I have received blue", "what came is a single", "the food you
+/// sent is the puppy one" name a thing; "these are size 6", "it came in green" name only a
+/// variant of it.
+fn things_come(words: &[String]) -> Vec<(usize, Vec<&str>, bool)> {
+    let copula = |w: &str| matches!(w, "is" | "are" | "was" | "were");
+    let mut out = Vec::new();
+    for j in 0..words.len() {
+        let before = j.checked_sub(1).map(|b| words[b].as_str());
+        let next = |k: usize| words.get(k).map(String::as_str);
+        let (from, variant_only) = match words[j].as_str() {
+            "received" | "got" if before != Some("you") => (j + 1, false),
+            "sent" | "delivered" | "shipped" | "brought"
+                if matches!(
+                    before,
+                    Some("you" | "they" | "have" | "been" | "was" | "were" | "guys")
+                ) =>
+            {
+                let mut k = j + 1;
+                if matches!(next(k), Some("me" | "us")) {
+                    k += 1;
+                }
+                // "The dog food you sent is the puppy one".
+                if next(k).is_some_and(copula) {
+                    k += 1;
+                }
+                (k, false)
+            }
+            "came" | "come" | "arrived"
+                if matches!(
+                    before,
+                    Some("what" | "which" | "that" | "it" | "they" | "one" | "ordered")
+                ) =>
+            {
+                match next(j + 1) {
+                    Some(w) if copula(w) => (j + 2, false),
+                    Some("in") => (j + 2, true),
+                    _ => continue,
+                }
+            }
+            w if copula(w)
+                && matches!(
+                    before,
+                    Some("these" | "this" | "they" | "it" | "those" | "that")
+                ) =>
+            {
+                (j + 1, true)
+            }
+            _ => continue,
+        };
+        // "Got them today", "received it": no thing named; "got an email": no goods.
+        if names_no_goods_after(words, from) {
+            continue;
+        }
+        let thing = thing_named(words, from);
+        if !thing.is_empty() {
+            out.push((j, thing, variant_only));
+        }
+    }
+    out
+}
+
+/// The variants a thing is named by: its colours, and its sizes (a size word, the
+/// number after "size", a measure).
+fn variants<'a>(thing: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
+    let colours = thing
+        .iter()
+        .copied()
+        .filter(|w| COLOURS.contains(w))
+        .collect();
+    let sizes = thing
+        .iter()
+        .copied()
+        .filter(|w| SIZE_WORDS.contains(w) || is_number_word(w))
+        .collect();
+    (colours, sizes)
+}
+
+/// "I ordered the black ones but got white", "you sent the sparkling and I ordered still",
+/// "ordered the size 8 and these are size 6": a thing ordered set against another that
+/// came is a wrong item, however the two are joined. What came must be goods (not "an
+/// email"), and differ from what was ordered; said only as "it is …", it must differ in
+/// the colour or size both sides name.
+fn ordered_one_came_another(words: &[String]) -> bool {
+    let ordered = things_ordered(words);
+    let come = things_come(words);
+    ordered.iter().any(|(o, wanted)| {
+        come.iter().any(|(c, got, variant_only)| {
+            if o == c {
+                return false;
+            }
+            if *variant_only {
+                let (wc, ws) = variants(wanted);
+                let (gc, gs) = variants(got);
+                let differs = |w: &[&str], g: &[&str]| {
+                    !w.is_empty() && !g.is_empty() && g.iter().any(|x| !w.contains(x))
+                };
+                differs(&wc, &gc) || differs(&ws, &gs)
+            } else {
+                got.iter().any(|x| !wanted.contains(x))
+            }
+        })
+    })
+}
+
 /// Why an item goes back, for a reason worded as a cancellation's: what the buyer decided
 /// (a better price, a delivery too late to be of use) is a change of mind.
 fn as_return_reason(reason: CancelReason) -> ReturnReason {
@@ -272,10 +738,16 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     // Each table keeps its own longest phrases: a longer phrase of the return table
     // ("decided i do not need it") must not hide the cancel table's reading of the same
     // words when the caller is cancelling.
+    // "You sent me an email", "ordered a kettle and got a text": what came is no goods,
+    // so no wrong item.
     let returns: Vec<(usize, usize, Reason)> = tables
         .return_reasons
         .find_all(words)
         .into_iter()
+        .filter(|m| {
+            let came = m.end > 0 && CAME_WORDS.contains(&words[m.end - 1].as_str());
+            !(m.value == ReturnReason::WrongItem && came && names_no_goods_after(words, m.end))
+        })
         .map(|m| (m.start, m.end, Reason::Return(m.value)))
         .collect();
     let cancels: Vec<(usize, usize, Reason)> = tables
@@ -302,6 +774,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     // says more than that they are unwanted, wherever it is said.
     let first_return = most_telling(&returns_said, ReturnReason::ChangedMind)
         .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue))
+        .or_else(|| ordered_one_came_another(words).then_some(ReturnReason::WrongItem))
         .map(|r| match r {
             ReturnReason::Damaged if broke_in_use(words) => ReturnReason::QualityIssue,
             r => r,
@@ -630,6 +1103,40 @@ mod tests {
         assert_eq!(ret("my old wellies have holes so i need new ones"), None);
         let r = reasons("can i return a coat i bought on clearance");
         assert_eq!((r.return_reason, r.cancel_reason), (None, None));
+    }
+
+    /// A thing ordered set against another that came is a wrong item, however the two
+    /// are joined; what came must be goods, and differ from what was ordered.
+    #[test]
+    fn one_thing_ordered_and_another_come_is_a_wrong_item() {
+        for s in [
+            "i ordered the black trainers but i got white ones",
+            "i'd ordered oat milk but i've received soya milk in the box",
+            "you delivered the decaf coffee and i ordered the regular blend",
+            "i ordered a double duvet and what came is a single",
+            "my wife ordered the size 8 sandals and these are size 6",
+            "the shampoo you sent is for dry hair and we ordered the one for oily hair",
+            "it came in grey but i ordered navy",
+            "these are a 38 and i ordered a 40",
+            // A phrase of its own naming the order is no message about it.
+            "it's the wrong item order 4420 needs collecting",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::WrongItem), "{s}");
+        }
+        for s in [
+            "i ordered a lamp last week where is it",
+            "you sent me an email about my order",
+            "i ordered a kettle and got an email saying it shipped",
+            "i ordered a sofa on monday and received it today",
+            "i ordered the blue one and it is lovely",
+            "i ordered the lamp in blue and it is blue",
+            "you sent me a tracking link that does not work",
+            "i ordered two lamps and only got one",
+            "we ordered for the party and got a message saying it is late",
+            "i got a question about the lamp i ordered",
+        ] {
+            assert_eq!(ret(s), None, "{s}");
+        }
     }
 
     #[test]
