@@ -683,6 +683,106 @@ fn ordered_one_came_another(words: &[String]) -> bool {
     })
 }
 
+/// Words that say what a listing, label or the buyer was told: "the listing says", "meant
+/// to be", "listed as", "supposed to fit".
+const STATED: &[&str] = &[
+    "says",
+    "said",
+    "say",
+    "listed",
+    "listing",
+    "advertised",
+    "advert",
+    "described",
+    "description",
+    "claims",
+    "claimed",
+    "meant",
+    "supposed",
+    "labelled",
+    "labeled",
+    "label",
+    "stated",
+    "states",
+    "rated",
+    "sold",
+    "shows",
+    "showed",
+    "pictured",
+    "website",
+    "page",
+    "catalogue",
+    "catalog",
+    "brochure",
+];
+
+/// Words that set what came against a stated measure: "holds far less", "it's tiny",
+/// "24 at most", "I measured it", "nowhere near".
+const FALLS_SHORT: &[&str] = &[
+    "less",
+    "smaller",
+    "bigger",
+    "larger",
+    "shorter",
+    "longer",
+    "lighter",
+    "heavier",
+    "thinner",
+    "thicker",
+    "narrower",
+    "wider",
+    "shallower",
+    "deeper",
+    "tiny",
+    "huge",
+    "barely",
+    "most",
+    "nowhere",
+    "anywhere",
+    "half",
+    "measured",
+    "measure",
+    "measures",
+    "measuring",
+    "closer",
+    "nearer",
+    "short",
+];
+
+/// A number said of a measure ("it's 24"), not "one" (a thing) nor an identifier.
+fn another_number(w: &str) -> bool {
+    (super::text::is_digits(w) && w.len() <= 4) || (is_number_word(w) && w != "one")
+}
+
+/// "It's meant to be 28 centimetres and it's 24", "holds less than the 50 litres the
+/// listing says": a measure the listing stated, set against what came, is the right item
+/// not as described. The measure is a number with its unit, said within a few words of
+/// what stated it; what came is another number or a word of falling short.
+fn stated_measure_not_met(words: &[String]) -> bool {
+    (0..words.len().saturating_sub(1)).any(|k| {
+        let is_measure = is_number_word(&words[k]) && UNITS.contains(&words[k + 1].as_str());
+        if !is_measure {
+            return false;
+        }
+        let near = &words[k.saturating_sub(7)..(k + 8).min(words.len())];
+        let stated = near.iter().any(|w| STATED.contains(&w.as_str()));
+        let short = words.iter().enumerate().any(|(i, w)| {
+            if i == k || i == k + 1 {
+                return false;
+            }
+            let numbered = |b: usize| {
+                i.checked_sub(b)
+                    .is_some_and(|p| matches!(words[p].as_str(), "order" | "number" | "ref"))
+            };
+            // "About a litre" against the "2 litres" stated.
+            FALLS_SHORT.contains(&w.as_str())
+                || (UNITS.contains(&w.as_str()) && i != k + 1)
+                || (another_number(w) && w != &words[k] && !numbered(1) && !numbered(2))
+        });
+        stated && short
+    })
+}
+
 /// Why an item goes back, for a reason worded as a cancellation's: what the buyer decided
 /// (a better price, a delivery too late to be of use) is a change of mind.
 fn as_return_reason(reason: CancelReason) -> ReturnReason {
@@ -774,6 +874,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     // says more than that they are unwanted, wherever it is said.
     let first_return = most_telling(&returns_said, ReturnReason::ChangedMind)
         .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue))
+        .or_else(|| stated_measure_not_met(words).then_some(ReturnReason::NotAsDescribed))
         .or_else(|| ordered_one_came_another(words).then_some(ReturnReason::WrongItem))
         .map(|r| match r {
             ReturnReason::Damaged if broke_in_use(words) => ReturnReason::QualityIssue,
@@ -1134,6 +1235,31 @@ mod tests {
             "i ordered two lamps and only got one",
             "we ordered for the party and got a message saying it is late",
             "i got a question about the lamp i ordered",
+        ] {
+            assert_eq!(ret(s), None, "{s}");
+        }
+    }
+
+    /// A measure the listing stated, or its pictures, set against what came: the right
+    /// item not as described. A stated figure alone, or of another matter, is none.
+    #[test]
+    fn a_stated_measure_not_met_is_not_as_described() {
+        for s in [
+            "the rucksack is meant to be 40 litres and it barely fits my lunch",
+            "the tv is advertised as 55 inch but i measured it at 50",
+            "the jug only takes about a litre even though the page says 2 litres",
+            "the mirror is supposed to be 60 centimetres across and it's more like 45",
+            "the table looked much bigger in the brochure",
+            "the photos show a deep navy and the one that came is nearly purple",
+            "the cushion is what i ordered but it's half the size it looked in the catalogue",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::NotAsDescribed), "{s}");
+        }
+        for s in [
+            "it was supposed to be here on tuesday",
+            "the listing says it ships in 2 days",
+            "the listing says 2 kg, is that with the box",
+            "it says 50 litres, is that the big one",
         ] {
             assert_eq!(ret(s), None, "{s}");
         }
