@@ -38,6 +38,59 @@ pub(crate) fn is_cancel_cue(w: &str) -> bool {
     w.starts_with("cancel") || w == "cancer" || w == "cancelation"
 }
 
+/// Occasions a thing was bought for, which get called off: "the trip got cancelled".
+const OCCASIONS: &[&str] = &[
+    "trip",
+    "holiday",
+    "vacation",
+    "party",
+    "wedding",
+    "event",
+    "concert",
+    "flight",
+    "match",
+    "game",
+    "show",
+    "festival",
+    "plans",
+    "plan",
+    "course",
+    "class",
+    "lesson",
+    "lessons",
+    "camp",
+    "christening",
+    "celebration",
+    "gig",
+    "race",
+    "tournament",
+    "conference",
+    "meeting",
+    "appointment",
+    "play",
+    "visit",
+    "weekend",
+    "barbecue",
+    "bbq",
+    "reunion",
+    "shoot",
+];
+
+/// "The trip got cancelled", "the concert it was for was cancelled": the cancelling word
+/// at `i` is of an occasion, said as why the goods are unwanted, not a request to cancel
+/// the order.
+fn called_off(words: &[String], i: usize) -> bool {
+    matches!(words[i].as_str(), "cancelled" | "canceled")
+        && i > 0
+        && matches!(
+            words[i - 1].as_str(),
+            "got" | "was" | "were" | "been" | "is" | "are" | "being" | "all"
+        )
+        && words[i.saturating_sub(6)..i]
+            .iter()
+            .any(|w| OCCASIONS.contains(&w.as_str()))
+}
+
 /// "Refund", "refunded", and the recogniser's "re fund".
 fn is_refund_word(words: &[String], i: usize) -> bool {
     words[i].starts_with("refund")
@@ -805,7 +858,7 @@ fn most_telling<T: Copy + PartialEq>(said: &[T], unwanted: T) -> Option<T> {
 
 /// Reads the three table-driven entities from `words`.
 pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
-    let cancel_cue = words.iter().any(|w| is_cancel_cue(w));
+    let cancel_cue = (0..words.len()).any(|i| is_cancel_cue(&words[i]) && !called_off(words, i));
     // "Cancel it and refund me to my card": the money of a cancelled order comes back
     // too, so a refund said with a cancellation sends nothing back.
     let return_cue = (0..words.len())
@@ -1263,6 +1316,28 @@ mod tests {
         ] {
             assert_eq!(ret(s), None, "{s}");
         }
+    }
+
+    /// The need gone (no use ahead, the same given by someone, not the wearer's, the
+    /// occasion called off) is a change of mind; an occasion called off is no request
+    /// to cancel.
+    #[test]
+    fn the_need_gone_is_a_change_of_mind() {
+        for s in [
+            "my cousin gave us the same blender for our wedding",
+            "the concert it was for got cancelled so i don't need the dress",
+            "it's just not my kind of thing",
+            "the holiday fell through so the suitcase can go back",
+            "we are not going to use it after all",
+            "we won't be using them now",
+            "my mum says it's just not her",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::ChangedMind), "{s}");
+        }
+        assert_eq!(ret("we won't be using your shop again"), None);
+        assert_eq!(ret("the parcel fell through the letterbox"), None);
+        let r = reasons("cancel the order please, i don't need it now");
+        assert_eq!(r.return_reason, None);
     }
 
     #[test]
