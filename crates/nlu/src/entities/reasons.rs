@@ -217,9 +217,14 @@ fn stopped_doing_its_job(words: &[String]) -> bool {
 /// Words that say a thing broke while it was being used, not on its way: "after two
 /// washes", "on its first trip", "it's already got a hole".
 const IN_USE: &[&str] = &[
-    "wash", "washes", "washing", "washed", "wear", "wears", "wearing", "worn", "wore", "uses",
-    "using", "already", "trip", "outing", "walk", "walks", "run", "runs", "ride", "rides",
+    "wash", "washes", "washing", "washed", "washer", "dryer", "laundry", "wear", "wears",
+    "wearing", "worn", "wore", "uses", "using", "already", "trip", "outing", "walk", "walks",
+    "run", "runs", "ride", "rides",
 ];
+
+/// Where a thing is made to hold: a seam or stitching that gives way is a fault in the
+/// making ("ripped along the seam"), not harm on the way.
+const MADE: &[&str] = &["seam", "seams", "stitching", "stitches", "stitch"];
 
 /// Spans of time a thing was used for before it broke ("after a week").
 const TIME_OF_USE: &[&str] = &[
@@ -259,7 +264,14 @@ const ON_THE_WAY: &[&str] = &[
 /// damage a thing took in use is a fault in it, not damage on the way, unless the words
 /// also place it on the way.
 fn broke_in_use(words: &[String]) -> bool {
-    let in_use = words.iter().any(|w| IN_USE.contains(&w.as_str()))
+    // "The second time I used it", "used them twice".
+    let used = words.windows(2).any(|p| {
+        p[0] == "used" && matches!(p[1].as_str(), "it" | "them" | "once" | "twice" | "for")
+    });
+    let in_use = used
+        || words
+            .iter()
+            .any(|w| IN_USE.contains(&w.as_str()) || MADE.contains(&w.as_str()))
         || words.iter().enumerate().any(|(i, w)| {
             w == "after"
                 && words[i + 1..]
@@ -1338,6 +1350,27 @@ mod tests {
         assert_eq!(ret("the parcel fell through the letterbox"), None);
         let r = reasons("cancel the order please, i don't need it now");
         assert_eq!(r.return_reason, None);
+    }
+
+    /// A seam or stitching that gives way, or harm in the wash or in use, is a fault in
+    /// the making; harm the words place on the way stays damage.
+    #[test]
+    fn wear_in_use_is_a_quality_issue() {
+        for s in [
+            "the jeans ripped at the seam when i bent down",
+            "the leggings tore at the knee on my first run",
+            "the handle ripped off the bag the second time i used it",
+            "the towel got torn in the dryer",
+            "the curtain ripped along the stitching",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::QualityIssue), "{s}");
+        }
+        for s in [
+            "the box was ripped and the vase is cracked",
+            "the cushion arrived ripped at the seam",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::Damaged), "{s}");
+        }
     }
 
     #[test]
