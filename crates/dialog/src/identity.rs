@@ -393,7 +393,7 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
                 if let Ok(Some(order)) = facts.order(&focus) {
                     // Just discussed, or named by its items ("return the candle from
                     // it"), the order needs no words on which one it is.
-                    let just_discussed = e.s.completed_at.is_some_and(|t| t + 1 == e.s.turns);
+                    let just_discussed = e.just_discussed();
                     let words = e
                         .task_ref()
                         .map(|t| item_words_said(e, &t.words))

@@ -365,6 +365,11 @@ pub struct Engine {
     /// The order whose items this turn's reply has already named ("I found your order
     /// from … for the speaker"), so a status after it does not list them again.
     items_named: Option<String>,
+    /// The breath opened on an answer ("no, forget it. Just cancel them"): the request
+    /// after it follows on, with no "now, your other request" between them.
+    later_follows_an_answer: bool,
+    /// The turn count when this breath began: its parts are turns of their own.
+    breath_started_at: u32,
     step: Step,
 }
 
@@ -395,6 +400,8 @@ impl Engine {
             ask_key: None,
             out: Vec::new(),
             items_named: None,
+            later_follows_an_answer: false,
+            breath_started_at: 0,
             step: Step::default(),
         }
     }
@@ -471,6 +478,14 @@ impl Engine {
     }
 
     /// Turns the caller took.
+    /// Whether the last request ended in the breath before this one or earlier in this
+    /// one: the order it was about is the one just discussed.
+    pub(crate) fn just_discussed(&self) -> bool {
+        self.s
+            .completed_at
+            .is_some_and(|t| t >= self.breath_started_at || t + 1 == self.s.turns)
+    }
+
     pub fn turns(&self) -> u32 {
         self.s.turns
     }
@@ -491,6 +506,8 @@ impl Engine {
         self.now = now;
         self.out.clear();
         self.items_named = None;
+        self.later_follows_an_answer = false;
+        self.breath_started_at = self.s.turns;
         self.step = Step::default();
         if self.s.ended {
             self.say(p!("already_ended"), &[]);
@@ -618,8 +635,23 @@ impl Engine {
                 if let Some(meant) = self.queued_request_meant(&heard, facts) {
                     heard = meant;
                 }
+                // "No no, I just want the large instead" at "shall I cancel it so you can
+                // order the size you want?": the second part says again the request the
+                // answer is about; it is no other request to take up after it.
+                if heard
+                    .then
+                    .as_deref()
+                    .is_some_and(|then| self.restates_the_request(&heard, then, goal, facts))
+                {
+                    heard.then = None;
+                }
                 // Queued first, so that finishing the first request takes it up rather
                 // than asking "anything else?".
+                // ("Yes go ahead, and also cancel my other order": what the yes did is
+                // said, and the other request is announced after it.)
+                self.later_follows_an_answer = heard.then.is_some()
+                    && Goal::from_intent(heard.intent).is_none()
+                    && !matches!(heard.intent, Intent::Affirm | Intent::ConfirmOrder);
                 let queued = heard.then.take().map(|mut then| {
                     // "Cancel it, and then order me the same tee in a large instead": a
                     // swap of the order being cancelled is a new order.
@@ -886,6 +918,47 @@ impl Engine {
         }
     }
 
+    /// Whether the part after an answer only says again the request the question was
+    /// about: the same kind of request, of the order in focus, and of nothing the order
+    /// does not hold. The answer itself asks for no request.
+    fn restates_the_request(
+        &self,
+        answer: &Interpretation,
+        then: &Interpretation,
+        goal: Option<Goal>,
+        facts: &dyn Facts,
+    ) -> bool {
+        let Some(goal) = goal else {
+            return false;
+        };
+        // Anything new said with it ("no sorry, it's 27 Kings Road": the street
+        // wanted) is an answer to take, not a request said again.
+        let mut told = then.entities.clone();
+        told.order_number = None;
+        told.product = None;
+        if Goal::from_intent(answer.intent).is_some()
+            || Goal::from_intent(then.intent) != Some(goal)
+            || then.then.is_some()
+            || then.cues.contains(&Cue::OtherOrder)
+            || then.address.is_some()
+            || !told.is_empty()
+        {
+            return false;
+        }
+        let focus = self.s.focus.as_deref();
+        let same_order = then
+            .entities
+            .order_number
+            .as_deref()
+            .is_none_or(|n| focus == Some(n));
+        let held = then.entities.product.as_deref().is_none_or(|sku| {
+            focus.is_some_and(|f| {
+                matches!(facts.order(f), Ok(Some(order)) if identity::holds_product(&order, sku, facts))
+            })
+        });
+        same_order && held
+    }
+
     /// The request waiting its turn, when the utterance takes it up itself: it names
     /// the waiting request's product (or another size or colour of it), or gives an order
     /// number after words that move on ("now", "next"), and is no confident request of
@@ -1088,7 +1161,8 @@ impl Engine {
             // "now, your other request" between them; after something done, it helps.
             let answers_only =
                 next.intent == Intent::PolicyQuestion && self.step.changes.is_empty();
-            if !answers_only {
+            let follows_on = std::mem::take(&mut self.later_follows_an_answer);
+            if !answers_only && !follows_on {
                 self.say(p!("other_request"), &[]);
             }
             self.hear(&next, facts);

@@ -2512,6 +2512,9 @@ impl Engine {
     /// Counts the current request as handled and forgets it, saying nothing.
     pub(crate) fn end_task(&mut self) {
         self.s.completed += 1;
+        // Ended short of done (refused, or handed to an offer) the order was discussed
+        // all the same.
+        self.s.completed_at = Some(self.s.turns);
         self.s.last_goal = self.task.take().map(|t| t.goal());
     }
 
