@@ -182,7 +182,14 @@ impl Engine {
             // "No no, it's my order, I want the bigger size" at "shall I cancel it?": the
             // words "my order" lead the classifier to a confirmation; the first word
             // answers.
-            Intent::ConfirmOrder if said.has(Cue::No) => return Some(false),
+            // ("No, cancel it. Actually wait, yes I confirm" still confirms.)
+            Intent::ConfirmOrder
+                if said.has(Cue::No)
+                    && !self.phrases().any("firm_yes", &said.words)
+                    && !said.words.iter().any(|w| w == "yes" || w == "confirm") =>
+            {
+                return Some(false)
+            }
             Intent::Affirm | Intent::ConfirmOrder => return Some(true),
             Intent::Deny => return Some(false),
             _ => {}
