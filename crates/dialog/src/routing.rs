@@ -1436,7 +1436,12 @@ impl Engine {
                 && self.phrases().any("gift_card", &crate::locale::words(text))
         });
         let digits = said.text.chars().filter(char::is_ascii_digit).count();
-        if after_gift_card_answer && self.task.is_none() && digits >= 8 {
+        // An order number is the order's, whatever the last answer named.
+        if after_gift_card_answer
+            && self.task.is_none()
+            && digits >= 8
+            && said.entities.order_number.is_none()
+        {
             self.s.fallbacks = 0;
             self.say(p!("gift_card_balance_team"), &[]);
             self.offer_human(HandOffReason::Requested);
