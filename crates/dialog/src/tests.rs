@@ -3074,3 +3074,38 @@ fn a_scan_stamped_after_now_is_not_told_as_the_latest() {
     assert!(s.reply.contains("label created"), "{}", s.reply);
     assert!(!s.reply.contains("Picked up"), "{}", s.reply);
 }
+
+#[test]
+fn a_reorder_of_an_item_from_a_named_order_repeats_that_orders_line() {
+    // "Reorder the tee from order 2000…": the tee on that order, in its colour and size,
+    // not the tee bought last on another order.
+    let (mut w, mut e) = household_with_the_delivered_order();
+    w.products.insert(
+        "TEE-BLACK-L".into(),
+        product_row("TEE-BLACK-L", "Classic Tee - Black, Size L", true),
+    );
+    w.histories.insert(
+        7,
+        vec![PurchasedItem {
+            sku: "TEE-BLACK-L".into(),
+            name: "Classic Tee - Black, Size L".into(),
+            times_ordered: 1,
+            last_qty: 1,
+            last_ordered: NaiveDate::from_ymd_opt(2026, 3, 8).expect("date"),
+        }],
+    );
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::Reorder,
+        "reorder the tee from order 2000000000001",
+        Entities {
+            order_number: Some("2000000000001".into()),
+            product: Some("TEE-BLACK-L".into()),
+            ..Entities::default()
+        },
+    );
+    assert!(s.reply.contains("navy classic tee"), "{}", s.reply);
+    assert!(!s.reply.contains("black"), "{}", s.reply);
+    assert!(s.changes.is_empty(), "{:?}", s.changes);
+}

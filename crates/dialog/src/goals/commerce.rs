@@ -917,6 +917,31 @@ fn fill_reorder(e: &mut Engine, cid: i64, facts: &dyn Facts) -> bool {
             return true;
         }
     }
+    // "Reorder the socks from order 5726…": that order's socks, in its colour and size,
+    // not the socks bought last on another order; with no item named, the whole order.
+    let named_order = e.task().heard.order_number.clone().filter(|n| {
+        facts
+            .orders_of_customer(cid)
+            .is_ok_and(|orders| orders.iter().any(|o| &o.order_number == n))
+    });
+    if let Some(Ok(Some(order))) = named_order.map(|n| facts.order(&n)) {
+        let named = e.task().product().clone();
+        let lines: Vec<(String, u32)> = match named {
+            Some(sku) => identity::line_of(&order, &sku, facts)
+                .and_then(|line| order.items.iter().find(|i| i.sku == line))
+                .map(|i| (i.sku.clone(), e.task().quantity().unwrap_or(i.qty).max(1)))
+                .into_iter()
+                .collect(),
+            None => order.items.iter().map(|i| (i.sku.clone(), i.qty)).collect(),
+        };
+        if !lines.is_empty() {
+            e.task().purchase().cart = lines;
+            if own {
+                e.task().purchase().repeats = Some(order.order_number);
+            }
+            return true;
+        }
+    }
     let last_order = e.task().cues.contains(&Cue::LastOrder);
     if let Some(sku) = e.task().product().clone() {
         let family = product(e, &sku, facts).map(|p| p.family);
