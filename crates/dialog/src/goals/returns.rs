@@ -2024,8 +2024,11 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // guessed from the city, and money or goods with nothing sent back want the order's
     // email or phone (or a household's own speaker).
     let late = past_window(e, order, &lines);
-    let comes_back_first = pr != Problem::WrongItem
-        && (late || !identity::proved_beyond_a_zip(e, &order.order_number, facts));
+    // A wrong item is made good at once for a caller who proved the order beyond a zip,
+    // whenever it is told; on a zip alone (which anyone holding a receipt may know) it
+    // comes back first, as any fault does.
+    let comes_back_first = (pr != Problem::WrongItem && late)
+        || !identity::proved_beyond_a_zip(e, &order.order_number, facts);
     // Nothing of a missing item can come back first: made good with nothing sent back
     // only on the order's email or phone and within its window; otherwise the team
     // checks it, never a label for goods that never came.
