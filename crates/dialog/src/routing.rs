@@ -1178,8 +1178,13 @@ impl Engine {
                     .phrases()
                     .any("outside_household", std::slice::from_ref(&p[1]))
         });
+        // "It's Ada's sister visiting": kin of a member, but a visitor to the household.
+        let someones_visitor = words
+            .windows(3)
+            .any(|w| w[0].ends_with("'s") && w[2] == "visiting");
         if self.s.speaker.is_some()
             && (someones_friend
+                || someones_visitor
                 || self.someone_elses_not_kin(words)
                 || self.phrases().any("household_guest", words))
         {
