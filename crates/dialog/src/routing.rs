@@ -1442,11 +1442,13 @@ impl Engine {
         });
         let digits = said.text.chars().filter(char::is_ascii_digit).count();
         // An order number is the order's, whatever the last answer named.
-        if after_gift_card_answer
-            && self.task.is_none()
-            && digits >= 8
-            && said.entities.order_number.is_none()
-        {
+        let lengths = &self.config.policy.verification.order_number_digits;
+        let an_order_number = said
+            .entities
+            .order_number
+            .as_ref()
+            .is_some_and(|n| lengths.contains(&n.len()));
+        if after_gift_card_answer && self.task.is_none() && digits >= 8 && !an_order_number {
             self.s.fallbacks = 0;
             self.say(p!("gift_card_balance_team"), &[]);
             self.offer_human(HandOffReason::Requested);
