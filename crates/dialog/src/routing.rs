@@ -242,6 +242,31 @@ impl Engine {
             return;
         }
         self.note_whose_order(&said.words);
+        // "Actually wait, can I just cancel one pair instead of both?" said at the proof
+        // or the reason question: part of the order's line is wanted, as if said first.
+        let part_wanted = {
+            let ph = self.phrases();
+            ph.any("one_of_them", &said.words)
+                || ph.any("just_one", &said.words)
+                || said.entities.quantity.is_some()
+                    && said
+                        .words
+                        .iter()
+                        .any(|w| matches!(w.as_str(), "just" | "only" | "instead"))
+        };
+        if part_wanted {
+            if let Some(task) = self.task.as_mut() {
+                if task.goal() == Goal::Cancel && !task.cancel().whole_order_agreed {
+                    task.words.extend(said.words.iter().cloned());
+                    if let Some(q) = said.entities.quantity {
+                        task.heard.quantity = Some(q);
+                        if task.heard.product.is_none() {
+                            task.heard.product.clone_from(&said.entities.product);
+                        }
+                    }
+                }
+            }
+        }
         if self.speaks_for_another(&said.words) {
             self.s.for_someone_else = true;
             // "I'm her son, she asked me to sort it", said in the middle of a change: the

@@ -1387,8 +1387,8 @@ fn part_of_the_line(e: &Engine, order: &Order) -> Option<(String, bool)> {
         return None;
     }
     let task = e.task_ref()?;
-    let fewer =
-        task.heard.product.is_some() && task.heard.quantity.is_some_and(|q| q > 0 && q < item.qty);
+    // "Can you take one pair off the order?": with one line, the count said is of it.
+    let fewer = task.heard.quantity.is_some_and(|q| q > 0 && q < item.qty);
     let ph = e.phrases();
     let one_of = ph.any("one_of_them", &task.words) || ph.any("just_one", &task.words);
     (fewer || one_of).then(|| {
