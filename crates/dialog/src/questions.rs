@@ -186,7 +186,7 @@ impl Engine {
             Intent::ConfirmOrder
                 if said.has(Cue::No)
                     && !self.phrases().any("firm_yes", &said.words)
-                    && !said.words.iter().any(|w| w == "yes" || w == "confirm") =>
+                    && !said.words.iter().any(|w| w == "confirm") =>
             {
                 return Some(false)
             }

@@ -241,7 +241,8 @@ impl Engine {
             self.ask_again();
             return;
         }
-        self.note_whose_order(&said.words);
+        // Who is speaking was noted for every part of the breath when it was heard
+        // (`Engine::handle`).
         // "Actually wait, can I just cancel one pair instead of both?" said at the proof
         // or the reason question: part of the order's line is wanted, as if said first.
         let part_wanted = {
@@ -268,7 +269,6 @@ impl Engine {
             }
         }
         if self.speaks_for_another(&said.words) {
-            self.s.for_someone_else = true;
             // "I'm her son, she asked me to sort it", said in the middle of a change: the
             // change stops here, whatever question it was at.
             let goal = self.task.as_ref().map(|t| t.goal());
