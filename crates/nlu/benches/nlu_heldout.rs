@@ -1,8 +1,8 @@
 //! The NLU on its held-out sets: intent accuracy, macro-F1, per-intent precision and
 //! recall, confusion matrix, entity exact match per type, out-of-scope recall and the
 //! share taken for an order change, latency per utterance (the whole of understanding,
-//! and the sentence encoder alone, one thread) as p50/p99, model load time, size and the
-//! resident memory loading it added.
+//! and the sentence encoder alone, one thread) as p50/p99, the encoder's cost fixed and
+//! per token, model load time, size and the resident memory loading it added.
 //! Prints a JSON report and writes it to `target/bench/nlu_heldout.json`.
 
 use std::path::Path;
@@ -31,18 +31,25 @@ fn main() -> anyhow::Result<()> {
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
     let model_bytes = classifier.model_bytes;
     let data = read_intents_tsv(&heldout.join("intents.tsv"))?;
-    // The encoder alone, on every held-out utterance after a warm-up pass.
+    // The encoder alone, on every held-out utterance, three passes after a warm-up pass,
+    // with each utterance's token count: its time grows with the tokens, so the p99 is
+    // that of the longest utterances, and the fit below says what a token costs.
     let mut encoder_us = Vec::new();
+    let mut encoder_tokens = Vec::new();
     if let Some(encoder) = classifier.encoder() {
         for d in &data {
             encoder.embed(&d.text)?;
         }
-        for d in &data {
-            let t = Instant::now();
-            encoder.embed(&d.text)?;
-            encoder_us.push(t.elapsed().as_secs_f64() * 1e6);
+        for _ in 0..3 {
+            for d in &data {
+                let t = Instant::now();
+                encoder.embed(&d.text)?;
+                encoder_us.push(t.elapsed().as_secs_f64() * 1e6);
+                encoder_tokens.push(encoder.tokenizer().encode(&d.text).len() as f64);
+            }
         }
     }
+    let (fixed_us, per_token_us) = least_squares(&encoder_tokens, &encoder_us);
     let rss_added_kib = rss_kib().saturating_sub(rss_before);
     let threshold = voxorder_config::Config::default().nlu.confidence_threshold;
     let nlu = Nlu::new(Box::new(classifier), &products, threshold);
@@ -75,6 +82,10 @@ fn main() -> anyhow::Result<()> {
     };
     let (p50, p99) = (pct(&mut micros, 0.5), pct(&mut micros, 0.99));
     let (enc50, enc99) = (pct(&mut encoder_us, 0.5), pct(&mut encoder_us, 0.99));
+    let (tok50, tok99) = (
+        pct(&mut encoder_tokens, 0.5),
+        pct(&mut encoder_tokens, 0.99),
+    );
 
     let report = serde_json::json!({
         "bench": "nlu_heldout",
@@ -89,7 +100,9 @@ fn main() -> anyhow::Result<()> {
         "entity_misses": entities.misses,
         "out_of_scope": out_of_scope,
         "latency_us": {"p50": p50, "p99": p99, "max": micros.last().copied().unwrap_or(0.0), "samples": micros.len()},
-        "encoder_latency_us": {"p50": enc50, "p99": enc99, "samples": encoder_us.len()},
+        "encoder_latency_us": {"p50": enc50, "p99": enc99, "samples": encoder_us.len(),
+            "fixed": fixed_us, "per_token": per_token_us},
+        "encoder_tokens": {"p50": tok50, "p99": tok99},
         "model_load_ms": load_ms,
         "model_bytes": model_bytes,
         "model_rss_added_kib": rss_added_kib,
@@ -113,6 +126,10 @@ fn main() -> anyhow::Result<()> {
         model_bytes as f64 / 1e6,
         rss_added_kib as f64 / 1024.0
     );
+    eprintln!(
+        "encoder: {fixed_us:.0} us + {per_token_us:.0} us a token (least squares); \
+         tokens p50 {tok50:.0}, p99 {tok99:.0}"
+    );
     for (name, s) in &entities.per_entity {
         eprintln!(
             "entity {name:<15} exact {:>3}/{:<3} {:.3}  spurious {}",
@@ -120,6 +137,16 @@ fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The line `y = a + b x` nearest the points in least squares, as `(a, b)`.
+fn least_squares(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let n = x.len().max(1) as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let sxy: f64 = x.iter().zip(y).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = x.iter().map(|x| (x - mx) * (x - mx)).sum();
+    let b = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    (my - b * mx, b)
 }
 
 /// Resident memory of this process (`VmRSS`), in KiB; 0 where /proc is not there.
