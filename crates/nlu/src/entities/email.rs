@@ -9,6 +9,7 @@ use std::ops::Range;
 
 use voxorder_domain::speech_text as st;
 
+use super::phonetic::{distance_within, key};
 use super::text::{push_chunk, MAX_CHUNKS, MAX_CHUNK_BYTES, OPAQUE};
 
 /// One ASCII letter said alone ("j", "o").
@@ -911,6 +912,32 @@ const DOT_COM_SERVICES: &[&str] = &[
     "protonmail",
 ];
 
+/// Mail services whose names a recogniser mishears as words that sound like them
+/// ("g male", "hot male", "ya who"); short names ("aol", "msn") sound like too much else.
+const HEARD_SERVICES: &[&str] = &[
+    "gmail",
+    "googlemail",
+    "hotmail",
+    "outlook",
+    "yahoo",
+    "icloud",
+    "protonmail",
+    "btinternet",
+];
+
+/// The mail service a domain's first label sounds like and nearly spells ("gmale",
+/// "hotmale", "yawho"), when it is not one already.
+fn misheard_service(label: &str) -> Option<&'static str> {
+    if label.len() < 4 || HEARD_SERVICES.contains(&label) {
+        return None;
+    }
+    let heard = key(label);
+    HEARD_SERVICES
+        .iter()
+        .find(|s| key(s) == heard && distance_within(label, s, 2).is_some())
+        .copied()
+}
+
 /// Words of [`DOMAIN_STOP`] that are a place or a time in a sentence ("at home", "at
 /// work") but start a domain when more of its name and a "dot" follow ("at work mail dot
 /// net").
@@ -1479,6 +1506,10 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             break;
         }
         j += 1;
+    }
+    // "at g male", "at ya who": a service's name misheard as words that sound like it.
+    if let Some(service) = labels.first().and_then(|l| misheard_service(l)) {
+        labels[0] = service.to_string();
     }
     // "at gmail", said without its ending, when nothing else follows as a label.
     if labels.len() == 1 && DOT_COM_SERVICES.contains(&labels[0].as_str()) {
@@ -2318,6 +2349,25 @@ mod tests {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
         assert_eq!(email("i'm at not my best today"), None);
+    }
+
+    /// A mail service's name heard as words that sound like it is the service; a
+    /// domain of its own that only looks a little like one stays as said.
+    #[test]
+    fn services_misheard_as_sound_alikes() {
+        for (said, want) in [
+            ("it's rosa at gee male dot com", "rosa@gmail.com"),
+            ("ben dot k at hot male dot co dot uk", "ben.k@hotmail.co.uk"),
+            ("it's lou at yah who dot com", "lou@yahoo.com"),
+            ("omar at hot mall dot com", "omar@hotmail.com"),
+            ("it's ida at pmail dot com", "ida@pmail.com"),
+            ("it's ida at mail dot com", "ida@mail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        assert_eq!(email("i'm at home"), None);
+        assert_eq!(email("look at the time"), None);
+        assert_eq!(email("at the rate of two a week"), None);
     }
 
     #[test]
