@@ -28,6 +28,8 @@ fn separator(w: &str) -> Option<char> {
         "dot" | "period" | "point" => Some('.'),
         "underscore" => Some('_'),
         "dash" | "hyphen" | "minus" => Some('-'),
+        // "sam plus shoes at gmail": a tag after the name, for sorting mail.
+        "plus" => Some('+'),
         _ => None,
     }
 }
@@ -1680,7 +1682,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         k += 1;
     }
     let local: String = parts.concat();
-    if local.starts_with(['.', '-', '_']) || local.len() > 64 {
+    if local.starts_with(['.', '-', '_', '+']) || local.len() > 64 {
         return None;
     }
     Some((k..end, format!("{local}@{}", labels.join("."))))
@@ -2368,6 +2370,25 @@ mod tests {
         assert_eq!(email("i'm at home"), None);
         assert_eq!(email("look at the time"), None);
         assert_eq!(email("at the rate of two a week"), None);
+    }
+
+    /// A tag said after "plus" is part of the local part, as mail services let it be.
+    #[test]
+    fn plus_tags_stay_in_the_local_part() {
+        for (said, want) in [
+            (
+                "rob plus receipts at gmail dot com",
+                "rob+receipts@gmail.com",
+            ),
+            (
+                "it's a dot lin plus shop at outlook dot com",
+                "a.lin+shop@outlook.com",
+            ),
+            ("t o m plus two at fastmail dot com", "tom+2@fastmail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        assert_eq!(email("it was forty plus postage at the till"), None);
     }
 
     #[test]
