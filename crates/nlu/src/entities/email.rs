@@ -927,8 +927,8 @@ const HEARD_SERVICES: &[&str] = &[
     "btinternet",
 ];
 
-/// The mail service a domain's first label sounds like and nearly spells ("gmale",
-/// "hotmale", "yawho"), when it is not one already.
+/// The mail service a domain's first label sounds like and nearly spells from the same
+/// first letter ("gmale", "hotmale", "yawho"), when it is not one already.
 fn misheard_service(label: &str) -> Option<&'static str> {
     if label.len() < 4 || HEARD_SERVICES.contains(&label) {
         return None;
@@ -936,7 +936,12 @@ fn misheard_service(label: &str) -> Option<&'static str> {
     let heard = key(label);
     HEARD_SERVICES
         .iter()
-        .find(|s| key(s) == heard && distance_within(label, s, 2).is_some())
+        .find(|s| {
+            // "k mail" is a letter said, not "gmail" misheard.
+            s.as_bytes()[0] == label.as_bytes()[0]
+                && key(s) == heard
+                && distance_within(label, s, 2).is_some()
+        })
         .copied()
 }
 
@@ -1568,14 +1573,18 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
     // "mike h at ...": a name and the initial after it are one local part, as "j smith"
     // is the other way round.
     let letter = one_letter;
-    if letter(&parts[0])
-        && k >= 1
-        && local_word(&chunks[k - 1])
-        && chunks[k - 1].len() > 1
-        && spelled_unit(&chunks[k - 1]).is_none()
-        && repeat(&chunks[k - 1]).is_none()
-        && separator(&chunks[k - 1]).is_none()
-    {
+    let name_before = |k: usize| {
+        k >= 1
+            && local_word(&chunks[k - 1])
+            && chunks[k - 1].len() > 1
+            && chunks[k - 1].bytes().all(|b| b.is_ascii_alphabetic())
+            && spelled_unit(&chunks[k - 1]).is_none()
+            && repeat(&chunks[k - 1]).is_none()
+            && separator(&chunks[k - 1]).is_none()
+            && !NOT_A_NAME.contains(&chunks[k - 1].as_str())
+            && !TAKE_BACK.contains(&chunks[k - 1].as_str())
+    };
+    if letter(&parts[0]) && name_before(k) {
         parts.push(chunks[k - 1].clone());
         k -= 1;
     }
@@ -1660,6 +1669,18 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             && local_word(&chunks[k - 1])
             && separator(&chunks[k - 1]).is_none()
             && repeat(&chunks[k - 1]).is_none()
+        {
+            parts.push(chunks[k - 1].clone());
+            k -= 1;
+            continue;
+        }
+        // "anna b seven at", "mary double o at": a few characters spelled after a name
+        // follow it, as one initial does.
+        let chars: usize = parts.iter().map(String::len).sum();
+        if chars <= 3
+            && parts.iter().any(|p| letter(p))
+            && parts.iter().all(|p| spelled_unit(p).is_some())
+            && name_before(k)
         {
             parts.push(chunks[k - 1].clone());
             k -= 1;
@@ -2389,6 +2410,23 @@ mod tests {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
         assert_eq!(email("it was forty plus postage at the till"), None);
+    }
+
+    /// A few characters spelled after a name are the name's; "just" before a letter
+    /// is no name.
+    #[test]
+    fn a_name_and_the_few_characters_after_it() {
+        for (said, want) in [
+            ("it's leo k two at gmail dot com", "leok2@gmail.com"),
+            ("it's nina double e at yahoo dot com", "ninaee@yahoo.com"),
+            ("send it to omar j at mail dot com", "omarj@mail.com"),
+            ("it's just k at kmail dot com", "k@kmail.com"),
+            ("it's only r two at web dot de", "r2@web.de"),
+            ("thanks r j at gmail dot com", "rj@gmail.com"),
+            ("k a t e at gmail dot com", "kate@gmail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
     }
 
     #[test]
