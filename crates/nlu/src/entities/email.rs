@@ -80,7 +80,10 @@ pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
     let chunks = spelling_aids_removed(chunks);
     // Remarks are taken out only where an address is then found: elsewhere "the
     // number" or "then" are the sentence's.
-    let remarked = address_remarks_removed(spelled_again_removed(chunks.clone()));
+    let remarked = words_said_as_one(address_remarks_removed(spelled_again_removed(
+        chunks.clone(),
+    )));
+    let chunks = words_said_as_one(chunks);
     let (chunks, found) = match find_emails(&remarked) {
         found if !found.is_empty() => (remarked, found),
         _ => {
@@ -183,33 +186,6 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
                 }
             }
         }
-        // "john smith all one word at": the words before are one.
-        let joined = one_word_marker(&chunks[i..]);
-        if joined > 0 && chunks.get(i + joined).is_some_and(|n| n == "at") {
-            let mut start = out.len();
-            while start > 0
-                && out.len() - start < 4
-                && !LOCAL_STOP.contains(&out[start - 1].as_str())
-                && out[start - 1].chars().all(is_local_char)
-            {
-                start -= 1;
-            }
-            if out.len() - start >= 2 {
-                // "happy hippo seven all one word": a digit said as a word among the
-                // words is the digit.
-                let word: String = out
-                    .drain(start..)
-                    .map(|w| {
-                        spelled_unit(&w)
-                            .filter(|u| u.len() == 1 && u.as_bytes()[0].is_ascii_digit())
-                            .unwrap_or(w)
-                    })
-                    .collect();
-                out.push(word);
-            }
-            i += joined;
-            continue;
-        }
         // "capital j", "upper case j", "lowercase j".
         let case_words = match (c, chunks.get(i + 1).map(String::as_str)) {
             ("upper" | "lower", Some("case")) => 2,
@@ -248,6 +224,45 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
                 continue;
             }
         }
+        i += 1;
+    }
+    out
+}
+
+/// "john smith all one word at": the few words before the remark are one. Run after
+/// the remarks inside an address are gone, so "sarah then jones all one word" joins
+/// only the name.
+fn words_said_as_one(chunks: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while i < chunks.len() {
+        let joined = one_word_marker(&chunks[i..]);
+        if joined > 0 && chunks.get(i + joined).is_some_and(|n| n == "at") {
+            let mut start = out.len();
+            while start > 0
+                && out.len() - start < 4
+                && !LOCAL_STOP.contains(&out[start - 1].as_str())
+                && out[start - 1].chars().all(is_local_char)
+            {
+                start -= 1;
+            }
+            if out.len() - start >= 2 {
+                // "happy hippo seven all one word": a digit said as a word among the
+                // words is the digit.
+                let word: String = out
+                    .drain(start..)
+                    .map(|w| {
+                        spelled_unit(&w)
+                            .filter(|u| u.len() == 1 && u.as_bytes()[0].is_ascii_digit())
+                            .unwrap_or(w)
+                    })
+                    .collect();
+                out.push(word);
+            }
+            i += joined;
+            continue;
+        }
+        out.push(chunks[i].clone());
         i += 1;
     }
     out
@@ -2424,6 +2439,27 @@ mod tests {
             ("it's only r two at web dot de", "r2@web.de"),
             ("thanks r j at gmail dot com", "rj@gmail.com"),
             ("k a t e at gmail dot com", "kate@gmail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+    }
+
+    /// "All one word" joins the words of the address, not the remarks between them.
+    #[test]
+    fn one_word_joins_after_the_remarks_go() {
+        for (said, want) in [
+            (
+                "it's tom t o m then baker all one word at aol dot com",
+                "tombaker@aol.com",
+            ),
+            (
+                "lena then park all one word at mail dot com",
+                "lenapark@mail.com",
+            ),
+            (
+                "big red bus all one word at gmail dot com",
+                "bigredbus@gmail.com",
+            ),
         ] {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
