@@ -602,14 +602,10 @@ fn spelled_again_removed(chunks: Vec<String>) -> Vec<String> {
                 if SPELLING_REMARKS.contains(&w) {
                     p -= 1;
                     skipped += 1;
-                } else if one_letter(w)
-                    && p >= 3
-                    && matches!(out[p - 2].as_str(), "a" | "an" | "one")
-                    && out[p - 3] == "with"
-                {
-                    // "with a y": a letter named after the word.
-                    p -= 3;
-                    skipped += 3;
+                } else if let Some(n) = letter_named_before(&out[..p]) {
+                    // "with a y", "with a ph not an f": letters named after the word.
+                    p -= n;
+                    skipped += n;
                 } else {
                     break;
                 }
@@ -653,6 +649,35 @@ fn spelled_again_removed(chunks: Vec<String>) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// How many words at the end of `said` name a letter the word before has or lacks:
+/// "with a y", "with a ph", "not an f", "not with an e", "without an h", "with two
+/// l's". `None` when they do not.
+fn letter_named_before(said: &[String]) -> Option<usize> {
+    let n = said.len();
+    let w = |back: usize| n.checked_sub(back).map(|x| said[x].as_str());
+    let named = w(1).is_some_and(|l| {
+        let bare = l.strip_suffix("'s").unwrap_or(l);
+        one_letter(bare)
+            || (bare.len() == 2 && matches!(bare, "ph" | "th" | "ck" | "sh" | "ch" | "gh"))
+    });
+    if !named {
+        return None;
+    }
+    let counted = match w(2)? {
+        "a" | "an" | "one" | "no" => true,
+        "two" | "double" => w(1).is_some_and(|l| l.ends_with("'s")),
+        _ => false,
+    };
+    if !counted || !matches!(w(3)?, "with" | "without" | "not") {
+        return None;
+    }
+    Some(if w(3) == Some("with") && w(4) == Some("not") {
+        4
+    } else {
+        3
+    })
 }
 
 /// "no space between the o and connor": the remark's length and the two words it
@@ -2459,6 +2484,32 @@ mod tests {
             (
                 "big red bus all one word at gmail dot com",
                 "bigredbus@gmail.com",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+    }
+
+    /// Letters named between a word and its spelling ("with a ph not an f") are
+    /// remarks, however many.
+    #[test]
+    fn letters_named_before_a_spelling() {
+        for (said, want) in [
+            (
+                "it's stefan with an f not a ph s t e f a n at gmail dot com",
+                "stefan@gmail.com",
+            ),
+            (
+                "carly with a c not with a k c a r l y at aol dot com",
+                "carly@aol.com",
+            ),
+            (
+                "ellis with two l's e l l i s at mail dot com",
+                "ellis@mail.com",
+            ),
+            (
+                "gail with an i g a i l dot t at yahoo dot com",
+                "gail.t@yahoo.com",
             ),
         ] {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
