@@ -419,11 +419,47 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
             i += run;
             continue;
         }
+        // "r o s a r o s a": letters spelled twice over, to be sure, are said once.
+        let half = run / 2;
+        let starts_run = !out.last().is_some_and(|p| single(p));
+        if starts_run
+            && half >= 3
+            && run % 2 == 0
+            && chunks[i..i + half] == chunks[i + half..i + run]
+        {
+            out.extend_from_slice(&chunks[i..i + half]);
+            i += run;
+            continue;
+        }
+        // "hannah, h a n n a h, same backwards": a remark on how a word is spelled.
+        let said_of_spelling = AFTER_A_SPELLING
+            .iter()
+            .find(|r| chunks[i..].starts_with(&r.iter().map(|w| w.to_string()).collect::<Vec<_>>()))
+            .map_or(0, |r| r.len());
+        if said_of_spelling > 0 && after_word {
+            i += said_of_spelling;
+            continue;
+        }
         out.push(chunks[i].clone());
         i += 1;
     }
     out
 }
+
+/// Remarks on how a word of an address is spelled, said after it or its spelling.
+const AFTER_A_SPELLING: &[&[&str]] = &[
+    &["same", "backwards"],
+    &["the", "same", "backwards"],
+    &["same", "both", "ways"],
+    &["same", "forwards", "and", "backwards"],
+    &["like", "it", "sounds"],
+    &["as", "it", "sounds"],
+    &["just", "like", "it", "sounds"],
+    &["the", "usual", "way"],
+    &["the", "normal", "way"],
+    &["spelled", "normally"],
+    &["spelt", "normally"],
+];
 
 /// How many chunks from `chunks[i]` remark on the letters just spelled: "with a y",
 /// "not with an e", "without an h", "with two l's", "that's double g on the end", "with a
@@ -1036,6 +1072,7 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
                 let (range, email) = said_as_one_word(chunks, range, email);
                 let (range, email) = two_words_alone(chunks, range, email);
                 let (range, email) = respelled_after(chunks, range, email);
+                let (range, email) = letter_meant_after(chunks, range, email);
                 i = range.end;
                 out.push((range, email));
             }
@@ -1136,6 +1173,68 @@ fn respelled_after(
         range.start..end,
         format!("{}{spelled}@{domain}", &local[..cut]),
     )
+}
+
+/// "jay dot k at gmail dot com, just the letter j, not j a y": a part of the local part
+/// that is a letter's name, said after the address to be the letter alone, is it.
+fn letter_meant_after(
+    chunks: &[String],
+    range: Range<usize>,
+    email: String,
+) -> (Range<usize>, String) {
+    let after = &chunks[range.end..chunks.len().min(range.end + 12)];
+    let name_of = |l: &str| LETTER_NAMES.iter().find(|(_, x)| *x == l).map(|(n, _)| *n);
+    // "the letter j" is "j" by now; "just j" or "j, not jay" say the same.
+    let Some(x) = (0..after.len()).find(|&x| {
+        let l = after[x].as_str();
+        one_letter(l)
+            && name_of(l).is_some()
+            && (x >= 1 && matches!(after[x - 1].as_str(), "letter" | "just")
+                || (after.get(x + 1).is_some_and(|n| n == "not")
+                    && name_of(l).is_some_and(|n| {
+                        after.get(x + 2).is_some_and(|w| w == n)
+                            || after[x + 2..].concat().starts_with(n)
+                    })))
+    }) else {
+        return (range, email);
+    };
+    let letter = after[x].as_str();
+    let Some((local, domain)) = email.split_once('@') else {
+        return (range, email);
+    };
+    let named = |part: &str| LETTER_NAMES.iter().any(|(n, l)| *n == part && *l == letter);
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = local;
+    let mut changed = false;
+    // The local part's words and the separators between them.
+    while !rest.is_empty() {
+        let cut = rest.find(['.', '_', '-', '+']).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(cut);
+        if named(word) && !changed {
+            parts.push(letter.to_string());
+            changed = true;
+        } else {
+            parts.push(word.to_string());
+        }
+        if let Some(sep) = tail.chars().next() {
+            parts.push(sep.to_string());
+            rest = &tail[1..];
+        } else {
+            rest = tail;
+        }
+    }
+    if !changed {
+        return (range, email);
+    }
+    // "not j a y": what the letter is not, spelled after it.
+    let mut end = range.end + x + 1;
+    if chunks.get(end).is_some_and(|c| c == "not") {
+        end += 1;
+        while chunks.get(end).is_some_and(|c| one_letter(c)) {
+            end += 1;
+        }
+    }
+    (range.start..end, format!("{}@{domain}", parts.concat()))
 }
 
 /// "chen wei at qq dot com, c h e n w e i": letters spelled right after an address
@@ -1640,11 +1739,14 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             k -= 1;
             continue;
         }
+        // "the dot little dot kitchen": "the" may open a local part of dotted words.
+        let the_opens = chunks[k.saturating_sub(2)] == "the" && parts.iter().any(|p| p == ".");
         if k >= 2
             && separator(&chunks[k - 1]).is_some()
             && (local_word(&chunks[k - 2])
                 || single_letter(&chunks[k - 2])
-                || between_separators(chunks, k - 2))
+                || between_separators(chunks, k - 2)
+                || the_opens)
         {
             let sep = separator(&chunks[k - 1]).expect("checked just above");
             parts.push(sep.to_string());
@@ -2514,6 +2616,51 @@ mod tests {
         ] {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
+    }
+
+    /// Letters spelled twice over, a remark on how a word is spelled, "the" opening a
+    /// dotted name, and a letter's name said to be the letter alone.
+    #[test]
+    fn spellings_confirmed_in_passing() {
+        for (said, want) in [
+            ("it's m a r t a m a r t a at aol dot com", "marta@aol.com"),
+            (
+                "it's otto o t t o same both ways dot b at web dot de",
+                "otto.b@web.de",
+            ),
+            (
+                "cleo like it sounds dot ray at mail dot com",
+                "cleo.ray@mail.com",
+            ),
+            (
+                "it's the dot green dot door at gmail dot com",
+                "the.green.door@gmail.com",
+            ),
+            (
+                "kay dot lane at aol dot com that's the letter k not k a y",
+                "k.lane@aol.com",
+            ),
+            ("em dot li at aol dot com m not em", "m.li@aol.com"),
+            (
+                "it's dee dot smith at mail dot com just the letter d",
+                "d.smith@mail.com",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        // "The" alone before an address is the sentence's; letters said once stay.
+        assert_eq!(
+            email("it's the green at gmail dot com").as_deref(),
+            Some("green@gmail.com")
+        );
+        assert_eq!(
+            email("a n n a at mail dot com").as_deref(),
+            Some("anna@mail.com")
+        );
+        assert_eq!(
+            email("b o b o at mail dot com").as_deref(),
+            Some("bobo@mail.com")
+        );
     }
 
     #[test]
