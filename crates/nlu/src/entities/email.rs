@@ -1070,8 +1070,18 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
             Some((range, email)) if out.last().is_none_or(|(r, _)| r.end <= range.start) => {
                 let (range, email) = spelled_after(chunks, range, email);
                 let (range, email) = said_as_one_word(chunks, range, email);
-                let (range, email) = two_words_alone(chunks, range, email);
+                // "joe blogs at hotmail dot com, but blogs with two g's, b l o g g s":
+                // the address is read as if the line ended with it, then the word
+                // spelled again is put right.
+                let (range, email) = match word_respelled_after(chunks, range.end) {
+                    Some((end, word, letters)) => {
+                        let (range, email) = two_words_alone(&chunks[..range.end], range, email);
+                        (range.start..end, word_put_right(&email, &word, &letters))
+                    }
+                    None => two_words_alone(chunks, range, email),
+                };
                 let (range, email) = respelled_after(chunks, range, email);
+                let (range, email) = local_restated_after(chunks, range, email);
                 let (range, email) = letter_meant_after(chunks, range, email);
                 i = range.end;
                 out.push((range, email));
@@ -1080,6 +1090,144 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
         }
     }
     out
+}
+
+/// Words that may open a correction said after an address ("no sorry", "but", "i
+/// mean it's").
+const CORRECTION_OPENERS: &[&str] = &[
+    "no", "sorry", "mean", "actually", "wait", "oops", "rather", "but", "i", "it's", "its", "it",
+    "is", "that's", "thats", "should", "be", "um", "uh", "oh", "so",
+];
+
+/// The end of a line, before the polite words that may close it.
+fn line_end(chunks: &[String], from: usize) -> usize {
+    let mut end = chunks.len();
+    while end > from && POLITE.contains(&chunks[end - 1].as_str()) {
+        end -= 1;
+    }
+    end
+}
+
+/// "but blogs with two g's b l o g g s" after an address: a word of it said again and
+/// spelled to the end of the line (with "double g" and remarks on its letters), as
+/// (where it ends, the word, its letters). The letters must be close to the word: the
+/// same first letter, at most two more or fewer.
+fn word_respelled_after(chunks: &[String], from: usize) -> Option<(usize, String, String)> {
+    let end = line_end(chunks, from);
+    let mut x = from;
+    while x < end && CORRECTION_OPENERS.contains(&chunks[x].as_str()) {
+        x += 1;
+    }
+    let opened = chunks[from..x]
+        .iter()
+        .any(|c| c == "but" || TAKE_BACK.contains(&c.as_str()));
+    let word = chunks
+        .get(x)
+        .filter(|w| opened && w.len() >= 2 && w.bytes().all(|b| b.is_ascii_alphabetic()))?;
+    x += 1;
+    let plural = |c: &str| c.strip_suffix("'s").is_some_and(one_letter);
+    while x < end
+        && (matches!(
+            chunks[x].as_str(),
+            "with"
+                | "two"
+                | "double"
+                | "that's"
+                | "it's"
+                | "is"
+                | "spelled"
+                | "spelt"
+                | "so"
+                | "like"
+        ) || plural(&chunks[x])
+            || (matches!(chunks[x].as_str(), "a" | "an") && chunks[x - 1] == "with"))
+    {
+        x += 1;
+    }
+    // "with a y": the letter named is a remark, not the spelling's first.
+    if x >= 2 && matches!(chunks[x - 1].as_str(), "a" | "an") && chunks[x - 2] == "with" {
+        x += usize::from(chunks.get(x).is_some_and(|c| one_letter(c)));
+    }
+    let mut letters = String::new();
+    while x < end {
+        if one_letter(&chunks[x]) {
+            letters.push_str(&chunks[x]);
+            x += 1;
+        } else if let (Some(n), Some(l)) = (repeat(&chunks[x]), chunks.get(x + 1)) {
+            if !one_letter(l) {
+                return None;
+            }
+            letters.push_str(&l.repeat(n));
+            x += 2;
+        } else {
+            return None;
+        }
+    }
+    let close = letters.len() >= 3
+        && letters != *word
+        && letters.chars().next() == word.chars().next()
+        && letters.len().abs_diff(word.len()) <= 2;
+    close.then(|| (end, word.clone(), letters))
+}
+
+/// `email` with the last saying of `word` in its local part made `letters`.
+fn word_put_right(email: &str, word: &str, letters: &str) -> String {
+    let Some((local, domain)) = email.split_once('@') else {
+        return email.to_string();
+    };
+    match local.rfind(word) {
+        Some(x) => format!(
+            "{}{letters}{}@{domain}",
+            &local[..x],
+            &local[x + word.len()..]
+        ),
+        None => email.to_string(),
+    }
+}
+
+/// "katie dot m at gmail dot com, no sorry, katie dot n": the local part said again
+/// after taking the address back, to the end of the line, is the one meant, when it
+/// starts as the first did.
+fn local_restated_after(
+    chunks: &[String],
+    range: Range<usize>,
+    email: String,
+) -> (Range<usize>, String) {
+    let unchanged = (range.clone(), email.clone());
+    let Some((local, domain)) = email.split_once('@') else {
+        return unchanged;
+    };
+    let end = line_end(chunks, range.end);
+    let mut x = range.end;
+    while x < end && CORRECTION_OPENERS.contains(&chunks[x].as_str()) {
+        x += 1;
+    }
+    let took_back = chunks[range.end..x]
+        .iter()
+        .any(|c| TAKE_BACK.contains(&c.as_str()));
+    if !took_back || x >= end || end - x > 8 || chunks[x..end].iter().any(|c| c == "at") {
+        return unchanged;
+    }
+    let mut said: Vec<String> = chunks[x..end].to_vec();
+    let at = said.len();
+    said.extend(["at", "example", "dot", "com"].map(String::from));
+    let Some((span, again)) = spoken(&said, at, at + 1) else {
+        return unchanged;
+    };
+    let Some((new_local, _)) = again.split_once('@') else {
+        return unchanged;
+    };
+    let first = |l: &str| {
+        l.split(['.', '_', '-', '+'])
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let same_start = first(new_local) == first(local) && new_local.len() > first(local).len();
+    if span.start != 0 || new_local == local || !same_start {
+        return unchanged;
+    }
+    (range.start..end, format!("{new_local}@{domain}"))
 }
 
 /// "at not gmail sorry icloud dot com": where the domain starts after an "at" whose
@@ -2661,6 +2809,46 @@ mod tests {
             email("b o b o at mail dot com").as_deref(),
             Some("bobo@mail.com")
         );
+    }
+
+    /// After the address, a word of it spelled again or its local part said again
+    /// puts it right.
+    #[test]
+    fn a_local_part_put_right_after_the_address() {
+        for (said, want) in [
+            (
+                "it's rita dot k at gmail dot com no sorry rita dot c",
+                "rita.c@gmail.com",
+            ),
+            (
+                "leon underscore b at aol dot com sorry i mean leon underscore p p for peter",
+                "leon_p@aol.com",
+            ),
+            (
+                "ann smyth at mail dot com but smyth with a y s m y t h e",
+                "annsmythe@mail.com",
+            ),
+            (
+                "it's max dot fisher at yahoo dot com no fisher is f i s c h e r",
+                "max.fischer@yahoo.com",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        // What follows is no restatement of the address.
+        for (said, want) in [
+            (
+                "ben dot k at gmail dot com no sorry the order is late",
+                "ben.k@gmail.com",
+            ),
+            ("ben dot k at gmail dot com no thanks", "ben.k@gmail.com"),
+            (
+                "ben dot k at gmail dot com sorry i mean lee dot k",
+                "ben.k@gmail.com",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
     }
 
     #[test]
