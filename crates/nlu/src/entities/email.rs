@@ -77,7 +77,7 @@ pub(crate) fn split_emails(text: &str) -> (Vec<String>, Vec<String>) {
                 .to_string()
         })
         .collect();
-    let chunks = spelling_aids_removed(chunks);
+    let chunks = domain_said_again(spelling_aids_removed(chunks));
     // Remarks are taken out only where an address is then found: elsewhere "the
     // number" or "then" are the sentence's.
     let remarked = words_said_as_one(address_remarks_removed(spelled_again_removed(
@@ -264,6 +264,57 @@ fn words_said_as_one(chunks: Vec<String>) -> Vec<String> {
         }
         out.push(chunks[i].clone());
         i += 1;
+    }
+    out
+}
+
+/// Words that take back a domain's words to say them again ("no not", "sorry i mean").
+const DOMAIN_TAKE_BACK: &[&str] = &[
+    "no", "not", "sorry", "i", "mean", "wait", "actually", "oops", "rather",
+];
+
+/// "at dave's garage no not dave's daves garage dot com": a domain's words taken back
+/// and said again before its dot are the last said, as many as were first said (words
+/// before those repeat the one taken back). Remarks on them before the dot go too.
+fn domain_said_again(chunks: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while i < chunks.len() {
+        out.push(chunks[i].clone());
+        i += 1;
+        if out.last().is_none_or(|w| w != "at") {
+            continue;
+        }
+        let name_word = |c: &str| {
+            !DOMAIN_STOP.contains(&c)
+                && !DOMAIN_TAKE_BACK.contains(&c)
+                && !matches!(c, "dot" | "point" | "period")
+                && separator(c).is_none()
+                && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '\'')
+                && !c.is_empty()
+        };
+        let first = chunks[i..].iter().take_while(|c| name_word(c)).count();
+        let back = chunks[i + first..]
+            .iter()
+            .take_while(|c| DOMAIN_TAKE_BACK.contains(&c.as_str()))
+            .count();
+        let again_from = i + first + back;
+        let again = chunks[again_from..]
+            .iter()
+            .take_while(|c| name_word(c))
+            .count();
+        let remarks = domain_remarks(&chunks[again_from + again..]);
+        let dot = again_from + again + remarks;
+        let said_again = (1..=3).contains(&first)
+            && chunks[i + first..again_from]
+                .iter()
+                .any(|c| TAKE_BACK.contains(&c.as_str()) || c == "not")
+            && (first..=first + 2).contains(&again)
+            && chunks.get(dot).is_some_and(|c| c == "dot");
+        if said_again {
+            out.extend_from_slice(&chunks[again_from + again - first..again_from + again]);
+            i = dot;
+        }
     }
     out
 }
@@ -2849,6 +2900,29 @@ mod tests {
         ] {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
+    }
+
+    /// A domain's words taken back and said again before the dot are the ones meant.
+    #[test]
+    fn a_domain_said_again_before_its_dot() {
+        for (said, want) in [
+            (
+                "it's sam at sam's bikes no not sam's sams bikes dot com",
+                "sam@samsbikes.com",
+            ),
+            (
+                "jo at green leaf sorry green leaves dot co dot uk",
+                "jo@greenleaves.co.uk",
+            ),
+            (
+                "kim at blue sky no i mean blu sky no spaces dot net",
+                "kim@blusky.net",
+            ),
+            ("it's al at hotmail no gmail dot com", "al@gmail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        assert_eq!(email("i was at home no not really dot"), None);
     }
 
     #[test]
