@@ -1105,9 +1105,10 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
             // say the @ sign.
             let rate = chunks.get(i + 1).is_some_and(|c| c == "the")
                 && chunks.get(i + 2).is_some_and(|c| c == "rate");
+            let domain = if rate { i + 3 } else { i + 1 };
             match domain_after_not(chunks, i) {
                 Some(d) => spoken(chunks, i, d),
-                None => spoken(chunks, i, if rate { i + 3 } else { i + 1 }),
+                None => spoken(chunks, i, domain).or_else(|| local_said_after(chunks, i, domain)),
             }
         } else {
             None
@@ -1279,6 +1280,40 @@ fn local_restated_after(
         return unchanged;
     }
     (range.start..end, format!("{new_local}@{domain}"))
+}
+
+/// "at the rate gmail dot com, and before that it's sunil dot r": an address said
+/// domain first, its local part after, named as what goes before the "at".
+fn local_said_after(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, String)> {
+    let end = line_end(chunks, at);
+    let w = |x: usize| chunks.get(x).map(String::as_str);
+    // "before that", "before the at", "before the at sign", "in front of that".
+    let (said, after) = (domain..end.min(domain + 12)).find_map(|x| {
+        let len = match (w(x), w(x + 1), w(x + 2), w(x + 3)) {
+            (Some("before"), Some("that" | "it"), _, _) => 2,
+            (Some("before"), Some("the"), Some("at"), Some("sign" | "symbol")) => 4,
+            (Some("before"), Some("the"), Some("at" | "rate"), _) => 3,
+            (Some("in"), Some("front"), Some("of"), Some("that" | "it")) => 4,
+            _ => 0,
+        };
+        (len > 0).then_some((x, x + len))
+    })?;
+    let mut from = after;
+    while from < end && matches!(chunks[from].as_str(), "it's" | "its" | "it" | "is" | "goes") {
+        from += 1;
+    }
+    if from >= end || end - from > 12 || chunks[from..end].iter().any(|c| c == "at") {
+        return None;
+    }
+    // The address as it would be said in order: the local part, then the "at" and
+    // the domain, with the words between the domain and the remark left out.
+    let mut order: Vec<String> = chunks[from..end].to_vec();
+    let local_len = order.len();
+    order.extend_from_slice(&chunks[at..said]);
+    let (span, email) = spoken(&order, local_len, local_len + domain - at)?;
+    let between = &order[span.end..];
+    let filler = |c: &str| matches!(c, "and" | "then" | "so" | "um" | "uh" | "but");
+    (span.start == 0 && between.iter().all(|c| filler(c))).then(|| (at..end, email))
 }
 
 /// "at not gmail sorry icloud dot com": where the domain starts after an "at" whose
@@ -2923,6 +2958,26 @@ mod tests {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
         assert_eq!(email("i was at home no not really dot"), None);
+    }
+
+    /// An address said domain first, its local part after and named as what goes
+    /// before the "at".
+    #[test]
+    fn a_local_part_said_after_its_domain() {
+        for (said, want) in [
+            (
+                "it's at the rate yahoo dot com and before that it's priya dot s",
+                "priya.s@yahoo.com",
+            ),
+            (
+                "at outlook dot com and before the at sign is leo one two",
+                "leo12@outlook.com",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        assert_eq!(email("i'll be at home and before that it's work"), None);
+        assert_eq!(email("at the rate of two a week"), None);
     }
 
     #[test]
