@@ -1313,7 +1313,7 @@ fn local_said_after(chunks: &[String], at: usize, domain: usize) -> Option<(Rang
     let (span, email) = spoken(&order, local_len, local_len + domain - at)?;
     let between = &order[span.end..];
     let filler = |c: &str| matches!(c, "and" | "then" | "so" | "um" | "uh" | "but");
-    (span.start == 0 && between.iter().all(|c| filler(c))).then(|| (at..end, email))
+    (span.start == 0 && between.iter().all(|c| filler(c))).then_some((at..end, email))
 }
 
 /// "at not gmail sorry icloud dot com": where the domain starts after an "at" whose
