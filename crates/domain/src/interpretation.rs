@@ -148,6 +148,9 @@ pub enum Cue {
     Label,
     /// Another order than the one discussed.
     OtherOrder,
+    /// Names another order and asks nothing else ("and the other one?", "what about my
+    /// other order, 1000…042"): the request just made, asked again of that order.
+    OnlyOtherOrder,
     /// The order already discussed.
     SameOrder,
     /// The previous order ("same as last time").

@@ -201,9 +201,17 @@ impl Nlu {
     ) -> Result<Interpretation, ClassifierError> {
         if requests > 1 {
             if let Some((head, tail)) = reading::second_request(text) {
-                let then = self.understand_parts(tail, now, None, requests - 1)?;
-                if asks_for_something(&then) {
+                let mut then = self.understand_parts(tail, now, None, requests - 1)?;
+                // "Where's order 1011…, and can you also check my other one, 1042…": another
+                // order named with nothing asked of it is the first request again, of it.
+                let only_another_order =
+                    then.has(Cue::OnlyOtherOrder) && !asks_for_something(&then);
+                if asks_for_something(&then) || only_another_order {
                     let mut first = self.understand_one(head, now, expect)?;
+                    if only_another_order && asks_for_something(&first) {
+                        then.intent = first.intent;
+                        then.confidence = then.confidence.max(first.confidence);
+                    }
                     // The same request twice ("where's my order and also when will it
                     // come") is one, unless the second names another order or another
                     // product ("skip my coffee and change the filters to every 90 days").
@@ -247,6 +255,7 @@ impl Nlu {
                     }
                     let same = first.intent == then.intent
                         && !two_questions
+                        && !then.has(Cue::OtherOrder)
                         && !other_product
                         && !new_schedule
                         && (then.entities.order_number.is_none()

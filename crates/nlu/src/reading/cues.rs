@@ -83,7 +83,19 @@ pub fn cues(lists: &Lists, words: &[String]) -> Vec<Cue> {
         found.push(Cue::Status(OrderStatus::Shipped));
     }
     found.extend(states);
+    if found.contains(&Cue::OtherOrder) && only_names_another_order(lists, words) {
+        found.push(Cue::OnlyOtherOrder);
+    }
     found
+}
+
+/// Whether the words name another order and ask nothing else of it ("what about my other
+/// order", "and the other one, 1000…042?"): its number may be said with it.
+fn only_names_another_order(lists: &Lists, words: &[String]) -> bool {
+    let is_digit = |w: &String| w.bytes().all(|b| b.is_ascii_digit()) || digit_word(w).is_some();
+    words.iter().all(|w| {
+        is_digit(w) || matches!(w.as_str(), "double" | "triple") || lists.is("other_order_only", w)
+    })
 }
 
 /// Whether a goodbye phrase takes leave: "that's all I'm asking", "that's all I want" go

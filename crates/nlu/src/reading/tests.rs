@@ -344,6 +344,33 @@ fn a_number_on_its_own_is_bare_and_a_request_with_one_is_not() {
 }
 
 #[test]
+fn another_order_named_alone_asks_nothing_else_of_it() {
+    for only in [
+        "and the other one?",
+        "no, just tell me about the other one",
+        "what's the other one's status",
+        "how about my other order",
+        "i have another order too, one oh oh oh double oh 42",
+        "can you also check my other one 1000000000042",
+    ] {
+        assert!(reading(only).has(Cue::OnlyOtherOrder), "{only}");
+    }
+    for more in [
+        "cancel my other order",
+        "return the jeans from my other order",
+        "is the other one coming on friday",
+        "i want to place a new order",
+        "my other order never arrived",
+    ] {
+        let r = reading(more);
+        assert!(
+            r.has(Cue::OtherOrder) && !r.has(Cue::OnlyOtherOrder),
+            "{more}"
+        );
+    }
+}
+
+#[test]
 fn cues_are_typed() {
     let yes = reading("yeah go ahead");
     assert!(yes.has(Cue::Yes) && !yes.has(Cue::No));
