@@ -692,6 +692,14 @@ fn ask_order_number(e: &mut Engine) {
         e.ask(Ask::Phone, p!("ask_phone"), &[]);
         return;
     }
+    // "And the other one?" after an order was discussed: its number, not "your" number.
+    let another = !e.s.verified.is_empty()
+        && e.task_ref()
+            .is_some_and(|t| t.cues.contains(&Cue::OtherOrder));
+    if another {
+        e.ask(Ask::OrderNumber, p!("ask_other_orders_number"), &[]);
+        return;
+    }
     e.ask(Ask::OrderNumber, p!("ask_order_number"), &[]);
 }
 
@@ -1496,7 +1504,8 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 // found for a status: the change is what is wanted now, of the order
                 // picked, not that order's status.
                 let change = Goal::from_intent(said.intent).filter(|g| {
-                    g.acts_on_the_order() && said.confidence >= e.config().dialog.switch_confidence
+                    g.acts_on_the_order()
+                        && said.confidence >= e.config().dialog.switch_confidence
                 });
                 match change.filter(|_| e.task().goal() == Goal::Status) {
                     Some(goal) => {

@@ -855,6 +855,10 @@ impl Engine {
             // not mine. Never mind. Bye": whatever the classifier made of the rest (or
             // of a request taken back), the call ends on the last word.
             (Intent::EndConversation, 1.0)
+        } else if let Some(intent) = self.asked_again_of_another_order(heard) {
+            // "No, just tell me about the other one", "and what about my other order?"
+            // after a request: the same request, of another order.
+            (intent, self.config.dialog.switch_confidence)
         } else if heard.intent == Intent::EndConversation && ph.any("hold_on", &heard.words) {
             // "Hang on…" asks the agent to wait, never to hang up.
             (Intent::Fallback, 0.0)
@@ -874,6 +878,44 @@ impl Engine {
         if denies_fault {
             self.s.fault_denied = true;
         }
+    }
+
+    /// The request to make again of another order, when the words name another order and
+    /// ask nothing else, after a request of this call and at no question of its own
+    /// ("which one?", "what colour?" are answered by "the other one").
+    fn asked_again_of_another_order(&self, heard: &Interpretation) -> Option<Intent> {
+        // An offer made after a request is declined by it ("no, just tell me about the
+        // other one" at "shall I pass you to our team?").
+        let free = matches!(
+            self.ask,
+            Ask::Nothing
+                | Ask::YesNo(
+                    YesNo::AnythingElse
+                        | YesNo::OfferHuman
+                        | YesNo::TrackingLink
+                        | YesNo::StartReturn
+                        | YesNo::StartCancel
+                )
+        );
+        let asks_nothing = matches!(
+            heard.intent,
+            Intent::Deny
+                | Intent::Fallback
+                | Intent::Affirm
+                | Intent::Reorder
+                | Intent::PolicyQuestion
+                | Intent::Repeat
+                | Intent::Help
+        );
+        if !(free && asks_nothing && heard.cues.contains(&Cue::OnlyOtherOrder)) {
+            return None;
+        }
+        let goal = self.task.as_ref().map(Task::goal).or(self.s.last_goal)?;
+        Some(if goal.needs_order() && goal != Goal::Confirm {
+            goal.intent()
+        } else {
+            Intent::GetOrderStatus
+        })
     }
 
     /// Whether an utterance is a question ("can I pay cash when it arrives?", "and how

@@ -52,6 +52,25 @@ impl Goal {
         })
     }
 
+    /// The intent that asks for the goal.
+    pub(crate) fn intent(self) -> Intent {
+        match self {
+            Goal::Status => Intent::GetOrderStatus,
+            Goal::Track => Intent::TrackPackage,
+            Goal::Cancel => Intent::CancelOrder,
+            Goal::Return => Intent::ReturnItem,
+            Goal::Exchange => Intent::ExchangeItem,
+            Goal::Problem => Intent::ReportProblem,
+            Goal::Reschedule => Intent::RescheduleDelivery,
+            Goal::ChangeAddress => Intent::ChangeAddress,
+            Goal::Confirm => Intent::ConfirmOrder,
+            Goal::ReturnStatus => Intent::CheckReturnStatus,
+            Goal::Place => Intent::PlaceOrder,
+            Goal::Reorder => Intent::Reorder,
+            Goal::Subscription => Intent::ManageSubscription,
+        }
+    }
+
     /// Whether the goal is about one existing order (and so needs a verified caller).
     pub(crate) fn needs_order(self) -> bool {
         !matches!(self, Goal::Place | Goal::Reorder | Goal::Subscription)
