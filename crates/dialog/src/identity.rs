@@ -708,6 +708,30 @@ fn use_order(e: &mut Engine, number: String) {
     e.task().order = Some(number);
 }
 
+/// Whether the words only describe one of the orders offered ("the mug", "the hoodie
+/// one", "the second, with the hoodie"): a bare product may sound like a problem to the
+/// classifier, but nothing is asked of the order picked.
+fn only_describes(said: &Said<'_>, numbers: &[String], facts: &dyn Facts) -> bool {
+    const PLAIN: &[&str] = &[
+        "the", "a", "an", "one", "ones", "that", "this", "my", "please", "yes", "yeah", "ok",
+        "okay", "um", "uh", "oh", "it's", "its", "it", "is", "order", "from", "with", "and",
+        "just", "first", "second", "third", "last", "latest", "newest", "oldest", "of",
+    ];
+    let mut names = std::collections::HashSet::new();
+    for number in numbers {
+        if let Ok(Some(order)) = facts.order(number) {
+            for item in &order.items {
+                names.extend(voxorder_domain::phrases::words(&item.name));
+            }
+        }
+    }
+    said.words.iter().all(|w| {
+        PLAIN.contains(&w.as_str())
+            || names.contains(w)
+            || w.strip_suffix('s').is_some_and(|one| names.contains(one))
+    })
+}
+
 /// The store's order number lengths as said: "thirteen", "twelve or thirteen".
 fn lengths_in_words(lengths: &[usize]) -> String {
     let words: Vec<String> = lengths
@@ -1506,6 +1530,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 let change = Goal::from_intent(said.intent).filter(|g| {
                     g.acts_on_the_order()
                         && said.confidence >= e.config().dialog.switch_confidence
+                        && !only_describes(said, numbers, facts)
                 });
                 match change.filter(|_| e.task().goal() == Goal::Status) {
                     Some(goal) => {
