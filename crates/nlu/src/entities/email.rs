@@ -322,6 +322,7 @@ fn domain_said_again(chunks: Vec<String>) -> Vec<String> {
 /// Mail services the recogniser writes as two words, said right after "at".
 const SPLIT_SERVICES: &[(&str, &str, &str)] = &[
     ("i", "cloud", "icloud"),
+    ("eye", "cloud", "icloud"),
     ("hot", "mail", "hotmail"),
     ("out", "look", "outlook"),
     ("g", "mail", "gmail"),
@@ -524,11 +525,11 @@ fn letter_remark(chunks: &[String], i: usize, before: &[String]) -> usize {
         _ => 0,
     };
     k += that;
-    if w(k) == Some("not") && w(k + 1) == Some("with") {
-        k += 1;
-    }
-    let with = matches!(w(k), Some("with" | "without"));
-    k += usize::from(with);
+    // "not an f": what a word lacks, said without "with".
+    let not = w(k) == Some("not") && matches!(w(k + 1), Some("with" | "a" | "an"));
+    k += usize::from(not);
+    let with = not || matches!(w(k), Some("with" | "without"));
+    k += usize::from(matches!(w(k), Some("with" | "without")));
     let counted = match w(k) {
         Some("a" | "an" | "one" | "no") => with,
         Some("two" | "double" | "three" | "triple") => with || that > 0,
@@ -544,6 +545,8 @@ fn letter_remark(chunks: &[String], i: usize, before: &[String]) -> usize {
         bare.is_some_and(one_letter)
     };
     match w(k) {
+        // "with a ph": a pair of letters said as one sound.
+        Some("ph" | "th" | "ck" | "sh" | "ch" | "gh") => k += 1,
         Some(l) if one_letter(l) => {
             k += 1;
             // "with a p h at": a second letter only where the spelling has the pair.
@@ -1312,6 +1315,8 @@ fn local_said_after(chunks: &[String], at: usize, domain: usize) -> Option<(Rang
     order.extend_from_slice(&chunks[at..said]);
     let (span, email) = spoken(&order, local_len, local_len + domain - at)?;
     let between = &order[span.end..];
+    // "raj kumar": two plain words alone are the local part, as before an "at".
+    let (span, email) = two_words_alone(&order[..span.end], span, email);
     let filler = |c: &str| matches!(c, "and" | "then" | "so" | "um" | "uh" | "but");
     (span.start == 0 && between.iter().all(|c| filler(c))).then_some((at..end, email))
 }
@@ -1877,6 +1882,12 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         }
         labels.extend(parts.iter().map(|p| p.to_string()));
         j += group.len();
+        // "dot co uk": the last dot left unsaid.
+        if labels.last().is_some_and(|l| l == "co") && chunks.get(j).is_some_and(|c| c == "uk") {
+            labels.push("uk".to_string());
+            j += 1;
+            break;
+        }
         let more = j < chunks.len()
             && is_dot_at(j)
             && chunks
@@ -2978,6 +2989,28 @@ mod tests {
         }
         assert_eq!(email("i'll be at home and before that it's work"), None);
         assert_eq!(email("at the rate of two a week"), None);
+    }
+
+    /// Letters a word lacks said after it, a service split as it sounds, and the last
+    /// dot of "co uk" left unsaid.
+    #[test]
+    fn remarks_and_endings_said_loosely() {
+        for (said, want) in [
+            (
+                "it's rafe with an f not a ph at mail dot com",
+                "rafe@mail.com",
+            ),
+            ("it's cal not a k at aol dot com", "cal@aol.com"),
+            ("sue at eye cloud dot com", "sue@icloud.com"),
+            ("it's ned at hot mail dot co uk", "ned@hotmail.co.uk"),
+            (
+                "at gmail dot com and before that it's ravi shah",
+                "ravishah@gmail.com",
+            ),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        assert_eq!(email("i'm not a k pop fan at all"), None);
     }
 
     #[test]
