@@ -398,6 +398,28 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
             continue;
         }
         if c == "then" && after_word {
+            // "jon then smith then 99 at": words joined by "then" right before the
+            // "at" are one word, as the caller builds it part by part.
+            let name = |w: &str| {
+                w.len() >= 2
+                    && w.bytes().all(|b| b.is_ascii_alphabetic())
+                    && !LOCAL_STOP.contains(&w)
+                    && spelled_unit(w).is_none()
+                    && teen_or_tens(w).is_none()
+                    && separator(w).is_none()
+                    && repeat(w).is_none()
+            };
+            let to_at = chunks[i + 1..].iter().position(|n| n == "at").unwrap_or(0);
+            let straight_to_at = chunks[i + 1..i + 1 + to_at]
+                .iter()
+                .all(|n| !LOCAL_STOP.contains(&n.as_str()) && n.chars().all(is_local_char));
+            let next_is_name = at(i + 1).is_some_and(name) && at(i + 1) != Some("then");
+            if straight_to_at && next_is_name && out.last().is_some_and(|p| name(p)) {
+                let joined = format!("{}{}", out.pop().unwrap_or_default(), chunks[i + 1]);
+                out.push(joined);
+                i += 2;
+                continue;
+            }
             i += 1;
             continue;
         }
@@ -1279,10 +1301,22 @@ fn local_restated_after(
             .to_string()
     };
     let same_start = first(new_local) == first(local) && new_local.len() > first(local).len();
-    if span.start != 0 || new_local == local || !same_start {
+    if span.start != 0 || new_local == local {
         return unchanged;
     }
-    (range.start..end, format!("{new_local}@{domain}"))
+    if same_start {
+        return (range.start..end, format!("{new_local}@{domain}"));
+    }
+    // "mike dot b at gmail dot com, sorry, d as in david": a letter alone said again
+    // is the local part's last letter, where that part is one letter.
+    let cut = local.rfind(['.', '_', '-', '+']).map_or(0, |x| x + 1);
+    if one_letter(new_local) && cut > 0 && one_letter(&local[cut..]) {
+        return (
+            range.start..end,
+            format!("{}{new_local}@{domain}", &local[..cut]),
+        );
+    }
+    unchanged
 }
 
 /// "at the rate gmail dot com, and before that it's sunil dot r": an address said
@@ -1875,6 +1909,11 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             .collect();
         // "sue's crafts": an address has no apostrophe.
         let joined = joined.replace('\'', "");
+        // "dot come", "dot calm": the ending "com" as recognisers write it, after a dot.
+        let joined = match joined.as_str() {
+            "come" | "calm" | "comb" | "con" if !labels.is_empty() => "com".to_string(),
+            _ => joined,
+        };
         let chunk = joined.trim_end_matches('.');
         let parts: Vec<&str> = chunk.split('.').collect();
         if !parts.iter().all(|p| is_label(p)) || parts.len() > 4 {
@@ -3011,6 +3050,34 @@ mod tests {
             assert_eq!(email(said).as_deref(), Some(want), "{said}");
         }
         assert_eq!(email("i'm not a k pop fan at all"), None);
+    }
+
+    /// Parts joined by "then", a last initial said again after taking it back, and
+    /// ".com" written as the word it sounds like.
+    #[test]
+    fn parts_initials_and_endings_said_again() {
+        for (said, want) in [
+            (
+                "it's rae then khan then 12 at gmail dot com",
+                "raekhan12@gmail.com",
+            ),
+            (
+                "it's ian dot p at aol dot com sorry it's t as in tango",
+                "ian.t@aol.com",
+            ),
+            ("it's ola at gmail dot come", "ola@gmail.com"),
+        ] {
+            assert_eq!(email(said).as_deref(), Some(want), "{said}");
+        }
+        // A "then" of the sentence before the address joins nothing.
+        let (words, emails) = split_emails("i sent shoes then boots and it's ola at gmail dot com");
+        assert_eq!(emails, ["ola@gmail.com"]);
+        assert!(words.iter().any(|w| w == "boots"), "{words:?}");
+        assert_eq!(
+            email("it's ian dot p at aol dot com sorry i'm in a rush"),
+            Some("ian.p@aol.com".into())
+        );
+        assert_eq!(email("we can come at five"), None);
     }
 
     #[test]
