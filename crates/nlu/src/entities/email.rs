@@ -1335,6 +1335,15 @@ fn local_said_after(chunks: &[String], at: usize, domain: usize) -> Option<(Rang
         };
         (len > 0).then_some((x, x + len))
     })?;
+    // The domain must be said whole ("gmail dot com") or after "at the rate": "i was at
+    // yahoo before that" is a sentence.
+    let whole = chunks[domain..said]
+        .iter()
+        .any(|c| c == "dot" || c.contains('.'))
+        || domain == at + 3;
+    if !whole {
+        return None;
+    }
     let mut from = after;
     while from < end && matches!(chunks[from].as_str(), "it's" | "its" | "it" | "is" | "goes") {
         from += 1;
@@ -2817,6 +2826,7 @@ mod tests {
         assert_eq!(email("i'm at home"), None);
         assert_eq!(email("look at the time"), None);
         assert_eq!(email("at the rate of two a week"), None);
+        assert_eq!(email("i was at yahoo before that it's fine"), None);
     }
 
     /// A tag said after "plus" is part of the local part, as mail services let it be.
@@ -3028,6 +3038,7 @@ mod tests {
         }
         assert_eq!(email("i'll be at home and before that it's work"), None);
         assert_eq!(email("at the rate of two a week"), None);
+        assert_eq!(email("i was at yahoo before that it's fine"), None);
     }
 
     /// Letters a word lacks said after it, a service split as it sounds, and the last
