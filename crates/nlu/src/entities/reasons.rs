@@ -492,6 +492,32 @@ fn names_no_goods_after(words: &[String], end: usize) -> bool {
         .is_some_and(|w| NOT_GOODS.contains(&w.as_str()))
 }
 
+/// "The speaker you sent me turned up bashed in", "those plates they sent are chipped":
+/// "you sent me" said right after the thing names which thing, not that it is the wrong
+/// one. The phrase at `start..end` is only the sending (it names no thing itself), the
+/// thing before it is led by a determiner, and no thing follows it.
+fn names_the_thing_sent(words: &[String], start: usize, end: usize) -> bool {
+    let sender = matches!(words[start].as_str(), "you" | "they");
+    let only_sending = words[start + 1..end]
+        .iter()
+        .all(|w| matches!(w.as_str(), "sent" | "me" | "us" | "have" | "had"));
+    let thing_before = start >= 2
+        && !CLAUSE_ENDS.contains(&words[start - 1].as_str())
+        && words[start.saturating_sub(4)..start - 1].iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "the" | "that" | "this" | "those" | "these" | "my" | "our"
+            )
+        });
+    let thing_after = words.get(end).is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "a" | "an" | "the" | "some" | "another" | "two" | "one" | "me" | "us"
+        )
+    });
+    sender && only_sending && thing_before && !thing_after
+}
+
 /// Colours, and sizes said as words: what tells one variant of a thing from another.
 const COLOURS: &[&str] = &[
     "black",
@@ -911,7 +937,11 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .into_iter()
         .filter(|m| {
             let came = m.end > 0 && CAME_WORDS.contains(&words[m.end - 1].as_str());
-            !(m.value == ReturnReason::WrongItem && came && names_no_goods_after(words, m.end))
+            let no_goods = came && names_no_goods_after(words, m.end);
+            // "The lamp you sent me arrived cracked": "you sent me" names the lamp.
+            let names_the_thing = names_the_thing_sent(words, m.start, m.end);
+            let wrong = m.value == ReturnReason::WrongItem;
+            !(wrong && (no_goods || names_the_thing))
         })
         .map(|m| (m.start, m.end, Reason::Return(m.value)))
         .collect();
@@ -1370,6 +1400,29 @@ mod tests {
             "the cushion arrived ripped at the seam",
         ] {
             assert_eq!(ret(s), Some(ReturnReason::Damaged), "{s}");
+        }
+    }
+
+    /// A mark on arrival said with words of its size or kind between ("a deep dent"), and
+    /// "the thing you sent me" said only to name the thing: damage, not a wrong item.
+    #[test]
+    fn a_mark_on_the_thing_sent_is_damage() {
+        for s in [
+            "the kettle came with a deep dent in the lid",
+            "the rug turned up with a huge grease stain on it",
+            "the mirror you sent me arrived with the frame bashed in",
+            "the bowls they sent me showed up with a long hairline crack",
+            "the laptop you sent us has a nasty scratch across the lid",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::Damaged), "{s}");
+        }
+        // What the shop sent, set against what was ordered, stays a wrong item.
+        for s in [
+            "i ordered a lamp and you sent me a vase",
+            "the lamp you sent me is a desk lamp but i ordered a floor lamp",
+            "you sent me the wrong item",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::WrongItem), "{s}");
         }
     }
 
