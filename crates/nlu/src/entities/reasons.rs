@@ -256,9 +256,39 @@ const ON_THE_WAY: &[&str] = &[
     "transit",
     "post",
     "opened",
+    "opening",
     "unboxed",
+    "unboxing",
+    "unpacked",
+    "unpacking",
     "doorstep",
 ];
+
+/// Words after "first" that make it the first use ("the first windy day", "on its first
+/// outing", "first time out").
+const FIRST_USE: &[&str] = &[
+    "day", "time", "use", "wear", "wash", "go", "outing", "trip", "walk", "run", "ride", "week",
+];
+
+/// "Snapped when I was walking", "split while we were hiking", "cracked while heating
+/// soup": a clause of what the buyer was doing when it gave way, or its first use.
+fn said_in_use(words: &[String]) -> bool {
+    let doing = |w: &str| w.len() > 4 && w.ends_with("ing") && !ON_THE_WAY.contains(&w);
+    words.iter().enumerate().any(|(i, w)| {
+        let after = |k: usize| words.get(i + k).map(String::as_str);
+        match w.as_str() {
+            "when" | "while" => {
+                // "while heating soup", "when i was walking", "while we were out walking".
+                after(1).is_some_and(doing)
+                    || (matches!(after(1), Some("i" | "we" | "he" | "she" | "they" | "you"))
+                        && matches!(after(2), Some("was" | "were"))
+                        && (3..=4).any(|k| after(k).is_some_and(doing)))
+            }
+            "first" => (1..=3).any(|k| after(k).is_some_and(|n| FIRST_USE.contains(&n))),
+            _ => false,
+        }
+    })
+}
 
 /// "The print cracked and peeled after two washes", "the zip split on its first trip":
 /// damage a thing took in use is a fault in it, not damage on the way, unless the words
@@ -269,6 +299,7 @@ fn broke_in_use(words: &[String]) -> bool {
         p[0] == "used" && matches!(p[1].as_str(), "it" | "them" | "once" | "twice" | "for")
     });
     let in_use = used
+        || said_in_use(words)
         || words
             .iter()
             .any(|w| IN_USE.contains(&w.as_str()) || MADE.contains(&w.as_str()))
@@ -1423,6 +1454,27 @@ mod tests {
             "you sent me the wrong item",
         ] {
             assert_eq!(ret(s), Some(ReturnReason::WrongItem), "{s}");
+        }
+    }
+
+    /// What the buyer was doing when it gave way, or its first use, places the harm in
+    /// use; unpacking it places it on the way.
+    #[test]
+    fn harm_while_in_use_is_a_quality_issue() {
+        for s in [
+            "the strap on the bag snapped while i was carrying the shopping",
+            "the kite frame cracked on its first breezy day out",
+            "the handle snapped while stirring the soup",
+            "the fan heater motor burned out after one evening",
+            "the drill gave out halfway through the first job",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::QualityIssue), "{s}");
+        }
+        for s in [
+            "the glass was cracked when i was unpacking it",
+            "the first time i opened the box the plate was smashed",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::Damaged), "{s}");
         }
     }
 
