@@ -549,6 +549,32 @@ fn names_the_thing_sent(words: &[String], start: usize, end: usize) -> bool {
     sender && only_sending && thing_before && !thing_after
 }
 
+/// "You sent", "they've packed", "you guys shipped": the shop is said to have sent what
+/// came.
+fn shop_sent(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(i, w)| {
+        let sender = matches!(w.as_str(), "you" | "they" | "guys" | "warehouse");
+        let mut k = i + 1;
+        if words.get(k).is_some_and(|n| n == "have" || n == "had") {
+            k += 1;
+        }
+        sender
+            && words.get(k).is_some_and(|n| {
+                matches!(
+                    n.as_str(),
+                    "sent"
+                        | "packed"
+                        | "shipped"
+                        | "delivered"
+                        | "dispatched"
+                        | "posted"
+                        | "gave"
+                        | "given"
+                )
+            })
+    })
+}
+
 /// Colours, and sizes said as words: what tells one variant of a thing from another.
 const COLOURS: &[&str] = &[
     "black",
@@ -652,6 +678,8 @@ const UNITS: &[&str] = &[
 /// alone ("two", "3") names no thing; a number of a size or a measure does.
 fn thing_named(words: &[String], from: usize) -> Vec<&str> {
     let mut out = Vec::new();
+    // The word before was a number kept as a size: "a thirty two" goes on as one.
+    let mut sized = false;
     for k in from..words.len().min(from + 7) {
         let w = words[k].as_str();
         if CLAUSE_ENDS.contains(&w) {
@@ -660,17 +688,40 @@ fn thing_named(words: &[String], from: usize) -> Vec<&str> {
         if NOT_THE_THING.contains(&w) {
             continue;
         }
-        // "Size 8", "a 40", "the 38": a size; "28 centimetres": a measure.
+        // "Size 8", "a 40", "the 38": a size; "28 centimetres": a measure; "I ordered
+        // thirty four" with nothing after it: a size, for no thing is counted.
         let measured = k > 0 && matches!(words[k - 1].as_str(), "size" | "a" | "an" | "the")
             || words
                 .get(k + 1)
-                .is_some_and(|n| UNITS.contains(&n.as_str()));
+                .is_some_and(|n| UNITS.contains(&n.as_str()))
+            || sized
+            || bare_number(words, from, k);
         if is_number_word(w) && !measured {
             continue;
         }
+        sized = is_number_word(w);
         out.push(w);
     }
     out
+}
+
+/// Whether the number said at `k`, first of the thing named from `from`, stands alone
+/// up to where its clause ends: "I ordered thirty four, it says so" names a size.
+fn bare_number(words: &[String], from: usize, k: usize) -> bool {
+    let led = (from..k).all(|j| NOT_THE_THING.contains(&words[j].as_str()));
+    let mut e = k;
+    while e < words.len() && is_number_word(&words[e]) {
+        e += 1;
+    }
+    led && e > k && (e == words.len() || CLAUSE_ENDS.contains(&words[e].as_str()))
+}
+
+/// "Nines", "tens", "sixes": sizes said in the plural ("they're nines and I ordered
+/// tens").
+fn plural_size(w: &str) -> bool {
+    let one = w.strip_suffix("es").filter(|s| s.ends_with('x'));
+    one.or_else(|| w.strip_suffix('s'))
+        .is_some_and(|s| !s.is_empty() && is_number_word(s))
 }
 
 /// What was ordered: the words after "ordered" ("I'd ordered the oat milk"), "asked for",
@@ -740,11 +791,14 @@ fn things_come(words: &[String]) -> Vec<(usize, Vec<&str>, bool)> {
                     _ => continue,
                 }
             }
+            // "These are size 6", "the jeans are a thirty two".
             w if copula(w)
-                && matches!(
+                && (matches!(
                     before,
                     Some("these" | "this" | "they" | "it" | "those" | "that")
-                ) =>
+                ) || (j >= 2
+                    && matches!(words[j - 2].as_str(), "the" | "these" | "those" | "my")
+                    && before.is_some_and(|b| !CLAUSE_ENDS.contains(&b)))) =>
             {
                 (j + 1, true)
             }
@@ -773,7 +827,7 @@ fn variants<'a>(thing: &[&'a str]) -> (Vec<&'a str>, Vec<&'a str>) {
     let sizes = thing
         .iter()
         .copied()
-        .filter(|w| SIZE_WORDS.contains(w) || is_number_word(w))
+        .filter(|w| SIZE_WORDS.contains(w) || is_number_word(w) || plural_size(w))
         .collect();
     (colours, sizes)
 }
@@ -962,10 +1016,30 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     // words when the caller is cancelling.
     // "You sent me an email", "ordered a kettle and got a text": what came is no goods,
     // so no wrong item.
+    // "They sent nines and I ordered tens, they're both the wrong size": a wrong size the
+    // shop sent, or set against what was ordered, is the wrong item, not a fit.
+    let ordering = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "ordered" | "clicked" | "chose" | "picked" | "selected" | "asked"
+        )
+    });
+    let sent_another = (shop_sent(words) && ordering) || ordered_one_came_another(words);
     let returns: Vec<(usize, usize, Reason)> = tables
         .return_reasons
         .find_all(words)
         .into_iter()
+        .map(|mut m| {
+            let wrong_size = words[m.start..m.end]
+                .windows(2)
+                .any(|p| p[0] == "wrong" && p[1] == "size");
+            let own_choice = m.start > 0 && words[m.start - 1] == "i"
+                || words[m.start..m.end].iter().any(|w| w == "i");
+            if m.value == ReturnReason::SizeIssue && wrong_size && !own_choice && sent_another {
+                m.value = ReturnReason::WrongItem;
+            }
+            m
+        })
         .filter(|m| {
             let came = m.end > 0 && CAME_WORDS.contains(&words[m.end - 1].as_str());
             let no_goods = came && names_no_goods_after(words, m.end);
@@ -1475,6 +1549,27 @@ mod tests {
             "the first time i opened the box the plate was smashed",
         ] {
             assert_eq!(ret(s), Some(ReturnReason::Damaged), "{s}");
+        }
+    }
+
+    /// Another size or colour the shop packed, or two of a pair that differ, is the wrong
+    /// item; a size the caller chose, or a fit, stays a size.
+    #[test]
+    fn another_size_the_shop_sent_is_a_wrong_item() {
+        for s in [
+            "you've packed the wrong colour",
+            "they sent the two boots in different sizes",
+            "they're the wrong size, i ordered eights and you sent sixes",
+            "the warehouse shipped the wrong model",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::WrongItem), "{s}");
+        }
+        for s in [
+            "it's the wrong size",
+            "i ordered the wrong size",
+            "you sent them quickly but they're the wrong size for me",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::SizeIssue), "{s}");
         }
     }
 
