@@ -614,6 +614,7 @@ const SIZE_WORDS: &[&str] = &[
 
 fn is_number_word(w: &str) -> bool {
     super::text::is_digits(w)
+        || matches!(w, "hundred" | "thousand")
         || super::numbers::unit_word(w).is_some()
         || super::numbers::teen_word(w).is_some()
         || super::numbers::tens_word(w).is_some()
@@ -663,6 +664,16 @@ const UNITS: &[&str] = &[
     "watts",
     "w",
     "mah",
+    "milliamp",
+    "milliamps",
+    "amp",
+    "amps",
+    "volt",
+    "volts",
+    "hz",
+    "mb",
+    "megapixel",
+    "megapixels",
     "gb",
     "tb",
     "gallon",
@@ -959,6 +970,142 @@ fn stated_measure_not_met(words: &[String]) -> bool {
     })
 }
 
+/// Words that say what the listing or the label claimed of the thing, whatever follows:
+/// "listed as blackout", "advertised with a lid", "described as solid wood".
+const CLAIMED: &[&str] = &[
+    "listed",
+    "advertised",
+    "described",
+    "marketed",
+    "billed",
+    "labelled",
+    "labeled",
+    "sold",
+    "branded",
+];
+
+/// What said it, before "says": "the product page says", "the label said".
+const SAYERS: &[&str] = &[
+    "listing",
+    "description",
+    "page",
+    "website",
+    "site",
+    "advert",
+    "ad",
+    "label",
+    "tag",
+    "box",
+    "packaging",
+    "it",
+    "photo",
+    "photos",
+    "picture",
+    "pictures",
+];
+
+/// Words that turn a claim into one the thing does not meet: "is only shower
+/// resistant", "it's not steel", "there's no lid", "clearly made for a small dog".
+const BELIES: &[&str] = &[
+    "only", "not", "no", "but", "actually", "clearly", "nowhere", "barely", "instead", "really",
+    "never", "hardly", "just", "none", "nothing", "without",
+];
+
+/// Words right after a claim that make it one of the order, not of the thing: "listed as
+/// delivered", "supposed to be here by monday", "said it would arrive".
+const OF_THE_ORDER: &[&str] = &[
+    "delivered",
+    "delivery",
+    "dispatched",
+    "dispatch",
+    "shipped",
+    "shipping",
+    "postage",
+    "here",
+    "arriving",
+    "arrive",
+    "come",
+    "coming",
+    "today",
+    "tomorrow",
+    "day",
+    "days",
+    "week",
+    "out",
+    "stock",
+    "available",
+    "free",
+    "on",
+    "back",
+    "refunded",
+    "cancelled",
+    "processing",
+    // What it was for, not what it is: "it was meant to be a present".
+    "gift",
+    "present",
+    "surprise",
+    "birthday",
+    "christmas",
+];
+
+/// "Supposed to be here by monday but", "listed as delivered but": a phrase of a claim at
+/// `start..end` whose claim is of the order, not of the thing.
+fn claims_of_the_order(words: &[String], start: usize, end: usize) -> bool {
+    (start..end).any(|c| {
+        let claim = matches!(
+            words[c].as_str(),
+            "supposed" | "meant" | "listed" | "said" | "says"
+        );
+        // "Said it would come today", "supposed to be here", "meant to be a present".
+        let claimed = words[c + 1..]
+            .iter()
+            .filter(|w| !matches!(w.as_str(), "to" | "be" | "as" | "it" | "was" | "is" | "a"))
+            .take(3);
+        claim && claimed.clone().any(|w| OF_THE_ORDER.contains(&w.as_str()))
+    })
+}
+
+/// "The curtains were listed as blackout and the light comes through", "the page says
+/// waterproof and it's only shower resistant", "it was meant to be steel but it's
+/// coated": a claim of the listing or label, then the thing not meeting it, is the right
+/// item not as described. A claim of the order ("listed as delivered", "supposed to be
+/// here") is none.
+fn claim_not_met(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(i, w)| {
+        let after = &words[i + 1..];
+        let of_the_order = |from: usize| {
+            after
+                .iter()
+                .skip(from)
+                .take(3)
+                .any(|n| OF_THE_ORDER.contains(&n.as_str()))
+        };
+        let belied = |from: usize| {
+            after
+                .iter()
+                .skip(from + 1)
+                .any(|n| BELIES.contains(&n.as_str()))
+        };
+        let w = w.as_str();
+        // "Listed as", "advertised with": a claim of the thing itself.
+        if CLAIMED.contains(&w) && after.first().is_some_and(|n| n == "as" || n == "with") {
+            return !of_the_order(1) && after.len() > 2;
+        }
+        // "The page says", "it said", "the label claimed": then something it is not.
+        let said = matches!(
+            w,
+            "says" | "said" | "claims" | "claimed" | "states" | "stated"
+        ) && i > 0
+            && SAYERS.contains(&words[i - 1].as_str());
+        // "Supposed to be steel", "meant to be waterproof".
+        let meant = matches!(w, "supposed" | "meant")
+            && after.len() > 2
+            && after[0] == "to"
+            && after[1] == "be";
+        (said && !of_the_order(0) && belied(1)) || (meant && !of_the_order(2) && belied(3))
+    })
+}
+
 /// Why an item goes back, for a reason worded as a cancellation's: what the buyer decided
 /// (a better price, a delivery too late to be of use) is a change of mind.
 fn as_return_reason(reason: CancelReason) -> ReturnReason {
@@ -1045,8 +1192,11 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
             let no_goods = came && names_no_goods_after(words, m.end);
             // "The lamp you sent me arrived cracked": "you sent me" names the lamp.
             let names_the_thing = names_the_thing_sent(words, m.start, m.end);
+            // "Supposed to be here by monday but": a claim of the order.
+            let of_the_order = m.value == ReturnReason::NotAsDescribed
+                && claims_of_the_order(words, m.start, m.end);
             let wrong = m.value == ReturnReason::WrongItem;
-            !(wrong && (no_goods || names_the_thing))
+            !(wrong && (no_goods || names_the_thing)) && !of_the_order
         })
         .map(|m| (m.start, m.end, Reason::Return(m.value)))
         .collect();
@@ -1075,6 +1225,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
     let first_return = most_telling(&returns_said, ReturnReason::ChangedMind)
         .or_else(|| stopped_doing_its_job(words).then_some(ReturnReason::QualityIssue))
         .or_else(|| stated_measure_not_met(words).then_some(ReturnReason::NotAsDescribed))
+        .or_else(|| claim_not_met(words).then_some(ReturnReason::NotAsDescribed))
         .or_else(|| ordered_one_came_another(words).then_some(ReturnReason::WrongItem))
         .map(|r| match r {
             ReturnReason::Damaged if broke_in_use(words) => ReturnReason::QualityIssue,
@@ -1571,6 +1722,43 @@ mod tests {
         ] {
             assert_eq!(ret(s), Some(ReturnReason::SizeIssue), "{s}");
         }
+    }
+
+    /// A claim of the listing or label ("listed as", "the page says", "meant to be")
+    /// the thing does not meet is the right item not as described; a claim of the order
+    /// is none.
+    #[test]
+    fn a_claim_the_thing_does_not_meet_is_not_as_described() {
+        for s in [
+            "the blind was listed as blackout but the sun still gets through",
+            "the tent was advertised with a porch and it doesn't have one",
+            "the label says pure wool and it's clearly mostly acrylic",
+            "the boots are meant to be leather and they're actually plastic",
+            "the charger said five thousand milliamp and mine says two thousand",
+            "the product page claims it's dishwasher safe but the pattern has come off",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::NotAsDescribed), "{s}");
+        }
+        for s in [
+            "the order was listed as delivered but nothing came",
+            "it was supposed to be here on monday but it's not",
+            "the website says free delivery but i was charged",
+            "the box said fragile",
+            "the listing said two day delivery but it took a week",
+            "the website said it would come today but it didn't",
+        ] {
+            assert_eq!(ret(s), None, "{s}");
+        }
+        // What it was for is no claim of the thing.
+        assert_eq!(
+            ret("it was meant to be a present but she already has one"),
+            Some(ReturnReason::ChangedMind)
+        );
+        // Another thing in the box than the box names is the wrong item.
+        assert_eq!(
+            ret("the box says frying pan but there's a saucepan inside"),
+            Some(ReturnReason::WrongItem)
+        );
     }
 
     #[test]
