@@ -1106,6 +1106,87 @@ fn claim_not_met(words: &[String]) -> bool {
     })
 }
 
+/// "The hoodie is tiny", "the slippers are enormous": a thing said to be far too big or
+/// small, with no listing named, does not fit.
+const FAR_OFF_IN_SIZE: &[&str] = &[
+    "tiny",
+    "enormous",
+    "huge",
+    "massive",
+    "gigantic",
+    "giant",
+    "minuscule",
+    "miniature",
+    "ginormous",
+];
+
+/// Parts of the body a thing is got over or into: "couldn't get her arms in".
+const BODY: &[&str] = &[
+    "arm",
+    "arms",
+    "hand",
+    "hands",
+    "head",
+    "foot",
+    "feet",
+    "leg",
+    "legs",
+    "toes",
+    "heel",
+    "heels",
+    "shoulders",
+    "hips",
+    "thighs",
+    "calves",
+    "wrist",
+    "wrists",
+    "finger",
+    "fingers",
+    "thumb",
+    "neck",
+    "waist",
+    "bum",
+    "belly",
+    "tummy",
+    "chest",
+];
+
+/// "Couldn't get her arms in", "can't get my feet into them", "the coat is tiny on him":
+/// the thing does not go on its wearer.
+fn does_not_go_on(words: &[String]) -> bool {
+    let body = words.iter().enumerate().any(|(i, w)| {
+        w == "get"
+            && matches!(
+                words.get(i + 1).map(String::as_str),
+                Some("my" | "her" | "his" | "their" | "your" | "our" | "the")
+            )
+            && words.get(i + 2).is_some_and(|p| BODY.contains(&p.as_str()))
+            && words.get(i + 3).is_some_and(|n| {
+                matches!(
+                    n.as_str(),
+                    "in" | "into" | "through" | "over" | "past" | "round" | "around" | "on"
+                )
+            })
+    });
+    // "The hoodie is tiny", "they're enormous on me": a far-off size said of the thing.
+    // "The jumper's massive" is read "the jumper massive".
+    let not_the_goods = |w: &str| matches!(w, "box" | "parcel" | "package" | "what" | "which");
+    let far_off = words.windows(2).enumerate().any(|(i, p)| {
+        let copula = matches!(p[0].as_str(), "is" | "are" | "was" | "were")
+            && i > 0
+            && !not_the_goods(&words[i - 1]);
+        let named = i > 0
+            && matches!(
+                words[i - 1].as_str(),
+                "the" | "my" | "this" | "these" | "those"
+            )
+            && !NOT_THE_THING.contains(&p[0].as_str())
+            && !not_the_goods(&p[0]);
+        (copula || named) && FAR_OFF_IN_SIZE.contains(&p[1].as_str())
+    });
+    body || far_off
+}
+
 /// Why an item goes back, for a reason worded as a cancellation's: what the buyer decided
 /// (a better price, a delivery too late to be of use) is a change of mind.
 fn as_return_reason(reason: CancelReason) -> ReturnReason {
@@ -1227,6 +1308,7 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .or_else(|| stated_measure_not_met(words).then_some(ReturnReason::NotAsDescribed))
         .or_else(|| claim_not_met(words).then_some(ReturnReason::NotAsDescribed))
         .or_else(|| ordered_one_came_another(words).then_some(ReturnReason::WrongItem))
+        .or_else(|| does_not_go_on(words).then_some(ReturnReason::SizeIssue))
         .map(|r| match r {
             ReturnReason::Damaged if broke_in_use(words) => ReturnReason::QualityIssue,
             r => r,
@@ -1759,6 +1841,27 @@ mod tests {
             ret("the box says frying pan but there's a saucepan inside"),
             Some(ReturnReason::WrongItem)
         );
+    }
+
+    /// A thing that will not go on its wearer, or is said to be far too big or small,
+    /// does not fit.
+    #[test]
+    fn a_thing_that_will_not_go_on_is_a_size_issue() {
+        for s in [
+            "the gloves are tiny i can't get my hands in",
+            "my son couldn't get his feet into the wellies",
+            "the dressing gown is enormous, it drags on the floor",
+            "the jumper's massive, it comes down to her knees",
+            "the coat is gigantic on him",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::SizeIssue), "{s}");
+        }
+        for s in [
+            "the parcel was huge for one little candle",
+            "get my order to me by friday",
+        ] {
+            assert_eq!(ret(s), None, "{s}");
+        }
     }
 
     #[test]
