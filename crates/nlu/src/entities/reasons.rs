@@ -575,6 +575,42 @@ fn shop_sent(words: &[String]) -> bool {
     })
 }
 
+/// "I'm getting a different brand", "we'd rather go for another model": another thing
+/// the buyer means to have instead is their decision, not a wrong item sent. The phrase
+/// at `start` names the other thing ("different brand").
+fn buyer_chooses_another(words: &[String], start: usize) -> bool {
+    let mut k = start;
+    while k > 0 && matches!(words[k - 1].as_str(), "a" | "the" | "for" | "with" | "to") {
+        k -= 1;
+    }
+    k > 0
+        && matches!(
+            words[k - 1].as_str(),
+            "getting"
+                | "get"
+                | "buying"
+                | "buy"
+                | "bought"
+                | "prefer"
+                | "preferred"
+                | "want"
+                | "wanted"
+                | "going"
+                | "go"
+                | "went"
+                | "switching"
+                | "switch"
+                | "choose"
+                | "chose"
+                | "try"
+                | "trying"
+                | "rather"
+                | "picking"
+                | "pick"
+                | "found"
+        )
+}
+
 /// Colours, and sizes said as words: what tells one variant of a thing from another.
 const COLOURS: &[&str] = &[
     "black",
@@ -1258,6 +1294,12 @@ pub(crate) fn extract(words: &[String], tables: &Tables) -> Reasons {
         .find_all(words)
         .into_iter()
         .map(|mut m| {
+            if m.value == ReturnReason::WrongItem
+                && words[m.start] == "different"
+                && buyer_chooses_another(words, m.start)
+            {
+                m.value = ReturnReason::ChangedMind;
+            }
             let wrong_size = words[m.start..m.end]
                 .windows(2)
                 .any(|p| p[0] == "wrong" && p[1] == "size");
@@ -1861,6 +1903,28 @@ mod tests {
             "get my order to me by friday",
         ] {
             assert_eq!(ret(s), None, "{s}");
+        }
+    }
+
+    /// What the buyer decided, said of the thing by name ("don't love the print",
+    /// "won't need the heater now"), or another thing they would rather have, is a
+    /// change of mind, not a wrong item.
+    #[test]
+    fn the_buyer_deciding_against_the_thing_is_a_change_of_mind() {
+        for s in [
+            "it's well made but i don't love the print up close",
+            "they look fine but i don't like how they sit with my jeans",
+            "we're moving house so we won't need the heater anymore",
+            "i'd rather go for a different brand so it's going back",
+            "i'm buying a different model from another shop",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::ChangedMind), "{s}");
+        }
+        for s in [
+            "you sent a different brand from the one i ordered",
+            "it's a different model to my order",
+        ] {
+            assert_eq!(ret(s), Some(ReturnReason::WrongItem), "{s}");
         }
     }
 
