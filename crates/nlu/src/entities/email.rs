@@ -230,7 +230,7 @@ fn spelling_aids_removed(chunks: Vec<String>) -> Vec<String> {
 }
 
 /// "john smith all one word at": the few words before the remark are one. Run after
-/// the remarks inside an address are gone, so "sarah then jones all one word" joins
+/// the remarks inside an address are gone, so "lena then park all one word" joins
 /// only the name.
 fn words_said_as_one(chunks: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(chunks.len());
@@ -273,7 +273,7 @@ const DOMAIN_TAKE_BACK: &[&str] = &[
     "no", "not", "sorry", "i", "mean", "wait", "actually", "oops", "rather",
 ];
 
-/// "at dave's garage no not dave's daves garage dot com": a domain's words taken back
+/// "at sam's bikes no not sam's sams bikes dot com": a domain's words taken back
 /// and said again before its dot are the last said, as many as were first said (words
 /// before those repeat the one taken back). Remarks on them before the dot go too.
 fn domain_said_again(chunks: Vec<String>) -> Vec<String> {
@@ -505,7 +505,7 @@ fn address_remarks_removed(chunks: Vec<String>) -> Vec<String> {
             i += run;
             continue;
         }
-        // "hannah, h a n n a h, same backwards": a remark on how a word is spelled.
+        // "otto, o t t o, same both ways": a remark on how a word is spelled.
         let said_of_spelling = AFTER_A_SPELLING
             .iter()
             .find(|r| chunks[i..].starts_with(&r.iter().map(|w| w.to_string()).collect::<Vec<_>>()))
@@ -1067,7 +1067,7 @@ const DOT_COM_SERVICES: &[&str] = &[
 ];
 
 /// Mail services whose names a recogniser mishears as words that sound like them
-/// ("g male", "hot male", "ya who"); short names ("aol", "msn") sound like too much else.
+/// ("gee male", "hot mall", "yah who"); short names ("aol", "msn") sound like too much else.
 const HEARD_SERVICES: &[&str] = &[
     "gmail",
     "googlemail",
@@ -1147,7 +1147,7 @@ fn find_emails(chunks: &[String]) -> Vec<(Range<usize>, String)> {
             Some((range, email)) if out.last().is_none_or(|(r, _)| r.end <= range.start) => {
                 let (range, email) = spelled_after(chunks, range, email);
                 let (range, email) = said_as_one_word(chunks, range, email);
-                // "joe blogs at hotmail dot com, but blogs with two g's, b l o g g s":
+                // "ann smyth at mail dot com, but smyth with a y, s m y t h e":
                 // the address is read as if the line ended with it, then the word
                 // spelled again is put right.
                 let (range, email) = match word_respelled_after(chunks, range.end) {
@@ -1185,7 +1185,7 @@ fn line_end(chunks: &[String], from: usize) -> usize {
     end
 }
 
-/// "but blogs with two g's b l o g g s" after an address: a word of it said again and
+/// "but smyth with a y s m y t h e" after an address: a word of it said again and
 /// spelled to the end of the line (with "double g" and remarks on its letters), as
 /// (where it ends, the word, its letters). The letters must be close to the word: the
 /// same first letter, at most two more or fewer.
@@ -1262,7 +1262,7 @@ fn word_put_right(email: &str, word: &str, letters: &str) -> String {
     }
 }
 
-/// "katie dot m at gmail dot com, no sorry, katie dot n": the local part said again
+/// "rita dot k at gmail dot com, no sorry, rita dot c": the local part said again
 /// after taking the address back, to the end of the line, is the one meant, when it
 /// starts as the first did.
 fn local_restated_after(
@@ -1319,7 +1319,7 @@ fn local_restated_after(
     unchanged
 }
 
-/// "at the rate gmail dot com, and before that it's sunil dot r": an address said
+/// "at the rate yahoo dot com, and before that it's priya dot s": an address said
 /// domain first, its local part after, named as what goes before the "at".
 fn local_said_after(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, String)> {
     let end = line_end(chunks, at);
@@ -1457,7 +1457,7 @@ fn respelled_after(
     )
 }
 
-/// "jay dot k at gmail dot com, just the letter j, not j a y": a part of the local part
+/// "kay dot lane at aol dot com, the letter k, not k a y": a part of the local part
 /// that is a letter's name, said after the address to be the letter alone, is it.
 fn letter_meant_after(
     chunks: &[String],
@@ -1946,7 +1946,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
         }
         j += 1;
     }
-    // "at g male", "at ya who": a service's name misheard as words that sound like it.
+    // "at gee male", "at yah who": a service's name misheard as words that sound like it.
     if let Some(service) = labels.first().and_then(|l| misheard_service(l)) {
         labels[0] = service.to_string();
     }
@@ -2032,7 +2032,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             k -= 1;
             continue;
         }
-        // "the dot little dot kitchen": "the" may open a local part of dotted words.
+        // "the dot green dot door": "the" may open a local part of dotted words.
         let the_opens = chunks[k.saturating_sub(2)] == "the" && parts.iter().any(|p| p == ".");
         if k >= 2
             && separator(&chunks[k - 1]).is_some()
@@ -2109,7 +2109,7 @@ fn spoken(chunks: &[String], at: usize, domain: usize) -> Option<(Range<usize>, 
             k -= 1;
             continue;
         }
-        // "anna b seven at", "mary double o at": a few characters spelled after a name
+        // "leo k two at", "nina double e at": a few characters spelled after a name
         // follow it, as one initial does.
         let chars: usize = parts.iter().map(String::len).sum();
         if chars <= 3
