@@ -306,13 +306,15 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         // A number read back already ("where is order …", then "actually, cancel it")
         // is not read again: only the check is asked.
         if e.s.read_back.as_ref() == Some(&heard) {
-            e.ask(Ask::Factor, p!("ask_factor_again"), &[]);
+            e.ask(Ask::Factor, factor_again_key(e), &[]);
             return false;
         }
         let number = st::digits_grouped(&heard);
         e.s.read_back = Some(heard);
-        // For a purchase on the saved card a zip will not do: the question says so.
-        let key = if e.s.spending_needs_strong {
+        // For a purchase on the saved card, or once a check failed in this call, a zip
+        // will not do: the question says so, rather than asking for one and then
+        // refusing it.
+        let key = if e.s.spending_needs_strong || zip_refused_in_this_call(e) {
             p!("ask_strong_factor")
         } else {
             p!("ask_factor")
@@ -1226,6 +1228,8 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         let key = match ask {
             Ask::PhoneFactor => p!("zip_not_for_account_phone"),
             Ask::AccountFactor(_) => p!("zip_not_for_account_email"),
+            // Once a check failed, no zip will do: one is not asked for.
+            _ if zip_refused_in_this_call(e) => p!("zip_after_failure"),
             _ => p!("one_zip_please"),
         };
         e.ask(ask.clone(), key, &[]);
@@ -1237,7 +1241,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         // is told so plainly rather than that they were not understood.
         if ph.any("skip_check", &said.words) {
             e.say(p!("check_required"), &[]);
-            e.ask(ask.clone(), p!("ask_factor_again"), &[]);
+            e.ask(ask.clone(), factor_again_key(e), &[]);
             return Answer::Handled;
         }
         // "I don't know the zip": another fact will do; twice, the team can help.
@@ -1363,7 +1367,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                     p!("zip_wrong_length"),
                     &[("heard", st::number_words(n.len() as u64))],
                 );
-                e.ask(Ask::Factor, p!("ask_factor_again"), &[]);
+                e.ask(Ask::Factor, factor_again_key(e), &[]);
                 return Answer::Handled;
             }
             // The new address said at "to verify, what's the zip?": its zip is where
@@ -1658,6 +1662,24 @@ fn too_short_for_an_order(e: &Engine, digits: &str) -> bool {
     let lengths = &e.config().policy.verification.order_number_digits;
     let shortest = lengths.iter().copied().min().unwrap_or(0);
     digits.len() < shortest.min(10) && !lengths.contains(&digits.len())
+}
+
+/// Whether a check failed in this call, which rules out a zip as proof for any order:
+/// known from the call alone, so the question tells nothing of any order. (A zip refused
+/// for another customer's order says nothing of the caller's own next one.)
+fn zip_refused_in_this_call(e: &Engine) -> bool {
+    let max = e.config().policy.verification.max_attempts;
+    e.s.failures > 0 && e.s.failures < max
+}
+
+/// "What's the zip, or the email or phone?" asked again, without the zip once this call
+/// has ruled it out.
+fn factor_again_key(e: &Engine) -> &'static str {
+    if e.s.spending_needs_strong || zip_refused_in_this_call(e) {
+        p!("ask_strong_factor_again")
+    } else {
+        p!("ask_factor_again")
+    }
 }
 
 fn factor_given(said: &Said<'_>) -> bool {
