@@ -1360,6 +1360,16 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 factors.zip = Some(n.clone());
                 return check_factors(e, heard, &factors, true, facts).unwrap_or(Answer::Missed);
             }
+            // "Oh, seven eight seven oh one": an "oh" that opens the answer is a sound
+            // of thought, not a zero, when the digits after it make a zip.
+            let opens_on_oh = said.words.first().is_some_and(|w| w == "oh");
+            if let Some(n) = other_number.filter(|n| {
+                opens_on_oh && n.len() == 6 && n.starts_with('0') && !factor_given(said)
+            }) {
+                let mut factors = Factors::of(ent);
+                factors.zip = Some(n[1..].to_string());
+                return check_factors(e, heard, &factors, true, facts).unwrap_or(Answer::Missed);
+            }
             if let Some(n) = other_number.filter(|_| !factor_given(said)) {
                 // Six digits at the zip question: a zip misheard or misspoken, not a new
                 // order number. The number read back stands; nothing counts as a failure.
