@@ -206,6 +206,15 @@ impl Nlu {
                 // order named with nothing asked of it is the first request again, of it.
                 let only_another_order =
                     then.has(Cue::OnlyOtherOrder) && !asks_for_something(&then);
+                // "…, and order two more soy candles": a part that opens on buying a
+                // product the shop sells is a purchase, however unsure the classifier.
+                let buys = matches!(
+                    then.words.first().map(String::as_str),
+                    Some("order" | "buy" | "get")
+                ) && then.entities.product.is_some();
+                if buys && then.intent == Intent::Fallback {
+                    then.intent = Intent::PlaceOrder;
+                }
                 if asks_for_something(&then) || only_another_order {
                     let mut first = self.understand_one(head, now, expect)?;
                     if only_another_order && asks_for_something(&first) {

@@ -412,6 +412,16 @@ const SECOND_REQUEST: &[(&str, usize)] = &[
     ("and then place", 2),
     ("and order me", 1),
     ("and order the", 1),
+    // "Restart the cat litter, and order one more bag of dog food": a purchase of its
+    // own, whose count is not the subscription's.
+    ("and order one", 1),
+    ("and order a", 1),
+    ("and order an", 1),
+    ("and order some", 1),
+    ("and order another", 1),
+    ("and order two", 1),
+    ("and order three", 1),
+    ("and get me", 1),
     ("and order a", 1),
     ("and order another", 1),
     ("and buy me", 1),
