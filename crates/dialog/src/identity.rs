@@ -125,6 +125,37 @@ fn several_zips(said: &Said<'_>) -> bool {
     zips.len() > 1
 }
 
+/// Several phone numbers in one answer ("412 555 0105 or 0106 or 0107"): runs of digits
+/// of a phone's length, told apart by the words between them.
+fn several_phones(said: &Said<'_>) -> bool {
+    let mut phones: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for w in said
+        .words
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once(""))
+    {
+        let digits = !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit());
+        // A whole phone written as one number stands alone, however close the next.
+        if digits && w.len() < 10 {
+            run.push_str(w);
+            continue;
+        }
+        for number in [
+            std::mem::take(&mut run),
+            if digits { w.to_string() } else { String::new() },
+        ] {
+            if number.len() == 10 || (number.len() == 11 && number.starts_with('1')) {
+                phones.push(number);
+            }
+        }
+    }
+    phones.sort_unstable();
+    phones.dedup();
+    phones.len() > 1
+}
+
 /// Digits of an order number's length that no phone has (not ten or eleven).
 /// "Sorry, wrong number, it's 7132 7314 90198": thirteen digits heard as a phone (the
 /// words around them sounded like one) are an order number, at any question; no phone
@@ -1223,6 +1254,11 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     // "78701, sorry, 97205, no, 02139": several zips in one answer are several guesses.
     // None of them is checked, nothing is said of them, and one is asked for.
     let factor_question = matches!(ask, Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_));
+    // So are several phones: only one is ever checked, and which would be a guess.
+    if factor_question && several_phones(said) {
+        e.ask(ask.clone(), p!("one_phone_please"), &[]);
+        return Answer::Handled;
+    }
     if factor_question && several_zips(said) {
         // Where a phone or an email found the orders, no zip proves them at all.
         let key = match ask {
