@@ -345,7 +345,7 @@ pub(crate) fn resolve_order(e: &mut Engine, facts: &dyn Facts) -> bool {
         // For a purchase on the saved card, or once a check failed in this call, a zip
         // will not do: the question says so, rather than asking for one and then
         // refusing it.
-        let key = if e.s.spending_needs_strong || zip_refused_in_this_call(e) {
+        let key = if zip_will_not_do(e) {
             p!("ask_strong_factor")
         } else {
             p!("ask_factor")
@@ -1051,7 +1051,7 @@ fn check_factors(
         e.s.zip_refused = true;
         // A miss a moment ago is the reason to say, whatever the request: a redirect
         // given up for a cancellation is no longer what the zip cannot do.
-        let after_miss = e.s.failures > 0 && e.s.failures < max;
+        let after_miss = check_failed_in_this_call(e);
         let key = match (
             for_redirect && !after_miss,
             for_spending,
@@ -1265,7 +1265,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             Ask::PhoneFactor => p!("zip_not_for_account_phone"),
             Ask::AccountFactor(_) => p!("zip_not_for_account_email"),
             // Once a check failed, no zip will do: one is not asked for.
-            _ if zip_refused_in_this_call(e) => p!("zip_after_failure"),
+            _ if check_failed_in_this_call(e) => p!("zip_after_failure"),
             _ => p!("one_zip_please"),
         };
         e.ask(ask.clone(), key, &[]);
@@ -1710,18 +1710,25 @@ fn too_short_for_an_order(e: &Engine, digits: &str) -> bool {
     digits.len() < shortest.min(10) && !lengths.contains(&digits.len())
 }
 
-/// Whether a check failed in this call, which rules out a zip as proof for any order:
-/// known from the call alone, so the question tells nothing of any order. (A zip refused
-/// for another customer's order says nothing of the caller's own next one.)
-fn zip_refused_in_this_call(e: &Engine) -> bool {
+/// Whether a check failed in this call and checks may still go on, which rules out a
+/// zip as proof for any order: known from the call alone, so a question asked on it
+/// tells nothing of any order. (A zip refused for another customer's order says nothing
+/// of the caller's own next one.)
+fn check_failed_in_this_call(e: &Engine) -> bool {
     let max = e.config().policy.verification.max_attempts;
     e.s.failures > 0 && e.s.failures < max
+}
+
+/// Whether the identity question leaves the zip out: a purchase on the saved card, or a
+/// check failed in this call.
+fn zip_will_not_do(e: &Engine) -> bool {
+    e.s.spending_needs_strong || check_failed_in_this_call(e)
 }
 
 /// "What's the zip, or the email or phone?" asked again, without the zip once this call
 /// has ruled it out.
 fn factor_again_key(e: &Engine) -> &'static str {
-    if e.s.spending_needs_strong || zip_refused_in_this_call(e) {
+    if zip_will_not_do(e) {
         p!("ask_strong_factor_again")
     } else {
         p!("ask_factor_again")
