@@ -37,6 +37,11 @@ pub struct Prompt {
     pub say: Vec<String>,
     #[serde(default)]
     pub reprompt: Vec<String>,
+    /// The question again in a few words, asked after an aside answered in the middle
+    /// of it ("Shall I text you a prepaid label, or send a courier?"); without one, the
+    /// question is said as first asked.
+    #[serde(default)]
+    pub short: Vec<String>,
 }
 
 /// Phrase lists, by name, and word tables. Matching is on whole words of the lower-cased
@@ -164,6 +169,12 @@ impl Catalog {
             &prompt.say
         };
         fill(&variants[n % variants.len()], args)
+    }
+
+    /// The short form of a prompt, `{name}` placeholders filled, when it has one.
+    pub fn render_short(&self, key: &str, args: &[(&str, String)]) -> Option<String> {
+        let short = &self.prompts.get(key)?.short;
+        short.first().map(|t| fill(t, args))
     }
 }
 

@@ -245,6 +245,20 @@ impl Engine {
 
     /// Whether the only yes in the words is an acknowledgement ("ok", "alright"), not a
     /// "yes", "sure" or "please".
+    /// "Yes", "yeah sure, please": a yes with nothing else in it. To a question that
+    /// offers a choice ("refund to your card or store credit?") it chooses nothing.
+    pub(crate) fn bare_yes(&self, said: &Said<'_>) -> bool {
+        self.yes_no(said) == Some(true)
+            && said.entities.is_empty()
+            && self
+                .phrases()
+                .without_each(
+                    &["firm_yes", "acknowledge", "approves", "courtesy"],
+                    &said.words,
+                )
+                .is_empty()
+    }
+
     pub(crate) fn acknowledges_only(&self, said: &Said<'_>) -> bool {
         let ph = self.phrases();
         ph.any("acknowledge", &said.words) && !ph.any("firm_yes", &said.words)

@@ -989,6 +989,16 @@ impl Engine {
                 return;
             }
         }
+        // "Is the label free by the way?" at "a label, or a courier?", "how long does
+        // that take?" at the refund question: a question of the rules asked in the
+        // middle of a request is answered, and the question asked again, short; it
+        // neither answers nor chooses anything.
+        if self.policy_aside(said, facts) {
+            self.step.answered = true;
+            self.s.misses = 0;
+            self.s.fallbacks = 0;
+            return;
+        }
         if self.ask != Ask::Nothing {
             let ask = self.ask.clone();
             match self.answer(&ask, said, facts) {
@@ -1108,7 +1118,7 @@ impl Engine {
         // "And is it cash when he delivers it? How much will I need?" mid-request.
         if self.task.is_some() && self.says_the_amount_due(said, facts) {
             self.say(p!("back_to_question"), &[]);
-            self.say_pending_question(false);
+            self.say_pending_question_short();
             return true;
         }
         // "Remind me what's in that order?", "what sizes were the hoodies?" while a day or
@@ -1118,14 +1128,14 @@ impl Engine {
             && orders::answers_about_the_order(self, said, facts)
         {
             self.say(p!("back_to_question"), &[]);
-            self.say_pending_question(false);
+            self.say_pending_question_short();
             return true;
         }
         // "And if the skillet doesn't suit, can I send it back later?" of the order in
         // focus, not yet delivered: the window (or its final sale), then the question.
         if self.task.is_some() && returns::tells_return_later(self, said, facts) {
             self.say(p!("back_to_question"), &[]);
-            self.say_pending_question(false);
+            self.say_pending_question_short();
             return true;
         }
         // Torn only between two questions ("how long does the refund take": the policy,
@@ -1174,7 +1184,76 @@ impl Engine {
         self.s.last_section = Some(answer.section.clone());
         self.push_passage(&answer.text);
         self.say(p!("back_to_question"), &[]);
-        self.say_pending_question(false);
+        self.say_pending_question_short();
+        true
+    }
+
+    /// A question of the shop's rules asked while a request waits on a question of its
+    /// own ("is the label free?", "how long does the refund take?"): answered from the
+    /// documents, then the pending question again, short. False, saying nothing, when
+    /// the words answer the question, carry a fact of their own, ask for another
+    /// request, or name no rule the documents answer.
+    fn policy_aside(&mut self, said: &Said<'_>, facts: &dyn Facts) -> bool {
+        // An offer closing a request (the tracking link) is no question of the request:
+        // a question there is answered as it always was, and the offer not pressed.
+        let pending = self.task.is_some()
+            && !matches!(
+                self.ask,
+                Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman)
+            )
+            && !matches!(self.ask, Ask::YesNo(q) if q.is_offer());
+        if !pending || said.keypad || !self.asks_a_question(said) {
+            return false;
+        }
+        let ent = &said.entities;
+        let fact_said = ent.order_number.is_some()
+            || ent.zip_code.is_some()
+            || ent.email.is_some()
+            || ent.phone_number.is_some()
+            || ent.date.is_some()
+            || ent.time_slot.is_some()
+            || ent.quantity.is_some()
+            || said.address.is_some();
+        let another_request = Goal::from_intent(said.intent).is_some()
+            && said.confidence >= self.config.dialog.switch_confidence;
+        if fact_said
+            || another_request
+            || self.yes_no(said).is_some()
+            || self.answers_the_question(said)
+            || self.answers_with_thanks(said)
+            || !self.phrases().any("asks_rules", &said.words)
+        {
+            return false;
+        }
+        // "No charge for stopping it?" at a subscription's read-back asks the
+        // subscription rules, as in `side_question`.
+        let of_subscription = self
+            .task
+            .as_ref()
+            .is_some_and(|t| t.goal() == Goal::Subscription)
+            && !said.words.iter().any(|w| w.starts_with("subscription"));
+        let with_topic = of_subscription
+            .then(|| facts.policy_answer(&format!("{} subscription", said.text)))
+            .flatten();
+        // "How long does it take?" names nothing the documents can place: asked of
+        // the request waiting, its topic is asked with it.
+        let topic = self.task.as_ref().and_then(|t| match t.goal() {
+            Goal::Exchange => Some("exchange"),
+            Goal::Return => Some("return"),
+            Goal::Cancel => Some("cancel"),
+            _ => None,
+        });
+        let of_request = || topic.and_then(|t| facts.policy_answer(&format!("{} {t}", said.text)));
+        let answer = with_topic
+            .or_else(|| facts.policy_answer(&said.text))
+            .or_else(of_request);
+        let Some(answer) = answer else {
+            return false;
+        };
+        self.s.last_policy = Some((self.s.turns, answer.text.clone()));
+        self.s.last_section = Some(answer.section.clone());
+        self.push_passage(&answer.text);
+        self.say_pending_question_short();
         true
     }
 
@@ -2573,6 +2652,17 @@ impl Engine {
 
     /// Says the question last asked again, in its prescriptive form after a miss or as
     /// first asked; false when no question was asked.
+    /// Asks the pending question again in its short form, after an aside answered in
+    /// the middle of it. False when no question is pending.
+    pub(crate) fn say_pending_question_short(&mut self) -> bool {
+        let Some((key, args)) = self.ask_key.clone() else {
+            return false;
+        };
+        let args: Vec<(&str, String)> = args.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.say_short(key, &args);
+        true
+    }
+
     pub(crate) fn say_pending_question(&mut self, prescriptive: bool) -> bool {
         let Some((key, args)) = self.ask_key.clone() else {
             return false;

@@ -45,6 +45,15 @@ impl Engine {
         }
     }
 
+    /// Says the short form of a prompt (a question asked again after an aside), or the
+    /// prompt itself when it has none.
+    pub(crate) fn say_short(&mut self, key: &'static str, args: &[(&str, String)]) {
+        match self.catalog.render_short(key, args) {
+            Some(text) if !text.is_empty() => self.out.push(capitalised(text)),
+            _ => self.say(key, args),
+        }
+    }
+
     /// Says the prescriptive form of a prompt (after a miss).
     pub(crate) fn reprompt(&mut self, key: &'static str, args: &[(&str, String)]) {
         let text = self.catalog.render(key, self.s.misses as usize, true, args);

@@ -187,6 +187,20 @@ fn ask_refund_method(e: &mut Engine, facts: &dyn Facts, order: &Order) {
     );
 }
 
+/// "Which one: back to your Visa, as store credit or by bank transfer?": the refund
+/// question again, short, after an answer that chose none of the ways.
+fn ask_which_refund_method(e: &mut Engine, facts: &dyn Facts, order: &Order) {
+    let words: Vec<String> = refund_options(e, order)
+        .iter()
+        .map(|&m| method_words(e, facts, order, m))
+        .collect();
+    e.ask(
+        Ask::RefundMethod,
+        p!("ask_refund_method_which"),
+        &[("options", st::list_or(&words))],
+    );
+}
+
 /// Refund methods offered for this order, the default first.
 fn refund_options(e: &Engine, order: &Order) -> Vec<RefundMethod> {
     let options = e
@@ -2594,6 +2608,15 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
                     let brand = crate::locale::words(brand);
                     !brand.is_empty() && said.words.windows(brand.len()).any(|w| w == brand)
                 });
+            // "Yes" alone to "back to your Visa, store credit or bank transfer?" chooses
+            // none of them: which one is asked, briefly. With one way offered, the yes
+            // takes it.
+            if let Some(order) = order.as_ref().filter(|_| e.bare_yes(said)) {
+                if refund_options(e, order).len() > 1 {
+                    ask_which_refund_method(e, facts, order);
+                    return Answer::Handled;
+                }
+            }
             // "Whichever is quickest", "no preference": the first offered, back where the
             // money came from.
             if e.yes_no(said) == Some(true)
