@@ -375,6 +375,13 @@ impl Engine {
             self.ask_again();
             return;
         }
+        // "Can a courier pick it up instead of me posting it?" during a return or just
+        // after one: how it goes back, never the delivery's tracking.
+        if returns::how_it_goes_back(self, said, facts) {
+            self.step.answered = true;
+            self.s.fallbacks = 0;
+            return;
+        }
         // "Why is it late?", "what time today?", "read me the tracking number again", "I
         // didn't cancel it": answered about the order just discussed, at no question or a
         // yes/no one, then the question still pending.

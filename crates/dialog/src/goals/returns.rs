@@ -3127,6 +3127,86 @@ fn pick_lines(
     Vec::new()
 }
 
+/// "Can a courier pick it up instead of me posting it?", "do I drop it off somewhere?"
+/// while a return or an exchange is being set up, or once one was made in this call:
+/// how the item goes back, from what the shop offers (a prepaid label to drop off, a
+/// courier pickup where the policy has pickup slots), never the delivery's tracking.
+/// True when answered.
+pub(crate) fn how_it_goes_back(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let pickup_asked = said.has(Cue::Pickup);
+    let ph = e.phrases();
+    let asked = pickup_asked || ph.any("send_back_way", &said.words);
+    // "No label, no pickup, I'm keeping them" sends nothing back; "will I have to pay
+    // to post it back?" asks the rules of the cost.
+    let other_question = ph.any("keeps_item", &said.words)
+        || ph.any("asks_rules", &said.words)
+        || said.has(Cue::Negated);
+    if !asked || other_question || said.keypad || said.entities.order_number.is_some() {
+        return false;
+    }
+    let offered = !e.config().policy.returns.pickup_time_slots.is_empty();
+    let goal = e.task_ref().map(|t| t.goal());
+    if matches!(goal, Some(Goal::Return | Goal::Exchange)) {
+        // The read-back and the pickup's own day take the courier as their answer.
+        let own_question = matches!(e.ask, Ask::YesNo(YesNo::Proceed) | Ask::Date | Ask::Slot);
+        if own_question || e.ask == Ask::Nothing || e.task().after_sale().pickup == Some(true) {
+            return false;
+        }
+        // A gift's label goes to whoever placed the order: no courier to this address.
+        if !offered || e.returns_a_gift_for_another() {
+            e.say(p!("pickup_not_offered"), &[]);
+        } else if pickup_asked {
+            e.task().after_sale().pickup = Some(true);
+            e.say(p!("pickup_noted"), &[]);
+        } else {
+            e.say(p!("send_back_ways"), &[]);
+        }
+        e.say_pending_question_short();
+        return true;
+    }
+    // Just after a return or an exchange of the order in focus.
+    let just_made = e.task.is_none() && e.s.last_goal.is_some_and(|g| g.after_sales());
+    let Some(number) = e.s.focus.clone().filter(|_| just_made) else {
+        return false;
+    };
+    let returns = match facts.returns_of(&number) {
+        Ok(r) => r,
+        Err(err) => {
+            e.store_trouble(&err);
+            return true;
+        }
+    };
+    let open = returns
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.status.as_str(),
+                "requested" | "label_sent" | "pickup_scheduled"
+            )
+        })
+        .max_by_key(|r| r.created_at);
+    let Some(open) = open else {
+        return false;
+    };
+    e.ask = Ask::Nothing;
+    if let Some(date) = open.pickup_date {
+        e.say(
+            p!("pickup_already_booked"),
+            &[("pickup", e.date_words(date))],
+        );
+        e.anything_else();
+    } else if !offered {
+        e.say(p!("pickup_not_offered"), &[]);
+        e.anything_else();
+    } else {
+        // A return opened with a label is not switched to a pickup by voice; the team
+        // can book one.
+        e.say(p!("pickup_after_label"), &[]);
+        e.offer_human(HandOffReason::Requested);
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::count_said_before;
