@@ -277,8 +277,12 @@ pub(crate) struct Session {
     pub order_disputed: bool,
     /// The caller said the item is gone ("I threw it away"): it cannot be sent back.
     pub item_gone: bool,
-    /// A payment link was sent in this call.
-    pub payment_link_sent: bool,
+    /// The order a payment link was sent for in this call: it goes ahead once paid by
+    /// card, and is not also confirmed for cash.
+    pub payment_link_sent: Option<String>,
+    /// Cash-on-delivery orders confirmed in this call: a payment link is not also sent
+    /// for them.
+    pub cod_confirmed: Vec<String>,
     /// The turn a return was refused by the policy (final sale, personalised).
     pub refused_at: Option<u32>,
     /// The turn a caller missing a parcel marked delivered was asked to wait for it.

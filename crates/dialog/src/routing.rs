@@ -1792,6 +1792,14 @@ impl Engine {
         // instead of cash?": that order's own sum or payment, not the policy.
         let of_the_order_named = said.entities.order_number.is_some()
             && (self.phrases().any("asks_amount_due", &said.words) || said.has(Cue::OtherPayment));
+        // "Can I pay by card at the door instead?" of the cash-on-delivery order just
+        // discussed: that order's payment, not the refund policy.
+        let of_the_order_in_focus = said.entities.order_number.is_none()
+            && said.has(Cue::OtherPayment)
+            && self.focus_order(facts).is_some_and(|o| {
+                o.payment.method == PaymentMethod::Cod && o.status.is_still_to_come()
+            });
+        let of_the_order_named = of_the_order_named || of_the_order_in_focus;
         if !other_request
             && (asks_the_list
                 || of_the_order_named

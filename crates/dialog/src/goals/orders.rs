@@ -578,13 +578,17 @@ pub(crate) fn status(e: &mut Engine, facts: &dyn Facts) {
     let other_payment = e
         .task_ref()
         .is_some_and(|t| t.cues.contains(&Cue::OtherPayment));
-    if cash_due && other_payment && !e.s.payment_link_sent {
-        e.s.payment_link_offered = Some(order.order_number.clone());
-        e.ask(
-            Ask::YesNo(YesNo::PaymentLink),
-            p!("offer_payment_link"),
-            &[],
+    // Confirmed for cash in this call, it stays cash: no link is sent as well.
+    if cash_due && other_payment && e.s.cod_confirmed.contains(&order.order_number) {
+        e.say(
+            p!("cash_after_confirming"),
+            &[("total", st::price_cents(order.total.cents()))],
         );
+        e.complete();
+        return;
+    }
+    if cash_due && other_payment && e.s.payment_link_sent.is_none() {
+        offer_payment_link(e, &order, &words);
         return;
     }
     let asked_details = e
@@ -1936,6 +1940,13 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
         e.complete();
         return;
     }
+    // Its payment link was sent in this call: the order goes ahead once paid by card,
+    // and is not confirmed for cash as well.
+    if e.s.payment_link_sent.as_deref() == Some(order.order_number.as_str()) {
+        e.say(p!("confirm_after_link"), &[]);
+        e.complete();
+        return;
+    }
     let task = e.task();
     // An outbound call says nothing of the order until the customer says it is them.
     if task.confirmation().outbound && !task.confirmation().who_checked {
@@ -1986,6 +1997,9 @@ pub(crate) fn confirm(e: &mut Engine, facts: &dyn Facts) {
     e.change(Change::ConfirmOrder {
         order_number: order.order_number.clone(),
     });
+    if order.payment.method == PaymentMethod::Cod {
+        e.s.cod_confirmed.push(order.order_number.clone());
+    }
     e.change(Change::Notify {
         channel: Channel::Sms,
         template: Notice::OrderConfirmed,
@@ -2445,7 +2459,7 @@ pub(crate) fn send_offered_link(e: &mut Engine, said: &Said<'_>, facts: &dyn Fac
     }
     // Asked again once sent: it is on its way, not sent twice.
     let named = e.phrases().any("payment_link_named", &said.words) && !said.has(Cue::Negated);
-    if e.s.payment_link_sent && e.s.payment_link_offered.is_none() && named {
+    if e.s.payment_link_sent.is_some() && e.s.payment_link_offered.is_none() && named {
         e.say(p!("payment_link_already_sent"), &[]);
         e.anything_else();
         return true;
@@ -2473,10 +2487,34 @@ pub(crate) fn send_offered_link(e: &mut Engine, said: &Said<'_>, facts: &dyn Fac
     true
 }
 
+/// "Can I pay by card instead?" of a cash-on-delivery order: the secure link to pay by
+/// card now is offered. "Can I pay by card at the door?" hears first that the order is
+/// paid in cash to the courier.
+fn offer_payment_link(e: &mut Engine, order: &Order, words: &[String]) {
+    e.s.payment_link_offered = Some(order.order_number.clone());
+    let key = if e.phrases().any("at_the_door", words) {
+        p!("offer_payment_link_door")
+    } else {
+        p!("offer_payment_link")
+    };
+    e.ask(Ask::YesNo(YesNo::PaymentLink), key, &[]);
+}
+
 /// "Can I pay by card instead?" on a cash-on-delivery confirmation: a secure link by
 /// text, never card digits by voice; the order stays unconfirmed until it is paid.
 pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
     let Some(order) = load(e, facts) else { return };
+    // An order confirmed for cash in this call is not paid by a link as well.
+    if yes && e.s.cod_confirmed.contains(&order.order_number) {
+        e.s.payment_link_offered = None;
+        e.say(
+            p!("cash_after_confirming"),
+            &[("total", st::price_cents(order.total.cents()))],
+        );
+        e.end_task();
+        e.anything_else();
+        return;
+    }
     let on_the_call = e.task_ref().is_some_and(|t| t.goal() == Goal::Confirm);
     if !yes && on_the_call {
         e.ask(Ask::ConfirmCall, p!("confirm_after_change"), &[]);
@@ -2497,7 +2535,7 @@ pub(crate) fn send_payment_link(e: &mut Engine, yes: bool, facts: &dyn Facts) {
         reference: None,
     });
     e.s.payment_link_offered = None;
-    e.s.payment_link_sent = true;
+    e.s.payment_link_sent = Some(order.order_number.clone());
     e.say(p!("payment_link_sent"), &[]);
     e.end_task();
     e.anything_else();
@@ -2657,12 +2695,7 @@ fn confirm_call(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> Answer {
     // "Can I pay by card?": asked before anything is confirmed or cancelled.
     let cod = order.payment.method == PaymentMethod::Cod;
     if cod && said.has(Cue::OtherPayment) && intent != Intent::CancelOrder {
-        e.s.payment_link_offered = Some(order.order_number.clone());
-        e.ask(
-            Ask::YesNo(YesNo::PaymentLink),
-            p!("offer_payment_link"),
-            &[],
-        );
+        offer_payment_link(e, &order, &said.words);
         return Answer::Handled;
     }
     // "I don't want the belt any more, just the mouse": one item of the order dropped is
