@@ -1177,6 +1177,74 @@ pub(crate) fn strengthen(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) {
     }
 }
 
+/// "Sure, it's 512 555 0199", said when a missing item waits for the order's email or
+/// phone (the order was checked by its zip alone): checked as that stronger fact, a
+/// wrong one counting as a failed check. On a match the request goes on; otherwise the
+/// team takes it, with the order and the item in the summary. True when the line gave
+/// such a fact and was taken so.
+pub(crate) fn step_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> bool {
+    let Some((number, report)) = e.s.step_up_for.clone() else {
+        return false;
+    };
+    // Asked for only at the offer of the team; once that is answered, it lapses.
+    if e.ask != Ask::YesNo(YesNo::OfferHuman) {
+        e.s.step_up_for = None;
+        return false;
+    }
+    let accepted = &e.config().policy.verification.factors;
+    let mut given = Factors {
+        zip: None,
+        ..Factors::of(&said.entities)
+    }
+    .usable(Identifier::OrderNumber, accepted);
+    // On the shop's own call the phone it dialled proves nothing.
+    if e.s.called_about.as_deref() == Some(number.as_str()) {
+        given.phone = None;
+    }
+    if given.is_empty() {
+        return false;
+    }
+    e.s.step_up_for = None;
+    let order = match facts.order(&number) {
+        Ok(o) => o,
+        Err(err) => {
+            e.store_trouble(&err);
+            return true;
+        }
+    };
+    if refuses_more_checks(e) {
+        return true;
+    }
+    let matched = order.as_ref().is_some_and(|o| factor_matches(&given, o));
+    let key = order_key(&number);
+    let covers = order_covers(order.as_ref());
+    let verdict = match facts.check_identity(&key, &covers, matched, e.now, lock_policy(e)) {
+        Ok(v) => v,
+        Err(err) => {
+            e.store_trouble(&err);
+            return true;
+        }
+    };
+    e.step.checks.push(IdentityCheck { key, verdict });
+    e.ask = Ask::Nothing;
+    if verdict == IdentityVerdict::Verified {
+        if !e.s.proved_strongly.contains(&number) {
+            e.s.proved_strongly.push(number);
+        }
+        e.say(p!("step_up_matched"), &[]);
+        e.task = Some(report);
+        e.advance(facts);
+        return true;
+    }
+    if matches!(verdict, IdentityVerdict::Failed { .. }) {
+        e.s.failures += 1;
+        // The zip may have been a guess too: nothing more of the order by voice.
+        e.s.verified.retain(|v| *v != number);
+    }
+    e.hand_off_saying(HandOffReason::Exception, p!("step_up_failed"), &[]);
+    true
+}
+
 fn same_phone(a: &str, b: &str) -> bool {
     let tail = |s: &str| -> String {
         let d: String = s.chars().filter(char::is_ascii_digit).collect();

@@ -157,6 +157,12 @@ pub(crate) struct Session {
     /// The order a redirect is asked for, while its email or phone is asked: a zip does
     /// not answer that question.
     pub redirect_needs: Option<String>,
+    /// A missing item reported on an order checked by its zip alone waits for the
+    /// order's email or phone: given at the offer of the team, it is checked, and the
+    /// report goes on.
+    pub step_up_for: Option<(String, Task)>,
+    /// The items of a report the team was offered, by name, for the hand-off's summary.
+    pub report_items: Option<String>,
     /// A purchase on a saved card waits for an order proved by its email or phone: a zip
     /// does not answer that question either.
     pub spending_needs_strong: bool,

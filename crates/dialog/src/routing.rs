@@ -279,6 +279,12 @@ impl Engine {
                 return;
             }
         }
+        // "It's 512 555 0199", said when a missing item waits for the email or phone:
+        // checked, and the report goes on or goes to the team.
+        if identity::step_up(self, said, facts) {
+            self.step.answered = true;
+            return;
+        }
         identity::strengthen(self, said, facts);
         // "omar.haddad@example.net", given after hearing the street or the tracking number
         // needs it: that, and the question that was waiting asked again.
@@ -3389,7 +3395,10 @@ impl Engine {
                 self.s.failures
             ));
         }
-        if let Some(task) = &self.task {
+        if let Some(items) = &self.s.report_items {
+            parts.push(format!("report: {items}"));
+        }
+        if let Some(task) = self.task.as_ref().filter(|_| self.s.report_items.is_none()) {
             if let Request::Return(a) | Request::Exchange(a) | Request::Problem(a) = &task.req {
                 if !a.lines.is_empty() {
                     let lines: Vec<String> = a

@@ -2050,6 +2050,18 @@ fn faulty_item(e: &mut Engine, order: &Order, pr: Problem, facts: &dyn Facts) {
     // what has to come back first cannot, so no label is sent for it.
     let missing = pr == Problem::MissingItem;
     if comes_back_first && (missing || e.s.item_gone) {
+        // The team hears which items, by name, whatever happens next.
+        let names: Vec<String> = lines
+            .iter()
+            .map(|&(l, q)| format!("{q} x {}", item(order, l).name))
+            .collect();
+        e.s.report_items = Some(format!("{pr:?}: {}", names.join(", ")));
+        // Missing on an order checked by its zip alone: the order's email or phone,
+        // given at the offer, lets the report go on (`identity::step_up`).
+        if missing && !late {
+            let report = e.task_ref().cloned();
+            e.s.step_up_for = report.map(|t| (order.order_number.clone(), t));
+        }
         e.end_task();
         let key = match (missing, late) {
             (true, true) => p!("missing_item_late"),
