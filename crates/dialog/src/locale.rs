@@ -237,6 +237,19 @@ mod tests {
     }
 
     #[test]
+    fn a_short_form_is_filled_and_its_absence_is_none() {
+        let c = Catalog::parse(
+            "en-US",
+            "a = { say = [\"So that's {x}. Shall I?\"], short = [\"Shall I, {x}?\"] }\nb = { say = [\"hi\"] }",
+            "",
+        )
+        .expect("parses");
+        let args = [("x", "it".to_string())];
+        assert_eq!(c.render_short("a", &args).as_deref(), Some("Shall I, it?"));
+        assert_eq!(c.render_short("b", &args), None);
+    }
+
+    #[test]
     fn phrases_match_whole_words() {
         let c = Catalog::load("en-US").expect("catalog parses");
         assert!(c
