@@ -1229,11 +1229,19 @@ impl Engine {
             || said.address.is_some();
         let another_request = Goal::from_intent(said.intent).is_some()
             && said.confidence >= self.config.dialog.switch_confidence;
+        // "Is there any charge for the replacement?" at "replacement or refund?" asks
+        // about one of the ways, and chooses none; "I'll take the replacement, is that
+        // free?" chooses it.
+        let ph = self.phrases();
+        // "Back to my card is fine. How long does the refund take?" answers, then asks.
+        let chooses = ph.any("chooses_option", &said.words)
+            || ent.refund_method.is_some()
+            || (!ph.any("asks_rules", &said.words)
+                && (self.answers_the_question(said) || self.answers_with_thanks(said)));
         if fact_said
             || another_request
+            || chooses
             || self.yes_no(said).is_some()
-            || self.answers_the_question(said)
-            || self.answers_with_thanks(said)
             || !self.phrases().any("asks_rules", &said.words)
         {
             return false;

@@ -2689,6 +2689,12 @@ fn answer_for(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Facts) -> 
             }
             None => Answer::Missed,
         },
+        // "Yes" alone to "a replacement or a refund?" chooses neither: the question
+        // again, short.
+        Ask::ProblemResolution if e.bare_yes(said) => {
+            e.say_pending_question_short();
+            Answer::Handled
+        }
         Ask::ProblemResolution => {
             // "The first one": the choices are offered replacement first, then refund.
             let by_position = || match said.position(2) {
