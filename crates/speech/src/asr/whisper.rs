@@ -21,6 +21,11 @@
 //!   the device knows numbers of the expected length (the store's order numbers) and
 //!   the one heard is not among them, a second decoding may only write known ones, and
 //!   wins when the decoder is about as sure of it (`KNOWN_NUMBER_MARGIN`).
+//! - a number or words (the identity question: a zip, a phone or an email): decoded
+//!   freely; a reading that is a number is written as the digits a listener hears, and
+//!   one of no expected length is mended (a block said again, an "oh" heard as "of")
+//!   or decoded again held to digits. A count the clip is too short to say is a loop,
+//!   not a longer number (`MAX_DIGITS_PER_SECOND`).
 //! - short answers (yes/no turns): decoded freely first (with a bonus for yes/no words
 //!   on the first token); when that gives a few words that are not one of the locale's
 //!   short answers, a second decoding may only follow the tokens of those answers, and
@@ -102,6 +107,9 @@ const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
     ("ate", "eight"),
     ("fore", "four"),
 ];
+/// Words tiny.en writes for a spoken digit in free decoding that the digit filter does not
+/// allow: read as the digit inside a number only ("8 at 5" is 885; "at gmail" stays).
+const READ_HOMOPHONES: [(&str, &str); 3] = [("at", "eight"), ("free", "three"), ("tree", "three")];
 /// "double 5", "triple 0": allowed inside a number, counted as the digits they add.
 const DIGIT_REPEATS: [(&str, u8); 2] = [("double", 1), ("triple", 2)];
 /// Logit bonus for "double" and "triple" on a digit turn, wherever the count leaves room
@@ -1103,7 +1111,7 @@ impl WhisperRecognizer {
             _ => self.decode_all(&clean, expect)?,
         };
         if let Expect::NumberOrFree(shapes) = expect {
-            if let Some(held) = self.number_held_to_shape(&clean, &best, shapes)? {
+            if let Some(held) = self.number_held_to_shape(&clean, &best, shapes, audio_seconds)? {
                 best = held;
             }
         }
@@ -1221,47 +1229,126 @@ impl Recognizer for WhisperRecognizer {
 
 impl WhisperRecognizer {
     /// At a turn that takes a number or words (a zip, a phone or an email): a free
-    /// reading that is a number of a length none of `shapes` allows ("787 birl 1",
-    /// "Sadly, 701" for "7 8 7 0 1") is decoded again held to digits of the shape whose
-    /// length is nearest; that reading is taken when it has an allowed length. Words
-    /// (an email, "I don't know it") are left to the free reading.
+    /// reading that is a number is written as the digits a listener hears ("848 for
+    /// double 0" → "848400"), and one of a length none of `shapes` allows ("787 birl 1",
+    /// "Sadly, 701" for "7 8 7 0 1") is mended or decoded again held to digits.
+    /// Only shapes the clip is long enough to say count: a zip looped into thirteen
+    /// digits ("51306 51306 51306") is not an order number. Words (an email, "I don't
+    /// know it") are left to the free reading.
     fn number_held_to_shape(
         &mut self,
         clean: &[f32],
         free: &Transcript,
         shapes: &[(usize, usize)],
+        seconds: f64,
     ) -> Result<Option<Transcript>, AsrError> {
-        if !self.biasing.token_bias || !reads_as_a_number(&free.text) {
+        let read = number_as_digits(&free.text);
+        if !self.biasing.token_bias || !reads_as_a_number(&read) {
             return Ok(None);
         }
-        let count = digits_of(&free.text).len();
-        let fits = |n: usize| shapes.iter().any(|&(lo, hi)| (lo..=hi).contains(&n));
-        if fits(count) {
-            return Ok(None);
-        }
-        let Some(&(min, max)) = shapes
+        let sayable: Vec<(usize, usize)> = shapes
             .iter()
-            .min_by_key(|&&(lo, hi)| digit_length_miss_count(count, lo, hi))
-        else {
-            return Ok(None);
+            .copied()
+            .filter(|&(lo, _)| can_say_digits(seconds, lo))
+            .collect();
+        let fits = |n: usize| sayable.iter().any(|&(lo, hi)| (lo..=hi).contains(&n));
+        let count = digits_of(&read).len();
+        let reading = |text: String| Transcript {
+            text,
+            ..free.clone()
         };
-        let mut held = self.decode_all(clean, &Expect::Digits { min, max })?;
-        held.text = number_as_digits(&held.text);
-        // Lengths only: what a caller said never reaches a log.
-        tracing::debug!(
-            free_digits = count,
-            held_digits = digits_of(&held.text).len(),
-            "number or words: held to digits"
-        );
-        Ok(fits(digits_of(&held.text).len()).then_some(held))
+        // A block said again ("51306 51306 51306", "61959 61959"): whisper looping on
+        // a zip even when the copies add up to a phone's length.
+        for &(lo, hi) in &sayable {
+            let once = collapse_digit_loop(&read, lo, hi);
+            if once != read && fits(digits_of(&once).len()) {
+                return Ok(Some(reading(once)));
+            }
+        }
+        if fits(count) {
+            return Ok((read != free.text).then(|| reading(read)));
+        }
+        // "Oh five two …" heard as "of 524 …".
+        if let Some(with_zero) = zero_for_a_heard_oh(&read) {
+            if fits(count + 1) {
+                return Ok(Some(reading(with_zero)));
+            }
+        }
+        // Past every shape the clip can hold, the reading ran on: the shapes are tried
+        // in the order of how naturally the clip's length holds them (a loop's own
+        // score favours the longer ones). Otherwise the nearest shape is tried.
+        let longest = sayable.iter().map(|&(_, hi)| hi).max().unwrap_or(0);
+        let mut tries: Vec<(usize, usize)> = sayable.clone();
+        if count > longest {
+            let off_pace =
+                |lo: usize| (lo as f64 / seconds.max(0.1) - USUAL_DIGITS_PER_SECOND).abs();
+            tries.sort_by(|a, b| off_pace(a.0).total_cmp(&off_pace(b.0)));
+        } else {
+            tries.sort_by_key(|&(lo, hi)| digit_length_miss_count(count, lo, hi));
+            tries.truncate(1);
+        }
+        for (min, max) in tries {
+            let mut held = self.decode_all(clean, &Expect::Digits { min, max })?;
+            held.text = number_as_digits(&held.text);
+            // Lengths only: what a caller said never reaches a log.
+            tracing::debug!(
+                free_digits = count,
+                held_digits = digits_of(&held.text).len(),
+                "number or words: held to digits"
+            );
+            if fits(digits_of(&held.text).len()) {
+                return Ok(Some(held));
+            }
+        }
+        Ok(None)
     }
 }
 
-/// Words that say which number follows ("billing zip is", "my phone number would be"):
-/// with the lead-ins, they are not counted among a number's other words.
-const NAMING_WORDS: [&str; 16] = [
+/// The most digits a caller says in a second. Read digit by digit, the spoken set's
+/// voices say at most 3.1 a second (padding included); whisper looping on a short clip
+/// writes 5.5 and more ("4, 8, 9, 4, 4. 8, 9, 4, 4. 4, 8, 9, 4" in 2.4 s).
+const MAX_DIGITS_PER_SECOND: f64 = 5.0;
+
+/// The usual pace of a number read digit by digit, silence around it included: the
+/// spoken set's zips take 1.8 to 4.4 s (median 2.8), its phones 3.2 to 6.4 s (4.7), its
+/// order numbers 4.3 to 8.3 s (5.8).
+const USUAL_DIGITS_PER_SECOND: f64 = 2.0;
+
+/// Whether `seconds` of audio can hold `digits` digits said one by one.
+fn can_say_digits(seconds: f64, digits: usize) -> bool {
+    digits as f64 <= seconds * MAX_DIGITS_PER_SECOND
+}
+
+/// Words tiny.en writes for a leading "oh" (zero) said before the digits ("It's of
+/// 524, 5", "on 9666"); with the zero the number may have the length the turn expects.
+const HEARD_OH: [&str; 5] = ["of", "on", "oh", "o", "owe"];
+
+/// The reading with a zero put back for a heard "oh" just before its first numeral.
+fn zero_for_a_heard_oh(text: &str) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let first = words
+        .iter()
+        .position(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
+    let before = words.get(first.checked_sub(1)?)?;
+    let bare = before
+        .trim_matches(|c: char| c.is_ascii_punctuation())
+        .to_ascii_lowercase();
+    if !HEARD_OH.contains(&bare.as_str()) {
+        return None;
+    }
+    let mut out: Vec<String> = words.iter().map(|w| (*w).to_string()).collect();
+    out[first - 1] = format!("0{}", words[first]);
+    out.remove(first);
+    Some(out.join(" "))
+}
+
+/// Words that say which number follows ("billing zip is", "my phone number would be",
+/// "you can reach me on"): with the lead-ins, they are not counted among a number's
+/// other words.
+const NAMING_WORDS: [&str; 24] = [
     "my", "the", "billing", "zip", "code", "postal", "postcode", "phone", "mobile", "cell",
-    "number", "is", "its", "would", "be", "of",
+    "number", "is", "its", "would", "be", "of", "you", "can", "reach", "call", "me", "on", "at",
+    "try",
 ];
 
 /// Whether a free reading is a number said with at most a few other words around it
@@ -1269,11 +1356,15 @@ const NAMING_WORDS: [&str; 16] = [
 /// is", "it's"), not an email or a sentence.
 fn reads_as_a_number(text: &str) -> bool {
     let lower = text.to_lowercase();
-    if lower.contains('@')
-        || lower
-            .split_whitespace()
-            .any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == "at" || w.contains("dot"))
-    {
+    let spoken: Vec<&str> = lower
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .collect();
+    // An email: "at" before a name ("at gmail"), "dot", "@".
+    let at_a_name = spoken
+        .windows(2)
+        .any(|pair| pair[0] == "at" && pair[1].starts_with(|c: char| c.is_alphabetic()));
+    if lower.contains('@') || at_a_name || spoken.iter().any(|w| w.contains("dot")) {
         return false;
     }
     let words: Vec<&str> = lower
@@ -1676,19 +1767,54 @@ fn number_as_digits(text: &str) -> String {
 }
 
 /// Digit homophones inside a number read as the digit words they stand for ("4 0 for
-/// 2" → "4 0 four 2"); before the first digit they are the words they look like ("I
-/// want to …").
+/// 2" → "4 0 four 2", "to 0 at 5" → "two 0 eight 5"). Before the number they are the
+/// words they look like ("I want to …", "the status for 100…"), unless a digit follows
+/// at once and nothing but words naming the number come before: "reach me on to 0 8 …"
+/// is a number begun with "two".
 fn digits_for_homophones(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let bare = |word: &str| {
+        word.trim_matches(|c: char| c.is_ascii_punctuation())
+            .to_ascii_lowercase()
+    };
+    let is_digit_word = |word: &str| {
+        let b = bare(word);
+        b.chars().any(|c| c.is_ascii_digit()) || DIGIT_WORDS.contains(&b.as_str())
+    };
     let mut started = false;
-    text.split_whitespace()
-        .map(|word| {
-            let bare = word.trim_matches(|c: char| c.is_ascii_punctuation());
-            let lower = bare.to_ascii_lowercase();
-            if bare.chars().any(|c| c.is_ascii_digit()) || DIGIT_WORDS.contains(&lower.as_str()) {
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, word)| {
+            let lower = bare(word);
+            if is_digit_word(word) {
                 started = true;
             }
-            match DIGIT_HOMOPHONES.iter().find(|(w, _)| *w == lower) {
-                Some((_, digit)) if started => word.replacen(bare, digit, 1),
+            let next_is_digit = words.get(i + 1).is_some_and(|w| is_digit_word(w));
+            let opens_the_number = next_is_digit
+                && words[..i].iter().all(|w| {
+                    let b = bare(w);
+                    LEAD_IN_WORDS.contains(&b.as_str()) || NAMING_WORDS.contains(&b.as_str())
+                });
+            let digit = DIGIT_HOMOPHONES
+                .iter()
+                .map(|(w, d)| (w, d, true))
+                .chain(READ_HOMOPHONES.iter().map(|(w, d)| (w, d, false)))
+                .find(|(w, _, _)| **w == lower);
+            // Reading-only homophones ("at") stand for a digit only between digits.
+            let is_a_digit = |in_filter: bool| {
+                if started {
+                    in_filter || next_is_digit
+                } else {
+                    in_filter && opens_the_number
+                }
+            };
+            match digit {
+                Some((_, digit, in_filter)) if is_a_digit(in_filter) => {
+                    started = true;
+                    let at = word.to_ascii_lowercase().find(&lower).unwrap_or(0);
+                    format!("{}{digit}{}", &word[..at], &word[at + lower.len()..])
+                }
                 _ => word.to_string(),
             }
         })
@@ -1772,6 +1898,8 @@ fn number_part(word: &str) -> Option<NumberPart> {
     } else if w == "hundred" {
         Some(NumberPart::Hundred)
     } else {
+        // "triples 6": tiny.en sometimes writes the repeat as a plural.
+        let w = w.strip_suffix('s').unwrap_or(w);
         DIGIT_REPEATS
             .iter()
             .find(|(r, _)| *r == w)
@@ -2363,6 +2491,53 @@ mod tests {
         assert_eq!(digit_length_miss_count(3, 5, 5), 2);
         assert_eq!(digit_length_miss_count(13, 10, 11), 2);
         assert_eq!(digit_length_miss_count(10, 10, 11), 0);
+    }
+
+    #[test]
+    fn a_free_reading_of_a_number_is_written_as_the_digits_heard() {
+        for (heard, want) in [
+            // "two" heard as "to" just before a digit, "eight" as "at" between digits.
+            (
+                "You can reach me on to 0 at 5 double 6 double 0 1 0",
+                "You can reach me on 2085660010",
+            ),
+            ("848 for double 0 for 028", "8484004028"),
+            ("8. Double-3. Free 688-0761", "8. 33. 36880761"),
+            ("My zip code is on 9 triples 6", "My zip code is on 9666"),
+            // Before a number, and not before a digit, the words are words.
+            ("I want to order 2 mugs", "I want to order 2 mugs"),
+            (
+                "the status for 1000000000028",
+                "the status for 1000000000028",
+            ),
+            ("it's for 5 5 0", "it's 4550"),
+            ("ada 8 at gmail dot com", "ada 8 at gmail dot com"),
+            ("call me at 555 0100", "call me at 555 0100"),
+        ] {
+            assert_eq!(number_as_digits(heard), want, "{heard:?}");
+        }
+        assert!(reads_as_a_number("You can reach me on 2085660010"));
+        assert!(reads_as_a_number("call me at 555 0100"));
+        assert!(!reads_as_a_number("ada 8 at gmail dot com"));
+        assert!(!reads_as_a_number("ada 88 at example"));
+        assert_eq!(
+            zero_for_a_heard_oh("My zip code is on 9666").as_deref(),
+            Some("My zip code is 09666")
+        );
+        assert_eq!(
+            zero_for_a_heard_oh("It's of 524, 5").as_deref(),
+            Some("It's 0524, 5")
+        );
+        assert_eq!(zero_for_a_heard_oh("It's 524, 5"), None);
+        assert_eq!(zero_for_a_heard_oh("call me at 555"), None);
+    }
+
+    #[test]
+    fn a_clip_too_short_for_a_count_cannot_hold_it() {
+        // A zip looped into thirteen digits in 2.4 s; a real order number in 4.3 s.
+        assert!(!can_say_digits(2.36, 13));
+        assert!(can_say_digits(2.36, 5));
+        assert!(can_say_digits(4.3, 13));
     }
 
     #[test]
