@@ -176,27 +176,24 @@ fn names_another_card(e: &Engine, said: &Said<'_>, order: &Order) -> bool {
 
 /// Asks how the refund should come back, naming the ways this order offers.
 fn ask_refund_method(e: &mut Engine, facts: &dyn Facts, order: &Order) {
-    let words: Vec<String> = refund_options(e, order)
-        .iter()
-        .map(|&m| method_words(e, facts, order, m))
-        .collect();
-    e.ask(
-        Ask::RefundMethod,
-        p!("ask_refund_method"),
-        &[("options", st::list_or(&words))],
-    );
+    ask_refund_method_in(e, facts, order, p!("ask_refund_method"));
 }
 
 /// "Which one: back to your Visa, as store credit or by bank transfer?": the refund
 /// question again, short, after an answer that chose none of the ways.
 fn ask_which_refund_method(e: &mut Engine, facts: &dyn Facts, order: &Order) {
+    ask_refund_method_in(e, facts, order, p!("ask_refund_method_which"));
+}
+
+/// The refund question in the words of `prompt`, with the ways this order offers.
+fn ask_refund_method_in(e: &mut Engine, facts: &dyn Facts, order: &Order, prompt: &'static str) {
     let words: Vec<String> = refund_options(e, order)
         .iter()
         .map(|&m| method_words(e, facts, order, m))
         .collect();
     e.ask(
         Ask::RefundMethod,
-        p!("ask_refund_method_which"),
+        prompt,
         &[("options", st::list_or(&words))],
     );
 }
