@@ -1333,7 +1333,14 @@ fn zero_for_a_heard_oh(text: &str) -> Option<String> {
     let bare = before
         .trim_matches(|c: char| c.is_ascii_punctuation())
         .to_ascii_lowercase();
-    if !HEARD_OH.contains(&bare.as_str()) {
+    // "Reach me on 412 …", "call me on …": there "on" is the word itself.
+    let after_me = first >= 2 && {
+        let b = words[first - 2]
+            .trim_matches(|c: char| c.is_ascii_punctuation())
+            .to_ascii_lowercase();
+        matches!(b.as_str(), "me" | "us")
+    };
+    if !HEARD_OH.contains(&bare.as_str()) || after_me {
         return None;
     }
     let mut out: Vec<String> = words.iter().map(|w| (*w).to_string()).collect();
@@ -2530,6 +2537,7 @@ mod tests {
         );
         assert_eq!(zero_for_a_heard_oh("It's 524, 5"), None);
         assert_eq!(zero_for_a_heard_oh("call me at 555"), None);
+        assert_eq!(zero_for_a_heard_oh("You can reach me on 412555111"), None);
     }
 
     #[test]
