@@ -1330,16 +1330,13 @@ fn zero_for_a_heard_oh(text: &str) -> Option<String> {
         .iter()
         .position(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
     let before = words.get(first.checked_sub(1)?)?;
-    let bare = before
-        .trim_matches(|c: char| c.is_ascii_punctuation())
-        .to_ascii_lowercase();
+    let bare = unpunctuated(before).to_ascii_lowercase();
     // "Reach me on 412 …", "call me on …": there "on" is the word itself.
-    let after_me = first >= 2 && {
-        let b = words[first - 2]
-            .trim_matches(|c: char| c.is_ascii_punctuation())
-            .to_ascii_lowercase();
-        matches!(b.as_str(), "me" | "us")
-    };
+    let after_me = first >= 2
+        && matches!(
+            unpunctuated(words[first - 2]).to_ascii_lowercase().as_str(),
+            "me" | "us"
+        );
     if !HEARD_OH.contains(&bare.as_str()) || after_me {
         return None;
     }
@@ -1780,10 +1777,7 @@ fn number_as_digits(text: &str) -> String {
 /// is a number begun with "two".
 fn digits_for_homophones(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
-    let bare = |word: &str| {
-        word.trim_matches(|c: char| c.is_ascii_punctuation())
-            .to_ascii_lowercase()
-    };
+    let bare = |word: &str| unpunctuated(word).to_ascii_lowercase();
     let is_digit_word = |word: &str| {
         let b = bare(word);
         b.chars().any(|c| c.is_ascii_digit()) || DIGIT_WORDS.contains(&b.as_str())
@@ -1819,14 +1813,18 @@ fn digits_for_homophones(text: &str) -> String {
             match digit {
                 Some((_, digit, in_filter)) if is_a_digit(in_filter) => {
                     started = true;
-                    let at = word.to_ascii_lowercase().find(&lower).unwrap_or(0);
-                    format!("{}{digit}{}", &word[..at], &word[at + lower.len()..])
+                    word.replacen(unpunctuated(word), digit, 1)
                 }
                 _ => word.to_string(),
             }
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A word of a transcript without the punctuation around it ("4," → "4").
+fn unpunctuated(word: &str) -> &str {
+    word.trim_matches(|c: char| c.is_ascii_punctuation())
 }
 
 /// Number words said in groups written as digits: "seventy four eighty three" → "7483",
