@@ -2607,6 +2607,29 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     } else {
         ("is", "comes")
     };
+    if colour.is_none() {
+        // "Is the yoga mat available in blue?": a colour no variant has is not the
+        // product in general; say so, with the colours there are.
+        let mut sold: Vec<String> = variants
+            .iter()
+            .filter_map(|v| v.color.as_deref().map(str::to_lowercase))
+            .collect();
+        sold.sort();
+        sold.dedup();
+        if let Some(unsold) = colour_not_sold(e, &said.words, &p.name, &sold) {
+            e.say(
+                p!("product_no_such_colour"),
+                &[
+                    ("name", base),
+                    ("colour", unsold),
+                    ("colours", st::list_and(&sold)),
+                ],
+            );
+            e.s.completed += 1;
+            e.anything_else();
+            return;
+        }
+    }
     let name = match (
         colour.as_deref().map(str::to_lowercase),
         size.as_deref().map(pw::size_words),
@@ -2616,29 +2639,6 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
         (None, Some(s)) => format!("{base} in size {s}"),
         (None, None) => base,
     };
-    if colour.is_none() {
-        if let Some(unsold) = colour_not_sold(e, &said.words, &p.name, &variants) {
-            // "Is the yoga mat available in blue?": a colour no variant has is not the
-            // product in general; say so, with the colours there are.
-            let mut colours: Vec<String> = variants
-                .iter()
-                .filter_map(|v| v.color.as_deref().map(str::to_lowercase))
-                .collect();
-            colours.sort();
-            colours.dedup();
-            e.say(
-                p!("product_no_such_colour"),
-                &[
-                    ("name", pw::product_name(pw::family_part(&p.name))),
-                    ("colour", unsold),
-                    ("colours", st::list_and(&colours)),
-                ],
-            );
-            e.s.completed += 1;
-            e.anything_else();
-            return;
-        }
-    }
     let Some(cheapest) = fitting.iter().map(|v| v.price_cents).min() else {
         e.say(p!("product_no_such_variant"), &[("name", name)]);
         e.anything_else();
@@ -2712,19 +2712,10 @@ pub(crate) fn product_answer(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts)
     e.anything_else();
 }
 
-/// A colour the caller named that no variant of a family sold in colours has, nor its
+/// A colour the caller named that none of a family's `sold` colours has, nor its
 /// name ("blue" of a yoga mat sold in purple, black and teal; not "green" of a "Forest
 /// Green" one).
-fn colour_not_sold(
-    e: &Engine,
-    words: &[String],
-    name: &str,
-    variants: &[Product],
-) -> Option<String> {
-    let sold: Vec<String> = variants
-        .iter()
-        .filter_map(|v| v.color.as_deref().map(str::to_lowercase))
-        .collect();
+fn colour_not_sold(e: &Engine, words: &[String], name: &str, sold: &[String]) -> Option<String> {
     if sold.is_empty() {
         return None;
     }
