@@ -268,6 +268,12 @@ impl Engine {
                 }
             }
         }
+        // "Wait, don't cancel it all, can I just take the belt off?" at the read-back of
+        // the whole order's cancellation: what can be done instead, and no read-back.
+        if orders::narrower_than_the_read_back(self, said, facts) {
+            self.step.answered = true;
+            return;
+        }
         if self.speaks_for_another(&said.words) {
             // "I'm her son, she asked me to sort it", said in the middle of a change: the
             // change stops here, whatever question it was at.

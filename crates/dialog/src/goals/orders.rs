@@ -1430,6 +1430,77 @@ pub(crate) fn another_item_dropped(e: &mut Engine, said: &Said<'_>, facts: &dyn 
     true
 }
 
+/// "Hmm, wait, don't cancel it all. Can I just take the belt off?" at the read-back of
+/// a whole order's cancellation: a request narrower than the change read back is never
+/// answered with the wider read-back. An order is cancelled whole, so what can be done
+/// is said (the whole order, or a return once it arrives) and the read-back is dropped:
+/// a yes after this cancels nothing. True when the words asked for less and it was said.
+pub(crate) fn narrower_than_the_read_back(
+    e: &mut Engine,
+    said: &Said<'_>,
+    facts: &dyn Facts,
+) -> bool {
+    if e.ask != Ask::YesNo(YesNo::Proceed) || e.task_ref().is_none_or(|t| t.goal() != Goal::Cancel)
+    {
+        return false;
+    }
+    let Some(order) = e.focus_order(facts) else {
+        return false;
+    };
+    let ph = e.phrases();
+    // "Cancel the whole order, not just the belt": the whole order it stays.
+    if ph.any("whole_order_said", &said.words) && !ph.any("not_whole_order", &said.words) {
+        return false;
+    }
+    let window = crate::speak::return_window_words(e.config(), &order);
+    let item = item_dropped(e, &said.words, &order)
+        .and_then(|sku| order.items.iter().find(|it| it.sku == sku));
+    if let Some(item) = item {
+        let others: Vec<String> = order
+            .items
+            .iter()
+            .filter(|it| it.sku != item.sku)
+            .map(|it| pw::product_phrase_indefinite(&it.name, it.qty, false))
+            .collect();
+        // A gift card is never taken back: no return is offered for it.
+        let key = if e.ever_returnable(item) {
+            p!("cancel_narrower_kept")
+        } else {
+            p!("cancel_narrower_kept_whole_only")
+        };
+        let args = [
+            (
+                "item",
+                crate::speak::item_words_brief(&e.catalog, &item.name, item.qty),
+            ),
+            ("others", st::list_and(&others)),
+            ("window", window),
+        ];
+        e.say(key, &args);
+    } else {
+        // "Just one of the jeans", "can I take one thing off?": less than the whole,
+        // no single item of several named.
+        let one_line = order.items.len() == 1 && order.items[0].qty > 1;
+        let part = one_line
+            && (ph.any("one_of_them", &said.words)
+                || ph.any("just_one", &said.words)
+                || said
+                    .entities
+                    .quantity
+                    .is_some_and(|q| q > 0 && q < order.items[0].qty));
+        let some = order.items.len() > 1 && ph.any("some_items", &said.words);
+        if !(part || some || ph.any("not_whole_order", &said.words)) {
+            return false;
+        }
+        e.say(p!("cancel_narrower_part"), &[("window", window)]);
+    }
+    // "No, I'll return it when it comes then": the return once it arrives was just
+    // told; it is no second request to take up now.
+    e.s.later.retain(|later| later.intent != Intent::ReturnItem);
+    e.drop_task();
+    true
+}
+
 /// A yes or no to cancelling the whole order when one item was named.
 /// "Can I change it to two sheet sets instead of three?" about an order placed: how many
 /// of an item an order holds is fixed once it is placed, which is said plainly with what
@@ -1594,6 +1665,13 @@ fn item_dropped(e: &Engine, words: &[String], order: &Order) -> Option<String> {
         .or_else(|| take_off().map(|at| at + 1));
     if let Some(from) = from {
         if let [one] = items_named(span(from)).as_slice() {
+            return Some(one.sku.clone());
+        }
+    }
+    // "Don't cancel it all, can I take the belt off?": the cancel words drop nothing
+    // named; the verb and its particle after them do.
+    if let Some(at) = take_off() {
+        if let [one] = items_named(span(at + 1)).as_slice() {
             return Some(one.sku.clone());
         }
     }
