@@ -274,12 +274,23 @@ impl Engine {
         }
         let named = match q {
             YesNo::TrackingLink => self.phrases().any("take_up_link", &said.words),
-            // "Just send me the label" at the read-back of a return that goes by label.
+            // "Just send me the label" at the read-back of a return that goes by label;
+            // "text it", "by email", "send it to my phone" say the label's way, which
+            // only a label has ("can you email it?" is no refusal of a text here).
             YesNo::Proceed
                 if self.task.as_ref().is_some_and(
                     |t| matches!(&t.req, Request::Return(a) if a.pickup != Some(true)),
                 ) =>
             {
+                let ph = self.phrases();
+                let rest = ph.without_each(&["label_way"], &said.words);
+                let by_label_way = ph.any("label_way", &said.words)
+                    && !said.has(Cue::Pickup)
+                    && !said.has(Cue::Negated)
+                    && !ph.any("not_a_take_up", &rest);
+                if by_label_way {
+                    return Some(true);
+                }
                 said.has(Cue::Label)
             }
             // "Fine, place it" at the read-back of an order about to be placed.

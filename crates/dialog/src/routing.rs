@@ -1090,7 +1090,13 @@ impl Engine {
             }
             Ask::RefundMethod => e.refund_method.is_some() || ph.any("card", &said.words),
             // "Lovely, cheers" to "shall I go ahead?": the yes, said with thanks.
-            Ask::YesNo(YesNo::Proceed) => ph.any("approves", &said.words) && !said.has(Cue::No),
+            // "Text it please. Cheers, ta-ra" to "a label, or a courier?": the label.
+            Ask::YesNo(YesNo::Proceed) => {
+                (ph.any("approves", &said.words) && !said.has(Cue::No))
+                    || self.takes_up(YesNo::Proceed, said) == Some(true)
+            }
+            // "Text me the link, thanks, bye" to the offer of the link: taken up.
+            Ask::YesNo(q) => self.takes_up(*q, said) == Some(true),
             Ask::PickOrder(_) | Ask::ReturnItems => {
                 !said.ordinals.is_empty() || e.product.is_some()
             }
