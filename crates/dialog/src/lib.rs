@@ -603,10 +603,18 @@ impl Engine {
                 {
                     heard.entities.phone_number = heard.entities.order_number.take();
                 }
+                // "Put the refund on my Visa, 4111 1111 1111 1111": a card's digits are
+                // no order number, and are never said back.
+                let card_digits = self.phrases().any("card_named", &heard.words)
+                    && heard.entities.order_number.as_ref().is_some_and(|n| {
+                        (CARD_DIGITS_MIN..=CARD_DIGITS_MAX).contains(&n.len())
+                            && !lengths.contains(&n.len())
+                    });
                 // "It's account 0 4 4 0 0 0 0 3, routing 0 2 1 …": digits said as bank
-                // details are never an order number, a phone or a zip.
+                // details (or a card's) are never an order number, a phone or a zip.
                 if self.phrases().any("asks_bank_details", &heard.words)
                     || self.phrases().any("bank_digits", &heard.words)
+                    || card_digits
                 {
                     let ent = &mut heard.entities;
                     ent.order_number = None;
@@ -1244,6 +1252,11 @@ impl Engine {
         step
     }
 }
+
+/// How many digits a payment card's number has: never an order number when said with a
+/// card.
+const CARD_DIGITS_MIN: usize = 14;
+const CARD_DIGITS_MAX: usize = 19;
 
 /// Below this confidence, a request of another kind heard while one waits its turn is
 /// taken as the caller moving on to the waiting one ("now the beanie, order 8416…" heard

@@ -2230,7 +2230,11 @@ impl Engine {
     /// a name ("my wife Amara's rain jacket order", "my dad's parcel").
     pub(crate) fn speaks_for_another(&self, words: &[String]) -> bool {
         let ph = self.phrases();
-        if ph.any("for_someone_else", words) || self.acts_for_someone(words) {
+        if ph.any("for_someone_else", words)
+            || self.acts_for_someone(words)
+            || self.says_whose_kin(words)
+            || self.relation_wants(words)
+        {
             return true;
         }
         // Whose order, parcel or account: "at my mum's" is a place, "my dad's name" a
@@ -2279,6 +2283,55 @@ impl Engine {
             pair[0] == "my"
                 && self.is_relation(&pair[1])
                 && (possessive.is_some_and(owned_thing) || said_of_it)
+        })
+    }
+
+    /// "I'm Fatima Kapoor's son", "this is Ada's husband": the caller names themselves
+    /// by another's name, as their kin, so an order of that person is theirs, not the
+    /// caller's. (On a household's speaker a member's kin is family: the household's own
+    /// orders stay open to them, [`Engine::acts_for_another`].)
+    pub(crate) fn says_whose_kin(&self, words: &[String]) -> bool {
+        /// How far the possessive may come after "I'm": "I'm Fatima Kapoor's son".
+        const NAME_WORDS: usize = 3;
+        let ph = self.phrases();
+        (0..words.len()).any(|i| {
+            let says_who = matches!(words[i].as_str(), "i'm" | "im")
+                || (words[i] == "am" && i > 0 && words[i - 1] == "i")
+                || (words[i] == "is" && i > 0 && words[i - 1] == "this");
+            says_who
+                && (i + 1..(i + 1 + NAME_WORDS).min(words.len())).any(|j| {
+                    words[j].ends_with("'s")
+                        && words[j].len() > 3
+                        && words
+                            .get(j + 1)
+                            .is_some_and(|w| ph.any("kin", std::slice::from_ref(w)))
+                        && words[i + 1..j]
+                            .iter()
+                            .all(|w| !ph.any("kin", std::slice::from_ref(w)) && w != "a")
+                })
+        })
+    }
+
+    /// "Mum wants the refund sent to my card", "my husband would like it moved": what a
+    /// relation wants, asked by the caller for them.
+    /// ("My son wants a hoodie" is a purchase, no change of anyone's order.)
+    fn relation_wants(&self, words: &[String]) -> bool {
+        /// How far after the wanting the change to the order is named.
+        const CHANGE_WITHIN: usize = 8;
+        words.windows(2).enumerate().any(|(i, w)| {
+            let wants = matches!(w[1].as_str(), "wants" | "needs" | "asked" | "asks")
+                || (w[1] == "would" && words.get(i + 2).is_some_and(|n| n == "like"));
+            // "My son wants": the relation; "I want" or "my order" are not one.
+            let changes = || {
+                words.iter().skip(i + 2).take(CHANGE_WITHIN).any(|w| {
+                    [
+                        "refund", "return", "cancel", "exchange", "moved", "redirect",
+                    ]
+                    .iter()
+                    .any(|c| w.starts_with(c))
+                })
+            };
+            wants && self.is_relation(&w[0]) && !w[0].ends_with("'s") && changes()
         })
     }
 

@@ -2317,7 +2317,13 @@ pub(crate) fn return_status(e: &mut Engine, facts: &dyn Facts) {
         return;
     }
     if returns.is_empty() {
-        if order.status == OrderStatus::Delivered {
+        // "Mum wants the refund sent to my card": whoever acts for someone else hears
+        // there is no return, and is never offered one they cannot start.
+        if e.change_refused_for_another(Goal::Return, facts) {
+            e.say(p!("return_status_none"), &[]);
+            e.say(p!("change_after_someone_else"), &[]);
+            e.complete();
+        } else if order.status == OrderStatus::Delivered {
             e.ask(
                 Ask::YesNo(YesNo::StartReturn),
                 p!("return_status_none_offer"),
