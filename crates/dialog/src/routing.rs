@@ -1315,11 +1315,20 @@ impl Engine {
                     .phrases()
                     .any("outside_household", std::slice::from_ref(&p[1]))
         });
-        // "It's Ada's sister visiting": kin of a member, but a visitor to the household.
+        // "It's Ada's friend visiting": a visitor to the household.
         let someones_visitor = words
             .windows(3)
             .any(|w| w[0].ends_with("'s") && w[2] == "visiting");
+        // "This is Ada Park's sister, I'm staying over", "it's Ada's brother visiting":
+        // whoever says whose family they are is family, wherever they sleep tonight;
+        // only those who say whose they are as anything else are guests.
+        let says_kin = words.windows(2).any(|w| {
+            w[0].ends_with("'s")
+                && w[0].len() > 3
+                && self.phrases().any("kin", std::slice::from_ref(&w[1]))
+        });
         if self.s.speaker.is_some()
+            && !says_kin
             && (someones_friend
                 || someones_visitor
                 || self.someone_elses_not_kin(words)
@@ -2556,6 +2565,21 @@ impl Engine {
         // "No, that's not it": the order just discussed is the one not meant.
         if self.phrases().any("not_that_order", &said.words) && !cues.contains(&Cue::OtherOrder) {
             cues.push(Cue::OtherOrder);
+        }
+        // "I'm Ada's cleaner, she asked me to check what's coming this week": a guest of
+        // the household hears none of its orders, so why is said at once, and no detail
+        // is asked only to be refused. An order of the guest's own is asked as any other.
+        if self.s.guest
+            && self.s.speaker.is_some()
+            && goal.needs_order()
+            && goal != Goal::Confirm
+            && said.entities.order_number.is_none()
+            && !self.phrases().any("own_order_said", &said.words)
+        {
+            self.say(p!("guest_asks_household_orders"), &[]);
+            self.end_task();
+            self.anything_else();
+            return;
         }
         let mut task = Task::new(goal, said.words.clone(), cues, said.entities.clone());
         task.unsure = said.confidence < self.config.dialog.switch_confidence;
