@@ -5,6 +5,7 @@
 use voxorder_domain::change::{Change, HandOffReason, Resolution};
 use voxorder_domain::interpretation::{Cue, Interpretation};
 use voxorder_domain::order::{Order, OrderStatus, PaymentMethod};
+use voxorder_domain::product_words as pw;
 use voxorder_domain::records::NoticeScope;
 use voxorder_domain::speech_text as st;
 use voxorder_domain::vocab::{Entities, Intent};
@@ -3287,7 +3288,29 @@ impl Engine {
                     .as_ref()
                     .is_none_or(|p| w.score >= FOLLOW_UP_SHARE * p.score)
             });
-        within.or(plain)
+        within
+            .or(plain)
+            .filter(|answer| self.passage_on_topic(&said.words, answer))
+    }
+
+    /// Whether a passage is about the subjects the question names: "is the gift card sent
+    /// by email?" shares "sent" and "email" with the passage on closing an account, but
+    /// that passage says nothing of gift cards, so it answers another question; nor does
+    /// one on discount codes answer "I asked about gift cards". A question naming no such
+    /// subject takes the passage found.
+    pub(crate) fn passage_on_topic(&self, words: &[String], answer: &PolicyAnswer) -> bool {
+        let ph = self.phrases();
+        let passage = crate::locale::words(&format!("{} {}", answer.section, answer.text));
+        let generic = ph.list("topic_generic_words");
+        (0..words.len()).all(|at| {
+            let Some(len) = ph.len_at("policy_topics", words, at) else {
+                return true;
+            };
+            words[at..at + len]
+                .iter()
+                .filter(|w| !generic.contains(w))
+                .any(|w| passage.iter().any(|p| pw::same_noun(p, w)))
+        })
     }
 
     /// [`Engine::say_policy_passage`] for an answer found, remembering its section.
