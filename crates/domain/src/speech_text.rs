@@ -697,6 +697,27 @@ fn number_run(keys: &[&str], i: usize, leading_zero: bool) -> Option<(String, us
     (!digits.is_empty()).then_some((digits, j))
 }
 
+/// The amounts said in words or digits, each with the index of the word after it: "a
+/// five hundred dollar gift card" gives 500 and the index of "dollar"; "$500" (written
+/// "500") gives 500 too. Up to the thousands.
+pub fn amounts_said(words: &[String]) -> Vec<(u64, usize)> {
+    let keys: Vec<&str> = words.iter().map(String::as_str).collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < keys.len() {
+        if let Ok(n) = keys[i].replace(',', "").parse::<u64>() {
+            found.push((n, i + 1));
+            i += 1;
+        } else if let Some((n, next)) = spoken_cardinal(&keys, i) {
+            found.push((n, next));
+            i = next.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
 /// A cardinal up to the thousands: "twelve", "twenty one hundred", "one thousand two
 /// hundred and five". Never starts with a zero word.
 fn spoken_cardinal(keys: &[&str], i: usize) -> Option<(u64, usize)> {

@@ -1973,6 +1973,12 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
         }
         return chosen_variant_ask(e, prod, &variants);
     }
+    // "A five hundred dollar gift card": more than a voice order may spend on gift
+    // cards, said before the amounts sold are offered.
+    if size.is_none() && sizes.len() > 1 && (colour.is_some() || colours.len() <= 1) {
+        let words = e.task_ref().map(|t| t.words.clone()).unwrap_or_default();
+        say_gift_card_limit_if_over(e, &prod, &words, false);
+    }
     let options = |list: &[String]| -> String {
         // "Large", "one meter"; a colour, lower case.
         let said: Vec<String> = list.iter().map(|o| pw::size_words(o)).collect();
@@ -2003,6 +2009,35 @@ fn chosen_variant(e: &mut Engine, prod: Product, facts: &dyn Facts) -> Option<Pr
     purchase.variant_checked = true;
     purchase.product = Some(chosen.sku.clone());
     Some(chosen)
+}
+
+/// "A five hundred dollar gift card", "why can't I get five hundred?": an amount above
+/// the most a voice order may spend on gift cards is answered with that limit, so the
+/// caller hears why and what they can have. `asked`: the amount question is pending, so
+/// a bare number is an amount. True when the limit was said.
+fn say_gift_card_limit_if_over(
+    e: &mut Engine,
+    prod: &Product,
+    words: &[String],
+    asked: bool,
+) -> bool {
+    if prod.category != GIFT_CARD_CATEGORY {
+        return false;
+    }
+    let max = u64::from(e.config().policy.orders.max_voice_gift_card_value);
+    let money = |next: usize| {
+        words
+            .get(next)
+            .is_some_and(|w| matches!(w.as_str(), "dollar" | "dollars" | "bucks" | "usd"))
+    };
+    let over = st::amounts_said(words)
+        .into_iter()
+        .any(|(n, next)| n > max && (asked || money(next)));
+    if over {
+        let max = st::price_cents(i64::try_from(max).unwrap_or(i64::MAX).saturating_mul(100));
+        e.say(p!("gift_card_over_limit"), &[("max", max)]);
+    }
+    over
 }
 
 /// A gift card's "sizes" are amounts, said as such ("twenty-five dollars", not "25").
@@ -2338,6 +2373,19 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Filled;
             }
             if size.is_none() && colour.is_none() {
+                // "No, five hundred", "why can't I get five hundred?": the limit, and
+                // the amounts asked again.
+                let prod = e
+                    .task()
+                    .product()
+                    .clone()
+                    .and_then(|sku| facts.product(&sku).ok().flatten());
+                if let Some(prod) = prod {
+                    if say_gift_card_limit_if_over(e, &prod, &said.words, true) {
+                        e.ask_again();
+                        return Answer::Handled;
+                    }
+                }
                 return Answer::Missed;
             }
             // "Two fifties then": the size and how many, in one answer. A number that
