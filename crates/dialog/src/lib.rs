@@ -663,6 +663,14 @@ impl Engine {
                 {
                     heard.then = None;
                 }
+                // "I want to return the dumbbell from order 6552… - oh, do you charge for
+                // return shipping by the way?": a question of the rules in a clause of its
+                // own after a request is the breath's second request, never dropped.
+                if heard.then.is_none() {
+                    if let Some(question) = self.question_after_a_request(&heard, facts) {
+                        heard.then = Some(Box::new(question));
+                    }
+                }
                 // Queued first, so that finishing the first request takes it up rather
                 // than asking "anything else?".
                 // ("Yes go ahead, and also cancel my other order": what the yes did is
@@ -945,6 +953,52 @@ impl Engine {
 
     /// Whether the words open with a phrase of the locale's list `phrases` after any
     /// "and", "but" or "so" ("so what was the candle on its own").
+    /// The question of the shop's rules a request ends on, in a clause of its own after
+    /// the request ("… from order 6552… - oh, do you charge for return shipping?"),
+    /// as an utterance of its own; None when there is none, or when the words before it
+    /// are too few to be a request ("Hi. Can I return the tee?" is one request).
+    fn question_after_a_request(
+        &self,
+        heard: &Interpretation,
+        facts: &dyn Facts,
+    ) -> Option<Interpretation> {
+        /// Fewer words than this before the question are a greeting, not a request.
+        const REQUEST_MIN_WORDS: usize = 5;
+        /// Fewer words than this are no question of the rules.
+        const QUESTION_MIN_WORDS: usize = 4;
+        if !matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse))
+            || Goal::from_intent(heard.intent).is_none()
+        {
+            return None;
+        }
+        let text = heard.text.trim();
+        let body = text.trim_end_matches(['?', '.', '!', ' ']);
+        let end = body
+            .rfind(['.', '!', '?', ';', '\u{2014}', '\u{2013}'])
+            .or_else(|| body.rfind(" - "))?;
+        let (head, tail) = (&body[..end], text[end + 1..].trim_start_matches(['-', ' ']));
+        let words = locale::words(tail);
+        let asks = tail.trim_end().ends_with('?') && self.opens_with(&words, "question_openers");
+        if !asks
+            || words.len() < QUESTION_MIN_WORDS
+            || locale::words(head).len() < REQUEST_MIN_WORDS
+            || words.iter().any(|w| w.chars().any(|c| c.is_ascii_digit()))
+        {
+            return None;
+        }
+        let answer = facts.policy_answer(tail)?;
+        if !self.passage_on_topic(&words, &answer) {
+            return None;
+        }
+        Some(Interpretation {
+            text: tail.to_string(),
+            words,
+            intent: Intent::PolicyQuestion,
+            confidence: 1.0,
+            ..Interpretation::unclear()
+        })
+    }
+
     pub(crate) fn opens_with(&self, words: &[String], phrases: &str) -> bool {
         let ph = self.phrases();
         let start = words
