@@ -32,6 +32,18 @@ pub fn digit_word(w: &str) -> Option<u8> {
     })
 }
 
+/// Words a recogniser writes for a spoken digit ("two" as "to", "four" as "for"), with the
+/// digit word each stands for. Inside a number they are that digit; elsewhere the words
+/// they look like.
+pub const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
+    ("won", "one"),
+    ("to", "two"),
+    ("too", "two"),
+    ("for", "four"),
+    ("ate", "eight"),
+    ("fore", "four"),
+];
+
 /// Reads an identifier digit by digit in groups: `"1234567891234"` →
 /// `"1 2 3 4, 5 6 7 8 9, 1 2 3 4"`.
 ///

@@ -71,6 +71,7 @@ use whisper_rs::{
 use super::convert::validate_ggml;
 use super::{AsrError, Expect, Recognizer, Transcript};
 use voxorder_config::AsrConfig;
+use voxorder_domain::speech_text::DIGIT_HOMOPHONES;
 
 const SAMPLE_RATE: usize = 16_000;
 /// whisper's window.
@@ -97,16 +98,6 @@ const DIGIT_WORDS: [&str; 12] = [
 /// a number and written as digits afterwards ([`digits_for_number_words`]).
 const TEEN_WORDS: &[&str] = voxorder_domain::speech_text::SMALL.split_at(10).1;
 const TENS_WORDS: &[&str] = voxorder_domain::speech_text::TENS.split_at(2).1;
-/// Words tiny.en writes for a spoken digit ("two" as "to"): allowed inside a number, and
-/// read as the digit afterwards.
-const DIGIT_HOMOPHONES: [(&str, &str); 6] = [
-    ("won", "one"),
-    ("to", "two"),
-    ("too", "two"),
-    ("for", "four"),
-    ("ate", "eight"),
-    ("fore", "four"),
-];
 /// Words tiny.en writes for a spoken digit in free decoding that the digit filter does not
 /// allow: read as the digit inside a number only ("8 at 5" is 885; "at gmail" stays).
 const READ_HOMOPHONES: [(&str, &str); 3] = [("at", "eight"), ("free", "three"), ("tree", "three")];
