@@ -8,6 +8,7 @@
 use super::text::is_digits;
 
 pub(crate) use voxorder_domain::speech_text::digit_word;
+use voxorder_domain::speech_text::DIGIT_HOMOPHONES;
 
 /// "one".."nine" (no zero: "oh" is not a quantity).
 pub(crate) fn unit_word(w: &str) -> Option<u64> {
@@ -333,62 +334,126 @@ pub(crate) fn digit_runs(words: &[String], taken: &[bool]) -> Vec<DigitRun> {
             j += 1;
             continue;
         }
-        let start = j;
-        let mut digits = String::new();
-        let mut items = 0;
-        let mut strong = false;
-        let mut last_item = (start, 0);
-        let mut last_is_word = false;
-        // The run opened with a "thousand" group: alone, that is a count ("ten thousand
-        // points"), not an identifier.
-        let mut scaled = false;
-        // A typed block of ten digits or more is a whole identifier: "9336855689446 83702"
-        // is an order number and a zip, not one eighteen-digit number.
-        let whole = |w: &str| is_digits(w) && w.len() >= 10;
-        let mut last_whole = false;
-        while j < words.len() && !taken.get(j).copied().unwrap_or(true) {
-            let Some((d, used)) = digit_item(words, j) else {
-                break;
-            };
-            if (j..j + used).any(|k| taken.get(k).copied().unwrap_or(true)) {
-                break;
+        // A digit homophone ("to", "for") is a digit only where reading it so makes an
+        // order number's thirteen digits: "3 to 813 90571 301", "order to 444780077661".
+        // Anywhere else it is the word it looks like ("2 to 3 days", "order for 2").
+        let read = match read_run(words, taken, j, true) {
+            Some(r) if r.homophones > 0 && r.run.digits.len() != ORDER_NUMBER_DIGITS => {
+                read_run(words, taken, j, false)
             }
-            let this_whole = used == 1 && whole(&words[j]);
-            // "303 5072990601": the recogniser wrote an order number's first group
-            // apart from the rest, and together they are exactly an order number's
-            // thirteen digits, which no phone or zip before a phone makes.
-            let completes_an_order_number = this_whole
-                && !last_whole
-                && digits.len() < 10
-                && digits.len() + words[j].len() == ORDER_NUMBER_DIGITS;
-            if items > 0 && (last_whole || this_whole) && !completes_an_order_number {
-                break;
-            }
-            last_whole = this_whole;
-            strong |= !is_weak_zero(&words[j]);
-            scaled |= items == 0 && words[j..j + used].iter().any(|n| n == "thousand");
-            last_item = (j, digits.len());
-            last_is_word = used == 1 && !is_digits(&words[j]);
-            digits.push_str(&d);
-            items += 1;
-            j += used;
-        }
-        if items == 0 {
+            other => other,
+        };
+        let Some(read) = read else {
             j += 1;
             continue;
-        }
-        if strong && !(scaled && items == 1) {
-            runs.push(DigitRun {
-                start,
-                end: j,
-                digits,
-                items,
-                last_item,
-                last_is_word,
-            });
+        };
+        j = read.run.end;
+        if read.strong && !(read.scaled && read.run.items == 1) {
+            runs.push(read.run);
         }
     }
     runs
+}
+
+/// One run read from `words[start..]`, with what decides whether it is kept.
+struct RunRead {
+    run: DigitRun,
+    /// Some group is more than a weak zero ("oh" alone is an interjection).
+    strong: bool,
+    /// The run opened with a "thousand" group: alone, that is a count ("ten thousand
+    /// points"), not an identifier.
+    scaled: bool,
+    /// Digit homophones read as digits.
+    homophones: usize,
+}
+
+/// The digit run at `words[start..]`, or None when no group starts there. With
+/// `homophones`, a digit homophone between two groups, or between an order word and a
+/// group, is read as its digit.
+fn read_run(words: &[String], taken: &[bool], start: usize, homophones: bool) -> Option<RunRead> {
+    let free = |k: usize| !taken.get(k).copied().unwrap_or(true);
+    let homophone_at = |k: usize| -> Option<String> {
+        let (_, word) = DIGIT_HOMOPHONES.iter().find(|(w, _)| *w == words[k])?;
+        let digit = digit_word(word)?;
+        let next_is_a_group = free(k + 1) && digit_item(words, k + 1).is_some();
+        next_is_a_group.then(|| char::from(b'0' + digit).to_string())
+    };
+    let opens_after_an_order_word =
+        start > 0 && matches!(words[start - 1].as_str(), "order" | "number" | "is");
+    let mut j = start;
+    let mut digits = String::new();
+    let mut items = 0;
+    let mut strong = false;
+    let mut scaled = false;
+    let mut used_homophones = 0;
+    let mut last_item = (start, 0);
+    let mut last_is_word = false;
+    // A typed block of ten digits or more is a whole identifier: "9336855689446 83702"
+    // is an order number and a zip, not one eighteen-digit number.
+    let whole = |w: &str| is_digits(w) && w.len() >= 10;
+    let mut last_whole = false;
+    while j < words.len() && free(j) {
+        let item = match digit_item(words, j) {
+            Some(item) => Some((item, false)),
+            None if homophones && (items > 0 || opens_after_an_order_word) => {
+                homophone_at(j).map(|d| ((d, 1), true))
+            }
+            None => None,
+        };
+        let Some(((d, used), is_homophone)) = item else {
+            break;
+        };
+        if (j..j + used).any(|k| !free(k)) {
+            break;
+        }
+        let this_whole = used == 1 && whole(&words[j]);
+        // "303 5072990601": the recogniser wrote an order number's first group apart
+        // from the rest, and together they are exactly an order number's thirteen
+        // digits, which no phone or zip before a phone makes.
+        let completes_an_order_number = this_whole
+            && !last_whole
+            && digits.len() < 10
+            && digits.len() + words[j].len() == ORDER_NUMBER_DIGITS;
+        // "83466431971. Double 3": the recogniser ended a sentence inside the number,
+        // and the last group said after the block makes exactly thirteen digits.
+        let ends_an_order_number = last_whole
+            && items == 1
+            && !this_whole
+            && digits.len() > 10
+            && digits.len() + d.len() == ORDER_NUMBER_DIGITS;
+        if items > 0
+            && (last_whole || this_whole)
+            && !completes_an_order_number
+            && !ends_an_order_number
+        {
+            break;
+        }
+        last_whole = this_whole;
+        strong |= !is_weak_zero(&words[j]);
+        scaled |= items == 0 && words[j..j + used].iter().any(|n| n == "thousand");
+        used_homophones += usize::from(is_homophone);
+        last_item = (j, digits.len());
+        last_is_word = used == 1 && !is_digits(&words[j]) && !is_homophone;
+        digits.push_str(&d);
+        items += 1;
+        j += used;
+    }
+    if items == 0 {
+        return None;
+    }
+    Some(RunRead {
+        run: DigitRun {
+            start,
+            end: j,
+            digits,
+            items,
+            last_item,
+            last_is_word,
+        },
+        strong,
+        scaled,
+        homophones: used_homophones,
+    })
 }
 
 #[cfg(test)]
@@ -407,6 +472,36 @@ mod tests {
             .into_iter()
             .map(|r| r.digits)
             .collect()
+    }
+
+    #[test]
+    fn a_digit_homophone_is_a_digit_only_where_it_makes_an_order_number() {
+        assert_eq!(runs("order number 3 to 813-90571 301"), ["3281390571301"]);
+        assert_eq!(runs("it's order to 444780077661"), ["2444780077661"]);
+        assert_eq!(
+            runs("it's order 9381, double 6 to, double 3o, 736"),
+            ["9381662330736"]
+        );
+        // Anywhere else the word is the word it looks like.
+        assert_eq!(runs("2 to 3 days"), ["2", "3"]);
+        assert_eq!(runs("order for 2 please"), ["2"]);
+        assert_eq!(runs("10 to 12 of them"), ["10", "12"]);
+        assert_eq!(
+            runs("order 1234567890123 for 2 of them"),
+            ["1234567890123", "2"]
+        );
+    }
+
+    #[test]
+    fn a_group_said_after_a_sentence_break_ends_an_order_number() {
+        assert_eq!(
+            runs("order number 83466431971. Double 3"),
+            ["8346643197133"]
+        );
+        assert_eq!(runs("944365029631. 0"), ["9443650296310"]);
+        // A phone's ten digits and a count stay apart.
+        assert_eq!(runs("5125550199 3"), ["5125550199", "3"]);
+        assert_eq!(runs("1234567890123 4"), ["1234567890123", "4"]);
     }
 
     #[test]
