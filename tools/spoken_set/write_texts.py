@@ -353,6 +353,18 @@ PHONE_WRAP = ["{}.", "My number is {}.", "It's {}.", "You can reach me on {}.",
               "My phone number is {}.", "Um, {}.", "Call me on {}.", "Sure, it's {}."]
 
 
+# A request that names its order number in the same breath: the opening turn, heard with
+# nothing expected.
+OPENING_WRAP = [
+    "Hello, I need to check on order {}.", "Has my order shipped yet? The number is {}.",
+    "I'd like to cancel order number {}.", "Can you tell me when order {} will arrive?",
+    "I want to return something from order {}, please.",
+    "Morning. My parcel hasn't come, order number {}.", "Where is my delivery? It's order {}.",
+    "Could you look up order {} for me?", "I'm ringing about my order, it's {}.",
+    "Hi, order number {}, I'd like to change the address.",
+]
+
+
 def spoken_number(ds, sizes, rng, allow_pairs):
     zero_word = "oh" if rng.random() < 0.7 else "zero"
     groups = [read_group(g, rng, zero_word, allow_pairs) for g in split(ds, sizes)]
@@ -400,6 +412,15 @@ def main():
     for i, (text, intent, expect) in enumerate(SHORT, 1):
         items.append({"id": f"short-{i:03d}", "kind": "short", "text": text, "intent": intent,
                       "expect": expect})
+
+    # Its own generator, so the items above stay as they were.
+    orng = random.Random(20261207)
+    for i in range(1, 41):
+        ds = digits_with_runs(orng, 13, first_nonzero=True)
+        number = spoken_number(ds, orng.choice(order_layouts), orng, allow_pairs=True)
+        text = OPENING_WRAP[(i - 1) % len(OPENING_WRAP)].format(number)
+        items.append({"id": f"open-{i:03d}", "kind": "opening", "text": text,
+                      "digits": "".join(map(str, ds)), "expect": "anything"})
 
     with open(out, "w", encoding="utf-8") as f:
         for it in items:

@@ -1,6 +1,7 @@
 //! The spoken test set: held-out texts (`tests/data/spoken/texts.jsonl`: intents, 13-digit
-//! order numbers, zips, phones, short answers) rendered by human-like voices (flite,
-//! festival, Kokoro) plus recorded human clips, by `tools/spoken_set/` into a cache
+//! order numbers alone and named inside a request, zips, phones, short answers) rendered
+//! by human-like voices (flite, festival, Kokoro) plus recorded human clips, by
+//! `tools/spoken_set/` into a cache
 //! directory whose manifest (`$SPOKEN_CACHE/manifest.jsonl`) this module reads. Each
 //! clip is heard clean and with white noise and babble (other clips of the set mixed
 //! at equal level) at fixed signal-to-noise ratios, with the recogniser biased the way
@@ -194,6 +195,9 @@ pub struct Figures {
     pub intent: Rate,
     /// 13-digit order numbers heard exactly.
     pub order_number: Rate,
+    /// Order numbers said inside a request ("where's order …"), heard with nothing
+    /// expected, understood exactly.
+    pub named_number: Rate,
     /// Zips and phones heard exactly.
     pub zip_phone: Rate,
     /// Short answers at a yes/no or menu turn understood as their intent.
@@ -418,10 +422,10 @@ pub fn evaluate(
             per_source.errors += errors;
             per_source.reference_words += reference.len();
             let (expected, got, right) = match clip.kind.as_str() {
-                "order_number" | "zip" | "phone" => {
+                "order_number" | "opening" | "zip" | "phone" => {
                     let entities = &understood.entities;
                     let got = match clip.kind.as_str() {
-                        "order_number" => entities.order_number.clone(),
+                        "order_number" | "opening" => entities.order_number.clone(),
                         "zip" => entities.zip_code.clone(),
                         _ => entities.phone_number.clone(),
                     }
@@ -443,6 +447,7 @@ pub fn evaluate(
                 let t = tallies[c].entry(clip.source().to_string()).or_default();
                 let counts = match clip.kind.as_str() {
                     "order_number" => &mut t.order_number,
+                    "opening" => &mut t.named_number,
                     "zip" | "phone" => &mut t.zip_phone,
                     "short" => &mut t.short_answer,
                     _ => &mut t.intent,
@@ -506,6 +511,7 @@ struct Tally {
     /// (right, items)
     intent: (usize, usize),
     order_number: (usize, usize),
+    named_number: (usize, usize),
     zip_phone: (usize, usize),
     short_answer: (usize, usize),
     asr_ms: Vec<f64>,
@@ -519,6 +525,7 @@ impl Tally {
         for (a, b) in [
             (&mut self.intent, other.intent),
             (&mut self.order_number, other.order_number),
+            (&mut self.named_number, other.named_number),
             (&mut self.zip_phone, other.zip_phone),
             (&mut self.short_answer, other.short_answer),
         ] {
@@ -535,6 +542,7 @@ impl Tally {
             word_error_rate: ratio(self.errors, self.reference_words),
             intent: rate(self.intent),
             order_number: rate(self.order_number),
+            named_number: rate(self.named_number),
             zip_phone: rate(self.zip_phone),
             short_answer: rate(self.short_answer),
             asr_ms_p50: percentile(&self.asr_ms, 50.0),
