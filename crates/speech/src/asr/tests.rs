@@ -613,7 +613,8 @@ fn measure() {
 /// Wilson interval, the clips fixed and broken against the first setting, and decode
 /// times (p50/p90) per setting; it asserts nothing timed. Environment:
 /// - `SPOKEN_CACHE` (the set), `MEASURE_EVERY` (8: every clip whose name hashes to a
-///   multiple), `MEASURE_KINDS` (order_number,zip,phone; also short), `MEASURE_KOKORO=1`
+///   multiple), `MEASURE_KINDS` (order_number,zip,phone; also short
+///   and opening, a request naming its order number), `MEASURE_KOKORO=1`
 ///   (the Kokoro voices too), `MEASURE_ID` (one clip, `voice/id`, with its free decoding
 ///   printed);
 /// - `MEASURE_SNR`: conditions, comma-separated, run in turn: `clean`, a number (white
@@ -764,6 +765,8 @@ fn measure_spoken_digits() {
             let want = field(clip, "digits");
             let expect = match kind.as_str() {
                 "short" => Expect::YesNo,
+                // A request naming its number, heard with nothing expected.
+                "opening" => Expect::Anything,
                 "zip" | "phone" if as_factor => Expect::NumberOrFree(FACTOR_SHAPES.to_vec()),
                 "zip" => Expect::Digits { min: 5, max: 5 },
                 "phone" => Expect::Digits { min: 10, max: 11 },
@@ -813,6 +816,13 @@ fn measure_spoken_digits() {
                          known={known} k={known_lp:.3} dist={} known_right={}",
                         whisper::digit_distance(&known, &heard),
                         known == want
+                    );
+                }
+                if let Some((free_lp, held_lp)) = asr.last_held.take() {
+                    eprintln!(
+                        "held {cond} {voice}/{id} truth={want} got={} free={free_lp:.3} \
+                         held={held_lp:.3}",
+                        whisper::digits_of(&t.text)
                     );
                 }
                 let (got, ok) = if kind == "short" {
