@@ -372,11 +372,24 @@ struct RunRead {
 /// group, is read as its digit.
 fn read_run(words: &[String], taken: &[bool], start: usize, homophones: bool) -> Option<RunRead> {
     let free = |k: usize| !taken.get(k).copied().unwrap_or(true);
-    let homophone_at = |k: usize| -> Option<String> {
-        let (_, word) = DIGIT_HOMOPHONES.iter().find(|(w, _)| *w == words[k])?;
-        let digit = digit_word(word)?;
-        let next_is_a_group = free(k + 1) && digit_item(words, k + 1).is_some();
-        next_is_a_group.then(|| char::from(b'0' + digit).to_string())
+    let homophone_digit = |k: usize| -> Option<char> {
+        let said = words.get(k)?;
+        let (_, word) = DIGIT_HOMOPHONES.iter().find(|(w, _)| w == said)?;
+        digit_word(word).map(|d| char::from(b'0' + d))
+    };
+    let homophone_at = |k: usize| -> Option<(String, usize)> {
+        // "double to 381": a repeat of the digit a homophone stands for.
+        let times = match words[k].as_str() {
+            "double" => 2,
+            "triple" | "treble" => 3,
+            _ => 1,
+        };
+        let at = if times > 1 { k + 1 } else { k };
+        let digit = homophone_digit(at).filter(|_| free(at))?;
+        let next_is_a_group = free(at + 1) && digit_item(words, at + 1).is_some();
+        let last = at + 1 == words.len() || !free(at + 1);
+        (next_is_a_group || (times > 1 && last))
+            .then(|| (std::iter::repeat_n(digit, times).collect(), at + 1 - k))
     };
     let opens_after_an_order_word =
         start > 0 && matches!(words[start - 1].as_str(), "order" | "number" | "is");
@@ -396,7 +409,7 @@ fn read_run(words: &[String], taken: &[bool], start: usize, homophones: bool) ->
         let item = match digit_item(words, j) {
             Some(item) => Some((item, false)),
             None if homophones && (items > 0 || opens_after_an_order_word) => {
-                homophone_at(j).map(|d| ((d, 1), true))
+                homophone_at(j).map(|item| (item, true))
             }
             None => None,
         };
@@ -478,6 +491,11 @@ mod tests {
     fn a_digit_homophone_is_a_digit_only_where_it_makes_an_order_number() {
         assert_eq!(runs("order number 3 to 813-90571 301"), ["3281390571301"]);
         assert_eq!(runs("it's order to 444780077661"), ["2444780077661"]);
+        assert_eq!(
+            runs("the number is 5624, 059, 1 double to 381"),
+            ["5624059122381"]
+        );
+        assert_eq!(runs("I paid double for this"), Vec::<String>::new());
         assert_eq!(
             runs("it's order 9381, double 6 to, double 3o, 736"),
             ["9381662330736"]
