@@ -621,10 +621,14 @@ impl Engine {
                     ent.phone_number = None;
                     ent.zip_code = None;
                 }
+                // "Yes. And then also a two hundred dollar one" at a purchase's read-back:
+                // the yes places the order, and the other item is a purchase after it.
+                let another_item = goals::commerce::yes_then_another_item(self, &mut heard, facts);
                 // "Ok yes, and can I pay cash when it arrives?" at a read-back: the yes
                 // waits for what is said with it about the same request (a question, a
                 // change); the read-back comes again before anything is done.
                 let yes_with_more = self.ask == Ask::YesNo(YesNo::Proceed)
+                    && !another_item
                     && heard.intent == Intent::Affirm
                     && heard.then.as_ref().is_some_and(|then| {
                         then.intent == Intent::PolicyQuestion
@@ -1220,7 +1224,16 @@ impl Engine {
                 })
                 .flatten()
                 .collect();
+            // "Yes. And also a two hundred dollar one" of the fifties placed: another value
+            // of it, asked for as one more, is a purchase of its own.
+            let another_of_it = self.phrases().any("also_another", &next.words)
+                && next
+                    .entities
+                    .product
+                    .as_ref()
+                    .is_some_and(|sku| !placed_now.contains(sku));
             let buys_it_again = matches!(next.intent, Intent::PlaceOrder | Intent::Reorder)
+                && !another_of_it
                 && !placed_now.is_empty()
                 && next.entities.product.as_deref().is_none_or(|sku| {
                     placed_now

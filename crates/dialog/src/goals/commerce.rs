@@ -14,7 +14,8 @@ use crate::speak::{
 };
 use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
 use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
-use voxorder_domain::interpretation::Cue;
+use voxorder_domain::intent::Intent;
+use voxorder_domain::interpretation::{Cue, Interpretation};
 use voxorder_domain::order::{
     ItemRecord, Money, Order, OrderRecord, Payment, PaymentMethod, ShippingMethod,
 };
@@ -2403,6 +2404,25 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
             }
             Answer::Filled
         }
+        // "None. Just the three fifty dollar ones", "forget the two hundred one. Stop." at
+        // how many of an item to buy: that item is let go, never a count of it; what
+        // else is in the basket goes on to its read-back.
+        Ask::Quantity if purchasing(e) && e.phrases().any("item_let_go", &said.words) => {
+            let purchase = e.task().purchase();
+            purchase.settling = false;
+            purchase.product = None;
+            purchase.quantity = None;
+            purchase.more.clear();
+            let left = !purchase.cart.is_empty();
+            e.say(p!("item_let_go"), &[]);
+            e.ask = Ask::Nothing;
+            if left {
+                e.advance(facts);
+            } else {
+                e.drop_task();
+            }
+            Answer::Handled
+        }
         Ask::Quantity => {
             let bare_number = match said.words.as_slice() {
                 [w] => w.parse::<u32>().ok(),
@@ -2436,7 +2456,7 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
         Ask::SubscriptionAction => {
             // "No, not the subscription, I want to order one bag now": a purchase made
             // once, which leaves the subscription as it is.
-            if said.intent == voxorder_domain::intent::Intent::PlaceOrder
+            if said.intent == Intent::PlaceOrder
                 && said.confidence >= e.config().dialog.switch_confidence
             {
                 // The product is the subscription's, when the answer names none ("one
@@ -2811,6 +2831,99 @@ pub(crate) fn adds_to_cart(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -
         return false;
     }
     cart.push((sku, qty));
+    true
+}
+
+/// "Yes. And then also a two hundred dollar one for my brother" at the read-back of an
+/// order about to be placed: the yes places the order read back, and the item asked for
+/// after it ("also", "another") is a purchase of its own, taken up after it, never a
+/// change to the order read back. "One" there is the product read back, in the size or
+/// value said. The words heard whole as a purchase are split into the yes and the rest.
+/// True when `heard` is such a yes (then made one).
+pub(crate) fn yes_then_another_item(
+    e: &Engine,
+    heard: &mut Interpretation,
+    facts: &dyn Facts,
+) -> bool {
+    if e.ask != Ask::YesNo(YesNo::Proceed) || !purchasing(e) {
+        return false;
+    }
+    let buys = |i: Intent| matches!(i, Intent::PlaceOrder | Intent::Reorder);
+    let ph = e.phrases();
+    let read_back = match &e.task_ref().map(|t| &t.req) {
+        Some(Request::Place(p)) => p.cart.first().map(|(sku, _)| sku.clone()),
+        _ => None,
+    };
+    // "One" is the product read back; another product is named.
+    let named = |then: &mut Interpretation| {
+        let refers_back = then
+            .words
+            .iter()
+            .any(|w| matches!(w.as_str(), "one" | "ones"));
+        if then.entities.product.is_none() && refers_back {
+            // The size or value said of it ("a two hundred dollar one").
+            let own = read_back
+                .as_deref()
+                .and_then(|sku| facts.product(sku).ok().flatten());
+            let variants = own
+                .as_ref()
+                .and_then(|p| facts.variants(&p.family).ok())
+                .unwrap_or_default();
+            let (size, colour) = spoken_size_and_colour(e, &then.words, &variants);
+            let said = variants.iter().find(|v| {
+                (size.is_some() || colour.is_some())
+                    && (size.is_none() || v.size == size)
+                    && (colour.is_none() || v.color == colour)
+            });
+            then.entities.product = said.map(|v| v.sku.clone()).or_else(|| read_back.clone());
+            // "A two hundred dollar one": one of it.
+            if then.entities.quantity.is_none() && then.words.iter().any(|w| w == "one") {
+                then.entities.quantity = Some(1);
+            }
+        }
+        then.entities.product.is_some()
+    };
+    if heard.intent == Intent::Affirm {
+        let Some(then) = heard.then.as_deref_mut() else {
+            return false;
+        };
+        return buys(then.intent) && ph.any("also_another", &then.words) && named(then);
+    }
+    if heard.then.is_some() || !heard.has(Cue::Yes) || heard.has(Cue::Negated) {
+        return false;
+    }
+    if !buys(heard.intent) {
+        return false;
+    }
+    // The yes and what joins it to the rest ("yes. and then also …").
+    let opening = heard
+        .words
+        .iter()
+        .take_while(|w| {
+            matches!(
+                w.as_str(),
+                "yes" | "yeah" | "yep" | "yup" | "sure" | "ok" | "okay" | "please" | "and" | "then"
+            )
+        })
+        .count();
+    let rest = heard.words.get(opening..).unwrap_or_default().to_vec();
+    if opening == 0 || rest.is_empty() || !ph.any("also_another", &rest) {
+        return false;
+    }
+    let mut then = heard.clone();
+    then.words = rest;
+    then.intent = Intent::PlaceOrder;
+    if !named(&mut then) {
+        return false;
+    }
+    let mut yes = Interpretation::unclear();
+    yes.text = heard.words[..opening].join(" ");
+    yes.words = heard.words[..opening].to_vec();
+    yes.intent = Intent::Affirm;
+    yes.confidence = 1.0;
+    yes.cues = vec![Cue::Yes];
+    yes.then = Some(Box::new(then));
+    *heard = yes;
     true
 }
 
