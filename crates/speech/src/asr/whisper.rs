@@ -1318,11 +1318,13 @@ impl WhisperRecognizer {
         let prefix = if before.is_empty() {
             Vec::new()
         } else {
-            match tokens_within(&self.ctx, &format!(" {before}"), NAMED_NUMBER_PREFIX_TOKENS) {
-                Ok(Some(tokens)) => tokens,
-                Ok(None) => return Ok(None),
-                Err(e) => return Err(AsrError::Whisper(e)),
-            }
+            let tokens =
+                tokens_within(&self.ctx, &format!(" {before}"), NAMED_NUMBER_PREFIX_TOKENS)
+                    .map_err(AsrError::Whisper)?;
+            let Some(tokens) = tokens else {
+                return Ok(None);
+            };
+            tokens
         };
         let expect = Expect::Digits { min, max };
         let (raw, no_speech, lp, n) =
@@ -1891,34 +1893,27 @@ fn cut_word_loops(text: &str, max_run: usize) -> String {
     normalize(&out.join(" "))
 }
 
-/// A free reading split around the order number it names.
+/// A free reading's order number and the words before it.
 #[derive(Debug, PartialEq, Eq)]
 struct NamedNumber {
     /// Everything before the number, naming words included.
     before: String,
     /// The number as heard: digits, number words, repeats and homophones between them.
     number: String,
-    /// Everything after it, with the space or punctuation that opens it.
-    after: String,
 }
 
 /// The number said just after words naming an order number ("order 983 702", "the
-/// order number is 92022001629", "my order, it's nine …"), with what comes before and
-/// after it. None when no naming word is followed by a number.
+/// order number is 92022001629", "my order, it's nine …"), with what comes before it.
+/// None when no naming word is followed by a number.
 fn named_order_number(text: &str) -> Option<NamedNumber> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let bare = |w: &str| unpunctuated(w).to_ascii_lowercase();
     let is_number_word = |w: &str| {
         let b = bare(w);
-        !b.is_empty()
-            && (b
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '-' || c == '.')
-                && b.chars().any(|c| c.is_ascii_digit())
-                || DIGIT_WORDS.contains(&b.as_str())
-                || TEEN_WORDS.contains(&b.as_str())
-                || TENS_WORDS.contains(&b.as_str())
-                || matches!(b.as_str(), "double" | "triple" | "triples"))
+        let numeral = |g: &str| matches!(number_part(g), Some(NumberPart::Numeral(_)));
+        // "813-90571", "5.02": numerals the recogniser joined with a dash or a point.
+        number_part(&b).is_some_and(|p| p != NumberPart::Hundred)
+            || b.split(['-', '.']).all(numeral)
     };
     let is_homophone = |w: &str| DIGIT_HOMOPHONES.iter().any(|(h, _)| *h == bare(w));
     for (k, word) in words.iter().enumerate() {
@@ -1951,16 +1946,9 @@ fn named_order_number(text: &str) -> Option<NamedNumber> {
             .len()..];
         let mut number = words[start..end].join(" ");
         number.truncate(number.len() - trailing.len());
-        let rest = words[end..].join(" ");
-        let after = match (trailing.is_empty(), rest.is_empty()) {
-            (_, true) => trailing.to_string(),
-            (true, false) => format!(" {rest}"),
-            (false, false) => format!("{trailing} {rest}"),
-        };
         return Some(NamedNumber {
             before: words[..start].join(" "),
             number,
-            after,
         });
     }
     None
@@ -2536,35 +2524,33 @@ mod tests {
     }
 
     #[test]
-    fn a_number_named_as_the_order_is_split_from_the_words_around_it() {
-        let named = |t: &str| {
-            named_order_number(t).map(|n| format!("{}|{}|{}", n.before, n.number, n.after))
-        };
+    fn a_number_named_as_the_order_is_found_after_the_words_naming_it() {
+        let named = |t: &str| named_order_number(t).map(|n| format!("{}|{}", n.before, n.number));
         assert_eq!(
             named("Hi, can you tell me where my order is? Order number 983 702").as_deref(),
-            Some("Hi, can you tell me where my order is? Order number|983 702|")
+            Some("Hi, can you tell me where my order is? Order number|983 702")
         );
         assert_eq!(
             named("Order number 83466431971. Double 3").as_deref(),
-            Some("Order number|83466431971. Double 3|")
+            Some("Order number|83466431971. Double 3")
         );
         assert_eq!(
             named("I'm ringing about my order, it's 9436 50296310.").as_deref(),
-            Some("I'm ringing about my order, it's|9436 50296310|.")
+            Some("I'm ringing about my order, it's|9436 50296310")
         );
         assert_eq!(
             named("Could you look up order 552 to 41 for me?").as_deref(),
-            Some("Could you look up order|552 to 41| for me?")
+            Some("Could you look up order|552 to 41")
         );
         assert_eq!(
             named("Hi, order number 4471 20, I'd like to change the address.").as_deref(),
-            Some("Hi, order number|4471 20|, I'd like to change the address.")
+            Some("Hi, order number|4471 20")
         );
         // A count after "order" is found too; too few digits to be a number cut short
         // ([`NAMED_NUMBER_MIN_HEARD`]).
         assert_eq!(
             named("I'd like to order two hoodies").as_deref(),
-            Some("I'd like to order|two| hoodies")
+            Some("I'd like to order|two")
         );
         assert_eq!(named("Where is my order?"), None);
     }
