@@ -2333,13 +2333,12 @@ impl Engine {
                 || (w[1] == "would" && words.get(i + 2).is_some_and(|n| n == "like"));
             // "My son wants": the relation; "I want" or "my order" are not one.
             let changes = || {
-                words.iter().skip(i + 2).take(CHANGE_WITHIN).any(|w| {
-                    [
-                        "refund", "return", "cancel", "exchange", "moved", "redirect",
-                    ]
+                let stems = self.phrases().list("order_change_stems");
+                words
                     .iter()
-                    .any(|c| w.starts_with(c))
-                })
+                    .skip(i + 2)
+                    .take(CHANGE_WITHIN)
+                    .any(|w| stems.iter().any(|c| w.starts_with(c.as_str())))
             };
             wants && self.is_relation(&w[0]) && !w[0].ends_with("'s") && changes()
         })

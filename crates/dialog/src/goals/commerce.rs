@@ -2029,7 +2029,7 @@ fn say_gift_card_limit_if_over(
     let money = |next: usize| {
         words
             .get(next)
-            .is_some_and(|w| matches!(w.as_str(), "dollar" | "dollars" | "bucks" | "usd"))
+            .is_some_and(|w| e.phrases().list("money_words").contains(w))
     };
     let over = st::amounts_said(words)
         .into_iter()
@@ -2896,15 +2896,11 @@ pub(crate) fn yes_then_another_item(
         return false;
     }
     // The yes and what joins it to the rest ("yes. and then also …").
+    let opening_words = ph.list("yes_then_joiners");
     let opening = heard
         .words
         .iter()
-        .take_while(|w| {
-            matches!(
-                w.as_str(),
-                "yes" | "yeah" | "yep" | "yup" | "sure" | "ok" | "okay" | "please" | "and" | "then"
-            )
-        })
+        .take_while(|w| opening_words.contains(w))
         .count();
     let rest = heard.words.get(opening..).unwrap_or_default().to_vec();
     if opening == 0 || rest.is_empty() || !ph.any("also_another", &rest) {
