@@ -1474,6 +1474,17 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 factors.zip = Some(n[1..].to_string());
                 return check_factors(e, heard, &factors, true, facts).unwrap_or(Answer::Missed);
             }
+            // "No, that's not right, the order number is 3603 2444": the number read
+            // back is taken back, whatever length the new one was heard at. Left to
+            // stand, the zip asked next would be checked against an order the caller
+            // said was not theirs.
+            if let Some(n) = other_number.filter(|n| n.len() != 5 && corrects_the_number(e, said)) {
+                e.s.heard_order = None;
+                e.s.read_back = None;
+                right_length(e, n);
+                e.ask(Ask::OrderNumber, p!("ask_order_number_again"), &[]);
+                return Answer::Handled;
+            }
             if let Some(n) = other_number.filter(|_| !factor_given(said)) {
                 // Six digits at the zip question: a zip misheard or misspoken, not a new
                 // order number. The number read back stands; nothing counts as a failure.
@@ -1801,6 +1812,19 @@ fn factor_again_key(e: &Engine) -> &'static str {
     } else {
         p!("ask_factor_again")
     }
+}
+
+/// Whether digits said at the identity question put the order number right rather
+/// than answer it: said with a no ("no, it's …", "that's wrong") or naming the order
+/// number ("the order number is …"), and not naming a zip, phone or email.
+fn corrects_the_number(e: &Engine, said: &Said<'_>) -> bool {
+    let ph = e.phrases();
+    if ph.any("names_a_factor", &said.words) {
+        return false;
+    }
+    e.yes_no(said) == Some(false)
+        || ph.any("denies_the_read_back", &said.words)
+        || ph.any("names_the_order_number", &said.words)
 }
 
 fn factor_given(said: &Said<'_>) -> bool {
