@@ -774,12 +774,18 @@ fn lengths_in_words(lengths: &[usize]) -> String {
     st::list_or(&words)
 }
 
+/// Whether a heard order number has a length this store uses (any, where it sets none).
+fn right_length_for_the_store(e: &Engine, number: &str) -> bool {
+    let lengths = &e.config().policy.verification.order_number_digits;
+    lengths.is_empty() || lengths.contains(&number.len())
+}
+
 /// Whether a heard order number has a length this store uses; says so when not.
 fn right_length(e: &mut Engine, number: &str) -> bool {
-    let lengths = &e.config().policy.verification.order_number_digits;
-    if lengths.is_empty() || lengths.contains(&number.len()) {
+    if right_length_for_the_store(e, number) {
         return true;
     }
+    let lengths = &e.config().policy.verification.order_number_digits;
     let expected = lengths_in_words(lengths);
     e.say(
         p!("order_number_wrong_length"),
@@ -1449,6 +1455,19 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 return Answer::Handled;
             }
             let other_number = ent.order_number.as_ref().filter(|n| **n != heard);
+            // "No, that's not right, the order number is 3603 2444": the number read
+            // back is taken back, whatever length the new one was heard at. Left to
+            // stand, the zip asked next would be checked against an order the caller
+            // said was not theirs.
+            if let Some(n) = other_number.filter(|n| {
+                n.len() != 5 && !right_length_for_the_store(e, n) && corrects_the_number(e, said)
+            }) {
+                e.s.heard_order = None;
+                e.s.read_back = None;
+                right_length(e, n);
+                e.ask(Ask::OrderNumber, p!("ask_order_number_again"), &[]);
+                return Answer::Handled;
+            }
             if let Some(n) = other_number.filter(|n| !too_short_for_an_order(e, n)) {
                 // A corrected order number replaces the one read back; a factor said
                 // with it is checked against the corrected number.
@@ -1473,17 +1492,6 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
                 let mut factors = Factors::of(ent);
                 factors.zip = Some(n[1..].to_string());
                 return check_factors(e, heard, &factors, true, facts).unwrap_or(Answer::Missed);
-            }
-            // "No, that's not right, the order number is 3603 2444": the number read
-            // back is taken back, whatever length the new one was heard at. Left to
-            // stand, the zip asked next would be checked against an order the caller
-            // said was not theirs.
-            if let Some(n) = other_number.filter(|n| n.len() != 5 && corrects_the_number(e, said)) {
-                e.s.heard_order = None;
-                e.s.read_back = None;
-                right_length(e, n);
-                e.ask(Ask::OrderNumber, p!("ask_order_number_again"), &[]);
-                return Answer::Handled;
             }
             if let Some(n) = other_number.filter(|_| !factor_given(said)) {
                 // Six digits at the zip question: a zip misheard or misspoken, not a new
@@ -1819,7 +1827,7 @@ fn factor_again_key(e: &Engine) -> &'static str {
 /// number ("the order number is …"), and not naming a zip, phone or email.
 fn corrects_the_number(e: &Engine, said: &Said<'_>) -> bool {
     let ph = e.phrases();
-    if ph.any("names_a_factor", &said.words) {
+    if factor_given(said) || ph.any("names_a_factor", &said.words) {
         return false;
     }
     e.yes_no(said) == Some(false)
