@@ -40,6 +40,7 @@ use voxorder_config::Config;
 use voxorder_domain::change::Change;
 use voxorder_domain::change::HandOffReason;
 use voxorder_domain::interpretation::{Cue, Interpretation};
+use voxorder_domain::order::OrderStatus;
 use voxorder_domain::verification::{IdentityVerdict, LockKey};
 use voxorder_domain::vocab::EntityKind;
 use voxorder_domain::vocab::Intent;
@@ -832,6 +833,19 @@ impl Engine {
         }
     }
 
+    /// What a refund demand asks of the order in focus: its cancellation before it is
+    /// sent, its return after (or when no order is known yet).
+    fn refund_request_intent(&self, facts: &dyn Facts) -> Intent {
+        let status = self
+            .order_in_focus()
+            .and_then(|n| facts.order(n).ok().flatten())
+            .map(|o| o.status);
+        match status {
+            Some(OrderStatus::PendingConfirmation | OrderStatus::Processing) => Intent::CancelOrder,
+            _ => Intent::ReturnItem,
+        }
+    }
+
     /// One utterance, as said.
     fn hear(&mut self, heard: &Interpretation, facts: &dyn Facts) {
         // A number read out on its own ("it's one oh oh oh …") says nothing of what the
@@ -879,12 +893,17 @@ impl Engine {
             // "Cancel my mum Ada's order with the red tee": a sentence that opens on
             // what to do to an order asks that, whoever's order it names.
             (intent, self.config.dialog.switch_confidence)
-        } else if heard.intent == Intent::CheckReturnStatus
+        } else if (heard.intent == Intent::CheckReturnStatus
+            || (heard.intent == Intent::Fallback && self.ask != Ask::YesNo(YesNo::OfferHuman)))
             && ph.any("wants_refund", &heard.words)
             && !self.asks_a_question(heard)
         {
-            // "I want my money back NOW": a refund asked for, not asked after.
-            (Intent::ReturnItem, heard.confidence)
+            // "I want my money back NOW", "I don't want it chased, I want a refund": a
+            // refund asked for, not asked after. For an order not yet sent the way to
+            // it is the cancellation; otherwise the return (which says why not before
+            // it arrives, and offers the team for a very late one).
+            let confidence = heard.confidence.max(self.config.dialog.switch_confidence);
+            (self.refund_request_intent(facts), confidence)
         } else if heard.intent == Intent::GetOrderStatus && ph.any("where_now", &heard.words) {
             // "Where is it right now?": the carrier's last scan, not the summary again.
             (Intent::TrackPackage, heard.confidence)
@@ -1220,7 +1239,7 @@ impl Engine {
                         .order(focus)
                         .ok()
                         .flatten()
-                        .is_some_and(|o| o.status == voxorder_domain::order::OrderStatus::Cancelled))
+                        .is_some_and(|o| o.status == OrderStatus::Cancelled))
             });
             // "I want two more packs of the same socks", waiting while that very order
             // was read back and placed: done already, not read back and placed twice.

@@ -748,7 +748,10 @@ impl Engine {
             }
             // "Refund me" when the team was offered because a refund could not be made
             // by voice: still not by voice, and the team still can.
-            YesNo::OfferHuman if yes.is_none() && self.refund_asked_after_a_refusal(said) => {
+            YesNo::OfferHuman
+                if (yes.is_none() && self.refund_asked_after_a_refusal(said))
+                    || self.refund_asked_of_the_teams_offer(said) =>
+            {
                 self.say(p!("refund_needs_team"), &[]);
                 Answer::Handled
             }
@@ -946,6 +949,26 @@ impl Engine {
             && demands
             && said.words.len() <= DEMAND_MAX_WORDS
             && !ph.any("no_refund", &said.words)
+    }
+
+    /// "I don't want it chased, I want a refund" when the team was offered for an order
+    /// far past its promise, "fine, they're broken, refund me" when it was offered for a
+    /// refund refused by voice: the refund is the team's too, so the offer stands, said
+    /// for the refund rather than repeated whole.
+    fn refund_asked_of_the_teams_offer(&self, said: &Said<'_>) -> bool {
+        let ph = self.phrases();
+        let same_order = said
+            .entities
+            .order_number
+            .as_ref()
+            .is_none_or(|n| self.s.focus.as_ref() == Some(n));
+        matches!(
+            self.s.offer_reason,
+            Some(HandOffReason::LongDelay | HandOffReason::Exception)
+        ) && same_order
+            && (ph.any("wants_refund", &said.words) || ph.any("refund", &said.words))
+            && !ph.any("no_refund", &said.words)
+            && !self.asks_a_question(said.heard)
     }
 
     /// The request being read back, named again in a few words and nothing else ("cancel

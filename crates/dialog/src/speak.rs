@@ -353,8 +353,18 @@ impl Engine {
         if order.status != OrderStatus::Delayed || self.days_late(order) <= limit {
             return false;
         }
+        // "Cancel it and refund me": the team is offered for the refund asked for, not
+        // to chase a parcel the caller no longer wants.
+        let wants_refund = self
+            .task_ref()
+            .is_some_and(|t| self.phrases().any("refund", &t.words));
         self.end_task();
-        self.say(p!("offer_delay_handoff"), &[]);
+        let key = if wants_refund {
+            p!("offer_delay_handoff_refund")
+        } else {
+            p!("offer_delay_handoff")
+        };
+        self.say(key, &[]);
         self.offer_human(HandOffReason::LongDelay);
         true
     }
