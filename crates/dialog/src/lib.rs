@@ -346,6 +346,8 @@ pub(crate) enum Withheld {
     Street,
     /// Its tracking number (the carrier's page shows where it goes).
     TrackingNumber,
+    /// The last four digits of the card it was paid with.
+    CardDigits,
 }
 
 /// A prompt asked and its arguments, to ask it again.

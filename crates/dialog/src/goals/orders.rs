@@ -430,6 +430,13 @@ fn paid_words(e: &Engine, facts: &dyn Facts, order: &Order) -> String {
     }
 }
 
+/// Whether the words ask which card paid by its digits ("the last four of the card",
+/// "which Amex?"): a card named with its digits asked for.
+fn asks_card_digits(e: &Engine, words: &[String]) -> bool {
+    let ph = e.phrases();
+    ph.any("card_named", words) && ph.any("card_digits_asked", words)
+}
+
 /// Order status, for every state.
 /// Says when the new item arranged in this call for `order` comes, if one was; false
 /// when none was.
@@ -479,6 +486,10 @@ pub(crate) fn read_withheld(e: &mut Engine, facts: &dyn Facts) -> bool {
             };
             let args = [("line1", street_lines(&to)), ("city", to.city)];
             e.say(p!("details_address"), &args);
+        }
+        Withheld::CardDigits => {
+            let paid = paid_words(e, facts, &order);
+            e.say(p!("details_paid"), &[("paid", paid)]);
         }
         Withheld::TrackingNumber => {
             let Some(tracking) = order.tracking_number else {
@@ -875,6 +886,26 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     let variant = question && ph.any("asks_item_variant", &said.words);
     if (priced || variant) && items_asked(e, said, priced, facts) {
         return true;
+    }
+    // "Which Amex though, what are the last four digits?": the card's last four, read
+    // only to a caller who proved the order beyond its zip, never tracking or a goodbye.
+    if asks_card_digits(e, &said.words) {
+        let order = e
+            .order_in_focus()
+            .map(str::to_string)
+            .and_then(|n| facts.order(&n).ok().flatten());
+        if let Some(order) = order.filter(|o| o.payment.method == PaymentMethod::Card) {
+            if order.payment.last4.is_none()
+                || identity::private_details_may_be_read(e, &order.order_number, facts)
+            {
+                let paid = paid_words(e, facts, &order);
+                e.say(p!("details_paid"), &[("paid", paid)]);
+            } else {
+                e.say(p!("card_digits_withheld"), &[]);
+                e.s.withheld = Some((order.order_number.clone(), Withheld::CardDigits));
+            }
+            return true;
+        }
     }
     // "Which card did it go on?", "and the shipping was how much?": from the order,
     // never the price list or a problem report.
