@@ -13,7 +13,7 @@ use crate::speak::{
     self, add_business_days, by_size, card_words, distinct, every, spoken_size_and_colour,
 };
 use crate::{p, Answer, Ask, Engine, Goal, Said, SubAction, Task, YesNo};
-use voxorder_domain::change::{Change, Channel, Notice, SubscriptionAction};
+use voxorder_domain::change::{Change, Channel, HandOffReason, Notice, SubscriptionAction};
 use voxorder_domain::intent::Intent;
 use voxorder_domain::interpretation::{Cue, Interpretation};
 use voxorder_domain::order::{
@@ -1614,16 +1614,16 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
         let (freq, qty) = (e.task().subscription().frequency, *e.task().quantity());
         e.task().subscription().sub_action = action_from_words(e, &words, freq, qty);
     }
-    let subs: Vec<Subscription> = match facts.household_subscriptions(cid) {
-        Ok(s) => s
-            .into_iter()
-            .filter(|s| s.status != SubscriptionStatus::Cancelled)
-            .collect(),
-        Err(err) => {
-            e.store_trouble(&err);
-            return;
-        }
-    };
+    let (subs, cancelled): (Vec<Subscription>, Vec<Subscription>) =
+        match facts.household_subscriptions(cid) {
+            Ok(s) => s
+                .into_iter()
+                .partition(|s| s.status != SubscriptionStatus::Cancelled),
+            Err(err) => {
+                e.store_trouble(&err);
+                return;
+            }
+        };
     // A frequency with a product nobody subscribes to yet is a new subscription.
     if e.task().subscription().sub_action == Some(SubAction::ChangeFrequency) {
         if let Some(sku) = e.task().product().clone() {
@@ -1643,6 +1643,26 @@ pub(crate) fn subscription(e: &mut Engine, facts: &dyn Facts) {
     if action == SubAction::Create {
         create_subscription(e, cid, facts);
         return;
+    }
+    // "Restart the cat litter subscription" when that one was cancelled: it is not
+    // missing, it is cancelled, and only the team can bring it back.
+    if e.task().subscription().subscription.is_none() {
+        if let Some(sku) = e.task().product().clone() {
+            let family = product(e, &sku, facts).map(|p| p.family);
+            let live = subscription_to(&subs, &sku, family.as_deref(), facts).is_some();
+            let gone = subscription_to(&cancelled, &sku, family.as_deref(), facts);
+            if let Some(gone) = gone.filter(|_| !live) {
+                let name = sub_name(e, gone, facts);
+                if action == SubAction::Cancel {
+                    e.say(p!("subscription_already_cancelled"), &[("product", name)]);
+                    e.complete();
+                } else {
+                    e.say(p!("subscription_was_cancelled"), &[("product", name)]);
+                    e.offer_human(HandOffReason::Requested);
+                }
+                return;
+            }
+        }
     }
     if subs.is_empty() {
         e.say(p!("no_subscriptions"), &[]);
