@@ -191,6 +191,17 @@ impl Engine {
             let extra = self.s.last_lines.len().saturating_sub(SUMMARY_LINES);
             self.s.last_lines.drain(..extra);
         }
+        // "Oh wait, I didn't mean that, can you put it back how it was?" just after a
+        // change: a change made is never undone by voice (it may already be with the
+        // shop, and undoing is a change of its own); the team can put it back.
+        if self.takes_back_the_change_just_made(said) {
+            self.s.fallbacks = 0;
+            self.ask = Ask::Nothing;
+            self.task = None;
+            self.say(p!("change_not_undone"), &[]);
+            self.offer_human(HandOffReason::Requested);
+            return;
+        }
         // "Actually can you make that a bank transfer instead?" once a return was opened
         // in this call, heard as a question of the rules: that return's refund.
         if self.task.is_none()
@@ -2850,6 +2861,22 @@ impl Engine {
         });
         let names_what = said.entities.product.is_some() || !said.ordinals.is_empty();
         undoing && !yes_no && ph.any("keep", &said.words) && (takes_back || !names_what)
+    }
+
+    /// Whether the caller takes back the change made in the last two turns ("I didn't
+    /// mean that, put it back how it was"), at no question of a request of their own.
+    fn takes_back_the_change_just_made(&self, said: &Said<'_>) -> bool {
+        /// Further back than this, "put it back" is about something else.
+        const TURNS_SINCE_CHANGE: u32 = 2;
+        let lately = self
+            .s
+            .changed_at
+            .is_some_and(|at| self.s.turns.saturating_sub(at) <= TURNS_SINCE_CHANGE);
+        let free = matches!(self.ask, Ask::Nothing | Ask::YesNo(YesNo::AnythingElse));
+        lately
+            && free
+            && said.entities.order_number.is_none()
+            && self.phrases().any("takes_back_change", &said.words)
     }
 
     /// Whether the request in progress would undo something: a cancellation, a return,
