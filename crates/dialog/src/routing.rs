@@ -1321,11 +1321,21 @@ impl Engine {
         // member of it, and the speaker vouches for no one else.
         // "I'm Ada's cleaner, she asked me to cancel it": whoever works for or visits a
         // member is no member either.
-        let someones_friend = words.windows(2).any(|p| {
-            p[0].ends_with("'s")
-                && self
-                    .phrases()
-                    .any("outside_household", std::slice::from_ref(&p[1]))
+        // "It's the Haddads' dog walker": the role may come a word after whose it is,
+        // and a family's name ends on a bare "s" once its apostrophe is lost.
+        let ph = self.phrases();
+        let outside = |w: &String| ph.any("outside_household", std::slice::from_ref(w));
+        let someones_friend = (0..words.len()).any(|i| {
+            let w = &words[i];
+            let after_the = i > 0 && words[i - 1] == "the";
+            let possessive = w.ends_with("'s")
+                || w.ends_with("s'")
+                || (after_the && w.len() > 3 && w.ends_with('s'));
+            let next = words.get(i + 1);
+            let role = next.is_some_and(outside)
+                || (next.is_some_and(|n| !ph.any("kin", std::slice::from_ref(n)))
+                    && words.get(i + 2).is_some_and(outside));
+            possessive && role
         });
         // "It's Ada's friend visiting": a visitor to the household.
         let someones_visitor = words
