@@ -2288,7 +2288,7 @@ fn sync_notice(id: i64, kind: NoticeKind, status: &str, command: Option<&str>) -
 fn a_refused_change_is_told_after_verification_and_only_once() {
     let mut w = world();
     if let Some(o) = w.orders.get_mut("1234567891234") {
-        o.status = voxorder_domain::order::OrderStatus::Shipped;
+        o.status = OrderStatus::Shipped;
     }
     w.notices.push(sync_notice(
         41,
@@ -2347,7 +2347,7 @@ fn a_linked_speaker_greets_with_its_news() {
     assert!(quiet.notices.is_empty());
 
     if let Some(o) = w.orders.get_mut("1234567891234") {
-        o.status = voxorder_domain::order::OrderStatus::Delivered;
+        o.status = OrderStatus::Delivered;
     }
     w.notices
         .push(sync_notice(5, NoticeKind::StatusUpdate, "delivered", None));
@@ -3108,4 +3108,56 @@ fn a_reorder_of_an_item_from_a_named_order_repeats_that_orders_line() {
     assert!(s.reply.contains("navy classic tee"), "{}", s.reply);
     assert!(!s.reply.contains("black"), "{}", s.reply);
     assert!(s.changes.is_empty(), "{:?}", s.changes);
+}
+
+#[test]
+fn a_personalised_item_on_its_way_is_never_offered_a_return() {
+    let mut w = World::default();
+    let json = ORDER
+        .replace("\"processing\"", "\"shipped\"")
+        .replace(
+            r#"{"sku": "TEE-NAVY-M", "name": "Classic Tee - Navy, Size M", "qty": 2, "price": 29.99, "category": "apparel"}"#,
+            r#"{"sku": "MUG-NAME", "name": "Personalised Mug", "qty": 2, "price": 29.99, "category": "home", "personalised": true}"#,
+        )
+        .replace(
+            "\"shipping_method\": \"standard\"",
+            "\"shipping_method\": \"standard\", \"carrier\": \"UPS\", \"tracking_number\": \"1Z999\", \"shipped_at\": \"2026-03-08T10:00:00\"",
+        );
+    let rec: OrderRecord = serde_json::from_str(&json).expect("fixture parses");
+    let order = rec.validate().expect("fixture is valid");
+    assert!(
+        order.items[0].personalised,
+        "the fixture's mug is personalised"
+    );
+    w.orders.insert(order.order_number.clone(), order);
+    let ent = Entities {
+        email: Some("ada@example.com".into()),
+        ..order_no()
+    };
+    // Cancelled by mistake: neither a cancellation nor a return it cannot have.
+    let mut e = engine();
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::CancelOrder,
+        "please cancel it, i ordered it by mistake",
+        ent.clone(),
+    );
+    assert!(s.reply.contains("can't be cancelled"), "{}", s.reply);
+    assert!(s.reply.contains("made just for you"), "{}", s.reply);
+    assert!(!s.reply.contains("within"), "{}", s.reply);
+    assert!(s.changes.is_empty());
+    // A return asked of before it arrives: the same, and the team offered.
+    let mut e = engine();
+    let s = turn(
+        &mut e,
+        &w,
+        Intent::ReturnItem,
+        "i want to return the mug",
+        ent,
+    );
+    assert!(s.reply.contains("made just for you"), "{}", s.reply);
+    assert!(s.reply.contains("team"), "{}", s.reply);
+    assert!(!s.reply.contains("within"), "{}", s.reply);
+    assert!(s.changes.is_empty());
 }

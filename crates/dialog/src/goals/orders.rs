@@ -1257,6 +1257,16 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         } else if order.status == OrderStatus::Returned {
             e.say(p!("cancel_returned"), &[]);
             e.complete();
+        } else if let Some(why) = super::returns::never_returnable_line(e, &order, facts) {
+            // A personalised mug on its way: neither cancelled nor returned by voice,
+            // said so (never a return it cannot have), and the team can look at it.
+            e.say(
+                p!("cancel_shipped_never_returnable"),
+                &[("state", status_words(e, order.status)), ("why", why)],
+            );
+            if !e.offer_team_when_very_late(&order) {
+                e.offer_human(HandOffReason::Exception);
+            }
         } else {
             e.say(
                 p!("cancel_shipped"),

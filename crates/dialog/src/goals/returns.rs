@@ -276,6 +276,15 @@ fn not_returnable_state(e: &mut Engine, order: &Order, facts: &dyn Facts) -> boo
             true
         }
         OrderStatus::Shipped | OrderStatus::OutForDelivery | OrderStatus::Delayed => {
+            // "I'll send the mug back when it comes" of a personalised mug: it cannot
+            // come back, which is said now, and the team can look at it.
+            if let Some(why) = never_returnable_line(e, order, facts) {
+                e.say(p!("return_never_later"), &[("why", why)]);
+                if !e.offer_team_when_very_late(order) {
+                    e.offer_human(HandOffReason::Exception);
+                }
+                return true;
+            }
             e.say(p!("return_not_delivered"), &[("window", window)]);
             if !e.offer_team_when_very_late(order) {
                 e.complete();
@@ -293,6 +302,34 @@ fn not_returnable_state(e: &mut Engine, order: &Order, facts: &dyn Facts) -> boo
             true
         }
     }
+}
+
+/// Why an item can never come back for a change of mind, as said ("the mug was made
+/// just for you"): final sale, made to order, or of a category the shop takes no
+/// returns of. None when it can, within its window.
+fn never_returnable_why(e: &Engine, item: &OrderItem) -> Option<String> {
+    let policy = &e.config().policy.returns;
+    let key = if item.final_sale && !policy.final_sale_returnable {
+        p!("why_final_sale")
+    } else if item.personalised && !policy.personalised_returnable {
+        p!("why_personalised")
+    } else if policy.non_returnable_categories.contains(&item.category) {
+        p!("why_not_returnable")
+    } else {
+        return None;
+    };
+    Some(e.text(key, &[("item", pw::product_name_brief(&item.name))]))
+}
+
+/// Why the line a request on an order still to come is about (the product the request
+/// named, or the only item) can never be returned; None when it can or none is known.
+pub(crate) fn never_returnable_line(
+    e: &Engine,
+    order: &Order,
+    facts: &dyn Facts,
+) -> Option<String> {
+    let named = e.task_ref().and_then(|t| t.heard.product.clone());
+    line_asked_of(order, named.as_deref(), facts).and_then(|line| never_returnable_why(e, line))
 }
 
 /// The line of the order a return is asked of: the product named, or the only item.
@@ -350,10 +387,9 @@ pub(crate) fn tells_return_later(e: &mut Engine, said: &Said<'_>, facts: &dyn Fa
         return false;
     }
     let named = said.entities.product.as_deref();
-    match line_asked_of(&order, named, facts) {
-        Some(line) if line.final_sale => {
-            let item = pw::product_name_brief(&line.name);
-            e.say(p!("return_final_sale_later"), &[("item", item)]);
+    match line_asked_of(&order, named, facts).and_then(|line| never_returnable_why(e, line)) {
+        Some(why) => {
+            e.say(p!("return_never_later_told"), &[("why", why)]);
         }
         _ => {
             let window = crate::speak::return_window_words(e.config(), &order);
