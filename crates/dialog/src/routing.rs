@@ -202,6 +202,17 @@ impl Engine {
             self.offer_human(HandOffReason::Requested);
             return;
         }
+        // "Put the refund on my new card instead, 4111…": where a card refund goes is
+        // never changed by voice, which is said (not the refund's state again), and
+        // the team offered for the rest.
+        if self.redirects_a_refund_to_another_card(said) {
+            self.s.fallbacks = 0;
+            self.ask = Ask::Nothing;
+            self.task = None;
+            self.say(p!("refund_card_not_changed"), &[]);
+            self.offer_human(HandOffReason::Requested);
+            return;
+        }
         // "Actually can you make that a bank transfer instead?" once a return was opened
         // in this call, heard as a question of the rules: that return's refund.
         if self.task.is_none()
@@ -2871,6 +2882,19 @@ impl Engine {
         });
         let names_what = said.entities.product.is_some() || !said.ordinals.is_empty();
         undoing && !yes_no && ph.any("keep", &said.words) && (takes_back || !names_what)
+    }
+
+    /// Whether a refund is asked to go to a card other than the one that paid ("my old
+    /// card is closed, put the refund on my new card"), at no question of a request.
+    fn redirects_a_refund_to_another_card(&self, said: &Said<'_>) -> bool {
+        let ph = self.phrases();
+        let free = matches!(
+            self.ask,
+            Ask::Nothing | Ask::YesNo(YesNo::AnythingElse | YesNo::OfferHuman)
+        );
+        free && said.entities.order_number.is_none()
+            && ph.any("refund", &said.words)
+            && ph.any("refund_card_elsewhere", &said.words)
     }
 
     /// Whether the caller takes back the change made in the last two turns ("I didn't
