@@ -1257,7 +1257,7 @@ pub(crate) fn cancel(e: &mut Engine, facts: &dyn Facts) {
         } else if order.status == OrderStatus::Returned {
             e.say(p!("cancel_returned"), &[]);
             e.complete();
-        } else if let Some(why) = super::returns::never_returnable_line(e, &order, facts) {
+        } else if let Some(why) = crate::speak::never_returnable_line(e, &order, facts) {
             // A personalised mug on its way: neither cancelled nor returned by voice,
             // said so (never a return it cannot have), and the team can look at it.
             e.say(

@@ -10,8 +10,9 @@ use crate::facts::Facts;
 use crate::identity;
 use crate::request::Request;
 use crate::speak::{
-    by_size, card_words, date_ok, distinct, few_options, item_words, item_words_brief, lines_kept,
-    load, refund_days, say_return_state, size_span, slot_words, spoken_size_and_colour,
+    by_size, card_words, date_ok, distinct, few_options, item_words, item_words_brief,
+    line_asked_of, lines_kept, load, never_returnable_line, never_returnable_why, refund_days,
+    say_return_state, size_span, slot_words, spoken_size_and_colour,
 };
 use crate::{p, Answer, Ask, Engine, Goal, NewItem, Problem, Said, YesNo};
 use voxorder_config::RefundMethod;
@@ -301,48 +302,6 @@ fn not_returnable_state(e: &mut Engine, order: &Order, facts: &dyn Facts) -> boo
             e.complete();
             true
         }
-    }
-}
-
-/// Why an item can never come back for a change of mind, as said ("the mug was made
-/// just for you"): final sale, made to order, or of a category the shop takes no
-/// returns of. None when it can, within its window.
-fn never_returnable_why(e: &Engine, item: &OrderItem) -> Option<String> {
-    let policy = &e.config().policy.returns;
-    let key = if item.final_sale && !policy.final_sale_returnable {
-        p!("why_final_sale")
-    } else if item.personalised && !policy.personalised_returnable {
-        p!("why_personalised")
-    } else if policy.non_returnable_categories.contains(&item.category) {
-        p!("why_not_returnable")
-    } else {
-        return None;
-    };
-    Some(e.text(key, &[("item", pw::product_name_brief(&item.name))]))
-}
-
-/// Why the line a request on an order still to come is about (the product the request
-/// named, or the only item) can never be returned; None when it can or none is known.
-pub(crate) fn never_returnable_line(
-    e: &Engine,
-    order: &Order,
-    facts: &dyn Facts,
-) -> Option<String> {
-    let named = e.task_ref().and_then(|t| t.heard.product.clone());
-    line_asked_of(order, named.as_deref(), facts).and_then(|line| never_returnable_why(e, line))
-}
-
-/// The line of the order a return is asked of: the product named, or the only item.
-fn line_asked_of<'o>(
-    order: &'o Order,
-    named: Option<&str>,
-    facts: &dyn Facts,
-) -> Option<&'o OrderItem> {
-    match named {
-        Some(sku) => identity::line_of(order, sku, facts)
-            .and_then(|s| order.items.iter().find(|it| it.sku == s)),
-        None if order.items.len() == 1 => order.items.first(),
-        None => None,
     }
 }
 
