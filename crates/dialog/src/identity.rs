@@ -1830,9 +1830,18 @@ fn corrects_the_number(e: &Engine, said: &Said<'_>) -> bool {
     if factor_given(said) || ph.any("names_a_factor", &said.words) {
         return false;
     }
-    e.yes_no(said) == Some(false)
-        || ph.any("denies_the_read_back", &said.words)
-        || ph.any("names_the_order_number", &said.words)
+    e.yes_no(said) == Some(false) || words_correct_the_number(e, &said.words)
+}
+
+/// Whether the words deny the number read back or name the order number ("no, it's
+/// …", "that's wrong", "the order number is …"), whatever else they hold.
+pub(crate) fn words_correct_the_number(e: &Engine, words: &[String]) -> bool {
+    let ph = e.phrases();
+    ph.any("denies_the_read_back", words)
+        || ph.any("names_the_order_number", words)
+        || words
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "no" | "nope" | "nah"))
 }
 
 fn factor_given(said: &Said<'_>) -> bool {

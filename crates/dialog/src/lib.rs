@@ -601,13 +601,7 @@ impl Engine {
                     .is_some_and(|n| n.len() == 10 || (n.len() == 11 && n.starts_with('1')));
                 // "No, that's not right, the order number is 1000 0000 59" puts the number
                 // read back right, however short it was heard.
-                let ph = self.phrases();
-                let corrects_number = ph.any("names_the_order_number", &heard.words)
-                    || ph.any("denies_the_read_back", &heard.words)
-                    || heard
-                        .words
-                        .first()
-                        .is_some_and(|w| matches!(w.as_str(), "no" | "nope" | "nah"));
+                let corrects_number = identity::words_correct_the_number(self, &heard.words);
                 if factor_asked
                     && not_an_order
                     && phone_like

@@ -935,19 +935,24 @@ impl Engine {
     fn refund_asked_after_a_refusal(&self, said: &Said<'_>) -> bool {
         /// Longer than this, the words say more than "refund me".
         const DEMAND_MAX_WORDS: usize = 6;
-        let ph = self.phrases();
         let refused_here = self.s.offer_reason == Some(HandOffReason::Exception)
             && matches!(self.s.last_goal, Some(Goal::Problem | Goal::Return));
+        refused_here
+            && self.demands_a_refund_of_the_focus(said)
+            && said.words.len() <= DEMAND_MAX_WORDS
+    }
+
+    /// Whether the words ask for a refund ("refund me", "I want my money back"), not
+    /// turn one down, of the order in focus (no other order named).
+    fn demands_a_refund_of_the_focus(&self, said: &Said<'_>) -> bool {
+        let ph = self.phrases();
         let same_order = said
             .entities
             .order_number
             .as_ref()
             .is_none_or(|n| self.s.focus.as_ref() == Some(n));
-        let demands = ph.any("wants_refund", &said.words) || ph.any("refund", &said.words);
-        refused_here
-            && same_order
-            && demands
-            && said.words.len() <= DEMAND_MAX_WORDS
+        same_order
+            && (ph.any("wants_refund", &said.words) || ph.any("refund", &said.words))
             && !ph.any("no_refund", &said.words)
     }
 
@@ -956,18 +961,10 @@ impl Engine {
     /// refund refused by voice: the refund is the team's too, so the offer stands, said
     /// for the refund rather than repeated whole.
     fn refund_asked_of_the_teams_offer(&self, said: &Said<'_>) -> bool {
-        let ph = self.phrases();
-        let same_order = said
-            .entities
-            .order_number
-            .as_ref()
-            .is_none_or(|n| self.s.focus.as_ref() == Some(n));
         matches!(
             self.s.offer_reason,
             Some(HandOffReason::LongDelay | HandOffReason::Exception)
-        ) && same_order
-            && (ph.any("wants_refund", &said.words) || ph.any("refund", &said.words))
-            && !ph.any("no_refund", &said.words)
+        ) && self.demands_a_refund_of_the_focus(said)
             && !self.asks_a_question(said.heard)
     }
 

@@ -195,22 +195,14 @@ impl Engine {
         // change: a change made is never undone by voice (it may already be with the
         // shop, and undoing is a change of its own); the team can put it back.
         if self.takes_back_the_change_just_made(said) {
-            self.s.fallbacks = 0;
-            self.ask = Ask::Nothing;
-            self.task = None;
-            self.say(p!("change_not_undone"), &[]);
-            self.offer_human(HandOffReason::Requested);
+            self.not_by_voice(p!("change_not_undone"));
             return;
         }
         // "Put the refund on my new card instead, 4111…": where a card refund goes is
         // never changed by voice, which is said (not the refund's state again), and
         // the team offered for the rest.
         if self.redirects_a_refund_to_another_card(said) {
-            self.s.fallbacks = 0;
-            self.ask = Ask::Nothing;
-            self.task = None;
-            self.say(p!("refund_card_not_changed"), &[]);
-            self.offer_human(HandOffReason::Requested);
+            self.not_by_voice(p!("refund_card_not_changed"));
             return;
         }
         // "Actually can you make that a bank transfer instead?" once a return was opened
@@ -2882,6 +2874,16 @@ impl Engine {
         });
         let names_what = said.entities.product.is_some() || !said.ordinals.is_empty();
         undoing && !yes_no && ph.any("keep", &said.words) && (takes_back || !names_what)
+    }
+
+    /// What was asked is never done by voice: said so, whatever was in progress is
+    /// dropped, and the team is offered (the prompt ends on that offer).
+    fn not_by_voice(&mut self, key: &'static str) {
+        self.s.fallbacks = 0;
+        self.ask = Ask::Nothing;
+        self.task = None;
+        self.say(key, &[]);
+        self.offer_human(HandOffReason::Requested);
     }
 
     /// Whether a refund is asked to go to a card other than the one that paid ("my old
