@@ -64,9 +64,16 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
         if zip_is_not_a_factor(said) {
             factors.zip = None;
         }
-        // Several zips in the first breath prove nothing: the zip is asked for.
+        // Several zips, emails or phones in the first breath prove nothing: one is
+        // asked for.
         if several_zips(said) {
             factors.zip = None;
+        }
+        if several_emails(said) {
+            factors.email = None;
+        }
+        if several_phones(said) {
+            factors.phone = None;
         }
         e.s.heard_factors = (!factors.is_empty()).then_some(factors);
     }
@@ -109,6 +116,30 @@ pub(crate) fn take_entities(e: &mut Engine, task: &mut Task, said: &Said<'_>) {
     if task.goal() == Goal::Return && said.has(Cue::Pickup) {
         task.after_sale().pickup = Some(true);
     }
+}
+
+/// Several email addresses in one answer ("chloe@… or csato@…"): written ones told
+/// apart by their text, spoken ones ("… at gmail dot com") by each domain's ending.
+fn several_emails(said: &Said<'_>) -> bool {
+    /// Endings of a spoken domain, each closing one address.
+    const ENDINGS: &[&str] = &["com", "org", "net", "edu", "gov", "io", "co", "uk", "us"];
+    let mut written: Vec<String> = said
+        .text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '/'))
+        .filter(|t| t.contains('@'))
+        .map(|t| {
+            t.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    written.sort_unstable();
+    written.dedup();
+    let spoken = said
+        .words
+        .windows(2)
+        .filter(|w| w[0] == "dot" && ENDINGS.contains(&w[1].as_str()))
+        .count();
+    written.len().max(spoken) > 1
 }
 
 /// Whether the words hold more than one distinct five-digit number (zips said one after
@@ -1328,9 +1359,14 @@ pub(crate) fn answer(e: &mut Engine, ask: &Ask, said: &Said<'_>, facts: &dyn Fac
     // "78701, sorry, 97205, no, 02139": several zips in one answer are several guesses.
     // None of them is checked, nothing is said of them, and one is asked for.
     let factor_question = matches!(ask, Ask::Factor | Ask::PhoneFactor | Ask::AccountFactor(_));
-    // So are several phones: only one is ever checked, and which would be a guess.
+    // So are several phones or emails: only one is ever checked, and which would be a
+    // guess.
     if factor_question && several_phones(said) {
         e.ask(ask.clone(), p!("one_phone_please"), &[]);
+        return Answer::Handled;
+    }
+    if factor_question && several_emails(said) {
+        e.ask(ask.clone(), p!("one_email_please"), &[]);
         return Answer::Handled;
     }
     if factor_question && several_zips(said) {
