@@ -832,10 +832,7 @@ impl Engine {
     /// What a refund demand asks of the order in focus: its cancellation before it is
     /// sent, its return after (or when no order is known yet).
     fn refund_request_intent(&self, facts: &dyn Facts) -> Intent {
-        let status = self
-            .order_in_focus()
-            .and_then(|n| facts.order(n).ok().flatten())
-            .map(|o| o.status);
+        let status = self.focus_order(facts).map(|o| o.status);
         match status {
             Some(OrderStatus::PendingConfirmation | OrderStatus::Processing) => Intent::CancelOrder,
             _ => Intent::ReturnItem,

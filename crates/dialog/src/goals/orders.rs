@@ -847,10 +847,7 @@ pub(crate) fn answers_about_the_order(e: &mut Engine, said: &Said<'_>, facts: &d
     if !asks_order_details(e, &said.words) {
         return false;
     }
-    let order = e
-        .order_in_focus()
-        .map(str::to_string)
-        .and_then(|n| facts.order(&n).ok().flatten());
+    let order = e.focus_order(facts);
     match order {
         Some(order) => {
             say_details(e, facts, &order);
@@ -890,10 +887,7 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     // "Which Amex though, what are the last four digits?": the card's last four, read
     // only to a caller who proved the order beyond its zip, never tracking or a goodbye.
     if asks_card_digits(e, &said.words) {
-        let order = e
-            .order_in_focus()
-            .map(str::to_string)
-            .and_then(|n| facts.order(&n).ok().flatten());
+        let order = e.focus_order(facts);
         if let Some(order) = order.filter(|o| o.payment.method == PaymentMethod::Card) {
             if order.payment.last4.is_none()
                 || identity::private_details_may_be_read(e, &order.order_number, facts)
@@ -914,20 +908,14 @@ pub(crate) fn follow_up(e: &mut Engine, said: &Said<'_>, facts: &dyn Facts) -> b
     let asks_shipping = ph.any("asks_order_shipping", &said.words);
     // "How much was that, and which card?": the total and the card together.
     if asks_card && asks_what_was_paid(&said.words) {
-        let order = e
-            .order_in_focus()
-            .map(str::to_string)
-            .and_then(|n| facts.order(&n).ok().flatten());
+        let order = e.focus_order(facts);
         if let Some(order) = order {
             say_details_asked(e, facts, &order, &said.words);
             return true;
         }
     }
     if asks_card || asks_shipping {
-        let order = e
-            .order_in_focus()
-            .map(str::to_string)
-            .and_then(|n| facts.order(&n).ok().flatten());
+        let order = e.focus_order(facts);
         if let Some(order) = order {
             if asks_card {
                 let paid = paid_words(e, facts, &order);
